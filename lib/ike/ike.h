@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Public API of lib/ike: IKEv2 (RFC 7296) as a library. Pure C + OpenSSL 3,
+ * no DPDK, no sockets, no threads of its own.
+ *
+ * Input: a datagram with the addresses it came from and went to, and a clock
+ * (ike_input, ike_tick). Output, through callbacks: datagrams to send and
+ * child-SA events (install, delete) carrying SPIs, keys, algorithms, traffic
+ * selectors, lifetimes and NAT-T ports. All calls come from one thread (the
+ * control core); the owner of the state machine may hand DH and signature
+ * work to helper threads through the job interface (ike_job_*).
+ *
+ * Datagrams on port 4500 are passed WITHOUT the 4-byte non-ESP marker, and
+ * the send callback gets them without it too: the transport adds it.
+ */
+#ifndef RAMPART_IKE_H
+#define RAMPART_IKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+enum ike_limits {
+	IKE_MAX_PROPOSALS = 8,		/* configured proposal strings per conn */
+	IKE_MAX_TS = 8,			/* traffic selectors per side */
+	IKE_MAX_ID_LEN = 255,
+	IKE_MAX_PSK_LEN = 256,
+	IKE_MAX_KEY_LEN = 64,
+	IKE_MAX_NAME = 64,
+	IKE_MAX_PATH = 256,
+	IKE_MAX_DNS = 4,
+};
+
+/* RFC 7296 3.5 ID types */
+enum ike_id_type {
+	IKE_ID_ANY = 0,			/* config only: accept any remote identity */
+	IKE_ID_IPV4_ADDR = 1,
+	IKE_ID_FQDN = 2,
+	IKE_ID_RFC822_ADDR = 3,
+	IKE_ID_IPV6_ADDR = 5,
+	IKE_ID_DER_ASN1_DN = 9,
+	IKE_ID_KEY_ID = 11,
+};
+
+struct ike_id {
+	uint8_t type;			/* enum ike_id_type */
+	uint16_t len;
+	uint8_t data[IKE_MAX_ID_LEN];	/* DN: DER bytes */
+};
+
+/* RFC 7296 3.13.1: ranges, IPv4 (type 7) or IPv6 (type 8) */
+struct ike_ts {
+	uint8_t af;			/* 4 or 6 */
+	uint8_t proto;			/* 0 = any */
+	uint16_t sport, eport;		/* host order; 0..65535 = any */
+	uint8_t saddr[16], eaddr[16];	/* network order, IPv4 in first 4 bytes */
+};
+
+enum ike_auth_method {
+	IKE_AUTHM_PSK = 1,
+	IKE_AUTHM_PUBKEY = 2,		/* X.509: RSA or ECDSA, RFC 7427 signatures */
+};
+
+/* Virtual IP pool for remote-access clients (CFG payload). */
+struct ike_pool_cfg {
+	uint8_t af;			/* 0 = no pool */
+	uint8_t first[16];		/* first address handed out */
+	uint32_t size;			/* number of addresses */
+	uint8_t dns_af[IKE_MAX_DNS];
+	uint8_t dns[IKE_MAX_DNS][16];
+	unsigned n_dns;
+};
+
+struct ike_conn_cfg {
+	char name[IKE_MAX_NAME];
+	struct sockaddr_storage local;	/* local address (port 500) */
+	struct sockaddr_storage remote;	/* ss_family AF_UNSPEC: any peer (responder) */
+	struct ike_id local_id, remote_id;
+	uint8_t auth;			/* enum ike_auth_method, ours */
+	uint8_t remote_auth;		/* what we require of the peer */
+	uint8_t psk[IKE_MAX_PSK_LEN];
+	size_t psk_len;
+	char cert_file[IKE_MAX_PATH];	/* PEM, our certificate */
+	char key_file[IKE_MAX_PATH];	/* PEM, our private key */
+	char ca_file[IKE_MAX_PATH];	/* PEM, trust anchor(s) for the peer */
+	/* strongSwan-style proposal strings, in order of preference, e.g.
+	 * IKE "aes256gcm16-prfsha384-ecp384", ESP "aes128gcm16-esn". */
+	char ike_proposals[IKE_MAX_PROPOSALS][128];
+	unsigned n_ike_proposals;
+	char esp_proposals[IKE_MAX_PROPOSALS][128];
+	unsigned n_esp_proposals;
+	struct ike_ts local_ts[IKE_MAX_TS];
+	unsigned n_local_ts;
+	struct ike_ts remote_ts[IKE_MAX_TS];	/* with a pool: narrowed to the lease */
+	unsigned n_remote_ts;
+	struct ike_pool_cfg pool;
+	uint32_t ike_lifetime_s;	/* rekey IKE SA after this (0 = never) */
+	uint32_t child_lifetime_s;	/* rekey child SA after this (0 = never) */
+	uint64_t child_life_bytes;	/* soft byte limit handed to the datapath */
+	uint64_t child_life_packets;
+	uint32_t dpd_s;			/* liveness check after this idle time */
+	uint32_t replay_window;		/* handed to the datapath */
+	bool initiate;			/* connect at start */
+	bool request_vip;		/* initiator: ask for a virtual IP */
+};
+
+/* A child SA as the datapath needs it. Keys are wiped by the library after
+ * the callback returns: copy what you keep. */
+struct ike_child_sa {
+	uint64_t id;			/* unique per child SA, never reused */
+	uint64_t rekey_of;		/* 0, or id of the child this one replaces */
+	uint64_t ike_sa_id;		/* owning IKE SA (for listing) */
+	char conn[IKE_MAX_NAME];
+	uint32_t spi_in, spi_out;	/* host order; spi_in chosen by us */
+	uint16_t enc;			/* IANA transform id (20 GCM16, 12 CBC) */
+	uint16_t enc_key_len;		/* bytes, without salt */
+	uint16_t integ;			/* IANA id (0 with GCM, 12/13/14) */
+	uint16_t integ_key_len;		/* bytes */
+	bool esn;
+	uint8_t key_in[IKE_MAX_KEY_LEN];	/* enc key || salt (GCM), then... */
+	uint8_t key_out[IKE_MAX_KEY_LEN];
+	uint8_t integ_in[IKE_MAX_KEY_LEN];
+	uint8_t integ_out[IKE_MAX_KEY_LEN];
+	struct sockaddr_storage local, remote; /* outer endpoints incl. ports */
+	bool natt;			/* UDP-encapsulate ESP (ports in local/remote) */
+	struct ike_ts local_ts[IKE_MAX_TS];
+	unsigned n_local_ts;
+	struct ike_ts remote_ts[IKE_MAX_TS];
+	unsigned n_remote_ts;
+	uint64_t life_bytes, life_packets;	/* soft limits for the datapath */
+	uint32_t replay_window;
+};
+
+enum ike_event_type {
+	IKE_EV_CHILD_UP = 1,		/* install inbound and outbound SAs */
+	IKE_EV_CHILD_DOWN,		/* remove them (after rekey: the old one) */
+	IKE_EV_IKE_UP,			/* IKE SA established (for status) */
+	IKE_EV_IKE_DOWN,
+};
+
+struct ike_event {
+	uint8_t type;			/* enum ike_event_type */
+	uint64_t ike_sa_id;
+	const struct ike_child_sa *child; /* CHILD_* only */
+};
+
+enum ike_log_level {
+	IKE_LOG_ERR = 3,
+	IKE_LOG_WARNING = 4,
+	IKE_LOG_NOTICE = 5,
+	IKE_LOG_INFO = 6,
+	IKE_LOG_DEBUG = 7,
+};
+
+struct ike_ops {
+	/* Send @len bytes from @from to @to (port 4500: without the marker). */
+	int (*send)(void *user, const uint8_t *buf, size_t len,
+		    const struct sockaddr *from, const struct sockaddr *to);
+	void (*event)(void *user, const struct ike_event *ev);
+	void (*log)(void *user, int level, const char *msg);	/* may be NULL */
+	/* Allocate an inbound ESP SPI (0 = failure); NULL: random, never < 256. */
+	uint32_t (*alloc_spi)(void *user);
+};
+
+struct ike_ctx_cfg {
+	const struct ike_conn_cfg *conns;	/* copied */
+	unsigned n_conns;
+	struct ike_ops ops;
+	void *user;
+	uint16_t window_size;		/* SET_WINDOW_SIZE we announce (>= 1) */
+	unsigned cookie_threshold;	/* half-open SAs before cookies are required */
+	unsigned half_open_max;		/* hard cap on half-open SAs */
+	uint32_t retransmit_base_ms;	/* first retransmit timeout (default 1000) */
+	unsigned retransmit_tries;	/* give up after this many (default 5) */
+	uint32_t nat_keepalive_s;	/* 0 = 20 s */
+};
+
+struct ike_ctx;
+
+int ike_ctx_create(const struct ike_ctx_cfg *cfg, struct ike_ctx **out);
+void ike_ctx_destroy(struct ike_ctx *ctx);	/* wipes every key */
+
+/* Feed one received datagram. @now_ms: monotonic milliseconds. */
+int ike_input(struct ike_ctx *ctx, const uint8_t *buf, size_t len,
+	      const struct sockaddr *from, const struct sockaddr *to, uint64_t now_ms);
+
+/* Run timers (retransmit, DPD, rekey, keepalive, half-open expiry). */
+void ike_tick(struct ike_ctx *ctx, uint64_t now_ms);
+
+/* Milliseconds until the next timer is due (for the caller's poll timeout). */
+uint64_t ike_next_timeout_ms(const struct ike_ctx *ctx, uint64_t now_ms);
+
+/* Operator and datapath-driven actions. */
+int ike_initiate(struct ike_ctx *ctx, const char *conn, uint64_t now_ms);
+int ike_terminate_ike(struct ike_ctx *ctx, uint64_t ike_sa_id, uint64_t now_ms);
+int ike_rekey_child(struct ike_ctx *ctx, uint64_t child_id, uint64_t now_ms);
+int ike_rekey_ike(struct ike_ctx *ctx, uint64_t ike_sa_id, uint64_t now_ms);
+/* The datapath reports a child SA's hard limit or sequence exhaustion. */
+int ike_child_expired(struct ike_ctx *ctx, uint64_t child_id, bool hard, uint64_t now_ms);
+/* Send Deletes for every IKE SA (shutdown). */
+void ike_shutdown(struct ike_ctx *ctx, uint64_t now_ms);
+
+/* Listing for the control socket. */
+struct ike_sa_info {
+	uint64_t id;
+	uint64_t spi_i, spi_r;
+	char conn[IKE_MAX_NAME];
+	const char *state;
+	bool initiator;
+	struct sockaddr_storage local, remote;
+	struct ike_id remote_id;
+	uint8_t vip_af;
+	uint8_t vip[16];
+	uint64_t established_ms;
+	unsigned n_children;
+};
+
+struct ike_child_info {
+	uint64_t id, ike_sa_id;
+	uint32_t spi_in, spi_out;
+	uint16_t enc, enc_key_len, integ;
+	bool esn, natt;
+	uint64_t established_ms;
+};
+
+/* Call @fn for each IKE SA / child SA; stop when fn returns non-zero. */
+int ike_foreach_sa(struct ike_ctx *ctx, int (*fn)(void *arg, const struct ike_sa_info *i),
+		   void *arg);
+int ike_foreach_child(struct ike_ctx *ctx,
+		      int (*fn)(void *arg, const struct ike_child_info *i), void *arg);
+
+struct ike_stats {
+	uint64_t rx, tx, rx_invalid, rx_dropped, retransmits, cookies_sent;
+	uint64_t ike_up, ike_down, child_up, child_down, auth_failed, no_proposal;
+	uint64_t half_open;
+};
+void ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st);
+
+/*
+ * Replace the connection set (reload). Existing SAs of removed connections
+ * are deleted; returns 0 or a negative errno with nothing changed.
+ */
+int ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsigned n);
+
+/*
+ * Job interface: expensive DH and signature work. When the context is created
+ * with ike_ctx_set_job_runner(), the library submits jobs through @submit and
+ * the owner calls ike_job_done() on the state-machine thread once @run has
+ * finished on any thread. Without a runner, jobs run inline.
+ */
+struct ike_job;
+void ike_job_run(struct ike_job *job);		/* any thread */
+void ike_job_done(struct ike_ctx *ctx, struct ike_job *job, uint64_t now_ms);
+void ike_ctx_set_job_runner(struct ike_ctx *ctx, void (*submit)(void *user, struct ike_job *job),
+			    void *user);
+
+const char *ike_strerror(int err);
+
+#endif
