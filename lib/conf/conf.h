@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Public API of lib/conf: the rampartd YAML configuration, validated into
+ * plain C structs (fixed-size arrays, named limits, no pointers into libyaml).
+ *
+ * A load either returns a complete, fully validated struct conf or fails with
+ * one message "FILE:LINE:COL: KEY.PATH: what is wrong" and nothing allocated,
+ * so a reload that fails leaves the caller's old config untouched. The library
+ * has no other side effects: it opens files named by the config only to read
+ * PSK files and to check that certificate/key/CA files are readable. It links
+ * no DPDK; it logs (warnings only) through the callback set by conf_set_log().
+ *
+ * Connections are filled straight into struct ike_conn_cfg (lib/ike/ike.h), so
+ * rampartd passes conf->conns / conf->n_conns to ike_ctx_create() as they are.
+ * PSKs live in those structs: conf_free() wipes them; never print them.
+ *
+ * YAML schema (config/*.yaml carry a comment on every key):
+ *
+ *   workers: 2                      # 0 = every EAL worker lcore
+ *   log_level: info                 # err|warning|notice|info|debug
+ *   telemetry: true
+ *   control: {socket: PATH, mode: "0600", group: NAME}
+ *   ike: {window_size, cookie_threshold, half_open_max, retransmit_base (ms
+ *         duration), retransmit_tries, nat_keepalive (duration)}
+ *   ports:       [{name, role: public|private|one-armed, device: DEVARGS,
+ *                  addresses: [CIDR...], mac, mtu, rx_queues, tx_queues}]
+ *   routes:      [{prefix: CIDR, via: ADDR, port: PORTNAME}]
+ *   connections: [{name, local, remote, local_id, remote_id, auth, remote_auth,
+ *                  psk | psk_file, cert, key, ca, ike: [..], esp: [..],
+ *                  local_ts: [..] | dynamic, remote_ts: [..] | dynamic,
+ *                  pool: {range, dns: [..]}, ike_lifetime, child_lifetime,
+ *                  child_life_bytes, child_life_packets, dpd, replay_window,
+ *                  initiate, request_vip}]
+ *
+ * Value syntax: durations "90", "90s", "30m", "4h", "1d", "500ms" (ms only
+ * where the key says so); sizes "1000", "64K", "10M", "2G" (x1024 for bytes,
+ * x1000 for packets); identities "fqdn:gw.example.org", "ipv4:192.0.2.1",
+ * "ipv6:2001:db8::1", "email:a@b.example", "dn:CN=gw,O=Example", "keyid:0x0102",
+ * "any"; traffic selectors "10.0.0.0/24", "10.0.0.1-10.0.0.9", with an optional
+ * "[proto]" or "[proto/port]" or "[proto/lo-hi]" suffix (proto: tcp, udp, icmp,
+ * icmp6, any or a number). Relative file paths (psk_file, cert, key, ca) are
+ * resolved against the directory of the config file.
+ *
+ * Threads: every function may be called from any one thread at a time; the
+ * log callback is process-wide.
+ */
+#ifndef RAMPART_CONF_H
+#define RAMPART_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ike/ike.h"
+
+enum conf_limits {
+	CONF_MAX_WORKERS = 128,
+	CONF_MAX_PORTS = 8,
+	CONF_MAX_PORT_ADDRS = 8,	/* addresses per port */
+	CONF_MAX_ROUTES = 64,
+	CONF_MAX_CONNS = 64,
+	CONF_MAX_NAME = 32,		/* port names, group name (with NUL) */
+	CONF_MAX_DEVARGS = 256,		/* DPDK device string (with NUL) */
+	CONF_MAX_SOCK_PATH = 108,	/* sizeof(sun_path) */
+	CONF_MAX_FILE_LEN = 1 << 20,	/* config file size */
+	CONF_ERR_LEN = 512,		/* a buffer this long holds any message */
+};
+
+enum conf_port_role {
+	CONF_PORT_PUBLIC = 1,		/* peers: IKE and ESP */
+	CONF_PORT_PRIVATE = 2,		/* LAN: cleartext */
+	CONF_PORT_ONE_ARMED = 3,	/* both on one port */
+};
+
+/* An address with a prefix length (port address, route destination). */
+struct conf_prefix {
+	uint8_t af;			/* 4 or 6 */
+	uint8_t len;			/* prefix length in bits */
+	uint8_t addr[16];		/* network order; IPv4 in the first 4 bytes */
+};
+
+struct conf_port {
+	char name[CONF_MAX_NAME];
+	uint8_t role;			/* enum conf_port_role */
+	char device[CONF_MAX_DEVARGS];	/* "net_af_packet0,iface=veth0" or "0000:03:00.0" */
+	struct conf_prefix addrs[CONF_MAX_PORT_ADDRS];	/* host bits kept: our address */
+	unsigned n_addrs;
+	bool has_mac;			/* false: use the device's own MAC */
+	uint8_t mac[6];
+	uint16_t mtu;			/* 0 = device default; else 576..9216 */
+	uint16_t rx_queues;		/* 0 = one per worker */
+	uint16_t tx_queues;		/* 0 = one per worker */
+};
+
+struct conf_route {
+	struct conf_prefix dst;		/* host bits are zero (checked) */
+	uint8_t via_af;			/* 0 = directly connected; else 4 or 6 */
+	uint8_t via[16];
+	unsigned port;			/* index into conf.ports */
+};
+
+/* Global IKE settings, copied into struct ike_ctx_cfg by rampartd. */
+struct conf_ike {
+	uint16_t window_size;		/* 1..64, default 1 */
+	unsigned cookie_threshold;	/* default 1000 */
+	unsigned half_open_max;		/* default 10000, >= cookie_threshold */
+	uint32_t retransmit_base_ms;	/* default 1000 */
+	unsigned retransmit_tries;	/* default 5 */
+	uint32_t nat_keepalive_s;	/* default 20 */
+};
+
+struct conf {
+	char source[IKE_MAX_PATH];	/* file name loaded, or the name given */
+	unsigned workers;		/* 0 = one per EAL worker lcore */
+	int log_level;			/* enum ike_log_level (syslog numbers 3..7) */
+	bool telemetry;			/* default true */
+
+	char ctl_path[CONF_MAX_SOCK_PATH];	/* default /run/rampart/rampart.sock */
+	uint32_t ctl_mode;		/* default 0600 */
+	char ctl_group[CONF_MAX_NAME];	/* "" = keep the daemon's group */
+
+	struct conf_ike ike;
+
+	struct conf_port ports[CONF_MAX_PORTS];
+	unsigned n_ports;
+	struct conf_route routes[CONF_MAX_ROUTES];
+	unsigned n_routes;
+	/* Ready for ike_ctx_create(); conn_port[i] is the index of the port that
+	 * carries conns[i].local (always a public or one-armed port). */
+	struct ike_conn_cfg conns[CONF_MAX_CONNS];
+	unsigned conn_port[CONF_MAX_CONNS];
+	unsigned n_conns;
+};
+
+/*
+ * Load and validate @path. On success returns 0 and a heap struct in *@out
+ * (release with conf_free()). On failure returns a negative errno (-EINVAL for
+ * any config error, -ENOENT/-EACCES/-EFBIG for the file itself, -ENOMEM),
+ * writes one NUL-terminated message to @err (truncated to @err_len; give
+ * CONF_ERR_LEN) and leaves *@out unchanged. Messages never contain secrets.
+ */
+int conf_load(const char *path, struct conf **out, char *err, size_t err_len);
+
+/*
+ * Same from memory: @yaml of @len bytes; @name is used in messages and as the
+ * base for relative file paths ("" or a name without '/' = current directory).
+ */
+int conf_load_string(const char *yaml, size_t len, const char *name, struct conf **out,
+		     char *err, size_t err_len);
+
+/* Wipe every secret in @c (PSKs) with OPENSSL_cleanse; @c stays usable. */
+void conf_wipe(struct conf *c);
+
+/* conf_wipe() then free; NULL is fine. */
+void conf_free(struct conf *c);
+
+/*
+ * The built-in configuration rampartd uses when started without -c (the
+ * demo: same shape as config/ci.yaml). Static storage; load it with
+ * conf_load_string(conf_default_yaml(), strlen(...), "<built-in>", ...).
+ */
+const char *conf_default_yaml(void);
+
+/* Index of the port called @name, or -1. */
+int conf_port_find(const struct conf *c, const char *name);
+
+/* "public", "private", "one-armed" ("?" for anything else). */
+const char *conf_port_role_name(uint8_t role);
+
+/* "err", "warning", "notice", "info", "debug" ("?" otherwise). */
+const char *conf_log_level_name(int level);
+
+/*
+ * Log callback for warnings found while loading (world-readable PSK file,
+ * ...). @level: enum ike_log_level. NULL (the default) discards them.
+ */
+void conf_set_log(void (*fn)(void *user, int level, const char *msg), void *user);
+
+/*
+ * Test only: called by conf_free() after conf_wipe() and before the memory is
+ * released, so a test can check that secrets are gone. NULL to remove.
+ */
+void conf_set_free_hook(void (*fn)(const struct conf *c));
+
+#endif

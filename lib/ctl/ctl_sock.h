@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Server side of rampartd's control socket (lib/ctl, ctl_dep; sources
+ * lib/ctl/ctl_sock.c). Runs on the control core only; never blocks, never
+ * calls into DPDK or lib/ike: the daemon's handler does that.
+ *
+ * Protocol: a UNIX stream socket; each request is one line of JSON
+ *
+ *   {"cmd": "status", "args": {...}, "id": ANY}\n
+ *
+ * and each reply is one line holding a JSON object, {"ok": true, ...} or
+ * {"ok": false, "error": "text"}; "id" is echoed when the request had one.
+ * Requests on one connection are answered in order. A line longer than the
+ * configured limit, bad JSON, a missing/non-string "cmd", non-object "args"
+ * or an unknown command get an error reply and bump a counter; the handler is
+ * not called. An oversized line is skipped up to its newline.
+ *
+ * Commands and the replies rampartctl expects from the handler (all counters
+ * are JSON integers; unknown extra fields are fine; missing ones print "-"):
+ *
+ *   ping            -> {}                               (answered here)
+ *   status          -> {"version", "uptime_s", "workers", "conns", "ike_sas",
+ *                       "child_sas", "ports": [{"name", "role", "device",
+ *                       "link_up", "rx_pkts", "tx_pkts", "rx_dropped"}]}
+ *   list-sas        -> {"sas": [{"id", "conn", "state", "initiator",
+ *                       "local", "remote" ("addr:port" strings), "remote_id",
+ *                       "vip", "spi_i", "spi_r" (16 hex digits strings),
+ *                       "established_s", "children": [CHILD...]}]}
+ *   list-children   -> {"children": [CHILD...]}
+ *        CHILD = {"id", "ike_sa_id", "conn", "spi_in", "spi_out" (8 hex digit
+ *                 strings), "enc" (e.g. "aes256gcm16"), "esn", "natt",
+ *                 "worker", "established_s", "bytes_in", "bytes_out",
+ *                 "pkts_in", "pkts_out"}
+ *   initiate        args {"conn": NAME}             -> {}
+ *   terminate       args {"ike": ID}                -> {}
+ *   rekey           args {"child": ID} or {"ike": ID} -> {}
+ *   reload          args {} or {"file": PATH}       -> {"conns": N}
+ *   stats           -> {"ike": {name: count...}, "ctl": {...},
+ *                       "ports": [{"name", ...counters}],
+ *                       "workers": [{"id", ...counters}]}
+ *
+ * The "ctl" object of stats can be filled with ctl_sock_stats_json().
+ */
+#ifndef RAMPART_CTL_SOCK_H
+#define RAMPART_CTL_SOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+enum ctl_limits {
+	CTL_MAX_CLIENTS = 64,		/* hard cap; more connections are refused */
+	CTL_DEFAULT_MAX_REQ = 64 * 1024,	/* bytes per request line */
+	CTL_MAX_REPLY = 16 * 1024 * 1024,	/* queued reply bytes per client */
+	CTL_MAX_REQ_PER_POLL = 32,	/* requests handled per ctl_sock_poll() */
+};
+
+struct ctl_sock_cfg {
+	const char *path;		/* socket file */
+	unsigned mode;			/* file mode, e.g. 0600 (0 = 0600) */
+	const char *group;		/* NULL/"": keep; else chown to this group */
+	unsigned max_clients;		/* 0 = CTL_MAX_CLIENTS; capped there */
+	size_t max_request_len;		/* 0 = CTL_DEFAULT_MAX_REQ */
+};
+
+struct ctl_sock_stats {
+	uint64_t accepted, refused;	/* connections; refused: over max_clients */
+	uint64_t requests, replies_ok, replies_err;
+	uint64_t bad_json, oversized, unknown_cmd, bad_request;
+	uint64_t reply_overflow;	/* client dropped: it did not read its replies */
+	unsigned clients;		/* connected now */
+};
+
+struct ctl_sock;
+
+/*
+ * Handler implemented by rampartd. @cmd is one of the commands above (never
+ * "ping"), @args is always a JSON object (borrowed; empty if the request had
+ * none). Return 0 and optionally set *@reply to a new JSON object (its
+ * reference moves to the library, which adds "ok": true), or return a
+ * negative errno and optionally set *@reply to an object with "error"; without
+ * one the library uses strerror(-ret). Called from inside ctl_sock_poll().
+ */
+typedef int (*ctl_sock_handler)(void *user, const char *cmd, json_t *args, json_t **reply);
+
+/*
+ * Create the listening socket. An existing socket file nobody listens on is
+ * removed first; if a live daemon answers on it, returns -EADDRINUSE; if the
+ * path exists and is not a socket, -EEXIST. The socket is created with
+ * @cfg->mode (no window with wider permissions) and chowned to @cfg->group.
+ * Returns 0 or a negative errno (-ENAMETOOLONG, -ENOENT for a missing group...).
+ */
+int ctl_sock_create(const struct ctl_sock_cfg *cfg, struct ctl_sock **out);
+
+/* Close every client and the listener, unlink the socket file. NULL is fine. */
+void ctl_sock_destroy(struct ctl_sock *s);
+
+/*
+ * Accept new clients, read whatever is available, run @handler for complete
+ * requests (at most CTL_MAX_REQ_PER_POLL) and write pending replies. Never
+ * blocks. Returns the number of requests handled (>= 0) or a negative errno
+ * if the listening socket itself failed.
+ */
+int ctl_sock_poll(struct ctl_sock *s, ctl_sock_handler handler, void *user);
+
+/* Listening descriptor, for a caller that wants to sleep in poll/epoll. */
+int ctl_sock_fd(const struct ctl_sock *s);
+
+void ctl_sock_stats_get(const struct ctl_sock *s, struct ctl_sock_stats *st);
+
+/* The counters above as a new JSON object (NULL on allocation failure). */
+json_t *ctl_sock_stats_json(const struct ctl_sock *s);
+
+#endif
