@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Builders and parsers for the few protocols rampartd answers itself:
+ * ARP (RFC 826), ICMP and ICMPv6 echo (RFC 792, RFC 4443), IPv6 neighbour
+ * discovery (RFC 4861 NS/NA), and the UDP datagrams that carry IKE and NAT
+ * keepalives (RFC 768, RFC 3948). Bounded by the lengths passed in.
+ */
+#include "net/net.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "net_priv.h"
+
+static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+void
+net_eth_write(uint8_t *eth, const uint8_t dst[6], const uint8_t src[6], uint16_t type)
+{
+	memcpy(eth, dst, 6);
+	memcpy(eth + 6, src, 6);
+	wr16(eth + 12, type);
+}
+
+/*
+ * RFC 826 packet: hrd(2)=1 pro(2)=0x0800 hln(1)=6 pln(1)=4 op(2)
+ *                 sha(6) spa(4) tha(6) tpa(4)
+ */
+int
+net_arp_parse(const uint8_t *frame, uint32_t len, struct net_arp *a)
+{
+	const uint8_t *p = frame + NET_ETH_HLEN;
+
+	if (len < NET_ETH_HLEN + NET_ARP_LEN || rd16(frame + 12) != NET_ETHER_ARP)
+		return -EBADMSG;
+	if (rd16(p) != 1 || rd16(p + 2) != NET_ETHER_IPV4 || p[4] != 6 || p[5] != 4)
+		return -EPROTONOSUPPORT;
+	a->op = rd16(p + 6);
+	if (a->op != NET_ARP_REQUEST && a->op != NET_ARP_REPLY)
+		return -EPROTONOSUPPORT;
+	memcpy(a->sha, p + 8, 6);
+	memcpy(&a->spa_be, p + 14, 4);
+	memcpy(a->tha, p + 18, 6);
+	memcpy(&a->tpa_be, p + 24, 4);
+	return 0;
+}
+
+uint32_t
+net_arp_build(uint8_t *buf, uint32_t cap, const uint8_t eth_dst[6], const uint8_t src[6],
+	      const struct net_arp *a)
+{
+	uint8_t *p = buf + NET_ETH_HLEN;
+
+	if (cap < NET_ETH_MIN_FRAME)
+		return 0;
+	memset(buf, 0, NET_ETH_MIN_FRAME);
+	net_eth_write(buf, eth_dst ? eth_dst : bcast_mac, src, NET_ETHER_ARP);
+	wr16(p, 1);
+	wr16(p + 2, NET_ETHER_IPV4);
+	p[4] = 6;
+	p[5] = 4;
+	wr16(p + 6, a->op);
+	memcpy(p + 8, a->sha, 6);
+	memcpy(p + 14, &a->spa_be, 4);
+	memcpy(p + 18, a->tha, 6);
+	memcpy(p + 24, &a->tpa_be, 4);
+	return NET_ETH_MIN_FRAME;
+}
+
+static void
+swap_bytes(uint8_t *a, uint8_t *b, size_t n)
+{
+	uint8_t t[16];
+
+	memcpy(t, a, n);
+	memcpy(a, b, n);
+	memcpy(b, t, n);
+}
+
+int
+net_icmp_echo_reply(uint8_t *frame, uint32_t len, const struct net_pkt_info *pi)
+{
+	uint8_t *ip = frame + pi->l3_off, *l4 = frame + pi->l4_off;
+	uint32_t l4_len;
+
+	if (pi->cls != NET_CL_ICMP || (uint32_t)pi->l3_off + pi->l3_len > len ||
+	    pi->l4_off < pi->l3_off || pi->l4_off > pi->l3_off + pi->l3_len)
+		return -EINVAL;
+	l4_len = pi->l3_off + pi->l3_len - pi->l4_off;
+	if (l4_len < 8 || l4[1] != 0)
+		return -EINVAL;
+	swap_bytes(frame, frame + 6, 6);
+	if (pi->af == 4) {
+		if (l4[0] != ICMP_ECHO_REQUEST)
+			return -EINVAL;
+		swap_bytes(ip + 12, ip + 16, 4);
+		ip[8] = 64;
+		wr16(ip + 10, net_ipv4_cksum(ip, pi->l4_off - pi->l3_off));
+		l4[0] = ICMP_ECHO_REPLY;
+		wr16(l4 + 2, 0);
+		wr16(l4 + 2, net_cksum_fold(net_cksum_add(0, l4, l4_len)));
+	} else {
+		if (l4[0] != ICMP6_ECHO_REQUEST)
+			return -EINVAL;
+		swap_bytes(ip + 8, ip + 24, 16);
+		ip[7] = 64;
+		l4[0] = ICMP6_ECHO_REPLY;
+		wr16(l4 + 2, 0);
+		wr16(l4 + 2, net_l4_cksum(6, ip + 8, ip + 24, IPPROTO_ICMPV6_, l4, l4_len));
+	}
+	return (int)(pi->l3_off + pi->l3_len);
+}
+
+/* Walk ND options (RFC 4861 4.6) looking for a link-layer address option. */
+static bool
+nd_find_lla(const uint8_t *opt, uint32_t left, uint8_t want, uint8_t lla[6])
+{
+	while (left >= 8) {
+		uint32_t olen = (uint32_t)opt[1] * 8;
+
+		if (olen == 0 || olen > left)
+			return false;
+		if (opt[0] == want && olen >= 8) {
+			memcpy(lla, opt + 2, 6);
+			return true;
+		}
+		opt += olen;
+		left -= olen;
+	}
+	return false;
+}
+
+static uint32_t
+nd_build(uint8_t *buf, uint32_t cap, const uint8_t dmac[6], const uint8_t smac[6],
+	 const uint8_t src[16], const uint8_t dst[16], uint8_t type, uint8_t flags,
+	 const uint8_t target[16], uint8_t opt_type)
+{
+	const uint32_t l4_len = ND_HLEN + 8;
+	uint8_t *ip = buf + NET_ETH_HLEN, *l4 = ip + NET_IPV6_HLEN;
+
+	if (cap < NET_ETH_HLEN + NET_IPV6_HLEN + l4_len)
+		return 0;
+	net_eth_write(buf, dmac, smac, NET_ETHER_IPV6);
+	memset(ip, 0, NET_IPV6_HLEN + l4_len);
+	ip[0] = 0x60;
+	wr16(ip + 4, (uint16_t)l4_len);
+	ip[6] = IPPROTO_ICMPV6_;
+	ip[7] = 255;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	l4[0] = type;
+	l4[4] = flags;
+	memcpy(l4 + 8, target, 16);
+	l4[ND_HLEN] = opt_type;
+	l4[ND_HLEN + 1] = 1;
+	memcpy(l4 + ND_HLEN + 2, smac, 6);
+	wr16(l4 + 2, net_l4_cksum(6, src, dst, IPPROTO_ICMPV6_, l4, l4_len));
+	return NET_ETH_HLEN + NET_IPV6_HLEN + l4_len;
+}
+
+int
+net_nd_answer(const uint8_t *frame, uint32_t len, const struct net_pkt_info *pi,
+	      const struct net_if_addrs *ifa, uint8_t *out, uint32_t cap,
+	      uint8_t src_ip[16], uint8_t lla[6], bool *have_lla)
+{
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+	static const uint8_t unspec[16];
+	const uint8_t *ip = frame + pi->l3_off, *l4 = frame + pi->l4_off;
+	uint32_t l4_len, n;
+	bool from_unspec;
+
+	*have_lla = false;
+	if (pi->cls != NET_CL_ND || (uint32_t)pi->l3_off + pi->l3_len > len)
+		return -EINVAL;
+	l4_len = pi->l3_off + pi->l3_len - pi->l4_off;
+	if (l4_len < ND_HLEN || l4[0] != ND_NS)
+		return -EINVAL;
+	memcpy(src_ip, ip + 8, 16);
+	from_unspec = memcmp(src_ip, unspec, 16) == 0;
+	if (!from_unspec)
+		*have_lla = nd_find_lla(l4 + ND_HLEN, l4_len - ND_HLEN, ND_OPT_SLLA, lla);
+	if (!net_if_has_addr(ifa, 6, l4 + 8))
+		return 0;
+	/* RFC 4861 7.2.4: solicited flag only when answering a unicast source. */
+	n = nd_build(out, cap, frame + 6, ifa->mac, l4 + 8, from_unspec ? all_nodes : src_ip,
+		     ND_NA, from_unspec ? 0x20 : 0x60, l4 + 8, ND_OPT_TLLA);
+	if (from_unspec && n) {
+		static const uint8_t mc[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+
+		memcpy(out, mc, 6);
+	}
+	return (int)n;
+}
+
+int
+net_nd_parse_na(const uint8_t *frame, uint32_t len, const struct net_pkt_info *pi,
+		uint8_t target[16], uint8_t lla[6])
+{
+	const uint8_t *l4 = frame + pi->l4_off;
+	uint32_t l4_len;
+
+	if (pi->cls != NET_CL_ND || (uint32_t)pi->l3_off + pi->l3_len > len)
+		return -EINVAL;
+	l4_len = pi->l3_off + pi->l3_len - pi->l4_off;
+	if (l4_len < ND_HLEN || l4[0] != ND_NA)
+		return -EINVAL;
+	memcpy(target, l4 + 8, 16);
+	if (!nd_find_lla(l4 + ND_HLEN, l4_len - ND_HLEN, ND_OPT_TLLA, lla))
+		memcpy(lla, frame + 6, 6);
+	return 0;
+}
+
+uint32_t
+net_nd_build_ns(uint8_t *buf, uint32_t cap, const uint8_t mac[6], const uint8_t src[16],
+		const uint8_t target[16])
+{
+	uint8_t sn[16] = { 0xff, 0x02, [11] = 1, [12] = 0xff };
+	uint8_t dmac[6] = { 0x33, 0x33, 0xff };
+
+	/* Solicited-node multicast group ff02::1:ffXX:XXXX (RFC 4291 2.7.1). */
+	memcpy(sn + 13, target + 13, 3);
+	memcpy(dmac + 3, target + 13, 3);
+	return nd_build(buf, cap, dmac, mac, src, sn, ND_NS, 0, target, ND_OPT_SLLA);
+}
+
+uint32_t
+net_udp_build(uint8_t *buf, uint32_t cap, const uint8_t dmac[6], const uint8_t smac[6],
+	      uint8_t af, const uint8_t *src, const uint8_t *dst, uint16_t sport,
+	      uint16_t dport, bool marker, const uint8_t *payload, uint32_t plen)
+{
+	uint32_t l3h = af == 4 ? NET_IPV4_HLEN : NET_IPV6_HLEN;
+	uint32_t mlen = marker ? NET_NATT_MARKER_LEN : 0;
+	uint32_t ulen = NET_UDP_HLEN + mlen + plen;
+	uint8_t *ip = buf + NET_ETH_HLEN, *u = ip + l3h;
+	uint16_t ck;
+
+	if (plen > 65535 - NET_IPV6_HLEN - NET_UDP_HLEN - NET_NATT_MARKER_LEN ||
+	    cap < NET_ETH_HLEN + l3h + ulen)
+		return 0;
+	net_eth_write(buf, dmac, smac, af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
+	memset(ip, 0, l3h);
+	if (af == 4) {
+		ip[0] = 0x45;
+		wr16(ip + 2, (uint16_t)(l3h + ulen));
+		wr16(ip + 6, 0x4000);	/* DF: IKE does its own fragmentation */
+		ip[8] = 64;
+		ip[9] = IPPROTO_UDP_;
+		memcpy(ip + 12, src, 4);
+		memcpy(ip + 16, dst, 4);
+		wr16(ip + 10, net_ipv4_cksum(ip, l3h));
+	} else {
+		ip[0] = 0x60;
+		wr16(ip + 4, (uint16_t)ulen);
+		ip[6] = IPPROTO_UDP_;
+		ip[7] = 64;
+		memcpy(ip + 8, src, 16);
+		memcpy(ip + 24, dst, 16);
+	}
+	wr16(u, sport);
+	wr16(u + 2, dport);
+	wr16(u + 4, (uint16_t)ulen);
+	wr16(u + 6, 0);
+	memset(u + NET_UDP_HLEN, 0, mlen);
+	if (plen)
+		memcpy(u + NET_UDP_HLEN + mlen, payload, plen);
+	ck = net_l4_cksum(af, src, dst, IPPROTO_UDP_, u, ulen);
+	wr16(u + 6, ck == 0 ? 0xffff : ck);
+	return NET_ETH_HLEN + l3h + ulen;
+}
+
+int
+net_ip_forward_ttl(uint8_t *ip, uint32_t len)
+{
+	if (len < 1)
+		return -1;
+	if ((ip[0] >> 4) == 4) {
+		uint32_t s;
+
+		if (len < NET_IPV4_HLEN || ip[8] <= 1)
+			return -1;
+		ip[8]--;
+		/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'); TTL is the high byte. */
+		s = (uint16_t)~rd16(ip + 10);
+		s += 0xffff & ~(uint32_t)((ip[8] + 1) << 8 | ip[9]);
+		s += (uint32_t)(ip[8] << 8 | ip[9]);
+		wr16(ip + 10, net_cksum_fold(s));
+		return 0;
+	}
+	if (len < NET_IPV6_HLEN || ip[7] <= 1)
+		return -1;
+	ip[7]--;
+	return 0;
+}
