@@ -72,6 +72,10 @@ struct esp_sa_params {
 	uint64_t soft_packets, hard_packets; /* 0 = no limit */
 	uint64_t soft_bytes, hard_bytes;
 	uint64_t user_id;		/* opaque, echoed in sa_event */
+	/* added by lib/esp: outbound only, the sequence number taken as already
+	 * sent (first packet carries seq_start + 1); 0 normally, tests start
+	 * near exhaustion with it. */
+	uint64_t seq_start;
 };
 
 struct esp_sa;
@@ -136,6 +140,8 @@ enum esp_drop {
 	ESP_DROP_LIFETIME,
 	ESP_DROP_NOROOM,		/* no headroom/tailroom for encapsulation */
 	ESP_DROP_TTL,			/* inner TTL/hop limit expired */
+	ESP_DROP_MULTISEG,		/* added: chained mbuf (single segment only) */
+	ESP_DROP_ECN,			/* added: outer CE over not-ECT inner (RFC 6040) */
 	ESP_DROP__COUNT,
 };
 

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPsec-MB wrapper for ESP: manager lifetime, key expansion, AES-GCM through
+ * the direct GCM API and AES-CBC + HMAC-SHA2 through the job manager. The
+ * packet-path functions (cry_gcm_seal/open, cry_cbc_burst, cry_cbc_iv_gen)
+ * run on the owning worker with its own manager; they never allocate or log.
+ */
+#include "crypto/cry.h"
+
+#include <errno.h>
+#include <string.h>
+
+static IMB_MGR *ctl_mgr;	/* control core only: key setup */
+
+IMB_MGR *
+cry_mgr_create(void)
+{
+	IMB_MGR *m = alloc_mb_mgr(0);
+	IMB_ARCH arch;
+
+	if (m == NULL)
+		return NULL;
+	/* auto picks the AVX-512 (VAES/VPCLMULQDQ) code on the CI CPU */
+	init_mb_mgr_auto(m, &arch);
+	if (imb_get_errno(m) != 0) {
+		free_mb_mgr(m);
+		return NULL;
+	}
+	return m;
+}
+
+void
+cry_mgr_destroy(IMB_MGR *m)
+{
+	if (m != NULL)
+		free_mb_mgr(m);
+}
+
+IMB_MGR *
+cry_ctl_mgr(void)
+{
+	if (ctl_mgr == NULL)
+		ctl_mgr = cry_mgr_create();
+	return ctl_mgr;
+}
+
+void
+cry_wipe(void *p, size_t n)
+{
+	volatile uint8_t *q = p;
+
+	while (n-- > 0)
+		*q++ = 0;
+}
+
+int
+cry_gcm_key_init(IMB_MGR *m, struct cry_gcm_key *k, const uint8_t *key, unsigned key_len)
+{
+	if (m == NULL)
+		return -ENOMEM;
+	switch (key_len) {
+	case 16:
+		IMB_AES128_GCM_PRE(m, key, &k->kd);
+		break;
+	case 24:
+		IMB_AES192_GCM_PRE(m, key, &k->kd);
+		break;
+	case 32:
+		IMB_AES256_GCM_PRE(m, key, &k->kd);
+		break;
+	default:
+		return -EINVAL;
+	}
+	k->key_len = key_len;
+	return 0;
+}
+
+void
+cry_gcm_seal(IMB_MGR *m, const struct cry_gcm_key *k, const uint8_t iv[12], const uint8_t *aad,
+	     unsigned aad_len, uint8_t *data, uint64_t len, uint8_t tag[16])
+{
+	struct gcm_context_data ctx;
+
+	if (k->key_len == 16)
+		IMB_AES128_GCM_ENC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, tag,
+				   CRY_GCM_ICV_LEN);
+	else if (k->key_len == 32)
+		IMB_AES256_GCM_ENC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, tag,
+				   CRY_GCM_ICV_LEN);
+	else
+		IMB_AES192_GCM_ENC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, tag,
+				   CRY_GCM_ICV_LEN);
+}
+
+int
+cry_gcm_open(IMB_MGR *m, const struct cry_gcm_key *k, const uint8_t iv[12], const uint8_t *aad,
+	     unsigned aad_len, uint8_t *data, uint64_t len, const uint8_t tag[16])
+{
+	struct gcm_context_data ctx;
+	uint8_t calc[CRY_GCM_ICV_LEN];
+
+	if (k->key_len == 16)
+		IMB_AES128_GCM_DEC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, calc,
+				   CRY_GCM_ICV_LEN);
+	else if (k->key_len == 32)
+		IMB_AES256_GCM_DEC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, calc,
+				   CRY_GCM_ICV_LEN);
+	else
+		IMB_AES192_GCM_DEC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, calc,
+				   CRY_GCM_ICV_LEN);
+	return cry_memeq_ct(calc, tag, CRY_GCM_ICV_LEN) ? 0 : -EBADMSG;
+}
+
+/* RFC 2104: hashed (K ^ ipad) and (K ^ opad) states, as IPsec-MB expects them. */
+static int
+hmac_precompute(IMB_MGR *m, struct cry_cbc_key *k, unsigned hmac, const uint8_t *ikey,
+		unsigned ikey_len)
+{
+	uint8_t kb[128], blk[128];
+	unsigned bs, i;
+
+	switch (hmac) {
+	case CRY_HMAC_SHA256_128:
+		bs = 64;
+		k->icv_len = 16;
+		break;
+	case CRY_HMAC_SHA384_192:
+		bs = 128;
+		k->icv_len = 24;
+		break;
+	case CRY_HMAC_SHA512_256:
+		bs = 128;
+		k->icv_len = 32;
+		break;
+	default:
+		return -EINVAL;
+	}
+	memset(kb, 0, sizeof(kb));
+	if (ikey_len > bs) {
+		if (hmac == CRY_HMAC_SHA256_128)
+			IMB_SHA256(m, ikey, ikey_len, kb);
+		else if (hmac == CRY_HMAC_SHA384_192)
+			IMB_SHA384(m, ikey, ikey_len, kb);
+		else
+			IMB_SHA512(m, ikey, ikey_len, kb);
+	} else if (ikey_len > 0) {
+		memcpy(kb, ikey, ikey_len);
+	}
+	for (i = 0; i < bs; i++)
+		blk[i] = kb[i] ^ 0x36;
+	if (hmac == CRY_HMAC_SHA256_128)
+		IMB_SHA256_ONE_BLOCK(m, blk, k->ipad);
+	else if (hmac == CRY_HMAC_SHA384_192)
+		IMB_SHA384_ONE_BLOCK(m, blk, k->ipad);
+	else
+		IMB_SHA512_ONE_BLOCK(m, blk, k->ipad);
+	for (i = 0; i < bs; i++)
+		blk[i] = kb[i] ^ 0x5c;
+	if (hmac == CRY_HMAC_SHA256_128)
+		IMB_SHA256_ONE_BLOCK(m, blk, k->opad);
+	else if (hmac == CRY_HMAC_SHA384_192)
+		IMB_SHA384_ONE_BLOCK(m, blk, k->opad);
+	else
+		IMB_SHA512_ONE_BLOCK(m, blk, k->opad);
+	k->hmac = hmac;
+	cry_wipe(kb, sizeof(kb));
+	cry_wipe(blk, sizeof(blk));
+	return 0;
+}
+
+int
+cry_cbc_key_init(IMB_MGR *m, struct cry_cbc_key *k, const uint8_t *key, unsigned key_len,
+		 unsigned hmac, const uint8_t *ikey, unsigned ikey_len, const uint8_t iv_key[16])
+{
+	uint32_t dummy[44] __attribute__((aligned(16)));
+
+	if (m == NULL)
+		return -ENOMEM;
+	if (key_len == 16)
+		IMB_AES_KEYEXP_128(m, key, k->enc_exp, k->dec_exp);
+	else if (key_len == 32)
+		IMB_AES_KEYEXP_256(m, key, k->enc_exp, k->dec_exp);
+	else if (key != NULL || key_len != 0)
+		return -EINVAL;
+	k->key_len = key_len;
+	IMB_AES_KEYEXP_128(m, iv_key, k->iv_exp, dummy);
+	cry_wipe(dummy, sizeof(dummy));
+	return hmac_precompute(m, k, hmac, ikey, ikey_len);
+}
+
+void
+cry_cbc_iv_gen(IMB_MGR *m, const struct cry_cbc_key *k, uint64_t ctr, uint8_t iv[16])
+{
+	static const uint8_t zero[16];
+	uint8_t blk[16];
+	unsigned i;
+
+	/* counter block: 8 zero bytes || big-endian counter */
+	memset(blk, 0, 8);
+	for (i = 0; i < 8; i++)
+		blk[15 - i] = (uint8_t)(ctr >> (8 * i));
+	/* one CFB block over zeros = AES-128(K_iv, blk): a raw block encryption */
+	IMB_AES128_CFB_ONE(m, iv, zero, blk, k->iv_exp, 16);
+}
+
+static IMB_HASH_ALG
+hash_alg(unsigned hmac)
+{
+	if (hmac == CRY_HMAC_SHA256_128)
+		return IMB_AUTH_HMAC_SHA_256;
+	if (hmac == CRY_HMAC_SHA384_192)
+		return IMB_AUTH_HMAC_SHA_384;
+	return IMB_AUTH_HMAC_SHA_512;
+}
+
+static void
+job_done(IMB_JOB *job)
+{
+	struct cry_cbc_op *op = job->user_data;
+
+	op->status = job->status == IMB_STATUS_COMPLETED ? 0 : -EIO;
+}
+
+static void
+job_fill(IMB_JOB *job, struct cry_cbc_op *op, bool encrypt)
+{
+	const struct cry_cbc_key *k = op->key;
+
+	if (op->cipher_len == 0) {
+		job->cipher_mode = IMB_CIPHER_NULL;
+		job->key_len_in_bytes = 0;
+		job->dst = op->buf;
+	} else {
+		job->cipher_mode = IMB_CIPHER_CBC;
+		job->enc_keys = k->enc_exp;
+		job->dec_keys = k->dec_exp;
+		job->key_len_in_bytes = k->key_len;
+		job->dst = op->buf + op->cipher_off;
+	}
+	job->cipher_direction = encrypt ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+	job->chain_order = encrypt ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+	job->src = op->buf;
+	job->cipher_start_src_offset_in_bytes = op->cipher_off;
+	job->msg_len_to_cipher_in_bytes = op->cipher_len;
+	job->iv = op->iv;
+	job->iv_len_in_bytes = op->cipher_len == 0 ? 0 : CRY_CBC_IV_LEN;
+	job->hash_alg = hash_alg(k->hmac);
+	job->hash_start_src_offset_in_bytes = 0;
+	job->msg_len_to_hash_in_bytes = op->hash_len;
+	job->u.HMAC._hashed_auth_key_xor_ipad = k->ipad;
+	job->u.HMAC._hashed_auth_key_xor_opad = k->opad;
+	job->auth_tag_output = op->tag;
+	job->auth_tag_output_len_in_bytes = k->icv_len;
+	job->user_data = op;
+}
+
+void
+cry_cbc_burst(IMB_MGR *m, struct cry_cbc_op *ops, unsigned n, bool encrypt)
+{
+	IMB_JOB *job;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		ops[i].status = -EIO;
+		job = IMB_GET_NEXT_JOB(m);
+		job_fill(job, &ops[i], encrypt);
+		job = IMB_SUBMIT_JOB(m);
+		while (job != NULL) {
+			job_done(job);
+			job = IMB_GET_COMPLETED_JOB(m);
+		}
+	}
+	/* drain: no job stays in flight after the call */
+	while ((job = IMB_FLUSH_JOB(m)) != NULL)
+		job_done(job);
+}
+
+int
+cry_hmac(IMB_MGR *m, const struct cry_cbc_key *k, const uint8_t *data, unsigned len,
+	 uint8_t *tag)
+{
+	struct cry_cbc_op op = {
+		.buf = (uint8_t *)(uintptr_t)data,
+		.iv = NULL,
+		.tag = tag,
+		.key = k,
+		.cipher_off = 0,
+		.cipher_len = 0,
+		.hash_len = len,
+	};
+
+	cry_cbc_burst(m, &op, 1, true);
+	return op.status;
+}

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inbound ESP tunnel mode (RFC 4303) incl. ESP-in-UDP (RFC 3948), in
+ * passes over a burst:
+ *   1. classify: bounded parse of the outer IPv4/IPv6 (+ UDP 4500) header,
+ *      one bulk SA lookup for the burst, prefetch of every SA and key
+ *      schedule, then length checks, ESN inference and the replay pre-check
+ *      (no state change);
+ *   2. crypto: AES-GCM open (constant-time tag compare) per packet, or one
+ *      job-manager burst for AES-CBC + HMAC (drained before return);
+ *   3. commit: replay window update (re-checked: a burst can carry the same
+ *      number twice), padding, next header and inner header checks, TTL and
+ *      ECN (RFC 6040) on the inner header, trim to the inner packet,
+ *      lifetimes, compaction.
+ * Decrypted bytes are interpreted only after the ICV verified.
+ * Runs on the owner worker only; no allocation, locks, logs or syscalls.
+ *
+ * Not accepted (dropped as malformed): outer IPv4 fragments, IPv6 extension
+ * headers before ESP, UDP not to port 4500, SPI 0 (non-ESP marker: the
+ * caller punts IKE before calling us). The outer UDP checksum is not
+ * verified: the ICV covers everything it would.
+ */
+#include "esp/esp.h"
+
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_prefetch.h>
+
+#include "esp/esp_priv.h"
+
+struct in_ctx {
+	struct rte_mbuf *m;
+	struct esp_sa *sa;
+	uint8_t *esp;			/* ESP header */
+	uint32_t esp_len;		/* ESP header .. end of ICV */
+	uint32_t clen;			/* ciphertext length */
+	uint16_t outer_len;		/* bytes before the ESP header */
+	uint8_t outer_ecn;
+	uint8_t aad_len;
+	bool failed;
+	uint64_t seq;
+	uint8_t nonce[CRY_GCM_NONCE_LEN];
+	uint8_t aad[12];
+	uint8_t icv[CRY_MAX_ICV_LEN];	/* CBC: received ICV */
+	uint8_t calc[CRY_MAX_ICV_LEN];	/* CBC: computed ICV */
+};
+
+/* Pass 1a: outer header walk. Returns 0 or a drop reason; fills ctx and spi. */
+static inline int
+outer_parse(struct rte_mbuf *m, struct in_ctx *c, uint32_t *spi)
+{
+	uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t have = m->data_len, hl, end, proto;
+
+	if (unlikely(m->nb_segs != 1))
+		return ESP_DROP_MULTISEG;
+	if (unlikely(have < 1))
+		return ESP_DROP_SHORT;
+	switch (h[0] >> 4) {
+	case 4:
+		if (unlikely(have < 20))
+			return ESP_DROP_SHORT;
+		hl = (h[0] & 0xf) * 4u;
+		end = esp_rd16(h + 2);
+		if (unlikely(hl < 20 || hl > have || end < hl || end > have))
+			return ESP_DROP_MALFORMED;
+		if (unlikely((esp_rd16(h + 6) & 0x3fff) != 0))
+			return ESP_DROP_MALFORMED;	/* fragment: no reassembly here */
+		proto = h[9];
+		c->outer_ecn = h[1] & 3;
+		break;
+	case 6:
+		if (unlikely(have < 40))
+			return ESP_DROP_SHORT;
+		hl = 40;
+		end = 40u + esp_rd16(h + 4);
+		if (unlikely(end > have))
+			return ESP_DROP_MALFORMED;
+		proto = h[6];
+		c->outer_ecn = (h[1] >> 4) & 3;
+		break;
+	default:
+		return ESP_DROP_MALFORMED;
+	}
+	if (proto == IPPROTO_UDP) {
+		if (unlikely(end - hl < 8))
+			return ESP_DROP_SHORT;
+		if (unlikely(esp_rd16(h + hl + 4) != end - hl))
+			return ESP_DROP_MALFORMED;	/* UDP length must match IP */
+		if (unlikely(esp_rd16(h + hl + 2) != ESP_NATT_PORT))
+			return ESP_DROP_MALFORMED;
+		hl += 8;
+	} else if (unlikely(proto != IPPROTO_ESP)) {
+		return ESP_DROP_MALFORMED;
+	}
+	if (unlikely(end - hl < ESP_HDR_LEN))
+		return ESP_DROP_SHORT;
+	*spi = esp_rd32(h + hl);
+	if (unlikely(*spi == 0))
+		return ESP_DROP_MALFORMED;		/* RFC 3948 non-ESP marker */
+	c->m = m;
+	c->esp = h + hl;
+	c->esp_len = end - hl;
+	c->outer_len = (uint16_t)hl;
+	return 0;
+}
+
+/* Pass 1c: checks that need the SA. Returns 0 or a drop reason. */
+static inline int
+sa_checks(struct esp_worker *w, struct esp_sa *sa, struct in_ctx *c)
+{
+	uint32_t min = ESP_HDR_LEN + sa->iv_len + sa->icv_len, sl;
+
+	if (unlikely(sa->stopped))
+		return esp_sa_stopped_reason(w, sa);
+	if (unlikely(c->esp_len < min + sa->align))
+		return ESP_DROP_SHORT;
+	c->clen = c->esp_len - min;
+	if (unlikely(c->clen & (sa->align - 1u)))
+		return ESP_DROP_MALFORMED;		/* RFC 4303 2.4 alignment */
+	sl = esp_rd32(c->esp + 4);
+	if (sa->flags & ESP_SAF_ESN) {
+		if (unlikely(esp_replay_esn(&sa->replay, sl, &c->seq) != 0))
+			return ESP_DROP_REPLAY;
+	} else {
+		c->seq = sl;
+	}
+	if (unlikely(esp_replay_check(&sa->replay, c->seq) != 0))
+		return ESP_DROP_REPLAY;
+	c->sa = sa;
+	c->failed = false;
+	if (sa->flags & ESP_SAF_ESN) {
+		memcpy(c->aad, c->esp, 4);
+		esp_wr32(c->aad + 4, (uint32_t)(c->seq >> 32));
+		memcpy(c->aad + 8, c->esp + 4, 4);
+		c->aad_len = 12;
+	} else {
+		memcpy(c->aad, c->esp, 8);
+		c->aad_len = 8;
+	}
+	if (!(sa->flags & ESP_SAF_CBC)) {
+		memcpy(c->nonce, sa->salt, 4);
+		memcpy(c->nonce + 4, c->esp + ESP_HDR_LEN, CRY_GCM_IV_LEN);
+	}
+	return 0;
+}
+
+/* RFC 6040 4.2 decapsulation; returns the new inner ECN or -1 to drop. */
+static inline int
+ecn_decap(uint8_t inner, uint8_t outer)
+{
+	if (outer == 3)				/* CE */
+		return inner == 0 ? -1 : 3;
+	if (outer == 1 && inner == 2)		/* outer ECT(1) over ECT(0) */
+		return 1;
+	return inner;
+}
+
+/* Pass 3 for one packet after the ICV verified: 0 or a drop reason. */
+static inline int
+in_commit(struct esp_worker *w, struct in_ctx *c)
+{
+	struct esp_sa *sa = c->sa;
+	struct rte_mbuf *m = c->m;
+	uint8_t *pl = c->esp + ESP_HDR_LEN + sa->iv_len, *h = pl;
+	uint32_t padlen, nh, ilen, tot, hl, k;
+	int ecn;
+
+	if (unlikely(sa->stopped))
+		return esp_sa_stopped_reason(w, sa);
+	if (unlikely(esp_replay_update(&sa->replay, c->seq) != 0))
+		return ESP_DROP_REPLAY;
+	nh = pl[c->clen - 1];
+	padlen = pl[c->clen - 2];
+	if (unlikely(padlen + 2 > c->clen))
+		return ESP_DROP_PAD;
+	ilen = c->clen - 2 - padlen;
+	for (k = 0; k < padlen; k++)		/* RFC 4303 2.4 default pattern */
+		if (unlikely(pl[ilen + k] != (uint8_t)(k + 1)))
+			return ESP_DROP_PAD;
+	if (nh == 4) {
+		if (unlikely(ilen < 20 || (h[0] >> 4) != 4))
+			return ESP_DROP_MALFORMED;
+		hl = (h[0] & 0xf) * 4u;
+		tot = esp_rd16(h + 2);
+		if (unlikely(hl < 20 || tot < hl || tot > ilen))
+			return ESP_DROP_MALFORMED;
+		if (unlikely(h[8] <= 1))
+			return ESP_DROP_TTL;
+		ecn = ecn_decap(h[1] & 3, c->outer_ecn);
+		if (unlikely(ecn < 0))
+			return ESP_DROP_ECN;
+		h[8]--;
+		h[1] = (uint8_t)((h[1] & 0xfc) | ecn);
+		h[10] = 0;
+		h[11] = 0;
+		esp_wr16(h + 10, esp_ip4_cksum(h, hl));
+	} else if (nh == 41) {
+		if (unlikely(ilen < 40 || (h[0] >> 4) != 6))
+			return ESP_DROP_MALFORMED;
+		tot = 40u + esp_rd16(h + 4);
+		if (unlikely(tot > ilen))
+			return ESP_DROP_MALFORMED;
+		if (unlikely(h[7] <= 1))
+			return ESP_DROP_TTL;
+		ecn = ecn_decap((h[1] >> 4) & 3, c->outer_ecn);
+		if (unlikely(ecn < 0))
+			return ESP_DROP_ECN;
+		h[7]--;
+		h[1] = (uint8_t)((h[1] & 0xcf) | ecn << 4);
+	} else {
+		return ESP_DROP_MALFORMED;	/* incl. 59: dummy packet (RFC 4303 2.6) */
+	}
+	rte_pktmbuf_adj(m, (uint16_t)(c->outer_len + ESP_HDR_LEN + sa->iv_len));
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - tot));
+	sa->seq = sa->replay.top;
+	esp_sa_account(w, sa, tot);
+	return 0;
+}
+
+static uint16_t
+in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_mbuf *outv[])
+{
+	struct in_ctx ctx[ESP_MAX_BURST];
+	struct sa_tab_key keys[ESP_MAX_BURST] = { { 0, 0 } };
+	void *sas[ESP_MAX_BURST];
+	struct cry_cbc_op ops[ESP_MAX_BURST];
+	uint8_t opidx[ESP_MAX_BURST];
+	uint16_t i, np = 0, ok = 0, nops = 0, done = 0;
+
+	/* pass 1a: outer headers of the whole burst */
+	for (i = 0; i < n; i++) {
+		uint32_t spi = 0;
+		int why = outer_parse(pkts[i], &ctx[np], &spi);
+
+		if (unlikely(why != 0)) {
+			esp_drop(w, pkts[i], (unsigned)why);
+			continue;
+		}
+		keys[np].spi = spi;
+		keys[np].dir = ESP_DIR_IN;
+		np++;
+	}
+	/* pass 1b: one bulk lookup, then prefetch SAs and key schedules */
+	sa_tab_lookup_bulk(w->tab, keys, np, sas);
+	for (i = 0; i < np; i++) {
+		const uint8_t *s = sas[i];
+
+		if (s == NULL)
+			continue;
+		rte_prefetch0(s);
+		rte_prefetch0(s + 64);
+		rte_prefetch0(s + offsetof(struct esp_sa, replay));
+		rte_prefetch0(s + offsetof(struct esp_sa, key));
+		rte_prefetch0(s + offsetof(struct esp_sa, key) + 64);
+	}
+	/* pass 1c: per-SA checks and replay pre-check */
+	for (i = 0; i < np; i++) {
+		struct esp_sa *sa = sas[i];
+		int why;
+
+		if (unlikely(sa == NULL)) {
+			esp_drop(w, ctx[i].m, ESP_DROP_NO_SA);
+			continue;
+		}
+		why = sa_checks(w, sa, &ctx[i]);
+		if (unlikely(why != 0)) {
+			sa->drops++;
+			esp_drop(w, ctx[i].m, (unsigned)why);
+			continue;
+		}
+		if (ok != i)
+			ctx[ok] = ctx[i];
+		ok++;
+	}
+	/* pass 2: crypto */
+	for (i = 0; i < ok; i++) {
+		struct in_ctx *c = &ctx[i];
+		struct esp_sa *sa = c->sa;
+		uint8_t *ct = c->esp + ESP_HDR_LEN + sa->iv_len;
+
+		if (!(sa->flags & ESP_SAF_CBC)) {
+			c->failed = cry_gcm_open(w->mb, &sa->key.gcm, c->nonce, c->aad, c->aad_len,
+						 ct, c->clen, ct + c->clen) != 0;
+			continue;
+		}
+		memcpy(c->icv, ct + c->clen, sa->icv_len);
+		ops[nops].buf = c->esp;
+		ops[nops].iv = c->esp + ESP_HDR_LEN;
+		ops[nops].tag = c->calc;
+		ops[nops].key = &sa->key.cbc;
+		ops[nops].cipher_off = ESP_HDR_LEN + CRY_CBC_IV_LEN;
+		ops[nops].cipher_len = c->clen;
+		ops[nops].hash_len = ESP_HDR_LEN + CRY_CBC_IV_LEN + c->clen;
+		if (sa->flags & ESP_SAF_ESN) {
+			/* RFC 4303 3.3.2.1: ICV over ... || seq high (not sent) */
+			memcpy(ct + c->clen, c->aad + 4, 4);
+			ops[nops].hash_len += 4;
+		}
+		opidx[nops++] = (uint8_t)i;
+	}
+	if (nops != 0) {
+		cry_cbc_burst(w->mb, ops, nops, false);
+		for (i = 0; i < nops; i++) {
+			struct in_ctx *c = &ctx[opidx[i]];
+
+			c->failed = ops[i].status != 0 ||
+				    !cry_memeq_ct(c->calc, c->icv, c->sa->icv_len);
+		}
+	}
+	/* pass 3: commit in packet order */
+	for (i = 0; i < ok; i++) {
+		struct in_ctx *c = &ctx[i];
+		int why = c->failed ? ESP_DROP_ICV : in_commit(w, c);
+
+		if (unlikely(why != 0)) {
+			c->sa->drops++;
+			esp_drop(w, c->m, (unsigned)why);
+			continue;
+		}
+		w->st.in_packets++;
+		w->st.in_bytes += c->m->pkt_len;
+		outv[done++] = c->m;
+	}
+	return done;
+}
+
+uint16_t
+esp_in_burst(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n)
+{
+	uint16_t off, k, ok = 0;
+
+	for (off = 0; off < n; off += k) {
+		k = (uint16_t)RTE_MIN(n - off, ESP_MAX_BURST);
+		ok += in_chunk(w, pkts + off, k, pkts + ok);
+		esp_drop_flush(w);
+	}
+	return ok;
+}

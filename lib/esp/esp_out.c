@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Outbound ESP tunnel mode (RFC 4303) with optional UDP encapsulation
+ * (RFC 3948), in three passes over a burst:
+ *   1. prepare: validate the inner packet, check room, take the sequence
+ *      number, account lifetimes, write outer header, ESP header, IV and
+ *      trailer (all sequential, so sequence numbers are in packet order);
+ *   2. crypto: AES-GCM per packet through the direct API, AES-CBC + HMAC
+ *      for the whole burst through the job manager (drained before return);
+ *   3. finish: IPv6 UDP checksum (needs the ciphertext), counters, compaction.
+ * Runs on the SA's owner worker only; no allocation, locks, logs or syscalls.
+ *
+ * Header choices (documented in docs/arch-esp.md):
+ *   - outer TTL / hop limit 64; the inner TTL is not touched on encapsulation;
+ *   - DSCP and ECN copied from inner to outer (RFC 6040 normal mode), or with
+ *     dscp_mode 1 only ECN is copied and the outer DSCP is 0;
+ *   - DF: copied from an IPv4 inner header, set for an IPv6 inner packet;
+ *   - outer IPv4 ID = low 16 bits of the sequence number (unique enough for
+ *     reassembly when DF is clear, RFC 6864);
+ *   - UDP checksum 0 over IPv4 (RFC 3948 2.1), computed over IPv6.
+ */
+#include "esp/esp.h"
+
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_prefetch.h>
+#include <rte_udp.h>
+
+#include "esp/esp_priv.h"
+
+struct out_ctx {
+	struct esp_sa *sa;
+	uint8_t *outer;
+	uint8_t *esp;
+	uint8_t *payload;		/* first byte to encrypt (inner header) */
+	uint32_t plen;			/* inner + padding + pad length + next header */
+	uint8_t aad_len;
+	bool failed;
+	uint8_t nonce[CRY_GCM_NONCE_LEN];
+	uint8_t aad[12];
+};
+
+/* Validate the inner header; returns 0 and fills len/nh/tos/df or a drop reason. */
+static inline int
+inner_parse(struct rte_mbuf *m, uint32_t *len, uint8_t *nh, uint8_t *tos, bool *df)
+{
+	const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t have = m->data_len, tot, hl;
+
+	if (unlikely(have < 1))
+		return ESP_DROP_SHORT;
+	switch (h[0] >> 4) {
+	case 4:
+		if (unlikely(have < 20))
+			return ESP_DROP_SHORT;
+		hl = (h[0] & 0xf) * 4u;
+		tot = esp_rd16(h + 2);
+		if (unlikely(hl < 20 || tot < hl || tot > have))
+			return ESP_DROP_MALFORMED;
+		*nh = 4;
+		*tos = h[1];
+		*df = (h[6] & 0x40) != 0;
+		break;
+	case 6:
+		if (unlikely(have < 40))
+			return ESP_DROP_SHORT;
+		tot = 40u + esp_rd16(h + 4);
+		if (unlikely(tot > have))
+			return ESP_DROP_MALFORMED;
+		*nh = 41;
+		*tos = (uint8_t)(esp_rd16(h) >> 4);
+		*df = true;
+		break;
+	default:
+		return ESP_DROP_MALFORMED;
+	}
+	if (tot < have)				/* link-layer padding */
+		rte_pktmbuf_trim(m, (uint16_t)(have - tot));
+	*len = tot;
+	return 0;
+}
+
+/* Pass 1 for one packet: returns 0 or a drop reason. */
+static inline int
+out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct out_ctx *c)
+{
+	uint32_t ilen, pad, tail, hdr, total, k;
+	uint8_t nh = 0, tos = 0, *p, *t;
+	bool df = true;
+	uint64_t seq;
+	int why;
+
+	if (unlikely(sa == NULL || sa->dir != ESP_DIR_OUT))
+		return ESP_DROP_NO_SA;
+	if (unlikely(m->nb_segs != 1))
+		return ESP_DROP_MULTISEG;
+	if (unlikely(sa->stopped))
+		return esp_sa_stopped_reason(w, sa);
+	why = inner_parse(m, &ilen, &nh, &tos, &df);
+	if (unlikely(why != 0))
+		return why;
+	pad = (uint32_t)(-(ilen + 2)) & (sa->align - 1u);
+	tail = pad + 2 + sa->icv_len;
+	hdr = sa->hdr_len + ESP_HDR_LEN + sa->iv_len;
+	if (unlikely(rte_pktmbuf_headroom(m) < hdr || rte_pktmbuf_tailroom(m) < tail))
+		return ESP_DROP_NOROOM;
+	/* RFC 4303 3.3.3: never wrap; stop the SA and tell the control core */
+	if (unlikely(sa->seq >= sa->seq_limit)) {
+		sa->stopped = ESP_DROP_SEQ_EXHAUSTED;
+		return esp_sa_stopped_reason(w, sa);
+	}
+	seq = ++sa->seq;
+	if (unlikely(seq >= sa->seq_near))
+		esp_event_once(w, sa, ESP_EVF_NEAR, SA_EV_SEQ_NEAR_WRAP);
+	esp_sa_account(w, sa, ilen);
+
+	p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hdr);
+	rte_pktmbuf_append(m, (uint16_t)tail);
+	total = hdr + ilen + tail;
+	memcpy(p, sa->tmpl, sa->hdr_len);
+	if (sa->flags & ESP_SAF_DSCP_ZERO)
+		tos &= 0x03;
+	if (!(sa->flags & ESP_SAF_OUTER6)) {
+		p[1] = tos;
+		esp_wr16(p + 2, (uint16_t)total);
+		esp_wr16(p + 4, (uint16_t)seq);
+		p[6] = df ? 0x40 : 0;
+		p[10] = 0;
+		p[11] = 0;
+		esp_wr16(p + 10, esp_ip4_cksum(p, 20));
+		if (sa->flags & ESP_SAF_NATT)
+			esp_wr16(p + 24, (uint16_t)(total - 20));	/* checksum stays 0 */
+	} else {
+		p[0] = (uint8_t)(0x60 | tos >> 4);
+		p[1] = (uint8_t)(tos << 4);
+		esp_wr16(p + 4, (uint16_t)(total - 40));
+		if (sa->flags & ESP_SAF_NATT)
+			esp_wr16(p + 44, (uint16_t)(total - 40));
+	}
+	c->sa = sa;
+	c->failed = false;
+	c->outer = p;
+	c->esp = p + sa->hdr_len;
+	memcpy(c->esp, &sa->spi_be, 4);
+	esp_wr32(c->esp + 4, (uint32_t)seq);
+	if (!(sa->flags & ESP_SAF_CBC)) {
+		/* GCM IV policy: explicit IV = the SA's 64-bit sequence number. It
+		 * never repeats under one key: the number never wraps (checked
+		 * above) and keys are never reinstalled (RFC 4106 3.1 uniqueness). */
+		esp_wr32(c->esp + 8, (uint32_t)(seq >> 32));
+		esp_wr32(c->esp + 12, (uint32_t)seq);
+		memcpy(c->nonce, sa->salt, 4);
+		memcpy(c->nonce + 4, c->esp + 8, 8);
+	} else {
+		/* CBC IV policy: AES-128 of the sequence number under a per-SA
+		 * random IV key (see cry_cbc_iv_gen): unpredictable (RFC 3602). */
+		cry_cbc_iv_gen(w->mb, &sa->key.cbc, seq, c->esp + 8);
+	}
+	if (sa->flags & ESP_SAF_ESN) {
+		/* RFC 4106 5 / RFC 4303 2.2.1: AAD = SPI || seq high || seq low */
+		memcpy(c->aad, &sa->spi_be, 4);
+		esp_wr32(c->aad + 4, (uint32_t)(seq >> 32));
+		esp_wr32(c->aad + 8, (uint32_t)seq);
+		c->aad_len = 12;
+	} else {
+		memcpy(c->aad, c->esp, 8);
+		c->aad_len = 8;
+	}
+	c->payload = c->esp + ESP_HDR_LEN + sa->iv_len;
+	t = c->payload + ilen;
+	for (k = 0; k < pad; k++)		/* RFC 4303 2.4: 1, 2, 3, ... */
+		t[k] = (uint8_t)(k + 1);
+	t[pad] = (uint8_t)pad;
+	t[pad + 1] = nh;
+	c->plen = ilen + pad + 2;
+	return 0;
+}
+
+static uint16_t
+out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], uint16_t n,
+	  struct rte_mbuf *outv[])
+{
+	struct out_ctx ctx[ESP_MAX_BURST];
+	struct rte_mbuf *keep[ESP_MAX_BURST];
+	struct cry_cbc_op ops[ESP_MAX_BURST];
+	uint8_t tags[ESP_MAX_BURST][CRY_MAX_ICV_LEN];
+	uint16_t i, ok = 0, nops = 0, done = 0;
+	uint8_t opidx[ESP_MAX_BURST];
+
+	/* pass 1: prepare every packet */
+	for (i = 0; i < n; i++) {
+		int why;
+
+		if (i + ESP_PREFETCH_DIST < n && sas[i + ESP_PREFETCH_DIST] != NULL) {
+			rte_prefetch0(sas[i + ESP_PREFETCH_DIST]);
+			rte_prefetch0((uint8_t *)sas[i + ESP_PREFETCH_DIST] + 128);
+		}
+		why = out_prepare(w, sas[i], pkts[i], &ctx[ok]);
+		if (unlikely(why != 0)) {
+			if (sas[i] != NULL)
+				sas[i]->drops++;
+			esp_drop(w, pkts[i], (unsigned)why);
+			continue;
+		}
+		keep[ok++] = pkts[i];
+	}
+	/* pass 2: crypto for all survivors */
+	for (i = 0; i < ok; i++) {
+		struct out_ctx *c = &ctx[i];
+		struct esp_sa *sa = c->sa;
+
+		if (!(sa->flags & ESP_SAF_CBC)) {
+			cry_gcm_seal(w->mb, &sa->key.gcm, c->nonce, c->aad, c->aad_len, c->payload,
+				     c->plen, c->payload + c->plen);
+			continue;
+		}
+		ops[nops].buf = c->esp;
+		ops[nops].iv = c->esp + ESP_HDR_LEN;
+		ops[nops].tag = tags[nops];
+		ops[nops].key = &sa->key.cbc;
+		ops[nops].cipher_off = ESP_HDR_LEN + CRY_CBC_IV_LEN;
+		ops[nops].cipher_len = c->plen;
+		ops[nops].hash_len = ESP_HDR_LEN + CRY_CBC_IV_LEN + c->plen;
+		if (sa->flags & ESP_SAF_ESN) {
+			/* RFC 4303 3.3.2.1: seq high bits appended for the ICV only */
+			memcpy(c->payload + c->plen, c->aad + 4, 4);
+			ops[nops].hash_len += 4;
+		}
+		opidx[nops++] = (uint8_t)i;
+	}
+	if (nops != 0) {
+		cry_cbc_burst(w->mb, ops, nops, true);
+		for (i = 0; i < nops; i++) {
+			struct out_ctx *c = &ctx[opidx[i]];
+
+			memcpy(c->payload + c->plen, tags[i], c->sa->icv_len);
+			c->failed = ops[i].status != 0;
+		}
+	}
+	/* pass 3: finish */
+	for (i = 0; i < ok; i++) {
+		struct out_ctx *c = &ctx[i];
+		struct rte_mbuf *m = keep[i];
+
+		if (unlikely(c->failed)) {
+			c->sa->drops++;
+			esp_drop(w, m, ESP_DROP_MALFORMED);
+			continue;
+		}
+		if ((c->sa->flags & (ESP_SAF_OUTER6 | ESP_SAF_NATT)) ==
+		    (ESP_SAF_OUTER6 | ESP_SAF_NATT)) {
+			struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)c->outer;
+			struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(c->outer + 40);
+
+			udp->dgram_cksum = 0;
+			udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+		}
+		w->st.out_packets++;
+		w->st.out_bytes += m->pkt_len;
+		outv[done++] = m;
+	}
+	return done;
+}
+
+uint16_t
+esp_out_burst(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], uint16_t n)
+{
+	uint16_t off, k, ok = 0;
+
+	for (off = 0; off < n; off += k) {
+		k = (uint16_t)RTE_MIN(n - off, ESP_MAX_BURST);
+		ok += out_chunk(w, sas + off, pkts + off, k, pkts + ok);
+		esp_drop_flush(w);
+	}
+	return ok;
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private layout of an ESP SA and of a worker, shared by esp_sa.c,
+ * esp_in.c and esp_out.c. The SA is written by the control core only before
+ * it is handed to a worker; after that only the owner worker touches it.
+ */
+#ifndef RAMPART_ESP_PRIV_H
+#define RAMPART_ESP_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "crypto/cry.h"
+#include "esp/esp.h"
+#include "esp/esp_replay.h"
+#include "sa/sa_tab.h"
+
+extern int esp_logtype;
+#define ESP_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, esp_logtype, "esp: " fmt "\n", ##__VA_ARGS__)
+
+enum esp_sa_flags {
+	ESP_SAF_ESN = 1 << 0,
+	ESP_SAF_NATT = 1 << 1,
+	ESP_SAF_OUTER6 = 1 << 2,
+	ESP_SAF_CBC = 1 << 3,
+	ESP_SAF_DSCP_ZERO = 1 << 4,	/* dscp_mode 1: outer DSCP 0, ECN still copied */
+};
+
+/* Events already raised once (bits of esp_sa.ev_sent). */
+enum esp_ev_flags {
+	ESP_EVF_SOFT = 1 << 0,
+	ESP_EVF_HARD = 1 << 1,
+	ESP_EVF_NEAR = 1 << 2,
+	ESP_EVF_EXHAUSTED = 1 << 3,
+};
+
+enum esp_wire {
+	ESP_HDR_LEN = 8,		/* SPI + sequence number */
+	ESP_NATT_PORT = 4500,
+	ESP_TMPL_MAX = 64,
+	ESP_PREFETCH_DIST = 4,
+};
+
+struct esp_sa {
+	/* cache line 0: read and written for every packet of either direction */
+	uint32_t spi;			/* host order */
+	uint32_t spi_be;		/* network order, as on the wire */
+	uint8_t dir;			/* enum esp_dir */
+	uint8_t flags;			/* enum esp_sa_flags */
+	uint8_t icv_len;
+	uint8_t iv_len;
+	uint8_t align;			/* payload alignment: 4 (GCM) or 16 (CBC) */
+	uint8_t hdr_len;		/* outer template: IP (+ UDP) */
+	uint8_t stopped;		/* 0, or the drop reason once stopped */
+	uint8_t ev_sent;		/* enum esp_ev_flags */
+	uint8_t salt[4];		/* GCM salt (RFC 4106 4) */
+	uint16_t worker;		/* owner, for events */
+	uint8_t pad0[2];
+	uint64_t seq;			/* out: last sent; in: replay.top mirror */
+	uint64_t seq_limit;		/* out: last usable sequence number */
+	uint64_t seq_near;		/* out: raise SA_EV_SEQ_NEAR_WRAP from here */
+	uint64_t packets;
+	uint64_t bytes;
+	/* cache line 1: lifetimes and the rest of the per-packet counters */
+	uint64_t drops;
+	uint64_t soft_packets, hard_packets;
+	uint64_t soft_bytes, hard_bytes;
+	uint64_t user_id;
+	uint64_t pad1[2];
+	/* cache line 2: outbound header template (IPv4/IPv6 + optional UDP) */
+	uint8_t tmpl[ESP_TMPL_MAX];
+	/* cache lines 3..: inbound window, then keys (first cold field) */
+	struct esp_replay replay __rte_cache_aligned;
+	union {
+		struct cry_gcm_key gcm;
+		struct cry_cbc_key cbc;
+	} key __rte_cache_aligned;
+};
+
+_Static_assert(offsetof(struct esp_sa, drops) == 64, "hot line 0 must stay 64 bytes");
+_Static_assert(offsetof(struct esp_sa, tmpl) == 128, "template must start line 2");
+_Static_assert(offsetof(struct esp_sa, replay) == 192, "replay window starts line 3");
+_Static_assert(offsetof(struct esp_sa, key) % 64 == 0, "keys cache aligned");
+
+struct esp_worker {
+	IMB_MGR *mb;
+	struct sa_tab *tab;
+	struct rte_ring *ev_ring;
+	uint16_t id;
+	uint16_t ndrop;
+	struct esp_worker_stats st;
+	struct rte_mbuf *drop[ESP_MAX_BURST];
+} __rte_cache_aligned;
+
+/* Count a drop and park the mbuf for the bulk free at the end of the burst. */
+static inline void
+esp_drop(struct esp_worker *w, struct rte_mbuf *m, unsigned why)
+{
+	w->st.drops[why]++;
+	w->drop[w->ndrop++] = m;
+}
+
+static inline void
+esp_drop_flush(struct esp_worker *w)
+{
+	if (w->ndrop != 0) {
+		rte_pktmbuf_free_bulk(w->drop, w->ndrop);
+		w->ndrop = 0;
+	}
+}
+
+/* Raise an event on the worker's ring; 0 when queued (or no ring), -1 when full. */
+static inline int
+esp_event(struct esp_worker *w, const struct esp_sa *sa, uint16_t type)
+{
+	struct sa_event ev = {
+		.type = type,
+		.worker = w->id,
+		.spi = sa->spi,
+		.user_id = sa->user_id,
+		.cookie = 0,
+		.sa = NULL,
+	};
+
+	if (w->ev_ring == NULL) {
+		w->st.events++;
+		return 0;
+	}
+	if (rte_ring_mp_enqueue_elem(w->ev_ring, &ev, sizeof(ev)) != 0) {
+		w->st.events_lost++;
+		return -1;
+	}
+	w->st.events++;
+	return 0;
+}
+
+/* Raise an event once per SA; a full ring leaves the flag clear (retried). */
+static inline void
+esp_event_once(struct esp_worker *w, struct esp_sa *sa, uint8_t flag, uint16_t type)
+{
+	if (sa->ev_sent & flag)
+		return;
+	if (esp_event(w, sa, type) == 0)
+		sa->ev_sent |= flag;
+}
+
+/* Stopped SA: retry the pending stop event and return the drop reason. */
+static inline unsigned
+esp_sa_stopped_reason(struct esp_worker *w, struct esp_sa *sa)
+{
+	if (sa->stopped == ESP_DROP_SEQ_EXHAUSTED)
+		esp_event_once(w, sa, ESP_EVF_EXHAUSTED, SA_EV_SEQ_EXHAUSTED);
+	else
+		esp_event_once(w, sa, ESP_EVF_HARD, SA_EV_HARD);
+	return sa->stopped;
+}
+
+/* Lifetime accounting after a packet was processed (RFC 4301 4.4.2.1). */
+static inline void
+esp_sa_account(struct esp_worker *w, struct esp_sa *sa, uint32_t len)
+{
+	sa->packets++;
+	sa->bytes += len;
+	if (unlikely(sa->packets >= sa->soft_packets || sa->bytes >= sa->soft_bytes))
+		esp_event_once(w, sa, ESP_EVF_SOFT, SA_EV_SOFT);
+	if (unlikely(sa->packets >= sa->hard_packets || sa->bytes >= sa->hard_bytes)) {
+		sa->stopped = ESP_DROP_LIFETIME;
+		esp_event_once(w, sa, ESP_EVF_HARD, SA_EV_HARD);
+	}
+}
+
+static inline uint16_t
+esp_rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+esp_rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+esp_wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+esp_wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* IPv4 header checksum over @hl bytes (field zeroed by the caller). */
+static inline uint16_t
+esp_ip4_cksum(const uint8_t *h, unsigned hl)
+{
+	uint32_t s = 0;
+	unsigned i;
+
+	for (i = 0; i < hl; i += 2)
+		s += esp_rd16(h + i);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+#endif

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control-side half of lib/esp: building and destroying SAs (keys expanded,
+ * outer header template prebuilt, lifetimes and window set), per-worker
+ * state, the worker's SA table operations and the statistics getters.
+ * esp_sa_create/destroy and esp_worker_create/destroy run on the control
+ * core; esp_worker_sa_* run on the owner worker while it drains its ring.
+ */
+#include "esp/esp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/random.h>
+
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "esp/esp_priv.h"
+
+RTE_LOG_REGISTER(esp_logtype, rampart.esp, INFO);
+
+const char *const esp_drop_names[ESP_DROP__COUNT] = {
+	[ESP_DROP_NO_SA] = "no_sa",
+	[ESP_DROP_REPLAY] = "replay",
+	[ESP_DROP_ICV] = "icv",
+	[ESP_DROP_PAD] = "pad",
+	[ESP_DROP_MALFORMED] = "malformed",
+	[ESP_DROP_SHORT] = "short",
+	[ESP_DROP_SEQ_EXHAUSTED] = "seq_exhausted",
+	[ESP_DROP_LIFETIME] = "lifetime",
+	[ESP_DROP_NOROOM] = "noroom",
+	[ESP_DROP_TTL] = "ttl",
+	[ESP_DROP_MULTISEG] = "multiseg",
+	[ESP_DROP_ECN] = "ecn",
+};
+
+static int
+params_validate(const struct esp_sa_params *p)
+{
+	if (p->dir != ESP_DIR_IN && p->dir != ESP_DIR_OUT)
+		return -EINVAL;
+	if (p->spi < 256)		/* RFC 4303 2.1: 1..255 reserved, 0 local */
+		return -EINVAL;
+	if (p->enc == ESP_ENC_AES_GCM16) {
+		if (p->integ != ESP_INTEG_NONE)
+			return -EINVAL;
+		if (p->enc_key_len != 16 && p->enc_key_len != 24 && p->enc_key_len != 32)
+			return -EINVAL;
+	} else if (p->enc == ESP_ENC_AES_CBC) {
+		if (p->enc_key_len != 16 && p->enc_key_len != 32)
+			return -EINVAL;
+		if (p->integ != ESP_INTEG_HMAC_SHA256_128 && p->integ != ESP_INTEG_HMAC_SHA384_192 &&
+		    p->integ != ESP_INTEG_HMAC_SHA512_256)
+			return -EINVAL;
+		if (p->integ_key_len == 0 || p->integ_key_len > ESP_MAX_INTEG_KEY_LEN)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	if (p->dir == ESP_DIR_OUT && p->outer_af != 4 && p->outer_af != 6)
+		return -EINVAL;
+	if ((p->natt_sport == 0) != (p->natt_dport == 0))
+		return -EINVAL;
+	if (p->dscp_mode > 1)
+		return -EINVAL;
+	if (p->replay_window != 0 &&
+	    (p->replay_window < ESP_REPLAY_MIN || p->replay_window > ESP_REPLAY_MAX))
+		return -EINVAL;
+	return 0;
+}
+
+/* Outer IPv4/IPv6 (+ UDP 4500) header with every per-SA constant filled in. */
+static void
+tmpl_build(struct esp_sa *sa, const struct esp_sa_params *p)
+{
+	uint8_t *t = sa->tmpl;
+	unsigned ipl;
+
+	memset(t, 0, sizeof(sa->tmpl));
+	if (p->outer_af == 4) {
+		t[0] = 0x45;
+		t[6] = 0x40;			/* DF; per packet: see esp_out.c */
+		t[8] = 64;			/* outer TTL */
+		t[9] = p->natt_sport != 0 ? IPPROTO_UDP : IPPROTO_ESP;
+		memcpy(t + 12, p->outer_src, 4);
+		memcpy(t + 16, p->outer_dst, 4);
+		ipl = 20;
+	} else {
+		t[0] = 0x60;
+		t[6] = p->natt_sport != 0 ? IPPROTO_UDP : IPPROTO_ESP;
+		t[7] = 64;			/* outer hop limit */
+		memcpy(t + 8, p->outer_src, 16);
+		memcpy(t + 24, p->outer_dst, 16);
+		ipl = 40;
+	}
+	if (p->natt_sport != 0) {
+		esp_wr16(t + ipl, p->natt_sport);
+		esp_wr16(t + ipl + 2, p->natt_dport);
+		ipl += 8;
+	}
+	sa->hdr_len = (uint8_t)ipl;
+}
+
+int
+esp_sa_create(const struct esp_sa_params *p, int socket_id, struct esp_sa **out)
+{
+	struct esp_sa *sa;
+	uint8_t iv_key[16];
+	int rc;
+
+	if (p == NULL || out == NULL)
+		return -EINVAL;
+	rc = params_validate(p);
+	if (rc != 0)
+		return rc;
+	sa = rte_zmalloc_socket("esp_sa", sizeof(*sa), RTE_CACHE_LINE_SIZE, socket_id);
+	if (sa == NULL)
+		return -ENOMEM;
+	sa->spi = p->spi;
+	sa->spi_be = rte_cpu_to_be_32(p->spi);
+	sa->dir = p->dir;
+	sa->user_id = p->user_id;
+	if (p->esn)
+		sa->flags |= ESP_SAF_ESN;
+	if (p->natt_sport != 0)
+		sa->flags |= ESP_SAF_NATT;
+	if (p->outer_af == 6)
+		sa->flags |= ESP_SAF_OUTER6;
+	if (p->dscp_mode == 1)
+		sa->flags |= ESP_SAF_DSCP_ZERO;
+	sa->soft_packets = p->soft_packets != 0 ? p->soft_packets : UINT64_MAX;
+	sa->hard_packets = p->hard_packets != 0 ? p->hard_packets : UINT64_MAX;
+	sa->soft_bytes = p->soft_bytes != 0 ? p->soft_bytes : UINT64_MAX;
+	sa->hard_bytes = p->hard_bytes != 0 ? p->hard_bytes : UINT64_MAX;
+	/* Outbound numbers never wrap (RFC 4303 3.3.3): the last usable one is
+	 * 2^32-1, or 2^64-1 with ESN; the near-wrap event fires 1/16 earlier. */
+	sa->seq_limit = p->esn ? UINT64_MAX : UINT32_MAX;
+	sa->seq_near = sa->seq_limit - (sa->seq_limit >> 4);
+	if (p->dir == ESP_DIR_OUT) {
+		if (p->seq_start >= sa->seq_limit) {
+			rc = -EINVAL;
+			goto fail;
+		}
+		sa->seq = p->seq_start;
+		tmpl_build(sa, p);
+	}
+	if (esp_replay_init(&sa->replay, p->replay_window) != 0) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (p->enc == ESP_ENC_AES_GCM16) {
+		sa->icv_len = CRY_GCM_ICV_LEN;
+		sa->iv_len = CRY_GCM_IV_LEN;
+		sa->align = 4;
+		memcpy(sa->salt, p->enc_key + p->enc_key_len, CRY_GCM_SALT_LEN);
+		rc = cry_gcm_key_init(cry_ctl_mgr(), &sa->key.gcm, p->enc_key, p->enc_key_len);
+	} else {
+		sa->flags |= ESP_SAF_CBC;
+		sa->iv_len = CRY_CBC_IV_LEN;
+		sa->align = CRY_CBC_BLOCK;
+		if (getrandom(iv_key, sizeof(iv_key), 0) != (ssize_t)sizeof(iv_key)) {
+			rc = -EIO;
+			goto fail;
+		}
+		rc = cry_cbc_key_init(cry_ctl_mgr(), &sa->key.cbc, p->enc_key, p->enc_key_len,
+				      p->integ, p->integ_key, p->integ_key_len, iv_key);
+		cry_wipe(iv_key, sizeof(iv_key));
+		sa->icv_len = sa->key.cbc.icv_len;
+	}
+	if (rc != 0)
+		goto fail;
+	ESP_LOG(INFO, "sa spi 0x%08x %s %s-%u%s%s created", p->spi,
+		p->dir == ESP_DIR_IN ? "in" : "out",
+		p->enc == ESP_ENC_AES_GCM16 ? "aes-gcm16" : "aes-cbc", p->enc_key_len * 8u,
+		p->esn ? " esn" : "", p->natt_sport != 0 ? " natt" : "");
+	*out = sa;
+	return 0;
+fail:
+	cry_wipe(sa, sizeof(*sa));
+	rte_free(sa);
+	return rc;
+}
+
+void
+esp_sa_destroy(struct esp_sa *sa)
+{
+	if (sa == NULL)
+		return;
+	cry_wipe(sa, sizeof(*sa));
+	rte_free(sa);
+}
+
+uint32_t
+esp_sa_spi(const struct esp_sa *sa)
+{
+	return sa->spi;
+}
+
+void
+esp_sa_stats_get(const struct esp_sa *sa, struct esp_sa_stats *st)
+{
+	st->packets = sa->packets;
+	st->bytes = sa->bytes;
+	st->seq = sa->dir == ESP_DIR_OUT ? sa->seq : sa->replay.top;
+	st->drops = sa->drops;
+}
+
+int
+esp_worker_create(unsigned worker_id, int socket_id, struct rte_ring *ev_ring,
+		  struct esp_worker **out)
+{
+	static unsigned seq;		/* control core only: unique table names */
+	char name[32];
+	struct esp_worker *w;
+	int rc;
+
+	if (out == NULL)
+		return -EINVAL;
+	w = rte_zmalloc_socket("esp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket_id);
+	if (w == NULL)
+		return -ENOMEM;
+	w->id = (uint16_t)worker_id;
+	w->ev_ring = ev_ring;
+	w->mb = cry_mgr_create();
+	if (w->mb == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	snprintf(name, sizeof(name), "esp_sa_%u_%u", worker_id, seq++);
+	rc = sa_tab_create(name, 0, socket_id, &w->tab);
+	if (rc != 0)
+		goto fail;
+	*out = w;
+	return 0;
+fail:
+	cry_mgr_destroy(w->mb);
+	rte_free(w);
+	return rc;
+}
+
+void
+esp_worker_destroy(struct esp_worker *w)
+{
+	if (w == NULL)
+		return;
+	sa_tab_destroy(w->tab);
+	cry_mgr_destroy(w->mb);
+	rte_free(w);
+}
+
+int
+esp_worker_sa_add(struct esp_worker *w, struct esp_sa *sa)
+{
+	sa->worker = w->id;
+	return sa_tab_add(w->tab, sa->spi, sa->dir, sa);
+}
+
+struct esp_sa *
+esp_worker_sa_del(struct esp_worker *w, uint32_t spi, uint8_t dir)
+{
+	return sa_tab_del(w->tab, spi, dir);
+}
+
+struct esp_sa *
+esp_worker_sa_lookup(struct esp_worker *w, uint32_t spi, uint8_t dir)
+{
+	return sa_tab_lookup(w->tab, spi, dir);
+}
+
+void
+esp_worker_stats_get(const struct esp_worker *w, struct esp_worker_stats *st)
+{
+	*st = w->st;
+}
