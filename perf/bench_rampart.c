@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Rampart's ESP datapath (lib/esp) as perf/esp-bench drives it: one worker,
+ * n_sa outbound SAs and n_sa inbound SAs with the same SPIs and keys (SA i
+ * uses bench_keys_init(i) and SPI BENCH_SPI_BASE + i, so packets encapsulated
+ * here decapsulate here and in librte_ipsec). Encapsulation spreads packets
+ * over the SAs round-robin. Only the public API of lib/esp/esp.h is used.
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "esp/esp.h"
+
+struct ram_ctx {
+	struct esp_worker *w;
+	enum bench_alg alg;
+	unsigned n_sa;
+	unsigned next;			/* round-robin cursor for encap */
+	struct esp_sa **out;
+	struct esp_sa **in;
+};
+
+bool
+ram_available(void)
+{
+	return true;
+}
+
+static void
+params_fill(struct esp_sa_params *p, enum bench_alg alg, unsigned idx, bool out)
+{
+	const struct bench_alg_info *ai = &bench_algs[alg];
+	struct bench_keys k;
+
+	bench_keys_init(&k, idx);
+	memset(p, 0, sizeof(*p));
+	p->spi = BENCH_SPI_BASE + idx;
+	p->dir = out ? ESP_DIR_OUT : ESP_DIR_IN;
+	p->enc = ai->gcm ? ESP_ENC_AES_GCM16 : ESP_ENC_AES_CBC;
+	p->integ = ai->gcm ? ESP_INTEG_NONE : ESP_INTEG_HMAC_SHA256_128;
+	p->enc_key_len = ai->key_len;
+	p->integ_key_len = ai->auth_key_len;
+	p->outer_af = 4;
+	memcpy(p->enc_key, k.enc, ai->key_len + (ai->gcm ? 4 : 0));
+	memcpy(p->integ_key, k.auth, ai->auth_key_len);
+	memcpy(p->outer_src, out ? k.outer_src : k.outer_dst, 4);
+	memcpy(p->outer_dst, out ? k.outer_dst : k.outer_src, 4);
+	p->replay_window = BENCH_REPLAY_WIN;
+	p->user_id = idx;
+}
+
+static int
+sa_install(struct ram_ctx *c, unsigned idx, bool out)
+{
+	struct esp_sa_params p;
+	struct esp_sa *sa;
+	int rc;
+
+	params_fill(&p, c->alg, idx, out);
+	rc = esp_sa_create(&p, SOCKET_ID_ANY, &sa);
+	memset(&p, 0, sizeof(p));
+	if (rc < 0)
+		return rc;
+	rc = esp_worker_sa_add(c->w, sa);
+	if (rc < 0) {
+		esp_sa_destroy(sa);
+		return rc;
+	}
+	if (out)
+		c->out[idx] = sa;
+	else
+		c->in[idx] = sa;
+	return 0;
+}
+
+static void
+sa_remove(struct ram_ctx *c, unsigned idx, bool out)
+{
+	struct esp_sa **slot = out ? &c->out[idx] : &c->in[idx];
+
+	if (*slot == NULL)
+		return;
+	esp_worker_sa_del(c->w, BENCH_SPI_BASE + idx, out ? ESP_DIR_OUT : ESP_DIR_IN);
+	esp_sa_destroy(*slot);
+	*slot = NULL;
+}
+
+int
+ram_ctx_create(enum bench_alg alg, unsigned n_sa, struct ram_ctx **out)
+{
+	struct ram_ctx *c;
+	unsigned i;
+	int rc;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->alg = alg;
+	c->n_sa = n_sa;
+	c->out = calloc(n_sa, sizeof(*c->out));
+	c->in = calloc(n_sa, sizeof(*c->in));
+	rc = -ENOMEM;
+	if (c->out == NULL || c->in == NULL)
+		goto fail;
+	rc = esp_worker_create(0, SOCKET_ID_ANY, NULL, &c->w);
+	if (rc < 0)
+		goto fail;
+	for (i = 0; i < n_sa; i++) {
+		rc = sa_install(c, i, true);
+		if (rc == 0)
+			rc = sa_install(c, i, false);
+		if (rc < 0)
+			goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	ram_ctx_destroy(c);
+	return rc;
+}
+
+void
+ram_ctx_destroy(struct ram_ctx *c)
+{
+	unsigned i;
+
+	if (c == NULL)
+		return;
+	if (c->w != NULL) {
+		for (i = 0; i < c->n_sa; i++) {
+			if (c->out != NULL)
+				sa_remove(c, i, true);
+			if (c->in != NULL)
+				sa_remove(c, i, false);
+		}
+		esp_worker_destroy(c->w);
+	}
+	free(c->out);
+	free(c->in);
+	free(c);
+}
+
+int
+ram_ctx_reset_in(struct ram_ctx *c)
+{
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < c->n_sa; i++) {
+		sa_remove(c, i, false);
+		rc = sa_install(c, i, false);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+void
+ram_pick(struct ram_ctx *c, struct esp_sa *sas[], uint16_t n)
+{
+	unsigned next = c->next;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		sas[i] = c->out[next];
+		if (++next == c->n_sa)
+			next = 0;
+	}
+	c->next = next;
+}
+
+uint16_t
+ram_encap(struct ram_ctx *c, struct esp_sa *sas[], struct rte_mbuf *pkts[], uint16_t n)
+{
+	return esp_out_burst(c->w, sas, pkts, n);
+}
+
+uint16_t
+ram_decap(struct ram_ctx *c, struct rte_mbuf *pkts[], uint16_t n)
+{
+	return esp_in_burst(c->w, pkts, n);
+}

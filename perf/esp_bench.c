@@ -1,0 +1,982 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * perf/esp-bench: ESP datapath throughput of one worker core, no NIC.
+ *
+ * Owns the measurement method. Cleartext IPv4/UDP packets are synthesised in
+ * memory for each frame size (frame = Ethernet frame of the cleartext packet
+ * with header and FCS, see bench_pkt.c) and pushed in bursts of BENCH_BURST
+ * through seven variants, interleaved round by round so that a noisy
+ * neighbour on this shared machine hits all of them alike:
+ *
+ *   rampart encap/decap with 1 SA, and with --sas SAs (100 000, round-robin),
+ *   librte_ipsec encap/decap (CPU_CRYPTO, 1 SA), raw IPsec-MB GCM.
+ *
+ * Fairness rules, the same for every variant:
+ *  - Each engine works in place on the same mbufs. Before every burst the
+ *    packets are copied back from a template (the cleartext packet for encap,
+ *    a pre-encrypted packet for decap) outside the timed region; the timer
+ *    brackets only the engine call(s), so the copy is neither charged nor
+ *    subtracted. The copy leaves the packet in cache, as DDIO would after a
+ *    NIC's DMA, for all engines.
+ *  - Decap templates: a ring of packets encapsulated once (untimed) with
+ *    consecutive sequence numbers. A replay window rejects a packet seen
+ *    before, so when an engine reaches the end of the ring its inbound SAs are
+ *    reset (outside the timed region: Rampart recreates the SAs, librte_ipsec
+ *    re-inits its SA) and the ring is replayed. Both keep a 1024-packet
+ *    window and do the full replay check and update on every packet. When the
+ *    self-check shows the two engines interoperate, both decapsulate the very
+ *    same ring (made by Rampart).
+ *  - Timed: rte_rdtsc() before and after each burst call, minus the measured
+ *    cost of an empty timed region. Cycles are TSC cycles.
+ *  - Raw GCM encrypts, in the same mbufs, exactly the bytes ESP encrypts for
+ *    the frame, with the 8-byte AAD and 16-byte tag, one call per packet.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "bench.h"
+
+enum variant {
+	V_RAM_ENC,
+	V_RAM_DEC,
+	V_LIP_ENC,
+	V_LIP_DEC,
+	V_RAW_GCM,
+	V_RAM_ENC_MANY,
+	V_RAM_DEC_MANY,
+	V__COUNT,
+};
+
+static const char *const v_engine[V__COUNT] = {
+	[V_RAM_ENC] = "rampart", [V_RAM_DEC] = "rampart",
+	[V_LIP_ENC] = "librte_ipsec", [V_LIP_DEC] = "librte_ipsec",
+	[V_RAW_GCM] = "raw-gcm",
+	[V_RAM_ENC_MANY] = "rampart", [V_RAM_DEC_MANY] = "rampart",
+};
+
+static const bool v_decap[V__COUNT] = {
+	[V_RAM_DEC] = true, [V_LIP_DEC] = true, [V_RAM_DEC_MANY] = true,
+};
+
+static const bool v_many[V__COUNT] = {
+	[V_RAM_ENC_MANY] = true, [V_RAM_DEC_MANY] = true,
+};
+
+enum {
+	DEC_RING_ONE = 4096,		/* pre-encrypted packets of the 1-SA ring */
+	DEFAULT_SAS = 100000,
+};
+
+struct opts {
+	bool quick;
+	unsigned sizes[BENCH_MAX_SIZES];
+	unsigned n_sizes;
+	bool alg_on[BENCH_ALG__COUNT];
+	unsigned n_sa_many;
+	unsigned rounds, bursts, warm;
+};
+
+/* A ring of pre-encrypted packets and each engine's position in it. */
+struct dec_ring {
+	struct bench_tpl *t;
+	unsigned n;
+};
+
+struct run {
+	const struct opts *o;
+	enum bench_alg alg;
+	unsigned frame;
+	struct rte_mempool *pool;
+	struct rte_mbuf *slots[BENCH_SLOTS][BENCH_BURST];
+	unsigned slot;
+	struct bench_tpl clear;
+	uint32_t esp_plen;		/* bytes ESP encrypts for this frame (GCM) */
+	struct ram_ctx *ram_one, *ram_many;
+	struct lip_sa *lip_out, *lip_in;
+	struct raw_gcm *gcm;
+	struct dec_ring ring_ram, ring_lip, ring_many;
+	bool shared_ring;		/* ring_lip.t == ring_ram.t */
+	unsigned pos[V__COUNT];
+	uint64_t gcm_seq;
+	struct bench_samples s[V__COUNT];
+	bool enabled[V__COUNT];
+};
+
+/* Results of one (alg, frame), kept for the ratio table and the SUMMARY. */
+struct result {
+	bool valid;
+	double cpp[V__COUNT];		/* 0: not measured */
+};
+
+static struct result results[BENCH_ALG__COUNT][BENCH_MAX_SIZES];
+static double tsc_hz;
+
+static void
+usage(const char *prog)
+{
+	printf("usage: %s [--quick] [--sizes 64,128,...] [--algs a,b] [--sas N]\n"
+	       "          [--rounds N] [--bursts N] [-- EAL arguments]\n"
+	       "algs: aes128gcm, aes256gcm, aes128cbc-sha256 (default: all)\n"
+	       "sizes: Ethernet frame bytes of the cleartext packet incl. FCS, %d..%d\n"
+	       "       (default 64,128,256,512,1024,1420)\n"
+	       "Without EAL arguments: --no-huge -m 1024 --no-pci, a private file prefix,\n"
+	       "one lcore, --vdev crypto_aesni_gcm0 --vdev crypto_aesni_mb0.\n",
+	       prog, BENCH_MIN_FRAME, BENCH_MAX_FRAME);
+}
+
+static int
+parse_list_sizes(struct opts *o, const char *arg)
+{
+	char buf[256], *tok, *save = NULL;
+	unsigned long v;
+	char *end;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	o->n_sizes = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		v = strtoul(tok, &end, 10);
+		if (*end != '\0' || v < BENCH_MIN_FRAME || v > BENCH_MAX_FRAME ||
+		    o->n_sizes == BENCH_MAX_SIZES)
+			return -EINVAL;
+		o->sizes[o->n_sizes++] = (unsigned)v;
+	}
+	return o->n_sizes > 0 ? 0 : -EINVAL;
+}
+
+static int
+parse_list_algs(struct opts *o, const char *arg)
+{
+	char buf[256], *tok, *save = NULL;
+	unsigned a, n = 0;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	memset(o->alg_on, 0, sizeof(o->alg_on));
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		for (a = 0; a < BENCH_ALG__COUNT; a++)
+			if (strcmp(tok, bench_algs[a].name) == 0)
+				break;
+		if (a == BENCH_ALG__COUNT)
+			return -EINVAL;
+		o->alg_on[a] = true;
+		n++;
+	}
+	return n > 0 ? 0 : -EINVAL;
+}
+
+static int
+parse_uint(const char *arg, unsigned lo, unsigned hi, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	v = strtoul(arg, &end, 10);
+	if (*end != '\0' || v < lo || v > hi)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Parses the benchmark's own options (before "--"); returns argc consumed. */
+static int
+parse_opts(struct opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "sizes", required_argument, NULL, 's' },
+		{ "algs", required_argument, NULL, 'a' },
+		{ "sas", required_argument, NULL, 'n' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "bursts", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const unsigned def_sizes[] = { 64, 128, 256, 512, 1024, 1420 };
+	unsigned a, rounds = 0, bursts = 0;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	memcpy(o->sizes, def_sizes, sizeof(def_sizes));
+	o->n_sizes = RTE_DIM(def_sizes);
+	for (a = 0; a < BENCH_ALG__COUNT; a++)
+		o->alg_on[a] = true;
+	o->n_sa_many = DEFAULT_SAS;
+	/* "+": stop at the first non-option, so "--" separates the EAL arguments */
+	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			o->quick = true;
+			break;
+		case 's':
+			if (parse_list_sizes(o, optarg) < 0)
+				goto bad;
+			break;
+		case 'a':
+			if (parse_list_algs(o, optarg) < 0)
+				goto bad;
+			break;
+		case 'n':
+			if (parse_uint(optarg, 2, 1000000, &o->n_sa_many) < 0)
+				goto bad;
+			break;
+		case 'r':
+			if (parse_uint(optarg, 1, 1000, &rounds) < 0)
+				goto bad;
+			break;
+		case 'b':
+			if (parse_uint(optarg, 1, 1000000, &bursts) < 0)
+				goto bad;
+			break;
+		case 'h':
+			usage(argv[0]);
+			exit(0);
+		default:
+			goto bad;
+		}
+	}
+	o->rounds = o->quick ? 3 : 8;
+	o->bursts = o->quick ? 60 : 400;
+	o->warm = o->quick ? 4 : 16;
+	if (rounds != 0)
+		o->rounds = rounds;
+	if (bursts != 0)
+		o->bursts = bursts;
+	return optind;
+bad:
+	usage(argv[0]);
+	exit(2);
+}
+
+static char eal_prefix[64];
+
+/* Default EAL arguments: no hugepages, no PCI, our own runtime directory. */
+static int
+eal_start(int argc, char **argv, const char *prog)
+{
+	char lcore[16], *def[32];
+	cpu_set_t cs;
+	int n = 0, cpu, i;
+
+	if (argc > 0)
+		return rte_eal_init(argc, argv);
+	cpu = 0;
+	if (sched_getaffinity(0, sizeof(cs), &cs) == 0)
+		for (i = 0; i < CPU_SETSIZE; i++)
+			if (CPU_ISSET(i, &cs))
+				cpu = i;
+	snprintf(lcore, sizeof(lcore), "%d", cpu);
+	snprintf(eal_prefix, sizeof(eal_prefix), "perf-bench-%d", (int)getpid());
+	def[n++] = (char *)(uintptr_t)prog;
+	def[n++] = (char *)(uintptr_t)"-l";
+	def[n++] = lcore;
+	def[n++] = (char *)(uintptr_t)"--no-huge";
+	def[n++] = (char *)(uintptr_t)"-m";
+	def[n++] = (char *)(uintptr_t)"1024";
+	def[n++] = (char *)(uintptr_t)"--no-pci";
+	def[n++] = (char *)(uintptr_t)"--file-prefix";
+	def[n++] = eal_prefix;
+	def[n++] = (char *)(uintptr_t)"--vdev";
+	def[n++] = (char *)(uintptr_t)"crypto_aesni_gcm0";
+	def[n++] = (char *)(uintptr_t)"--vdev";
+	def[n++] = (char *)(uintptr_t)"crypto_aesni_mb0";
+	def[n++] = (char *)(uintptr_t)"--log-level";
+	def[n++] = (char *)(uintptr_t)"error";
+	def[n] = NULL;
+	return rte_eal_init(n, def);
+}
+
+/* Remove /var/run/dpdk/<prefix> when we chose the prefix. */
+static void
+eal_dir_remove(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 256];
+	struct dirent *de;
+	DIR *d;
+
+	if (eal_prefix[0] == '\0')
+		return;
+	snprintf(dir, sizeof(dir), "/var/run/dpdk/%s", eal_prefix);
+	d = opendir(dir);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static void
+tsc_overhead_measure(void)
+{
+	uint64_t best = UINT64_MAX, t0, t1;
+	unsigned i;
+
+	for (i = 0; i < 10000; i++) {
+		t0 = rte_rdtsc();
+		rte_compiler_barrier();
+		t1 = rte_rdtsc();
+		if (t1 - t0 < best)
+			best = t1 - t0;
+	}
+	bench_tsc_overhead = best;
+}
+
+/* ---- decap rings ---- */
+
+static void
+ring_free(struct dec_ring *r)
+{
+	free(r->t);
+	r->t = NULL;
+	r->n = 0;
+}
+
+/*
+ * Fill @r with @n packets encapsulated (untimed) by Rampart (@ram) or by
+ * librte_ipsec (@lip), from the cleartext template.
+ */
+static int
+ring_fill(struct run *ru, struct dec_ring *r, unsigned n, struct ram_ctx *ram, struct lip_sa *lip)
+{
+	struct rte_mbuf *pk[BENCH_BURST];
+	struct esp_sa *sas[BENCH_BURST];
+	unsigned i, j, k = 0;
+	uint16_t got = 0;
+
+	r->t = malloc((size_t)n * sizeof(*r->t));
+	if (r->t == NULL)
+		return -ENOMEM;
+	r->n = n;
+	if (rte_pktmbuf_alloc_bulk(ru->pool, pk, BENCH_BURST) < 0)
+		return -ENOMEM;
+	for (i = 0; i < n; i += k) {
+		k = RTE_MIN((unsigned)BENCH_BURST, n - i);
+		for (j = 0; j < k; j++)
+			bench_tpl_load(pk[j], &ru->clear);
+		if (ram != NULL) {
+			ram_pick(ram, sas, (uint16_t)k);
+			got = ram_encap(ram, sas, pk, (uint16_t)k);
+		} else {
+			got = lip_burst(lip, pk, (uint16_t)k);
+		}
+		if (got != k)
+			break;
+		for (j = 0; j < k; j++)
+			if (bench_tpl_save(&r->t[i + j], pk[j]) < 0)
+				break;
+	}
+	rte_pktmbuf_free_bulk(pk, got == k ? BENCH_BURST : got);
+	if (i < n) {
+		ring_free(r);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* ---- one burst of one variant ---- */
+
+static int
+inbound_reset(struct run *ru, enum variant v)
+{
+	switch (v) {
+	case V_RAM_DEC:
+		return ram_ctx_reset_in(ru->ram_one);
+	case V_RAM_DEC_MANY:
+		return ram_ctx_reset_in(ru->ram_many);
+	case V_LIP_DEC:
+		return lip_sa_reset(ru->lip_in);
+	default:
+		return 0;
+	}
+}
+
+static struct dec_ring *
+variant_ring(struct run *ru, enum variant v)
+{
+	switch (v) {
+	case V_RAM_DEC:
+		return &ru->ring_ram;
+	case V_RAM_DEC_MANY:
+		return &ru->ring_many;
+	case V_LIP_DEC:
+		return &ru->ring_lip;
+	default:
+		return NULL;
+	}
+}
+
+/* Untimed part of a burst: reload the packets. */
+static int
+burst_prepare(struct run *ru, enum variant v, struct rte_mbuf **pk, struct esp_sa **sas)
+{
+	struct dec_ring *r;
+	unsigned i;
+	int rc;
+
+	if (!v_decap[v]) {
+		for (i = 0; i < BENCH_BURST; i++)
+			bench_tpl_load(pk[i], &ru->clear);
+		if (v == V_RAM_ENC)
+			ram_pick(ru->ram_one, sas, BENCH_BURST);
+		else if (v == V_RAM_ENC_MANY)
+			ram_pick(ru->ram_many, sas, BENCH_BURST);
+		return 0;
+	}
+	r = variant_ring(ru, v);
+	if (ru->pos[v] + BENCH_BURST > r->n) {
+		rc = inbound_reset(ru, v);
+		if (rc < 0)
+			return rc;
+		ru->pos[v] = 0;
+	}
+	for (i = 0; i < BENCH_BURST; i++)
+		bench_tpl_load(pk[i], &r->t[ru->pos[v] + i]);
+	ru->pos[v] += BENCH_BURST;
+	return 0;
+}
+
+/* The timed call. Returns how many packets the engine passed. */
+static inline uint16_t
+burst_call(struct run *ru, enum variant v, struct rte_mbuf **pk, struct esp_sa **sas,
+	   uint8_t **bufs)
+{
+	switch (v) {
+	case V_RAM_ENC:
+		return ram_encap(ru->ram_one, sas, pk, BENCH_BURST);
+	case V_RAM_ENC_MANY:
+		return ram_encap(ru->ram_many, sas, pk, BENCH_BURST);
+	case V_RAM_DEC:
+		return ram_decap(ru->ram_one, pk, BENCH_BURST);
+	case V_RAM_DEC_MANY:
+		return ram_decap(ru->ram_many, pk, BENCH_BURST);
+	case V_LIP_ENC:
+		return lip_burst(ru->lip_out, pk, BENCH_BURST);
+	case V_LIP_DEC:
+		return lip_burst(ru->lip_in, pk, BENCH_BURST);
+	case V_RAW_GCM:
+		raw_gcm_enc_burst(ru->gcm, bufs, ru->esp_plen, BENCH_BURST, ru->gcm_seq);
+		ru->gcm_seq += BENCH_BURST;
+		return BENCH_BURST;
+	default:
+		return 0;
+	}
+}
+
+/* After a short burst: Rampart freed its drops, librte_ipsec kept them. */
+static void
+burst_repair(struct run *ru, enum variant v, struct rte_mbuf **pk, uint16_t got)
+{
+	uint16_t i;
+
+	if (v == V_LIP_ENC || v == V_LIP_DEC || v == V_RAW_GCM)
+		return;
+	for (i = got; i < BENCH_BURST; i++)
+		pk[i] = rte_pktmbuf_alloc(ru->pool);
+}
+
+static void
+variant_run(struct run *ru, enum variant v, unsigned n, bool record)
+{
+	struct bench_samples *s = &ru->s[v];
+	struct esp_sa *sas[BENCH_BURST];
+	uint8_t *bufs[BENCH_BURST];
+	struct rte_mbuf **pk;
+	uint64_t t0, t1;
+	unsigned b, i;
+	uint16_t got;
+
+	for (b = 0; b < n && !s->failed; b++) {
+		pk = ru->slots[ru->slot];
+		if (++ru->slot == BENCH_SLOTS)
+			ru->slot = 0;
+		if (burst_prepare(ru, v, pk, sas) < 0) {
+			fprintf(stderr, "esp-bench: %s %s: inbound SA reset failed\n",
+				bench_algs[ru->alg].name, v_engine[v]);
+			s->failed = true;
+			break;
+		}
+		for (i = 0; i < BENCH_BURST; i++)
+			bufs[i] = rte_pktmbuf_mtod(pk[i], uint8_t *);
+		t0 = rte_rdtsc();
+		got = burst_call(ru, v, pk, sas, bufs);
+		t1 = rte_rdtsc();
+		if (unlikely(got != BENCH_BURST)) {
+			fprintf(stderr, "esp-bench: %s %u B %s %s%s: %u of %u packets passed\n",
+				bench_algs[ru->alg].name, ru->frame, v_engine[v],
+				v_decap[v] ? "decap" : "encap", v_many[v] ? " (many SAs)" : "",
+				got, BENCH_BURST);
+			burst_repair(ru, v, pk, got);
+			s->failed = true;
+			break;
+		}
+		if (record && s->n < s->cap)
+			s->cyc[s->n++] = t1 - t0 > bench_tsc_overhead ? t1 - t0 - bench_tsc_overhead : 0;
+	}
+}
+
+/* ---- self-check: do the engines produce and accept each other's ESP? ---- */
+
+static bool
+inner_equal(const struct rte_mbuf *m, const struct bench_tpl *t)
+{
+	return m->pkt_len == t->len &&
+	       memcmp(rte_pktmbuf_mtod(m, const void *), t->data, t->len) == 0;
+}
+
+/* Copy of the check packets, so one engine's output can be fed to the other. */
+struct chk_pkt {
+	bool ok;
+	struct bench_tpl t;
+};
+
+static const char *
+ok_str(bool ok)
+{
+	return ok ? "ok" : "FAILED";
+}
+
+/*
+ * Encapsulate one packet with each engine (sequence number 1 on fresh SAs),
+ * check librte_ipsec's ESP against an IPsec-MB reference (GCM), compare the
+ * two engines' ESP bytes (GCM: identical when both use IV = sequence number),
+ * and decapsulate each engine's packet with the other. Sets ru->shared_ring.
+ */
+static void
+self_check(struct run *ru)
+{
+	struct chk_pkt lp = { 0 }, rp = { 0 };
+	struct rte_mbuf *m;
+	struct esp_sa *sa1[1];
+	bool lip_ref = false, same = false, lip_rt, r2l = false, l2r = false, ram_rt = false;
+	const unsigned oh = 20;		/* outer IPv4 header: ESP starts after it */
+	uint16_t got;
+
+	m = rte_pktmbuf_alloc(ru->pool);
+	if (m == NULL)
+		return;
+	if (ru->lip_out != NULL) {
+		bench_tpl_load(m, &ru->clear);
+		got = lip_burst(ru->lip_out, &m, 1);
+		lp.ok = got == 1 && bench_tpl_save(&lp.t, m) == 0;
+		if (lp.ok && ru->gcm != NULL)
+			lip_ref = raw_gcm_check_esp(ru->gcm, lp.t.data + oh, lp.t.len - oh,
+						    ru->clear.data, ru->clear.len) == 0;
+	}
+	if (ru->ram_one != NULL) {
+		bench_tpl_load(m, &ru->clear);
+		ram_pick(ru->ram_one, sa1, 1);
+		got = ram_encap(ru->ram_one, sa1, &m, 1);
+		if (got != 1)
+			m = rte_pktmbuf_alloc(ru->pool);
+		rp.ok = got == 1 && bench_tpl_save(&rp.t, m) == 0;
+		if (m == NULL)
+			return;
+	}
+	if (lp.ok && rp.ok)
+		same = lp.t.len == rp.t.len &&
+		       memcmp(lp.t.data + oh, rp.t.data + oh, lp.t.len - oh) == 0;
+	if (lp.ok && ru->lip_in != NULL) {
+		bench_tpl_load(m, &lp.t);
+		lip_rt = lip_burst(ru->lip_in, &m, 1) == 1 && inner_equal(m, &ru->clear);
+		lip_sa_reset(ru->lip_in);
+		printf("# self-check %s %u B: librte_ipsec encap->decap %s", bench_algs[ru->alg].name,
+		       ru->frame, ok_str(lip_rt));
+		if (ru->gcm != NULL)
+			printf(", librte_ipsec ESP == IPsec-MB GCM reference %s", ok_str(lip_ref));
+		printf("\n");
+	}
+	if (rp.ok && ru->lip_in != NULL) {
+		bench_tpl_load(m, &rp.t);
+		r2l = lip_burst(ru->lip_in, &m, 1) == 1 && inner_equal(m, &ru->clear);
+		lip_sa_reset(ru->lip_in);
+	}
+	if (lp.ok && ru->ram_one != NULL) {
+		bench_tpl_load(m, &lp.t);
+		got = ram_decap(ru->ram_one, &m, 1);
+		if (got != 1)
+			m = rte_pktmbuf_alloc(ru->pool);
+		else
+			l2r = inner_equal(m, &ru->clear);
+		ram_ctx_reset_in(ru->ram_one);
+	}
+	if (rp.ok && m != NULL) {
+		bench_tpl_load(m, &rp.t);
+		got = ram_decap(ru->ram_one, &m, 1);
+		if (got != 1)
+			m = rte_pktmbuf_alloc(ru->pool);
+		else
+			ram_rt = inner_equal(m, &ru->clear);
+		ram_ctx_reset_in(ru->ram_one);
+	}
+	if (ru->ram_one != NULL) {
+		printf("# self-check %s %u B: rampart encap->decap %s", bench_algs[ru->alg].name,
+		       ru->frame, ok_str(ram_rt));
+		if (ru->lip_out != NULL) {
+			if (ru->gcm != NULL)
+				printf(", rampart ESP == librte_ipsec ESP %s", ok_str(same));
+			printf(", rampart->librte_ipsec %s, librte_ipsec->rampart %s", ok_str(r2l),
+			       ok_str(l2r));
+		}
+		printf("\n");
+	}
+	ru->shared_ring = r2l && l2r;
+	rte_pktmbuf_free(m);
+}
+
+/* ---- one (alg, frame) ---- */
+
+static void
+run_one(struct run *ru, struct result *res)
+{
+	enum variant order[V__COUNT];
+	unsigned r, i, nv = 0, many_ring;
+	const struct opts *o = ru->o;
+	int rc;
+
+	bench_clear_build(&ru->clear, ru->frame);
+	ru->esp_plen = (ru->clear.len + 2 + 3) & ~3u;
+	memset(ru->pos, 0, sizeof(ru->pos));
+
+	self_check(ru);
+
+	/* decap rings: Rampart's packets for both engines when they interoperate */
+	if (ru->enabled[V_RAM_DEC]) {
+		rc = ring_fill(ru, &ru->ring_ram, DEC_RING_ONE, ru->ram_one, NULL);
+		if (rc < 0)
+			ru->enabled[V_RAM_DEC] = false;
+	}
+	if (ru->enabled[V_LIP_DEC]) {
+		if (ru->shared_ring && ru->ring_ram.t != NULL) {
+			ru->ring_lip = ru->ring_ram;
+		} else {
+			rc = ring_fill(ru, &ru->ring_lip, DEC_RING_ONE, NULL, ru->lip_out);
+			if (rc < 0)
+				ru->enabled[V_LIP_DEC] = false;
+		}
+	}
+	if (ru->enabled[V_RAM_DEC_MANY]) {
+		/* one packet per SA, round-robin, as many as the run uses */
+		many_ring = (o->rounds * (o->bursts + o->warm) + 1) * BENCH_BURST;
+		many_ring = RTE_MIN(many_ring, RTE_ALIGN_CEIL(o->n_sa_many, BENCH_BURST));
+		rc = ring_fill(ru, &ru->ring_many, many_ring, ru->ram_many, NULL);
+		if (rc < 0)
+			ru->enabled[V_RAM_DEC_MANY] = false;
+		else
+			ram_ctx_reset_in(ru->ram_many);
+	}
+	if (ru->ring_ram.t != NULL)
+		ram_ctx_reset_in(ru->ram_one);
+	if (ru->ring_lip.t != NULL)
+		lip_sa_reset(ru->lip_in);
+
+	for (i = 0; i < V__COUNT; i++) {
+		if (ru->enabled[i])
+			order[nv++] = (enum variant)i;
+		bench_samples_init(&ru->s[i], o->rounds * o->bursts);
+	}
+	for (r = 0; r < o->rounds; r++) {
+		for (i = 0; i < nv; i++) {
+			enum variant v = order[(i + r) % nv];
+
+			variant_run(ru, v, o->warm, false);
+			variant_run(ru, v, o->bursts, true);
+		}
+	}
+	res->valid = true;
+	for (i = 0; i < V__COUNT; i++) {
+		res->cpp[i] = ru->enabled[i] ? bench_samples_cpp(&ru->s[i]) : 0;
+		bench_samples_fini(&ru->s[i]);
+	}
+	if (ru->ring_lip.t == ru->ring_ram.t)
+		ru->ring_lip.t = NULL;
+	ring_free(&ru->ring_ram);
+	ring_free(&ru->ring_lip);
+	ring_free(&ru->ring_many);
+}
+
+static double
+mpps(double cpp)
+{
+	return cpp > 0 ? tsc_hz / cpp / 1e6 : 0;
+}
+
+static double
+gbps(double cpp, unsigned frame)
+{
+	return mpps(cpp) * frame * 8 / 1000;
+}
+
+static void
+print_row(const char *alg, unsigned frame, unsigned sas, const char *engine, const char *dir,
+	  double cpp)
+{
+	char sa_str[16];
+
+	if (sas == 0)
+		snprintf(sa_str, sizeof(sa_str), "-");
+	else
+		snprintf(sa_str, sizeof(sa_str), "%u", sas);
+	if (cpp > 0)
+		printf("%-17s %5u %7s  %-13s %-6s %8.3f %8.3f %9.1f\n", alg, frame, sa_str, engine,
+		       dir, mpps(cpp), gbps(cpp, frame), cpp);
+	else
+		printf("%-17s %5u %7s  %-13s %-6s %8s %8s %9s\n", alg, frame, sa_str, engine, dir,
+		       "-", "-", "-");
+}
+
+static void
+print_results(const char *alg, unsigned frame, const struct result *res, unsigned n_many)
+{
+	static const enum variant rows[] = {
+		V_RAM_ENC, V_LIP_ENC, V_RAW_GCM, V_RAM_ENC_MANY,
+		V_RAM_DEC, V_LIP_DEC, V_RAM_DEC_MANY,
+	};
+	unsigned i;
+
+	for (i = 0; i < RTE_DIM(rows); i++) {
+		enum variant v = rows[i];
+
+		if (v == V_RAW_GCM && res->cpp[v] == 0)
+			continue;
+		print_row(alg, frame, v == V_RAW_GCM ? 0 : v_many[v] ? n_many : 1, v_engine[v],
+			  v == V_RAW_GCM ? "enc" : v_decap[v] ? "decap" : "encap", res->cpp[v]);
+	}
+	fflush(stdout);
+}
+
+/* a / b of throughputs (= b / a of cycles), or NAN if either is missing. */
+static double
+ratio(double cpp_a, double cpp_b)
+{
+	return cpp_a > 0 && cpp_b > 0 ? cpp_b / cpp_a : -1;
+}
+
+static void
+print_ratio(double r)
+{
+	if (r < 0)
+		printf(" %12s", "-");
+	else
+		printf(" %12.2f", r);
+}
+
+static void
+summary_field(const char *name, double r, bool last)
+{
+	if (r < 0)
+		printf("%s=n/a%s", name, last ? "\n" : " ");
+	else
+		printf("%s=%.2f%s", name, r, last ? "\n" : " ");
+}
+
+static int
+size_index(const struct opts *o, unsigned frame)
+{
+	unsigned i;
+
+	for (i = 0; i < o->n_sizes; i++)
+		if (o->sizes[i] == frame)
+			return (int)i;
+	return -1;
+}
+
+static void
+print_ratios_and_summary(const struct opts *o)
+{
+	const struct result *r;
+	double e64 = -1, e1420 = -1, d64 = -1, m64 = -1;
+	unsigned a, i;
+	int i64 = size_index(o, 64), i1420 = size_index(o, 1420);
+
+	printf("\n# ratios within this run (throughput of the first over the second)\n");
+	printf("%-17s %5s %12s %12s %12s %12s %12s\n", "alg", "frame", "enc/librte", "dec/librte",
+	       "enc/raw-gcm", "enc many/1", "dec many/1");
+	for (a = 0; a < BENCH_ALG__COUNT; a++) {
+		for (i = 0; i < o->n_sizes; i++) {
+			r = &results[a][i];
+			if (!r->valid)
+				continue;
+			printf("%-17s %5u", bench_algs[a].name, o->sizes[i]);
+			print_ratio(ratio(r->cpp[V_RAM_ENC], r->cpp[V_LIP_ENC]));
+			print_ratio(ratio(r->cpp[V_RAM_DEC], r->cpp[V_LIP_DEC]));
+			print_ratio(ratio(r->cpp[V_RAM_ENC], r->cpp[V_RAW_GCM]));
+			print_ratio(ratio(r->cpp[V_RAM_ENC_MANY], r->cpp[V_RAM_ENC]));
+			print_ratio(ratio(r->cpp[V_RAM_DEC_MANY], r->cpp[V_RAM_DEC]));
+			printf("\n");
+		}
+	}
+	if (i64 >= 0 && results[BENCH_AES128_GCM][i64].valid) {
+		r = &results[BENCH_AES128_GCM][i64];
+		e64 = ratio(r->cpp[V_RAM_ENC], r->cpp[V_LIP_ENC]);
+		d64 = ratio(r->cpp[V_RAM_DEC], r->cpp[V_LIP_DEC]);
+		m64 = ratio(r->cpp[V_RAM_ENC_MANY], r->cpp[V_RAM_ENC]);
+	}
+	if (i1420 >= 0 && results[BENCH_AES128_GCM][i1420].valid) {
+		r = &results[BENCH_AES128_GCM][i1420];
+		e1420 = ratio(r->cpp[V_RAM_ENC], r->cpp[V_RAW_GCM]);
+	}
+	printf("\n# targets (aes128gcm): encap 64 B >= 1.50x librte_ipsec: %s; "
+	       "encap 1420 B >= 0.95x raw GCM: %s; %u SAs >= 0.80x 1 SA: %s\n",
+	       e64 < 0 ? "n/a" : e64 >= 1.5 ? "met" : "NOT met",
+	       e1420 < 0 ? "n/a" : e1420 >= 0.95 ? "met" : "NOT met", o->n_sa_many,
+	       m64 < 0 ? "n/a" : m64 >= 0.8 ? "met" : "NOT met");
+	printf("SUMMARY ");
+	summary_field("encap64_vs_librte_ipsec", e64, false);
+	summary_field("encap1420_vs_raw_gcm", e1420, false);
+	summary_field("decap64_vs_librte_ipsec", d64, false);
+	summary_field("sa100k_vs_sa1", m64, true);
+}
+
+/* Engines of one algorithm, shared by all frame sizes. */
+static int
+alg_setup(struct run *ru, enum bench_alg alg)
+{
+	const struct opts *o = ru->o;
+	struct bench_keys k;
+	int rc;
+
+	memset(ru->enabled, 0, sizeof(ru->enabled));
+	ru->alg = alg;
+	bench_keys_init(&k, 0);
+	if (ram_available()) {
+		rc = ram_ctx_create(alg, 1, &ru->ram_one);
+		if (rc < 0)
+			fprintf(stderr, "esp-bench: %s: rampart SA setup: %s\n", bench_algs[alg].name,
+				strerror(-rc));
+		else
+			ru->enabled[V_RAM_ENC] = ru->enabled[V_RAM_DEC] = true;
+		rc = ram_ctx_create(alg, o->n_sa_many, &ru->ram_many);
+		if (rc < 0)
+			fprintf(stderr, "esp-bench: %s: rampart %u SAs setup: %s\n",
+				bench_algs[alg].name, o->n_sa_many, strerror(-rc));
+		else
+			ru->enabled[V_RAM_ENC_MANY] = ru->enabled[V_RAM_DEC_MANY] = true;
+	}
+	if (lip_alg_supported(alg)) {
+		rc = lip_sa_create(alg, &k, BENCH_SPI_BASE, true, &ru->lip_out);
+		if (rc == 0)
+			rc = lip_sa_create(alg, &k, BENCH_SPI_BASE, false, &ru->lip_in);
+		if (rc < 0)
+			fprintf(stderr, "esp-bench: %s: librte_ipsec SA setup: %s\n",
+				bench_algs[alg].name, strerror(-rc));
+		else
+			ru->enabled[V_LIP_ENC] = ru->enabled[V_LIP_DEC] = true;
+	}
+	if (bench_algs[alg].gcm) {
+		rc = raw_gcm_create(alg, &k, &ru->gcm);
+		if (rc == 0)
+			ru->enabled[V_RAW_GCM] = true;
+	}
+	return 0;
+}
+
+static void
+alg_teardown(struct run *ru)
+{
+	ram_ctx_destroy(ru->ram_one);
+	ram_ctx_destroy(ru->ram_many);
+	lip_sa_destroy(ru->lip_out);
+	lip_sa_destroy(ru->lip_in);
+	raw_gcm_destroy(ru->gcm);
+	ru->ram_one = ru->ram_many = NULL;
+	ru->lip_out = ru->lip_in = NULL;
+	ru->gcm = NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct run ru;
+	struct opts o;
+	int used, eal_argc, rc = 0;
+	unsigned a, i, j;
+	char **eal_argv;
+
+	used = parse_opts(&o, argc, argv);
+	/* anything after "--" goes to EAL (getopt stepped over the "--") */
+	eal_argc = 0;
+	eal_argv = NULL;
+	if (used > 1 && strcmp(argv[used - 1], "--") == 0 && used < argc) {
+		eal_argv = argv + used - 1;
+		eal_argv[0] = argv[0];
+		eal_argc = argc - used + 1;
+	} else if (used < argc) {
+		usage(argv[0]);
+		return 2;
+	}
+	if (eal_start(eal_argc, eal_argv, argv[0]) < 0) {
+		fprintf(stderr, "esp-bench: EAL init failed\n");
+		return 1;
+	}
+	tsc_hz = (double)rte_get_tsc_hz();
+	tsc_overhead_measure();
+	ru.o = &o;
+	ru.pool = rte_pktmbuf_pool_create("perf_mbufs", 1023, 0, 0, BENCH_MBUF_ROOM,
+					  (int)rte_socket_id());
+	if (ru.pool == NULL) {
+		fprintf(stderr, "esp-bench: mbuf pool: %s\n", rte_strerror(rte_errno));
+		rc = 1;
+		goto out;
+	}
+	for (i = 0; i < BENCH_SLOTS; i++) {
+		if (rte_pktmbuf_alloc_bulk(ru.pool, ru.slots[i], BENCH_BURST) < 0) {
+			rc = 1;
+			goto out;
+		}
+	}
+	if (lip_init() < 0)
+		fprintf(stderr, "esp-bench: no crypto_ipsec_mb vdev: librte_ipsec skipped\n");
+
+	printf("# esp-bench: lcore %u, TSC %.3f GHz (cycles below are TSC cycles), burst %d,"
+	       " %u rounds x %u bursts (+%u warm-up) per variant, interleaved\n",
+	       rte_lcore_id(), tsc_hz / 1e9, BENCH_BURST, o.rounds, o.bursts, o.warm);
+	printf("# frame = Ethernet frame of the cleartext packet incl. 14 B header and 4 B FCS"
+	       " (inner IPv4/UDP packet = frame - 18 B); Gbps = cleartext frame bits\n");
+	if (!ram_available())
+		printf("# rampart: lib/esp not linked in this build\n");
+	printf("%-17s %5s %7s  %-13s %-6s %8s %8s %9s\n", "alg", "frame", "SAs", "engine", "dir",
+	       "Mpps", "Gbps", "cyc/pkt");
+	for (a = 0; a < BENCH_ALG__COUNT; a++) {
+		if (!o.alg_on[a])
+			continue;
+		alg_setup(&ru, (enum bench_alg)a);
+		for (i = 0; i < o.n_sizes; i++) {
+			ru.frame = o.sizes[i];
+			run_one(&ru, &results[a][i]);
+			print_results(bench_algs[a].name, ru.frame, &results[a][i], o.n_sa_many);
+		}
+		alg_teardown(&ru);
+	}
+	print_ratios_and_summary(&o);
+	lip_fini();
+out:
+	for (i = 0; i < BENCH_SLOTS; i++)
+		for (j = 0; j < BENCH_BURST; j++)
+			rte_pktmbuf_free(ru.slots[i][j]);
+	rte_mempool_free(ru.pool);
+	rte_eal_cleanup();
+	eal_dir_remove();
+	return rc;
+}
