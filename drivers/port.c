@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port setup (see port.h). Runs on the control core before the workers are
+ * launched and after they have stopped; never on the packet path.
+ */
+#include "port.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_log.h>
+
+RTE_LOG_REGISTER(port_logtype, rampart.port, INFO);
+
+#define PLOG(lvl, ...) rte_log(RTE_LOG_##lvl, port_logtype, "port: " __VA_ARGS__)
+
+enum {
+	PORT_RX_DESC = 1024,
+	PORT_TX_DESC = 1024,
+};
+
+bool
+port_is_vdev(const char *device)
+{
+	return strncmp(device, "net_", 4) == 0 || strncmp(device, "eth_", 4) == 0 ||
+	       strncmp(device, "crypto_", 7) == 0;
+}
+
+bool
+port_needs_ctl_rxq(const char *device)
+{
+	return strncmp(device, "net_af_packet", 13) == 0 || strncmp(device, "eth_af_packet", 13) == 0;
+}
+
+int
+port_eal_arg(const char *device, unsigned qpairs, char *buf, size_t cap)
+{
+	int n;
+
+	if (device[0] == '\0')
+		return -EINVAL;
+	if (!port_is_vdev(device))
+		n = snprintf(buf, cap, "-a%s", device);
+	else if (port_needs_ctl_rxq(device) && strstr(device, "qpairs=") == NULL)
+		n = snprintf(buf, cap, "--vdev=%s,qpairs=%u", device, qpairs);
+	else
+		n = snprintf(buf, cap, "--vdev=%s", device);
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+int
+port_lookup(const char *device, uint16_t *port_id)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	size_t n = strcspn(device, ",");
+
+	if (n >= sizeof(name))
+		return -ENODEV;
+	memcpy(name, device, n);
+	name[n] = '\0';
+	return rte_eth_dev_get_port_by_name(name, port_id) == 0 ? 0 : -ENODEV;
+}
+
+int
+port_start(uint16_t port_id, const struct port_params *p)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t rxd = p->rx_desc ? p->rx_desc : PORT_RX_DESC;
+	uint16_t txd = p->tx_desc ? p->tx_desc : PORT_TX_DESC;
+	int sock = rte_eth_dev_socket_id(port_id), ret;
+	uint16_t q;
+
+	ret = rte_eth_dev_info_get(port_id, &info);
+	if (ret < 0)
+		return ret;
+	if (p->n_rxq > info.max_rx_queues || p->n_txq > info.max_tx_queues) {
+		PLOG(ERR, "%s: needs %u rx / %u tx queues, device has %u / %u\n", p->name,
+		     p->n_rxq, p->n_txq, info.max_rx_queues, info.max_tx_queues);
+		return -ENOTSUP;
+	}
+	memset(&conf, 0, sizeof(conf));
+	/* RSS over IP addresses and UDP ports: ESP-in-UDP of one peer stays on one
+	 * queue, different peers spread. Devices without RSS (af_packet) fan out
+	 * in the kernel instead. */
+	if (p->n_rxq > 1 && info.flow_type_rss_offloads != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) &
+						   info.flow_type_rss_offloads;
+	}
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	ret = rte_eth_dev_configure(port_id, p->n_rxq, p->n_txq, &conf);
+	if (ret < 0) {
+		PLOG(ERR, "%s: configure: %s\n", p->name, rte_strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &rxd, &txd);
+	if (ret < 0)
+		return ret;
+	for (q = 0; q < p->n_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(port_id, q, rxd, sock, NULL, p->mp);
+		if (ret < 0) {
+			PLOG(ERR, "%s: rx queue %u: %s\n", p->name, q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	for (q = 0; q < p->n_txq; q++) {
+		ret = rte_eth_tx_queue_setup(port_id, q, txd, sock, NULL);
+		if (ret < 0) {
+			PLOG(ERR, "%s: tx queue %u: %s\n", p->name, q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	if (p->mtu) {
+		ret = rte_eth_dev_set_mtu(port_id, p->mtu);
+		if (ret < 0)
+			PLOG(WARNING, "%s: mtu %u: %s\n", p->name, p->mtu, rte_strerror(-ret));
+	}
+	if (p->mac != NULL) {
+		struct rte_ether_addr a;
+
+		memcpy(a.addr_bytes, p->mac, 6);
+		ret = rte_eth_dev_default_mac_addr_set(port_id, &a);
+		if (ret < 0) {
+			PLOG(ERR, "%s: set mac: %s\n", p->name, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	ret = rte_eth_dev_start(port_id);
+	if (ret < 0) {
+		PLOG(ERR, "%s: start: %s\n", p->name, rte_strerror(-ret));
+		return ret;
+	}
+	/* Neighbour discovery and ARP need broadcast/multicast; the classifier
+	 * drops unicast for other hosts. */
+	rte_eth_promiscuous_enable(port_id);
+	rte_eth_allmulticast_enable(port_id);
+	PLOG(INFO, "%s: port %u started, %u rx / %u tx queues\n", p->name, port_id, p->n_rxq,
+	     p->n_txq);
+	return 0;
+}
+
+void
+port_stop(uint16_t port_id)
+{
+	rte_eth_dev_stop(port_id);
+	rte_eth_dev_close(port_id);
+}

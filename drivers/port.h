@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * drivers/: port setup for rampartd. Turns a config device string into the
+ * EAL argument that creates it (virtual devices: net_af_packet, net_tap,
+ * net_pcap...; anything else is a PCI address for the allow-list), finds the
+ * ethdev after EAL init, and configures queues, RSS, MTU and MAC.
+ *
+ * Queue plan (see docs/arch-daemon.md): worker w owns RX queue w and TX queue
+ * w of every port; the control core owns TX queue n_workers, and RX queue
+ * n_workers where the device cannot steer away from it (af_packet opens one
+ * socket per queue pair and fans traffic out over all of them).
+ *
+ * Control core only, at start-up and shutdown.
+ */
+#ifndef RAMPART_PORT_H
+#define RAMPART_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+struct port_params {
+	const char *name;		/* for log lines */
+	uint16_t n_rxq, n_txq;
+	uint16_t rx_desc, tx_desc;	/* 0 = defaults */
+	uint16_t mtu;			/* 0 = keep the device's */
+	const uint8_t *mac;		/* NULL = keep the device's */
+	struct rte_mempool *mp;
+};
+
+/*
+ * Write the EAL argument(s) for @device into @buf: "--vdev=DEV[,qpairs=N]"
+ * for virtual devices (qpairs added for net_af_packet when absent), or
+ * "-a=PCI" otherwise. Returns 0, -ENAMETOOLONG or -EINVAL.
+ */
+int port_eal_arg(const char *device, unsigned qpairs, char *buf, size_t cap);
+
+/* true if @device names a DPDK virtual device (net_*, crypto_*, eth_*). */
+bool port_is_vdev(const char *device);
+
+/* Port id of @device after EAL init. 0 or -ENODEV. */
+int port_lookup(const char *device, uint16_t *port_id);
+
+/* Configure and start. 0 or a negative errno (logged). */
+int port_start(uint16_t port_id, const struct port_params *p);
+
+/* Stop and close. */
+void port_stop(uint16_t port_id);
+
+/* Queues the control core must poll for RX on a device of this kind. */
+bool port_needs_ctl_rxq(const char *device);
+
+#endif
