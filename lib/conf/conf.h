@@ -14,7 +14,7 @@
  * rampartd passes conf->conns / conf->n_conns to ike_ctx_create() as they are.
  * PSKs live in those structs: conf_free() wipes them; never print them.
  *
- * YAML schema (config/*.yaml carry a comment on every key):
+ * YAML schema (the samples in config/ comment every key):
  *
  *   workers: 2                      # 0 = every EAL worker lcore
  *   log_level: info                 # err|warning|notice|info|debug

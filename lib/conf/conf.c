@@ -1,0 +1,1074 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/conf entry points and the walk over the libyaml document: the key-path
+ * bookkeeping behind every message, typed value readers, and the top-level
+ * sections (globals, control, ike, ports, routes). Connections are in
+ * conf_conn.c. A load builds a fresh struct and hands it out only when every
+ * check has passed; nothing here has a side effect beyond reading files.
+ */
+#include "conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "conf_priv.h"
+
+static void (*log_fn)(void *user, int level, const char *msg);
+static void *log_user;
+static void (*free_hook)(const struct conf *c);
+
+void
+conf_set_log(void (*fn)(void *user, int level, const char *msg), void *user)
+{
+	log_fn = fn;
+	log_user = user;
+}
+
+void
+conf_set_free_hook(void (*fn)(const struct conf *c))
+{
+	free_hook = fn;
+}
+
+/* ---- key path and messages ---- */
+
+static size_t
+path_append(struct cx *x, const char *piece)
+{
+	size_t mark = x->path_len, n = strlen(piece);
+
+	if (n >= sizeof(x->path) - x->path_len) {
+		/* Cut, never overflow; the message shows "..." instead. */
+		n = sizeof(x->path) - x->path_len - 1;
+	}
+	memcpy(x->path + x->path_len, piece, n);
+	x->path_len += n;
+	x->path[x->path_len] = '\0';
+	return mark;
+}
+
+size_t
+cx_push_key(struct cx *x, const char *key)
+{
+	char buf[80];
+
+	snprintf(buf, sizeof(buf), "%s%s", x->path_len > 0 ? "." : "", key);
+	return path_append(x, buf);
+}
+
+size_t
+cx_push_idx(struct cx *x, unsigned idx)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "[%u]", idx);
+	return path_append(x, buf);
+}
+
+void
+cx_pop(struct cx *x, size_t mark)
+{
+	x->path_len = mark;
+	x->path[mark] = '\0';
+}
+
+static void
+vformat(struct cx *x, const yaml_node_t *n, char *dst, size_t size, const char *fmt, va_list ap)
+{
+	int k;
+
+	if (n != NULL)
+		k = snprintf(dst, size, "%s:%zu:%zu: ", x->name, n->start_mark.line + 1,
+			     n->start_mark.column + 1);
+	else
+		k = snprintf(dst, size, "%s: ", x->name);
+	if (k < 0 || (size_t)k >= size)
+		return;
+	if (x->path_len > 0) {
+		int m = snprintf(dst + k, size - (size_t)k, "%s: ", x->path);
+
+		if (m < 0 || (size_t)m >= size - (size_t)k)
+			return;
+		k += m;
+	}
+	vsnprintf(dst + k, size - (size_t)k, fmt, ap);
+}
+
+int
+cx_err(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (x->err_len == 0)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vformat(x, n, x->err, x->err_len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+void
+cx_warn(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[CONF_ERR_LEN];
+	va_list ap;
+
+	if (log_fn == NULL)
+		return;
+	va_start(ap, fmt);
+	vformat(x, n, msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_fn(log_user, IKE_LOG_WARNING, msg);
+}
+
+int
+cx_missing(struct cx *x, const yaml_node_t *map, const char *key)
+{
+	return cx_err(x, map, "required key '%s' missing", key);
+}
+
+/* ---- node access ---- */
+
+yaml_node_t *
+cx_node(struct cx *x, int index)
+{
+	return yaml_document_get_node(x->doc, index);
+}
+
+static const char *
+node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "nothing";
+	}
+}
+
+/* The text of a scalar node, or an error naming what it was instead. */
+int
+cx_scalar(struct cx *x, const yaml_node_t *n, const char *want, const char **out)
+{
+	const char *s;
+	size_t len;
+
+	if (n->type != YAML_SCALAR_NODE)
+		return cx_err(x, n, "expected %s, got %s", want, node_kind(n));
+	s = (const char *)n->data.scalar.value;
+	len = n->data.scalar.length;
+	if (len > CX_MAX_SCALAR)
+		return cx_err(x, n, "value longer than %d bytes", CX_MAX_SCALAR);
+	if (strlen(s) != len)
+		return cx_err(x, n, "NUL byte in value");
+	if (len == 0 && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+		return cx_err(x, n, "expected %s, got an empty value", want);
+	*out = s;
+	return 0;
+}
+
+int
+cx_map(struct cx *x, const yaml_node_t *map, const char *const keys[], unsigned n_keys,
+       yaml_node_t *v[])
+{
+	yaml_node_pair_t *p;
+	unsigned i;
+
+	for (i = 0; i < n_keys; i++)
+		v[i] = NULL;
+	if (map->type != YAML_MAPPING_NODE)
+		return cx_err(x, map, "expected a mapping, got %s", node_kind(map));
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = cx_node(x, p->key), *val = cx_node(x, p->value);
+		const char *ks;
+
+		if (k == NULL || val == NULL || k->type != YAML_SCALAR_NODE)
+			return cx_err(x, k != NULL ? k : map, "keys must be plain strings");
+		ks = (const char *)k->data.scalar.value;
+		for (i = 0; i < n_keys; i++) {
+			if (strcmp(ks, keys[i]) == 0)
+				break;
+		}
+		if (i == n_keys || strlen(ks) != k->data.scalar.length) {
+			size_t m = cx_push_key(x, ks);
+			int rc = cx_err(x, k, "unknown key");
+
+			cx_pop(x, m);
+			return rc;
+		}
+		if (v[i] != NULL) {
+			size_t m = cx_push_key(x, ks);
+			int rc = cx_err(x, k, "duplicate key");
+
+			cx_pop(x, m);
+			return rc;
+		}
+		v[i] = val;
+	}
+	return 0;
+}
+
+/* ---- typed readers ---- */
+
+int
+cx_str(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size)
+{
+	size_t m = cx_push_key(x, key);
+	const char *s;
+	int rc;
+
+	rc = cx_scalar(x, n, "a string", &s);
+	if (rc == 0 && strlen(s) >= size)
+		rc = cx_err(x, n, "longer than %zu characters", size - 1);
+	if (rc == 0)
+		memcpy(dst, s, strlen(s) + 1);
+	cx_pop(x, m);
+	return rc;
+}
+
+static int
+parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int
+cx_uint(struct cx *x, const char *key, const yaml_node_t *n, uint64_t min, uint64_t max,
+	uint64_t *out)
+{
+	size_t m = cx_push_key(x, key);
+	const char *s;
+	uint64_t v = 0;
+	int rc;
+
+	rc = cx_scalar(x, n, "an integer", &s);
+	if (rc == 0 && parse_u64(s, &v) < 0)
+		rc = cx_err(x, n, "expected a non-negative integer, got '%s'", s);
+	if (rc == 0 && (v < min || v > max))
+		rc = cx_err(x, n, "%s out of range %llu..%llu", s, (unsigned long long)min,
+			    (unsigned long long)max);
+	if (rc == 0)
+		*out = v;
+	cx_pop(x, m);
+	return rc;
+}
+
+int
+cx_bool(struct cx *x, const char *key, const yaml_node_t *n, bool *out)
+{
+	static const char *const yes[] = {"true", "yes", "on", "True", "TRUE", "Yes"};
+	static const char *const no[] = {"false", "no", "off", "False", "FALSE", "No"};
+	size_t m = cx_push_key(x, key), i;
+	const char *s;
+	int rc;
+
+	rc = cx_scalar(x, n, "a boolean", &s);
+	for (i = 0; rc == 0 && i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(s, yes[i]) == 0 || strcmp(s, no[i]) == 0) {
+			*out = strcmp(s, yes[i]) == 0;
+			break;
+		}
+	}
+	if (rc == 0 && i == sizeof(yes) / sizeof(yes[0]))
+		rc = cx_err(x, n, "expected true or false, got '%.32s'", s);
+	cx_pop(x, m);
+	return rc;
+}
+
+/* "<digits><unit>" with the unit table given; the multiplier is checked. */
+static int
+scaled(const char *s, const char *const units[], const uint64_t mult[], unsigned n_units,
+       uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+	unsigned i;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -ERANGE;
+	for (i = 0; i < n_units; i++) {
+		if (strcmp(end, units[i]) == 0) {
+			if (mult[i] != 0 && v > UINT64_MAX / mult[i])
+				return -ERANGE;
+			*out = v * mult[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int
+cx_duration(struct cx *x, const char *key, const yaml_node_t *n, bool ms, uint64_t max,
+	    uint64_t *out)
+{
+	static const char *const units_s[] = {"", "s", "m", "h", "d"};
+	static const uint64_t mult_s[] = {1, 1, 60, 3600, 86400};
+	static const char *const units_ms[] = {"", "ms", "s", "m", "h"};
+	static const uint64_t mult_ms[] = {1, 1, 1000, 60000, 3600000};
+	size_t m = cx_push_key(x, key);
+	const char *s;
+	uint64_t v = 0;
+	int rc;
+
+	rc = cx_scalar(x, n, "a duration", &s);
+	if (rc == 0) {
+		int k = ms ? scaled(s, units_ms, mult_ms, 5, &v) : scaled(s, units_s, mult_s, 5, &v);
+
+		if (k == -EINVAL)
+			rc = cx_err(x, n, "bad duration '%s' (number with unit %s)", s,
+				    ms ? "ms, s, m or h" : "s, m, h or d");
+		else if (k < 0 || v > max)
+			rc = cx_err(x, n, "duration '%s' too long (max %llu%s)", s,
+				    (unsigned long long)max, ms ? "ms" : "s");
+	}
+	if (rc == 0)
+		*out = v;
+	cx_pop(x, m);
+	return rc;
+}
+
+int
+cx_size(struct cx *x, const char *key, const yaml_node_t *n, unsigned base, uint64_t *out)
+{
+	static const char *const units[] = {"", "K", "M", "G", "T"};
+	uint64_t mult[5] = {1, base, (uint64_t)base * base, (uint64_t)base * base * base,
+			    (uint64_t)base * base * base * base};
+	size_t m = cx_push_key(x, key);
+	const char *s;
+	uint64_t v = 0;
+	int rc;
+
+	rc = cx_scalar(x, n, "a count", &s);
+	if (rc == 0) {
+		int k = scaled(s, units, mult, 5, &v);
+
+		if (k == -EINVAL)
+			rc = cx_err(x, n, "bad count '%s' (number with optional K, M, G or T)", s);
+		else if (k < 0)
+			rc = cx_err(x, n, "count '%s' too large", s);
+	}
+	if (rc == 0)
+		*out = v;
+	cx_pop(x, m);
+	return rc;
+}
+
+int
+cx_seq(struct cx *x, const char *key, const yaml_node_t *n, bool scalar_ok,
+       yaml_node_t *items[], unsigned max, unsigned *count)
+{
+	size_t m = cx_push_key(x, key);
+	yaml_node_item_t *it;
+	int rc = 0;
+
+	*count = 0;
+	if (n->type == YAML_SCALAR_NODE && scalar_ok) {
+		items[0] = (yaml_node_t *)n;
+		*count = 1;
+		goto out;
+	}
+	if (n->type != YAML_SEQUENCE_NODE) {
+		rc = cx_err(x, n, "expected a list, got %s", node_kind(n));
+		goto out;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		if (*count >= max) {
+			rc = cx_err(x, cx_node(x, *it), "more than %u entries", max);
+			goto out;
+		}
+		items[(*count)++] = cx_node(x, *it);
+	}
+out:
+	cx_pop(x, m);
+	return rc;
+}
+
+int
+cx_path(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size)
+{
+	char raw[IKE_MAX_PATH];
+	size_t m;
+	int rc, k;
+
+	rc = cx_str(x, key, n, raw, sizeof(raw));
+	if (rc < 0)
+		return rc;
+	if (raw[0] == '/' || x->dir[0] == '\0')
+		k = snprintf(dst, size, "%s", raw);
+	else
+		k = snprintf(dst, size, "%s/%s", x->dir, raw);
+	if (k < 0 || (size_t)k >= size) {
+		m = cx_push_key(x, key);
+		rc = cx_err(x, n, "path too long");
+		cx_pop(x, m);
+	}
+	return rc;
+}
+
+/* ---- sections ---- */
+
+static int
+parse_log_level(struct cx *x, const yaml_node_t *n, int *out)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} levels[] = {
+		{"err", IKE_LOG_ERR}, {"error", IKE_LOG_ERR}, {"warning", IKE_LOG_WARNING},
+		{"notice", IKE_LOG_NOTICE}, {"info", IKE_LOG_INFO}, {"debug", IKE_LOG_DEBUG},
+	};
+	char s[16];
+	size_t i, m;
+	int rc;
+
+	rc = cx_str(x, "log_level", n, s, sizeof(s));
+	for (i = 0; rc == 0 && i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (strcmp(s, levels[i].name) == 0) {
+			*out = levels[i].level;
+			return 0;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	m = cx_push_key(x, "log_level");
+	rc = cx_err(x, n, "unknown level '%s' (err, warning, notice, info, debug)", s);
+	cx_pop(x, m);
+	return rc;
+}
+
+static int
+parse_control(struct cx *x, const yaml_node_t *n)
+{
+	enum { K_SOCKET, K_MODE, K_GROUP, K_N };
+	static const char *const keys[K_N] = {"socket", "mode", "group"};
+	yaml_node_t *v[K_N];
+	size_t m = cx_push_key(x, "control");
+	int rc;
+
+	rc = cx_map(x, n, keys, K_N, v);
+	if (rc == 0 && v[K_SOCKET] != NULL) {
+		rc = cx_str(x, "socket", v[K_SOCKET], x->c->ctl_path, sizeof(x->c->ctl_path));
+		if (rc == 0 && x->c->ctl_path[0] != '/') {
+			size_t k = cx_push_key(x, "socket");
+
+			rc = cx_err(x, v[K_SOCKET], "must be an absolute path");
+			cx_pop(x, k);
+		}
+	}
+	if (rc == 0 && v[K_MODE] != NULL) {
+		char s[8];
+		char *end;
+		unsigned long mode;
+
+		rc = cx_str(x, "mode", v[K_MODE], s, sizeof(s));
+		if (rc == 0) {
+			size_t k = cx_push_key(x, "mode");
+
+			mode = strtoul(s, &end, 8);
+			if (!isdigit((unsigned char)s[0]) || *end != '\0' || mode > 0777)
+				rc = cx_err(x, v[K_MODE], "expected an octal mode such as 0660");
+			else if (mode & 0007)
+				rc = cx_err(x, v[K_MODE], "the socket must not be world-accessible");
+			else if ((mode & 0600) != 0600)
+				rc = cx_err(x, v[K_MODE], "the owner needs read and write (0600)");
+			cx_pop(x, k);
+			x->c->ctl_mode = (uint32_t)mode;
+		}
+	}
+	if (rc == 0 && v[K_GROUP] != NULL) {
+		rc = cx_str(x, "group", v[K_GROUP], x->c->ctl_group, sizeof(x->c->ctl_group));
+		if (rc == 0 && !conf_is_name(x->c->ctl_group, sizeof(x->c->ctl_group))) {
+			size_t k = cx_push_key(x, "group");
+
+			rc = cx_err(x, v[K_GROUP], "bad group name");
+			cx_pop(x, k);
+		}
+	}
+	cx_pop(x, m);
+	return rc;
+}
+
+static int
+parse_ike(struct cx *x, const yaml_node_t *n)
+{
+	enum { K_WIN, K_COOKIE, K_HALF, K_RBASE, K_RTRIES, K_KEEP, K_N };
+	static const char *const keys[K_N] = {
+		"window_size", "cookie_threshold", "half_open_max", "retransmit_base",
+		"retransmit_tries", "nat_keepalive",
+	};
+	struct conf_ike *ike = &x->c->ike;
+	yaml_node_t *v[K_N];
+	size_t m = cx_push_key(x, "ike");
+	uint64_t u;
+	int rc;
+
+	rc = cx_map(x, n, keys, K_N, v);
+	if (rc == 0 && v[K_WIN] != NULL && (rc = cx_uint(x, keys[K_WIN], v[K_WIN], 1, 64, &u)) == 0)
+		ike->window_size = (uint16_t)u;
+	if (rc == 0 && v[K_COOKIE] != NULL &&
+	    (rc = cx_uint(x, keys[K_COOKIE], v[K_COOKIE], 0, 1000000, &u)) == 0)
+		ike->cookie_threshold = (unsigned)u;
+	if (rc == 0 && v[K_HALF] != NULL &&
+	    (rc = cx_uint(x, keys[K_HALF], v[K_HALF], 1, 1000000, &u)) == 0)
+		ike->half_open_max = (unsigned)u;
+	if (rc == 0 && v[K_RBASE] != NULL &&
+	    (rc = cx_duration(x, keys[K_RBASE], v[K_RBASE], true, 60000, &u)) == 0) {
+		if (u < 100) {
+			size_t k = cx_push_key(x, keys[K_RBASE]);
+
+			rc = cx_err(x, v[K_RBASE], "below 100ms");
+			cx_pop(x, k);
+		}
+		ike->retransmit_base_ms = (uint32_t)u;
+	}
+	if (rc == 0 && v[K_RTRIES] != NULL &&
+	    (rc = cx_uint(x, keys[K_RTRIES], v[K_RTRIES], 1, 20, &u)) == 0)
+		ike->retransmit_tries = (unsigned)u;
+	if (rc == 0 && v[K_KEEP] != NULL &&
+	    (rc = cx_duration(x, keys[K_KEEP], v[K_KEEP], false, 3600, &u)) == 0)
+		ike->nat_keepalive_s = (uint32_t)u;
+	if (rc == 0 && ike->half_open_max < ike->cookie_threshold)
+		rc = cx_err(x, v[K_HALF] != NULL ? v[K_HALF] : n,
+			    "half_open_max (%u) below cookie_threshold (%u)", ike->half_open_max,
+			    ike->cookie_threshold);
+	cx_pop(x, m);
+	return rc;
+}
+
+static int
+parse_port(struct cx *x, const yaml_node_t *n, struct conf_port *p)
+{
+	enum { K_NAME, K_ROLE, K_DEV, K_ADDRS, K_MAC, K_MTU, K_RXQ, K_TXQ, K_N };
+	static const char *const keys[K_N] = {
+		"name", "role", "device", "addresses", "mac", "mtu", "rx_queues", "tx_queues",
+	};
+	yaml_node_t *v[K_N], *items[CONF_MAX_PORT_ADDRS];
+	const char *why = NULL;
+	char s[64];
+	uint64_t u;
+	size_t m;
+	unsigned i, j;
+	int rc;
+
+	rc = cx_map(x, n, keys, K_N, v);
+	if (rc < 0)
+		return rc;
+	if (v[K_NAME] == NULL)
+		return cx_missing(x, n, "name");
+	if ((rc = cx_str(x, "name", v[K_NAME], p->name, sizeof(p->name))) < 0)
+		return rc;
+	if (!conf_is_name(p->name, sizeof(p->name))) {
+		m = cx_push_key(x, "name");
+		rc = cx_err(x, v[K_NAME], "bad name (letters, digits, '-', '_', '.')");
+		cx_pop(x, m);
+		return rc;
+	}
+	if (v[K_ROLE] == NULL)
+		return cx_missing(x, n, "role");
+	if ((rc = cx_str(x, "role", v[K_ROLE], s, sizeof(s))) < 0)
+		return rc;
+	if (strcmp(s, "public") == 0) {
+		p->role = CONF_PORT_PUBLIC;
+	} else if (strcmp(s, "private") == 0) {
+		p->role = CONF_PORT_PRIVATE;
+	} else if (strcmp(s, "one-armed") == 0) {
+		p->role = CONF_PORT_ONE_ARMED;
+	} else {
+		m = cx_push_key(x, "role");
+		rc = cx_err(x, v[K_ROLE], "unknown role '%s' (public, private, one-armed)", s);
+		cx_pop(x, m);
+		return rc;
+	}
+	if (v[K_DEV] == NULL)
+		return cx_missing(x, n, "device");
+	if ((rc = cx_str(x, "device", v[K_DEV], p->device, sizeof(p->device))) < 0)
+		return rc;
+	for (i = 0; p->device[i] != '\0'; i++) {
+		if (isspace((unsigned char)p->device[i]) || !isprint((unsigned char)p->device[i])) {
+			m = cx_push_key(x, "device");
+			rc = cx_err(x, v[K_DEV], "spaces or control characters in device string");
+			cx_pop(x, m);
+			return rc;
+		}
+	}
+	if (v[K_ADDRS] == NULL)
+		return cx_missing(x, n, "addresses");
+	rc = cx_seq(x, "addresses", v[K_ADDRS], true, items, CONF_MAX_PORT_ADDRS, &p->n_addrs);
+	if (rc < 0)
+		return rc;
+	m = cx_push_key(x, "addresses");
+	if (p->n_addrs == 0)
+		rc = cx_err(x, v[K_ADDRS], "at least one address needed");
+	for (i = 0; rc == 0 && i < p->n_addrs; i++) {
+		size_t k = cx_push_idx(x, i);
+		const char *str;
+
+		rc = cx_scalar(x, items[i], "an address/prefix-length", &str);
+		if (rc == 0 && conf_parse_prefix(str, true, &p->addrs[i], &why) < 0)
+			rc = cx_err(x, items[i], "'%s': %s", str, why);
+		for (j = 0; rc == 0 && j < i; j++) {
+			if (p->addrs[j].af == p->addrs[i].af &&
+			    conf_addr_cmp(p->addrs[i].af, p->addrs[i].addr, p->addrs[j].addr) == 0)
+				rc = cx_err(x, items[i], "address listed twice");
+		}
+		cx_pop(x, k);
+	}
+	cx_pop(x, m);
+	if (rc < 0)
+		return rc;
+	if (v[K_MAC] != NULL) {
+		if ((rc = cx_str(x, "mac", v[K_MAC], s, sizeof(s))) < 0)
+			return rc;
+		if (conf_parse_mac(s, p->mac, &why) < 0) {
+			m = cx_push_key(x, "mac");
+			rc = cx_err(x, v[K_MAC], "%s", why);
+			cx_pop(x, m);
+			return rc;
+		}
+		p->has_mac = true;
+	}
+	if (v[K_MTU] != NULL) {
+		if ((rc = cx_uint(x, "mtu", v[K_MTU], 576, 9216, &u)) < 0)
+			return rc;
+		p->mtu = (uint16_t)u;
+	}
+	if (v[K_RXQ] != NULL) {
+		if ((rc = cx_uint(x, "rx_queues", v[K_RXQ], 1, CONF_MAX_WORKERS, &u)) < 0)
+			return rc;
+		p->rx_queues = (uint16_t)u;
+	}
+	if (v[K_TXQ] != NULL) {
+		if ((rc = cx_uint(x, "tx_queues", v[K_TXQ], 1, CONF_MAX_WORKERS, &u)) < 0)
+			return rc;
+		p->tx_queues = (uint16_t)u;
+	}
+	return 0;
+}
+
+static int
+parse_ports(struct cx *x, const yaml_node_t *n)
+{
+	yaml_node_t *items[CONF_MAX_PORTS];
+	struct conf *c = x->c;
+	size_t m;
+	unsigned i, j, k;
+	int rc;
+
+	rc = cx_seq(x, "ports", n, false, items, CONF_MAX_PORTS, &c->n_ports);
+	if (rc < 0)
+		return rc;
+	m = cx_push_key(x, "ports");
+	if (c->n_ports == 0)
+		rc = cx_err(x, n, "at least one port needed");
+	for (i = 0; rc == 0 && i < c->n_ports; i++) {
+		size_t mi = cx_push_idx(x, i);
+		struct conf_port *p = &c->ports[i];
+
+		rc = parse_port(x, items[i], p);
+		for (j = 0; rc == 0 && j < i; j++) {
+			if (strcmp(c->ports[j].name, p->name) == 0)
+				rc = cx_err(x, items[i], "duplicate port name '%s'", p->name);
+			else if (strcmp(c->ports[j].device, p->device) == 0)
+				rc = cx_err(x, items[i], "device '%s' already used by port '%s'",
+					    p->device, c->ports[j].name);
+			for (k = 0; rc == 0 && k < p->n_addrs; k++) {
+				unsigned l;
+
+				for (l = 0; rc == 0 && l < c->ports[j].n_addrs; l++) {
+					const struct conf_prefix *a = &p->addrs[k];
+					const struct conf_prefix *b = &c->ports[j].addrs[l];
+
+					if (a->af == b->af && conf_addr_cmp(a->af, a->addr, b->addr) == 0)
+						rc = cx_err(x, items[i],
+							    "address %u also on port '%s'", k,
+							    c->ports[j].name);
+				}
+			}
+		}
+		cx_pop(x, mi);
+	}
+	cx_pop(x, m);
+	return rc;
+}
+
+static int
+parse_route(struct cx *x, const yaml_node_t *n, struct conf_route *r)
+{
+	enum { K_PREFIX, K_VIA, K_PORT, K_N };
+	static const char *const keys[K_N] = {"prefix", "via", "port"};
+	struct conf *c = x->c;
+	yaml_node_t *v[K_N];
+	uint8_t lo[16], hi[16];
+	const char *why = NULL;
+	char s[64];
+	size_t m;
+	int rc, port;
+	unsigned i;
+	bool on_link = false;
+
+	rc = cx_map(x, n, keys, K_N, v);
+	if (rc < 0)
+		return rc;
+	if (v[K_PREFIX] == NULL)
+		return cx_missing(x, n, "prefix");
+	if (v[K_PORT] == NULL)
+		return cx_missing(x, n, "port");
+	if ((rc = cx_str(x, "prefix", v[K_PREFIX], s, sizeof(s))) < 0)
+		return rc;
+	m = cx_push_key(x, "prefix");
+	if (conf_parse_prefix(s, true, &r->dst, &why) < 0) {
+		rc = cx_err(x, v[K_PREFIX], "'%s': %s", s, why);
+	} else {
+		conf_prefix_to_range(&r->dst, lo, hi);
+		if (conf_addr_cmp(r->dst.af, lo, r->dst.addr) != 0)
+			rc = cx_err(x, v[K_PREFIX], "'%s' has host bits set", s);
+	}
+	cx_pop(x, m);
+	if (rc < 0)
+		return rc;
+	if ((rc = cx_str(x, "port", v[K_PORT], s, sizeof(s))) < 0)
+		return rc;
+	port = conf_port_find(c, s);
+	if (port < 0) {
+		m = cx_push_key(x, "port");
+		rc = cx_err(x, v[K_PORT], "no port named '%s'", s);
+		cx_pop(x, m);
+		return rc;
+	}
+	r->port = (unsigned)port;
+	if (v[K_VIA] == NULL)
+		return 0;
+	if ((rc = cx_str(x, "via", v[K_VIA], s, sizeof(s))) < 0)
+		return rc;
+	m = cx_push_key(x, "via");
+	if (conf_parse_addr(s, &r->via_af, r->via) < 0)
+		rc = cx_err(x, v[K_VIA], "'%s' is not an address", s);
+	else if (r->via_af != r->dst.af)
+		rc = cx_err(x, v[K_VIA], "next hop and prefix are of different families");
+	for (i = 0; rc == 0 && i < c->ports[port].n_addrs; i++) {
+		if (conf_prefix_contains(&c->ports[port].addrs[i], r->via_af, r->via))
+			on_link = true;
+	}
+	if (rc == 0 && !on_link)
+		rc = cx_err(x, v[K_VIA], "next hop %s is on no subnet of port '%s'", s,
+			    c->ports[port].name);
+	cx_pop(x, m);
+	return rc;
+}
+
+static int
+parse_routes(struct cx *x, const yaml_node_t *n)
+{
+	yaml_node_t *items[CONF_MAX_ROUTES];
+	struct conf *c = x->c;
+	size_t m;
+	unsigned i, j;
+	int rc;
+
+	rc = cx_seq(x, "routes", n, false, items, CONF_MAX_ROUTES, &c->n_routes);
+	if (rc < 0)
+		return rc;
+	m = cx_push_key(x, "routes");
+	for (i = 0; rc == 0 && i < c->n_routes; i++) {
+		size_t mi = cx_push_idx(x, i);
+
+		rc = parse_route(x, items[i], &c->routes[i]);
+		for (j = 0; rc == 0 && j < i; j++) {
+			const struct conf_prefix *a = &c->routes[i].dst, *b = &c->routes[j].dst;
+
+			if (a->af == b->af && a->len == b->len &&
+			    conf_addr_cmp(a->af, a->addr, b->addr) == 0)
+				rc = cx_err(x, items[i], "same prefix as routes[%u]", j);
+		}
+		cx_pop(x, mi);
+	}
+	cx_pop(x, m);
+	return rc;
+}
+
+static void
+set_defaults(struct conf *c)
+{
+	c->workers = 1;
+	c->log_level = IKE_LOG_INFO;
+	c->telemetry = true;
+	snprintf(c->ctl_path, sizeof(c->ctl_path), "/run/rampart/rampart.sock");
+	c->ctl_mode = 0600;
+	c->ike.window_size = 1;
+	c->ike.cookie_threshold = 1000;
+	c->ike.half_open_max = 10000;
+	c->ike.retransmit_base_ms = 1000;
+	c->ike.retransmit_tries = 5;
+	c->ike.nat_keepalive_s = 20;
+}
+
+static int
+parse_root(struct cx *x, const yaml_node_t *root)
+{
+	enum { K_WORKERS, K_LOG, K_TELEM, K_CTL, K_IKE, K_PORTS, K_ROUTES, K_CONNS, K_N };
+	static const char *const keys[K_N] = {
+		"workers", "log_level", "telemetry", "control", "ike", "ports", "routes",
+		"connections",
+	};
+	struct conf *c = x->c;
+	yaml_node_t *v[K_N];
+	uint64_t u;
+	int rc;
+
+	set_defaults(c);
+	rc = cx_map(x, root, keys, K_N, v);
+	if (rc < 0)
+		return rc;
+	if (v[K_WORKERS] != NULL) {
+		if ((rc = cx_uint(x, "workers", v[K_WORKERS], 0, CONF_MAX_WORKERS, &u)) < 0)
+			return rc;
+		c->workers = (unsigned)u;
+	}
+	if (v[K_LOG] != NULL && (rc = parse_log_level(x, v[K_LOG], &c->log_level)) < 0)
+		return rc;
+	if (v[K_TELEM] != NULL && (rc = cx_bool(x, "telemetry", v[K_TELEM], &c->telemetry)) < 0)
+		return rc;
+	if (v[K_CTL] != NULL && (rc = parse_control(x, v[K_CTL])) < 0)
+		return rc;
+	if (v[K_IKE] != NULL && (rc = parse_ike(x, v[K_IKE])) < 0)
+		return rc;
+	if (v[K_PORTS] == NULL)
+		return cx_missing(x, root, "ports");
+	if ((rc = parse_ports(x, v[K_PORTS])) < 0)
+		return rc;
+	if (v[K_ROUTES] != NULL && (rc = parse_routes(x, v[K_ROUTES])) < 0)
+		return rc;
+	if (v[K_CONNS] != NULL && (rc = conf_parse_conns(x, v[K_CONNS])) < 0)
+		return rc;
+	return 0;
+}
+
+/* ---- entry points ---- */
+
+int
+conf_load_string(const char *yaml, size_t len, const char *name, struct conf **out, char *err,
+		 size_t err_len)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct cx x;
+	const char *slash;
+	yaml_node_t *root;
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	x.name = name != NULL && name[0] != '\0' ? name : "<string>";
+	x.err = err;
+	x.err_len = err_len;
+	if (err_len > 0)
+		err[0] = '\0';
+	slash = name != NULL ? strrchr(name, '/') : NULL;
+	if (slash != NULL) {
+		size_t dl = (size_t)(slash - name);
+
+		if (dl == 0)
+			dl = 1;		/* file in "/" */
+		if (dl >= sizeof(x.dir))
+			return cx_err(&x, NULL, "file name too long");
+		memcpy(x.dir, name, dl);
+		x.dir[dl] = '\0';
+	}
+	if (len > CONF_MAX_FILE_LEN) {
+		cx_err(&x, NULL, "larger than %d bytes", CONF_MAX_FILE_LEN);
+		return -EFBIG;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		cx_err(&x, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		if (err_len > 0)
+			snprintf(err, err_len, "%s:%zu:%zu: %s%s%s", x.name,
+				 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+				 parser.problem != NULL ? parser.problem : "YAML error",
+				 parser.context != NULL ? " " : "",
+				 parser.context != NULL ? parser.context : "");
+		rc = parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
+		yaml_parser_delete(&parser);
+		return rc;
+	}
+	x.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	x.c = calloc(1, sizeof(*x.c));
+	if (x.c == NULL) {
+		cx_err(&x, NULL, "out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
+	snprintf(x.c->source, sizeof(x.c->source), "%s", x.name);
+	if (root == NULL)
+		rc = cx_err(&x, NULL, "empty configuration");
+	else
+		rc = parse_root(&x, root);
+	if (rc == 0) {
+		*out = x.c;
+		x.c = NULL;
+	}
+out:
+	if (x.c != NULL) {
+		conf_wipe(x.c);
+		free(x.c);
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+int
+conf_load(const char *path, struct conf **out, char *err, size_t err_len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (st.st_size > CONF_MAX_FILE_LEN) {
+		rc = -EFBIG;
+		goto fail;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t k = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			rc = -errno;
+			goto fail;
+		}
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	close(fd);
+	fd = -1;
+	rc = conf_load_string(buf, got, path, out, err, err_len);
+	free(buf);
+	return rc;
+fail:
+	if (err_len > 0)
+		snprintf(err, err_len, "%s: %s", path,
+			 rc == -EFBIG ? "config file too large" :
+			 rc == -EINVAL ? "not a regular file" : strerror(-rc));
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+void
+conf_wipe(struct conf *c)
+{
+	unsigned i;
+
+	for (i = 0; i < CONF_MAX_CONNS; i++) {
+		OPENSSL_cleanse(c->conns[i].psk, sizeof(c->conns[i].psk));
+		c->conns[i].psk_len = 0;
+	}
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	conf_wipe(c);
+	if (free_hook != NULL)
+		free_hook(c);
+	free(c);
+}
+
+int
+conf_port_find(const struct conf *c, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_ports; i++) {
+		if (strcmp(c->ports[i].name, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+const char *
+conf_port_role_name(uint8_t role)
+{
+	switch (role) {
+	case CONF_PORT_PUBLIC:
+		return "public";
+	case CONF_PORT_PRIVATE:
+		return "private";
+	case CONF_PORT_ONE_ARMED:
+		return "one-armed";
+	default:
+		return "?";
+	}
+}
+
+const char *
+conf_log_level_name(int level)
+{
+	switch (level) {
+	case IKE_LOG_ERR:
+		return "err";
+	case IKE_LOG_WARNING:
+		return "warning";
+	case IKE_LOG_NOTICE:
+		return "notice";
+	case IKE_LOG_INFO:
+		return "info";
+	case IKE_LOG_DEBUG:
+		return "debug";
+	default:
+		return "?";
+	}
+}

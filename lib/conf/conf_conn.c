@@ -1,0 +1,764 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The connections section: each entry becomes one struct ike_conn_cfg, filled
+ * completely (defaults included) so rampartd hands the array to lib/ike as it
+ * is. Checks here are the ones a config author gets wrong (auth without a
+ * secret, selectors, pools that overlap, lifetimes); algorithm names are only
+ * syntax-checked, lib/ike validates them. PSKs are never put in a message.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "conf_priv.h"
+
+enum {
+	K_NAME, K_LOCAL, K_REMOTE, K_LOCAL_ID, K_REMOTE_ID, K_AUTH, K_REMOTE_AUTH, K_PSK,
+	K_PSK_FILE, K_CERT, K_KEY, K_CA, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS, K_POOL,
+	K_IKE_LIFE, K_CHILD_LIFE, K_CHILD_BYTES, K_CHILD_PKTS, K_DPD, K_REPLAY, K_INITIATE,
+	K_VIP, K_N
+};
+
+static const char *const conn_keys[K_N] = {
+	[K_NAME] = "name", [K_LOCAL] = "local", [K_REMOTE] = "remote",
+	[K_LOCAL_ID] = "local_id", [K_REMOTE_ID] = "remote_id", [K_AUTH] = "auth",
+	[K_REMOTE_AUTH] = "remote_auth", [K_PSK] = "psk", [K_PSK_FILE] = "psk_file",
+	[K_CERT] = "cert", [K_KEY] = "key", [K_CA] = "ca", [K_IKE] = "ike", [K_ESP] = "esp",
+	[K_LOCAL_TS] = "local_ts", [K_REMOTE_TS] = "remote_ts", [K_POOL] = "pool",
+	[K_IKE_LIFE] = "ike_lifetime", [K_CHILD_LIFE] = "child_lifetime",
+	[K_CHILD_BYTES] = "child_life_bytes", [K_CHILD_PKTS] = "child_life_packets",
+	[K_DPD] = "dpd", [K_REPLAY] = "replay_window", [K_INITIATE] = "initiate",
+	[K_VIP] = "request_vip",
+};
+
+enum {
+	CONN_DEF_IKE_LIFE_S = 4 * 3600,
+	CONN_DEF_CHILD_LIFE_S = 3600,
+	CONN_DEF_DPD_S = 30,
+	CONN_DEF_REPLAY = 1024,
+	CONN_MIN_REPLAY = 64,
+	CONN_MAX_REPLAY = 4096,
+	CONN_MAX_LIFE_S = 30 * 86400,
+	CONN_MIN_LIFE_S = 60,
+	CONN_WARN_PSK_LEN = 20,
+};
+
+static const char DEF_IKE_PROPOSAL[] = "aes256gcm16-prfsha384-ecp384";
+static const char DEF_ESP_PROPOSAL[] = "aes256gcm16";
+
+/* Error on key @key of the current map at node @n. */
+static int
+key_err(struct cx *x, const char *key, const yaml_node_t *n, const char *fmt, const char *arg)
+{
+	size_t m = cx_push_key(x, key);
+	int rc = cx_err(x, n, fmt, arg);
+
+	cx_pop(x, m);
+	return rc;
+}
+
+static void
+set_sockaddr(struct sockaddr_storage *ss, uint8_t af, const uint8_t addr[16], uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (af == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, addr, 4);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, addr, 16);
+	}
+}
+
+/* Add @n to the big-endian address @a (wraps are caught by the caller). */
+static void
+addr_add(uint8_t af, uint8_t a[16], uint64_t n)
+{
+	int i = (af == 4 ? 4 : 16) - 1;
+
+	for (; i >= 0 && n != 0; i--) {
+		uint64_t s = a[i] + (n & 0xff);
+
+		a[i] = (uint8_t)s;
+		n = (n >> 8) + (s >> 8);
+	}
+}
+
+/* hi - lo + 1 if it fits 32 bits, else UINT32_MAX (pools are capped there). */
+static uint32_t
+range_size(uint8_t af, const uint8_t lo[16], const uint8_t hi[16])
+{
+	int len = af == 4 ? 4 : 16, i;
+	uint64_t d = 0;
+	int borrow = 0;
+	uint8_t diff[16];
+
+	for (i = len - 1; i >= 0; i--) {
+		int v = hi[i] - lo[i] - borrow;
+
+		borrow = v < 0;
+		diff[i] = (uint8_t)(v + (borrow ? 256 : 0));
+	}
+	for (i = 0; i < len - 4; i++) {
+		if (diff[i] != 0)
+			return UINT32_MAX;
+	}
+	for (i = len - 4; i < len; i++)
+		d = d << 8 | diff[i];
+	return d >= UINT32_MAX ? UINT32_MAX : (uint32_t)(d + 1);
+}
+
+static void
+pool_last(const struct ike_pool_cfg *p, uint8_t last[16])
+{
+	memcpy(last, p->first, 16);
+	addr_add(p->af, last, (uint64_t)p->size - 1);
+}
+
+static int
+parse_pool(struct cx *x, const yaml_node_t *n, struct ike_pool_cfg *pool)
+{
+	enum { P_RANGE, P_DNS, P_N };
+	static const char *const keys[P_N] = {"range", "dns"};
+	yaml_node_t *v[P_N], *items[IKE_MAX_DNS];
+	uint8_t lo[16], hi[16];
+	const char *why = NULL;
+	char s[128];
+	size_t m = cx_push_key(x, "pool");
+	unsigned i;
+	int rc;
+
+	rc = cx_map(x, n, keys, P_N, v);
+	if (rc == 0 && v[P_RANGE] == NULL)
+		rc = cx_missing(x, n, "range");
+	if (rc == 0)
+		rc = cx_str(x, "range", v[P_RANGE], s, sizeof(s));
+	if (rc == 0 && conf_parse_range(s, &pool->af, lo, hi, &why) < 0)
+		rc = key_err(x, "range", v[P_RANGE], "%s", why);
+	if (rc == 0) {
+		memcpy(pool->first, lo, 16);
+		pool->size = range_size(pool->af, lo, hi);
+		if (strchr(s, '-') == NULL) {
+			/* A prefix: skip the network address (and IPv4 broadcast). */
+			bool v4 = pool->af == 4;
+
+			if (pool->size <= (v4 ? 2u : 1u)) {
+				rc = key_err(x, "range", v[P_RANGE], "'%s' holds no usable address", s);
+			} else {
+				addr_add(pool->af, pool->first, 1);
+				pool->size -= v4 ? 2 : 1;
+			}
+		}
+	}
+	if (rc == 0 && v[P_DNS] != NULL)
+		rc = cx_seq(x, "dns", v[P_DNS], true, items, IKE_MAX_DNS, &pool->n_dns);
+	for (i = 0; rc == 0 && v[P_DNS] != NULL && i < pool->n_dns; i++) {
+		size_t k = cx_push_key(x, "dns");
+		const char *str;
+
+		cx_push_idx(x, i);
+		rc = cx_scalar(x, items[i], "an address", &str);
+		if (rc == 0 && conf_parse_addr(str, &pool->dns_af[i], pool->dns[i]) < 0)
+			rc = cx_err(x, items[i], "'%.64s' is not an address", str);
+		cx_pop(x, k);
+	}
+	cx_pop(x, m);
+	return rc;
+}
+
+/* @key: list of selectors or "dynamic" (*dynamic set, nothing filled). */
+static int
+parse_ts_list(struct cx *x, const char *key, const yaml_node_t *n, struct ike_ts ts[],
+	      unsigned *count, bool *dynamic)
+{
+	yaml_node_t *items[IKE_MAX_TS];
+	const char *why = NULL;
+	size_t m;
+	unsigned i;
+	int rc;
+
+	*dynamic = false;
+	if (n->type == YAML_SCALAR_NODE &&
+	    strcmp((const char *)n->data.scalar.value, "dynamic") == 0) {
+		*dynamic = true;
+		*count = 0;
+		return 0;
+	}
+	rc = cx_seq(x, key, n, true, items, IKE_MAX_TS, count);
+	if (rc < 0)
+		return rc;
+	m = cx_push_key(x, key);
+	if (*count == 0)
+		rc = cx_err(x, n, "empty list");
+	for (i = 0; rc == 0 && i < *count; i++) {
+		size_t k = cx_push_idx(x, i);
+		const char *str;
+
+		rc = cx_scalar(x, items[i], "a selector", &str);
+		if (rc == 0 && conf_parse_ts(str, &ts[i], &why) < 0)
+			rc = cx_err(x, items[i], "'%.64s': %s", str, why);
+		cx_pop(x, k);
+	}
+	cx_pop(x, m);
+	return rc;
+}
+
+static int
+parse_proposals(struct cx *x, const char *key, const yaml_node_t *n, char dst[][128],
+		unsigned *count)
+{
+	yaml_node_t *items[IKE_MAX_PROPOSALS];
+	size_t m;
+	unsigned i;
+	int rc;
+
+	rc = cx_seq(x, key, n, true, items, IKE_MAX_PROPOSALS, count);
+	if (rc < 0)
+		return rc;
+	m = cx_push_key(x, key);
+	if (*count == 0)
+		rc = cx_err(x, n, "empty list");
+	for (i = 0; rc == 0 && i < *count; i++) {
+		size_t k = cx_push_idx(x, i);
+		const char *str;
+
+		rc = cx_scalar(x, items[i], "a proposal string", &str);
+		if (rc == 0 && (strlen(str) >= 128 || !conf_is_proposal(str)))
+			rc = cx_err(x, items[i], "bad proposal '%.100s' (expected [a-z0-9-]+, e.g. "
+				    "aes256gcm16-prfsha384-ecp384)", str);
+		if (rc == 0)
+			memcpy(dst[i], str, strlen(str) + 1);
+		cx_pop(x, k);
+	}
+	cx_pop(x, m);
+	return rc;
+}
+
+static int
+parse_auth(struct cx *x, const char *key, const yaml_node_t *n, uint8_t *out)
+{
+	char s[16];
+	int rc = cx_str(x, key, n, s, sizeof(s));
+
+	if (rc < 0)
+		return rc;
+	if (strcmp(s, "psk") == 0)
+		*out = IKE_AUTHM_PSK;
+	else if (strcmp(s, "pubkey") == 0)
+		*out = IKE_AUTHM_PUBKEY;
+	else
+		return key_err(x, key, n, "unknown auth method '%s' (psk, pubkey)", s);
+	return 0;
+}
+
+/* Inline "0x..." is hex; anything else is the secret's bytes. */
+static int
+set_psk(struct cx *x, const char *key, const yaml_node_t *n, const char *s, size_t len,
+	struct ike_conn_cfg *cc)
+{
+	const char *why = NULL;
+
+	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		char hex[2 * IKE_MAX_PSK_LEN + 1];
+
+		if (len - 2 >= sizeof(hex))
+			return key_err(x, key, n, "%s", "longer than 256 bytes");
+		memcpy(hex, s + 2, len - 2);
+		hex[len - 2] = '\0';
+		if (conf_parse_hex(hex, cc->psk, sizeof(cc->psk), &cc->psk_len, &why) < 0) {
+			OPENSSL_cleanse(hex, sizeof(hex));
+			return key_err(x, key, n, "%s", why);
+		}
+		OPENSSL_cleanse(hex, sizeof(hex));
+	} else {
+		if (len > sizeof(cc->psk))
+			return key_err(x, key, n, "%s", "longer than 256 bytes");
+		memcpy(cc->psk, s, len);
+		cc->psk_len = len;
+	}
+	if (cc->psk_len == 0)
+		return key_err(x, key, n, "%s", "empty secret");
+	if (cc->psk_len < CONN_WARN_PSK_LEN) {
+		size_t m = cx_push_key(x, key);
+
+		cx_warn(x, n, "pre-shared key shorter than %d bytes", CONN_WARN_PSK_LEN);
+		cx_pop(x, m);
+	}
+	return 0;
+}
+
+static int
+read_psk_file(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
+{
+	char path[IKE_MAX_PATH], buf[CX_MAX_SECRET_FILE + 1];
+	struct stat st;
+	size_t got = 0;
+	ssize_t k;
+	int fd, rc;
+
+	rc = cx_path(x, "psk_file", n, path, sizeof(path));
+	if (rc < 0)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return key_err(x, "psk_file", n, "cannot open: %s", strerror(errno));
+	if (fstat(fd, &st) == 0 && (st.st_mode & 0077) != 0) {
+		size_t m = cx_push_key(x, "psk_file");
+
+		cx_warn(x, n, "%s is readable by group or others", path);
+		cx_pop(x, m);
+	}
+	while (got < sizeof(buf)) {
+		k = read(fd, buf + got, sizeof(buf) - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	close(fd);
+	if (got > CX_MAX_SECRET_FILE) {
+		rc = key_err(x, "psk_file", n, "%s", "file too large for a secret");
+		goto out;
+	}
+	while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
+		got--;
+	buf[got] = '\0';
+	if (strlen(buf) != got)
+		rc = key_err(x, "psk_file", n, "%s", "NUL byte in secret");
+	else
+		rc = set_psk(x, "psk_file", n, buf, got, cc);
+out:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}
+
+static int
+readable_file(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size)
+{
+	int rc = cx_path(x, key, n, dst, size), fd;
+
+	if (rc < 0)
+		return rc;
+	fd = open(dst, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return key_err(x, key, n, "cannot read: %s", strerror(errno));
+	close(fd);
+	return 0;
+}
+
+static int
+parse_addr_key(struct cx *x, const char *key, const yaml_node_t *n, uint8_t *af,
+	       uint8_t addr[16])
+{
+	char s[64];
+	int rc = cx_str(x, key, n, s, sizeof(s));
+
+	if (rc < 0)
+		return rc;
+	if (conf_parse_addr(s, af, addr) < 0)
+		return key_err(x, key, n, "'%s' is not an IPv4 or IPv6 address", s);
+	return 0;
+}
+
+static int
+parse_id_key(struct cx *x, const char *key, const yaml_node_t *n, struct ike_id *id)
+{
+	char s[IKE_MAX_ID_LEN * 2 + 16];
+	const char *why = NULL;
+	int rc = cx_str(x, key, n, s, sizeof(s));
+
+	if (rc < 0)
+		return rc;
+	if (conf_parse_id(s, id, &why) < 0)
+		return key_err(x, key, n, "%s", why);
+	return 0;
+}
+
+/* Find the public/one-armed port owning @addr; -1 if none. */
+static int
+port_of_addr(const struct conf *c, uint8_t af, const uint8_t addr[16])
+{
+	unsigned i, j;
+
+	for (i = 0; i < c->n_ports; i++) {
+		if (c->ports[i].role == CONF_PORT_PRIVATE)
+			continue;
+		for (j = 0; j < c->ports[i].n_addrs; j++) {
+			const struct conf_prefix *p = &c->ports[i].addrs[j];
+
+			if (p->af == af && conf_addr_cmp(af, p->addr, addr) == 0)
+				return (int)i;
+		}
+	}
+	return -1;
+}
+
+static int
+parse_local_remote(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map, unsigned idx)
+{
+	struct conf *c = x->c;
+	struct ike_conn_cfg *cc = &c->conns[idx];
+	uint8_t laf = 0, raf = 0, laddr[16], raddr[16];
+	int port = -1, rc;
+	unsigned i, j;
+
+	if (v[K_REMOTE] == NULL)
+		return cx_missing(x, map, "remote");
+	if (v[K_REMOTE]->type == YAML_SCALAR_NODE &&
+	    (strcmp((const char *)v[K_REMOTE]->data.scalar.value, "any") == 0 ||
+	     strcmp((const char *)v[K_REMOTE]->data.scalar.value, "%any") == 0)) {
+		cc->remote.ss_family = AF_UNSPEC;
+	} else {
+		rc = parse_addr_key(x, "remote", v[K_REMOTE], &raf, raddr);
+		if (rc < 0)
+			return rc;
+		set_sockaddr(&cc->remote, raf, raddr, 500);
+	}
+	if (v[K_LOCAL] != NULL) {
+		rc = parse_addr_key(x, "local", v[K_LOCAL], &laf, laddr);
+		if (rc < 0)
+			return rc;
+		port = port_of_addr(c, laf, laddr);
+		if (port < 0)
+			return key_err(x, "local", v[K_LOCAL], "%s",
+				       "not an address of a public or one-armed port");
+	} else {
+		for (i = 0; port < 0 && i < c->n_ports; i++) {
+			if (c->ports[i].role == CONF_PORT_PRIVATE)
+				continue;
+			for (j = 0; port < 0 && j < c->ports[i].n_addrs; j++) {
+				if (raf != 0 && c->ports[i].addrs[j].af != raf)
+					continue;
+				laf = c->ports[i].addrs[j].af;
+				memcpy(laddr, c->ports[i].addrs[j].addr, 16);
+				port = (int)i;
+			}
+		}
+		if (port < 0)
+			return cx_err(x, map, "no 'local' and no public or one-armed port address%s",
+				      raf != 0 ? " of the remote's family" : "");
+	}
+	if (raf != 0 && raf != laf)
+		return key_err(x, "remote", v[K_REMOTE], "%s",
+			       "local and remote are of different families");
+	set_sockaddr(&cc->local, laf, laddr, 500);
+	c->conn_port[idx] = (unsigned)port;
+	if (v[K_LOCAL_ID] != NULL) {
+		rc = parse_id_key(x, "local_id", v[K_LOCAL_ID], &cc->local_id);
+		if (rc < 0)
+			return rc;
+		if (cc->local_id.type == IKE_ID_ANY)
+			return key_err(x, "local_id", v[K_LOCAL_ID], "%s",
+				       "our own identity cannot be 'any'");
+	} else {
+		cc->local_id.type = laf == 4 ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR;
+		cc->local_id.len = laf == 4 ? 4 : 16;
+		memcpy(cc->local_id.data, laddr, cc->local_id.len);
+	}
+	if (v[K_REMOTE_ID] != NULL)
+		return parse_id_key(x, "remote_id", v[K_REMOTE_ID], &cc->remote_id);
+	cc->remote_id.type = IKE_ID_ANY;
+	return 0;
+}
+
+static int
+parse_auth_keys(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
+		struct ike_conn_cfg *cc)
+{
+	bool psk_used;
+	int rc;
+
+	if (v[K_AUTH] == NULL)
+		return cx_missing(x, map, "auth");
+	if ((rc = parse_auth(x, "auth", v[K_AUTH], &cc->auth)) < 0)
+		return rc;
+	cc->remote_auth = cc->auth;
+	if (v[K_REMOTE_AUTH] != NULL &&
+	    (rc = parse_auth(x, "remote_auth", v[K_REMOTE_AUTH], &cc->remote_auth)) < 0)
+		return rc;
+	psk_used = cc->auth == IKE_AUTHM_PSK || cc->remote_auth == IKE_AUTHM_PSK;
+	if (v[K_PSK] != NULL && v[K_PSK_FILE] != NULL)
+		return key_err(x, "psk_file", v[K_PSK_FILE], "%s", "give psk or psk_file, not both");
+	if (!psk_used && (v[K_PSK] != NULL || v[K_PSK_FILE] != NULL))
+		return key_err(x, v[K_PSK] != NULL ? "psk" : "psk_file",
+			       v[K_PSK] != NULL ? v[K_PSK] : v[K_PSK_FILE], "%s",
+			       "set, but neither auth nor remote_auth is psk");
+	if (psk_used && v[K_PSK] == NULL && v[K_PSK_FILE] == NULL)
+		return cx_err(x, map, "auth psk needs 'psk' or 'psk_file'");
+	if (v[K_PSK] != NULL) {
+		if (v[K_PSK]->type != YAML_SCALAR_NODE)
+			return key_err(x, "psk", v[K_PSK], "%s", "expected a string");
+		rc = set_psk(x, "psk", v[K_PSK], (const char *)v[K_PSK]->data.scalar.value,
+			     v[K_PSK]->data.scalar.length, cc);
+		if (rc < 0)
+			return rc;
+		if (strlen((const char *)v[K_PSK]->data.scalar.value) !=
+		    v[K_PSK]->data.scalar.length)
+			return key_err(x, "psk", v[K_PSK], "%s", "NUL byte in secret (use 0x hex)");
+	}
+	if (v[K_PSK_FILE] != NULL && (rc = read_psk_file(x, v[K_PSK_FILE], cc)) < 0)
+		return rc;
+	if (cc->auth == IKE_AUTHM_PUBKEY) {
+		if (v[K_CERT] == NULL)
+			return cx_err(x, map, "auth pubkey needs 'cert'");
+		if (v[K_KEY] == NULL)
+			return cx_err(x, map, "auth pubkey needs 'key'");
+	} else if (v[K_CERT] != NULL || v[K_KEY] != NULL) {
+		return key_err(x, v[K_CERT] != NULL ? "cert" : "key",
+			       v[K_CERT] != NULL ? v[K_CERT] : v[K_KEY], "%s",
+			       "set, but auth is not pubkey");
+	}
+	if (cc->remote_auth == IKE_AUTHM_PUBKEY && v[K_CA] == NULL)
+		return cx_err(x, map, "remote_auth pubkey needs 'ca'");
+	if (cc->remote_auth != IKE_AUTHM_PUBKEY && v[K_CA] != NULL)
+		return key_err(x, "ca", v[K_CA], "%s", "set, but remote_auth is not pubkey");
+	if (v[K_CERT] != NULL &&
+	    (rc = readable_file(x, "cert", v[K_CERT], cc->cert_file, sizeof(cc->cert_file))) < 0)
+		return rc;
+	if (v[K_KEY] != NULL &&
+	    (rc = readable_file(x, "key", v[K_KEY], cc->key_file, sizeof(cc->key_file))) < 0)
+		return rc;
+	if (v[K_CA] != NULL &&
+	    (rc = readable_file(x, "ca", v[K_CA], cc->ca_file, sizeof(cc->ca_file))) < 0)
+		return rc;
+	return 0;
+}
+
+static int
+parse_lifetimes(struct cx *x, yaml_node_t *const v[], struct ike_conn_cfg *cc)
+{
+	uint64_t u;
+	int rc;
+
+	cc->ike_lifetime_s = CONN_DEF_IKE_LIFE_S;
+	cc->child_lifetime_s = CONN_DEF_CHILD_LIFE_S;
+	cc->dpd_s = CONN_DEF_DPD_S;
+	cc->replay_window = CONN_DEF_REPLAY;
+	if (v[K_IKE_LIFE] != NULL) {
+		rc = cx_duration(x, "ike_lifetime", v[K_IKE_LIFE], false, CONN_MAX_LIFE_S, &u);
+		if (rc < 0)
+			return rc;
+		if (u != 0 && u < CONN_MIN_LIFE_S)
+			return key_err(x, "ike_lifetime", v[K_IKE_LIFE], "%s",
+				       "below 60s (0 = never rekey)");
+		cc->ike_lifetime_s = (uint32_t)u;
+	}
+	if (v[K_CHILD_LIFE] != NULL) {
+		rc = cx_duration(x, "child_lifetime", v[K_CHILD_LIFE], false, CONN_MAX_LIFE_S, &u);
+		if (rc < 0)
+			return rc;
+		if (u != 0 && u < CONN_MIN_LIFE_S)
+			return key_err(x, "child_lifetime", v[K_CHILD_LIFE], "%s",
+				       "below 60s (0 = never rekey)");
+		cc->child_lifetime_s = (uint32_t)u;
+	}
+	if (v[K_CHILD_BYTES] != NULL &&
+	    (rc = cx_size(x, "child_life_bytes", v[K_CHILD_BYTES], 1024, &cc->child_life_bytes)) < 0)
+		return rc;
+	if (v[K_CHILD_PKTS] != NULL &&
+	    (rc = cx_size(x, "child_life_packets", v[K_CHILD_PKTS], 1000,
+			  &cc->child_life_packets)) < 0)
+		return rc;
+	if (v[K_DPD] != NULL) {
+		rc = cx_duration(x, "dpd", v[K_DPD], false, 3600, &u);
+		if (rc < 0)
+			return rc;
+		cc->dpd_s = (uint32_t)u;
+	}
+	if (v[K_REPLAY] != NULL) {
+		rc = cx_uint(x, "replay_window", v[K_REPLAY], CONN_MIN_REPLAY, CONN_MAX_REPLAY, &u);
+		if (rc < 0)
+			return rc;
+		cc->replay_window = (uint32_t)u;
+	}
+	return 0;
+}
+
+static void
+ts_full(struct ike_ts *ts, uint8_t af)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->af = af;
+	ts->eport = 65535;
+	memset(ts->eaddr, 0xff, af == 4 ? 4 : 16);
+}
+
+static int
+parse_selectors(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
+		struct ike_conn_cfg *cc, bool has_pool)
+{
+	bool ldyn, rdyn;
+	int rc;
+
+	if (v[K_LOCAL_TS] == NULL)
+		return cx_missing(x, map, "local_ts");
+	if (v[K_REMOTE_TS] == NULL)
+		return cx_missing(x, map, "remote_ts");
+	rc = parse_ts_list(x, "local_ts", v[K_LOCAL_TS], cc->local_ts, &cc->n_local_ts, &ldyn);
+	if (rc < 0)
+		return rc;
+	rc = parse_ts_list(x, "remote_ts", v[K_REMOTE_TS], cc->remote_ts, &cc->n_remote_ts, &rdyn);
+	if (rc < 0)
+		return rc;
+	if (ldyn) {
+		/* Our virtual IP: propose everything, the responder narrows it. */
+		if (!cc->request_vip)
+			return key_err(x, "local_ts", v[K_LOCAL_TS], "%s",
+				       "'dynamic' needs request_vip: true");
+		ts_full(&cc->local_ts[0], 4);
+		cc->n_local_ts = 1;
+	}
+	if (rdyn) {
+		/* The client's lease: the whole pool, narrowed by lib/ike. */
+		if (!has_pool)
+			return key_err(x, "remote_ts", v[K_REMOTE_TS], "%s",
+				       "'dynamic' needs a pool");
+		ts_full(&cc->remote_ts[0], cc->pool.af);
+		memcpy(cc->remote_ts[0].saddr, cc->pool.first, 16);
+		pool_last(&cc->pool, cc->remote_ts[0].eaddr);
+		cc->n_remote_ts = 1;
+	}
+	return 0;
+}
+
+/* Pools must not overlap each other nor hold an address of ours. */
+static int
+check_pool(struct cx *x, const yaml_node_t *n, unsigned idx)
+{
+	const struct conf *c = x->c;
+	const struct ike_pool_cfg *p = &c->conns[idx].pool;
+	uint8_t last[16], olast[16];
+	unsigned i, j;
+
+	if (p->af == 0)
+		return 0;
+	pool_last(p, last);
+	for (i = 0; i < idx; i++) {
+		const struct ike_pool_cfg *o = &c->conns[i].pool;
+
+		if (o->af != p->af)
+			continue;
+		pool_last(o, olast);
+		if (conf_addr_cmp(p->af, p->first, olast) <= 0 &&
+		    conf_addr_cmp(p->af, o->first, last) <= 0)
+			return key_err(x, "pool", n, "overlaps the pool of connection '%s'",
+				       c->conns[i].name);
+	}
+	for (i = 0; i < c->n_ports; i++) {
+		for (j = 0; j < c->ports[i].n_addrs; j++) {
+			const struct conf_prefix *a = &c->ports[i].addrs[j];
+
+			if (a->af == p->af && conf_addr_cmp(p->af, p->first, a->addr) <= 0 &&
+			    conf_addr_cmp(p->af, a->addr, last) <= 0)
+				return key_err(x, "pool", n, "holds an address of port '%s'",
+					       c->ports[i].name);
+		}
+	}
+	return 0;
+}
+
+static int
+parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
+{
+	struct conf *c = x->c;
+	struct ike_conn_cfg *cc = &c->conns[idx];
+	yaml_node_t *v[K_N];
+	int rc;
+
+	rc = cx_map(x, n, conn_keys, K_N, v);
+	if (rc < 0)
+		return rc;
+	if (v[K_NAME] == NULL)
+		return cx_missing(x, n, "name");
+	if ((rc = cx_str(x, "name", v[K_NAME], cc->name, sizeof(cc->name))) < 0)
+		return rc;
+	if (!conf_is_name(cc->name, sizeof(cc->name)))
+		return key_err(x, "name", v[K_NAME], "%s",
+			       "bad name (letters, digits, '-', '_', '.')");
+	if (v[K_INITIATE] != NULL && (rc = cx_bool(x, "initiate", v[K_INITIATE], &cc->initiate)) < 0)
+		return rc;
+	if (v[K_VIP] != NULL && (rc = cx_bool(x, "request_vip", v[K_VIP], &cc->request_vip)) < 0)
+		return rc;
+	if ((rc = parse_local_remote(x, v, n, idx)) < 0)
+		return rc;
+	if (cc->remote.ss_family == AF_UNSPEC && cc->initiate)
+		return key_err(x, "initiate", v[K_INITIATE], "%s",
+			       "needs a remote address, not 'any'");
+	if (cc->request_vip && !cc->initiate)
+		return key_err(x, "request_vip", v[K_VIP], "%s", "needs initiate: true");
+	if ((rc = parse_auth_keys(x, v, n, cc)) < 0)
+		return rc;
+	if (v[K_IKE] != NULL) {
+		rc = parse_proposals(x, "ike", v[K_IKE], cc->ike_proposals, &cc->n_ike_proposals);
+		if (rc < 0)
+			return rc;
+	} else {
+		snprintf(cc->ike_proposals[0], sizeof(cc->ike_proposals[0]), "%s",
+			 DEF_IKE_PROPOSAL);
+		cc->n_ike_proposals = 1;
+	}
+	if (v[K_ESP] != NULL) {
+		rc = parse_proposals(x, "esp", v[K_ESP], cc->esp_proposals, &cc->n_esp_proposals);
+		if (rc < 0)
+			return rc;
+	} else {
+		snprintf(cc->esp_proposals[0], sizeof(cc->esp_proposals[0]), "%s",
+			 DEF_ESP_PROPOSAL);
+		cc->n_esp_proposals = 1;
+	}
+	if (v[K_POOL] != NULL) {
+		if (cc->request_vip)
+			return key_err(x, "pool", v[K_POOL], "%s",
+				       "a pool serves clients; request_vip asks for an address");
+		if ((rc = parse_pool(x, v[K_POOL], &cc->pool)) < 0)
+			return rc;
+	}
+	if (v[K_POOL] != NULL && (rc = check_pool(x, v[K_POOL], idx)) < 0)
+		return rc;
+	if ((rc = parse_selectors(x, v, n, cc, v[K_POOL] != NULL)) < 0)
+		return rc;
+	return parse_lifetimes(x, v, cc);
+}
+
+int
+conf_parse_conns(struct cx *x, const yaml_node_t *seq)
+{
+	yaml_node_t *items[CONF_MAX_CONNS];
+	struct conf *c = x->c;
+	size_t m;
+	unsigned i, j;
+	int rc;
+
+	rc = cx_seq(x, "connections", seq, false, items, CONF_MAX_CONNS, &c->n_conns);
+	if (rc < 0)
+		return rc;
+	m = cx_push_key(x, "connections");
+	for (i = 0; rc == 0 && i < c->n_conns; i++) {
+		size_t mi = cx_push_idx(x, i);
+
+		rc = parse_conn(x, items[i], i);
+		for (j = 0; rc == 0 && j < i; j++) {
+			if (strcmp(c->conns[j].name, c->conns[i].name) == 0)
+				rc = cx_err(x, items[i], "duplicate connection name '%s'",
+					    c->conns[i].name);
+		}
+		cx_pop(x, mi);
+	}
+	cx_pop(x, m);
+	return rc;
+}
