@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * CUnit tests of lib/crypto: AES-GCM known answers (GCM spec, RFC 4106 ESP
+ * packets of draft-mcgrew-gcm-test-01) incl. corrupted tags, AAD and
+ * ciphertext; HMAC-SHA2 (RFC 4231, truncated per RFC 4868) and AES-CBC
+ * (RFC 3602) through the job-manager path; the CBC IV generator.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "crypto/cry.h"
+#include "../vectors/aes_cbc_rfc3602.h"
+#include "../vectors/gcm_esp_mcgrew.h"
+#include "../vectors/gcm_spec.h"
+#include "../vectors/hmac_rfc4231.h"
+#include "test_hex.h"
+
+static IMB_MGR *mgr;
+
+static struct cry_gcm_key gk __attribute__((aligned(64)));
+static struct cry_cbc_key ck __attribute__((aligned(64)));
+
+/* Seal and open one vector; also checks that every kind of corruption fails. */
+static void
+gcm_case(const char *name, const char *khex, const uint8_t nonce[12], const uint8_t *aad,
+	 int aadl, const char *pthex, const char *cthex, const char *taghex)
+{
+	uint8_t key[32], pt[256], ct[256], tag[16], buf[256], out[16];
+	int kl = hex2bin(khex, key, sizeof(key));
+	int pl = hex2bin(pthex, pt, sizeof(pt));
+	int cl = hex2bin(cthex, ct, sizeof(ct));
+	uint8_t aad2[32];
+
+	CU_ASSERT_FATAL(kl > 0 && pl >= 0 && cl == pl);
+	CU_ASSERT_FATAL(hex2bin(taghex, tag, sizeof(tag)) == 16);
+	CU_ASSERT_FATAL(cry_gcm_key_init(mgr, &gk, key, (unsigned)kl) == 0);
+	memcpy(buf, pt, (size_t)pl);
+	cry_gcm_seal(mgr, &gk, nonce, aad, (unsigned)aadl, buf, (uint64_t)pl, out);
+	if (memcmp(buf, ct, (size_t)pl) != 0 || memcmp(out, tag, 16) != 0)
+		fprintf(stderr, "gcm %s: seal mismatch\n", name);
+	CU_ASSERT(memcmp(buf, ct, (size_t)pl) == 0);
+	CU_ASSERT(memcmp(out, tag, 16) == 0);
+	CU_ASSERT(cry_gcm_open(mgr, &gk, nonce, aad, (unsigned)aadl, buf, (uint64_t)pl, tag) == 0);
+	CU_ASSERT(memcmp(buf, pt, (size_t)pl) == 0);
+	/* invalid tag: last bit flipped */
+	memcpy(buf, ct, (size_t)pl);
+	out[0] = tag[0];
+	memcpy(out, tag, 16);
+	out[15] ^= 1;
+	CU_ASSERT(cry_gcm_open(mgr, &gk, nonce, aad, (unsigned)aadl, buf, (uint64_t)pl, out) ==
+		  -EBADMSG);
+	/* ciphertext bit flipped */
+	if (pl > 0) {
+		memcpy(buf, ct, (size_t)pl);
+		buf[pl / 2] ^= 0x80;
+		CU_ASSERT(cry_gcm_open(mgr, &gk, nonce, aad, (unsigned)aadl, buf, (uint64_t)pl,
+				       tag) == -EBADMSG);
+	}
+	/* AAD changed */
+	if (aadl > 0) {
+		memcpy(aad2, aad, (size_t)aadl);
+		aad2[0] ^= 1;
+		memcpy(buf, ct, (size_t)pl);
+		CU_ASSERT(cry_gcm_open(mgr, &gk, nonce, aad2, (unsigned)aadl, buf, (uint64_t)pl,
+				       tag) == -EBADMSG);
+	}
+}
+
+static void
+test_gcm_spec(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(vec_gcm_spec) / sizeof(vec_gcm_spec[0]); i++) {
+		const struct vec_gcm *v = &vec_gcm_spec[i];
+		uint8_t nonce[12], aad[32];
+		int al;
+
+		CU_ASSERT_FATAL(hex2bin(v->iv, nonce, sizeof(nonce)) == 12);
+		al = hex2bin(v->aad, aad, sizeof(aad));
+		CU_ASSERT_FATAL(al >= 0);
+		gcm_case(v->name, v->key, nonce, aad, al, v->pt, v->ct, v->tag);
+	}
+}
+
+static void
+test_gcm_esp_mcgrew(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(vec_esp_mcgrew) / sizeof(vec_esp_mcgrew[0]); i++) {
+		const struct vec_esp_gcm *v = &vec_esp_mcgrew[i];
+		uint8_t nonce[12], aad[12];
+		int al;
+		char name[16];
+
+		CU_ASSERT_FATAL(hex2bin(v->salt, nonce, 4) == 4);
+		CU_ASSERT_FATAL(hex2bin(v->iv, nonce + 4, 8) == 8);
+		al = hex2bin(v->aad, aad, sizeof(aad));
+		CU_ASSERT_FATAL(al == 8 || al == 12);
+		snprintf(name, sizeof(name), "pkt%zu", i + 1);
+		gcm_case(name, v->key, nonce, aad, al, v->pt, v->ct, v->tag);
+	}
+}
+
+static void
+test_gcm_bad_key_len(void)
+{
+	uint8_t key[32] = { 0 };
+
+	CU_ASSERT(cry_gcm_key_init(mgr, &gk, key, 20) == -EINVAL);
+	CU_ASSERT(cry_gcm_key_init(mgr, &gk, key, 0) == -EINVAL);
+}
+
+static void
+test_hmac_rfc4231(void)
+{
+	static const unsigned alg[3] = { CRY_HMAC_SHA256_128, CRY_HMAC_SHA384_192,
+					 CRY_HMAC_SHA512_256 };
+	static const uint8_t ivk[16];
+	size_t i, a;
+
+	for (i = 0; i < sizeof(vec_hmac_rfc4231) / sizeof(vec_hmac_rfc4231[0]); i++) {
+		const struct vec_hmac *v = &vec_hmac_rfc4231[i];
+		const char *exp[3] = { v->sha256, v->sha384, v->sha512 };
+		uint8_t key[200], data[200], want[64], got[64];
+		int kl = hex2bin(v->key, key, sizeof(key));
+		int dl = hex2bin(v->data, data, sizeof(data));
+
+		CU_ASSERT_FATAL(kl > 0 && dl > 0);
+		for (a = 0; a < 3; a++) {
+			CU_ASSERT_FATAL(hex2bin(exp[a], want, sizeof(want)) > 0);
+			CU_ASSERT_FATAL(cry_cbc_key_init(mgr, &ck, NULL, 0, alg[a], key,
+							 (unsigned)kl, ivk) == 0);
+			memset(got, 0, sizeof(got));
+			CU_ASSERT(cry_hmac(mgr, &ck, data, (unsigned)dl, got) == 0);
+			if (memcmp(got, want, ck.icv_len) != 0)
+				fprintf(stderr, "hmac case %zu alg %u mismatch\n", i, alg[a]);
+			CU_ASSERT(memcmp(got, want, ck.icv_len) == 0);
+			CU_ASSERT(ck.icv_len == (a == 0 ? 16 : a == 1 ? 24 : 32));
+		}
+	}
+}
+
+static void
+test_cbc_rfc3602(void)
+{
+	static const uint8_t ivk[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(vec_cbc_rfc3602) / sizeof(vec_cbc_rfc3602[0]); i++) {
+		const struct vec_cbc *v = &vec_cbc_rfc3602[i];
+		uint8_t key[16], iv[16], pt[64], ct[64], buf[64], tag[32], tag2[32];
+		int pl;
+		struct cry_cbc_op op;
+
+		CU_ASSERT_FATAL(hex2bin(v->key, key, 16) == 16);
+		CU_ASSERT_FATAL(hex2bin(v->iv, iv, 16) == 16);
+		pl = hex2bin(v->pt, pt, sizeof(pt));
+		CU_ASSERT_FATAL(pl > 0 && hex2bin(v->ct, ct, sizeof(ct)) == pl);
+		CU_ASSERT_FATAL(cry_cbc_key_init(mgr, &ck, key, 16, CRY_HMAC_SHA256_128,
+						 (const uint8_t *)"k", 1, ivk) == 0);
+		memcpy(buf, pt, (size_t)pl);
+		memset(&op, 0, sizeof(op));
+		op.buf = buf;
+		op.iv = iv;
+		op.tag = tag;
+		op.key = &ck;
+		op.cipher_len = (uint32_t)pl;
+		op.hash_len = (uint32_t)pl;
+		cry_cbc_burst(mgr, &op, 1, true);
+		CU_ASSERT(op.status == 0);
+		CU_ASSERT(memcmp(buf, ct, (size_t)pl) == 0);
+		/* the tag is HMAC over the ciphertext: same as HMAC-only */
+		CU_ASSERT(cry_hmac(mgr, &ck, ct, (unsigned)pl, tag2) == 0);
+		CU_ASSERT(memcmp(tag, tag2, 16) == 0);
+		op.tag = tag2;
+		cry_cbc_burst(mgr, &op, 1, false);
+		CU_ASSERT(op.status == 0);
+		CU_ASSERT(memcmp(buf, pt, (size_t)pl) == 0);
+		CU_ASSERT(memcmp(tag, tag2, 16) == 0);
+	}
+}
+
+/* Many CBC jobs in one burst, mixed lengths: everything completes, round trip holds. */
+static void
+test_cbc_burst_drain(void)
+{
+	enum { N = 64 };
+	static uint8_t buf[N][512], ref[N][512];
+	static uint8_t tag[N][32], tag2[N][32], iv[N][16];
+	struct cry_cbc_op ops[N];
+	uint8_t key[32], ikey[64];
+	static const uint8_t ivk[16] = { 9 };
+	unsigned i, j;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 7);
+	for (i = 0; i < sizeof(ikey); i++)
+		ikey[i] = (uint8_t)(i * 3);
+	CU_ASSERT_FATAL(cry_cbc_key_init(mgr, &ck, key, 32, CRY_HMAC_SHA512_256, ikey, 64, ivk) ==
+			0);
+	for (i = 0; i < N; i++) {
+		for (j = 0; j < 512; j++)
+			ref[i][j] = buf[i][j] = (uint8_t)(i + j);
+		cry_cbc_iv_gen(mgr, &ck, i + 1, iv[i]);
+		memset(&ops[i], 0, sizeof(ops[i]));
+		ops[i].buf = buf[i];
+		ops[i].iv = iv[i];
+		ops[i].tag = tag[i];
+		ops[i].key = &ck;
+		ops[i].cipher_off = 24;
+		ops[i].cipher_len = 16 * (1 + i % 28);
+		ops[i].hash_len = 24 + ops[i].cipher_len;
+	}
+	cry_cbc_burst(mgr, ops, N, true);
+	for (i = 0; i < N; i++) {
+		CU_ASSERT(ops[i].status == 0);
+		CU_ASSERT(memcmp(buf[i] + 24, ref[i] + 24, 16) != 0);
+		ops[i].tag = tag2[i];
+	}
+	CU_ASSERT(IMB_QUEUE_SIZE(mgr) == 0);
+	cry_cbc_burst(mgr, ops, N, false);
+	for (i = 0; i < N; i++) {
+		CU_ASSERT(ops[i].status == 0);
+		CU_ASSERT(memcmp(buf[i], ref[i], 512) == 0);
+		CU_ASSERT(cry_memeq_ct(tag[i], tag2[i], 32));
+	}
+	CU_ASSERT(IMB_QUEUE_SIZE(mgr) == 0);
+}
+
+static void
+test_cbc_iv_gen(void)
+{
+	static const uint8_t ivk1[16] = { 1 }, ivk2[16] = { 2 };
+	uint8_t a[16], b[16], c[16];
+
+	CU_ASSERT_FATAL(cry_cbc_key_init(mgr, &ck, NULL, 0, CRY_HMAC_SHA256_128,
+					 (const uint8_t *)"k", 1, ivk1) == 0);
+	cry_cbc_iv_gen(mgr, &ck, 1, a);
+	cry_cbc_iv_gen(mgr, &ck, 2, b);
+	cry_cbc_iv_gen(mgr, &ck, 1, c);
+	CU_ASSERT(memcmp(a, b, 16) != 0);
+	CU_ASSERT(memcmp(a, c, 16) == 0);
+	CU_ASSERT_FATAL(cry_cbc_key_init(mgr, &ck, NULL, 0, CRY_HMAC_SHA256_128,
+					 (const uint8_t *)"k", 1, ivk2) == 0);
+	cry_cbc_iv_gen(mgr, &ck, 1, c);
+	CU_ASSERT(memcmp(a, c, 16) != 0);
+}
+
+static void
+test_memeq_ct(void)
+{
+	uint8_t a[16] = { 1, 2, 3 }, b[16] = { 1, 2, 3 };
+
+	CU_ASSERT(cry_memeq_ct(a, b, 16));
+	b[15] = 1;
+	CU_ASSERT(!cry_memeq_ct(a, b, 16));
+	CU_ASSERT(cry_memeq_ct(a, b, 0));
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned fails;
+
+	mgr = cry_mgr_create();
+	if (mgr == NULL)
+		return 1;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("crypto", NULL, NULL);
+	CU_add_test(s, "gcm_spec_vectors", test_gcm_spec);
+	CU_add_test(s, "gcm_esp_mcgrew_packets", test_gcm_esp_mcgrew);
+	CU_add_test(s, "gcm_bad_key_len", test_gcm_bad_key_len);
+	CU_add_test(s, "hmac_sha2_rfc4231_truncated", test_hmac_rfc4231);
+	CU_add_test(s, "aes_cbc_rfc3602", test_cbc_rfc3602);
+	CU_add_test(s, "cbc_burst_drains_all_jobs", test_cbc_burst_drain);
+	CU_add_test(s, "cbc_iv_generator", test_cbc_iv_gen);
+	CU_add_test(s, "memeq_constant_time", test_memeq_ct);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	cry_mgr_destroy(mgr);
+	return fails != 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * HMAC-SHA-256/384/512 test cases 1, 2, 3, 4 and 6 of RFC 4231 section 4
+ * (key, data, full MAC). The ESP integrity transforms use them truncated
+ * to 128/192/256 bits (RFC 4868 2.6): tests compare the leading bytes.
+ * Case 5 is itself a truncation test and case 7 is left out.
+ */
+#ifndef RAMPART_VEC_HMAC_RFC4231_H
+#define RAMPART_VEC_HMAC_RFC4231_H
+
+struct vec_hmac {
+	const char *key, *data, *sha256, *sha384, *sha512;	/* hex */
+};
+
+#define V_K20_0B "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"
+#define V_AA10 "aaaaaaaaaaaaaaaaaaaa"
+#define V_DD10 "dddddddddddddddddddd"
+#define V_CD10 "cdcdcdcdcdcdcdcdcdcd"
+#define V_AA131 V_AA10 V_AA10 V_AA10 V_AA10 V_AA10 V_AA10 V_AA10 V_AA10 V_AA10 V_AA10 \
+	V_AA10 V_AA10 V_AA10 "aa"
+
+static const struct vec_hmac vec_hmac_rfc4231[] = {
+	{ V_K20_0B, "4869205468657265",
+	  "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+	  "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59c"
+	  "faea9ea9076ede7f4af152e8b2fa9cb6",
+	  "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
+	  "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854" },
+	{ "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+	  "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+	  "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e"
+	  "8e2240ca5e69e2c78b3239ecfab21649",
+	  "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
+	  "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737" },
+	{ V_AA10 V_AA10, V_DD10 V_DD10 V_DD10 V_DD10 V_DD10,
+	  "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
+	  "88062608d3e6ad8a0aa2ace014c8a86f0aa635d947ac9febe83ef4e55966144b"
+	  "2a5ab39dc13814b94e3ab6e101a34f27",
+	  "fa73b0089d56a284efb0f0756c890be9b1b5dbdd8ee81a3655f83e33b2279d39"
+	  "bf3e848279a722c806b485a47e67c807b946a337bee8942674278859e13292fb" },
+	{ "0102030405060708090a0b0c0d0e0f10111213141516171819",
+	  V_CD10 V_CD10 V_CD10 V_CD10 V_CD10,
+	  "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b",
+	  "3e8a69b7783c25851933ab6290af6ca77a9981480850009cc5577c6e1f573b4e"
+	  "6801dd23c4a7d679ccf8a386c674cffb",
+	  "b0ba465637458c6990e5a8c5f61d4af7e576d97ff94b872de76f8050361ee3db"
+	  "a91ca5c11aa25eb4d679275cc5788063a5f19741120c4f2de2adebeb10a298dd" },
+	{ V_AA131,
+	  "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a"
+	  "65204b6579202d2048617368204b6579204669727374",
+	  "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+	  "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c6"
+	  "0c2ef6ab4030fe8296248df163f44952",
+	  "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
+	  "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598" },
+};
+
+#endif
