@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_mbuf.h>
 
@@ -129,5 +130,6 @@ struct esp_sa;
 void ram_pick(struct ram_ctx *c, struct esp_sa *sas[], uint16_t n);
 uint16_t ram_encap(struct ram_ctx *c, struct esp_sa *sas[], struct rte_mbuf *pkts[], uint16_t n);
 uint16_t ram_decap(struct ram_ctx *c, struct rte_mbuf *pkts[], uint16_t n);
+void ram_drops_print(const struct ram_ctx *c, FILE *f);
 
 #endif
