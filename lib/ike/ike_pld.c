@@ -1,0 +1,1092 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKEv2 payload bodies (RFC 7296 3.3 - 3.15): for each payload type a
+ * _validate() that checks lengths, counts, reserved fields and ranges of
+ * untrusted bytes, a _parse() that fills a fixed-size struct and may assume
+ * its _validate() succeeded on the same bytes, and an ike_bld_<x>() that
+ * writes the payload through the builder core of ike_msg.c.
+ *
+ * Deliberate strictness: RESERVED fields must be zero on receipt (RFC 7296
+ * says "ignore"; every implementation we talk to sends zero, and a non-zero
+ * value here means a parser disagreement we would rather see).
+ */
+#include "ike/ike_wire.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
+#include "ike/ike_wire_priv.h"
+
+#define FAIL(rc_, msg_)                 \
+	do {                            \
+		*why = (msg_);          \
+		return (rc_);           \
+	} while (0)
+
+static bool
+all_zero(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
+size_t
+ike_dh_len(uint16_t group)
+{
+	switch (group) {
+	case IKE_DH_MODP2048: return 256;
+	case IKE_DH_MODP3072: return 384;
+	case IKE_DH_MODP4096: return 512;
+	case IKE_DH_ECP256: return 64;
+	case IKE_DH_ECP384: return 96;
+	case IKE_DH_ECP521: return 132;
+	case IKE_DH_CURVE25519: return 32;
+	default: return 0;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* SA (RFC 7296 3.3)                                                        */
+
+/*
+ * Proposal substructure (3.3.1):
+ *  0                   1                   2                   3
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * | Last Substruc |   RESERVED    |         Proposal Length       |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * | Proposal Num  |  Protocol ID  |    SPI Size   |Num  Transforms|
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * ~                        SPI (variable)                         ~
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * ~                        <Transforms>                           ~
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+struct ike_prop_wire {
+	uint8_t last;			/* 0 last, 2 more */
+	uint8_t reserved;
+	uint16_t len_be;
+	uint8_t num;
+	uint8_t proto;
+	uint8_t spi_size;
+	uint8_t n_xforms;
+};
+
+/*
+ * Transform substructure (3.3.2):
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * | Last Substruc |   RESERVED    |        Transform Length       |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |Transform Type |   RESERVED    |          Transform ID         |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * ~                      Transform Attributes                     ~
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ * Attribute (3.3.5):
+ * |A|       Attribute Type        |    AF=0  Attribute Length     |
+ * |F|                             |    AF=1  Attribute Value      |
+ * |                   AF=0  Attribute Value (variable)            |
+ */
+struct ike_xform_wire {
+	uint8_t last;			/* 0 last, 3 more */
+	uint8_t reserved1;
+	uint16_t len_be;
+	uint8_t type;
+	uint8_t reserved2;
+	uint16_t id_be;
+};
+
+struct ike_attr_wire {
+	uint16_t type_be;		/* top bit: AF (TV format) */
+	uint16_t len_or_val_be;
+};
+
+#define IKE_ATTR_AF 0x8000
+#define IKE_SUBSTRUC_MORE_PROP 2
+#define IKE_SUBSTRUC_MORE_XFORM 3
+
+_Static_assert(sizeof(struct ike_prop_wire) == 8, "proposal header");
+_Static_assert(sizeof(struct ike_xform_wire) == 8, "transform header");
+
+/*
+ * Walk one transform's attributes. Fills @xf when non-NULL. Unknown
+ * attributes or a second key length make the transform unusable (3.3.6).
+ */
+static int
+xform_attrs(struct rd *a, struct ike_xform *xf, const char **why)
+{
+	unsigned n = 0;
+	bool have_keylen = false, usable = true;
+	uint16_t keylen = 0;
+
+	while (a->left > 0) {
+		struct ike_attr_wire w;
+		uint16_t type, v;
+
+		if (++n > IKE_MAX_XFORM_ATTRS)
+			FAIL(-E2BIG, "too many transform attributes");
+		if (rd_take(a, &w, sizeof(w)) < 0)
+			FAIL(-EBADMSG, "truncated transform attribute");
+		type = be16toh(w.type_be);
+		v = be16toh(w.len_or_val_be);
+		if (!(type & IKE_ATTR_AF)) {
+			struct rd val;
+
+			/* TLV: skip the value; we know no TLV attribute. */
+			if (rd_sub(a, v, &val) < 0)
+				FAIL(-EBADMSG, "transform attribute beyond transform");
+			usable = false;
+			continue;
+		}
+		type &= ~IKE_ATTR_AF;
+		if (type == IKE_ATTR_KEY_LENGTH && !have_keylen) {
+			have_keylen = true;
+			keylen = v;
+		} else {
+			usable = false;
+		}
+	}
+	if (xf != NULL) {
+		xf->key_bits = keylen;
+		xf->usable = usable;
+	}
+	return 0;
+}
+
+/*
+ * Walk one proposal body (after its 8-byte header). @out may be NULL
+ * (validate only).
+ */
+static int
+prop_body(struct rd *p, const struct ike_prop_wire *pw, struct ike_proposal *out,
+	  const char **why)
+{
+	unsigned i;
+	uint8_t last = IKE_SUBSTRUC_MORE_XFORM;
+	bool usable = true;
+
+	if (pw->reserved != 0)
+		FAIL(-EBADMSG, "reserved byte in proposal");
+	if (pw->n_xforms == 0)
+		FAIL(-EBADMSG, "proposal with 0 transforms");
+	if (pw->n_xforms > IKE_MAX_XFORMS)
+		FAIL(-E2BIG, "too many transforms in proposal");
+	if (pw->spi_size > IKE_MAX_SPI_LEN)
+		FAIL(-EBADMSG, "proposal SPI size > 8");
+	switch (pw->proto) {
+	case IKE_PROTO_IKE:
+		if (pw->spi_size != 0 && pw->spi_size != 8)
+			FAIL(-EBADMSG, "IKE proposal SPI size not 0 or 8");
+		break;
+	case IKE_PROTO_AH:
+	case IKE_PROTO_ESP:
+		if (pw->spi_size != 4)
+			FAIL(-EBADMSG, "ESP/AH proposal SPI size not 4");
+		break;
+	default:
+		usable = false;		/* unknown protocol: cannot be chosen */
+		break;
+	}
+	if (out != NULL) {
+		memset(out, 0, sizeof(*out));
+		out->num = pw->num;
+		out->proto = pw->proto;
+		out->spi_len = pw->spi_size;
+	}
+	if (rd_take(p, out != NULL ? out->spi : (uint8_t[IKE_MAX_SPI_LEN]){ 0 },
+		    pw->spi_size) < 0)
+		FAIL(-EBADMSG, "proposal SPI beyond proposal");
+	for (i = 0; i < pw->n_xforms; i++) {
+		struct ike_xform_wire xw;
+		struct ike_xform *xf = out != NULL ? &out->xf[i] : NULL;
+		struct rd attrs;
+		size_t xlen;
+		int rc;
+
+		if (last != IKE_SUBSTRUC_MORE_XFORM)
+			FAIL(-EBADMSG, "transform count exceeds transforms present");
+		if (rd_take(p, &xw, sizeof(xw)) < 0)
+			FAIL(-EBADMSG, "truncated transform");
+		xlen = be16toh(xw.len_be);
+		if (xlen < sizeof(xw))
+			FAIL(-EBADMSG, "transform length < 8");
+		if (rd_sub(p, xlen - sizeof(xw), &attrs) < 0)
+			FAIL(-EBADMSG, "transform length beyond proposal");
+		if (xw.last != 0 && xw.last != IKE_SUBSTRUC_MORE_XFORM)
+			FAIL(-EBADMSG, "bad transform Last Substruc");
+		if (xw.reserved1 != 0 || xw.reserved2 != 0)
+			FAIL(-EBADMSG, "reserved byte in transform");
+		last = xw.last;
+		rc = xform_attrs(&attrs, xf, why);
+		if (rc < 0)
+			return rc;
+		if (xw.type < IKE_XF_ENCR || xw.type > IKE_XF_TYPE_MAX)
+			usable = false;	/* RFC 7296 3.3.6: reject whole proposal */
+		if (xf != NULL) {
+			xf->type = xw.type;
+			xf->id = be16toh(xw.id_be);
+		}
+	}
+	if (last != 0)
+		FAIL(-EBADMSG, "last transform not marked last");
+	if (p->left != 0)
+		FAIL(-EBADMSG, "bytes after last transform in proposal");
+	if (out != NULL) {
+		out->n_xforms = pw->n_xforms;
+		out->usable = usable;
+	}
+	return 0;
+}
+
+static int
+sa_walk(const struct rd *body, struct ike_sa_pld *out, const char **why)
+{
+	struct rd r = *body;
+	unsigned n = 0;
+	uint8_t last = IKE_SUBSTRUC_MORE_PROP, prev_num = 0;
+
+	if (out != NULL)
+		out->n_props = 0;
+	if (r.left == 0)
+		FAIL(-EBADMSG, "SA payload without proposals");
+	while (r.left > 0) {
+		struct ike_prop_wire pw;
+		struct rd p;
+		size_t plen;
+		int rc;
+
+		if (last != IKE_SUBSTRUC_MORE_PROP)
+			FAIL(-EBADMSG, "bytes after last proposal");
+		if (n >= IKE_MAX_SA_PROPOSALS)
+			FAIL(-E2BIG, "too many proposals");
+		if (rd_take(&r, &pw, sizeof(pw)) < 0)
+			FAIL(-EBADMSG, "truncated proposal");
+		plen = be16toh(pw.len_be);
+		if (plen < sizeof(pw))
+			FAIL(-EBADMSG, "proposal length < 8");
+		if (rd_sub(&r, plen - sizeof(pw), &p) < 0)
+			FAIL(-EBADMSG, "proposal length beyond SA payload");
+		if (pw.last != 0 && pw.last != IKE_SUBSTRUC_MORE_PROP)
+			FAIL(-EBADMSG, "bad proposal Last Substruc");
+		/* RFC 7296 3.3.1: numbers start at 1 and go up by one. */
+		if (pw.num == 0 || (n > 0 && pw.num != (uint8_t)(prev_num + 1)))
+			FAIL(-EBADMSG, "proposal numbers not consecutive");
+		rc = prop_body(&p, &pw, out != NULL ? &out->props[n] : NULL, why);
+		if (rc < 0)
+			return rc;
+		last = pw.last;
+		prev_num = pw.num;
+		n++;
+	}
+	if (last != 0)
+		FAIL(-EBADMSG, "last proposal not marked last");
+	if (out != NULL)
+		out->n_props = n;
+	return 0;
+}
+
+int
+ike_pld_sa_validate(const struct rd *body, const char **why)
+{
+	return sa_walk(body, NULL, why);
+}
+
+void
+ike_pld_sa_parse(const struct rd *body, struct ike_sa_pld *out)
+{
+	const char *why;
+
+	(void)sa_walk(body, out, &why);
+}
+
+int
+ike_bld_proposal(struct ike_bld *b, const struct ike_proposal *p, uint8_t num, bool last)
+{
+	struct ike_prop_wire pw;
+	size_t start = b->len, len;
+	unsigned i;
+	uint16_t be;
+	int rc;
+
+	if (p->n_xforms == 0 || p->n_xforms > IKE_MAX_XFORMS || p->spi_len > IKE_MAX_SPI_LEN)
+		return ike_bld_error(b, -EINVAL);
+	memset(&pw, 0, sizeof(pw));
+	pw.last = last ? 0 : IKE_SUBSTRUC_MORE_PROP;
+	pw.num = num;
+	pw.proto = p->proto;
+	pw.spi_size = p->spi_len;
+	pw.n_xforms = (uint8_t)p->n_xforms;
+	rc = ike_bld_put(b, &pw, sizeof(pw));
+	if (rc == 0)
+		rc = ike_bld_put(b, p->spi, p->spi_len);
+	for (i = 0; rc == 0 && i < p->n_xforms; i++) {
+		const struct ike_xform *x = &p->xf[i];
+		struct ike_xform_wire xw;
+
+		memset(&xw, 0, sizeof(xw));
+		xw.last = i + 1 == p->n_xforms ? 0 : IKE_SUBSTRUC_MORE_XFORM;
+		xw.len_be = htobe16(x->key_bits != 0 ? 12 : 8);
+		xw.type = x->type;
+		xw.id_be = htobe16(x->id);
+		rc = ike_bld_put(b, &xw, sizeof(xw));
+		if (rc == 0 && x->key_bits != 0) {
+			rc = ike_bld_put_u16(b, IKE_ATTR_AF | IKE_ATTR_KEY_LENGTH);
+			if (rc == 0)
+				rc = ike_bld_put_u16(b, x->key_bits);
+		}
+	}
+	if (rc < 0)
+		return rc;
+	len = b->len - start;
+	if (len > UINT16_MAX)
+		return ike_bld_error(b, -EMSGSIZE);
+	be = htobe16((uint16_t)len);
+	memcpy(b->buf + start + offsetof(struct ike_prop_wire, len_be), &be, 2);
+	return 0;
+}
+
+int
+ike_bld_sa(struct ike_bld *b, const struct ike_proposal *props, unsigned n)
+{
+	size_t start;
+	unsigned i;
+	int rc;
+
+	if (props == NULL || n == 0 || n > IKE_MAX_SA_PROPOSALS)
+		return ike_bld_error(b, -EINVAL);
+	rc = ike_bld_pld_begin(b, IKE_PLD_SA, false, &start);
+	for (i = 0; rc == 0 && i < n; i++) {
+		uint8_t num = props[i].num != 0 ? props[i].num : (uint8_t)(i + 1);
+
+		rc = ike_bld_proposal(b, &props[i], num, i + 1 == n);
+	}
+	if (rc == 0)
+		rc = ike_bld_pld_end(b, start);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* KE (3.4)                                                                 */
+
+/*
+ * |   Diffie-Hellman Group Num    |           RESERVED            |
+ * ~                       Key Exchange Data                       ~
+ */
+int
+ike_pld_ke_validate(const struct rd *body, const char **why)
+{
+	struct rd r = *body;
+	uint16_t group, reserved;
+	size_t want;
+
+	if (rd_u16(&r, &group) < 0 || rd_u16(&r, &reserved) < 0)
+		FAIL(-EBADMSG, "KE payload shorter than 4");
+	if (reserved != 0)
+		FAIL(-EBADMSG, "reserved bytes in KE payload");
+	if (r.left == 0)
+		FAIL(-EBADMSG, "KE payload without data");
+	if (r.left > IKE_KE_MAX)
+		FAIL(-E2BIG, "KE data too long");
+	want = ike_dh_len(group);
+	if (want != 0 && r.left != want)
+		FAIL(-EBADMSG, "KE data length wrong for group");
+	return 0;
+}
+
+void
+ike_pld_ke_parse(const struct rd *body, struct ike_ke *out)
+{
+	struct rd r = *body;
+	uint16_t reserved;
+
+	(void)rd_u16(&r, &out->group);
+	(void)rd_u16(&r, &reserved);
+	out->data.p = r.p;
+	out->data.len = r.left;
+}
+
+int
+ike_bld_ke(struct ike_bld *b, uint16_t group, const uint8_t *data, size_t len)
+{
+	size_t start;
+	int rc;
+
+	if (data == NULL || len == 0 || len > IKE_KE_MAX)
+		return ike_bld_error(b, -EINVAL);
+	rc = ike_bld_pld_begin(b, IKE_PLD_KE, false, &start);
+	if (rc == 0)
+		rc = ike_bld_put_u16(b, group);
+	if (rc == 0)
+		rc = ike_bld_zero(b, 2);
+	if (rc == 0)
+		rc = ike_bld_put(b, data, len);
+	if (rc == 0)
+		rc = ike_bld_pld_end(b, start);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* ID (3.5)                                                              */
+
+/*
+ * |   ID Type     |                 RESERVED                      |
+ * ~                   Identification Data                         ~
+ */
+int
+ike_pld_id_validate(const struct rd *body, const char **why)
+{
+	struct rd r = *body;
+	uint8_t hdr[4];
+
+	if (rd_take(&r, hdr, sizeof(hdr)) < 0)
+		FAIL(-EBADMSG, "ID payload shorter than 4");
+	if (!all_zero(hdr + 1, 3))
+		FAIL(-EBADMSG, "reserved bytes in ID payload");
+	if (r.left == 0)
+		FAIL(-EBADMSG, "ID payload without data");
+	if (r.left > IKE_MAX_ID_LEN)
+		FAIL(-E2BIG, "ID data too long");
+	if (hdr[0] == IKE_ID_IPV4_ADDR && r.left != 4)
+		FAIL(-EBADMSG, "ID_IPV4_ADDR not 4 bytes");
+	if (hdr[0] == IKE_ID_IPV6_ADDR && r.left != 16)
+		FAIL(-EBADMSG, "ID_IPV6_ADDR not 16 bytes");
+	return 0;
+}
+
+void
+ike_pld_id_parse(const struct rd *body, struct ike_id_pld *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->body.p = body->p;
+	out->body.len = body->left;
+	out->id.type = body->p[0];
+	out->id.len = (uint16_t)(body->left - 4);
+	memcpy(out->id.data, body->p + 4, out->id.len);
+}
+
+int
+ike_id_body(const struct ike_id *id, uint8_t *out, size_t cap, size_t *len)
+{
+	if (id->len == 0 || id->len > IKE_MAX_ID_LEN)
+		return -EINVAL;
+	if (out == NULL || (size_t)id->len + 4 > cap)
+		return -ENOSPC;
+	out[0] = id->type;
+	memset(out + 1, 0, 3);
+	memcpy(out + 4, id->data, id->len);
+	*len = (size_t)id->len + 4;
+	return 0;
+}
+
+int
+ike_bld_id(struct ike_bld *b, uint8_t type, const struct ike_id *id)
+{
+	size_t start;
+	int rc;
+
+	if ((type != IKE_PLD_IDI && type != IKE_PLD_IDR) || id == NULL || id->len == 0 ||
+	    id->len > IKE_MAX_ID_LEN)
+		return ike_bld_error(b, -EINVAL);
+	rc = ike_bld_pld_begin(b, type, false, &start);
+	if (rc == 0)
+		rc = ike_bld_put_u8(b, id->type);
+	if (rc == 0)
+		rc = ike_bld_zero(b, 3);
+	if (rc == 0)
+		rc = ike_bld_put(b, id->data, id->len);
+	if (rc == 0)
+		rc = ike_bld_pld_end(b, start);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CERT (3.6), CERTREQ (3.7)                                                */
+
+/*
+ * | Cert Encoding |                                               |
+ * +-+-+-+-+-+-+-+-+                                               |
+ * ~             Certificate Data / Certification Authority        ~
+ */
+int
+ike_pld_cert_validate(const struct rd *body, bool req, const char **why)
+{
+	if (body->left < 1)
+		FAIL(-EBADMSG, "CERT/CERTREQ payload without encoding");
+	if (!req && body->left < 2)
+		FAIL(-EBADMSG, "CERT payload without data");
+	/* X.509 CERTREQ: a list of 20-byte SHA-1 public key hashes. */
+	if (req && body->p[0] == IKE_CERT_X509_SIG && (body->left - 1) % 20 != 0)
+		FAIL(-EBADMSG, "CERTREQ data not a multiple of 20");
+	return 0;
+}
+
+void
+ike_pld_cert_parse(const struct rd *body, struct ike_cert *out)
+{
+	out->encoding = body->p[0];
+	out->data.p = body->p + 1;
+	out->data.len = body->left - 1;
+}
+
+static int
+bld_cert(struct ike_bld *b, uint8_t type, uint8_t enc, const uint8_t *data, size_t len)
+{
+	size_t start;
+	int rc;
+
+	if (data == NULL && len != 0)
+		return ike_bld_error(b, -EINVAL);
+	rc = ike_bld_pld_begin(b, type, false, &start);
+	if (rc == 0)
+		rc = ike_bld_put_u8(b, enc);
+	if (rc == 0)
+		rc = ike_bld_put(b, data, len);
+	if (rc == 0)
+		rc = ike_bld_pld_end(b, start);
+	return rc;
+}
+
+int
+ike_bld_cert(struct ike_bld *b, uint8_t encoding, const uint8_t *data, size_t len)
+{
+	if (len == 0)
+		return ike_bld_error(b, -EINVAL);
+	return bld_cert(b, IKE_PLD_CERT, encoding, data, len);
+}
+
+int
+ike_bld_certreq(struct ike_bld *b, uint8_t encoding, const uint8_t *data, size_t len)
+{
+	return bld_cert(b, IKE_PLD_CERTREQ, encoding, data, len);
+}
+
+/* ------------------------------------------------------------------------ */
+/* AUTH (3.8)                                                               */
+
+/*
+ * | Auth Method   |                RESERVED                       |
+ * ~                      Authentication Data                      ~
+ */
+int
+ike_pld_auth_validate(const struct rd *body, const char **why)
+{
+	if (body->left < 4)
+		FAIL(-EBADMSG, "AUTH payload shorter than 4");
+	if (!all_zero(body->p + 1, 3))
+		FAIL(-EBADMSG, "reserved bytes in AUTH payload");
+	if (body->left == 4)
+		FAIL(-EBADMSG, "AUTH payload without data");
+	return 0;
+}
+
+void
+ike_pld_auth_parse(const struct rd *body, struct ike_auth *out)
+{
+	out->method = body->p[0];
+	out->data.p = body->p + 4;
+	out->data.len = body->left - 4;
+}
+
+int
+ike_bld_auth(struct ike_bld *b, uint8_t method, const uint8_t *data, size_t len)
+{
+	size_t start;
+	int rc;
+
+	if (data == NULL || len == 0)
+		return ike_bld_error(b, -EINVAL);
+	rc = ike_bld_pld_begin(b, IKE_PLD_AUTH, false, &start);
+	if (rc == 0)
+		rc = ike_bld_put_u8(b, method);
+	if (rc == 0)
+		rc = ike_bld_zero(b, 3);
+	if (rc == 0)
+		rc = ike_bld_put(b, data, len);
+	if (rc == 0)
+		rc = ike_bld_pld_end(b, start);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Nonce (3.9)                                                              */
+
+int
+ike_pld_nonce_validate(const struct rd *body, const char **why)
+{
+	/* RFC 7296 2.10: at least 16 bytes and at most 256. */
+	if (body->left < IKE_NONCE_MIN)
+		FAIL(-EBADMSG, "nonce shorter than 16");
+	if (body->left > IKE_NONCE_MAX)
+		FAIL(-EBADMSG, "nonce longer than 256");
+	return 0;
+}
+
+void
+ike_pld_nonce_parse(const struct rd *body, struct ike_blob *out)
+{
+	out->p = body->p;
+	out->len = body->left;
+}
+
+int
+ike_bld_nonce(struct ike_bld *b, const uint8_t *nonce, size_t len)
+{
+	if (nonce == NULL || len < IKE_NONCE_MIN || len > IKE_NONCE_MAX)
+		return ike_bld_error(b, -EINVAL);
+	return ike_bld_raw(b, IKE_PLD_NONCE, false, nonce, len);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Notify (3.10)                                                            */
+
+/*
+ * |  Protocol ID  |   SPI Size    |      Notify Message Type      |
+ * ~                Security Parameter Index (SPI)                 ~
+ * ~                       Notification Data                       ~
+ */
+int
+ike_pld_notify_validate(const struct rd *body, const char **why)
+{
+	struct rd r = *body;
+	uint8_t proto, spi_len;
+	uint16_t type;
+	struct rd spi;
+
+	if (rd_u8(&r, &proto) < 0 || rd_u8(&r, &spi_len) < 0 || rd_u16(&r, &type) < 0)
+		FAIL(-EBADMSG, "Notify payload shorter than 4");
+	if (proto > IKE_PROTO_ESP)
+		FAIL(-EBADMSG, "Notify protocol ID unknown");
+	if (spi_len != 0 && spi_len != 4 && spi_len != 8)
+		FAIL(-EBADMSG, "Notify SPI size not 0, 4 or 8");
+	if (rd_sub(&r, spi_len, &spi) < 0)
+		FAIL(-EBADMSG, "Notify SPI beyond payload");
+	if (r.left > IKE_MAX_NOTIFY_DATA)
+		FAIL(-E2BIG, "Notify data too long");
+	switch (type) {
+	case IKE_N_COOKIE:
+		if (r.left < 1 || r.left > IKE_COOKIE_MAX)
+			FAIL(-EBADMSG, "COOKIE not 1..64 bytes");
+		break;
+	case IKE_N_NAT_DETECTION_SOURCE_IP:
+	case IKE_N_NAT_DETECTION_DESTINATION_IP:
+		if (r.left != IKE_NATD_LEN)
+			FAIL(-EBADMSG, "NAT_DETECTION data not 20 bytes");
+		break;
+	case IKE_N_INVALID_KE_PAYLOAD:
+		if (r.left != 2)
+			FAIL(-EBADMSG, "INVALID_KE_PAYLOAD data not 2 bytes");
+		break;
+	case IKE_N_SET_WINDOW_SIZE:
+		if (r.left != 4)
+			FAIL(-EBADMSG, "SET_WINDOW_SIZE data not 4 bytes");
+		break;
+	case IKE_N_REKEY_SA:
+		if (spi_len == 0 || proto == IKE_PROTO_NONE)
+			FAIL(-EBADMSG, "REKEY_SA without protocol and SPI");
+		break;
+	case IKE_N_SIGNATURE_HASH_ALGORITHMS:
+		if (r.left % 2 != 0)
+			FAIL(-EBADMSG, "SIGNATURE_HASH_ALGORITHMS odd length");
+		break;
+	case IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD:
+		if (r.left != 1)
+			FAIL(-EBADMSG, "UNSUPPORTED_CRITICAL_PAYLOAD data not 1 byte");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+void
+ike_pld_notify_parse(const struct rd *body, struct ike_notify *out)
+{
+	struct rd r = *body;
+
+	memset(out, 0, sizeof(*out));
+	(void)rd_u8(&r, &out->proto);
+	(void)rd_u8(&r, &out->spi_len);
+	(void)rd_u16(&r, &out->type);
+	(void)rd_take(&r, out->spi, out->spi_len);
+	out->data.p = r.p;
+	out->data.len = r.left;
+}
+
+int
+ike_bld_notify(struct ike_bld *b, uint8_t proto, const uint8_t *spi, uint8_t spi_len,
+	       uint16_t type, const uint8_t *data, size_t len)
+{
+	size_t start;
+	int rc;
+
+	if ((spi_len != 0 && spi_len != 4 && spi_len != 8) || (spi == NULL && spi_len != 0) ||
+	    (data == NULL && len != 0) || len > IKE_MAX_NOTIFY_DATA)
+		return ike_bld_error(b, -EINVAL);
+	rc = ike_bld_pld_begin(b, IKE_PLD_N, false, &start);
+	if (rc == 0)
+		rc = ike_bld_put_u8(b, proto);
+	if (rc == 0)
+		rc = ike_bld_put_u8(b, spi_len);
+	if (rc == 0)
+		rc = ike_bld_put_u16(b, type);
+	if (rc == 0)
+		rc = ike_bld_put(b, spi, spi_len);
+	if (rc == 0)
+		rc = ike_bld_put(b, data, len);
+	if (rc == 0)
+		rc = ike_bld_pld_end(b, start);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Delete (3.11)                                                            */
+
+/*
+ * | Protocol ID   |   SPI Size    |          Num of SPIs          |
+ * ~               Security Parameter Index(es) (SPI)              ~
+ */
+int
+ike_pld_delete_validate(const struct rd *body, const char **why)
+{
+	struct rd r = *body;
+	uint8_t proto, spi_len;
+	uint16_t n;
+
+	if (rd_u8(&r, &proto) < 0 || rd_u8(&r, &spi_len) < 0 || rd_u16(&r, &n) < 0)
+		FAIL(-EBADMSG, "Delete payload shorter than 4");
+	switch (proto) {
+	case IKE_PROTO_IKE:
+		if (spi_len != 0 || n != 0 || r.left != 0)
+			FAIL(-EBADMSG, "IKE Delete with SPIs");
+		return 0;
+	case IKE_PROTO_AH:
+	case IKE_PROTO_ESP:
+		if (spi_len != 4)
+			FAIL(-EBADMSG, "ESP/AH Delete SPI size not 4");
+		if (n == 0)
+			FAIL(-EBADMSG, "ESP/AH Delete without SPIs");
+		if (n > IKE_MAX_DEL_SPIS)
+			FAIL(-E2BIG, "too many SPIs in Delete");
+		/* n <= 64 so n * 4 cannot overflow. */
+		if (r.left != (size_t)n * 4)
+			FAIL(-EBADMSG, "Delete SPI count does not match length");
+		return 0;
+	default:
+		FAIL(-EBADMSG, "Delete protocol ID unknown");
+	}
+}
+
+void
+ike_pld_delete_parse(const struct rd *body, struct ike_delete *out)
+{
+	struct rd r = *body;
+	uint16_t n = 0;
+	unsigned i;
+
+	memset(out, 0, sizeof(*out));
+	(void)rd_u8(&r, &out->proto);
+	(void)rd_u8(&r, &out->spi_len);
+	(void)rd_u16(&r, &n);
+	out->n_spis = out->spi_len == 4 ? n : 0;
+	for (i = 0; i < out->n_spis; i++)
+		(void)rd_u32(&r, &out->spis[i]);
+}
+
+int
+ike_bld_delete(struct ike_bld *b, uint8_t proto, const uint32_t *spis, unsigned n)
+{
+	size_t start;
+	unsigned i;
+	bool ike = proto == IKE_PROTO_IKE;
+	int rc;
+
+	if ((ike && n != 0) || (!ike && proto != IKE_PROTO_ESP && proto != IKE_PROTO_AH) ||
+	    (!ike && (n == 0 || n > IKE_MAX_DEL_SPIS || spis == NULL)))
+		return ike_bld_error(b, -EINVAL);
+	rc = ike_bld_pld_begin(b, IKE_PLD_D, false, &start);
+	if (rc == 0)
+		rc = ike_bld_put_u8(b, proto);
+	if (rc == 0)
+		rc = ike_bld_put_u8(b, ike ? 0 : 4);
+	if (rc == 0)
+		rc = ike_bld_put_u16(b, (uint16_t)n);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = ike_bld_put_u32(b, spis[i]);
+	if (rc == 0)
+		rc = ike_bld_pld_end(b, start);
+	return rc;
+}
+
+int
+ike_bld_vendor(struct ike_bld *b, const uint8_t *data, size_t len)
+{
+	if (data == NULL || len == 0)
+		return ike_bld_error(b, -EINVAL);
+	return ike_bld_raw(b, IKE_PLD_V, false, data, len);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Traffic selectors (3.13)                                                 */
+
+/*
+ * | Number of TSs |                 RESERVED                      |
+ * ~                       <Traffic Selectors>                     ~
+ *
+ * Selector (3.13.1):
+ * |   TS Type     |IP Protocol ID*|       Selector Length         |
+ * |           Start Port*         |           End Port*           |
+ * ~                         Starting Address*                     ~
+ * ~                         Ending Address*                       ~
+ */
+#define TS_HDR_LEN 8
+#define TS4_LEN 16
+#define TS6_LEN 40
+#define TS_PORT_OPAQUE_START 65535	/* RFC 7296 3.13.1: 65535..0 = OPAQUE */
+
+static int
+ts_walk(const struct rd *body, struct ike_ts_pld *out, const char **why)
+{
+	struct rd r = *body;
+	uint8_t hdr[4];
+	unsigned i;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (rd_take(&r, hdr, sizeof(hdr)) < 0)
+		FAIL(-EBADMSG, "TS payload shorter than 4");
+	if (!all_zero(hdr + 1, 3))
+		FAIL(-EBADMSG, "reserved bytes in TS payload");
+	if (hdr[0] == 0)
+		FAIL(-EBADMSG, "TS payload with 0 selectors");
+	if (hdr[0] > IKE_MAX_TS)
+		FAIL(-E2BIG, "too many traffic selectors");
+	for (i = 0; i < hdr[0]; i++) {
+		uint8_t type, proto;
+		uint16_t slen, sport, eport;
+		struct rd sel;
+		size_t alen;
+
+		if (rd_u8(&r, &type) < 0 || rd_u8(&r, &proto) < 0 || rd_u16(&r, &slen) < 0)
+			FAIL(-EBADMSG, "truncated traffic selector");
+		if (slen < TS_HDR_LEN)
+			FAIL(-EBADMSG, "selector length < 8");
+		if (rd_sub(&r, slen - 4, &sel) < 0)
+			FAIL(-EBADMSG, "selector beyond TS payload");
+		if (type == IKE_TS_IPV4_ADDR_RANGE)
+			alen = 4;
+		else if (type == IKE_TS_IPV6_ADDR_RANGE)
+			alen = 16;
+		else {
+			if (out != NULL)
+				out->n_skipped++;
+			continue;
+		}
+		if (slen != (type == IKE_TS_IPV4_ADDR_RANGE ? TS4_LEN : TS6_LEN))
+			FAIL(-EBADMSG, "selector length wrong for its type");
+		(void)rd_u16(&sel, &sport);
+		(void)rd_u16(&sel, &eport);
+		if (sport > eport && !(sport == TS_PORT_OPAQUE_START && eport == 0))
+			FAIL(-EBADMSG, "selector start port > end port");
+		if (memcmp(sel.p, sel.p + alen, alen) > 0)
+			FAIL(-EBADMSG, "selector start address > end address");
+		if (out != NULL) {
+			struct ike_ts *ts = &out->ts[out->n_ts++];
+
+			memset(ts, 0, sizeof(*ts));
+			ts->af = alen == 4 ? 4 : 6;
+			ts->proto = proto;
+			ts->sport = sport;
+			ts->eport = eport;
+			memcpy(ts->saddr, sel.p, alen);
+			memcpy(ts->eaddr, sel.p + alen, alen);
+		}
+	}
+	if (r.left != 0)
+		FAIL(-EBADMSG, "bytes after last selector");
+	return 0;
+}
+
+int
+ike_pld_ts_validate(const struct rd *body, const char **why)
+{
+	return ts_walk(body, NULL, why);
+}
+
+void
+ike_pld_ts_parse(const struct rd *body, struct ike_ts_pld *out)
+{
+	const char *why;
+
+	(void)ts_walk(body, out, &why);
+}
+
+int
+ike_bld_ts(struct ike_bld *b, uint8_t type, const struct ike_ts *ts, unsigned n)
+{
+	size_t start;
+	unsigned i;
+	int rc;
+
+	if ((type != IKE_PLD_TSI && type != IKE_PLD_TSR) || ts == NULL || n == 0 ||
+	    n > IKE_MAX_TS)
+		return ike_bld_error(b, -EINVAL);
+	for (i = 0; i < n; i++)
+		if (ts[i].af != 4 && ts[i].af != 6)
+			return ike_bld_error(b, -EINVAL);
+	rc = ike_bld_pld_begin(b, type, false, &start);
+	if (rc == 0)
+		rc = ike_bld_put_u8(b, (uint8_t)n);
+	if (rc == 0)
+		rc = ike_bld_zero(b, 3);
+	for (i = 0; rc == 0 && i < n; i++) {
+		size_t alen = ts[i].af == 4 ? 4 : 16;
+
+		rc = ike_bld_put_u8(b, ts[i].af == 4 ? IKE_TS_IPV4_ADDR_RANGE :
+				    IKE_TS_IPV6_ADDR_RANGE);
+		if (rc == 0)
+			rc = ike_bld_put_u8(b, ts[i].proto);
+		if (rc == 0)
+			rc = ike_bld_put_u16(b, ts[i].af == 4 ? TS4_LEN : TS6_LEN);
+		if (rc == 0)
+			rc = ike_bld_put_u16(b, ts[i].sport);
+		if (rc == 0)
+			rc = ike_bld_put_u16(b, ts[i].eport);
+		if (rc == 0)
+			rc = ike_bld_put(b, ts[i].saddr, alen);
+		if (rc == 0)
+			rc = ike_bld_put(b, ts[i].eaddr, alen);
+	}
+	if (rc == 0)
+		rc = ike_bld_pld_end(b, start);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Configuration (3.15)                                                     */
+
+/*
+ * |   CFG Type    |                    RESERVED                   |
+ * ~                   Configuration Attributes                    ~
+ *
+ * Attribute (3.15.1):
+ * |R|         Attribute Type      |            Length             |
+ * ~                             Value                             ~
+ */
+#define CP_ATTR_R 0x8000
+
+/* Allowed value length of a recognised attribute (besides 0), or -1. */
+static int
+cp_attr_len(uint16_t type)
+{
+	switch (type) {
+	case IKE_CP_INTERNAL_IP4_ADDRESS:
+	case IKE_CP_INTERNAL_IP4_NETMASK:
+	case IKE_CP_INTERNAL_IP4_DNS:
+		return 4;
+	case IKE_CP_INTERNAL_IP6_ADDRESS:
+		return 17;
+	case IKE_CP_INTERNAL_IP6_DNS:
+		return 16;
+	default:
+		return -1;
+	}
+}
+
+static int
+cp_walk(const struct rd *body, struct ike_cp *out, const char **why)
+{
+	struct rd r = *body;
+	uint8_t hdr[4];
+	unsigned n_kept = 0;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (rd_take(&r, hdr, sizeof(hdr)) < 0)
+		FAIL(-EBADMSG, "CP payload shorter than 4");
+	if (!all_zero(hdr + 1, 3))
+		FAIL(-EBADMSG, "reserved bytes in CP payload");
+	if (hdr[0] < IKE_CFG_REQUEST || hdr[0] > IKE_CFG_ACK)
+		FAIL(-EBADMSG, "CP type unknown");
+	if (out != NULL)
+		out->cfg_type = hdr[0];
+	while (r.left > 0) {
+		uint16_t type, len;
+		struct rd val;
+		int want;
+
+		if (rd_u16(&r, &type) < 0 || rd_u16(&r, &len) < 0)
+			FAIL(-EBADMSG, "truncated CP attribute");
+		if (type & CP_ATTR_R)
+			FAIL(-EBADMSG, "reserved bit in CP attribute");
+		if (rd_sub(&r, len, &val) < 0)
+			FAIL(-EBADMSG, "CP attribute beyond payload");
+		want = cp_attr_len(type);
+		if (want < 0) {
+			if (out != NULL)
+				out->n_skipped++;
+			continue;
+		}
+		if (len != 0 && len != want)
+			FAIL(-EBADMSG, "CP attribute length wrong for its type");
+		if (n_kept >= IKE_MAX_CP_ATTRS)
+			FAIL(-E2BIG, "too many CP attributes");
+		if (out != NULL) {
+			struct ike_cp_attr *a = &out->attrs[out->n_attrs++];
+
+			memset(a, 0, sizeof(*a));
+			a->type = type;
+			a->len = (uint8_t)len;
+			memcpy(a->val, val.p, len);
+		}
+		n_kept++;
+	}
+	return 0;
+}
+
+int
+ike_pld_cp_validate(const struct rd *body, const char **why)
+{
+	return cp_walk(body, NULL, why);
+}
+
+void
+ike_pld_cp_parse(const struct rd *body, struct ike_cp *out)
+{
+	const char *why;
+
+	(void)cp_walk(body, out, &why);
+}
+
+int
+ike_bld_cp(struct ike_bld *b, uint8_t cfg_type, const struct ike_cp_attr *attrs, unsigned n)
+{
+	size_t start;
+	unsigned i;
+	int rc;
+
+	if (cfg_type < IKE_CFG_REQUEST || cfg_type > IKE_CFG_ACK || n > IKE_MAX_CP_ATTRS ||
+	    (attrs == NULL && n != 0))
+		return ike_bld_error(b, -EINVAL);
+	for (i = 0; i < n; i++)
+		if ((attrs[i].type & CP_ATTR_R) || attrs[i].len > sizeof(attrs[i].val))
+			return ike_bld_error(b, -EINVAL);
+	rc = ike_bld_pld_begin(b, IKE_PLD_CP, false, &start);
+	if (rc == 0)
+		rc = ike_bld_put_u8(b, cfg_type);
+	if (rc == 0)
+		rc = ike_bld_zero(b, 3);
+	for (i = 0; rc == 0 && i < n; i++) {
+		rc = ike_bld_put_u16(b, attrs[i].type);
+		if (rc == 0)
+			rc = ike_bld_put_u16(b, attrs[i].len);
+		if (rc == 0)
+			rc = ike_bld_put(b, attrs[i].val, attrs[i].len);
+	}
+	if (rc == 0)
+		rc = ike_bld_pld_end(b, start);
+	return rc;
+}

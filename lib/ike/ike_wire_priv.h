@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private helpers of the IKE wire codec (ike_msg.c, ike_pld.c, ike_frag.c,
+ * ike_prop.c): the bounded reader for untrusted bytes, the on-wire header
+ * layouts, and the per-payload validate/parse/build functions that the
+ * payload walk in ike_msg.c dispatches to. Nothing here is for ikep/ikec;
+ * they use ike_wire.h.
+ */
+#ifndef RAMPART_IKE_WIRE_PRIV_H
+#define RAMPART_IKE_WIRE_PRIV_H
+
+#include <endian.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ike/ike_wire.h"
+
+/* Bounded reader over untrusted bytes (STYLE 4). */
+struct rd {
+	const uint8_t *p;
+	size_t left;
+};
+
+static inline void
+rd_init(struct rd *r, const uint8_t *p, size_t len)
+{
+	r->p = p;
+	r->left = len;
+}
+
+static inline int
+rd_take(struct rd *r, void *dst, size_t n)
+{
+	if (n > r->left)
+		return -EBADMSG;
+	memcpy(dst, r->p, n);
+	r->p += n;
+	r->left -= n;
+	return 0;
+}
+
+/* Carve the next @n bytes as a sub-reader. */
+static inline int
+rd_sub(struct rd *r, size_t n, struct rd *sub)
+{
+	if (n > r->left)
+		return -EBADMSG;
+	sub->p = r->p;
+	sub->left = n;
+	r->p += n;
+	r->left -= n;
+	return 0;
+}
+
+static inline int
+rd_u8(struct rd *r, uint8_t *v)
+{
+	return rd_take(r, v, 1);
+}
+
+static inline int
+rd_u16(struct rd *r, uint16_t *v)
+{
+	uint16_t be;
+
+	if (rd_take(r, &be, 2) < 0)
+		return -EBADMSG;
+	*v = be16toh(be);
+	return 0;
+}
+
+static inline int
+rd_u32(struct rd *r, uint32_t *v)
+{
+	uint32_t be;
+
+	if (rd_take(r, &be, 4) < 0)
+		return -EBADMSG;
+	*v = be32toh(be);
+	return 0;
+}
+
+/*
+ * Generic payload header (RFC 7296 3.2):
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * | Next Payload  |C|  RESERVED   |         Payload Length        |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+struct ike_pld_hdr {
+	uint8_t next;
+	uint8_t flags;
+	uint16_t len_be;
+};
+
+/* IKE header on the wire (diagram at struct ike_hdr in ike_wire.h). */
+struct ike_hdr_wire {
+	uint8_t spi_i[8];
+	uint8_t spi_r[8];
+	uint8_t next;
+	uint8_t version;
+	uint8_t exchange;
+	uint8_t flags;
+	uint32_t msg_id_be;
+	uint32_t len_be;
+};
+
+_Static_assert(sizeof(struct ike_pld_hdr) == IKE_PLD_HDR_LEN, "generic header");
+_Static_assert(sizeof(struct ike_hdr_wire) == IKE_HDR_LEN, "IKE header");
+
+#define IKE_VERSION_2_0 0x20
+#define IKE_SKF_EXTRA 4			/* Fragment Number + Total Fragments */
+
+/* Record an error for logs; returns @rc. */
+static inline int
+ike_msg_fail(struct ike_msg *m, int rc, const char *why)
+{
+	if (m != NULL && m->err == NULL)
+		m->err = why;
+	return rc;
+}
+
+/* Payload bodies: validate (checks only), then parse (fills the struct). */
+int ike_pld_sa_validate(const struct rd *body, const char **why);
+void ike_pld_sa_parse(const struct rd *body, struct ike_sa_pld *out);
+int ike_pld_ke_validate(const struct rd *body, const char **why);
+void ike_pld_ke_parse(const struct rd *body, struct ike_ke *out);
+int ike_pld_id_validate(const struct rd *body, const char **why);
+void ike_pld_id_parse(const struct rd *body, struct ike_id_pld *out);
+int ike_pld_cert_validate(const struct rd *body, bool req, const char **why);
+void ike_pld_cert_parse(const struct rd *body, struct ike_cert *out);
+int ike_pld_auth_validate(const struct rd *body, const char **why);
+void ike_pld_auth_parse(const struct rd *body, struct ike_auth *out);
+int ike_pld_nonce_validate(const struct rd *body, const char **why);
+void ike_pld_nonce_parse(const struct rd *body, struct ike_blob *out);
+int ike_pld_notify_validate(const struct rd *body, const char **why);
+void ike_pld_notify_parse(const struct rd *body, struct ike_notify *out);
+int ike_pld_delete_validate(const struct rd *body, const char **why);
+void ike_pld_delete_parse(const struct rd *body, struct ike_delete *out);
+int ike_pld_ts_validate(const struct rd *body, const char **why);
+void ike_pld_ts_parse(const struct rd *body, struct ike_ts_pld *out);
+int ike_pld_cp_validate(const struct rd *body, const char **why);
+void ike_pld_cp_parse(const struct rd *body, struct ike_cp *out);
+
+/* Builder internals shared by ike_msg.c, ike_pld.c and ike_frag.c. */
+int ike_bld_put(struct ike_bld *b, const void *p, size_t n);
+int ike_bld_put_u8(struct ike_bld *b, uint8_t v);
+int ike_bld_put_u16(struct ike_bld *b, uint16_t v);
+int ike_bld_put_u32(struct ike_bld *b, uint32_t v);
+int ike_bld_zero(struct ike_bld *b, size_t n);
+/* Open a payload of @type: chains the previous next field, writes the
+ * generic header; *start gets its offset for ike_bld_pld_end(). */
+int ike_bld_pld_begin(struct ike_bld *b, uint8_t type, bool critical, size_t *start);
+int ike_bld_pld_end(struct ike_bld *b, size_t start);
+/* Record @rc as the builder's sticky error; returns it. */
+int ike_bld_error(struct ike_bld *b, int rc);
+
+/* Proposal substructure writer (ike_pld.c) */
+int ike_bld_proposal(struct ike_bld *b, const struct ike_proposal *p, uint8_t num, bool last);
+
+/* Expected KE data length of a known group, 0 if unknown. */
+size_t ike_dh_len(uint16_t group);
+
+#endif
