@@ -87,7 +87,8 @@ typedef int (*ctl_sock_handler)(void *user, const char *cmd, json_t *args, json_
 /*
  * Create the listening socket. An existing socket file nobody listens on is
  * removed first; if a live daemon answers on it, returns -EADDRINUSE; if the
- * path exists and is not a socket, -EEXIST. The socket is created with
+ * path exists and is not a socket, -EEXIST. A missing parent directory (one
+ * level, e.g. /run/rampart) is created with mode 0755. The socket is created with
  * @cfg->mode (no window with wider permissions) and chowned to @cfg->group.
  * Returns 0 or a negative errno (-ENAMETOOLONG, -ENOENT for a missing group...).
  */
