@@ -69,6 +69,7 @@ void bench_clear_build(struct bench_tpl *t, unsigned frame);
 
 /* Copy @t into @m (data at headroom, l2_len 0, l3_len 20, no flags). */
 void bench_tpl_load(struct rte_mbuf *m, const struct bench_tpl *t);
+void bench_data_load(struct rte_mbuf *m, const uint8_t *data, uint16_t len);
 
 /* Save the packet data of @m into @t; -ENOSPC if it does not fit. */
 int bench_tpl_save(struct bench_tpl *t, const struct rte_mbuf *m);

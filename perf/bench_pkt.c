@@ -79,9 +79,15 @@ bench_clear_build(struct bench_tpl *t, unsigned frame)
 void
 bench_tpl_load(struct rte_mbuf *m, const struct bench_tpl *t)
 {
+	bench_data_load(m, t->data, t->len);
+}
+
+void
+bench_data_load(struct rte_mbuf *m, const uint8_t *data, uint16_t len)
+{
 	m->data_off = RTE_PKTMBUF_HEADROOM;
-	m->data_len = t->len;
-	m->pkt_len = t->len;
+	m->data_len = len;
+	m->pkt_len = len;
 	m->nb_segs = 1;
 	m->next = NULL;
 	m->ol_flags = 0;
@@ -89,7 +95,7 @@ bench_tpl_load(struct rte_mbuf *m, const struct bench_tpl *t)
 	m->tx_offload = 0;
 	m->l2_len = 0;
 	m->l3_len = sizeof(struct rte_ipv4_hdr);
-	rte_memcpy(rte_pktmbuf_mtod(m, void *), t->data, t->len);
+	rte_memcpy(rte_pktmbuf_mtod(m, void *), data, len);
 }
 
 int
