@@ -1,0 +1,547 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""lib/ike (through ike_driver) against strongSwan 5.9.8, in namespaces.
+
+Usage (root):
+  ike_interop.py --driver PATH [CASE-GLOB ...]   lib/ike on the gateway side
+  ike_interop.py --selftest [CASE-GLOB ...]      charon on both sides (harness check)
+  ike_interop.py --list
+
+Each case establishes an IKE SA between the strongSwan peer (namespace
+ikei-peer) and the gateway (ikei-gw) and checks, on both sides: state, IKE and
+ESP SPIs, negotiated algorithms, and that both derived the same child SA keys
+(charon's ike=4/chd=4 key log against the driver's --print-keys output). Then
+it runs the case's operations (rekeys, deletes, DPD, NAT) and checks again.
+Prints "N passed, N failed" and exits non-zero on any failure. KEEP=1 keeps
+the work directory (logs) and V=1 shows every command.
+"""
+
+import fnmatch
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ikei_lib import (CaseFailure, Charon, Pki, Topology, charon_child_keys,  # noqa: E402
+                      charon_ike_keys, child_list, established, expect, log, sh,
+                      swanctl_conf, swanctl_creds, wait_for, NS_PEER, NS_GW, GW4, GW6,
+                      PEER4, PEER6, NAT4, GW_NET, PEER_NET, PEER_ID, GW_ID, PSK)
+
+# What swanctl --list-sas reports for the proposals used below.
+ALG = {
+    "modp2048": "MODP_2048", "modp3072": "MODP_3072", "ecp256": "ECP_256",
+    "ecp384": "ECP_384", "ecp521": "ECP_521", "curve25519": "CURVE_25519",
+}
+
+
+def expected_algs(ike):
+    parts = ike.split("-")
+    dh = ALG[parts[-1]]
+    enc = parts[0]
+    if "gcm16" in enc:
+        return {"encr-alg": "AES_GCM_16", "encr-keysize": enc[3:6], "dh-group": dh}
+    return {"encr-alg": "AES_CBC", "encr-keysize": enc[3:6], "dh-group": dh}
+
+
+# --------------------------------------------------------------------------
+# Gateway side 1: ike_driver (lib/ike)
+
+class DriverGW:
+    name = "lib/ike"
+
+    def __init__(self, path, workdir, pki):
+        self.path = os.path.abspath(path)
+        self.workdir = workdir
+        self.pki = pki
+        self.proc = None
+        self.lines = []
+        self.cv = threading.Condition()
+        self.n = 0
+
+    def start(self, c):
+        self.n += 1
+        cfg = os.path.join(self.workdir, "driver-%d.conf" % self.n)
+        af6 = c.get("af") == 6
+        kv = [("name", "ikei"), ("local", GW6 if af6 else GW4),
+              ("remote", "any" if c.get("init") != "gw" else (PEER6 if af6 else PEER4)),
+              ("local_id", "fqdn:" + GW_ID), ("remote_id", "fqdn:" + PEER_ID)]
+        if c.get("auth", "psk") == "psk":
+            kv += [("auth", "psk"), ("remote_auth", "psk"), ("psk", PSK)]
+        else:
+            p = self.pki.make(c["auth"])
+            kv += [("auth", "pubkey"), ("remote_auth", "pubkey"), ("cert", p["gw_cert"]),
+                   ("key", p["gw_key"]), ("ca", p["ca"])]
+        kv += [("ike", c["ike"]), ("esp", c["esp"]), ("local_ts", GW_NET)]
+        if c.get("vip"):
+            kv += [("remote_ts", "0.0.0.0/0"), ("pool", "10.3.0.1,100")]
+        else:
+            kv += [("remote_ts", PEER_NET)]
+        if c.get("dpd_gw"):
+            kv += [("dpd", str(c["dpd_gw"])), ("retransmit_base_ms", "500"),
+                   ("retransmit_tries", "3")]
+        kv += [("retransmit_base_ms", "1000")] if not c.get("dpd_gw") else []
+        with open(cfg, "w") as f:
+            for k, v in kv:
+                f.write("%s=%s\n" % (k, v))
+        self.stderr = open(os.path.join(self.workdir, "driver-%d.log" % self.n), "w")
+        self.lines = []
+        self.proc = subprocess.Popen(["ip", "netns", "exec", NS_GW, self.path, "--print-keys",
+                                      "-v", cfg], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.stderr, text=True,
+                                     bufsize=1)
+        threading.Thread(target=self._reader, args=(self.proc,), daemon=True).start()
+        self.wait_line(lambda l: l == "READY", 5, "driver READY")
+
+    def _reader(self, proc):
+        out = open(os.path.join(self.workdir, "driver-%d.out" % self.n), "w")
+        for line in proc.stdout:
+            out.write(line)
+            out.flush()
+            with self.cv:
+                self.lines.append(line.rstrip("\n"))
+                self.cv.notify_all()
+        out.close()
+
+    def wait_line(self, pred, timeout, what, start=0):
+        end = time.monotonic() + timeout
+        with self.cv:
+            while True:
+                for i in range(start, len(self.lines)):
+                    if pred(self.lines[i]):
+                        return i
+                left = end - time.monotonic()
+                if left <= 0 or (self.proc and self.proc.poll() is not None):
+                    raise CaseFailure("driver: timeout waiting for %s" % what)
+                self.cv.wait(min(left, 0.2))
+
+    def cmd(self, s):
+        mark = len(self.lines)
+        self.proc.stdin.write(s + "\n")
+        self.proc.stdin.flush()
+        verb = s.split()[0]
+        i = self.wait_line(lambda l: l.startswith("OK " + verb) or l.startswith("ERR " + verb),
+                           5, "reply to " + s, mark)
+        expect(self.lines[i].startswith("OK"), "driver: %s -> %s" % (s, self.lines[i]))
+
+    @staticmethod
+    def fields(line):
+        d = {}
+        for tok in line.split()[1:]:
+            if "=" in tok:
+                k, v = tok.split("=", 1)
+                d[k] = v
+        return d
+
+    def list(self):
+        """-> (ike_sas [{spi_i, spi_r, ...}], children [{spi_in, spi_out, ...}])"""
+        mark = len(self.lines)
+        self.proc.stdin.write("list\n")
+        self.proc.stdin.flush()
+        end = self.wait_line(lambda l: l == "END", 5, "list END", mark)
+        # the END we asked for is the first one that follows our command
+        start = end
+        while start > mark and self.lines[start - 1] != "END":
+            start -= 1
+        sas, ch = [], []
+        for l in self.lines[start:end]:
+            if l.startswith("SA "):
+                sas.append(self.fields(l))
+            elif l.startswith("CHILD "):
+                ch.append(self.fields(l))
+        return sas, ch
+
+    def child_events(self):
+        return [self.fields(l) for l in self.lines if l.startswith("EV CHILD_UP")]
+
+    def child_keys(self, spi_in, role):
+        for f in reversed(self.child_events()):
+            if f.get("spi_in") == spi_in:
+                return f
+        return None
+
+    def initiate(self):
+        self.cmd("initiate")
+
+    def rekey_child(self):
+        self.cmd("rekey-child")
+
+    def rekey_ike(self):
+        self.cmd("rekey-ike")
+
+    def terminate(self):
+        self.cmd("terminate")
+
+    def vanish(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def has_line(self, prefix):
+        return any(l.startswith(prefix) for l in self.lines)
+
+    def stop(self):
+        if not self.proc:
+            return
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.close()
+                self.proc.wait(3)
+            except (OSError, subprocess.TimeoutExpired, ValueError):
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+        self.stderr.close()
+
+    def logs(self):
+        return "driver-%d.{conf,out,log}" % self.n
+
+
+# --------------------------------------------------------------------------
+# Gateway side 2: a second charon (harness self-test)
+
+class CharonGW:
+    name = "strongSwan"
+
+    def __init__(self, workdir, pki):
+        self.charon = Charon(NS_GW, workdir, "gw")
+        self.pki = pki
+        self.mark = 0
+
+    def start(self, c):
+        if not self.charon.alive():
+            self.charon.start()
+        self.c = c
+        self.mark = self.charon.log_size()
+        self.charon.load(swanctl_conf(c, "gw", self.pki), swanctl_creds(c, "gw", self.pki))
+
+    def list(self):
+        sas, ch = [], []
+        for s in established(self.charon.sas()):
+            sas.append({"spi_i": s["initiator-spi"], "spi_r": s["responder-spi"],
+                        "remote": "%s[%s]" % (s["remote-host"], s["remote-port"])})
+            for c in child_list(s):
+                if c.get("state") == "INSTALLED":
+                    ch.append({"spi_in": c["spi-in"], "spi_out": c["spi-out"]})
+        return sas, ch
+
+    def child_keys(self, spi_in, role):
+        for k in reversed(charon_child_keys(self.charon.log_text(self.mark))):
+            if k.get("spi_in") == spi_in:
+                # role: who initiated the exchange that made this child
+                i, r = ("ei", "er") if role == "gw" else ("er", "ei")
+                ai, ar = ("ai", "ar") if role == "gw" else ("ar", "ai")
+                return {"spi_in": spi_in, "key_out": k.get(i), "key_in": k.get(r),
+                        "integ_out": k.get(ai, "-"), "integ_in": k.get(ar, "-"),
+                        "remote": None}
+        return None
+
+    def initiate(self):
+        self.charon.swanctl(["--initiate", "--child", "ikei", "--timeout", "10"], timeout=15)
+
+    def rekey_child(self):
+        self.charon.swanctl(["--rekey", "--child", "ikei"])
+
+    def rekey_ike(self):
+        self.charon.swanctl(["--rekey", "--ike", "ikei"])
+
+    def terminate(self):
+        self.charon.swanctl(["--terminate", "--ike", "ikei", "--timeout", "5"], timeout=10)
+
+    def vanish(self):
+        self.charon.stop(signal.SIGKILL)
+
+    def has_line(self, prefix):
+        return False
+
+    def stop(self):
+        if self.charon.alive():
+            self.charon.swanctl(["--terminate", "--ike", "ikei", "--force", "--timeout", "2"],
+                                check=False, timeout=5)
+
+    def logs(self):
+        return "gw/charon.log"
+
+
+# --------------------------------------------------------------------------
+# Checks
+
+class Run:
+    def __init__(self, topo, peer, gw, c):
+        self.topo, self.peer, self.gw, self.c = topo, peer, gw, c
+        self.mark = peer.log_size()
+        self.checked_keys = 0
+
+    def peer_sas(self):
+        return established(self.peer.sas())
+
+    def state(self, what):
+        """Both sides agree on one IKE SA and its installed children."""
+        sas = self.peer_sas()
+        expect(len(sas) == 1, "%s: peer has %d established IKE SAs" % (what, len(sas)))
+        p = sas[0]
+        gsas, gch = self.gw.list()
+        expect(len(gsas) == 1, "%s: gw lists %d IKE SAs" % (what, len(gsas)))
+        g = gsas[0]
+        expect((g["spi_i"], g["spi_r"]) == (p["initiator-spi"], p["responder-spi"]),
+               "%s: IKE SPIs differ: peer %s/%s gw %s/%s" % (
+                   what, p["initiator-spi"], p["responder-spi"], g["spi_i"], g["spi_r"]))
+        exp = expected_algs(self.c["ike"])
+        for k, v in exp.items():
+            expect(p.get(k) == v, "%s: peer %s=%s, expected %s" % (what, k, p.get(k), v))
+        pch = [c for c in child_list(p) if c.get("state") == "INSTALLED"]
+        expect(len(pch) == 1, "%s: peer has %d installed children" % (what, len(pch)))
+        expect(len(gch) == 1, "%s: gw has %d children" % (what, len(gch)))
+        pc, gc = pch[0], gch[0]
+        expect((gc["spi_in"], gc["spi_out"]) == (pc["spi-out"], pc["spi-in"]),
+               "%s: child SPIs differ: peer in/out %s/%s gw in/out %s/%s" % (
+                   what, pc["spi-in"], pc["spi-out"], gc["spi_in"], gc["spi_out"]))
+        if "gcm16" in self.c["esp"]:
+            expect(pc.get("encr-alg") == "AES_GCM_16", "%s: child alg %s" % (what, pc.get("encr-alg")))
+        else:
+            expect(pc.get("encr-alg") == "AES_CBC" and pc.get("integ-alg", "").startswith("HMAC_SHA2"),
+                   "%s: child algs %s/%s" % (what, pc.get("encr-alg"), pc.get("integ-alg")))
+        return p, pc, g, gc
+
+    def keys(self, pc, role, what):
+        """Child keys: charon's log (peer) against the gateway's."""
+        pk = None
+        for k in reversed(charon_child_keys(self.peer.log_text(self.mark))):
+            if k.get("spi_in") == pc["spi-in"]:
+                pk = k
+                break
+        expect(pk is not None, "%s: no key log for peer child %s" % (what, pc["spi-in"]))
+        gk = self.gw.child_keys(pc["spi-out"], role)
+        expect(gk is not None and gk.get("key_in"), "%s: gw printed no keys for %s" % (
+            what, pc["spi-out"]))
+        # role initiated the exchange: its outbound key is the initiator key
+        gw_out, gw_in = ("ei", "er") if role == "gw" else ("er", "ei")
+        gw_aout, gw_ain = ("ai", "ar") if role == "gw" else ("ar", "ai")
+        expect(gk["key_out"] == pk.get(gw_out) and gk["key_in"] == pk.get(gw_in),
+               "%s: ESP encryption keys differ (initiator %s): peer ei=%s er=%s, gw in=%s out=%s"
+               % (what, role, pk.get("ei"), pk.get("er"), gk["key_in"], gk["key_out"]))
+        if "ai" in pk or gk.get("integ_in", "-") != "-":
+            expect(gk.get("integ_out") == pk.get(gw_aout) and gk.get("integ_in") == pk.get(gw_ain),
+                   "%s: ESP integrity keys differ: peer ai=%s ar=%s, gw in=%s out=%s"
+                   % (what, pk.get("ai"), pk.get("ar"), gk.get("integ_in"), gk.get("integ_out")))
+        self.checked_keys += 1
+
+    def up(self, what, role):
+        p, pc, g, gc = wait_for(lambda: self._try(self.state, what), 10, what + ": both sides up")
+        self.keys(pc, role, what)
+        return p, pc, g, gc
+
+    @staticmethod
+    def _try(fn, *a):
+        try:
+            return fn(*a)
+        except CaseFailure:
+            return None
+
+    def gone(self, what, timeout):
+        def both_empty():
+            return not self.peer_sas() and not self.gw.list()[0]
+        wait_for(both_empty, timeout, what)
+
+
+def run_case(name, c, topo, peer, gw):
+    r = Run(topo, peer, gw, c)
+    init = c.get("init", "peer")
+    topo.nat(c.get("nat", False))
+    peer.load(swanctl_conf(c, "peer", gw.pki), swanctl_creds(c, "peer", gw.pki))
+    gw.start(c)
+    t0 = time.monotonic()
+    if init == "peer":
+        peer.swanctl(["--initiate", "--child", "ikei", "--timeout", "10"], timeout=15)
+    else:
+        gw.initiate()
+    p, pc, g, gc = r.up("establish", init)
+    log("%s: up in %.2fs: IKE %s/%s %s/%s/%s, child %s/%s %s%s" % (
+        name, time.monotonic() - t0, p["initiator-spi"], p["responder-spi"], p.get("encr-alg"),
+        p.get("prf-alg"), p.get("dh-group"), pc["spi-in"], pc["spi-out"], pc.get("encr-alg"),
+        "/" + pc["integ-alg"] if pc.get("integ-alg") else ""))
+    if c.get("vip"):
+        vips = p.get("local-vips", [])
+        expect(vips and vips[0].startswith("10.3.0."), "peer got no virtual IP: %s" % vips)
+        expect(pc.get("local-ts") == [vips[0] + "/32"], "peer TS %s, vip %s" % (
+            pc.get("local-ts"), vips[0]))
+        log("%s: virtual IP %s" % (name, vips[0]))
+    if c.get("nat"):
+        gs, _ = gw.list()
+        rem = gs[0].get("remote", "")
+        expect(rem.startswith(NAT4 + "[4") and not rem.endswith("[500]")
+               and not rem.endswith("[4500]"), "gw sees peer at %s, expected %s[40xxx]" % (
+                   rem, NAT4))
+        log("%s: gw sees the peer at %s" % (name, rem))
+    for op in c.get("ops", []):
+        t0 = time.monotonic()
+        if op.startswith("rekey_child_"):
+            who = op.rsplit("_", 1)[1]
+            old = pc["spi-in"]
+            if who == "peer":
+                peer.swanctl(["--rekey", "--child", "ikei"])
+            else:
+                gw.rekey_child()
+            p, pc, g, gc = wait_for(lambda: (lambda s: s if s and s[1]["spi-in"] != old else None)(
+                r._try(r.state, op)), 10, op + ": new child on both sides, old one gone")
+            r.keys(pc, who, op)
+        elif op.startswith("rekey_ike_"):
+            who = op.rsplit("_", 1)[1]
+            old = p["initiator-spi"]
+            if who == "peer":
+                peer.swanctl(["--rekey", "--ike", "ikei"])
+            else:
+                gw.rekey_ike()
+            p, pc, g, gc = wait_for(lambda: (lambda s: s if s and s[0]["initiator-spi"] != old
+                                             else None)(r._try(r.state, op)), 10,
+                                    op + ": new IKE SA on both sides, old one gone")
+            expected = expected_algs(c["ike"])
+            expect(p.get("dh-group") == expected["dh-group"], "rekeyed IKE SA uses %s" %
+                   p.get("dh-group"))
+        elif op.startswith("delete_"):
+            who = op.split("_", 1)[1]
+            if who == "peer":
+                peer.swanctl(["--terminate", "--ike", "ikei", "--timeout", "5"], timeout=10)
+            else:
+                gw.terminate()
+            r.gone(op + ": IKE SA gone on both sides", 8)
+        elif op == "dpd_gw":
+            # both directions dropped: the gateway's DPD must give up and delete
+            topo.drop(True)
+            try:
+                wait_for(lambda: not gw.list()[0], c.get("dpd_gw", 2) + 15,
+                         "dpd_gw: gateway removes the IKE SA of a vanished peer")
+            finally:
+                topo.drop(False)
+            expect(gw.has_line("EV IKE_DOWN") or isinstance(gw, CharonGW),
+                   "dpd_gw: no IKE_DOWN event")
+            peer.swanctl(["--terminate", "--ike", "ikei", "--force", "--timeout", "2"],
+                         check=False, timeout=5)
+        elif op == "dpd_peer":
+            gw.vanish()
+            wait_for(lambda: not peer.sas(), c.get("dpd_peer", 2) + 15,
+                     "dpd_peer: strongSwan removes the IKE SA of a vanished gateway")
+        else:
+            raise CaseFailure("unknown op " + op)
+        log("%s: %s ok (%.2fs)" % (name, op, time.monotonic() - t0))
+    log("%s: %d child key sets compared equal" % (name, r.checked_keys))
+
+
+def matrix():
+    """name -> case. ike/esp: strongSwan proposal strings, used by both sides."""
+    m = []
+    groups = [("g14", "modp2048"), ("g15", "modp3072"), ("g19", "ecp256"),
+              ("g20", "ecp384"), ("g21", "ecp521"), ("g31", "curve25519")]
+    # Every DH group with both IKE cipher families, alternating the initiator.
+    for i, (g, dh) in enumerate(groups):
+        m.append(("psk-%s-gcm" % g, dict(ike="aes256gcm16-prfsha384-" + dh,
+                                         esp="aes256gcm16" if i % 2 else "aes128gcm16",
+                                         init="peer" if i % 2 == 0 else "gw")))
+        m.append(("psk-%s-cbc" % g, dict(ike="aes128-sha256-" + dh if i % 2 else
+                                         "aes256-sha384-" + dh,
+                                         esp="aes128-sha256" if i % 2 else "aes256-sha384",
+                                         init="gw" if i % 2 == 0 else "peer")))
+    gcm = dict(ike="aes256gcm16-prfsha256-ecp256", esp="aes256gcm16")
+    for auth in ("rsa", "ecdsa"):
+        for init in ("peer", "gw"):
+            m.append(("%s-%s-init" % (auth, init), dict(gcm, auth=auth, init=init)))
+    m += [
+        ("rekey-child-peer-init", dict(gcm, init="peer", ops=["rekey_child_peer",
+                                                              "rekey_child_gw"])),
+        ("rekey-child-gw-init", dict(gcm, init="gw", ops=["rekey_child_gw", "rekey_child_peer"])),
+        ("rekey-ike-peer", dict(gcm, init="peer", ops=["rekey_ike_peer", "rekey_child_peer"])),
+        ("rekey-ike-gw", dict(gcm, init="gw", ops=["rekey_ike_gw", "rekey_child_gw"])),
+        ("rekey-ike-cbc-both", dict(ike="aes128-sha256-modp2048", esp="aes128-sha256",
+                                    init="peer", ops=["rekey_ike_gw", "rekey_ike_peer",
+                                                      "rekey_child_gw"])),
+        ("delete-by-peer", dict(gcm, init="gw", ops=["delete_peer"])),
+        ("delete-by-gw", dict(gcm, init="peer", ops=["delete_gw"])),
+        ("vip-pool", dict(gcm, init="peer", vip=True, ops=["rekey_child_peer"])),
+        ("nat-peer-behind", dict(gcm, init="peer", nat=True, ops=["rekey_child_gw",
+                                                                  "rekey_ike_gw"])),
+        ("ipv6-peer-init", dict(gcm, af=6, init="peer")),
+        ("ipv6-gw-init", dict(gcm, af=6, init="gw", ops=["rekey_child_gw"])),
+        ("dpd-gw-detects", dict(gcm, init="peer", dpd_gw=2, ops=["dpd_gw"])),
+        ("dpd-peer-detects", dict(gcm, init="gw", dpd_peer=2, ops=["dpd_peer"])),
+    ]
+    return m
+
+
+def main(argv):
+    driver = None
+    selftest = False
+    globs = []
+    it = iter(argv)
+    for a in it:
+        if a == "--driver":
+            driver = next(it)
+        elif a == "--selftest":
+            selftest = True
+        elif a == "--list":
+            for n, c in matrix():
+                print(n, c)
+            return 0
+        else:
+            globs.append(a)
+    if not driver and not selftest:
+        print(__doc__)
+        return 2
+    if os.geteuid() != 0:
+        print("ike_interop: needs root (network namespaces)")
+        return 77
+    cases = [(n, c) for n, c in matrix() if not globs or any(fnmatch.fnmatch(n, g) for g in globs)]
+    workdir = tempfile.mkdtemp(prefix="ikei-")
+    log("work dir %s (KEEP=1 keeps it)" % workdir)
+    topo = Topology()
+    pki = Pki(os.path.join(workdir, "pki"))
+    peer = Charon(NS_PEER, workdir, "peer")
+    gw = CharonGW(workdir, pki) if selftest else DriverGW(driver, workdir, pki)
+    gw.pki = pki
+    passed, failed = [], []
+    t_all = time.monotonic()
+    try:
+        topo.create()
+        for n, c in cases:
+            t0 = time.monotonic()
+            try:
+                if not peer.alive():
+                    peer.start()
+                run_case(n, c, topo, peer, gw)
+                passed.append(n)
+                print("ok     %-24s %5.1fs" % (n, time.monotonic() - t0), flush=True)
+            except Exception as e:  # noqa: BLE001 - report every failure, keep going
+                failed.append(n)
+                print("FAIL   %-24s %5.1fs  %s" % (n, time.monotonic() - t0, e), flush=True)
+                if not isinstance(e, CaseFailure):
+                    traceback.print_exc(file=sys.stdout)
+                print("       logs: %s/{peer/charon.log,%s}" % (workdir, gw.logs()), flush=True)
+            finally:
+                gw.stop()
+                topo.drop(False)
+                if peer.alive():
+                    peer.swanctl(["--terminate", "--ike", "ikei", "--force", "--timeout", "2"],
+                                 check=False, timeout=5)
+                    if peer.sas():
+                        peer.stop()
+    finally:
+        gw.stop()
+        if isinstance(gw, CharonGW):
+            gw.charon.stop()
+        peer.stop()
+        topo.destroy()
+        if os.environ.get("KEEP", "") in ("", "0") and not failed:
+            subprocess.run(["rm", "-rf", workdir])
+    print("%d passed, %d failed (%.0fs, gateway: %s)" % (len(passed), len(failed),
+                                                        time.monotonic() - t_all, gw.name))
+    if failed:
+        print("failed: " + " ".join(failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

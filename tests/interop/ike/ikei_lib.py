@@ -1,0 +1,562 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Harness for the lib/ike vs strongSwan interop tests.
+
+Owns: three network namespaces (peer - mid - gw), one charon in the peer
+namespace (strongSwan under test), the gateway side (either ike_driver running
+lib/ike, or a second charon for the harness self-test), certificate creation,
+and parsing of charon's key log and `swanctl --list-sas --pretty`.
+
+Everything it creates is named ikei*; every address is a documentation range.
+It never touches anything outside the namespaces it creates.
+"""
+
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+NS_PEER, NS_MID, NS_GW = "ikei-peer", "ikei-mid", "ikei-gw"
+PEER4, GW4, NAT4 = "192.0.2.1", "198.51.100.1", "198.51.100.254"
+PEER6, GW6 = "2001:db8:1::1", "2001:db8:2::1"
+PEER_NET, GW_NET = "10.2.0.0/16", "10.1.0.0/16"
+POOL = "10.3.0.0/24"
+PEER_ID, GW_ID = "peer.ikei.test", "gw.ikei.test"
+PSK = "ikei-interop-test-psk-0123456789"
+
+# The plugin list PEERS.md found to work: kernel-libipsec before kernel-netlink.
+CHARON_PLUGINS = ("random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation "
+                  "constraints aes gcm sha1 sha2 hmac kdf curve25519 gmp attr "
+                  "kernel-libipsec kernel-netlink socket-default vici")
+
+VERBOSE = os.environ.get("V", "") not in ("", "0")
+
+
+def log(msg):
+    print("# " + msg, flush=True)
+
+
+def sh(cmd, check=True, timeout=20, ns=None, env=None, capture=True):
+    """Run a command (list) optionally inside a namespace; return stdout."""
+    if ns:
+        cmd = ["ip", "netns", "exec", ns] + cmd
+    if VERBOSE:
+        log("$ " + " ".join(cmd))
+    r = subprocess.run(cmd, stdout=subprocess.PIPE if capture else None,
+                       stderr=subprocess.STDOUT if capture else None,
+                       timeout=timeout, env=env, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), r.returncode,
+                                                  (r.stdout or "").strip()[-2000:]))
+    return r.stdout or ""
+
+
+class CaseFailure(Exception):
+    pass
+
+
+def expect(cond, what):
+    if not cond:
+        raise CaseFailure(what)
+
+
+def wait_for(pred, timeout, what, step=0.1):
+    """Poll pred() until it returns a true value; return it or fail."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise CaseFailure("timeout (%.0fs) waiting for %s" % (timeout, what))
+        time.sleep(step)
+
+
+# --------------------------------------------------------------------------
+# Topology
+
+class Topology:
+    """peer (strongSwan) -- mid (router, optional NAT/drop) -- gw (lib/ike)."""
+
+    def __init__(self):
+        self.up = False
+
+    @staticmethod
+    def cleanup_stale():
+        out = sh(["ip", "netns", "list"], check=False)
+        for line in out.splitlines():
+            name = line.split()[0] if line.split() else ""
+            if name in (NS_PEER, NS_MID, NS_GW):
+                kill_ns_pids(name)
+                sh(["ip", "netns", "del", name], check=False)
+
+    def create(self):
+        self.cleanup_stale()
+        for ns in (NS_PEER, NS_MID, NS_GW):
+            sh(["ip", "netns", "add", ns])
+        self.up = True
+        sh(["ip", "link", "add", "ikei-p0", "netns", NS_PEER, "type", "veth",
+            "peer", "name", "ikei-m0", "netns", NS_MID])
+        sh(["ip", "link", "add", "ikei-g0", "netns", NS_GW, "type", "veth",
+            "peer", "name", "ikei-m1", "netns", NS_MID])
+        for ns, dev, a4, a6 in ((NS_PEER, "ikei-p0", PEER4 + "/24", PEER6 + "/64"),
+                                (NS_MID, "ikei-m0", "192.0.2.254/24", "2001:db8:1::fe/64"),
+                                (NS_MID, "ikei-m1", NAT4 + "/24", "2001:db8:2::fe/64"),
+                                (NS_GW, "ikei-g0", GW4 + "/24", GW6 + "/64")):
+            sh(["ip", "link", "set", "lo", "up"], ns=ns)
+            sh(["ip", "addr", "add", a4, "dev", dev], ns=ns)
+            sh(["ip", "-6", "addr", "add", a6, "dev", dev, "nodad"], ns=ns)
+            sh(["ip", "link", "set", dev, "up"], ns=ns)
+        sh(["ip", "route", "add", "default", "via", "192.0.2.254"], ns=NS_PEER)
+        sh(["ip", "-6", "route", "add", "default", "via", "2001:db8:1::fe"], ns=NS_PEER)
+        sh(["ip", "route", "add", "default", "via", NAT4], ns=NS_GW)
+        sh(["ip", "-6", "route", "add", "default", "via", "2001:db8:2::fe"], ns=NS_GW)
+        # An address inside each side's protected net: kernel-libipsec wants
+        # a source address for the route it installs with each policy.
+        sh(["ip", "addr", "add", "10.2.0.1/32", "dev", "lo"], ns=NS_PEER)
+        sh(["ip", "addr", "add", "10.1.0.1/32", "dev", "lo"], ns=NS_GW)
+        sh(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], ns=NS_MID)
+        sh(["sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"], ns=NS_MID)
+
+    def destroy(self):
+        if not self.up:
+            return
+        for ns in (NS_PEER, NS_MID, NS_GW):
+            kill_ns_pids(ns)
+            sh(["ip", "netns", "del", ns], check=False)
+        self.up = False
+
+    # The NAT sits in front of the peer: its IKE and ESP leave mid from
+    # 198.51.100.254 with a source port in 40000-40999 (not 500/4500), so the
+    # gateway must answer to the translated port.
+    def nat(self, on):
+        sh(["nft", "delete", "table", "ip", "ikeinat"], ns=NS_MID, check=False)
+        if on:
+            sh(["nft", "add", "table", "ip", "ikeinat"], ns=NS_MID)
+            sh(["nft", "add chain ip ikeinat post { type nat hook postrouting priority 100 ; }"],
+               ns=NS_MID)
+            sh(["nft", "add rule ip ikeinat post oifname ikei-m1 ip saddr 192.0.2.0/24 "
+                "meta l4proto udp snat to %s:40000-40999" % NAT4], ns=NS_MID)
+
+    # Make both ends vanish for each other (DPD).
+    def drop(self, on):
+        sh(["nft", "delete", "table", "inet", "ikeidrop"], ns=NS_MID, check=False)
+        if on:
+            sh(["nft", "add", "table", "inet", "ikeidrop"], ns=NS_MID)
+            sh(["nft", "add chain inet ikeidrop filt { type filter hook forward priority 0 ; "
+                "policy drop ; }"], ns=NS_MID)
+
+
+def kill_ns_pids(ns):
+    out = sh(["ip", "netns", "pids", ns], check=False)
+    for p in out.split():
+        if p.isdigit():
+            try:
+                os.kill(int(p), signal.SIGKILL)
+            except OSError:
+                pass
+
+
+# --------------------------------------------------------------------------
+# Certificates (openssl CLI, into the run's temp dir)
+
+class Pki:
+    def __init__(self, d):
+        self.d = d
+        os.makedirs(d, exist_ok=True)
+        self.made = {}
+
+    def _key(self, path, kind):
+        if kind == "rsa":
+            sh(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                "rsa_keygen_bits:2048", "-out", path])
+        else:
+            sh(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-out", path])
+
+    def make(self, kind):
+        """CA + peer + gw certificate of @kind ('rsa' or 'ecdsa'). Returns paths."""
+        if kind in self.made:
+            return self.made[kind]
+        p = lambda n: os.path.join(self.d, "%s-%s" % (kind, n))
+        self._key(p("ca.key"), kind)
+        sh(["openssl", "req", "-x509", "-new", "-key", p("ca.key"), "-out", p("ca.pem"),
+            "-days", "30", "-subj", "/O=ikei/CN=ikei %s CA" % kind,
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        for who, ident in (("peer", PEER_ID), ("gw", GW_ID)):
+            self._key(p(who + ".key"), kind)
+            sh(["openssl", "req", "-new", "-key", p(who + ".key"), "-out", p(who + ".csr"),
+                "-subj", "/O=ikei/CN=%s" % ident])
+            ext = p(who + ".ext")
+            with open(ext, "w") as f:
+                f.write("subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n"
+                        "keyUsage=digitalSignature\n" % ident)
+            sh(["openssl", "x509", "-req", "-in", p(who + ".csr"), "-CA", p("ca.pem"),
+                "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "30", "-sha256",
+                "-extfile", ext, "-out", p(who + ".pem")])
+        r = {"ca": p("ca.pem"), "peer_cert": p("peer.pem"), "peer_key": p("peer.key"),
+             "gw_cert": p("gw.pem"), "gw_key": p("gw.key")}
+        self.made[kind] = r
+        return r
+
+
+# --------------------------------------------------------------------------
+# charon
+
+def parse_pretty(text):
+    """Parse `swanctl --pretty` output (vici tree) into nested dicts/lists."""
+    root = {}
+    stack = [root]
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.endswith("{"):
+            name = line[:-1].strip()
+            node = {}
+            cur = stack[-1]
+            if isinstance(cur, dict):
+                # several list-sa events: keep them all under the same key
+                if name in cur:
+                    i = 2
+                    while "%s#%d" % (name, i) in cur:
+                        i += 1
+                    name = "%s#%d" % (name, i)
+                cur[name] = node
+            stack.append(node)
+        elif line.endswith("["):
+            name = line[:-1].strip().rstrip("=").strip()
+            node = []
+            stack[-1][name] = node
+            stack.append(node)
+        elif line in ("}", "]"):
+            stack.pop()
+        elif isinstance(stack[-1], list):
+            stack[-1].append(line)
+        elif "=" in line:
+            k, v = line.split("=", 1)
+            stack[-1][k.strip()] = v.strip()
+    return root
+
+
+class Charon:
+    """One charon in a namespace, own /run, own vici socket, filelog at ike=4."""
+
+    def __init__(self, ns, workdir, tag):
+        self.ns = ns
+        self.dir = os.path.join(workdir, tag)
+        self.tag = tag
+        self.rundir = os.path.join(self.dir, "run")
+        self.swdir = os.path.join(self.dir, "swanctl")
+        self.sock = os.path.join(self.dir, "vici.sock")
+        self.logf = os.path.join(self.dir, "charon.log")
+        self.conf = os.path.join(self.dir, "strongswan.conf")
+        self.proc = None
+        for d in (self.rundir, self.swdir):
+            os.makedirs(d, exist_ok=True)
+        for sub in ("x509", "x509ca", "private"):
+            os.makedirs(os.path.join(self.swdir, sub), exist_ok=True)
+
+    def write_strongswan_conf(self):
+        # Short retransmits so DPD and lost peers resolve within seconds.
+        with open(self.conf, "w") as f:
+            f.write("""charon {
+	load_modular = no
+	load = %s
+	retransmit_tries = 3
+	retransmit_timeout = 1.0
+	retransmit_base = 1.4
+	make_before_break = yes
+	install_routes = no
+	plugins {
+		vici {
+			socket = unix://%s
+		}
+	}
+	filelog {
+		ikei {
+			path = %s
+			time_format = %%H:%%M:%%S
+			default = 1
+			ike = 4
+			chd = 4
+			cfg = 2
+			net = 1
+			enc = 1
+			knl = 1
+			flush_line = yes
+		}
+	}
+	syslog {
+		daemon {
+			default = -1
+		}
+	}
+}
+""" % (CHARON_PLUGINS, self.sock, self.logf))
+
+    def start(self):
+        self.write_strongswan_conf()
+        try:
+            os.unlink(self.sock)
+        except OSError:
+            pass
+        out = open(os.path.join(self.dir, "charon.out"), "a")
+        cmd = ["ip", "netns", "exec", self.ns, "sh", "-c",
+               "mount --bind %s /run && exec env STRONGSWAN_CONF=%s /usr/lib/ipsec/charon"
+               % (self.rundir, self.conf)]
+        self.proc = subprocess.Popen(cmd, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
+        wait_for(lambda: self.swanctl(["--stats"], check=False, timeout=3) is not None
+                 and os.path.exists(self.sock) and self._ok_stats(), 15,
+                 "charon %s vici socket" % self.tag, step=0.2)
+
+    def _ok_stats(self):
+        try:
+            self.swanctl(["--stats"], timeout=3)
+            return True
+        except Exception:
+            return False
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def swanctl(self, args, check=True, timeout=15):
+        env = dict(os.environ, SWANCTL_DIR=self.swdir)
+        return sh(["timeout", str(timeout), "swanctl"] + args + ["--uri", "unix://" + self.sock],
+                  ns=self.ns, env=env, check=check, timeout=timeout + 5)
+
+    def load(self, conf_text, creds=()):
+        """Replace swanctl.conf and credentials, then load all (creds, conns)."""
+        for sub in ("x509", "x509ca", "private"):
+            d = os.path.join(self.swdir, sub)
+            for n in os.listdir(d):
+                os.unlink(os.path.join(d, n))
+        for sub, path in creds:
+            shutil.copy(path, os.path.join(self.swdir, sub, os.path.basename(path)))
+        with open(os.path.join(self.swdir, "swanctl.conf"), "w") as f:
+            f.write(conf_text)
+        self.swanctl(["--load-all", "--noprompt"], timeout=15)
+
+    def sas(self):
+        """List of IKE SAs: dicts from --list-sas --pretty."""
+        out = self.swanctl(["--list-sas", "--pretty"], timeout=10)
+        tree = parse_pretty(out)
+        res = []
+        for k, ev in tree.items():
+            if not k.startswith("list-sa event") or not isinstance(ev, dict):
+                continue
+            for name, ike in ev.items():
+                if isinstance(ike, dict):
+                    ike["name"] = name
+                    res.append(ike)
+        return res
+
+    def log_size(self):
+        try:
+            return os.path.getsize(self.logf)
+        except OSError:
+            return 0
+
+    def log_text(self, start=0):
+        try:
+            with open(self.logf, errors="replace") as f:
+                f.seek(start)
+                return f.read()
+        except OSError:
+            return ""
+
+
+def established(sas):
+    return [s for s in sas if s.get("state") == "ESTABLISHED"]
+
+
+def child_list(ike):
+    cs = ike.get("child-sas", {})
+    return [c for c in cs.values() if isinstance(c, dict)] if isinstance(cs, dict) else []
+
+
+# Key dumps in charon's log at ike=4 / chd=4 look like
+#   ... [IKE] Sk_ei secret => 36 bytes @ 0x...
+#   ... [IKE]    0: 01 02 ...  ................
+# followed by the hex lines.
+_DUMP_HDR = re.compile(r"\[(IKE|CHD)\] (.+?) => (\d+) bytes @ 0x[0-9a-f]+")
+_DUMP_LINE = re.compile(r"\[(IKE|CHD)\]\s+\d+: ((?:[0-9A-F]{2} ){1,16})")
+
+
+def parse_key_dumps(text):
+    """Yield (label, hexbytes, line_index) for every %B dump in the log."""
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        m = _DUMP_HDR.search(lines[i])
+        if not m:
+            i += 1
+            continue
+        label, n = m.group(2).strip(), int(m.group(3))
+        data = ""
+        j = i + 1
+        while j < len(lines) and len(data) < 2 * n:
+            m2 = _DUMP_LINE.search(lines[j])
+            if not m2:
+                break
+            data += m2.group(2).replace(" ", "").lower()
+            j += 1
+        yield label, data[:2 * n], i
+        i = j
+
+
+def charon_child_keys(text):
+    """Child SA keys charon derived, in order: list of dicts with
+    'ei','er','ai','ar' (initiator->responder = *i) and the SPIs logged
+    right after ('spi_i','spi_o' as in 'established with SPIs X_i Y_o')."""
+    res = []
+    cur = {}
+    names = {"encryption initiator key": "ei", "encryption responder key": "er",
+             "integrity initiator key": "ai", "integrity responder key": "ar"}
+    lines = text.splitlines()
+    events = []
+    for label, data, idx in parse_key_dumps(text):
+        if label in names:
+            events.append((idx, names[label], data))
+    est = re.compile(r"CHILD_SA (\S+)\{(\d+)\} established with SPIs ([0-9a-f]+)_i ([0-9a-f]+)_o")
+    for idx, line in enumerate(lines):
+        m = est.search(line)
+        if m:
+            events.append((idx, "est", m))
+    events.sort(key=lambda e: e[0])
+    for idx, kind, val in events:
+        if kind == "est":
+            # a rekey logs "inbound ... established" and later "outbound
+            # ... established" for one key derivation: keep the first
+            if cur:
+                cur["spi_in"], cur["spi_out"] = val.group(3), val.group(4)
+                res.append(cur)
+            cur = {}
+        else:
+            cur[kind] = val
+    return res
+
+
+def charon_ike_keys(text):
+    """IKE SA keys charon derived, in order: list of dicts SK_d, SK_ai ..."""
+    res = []
+    cur = {}
+    for label, data, idx in parse_key_dumps(text):
+        m = re.match(r"Sk_(d|ai|ar|ei|er|pi|pr) secret", label)
+        if m:
+            k = "SK_" + m.group(1)
+            if k in cur:
+                res.append(cur)
+                cur = {}
+            cur[k] = data
+    if cur:
+        res.append(cur)
+    return res
+
+
+# --------------------------------------------------------------------------
+# swanctl.conf for the strongSwan side
+
+def swanctl_conf(c, side="peer", pki=None):
+    """swanctl.conf text for a case dict @c.
+
+    side 'peer': the strongSwan under test in NS_PEER.
+    side 'gw': a second charon standing in for lib/ike (harness self-test).
+    """
+    af6 = c.get("af") == 6
+    if side == "peer":
+        me, other = (PEER6, GW6) if af6 else (PEER4, GW4)
+        my_id, other_id = PEER_ID, GW_ID
+        lts, rts = PEER_NET, GW_NET
+        if c.get("vip"):
+            lts = "dynamic"
+    else:
+        me = GW6 if af6 else GW4
+        other = "%any"
+        if c.get("init") == "gw":
+            other = PEER6 if af6 else PEER4
+        my_id, other_id = GW_ID, PEER_ID
+        lts, rts = GW_NET, PEER_NET
+        if c.get("vip"):
+            rts = "dynamic"
+    auth = c.get("auth", "psk")
+    if auth == "psk":
+        lauth = "\t\t\tauth = psk\n\t\t\tid = %s\n" % my_id
+        rauth = "\t\t\tauth = psk\n\t\t\tid = %s\n" % other_id
+    else:
+        certs = pki.make(auth)
+        lauth = ("\t\t\tauth = pubkey\n\t\t\tid = %s\n\t\t\tcerts = %s\n"
+                 % (my_id, os.path.basename(certs[side + "_cert"])))
+        rauth = "\t\t\tauth = pubkey\n\t\t\tid = %s\n" % other_id
+    extra = ""
+    if side == "peer" and c.get("vip"):
+        extra += "\t\tvips = 0.0.0.0\n"
+    if side == "gw" and c.get("vip"):
+        extra += "\t\tpools = ikeipool\n"
+    dpd = c.get("dpd_peer", 0) if side == "peer" else c.get("dpd_gw", 0)
+    if dpd:
+        extra += "\t\tdpd_delay = %ds\n" % dpd
+    txt = """connections {
+	ikei {
+		version = 2
+		local_addrs = %s
+		remote_addrs = %s
+		proposals = %s
+		rekey_time = 0
+		reauth_time = 0
+		mobike = %s
+		encap = no
+%s		local {
+%s		}
+		remote {
+%s		}
+		children {
+			ikei {
+				local_ts = %s
+				remote_ts = %s
+				esp_proposals = %s
+				rekey_time = 0
+				start_action = none
+				dpd_action = clear
+				close_action = none
+			}
+		}
+	}
+}
+secrets {
+	ike-ikei {
+		id-a = %s
+		id-b = %s
+		secret = "%s"
+	}
+}
+""" % (me, other, c["ike"], "yes" if c.get("mobike", True) else "no", extra, lauth, rauth,
+       lts, rts, c["esp"], PEER_ID, GW_ID, PSK)
+    if side == "gw" and c.get("vip"):
+        txt += "pools {\n\tikeipool {\n\t\taddrs = %s\n\t}\n}\n" % POOL
+    return txt
+
+
+def swanctl_creds(c, side, pki):
+    auth = c.get("auth", "psk")
+    if auth == "psk":
+        return []
+    certs = pki.make(auth)
+    return [("x509ca", certs["ca"]), ("x509", certs[side + "_cert"]),
+            ("private", certs[side + "_key"])]
