@@ -130,6 +130,7 @@ struct result {
 };
 
 static struct result results[BENCH_ALG__COUNT][BENCH_MAX_SIZES];
+static unsigned n_errors;		/* failed self-checks and variants: exit 1 */
 static double tsc_hz;
 
 static void
@@ -557,6 +558,7 @@ variant_run(struct run *ru, enum variant v, unsigned n, bool record)
 				ram_drops_print(ru->ram_many, stderr);
 			burst_repair(ru, v, pk, got);
 			s->failed = true;
+			n_errors++;
 			break;
 		}
 		if (record && s->n < s->cap)
@@ -591,6 +593,8 @@ inner_equal(const struct rte_mbuf *m, const struct bench_tpl *t)
 static const char *
 ok_str(bool ok)
 {
+	if (!ok)
+		n_errors++;
 	return ok ? "ok" : "FAILED";
 }
 
@@ -910,30 +914,33 @@ alg_setup(struct run *ru, enum bench_alg alg)
 	bench_keys_init(&k, 0);
 	if (ram_available()) {
 		rc = ram_ctx_create(alg, 1, &ru->ram_one);
-		if (rc < 0)
+		if (rc < 0) {
 			fprintf(stderr, "esp-bench: %s: rampart SA setup: %s\n", bench_algs[alg].name,
 				strerror(-rc));
-		else
+			n_errors++;
+		} else
 			ru->enabled[V_RAM_ENC] = ru->enabled[V_RAM_DEC] = true;
 		/* --quick: the many-SA rows (slow to set up) only where SUMMARY needs them */
 		if (o->quick && alg != BENCH_AES128_GCM)
 			rc = 0;
 		else
 			rc = ram_ctx_create(alg, o->n_sa_many, &ru->ram_many);
-		if (rc < 0)
+		if (rc < 0) {
 			fprintf(stderr, "esp-bench: %s: rampart %u SAs setup: %s\n",
 				bench_algs[alg].name, o->n_sa_many, strerror(-rc));
-		else if (ru->ram_many != NULL)
+			n_errors++;
+		} else if (ru->ram_many != NULL)
 			ru->enabled[V_RAM_ENC_MANY] = ru->enabled[V_RAM_DEC_MANY] = true;
 	}
 	if (lip_alg_supported(alg)) {
 		rc = lip_sa_create(alg, &k, BENCH_SPI_BASE, true, &ru->lip_out);
 		if (rc == 0)
 			rc = lip_sa_create(alg, &k, BENCH_SPI_BASE, false, &ru->lip_in);
-		if (rc < 0)
+		if (rc < 0) {
 			fprintf(stderr, "esp-bench: %s: librte_ipsec SA setup: %s\n",
 				bench_algs[alg].name, strerror(-rc));
-		else
+			n_errors++;
+		} else
 			ru->enabled[V_LIP_ENC] = ru->enabled[V_LIP_DEC] = true;
 	}
 	if (bench_algs[alg].gcm) {
@@ -1023,6 +1030,10 @@ main(int argc, char **argv)
 	}
 	print_ratios_and_summary(&o);
 	lip_fini();
+	if (n_errors != 0) {
+		fprintf(stderr, "esp-bench: %u self-check or measurement failures\n", n_errors);
+		rc = 1;
+	}
 out:
 	for (i = 0; i < BENCH_SLOTS; i++)
 		for (j = 0; j < BENCH_BURST; j++)
