@@ -76,7 +76,7 @@ class DriverGW:
             p = self.pki.make(c["auth"])
             kv += [("auth", "pubkey"), ("remote_auth", "pubkey"), ("cert", p["gw_cert"]),
                    ("key", p["gw_key"]), ("ca", p["ca"])]
-        kv += [("ike", c["ike"]), ("esp", c["esp"]), ("local_ts", GW_NET)]
+        kv += [("ike", c.get("gw_ike", c["ike"])), ("esp", c["esp"]), ("local_ts", GW_NET)]
         if c.get("vip"):
             kv += [("remote_ts", "0.0.0.0/0"), ("pool", "10.3.0.1,100")]
         else:
@@ -459,6 +459,12 @@ def matrix():
         ("rekey-ike-cbc-both", dict(ike="aes128-sha256-modp2048", esp="aes128-sha256",
                                     init="peer", ops=["rekey_ike_gw", "rekey_ike_peer",
                                                       "rekey_child_gw"])),
+        # The initiator's KE is for ecp256, the responder wants ecp384:
+        # INVALID_KE_PAYLOAD, then a second IKE_SA_INIT with the right group.
+        ("invalid-ke-peer-init", dict(gcm, init="peer", ike="aes256gcm16-prfsha256-ecp384",
+                                      peer_ike="aes256gcm16-prfsha256-ecp256-ecp384")),
+        ("invalid-ke-gw-init", dict(gcm, init="gw", ike="aes256gcm16-prfsha256-ecp384",
+                                    gw_ike="aes256gcm16-prfsha256-ecp256-ecp384")),
         ("delete-by-peer", dict(gcm, init="gw", ops=["delete_peer"])),
         ("delete-by-gw", dict(gcm, init="peer", ops=["delete_gw"])),
         ("vip-pool", dict(gcm, init="peer", vip=True, ops=["rekey_child_peer"])),

@@ -546,7 +546,7 @@ secrets {
 		secret = "%s"
 	}
 }
-""" % (me, other, c["ike"], "yes" if c.get("mobike", True) else "no", extra, lauth, rauth,
+""" % (me, other, c.get(side + "_ike", c["ike"]), "yes" if c.get("mobike", True) else "no", extra, lauth, rauth,
        lts, rts, c["esp"], PEER_ID, GW_ID, PSK)
     if side == "gw" and c.get("vip"):
         txt += "pools {\n\tikeipool {\n\t\taddrs = %s\n\t}\n}\n" % POOL
