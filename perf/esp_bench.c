@@ -918,8 +918,9 @@ alg_setup(struct run *ru, enum bench_alg alg)
 			fprintf(stderr, "esp-bench: %s: rampart SA setup: %s\n", bench_algs[alg].name,
 				strerror(-rc));
 			n_errors++;
-		} else
+		} else {
 			ru->enabled[V_RAM_ENC] = ru->enabled[V_RAM_DEC] = true;
+		}
 		/* --quick: the many-SA rows (slow to set up) only where SUMMARY needs them */
 		if (o->quick && alg != BENCH_AES128_GCM)
 			rc = 0;
@@ -929,8 +930,9 @@ alg_setup(struct run *ru, enum bench_alg alg)
 			fprintf(stderr, "esp-bench: %s: rampart %u SAs setup: %s\n",
 				bench_algs[alg].name, o->n_sa_many, strerror(-rc));
 			n_errors++;
-		} else if (ru->ram_many != NULL)
+		} else if (ru->ram_many != NULL) {
 			ru->enabled[V_RAM_ENC_MANY] = ru->enabled[V_RAM_DEC_MANY] = true;
+		}
 	}
 	if (lip_alg_supported(alg)) {
 		rc = lip_sa_create(alg, &k, BENCH_SPI_BASE, true, &ru->lip_out);
@@ -940,8 +942,9 @@ alg_setup(struct run *ru, enum bench_alg alg)
 			fprintf(stderr, "esp-bench: %s: librte_ipsec SA setup: %s\n",
 				bench_algs[alg].name, strerror(-rc));
 			n_errors++;
-		} else
+		} else {
 			ru->enabled[V_LIP_ENC] = ru->enabled[V_LIP_DEC] = true;
+		}
 	}
 	if (bench_algs[alg].gcm) {
 		rc = raw_gcm_create(alg, &k, &ru->gcm);
