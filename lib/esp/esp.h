@@ -72,9 +72,10 @@ struct esp_sa_params {
 	uint64_t soft_packets, hard_packets; /* 0 = no limit */
 	uint64_t soft_bytes, hard_bytes;
 	uint64_t user_id;		/* opaque, echoed in sa_event */
-	/* added by lib/esp: outbound only, the sequence number taken as already
-	 * sent (first packet carries seq_start + 1); 0 normally, tests start
-	 * near exhaustion with it. */
+	/* added by lib/esp, 0 normally: outbound, the sequence number taken as
+	 * already sent (the first packet carries seq_start + 1); inbound, the
+	 * initial right edge of the replay window. Tests start near exhaustion
+	 * or near a 2^32 boundary with it. */
 	uint64_t seq_start;
 };
 

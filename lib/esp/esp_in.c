@@ -46,7 +46,7 @@ struct in_ctx {
 	uint8_t calc[CRY_MAX_ICV_LEN];	/* CBC: computed ICV */
 };
 
-/* Pass 1a: outer header walk. Returns 0 or a drop reason; fills ctx and spi. */
+/* Pass 1a: outer header walk. ESP_PASS (ctx and spi filled) or a drop reason. */
 static inline int
 outer_parse(struct rte_mbuf *m, struct in_ctx *c, uint32_t *spi)
 {
@@ -103,10 +103,10 @@ outer_parse(struct rte_mbuf *m, struct in_ctx *c, uint32_t *spi)
 	c->esp = h + hl;
 	c->esp_len = end - hl;
 	c->outer_len = (uint16_t)hl;
-	return 0;
+	return ESP_PASS;
 }
 
-/* Pass 1c: checks that need the SA. Returns 0 or a drop reason. */
+/* Pass 1c: checks that need the SA. ESP_PASS or a drop reason. */
 static inline int
 sa_checks(struct esp_worker *w, struct esp_sa *sa, struct in_ctx *c)
 {
@@ -143,7 +143,7 @@ sa_checks(struct esp_worker *w, struct esp_sa *sa, struct in_ctx *c)
 		memcpy(c->nonce, sa->salt, 4);
 		memcpy(c->nonce + 4, c->esp + ESP_HDR_LEN, CRY_GCM_IV_LEN);
 	}
-	return 0;
+	return ESP_PASS;
 }
 
 /* RFC 6040 4.2 decapsulation; returns the new inner ECN or -1 to drop. */
@@ -157,7 +157,7 @@ ecn_decap(uint8_t inner, uint8_t outer)
 	return inner;
 }
 
-/* Pass 3 for one packet after the ICV verified: 0 or a drop reason. */
+/* Pass 3 for one packet after the ICV verified: ESP_PASS or a drop reason. */
 static inline int
 in_commit(struct esp_worker *w, struct in_ctx *c)
 {
@@ -216,7 +216,7 @@ in_commit(struct esp_worker *w, struct in_ctx *c)
 	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - tot));
 	sa->seq = sa->replay.top;
 	esp_sa_account(w, sa, tot);
-	return 0;
+	return ESP_PASS;
 }
 
 static uint16_t
@@ -234,7 +234,7 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 		uint32_t spi = 0;
 		int why = outer_parse(pkts[i], &ctx[np], &spi);
 
-		if (unlikely(why != 0)) {
+		if (unlikely(why != ESP_PASS)) {
 			esp_drop(w, pkts[i], (unsigned)why);
 			continue;
 		}
@@ -265,7 +265,7 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 			continue;
 		}
 		why = sa_checks(w, sa, &ctx[i]);
-		if (unlikely(why != 0)) {
+		if (unlikely(why != ESP_PASS)) {
 			sa->drops++;
 			esp_drop(w, ctx[i].m, (unsigned)why);
 			continue;
@@ -314,7 +314,7 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 		struct in_ctx *c = &ctx[i];
 		int why = c->failed ? ESP_DROP_ICV : in_commit(w, c);
 
-		if (unlikely(why != 0)) {
+		if (unlikely(why != ESP_PASS)) {
 			c->sa->drops++;
 			esp_drop(w, c->m, (unsigned)why);
 			continue;

@@ -42,7 +42,7 @@ struct out_ctx {
 	uint8_t aad[12];
 };
 
-/* Validate the inner header; returns 0 and fills len/nh/tos/df or a drop reason. */
+/* Validate the inner header; ESP_PASS and len/nh/tos/df, or a drop reason. */
 static inline int
 inner_parse(struct rte_mbuf *m, uint32_t *len, uint8_t *nh, uint8_t *tos, bool *df)
 {
@@ -79,10 +79,10 @@ inner_parse(struct rte_mbuf *m, uint32_t *len, uint8_t *nh, uint8_t *tos, bool *
 	if (tot < have)				/* link-layer padding */
 		rte_pktmbuf_trim(m, (uint16_t)(have - tot));
 	*len = tot;
-	return 0;
+	return ESP_PASS;
 }
 
-/* Pass 1 for one packet: returns 0 or a drop reason. */
+/* Pass 1 for one packet: ESP_PASS or a drop reason. */
 static inline int
 out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct out_ctx *c)
 {
@@ -99,7 +99,7 @@ out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct 
 	if (unlikely(sa->stopped))
 		return esp_sa_stopped_reason(w, sa);
 	why = inner_parse(m, &ilen, &nh, &tos, &df);
-	if (unlikely(why != 0))
+	if (unlikely(why != ESP_PASS))
 		return why;
 	pad = (uint32_t)(-(ilen + 2)) & (sa->align - 1u);
 	tail = pad + 2 + sa->icv_len;
@@ -175,7 +175,7 @@ out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct 
 	t[pad] = (uint8_t)pad;
 	t[pad + 1] = nh;
 	c->plen = ilen + pad + 2;
-	return 0;
+	return ESP_PASS;
 }
 
 static uint16_t
@@ -198,7 +198,7 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 			rte_prefetch0((uint8_t *)sas[i + ESP_PREFETCH_DIST] + 128);
 		}
 		why = out_prepare(w, sas[i], pkts[i], &ctx[ok]);
-		if (unlikely(why != 0)) {
+		if (unlikely(why != ESP_PASS)) {
 			if (sas[i] != NULL)
 				sas[i]->drops++;
 			esp_drop(w, pkts[i], (unsigned)why);

@@ -39,6 +39,9 @@ enum esp_ev_flags {
 	ESP_EVF_EXHAUSTED = 1 << 3,
 };
 
+/* Per-packet helpers return a drop reason (enum esp_drop, >= 0) or this. */
+enum { ESP_PASS = -1 };
+
 enum esp_wire {
 	ESP_HDR_LEN = 8,		/* SPI + sequence number */
 	ESP_NATT_PORT = 4500,

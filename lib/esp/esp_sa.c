@@ -150,6 +150,14 @@ esp_sa_create(const struct esp_sa_params *p, int socket_id, struct esp_sa **out)
 		rc = -EINVAL;
 		goto fail;
 	}
+	if (p->dir == ESP_DIR_IN) {
+		if (!p->esn && p->seq_start > UINT32_MAX) {
+			rc = -EINVAL;
+			goto fail;
+		}
+		sa->replay.top = p->seq_start;	/* tests: window already advanced */
+		sa->seq = p->seq_start;
+	}
 	if (p->enc == ESP_ENC_AES_GCM16) {
 		sa->icv_len = CRY_GCM_ICV_LEN;
 		sa->iv_len = CRY_GCM_IV_LEN;

@@ -1,0 +1,1511 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * CUnit tests of lib/esp and lib/sa on DPDK without a NIC (EAL --no-huge
+ * --no-pci, small mbuf pool): encap/decap round trips over every outer/inner
+ * family, NAT-T, ESN and algorithm; outer header choices (TTL, DF, DSCP/ECN,
+ * UDP); the replay window against a naive model; hostile packets (each drop
+ * counted by reason, no mbuf leaked); lifetimes and sequence exhaustion
+ * events; and an independent peer (scapy, tests/unit/esp_scapy.py) in both
+ * directions. argv[1]: path of esp_scapy.py.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <rte_eal.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "crypto/cry.h"
+#include "esp/esp.h"
+#include "esp/esp_priv.h"
+#include "esp/esp_replay.h"
+#include "sa/sa_msg.h"
+#include "sa/sa_tab.h"
+#include "test_hex.h"
+
+static struct rte_mempool *pool;
+static struct esp_worker *w;
+static struct rte_ring *evr;
+static const char *scapy_script;
+
+enum alg { A_GCM128, A_GCM256, A_CBC128_SHA256, A_CBC256_SHA384, A_CBC128_SHA512, A__COUNT };
+
+static const char *const alg_names[A__COUNT] = { "gcm128", "gcm256", "cbc128-sha256",
+						 "cbc256-sha384", "cbc128-sha512" };
+
+/* ------------------------------------------------------------------ helpers */
+
+static void
+params_fill(struct esp_sa_params *p, uint32_t spi, uint8_t dir, enum alg a, int outer_af,
+	    bool natt, bool esn)
+{
+	unsigned i;
+
+	memset(p, 0, sizeof(*p));
+	p->spi = spi;
+	p->dir = dir;
+	p->esn = esn;
+	p->outer_af = (uint8_t)outer_af;
+	for (i = 0; i < ESP_MAX_KEY_LEN; i++)
+		p->enc_key[i] = (uint8_t)(0x10 + i * 3 + spi);
+	for (i = 0; i < ESP_MAX_INTEG_KEY_LEN; i++)
+		p->integ_key[i] = (uint8_t)(0x80 + i * 5 + spi);
+	switch (a) {
+	case A_GCM128:
+	case A_GCM256:
+		p->enc = ESP_ENC_AES_GCM16;
+		p->integ = ESP_INTEG_NONE;
+		p->enc_key_len = a == A_GCM128 ? 16 : 32;
+		break;
+	case A_CBC128_SHA256:
+		p->enc = ESP_ENC_AES_CBC;
+		p->enc_key_len = 16;
+		p->integ = ESP_INTEG_HMAC_SHA256_128;
+		p->integ_key_len = 32;
+		break;
+	case A_CBC256_SHA384:
+		p->enc = ESP_ENC_AES_CBC;
+		p->enc_key_len = 32;
+		p->integ = ESP_INTEG_HMAC_SHA384_192;
+		p->integ_key_len = 48;
+		break;
+	default:
+		p->enc = ESP_ENC_AES_CBC;
+		p->enc_key_len = 16;
+		p->integ = ESP_INTEG_HMAC_SHA512_256;
+		p->integ_key_len = 64;
+		break;
+	}
+	if (outer_af == 4) {
+		static const uint8_t s4[4] = { 192, 0, 2, 1 }, d4[4] = { 198, 51, 100, 2 };
+
+		memcpy(p->outer_src, s4, 4);
+		memcpy(p->outer_dst, d4, 4);
+	} else {
+		static const uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+		static const uint8_t d6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+
+		memcpy(p->outer_src, s6, 16);
+		memcpy(p->outer_dst, d6, 16);
+	}
+	if (natt) {
+		p->natt_sport = 4500;
+		p->natt_dport = 4500;
+	}
+}
+
+/* An outbound and an inbound SA with the same keys; the inbound one is linked. */
+static void
+sa_pair(uint32_t spi, enum alg a, int outer_af, bool natt, bool esn, struct esp_sa **out,
+	struct esp_sa **in, const struct esp_sa_params *tweak)
+{
+	struct esp_sa_params p;
+
+	params_fill(&p, spi, ESP_DIR_OUT, a, outer_af, natt, esn);
+	if (tweak != NULL) {
+		p.soft_packets = tweak->soft_packets;
+		p.hard_packets = tweak->hard_packets;
+		p.soft_bytes = tweak->soft_bytes;
+		p.hard_bytes = tweak->hard_bytes;
+		p.seq_start = tweak->seq_start;
+		p.replay_window = tweak->replay_window;
+		p.dscp_mode = tweak->dscp_mode;
+	}
+	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, out) == 0);
+	p.dir = ESP_DIR_IN;
+	if (tweak != NULL)
+		p.seq_start = tweak->user_id;	/* inbound start (tests reuse user_id) */
+	else
+		p.seq_start = 0;
+	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, in) == 0);
+	CU_ASSERT_FATAL(esp_worker_sa_add(w, *in) == 0);
+}
+
+static void
+sa_pair_free(struct esp_sa *out, struct esp_sa *in)
+{
+	if (in != NULL) {
+		CU_ASSERT(esp_worker_sa_del(w, esp_sa_spi(in), ESP_DIR_IN) == in);
+		esp_sa_destroy(in);
+	}
+	esp_sa_destroy(out);
+}
+
+static uint16_t
+ck4(const uint8_t *h)
+{
+	return esp_ip4_cksum(h, (h[0] & 0xf) * 4u);
+}
+
+/* Inner IPv4/IPv6 + UDP packet with @plen payload bytes. Returns its length. */
+static unsigned
+inner_build(uint8_t *b, int af, unsigned plen, uint8_t tos, bool df, uint8_t seed)
+{
+	unsigned hl = af == 4 ? 20 : 40, tot = hl + 8 + plen, i;
+
+	memset(b, 0, tot);
+	if (af == 4) {
+		b[0] = 0x45;
+		b[1] = tos;
+		esp_wr16(b + 2, (uint16_t)tot);
+		esp_wr16(b + 4, 0x1234);
+		b[6] = df ? 0x40 : 0;
+		b[8] = 64;
+		b[9] = 17;
+		b[12] = 10;
+		b[15] = 1;
+		b[16] = 10;
+		b[18] = 1;
+		b[19] = 1;
+		esp_wr16(b + 10, ck4(b));
+	} else {
+		b[0] = (uint8_t)(0x60 | tos >> 4);
+		b[1] = (uint8_t)(tos << 4);
+		esp_wr16(b + 4, (uint16_t)(tot - 40));
+		b[6] = 17;
+		b[7] = 64;
+		b[8] = 0xfd;
+		b[23] = 1;
+		b[24] = 0xfd;
+		b[26] = 1;
+		b[39] = 1;
+	}
+	esp_wr16(b + hl, 1234);
+	esp_wr16(b + hl + 2, 5678);
+	esp_wr16(b + hl + 4, (uint16_t)(8 + plen));
+	for (i = 0; i < plen; i++)
+		b[hl + 8 + i] = (uint8_t)(seed + i);
+	return tot;
+}
+
+/* What the decapsulated packet must look like: TTL / hop limit one less. */
+static void
+inner_expect(uint8_t *b, unsigned len)
+{
+	(void)len;
+	if ((b[0] >> 4) == 4) {
+		b[8]--;
+		b[10] = b[11] = 0;
+		esp_wr16(b + 10, ck4(b));
+	} else {
+		b[7]--;
+	}
+}
+
+static struct rte_mbuf *
+mb_from(const uint8_t *b, unsigned len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *d;
+
+	CU_ASSERT_FATAL(m != NULL);
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	CU_ASSERT_FATAL(d != NULL || len == 0);
+	if (len != 0)
+		memcpy(d, b, len);
+	return m;
+}
+
+static uint64_t
+drops(enum esp_drop why)
+{
+	struct esp_worker_stats st;
+
+	esp_worker_stats_get(w, &st);
+	return st.drops[why];
+}
+
+/* Count events of every type (drains the ring). */
+static void
+ev_count(unsigned cnt[8])
+{
+	struct sa_event ev;
+
+	memset(cnt, 0, 8 * sizeof(cnt[0]));
+	while (rte_ring_dequeue_elem(evr, &ev, sizeof(ev)) == 0)
+		if (ev.type < 8)
+			cnt[ev.type]++;
+}
+
+/* Encrypt one packet; returns the mbuf (outer) or NULL when dropped. */
+static struct rte_mbuf *
+enc1(struct esp_sa *sa, const uint8_t *inner, unsigned len)
+{
+	struct rte_mbuf *m = mb_from(inner, len);
+	struct esp_sa *sas[1] = { sa };
+
+	return esp_out_burst(w, sas, &m, 1) == 1 ? m : NULL;
+}
+
+static struct rte_mbuf *
+dec1(struct rte_mbuf *m)
+{
+	return esp_in_burst(w, &m, 1) == 1 ? m : NULL;
+}
+
+static struct rte_mbuf *
+mb_copy(const struct rte_mbuf *m)
+{
+	return mb_from(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
+}
+
+/* ------------------------------------------------------------- round trips */
+
+static void
+check_outer(const struct rte_mbuf *m, int oaf, bool natt, const uint8_t *inner, uint32_t spi,
+	    uint64_t seq, bool gcm, uint8_t dscp_mode)
+{
+	const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned hl = oaf == 4 ? 20 : 40;
+	const uint8_t *esp = h + hl + (natt ? 8 : 0);
+	uint8_t itos = (inner[0] >> 4) == 4 ? inner[1] : (uint8_t)(esp_rd16(inner) >> 4);
+	uint8_t otos;
+
+	if (dscp_mode == 1)
+		itos &= 3;
+	if (oaf == 4) {
+		CU_ASSERT(h[0] == 0x45);
+		CU_ASSERT(esp_rd16(h + 2) == m->pkt_len);
+		CU_ASSERT(h[8] == 64);
+		CU_ASSERT(h[9] == (natt ? 17 : 50));
+		CU_ASSERT(ck4(h) == 0);
+		otos = h[1];
+		/* DF: copied from an IPv4 inner header, set for IPv6 inner */
+		if ((inner[0] >> 4) == 4) {
+			CU_ASSERT((h[6] & 0x40) == (inner[6] & 0x40));
+		} else {
+			CU_ASSERT((h[6] & 0x40) != 0);
+		}
+		if (natt) {
+			CU_ASSERT(esp_rd16(h + 20) == 4500 && esp_rd16(h + 22) == 4500);
+			CU_ASSERT(esp_rd16(h + 24) == m->pkt_len - 20);
+			CU_ASSERT(esp_rd16(h + 26) == 0);
+		}
+	} else {
+		CU_ASSERT((h[0] >> 4) == 6);
+		CU_ASSERT(esp_rd16(h + 4) == m->pkt_len - 40);
+		CU_ASSERT(h[7] == 64);
+		CU_ASSERT(h[6] == (natt ? 17 : 50));
+		otos = (uint8_t)(esp_rd16(h) >> 4);
+		if (natt) {
+			CU_ASSERT(esp_rd16(h + 44) == m->pkt_len - 40);
+			CU_ASSERT(esp_rd16(h + 46) != 0);
+			{
+				uint8_t cp[2048];
+
+				memcpy(cp, h, m->pkt_len);
+				cp[46] = cp[47] = 0;
+				CU_ASSERT(rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)cp,
+								cp + 40) == esp_rd16(h + 46) ||
+					  rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)cp,
+								cp + 40) ==
+						  rte_cpu_to_be_16(esp_rd16(h + 46)));
+			}
+		}
+	}
+	CU_ASSERT(otos == itos);
+	CU_ASSERT(esp_rd32(esp) == spi);
+	CU_ASSERT(esp_rd32(esp + 4) == (uint32_t)seq);
+	if (gcm) {
+		/* IV = 64-bit sequence number */
+		CU_ASSERT(esp_rd32(esp + 8) == (uint32_t)(seq >> 32));
+		CU_ASSERT(esp_rd32(esp + 12) == (uint32_t)seq);
+	}
+}
+
+static void
+test_roundtrip_matrix(void)
+{
+	static const unsigned sizes[] = { 0, 1, 2, 3, 13, 100, 1000, 1400 };
+	uint8_t inner[2048], exp[2048];
+	unsigned oaf, iaf, natt, esn, a, s, fails = 0;
+	uint32_t spi = 0x01000100;
+	unsigned in_use = rte_mempool_in_use_count(pool);
+
+	for (a = 0; a < A__COUNT; a++)
+	for (oaf = 4; oaf <= 6; oaf += 2)
+	for (iaf = 4; iaf <= 6; iaf += 2)
+	for (natt = 0; natt < 2; natt++)
+	for (esn = 0; esn < 2; esn++) {
+		struct esp_sa *so, *si;
+		struct esp_sa_params tw;
+
+		memset(&tw, 0, sizeof(tw));
+		/* ESN: start just below a 2^32 boundary on both sides */
+		if (esn) {
+			tw.seq_start = (3ULL << 32) - 4;
+			tw.user_id = (3ULL << 32) - 4;
+		}
+		sa_pair(++spi, (enum alg)a, (int)oaf, natt, esn, &so, &si, &tw);
+		for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			uint8_t tos = (uint8_t)(s * 37);	/* every ECN codepoint */
+			unsigned len = inner_build(inner, (int)iaf, sizes[s], tos, s & 1,
+						   (uint8_t)s);
+			struct rte_mbuf *m = enc1(so, inner, len), *d;
+
+			CU_ASSERT_FATAL(m != NULL);
+			check_outer(m, (int)oaf, natt, inner, spi, tw.seq_start + s + 1, a <= 1, 0);
+			d = dec1(m);
+			if (d == NULL) {
+				fprintf(stderr, "roundtrip %s o%u i%u natt%u esn%u size %u dropped\n",
+					alg_names[a], oaf, iaf, natt, esn, sizes[s]);
+				fails++;
+				continue;
+			}
+			memcpy(exp, inner, len);
+			inner_expect(exp, len);
+			CU_ASSERT(d->pkt_len == len);
+			CU_ASSERT(memcmp(rte_pktmbuf_mtod(d, uint8_t *), exp, len) == 0);
+			rte_pktmbuf_free(d);
+		}
+		sa_pair_free(so, si);
+	}
+	CU_ASSERT(fails == 0);
+	CU_ASSERT(rte_mempool_in_use_count(pool) == in_use);
+}
+
+/* A burst of 64+ packets across two SAs with drops in the middle. */
+static void
+test_burst_mixed(void)
+{
+	enum { N = 100 };
+	struct rte_mbuf *m[N];
+	struct esp_sa *sas[N], *o1, *i1, *o2, *i2;
+	uint8_t inner[256];
+	unsigned i, len, in_use = rte_mempool_in_use_count(pool);
+	uint16_t n;
+	uint64_t bad0 = drops(ESP_DROP_MALFORMED);
+
+	sa_pair(0x02000001, A_GCM128, 4, false, false, &o1, &i1, NULL);
+	sa_pair(0x02000002, A_CBC128_SHA256, 6, true, true, &o2, &i2, NULL);
+	for (i = 0; i < N; i++) {
+		len = inner_build(inner, (i & 1) ? 6 : 4, 10 + i, 0, false, (uint8_t)i);
+		if (i % 10 == 5)
+			inner[0] = 0x55;	/* not IP: dropped on the way out */
+		m[i] = mb_from(inner, len);
+		sas[i] = (i % 3) ? o1 : o2;
+	}
+	n = esp_out_burst(w, sas, m, N);
+	CU_ASSERT(n == N - 10);
+	CU_ASSERT(drops(ESP_DROP_MALFORMED) == bad0 + 10);
+	n = esp_in_burst(w, m, n);
+	CU_ASSERT(n == N - 10);
+	for (i = 0; i < n; i++)
+		CU_ASSERT(esp_rd16(rte_pktmbuf_mtod(m[i], uint8_t *) + ((rte_pktmbuf_mtod(m[i],
+			uint8_t *)[0] >> 4) == 4 ? 20 : 40) + 2) == 5678);
+	rte_pktmbuf_free_bulk(m, n);
+	sa_pair_free(o1, i1);
+	sa_pair_free(o2, i2);
+	CU_ASSERT(rte_mempool_in_use_count(pool) == in_use);
+}
+
+/* RFC 6040: encap copies ECN; decap combines outer CE etc. */
+static void
+test_ecn_decap(void)
+{
+	/* inner ECN x outer ECN -> result (-1 = drop) */
+	static const int want[4][4] = {
+		{ 0, 0, 0, -1 },	/* not-ECT */
+		{ 1, 1, 1, 3 },		/* ECT(1) */
+		{ 2, 1, 2, 3 },		/* ECT(0) */
+		{ 3, 3, 3, 3 },		/* CE */
+	};
+	struct esp_sa *so, *si;
+	uint8_t inner[128];
+	unsigned ie, oe, iaf, oaf;
+	unsigned in_use = rte_mempool_in_use_count(pool);
+
+	for (oaf = 4; oaf <= 6; oaf += 2)
+	for (iaf = 4; iaf <= 6; iaf += 2) {
+		sa_pair(0x03000000 + oaf * 16 + iaf, A_GCM128, (int)oaf, false, false, &so, &si,
+			NULL);
+		for (ie = 0; ie < 4; ie++)
+		for (oe = 0; oe < 4; oe++) {
+			unsigned len = inner_build(inner, (int)iaf, 20, (uint8_t)(0xb8 | ie),
+						   true, 1);
+			struct rte_mbuf *m = enc1(so, inner, len), *d;
+			uint8_t *h;
+			uint64_t ecn0 = drops(ESP_DROP_ECN);
+
+			CU_ASSERT_FATAL(m != NULL);
+			h = rte_pktmbuf_mtod(m, uint8_t *);
+			/* rewrite the outer ECN as a congested router would */
+			if (oaf == 4) {
+				h[1] = (uint8_t)((h[1] & 0xfc) | oe);
+				h[10] = h[11] = 0;
+				esp_wr16(h + 10, ck4(h));
+			} else {
+				h[1] = (uint8_t)((h[1] & 0xcf) | oe << 4);
+			}
+			d = dec1(m);
+			if (want[ie][oe] < 0) {
+				CU_ASSERT(d == NULL);
+				CU_ASSERT(drops(ESP_DROP_ECN) == ecn0 + 1);
+				continue;
+			}
+			CU_ASSERT_FATAL(d != NULL);
+			h = rte_pktmbuf_mtod(d, uint8_t *);
+			if (iaf == 4) {
+				CU_ASSERT((h[1] & 3) == want[ie][oe]);
+				CU_ASSERT((h[1] >> 2) == (0xb8 >> 2));	/* DSCP kept */
+				CU_ASSERT(ck4(h) == 0);
+			} else {
+				CU_ASSERT(((h[1] >> 4) & 3) == want[ie][oe]);
+			}
+			rte_pktmbuf_free(d);
+		}
+		sa_pair_free(so, si);
+	}
+	CU_ASSERT(rte_mempool_in_use_count(pool) == in_use);
+}
+
+static void
+test_dscp_mode_zero(void)
+{
+	struct esp_sa *so, *si;
+	struct esp_sa_params tw;
+	uint8_t inner[128];
+	unsigned len = inner_build(inner, 4, 10, 0xb9, true, 1);
+	struct rte_mbuf *m;
+
+	memset(&tw, 0, sizeof(tw));
+	tw.dscp_mode = 1;
+	sa_pair(0x03100001, A_GCM256, 4, true, false, &so, &si, &tw);
+	m = enc1(so, inner, len);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT(rte_pktmbuf_mtod(m, uint8_t *)[1] == 0x01);	/* ECN only */
+	check_outer(m, 4, true, inner, 0x03100001, 1, true, 1);
+	rte_pktmbuf_free(m);
+	sa_pair_free(so, si);
+}
+
+static void
+test_ttl_expired(void)
+{
+	struct esp_sa *so, *si;
+	uint8_t inner[128];
+	unsigned af, len;
+	uint64_t t0 = drops(ESP_DROP_TTL);
+
+	sa_pair(0x03200001, A_GCM128, 6, false, false, &so, &si, NULL);
+	for (af = 4; af <= 6; af += 2) {
+		len = inner_build(inner, (int)af, 10, 0, true, 1);
+		if (af == 4) {
+			inner[8] = 1;
+			inner[10] = inner[11] = 0;
+			esp_wr16(inner + 10, ck4(inner));
+		} else {
+			inner[7] = 1;
+		}
+		CU_ASSERT(dec1(enc1(so, inner, len)) == NULL);
+	}
+	CU_ASSERT(drops(ESP_DROP_TTL) == t0 + 2);
+	sa_pair_free(so, si);
+}
+
+/* ------------------------------------------------------------------ replay */
+
+/* Naive reference: set of seen numbers and the highest. */
+struct model {
+	uint8_t *seen;
+	uint64_t base, top;
+	uint32_t size;
+};
+
+static int
+model_accept(struct model *md, uint64_t seq)
+{
+	if (seq == 0 || md->seen[seq - md->base])
+		return 0;
+	if (seq <= md->top && md->top - seq >= md->size)
+		return 0;
+	md->seen[seq - md->base] = 1;
+	if (seq > md->top)
+		md->top = seq;
+	return 1;
+}
+
+static void
+replay_random(uint32_t size, uint64_t base, bool esn, unsigned seed)
+{
+	enum { LEN = 50000 };
+	size_t cap = (size_t)LEN * (8 + size / 25) + 10000;
+	struct esp_replay r;
+	struct model md;
+	unsigned i, bad = 0, accepted = 0;
+	uint64_t cur = base;
+
+	srand(seed);
+	memset(&r, 0, sizeof(r));
+	CU_ASSERT_FATAL(esp_replay_init(&r, size) == 0);
+	r.top = base;
+	md.seen = calloc(cap, 1);
+	CU_ASSERT_FATAL(md.seen != NULL);
+	md.base = base > 5000 ? base - 5000 : 0;
+	md.top = base;
+	md.size = r.size;
+	for (i = 0; i < LEN && bad == 0; i++) {
+		uint64_t seq, got;
+		int x = rand() % 100, a, b;
+
+		if (x < 60)
+			seq = cur + 1 + (uint64_t)(rand() % 3);		/* forward */
+		else if (x < 90)
+			seq = cur - (uint64_t)(rand() % (2 * size + 2));	/* around left edge */
+		else if (x < 99)
+			seq = cur;					/* duplicate */
+		else
+			seq = cur + size + (uint64_t)(rand() % size);	/* jump > window */
+		if (seq < md.base || seq - md.base >= cap)
+			continue;
+		if (esn) {
+			/* the receiver sees only the low 32 bits */
+			if (esp_replay_esn(&r, (uint32_t)seq, &got) != 0) {
+				a = 0;
+				goto cmp;
+			}
+			if (got != seq) {
+				/* a wrong guess is fine only for numbers left of the window */
+				if (!(seq <= r.top && r.top - seq >= r.size)) {
+					fprintf(stderr, "esn guess %" PRIx64 " for %" PRIx64
+						" top %" PRIx64 "\n", got, seq, r.top);
+					bad++;
+				}
+				a = 0;
+				goto cmp;
+			}
+		}
+		a = esp_replay_check(&r, seq) == 0;
+		if (a)
+			CU_ASSERT(esp_replay_update(&r, seq) == 0);
+cmp:
+		b = model_accept(&md, seq);
+		accepted += (unsigned)b;
+		if (a != b) {
+			fprintf(stderr, "replay mismatch seed %u size %u step %u seq %" PRIu64
+				" top %" PRIu64 ": impl %d model %d\n", seed, size, i, seq, r.top,
+				a, b);
+			bad++;
+		}
+		if (seq > cur)
+			cur = seq;
+	}
+	if (bad)
+		fprintf(stderr, "replay_random: seed %u\n", seed);
+	CU_ASSERT(bad == 0);
+	CU_ASSERT(accepted > LEN / 2);
+	free(md.seen);
+}
+
+static void
+test_replay_model(void)
+{
+	static const uint32_t sizes[] = { 64, 1024, 4096, 100 };
+	unsigned seed = (unsigned)time(NULL), i;
+
+	for (i = 0; i < 4; i++) {
+		replay_random(sizes[i], 0, false, seed + i);
+		replay_random(sizes[i], 10, false, seed + 10 + i);
+		/* ESN across the 2^32 boundary */
+		replay_random(sizes[i], (1ULL << 32) - 20000, true, seed + 20 + i);
+		replay_random(sizes[i], (7ULL << 32) - 3000, true, seed + 30 + i);
+	}
+}
+
+static void
+test_replay_edges(void)
+{
+	struct esp_replay r;
+
+	memset(&r, 0, sizeof(r));
+	CU_ASSERT(esp_replay_init(&r, 63) == -1);
+	CU_ASSERT(esp_replay_init(&r, 4097) == -1);
+	CU_ASSERT(esp_replay_init(&r, 0) == 0 && r.size == ESP_REPLAY_DEFAULT);
+	CU_ASSERT_FATAL(esp_replay_init(&r, 64) == 0);
+	CU_ASSERT(esp_replay_check(&r, 0) == -1);
+	CU_ASSERT(esp_replay_update(&r, 100) == 0);
+	CU_ASSERT(esp_replay_check(&r, 100) == -1);		/* duplicate */
+	CU_ASSERT(esp_replay_check(&r, 37) == 0);		/* exactly left edge */
+	CU_ASSERT(esp_replay_check(&r, 36) == -1);		/* one left of window */
+	CU_ASSERT(esp_replay_update(&r, 37) == 0);
+	CU_ASSERT(esp_replay_update(&r, 37) == -1);
+	CU_ASSERT(esp_replay_update(&r, 100 + 64 + 5) == 0);	/* jump > window */
+	CU_ASSERT(esp_replay_check(&r, 100) == -1);		/* now left of window */
+	CU_ASSERT(esp_replay_check(&r, 106) == 0);
+	CU_ASSERT(esp_replay_check(&r, 168) == 0);
+	CU_ASSERT(esp_replay_check(&r, 169) == -1);
+}
+
+/* RFC 4303 A2.2 high-bit inference on both sides of a 2^32 boundary. */
+static void
+test_esn_inference(void)
+{
+	struct esp_replay r;
+	uint64_t s;
+
+	CU_ASSERT_FATAL(esp_replay_init(&r, 64) == 0);
+	r.top = (5ULL << 32) + 10;		/* window straddles 5<<32 */
+	CU_ASSERT(esp_replay_esn(&r, 0xfffffff0u, &s) == 0 && s == (4ULL << 32) + 0xfffffff0u);
+	CU_ASSERT(esp_replay_esn(&r, 11, &s) == 0 && s == (5ULL << 32) + 11);
+	CU_ASSERT(esp_replay_esn(&r, 0x80000000u, &s) == 0 && s == (5ULL << 32) + 0x80000000u);
+	r.top = (5ULL << 32) + 0xfffffff0u;	/* window inside one subspace */
+	CU_ASSERT(esp_replay_esn(&r, 0xffffffb2u, &s) == 0 && s == (5ULL << 32) + 0xffffffb2u);
+	CU_ASSERT(esp_replay_esn(&r, 3, &s) == 0 && s == (6ULL << 32) + 3);
+	r.top = 10;				/* nothing below 0 */
+	CU_ASSERT(esp_replay_esn(&r, 0xfffffff0u, &s) == -1);
+}
+
+/* Through the datapath: window edges, duplicates in one burst. */
+static void
+test_replay_datapath(void)
+{
+	enum { N = 200 };
+	struct rte_mbuf *enc[N], *m[4];
+	struct esp_sa *so, *si;
+	struct esp_sa_params tw;
+	uint8_t inner[128];
+	unsigned i, len = inner_build(inner, 4, 16, 0, true, 1);
+	uint64_t rp0;
+	unsigned in_use = rte_mempool_in_use_count(pool);
+
+	memset(&tw, 0, sizeof(tw));
+	tw.replay_window = 64;
+	sa_pair(0x04000001, A_GCM128, 4, false, false, &so, &si, &tw);
+	for (i = 0; i < N; i++) {
+		enc[i] = enc1(so, inner, len);		/* enc[i] carries seq i + 1 */
+		CU_ASSERT_FATAL(enc[i] != NULL);
+	}
+	rp0 = drops(ESP_DROP_REPLAY);
+	m[0] = enc[99];						/* seq 100 */
+	CU_ASSERT(esp_in_burst(w, m, 1) == 1);
+	rte_pktmbuf_free(m[0]);
+	m[0] = enc[36];						/* seq 37: left edge */
+	m[1] = enc[35];						/* seq 36: outside */
+	m[2] = mb_copy(enc[36]);				/* seq 37 again, same burst */
+	CU_ASSERT(esp_in_burst(w, m, 3) == 1);
+	rte_pktmbuf_free(m[0]);
+	CU_ASSERT(drops(ESP_DROP_REPLAY) == rp0 + 2);
+	m[0] = enc[199];					/* jump: seq 200 */
+	m[1] = enc[100];					/* seq 101: now too old */
+	m[2] = enc[135];					/* seq 136: one left of window */
+	m[3] = enc[136];					/* seq 137: exactly left edge */
+	CU_ASSERT(esp_in_burst(w, m, 4) == 2);
+	rte_pktmbuf_free_bulk(m, 2);
+	CU_ASSERT(drops(ESP_DROP_REPLAY) == rp0 + 4);
+	for (i = 0; i < N; i++)
+		if (i != 99 && i != 36 && i != 35 && i != 199 && i != 100 && i != 135 && i != 136)
+			rte_pktmbuf_free(enc[i]);
+	sa_pair_free(so, si);
+	CU_ASSERT(rte_mempool_in_use_count(pool) == in_use);
+}
+
+/* ---------------------------------------------------------------- hostile */
+
+/* Build ESP (outer IPv4, GCM-128, SPI/seq given) around an arbitrary plaintext. */
+static struct rte_mbuf *
+craft_gcm(const struct esp_sa_params *p, uint32_t seq, const uint8_t *pt, unsigned ptl)
+{
+	static struct cry_gcm_key k __attribute__((aligned(64)));
+	uint8_t b[2048], nonce[12];
+	unsigned tot = 20 + 8 + 8 + ptl + 16;
+
+	CU_ASSERT_FATAL(cry_gcm_key_init(cry_ctl_mgr(), &k, p->enc_key, p->enc_key_len) == 0);
+	memset(b, 0, 20);
+	b[0] = 0x45;
+	esp_wr16(b + 2, (uint16_t)tot);
+	b[8] = 64;
+	b[9] = 50;
+	memcpy(b + 12, p->outer_src, 4);
+	memcpy(b + 16, p->outer_dst, 4);
+	esp_wr16(b + 10, ck4(b));
+	esp_wr32(b + 20, p->spi);
+	esp_wr32(b + 24, seq);
+	memset(b + 28, 0, 4);
+	esp_wr32(b + 32, seq);
+	memcpy(nonce, p->enc_key + p->enc_key_len, 4);
+	memcpy(nonce + 4, b + 28, 8);
+	memcpy(b + 36, pt, ptl);
+	cry_gcm_seal(cry_ctl_mgr(), &k, nonce, b + 20, 8, b + 36, ptl, b + 36 + ptl);
+	return mb_from(b, tot);
+}
+
+/* Plaintext = inner || pad 1..n || padlen || nh, aligned to 4. */
+static unsigned
+trailer(uint8_t *pt, unsigned ilen, uint8_t nh)
+{
+	unsigned pad = (unsigned)(-(int)(ilen + 2)) & 3u, k;
+
+	for (k = 0; k < pad; k++)
+		pt[ilen + k] = (uint8_t)(k + 1);
+	pt[ilen + pad] = (uint8_t)pad;
+	pt[ilen + pad + 1] = nh;
+	return ilen + pad + 2;
+}
+
+struct hostile {
+	const char *name;
+	enum esp_drop why;
+};
+
+static void
+test_hostile_crafted(void)
+{
+	struct esp_sa_params p;
+	struct esp_sa *si;
+	uint8_t pt[512], inner[256];
+	unsigned ilen, n, in_use = rte_mempool_in_use_count(pool), c;
+	uint32_t seq = 1;
+
+	params_fill(&p, 0x05000001, ESP_DIR_IN, A_GCM128, 4, false, false);
+	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, &si) == 0);
+	CU_ASSERT_FATAL(esp_worker_sa_add(w, si) == 0);
+
+	for (c = 0; c < 12; c++) {
+		enum esp_drop want;
+		uint64_t before;
+		struct rte_mbuf *m;
+
+		ilen = inner_build(inner, 4, 30, 0, true, 3);
+		memcpy(pt, inner, ilen);
+		n = trailer(pt, ilen, 4);
+		switch (c) {
+		case 0:		/* control: valid */
+			want = ESP_DROP__COUNT;
+			break;
+		case 1:		/* bad padding byte */
+			n = trailer(pt, ilen + 1, 4);	/* pad 1 byte */
+			pt[ilen] = 0;			/* junk inner tail byte, fine */
+			pt[n - 3] = 7;			/* pad byte should be 1 */
+			want = ESP_DROP_PAD;
+			break;
+		case 2:		/* pad length larger than payload */
+			pt[n - 2] = 250;
+			want = ESP_DROP_PAD;
+			break;
+		case 3:		/* wrong next header */
+			pt[n - 1] = 6;
+			want = ESP_DROP_MALFORMED;
+			break;
+		case 4:		/* next header says IPv6, inner is IPv4 */
+			pt[n - 1] = 41;
+			want = ESP_DROP_MALFORMED;
+			break;
+		case 5:		/* inner total length lies (longer than payload) */
+			esp_wr16(pt + 2, (uint16_t)(ilen + 40));
+			want = ESP_DROP_MALFORMED;
+			break;
+		case 6:		/* inner header length lies */
+			pt[0] = 0x4f;
+			want = ESP_DROP_MALFORMED;
+			break;
+		case 7:		/* dummy packet (next header 59) */
+			pt[n - 1] = 59;
+			want = ESP_DROP_MALFORMED;
+			break;
+		case 8:		/* inner shorter than payload (TFC padding): accepted */
+			esp_wr16(pt + 2, (uint16_t)(ilen - 10));
+			pt[10] = pt[11] = 0;
+			esp_wr16(pt + 10, ck4(pt));
+			want = ESP_DROP__COUNT;
+			break;
+		case 9:		/* inner IPv6 too short for its header */
+			memset(pt, 0, 30);
+			pt[0] = 0x60;
+			n = trailer(pt, 30, 41);
+			want = ESP_DROP_MALFORMED;
+			break;
+		case 10:	/* empty inner */
+			n = trailer(pt, 0, 4);
+			want = ESP_DROP_MALFORMED;
+			break;
+		default:	/* replay of an accepted number */
+			seq = 1;
+			want = ESP_DROP_REPLAY;
+			break;
+		}
+		before = want < ESP_DROP__COUNT ? drops(want) : 0;
+		m = craft_gcm(&p, seq++, pt, n);
+		m = dec1(m);
+		if (want == ESP_DROP__COUNT) {
+			CU_ASSERT(m != NULL);
+			if (m != NULL && c == 8) {
+				CU_ASSERT(m->pkt_len == ilen - 10);
+			}
+			rte_pktmbuf_free(m);
+		} else {
+			if (m != NULL || drops(want) != before + 1)
+				fprintf(stderr, "hostile case %u not dropped as %s\n", c,
+					esp_drop_names[want]);
+			CU_ASSERT(m == NULL);
+			CU_ASSERT(drops(want) == before + 1);
+			rte_pktmbuf_free(m);
+		}
+	}
+	CU_ASSERT(esp_worker_sa_del(w, p.spi, ESP_DIR_IN) == si);
+	esp_sa_destroy(si);
+	CU_ASSERT(rte_mempool_in_use_count(pool) == in_use);
+}
+
+static uint64_t
+drops_total(void)
+{
+	struct esp_worker_stats st;
+	uint64_t t = 0;
+	unsigned i;
+
+	esp_worker_stats_get(w, &st);
+	for (i = 0; i < ESP_DROP__COUNT; i++)
+		t += st.drops[i];
+	return t;
+}
+
+/* Every truncation of valid packets, lying outer lengths, bad ICV, unknown SPI. */
+static void
+test_hostile_wire(void)
+{
+	struct esp_sa *so, *si;
+	uint8_t inner[256], b[2048];
+	unsigned cfg, len, cut, in_use = rte_mempool_in_use_count(pool);
+	uint32_t spi = 0x05100000;
+
+	for (cfg = 0; cfg < 8; cfg++) {
+		int oaf = (cfg & 1) ? 6 : 4;
+		bool natt = (cfg & 2) != 0;
+		enum alg a = (cfg & 4) ? A_CBC128_SHA256 : A_GCM128;
+		struct rte_mbuf *m, *d;
+		unsigned tot, hl = oaf == 4 ? 20 : 40;
+		uint64_t t0, x0;
+
+		sa_pair(++spi, a, oaf, natt, false, &so, &si, NULL);
+		len = inner_build(inner, 4, 50, 0, true, 9);
+		m = enc1(so, inner, len);
+		CU_ASSERT_FATAL(m != NULL);
+		tot = m->pkt_len;
+		memcpy(b, rte_pktmbuf_mtod(m, uint8_t *), tot);
+		rte_pktmbuf_free(m);
+
+		/* truncated at every offset (IP length left as sent, or fixed up) */
+		for (cut = 0; cut < tot; cut++) {
+			unsigned fix;
+
+			for (fix = 0; fix < 2; fix++) {
+				uint8_t c[2048];
+
+				memcpy(c, b, cut);
+				if (fix && cut >= hl) {
+					if (oaf == 4) {
+						esp_wr16(c + 2, (uint16_t)cut);
+					} else {
+						esp_wr16(c + 4, (uint16_t)(cut - 40));
+					}
+					if (natt && cut >= hl + 8)
+						esp_wr16(c + hl + 4, (uint16_t)(cut - hl));
+				}
+				t0 = drops_total();
+				d = dec1(mb_from(c, cut));
+				if (d != NULL)
+					fprintf(stderr, "cfg %u cut %u fix %u accepted\n", cfg, cut,
+						fix);
+				CU_ASSERT(d == NULL);
+				rte_pktmbuf_free(d);
+				CU_ASSERT(drops_total() == t0 + 1);
+			}
+		}
+		/* IP total length lying both ways */
+		{
+			uint8_t c[2048];
+			unsigned delta;
+
+			for (delta = 0; delta < 2; delta++) {
+				memcpy(c, b, tot);
+				if (oaf == 4)
+					esp_wr16(c + 2, (uint16_t)(delta ? tot + 1 : tot - 1));
+				else
+					esp_wr16(c + 4, (uint16_t)(delta ? tot - 39 : tot - 41));
+				t0 = drops_total();
+				CU_ASSERT(dec1(mb_from(c, tot)) == NULL);
+				CU_ASSERT(drops_total() == t0 + 1);
+			}
+			/* UDP length lying */
+			if (natt) {
+				memcpy(c, b, tot);
+				esp_wr16(c + hl + 4, (uint16_t)(tot - hl - 1));
+				x0 = drops(ESP_DROP_MALFORMED);
+				CU_ASSERT(dec1(mb_from(c, tot)) == NULL);
+				CU_ASSERT(drops(ESP_DROP_MALFORMED) == x0 + 1);
+			}
+			/* bad ICV: flip one byte in every region after the header */
+			for (cut = hl + (natt ? 8 : 0) + 8; cut < tot; cut += 7) {
+				memcpy(c, b, tot);
+				c[cut] ^= 0x20;
+				x0 = drops(ESP_DROP_ICV);
+				CU_ASSERT(dec1(mb_from(c, tot)) == NULL);
+				CU_ASSERT(drops(ESP_DROP_ICV) == x0 + 1);
+			}
+			/* unknown SPI */
+			memcpy(c, b, tot);
+			c[hl + (natt ? 8 : 0) + 3] ^= 0x5a;
+			x0 = drops(ESP_DROP_NO_SA);
+			CU_ASSERT(dec1(mb_from(c, tot)) == NULL);
+			CU_ASSERT(drops(ESP_DROP_NO_SA) == x0 + 1);
+			/* the original still decrypts, then is a replay */
+			d = dec1(mb_from(b, tot));
+			CU_ASSERT(d != NULL);
+			rte_pktmbuf_free(d);
+			x0 = drops(ESP_DROP_REPLAY);
+			CU_ASSERT(dec1(mb_from(b, tot)) == NULL);
+			CU_ASSERT(drops(ESP_DROP_REPLAY) == x0 + 1);
+		}
+		sa_pair_free(so, si);
+	}
+	CU_ASSERT(rte_mempool_in_use_count(pool) == in_use);
+}
+
+static void
+test_multiseg_and_noroom(void)
+{
+	struct esp_sa *so, *si;
+	uint8_t inner[256];
+	unsigned len, in_use = rte_mempool_in_use_count(pool);
+	struct rte_mbuf *m, *m2;
+	uint64_t x0;
+
+	sa_pair(0x05200001, A_GCM128, 4, false, false, &so, &si, NULL);
+	len = inner_build(inner, 4, 40, 0, true, 1);
+	/* outbound chained mbuf */
+	m = mb_from(inner, len);
+	m2 = mb_from(inner, 10);
+	CU_ASSERT_FATAL(rte_pktmbuf_chain(m, m2) == 0);
+	x0 = drops(ESP_DROP_MULTISEG);
+	{
+		struct esp_sa *sas[1] = { so };
+
+		CU_ASSERT(esp_out_burst(w, sas, &m, 1) == 0);
+	}
+	CU_ASSERT(drops(ESP_DROP_MULTISEG) == x0 + 1);
+	/* inbound chained mbuf */
+	m = enc1(so, inner, len);
+	CU_ASSERT_FATAL(m != NULL);
+	m2 = mb_from(inner, 10);
+	CU_ASSERT_FATAL(rte_pktmbuf_chain(m, m2) == 0);
+	CU_ASSERT(dec1(m) == NULL);
+	CU_ASSERT(drops(ESP_DROP_MULTISEG) == x0 + 2);
+	/* no headroom */
+	m = rte_pktmbuf_alloc(pool);
+	CU_ASSERT_FATAL(m != NULL);
+	m->data_off = 0;
+	memcpy(rte_pktmbuf_append(m, (uint16_t)len), inner, len);
+	x0 = drops(ESP_DROP_NOROOM);
+	{
+		struct esp_sa *sas[1] = { so };
+
+		CU_ASSERT(esp_out_burst(w, sas, &m, 1) == 0);
+	}
+	CU_ASSERT(drops(ESP_DROP_NOROOM) == x0 + 1);
+	/* outbound with no SA, and with an inbound SA */
+	x0 = drops(ESP_DROP_NO_SA);
+	{
+		struct esp_sa *sas[2] = { NULL, si };
+		struct rte_mbuf *mm[2] = { mb_from(inner, len), mb_from(inner, len) };
+
+		CU_ASSERT(esp_out_burst(w, sas, mm, 2) == 0);
+	}
+	CU_ASSERT(drops(ESP_DROP_NO_SA) == x0 + 2);
+	/* inbound: UDP to a port other than 4500, SPI 0 marker, protocol 6 */
+	{
+		uint8_t c[64];
+
+		memset(c, 0, sizeof(c));
+		c[0] = 0x45;
+		esp_wr16(c + 2, 40);
+		c[8] = 64;
+		c[9] = 17;
+		esp_wr16(c + 20, 4500);
+		esp_wr16(c + 22, 4501);
+		esp_wr16(c + 24, 20);
+		esp_wr32(c + 28, 0x05200001);
+		x0 = drops(ESP_DROP_MALFORMED);
+		CU_ASSERT(dec1(mb_from(c, 40)) == NULL);
+		esp_wr16(c + 22, 4500);
+		esp_wr32(c + 28, 0);
+		CU_ASSERT(dec1(mb_from(c, 40)) == NULL);
+		c[9] = 6;
+		CU_ASSERT(dec1(mb_from(c, 40)) == NULL);
+		c[9] = 50;
+		c[6] = 0x20;		/* MF: fragment */
+		CU_ASSERT(dec1(mb_from(c, 40)) == NULL);
+		CU_ASSERT(drops(ESP_DROP_MALFORMED) == x0 + 4);
+	}
+	sa_pair_free(so, si);
+	CU_ASSERT(rte_mempool_in_use_count(pool) == in_use);
+}
+
+/* -------------------------------------------------- lifetimes and sequence */
+
+static void
+test_lifetime_packets(void)
+{
+	struct esp_sa *so, *si;
+	struct esp_sa_params tw;
+	uint8_t inner[256];
+	unsigned len = inner_build(inner, 4, 40, 0, true, 1), i, ok = 0, cnt[8];
+	struct rte_mbuf *m;
+	uint64_t lt0 = drops(ESP_DROP_LIFETIME);
+	struct esp_sa_stats st;
+
+	ev_count(cnt);
+	memset(&tw, 0, sizeof(tw));
+	tw.soft_packets = 3;
+	tw.hard_packets = 5;
+	sa_pair(0x06000001, A_GCM128, 4, false, false, &so, &si, &tw);
+	for (i = 0; i < 8; i++) {
+		m = enc1(so, inner, len);
+		if (m == NULL)
+			continue;
+		ok++;
+		m = dec1(m);
+		CU_ASSERT(m != NULL);
+		rte_pktmbuf_free(m);
+	}
+	CU_ASSERT(ok == 5);
+	CU_ASSERT(drops(ESP_DROP_LIFETIME) == lt0 + 3);
+	ev_count(cnt);
+	/* one soft + one hard from each direction */
+	CU_ASSERT(cnt[SA_EV_SOFT] == 2);
+	CU_ASSERT(cnt[SA_EV_HARD] == 2);
+	esp_sa_stats_get(so, &st);
+	CU_ASSERT(st.packets == 5 && st.seq == 5 && st.drops == 3);
+	esp_sa_stats_get(si, &st);
+	CU_ASSERT(st.packets == 5 && st.seq == 5);
+	sa_pair_free(so, si);
+}
+
+static void
+test_lifetime_bytes(void)
+{
+	struct esp_sa *so, *si;
+	struct esp_sa_params tw;
+	uint8_t inner[256];
+	unsigned len = inner_build(inner, 6, 52, 0, true, 1), i, ok = 0, cnt[8];	/* 100 B */
+	struct rte_mbuf *m;
+
+	ev_count(cnt);
+	memset(&tw, 0, sizeof(tw));
+	tw.soft_bytes = 250;
+	tw.hard_bytes = 400;
+	sa_pair(0x06000002, A_CBC256_SHA384, 6, true, true, &so, &si, &tw);
+	for (i = 0; i < 6; i++) {
+		m = enc1(so, inner, len);
+		if (m == NULL)
+			continue;
+		ok++;
+		rte_pktmbuf_free(dec1(m));
+	}
+	CU_ASSERT(ok == 4);
+	ev_count(cnt);
+	CU_ASSERT(cnt[SA_EV_SOFT] == 2);
+	CU_ASSERT(cnt[SA_EV_HARD] == 2);
+	sa_pair_free(so, si);
+}
+
+static void
+test_seq_exhaustion(void)
+{
+	unsigned esn, cnt[8];
+
+	for (esn = 0; esn < 2; esn++) {
+		struct esp_sa *so, *si;
+		struct esp_sa_params tw;
+		uint8_t inner[256];
+		unsigned len = inner_build(inner, 4, 40, 0, true, 1), i, ok = 0;
+		uint64_t ex0 = drops(ESP_DROP_SEQ_EXHAUSTED);
+		struct rte_mbuf *m;
+		uint64_t last = esn ? UINT64_MAX : UINT32_MAX;
+
+		ev_count(cnt);
+		memset(&tw, 0, sizeof(tw));
+		tw.seq_start = last - 3;
+		tw.user_id = last - 10;		/* inbound window start */
+		sa_pair(0x06100001 + esn, A_GCM256, 4, false, esn, &so, &si, &tw);
+		for (i = 0; i < 6; i++) {
+			m = enc1(so, inner, len);
+			if (m == NULL)
+				continue;
+			ok++;
+			CU_ASSERT(esp_rd32(rte_pktmbuf_mtod(m, uint8_t *) + 24) ==
+				  (uint32_t)(last - 3 + ok));
+			m = dec1(m);
+			CU_ASSERT(m != NULL);
+			rte_pktmbuf_free(m);
+		}
+		CU_ASSERT(ok == 3);				/* last - 2, last - 1, last */
+		CU_ASSERT(drops(ESP_DROP_SEQ_EXHAUSTED) == ex0 + 3);
+		ev_count(cnt);
+		CU_ASSERT(cnt[SA_EV_SEQ_NEAR_WRAP] == 1);
+		CU_ASSERT(cnt[SA_EV_SEQ_EXHAUSTED] == 1);
+		sa_pair_free(so, si);
+	}
+}
+
+static void
+test_event_ring_full(void)
+{
+	struct rte_ring *small = rte_ring_create_elem("esp_t_small", sizeof(struct sa_event), 4,
+						      SOCKET_ID_ANY, RING_F_SC_DEQ);
+	struct esp_worker *w2;
+	struct esp_worker_stats st;
+	struct esp_sa_params p;
+	struct esp_sa *sa[8];
+	uint8_t inner[128];
+	unsigned i, len = inner_build(inner, 4, 10, 0, true, 1);
+	struct sa_event ev;
+
+	CU_ASSERT_FATAL(small != NULL);
+	CU_ASSERT_FATAL(esp_worker_create(7, SOCKET_ID_ANY, small, &w2) == 0);
+	for (i = 0; i < 8; i++) {
+		struct rte_mbuf *m = mb_from(inner, len);
+
+		params_fill(&p, 0x06200000 + i, ESP_DIR_OUT, A_GCM128, 4, false, false);
+		p.hard_packets = 1;
+		CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, &sa[i]) == 0);
+		CU_ASSERT(esp_out_burst(w2, &sa[i], &m, 1) == 1);
+		rte_pktmbuf_free(m);
+	}
+	esp_worker_stats_get(w2, &st);
+	CU_ASSERT(st.events == 3);		/* ring of 4 holds 3 */
+	CU_ASSERT(st.events_lost == 5);
+	/* once there is room, the next packet on a stopped SA retries its event */
+	CU_ASSERT(rte_ring_dequeue_elem(small, &ev, sizeof(ev)) == 0);
+	CU_ASSERT(ev.type == SA_EV_HARD && ev.worker == 7);
+	{
+		struct rte_mbuf *m = mb_from(inner, len);
+
+		CU_ASSERT(esp_out_burst(w2, &sa[7], &m, 1) == 0);
+	}
+	esp_worker_stats_get(w2, &st);
+	CU_ASSERT(st.events == 4);
+	for (i = 0; i < 8; i++)
+		esp_sa_destroy(sa[i]);
+	esp_worker_destroy(w2);
+	rte_ring_free(small);
+}
+
+/* ---------------------------------------------------------- control side */
+
+static void
+test_sa_params_invalid(void)
+{
+	struct esp_sa_params p;
+	struct esp_sa *sa = NULL;
+
+	params_fill(&p, 0x07000001, ESP_DIR_IN, A_GCM128, 4, false, false);
+	p.enc_key_len = 20;
+	CU_ASSERT(esp_sa_create(&p, SOCKET_ID_ANY, &sa) == -EINVAL);
+	params_fill(&p, 0x07000001, ESP_DIR_IN, A_GCM128, 4, false, false);
+	p.integ = ESP_INTEG_HMAC_SHA256_128;
+	CU_ASSERT(esp_sa_create(&p, SOCKET_ID_ANY, &sa) == -EINVAL);
+	params_fill(&p, 0x07000001, ESP_DIR_IN, A_CBC128_SHA256, 4, false, false);
+	p.integ = 99;
+	CU_ASSERT(esp_sa_create(&p, SOCKET_ID_ANY, &sa) == -EINVAL);
+	params_fill(&p, 0x07000001, ESP_DIR_IN, A_GCM128, 4, false, false);
+	p.replay_window = 32;
+	CU_ASSERT(esp_sa_create(&p, SOCKET_ID_ANY, &sa) == -EINVAL);
+	p.replay_window = 8192;
+	CU_ASSERT(esp_sa_create(&p, SOCKET_ID_ANY, &sa) == -EINVAL);
+	params_fill(&p, 0x07000001, ESP_DIR_OUT, A_GCM128, 5, false, false);
+	CU_ASSERT(esp_sa_create(&p, SOCKET_ID_ANY, &sa) == -EINVAL);
+	params_fill(&p, 0x07000001, ESP_DIR_OUT, A_GCM128, 4, false, false);
+	p.natt_sport = 4500;
+	CU_ASSERT(esp_sa_create(&p, SOCKET_ID_ANY, &sa) == -EINVAL);
+	params_fill(&p, 200, ESP_DIR_IN, A_GCM128, 4, false, false);
+	CU_ASSERT(esp_sa_create(&p, SOCKET_ID_ANY, &sa) == -EINVAL);
+	params_fill(&p, 0x07000001, ESP_DIR_OUT, A_GCM128, 4, false, false);
+	p.seq_start = UINT32_MAX;
+	CU_ASSERT(esp_sa_create(&p, SOCKET_ID_ANY, &sa) == -EINVAL);
+	CU_ASSERT(sa == NULL);
+}
+
+/* SA table against a naive array on random add/del/lookup; bulk lookup. */
+static void
+test_sa_table_model(void)
+{
+	enum { NSPI = 3000, OPS = 30000 };
+	struct sa_tab *t;
+	static void *ref[NSPI][2];
+	unsigned i, seed = (unsigned)time(NULL) + 99, bad = 0;
+
+	memset(ref, 0, sizeof(ref));
+	CU_ASSERT_FATAL(sa_tab_create("esp_t_tab", 4096, SOCKET_ID_ANY, &t) == 0);
+	srand(seed);
+	for (i = 0; i < OPS; i++) {
+		unsigned k = (unsigned)rand() % NSPI, d = (unsigned)rand() & 1, op = rand() % 3;
+		uint32_t spi = 0x10000 + k * 977;
+		void *val = (void *)(uintptr_t)(0x1000 + k * 8 + d);
+
+		if (op == 0) {
+			int rc = sa_tab_add(t, spi, (uint8_t)d, val);
+
+			if ((rc == 0) != (ref[k][d] == NULL))
+				bad++;
+			if (rc == 0)
+				ref[k][d] = val;
+		} else if (op == 1) {
+			if (sa_tab_del(t, spi, (uint8_t)d) != ref[k][d])
+				bad++;
+			ref[k][d] = NULL;
+		} else if (sa_tab_lookup(t, spi, (uint8_t)d) != ref[k][d]) {
+			bad++;
+		}
+	}
+	for (i = 0; i + 64 <= NSPI; i += 64) {
+		struct sa_tab_key keys[64];
+		void *out[64];
+		unsigned j, hits = 0, got;
+
+		for (j = 0; j < 64; j++) {
+			keys[j].spi = 0x10000 + (i + j) * 977;
+			keys[j].dir = j & 1;
+			hits += ref[i + j][j & 1] != NULL;
+		}
+		got = sa_tab_lookup_bulk(t, keys, 64, out);
+		if (got != hits)
+			bad++;
+		for (j = 0; j < 64; j++)
+			if (out[j] != ref[i + j][j & 1])
+				bad++;
+	}
+	if (bad)
+		fprintf(stderr, "sa table model: seed %u, %u mismatches\n", seed, bad);
+	CU_ASSERT(bad == 0);
+	sa_tab_destroy(t);
+}
+
+static void
+test_worker_table(void)
+{
+	struct esp_sa_params p;
+	struct esp_sa *a, *b;
+
+	params_fill(&p, 0x07100001, ESP_DIR_IN, A_GCM128, 4, false, false);
+	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, &a) == 0);
+	p.dir = ESP_DIR_OUT;
+	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, &b) == 0);
+	CU_ASSERT(esp_worker_sa_add(w, a) == 0);
+	CU_ASSERT(esp_worker_sa_add(w, a) == -EEXIST);
+	CU_ASSERT(esp_worker_sa_add(w, b) == 0);	/* same SPI, other direction */
+	CU_ASSERT(esp_worker_sa_lookup(w, 0x07100001, ESP_DIR_IN) == a);
+	CU_ASSERT(esp_worker_sa_lookup(w, 0x07100001, ESP_DIR_OUT) == b);
+	CU_ASSERT(esp_worker_sa_del(w, 0x07100001, ESP_DIR_IN) == a);
+	CU_ASSERT(esp_worker_sa_lookup(w, 0x07100001, ESP_DIR_IN) == NULL);
+	CU_ASSERT(esp_worker_sa_del(w, 0x07100001, ESP_DIR_OUT) == b);
+	CU_ASSERT(esp_worker_sa_del(w, 0x07100001, ESP_DIR_OUT) == NULL);
+	esp_sa_destroy(a);
+	esp_sa_destroy(b);
+	CU_ASSERT(strcmp(esp_drop_names[ESP_DROP_ICV], "icv") == 0);
+}
+
+/* ------------------------------------------------------------------ scapy */
+
+struct peer_case {
+	int oaf, iaf;
+	bool natt, esn;
+	enum alg a;
+	uint32_t spi;
+	struct esp_sa *so, *si;
+};
+
+static void
+hexout(FILE *f, const uint8_t *b, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "%02x", b[i]);
+}
+
+static void
+test_scapy_peer(void)
+{
+	enum { NC = 2 * 2 * 2 * 2 + 4 };
+	struct peer_case pc[NC];
+	char c2p[128], p2c[128], cmd[512];
+	uint8_t inner[256];
+	FILE *f;
+	unsigned i, nc = 0, got = 0, in_use = rte_mempool_in_use_count(pool);
+	int rc;
+	char line[8192];
+
+	CU_ASSERT_FATAL(scapy_script != NULL);
+	snprintf(c2p, sizeof(c2p), "/tmp/esp-scapy-%d-c2p.txt", (int)getpid());
+	snprintf(p2c, sizeof(p2c), "/tmp/esp-scapy-%d-p2c.txt", (int)getpid());
+	f = fopen(c2p, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	for (i = 0; i < 16; i++) {
+		pc[nc].oaf = (i & 1) ? 6 : 4;
+		pc[nc].iaf = (i & 2) ? 6 : 4;
+		pc[nc].natt = (i & 4) != 0;
+		pc[nc].esn = (i & 8) != 0;
+		pc[nc].a = (i & 8) ? A_GCM256 : A_GCM128;
+		nc++;
+	}
+	for (i = 0; i < 4; i++) {
+		pc[nc].oaf = (i & 1) ? 6 : 4;
+		pc[nc].iaf = 4;
+		pc[nc].natt = (i & 2) != 0;
+		pc[nc].esn = i == 3;
+		pc[nc].a = A_CBC128_SHA256;
+		nc++;
+	}
+	for (i = 0; i < nc; i++) {
+		struct esp_sa_params p, tw;
+		struct rte_mbuf *m;
+		unsigned len;
+		uint64_t start = pc[i].esn ? (5ULL << 32) + 100 : 0;
+
+		pc[i].spi = 0x08000000 + i;
+		memset(&tw, 0, sizeof(tw));
+		tw.seq_start = start;
+		tw.user_id = start;
+		sa_pair(pc[i].spi, pc[i].a, pc[i].oaf, pc[i].natt, pc[i].esn, &pc[i].so, &pc[i].si,
+			&tw);
+		params_fill(&p, pc[i].spi, ESP_DIR_OUT, pc[i].a, pc[i].oaf, pc[i].natt,
+			    pc[i].esn);
+		len = inner_build(inner, pc[i].iaf, 20 + i * 3, (uint8_t)(i * 4), true,
+				  (uint8_t)i);
+		m = enc1(pc[i].so, inner, len);
+		CU_ASSERT_FATAL(m != NULL);
+		fprintf(f, "%u %d %d %d %d %s %08x ", i, pc[i].oaf, pc[i].iaf, pc[i].natt,
+			pc[i].esn, alg_names[pc[i].a], pc[i].spi);
+		hexout(f, p.enc_key, p.enc_key_len + (p.enc == ESP_ENC_AES_GCM16 ? 4u : 0u));
+		fputc(' ', f);
+		if (p.integ_key_len != 0)
+			hexout(f, p.integ_key, p.integ_key_len);
+		else
+			fputc('-', f);
+		fprintf(f, " %u ", (unsigned)(start >> 32));
+		hexout(f, rte_pktmbuf_mtod(m, uint8_t *), m->pkt_len);
+		fputc(' ', f);
+		hexout(f, inner, len);
+		fputc('\n', f);
+		rte_pktmbuf_free(m);
+	}
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s %s %s", scapy_script, c2p, p2c);
+	rc = system(cmd);
+	if (rc != 0)
+		fprintf(stderr, "esp_scapy.py failed: %d\n", rc);
+	CU_ASSERT(rc == 0);
+	f = fopen(p2c, "r");
+	CU_ASSERT(f != NULL);
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		unsigned id;
+		char *pk, *in;
+		uint8_t pkt[2048], want[2048];
+		int pl, il;
+		struct rte_mbuf *d;
+
+		if (sscanf(line, "%u", &id) != 1 || id >= nc)
+			continue;
+		pk = strchr(line, ' ');
+		if (pk == NULL)
+			continue;
+		pk++;
+		in = strchr(pk, ' ');
+		if (in == NULL)
+			continue;
+		*in++ = '\0';
+		pl = hex2bin(pk, pkt, sizeof(pkt));
+		il = hex2bin(in, want, sizeof(want));
+		CU_ASSERT_FATAL(pl > 0 && il > 0);
+		d = dec1(mb_from(pkt, (unsigned)pl));
+		if (d == NULL) {
+			fprintf(stderr, "scapy case %u (%s o%d i%d natt%d esn%d): dropped\n", id,
+				alg_names[pc[id].a], pc[id].oaf, pc[id].iaf, pc[id].natt,
+				pc[id].esn);
+			CU_FAIL("scapy packet dropped");
+			continue;
+		}
+		inner_expect(want, (unsigned)il);
+		CU_ASSERT(d->pkt_len == (unsigned)il);
+		CU_ASSERT(memcmp(rte_pktmbuf_mtod(d, uint8_t *), want, (size_t)il) == 0);
+		rte_pktmbuf_free(d);
+		got++;
+	}
+	if (f != NULL)
+		fclose(f);
+	CU_ASSERT(got == nc);
+	for (i = 0; i < nc; i++)
+		sa_pair_free(pc[i].so, pc[i].si);
+	unlink(c2p);
+	unlink(p2c);
+	CU_ASSERT(rte_mempool_in_use_count(pool) == in_use);
+}
+
+/* ------------------------------------------------------------------- main */
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "--file-prefix", prefix,
+			"--no-shconf", "--log-level", "lib.eal:error", "--log-level",
+			"rampart.esp:warning" };
+	CU_pSuite s;
+	unsigned fails;
+
+	scapy_script = argc > 1 ? argv[1] : NULL;
+	snprintf(prefix, sizeof(prefix), "unit-esp-%d", (int)getpid());
+	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	pool = rte_pktmbuf_pool_create("esp_t_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	evr = rte_ring_create_elem("esp_t_ev", sizeof(struct sa_event), 1024, SOCKET_ID_ANY,
+				   RING_F_SC_DEQ);
+	if (pool == NULL || evr == NULL || esp_worker_create(1, SOCKET_ID_ANY, evr, &w) != 0) {
+		fprintf(stderr, "setup failed\n");
+		return 1;
+	}
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("esp", NULL, NULL);
+	CU_add_test(s, "roundtrip_all_families_natt_esn_algs", test_roundtrip_matrix);
+	CU_add_test(s, "burst_mixed_sas_with_drops", test_burst_mixed);
+	CU_add_test(s, "ecn_rfc6040_decap", test_ecn_decap);
+	CU_add_test(s, "dscp_mode_zero", test_dscp_mode_zero);
+	CU_add_test(s, "ttl_expired", test_ttl_expired);
+	CU_add_test(s, "replay_vs_model", test_replay_model);
+	CU_add_test(s, "replay_edges", test_replay_edges);
+	CU_add_test(s, "esn_inference", test_esn_inference);
+	CU_add_test(s, "replay_datapath_same_burst", test_replay_datapath);
+	CU_add_test(s, "hostile_crafted_plaintext", test_hostile_crafted);
+	CU_add_test(s, "hostile_wire_truncation_lengths_icv", test_hostile_wire);
+	CU_add_test(s, "multiseg_noroom_nosa", test_multiseg_and_noroom);
+	CU_add_test(s, "lifetime_packets", test_lifetime_packets);
+	CU_add_test(s, "lifetime_bytes", test_lifetime_bytes);
+	CU_add_test(s, "seq_exhaustion", test_seq_exhaustion);
+	CU_add_test(s, "event_ring_full", test_event_ring_full);
+	CU_add_test(s, "sa_params_invalid", test_sa_params_invalid);
+	CU_add_test(s, "sa_table_model", test_sa_table_model);
+	CU_add_test(s, "worker_table", test_worker_table);
+	CU_add_test(s, "scapy_peer_both_directions", test_scapy_peer);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	esp_worker_destroy(w);
+	rte_ring_free(evr);
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return fails != 0;
+}
