@@ -374,7 +374,7 @@ int ike_sig_sign(EVP_PKEY *key, uint8_t method, uint8_t hash,
 int ike_sig_verify(EVP_PKEY *pub, uint8_t method, const uint8_t *auth, size_t auth_len,
 		   const uint8_t *octets, size_t octets_len);
 
-/* X.509 and keys. Objects are OpenSSL's own: free with X509_free,
+/* X.509 and keys (ike_cert.c). Objects are OpenSSL's own: free with X509_free,
  * EVP_PKEY_free, X509_STORE_free. */
 int ike_cert_load_pem(const char *path, X509 **out);	/* first cert in file */
 int ike_key_load_pem(const char *path, EVP_PKEY **out);	/* unencrypted key */
@@ -405,7 +405,7 @@ int ike_cert_match_id(X509 *cert, const struct ike_id *id);
 int ike_certreq_build(X509_STORE *store, uint8_t *out, size_t cap, size_t *len);
 
 /* ------------------------------------------------------------------------
- * Jobs (ike_authn.c): DH and signature work for any thread
+ * Jobs (ike_job.c): DH and signature work for any thread
  * ------------------------------------------------------------------------ */
 
 enum ike_job_kind {
@@ -484,6 +484,11 @@ int ike_job_verify_create(X509_STORE *store, const uint8_t *cert_der, size_t cer
 /* Wipe secrets and free the job and everything it owns; NULL ok. */
 void ike_job_destroy(struct ike_job *job);
 
-/* ike_job_run() is declared in ike.h and implemented in ike_authn.c. */
+/*
+ * ike_job_run() (declared in ike.h, implemented in ike_job.c) sets
+ * job->result: -EINPROGRESS until it has run, then 0 or a negative errno.
+ * VERIFY with a store: -EBADMSG (cert unparsable), -EACCES (untrusted cert,
+ * ID mismatch, bad signature), -EINVAL (method does not fit the key).
+ */
 
 #endif
