@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Operator interfaces of rampartd: the control socket commands (lib/ctl
+ * calls rd_cmd_handler from rd_cmd_poll on the control core) and the DPDK
+ * telemetry endpoints /rampart/stats, /rampart/workers and /rampart/ports
+ * (called on the telemetry thread: they read only plain counters, never
+ * lib/ike or the child table).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "ctl/ctl_sock.h"
+#include "rampartd.h"
+
+static json_t *
+addr_json(const struct sockaddr_storage *ss)
+{
+	char buf[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
+		snprintf(buf, sizeof(buf), "%s:%u", a, ntohs(s->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
+		snprintf(buf, sizeof(buf), "[%s]:%u", a, ntohs(s->sin6_port));
+	} else {
+		snprintf(buf, sizeof(buf), "-");
+	}
+	return json_string(buf);
+}
+
+static json_t *
+hex_json(uint64_t v, int digits)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%0*" PRIx64, digits, v);
+	return json_string(buf);
+}
+
+static const char *
+enc_name(uint16_t enc, uint16_t key_len, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%u%s", enc == ESP_ENC_AES_GCM16 ? "aes" : enc == ESP_ENC_AES_CBC ?
+		 "aes" : "enc", key_len * 8u, enc == ESP_ENC_AES_GCM16 ? "gcm16" : "");
+	return buf;
+}
+
+static json_t *
+child_json(const struct rd_child *ch)
+{
+	struct esp_sa_stats in = { 0 }, out = { 0 };
+	uint64_t now = rd_now_ms();
+	char enc[32];
+
+	/* Plain 64-bit loads of counters the owner worker writes. */
+	if (ch->sa_in != NULL)
+		esp_sa_stats_get(ch->sa_in, &in);
+	if (ch->sa_out != NULL)
+		esp_sa_stats_get(ch->sa_out, &out);
+	return json_pack("{sI sI ss so so ss sb sb sI sI sI sI sI sI sI}",
+			 "id", (json_int_t)ch->id, "ike_sa_id", (json_int_t)ch->ike_sa_id,
+			 "conn", ch->conn, "spi_in", hex_json(ch->spi_in, 8),
+			 "spi_out", hex_json(ch->spi_out, 8),
+			 "enc", enc_name(ch->enc, ch->enc_key_len, enc, sizeof(enc)),
+			 "esn", ch->esn, "natt", ch->natt, "worker", (json_int_t)ch->owner,
+			 "established_s", (json_int_t)((now - ch->established_ms) / 1000),
+			 "bytes_in", (json_int_t)in.bytes, "bytes_out", (json_int_t)out.bytes,
+			 "pkts_in", (json_int_t)in.packets, "pkts_out", (json_int_t)out.packets,
+			 "drops", (json_int_t)(in.drops + out.drops));
+}
+
+static json_t *
+children_json(uint64_t ike_sa_id, bool all)
+{
+	json_t *a = json_array();
+	unsigned i;
+
+	for (i = 0; a != NULL && i < rd.n_children; i++)
+		if (!rd.children[i].dying && (all || rd.children[i].ike_sa_id == ike_sa_id))
+			json_array_append_new(a, child_json(&rd.children[i]));
+	return a;
+}
+
+static int
+sa_cb(void *arg, const struct ike_sa_info *i)
+{
+	json_t *a = arg;
+	char vip[INET6_ADDRSTRLEN] = "-";
+	char rid[IKE_MAX_ID_LEN + 1];
+	uint64_t now = rd_now_ms();
+	size_t n = i->remote_id.len < IKE_MAX_ID_LEN ? i->remote_id.len : IKE_MAX_ID_LEN;
+	unsigned k;
+
+	if (i->vip_af == 4 || i->vip_af == 6)
+		inet_ntop(i->vip_af == 4 ? AF_INET : AF_INET6, i->vip, vip, sizeof(vip));
+	/* Identities may be binary (DN, key id): print the printable part. */
+	for (k = 0; k < n; k++)
+		rid[k] = i->remote_id.data[k] >= 0x20 && i->remote_id.data[k] < 0x7f ?
+			 (char)i->remote_id.data[k] : '.';
+	rid[n] = '\0';
+	json_array_append_new(a, json_pack("{sI ss ss sb so so ss ss so so sI so}",
+		"id", (json_int_t)i->id, "conn", i->conn, "state", i->state ? i->state : "?",
+		"initiator", i->initiator, "local", addr_json(&i->local),
+		"remote", addr_json(&i->remote), "remote_id", rid, "vip", vip,
+		"spi_i", hex_json(i->spi_i, 16), "spi_r", hex_json(i->spi_r, 16),
+		"established_s", (json_int_t)(i->established_ms && now > i->established_ms ?
+					      (now - i->established_ms) / 1000 : 0),
+		"children", children_json(i->id, false)));
+	return 0;
+}
+
+static int
+count_cb(void *arg, const struct ike_sa_info *i)
+{
+	(void)i;
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
+static json_t *
+worker_json(const struct rd_worker *w)
+{
+	const struct rd_wstats *s = &w->st;
+	struct esp_worker_stats es;
+	json_t *o = json_object(), *cls = json_object(), *drops = json_object();
+	unsigned i;
+
+	esp_worker_stats_get(w->esp, &es);
+	for (i = 0; i < NET_CL__COUNT; i++)
+		json_object_set_new(cls, net_class_names[i], json_integer((json_int_t)s->cls[i]));
+	for (i = 0; i < ESP_DROP__COUNT; i++)
+		json_object_set_new(drops, esp_drop_names[i],
+				    json_integer((json_int_t)es.drops[i]));
+#define W(f) json_object_set_new(o, #f, json_integer((json_int_t)s->f))
+	json_object_set_new(o, "id", json_integer(w->id));
+	json_object_set_new(o, "lcore", json_integer(w->lcore));
+	W(rx); W(tx); W(tx_drop); W(punt); W(punt_drop); W(handoff_out); W(handoff_in);
+	W(handoff_drop); W(hop_drop); W(esp_in); W(esp_out); W(dec_ok); W(enc_ok);
+	W(no_route); W(no_sa); W(nbr_miss); W(ttl_drop); W(not_private); W(msgs); W(msg_err);
+	W(idle_sleeps);
+#undef W
+	json_object_set_new(o, "class", cls);
+	json_object_set_new(o, "esp_drops", drops);
+	json_object_set_new(o, "esp_events", json_integer((json_int_t)es.events));
+	json_object_set_new(o, "esp_events_lost", json_integer((json_int_t)es.events_lost));
+	return o;
+}
+
+static json_t *
+ports_json(bool counters)
+{
+	json_t *a = json_array();
+	unsigned i;
+
+	for (i = 0; i < rd.n_ports; i++) {
+		const struct rd_port *p = &rd.ports[i];
+		struct rte_eth_stats es = { 0 };
+		struct rte_eth_link link = { 0 };
+
+		rte_eth_stats_get(p->port_id, &es);
+		rte_eth_link_get_nowait(p->port_id, &link);
+		json_t *o = json_pack("{ss ss ss sb sI sI sI}", "name", p->name,
+				      "role", conf_port_role_name(p->role), "device", p->device,
+				      "link_up", link.link_status == RTE_ETH_LINK_UP,
+				      "rx_pkts", (json_int_t)es.ipackets,
+				      "tx_pkts", (json_int_t)es.opackets,
+				      "rx_dropped", (json_int_t)(es.imissed + es.ierrors));
+		if (counters && o != NULL) {
+			json_object_set_new(o, "rx_bytes", json_integer((json_int_t)es.ibytes));
+			json_object_set_new(o, "tx_bytes", json_integer((json_int_t)es.obytes));
+			json_object_set_new(o, "tx_errors", json_integer((json_int_t)es.oerrors));
+			json_object_set_new(o, "rx_nombuf", json_integer((json_int_t)es.rx_nombuf));
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *
+ctl_stats_json(void)
+{
+	const struct rd_ctl_stats *s = &rd.st;
+	json_t *o = json_object();
+
+#define C(f) json_object_set_new(o, #f, json_integer((json_int_t)s->f))
+	C(punt_rx); C(ctl_rx); C(arp_in); C(arp_replies); C(arp_requests); C(icmp_replies);
+	C(nd_answers); C(ike_in); C(ike_out); C(ike_out_fail); C(events); C(soft); C(hard);
+	C(del_acks); C(pending_drop); C(msg_backlog); C(child_up); C(child_down); C(child_fail);
+#undef C
+	json_object_set_new(o, "neighbours", json_integer(rd.master.nbr.n_used));
+	return o;
+}
+
+static json_t *
+ike_stats_json(void)
+{
+	struct ike_stats s = { 0 };
+	json_t *o = json_object();
+
+	if (rd.ike != NULL)
+		ike_stats_get(rd.ike, &s);
+#define I(f) json_object_set_new(o, #f, json_integer((json_int_t)s.f))
+	I(rx); I(tx); I(rx_invalid); I(rx_dropped); I(retransmits); I(cookies_sent); I(ike_up);
+	I(ike_down); I(child_up); I(child_down); I(auth_failed); I(no_proposal); I(half_open);
+#undef I
+	return o;
+}
+
+static int
+get_id(json_t *args, const char *key, uint64_t *id)
+{
+	json_t *v = json_object_get(args, key);
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*id = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v)) {
+		char *end;
+
+		*id = strtoull(json_string_value(v), &end, 0);
+		return *end == '\0' ? 0 : -EINVAL;
+	}
+	return -ENOENT;
+}
+
+static int
+err_reply(json_t **reply, int ret, const char *what)
+{
+	*reply = json_pack("{ss}", "error", what);
+	return ret;
+}
+
+static int
+rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
+{
+	uint64_t now = rd_now_ms(), id;
+	unsigned i;
+	int ret;
+
+	(void)user;
+	if (strcmp(cmd, "status") == 0) {
+		unsigned ike_sas = 0, live = 0;
+
+		if (rd.ike != NULL)
+			ike_foreach_sa(rd.ike, count_cb, &ike_sas);
+		for (i = 0; i < rd.n_children; i++)
+			live += !rd.children[i].dying;
+		*reply = json_pack("{ss sI sI sI sI sI sb so}", "version", "0.1.0",
+				   "uptime_s", (json_int_t)((now - rd.start_ms) / 1000),
+				   "workers", (json_int_t)rd.n_workers,
+				   "conns", (json_int_t)rd.conf->n_conns,
+				   "ike_sas", (json_int_t)ike_sas, "child_sas", (json_int_t)live,
+				   "ike", rd.ike != NULL, "ports", ports_json(false));
+		return 0;
+	}
+	if (strcmp(cmd, "list-sas") == 0) {
+		json_t *a = json_array();
+
+		if (rd.ike != NULL)
+			ike_foreach_sa(rd.ike, sa_cb, a);
+		*reply = json_pack("{so}", "sas", a);
+		return 0;
+	}
+	if (strcmp(cmd, "list-children") == 0) {
+		*reply = json_pack("{so}", "children", children_json(0, true));
+		return 0;
+	}
+	if (strcmp(cmd, "stats") == 0) {
+		json_t *w = json_array();
+
+		for (i = 0; i < rd.n_workers; i++)
+			json_array_append_new(w, worker_json(rd.workers[i]));
+		*reply = json_pack("{so so so so so}", "ike", ike_stats_json(),
+				   "ctl", rd.ctl ? ctl_sock_stats_json(rd.ctl) : json_object(),
+				   "control", ctl_stats_json(), "ports", ports_json(true),
+				   "workers", w);
+		return 0;
+	}
+	if (strcmp(cmd, "reload") == 0) {
+		json_t *f = json_object_get(args, "file");
+		char err[CONF_ERR_LEN];
+
+		ret = rd_reload(json_is_string(f) ? json_string_value(f) : NULL, err, sizeof(err));
+		if (ret != 0)
+			return err_reply(reply, ret, err);
+		*reply = json_pack("{sI}", "conns", (json_int_t)rd.conf->n_conns);
+		return 0;
+	}
+	if (rd.ike == NULL)
+		return err_reply(reply, -ENOTSUP, "IKE is not available");
+	if (strcmp(cmd, "initiate") == 0) {
+		json_t *c = json_object_get(args, "conn");
+
+		if (!json_is_string(c))
+			return err_reply(reply, -EINVAL, "missing \"conn\"");
+		ret = ike_initiate(rd.ike, json_string_value(c), now);
+		return ret ? err_reply(reply, ret, ike_strerror(ret)) : 0;
+	}
+	if (strcmp(cmd, "terminate") == 0) {
+		if (get_id(args, "ike", &id) != 0)
+			return err_reply(reply, -EINVAL, "missing \"ike\" id");
+		ret = ike_terminate_ike(rd.ike, id, now);
+		return ret ? err_reply(reply, ret, ike_strerror(ret)) : 0;
+	}
+	if (strcmp(cmd, "rekey") == 0) {
+		if (get_id(args, "child", &id) == 0)
+			ret = ike_rekey_child(rd.ike, id, now);
+		else if (get_id(args, "ike", &id) == 0)
+			ret = ike_rekey_ike(rd.ike, id, now);
+		else
+			return err_reply(reply, -EINVAL, "missing \"child\" or \"ike\" id");
+		return ret ? err_reply(reply, ret, ike_strerror(ret)) : 0;
+	}
+	return err_reply(reply, -EOPNOTSUPP, "unknown command");
+}
+
+int
+rd_reload(const char *path, char *err, size_t err_len)
+{
+	struct conf *nc = NULL;
+	const char *p = path != NULL ? path : rd.conf_path;
+	int ret;
+
+	if (p[0] == '\0')
+		ret = conf_load_string(conf_default_yaml(), strlen(conf_default_yaml()),
+				       "<built-in>", &nc, err, err_len);
+	else
+		ret = conf_load(p, &nc, err, err_len);
+	if (ret != 0)
+		return ret;
+	if (rd.ike != NULL) {
+		ret = ike_reconfigure(rd.ike, nc->conns, nc->n_conns);
+		if (ret != 0) {
+			snprintf(err, err_len, "ike: %s", ike_strerror(ret));
+			conf_free(nc);
+			return ret;
+		}
+	}
+	if (nc->n_ports != rd.conf->n_ports || nc->n_routes != rd.conf->n_routes ||
+	    nc->workers != rd.conf->workers)
+		RD_LOG(WARNING, "reload: ports, routes and workers change only on restart\n");
+	/* Ports and routes in use keep their start-up values; connections and the
+	 * rest come from the new file. */
+	conf_free(rd.conf);
+	rd.conf = nc;
+	if (path != NULL)
+		snprintf(rd.conf_path, sizeof(rd.conf_path), "%s", path);
+	RD_LOG(INFO, "reloaded %s: %u connections\n", nc->source, nc->n_conns);
+	return 0;
+}
+
+/* ---- telemetry (telemetry thread: counters only) ---- */
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct rd_ctl_stats *s = &rd.st;
+	uint64_t rx = 0, tx = 0, dec = 0, enc = 0, drop = 0;
+	unsigned i;
+
+	(void)cmd;
+	(void)params;
+	for (i = 0; i < rd.n_workers; i++) {
+		const struct rd_wstats *w = &rd.workers[i]->st;
+
+		rx += w->rx;
+		tx += w->tx;
+		dec += w->dec_ok;
+		enc += w->enc_ok;
+		drop += w->tx_drop + w->cls[NET_CL_DROP] + w->no_sa + w->no_route +
+			w->punt_drop + w->handoff_drop;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "workers", rd.n_workers);
+	rte_tel_data_add_dict_u64(d, "rx", rx);
+	rte_tel_data_add_dict_u64(d, "tx", tx);
+	rte_tel_data_add_dict_u64(d, "decrypted", dec);
+	rte_tel_data_add_dict_u64(d, "encrypted", enc);
+	rte_tel_data_add_dict_u64(d, "dropped", drop);
+	rte_tel_data_add_dict_u64(d, "child_sas", rd.n_children);
+	rte_tel_data_add_dict_u64(d, "child_up", s->child_up);
+	rte_tel_data_add_dict_u64(d, "child_down", s->child_down);
+	rte_tel_data_add_dict_u64(d, "ike_in", s->ike_in);
+	rte_tel_data_add_dict_u64(d, "ike_out", s->ike_out);
+	rte_tel_data_add_dict_u64(d, "arp_replies", s->arp_replies);
+	rte_tel_data_add_dict_u64(d, "icmp_replies", s->icmp_replies);
+	rte_tel_data_add_dict_u64(d, "punt_rx", s->punt_rx);
+	return 0;
+}
+
+static int
+tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned i, k;
+
+	(void)cmd;
+	if (params == NULL || *params == '\0') {
+		rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
+		for (i = 0; i < rd.n_workers; i++)
+			rte_tel_data_add_array_int(d, (int)i);
+		return 0;
+	}
+	i = (unsigned)strtoul(params, NULL, 0);
+	if (i >= rd.n_workers)
+		return -EINVAL;
+	const struct rd_wstats *w = &rd.workers[i]->st;
+	struct esp_worker_stats es;
+
+	esp_worker_stats_get(rd.workers[i]->esp, &es);
+	rte_tel_data_start_dict(d);
+#define T(f) rte_tel_data_add_dict_u64(d, #f, w->f)
+	T(rx); T(tx); T(tx_drop); T(punt); T(punt_drop); T(handoff_out); T(handoff_in);
+	T(handoff_drop); T(esp_in); T(esp_out); T(dec_ok); T(enc_ok); T(no_route); T(no_sa);
+	T(nbr_miss); T(ttl_drop); T(idle_sleeps);
+#undef T
+	for (k = 0; k < ESP_DROP__COUNT; k++) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "esp_drop_%s", esp_drop_names[k]);
+		rte_tel_data_add_dict_u64(d, name, es.drops[k]);
+	}
+	return 0;
+}
+
+int
+rd_cmd_init(void)
+{
+	const struct conf *c = rd.conf;
+	struct ctl_sock_cfg cfg = {
+		.path = c->ctl_path,
+		.mode = c->ctl_mode,
+		.group = c->ctl_group,
+	};
+	int ret;
+
+	if (c->telemetry) {
+		rte_telemetry_register_cmd("/rampart/stats", tel_stats,
+					   "Rampart totals. No parameters");
+		rte_telemetry_register_cmd("/rampart/workers", tel_workers,
+					   "Worker ids, or one worker's counters. Parameter: id");
+	}
+	if (c->ctl_path[0] == '\0')
+		return 0;
+	ret = ctl_sock_create(&cfg, &rd.ctl);
+	if (ret != 0)
+		RD_LOG(ERR, "control socket %s: %s\n", c->ctl_path, strerror(-ret));
+	return ret;
+}
+
+void
+rd_cmd_poll(void)
+{
+	if (rd.ctl != NULL)
+		ctl_sock_poll(rd.ctl, rd_cmd_handler, NULL);
+}
+
+void
+rd_cmd_fini(void)
+{
+	ctl_sock_destroy(rd.ctl);
+	rd.ctl = NULL;
+}

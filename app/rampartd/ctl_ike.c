@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Glue between lib/ike and the datapath, on the control core:
+ *   - IKE datagrams in (punted frames) and out (built into mbufs here, sent
+ *     on the control TX queue, with the RFC 3948 non-ESP marker on 4500);
+ *   - inbound SPI allocation carrying the owner worker (sa_spi_worker);
+ *   - child SA lifecycle: IKE_EV_CHILD_UP -> esp_sa_create (both
+ *     directions) -> SA_MSG_ADD_IN/ADD_OUT to the owner worker and
+ *     SA_MSG_ROUTE_ADD (remote traffic selectors as CIDRs) to every worker;
+ *     IKE_EV_CHILD_DOWN -> ROUTE_DEL everywhere, DEL_IN/DEL_OUT to the owner,
+ *     esp_sa_destroy only on its SA_EV_DEL_ACK;
+ *   - worker events: soft lifetime / sequence near wrap -> ike_rekey_child,
+ *     hard lifetime / sequence exhausted -> ike_child_expired.
+ * Never touches an SA after handing it to a worker until it comes back.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "rampartd.h"
+
+static void
+ss_split(const struct sockaddr *sa, uint8_t *af, uint8_t addr[16], uint16_t *port)
+{
+	memset(addr, 0, 16);
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)(const void *)sa;
+
+		*af = 4;
+		memcpy(addr, &s->sin_addr, 4);
+		*port = ntohs(s->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)(const void *)sa;
+
+		*af = 6;
+		memcpy(addr, &s->sin6_addr, 16);
+		*port = ntohs(s->sin6_port);
+	} else {
+		*af = 0;
+		*port = 0;
+	}
+}
+
+static void
+ss_make(struct sockaddr_storage *ss, uint8_t af, const uint8_t *addr, uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (af == 4) {
+		struct sockaddr_in *s = (struct sockaddr_in *)ss;
+
+		s->sin_family = AF_INET;
+		memcpy(&s->sin_addr, addr, 4);
+		s->sin_port = htons(port);
+	} else {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
+
+		s->sin6_family = AF_INET6;
+		memcpy(&s->sin6_addr, addr, 16);
+		s->sin6_port = htons(port);
+	}
+}
+
+/* ---- lib/ike callbacks ---- */
+
+static int
+ike_send_cb(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
+	    const struct sockaddr *to)
+{
+	uint8_t saf, daf, src[16], dst[16];
+	uint16_t sport, dport;
+	struct rte_mbuf *m;
+	uint32_t flen;
+	bool marker;
+	int pidx;
+
+	(void)user;
+	ss_split(from, &saf, src, &sport);
+	ss_split(to, &daf, dst, &dport);
+	if (saf == 0 || saf != daf || (pidx = rd_port_by_addr(saf, src)) < 0) {
+		rd.st.ike_out_fail++;
+		return -EADDRNOTAVAIL;
+	}
+	/* RFC 3948 2.2: IKE on 4500 carries the zero marker; a NAT keepalive
+	 * (one 0xff byte) does not. */
+	marker = (sport == NET_PORT_NATT || dport == NET_PORT_NATT) && !(len == 1 && buf[0] == 0xff);
+	m = rte_pktmbuf_alloc(rd.mp);
+	if (m == NULL) {
+		rd.st.ike_out_fail++;
+		return -ENOBUFS;
+	}
+	flen = net_udp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
+			     rd.ports[pidx].ifa.mac, rd.ports[pidx].ifa.mac, saf, src, dst, sport,
+			     dport, marker, buf, (uint32_t)len);
+	if (flen == 0 || rte_pktmbuf_append(m, (uint16_t)flen) == NULL) {
+		rte_pktmbuf_free(m);
+		rd.st.ike_out_fail++;
+		return -EMSGSIZE;
+	}
+	rte_pktmbuf_adj(m, NET_ETH_HLEN);	/* rd_send_ip adds the real one */
+	rd.st.ike_out++;
+	return rd_send_ip(m, saf, dst);
+}
+
+static uint32_t
+alloc_spi_cb(void *user)
+{
+	unsigned w = rd.spi_rr++ % rd.n_workers, tries, i;
+
+	(void)user;
+	for (tries = 0; tries < 16; tries++) {
+		uint32_t spi = (uint32_t)w << (32 - SA_SPI_WORKER_BITS) |
+			       ((uint32_t)rte_rand() & ((1u << (32 - SA_SPI_WORKER_BITS)) - 1));
+
+		if (spi < 256)
+			continue;
+		for (i = 0; i < rd.n_children; i++)
+			if (rd.children[i].spi_in == spi)
+				break;
+		if (i == rd.n_children)
+			return spi;
+	}
+	return 0;
+}
+
+static void
+ike_log_cb(void *user, int level, const char *msg)
+{
+	(void)user;
+	rte_log((uint32_t)(level <= IKE_LOG_ERR ? RTE_LOG_ERR : level == IKE_LOG_WARNING ?
+			   RTE_LOG_WARNING : level == IKE_LOG_NOTICE ? RTE_LOG_NOTICE :
+			   level == IKE_LOG_INFO ? RTE_LOG_INFO : RTE_LOG_DEBUG),
+		rd_ike_logtype, "ike: %s\n", msg);
+}
+
+/* ---- control -> worker messages ---- */
+
+int
+rd_msg_send(unsigned worker, const struct sa_msg *msg)
+{
+	typeof(rd.backlog[0]) *b = &rd.backlog[worker];
+	struct sa_msg copy = *msg;
+
+	if (b->n == 0 && rte_ring_sp_enqueue_elem(rd.workers[worker]->msg_ring, &copy,
+						  sizeof(copy)) == 0)
+		return 0;
+	/* Ring full: keep order behind what is already waiting. */
+	if (b->n == b->cap) {
+		unsigned cap = b->cap ? b->cap * 2 : 64;
+		struct sa_msg *q = realloc(b->q, cap * sizeof(*q));
+
+		if (q == NULL)
+			return -ENOMEM;
+		b->q = q;
+		b->cap = cap;
+	}
+	b->q[b->n++] = *msg;
+	rd.st.msg_backlog++;
+	return 0;
+}
+
+void
+rd_msg_flush(void)
+{
+	unsigned w, k;
+
+	for (w = 0; w < rd.n_workers; w++) {
+		typeof(rd.backlog[0]) *b = &rd.backlog[w];
+
+		if (b->n == 0)
+			continue;
+		k = rte_ring_sp_enqueue_burst_elem(rd.workers[w]->msg_ring, b->q, sizeof(*b->q),
+						   b->n, NULL);
+		memmove(b->q, b->q + k, (b->n - k) * sizeof(*b->q));
+		b->n -= k;
+	}
+}
+
+/* ---- child SAs ---- */
+
+struct rd_child *
+rd_child_find(uint64_t id)
+{
+	unsigned i;
+
+	for (i = 0; i < rd.n_children; i++)
+		if (rd.children[i].id == id)
+			return &rd.children[i];
+	return NULL;
+}
+
+/* Split the address range [lo, hi] into at most @max CIDR prefixes. */
+static unsigned
+range_to_cidrs(uint8_t af, const uint8_t *lo8, const uint8_t *hi8, struct sa_route *out,
+	       unsigned max)
+{
+	typedef unsigned __int128 u128;
+	unsigned bits = af == 4 ? 32 : 128, nb = bits / 8, i, n = 0, k;
+	u128 lo = 0, hi = 0, maxv = bits == 128 ? ~(u128)0 : ((u128)1 << bits) - 1, last;
+
+	if (af != 4 && af != 6)
+		return 0;
+	for (i = 0; i < nb; i++) {
+		lo = lo << 8 | lo8[i];
+		hi = hi << 8 | hi8[i];
+	}
+	while (lo <= hi && n < max) {
+		if (lo == 0 && hi == maxv) {
+			k = bits;
+		} else {
+			/* Largest aligned block starting at lo that ends <= hi. */
+			for (k = 0; k + 1 < bits; k++) {
+				u128 sz = (u128)1 << (k + 1);
+
+				if ((lo & (sz - 1)) != 0 || lo + sz - 1 > hi)
+					break;
+			}
+		}
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].af = af;
+		out[n].depth = (uint8_t)(bits - k);
+		for (i = 0; i < nb; i++)
+			out[n].addr[i] = (uint8_t)(lo >> (8 * (nb - 1 - i)));
+		n++;
+		if (k == bits)
+			break;
+		last = lo + ((u128)1 << k) - 1;
+		if (last >= hi)
+			break;
+		lo = last + 1;
+	}
+	return n;
+}
+
+static void
+fill_params(struct esp_sa_params *p, const struct ike_child_sa *c, uint8_t dir)
+{
+	uint8_t laf, raf, la[16], ra[16];
+	uint16_t lport, rport;
+	unsigned klen = c->enc_key_len + (c->enc == ESP_ENC_AES_GCM16 ? 4 : 0);
+
+	ss_split((const struct sockaddr *)&c->local, &laf, la, &lport);
+	ss_split((const struct sockaddr *)&c->remote, &raf, ra, &rport);
+	memset(p, 0, sizeof(*p));
+	p->dir = dir;
+	p->spi = dir == ESP_DIR_IN ? c->spi_in : c->spi_out;
+	p->enc = (uint8_t)c->enc;
+	p->integ = (uint8_t)c->integ;
+	p->enc_key_len = (uint8_t)c->enc_key_len;
+	p->integ_key_len = (uint8_t)c->integ_key_len;
+	p->esn = c->esn;
+	p->outer_af = laf;
+	if (klen > sizeof(p->enc_key))
+		klen = sizeof(p->enc_key);
+	memcpy(p->enc_key, dir == ESP_DIR_IN ? c->key_in : c->key_out, klen);
+	if (c->integ_key_len <= sizeof(p->integ_key) && c->integ_key_len <= IKE_MAX_KEY_LEN)
+		memcpy(p->integ_key, dir == ESP_DIR_IN ? c->integ_in : c->integ_out,
+		       c->integ_key_len);
+	/* Outer header as it appears on the wire in this direction. */
+	memcpy(p->outer_src, dir == ESP_DIR_IN ? ra : la, 16);
+	memcpy(p->outer_dst, dir == ESP_DIR_IN ? la : ra, 16);
+	if (c->natt) {
+		p->natt_sport = dir == ESP_DIR_IN ? rport : lport;
+		p->natt_dport = dir == ESP_DIR_IN ? lport : rport;
+	}
+	p->replay_window = c->replay_window;
+	if (p->replay_window != 0 && p->replay_window < ESP_REPLAY_MIN)
+		p->replay_window = ESP_REPLAY_MIN;
+	if (p->replay_window > ESP_REPLAY_MAX)
+		p->replay_window = ESP_REPLAY_MAX;
+	/* IKE gives soft limits; the hard limit leaves 10% for the rekey. */
+	p->soft_bytes = c->life_bytes;
+	p->hard_bytes = c->life_bytes ? c->life_bytes + c->life_bytes / 10 : 0;
+	p->soft_packets = c->life_packets;
+	p->hard_packets = c->life_packets ? c->life_packets + c->life_packets / 10 : 0;
+	p->user_id = c->id;
+}
+
+static void
+child_up(const struct ike_child_sa *c)
+{
+	struct esp_sa_params p;
+	struct rd_child *ch;
+	struct sa_msg msg;
+	unsigned owner = sa_spi_worker(c->spi_in), i, w;
+	int ret;
+
+	if (rd.n_children == RD_MAX_CHILDREN) {
+		RD_LOG(ERR, "child %" PRIu64 ": too many child SAs\n", c->id);
+		rd.st.child_fail++;
+		return;
+	}
+	if (owner >= rd.n_workers)
+		owner = 0;
+	ch = &rd.children[rd.n_children];
+	memset(ch, 0, sizeof(*ch));
+	fill_params(&p, c, ESP_DIR_IN);
+	ret = esp_sa_create(&p, rd.workers[owner]->socket, &ch->sa_in);
+	if (ret == 0) {
+		fill_params(&p, c, ESP_DIR_OUT);
+		ret = esp_sa_create(&p, rd.workers[owner]->socket, &ch->sa_out);
+		if (ret != 0)
+			esp_sa_destroy(ch->sa_in);
+	}
+	memset(&p, 0, sizeof(p));
+	__asm__ __volatile__("" : : "r"(&p) : "memory");	/* keep the wipe */
+	if (ret != 0) {
+		RD_LOG(ERR, "child %" PRIu64 " spi %08x/%08x: esp_sa_create: %s\n", c->id,
+		       c->spi_in, c->spi_out, strerror(-ret));
+		rd.st.child_fail++;
+		ike_child_expired(rd.ike, c->id, true, rd_now_ms());
+		return;
+	}
+	ch->id = c->id;
+	ch->ike_sa_id = c->ike_sa_id;
+	snprintf(ch->conn, sizeof(ch->conn), "%s", c->conn);
+	ch->spi_in = c->spi_in;
+	ch->spi_out = c->spi_out;
+	ch->owner = (uint16_t)owner;
+	ch->enc = c->enc;
+	ch->enc_key_len = c->enc_key_len;
+	ch->integ = c->integ;
+	ch->esn = c->esn;
+	ch->natt = c->natt;
+	ch->established_ms = rd_now_ms();
+	for (i = 0; i < c->n_remote_ts && i < IKE_MAX_TS; i++)
+		ch->n_routes += range_to_cidrs(c->remote_ts[i].af, c->remote_ts[i].saddr,
+					       c->remote_ts[i].eaddr, ch->routes + ch->n_routes,
+					       RD_MAX_TS_PREFIXES);
+	rd.n_children++;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.cookie = c->id;
+	msg.op = SA_MSG_ADD_IN;
+	msg.spi = c->spi_in;
+	msg.sa = ch->sa_in;
+	rd_msg_send(owner, &msg);
+	msg.op = SA_MSG_ADD_OUT;
+	msg.spi = c->spi_out;
+	msg.sa = ch->sa_out;
+	rd_msg_send(owner, &msg);
+	/* Every worker routes the prefixes; only the owner holds the SA, so
+	 * cleartext that reaches another worker is handed off to the owner. */
+	msg.op = SA_MSG_ROUTE_ADD;
+	msg.sa = NULL;
+	msg.flags = (uint16_t)owner;
+	for (w = 0; w < rd.n_workers; w++)
+		for (i = 0; i < ch->n_routes; i++) {
+			msg.route = ch->routes[i];
+			rd_msg_send(w, &msg);
+		}
+	rd.st.child_up++;
+	RD_LOG(INFO, "child %" PRIu64 " (%s) up: spi in %08x out %08x, worker %u, %u routes%s\n",
+	       c->id, c->conn, c->spi_in, c->spi_out, owner, ch->n_routes,
+	       c->natt ? ", udp-encap" : "");
+}
+
+static void
+child_down(uint64_t id)
+{
+	struct rd_child *ch = rd_child_find(id);
+	struct sa_msg msg;
+	unsigned w, i;
+
+	if (ch == NULL || ch->dying)
+		return;
+	ch->dying = true;
+	memset(&msg, 0, sizeof(msg));
+	msg.cookie = id;
+	msg.op = SA_MSG_ROUTE_DEL;
+	msg.spi = ch->spi_out;
+	for (w = 0; w < rd.n_workers; w++)
+		for (i = 0; i < ch->n_routes; i++) {
+			msg.route = ch->routes[i];
+			rd_msg_send(w, &msg);
+		}
+	memset(&msg.route, 0, sizeof(msg.route));
+	msg.op = SA_MSG_DEL_OUT;
+	rd_msg_send(ch->owner, &msg);
+	msg.op = SA_MSG_DEL_IN;
+	msg.spi = ch->spi_in;
+	rd_msg_send(ch->owner, &msg);
+	ch->acks_pending = 2;
+	rd.st.child_down++;
+	RD_LOG(INFO, "child %" PRIu64 " (%s) down: spi in %08x out %08x\n", id, ch->conn,
+	       ch->spi_in, ch->spi_out);
+}
+
+static void
+child_forget(struct rd_child *ch)
+{
+	*ch = rd.children[--rd.n_children];
+}
+
+static void
+on_del_ack(const struct sa_event *ev)
+{
+	struct rd_child *ch = rd_child_find(ev->cookie);
+
+	rd.st.del_acks++;
+	if (ch != NULL) {
+		if (ev->sa != NULL && ev->sa == ch->sa_in)
+			ch->sa_in = NULL;
+		if (ev->sa != NULL && ev->sa == ch->sa_out)
+			ch->sa_out = NULL;
+	}
+	/* The worker no longer references the SA (it unlinked it before the
+	 * ack, and acks are enqueued after the unlink): safe to wipe and free. */
+	if (ev->sa != NULL)
+		esp_sa_destroy(ev->sa);
+	if (ch != NULL && ch->dying && ch->acks_pending > 0 && --ch->acks_pending == 0)
+		child_forget(ch);
+}
+
+static void
+ike_event_cb(void *user, const struct ike_event *ev)
+{
+	(void)user;
+	switch (ev->type) {
+	case IKE_EV_CHILD_UP:
+		if (ev->child != NULL)
+			child_up(ev->child);
+		break;
+	case IKE_EV_CHILD_DOWN:
+		if (ev->child != NULL)
+			child_down(ev->child->id);
+		break;
+	case IKE_EV_IKE_UP:
+		RD_LOG(INFO, "ike sa %" PRIu64 " up\n", ev->ike_sa_id);
+		break;
+	case IKE_EV_IKE_DOWN:
+		RD_LOG(INFO, "ike sa %" PRIu64 " down\n", ev->ike_sa_id);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+rd_ike_events(void)
+{
+	struct sa_event evs[RD_BURST];
+	unsigned n, i;
+
+	n = rte_ring_sc_dequeue_burst_elem(rd.ev, evs, sizeof(evs[0]), RD_BURST, NULL);
+	for (i = 0; i < n; i++) {
+		const struct sa_event *ev = &evs[i];
+		struct rd_child *ch;
+
+		rd.st.events++;
+		switch (ev->type) {
+		case SA_EV_DEL_ACK:
+			on_del_ack(ev);
+			break;
+		case SA_EV_SOFT:
+		case SA_EV_SEQ_NEAR_WRAP:
+			/* Both directions may report: one rekey per child. */
+			ch = rd_child_find(ev->user_id);
+			if (ch == NULL || ch->dying || rd.ike == NULL || ch->rekeying)
+				break;
+			ch->rekeying = true;
+			rd.st.soft++;
+			ike_rekey_child(rd.ike, ev->user_id, rd_now_ms());
+			break;
+		case SA_EV_HARD:
+		case SA_EV_SEQ_EXHAUSTED:
+			rd.st.hard++;
+			if (rd.ike != NULL)
+				ike_child_expired(rd.ike, ev->user_id, true, rd_now_ms());
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void
+rd_ike_input(unsigned pidx, const uint8_t *frame, const struct net_pkt_info *pi)
+{
+	struct sockaddr_storage from, to;
+	const uint8_t *ip = frame + pi->l3_off;
+
+	(void)pidx;
+	if (rd.ike == NULL)
+		return;
+	if (pi->af == 4) {
+		ss_make(&from, 4, ip + 12, pi->sport);
+		ss_make(&to, 4, ip + 16, pi->dport);
+	} else {
+		ss_make(&from, 6, ip + 8, pi->sport);
+		ss_make(&to, 6, ip + 24, pi->dport);
+	}
+	ike_input(rd.ike, frame + pi->ike_off, pi->ike_len, (const struct sockaddr *)&from,
+		  (const struct sockaddr *)&to, rd_now_ms());
+}
+
+int
+rd_ike_init(void)
+{
+	const struct conf *c = rd.conf;
+	struct ike_ctx_cfg cfg;
+	unsigned i;
+	int ret;
+
+	rd.children = calloc(RD_MAX_CHILDREN, sizeof(*rd.children));
+	if (rd.children == NULL)
+		return -ENOMEM;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.conns = c->conns;
+	cfg.n_conns = c->n_conns;
+	cfg.ops.send = ike_send_cb;
+	cfg.ops.event = ike_event_cb;
+	cfg.ops.log = ike_log_cb;
+	cfg.ops.alloc_spi = alloc_spi_cb;
+	cfg.window_size = c->ike.window_size ? c->ike.window_size : 1;
+	cfg.cookie_threshold = c->ike.cookie_threshold;
+	cfg.half_open_max = c->ike.half_open_max;
+	cfg.retransmit_base_ms = c->ike.retransmit_base_ms;
+	cfg.retransmit_tries = c->ike.retransmit_tries;
+	cfg.nat_keepalive_s = c->ike.nat_keepalive_s;
+	ret = ike_ctx_create(&cfg, &rd.ike);
+	if (ret != 0) {
+		rd.ike = NULL;
+		return ret;
+	}
+	for (i = 0; i < c->n_conns; i++)
+		if (c->conns[i].initiate) {
+			ret = ike_initiate(rd.ike, c->conns[i].name, rd_now_ms());
+			if (ret != 0)
+				RD_LOG(WARNING, "initiate %s: %s\n", c->conns[i].name,
+				       ike_strerror(ret));
+		}
+	return 0;
+}
+
+/*
+ * Shutdown, after the workers have stopped: nothing can touch an SA any
+ * more except this core. Take back what acks returned, then unlink and free
+ * whatever is still installed (or still waiting in a ring).
+ */
+void
+rd_sa_release_all(void)
+{
+	unsigned i;
+
+	rd_ike_events();
+	while (rte_ring_count(rd.ev))
+		rd_ike_events();
+	for (i = 0; i < rd.n_children; i++) {
+		struct rd_child *ch = &rd.children[i];
+		struct esp_worker *ew = rd.workers[ch->owner]->esp;
+
+		if (ch->sa_in != NULL) {
+			esp_worker_sa_del(ew, ch->spi_in, ESP_DIR_IN);
+			esp_sa_destroy(ch->sa_in);
+		}
+		if (ch->sa_out != NULL) {
+			esp_worker_sa_del(ew, ch->spi_out, ESP_DIR_OUT);
+			esp_sa_destroy(ch->sa_out);
+		}
+	}
+	rd.n_children = 0;
+}
+
+void
+rd_ike_fini(void)
+{
+	unsigned w;
+
+	if (rd.ike != NULL)
+		ike_ctx_destroy(rd.ike);
+	rd.ike = NULL;
+	free(rd.children);
+	rd.children = NULL;
+	for (w = 0; w < SA_MAX_WORKERS; w++) {
+		free(rd.backlog[w].q);
+		rd.backlog[w].q = NULL;
+		rd.backlog[w].n = rd.backlog[w].cap = 0;
+	}
+}

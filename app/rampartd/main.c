@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rampartd: start-up and shutdown.
+ *
+ *   rampartd [-c FILE] [-- EAL args]
+ *
+ * Order: load and validate the config (errors print FILE:LINE:COL and exit 1
+ * before EAL exists), build the EAL arguments (defaults when none are given,
+ * plus one --vdev or -a per configured port), EAL init, mempool and rings,
+ * ports, neighbour/route snapshot, control socket, IKE, workers; then the
+ * control loop runs on the main lcore until SIGTERM/SIGINT. Shutdown sends
+ * IKE Deletes, lets the control loop run briefly so they leave, stops the
+ * workers, frees every SA and closes the ports.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+
+#include "port.h"
+#include "rampartd.h"
+
+RTE_LOG_REGISTER(rd_logtype, rampart.daemon, INFO);
+RTE_LOG_REGISTER(rd_ike_logtype, rampart.ike, INFO);
+RTE_LOG_REGISTER(rd_conf_logtype, rampart.conf, INFO);
+
+struct rd_ctx rd;
+volatile int rd_signal;
+int rd_meta_off = -1;
+static bool eal_up;
+
+enum {
+	RD_MAX_EAL_ARGS = 64,
+	RD_NB_MBUF = 16383,
+	RD_MBUF_CACHE = 256,
+	RD_SHUTDOWN_MS = 500,		/* time for Deletes to leave */
+};
+
+static void
+usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [-c FILE] [-- EAL args]\n"
+		"  -c FILE   configuration (YAML); default: the built-in demo config\n"
+		"  EAL args  default: -l 0-N --no-huge -m 256 --no-pci --file-prefix rampart-PID\n"
+		"            (N = workers); ports from the config are added as --vdev/-a\n",
+		prog);
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		rd.reload_req = true;
+	else
+		rd_signal = 1;
+}
+
+static void
+conf_log_cb(void *user, int level, const char *msg)
+{
+	(void)user;
+	rte_log(level <= IKE_LOG_ERR ? RTE_LOG_ERR : level == IKE_LOG_WARNING ? RTE_LOG_WARNING :
+		RTE_LOG_INFO, rd_conf_logtype, "conf: %s\n", msg);
+	if (!eal_up)
+		fprintf(stderr, "conf: %s\n", msg);
+}
+
+static int
+load_conf(const char *path)
+{
+	char err[CONF_ERR_LEN];
+	int ret;
+
+	conf_set_log(conf_log_cb, NULL);
+	if (path == NULL)
+		ret = conf_load_string(conf_default_yaml(), strlen(conf_default_yaml()),
+				       "<built-in>", &rd.conf, err, sizeof(err));
+	else
+		ret = conf_load(path, &rd.conf, err, sizeof(err));
+	if (ret != 0) {
+		fprintf(stderr, "rampartd: %s\n", err);
+		return ret;
+	}
+	snprintf(rd.conf_path, sizeof(rd.conf_path), "%s", path ? path : "");
+	return 0;
+}
+
+/* argv for rte_eal_init; strings live in @store. */
+static int
+build_eal_args(const char *prog, int n_user, char **user, char **eal, int *n_eal,
+	       char store[][CONF_MAX_DEVARGS + 32])
+{
+	unsigned workers = rd.conf->workers ? rd.conf->workers : 1, i, s = 0;
+	bool any_pci = false;
+	int n = 0;
+
+	eal[n++] = (char *)(uintptr_t)prog;
+	for (i = 0; i < rd.conf->n_ports; i++)
+		any_pci |= !port_is_vdev(rd.conf->ports[i].device);
+	if (n_user > 0) {
+		int k;
+
+		for (k = 0; k < n_user && n < RD_MAX_EAL_ARGS - CONF_MAX_PORTS - 1; k++)
+			eal[n++] = user[k];
+	} else {
+		snprintf(store[s], sizeof(store[s]), "-l");
+		eal[n++] = store[s++];
+		if (workers == 1)
+			snprintf(store[s], sizeof(store[s]), "0,1");
+		else
+			snprintf(store[s], sizeof(store[s]), "0-%u", workers);
+		eal[n++] = store[s++];
+		eal[n++] = (char *)"--no-huge";
+		eal[n++] = (char *)"-m";
+		eal[n++] = (char *)"256";
+		if (!any_pci)
+			eal[n++] = (char *)"--no-pci";
+		snprintf(store[s], sizeof(store[s]), "--file-prefix=rampart-%d", (int)getpid());
+		eal[n++] = store[s++];
+	}
+	for (i = 0; i < rd.conf->n_ports; i++) {
+		if (port_eal_arg(rd.conf->ports[i].device, workers + 1, store[s],
+				 sizeof(store[s])) != 0) {
+			fprintf(stderr, "rampartd: port %s: device string too long\n",
+				rd.conf->ports[i].name);
+			return -EINVAL;
+		}
+		eal[n++] = store[s++];
+	}
+	eal[n] = NULL;
+	*n_eal = n;
+	return 0;
+}
+
+static int
+setup_rings(void)
+{
+	char name[RTE_RING_NAMESIZE];
+	unsigned i;
+
+	rd.punt = rte_ring_create("rd_punt", RD_PUNT_RING, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	rd.ev = rte_ring_create_elem("rd_ev", sizeof(struct sa_event), RD_EV_RING, SOCKET_ID_ANY,
+				     RING_F_SC_DEQ);
+	if (rd.punt == NULL || rd.ev == NULL)
+		return -ENOMEM;
+	for (i = 0; i < rd.n_workers; i++) {
+		struct rd_worker *w = rd.workers[i];
+
+		snprintf(name, sizeof(name), "rd_msg_%u", i);
+		w->msg_ring = rte_ring_create_elem(name, sizeof(struct sa_msg), RD_MSG_RING,
+						   w->socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "rd_hoff_%u", i);
+		w->handoff = rte_ring_create(name, RD_HANDOFF_RING, w->socket, RING_F_SC_DEQ);
+		if (w->msg_ring == NULL || w->handoff == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int
+setup_ports(void)
+{
+	unsigned i, j;
+	int ret;
+
+	memset(rd.port_idx, -1, sizeof(rd.port_idx));
+	rd.ctl_q = (uint16_t)rd.n_workers;
+	for (i = 0; i < rd.conf->n_ports; i++) {
+		const struct conf_port *cp = &rd.conf->ports[i];
+		struct rd_port *p = &rd.ports[i];
+		struct rte_ether_addr mac;
+		struct port_params pp;
+
+		snprintf(p->name, sizeof(p->name), "%s", cp->name);
+		snprintf(p->device, sizeof(p->device), "%s", cp->device);
+		p->role = cp->role;
+		p->ctl_rxq = port_needs_ctl_rxq(cp->device);
+		ret = port_lookup(cp->device, &p->port_id);
+		if (ret != 0) {
+			RD_LOG(ERR, "port %s: device %s not found\n", cp->name, cp->device);
+			return ret;
+		}
+		memset(&pp, 0, sizeof(pp));
+		pp.name = cp->name;
+		pp.n_rxq = (uint16_t)(rd.n_workers + (p->ctl_rxq ? 1 : 0));
+		pp.n_txq = (uint16_t)(rd.n_workers + 1);
+		pp.mtu = cp->mtu;
+		pp.mac = cp->has_mac ? cp->mac : NULL;
+		pp.mp = rd.mp;
+		ret = port_start(p->port_id, &pp);
+		if (ret != 0)
+			return ret;
+		rd.n_ports = i + 1;
+		rd.port_idx[p->port_id] = (int8_t)i;
+		rte_eth_macaddr_get(p->port_id, &mac);
+		memcpy(p->ifa.mac, mac.addr_bytes, 6);
+		for (j = 0; j < cp->n_addrs && j < NET_MAX_IF_ADDRS; j++) {
+			const struct conf_prefix *a = &cp->addrs[j];
+
+			if (a->af == 4) {
+				memcpy(&p->ifa.v4_be[p->ifa.n_v4], a->addr, 4);
+				p->ifa.v4_len[p->ifa.n_v4++] = a->len;
+			} else {
+				memcpy(p->ifa.v6[p->ifa.n_v6], a->addr, 16);
+				p->ifa.v6_len[p->ifa.n_v6++] = a->len;
+			}
+		}
+		RD_LOG(INFO, "port %s (%s) %s: ethdev %u, mac %02x:%02x:%02x:%02x:%02x:%02x, "
+		       "%u addresses\n", p->name, conf_port_role_name(p->role), p->device,
+		       p->port_id, mac.addr_bytes[0], mac.addr_bytes[1], mac.addr_bytes[2],
+		       mac.addr_bytes[3], mac.addr_bytes[4], mac.addr_bytes[5], cp->n_addrs);
+	}
+	return 0;
+}
+
+static int
+setup_workers(void)
+{
+	unsigned lcore, i = 0;
+	size_t sz;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct rd_worker *w;
+
+		if (i == rd.n_workers)
+			break;
+		w = rte_zmalloc_socket("rd_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+				       (int)rte_lcore_to_socket_id(lcore));
+		if (w == NULL)
+			return -ENOMEM;
+		w->id = i;
+		w->lcore = lcore;
+		w->socket = (int)rte_lcore_to_socket_id(lcore);
+		rd.workers[i++] = w;
+	}
+	sz = rte_rcu_qsbr_get_memsize(rd.n_workers);
+	rd.qsbr = rte_zmalloc("rd_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (rd.qsbr == NULL || rte_rcu_qsbr_init(rd.qsbr, rd.n_workers) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static void
+mkdir_parent(const char *path)
+{
+	char buf[CONF_MAX_SOCK_PATH];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	mkdir(dirname(buf), 0755);
+}
+
+static void
+shutdown_all(bool launched)
+{
+	unsigned i;
+
+	if (rd.ike != NULL) {
+		ike_shutdown(rd.ike, rd_now_ms());
+		rd_ctl_drain(RD_SHUTDOWN_MS);
+	}
+	rd.stop = true;
+	if (launched)
+		rte_eal_mp_wait_lcore();
+	rd_sa_release_all();
+	rd_ike_fini();
+	rd_cmd_fini();
+	for (i = 0; i < rd.n_ports; i++)
+		port_stop(rd.ports[i].port_id);
+	for (i = 0; i < rd.n_workers; i++) {
+		if (rd.workers[i] == NULL)
+			continue;
+		rd_worker_fini(rd.workers[i]);
+		if (rd.workers[i]->msg_ring != NULL)
+			rte_ring_free(rd.workers[i]->msg_ring);
+		if (rd.workers[i]->handoff != NULL) {
+			struct rte_mbuf *m = NULL;
+
+			while (rte_ring_dequeue(rd.workers[i]->handoff, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(rd.workers[i]->handoff);
+		}
+		rte_free(rd.workers[i]);
+	}
+	if (rd.punt != NULL) {
+		struct rte_mbuf *m = NULL;
+
+		while (rte_ring_dequeue(rd.punt, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(rd.punt);
+	}
+	rte_ring_free(rd.ev);
+	for (i = 0; i < RD_MAX_PENDING; i++)
+		rte_pktmbuf_free(rd.pending[i].m);
+	rd_fwd_reclaim(true);
+	rte_free(rd.fwd);
+	rte_free(rd.qsbr);
+	rte_mempool_free(rd.mp);
+}
+
+int
+main(int argc, char **argv)
+{
+	static char store[RD_MAX_EAL_ARGS][CONF_MAX_DEVARGS + 32];
+	static const struct rte_mbuf_dynfield meta_desc = {
+		.name = "rampart_meta",
+		.size = sizeof(struct rd_meta),
+		.align = __alignof__(struct rd_meta),
+	};
+	char *eal[RD_MAX_EAL_ARGS + 1];
+	const char *conf_file = NULL;
+	int opt, n_eal, ret, n_user = 0;
+	char **user = NULL;
+	bool launched = false;
+	unsigned avail, lcore, i;
+
+	/* Our options stop at "--"; everything after it is for EAL. */
+	for (i = 1; i < (unsigned)argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			user = argv + i + 1;
+			n_user = argc - (int)i - 1;
+			argc = (int)i;
+			break;
+		}
+	while ((opt = getopt(argc, argv, "c:hV")) != -1) {
+		switch (opt) {
+		case 'c':
+			conf_file = optarg;
+			break;
+		case 'V':
+			printf("rampartd 0.1.0\n");
+			return 0;
+		case 'h':
+			usage(argv[0]);
+			return 0;
+		default:
+			usage(argv[0]);
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		usage(argv[0]);
+		return 1;
+	}
+	if (load_conf(conf_file) != 0)
+		return 1;
+	if (rd.conf->workers > SA_MAX_WORKERS) {
+		fprintf(stderr, "rampartd: %s: workers: at most %u\n", rd.conf->source,
+			SA_MAX_WORKERS);
+		return 1;
+	}
+	if (build_eal_args(argv[0], n_user, user, eal, &n_eal, store) != 0)
+		return 1;
+	ret = rte_eal_init(n_eal, eal);
+	if (ret < 0) {
+		fprintf(stderr, "rampartd: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	eal_up = true;
+	rte_log_set_level_pattern("rampart.*", (uint32_t)rd.conf->log_level + 1);
+	rd.start_ms = rd_now_ms();
+	avail = rte_lcore_count() - 1;
+	rd.n_workers = rd.conf->workers ? rd.conf->workers : avail;
+	if (rd.n_workers > SA_MAX_WORKERS)
+		rd.n_workers = SA_MAX_WORKERS;
+	if (rd.n_workers == 0 || rd.n_workers > avail) {
+		RD_LOG(ERR, "need %u worker lcores, EAL gave %u\n",
+		       rd.n_workers ? rd.n_workers : 1, avail);
+		goto fail;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGHUP, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	rd_meta_off = rte_mbuf_dynfield_register(&meta_desc);
+	rd.mp = rte_pktmbuf_pool_create("rd_mbufs", RD_NB_MBUF, RD_MBUF_CACHE, 0,
+					RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (rd_meta_off < 0 || rd.mp == NULL) {
+		RD_LOG(ERR, "mbuf pool: %s\n", rte_strerror(rte_errno));
+		goto fail;
+	}
+	if ((ret = setup_workers()) != 0 || (ret = setup_rings()) != 0) {
+		RD_LOG(ERR, "workers/rings: %s\n", strerror(-ret));
+		goto fail;
+	}
+	for (i = 0; i < rd.n_workers; i++)
+		if ((ret = rd_worker_init(rd.workers[i])) != 0) {
+			RD_LOG(ERR, "worker %u: %s\n", i, strerror(-ret));
+			goto fail;
+		}
+	if (setup_ports() != 0 || rd_fwd_init() != 0)
+		goto fail;
+	mkdir_parent(rd.conf->ctl_path);
+	rd_cmd_init();		/* a missing control socket is logged, not fatal */
+	ret = rd_ike_init();
+	if (ret != 0)
+		RD_LOG(WARNING, "IKE unavailable (%s): datapath only\n", strerror(-ret));
+
+	for (i = 0; i < rd.n_workers; i++) {
+		lcore = rd.workers[i]->lcore;
+		if (rte_eal_remote_launch(rd_worker_main, rd.workers[i], lcore) != 0) {
+			RD_LOG(ERR, "cannot launch worker %u on lcore %u\n", i, lcore);
+			rd.stop = true;
+			launched = i > 0;
+			goto fail;
+		}
+	}
+	launched = true;
+	RD_LOG(INFO, "running: %u workers, %u ports, %u connections, config %s\n", rd.n_workers,
+	       rd.n_ports, rd.conf->n_conns, rd.conf->source);
+	rd_ctl_main();
+	RD_LOG(INFO, "shutting down\n");
+	shutdown_all(launched);
+	conf_free(rd.conf);
+	rte_eal_cleanup();
+	return 0;
+fail:
+	shutdown_all(launched);
+	conf_free(rd.conf);
+	rte_eal_cleanup();
+	return 1;
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rampartd internals shared by main.c (start-up, shutdown), ctl_loop.c (the
+ * control lcore), ctl_ike.c (IKE glue and SA lifecycle), ctl_cmd.c (control
+ * socket commands, telemetry) and worker_loop.c (the worker lcores).
+ *
+ * Ownership at a glance (docs/arch-daemon.md has the full story):
+ *   - struct rd_port and the port address sets: written before the workers
+ *     start, read-only afterwards.
+ *   - struct rd_fwd (neighbours + routes): the control core writes a private
+ *     master copy and publishes immutable snapshots; workers read the current
+ *     snapshot and report quiescent states to rte_rcu_qsbr once per loop.
+ *   - struct rd_worker: everything below "worker-private" is touched only by
+ *     its worker; counters are plain and read (torn reads tolerated) by the
+ *     control core and the telemetry thread.
+ */
+#ifndef RAMPART_RAMPARTD_H
+#define RAMPART_RAMPARTD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "conf/conf.h"
+#include "esp/esp.h"
+#include "ike/ike.h"
+#include "net/net.h"
+#include "sa/sa_msg.h"
+
+struct rte_lpm;
+struct rte_lpm6;
+
+extern int rd_logtype;
+extern int rd_ike_logtype;
+#define RD_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, rd_logtype, "rampartd: " __VA_ARGS__)
+
+enum rd_limits {
+	RD_BURST = 32,
+	RD_MSG_RING = 4096,		/* control -> worker sa_msg ring */
+	RD_PUNT_RING = 1024,		/* workers -> control mbufs */
+	RD_EV_RING = 4096,		/* workers -> control sa_event */
+	RD_HANDOFF_RING = 2048,		/* any -> owner worker mbufs */
+	RD_MSG_PER_LOOP = 32,		/* ring messages a worker applies per loop */
+	RD_MAX_TGT = 8192,		/* outbound targets (SPIs) per worker */
+	RD_MAX_WROUTES = 16384,		/* SA routes per worker */
+	RD_MAX_CHILDREN = 8192,		/* installed child SAs */
+	RD_MAX_TS_PREFIXES = 16,	/* CIDRs one traffic selector may expand to */
+	RD_MAX_PENDING = 256,		/* frames waiting for ARP/ND */
+	RD_MAX_HOPS = 2,		/* handoffs one packet may take */
+	RD_IDLE_SPIN = 64,		/* empty loops before backing off */
+	RD_IDLE_MAX_NS = 1000000,	/* longest idle sleep: 1 ms */
+	RD_NBR_RETRY_MS = 1000,
+	RD_NBR_TRIES = 3,
+	RD_NBR_AGE_MS = 300000,		/* re-validate a neighbour after 5 min */
+};
+
+/* Why a packet was punted to the control core (rd_meta.reason). */
+enum rd_punt {
+	RD_PUNT_RX = 1,			/* received frame for the control core */
+	RD_PUNT_NBR_MISS,		/* IP packet waiting for a next-hop MAC */
+};
+
+/* Per-mbuf metadata in a dynamic field. */
+struct rd_meta {
+	uint8_t reason;			/* enum rd_punt */
+	uint8_t port;			/* NBR_MISS: output port index */
+	uint8_t af;			/* NBR_MISS: 4 or 6 */
+	uint8_t hops;			/* handoffs taken so far */
+	uint8_t nh[16];			/* NBR_MISS: next hop */
+};
+
+extern int rd_meta_off;
+
+static inline struct rd_meta *
+rd_meta(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, rd_meta_off, struct rd_meta *);
+}
+
+struct rd_port {
+	char name[CONF_MAX_NAME];
+	char device[CONF_MAX_DEVARGS];
+	uint8_t role;			/* enum conf_port_role */
+	uint16_t port_id;
+	bool ctl_rxq;			/* control core polls RX queue ctl_q too */
+	struct net_if_addrs ifa;
+};
+
+/* What workers read for L2 output: published with RCU (see rd_fwd_publish). */
+struct rd_fwd {
+	struct net_nbr_table nbr;
+	struct net_route_table routes;
+};
+
+/* A worker's outbound target: routes resolve to one of these. */
+struct rd_tgt {
+	uint32_t spi;			/* outbound SPI (peer's choice) */
+	uint16_t owner;			/* worker owning the SA */
+	uint16_t refs;			/* routes pointing here; 0 = free slot */
+	struct esp_sa *sa;		/* owner only: the linked SA, or NULL */
+};
+
+struct rd_wroute {
+	struct sa_route r;
+	uint32_t tgt;
+};
+
+struct rd_wstats {
+	uint64_t rx, tx, tx_drop;
+	uint64_t cls[NET_CL__COUNT];
+	uint64_t punt, punt_drop;
+	uint64_t handoff_out, handoff_in, handoff_drop, hop_drop;
+	uint64_t esp_in, esp_out, dec_ok, enc_ok;
+	uint64_t no_route, no_sa, nbr_miss, ttl_drop, not_private;
+	uint64_t msgs, msg_err, idle_sleeps;
+} __rte_cache_aligned;
+
+struct rd_txbuf {
+	uint16_t n;
+	struct rte_mbuf *m[RD_BURST];
+};
+
+struct rd_worker {
+	unsigned id;
+	unsigned lcore;
+	int socket;
+	struct rte_ring *msg_ring;	/* SPSC sa_msg, control -> this worker */
+	struct rte_ring *handoff;	/* MPSC mbufs for this worker */
+	struct esp_worker *esp;
+	struct rd_wstats st;
+	/* worker-private from here on */
+	struct rte_lpm *lpm4;
+	struct rte_lpm6 *lpm6;
+	struct rd_tgt *tgt;		/* RD_MAX_TGT */
+	struct rd_wroute *routes;	/* RD_MAX_WROUTES */
+	unsigned n_routes;
+	struct rd_txbuf tx[RTE_MAX_ETHPORTS];
+} __rte_cache_aligned;
+
+/* Control-side record of one installed child SA. */
+struct rd_child {
+	uint64_t id, ike_sa_id;
+	char conn[IKE_MAX_NAME];
+	uint32_t spi_in, spi_out;
+	uint16_t owner;
+	uint16_t enc, enc_key_len, integ;
+	bool esn, natt, dying, rekeying;
+	uint8_t acks_pending;
+	struct esp_sa *sa_in, *sa_out;
+	struct sa_route routes[IKE_MAX_TS * RD_MAX_TS_PREFIXES];
+	unsigned n_routes;
+	uint64_t established_ms;
+};
+
+struct rd_pending {
+	struct rte_mbuf *m;		/* data at the IP header */
+	uint64_t since_ms;
+};
+
+struct rd_ctl_stats {
+	uint64_t punt_rx, ctl_rx, arp_in, arp_replies, arp_requests, icmp_replies, nd_answers;
+	uint64_t ike_in, ike_out, ike_out_fail, events, soft, hard, del_acks;
+	uint64_t pending_drop, msg_backlog, child_up, child_down, child_fail;
+};
+
+struct rd_ctx {
+	struct conf *conf;
+	char conf_path[IKE_MAX_PATH];	/* "" = built-in */
+	unsigned n_workers;
+	struct rd_worker *workers[SA_MAX_WORKERS];
+	unsigned n_ports;
+	struct rd_port ports[CONF_MAX_PORTS];
+	int8_t port_idx[RTE_MAX_ETHPORTS];	/* ethdev port id -> ports[] index */
+	uint16_t ctl_q;			/* control core's queue index = n_workers */
+	struct rte_mempool *mp;
+	struct rte_ring *punt;		/* MPSC mbufs -> control */
+	struct rte_ring *ev;		/* MPSC sa_event -> control */
+	struct rte_rcu_qsbr *qsbr;
+	struct rd_fwd *fwd;		/* current snapshot (workers read) */
+	struct rd_fwd master;		/* control's working copy */
+	bool fwd_dirty;
+	struct {
+		struct rd_fwd *p;
+		uint64_t token;
+	} retired[64];
+	unsigned n_retired;
+	struct rd_pending pending[RD_MAX_PENDING];
+	/* IKE */
+	struct ike_ctx *ike;
+	unsigned spi_rr;		/* round robin for alloc_spi */
+	struct rd_child *children;	/* RD_MAX_CHILDREN */
+	unsigned n_children;
+	/* control -> worker messages that did not fit in the ring */
+	struct {
+		struct sa_msg *q;
+		unsigned n, cap;
+	} backlog[SA_MAX_WORKERS];
+	struct ctl_sock *ctl;
+	struct rd_ctl_stats st;
+	uint64_t start_ms;
+	volatile bool stop;		/* workers: leave the loop */
+	volatile bool reload_req;	/* SIGHUP */
+};
+
+extern struct rd_ctx rd;
+extern volatile int rd_signal;		/* SIGTERM/SIGINT received */
+
+uint64_t rd_now_ms(void);
+
+/* worker_loop.c */
+int rd_worker_init(struct rd_worker *w);
+int rd_worker_main(void *arg);
+void rd_worker_fini(struct rd_worker *w);
+
+/* ctl_loop.c */
+void rd_ctl_main(void);
+void rd_ctl_drain(uint64_t ms);
+void rd_fwd_publish(void);
+void rd_fwd_reclaim(bool wait);
+int rd_fwd_init(void);
+int rd_ctl_tx(unsigned port, struct rte_mbuf *m);
+int rd_send_ip(struct rte_mbuf *m, uint8_t af, const uint8_t *dst);
+int rd_port_by_addr(uint8_t af, const uint8_t *addr);
+
+/* ctl_ike.c */
+int rd_ike_init(void);
+void rd_ike_fini(void);
+void rd_ike_input(unsigned port, const uint8_t *frame, const struct net_pkt_info *pi);
+void rd_ike_events(void);
+void rd_msg_flush(void);
+int rd_msg_send(unsigned worker, const struct sa_msg *msg);
+struct rd_child *rd_child_find(uint64_t id);
+void rd_sa_release_all(void);
+
+/* ctl_cmd.c */
+int rd_cmd_init(void);
+void rd_cmd_poll(void);
+void rd_cmd_fini(void);
+int rd_reload(const char *path, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker lcores. Each worker owns RX queue w and TX queue w of every
+ * port, its ESP tables (lib/esp), and its outbound route table (rte_lpm for
+ * IPv4, rte_lpm6 for IPv6: inner destination -> outbound SPI + owner).
+ *
+ * Loop: apply up to RD_MSG_PER_LOOP ring messages, receive a burst per port
+ * and from the handoff ring, classify, run ESP in/out in bursts, rewrite L2
+ * from the current neighbour snapshot, transmit, report an RCU quiescent
+ * state, back off when idle.
+ *
+ * Runs on worker lcores only. Never allocates, locks, logs or frees an SA:
+ * deleted SAs go back to the control core on the event ring (SA_EV_DEL_ACK).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_lcore.h>
+/* rte_lpm.h declares a VLA in an inline function (DPDK 22.11). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wvla"
+#include <rte_lpm.h>
+#pragma GCC diagnostic pop
+#include <rte_lpm6.h>
+#include <rte_malloc.h>
+
+#include "rampartd.h"
+
+/* ---- outbound targets and routes (worker-private) ---- */
+
+static uint32_t
+tgt_find(const struct rd_worker *w, uint32_t spi, bool create, uint16_t owner)
+{
+	uint32_t i, free_slot = UINT32_MAX;
+
+	for (i = 0; i < RD_MAX_TGT; i++) {
+		const struct rd_tgt *t = &w->tgt[i];
+
+		if (t->refs == 0 && t->sa == NULL) {
+			if (free_slot == UINT32_MAX)
+				free_slot = i;
+			continue;
+		}
+		if (t->spi == spi && t->owner == owner)
+			return i;
+	}
+	if (!create || free_slot == UINT32_MAX)
+		return UINT32_MAX;
+	w->tgt[free_slot].spi = spi;
+	w->tgt[free_slot].owner = owner;
+	return free_slot;
+}
+
+static int
+lpm_set(struct rd_worker *w, const struct sa_route *r, uint32_t nh)
+{
+	if (r->af == 4) {
+		uint32_t a;
+
+		memcpy(&a, r->addr, 4);
+		return rte_lpm_add(w->lpm4, rte_be_to_cpu_32(a), r->depth, nh);
+	}
+	return rte_lpm6_add(w->lpm6, r->addr, r->depth, nh);
+}
+
+static void
+lpm_clear(struct rd_worker *w, const struct sa_route *r)
+{
+	if (r->af == 4) {
+		uint32_t a;
+
+		memcpy(&a, r->addr, 4);
+		rte_lpm_delete(w->lpm4, rte_be_to_cpu_32(a), r->depth);
+	} else {
+		rte_lpm6_delete(w->lpm6, r->addr, r->depth);
+	}
+}
+
+static bool
+route_same(const struct sa_route *a, const struct sa_route *b)
+{
+	return a->af == b->af && a->depth == b->depth &&
+	       memcmp(a->addr, b->addr, a->af == 4 ? 4 : 16) == 0;
+}
+
+static void
+route_remove_at(struct rd_worker *w, unsigned i)
+{
+	w->tgt[w->routes[i].tgt].refs--;
+	lpm_clear(w, &w->routes[i].r);
+	w->routes[i] = w->routes[--w->n_routes];
+}
+
+/* A later route for the same prefix replaces the earlier one (rekey switch). */
+static int
+route_add(struct rd_worker *w, const struct sa_msg *m)
+{
+	uint32_t t = tgt_find(w, m->spi, true, m->flags);
+	unsigned i;
+	int ret;
+
+	if (t == UINT32_MAX)
+		return -ENOSPC;
+	for (i = 0; i < w->n_routes; i++)
+		if (route_same(&w->routes[i].r, &m->route))
+			break;
+	if (i == w->n_routes) {
+		if (w->n_routes == RD_MAX_WROUTES)
+			return -ENOSPC;
+		w->routes[i].r = m->route;
+		w->n_routes++;
+	} else {
+		w->tgt[w->routes[i].tgt].refs--;
+	}
+	w->routes[i].tgt = t;
+	w->tgt[t].refs++;
+	ret = lpm_set(w, &m->route, t);
+	if (ret < 0)
+		route_remove_at(w, i);
+	return ret;
+}
+
+/* Remove the prefix only if it still points at @spi (not at its successor). */
+static void
+route_del(struct rd_worker *w, const struct sa_msg *m)
+{
+	unsigned i;
+
+	for (i = 0; i < w->n_routes; i++)
+		if (route_same(&w->routes[i].r, &m->route) &&
+		    w->tgt[w->routes[i].tgt].spi == m->spi) {
+			route_remove_at(w, i);
+			return;
+		}
+}
+
+static void
+ack(struct rd_worker *w, const struct sa_msg *m, struct esp_sa *sa)
+{
+	struct sa_event ev = {
+		.type = SA_EV_DEL_ACK,
+		.worker = (uint16_t)w->id,
+		.spi = m->spi,
+		.cookie = m->cookie,
+		.sa = sa,
+	};
+
+	/* The control core must get every SA back: wait for room. */
+	while (rte_ring_mp_enqueue_elem(rd.ev, &ev, sizeof(ev)) != 0 && !rd.stop)
+		rte_pause();
+}
+
+static void
+apply_msg(struct rd_worker *w, const struct sa_msg *m)
+{
+	struct esp_sa *sa;
+	uint32_t t;
+	unsigned i;
+
+	w->st.msgs++;
+	switch (m->op) {
+	case SA_MSG_ADD_IN:
+		if (esp_worker_sa_add(w->esp, m->sa) != 0) {
+			w->st.msg_err++;
+			ack(w, m, m->sa);	/* hand it back for freeing */
+		}
+		break;
+	case SA_MSG_ADD_OUT:
+		t = tgt_find(w, m->spi, true, (uint16_t)w->id);
+		if (t == UINT32_MAX || esp_worker_sa_add(w->esp, m->sa) != 0) {
+			w->st.msg_err++;
+			ack(w, m, m->sa);
+			break;
+		}
+		w->tgt[t].sa = m->sa;
+		break;
+	case SA_MSG_DEL_IN:
+		sa = esp_worker_sa_del(w->esp, m->spi, ESP_DIR_IN);
+		ack(w, m, sa);
+		break;
+	case SA_MSG_DEL_OUT:
+		t = tgt_find(w, m->spi, false, (uint16_t)w->id);
+		if (t != UINT32_MAX) {
+			for (i = 0; i < w->n_routes;)
+				if (w->routes[i].tgt == t)
+					route_remove_at(w, i);
+				else
+					i++;
+			w->tgt[t].sa = NULL;
+		}
+		sa = esp_worker_sa_del(w->esp, m->spi, ESP_DIR_OUT);
+		ack(w, m, sa);
+		break;
+	case SA_MSG_ROUTE_ADD:
+		if (route_add(w, m) != 0)
+			w->st.msg_err++;
+		break;
+	case SA_MSG_ROUTE_DEL:
+		route_del(w, m);
+		break;
+	case SA_MSG_FLUSH:
+		/* Routes only: SAs are released by the control core after the
+		 * workers have stopped (shutdown). */
+		while (w->n_routes)
+			route_remove_at(w, 0);
+		break;
+	default:
+		w->st.msg_err++;
+	}
+}
+
+static unsigned
+drain_msgs(struct rd_worker *w)
+{
+	struct sa_msg msgs[RD_MSG_PER_LOOP];
+	unsigned n, i;
+
+	n = rte_ring_sc_dequeue_burst_elem(w->msg_ring, msgs, sizeof(msgs[0]), RD_MSG_PER_LOOP,
+					   NULL);
+	for (i = 0; i < n; i++)
+		apply_msg(w, &msgs[i]);
+	return n;
+}
+
+/* ---- packet path ---- */
+
+static inline void
+tx_flush(struct rd_worker *w, unsigned pidx)
+{
+	struct rd_txbuf *b = &w->tx[pidx];
+	uint16_t sent;
+
+	if (b->n == 0)
+		return;
+	sent = rte_eth_tx_burst(rd.ports[pidx].port_id, (uint16_t)w->id, b->m, b->n);
+	w->st.tx += sent;
+	if (unlikely(sent < b->n)) {
+		w->st.tx_drop += b->n - sent;
+		rte_pktmbuf_free_bulk(b->m + sent, b->n - sent);
+	}
+	b->n = 0;
+}
+
+static inline void
+tx_enqueue(struct rd_worker *w, unsigned pidx, struct rte_mbuf *m)
+{
+	struct rd_txbuf *b = &w->tx[pidx];
+
+	b->m[b->n++] = m;
+	if (b->n == RD_BURST)
+		tx_flush(w, pidx);
+}
+
+static inline void
+punt(struct rd_worker *w, struct rte_mbuf *m, uint8_t reason)
+{
+	rd_meta(m)->reason = reason;
+	if (unlikely(rte_ring_mp_enqueue(rd.punt, m) != 0)) {
+		w->st.punt_drop++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->st.punt++;
+}
+
+static inline void
+handoff(struct rd_worker *w, unsigned owner, struct rte_mbuf *m, uint8_t hops)
+{
+	if (unlikely(hops >= RD_MAX_HOPS || owner >= rd.n_workers)) {
+		w->st.hop_drop++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rd_meta(m)->hops = (uint8_t)(hops + 1);
+	if (unlikely(rte_ring_mp_enqueue(rd.workers[owner]->handoff, m) != 0)) {
+		w->st.handoff_drop++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->st.handoff_out++;
+}
+
+/* The outbound target for inner destination @dst, or NULL. */
+static inline const struct rd_tgt *
+tgt_lookup(const struct rd_worker *w, uint8_t af, const uint8_t *dst)
+{
+	uint32_t nh, a;
+
+	if (af == 4) {
+		memcpy(&a, dst, 4);
+		if (rte_lpm_lookup(w->lpm4, rte_be_to_cpu_32(a), &nh) != 0)
+			return NULL;
+	} else if (rte_lpm6_lookup(w->lpm6, dst, &nh) != 0) {
+		return NULL;
+	}
+	return &w->tgt[nh];
+}
+
+/*
+ * Send an IP packet (data at the IP header) towards its destination: route
+ * table -> port and next hop, neighbour snapshot -> MAC. A missing neighbour
+ * sends the packet to the control core, which resolves and sends it.
+ */
+static void
+send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint8_t af = (ip[0] >> 4) == 4 ? 4 : 6, nh[16];
+	const struct net_route *r;
+	const struct net_nbr *nb;
+	struct rd_meta *meta;
+	uint8_t *eth;
+
+	r = net_route_lookup(&fwd->routes, af, af == 4 ? ip + 16 : ip + 24, nh);
+	if (unlikely(r == NULL)) {
+		w->st.no_route++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	nb = net_nbr_lookup(&fwd->nbr, af, nh);
+	if (likely(nb != NULL && nb->state >= NET_NBR_REACHABLE)) {
+		eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
+		if (unlikely(eth == NULL)) {
+			w->st.tx_drop++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		net_eth_write(eth, nb->mac, rd.ports[r->port].ifa.mac,
+			      af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
+		tx_enqueue(w, r->port, m);
+		return;
+	}
+	meta = rd_meta(m);
+	meta->port = r->port;
+	meta->af = af;
+	memcpy(meta->nh, nh, 16);
+	w->st.nbr_miss++;
+	punt(w, m, RD_PUNT_NBR_MISS);
+}
+
+/* Strip L2 and Ethernet padding: data = the IP packet, exactly. */
+static inline void
+to_l3(struct rte_mbuf *m, const struct net_pkt_info *pi)
+{
+	rte_pktmbuf_adj(m, pi->l3_off);
+	if (m->data_len > pi->l3_len)
+		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - pi->l3_len));
+}
+
+/* Port whose frames a hairpinned inner packet is re-injected as (handoff). */
+static int
+inner_port(void)
+{
+	unsigned i;
+
+	for (i = 0; i < rd.n_ports; i++)
+		if (rd.ports[i].role != CONF_PORT_PUBLIC)
+			return (int)i;
+	return -1;
+}
+
+static void
+process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte_mbuf **pkts,
+	uint16_t n, bool from_handoff)
+{
+	const struct rd_port *port = &rd.ports[pidx];
+	struct rte_mbuf *in[RD_BURST], *out[2 * RD_BURST], *drop[RD_BURST];
+	struct esp_sa *osa[2 * RD_BURST];
+	uint16_t n_in = 0, n_out = 0, n_drop = 0, i, k;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t hops = from_handoff ? rd_meta(m)->hops : 0;
+		const struct rd_tgt *t;
+		struct net_pkt_info pi;
+		unsigned owner;
+
+		if (unlikely(m->nb_segs != 1)) {
+			w->st.cls[NET_CL_DROP]++;
+			drop[n_drop++] = m;
+			continue;
+		}
+		net_classify(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &port->ifa, &pi);
+		w->st.cls[pi.cls]++;
+		switch (pi.cls) {
+		case NET_CL_ESP:
+			owner = sa_spi_worker(pi.spi);
+			if (owner != w->id && owner < rd.n_workers) {
+				handoff(w, owner, m, hops);
+				break;
+			}
+			to_l3(m, &pi);
+			in[n_in++] = m;
+			w->st.esp_in++;
+			break;
+		case NET_CL_IKE:
+		case NET_CL_ARP:
+		case NET_CL_ICMP:
+		case NET_CL_ND:
+			punt(w, m, RD_PUNT_RX);
+			break;
+		case NET_CL_FWD:
+			if (port->role == CONF_PORT_PUBLIC) {
+				w->st.not_private++;
+				drop[n_drop++] = m;
+				break;
+			}
+			t = tgt_lookup(w, pi.af, rte_pktmbuf_mtod_offset(m, const uint8_t *,
+						pi.l3_off + (pi.af == 4 ? 16 : 24)));
+			if (t == NULL) {
+				w->st.no_sa++;
+				drop[n_drop++] = m;
+				break;
+			}
+			if (t->owner != w->id) {
+				handoff(w, t->owner, m, hops);
+				break;
+			}
+			if (t->sa == NULL) {
+				w->st.no_sa++;
+				drop[n_drop++] = m;
+				break;
+			}
+			to_l3(m, &pi);
+			if (net_ip_forward_ttl(rte_pktmbuf_mtod(m, uint8_t *), m->data_len) != 0) {
+				w->st.ttl_drop++;
+				drop[n_drop++] = m;
+				break;
+			}
+			osa[n_out] = t->sa;
+			out[n_out++] = m;
+			break;
+		default:
+			drop[n_drop++] = m;
+		}
+	}
+	if (n_drop)
+		rte_pktmbuf_free_bulk(drop, n_drop);
+
+	if (n_in) {
+		k = esp_in_burst(w->esp, in, n_in);
+		w->st.dec_ok += k;
+		for (i = 0; i < k; i++) {
+			struct rte_mbuf *m = in[i];
+			const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+			uint8_t af = (ip[0] >> 4) == 4 ? 4 : 6;
+			const struct rd_tgt *t = tgt_lookup(w, af, af == 4 ? ip + 16 : ip + 24);
+			int ip_port;
+
+			if (t == NULL) {
+				send_ip(w, fwd, m);	/* towards the LAN */
+			} else if (t->owner == w->id && t->sa != NULL) {
+				osa[n_out] = t->sa;	/* hairpin: peer to peer */
+				out[n_out++] = m;
+			} else if (t->owner != w->id && (ip_port = inner_port()) >= 0) {
+				uint8_t *eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
+
+				if (eth == NULL) {
+					rte_pktmbuf_free(m);
+					continue;
+				}
+				net_eth_write(eth, rd.ports[ip_port].ifa.mac,
+					      rd.ports[ip_port].ifa.mac,
+					      af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
+				m->port = rd.ports[ip_port].port_id;
+				handoff(w, t->owner, m, 0);
+			} else {
+				w->st.no_sa++;
+				rte_pktmbuf_free(m);
+			}
+		}
+	}
+	if (n_out) {
+		k = esp_out_burst(w->esp, osa, out, n_out);
+		w->st.esp_out += n_out;
+		w->st.enc_ok += k;
+		for (i = 0; i < k; i++)
+			send_ip(w, fwd, out[i]);
+	}
+}
+
+static unsigned
+poll_handoff(struct rd_worker *w, const struct rd_fwd *fwd)
+{
+	struct rte_mbuf *pkts[RD_BURST];
+	unsigned n, i, start;
+
+	n = rte_ring_sc_dequeue_burst(w->handoff, (void **)pkts, RD_BURST, NULL);
+	if (n == 0)
+		return 0;
+	w->st.handoff_in += n;
+	/* Runs of packets from the same port are classified together. */
+	for (start = 0, i = 1; i <= n; i++) {
+		if (i < n && pkts[i]->port == pkts[start]->port)
+			continue;
+		int pidx = rd.port_idx[pkts[start]->port];
+
+		if (pidx < 0)
+			rte_pktmbuf_free_bulk(pkts + start, i - start);
+		else
+			process(w, fwd, (unsigned)pidx, pkts + start, (uint16_t)(i - start), true);
+		start = i;
+	}
+	return n;
+}
+
+int
+rd_worker_init(struct rd_worker *w)
+{
+	struct rte_lpm_config c4 = { .max_rules = RD_MAX_WROUTES, .number_tbl8s = 1024 };
+	struct rte_lpm6_config c6 = { .max_rules = RD_MAX_WROUTES, .number_tbl8s = 1 << 14 };
+	char name[RTE_MEMZONE_NAMESIZE];
+	int ret;
+
+	snprintf(name, sizeof(name), "rd_lpm4_%u", w->id);
+	w->lpm4 = rte_lpm_create(name, w->socket, &c4);
+	snprintf(name, sizeof(name), "rd_lpm6_%u", w->id);
+	w->lpm6 = rte_lpm6_create(name, w->socket, &c6);
+	w->tgt = rte_zmalloc_socket("rd_tgt", sizeof(*w->tgt) * RD_MAX_TGT, 64, w->socket);
+	w->routes = rte_zmalloc_socket("rd_wroutes", sizeof(*w->routes) * RD_MAX_WROUTES, 64,
+				       w->socket);
+	if (w->lpm4 == NULL || w->lpm6 == NULL || w->tgt == NULL || w->routes == NULL)
+		return -ENOMEM;
+	ret = esp_worker_create(w->id, w->socket, rd.ev, &w->esp);
+	if (ret < 0)
+		return ret;
+	return 0;
+}
+
+void
+rd_worker_fini(struct rd_worker *w)
+{
+	unsigned p;
+
+	for (p = 0; p < RTE_MAX_ETHPORTS; p++)
+		if (w->tx[p].n) {
+			rte_pktmbuf_free_bulk(w->tx[p].m, w->tx[p].n);
+			w->tx[p].n = 0;
+		}
+	if (w->esp != NULL)
+		esp_worker_destroy(w->esp);
+	rte_lpm_free(w->lpm4);
+	rte_lpm6_free(w->lpm6);
+	rte_free(w->tgt);
+	rte_free(w->routes);
+}
+
+/*
+ * Idle back-off: spin RD_IDLE_SPIN empty loops with rte_pause, then sleep,
+ * doubling from 1 us to RD_IDLE_MAX_NS. Any work resets it. While asleep the
+ * worker is offline for RCU, so it never holds up snapshot reclamation.
+ */
+static void
+idle_backoff(struct rd_worker *w, unsigned *idle, long *sleep_ns)
+{
+	struct timespec ts;
+
+	if (++*idle < RD_IDLE_SPIN) {
+		rte_pause();
+		return;
+	}
+	*sleep_ns = *sleep_ns == 0 ? 1000 : *sleep_ns * 2;
+	if (*sleep_ns > RD_IDLE_MAX_NS)
+		*sleep_ns = RD_IDLE_MAX_NS;
+	ts.tv_sec = 0;
+	ts.tv_nsec = *sleep_ns;
+	rte_rcu_qsbr_thread_offline(rd.qsbr, w->id);
+	nanosleep(&ts, NULL);
+	rte_rcu_qsbr_thread_online(rd.qsbr, w->id);
+	w->st.idle_sleeps++;
+}
+
+int
+rd_worker_main(void *arg)
+{
+	struct rd_worker *w = arg;
+	struct rte_mbuf *pkts[RD_BURST];
+	unsigned idle = 0, p;
+	long sleep_ns = 0;
+
+	rte_rcu_qsbr_thread_register(rd.qsbr, w->id);
+	rte_rcu_qsbr_thread_online(rd.qsbr, w->id);
+	RD_LOG(INFO, "worker %u running on lcore %u\n", w->id, w->lcore);
+	while (!rd.stop) {
+		/* Pairs with the release store in rd_fwd_publish(). */
+		const struct rd_fwd *fwd = __atomic_load_n(&rd.fwd, __ATOMIC_ACQUIRE);
+		unsigned work = drain_msgs(w);
+
+		for (p = 0; p < rd.n_ports; p++) {
+			uint16_t n = rte_eth_rx_burst(rd.ports[p].port_id, (uint16_t)w->id, pkts,
+						      RD_BURST);
+
+			if (n) {
+				w->st.rx += n;
+				process(w, fwd, p, pkts, n, false);
+				work += n;
+			}
+		}
+		work += poll_handoff(w, fwd);
+		for (p = 0; p < rd.n_ports; p++)
+			tx_flush(w, p);
+		rte_rcu_qsbr_quiescent(rd.qsbr, w->id);
+		if (work) {
+			idle = 0;
+			sleep_ns = 0;
+		} else {
+			idle_backoff(w, &idle, &sleep_ns);
+		}
+	}
+	rte_rcu_qsbr_thread_offline(rd.qsbr, w->id);
+	rte_rcu_qsbr_thread_unregister(rd.qsbr, w->id);
+	RD_LOG(INFO, "worker %u stopped\n", w->id);
+	return 0;
+}
