@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The lib/ike context: configuration copies, connections (with their loaded
+ * certificates, keys and pools), logging, sending, listing, statistics and
+ * the job runner hook.
+ *
+ * Owns: struct ike_ctx and struct ike_conn. Must not run exchanges (the
+ * ike_xchg_*.c files do) and never logs secrets: log lines carry SPIs,
+ * addresses and numbers only.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+#include <openssl/evp.h>
+
+#include "ike/ike_priv.h"
+
+void
+ike_log(struct ike_ctx *ctx, int level, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (ctx->ops.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ctx->ops.log(ctx->user, level, buf);
+}
+
+void
+ike_sa_log(const struct ike_sa *sa, int level, const char *fmt, ...)
+{
+	char buf[512], peer[INET6_ADDRSTRLEN + 8];
+	va_list ap;
+	int n;
+
+	if (sa->ctx->ops.log == NULL)
+		return;
+	n = snprintf(buf, sizeof(buf), "ike %016" PRIx64 ":%016" PRIx64 " peer %s: ",
+		     sa->spi_i, sa->spi_r, ike_addr_str(&sa->remote, peer, sizeof(peer)));
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	va_end(ap);
+	sa->ctx->ops.log(sa->ctx->user, level, buf);
+}
+
+const char *
+ike_addr_str(const struct sockaddr_storage *ss, char *buf, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)(const void *)ss;
+
+		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
+		snprintf(buf, cap, "%s:%u", a, ntohs(s->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)(const void *)ss;
+
+		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
+		snprintf(buf, cap, "[%s]:%u", a, ntohs(s->sin6_port));
+	} else {
+		snprintf(buf, cap, "-");
+	}
+	return buf;
+}
+
+uint16_t
+ike_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)ss)->sin6_port);
+	return 0;
+}
+
+void
+ike_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)(void *)ss)->sin_port = htons(port);
+	else if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)(void *)ss)->sin6_port = htons(port);
+}
+
+socklen_t
+ike_ss_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					   sizeof(struct sockaddr_in);
+}
+
+bool
+ike_addr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b, bool with_port)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (with_port && ike_port(a) != ike_port(b))
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)(const void *)b)->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
+			      &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr, 16) == 0;
+	return false;
+}
+
+int
+ike_send_raw(struct ike_ctx *ctx, const uint8_t *buf, size_t len,
+	     const struct sockaddr_storage *from, const struct sockaddr_storage *to)
+{
+	if (ctx->ops.send == NULL)
+		return -ENOTCONN;
+	ctx->st.tx++;
+	return ctx->ops.send(ctx->user, buf, len, (const struct sockaddr *)from,
+			     (const struct sockaddr *)to);
+}
+
+int
+ike_send_pkts(struct ike_sa *sa, const struct ike_pkts *p)
+{
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; i < p->n; i++) {
+		int r = ike_send_raw(sa->ctx, p->buf[i], p->len[i], &sa->local, &sa->remote);
+
+		if (r < 0)
+			rc = r;
+	}
+	sa->last_tx_ms = sa->ctx->now_ms;
+	return rc;
+}
+
+uint32_t
+ike_alloc_spi_in(struct ike_ctx *ctx)
+{
+	uint32_t spi = 0;
+
+	if (ctx->ops.alloc_spi != NULL)
+		return ctx->ops.alloc_spi(ctx->user);
+	while (spi < 256) {
+		if (ike_rand_bytes(&spi, sizeof(spi)) < 0)
+			return 0;
+	}
+	return spi;
+}
+
+/* ---- connections ---- */
+
+static void
+conn_free(struct ike_conn *c)
+{
+	if (c == NULL)
+		return;
+	X509_free(c->cert);
+	EVP_PKEY_free(c->key);
+	X509_STORE_free(c->ca);
+	OPENSSL_free(c->cert_der);
+	ike_pool_destroy(c->pool);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+void
+ike_conn_put(struct ike_conn *c)
+{
+	if (c != NULL && --c->refs == 0)
+		conn_free(c);
+}
+
+int
+ike_conn_load(const struct ike_conn_cfg *cfg, struct ike_conn **out)
+{
+	struct ike_conn *c = calloc(1, sizeof(*c));
+	char err[128];
+	unsigned i;
+	int rc;
+
+	if (c == NULL)
+		return -ENOMEM;
+	c->cfg = *cfg;
+	c->cfg.name[IKE_MAX_NAME - 1] = 0;
+	c->refs = 1;
+	if (cfg->n_ike_proposals > IKE_MAX_PROPOSALS || cfg->n_esp_proposals > IKE_MAX_PROPOSALS ||
+	    cfg->n_local_ts > IKE_MAX_TS || cfg->n_remote_ts > IKE_MAX_TS ||
+	    cfg->psk_len > IKE_MAX_PSK_LEN) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	for (i = 0; i < cfg->n_ike_proposals; i++) {
+		rc = ike_prop_parse(cfg->ike_proposals[i], IKE_PROTO_IKE, &c->ike_props[i], err,
+				    sizeof(err));
+		if (rc < 0)
+			goto fail;
+		c->ike_props[i].num = (uint8_t)(i + 1);
+	}
+	c->n_ike_props = cfg->n_ike_proposals;
+	for (i = 0; i < cfg->n_esp_proposals; i++) {
+		rc = ike_prop_parse(cfg->esp_proposals[i], IKE_PROTO_ESP, &c->esp_props[i], err,
+				    sizeof(err));
+		if (rc < 0)
+			goto fail;
+		c->esp_props[i].num = (uint8_t)(i + 1);
+	}
+	c->n_esp_props = cfg->n_esp_proposals;
+	if (c->n_ike_props == 0 || c->n_esp_props == 0) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (cfg->auth == IKE_AUTHM_PUBKEY) {
+		rc = ike_cert_load_pem(cfg->cert_file, &c->cert);
+		if (rc == 0)
+			rc = ike_key_load_pem(cfg->key_file, &c->key);
+		if (rc == 0)
+			rc = ike_cert_der(c->cert, &c->cert_der, &c->cert_der_len);
+		if (rc < 0)
+			goto fail;
+	}
+	if (cfg->remote_auth == IKE_AUTHM_PUBKEY) {
+		rc = ike_ca_load_pem(cfg->ca_file, &c->ca);
+		if (rc < 0)
+			goto fail;
+	}
+	if (cfg->pool.af != 0) {
+		c->pool = ike_pool_create(&cfg->pool);
+		if (c->pool == NULL) {
+			rc = -EINVAL;
+			goto fail;
+		}
+	}
+	*out = c;
+	return 0;
+fail:
+	conn_free(c);
+	return rc;
+}
+
+static int
+load_conns(const struct ike_conn_cfg *cfgs, unsigned n, struct ike_conn ***out)
+{
+	struct ike_conn **v = calloc(n ? n : 1, sizeof(*v));
+	unsigned i;
+	int rc;
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		rc = ike_conn_load(&cfgs[i], &v[i]);
+		if (rc < 0) {
+			while (i-- > 0)
+				ike_conn_put(v[i]);
+			free(v);
+			return rc;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+int
+ike_ctx_create(const struct ike_ctx_cfg *cfg, struct ike_ctx **out)
+{
+	struct ike_ctx *ctx;
+	int rc;
+
+	if (cfg == NULL || out == NULL || (cfg->n_conns > 0 && cfg->conns == NULL))
+		return -EINVAL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
+		return -ENOMEM;
+	ctx->ops = cfg->ops;
+	ctx->user = cfg->user;
+	ctx->window_size = cfg->window_size ? cfg->window_size : 1;
+	if (ctx->window_size > IKE_WINDOW_MAX)
+		ctx->window_size = IKE_WINDOW_MAX;
+	ctx->cookie_threshold = cfg->cookie_threshold;
+	ctx->half_open_max = cfg->half_open_max;
+	ctx->retransmit_base_ms = cfg->retransmit_base_ms ? cfg->retransmit_base_ms : 1000;
+	ctx->retransmit_tries = cfg->retransmit_tries ? cfg->retransmit_tries : 5;
+	ctx->nat_keepalive_s = cfg->nat_keepalive_s ? cfg->nat_keepalive_s : 20;
+	rc = load_conns(cfg->conns, cfg->n_conns, &ctx->conns);
+	if (rc < 0) {
+		free(ctx);
+		return rc;
+	}
+	ctx->n_conns = cfg->n_conns;
+	if (ike_rand_bytes(ctx->cookie_secret, sizeof(ctx->cookie_secret)) < 0) {
+		ike_ctx_destroy(ctx);
+		return -EIO;
+	}
+	*out = ctx;
+	return 0;
+}
+
+void
+ike_ctx_destroy(struct ike_ctx *ctx)
+{
+	unsigned i;
+
+	if (ctx == NULL)
+		return;
+	while (ctx->sas != NULL)
+		ike_sa_free(ctx->sas);
+	for (i = 0; i < ctx->n_conns; i++)
+		ike_conn_put(ctx->conns[i]);
+	free(ctx->conns);
+	OPENSSL_cleanse(ctx, sizeof(*ctx));
+	free(ctx);
+}
+
+int
+ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsigned n)
+{
+	struct ike_conn **v;
+	struct ike_sa *sa;
+	unsigned i, j;
+	int rc;
+
+	rc = load_conns(conns, n, &v);
+	if (rc < 0)
+		return rc;
+	/* SAs of connections that keep their name move to the new config; the
+	 * others are deleted. */
+	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
+		for (j = 0; j < n; j++)
+			if (strcmp(v[j]->cfg.name, sa->conn->cfg.name) == 0)
+				break;
+		if (j == n) {
+			if (sa->state != IKE_ST_DEAD)
+				ike_sa_kill(sa, "connection removed by reload");
+			continue;
+		}
+		/* keep the old conn object (pool, certs) for live SAs */
+	}
+	for (i = 0; i < ctx->n_conns; i++) {
+		ctx->conns[i]->removed = true;
+		ike_conn_put(ctx->conns[i]);
+	}
+	free(ctx->conns);
+	ctx->conns = v;
+	ctx->n_conns = n;
+	ike_sa_reap(ctx);
+	return 0;
+}
+
+void
+ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st)
+{
+	*st = ctx->st;
+	st->half_open = ctx->half_open;
+}
+
+int
+ike_foreach_sa(struct ike_ctx *ctx, int (*fn)(void *arg, const struct ike_sa_info *i), void *arg)
+{
+	struct ike_sa *sa;
+	int rc;
+
+	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
+		struct ike_sa_info in;
+
+		if (sa->state == IKE_ST_DEAD)
+			continue;
+		memset(&in, 0, sizeof(in));
+		in.id = sa->id;
+		in.spi_i = sa->spi_i;
+		in.spi_r = sa->spi_r;
+		snprintf(in.conn, sizeof(in.conn), "%s", sa->conn->cfg.name);
+		in.state = ike_state_name(sa->state);
+		in.initiator = sa->initiator;
+		in.local = sa->local;
+		in.remote = sa->remote;
+		in.remote_id = sa->remote_id;
+		if (sa->lease != NULL)
+			ike_lease_addr(sa->lease, &in.vip_af, in.vip);
+		else if (sa->vip_af != 0) {
+			in.vip_af = sa->vip_af;
+			memcpy(in.vip, sa->vip, 16);
+		}
+		in.established_ms = sa->established_ms;
+		in.n_children = sa->n_children;
+		rc = fn(arg, &in);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+ike_foreach_child(struct ike_ctx *ctx, int (*fn)(void *arg, const struct ike_child_info *i),
+		  void *arg)
+{
+	struct ike_sa *sa;
+	struct ike_child *c;
+	int rc;
+
+	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
+		if (sa->state == IKE_ST_DEAD)
+			continue;
+		for (c = sa->children; c != NULL; c = c->next) {
+			struct ike_child_info in;
+
+			if (!c->installed)
+				continue;
+			memset(&in, 0, sizeof(in));
+			in.id = c->id;
+			in.ike_sa_id = sa->id;
+			in.spi_in = c->spi_in;
+			in.spi_out = c->spi_out;
+			in.enc = c->algs.encr;
+			in.enc_key_len = (uint16_t)(c->algs.encr_bits / 8);
+			in.integ = c->algs.integ;
+			in.esn = c->algs.esn;
+			in.natt = sa->nat_local || sa->nat_remote;
+			in.established_ms = c->established_ms;
+			rc = fn(arg, &in);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+void
+ike_ctx_set_job_runner(struct ike_ctx *ctx, void (*submit)(void *user, struct ike_job *job),
+		       void *user)
+{
+	ctx->job_submit = submit;
+	ctx->job_user = user;
+}
+
+/*
+ * The state machine runs DH and signatures inline today (the job objects
+ * exist for a later move off-thread); a job handed back is simply released.
+ */
+void
+ike_job_done(struct ike_ctx *ctx, struct ike_job *job, uint64_t now_ms)
+{
+	(void)ctx;
+	(void)now_ms;
+	ike_job_destroy(job);
+}
+
+const char *
+ike_strerror(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case 0:
+		return "success";
+	case EINVAL:
+		return "invalid argument or configuration";
+	case ENOENT:
+		return "no such connection or SA";
+	case ENOMEM:
+		return "out of memory";
+	case EBUSY:
+		return "exchange already in progress";
+	case EAGAIN:
+		return "window full, try again";
+	case EACCES:
+		return "authentication failed";
+	case EBADMSG:
+		return "malformed message";
+	case EPROTO:
+		return "protocol error";
+	case ENOSPC:
+		return "no space (pool exhausted or buffer too small)";
+	case ETIMEDOUT:
+		return "peer not responding";
+	default:
+		return strerror(err < 0 ? -err : err);
+	}
+}

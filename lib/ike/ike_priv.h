@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private state of the IKEv2 protocol half of lib/ike: the context, the IKE
+ * SA table and state machine, child SAs, request/response windows, the
+ * virtual-IP pools and the traffic-selector helpers.
+ *
+ * Owns: everything an exchange needs to remember between datagrams. Must not
+ * do: socket I/O (ops.send does), wire parsing (ike_wire.h) or cryptography
+ * (ike_crypto.h). All of it runs on the one thread that calls ike_input().
+ */
+#ifndef RAMPART_IKE_PRIV_H
+#define RAMPART_IKE_PRIV_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/types.h>
+
+#include "ike/ike.h"
+/* ike_crypto.h and ike_wire.h both name IKE_HDR_LEN and IKE_PLD_SK (same
+ * values): keep the wire ones and rename the crypto copies for this TU. */
+#define IKE_HDR_LEN IKE_CRYPTO_HDR_LEN_
+#define IKE_PLD_SK IKE_CRYPTO_PLD_SK_
+#include "ike/ike_crypto.h"
+#undef IKE_HDR_LEN
+#undef IKE_PLD_SK
+#include "ike/ike_wire.h"
+
+enum ike_state {
+	IKE_ST_IDLE = 0,	/* created, nothing sent or answered */
+	IKE_ST_INIT_SENT,	/* initiator: IKE_SA_INIT request out */
+	IKE_ST_INIT_RCVD,	/* responder: IKE_SA_INIT answered (half-open) */
+	IKE_ST_AUTH_SENT,	/* initiator: IKE_AUTH request out */
+	IKE_ST_ESTABLISHED,
+	IKE_ST_REKEYING,	/* an IKE SA rekey of this SA is in flight */
+	IKE_ST_REKEYED,		/* replaced by a new IKE SA; waits for its Delete */
+	IKE_ST_DELETING,	/* our Delete of the IKE SA is out */
+	IKE_ST_DEAD,		/* unlinked at the next safe point */
+	IKE_ST__COUNT
+};
+
+enum ike_child_state {
+	IKE_CHILD_INSTALLED = 0,
+	IKE_CHILD_REKEYING,	/* our CREATE_CHILD_SA rekey is out */
+	IKE_CHILD_REKEYED,	/* replaced; our Delete of it is out or due */
+	IKE_CHILD_DELETING,	/* our Delete is out */
+	IKE_CHILD_DEAD,
+};
+
+/* What an outstanding request of ours is for (drives _on_response). */
+enum ike_req_kind {
+	IKE_REQ_NONE = 0,
+	IKE_REQ_SA_INIT,
+	IKE_REQ_AUTH,
+	IKE_REQ_CHILD_NEW,
+	IKE_REQ_CHILD_REKEY,
+	IKE_REQ_IKE_REKEY,
+	IKE_REQ_DELETE_CHILD,
+	IKE_REQ_DELETE_IKE,
+	IKE_REQ_DPD,
+	IKE_REQ_INFO,
+};
+
+enum ike_priv_limits {
+	IKE_WINDOW_MAX = 16,		/* largest window we keep state for */
+	IKE_MAX_FRAGS = 32,		/* fragments of one message (RFC 7383) */
+	IKE_MSG_MAX = 65536,
+	IKE_NONCE_LEN = 32,		/* our nonces */
+	IKE_SA_HASH_BITS = 10,
+	IKE_COOKIE_LEN = 32 + 4,	/* version | SHA-256 */
+	IKE_FRAG_MTU = 1280,
+	IKE_HALF_OPEN_TIMEOUT_MS = 30000,
+	IKE_DELETE_GRACE_MS = 0,
+};
+
+/* One datagram or the fragments of one message, as sent. */
+struct ike_pkts {
+	uint8_t *buf[IKE_MAX_FRAGS];
+	size_t len[IKE_MAX_FRAGS];
+	unsigned n;
+};
+
+struct ike_child;
+struct ike_sa;
+
+/* Negotiated algorithms of one SA (IKE or child); IANA numbers. */
+struct ike_algs {
+	uint16_t encr, encr_bits, prf, integ, dh;
+	bool esn;
+};
+
+/* Data kept for a CREATE_CHILD_SA or IKE_AUTH child in flight. */
+struct ike_child_pend {
+	uint32_t spi_in;		/* our inbound SPI (child) */
+	uint64_t spi_new;		/* IKE rekey: our SPI of the new IKE SA */
+	uint64_t rekey_child_id;	/* child being rekeyed, 0 = new */
+	struct ike_dh *dh;		/* PFS / IKE rekey key pair */
+	uint8_t nonce[IKE_NONCE_MAX];
+	size_t nonce_len;
+	struct ike_ts ts_l[IKE_MAX_TS], ts_r[IKE_MAX_TS];
+	unsigned n_ts_l, n_ts_r;
+};
+
+/* A request of ours that waits for its response. */
+struct ike_req {
+	bool used;
+	uint8_t kind;			/* enum ike_req_kind */
+	uint8_t xchg;
+	uint32_t msgid;
+	unsigned tries;
+	uint64_t next_ms;		/* retransmit due */
+	uint64_t child_id;		/* DELETE_CHILD / CHILD_REKEY */
+	struct ike_child_pend *pend;
+	struct ike_pkts out;
+};
+
+/* A response of ours, kept to answer retransmitted requests. */
+struct ike_resp {
+	bool used;
+	uint32_t msgid;
+	struct ike_pkts out;
+};
+
+struct ike_lease;
+
+struct ike_conn {
+	struct ike_conn_cfg cfg;
+	X509 *cert;
+	EVP_PKEY *key;
+	X509_STORE *ca;
+	uint8_t *cert_der;
+	size_t cert_der_len;
+	struct ike_pool *pool;
+	struct ike_proposal ike_props[IKE_MAX_PROPOSALS];
+	unsigned n_ike_props;
+	struct ike_proposal esp_props[IKE_MAX_PROPOSALS];
+	unsigned n_esp_props;
+	unsigned refs;			/* SAs pointing here */
+	bool removed;			/* dropped by a reconfigure */
+};
+
+struct ike_child {
+	struct ike_child *next;
+	struct ike_sa *sa;
+	uint64_t id;
+	uint64_t rekey_of;
+	uint8_t state;			/* enum ike_child_state */
+	uint32_t spi_in, spi_out;
+	struct ike_algs algs;
+	struct ike_child_keys keys;	/* wiped on free */
+	struct ike_ts ts_l[IKE_MAX_TS], ts_r[IKE_MAX_TS];
+	unsigned n_ts_l, n_ts_r;
+	uint64_t established_ms;
+	uint64_t rekey_ms;		/* 0: never */
+	uint64_t delete_ms;		/* old child: delete after grace, 0: none */
+	bool installed;			/* CHILD_UP sent, CHILD_DOWN not yet */
+	bool initiator;			/* we created it (for collision nonces) */
+	uint8_t nonce_min[IKE_NONCE_MAX];	/* lowest nonce of its rekey (2.8.1) */
+	size_t nonce_min_len;
+};
+
+struct ike_sa {
+	struct ike_sa *next, *prev;	/* all SAs */
+	struct ike_sa *hnext;		/* hash by local SPI */
+	struct ike_sa *inext;		/* hash by (peer SPI, peer) for half-open */
+	struct ike_ctx *ctx;
+	struct ike_conn *conn;
+	uint64_t id;
+	uint8_t state;			/* enum ike_state */
+	bool initiator;			/* original initiator of this IKE SA */
+	uint64_t spi_i, spi_r;		/* host order */
+	struct sockaddr_storage local, remote;
+	bool natt;			/* port 4500 in use */
+	bool nat_local, nat_remote;	/* we / the peer behind NAT */
+	bool frag;			/* RFC 7383 negotiated */
+	bool peer_sighash;
+	uint32_t peer_hashes;
+	uint16_t peer_window;		/* peer's SET_WINDOW_SIZE */
+	struct ike_algs algs;
+	struct ike_sa_keys keys;	/* wiped on free */
+	bool have_keys;
+	struct ike_dh *dh;
+	uint16_t dh_group;
+	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	size_t ni_len, nr_len;
+	uint8_t *init_req, *init_resp;	/* IKE_SA_INIT messages for AUTH */
+	size_t init_req_len, init_resp_len;
+	uint8_t *cookie;		/* initiator: cookie to echo */
+	size_t cookie_len;
+	struct ike_id remote_id;
+	struct ike_lease *lease;
+	uint8_t vip_af;			/* initiator: address we got */
+	uint8_t vip[16];
+	struct ike_child_pend *auth_pend;	/* child of IKE_AUTH */
+	bool initial_contact;
+	unsigned init_retries;
+
+	/* RFC 7296 2.3: our requests */
+	uint32_t req_next;		/* next Message ID we send */
+	struct ike_req reqs[IKE_WINDOW_MAX];
+	/* RFC 7296 2.3: peer requests */
+	uint32_t resp_low;		/* lowest Message ID not yet answered */
+	uint32_t resp_done;		/* bitmap of answered IDs above resp_low */
+	struct ike_resp resps[IKE_WINDOW_MAX];
+	struct ike_frag_reasm frx;
+
+	struct ike_child *children;
+	unsigned n_children;
+	struct ike_sa *rekey_new;	/* IKE rekey: the new SA (initiator side) */
+	struct ike_sa *rekeyed_by;	/* IKE rekey: replaced by */
+	uint8_t rekey_nonce_min[IKE_NONCE_MAX];
+	size_t rekey_nonce_min_len;
+
+	uint64_t created_ms, established_ms;
+	uint64_t last_rx_ms;		/* anything authenticated from the peer */
+	uint64_t last_tx_ms;
+	uint64_t rekey_ms;		/* 0: never */
+	uint64_t expire_ms;		/* half-open / deleting give-up, 0: none */
+	uint64_t keepalive_ms;		/* next NAT keepalive, 0: none */
+	bool pending_child_rekey;
+	bool pending_ike_rekey;
+	bool pending_delete;
+	bool dpd_pending;
+	bool counted_half_open;
+};
+
+struct ike_pool;
+
+struct ike_ctx {
+	struct ike_conn **conns;
+	unsigned n_conns;
+	struct ike_ops ops;
+	void *user;
+	uint16_t window_size;
+	unsigned cookie_threshold;
+	unsigned half_open_max;
+	uint32_t retransmit_base_ms;
+	unsigned retransmit_tries;
+	uint32_t nat_keepalive_s;
+
+	struct ike_sa *sas;			/* list head */
+	struct ike_sa *spi_hash[1u << IKE_SA_HASH_BITS];
+	struct ike_sa *init_hash[1u << IKE_SA_HASH_BITS];
+	unsigned n_sas;
+	unsigned half_open;
+	uint64_t next_sa_id, next_child_id;
+	uint64_t now_ms;
+	struct ike_stats st;
+
+	uint8_t cookie_secret[32], cookie_secret_old[32];
+	uint32_t cookie_ver;
+	uint64_t cookie_rotate_ms;
+
+	void (*job_submit)(void *user, struct ike_job *job);
+	void *job_user;
+	bool in_input;			/* guard: SAs are reaped after input */
+};
+
+/* ---- ike_ctx.c ---- */
+void ike_log(struct ike_ctx *ctx, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ike_sa_log(const struct ike_sa *sa, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *ike_addr_str(const struct sockaddr_storage *ss, char *buf, size_t cap);
+int ike_conn_load(const struct ike_conn_cfg *cfg, struct ike_conn **out);
+void ike_conn_put(struct ike_conn *c);
+uint32_t ike_alloc_spi_in(struct ike_ctx *ctx);
+int ike_send_pkts(struct ike_sa *sa, const struct ike_pkts *p);
+int ike_send_raw(struct ike_ctx *ctx, const uint8_t *buf, size_t len,
+		 const struct sockaddr_storage *from, const struct sockaddr_storage *to);
+void ike_pkts_free(struct ike_pkts *p);
+uint16_t ike_port(const struct sockaddr_storage *ss);
+void ike_set_port(struct sockaddr_storage *ss, uint16_t port);
+bool ike_addr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b,
+		 bool with_port);
+socklen_t ike_ss_len(const struct sockaddr_storage *ss);
+
+#define IKE_LOG(ctx, lvl, ...) ike_log((ctx), IKE_LOG_##lvl, __VA_ARGS__)
+#define SA_LOG(sa, lvl, ...) ike_sa_log((sa), IKE_LOG_##lvl, __VA_ARGS__)
+
+/* ---- ike_sa.c ---- */
+const char *ike_state_name(unsigned st);
+const char *ike_child_state_name(unsigned st);
+bool ike_state_allowed(unsigned from, unsigned to);
+int ike_sa_set_state(struct ike_sa *sa, unsigned st);
+int ike_sa_create(struct ike_ctx *ctx, struct ike_conn *conn, bool initiator,
+		  struct ike_sa **out);
+void ike_sa_hash_local(struct ike_sa *sa);
+void ike_sa_hash_init(struct ike_sa *sa);
+void ike_sa_unhash_init(struct ike_sa *sa);
+struct ike_sa *ike_sa_by_spi(struct ike_ctx *ctx, uint64_t local_spi);
+struct ike_sa *ike_sa_by_init(struct ike_ctx *ctx, uint64_t spi_i,
+			      const struct sockaddr_storage *remote);
+struct ike_sa *ike_sa_by_id(struct ike_ctx *ctx, uint64_t id);
+uint64_t ike_sa_local_spi(const struct ike_sa *sa);
+uint64_t ike_new_spi(struct ike_ctx *ctx);
+/* Mark dead, emit CHILD_DOWN/IKE_DOWN, release lease; freed by ike_sa_reap. */
+void ike_sa_kill(struct ike_sa *sa, const char *why);
+void ike_sa_reap(struct ike_ctx *ctx);
+void ike_sa_free(struct ike_sa *sa);
+void ike_sa_clear_half_open(struct ike_sa *sa);
+
+struct ike_child *ike_child_new(struct ike_sa *sa);
+struct ike_child *ike_child_by_id(struct ike_ctx *ctx, uint64_t id);
+struct ike_child *ike_child_by_spi_in(struct ike_sa *sa, uint32_t spi);
+struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi);
+void ike_child_up(struct ike_child *c);
+void ike_child_down(struct ike_child *c);
+void ike_child_free(struct ike_child *c);	/* unlinks, DOWN if installed */
+void ike_child_pend_free(struct ike_child_pend *p);
+void ike_event_ike(struct ike_sa *sa, uint8_t type);
+
+/* Message-ID windows (RFC 7296 2.3) */
+struct ike_req *ike_req_alloc(struct ike_sa *sa, uint8_t kind);
+bool ike_req_can_send(const struct ike_sa *sa);
+struct ike_req *ike_req_find(struct ike_sa *sa, uint32_t msgid);
+void ike_req_release(struct ike_req *r);
+bool ike_req_pending_kind(const struct ike_sa *sa, uint8_t kind);
+void ike_req_sent(struct ike_sa *sa, struct ike_req *r, uint64_t now_ms);
+/* 1: new request to process, 0: duplicate answered / dropped, <0 outside. */
+int ike_resp_check(struct ike_sa *sa, uint32_t msgid);
+void ike_resp_store(struct ike_sa *sa, uint32_t msgid, struct ike_pkts *out);
+
+/* ---- ike_pool.c ---- */
+struct ike_pool *ike_pool_create(const struct ike_pool_cfg *cfg);
+void ike_pool_destroy(struct ike_pool *p);
+int ike_pool_acquire(struct ike_pool *p, const struct ike_id *id, struct ike_lease **out);
+void ike_lease_put(struct ike_lease *l);
+void ike_lease_get(struct ike_lease *l);
+void ike_lease_addr(const struct ike_lease *l, uint8_t *af, uint8_t addr[16]);
+const struct ike_pool_cfg *ike_lease_pool_cfg(const struct ike_lease *l);
+unsigned ike_pool_in_use(const struct ike_pool *p);
+
+/* ---- ike_ts.c ---- */
+bool ike_ts_intersect(const struct ike_ts *a, const struct ike_ts *b, struct ike_ts *out);
+/* Responder narrowing (RFC 7296 2.9): out = proposed ∩ configured. */
+unsigned ike_ts_narrow(const struct ike_ts *prop, unsigned n_prop,
+		       const struct ike_ts *conf, unsigned n_conf,
+		       struct ike_ts *out, unsigned cap);
+void ike_ts_host(struct ike_ts *ts, uint8_t af, const uint8_t addr[16]);
+void ike_ts_any(struct ike_ts *ts, uint8_t af);
+bool ike_ts_subset(const struct ike_ts *inner, const struct ike_ts *outer);
+const char *ike_ts_str(const struct ike_ts *ts, char *buf, size_t cap);
+
+/* ---- ike_input.c: message I/O around the exchanges ---- */
+struct ike_txm {
+	struct ike_bld b;
+	uint8_t *buf;
+	size_t cap;
+	struct ike_sa *sa;
+};
+int ike_txm_begin(struct ike_txm *t, struct ike_sa *sa, uint8_t xchg, bool response,
+		  uint32_t msgid);
+/* Encrypt (SK, or SKF fragments when negotiated and large); frees t->buf. */
+int ike_txm_seal(struct ike_txm *t, struct ike_pkts *out);
+int ike_txm_plain(struct ike_txm *t, struct ike_pkts *out);
+void ike_txm_abort(struct ike_txm *t);
+/* Send a response and keep it for retransmitted requests. */
+int ike_respond(struct ike_sa *sa, uint32_t msgid, struct ike_pkts *out);
+int ike_respond_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+		       const uint8_t *data, size_t len);
+int ike_request_send(struct ike_sa *sa, struct ike_req *r, struct ike_pkts *out);
+const struct ike_sk_dir *ike_sa_keys_out(const struct ike_sa *sa);
+const struct ike_sk_dir *ike_sa_keys_in(const struct ike_sa *sa);
+bool ike_resp_sent(const struct ike_sa *sa, uint32_t msgid);
+void ike_id_local(const struct ike_sa *sa, struct ike_id *id);
+bool ike_id_match(const struct ike_id *want, const struct ike_id *got);
+const char *ike_id_str(const struct ike_id *id, char *buf, size_t cap);
+void ike_sa_update_addrs(struct ike_sa *sa, const struct sockaddr_storage *from,
+			 const struct sockaddr_storage *to);
+
+/* ---- ike_xchg_init.c ---- */
+int ike_init_start(struct ike_sa *sa);
+int ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
+			const struct sockaddr_storage *from, const struct sockaddr_storage *to);
+int ike_init_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r);
+void ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
+		   uint8_t out[IKE_NATD_LEN]);
+void ike_cookie_rotate(struct ike_ctx *ctx);
+struct ike_conn *ike_conn_for(struct ike_ctx *ctx, const struct sockaddr_storage *local,
+			      const struct sockaddr_storage *remote);
+
+/* ---- ike_xchg_auth.c ---- */
+int ike_auth_start(struct ike_sa *sa);
+int ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m);
+int ike_auth_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r);
+/* child SA helpers shared with CREATE_CHILD_SA */
+int ike_child_keys_make(struct ike_sa *sa, struct ike_child *c, const uint8_t *gir,
+			size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+			size_t nr_len);
+int ike_child_algs(const struct ike_proposal *p, struct ike_algs *a);
+void ike_esp_offer(const struct ike_sa *sa, bool with_dh, uint32_t spi,
+		   struct ike_proposal *out, unsigned *n);
+int ike_ts_select(struct ike_sa *sa, const struct ike_msg *m, struct ike_child *c);
+
+/* ---- ike_xchg_child.c ---- */
+int ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c);
+int ike_ike_rekey_start(struct ike_sa *sa);
+int ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m);
+int ike_child_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r);
+
+/* ---- ike_xchg_info.c ---- */
+int ike_info_delete_child_start(struct ike_sa *sa, struct ike_child *c);
+int ike_info_delete_ike_start(struct ike_sa *sa);
+int ike_info_dpd_start(struct ike_sa *sa);
+int ike_info_on_request(struct ike_sa *sa, const struct ike_msg *m);
+int ike_info_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r);
+
+#endif

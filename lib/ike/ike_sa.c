@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKE SA table and state machine, child SA bookkeeping and the Message-ID
+ * windows of RFC 7296 2.3.
+ *
+ * Owns: the SA hash tables (by our SPI; by the peer's SPI and address for
+ * IKE_SA_INIT retransmissions), the table of allowed state transitions, child
+ * SA events towards the daemon, and the request/response caches. Must not
+ * parse or build wire messages (the exchange files do) nor free an SA while
+ * an exchange may still hold it: ike_sa_kill() marks, ike_sa_reap() frees at
+ * the end of each entry point.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/ike_priv.h"
+
+static const char *const state_names[IKE_ST__COUNT] = {
+	[IKE_ST_IDLE] = "IDLE",
+	[IKE_ST_INIT_SENT] = "INIT_SENT",
+	[IKE_ST_INIT_RCVD] = "INIT_RCVD",
+	[IKE_ST_AUTH_SENT] = "AUTH_SENT",
+	[IKE_ST_ESTABLISHED] = "ESTABLISHED",
+	[IKE_ST_REKEYING] = "REKEYING",
+	[IKE_ST_REKEYED] = "REKEYED",
+	[IKE_ST_DELETING] = "DELETING",
+	[IKE_ST_DEAD] = "DEAD",
+};
+
+#define B(s) (1u << (IKE_ST_##s))
+
+/* Allowed next states, one bitmask per state (STYLE 8). */
+static const uint32_t next_ok[IKE_ST__COUNT] = {
+	[IKE_ST_IDLE] = B(INIT_SENT) | B(INIT_RCVD) | B(ESTABLISHED) | B(DEAD),
+	[IKE_ST_INIT_SENT] = B(AUTH_SENT) | B(DEAD),
+	[IKE_ST_INIT_RCVD] = B(ESTABLISHED) | B(DEAD),
+	[IKE_ST_AUTH_SENT] = B(ESTABLISHED) | B(DEAD),
+	[IKE_ST_ESTABLISHED] = B(REKEYING) | B(REKEYED) | B(DELETING) | B(DEAD),
+	[IKE_ST_REKEYING] = B(ESTABLISHED) | B(REKEYED) | B(DELETING) | B(DEAD),
+	[IKE_ST_REKEYED] = B(DELETING) | B(DEAD),
+	[IKE_ST_DELETING] = B(DEAD),
+	[IKE_ST_DEAD] = 0,
+};
+
+#undef B
+
+static const char *const child_state_names[] = {
+	[IKE_CHILD_INSTALLED] = "INSTALLED",
+	[IKE_CHILD_REKEYING] = "REKEYING",
+	[IKE_CHILD_REKEYED] = "REKEYED",
+	[IKE_CHILD_DELETING] = "DELETING",
+	[IKE_CHILD_DEAD] = "DEAD",
+};
+
+const char *
+ike_state_name(unsigned st)
+{
+	return st < IKE_ST__COUNT ? state_names[st] : "?";
+}
+
+const char *
+ike_child_state_name(unsigned st)
+{
+	return st <= IKE_CHILD_DEAD ? child_state_names[st] : "?";
+}
+
+bool
+ike_state_allowed(unsigned from, unsigned to)
+{
+	if (from >= IKE_ST__COUNT || to >= IKE_ST__COUNT)
+		return false;
+	return (next_ok[from] & (1u << to)) != 0;
+}
+
+void
+ike_sa_clear_half_open(struct ike_sa *sa)
+{
+	if (sa->counted_half_open) {
+		sa->counted_half_open = false;
+		sa->ctx->half_open--;
+	}
+}
+
+int
+ike_sa_set_state(struct ike_sa *sa, unsigned st)
+{
+	unsigned old = sa->state;
+
+	if (old == st)
+		return 0;
+	if (!ike_state_allowed(old, st)) {
+		SA_LOG(sa, ERR, "illegal state change %s -> %s refused", ike_state_name(old),
+		       ike_state_name(st));
+		return -EPERM;
+	}
+	sa->state = (uint8_t)st;
+	SA_LOG(sa, INFO, "%s -> %s", ike_state_name(old), ike_state_name(st));
+	if (st == IKE_ST_INIT_RCVD && !sa->counted_half_open) {
+		sa->counted_half_open = true;
+		sa->ctx->half_open++;
+	}
+	if (st != IKE_ST_INIT_RCVD)
+		ike_sa_clear_half_open(sa);
+	if (st == IKE_ST_ESTABLISHED && sa->established_ms == 0) {
+		sa->established_ms = sa->ctx->now_ms ? sa->ctx->now_ms : 1;
+		sa->expire_ms = 0;
+		sa->ctx->st.ike_up++;
+		ike_event_ike(sa, IKE_EV_IKE_UP);
+	}
+	return 0;
+}
+
+static unsigned
+hash64(uint64_t v)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdULL;
+	v ^= v >> 33;
+	return (unsigned)(v & ((1u << IKE_SA_HASH_BITS) - 1));
+}
+
+uint64_t
+ike_sa_local_spi(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+uint64_t
+ike_new_spi(struct ike_ctx *ctx)
+{
+	uint64_t spi = 0;
+
+	do {
+		if (ike_rand_bytes(&spi, sizeof(spi)) < 0)
+			spi = (ctx->next_sa_id + 1) * 0x9e3779b97f4a7c15ULL;
+	} while (spi == 0 || ike_sa_by_spi(ctx, spi) != NULL);
+	return spi;
+}
+
+int
+ike_sa_create(struct ike_ctx *ctx, struct ike_conn *conn, bool initiator, struct ike_sa **out)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+
+	if (sa == NULL)
+		return -ENOMEM;
+	sa->ctx = ctx;
+	sa->conn = conn;
+	conn->refs++;
+	sa->id = ++ctx->next_sa_id;
+	sa->initiator = initiator;
+	sa->state = IKE_ST_IDLE;
+	sa->peer_window = 1;
+	sa->created_ms = ctx->now_ms;
+	sa->last_rx_ms = ctx->now_ms;
+	ike_frag_init(&sa->frx);
+	sa->next = ctx->sas;
+	if (ctx->sas != NULL)
+		ctx->sas->prev = sa;
+	ctx->sas = sa;
+	ctx->n_sas++;
+	*out = sa;
+	return 0;
+}
+
+void
+ike_sa_hash_local(struct ike_sa *sa)
+{
+	unsigned h = hash64(ike_sa_local_spi(sa));
+
+	sa->hnext = sa->ctx->spi_hash[h];
+	sa->ctx->spi_hash[h] = sa;
+}
+
+static void
+unhash_local(struct ike_sa *sa)
+{
+	struct ike_sa **pp = &sa->ctx->spi_hash[hash64(ike_sa_local_spi(sa))];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == sa) {
+			*pp = sa->hnext;
+			sa->hnext = NULL;
+			return;
+		}
+	}
+}
+
+void
+ike_sa_hash_init(struct ike_sa *sa)
+{
+	unsigned h = hash64(sa->spi_i);
+
+	sa->inext = sa->ctx->init_hash[h];
+	sa->ctx->init_hash[h] = sa;
+}
+
+void
+ike_sa_unhash_init(struct ike_sa *sa)
+{
+	struct ike_sa **pp = &sa->ctx->init_hash[hash64(sa->spi_i)];
+
+	for (; *pp != NULL; pp = &(*pp)->inext) {
+		if (*pp == sa) {
+			*pp = sa->inext;
+			sa->inext = NULL;
+			return;
+		}
+	}
+}
+
+struct ike_sa *
+ike_sa_by_spi(struct ike_ctx *ctx, uint64_t local_spi)
+{
+	struct ike_sa *sa;
+
+	for (sa = ctx->spi_hash[hash64(local_spi)]; sa != NULL; sa = sa->hnext)
+		if (ike_sa_local_spi(sa) == local_spi && sa->state != IKE_ST_DEAD)
+			return sa;
+	return NULL;
+}
+
+struct ike_sa *
+ike_sa_by_init(struct ike_ctx *ctx, uint64_t spi_i, const struct sockaddr_storage *remote)
+{
+	struct ike_sa *sa;
+
+	for (sa = ctx->init_hash[hash64(spi_i)]; sa != NULL; sa = sa->inext)
+		if (sa->spi_i == spi_i && sa->state != IKE_ST_DEAD &&
+		    ike_addr_eq(&sa->remote, remote, true))
+			return sa;
+	return NULL;
+}
+
+struct ike_sa *
+ike_sa_by_id(struct ike_ctx *ctx, uint64_t id)
+{
+	struct ike_sa *sa;
+
+	for (sa = ctx->sas; sa != NULL; sa = sa->next)
+		if (sa->id == id && sa->state != IKE_ST_DEAD)
+			return sa;
+	return NULL;
+}
+
+void
+ike_event_ike(struct ike_sa *sa, uint8_t type)
+{
+	struct ike_event ev = { .type = type, .ike_sa_id = sa->id };
+
+	if (sa->ctx->ops.event != NULL)
+		sa->ctx->ops.event(sa->ctx->user, &ev);
+}
+
+void
+ike_sa_kill(struct ike_sa *sa, const char *why)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	struct ike_child *c;
+
+	if (sa->state == IKE_ST_DEAD)
+		return;
+	SA_LOG(sa, INFO, "IKE SA removed: %s", why);
+	for (c = sa->children; c != NULL; c = c->next) {
+		ike_child_down(c);
+		c->state = IKE_CHILD_DEAD;
+	}
+	ike_sa_set_state(sa, IKE_ST_DEAD);
+	if (sa->established_ms != 0) {
+		ctx->st.ike_down++;
+		ike_event_ike(sa, IKE_EV_IKE_DOWN);
+	}
+	if (sa->lease != NULL) {
+		ike_lease_put(sa->lease);
+		sa->lease = NULL;
+	}
+	if (sa->rekey_new != NULL && sa->rekey_new->state != IKE_ST_ESTABLISHED)
+		ike_sa_kill(sa->rekey_new, "rekey abandoned");
+	sa->rekey_new = NULL;
+}
+
+void
+ike_child_pend_free(struct ike_child_pend *p)
+{
+	if (p == NULL)
+		return;
+	ike_dh_destroy(p->dh);
+	OPENSSL_cleanse(p, sizeof(*p));
+	free(p);
+}
+
+void
+ike_pkts_free(struct ike_pkts *p)
+{
+	unsigned i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->buf[i]);
+	p->n = 0;
+}
+
+void
+ike_req_release(struct ike_req *r)
+{
+	ike_pkts_free(&r->out);
+	ike_child_pend_free(r->pend);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+ike_sa_free(struct ike_sa *sa)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	unsigned i;
+
+	unhash_local(sa);
+	ike_sa_unhash_init(sa);
+	if (sa->prev != NULL)
+		sa->prev->next = sa->next;
+	else
+		ctx->sas = sa->next;
+	if (sa->next != NULL)
+		sa->next->prev = sa->prev;
+	ctx->n_sas--;
+	ike_sa_clear_half_open(sa);
+	while (sa->children != NULL)
+		ike_child_free(sa->children);
+	for (i = 0; i < IKE_WINDOW_MAX; i++) {
+		ike_req_release(&sa->reqs[i]);
+		ike_pkts_free(&sa->resps[i].out);
+	}
+	ike_frag_fini(&sa->frx);
+	ike_child_pend_free(sa->auth_pend);
+	ike_dh_destroy(sa->dh);
+	free(sa->init_req);
+	free(sa->init_resp);
+	free(sa->cookie);
+	if (sa->lease != NULL)
+		ike_lease_put(sa->lease);
+	ike_sa_keys_wipe(&sa->keys);
+	ike_conn_put(sa->conn);
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+}
+
+void
+ike_sa_reap(struct ike_ctx *ctx)
+{
+	struct ike_sa *sa, *next;
+
+	for (sa = ctx->sas; sa != NULL; sa = next) {
+		next = sa->next;
+		if (sa->state == IKE_ST_DEAD) {
+			struct ike_sa *o;
+
+			/* nobody may keep pointing at a freed SA */
+			for (o = ctx->sas; o != NULL; o = o->next) {
+				if (o->rekey_new == sa)
+					o->rekey_new = NULL;
+				if (o->rekeyed_by == sa)
+					o->rekeyed_by = NULL;
+			}
+			ike_sa_free(sa);
+		}
+	}
+}
+
+/* ---- child SAs ---- */
+
+struct ike_child *
+ike_child_new(struct ike_sa *sa)
+{
+	struct ike_child *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->sa = sa;
+	c->id = ++sa->ctx->next_child_id;
+	c->next = sa->children;
+	sa->children = c;
+	sa->n_children++;
+	return c;
+}
+
+struct ike_child *
+ike_child_by_id(struct ike_ctx *ctx, uint64_t id)
+{
+	struct ike_sa *sa;
+	struct ike_child *c;
+
+	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
+		if (sa->state == IKE_ST_DEAD)
+			continue;
+		for (c = sa->children; c != NULL; c = c->next)
+			if (c->id == id && c->state != IKE_CHILD_DEAD)
+				return c;
+	}
+	return NULL;
+}
+
+struct ike_child *
+ike_child_by_spi_in(struct ike_sa *sa, uint32_t spi)
+{
+	struct ike_child *c;
+
+	for (c = sa->children; c != NULL; c = c->next)
+		if (c->spi_in == spi && c->state != IKE_CHILD_DEAD)
+			return c;
+	return NULL;
+}
+
+struct ike_child *
+ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi)
+{
+	struct ike_child *c;
+
+	for (c = sa->children; c != NULL; c = c->next)
+		if (c->spi_out == spi && c->state != IKE_CHILD_DEAD)
+			return c;
+	return NULL;
+}
+
+static void
+child_fill(const struct ike_child *c, struct ike_child_sa *o, bool keys)
+{
+	const struct ike_sa *sa = c->sa;
+	const struct ike_child_keys *k = &c->keys;
+
+	memset(o, 0, sizeof(*o));
+	o->id = c->id;
+	o->rekey_of = c->rekey_of;
+	o->ike_sa_id = sa->id;
+	snprintf(o->conn, sizeof(o->conn), "%s", sa->conn->cfg.name);
+	o->spi_in = c->spi_in;
+	o->spi_out = c->spi_out;
+	o->enc = c->algs.encr;
+	o->enc_key_len = (uint16_t)(c->algs.encr_bits / 8);
+	o->integ = c->algs.integ;
+	o->integ_key_len = k->integ_key_len;
+	o->esn = c->algs.esn;
+	if (keys) {
+		/* "i" keys protect initiator -> responder traffic */
+		const uint8_t *ei = k->encr_i, *er = k->encr_r, *ai = k->integ_i, *ar = k->integ_r;
+		bool we_i = sa->initiator;
+
+		memcpy(o->key_out, we_i ? ei : er, k->encr_key_len);
+		memcpy(o->key_in, we_i ? er : ei, k->encr_key_len);
+		memcpy(o->integ_out, we_i ? ai : ar, k->integ_key_len);
+		memcpy(o->integ_in, we_i ? ar : ai, k->integ_key_len);
+	}
+	o->local = sa->local;
+	o->remote = sa->remote;
+	o->natt = sa->nat_local || sa->nat_remote;
+	memcpy(o->local_ts, c->ts_l, sizeof(c->ts_l));
+	o->n_local_ts = c->n_ts_l;
+	memcpy(o->remote_ts, c->ts_r, sizeof(c->ts_r));
+	o->n_remote_ts = c->n_ts_r;
+	o->life_bytes = sa->conn->cfg.child_life_bytes;
+	o->life_packets = sa->conn->cfg.child_life_packets;
+	o->replay_window = sa->conn->cfg.replay_window;
+}
+
+void
+ike_child_up(struct ike_child *c)
+{
+	struct ike_sa *sa = c->sa;
+	struct ike_child_sa o;
+	struct ike_event ev = { .type = IKE_EV_CHILD_UP, .ike_sa_id = sa->id, .child = &o };
+
+	child_fill(c, &o, true);
+	c->installed = true;
+	c->established_ms = sa->ctx->now_ms ? sa->ctx->now_ms : 1;
+	if (sa->conn->cfg.child_lifetime_s != 0)
+		c->rekey_ms = sa->ctx->now_ms + (uint64_t)sa->conn->cfg.child_lifetime_s * 1000;
+	sa->ctx->st.child_up++;
+	SA_LOG(sa, INFO, "child %" PRIu64 " up: spi in %08x out %08x enc %u/%u integ %u%s%s",
+	       c->id, c->spi_in, c->spi_out, o.enc, o.enc_key_len * 8, o.integ,
+	       o.esn ? " esn" : "", o.natt ? " udp-encap" : "");
+	if (sa->ctx->ops.event != NULL)
+		sa->ctx->ops.event(sa->ctx->user, &ev);
+	OPENSSL_cleanse(&o, sizeof(o));
+}
+
+void
+ike_child_down(struct ike_child *c)
+{
+	struct ike_sa *sa = c->sa;
+	struct ike_child_sa o;
+	struct ike_event ev = { .type = IKE_EV_CHILD_DOWN, .ike_sa_id = sa->id, .child = &o };
+
+	if (!c->installed)
+		return;
+	c->installed = false;
+	child_fill(c, &o, false);
+	sa->ctx->st.child_down++;
+	SA_LOG(sa, INFO, "child %" PRIu64 " down: spi in %08x out %08x", c->id, c->spi_in,
+	       c->spi_out);
+	if (sa->ctx->ops.event != NULL)
+		sa->ctx->ops.event(sa->ctx->user, &ev);
+}
+
+void
+ike_child_free(struct ike_child *c)
+{
+	struct ike_sa *sa = c->sa;
+	struct ike_child **pp;
+
+	for (pp = &sa->children; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			sa->n_children--;
+			break;
+		}
+	}
+	ike_child_down(c);
+	ike_child_keys_wipe(&c->keys);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+/* ---- Message-ID windows (RFC 7296 2.3) ---- */
+
+static unsigned
+our_window(const struct ike_sa *sa)
+{
+	unsigned w = sa->ctx->window_size;
+
+	if (w < 1)
+		w = 1;
+	return w > IKE_WINDOW_MAX ? IKE_WINDOW_MAX : w;
+}
+
+static unsigned
+peer_window(const struct ike_sa *sa)
+{
+	unsigned w = sa->peer_window;
+
+	if (w < 1)
+		w = 1;
+	return w > IKE_WINDOW_MAX ? IKE_WINDOW_MAX : w;
+}
+
+bool
+ike_req_can_send(const struct ike_sa *sa)
+{
+	uint32_t oldest = sa->req_next;
+	unsigned i;
+
+	for (i = 0; i < IKE_WINDOW_MAX; i++)
+		if (sa->reqs[i].used && sa->reqs[i].msgid < oldest)
+			oldest = sa->reqs[i].msgid;
+	/* RFC 7296 2.3: at most window requests beyond the oldest unanswered */
+	return sa->req_next - oldest < peer_window(sa);
+}
+
+bool
+ike_req_pending_kind(const struct ike_sa *sa, uint8_t kind)
+{
+	unsigned i;
+
+	for (i = 0; i < IKE_WINDOW_MAX; i++)
+		if (sa->reqs[i].used && sa->reqs[i].kind == kind)
+			return true;
+	return false;
+}
+
+struct ike_req *
+ike_req_alloc(struct ike_sa *sa, uint8_t kind)
+{
+	unsigned i;
+
+	if (!ike_req_can_send(sa))
+		return NULL;
+	for (i = 0; i < IKE_WINDOW_MAX; i++) {
+		struct ike_req *r = &sa->reqs[i];
+
+		if (!r->used) {
+			memset(r, 0, sizeof(*r));
+			r->used = true;
+			r->kind = kind;
+			r->msgid = sa->req_next++;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+struct ike_req *
+ike_req_find(struct ike_sa *sa, uint32_t msgid)
+{
+	unsigned i;
+
+	for (i = 0; i < IKE_WINDOW_MAX; i++)
+		if (sa->reqs[i].used && sa->reqs[i].msgid == msgid)
+			return &sa->reqs[i];
+	return NULL;
+}
+
+void
+ike_req_sent(struct ike_sa *sa, struct ike_req *r, uint64_t now_ms)
+{
+	r->tries = 0;
+	r->next_ms = now_ms + sa->ctx->retransmit_base_ms;
+	ike_send_pkts(sa, &r->out);
+}
+
+int
+ike_resp_check(struct ike_sa *sa, uint32_t msgid)
+{
+	unsigned w = our_window(sa);
+	struct ike_resp *c = &sa->resps[msgid % IKE_WINDOW_MAX];
+	uint32_t off;
+
+	if (msgid < sa->resp_low) {
+		if (c->used && c->msgid == msgid) {
+			SA_LOG(sa, DEBUG, "request %u again: cached response resent", msgid);
+			sa->ctx->st.retransmits++;
+			ike_send_pkts(sa, &c->out);
+			return 0;
+		}
+		SA_LOG(sa, DEBUG, "request %u: older than window (next %u), dropped", msgid,
+		       sa->resp_low);
+		return -EALREADY;
+	}
+	off = msgid - sa->resp_low;
+	if (off >= w) {
+		SA_LOG(sa, DEBUG, "request %u: beyond window %u..%u, dropped", msgid,
+		       sa->resp_low, sa->resp_low + w - 1);
+		return -ERANGE;
+	}
+	if (sa->resp_done & (1u << off)) {
+		if (c->used && c->msgid == msgid) {
+			sa->ctx->st.retransmits++;
+			ike_send_pkts(sa, &c->out);
+		}
+		return 0;
+	}
+	return 1;
+}
+
+void
+ike_resp_store(struct ike_sa *sa, uint32_t msgid, struct ike_pkts *out)
+{
+	struct ike_resp *c = &sa->resps[msgid % IKE_WINDOW_MAX];
+	uint32_t off;
+
+	ike_pkts_free(&c->out);
+	c->used = true;
+	c->msgid = msgid;
+	c->out = *out;
+	out->n = 0;
+	if (msgid < sa->resp_low)
+		return;
+	off = msgid - sa->resp_low;
+	if (off >= 32)
+		return;
+	sa->resp_done |= 1u << off;
+	while (sa->resp_done & 1u) {
+		sa->resp_done >>= 1;
+		sa->resp_low++;
+	}
+}

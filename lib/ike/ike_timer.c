@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Timers and operator actions: retransmission with exponential back-off and
+ * give-up (RFC 7296 2.1, 2.4), half-open expiry, DPD (2.4), IKE and child
+ * rekey by lifetime, NAT keepalives (RFC 3948 2.3), cookie secret rotation,
+ * and ike_initiate / ike_terminate_ike / ike_rekey_* / ike_shutdown.
+ *
+ * Timers enter like messages (STYLE 8): ike_tick() walks the SAs and starts
+ * the exchange that is due; it never frees an SA in place (ike_sa_reap runs
+ * at the end).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "ike/ike_priv.h"
+
+enum {
+	NATT_PORT = 4500,
+	RETRANSMIT_CAP_MS = 60000,
+};
+
+static uint64_t
+backoff(const struct ike_ctx *ctx, unsigned tries)
+{
+	uint64_t t = ctx->retransmit_base_ms;
+
+	while (tries-- > 0 && t < RETRANSMIT_CAP_MS)
+		t *= 2;
+	return t > RETRANSMIT_CAP_MS ? RETRANSMIT_CAP_MS : t;
+}
+
+static void
+min_due(uint64_t *due, uint64_t t)
+{
+	if (t != 0 && t < *due)
+		*due = t;
+}
+
+static void
+keepalive(struct ike_sa *sa, uint64_t now)
+{
+	static const uint8_t ka = 0xff;
+
+	/* RFC 3948 2.3: only the side behind the NAT keeps the mapping alive */
+	if (!sa->nat_local || !sa->natt || sa->state < IKE_ST_ESTABLISHED)
+		return;
+	if (sa->keepalive_ms == 0) {
+		sa->keepalive_ms = now + (uint64_t)sa->ctx->nat_keepalive_s * 1000;
+		return;
+	}
+	if (now < sa->keepalive_ms)
+		return;
+	if (now - sa->last_tx_ms >= (uint64_t)sa->ctx->nat_keepalive_s * 1000)
+		ike_send_raw(sa->ctx, &ka, 1, &sa->local, &sa->remote);
+	sa->keepalive_ms = now + (uint64_t)sa->ctx->nat_keepalive_s * 1000;
+}
+
+static void
+tick_sa(struct ike_sa *sa, uint64_t now)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	struct ike_child *c, *cn;
+	unsigned i;
+
+	for (i = 0; i < IKE_WINDOW_MAX; i++) {
+		struct ike_req *r = &sa->reqs[i];
+
+		if (!r->used || now < r->next_ms)
+			continue;
+		if (r->tries >= ctx->retransmit_tries) {
+			SA_LOG(sa, NOTICE, "%s request %u: no response after %u retransmits, giving up",
+			       ike_exchange_name(r->xchg), r->msgid, r->tries);
+			ike_sa_kill(sa, "peer not responding");
+			return;
+		}
+		r->tries++;
+		r->next_ms = now + backoff(ctx, r->tries);
+		ctx->st.retransmits++;
+		SA_LOG(sa, DEBUG, "%s request %u: retransmit %u", ike_exchange_name(r->xchg),
+		       r->msgid, r->tries);
+		ike_send_pkts(sa, &r->out);
+	}
+	if (sa->expire_ms != 0 && now >= sa->expire_ms) {
+		ike_sa_kill(sa, sa->state == IKE_ST_INIT_RCVD ? "half-open SA expired" :
+								"timed out");
+		return;
+	}
+	if (sa->frx.active && ike_frag_expired(&sa->frx, now))
+		ike_frag_reset(&sa->frx);
+	if (sa->state != IKE_ST_ESTABLISHED)
+		return;
+	for (c = sa->children; c != NULL; c = cn) {
+		cn = c->next;
+		if (c->delete_ms != 0 && now >= c->delete_ms) {
+			if (c->state == IKE_CHILD_REKEYED && !c->initiator) {
+				/* the rekey initiator never deleted it: do it ourselves */
+				c->state = IKE_CHILD_INSTALLED;
+			}
+			c->delete_ms = 0;
+			ike_info_delete_child_start(sa, c);
+			continue;
+		}
+		if (c->rekey_ms != 0 && now >= c->rekey_ms && c->state == IKE_CHILD_INSTALLED) {
+			if (ike_child_rekey_start(sa, c) == 0)
+				c->rekey_ms = 0;
+		}
+	}
+	if (sa->rekey_ms != 0 && now >= sa->rekey_ms) {
+		if (ike_ike_rekey_start(sa) == 0)
+			sa->rekey_ms = 0;
+		return;
+	}
+	if (sa->conn->cfg.dpd_s != 0 && !sa->dpd_pending &&
+	    now - sa->last_rx_ms >= (uint64_t)sa->conn->cfg.dpd_s * 1000 &&
+	    ike_req_can_send(sa) && !ike_req_pending_kind(sa, IKE_REQ_DPD)) {
+		SA_LOG(sa, DEBUG, "idle %" PRIu64 " ms: liveness check", now - sa->last_rx_ms);
+		ike_info_dpd_start(sa);
+	}
+	keepalive(sa, now);
+}
+
+void
+ike_tick(struct ike_ctx *ctx, uint64_t now_ms)
+{
+	struct ike_sa *sa;
+
+	ctx->now_ms = now_ms;
+	if (ctx->cookie_rotate_ms == 0)
+		ctx->cookie_rotate_ms = now_ms + 300000;
+	else if (now_ms >= ctx->cookie_rotate_ms)
+		ike_cookie_rotate(ctx);
+	for (sa = ctx->sas; sa != NULL; sa = sa->next)
+		if (sa->state != IKE_ST_DEAD)
+			tick_sa(sa, now_ms);
+	ike_sa_reap(ctx);
+}
+
+uint64_t
+ike_next_timeout_ms(const struct ike_ctx *ctx, uint64_t now_ms)
+{
+	uint64_t due = UINT64_MAX;
+	const struct ike_sa *sa;
+	const struct ike_child *c;
+	unsigned i;
+
+	min_due(&due, ctx->cookie_rotate_ms);
+	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
+		if (sa->state == IKE_ST_DEAD)
+			return 0;
+		for (i = 0; i < IKE_WINDOW_MAX; i++)
+			if (sa->reqs[i].used)
+				min_due(&due, sa->reqs[i].next_ms);
+		min_due(&due, sa->expire_ms);
+		if (sa->state != IKE_ST_ESTABLISHED)
+			continue;
+		min_due(&due, sa->rekey_ms);
+		if (sa->conn->cfg.dpd_s != 0 && !sa->dpd_pending)
+			min_due(&due, sa->last_rx_ms + (uint64_t)sa->conn->cfg.dpd_s * 1000);
+		min_due(&due, sa->keepalive_ms);
+		for (c = sa->children; c != NULL; c = c->next) {
+			min_due(&due, c->rekey_ms);
+			min_due(&due, c->delete_ms);
+		}
+	}
+	if (due == UINT64_MAX)
+		return 60000;
+	return due <= now_ms ? 0 : due - now_ms;
+}
+
+/* ---- operator actions ---- */
+
+int
+ike_initiate(struct ike_ctx *ctx, const char *conn, uint64_t now_ms)
+{
+	struct ike_conn *c = NULL;
+	struct ike_sa *sa;
+	unsigned i;
+	int rc;
+
+	ctx->now_ms = now_ms;
+	for (i = 0; i < ctx->n_conns; i++)
+		if (conn != NULL && strcmp(ctx->conns[i]->cfg.name, conn) == 0)
+			c = ctx->conns[i];
+	if (c == NULL)
+		return -ENOENT;
+	if (c->cfg.remote.ss_family != AF_INET && c->cfg.remote.ss_family != AF_INET6)
+		return -EINVAL;
+	rc = ike_sa_create(ctx, c, true, &sa);
+	if (rc < 0)
+		return rc;
+	sa->local = c->cfg.local;
+	sa->remote = c->cfg.remote;
+	if (sa->local.ss_family == AF_UNSPEC)
+		sa->local.ss_family = sa->remote.ss_family;
+	if (ike_port(&sa->remote) == 0)
+		ike_set_port(&sa->remote, 500);
+	if (ike_port(&sa->local) == 0)
+		ike_set_port(&sa->local, ike_port(&sa->remote) == NATT_PORT ? NATT_PORT : 500);
+	rc = ike_init_start(sa);
+	if (rc < 0)
+		ike_sa_kill(sa, "cannot start IKE_SA_INIT");
+	ike_sa_reap(ctx);
+	return rc;
+}
+
+int
+ike_terminate_ike(struct ike_ctx *ctx, uint64_t ike_sa_id, uint64_t now_ms)
+{
+	struct ike_sa *sa = ike_sa_by_id(ctx, ike_sa_id);
+	int rc = 0;
+
+	ctx->now_ms = now_ms;
+	if (sa == NULL)
+		return -ENOENT;
+	if (sa->state == IKE_ST_ESTABLISHED || sa->state == IKE_ST_REKEYING) {
+		rc = ike_info_delete_ike_start(sa);
+		if (rc < 0)
+			ike_sa_kill(sa, "terminated");
+	} else if (sa->state != IKE_ST_DELETING) {
+		ike_sa_kill(sa, "terminated");
+	}
+	ike_sa_reap(ctx);
+	return rc < 0 ? rc : 0;
+}
+
+int
+ike_rekey_child(struct ike_ctx *ctx, uint64_t child_id, uint64_t now_ms)
+{
+	struct ike_child *c = ike_child_by_id(ctx, child_id);
+
+	ctx->now_ms = now_ms;
+	if (c == NULL)
+		return -ENOENT;
+	return ike_child_rekey_start(c->sa, c);
+}
+
+int
+ike_rekey_ike(struct ike_ctx *ctx, uint64_t ike_sa_id, uint64_t now_ms)
+{
+	struct ike_sa *sa = ike_sa_by_id(ctx, ike_sa_id);
+
+	ctx->now_ms = now_ms;
+	if (sa == NULL)
+		return -ENOENT;
+	return ike_ike_rekey_start(sa);
+}
+
+int
+ike_child_expired(struct ike_ctx *ctx, uint64_t child_id, bool hard, uint64_t now_ms)
+{
+	struct ike_child *c = ike_child_by_id(ctx, child_id);
+	int rc;
+
+	ctx->now_ms = now_ms;
+	if (c == NULL)
+		return -ENOENT;
+	if (!hard && c->state == IKE_CHILD_INSTALLED) {
+		rc = ike_child_rekey_start(c->sa, c);
+		if (rc == -EAGAIN) {
+			c->rekey_ms = now_ms ? now_ms : 1;	/* the timer retries */
+			return 0;
+		}
+		return rc;
+	}
+	/* hard limit: the SA is unusable, delete it now */
+	if (c->state == IKE_CHILD_DELETING)
+		return 0;
+	c->state = IKE_CHILD_INSTALLED;
+	return ike_info_delete_child_start(c->sa, c);
+}
+
+void
+ike_shutdown(struct ike_ctx *ctx, uint64_t now_ms)
+{
+	struct ike_sa *sa;
+
+	ctx->now_ms = now_ms;
+	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
+		if (sa->state == IKE_ST_DEAD)
+			continue;
+		if (sa->state == IKE_ST_ESTABLISHED || sa->state == IKE_ST_REKEYING ||
+		    sa->state == IKE_ST_REKEYED)
+			ike_info_delete_ike_start(sa);
+		ike_sa_kill(sa, "shutdown");
+	}
+	ike_sa_reap(ctx);
+}

@@ -1,0 +1,661 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKE_AUTH (RFC 7296 1.2, 2.15): identities, AUTH with a PSK or an X.509
+ * signature (RFC 7427), the first child SA with traffic-selector narrowing
+ * (2.9), virtual IPs through the CP payload (3.15), INITIAL_CONTACT and
+ * SET_WINDOW_SIZE (2.3).
+ *
+ * Initiator: ike_auth_start, ike_auth_on_response. Responder:
+ * ike_auth_on_request. Also the child-SA helpers that CREATE_CHILD_SA shares
+ * (algorithms, KEYMAT, our ESP offer, selector choice). Never logs AUTH data,
+ * keys or the PSK.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+#include <openssl/evp.h>
+
+#include "ike/ike_priv.h"
+
+void
+ike_esp_offer(const struct ike_sa *sa, bool with_dh, uint32_t spi, struct ike_proposal *out,
+	      unsigned *n)
+{
+	const struct ike_conn *conn = sa->conn;
+	unsigned i;
+
+	for (i = 0; i < conn->n_esp_props; i++) {
+		out[i] = conn->esp_props[i];
+		out[i].num = (uint8_t)(i + 1);
+		out[i].proto = IKE_PROTO_ESP;
+		out[i].spi_len = 4;
+		out[i].spi[0] = (uint8_t)(spi >> 24);
+		out[i].spi[1] = (uint8_t)(spi >> 16);
+		out[i].spi[2] = (uint8_t)(spi >> 8);
+		out[i].spi[3] = (uint8_t)spi;
+		if (!with_dh)
+			ike_prop_strip_dh(&out[i]);
+	}
+	*n = conn->n_esp_props;
+}
+
+int
+ike_child_algs(const struct ike_proposal *p, struct ike_algs *a)
+{
+	uint16_t esn = 0;
+
+	memset(a, 0, sizeof(*a));
+	if (ike_prop_xform(p, IKE_XF_ENCR, &a->encr, &a->encr_bits) < 0)
+		return -EINVAL;
+	if (ike_prop_xform(p, IKE_XF_INTEG, &a->integ, NULL) < 0)
+		a->integ = 0;
+	if (ike_prop_xform(p, IKE_XF_ESN, &esn, NULL) == 0)
+		a->esn = esn == IKE_ESN_YES;
+	if (ike_prop_xform(p, IKE_XF_DH, &a->dh, NULL) < 0)
+		a->dh = 0;
+	if (a->encr_bits == 0)
+		a->encr_bits = 128;
+	if (p->spi_len != 4)
+		return -EINVAL;
+	return 0;
+}
+
+static uint32_t
+spi32(const struct ike_proposal *p)
+{
+	return (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 | (uint32_t)p->spi[2] << 8 |
+	       p->spi[3];
+}
+
+int
+ike_child_keys_make(struct ike_sa *sa, struct ike_child *c, const uint8_t *gir, size_t gir_len,
+		    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len)
+{
+	size_t ek = ike_encr_key_len(c->algs.encr, c->algs.encr_bits);
+	size_t ik = c->algs.integ ? ike_integ_key_len(c->algs.integ) : 0;
+
+	if (ek == 0 || (c->algs.integ != 0 && ik == 0))
+		return -EINVAL;
+	return ike_kdf_child_keys(sa->algs.prf, sa->keys.sk_d, sa->keys.prf_len, gir, gir_len, ni,
+				  ni_len, nr, nr_len, ek, ik, &c->keys);
+}
+
+static unsigned
+conf_or_any(const struct ike_ts *conf, unsigned n, const struct ike_ts *prop, unsigned n_prop,
+	    struct ike_ts *out)
+{
+	unsigned i;
+
+	if (n > 0) {
+		memcpy(out, conf, n * sizeof(*conf));
+		return n;
+	}
+	for (i = 0; i < n_prop && i < IKE_MAX_TS; i++)
+		out[i] = prop[i];
+	return i;
+}
+
+/* Responder: narrow the peer's TSi/TSr to our policy (RFC 7296 2.9); with a
+ * virtual IP, the peer side is exactly the lease. */
+int
+ike_ts_select(struct ike_sa *sa, const struct ike_msg *m, struct ike_child *c)
+{
+	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
+	struct ike_ts rconf[IKE_MAX_TS], lconf[IKE_MAX_TS];
+	unsigned nr, nl;
+
+	if (sa->lease != NULL) {
+		uint8_t af, addr[16];
+
+		ike_lease_addr(sa->lease, &af, addr);
+		ike_ts_host(&rconf[0], af, addr);
+		nr = 1;
+	} else {
+		nr = conf_or_any(cfg->remote_ts, cfg->n_remote_ts, m->tsi.ts, m->tsi.n_ts, rconf);
+	}
+	nl = conf_or_any(cfg->local_ts, cfg->n_local_ts, m->tsr.ts, m->tsr.n_ts, lconf);
+	c->n_ts_r = ike_ts_narrow(m->tsi.ts, m->tsi.n_ts, rconf, nr, c->ts_r, IKE_MAX_TS);
+	c->n_ts_l = ike_ts_narrow(m->tsr.ts, m->tsr.n_ts, lconf, nl, c->ts_l, IKE_MAX_TS);
+	if (c->n_ts_r == 0 || c->n_ts_l == 0) {
+		char a[96], b[96];
+
+		SA_LOG(sa, INFO, "traffic selectors unacceptable: TSi %s (%u) TSr %s (%u)",
+		       m->tsi.n_ts ? ike_ts_str(&m->tsi.ts[0], a, sizeof(a)) : "-", m->tsi.n_ts,
+		       m->tsr.n_ts ? ike_ts_str(&m->tsr.ts[0], b, sizeof(b)) : "-", m->tsr.n_ts);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int
+auth_octets(struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, size_t id_len,
+	    uint8_t **oct, size_t *oct_len)
+{
+	/* RFC 7296 2.15: initiator signs its IKE_SA_INIT request | Nr | prf(SK_pi, IDi);
+	 * the responder its response | Ni | prf(SK_pr, IDr). */
+	if (of_initiator)
+		return ike_auth_octets(sa->algs.prf, sa->keys.sk_pi, sa->keys.prf_len, sa->init_req,
+				       sa->init_req_len, sa->nr, sa->nr_len, id_body, id_len, oct,
+				       oct_len);
+	return ike_auth_octets(sa->algs.prf, sa->keys.sk_pr, sa->keys.prf_len, sa->init_resp,
+			       sa->init_resp_len, sa->ni, sa->ni_len, id_body, id_len, oct,
+			       oct_len);
+}
+
+static int
+auth_verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id_pld *id)
+{
+	const struct ike_conn *conn = sa->conn;
+	uint8_t *oct = NULL;
+	size_t oct_len = 0;
+	X509 *x = NULL;
+	EVP_PKEY *pub = NULL;
+	int rc;
+
+	rc = auth_octets(sa, !sa->initiator, id->body.p, id->body.len, &oct, &oct_len);
+	if (rc < 0)
+		return rc;
+	if (conn->cfg.remote_auth != IKE_AUTHM_PUBKEY) {
+		if (m->auth.method != IKE_AUTH_PSK) {
+			rc = -EACCES;
+			goto out;
+		}
+		rc = ike_auth_psk_verify(sa->algs.prf, conn->cfg.psk, conn->cfg.psk_len, oct,
+					 oct_len, m->auth.data.p, m->auth.data.len);
+		goto out;
+	}
+	if (m->auth.method == IKE_AUTH_PSK || m->n_certs == 0 || conn->ca == NULL ||
+	    m->certs[0].encoding != IKE_CERT_X509_SIG) {
+		rc = -EACCES;
+		goto out;
+	}
+	rc = ike_cert_verify(conn->ca, m->certs[0].data.p, m->certs[0].data.len, &x);
+	if (rc == 0)
+		rc = ike_cert_match_id(x, &id->id);
+	if (rc == 0)
+		rc = ike_cert_pubkey(x, &pub);
+	if (rc == 0)
+		rc = ike_sig_verify(pub, m->auth.method, m->auth.data.p, m->auth.data.len, oct,
+				    oct_len);
+out:
+	EVP_PKEY_free(pub);
+	X509_free(x);
+	if (oct != NULL) {
+		OPENSSL_cleanse(oct, oct_len);
+		free(oct);
+	}
+	return rc;
+}
+
+/* ID (and CERT) and our AUTH payload. */
+static int
+bld_id_auth(struct ike_sa *sa, struct ike_bld *b, bool with_certreq, bool with_ic,
+	    const struct ike_id *idr)
+{
+	const struct ike_conn *conn = sa->conn;
+	struct ike_id id;
+	uint8_t body[IKE_MAX_ID_LEN + 8], authd[IKE_SIG_MAX_LEN], *oct = NULL;
+	size_t blen, oct_len = 0, alen;
+	uint8_t method;
+	int rc;
+
+	ike_id_local(sa, &id);
+	rc = ike_bld_id(b, sa->initiator ? IKE_PLD_IDI : IKE_PLD_IDR, &id);
+	if (rc == 0 && conn->cfg.auth == IKE_AUTHM_PUBKEY)
+		rc = ike_bld_cert(b, IKE_CERT_X509_SIG, conn->cert_der, conn->cert_der_len);
+	if (rc == 0 && with_certreq && conn->ca != NULL) {
+		uint8_t cr[IKE_CERTREQ_MAX_CAS * 20];
+		size_t crl;
+
+		rc = ike_certreq_build(conn->ca, cr, sizeof(cr), &crl);
+		if (rc == 0 && crl > 0)
+			rc = ike_bld_certreq(b, IKE_CERT_X509_SIG, cr, crl);
+	}
+	if (rc == 0 && with_ic)
+		rc = ike_bld_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+	if (rc == 0 && idr != NULL)
+		rc = ike_bld_id(b, IKE_PLD_IDR, idr);
+	if (rc == 0)
+		rc = ike_id_body(&id, body, sizeof(body), &blen);
+	if (rc == 0)
+		rc = auth_octets(sa, sa->initiator, body, blen, &oct, &oct_len);
+	if (rc < 0)
+		goto out;
+	if (conn->cfg.auth == IKE_AUTHM_PUBKEY) {
+		uint8_t hash;
+
+		rc = ike_sig_choose(conn->key, sa->peer_sighash ? sa->peer_hashes : 0, &method,
+				    &hash);
+		if (rc == 0)
+			rc = ike_sig_sign(conn->key, method, hash, oct, oct_len, authd,
+					  sizeof(authd), &alen);
+	} else {
+		method = IKE_AUTH_PSK;
+		alen = sa->keys.prf_len;
+		rc = ike_auth_psk(sa->algs.prf, conn->cfg.psk, conn->cfg.psk_len, oct, oct_len,
+				  authd);
+	}
+	if (rc == 0)
+		rc = ike_bld_auth(b, method, authd, alen);
+out:
+	OPENSSL_cleanse(authd, sizeof(authd));
+	if (oct != NULL) {
+		OPENSSL_cleanse(oct, oct_len);
+		free(oct);
+	}
+	return rc;
+}
+
+static int
+bld_window(struct ike_sa *sa, struct ike_bld *b)
+{
+	uint16_t w = sa->ctx->window_size;
+	uint8_t d[4] = { 0, 0, (uint8_t)(w >> 8), (uint8_t)w };
+
+	if (w <= 1)
+		return 0;
+	return ike_bld_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_SET_WINDOW_SIZE, d, 4);
+}
+
+static void
+peer_window(struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct ike_notify *n = ike_msg_notify(m, IKE_N_SET_WINDOW_SIZE);
+
+	if (n != NULL && n->data.len == 4) {
+		uint32_t w = (uint32_t)n->data.p[0] << 24 | (uint32_t)n->data.p[1] << 16 |
+			     (uint32_t)n->data.p[2] << 8 | n->data.p[3];
+
+		sa->peer_window = (uint16_t)(w == 0 ? 1 : (w > IKE_WINDOW_MAX ? IKE_WINDOW_MAX : w));
+	}
+}
+
+/* RFC 7296 2.4: INITIAL_CONTACT removes the other IKE SAs of this identity. */
+static void
+initial_contact(struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+	for (o = sa->ctx->sas; o != NULL; o = o->next) {
+		if (o == sa || o->state == IKE_ST_DEAD || o->established_ms == 0 ||
+		    o->conn != sa->conn || o->remote_id.type != sa->remote_id.type ||
+		    o->remote_id.len != sa->remote_id.len ||
+		    memcmp(o->remote_id.data, sa->remote_id.data, o->remote_id.len) != 0)
+			continue;
+		ike_sa_kill(o, "INITIAL_CONTACT from the same identity");
+	}
+}
+
+static void
+set_rekey_timer(struct ike_sa *sa)
+{
+	uint64_t life = (uint64_t)sa->conn->cfg.ike_lifetime_s * 1000;
+
+	/* the responder waits 10% longer so the two sides rarely collide */
+	if (life != 0)
+		sa->rekey_ms = sa->ctx->now_ms + (sa->initiator ? life : life + life / 10);
+}
+
+/* CP request of a remote-access client: lease an address from the pool. */
+static int
+cp_lease(struct ike_sa *sa, const struct ike_msg *m, struct ike_cp_attr *attrs, unsigned *n)
+{
+	const struct ike_pool_cfg *pc;
+	uint8_t af, addr[16];
+	bool want4 = false, want6 = false;
+	unsigned i;
+	int rc;
+
+	*n = 0;
+	if (!m->has_cp || m->cp.cfg_type != IKE_CFG_REQUEST || sa->conn->pool == NULL)
+		return 0;
+	for (i = 0; i < m->cp.n_attrs; i++) {
+		want4 |= m->cp.attrs[i].type == IKE_CP_INTERNAL_IP4_ADDRESS;
+		want6 |= m->cp.attrs[i].type == IKE_CP_INTERNAL_IP6_ADDRESS;
+	}
+	pc = &sa->conn->cfg.pool;
+	if (!((pc->af == 4 && want4) || (pc->af == 6 && want6)))
+		return 0;
+	if (sa->lease == NULL) {
+		rc = ike_pool_acquire(sa->conn->pool, &sa->remote_id, &sa->lease);
+		if (rc < 0)
+			return rc;
+	}
+	ike_lease_addr(sa->lease, &af, addr);
+	if (af == 4) {
+		attrs[*n].type = IKE_CP_INTERNAL_IP4_ADDRESS;
+		attrs[*n].len = 4;
+		memcpy(attrs[*n].val, addr, 4);
+	} else {
+		attrs[*n].type = IKE_CP_INTERNAL_IP6_ADDRESS;
+		attrs[*n].len = 17;
+		memcpy(attrs[*n].val, addr, 16);
+		attrs[*n].val[16] = 128;
+	}
+	(*n)++;
+	for (i = 0; i < pc->n_dns && i < IKE_MAX_DNS && *n < IKE_MAX_CP_ATTRS; i++) {
+		if (pc->dns_af[i] == 4) {
+			attrs[*n].type = IKE_CP_INTERNAL_IP4_DNS;
+			attrs[*n].len = 4;
+			memcpy(attrs[*n].val, pc->dns[i], 4);
+		} else {
+			attrs[*n].type = IKE_CP_INTERNAL_IP6_DNS;
+			attrs[*n].len = 16;
+			memcpy(attrs[*n].val, pc->dns[i], 16);
+		}
+		(*n)++;
+	}
+	{
+		char s[INET6_ADDRSTRLEN];
+
+		inet_ntop(af == 4 ? AF_INET : AF_INET6, addr, s, sizeof(s));
+		SA_LOG(sa, INFO, "virtual IP %s leased", s);
+	}
+	return 0;
+}
+
+static void
+auth_failed(struct ike_sa *sa, const struct ike_msg *m, const char *why)
+{
+	char ids[128];
+
+	sa->ctx->st.auth_failed++;
+	SA_LOG(sa, NOTICE, "authentication of %s failed: %s",
+	       m->has_idi ? ike_id_str(&m->idi.id, ids, sizeof(ids)) : "-", why);
+	ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+	ike_sa_kill(sa, "authentication failed");
+}
+
+int
+ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_conn *conn = sa->conn;
+	struct ike_cp_attr cpa[IKE_MAX_CP_ATTRS];
+	struct ike_proposal offer[IKE_MAX_PROPOSALS], chosen;
+	struct ike_child *c = NULL;
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	uint16_t child_err = 0;
+	unsigned n_cpa = 0, n_offer, i;
+	char ids[128];
+	int rc;
+
+	if (sa->state != IKE_ST_INIT_RCVD) {
+		SA_LOG(sa, DEBUG, "IKE_AUTH request in state %s", ike_state_name(sa->state));
+		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+	}
+	if (!m->has_idi || !m->has_auth) {
+		auth_failed(sa, m, m->has_eap ? "EAP not supported" : "IDi or AUTH missing");
+		return -EACCES;
+	}
+	if (!ike_id_match(&conn->cfg.remote_id, &m->idi.id)) {
+		auth_failed(sa, m, "identity not allowed by the connection");
+		return -EACCES;
+	}
+	rc = auth_verify(sa, m, &m->idi);
+	if (rc < 0) {
+		auth_failed(sa, m, ike_strerror(rc));
+		return -EACCES;
+	}
+	sa->remote_id = m->idi.id;
+	peer_window(sa, m);
+	SA_LOG(sa, INFO, "peer authenticated as %s (%s)", ike_id_str(&sa->remote_id, ids,
+	       sizeof(ids)), conn->cfg.remote_auth == IKE_AUTHM_PUBKEY ? "certificate" : "PSK");
+
+	/* the first child SA: virtual IP, proposal, selectors */
+	if (!m->has_sa || !m->has_tsi || !m->has_tsr) {
+		child_err = m->has_sa ? IKE_N_TS_UNACCEPTABLE : 0;
+	} else if (cp_lease(sa, m, cpa, &n_cpa) < 0) {
+		SA_LOG(sa, NOTICE, "virtual IP pool of %s exhausted", conn->cfg.name);
+		child_err = IKE_N_INTERNAL_ADDRESS_FAILURE;
+	} else {
+		ike_esp_offer(sa, false, 0, offer, &n_offer);
+		for (i = 0; i < n_offer; i++)
+			offer[i].spi_len = 0;
+		rc = ike_prop_select(offer, n_offer, &m->sa, &chosen, NULL);
+		if (rc < 0) {
+			sa->ctx->st.no_proposal++;
+			SA_LOG(sa, INFO, "no acceptable ESP proposal (%u offered)", m->sa.n_props);
+			child_err = IKE_N_NO_PROPOSAL_CHOSEN;
+		} else {
+			c = ike_child_new(sa);
+			if (c == NULL)
+				return -ENOMEM;
+			if (ike_child_algs(&chosen, &c->algs) < 0) {
+				child_err = IKE_N_NO_PROPOSAL_CHOSEN;
+			} else if (ike_ts_select(sa, m, c) < 0) {
+				child_err = IKE_N_TS_UNACCEPTABLE;
+			} else {
+				c->spi_out = spi32(&chosen);
+				c->spi_in = ike_alloc_spi_in(sa->ctx);
+				if (c->spi_in == 0 ||
+				    ike_child_keys_make(sa, c, NULL, 0, sa->ni, sa->ni_len, sa->nr,
+							sa->nr_len) < 0)
+					child_err = IKE_N_NO_ADDITIONAL_SAS;
+			}
+			if (child_err != 0) {
+				ike_child_free(c);
+				c = NULL;
+			}
+		}
+	}
+	if (ike_msg_notify(m, IKE_N_INITIAL_CONTACT) != NULL)
+		initial_contact(sa);
+
+	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, m->hdr.msg_id);
+	if (rc == 0)
+		rc = bld_id_auth(sa, &t.b, false, false, NULL);
+	if (rc == 0 && n_cpa > 0)
+		rc = ike_bld_cp(&t.b, IKE_CFG_REPLY, cpa, n_cpa);
+	if (rc == 0 && c != NULL) {
+		chosen.spi_len = 4;
+		chosen.spi[0] = (uint8_t)(c->spi_in >> 24);
+		chosen.spi[1] = (uint8_t)(c->spi_in >> 16);
+		chosen.spi[2] = (uint8_t)(c->spi_in >> 8);
+		chosen.spi[3] = (uint8_t)c->spi_in;
+		rc = ike_bld_sa(&t.b, &chosen, 1);
+		if (rc == 0)
+			rc = ike_bld_ts(&t.b, IKE_PLD_TSI, c->ts_r, c->n_ts_r);
+		if (rc == 0)
+			rc = ike_bld_ts(&t.b, IKE_PLD_TSR, c->ts_l, c->n_ts_l);
+	} else if (rc == 0 && child_err != 0) {
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, child_err, NULL, 0);
+	}
+	if (rc == 0)
+		rc = bld_window(sa, &t.b);
+	if (rc < 0) {
+		ike_txm_abort(&t);
+		goto fail;
+	}
+	rc = ike_txm_seal(&t, &out);
+	if (rc < 0)
+		goto fail;
+	ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
+	set_rekey_timer(sa);
+	if (c != NULL)
+		ike_child_up(c);
+	else if (child_err != 0)
+		SA_LOG(sa, NOTICE, "IKE SA up without child SA: %s", ike_notify_name(child_err));
+	return ike_respond(sa, m->hdr.msg_id, &out);
+fail:
+	ike_pkts_free(&out);
+	SA_LOG(sa, ERR, "cannot build IKE_AUTH response: %s", ike_strerror(rc));
+	ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+	ike_sa_kill(sa, "IKE_AUTH response failed");
+	return rc;
+}
+
+int
+ike_auth_start(struct ike_sa *sa)
+{
+	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
+	struct ike_proposal offer[IKE_MAX_PROPOSALS];
+	struct ike_child_pend *p;
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	struct ike_req *r;
+	unsigned n_offer;
+	int rc;
+
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	p->spi_in = ike_alloc_spi_in(sa->ctx);
+	if (p->spi_in == 0) {
+		free(p);
+		return -ENOSPC;
+	}
+	p->n_ts_l = cfg->n_local_ts;
+	memcpy(p->ts_l, cfg->local_ts, sizeof(p->ts_l));
+	p->n_ts_r = cfg->n_remote_ts;
+	memcpy(p->ts_r, cfg->remote_ts, sizeof(p->ts_r));
+	if (p->n_ts_l == 0) {
+		ike_ts_any(&p->ts_l[0], 4);
+		p->n_ts_l = 1;
+	}
+	if (p->n_ts_r == 0) {
+		ike_ts_any(&p->ts_r[0], 4);
+		p->n_ts_r = 1;
+	}
+	r = ike_req_alloc(sa, IKE_REQ_AUTH);
+	if (r == NULL) {
+		free(p);
+		return -EAGAIN;
+	}
+	r->xchg = IKE_XCHG_AUTH;
+	r->pend = p;
+	ike_esp_offer(sa, false, p->spi_in, offer, &n_offer);
+	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, false, r->msgid);
+	if (rc == 0)
+		rc = bld_id_auth(sa, &t.b, true, true,
+				 cfg->remote_id.type != IKE_ID_ANY ? &cfg->remote_id : NULL);
+	if (rc == 0 && cfg->request_vip) {
+		struct ike_cp_attr a[2] = {
+			{ .type = IKE_CP_INTERNAL_IP4_ADDRESS, .len = 0 },
+			{ .type = IKE_CP_INTERNAL_IP4_DNS, .len = 0 },
+		};
+
+		if (p->ts_l[0].af == 6) {
+			a[0].type = IKE_CP_INTERNAL_IP6_ADDRESS;
+			a[1].type = IKE_CP_INTERNAL_IP6_DNS;
+		}
+		rc = ike_bld_cp(&t.b, IKE_CFG_REQUEST, a, 2);
+	}
+	if (rc == 0)
+		rc = ike_bld_sa(&t.b, offer, n_offer);
+	if (rc == 0)
+		rc = ike_bld_ts(&t.b, IKE_PLD_TSI, p->ts_l, p->n_ts_l);
+	if (rc == 0)
+		rc = ike_bld_ts(&t.b, IKE_PLD_TSR, p->ts_r, p->n_ts_r);
+	if (rc == 0)
+		rc = bld_window(sa, &t.b);
+	if (rc < 0) {
+		ike_txm_abort(&t);
+		ike_req_release(r);
+		return rc;
+	}
+	rc = ike_txm_seal(&t, &out);
+	if (rc < 0) {
+		ike_pkts_free(&out);
+		ike_req_release(r);
+		return rc;
+	}
+	ike_sa_set_state(sa, IKE_ST_AUTH_SENT);
+	return ike_request_send(sa, r, &out);
+}
+
+static void
+cp_reply(struct ike_sa *sa, const struct ike_msg *m)
+{
+	unsigned i;
+
+	if (!m->has_cp || m->cp.cfg_type != IKE_CFG_REPLY)
+		return;
+	for (i = 0; i < m->cp.n_attrs; i++) {
+		const struct ike_cp_attr *a = &m->cp.attrs[i];
+		char s[INET6_ADDRSTRLEN];
+
+		if (a->type == IKE_CP_INTERNAL_IP4_ADDRESS && a->len == 4) {
+			sa->vip_af = 4;
+			memset(sa->vip, 0, 16);
+			memcpy(sa->vip, a->val, 4);
+		} else if (a->type == IKE_CP_INTERNAL_IP6_ADDRESS && a->len == 17) {
+			sa->vip_af = 6;
+			memcpy(sa->vip, a->val, 16);
+		} else {
+			continue;
+		}
+		inet_ntop(sa->vip_af == 4 ? AF_INET : AF_INET6, sa->vip, s, sizeof(s));
+		SA_LOG(sa, INFO, "virtual IP %s assigned", s);
+		return;
+	}
+}
+
+int
+ike_auth_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r)
+{
+	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
+	struct ike_proposal offer[IKE_MAX_PROPOSALS], chosen;
+	struct ike_child_pend *p = r->pend;
+	const struct ike_notify *err = ike_msg_error_notify(m);
+	struct ike_child *c;
+	unsigned n_offer;
+	char ids[128];
+	int rc;
+
+	if (sa->state != IKE_ST_AUTH_SENT)
+		return -EPROTO;
+	if (!m->has_idr || !m->has_auth) {
+		if (err != NULL && err->type == IKE_N_AUTHENTICATION_FAILED)
+			sa->ctx->st.auth_failed++;
+		SA_LOG(sa, NOTICE, "IKE_AUTH refused: %s",
+		       err ? ike_notify_name(err->type) : "no IDr/AUTH");
+		ike_sa_kill(sa, "IKE_AUTH failed");
+		return -EACCES;
+	}
+	if (!ike_id_match(&cfg->remote_id, &m->idr.id) || auth_verify(sa, m, &m->idr) < 0) {
+		sa->ctx->st.auth_failed++;
+		SA_LOG(sa, NOTICE, "responder %s failed authentication",
+		       ike_id_str(&m->idr.id, ids, sizeof(ids)));
+		ike_sa_kill(sa, "responder authentication failed");
+		return -EACCES;
+	}
+	sa->remote_id = m->idr.id;
+	peer_window(sa, m);
+	cp_reply(sa, m);
+	ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
+	set_rekey_timer(sa);
+	if (err != NULL || !m->has_sa || !m->has_tsi || !m->has_tsr) {
+		SA_LOG(sa, NOTICE, "IKE SA up without child SA: %s",
+		       err ? ike_notify_name(err->type) : "SA/TS missing");
+		return 0;
+	}
+	ike_esp_offer(sa, false, p->spi_in, offer, &n_offer);
+	rc = ike_prop_check_reply(offer, n_offer, &m->sa, &chosen);
+	if (rc < 0 || m->tsi.n_ts == 0 || m->tsr.n_ts == 0) {
+		SA_LOG(sa, NOTICE, "IKE_AUTH response: child proposal or selectors invalid");
+		return -EBADMSG;
+	}
+	c = ike_child_new(sa);
+	if (c == NULL)
+		return -ENOMEM;
+	c->initiator = true;
+	c->spi_in = p->spi_in;
+	if (ike_child_algs(&chosen, &c->algs) < 0 ||
+	    ike_child_keys_make(sa, c, NULL, 0, sa->ni, sa->ni_len, sa->nr, sa->nr_len) < 0) {
+		ike_child_free(c);
+		return -EINVAL;
+	}
+	c->spi_out = spi32(&chosen);
+	c->n_ts_l = m->tsi.n_ts;
+	memcpy(c->ts_l, m->tsi.ts, sizeof(c->ts_l));
+	c->n_ts_r = m->tsr.n_ts;
+	memcpy(c->ts_r, m->tsr.ts, sizeof(c->ts_r));
+	ike_child_up(c);
+	return 0;
+}

@@ -1,0 +1,669 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * CREATE_CHILD_SA (RFC 7296 1.3): child SA rekey (REKEY_SA, 1.3.3) with or
+ * without PFS, and IKE SA rekey (1.3.2, 2.18), both directions; collisions
+ * resolved by the lowest nonce (2.8.1). New child SAs outside a rekey are
+ * answered too.
+ *
+ * Initiator: ike_child_rekey_start, ike_ike_rekey_start, ike_child_on_response.
+ * Responder: ike_child_on_request. The old SA of a rekey is deleted by the
+ * side that initiated the winning rekey (INFORMATIONAL, ike_xchg_info.c).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/ike_priv.h"
+
+enum {
+	REKEYED_GRACE_MS = 30000,	/* old IKE SA waits this long for its Delete */
+};
+
+static void
+be64(uint64_t v, uint8_t out[8])
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint32_t
+spi32(const struct ike_proposal *p)
+{
+	return (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 | (uint32_t)p->spi[2] << 8 |
+	       p->spi[3];
+}
+
+static void
+set_spi32(struct ike_proposal *p, uint32_t spi)
+{
+	p->spi_len = 4;
+	p->spi[0] = (uint8_t)(spi >> 24);
+	p->spi[1] = (uint8_t)(spi >> 16);
+	p->spi[2] = (uint8_t)(spi >> 8);
+	p->spi[3] = (uint8_t)spi;
+}
+
+static int
+nonce_new(struct ike_child_pend *p)
+{
+	p->nonce_len = IKE_NONCE_LEN;
+	return ike_rand_bytes(p->nonce, p->nonce_len);
+}
+
+static int
+nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	size_t n = al < bl ? al : bl;
+	int c = memcmp(a, b, n);
+
+	if (c != 0)
+		return c;
+	return al < bl ? -1 : (al > bl ? 1 : 0);
+}
+
+/* Shared secret for PFS or IKE rekey; *len 0 without DH. */
+static int
+pend_gir(struct ike_child_pend *p, const struct ike_ke *ke, uint8_t *gir, size_t *len)
+{
+	*len = 0;
+	if (p->dh == NULL)
+		return 0;
+	return ike_dh_shared(p->dh, ke->data.p, ke->data.len, gir, IKE_DH_MAX_LEN, len);
+}
+
+static int
+bld_ke_of(struct ike_bld *b, struct ike_dh *dh)
+{
+	uint8_t pub[IKE_DH_MAX_LEN];
+	size_t len;
+	int rc = ike_dh_pub(dh, pub, sizeof(pub), &len);
+
+	if (rc == 0)
+		rc = ike_bld_ke(b, ike_dh_group(dh), pub, len);
+	return rc;
+}
+
+/* ---- child rekey, initiator ---- */
+
+int
+ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c)
+{
+	struct ike_proposal offer[IKE_MAX_PROPOSALS];
+	struct ike_child_pend *p;
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	struct ike_req *r;
+	unsigned n_offer;
+	uint16_t g = 0;
+	uint8_t spi_be[4];
+	int rc;
+
+	if (sa->state != IKE_ST_ESTABLISHED || c->state != IKE_CHILD_INSTALLED)
+		return -EBUSY;
+	if (!ike_req_can_send(sa))
+		return -EAGAIN;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	p->rekey_child_id = c->id;
+	p->spi_in = ike_alloc_spi_in(sa->ctx);
+	rc = p->spi_in == 0 ? -ENOSPC : nonce_new(p);
+	if (rc == 0 && ike_prop_xform(&sa->conn->esp_props[0], IKE_XF_DH, &g, NULL) == 0 && g != 0)
+		rc = ike_dh_create(g, &p->dh);	/* PFS */
+	if (rc < 0) {
+		ike_child_pend_free(p);
+		return rc;
+	}
+	memcpy(p->ts_l, c->ts_l, sizeof(p->ts_l));
+	memcpy(p->ts_r, c->ts_r, sizeof(p->ts_r));
+	p->n_ts_l = c->n_ts_l;
+	p->n_ts_r = c->n_ts_r;
+	r = ike_req_alloc(sa, IKE_REQ_CHILD_REKEY);
+	r->xchg = IKE_XCHG_CREATE_CHILD_SA;
+	r->pend = p;
+	r->child_id = c->id;
+	ike_esp_offer(sa, p->dh != NULL, p->spi_in, offer, &n_offer);
+	spi_be[0] = (uint8_t)(c->spi_in >> 24);
+	spi_be[1] = (uint8_t)(c->spi_in >> 16);
+	spi_be[2] = (uint8_t)(c->spi_in >> 8);
+	spi_be[3] = (uint8_t)c->spi_in;
+	rc = ike_txm_begin(&t, sa, IKE_XCHG_CREATE_CHILD_SA, false, r->msgid);
+	if (rc == 0)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_ESP, spi_be, 4, IKE_N_REKEY_SA, NULL, 0);
+	if (rc == 0)
+		rc = ike_bld_sa(&t.b, offer, n_offer);
+	if (rc == 0)
+		rc = ike_bld_nonce(&t.b, p->nonce, p->nonce_len);
+	if (rc == 0 && p->dh != NULL)
+		rc = bld_ke_of(&t.b, p->dh);
+	if (rc == 0)
+		rc = ike_bld_ts(&t.b, IKE_PLD_TSI, p->ts_l, p->n_ts_l);
+	if (rc == 0)
+		rc = ike_bld_ts(&t.b, IKE_PLD_TSR, p->ts_r, p->n_ts_r);
+	if (rc < 0) {
+		ike_txm_abort(&t);
+		ike_req_release(r);
+		return rc;
+	}
+	rc = ike_txm_seal(&t, &out);
+	if (rc < 0) {
+		ike_pkts_free(&out);
+		ike_req_release(r);
+		return rc;
+	}
+	c->state = IKE_CHILD_REKEYING;
+	SA_LOG(sa, INFO, "child %" PRIu64 " (spi in %08x): rekey started%s", c->id, c->spi_in,
+	       p->dh ? " with PFS" : "");
+	return ike_request_send(sa, r, &out);
+}
+
+/* ---- IKE rekey, initiator ---- */
+
+int
+ike_ike_rekey_start(struct ike_sa *sa)
+{
+	struct ike_proposal offer[IKE_MAX_PROPOSALS];
+	struct ike_child_pend *p;
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	struct ike_req *r;
+	unsigned i, n;
+	int rc;
+
+	if (sa->state != IKE_ST_ESTABLISHED)
+		return -EBUSY;
+	if (!ike_req_can_send(sa))
+		return -EAGAIN;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	p->spi_new = ike_new_spi(sa->ctx);
+	rc = nonce_new(p);
+	if (rc == 0)
+		rc = ike_dh_create(sa->algs.dh, &p->dh);
+	if (rc < 0) {
+		ike_child_pend_free(p);
+		return rc;
+	}
+	n = sa->conn->n_ike_props;
+	for (i = 0; i < n; i++) {
+		offer[i] = sa->conn->ike_props[i];
+		offer[i].num = (uint8_t)(i + 1);
+		offer[i].spi_len = 8;
+		be64(p->spi_new, offer[i].spi);
+	}
+	r = ike_req_alloc(sa, IKE_REQ_IKE_REKEY);
+	r->xchg = IKE_XCHG_CREATE_CHILD_SA;
+	r->pend = p;
+	rc = ike_txm_begin(&t, sa, IKE_XCHG_CREATE_CHILD_SA, false, r->msgid);
+	if (rc == 0)
+		rc = ike_bld_sa(&t.b, offer, n);
+	if (rc == 0)
+		rc = ike_bld_nonce(&t.b, p->nonce, p->nonce_len);
+	if (rc == 0)
+		rc = bld_ke_of(&t.b, p->dh);
+	if (rc < 0) {
+		ike_txm_abort(&t);
+		ike_req_release(r);
+		return rc;
+	}
+	rc = ike_txm_seal(&t, &out);
+	if (rc < 0) {
+		ike_pkts_free(&out);
+		ike_req_release(r);
+		return rc;
+	}
+	ike_sa_set_state(sa, IKE_ST_REKEYING);
+	SA_LOG(sa, INFO, "IKE SA rekey started (new SPI %016" PRIx64 ")", p->spi_new);
+	return ike_request_send(sa, r, &out);
+}
+
+/* The new IKE SA of a rekey takes over the children, the lease and the peer. */
+static int
+ike_sa_successor(struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t spi_r,
+		 const struct ike_proposal *chosen, const uint8_t *gir, size_t gir_len,
+		 const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+		 struct ike_sa **out)
+{
+	struct ike_ctx *ctx = old->ctx;
+	struct ike_sa *sa;
+	uint8_t skeyseed[IKE_PRF_MAX_LEN], si[8], sr[8];
+	struct ike_child *c;
+	int rc;
+
+	rc = ike_sa_create(ctx, old->conn, initiator, &sa);
+	if (rc < 0)
+		return rc;
+	if (ike_prop_xform(chosen, IKE_XF_ENCR, &sa->algs.encr, &sa->algs.encr_bits) < 0 ||
+	    ike_prop_xform(chosen, IKE_XF_PRF, &sa->algs.prf, NULL) < 0 ||
+	    ike_prop_xform(chosen, IKE_XF_DH, &sa->algs.dh, NULL) < 0) {
+		ike_sa_kill(sa, "rekey proposal incomplete");
+		return -EINVAL;
+	}
+	if (ike_prop_xform(chosen, IKE_XF_INTEG, &sa->algs.integ, NULL) < 0)
+		sa->algs.integ = 0;
+	if (sa->algs.encr_bits == 0)
+		sa->algs.encr_bits = 128;
+	sa->spi_i = spi_i;
+	sa->spi_r = spi_r;
+	be64(spi_i, si);
+	be64(spi_r, sr);
+	/* RFC 7296 2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) */
+	rc = ike_kdf_skeyseed_rekey(old->algs.prf, old->keys.sk_d, old->keys.prf_len, gir,
+				    gir_len, ni, ni_len, nr, nr_len, skeyseed);
+	if (rc == 0)
+		rc = ike_kdf_ike_keys(sa->algs.prf, skeyseed, ni, ni_len, nr, nr_len, si, sr,
+				      sa->algs.encr, sa->algs.encr_bits, sa->algs.integ, &sa->keys);
+	OPENSSL_cleanse(skeyseed, sizeof(skeyseed));
+	if (rc < 0) {
+		ike_sa_kill(sa, "rekey key derivation failed");
+		return rc;
+	}
+	sa->have_keys = true;
+	sa->local = old->local;
+	sa->remote = old->remote;
+	sa->natt = old->natt;
+	sa->nat_local = old->nat_local;
+	sa->nat_remote = old->nat_remote;
+	sa->frag = old->frag;
+	sa->peer_sighash = old->peer_sighash;
+	sa->peer_hashes = old->peer_hashes;
+	sa->peer_window = old->peer_window;
+	sa->remote_id = old->remote_id;
+	sa->vip_af = old->vip_af;
+	memcpy(sa->vip, old->vip, 16);
+	sa->lease = old->lease;		/* the lease survives the rekey */
+	old->lease = NULL;
+	ike_sa_hash_local(sa);
+	/* children move; the datapath keeps them (same SPIs and keys) */
+	while ((c = old->children) != NULL) {
+		old->children = c->next;
+		old->n_children--;
+		c->sa = sa;
+		c->next = sa->children;
+		sa->children = c;
+		sa->n_children++;
+	}
+	ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
+	if (sa->conn->cfg.ike_lifetime_s != 0) {
+		uint64_t life = (uint64_t)sa->conn->cfg.ike_lifetime_s * 1000;
+
+		sa->rekey_ms = ctx->now_ms + (initiator ? life : life + life / 10);
+	}
+	old->rekeyed_by = sa;
+	SA_LOG(sa, INFO, "IKE SA replaces %016" PRIx64 ":%016" PRIx64 " (%u children)",
+	       old->spi_i, old->spi_r, sa->n_children);
+	*out = sa;
+	return 0;
+}
+
+/* ---- responder ---- */
+
+static int
+respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_proposal chosen;
+	struct ike_sa *nsa = NULL;
+	struct ike_dh *dh = NULL;
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	uint8_t nr[IKE_NONCE_LEN], gir[IKE_DH_MAX_LEN], grp[2];
+	size_t gir_len = 0;
+	uint16_t g;
+	int rc;
+
+	if (sa->state == IKE_ST_REKEYING && ike_req_pending_kind(sa, IKE_REQ_IKE_REKEY)) {
+		/* RFC 7296 2.8.2: simultaneous IKE rekey; both complete, the lowest
+		 * nonce loses later. Keep it simple and refuse with TEMPORARY_FAILURE
+		 * when we initiated first; the peer retries. */
+		return ike_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+	}
+	if (sa->state != IKE_ST_ESTABLISHED)
+		return ike_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+	if (!m->has_nonce || !m->has_ke || m->nonce.len < IKE_NONCE_MIN ||
+	    m->nonce.len > IKE_NONCE_MAX)
+		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+	rc = ike_prop_select(sa->conn->ike_props, sa->conn->n_ike_props, &m->sa, &chosen, NULL);
+	if (rc < 0 || chosen.spi_len != 8) {
+		sa->ctx->st.no_proposal++;
+		return ike_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	}
+	if (ike_prop_xform(&chosen, IKE_XF_DH, &g, NULL) < 0)
+		return ike_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	if (m->ke.group != g) {
+		grp[0] = (uint8_t)(g >> 8);
+		grp[1] = (uint8_t)g;
+		return ike_respond_notify(sa, m, IKE_N_INVALID_KE_PAYLOAD, grp, 2);
+	}
+	rc = ike_rand_bytes(nr, sizeof(nr));
+	if (rc == 0)
+		rc = ike_dh_create(g, &dh);
+	if (rc == 0)
+		rc = ike_dh_shared(dh, m->ke.data.p, m->ke.data.len, gir, sizeof(gir), &gir_len);
+	if (rc == 0)
+		rc = ike_sa_successor(sa, false, get_be64(chosen.spi), ike_new_spi(sa->ctx),
+				      &chosen, gir, gir_len, m->nonce.p, m->nonce.len, nr,
+				      sizeof(nr), &nsa);
+	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rc < 0) {
+		ike_dh_destroy(dh);
+		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+	}
+	be64(nsa->spi_r, chosen.spi);
+	rc = ike_txm_begin(&t, sa, IKE_XCHG_CREATE_CHILD_SA, true, m->hdr.msg_id);
+	if (rc == 0)
+		rc = ike_bld_sa(&t.b, &chosen, 1);
+	if (rc == 0)
+		rc = ike_bld_nonce(&t.b, nr, sizeof(nr));
+	if (rc == 0)
+		rc = bld_ke_of(&t.b, dh);
+	ike_dh_destroy(dh);
+	if (rc < 0) {
+		ike_txm_abort(&t);
+		return rc;
+	}
+	rc = ike_txm_seal(&t, &out);
+	if (rc < 0) {
+		ike_pkts_free(&out);
+		return rc;
+	}
+	ike_sa_set_state(sa, IKE_ST_REKEYED);
+	sa->expire_ms = sa->ctx->now_ms + REKEYED_GRACE_MS;
+	return ike_respond(sa, m->hdr.msg_id, &out);
+}
+
+int
+ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct ike_notify *rk = ike_msg_notify(m, IKE_N_REKEY_SA);
+	struct ike_proposal offer[IKE_MAX_PROPOSALS], chosen;
+	struct ike_child *old = NULL, *c;
+	struct ike_dh *dh = NULL;
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	uint8_t nr[IKE_NONCE_LEN], gir[IKE_DH_MAX_LEN], grp[2];
+	size_t gir_len = 0;
+	unsigned n_offer, i;
+	uint16_t g = 0;
+	int rc;
+
+	if (!m->has_sa || m->sa.n_props == 0)
+		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+	if (m->sa.props[0].proto == IKE_PROTO_IKE)
+		return respond_ike_rekey(sa, m);
+	if (sa->state != IKE_ST_ESTABLISHED && sa->state != IKE_ST_REKEYING)
+		return ike_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+	if (!m->has_nonce || !m->has_tsi || !m->has_tsr || m->nonce.len < IKE_NONCE_MIN ||
+	    m->nonce.len > IKE_NONCE_MAX)
+		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+	if (rk != NULL) {
+		uint32_t spi = rk->spi_len == 4 ? (uint32_t)rk->spi[0] << 24 |
+				   (uint32_t)rk->spi[1] << 16 | (uint32_t)rk->spi[2] << 8 | rk->spi[3] : 0;
+
+		/* the peer names its inbound SPI: our outbound one */
+		old = ike_child_by_spi_out(sa, spi);
+		if (old == NULL || old->state == IKE_CHILD_DELETING) {
+			SA_LOG(sa, INFO, "rekey of unknown child (spi %08x)", spi);
+			return ike_respond_notify(sa, m, IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
+		}
+	}
+	ike_esp_offer(sa, true, 0, offer, &n_offer);
+	for (i = 0; i < n_offer; i++)
+		offer[i].spi_len = 0;
+	rc = ike_prop_select(offer, n_offer, &m->sa, &chosen, NULL);
+	if (rc < 0) {
+		/* the peer may not do PFS while we list a group: try without */
+		ike_esp_offer(sa, false, 0, offer, &n_offer);
+		for (i = 0; i < n_offer; i++)
+			offer[i].spi_len = 0;
+		rc = ike_prop_select(offer, n_offer, &m->sa, &chosen, NULL);
+	}
+	if (rc < 0) {
+		sa->ctx->st.no_proposal++;
+		return ike_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	}
+	if (ike_prop_xform(&chosen, IKE_XF_DH, &g, NULL) == 0 && g != 0) {
+		if (!m->has_ke || m->ke.group != g) {
+			grp[0] = (uint8_t)(g >> 8);
+			grp[1] = (uint8_t)g;
+			return ike_respond_notify(sa, m, IKE_N_INVALID_KE_PAYLOAD, grp, 2);
+		}
+	}
+	c = ike_child_new(sa);
+	if (c == NULL)
+		return -ENOMEM;
+	if (ike_child_algs(&chosen, &c->algs) < 0) {
+		ike_child_free(c);
+		return ike_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	}
+	if (ike_ts_select(sa, m, c) < 0) {
+		ike_child_free(c);
+		return ike_respond_notify(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0);
+	}
+	c->spi_out = spi32(&chosen);
+	c->spi_in = ike_alloc_spi_in(sa->ctx);
+	rc = c->spi_in == 0 ? -ENOSPC : ike_rand_bytes(nr, sizeof(nr));
+	if (rc == 0 && g != 0) {
+		rc = ike_dh_create(g, &dh);
+		if (rc == 0)
+			rc = ike_dh_shared(dh, m->ke.data.p, m->ke.data.len, gir, sizeof(gir),
+					   &gir_len);
+	}
+	if (rc == 0)
+		rc = ike_child_keys_make(sa, c, g ? gir : NULL, gir_len, m->nonce.p, m->nonce.len,
+					 nr, sizeof(nr));
+	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rc < 0) {
+		ike_dh_destroy(dh);
+		ike_child_free(c);
+		return ike_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+	}
+	set_spi32(&chosen, c->spi_in);
+	rc = ike_txm_begin(&t, sa, IKE_XCHG_CREATE_CHILD_SA, true, m->hdr.msg_id);
+	if (rc == 0)
+		rc = ike_bld_sa(&t.b, &chosen, 1);
+	if (rc == 0)
+		rc = ike_bld_nonce(&t.b, nr, sizeof(nr));
+	if (rc == 0 && dh != NULL)
+		rc = bld_ke_of(&t.b, dh);
+	if (rc == 0)
+		rc = ike_bld_ts(&t.b, IKE_PLD_TSI, c->ts_r, c->n_ts_r);
+	if (rc == 0)
+		rc = ike_bld_ts(&t.b, IKE_PLD_TSR, c->ts_l, c->n_ts_l);
+	ike_dh_destroy(dh);
+	if (rc < 0) {
+		ike_txm_abort(&t);
+		ike_child_free(c);
+		return rc;
+	}
+	rc = ike_txm_seal(&t, &out);
+	if (rc < 0) {
+		ike_pkts_free(&out);
+		ike_child_free(c);
+		return rc;
+	}
+	if (old != NULL) {
+		c->rekey_of = old->id;
+		/* RFC 7296 2.8.1: remember the lowest nonce of this rekey; if our own
+		 * rekey of the same child is in flight, the pair with the lower nonce
+		 * is redundant and deleted by whoever created it. */
+		c->nonce_min_len = nonce_cmp(m->nonce.p, m->nonce.len, nr, sizeof(nr)) < 0 ?
+					   m->nonce.len : sizeof(nr);
+		memcpy(c->nonce_min,
+		       nonce_cmp(m->nonce.p, m->nonce.len, nr, sizeof(nr)) < 0 ? m->nonce.p : nr,
+		       c->nonce_min_len);
+		if (old->state == IKE_CHILD_INSTALLED)
+			old->state = IKE_CHILD_REKEYED;
+		/* the initiator deletes the old child; if it never does, expire it */
+		old->delete_ms = sa->ctx->now_ms + REKEYED_GRACE_MS;
+	}
+	ike_child_up(c);
+	return ike_respond(sa, m->hdr.msg_id, &out);
+}
+
+/* ---- initiator: responses ---- */
+
+static int
+on_child_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r)
+{
+	struct ike_child_pend *p = r->pend;
+	struct ike_child *old = ike_child_by_id(sa->ctx, r->child_id);
+	const struct ike_notify *err = ike_msg_error_notify(m);
+	struct ike_proposal offer[IKE_MAX_PROPOSALS], chosen;
+	struct ike_child *c, *peer_new;
+	uint8_t gir[IKE_DH_MAX_LEN];
+	size_t gir_len = 0;
+	unsigned n_offer;
+	int rc;
+
+	if (err != NULL) {
+		SA_LOG(sa, NOTICE, "child %" PRIu64 " rekey refused: %s", r->child_id,
+		       ike_notify_name(err->type));
+		if (old != NULL && old->state == IKE_CHILD_REKEYING)
+			old->state = IKE_CHILD_INSTALLED;
+		if (err->type == IKE_N_INVALID_KE_PAYLOAD && err->data.len == 2 && old != NULL) {
+			/* retried by the timer with our first group; nothing else to do */
+			old->rekey_ms = sa->ctx->now_ms + 1000;
+		}
+		if (err->type == IKE_N_CHILD_SA_NOT_FOUND && old != NULL)
+			ike_child_free(old);
+		return 0;
+	}
+	if (!m->has_sa || !m->has_nonce || !m->has_tsi || !m->has_tsr ||
+	    m->nonce.len < IKE_NONCE_MIN || m->nonce.len > IKE_NONCE_MAX)
+		return -EBADMSG;
+	ike_esp_offer(sa, p->dh != NULL, p->spi_in, offer, &n_offer);
+	rc = ike_prop_check_reply(offer, n_offer, &m->sa, &chosen);
+	if (rc < 0)
+		return rc;
+	c = ike_child_new(sa);
+	if (c == NULL)
+		return -ENOMEM;
+	c->initiator = true;
+	c->spi_in = p->spi_in;
+	c->spi_out = spi32(&chosen);
+	c->rekey_of = r->child_id;
+	rc = ike_child_algs(&chosen, &c->algs);
+	if (rc == 0 && p->dh != NULL) {
+		if (!m->has_ke || m->ke.group != ike_dh_group(p->dh))
+			rc = -EBADMSG;
+		else
+			rc = pend_gir(p, &m->ke, gir, &gir_len);
+	}
+	if (rc == 0)
+		rc = ike_child_keys_make(sa, c, gir_len ? gir : NULL, gir_len, p->nonce,
+					 p->nonce_len, m->nonce.p, m->nonce.len);
+	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rc < 0) {
+		ike_child_free(c);
+		return rc;
+	}
+	c->n_ts_l = m->tsi.n_ts;
+	memcpy(c->ts_l, m->tsi.ts, sizeof(c->ts_l));
+	c->n_ts_r = m->tsr.n_ts;
+	memcpy(c->ts_r, m->tsr.ts, sizeof(c->ts_r));
+	ike_child_up(c);
+	/* RFC 7296 2.8.1 collision: the peer rekeyed the same child meanwhile */
+	for (peer_new = sa->children; peer_new != NULL; peer_new = peer_new->next)
+		if (peer_new != c && peer_new->rekey_of == r->child_id && !peer_new->initiator &&
+		    peer_new->state == IKE_CHILD_INSTALLED)
+			break;
+	if (peer_new != NULL) {
+		const uint8_t *ours = nonce_cmp(p->nonce, p->nonce_len, m->nonce.p,
+						m->nonce.len) < 0 ? p->nonce : m->nonce.p;
+		size_t ours_len = ours == p->nonce ? p->nonce_len : m->nonce.len;
+
+		if (nonce_cmp(ours, ours_len, peer_new->nonce_min, peer_new->nonce_min_len) < 0) {
+			SA_LOG(sa, INFO, "rekey collision on child %" PRIu64 ": ours lost",
+			       r->child_id);
+			ike_info_delete_child_start(sa, c);
+		} else {
+			SA_LOG(sa, INFO, "rekey collision on child %" PRIu64 ": ours won",
+			       r->child_id);
+		}
+	}
+	if (old != NULL && old->state != IKE_CHILD_DEAD && old->state != IKE_CHILD_DELETING)
+		ike_info_delete_child_start(sa, old);
+	return 0;
+}
+
+static int
+on_ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r)
+{
+	struct ike_child_pend *p = r->pend;
+	const struct ike_notify *err = ike_msg_error_notify(m);
+	struct ike_proposal offer[IKE_MAX_PROPOSALS], chosen;
+	struct ike_sa *nsa = NULL;
+	uint8_t gir[IKE_DH_MAX_LEN];
+	size_t gir_len = 0;
+	unsigned i, n;
+	int rc;
+
+	if (err != NULL || !m->has_sa || !m->has_nonce || !m->has_ke ||
+	    m->nonce.len < IKE_NONCE_MIN || m->nonce.len > IKE_NONCE_MAX) {
+		SA_LOG(sa, NOTICE, "IKE rekey refused: %s",
+		       err ? ike_notify_name(err->type) : "SA, Nonce or KE missing");
+		if (sa->state == IKE_ST_REKEYING)
+			ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
+		if (sa->conn->cfg.ike_lifetime_s != 0)
+			sa->rekey_ms = sa->ctx->now_ms + 10000;
+		return err != NULL ? 0 : -EBADMSG;
+	}
+	n = sa->conn->n_ike_props;
+	for (i = 0; i < n; i++) {
+		offer[i] = sa->conn->ike_props[i];
+		offer[i].num = (uint8_t)(i + 1);
+		offer[i].spi_len = 8;
+		be64(p->spi_new, offer[i].spi);
+	}
+	rc = ike_prop_check_reply(offer, n, &m->sa, &chosen);
+	if (rc == 0 && (chosen.spi_len != 8 || m->ke.group != ike_dh_group(p->dh)))
+		rc = -EBADMSG;
+	if (rc == 0)
+		rc = pend_gir(p, &m->ke, gir, &gir_len);
+	if (rc == 0)
+		rc = ike_sa_successor(sa, true, p->spi_new, get_be64(chosen.spi), &chosen, gir,
+				      gir_len, p->nonce, p->nonce_len, m->nonce.p, m->nonce.len,
+				      &nsa);
+	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rc < 0) {
+		if (sa->state == IKE_ST_REKEYING)
+			ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
+		return rc;
+	}
+	ike_sa_set_state(sa, IKE_ST_REKEYED);
+	sa->expire_ms = sa->ctx->now_ms + REKEYED_GRACE_MS;
+	/* the old IKE SA is ours to delete (RFC 7296 1.3.2) */
+	return ike_info_delete_ike_start(sa);
+}
+
+int
+ike_child_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r)
+{
+	switch (r->kind) {
+	case IKE_REQ_CHILD_REKEY:
+		return on_child_rekey_response(sa, m, r);
+	case IKE_REQ_IKE_REKEY:
+		return on_ike_rekey_response(sa, m, r);
+	default:
+		return -EPROTO;
+	}
+}

@@ -1,0 +1,688 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKE_SA_INIT (RFC 7296 1.2): proposal and DH choice, nonces, SKEYSEED and
+ * SK_* keys, NAT detection (2.23), stateless cookies (2.6), INVALID_KE_PAYLOAD
+ * (1.2) and the fragmentation / signature-hash announcements (RFC 7383,
+ * RFC 7427).
+ *
+ * Initiator: ike_init_start, ike_init_on_response. Responder:
+ * ike_init_on_request. Half-open SAs are counted here and capped; nothing
+ * logs a nonce, a DH value or a key.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "ike/ike_priv.h"
+
+enum {
+	NATT_PORT = 4500,
+	COOKIE_ROTATE_MS = 300000,
+	MAX_INIT_RETRIES = 3,
+};
+
+static void
+be64(uint64_t v, uint8_t out[8])
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static size_t
+addr_bytes(const struct sockaddr_storage *ss, const uint8_t **p)
+{
+	if (ss->ss_family == AF_INET6) {
+		*p = (const uint8_t *)&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
+		return 16;
+	}
+	*p = (const uint8_t *)&((const struct sockaddr_in *)(const void *)ss)->sin_addr;
+	return 4;
+}
+
+/* RFC 7296 2.23: SHA-1(SPIi | SPIr | IP address | port) */
+void
+ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
+	      uint8_t out[IKE_NATD_LEN])
+{
+	uint8_t buf[8 + 8 + 16 + 2];
+	const uint8_t *a;
+	size_t n = addr_bytes(ss, &a);
+	uint16_t port = ike_port(ss);
+	unsigned int olen = 0;
+
+	be64(spi_i, buf);
+	be64(spi_r, buf + 8);
+	memcpy(buf + 16, a, n);
+	buf[16 + n] = (uint8_t)(port >> 8);
+	buf[17 + n] = (uint8_t)port;
+	EVP_Digest(buf, 18 + n, out, &olen, EVP_sha1(), NULL);
+}
+
+void
+ike_cookie_rotate(struct ike_ctx *ctx)
+{
+	memcpy(ctx->cookie_secret_old, ctx->cookie_secret, sizeof(ctx->cookie_secret));
+	if (ike_rand_bytes(ctx->cookie_secret, sizeof(ctx->cookie_secret)) < 0)
+		return;
+	ctx->cookie_ver++;
+	ctx->cookie_rotate_ms = ctx->now_ms + COOKIE_ROTATE_MS;
+}
+
+/* RFC 7296 2.6: Cookie = <VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>) */
+static void
+cookie_make(const struct ike_ctx *ctx, uint32_t ver, const struct ike_msg *m,
+	    const struct sockaddr_storage *from, uint8_t out[IKE_COOKIE_LEN])
+{
+	const uint8_t *secret = ver == ctx->cookie_ver ? ctx->cookie_secret :
+							 ctx->cookie_secret_old;
+	const uint8_t *a;
+	size_t n = addr_bytes(from, &a);
+	uint8_t spi[8];
+	unsigned int olen = 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	out[0] = (uint8_t)(ver >> 24);
+	out[1] = (uint8_t)(ver >> 16);
+	out[2] = (uint8_t)(ver >> 8);
+	out[3] = (uint8_t)ver;
+	memset(out + 4, 0, IKE_COOKIE_LEN - 4);
+	if (md == NULL)
+		return;
+	be64(m->hdr.spi_i, spi);
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1) {
+		EVP_DigestUpdate(md, m->nonce.p, m->nonce.len);
+		EVP_DigestUpdate(md, a, n);
+		EVP_DigestUpdate(md, spi, sizeof(spi));
+		EVP_DigestUpdate(md, secret, 32);
+		EVP_DigestFinal_ex(md, out + 4, &olen);
+	}
+	EVP_MD_CTX_free(md);
+}
+
+static bool
+cookie_ok(const struct ike_ctx *ctx, const struct ike_msg *m, const struct sockaddr_storage *from)
+{
+	const struct ike_notify *n = ike_msg_notify(m, IKE_N_COOKIE);
+	uint8_t want[IKE_COOKIE_LEN];
+	uint32_t ver;
+
+	if (n == NULL || n->data.len != IKE_COOKIE_LEN)
+		return false;
+	ver = (uint32_t)n->data.p[0] << 24 | (uint32_t)n->data.p[1] << 16 |
+	      (uint32_t)n->data.p[2] << 8 | n->data.p[3];
+	if (ver != ctx->cookie_ver && ver + 1 != ctx->cookie_ver)
+		return false;
+	cookie_make(ctx, ver, m, from, want);
+	return CRYPTO_memcmp(want, n->data.p, IKE_COOKIE_LEN) == 0;
+}
+
+static bool
+addr_any(const struct sockaddr_storage *ss)
+{
+	static const uint8_t zero[16];
+	const uint8_t *a;
+	size_t n;
+
+	if (ss->ss_family == AF_UNSPEC)
+		return true;
+	n = addr_bytes(ss, &a);
+	return memcmp(a, zero, n) == 0;
+}
+
+struct ike_conn *
+ike_conn_for(struct ike_ctx *ctx, const struct sockaddr_storage *local,
+	     const struct sockaddr_storage *remote)
+{
+	unsigned i;
+
+	for (i = 0; i < ctx->n_conns; i++) {
+		const struct ike_conn_cfg *c = &ctx->conns[i]->cfg;
+
+		if (!addr_any(&c->local) &&
+		    (c->local.ss_family != local->ss_family || !ike_addr_eq(&c->local, local, false)))
+			continue;
+		if (!addr_any(&c->remote) && !ike_addr_eq(&c->remote, remote, false))
+			continue;
+		return ctx->conns[i];
+	}
+	return NULL;
+}
+
+/* A stateless IKE_SA_INIT answer: error notify or COOKIE (RFC 7296 2.6, 1.2). */
+static int
+init_notify(struct ike_ctx *ctx, const struct ike_msg *m, const struct sockaddr_storage *from,
+	    const struct sockaddr_storage *to, uint16_t type, const uint8_t *data, size_t len)
+{
+	struct ike_hdr h = {
+		.spi_i = m->hdr.spi_i,
+		.spi_r = 0,
+		.exchange = IKE_XCHG_SA_INIT,
+		.flags = IKE_FLAG_R,
+		.msg_id = 0,
+	};
+	struct ike_bld b;
+	uint8_t buf[256];
+	size_t blen;
+	int rc;
+
+	rc = ike_bld_init(&b, buf, sizeof(buf), &h);
+	if (rc == 0)
+		rc = ike_bld_notify(&b, IKE_PROTO_NONE, NULL, 0, type, data, len);
+	if (rc == 0)
+		rc = ike_bld_finish(&b, &blen);
+	if (rc < 0)
+		return rc;
+	IKE_LOG(ctx, DEBUG, "ike %016" PRIx64 ":0000000000000000 IKE_SA_INIT answered with %s",
+		m->hdr.spi_i, ike_notify_name(type));
+	return ike_send_raw(ctx, buf, blen, to, from);
+}
+
+static bool
+natd_matches(const struct ike_msg *m, uint16_t type, const uint8_t want[IKE_NATD_LEN])
+{
+	unsigned i;
+
+	for (i = 0; i < m->n_notifies; i++) {
+		const struct ike_notify *n = &m->notifies[i];
+
+		if (n->type == type && n->data.len == IKE_NATD_LEN &&
+		    memcmp(n->data.p, want, IKE_NATD_LEN) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* RFC 7296 2.23; @spi_r is 0 when checking a request. */
+static void
+nat_detect(struct ike_sa *sa, const struct ike_msg *m, uint64_t spi_r,
+	   const struct sockaddr_storage *peer, const struct sockaddr_storage *self)
+{
+	uint8_t h[IKE_NATD_LEN];
+
+	if (ike_msg_notify(m, IKE_N_NAT_DETECTION_SOURCE_IP) == NULL ||
+	    ike_msg_notify(m, IKE_N_NAT_DETECTION_DESTINATION_IP) == NULL)
+		return;
+	ike_natd_hash(m->hdr.spi_i, spi_r, peer, h);
+	sa->nat_remote = !natd_matches(m, IKE_N_NAT_DETECTION_SOURCE_IP, h);
+	ike_natd_hash(m->hdr.spi_i, spi_r, self, h);
+	sa->nat_local = !natd_matches(m, IKE_N_NAT_DETECTION_DESTINATION_IP, h);
+	if (sa->nat_local || sa->nat_remote)
+		SA_LOG(sa, INFO, "NAT detected:%s%s", sa->nat_local ? " local" : "",
+		       sa->nat_remote ? " remote" : "");
+}
+
+static int
+bld_natd(struct ike_bld *b, const struct ike_sa *sa)
+{
+	uint8_t h[IKE_NATD_LEN];
+	int rc;
+
+	ike_natd_hash(sa->spi_i, sa->spi_r, &sa->local, h);
+	rc = ike_bld_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, h,
+			    sizeof(h));
+	ike_natd_hash(sa->spi_i, sa->spi_r, &sa->remote, h);
+	if (rc == 0)
+		rc = ike_bld_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP,
+				    h, sizeof(h));
+	return rc;
+}
+
+static int
+bld_common_tail(struct ike_bld *b, const struct ike_sa *sa, bool frag)
+{
+	uint8_t data[16];
+	size_t len;
+	int rc = 0;
+
+	if (sa->conn->ca != NULL) {
+		uint8_t cr[IKE_CERTREQ_MAX_CAS * 20];
+
+		rc = ike_certreq_build(sa->conn->ca, cr, sizeof(cr), &len);
+		if (rc == 0 && len > 0)
+			rc = ike_bld_certreq(b, IKE_CERT_X509_SIG, cr, len);
+		if (rc < 0)
+			return rc;
+	}
+	if (frag)
+		rc = ike_bld_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED,
+				    NULL, 0);
+	if (rc == 0 && ike_sighash_build(ike_sighash_ours(), data, sizeof(data), &len) == 0)
+		rc = ike_bld_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS,
+				    data, len);
+	return rc;
+}
+
+static void
+peer_caps(struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct ike_notify *n = ike_msg_notify(m, IKE_N_SIGNATURE_HASH_ALGORITHMS);
+
+	if (n != NULL && ike_sighash_parse(n->data.p, n->data.len, &sa->peer_hashes) == 0)
+		sa->peer_sighash = true;
+}
+
+static int
+algs_from(const struct ike_proposal *p, struct ike_algs *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (ike_prop_xform(p, IKE_XF_ENCR, &a->encr, &a->encr_bits) < 0 ||
+	    ike_prop_xform(p, IKE_XF_PRF, &a->prf, NULL) < 0 ||
+	    ike_prop_xform(p, IKE_XF_DH, &a->dh, NULL) < 0)
+		return -EINVAL;
+	if (ike_prop_xform(p, IKE_XF_INTEG, &a->integ, NULL) < 0)
+		a->integ = 0;
+	if (a->encr_bits == 0)
+		a->encr_bits = 128;
+	return 0;
+}
+
+/* g^ir, SKEYSEED and SK_* from the DH pair and the peer's KE data. */
+static int
+derive_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t peer_len)
+{
+	uint8_t gir[IKE_DH_MAX_LEN], spi_i[8], spi_r[8];
+	size_t gir_len;
+	int rc;
+
+	rc = ike_dh_shared(sa->dh, peer_ke, peer_len, gir, sizeof(gir), &gir_len);
+	if (rc < 0)
+		return rc;
+	be64(sa->spi_i, spi_i);
+	be64(sa->spi_r, spi_r);
+	rc = ike_kdf_ike_sa(sa->algs.prf, gir, gir_len, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
+			    spi_i, spi_r, sa->algs.encr, sa->algs.encr_bits, sa->algs.integ,
+			    &sa->keys);
+	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rc == 0)
+		sa->have_keys = true;
+	return rc;
+}
+
+static uint8_t *
+dup_bytes(const uint8_t *p, size_t n)
+{
+	uint8_t *c = malloc(n ? n : 1);
+
+	if (c != NULL)
+		memcpy(c, p, n);
+	return c;
+}
+
+/* The DH group the peer used may be in the chosen proposal of ours too:
+ * prefer it over a round trip with INVALID_KE_PAYLOAD. */
+static void
+prefer_peer_group(const struct ike_conn *conn, const struct ike_msg *m, unsigned our_idx,
+		  struct ike_proposal *chosen)
+{
+	unsigned i;
+
+	if (our_idx >= conn->n_ike_props || !ike_prop_has_dh(&conn->ike_props[our_idx], m->ke.group))
+		return;
+	for (i = 0; i < m->sa.n_props; i++) {
+		if (m->sa.props[i].num != chosen->num)
+			continue;
+		if (!ike_prop_has_dh(&m->sa.props[i], m->ke.group))
+			return;
+		for (unsigned j = 0; j < chosen->n_xforms; j++)
+			if (chosen->xf[j].type == IKE_XF_DH)
+				chosen->xf[j].id = m->ke.group;
+		return;
+	}
+}
+
+int
+ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
+		    const struct sockaddr_storage *from, const struct sockaddr_storage *to)
+{
+	struct ike_proposal chosen;
+	struct ike_conn *conn;
+	struct ike_sa *sa = NULL;
+	struct ike_bld b;
+	uint8_t *buf = NULL, pub[IKE_DH_MAX_LEN], grp[2];
+	struct ike_pkts out = { .n = 0 };
+	unsigned our_idx = 0;
+	size_t pub_len, blen;
+	int rc;
+
+	conn = ike_conn_for(ctx, to, from);
+	if (conn == NULL) {
+		ctx->st.rx_dropped++;
+		IKE_LOG(ctx, DEBUG, "ike %016" PRIx64 ": IKE_SA_INIT from a peer without a "
+			"connection, dropped", m->hdr.spi_i);
+		return -ENOENT;
+	}
+	if (m->err != NULL || !m->has_sa || !m->has_ke || !m->has_nonce ||
+	    m->nonce.len < IKE_NONCE_MIN || m->nonce.len > IKE_NONCE_MAX) {
+		ctx->st.rx_invalid++;
+		IKE_LOG(ctx, DEBUG, "ike %016" PRIx64 ": IKE_SA_INIT request malformed (%s)",
+			m->hdr.spi_i, m->err ? m->err : "SA, KE or Nonce missing or bad");
+		if (m->unsupported_critical != 0)
+			return init_notify(ctx, m, from, to, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD,
+					   &m->unsupported_critical, 1);
+		return init_notify(ctx, m, from, to, IKE_N_INVALID_SYNTAX, NULL, 0);
+	}
+	if (ctx->half_open_max != 0 && ctx->half_open >= ctx->half_open_max) {
+		ctx->st.rx_dropped++;
+		IKE_LOG(ctx, NOTICE, "ike %016" PRIx64 ": %u half-open IKE SAs (cap), "
+			"IKE_SA_INIT dropped", m->hdr.spi_i, ctx->half_open);
+		return -EBUSY;
+	}
+	if (ctx->cookie_threshold != 0 && ctx->half_open >= ctx->cookie_threshold &&
+	    !cookie_ok(ctx, m, from)) {
+		uint8_t ck[IKE_COOKIE_LEN];
+
+		cookie_make(ctx, ctx->cookie_ver, m, from, ck);
+		ctx->st.cookies_sent++;
+		return init_notify(ctx, m, from, to, IKE_N_COOKIE, ck, sizeof(ck));
+	}
+	rc = ike_prop_select(conn->ike_props, conn->n_ike_props, &m->sa, &chosen, &our_idx);
+	if (rc < 0) {
+		ctx->st.no_proposal++;
+		IKE_LOG(ctx, INFO, "ike %016" PRIx64 ": no acceptable IKE proposal (%u offered)",
+			m->hdr.spi_i, m->sa.n_props);
+		return init_notify(ctx, m, from, to, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	}
+	prefer_peer_group(conn, m, our_idx, &chosen);
+	rc = ike_sa_create(ctx, conn, false, &sa);
+	if (rc < 0)
+		return rc;
+	if (algs_from(&chosen, &sa->algs) < 0 || !ike_dh_supported(sa->algs.dh)) {
+		ike_sa_kill(sa, "proposal without usable DH");
+		return init_notify(ctx, m, from, to, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	}
+	if (m->ke.group != sa->algs.dh) {
+		IKE_LOG(ctx, INFO, "ike %016" PRIx64 ": KE group %u, we want %u", m->hdr.spi_i,
+			m->ke.group, sa->algs.dh);
+		grp[0] = (uint8_t)(sa->algs.dh >> 8);
+		grp[1] = (uint8_t)sa->algs.dh;
+		ike_sa_kill(sa, "INVALID_KE_PAYLOAD");
+		return init_notify(ctx, m, from, to, IKE_N_INVALID_KE_PAYLOAD, grp, 2);
+	}
+	if (ike_dh_check_peer(m->ke.group, m->ke.data.p, m->ke.data.len) < 0) {
+		ike_sa_kill(sa, "bad KE data");
+		ctx->st.rx_invalid++;
+		return init_notify(ctx, m, from, to, IKE_N_INVALID_SYNTAX, NULL, 0);
+	}
+	sa->spi_i = m->hdr.spi_i;
+	sa->spi_r = ike_new_spi(ctx);
+	sa->local = *to;
+	sa->remote = *from;
+	sa->dh_group = sa->algs.dh;
+	ike_sa_hash_local(sa);
+	ike_sa_hash_init(sa);
+	sa->resp_low = 0;
+	sa->ni_len = m->nonce.len;
+	memcpy(sa->ni, m->nonce.p, m->nonce.len);
+	sa->nr_len = IKE_NONCE_LEN;
+	rc = ike_rand_bytes(sa->nr, sa->nr_len);
+	if (rc == 0)
+		rc = ike_dh_create(sa->dh_group, &sa->dh);
+	if (rc == 0)
+		rc = ike_dh_pub(sa->dh, pub, sizeof(pub), &pub_len);
+	if (rc == 0)
+		rc = derive_keys(sa, m->ke.data.p, m->ke.data.len);
+	if (rc < 0) {
+		ike_sa_kill(sa, "key derivation failed");
+		return init_notify(ctx, m, from, to, IKE_N_INVALID_SYNTAX, NULL, 0);
+	}
+	ike_dh_destroy(sa->dh);
+	sa->dh = NULL;
+	nat_detect(sa, m, 0, from, to);
+	sa->frag = ike_msg_notify(m, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
+	peer_caps(sa, m);
+	sa->init_req = dup_bytes(m->raw, m->raw_len);
+	sa->init_req_len = m->raw_len;
+
+	buf = malloc(4096);
+	if (buf == NULL || sa->init_req == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	{
+		struct ike_hdr h = {
+			.spi_i = sa->spi_i,
+			.spi_r = sa->spi_r,
+			.exchange = IKE_XCHG_SA_INIT,
+			.flags = IKE_FLAG_R,
+			.msg_id = 0,
+		};
+
+		chosen.spi_len = 0;
+		rc = ike_bld_init(&b, buf, 4096, &h);
+	}
+	if (rc == 0)
+		rc = ike_bld_sa(&b, &chosen, 1);
+	if (rc == 0)
+		rc = ike_bld_ke(&b, sa->dh_group, pub, pub_len);
+	if (rc == 0)
+		rc = ike_bld_nonce(&b, sa->nr, sa->nr_len);
+	if (rc == 0)
+		rc = bld_natd(&b, sa);
+	if (rc == 0)
+		rc = bld_common_tail(&b, sa, sa->frag);
+	if (rc == 0)
+		rc = ike_bld_finish(&b, &blen);
+	if (rc < 0)
+		goto fail;
+	sa->init_resp = dup_bytes(buf, blen);
+	sa->init_resp_len = blen;
+	out.buf[0] = buf;
+	out.len[0] = blen;
+	out.n = 1;
+	buf = NULL;
+	if (sa->init_resp == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	ike_sa_set_state(sa, IKE_ST_INIT_RCVD);
+	sa->expire_ms = ctx->now_ms + IKE_HALF_OPEN_TIMEOUT_MS;
+	SA_LOG(sa, INFO, "IKE_SA_INIT answered: conn %s, encr %u/%u prf %u integ %u dh %u",
+	       conn->cfg.name, sa->algs.encr, sa->algs.encr_bits, sa->algs.prf, sa->algs.integ,
+	       sa->algs.dh);
+	ike_respond(sa, 0, &out);
+	return 0;
+fail:
+	free(buf);
+	ike_pkts_free(&out);
+	ike_sa_kill(sa, "cannot build IKE_SA_INIT response");
+	return rc;
+}
+
+int
+ike_init_start(struct ike_sa *sa)
+{
+	struct ike_conn *conn = sa->conn;
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	struct ike_req *r;
+	uint8_t pub[IKE_DH_MAX_LEN];
+	size_t pub_len;
+	unsigned i;
+	int rc;
+
+	if (sa->spi_i == 0) {
+		sa->spi_i = ike_new_spi(sa->ctx);
+		ike_sa_hash_local(sa);
+	}
+	if (sa->dh_group == 0 &&
+	    ike_prop_xform(&conn->ike_props[0], IKE_XF_DH, &sa->dh_group, NULL) < 0)
+		return -EINVAL;
+	if (sa->dh != NULL && ike_dh_group(sa->dh) != sa->dh_group) {
+		ike_dh_destroy(sa->dh);
+		sa->dh = NULL;
+	}
+	rc = 0;
+	if (sa->dh == NULL)
+		rc = ike_dh_create(sa->dh_group, &sa->dh);
+	if (rc == 0)
+		rc = ike_dh_pub(sa->dh, pub, sizeof(pub), &pub_len);
+	if (rc < 0)
+		return rc;
+	if (sa->ni_len == 0) {
+		sa->ni_len = IKE_NONCE_LEN;
+		rc = ike_rand_bytes(sa->ni, sa->ni_len);
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; i < IKE_WINDOW_MAX; i++)
+		ike_req_release(&sa->reqs[i]);
+	sa->req_next = 0;
+	r = ike_req_alloc(sa, IKE_REQ_SA_INIT);
+	if (r == NULL)
+		return -EAGAIN;
+	r->xchg = IKE_XCHG_SA_INIT;
+	rc = ike_txm_begin(&t, sa, IKE_XCHG_SA_INIT, false, 0);
+	if (rc == 0 && sa->cookie != NULL)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_COOKIE, sa->cookie,
+				    sa->cookie_len);
+	if (rc == 0)
+		rc = ike_bld_sa(&t.b, conn->ike_props, conn->n_ike_props);
+	if (rc == 0)
+		rc = ike_bld_ke(&t.b, sa->dh_group, pub, pub_len);
+	if (rc == 0)
+		rc = ike_bld_nonce(&t.b, sa->ni, sa->ni_len);
+	if (rc == 0)
+		rc = bld_natd(&t.b, sa);
+	if (rc == 0)
+		rc = bld_common_tail(&t.b, sa, true);
+	if (rc < 0) {
+		ike_txm_abort(&t);
+		ike_req_release(r);
+		return rc;
+	}
+	rc = ike_txm_plain(&t, &out);
+	if (rc < 0) {
+		ike_req_release(r);
+		return rc;
+	}
+	free(sa->init_req);
+	sa->init_req = dup_bytes(out.buf[0], out.len[0]);
+	sa->init_req_len = out.len[0];
+	if (sa->init_req == NULL) {
+		ike_pkts_free(&out);
+		ike_req_release(r);
+		return -ENOMEM;
+	}
+	r->xchg = IKE_XCHG_SA_INIT;
+	if (sa->state == IKE_ST_IDLE)
+		ike_sa_set_state(sa, IKE_ST_INIT_SENT);
+	SA_LOG(sa, INFO, "IKE_SA_INIT sent: conn %s, dh %u%s", conn->cfg.name, sa->dh_group,
+	       sa->cookie ? ", with cookie" : "");
+	return ike_request_send(sa, r, &out);
+}
+
+static bool
+we_offer_group(const struct ike_conn *conn, uint16_t g)
+{
+	unsigned i;
+
+	for (i = 0; i < conn->n_ike_props; i++)
+		if (ike_prop_has_dh(&conn->ike_props[i], g))
+			return true;
+	return false;
+}
+
+int
+ike_init_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r)
+{
+	struct ike_conn *conn = sa->conn;
+	const struct ike_notify *n;
+	struct ike_proposal chosen;
+	int rc;
+
+	if (sa->state != IKE_ST_INIT_SENT)
+		return -EPROTO;
+	n = ike_msg_notify(m, IKE_N_COOKIE);
+	if (n != NULL) {
+		if (++sa->init_retries > MAX_INIT_RETRIES || n->data.len == 0 ||
+		    n->data.len > IKE_COOKIE_MAX) {
+			ike_sa_kill(sa, "too many COOKIE rounds");
+			return -EPROTO;
+		}
+		free(sa->cookie);
+		sa->cookie = dup_bytes(n->data.p, n->data.len);
+		sa->cookie_len = sa->cookie ? n->data.len : 0;
+		SA_LOG(sa, INFO, "responder wants a cookie: IKE_SA_INIT again");
+		return ike_init_start(sa);
+	}
+	n = ike_msg_notify(m, IKE_N_INVALID_KE_PAYLOAD);
+	if (n != NULL) {
+		uint16_t g = n->data.len == 2 ? (uint16_t)(n->data.p[0] << 8 | n->data.p[1]) : 0;
+
+		if (++sa->init_retries > MAX_INIT_RETRIES || g == sa->dh_group ||
+		    !we_offer_group(conn, g)) {
+			ike_sa_kill(sa, "INVALID_KE_PAYLOAD for a group we do not offer");
+			return -EPROTO;
+		}
+		SA_LOG(sa, INFO, "INVALID_KE_PAYLOAD: retry with group %u (was %u)", g,
+		       sa->dh_group);
+		sa->dh_group = g;
+		ike_dh_destroy(sa->dh);
+		sa->dh = NULL;
+		return ike_init_start(sa);
+	}
+	n = ike_msg_error_notify(m);
+	if (n != NULL) {
+		if (n->type == IKE_N_NO_PROPOSAL_CHOSEN)
+			sa->ctx->st.no_proposal++;
+		SA_LOG(sa, NOTICE, "IKE_SA_INIT refused: %s", ike_notify_name(n->type));
+		ike_sa_kill(sa, ike_notify_name(n->type));
+		return -EPROTO;
+	}
+	if (!m->has_sa || !m->has_ke || !m->has_nonce || m->hdr.spi_r == 0 ||
+	    m->nonce.len < IKE_NONCE_MIN || m->nonce.len > IKE_NONCE_MAX) {
+		sa->ctx->st.rx_invalid++;
+		ike_sa_kill(sa, "IKE_SA_INIT response without SA, KE, Nonce or SPI");
+		return -EBADMSG;
+	}
+	rc = ike_prop_check_reply(conn->ike_props, conn->n_ike_props, &m->sa, &chosen);
+	if (rc < 0 || algs_from(&chosen, &sa->algs) < 0 || sa->algs.dh != sa->dh_group ||
+	    m->ke.group != sa->dh_group) {
+		sa->ctx->st.rx_invalid++;
+		ike_sa_kill(sa, "IKE_SA_INIT response: proposal or KE not what we offered");
+		return -EBADMSG;
+	}
+	sa->spi_r = m->hdr.spi_r;
+	sa->nr_len = m->nonce.len;
+	memcpy(sa->nr, m->nonce.p, m->nonce.len);
+	rc = derive_keys(sa, m->ke.data.p, m->ke.data.len);
+	if (rc < 0) {
+		sa->ctx->st.rx_invalid++;
+		ike_sa_kill(sa, "IKE_SA_INIT response: bad KE data");
+		return rc;
+	}
+	ike_dh_destroy(sa->dh);
+	sa->dh = NULL;
+	free(sa->init_resp);
+	sa->init_resp = dup_bytes(m->raw, m->raw_len);
+	sa->init_resp_len = m->raw_len;
+	if (sa->init_resp == NULL) {
+		ike_sa_kill(sa, "out of memory");
+		return -ENOMEM;
+	}
+	nat_detect(sa, m, m->hdr.spi_r, &sa->remote, &sa->local);
+	sa->frag = ike_msg_notify(m, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
+	peer_caps(sa, m);
+	ike_req_release(r);
+	/* RFC 7296 2.23: with a NAT on either side, continue on port 4500 */
+	if ((sa->nat_local || sa->nat_remote) && ike_port(&sa->remote) == 500) {
+		ike_set_port(&sa->local, NATT_PORT);
+		ike_set_port(&sa->remote, NATT_PORT);
+		sa->natt = true;
+	}
+	SA_LOG(sa, INFO, "IKE_SA_INIT done: encr %u/%u prf %u integ %u dh %u", sa->algs.encr,
+	       sa->algs.encr_bits, sa->algs.prf, sa->algs.integ, sa->algs.dh);
+	rc = ike_auth_start(sa);
+	if (rc < 0)
+		ike_sa_kill(sa, "cannot start IKE_AUTH");
+	return rc;
+}
