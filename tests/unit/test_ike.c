@@ -1,0 +1,1135 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/ike protocol tests: two IKE instances in one process over a fake
+ * transport (a queue of datagrams that tests drop, duplicate or hold back),
+ * a fake clock and a deterministic RNG (ike_rand_set_hook). Each test names
+ * the exchanges it drives. Child SA keys are checked across the two sides:
+ * the inbound key of one is the outbound key of the other.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "ike/ike.h"
+#include "ike/ike_priv.h"
+
+enum {
+	QMAX = 512,
+	EVMAX = 128,
+};
+
+struct dgram {
+	uint8_t buf[4096];
+	size_t len;
+	struct sockaddr_storage from, to;
+	int dst;			/* peer index */
+};
+
+struct ev {
+	uint8_t type;
+	uint64_t ike_sa_id;
+	bool has_child;
+	struct ike_child_sa c;
+};
+
+struct peer {
+	struct ike_ctx *ctx;
+	int idx;
+	struct ev ev[EVMAX];
+	unsigned n_ev;
+	uint32_t next_spi;
+	bool quiet;
+};
+
+static struct dgram q[QMAX];
+static unsigned qn;
+static struct peer P[2];
+static uint64_t now = 1000;
+static unsigned sent_count[2];
+/* drop filter: return true to drop a datagram sent by peer @src */
+static bool (*drop_fn)(int src, const struct dgram *d);
+
+static uint64_t rng_state = 0x123456789abcdefULL;
+
+static int
+test_rand(void *arg, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < len; i++) {
+		rng_state ^= rng_state << 13;
+		rng_state ^= rng_state >> 7;
+		rng_state ^= rng_state << 17;
+		p[i] = (uint8_t)(rng_state >> 24);
+	}
+	return 0;
+}
+
+static void
+addr(struct sockaddr_storage *ss, const char *ip, uint16_t port)
+{
+	struct sockaddr_in *s = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	s->sin_family = AF_INET;
+	s->sin_port = htons(port);
+	inet_pton(AF_INET, ip, &s->sin_addr);
+}
+
+static int
+cb_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
+	const struct sockaddr *to)
+{
+	struct peer *p = user;
+	struct dgram *d;
+
+	sent_count[p->idx]++;
+	if (qn >= QMAX || len > sizeof(q[0].buf))
+		return -ENOSPC;
+	d = &q[qn];
+	memcpy(d->buf, buf, len);
+	d->len = len;
+	memset(&d->from, 0, sizeof(d->from));
+	memset(&d->to, 0, sizeof(d->to));
+	memcpy(&d->from, from, sizeof(struct sockaddr_in));
+	memcpy(&d->to, to, sizeof(struct sockaddr_in));
+	d->dst = 1 - p->idx;
+	if (drop_fn != NULL && drop_fn(p->idx, d))
+		return 0;
+	qn++;
+	return 0;
+}
+
+static void
+cb_event(void *user, const struct ike_event *e)
+{
+	struct peer *p = user;
+	struct ev *v;
+
+	if (p->n_ev >= EVMAX)
+		return;
+	v = &p->ev[p->n_ev++];
+	memset(v, 0, sizeof(*v));
+	v->type = e->type;
+	v->ike_sa_id = e->ike_sa_id;
+	if (e->child != NULL) {
+		v->has_child = true;
+		v->c = *e->child;
+	}
+}
+
+static void
+cb_log(void *user, int level, const char *msg)
+{
+	struct peer *p = user;
+
+	if (getenv("IKE_TEST_LOG") != NULL || (level <= IKE_LOG_ERR && !p->quiet))
+		fprintf(stderr, "[%c %d] %s\n", 'A' + p->idx, level, msg);
+}
+
+static uint32_t
+cb_spi(void *user)
+{
+	struct peer *p = user;
+
+	return ((uint32_t)(p->idx + 1) << 28) | ++p->next_spi;
+}
+
+/* Deliver queued datagrams (FIFO) until the queue is empty. */
+static unsigned
+run(void)
+{
+	unsigned n = 0;
+
+	while (qn > 0 && n < 10000) {
+		struct dgram d = q[0];
+
+		memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
+		qn--;
+		ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
+			  (struct sockaddr *)&d.to, now);
+		n++;
+	}
+	return n;
+}
+
+static void
+advance(uint64_t ms)
+{
+	uint64_t end = now + ms;
+
+	while (now < end) {
+		now += 100;
+		ike_tick(P[0].ctx, now);
+		ike_tick(P[1].ctx, now);
+		run();
+	}
+}
+
+static void
+ts_net(struct ike_ts *ts, const char *first, const char *last)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->af = 4;
+	ts->eport = 65535;
+	inet_pton(AF_INET, first, ts->saddr);
+	inet_pton(AF_INET, last, ts->eaddr);
+}
+
+static void
+conn_base(struct ike_conn_cfg *c, bool initiator, const char *ike, const char *esp)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", initiator ? "to-b" : "rw");
+	addr(&c->local, initiator ? "10.0.0.1" : "10.0.0.2", 500);
+	if (initiator)
+		addr(&c->remote, "10.0.0.2", 500);
+	c->auth = IKE_AUTHM_PSK;
+	c->remote_auth = IKE_AUTHM_PSK;
+	memcpy(c->psk, "correct horse battery", 21);
+	c->psk_len = 21;
+	c->local_id.type = IKE_ID_FQDN;
+	c->local_id.len = (uint16_t)strlen(initiator ? "a.example" : "b.example");
+	memcpy(c->local_id.data, initiator ? "a.example" : "b.example", c->local_id.len);
+	c->remote_id.type = IKE_ID_ANY;
+	snprintf(c->ike_proposals[0], 128, "%s", ike);
+	c->n_ike_proposals = 1;
+	snprintf(c->esp_proposals[0], 128, "%s", esp);
+	c->n_esp_proposals = 1;
+	if (initiator) {
+		ts_net(&c->local_ts[0], "192.168.1.0", "192.168.1.255");
+		ts_net(&c->remote_ts[0], "10.1.0.0", "10.1.255.255");
+	} else {
+		ts_net(&c->local_ts[0], "10.1.0.0", "10.1.255.255");
+		ts_net(&c->remote_ts[0], "0.0.0.0", "255.255.255.255");
+	}
+	c->n_local_ts = 1;
+	c->n_remote_ts = 1;
+	c->replay_window = 64;
+}
+
+struct setup {
+	struct ike_conn_cfg a, b;
+	uint16_t win_a, win_b;
+	unsigned cookie_threshold, half_open_max;
+};
+
+static void
+setup_default(struct setup *s, const char *ike, const char *esp)
+{
+	memset(s, 0, sizeof(*s));
+	conn_base(&s->a, true, ike, esp);
+	conn_base(&s->b, false, ike, esp);
+	s->win_a = s->win_b = 1;
+}
+
+static void
+start(const struct setup *s)
+{
+	struct ike_ctx_cfg cfg;
+	int i, rc;
+
+	qn = 0;
+	drop_fn = NULL;
+	now = 1000;
+	rng_state = 0x123456789abcdefULL;
+	ike_rand_set_hook(test_rand, NULL);
+	for (i = 0; i < 2; i++) {
+		memset(&P[i], 0, sizeof(P[i]));
+		P[i].idx = i;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.conns = i == 0 ? &s->a : &s->b;
+		cfg.n_conns = 1;
+		cfg.ops.send = cb_send;
+		cfg.ops.event = cb_event;
+		cfg.ops.log = cb_log;
+		cfg.ops.alloc_spi = cb_spi;
+		cfg.user = &P[i];
+		cfg.window_size = i == 0 ? s->win_a : s->win_b;
+		cfg.cookie_threshold = i == 1 ? s->cookie_threshold : 0;
+		cfg.half_open_max = i == 1 ? s->half_open_max : 0;
+		cfg.retransmit_base_ms = 1000;
+		cfg.retransmit_tries = 3;
+		rc = ike_ctx_create(&cfg, &P[i].ctx);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+	}
+	sent_count[0] = sent_count[1] = 0;
+}
+
+static void
+stop(void)
+{
+	ike_ctx_destroy(P[0].ctx);
+	ike_ctx_destroy(P[1].ctx);
+	P[0].ctx = P[1].ctx = NULL;
+	ike_rand_set_hook(NULL, NULL);
+	qn = 0;
+	drop_fn = NULL;
+}
+
+static unsigned
+count_ev(const struct peer *p, uint8_t type)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < p->n_ev; i++)
+		n += p->ev[i].type == type;
+	return n;
+}
+
+static const struct ike_child_sa *
+last_child_up(const struct peer *p)
+{
+	int i;
+
+	for (i = (int)p->n_ev - 1; i >= 0; i--)
+		if (p->ev[i].type == IKE_EV_CHILD_UP)
+			return &p->ev[i].c;
+	return NULL;
+}
+
+/* Installed children: UP events minus DOWN events of the same id. */
+static unsigned
+live_children(const struct peer *p)
+{
+	unsigned i, j, n = 0;
+
+	for (i = 0; i < p->n_ev; i++) {
+		bool down = false;
+
+		if (p->ev[i].type != IKE_EV_CHILD_UP)
+			continue;
+		for (j = i + 1; j < p->n_ev; j++)
+			if (p->ev[j].type == IKE_EV_CHILD_DOWN && p->ev[j].c.id == p->ev[i].c.id)
+				down = true;
+		n += !down;
+	}
+	return n;
+}
+
+static const struct ike_child_sa *
+find_peer_child(const struct peer *p, uint32_t spi_in)
+{
+	unsigned i;
+
+	for (i = 0; i < p->n_ev; i++)
+		if (p->ev[i].type == IKE_EV_CHILD_UP && p->ev[i].c.spi_in == spi_in)
+			return &p->ev[i].c;
+	return NULL;
+}
+
+/* in of one = out of the other */
+static void
+check_pair(const struct ike_child_sa *a, const struct ike_child_sa *b)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(a->spi_in, b->spi_out);
+	CU_ASSERT_EQUAL(a->spi_out, b->spi_in);
+	CU_ASSERT_EQUAL(a->enc, b->enc);
+	CU_ASSERT_EQUAL(a->enc_key_len, b->enc_key_len);
+	CU_ASSERT_EQUAL(a->integ, b->integ);
+	CU_ASSERT_EQUAL(memcmp(a->key_in, b->key_out, sizeof(a->key_in)), 0);
+	CU_ASSERT_EQUAL(memcmp(a->key_out, b->key_in, sizeof(a->key_out)), 0);
+	CU_ASSERT_EQUAL(memcmp(a->integ_in, b->integ_out, sizeof(a->integ_in)), 0);
+	CU_ASSERT_EQUAL(memcmp(a->integ_out, b->integ_in, sizeof(a->integ_out)), 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(a->key_in, a->key_out, sizeof(a->key_in)), 0);
+}
+
+static void
+check_latest_pair(void)
+{
+	const struct ike_child_sa *a = last_child_up(&P[0]);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	check_pair(a, find_peer_child(&P[1], a->spi_out));
+}
+
+static uint64_t
+first_sa_id(struct ike_ctx *ctx)
+{
+	struct ike_sa *sa;
+
+	for (sa = ctx->sas; sa != NULL; sa = sa->next)
+		if (sa->state != IKE_ST_DEAD)
+			return sa->id;
+	return 0;
+}
+
+static struct ike_sa *
+first_sa(struct ike_ctx *ctx)
+{
+	struct ike_sa *sa;
+
+	for (sa = ctx->sas; sa != NULL; sa = sa->next)
+		if (sa->state != IKE_ST_DEAD)
+			return sa;
+	return NULL;
+}
+
+static void
+establish(const struct setup *s)
+{
+	start(s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[0], IKE_EV_CHILD_UP), 1);
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	check_latest_pair();
+}
+
+/* ---- the state table ---- */
+
+static void
+test_state_table(void)
+{
+	struct setup s;
+	struct ike_sa *sa;
+
+	/* no exchange: the SA object alone walks the transitions */
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	start(&s);
+	CU_ASSERT_TRUE(ike_state_allowed(IKE_ST_IDLE, IKE_ST_INIT_SENT));
+	CU_ASSERT_TRUE(ike_state_allowed(IKE_ST_AUTH_SENT, IKE_ST_ESTABLISHED));
+	CU_ASSERT_FALSE(ike_state_allowed(IKE_ST_IDLE, IKE_ST_AUTH_SENT));
+	CU_ASSERT_FALSE(ike_state_allowed(IKE_ST_DEAD, IKE_ST_ESTABLISHED));
+	CU_ASSERT_FALSE(ike_state_allowed(IKE_ST_INIT_RCVD, IKE_ST_AUTH_SENT));
+	CU_ASSERT_FALSE(ike_state_allowed(IKE_ST_DELETING, IKE_ST_ESTABLISHED));
+	CU_ASSERT_STRING_EQUAL(ike_state_name(IKE_ST_ESTABLISHED), "ESTABLISHED");
+	CU_ASSERT_EQUAL_FATAL(ike_sa_create(P[0].ctx, P[0].ctx->conns[0], true, &sa), 0);
+	P[0].quiet = true;
+	CU_ASSERT_EQUAL(ike_sa_set_state(sa, IKE_ST_ESTABLISHED), 0);
+	CU_ASSERT_EQUAL(ike_sa_set_state(sa, IKE_ST_INIT_SENT), -EPERM);
+	CU_ASSERT_EQUAL(sa->state, IKE_ST_ESTABLISHED);
+	CU_ASSERT_EQUAL(ike_sa_set_state(sa, IKE_ST_DELETING), 0);
+	CU_ASSERT_EQUAL(ike_sa_set_state(sa, IKE_ST_REKEYING), -EPERM);
+	ike_sa_kill(sa, "test");
+	CU_ASSERT_EQUAL(sa->state, IKE_ST_DEAD);
+	ike_sa_reap(P[0].ctx);
+	CU_ASSERT_PTR_NULL(P[0].ctx->sas);
+	stop();
+}
+
+/* ---- IKE_SA_INIT + IKE_AUTH with PSK ---- */
+
+static void
+full_handshake(const char *ike, const char *esp)
+{
+	struct setup s;
+	const struct ike_child_sa *a;
+
+	/* IKE_SA_INIT, IKE_AUTH (initiator A, responder B), child in IKE_AUTH */
+	setup_default(&s, ike, esp);
+	establish(&s);
+	a = last_child_up(&P[0]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(a->n_remote_ts, 1);
+	CU_ASSERT_FALSE(a->natt);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->state, IKE_ST_ESTABLISHED);
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->state, IKE_ST_ESTABLISHED);
+	/* INFORMATIONAL Delete of the IKE SA from A */
+	CU_ASSERT_EQUAL(ike_terminate_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
+	run();
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_DOWN), 1);
+	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+	stop();
+}
+
+static void
+test_psk_gcm256_ecp256(void)
+{
+	full_handshake("aes256gcm16-prfsha256-ecp256", "aes256gcm16");
+}
+
+static void
+test_psk_gcm128_x25519(void)
+{
+	full_handshake("aes128gcm16-prfsha384-curve25519", "aes128gcm16-esn");
+}
+
+static void
+test_psk_cbc_modp2048(void)
+{
+	full_handshake("aes256-sha256-modp2048", "aes128-sha256");
+}
+
+static void
+test_psk_cbc_ecp384_521(void)
+{
+	full_handshake("aes128-sha384-prfsha384-ecp384", "aes256-sha512");
+	full_handshake("aes256gcm16-prfsha512-ecp521", "aes256gcm16");
+}
+
+/* IKE_AUTH with the wrong PSK: AUTHENTICATION_FAILED, both SAs gone */
+static void
+test_wrong_psk(void)
+{
+	struct setup s;
+	struct ike_stats st;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	s.b.psk[0] = 'X';
+	start(&s);
+	P[0].quiet = P[1].quiet = true;
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.auth_failed, 1);
+	ike_stats_get(P[0].ctx, &st);
+	CU_ASSERT_EQUAL(st.auth_failed, 1);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 0);
+	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+	stop();
+}
+
+/* IKE_SA_INIT without a common proposal: NO_PROPOSAL_CHOSEN */
+static void
+test_no_proposal(void)
+{
+	struct setup s;
+	struct ike_stats st;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	snprintf(s.b.ike_proposals[0], 128, "aes256-sha512-modp2048");
+	start(&s);
+	P[0].quiet = P[1].quiet = true;
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.no_proposal, 1);
+	ike_stats_get(P[0].ctx, &st);
+	CU_ASSERT_EQUAL(st.no_proposal, 1);
+	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+	stop();
+}
+
+/* IKE_SA_INIT: A sends KE for ecp256, B wants ecp384: INVALID_KE_PAYLOAD, retry */
+static void
+test_invalid_ke_retry(void)
+{
+	struct setup s;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256-ecp384", "aes128gcm16");
+	snprintf(s.b.ike_proposals[0], 128, "aes128gcm16-prfsha256-ecp384");
+	establish(&s);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->algs.dh, 20);
+	stop();
+}
+
+/* IKE_SA_INIT, IKE_AUTH with CP: a virtual IP from B's pool; released on delete */
+static void
+test_virtual_ip(void)
+{
+	struct setup s;
+	const struct ike_child_sa *b;
+	struct ike_sa *sa;
+	uint8_t want[4];
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	s.a.request_vip = true;
+	ts_net(&s.a.local_ts[0], "0.0.0.0", "255.255.255.255");
+	s.b.pool.af = 4;
+	inet_pton(AF_INET, "10.99.0.10", s.b.pool.first);
+	s.b.pool.size = 4;
+	s.b.pool.n_dns = 1;
+	s.b.pool.dns_af[0] = 4;
+	inet_pton(AF_INET, "10.99.0.1", s.b.pool.dns[0]);
+	establish(&s);
+	sa = first_sa(P[0].ctx);
+	inet_pton(AF_INET, "10.99.0.10", want);
+	CU_ASSERT_EQUAL(sa->vip_af, 4);
+	CU_ASSERT_EQUAL(memcmp(sa->vip, want, 4), 0);
+	/* B's child: remote TS narrowed to the lease */
+	b = last_child_up(&P[1]);
+	CU_ASSERT_EQUAL(b->n_remote_ts, 1);
+	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].saddr, want, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].eaddr, want, 4), 0);
+	CU_ASSERT_EQUAL(ike_pool_in_use(P[1].ctx->conns[0]->pool), 1);
+	/* IKE rekey keeps the lease */
+	CU_ASSERT_EQUAL(ike_rekey_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
+	run();
+	CU_ASSERT_EQUAL(ike_pool_in_use(P[1].ctx->conns[0]->pool), 1);
+	CU_ASSERT_PTR_NOT_NULL(first_sa(P[1].ctx)->lease);
+	/* INFORMATIONAL Delete from B frees it */
+	CU_ASSERT_EQUAL(ike_terminate_ike(P[1].ctx, first_sa_id(P[1].ctx), now), 0);
+	run();
+	CU_ASSERT_EQUAL(ike_pool_in_use(P[1].ctx->conns[0]->pool), 0);
+	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
+	stop();
+}
+
+/* CREATE_CHILD_SA child rekey (REKEY_SA), by @who, with or without PFS; the
+ * old child goes away through INFORMATIONAL Delete. */
+static void
+child_rekey(int who, const char *esp)
+{
+	struct setup s;
+	const struct ike_child_sa *n0, *n1;
+	uint64_t old_id;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", esp);
+	establish(&s);
+	old_id = last_child_up(&P[who])->id;
+	CU_ASSERT_EQUAL(ike_rekey_child(P[who].ctx, old_id, now), 0);
+	run();
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 2);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 2);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_DOWN), 1);
+	n0 = last_child_up(&P[who]);
+	CU_ASSERT_EQUAL(n0->rekey_of, old_id);
+	n1 = find_peer_child(&P[1 - who], n0->spi_out);
+	check_pair(n0, n1);
+	CU_ASSERT_NOT_EQUAL(n1->rekey_of, 0);
+	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
+	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	stop();
+}
+
+static void
+test_child_rekey_by_initiator(void)
+{
+	child_rekey(0, "aes128gcm16");
+}
+
+static void
+test_child_rekey_by_responder(void)
+{
+	child_rekey(1, "aes128gcm16");
+}
+
+static void
+test_child_rekey_pfs(void)
+{
+	child_rekey(0, "aes256gcm16-ecp256");
+	child_rekey(1, "aes128-sha256-modp2048");
+}
+
+/* CREATE_CHILD_SA IKE rekey by @who, then a child rekey and a Delete over
+ * the new IKE SA to show its keys work on both sides. */
+static void
+ike_rekey(int who)
+{
+	struct setup s;
+	struct ike_sa *a, *b;
+	uint64_t old_a, old_b;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	old_a = first_sa_id(P[0].ctx);
+	old_b = first_sa_id(P[1].ctx);
+	CU_ASSERT_EQUAL(ike_rekey_ike(P[who].ctx, first_sa_id(P[who].ctx), now), 0);
+	run();
+	a = first_sa(P[0].ctx);
+	b = first_sa(P[1].ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_PTR_NULL(a->next != NULL && a->next->state != IKE_ST_DEAD ? a->next : NULL);
+	CU_ASSERT_NOT_EQUAL(a->id, old_a);
+	CU_ASSERT_NOT_EQUAL(b->id, old_b);
+	CU_ASSERT_EQUAL(a->spi_i, b->spi_i);
+	CU_ASSERT_EQUAL(a->spi_r, b->spi_r);
+	CU_ASSERT_EQUAL(a->state, IKE_ST_ESTABLISHED);
+	CU_ASSERT_EQUAL(b->state, IKE_ST_ESTABLISHED);
+	CU_ASSERT_EQUAL(a->n_children, 1);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_DOWN), 0);
+	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
+	run();
+	check_latest_pair();
+	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
+	CU_ASSERT_EQUAL(ike_terminate_ike(P[1 - who].ctx, first_sa_id(P[1 - who].ctx), now), 0);
+	run();
+	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+	CU_ASSERT_EQUAL(live_children(&P[0]), 0);
+	CU_ASSERT_EQUAL(live_children(&P[1]), 0);
+	stop();
+}
+
+static void
+test_ike_rekey_by_initiator(void)
+{
+	ike_rekey(0);
+}
+
+static void
+test_ike_rekey_by_responder(void)
+{
+	ike_rekey(1);
+}
+
+/* INFORMATIONAL Delete of a child by each side (hard expiry) */
+static void
+test_child_delete(void)
+{
+	struct setup s;
+	int who;
+
+	for (who = 0; who < 2; who++) {
+		setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+		establish(&s);
+		CU_ASSERT_EQUAL(ike_child_expired(P[who].ctx, last_child_up(&P[who])->id, true,
+						  now), 0);
+		run();
+		CU_ASSERT_EQUAL(live_children(&P[0]), 0);
+		CU_ASSERT_EQUAL(live_children(&P[1]), 0);
+		CU_ASSERT_EQUAL(first_sa(P[0].ctx)->n_children, 0);
+		CU_ASSERT_EQUAL(first_sa(P[1].ctx)->n_children, 0);
+		CU_ASSERT_EQUAL(first_sa(P[1].ctx)->state, IKE_ST_ESTABLISHED);
+		stop();
+	}
+}
+
+static bool
+drop_from_a(int src, const struct dgram *d)
+{
+	(void)d;
+	return src == 0;
+}
+
+/* Lost requests: CREATE_CHILD_SA request from A never arrives;
+ * retransmits at 1 s, 2 s, 4 s, then A gives up and removes the IKE SA. */
+static void
+test_retransmit_give_up(void)
+{
+	struct setup s;
+	struct ike_stats st;
+	unsigned before;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	P[0].quiet = true;
+	drop_fn = drop_from_a;
+	before = sent_count[0];
+	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
+	CU_ASSERT_EQUAL(sent_count[0], before + 1);
+	CU_ASSERT_EQUAL(ike_next_timeout_ms(P[0].ctx, now), 1000);
+	advance(900);
+	CU_ASSERT_EQUAL(sent_count[0], before + 1);
+	advance(200);		/* t = 1.1 s: first retransmit */
+	CU_ASSERT_EQUAL(sent_count[0], before + 2);
+	advance(1500);		/* t = 2.6 s: none yet (next at 3 s) */
+	CU_ASSERT_EQUAL(sent_count[0], before + 2);
+	advance(500);		/* t = 3.1 s */
+	CU_ASSERT_EQUAL(sent_count[0], before + 3);
+	advance(4000);		/* t = 7.1 s */
+	CU_ASSERT_EQUAL(sent_count[0], before + 4);
+	ike_stats_get(P[0].ctx, &st);
+	CU_ASSERT_EQUAL(st.retransmits, 3);
+	CU_ASSERT_PTR_NOT_NULL(first_sa(P[0].ctx));
+	advance(8000);		/* 3 tries used: give up */
+	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_DOWN), 1);
+	stop();
+}
+
+static bool hold_one;
+static struct dgram held;
+
+static bool
+capture_first_a(int src, const struct dgram *d)
+{
+	if (src == 0 && hold_one) {
+		held = *d;
+		hold_one = false;
+	}
+	return false;
+}
+
+/* Duplicated request: A's CREATE_CHILD_SA request delivered twice; B answers
+ * the copy from its cache (same bytes) and creates one child only. */
+static void
+test_duplicate_request(void)
+{
+	struct setup s;
+	struct ike_stats st;
+	uint8_t first[4096];
+	size_t first_len;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	hold_one = true;
+	drop_fn = capture_first_a;
+	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
+	drop_fn = NULL;
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	qn = 0;
+	/* deliver to B only, keep B's response */
+	ike_input(P[1].ctx, held.buf, held.len, (struct sockaddr *)&held.from,
+		  (struct sockaddr *)&held.to, now);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	memcpy(first, q[0].buf, q[0].len);
+	first_len = q[0].len;
+	ike_input(P[1].ctx, held.buf, held.len, (struct sockaddr *)&held.from,
+		  (struct sockaddr *)&held.to, now);
+	CU_ASSERT_EQUAL_FATAL(qn, 2);
+	CU_ASSERT_EQUAL(q[1].len, first_len);
+	CU_ASSERT_EQUAL(memcmp(q[1].buf, first, first_len), 0);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.retransmits, 1);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 2);
+	run();		/* A takes the first response, ignores the second */
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 2);
+	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
+	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	check_latest_pair();
+	stop();
+}
+
+/* Rekey collision (RFC 7296 2.8.1): both sides rekey the same child at once.
+ * Both CREATE_CHILD_SA exchanges complete; the redundant pair is deleted and
+ * one child pair with matching keys survives. */
+static void
+test_rekey_collision(void)
+{
+	struct setup s;
+	const struct ike_child_sa *a;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
+	CU_ASSERT_EQUAL(ike_rekey_child(P[1].ctx, last_child_up(&P[1])->id, now), 0);
+	run();
+	advance(1000);
+	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
+	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->n_children, 1);
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->n_children, 1);
+	a = first_sa(P[0].ctx)->children ? last_child_up(&P[0]) : NULL;
+	if (a != NULL) {
+		struct ike_child *c = first_sa(P[0].ctx)->children;
+
+		check_pair(find_peer_child(&P[0], c->spi_in), find_peer_child(&P[1], c->spi_out));
+	}
+	stop();
+}
+
+/* SET_WINDOW_SIZE 4: A keeps a DPD INFORMATIONAL and a CREATE_CHILD_SA
+ * outstanding at once; B answers both. */
+static void
+test_window(void)
+{
+	struct setup s;
+	struct ike_sa *a;
+	unsigned i, used = 0;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	s.win_a = s.win_b = 4;
+	establish(&s);
+	a = first_sa(P[0].ctx);
+	CU_ASSERT_EQUAL(a->peer_window, 4);
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->peer_window, 4);
+	CU_ASSERT_EQUAL(ike_info_dpd_start(a), 0);
+	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
+	for (i = 0; i < IKE_WINDOW_MAX; i++)
+		used += a->reqs[i].used;
+	CU_ASSERT_EQUAL(used, 2);
+	/* deliver in reverse order: B must accept message 3 before 2 */
+	CU_ASSERT_EQUAL_FATAL(qn, 2);
+	{
+		struct dgram t = q[0];
+
+		q[0] = q[1];
+		q[1] = t;
+	}
+	run();
+	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
+	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 2);
+	check_latest_pair();
+	CU_ASSERT_FALSE(a->dpd_pending);
+	stop();
+}
+
+/* Window 1: a second request waits until the first is answered */
+static void
+test_window_one(void)
+{
+	struct setup s;
+	struct ike_sa *a;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	a = first_sa(P[0].ctx);
+	CU_ASSERT_EQUAL(ike_info_dpd_start(a), 0);
+	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), -EAGAIN);
+	run();
+	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
+	run();
+	check_latest_pair();
+	stop();
+}
+
+/* DPD: idle IKE SA sends an empty INFORMATIONAL; B answers it */
+static void
+test_dpd(void)
+{
+	struct setup s;
+	unsigned before;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	s.a.dpd_s = 5;
+	establish(&s);
+	before = sent_count[0];
+	advance(6000);
+	CU_ASSERT_EQUAL(sent_count[0], before + 1);
+	CU_ASSERT_PTR_NOT_NULL(first_sa(P[0].ctx));
+	/* peer gone: DPD retransmits then gives up */
+	P[0].quiet = true;
+	drop_fn = drop_from_a;
+	advance(60000);
+	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
+	stop();
+}
+
+/* Malformed and unexpected messages: garbage, a truncated header, an
+ * encrypted request with a broken ICV, a request outside the window. */
+static void
+test_malformed(void)
+{
+	struct setup s;
+	struct ike_stats st0, st1;
+	struct sockaddr_storage fa, fb;
+	uint8_t junk[64];
+	struct ike_sa *b;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	P[1].quiet = true;
+	addr(&fa, "10.0.0.1", 500);
+	addr(&fb, "10.0.0.2", 500);
+	ike_stats_get(P[1].ctx, &st0);
+	memset(junk, 0xab, sizeof(junk));
+	ike_input(P[1].ctx, junk, 10, (struct sockaddr *)&fa, (struct sockaddr *)&fb, now);
+	ike_input(P[1].ctx, junk, sizeof(junk), (struct sockaddr *)&fa, (struct sockaddr *)&fb,
+		  now);
+	ike_stats_get(P[1].ctx, &st1);
+	CU_ASSERT_EQUAL(st1.rx_invalid + st1.rx_dropped, st0.rx_invalid + st0.rx_dropped + 2);
+	CU_ASSERT_EQUAL(qn, 0);
+	/* a real request with one bit flipped in the ICV: dropped, not answered */
+	hold_one = true;
+	drop_fn = capture_first_a;
+	CU_ASSERT_EQUAL(ike_info_dpd_start(first_sa(P[0].ctx)), 0);
+	drop_fn = NULL;
+	qn = 0;
+	held.buf[held.len - 1] ^= 1;
+	ike_input(P[1].ctx, held.buf, held.len, (struct sockaddr *)&held.from,
+		  (struct sockaddr *)&held.to, now);
+	CU_ASSERT_EQUAL(qn, 0);
+	b = first_sa(P[1].ctx);
+	CU_ASSERT_EQUAL(b->resp_low, 2);
+	/* the same request with a Message ID far ahead: dropped */
+	held.buf[held.len - 1] ^= 1;
+	held.buf[23] = 50;
+	ike_input(P[1].ctx, held.buf, held.len, (struct sockaddr *)&held.from,
+		  (struct sockaddr *)&held.to, now);
+	CU_ASSERT_EQUAL(qn, 0);
+	ike_stats_get(P[1].ctx, &st0);
+	CU_ASSERT_TRUE(st0.rx_invalid + st0.rx_dropped >= st1.rx_invalid + st1.rx_dropped + 2);
+	CU_ASSERT_EQUAL(b->state, IKE_ST_ESTABLISHED);
+	stop();
+}
+
+/* An IKE_SA_INIT request without a KE payload: INVALID_SYNTAX, no state */
+static void
+test_init_missing_ke(void)
+{
+	struct setup s;
+	struct ike_bld bl;
+	struct ike_hdr h = { .spi_i = 0x1122334455667788ULL, .exchange = IKE_XCHG_SA_INIT,
+			     .flags = IKE_FLAG_I };
+	struct ike_proposal prop;
+	struct ike_msg *m;
+	uint8_t buf[1024], nonce[32] = { 1 };
+	struct sockaddr_storage fa, fb;
+	char err[64];
+	size_t len;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	start(&s);
+	P[1].quiet = true;
+	addr(&fa, "10.0.0.1", 500);
+	addr(&fb, "10.0.0.2", 500);
+	CU_ASSERT_EQUAL_FATAL(ike_prop_parse("aes128gcm16-prfsha256-ecp256", IKE_PROTO_IKE, &prop,
+					     err, sizeof(err)), 0);
+	ike_bld_init(&bl, buf, sizeof(buf), &h);
+	ike_bld_sa(&bl, &prop, 1);
+	ike_bld_nonce(&bl, nonce, sizeof(nonce));
+	CU_ASSERT_EQUAL_FATAL(ike_bld_finish(&bl, &len), 0);
+	ike_input(P[1].ctx, buf, len, (struct sockaddr *)&fa, (struct sockaddr *)&fb, now);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	m = calloc(1, sizeof(*m));
+	CU_ASSERT_EQUAL(ike_msg_parse(q[0].buf, q[0].len, m), 0);
+	CU_ASSERT_PTR_NOT_NULL(ike_msg_notify(m, IKE_N_INVALID_SYNTAX));
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+	free(m);
+	stop();
+}
+
+/* Cookies (RFC 7296 2.6): with one half-open SA at B, the next IKE_SA_INIT
+ * gets a COOKIE; A repeats with it and completes. */
+static void
+test_cookies(void)
+{
+	struct setup s;
+	struct ike_stats st;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	s.cookie_threshold = 1;
+	s.half_open_max = 2;
+	start(&s);
+	/* first IKE_SA_INIT reaches B, its answer is lost: one half-open SA */
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	{
+		struct dgram d = q[0];
+
+		qn = 0;
+		ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
+			  (struct sockaddr *)&d.to, now);
+		qn = 0;
+	}
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.half_open, 1);
+	/* second initiation: COOKIE round trip, then success */
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.cookies_sent, 1);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);
+	check_latest_pair();
+	/* the half-open SA expires */
+	P[0].quiet = P[1].quiet = true;
+	drop_fn = drop_from_a;
+	advance(31000);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.half_open, 0);
+	stop();
+}
+
+/* INITIAL_CONTACT: A reconnects (new IKE SA); B drops the old one */
+static void
+test_initial_contact(void)
+{
+	struct setup s;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 2);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
+	stop();
+}
+
+/* Narrowing (RFC 7296 2.9) on plain ranges */
+static void
+test_ts_narrow(void)
+{
+	struct ike_ts prop[2], conf[1], out[4];
+	unsigned n;
+
+	ts_net(&prop[0], "0.0.0.0", "255.255.255.255");
+	ts_net(&prop[1], "10.5.0.0", "10.5.0.255");
+	ts_net(&conf[0], "10.5.0.128", "10.6.0.0");
+	n = ike_ts_narrow(prop, 2, conf, 1, out, 4);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(memcmp(out[0].saddr, conf[0].saddr, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(out[1].eaddr, prop[1].eaddr, 4), 0);
+	prop[0].proto = 6;
+	conf[0].proto = 17;
+	CU_ASSERT_EQUAL(ike_ts_narrow(prop, 1, conf, 1, out, 4), 0);
+}
+
+/* Pool: leases per identity, reuse, exhaustion, release */
+static void
+test_pool(void)
+{
+	struct ike_pool_cfg pc = { .af = 4, .size = 2 };
+	struct ike_id a = { .type = IKE_ID_FQDN, .len = 1, .data = "a" };
+	struct ike_id b = { .type = IKE_ID_FQDN, .len = 1, .data = "b" };
+	struct ike_id c = { .type = IKE_ID_FQDN, .len = 1, .data = "c" };
+	struct ike_lease *la, *la2, *lb, *lc;
+	struct ike_pool *p;
+	uint8_t af, ad[16];
+
+	inet_pton(AF_INET, "10.0.0.255", pc.first);
+	p = ike_pool_create(&pc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(ike_pool_acquire(p, &a, &la), 0);
+	CU_ASSERT_EQUAL(ike_pool_acquire(p, &a, &la2), 0);
+	CU_ASSERT_PTR_EQUAL(la, la2);
+	CU_ASSERT_EQUAL(ike_pool_acquire(p, &b, &lb), 0);
+	ike_lease_addr(lb, &af, ad);
+	CU_ASSERT_EQUAL(ad[2], 1);	/* 10.0.0.255 + 1 carries */
+	CU_ASSERT_EQUAL(ad[3], 0);
+	CU_ASSERT_EQUAL(ike_pool_acquire(p, &c, &lc), -ENOSPC);
+	ike_lease_put(la);
+	ike_lease_put(la2);
+	CU_ASSERT_EQUAL(ike_pool_acquire(p, &c, &lc), 0);
+	ike_pool_destroy(p);		/* leases keep it alive */
+	ike_lease_put(lb);
+	ike_lease_put(lc);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned fails;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("ike", NULL, NULL);
+	CU_add_test(s, "state_table", test_state_table);
+	CU_add_test(s, "ts_narrow", test_ts_narrow);
+	CU_add_test(s, "pool", test_pool);
+	CU_add_test(s, "psk_gcm256_ecp256", test_psk_gcm256_ecp256);
+	CU_add_test(s, "psk_gcm128_x25519", test_psk_gcm128_x25519);
+	CU_add_test(s, "psk_cbc_modp2048", test_psk_cbc_modp2048);
+	CU_add_test(s, "psk_cbc_ecp384_gcm_ecp521", test_psk_cbc_ecp384_521);
+	CU_add_test(s, "wrong_psk", test_wrong_psk);
+	CU_add_test(s, "no_proposal", test_no_proposal);
+	CU_add_test(s, "invalid_ke_retry", test_invalid_ke_retry);
+	CU_add_test(s, "virtual_ip", test_virtual_ip);
+	CU_add_test(s, "child_rekey_by_initiator", test_child_rekey_by_initiator);
+	CU_add_test(s, "child_rekey_by_responder", test_child_rekey_by_responder);
+	CU_add_test(s, "child_rekey_pfs", test_child_rekey_pfs);
+	CU_add_test(s, "ike_rekey_by_initiator", test_ike_rekey_by_initiator);
+	CU_add_test(s, "ike_rekey_by_responder", test_ike_rekey_by_responder);
+	CU_add_test(s, "child_delete", test_child_delete);
+	CU_add_test(s, "retransmit_give_up", test_retransmit_give_up);
+	CU_add_test(s, "duplicate_request", test_duplicate_request);
+	CU_add_test(s, "rekey_collision", test_rekey_collision);
+	CU_add_test(s, "window_4", test_window);
+	CU_add_test(s, "window_1", test_window_one);
+	CU_add_test(s, "dpd", test_dpd);
+	CU_add_test(s, "malformed", test_malformed);
+	CU_add_test(s, "init_missing_ke", test_init_missing_ke);
+	CU_add_test(s, "cookies", test_cookies);
+	CU_add_test(s, "initial_contact", test_initial_contact);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails == 0 ? 0 : 1;
+}
