@@ -1,0 +1,228 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Quick end-to-end smoke test of rampartd on net_af_packet ports.
+#
+#   scripts/rampartd-smoke.sh [BUILD_DIR]      (root; default BUILD_DIR=build)
+#   KEEP=1 ...     leave rampartd running and the namespaces up until Enter
+#   NO_IKE=1 ...   skip the strongSwan client even if IKE is available
+#
+# Topology (every name prefixed dmn, every address inside the namespaces):
+#
+#   dmn-cli (client)                dmn-gw (rampartd)              dmn-lan (LAN host)
+#   dmn-pubc 192.0.2.2/24 <-veth-> dmn-pub  [net_af_packet0]
+#                                   dmn-lan  [net_af_packet1] <-veth-> dmn-lanc 10.1.0.2/24
+#   rampartd: pub 192.0.2.1/24, lan 10.1.0.1/24, pool 10.99.0.0/24
+#
+# Checks: ARP + ICMP echo of both rampartd addresses, control socket status,
+# and (when lib/ike is linked and strongSwan is installed) a strongSwan
+# client (kernel-libipsec, UDP-encapsulated ESP) that gets a virtual IP and
+# pings the LAN host through the tunnel. SIGTERM must exit rampartd cleanly.
+set -u
+BUILD=${1:-build}
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+RAMPARTD=$HERE/$BUILD/app/rampartd/rampartd
+PREFIX=dmn-smoke-$$
+T=$(mktemp -d /tmp/dmn-smoke.XXXXXX)
+RD_PID=""
+CH_PID=""
+FAIL=0
+
+log() { echo "smoke: $*"; }
+ok() { echo "smoke: ok   $*"; }
+bad() { echo "smoke: FAIL $*"; FAIL=1; }
+
+cleanup() {
+	[ -n "$CH_PID" ] && kill "$CH_PID" 2>/dev/null
+	if [ -n "$RD_PID" ] && kill -0 "$RD_PID" 2>/dev/null; then
+		kill -TERM "$RD_PID" 2>/dev/null
+		sleep 2
+		kill -KILL "$RD_PID" 2>/dev/null
+	fi
+	for ns in dmn-gw dmn-cli dmn-lan; do
+		ip netns del $ns 2>/dev/null
+	done
+	rm -rf "/var/run/dpdk/$PREFIX"
+	[ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+[ -x "$RAMPARTD" ] || { echo "smoke: $RAMPARTD not built"; exit 2; }
+for ns in dmn-gw dmn-cli dmn-lan; do
+	ip netns del $ns 2>/dev/null
+	ip netns add $ns
+	ip -n $ns link set lo up
+done
+ip link add dmn-pub netns dmn-gw type veth peer name dmn-pubc netns dmn-cli
+ip link add dmn-lan netns dmn-gw type veth peer name dmn-lanc netns dmn-lan
+for ifc in dmn-pub dmn-lan; do
+	ip netns exec dmn-gw sysctl -qw net.ipv6.conf.$ifc.disable_ipv6=1
+	ip -n dmn-gw link set $ifc promisc on up
+done
+ip -n dmn-cli addr add 192.0.2.2/24 dev dmn-pubc
+ip -n dmn-cli link set dmn-pubc up
+ip netns exec dmn-cli ethtool -K dmn-pubc tx off tso off gso off >/dev/null 2>&1
+ip -n dmn-lan addr add 10.1.0.2/24 dev dmn-lanc
+ip -n dmn-lan link set dmn-lanc up
+ip -n dmn-lan route add 10.99.0.0/24 via 10.1.0.1
+ip netns exec dmn-lan ethtool -K dmn-lanc tx off tso off gso off >/dev/null 2>&1
+
+cat >"$T/rampart.yaml" <<YAML
+workers: 1
+log_level: info
+telemetry: true
+control: {socket: $T/rampart.sock, mode: "0600"}
+ports:
+  - {name: pub, role: public, device: "net_af_packet0,iface=dmn-pub", addresses: [192.0.2.1/24]}
+  - {name: lan, role: private, device: "net_af_packet1,iface=dmn-lan", addresses: [10.1.0.1/24]}
+connections:
+  - name: ra
+    remote: any
+    local_id: fqdn:gw.rampart.test
+    remote_id: any
+    auth: psk
+    psk: "rampart-smoke-only-not-a-secret"
+    ike: [aes256gcm16-prfsha256-ecp256]
+    esp: [aes256gcm16]
+    local_ts: [10.1.0.0/24]
+    remote_ts: dynamic
+    pool: {range: 10.99.0.0/24}
+YAML
+
+log "starting rampartd (log $T/rampartd.log)"
+ip netns exec dmn-gw "$RAMPARTD" -c "$T/rampart.yaml" -- -l 0,1 --no-huge -m 256 --no-pci \
+	--file-prefix "$PREFIX" >"$T/rampartd.log" 2>&1 &
+RD_PID=$!
+i=0
+until grep -q "running:" "$T/rampartd.log" 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 $RD_PID 2>/dev/null; then
+		cat "$T/rampartd.log"
+		echo "smoke: rampartd did not start"
+		exit 1
+	fi
+	sleep 0.2
+done
+ok "rampartd started (pid $RD_PID)"
+
+if ip netns exec dmn-cli ping -c 3 -i 0.3 -W 2 192.0.2.1 >"$T/ping-pub.txt" 2>&1; then
+	ok "client pings rampartd public address: $(grep -o '[0-9]* received' "$T/ping-pub.txt")"
+else
+	bad "ping 192.0.2.1 from dmn-cli"; cat "$T/ping-pub.txt"
+fi
+if ip netns exec dmn-lan ping -c 3 -i 0.3 -W 2 10.1.0.1 >"$T/ping-lan.txt" 2>&1; then
+	ok "LAN host pings rampartd private address: $(grep -o '[0-9]* received' "$T/ping-lan.txt")"
+else
+	bad "ping 10.1.0.1 from dmn-lan"; cat "$T/ping-lan.txt"
+fi
+ip -n dmn-cli neigh show 192.0.2.1 | grep -q lladdr && ok "ARP: $(ip -n dmn-cli neigh show 192.0.2.1)"
+
+ctl() {
+	/usr/bin/python3 - "$T/rampart.sock" "$1" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall((json.dumps({"cmd": sys.argv[2]}) + "\n").encode())
+buf = b""
+while not buf.endswith(b"\n"):
+    d = s.recv(65536)
+    if not d:
+        break
+    buf += d
+print(buf.decode().strip())
+PY
+}
+if out=$(ctl status 2>&1) && echo "$out" | grep -q '"ok": *true'; then
+	ok "control socket status: $out"
+else
+	bad "control socket status: $out"
+fi
+
+IKE_OK=0
+grep -q "IKE unavailable" "$T/rampartd.log" || IKE_OK=1
+if [ "${NO_IKE:-0}" = 1 ] || [ $IKE_OK = 0 ] || [ ! -x /usr/lib/ipsec/charon ]; then
+	log "skipping strongSwan tunnel test (IKE linked: $IKE_OK)"
+else
+	mkdir -p "$T/cli/run" "$T/cli/swanctl"
+	cat >"$T/cli/strongswan.conf" <<SW
+charon {
+	load_modular = no
+	load = random nonce openssl pem pkcs1 x509 pubkey revocation constraints aes gcm sha1 sha2 hmac kdf curve25519 gmp kernel-libipsec kernel-netlink socket-default vici resolve
+	install_routes = yes
+	filelog {
+		cli { path = $T/cli/charon.log
+		      default = 1
+		      ike = 2
+		      cfg = 2 }
+	}
+	plugins.vici.socket = unix://$T/cli/charon.vici
+	plugins.resolve.file = $T/cli/resolv.conf
+}
+SW
+	cat >"$T/cli/swanctl/swanctl.conf" <<SW
+connections {
+	ra {
+		version = 2
+		local_addrs = 192.0.2.2
+		remote_addrs = 192.0.2.1
+		vips = 0.0.0.0
+		proposals = aes256gcm16-prfsha256-ecp256
+		local { auth = psk
+			id = client@rampart.test }
+		remote { auth = psk
+			 id = gw.rampart.test }
+		children {
+			ra { remote_ts = 10.1.0.0/24
+			     esp_proposals = aes256gcm16
+			     start_action = none }
+		}
+	}
+}
+secrets {
+	ike-ra { secret = "rampart-smoke-only-not-a-secret" }
+}
+SW
+	ip netns exec dmn-cli sh -c "mount --bind $T/cli/run /run && \
+		exec env STRONGSWAN_CONF=$T/cli/strongswan.conf /usr/lib/ipsec/charon" \
+		>"$T/cli/charon.out" 2>&1 &
+	CH_PID=$!
+	sleep 2
+	URI="--uri unix://$T/cli/charon.vici"
+	SWANCTL="ip netns exec dmn-cli timeout 20 swanctl"
+	$SWANCTL --load-all $URI --file "$T/cli/swanctl/swanctl.conf" >"$T/cli/load.txt" 2>&1
+	if $SWANCTL --initiate $URI --child ra >"$T/cli/initiate.txt" 2>&1; then
+		ok "strongSwan client established the tunnel"
+		$SWANCTL --list-sas $URI 2>/dev/null | sed 's/^/smoke:      /' | head -12
+		sleep 1
+		if ip netns exec dmn-cli ping -c 5 -i 0.3 -W 2 10.1.0.2 >"$T/ping-tun.txt" 2>&1; then
+			ok "client pings LAN host through the tunnel: $(grep -o '[0-9]* received' "$T/ping-tun.txt")"
+		else
+			bad "ping 10.1.0.2 through the tunnel"; cat "$T/ping-tun.txt"
+		fi
+		out=$(ctl list-children 2>&1)
+		ok "list-children: $out"
+	else
+		bad "strongSwan initiate"; tail -20 "$T/cli/initiate.txt"
+	fi
+fi
+
+if [ "${KEEP:-0}" = 1 ]; then
+	log "KEEP=1: press Enter to stop (log: $T/rampartd.log)"
+	read -r _
+fi
+kill -TERM $RD_PID
+i=0
+while kill -0 $RD_PID 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 $RD_PID 2>/dev/null; then
+	bad "rampartd did not exit on SIGTERM"
+else
+	wait $RD_PID
+	rc=$?
+	[ $rc = 0 ] && ok "rampartd exited cleanly on SIGTERM" || bad "rampartd exit code $rc"
+fi
+RD_PID=""
+if [ $FAIL != 0 ]; then
+	echo "---- rampartd log"; tail -40 "$T/rampartd.log"
+fi
+[ $FAIL = 0 ] && log "PASS" || log "FAILED"
+exit $FAIL
