@@ -65,7 +65,8 @@ class DriverGW:
 
     def start(self, c):
         self.n += 1
-        cfg = os.path.join(self.workdir, "driver-%d.conf" % self.n)
+        self.tag = "driver-%02d-%s" % (self.n, c.get("name", ""))
+        cfg = os.path.join(self.workdir, self.tag + ".conf")
         af6 = c.get("af") == 6
         kv = [("name", "ikei"), ("local", GW6 if af6 else GW4),
               ("remote", "any" if c.get("init") != "gw" else (PEER6 if af6 else PEER4)),
@@ -88,7 +89,7 @@ class DriverGW:
         with open(cfg, "w") as f:
             for k, v in kv:
                 f.write("%s=%s\n" % (k, v))
-        self.stderr = open(os.path.join(self.workdir, "driver-%d.log" % self.n), "w")
+        self.stderr = open(os.path.join(self.workdir, self.tag + ".log"), "w")
         self.lines = []
         self.proc = subprocess.Popen(["ip", "netns", "exec", NS_GW, self.path, "--print-keys",
                                       "-v", cfg], stdin=subprocess.PIPE,
@@ -98,7 +99,7 @@ class DriverGW:
         self.wait_line(lambda l: l == "READY", 5, "driver READY")
 
     def _reader(self, proc):
-        out = open(os.path.join(self.workdir, "driver-%d.out" % self.n), "w")
+        out = open(os.path.join(self.workdir, self.tag + ".out"), "w")
         for line in proc.stdout:
             out.write(line)
             out.flush()
@@ -199,7 +200,7 @@ class DriverGW:
         self.stderr.close()
 
     def logs(self):
-        return "driver-%d.{conf,out,log}" % self.n
+        return self.tag + ".{conf,out,log}"
 
 
 # --------------------------------------------------------------------------
@@ -330,6 +331,17 @@ class Run:
                    "%s: ESP integrity keys differ: peer ai=%s ar=%s, gw in=%s out=%s"
                    % (what, pk.get("ai"), pk.get("ar"), gk.get("integ_in"), gk.get("integ_out")))
         self.checked_keys += 1
+        if gk.get("natt") is not None:
+            # kernel-libipsec fakes NAT: every child is UDP-encapsulated
+            expect(gk["natt"] == "1", "%s: gw child without UDP encapsulation" % what)
+            port = gk.get("remote", "").rsplit("[", 1)[-1].rstrip("]")
+            want = "4500" if not self.c.get("nat") else None
+            expect(port == want if want else port.startswith("40"),
+                   "%s: gw child remote %s" % (what, gk.get("remote")))
+        if gk.get("rts") is not None and self.c.get("vip"):
+            vips = [v for s in self.peer_sas() for v in s.get("local-vips", [])]
+            expect(vips and gk["rts"] == vips[0] + "/32",
+                   "%s: gw child remote TS %s, peer vip %s" % (what, gk["rts"], vips))
 
     def up(self, what, role):
         p, pc, g, gc = wait_for(lambda: self._try(self.state, what), 10, what + ": both sides up")
@@ -350,6 +362,7 @@ class Run:
 
 
 def run_case(name, c, topo, peer, gw):
+    c = dict(c, name=name)
     r = Run(topo, peer, gw, c)
     init = c.get("init", "peer")
     topo.nat(c.get("nat", False))
