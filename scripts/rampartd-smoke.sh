@@ -147,7 +147,7 @@ else
 	cat >"$T/cli/strongswan.conf" <<SW
 charon {
 	load_modular = no
-	load = random nonce openssl pem pkcs1 x509 pubkey revocation constraints aes gcm sha1 sha2 hmac kdf curve25519 gmp kernel-libipsec kernel-netlink socket-default vici resolve
+	load = random nonce openssl pem pkcs1 x509 pubkey revocation constraints aes gcm sha1 sha2 hmac kdf curve25519 gmp kernel-libipsec kernel-netlink socket-default vici
 	install_routes = yes
 	filelog {
 		cli { path = $T/cli/charon.log
@@ -155,8 +155,11 @@ charon {
 		      ike = 2
 		      cfg = 2 }
 	}
-	plugins.vici.socket = unix://$T/cli/charon.vici
-	plugins.resolve.file = $T/cli/resolv.conf
+	plugins {
+		vici {
+			socket = unix://$T/cli/charon.vici
+		}
+	}
 }
 SW
 	cat >"$T/cli/swanctl/swanctl.conf" <<SW
