@@ -373,6 +373,84 @@ pool_range(void)
 	conf_free(c);
 }
 
+/*
+ * Mutated samples (byte changes to YAML punctuation, cuts, repeated lines):
+ * every load either succeeds or fails with a message naming the file; ASan
+ * and LSan catch the rest. Deterministic: the seed is printed on failure.
+ */
+static uint32_t
+lcg(uint32_t *st)
+{
+	*st = *st * 1664525u + 1013904223u;
+	return *st >> 8;
+}
+
+static void
+mutate(char *buf, size_t *len, size_t cap, uint32_t *st)
+{
+	static const char alphabet[] = ":-[]{}'\"\n #&*!|>,0129afx/.@=";
+	size_t pos = *len != 0 ? lcg(st) % *len : 0, n;
+
+	switch (lcg(st) % 4) {
+	case 0:
+		if (*len != 0)
+			buf[pos] = alphabet[lcg(st) % (sizeof(alphabet) - 1)];
+		break;
+	case 1:
+		n = lcg(st) % 16;
+		if (n > *len - pos)
+			n = *len - pos;
+		memmove(buf + pos, buf + pos + n, *len - pos - n);
+		*len -= n;
+		break;
+	case 2:
+		*len = pos;
+		break;
+	default:
+		n = lcg(st) % 40;
+		if (n > *len - pos)
+			n = *len - pos;
+		if (*len + n <= cap) {
+			memmove(buf + pos + n, buf + pos, *len - pos);
+			*len += n;
+		}
+		break;
+	}
+}
+
+static void
+mutated_samples(void)
+{
+	const char *base = conf_default_yaml();
+	static char buf[8192];
+	char err[CONF_ERR_LEN];
+	uint32_t seed = 12345, st;
+	unsigned i, loaded = 0;
+
+	for (i = 0; i < 2000; i++) {
+		struct conf *c = NULL;
+		size_t len = strlen(base), k;
+		int rc;
+
+		CU_ASSERT_FATAL(len <= sizeof(buf));
+		memcpy(buf, base, len);
+		st = seed + i;
+		for (k = 0; k <= lcg(&st) % 3; k++)
+			mutate(buf, &len, sizeof(buf), &st);
+		err[0] = '\0';
+		rc = conf_load_string(buf, len, "m.yaml", &c, err, sizeof(err));
+		if (rc == 0) {
+			loaded++;
+			conf_free(c);
+		} else if (strncmp(err, "m.yaml", 6) != 0 || c != NULL) {
+			fprintf(stderr, "\nseed %u: rc %d, message '%s'\n", seed + i, rc, err);
+			CU_FAIL("bad failure");
+		}
+	}
+	/* Some mutations are harmless (comments, spaces): both paths were taken. */
+	CU_ASSERT(loaded > 0 && loaded < 2000);
+}
+
 /* ---- secrets ---- */
 
 static int hook_calls;
@@ -872,6 +950,7 @@ main(void)
 	CU_add_test(suite, "ids_and_selectors", ids_and_selectors);
 	CU_add_test(suite, "initiator_vip", initiator_vip);
 	CU_add_test(suite, "pool_range", pool_range);
+	CU_add_test(suite, "mutated_samples", mutated_samples);
 	CU_add_test(suite, "secrets_wiped", secrets_wiped);
 	CU_add_test(suite, "psk_file_relative", psk_file_relative);
 	suite = CU_add_suite("ctl", NULL, NULL);
