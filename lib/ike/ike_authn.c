@@ -4,7 +4,8 @@
  * key (PSK) authentication, and signature authentication with RSA PKCS#1 v1.5
  * + SHA-1 (method 1, legacy peers), ECDSA with raw r||s (methods 9/10/11,
  * RFC 4754) and RFC 7427 Digital Signature (method 14) with its ASN.1
- * AlgorithmIdentifier prefix, plus the SIGNATURE_HASH_ALGORITHMS notify data.
+ * AlgorithmIdentifier prefix (RSA PKCS#1 v1.5, RSASSA-PSS, ECDSA), plus the
+ * SIGNATURE_HASH_ALGORITHMS notify data.
  *
  * This file owns the wire form of AUTH data and the rules for which hash goes
  * with which key. It holds no state, never logs, and reads keys only through
@@ -20,7 +21,9 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 /* ------------------------------------------------------------------------
  * Signed octets and PSK
@@ -224,6 +227,104 @@ hash_md(uint8_t hash)
 	}
 }
 
+/*
+ * RSASSA-PSS AlgorithmIdentifier as we send it (RFC 7427 A.4.3 layout):
+ * hash SHA-2 with NULL parameters, MGF1 with the same hash, salt length =
+ * hash length, default trailer field.
+ */
+enum { PSS_ALGID_LEN = 67 };
+
+static void
+pss_algid(uint8_t hash, uint8_t *out)
+{
+	static const uint8_t tmpl[PSS_ALGID_LEN] = {
+		0x30, 0x41, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a,
+		0x30, 0x34,
+		0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+		0x02, 0x00, 0x05, 0x00,
+		0xa1, 0x1c, 0x30, 0x1a, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
+		0x01, 0x08, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+		0x02, 0x00, 0x05, 0x00,
+		0xa2, 0x03, 0x02, 0x01, 0x00,
+	};
+	/* id-sha256/384/512 end in 1/2/3; salt 32/48/64 */
+	uint8_t arc = (uint8_t)(hash - IKE_CRYPTO_HASH_SHA256 + 1);
+
+	memcpy(out, tmpl, sizeof(tmpl));
+	out[29] = arc;
+	out[59] = arc;
+	out[66] = (uint8_t)EVP_MD_get_size(hash_md(hash));
+}
+
+static int
+md_nid_to_hash(int nid, uint8_t *hash)
+{
+	switch (nid) {
+	case NID_sha256:
+		*hash = IKE_CRYPTO_HASH_SHA256;
+		return 0;
+	case NID_sha384:
+		*hash = IKE_CRYPTO_HASH_SHA384;
+		return 0;
+	case NID_sha512:
+		*hash = IKE_CRYPTO_HASH_SHA512;
+		return 0;
+	default:
+		return -EBADMSG;
+	}
+}
+
+/*
+ * Parse a received RSASSA-PSS AlgorithmIdentifier (RFC 4055 3.1): SHA-2
+ * hash, MGF1 with the same hash, explicit salt length, trailer field 1.
+ * Anything else (SHA-1 defaults included) is -EBADMSG.
+ */
+static int
+pss_parse(const uint8_t *der, size_t len, uint8_t *hash, int *salt)
+{
+	const unsigned char *p = der;
+	X509_ALGOR *alg = NULL, *mgf_md = NULL;
+	RSA_PSS_PARAMS *pp = NULL;
+	const ASN1_OBJECT *obj;
+	const void *pval;
+	int ptype, ret = -EBADMSG;
+	uint8_t mgf_hash;
+	long sl;
+
+	alg = d2i_X509_ALGOR(NULL, &p, (long)len);
+	if (alg == NULL || p != der + len)
+		goto out;
+	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+	if (OBJ_obj2nid(obj) != NID_rsassaPss || ptype != V_ASN1_SEQUENCE)
+		goto out;
+	pp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(RSA_PSS_PARAMS), alg->parameter);
+	if (pp == NULL || pp->hashAlgorithm == NULL || pp->maskGenAlgorithm == NULL ||
+	    pp->saltLength == NULL)
+		goto out;
+	if (pp->trailerField != NULL && ASN1_INTEGER_get(pp->trailerField) != 1)
+		goto out;
+	if (md_nid_to_hash(OBJ_obj2nid(pp->hashAlgorithm->algorithm), hash) < 0)
+		goto out;
+	if (OBJ_obj2nid(pp->maskGenAlgorithm->algorithm) != NID_mgf1 ||
+	    pp->maskGenAlgorithm->parameter == NULL)
+		goto out;
+	mgf_md = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_ALGOR),
+					   pp->maskGenAlgorithm->parameter);
+	if (mgf_md == NULL || md_nid_to_hash(OBJ_obj2nid(mgf_md->algorithm), &mgf_hash) < 0 ||
+	    mgf_hash != *hash)
+		goto out;
+	sl = ASN1_INTEGER_get(pp->saltLength);
+	if (sl < 0 || sl > 512)
+		goto out;
+	*salt = (int)sl;
+	ret = 0;
+out:
+	X509_ALGOR_free(mgf_md);
+	RSA_PSS_PARAMS_free(pp);
+	X509_ALGOR_free(alg);
+	return ret;
+}
+
 static bool
 key_is_rsa(EVP_PKEY *key)
 {
@@ -330,9 +431,25 @@ ike_sig_choose(EVP_PKEY *key, uint32_t peer_hashes, uint8_t *method, uint8_t *ha
 	return -EINVAL;
 }
 
-/* DER signature (RSA: PKCS#1 v1.5; EC: ECDSA-Sig-Value) over @octets. */
+/* RSA padding: PKCS#1 v1.5, or PSS with MGF1(same hash) and @pss_salt (>= 0). */
 static int
-sign_raw(EVP_PKEY *key, uint8_t hash, const uint8_t *octets, size_t octets_len,
+set_rsa_padding(EVP_PKEY_CTX *pctx, const EVP_MD *md, int pss_salt)
+{
+	if (pss_salt < 0)
+		return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0 ? 0 : -EIO;
+	if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, pss_salt) <= 0)
+		return -EIO;
+	return 0;
+}
+
+/*
+ * DER signature (RSA: PKCS#1 v1.5 or, with @pss_salt >= 0, PSS; EC:
+ * ECDSA-Sig-Value) over @octets.
+ */
+static int
+sign_raw(EVP_PKEY *key, uint8_t hash, int pss_salt, const uint8_t *octets, size_t octets_len,
 	 uint8_t *sig, size_t cap, size_t *sig_len)
 {
 	const EVP_MD *md = hash_md(hash);
@@ -348,7 +465,7 @@ sign_raw(EVP_PKEY *key, uint8_t hash, const uint8_t *octets, size_t octets_len,
 		return -ENOMEM;
 	if (EVP_DigestSignInit(mctx, &pctx, md, NULL, key) != 1)
 		goto out;
-	if (key_is_rsa(key) && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)
+	if (key_is_rsa(key) && set_rsa_padding(pctx, md, pss_salt) < 0)
 		goto out;
 	if (EVP_DigestSign(mctx, NULL, &n, octets, octets_len) != 1)
 		goto out;
@@ -366,7 +483,7 @@ out:
 }
 
 static int
-verify_raw(EVP_PKEY *key, uint8_t hash, const uint8_t *sig, size_t sig_len,
+verify_raw(EVP_PKEY *key, uint8_t hash, int pss_salt, const uint8_t *sig, size_t sig_len,
 	   const uint8_t *octets, size_t octets_len)
 {
 	const EVP_MD *md = hash_md(hash);
@@ -381,7 +498,7 @@ verify_raw(EVP_PKEY *key, uint8_t hash, const uint8_t *sig, size_t sig_len,
 		return -ENOMEM;
 	if (EVP_DigestVerifyInit(mctx, &pctx, md, NULL, key) != 1)
 		goto out;
-	if (key_is_rsa(key) && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)
+	if (key_is_rsa(key) && set_rsa_padding(pctx, md, pss_salt) < 0)
 		goto out;
 	ret = EVP_DigestVerify(mctx, sig, sig_len, octets, octets_len) == 1 ? 0 : -EACCES;
 out:
@@ -448,7 +565,8 @@ ike_sig_sign(EVP_PKEY *key, uint8_t method, uint8_t hash,
 	case IKE_CRYPTO_AUTH_RSA_SIG:
 		if (!key_is_rsa(key))
 			return -EINVAL;
-		return sign_raw(key, IKE_CRYPTO_HASH_SHA1, octets, octets_len, out, cap, out_len);
+		return sign_raw(key, IKE_CRYPTO_HASH_SHA1, -1, octets, octets_len, out, cap,
+				out_len);
 	case IKE_CRYPTO_AUTH_ECDSA_256:
 	case IKE_CRYPTO_AUTH_ECDSA_384:
 	case IKE_CRYPTO_AUTH_ECDSA_521:
@@ -457,13 +575,29 @@ ike_sig_sign(EVP_PKEY *key, uint8_t method, uint8_t hash,
 		flen = ec_field_len(key);
 		if (cap < 2 * flen)
 			return -ENOSPC;
-		ret = sign_raw(key, hash, octets, octets_len, der, sizeof(der), &n);
+		ret = sign_raw(key, hash, -1, octets, octets_len, der, sizeof(der), &n);
 		if (ret == 0)
 			ret = ecdsa_der_to_raw(der, n, flen, out);
 		if (ret == 0)
 			*out_len = 2 * flen;
 		return ret;
 	case IKE_CRYPTO_AUTH_DIGITAL_SIG:
+		if (hash & IKE_CRYPTO_SIG_PSS) {
+			hash &= (uint8_t)~IKE_CRYPTO_SIG_PSS;
+			if (!key_is_rsa(key) || hash_md(hash) == NULL || hash == IKE_CRYPTO_HASH_SHA1)
+				return -EINVAL;
+			/* RFC 7427 3: length | AlgorithmIdentifier | signature */
+			if (cap < 1u + PSS_ALGID_LEN)
+				return -ENOSPC;
+			out[0] = PSS_ALGID_LEN;
+			pss_algid(hash, out + 1);
+			off = 1u + PSS_ALGID_LEN;
+			ret = sign_raw(key, hash, EVP_MD_get_size(hash_md(hash)), octets,
+				       octets_len, out + off, cap - off, &n);
+			if (ret == 0)
+				*out_len = off + n;
+			return ret;
+		}
 		alg = sig_alg_find(hash, key_is_ec(key));
 		if (alg == NULL || (!key_is_ec(key) && !key_is_rsa(key)))
 			return -EINVAL;
@@ -473,7 +607,7 @@ ike_sig_sign(EVP_PKEY *key, uint8_t method, uint8_t hash,
 			return -ENOSPC;
 		out[0] = alg->der_len;
 		memcpy(out + 1, alg->der, alg->der_len);
-		ret = sign_raw(key, hash, octets, octets_len, out + off, cap - off, &n);
+		ret = sign_raw(key, hash, -1, octets, octets_len, out + off, cap - off, &n);
 		if (ret == 0)
 			*out_len = off + n;
 		return ret;
@@ -490,13 +624,14 @@ ike_sig_verify(EVP_PKEY *pub, uint8_t method, const uint8_t *auth, size_t auth_l
 	uint8_t *der = NULL;
 	uint8_t hash;
 	size_t flen, der_len, alen;
-	int ret;
+	int ret, salt;
 
 	switch (method) {
 	case IKE_CRYPTO_AUTH_RSA_SIG:
 		if (!key_is_rsa(pub))
 			return -EINVAL;
-		return verify_raw(pub, IKE_CRYPTO_HASH_SHA1, auth, auth_len, octets, octets_len);
+		return verify_raw(pub, IKE_CRYPTO_HASH_SHA1, -1, auth, auth_len, octets,
+				  octets_len);
 	case IKE_CRYPTO_AUTH_ECDSA_256:
 	case IKE_CRYPTO_AUTH_ECDSA_384:
 	case IKE_CRYPTO_AUTH_ECDSA_521:
@@ -507,7 +642,7 @@ ike_sig_verify(EVP_PKEY *pub, uint8_t method, const uint8_t *auth, size_t auth_l
 			return -EBADMSG;
 		ret = ecdsa_raw_to_der(auth, flen, &der, &der_len);
 		if (ret == 0)
-			ret = verify_raw(pub, hash, der, der_len, octets, octets_len);
+			ret = verify_raw(pub, hash, -1, der, der_len, octets, octets_len);
 		OPENSSL_free(der);
 		return ret;
 	case IKE_CRYPTO_AUTH_DIGITAL_SIG:
@@ -517,11 +652,18 @@ ike_sig_verify(EVP_PKEY *pub, uint8_t method, const uint8_t *auth, size_t auth_l
 		if (alen == 0 || alen > auth_len - 1 || auth_len - 1 - alen == 0)
 			return -EBADMSG;
 		alg = sig_alg_parse(auth + 1, alen);
-		if (alg == NULL)
-			return -EBADMSG;	/* unknown or unsupported scheme */
+		if (alg == NULL) {
+			ret = pss_parse(auth + 1, alen, &hash, &salt);
+			if (ret < 0)
+				return ret;	/* unknown or unsupported scheme */
+			if (!key_is_rsa(pub))
+				return -EINVAL;
+			return verify_raw(pub, hash, salt, auth + 1 + alen, auth_len - 1 - alen,
+					  octets, octets_len);
+		}
 		if (alg->ec != key_is_ec(pub) || (!alg->ec && !key_is_rsa(pub)))
 			return -EINVAL;		/* scheme does not fit the cert's key */
-		return verify_raw(pub, alg->hash, auth + 1 + alen, auth_len - 1 - alen, octets,
+		return verify_raw(pub, alg->hash, -1, auth + 1 + alen, auth_len - 1 - alen, octets,
 				  octets_len);
 	default:
 		return -EINVAL;

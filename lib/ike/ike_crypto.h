@@ -74,6 +74,9 @@ enum ike_crypto_ids {
 	IKE_CRYPTO_HASH_SHA256 = 2,
 	IKE_CRYPTO_HASH_SHA384 = 3,
 	IKE_CRYPTO_HASH_SHA512 = 4,
+	/* OR'ed into the hash of ike_sig_sign(), method 14, RSA key: sign with
+	 * RSASSA-PSS (MGF1 with the same hash, salt = hash length). */
+	IKE_CRYPTO_SIG_PSS = 0x80,
 	/* CERT payload encoding (RFC 7296 3.6) */
 	IKE_CRYPTO_CERT_X509_SIG = 4,
 };
@@ -363,14 +366,18 @@ int ike_sig_choose(EVP_PKEY *key, uint32_t peer_hashes, uint8_t *method, uint8_t
 /*
  * AUTH data (the bytes after the AUTH payload's method/reserved fields) for
  * @method/@hash over @octets with @key. Method 14 output: length byte |
- * AlgorithmIdentifier | signature (RFC 7427 3). ECDSA: raw r||s.
+ * AlgorithmIdentifier | signature (RFC 7427 3); with an RSA key, @hash may
+ * carry IKE_CRYPTO_SIG_PSS (ike_sig_choose never picks PSS by itself).
+ * Methods 9/10/11: raw r||s, @hash ignored (fixed by the method).
  */
 int ike_sig_sign(EVP_PKEY *key, uint8_t method, uint8_t hash,
 		 const uint8_t *octets, size_t octets_len,
 		 uint8_t *out, size_t cap, size_t *out_len);
 
 /* Verify received AUTH data with the peer's public key; 0, -EACCES, -EBADMSG
- * (malformed data or unknown AlgorithmIdentifier), -EINVAL (method/key clash). */
+ * (malformed data or unknown AlgorithmIdentifier), -EINVAL (method/key clash).
+ * Method 14 accepts sha256/384/512WithRSAEncryption, ecdsa-with-SHA256/384/512
+ * and RSASSA-PSS with SHA-2, MGF1 of the same hash and any salt length. */
 int ike_sig_verify(EVP_PKEY *pub, uint8_t method, const uint8_t *auth, size_t auth_len,
 		   const uint8_t *octets, size_t octets_len);
 

@@ -876,6 +876,13 @@ auth_sign_verify_all_methods(void)
 		15, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b,
 		0x05, 0x00,
 	};
+	static const uint8_t pss_sha256[] = {
+		0x30, 0x41, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a, 0x30,
+		0x34, 0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+		0x02, 0x01, 0x05, 0x00, 0xa1, 0x1c, 0x30, 0x1a, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+		0xf7, 0x0d, 0x01, 0x01, 0x08, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
+		0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0xa2, 0x03, 0x02, 0x01, 0x20,
+	};
 	static const uint8_t ec_prefix384[] = {
 		12, 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03,
 	};
@@ -889,6 +896,9 @@ auth_sign_verify_all_methods(void)
 		sign_verify_one(pki.ec256, IKE_CRYPTO_AUTH_DIGITAL_SIG, h, pki.rsa_key);
 		sign_verify_one(pki.ec521, IKE_CRYPTO_AUTH_DIGITAL_SIG, h, NULL);
 	}
+	for (h = IKE_CRYPTO_HASH_SHA256; h <= IKE_CRYPTO_HASH_SHA512; h++)
+		sign_verify_one(pki.rsa_key, IKE_CRYPTO_AUTH_DIGITAL_SIG, h | IKE_CRYPTO_SIG_PSS,
+				pki.ec256);
 	sign_verify_one(pki.ec256, IKE_CRYPTO_AUTH_ECDSA_256, 0, pki.ec384);
 	sign_verify_one(pki.ec384, IKE_CRYPTO_AUTH_ECDSA_384, 0, pki.ec256);
 	sign_verify_one(pki.ec521, IKE_CRYPTO_AUTH_ECDSA_521, 0, pki.rsa_key);
@@ -909,6 +919,26 @@ auth_sign_verify_all_methods(void)
 				     IKE_CRYPTO_HASH_SHA384, oct, sizeof(oct), sig, sizeof(sig),
 				     &n), 0);
 	CU_ASSERT(memcmp(sig, ec_prefix384, sizeof(ec_prefix384)) == 0);
+	/* RSASSA-PSS SHA-256 AlgorithmIdentifier (RFC 7427 A.4.3 layout; the same
+	 * bytes OpenSSL 3.0 reports as OSSL_SIGNATURE_PARAM_ALGORITHM_ID) */
+	CU_ASSERT_EQUAL(ike_sig_sign(pki.rsa_key, IKE_CRYPTO_AUTH_DIGITAL_SIG,
+				     IKE_CRYPTO_HASH_SHA256 | IKE_CRYPTO_SIG_PSS, oct, sizeof(oct),
+				     sig, sizeof(sig), &n), 0);
+	CU_ASSERT(n == 1 + sizeof(pss_sha256) + 256 && sig[0] == sizeof(pss_sha256) &&
+		  memcmp(sig + 1, pss_sha256, sizeof(pss_sha256)) == 0);
+	CU_ASSERT_EQUAL(ike_sig_sign(pki.ec256, IKE_CRYPTO_AUTH_DIGITAL_SIG,
+				     IKE_CRYPTO_HASH_SHA256 | IKE_CRYPTO_SIG_PSS, oct, sizeof(oct),
+				     sig, sizeof(sig), &n), -EINVAL);
+	/* RSASSA-PSS with empty parameters (SHA-1 defaults, A.4.1): refused */
+	{
+		uint8_t pss_empty[1 + 15 + 256];
+
+		memcpy(pss_empty, "\x0f\x30\x0d\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0a"
+		       "\x30\x00", 16);
+		memset(pss_empty + 16, 0x11, 256);
+		CU_ASSERT_EQUAL(ike_sig_verify(pki.rsa_key, IKE_CRYPTO_AUTH_DIGITAL_SIG, pss_empty,
+					       sizeof(pss_empty), oct, sizeof(oct)), -EBADMSG);
+	}
 	/* unknown AlgorithmIdentifier, bad length byte */
 	sig[12] = 0x09;
 	CU_ASSERT_EQUAL(ike_sig_verify(pki.ec384, IKE_CRYPTO_AUTH_DIGITAL_SIG, sig, n, oct,
