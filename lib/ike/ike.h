@@ -255,6 +255,18 @@ void ike_job_done(struct ike_ctx *ctx, struct ike_job *job, uint64_t now_ms);
 void ike_ctx_set_job_runner(struct ike_ctx *ctx, void (*submit)(void *user, struct ike_job *job),
 			    void *user);
 
+/*
+ * Test only (interop key checks against a peer's key log): @fn is called after
+ * every IKE SA key derivation (IKE_SA_INIT, IKE rekey), once per key, named
+ * "SK_d", "SK_ai", "SK_ar", "SK_ei", "SK_er", "SK_pi", "SK_pr" (SK_e* include
+ * the GCM salt; SK_a* are empty with AEAD). Never set it in production.
+ */
+void ike_ctx_set_key_hook(struct ike_ctx *ctx,
+			  void (*fn)(void *user, uint64_t ike_sa_id, uint64_t spi_i,
+				     uint64_t spi_r, const char *name, const uint8_t *key,
+				     size_t len),
+			  void *user);
+
 const char *ike_strerror(int err);
 
 #endif

@@ -159,6 +159,37 @@ ike_alloc_spi_in(struct ike_ctx *ctx)
 	return spi;
 }
 
+void
+ike_ctx_set_key_hook(struct ike_ctx *ctx,
+		     void (*fn)(void *user, uint64_t ike_sa_id, uint64_t spi_i, uint64_t spi_r,
+				const char *name, const uint8_t *key, size_t len),
+		     void *user)
+{
+	ctx->key_hook = fn;
+	ctx->key_hook_user = user;
+}
+
+void
+ike_sa_keys_report(const struct ike_sa *sa)
+{
+	const struct ike_sa_keys *k = &sa->keys;
+	void *u = sa->ctx->key_hook_user;
+
+	if (sa->ctx->key_hook == NULL)
+		return;
+	sa->ctx->key_hook(u, sa->id, sa->spi_i, sa->spi_r, "SK_d", k->sk_d, k->prf_len);
+	sa->ctx->key_hook(u, sa->id, sa->spi_i, sa->spi_r, "SK_ai", k->i.integ_key,
+			  k->i.integ_key_len);
+	sa->ctx->key_hook(u, sa->id, sa->spi_i, sa->spi_r, "SK_ar", k->r.integ_key,
+			  k->r.integ_key_len);
+	sa->ctx->key_hook(u, sa->id, sa->spi_i, sa->spi_r, "SK_ei", k->i.encr_key,
+			  k->i.encr_key_len);
+	sa->ctx->key_hook(u, sa->id, sa->spi_i, sa->spi_r, "SK_er", k->r.encr_key,
+			  k->r.encr_key_len);
+	sa->ctx->key_hook(u, sa->id, sa->spi_i, sa->spi_r, "SK_pi", k->sk_pi, k->prf_len);
+	sa->ctx->key_hook(u, sa->id, sa->spi_i, sa->spi_r, "SK_pr", k->sk_pr, k->prf_len);
+}
+
 /* ---- connections ---- */
 
 static void

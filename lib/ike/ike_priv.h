@@ -256,6 +256,9 @@ struct ike_ctx {
 	void (*job_submit)(void *user, struct ike_job *job);
 	void *job_user;
 	bool in_input;			/* guard: SAs are reaped after input */
+	void (*key_hook)(void *user, uint64_t ike_sa_id, uint64_t spi_i, uint64_t spi_r,
+			 const char *name, const uint8_t *key, size_t len);
+	void *key_hook_user;
 };
 
 /* ---- ike_ctx.c ---- */
@@ -267,6 +270,7 @@ const char *ike_addr_str(const struct sockaddr_storage *ss, char *buf, size_t ca
 int ike_conn_load(const struct ike_conn_cfg *cfg, struct ike_conn **out);
 void ike_conn_put(struct ike_conn *c);
 uint32_t ike_alloc_spi_in(struct ike_ctx *ctx);
+void ike_sa_keys_report(const struct ike_sa *sa);	/* test key hook */
 int ike_send_pkts(struct ike_sa *sa, const struct ike_pkts *p);
 int ike_send_raw(struct ike_ctx *ctx, const uint8_t *buf, size_t len,
 		 const struct sockaddr_storage *from, const struct sockaddr_storage *to);

@@ -444,9 +444,11 @@ child_fill(const struct ike_child *c, struct ike_child_sa *o, bool keys)
 	o->integ_key_len = k->integ_key_len;
 	o->esn = c->algs.esn;
 	if (keys) {
-		/* "i" keys protect initiator -> responder traffic */
+		/* RFC 7296 2.17: "i" keys protect traffic from the initiator of the
+		 * exchange that created the child (IKE_AUTH or CREATE_CHILD_SA), not
+		 * from the original initiator of the IKE SA */
 		const uint8_t *ei = k->encr_i, *er = k->encr_r, *ai = k->integ_i, *ar = k->integ_r;
-		bool we_i = sa->initiator;
+		bool we_i = c->initiator;
 
 		memcpy(o->key_out, we_i ? ei : er, k->encr_key_len);
 		memcpy(o->key_in, we_i ? er : ei, k->encr_key_len);

@@ -93,7 +93,7 @@ tick_sa(struct ike_sa *sa, uint64_t now)
 	for (c = sa->children; c != NULL; c = cn) {
 		cn = c->next;
 		if (c->delete_ms != 0 && now >= c->delete_ms) {
-			if (c->state == IKE_CHILD_REKEYED && !c->initiator) {
+			if (c->state == IKE_CHILD_REKEYED) {
 				/* the rekey initiator never deleted it: do it ourselves */
 				c->state = IKE_CHILD_INSTALLED;
 			}

@@ -278,6 +278,7 @@ ike_sa_successor(struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t sp
 		return rc;
 	}
 	sa->have_keys = true;
+	ike_sa_keys_report(sa);
 	sa->local = old->local;
 	sa->remote = old->remote;
 	sa->natt = old->natt;

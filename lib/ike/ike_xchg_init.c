@@ -243,7 +243,9 @@ bld_common_tail(struct ike_bld *b, const struct ike_sa *sa, bool frag)
 	size_t len;
 	int rc = 0;
 
-	if (sa->conn->ca != NULL) {
+	/* RFC 7296 1.2: CERTREQ in the IKE_SA_INIT response only; the initiator
+	 * sends its own inside IKE_AUTH */
+	if (sa->conn->ca != NULL && !sa->initiator) {
 		uint8_t cr[IKE_CERTREQ_MAX_CAS * 20];
 
 		rc = ike_certreq_build(sa->conn->ca, cr, sizeof(cr), &len);
@@ -302,8 +304,10 @@ derive_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t peer_len)
 			    spi_i, spi_r, sa->algs.encr, sa->algs.encr_bits, sa->algs.integ,
 			    &sa->keys);
 	OPENSSL_cleanse(gir, sizeof(gir));
-	if (rc == 0)
+	if (rc == 0) {
 		sa->have_keys = true;
+		ike_sa_keys_report(sa);
+	}
 	return rc;
 }
 

@@ -596,6 +596,15 @@ child_rekey(int who, const char *esp)
 	n1 = find_peer_child(&P[1 - who], n0->spi_out);
 	check_pair(n0, n1);
 	CU_ASSERT_NOT_EQUAL(n1->rekey_of, 0);
+	/* RFC 7296 2.17: the initiator of the CREATE_CHILD_SA (not of the IKE SA)
+	 * sends with the "i" half of KEYMAT */
+	{
+		struct ike_child *c = ike_child_by_id(P[who].ctx, n0->id);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		CU_ASSERT_EQUAL(memcmp(n0->key_out, c->keys.encr_i, c->keys.encr_key_len), 0);
+		CU_ASSERT_EQUAL(memcmp(n0->key_in, c->keys.encr_r, c->keys.encr_key_len), 0);
+	}
 	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
 	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
 	stop();
