@@ -138,6 +138,12 @@ else
 	bad "control socket status: $out"
 fi
 
+# Idle back-off: with no traffic the daemon should use a few % of a core.
+ticks() { awk '{print $14 + $15}' /proc/$RD_PID/stat; }
+t0=$(ticks); sleep 3; t1=$(ticks)
+cpu=$(( (t1 - t0) * 100 / (3 * $(getconf CLK_TCK)) ))
+if [ $cpu -le 25 ]; then ok "idle CPU use ${cpu}% of one core over 3 s"; else bad "idle CPU ${cpu}%"; fi
+
 IKE_OK=0
 grep -q "IKE unavailable" "$T/rampartd.log" || IKE_OK=1
 if [ "${NO_IKE:-0}" = 1 ] || [ $IKE_OK = 0 ] || [ ! -x /usr/lib/ipsec/charon ]; then
