@@ -21,6 +21,7 @@ set -u
 BUILD=${1:-build}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 RAMPARTD=$HERE/$BUILD/app/rampartd/rampartd
+RAMPARTCTL=$HERE/$BUILD/app/rampartctl/rampartctl
 PREFIX=dmn-smoke-$$
 T=$(mktemp -d /tmp/dmn-smoke.XXXXXX)
 RD_PID=""
@@ -208,11 +209,52 @@ SW
 		else
 			bad "ping 10.1.0.2 through the tunnel"; cat "$T/ping-tun.txt"
 		fi
+		if ip netns exec dmn-lan ping -c 3 -i 0.3 -W 2 10.99.0.1 >"$T/ping-lan2cli.txt" 2>&1; then
+			ok "LAN host pings the client's virtual IP: $(grep -o '[0-9]* received' "$T/ping-lan2cli.txt")"
+		else
+			bad "ping 10.99.0.1 from dmn-lan"; cat "$T/ping-lan2cli.txt"
+		fi
 		out=$(ctl list-children 2>&1)
 		ok "list-children: $out"
+		if [ -x "$RAMPARTCTL" ]; then
+			"$RAMPARTCTL" -s "$T/rampart.sock" list-sas | sed 's/^/smoke:      /'
+			child=$(echo "$out" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["children"][0]["id"])')
+			spi0=$(echo "$out" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["children"][0]["spi_in"])')
+			if "$RAMPARTCTL" -s "$T/rampart.sock" rekey --child "$child" >/dev/null; then
+				sleep 2
+				out=$(ctl list-children 2>&1)
+				spi1=$(echo "$out" | /usr/bin/python3 -c 'import json,sys; c=json.load(sys.stdin)["children"]; print(" ".join(x["spi_in"] for x in c))')
+				if [ -n "$spi1" ] && [ "$spi1" != "$spi0" ] &&
+				   ip netns exec dmn-cli ping -c 3 -i 0.3 -W 2 10.1.0.2 >"$T/ping-rekey.txt" 2>&1; then
+					ok "child rekeyed (spi_in $spi0 -> $spi1), tunnel still passes traffic"
+				else
+					bad "rekey: spi_in $spi0 -> '$spi1'"; cat "$T/ping-rekey.txt" 2>/dev/null
+				fi
+			else
+				bad "rampartctl rekey --child $child"
+			fi
+			"$RAMPARTCTL" -s "$T/rampart.sock" stats >"$T/stats.txt" 2>&1 &&
+				ok "rampartctl stats ($(wc -l <"$T/stats.txt") lines)"
+		fi
 	else
 		bad "strongSwan initiate"; tail -20 "$T/cli/initiate.txt"
 	fi
+fi
+
+# DPDK telemetry: /rampart/stats through the EAL telemetry socket.
+TSOCK=/var/run/dpdk/$PREFIX/dpdk_telemetry.v2
+if [ -S "$TSOCK" ]; then
+	out=$(ip netns exec dmn-gw /usr/bin/python3 - "$TSOCK" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.recv(1024)
+s.send(b"/rampart/stats")
+print(s.recv(16384).decode())
+PY
+)
+	echo "$out" | grep -q '"rx"' && ok "telemetry /rampart/stats: $out" || bad "telemetry: $out"
 fi
 
 if [ "${KEEP:-0}" = 1 ]; then
