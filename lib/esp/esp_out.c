@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Outbound ESP tunnel mode (RFC 4303) with optional UDP encapsulation
- * (RFC 3948), in three passes over a burst:
+ * (RFC 3948), in passes over a burst:
+ *   0. prefetch the SAs and key schedules of the whole burst;
  *   1. prepare: validate the inner packet, check room, take the sequence
  *      number, account lifetimes, write outer header, ESP header, IV and
  *      trailer (all sequential, so sequence numbers are in packet order);
@@ -189,14 +190,22 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 	uint16_t i, ok = 0, nops = 0, done = 0;
 	uint8_t opidx[ESP_MAX_BURST];
 
+	/* pass 0: prefetch every SA's hot lines and key schedule of the burst */
+	for (i = 0; i < n; i++) {
+		const uint8_t *s = (const uint8_t *)sas[i];
+
+		if (s == NULL)
+			continue;
+		rte_prefetch0(s);
+		rte_prefetch0(s + 64);
+		rte_prefetch0(s + 128);
+		rte_prefetch0(s + offsetof(struct esp_sa, key));
+		rte_prefetch0(s + offsetof(struct esp_sa, key) + 64);
+	}
 	/* pass 1: prepare every packet */
 	for (i = 0; i < n; i++) {
 		int why;
 
-		if (i + ESP_PREFETCH_DIST < n && sas[i + ESP_PREFETCH_DIST] != NULL) {
-			rte_prefetch0(sas[i + ESP_PREFETCH_DIST]);
-			rte_prefetch0((uint8_t *)sas[i + ESP_PREFETCH_DIST] + 128);
-		}
 		why = out_prepare(w, sas[i], pkts[i], &ctx[ok]);
 		if (unlikely(why != ESP_PASS)) {
 			if (sas[i] != NULL)

@@ -46,7 +46,6 @@ enum esp_wire {
 	ESP_HDR_LEN = 8,		/* SPI + sequence number */
 	ESP_NATT_PORT = 4500,
 	ESP_TMPL_MAX = 64,
-	ESP_PREFETCH_DIST = 4,
 };
 
 struct esp_sa {
