@@ -85,33 +85,76 @@ ike_cert_der(X509 *cert, uint8_t **der, size_t *len)
 	return 0;
 }
 
-int
-ike_cert_verify(X509_STORE *store, const uint8_t *der, size_t der_len, X509 **out)
+/* One DER certificate, exactly (no trailing bytes). */
+static X509 *
+cert_from_der(const uint8_t *der, size_t der_len)
 {
 	const unsigned char *p = der;
-	X509_STORE_CTX *ctx = NULL;
 	X509 *cert;
-	int ret = -ENOMEM;
+
+	if (der == NULL || der_len == 0 || der_len > 65535)
+		return NULL;
+	cert = d2i_X509(NULL, &p, (long)der_len);
+	if (cert != NULL && p != der + der_len) {
+		X509_free(cert);
+		cert = NULL;
+	}
+	return cert;
+}
+
+int
+ike_cert_verify_chain(X509_STORE *store, const uint8_t *der, size_t der_len,
+		      const struct ike_cbuf *extra, unsigned n_extra, X509 **out)
+{
+	STACK_OF(X509) *untrusted = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	X509 *cert, *ca;
+	unsigned i;
+	int ret = -EBADMSG;
 
 	*out = NULL;
-	if (der_len == 0 || der_len > 65535)
-		return -EBADMSG;
-	cert = d2i_X509(NULL, &p, (long)der_len);
-	if (cert == NULL || p != der + der_len) {
-		X509_free(cert);
+	if (n_extra > IKE_CERT_MAX_CHAIN)
+		return -E2BIG;
+	cert = cert_from_der(der, der_len);
+	if (cert == NULL)
 		return -EBADMSG;	/* unparsable, or trailing bytes */
+	if (n_extra != 0) {
+		untrusted = sk_X509_new_null();
+		if (untrusted == NULL) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < n_extra; i++) {
+			/* intermediates only help build the path; trust stays in @store */
+			ca = cert_from_der(extra[i].ptr, extra[i].len);
+			if (ca == NULL)
+				goto out;
+			if (!sk_X509_push(untrusted, ca)) {
+				X509_free(ca);
+				ret = -ENOMEM;
+				goto out;
+			}
+		}
 	}
+	ret = -ENOMEM;
 	ctx = X509_STORE_CTX_new();
-	if (ctx == NULL || X509_STORE_CTX_init(ctx, store, cert, NULL) != 1)
+	if (ctx == NULL || X509_STORE_CTX_init(ctx, store, cert, untrusted) != 1)
 		goto out;
 	ret = X509_verify_cert(ctx) == 1 ? 0 : -EACCES;
 out:
 	X509_STORE_CTX_free(ctx);
+	sk_X509_pop_free(untrusted, X509_free);
 	if (ret == 0)
 		*out = cert;
 	else
 		X509_free(cert);
 	return ret;
+}
+
+int
+ike_cert_verify(X509_STORE *store, const uint8_t *der, size_t der_len, X509 **out)
+{
+	return ike_cert_verify_chain(store, der, der_len, NULL, 0, out);
 }
 
 int

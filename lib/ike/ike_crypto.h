@@ -91,6 +91,7 @@ enum ike_crypto_limits {
 	IKE_SK_MAX_ICV_LEN = 32,
 	IKE_SIG_MAX_LEN = 1100,		/* AUTH data: RFC 7427 prefix + RSA-8192 */
 	IKE_CERTREQ_MAX_CAS = 32,	/* SHA-1 hashes in our CERTREQ */
+	IKE_CERT_MAX_CHAIN = 4,		/* intermediate CA certs from the peer */
 	IKE_SHA1_LEN = 20,
 	IKE_HDR_LEN = 28,		/* RFC 7296 3.1 */
 	IKE_GENERIC_HDR_LEN = 4,	/* RFC 7296 3.2 */
@@ -396,6 +397,14 @@ int ike_cert_der(X509 *cert, uint8_t **der, size_t *len);
  */
 int ike_cert_verify(X509_STORE *store, const uint8_t *der, size_t der_len, X509 **out);
 
+/*
+ * Same, with up to IKE_CERT_MAX_CHAIN intermediate CA certificates (DER, from
+ * further CERT payloads). They are untrusted: used only to build the path
+ * from the end-entity cert to an anchor in @store. -E2BIG if too many.
+ */
+int ike_cert_verify_chain(X509_STORE *store, const uint8_t *der, size_t der_len,
+			  const struct ike_cbuf *extra, unsigned n_extra, X509 **out);
+
 /* Public key of @cert with a new reference (EVP_PKEY_free). */
 int ike_cert_pubkey(X509 *cert, EVP_PKEY **out);
 
@@ -457,6 +466,9 @@ struct ike_job {
 			X509_STORE *store;	/* reference held; NULL: use @pub */
 			uint8_t *cert_der;	/* owned copy; with @store */
 			size_t cert_der_len;
+			uint8_t *chain_der[IKE_CERT_MAX_CHAIN];	/* owned copies */
+			size_t chain_len[IKE_CERT_MAX_CHAIN];
+			unsigned n_chain;	/* see ike_job_verify_add_chain */
 			struct ike_id id;	/* peer's ID to match to the cert */
 			EVP_PKEY *pub;		/* reference held, or set from cert */
 			uint8_t method;
@@ -488,6 +500,8 @@ int ike_job_verify_create(X509_STORE *store, const uint8_t *cert_der, size_t cer
 			  const struct ike_id *id, EVP_PKEY *pub, uint8_t method,
 			  const uint8_t *auth, size_t auth_len,
 			  const uint8_t *octets, size_t octets_len, struct ike_job **out);
+/* Add an intermediate CA cert (copied) to a verify job with a store. */
+int ike_job_verify_add_chain(struct ike_job *job, const uint8_t *der, size_t der_len);
 /* Wipe secrets and free the job and everything it owns; NULL ok. */
 void ike_job_destroy(struct ike_job *job);
 

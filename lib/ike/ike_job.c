@@ -130,6 +130,22 @@ ike_job_verify_create(X509_STORE *store, const uint8_t *cert_der, size_t cert_de
 	return 0;
 }
 
+int
+ike_job_verify_add_chain(struct ike_job *job, const uint8_t *der, size_t der_len)
+{
+	unsigned n = job->u.verify.n_chain;
+
+	if (job->kind != IKE_JOB_VERIFY || job->u.verify.store == NULL || der_len == 0)
+		return -EINVAL;
+	if (n >= IKE_CERT_MAX_CHAIN)
+		return -E2BIG;
+	if (dup_buf(der, der_len, &job->u.verify.chain_der[n]) < 0)
+		return -ENOMEM;
+	job->u.verify.chain_len[n] = der_len;
+	job->u.verify.n_chain = n + 1;
+	return 0;
+}
+
 static int
 run_dh(struct ike_job *job)
 {
@@ -150,13 +166,19 @@ run_dh(struct ike_job *job)
 static int
 run_verify(struct ike_job *job)
 {
+	struct ike_cbuf chain[IKE_CERT_MAX_CHAIN];
 	X509 *cert = NULL;
 	EVP_PKEY *pk = NULL;
+	unsigned i;
 	int ret;
 
 	if (job->u.verify.store != NULL) {
-		ret = ike_cert_verify(job->u.verify.store, job->u.verify.cert_der,
-				      job->u.verify.cert_der_len, &cert);
+		for (i = 0; i < job->u.verify.n_chain; i++)
+			chain[i] = (struct ike_cbuf){ job->u.verify.chain_der[i],
+						      job->u.verify.chain_len[i] };
+		ret = ike_cert_verify_chain(job->u.verify.store, job->u.verify.cert_der,
+					    job->u.verify.cert_der_len, chain,
+					    job->u.verify.n_chain, &cert);
 		if (ret < 0)
 			return ret;
 		if (job->u.verify.id.type != IKE_ID_ANY) {
@@ -203,6 +225,8 @@ ike_job_run(struct ike_job *job)
 void
 ike_job_destroy(struct ike_job *job)
 {
+	unsigned i;
+
 	if (job == NULL)
 		return;
 	switch (job->kind) {
@@ -219,6 +243,8 @@ ike_job_destroy(struct ike_job *job)
 		free(job->u.verify.cert_der);
 		free(job->u.verify.auth);
 		free(job->u.verify.octets);
+		for (i = 0; i < job->u.verify.n_chain; i++)
+			free(job->u.verify.chain_der[i]);
 		break;
 	default:
 		break;

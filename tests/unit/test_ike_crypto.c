@@ -689,8 +689,8 @@ auth_sighash_notify(void)
 /* Keys and certificates made once for the auth suite. */
 struct pki {
 	char dir[64];
-	EVP_PKEY *ca_key, *rsa_key, *ec256, *ec384, *ec521, *other_ca_key;
-	X509 *ca, *rsa_cert, *ec_cert, *other_ca;
+	EVP_PKEY *ca_key, *rsa_key, *ec256, *ec384, *ec521, *other_ca_key, *inter_key;
+	X509 *ca, *rsa_cert, *ec_cert, *other_ca, *inter, *leaf;
 	char ca_path[128], other_ca_path[128], cert_path[128], key_path[128];
 };
 
@@ -778,8 +778,9 @@ pki_init(void)
 	pki.ec384 = EVP_EC_gen("P-384");
 	pki.ec521 = EVP_EC_gen("P-521");
 	pki.other_ca_key = EVP_EC_gen("P-256");
+	pki.inter_key = EVP_EC_gen("P-256");
 	if (!pki.ca_key || !pki.rsa_key || !pki.ec256 || !pki.ec384 || !pki.ec521 ||
-	    !pki.other_ca_key)
+	    !pki.other_ca_key || !pki.inter_key)
 		return -1;
 	pki.ca = make_cert("Test CA", pki.ca_key, NULL, pki.ca_key, true, NULL, 1);
 	pki.other_ca = make_cert("Other CA", pki.other_ca_key, NULL, pki.other_ca_key, true,
@@ -790,7 +791,13 @@ pki_init(void)
 				 pki_san, 2);
 	pki.ec_cert = make_cert("ec.example.com", pki.ec384, pki.ca, pki.ca_key, false,
 				"DNS:ec.example.com", 3);
-	if (pki.rsa_cert == NULL || pki.ec_cert == NULL)
+	/* root -> intermediate -> leaf (ec256) */
+	pki.inter = make_cert("Intermediate CA", pki.inter_key, pki.ca, pki.ca_key, true, NULL, 4);
+	if (pki.inter == NULL)
+		return -1;
+	pki.leaf = make_cert("leaf", pki.ec256, pki.inter, pki.inter_key, false,
+			     "DNS:leaf.example.com", 5);
+	if (pki.rsa_cert == NULL || pki.ec_cert == NULL || pki.leaf == NULL)
 		return -1;
 	if (write_pem(pki.ca_path, pki.ca, NULL) < 0 ||
 	    write_pem(pki.other_ca_path, pki.other_ca, NULL) < 0 ||
@@ -814,6 +821,9 @@ pki_fini(void)
 	EVP_PKEY_free(pki.ec384);
 	EVP_PKEY_free(pki.ec521);
 	EVP_PKEY_free(pki.other_ca_key);
+	EVP_PKEY_free(pki.inter_key);
+	X509_free(pki.inter);
+	X509_free(pki.leaf);
 	X509_free(pki.ca);
 	X509_free(pki.other_ca);
 	X509_free(pki.rsa_cert);
@@ -1055,6 +1065,63 @@ cert_load_verify_and_match_id(void)
 }
 
 static void
+cert_chain_with_intermediate(void)
+{
+	X509_STORE *store = NULL;
+	uint8_t *leaf = NULL, *inter = NULL, oct[50], sig[200];
+	size_t leaf_len = 0, inter_len = 0, n = 0;
+	struct ike_cbuf chain[IKE_CERT_MAX_CHAIN + 1];
+	struct ike_job *jv = NULL;
+	struct ike_id id;
+	X509 *peer = NULL;
+	unsigned i;
+
+	memset(oct, 0x17, sizeof(oct));
+	CU_ASSERT_EQUAL_FATAL(ike_ca_load_pem(pki.ca_path, &store), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_cert_der(pki.leaf, &leaf, &leaf_len), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_cert_der(pki.inter, &inter, &inter_len), 0);
+	for (i = 0; i < N_ELEM(chain); i++)
+		chain[i] = (struct ike_cbuf){ inter, inter_len };
+
+	/* no path without the intermediate; with it, trusted */
+	CU_ASSERT_EQUAL(ike_cert_verify(store, leaf, leaf_len, &peer), -EACCES);
+	CU_ASSERT_EQUAL(ike_cert_verify_chain(store, leaf, leaf_len, chain, 1, &peer), 0);
+	X509_free(peer);
+	peer = NULL;
+	CU_ASSERT_EQUAL(ike_cert_verify_chain(store, leaf, leaf_len, chain, IKE_CERT_MAX_CHAIN + 1,
+					      &peer), -E2BIG);
+	chain[0].len--;
+	CU_ASSERT_EQUAL(ike_cert_verify_chain(store, leaf, leaf_len, chain, 1, &peer), -EBADMSG);
+	chain[0].len++;
+	/* the intermediate itself chains directly to the root */
+	CU_ASSERT_EQUAL(ike_cert_verify_chain(store, inter, inter_len, NULL, 0, &peer), 0);
+	X509_free(peer);
+	peer = NULL;
+
+	/* the same through a verify job */
+	CU_ASSERT_EQUAL_FATAL(ike_sig_sign(pki.ec256, IKE_CRYPTO_AUTH_ECDSA_256, 0, oct,
+					   sizeof(oct), sig, sizeof(sig), &n), 0);
+	set_id(&id, IKE_ID_FQDN, "leaf.example.com", 16);
+	CU_ASSERT_EQUAL_FATAL(ike_job_verify_create(store, leaf, leaf_len, &id, NULL,
+						    IKE_CRYPTO_AUTH_ECDSA_256, sig, n, oct,
+						    sizeof(oct), &jv), 0);
+	ike_job_run(jv);
+	CU_ASSERT_EQUAL(jv->result, -EACCES);
+	jv->result = -EINPROGRESS;
+	CU_ASSERT_EQUAL(ike_job_verify_add_chain(jv, inter, inter_len), 0);
+	ike_job_run(jv);
+	CU_ASSERT_EQUAL(jv->result, 0);
+	for (i = 1; i < IKE_CERT_MAX_CHAIN; i++)
+		CU_ASSERT_EQUAL(ike_job_verify_add_chain(jv, inter, inter_len), 0);
+	CU_ASSERT_EQUAL(ike_job_verify_add_chain(jv, inter, inter_len), -E2BIG);
+	ike_job_destroy(jv);
+
+	OPENSSL_free(leaf);
+	OPENSSL_free(inter);
+	X509_STORE_free(store);
+}
+
+static void
 certreq_hashes_ca_spki(void)
 {
 	X509_STORE *store = NULL;
@@ -1222,6 +1289,7 @@ static const struct test_case auth_tests[] = {
 	{ "auth_sig_choose", auth_sig_choose },
 	{ "auth_sign_verify_all_methods", auth_sign_verify_all_methods },
 	{ "cert_load_verify_and_match_id", cert_load_verify_and_match_id },
+	{ "cert_chain_with_intermediate", cert_chain_with_intermediate },
 	{ "certreq_hashes_ca_spki", certreq_hashes_ca_spki },
 	{ "job_dh_initiator_and_responder", job_dh_initiator_and_responder },
 	{ "job_sign_then_verify_with_cert", job_sign_then_verify_with_cert },
