@@ -116,6 +116,21 @@ struct esp_sa *esp_worker_sa_del(struct esp_worker *w, uint32_t spi, uint8_t dir
 struct esp_sa *esp_worker_sa_lookup(struct esp_worker *w, uint32_t spi, uint8_t dir);
 
 /*
+ * Added by lib/esp: apply one control message (sa_msg.h) on the owner
+ * worker. SA_MSG_ADD_IN/ADD_OUT link msg->sa (direction from the SA);
+ * SA_MSG_DEL_IN/DEL_OUT unlink the SA of msg->spi and answer SA_EV_DEL_ACK
+ * (cookie echoed, SA pointer handed back); SA_MSG_FLUSH unlinks and acks
+ * every SA. A failed add is also answered with SA_EV_DEL_ACK carrying the
+ * SA, so the control core gets it back to free. Returns 0; -EAGAIN when the
+ * event ring has no room for the acknowledgement (nothing changed: retry
+ * the message later); -ENOENT (delete of an unknown SPI, still acked with
+ * sa = NULL); -EEXIST/-ENOSPC (add refused); -ENOTSUP for route messages,
+ * which belong to the caller's route table; -EINVAL for anything else.
+ * Needs an event ring (-EINVAL without one).
+ */
+int esp_worker_msg(struct esp_worker *w, const struct sa_msg *msg);
+
+/*
  * Inbound burst: decrypt and decapsulate. Surviving inner packets are
  * compacted to the front of @pkts (data at the inner IP header); the rest are
  * freed and counted by reason. Returns how many survive.

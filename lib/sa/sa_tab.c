@@ -131,3 +131,14 @@ sa_tab_lookup_bulk(const struct sa_tab *t, const struct sa_tab_key *keys, unsign
 			out[i] = NULL;
 	return (unsigned)__builtin_popcountll(hits);
 }
+
+int
+sa_tab_iterate(const struct sa_tab *t, uint32_t *pos, struct sa_tab_key *key, void **sa)
+{
+	const void *k;
+
+	if (rte_hash_iterate(t->h, &k, sa, pos) < 0)
+		return -ENOENT;
+	memcpy(key, k, sizeof(*key));
+	return 0;
+}

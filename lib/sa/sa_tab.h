@@ -35,6 +35,13 @@ void *sa_tab_lookup(const struct sa_tab *t, uint32_t spi, uint8_t dir);
 uint32_t sa_tab_count(const struct sa_tab *t);
 
 /*
+ * Walk the table: start with *@pos = 0; returns 0 and one entry per call,
+ * -ENOENT at the end. Deleting the returned entry during a walk may make the
+ * walk skip another one (the extension table compacts): repeat until empty.
+ */
+int sa_tab_iterate(const struct sa_tab *t, uint32_t *pos, struct sa_tab_key *key, void **sa);
+
+/*
  * Look up @n <= SA_TAB_BULK_MAX keys at once; out[i] is the SA or NULL.
  * Returns the number of hits.
  */

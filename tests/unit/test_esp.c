@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <CUnit/Basic.h>
 #include <rte_eal.h>
 #include <rte_ip.h>
@@ -1313,6 +1315,108 @@ test_worker_table(void)
 	CU_ASSERT(strcmp(esp_drop_names[ESP_DROP_ICV], "icv") == 0);
 }
 
+/* Control messages applied on the worker: add, delete with ack, flush, full ring. */
+static void
+test_worker_msg(void)
+{
+	enum { NSA = 500 };
+	struct rte_ring *r = rte_ring_create_elem("esp_t_msg", sizeof(struct sa_event), 1024,
+						  SOCKET_ID_ANY, RING_F_SC_DEQ);
+	struct rte_ring *tiny = rte_ring_create_elem("esp_t_tiny", sizeof(struct sa_event), 2,
+						     SOCKET_ID_ANY, RING_F_SC_DEQ);
+	struct esp_worker *w2, *w3;
+	struct esp_sa_params p;
+	struct esp_sa *sa[NSA], *extra;
+	struct sa_msg msg;
+	struct sa_event ev;
+	unsigned i, acks = 0, bad = 0;
+
+	CU_ASSERT_FATAL(r != NULL && tiny != NULL);
+	CU_ASSERT_FATAL(esp_worker_create(3, SOCKET_ID_ANY, r, &w2) == 0);
+	CU_ASSERT_FATAL(esp_worker_create(4, SOCKET_ID_ANY, tiny, &w3) == 0);
+	for (i = 0; i < NSA; i++) {
+		params_fill(&p, 0x09000000 + i / 2, (uint8_t)(i & 1), A_GCM128, 4, false, false);
+		p.user_id = i;
+		CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, &sa[i]) == 0);
+		memset(&msg, 0, sizeof(msg));
+		msg.op = (i & 1) ? SA_MSG_ADD_OUT : SA_MSG_ADD_IN;
+		msg.spi = p.spi;
+		msg.sa = sa[i];
+		CU_ASSERT(esp_worker_msg(w2, &msg) == 0);
+	}
+	CU_ASSERT(rte_ring_count(r) == 0);
+	CU_ASSERT(esp_worker_sa_lookup(w2, 0x09000000 + 7, ESP_DIR_OUT) == sa[15]);
+	/* duplicate add: refused and handed back */
+	params_fill(&p, 0x09000000, ESP_DIR_IN, A_GCM128, 4, false, false);
+	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, &extra) == 0);
+	memset(&msg, 0, sizeof(msg));
+	msg.op = SA_MSG_ADD_IN;
+	msg.sa = extra;
+	msg.cookie = 77;
+	CU_ASSERT(esp_worker_msg(w2, &msg) == -EEXIST);
+	CU_ASSERT(rte_ring_dequeue_elem(r, &ev, sizeof(ev)) == 0);
+	CU_ASSERT(ev.type == SA_EV_DEL_ACK && ev.sa == extra && ev.cookie == 77);
+	esp_sa_destroy(extra);
+	/* delete one with ack */
+	memset(&msg, 0, sizeof(msg));
+	msg.op = SA_MSG_DEL_OUT;
+	msg.spi = 0x09000000 + 7;
+	msg.cookie = 5;
+	CU_ASSERT(esp_worker_msg(w2, &msg) == 0);
+	CU_ASSERT(rte_ring_dequeue_elem(r, &ev, sizeof(ev)) == 0);
+	CU_ASSERT(ev.type == SA_EV_DEL_ACK && ev.sa == sa[15] && ev.cookie == 5 && ev.worker == 3);
+	CU_ASSERT(esp_worker_sa_lookup(w2, 0x09000000 + 7, ESP_DIR_OUT) == NULL);
+	esp_sa_destroy(sa[15]);
+	sa[15] = NULL;
+	/* unknown SPI: acked with no SA */
+	CU_ASSERT(esp_worker_msg(w2, &msg) == -ENOENT);
+	CU_ASSERT(rte_ring_dequeue_elem(r, &ev, sizeof(ev)) == 0);
+	CU_ASSERT(ev.type == SA_EV_DEL_ACK && ev.sa == NULL);
+	/* routes are not ours */
+	msg.op = SA_MSG_ROUTE_ADD;
+	CU_ASSERT(esp_worker_msg(w2, &msg) == -ENOTSUP);
+	/* flush: every SA comes back exactly once */
+	memset(&msg, 0, sizeof(msg));
+	msg.op = SA_MSG_FLUSH;
+	msg.cookie = 9;
+	CU_ASSERT(esp_worker_msg(w2, &msg) == 0);
+	while (rte_ring_dequeue_elem(r, &ev, sizeof(ev)) == 0) {
+		struct esp_sa *x = ev.sa;
+
+		if (ev.type != SA_EV_DEL_ACK || ev.cookie != 9 || x == NULL || ev.user_id >= NSA ||
+		    sa[ev.user_id] != x)
+			bad++;
+		else
+			sa[ev.user_id] = NULL;
+		esp_sa_destroy(x);
+		acks++;
+	}
+	CU_ASSERT(bad == 0);
+	CU_ASSERT(acks == NSA - 1);
+	CU_ASSERT(esp_worker_sa_lookup(w2, 0x09000000, ESP_DIR_IN) == NULL);
+	/* a full ring: the delete waits, nothing changes */
+	params_fill(&p, 0x09100000, ESP_DIR_IN, A_GCM128, 4, false, false);
+	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, &extra) == 0);
+	memset(&msg, 0, sizeof(msg));
+	msg.op = SA_MSG_ADD_IN;
+	msg.sa = extra;
+	CU_ASSERT(esp_worker_msg(w3, &msg) == 0);
+	memset(&ev, 0, sizeof(ev));
+	CU_ASSERT(rte_ring_enqueue_elem(tiny, &ev, sizeof(ev)) == 0);	/* ring now full */
+	msg.op = SA_MSG_DEL_IN;
+	msg.spi = 0x09100000;
+	CU_ASSERT(esp_worker_msg(w3, &msg) == -EAGAIN);
+	CU_ASSERT(esp_worker_sa_lookup(w3, 0x09100000, ESP_DIR_IN) == extra);
+	CU_ASSERT(rte_ring_dequeue_elem(tiny, &ev, sizeof(ev)) == 0);
+	CU_ASSERT(esp_worker_msg(w3, &msg) == 0);
+	CU_ASSERT(rte_ring_dequeue_elem(tiny, &ev, sizeof(ev)) == 0 && ev.sa == extra);
+	esp_sa_destroy(extra);
+	esp_worker_destroy(w2);
+	esp_worker_destroy(w3);
+	rte_ring_free(r);
+	rte_ring_free(tiny);
+}
+
 /* ------------------------------------------------------------------ scapy */
 
 struct peer_case {
@@ -1452,6 +1556,26 @@ test_scapy_peer(void)
 
 /* ------------------------------------------------------------------- main */
 
+/* Remove the EAL runtime directory (/var/run/dpdk/<prefix>) after the run. */
+static void
+runtime_dir_remove(const char *dir)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1461,6 +1585,7 @@ main(int argc, char **argv)
 			"rampart.esp:warning" };
 	CU_pSuite s;
 	unsigned fails;
+	char rundir[256];
 
 	scapy_script = argc > 1 ? argv[1] : NULL;
 	snprintf(prefix, sizeof(prefix), "unit-esp-%d", (int)getpid());
@@ -1476,6 +1601,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("esp", NULL, NULL);
@@ -1498,6 +1624,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "sa_params_invalid", test_sa_params_invalid);
 	CU_add_test(s, "sa_table_model", test_sa_table_model);
 	CU_add_test(s, "worker_table", test_worker_table);
+	CU_add_test(s, "worker_msg_add_del_flush", test_worker_msg);
 	CU_add_test(s, "scapy_peer_both_directions", test_scapy_peer);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
@@ -1507,5 +1634,6 @@ main(int argc, char **argv)
 	rte_ring_free(evr);
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
+	runtime_dir_remove(rundir);
 	return fails != 0;
 }
