@@ -22,6 +22,8 @@
 
 #include "ike/ike_wire.h"
 
+#include "tests/vectors/ike_wire_strongswan.h"
+
 #define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define BUF_CAP 8192
 
@@ -1449,6 +1451,50 @@ test_prop_select(void)
 	CU_ASSERT_EQUAL(ike_prop_select(ours, 1, &offer, &chosen, NULL), -ENOENT);
 }
 
+/* A real strongSwan IKE_SA_INIT request parses, and we can answer it. */
+static void
+test_strongswan_sa_init(void)
+{
+	static struct ike_msg m;
+	struct ike_proposal ours[2], chosen;
+	const struct ike_notify *n;
+	const uint8_t *d = strongswan_sa_init_req;
+	char fmt[128];
+	unsigned idx = 9;
+
+	CU_ASSERT_EQUAL_FATAL(ike_msg_parse(d, sizeof(strongswan_sa_init_req), &m), 0);
+	CU_ASSERT_EQUAL(m.hdr.exchange, IKE_XCHG_SA_INIT);
+	CU_ASSERT_EQUAL(m.hdr.flags, IKE_FLAG_I);
+	CU_ASSERT_EQUAL(m.hdr.msg_id, 0);
+	CU_ASSERT_EQUAL(m.hdr.spi_r, 0);
+	CU_ASSERT(m.has_sa && m.has_ke && m.has_nonce);
+	CU_ASSERT_EQUAL(m.sa.n_props, 2);
+	CU_ASSERT_EQUAL(ike_prop_format(&m.sa.props[0], fmt, sizeof(fmt)), 0);
+	CU_ASSERT_STRING_EQUAL(fmt, "aes128gcm16-prfsha256-curve25519");
+	CU_ASSERT_EQUAL(ike_prop_format(&m.sa.props[1], fmt, sizeof(fmt)), 0);
+	CU_ASSERT_STRING_EQUAL(fmt, "aes256-sha256-prfsha256-modp2048");
+	CU_ASSERT(m.ke.group == IKE_DH_CURVE25519 && m.ke.data.len == 32);
+	CU_ASSERT_EQUAL(m.nonce.len, 32);
+	CU_ASSERT_EQUAL(m.n_notifies, 5);
+	n = ike_msg_notify(&m, IKE_N_NAT_DETECTION_SOURCE_IP);
+	CU_ASSERT(n != NULL && n->data.len == IKE_NATD_LEN);
+	CU_ASSERT(ike_msg_notify(&m, IKE_N_NAT_DETECTION_DESTINATION_IP) != NULL);
+	CU_ASSERT(ike_msg_notify(&m, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL);
+	n = ike_msg_notify(&m, IKE_N_SIGNATURE_HASH_ALGORITHMS);
+	CU_ASSERT(n != NULL && n->data.len == 8);
+	CU_ASSERT(ike_msg_notify(&m, 16406) != NULL);	/* REDIRECT_SUPPORTED: unknown, kept */
+
+	/* Responder configured with the modp2048 proposal first picks it. */
+	ours[0] = prop_str("aes256-sha256-modp2048", IKE_PROTO_IKE);
+	ours[1] = prop_str("aes128gcm16-prfsha256-x25519", IKE_PROTO_IKE);
+	CU_ASSERT_EQUAL(ike_prop_select(ours, 2, &m.sa, &chosen, &idx), 0);
+	CU_ASSERT(idx == 0 && chosen.num == 2);
+	CU_ASSERT_EQUAL(ike_prop_select(&ours[1], 1, &m.sa, &chosen, &idx), 0);
+	CU_ASSERT(idx == 0 && chosen.num == 1);
+	/* ... whose KE group (x25519) is what the initiator sent. */
+	CU_ASSERT(ike_prop_has_dh(&chosen, m.ke.group));
+}
+
 /* ------------------------------------------------------------------------
  * Mutation test
  * ------------------------------------------------------------------------ */
@@ -1591,9 +1637,11 @@ test_mutation(void)
 		unsigned which = rng() % 4;
 		int rc;
 
-		if (which == 0) {		/* cleartext IKE_SA_INIT */
-			len = init_len;
-			memcpy(work, seed_init, len);
+		if (which == 0) {		/* cleartext IKE_SA_INIT: ours or strongSwan's */
+			bool ss = rng() % 2;
+
+			len = ss ? sizeof(strongswan_sa_init_req) : init_len;
+			memcpy(work, ss ? strongswan_sa_init_req : seed_init, len);
 			mutate(work, &len, BUF_CAP);
 			if (rng() % 2)
 				fix_len(work, len);
@@ -1701,6 +1749,7 @@ main(void)
 		{ "frag_malformed", test_frag_malformed },
 		{ "prop_parse", test_prop_parse },
 		{ "prop_select", test_prop_select },
+		{ "strongswan_sa_init", test_strongswan_sa_init },
 		{ "mutation", test_mutation },
 	};
 	unsigned failed;
