@@ -12,6 +12,11 @@
  *
  * Datagrams on port 4500 are passed WITHOUT the 4-byte non-ESP marker, and
  * the send callback gets them without it too: the transport adds it.
+ *
+ * NAT keepalive (RFC 3948 2.3): when we are behind a NAT, the library calls
+ * ops.send with a 1-byte datagram 0xFF from port 4500. The transport
+ * recognises it by its length (1) and sends that byte as is, WITHOUT the
+ * non-ESP marker. A received 1-byte 0xFF may be passed to ike_input (ignored).
  */
 #ifndef RAMPART_IKE_H
 #define RAMPART_IKE_H

@@ -331,17 +331,30 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 	uint16_t g;
 	int rc;
 
-	if (sa->state == IKE_ST_REKEYING && ike_req_pending_kind(sa, IKE_REQ_IKE_REKEY)) {
-		/* RFC 7296 2.8.2: simultaneous IKE rekey; both complete, the lowest
-		 * nonce loses later. Keep it simple and refuse with TEMPORARY_FAILURE
-		 * when we initiated first; the peer retries. */
-		return ike_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
-	}
-	if (sa->state != IKE_ST_ESTABLISHED)
-		return ike_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 	if (!m->has_nonce || !m->has_ke || m->nonce.len < IKE_NONCE_MIN ||
 	    m->nonce.len > IKE_NONCE_MAX)
 		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+	if (sa->state == IKE_ST_REKEYING) {
+		/* RFC 7296 2.8.2, simultaneous IKE rekey. Both sides see both request
+		 * nonces, so both decide alike: the rekey whose request carries the
+		 * higher nonce proceeds, the other is refused with TEMPORARY_FAILURE
+		 * (its SA would be the redundant one). */
+		const struct ike_req *mine = NULL;
+		unsigned k;
+
+		for (k = 0; k < IKE_WINDOW_MAX; k++)
+			if (sa->reqs[k].used && sa->reqs[k].kind == IKE_REQ_IKE_REKEY)
+				mine = &sa->reqs[k];
+		if (mine == NULL || mine->pend == NULL ||
+		    nonce_cmp(m->nonce.p, m->nonce.len, mine->pend->nonce,
+			      mine->pend->nonce_len) < 0) {
+			SA_LOG(sa, INFO, "IKE rekey collision: the peer's rekey yields");
+			return ike_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		}
+		SA_LOG(sa, INFO, "IKE rekey collision: the peer's rekey wins");
+	} else if (sa->state != IKE_ST_ESTABLISHED) {
+		return ike_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+	}
 	rc = ike_prop_select(sa->conn->ike_props, sa->conn->n_ike_props, &m->sa, &chosen, NULL);
 	if (rc < 0 || chosen.spi_len != 8) {
 		sa->ctx->st.no_proposal++;
@@ -622,10 +635,14 @@ on_ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req
 	    m->nonce.len < IKE_NONCE_MIN || m->nonce.len > IKE_NONCE_MAX) {
 		SA_LOG(sa, NOTICE, "IKE rekey refused: %s",
 		       err ? ike_notify_name(err->type) : "SA, Nonce or KE missing");
-		if (sa->state == IKE_ST_REKEYING)
+		if (sa->state == IKE_ST_REKEYING) {
+			uint16_t jitter = 0;
+
 			ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
-		if (sa->conn->cfg.ike_lifetime_s != 0)
-			sa->rekey_ms = sa->ctx->now_ms + 10000;
+			/* retry after 5..21 s so two refused sides do not collide again */
+			ike_rand_bytes(&jitter, sizeof(jitter));
+			sa->rekey_ms = sa->ctx->now_ms + 5000 + jitter % 16384;
+		}
 		return err != NULL ? 0 : -EBADMSG;
 	}
 	n = sa->conn->n_ike_props;

@@ -829,6 +829,41 @@ test_rekey_collision(void)
 	stop();
 }
 
+/* IKE rekey collision (RFC 7296 2.8.2): both sides send CREATE_CHILD_SA for
+ * the IKE SA at once; exactly one new IKE SA survives on both sides, with the
+ * child SA, and the old one is deleted. */
+static void
+test_ike_rekey_collision(void)
+{
+	struct setup s;
+	struct ike_sa *a, *b;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	CU_ASSERT_EQUAL(ike_rekey_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
+	CU_ASSERT_EQUAL(ike_rekey_ike(P[1].ctx, first_sa_id(P[1].ctx), now), 0);
+	run();
+	advance(1000);
+	CU_ASSERT_EQUAL(P[0].ctx->n_sas, 1);
+	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
+	a = first_sa(P[0].ctx);
+	b = first_sa(P[1].ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(a->spi_i, b->spi_i);
+	CU_ASSERT_EQUAL(a->spi_r, b->spi_r);
+	CU_ASSERT_EQUAL(a->state, IKE_ST_ESTABLISHED);
+	CU_ASSERT_EQUAL(b->state, IKE_ST_ESTABLISHED);
+	CU_ASSERT_EQUAL(a->n_children, 1);
+	CU_ASSERT_EQUAL(b->n_children, 1);
+	/* the survivor works: a child rekey over it */
+	CU_ASSERT_EQUAL(ike_rekey_child(P[1].ctx, last_child_up(&P[1])->id, now), 0);
+	run();
+	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
+	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	stop();
+}
+
 /* SET_WINDOW_SIZE 4: A keeps a DPD INFORMATIONAL and a CREATE_CHILD_SA
  * outstanding at once; B answers both. */
 static void
@@ -1129,6 +1164,7 @@ main(void)
 	CU_add_test(s, "retransmit_give_up", test_retransmit_give_up);
 	CU_add_test(s, "duplicate_request", test_duplicate_request);
 	CU_add_test(s, "rekey_collision", test_rekey_collision);
+	CU_add_test(s, "ike_rekey_collision", test_ike_rekey_collision);
 	CU_add_test(s, "window_4", test_window);
 	CU_add_test(s, "window_1", test_window_one);
 	CU_add_test(s, "dpd", test_dpd);
