@@ -433,7 +433,7 @@ def run_case(name, c, topo, peer, gw):
                 topo.drop(False)
             expect(gw.has_line("EV IKE_DOWN") or isinstance(gw, CharonGW),
                    "dpd_gw: no IKE_DOWN event")
-            peer.swanctl(["--terminate", "--ike", "ikei", "--force", "--timeout", "2"],
+            peer.swanctl(["--terminate", "--ike", "ikei", "--force", "--timeout", "1"],
                          check=False, timeout=5)
         elif op == "dpd_peer":
             gw.vanish()
@@ -540,13 +540,15 @@ def main(argv):
                     traceback.print_exc(file=sys.stdout)
                 print("       logs: %s/{peer/charon.log,%s}" % (workdir, gw.logs()), flush=True)
             finally:
-                gw.stop()
-                topo.drop(False)
-                if peer.alive():
-                    peer.swanctl(["--terminate", "--ike", "ikei", "--force", "--timeout", "2"],
-                                 check=False, timeout=5)
+                # a normal delete while the gateway still runs is quickest
+                if peer.alive() and peer.sas():
+                    peer.swanctl(["--terminate", "--ike", "ikei", "--timeout", "3"],
+                                 check=False, timeout=6)
                     if peer.sas():
                         peer.stop()
+                gw.stop()
+                if c.get("ops") and "dpd_gw" in c["ops"]:
+                    topo.drop(False)
     finally:
         gw.stop()
         if isinstance(gw, CharonGW):
