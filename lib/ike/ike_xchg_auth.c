@@ -174,7 +174,21 @@ auth_verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id_pld 
 		rc = -EACCES;
 		goto out;
 	}
-	rc = ike_cert_verify(conn->ca, m->certs[0].data.p, m->certs[0].data.len, &x);
+	{
+		/* further CERT payloads are intermediate CAs of the chain */
+		struct ike_cbuf extra[IKE_MAX_CERTS];
+		unsigned i, n = 0;
+
+		for (i = 1; i < m->n_certs; i++) {
+			if (m->certs[i].encoding != IKE_CERT_X509_SIG)
+				continue;
+			extra[n].ptr = m->certs[i].data.p;
+			extra[n].len = m->certs[i].data.len;
+			n++;
+		}
+		rc = ike_cert_verify_chain(conn->ca, m->certs[0].data.p, m->certs[0].data.len,
+					   extra, n, &x);
+	}
 	if (rc == 0)
 		rc = ike_cert_match_id(x, &id->id);
 	if (rc == 0)

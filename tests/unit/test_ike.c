@@ -12,8 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "ike/ike.h"
 #include "ike/ike_priv.h"
@@ -1085,6 +1090,144 @@ test_initial_contact(void)
 	stop();
 }
 
+/* ---- certificates ---- */
+
+static EVP_PKEY *
+gen_key(bool rsa)
+{
+	return rsa ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072) :
+		     EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+}
+
+static X509 *
+make_cert(EVP_PKEY *key, EVP_PKEY *ca_key, X509 *ca, const char *cn, const char *san)
+{
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+	static long serial = 1;
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+	X509_gmtime_adj(X509_getm_notBefore(x), -86400);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 365);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(x, n);
+	X509_set_issuer_name(x, ca ? X509_get_subject_name(ca) : n);
+	X509_set_pubkey(x, key);
+	X509V3_set_ctx(&v3, ca ? ca : x, x, NULL, NULL, 0);
+	if (san != NULL) {
+		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+	} else {
+		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "critical,CA:TRUE");
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+	}
+	X509_sign(x, ca_key, EVP_sha256());
+	X509_NAME_free(n);
+	return x;
+}
+
+static void
+write_pem(const char *path, X509 *x, EVP_PKEY *k)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	if (x != NULL)
+		PEM_write_X509(f, x);
+	if (k != NULL)
+		PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+}
+
+/* IKE_SA_INIT (CERTREQ, SIGNATURE_HASH_ALGORITHMS, FRAGMENTATION_SUPPORTED),
+ * IKE_AUTH with CERT and RFC 7427 signature AUTH; with RSA-3072 the IKE_AUTH
+ * messages exceed 1228 bytes and go out as RFC 7383 fragments. */
+static void
+cert_auth(bool rsa)
+{
+	char dir[] = "/tmp/test_ike_XXXXXX", p[8][64];
+	EVP_PKEY *cak, *ak, *bk;
+	X509 *ca, *ac, *bc;
+	struct setup s;
+	struct ike_stats st;
+	int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	cak = gen_key(rsa);
+	ak = gen_key(rsa);
+	bk = gen_key(rsa);
+	ca = make_cert(cak, cak, NULL, "Test CA", NULL);
+	ac = make_cert(ak, cak, ca, "a.example", "DNS:a.example");
+	bc = make_cert(bk, cak, ca, "b.example", "DNS:b.example");
+	snprintf(p[0], 64, "%s/ca.pem", dir);
+	snprintf(p[1], 64, "%s/a.pem", dir);
+	snprintf(p[2], 64, "%s/a.key", dir);
+	snprintf(p[3], 64, "%s/b.pem", dir);
+	snprintf(p[4], 64, "%s/b.key", dir);
+	write_pem(p[0], ca, NULL);
+	write_pem(p[1], ac, NULL);
+	write_pem(p[2], NULL, ak);
+	write_pem(p[3], bc, NULL);
+	write_pem(p[4], NULL, bk);
+
+	setup_default(&s, "aes256gcm16-prfsha256-ecp256", "aes256gcm16");
+	s.a.auth = s.a.remote_auth = IKE_AUTHM_PUBKEY;
+	s.b.auth = s.b.remote_auth = IKE_AUTHM_PUBKEY;
+	snprintf(s.a.cert_file, IKE_MAX_PATH, "%s", p[1]);
+	snprintf(s.a.key_file, IKE_MAX_PATH, "%s", p[2]);
+	snprintf(s.a.ca_file, IKE_MAX_PATH, "%s", p[0]);
+	snprintf(s.b.cert_file, IKE_MAX_PATH, "%s", p[3]);
+	snprintf(s.b.key_file, IKE_MAX_PATH, "%s", p[4]);
+	snprintf(s.b.ca_file, IKE_MAX_PATH, "%s", p[0]);
+	s.a.remote_id.type = IKE_ID_FQDN;
+	s.a.remote_id.len = 9;
+	memcpy(s.a.remote_id.data, "b.example", 9);
+	establish(&s);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->frag, true);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->remote_id.type, IKE_ID_FQDN);
+	if (rsa)	/* IKE_SA_INIT 2 + IKE_AUTH in fragments */
+		CU_ASSERT_TRUE(sent_count[0] + sent_count[1] > 4);
+	stop();
+
+	/* B's certificate does not match the identity A wants */
+	memcpy(s.a.remote_id.data, "x.example", 9);
+	start(&s);
+	P[0].quiet = P[1].quiet = true;
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	ike_stats_get(P[0].ctx, &st);
+	CU_ASSERT_EQUAL(st.auth_failed, 1);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 0);
+	stop();
+
+	for (i = 0; i < 5; i++)
+		unlink(p[i]);
+	rmdir(dir);
+	X509_free(ca);
+	X509_free(ac);
+	X509_free(bc);
+	EVP_PKEY_free(cak);
+	EVP_PKEY_free(ak);
+	EVP_PKEY_free(bk);
+}
+
+static void
+test_cert_ecdsa(void)
+{
+	cert_auth(false);
+}
+
+static void
+test_cert_rsa_fragmented(void)
+{
+	cert_auth(true);
+}
+
 /* Narrowing (RFC 7296 2.9) on plain ranges */
 static void
 test_ts_narrow(void)
@@ -1171,6 +1314,8 @@ main(void)
 	CU_add_test(s, "malformed", test_malformed);
 	CU_add_test(s, "init_missing_ke", test_init_missing_ke);
 	CU_add_test(s, "cookies", test_cookies);
+	CU_add_test(s, "cert_ecdsa", test_cert_ecdsa);
+	CU_add_test(s, "cert_rsa_fragmented", test_cert_rsa_fragmented);
 	CU_add_test(s, "initial_contact", test_initial_contact);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
