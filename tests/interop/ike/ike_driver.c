@@ -16,10 +16,12 @@
  *          (without ID: the newest child / IKE SA).
  *   stdout: one line per event or command result, "KEY=VALUE" fields:
  *          READY, EV IKE_UP, EV IKE_DOWN, EV CHILD_UP, EV CHILD_DOWN,
- *          SA (IKE SA listing, after each change), CHILD, OK, ERR, STATS.
+ *          SA (IKE SA listing, after each change), CHILD, OK, ERR, STATS,
+ *          IKEKEY (with --print-keys).
  *   stderr: the library's log lines.
  *
- * --print-keys adds the child SA keys (hex) to EV CHILD_UP. It exists only so
+ * --print-keys adds the child SA keys (hex) to EV CHILD_UP and prints the IKE
+ * SA keys (IKEKEY lines, through ike_ctx_set_key_hook). It exists only so
  * the test can prove that both peers derived the same keys (compared with the
  * keys charon logs at ike=4/chd=4); the SAs are throwaway test SAs and no
  * production code prints keys.
@@ -261,6 +263,19 @@ op_log(void *user, int level, const char *msg)
 
 	if (level <= d->log_level)
 		fprintf(stderr, "%llu <%d> %s\n", (unsigned long long)now_ms(), level, msg);
+}
+
+/* Test only, see the file header: IKE SA keys (SK_*) for the key check. */
+static void
+op_key(void *user, uint64_t ike_sa_id, uint64_t spi_i, uint64_t spi_r, const char *name,
+       const uint8_t *key, size_t len)
+{
+	(void)user;
+	printf("IKEKEY ike=%" PRIu64 " spi_i=%016" PRIx64 " spi_r=%016" PRIx64 " name=%s",
+	       ike_sa_id, spi_i, spi_r, name);
+	hex_print(stdout, "key", key, len);
+	putchar('\n');
+	fflush(stdout);
 }
 
 /* ---- listings ---- */
@@ -809,6 +824,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "ike_ctx_create: %s\n", ike_strerror(rc));
 		return 1;
 	}
+	if (d.print_keys)
+		ike_ctx_set_key_hook(d.ctx, op_key, &d);
 	printf("READY\n");
 	fflush(stdout);
 	if (d.conn.initiate) {

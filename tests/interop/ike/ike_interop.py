@@ -159,6 +159,16 @@ class DriverGW:
     def child_events(self):
         return [self.fields(l) for l in self.lines if l.startswith("EV CHILD_UP")]
 
+    def ike_keys(self, spi_i, spi_r):
+        """{'SK_d': hex, ...} the driver derived for this IKE SA (IKEKEY lines)."""
+        res = {}
+        for l in self.lines:
+            if l.startswith("IKEKEY "):
+                f = self.fields(l)
+                if f.get("spi_i") == spi_i and f.get("spi_r") == spi_r:
+                    res[f["name"]] = f["key"]
+        return res
+
     def child_keys(self, spi_in, role):
         for f in reversed(self.child_events()):
             if f.get("spi_in") == spi_in:
@@ -277,6 +287,7 @@ class Run:
         self.topo, self.peer, self.gw, self.c = topo, peer, gw, c
         self.mark = peer.log_size()
         self.checked_keys = 0
+        self.checked_ike_keys = 0
 
     def peer_sas(self):
         return established(self.peer.sas())
@@ -346,7 +357,25 @@ class Run:
     def up(self, what, role):
         p, pc, g, gc = wait_for(lambda: self._try(self.state, what), 10, what + ": both sides up")
         self.keys(pc, role, what)
+        self.ike_keys(p, what)
         return p, pc, g, gc
+
+    def ike_keys(self, p, what):
+        """SK_* of the current IKE SA: charon's log against the driver's hook."""
+        if not hasattr(self.gw, "ike_keys"):
+            return
+        gk = self.gw.ike_keys(p["initiator-spi"], p["responder-spi"])
+        expect(gk.get("SK_d"), "%s: driver printed no SK_d for IKE SA %s/%s" % (
+            what, p["initiator-spi"], p["responder-spi"]))
+        # charon logs no SPIs with its key dumps: find its derivation by SK_d
+        ck = [k for k in charon_ike_keys(self.peer.log_text(self.mark))
+              if k.get("SK_d") == gk["SK_d"]]
+        expect(ck, "%s: no IKE key derivation in charon's log has the driver's SK_d %s"
+               % (what, gk["SK_d"]))
+        for name, v in ck[-1].items():
+            expect(gk.get(name) == v, "%s: %s differs: peer %s, gw %s" % (
+                what, name, v, gk.get(name)))
+        self.checked_ike_keys += 1
 
     @staticmethod
     def _try(fn, *a):
@@ -413,6 +442,7 @@ def run_case(name, c, topo, peer, gw):
             p, pc, g, gc = wait_for(lambda: (lambda s: s if s and s[0]["initiator-spi"] != old
                                              else None)(r._try(r.state, op)), 10,
                                     op + ": new IKE SA on both sides, old one gone")
+            r.ike_keys(p, op)
             expected = expected_algs(c["ike"])
             expect(p.get("dh-group") == expected["dh-group"], "rekeyed IKE SA uses %s" %
                    p.get("dh-group"))
@@ -442,7 +472,8 @@ def run_case(name, c, topo, peer, gw):
         else:
             raise CaseFailure("unknown op " + op)
         log("%s: %s ok (%.2fs)" % (name, op, time.monotonic() - t0))
-    log("%s: %d child key sets compared equal" % (name, r.checked_keys))
+    log("%s: %d child and %d IKE key sets compared equal" % (name, r.checked_keys,
+                                                            r.checked_ike_keys))
 
 
 def matrix():
