@@ -56,6 +56,8 @@ static unsigned qn;
 static struct peer P[2];
 static uint64_t now = 1000;
 static unsigned sent_count[2];
+/* a NAT in front of A: 10.0.0.1:500/4500 <-> 192.0.2.7:3500/3501 */
+static bool nat_on;
 /* drop filter: return true to drop a datagram sent by peer @src */
 static bool (*drop_fn)(int src, const struct dgram *d);
 
@@ -106,6 +108,15 @@ cb_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
 	memcpy(&d->from, from, sizeof(struct sockaddr_in));
 	memcpy(&d->to, to, sizeof(struct sockaddr_in));
 	d->dst = 1 - p->idx;
+	if (nat_on && p->idx == 0) {
+		uint16_t sp = ntohs(((struct sockaddr_in *)&d->from)->sin_port);
+
+		addr(&d->from, "192.0.2.7", sp == 500 ? 3500 : 3501);
+	} else if (nat_on && p->idx == 1) {
+		uint16_t dp = ntohs(((struct sockaddr_in *)&d->to)->sin_port);
+
+		addr(&d->to, "10.0.0.1", dp == 3500 ? 500 : 4500);
+	}
 	if (drop_fn != NULL && drop_fn(p->idx, d))
 		return 0;
 	qn++;
@@ -243,6 +254,7 @@ start(const struct setup *s)
 
 	qn = 0;
 	drop_fn = NULL;
+	nat_on = false;
 	now = 1000;
 	rng_state = 0x123456789abcdefULL;
 	ike_rand_set_hook(test_rand, NULL);
@@ -1228,6 +1240,56 @@ test_cert_rsa_fragmented(void)
 	cert_auth(true);
 }
 
+/* NAT detection (RFC 7296 2.23): A behind a NAT; IKE_AUTH moves to 4500, the
+ * child SAs are UDP-encapsulated with the translated ports, A sends 1-byte
+ * NAT keepalives, and DPD works through the NAT. */
+static void
+test_nat(void)
+{
+	struct setup s;
+	const struct ike_child_sa *a, *b;
+	struct ike_sa *sa;
+	unsigned i, ka = 0;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	s.a.dpd_s = 30;
+	start(&s);
+	nat_on = true;
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[0], IKE_EV_CHILD_UP), 1);
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	check_latest_pair();
+	sa = first_sa(P[0].ctx);
+	CU_ASSERT_TRUE(sa->nat_local);
+	CU_ASSERT_FALSE(sa->nat_remote);
+	CU_ASSERT_TRUE(first_sa(P[1].ctx)->nat_remote);
+	a = last_child_up(&P[0]);
+	b = last_child_up(&P[1]);
+	CU_ASSERT_TRUE(a->natt);
+	CU_ASSERT_TRUE(b->natt);
+	CU_ASSERT_EQUAL(ike_port(&a->local), 4500);
+	CU_ASSERT_EQUAL(ike_port(&a->remote), 4500);
+	CU_ASSERT_EQUAL(ike_port(&b->local), 4500);
+	CU_ASSERT_EQUAL(ike_port(&b->remote), 3501);
+	/* keepalives: 1-byte 0xFF from A every 20 s while idle */
+	for (i = 0; i < 25; i++) {
+		now += 1000;
+		ike_tick(P[0].ctx, now);
+		ike_tick(P[1].ctx, now);
+		while (qn > 0) {
+			if (q[0].len == 1 && q[0].buf[0] == 0xff && q[0].dst == 1)
+				ka++;
+			run();
+		}
+	}
+	CU_ASSERT_EQUAL(ka, 1);
+	advance(10000);		/* DPD at 30 s idle, answered through the NAT */
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->state, IKE_ST_ESTABLISHED);
+	CU_ASSERT_FALSE(first_sa(P[0].ctx)->dpd_pending);
+	stop();
+}
+
 /* Narrowing (RFC 7296 2.9) on plain ranges */
 static void
 test_ts_narrow(void)
@@ -1314,6 +1376,7 @@ main(void)
 	CU_add_test(s, "malformed", test_malformed);
 	CU_add_test(s, "init_missing_ke", test_init_missing_ke);
 	CU_add_test(s, "cookies", test_cookies);
+	CU_add_test(s, "nat", test_nat);
 	CU_add_test(s, "cert_ecdsa", test_cert_ecdsa);
 	CU_add_test(s, "cert_rsa_fragmented", test_cert_rsa_fragmented);
 	CU_add_test(s, "initial_contact", test_initial_contact);
