@@ -5,6 +5,7 @@
 #   scripts/rampartd-smoke.sh [BUILD_DIR]      (root; default BUILD_DIR=build)
 #   KEEP=1 ...     leave rampartd running and the namespaces up until Enter
 #   NO_IKE=1 ...   skip the strongSwan client even if IKE is available
+#   WORKERS=N ...  run N workers (lcores mapped round robin onto the CPUs)
 #
 # Topology (every name prefixed dmn, every address inside the namespaces):
 #
@@ -67,8 +68,15 @@ ip -n dmn-lan link set dmn-lanc up
 ip -n dmn-lan route add 10.99.0.0/24 via 10.1.0.1
 ip netns exec dmn-lan ethtool -K dmn-lanc tx off tso off gso off >/dev/null 2>&1
 
+WORKERS=${WORKERS:-1}
+NCPU=$(nproc)
+LCORES="0@0"
+i=1
+while [ $i -le "$WORKERS" ]; do LCORES="$LCORES,$i@$((i % NCPU))"; i=$((i + 1)); done
+MEM_MB=256
+[ "$WORKERS" -gt 1 ] && MEM_MB=$((128 + 112 * WORKERS))
 cat >"$T/rampart.yaml" <<YAML
-workers: 1
+workers: $WORKERS
 log_level: info
 telemetry: true
 control: {socket: $T/rampart.sock, mode: "0600"}
@@ -90,7 +98,7 @@ connections:
 YAML
 
 log "starting rampartd (log $T/rampartd.log)"
-ip netns exec dmn-gw "$RAMPARTD" -c "$T/rampart.yaml" -- -l 0,1 --no-huge -m 256 --no-pci \
+ip netns exec dmn-gw "$RAMPARTD" -c "$T/rampart.yaml" -- --lcores "$LCORES" --no-huge -m $MEM_MB --no-pci \
 	--file-prefix "$PREFIX" >"$T/rampartd.log" 2>&1 &
 RD_PID=$!
 i=0
@@ -263,13 +271,15 @@ if [ "${KEEP:-0}" = 1 ]; then
 fi
 kill -TERM $RD_PID
 i=0
-while kill -0 $RD_PID 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+while kill -0 $RD_PID 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 if kill -0 $RD_PID 2>/dev/null; then
 	bad "rampartd did not exit on SIGTERM"
+	command -v gdb >/dev/null && gdb -p $RD_PID -batch -ex "thread apply all bt" 2>/dev/null |
+		grep -E "^#|^Thread" | head -60
 else
 	wait $RD_PID
 	rc=$?
-	[ $rc = 0 ] && ok "rampartd exited cleanly on SIGTERM" || bad "rampartd exit code $rc"
+	[ $rc = 0 ] && ok "rampartd exited cleanly on SIGTERM after $((i / 10)).$((i % 10)) s" || bad "rampartd exit code $rc"
 fi
 RD_PID=""
 if [ $FAIL != 0 ]; then

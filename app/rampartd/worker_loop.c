@@ -510,7 +510,7 @@ int
 rd_worker_init(struct rd_worker *w)
 {
 	struct rte_lpm_config c4 = { .max_rules = RD_MAX_WROUTES, .number_tbl8s = 1024 };
-	struct rte_lpm6_config c6 = { .max_rules = RD_MAX_WROUTES, .number_tbl8s = 1 << 14 };
+	struct rte_lpm6_config c6 = { .max_rules = RD_MAX_WROUTES, .number_tbl8s = 2048 };
 	char name[RTE_MEMZONE_NAMESIZE];
 	int ret;
 
