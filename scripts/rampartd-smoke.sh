@@ -66,6 +66,7 @@ ip netns exec dmn-cli ethtool -K dmn-pubc tx off tso off gso off >/dev/null 2>&1
 ip -n dmn-lan addr add 10.1.0.2/24 dev dmn-lanc
 ip -n dmn-lan link set dmn-lanc up
 ip -n dmn-lan route add 10.99.0.0/24 via 10.1.0.1
+ip -n dmn-lan addr add 2001:db8:1::2/64 dev dmn-lanc nodad
 ip netns exec dmn-lan ethtool -K dmn-lanc tx off tso off gso off >/dev/null 2>&1
 
 WORKERS=${WORKERS:-1}
@@ -82,7 +83,7 @@ telemetry: true
 control: {socket: $T/rampart.sock, mode: "0600"}
 ports:
   - {name: pub, role: public, device: "net_af_packet0,iface=dmn-pub", addresses: [192.0.2.1/24]}
-  - {name: lan, role: private, device: "net_af_packet1,iface=dmn-lan", addresses: [10.1.0.1/24]}
+  - {name: lan, role: private, device: "net_af_packet1,iface=dmn-lan", addresses: [10.1.0.1/24, "2001:db8:1::1/64"]}
 connections:
   - name: ra
     remote: any
@@ -123,6 +124,11 @@ if ip netns exec dmn-lan ping -c 3 -i 0.3 -W 2 10.1.0.1 >"$T/ping-lan.txt" 2>&1;
 else
 	bad "ping 10.1.0.1 from dmn-lan"; cat "$T/ping-lan.txt"
 fi
+if ip netns exec dmn-lan ping -6 -c 3 -i 0.3 -W 2 2001:db8:1::1 >"$T/ping6.txt" 2>&1; then
+	ok "LAN host pings rampartd over IPv6 (ND + ICMPv6): $(grep -o '[0-9]* received' "$T/ping6.txt")"
+else
+	bad "ping -6 2001:db8:1::1 from dmn-lan"; cat "$T/ping6.txt"
+fi
 ip -n dmn-cli neigh show 192.0.2.1 | grep -q lladdr && ok "ARP: $(ip -n dmn-cli neigh show 192.0.2.1)"
 
 ctl() {
@@ -145,6 +151,18 @@ if out=$(ctl status 2>&1) && echo "$out" | grep -q '"ok": *true'; then
 	ok "control socket status: $out"
 else
 	bad "control socket status: $out"
+fi
+
+# Reload: a broken file is refused and the old config stays; the good one loads.
+if [ -x "$RAMPARTCTL" ]; then
+	printf 'workers: 1\nports: [oops\n' >"$T/broken.yaml"
+	if out=$("$RAMPARTCTL" -s "$T/rampart.sock" reload "$T/broken.yaml" 2>&1); then
+		bad "reload of a broken file succeeded: $out"
+	else
+		ok "reload of a broken file refused: $out"
+	fi
+	out=$("$RAMPARTCTL" -s "$T/rampart.sock" reload 2>&1) && ok "reload of the running file: $out" ||
+		bad "reload: $out"
 fi
 
 # Idle back-off: with no traffic the daemon should use a few % of a core.
