@@ -14,7 +14,7 @@
 struct sa_tab;
 
 enum sa_tab_limits {
-	SA_TAB_DEFAULT_ENTRIES = 1 << 17,	/* 131072: room for 100 000 SAs per worker */
+	SA_TAB_DEFAULT_ENTRIES = 1 << 18,	/* 262144: 100 000 SAs per direction per worker */
 	SA_TAB_BULK_MAX = 64,			/* RTE_HASH_LOOKUP_BULK_MAX */
 };
 
