@@ -10,7 +10,9 @@ C2P holds one line per case written by the C test:
 Each Rampart-encrypted packet is decrypted with scapy's SecurityAssociation
 and must give back exactly the inner packet. Then scapy encrypts its own
 inner packet under the same SA and writes "id packet_hex inner_hex" to P2C
-for the C side to decrypt. Exit status 0 only if every case decrypted.
+for the C side to decrypt. Rampart's ESP bytes must also equal scapy's
+encryption of the same inner packet with the same sequence number and IV.
+Exit status 0 only if every case passed.
 
 scapy 2.5 leaves the ESN high bits out of the ESP ICV of integrity
 algorithms (it appends them for AH only), against RFC 4303 2.2.1/3.3.2.1.
@@ -60,6 +62,7 @@ def esn_icv(ikey, esp_bytes, esn_hi):
 def main():
     c2p, p2c = sys.argv[1], sys.argv[2]
     fails = 0
+    exact = 0
     out = []
     with open(c2p) as f:
         lines = [ln.split() for ln in f if ln.strip()]
@@ -94,6 +97,20 @@ def main():
             print('case %s (%s): inner mismatch\n got  %s\n want %s'
                   % (cid, alg, got.hex(), inner))
             fails += 1
+        # bit-exact: scapy encrypting the same inner with Rampart's sequence
+        # number and IV must give the same ESP bytes (padding, trailer, ICV)
+        if not cbc_esn:
+            ivlen = 8 if alg.startswith('gcm') else 16
+            rx = raw((IP(wire) if oaf == 4 else IPv6(wire))[ESP])
+            ip_in = bytes.fromhex(inner)
+            ref = sa.encrypt(IP(ip_in) if iaf == 4 else IPv6(ip_in),
+                             seq_num=struct.unpack('!L', rx[4:8])[0],
+                             iv=rx[8:8 + ivlen])
+            exact += raw(ref[ESP]) == rx
+            if raw(ref[ESP]) != rx:
+                print('case %s (%s): ESP bytes differ from scapy\n rampart %s\n'
+                      ' scapy   %s' % (cid, alg, rx.hex(), raw(ref[ESP]).hex()))
+                fails += 1
         # scapy -> Rampart: a different inner packet, next sequence numbers
         if iaf == 4:
             ip = IP(src='10.9.0.1', dst='10.9.1.1', ttl=33, tos=0x28)
@@ -120,7 +137,8 @@ def main():
         out.append('%s %s %s\n' % (cid, raw(enc).hex(), raw(mine).hex()))
     with open(p2c, 'w') as f:
         f.writelines(out)
-    print('esp_scapy: %d cases, %d failed' % (len(lines), fails))
+    print('esp_scapy: %d cases, %d failed, %d bit-exact with scapy'
+          % (len(lines), fails, exact))
     return 1 if fails or not lines else 0
 
 
