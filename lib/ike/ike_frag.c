@@ -179,23 +179,21 @@ assemble(struct ike_frag_reasm *r)
 	return 1;
 }
 
-int
-ike_frag_add(struct ike_frag_reasm *r, const struct ike_msg *m, const uint8_t *pt,
-	     size_t pt_len, uint64_t now_ms)
+/* Store @inner (unpadded, verified, decrypted) as fragment m->sk.frag_num. */
+static int
+add_inner(struct ike_frag_reasm *r, const struct ike_msg *m, const uint8_t *inner,
+	  size_t inner_len, uint64_t now_ms)
 {
 	uint16_t num = m->sk.frag_num, total = m->sk.frag_total;
-	size_t inner_len;
 	uint8_t *copy;
 
-	if (!m->sk.present || !m->sk.frag)
+	if (!m->sk.present || !m->sk.frag || (inner == NULL && inner_len != 0))
 		return -EINVAL;
 	/* Re-checked here: the caller may have built @m by hand. */
 	if (num == 0 || total == 0 || num > total)
 		return -EBADMSG;
 	if (total > IKE_FRAG_MAX)
 		return -E2BIG;
-	if (ike_sk_unpad(pt, pt_len, &inner_len) < 0)
-		return -EBADMSG;
 
 	if (r->active && r->msg_id != m->hdr.msg_id)
 		ike_frag_reset(r);
@@ -221,7 +219,7 @@ ike_frag_add(struct ike_frag_reasm *r, const struct ike_msg *m, const uint8_t *p
 	if (copy == NULL)
 		return -ENOMEM;
 	if (inner_len != 0)
-		memcpy(copy, pt, inner_len);
+		memcpy(copy, inner, inner_len);
 	r->frag[num - 1] = copy;
 	r->frag_len[num - 1] = (uint16_t)inner_len;
 	r->bytes += inner_len;
@@ -231,6 +229,26 @@ ike_frag_add(struct ike_frag_reasm *r, const struct ike_msg *m, const uint8_t *p
 	if (r->n_have < r->total)
 		return 0;
 	return assemble(r);
+}
+
+int
+ike_frag_add(struct ike_frag_reasm *r, const struct ike_msg *m, const uint8_t *pt,
+	     size_t pt_len, uint64_t now_ms)
+{
+	size_t inner_len;
+
+	if (!m->sk.present || !m->sk.frag)
+		return -EINVAL;
+	if (ike_sk_unpad(pt, pt_len, &inner_len) < 0)
+		return -EBADMSG;
+	return add_inner(r, m, pt, inner_len, now_ms);
+}
+
+int
+ike_frag_add_raw(struct ike_frag_reasm *r, const struct ike_msg *m, const uint8_t *inner,
+		 size_t inner_len, uint64_t now_ms)
+{
+	return add_inner(r, m, inner, inner_len, now_ms);
 }
 
 int

@@ -22,6 +22,11 @@
  *   ike_bld_sk_begin(params); inner payloads...; ike_bld_sk_end(seal);
  *   ike_bld_finish(&len)
  *   (or ike_frag_split() instead of ike_bld_sk_end() for SKF fragments)
+ * Alternatively, with ike_crypto.h's whole-message helpers: build the inner
+ * payloads as a plain message (ike_bld_init ... ike_bld_finish, no SK) and
+ * hand buf + IKE_HDR_LEN, with buf[16] as the first inner type, to
+ * ike_sk_encrypt_msg(); on receive, ike_sk_open(..., m->sk.body_off, ...)
+ * then ike_msg_parse_inner_raw() or ike_frag_add_raw().
  *
  * Parsed variable-length fields (nonce, KE data, AUTH data, certificates,
  * notify data...) are VIEWS into the buffer given to the parser: that buffer
@@ -682,6 +687,14 @@ void ike_frag_fini(struct ike_frag_reasm *r);
  */
 int ike_frag_add(struct ike_frag_reasm *r, const struct ike_msg *m, const uint8_t *pt,
 		 size_t pt_len, uint64_t now_ms);
+
+/*
+ * Same as ike_frag_add for an already unpadded fragment body (what
+ * ike_sk_open() of ike_crypto.h returns): @inner/@inner_len are the inner
+ * payload bytes of this fragment. Same returns.
+ */
+int ike_frag_add_raw(struct ike_frag_reasm *r, const struct ike_msg *m, const uint8_t *inner,
+		     size_t inner_len, uint64_t now_ms);
 
 /*
  * After ike_frag_add returned 1: parse the reassembled inner chain into @m

@@ -1126,6 +1126,27 @@ test_frag_split_reassemble(void)
 		ike_frag_fini(&r);
 	}
 
+	/* The unpadded entry point (after ike_sk_open of ike_crypto.h). */
+	CU_ASSERT_EQUAL_FATAL(split_auth(&fs, 576, &gcm_like, NULL), 0);
+	ike_frag_init(&r);
+	for (i = 0; i < fs.fo.n; i++) {
+		static uint8_t pt[BUF_CAP];
+		const uint8_t *f = fs.out + fs.fo.off[i];
+		struct ike_sk_layout l;
+		size_t inner_len;
+
+		CU_ASSERT_EQUAL_FATAL(ike_msg_parse(f, fs.fo.len[i], &m), 0);
+		CU_ASSERT_EQUAL_FATAL(ike_sk_locate(&m, &gcm_like, &l), 0);
+		CU_ASSERT_EQUAL_FATAL(fake_open(f, &l, pt), 0);
+		CU_ASSERT_EQUAL_FATAL(ike_sk_unpad(pt, l.ct_len, &inner_len), 0);
+		rc = ike_frag_add_raw(&r, &m, pt, inner_len, 0);
+		CU_ASSERT_EQUAL(rc, i + 1 == fs.fo.n ? 1 : 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(ike_frag_parse(&r, &m), 0);
+	check_auth_inner(&m);
+	CU_ASSERT_EQUAL(ike_frag_add_raw(&r, &m, NULL, 1, 0), -EINVAL);
+	ike_frag_fini(&r);
+
 	/* Restart: fewer (larger) fragments first, then a retransmission
 	 * with more fragments supersedes them; the old set is then stale. */
 	CU_ASSERT_EQUAL_FATAL(split_auth(&fs, 1280, &gcm_like, NULL), 0);
