@@ -22,13 +22,29 @@
 
 #include "ike/ike_priv.h"
 
+/* STYLE 7: DEBUG lines about rejected input are rate-limited (a flood of
+ * garbage must not become a flood of log lines). */
+static bool
+log_allowed(struct ike_ctx *ctx, int level)
+{
+	uint64_t sec = ctx->now_ms / 1000;
+
+	if (level < IKE_LOG_DEBUG)
+		return true;
+	if (sec != ctx->log_sec) {
+		ctx->log_sec = sec;
+		ctx->log_debug_n = 0;
+	}
+	return ++ctx->log_debug_n <= IKE_LOG_DEBUG_PER_S;
+}
+
 void
 ike_log(struct ike_ctx *ctx, int level, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
 
-	if (ctx->ops.log == NULL)
+	if (ctx->ops.log == NULL || !log_allowed(ctx, level))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -43,7 +59,7 @@ ike_sa_log(const struct ike_sa *sa, int level, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (sa->ctx->ops.log == NULL)
+	if (sa->ctx->ops.log == NULL || !log_allowed(sa->ctx, level))
 		return;
 	n = snprintf(buf, sizeof(buf), "ike %016" PRIx64 ":%016" PRIx64 " peer %s: ",
 		     sa->spi_i, sa->spi_r, ike_addr_str(&sa->remote, peer, sizeof(peer)));
@@ -376,6 +392,20 @@ ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsigned 
 			continue;
 		}
 		/* keep the old conn object (pool, certs) for live SAs */
+	}
+	/* a connection that keeps its name and pool keeps the pool object, so
+	 * leases of live SAs stay reserved */
+	for (j = 0; j < n; j++) {
+		for (i = 0; i < ctx->n_conns; i++) {
+			struct ike_conn *o = ctx->conns[i];
+
+			if (strcmp(o->cfg.name, v[j]->cfg.name) != 0 || o->pool == NULL ||
+			    v[j]->pool == NULL ||
+			    memcmp(&o->cfg.pool, &v[j]->cfg.pool, sizeof(o->cfg.pool)) != 0)
+				continue;
+			ike_pool_destroy(v[j]->pool);
+			v[j]->pool = ike_pool_ref(o->pool);
+		}
 	}
 	for (i = 0; i < ctx->n_conns; i++) {
 		ctx->conns[i]->removed = true;

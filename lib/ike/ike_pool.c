@@ -62,6 +62,13 @@ pool_put(struct ike_pool *p)
 	free(p);
 }
 
+struct ike_pool *
+ike_pool_ref(struct ike_pool *p)
+{
+	p->refs++;
+	return p;
+}
+
 /* The owner (a connection) lets go; leases still held keep the pool alive. */
 void
 ike_pool_destroy(struct ike_pool *p)

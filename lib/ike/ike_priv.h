@@ -73,6 +73,7 @@ enum ike_priv_limits {
 	IKE_FRAG_MTU = 1280,
 	IKE_HALF_OPEN_TIMEOUT_MS = 30000,
 	IKE_DELETE_GRACE_MS = 0,
+	IKE_LOG_DEBUG_PER_S = 100,	/* DEBUG lines per second, then dropped */
 };
 
 /* One datagram or the fragments of one message, as sent. */
@@ -256,6 +257,8 @@ struct ike_ctx {
 	void (*job_submit)(void *user, struct ike_job *job);
 	void *job_user;
 	bool in_input;			/* guard: SAs are reaped after input */
+	uint64_t log_sec;		/* DEBUG rate limit */
+	unsigned log_debug_n;
 	void (*key_hook)(void *user, uint64_t ike_sa_id, uint64_t spi_i, uint64_t spi_r,
 			 const char *name, const uint8_t *key, size_t len);
 	void *key_hook_user;
@@ -329,7 +332,8 @@ void ike_resp_store(struct ike_sa *sa, uint32_t msgid, struct ike_pkts *out);
 
 /* ---- ike_pool.c ---- */
 struct ike_pool *ike_pool_create(const struct ike_pool_cfg *cfg);
-void ike_pool_destroy(struct ike_pool *p);
+void ike_pool_destroy(struct ike_pool *p);	/* drops one reference */
+struct ike_pool *ike_pool_ref(struct ike_pool *p);
 int ike_pool_acquire(struct ike_pool *p, const struct ike_id *id, struct ike_lease **out);
 void ike_lease_put(struct ike_lease *l);
 void ike_lease_get(struct ike_lease *l);
@@ -383,6 +387,8 @@ int ike_init_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 void ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
 		   uint8_t out[IKE_NATD_LEN]);
 void ike_cookie_rotate(struct ike_ctx *ctx);
+bool ike_conn_matches(const struct ike_conn *conn, const struct sockaddr_storage *local,
+		      const struct sockaddr_storage *remote);
 struct ike_conn *ike_conn_for(struct ike_ctx *ctx, const struct sockaddr_storage *local,
 			      const struct sockaddr_storage *remote);
 

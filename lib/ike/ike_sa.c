@@ -477,8 +477,13 @@ ike_child_up(struct ike_child *c)
 	child_fill(c, &o, true);
 	c->installed = true;
 	c->established_ms = sa->ctx->now_ms ? sa->ctx->now_ms : 1;
-	if (sa->conn->cfg.child_lifetime_s != 0)
-		c->rekey_ms = sa->ctx->now_ms + (uint64_t)sa->conn->cfg.child_lifetime_s * 1000;
+	if (sa->conn->cfg.child_lifetime_s != 0) {
+		uint64_t life = (uint64_t)sa->conn->cfg.child_lifetime_s * 1000;
+
+		/* the side that created the child rekeys first; the other waits 10%
+		 * longer, so both rarely start a rekey at once (2.8.1 still copes) */
+		c->rekey_ms = sa->ctx->now_ms + (c->initiator ? life : life + life / 10);
+	}
 	sa->ctx->st.child_up++;
 	SA_LOG(sa, INFO, "child %" PRIu64 " up: spi in %08x out %08x enc %u/%u integ %u%s%s",
 	       c->id, c->spi_in, c->spi_out, o.enc, o.enc_key_len * 8, o.integ,

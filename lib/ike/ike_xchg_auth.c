@@ -373,6 +373,36 @@ cp_lease(struct ike_sa *sa, const struct ike_msg *m, struct ike_cp_attr *attrs, 
 	return 0;
 }
 
+/*
+ * IKE_SA_INIT picked the first connection for the addresses; the identity in
+ * IKE_AUTH may select a better one: a connection naming exactly this remote
+ * identity wins over one accepting any; the current one wins ties.
+ */
+static struct ike_conn *
+conn_for_identity(struct ike_sa *sa, const struct ike_id *id)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	struct ike_conn *any = NULL;
+	unsigned i;
+
+	if (sa->conn->cfg.remote_id.type != IKE_ID_ANY && ike_id_match(&sa->conn->cfg.remote_id, id))
+		return sa->conn;
+	for (i = 0; i < ctx->n_conns; i++) {
+		struct ike_conn *c = ctx->conns[i];
+
+		if (c == sa->conn || !ike_conn_matches(c, &sa->local, &sa->remote) ||
+		    !ike_id_match(&c->cfg.remote_id, id))
+			continue;
+		if (c->cfg.remote_id.type != IKE_ID_ANY)
+			return c;
+		if (any == NULL)
+			any = c;
+	}
+	if (sa->conn->cfg.remote_id.type == IKE_ID_ANY)
+		return sa->conn;
+	return any;
+}
+
 static void
 auth_failed(struct ike_sa *sa, const struct ike_msg *m, const char *why)
 {
@@ -407,9 +437,17 @@ ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		auth_failed(sa, m, m->has_eap ? "EAP not supported" : "IDi or AUTH missing");
 		return -EACCES;
 	}
-	if (!ike_id_match(&conn->cfg.remote_id, &m->idi.id)) {
-		auth_failed(sa, m, "identity not allowed by the connection");
+	conn = conn_for_identity(sa, &m->idi.id);
+	if (conn == NULL) {
+		auth_failed(sa, m, "no connection allows this identity");
 		return -EACCES;
+	}
+	if (conn != sa->conn) {
+		SA_LOG(sa, INFO, "identity selects connection %s (was %s)", conn->cfg.name,
+		       sa->conn->cfg.name);
+		conn->refs++;
+		ike_conn_put(sa->conn);
+		sa->conn = conn;
 	}
 	rc = auth_verify(sa, m, &m->idi);
 	if (rc < 0) {

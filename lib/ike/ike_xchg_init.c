@@ -138,22 +138,29 @@ addr_any(const struct sockaddr_storage *ss)
 	return memcmp(a, zero, n) == 0;
 }
 
+bool
+ike_conn_matches(const struct ike_conn *conn, const struct sockaddr_storage *local,
+		 const struct sockaddr_storage *remote)
+{
+	const struct ike_conn_cfg *c = &conn->cfg;
+
+	if (!addr_any(&c->local) &&
+	    (c->local.ss_family != local->ss_family || !ike_addr_eq(&c->local, local, false)))
+		return false;
+	if (!addr_any(&c->remote) && !ike_addr_eq(&c->remote, remote, false))
+		return false;
+	return true;
+}
+
 struct ike_conn *
 ike_conn_for(struct ike_ctx *ctx, const struct sockaddr_storage *local,
 	     const struct sockaddr_storage *remote)
 {
 	unsigned i;
 
-	for (i = 0; i < ctx->n_conns; i++) {
-		const struct ike_conn_cfg *c = &ctx->conns[i]->cfg;
-
-		if (!addr_any(&c->local) &&
-		    (c->local.ss_family != local->ss_family || !ike_addr_eq(&c->local, local, false)))
-			continue;
-		if (!addr_any(&c->remote) && !ike_addr_eq(&c->remote, remote, false))
-			continue;
-		return ctx->conns[i];
-	}
+	for (i = 0; i < ctx->n_conns; i++)
+		if (ike_conn_matches(ctx->conns[i], local, remote))
+			return ctx->conns[i];
 	return NULL;
 }
 

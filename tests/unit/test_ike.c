@@ -232,7 +232,8 @@ conn_base(struct ike_conn_cfg *c, bool initiator, const char *ike, const char *e
 }
 
 struct setup {
-	struct ike_conn_cfg a, b;
+	struct ike_conn_cfg a, b, b2;	/* b2: second connection of B if has_b2 */
+	bool has_b2;
 	uint16_t win_a, win_b;
 	unsigned cookie_threshold, half_open_max;
 };
@@ -249,7 +250,6 @@ setup_default(struct setup *s, const char *ike, const char *esp)
 static void
 start(const struct setup *s)
 {
-	struct ike_ctx_cfg cfg;
 	int i, rc;
 
 	qn = 0;
@@ -259,11 +259,17 @@ start(const struct setup *s)
 	rng_state = 0x123456789abcdefULL;
 	ike_rand_set_hook(test_rand, NULL);
 	for (i = 0; i < 2; i++) {
+		struct ike_ctx_cfg cfg;
+
 		memset(&P[i], 0, sizeof(P[i]));
 		P[i].idx = i;
 		memset(&cfg, 0, sizeof(cfg));
-		cfg.conns = i == 0 ? &s->a : &s->b;
-		cfg.n_conns = 1;
+		struct ike_conn_cfg bc[2];
+
+		bc[0] = s->b;
+		bc[1] = s->b2;
+		cfg.conns = i == 0 ? &s->a : bc;
+		cfg.n_conns = i == 1 && s->has_b2 ? 2 : 1;
 		cfg.ops.send = cb_send;
 		cfg.ops.event = cb_event;
 		cfg.ops.log = cb_log;
@@ -1240,6 +1246,27 @@ test_cert_rsa_fragmented(void)
 	cert_auth(true);
 }
 
+/* IKE_AUTH: B has a catch-all connection first and one for a.example with
+ * another PSK and pool; A's identity selects the second. */
+static void
+test_conn_by_identity(void)
+{
+	struct setup s;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	s.has_b2 = true;
+	s.b2 = s.b;
+	snprintf(s.b2.name, sizeof(s.b2.name), "a-only");
+	s.b2.remote_id.type = IKE_ID_FQDN;
+	s.b2.remote_id.len = 9;
+	memcpy(s.b2.remote_id.data, "a.example", 9);
+	memcpy(s.b.psk, "other", 5);	/* the catch-all would fail */
+	establish(&s);
+	CU_ASSERT_STRING_EQUAL(first_sa(P[1].ctx)->conn->cfg.name, "a-only");
+	CU_ASSERT_STRING_EQUAL(last_child_up(&P[1])->conn, "a-only");
+	stop();
+}
+
 /* NAT detection (RFC 7296 2.23): A behind a NAT; IKE_AUTH moves to 4500, the
  * child SAs are UDP-encapsulated with the translated ports, A sends 1-byte
  * NAT keepalives, and DPD works through the NAT. */
@@ -1377,6 +1404,7 @@ main(void)
 	CU_add_test(s, "init_missing_ke", test_init_missing_ke);
 	CU_add_test(s, "cookies", test_cookies);
 	CU_add_test(s, "nat", test_nat);
+	CU_add_test(s, "conn_by_identity", test_conn_by_identity);
 	CU_add_test(s, "cert_ecdsa", test_cert_ecdsa);
 	CU_add_test(s, "cert_rsa_fragmented", test_cert_rsa_fragmented);
 	CU_add_test(s, "initial_contact", test_initial_contact);
