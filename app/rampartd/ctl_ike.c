@@ -347,7 +347,8 @@ child_up(const struct ike_child_sa *c)
 	 * cleartext that reaches another worker is handed off to the owner. */
 	msg.op = SA_MSG_ROUTE_ADD;
 	msg.sa = NULL;
-	msg.flags = (uint16_t)owner;
+	msg.flags = (uint16_t)owner;	/* ROUTE_ADD: flags = owner worker, */
+	msg.cookie = c->spi_in;		/* cookie = inbound SPI (anti-spoofing) */
 	for (w = 0; w < rd.n_workers; w++)
 		for (i = 0; i < ch->n_routes; i++) {
 			msg.route = ch->routes[i];

@@ -71,6 +71,7 @@ struct rd_meta {
 	uint8_t af;			/* NBR_MISS: 4 or 6 */
 	uint8_t hops;			/* handoffs taken so far */
 	uint8_t nh[16];			/* NBR_MISS: next hop */
+	uint32_t spi;			/* inbound ESP: SPI it arrived with */
 };
 
 extern int rd_meta_off;
@@ -102,6 +103,8 @@ struct rd_tgt {
 	uint16_t owner;			/* worker owning the SA */
 	uint16_t refs;			/* routes pointing here; 0 = free slot */
 	struct esp_sa *sa;		/* owner only: the linked SA, or NULL */
+	uint32_t spi_in;		/* inbound SPI of the same child */
+	uint32_t prev_spi_in;		/* inbound SPI of the child it replaced */
 };
 
 struct rd_wroute {
@@ -115,7 +118,7 @@ struct rd_wstats {
 	uint64_t punt, punt_drop;
 	uint64_t handoff_out, handoff_in, handoff_drop, hop_drop;
 	uint64_t esp_in, esp_out, dec_ok, enc_ok;
-	uint64_t no_route, no_sa, nbr_miss, ttl_drop, not_private;
+	uint64_t no_route, no_sa, nbr_miss, ttl_drop, not_private, spoof;
 	uint64_t msgs, msg_err, idle_sleeps;
 } __rte_cache_aligned;
 

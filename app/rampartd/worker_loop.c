@@ -106,12 +106,16 @@ route_add(struct rd_worker *w, const struct sa_msg *m)
 	for (i = 0; i < w->n_routes; i++)
 		if (route_same(&w->routes[i].r, &m->route))
 			break;
+	/* The cookie of a ROUTE_ADD carries the child's inbound SPI. */
+	w->tgt[t].spi_in = (uint32_t)m->cookie;
 	if (i == w->n_routes) {
 		if (w->n_routes == RD_MAX_WROUTES)
 			return -ENOSPC;
 		w->routes[i].r = m->route;
 		w->n_routes++;
 	} else {
+		if (w->routes[i].tgt != t)
+			w->tgt[t].prev_spi_in = w->tgt[w->routes[i].tgt].spi_in;
 		w->tgt[w->routes[i].tgt].refs--;
 	}
 	w->routes[i].tgt = t;
@@ -391,6 +395,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 				handoff(w, owner, m, hops);
 				break;
 			}
+			rd_meta(m)->spi = pi.spi;
 			to_l3(m, &pi);
 			in[n_in++] = m;
 			w->st.esp_in++;
@@ -446,9 +451,21 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 			struct rte_mbuf *m = in[i];
 			const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 			uint8_t af = (ip[0] >> 4) == 4 ? 4 : 6;
-			const struct rd_tgt *t = tgt_lookup(w, af, af == 4 ? ip + 16 : ip + 24);
+			const struct rd_tgt *t, *src_t;
+			uint32_t spi = rd_meta(m)->spi;
 			int ip_port;
 
+			/* Anti-spoofing: the inner source must route back into the
+			 * child the packet arrived on (its remote traffic selector),
+			 * or into the child that one replaced (rekey overlap). */
+			src_t = tgt_lookup(w, af, af == 4 ? ip + 12 : ip + 8);
+			if (unlikely(src_t == NULL ||
+				     (src_t->spi_in != spi && src_t->prev_spi_in != spi))) {
+				w->st.spoof++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			t = tgt_lookup(w, af, af == 4 ? ip + 16 : ip + 24);
 			if (t == NULL) {
 				send_ip(w, fwd, m);	/* towards the LAN */
 			} else if (t->owner == w->id && t->sa != NULL) {
