@@ -618,6 +618,73 @@ sk_cbc_bad_pad_length(void)
 }
 
 /* ------------------------------------------------------------------------
+ * hostile input: random bytes never crash and never authenticate
+ * ------------------------------------------------------------------------ */
+
+static uint64_t
+xorshift(uint64_t *st)
+{
+	*st ^= *st << 13;
+	*st ^= *st >> 7;
+	*st ^= *st << 17;
+	return *st;
+}
+
+static void
+hostile_random_inputs(void)
+{
+	static const uint16_t groups[] = { 14, 19, 21, 31 };
+	static const uint8_t ni[16] = { 1 }, nr[16] = { 2 }, gir[32] = { 3 };
+	static const uint8_t si[8] = { 4 }, sr[8] = { 5 };
+	uint8_t buf[600], plain[600];
+	uint64_t st = 0x9e3779b97f4a7c15ull;
+	struct ike_dh *dh[N_ELEM(groups)];
+	struct ike_sa_keys gcm, cbc;
+	size_t g, i, j, len, n;
+	uint32_t mask;
+	uint8_t first;
+
+	for (g = 0; g < N_ELEM(groups); g++)
+		CU_ASSERT_EQUAL_FATAL(ike_dh_create(groups[g], &dh[g]), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_kdf_ike_sa(5, gir, 32, ni, 16, nr, 16, si, sr,
+					     IKE_CRYPTO_ENCR_AES_GCM16, 128, IKE_CRYPTO_INTEG_NONE,
+					     &gcm), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_kdf_ike_sa(5, gir, 32, ni, 16, nr, 16, si, sr,
+					     IKE_CRYPTO_ENCR_AES_CBC, 256,
+					     IKE_CRYPTO_INTEG_HMAC_SHA2_256_128, &cbc), 0);
+	fprintf(stderr, "hostile_random_inputs seed %016llx\n", (unsigned long long)st);
+	for (i = 0; i < 300; i++) {
+		len = xorshift(&st) % sizeof(buf);
+		for (j = 0; j < len; j++)
+			buf[j] = (uint8_t)xorshift(&st);
+		/* a plausible SK frame half of the time, to get past the framing */
+		if (len >= 32 && (i & 1)) {
+			buf[16] = IKE_PLD_SK;
+			buf[24] = 0;
+			buf[25] = 0;
+			buf[26] = (uint8_t)(len >> 8);
+			buf[27] = (uint8_t)len;
+			buf[30] = (uint8_t)((len - 28) >> 8);
+			buf[31] = (uint8_t)(len - 28);
+		}
+		CU_ASSERT(ike_sk_decrypt_msg(&gcm.i, buf, len, &first, plain, sizeof(plain), &n) < 0);
+		CU_ASSERT(ike_sk_decrypt_msg(&cbc.r, buf, len, &first, plain, sizeof(plain), &n) < 0);
+		CU_ASSERT(ike_sk_open(&cbc.i, buf, len, len / 3, plain, sizeof(plain), &n) < 0);
+		g = i % N_ELEM(groups);
+		n = ike_dh_pub_len(groups[g]);
+		if (len >= n)
+			(void)ike_dh_check_peer(groups[g], buf, n);	/* may be valid (MODP) */
+		CU_ASSERT(ike_dh_shared(dh[g], buf, len == n ? len + 1 : len, plain, sizeof(plain),
+					&n) < 0);
+		CU_ASSERT(ike_sighash_parse(buf, len, &mask) == (len % 2 ? -EBADMSG : 0));
+	}
+	for (g = 0; g < N_ELEM(groups); g++)
+		ike_dh_destroy(dh[g]);
+	ike_sa_keys_wipe(&gcm);
+	ike_sa_keys_wipe(&cbc);
+}
+
+/* ------------------------------------------------------------------------
  * registration
  * ------------------------------------------------------------------------ */
 
@@ -642,6 +709,7 @@ static const struct tic_case sk_tests[] = {
 	{ "sk_round_trip_and_tamper", sk_round_trip_and_tamper },
 	{ "sk_building_blocks_fragment", sk_building_blocks_fragment },
 	{ "sk_cbc_bad_pad_length", sk_cbc_bad_pad_length },
+	{ "hostile_random_inputs", hostile_random_inputs },
 };
 
 int

@@ -363,6 +363,28 @@ auth_sign_verify_all_methods(void)
 	CU_ASSERT_EQUAL(n, 132);
 	CU_ASSERT_EQUAL(ike_sig_verify(pki.ec521, IKE_CRYPTO_AUTH_ECDSA_521, sig, n - 1, oct,
 				       sizeof(oct)), -EBADMSG);
+	/* random AUTH data never verifies (and never crashes the parser) */
+	{
+		uint64_t st = 0x243f6a8885a308d3ull;
+		size_t len, j, k;
+
+		for (k = 0; k < 200; k++) {
+			st ^= st << 13;
+			st ^= st >> 7;
+			st ^= st << 17;
+			len = st % sizeof(sig);
+			for (j = 0; j < len; j++)
+				sig[j] = (uint8_t)(st >> (j % 56));
+			if (k & 1 && len > 20)
+				sig[0] = (uint8_t)(k % 70);
+			CU_ASSERT(ike_sig_verify(pki.rsa_key, IKE_CRYPTO_AUTH_DIGITAL_SIG, sig, len,
+						 oct, sizeof(oct)) < 0);
+			CU_ASSERT(ike_sig_verify(pki.ec256, IKE_CRYPTO_AUTH_ECDSA_256, sig, len, oct,
+						 sizeof(oct)) < 0);
+			CU_ASSERT(ike_sig_verify(pki.rsa_key, IKE_CRYPTO_AUTH_RSA_SIG, sig, len, oct,
+						 sizeof(oct)) < 0);
+		}
+	}
 	/* method / curve mismatches */
 	CU_ASSERT_EQUAL(ike_sig_sign(pki.ec384, IKE_CRYPTO_AUTH_ECDSA_256, 0, oct, sizeof(oct),
 				     sig, sizeof(sig), &n), -EINVAL);
