@@ -1516,6 +1516,35 @@ test_strongswan_sa_init(void)
 	CU_ASSERT(ike_prop_has_dh(&chosen, m.ke.group));
 }
 
+/* strongSwan's answer to a request from our builder: the initiator side. */
+static void
+test_strongswan_sa_init_resp(void)
+{
+	static struct ike_msg m;
+	struct ike_proposal offered[2], chosen;
+	const uint8_t *d = strongswan_sa_init_resp;
+	char fmt[128];
+
+	offered[0] = prop_str("aes256gcm16-prfsha384-ecp384-x25519", IKE_PROTO_IKE);
+	offered[1] = prop_str("aes128-sha256-modp2048", IKE_PROTO_IKE);
+	CU_ASSERT_EQUAL_FATAL(ike_msg_parse(d, sizeof(strongswan_sa_init_resp), &m), 0);
+	CU_ASSERT_EQUAL(m.hdr.spi_i, UINT64_C(0x1122334455667788));
+	CU_ASSERT(m.hdr.spi_r != 0);
+	CU_ASSERT_EQUAL(m.hdr.flags, IKE_FLAG_R);
+	CU_ASSERT(m.has_sa && m.has_ke && m.has_nonce);
+	CU_ASSERT(m.ke.group == IKE_DH_CURVE25519 && m.ke.data.len == 32);
+	CU_ASSERT(ike_msg_notify(&m, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL);
+	CU_ASSERT(ike_msg_notify(&m, IKE_N_SIGNATURE_HASH_ALGORITHMS) != NULL);
+	CU_ASSERT_EQUAL(m.n_notifies, 4);
+	CU_ASSERT(ike_msg_error_notify(&m) == NULL);
+	CU_ASSERT_EQUAL_FATAL(ike_prop_check_reply(offered, 2, &m.sa, &chosen), 0);
+	CU_ASSERT_EQUAL(chosen.num, 1);
+	CU_ASSERT_EQUAL(ike_prop_format(&chosen, fmt, sizeof(fmt)), 0);
+	CU_ASSERT_STRING_EQUAL(fmt, "aes256gcm16-prfsha384-curve25519");
+	/* Had we offered only the CBC proposal, this reply is invalid. */
+	CU_ASSERT_EQUAL(ike_prop_check_reply(&offered[1], 1, &m.sa, &chosen), -EBADMSG);
+}
+
 /* ------------------------------------------------------------------------
  * Mutation test
  * ------------------------------------------------------------------------ */
@@ -1771,6 +1800,7 @@ main(void)
 		{ "prop_parse", test_prop_parse },
 		{ "prop_select", test_prop_select },
 		{ "strongswan_sa_init", test_strongswan_sa_init },
+		{ "strongswan_sa_init_resp", test_strongswan_sa_init_resp },
 		{ "mutation", test_mutation },
 	};
 	unsigned failed;
