@@ -584,7 +584,8 @@ ike_sig_sign(EVP_PKEY *key, uint8_t method, uint8_t hash,
 	case IKE_CRYPTO_AUTH_DIGITAL_SIG:
 		if (hash & IKE_CRYPTO_SIG_PSS) {
 			hash &= (uint8_t)~IKE_CRYPTO_SIG_PSS;
-			if (!key_is_rsa(key) || hash_md(hash) == NULL || hash == IKE_CRYPTO_HASH_SHA1)
+			if (!key_is_rsa(key) || hash_md(hash) == NULL ||
+			    hash == IKE_CRYPTO_HASH_SHA1)
 				return -EINVAL;
 			/* RFC 7427 3: length | AlgorithmIdentifier | signature */
 			if (cap < 1u + PSS_ALGID_LEN)

@@ -290,7 +290,8 @@ prf_rfc4231_case2(void)
 		size_t n = tic_unhex(expect[i], exp, sizeof(exp));
 
 		CU_ASSERT_EQUAL(ike_prf_len((uint16_t)(5 + i)), n);
-		CU_ASSERT_EQUAL(ike_prf((uint16_t)(5 + i), (const uint8_t *)"Jefe", 4, d, 2, out), 0);
+		CU_ASSERT_EQUAL(ike_prf((uint16_t)(5 + i), (const uint8_t *)"Jefe", 4, d, 2, out),
+				0);
 		CU_ASSERT(memcmp(out, exp, n) == 0);
 	}
 	CU_ASSERT_EQUAL(ike_prf(2, (const uint8_t *)"Jefe", 4, d, 2, out), -EINVAL);
@@ -380,8 +381,8 @@ kdf_ike_keys_split(void)
 	CU_ASSERT_EQUAL(ike_prf_plus(5, skeyseed, 32, seed, 4, km, sizeof(km)), 0);
 
 	/* AES-GCM-256: SK_d 32 | SK_ai 0 | SK_ar 0 | SK_ei 36 | SK_er 36 | SK_pi 32 | SK_pr 32 */
-	CU_ASSERT_EQUAL(ike_kdf_ike_sa(5, gir, 32, ni, 8, nr, 8, si, sr,
-				       IKE_CRYPTO_ENCR_AES_GCM16, 256, IKE_CRYPTO_INTEG_NONE, &k), 0);
+	CU_ASSERT_EQUAL(ike_kdf_ike_sa(5, gir, 32, ni, 8, nr, 8, si, sr, IKE_CRYPTO_ENCR_AES_GCM16,
+				       256, IKE_CRYPTO_INTEG_NONE, &k), 0);
 	CU_ASSERT(k.prf_len == 32 && k.i.encr_key_len == 36 && k.i.integ_key_len == 0);
 	CU_ASSERT(memcmp(k.sk_d, km, 32) == 0);
 	CU_ASSERT(memcmp(k.i.encr_key, km + 32, 36) == 0);
@@ -667,8 +668,10 @@ hostile_random_inputs(void)
 			buf[30] = (uint8_t)((len - 28) >> 8);
 			buf[31] = (uint8_t)(len - 28);
 		}
-		CU_ASSERT(ike_sk_decrypt_msg(&gcm.i, buf, len, &first, plain, sizeof(plain), &n) < 0);
-		CU_ASSERT(ike_sk_decrypt_msg(&cbc.r, buf, len, &first, plain, sizeof(plain), &n) < 0);
+		CU_ASSERT(ike_sk_decrypt_msg(&gcm.i, buf, len, &first, plain, sizeof(plain),
+					     &n) < 0);
+		CU_ASSERT(ike_sk_decrypt_msg(&cbc.r, buf, len, &first, plain, sizeof(plain),
+					     &n) < 0);
 		CU_ASSERT(ike_sk_open(&cbc.i, buf, len, len / 3, plain, sizeof(plain), &n) < 0);
 		g = i % N_ELEM(groups);
 		n = ike_dh_pub_len(groups[g]);

@@ -379,10 +379,10 @@ auth_sign_verify_all_methods(void)
 				sig[0] = (uint8_t)(k % 70);
 			CU_ASSERT(ike_sig_verify(pki.rsa_key, IKE_CRYPTO_AUTH_DIGITAL_SIG, sig, len,
 						 oct, sizeof(oct)) < 0);
-			CU_ASSERT(ike_sig_verify(pki.ec256, IKE_CRYPTO_AUTH_ECDSA_256, sig, len, oct,
-						 sizeof(oct)) < 0);
-			CU_ASSERT(ike_sig_verify(pki.rsa_key, IKE_CRYPTO_AUTH_RSA_SIG, sig, len, oct,
-						 sizeof(oct)) < 0);
+			CU_ASSERT(ike_sig_verify(pki.ec256, IKE_CRYPTO_AUTH_ECDSA_256, sig, len,
+						 oct, sizeof(oct)) < 0);
+			CU_ASSERT(ike_sig_verify(pki.rsa_key, IKE_CRYPTO_AUTH_RSA_SIG, sig, len,
+						 oct, sizeof(oct)) < 0);
 		}
 	}
 	/* method / curve mismatches */
