@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <rte_mbuf_ptype.h>
 #include <rte_prefetch.h>
 
 #include "esp/esp_priv.h"
@@ -214,6 +215,10 @@ in_commit(struct esp_worker *w, struct in_ctx *c)
 	}
 	rte_pktmbuf_adj(m, (uint16_t)(c->outer_len + ESP_HDR_LEN + sa->iv_len));
 	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - tot));
+	/* the NIC's verdicts were about the outer packet */
+	m->ol_flags &= ~(RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK |
+			 RTE_MBUF_F_RX_OUTER_L4_CKSUM_MASK | RTE_MBUF_F_RX_OUTER_IP_CKSUM_BAD);
+	m->packet_type = nh == 4 ? RTE_PTYPE_L3_IPV4_EXT_UNKNOWN : RTE_PTYPE_L3_IPV6_EXT_UNKNOWN;
 	sa->seq = sa->replay.top;
 	esp_sa_account(w, sa, tot);
 	return ESP_PASS;

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include <rte_ip.h>
+#include <rte_mbuf_ptype.h>
 #include <rte_prefetch.h>
 #include <rte_udp.h>
 
@@ -140,6 +141,8 @@ out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct 
 		if (sa->flags & ESP_SAF_NATT)
 			esp_wr16(p + 44, (uint16_t)(total - 40));
 	}
+	m->packet_type = ((sa->flags & ESP_SAF_OUTER6) ? RTE_PTYPE_L3_IPV6 : RTE_PTYPE_L3_IPV4) |
+			 ((sa->flags & ESP_SAF_NATT) ? RTE_PTYPE_L4_UDP : 0) | RTE_PTYPE_TUNNEL_ESP;
 	c->sa = sa;
 	c->failed = false;
 	c->outer = p;

@@ -179,7 +179,7 @@ esp_sa_create(const struct esp_sa_params *p, int socket_id, struct esp_sa **out)
 	}
 	if (rc != 0)
 		goto fail;
-	ESP_LOG(INFO, "sa spi 0x%08x %s %s-%u%s%s created", p->spi,
+	ESP_LOG(DEBUG, "sa spi 0x%08x %s %s-%u%s%s created", p->spi,
 		p->dir == ESP_DIR_IN ? "in" : "out",
 		p->enc == ESP_ENC_AES_GCM16 ? "aes-gcm16" : "aes-cbc", p->enc_key_len * 8u,
 		p->esn ? " esn" : "", p->natt_sport != 0 ? " natt" : "");

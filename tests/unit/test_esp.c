@@ -356,6 +356,7 @@ test_roundtrip_matrix(void)
 
 			CU_ASSERT_FATAL(m != NULL);
 			check_outer(m, (int)oaf, natt, inner, spi, tw.seq_start + s + 1, a <= 1, 0);
+			CU_ASSERT((m->packet_type & RTE_PTYPE_TUNNEL_MASK) == RTE_PTYPE_TUNNEL_ESP);
 			d = dec1(m);
 			if (d == NULL) {
 				fprintf(stderr, "roundtrip %s o%u i%u natt%u esn%u size %u dropped\n",
@@ -367,6 +368,8 @@ test_roundtrip_matrix(void)
 			inner_expect(exp, len);
 			CU_ASSERT(d->pkt_len == len);
 			CU_ASSERT(memcmp(rte_pktmbuf_mtod(d, uint8_t *), exp, len) == 0);
+			CU_ASSERT(d->packet_type == (iaf == 4 ? RTE_PTYPE_L3_IPV4_EXT_UNKNOWN :
+							       RTE_PTYPE_L3_IPV6_EXT_UNKNOWN));
 			rte_pktmbuf_free(d);
 		}
 		sa_pair_free(so, si);
