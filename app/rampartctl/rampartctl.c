@@ -319,6 +319,8 @@ table_fini(struct table *t)
 	free(t->cells);
 }
 
+static const json_t *get_dotted(const json_t *o, const char *key);
+
 /* A table of @arr (objects) with the given keys as columns. */
 static void
 print_rows(const json_t *arr, const char *const keys[], const char *const head[],
@@ -337,29 +339,114 @@ print_rows(const json_t *arr, const char *const keys[], const char *const head[]
 		const json_t *o = json_array_get(arr, i);
 
 		for (k = 0; k < t.n_cols; k++)
-			val_str(json_object_get(o, keys[k]), bufs[k], sizeof(bufs[k]));
+			val_str(get_dotted(o, keys[k]), bufs[k], sizeof(bufs[k]));
 		table_add(&t, vals);
 	}
 	table_print(&t, indent);
 	table_fini(&t);
 }
 
-/* Array of objects with columns taken from the first object's scalar keys. */
+static void print_kv(const json_t *obj, const char *prefix);
+
+/* Member @key of @o, where "a.b" looks into the nested object "a". */
+static const json_t *
+get_dotted(const json_t *o, const char *key)
+{
+	const char *dot = strchr(key, '.');
+	char head[128];
+
+	if (dot == NULL || (size_t)(dot - key) >= sizeof(head))
+		return json_object_get(o, key);
+	memcpy(head, key, (size_t)(dot - key));
+	head[dot - key] = '\0';
+	return json_object_get(json_object_get(o, head), dot + 1);
+}
+
+enum { AUTO_MAX_KEYS = 96, AUTO_WIDE = 10, AUTO_MAX_ITEMS = TABLE_MAX_COLS - 1 };
+
+/* Scalar keys of @o, and of its nested objects one level down ("a.b"). */
+static unsigned
+collect_keys(const json_t *o, char names[][64], unsigned max)
+{
+	const char *key, *k2;
+	json_t *v, *v2;
+	unsigned n = 0;
+
+	json_object_foreach((json_t *)o, key, v) {
+		if (json_is_object(v)) {
+			json_object_foreach(v, k2, v2) {
+				if (n < max && !json_is_object(v2) && !json_is_array(v2))
+					snprintf(names[n++], 64, "%.31s.%.31s", key, k2);
+			}
+		} else if (n < max && !json_is_array(v)) {
+			snprintf(names[n++], 64, "%s", key);
+		}
+	}
+	return n;
+}
+
+/*
+ * An array of objects: a table with one row per item when the items are
+ * narrow, else one column per item (counters down the side), else blocks.
+ */
 static void
 print_auto_rows(const json_t *arr, const char *indent)
 {
-	const char *keys[TABLE_MAX_COLS];
-	const json_t *first = json_array_get(arr, 0), *v;
-	const char *key;
-	unsigned n = 0;
+	static char names[AUTO_MAX_KEYS][64];
+	const json_t *first = json_array_get(arr, 0);
+	const char *cols[TABLE_MAX_COLS];
+	size_t n_items = json_array_size(arr), i;
+	unsigned n, k;
 
 	if (!json_is_object(first))
 		return;
-	json_object_foreach((json_t *)first, key, v) {
-		if (n < TABLE_MAX_COLS && !json_is_object(v) && !json_is_array(v))
-			keys[n++] = key;
+	n = collect_keys(first, names, AUTO_MAX_KEYS);
+	if (n <= AUTO_WIDE) {
+		for (k = 0; k < n; k++)
+			cols[k] = names[k];
+		print_rows(arr, cols, cols, n, indent);
+		return;
 	}
-	print_rows(arr, keys, keys, n, indent);
+	if (n_items <= AUTO_MAX_ITEMS) {
+		char heads[TABLE_MAX_COLS][32], bufs[TABLE_MAX_COLS][64];
+		char *vals[TABLE_MAX_COLS];
+		struct table t;
+
+		cols[0] = "COUNTER";
+		for (i = 0; i < n_items; i++) {
+			const json_t *o = json_array_get(arr, i);
+			const json_t *label = json_object_get(o, "name");
+
+			if (label == NULL)
+				label = json_object_get(o, "id");
+			if (label != NULL)
+				val_str(label, heads[i], sizeof(heads[i]));
+			else
+				snprintf(heads[i], sizeof(heads[i]), "#%zu", i);
+			cols[i + 1] = heads[i];
+		}
+		table_init(&t, (unsigned)n_items + 1, cols);
+		for (k = 0; k < TABLE_MAX_COLS; k++)
+			vals[k] = bufs[k];
+		for (k = 0; k < n; k++) {
+			if (strcmp(names[k], "name") == 0 || strcmp(names[k], "id") == 0)
+				continue;
+			snprintf(bufs[0], sizeof(bufs[0]), "%.63s", names[k]);
+			for (i = 0; i < n_items; i++)
+				val_str(get_dotted(json_array_get(arr, i), names[k]), bufs[i + 1],
+					sizeof(bufs[i + 1]));
+			table_add(&t, vals);
+		}
+		table_print(&t, indent);
+		table_fini(&t);
+		return;
+	}
+	for (i = 0; i < n_items; i++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "%s[%zu].", indent, i);
+		print_kv(json_array_get(arr, i), p);
+	}
 }
 
 /* "key  value" lines for scalar members; nested objects as "obj.key". */

@@ -560,8 +560,16 @@ test_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 		}
 		return 0;
 	}
-	if (strcmp(cmd, "stats") == 0)
+	if (strcmp(cmd, "rekey") == 0)
 		return -EIO;		/* no reply object: strerror text */
+	if (strcmp(cmd, "stats") == 0) {
+		*reply = json_pack("{s:{s:i, s:i}, s:[{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
+				   "s:i, s:i, s:{s:i, s:i}}]}",
+				   "ike", "rx", 10, "tx", 11, "workers", "id", 1, "rx", 1, "tx", 2,
+				   "c3", 3, "c4", 4, "c5", 5, "c6", 6, "c7", 7, "c8", 8, "c9", 9,
+				   "class", "esp_in", 42, "punt", 43);
+		return 0;
+	}
 	if (strcmp(cmd, "list-sas") == 0) {
 		*reply = json_string("not an object");	/* handler bug */
 		return 0;
@@ -675,7 +683,7 @@ ctl_requests(void)
 	CU_ASSERT_STRING_EQUAL(reply_err(r), "no such connection");
 	json_decref(r);
 
-	r = ask(s, fd, "{\"cmd\":\"stats\"}\n");
+	r = ask(s, fd, "{\"cmd\":\"rekey\"}\n");
 	CU_ASSERT(!reply_ok(r));
 	CU_ASSERT_STRING_EQUAL(reply_err(r), strerror(EIO));
 	json_decref(r);
@@ -733,7 +741,7 @@ ctl_requests(void)
 	CU_ASSERT_EQUAL(st.unknown_cmd, 1);
 	CU_ASSERT_EQUAL(st.bad_request, 3);
 	CU_ASSERT_EQUAL(st.clients, 1);
-	CU_ASSERT_EQUAL(handler_calls, 4);
+	CU_ASSERT_EQUAL(handler_calls, 4);	/* status, initiate, rekey, list-sas */
 	r = ctl_sock_stats_json(s);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "oversized")), 1);
 	json_decref(r);
@@ -911,6 +919,20 @@ rampartctl_cli(void)
 		r = json_loads(out, 0, NULL);
 		CU_ASSERT(reply_ok(r));
 		json_decref(r);
+	}
+	{
+		char *const a[] = {(char *)bin, "-s", path, "stats", NULL};
+
+		CU_ASSERT_EQUAL(run_ctl(s, a, out, sizeof(out)), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, "ike.rx"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, "class.esp_in"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, "42"));
+	}
+	{
+		char *const a[] = {(char *)bin, "-s", path, "rekey", "--ike", "3", NULL};
+
+		CU_ASSERT_EQUAL(run_ctl(s, a, out, sizeof(out)), 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, strerror(EIO)));
 	}
 	{
 		char *const a[] = {(char *)bin, "-s", path, "initiate", "zz", NULL};
