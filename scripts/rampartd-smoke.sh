@@ -6,6 +6,7 @@
 #   KEEP=1 ...     leave rampartd running and the namespaces up until Enter
 #   NO_IKE=1 ...   skip the strongSwan client even if IKE is available
 #   WORKERS=N ...  run N workers (lcores mapped round robin onto the CPUs)
+#   LIFE_PACKETS=N child_life_packets (soft limit): the datapath asks for rekeys
 #
 # Topology (every name prefixed dmn, every address inside the namespaces):
 #
@@ -96,6 +97,7 @@ connections:
     local_ts: [10.1.0.0/24]
     remote_ts: dynamic
     pool: {range: 10.99.0.0/24}
+${LIFE_PACKETS:+    child_life_packets: $LIFE_PACKETS}
 YAML
 
 log "starting rampartd (log $T/rampartd.log)"
@@ -258,6 +260,14 @@ SW
 				fi
 			else
 				bad "rampartctl rekey --child $child"
+			fi
+			if [ -n "${LIFE_PACKETS:-}" ]; then
+				ip netns exec dmn-cli ping -c $((LIFE_PACKETS + 5)) -i 0.2 -W 2 10.1.0.2 \
+					>"$T/ping-life.txt" 2>&1
+				n=$(grep -c "rekey" "$T/rampartd.log")
+				soft=$(ctl stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["control"]["soft"])')
+				[ "$soft" -ge 1 ] && ok "soft lifetime events: $soft, child_up total $(ctl stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["control"]["child_up"])'), ping: $(grep -o '[0-9]* received' "$T/ping-life.txt")" ||
+					bad "no soft lifetime event (ping: $(grep -o '[0-9]* received' "$T/ping-life.txt"))"
 			fi
 			"$RAMPARTCTL" -s "$T/rampart.sock" stats >"$T/stats.txt" 2>&1 &&
 				ok "rampartctl stats ($(wc -l <"$T/stats.txt") lines)"

@@ -272,11 +272,13 @@ fill_params(struct esp_sa_params *p, const struct ike_child_sa *c, uint8_t dir)
 		p->replay_window = ESP_REPLAY_MIN;
 	if (p->replay_window > ESP_REPLAY_MAX)
 		p->replay_window = ESP_REPLAY_MAX;
-	/* IKE gives soft limits; the hard limit leaves 10% for the rekey. */
+	/* IKE gives soft limits; the hard limit leaves 10% (at least 64 packets
+	 * or 64 KiB) for the rekey to complete. */
 	p->soft_bytes = c->life_bytes;
-	p->hard_bytes = c->life_bytes ? c->life_bytes + c->life_bytes / 10 : 0;
+	p->hard_bytes = c->life_bytes ? c->life_bytes + RTE_MAX(c->life_bytes / 10, 65536ul) : 0;
 	p->soft_packets = c->life_packets;
-	p->hard_packets = c->life_packets ? c->life_packets + c->life_packets / 10 : 0;
+	p->hard_packets = c->life_packets ? c->life_packets + RTE_MAX(c->life_packets / 10, 64ul) :
+					    0;
 	p->user_id = c->id;
 }
 
