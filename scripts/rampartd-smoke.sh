@@ -7,6 +7,7 @@
 #   NO_IKE=1 ...   skip the strongSwan client even if IKE is available
 #   WORKERS=N ...  run N workers (lcores mapped round robin onto the CPUs)
 #   LIFE_PACKETS=N child_life_packets (soft limit): the datapath asks for rekeys
+#   IPERF=1 ...    also run iperf3 (TCP, 5 s) from the client to the LAN host
 #
 # Topology (every name prefixed dmn, every address inside the namespaces):
 #
@@ -241,6 +242,13 @@ SW
 			ok "LAN host pings the client's virtual IP: $(grep -o '[0-9]* received' "$T/ping-lan2cli.txt")"
 		else
 			bad "ping 10.99.0.1 from dmn-lan"; cat "$T/ping-lan2cli.txt"
+		fi
+		if [ "${IPERF:-0}" = 1 ]; then
+			ip netns exec dmn-lan iperf3 -s -1 -D -B 10.1.0.2 >/dev/null 2>&1
+			sleep 0.5
+			ip netns exec dmn-cli iperf3 -c 10.1.0.2 -t 5 -f m >"$T/iperf.txt" 2>&1 &&
+				ok "iperf3 through the tunnel: $(grep -E 'receiver' "$T/iperf.txt" | awk '{print $7, $8}')" ||
+				bad "iperf3: $(tail -3 "$T/iperf.txt")"
 		fi
 		out=$(ctl list-children 2>&1)
 		ok "list-children: $out"
