@@ -228,6 +228,8 @@ struct ike_sa_keys {
  *   = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)       (RFC 7296 2.14)
  * @spi_i/@spi_r: 8 bytes each in wire (network) order. @encr_key_bits: 128 or
  * 256 (the Key Length attribute). @integ: NONE with GCM. Fills @out.
+ * @skeyseed is ike_prf_len(@prf) bytes: for a rekeyed IKE SA whose PRF differs
+ * from the old one, SKEYSEED has the OLD PRF's length: use ike_kdf_ike_sa_rekey.
  */
 int ike_kdf_ike_keys(uint16_t prf, const uint8_t *skeyseed,
 		     const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
@@ -241,6 +243,18 @@ int ike_kdf_ike_sa(uint16_t prf, const uint8_t *gir, size_t gir_len,
 		   const uint8_t spi_i[8], const uint8_t spi_r[8],
 		   uint16_t encr, uint16_t encr_key_bits, uint16_t integ,
 		   struct ike_sa_keys *out);
+
+/*
+ * Rekeyed IKE SA in one step (RFC 7296 2.18): SKEYSEED from the old SA's
+ * @old_prf and SK_d, then the new SA's keys with @prf (which may differ) over
+ * Ni | Nr | SPIi | SPIr of the CREATE_CHILD_SA exchange and the new SPIs.
+ */
+int ike_kdf_ike_sa_rekey(uint16_t old_prf, const uint8_t *old_sk_d, size_t old_sk_d_len,
+			 const uint8_t *gir, size_t gir_len,
+			 const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+			 const uint8_t spi_i[8], const uint8_t spi_r[8], uint16_t prf,
+			 uint16_t encr, uint16_t encr_key_bits, uint16_t integ,
+			 struct ike_sa_keys *out);
 
 void ike_sa_keys_wipe(struct ike_sa_keys *k);
 

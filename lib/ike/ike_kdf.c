@@ -209,12 +209,11 @@ take(uint8_t *dst, const uint8_t *km, size_t *off, size_t len)
 	*off += len;
 }
 
-int
-ike_kdf_ike_keys(uint16_t prf, const uint8_t *skeyseed,
-		 const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-		 const uint8_t spi_i[8], const uint8_t spi_r[8],
-		 uint16_t encr, uint16_t encr_key_bits, uint16_t integ,
-		 struct ike_sa_keys *out)
+static int
+ike_keys(uint16_t prf, const uint8_t *skeyseed, size_t skeyseed_len,
+	 const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+	 const uint8_t spi_i[8], const uint8_t spi_r[8],
+	 uint16_t encr, uint16_t encr_key_bits, uint16_t integ, struct ike_sa_keys *out)
 {
 	uint8_t km[3 * IKE_PRF_MAX_LEN + 2 * IKE_INTEG_MAX_KEY_LEN + 2 * IKE_ENCR_MAX_KEY_LEN];
 	struct ike_cbuf seed[4] = {
@@ -232,7 +231,8 @@ ike_kdf_ike_keys(uint16_t prf, const uint8_t *skeyseed,
 		return -EINVAL;
 	if (integ != IKE_CRYPTO_INTEG_NONE && ilen == 0)
 		return -EINVAL;
-	ret = ike_prf_plus(prf, skeyseed, plen, seed, 4, km, 3 * plen + 2 * ilen + 2 * elen);
+	ret = ike_prf_plus(prf, skeyseed, skeyseed_len, seed, 4, km,
+			   3 * plen + 2 * ilen + 2 * elen);
 	if (ret < 0)
 		goto out;
 	out->prf = prf;
@@ -251,6 +251,39 @@ ike_kdf_ike_keys(uint16_t prf, const uint8_t *skeyseed,
 	take(out->sk_pr, km, &off, plen);
 out:
 	OPENSSL_cleanse(km, sizeof(km));
+	return ret;
+}
+
+int
+ike_kdf_ike_keys(uint16_t prf, const uint8_t *skeyseed,
+		 const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+		 const uint8_t spi_i[8], const uint8_t spi_r[8],
+		 uint16_t encr, uint16_t encr_key_bits, uint16_t integ,
+		 struct ike_sa_keys *out)
+{
+	return ike_keys(prf, skeyseed, ike_prf_len(prf), ni, ni_len, nr, nr_len, spi_i, spi_r,
+			encr, encr_key_bits, integ, out);
+}
+
+int
+ike_kdf_ike_sa_rekey(uint16_t old_prf, const uint8_t *old_sk_d, size_t old_sk_d_len,
+		     const uint8_t *gir, size_t gir_len,
+		     const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+		     const uint8_t spi_i[8], const uint8_t spi_r[8], uint16_t prf,
+		     uint16_t encr, uint16_t encr_key_bits, uint16_t integ,
+		     struct ike_sa_keys *out)
+{
+	uint8_t skeyseed[IKE_PRF_MAX_LEN];
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = ike_kdf_skeyseed_rekey(old_prf, old_sk_d, old_sk_d_len, gir, gir_len, ni, ni_len,
+				     nr, nr_len, skeyseed);
+	/* SKEYSEED has the old PRF's output length, whatever the new PRF is */
+	if (ret == 0)
+		ret = ike_keys(prf, skeyseed, ike_prf_len(old_prf), ni, ni_len, nr, nr_len, spi_i,
+			       spi_r, encr, encr_key_bits, integ, out);
+	OPENSSL_cleanse(skeyseed, sizeof(skeyseed));
 	return ret;
 }
 

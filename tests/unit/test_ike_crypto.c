@@ -409,6 +409,24 @@ kdf_ike_keys_split(void)
 	CU_ASSERT(memcmp(k.sk_pr, km + off, 32) == 0);
 	CU_ASSERT(k.i.integ == IKE_CRYPTO_INTEG_HMAC_SHA2_384_192 && k.r.encr_key_len == 16);
 
+	/* rekey from a SHA-256 SA to a SHA-512 SA: SKEYSEED keeps 32 bytes */
+	{
+		uint8_t rk[32], km2[300];
+		struct ike_cbuf seed2[4] = { { nr, 8 }, { ni, 8 }, { sr, 8 }, { si, 8 } };
+
+		CU_ASSERT_EQUAL(ike_kdf_skeyseed_rekey(5, km, 32, gir, 32, nr, 8, ni, 8, rk), 0);
+		CU_ASSERT_EQUAL(ike_prf_plus(7, rk, 32, seed2, 4, km2, 64 * 3 + 36 * 2), 0);
+		CU_ASSERT_EQUAL(ike_kdf_ike_sa_rekey(5, km, 32, gir, 32, nr, 8, ni, 8, sr, si, 7,
+						     IKE_CRYPTO_ENCR_AES_GCM16, 256,
+						     IKE_CRYPTO_INTEG_NONE, &k), 0);
+		CU_ASSERT(k.prf == 7 && k.prf_len == 64);
+		CU_ASSERT(memcmp(k.sk_d, km2, 64) == 0);
+		CU_ASSERT(memcmp(k.i.encr_key, km2 + 64, 36) == 0);
+		CU_ASSERT(memcmp(k.r.encr_key, km2 + 100, 36) == 0);
+		CU_ASSERT(memcmp(k.sk_pi, km2 + 136, 64) == 0);
+		CU_ASSERT(memcmp(k.sk_pr, km2 + 200, 64) == 0);
+	}
+
 	/* mismatched transforms */
 	CU_ASSERT_EQUAL(ike_kdf_ike_keys(5, skeyseed, ni, 8, nr, 8, si, sr,
 					 IKE_CRYPTO_ENCR_AES_GCM16, 128,
