@@ -1643,6 +1643,27 @@ mutate(uint8_t *p, size_t *len, size_t cap)
 	}
 }
 
+/* With IKE_WIRE_CORPUS=<dir>, write the seeds in fuzz_ike_msg's format. */
+static void
+dump_seed(const char *name, uint8_t mode, const uint8_t *pre, size_t pre_len, const uint8_t *p,
+	  size_t len)
+{
+	const char *dir = getenv("IKE_WIRE_CORPUS");
+	char path[512];
+	FILE *f;
+
+	if (dir == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (f == NULL)
+		return;
+	fputc(mode, f);
+	fwrite(pre, 1, pre_len, f);
+	fwrite(p, 1, len, f);
+	fclose(f);
+}
+
 static void
 test_mutation(void)
 {
@@ -1667,6 +1688,19 @@ test_mutation(void)
 	CU_ASSERT_EQUAL_FATAL(fake_open(seed_auth, &l, inner), 0);
 	CU_ASSERT_EQUAL_FATAL(ike_sk_unpad(inner, l.ct_len, &inner_len), 0);
 	CU_ASSERT_EQUAL_FATAL(split_auth(&fs, 300, &gcm_like, NULL), 0);
+	dump_seed("sa_init", 0, NULL, 0, seed_init, init_len);
+	dump_seed("auth_cbc", 4, NULL, 0, seed_auth, auth_len);
+	dump_seed("auth_inner", 1, (const uint8_t[]){ IKE_PLD_IDI }, 1, inner, inner_len);
+	/* All fragments, each behind a 2-byte length, in reverse order. */
+	for (i = fs.fo.n, len = 0; i-- > 0;) {
+		work[len++] = (uint8_t)(fs.fo.len[i] >> 8);
+		work[len++] = (uint8_t)fs.fo.len[i];
+		if (fs.fo.len[i] > sizeof(work) - len)
+			break;
+		memcpy(work + len, fs.out + fs.fo.off[i], fs.fo.len[i]);
+		len += fs.fo.len[i];
+	}
+	dump_seed("frags", 2, NULL, 0, work, len);
 
 	/* Truncation at every offset, with and without a fixed-up length. */
 	for (cut = 0; cut < init_len; cut++) {
