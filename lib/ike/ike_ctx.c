@@ -505,15 +505,37 @@ ike_ctx_set_job_runner(struct ike_ctx *ctx, void (*submit)(void *user, struct ik
 }
 
 /*
- * The state machine runs DH and signatures inline today (the job objects
- * exist for a later move off-thread); a job handed back is simply released.
+ * With a runner, the responder hands its IKE_SA_INIT DH and its IKE_AUTH
+ * certificate verification and signature to jobs; the SA waits (a
+ * retransmitted request is dropped meanwhile) and resumes here. The SA may
+ * be gone by then: the job is just released. The initiator side and
+ * CREATE_CHILD_SA still compute inline.
  */
 void
 ike_job_done(struct ike_ctx *ctx, struct ike_job *job, uint64_t now_ms)
 {
-	(void)ctx;
-	(void)now_ms;
+	struct ike_sa *sa;
+
+	if (job == NULL)
+		return;
+	ctx->now_ms = now_ms;
+	sa = job->owner == ctx ? ike_sa_by_id(ctx, job->sa_id) : NULL;
+	if (sa != NULL && sa->job_pending) {
+		sa->job_pending = false;
+		switch (job->tag) {
+		case IKE_JT_INIT_DH:
+			ike_init_job_done(sa, job);
+			break;
+		case IKE_JT_AUTH_VERIFY:
+		case IKE_JT_AUTH_SIGN:
+			ike_auth_job_done(sa, job);
+			break;
+		default:
+			break;
+		}
+	}
 	ike_job_destroy(job);
+	ike_sa_reap(ctx);
 }
 
 const char *

@@ -376,6 +376,9 @@ open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t **plain, bool *authed)
 		if (rc < 0)
 			return rc;
 		*authed = true;
+		sa->rx_inner = *plain;
+		sa->rx_inner_len = plain_len;
+		sa->rx_first = first;
 		rc = ike_msg_parse_inner_raw(m, first, *plain, plain_len);
 		return rc < 0 ? rc : 1;
 	}
@@ -393,6 +396,9 @@ open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t **plain, bool *authed)
 		return 0;
 	if (rc < 0)
 		return rc;
+	sa->rx_inner = sa->frx.whole;
+	sa->rx_inner_len = sa->frx.whole_len;
+	sa->rx_first = sa->frx.first_next;
 	rc = ike_frag_parse(&sa->frx, m);
 	return rc < 0 ? rc : 1;
 }
@@ -480,6 +486,11 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 				sa->ctx->st.rx_dropped++;
 			return;
 		}
+		if (sa->job_pending && sa->job_msgid == m->hdr.msg_id) {
+			SA_LOG(sa, DEBUG, "request %u again while its job runs: dropped",
+			       m->hdr.msg_id);
+			return;
+		}
 		if (m->sk.frag && sa->frx.complete)
 			ike_frag_reset(&sa->frx);
 	}
@@ -516,12 +527,15 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 		rc = dispatch_request(sa, m);
 		if (rc < 0)
 			sa_invalid(sa, m, "request rejected", rc);
-		if (sa->state != IKE_ST_DEAD && !ike_resp_sent(sa, m->hdr.msg_id))
+		if (sa->state != IKE_ST_DEAD && !ike_resp_sent(sa, m->hdr.msg_id) &&
+		    !(sa->job_pending && sa->job_msgid == m->hdr.msg_id))
 			ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 	}
 	if (m->sk.frag)
 		ike_frag_reset(&sa->frx);
 out:
+	sa->rx_inner = NULL;
+	sa->rx_inner_len = 0;
 	if (plain != NULL) {
 		OPENSSL_cleanse(plain, RX_PLAIN_CAP + 1);
 		free(plain);

@@ -86,6 +86,13 @@ struct ike_pkts {
 struct ike_child;
 struct ike_sa;
 
+/* What a submitted job was for (struct ike_job.tag). */
+enum ike_job_tag {
+	IKE_JT_INIT_DH = 1,	/* responder IKE_SA_INIT: keygen + g^ir */
+	IKE_JT_AUTH_VERIFY,	/* responder IKE_AUTH: peer cert + signature */
+	IKE_JT_AUTH_SIGN,	/* responder IKE_AUTH: our signature */
+};
+
 /* Negotiated algorithms of one SA (IKE or child); IANA numbers. */
 struct ike_algs {
 	uint16_t encr, encr_bits, prf, integ, dh;
@@ -196,6 +203,17 @@ struct ike_sa {
 	uint8_t vip[16];
 	struct ike_child_pend *auth_pend;	/* child of IKE_AUTH */
 	bool initial_contact;
+	/* job interface: at most one DH/signature job in flight per SA */
+	bool job_pending;
+	uint32_t job_msgid;		/* the request that waits for it */
+	struct ike_proposal *chosen;	/* responder IKE_SA_INIT while DH runs */
+	struct ike_hdr susp_hdr;	/* IKE_AUTH request suspended on a job */
+	uint8_t susp_first;
+	uint8_t *susp_inner;
+	size_t susp_len;
+	const uint8_t *rx_inner;	/* inner payloads being dispatched (view) */
+	size_t rx_inner_len;
+	uint8_t rx_first;
 	unsigned init_retries;
 
 	/* RFC 7296 2.3: our requests */
@@ -387,6 +405,7 @@ int ike_init_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 void ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
 		   uint8_t out[IKE_NATD_LEN]);
 void ike_cookie_rotate(struct ike_ctx *ctx);
+void ike_init_job_done(struct ike_sa *sa, struct ike_job *job);
 bool ike_conn_matches(const struct ike_conn *conn, const struct sockaddr_storage *local,
 		      const struct sockaddr_storage *remote);
 struct ike_conn *ike_conn_for(struct ike_ctx *ctx, const struct sockaddr_storage *local,
@@ -396,6 +415,7 @@ struct ike_conn *ike_conn_for(struct ike_ctx *ctx, const struct sockaddr_storage
 int ike_auth_start(struct ike_sa *sa);
 int ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m);
 int ike_auth_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r);
+void ike_auth_job_done(struct ike_sa *sa, struct ike_job *job);
 /* child SA helpers shared with CREATE_CHILD_SA */
 int ike_child_keys_make(struct ike_sa *sa, struct ike_child *c, const uint8_t *gir,
 			size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,

@@ -340,6 +340,11 @@ ike_sa_free(struct ike_sa *sa)
 	free(sa->init_req);
 	free(sa->init_resp);
 	free(sa->cookie);
+	free(sa->chosen);
+	if (sa->susp_inner != NULL) {
+		OPENSSL_cleanse(sa->susp_inner, sa->susp_len);
+		free(sa->susp_inner);
+	}
 	if (sa->lease != NULL)
 		ike_lease_put(sa->lease);
 	ike_sa_keys_wipe(&sa->keys);

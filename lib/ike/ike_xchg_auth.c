@@ -206,16 +206,72 @@ out:
 	return rc;
 }
 
-/* ID (and CERT) and our AUTH payload. */
+/* Our AUTH payload contents (RFC 7296 2.15). */
+struct our_auth {
+	uint8_t method;
+	size_t len;
+	uint8_t data[IKE_SIG_MAX_LEN];
+};
+
+static int
+our_octets(struct ike_sa *sa, uint8_t **oct, size_t *oct_len)
+{
+	uint8_t body[IKE_MAX_ID_LEN + 8];
+	struct ike_id id;
+	size_t blen;
+	int rc;
+
+	ike_id_local(sa, &id);
+	rc = ike_id_body(&id, body, sizeof(body), &blen);
+	if (rc == 0)
+		rc = auth_octets(sa, sa->initiator, body, blen, oct, oct_len);
+	return rc;
+}
+
+static void
+octets_free(uint8_t *oct, size_t len)
+{
+	if (oct != NULL) {
+		OPENSSL_cleanse(oct, len);
+		free(oct);
+	}
+}
+
+/* Inline: PSK MAC or signature over our octets. */
+static int
+our_auth_compute(struct ike_sa *sa, struct our_auth *a)
+{
+	const struct ike_conn *conn = sa->conn;
+	uint8_t *oct = NULL, hash;
+	size_t oct_len = 0;
+	int rc;
+
+	rc = our_octets(sa, &oct, &oct_len);
+	if (rc < 0)
+		return rc;
+	if (conn->cfg.auth == IKE_AUTHM_PUBKEY) {
+		rc = ike_sig_choose(conn->key, sa->peer_sighash ? sa->peer_hashes : 0, &a->method,
+				    &hash);
+		if (rc == 0)
+			rc = ike_sig_sign(conn->key, a->method, hash, oct, oct_len, a->data,
+					  sizeof(a->data), &a->len);
+	} else {
+		a->method = IKE_AUTH_PSK;
+		a->len = sa->keys.prf_len;
+		rc = ike_auth_psk(sa->algs.prf, conn->cfg.psk, conn->cfg.psk_len, oct, oct_len,
+				  a->data);
+	}
+	octets_free(oct, oct_len);
+	return rc;
+}
+
+/* ID (and CERT, CERTREQ, INITIAL_CONTACT, IDr) and our AUTH payload. */
 static int
 bld_id_auth(struct ike_sa *sa, struct ike_bld *b, bool with_certreq, bool with_ic,
-	    const struct ike_id *idr)
+	    const struct ike_id *idr, const struct our_auth *a)
 {
 	const struct ike_conn *conn = sa->conn;
 	struct ike_id id;
-	uint8_t body[IKE_MAX_ID_LEN + 8], authd[IKE_SIG_MAX_LEN], *oct = NULL;
-	size_t blen, oct_len = 0, alen;
-	uint8_t method;
 	int rc;
 
 	ike_id_local(sa, &id);
@@ -235,33 +291,7 @@ bld_id_auth(struct ike_sa *sa, struct ike_bld *b, bool with_certreq, bool with_i
 	if (rc == 0 && idr != NULL)
 		rc = ike_bld_id(b, IKE_PLD_IDR, idr);
 	if (rc == 0)
-		rc = ike_id_body(&id, body, sizeof(body), &blen);
-	if (rc == 0)
-		rc = auth_octets(sa, sa->initiator, body, blen, &oct, &oct_len);
-	if (rc < 0)
-		goto out;
-	if (conn->cfg.auth == IKE_AUTHM_PUBKEY) {
-		uint8_t hash;
-
-		rc = ike_sig_choose(conn->key, sa->peer_sighash ? sa->peer_hashes : 0, &method,
-				    &hash);
-		if (rc == 0)
-			rc = ike_sig_sign(conn->key, method, hash, oct, oct_len, authd,
-					  sizeof(authd), &alen);
-	} else {
-		method = IKE_AUTH_PSK;
-		alen = sa->keys.prf_len;
-		rc = ike_auth_psk(sa->algs.prf, conn->cfg.psk, conn->cfg.psk_len, oct, oct_len,
-				  authd);
-	}
-	if (rc == 0)
-		rc = ike_bld_auth(b, method, authd, alen);
-out:
-	OPENSSL_cleanse(authd, sizeof(authd));
-	if (oct != NULL) {
-		OPENSSL_cleanse(oct, oct_len);
-		free(oct);
-	}
+		rc = ike_bld_auth(b, a->method, a->data, a->len);
 	return rc;
 }
 
@@ -415,8 +445,48 @@ auth_failed(struct ike_sa *sa, const struct ike_msg *m, const char *why)
 	ike_sa_kill(sa, "authentication failed");
 }
 
-int
-ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
+/* ---- suspended requests (job interface) ---- */
+
+static int
+susp_save(struct ike_sa *sa, const struct ike_msg *m)
+{
+	if (sa->susp_inner == NULL) {
+		sa->susp_inner = malloc(sa->rx_inner_len ? sa->rx_inner_len : 1);
+		if (sa->susp_inner == NULL)
+			return -ENOMEM;
+		memcpy(sa->susp_inner, sa->rx_inner, sa->rx_inner_len);
+		sa->susp_len = sa->rx_inner_len;
+		sa->susp_first = sa->rx_first;
+		sa->susp_hdr = m->hdr;
+	}
+	sa->job_pending = true;
+	sa->job_msgid = m->hdr.msg_id;
+	return 0;
+}
+
+static void
+susp_free(struct ike_sa *sa)
+{
+	if (sa->susp_inner != NULL) {
+		OPENSSL_cleanse(sa->susp_inner, sa->susp_len);
+		free(sa->susp_inner);
+	}
+	sa->susp_inner = NULL;
+	sa->susp_len = 0;
+}
+
+static void
+submit(struct ike_sa *sa, struct ike_job *job, uint32_t tag)
+{
+	job->owner = sa->ctx;
+	job->sa_id = sa->id;
+	job->tag = tag;
+	sa->ctx->job_submit(sa->ctx->job_user, job);
+}
+
+/* The child SA, CP and the IKE_AUTH response, once both AUTHs are done. */
+static int
+auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct our_auth *oa)
 {
 	struct ike_conn *conn = sa->conn;
 	struct ike_cp_attr cpa[IKE_MAX_CP_ATTRS];
@@ -426,38 +496,7 @@ ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	struct ike_pkts out = { .n = 0 };
 	uint16_t child_err = 0;
 	unsigned n_cpa = 0, n_offer, i;
-	char ids[128];
 	int rc;
-
-	if (sa->state != IKE_ST_INIT_RCVD) {
-		SA_LOG(sa, DEBUG, "IKE_AUTH request in state %s", ike_state_name(sa->state));
-		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
-	}
-	if (!m->has_idi || !m->has_auth) {
-		auth_failed(sa, m, m->has_eap ? "EAP not supported" : "IDi or AUTH missing");
-		return -EACCES;
-	}
-	conn = conn_for_identity(sa, &m->idi.id);
-	if (conn == NULL) {
-		auth_failed(sa, m, "no connection allows this identity");
-		return -EACCES;
-	}
-	if (conn != sa->conn) {
-		SA_LOG(sa, INFO, "identity selects connection %s (was %s)", conn->cfg.name,
-		       sa->conn->cfg.name);
-		conn->refs++;
-		ike_conn_put(sa->conn);
-		sa->conn = conn;
-	}
-	rc = auth_verify(sa, m, &m->idi);
-	if (rc < 0) {
-		auth_failed(sa, m, ike_strerror(rc));
-		return -EACCES;
-	}
-	sa->remote_id = m->idi.id;
-	peer_window(sa, m);
-	SA_LOG(sa, INFO, "peer authenticated as %s (%s)", ike_id_str(&sa->remote_id, ids,
-	       sizeof(ids)), conn->cfg.remote_auth == IKE_AUTHM_PUBKEY ? "certificate" : "PSK");
 
 	/* the first child SA: virtual IP, proposal, selectors */
 	if (!m->has_sa || !m->has_tsi || !m->has_tsr) {
@@ -501,7 +540,7 @@ ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
 
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, m->hdr.msg_id);
 	if (rc == 0)
-		rc = bld_id_auth(sa, &t.b, false, false, NULL);
+		rc = bld_id_auth(sa, &t.b, false, false, NULL, oa);
 	if (rc == 0 && n_cpa > 0)
 		rc = ike_bld_cp(&t.b, IKE_CFG_REPLY, cpa, n_cpa);
 	if (rc == 0 && c != NULL) {
@@ -536,10 +575,187 @@ ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	return ike_respond(sa, m->hdr.msg_id, &out);
 fail:
 	ike_pkts_free(&out);
+	if (c != NULL)
+		ike_child_free(c);
 	SA_LOG(sa, ERR, "cannot build IKE_AUTH response: %s", ike_strerror(rc));
 	ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 	ike_sa_kill(sa, "IKE_AUTH response failed");
 	return rc;
+}
+
+/* The peer is authenticated: our AUTH next (inline, or a sign job). */
+static int
+auth_verified(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_conn *conn = sa->conn;
+	struct our_auth *oa;
+	char ids[128];
+	int rc;
+
+	sa->remote_id = m->idi.id;
+	peer_window(sa, m);
+	SA_LOG(sa, INFO, "peer authenticated as %s (%s)", ike_id_str(&sa->remote_id, ids,
+	       sizeof(ids)), conn->cfg.remote_auth == IKE_AUTHM_PUBKEY ? "certificate" : "PSK");
+	if (conn->cfg.auth == IKE_AUTHM_PUBKEY && sa->ctx->job_submit != NULL) {
+		struct ike_job *job = NULL;
+		uint8_t *oct = NULL, method, hash;
+		size_t oct_len = 0;
+
+		rc = our_octets(sa, &oct, &oct_len);
+		if (rc == 0)
+			rc = ike_sig_choose(conn->key, sa->peer_sighash ? sa->peer_hashes : 0,
+					    &method, &hash);
+		if (rc == 0)
+			rc = ike_job_sign_create(conn->key, method, hash, oct, oct_len, &job);
+		octets_free(oct, oct_len);
+		if (rc == 0)
+			rc = susp_save(sa, m);
+		if (rc < 0) {
+			ike_job_destroy(job);
+			goto fail;
+		}
+		submit(sa, job, IKE_JT_AUTH_SIGN);
+		return 0;
+	}
+	oa = malloc(sizeof(*oa));
+	if (oa == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = our_auth_compute(sa, oa);
+	if (rc == 0)
+		rc = auth_respond(sa, m, oa);
+	OPENSSL_cleanse(oa, sizeof(*oa));
+	free(oa);
+	if (rc == 0)
+		return 0;
+fail:
+	if (!ike_resp_sent(sa, m->hdr.msg_id))
+		ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+	ike_sa_kill(sa, "cannot compute our AUTH");
+	return rc;
+}
+
+/* Verify job for the peer's certificate and signature (job interface). */
+static int
+verify_submit(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_conn *conn = sa->conn;
+	struct ike_job *job = NULL;
+	uint8_t *oct = NULL;
+	size_t oct_len = 0;
+	unsigned i;
+	int rc;
+
+	rc = auth_octets(sa, !sa->initiator, m->idi.body.p, m->idi.body.len, &oct, &oct_len);
+	if (rc == 0)
+		rc = ike_job_verify_create(conn->ca, m->certs[0].data.p, m->certs[0].data.len,
+					   &m->idi.id, NULL, m->auth.method, m->auth.data.p,
+					   m->auth.data.len, oct, oct_len, &job);
+	octets_free(oct, oct_len);
+	for (i = 1; rc == 0 && i < m->n_certs; i++)
+		if (m->certs[i].encoding == IKE_CERT_X509_SIG)
+			rc = ike_job_verify_add_chain(job, m->certs[i].data.p, m->certs[i].data.len);
+	if (rc == 0)
+		rc = susp_save(sa, m);
+	if (rc < 0) {
+		ike_job_destroy(job);
+		return rc;
+	}
+	submit(sa, job, IKE_JT_AUTH_VERIFY);
+	return 0;
+}
+
+int
+ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_conn *conn;
+	int rc;
+
+	if (sa->state != IKE_ST_INIT_RCVD) {
+		SA_LOG(sa, DEBUG, "IKE_AUTH request in state %s", ike_state_name(sa->state));
+		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+	}
+	if (!m->has_idi || !m->has_auth) {
+		auth_failed(sa, m, m->has_eap ? "EAP not supported" : "IDi or AUTH missing");
+		return -EACCES;
+	}
+	conn = conn_for_identity(sa, &m->idi.id);
+	if (conn == NULL) {
+		auth_failed(sa, m, "no connection allows this identity");
+		return -EACCES;
+	}
+	if (conn != sa->conn) {
+		SA_LOG(sa, INFO, "identity selects connection %s (was %s)", conn->cfg.name,
+		       sa->conn->cfg.name);
+		conn->refs++;
+		ike_conn_put(sa->conn);
+		sa->conn = conn;
+	}
+	if (conn->cfg.remote_auth == IKE_AUTHM_PUBKEY && sa->ctx->job_submit != NULL) {
+		if (m->auth.method == IKE_AUTH_PSK || m->n_certs == 0 || conn->ca == NULL ||
+		    m->certs[0].encoding != IKE_CERT_X509_SIG) {
+			auth_failed(sa, m, "no certificate or not a signature");
+			return -EACCES;
+		}
+		rc = verify_submit(sa, m);
+		if (rc < 0)
+			auth_failed(sa, m, ike_strerror(rc));
+		return rc;
+	}
+	rc = auth_verify(sa, m, &m->idi);
+	if (rc < 0) {
+		auth_failed(sa, m, ike_strerror(rc));
+		return -EACCES;
+	}
+	return auth_verified(sa, m);
+}
+
+/* A verify or sign job of a suspended IKE_AUTH request has run. */
+void
+ike_auth_job_done(struct ike_sa *sa, struct ike_job *job)
+{
+	struct ike_msg *m = calloc(1, sizeof(*m));
+	int rc = m == NULL ? -ENOMEM : 0;
+
+	if (rc == 0 && sa->susp_inner != NULL) {
+		m->hdr = sa->susp_hdr;
+		m->sk.present = true;
+		rc = ike_msg_parse_inner_raw(m, sa->susp_first, sa->susp_inner, sa->susp_len);
+	} else if (rc == 0) {
+		rc = -EINVAL;
+	}
+	if (rc < 0) {
+		ike_sa_kill(sa, "cannot resume IKE_AUTH");
+		goto out;
+	}
+	if (job->tag == IKE_JT_AUTH_VERIFY) {
+		if (job->result < 0)
+			auth_failed(sa, m, ike_strerror(job->result));
+		else
+			auth_verified(sa, m);
+	} else if (job->result < 0) {
+		SA_LOG(sa, ERR, "our signature failed: %s", ike_strerror(job->result));
+		ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		ike_sa_kill(sa, "signing failed");
+	} else {
+		struct our_auth *oa = malloc(sizeof(*oa));
+
+		if (oa == NULL || job->u.sign.auth_len > sizeof(oa->data)) {
+			ike_sa_kill(sa, "out of memory");
+		} else {
+			oa->method = job->u.sign.method;
+			oa->len = job->u.sign.auth_len;
+			memcpy(oa->data, job->u.sign.auth, oa->len);
+			auth_respond(sa, m, oa);
+			OPENSSL_cleanse(oa, sizeof(*oa));
+		}
+		free(oa);
+	}
+out:
+	if (!sa->job_pending)
+		susp_free(sa);
+	free(m);
 }
 
 int
@@ -551,6 +767,7 @@ ike_auth_start(struct ike_sa *sa)
 	struct ike_txm t;
 	struct ike_pkts out = { .n = 0 };
 	struct ike_req *r;
+	struct our_auth *oa;
 	unsigned n_offer;
 	int rc;
 
@@ -582,10 +799,19 @@ ike_auth_start(struct ike_sa *sa)
 	r->xchg = IKE_XCHG_AUTH;
 	r->pend = p;
 	ike_esp_offer(sa, false, p->spi_in, offer, &n_offer);
+	oa = malloc(sizeof(*oa));
+	rc = oa == NULL ? -ENOMEM : our_auth_compute(sa, oa);
+	if (rc < 0) {
+		free(oa);
+		ike_req_release(r);
+		return rc;
+	}
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, false, r->msgid);
 	if (rc == 0)
 		rc = bld_id_auth(sa, &t.b, true, true,
-				 cfg->remote_id.type != IKE_ID_ANY ? &cfg->remote_id : NULL);
+				 cfg->remote_id.type != IKE_ID_ANY ? &cfg->remote_id : NULL, oa);
+	OPENSSL_cleanse(oa, sizeof(*oa));
+	free(oa);
 	if (rc == 0 && cfg->request_vip) {
 		struct ike_cp_attr a[2] = {
 			{ .type = IKE_CP_INTERNAL_IP4_ADDRESS, .len = 0 },

@@ -294,27 +294,37 @@ algs_from(const struct ike_proposal *p, struct ike_algs *a)
 	return 0;
 }
 
-/* g^ir, SKEYSEED and SK_* from the DH pair and the peer's KE data. */
+/* SKEYSEED and SK_* from g^ir (RFC 7296 2.14). */
 static int
-derive_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t peer_len)
+derive_keys_gir(struct ike_sa *sa, const uint8_t *gir, size_t gir_len)
 {
-	uint8_t gir[IKE_DH_MAX_LEN], spi_i[8], spi_r[8];
-	size_t gir_len;
+	uint8_t spi_i[8], spi_r[8];
 	int rc;
 
-	rc = ike_dh_shared(sa->dh, peer_ke, peer_len, gir, sizeof(gir), &gir_len);
-	if (rc < 0)
-		return rc;
 	be64(sa->spi_i, spi_i);
 	be64(sa->spi_r, spi_r);
 	rc = ike_kdf_ike_sa(sa->algs.prf, gir, gir_len, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
 			    spi_i, spi_r, sa->algs.encr, sa->algs.encr_bits, sa->algs.integ,
 			    &sa->keys);
-	OPENSSL_cleanse(gir, sizeof(gir));
 	if (rc == 0) {
 		sa->have_keys = true;
 		ike_sa_keys_report(sa);
 	}
+	return rc;
+}
+
+/* g^ir from our DH pair and the peer's KE data, then the keys. */
+static int
+derive_keys(struct ike_sa *sa, const uint8_t *peer_ke, size_t peer_len)
+{
+	uint8_t gir[IKE_DH_MAX_LEN];
+	size_t gir_len;
+	int rc;
+
+	rc = ike_dh_shared(sa->dh, peer_ke, peer_len, gir, sizeof(gir), &gir_len);
+	if (rc == 0)
+		rc = derive_keys_gir(sa, gir, gir_len);
+	OPENSSL_cleanse(gir, sizeof(gir));
 	return rc;
 }
 
@@ -350,6 +360,71 @@ prefer_peer_group(const struct ike_conn *conn, const struct ike_msg *m, unsigned
 	}
 }
 
+/* Keys, NAT detection and the IKE_SA_INIT response, once g^ir is known. */
+static int
+init_resp_finish(struct ike_sa *sa, const struct ike_msg *m, const uint8_t *pub, size_t pub_len,
+		 const uint8_t *gir, size_t gir_len)
+{
+	struct ike_bld b;
+	struct ike_pkts out = { .n = 0 };
+	uint8_t *buf;
+	size_t blen;
+	int rc;
+
+	rc = derive_keys_gir(sa, gir, gir_len);
+	if (rc < 0)
+		return rc;
+	nat_detect(sa, m, 0, &sa->remote, &sa->local);
+	sa->frag = ike_msg_notify(m, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
+	peer_caps(sa, m);
+	buf = malloc(4096);
+	if (buf == NULL)
+		return -ENOMEM;
+	{
+		struct ike_hdr h = {
+			.spi_i = sa->spi_i,
+			.spi_r = sa->spi_r,
+			.exchange = IKE_XCHG_SA_INIT,
+			.flags = IKE_FLAG_R,
+			.msg_id = 0,
+		};
+
+		rc = ike_bld_init(&b, buf, 4096, &h);
+	}
+	if (rc == 0)
+		rc = ike_bld_sa(&b, sa->chosen, 1);
+	if (rc == 0)
+		rc = ike_bld_ke(&b, sa->dh_group, pub, pub_len);
+	if (rc == 0)
+		rc = ike_bld_nonce(&b, sa->nr, sa->nr_len);
+	if (rc == 0)
+		rc = bld_natd(&b, sa);
+	if (rc == 0)
+		rc = bld_common_tail(&b, sa, sa->frag);
+	if (rc == 0)
+		rc = ike_bld_finish(&b, &blen);
+	if (rc == 0) {
+		sa->init_resp = dup_bytes(buf, blen);
+		sa->init_resp_len = blen;
+		if (sa->init_resp == NULL)
+			rc = -ENOMEM;
+	}
+	if (rc < 0) {
+		free(buf);
+		return rc;
+	}
+	out.buf[0] = buf;
+	out.len[0] = blen;
+	out.n = 1;
+	free(sa->chosen);
+	sa->chosen = NULL;
+	SA_LOG(sa, INFO, "IKE_SA_INIT answered: conn %s, encr %u/%u prf %u integ %u dh %u",
+	       sa->conn->cfg.name, sa->algs.encr, sa->algs.encr_bits, sa->algs.prf,
+	       sa->algs.integ, sa->algs.dh);
+	ike_respond(sa, 0, &out);
+	return 0;
+}
+
 int
 ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 		    const struct sockaddr_storage *from, const struct sockaddr_storage *to)
@@ -357,11 +432,8 @@ ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 	struct ike_proposal chosen;
 	struct ike_conn *conn;
 	struct ike_sa *sa = NULL;
-	struct ike_bld b;
-	uint8_t *buf = NULL, pub[IKE_DH_MAX_LEN], grp[2];
-	struct ike_pkts out = { .n = 0 };
+	uint8_t grp[2];
 	unsigned our_idx = 0;
-	size_t pub_len, blen;
 	int rc;
 
 	conn = ike_conn_for(ctx, to, from);
@@ -434,78 +506,82 @@ ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 	sa->ni_len = m->nonce.len;
 	memcpy(sa->ni, m->nonce.p, m->nonce.len);
 	sa->nr_len = IKE_NONCE_LEN;
-	rc = ike_rand_bytes(sa->nr, sa->nr_len);
-	if (rc == 0)
-		rc = ike_dh_create(sa->dh_group, &sa->dh);
-	if (rc == 0)
-		rc = ike_dh_pub(sa->dh, pub, sizeof(pub), &pub_len);
-	if (rc == 0)
-		rc = derive_keys(sa, m->ke.data.p, m->ke.data.len);
-	if (rc < 0) {
-		ike_sa_kill(sa, "key derivation failed");
-		return init_notify(ctx, m, from, to, IKE_N_INVALID_SYNTAX, NULL, 0);
-	}
-	ike_dh_destroy(sa->dh);
-	sa->dh = NULL;
-	nat_detect(sa, m, 0, from, to);
-	sa->frag = ike_msg_notify(m, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
-	peer_caps(sa, m);
 	sa->init_req = dup_bytes(m->raw, m->raw_len);
 	sa->init_req_len = m->raw_len;
-
-	buf = malloc(4096);
-	if (buf == NULL || sa->init_req == NULL) {
-		rc = -ENOMEM;
-		goto fail;
+	sa->chosen = malloc(sizeof(*sa->chosen));
+	if (sa->init_req == NULL || sa->chosen == NULL) {
+		ike_sa_kill(sa, "out of memory");
+		return -ENOMEM;
 	}
-	{
-		struct ike_hdr h = {
-			.spi_i = sa->spi_i,
-			.spi_r = sa->spi_r,
-			.exchange = IKE_XCHG_SA_INIT,
-			.flags = IKE_FLAG_R,
-			.msg_id = 0,
-		};
-
-		chosen.spi_len = 0;
-		rc = ike_bld_init(&b, buf, 4096, &h);
+	*sa->chosen = chosen;
+	sa->chosen->spi_len = 0;
+	rc = ike_rand_bytes(sa->nr, sa->nr_len);
+	if (rc < 0) {
+		ike_sa_kill(sa, "no randomness");
+		return rc;
 	}
-	if (rc == 0)
-		rc = ike_bld_sa(&b, &chosen, 1);
-	if (rc == 0)
-		rc = ike_bld_ke(&b, sa->dh_group, pub, pub_len);
-	if (rc == 0)
-		rc = ike_bld_nonce(&b, sa->nr, sa->nr_len);
-	if (rc == 0)
-		rc = bld_natd(&b, sa);
-	if (rc == 0)
-		rc = bld_common_tail(&b, sa, sa->frag);
-	if (rc == 0)
-		rc = ike_bld_finish(&b, &blen);
-	if (rc < 0)
-		goto fail;
-	sa->init_resp = dup_bytes(buf, blen);
-	sa->init_resp_len = blen;
-	out.buf[0] = buf;
-	out.len[0] = blen;
-	out.n = 1;
-	buf = NULL;
-	if (sa->init_resp == NULL) {
-		rc = -ENOMEM;
-		goto fail;
-	}
+	/* half-open from here: retransmissions find the SA and wait */
 	ike_sa_set_state(sa, IKE_ST_INIT_RCVD);
 	sa->expire_ms = ctx->now_ms + IKE_HALF_OPEN_TIMEOUT_MS;
-	SA_LOG(sa, INFO, "IKE_SA_INIT answered: conn %s, encr %u/%u prf %u integ %u dh %u",
-	       conn->cfg.name, sa->algs.encr, sa->algs.encr_bits, sa->algs.prf, sa->algs.integ,
-	       sa->algs.dh);
-	ike_respond(sa, 0, &out);
+	if (ctx->job_submit != NULL) {
+		struct ike_job *job;
+
+		rc = ike_job_dh_create(sa->dh_group, NULL, m->ke.data.p, m->ke.data.len, &job);
+		if (rc < 0) {
+			ike_sa_kill(sa, "cannot create DH job");
+			return rc;
+		}
+		job->owner = ctx;
+		job->sa_id = sa->id;
+		job->tag = IKE_JT_INIT_DH;
+		sa->job_pending = true;
+		sa->job_msgid = 0;
+		ctx->job_submit(ctx->job_user, job);
+		return 0;
+	}
+	{
+		uint8_t pub[IKE_DH_MAX_LEN], gir[IKE_DH_MAX_LEN];
+		size_t pub_len = 0, gir_len = 0;
+
+		rc = ike_dh_create(sa->dh_group, &sa->dh);
+		if (rc == 0)
+			rc = ike_dh_pub(sa->dh, pub, sizeof(pub), &pub_len);
+		if (rc == 0)
+			rc = ike_dh_shared(sa->dh, m->ke.data.p, m->ke.data.len, gir, sizeof(gir),
+					   &gir_len);
+		ike_dh_destroy(sa->dh);
+		sa->dh = NULL;
+		if (rc == 0)
+			rc = init_resp_finish(sa, m, pub, pub_len, gir, gir_len);
+		OPENSSL_cleanse(gir, sizeof(gir));
+		if (rc < 0) {
+			ike_sa_kill(sa, "key derivation failed");
+			return init_notify(ctx, m, from, to, IKE_N_INVALID_SYNTAX, NULL, 0);
+		}
+	}
 	return 0;
-fail:
-	free(buf);
-	ike_pkts_free(&out);
-	ike_sa_kill(sa, "cannot build IKE_SA_INIT response");
-	return rc;
+}
+
+/* A DH job of a responder IKE_SA_INIT has run: answer now. */
+void
+ike_init_job_done(struct ike_sa *sa, struct ike_job *job)
+{
+	struct ike_msg *m;
+	int rc = job->result;
+
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = ike_msg_parse(sa->init_req, sa->init_req_len, m);
+	if (rc == 0)
+		rc = init_resp_finish(sa, m, job->u.dh.pub, job->u.dh.pub_len, job->u.dh.shared,
+				      job->u.dh.shared_len);
+	if (rc < 0) {
+		sa->ctx->st.rx_invalid++;
+		ike_sa_kill(sa, "IKE_SA_INIT: DH failed (bad KE data?)");
+	}
+	free(m);
 }
 
 int

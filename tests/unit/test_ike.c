@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,42 @@ static unsigned qn;
 static struct peer P[2];
 static uint64_t now = 1000;
 static unsigned sent_count[2];
+/* job runner for B (ike_ctx_set_job_runner): jobs run on a thread */
+static bool use_jobs;
+static struct ike_job *jobq[16];
+static unsigned n_jobs, jobs_run;
+
+static void
+cb_submit(void *user, struct ike_job *job)
+{
+	(void)user;
+	CU_ASSERT_FATAL(n_jobs < 16);
+	jobq[n_jobs++] = job;
+}
+
+static void *
+job_thread(void *arg)
+{
+	ike_job_run(arg);
+	return NULL;
+}
+
+static void
+pump_jobs(struct ike_ctx *ctx, uint64_t t)
+{
+	while (n_jobs > 0) {
+		struct ike_job *j = jobq[0];
+		pthread_t th;
+
+		memmove(&jobq[0], &jobq[1], (n_jobs - 1) * sizeof(jobq[0]));
+		n_jobs--;
+		pthread_create(&th, NULL, job_thread, j);
+		pthread_join(th, NULL);
+		jobs_run++;
+		ike_job_done(ctx, j, t);
+	}
+}
+
 /* a NAT in front of A: 10.0.0.1:500/4500 <-> 192.0.2.7:3500/3501 */
 static bool nat_on;
 /* drop filter: return true to drop a datagram sent by peer @src */
@@ -164,9 +201,13 @@ run(void)
 {
 	unsigned n = 0;
 
-	while (qn > 0 && n < 10000) {
+	while ((qn > 0 || n_jobs > 0) && n < 10000) {
 		struct dgram d = q[0];
 
+		if (qn == 0) {
+			pump_jobs(P[1].ctx, now);
+			continue;
+		}
 		memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
 		qn--;
 		ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
@@ -282,6 +323,8 @@ start(const struct setup *s)
 		cfg.retransmit_tries = 3;
 		rc = ike_ctx_create(&cfg, &P[i].ctx);
 		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		if (i == 1 && use_jobs)
+			ike_ctx_set_job_runner(P[i].ctx, cb_submit, NULL);
 	}
 	sent_count[0] = sent_count[1] = 0;
 }
@@ -289,6 +332,8 @@ start(const struct setup *s)
 static void
 stop(void)
 {
+	while (n_jobs > 0)		/* jobs of SAs that went away */
+		pump_jobs(P[1].ctx, now);
 	ike_ctx_destroy(P[0].ctx);
 	ike_ctx_destroy(P[1].ctx);
 	P[0].ctx = P[1].ctx = NULL;
@@ -1317,6 +1362,66 @@ test_nat(void)
 	stop();
 }
 
+/* Job interface on B: IKE_SA_INIT DH, IKE_AUTH certificate verification and
+ * signature run as jobs on another thread and resume through ike_job_done.
+ * A retransmitted IKE_SA_INIT while the DH job waits is dropped. */
+static void
+test_jobs(void)
+{
+	struct setup s;
+
+	use_jobs = true;
+	jobs_run = 0;
+	full_handshake("aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	CU_ASSERT_EQUAL(jobs_run, 1);
+	cert_auth(false);
+	CU_ASSERT_TRUE(jobs_run >= 1 + 3);	/* DH, verify, sign (+ failing case) */
+
+	/* IKE_SA_INIT twice while the job waits: one answer only */
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	start(&s);
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	q[1] = q[0];
+	qn = 2;
+	{
+		unsigned k;
+
+		for (k = 0; k < 2; k++) {
+			struct dgram d = q[0];
+
+			memmove(&q[0], &q[1], sizeof(q[0]));
+			qn--;
+			ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
+				  (struct sockaddr *)&d.to, now);
+		}
+	}
+	CU_ASSERT_EQUAL(qn, 0);
+	CU_ASSERT_EQUAL(n_jobs, 1);
+	run();
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	check_latest_pair();
+	stop();
+
+	/* the SA goes away while its job runs: the job is released */
+	start(&s);
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	{
+		struct dgram d = q[0];
+
+		qn = 0;
+		ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
+			  (struct sockaddr *)&d.to, now);
+	}
+	CU_ASSERT_EQUAL(n_jobs, 1);
+	ike_shutdown(P[1].ctx, now);
+	pump_jobs(P[1].ctx, now);
+	CU_ASSERT_EQUAL(qn, 0);
+	stop();
+	use_jobs = false;
+}
+
 /* Narrowing (RFC 7296 2.9) on plain ranges */
 static void
 test_ts_narrow(void)
@@ -1404,6 +1509,7 @@ main(void)
 	CU_add_test(s, "init_missing_ke", test_init_missing_ke);
 	CU_add_test(s, "cookies", test_cookies);
 	CU_add_test(s, "nat", test_nat);
+	CU_add_test(s, "jobs", test_jobs);
 	CU_add_test(s, "conn_by_identity", test_conn_by_identity);
 	CU_add_test(s, "cert_ecdsa", test_cert_ecdsa);
 	CU_add_test(s, "cert_rsa_fragmented", test_cert_rsa_fragmented);
