@@ -309,6 +309,8 @@ size_t ike_sk_max_plain(const struct ike_sk_dir *k, size_t body_max);
  * write IV | E(@plain | pad | padlen) | ICV at msg + aad_len. @cap is the size
  * of @msg. *@msg_len = aad_len + ike_sk_body_len(). The caller must have set
  * the SK payload length and the IKE header length to match before calling.
+ * @plain must not overlap @msg. IVs come from ike_rand_bytes (GCM: 8 random
+ * bytes per message, RFC 5282 3.1 uniqueness; CBC: unpredictable, 3.14).
  */
 int ike_sk_seal(const struct ike_sk_dir *k, uint8_t *msg, size_t aad_len,
 		const uint8_t *plain, size_t plain_len, size_t cap, size_t *msg_len);
