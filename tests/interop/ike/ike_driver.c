@@ -704,6 +704,46 @@ rx(struct drv *d, int fd, uint16_t port)
 
 /* ---- commands ---- */
 
+/* Default targets: the newest live SA (after a rekey collision the child or
+ * IKE SA we created last may be the one that was deleted). */
+static int
+newest_child(void *arg, const struct ike_child_info *i)
+{
+	uint64_t *id = arg;
+
+	if (i->id > *id)
+		*id = i->id;
+	return 0;
+}
+
+static int
+newest_sa(void *arg, const struct ike_sa_info *i)
+{
+	uint64_t *id = arg;
+
+	if (i->id > *id && i->state && !strcmp(i->state, "ESTABLISHED"))
+		*id = i->id;
+	return 0;
+}
+
+static uint64_t
+default_child(struct drv *d)
+{
+	uint64_t id = 0;
+
+	ike_foreach_child(d->ctx, newest_child, &id);
+	return id ? id : d->last_child;
+}
+
+static uint64_t
+default_sa(struct drv *d)
+{
+	uint64_t id = 0;
+
+	ike_foreach_sa(d->ctx, newest_sa, &id);
+	return id ? id : d->last_ike;
+}
+
 static void
 command(struct drv *d, char *line)
 {
@@ -716,16 +756,16 @@ command(struct drv *d, char *line)
 	if (!strcmp(cmd, "initiate")) {
 		rc = ike_initiate(d->ctx, arg[0] ? arg : d->conn.name, now_ms());
 	} else if (!strcmp(cmd, "rekey-child")) {
-		id = arg[0] ? strtoull(arg, NULL, 10) : d->last_child;
+		id = arg[0] ? strtoull(arg, NULL, 10) : default_child(d);
 		rc = ike_rekey_child(d->ctx, id, now_ms());
 	} else if (!strcmp(cmd, "rekey-ike")) {
-		id = arg[0] ? strtoull(arg, NULL, 10) : d->last_ike;
+		id = arg[0] ? strtoull(arg, NULL, 10) : default_sa(d);
 		rc = ike_rekey_ike(d->ctx, id, now_ms());
 	} else if (!strcmp(cmd, "terminate")) {
-		id = arg[0] ? strtoull(arg, NULL, 10) : d->last_ike;
+		id = arg[0] ? strtoull(arg, NULL, 10) : default_sa(d);
 		rc = ike_terminate_ike(d->ctx, id, now_ms());
 	} else if (!strcmp(cmd, "expire-child")) {
-		id = arg[0] ? strtoull(arg, NULL, 10) : d->last_child;
+		id = arg[0] ? strtoull(arg, NULL, 10) : default_child(d);
 		rc = ike_child_expired(d->ctx, id, false, now_ms());
 	} else if (!strcmp(cmd, "list")) {
 		list_all(d);

@@ -72,7 +72,7 @@ class DriverGW:
               ("remote", "any" if c.get("init") != "gw" else (PEER6 if af6 else PEER4)),
               ("local_id", "fqdn:" + GW_ID), ("remote_id", "fqdn:" + PEER_ID)]
         if c.get("auth", "psk") == "psk":
-            kv += [("auth", "psk"), ("remote_auth", "psk"), ("psk", PSK)]
+            kv += [("auth", "psk"), ("remote_auth", "psk"), ("psk", c.get("gw_psk", PSK))]
         else:
             p = self.pki.make(c["auth"])
             kv += [("auth", "pubkey"), ("remote_auth", "pubkey"), ("cert", p["gw_cert"]),
@@ -86,6 +86,10 @@ class DriverGW:
             kv += [("dpd", str(c["dpd_gw"])), ("retransmit_base_ms", "500"),
                    ("retransmit_tries", "3")]
         kv += [("retransmit_base_ms", "1000")] if not c.get("dpd_gw") else []
+        if c.get("gw_child_life"):
+            kv += [("child_lifetime", str(c["gw_child_life"]))]
+        if c.get("gw_ike_life"):
+            kv += [("ike_lifetime", str(c["gw_ike_life"]))]
         with open(cfg, "w") as f:
             for k, v in kv:
                 f.write("%s=%s\n" % (k, v))
@@ -331,6 +335,9 @@ class Run:
         gk = self.gw.child_keys(pc["spi-out"], role)
         expect(gk is not None and gk.get("key_in"), "%s: gw printed no keys for %s" % (
             what, pc["spi-out"]))
+        if role is None:
+            # after a collision either exchange may have survived
+            role = "gw" if gk["key_out"] == pk.get("ei") else "peer"
         # role initiated the exchange: its outbound key is the initiator key
         gw_out, gw_in = ("ei", "er") if role == "gw" else ("er", "ei")
         gw_aout, gw_ain = ("ai", "ar") if role == "gw" else ("ar", "ai")
@@ -397,9 +404,12 @@ def run_case(name, c, topo, peer, gw):
     topo.nat(c.get("nat", False))
     peer.load(swanctl_conf(c, "peer", gw.pki), swanctl_creds(c, "peer", gw.pki))
     gw.start(c)
+    topo.loss(c.get("loss", False))
     t0 = time.monotonic()
+    if c.get("fail"):
+        return run_fail_case(r, c, peer, gw, init)
     if init == "peer":
-        peer.swanctl(["--initiate", "--child", "ikei", "--timeout", "10"], timeout=15)
+        peer.swanctl(["--initiate", "--child", "ikei", "--timeout", "15"], timeout=20)
     else:
         gw.initiate()
     p, pc, g, gc = r.up("establish", init)
@@ -446,6 +456,81 @@ def run_case(name, c, topo, peer, gw):
             expected = expected_algs(c["ike"])
             expect(p.get("dh-group") == expected["dh-group"], "rekeyed IKE SA uses %s" %
                    p.get("dh-group"))
+        elif op.startswith("auto_rekey_child_"):
+            # lifetime-driven rekey by one side (no command)
+            who = op.rsplit("_", 1)[1]
+            old = pc["spi-in"]
+            life = c.get("gw_child_life") if who == "gw" else c.get("peer_child_rekey")
+            p, pc, g, gc = wait_for(lambda: (lambda s: s if s and s[1]["spi-in"] != old else None)(
+                r._try(r.state, op)), life + 10, op + ": lifetime rekey of the child")
+            r.keys(pc, who, op)
+        elif op.startswith("auto_rekey_ike_"):
+            who = op.rsplit("_", 1)[1]
+            old = p["initiator-spi"]
+            life = c.get("gw_ike_life") if who == "gw" else c.get("peer_ike_rekey")
+            p, pc, g, gc = wait_for(lambda: (lambda s: s if s and s[0]["initiator-spi"] != old
+                                             else None)(r._try(r.state, op)), life + 10,
+                                    op + ": lifetime rekey of the IKE SA")
+            r.ike_keys(p, op)
+        elif op in ("collide_child", "collide_ike"):
+            # RFC 7296 2.8.1: both ends rekey at once; the exchange with the
+            # lowest nonce loses and its SA is deleted: one SA must remain.
+            # The peer's packets are dropped for a moment: its request is
+            # lost, the gateway's request arrives while the peer's is
+            # outstanding (the answer is lost too); the path opens before the
+            # peer retransmits, so its request then reaches the gateway while
+            # the gateway's own is outstanding. Both sides see the collision.
+            kind = "child" if op == "collide_child" else "ike"
+            old = pc["spi-in"] if kind == "child" else p["initiator-spi"]
+            topo.drop(True, from_peer=True)
+            mark = peer.log_size()
+            sw = subprocess.Popen(["ip", "netns", "exec", NS_PEER, "timeout", "10", "swanctl",
+                                   "--rekey", "--" + kind, "ikei", "--uri",
+                                   "unix://" + peer.sock], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL,
+                                  env=dict(os.environ, SWANCTL_DIR=peer.swdir))
+            wait_for(lambda: "generating CREATE_CHILD_SA request" in peer.log_text(mark), 5,
+                     op + ": the peer's rekey request")
+            if kind == "child":
+                gw.rekey_child()
+            else:
+                gw.rekey_ike()
+            wait_for(lambda: "parsed CREATE_CHILD_SA request" in peer.log_text(mark), 5,
+                     op + ": the gateway's rekey request at the peer")
+            topo.drop(False)
+            sw.wait(15)
+            idx = 1 if kind == "child" else 0
+            key = "spi-in" if kind == "child" else "initiator-spi"
+            p, pc, g, gc = wait_for(lambda: (lambda s: s if s and s[idx][key] != old else None)(
+                r._try(r.state, op)), 15, op + ": one new SA on both sides after the collision")
+            r.keys(pc, None, op)
+            r.ike_keys(p, op)
+            expect("collision" in peer.log_text(r.mark), op + ": strongSwan saw no collision")
+        elif op == "delete_child_peer":
+            peer.swanctl(["--terminate", "--child", "ikei", "--timeout", "5"], timeout=10)
+
+            def no_child():
+                sas = r.peer_sas()
+                gs, gch = gw.list()
+                return (len(sas) == 1 and not [x for x in child_list(sas[0])
+                                               if x.get("state") == "INSTALLED"]
+                        and len(gs) == 1 and not gch)
+            wait_for(no_child, 8, op + ": child gone, IKE SA kept on both sides")
+        elif op == "create_child_peer":
+            # a new child (not a rekey) through CREATE_CHILD_SA
+            peer.swanctl(["--initiate", "--child", "ikei", "--timeout", "10"], timeout=15)
+            p, pc, g, gc = wait_for(lambda: r._try(r.state, op), 10, op + ": new child")
+            r.keys(pc, "peer", op)
+        elif op == "reauth_peer":
+            # strongSwan's make-before-break reauthentication: a new IKE SA
+            # (IKE_SA_INIT + IKE_AUTH), then DELETE of the old one
+            old = p["initiator-spi"]
+            peer.swanctl(["--rekey", "--ike", "ikei", "--reauth"])
+            p, pc, g, gc = wait_for(lambda: (lambda s: s if s and s[0]["initiator-spi"] != old
+                                             else None)(r._try(r.state, op)), 15,
+                                    op + ": new IKE SA after reauthentication, old one gone")
+            r.keys(pc, "peer", op)
+            r.ike_keys(p, op)
         elif op.startswith("delete_"):
             who = op.split("_", 1)[1]
             if who == "peer":
@@ -474,6 +559,24 @@ def run_case(name, c, topo, peer, gw):
         log("%s: %s ok (%.2fs)" % (name, op, time.monotonic() - t0))
     log("%s: %d child and %d IKE key sets compared equal" % (name, r.checked_keys,
                                                             r.checked_ike_keys))
+
+
+def run_fail_case(r, c, peer, gw, init):
+    """The exchange must fail: no IKE SA on either side, charon says why."""
+    if init == "peer":
+        out = peer.swanctl(["--initiate", "--child", "ikei", "--timeout", "10"], check=False,
+                           timeout=15)
+        expect("initiate failed" in out, "initiate did not fail: " + out[-300:])
+    else:
+        gw.initiate()
+    text = lambda: r.peer.log_text(r.mark)
+    wait_for(lambda: c["fail"] in text(), 15, "charon logs '%s'" % c["fail"])
+    wait_for(lambda: not r.peer_sas() and not gw.list()[0], 15,
+             "no IKE SA left on either side")
+    if hasattr(gw, "ike_keys"):
+        expect(not gw.has_line("EV IKE_UP") and not gw.has_line("EV CHILD_UP"),
+               "the gateway reported an SA up")
+    log("%s: failed as expected (%s)" % (c["name"], c["fail"]))
 
 
 def matrix():
@@ -516,6 +619,26 @@ def matrix():
                                                                   "rekey_ike_gw"])),
         ("ipv6-peer-init", dict(gcm, af=6, init="peer")),
         ("ipv6-gw-init", dict(gcm, af=6, init="gw", ops=["rekey_child_gw"])),
+        ("collide-child", dict(gcm, init="peer", ops=["collide_child", "rekey_child_gw"])),
+        ("collide-ike", dict(gcm, init="gw", ops=["collide_ike", "rekey_child_peer"])),
+        ("lifetime-gw", dict(gcm, init="peer", gw_child_life=4, gw_ike_life=9,
+                             ops=["auto_rekey_child_gw", "auto_rekey_ike_gw"])),
+        ("lifetime-peer", dict(gcm, init="gw", peer_child_rekey=4, peer_ike_rekey=9,
+                               ops=["auto_rekey_child_peer", "auto_rekey_ike_peer"])),
+        ("child-delete-create", dict(gcm, init="gw", ops=["delete_child_peer",
+                                                         "create_child_peer"])),
+        ("reauth-peer", dict(gcm, init="peer", ops=["reauth_peer", "rekey_child_gw"])),
+        ("lossy-every-3rd", dict(gcm, init="peer", loss=True,
+                                 ops=["rekey_child_gw", "rekey_child_peer", "rekey_ike_gw",
+                                      "delete_gw"])),
+        ("bad-psk-peer-init", dict(gcm, init="peer", gw_psk="not-the-right-psk",
+                                   fail="received AUTHENTICATION_FAILED notify error")),
+        ("bad-psk-gw-init", dict(gcm, init="gw", gw_psk="not-the-right-psk",
+                                 fail="but MAC mismatched")),
+        ("no-proposal-peer-init", dict(gcm, init="peer", gw_ike="aes128-sha256-modp2048",
+                                       fail="received NO_PROPOSAL_CHOSEN notify error")),
+        ("no-proposal-gw-init", dict(gcm, init="gw", gw_ike="aes128-sha256-modp2048",
+                                     fail="received proposals unacceptable")),
         ("dpd-gw-detects", dict(gcm, init="peer", dpd_gw=2, ops=["dpd_gw"])),
         ("dpd-peer-detects", dict(gcm, init="gw", dpd_peer=2, ops=["dpd_peer"])),
     ]
@@ -578,8 +701,10 @@ def main(argv):
                     if peer.sas():
                         peer.stop()
                 gw.stop()
-                if c.get("ops") and "dpd_gw" in c["ops"]:
+                if c.get("ops") and set(c["ops"]) & {"dpd_gw", "collide_child", "collide_ike"}:
                     topo.drop(False)
+                if c.get("loss"):
+                    topo.loss(False)
     finally:
         gw.stop()
         if isinstance(gw, CharonGW):

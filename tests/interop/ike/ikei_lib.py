@@ -143,13 +143,27 @@ class Topology:
             sh(["nft", "add rule ip ikeinat post oifname ikei-m1 ip saddr 192.0.2.0/24 "
                 "meta l4proto udp snat to %s:40000-40999" % NAT4], ns=NS_MID)
 
-    # Make both ends vanish for each other (DPD).
-    def drop(self, on):
+    # Deterministic loss: every third packet forwarded either way is dropped,
+    # so requests and responses get lost and retransmitted, but every
+    # exchange gets through after a retransmission or two.
+    def loss(self, on):
+        sh(["nft", "delete", "table", "inet", "ikeiloss"], ns=NS_MID, check=False)
+        if on:
+            sh(["nft", "add", "table", "inet", "ikeiloss"], ns=NS_MID)
+            sh(["nft", "add chain inet ikeiloss filt { type filter hook forward priority 0 ; }"],
+               ns=NS_MID)
+            sh(["nft", "add rule inet ikeiloss filt numgen inc mod 3 0 drop"], ns=NS_MID)
+
+    # Make both ends vanish for each other (DPD), or only the peer's packets
+    # (from_peer: the gateway's still arrive).
+    def drop(self, on, from_peer=False):
         sh(["nft", "delete", "table", "inet", "ikeidrop"], ns=NS_MID, check=False)
         if on:
             sh(["nft", "add", "table", "inet", "ikeidrop"], ns=NS_MID)
             sh(["nft", "add chain inet ikeidrop filt { type filter hook forward priority 0 ; "
-                "policy drop ; }"], ns=NS_MID)
+                "policy %s ; }" % ("accept" if from_peer else "drop")], ns=NS_MID)
+            if from_peer:
+                sh(["nft", "add rule inet ikeidrop filt iifname ikei-m0 drop"], ns=NS_MID)
 
 
 def kill_ns_pids(ns):
@@ -518,7 +532,9 @@ def swanctl_conf(c, side="peer", pki=None):
 		local_addrs = %s
 		remote_addrs = %s
 		proposals = %s
-		rekey_time = 0
+		rekey_time = %ds
+		over_time = %ds
+		rand_time = 0
 		reauth_time = 0
 		mobike = %s
 		encap = no
@@ -531,8 +547,9 @@ def swanctl_conf(c, side="peer", pki=None):
 				local_ts = %s
 				remote_ts = %s
 				esp_proposals = %s
-				rekey_time = 0
-				start_action = none
+				rekey_time = %ds
+				rand_time = 0
+%s				start_action = none
 				dpd_action = clear
 				close_action = none
 			}
@@ -546,8 +563,13 @@ secrets {
 		secret = "%s"
 	}
 }
-""" % (me, other, c.get(side + "_ike", c["ike"]), "yes" if c.get("mobike", True) else "no", extra, lauth, rauth,
-       lts, rts, c["esp"], PEER_ID, GW_ID, PSK)
+""" % (me, other, c.get(side + "_ike", c["ike"]), c.get(side + "_ike_rekey", 0),
+       c.get(side + "_ike_rekey", 0),
+       "yes" if c.get("mobike", True) else "no", extra, lauth, rauth,
+       lts, rts, c.get(side + "_esp", c["esp"]), c.get(side + "_child_rekey", 0),
+       "\t\t\t\tlife_time = %ds\n" % (2 * c[side + "_child_rekey"])
+       if c.get(side + "_child_rekey") else "",
+       PEER_ID, GW_ID, c.get(side + "_psk", PSK))
     if side == "gw" and c.get("vip"):
         txt += "pools {\n\tikeipool {\n\t\taddrs = %s\n\t}\n}\n" % POOL
     return txt
