@@ -445,7 +445,7 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 	bool response = (m->hdr.flags & IKE_FLAG_R) != 0;
 	uint8_t *plain = NULL;
 	struct ike_req *r = NULL;
-	bool authed = false;
+	bool authed = false, beyond = false;
 	int rc;
 
 	/* the I flag names the original initiator: it must be the peer's role */
@@ -480,8 +480,14 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 			return;
 		}
 	} else {
+		/* RFC 7383 2.6.1: a retransmitted fragmented request is answered
+		 * once, on its first fragment */
+		if (m->sk.frag && m->sk.frag_num != 1 && ike_resp_sent(sa, m->hdr.msg_id))
+			return;
 		rc = ike_resp_check(sa, m->hdr.msg_id);
-		if (rc <= 0) {
+		if (rc == -ERANGE) {
+			beyond = true;
+		} else if (rc <= 0) {
 			if (rc < 0)
 				sa->ctx->st.rx_dropped++;
 			return;
@@ -495,6 +501,23 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 			ike_frag_reset(&sa->frx);
 	}
 	rc = open_msg(sa, m, &plain, &authed);
+	if (beyond) {
+		/* RFC 7296 3.10.1: an authentic request outside our window is not
+		 * answered; the peer learns it from INVALID_MESSAGE_ID in a request
+		 * of ours (rate-limited) */
+		sa->ctx->st.rx_dropped++;
+		if (authed && (sa->invalid_msgid_ms == 0 ||
+			       sa->ctx->now_ms - sa->invalid_msgid_ms >= 1000)) {
+			uint8_t d[4] = { (uint8_t)(m->hdr.msg_id >> 24), (uint8_t)(m->hdr.msg_id >> 16),
+					 (uint8_t)(m->hdr.msg_id >> 8), (uint8_t)m->hdr.msg_id };
+
+			sa->invalid_msgid_ms = sa->ctx->now_ms ? sa->ctx->now_ms : 1;
+			ike_info_notify_start(sa, IKE_N_INVALID_MESSAGE_ID, d, sizeof(d));
+		}
+		if (m->sk.frag && rc > 0)
+			ike_frag_reset(&sa->frx);
+		goto out;
+	}
 	if (rc <= 0) {
 		if (rc < 0) {
 			sa_invalid(sa, m, authed ? "malformed inner payloads" : "cannot open", rc);

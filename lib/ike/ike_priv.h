@@ -243,6 +243,7 @@ struct ike_sa {
 	bool pending_delete;
 	bool dpd_pending;
 	bool counted_half_open;
+	uint64_t invalid_msgid_ms;	/* last INVALID_MESSAGE_ID we sent */
 };
 
 struct ike_pool;
@@ -435,6 +436,7 @@ int ike_child_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike
 int ike_info_delete_child_start(struct ike_sa *sa, struct ike_child *c);
 int ike_info_delete_ike_start(struct ike_sa *sa);
 int ike_info_dpd_start(struct ike_sa *sa);
+int ike_info_notify_start(struct ike_sa *sa, uint16_t type, const uint8_t *data, size_t len);
 int ike_info_on_request(struct ike_sa *sa, const struct ike_msg *m);
 int ike_info_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r);
 

@@ -17,8 +17,8 @@
 #include "ike/ike_priv.h"
 
 static int
-send_info(struct ike_sa *sa, uint8_t kind, uint64_t child_id, const uint32_t *spis, unsigned n,
-	  bool del_ike)
+send_info_n(struct ike_sa *sa, uint8_t kind, uint64_t child_id, const uint32_t *spis,
+	    unsigned n, bool del_ike, uint16_t ntype, const uint8_t *ndata, size_t nlen)
 {
 	struct ike_txm t;
 	struct ike_pkts out = { .n = 0 };
@@ -35,6 +35,8 @@ send_info(struct ike_sa *sa, uint8_t kind, uint64_t child_id, const uint32_t *sp
 		rc = ike_bld_delete(&t.b, IKE_PROTO_IKE, NULL, 0);
 	else if (rc == 0 && n > 0)
 		rc = ike_bld_delete(&t.b, IKE_PROTO_ESP, spis, n);
+	if (rc == 0 && ntype != 0)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, ntype, ndata, nlen);
 	if (rc < 0) {
 		ike_txm_abort(&t);
 		ike_req_release(r);
@@ -47,6 +49,23 @@ send_info(struct ike_sa *sa, uint8_t kind, uint64_t child_id, const uint32_t *sp
 		return rc;
 	}
 	return ike_request_send(sa, r, &out);
+}
+
+static int
+send_info(struct ike_sa *sa, uint8_t kind, uint64_t child_id, const uint32_t *spis, unsigned n,
+	  bool del_ike)
+{
+	return send_info_n(sa, kind, child_id, spis, n, del_ike, 0, NULL, 0);
+}
+
+int
+ike_info_notify_start(struct ike_sa *sa, uint16_t type, const uint8_t *data, size_t len)
+{
+	int rc = send_info_n(sa, IKE_REQ_INFO, 0, NULL, 0, false, type, data, len);
+
+	if (rc == 0)
+		SA_LOG(sa, INFO, "INFORMATIONAL with %s sent", ike_notify_name(type));
+	return rc;
 }
 
 int

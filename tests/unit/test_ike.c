@@ -1058,6 +1058,48 @@ test_malformed(void)
 	stop();
 }
 
+/* An authentic INFORMATIONAL request far beyond B's window: not answered;
+ * B tells A with INVALID_MESSAGE_ID in a request of its own, A answers it. */
+static void
+test_invalid_message_id(void)
+{
+	struct setup s;
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	struct ike_sa *a;
+	struct ike_msg *m;
+	uint32_t b_req;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	P[1].quiet = true;
+	a = first_sa(P[0].ctx);
+	b_req = first_sa(P[1].ctx)->req_next;
+	CU_ASSERT_EQUAL_FATAL(ike_txm_begin(&t, a, IKE_XCHG_INFORMATIONAL, false, 50), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_txm_seal(&t, &out), 0);
+	ike_send_pkts(a, &out);
+	ike_pkts_free(&out);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	{
+		struct dgram d = q[0];
+
+		qn = 0;
+		ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
+			  (struct sockaddr *)&d.to, now);
+	}
+	CU_ASSERT_EQUAL_FATAL(qn, 1);		/* B's own request, not a response */
+	m = calloc(1, sizeof(*m));
+	CU_ASSERT_EQUAL(ike_msg_parse(q[0].buf, q[0].len, m), 0);
+	CU_ASSERT_EQUAL(m->hdr.flags & IKE_FLAG_R, 0);
+	CU_ASSERT_EQUAL(m->hdr.msg_id, b_req);
+	free(m);
+	run();
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->req_next, b_req + 1);
+	CU_ASSERT_FALSE(ike_req_pending_kind(first_sa(P[1].ctx), IKE_REQ_INFO));
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->state, IKE_ST_ESTABLISHED);
+	stop();
+}
+
 /* An IKE_SA_INIT request without a KE payload: INVALID_SYNTAX, no state */
 static void
 test_init_missing_ke(void)
@@ -1507,6 +1549,7 @@ main(void)
 	CU_add_test(s, "dpd", test_dpd);
 	CU_add_test(s, "malformed", test_malformed);
 	CU_add_test(s, "init_missing_ke", test_init_missing_ke);
+	CU_add_test(s, "invalid_message_id", test_invalid_message_id);
 	CU_add_test(s, "cookies", test_cookies);
 	CU_add_test(s, "nat", test_nat);
 	CU_add_test(s, "jobs", test_jobs);
