@@ -51,7 +51,8 @@ params_validate(const struct esp_sa_params *p)
 	} else if (p->enc == ESP_ENC_AES_CBC) {
 		if (p->enc_key_len != 16 && p->enc_key_len != 32)
 			return -EINVAL;
-		if (p->integ != ESP_INTEG_HMAC_SHA256_128 && p->integ != ESP_INTEG_HMAC_SHA384_192 &&
+		if (p->integ != ESP_INTEG_HMAC_SHA256_128 &&
+		    p->integ != ESP_INTEG_HMAC_SHA384_192 &&
 		    p->integ != ESP_INTEG_HMAC_SHA512_256)
 			return -EINVAL;
 		if (p->integ_key_len == 0 || p->integ_key_len > ESP_MAX_INTEG_KEY_LEN)

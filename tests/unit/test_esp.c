@@ -359,8 +359,8 @@ test_roundtrip_matrix(void)
 			CU_ASSERT((m->packet_type & RTE_PTYPE_TUNNEL_MASK) == RTE_PTYPE_TUNNEL_ESP);
 			d = dec1(m);
 			if (d == NULL) {
-				fprintf(stderr, "roundtrip %s o%u i%u natt%u esn%u size %u dropped\n",
-					alg_names[a], oaf, iaf, natt, esn, sizes[s]);
+				fprintf(stderr, "roundtrip %s o%u i%u natt%u esn%u size %u "
+					"dropped\n", alg_names[a], oaf, iaf, natt, esn, sizes[s]);
 				fails++;
 				continue;
 			}
@@ -565,7 +565,7 @@ replay_random(uint32_t size, uint64_t base, bool esn, unsigned seed)
 		if (x < 60)
 			seq = cur + 1 + (uint64_t)(rand() % 3);		/* forward */
 		else if (x < 90)
-			seq = cur - (uint64_t)(rand() % (2 * size + 2));	/* around left edge */
+			seq = cur - (uint64_t)(rand() % (2 * size + 2));	/* left edge */
 		else if (x < 99)
 			seq = cur;					/* duplicate */
 		else
