@@ -193,49 +193,6 @@ rd_child_find(uint64_t id)
 	return NULL;
 }
 
-/* Split the address range [lo, hi] into at most @max CIDR prefixes. */
-static unsigned
-range_to_cidrs(uint8_t af, const uint8_t *lo8, const uint8_t *hi8, struct sa_route *out,
-	       unsigned max)
-{
-	typedef unsigned __int128 u128;
-	unsigned bits = af == 4 ? 32 : 128, nb = bits / 8, i, n = 0, k;
-	u128 lo = 0, hi = 0, maxv = bits == 128 ? ~(u128)0 : ((u128)1 << bits) - 1, last;
-
-	if (af != 4 && af != 6)
-		return 0;
-	for (i = 0; i < nb; i++) {
-		lo = lo << 8 | lo8[i];
-		hi = hi << 8 | hi8[i];
-	}
-	while (lo <= hi && n < max) {
-		if (lo == 0 && hi == maxv) {
-			k = bits;
-		} else {
-			/* Largest aligned block starting at lo that ends <= hi. */
-			for (k = 0; k + 1 < bits; k++) {
-				u128 sz = (u128)1 << (k + 1);
-
-				if ((lo & (sz - 1)) != 0 || lo + sz - 1 > hi)
-					break;
-			}
-		}
-		memset(&out[n], 0, sizeof(out[n]));
-		out[n].af = af;
-		out[n].depth = (uint8_t)(bits - k);
-		for (i = 0; i < nb; i++)
-			out[n].addr[i] = (uint8_t)(lo >> (8 * (nb - 1 - i)));
-		n++;
-		if (k == bits)
-			break;
-		last = lo + ((u128)1 << k) - 1;
-		if (last >= hi)
-			break;
-		lo = last + 1;
-	}
-	return n;
-}
-
 static void
 fill_params(struct esp_sa_params *p, const struct ike_child_sa *c, uint8_t dir)
 {
@@ -329,10 +286,21 @@ child_up(const struct ike_child_sa *c)
 	ch->esn = c->esn;
 	ch->natt = c->natt;
 	ch->established_ms = rd_now_ms();
-	for (i = 0; i < c->n_remote_ts && i < IKE_MAX_TS; i++)
-		ch->n_routes += range_to_cidrs(c->remote_ts[i].af, c->remote_ts[i].saddr,
-					       c->remote_ts[i].eaddr, ch->routes + ch->n_routes,
-					       RD_MAX_TS_PREFIXES);
+	for (i = 0; i < c->n_remote_ts && i < IKE_MAX_TS; i++) {
+		struct net_prefix pf[RD_MAX_TS_PREFIXES];
+		unsigned k, n = net_range_to_prefixes(c->remote_ts[i].af, c->remote_ts[i].saddr,
+						      c->remote_ts[i].eaddr, pf,
+						      RD_MAX_TS_PREFIXES);
+
+		for (k = 0; k < n; k++) {
+			struct sa_route *r = &ch->routes[ch->n_routes++];
+
+			memset(r, 0, sizeof(*r));
+			r->af = pf[k].af;
+			r->depth = pf[k].depth;
+			memcpy(r->addr, pf[k].addr, 16);
+		}
+	}
 	rd.n_children++;
 
 	memset(&msg, 0, sizeof(msg));

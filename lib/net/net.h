@@ -244,6 +244,22 @@ int net_route_add(struct net_route_table *t, const struct net_route *r);
 const struct net_route *net_route_lookup(const struct net_route_table *t, uint8_t af,
 					 const uint8_t *dst, uint8_t nexthop[16]);
 
+/* An address prefix (traffic selector ranges become lists of these). */
+struct net_prefix {
+	uint8_t af;		/* 4 or 6 */
+	uint8_t depth;		/* bits */
+	uint8_t addr[16];	/* network order, IPv4 in the first 4 bytes */
+};
+
+/*
+ * Cover the inclusive address range [@lo, @hi] (network order, 4 or 16
+ * bytes) with the fewest CIDR prefixes, at most @max of them, in address
+ * order. Returns how many were written; a range that needs more than @max
+ * is truncated (the caller decides whether that is acceptable).
+ */
+unsigned net_range_to_prefixes(uint8_t af, const uint8_t *lo, const uint8_t *hi,
+			       struct net_prefix *out, unsigned max);
+
 /* true if the first @bits bits of @a and @b match. */
 bool net_prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits);
 

@@ -133,3 +133,46 @@ net_route_lookup(const struct net_route_table *t, uint8_t af, const uint8_t *dst
 	}
 	return best;
 }
+
+unsigned
+net_range_to_prefixes(uint8_t af, const uint8_t *lo8, const uint8_t *hi8, struct net_prefix *out,
+		      unsigned max)
+{
+	typedef unsigned __int128 u128;
+	unsigned bits = af == 4 ? 32 : 128, nb = bits / 8, i, n = 0, k;
+	u128 lo = 0, hi = 0, maxv, last;
+
+	if (af != 4 && af != 6)
+		return 0;
+	maxv = bits == 128 ? ~(u128)0 : ((u128)1 << bits) - 1;
+	for (i = 0; i < nb; i++) {
+		lo = lo << 8 | lo8[i];
+		hi = hi << 8 | hi8[i];
+	}
+	while (lo <= hi && n < max) {
+		if (lo == 0 && hi == maxv) {
+			k = bits;
+		} else {
+			/* Largest block of 2^k addresses aligned at lo ending <= hi. */
+			for (k = 0; k + 1 < bits; k++) {
+				u128 sz = (u128)1 << (k + 1);
+
+				if ((lo & (sz - 1)) != 0 || lo + sz - 1 > hi)
+					break;
+			}
+		}
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].af = af;
+		out[n].depth = (uint8_t)(bits - k);
+		for (i = 0; i < nb; i++)
+			out[n].addr[i] = (uint8_t)(lo >> (8 * (nb - 1 - i)));
+		n++;
+		if (k == bits)
+			break;
+		last = lo + ((u128)1 << k) - 1;
+		if (last >= hi)
+			break;
+		lo = last + 1;
+	}
+	return n;
+}

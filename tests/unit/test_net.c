@@ -418,6 +418,61 @@ route_longest_prefix(void)
 	CU_ASSERT(!net_prefix_match((uint8_t[]){ 10, 1, 0x80, 0 }, (uint8_t[]){ 10, 1, 0x7f, 0 }, 17));
 }
 
+static void
+range_to_prefixes_cases(void)
+{
+	struct net_prefix p[16];
+	uint8_t lo[16] = { 0 }, hi[16];
+
+	/* A single address: /32. */
+	memcpy(lo, (uint8_t[]){ 10, 99, 0, 7 }, 4);
+	CU_ASSERT_EQUAL(net_range_to_prefixes(4, lo, lo, p, 16), 1);
+	CU_ASSERT_EQUAL(p[0].depth, 32);
+	CU_ASSERT_EQUAL(memcmp(p[0].addr, lo, 4), 0);
+	/* An aligned subnet: one prefix. */
+	memcpy(lo, (uint8_t[]){ 10, 1, 0, 0 }, 4);
+	memcpy(hi, (uint8_t[]){ 10, 1, 0, 255 }, 4);
+	CU_ASSERT_EQUAL(net_range_to_prefixes(4, lo, hi, p, 16), 1);
+	CU_ASSERT_EQUAL(p[0].depth, 24);
+	/* 10.0.0.1 - 10.0.0.9: .1/32 .2/31 .4/30 .8/31. */
+	memcpy(lo, (uint8_t[]){ 10, 0, 0, 1 }, 4);
+	memcpy(hi, (uint8_t[]){ 10, 0, 0, 9 }, 4);
+	CU_ASSERT_EQUAL_FATAL(net_range_to_prefixes(4, lo, hi, p, 16), 4);
+	CU_ASSERT_EQUAL(p[0].depth, 32);
+	CU_ASSERT_EQUAL(p[1].depth, 31);
+	CU_ASSERT_EQUAL(p[1].addr[3], 2);
+	CU_ASSERT_EQUAL(p[2].depth, 30);
+	CU_ASSERT_EQUAL(p[2].addr[3], 4);
+	CU_ASSERT_EQUAL(p[3].depth, 31);
+	CU_ASSERT_EQUAL(p[3].addr[3], 8);
+	/* Everything: 0.0.0.0/0 and ::/0. */
+	memset(lo, 0, 16);
+	memset(hi, 0xff, 16);
+	CU_ASSERT_EQUAL(net_range_to_prefixes(4, lo, hi, p, 16), 1);
+	CU_ASSERT_EQUAL(p[0].depth, 0);
+	CU_ASSERT_EQUAL(net_range_to_prefixes(6, lo, hi, p, 16), 1);
+	CU_ASSERT_EQUAL(p[0].depth, 0);
+	/* Top of the space ends without wrapping. */
+	memcpy(lo, (uint8_t[]){ 255, 255, 255, 254 }, 4);
+	CU_ASSERT_EQUAL(net_range_to_prefixes(4, lo, hi, p, 16), 1);
+	CU_ASSERT_EQUAL(p[0].depth, 31);
+	/* 0.0.0.1 - 255.255.255.255 needs 32 prefixes: truncated at max. */
+	memset(lo, 0, 4);
+	lo[3] = 1;
+	CU_ASSERT_EQUAL(net_range_to_prefixes(4, lo, hi, p, 16), 16);
+	/* IPv6 /64. */
+	memset(lo, 0, 16);
+	lo[0] = 0x20;
+	lo[1] = 0x01;
+	memcpy(hi, lo, 8);
+	memset(hi + 8, 0xff, 8);
+	CU_ASSERT_EQUAL(net_range_to_prefixes(6, lo, hi, p, 16), 1);
+	CU_ASSERT_EQUAL(p[0].depth, 64);
+	/* Inverted range and unknown family: nothing. */
+	CU_ASSERT_EQUAL(net_range_to_prefixes(6, hi, lo, p, 16), 0);
+	CU_ASSERT_EQUAL(net_range_to_prefixes(5, lo, hi, p, 16), 0);
+}
+
 int
 main(void)
 {
@@ -438,6 +493,7 @@ main(void)
 	CU_add_test(s, "ttl_decrement_keeps_checksum", ttl_decrement_keeps_checksum);
 	CU_add_test(s, "nbr_table_collisions", nbr_table_collisions);
 	CU_add_test(s, "route_longest_prefix", route_longest_prefix);
+	CU_add_test(s, "range_to_prefixes_cases", range_to_prefixes_cases);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();
