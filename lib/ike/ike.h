@@ -253,6 +253,14 @@ int ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsig
  * with ike_ctx_set_job_runner(), the library submits jobs through @submit and
  * the owner calls ike_job_done() on the state-machine thread once @run has
  * finished on any thread. Without a runner, jobs run inline.
+ *
+ * What goes to jobs today: the responder's IKE_SA_INIT DH (key pair and
+ * g^ir) and, with certificates, its IKE_AUTH chain/signature verification
+ * and its own signature. The SA waits meanwhile (a retransmitted request is
+ * dropped, not answered twice). Initiator-side and CREATE_CHILD_SA work is
+ * still inline. Every submitted job must come back through ike_job_done()
+ * (which frees it) before ike_ctx_destroy(); a job whose SA is gone is just
+ * freed.
  */
 struct ike_job;
 void ike_job_run(struct ike_job *job);		/* any thread */

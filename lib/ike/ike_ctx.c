@@ -387,6 +387,8 @@ ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsigned 
 			if (strcmp(v[j]->cfg.name, sa->conn->cfg.name) == 0)
 				break;
 		if (j == n) {
+			if (sa->state == IKE_ST_ESTABLISHED || sa->state == IKE_ST_REKEYING)
+				ike_info_delete_ike_start(sa);	/* tell the peer */
 			if (sa->state != IKE_ST_DEAD)
 				ike_sa_kill(sa, "connection removed by reload");
 			continue;

@@ -1176,6 +1176,35 @@ test_cookies(void)
 	ike_stats_get(P[1].ctx, &st);
 	CU_ASSERT_EQUAL(st.half_open, 0);
 	stop();
+
+	/* hard cap: with one half-open SA and half_open_max 1, IKE_SA_INIT is
+	 * dropped without an answer */
+	s.cookie_threshold = 0;
+	s.half_open_max = 1;
+	start(&s);
+	P[1].quiet = true;
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	{
+		struct dgram d = q[0];
+
+		qn = 0;
+		ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
+			  (struct sockaddr *)&d.to, now);
+		qn = 0;
+	}
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	{
+		struct dgram d = q[0];
+
+		qn = 0;
+		ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
+			  (struct sockaddr *)&d.to, now);
+	}
+	CU_ASSERT_EQUAL(qn, 0);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.half_open, 1);
+	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
+	stop();
 }
 
 /* INITIAL_CONTACT: A reconnects (new IKE SA); B drops the old one */
