@@ -5,11 +5,8 @@
  * uses bench_keys_init(i) and SPI BENCH_SPI_BASE + i, so packets encapsulated
  * here decapsulate here and in librte_ipsec). Encapsulation spreads packets
  * over the SAs round-robin. Only the public API of lib/esp/esp.h is used.
- *
- * Inbound and outbound SAs live in two esp_worker objects driven by the same
- * core: one worker's SA table (lib/sa, SA_TAB_DEFAULT_ENTRIES = 131072 keys
- * of (SPI, direction)) cannot hold 100 000 SAs in each direction. Encap never
- * looks the table up, so this changes nothing that is measured.
+ * Both directions live in one esp_worker, as on a real worker: its SA table
+ * then holds 2 x n_sa entries.
  */
 #include "bench.h"
 
@@ -24,8 +21,7 @@
 #include "esp/esp.h"
 
 struct ram_ctx {
-	struct esp_worker *w;		/* inbound SAs */
-	struct esp_worker *w_out;	/* outbound SAs */
+	struct esp_worker *w;
 	enum bench_alg alg;
 	unsigned n_sa;
 	unsigned next;			/* round-robin cursor for encap */
@@ -74,7 +70,7 @@ sa_install(struct ram_ctx *c, unsigned idx, bool out)
 	memset(&p, 0, sizeof(p));
 	if (rc < 0)
 		return rc;
-	rc = esp_worker_sa_add(out ? c->w_out : c->w, sa);
+	rc = esp_worker_sa_add(c->w, sa);
 	if (rc < 0) {
 		esp_sa_destroy(sa);
 		return rc;
@@ -93,8 +89,7 @@ sa_remove(struct ram_ctx *c, unsigned idx, bool out)
 
 	if (*slot == NULL)
 		return;
-	esp_worker_sa_del(out ? c->w_out : c->w, BENCH_SPI_BASE + idx,
-			  out ? ESP_DIR_OUT : ESP_DIR_IN);
+	esp_worker_sa_del(c->w, BENCH_SPI_BASE + idx, out ? ESP_DIR_OUT : ESP_DIR_IN);
 	esp_sa_destroy(*slot);
 	*slot = NULL;
 }
@@ -119,9 +114,6 @@ ram_ctx_create(enum bench_alg alg, unsigned n_sa, struct ram_ctx **out)
 	rc = esp_worker_create(0, SOCKET_ID_ANY, NULL, &c->w);
 	if (rc < 0)
 		goto fail;
-	rc = esp_worker_create(1, SOCKET_ID_ANY, NULL, &c->w_out);
-	if (rc < 0)
-		goto fail;
 	for (i = 0; i < n_sa; i++) {
 		rc = sa_install(c, i, true);
 		if (rc == 0)
@@ -143,7 +135,7 @@ ram_ctx_destroy(struct ram_ctx *c)
 
 	if (c == NULL)
 		return;
-	if (c->w != NULL && c->w_out != NULL) {
+	if (c->w != NULL) {
 		for (i = 0; i < c->n_sa; i++) {
 			if (c->out != NULL)
 				sa_remove(c, i, true);
@@ -151,8 +143,6 @@ ram_ctx_destroy(struct ram_ctx *c)
 				sa_remove(c, i, false);
 		}
 	}
-	if (c->w_out != NULL)
-		esp_worker_destroy(c->w_out);
 	if (c->w != NULL)
 		esp_worker_destroy(c->w);
 	free(c->out);
@@ -192,7 +182,7 @@ ram_pick(struct ram_ctx *c, struct esp_sa *sas[], uint16_t n)
 uint16_t
 ram_encap(struct ram_ctx *c, struct esp_sa *sas[], struct rte_mbuf *pkts[], uint16_t n)
 {
-	return esp_out_burst(c->w_out, sas, pkts, n);
+	return esp_out_burst(c->w, sas, pkts, n);
 }
 
 uint16_t
@@ -201,19 +191,16 @@ ram_decap(struct ram_ctx *c, struct rte_mbuf *pkts[], uint16_t n)
 	return esp_in_burst(c->w, pkts, n);
 }
 
-/* Print the non-zero drop counters of both workers (after a short burst). */
+/* Print the worker's non-zero drop counters (after a short burst). */
 void
 ram_drops_print(const struct ram_ctx *c, FILE *f)
 {
-	const struct esp_worker *ws[2] = { c->w, c->w_out };
 	struct esp_worker_stats st;
-	unsigned i, k;
+	unsigned i;
 
-	for (k = 0; k < 2; k++) {
-		esp_worker_stats_get(ws[k], &st);
-		for (i = 0; i < ESP_DROP__COUNT; i++)
-			if (st.drops[i] != 0)
-				fprintf(f, "esp-bench:   rampart %s drops %s: %" PRIu64 "\n",
-					k == 0 ? "in" : "out", esp_drop_names[i], st.drops[i]);
-	}
+	esp_worker_stats_get(c->w, &st);
+	for (i = 0; i < ESP_DROP__COUNT; i++)
+		if (st.drops[i] != 0)
+			fprintf(f, "esp-bench:   rampart drops %s: %" PRIu64 "\n", esp_drop_names[i],
+				st.drops[i]);
 }
