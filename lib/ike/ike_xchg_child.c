@@ -299,6 +299,15 @@ ike_sa_successor(struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t sp
 		old->children = c->next;
 		old->n_children--;
 		c->sa = sa;
+		/* a child exchange still in flight on the old SA dies with it: redo
+		 * it on the new one */
+		if (c->state == IKE_CHILD_REKEYING) {
+			c->state = IKE_CHILD_INSTALLED;
+			c->rekey_ms = ctx->now_ms + 1000;
+		} else if (c->state == IKE_CHILD_DELETING) {
+			c->state = IKE_CHILD_INSTALLED;
+			c->delete_ms = ctx->now_ms ? ctx->now_ms : 1;
+		}
 		c->next = sa->children;
 		sa->children = c;
 		sa->n_children++;
