@@ -8,6 +8,9 @@
 #   WORKERS=N ...  run N workers (lcores mapped round robin onto the CPUs)
 #   LIFE_PACKETS=N child_life_packets (soft limit): the datapath asks for rekeys
 #   IPERF=1 ...    also run iperf3 (TCP, 5 s) from the client to the LAN host
+#   S2S=1 ...      also a site-to-site tunnel that rampartd initiates
+#                  (rampartctl initiate) to the strongSwan peer, which
+#                  protects 10.2.0.0/24 (10.2.0.1 on its loopback)
 #
 # Topology (every name prefixed dmn, every address inside the namespaces):
 #
@@ -100,6 +103,23 @@ connections:
     pool: {range: 10.99.0.0/24}
 ${LIFE_PACKETS:+    child_life_packets: $LIFE_PACKETS}
 YAML
+if [ "${S2S:-0}" = 1 ]; then
+	ip -n dmn-cli addr add 10.2.0.1/24 dev lo
+	ip -n dmn-lan route add 10.2.0.0/24 via 10.1.0.1
+	cat >>"$T/rampart.yaml" <<YAML
+  - name: s2s
+    local: 192.0.2.1
+    remote: 192.0.2.2
+    local_id: fqdn:gw.rampart.test
+    remote_id: fqdn:peer.rampart.test
+    auth: psk
+    psk: "rampart-smoke-only-not-a-secret"
+    ike: [aes256gcm16-prfsha256-ecp256]
+    esp: [aes256gcm16]
+    local_ts: [10.1.0.0/24]
+    remote_ts: [10.2.0.0/24]
+YAML
+fi
 
 log "starting rampartd (log $T/rampartd.log)"
 ip netns exec dmn-gw "$RAMPARTD" -c "$T/rampart.yaml" -- --lcores "$LCORES" --no-huge -m $MEM_MB --no-pci \
@@ -221,6 +241,25 @@ secrets {
 	ike-ra { secret = "rampart-smoke-only-not-a-secret" }
 }
 SW
+	[ "${S2S:-0}" = 1 ] && cat >>"$T/cli/swanctl/swanctl.conf" <<SW
+connections {
+	s2s {
+		version = 2
+		local_addrs = 192.0.2.2
+		remote_addrs = 192.0.2.1
+		proposals = aes256gcm16-prfsha256-ecp256
+		local { auth = psk
+			id = peer.rampart.test }
+		remote { auth = psk
+			 id = gw.rampart.test }
+		children {
+			s2s { local_ts = 10.2.0.0/24
+			      remote_ts = 10.1.0.0/24
+			      esp_proposals = aes256gcm16 }
+		}
+	}
+}
+SW
 	ip netns exec dmn-cli sh -c "mount --bind $T/cli/run /run && \
 		exec env STRONGSWAN_CONF=$T/cli/strongswan.conf /usr/lib/ipsec/charon" \
 		>"$T/cli/charon.out" 2>&1 &
@@ -282,6 +321,22 @@ SW
 		fi
 	else
 		bad "strongSwan initiate"; tail -20 "$T/cli/initiate.txt"
+	fi
+	if [ "${S2S:-0}" = 1 ] && [ -x "$RAMPARTCTL" ]; then
+		if out=$("$RAMPARTCTL" -s "$T/rampart.sock" initiate s2s 2>&1); then
+			i=0
+			until ctl list-children | grep -q '"conn": *"s2s"' || [ $i -gt 50 ]; do
+				sleep 0.2; i=$((i + 1))
+			done
+			if ip netns exec dmn-lan ping -c 3 -i 0.3 -W 2 10.2.0.1 >"$T/ping-s2s.txt" 2>&1; then
+				ok "site-to-site (rampartd initiator): LAN pings 10.2.0.1 behind the peer: $(grep -o '[0-9]* received' "$T/ping-s2s.txt")"
+			else
+				bad "site-to-site ping 10.2.0.1"; cat "$T/ping-s2s.txt"
+				ctl list-children
+			fi
+		else
+			bad "rampartctl initiate s2s: $out"
+		fi
 	fi
 fi
 
