@@ -113,6 +113,24 @@ _Static_assert(sizeof(struct ike_hdr_wire) == IKE_HDR_LEN, "IKE header");
 #define IKE_VERSION_2_0 0x20
 #define IKE_SKF_EXTRA 4			/* Fragment Number + Total Fragments */
 
+/* In a _validate(): set *why and return @rc_. */
+#define FAIL(rc_, msg_)                 \
+	do {                            \
+		*why = (msg_);          \
+		return (rc_);           \
+	} while (0)
+
+static inline bool
+ike_all_zero(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
 /* Record an error for logs; returns @rc. */
 static inline int
 ike_msg_fail(struct ike_msg *m, int rc, const char *why)
