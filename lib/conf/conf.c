@@ -2,8 +2,8 @@
 /*
  * lib/conf entry points and the walk over the libyaml document: the key-path
  * bookkeeping behind every message, typed value readers, and the top-level
- * sections (globals, control, ike, ports, routes). Connections are in
- * conf_conn.c. A load builds a fresh struct and hands it out only when every
+ * sections (globals, control, ike). Ports and routes are in conf_ports.c,
+ * connections in conf_conn.c. A load builds a fresh struct and hands it out only when every
  * check has passed; nothing here has a side effect beyond reading files.
  */
 #include "conf.h"
@@ -561,257 +561,6 @@ parse_ike(struct cx *x, const yaml_node_t *n)
 	return rc;
 }
 
-static int
-parse_port(struct cx *x, const yaml_node_t *n, struct conf_port *p)
-{
-	enum { K_NAME, K_ROLE, K_DEV, K_ADDRS, K_MAC, K_MTU, K_RXQ, K_TXQ, K_N };
-	static const char *const keys[K_N] = {
-		"name", "role", "device", "addresses", "mac", "mtu", "rx_queues", "tx_queues",
-	};
-	yaml_node_t *v[K_N], *items[CONF_MAX_PORT_ADDRS];
-	const char *why = NULL;
-	char s[64];
-	uint64_t u;
-	size_t m;
-	unsigned i, j;
-	int rc;
-
-	rc = cx_map(x, n, keys, K_N, v);
-	if (rc < 0)
-		return rc;
-	if (v[K_NAME] == NULL)
-		return cx_missing(x, n, "name");
-	if ((rc = cx_str(x, "name", v[K_NAME], p->name, sizeof(p->name))) < 0)
-		return rc;
-	if (!conf_is_name(p->name, sizeof(p->name))) {
-		m = cx_push_key(x, "name");
-		rc = cx_err(x, v[K_NAME], "bad name (letters, digits, '-', '_', '.')");
-		cx_pop(x, m);
-		return rc;
-	}
-	if (v[K_ROLE] == NULL)
-		return cx_missing(x, n, "role");
-	if ((rc = cx_str(x, "role", v[K_ROLE], s, sizeof(s))) < 0)
-		return rc;
-	if (strcmp(s, "public") == 0) {
-		p->role = CONF_PORT_PUBLIC;
-	} else if (strcmp(s, "private") == 0) {
-		p->role = CONF_PORT_PRIVATE;
-	} else if (strcmp(s, "one-armed") == 0) {
-		p->role = CONF_PORT_ONE_ARMED;
-	} else {
-		m = cx_push_key(x, "role");
-		rc = cx_err(x, v[K_ROLE], "unknown role '%s' (public, private, one-armed)", s);
-		cx_pop(x, m);
-		return rc;
-	}
-	if (v[K_DEV] == NULL)
-		return cx_missing(x, n, "device");
-	if ((rc = cx_str(x, "device", v[K_DEV], p->device, sizeof(p->device))) < 0)
-		return rc;
-	for (i = 0; p->device[i] != '\0'; i++) {
-		if (isspace((unsigned char)p->device[i]) || !isprint((unsigned char)p->device[i])) {
-			m = cx_push_key(x, "device");
-			rc = cx_err(x, v[K_DEV], "spaces or control characters in device string");
-			cx_pop(x, m);
-			return rc;
-		}
-	}
-	if (v[K_ADDRS] == NULL)
-		return cx_missing(x, n, "addresses");
-	rc = cx_seq(x, "addresses", v[K_ADDRS], true, items, CONF_MAX_PORT_ADDRS, &p->n_addrs);
-	if (rc < 0)
-		return rc;
-	m = cx_push_key(x, "addresses");
-	if (p->n_addrs == 0)
-		rc = cx_err(x, v[K_ADDRS], "at least one address needed");
-	for (i = 0; rc == 0 && i < p->n_addrs; i++) {
-		size_t k = cx_push_idx(x, i);
-		const char *str;
-
-		rc = cx_scalar(x, items[i], "an address/prefix-length", &str);
-		if (rc == 0 && conf_parse_prefix(str, true, &p->addrs[i], &why) < 0)
-			rc = cx_err(x, items[i], "'%s': %s", str, why);
-		for (j = 0; rc == 0 && j < i; j++) {
-			if (p->addrs[j].af == p->addrs[i].af &&
-			    conf_addr_cmp(p->addrs[i].af, p->addrs[i].addr, p->addrs[j].addr) == 0)
-				rc = cx_err(x, items[i], "address listed twice");
-		}
-		cx_pop(x, k);
-	}
-	cx_pop(x, m);
-	if (rc < 0)
-		return rc;
-	if (v[K_MAC] != NULL) {
-		if ((rc = cx_str(x, "mac", v[K_MAC], s, sizeof(s))) < 0)
-			return rc;
-		if (conf_parse_mac(s, p->mac, &why) < 0) {
-			m = cx_push_key(x, "mac");
-			rc = cx_err(x, v[K_MAC], "%s", why);
-			cx_pop(x, m);
-			return rc;
-		}
-		p->has_mac = true;
-	}
-	if (v[K_MTU] != NULL) {
-		if ((rc = cx_uint(x, "mtu", v[K_MTU], 576, 9216, &u)) < 0)
-			return rc;
-		p->mtu = (uint16_t)u;
-	}
-	if (v[K_RXQ] != NULL) {
-		if ((rc = cx_uint(x, "rx_queues", v[K_RXQ], 1, CONF_MAX_WORKERS, &u)) < 0)
-			return rc;
-		p->rx_queues = (uint16_t)u;
-	}
-	if (v[K_TXQ] != NULL) {
-		if ((rc = cx_uint(x, "tx_queues", v[K_TXQ], 1, CONF_MAX_WORKERS, &u)) < 0)
-			return rc;
-		p->tx_queues = (uint16_t)u;
-	}
-	return 0;
-}
-
-static int
-parse_ports(struct cx *x, const yaml_node_t *n)
-{
-	yaml_node_t *items[CONF_MAX_PORTS];
-	struct conf *c = x->c;
-	size_t m;
-	unsigned i, j, k;
-	int rc;
-
-	rc = cx_seq(x, "ports", n, false, items, CONF_MAX_PORTS, &c->n_ports);
-	if (rc < 0)
-		return rc;
-	m = cx_push_key(x, "ports");
-	if (c->n_ports == 0)
-		rc = cx_err(x, n, "at least one port needed");
-	for (i = 0; rc == 0 && i < c->n_ports; i++) {
-		size_t mi = cx_push_idx(x, i);
-		struct conf_port *p = &c->ports[i];
-
-		rc = parse_port(x, items[i], p);
-		for (j = 0; rc == 0 && j < i; j++) {
-			if (strcmp(c->ports[j].name, p->name) == 0)
-				rc = cx_err(x, items[i], "duplicate port name '%s'", p->name);
-			else if (strcmp(c->ports[j].device, p->device) == 0)
-				rc = cx_err(x, items[i], "device '%s' already used by port '%s'",
-					    p->device, c->ports[j].name);
-			for (k = 0; rc == 0 && k < p->n_addrs; k++) {
-				unsigned l;
-
-				for (l = 0; rc == 0 && l < c->ports[j].n_addrs; l++) {
-					const struct conf_prefix *a = &p->addrs[k];
-					const struct conf_prefix *b = &c->ports[j].addrs[l];
-
-					if (a->af == b->af && conf_addr_cmp(a->af, a->addr, b->addr) == 0)
-						rc = cx_err(x, items[i],
-							    "address %u also on port '%s'", k,
-							    c->ports[j].name);
-				}
-			}
-		}
-		cx_pop(x, mi);
-	}
-	cx_pop(x, m);
-	return rc;
-}
-
-static int
-parse_route(struct cx *x, const yaml_node_t *n, struct conf_route *r)
-{
-	enum { K_PREFIX, K_VIA, K_PORT, K_N };
-	static const char *const keys[K_N] = {"prefix", "via", "port"};
-	struct conf *c = x->c;
-	yaml_node_t *v[K_N];
-	uint8_t lo[16], hi[16];
-	const char *why = NULL;
-	char s[64];
-	size_t m;
-	int rc, port;
-	unsigned i;
-	bool on_link = false;
-
-	rc = cx_map(x, n, keys, K_N, v);
-	if (rc < 0)
-		return rc;
-	if (v[K_PREFIX] == NULL)
-		return cx_missing(x, n, "prefix");
-	if (v[K_PORT] == NULL)
-		return cx_missing(x, n, "port");
-	if ((rc = cx_str(x, "prefix", v[K_PREFIX], s, sizeof(s))) < 0)
-		return rc;
-	m = cx_push_key(x, "prefix");
-	if (conf_parse_prefix(s, true, &r->dst, &why) < 0) {
-		rc = cx_err(x, v[K_PREFIX], "'%s': %s", s, why);
-	} else {
-		conf_prefix_to_range(&r->dst, lo, hi);
-		if (conf_addr_cmp(r->dst.af, lo, r->dst.addr) != 0)
-			rc = cx_err(x, v[K_PREFIX], "'%s' has host bits set", s);
-	}
-	cx_pop(x, m);
-	if (rc < 0)
-		return rc;
-	if ((rc = cx_str(x, "port", v[K_PORT], s, sizeof(s))) < 0)
-		return rc;
-	port = conf_port_find(c, s);
-	if (port < 0) {
-		m = cx_push_key(x, "port");
-		rc = cx_err(x, v[K_PORT], "no port named '%s'", s);
-		cx_pop(x, m);
-		return rc;
-	}
-	r->port = (unsigned)port;
-	if (v[K_VIA] == NULL)
-		return 0;
-	if ((rc = cx_str(x, "via", v[K_VIA], s, sizeof(s))) < 0)
-		return rc;
-	m = cx_push_key(x, "via");
-	if (conf_parse_addr(s, &r->via_af, r->via) < 0)
-		rc = cx_err(x, v[K_VIA], "'%s' is not an address", s);
-	else if (r->via_af != r->dst.af)
-		rc = cx_err(x, v[K_VIA], "next hop and prefix are of different families");
-	for (i = 0; rc == 0 && i < c->ports[port].n_addrs; i++) {
-		if (conf_prefix_contains(&c->ports[port].addrs[i], r->via_af, r->via))
-			on_link = true;
-	}
-	if (rc == 0 && !on_link)
-		rc = cx_err(x, v[K_VIA], "next hop %s is on no subnet of port '%s'", s,
-			    c->ports[port].name);
-	cx_pop(x, m);
-	return rc;
-}
-
-static int
-parse_routes(struct cx *x, const yaml_node_t *n)
-{
-	yaml_node_t *items[CONF_MAX_ROUTES];
-	struct conf *c = x->c;
-	size_t m;
-	unsigned i, j;
-	int rc;
-
-	rc = cx_seq(x, "routes", n, false, items, CONF_MAX_ROUTES, &c->n_routes);
-	if (rc < 0)
-		return rc;
-	m = cx_push_key(x, "routes");
-	for (i = 0; rc == 0 && i < c->n_routes; i++) {
-		size_t mi = cx_push_idx(x, i);
-
-		rc = parse_route(x, items[i], &c->routes[i]);
-		for (j = 0; rc == 0 && j < i; j++) {
-			const struct conf_prefix *a = &c->routes[i].dst, *b = &c->routes[j].dst;
-
-			if (a->af == b->af && a->len == b->len &&
-			    conf_addr_cmp(a->af, a->addr, b->addr) == 0)
-				rc = cx_err(x, items[i], "same prefix as routes[%u]", j);
-		}
-		cx_pop(x, mi);
-	}
-	cx_pop(x, m);
-	return rc;
-}
-
 static void
 set_defaults(struct conf *c)
 {
@@ -860,9 +609,9 @@ parse_root(struct cx *x, const yaml_node_t *root)
 		return rc;
 	if (v[K_PORTS] == NULL)
 		return cx_missing(x, root, "ports");
-	if ((rc = parse_ports(x, v[K_PORTS])) < 0)
+	if ((rc = conf_parse_ports(x, v[K_PORTS])) < 0)
 		return rc;
-	if (v[K_ROUTES] != NULL && (rc = parse_routes(x, v[K_ROUTES])) < 0)
+	if (v[K_ROUTES] != NULL && (rc = conf_parse_routes(x, v[K_ROUTES])) < 0)
 		return rc;
 	if (v[K_CONNS] != NULL && (rc = conf_parse_conns(x, v[K_CONNS])) < 0)
 		return rc;
@@ -932,6 +681,20 @@ conf_load_string(const char *yaml, size_t len, const char *name, struct conf **o
 		rc = cx_err(&x, NULL, "empty configuration");
 	else
 		rc = parse_root(&x, root);
+	if (rc == 0) {
+		/* A second document would be ignored silently: refuse it. */
+		yaml_document_t doc2;
+
+		if (!yaml_parser_load(&parser, &doc2)) {
+			rc = cx_err(&x, NULL, "YAML error after the first document");
+		} else {
+			yaml_node_t *r2 = yaml_document_get_root_node(&doc2);
+
+			if (r2 != NULL)
+				rc = cx_err(&x, r2, "more than one YAML document");
+			yaml_document_delete(&doc2);
+		}
+	}
 	if (rc == 0) {
 		*out = x.c;
 		x.c = NULL;

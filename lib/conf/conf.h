@@ -41,6 +41,26 @@
  * icmp6, any or a number). Relative file paths (psk_file, cert, key, ca) are
  * resolved against the directory of the config file.
  *
+ * How connection keys land in struct ike_conn_cfg:
+ *   local       omitted: the first address (of the remote's family) of the
+ *               first public/one-armed port; given: must be such an address.
+ *               Port 500 in both sockaddrs; remote "any" -> AF_UNSPEC.
+ *   local_id    default: our address (IPv4/IPv6 ID); remote_id default "any".
+ *   auth        required; remote_auth defaults to auth. psk/psk_file needed
+ *               iff one of them is psk; cert+key iff auth is pubkey; ca iff
+ *               remote_auth is pubkey (each file checked readable).
+ *   ike, esp    default ["aes256gcm16-prfsha384-ecp384"], ["aes256gcm16"].
+ *   pool        range "a.b.c.d/n" skips the network (and IPv4 broadcast)
+ *               address; "first-last" is taken as written. Pools must not
+ *               overlap each other or contain an address of a port.
+ *   remote_ts   "dynamic" (needs pool): one selector covering the pool,
+ *               which lib/ike narrows to the lease.
+ *   local_ts    "dynamic" (needs request_vip, initiator): 0.0.0.0-
+ *               255.255.255.255, which the responder narrows to our VIP.
+ *   lifetimes   ike 4h, child 1h, bytes/packets 0 (off), dpd 30s,
+ *               replay_window 1024 (64..4096); initiate needs a remote
+ *               address; request_vip needs initiate and excludes pool.
+ *
  * Threads: every function may be called from any one thread at a time; the
  * log callback is process-wide.
  */

@@ -94,7 +94,9 @@ void conf_prefix_to_range(const struct conf_prefix *p, uint8_t lo[16], uint8_t h
 int conf_addr_cmp(uint8_t af, const uint8_t a[16], const uint8_t b[16]);
 void conf_addr_str(uint8_t af, const uint8_t a[16], char *dst, size_t size);
 
-/* Sections (conf_conn.c). */
+/* Sections: conf_ports.c, conf_conn.c. */
+int conf_parse_ports(struct cx *x, const yaml_node_t *seq);
+int conf_parse_routes(struct cx *x, const yaml_node_t *seq);
 int conf_parse_conns(struct cx *x, const yaml_node_t *seq);
 
 #endif

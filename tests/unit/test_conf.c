@@ -230,6 +230,7 @@ static const struct {
 	{"bad_range", ":15:15: connections[0].local_ts[0]: '10.1.0.9-10.1.0.1': range end below its start"},
 	{"conn_not_map", ":11:5: connections[0]: expected a mapping, got a scalar"},
 	{"half_open", ":1:45: ike: half_open_max (10) below cookie_threshold (100)"},
+	{"multi_doc", ":11:1: more than one YAML document"},
 	{"name_bad", ":6:11: ports[1].name: bad name (letters, digits, '-', '_', '.')"},
 };
 
@@ -449,6 +450,42 @@ mutated_samples(void)
 	}
 	/* Some mutations are harmless (comments, spaces): both paths were taken. */
 	CU_ASSERT(loaded > 0 && loaded < 2000);
+}
+
+static void
+ipv6_conn(void)
+{
+	static const char y[] =
+		"ports:\n"
+		"  - {name: p, role: one-armed, device: d0,\n"
+		"     addresses: [192.0.2.1/24, \"2001:db8::1/64\"]}\n"
+		"connections:\n"
+		"  - name: v6\n"
+		"    remote: \"2001:db8:1::2\"\n"
+		"    remote_id: ipv6:2001:db8:1::2\n"
+		"    auth: psk\n"
+		"    psk: abcdefghijklmnopqrstuvwxyz\n"
+		"    local_ts: \"2001:db8:2::/48\"\n"
+		"    remote_ts: dynamic\n"
+		"    pool: {range: \"fd00:99::/120\", dns: [\"2001:db8::53\", 192.0.2.53]}\n";
+	const struct sockaddr_in6 *l;
+	struct conf *c = load_str(y);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	l = (const struct sockaddr_in6 *)&c->conns[0].local;
+	/* local: the first public address of the remote's family */
+	CU_ASSERT_EQUAL(l->sin6_family, AF_INET6);
+	CU_ASSERT_EQUAL(l->sin6_addr.s6_addr[15], 1);
+	CU_ASSERT_EQUAL(c->conns[0].local_id.type, IKE_ID_IPV6_ADDR);
+	CU_ASSERT_EQUAL(c->conns[0].remote_id.type, IKE_ID_IPV6_ADDR);
+	CU_ASSERT_EQUAL(c->conns[0].pool.af, 6);
+	CU_ASSERT_EQUAL(c->conns[0].pool.size, 255);
+	CU_ASSERT_EQUAL(c->conns[0].pool.first[15], 1);
+	CU_ASSERT_EQUAL(c->conns[0].pool.n_dns, 2);
+	CU_ASSERT_EQUAL(c->conns[0].pool.dns_af[1], 4);
+	CU_ASSERT_EQUAL(c->conns[0].remote_ts[0].af, 6);
+	CU_ASSERT_EQUAL(c->conns[0].remote_ts[0].eaddr[15], 255);
+	conf_free(c);
 }
 
 /* ---- secrets ---- */
@@ -972,6 +1009,7 @@ main(void)
 	CU_add_test(suite, "ids_and_selectors", ids_and_selectors);
 	CU_add_test(suite, "initiator_vip", initiator_vip);
 	CU_add_test(suite, "pool_range", pool_range);
+	CU_add_test(suite, "ipv6_conn", ipv6_conn);
 	CU_add_test(suite, "mutated_samples", mutated_samples);
 	CU_add_test(suite, "secrets_wiped", secrets_wiped);
 	CU_add_test(suite, "psk_file_relative", psk_file_relative);
