@@ -8,6 +8,8 @@
 #   WORKERS=N ...  run N workers (lcores mapped round robin onto the CPUs)
 #   LIFE_PACKETS=N child_life_packets (soft limit): the datapath asks for rekeys
 #   IPERF=1 ...    also run iperf3 (TCP, 5 s) from the client to the LAN host
+#   V6=1 ...       the remote-access client talks to rampartd over IPv6
+#                  (IKE and ESP-in-UDP on 2001:db8:2::1)
 #   S2S=1 ...      also a site-to-site tunnel that rampartd initiates
 #                  (rampartctl initiate) to the strongSwan peer, which
 #                  protects 10.2.0.0/24 (10.2.0.1 on its loopback)
@@ -66,6 +68,7 @@ for ifc in dmn-pub dmn-lan; do
 	ip -n dmn-gw link set $ifc promisc on up
 done
 ip -n dmn-cli addr add 192.0.2.2/24 dev dmn-pubc
+ip -n dmn-cli addr add 2001:db8:2::2/64 dev dmn-pubc nodad
 ip -n dmn-cli link set dmn-pubc up
 ip netns exec dmn-cli ethtool -K dmn-pubc tx off tso off gso off >/dev/null 2>&1
 ip -n dmn-lan addr add 10.1.0.2/24 dev dmn-lanc
@@ -83,15 +86,16 @@ MEM_MB=256
 [ "$WORKERS" -gt 1 ] && MEM_MB=$((128 + 112 * WORKERS))
 cat >"$T/rampart.yaml" <<YAML
 workers: $WORKERS
-log_level: info
+log_level: ${LOG_LEVEL:-info}
 telemetry: true
 control: {socket: $T/rampart.sock, mode: "0600"}
 ports:
-  - {name: pub, role: public, device: "net_af_packet0,iface=dmn-pub", addresses: [192.0.2.1/24]}
+  - {name: pub, role: public, device: "net_af_packet0,iface=dmn-pub", addresses: [192.0.2.1/24, "2001:db8:2::1/64"]}
   - {name: lan, role: private, device: "net_af_packet1,iface=dmn-lan", addresses: [10.1.0.1/24, "2001:db8:1::1/64"]}
 connections:
   - name: ra
     remote: any
+$( [ "${V6:-0}" = 1 ] && echo '    local: "2001:db8:2::1"' )
     local_id: fqdn:gw.rampart.test
     remote_id: any
     auth: psk
@@ -200,6 +204,9 @@ if [ "${NO_IKE:-0}" = 1 ] || [ $IKE_OK = 0 ] || [ ! -x /usr/lib/ipsec/charon ]; 
 	log "skipping strongSwan tunnel test (IKE linked: $IKE_OK)"
 else
 	mkdir -p "$T/cli/run" "$T/cli/swanctl"
+	CLI_ADDR=192.0.2.2
+	GW_ADDR=192.0.2.1
+	[ "${V6:-0}" = 1 ] && CLI_ADDR=2001:db8:2::2 && GW_ADDR=2001:db8:2::1
 	cat >"$T/cli/strongswan.conf" <<SW
 charon {
 	load_modular = no
@@ -222,8 +229,8 @@ SW
 connections {
 	ra {
 		version = 2
-		local_addrs = 192.0.2.2
-		remote_addrs = 192.0.2.1
+		local_addrs = $CLI_ADDR
+		remote_addrs = $GW_ADDR
 		vips = 0.0.0.0
 		proposals = aes256gcm16-prfsha256-ecp256
 		local { auth = psk
