@@ -620,6 +620,31 @@ parse_root(struct cx *x, const yaml_node_t *root)
 
 /* ---- entry points ---- */
 
+/*
+ * The YAML text holds PSKs: wipe every copy libyaml made (scalar values,
+ * the parser's input buffers) before it frees them.
+ */
+static void
+scrub_document(yaml_document_t *doc)
+{
+	yaml_node_t *n;
+
+	for (n = doc->nodes.start; n != NULL && n < doc->nodes.top; n++) {
+		if (n->type == YAML_SCALAR_NODE && n->data.scalar.value != NULL)
+			OPENSSL_cleanse(n->data.scalar.value, n->data.scalar.length);
+	}
+}
+
+static void
+scrub_parser(yaml_parser_t *p)
+{
+	if (p->raw_buffer.start != NULL)
+		OPENSSL_cleanse(p->raw_buffer.start,
+				(size_t)(p->raw_buffer.end - p->raw_buffer.start));
+	if (p->buffer.start != NULL)
+		OPENSSL_cleanse(p->buffer.start, (size_t)(p->buffer.end - p->buffer.start));
+}
+
 int
 conf_load_string(const char *yaml, size_t len, const char *name, struct conf **out, char *err,
 		 size_t err_len)
@@ -665,6 +690,7 @@ conf_load_string(const char *yaml, size_t len, const char *name, struct conf **o
 				 parser.context != NULL ? " " : "",
 				 parser.context != NULL ? parser.context : "");
 		rc = parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
+		scrub_parser(&parser);
 		yaml_parser_delete(&parser);
 		return rc;
 	}
@@ -692,6 +718,7 @@ conf_load_string(const char *yaml, size_t len, const char *name, struct conf **o
 
 			if (r2 != NULL)
 				rc = cx_err(&x, r2, "more than one YAML document");
+			scrub_document(&doc2);
 			yaml_document_delete(&doc2);
 		}
 	}
@@ -704,7 +731,9 @@ out:
 		conf_wipe(x.c);
 		free(x.c);
 	}
+	scrub_document(&doc);
 	yaml_document_delete(&doc);
+	scrub_parser(&parser);
 	yaml_parser_delete(&parser);
 	return rc;
 }
@@ -755,6 +784,7 @@ conf_load(const char *path, struct conf **out, char *err, size_t err_len)
 	close(fd);
 	fd = -1;
 	rc = conf_load_string(buf, got, path, out, err, err_len);
+	OPENSSL_cleanse(buf, got);
 	free(buf);
 	return rc;
 fail:
