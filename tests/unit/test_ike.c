@@ -1100,6 +1100,173 @@ test_invalid_message_id(void)
 	stop();
 }
 
+static uint32_t
+rnd32(void)
+{
+	uint32_t v;
+
+	test_rand(NULL, &v, sizeof(v));
+	return v;
+}
+
+/* Random but authentic requests (valid SK, random payload mix) from A to an
+ * established B, and mutated copies of real datagrams to both sides: no
+ * crash, no leak (ASan), B stays consistent and keeps answering. */
+static void
+test_random_requests(void)
+{
+	static const uint8_t xchgs[] = { IKE_XCHG_AUTH, IKE_XCHG_CREATE_CHILD_SA,
+					 IKE_XCHG_INFORMATIONAL };
+	static const uint16_t notes[] = { IKE_N_REKEY_SA, IKE_N_INITIAL_CONTACT,
+					  IKE_N_SET_WINDOW_SIZE, IKE_N_COOKIE, 9999,
+					  IKE_N_INVALID_KE_PAYLOAD, IKE_N_USE_TRANSPORT_MODE };
+	static const char *const props[] = { "aes128gcm16", "aes256gcm16-ecp256",
+					     "aes128-sha256-modp2048", "aes128gcm16-prfsha256-ecp256" };
+	struct dgram saved[64];
+	unsigned n_saved = 0, i, k;
+	struct setup s;
+	struct ike_sa *a;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16-ecp256");
+	establish(&s);
+	P[0].quiet = P[1].quiet = true;
+	for (i = 0; i < 400; i++) {
+		struct ike_txm t;
+		struct ike_pkts out = { .n = 0 };
+		unsigned n_pld = rnd32() % 6;
+		uint8_t xchg = xchgs[rnd32() % 3];
+		char err[64];
+
+		a = first_sa(P[0].ctx);
+		if (a == NULL || first_sa(P[1].ctx) == NULL ||
+		    a->state != IKE_ST_ESTABLISHED) {
+			/* a random Delete or a fatal error ended it: start over */
+			stop();
+			establish(&s);
+			P[0].quiet = P[1].quiet = true;
+			a = first_sa(P[0].ctx);
+		}
+		CU_ASSERT_EQUAL_FATAL(ike_txm_begin(&t, a, xchg, false, a->req_next), 0);
+		for (k = 0; k < n_pld; k++) {
+			uint8_t buf[64];
+
+			test_rand(NULL, buf, sizeof(buf));
+			switch (rnd32() % 8) {
+			case 0: {
+				uint16_t nt = notes[rnd32() % 7];
+
+				ike_bld_notify(&t.b, nt == IKE_N_REKEY_SA ? IKE_PROTO_ESP : 0, buf,
+					       nt == IKE_N_REKEY_SA ? 4 : 0, nt, buf + 4, rnd32() % 5);
+				break;
+			}
+			case 1: {
+				uint32_t spis[2] = { rnd32(), last_child_up(&P[0])->spi_in };
+
+				ike_bld_delete(&t.b, rnd32() % 16 ? IKE_PROTO_ESP : IKE_PROTO_IKE,
+					       spis, rnd32() % 3);
+				break;
+			}
+			case 2: {
+				struct ike_proposal p;
+
+				if (ike_prop_parse(props[rnd32() % 4], rnd32() % 5 ? IKE_PROTO_ESP :
+						   IKE_PROTO_IKE, &p, err, sizeof(err)) == 0) {
+					p.spi_len = p.proto == IKE_PROTO_IKE ? 8 : 4;
+					memcpy(p.spi, buf, 8);
+					ike_bld_sa(&t.b, &p, 1);
+				}
+				break;
+			}
+			case 3:
+				ike_bld_nonce(&t.b, buf, 16 + rnd32() % 40);
+				break;
+			case 4:
+				ike_bld_ke(&t.b, rnd32() % 2 ? 19 : 14, buf, 64);
+				break;
+			case 5: {
+				struct ike_ts ts;
+
+				ts_net(&ts, "10.1.2.0", rnd32() % 2 ? "10.1.2.255" : "10.9.0.0");
+				ike_bld_ts(&t.b, rnd32() % 2 ? IKE_PLD_TSI : IKE_PLD_TSR, &ts, 1);
+				break;
+			}
+			case 6: {
+				struct ike_cp_attr at = { .type = IKE_CP_INTERNAL_IP4_ADDRESS };
+
+				ike_bld_cp(&t.b, IKE_CFG_REQUEST, &at, 1);
+				break;
+			}
+			default:
+				ike_bld_raw(&t.b, 50 + rnd32() % 10, rnd32() % 2, buf, rnd32() % 8);
+				break;
+			}
+		}
+		if (t.b.err == 0 && ike_txm_seal(&t, &out) == 0) {
+			a->req_next++;
+			ike_send_pkts(a, &out);
+		} else {
+			ike_txm_abort(&t);
+		}
+		ike_pkts_free(&out);
+		run();
+	}
+	stop();
+
+	/* capture the datagrams of a handshake and a rekey ... */
+	establish(&s);
+	stop();
+	start(&s);
+	drop_fn = NULL;
+	ike_initiate(P[0].ctx, "to-b", now);
+	while (qn > 0 && n_saved < 64) {
+		saved[n_saved++] = q[0];
+		{
+			struct dgram d = q[0];
+
+			memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
+			qn--;
+			ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
+				  (struct sockaddr *)&d.to, now);
+		}
+	}
+	ike_rekey_child(P[1].ctx, last_child_up(&P[1])->id, now);
+	while (qn > 0 && n_saved < 64) {
+		saved[n_saved++] = q[0];
+		{
+			struct dgram d = q[0];
+
+			memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
+			qn--;
+			ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
+				  (struct sockaddr *)&d.to, now);
+		}
+	}
+	/* ... and feed mutated copies (bit flips, truncation, byte edits) */
+	P[0].quiet = P[1].quiet = true;
+	for (i = 0; i < 3000 && n_saved > 0; i++) {
+		struct dgram d = saved[rnd32() % n_saved];
+		unsigned flips = 1 + rnd32() % 4;
+
+		for (k = 0; k < flips; k++) {
+			switch (rnd32() % 3) {
+			case 0:
+				d.buf[rnd32() % d.len] ^= (uint8_t)(1u << (rnd32() % 8));
+				break;
+			case 1:
+				d.len = 1 + rnd32() % d.len;
+				break;
+			default:
+				d.buf[rnd32() % d.len] = (uint8_t)rnd32();
+				break;
+			}
+		}
+		ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
+			  (struct sockaddr *)&d.to, now);
+		qn = 0;
+	}
+	stop();
+}
+
 /* An IKE_SA_INIT request without a KE payload: INVALID_SYNTAX, no state */
 static void
 test_init_missing_ke(void)
@@ -1579,6 +1746,7 @@ main(void)
 	CU_add_test(s, "malformed", test_malformed);
 	CU_add_test(s, "init_missing_ke", test_init_missing_ke);
 	CU_add_test(s, "invalid_message_id", test_invalid_message_id);
+	CU_add_test(s, "random_requests", test_random_requests);
 	CU_add_test(s, "cookies", test_cookies);
 	CU_add_test(s, "nat", test_nat);
 	CU_add_test(s, "jobs", test_jobs);
