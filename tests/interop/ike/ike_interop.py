@@ -125,12 +125,20 @@ class DriverGW:
                 self.cv.wait(min(left, 0.2))
 
     def cmd(self, s):
-        mark = len(self.lines)
-        self.proc.stdin.write(s + "\n")
-        self.proc.stdin.flush()
-        verb = s.split()[0]
-        i = self.wait_line(lambda l: l.startswith("OK " + verb) or l.startswith("ERR " + verb),
-                           5, "reply to " + s, mark)
+        end = time.monotonic() + 5
+        while True:
+            mark = len(self.lines)
+            self.proc.stdin.write(s + "\n")
+            self.proc.stdin.flush()
+            verb = s.split()[0]
+            i = self.wait_line(lambda l: l.startswith("OK " + verb) or
+                               l.startswith("ERR " + verb), 5, "reply to " + s, mark)
+            # -EAGAIN: an exchange is still in flight (e.g. the Delete after a
+            # rekey collision); the API asks to try again
+            if " rc=-11 " in self.lines[i] and time.monotonic() < end:
+                time.sleep(0.2)
+                continue
+            break
         expect(self.lines[i].startswith("OK"), "driver: %s -> %s" % (s, self.lines[i]))
 
     @staticmethod
