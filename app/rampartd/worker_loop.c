@@ -48,6 +48,7 @@ tgt_find(const struct rd_worker *w, uint32_t spi, bool create, uint16_t owner)
 	}
 	if (!create || free_slot == UINT32_MAX)
 		return UINT32_MAX;
+	memset(&w->tgt[free_slot], 0, sizeof(w->tgt[free_slot]));
 	w->tgt[free_slot].spi = spi;
 	w->tgt[free_slot].owner = owner;
 	return free_slot;
