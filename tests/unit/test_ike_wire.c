@@ -580,6 +580,59 @@ test_roundtrip_misc(void)
 	CU_ASSERT_STRING_EQUAL(ike_pld_name(99), "UNKNOWN");
 }
 
+/* The placement table (RFC 7296 1.2 - 1.4, RFC 7383 2.5). */
+static void
+test_pld_allowed(void)
+{
+	static const struct {
+		uint8_t x, type;
+		bool in_sk, want;
+	} cases[] = {
+		{ IKE_XCHG_SA_INIT, IKE_PLD_SA, false, true },
+		{ IKE_XCHG_SA_INIT, IKE_PLD_KE, false, true },
+		{ IKE_XCHG_SA_INIT, IKE_PLD_NONCE, false, true },
+		{ IKE_XCHG_SA_INIT, IKE_PLD_N, false, true },
+		{ IKE_XCHG_SA_INIT, IKE_PLD_V, false, true },
+		{ IKE_XCHG_SA_INIT, IKE_PLD_CERTREQ, false, true },
+		{ IKE_XCHG_SA_INIT, IKE_PLD_SK, false, false },
+		{ IKE_XCHG_SA_INIT, IKE_PLD_SKF, false, false },
+		{ IKE_XCHG_SA_INIT, IKE_PLD_AUTH, false, false },
+		{ IKE_XCHG_SA_INIT, IKE_PLD_N, true, false },
+		{ IKE_XCHG_AUTH, IKE_PLD_SK, false, true },
+		{ IKE_XCHG_AUTH, IKE_PLD_SKF, false, true },
+		{ IKE_XCHG_AUTH, IKE_PLD_N, false, false },
+		{ IKE_XCHG_AUTH, IKE_PLD_IDI, true, true },
+		{ IKE_XCHG_AUTH, IKE_PLD_IDR, true, true },
+		{ IKE_XCHG_AUTH, IKE_PLD_CERT, true, true },
+		{ IKE_XCHG_AUTH, IKE_PLD_AUTH, true, true },
+		{ IKE_XCHG_AUTH, IKE_PLD_CP, true, true },
+		{ IKE_XCHG_AUTH, IKE_PLD_EAP, true, true },
+		{ IKE_XCHG_AUTH, IKE_PLD_KE, true, false },
+		{ IKE_XCHG_AUTH, IKE_PLD_NONCE, true, false },
+		{ IKE_XCHG_AUTH, IKE_PLD_D, true, false },
+		{ IKE_XCHG_AUTH, IKE_PLD_SK, true, false },
+		{ IKE_XCHG_CREATE_CHILD_SA, IKE_PLD_KE, true, true },
+		{ IKE_XCHG_CREATE_CHILD_SA, IKE_PLD_NONCE, true, true },
+		{ IKE_XCHG_CREATE_CHILD_SA, IKE_PLD_TSR, true, true },
+		{ IKE_XCHG_CREATE_CHILD_SA, IKE_PLD_AUTH, true, false },
+		{ IKE_XCHG_CREATE_CHILD_SA, IKE_PLD_SA, false, false },
+		{ IKE_XCHG_INFORMATIONAL, IKE_PLD_D, true, true },
+		{ IKE_XCHG_INFORMATIONAL, IKE_PLD_CP, true, true },
+		{ IKE_XCHG_INFORMATIONAL, IKE_PLD_N, false, true },
+		{ IKE_XCHG_INFORMATIONAL, IKE_PLD_D, false, false },
+		{ IKE_XCHG_INFORMATIONAL, IKE_PLD_SA, true, false },
+		{ 33, IKE_PLD_N, false, false },
+		{ 38, IKE_PLD_N, false, false },
+		{ IKE_XCHG_AUTH, 49, true, false },
+		{ IKE_XCHG_AUTH, 0, true, false },
+	};
+	unsigned i;
+
+	for (i = 0; i < N_ELEM(cases); i++)
+		CU_ASSERT_EQUAL(ike_pld_allowed(cases[i].x, cases[i].type, cases[i].in_sk),
+				cases[i].want);
+}
+
 /* ------------------------------------------------------------------------
  * Builder checks
  * ------------------------------------------------------------------------ */
@@ -1825,6 +1878,7 @@ main(void)
 		{ "roundtrip_info_child", test_roundtrip_info_child },
 		{ "roundtrip_notifies", test_roundtrip_notifies },
 		{ "roundtrip_misc", test_roundtrip_misc },
+		{ "pld_allowed", test_pld_allowed },
 		{ "builder_capacity", test_builder_capacity },
 		{ "malformed_payloads", test_malformed_payloads },
 		{ "malformed_messages", test_malformed_messages },
