@@ -66,13 +66,11 @@ enum ike_req_kind {
 enum ike_priv_limits {
 	IKE_WINDOW_MAX = 16,		/* largest window we keep state for */
 	IKE_MAX_FRAGS = 32,		/* fragments of one message (RFC 7383) */
-	IKE_MSG_MAX = 65536,
 	IKE_NONCE_LEN = 32,		/* our nonces */
 	IKE_SA_HASH_BITS = 10,
 	IKE_COOKIE_LEN = 32 + 4,	/* version | SHA-256 */
 	IKE_FRAG_MTU = 1280,
 	IKE_HALF_OPEN_TIMEOUT_MS = 30000,
-	IKE_DELETE_GRACE_MS = 0,
 	IKE_LOG_DEBUG_PER_S = 100,	/* DEBUG lines per second, then dropped */
 };
 
@@ -201,8 +199,6 @@ struct ike_sa {
 	struct ike_lease *lease;
 	uint8_t vip_af;			/* initiator: address we got */
 	uint8_t vip[16];
-	struct ike_child_pend *auth_pend;	/* child of IKE_AUTH */
-	bool initial_contact;
 	/* job interface: at most one DH/signature job in flight per SA */
 	bool job_pending;
 	uint32_t job_msgid;		/* the request that waits for it */
@@ -229,8 +225,6 @@ struct ike_sa {
 	unsigned n_children;
 	struct ike_sa *rekey_new;	/* IKE rekey: the new SA (initiator side) */
 	struct ike_sa *rekeyed_by;	/* IKE rekey: replaced by */
-	uint8_t rekey_nonce_min[IKE_NONCE_MAX];
-	size_t rekey_nonce_min_len;
 
 	uint64_t created_ms, established_ms;
 	uint64_t last_rx_ms;		/* anything authenticated from the peer */
@@ -238,9 +232,6 @@ struct ike_sa {
 	uint64_t rekey_ms;		/* 0: never */
 	uint64_t expire_ms;		/* half-open / deleting give-up, 0: none */
 	uint64_t keepalive_ms;		/* next NAT keepalive, 0: none */
-	bool pending_child_rekey;
-	bool pending_ike_rekey;
-	bool pending_delete;
 	bool dpd_pending;
 	bool counted_half_open;
 	uint64_t invalid_msgid_ms;	/* last INVALID_MESSAGE_ID we sent */
@@ -275,7 +266,6 @@ struct ike_ctx {
 
 	void (*job_submit)(void *user, struct ike_job *job);
 	void *job_user;
-	bool in_input;			/* guard: SAs are reaped after input */
 	uint64_t log_sec;		/* DEBUG rate limit */
 	unsigned log_debug_n;
 	void (*key_hook)(void *user, uint64_t ike_sa_id, uint64_t spi_i, uint64_t spi_r,

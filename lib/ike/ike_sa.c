@@ -335,7 +335,6 @@ ike_sa_free(struct ike_sa *sa)
 		ike_pkts_free(&sa->resps[i].out);
 	}
 	ike_frag_fini(&sa->frx);
-	ike_child_pend_free(sa->auth_pend);
 	ike_dh_destroy(sa->dh);
 	free(sa->init_req);
 	free(sa->init_resp);
