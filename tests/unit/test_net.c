@@ -7,6 +7,7 @@
  * byte buffers.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
@@ -473,6 +474,72 @@ range_to_prefixes_cases(void)
 	CU_ASSERT_EQUAL(net_range_to_prefixes(5, lo, hi, p, 16), 0);
 }
 
+/*
+ * Reference-free robustness: mutated and truncated frames of every kind go
+ * through the classifier and the handler each class leads to. Run under
+ * ASan/UBSan (make check-asan) this catches any read past the frame.
+ */
+static void
+classify_mutations_bounded(void)
+{
+	static const unsigned seed = 0x5eed1234;
+	uint8_t base[6][128], f[128], out[128], a16[16], b16[16], mac[6];
+	uint32_t blen[6], i, k;
+	struct net_pkt_info pi;
+	struct net_arp arp = { .op = NET_ARP_REQUEST };
+	uint32_t rnd = seed;
+	bool have;
+	unsigned hits[NET_CL__COUNT] = { 0 };
+
+	inet_pton(AF_INET6, "2001:db8::2", a16);
+	inet_pton(AF_INET6, "2001:db8::1", b16);
+	blen[0] = udp4_frame(base[0], "192.0.2.1", 500, false, (const uint8_t *)"ikeikeike", 9);
+	blen[1] = udp4_frame(base[1], "192.0.2.1", 4500, false, (const uint8_t *)"\x12\0\0\1seq!", 8);
+	blen[2] = udp4_frame(base[2], "192.0.2.1", 4500, true, (const uint8_t *)"ike", 3);
+	blen[3] = net_nd_build_ns(base[3], 128, peer_mac, a16, b16);
+	arp.tpa_be = ip4("192.0.2.1");
+	blen[4] = net_arp_build(base[4], 128, NULL, peer_mac, &arp);
+	memcpy(base[4], gw_mac, 6);
+	blen[5] = udp4_frame(base[5], "198.51.100.9", 1234, false, (const uint8_t *)"fwd", 3);
+	for (i = 0; i < 20000; i++) {
+		unsigned which = i % 6, flips;
+		uint32_t len;
+
+		memcpy(f, base[which], sizeof(f));
+		rnd = rnd * 1103515245u + 12345u;
+		flips = (rnd >> 16) % 4;
+		for (k = 0; k < flips; k++) {
+			rnd = rnd * 1103515245u + 12345u;
+			f[(rnd >> 8) % blen[which]] ^= (uint8_t)(rnd >> 24);
+		}
+		rnd = rnd * 1103515245u + 12345u;
+		len = (rnd >> 16) % 8 == 0 ? (rnd >> 4) % (blen[which] + 1) : blen[which];
+		net_classify(f, len, &ifa, &pi);
+		CU_ASSERT_FATAL(pi.cls < NET_CL__COUNT);
+		hits[pi.cls]++;
+		if (pi.cls != NET_CL_DROP && pi.cls != NET_CL_ARP)
+			CU_ASSERT((uint32_t)pi.l3_off + pi.l3_len <= len);
+		if (pi.cls == NET_CL_IKE)
+			CU_ASSERT((uint32_t)pi.ike_off + pi.ike_len <= len);
+		if (pi.cls == NET_CL_ICMP)
+			net_icmp_echo_reply(f, len, &pi);
+		if (pi.cls == NET_CL_ND) {
+			net_nd_answer(f, len, &pi, &ifa, out, sizeof(out), a16, mac, &have);
+			net_nd_parse_na(f, len, &pi, a16, mac);
+		}
+		if (pi.cls == NET_CL_ARP)
+			net_arp_parse(f, len, &arp);
+	}
+	/* The mutations must leave most frames in their original class. */
+	CU_ASSERT(hits[NET_CL_IKE] > 1000);
+	CU_ASSERT(hits[NET_CL_ESP] > 1000);
+	CU_ASSERT(hits[NET_CL_ND] > 1000);
+	CU_ASSERT(hits[NET_CL_ARP] > 1000);
+	CU_ASSERT(hits[NET_CL_FWD] > 1000);
+	if (CU_get_number_of_failures())
+		printf("seed 0x%x\n", seed);
+}
+
 int
 main(void)
 {
@@ -494,6 +561,7 @@ main(void)
 	CU_add_test(s, "nbr_table_collisions", nbr_table_collisions);
 	CU_add_test(s, "route_longest_prefix", route_longest_prefix);
 	CU_add_test(s, "range_to_prefixes_cases", range_to_prefixes_cases);
+	CU_add_test(s, "classify_mutations_bounded", classify_mutations_bounded);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();
