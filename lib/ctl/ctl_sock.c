@@ -45,6 +45,7 @@ struct ctl_sock {
 	dev_t dev;			/* of the socket file we created */
 	ino_t ino;
 	unsigned max_clients;
+	unsigned next;			/* round-robin start for ctl_sock_poll() */
 	size_t max_req;
 	struct ctl_sock_stats st;
 	struct ctl_client cl[CTL_MAX_CLIENTS];
@@ -158,7 +159,9 @@ ctl_sock_create(const struct ctl_sock_cfg *cfg, struct ctl_sock **out)
 		rc = -errno;
 		goto fail;
 	}
-	/* The file is born with @mode: no window in which others may connect. */
+	/* The file is born with @mode: no window in which others may connect.
+	 * umask is process-wide: call this at start-up, before other threads
+	 * create files (rampartd does, on the control core). */
 	old_mask = umask((mode_t)(~mode & 0777));
 	rc = bind(s->fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old_mask);
@@ -563,18 +566,48 @@ accept_clients(struct ctl_sock *s)
 	return 0;
 }
 
+/*
+ * One poll(2) with a zero timeout finds the busy descriptors, so an idle
+ * control loop pays a single system call per ctl_sock_poll(). Clients are
+ * served round-robin from a rotating start so a chatty one cannot starve
+ * the others of the per-call request budget.
+ */
 int
 ctl_sock_poll(struct ctl_sock *s, ctl_sock_handler handler, void *user)
 {
-	unsigned handled = 0, i;
+	struct pollfd pfd[CTL_MAX_CLIENTS + 1];
+	unsigned idx[CTL_MAX_CLIENTS + 1];
+	unsigned handled = 0, n = 1, i, k;
 	int rc;
 
-	rc = accept_clients(s);
-	if (rc < 0)
-		return rc;
+	pfd[0] = (struct pollfd){.fd = s->fd, .events = POLLIN};
 	for (i = 0; i < s->max_clients; i++) {
-		if (s->cl[i].fd >= 0)
-			serve_client(s, &s->cl[i], handler, user, &handled);
+		struct ctl_client *c = &s->cl[i];
+
+		if (c->fd < 0)
+			continue;
+		pfd[n] = (struct pollfd){.fd = c->fd, .events = c->eof ? 0 : POLLIN};
+		if (c->out_len > c->out_off)
+			pfd[n].events |= POLLOUT;
+		idx[n++] = i;
+	}
+	rc = poll(pfd, n, 0);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (k = 0; k < n - 1; k++) {
+		unsigned j = 1 + (s->next + k) % (n - 1);
+		struct ctl_client *c = &s->cl[idx[j]];
+
+		/* Ready, or holding complete requests left over from the budget. */
+		if (c->fd >= 0 && (pfd[j].revents != 0 || c->eof ||
+				   memchr(c->in, '\n', c->in_len) != NULL))
+			serve_client(s, c, handler, user, &handled);
+	}
+	s->next++;
+	if (pfd[0].revents & POLLIN) {
+		rc = accept_clients(s);
+		if (rc < 0)
+			return rc;
 	}
 	return (int)handled;
 }
