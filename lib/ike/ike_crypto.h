@@ -510,8 +510,7 @@ int ike_job_sign_create(EVP_PKEY *key, uint8_t method, uint8_t hash,
 /*
  * Verify job. Either @store + @cert_der (chain verified, ID @id matched, key
  * taken from the cert; @id NULL or of type ANY skips the match) or @pub (raw
- * key). All
- * inputs copied or referenced.
+ * key). All inputs copied or referenced.
  */
 int ike_job_verify_create(X509_STORE *store, const uint8_t *cert_der, size_t cert_der_len,
 			  const struct ike_id *id, EVP_PKEY *pub, uint8_t method,
