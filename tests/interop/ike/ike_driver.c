@@ -12,7 +12,8 @@
  * Usage: ike_driver [--print-keys] CONFIG
  *   CONFIG: key=value lines (see parse_line()); '#' starts a comment.
  *   stdin: one command per line: initiate [CONN] | rekey-child [ID] |
- *          rekey-ike [ID] | terminate [ID] | list | stats | quit
+ *          rekey-ike [ID] | terminate [ID] | expire-child [ID] |
+ *          expire-child-hard [ID] | shutdown | list | stats | quit
  *          (without ID: the newest child / IKE SA).
  *   stdout: one line per event or command result, "KEY=VALUE" fields:
  *          READY, EV IKE_UP, EV IKE_DOWN, EV CHILD_UP, EV CHILD_DOWN,
@@ -764,9 +765,10 @@ command(struct drv *d, char *line)
 	} else if (!strcmp(cmd, "terminate")) {
 		id = arg[0] ? strtoull(arg, NULL, 10) : default_sa(d);
 		rc = ike_terminate_ike(d->ctx, id, now_ms());
-	} else if (!strcmp(cmd, "expire-child")) {
+	} else if (!strcmp(cmd, "expire-child") || !strcmp(cmd, "expire-child-hard")) {
+		/* what the datapath reports at a soft (rekey) or hard (delete) limit */
 		id = arg[0] ? strtoull(arg, NULL, 10) : default_child(d);
-		rc = ike_child_expired(d->ctx, id, false, now_ms());
+		rc = ike_child_expired(d->ctx, id, strcmp(cmd, "expire-child") != 0, now_ms());
 	} else if (!strcmp(cmd, "list")) {
 		list_all(d);
 		return;

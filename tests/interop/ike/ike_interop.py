@@ -30,7 +30,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ikei_lib import (CaseFailure, Charon, Pki, Topology, charon_child_keys,  # noqa: E402
                       charon_ike_keys, child_list, established, expect, log, sh,
                       swanctl_conf, swanctl_creds, wait_for, NS_PEER, NS_GW, GW4, GW6,
-                      PEER4, PEER6, NAT4, GW_NET, PEER_NET, PEER_ID, GW_ID, PSK)
+                      PEER4, PEER6, NAT4, GW_NET, PEER_NET, GW_NET6, PEER_NET6, PEER_ID,
+                      GW_ID, PSK)
 
 # What swanctl --list-sas reports for the proposals used below.
 ALG = {
@@ -77,11 +78,15 @@ class DriverGW:
             p = self.pki.make(c["auth"])
             kv += [("auth", "pubkey"), ("remote_auth", "pubkey"), ("cert", p["gw_cert"]),
                    ("key", p["gw_key"]), ("ca", p["ca"])]
-        kv += [("ike", c.get("gw_ike", c["ike"])), ("esp", c["esp"]), ("local_ts", GW_NET)]
+        # strongSwan-style lists: one proposal / selector per comma
+        kv += [("ike", x) for x in c.get("gw_ike", c["ike"]).split(",")]
+        kv += [("esp", x) for x in c.get("gw_esp", c["esp"]).split(",")]
+        lts, rts = c.get("gw_ts", (GW_NET, PEER_NET))
+        kv += [("local_ts", x) for x in lts.split(",")]
         if c.get("vip"):
             kv += [("remote_ts", "0.0.0.0/0"), ("pool", "10.3.0.1,100")]
         else:
-            kv += [("remote_ts", PEER_NET)]
+            kv += [("remote_ts", x) for x in rts.split(",")]
         if c.get("dpd_gw"):
             kv += [("dpd", str(c["dpd_gw"])), ("retransmit_base_ms", "500"),
                    ("retransmit_tries", "3")]
@@ -315,7 +320,7 @@ class Run:
         expect((g["spi_i"], g["spi_r"]) == (p["initiator-spi"], p["responder-spi"]),
                "%s: IKE SPIs differ: peer %s/%s gw %s/%s" % (
                    what, p["initiator-spi"], p["responder-spi"], g["spi_i"], g["spi_r"]))
-        exp = expected_algs(self.c["ike"])
+        exp = expected_algs(self.c.get("expect_ike", self.c["ike"]))
         for k, v in exp.items():
             expect(p.get(k) == v, "%s: peer %s=%s, expected %s" % (what, k, p.get(k), v))
         pch = [c for c in child_list(p) if c.get("state") == "INSTALLED"]
@@ -325,7 +330,7 @@ class Run:
         expect((gc["spi_in"], gc["spi_out"]) == (pc["spi-out"], pc["spi-in"]),
                "%s: child SPIs differ: peer in/out %s/%s gw in/out %s/%s" % (
                    what, pc["spi-in"], pc["spi-out"], gc["spi_in"], gc["spi_out"]))
-        if "gcm16" in self.c["esp"]:
+        if "gcm16" in self.c.get("expect_esp", self.c["esp"]):
             expect(pc.get("encr-alg") == "AES_GCM_16", "%s: child alg %s" % (what, pc.get("encr-alg")))
         else:
             expect(pc.get("encr-alg") == "AES_CBC" and pc.get("integ-alg", "").startswith("HMAC_SHA2"),
@@ -364,6 +369,18 @@ class Run:
             want = "4500" if not self.c.get("nat") else None
             expect(port == want if want else port.startswith("40"),
                    "%s: gw child remote %s" % (what, gk.get("remote")))
+        if gk.get("lts") is not None:
+            # the gateway's selectors mirror the peer's
+            expect(sorted(gk["lts"].split(",")) == sorted(pc.get("remote-ts", [])) and
+                   sorted(gk["rts"].split(",")) == sorted(pc.get("local-ts", [])),
+                   "%s: selectors differ: peer local %s remote %s, gw local %s remote %s" % (
+                       what, pc.get("local-ts"), pc.get("remote-ts"), gk["lts"], gk["rts"]))
+        want = self.c.get("expect_peer_ts")
+        if want:
+            expect((sorted(pc.get("local-ts", [])), sorted(pc.get("remote-ts", []))) ==
+                   (sorted(want[0].split(",")), sorted(want[1].split(","))),
+                   "%s: peer selectors %s === %s, expected %s === %s" % (
+                       what, pc.get("local-ts"), pc.get("remote-ts"), want[0], want[1]))
         if gk.get("rts") is not None and self.c.get("vip"):
             vips = [v for s in self.peer_sas() for v in s.get("local-vips", [])]
             expect(vips and gk["rts"] == vips[0] + "/32",
@@ -461,7 +478,7 @@ def run_case(name, c, topo, peer, gw):
                                              else None)(r._try(r.state, op)), 10,
                                     op + ": new IKE SA on both sides, old one gone")
             r.ike_keys(p, op)
-            expected = expected_algs(c["ike"])
+            expected = expected_algs(c.get("expect_ike", c["ike"]))
             expect(p.get("dh-group") == expected["dh-group"], "rekeyed IKE SA uses %s" %
                    p.get("dh-group"))
         elif op.startswith("auto_rekey_child_"):
@@ -524,6 +541,27 @@ def run_case(name, c, topo, peer, gw):
                                                if x.get("state") == "INSTALLED"]
                         and len(gs) == 1 and not gch)
             wait_for(no_child, 8, op + ": child gone, IKE SA kept on both sides")
+        elif op == "expire_soft_gw":
+            # the datapath's soft limit: lib/ike rekeys the child
+            old = pc["spi-in"]
+            gw.cmd("expire-child")
+            p, pc, g, gc = wait_for(lambda: (lambda s: s if s and s[1]["spi-in"] != old else None)(
+                r._try(r.state, op)), 10, op + ": child rekeyed after the soft limit")
+            r.keys(pc, "gw", op)
+        elif op == "expire_hard_gw":
+            # the datapath's hard limit: lib/ike deletes the child, keeps the IKE SA
+            gw.cmd("expire-child-hard")
+
+            def no_child_left():
+                sas = r.peer_sas()
+                gs, gch = gw.list()
+                return (len(sas) == 1 and not [x for x in child_list(sas[0])
+                                               if x.get("state") == "INSTALLED"]
+                        and len(gs) == 1 and not gch)
+            wait_for(no_child_left, 8, op + ": child gone, IKE SA kept on both sides")
+        elif op == "shutdown_gw":
+            gw.cmd("shutdown")
+            r.gone(op + ": every IKE SA deleted on both sides", 8)
         elif op == "create_child_peer":
             # a new child (not a rekey) through CREATE_CHILD_SA
             peer.swanctl(["--initiate", "--child", "ikei", "--timeout", "10"], timeout=15)
@@ -627,6 +665,31 @@ def matrix():
                                                                   "rekey_ike_gw"])),
         ("ipv6-peer-init", dict(gcm, af=6, init="peer")),
         ("ipv6-gw-init", dict(gcm, af=6, init="gw", ops=["rekey_child_gw"])),
+        # IPv6 and IPv4 selectors in one child (TS types 7 and 8), IPv4 outer
+        ("ts-mixed-peer-init", dict(gcm, init="peer",
+                                    peer_ts=(PEER_NET + "," + PEER_NET6, GW_NET + "," + GW_NET6),
+                                    gw_ts=(GW_NET + "," + GW_NET6, PEER_NET + "," + PEER_NET6),
+                                    ops=["rekey_child_gw"])),
+        ("ts-v6-gw-init", dict(gcm, init="gw", af=6, peer_ts=(PEER_NET6, GW_NET6),
+                               gw_ts=(GW_NET6, PEER_NET6), ops=["rekey_child_peer"])),
+        # The responder narrows the initiator's selectors (RFC 7296 2.9)
+        ("ts-narrow-by-gw", dict(gcm, init="peer", gw_ts=("10.1.2.0/24", "10.2.3.0/24"),
+                                 expect_peer_ts=("10.2.3.0/24", "10.1.2.0/24"))),
+        ("ts-narrow-by-peer", dict(gcm, init="gw", peer_ts=("10.2.3.0/24", "10.1.2.0/24"),
+                                   expect_peer_ts=("10.2.3.0/24", "10.1.2.0/24"))),
+        # Several proposals: the responder picks the one it has
+        ("multi-proposal-peer-init", dict(
+            init="peer", ike="aes128-sha256-modp2048,aes256gcm16-prfsha256-ecp256",
+            gw_ike="aes256gcm16-prfsha256-ecp256", esp="aes128-sha256,aes256gcm16",
+            gw_esp="aes256gcm16", expect_ike="aes256gcm16-prfsha256-ecp256",
+            expect_esp="aes256gcm16")),
+        ("multi-proposal-gw-init", dict(
+            init="gw", ike="aes256gcm16-prfsha256-ecp256",
+            gw_ike="aes128-sha256-ecp256,aes256gcm16-prfsha256-ecp256",
+            esp="aes256gcm16", gw_esp="aes128-sha256,aes256gcm16",
+            expect_ike="aes256gcm16-prfsha256-ecp256", expect_esp="aes256gcm16")),
+        ("datapath-expiry", dict(gcm, init="peer", ops=["expire_soft_gw", "expire_hard_gw",
+                                                        "create_child_peer", "shutdown_gw"])),
         ("collide-child", dict(gcm, init="peer", ops=["collide_child", "rekey_child_gw"])),
         ("collide-ike", dict(gcm, init="gw", ops=["collide_ike", "rekey_child_peer"])),
         ("lifetime-gw", dict(gcm, init="peer", gw_child_life=4, gw_ike_life=9,

@@ -25,6 +25,7 @@ NS_PEER, NS_MID, NS_GW = "ikei-peer", "ikei-mid", "ikei-gw"
 PEER4, GW4, NAT4 = "192.0.2.1", "198.51.100.1", "198.51.100.254"
 PEER6, GW6 = "2001:db8:1::1", "2001:db8:2::1"
 PEER_NET, GW_NET = "10.2.0.0/16", "10.1.0.0/16"
+PEER_NET6, GW_NET6 = "2001:db8:102::/48", "2001:db8:101::/48"
 POOL = "10.3.0.0/24"
 PEER_ID, GW_ID = "peer.ikei.test", "gw.ikei.test"
 PSK = "ikei-interop-test-psk-0123456789"
@@ -120,6 +121,12 @@ class Topology:
         # a source address for the route it installs with each policy.
         sh(["ip", "addr", "add", "10.2.0.1/32", "dev", "lo"], ns=NS_PEER)
         sh(["ip", "addr", "add", "10.1.0.1/32", "dev", "lo"], ns=NS_GW)
+        sh(["ip", "addr", "add", "10.2.3.1/32", "dev", "lo"], ns=NS_PEER)
+        sh(["ip", "addr", "add", "10.1.2.1/32", "dev", "lo"], ns=NS_GW)
+        sh(["ip", "-6", "addr", "add", PEER_NET6.replace("::/48", "::1/128"), "dev", "lo"],
+           ns=NS_PEER)
+        sh(["ip", "-6", "addr", "add", GW_NET6.replace("::/48", "::1/128"), "dev", "lo"],
+           ns=NS_GW)
         sh(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], ns=NS_MID)
         sh(["sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"], ns=NS_MID)
 
@@ -497,7 +504,7 @@ def swanctl_conf(c, side="peer", pki=None):
     if side == "peer":
         me, other = (PEER6, GW6) if af6 else (PEER4, GW4)
         my_id, other_id = PEER_ID, GW_ID
-        lts, rts = PEER_NET, GW_NET
+        lts, rts = c.get("peer_ts", (PEER_NET, GW_NET))
         if c.get("vip"):
             lts = "dynamic"
     else:
@@ -506,7 +513,7 @@ def swanctl_conf(c, side="peer", pki=None):
         if c.get("init") == "gw":
             other = PEER6 if af6 else PEER4
         my_id, other_id = GW_ID, PEER_ID
-        lts, rts = GW_NET, PEER_NET
+        lts, rts = c.get("gw_ts", (GW_NET, PEER_NET))
         if c.get("vip"):
             rts = "dynamic"
     auth = c.get("auth", "psk")
