@@ -844,6 +844,40 @@ ctl_stale_and_limits(void)
 	ctl_sock_destroy(NULL);
 }
 
+/* Several clients with pipelined requests all get every answer. */
+static void
+ctl_many_clients(void)
+{
+	struct ctl_sock_cfg cfg = {0};
+	struct ctl_sock *s = NULL;
+	char path[100], line[64];
+	int fds[5], i, j;
+
+	snprintf(path, sizeof(path), "%s/many.sock", tmpdir);
+	cfg.path = path;
+	CU_ASSERT_EQUAL_FATAL(ctl_sock_create(&cfg, &s), 0);
+	for (i = 0; i < 5; i++)
+		fds[i] = client_connect(path);
+	for (i = 0; i < 5; i++) {
+		for (j = 0; j < 40; j++) {
+			snprintf(line, sizeof(line), "{\"cmd\":\"ping\",\"id\":%d}\n", i * 100 + j);
+			CU_ASSERT_EQUAL(send(fds[i], line, strlen(line), MSG_NOSIGNAL),
+					(ssize_t)strlen(line));
+		}
+	}
+	for (i = 0; i < 5; i++) {
+		for (j = 0; j < 40; j++) {
+			json_t *r = read_reply(s, fds[i]);
+
+			CU_ASSERT(reply_ok(r));
+			CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "id")), i * 100 + j);
+			json_decref(r);
+		}
+		close(fds[i]);
+	}
+	ctl_sock_destroy(s);
+}
+
 /* ---- rampartctl ---- */
 
 /* Run rampartctl with @argv while serving @s; returns its exit status and its
@@ -1016,6 +1050,7 @@ main(void)
 	suite = CU_add_suite("ctl", NULL, NULL);
 	CU_add_test(suite, "ctl_requests", ctl_requests);
 	CU_add_test(suite, "ctl_stale_and_limits", ctl_stale_and_limits);
+	CU_add_test(suite, "ctl_many_clients", ctl_many_clients);
 	CU_add_test(suite, "rampartctl_cli", rampartctl_cli);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
