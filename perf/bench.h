@@ -118,7 +118,6 @@ int raw_gcm_check_esp(struct raw_gcm *g, const uint8_t *esp, uint32_t esp_len,
 /* ---- Rampart lib/esp ---- */
 struct ram_ctx;
 
-bool ram_available(void);
 int ram_ctx_create(enum bench_alg alg, unsigned n_sa, struct ram_ctx **out);
 void ram_ctx_destroy(struct ram_ctx *c);
 /* Recreate every inbound SA (fresh replay windows). */

@@ -29,12 +29,6 @@ struct ram_ctx {
 	struct esp_sa **in;
 };
 
-bool
-ram_available(void)
-{
-	return true;
-}
-
 static void
 params_fill(struct esp_sa_params *p, enum bench_alg alg, unsigned idx, bool out)
 {

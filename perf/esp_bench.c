@@ -926,27 +926,25 @@ alg_setup(struct run *ru, enum bench_alg alg)
 	memset(ru->enabled, 0, sizeof(ru->enabled));
 	ru->alg = alg;
 	bench_keys_init(&k, 0);
-	if (ram_available()) {
-		rc = ram_ctx_create(alg, 1, &ru->ram_one);
-		if (rc < 0) {
-			fprintf(stderr, "esp-bench: %s: rampart SA setup: %s\n", bench_algs[alg].name,
-				strerror(-rc));
-			n_errors++;
-		} else {
-			ru->enabled[V_RAM_ENC] = ru->enabled[V_RAM_DEC] = true;
-		}
-		/* --quick: the many-SA rows (slow to set up) only where SUMMARY needs them */
-		if (o->quick && alg != BENCH_AES128_GCM)
-			rc = 0;
-		else
-			rc = ram_ctx_create(alg, o->n_sa_many, &ru->ram_many);
-		if (rc < 0) {
-			fprintf(stderr, "esp-bench: %s: rampart %u SAs setup: %s\n",
-				bench_algs[alg].name, o->n_sa_many, strerror(-rc));
-			n_errors++;
-		} else if (ru->ram_many != NULL) {
-			ru->enabled[V_RAM_ENC_MANY] = ru->enabled[V_RAM_DEC_MANY] = true;
-		}
+	rc = ram_ctx_create(alg, 1, &ru->ram_one);
+	if (rc < 0) {
+		fprintf(stderr, "esp-bench: %s: rampart SA setup: %s\n", bench_algs[alg].name,
+			strerror(-rc));
+		n_errors++;
+	} else {
+		ru->enabled[V_RAM_ENC] = ru->enabled[V_RAM_DEC] = true;
+	}
+	/* --quick: the many-SA rows (slow to set up) only where SUMMARY needs them */
+	if (o->quick && alg != BENCH_AES128_GCM)
+		rc = 0;
+	else
+		rc = ram_ctx_create(alg, o->n_sa_many, &ru->ram_many);
+	if (rc < 0) {
+		fprintf(stderr, "esp-bench: %s: rampart %u SAs setup: %s\n",
+			bench_algs[alg].name, o->n_sa_many, strerror(-rc));
+		n_errors++;
+	} else if (ru->ram_many != NULL) {
+		ru->enabled[V_RAM_ENC_MANY] = ru->enabled[V_RAM_DEC_MANY] = true;
 	}
 	if (lip_alg_supported(alg)) {
 		rc = lip_sa_create(alg, &k, BENCH_SPI_BASE, true, &ru->lip_out);
@@ -1022,16 +1020,16 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (lip_init() < 0)
+	if (lip_init() < 0) {
 		fprintf(stderr, "esp-bench: no crypto_ipsec_mb vdev: librte_ipsec skipped\n");
+		n_errors++;
+	}
 
 	printf("# esp-bench: lcore %u, TSC %.3f GHz (cycles below are TSC cycles), burst %d,"
 	       " %u rounds x %u bursts (+%u warm-up) per variant, interleaved\n",
 	       rte_lcore_id(), tsc_hz / 1e9, BENCH_BURST, o.rounds, o.bursts, o.warm);
 	printf("# frame = Ethernet frame of the cleartext packet incl. 14 B header and 4 B FCS"
 	       " (inner IPv4/UDP packet = frame - 18 B); Gbps = cleartext frame bits\n");
-	if (!ram_available())
-		printf("# rampart: lib/esp not linked in this build\n");
 	printf("%-17s %5s %7s  %-13s %-6s %8s %8s %9s\n", "alg", "frame", "SAs", "engine", "dir",
 	       "Mpps", "Gbps", "cyc/pkt");
 	for (a = 0; a < BENCH_ALG__COUNT; a++) {
