@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The built-in configuration: rampartd loads it when started without -c (the
- * demo). Keep it in step with config/ci.yaml; test_conf checks both load.
+ * demo). A verbatim copy of config/ci.yaml: edit both (test_conf compares).
  */
 #include "conf.h"
 

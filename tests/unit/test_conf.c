@@ -171,6 +171,16 @@ default_loads(void)
 	char err[CONF_ERR_LEN];
 	struct conf *c = NULL;
 
+	static char file[8192];
+	FILE *f = fopen(SRCDIR "/config/ci.yaml", "r");
+	size_t n;
+
+	/* The built-in text is config/ci.yaml verbatim: edit both together. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	n = fread(file, 1, sizeof(file) - 1, f);
+	fclose(f);
+	file[n] = '\0';
+	CU_ASSERT_STRING_EQUAL(y, file);
 	CU_ASSERT_EQUAL(conf_load_string(y, strlen(y), "<built-in>", &c, err, sizeof(err)), 0);
 	CU_ASSERT_PTR_NOT_NULL(c);
 	if (c != NULL)
