@@ -296,6 +296,17 @@ SW
 				ok "iperf3 through the tunnel: $(grep -E 'receiver' "$T/iperf.txt" | awk '{print $7, $8}')" ||
 				bad "iperf3: $(tail -3 "$T/iperf.txt")"
 		fi
+		if [ "${BIG:-0}" = 1 ]; then
+			# Too big for the tunnel: DF clear -> fragmented before encryption;
+			# DF set -> ICMP "fragmentation needed" with the tunnel MTU.
+			ip netns exec dmn-lan ping -c 2 -i 0.3 -W 2 -s 1472 -M dont 10.99.0.1 >"$T/ping-big.txt" 2>&1 &&
+				ok "LAN -> client 1500-byte ping, DF clear (fragmented inside the tunnel): $(grep -o '[0-9]* received' "$T/ping-big.txt")" ||
+				bad "LAN -> client ping -s 1472 -M dont: $(tail -2 "$T/ping-big.txt" | head -1)"
+			ip netns exec dmn-lan ping -c 2 -i 0.3 -W 2 -s 1472 -M do 10.99.0.1 >"$T/ping-df.txt" 2>&1
+			grep -qi "frag needed\|message too long" "$T/ping-df.txt" &&
+				ok "LAN -> client 1500-byte ping, DF set: $(grep -oi 'frag needed.*' "$T/ping-df.txt" | head -1)" ||
+				bad "DF ping: $(cat "$T/ping-df.txt")"
+		fi
 		out=$(ctl list-children 2>&1)
 		ok "list-children: $out"
 		if [ -x "$RAMPARTCTL" ]; then

@@ -148,6 +148,7 @@ worker_json(const struct rd_worker *w)
 	W(rx); W(tx); W(tx_drop); W(punt); W(punt_drop); W(handoff_out); W(handoff_in);
 	W(handoff_drop); W(hop_drop); W(esp_in); W(esp_out); W(dec_ok); W(enc_ok);
 	W(no_route); W(no_sa); W(nbr_miss); W(ttl_drop); W(not_private); W(spoof); W(msgs);
+	W(pmtu_icmp); W(frag); W(too_big_drop);
 	W(msg_err);
 	W(idle_sleeps);
 #undef W
@@ -424,7 +425,8 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 #define T(f) rte_tel_data_add_dict_u64(d, #f, w->f)
 	T(rx); T(tx); T(tx_drop); T(punt); T(punt_drop); T(handoff_out); T(handoff_in);
 	T(handoff_drop); T(esp_in); T(esp_out); T(dec_ok); T(enc_ok); T(no_route); T(no_sa);
-	T(nbr_miss); T(ttl_drop); T(spoof); T(idle_sleeps);
+	T(nbr_miss); T(ttl_drop); T(spoof); T(pmtu_icmp); T(frag); T(too_big_drop);
+	T(idle_sleeps);
 #undef T
 	for (k = 0; k < ESP_DROP__COUNT; k++) {
 		char name[48];

@@ -239,6 +239,31 @@ fill_params(struct esp_sa_params *p, const struct ike_child_sa *c, uint8_t dir)
 	p->user_id = c->id;
 }
 
+/*
+ * Largest inner packet the outbound SA can carry without exceeding the MTU of
+ * the port towards the peer: MTU minus the worst-case encapsulation (outer
+ * IP, UDP for NAT-T, ESP header, IV, padding, pad length + next header, ICV).
+ */
+static uint16_t
+max_inner(const struct ike_child_sa *c)
+{
+	bool gcm = c->enc == ESP_ENC_AES_GCM16;
+	unsigned icv = gcm ? 16 : c->integ == ESP_INTEG_HMAC_SHA384_192 ? 24 :
+		       c->integ == ESP_INTEG_HMAC_SHA512_256 ? 32 : 16;
+	const struct net_route *r;
+	uint8_t af, addr[16], nh[16];
+	unsigned ov, mtu;
+	uint16_t port;
+
+	ss_split((const struct sockaddr *)&c->remote, &af, addr, &port);
+	r = af ? net_route_lookup(&rd.master.routes, af, addr, nh) : NULL;
+	if (r == NULL)
+		return 0;
+	mtu = rd.ports[r->port].mtu ? rd.ports[r->port].mtu : 1500;
+	ov = (af == 4 ? 20 : 40) + (c->natt ? 8 : 0) + 8 + (gcm ? 8 + 3 : 16 + 15) + 2 + icv;
+	return mtu > ov + 68 ? (uint16_t)(mtu - ov) : 0;
+}
+
 static void
 child_up(const struct ike_child_sa *c)
 {
@@ -312,7 +337,9 @@ child_up(const struct ike_child_sa *c)
 	msg.op = SA_MSG_ADD_OUT;
 	msg.spi = c->spi_out;
 	msg.sa = ch->sa_out;
+	msg.flags = max_inner(c);	/* ADD_OUT: flags = largest inner packet */
 	rd_msg_send(owner, &msg);
+	msg.flags = 0;
 	/* Every worker routes the prefixes; only the owner holds the SA, so
 	 * cleartext that reaches another worker is handed off to the owner. */
 	msg.op = SA_MSG_ROUTE_ADD;

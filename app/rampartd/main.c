@@ -206,6 +206,8 @@ setup_ports(void)
 			return ret;
 		rd.n_ports = i + 1;
 		rd.port_idx[p->port_id] = (int8_t)i;
+		if (rte_eth_dev_get_mtu(p->port_id, &p->mtu) != 0)
+			p->mtu = 1500;
 		rte_eth_macaddr_get(p->port_id, &mac);
 		memcpy(p->ifa.mac, mac.addr_bytes, 6);
 		for (j = 0; j < cp->n_addrs && j < NET_MAX_IF_ADDRS; j++) {

@@ -88,6 +88,7 @@ struct rd_port {
 	uint8_t role;			/* enum conf_port_role */
 	uint16_t port_id;
 	bool ctl_rxq;			/* control core polls RX queue ctl_q too */
+	uint16_t mtu;
 	struct net_if_addrs ifa;
 };
 
@@ -105,6 +106,8 @@ struct rd_tgt {
 	struct esp_sa *sa;		/* owner only: the linked SA, or NULL */
 	uint32_t spi_in;		/* inbound SPI of the same child */
 	uint32_t prev_spi_in;		/* inbound SPI of the child it replaced */
+	uint16_t max_inner;		/* owner: largest inner packet that fits the
+					 * egress MTU once encapsulated (0 = no check) */
 };
 
 struct rd_wroute {
@@ -119,6 +122,7 @@ struct rd_wstats {
 	uint64_t handoff_out, handoff_in, handoff_drop, hop_drop;
 	uint64_t esp_in, esp_out, dec_ok, enc_ok;
 	uint64_t no_route, no_sa, nbr_miss, ttl_drop, not_private, spoof;
+	uint64_t pmtu_icmp, frag, too_big_drop;
 	uint64_t msgs, msg_err, idle_sleeps;
 } __rte_cache_aligned;
 

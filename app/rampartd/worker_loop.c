@@ -180,6 +180,7 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 			break;
 		}
 		w->tgt[t].sa = m->sa;
+		w->tgt[t].max_inner = m->flags;	/* ADD_OUT: flags = max inner length */
 		break;
 	case SA_MSG_DEL_IN:
 		sa = esp_worker_sa_del(w->esp, m->spi, ESP_DIR_IN);
@@ -354,6 +355,69 @@ to_l3(struct rte_mbuf *m, const struct net_pkt_info *pi)
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - pi->l3_len));
 }
 
+/*
+ * An inner packet (data at its IP header) is larger than @t's tunnel can
+ * carry within the egress MTU. IPv4 without DF: split it into fragments
+ * that fit and queue each for encryption. Otherwise (DF set, or IPv6) the
+ * mbuf is rewritten into ICMP "fragmentation needed" / ICMPv6 "packet too
+ * big" from our address on port @pidx to the sender (RFC 1191, RFC 8201).
+ */
+static void
+too_big(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte_mbuf *m,
+	const struct rd_tgt *t, struct esp_sa **osa, struct rte_mbuf **out, uint16_t *n_out)
+{
+	const struct net_if_addrs *ifa = &rd.ports[pidx].ifa;
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = m->data_len, n, i;
+	uint8_t copy[1280];
+	const uint8_t *src;
+	unsigned nf;
+
+	if ((ip[0] >> 4) == 4 && !(ip[6] & 0x40)) {
+		nf = net_ipv4_frag_count(ip, len, t->max_inner);
+		if (nf < 2 || nf > 8 || *n_out + nf > ESP_MAX_BURST)
+			goto drop;
+		for (i = 0; i < nf; i++) {
+			struct rte_mbuf *f = rte_pktmbuf_alloc(rd.mp);
+			uint8_t *d;
+
+			if (f == NULL)
+				break;
+			d = (uint8_t *)rte_pktmbuf_append(f, (uint16_t)(t->max_inner));
+			n = d ? net_ipv4_frag_build(ip, len, t->max_inner, i, d, t->max_inner) : 0;
+			if (n == 0) {
+				rte_pktmbuf_free(f);
+				break;
+			}
+			rte_pktmbuf_trim(f, (uint16_t)(t->max_inner - n));
+			osa[*n_out] = t->sa;
+			out[(*n_out)++] = f;
+		}
+		w->st.frag++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	src = (ip[0] >> 4) == 4 ? (ifa->n_v4 ? (const uint8_t *)&ifa->v4_be[0] : NULL) :
+				   (ifa->n_v6 ? ifa->v6[0] : NULL);
+	if (src == NULL)
+		goto drop;
+	n = len < sizeof(copy) ? len : sizeof(copy);
+	memcpy(copy, ip, n);
+	rte_pktmbuf_reset_headroom(m);
+	m->data_len = 0;
+	m->pkt_len = 0;
+	n = net_icmp_too_big(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), copy, n, src,
+			     t->max_inner);
+	if (n == 0 || rte_pktmbuf_append(m, (uint16_t)n) == NULL)
+		goto drop;
+	w->st.pmtu_icmp++;
+	send_ip(w, fwd, m);
+	return;
+drop:
+	w->st.too_big_drop++;
+	rte_pktmbuf_free(m);
+}
+
 /* Port whose frames a hairpinned inner packet is re-injected as (handoff). */
 static int
 inner_port(void)
@@ -371,8 +435,8 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 	uint16_t n, bool from_handoff)
 {
 	const struct rd_port *port = &rd.ports[pidx];
-	struct rte_mbuf *in[RD_BURST], *out[2 * RD_BURST], *drop[RD_BURST];
-	struct esp_sa *osa[2 * RD_BURST];
+	struct rte_mbuf *in[RD_BURST], *out[ESP_MAX_BURST], *drop[RD_BURST];
+	struct esp_sa *osa[ESP_MAX_BURST];
 	uint16_t n_in = 0, n_out = 0, n_drop = 0, i, k;
 
 	for (i = 0; i < n; i++) {
@@ -435,6 +499,10 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 				drop[n_drop++] = m;
 				break;
 			}
+			if (unlikely(t->max_inner && m->data_len > t->max_inner)) {
+				too_big(w, fwd, pidx, m, t, osa, out, &n_out);
+				break;
+			}
 			osa[n_out] = t->sa;
 			out[n_out++] = m;
 			break;
@@ -470,7 +538,14 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 			if (t == NULL) {
 				send_ip(w, fwd, m);	/* towards the LAN */
 			} else if (t->owner == w->id && t->sa != NULL) {
-				osa[n_out] = t->sa;	/* hairpin: peer to peer */
+				/* hairpin: peer to peer */
+				if (unlikely(t->max_inner && m->data_len > t->max_inner)) {
+					ip_port = inner_port();
+					too_big(w, fwd, ip_port >= 0 ? (unsigned)ip_port : pidx, m, t,
+						osa, out, &n_out);
+					continue;
+				}
+				osa[n_out] = t->sa;
 				out[n_out++] = m;
 			} else if (t->owner != w->id && (ip_port = inner_port()) >= 0) {
 				uint8_t *eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);

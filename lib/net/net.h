@@ -166,6 +166,28 @@ int net_nd_parse_na(const uint8_t *frame, uint32_t len, const struct net_pkt_inf
 uint32_t net_nd_build_ns(uint8_t *buf, uint32_t cap, const uint8_t mac[6],
 			 const uint8_t src[16], const uint8_t target[16]);
 
+/*
+ * Build the "packet too big" error for the IP packet @inner (@inner_len
+ * bytes) into @out as an IP packet (no Ethernet): ICMP type 3 code 4 with
+ * next-hop MTU @mtu (RFC 792, RFC 1191) for IPv4, ICMPv6 type 2 (RFC 4443)
+ * for IPv6, from our address @src to the inner source. Quotes the inner
+ * header + 8 bytes (IPv4) or as much as fits in 1280 bytes (IPv6). @out may
+ * not overlap @inner. Returns the packet length, or 0 if @inner is not a
+ * packet one may answer (too short, or a fragment that is not the first).
+ */
+uint32_t net_icmp_too_big(uint8_t *out, uint32_t cap, const uint8_t *inner, uint32_t inner_len,
+			  const uint8_t *src, uint16_t mtu);
+
+/*
+ * IPv4 fragmentation (RFC 791) of the packet @ip (@len bytes, DF clear, no
+ * options) so that each fragment is at most @mtu bytes. net_ipv4_frag_count
+ * says how many fragments (0: cannot fragment); net_ipv4_frag_build writes
+ * fragment @idx into @out and returns its length (0 on error).
+ */
+unsigned net_ipv4_frag_count(const uint8_t *ip, uint32_t len, uint32_t mtu);
+uint32_t net_ipv4_frag_build(const uint8_t *ip, uint32_t len, uint32_t mtu, unsigned idx,
+			     uint8_t *out, uint32_t cap);
+
 /* ---- UDP datagrams (IKE, NAT keepalives) ---- */
 
 /*

@@ -291,3 +291,100 @@ net_ip_forward_ttl(uint8_t *ip, uint32_t len)
 	ip[7]--;
 	return 0;
 }
+
+uint32_t
+net_icmp_too_big(uint8_t *out, uint32_t cap, const uint8_t *inner, uint32_t inner_len,
+		 const uint8_t *src, uint16_t mtu)
+{
+	uint32_t q, n;
+
+	if (inner_len >= NET_IPV4_HLEN && (inner[0] >> 4) == 4) {
+		uint32_t ihl = (uint32_t)(inner[0] & 0xf) * 4;
+
+		/* Never answer a non-first fragment or an ICMP error (RFC 1122 3.2.2). */
+		if (ihl < NET_IPV4_HLEN || ihl > inner_len || (rd16(inner + 6) & 0x1fff) != 0)
+			return 0;
+		if (inner[9] == IPPROTO_ICMP_ && inner_len >= ihl + 1 && inner[ihl] != ICMP_ECHO_REQUEST &&
+		    inner[ihl] != ICMP_ECHO_REPLY)
+			return 0;
+		q = ihl + 8 < inner_len ? ihl + 8 : inner_len;
+		n = NET_IPV4_HLEN + 8 + q;
+		if (cap < n)
+			return 0;
+		memset(out, 0, NET_IPV4_HLEN + 8);
+		out[0] = 0x45;
+		wr16(out + 2, (uint16_t)n);
+		out[8] = 64;
+		out[9] = IPPROTO_ICMP_;
+		memcpy(out + 12, src, 4);
+		memcpy(out + 16, inner + 12, 4);
+		wr16(out + 10, net_ipv4_cksum(out, NET_IPV4_HLEN));
+		out[20] = 3;		/* destination unreachable */
+		out[21] = 4;		/* fragmentation needed and DF set */
+		wr16(out + 26, mtu);
+		memcpy(out + 28, inner, q);
+		wr16(out + 22, net_cksum_fold(net_cksum_add(0, out + 20, 8 + q)));
+		return n;
+	}
+	if (inner_len >= NET_IPV6_HLEN && (inner[0] >> 4) == 6) {
+		if (inner[6] == IPPROTO_ICMPV6_ && inner_len > NET_IPV6_HLEN && inner[40] < 128)
+			return 0;	/* an ICMPv6 error itself */
+		q = inner_len < 1280 - NET_IPV6_HLEN - 8 ? inner_len : 1280 - NET_IPV6_HLEN - 8;
+		n = NET_IPV6_HLEN + 8 + q;
+		if (cap < n)
+			return 0;
+		memset(out, 0, NET_IPV6_HLEN + 8);
+		out[0] = 0x60;
+		wr16(out + 4, (uint16_t)(8 + q));
+		out[6] = IPPROTO_ICMPV6_;
+		out[7] = 64;
+		memcpy(out + 8, src, 16);
+		memcpy(out + 24, inner + 8, 16);
+		out[40] = 2;		/* packet too big */
+		wr32(out + 44, mtu);
+		memcpy(out + 48, inner, q);
+		wr16(out + 42, net_l4_cksum(6, out + 8, out + 24, IPPROTO_ICMPV6_, out + 40, 8 + q));
+		return n;
+	}
+	return 0;
+}
+
+unsigned
+net_ipv4_frag_count(const uint8_t *ip, uint32_t len, uint32_t mtu)
+{
+	uint32_t chunk;
+
+	if (len < NET_IPV4_HLEN || ip[0] != 0x45 || (rd16(ip + 6) & 0x4000) || mtu < 68 ||
+	    rd16(ip + 2) != len)
+		return 0;
+	if (len <= mtu)
+		return 1;
+	chunk = (mtu - NET_IPV4_HLEN) & ~7u;
+	return (len - NET_IPV4_HLEN + chunk - 1) / chunk;
+}
+
+uint32_t
+net_ipv4_frag_build(const uint8_t *ip, uint32_t len, uint32_t mtu, unsigned idx, uint8_t *out,
+		    uint32_t cap)
+{
+	unsigned n = net_ipv4_frag_count(ip, len, mtu);
+	uint32_t chunk, off, dlen, fo;
+	uint16_t flags;
+
+	if (n == 0 || idx >= n)
+		return 0;
+	chunk = n == 1 ? len - NET_IPV4_HLEN : (mtu - NET_IPV4_HLEN) & ~7u;
+	off = idx * chunk;
+	dlen = idx + 1 == n ? len - NET_IPV4_HLEN - off : chunk;
+	if (cap < NET_IPV4_HLEN + dlen)
+		return 0;
+	memcpy(out, ip, NET_IPV4_HLEN);
+	memcpy(out + NET_IPV4_HLEN, ip + NET_IPV4_HLEN + off, dlen);
+	/* Offsets add to the packet's own (it may already be a fragment). */
+	fo = (rd16(ip + 6) & 0x1fff) + off / 8;
+	flags = (uint16_t)((rd16(ip + 6) & 0x2000) | (idx + 1 < n ? 0x2000 : 0));
+	wr16(out + 2, (uint16_t)(NET_IPV4_HLEN + dlen));
+	wr16(out + 6, (uint16_t)(flags | fo));
+	wr16(out + 10, net_ipv4_cksum(out, NET_IPV4_HLEN));
+	return NET_IPV4_HLEN + dlen;
+}

@@ -474,6 +474,59 @@ range_to_prefixes_cases(void)
 	CU_ASSERT_EQUAL(net_range_to_prefixes(5, lo, hi, p, 16), 0);
 }
 
+static void
+too_big_and_fragments(void)
+{
+	uint8_t pkt[1500], out[1500], frag[1500], re[1500] = { 0 };
+	uint32_t src = ip4("10.1.0.1"), n, i, total = 0;
+	unsigned nf, k;
+
+	/* A 1500-byte UDP packet from 10.1.0.2, DF set. */
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x45;
+	pkt[2] = 1500 >> 8;
+	pkt[3] = 1500 & 0xff;
+	pkt[6] = 0x40;
+	pkt[8] = 63;
+	pkt[9] = 17;
+	memcpy(pkt + 12, &(uint32_t){ ip4("10.1.0.2") }, 4);
+	memcpy(pkt + 16, &(uint32_t){ ip4("10.99.0.1") }, 4);
+	for (i = 20; i < 1500; i++)
+		pkt[i] = (uint8_t)i;
+	n = net_icmp_too_big(out, sizeof(out), pkt, 1500, (uint8_t *)&src, 1435);
+	CU_ASSERT_EQUAL_FATAL(n, 20 + 8 + 28);
+	CU_ASSERT_EQUAL(out[9], 1);
+	CU_ASSERT_EQUAL(memcmp(out + 16, pkt + 12, 4), 0);	/* back to the sender */
+	CU_ASSERT_EQUAL(out[20], 3);
+	CU_ASSERT_EQUAL(out[21], 4);
+	CU_ASSERT_EQUAL(out[26] << 8 | out[27], 1435);
+	CU_ASSERT_EQUAL(net_cksum_fold(net_cksum_add(0, out, 20)), 0);
+	CU_ASSERT_EQUAL(net_cksum_fold(net_cksum_add(0, out + 20, 36)), 0);
+	/* DF set: no fragmentation. */
+	CU_ASSERT_EQUAL(net_ipv4_frag_count(pkt, 1500, 1435), 0);
+	/* DF clear: two fragments, 8-byte aligned, reassembling to the original. */
+	pkt[6] = 0;
+	pkt[10] = pkt[11] = 0;
+	nf = net_ipv4_frag_count(pkt, 1500, 1435);
+	CU_ASSERT_EQUAL_FATAL(nf, 2);
+	for (k = 0; k < nf; k++) {
+		uint32_t off;
+
+		n = net_ipv4_frag_build(pkt, 1500, 1435, k, frag, sizeof(frag));
+		CU_ASSERT_FATAL(n >= 20 && n <= 1435);
+		CU_ASSERT_EQUAL(net_cksum_fold(net_cksum_add(0, frag, 20)), 0);
+		CU_ASSERT_EQUAL((frag[6] & 0x20) != 0, k + 1 < nf);	/* MF on all but the last */
+		off = (uint32_t)((frag[6] & 0x1f) << 8 | frag[7]) * 8;
+		CU_ASSERT_EQUAL(k == 0 ? 0u : off % 8, 0u);
+		memcpy(re + 20 + off, frag + 20, n - 20);
+		total += n - 20;
+	}
+	CU_ASSERT_EQUAL(total, 1480);
+	CU_ASSERT_EQUAL(memcmp(re + 20, pkt + 20, 1480), 0);
+	/* An ICMP error is never answered with another one. */
+	CU_ASSERT_EQUAL(net_icmp_too_big(frag, sizeof(frag), out, 56, (uint8_t *)&src, 1400), 0);
+}
+
 /*
  * Reference-free robustness: mutated and truncated frames of every kind go
  * through the classifier and the handler each class leads to. Run under
@@ -562,6 +615,7 @@ main(void)
 	CU_add_test(s, "route_longest_prefix", route_longest_prefix);
 	CU_add_test(s, "range_to_prefixes_cases", range_to_prefixes_cases);
 	CU_add_test(s, "classify_mutations_bounded", classify_mutations_bounded);
+	CU_add_test(s, "too_big_and_fragments", too_big_and_fragments);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures();
