@@ -451,6 +451,14 @@ struct ike_sk_params {
  */
 typedef int (*ike_sk_seal_fn)(void *arg, uint8_t *msg, size_t msg_len,
 			      const struct ike_sk_layout *l);
+/*
+ * With ike_crypto.h, a seal step is ike_sk_seal() in place (it pads the same
+ * way: zeros, then Pad Length; block_len 1 for GCM, 16 for CBC):
+ *   pad = msg[l->ct_off + l->ct_len - 1];
+ *   ike_sk_seal(k, msg, l->aad_len, msg + l->ct_off, l->ct_len - 1 - pad,
+ *               msg_len, &out_len);   (out_len == msg_len)
+ * (tests/unit/test_ike_wire.c, real_seal, checks this for GCM and CBC.)
+ */
 
 /*
  * A parsed message. Singleton payloads have a has_ flag; a second copy in

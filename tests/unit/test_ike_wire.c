@@ -20,6 +20,13 @@
 
 #include <CUnit/Basic.h>
 
+/* ike_crypto.h names IKE_HDR_LEN and IKE_PLD_SK too (same values): keep the
+ * wire ones in this file. */
+#define IKE_HDR_LEN IKE_CRYPTO_HDR_LEN_
+#define IKE_PLD_SK IKE_CRYPTO_PLD_SK_
+#include "ike/ike_crypto.h"
+#undef IKE_HDR_LEN
+#undef IKE_PLD_SK
 #include "ike/ike_wire.h"
 
 #include "tests/vectors/ike_wire_strongswan.h"
@@ -1599,6 +1606,122 @@ test_strongswan_sa_init_resp(void)
 }
 
 /* ------------------------------------------------------------------------
+ * The SK seam with ike_crypto's real protection
+ * ------------------------------------------------------------------------ */
+
+/* Seal step over ike_sk_seal(): the plaintext sits in place at ct_off with
+ * our padding; ike_sk_seal pads the same way (zeros, then Pad Length). */
+static int
+real_seal(void *arg, uint8_t *msg, size_t len, const struct ike_sk_layout *l)
+{
+	const struct ike_sk_dir *k = arg;
+	size_t pad = msg[l->ct_off + l->ct_len - 1], out_len = 0;
+	int rc;
+
+	if (pad > l->ct_len - 1)
+		return -EINVAL;
+	rc = ike_sk_seal(k, msg, l->aad_len, msg + l->ct_off, l->ct_len - 1 - pad, len,
+			 &out_len);
+	if (rc == 0 && out_len != len)
+		return -EFAULT;
+	return rc;
+}
+
+static void
+real_keys(struct ike_sk_dir *k, bool gcm, struct ike_sk_params *p)
+{
+	memset(k, 0, sizeof(*k));
+	if (gcm) {
+		k->encr = IKE_CRYPTO_ENCR_AES_GCM16;
+		k->integ = IKE_CRYPTO_INTEG_NONE;
+		k->encr_key_len = 36;		/* AES-256 + salt */
+	} else {
+		k->encr = IKE_CRYPTO_ENCR_AES_CBC;
+		k->integ = IKE_CRYPTO_INTEG_HMAC_SHA2_256_128;
+		k->encr_key_len = 16;
+		k->integ_key_len = 32;
+	}
+	fill(k->encr_key, k->encr_key_len, 21);
+	fill(k->integ_key, k->integ_key_len, 22);
+	p->iv_len = ike_sk_iv_len(k);
+	p->icv_len = ike_sk_icv_len(k);
+	p->block_len = gcm ? 1 : 16;
+}
+
+static void
+test_sk_real_crypto(void)
+{
+	static uint8_t buf[BUF_CAP], pt[BUF_CAP];
+	static struct ike_msg m;
+	static struct frag_set fs;
+	unsigned g, i;
+
+	for (g = 0; g < 2; g++) {
+		struct ike_sk_dir k;
+		struct ike_sk_params p;
+		struct ike_sk_layout l;
+		struct ike_bld b;
+		struct ike_hdr h = hdr(IKE_XCHG_AUTH, IKE_FLAG_I, 1);
+		struct ike_frag_reasm r;
+		size_t len, pl;
+		int rc = 0;
+
+		real_keys(&k, g == 0, &p);
+		/* Whole message: our builder + ike_sk_seal, then our parser +
+		 * ike_sk_open at m.sk.body_off. */
+		CU_ASSERT_EQUAL_FATAL(ike_bld_init(&b, buf, sizeof(buf), &h), 0);
+		CU_ASSERT_EQUAL_FATAL(ike_bld_sk_begin(&b, &p), 0);
+		add_auth_inner(&b);
+		CU_ASSERT_EQUAL(ike_bld_sk_len(&b), IKE_HDR_LEN + 4 + ike_sk_body_len(&k,
+				b.len - b.inner_off));
+		CU_ASSERT_EQUAL_FATAL(ike_bld_sk_end(&b, real_seal, &k), 0);
+		CU_ASSERT_EQUAL_FATAL(ike_bld_finish(&b, &len), 0);
+		CU_ASSERT_EQUAL_FATAL(ike_msg_parse(buf, len, &m), 0);
+		CU_ASSERT_EQUAL_FATAL(ike_sk_locate(&m, &p, &l), 0);
+		CU_ASSERT_EQUAL_FATAL(ike_sk_open(&k, buf, len, m.sk.body_off, pt, sizeof(pt), &pl),
+				      0);
+		CU_ASSERT_EQUAL_FATAL(ike_msg_parse_inner_raw(&m, m.sk.next, pt, pl), 0);
+		check_auth_inner(&m);
+		/* ike_crypto's own whole-message decrypt agrees. */
+		{
+			uint8_t first = 0;
+
+			CU_ASSERT_EQUAL(ike_sk_decrypt_msg(&k, buf, len, &first, pt, sizeof(pt),
+							   &pl), 0);
+			CU_ASSERT_EQUAL(first, IKE_PLD_IDI);
+		}
+		/* Tampering is caught by the ICV, before we parse anything. */
+		buf[len / 2] ^= 1;
+		CU_ASSERT_EQUAL(ike_sk_open(&k, buf, len, m.sk.body_off, pt, sizeof(pt), &pl),
+				-EACCES);
+
+		/* Fragments: ike_frag_split + ike_sk_seal, ike_sk_open each,
+		 * ike_frag_add_raw, out of order. */
+		CU_ASSERT_EQUAL_FATAL(ike_bld_init(&b, buf, sizeof(buf), &h), 0);
+		CU_ASSERT_EQUAL_FATAL(ike_bld_sk_begin(&b, &p), 0);
+		add_auth_inner(&b);
+		CU_ASSERT_EQUAL_FATAL(ike_frag_split(&b, 576, real_seal, &k, fs.out, sizeof(fs.out),
+						     &fs.fo), 0);
+		ike_frag_init(&r);
+		for (i = 0; i < fs.fo.n; i++) {
+			unsigned fi = (i + 3) % fs.fo.n;
+			const uint8_t *f = fs.out + fs.fo.off[fi];
+
+			CU_ASSERT(fs.fo.len[fi] <= 576);
+			CU_ASSERT_EQUAL_FATAL(ike_msg_parse(f, fs.fo.len[fi], &m), 0);
+			CU_ASSERT_EQUAL_FATAL(ike_sk_open(&k, f, fs.fo.len[fi], m.sk.body_off, pt,
+							  sizeof(pt), &pl), 0);
+			rc = ike_frag_add_raw(&r, &m, pt, pl, 0);
+			CU_ASSERT_EQUAL(rc, i + 1 == fs.fo.n ? 1 : 0);
+		}
+		CU_ASSERT_EQUAL_FATAL(rc, 1);
+		CU_ASSERT_EQUAL_FATAL(ike_frag_parse(&r, &m), 0);
+		check_auth_inner(&m);
+		ike_frag_fini(&r);
+	}
+}
+
+/* ------------------------------------------------------------------------
  * Mutation test
  * ------------------------------------------------------------------------ */
 
@@ -1885,6 +2008,7 @@ main(void)
 		{ "limits", test_limits },
 		{ "frag_split_reassemble", test_frag_split_reassemble },
 		{ "frag_malformed", test_frag_malformed },
+		{ "sk_real_crypto", test_sk_real_crypto },
 		{ "prop_parse", test_prop_parse },
 		{ "prop_select", test_prop_select },
 		{ "strongswan_sa_init", test_strongswan_sa_init },
