@@ -162,7 +162,8 @@ struct ike_child {
 	uint64_t rekey_ms;		/* 0: never */
 	uint64_t delete_ms;		/* old child: delete after grace, 0: none */
 	bool installed;			/* CHILD_UP sent, CHILD_DOWN not yet */
-	bool initiator;			/* we created it (for collision nonces) */
+	bool initiator;			/* we initiated the exchange that created it */
+	uint16_t pfs_group;		/* PFS group the peer asked for (INVALID_KE) */
 	uint8_t nonce_min[IKE_NONCE_MAX];	/* lowest nonce of its rekey (2.8.1) */
 	size_t nonce_min_len;
 };
@@ -189,6 +190,7 @@ struct ike_sa {
 	bool have_keys;
 	struct ike_dh *dh;
 	uint16_t dh_group;
+	uint16_t rekey_group;		/* IKE rekey group the peer asked for */
 	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
 	size_t ni_len, nr_len;
 	uint8_t *init_req, *init_resp;	/* IKE_SA_INIT messages for AUTH */

@@ -101,6 +101,17 @@ bld_ke_of(struct ike_bld *b, struct ike_dh *dh)
 	return rc;
 }
 
+static bool
+esp_offers_group(const struct ike_sa *sa, uint16_t g)
+{
+	unsigned i;
+
+	for (i = 0; i < sa->conn->n_esp_props; i++)
+		if (ike_prop_has_dh(&sa->conn->esp_props[i], g))
+			return true;
+	return false;
+}
+
 /* ---- child rekey, initiator ---- */
 
 int
@@ -126,8 +137,11 @@ ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c)
 	p->rekey_child_id = c->id;
 	p->spi_in = ike_alloc_spi_in(sa->ctx);
 	rc = p->spi_in == 0 ? -ENOSPC : nonce_new(p);
-	if (rc == 0 && ike_prop_xform(&sa->conn->esp_props[0], IKE_XF_DH, &g, NULL) == 0 && g != 0)
+	if (rc == 0 && ike_prop_xform(&sa->conn->esp_props[0], IKE_XF_DH, &g, NULL) == 0 && g != 0) {
+		if (c->pfs_group != 0)
+			g = c->pfs_group;	/* what the peer asked for last time */
 		rc = ike_dh_create(g, &p->dh);	/* PFS */
+	}
 	if (rc < 0) {
 		ike_child_pend_free(p);
 		return rc;
@@ -198,7 +212,7 @@ ike_ike_rekey_start(struct ike_sa *sa)
 	p->spi_new = ike_new_spi(sa->ctx);
 	rc = nonce_new(p);
 	if (rc == 0)
-		rc = ike_dh_create(sa->algs.dh, &p->dh);
+		rc = ike_dh_create(sa->rekey_group ? sa->rekey_group : sa->algs.dh, &p->dh);
 	if (rc < 0) {
 		ike_child_pend_free(p);
 		return rc;
@@ -325,6 +339,28 @@ ike_sa_successor(struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t sp
 	return 0;
 }
 
+/* The peer's KE group may be acceptable in the chosen proposal too: take it
+ * instead of a round trip with INVALID_KE_PAYLOAD (RFC 7296 1.3). */
+static void
+prefer_ke_group(const struct ike_proposal *ours, const struct ike_msg *m,
+		struct ike_proposal *chosen)
+{
+	unsigned i, j;
+
+	if (!ike_prop_has_dh(ours, m->ke.group))
+		return;
+	for (i = 0; i < m->sa.n_props; i++) {
+		if (m->sa.props[i].num != chosen->num)
+			continue;
+		if (!ike_prop_has_dh(&m->sa.props[i], m->ke.group))
+			return;
+		for (j = 0; j < chosen->n_xforms; j++)
+			if (chosen->xf[j].type == IKE_XF_DH)
+				chosen->xf[j].id = m->ke.group;
+		return;
+	}
+}
+
 /* ---- responder ---- */
 
 static int
@@ -337,6 +373,7 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 	struct ike_pkts out = { .n = 0 };
 	uint8_t nr[IKE_NONCE_LEN], gir[IKE_DH_MAX_LEN], grp[2];
 	size_t gir_len = 0;
+	unsigned our_idx = 0;
 	uint16_t g;
 	int rc;
 
@@ -364,7 +401,9 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 	} else if (sa->state != IKE_ST_ESTABLISHED) {
 		return ike_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 	}
-	rc = ike_prop_select(sa->conn->ike_props, sa->conn->n_ike_props, &m->sa, &chosen, NULL);
+	rc = ike_prop_select(sa->conn->ike_props, sa->conn->n_ike_props, &m->sa, &chosen, &our_idx);
+	if (rc == 0 && our_idx < sa->conn->n_ike_props)
+		prefer_ke_group(&sa->conn->ike_props[our_idx], m, &chosen);
 	if (rc < 0 || chosen.spi_len != 8) {
 		sa->ctx->st.no_proposal++;
 		return ike_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
@@ -424,7 +463,7 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	struct ike_pkts out = { .n = 0 };
 	uint8_t nr[IKE_NONCE_LEN], gir[IKE_DH_MAX_LEN], grp[2];
 	size_t gir_len = 0;
-	unsigned n_offer, i;
+	unsigned n_offer, i, our_idx = 0;
 	uint16_t g = 0;
 	int rc;
 
@@ -451,7 +490,9 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	ike_esp_offer(sa, true, 0, offer, &n_offer);
 	for (i = 0; i < n_offer; i++)
 		offer[i].spi_len = 0;
-	rc = ike_prop_select(offer, n_offer, &m->sa, &chosen, NULL);
+	rc = ike_prop_select(offer, n_offer, &m->sa, &chosen, &our_idx);
+	if (rc == 0 && m->has_ke && our_idx < n_offer)
+		prefer_ke_group(&offer[our_idx], m, &chosen);
 	if (rc < 0) {
 		/* the peer may not do PFS while we list a group: try without */
 		ike_esp_offer(sa, false, 0, offer, &n_offer);
@@ -563,8 +604,16 @@ on_child_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_r
 		if (old != NULL && old->state == IKE_CHILD_REKEYING)
 			old->state = IKE_CHILD_INSTALLED;
 		if (err->type == IKE_N_INVALID_KE_PAYLOAD && err->data.len == 2 && old != NULL) {
-			/* retried by the timer with our first group; nothing else to do */
-			old->rekey_ms = sa->ctx->now_ms + 1000;
+			uint16_t g = (uint16_t)(err->data.p[0] << 8 | err->data.p[1]);
+
+			/* RFC 7296 1.3: retry at once with the group the peer wants,
+			 * if we offer it */
+			if (esp_offers_group(sa, g) && g != old->pfs_group) {
+				old->pfs_group = g;
+				if (ike_child_rekey_start(sa, old) == 0)
+					return 0;
+			}
+			old->rekey_ms = sa->ctx->now_ms + 10000;
 		}
 		if (err->type == IKE_N_CHILD_SA_NOT_FOUND && old != NULL)
 			ike_child_free(old);
@@ -640,6 +689,22 @@ on_ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req
 	unsigned i, n;
 	int rc;
 
+	if (err != NULL && err->type == IKE_N_INVALID_KE_PAYLOAD && err->data.len == 2 &&
+	    sa->state == IKE_ST_REKEYING) {
+		uint16_t g = (uint16_t)(err->data.p[0] << 8 | err->data.p[1]);
+		unsigned k;
+
+		for (k = 0; k < sa->conn->n_ike_props; k++)
+			if (ike_prop_has_dh(&sa->conn->ike_props[k], g))
+				break;
+		if (k < sa->conn->n_ike_props && g != sa->rekey_group) {
+			SA_LOG(sa, INFO, "IKE rekey: INVALID_KE_PAYLOAD, retry with group %u", g);
+			sa->rekey_group = g;
+			ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
+			if (ike_ike_rekey_start(sa) == 0)
+				return 0;
+		}
+	}
 	if (err != NULL || !m->has_sa || !m->has_nonce || !m->has_ke ||
 	    m->nonce.len < IKE_NONCE_MIN || m->nonce.len > IKE_NONCE_MAX) {
 		SA_LOG(sa, NOTICE, "IKE rekey refused: %s",

@@ -432,6 +432,7 @@ ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 	struct ike_proposal chosen;
 	struct ike_conn *conn;
 	struct ike_sa *sa = NULL;
+	struct ike_algs algs;
 	uint8_t grp[2];
 	unsigned our_idx = 0;
 	int rc;
@@ -475,26 +476,27 @@ ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 		return init_notify(ctx, m, from, to, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 	}
 	prefer_peer_group(conn, m, our_idx, &chosen);
-	rc = ike_sa_create(ctx, conn, false, &sa);
-	if (rc < 0)
-		return rc;
-	if (algs_from(&chosen, &sa->algs) < 0 || !ike_dh_supported(sa->algs.dh)) {
-		ike_sa_kill(sa, "proposal without usable DH");
+	if (algs_from(&chosen, &algs) < 0 || !ike_dh_supported(algs.dh)) {
+		ctx->st.no_proposal++;
 		return init_notify(ctx, m, from, to, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 	}
-	if (m->ke.group != sa->algs.dh) {
+	if (m->ke.group != algs.dh) {
 		IKE_LOG(ctx, INFO, "ike %016" PRIx64 ": KE group %u, we want %u", m->hdr.spi_i,
-			m->ke.group, sa->algs.dh);
-		grp[0] = (uint8_t)(sa->algs.dh >> 8);
-		grp[1] = (uint8_t)sa->algs.dh;
-		ike_sa_kill(sa, "INVALID_KE_PAYLOAD");
+			m->ke.group, algs.dh);
+		grp[0] = (uint8_t)(algs.dh >> 8);
+		grp[1] = (uint8_t)algs.dh;
 		return init_notify(ctx, m, from, to, IKE_N_INVALID_KE_PAYLOAD, grp, 2);
 	}
 	if (ike_dh_check_peer(m->ke.group, m->ke.data.p, m->ke.data.len) < 0) {
-		ike_sa_kill(sa, "bad KE data");
 		ctx->st.rx_invalid++;
+		IKE_LOG(ctx, DEBUG, "ike %016" PRIx64 ": KE data invalid for group %u",
+			m->hdr.spi_i, m->ke.group);
 		return init_notify(ctx, m, from, to, IKE_N_INVALID_SYNTAX, NULL, 0);
 	}
+	rc = ike_sa_create(ctx, conn, false, &sa);
+	if (rc < 0)
+		return rc;
+	sa->algs = algs;
 	sa->spi_i = m->hdr.spi_i;
 	sa->spi_r = ike_new_spi(ctx);
 	sa->local = *to;

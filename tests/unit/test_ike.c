@@ -697,6 +697,40 @@ test_child_rekey_pfs(void)
 	child_rekey(1, "aes128-sha256-modp2048");
 }
 
+/* CREATE_CHILD_SA with PFS: A's KE is ecp256, B only takes ecp384:
+ * INVALID_KE_PAYLOAD, A repeats the rekey with ecp384 at once. The same for
+ * an IKE rekey. */
+static void
+test_rekey_invalid_ke(void)
+{
+	struct setup s;
+	struct ike_stats st;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256-ecp384", "aes128gcm16-ecp256-ecp384");
+	snprintf(s.b.esp_proposals[0], 128, "aes128gcm16-ecp384");
+	snprintf(s.b.ike_proposals[0], 128, "aes128gcm16-prfsha256-ecp384");
+	establish(&s);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->algs.dh, 20);	/* after INVALID_KE */
+	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
+	run();
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 2);
+	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
+	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	check_latest_pair();
+	/* B prefers what A sent when it can: a rekey from B with ecp384 first in
+	 * its list and A's list holding both needs no round trip */
+	CU_ASSERT_EQUAL(ike_rekey_child(P[1].ctx, last_child_up(&P[1])->id, now), 0);
+	run();
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 3);
+	ike_stats_get(P[0].ctx, &st);
+	CU_ASSERT_EQUAL(ike_rekey_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
+	run();
+	CU_ASSERT_EQUAL(P[0].ctx->n_sas, 1);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->state, IKE_ST_ESTABLISHED);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->algs.dh, 20);
+	stop();
+}
+
 /* CREATE_CHILD_SA IKE rekey by @who, then a child rekey and a Delete over
  * the new IKE SA to show its keys work on both sides. */
 static void
@@ -1733,6 +1767,7 @@ main(void)
 	CU_add_test(s, "child_rekey_by_initiator", test_child_rekey_by_initiator);
 	CU_add_test(s, "child_rekey_by_responder", test_child_rekey_by_responder);
 	CU_add_test(s, "child_rekey_pfs", test_child_rekey_pfs);
+	CU_add_test(s, "rekey_invalid_ke", test_rekey_invalid_ke);
 	CU_add_test(s, "ike_rekey_by_initiator", test_ike_rekey_by_initiator);
 	CU_add_test(s, "ike_rekey_by_responder", test_ike_rekey_by_responder);
 	CU_add_test(s, "child_delete", test_child_delete);
