@@ -766,7 +766,7 @@ def main(argv):
                 print("       logs: %s/{peer/charon.log,%s}" % (workdir, gw.logs()), flush=True)
             finally:
                 # a normal delete while the gateway still runs is quickest
-                if peer.alive() and peer.sas():
+                if peer.alive():
                     peer.swanctl(["--terminate", "--ike", "ikei", "--timeout", "3"],
                                  check=False, timeout=6)
                     if peer.sas():

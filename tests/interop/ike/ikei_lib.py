@@ -142,6 +142,9 @@ class Topology:
     # 198.51.100.254 with a source port in 40000-40999 (not 500/4500), so the
     # gateway must answer to the translated port.
     def nat(self, on):
+        if getattr(self, "_nat", None) is False and not on:
+            return      # nothing to remove (saves a process per case)
+        self._nat = bool(on)
         sh(["nft", "delete", "table", "ip", "ikeinat"], ns=NS_MID, check=False)
         if on:
             sh(["nft", "add", "table", "ip", "ikeinat"], ns=NS_MID)
@@ -154,6 +157,9 @@ class Topology:
     # so requests and responses get lost and retransmitted, but every
     # exchange gets through after a retransmission or two.
     def loss(self, on):
+        if getattr(self, "_loss", None) is False and not on:
+            return      # nothing to remove (saves a process per case)
+        self._loss = bool(on)
         sh(["nft", "delete", "table", "inet", "ikeiloss"], ns=NS_MID, check=False)
         if on:
             sh(["nft", "add", "table", "inet", "ikeiloss"], ns=NS_MID)
