@@ -18,6 +18,7 @@
 enum {
 	NATT_PORT = 4500,
 	RETRANSMIT_CAP_MS = 60000,
+	SOFT_RETRY_MS = 100,
 };
 
 static uint64_t
@@ -35,6 +36,16 @@ min_due(uint64_t *due, uint64_t t)
 {
 	if (t != 0 && t < *due)
 		*due = t;
+}
+
+/* Rekey, DPD and delayed deletes may be due but blocked (window full, an
+ * exchange in flight): look again shortly instead of asking for a busy loop. */
+static void
+min_due_soft(uint64_t *due, uint64_t t, uint64_t now)
+{
+	if (t != 0 && t <= now)
+		t = now + SOFT_RETRY_MS;
+	min_due(due, t);
 }
 
 static void
@@ -154,13 +165,15 @@ ike_next_timeout_ms(const struct ike_ctx *ctx, uint64_t now_ms)
 		min_due(&due, sa->expire_ms);
 		if (sa->state != IKE_ST_ESTABLISHED)
 			continue;
-		min_due(&due, sa->rekey_ms);
+		min_due_soft(&due, sa->rekey_ms, now_ms);
 		if (sa->conn->cfg.dpd_s != 0 && !sa->dpd_pending)
-			min_due(&due, sa->last_rx_ms + (uint64_t)sa->conn->cfg.dpd_s * 1000);
-		min_due(&due, sa->keepalive_ms);
+			min_due_soft(&due, sa->last_rx_ms + (uint64_t)sa->conn->cfg.dpd_s * 1000,
+				     now_ms);
+		min_due_soft(&due, sa->keepalive_ms, now_ms);
 		for (c = sa->children; c != NULL; c = c->next) {
-			min_due(&due, c->rekey_ms);
-			min_due(&due, c->delete_ms);
+			if (c->state == IKE_CHILD_INSTALLED)
+				min_due_soft(&due, c->rekey_ms, now_ms);
+			min_due_soft(&due, c->delete_ms, now_ms);
 		}
 	}
 	if (due == UINT64_MAX)

@@ -1015,6 +1015,10 @@ test_window_one(void)
 	a = first_sa(P[0].ctx);
 	CU_ASSERT_EQUAL(ike_info_dpd_start(a), 0);
 	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), -EAGAIN);
+	/* a due rekey blocked by the window: the caller polls again soon, not 0 ms */
+	a->children->rekey_ms = now - 1;
+	CU_ASSERT_EQUAL(ike_next_timeout_ms(P[0].ctx, now), 100);
+	a->children->rekey_ms = 0;
 	run();
 	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
 	run();
