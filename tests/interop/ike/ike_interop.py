@@ -45,8 +45,13 @@ def expected_algs(ike):
     dh = ALG[parts[-1]]
     enc = parts[0]
     if "gcm16" in enc:
-        return {"encr-alg": "AES_GCM_16", "encr-keysize": enc[3:6], "dh-group": dh}
-    return {"encr-alg": "AES_CBC", "encr-keysize": enc[3:6], "dh-group": dh}
+        prf = parts[1].replace("prfsha", "")
+        return {"encr-alg": "AES_GCM_16", "encr-keysize": enc[3:6], "dh-group": dh,
+                "prf-alg": "PRF_HMAC_SHA2_" + prf}
+    sha = parts[1].replace("sha", "")
+    return {"encr-alg": "AES_CBC", "encr-keysize": enc[3:6], "dh-group": dh,
+            "prf-alg": "PRF_HMAC_SHA2_" + sha,
+            "integ-alg": "HMAC_SHA2_%s_%d" % (sha, int(sha) // 2)}
 
 
 # --------------------------------------------------------------------------
