@@ -1,0 +1,607 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Harness for rampartd's end-to-end tests against strongSwan.
+
+Builds a small network out of namespaces (all named e2e-*), runs rampartd on
+two net_af_packet ports in e2e-gw, and strongSwan's charon (kernel-libipsec)
+in client or gateway namespaces. Everything is torn down by Net.close(), also
+when a check fails or the test is interrupted.
+
+    e2e-cN  (client N, 192.0.2.(10+N)) --+
+    e2e-nat (masquerade, 192.0.2.250)  --+-- br0 in e2e-sw -- e2e-pubs <-veth-> e2e-pub [af_packet0]
+    e2e-site (strongSwan gw, 192.0.2.5)--+                                            e2e-gw: rampartd
+                                                    e2e-lan 10.1.0.2 <-veth-> e2e-lan  [af_packet1]
+    rampartd: public 192.0.2.1/24, private 10.1.0.1/24, pool 10.99.0.0/24
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+GW_PUB, GW_LAN, LAN_HOST = "192.0.2.1", "10.1.0.1", "10.1.0.2"
+POOL = "10.99.0.0/24"
+SITE_PUB, SITE_NET, SITE_GW_IN, SITE_HOST = "192.0.2.5", "10.2.0.0/24", "10.2.0.1", "10.2.0.2"
+NAT_PUB, NAT_INNER_NET = "192.0.2.250", "172.16.9.0/24"
+PSK = "rampart-e2e-only-not-a-secret"
+GW_ID = "gw.rampart.test"
+
+CHARON_PLUGINS = ("random nonce openssl pem pkcs1 x509 pubkey revocation constraints aes gcm "
+                  "sha1 sha2 hmac kdf curve25519 gmp attr kernel-libipsec kernel-netlink "
+                  "socket-default vici")
+PY = "/usr/bin/python3"
+VERBOSE = os.environ.get("V", "") not in ("", "0")
+
+
+def log(msg):
+    print("e2e: " + msg, flush=True)
+
+
+class Result:
+    """Counts checks; prints one PASS/FAIL line per check."""
+
+    def __init__(self, name):
+        self.name = name
+        self.fails = []
+        self.passes = 0
+        self.t0 = time.monotonic()
+
+    def check(self, cond, what, detail=""):
+        if cond:
+            self.passes += 1
+            print("PASS %s: %s%s" % (self.name, what, (" (" + detail + ")") if detail else ""),
+                  flush=True)
+        else:
+            self.fails.append(what)
+            print("FAIL %s: %s%s" % (self.name, what, (" -- " + detail) if detail else ""),
+                  flush=True)
+        return cond
+
+    def known(self, cond, what, finding, detail=""):
+        """A check that fails because of an open finding: reported, not counted."""
+        if cond:
+            return self.check(cond, what, detail)
+        print("XFAIL %s: %s -- %s (open finding %s in FINDINGS.md)"
+              % (self.name, what, detail, finding), flush=True)
+        return cond
+
+    def summary(self):
+        dt = time.monotonic() - self.t0
+        if self.fails:
+            print("RESULT %s: FAIL (%d passed, %d failed: %s) in %.0f s"
+                  % (self.name, self.passes, len(self.fails), "; ".join(self.fails), dt))
+            return 1
+        print("RESULT %s: PASS (%d checks) in %.0f s" % (self.name, self.passes, dt))
+        return 0
+
+
+def sh(cmd, ns=None, check=True, timeout=30, env=None):
+    """Run a command list (inside namespace ns); return (rc, output)."""
+    if ns:
+        cmd = ["ip", "netns", "exec", ns] + cmd
+    if VERBOSE:
+        log("$ " + " ".join(cmd))
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=timeout, env=env, text=True, stdin=subprocess.DEVNULL)
+        rc, out = r.returncode, r.stdout
+    except subprocess.TimeoutExpired as e:
+        rc, out = 124, (e.stdout or b"").decode(errors="replace") if isinstance(
+            e.stdout, bytes) else (e.stdout or "")
+    if check and rc != 0:
+        raise RuntimeError("%s: rc %d: %s" % (" ".join(cmd), rc, out.strip()[-1500:]))
+    return rc, out
+
+
+def wait_for(pred, timeout, step=0.2):
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            return v
+        time.sleep(step)
+
+
+def parallel(fns, limit=8):
+    """Run callables in threads (at most limit at once); return their results."""
+    res = [None] * len(fns)
+    sem = threading.Semaphore(limit)
+
+    def run(i, f):
+        with sem:
+            try:
+                res[i] = f()
+            except Exception as e:  # reported by the caller
+                res[i] = e
+    ts = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(fns)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return res
+
+
+def ping_stats(out):
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+def kill_pid(pid, sig=signal.SIGTERM):
+    try:
+        os.kill(pid, sig)
+    except OSError:
+        pass
+
+
+def ns_pids(ns):
+    rc, out = sh(["ip", "netns", "pids", ns], check=False, timeout=10)
+    return [int(p) for p in out.split() if p.isdigit()] if rc == 0 else []
+
+
+class Net:
+    """The namespaces, veths and bridge of one test; close() removes them."""
+
+    def __init__(self, workdir):
+        self.dir = workdir
+        self.namespaces = []
+        self.procs = []
+
+    def ns_add(self, ns):
+        if ns in self.list_ns():
+            self.ns_del(ns)
+        sh(["ip", "netns", "add", ns])
+        self.namespaces.append(ns)
+        sh(["ip", "link", "set", "lo", "up"], ns=ns)
+        sh(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"], ns=ns)
+        sh(["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"], ns=ns)
+
+    @staticmethod
+    def list_ns():
+        _, out = sh(["ip", "netns", "list"], check=False)
+        return [ln.split()[0] for ln in out.splitlines() if ln.split()]
+
+    @staticmethod
+    def ns_del(ns):
+        for p in ns_pids(ns):
+            kill_pid(p, signal.SIGKILL)
+        sh(["ip", "netns", "del", ns], check=False)
+
+    def veth(self, a, ns_a, b, ns_b):
+        sh(["ip", "link", "add", a, "netns", ns_a, "type", "veth", "peer", "name", b,
+            "netns", ns_b])
+
+    def host_if(self, ns, dev, addr):
+        """A kernel-side interface: address, up, no partial checksums."""
+        if addr:
+            sh(["ip", "addr", "add", addr, "dev", dev], ns=ns)
+        sh(["ip", "link", "set", dev, "up"], ns=ns)
+        sh(["ethtool", "-K", dev, "tx", "off", "tso", "off", "gso", "off"], ns=ns, check=False)
+
+    def base(self):
+        """e2e-gw (rampartd), e2e-sw (bridge), e2e-lan (LAN host)."""
+        for ns in Net.list_ns():        # leftovers of an interrupted run
+            if ns.startswith("e2e-"):
+                Net.ns_del(ns)
+        for ns in ("e2e-gw", "e2e-sw", "e2e-lan"):
+            self.ns_add(ns)
+        sh(["ip", "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0"],
+           ns="e2e-sw")
+        sh(["ip", "link", "set", "br0", "up"], ns="e2e-sw")
+        self.veth("e2e-pub", "e2e-gw", "e2e-pubs", "e2e-sw")
+        self.veth("e2e-lan", "e2e-gw", "e2e-lanh", "e2e-lan")
+        for dev in ("e2e-pub", "e2e-lan"):
+            sh(["ip", "link", "set", dev, "promisc", "on", "up"], ns="e2e-gw")
+        sh(["ip", "link", "set", "e2e-pubs", "master", "br0", "up"], ns="e2e-sw")
+        self.host_if("e2e-lan", "e2e-lanh", LAN_HOST + "/24")
+        sh(["ip", "route", "add", POOL, "via", GW_LAN], ns="e2e-lan")
+        sh(["ip", "route", "add", SITE_NET, "via", GW_LAN], ns="e2e-lan")
+
+    def attach(self, ns, dev, addr, sw_dev):
+        """A namespace with one leg on the public bridge."""
+        self.ns_add(ns)
+        self.veth(dev, ns, sw_dev, "e2e-sw")
+        sh(["ip", "link", "set", sw_dev, "master", "br0", "up"], ns="e2e-sw")
+        self.host_if(ns, dev, addr)
+
+    def client_ns(self, i):
+        ns = "e2e-c%d" % i
+        self.attach(ns, "e2e-c%d" % i, "192.0.2.%d/24" % (10 + i), "e2e-s%d" % i)
+        return ns, "192.0.2.%d" % (10 + i)
+
+    def nat(self):
+        """e2e-nat masquerades 172.16.9.0/24 (e2e-natc at .2) to 192.0.2.250."""
+        self.attach("e2e-nat", "e2e-natp", NAT_PUB + "/24", "e2e-snat")
+        self.ns_add("e2e-natc")
+        self.veth("e2e-nati", "e2e-nat", "e2e-natc", "e2e-natc")
+        self.host_if("e2e-nat", "e2e-nati", "172.16.9.1/24")
+        self.host_if("e2e-natc", "e2e-natc", "172.16.9.2/24")
+        sh(["ip", "route", "add", "default", "via", "172.16.9.1"], ns="e2e-natc")
+        sh(["sysctl", "-qw", "net.ipv4.ip_forward=1"], ns="e2e-nat")
+        # Masquerade and map the source port, so rampartd has to answer the
+        # translated port rather than 4500.
+        for cmd in (["add", "table", "ip", "e2enat"],
+                    ["add", "chain", "ip", "e2enat", "post", "{ type nat hook postrouting "
+                     "priority 100 ; }"],
+                    ["add", "rule", "ip", "e2enat", "post", "oifname", "e2e-natp", "ip", "saddr",
+                     NAT_INNER_NET, "meta", "l4proto", "udp", "counter", "masquerade", "to",
+                     ":40000-40999"],
+                    ["add", "rule", "ip", "e2enat", "post", "oifname", "e2e-natp", "ip", "saddr",
+                     NAT_INNER_NET, "counter", "masquerade"]):
+            sh(["nft"] + cmd, ns="e2e-nat")
+        return "e2e-natc", "172.16.9.2"
+
+    def site(self):
+        """e2e-site: strongSwan gateway 192.0.2.5 routing 10.2.0.0/24 (host e2e-sitel .2)."""
+        self.attach("e2e-site", "e2e-sitep", SITE_PUB + "/24", "e2e-ssite")
+        self.ns_add("e2e-sitel")
+        self.veth("e2e-sitei", "e2e-site", "e2e-sitel", "e2e-sitel")
+        self.host_if("e2e-site", "e2e-sitei", SITE_GW_IN + "/24")
+        self.host_if("e2e-sitel", "e2e-sitel", SITE_HOST + "/24")
+        sh(["ip", "route", "add", "default", "via", SITE_GW_IN], ns="e2e-sitel")
+        sh(["sysctl", "-qw", "net.ipv4.ip_forward=1"], ns="e2e-site")
+
+    def spawn(self, cmd, ns=None, out=None):
+        if ns:
+            cmd = ["ip", "netns", "exec", ns] + cmd
+        f = open(out, "w") if out else subprocess.DEVNULL
+        p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.procs.append(p)
+        return p
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                kill_pid(p.pid, signal.SIGTERM)
+        end = time.monotonic() + 5
+        for p in self.procs:
+            try:
+                p.wait(max(0.1, end - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                kill_pid(p.pid, signal.SIGKILL)
+                try:
+                    p.wait(3)
+                except subprocess.TimeoutExpired:
+                    pass
+        for ns in reversed(self.namespaces):
+            Net.ns_del(ns)
+        self.namespaces = []
+
+
+RAMPART_YAML = """workers: 1
+log_level: {log_level}
+telemetry: false
+control: {{socket: {sock}, mode: "0600"}}
+ike:
+  retransmit_base: {rbase}
+  retransmit_tries: {rtries}
+ports:
+  - {{name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{pub}/24]}}
+  - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
+connections:
+  - name: ra
+    remote: any
+    local_id: fqdn:{gwid}
+    remote_id: any
+    auth: psk
+    psk: "{psk}"
+    ike: [aes256gcm16-prfsha256-ecp256, aes128gcm16-prfsha256-x25519]
+    esp: [aes256gcm16, aes128gcm16]
+    local_ts: [10.1.0.0/24]
+    remote_ts: dynamic
+    pool: {{range: {pool}}}
+    dpd: {dpd}
+{extra}"""
+
+S2S_CONN = """  - name: s2s
+    local: {pub}
+    remote: {site}
+    local_id: fqdn:{gwid}
+    remote_id: fqdn:site.rampart.test
+    auth: psk
+    psk: "{psk}"
+    ike: [aes256gcm16-prfsha256-ecp256]
+    esp: [aes256gcm16]
+    local_ts: [10.1.0.0/24]
+    remote_ts: [{sitenet}]
+    dpd: 30s
+"""
+
+
+class Rampartd:
+    def __init__(self, net, build, rampartd, rampartctl, prefix):
+        self.net = net
+        self.bin = rampartd
+        self.ctl_bin = rampartctl
+        self.prefix = prefix
+        self.sock = os.path.join(net.dir, "rampart.sock")
+        self.conf = os.path.join(net.dir, "rampart.yaml")
+        self.logf = os.path.join(net.dir, "rampartd.log")
+        self.proc = None
+
+    def write_conf(self, pool=POOL, dpd="30s", rbase="1s", rtries=5, extra="", s2s=False,
+                   log_level="info"):
+        text = RAMPART_YAML.format(sock=self.sock, pub=GW_PUB, lan=GW_LAN, gwid=GW_ID, psk=PSK,
+                                   pool=pool, dpd=dpd, rbase=rbase, rtries=rtries, extra=extra,
+                                   log_level=log_level)
+        if s2s:
+            text += S2S_CONN.format(pub=GW_PUB, site=SITE_PUB, gwid=GW_ID, psk=PSK,
+                                    sitenet=SITE_NET)
+        with open(self.conf, "w") as f:
+            f.write(text)
+
+    def start(self):
+        cmd = [self.bin, "-c", self.conf, "--", "--lcores", "0@0,1@1", "--no-huge", "-m", "256",
+               "--no-pci", "--file-prefix", self.prefix]
+        self.proc = self.net.spawn(cmd, ns="e2e-gw", out=self.logf)
+
+        def up():
+            if self.proc.poll() is not None:
+                return "dead"
+            try:
+                with open(self.logf, errors="replace") as f:
+                    return "running:" in f.read()
+            except OSError:
+                return False
+        return wait_for(up, 40) is True
+
+    def log_text(self):
+        try:
+            with open(self.logf, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def ctl(self, *args, timeout=15):
+        """rampartctl --json ARGS: (rc, parsed JSON or the raw text)."""
+        rc, out = sh(["timeout", str(timeout + 5), self.ctl_bin, "-s", self.sock, "--json",
+                      "-t", str(timeout)] + list(args), check=False, timeout=timeout + 10)
+        try:
+            return rc, json.loads(out)
+        except ValueError:
+            return rc, out
+
+    def ctl_text(self, *args):
+        return sh([self.ctl_bin, "-s", self.sock] + list(args), check=False, timeout=20)[1]
+
+    def sas(self):
+        rc, j = self.ctl("list-sas")
+        return j.get("sas", []) if rc == 0 and isinstance(j, dict) else []
+
+    def children(self):
+        rc, j = self.ctl("list-children")
+        return j.get("children", []) if rc == 0 and isinstance(j, dict) else []
+
+    def stop(self):
+        """SIGTERM; True when it exits with 0 within 20 s."""
+        if self.proc is None or self.proc.poll() is not None:
+            return False
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(20) == 0
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return False
+
+    def cleanup(self):
+        shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+
+
+CLIENT_CONF = """connections {{
+	ra {{
+		version = 2
+		local_addrs = {addr}
+		remote_addrs = {gw}
+		vips = 0.0.0.0
+		proposals = {ike}
+		dpd_delay = {dpd_delay}
+		rekey_time = {ike_rekey}
+		local {{
+			auth = psk
+			id = {id}
+		}}
+		remote {{
+			auth = psk
+			id = {gwid}
+		}}
+		children {{
+			ra {{
+				remote_ts = 10.1.0.0/24
+				esp_proposals = {esp}
+				rekey_time = {child_rekey}
+				start_action = none
+			}}
+		}}
+	}}
+}}
+secrets {{
+	ike-ra {{
+		secret = "{psk}"
+	}}
+}}
+"""
+
+SITE_CONF = """connections {{
+	s2s {{
+		version = 2
+		local_addrs = {addr}
+		remote_addrs = {gw}
+		proposals = aes256gcm16-prfsha256-ecp256
+		local {{
+			auth = psk
+			id = site.rampart.test
+		}}
+		remote {{
+			auth = psk
+			id = {gwid}
+		}}
+		children {{
+			s2s {{
+				local_ts = {sitenet}
+				remote_ts = 10.1.0.0/24
+				esp_proposals = aes256gcm16
+				start_action = none
+			}}
+		}}
+	}}
+}}
+secrets {{
+	ike-s2s {{
+		secret = "{psk}"
+	}}
+}}
+"""
+
+
+class Charon:
+    """One charon (kernel-libipsec) in a namespace with its own /run and vici socket."""
+
+    def __init__(self, net, ns, tag, addr, keylog=False):
+        self.net, self.ns, self.tag, self.addr = net, ns, tag, addr
+        self.dir = os.path.join(net.dir, tag)
+        self.run = os.path.join(self.dir, "run")
+        self.sock = os.path.join(self.dir, "charon.vici")
+        self.logf = os.path.join(self.dir, "charon.log")
+        self.conf = os.path.join(self.dir, "strongswan.conf")
+        self.swconf = os.path.join(self.dir, "swanctl.conf")
+        self.keylog = keylog
+        self.proc = None
+        os.makedirs(self.run, exist_ok=True)
+
+    def write(self, swanctl_text, install_routes=True):
+        lv = "ike = 4\n\t\t\tchd = 4" if self.keylog else "ike = 1\n\t\t\tchd = 1"
+        with open(self.conf, "w") as f:
+            f.write("""charon {
+	load_modular = no
+	load = %s
+	install_routes = %s
+	retransmit_timeout = 2.0
+	retransmit_tries = 4
+	filelog {
+		e2e {
+			path = %s
+			time_format = %%H:%%M:%%S
+			default = 1
+			%s
+			cfg = 1
+			flush_line = yes
+		}
+	}
+	syslog {
+		daemon {
+			default = -1
+		}
+	}
+	plugins {
+		vici {
+			socket = unix://%s
+		}
+	}
+}
+""" % (CHARON_PLUGINS, "yes" if install_routes else "no", self.logf, lv, self.sock))
+        with open(self.swconf, "w") as f:
+            f.write(swanctl_text)
+
+    def client_conf(self, ident, ike="aes256gcm16-prfsha256-ecp256", esp="aes256gcm16",
+                    ike_rekey="4h", child_rekey="1h", dpd_delay="0s"):
+        self.write(CLIENT_CONF.format(addr=self.addr, gw=GW_PUB, ike=ike, esp=esp, id=ident,
+                                      gwid=GW_ID, psk=PSK, ike_rekey=ike_rekey,
+                                      child_rekey=child_rekey, dpd_delay=dpd_delay))
+
+    def site_conf(self):
+        self.write(SITE_CONF.format(addr=self.addr, gw=GW_PUB, gwid=GW_ID, psk=PSK,
+                                    sitenet=SITE_NET))
+
+    def start(self):
+        cmd = ["sh", "-c", "mount --bind %s /run && exec env STRONGSWAN_CONF=%s "
+               "/usr/lib/ipsec/charon" % (self.run, self.conf)]
+        self.proc = self.net.spawn(cmd, ns=self.ns, out=os.path.join(self.dir, "charon.out"))
+
+    def wait_ready(self, timeout=40):
+        def ready():
+            if self.proc.poll() is not None:
+                return "dead"
+            return os.path.exists(self.sock) and self.swanctl(["--stats"], 5)[0] == 0
+        return wait_for(ready, timeout, step=0.3) is True
+
+    def swanctl(self, args, timeout=20):
+        return sh(["timeout", str(timeout), "swanctl"] + args + ["--uri", "unix://" + self.sock],
+                  ns=self.ns, check=False, timeout=timeout + 5)
+
+    def load(self):
+        return self.swanctl(["--load-all", "--noprompt", "--file", self.swconf], 30)
+
+    def initiate(self, child, timeout=40):
+        return self.swanctl(["--initiate", "--child", child, "--timeout", str(timeout - 5)],
+                            timeout)
+
+    def list_sas(self):
+        return self.swanctl(["--list-sas"], 15)[1]
+
+    def vip(self):
+        m = re.search(r"\[(10\.99\.\d+\.\d+)\]", self.list_sas())
+        return m.group(1) if m else None
+
+    def log_text(self):
+        try:
+            with open(self.logf, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            kill_pid(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+
+
+# charon at chd = 4 dumps each child's keys as
+#   [CHD] encryption initiator key => 36 bytes @ 0x...
+#   [CHD]    0: 6B 1F ...
+# then "CHILD_SA ra{1} established with SPIs c1234567_i c7654321_o".
+_HDR = re.compile(r"\[CHD\] (encryption (?:initiator|responder) key) => (\d+) bytes")
+_HEX = re.compile(r"\[CHD\]\s+\d+: ((?:[0-9A-F]{2} ){1,16})")
+_EST = re.compile(r"CHILD_SA \S+\{\d+\} established with SPIs ([0-9a-f]{8})_i ([0-9a-f]{8})_o")
+
+
+def charon_child_keys(text):
+    """[(spi_in, spi_out, key_initiator, key_responder)] in log order (hex)."""
+    res, cur = [], {}
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        m = _HDR.search(lines[i])
+        if m:
+            n, data, j = int(m.group(2)), "", i + 1
+            while j < len(lines) and len(data) < 2 * n:
+                h = _HEX.search(lines[j])
+                if not h:
+                    break
+                data += h.group(1).replace(" ", "").lower()
+                j += 1
+            cur["i" if "initiator" in m.group(1) else "r"] = data[:2 * n]
+            i = j
+            continue
+        m = _EST.search(lines[i])
+        if m and "i" in cur and "r" in cur:
+            res.append((m.group(1), m.group(2), cur["i"], cur["r"]))
+            cur = {}
+        i += 1
+    return res
+
+
+def args_common(argv):
+    """e2e.py CASE --rampartd PATH --rampartctl PATH"""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case")
+    ap.add_argument("--rampartd", required=True)
+    ap.add_argument("--rampartctl", required=True)
+    ap.add_argument("--clients", type=int, default=20)
+    return ap.parse_args(argv)
