@@ -39,6 +39,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,7 @@ struct result {
 
 static struct result results[BENCH_ALG__COUNT][BENCH_MAX_SIZES];
 static unsigned n_errors;		/* failed self-checks and variants: exit 1 */
+static volatile sig_atomic_t stop;	/* SIGINT/SIGTERM: finish the burst, clean up */
 static double tsc_hz;
 
 static void
@@ -351,6 +353,12 @@ eal_dir_remove(void)
 }
 
 static void
+on_signal(int sig __rte_unused)
+{
+	stop = 1;
+}
+
+static void
 tsc_overhead_measure(void)
 {
 	uint64_t best = UINT64_MAX, t0, t1;
@@ -548,7 +556,7 @@ variant_run(struct run *ru, enum variant v, unsigned n, bool record)
 	unsigned b, i;
 	uint16_t got;
 
-	for (b = 0; b < n && !s->failed; b++) {
+	for (b = 0; b < n && !s->failed && !stop; b++) {
 		pk = ru->slots[ru->slot];
 		if (++ru->slot == BENCH_SLOTS)
 			ru->slot = 0;
@@ -764,7 +772,7 @@ run_one(struct run *ru, struct result *res)
 			order[nv++] = (enum variant)i;
 		bench_samples_init(&ru->s[i], o->rounds * o->bursts);
 	}
-	for (r = 0; r < o->rounds; r++) {
+	for (r = 0; r < o->rounds && !stop; r++) {
 		for (i = 0; i < nv; i++) {
 			enum variant v = order[(i + r) % nv];
 
@@ -1006,6 +1014,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "esp-bench: EAL init failed\n");
 		return 1;
 	}
+	/* after EAL init (which installs no handlers of its own for these) */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	tsc_hz = (double)rte_get_tsc_hz();
 	tsc_overhead_measure();
 	ru.o = &o;
@@ -1034,20 +1045,25 @@ main(int argc, char **argv)
 	       " (inner IPv4/UDP packet = frame - 18 B); Gbps = cleartext frame bits\n");
 	printf("%-17s %5s %7s  %-13s %-6s %8s %8s %9s\n", "alg", "frame", "SAs", "engine", "dir",
 	       "Mpps", "Gbps", "cyc/pkt");
-	for (a = 0; a < BENCH_ALG__COUNT; a++) {
+	for (a = 0; a < BENCH_ALG__COUNT && !stop; a++) {
 		if (!o.alg_on[a])
 			continue;
 		alg_setup(&ru, (enum bench_alg)a);
-		for (i = 0; i < o.n_sizes; i++) {
+		for (i = 0; i < o.n_sizes && !stop; i++) {
 			ru.frame = o.sizes[i];
 			run_one(&ru, &results[a][i]);
 			print_results(bench_algs[a].name, ru.frame, &results[a][i], o.n_sa_many);
 		}
 		alg_teardown(&ru);
 	}
-	print_ratios_and_summary(&o);
+	if (stop) {
+		fprintf(stderr, "esp-bench: interrupted\n");
+		rc = 130;
+	} else {
+		print_ratios_and_summary(&o);
+	}
 	lip_fini();
-	if (n_errors != 0) {
+	if (n_errors != 0 && rc == 0) {
 		fprintf(stderr, "esp-bench: %u self-check or measurement failures\n", n_errors);
 		rc = 1;
 	}
