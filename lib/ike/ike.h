@@ -184,7 +184,9 @@ struct ike_ctx_cfg {
 struct ike_ctx;
 
 int ike_ctx_create(const struct ike_ctx_cfg *cfg, struct ike_ctx **out);
-void ike_ctx_destroy(struct ike_ctx *ctx);	/* wipes every key */
+/* Wipes every key and frees everything; emits no events and sends nothing
+ * (call ike_shutdown() first for Deletes and CHILD_DOWN events). */
+void ike_ctx_destroy(struct ike_ctx *ctx);
 
 /* Feed one received datagram. @now_ms: monotonic milliseconds. */
 int ike_input(struct ike_ctx *ctx, const uint8_t *buf, size_t len,

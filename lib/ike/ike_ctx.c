@@ -360,6 +360,9 @@ ike_ctx_destroy(struct ike_ctx *ctx)
 
 	if (ctx == NULL)
 		return;
+	/* no events from a context being torn down (ike_shutdown sends them) */
+	ctx->ops.event = NULL;
+	ctx->ops.log = NULL;
 	while (ctx->sas != NULL)
 		ike_sa_free(ctx->sas);
 	for (i = 0; i < ctx->n_conns; i++)
