@@ -547,6 +547,8 @@ parse_line(struct drv *d, const char *k, const char *v)
 		d->cfg.retransmit_base_ms = (uint32_t)strtoul(v, NULL, 10);
 	else if (!strcmp(k, "retransmit_tries"))
 		d->cfg.retransmit_tries = (unsigned)strtoul(v, NULL, 10);
+	else if (!strcmp(k, "cookie_threshold"))
+		d->cfg.cookie_threshold = (unsigned)strtoul(v, NULL, 10);
 	else if (!strcmp(k, "window_size"))
 		d->cfg.window_size = (uint16_t)strtoul(v, NULL, 10);
 	else if (!strcmp(k, "nat_keepalive"))

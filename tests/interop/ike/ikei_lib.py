@@ -169,14 +169,16 @@ class Topology:
 
     # Make both ends vanish for each other (DPD), or only the peer's packets
     # (from_peer: the gateway's still arrive).
-    def drop(self, on, from_peer=False):
+    def drop(self, on, from_peer=False, from_gw=False):
         sh(["nft", "delete", "table", "inet", "ikeidrop"], ns=NS_MID, check=False)
         if on:
+            one_way = from_peer or from_gw
             sh(["nft", "add", "table", "inet", "ikeidrop"], ns=NS_MID)
             sh(["nft", "add chain inet ikeidrop filt { type filter hook forward priority 0 ; "
-                "policy %s ; }" % ("accept" if from_peer else "drop")], ns=NS_MID)
-            if from_peer:
-                sh(["nft", "add rule inet ikeidrop filt iifname ikei-m0 drop"], ns=NS_MID)
+                "policy %s ; }" % ("accept" if one_way else "drop")], ns=NS_MID)
+            if one_way:
+                sh(["nft", "add rule inet ikeidrop filt iifname %s drop"
+                    % ("ikei-m0" if from_peer else "ikei-m1")], ns=NS_MID)
 
 
 def kill_ns_pids(ns):
