@@ -1605,6 +1605,57 @@ test_strongswan_sa_init_resp(void)
 	CU_ASSERT_EQUAL(ike_prop_check_reply(&offered[1], 1, &m.sa, &chosen), -EBADMSG);
 }
 
+/* strongSwan's decrypted IKE_AUTH response (remote-access client view). */
+static void
+test_strongswan_auth_resp(void)
+{
+	static struct ike_msg m;
+	struct ike_proposal offered = prop_str("aes128gcm16-esn-noesn", IKE_PROTO_ESP), chosen;
+	const struct ike_cp_attr *a;
+	char fmt[64];
+	unsigned i;
+	bool have_addr = false, have_dns = false;
+
+	offered.spi[0] = 0xc1; offered.spi[3] = 0x07;
+	CU_ASSERT_EQUAL_FATAL(ike_msg_parse(strongswan_auth_resp, sizeof(strongswan_auth_resp),
+					    &m), 0);
+	CU_ASSERT(m.sk.present && !m.sk.frag);
+	CU_ASSERT_EQUAL(m.sk.next, IKE_PLD_IDR);
+	CU_ASSERT_EQUAL(m.hdr.exchange, IKE_XCHG_AUTH);
+	CU_ASSERT_EQUAL(m.hdr.flags, IKE_FLAG_R);
+	CU_ASSERT_EQUAL(m.hdr.msg_id, 1);
+	CU_ASSERT_EQUAL_FATAL(ike_msg_parse_inner_raw(&m, m.sk.next, strongswan_auth_resp_inner,
+						      sizeof(strongswan_auth_resp_inner)), 0);
+	CU_ASSERT(m.has_idr && m.has_auth && m.has_cp && m.has_sa && m.has_tsi && m.has_tsr);
+	CU_ASSERT(!m.has_idi && m.n_notifies == 0);
+	CU_ASSERT(m.idr.id.type == IKE_ID_IPV4_ADDR && m.idr.id.len == 4 &&
+		  memcmp(m.idr.id.data, (const uint8_t[]){ 10, 213, 0, 1 }, 4) == 0);
+	CU_ASSERT(m.auth.method == IKE_AUTH_PSK && m.auth.data.len == 48);	/* prfsha384 */
+	CU_ASSERT_EQUAL(m.cp.cfg_type, IKE_CFG_REPLY);
+	for (i = 0; i < m.cp.n_attrs; i++) {
+		a = &m.cp.attrs[i];
+		if (a->type == IKE_CP_INTERNAL_IP4_ADDRESS)
+			have_addr = a->len == 4 && memcmp(a->val, (const uint8_t[]){ 10, 99, 0, 1 },
+							  4) == 0;
+		if (a->type == IKE_CP_INTERNAL_IP4_DNS)
+			have_dns = a->len == 4 && memcmp(a->val, (const uint8_t[]){ 10, 99, 0, 53 },
+							 4) == 0;
+	}
+	CU_ASSERT(have_addr && have_dns);
+	CU_ASSERT_EQUAL_FATAL(ike_prop_check_reply(&offered, 1, &m.sa, &chosen), 0);
+	CU_ASSERT_EQUAL(ike_prop_format(&chosen, fmt, sizeof(fmt)), 0);
+	CU_ASSERT_STRING_EQUAL(fmt, "aes128gcm16-noesn");
+	CU_ASSERT(chosen.spi_len == 4);
+	/* TSi narrowed to the lease, TSr to the protected net. */
+	CU_ASSERT(m.tsi.n_ts == 1 && m.tsi.ts[0].af == 4 &&
+		  memcmp(m.tsi.ts[0].saddr, (const uint8_t[]){ 10, 99, 0, 1 }, 4) == 0 &&
+		  memcmp(m.tsi.ts[0].eaddr, (const uint8_t[]){ 10, 99, 0, 1 }, 4) == 0);
+	CU_ASSERT(m.tsr.n_ts == 1 &&
+		  memcmp(m.tsr.ts[0].saddr, (const uint8_t[]){ 10, 0, 0, 0 }, 4) == 0 &&
+		  memcmp(m.tsr.ts[0].eaddr, (const uint8_t[]){ 10, 0, 255, 255 }, 4) == 0 &&
+		  m.tsr.ts[0].sport == 0 && m.tsr.ts[0].eport == 65535);
+}
+
 /* ------------------------------------------------------------------------
  * The SK seam with ike_crypto's real protection
  * ------------------------------------------------------------------------ */
@@ -1911,8 +1962,10 @@ test_mutation(void)
 				ok++;
 			}
 		} else if (which == 1) {	/* decrypted inner chain of IKE_AUTH */
-			len = inner_len;
-			memcpy(work, inner, len);
+			bool ss = rng() % 2;
+
+			len = ss ? sizeof(strongswan_auth_resp_inner) : inner_len;
+			memcpy(work, ss ? strongswan_auth_resp_inner : inner, len);
 			mutate(work, &len, BUF_CAP);
 			CU_ASSERT_EQUAL_FATAL(ike_msg_parse(seed_auth, auth_len, &m), 0);
 			rc = ike_msg_parse_inner_raw(&m, rng() % 8 ? IKE_PLD_IDI : (uint8_t)rng(),
@@ -2013,6 +2066,7 @@ main(void)
 		{ "prop_select", test_prop_select },
 		{ "strongswan_sa_init", test_strongswan_sa_init },
 		{ "strongswan_sa_init_resp", test_strongswan_sa_init_resp },
+		{ "strongswan_auth_resp", test_strongswan_auth_resp },
 		{ "mutation", test_mutation },
 	};
 	unsigned failed;
