@@ -77,6 +77,12 @@ class DriverGW:
         kv = [("name", "ikei"), ("local", GW6 if af6 else GW4),
               ("remote", "any" if c.get("init") != "gw" else (PEER6 if af6 else PEER4)),
               ("local_id", "fqdn:" + GW_ID), ("remote_id", "fqdn:" + PEER_ID)]
+        if c.get("ids") == "ip":
+            t = "ipv6:" if af6 else "ipv4:"
+            kv[3:5] = [("local_id", t + (GW6 if af6 else GW4)),
+                       ("remote_id", t + (PEER6 if af6 else PEER4))]
+        if c.get("gw_remote_id"):
+            kv[4] = ("remote_id", c["gw_remote_id"])
         if c.get("auth", "psk") == "psk":
             kv += [("auth", "psk"), ("remote_auth", "psk"), ("psk", c.get("gw_psk", PSK))]
         else:
@@ -719,6 +725,11 @@ def matrix():
         ("datapath-expiry", dict(gcm, init="peer", ops=["expire_soft_gw", "expire_hard_gw",
                                                         "create_child_peer", "shutdown_gw"])),
         ("cookie", dict(gcm, init="peer", cookie=True)),
+        # ID types: IPv4 and IPv6 addresses (ID_IPV4_ADDR, ID_IPV6_ADDR), and a
+        # responder that accepts any remote identity (remote access)
+        ("id-ipv4", dict(gcm, init="gw", ids="ip", ops=["rekey_ike_peer"])),
+        ("id-ipv6", dict(gcm, init="peer", ids="ip", af=6)),
+        ("id-any-remote", dict(gcm, init="peer", auth="ecdsa", gw_remote_id="any")),
         ("collide-child", dict(gcm, init="peer", ops=["collide_child", "rekey_child_gw"])),
         ("collide-ike", dict(gcm, init="gw", ops=["collide_ike", "rekey_child_peer"])),
         ("lifetime-gw", dict(gcm, init="peer", gw_child_life=4, gw_ike_life=9,
@@ -745,7 +756,13 @@ def matrix():
     return m
 
 
+def on_sigterm(signum, frame):
+    # meson's timeout: unwind so the finally blocks remove namespaces and charon
+    raise SystemExit(128 + signum)
+
+
 def main(argv):
+    signal.signal(signal.SIGTERM, on_sigterm)
     driver = None
     selftest = False
     globs = []

@@ -502,6 +502,13 @@ def charon_ike_keys(text):
 # --------------------------------------------------------------------------
 # swanctl.conf for the strongSwan side
 
+def case_ids(c):
+    """(peer id, gw id) as strongSwan writes them: FQDNs, or the IP addresses."""
+    if c.get("ids") == "ip":
+        return (PEER6, GW6) if c.get("af") == 6 else (PEER4, GW4)
+    return PEER_ID, GW_ID
+
+
 def swanctl_conf(c, side="peer", pki=None):
     """swanctl.conf text for a case dict @c.
 
@@ -511,7 +518,7 @@ def swanctl_conf(c, side="peer", pki=None):
     af6 = c.get("af") == 6
     if side == "peer":
         me, other = (PEER6, GW6) if af6 else (PEER4, GW4)
-        my_id, other_id = PEER_ID, GW_ID
+        my_id, other_id = case_ids(c)
         lts, rts = c.get("peer_ts", (PEER_NET, GW_NET))
         if c.get("vip"):
             lts = "dynamic"
@@ -520,7 +527,7 @@ def swanctl_conf(c, side="peer", pki=None):
         other = "%any"
         if c.get("init") == "gw":
             other = PEER6 if af6 else PEER4
-        my_id, other_id = GW_ID, PEER_ID
+        other_id, my_id = case_ids(c)
         lts, rts = c.get("gw_ts", (GW_NET, PEER_NET))
         if c.get("vip"):
             rts = "dynamic"
@@ -584,7 +591,7 @@ secrets {
        lts, rts, c.get(side + "_esp", c["esp"]), c.get(side + "_child_rekey", 0),
        "\t\t\t\tlife_time = %ds\n" % (2 * c[side + "_child_rekey"])
        if c.get(side + "_child_rekey") else "",
-       PEER_ID, GW_ID, c.get(side + "_psk", PSK))
+       case_ids(c)[0], case_ids(c)[1], c.get(side + "_psk", PSK))
     if side == "gw" and c.get("vip"):
         txt += "pools {\n\tikeipool {\n\t\taddrs = %s\n\t}\n}\n" % POOL
     return txt
