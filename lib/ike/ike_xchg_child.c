@@ -482,9 +482,15 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 
 		/* the peer names its inbound SPI: our outbound one */
 		old = ike_child_by_spi_out(sa, spi);
-		if (old == NULL || old->state == IKE_CHILD_DELETING) {
+		if (old == NULL) {
 			SA_LOG(sa, INFO, "rekey of unknown child (spi %08x)", spi);
 			return ike_respond_notify(sa, m, IKE_N_CHILD_SA_NOT_FOUND, NULL, 0);
+		}
+		if (old->state == IKE_CHILD_DELETING) {
+			/* RFC 7296 2.25: we are deleting it; the peer's Delete
+			 * handling or our Delete settles it */
+			SA_LOG(sa, INFO, "rekey of child %" PRIu64 " while we delete it", old->id);
+			return ike_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		}
 	}
 	ike_esp_offer(sa, true, 0, offer, &n_offer);

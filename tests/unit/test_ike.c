@@ -806,6 +806,60 @@ test_child_delete(void)
 	}
 }
 
+/* Delete collision (RFC 7296 2.25): both sides delete the same child at
+ * once; both Deletes are answered and the child is gone on both sides. */
+static void
+test_delete_collision(void)
+{
+	struct setup s;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	CU_ASSERT_EQUAL(ike_child_expired(P[0].ctx, last_child_up(&P[0])->id, true, now), 0);
+	CU_ASSERT_EQUAL(ike_child_expired(P[1].ctx, last_child_up(&P[1])->id, true, now), 0);
+	run();
+	advance(2000);
+	CU_ASSERT_EQUAL(live_children(&P[0]), 0);
+	CU_ASSERT_EQUAL(live_children(&P[1]), 0);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->n_children, 0);
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->n_children, 0);
+	CU_ASSERT_FALSE(ike_req_pending_kind(first_sa(P[0].ctx), IKE_REQ_DELETE_CHILD));
+	stop();
+
+	/* rekey against delete: A rekeys the child while B deletes it; A's rekey
+	 * is refused (TEMPORARY_FAILURE) and the child ends deleted on both */
+	establish(&s);
+	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
+	CU_ASSERT_EQUAL(ike_child_expired(P[1].ctx, last_child_up(&P[1])->id, true, now), 0);
+	run();
+	advance(2000);
+	CU_ASSERT_EQUAL(live_children(&P[0]), 0);
+	CU_ASSERT_EQUAL(live_children(&P[1]), 0);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->n_children, 0);
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->n_children, 0);
+	stop();
+}
+
+/* IKE_AUTH with selectors B cannot accept: the IKE SA comes up, the child
+ * is refused with TS_UNACCEPTABLE on both sides. */
+static void
+test_ts_unacceptable(void)
+{
+	struct setup s;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	ts_net(&s.a.remote_ts[0], "172.16.0.0", "172.16.255.255");
+	start(&s);
+	P[0].quiet = P[1].quiet = true;
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+	stop();
+}
+
 static bool
 drop_from_a(int src, const struct dgram *d)
 {
@@ -1775,6 +1829,8 @@ main(void)
 	CU_add_test(s, "ike_rekey_by_initiator", test_ike_rekey_by_initiator);
 	CU_add_test(s, "ike_rekey_by_responder", test_ike_rekey_by_responder);
 	CU_add_test(s, "child_delete", test_child_delete);
+	CU_add_test(s, "delete_collision", test_delete_collision);
+	CU_add_test(s, "ts_unacceptable", test_ts_unacceptable);
 	CU_add_test(s, "retransmit_give_up", test_retransmit_give_up);
 	CU_add_test(s, "duplicate_request", test_duplicate_request);
 	CU_add_test(s, "rekey_collision", test_rekey_collision);
