@@ -1656,6 +1656,33 @@ test_strongswan_auth_resp(void)
 		  m.tsr.ts[0].sport == 0 && m.tsr.ts[0].eport == 65535);
 }
 
+/* strongSwan's SKF fragments: headers, SK layout for AES-GCM. */
+static void
+test_strongswan_fragments(void)
+{
+	static struct ike_msg m;
+	struct ike_sk_layout l;
+	struct ike_sk_params gcm = { .iv_len = 8, .block_len = 1, .icv_len = 16 };
+	const uint8_t *f[2] = { strongswan_auth_resp_frag1, strongswan_auth_resp_frag2 };
+	size_t n[2] = { sizeof(strongswan_auth_resp_frag1), sizeof(strongswan_auth_resp_frag2) };
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL_FATAL(ike_msg_parse(f[i], n[i], &m), 0);
+		CU_ASSERT(m.sk.present && m.sk.frag);
+		CU_ASSERT_EQUAL(m.hdr.exchange, IKE_XCHG_AUTH);
+		CU_ASSERT_EQUAL(m.hdr.msg_id, 1);
+		CU_ASSERT_EQUAL(m.sk.frag_num, i + 1);
+		CU_ASSERT_EQUAL(m.sk.frag_total, 2);
+		CU_ASSERT_EQUAL(m.sk.next, i == 0 ? IKE_PLD_IDR : IKE_PLD_NONE);
+		CU_ASSERT_EQUAL(m.sk.body_off, IKE_HDR_LEN + 8);
+		CU_ASSERT_EQUAL(ike_sk_locate(&m, &gcm, &l), 0);
+		CU_ASSERT_EQUAL(l.aad_len, IKE_HDR_LEN + 8);
+		CU_ASSERT_EQUAL(l.icv_off + l.icv_len, n[i]);
+		CU_ASSERT(n[i] + 4 + 8 + 20 <= 200);	/* charon's fragment_size */
+	}
+}
+
 /* ------------------------------------------------------------------------
  * The SK seam with ike_crypto's real protection
  * ------------------------------------------------------------------------ */
@@ -2067,6 +2094,7 @@ main(void)
 		{ "strongswan_sa_init", test_strongswan_sa_init },
 		{ "strongswan_sa_init_resp", test_strongswan_sa_init_resp },
 		{ "strongswan_auth_resp", test_strongswan_auth_resp },
+		{ "strongswan_fragments", test_strongswan_fragments },
 		{ "mutation", test_mutation },
 	};
 	unsigned failed;
