@@ -142,8 +142,10 @@ cb_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
 	d->len = len;
 	memset(&d->from, 0, sizeof(d->from));
 	memset(&d->to, 0, sizeof(d->to));
-	memcpy(&d->from, from, sizeof(struct sockaddr_in));
-	memcpy(&d->to, to, sizeof(struct sockaddr_in));
+	memcpy(&d->from, from, from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+							     sizeof(struct sockaddr_in));
+	memcpy(&d->to, to, to->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+						       sizeof(struct sockaddr_in));
 	d->dst = 1 - p->idx;
 	if (nat_on && p->idx == 0) {
 		uint16_t sp = ntohs(((struct sockaddr_in *)&d->from)->sin_port);
@@ -228,6 +230,27 @@ advance(uint64_t ms)
 		ike_tick(P[1].ctx, now);
 		run();
 	}
+}
+
+static void
+addr6(struct sockaddr_storage *ss, const char *ip, uint16_t port)
+{
+	struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	s->sin6_family = AF_INET6;
+	s->sin6_port = htons(port);
+	inet_pton(AF_INET6, ip, &s->sin6_addr);
+}
+
+static void
+ts_net6(struct ike_ts *ts, const char *first, const char *last)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->af = 6;
+	ts->eport = 65535;
+	inet_pton(AF_INET6, first, ts->saddr);
+	inet_pton(AF_INET6, last, ts->eaddr);
 }
 
 static void
@@ -1621,6 +1644,56 @@ test_cert_rsa_fragmented(void)
 	cert_auth(true);
 }
 
+/* IKE_SA_INIT + IKE_AUTH over IPv6 with IPv6 selectors, an RFC822 identity,
+ * and an IPv6 virtual IP (INTERNAL_IP6_ADDRESS) with DNS; then an IKE rekey
+ * and a Delete. */
+static void
+test_ipv6(void)
+{
+	struct setup s;
+	const struct ike_child_sa *b;
+	struct ike_sa *sa;
+	uint8_t want[16];
+
+	setup_default(&s, "aes256gcm16-prfsha384-ecp384", "aes256gcm16");
+	addr6(&s.a.local, "2001:db8::1", 500);
+	addr6(&s.a.remote, "2001:db8::2", 500);
+	addr6(&s.b.local, "2001:db8::2", 500);
+	ts_net6(&s.a.local_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	ts_net6(&s.a.remote_ts[0], "2001:db8:1::", "2001:db8:1::ffff");
+	ts_net6(&s.b.local_ts[0], "2001:db8:1::", "2001:db8:1:0:ffff:ffff:ffff:ffff");
+	ts_net6(&s.b.remote_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	s.a.local_id.type = IKE_ID_RFC822_ADDR;
+	s.a.local_id.len = 14;
+	memcpy(s.a.local_id.data, "user@a.example", 14);
+	s.b.remote_id = s.a.local_id;
+	s.a.request_vip = true;
+	s.b.pool.af = 6;
+	inet_pton(AF_INET6, "2001:db8:99::100", s.b.pool.first);
+	s.b.pool.size = 16;
+	s.b.pool.n_dns = 1;
+	s.b.pool.dns_af[0] = 6;
+	inet_pton(AF_INET6, "2001:db8:99::1", s.b.pool.dns[0]);
+	establish(&s);
+	sa = first_sa(P[0].ctx);
+	inet_pton(AF_INET6, "2001:db8:99::100", want);
+	CU_ASSERT_EQUAL(sa->vip_af, 6);
+	CU_ASSERT_EQUAL(memcmp(sa->vip, want, 16), 0);
+	CU_ASSERT_FALSE(sa->nat_local || sa->nat_remote);
+	b = last_child_up(&P[1]);
+	CU_ASSERT_EQUAL(b->remote_ts[0].af, 6);
+	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].saddr, want, 16), 0);
+	CU_ASSERT_EQUAL(b->local.ss_family, AF_INET6);
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->remote_id.type, IKE_ID_RFC822_ADDR);
+	CU_ASSERT_EQUAL(ike_rekey_ike(P[1].ctx, first_sa_id(P[1].ctx), now), 0);
+	run();
+	CU_ASSERT_EQUAL(ike_terminate_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
+	run();
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+	CU_ASSERT_EQUAL(ike_pool_in_use(P[1].ctx->conns[0]->pool), 0);
+	stop();
+}
+
 /* IKE_AUTH: B has a catch-all connection first and one for a.example with
  * another PSK and pool; A's identity selects the second. */
 static void
@@ -1846,6 +1919,7 @@ main(void)
 	CU_add_test(s, "nat", test_nat);
 	CU_add_test(s, "jobs", test_jobs);
 	CU_add_test(s, "conn_by_identity", test_conn_by_identity);
+	CU_add_test(s, "ipv6", test_ipv6);
 	CU_add_test(s, "cert_ecdsa", test_cert_ecdsa);
 	CU_add_test(s, "cert_rsa_fragmented", test_cert_rsa_fragmented);
 	CU_add_test(s, "initial_contact", test_initial_contact);
