@@ -195,6 +195,6 @@ ram_drops_print(const struct ram_ctx *c, FILE *f)
 	esp_worker_stats_get(c->w, &st);
 	for (i = 0; i < ESP_DROP__COUNT; i++)
 		if (st.drops[i] != 0)
-			fprintf(f, "esp-bench:   rampart drops %s: %" PRIu64 "\n", esp_drop_names[i],
-				st.drops[i]);
+			fprintf(f, "esp-bench:   rampart drops %s: %" PRIu64 "\n",
+				esp_drop_names[i], st.drops[i]);
 }

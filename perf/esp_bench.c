@@ -428,7 +428,8 @@ ring_fill(struct run *ru, struct dec_ring *r, unsigned n, struct ram_ctx *ram, s
 				rc = -EIO;
 				break;
 			}
-			memcpy(r->buf + (i + j) * r->stride, rte_pktmbuf_mtod(pk[j], void *), r->len);
+			memcpy(r->buf + (i + j) * r->stride, rte_pktmbuf_mtod(pk[j], void *),
+			       r->len);
 		}
 	}
 	if (got == k) {
@@ -586,7 +587,8 @@ variant_run(struct run *ru, enum variant v, unsigned n, bool record)
 			break;
 		}
 		if (record && s->n < s->cap)
-			s->cyc[s->n++] = t1 - t0 > bench_tsc_overhead ? t1 - t0 - bench_tsc_overhead : 0;
+			s->cyc[s->n++] = t1 - t0 > bench_tsc_overhead ?
+					 t1 - t0 - bench_tsc_overhead : 0;
 	}
 }
 
@@ -684,10 +686,11 @@ self_check(struct run *ru)
 			lip_ref = raw_gcm_check_esp(ru->gcm, lp.data + oh, lp.len - oh,
 						    ru->clear.data, ru->clear.len) == 0;
 		if (lp_ok && m != NULL)
-			lip_rt = chk_one(ru, &m, &lp, NULL, false, li) && inner_equal(m, &ru->clear);
+			lip_rt = chk_one(ru, &m, &lp, NULL, false, li) &&
+				 inner_equal(m, &ru->clear);
 		lip_sa_reset(li);
-		printf("# self-check %s %u B: librte_ipsec encap->decap %s", bench_algs[ru->alg].name,
-		       ru->frame, ok_str(lip_rt));
+		printf("# self-check %s %u B: librte_ipsec encap->decap %s",
+		       bench_algs[ru->alg].name, ru->frame, ok_str(lip_rt));
 		if (ru->gcm != NULL)
 			printf(", librte_ipsec ESP == IPsec-MB GCM reference %s", ok_str(lip_ref));
 		printf("\n");
@@ -695,10 +698,12 @@ self_check(struct run *ru)
 	if (ram != NULL && m != NULL) {
 		rp_ok = chk_one(ru, &m, &ru->clear, ram, true, NULL) && bench_tpl_save(&rp, m) == 0;
 		if (rp_ok && m != NULL)
-			ram_rt = chk_one(ru, &m, &rp, ram, false, NULL) && inner_equal(m, &ru->clear);
+			ram_rt = chk_one(ru, &m, &rp, ram, false, NULL) &&
+				 inner_equal(m, &ru->clear);
 		ram_ctx_reset_in(ram);
 		if (lp_ok && rp_ok)
-			same = lp.len == rp.len && memcmp(lp.data + oh, rp.data + oh, lp.len - oh) == 0;
+			same = lp.len == rp.len &&
+			       memcmp(lp.data + oh, rp.data + oh, lp.len - oh) == 0;
 		if (rp_ok && li != NULL && m != NULL)
 			r2l = chk_one(ru, &m, &rp, NULL, false, li) && inner_equal(m, &ru->clear);
 		if (lp_ok && m != NULL)
