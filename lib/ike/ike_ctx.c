@@ -152,7 +152,7 @@ ike_send_pkts(struct ike_sa *sa, const struct ike_pkts *p)
 	int rc = 0;
 
 	for (i = 0; i < p->n; i++) {
-		int r = ike_send_raw(sa->ctx, p->buf[i], p->len[i], &sa->local, &sa->remote);
+		int r = ike_send_raw(sa->ctx, p->v[i].buf, p->v[i].len, &sa->local, &sa->remote);
 
 		if (r < 0)
 			rc = r;

@@ -67,19 +67,24 @@ ike_txm_abort(struct ike_txm *t)
 	t->buf = NULL;
 }
 
-static int
-pkts_add(struct ike_pkts *out, const uint8_t *buf, size_t len)
+int
+ike_pkts_add(struct ike_pkts *out, const uint8_t *buf, size_t len)
 {
+	struct ike_pkt *v;
 	uint8_t *c;
 
 	if (out->n >= IKE_MAX_FRAGS)
 		return -E2BIG;
+	v = realloc(out->v, (out->n + 1) * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	out->v = v;
 	c = malloc(len);
 	if (c == NULL)
 		return -ENOMEM;
 	memcpy(c, buf, len);
-	out->buf[out->n] = c;
-	out->len[out->n] = len;
+	v[out->n].buf = c;
+	v[out->n].len = len;
 	out->n++;
 	return 0;
 }
@@ -91,7 +96,7 @@ ike_txm_plain(struct ike_txm *t, struct ike_pkts *out)
 	int rc = ike_bld_finish(&t->b, &len);
 
 	if (rc == 0)
-		rc = pkts_add(out, t->buf, len);
+		rc = ike_pkts_add(out, t->buf, len);
 	ike_txm_abort(t);
 	return rc;
 }
@@ -152,7 +157,7 @@ seal_frags(struct ike_sa *sa, const uint8_t *hdr, uint8_t first, const uint8_t *
 		msg[35] = (uint8_t)n;
 		rc = ike_sk_seal(k, msg, IKE_HDR_LEN + 8, inner + off, cl, IKE_FRAG_MTU + 64, &mlen);
 		if (rc == 0)
-			rc = pkts_add(out, msg, mlen);
+			rc = ike_pkts_add(out, msg, mlen);
 	}
 	free(msg);
 	return rc;
@@ -185,7 +190,7 @@ ike_txm_seal(struct ike_txm *t, struct ike_pkts *out)
 	rc = ike_sk_encrypt_msg(k, t->buf, first, t->buf + IKE_HDR_LEN, len - IKE_HDR_LEN, enc,
 				TX_CAP + 256, &enc_len);
 	if (rc == 0)
-		rc = pkts_add(out, enc, enc_len);
+		rc = ike_pkts_add(out, enc, enc_len);
 	free(enc);
 out:
 	ike_txm_abort(t);
@@ -241,6 +246,7 @@ ike_request_send(struct ike_sa *sa, struct ike_req *r, struct ike_pkts *out)
 {
 	ike_pkts_free(&r->out);
 	r->out = *out;
+	out->v = NULL;
 	out->n = 0;
 	ike_req_sent(sa, r, sa->ctx->now_ms);
 	return 0;

@@ -74,11 +74,15 @@ enum ike_priv_limits {
 	IKE_LOG_DEBUG_PER_S = 100,	/* DEBUG lines per second, then dropped */
 };
 
-/* One datagram or the fragments of one message, as sent. */
+/* One datagram or the fragments of one message, as sent (heap). */
+struct ike_pkt {
+	uint8_t *buf;
+	size_t len;
+};
+
 struct ike_pkts {
-	uint8_t *buf[IKE_MAX_FRAGS];
-	size_t len[IKE_MAX_FRAGS];
-	unsigned n;
+	struct ike_pkt *v;
+	unsigned n;			/* at most IKE_MAX_FRAGS */
 };
 
 struct ike_child;
@@ -289,6 +293,7 @@ int ike_send_pkts(struct ike_sa *sa, const struct ike_pkts *p);
 int ike_send_raw(struct ike_ctx *ctx, const uint8_t *buf, size_t len,
 		 const struct sockaddr_storage *from, const struct sockaddr_storage *to);
 void ike_pkts_free(struct ike_pkts *p);
+int ike_pkts_add(struct ike_pkts *out, const uint8_t *buf, size_t len);	/* copies */
 uint16_t ike_port(const struct sockaddr_storage *ss);
 void ike_set_port(struct sockaddr_storage *ss, uint16_t port);
 bool ike_addr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b,

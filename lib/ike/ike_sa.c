@@ -300,7 +300,9 @@ ike_pkts_free(struct ike_pkts *p)
 	unsigned i;
 
 	for (i = 0; i < p->n; i++)
-		free(p->buf[i]);
+		free(p->v[i].buf);
+	free(p->v);
+	p->v = NULL;
 	p->n = 0;
 }
 
@@ -664,6 +666,7 @@ ike_resp_store(struct ike_sa *sa, uint32_t msgid, struct ike_pkts *out)
 	c->used = true;
 	c->msgid = msgid;
 	c->out = *out;
+	out->v = NULL;
 	out->n = 0;
 	if (msgid < sa->resp_low)
 		return;

@@ -413,9 +413,10 @@ init_resp_finish(struct ike_sa *sa, const struct ike_msg *m, const uint8_t *pub,
 		free(buf);
 		return rc;
 	}
-	out.buf[0] = buf;
-	out.len[0] = blen;
-	out.n = 1;
+	rc = ike_pkts_add(&out, buf, blen);
+	free(buf);
+	if (rc < 0)
+		return rc;
 	free(sa->chosen);
 	sa->chosen = NULL;
 	SA_LOG(sa, INFO, "IKE_SA_INIT answered: conn %s, encr %u/%u prf %u integ %u dh %u",
@@ -654,8 +655,8 @@ ike_init_start(struct ike_sa *sa)
 		return rc;
 	}
 	free(sa->init_req);
-	sa->init_req = dup_bytes(out.buf[0], out.len[0]);
-	sa->init_req_len = out.len[0];
+	sa->init_req = dup_bytes(out.v[0].buf, out.v[0].len);
+	sa->init_req_len = out.v[0].len;
 	if (sa->init_req == NULL) {
 		ike_pkts_free(&out);
 		ike_req_release(r);
