@@ -41,6 +41,8 @@ ALG = {
 
 
 def expected_algs(ike):
+    if ike == "any":
+        return {}
     parts = ike.split("-")
     dh = ALG[parts[-1]]
     enc = parts[0]
@@ -336,6 +338,8 @@ class Run:
                "%s: IKE SPIs differ: peer %s/%s gw %s/%s" % (
                    what, p["initiator-spi"], p["responder-spi"], g["spi_i"], g["spi_r"]))
         exp = expected_algs(self.c.get("expect_ike", self.c["ike"]))
+        if self.c.get("expect_ike") == "any":
+            exp = {}
         for k, v in exp.items():
             expect(p.get(k) == v, "%s: peer %s=%s, expected %s" % (what, k, p.get(k), v))
         pch = [c for c in child_list(p) if c.get("state") == "INSTALLED"]
@@ -502,6 +506,7 @@ def run_case(name, c, topo, peer, gw):
         elif op.startswith("rekey_ike_"):
             who = op.rsplit("_", 1)[1]
             old = p["initiator-spi"]
+            old_prf = p.get("prf-alg")
             if who == "peer":
                 peer.swanctl(["--rekey", "--ike", "ikei"])
             else:
@@ -511,8 +516,10 @@ def run_case(name, c, topo, peer, gw):
                                     op + ": new IKE SA on both sides, old one gone")
             r.ike_keys(p, op)
             expected = expected_algs(c.get("expect_ike", c["ike"]))
-            expect(p.get("dh-group") == expected["dh-group"], "rekeyed IKE SA uses %s" %
-                   p.get("dh-group"))
+            expect(p.get("dh-group") == expected.get("dh-group", p.get("dh-group")),
+                   "rekeyed IKE SA uses %s" % p.get("dh-group"))
+            if c.get("expect_ike") == "any":
+                log("%s: %s: PRF %s -> %s" % (name, op, old_prf, p.get("prf-alg")))
         elif op.startswith("auto_rekey_child_"):
             # lifetime-driven rekey by one side (no command)
             who = op.rsplit("_", 1)[1]
@@ -692,6 +699,21 @@ def matrix():
                                       peer_ike="aes256gcm16-prfsha256-ecp256-ecp384")),
         ("invalid-ke-gw-init", dict(gcm, init="gw", ike="aes256gcm16-prfsha256-ecp384",
                                     gw_ike="aes256gcm16-prfsha256-ecp256-ecp384")),
+        # Each side lists two proposals with different PRFs in opposite
+        # order: whoever selects picks its own preference, so the IKE rekey
+        # can change the PRF (SKEYSEED from the old SK_d with the new PRF).
+        ("prf-change-a", dict(gcm, init="gw", expect_ike="any",
+                                        gw_ike="aes256gcm16-prfsha256-ecp256,"
+                                               "aes256gcm16-prfsha384-ecp256",
+                                        peer_ike="aes256gcm16-prfsha384-ecp256,"
+                                                 "aes256gcm16-prfsha256-ecp256",
+                                        ops=["rekey_ike_peer", "rekey_child_peer"])),
+        ("prf-change-b", dict(gcm, init="peer", expect_ike="any",
+                                        gw_ike="aes256gcm16-prfsha256-ecp256,"
+                                               "aes256gcm16-prfsha384-ecp256",
+                                        peer_ike="aes256gcm16-prfsha384-ecp256,"
+                                                 "aes256gcm16-prfsha256-ecp256",
+                                        ops=["rekey_ike_gw", "rekey_child_gw"])),
         ("delete-by-peer", dict(gcm, init="gw", ops=["delete_peer"])),
         ("delete-by-gw", dict(gcm, init="peer", ops=["delete_gw"])),
         ("vip-pool", dict(gcm, init="peer", vip=True, ops=["rekey_child_peer"])),
