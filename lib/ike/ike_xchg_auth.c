@@ -758,6 +758,20 @@ out:
 	free(m);
 }
 
+/* RFC 7296 2.4: INITIAL_CONTACT only when we hold no other IKE SA with this
+ * peer for this connection (a second SA must not wipe the first). */
+static bool
+first_contact(const struct ike_sa *sa)
+{
+	const struct ike_sa *o;
+
+	for (o = sa->ctx->sas; o != NULL; o = o->next)
+		if (o != sa && o->state != IKE_ST_DEAD && o->conn == sa->conn &&
+		    o->established_ms != 0 && ike_addr_eq(&o->remote, &sa->remote, false))
+			return false;
+	return true;
+}
+
 int
 ike_auth_start(struct ike_sa *sa)
 {
@@ -808,7 +822,7 @@ ike_auth_start(struct ike_sa *sa)
 	}
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, false, r->msgid);
 	if (rc == 0)
-		rc = bld_id_auth(sa, &t.b, true, true,
+		rc = bld_id_auth(sa, &t.b, true, first_contact(sa),
 				 cfg->remote_id.type != IKE_ID_ANY ? &cfg->remote_id : NULL, oa);
 	OPENSSL_cleanse(oa, sizeof(*oa));
 	free(oa);

@@ -1489,18 +1489,37 @@ test_cookies(void)
 	stop();
 }
 
-/* INITIAL_CONTACT: A reconnects (new IKE SA); B drops the old one */
+/* INITIAL_CONTACT: a second IKE SA from A while the first lives carries no
+ * INITIAL_CONTACT (B keeps both); after A restarts (state lost) its new IKE
+ * SA carries it and B drops the old one with its child. */
 static void
 test_initial_contact(void)
 {
 	struct setup s;
+	struct ike_ctx_cfg cfg;
 
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	establish(&s);
 	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
 	run();
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 2);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_DOWN), 0);
+	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 2);
+	/* A restarts */
+	ike_ctx_destroy(P[0].ctx);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.conns = &s.a;
+	cfg.n_conns = 1;
+	cfg.ops.send = cb_send;
+	cfg.ops.event = cb_event;
+	cfg.ops.log = cb_log;
+	cfg.ops.alloc_spi = cb_spi;
+	cfg.user = &P[0];
+	CU_ASSERT_EQUAL_FATAL(ike_ctx_create(&cfg, &P[0].ctx), 0);
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 3);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_DOWN), 2);
 	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
 	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
 	stop();
