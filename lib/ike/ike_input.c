@@ -377,8 +377,10 @@ open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t **plain, bool *authed)
 	if (*plain == NULL)
 		return -ENOMEM;
 	if (!m->sk.frag) {
-		rc = ike_sk_decrypt_msg(k, m->raw, m->raw_len, &first, *plain, RX_PLAIN_CAP,
-					&plain_len);
+		/* SK need not be the first payload: open it where the walk found it */
+		first = m->sk.next;
+		rc = ike_sk_open(k, m->raw, m->raw_len, m->sk.body_off, *plain, RX_PLAIN_CAP,
+				 &plain_len);
 		if (rc < 0)
 			return rc;
 		*authed = true;

@@ -259,7 +259,7 @@ ike_sa_successor(struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t sp
 {
 	struct ike_ctx *ctx = old->ctx;
 	struct ike_sa *sa;
-	uint8_t skeyseed[IKE_PRF_MAX_LEN], si[8], sr[8];
+	uint8_t si[8], sr[8];
 	struct ike_child *c;
 	int rc;
 
@@ -280,13 +280,16 @@ ike_sa_successor(struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t sp
 	sa->spi_r = spi_r;
 	be64(spi_i, si);
 	be64(spi_r, sr);
-	/* RFC 7296 2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) */
-	rc = ike_kdf_skeyseed_rekey(old->algs.prf, old->keys.sk_d, old->keys.prf_len, gir,
-				    gir_len, ni, ni_len, nr, nr_len, skeyseed);
-	if (rc == 0)
-		rc = ike_kdf_ike_keys(sa->algs.prf, skeyseed, ni, ni_len, nr, nr_len, si, sr,
-				      sa->algs.encr, sa->algs.encr_bits, sa->algs.integ, &sa->keys);
-	OPENSSL_cleanse(skeyseed, sizeof(skeyseed));
+	/* RFC 7296 2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) with the
+	 * OLD SA's PRF (the exchange belongs to it), then prf+ with the new PRF;
+	 * the two may differ, and so may their lengths */
+	if (gir == NULL || gir_len == 0) {
+		ike_sa_kill(sa, "IKE rekey without a DH exchange");
+		return -EINVAL;
+	}
+	rc = ike_kdf_ike_sa_rekey(old->algs.prf, old->keys.sk_d, old->keys.prf_len, gir, gir_len,
+				  ni, ni_len, nr, nr_len, si, sr, sa->algs.prf, sa->algs.encr,
+				  sa->algs.encr_bits, sa->algs.integ, &sa->keys);
 	if (rc < 0) {
 		ike_sa_kill(sa, "rekey key derivation failed");
 		return rc;
