@@ -89,7 +89,8 @@ class DriverGW:
             kv += [("auth", "psk"), ("remote_auth", "psk"), ("psk", c.get("gw_psk", PSK))]
         else:
             p = self.pki.make(c["auth"])
-            kv += [("auth", "pubkey"), ("remote_auth", "pubkey"), ("cert", p["gw_cert"]),
+            kv += [("auth", "pubkey"), ("remote_auth", "pubkey"),
+                   ("cert", p.get("gw_bundle", p["gw_cert"])),
                    ("key", p["gw_key"]), ("ca", p["ca"])]
         # strongSwan-style lists: one proposal / selector per comma
         kv += [("ike", x) for x in c.get("gw_ike", c["ike"]).split(",")]
@@ -684,6 +685,12 @@ def matrix():
             # RSA-2048 certificate + signature: IKE_AUTH is fragmented both ways
             m.append(("%s-%s-init" % (auth, init), dict(gcm, auth=auth, init=init,
                                                         frag=auth == "rsa")))
+    # Certificates from intermediate CAs: several CERT payloads each way
+    for init in ("peer", "gw"):
+        # lib/ike receives the peer's intermediate in a second CERT payload
+        m.append(("chain-recv-%s-init" % init, dict(gcm, auth="ecdsa-peerchain", init=init)))
+        # ... and has to send its own (leaf + intermediate in cert_file)
+        m.append(("chain-both-%s-init" % init, dict(gcm, auth="ecdsa-chain", init=init)))
     m += [
         ("rekey-child-peer-init", dict(gcm, init="peer", ops=["rekey_child_peer",
                                                               "rekey_child_gw"])),

@@ -21,7 +21,9 @@ import tempfile
 import threading
 import time
 
-NS_PEER, NS_MID, NS_GW = "ikei-peer", "ikei-mid", "ikei-gw"
+# Namespace names carry our pid: another checkout's run (CI) on the same
+# machine uses the same prefix and must not collide with us.
+NS_PEER, NS_MID, NS_GW = ("ikei-%s-%d" % (n, os.getpid()) for n in ("peer", "mid", "gw"))
 PEER4, GW4, NAT4 = "192.0.2.1", "198.51.100.1", "198.51.100.254"
 PEER6, GW6 = "2001:db8:1::1", "2001:db8:2::1"
 PEER_NET, GW_NET = "10.2.0.0/16", "10.1.0.0/16"
@@ -89,12 +91,21 @@ class Topology:
 
     @staticmethod
     def cleanup_stale():
+        """Remove namespaces left by an earlier run of ours whose process is gone."""
         out = sh(["ip", "netns", "list"], check=False)
         for line in out.splitlines():
-            name = line.split()[0] if line.split() else ""
-            if name in (NS_PEER, NS_MID, NS_GW):
-                kill_ns_pids(name)
-                sh(["ip", "netns", "del", name], check=False)
+            m = re.match(r"(ikei-(?:peer|mid|gw)-(\d+))\b", line)
+            if not m:
+                continue
+            try:
+                os.kill(int(m.group(2)), 0)
+                continue            # its run is still going: not ours to touch
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+            kill_ns_pids(m.group(1))
+            sh(["ip", "netns", "del", m.group(1)], check=False)
 
     def create(self):
         self.cleanup_stale()
@@ -201,7 +212,7 @@ class Pki:
         self.made = {}
 
     def _key(self, path, kind):
-        if kind == "rsa":
+        if kind.startswith("rsa"):
             sh(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
                 "rsa_keygen_bits:2048", "-out", path])
         else:
@@ -218,7 +229,25 @@ class Pki:
             "-days", "30", "-subj", "/O=ikei/CN=ikei %s CA" % kind,
             "-addext", "basicConstraints=critical,CA:TRUE",
             "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        r = {"ca": p("ca.pem")}
         for who, ident in (("peer", PEER_ID), ("gw", GW_ID)):
+            issuer = "ca"
+            # -chain: both certificates from intermediates; -peerchain: the peer's only
+            chain = kind.endswith("-chain") or (kind.endswith("-peerchain") and who == "peer")
+            if chain:
+                # one intermediate CA per side: each side has only the root
+                # and must get the other's intermediate from CERT payloads
+                issuer = who + "-im"
+                self._key(p(issuer + ".key"), kind)
+                sh(["openssl", "req", "-new", "-key", p(issuer + ".key"), "-out",
+                    p(issuer + ".csr"), "-subj", "/O=ikei/CN=ikei %s intermediate" % who])
+                with open(p(issuer + ".ext"), "w") as f:
+                    f.write("basicConstraints=critical,CA:TRUE\n"
+                            "keyUsage=critical,keyCertSign,cRLSign\n")
+                sh(["openssl", "x509", "-req", "-in", p(issuer + ".csr"), "-CA", p("ca.pem"),
+                    "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "30", "-sha256",
+                    "-extfile", p(issuer + ".ext"), "-out", p(issuer + ".pem")])
+                r[who + "_im"] = p(issuer + ".pem")
             self._key(p(who + ".key"), kind)
             sh(["openssl", "req", "-new", "-key", p(who + ".key"), "-out", p(who + ".csr"),
                 "-subj", "/O=ikei/CN=%s" % ident])
@@ -226,11 +255,16 @@ class Pki:
             with open(ext, "w") as f:
                 f.write("subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n"
                         "keyUsage=digitalSignature\n" % ident)
-            sh(["openssl", "x509", "-req", "-in", p(who + ".csr"), "-CA", p("ca.pem"),
-                "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "30", "-sha256",
+            sh(["openssl", "x509", "-req", "-in", p(who + ".csr"), "-CA", p(issuer + ".pem"),
+                "-CAkey", p(issuer + ".key"), "-CAcreateserial", "-days", "30", "-sha256",
                 "-extfile", ext, "-out", p(who + ".pem")])
-        r = {"ca": p("ca.pem"), "peer_cert": p("peer.pem"), "peer_key": p("peer.key"),
-             "gw_cert": p("gw.pem"), "gw_key": p("gw.key")}
+            r[who + "_cert"] = p(who + ".pem")
+            r[who + "_key"] = p(who + ".key")
+            if chain:
+                # leaf first, then the intermediate (for a driver cert_file)
+                with open(p(who + "-bundle.pem"), "w") as f:
+                    f.write(open(p(who + ".pem")).read() + open(p(issuer + ".pem")).read())
+                r[who + "_bundle"] = p(who + "-bundle.pem")
         self.made[kind] = r
         return r
 
@@ -602,5 +636,8 @@ def swanctl_creds(c, side, pki):
     if auth == "psk":
         return []
     certs = pki.make(auth)
-    return [("x509ca", certs["ca"]), ("x509", certs[side + "_cert"]),
-            ("private", certs[side + "_key"])]
+    res = [("x509ca", certs["ca"]), ("x509", certs[side + "_cert"]),
+           ("private", certs[side + "_key"])]
+    if side + "_im" in certs:
+        res.append(("x509ca", certs[side + "_im"]))     # sent as the issuer cert
+    return res
