@@ -231,6 +231,9 @@ struct ike_sa {
 	unsigned n_children;
 	struct ike_sa *rekey_new;	/* IKE rekey: the new SA (initiator side) */
 	struct ike_sa *rekeyed_by;	/* IKE rekey: replaced by */
+	struct ike_sa *coll_sa;		/* 2.8.2: new SA of the peer's colliding rekey */
+	uint8_t coll_nonce[IKE_NONCE_MAX];	/* lower nonce of that exchange */
+	size_t coll_nonce_len;
 
 	uint64_t created_ms, established_ms;
 	uint64_t last_rx_ms;		/* anything authenticated from the peer */

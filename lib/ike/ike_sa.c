@@ -370,6 +370,8 @@ ike_sa_reap(struct ike_ctx *ctx)
 					o->rekey_new = NULL;
 				if (o->rekeyed_by == sa)
 					o->rekeyed_by = NULL;
+				if (o->coll_sa == sa)
+					o->coll_sa = NULL;
 			}
 			ike_sa_free(sa);
 		}

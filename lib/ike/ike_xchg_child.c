@@ -364,6 +364,26 @@ prefer_ke_group(const struct ike_proposal *ours, const struct ike_msg *m,
 	}
 }
 
+/* Move the children and the lease of @from to @to (rekey collisions). */
+static void
+sa_adopt(struct ike_sa *to, struct ike_sa *from)
+{
+	struct ike_child *c;
+
+	while ((c = from->children) != NULL) {
+		from->children = c->next;
+		from->n_children--;
+		c->sa = to;
+		c->next = to->children;
+		to->children = c;
+		to->n_children++;
+	}
+	if (to->lease == NULL) {
+		to->lease = from->lease;
+		from->lease = NULL;
+	}
+}
+
 /* ---- responder ---- */
 
 static int
@@ -384,23 +404,10 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 	    m->nonce.len > IKE_NONCE_MAX)
 		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 	if (sa->state == IKE_ST_REKEYING) {
-		/* RFC 7296 2.8.2, simultaneous IKE rekey. Both sides see both request
-		 * nonces, so both decide alike: the rekey whose request carries the
-		 * higher nonce proceeds, the other is refused with TEMPORARY_FAILURE
-		 * (its SA would be the redundant one). */
-		const struct ike_req *mine = NULL;
-		unsigned k;
-
-		for (k = 0; k < IKE_WINDOW_MAX; k++)
-			if (sa->reqs[k].used && sa->reqs[k].kind == IKE_REQ_IKE_REKEY)
-				mine = &sa->reqs[k];
-		if (mine == NULL || mine->pend == NULL ||
-		    nonce_cmp(m->nonce.p, m->nonce.len, mine->pend->nonce,
-			      mine->pend->nonce_len) < 0) {
-			SA_LOG(sa, INFO, "IKE rekey collision: the peer's rekey yields");
-			return ike_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
-		}
-		SA_LOG(sa, INFO, "IKE rekey collision: the peer's rekey wins");
+		/* RFC 7296 2.8.2, simultaneous IKE rekey: answer normally; when our
+		 * own response arrives, the lowest of the four nonces decides which
+		 * new SA is redundant (on_ike_rekey_response) */
+		SA_LOG(sa, INFO, "IKE rekey collision: answering the peer's rekey too");
 	} else if (sa->state != IKE_ST_ESTABLISHED) {
 		return ike_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 	}
@@ -449,6 +456,14 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 	if (rc < 0) {
 		ike_pkts_free(&out);
 		return rc;
+	}
+	if (sa->state == IKE_ST_REKEYING) {
+		/* remember the lower nonce of the peer's exchange for 2.8.2 */
+		bool peer_low = nonce_cmp(m->nonce.p, m->nonce.len, nr, sizeof(nr)) < 0;
+
+		sa->coll_nonce_len = peer_low ? m->nonce.len : sizeof(nr);
+		memcpy(sa->coll_nonce, peer_low ? m->nonce.p : nr, sa->coll_nonce_len);
+		sa->coll_sa = nsa;
 	}
 	ike_sa_set_state(sa, IKE_ST_REKEYED);
 	sa->expire_ms = sa->ctx->now_ms + REKEYED_GRACE_MS;
@@ -749,6 +764,24 @@ on_ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req
 		if (sa->state == IKE_ST_REKEYING)
 			ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
 		return rc;
+	}
+	if (sa->state == IKE_ST_REKEYED && sa->coll_sa != NULL) {
+		/* RFC 7296 2.8.2: both rekeys completed. The new SA whose exchange
+		 * holds the lowest of the four nonces is redundant; its creator
+		 * deletes it, and the creator of the survivor deletes the old SA. */
+		struct ike_sa *peers = sa->coll_sa;
+		bool mine_low = nonce_cmp(p->nonce, p->nonce_len, m->nonce.p, m->nonce.len) < 0;
+		const uint8_t *mn = mine_low ? p->nonce : m->nonce.p;
+		size_t mn_len = mine_low ? p->nonce_len : m->nonce.len;
+
+		sa->coll_sa = NULL;
+		if (nonce_cmp(mn, mn_len, sa->coll_nonce, sa->coll_nonce_len) < 0) {
+			SA_LOG(nsa, INFO, "IKE rekey collision: ours is redundant, deleting it");
+			return ike_info_delete_ike_start(nsa);
+		}
+		SA_LOG(nsa, INFO, "IKE rekey collision: ours survives");
+		sa_adopt(nsa, peers);
+		return ike_info_delete_ike_start(sa);
 	}
 	ike_sa_set_state(sa, IKE_ST_REKEYED);
 	sa->expire_ms = sa->ctx->now_ms + REKEYED_GRACE_MS;
