@@ -250,6 +250,68 @@ ike_ike_rekey_start(struct ike_sa *sa)
 	return ike_request_send(sa, r, &out);
 }
 
+/*
+ * Keys of a rekeyed IKE SA. RFC 7296 2.18 says the OLD SA's PRF computes
+ * SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr); strongSwan (the peer we
+ * must match, keymat_v2.c) also runs prf+ with the old PRF and takes only
+ * the key lengths from the new algorithms (SK_d, SK_pi, SK_pr: the new PRF's
+ * length). We do the same; without a PRF change this is the plain RFC
+ * derivation. Order: SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr.
+ */
+static int
+rekey_keys(uint16_t old_prf, const uint8_t *old_sk_d, size_t old_sk_d_len, const uint8_t *gir,
+	   size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+	   const uint8_t spi_i[8], const uint8_t spi_r[8], const struct ike_algs *a,
+	   struct ike_sa_keys *out)
+{
+	uint8_t skeyseed[IKE_PRF_MAX_LEN], *km;
+	size_t pl = ike_prf_len(a->prf), sl = ike_prf_len(old_prf);
+	size_t ek = ike_encr_key_len(a->encr, a->encr_bits);
+	size_t ik = a->integ ? ike_integ_key_len(a->integ) : 0;
+	size_t total = 3 * pl + 2 * ik + 2 * ek, off = 0;
+	struct ike_cbuf seed[4] = {
+		{ ni, ni_len }, { nr, nr_len }, { spi_i, 8 }, { spi_r, 8 },
+	};
+	int rc;
+
+	if (pl == 0 || sl == 0 || ek == 0 || (a->integ != 0 && ik == 0) ||
+	    pl > IKE_PRF_MAX_LEN || ek > IKE_ENCR_MAX_KEY_LEN || ik > IKE_INTEG_MAX_KEY_LEN)
+		return -EINVAL;
+	km = malloc(total);
+	if (km == NULL)
+		return -ENOMEM;
+	rc = ike_kdf_skeyseed_rekey(old_prf, old_sk_d, old_sk_d_len, gir, gir_len, ni, ni_len, nr,
+				    nr_len, skeyseed);
+	if (rc == 0)
+		rc = ike_prf_plus(old_prf, skeyseed, sl, seed, 4, km, total);
+	if (rc == 0) {
+		memset(out, 0, sizeof(*out));
+		out->prf = a->prf;
+		out->prf_len = (uint8_t)pl;
+		out->i.encr = out->r.encr = a->encr;
+		out->i.integ = out->r.integ = a->integ;
+		out->i.encr_key_len = out->r.encr_key_len = (uint8_t)ek;
+		out->i.integ_key_len = out->r.integ_key_len = (uint8_t)ik;
+		memcpy(out->sk_d, km + off, pl);
+		off += pl;
+		memcpy(out->i.integ_key, km + off, ik);
+		off += ik;
+		memcpy(out->r.integ_key, km + off, ik);
+		off += ik;
+		memcpy(out->i.encr_key, km + off, ek);
+		off += ek;
+		memcpy(out->r.encr_key, km + off, ek);
+		off += ek;
+		memcpy(out->sk_pi, km + off, pl);
+		off += pl;
+		memcpy(out->sk_pr, km + off, pl);
+	}
+	OPENSSL_cleanse(skeyseed, sizeof(skeyseed));
+	OPENSSL_cleanse(km, total);
+	free(km);
+	return rc;
+}
+
 /* The new IKE SA of a rekey takes over the children, the lease and the peer. */
 static int
 ike_sa_successor(struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t spi_r,
@@ -287,9 +349,8 @@ ike_sa_successor(struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t sp
 		ike_sa_kill(sa, "IKE rekey without a DH exchange");
 		return -EINVAL;
 	}
-	rc = ike_kdf_ike_sa_rekey(old->algs.prf, old->keys.sk_d, old->keys.prf_len, gir, gir_len,
-				  ni, ni_len, nr, nr_len, si, sr, sa->algs.prf, sa->algs.encr,
-				  sa->algs.encr_bits, sa->algs.integ, &sa->keys);
+	rc = rekey_keys(old->algs.prf, old->keys.sk_d, old->keys.prf_len, gir, gir_len, ni,
+			ni_len, nr, nr_len, si, sr, &sa->algs, &sa->keys);
 	if (rc < 0) {
 		ike_sa_kill(sa, "rekey key derivation failed");
 		return rc;
