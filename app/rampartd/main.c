@@ -52,7 +52,7 @@ usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s [-c FILE] [-- EAL args]\n"
 		"  -c FILE   configuration (YAML); default: the built-in demo config\n"
-		"  EAL args  default: -l 0-N --no-huge -m 256 (+112 per extra worker) --no-pci\n"
+		"  EAL args  default: -l 0-N --no-huge -m 256 (more with more workers) --no-pci\n"
 		"            --file-prefix rampart-PID\n"
 		"            (N = workers); ports from the config are added as --vdev/-a\n",
 		prog);
@@ -125,7 +125,7 @@ build_eal_args(const char *prog, int n_user, char **user, char **eal, int *n_eal
 		eal[n++] = (char *)"--no-huge";
 		/* Per worker: rte_lpm's 64 MB tbl24 and lib/sa's 128K-entry hash. */
 		eal[n++] = (char *)"-m";
-		snprintf(store[s], sizeof(store[s]), "%u", workers == 1 ? 256 : 128 + 112 * workers);
+		snprintf(store[s], sizeof(store[s]), "%u", workers == 1 ? 256 : 192 + 160 * workers);
 		eal[n++] = store[s++];
 		if (!any_pci)
 			eal[n++] = (char *)"--no-pci";
