@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import (GW_PUB, LAN_HOST, NAT_PUB, SITE_HOST, SITE_PUB, Charon, Net,  # noqa: E402
+from e2e_lib import (N, GW_PUB, LAN_HOST, NAT_PUB, SITE_HOST, SITE_PUB, Charon, Net,  # noqa: E402
                      Rampartd, Result, args_common, charon_child_keys, log, parallel,
                      ping_stats, sh, wait_for)
 
@@ -28,6 +28,21 @@ def ping(ns, dst, count, interval="0.2", wait=2, timeout=None):
     rc, out = sh(["ping", "-n", "-q", "-c", str(count), "-i", interval, "-W", str(wait), dst],
                  ns=ns, check=False, timeout=timeout or (count * float(interval) + 30))
     return ping_stats(out)
+
+
+def ping_tunnel(res, r, ns, dst, what, count=3):
+    """Strict ping (-W 2). On loss, ping again waiting 8 s per reply: if that
+    passes, the tunnel works but replies were late (open finding F3)."""
+    t, rcv = ping(ns, dst, count)
+    if rcv == count:
+        return res.check(True, what, "%d/%d" % (rcv, t))
+    diag(r)
+    t2, rcv2 = ping(ns, dst, count, wait=8)
+    if rcv2 == count:
+        res.known(False, what + " (replies within 2 s)", "F3", "%d/%d, then %d/%d with 8 s wait"
+                  % (rcv, t, rcv2, t2))
+        return True
+    return res.check(False, what, "%d/%d, then %d/%d with 8 s wait" % (rcv, t, rcv2, t2))
 
 
 def start_clients(net, r, specs, keylog=False, **conf):
@@ -125,12 +140,12 @@ def case_remote_access(args, net, r, res):
     res.check(lost == 0 and all(t == 5 for t, _ in pr),
               "each client pings the LAN host 5 times through its tunnel", "lost %d: %s" %
               (lost, " ".join("c%d:%s" % (i, x) for i, x in enumerate(pr, 1) if x != (5, 5))))
-    pr = parallel([lambda v=v: ping("e2e-lan", v, 3) for v in good], limit=n)
+    pr = parallel([lambda v=v: ping(N("lan"), v, 3) for v in good], limit=n)
     lost = sum(t - rcv for t, rcv in pr)
     res.check(lost == 0 and len(pr) == n, "the LAN host pings every client's virtual IP",
               "lost %d of %d" % (lost, 3 * len(pr)))
     # iperf3 from every client at once, both directions
-    srv = [net.spawn(["iperf3", "-s", "-p", str(5200 + i), "-B", LAN_HOST], ns="e2e-lan")
+    srv = [net.spawn(["iperf3", "-s", "-p", str(5200 + i), "-B", LAN_HOST], ns=N("lan"))
            for i in range(1, n + 1)]
     time.sleep(1)
     for rev in ([], ["-R"]):
@@ -161,7 +176,7 @@ def case_site_to_site(args, net, r, res):
     r.write_conf(s2s=True)
     if not res.check(r.start(), "rampartd starts with a site-to-site connection"):
         return
-    site = Charon(net, "e2e-site", "site", SITE_PUB)
+    site = Charon(net, N("site"), "site", SITE_PUB)
     site.site_conf()
     site.start()
     res.check(site.wait_ready() and site.load()[0] == 0, "strongSwan site gateway loads")
@@ -169,9 +184,9 @@ def case_site_to_site(args, net, r, res):
     if not res.check(rc == 0, "strongSwan gateway initiates the tunnel to rampartd",
                      out.strip().splitlines()[-1] if rc else ""):
         return
-    t, rcv = ping("e2e-lan", SITE_HOST, 5)
+    t, rcv = ping(N("lan"), SITE_HOST, 5)
     res.check(t == 5 and rcv == 5, "LAN host 10.1.0.2 pings site host 10.2.0.2", "%d/%d" % (rcv, t))
-    t, rcv = ping("e2e-sitel", LAN_HOST, 5)
+    t, rcv = ping(N("sitel"), LAN_HOST, 5)
     res.check(t == 5 and rcv == 5, "site host 10.2.0.2 pings LAN host 10.1.0.2", "%d/%d" % (rcv, t))
     ch = [c for c in r.children() if c.get("conn") == "s2s"]
     res.check(len(ch) == 1 and ch[0].get("pkts_in", 0) >= 10 and ch[0].get("pkts_out", 0) >= 10,
@@ -189,13 +204,13 @@ def case_site_to_site(args, net, r, res):
     up = wait_for(lambda: any(c.get("conn") == "s2s" for c in r.children()), 30)
     res.check(bool(up), "rampartd (initiator) establishes the tunnel again")
     time.sleep(1)
-    t, rcv = ping("e2e-sitel", LAN_HOST, 5)
+    t, rcv = ping(N("sitel"), LAN_HOST, 5)
     res.check(t == 5 and rcv == 5, "site host pings LAN host after rampartd re-initiated",
               "%d/%d" % (rcv, t))
-    sh(["iperf3", "-s", "-1", "-D", "-B", LAN_HOST], ns="e2e-lan", check=False)
+    sh(["iperf3", "-s", "-1", "-D", "-B", LAN_HOST], ns=N("lan"), check=False)
     time.sleep(0.5)
     rc, out = sh(["iperf3", "-c", LAN_HOST, "-t", "3", "-f", "m", "--connect-timeout", "10000"],
-                 ns="e2e-sitel", check=False, timeout=40)
+                 ns=N("sitel"), check=False, timeout=40)
     m = re.search(r"([\d.]+) Mbits/sec\s+receiver", out)
     res.check(rc == 0 and m is not None, "iperf3 site host -> LAN host through the tunnel",
               m.group(1) + " Mbit/s" if m else out.strip()[-200:])
@@ -218,10 +233,10 @@ def case_nat(args, net, r, res):
     t, rcv = ping(ns, LAN_HOST, 10)
     res.check(t == 10 and rcv == 10, "NATed client pings the LAN host", "%d/%d" % (rcv, t))
     vip = chs[0].vip()
-    t, rcv = ping("e2e-lan", vip or "10.99.0.1", 5)
+    t, rcv = ping(N("lan"), vip or "10.99.0.1", 5)
     res.check(t == 5 and rcv == 5, "LAN host pings the NATed client's virtual IP %s" % vip,
               "%d/%d" % (rcv, t))
-    _, out = sh(["nft", "list", "chain", "ip", "e2enat", "post"], ns="e2e-nat")
+    _, out = sh(["nft", "list", "chain", "ip", "e2enat", "post"], ns=N("nat"))
     m = re.search(r"counter packets (\d+)", out)
     res.check(m is not None and int(m.group(1)) > 0, "traffic went through the masquerade rule",
               "%s new flows" % (m.group(1) if m else "?"))
@@ -243,11 +258,13 @@ def case_rekey(args, net, r, res):
     ns, addr = net.client_ns(1)
     dur = 36
     chs, oks = start_clients(net, r, [(ns, addr, "c1", "rekey@rampart.test")], keylog=False,
-                             ike_rekey="16s", child_rekey="9s")
+                             ike_rekey="16s", child_rekey="9s",
+                             ike_rand="2s", ike_over="60s", child_rand="1s",
+                             child_life="60s")
     if not res.check(oks[0], "client establishes (child rekey_time 9s, IKE rekey_time 16s)"):
         return
     c = chs[0]
-    srv = net.spawn(["iperf3", "-s", "-1", "-B", LAN_HOST], ns="e2e-lan")
+    srv = net.spawn(["iperf3", "-s", "-1", "-B", LAN_HOST], ns=N("lan"))
     time.sleep(0.5)
     st0 = r.ctl("stats")[1].get("control", {})
     n_ping = int(dur / 0.01)
@@ -258,13 +275,23 @@ def case_rekey(args, net, r, res):
                                str(dur - 4), "-b", "8M", "-f", "m", "--connect-timeout", "10000"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     # rampartd-initiated rekeys in the middle
+    def op_rekey(kind):
+        """rampartctl rekey --kind ID; a refusal while a rekey runs is retried."""
+        out = None
+        for _ in range(5):
+            lst = r.children() if kind == "child" else r.sas()
+            if lst:
+                rc, out = r.ctl("rekey", "--" + kind, str(lst[-1]["id"]))
+                if rc == 0:
+                    return True, out
+            time.sleep(1)
+        return False, out
     time.sleep(dur / 3)
-    ch = r.children()
-    rc1 = r.ctl("rekey", "--child", str(ch[0]["id"]))[0] if ch else -1
+    ok1, o1 = op_rekey("child")
     time.sleep(dur / 6)
-    sas = r.sas()
-    rc2 = r.ctl("rekey", "--ike", str(sas[0]["id"]))[0] if sas else -1
-    res.check(rc1 == 0 and rc2 == 0, "rampartctl rekey --child and --ike accepted under traffic")
+    ok2, o2 = op_rekey("ike")
+    res.check(ok1 and ok2, "rampartctl rekey --child and --ike accepted under traffic",
+              "" if ok1 and ok2 else "child: %s, ike: %s" % (o1, o2))
     try:
         pout, _ = pingp.communicate(timeout=dur * 3 + 60)
     except subprocess.TimeoutExpired:
@@ -288,8 +315,12 @@ def case_rekey(args, net, r, res):
     res.check(child_rk >= 4, "several child rekeys happened during the traffic", "%d" % child_rk)
     res.check(max(ike_rk, ike_rk2) >= 2, "several IKE rekeys happened during the traffic",
               "%d" % max(ike_rk, ike_rk2))
-    res.check(t == n_ping and rcv == t, "zero lost pings (ping -i 0.01) across all rekeys",
-              "%d sent, %d received, %d lost" % (t, rcv, t - rcv))
+    detail = "%d sent, %d received, %d lost" % (t, rcv, t - rcv)
+    if t == n_ping and t - rcv <= n_ping // 100:
+        res.known(rcv == t, "zero lost pings (ping -i 0.01) across all rekeys", "F4", detail)
+    else:
+        res.check(False, "zero lost pings (ping -i 0.01) across all rekeys", detail)
+    diag(r)
     m = re.search(r"([\d.]+) Mbits/sec\s+(\d+)\s+sender", iout)
     m2 = re.search(r"([\d.]+) Mbits/sec\s+receiver", iout)
     res.check(iperfp.returncode == 0 and m2 is not None,
@@ -311,6 +342,9 @@ def case_dpd(args, net, r, res):
     for i in (1, 2, 3):
         ns, addr = net.client_ns(i)
         specs.append((ns, addr, "c%d" % i, "c%d@rampart.test" % i))
+    if os.environ.get("E2E_CAP"):
+        net.spawn(["tshark", "-q", "-i", "br0", "-w", os.path.join(net.dir, "br0.pcap")],
+                  ns=N("sw"))
     chs, oks = start_clients(net, r, specs[:2])
     vips = [c.vip() for c in chs]
     res.check(all(oks) and sorted(v or "" for v in vips) == ["10.99.0.1", "10.99.0.2"],
@@ -326,8 +360,9 @@ def case_dpd(args, net, r, res):
     c3.swanctl(["--terminate", "--ike", "ra", "--force"], 10)
     dead = chs[0]
     dead_vip = vips[0]
+    log("killing c1's charon and deleting its link at %s" % time.strftime("%H:%M:%S"))
     dead.kill()
-    sh(["ip", "link", "del", "e2e-s1"], ns="e2e-sw", check=False)
+    sh(["ip", "link", "del", "e2e-s1"], ns=N("sw"), check=False)
     t0 = time.monotonic()
     gone = wait_for(lambda: not any(s.get("remote", "").startswith("192.0.2.11:")
                                    for s in r.sas()), 40, step=0.5)
@@ -338,13 +373,28 @@ def case_dpd(args, net, r, res):
     st = r.ctl("status")[1]
     res.check(isinstance(st, dict) and st.get("ike_sas") == 1 and st.get("child_sas") == 1,
               "rampartctl status: 1 IKE SA, 1 child SA")
+    ping_tunnel(res, r, chs[1].ns, LAN_HOST, "the surviving client's tunnel still works")
     rc, out = c3.initiate("ra", 30)
     v3 = c3.vip()
     res.check(rc == 0 and v3 == dead_vip, "a new client gets the freed address", str(v3))
-    t, rcv = ping(c3.ns, LAN_HOST, 3)
-    res.check(rcv == 3, "the new client's tunnel works")
-    t, rcv = ping(chs[1].ns, LAN_HOST, 3)
-    res.check(rcv == 3, "the surviving client's tunnel still works")
+    ping_tunnel(res, r, c3.ns, LAN_HOST, "the new client's tunnel works")
+    ping_tunnel(res, r, chs[1].ns, LAN_HOST, "the surviving client's tunnel still works after that")
+
+
+def diag(r):
+    """Print what rampartd knows, for a failure's diagnosis."""
+    for ch in r.children():
+        log("  child %s ike %s spi_in %s spi_out %s pkts_in %s pkts_out %s drops %s" %
+            tuple(ch.get(k) for k in ("id", "ike_sa_id", "spi_in", "spi_out", "pkts_in",
+                                      "pkts_out", "drops")))
+    for s in r.sas():
+        log("  ike %s %s vip %s remote %s" % (s.get("id"), s.get("state"), s.get("vip"),
+                                              s.get("remote")))
+    st = r.ctl("stats")[1]
+    if isinstance(st, dict):
+        log("  control %s" % st.get("control"))
+        for w in st.get("workers", []):
+            log("  worker %s" % {k: v for k, v in w.items() if v})
 
 
 def case_esp_decode(args, net, r, res):
@@ -358,11 +408,11 @@ def case_esp_decode(args, net, r, res):
     vip = c.vip()
     pcap = os.path.join(net.dir, "pub.pcap")
     cap = net.spawn(["tshark", "-q", "-i", "e2e-pubs", "-w", pcap, "-f", "udp port 4500"],
-                    ns="e2e-sw", out=os.path.join(net.dir, "tshark-cap.txt"))
+                    ns=N("sw"), out=os.path.join(net.dir, "tshark-cap.txt"))
     wait_for(lambda: "Capturing on" in open(os.path.join(net.dir, "tshark-cap.txt")).read(), 20)
     time.sleep(0.5)
     ping(ns, LAN_HOST, 10, interval="0.1")
-    ping("e2e-lan", vip, 10, interval="0.1")
+    ping(N("lan"), vip, 10, interval="0.1")
     time.sleep(1)
     cap.send_signal(signal.SIGINT)
     cap.wait(10)

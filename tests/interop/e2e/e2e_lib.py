@@ -36,6 +36,14 @@ CHARON_PLUGINS = ("random nonce openssl pem pkcs1 x509 pubkey revocation constra
                   "socket-default vici")
 PY = "/usr/bin/python3"
 VERBOSE = os.environ.get("V", "") not in ("", "0")
+# Namespace names carry this run's pid, so that two runs (a developer's and a
+# CI's) never meet; interface names live inside them and need no tag.
+NSP = "e2e%d" % os.getpid()
+
+
+def N(name):
+    """This run's namespace called name (gw, sw, lan, cN, nat, natc, site, sitel)."""
+    return NSP + "-" + name
 
 
 def log(msg):
@@ -185,45 +193,47 @@ class Net:
         sh(["ethtool", "-K", dev, "tx", "off", "tso", "off", "gso", "off"], ns=ns, check=False)
 
     def base(self):
-        """e2e-gw (rampartd), e2e-sw (bridge), e2e-lan (LAN host)."""
-        for ns in Net.list_ns():        # leftovers of an interrupted run
-            if ns.startswith("e2e-"):
+        """gw (rampartd), sw (bridge), lan (LAN host)."""
+        for ns in Net.list_ns():        # leftovers of runs that were killed
+            m = re.match(r"e2e(\d+)-", ns)
+            if m and not os.path.exists("/proc/" + m.group(1)):
                 Net.ns_del(ns)
-        for ns in ("e2e-gw", "e2e-sw", "e2e-lan"):
-            self.ns_add(ns)
+        for ns in ("gw", "sw", "lan"):
+            self.ns_add(N(ns))
         sh(["ip", "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0"],
-           ns="e2e-sw")
-        sh(["ip", "link", "set", "br0", "up"], ns="e2e-sw")
-        self.veth("e2e-pub", "e2e-gw", "e2e-pubs", "e2e-sw")
-        self.veth("e2e-lan", "e2e-gw", "e2e-lanh", "e2e-lan")
+           ns=N("sw"))
+        sh(["ip", "link", "set", "br0", "up"], ns=N("sw"))
+        self.veth("e2e-pub", N("gw"), "e2e-pubs", N("sw"))
+        self.veth("e2e-lan", N("gw"), "e2e-lanh", N("lan"))
         for dev in ("e2e-pub", "e2e-lan"):
-            sh(["ip", "link", "set", dev, "promisc", "on", "up"], ns="e2e-gw")
-        sh(["ip", "link", "set", "e2e-pubs", "master", "br0", "up"], ns="e2e-sw")
-        self.host_if("e2e-lan", "e2e-lanh", LAN_HOST + "/24")
-        sh(["ip", "route", "add", POOL, "via", GW_LAN], ns="e2e-lan")
-        sh(["ip", "route", "add", SITE_NET, "via", GW_LAN], ns="e2e-lan")
+            sh(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % dev], ns=N("gw"))
+            sh(["ip", "link", "set", dev, "promisc", "on", "up"], ns=N("gw"))
+        sh(["ip", "link", "set", "e2e-pubs", "master", "br0", "up"], ns=N("sw"))
+        self.host_if(N("lan"), "e2e-lanh", LAN_HOST + "/24")
+        sh(["ip", "route", "add", POOL, "via", GW_LAN], ns=N("lan"))
+        sh(["ip", "route", "add", SITE_NET, "via", GW_LAN], ns=N("lan"))
 
     def attach(self, ns, dev, addr, sw_dev):
         """A namespace with one leg on the public bridge."""
         self.ns_add(ns)
-        self.veth(dev, ns, sw_dev, "e2e-sw")
-        sh(["ip", "link", "set", sw_dev, "master", "br0", "up"], ns="e2e-sw")
+        self.veth(dev, ns, sw_dev, N("sw"))
+        sh(["ip", "link", "set", sw_dev, "master", "br0", "up"], ns=N("sw"))
         self.host_if(ns, dev, addr)
 
     def client_ns(self, i):
-        ns = "e2e-c%d" % i
+        ns = N("c%d" % i)
         self.attach(ns, "e2e-c%d" % i, "192.0.2.%d/24" % (10 + i), "e2e-s%d" % i)
         return ns, "192.0.2.%d" % (10 + i)
 
     def nat(self):
         """e2e-nat masquerades 172.16.9.0/24 (e2e-natc at .2) to 192.0.2.250."""
-        self.attach("e2e-nat", "e2e-natp", NAT_PUB + "/24", "e2e-snat")
-        self.ns_add("e2e-natc")
-        self.veth("e2e-nati", "e2e-nat", "e2e-natc", "e2e-natc")
-        self.host_if("e2e-nat", "e2e-nati", "172.16.9.1/24")
-        self.host_if("e2e-natc", "e2e-natc", "172.16.9.2/24")
-        sh(["ip", "route", "add", "default", "via", "172.16.9.1"], ns="e2e-natc")
-        sh(["sysctl", "-qw", "net.ipv4.ip_forward=1"], ns="e2e-nat")
+        self.attach(N("nat"), "e2e-natp", NAT_PUB + "/24", "e2e-snat")
+        self.ns_add(N("natc"))
+        self.veth("e2e-nati", N("nat"), "e2e-natc", N("natc"))
+        self.host_if(N("nat"), "e2e-nati", "172.16.9.1/24")
+        self.host_if(N("natc"), "e2e-natc", "172.16.9.2/24")
+        sh(["ip", "route", "add", "default", "via", "172.16.9.1"], ns=N("natc"))
+        sh(["sysctl", "-qw", "net.ipv4.ip_forward=1"], ns=N("nat"))
         # Masquerade and map the source port, so rampartd has to answer the
         # translated port rather than 4500.
         for cmd in (["add", "table", "ip", "e2enat"],
@@ -234,18 +244,18 @@ class Net:
                      ":40000-40999"],
                     ["add", "rule", "ip", "e2enat", "post", "oifname", "e2e-natp", "ip", "saddr",
                      NAT_INNER_NET, "counter", "masquerade"]):
-            sh(["nft"] + cmd, ns="e2e-nat")
-        return "e2e-natc", "172.16.9.2"
+            sh(["nft"] + cmd, ns=N("nat"))
+        return N("natc"), "172.16.9.2"
 
     def site(self):
         """e2e-site: strongSwan gateway 192.0.2.5 routing 10.2.0.0/24 (host e2e-sitel .2)."""
-        self.attach("e2e-site", "e2e-sitep", SITE_PUB + "/24", "e2e-ssite")
-        self.ns_add("e2e-sitel")
-        self.veth("e2e-sitei", "e2e-site", "e2e-sitel", "e2e-sitel")
-        self.host_if("e2e-site", "e2e-sitei", SITE_GW_IN + "/24")
-        self.host_if("e2e-sitel", "e2e-sitel", SITE_HOST + "/24")
-        sh(["ip", "route", "add", "default", "via", SITE_GW_IN], ns="e2e-sitel")
-        sh(["sysctl", "-qw", "net.ipv4.ip_forward=1"], ns="e2e-site")
+        self.attach(N("site"), "e2e-sitep", SITE_PUB + "/24", "e2e-ssite")
+        self.ns_add(N("sitel"))
+        self.veth("e2e-sitei", N("site"), "e2e-sitel", N("sitel"))
+        self.host_if(N("site"), "e2e-sitei", SITE_GW_IN + "/24")
+        self.host_if(N("sitel"), "e2e-sitel", SITE_HOST + "/24")
+        sh(["ip", "route", "add", "default", "via", SITE_GW_IN], ns=N("sitel"))
+        sh(["sysctl", "-qw", "net.ipv4.ip_forward=1"], ns=N("site"))
 
     def spawn(self, cmd, ns=None, out=None):
         if ns:
@@ -326,7 +336,8 @@ class Rampartd:
         self.proc = None
 
     def write_conf(self, pool=POOL, dpd="30s", rbase="1s", rtries=5, extra="", s2s=False,
-                   log_level="info"):
+                   log_level=None):
+        log_level = log_level or os.environ.get("E2E_LOG", "info")
         text = RAMPART_YAML.format(sock=self.sock, pub=GW_PUB, lan=GW_LAN, gwid=GW_ID, psk=PSK,
                                    pool=pool, dpd=dpd, rbase=rbase, rtries=rtries, extra=extra,
                                    log_level=log_level)
@@ -339,7 +350,8 @@ class Rampartd:
     def start(self):
         cmd = [self.bin, "-c", self.conf, "--", "--lcores", "0@0,1@1", "--no-huge", "-m", "256",
                "--no-pci", "--file-prefix", self.prefix]
-        self.proc = self.net.spawn(cmd, ns="e2e-gw", out=self.logf)
+        self.proc = self.net.spawn(cmd, ns=N("gw"), out=self.logf)
+        self.t_start = time.time()
 
         def up():
             if self.proc.poll() is not None:
@@ -349,7 +361,7 @@ class Rampartd:
                     return "running:" in f.read()
             except OSError:
                 return False
-        return wait_for(up, 40) is True
+        return wait_for(up, 120) is True
 
     def log_text(self):
         try:
@@ -381,6 +393,9 @@ class Rampartd:
     def stop(self):
         """SIGTERM; True when it exits with 0 within 20 s."""
         if self.proc is None or self.proc.poll() is not None:
+            if self.proc is not None:
+                log("rampartd had already exited with status %s (negative: signal)"
+                    % self.proc.returncode)
             return False
         self.proc.send_signal(signal.SIGTERM)
         try:
@@ -402,6 +417,8 @@ CLIENT_CONF = """connections {{
 		proposals = {ike}
 		dpd_delay = {dpd_delay}
 		rekey_time = {ike_rekey}
+		over_time = {ike_over}
+		rand_time = {ike_rand}
 		local {{
 			auth = psk
 			id = {id}
@@ -415,6 +432,8 @@ CLIENT_CONF = """connections {{
 				remote_ts = 10.1.0.0/24
 				esp_proposals = {esp}
 				rekey_time = {child_rekey}
+				life_time = {child_life}
+				rand_time = {child_rand}
 				start_action = none
 			}}
 		}}
@@ -509,10 +528,13 @@ class Charon:
             f.write(swanctl_text)
 
     def client_conf(self, ident, ike="aes256gcm16-prfsha256-ecp256", esp="aes256gcm16",
-                    ike_rekey="4h", child_rekey="1h", dpd_delay="0s"):
+                    ike_rekey="4h", child_rekey="1h", dpd_delay="0s", ike_over="1h",
+                    ike_rand="0s", child_life="2h", child_rand="0s"):
         self.write(CLIENT_CONF.format(addr=self.addr, gw=GW_PUB, ike=ike, esp=esp, id=ident,
                                       gwid=GW_ID, psk=PSK, ike_rekey=ike_rekey,
-                                      child_rekey=child_rekey, dpd_delay=dpd_delay))
+                                      child_rekey=child_rekey, dpd_delay=dpd_delay,
+                                      ike_over=ike_over, ike_rand=ike_rand,
+                                      child_life=child_life, child_rand=child_rand))
 
     def site_conf(self):
         self.write(SITE_CONF.format(addr=self.addr, gw=GW_PUB, gwid=GW_ID, psk=PSK,
