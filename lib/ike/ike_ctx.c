@@ -17,8 +17,10 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/x509.h>
 #include <openssl/evp.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "ike/ike_priv.h"
 
@@ -217,6 +219,8 @@ conn_free(struct ike_conn *c)
 	EVP_PKEY_free(c->key);
 	X509_STORE_free(c->ca);
 	OPENSSL_free(c->cert_der);
+	for (unsigned i = 0; i < c->n_chain; i++)
+		OPENSSL_free(c->chain_der[i]);
 	ike_pool_destroy(c->pool);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
@@ -227,6 +231,43 @@ ike_conn_put(struct ike_conn *c)
 {
 	if (c != NULL && --c->refs == 0)
 		conn_free(c);
+}
+
+/*
+ * RFC 7296 3.6: further certificates in our cert_file (leaf first, as in a
+ * usual PEM bundle) are intermediate CAs, sent as extra CERT payloads so a
+ * peer that trusts only the root can build the chain.
+ */
+static int
+load_chain(struct ike_conn *c, const char *path)
+{
+	BIO *b = BIO_new_file(path, "r");
+	X509 *x;
+	unsigned n = 0;
+
+	if (b == NULL)
+		return -ENOENT;
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		unsigned char *der = NULL;
+		int len;
+
+		if (n++ == 0 || c->n_chain >= IKE_CHAIN_MAX) {	/* the leaf itself */
+			X509_free(x);
+			continue;
+		}
+		len = i2d_X509(x, &der);
+		X509_free(x);
+		if (len <= 0) {
+			BIO_free(b);
+			return -EINVAL;
+		}
+		c->chain_der[c->n_chain] = der;
+		c->chain_len[c->n_chain] = (size_t)len;
+		c->n_chain++;
+	}
+	ERR_clear_error();	/* end of file */
+	BIO_free(b);
+	return 0;
 }
 
 int
@@ -274,6 +315,8 @@ ike_conn_load(const struct ike_conn_cfg *cfg, struct ike_conn **out)
 			rc = ike_key_load_pem(cfg->key_file, &c->key);
 		if (rc == 0)
 			rc = ike_cert_der(c->cert, &c->cert_der, &c->cert_der_len);
+		if (rc == 0)
+			rc = load_chain(c, cfg->cert_file);
 		if (rc < 0)
 			goto fail;
 	}

@@ -71,7 +71,8 @@ enum ike_priv_limits {
 	IKE_COOKIE_LEN = 32 + 4,	/* version | SHA-256 */
 	IKE_FRAG_MTU = 1280,
 	IKE_HALF_OPEN_TIMEOUT_MS = 30000,
-	IKE_LOG_DEBUG_PER_S = 100,	/* DEBUG lines per second, then dropped */
+	IKE_LOG_DEBUG_PER_S = 100,
+	IKE_CHAIN_MAX = 4,		/* intermediate CA certs we send */	/* DEBUG lines per second, then dropped */
 };
 
 /* One datagram or the fragments of one message, as sent (heap). */
@@ -142,6 +143,9 @@ struct ike_conn {
 	X509_STORE *ca;
 	uint8_t *cert_der;
 	size_t cert_der_len;
+	uint8_t *chain_der[IKE_CHAIN_MAX];	/* intermediates after the leaf in cert_file */
+	size_t chain_len[IKE_CHAIN_MAX];
+	unsigned n_chain;
 	struct ike_pool *pool;
 	struct ike_proposal ike_props[IKE_MAX_PROPOSALS];
 	unsigned n_ike_props;

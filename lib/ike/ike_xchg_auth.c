@@ -276,8 +276,14 @@ bld_id_auth(struct ike_sa *sa, struct ike_bld *b, bool with_certreq, bool with_i
 
 	ike_id_local(sa, &id);
 	rc = ike_bld_id(b, sa->initiator ? IKE_PLD_IDI : IKE_PLD_IDR, &id);
-	if (rc == 0 && conn->cfg.auth == IKE_AUTHM_PUBKEY)
+	if (rc == 0 && conn->cfg.auth == IKE_AUTHM_PUBKEY) {
+		unsigned i;
+
 		rc = ike_bld_cert(b, IKE_CERT_X509_SIG, conn->cert_der, conn->cert_der_len);
+		for (i = 0; rc == 0 && i < conn->n_chain; i++)
+			rc = ike_bld_cert(b, IKE_CERT_X509_SIG, conn->chain_der[i],
+					  conn->chain_len[i]);
+	}
 	if (rc == 0 && with_certreq && conn->ca != NULL) {
 		uint8_t cr[IKE_CERTREQ_MAX_CAS * 20];
 		size_t crl;

@@ -1614,11 +1614,22 @@ write_pem(const char *path, X509 *x, EVP_PKEY *k)
  * IKE_AUTH with CERT and RFC 7427 signature AUTH; with RSA-3072 the IKE_AUTH
  * messages exceed 1228 bytes and go out as RFC 7383 fragments. */
 static void
-cert_auth(bool rsa)
+write_pem2(const char *path, X509 *x, X509 *y)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	PEM_write_X509(f, x);
+	PEM_write_X509(f, y);
+	fclose(f);
+}
+
+static void
+cert_auth_opt(bool rsa, bool chain)
 {
 	char dir[] = "/tmp/test_ike_XXXXXX", p[8][64];
-	EVP_PKEY *cak, *ak, *bk;
-	X509 *ca, *ac, *bc;
+	EVP_PKEY *cak, *ak, *bk, *ik = NULL;
+	X509 *ca, *ac, *bc, *ic = NULL;
 	struct setup s;
 	struct ike_stats st;
 	int i;
@@ -1628,17 +1639,30 @@ cert_auth(bool rsa)
 	ak = gen_key(rsa);
 	bk = gen_key(rsa);
 	ca = make_cert(cak, cak, NULL, "Test CA", NULL);
-	ac = make_cert(ak, cak, ca, "a.example", "DNS:a.example");
-	bc = make_cert(bk, cak, ca, "b.example", "DNS:b.example");
+	if (chain) {
+		/* root -> intermediate -> leaves; peers trust the root only */
+		ik = gen_key(rsa);
+		ic = make_cert(ik, cak, ca, "Test Intermediate", NULL);
+		ac = make_cert(ak, ik, ic, "a.example", "DNS:a.example");
+		bc = make_cert(bk, ik, ic, "b.example", "DNS:b.example");
+	} else {
+		ac = make_cert(ak, cak, ca, "a.example", "DNS:a.example");
+		bc = make_cert(bk, cak, ca, "b.example", "DNS:b.example");
+	}
 	snprintf(p[0], 64, "%s/ca.pem", dir);
 	snprintf(p[1], 64, "%s/a.pem", dir);
 	snprintf(p[2], 64, "%s/a.key", dir);
 	snprintf(p[3], 64, "%s/b.pem", dir);
 	snprintf(p[4], 64, "%s/b.key", dir);
 	write_pem(p[0], ca, NULL);
-	write_pem(p[1], ac, NULL);
+	if (chain) {
+		write_pem2(p[1], ac, ic);
+		write_pem2(p[3], bc, ic);
+	} else {
+		write_pem(p[1], ac, NULL);
+		write_pem(p[3], bc, NULL);
+	}
 	write_pem(p[2], NULL, ak);
-	write_pem(p[3], bc, NULL);
 	write_pem(p[4], NULL, bk);
 
 	setup_default(&s, "aes256gcm16-prfsha256-ecp256", "aes256gcm16");
@@ -1677,15 +1701,31 @@ cert_auth(bool rsa)
 	X509_free(ca);
 	X509_free(ac);
 	X509_free(bc);
+	X509_free(ic);
+	EVP_PKEY_free(ik);
 	EVP_PKEY_free(cak);
 	EVP_PKEY_free(ak);
 	EVP_PKEY_free(bk);
 }
 
 static void
+cert_auth(bool rsa)
+{
+	cert_auth_opt(rsa, false);
+}
+
+static void
 test_cert_ecdsa(void)
 {
 	cert_auth(false);
+}
+
+/* IKE_AUTH with an intermediate CA: each side sends CERT (leaf) + CERT
+ * (intermediate) from its PEM bundle; the other trusts only the root. */
+static void
+test_cert_chain(void)
+{
+	cert_auth_opt(false, true);
 }
 
 static void
@@ -1972,6 +2012,7 @@ main(void)
 	CU_add_test(s, "conn_by_identity", test_conn_by_identity);
 	CU_add_test(s, "ipv6", test_ipv6);
 	CU_add_test(s, "cert_ecdsa", test_cert_ecdsa);
+	CU_add_test(s, "cert_chain", test_cert_chain);
 	CU_add_test(s, "cert_rsa_fragmented", test_cert_rsa_fragmented);
 	CU_add_test(s, "initial_contact", test_initial_contact);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
