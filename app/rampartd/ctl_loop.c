@@ -205,6 +205,13 @@ hold(struct rte_mbuf *m, unsigned pidx, uint8_t af, const uint8_t *nh)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/* Resolved already: a worker punted this with a snapshot older than
+	 * the answer (published at the end of this loop), so nothing else
+	 * would ever release it. */
+	if (e->state >= NET_NBR_REACHABLE) {
+		send_resolved(m, pidx, af, e->mac);
+		return;
+	}
 	e->port = (uint8_t)pidx;
 	meta->port = (uint8_t)pidx;
 	meta->af = af;
