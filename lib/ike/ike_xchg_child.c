@@ -191,15 +191,51 @@ ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c)
 
 /* ---- IKE rekey, initiator ---- */
 
+/*
+ * What we offer in an IKE rekey: first exactly the current algorithms (so a
+ * peer that accepts them keeps the PRF and no peer-specific reading of
+ * RFC 7296 2.18 matters), then our configured proposals. @offer holds
+ * IKE_MAX_PROPOSALS + 1 entries.
+ */
+static unsigned
+rekey_offer(const struct ike_sa *sa, uint64_t spi, struct ike_proposal *offer)
+{
+	struct ike_proposal *c = &offer[0];
+	unsigned i, n = 1;
+
+	memset(c, 0, sizeof(*c));
+	c->proto = IKE_PROTO_IKE;
+	c->usable = true;
+	c->xf[c->n_xforms++] = (struct ike_xform){ .type = IKE_XF_ENCR, .id = sa->algs.encr,
+						   .key_bits = sa->algs.encr_bits, .usable = true };
+	c->xf[c->n_xforms++] = (struct ike_xform){ .type = IKE_XF_PRF, .id = sa->algs.prf,
+						   .usable = true };
+	if (sa->algs.integ != 0)
+		c->xf[c->n_xforms++] = (struct ike_xform){ .type = IKE_XF_INTEG,
+							   .id = sa->algs.integ, .usable = true };
+	c->xf[c->n_xforms++] = (struct ike_xform){ .type = IKE_XF_DH,
+						   .id = sa->rekey_group ? sa->rekey_group :
+									   sa->algs.dh,
+						   .usable = true };
+	for (i = 0; i < sa->conn->n_ike_props && n < IKE_MAX_PROPOSALS + 1; i++)
+		offer[n++] = sa->conn->ike_props[i];
+	for (i = 0; i < n; i++) {
+		offer[i].num = (uint8_t)(i + 1);
+		offer[i].spi_len = 8;
+		be64(spi, offer[i].spi);
+	}
+	return n;
+}
+
 int
 ike_ike_rekey_start(struct ike_sa *sa)
 {
-	struct ike_proposal offer[IKE_MAX_PROPOSALS];
+	struct ike_proposal offer[IKE_MAX_PROPOSALS + 1];
 	struct ike_child_pend *p;
 	struct ike_txm t;
 	struct ike_pkts out = { .n = 0 };
 	struct ike_req *r;
-	unsigned i, n;
+	unsigned n;
 	int rc;
 
 	if (sa->state != IKE_ST_ESTABLISHED)
@@ -217,13 +253,7 @@ ike_ike_rekey_start(struct ike_sa *sa)
 		ike_child_pend_free(p);
 		return rc;
 	}
-	n = sa->conn->n_ike_props;
-	for (i = 0; i < n; i++) {
-		offer[i] = sa->conn->ike_props[i];
-		offer[i].num = (uint8_t)(i + 1);
-		offer[i].spi_len = 8;
-		be64(p->spi_new, offer[i].spi);
-	}
+	n = rekey_offer(sa, p->spi_new, offer);
 	r = ike_req_alloc(sa, IKE_REQ_IKE_REKEY);
 	r->xchg = IKE_XCHG_CREATE_CHILD_SA;
 	r->pend = p;
@@ -767,11 +797,11 @@ on_ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req
 {
 	struct ike_child_pend *p = r->pend;
 	const struct ike_notify *err = ike_msg_error_notify(m);
-	struct ike_proposal offer[IKE_MAX_PROPOSALS], chosen;
+	struct ike_proposal offer[IKE_MAX_PROPOSALS + 1], chosen;
 	struct ike_sa *nsa = NULL;
 	uint8_t gir[IKE_DH_MAX_LEN];
 	size_t gir_len = 0;
-	unsigned i, n;
+	unsigned n;
 	int rc;
 
 	if (err != NULL && err->type == IKE_N_INVALID_KE_PAYLOAD && err->data.len == 2 &&
@@ -804,13 +834,7 @@ on_ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req
 		}
 		return err != NULL ? 0 : -EBADMSG;
 	}
-	n = sa->conn->n_ike_props;
-	for (i = 0; i < n; i++) {
-		offer[i] = sa->conn->ike_props[i];
-		offer[i].num = (uint8_t)(i + 1);
-		offer[i].spi_len = 8;
-		be64(p->spi_new, offer[i].spi);
-	}
+	n = rekey_offer(sa, p->spi_new, offer);
 	rc = ike_prop_check_reply(offer, n, &m->sa, &chosen);
 	if (rc == 0 && (chosen.spi_len != 8 || m->ke.group != ike_dh_group(p->dh)))
 		rc = -EBADMSG;
