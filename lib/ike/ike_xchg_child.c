@@ -502,9 +502,25 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 	} else if (sa->state != IKE_ST_ESTABLISHED) {
 		return ike_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 	}
-	rc = ike_prop_select(sa->conn->ike_props, sa->conn->n_ike_props, &m->sa, &chosen, &our_idx);
-	if (rc == 0 && our_idx < sa->conn->n_ike_props)
-		prefer_ke_group(&sa->conn->ike_props[our_idx], m, &chosen);
+	{
+		/* keep the current algorithms when the peer offers them (no PRF
+		 * change, see rekey_keys); else our configured preference */
+		struct ike_proposal cur[IKE_MAX_PROPOSALS + 1];
+		uint16_t cg = 0;
+
+		rekey_offer(sa, 0, cur);
+		cur[0].spi_len = 0;
+		rc = ike_prop_select(cur, 1, &m->sa, &chosen, NULL);
+		if (rc == 0 && (ike_prop_xform(&chosen, IKE_XF_DH, &cg, NULL) < 0 ||
+				cg != m->ke.group))
+			rc = -ENOENT;
+	}
+	if (rc < 0) {
+		rc = ike_prop_select(sa->conn->ike_props, sa->conn->n_ike_props, &m->sa, &chosen,
+				     &our_idx);
+		if (rc == 0 && our_idx < sa->conn->n_ike_props)
+			prefer_ke_group(&sa->conn->ike_props[our_idx], m, &chosen);
+	}
 	if (rc < 0 || chosen.spi_len != 8) {
 		sa->ctx->st.no_proposal++;
 		return ike_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
