@@ -189,6 +189,13 @@ class DriverGW:
                 ch.append(self.fields(l))
         return sas, ch
 
+    def stats(self):
+        mark = len(self.lines)
+        self.proc.stdin.write("stats\n")
+        self.proc.stdin.flush()
+        i = self.wait_line(lambda l: l.startswith("STATS "), 5, "STATS", mark)
+        return self.fields(self.lines[i])
+
     def child_events(self):
         return [self.fields(l) for l in self.lines if l.startswith("EV CHILD_UP")]
 
@@ -643,6 +650,20 @@ def run_case(name, c, topo, peer, gw):
         else:
             raise CaseFailure("unknown op " + op)
         log("%s: %s ok (%.2fs)" % (name, op, time.monotonic() - t0))
+    # Nothing lib/ike sent may have been rejected or left unanswered for good,
+    # and nothing strongSwan sent may have been invalid for lib/ike.
+    # (Single retransmits are not errors: on a loaded machine an answer can
+    # take longer than the first retransmit timeout.)
+    disturbed = {"dpd_gw", "dpd_peer", "collide_child", "collide_ike"} & set(c.get("ops", []))
+    if not disturbed and not c.get("loss") and not c.get("cookie"):
+        t = peer.log_text(r.mark)
+        bad = [l for l in t.splitlines() if "giving up" in l or "processing failed" in l
+               or "INVALID_SYNTAX" in l or "could not decrypt" in l]
+        expect(not bad, "strongSwan rejected or gave up: " + " | ".join(bad[:3]))
+    if hasattr(gw, "stats") and gw.proc and gw.proc.poll() is None:
+        st = gw.stats()
+        expect(st.get("rx_invalid") == "0", "lib/ike counted %s invalid messages" %
+               st.get("rx_invalid"))
     log("%s: %d child and %d IKE key sets compared equal" % (name, r.checked_keys,
                                                             r.checked_ike_keys))
 
