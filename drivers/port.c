@@ -34,6 +34,25 @@ port_needs_ctl_rxq(const char *device)
 	return strncmp(device, "net_af_packet", 13) == 0 || strncmp(device, "eth_af_packet", 13) == 0;
 }
 
+bool
+port_needs_kick(const char *device)
+{
+	return port_needs_ctl_rxq(device);
+}
+
+void
+port_tx_kick(uint16_t port_id, uint16_t queue, struct rte_mempool *mp)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+	if (m == NULL)
+		return;
+	/* Oversized on purpose: the PMD drops (frees) it before the kick. */
+	m->pkt_len = UINT16_MAX;
+	if (rte_eth_tx_burst(port_id, queue, &m, 1) == 0)
+		rte_pktmbuf_free(m);
+}
+
 int
 port_eal_arg(const char *device, unsigned qpairs, char *buf, size_t cap)
 {

@@ -52,4 +52,15 @@ void port_stop(uint16_t port_id);
 /* Queues the control core must poll for RX on a device of this kind. */
 bool port_needs_ctl_rxq(const char *device);
 
+/*
+ * net_af_packet only: frames queued by tx_burst leave when the PMD's
+ * sendto() "kick" succeeds; on EAGAIN/ENOBUFS they stay in the TX ring,
+ * counted as sent, until the next tx_burst on that queue, which on a quiet
+ * queue can be seconds later. port_tx_kick() makes the PMD kick again by
+ * giving it an mbuf it must drop (longer than any frame) - the PMD frees it
+ * and then calls sendto(). Any core that owns @queue; costs one syscall.
+ */
+bool port_needs_kick(const char *device);
+void port_tx_kick(uint16_t port_id, uint16_t queue, struct rte_mempool *mp);
+
 #endif

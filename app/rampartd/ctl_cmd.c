@@ -148,7 +148,7 @@ worker_json(const struct rd_worker *w)
 	W(rx); W(tx); W(tx_drop); W(punt); W(punt_drop); W(handoff_out); W(handoff_in);
 	W(handoff_drop); W(hop_drop); W(esp_in); W(esp_out); W(dec_ok); W(enc_ok);
 	W(no_route); W(no_sa); W(nbr_miss); W(ttl_drop); W(not_private); W(spoof); W(msgs);
-	W(pmtu_icmp); W(frag); W(too_big_drop);
+	W(pmtu_icmp); W(frag); W(too_big_drop); W(tx_kicks);
 	W(msg_err);
 	W(idle_sleeps);
 #undef W
@@ -199,6 +199,7 @@ ctl_stats_json(void)
 	C(punt_rx); C(ctl_rx); C(arp_in); C(arp_replies); C(arp_requests); C(icmp_replies);
 	C(nd_answers); C(ike_in); C(ike_out); C(ike_out_fail); C(events); C(soft); C(hard);
 	C(del_acks); C(pending_drop); C(msg_backlog); C(child_up); C(child_down); C(child_fail);
+	C(tx_kicks);
 #undef C
 	json_object_set_new(o, "neighbours", json_integer(rd.master.nbr.n_used));
 	return o;

@@ -14,6 +14,7 @@
 
 #include <rte_malloc.h>
 
+#include "port.h"
 #include "rampartd.h"
 
 uint64_t
@@ -119,6 +120,8 @@ rd_fwd_reclaim(bool wait)
 int
 rd_ctl_tx(unsigned pidx, struct rte_mbuf *m)
 {
+	if (rd.ports[pidx].kick)
+		rd.ports[pidx].ctl_kick_until_ms = rd_now_ms() + RD_KICK_WINDOW_MS;
 	if (rte_eth_tx_burst(rd.ports[pidx].port_id, rd.ctl_q, &m, 1) == 1)
 		return 0;
 	rte_pktmbuf_free(m);
@@ -540,6 +543,13 @@ rd_ctl_main(void)
 			next_ike = now + (t < 100 ? t : 100);
 		}
 		if (now >= next_slow) {
+			unsigned p;
+
+			for (p = 0; p < rd.n_ports; p++)
+				if (rd.ports[p].ctl_kick_until_ms > now) {
+					port_tx_kick(rd.ports[p].port_id, rd.ctl_q, rd.mp);
+					rd.st.tx_kicks++;
+				}
 			nbr_timers(now);
 			rd_cmd_poll();
 			next_slow = now + 10;

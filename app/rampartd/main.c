@@ -189,6 +189,7 @@ setup_ports(void)
 		snprintf(p->device, sizeof(p->device), "%s", cp->device);
 		p->role = cp->role;
 		p->ctl_rxq = port_needs_ctl_rxq(cp->device);
+		p->kick = port_needs_kick(cp->device);
 		ret = port_lookup(cp->device, &p->port_id);
 		if (ret != 0) {
 			RD_LOG(ERR, "port %s: device %s not found\n", cp->name, cp->device);

@@ -56,6 +56,7 @@ enum rd_limits {
 	RD_NBR_RETRY_MS = 1000,
 	RD_NBR_TRIES = 3,
 	RD_NBR_AGE_MS = 300000,		/* re-validate a neighbour after 5 min */
+	RD_KICK_WINDOW_MS = 50,		/* af_packet: keep kicking TX this long */
 };
 
 /* Why a packet was punted to the control core (rd_meta.reason). */
@@ -88,7 +89,9 @@ struct rd_port {
 	uint8_t role;			/* enum conf_port_role */
 	uint16_t port_id;
 	bool ctl_rxq;			/* control core polls RX queue ctl_q too */
+	bool kick;			/* af_packet: re-kick TX queues after sends */
 	uint16_t mtu;
+	uint64_t ctl_kick_until_ms;	/* control queue: kick until then */
 	struct net_if_addrs ifa;
 };
 
@@ -122,7 +125,7 @@ struct rd_wstats {
 	uint64_t handoff_out, handoff_in, handoff_drop, hop_drop;
 	uint64_t esp_in, esp_out, dec_ok, enc_ok;
 	uint64_t no_route, no_sa, nbr_miss, ttl_drop, not_private, spoof;
-	uint64_t pmtu_icmp, frag, too_big_drop;
+	uint64_t pmtu_icmp, frag, too_big_drop, tx_kicks;
 	uint64_t msgs, msg_err, idle_sleeps;
 } __rte_cache_aligned;
 
@@ -146,6 +149,8 @@ struct rd_worker {
 	struct rd_wroute *routes;	/* RD_MAX_WROUTES */
 	unsigned n_routes;
 	struct rd_txbuf tx[RTE_MAX_ETHPORTS];
+	uint64_t kick_until_tsc[CONF_MAX_PORTS];	/* see port_tx_kick() */
+	uint64_t next_kick_tsc;
 } __rte_cache_aligned;
 
 /* Control-side record of one installed child SA. */
@@ -171,7 +176,7 @@ struct rd_pending {
 struct rd_ctl_stats {
 	uint64_t punt_rx, ctl_rx, arp_in, arp_replies, arp_requests, icmp_replies, nd_answers;
 	uint64_t ike_in, ike_out, ike_out_fail, events, soft, hard, del_acks;
-	uint64_t pending_drop, msg_backlog, child_up, child_down, child_fail;
+	uint64_t pending_drop, msg_backlog, child_up, child_down, child_fail, tx_kicks;
 };
 
 struct rd_ctx {

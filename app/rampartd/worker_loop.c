@@ -26,6 +26,7 @@
 #include <rte_lpm6.h>
 #include <rte_malloc.h>
 
+#include "port.h"
 #include "rampartd.h"
 
 /* ---- outbound targets and routes (worker-private) ---- */
@@ -242,6 +243,8 @@ tx_flush(struct rd_worker *w, unsigned pidx)
 		return;
 	sent = rte_eth_tx_burst(rd.ports[pidx].port_id, (uint16_t)w->id, b->m, b->n);
 	w->st.tx += sent;
+	if (rd.ports[pidx].kick)
+		w->kick_until_tsc[pidx] = rte_rdtsc() + rte_get_tsc_hz() / 1000 * RD_KICK_WINDOW_MS;
 	if (unlikely(sent < b->n)) {
 		w->st.tx_drop += b->n - sent;
 		rte_pktmbuf_free_bulk(b->m + sent, b->n - sent);
@@ -640,6 +643,23 @@ rd_worker_fini(struct rd_worker *w)
 	rte_free(w->routes);
 }
 
+/* When idle, re-kick (at most every 1 ms) af_packet queues that sent recently. */
+static void
+kick_tx(struct rd_worker *w)
+{
+	uint64_t now = rte_rdtsc();
+	unsigned p;
+
+	if (now < w->next_kick_tsc)
+		return;
+	w->next_kick_tsc = now + rte_get_tsc_hz() / 1000;
+	for (p = 0; p < rd.n_ports; p++)
+		if (w->kick_until_tsc[p] > now) {
+			port_tx_kick(rd.ports[p].port_id, (uint16_t)w->id, rd.mp);
+			w->st.tx_kicks++;
+		}
+}
+
 /*
  * Idle back-off: spin RD_IDLE_SPIN empty loops with rte_pause, then sleep,
  * doubling from 1 us to RD_IDLE_MAX_NS. Any work resets it. While asleep the
@@ -699,6 +719,7 @@ rd_worker_main(void *arg)
 			idle = 0;
 			sleep_ns = 0;
 		} else {
+			kick_tx(w);
 			idle_backoff(w, &idle, &sleep_ns);
 		}
 	}
