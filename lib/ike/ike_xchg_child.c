@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * CREATE_CHILD_SA (RFC 7296 1.3): child SA rekey (REKEY_SA, 1.3.3) with or
- * without PFS, and IKE SA rekey (1.3.2, 2.18), both directions; collisions
- * resolved by the lowest nonce (2.8.1). New child SAs outside a rekey are
- * answered too.
+ * without PFS, and IKE SA rekey (1.3.2, 2.18), both directions; simultaneous
+ * rekeys resolved by the lowest of the four nonces (2.8.1 children, 2.8.2 IKE
+ * SAs); a rekey of a child being deleted gets TEMPORARY_FAILURE (2.25). New
+ * child SAs outside a rekey are answered too.
  *
  * Initiator: ike_child_rekey_start, ike_ike_rekey_start, ike_child_on_response.
  * Responder: ike_child_on_request. The old SA of a rekey is deleted by the
