@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_mbuf_ptype.h>
 #include <rte_prefetch.h>
@@ -91,7 +92,7 @@ out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct 
 	uint32_t ilen, pad, tail, hdr, total, k;
 	uint8_t nh = 0, tos = 0, *p, *t;
 	bool df = true;
-	uint64_t seq;
+	uint64_t seq, seq_be, hdr8;
 	int why;
 
 	if (unlikely(sa == NULL || sa->dir != ESP_DIR_OUT))
@@ -147,16 +148,19 @@ out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct 
 	c->failed = false;
 	c->outer = p;
 	c->esp = p + sa->hdr_len;
-	memcpy(c->esp, &sa->spi_be, 4);
-	esp_wr32(c->esp + 4, (uint32_t)seq);
+	/* SPI || seq built in a register and stored once; the IV, nonce and
+	 * AAD below are built from registers too, never read back from the
+	 * packet (a load over two fresh smaller stores cannot be forwarded) */
+	seq_be = rte_cpu_to_be_64(seq);
+	hdr8 = rte_cpu_to_be_64((uint64_t)sa->spi << 32 | (uint32_t)seq);
+	memcpy(c->esp, &hdr8, 8);
 	if (!(sa->flags & ESP_SAF_CBC)) {
 		/* GCM IV policy: explicit IV = the SA's 64-bit sequence number. It
 		 * never repeats under one key: the number never wraps (checked
 		 * above) and keys are never reinstalled (RFC 4106 3.1 uniqueness). */
-		esp_wr32(c->esp + 8, (uint32_t)(seq >> 32));
-		esp_wr32(c->esp + 12, (uint32_t)seq);
+		memcpy(c->esp + 8, &seq_be, 8);
 		memcpy(c->nonce, sa->salt, 4);
-		memcpy(c->nonce + 4, c->esp + 8, 8);
+		memcpy(c->nonce + 4, &seq_be, 8);
 	} else {
 		/* CBC IV policy: AES-128 of the sequence number under a per-SA
 		 * random IV key (see cry_cbc_iv_gen): unpredictable (RFC 3602). */
@@ -165,11 +169,10 @@ out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct 
 	if (sa->flags & ESP_SAF_ESN) {
 		/* RFC 4106 5 / RFC 4303 2.2.1: AAD = SPI || seq high || seq low */
 		memcpy(c->aad, &sa->spi_be, 4);
-		esp_wr32(c->aad + 4, (uint32_t)(seq >> 32));
-		esp_wr32(c->aad + 8, (uint32_t)seq);
+		memcpy(c->aad + 4, &seq_be, 8);
 		c->aad_len = 12;
 	} else {
-		memcpy(c->aad, c->esp, 8);
+		memcpy(c->aad, &hdr8, 8);
 		c->aad_len = 8;
 	}
 	c->payload = c->esp + ESP_HDR_LEN + sa->iv_len;
