@@ -56,7 +56,9 @@ enum rd_limits {
 	RD_NBR_RETRY_MS = 1000,
 	RD_NBR_TRIES = 3,
 	RD_NBR_AGE_MS = 300000,		/* re-validate a neighbour after 5 min */
-	RD_KICK_WINDOW_MS = 50,		/* af_packet: keep kicking TX this long */
+	RD_KICK_WINDOW_MS = 50,		/* af_packet: control queue kick window */
+	RD_KICK_FIRST_MS = 2,		/* af_packet worker queues: kick 2 ms and */
+	RD_KICK_SECOND_MS = 20,		/* 20 ms after the last transmit */
 };
 
 /* Why a packet was punted to the control core (rd_meta.reason). */
@@ -149,8 +151,8 @@ struct rd_worker {
 	struct rd_wroute *routes;	/* RD_MAX_WROUTES */
 	unsigned n_routes;
 	struct rd_txbuf tx[RTE_MAX_ETHPORTS];
-	uint64_t kick_until_tsc[CONF_MAX_PORTS];	/* see port_tx_kick() */
-	uint64_t next_kick_tsc;
+	uint64_t next_kick_tsc[CONF_MAX_PORTS];	/* see port_tx_kick() */
+	uint8_t kicks_left[CONF_MAX_PORTS];
 } __rte_cache_aligned;
 
 /* Control-side record of one installed child SA. */

@@ -243,8 +243,10 @@ tx_flush(struct rd_worker *w, unsigned pidx)
 		return;
 	sent = rte_eth_tx_burst(rd.ports[pidx].port_id, (uint16_t)w->id, b->m, b->n);
 	w->st.tx += sent;
-	if (rd.ports[pidx].kick)
-		w->kick_until_tsc[pidx] = rte_rdtsc() + rte_get_tsc_hz() / 1000 * RD_KICK_WINDOW_MS;
+	if (rd.ports[pidx].kick && sent) {
+		w->kicks_left[pidx] = 2;
+		w->next_kick_tsc[pidx] = rte_rdtsc() + rte_get_tsc_hz() / 1000 * RD_KICK_FIRST_MS;
+	}
 	if (unlikely(sent < b->n)) {
 		w->st.tx_drop += b->n - sent;
 		rte_pktmbuf_free_bulk(b->m + sent, b->n - sent);
@@ -643,21 +645,28 @@ rd_worker_fini(struct rd_worker *w)
 	rte_free(w->routes);
 }
 
-/* When idle, re-kick (at most every 1 ms) af_packet queues that sent recently. */
+/*
+ * When idle, re-kick af_packet queues 2 ms and 20 ms after their last
+ * transmit, so frames the kernel refused (EAGAIN/ENOBUFS) leave soon.
+ */
 static void
 kick_tx(struct rd_worker *w)
 {
-	uint64_t now = rte_rdtsc();
+	uint64_t now = 0;
 	unsigned p;
 
-	if (now < w->next_kick_tsc)
-		return;
-	w->next_kick_tsc = now + rte_get_tsc_hz() / 1000;
-	for (p = 0; p < rd.n_ports; p++)
-		if (w->kick_until_tsc[p] > now) {
-			port_tx_kick(rd.ports[p].port_id, (uint16_t)w->id, rd.mp);
-			w->st.tx_kicks++;
-		}
+	for (p = 0; p < rd.n_ports; p++) {
+		if (w->kicks_left[p] == 0)
+			continue;
+		if (now == 0)
+			now = rte_rdtsc();
+		if (now < w->next_kick_tsc[p])
+			continue;
+		port_tx_kick(rd.ports[p].port_id, (uint16_t)w->id, rd.mp);
+		w->st.tx_kicks++;
+		w->next_kick_tsc[p] = now + rte_get_tsc_hz() / 1000 * RD_KICK_SECOND_MS;
+		w->kicks_left[p]--;
+	}
 }
 
 /*
