@@ -3,8 +3,9 @@
  * Inbound ESP tunnel mode (RFC 4303) incl. ESP-in-UDP (RFC 3948), in
  * passes over a burst:
  *   1. classify: bounded parse of the outer IPv4/IPv6 (+ UDP 4500) header,
- *      one bulk SA lookup for the burst, prefetch of every SA and key
- *      schedule, then length checks, ESN inference and the replay pre-check
+ *      one SA lookup per run of equal SPIs (direct index by the SPI's low
+ *      bits, validated by the SA's SPI; one bulk hash lookup for the runs
+ *      it misses), prefetch of every SA and key schedule, then length checks, ESN inference and the replay pre-check
  *      (no state change);
  *   2. crypto: AES-GCM open (constant-time tag compare) per packet, or one
  *      job-manager burst for AES-CBC + HMAC (drained before return);
@@ -228,13 +229,18 @@ static uint16_t
 in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_mbuf *outv[])
 {
 	struct in_ctx ctx[ESP_MAX_BURST];
-	struct sa_tab_key keys[ESP_MAX_BURST] = { { 0, 0 } };
-	void *sas[ESP_MAX_BURST];
+	uint32_t spis[ESP_MAX_BURST];
+	struct esp_sa *run_sa[ESP_MAX_BURST];	/* SA of each run of equal SPIs */
+	uint8_t run_of[ESP_MAX_BURST];		/* packet -> run */
+	uint8_t run_first[ESP_MAX_BURST];	/* run -> its first packet */
+	struct sa_tab_key mkeys[ESP_MAX_BURST];
+	void *msas[ESP_MAX_BURST];
+	uint8_t mrun[ESP_MAX_BURST];
 	struct cry_cbc_op ops[ESP_MAX_BURST];
 	uint8_t opidx[ESP_MAX_BURST];
-	uint16_t i, np = 0, ok = 0, nops = 0, done = 0;
+	uint16_t i, np = 0, nr = 0, nm = 0, ok = 0, nops = 0, done = 0;
 
-	/* pass 1a: outer headers of the whole burst */
+	/* pass 1a: outer headers of the whole burst; runs of equal SPIs */
 	for (i = 0; i < n; i++) {
 		uint32_t spi = 0;
 		int why = outer_parse(pkts[i], &ctx[np], &spi);
@@ -243,14 +249,39 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 			esp_drop(w, pkts[i], (unsigned)why);
 			continue;
 		}
-		keys[np].spi = spi;
-		keys[np].dir = ESP_DIR_IN;
+		spis[np] = spi;
+		if (nr == 0 || spi != spis[run_first[nr - 1]]) {
+			rte_prefetch0(&w->spi_ix[sa_spi_index(spi)]);
+			run_first[nr++] = (uint8_t)np;
+		}
+		run_of[np] = (uint8_t)(nr - 1);
 		np++;
 	}
-	/* pass 1b: one bulk lookup, then prefetch SAs and key schedules */
-	sa_tab_lookup_bulk(w->tab, keys, np, sas);
-	for (i = 0; i < np; i++) {
-		const uint8_t *s = sas[i];
+	/* pass 1b: one lookup per run (STYLE.md 5): the direct index, valid only
+	 * when the SA there carries this SPI; the rest in one bulk hash lookup.
+	 * Then prefetch each SA's hot lines, window and key schedule. */
+	for (i = 0; i < nr; i++) {
+		run_sa[i] = w->spi_ix[sa_spi_index(spis[run_first[i]])];
+		if (run_sa[i] != NULL)
+			rte_prefetch0(run_sa[i]);
+	}
+	for (i = 0; i < nr; i++) {
+		uint32_t spi = spis[run_first[i]];
+
+		if (likely(run_sa[i] != NULL && run_sa[i]->spi == spi))
+			continue;
+		run_sa[i] = NULL;
+		mkeys[nm].spi = spi;
+		mkeys[nm].dir = ESP_DIR_IN;
+		mrun[nm++] = (uint8_t)i;
+	}
+	if (nm != 0) {
+		sa_tab_lookup_bulk(w->tab, mkeys, nm, msas);
+		for (i = 0; i < nm; i++)
+			run_sa[mrun[i]] = msas[i];
+	}
+	for (i = 0; i < nr; i++) {
+		const uint8_t *s = (const uint8_t *)run_sa[i];
 
 		if (s == NULL)
 			continue;
@@ -262,7 +293,7 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 	}
 	/* pass 1c: per-SA checks and replay pre-check */
 	for (i = 0; i < np; i++) {
-		struct esp_sa *sa = sas[i];
+		struct esp_sa *sa = run_sa[run_of[i]];
 		int why;
 
 		if (unlikely(sa == NULL)) {

@@ -91,6 +91,10 @@ _Static_assert(offsetof(struct esp_sa, key) % 64 == 0, "keys cache aligned");
 
 struct esp_worker {
 	IMB_MGR *mb;
+	/* inbound SAs by sa_spi_index(spi) (sa_msg.h), SA_SPI_INDEX_SIZE
+	 * entries; a slot is valid only for the SPI its SA carries. Every SA
+	 * (either direction) is also in tab, the fallback and the owner list. */
+	struct esp_sa **spi_ix;
 	struct sa_tab *tab;
 	struct rte_ring *ev_ring;
 	uint16_t id;

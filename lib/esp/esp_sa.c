@@ -237,6 +237,12 @@ esp_worker_create(unsigned worker_id, int socket_id, struct rte_ring *ev_ring,
 		rc = -ENOMEM;
 		goto fail;
 	}
+	w->spi_ix = rte_zmalloc_socket("esp_spi_ix", SA_SPI_INDEX_SIZE * sizeof(*w->spi_ix),
+				       RTE_CACHE_LINE_SIZE, socket_id);
+	if (w->spi_ix == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
 	snprintf(name, sizeof(name), "esp_sa_%u_%u", worker_id, seq++);
 	rc = sa_tab_create(name, 0, socket_id, &w->tab);
 	if (rc != 0)
@@ -244,6 +250,7 @@ esp_worker_create(unsigned worker_id, int socket_id, struct rte_ring *ev_ring,
 	*out = w;
 	return 0;
 fail:
+	rte_free(w->spi_ix);
 	cry_mgr_destroy(w->mb);
 	rte_free(w);
 	return rc;
@@ -255,6 +262,7 @@ esp_worker_destroy(struct esp_worker *w)
 	if (w == NULL)
 		return;
 	sa_tab_destroy(w->tab);
+	rte_free(w->spi_ix);
 	cry_mgr_destroy(w->mb);
 	rte_free(w);
 }
@@ -262,14 +270,26 @@ esp_worker_destroy(struct esp_worker *w)
 int
 esp_worker_sa_add(struct esp_worker *w, struct esp_sa *sa)
 {
+	struct esp_sa **slot = &w->spi_ix[sa_spi_index(sa->spi)];
+	int rc;
+
 	sa->worker = w->id;
-	return sa_tab_add(w->tab, sa->spi, sa->dir, sa);
+	rc = sa_tab_add(w->tab, sa->spi, sa->dir, sa);
+	/* first come keeps a shared index; the others are found by the hash */
+	if (rc == 0 && sa->dir == ESP_DIR_IN && *slot == NULL)
+		*slot = sa;
+	return rc;
 }
 
 struct esp_sa *
 esp_worker_sa_del(struct esp_worker *w, uint32_t spi, uint8_t dir)
 {
-	return sa_tab_del(w->tab, spi, dir);
+	struct esp_sa *sa = sa_tab_del(w->tab, spi, dir);
+	struct esp_sa **slot = &w->spi_ix[sa_spi_index(spi)];
+
+	if (sa != NULL && *slot == sa)
+		*slot = NULL;
+	return sa;
 }
 
 struct esp_sa *
@@ -328,7 +348,7 @@ flush_all(struct esp_worker *w, uint64_t cookie)
 			if (!ring_has_room(w))
 				return -EAGAIN;
 			seen++;
-			sa_tab_del(w->tab, k.spi, (uint8_t)k.dir);
+			esp_worker_sa_del(w, k.spi, (uint8_t)k.dir);
 			if (del_ack(w, sa, k.spi, cookie) != 0)
 				rc = -EAGAIN;
 		}

@@ -73,12 +73,54 @@ struct sa_event {
 enum sa_spi_limits {
 	SA_SPI_WORKER_BITS = 4,
 	SA_MAX_WORKERS = 1 << SA_SPI_WORKER_BITS,
+	/* low bits: the worker's direct SA index (lib/esp, inbound lookup) */
+	SA_SPI_INDEX_BITS = 18,
+	SA_SPI_INDEX_SIZE = 1 << SA_SPI_INDEX_BITS,
+	SA_SPI_INDEX_MASK = SA_SPI_INDEX_SIZE - 1,
+	/* between them: free bits (generation or random), 10 today */
+	SA_SPI_GEN_BITS = 32 - SA_SPI_WORKER_BITS - SA_SPI_INDEX_BITS,
 };
 
 static inline unsigned
 sa_spi_worker(uint32_t spi)
 {
 	return spi >> (32 - SA_SPI_WORKER_BITS);
+}
+
+/*
+ * The inbound datapath finds an SA first at index (spi & SA_SPI_INDEX_MASK)
+ * of its worker's direct table, checked against the SA's own SPI, and only
+ * when that slot is empty or holds another SA in a hash table. Any SPI
+ * works; an allocator that wants every inbound SA found without the hash
+ * gives each live inbound SA of a worker a distinct low index:
+ *
+ *   worker (top SA_SPI_WORKER_BITS) | gen (SA_SPI_GEN_BITS) | index (low bits)
+ *
+ * with index a free slot of that worker (e.g. a free list of
+ * SA_SPI_INDEX_SIZE entries, a slot reused only after the old SA's
+ * SA_EV_DEL_ACK) and gen random or bumped on reuse, so a freed SPI does not
+ * come back at once. Random low bits also work, with some SAs (colliding
+ * indexes) found through the hash instead.
+ */
+static inline uint32_t
+sa_spi_index(uint32_t spi)
+{
+	return spi & SA_SPI_INDEX_MASK;
+}
+
+/*
+ * Compose an inbound SPI from its parts (each masked to its width).
+ * Returns 0 when the result would be a reserved SPI (< 256, RFC 4303 2.1:
+ * worker 0, gen 0, index < 256): pick another gen or index.
+ */
+static inline uint32_t
+sa_spi_make(unsigned worker, uint32_t gen, uint32_t index)
+{
+	uint32_t spi = (uint32_t)(worker & (SA_MAX_WORKERS - 1)) << (32 - SA_SPI_WORKER_BITS) |
+		       (gen & ((1u << SA_SPI_GEN_BITS) - 1)) << SA_SPI_INDEX_BITS |
+		       (index & SA_SPI_INDEX_MASK);
+
+	return spi < 256 ? 0 : spi;
 }
 
 #endif
