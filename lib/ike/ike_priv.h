@@ -331,6 +331,7 @@ void ike_sa_kill(struct ike_sa *sa, const char *why);
 void ike_sa_reap(struct ike_ctx *ctx);
 void ike_sa_free(struct ike_sa *sa);
 void ike_sa_clear_half_open(struct ike_sa *sa);
+void ike_sa_adopt(struct ike_sa *to, struct ike_sa *from);
 
 struct ike_child *ike_child_new(struct ike_sa *sa);
 struct ike_child *ike_child_by_id(struct ike_ctx *ctx, uint64_t id);

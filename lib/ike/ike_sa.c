@@ -378,6 +378,38 @@ ike_sa_reap(struct ike_ctx *ctx)
 	}
 }
 
+/*
+ * Move the children and the lease of @from to @to (IKE rekey, RFC 7296 2.18;
+ * collisions, 2.8.2). A child exchange still in flight on @from dies with it
+ * and is redone on @to.
+ */
+void
+ike_sa_adopt(struct ike_sa *to, struct ike_sa *from)
+{
+	struct ike_child *c;
+	uint64_t now = to->ctx->now_ms;
+
+	while ((c = from->children) != NULL) {
+		from->children = c->next;
+		from->n_children--;
+		c->sa = to;
+		if (c->state == IKE_CHILD_REKEYING) {
+			c->state = IKE_CHILD_INSTALLED;
+			c->rekey_ms = now + 1000;
+		} else if (c->state == IKE_CHILD_DELETING) {
+			c->state = IKE_CHILD_INSTALLED;
+			c->delete_ms = now ? now : 1;
+		}
+		c->next = to->children;
+		to->children = c;
+		to->n_children++;
+	}
+	if (to->lease == NULL) {
+		to->lease = from->lease;	/* the lease survives the rekey */
+		from->lease = NULL;
+	}
+}
+
 /* ---- child SAs ---- */
 
 struct ike_child *

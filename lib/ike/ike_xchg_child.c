@@ -345,7 +345,7 @@ rekey_keys(uint16_t old_prf, const uint8_t *old_sk_d, size_t old_sk_d_len, const
 
 /* The new IKE SA of a rekey takes over the children, the lease and the peer. */
 static int
-ike_sa_successor(struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t spi_r,
+ike_sa_successor(struct ike_sa *old, bool initiator, bool adopt, uint64_t spi_i, uint64_t spi_r,
 		 const struct ike_proposal *chosen, const uint8_t *gir, size_t gir_len,
 		 const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
 		 struct ike_sa **out)
@@ -353,7 +353,6 @@ ike_sa_successor(struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t sp
 	struct ike_ctx *ctx = old->ctx;
 	struct ike_sa *sa;
 	uint8_t si[8], sr[8];
-	struct ike_child *c;
 	int rc;
 
 	rc = ike_sa_create(ctx, old->conn, initiator, &sa);
@@ -400,27 +399,12 @@ ike_sa_successor(struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t sp
 	sa->remote_id = old->remote_id;
 	sa->vip_af = old->vip_af;
 	memcpy(sa->vip, old->vip, 16);
-	sa->lease = old->lease;		/* the lease survives the rekey */
-	old->lease = NULL;
 	ike_sa_hash_local(sa);
-	/* children move; the datapath keeps them (same SPIs and keys) */
-	while ((c = old->children) != NULL) {
-		old->children = c->next;
-		old->n_children--;
-		c->sa = sa;
-		/* a child exchange still in flight on the old SA dies with it: redo
-		 * it on the new one */
-		if (c->state == IKE_CHILD_REKEYING) {
-			c->state = IKE_CHILD_INSTALLED;
-			c->rekey_ms = ctx->now_ms + 1000;
-		} else if (c->state == IKE_CHILD_DELETING) {
-			c->state = IKE_CHILD_INSTALLED;
-			c->delete_ms = ctx->now_ms ? ctx->now_ms : 1;
-		}
-		c->next = sa->children;
-		sa->children = c;
-		sa->n_children++;
-	}
+	/* children and lease move (the datapath keeps the children: same SPIs
+	 * and keys), except while a colliding rekey of ours is still open
+	 * (RFC 7296 2.8.2): then they wait on the old SA for the verdict */
+	if (adopt)
+		ike_sa_adopt(sa, old);
 	ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
 	if (sa->conn->cfg.ike_lifetime_s != 0) {
 		uint64_t life = (uint64_t)sa->conn->cfg.ike_lifetime_s * 1000;
@@ -453,26 +437,6 @@ prefer_ke_group(const struct ike_proposal *ours, const struct ike_msg *m,
 			if (chosen->xf[j].type == IKE_XF_DH)
 				chosen->xf[j].id = m->ke.group;
 		return;
-	}
-}
-
-/* Move the children and the lease of @from to @to (rekey collisions). */
-static void
-sa_adopt(struct ike_sa *to, struct ike_sa *from)
-{
-	struct ike_child *c;
-
-	while ((c = from->children) != NULL) {
-		from->children = c->next;
-		from->n_children--;
-		c->sa = to;
-		c->next = to->children;
-		to->children = c;
-		to->n_children++;
-	}
-	if (to->lease == NULL) {
-		to->lease = from->lease;
-		from->lease = NULL;
 	}
 }
 
@@ -539,7 +503,8 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 	if (rc == 0)
 		rc = ike_dh_shared(dh, m->ke.data.p, m->ke.data.len, gir, sizeof(gir), &gir_len);
 	if (rc == 0)
-		rc = ike_sa_successor(sa, false, get_be64(chosen.spi), ike_new_spi(sa->ctx),
+		rc = ike_sa_successor(sa, false, sa->state != IKE_ST_REKEYING, get_be64(chosen.spi),
+				      ike_new_spi(sa->ctx),
 				      &chosen, gir, gir_len, m->nonce.p, m->nonce.len, nr,
 				      sizeof(nr), &nsa);
 	OPENSSL_cleanse(gir, sizeof(gir));
@@ -858,7 +823,7 @@ on_ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req
 	if (rc == 0)
 		rc = pend_gir(p, &m->ke, gir, &gir_len);
 	if (rc == 0)
-		rc = ike_sa_successor(sa, true, p->spi_new, get_be64(chosen.spi), &chosen, gir,
+		rc = ike_sa_successor(sa, true, true, p->spi_new, get_be64(chosen.spi), &chosen, gir,
 				      gir_len, p->nonce, p->nonce_len, m->nonce.p, m->nonce.len,
 				      &nsa);
 	OPENSSL_cleanse(gir, sizeof(gir));
@@ -878,11 +843,15 @@ on_ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req
 
 		sa->coll_sa = NULL;
 		if (nonce_cmp(mn, mn_len, sa->coll_nonce, sa->coll_nonce_len) < 0) {
+			/* the children go to the peer's SA; ours (empty) is deleted */
 			SA_LOG(nsa, INFO, "IKE rekey collision: ours is redundant, deleting it");
+			ike_sa_adopt(peers, nsa);
 			return ike_info_delete_ike_start(nsa);
 		}
+		/* ours took the children from the old SA; the peer deletes its own,
+		 * and if it never does (it may have lost track), we drop it */
 		SA_LOG(nsa, INFO, "IKE rekey collision: ours survives");
-		sa_adopt(nsa, peers);
+		peers->expire_ms = sa->ctx->now_ms + REKEYED_GRACE_MS;
 		return ike_info_delete_ike_start(sa);
 	}
 	ike_sa_set_state(sa, IKE_ST_REKEYED);

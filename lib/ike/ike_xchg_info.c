@@ -169,8 +169,15 @@ ike_info_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		return rc;
 	}
 	ike_respond(sa, m->hdr.msg_id, &out);
-	if (del_ike)
+	if (del_ike) {
+		/* RFC 7296 2.8.2: the peer won a rekey collision and deletes the old
+		 * SA before our own rekey finished: the children live on in the
+		 * peer's new SA */
+		if (sa->state == IKE_ST_REKEYED && sa->coll_sa != NULL &&
+		    sa->coll_sa->state == IKE_ST_ESTABLISHED && sa->children != NULL)
+			ike_sa_adopt(sa->coll_sa, sa);
 		ike_sa_kill(sa, "deleted by peer");
+	}
 	return 0;
 }
 

@@ -1079,6 +1079,68 @@ test_ike_rekey_collision(void)
 	stop();
 }
 
+static void
+pop_deliver(void)
+{
+	struct dgram d = q[0];
+
+	memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
+	qn--;
+	ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
+		  (struct sockaddr *)&d.to, now);
+}
+
+/* IKE rekey collision with a late response (RFC 7296 2.8.2, FINDINGS F6):
+ * both rekey; the answer to A's request is held back while B decides and
+ * sends its Delete (of its redundant SA or of the old one). The children
+ * must end up on the surviving IKE SA on both sides, and both sides end with
+ * one IKE SA. Run with both nonce orders (A or B winning). */
+static void
+test_ike_rekey_collision_late(void)
+{
+	struct setup s;
+	int round;
+
+	for (round = 0; round < 4; round++) {
+		struct dgram held_resp;
+		struct ike_sa *a, *b;
+
+		setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+		start(&s);
+		rng_state += (uint64_t)round * 7919;	/* other nonces, other winner */
+		CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+		run();
+		CU_ASSERT_EQUAL_FATAL(live_children(&P[0]), 1);
+		CU_ASSERT_EQUAL(ike_rekey_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
+		CU_ASSERT_EQUAL(ike_rekey_ike(P[1].ctx, first_sa_id(P[1].ctx), now), 0);
+		CU_ASSERT_EQUAL_FATAL(qn, 2);
+		pop_deliver();		/* A's request to B */
+		pop_deliver();		/* B's request to A */
+		CU_ASSERT_EQUAL_FATAL(qn, 2);
+		CU_ASSERT_EQUAL_FATAL(q[0].dst, 0);	/* B's answer to A: hold it */
+		held_resp = q[0];
+		memmove(&q[0], &q[1], sizeof(q[0]));
+		qn = 1;
+		run();			/* B decides; its Delete reaches A first */
+		q[qn++] = held_resp;
+		run();
+		advance(31000);
+		CU_ASSERT_EQUAL(P[0].ctx->n_sas, 1);
+		CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
+		a = first_sa(P[0].ctx);
+		b = first_sa(P[1].ctx);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		CU_ASSERT_EQUAL(a->spi_i, b->spi_i);
+		CU_ASSERT_EQUAL(a->spi_r, b->spi_r);
+		CU_ASSERT_EQUAL(a->n_children, 1);
+		CU_ASSERT_EQUAL(b->n_children, 1);
+		CU_ASSERT_EQUAL(live_children(&P[0]), 1);
+		CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+		stop();
+	}
+}
+
 /* SET_WINDOW_SIZE 4: A keeps a DPD INFORMATIONAL and a CREATE_CHILD_SA
  * outstanding at once; B answers both. */
 static void
@@ -2004,6 +2066,7 @@ main(void)
 	CU_add_test(s, "duplicate_request", test_duplicate_request);
 	CU_add_test(s, "rekey_collision", test_rekey_collision);
 	CU_add_test(s, "ike_rekey_collision", test_ike_rekey_collision);
+	CU_add_test(s, "ike_rekey_collision_late", test_ike_rekey_collision_late);
 	CU_add_test(s, "window_4", test_window);
 	CU_add_test(s, "window_1", test_window_one);
 	CU_add_test(s, "dpd", test_dpd);
