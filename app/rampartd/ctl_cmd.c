@@ -68,7 +68,9 @@ child_json(const struct rd_child *ch)
 		esp_sa_stats_get(ch->sa_in, &in);
 	if (ch->sa_out != NULL)
 		esp_sa_stats_get(ch->sa_out, &out);
-	return json_pack("{sI sI ss so so ss sb sb sI sI sI sI sI sI sI}",
+	json_t *o;
+
+	o = json_pack("{sI sI ss so so ss sb sb sI sI sI sI sI sI sI}",
 			 "id", (json_int_t)ch->id, "ike_sa_id", (json_int_t)ch->ike_sa_id,
 			 "conn", ch->conn, "spi_in", hex_json(ch->spi_in, 8),
 			 "spi_out", hex_json(ch->spi_out, 8),
@@ -78,6 +80,12 @@ child_json(const struct rd_child *ch)
 			 "bytes_in", (json_int_t)in.bytes, "bytes_out", (json_int_t)out.bytes,
 			 "pkts_in", (json_int_t)in.packets, "pkts_out", (json_int_t)out.packets,
 			 "drops", (json_int_t)(in.drops + out.drops));
+	/* Test builds of the e2e suite only: see RAMPART_DEBUG_KEYS in main.c. */
+	if (o != NULL && rd.debug_keys && ch->dbg_key_in[0] != '\0') {
+		json_object_set_new(o, "enc_key_in", json_string(ch->dbg_key_in));
+		json_object_set_new(o, "enc_key_out", json_string(ch->dbg_key_out));
+	}
+	return o;
 }
 
 static json_t *

@@ -311,6 +311,14 @@ child_up(const struct ike_child_sa *c)
 	ch->esn = c->esn;
 	ch->natt = c->natt;
 	ch->established_ms = rd_now_ms();
+	if (rd.debug_keys) {
+		unsigned k, klen = c->enc_key_len + (c->enc == ESP_ENC_AES_GCM16 ? 4 : 0);
+
+		for (k = 0; k < klen && k < IKE_MAX_KEY_LEN; k++) {
+			snprintf(ch->dbg_key_in + 2 * k, 3, "%02x", c->key_in[k]);
+			snprintf(ch->dbg_key_out + 2 * k, 3, "%02x", c->key_out[k]);
+		}
+	}
 	for (i = 0; i < c->n_remote_ts && i < IKE_MAX_TS; i++) {
 		struct net_prefix pf[RD_MAX_TS_PREFIXES];
 		unsigned k, n = net_range_to_prefixes(c->remote_ts[i].af, c->remote_ts[i].saddr,
@@ -391,6 +399,8 @@ child_down(uint64_t id)
 static void
 child_forget(struct rd_child *ch)
 {
+	memset(ch->dbg_key_in, 0, sizeof(ch->dbg_key_in));
+	memset(ch->dbg_key_out, 0, sizeof(ch->dbg_key_out));
 	*ch = rd.children[--rd.n_children];
 }
 

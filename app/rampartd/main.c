@@ -375,6 +375,11 @@ main(int argc, char **argv)
 	eal_up = true;
 	rte_log_set_level_pattern("rampart.*", (uint32_t)rd.conf->log_level + 1);
 	rd.start_ms = rd_now_ms();
+	/* Test only: independent decoders (tshark, scapy) need the ESP keys. */
+	if (getenv("RAMPART_DEBUG_KEYS") != NULL && strcmp(getenv("RAMPART_DEBUG_KEYS"), "1") == 0) {
+		rd.debug_keys = true;
+		RD_LOG(WARNING, "RAMPART_DEBUG_KEYS=1: list-children reveals ESP keys (tests only)\n");
+	}
 	avail = rte_lcore_count() - 1;
 	rd.n_workers = rd.conf->workers ? rd.conf->workers : avail;
 	if (rd.n_workers > SA_MAX_WORKERS)

@@ -165,6 +165,8 @@ struct rd_child {
 	bool esn, natt, dying, rekeying;
 	uint8_t acks_pending;
 	struct esp_sa *sa_in, *sa_out;
+	/* RAMPART_DEBUG_KEYS=1 only (tests): key material as hex, else empty. */
+	char dbg_key_in[2 * IKE_MAX_KEY_LEN + 1], dbg_key_out[2 * IKE_MAX_KEY_LEN + 1];
 	struct sa_route routes[IKE_MAX_TS * RD_MAX_TS_PREFIXES];
 	unsigned n_routes;
 	uint64_t established_ms;
@@ -216,6 +218,7 @@ struct rd_ctx {
 	struct ctl_sock *ctl;
 	struct rd_ctl_stats st;
 	uint64_t start_ms;
+	bool debug_keys;		/* RAMPART_DEBUG_KEYS=1: list-children shows keys */
 	volatile bool stop;		/* workers: leave the loop */
 	volatile bool reload_req;	/* SIGHUP */
 };
