@@ -22,13 +22,13 @@ RAMPARTCTL=$BUILD/app/rampartctl/rampartctl
 GW=e2e-demo-gw CLI=e2e-demo-cli LAN=e2e-demo-lan
 PREFIX=e2e-demo-$$
 T=""
-RD_PID="" CH_PID="" IP_PID=""
+RD_PID="" CH_PID="" IP_PID="" SOCK=""
 FAIL=0
 
 say() { printf '\n== %s\n' "$*"; }
 ok() { printf '   ok: %s\n' "$*"; }
 bad() { printf '   FAILED: %s\n' "$*"; FAIL=1; }
-ctl() { "$RAMPARTCTL" -s "$T/rampart.sock" -t 10 "$@"; }
+ctl() { "$RAMPARTCTL" -s "$SOCK" -t 10 "$@"; }
 swan() { ip netns exec $CLI timeout 30 swanctl "$@" --uri "unix://$T/cli/charon.vici"; }
 
 cleanup() {
@@ -91,6 +91,8 @@ ok "veth rp-pub <-> client 192.0.2.2/24, veth rp-lan <-> LAN host 10.1.0.2/24"
 say "2. rampartd with config/ci.yaml (ports rp-pub/rp-lan via net_af_packet, pool 10.99.0.0/24)"
 sed "s|socket: /run/rampart/rampart.sock|socket: $T/rampart.sock|" "$HERE/config/ci.yaml" \
 	>"$T/rampart.yaml"
+SOCK=$(sed -n 's/^ *socket: *\([^ #]*\).*/\1/p' "$T/rampart.yaml" | head -1)
+[ -n "$SOCK" ] || SOCK=/run/rampart/rampart.sock
 ip netns exec $GW "$RAMPARTD" -c "$T/rampart.yaml" -- -l 0,1 --no-huge -m 256 --no-pci \
 	--file-prefix "$PREFIX" >"$T/rampartd.log" 2>&1 &
 RD_PID=$!
