@@ -119,6 +119,14 @@ int cry_cbc_key_init(IMB_MGR *m, struct cry_cbc_key *k, const uint8_t *key, unsi
 void cry_cbc_iv_gen(IMB_MGR *m, const struct cry_cbc_key *k, uint64_t ctr, uint8_t iv[16]);
 
 /*
+ * The same IVs for @n <= CRY_MAX_BURST counters under one key in one
+ * multi-block call: iv[i] = AES-128(K_iv, ctr[i]), written to ivs[i].
+ * One AES-ECB job over the n counter blocks (one raw block call for n = 1).
+ */
+void cry_cbc_iv_gen_n(IMB_MGR *m, const struct cry_cbc_key *k, const uint64_t *ctr, unsigned n,
+		      uint8_t *const ivs[]);
+
+/*
  * Encrypt-then-MAC (@encrypt) or MAC-then-decrypt for @n <= CRY_MAX_BURST
  * operations through the job manager. Every job is completed (flushed)
  * before the call returns. Tags are written to op->tag; for decryption the

@@ -4,8 +4,9 @@
  * (RFC 3948), in passes over a burst:
  *   0. prefetch the SAs and key schedules of the whole burst;
  *   1. prepare: validate the inner packet, check room, take the sequence
- *      number, account lifetimes, write outer header, ESP header, IV and
+ *      number, account lifetimes, write outer header, ESP header, GCM IV and
  *      trailer (all sequential, so sequence numbers are in packet order);
+ *      then the CBC IVs, one multi-block AES call per run of one SA;
  *   2. crypto: AES-GCM per packet through the direct API, AES-CBC + HMAC
  *      for the whole burst through the job manager (drained before return);
  *   3. finish: IPv6 UDP checksum (needs the ciphertext), counters, compaction.
@@ -41,6 +42,7 @@ struct out_ctx {
 	uint32_t plen;			/* inner + padding + pad length + next header */
 	uint8_t aad_len;
 	bool failed;
+	uint64_t seq;
 	uint8_t nonce[CRY_GCM_NONCE_LEN];
 	uint8_t aad[12];
 };
@@ -146,6 +148,7 @@ out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct 
 			 ((sa->flags & ESP_SAF_NATT) ? RTE_PTYPE_L4_UDP : 0) | RTE_PTYPE_TUNNEL_ESP;
 	c->sa = sa;
 	c->failed = false;
+	c->seq = seq;
 	c->outer = p;
 	c->esp = p + sa->hdr_len;
 	/* SPI || seq built in a register and stored once; the IV, nonce and
@@ -161,10 +164,6 @@ out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct 
 		memcpy(c->esp + 8, &seq_be, 8);
 		memcpy(c->nonce, sa->salt, 4);
 		memcpy(c->nonce + 4, &seq_be, 8);
-	} else {
-		/* CBC IV policy: AES-128 of the sequence number under a per-SA
-		 * random IV key (see cry_cbc_iv_gen): unpredictable (RFC 3602). */
-		cry_cbc_iv_gen(w->mb, &sa->key.cbc, seq, c->esp + 8);
 	}
 	if (sa->flags & ESP_SAF_ESN) {
 		/* RFC 4106 5 / RFC 4303 2.2.1: AAD = SPI || seq high || seq low */
@@ -193,7 +192,7 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 	struct rte_mbuf *keep[ESP_MAX_BURST];
 	struct cry_cbc_op ops[ESP_MAX_BURST];
 	uint8_t tags[ESP_MAX_BURST][CRY_MAX_ICV_LEN];
-	uint16_t i, ok = 0, nops = 0, done = 0;
+	uint16_t i, ok = 0, nops = 0, done = 0, nrun;
 	uint8_t opidx[ESP_MAX_BURST];
 
 	/* pass 0: prefetch every SA's hot lines and key schedule of the burst */
@@ -220,6 +219,28 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 			continue;
 		}
 		keep[ok++] = pkts[i];
+	}
+	/* pass 1b: CBC IVs, one multi-block call per run of packets of one SA.
+	 * CBC IV policy: IV = AES-128(K_iv, sequence number) with a per-SA
+	 * random K_iv used for nothing else (cry_cbc_iv_gen_n): distinct
+	 * numbers give distinct IVs that cannot be predicted without K_iv
+	 * (RFC 3602 2.3), whatever the batching. */
+	for (i = 0; i < ok; i = (uint16_t)(i + nrun)) {
+		struct esp_sa *sa = ctx[i].sa;
+		uint64_t ctrs[ESP_MAX_BURST];
+		uint8_t *ivs[ESP_MAX_BURST];
+
+		nrun = 1;
+		if (!(sa->flags & ESP_SAF_CBC))
+			continue;
+		ctrs[0] = ctx[i].seq;
+		ivs[0] = ctx[i].esp + ESP_HDR_LEN;
+		while (i + nrun < ok && ctx[i + nrun].sa == sa) {
+			ctrs[nrun] = ctx[i + nrun].seq;
+			ivs[nrun] = ctx[i + nrun].esp + ESP_HDR_LEN;
+			nrun++;
+		}
+		cry_cbc_iv_gen_n(w->mb, &sa->key.cbc, ctrs, nrun, ivs);
 	}
 	/* pass 2: crypto for all survivors */
 	for (i = 0; i < ok; i++) {

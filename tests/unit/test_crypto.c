@@ -252,6 +252,34 @@ test_cbc_iv_gen(void)
 	CU_ASSERT(memcmp(a, c, 16) != 0);
 }
 
+/* The multi-block generator gives exactly the per-counter IVs. */
+static void
+test_cbc_iv_gen_n(void)
+{
+	static const uint8_t ivk[16] = { 3, 1, 4, 1, 5, 9 };
+	static const unsigned ns[] = { 1, 2, 3, 31, CRY_MAX_BURST };
+	uint8_t out[CRY_MAX_BURST][16], ref[16];
+	uint8_t *ivs[CRY_MAX_BURST];
+	uint64_t ctr[CRY_MAX_BURST];
+	unsigned t, i;
+
+	CU_ASSERT_FATAL(cry_cbc_key_init(mgr, &ck, NULL, 0, CRY_HMAC_SHA256_128,
+					 (const uint8_t *)"k", 1, ivk) == 0);
+	for (t = 0; t < sizeof(ns) / sizeof(ns[0]); t++) {
+		for (i = 0; i < ns[t]; i++) {
+			ctr[i] = (i & 1) ? 0xfffffffeull + i : (uint64_t)t << 40 | (i * 7 + 1);
+			ivs[i] = out[i];
+		}
+		memset(out, 0, sizeof(out));
+		cry_cbc_iv_gen_n(mgr, &ck, ctr, ns[t], ivs);
+		for (i = 0; i < ns[t]; i++) {
+			cry_cbc_iv_gen(mgr, &ck, ctr[i], ref);
+			CU_ASSERT(memcmp(out[i], ref, 16) == 0);
+		}
+		CU_ASSERT(IMB_QUEUE_SIZE(mgr) == 0);
+	}
+}
+
 static void
 test_memeq_ct(void)
 {
@@ -282,6 +310,7 @@ main(void)
 	CU_add_test(s, "aes_cbc_rfc3602", test_cbc_rfc3602);
 	CU_add_test(s, "cbc_burst_drains_all_jobs", test_cbc_burst_drain);
 	CU_add_test(s, "cbc_iv_generator", test_cbc_iv_gen);
+	CU_add_test(s, "cbc_iv_generator_multi_block", test_cbc_iv_gen_n);
 	CU_add_test(s, "memeq_constant_time", test_memeq_ct);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
