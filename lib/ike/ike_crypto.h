@@ -40,6 +40,7 @@
 #include <openssl/types.h>
 
 #include "ike/ike.h"
+#include "ike/ike_wire.h"	/* IKE_HDR_LEN, IKE_PLD_SK */
 
 /* IANA IKEv2 transform, auth-method and hash numbers used by this API. */
 enum ike_crypto_ids {
@@ -93,9 +94,7 @@ enum ike_crypto_limits {
 	IKE_CERTREQ_MAX_CAS = 32,	/* SHA-1 hashes in our CERTREQ */
 	IKE_CERT_MAX_CHAIN = 4,		/* intermediate CA certs from the peer */
 	IKE_SHA1_LEN = 20,
-	IKE_HDR_LEN = 28,		/* RFC 7296 3.1 */
 	IKE_GENERIC_HDR_LEN = 4,	/* RFC 7296 3.2 */
-	IKE_PLD_SK = 46,		/* Encrypted and Authenticated payload */
 };
 
 /* A read-only byte string; arrays of these are concatenated. */

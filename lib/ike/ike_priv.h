@@ -19,13 +19,7 @@
 #include <openssl/types.h>
 
 #include "ike/ike.h"
-/* ike_crypto.h and ike_wire.h both name IKE_HDR_LEN and IKE_PLD_SK (same
- * values): keep the wire ones and rename the crypto copies for this TU. */
-#define IKE_HDR_LEN IKE_CRYPTO_HDR_LEN_
-#define IKE_PLD_SK IKE_CRYPTO_PLD_SK_
 #include "ike/ike_crypto.h"
-#undef IKE_HDR_LEN
-#undef IKE_PLD_SK
 #include "ike/ike_wire.h"
 
 enum ike_state {

@@ -20,13 +20,7 @@
 
 #include <CUnit/Basic.h>
 
-/* ike_crypto.h names IKE_HDR_LEN and IKE_PLD_SK too (same values): keep the
- * wire ones in this file. */
-#define IKE_HDR_LEN IKE_CRYPTO_HDR_LEN_
-#define IKE_PLD_SK IKE_CRYPTO_PLD_SK_
 #include "ike/ike_crypto.h"
-#undef IKE_HDR_LEN
-#undef IKE_PLD_SK
 #include "ike/ike_wire.h"
 
 #include "tests/vectors/ike_wire_strongswan.h"
