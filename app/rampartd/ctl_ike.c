@@ -106,20 +106,28 @@ ike_send_cb(void *user, const uint8_t *buf, size_t len, const struct sockaddr *f
 	return rd_send_ip(m, saf, dst);
 }
 
+/*
+ * Inbound SPI = owner worker (top bits) | random gen | direct index (low
+ * bits, sa_msg.h): the index comes from a per-worker cursor and is skipped
+ * while a child of that worker (installed, or waiting for its delete acks)
+ * still holds it, so every inbound SA is found by the direct index and an
+ * index is reused only after SA_SPI_INDEX_SIZE further allocations on that
+ * worker (SPIs handed to IKE but never installed are covered by that too).
+ */
 static uint32_t
 alloc_spi_cb(void *user)
 {
 	unsigned w = rd.spi_rr++ % rd.n_workers, tries, i;
 
 	(void)user;
-	for (tries = 0; tries < 16; tries++) {
-		uint32_t spi = (uint32_t)w << (32 - SA_SPI_WORKER_BITS) |
-			       ((uint32_t)rte_rand() & ((1u << (32 - SA_SPI_WORKER_BITS)) - 1));
+	for (tries = 0; tries < 64; tries++) {
+		uint32_t idx = rd.spi_next_idx[w]++ & SA_SPI_INDEX_MASK;
+		uint32_t spi = sa_spi_make(w, (uint32_t)rte_rand(), idx);
 
-		if (spi < 256)
+		if (spi == 0)
 			continue;
 		for (i = 0; i < rd.n_children; i++)
-			if (rd.children[i].spi_in == spi)
+			if (rd.children[i].owner == w && sa_spi_index(rd.children[i].spi_in) == idx)
 				break;
 		if (i == rd.n_children)
 			return spi;
@@ -264,13 +272,44 @@ max_inner(const struct ike_child_sa *c)
 	return mtu > ov + 68 ? (uint16_t)(mtu - ov) : 0;
 }
 
+/* ROUTE_ADD of @ch's prefixes to every worker; @flags: RD_ROUTE_STANDBY or 0. */
+static void
+routes_send(const struct rd_child *ch, uint16_t flags)
+{
+	struct sa_msg msg;
+	unsigned w, i;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.op = SA_MSG_ROUTE_ADD;
+	msg.spi = ch->spi_out;
+	msg.flags = (uint16_t)(ch->owner | flags);	/* ROUTE_ADD: flags = owner worker, */
+	msg.cookie = ch->spi_in;			/* cookie = inbound SPI (anti-spoofing) */
+	for (w = 0; w < rd.n_workers; w++)
+		for (i = 0; i < ch->n_routes; i++) {
+			msg.route = ch->routes[i];
+			rd_msg_send(w, &msg);
+		}
+}
+
+/* The deferred switch of a rekey we answered: outbound moves to @ch. */
+static void
+child_switch(struct rd_child *ch)
+{
+	if (!ch->switch_pending)
+		return;
+	ch->switch_pending = false;
+	routes_send(ch, 0);
+	RD_LOG(DEBUG, "child %" PRIu64 ": outbound switched from child %" PRIu64 "\n", ch->id,
+	       ch->rekey_of);
+}
+
 static void
 child_up(const struct ike_child_sa *c)
 {
 	struct esp_sa_params p;
-	struct rd_child *ch;
+	struct rd_child *ch, *old;
 	struct sa_msg msg;
-	unsigned owner = sa_spi_worker(c->spi_in), i, w;
+	unsigned owner = sa_spi_worker(c->spi_in), i;
 	int ret;
 
 	if (rd.n_children == RD_MAX_CHILDREN) {
@@ -347,34 +386,67 @@ child_up(const struct ike_child_sa *c)
 	msg.sa = ch->sa_out;
 	msg.flags = max_inner(c);	/* ADD_OUT: flags = largest inner packet */
 	rd_msg_send(owner, &msg);
-	msg.flags = 0;
 	/* Every worker routes the prefixes; only the owner holds the SA, so
-	 * cleartext that reaches another worker is handed off to the owner. */
-	msg.op = SA_MSG_ROUTE_ADD;
-	msg.sa = NULL;
-	msg.flags = (uint16_t)owner;	/* ROUTE_ADD: flags = owner worker, */
-	msg.cookie = c->spi_in;		/* cookie = inbound SPI (anti-spoofing) */
-	for (w = 0; w < rd.n_workers; w++)
-		for (i = 0; i < ch->n_routes; i++) {
-			msg.route = ch->routes[i];
-			rd_msg_send(w, &msg);
-		}
+	 * cleartext that reaches another worker is handed off to the owner.
+	 * Make-before-break: when we answer a rekey, the peer installs the new
+	 * SA only once our response arrives, so packets sent on it at once could
+	 * be dropped there. Until the new SA has received a packet (the peer
+	 * uses it), the old child goes (the peer's Delete) or RD_SWITCH_WAIT_MS
+	 * passed, the workers accept the new inbound SPI but keep sending on the
+	 * old SA. A rekey we initiated switches at once: the peer installed the
+	 * new SA before it answered. */
+	ch->rekey_of = c->rekey_of;
+	old = c->rekey_of ? rd_child_find(c->rekey_of) : NULL;
+	if (rd.ike_in_request && old != NULL && !old->dying) {
+		ch->switch_pending = true;
+		ch->switch_by_ms = rd_now_ms() + RD_SWITCH_WAIT_MS;
+		routes_send(ch, RD_ROUTE_STANDBY);
+	} else {
+		routes_send(ch, 0);
+	}
 	rd.st.child_up++;
 	RD_LOG(INFO, "child %" PRIu64 " (%s) up: spi in %08x out %08x, worker %u, %u routes%s\n",
 	       c->id, c->conn, c->spi_in, c->spi_out, owner, ch->n_routes,
 	       c->natt ? ", udp-encap" : "");
 }
 
+/* DEL_OUT and DEL_IN to the owner; the record goes when both acks are in. */
+static void
+dels_send(struct rd_child *ch)
+{
+	struct sa_msg msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.cookie = ch->id;
+	msg.op = SA_MSG_DEL_OUT;
+	msg.spi = ch->spi_out;
+	rd_msg_send(ch->owner, &msg);
+	msg.op = SA_MSG_DEL_IN;
+	msg.spi = ch->spi_in;
+	rd_msg_send(ch->owner, &msg);
+	ch->del_at_ms = 0;
+	ch->acks_pending = 2;
+}
+
 static void
 child_down(uint64_t id)
 {
 	struct rd_child *ch = rd_child_find(id);
+	bool replaced = false;
 	struct sa_msg msg;
 	unsigned w, i;
 
 	if (ch == NULL || ch->dying)
 		return;
 	ch->dying = true;
+	ch->switch_pending = false;
+	/* A successor still waiting for its switch takes over first, so the
+	 * ROUTE_DELs below find the prefixes moved and leave them alone. */
+	for (i = 0; i < rd.n_children; i++)
+		if (rd.children[i].rekey_of == id && !rd.children[i].dying) {
+			child_switch(&rd.children[i]);
+			replaced = true;
+		}
 	memset(&msg, 0, sizeof(msg));
 	msg.cookie = id;
 	msg.op = SA_MSG_ROUTE_DEL;
@@ -384,16 +456,40 @@ child_down(uint64_t id)
 			msg.route = ch->routes[i];
 			rd_msg_send(w, &msg);
 		}
-	memset(&msg.route, 0, sizeof(msg.route));
-	msg.op = SA_MSG_DEL_OUT;
-	rd_msg_send(ch->owner, &msg);
-	msg.op = SA_MSG_DEL_IN;
-	msg.spi = ch->spi_in;
-	rd_msg_send(ch->owner, &msg);
-	ch->acks_pending = 2;
+	/* A replaced child's SAs stay linked a little longer: packets the peer
+	 * sent on the old SA before it switched may still be on their way (and
+	 * IKE's Delete travels the slower control path). Its routes are gone,
+	 * so nothing new is sent on it. */
+	if (replaced)
+		ch->del_at_ms = rd_now_ms() + RD_LINGER_MS;
+	else
+		dels_send(ch);
 	rd.st.child_down++;
-	RD_LOG(INFO, "child %" PRIu64 " (%s) down: spi in %08x out %08x\n", id, ch->conn,
-	       ch->spi_in, ch->spi_out);
+	RD_LOG(INFO, "child %" PRIu64 " (%s) down: spi in %08x out %08x%s\n", id, ch->conn,
+	       ch->spi_in, ch->spi_out, replaced ? " (replaced, removed after a grace period)" : "");
+}
+
+/* Every ~10 ms: deferred rekey switches and replaced children's deletes. */
+void
+rd_child_timers(uint64_t now)
+{
+	struct esp_sa_stats st;
+	unsigned i;
+
+	for (i = 0; i < rd.n_children; i++) {
+		struct rd_child *ch = &rd.children[i];
+
+		if (ch->switch_pending && !ch->dying) {
+			/* plain counter read, as list-sas does: torn reads only delay */
+			st.packets = 0;
+			if (ch->sa_in != NULL)
+				esp_sa_stats_get(ch->sa_in, &st);
+			if (st.packets > 0 || now >= ch->switch_by_ms)
+				child_switch(ch);
+		}
+		if (ch->dying && ch->del_at_ms != 0 && now >= ch->del_at_ms)
+			dels_send(ch);
+	}
 }
 
 static void
@@ -495,6 +591,9 @@ rd_ike_input(unsigned pidx, const uint8_t *frame, const struct net_pkt_info *pi)
 	(void)pidx;
 	if (rd.ike == NULL)
 		return;
+	/* IKE header flags (RFC 7296 3.1): Response bit clear = a request, so
+	 * a child SA this input brings up is one we answered (see child_up). */
+	rd.ike_in_request = pi->ike_len >= 28 && !(frame[pi->ike_off + 19] & 0x20);
 	if (pi->af == 4) {
 		ss_make(&from, 4, ip + 12, pi->sport);
 		ss_make(&to, 4, ip + 16, pi->dport);
@@ -504,6 +603,7 @@ rd_ike_input(unsigned pidx, const uint8_t *frame, const struct net_pkt_info *pi)
 	}
 	ike_input(rd.ike, frame + pi->ike_off, pi->ike_len, (const struct sockaddr *)&from,
 		  (const struct sockaddr *)&to, rd_now_ms());
+	rd.ike_in_request = false;
 }
 
 int

@@ -551,6 +551,7 @@ rd_ctl_main(void)
 					rd.st.tx_kicks++;
 				}
 			nbr_timers(now);
+			rd_child_timers(now);
 			rd_cmd_poll();
 			next_slow = now + 10;
 		}

@@ -59,7 +59,17 @@ enum rd_limits {
 	RD_KICK_WINDOW_MS = 50,		/* af_packet: control queue kick window */
 	RD_KICK_FIRST_MS = 2,		/* af_packet worker queues: kick 2 ms and */
 	RD_KICK_SECOND_MS = 20,		/* 20 ms after the last transmit */
+	RD_SWITCH_WAIT_MS = 2000,	/* rekey responder: latest outbound switch */
+	RD_LINGER_MS = 500,		/* a replaced child's SAs stay this long */
 };
+
+/*
+ * SA_MSG_ROUTE_ADD flags: the owner worker, plus this bit for a rekey whose
+ * peer may not have installed the new SA yet: the worker then only accepts
+ * the new inbound SPI for the prefix (anti-spoofing) and keeps sending on
+ * the current target; a later plain ROUTE_ADD does the switch.
+ */
+#define RD_ROUTE_STANDBY 0x8000u
 
 /* Why a packet was punted to the control core (rd_meta.reason). */
 enum rd_punt {
@@ -111,6 +121,8 @@ struct rd_tgt {
 	struct esp_sa *sa;		/* owner only: the linked SA, or NULL */
 	uint32_t spi_in;		/* inbound SPI of the same child */
 	uint32_t prev_spi_in;		/* inbound SPI of the child it replaced */
+	uint32_t next_spi_in;		/* inbound SPI of its successor, before the
+					 * switch (RD_ROUTE_STANDBY) */
 	uint16_t max_inner;		/* owner: largest inner packet that fits the
 					 * egress MTU once encapsulated (0 = no check) */
 };
@@ -158,12 +170,16 @@ struct rd_worker {
 /* Control-side record of one installed child SA. */
 struct rd_child {
 	uint64_t id, ike_sa_id;
+	uint64_t rekey_of;		/* child this one replaces, or 0 */
 	char conn[IKE_MAX_NAME];
 	uint32_t spi_in, spi_out;
 	uint16_t owner;
 	uint16_t enc, enc_key_len, integ;
 	bool esn, natt, dying, rekeying;
 	uint8_t acks_pending;
+	bool switch_pending;		/* routes sent RD_ROUTE_STANDBY, switch due */
+	uint64_t switch_by_ms;		/* switch at the latest then */
+	uint64_t del_at_ms;		/* dying, replaced: DEL_OUT/DEL_IN due then */
 	struct esp_sa *sa_in, *sa_out;
 	/* RAMPART_DEBUG_KEYS=1 only (tests): key material as hex, else empty. */
 	char dbg_key_in[2 * IKE_MAX_KEY_LEN + 1], dbg_key_out[2 * IKE_MAX_KEY_LEN + 1];
@@ -208,8 +224,10 @@ struct rd_ctx {
 	/* IKE */
 	struct ike_ctx *ike;
 	unsigned spi_rr;		/* round robin for alloc_spi */
+	uint32_t spi_next_idx[SA_MAX_WORKERS];	/* alloc_spi: next direct index */
 	struct rd_child *children;	/* RD_MAX_CHILDREN */
 	unsigned n_children;
+	bool ike_in_request;		/* ike_input runs on a request (we respond) */
 	/* control -> worker messages that did not fit in the ring */
 	struct {
 		struct sa_msg *q;
@@ -251,6 +269,7 @@ void rd_ike_events(void);
 void rd_msg_flush(void);
 int rd_msg_send(unsigned worker, const struct sa_msg *msg);
 struct rd_child *rd_child_find(uint64_t id);
+void rd_child_timers(uint64_t now);
 void rd_sa_release_all(void);
 
 /* ctl_cmd.c */

@@ -95,19 +95,33 @@ route_remove_at(struct rd_worker *w, unsigned i)
 	w->routes[i] = w->routes[--w->n_routes];
 }
 
-/* A later route for the same prefix replaces the earlier one (rekey switch). */
+/*
+ * A later route for the same prefix replaces the earlier one (rekey switch).
+ * RD_ROUTE_STANDBY: if the prefix routes elsewhere, only accept the new
+ * child's inbound SPI there for now; the switch comes as a plain ROUTE_ADD.
+ */
 static int
 route_add(struct rd_worker *w, const struct sa_msg *m)
 {
-	uint32_t t = tgt_find(w, m->spi, true, m->flags);
+	uint16_t owner = (uint16_t)(m->flags & ~RD_ROUTE_STANDBY);
+	uint32_t t;
 	unsigned i;
 	int ret;
 
-	if (t == UINT32_MAX)
-		return -ENOSPC;
 	for (i = 0; i < w->n_routes; i++)
 		if (route_same(&w->routes[i].r, &m->route))
 			break;
+	if ((m->flags & RD_ROUTE_STANDBY) && i < w->n_routes) {
+		struct rd_tgt *cur = &w->tgt[w->routes[i].tgt];
+
+		if (cur->spi != m->spi || cur->owner != owner) {
+			cur->next_spi_in = (uint32_t)m->cookie;
+			return 0;
+		}
+	}
+	t = tgt_find(w, m->spi, true, owner);
+	if (t == UINT32_MAX)
+		return -ENOSPC;
 	/* The cookie of a ROUTE_ADD carries the child's inbound SPI. */
 	w->tgt[t].spi_in = (uint32_t)m->cookie;
 	if (i == w->n_routes) {
@@ -531,10 +545,12 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 
 			/* Anti-spoofing: the inner source must route back into the
 			 * child the packet arrived on (its remote traffic selector),
-			 * or into the child that one replaced (rekey overlap). */
+			 * into the child that one replaced, or into its successor
+			 * before the switch (rekey overlap). */
 			src_t = tgt_lookup(w, af, af == 4 ? ip + 12 : ip + 8);
 			if (unlikely(src_t == NULL ||
-				     (src_t->spi_in != spi && src_t->prev_spi_in != spi))) {
+				     (src_t->spi_in != spi && src_t->prev_spi_in != spi &&
+				      src_t->next_spi_in != spi))) {
 				w->st.spoof++;
 				rte_pktmbuf_free(m);
 				continue;
