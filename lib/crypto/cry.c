@@ -12,6 +12,8 @@
 
 static IMB_MGR *ctl_mgr;	/* control core only: key setup */
 
+bool cry_gcm_hkey_tail;		/* set once by cry_mgr_create, read by workers */
+
 IMB_MGR *
 cry_mgr_create(void)
 {
@@ -26,6 +28,9 @@ cry_mgr_create(void)
 		free_mb_mgr(m);
 		return NULL;
 	}
+	/* same CPU for every manager: the same answer each time */
+	cry_gcm_hkey_tail = arch == IMB_ARCH_AVX512 && (m->features & IMB_FEATURE_VAES) &&
+			    (m->features & IMB_FEATURE_VPCLMULQDQ);
 	return m;
 }
 

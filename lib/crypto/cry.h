@@ -76,6 +76,44 @@ struct cry_cbc_op {
 	int32_t status;			/* out: 0 or -EIO */
 };
 
+/*
+ * Set by cry_mgr_create(): the GCM code picked keeps its GHASH key powers
+ * highest first with H^1 in the last 16 bytes of gcm_key_data (IPsec-MB's
+ * AVX-512 VAES/VPCLMULQDQ layout, 48 powers); otherwise 8 powers, H^1 first,
+ * right after the round keys.
+ */
+extern bool cry_gcm_hkey_tail;
+
+/*
+ * Prefetch the lines of @k that sealing or opening @len bytes (+ 8 or 12
+ * bytes of AAD) reads: the round keys, the hash key powers that many blocks
+ * use (one per block up to the table size) and key_len.
+ */
+static inline void
+cry_gcm_prefetch(const struct cry_gcm_key *k, uint32_t len)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	const size_t hk = offsetof(struct gcm_key_data, ghash_keys);
+	uint32_t nb = len / 16 + 3, off, end;	/* + partial, AAD, lengths */
+
+	__builtin_prefetch(p);
+	__builtin_prefetch(p + 64);
+	__builtin_prefetch(p + 128);
+	__builtin_prefetch(p + 192);		/* AES-256 rounds, H^k of AVX2 */
+	if (cry_gcm_hkey_tail) {
+		if (nb > 48)
+			nb = 48;
+		end = (uint32_t)(hk + 48 * 16);
+		off = (uint32_t)(end - nb * 16) & ~63u;
+	} else {
+		off = (uint32_t)(hk + 64) & ~63u;
+		end = (uint32_t)(hk + 8 * 16);
+	}
+	for (; off < end; off += 64)
+		__builtin_prefetch(p + off);
+	__builtin_prefetch(&k->key_len);
+}
+
 /* Per-worker (or control) manager. Returns NULL on allocation failure. */
 IMB_MGR *cry_mgr_create(void);
 void cry_mgr_destroy(IMB_MGR *m);

@@ -195,23 +195,20 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 	uint16_t i, ok = 0, nops = 0, done = 0, nrun;
 	uint8_t opidx[ESP_MAX_BURST];
 
-	/* pass 0: prefetch every SA's hot lines and key schedule of the burst */
-	for (i = 0; i < n; i++) {
-		const uint8_t *s = (const uint8_t *)sas[i];
-
-		if (s == NULL)
-			continue;
-		rte_prefetch0(s);
-		rte_prefetch0(s + 64);
-		rte_prefetch0(s + 128);
-		rte_prefetch0(s + offsetof(struct esp_sa, key));
-		rte_prefetch0(s + offsetof(struct esp_sa, key) + 64);
-	}
-	/* pass 1: prepare every packet */
+	/* pass 0: the SAs of the first ESP_PREFETCH_DIST packets */
+	for (i = 0; i < n && i < ESP_PREFETCH_DIST; i++)
+		if (sas[i] != NULL)
+			esp_prefetch_sa_out(sas[i]);
+	/* pass 1: prepare every packet; fetch the SA ESP_PREFETCH_DIST ahead
+	 * and this packet's key lines for pass 2 */
 	for (i = 0; i < n; i++) {
 		int why;
 
+		if (i + ESP_PREFETCH_DIST < n && sas[i + ESP_PREFETCH_DIST] != NULL)
+			esp_prefetch_sa_out(sas[i + ESP_PREFETCH_DIST]);
 		why = out_prepare(w, sas[i], pkts[i], &ctx[ok]);
+		if (likely(why == ESP_PASS))
+			esp_prefetch_keys(sas[i], ctx[ok].plen);
 		if (unlikely(why != ESP_PASS)) {
 			if (sas[i] != NULL)
 				sas[i]->drops++;
