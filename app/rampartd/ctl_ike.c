@@ -441,12 +441,21 @@ child_down(uint64_t id)
 	ch->dying = true;
 	ch->switch_pending = false;
 	/* A successor still waiting for its switch takes over first, so the
-	 * ROUTE_DELs below find the prefixes moved and leave them alone. */
-	for (i = 0; i < rd.n_children; i++)
-		if (rd.children[i].rekey_of == id && !rd.children[i].dying) {
-			child_switch(&rd.children[i]);
+	 * ROUTE_DELs below find the prefixes moved and leave them alone. So
+	 * does a sibling (rekey collision: the other new child of the same old
+	 * one) when this one goes as the redundant pair. */
+	for (i = 0; i < rd.n_children; i++) {
+		struct rd_child *o = &rd.children[i];
+
+		if (o->dying)
+			continue;
+		if (o->rekey_of == id) {
+			child_switch(o);
 			replaced = true;
+		} else if (ch->rekey_of != 0 && o->rekey_of == ch->rekey_of) {
+			child_switch(o);
 		}
+	}
 	memset(&msg, 0, sizeof(msg));
 	msg.cookie = id;
 	msg.op = SA_MSG_ROUTE_DEL;
