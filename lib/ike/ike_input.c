@@ -197,6 +197,24 @@ out:
 	return rc;
 }
 
+/*
+ * The end of every SK message builder: @rc is what the payload builders
+ * returned. On error the unsealed message is dropped; else it is sealed into
+ * @out. On error @out holds nothing.
+ */
+int
+ike_txm_finish(struct ike_txm *t, int rc, struct ike_pkts *out)
+{
+	if (rc < 0) {
+		ike_txm_abort(t);
+		return rc;
+	}
+	rc = ike_txm_seal(t, out);
+	if (rc < 0)
+		ike_pkts_free(out);
+	return rc;
+}
+
 bool
 ike_resp_sent(const struct ike_sa *sa, uint32_t msgid)
 {
@@ -227,15 +245,9 @@ ike_respond_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
 	rc = ike_txm_begin(&t, sa, m->hdr.exchange, true, m->hdr.msg_id);
 	if (rc == 0)
 		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, type, data, len);
-	if (rc < 0) {
-		ike_txm_abort(&t);
+	rc = ike_txm_finish(&t, rc, &out);
+	if (rc < 0)
 		return rc;
-	}
-	rc = ike_txm_seal(&t, &out);
-	if (rc < 0) {
-		ike_pkts_free(&out);
-		return rc;
-	}
 	SA_LOG(sa, DEBUG, "%s response %u: notify %s", ike_exchange_name(m->hdr.exchange),
 	       m->hdr.msg_id, ike_notify_name(type));
 	return ike_respond(sa, m->hdr.msg_id, &out);

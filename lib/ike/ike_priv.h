@@ -381,6 +381,8 @@ int ike_txm_begin(struct ike_txm *t, struct ike_sa *sa, uint8_t xchg, bool respo
 		  uint32_t msgid);
 /* Encrypt (SK, or SKF fragments when negotiated and large); frees t->buf. */
 int ike_txm_seal(struct ike_txm *t, struct ike_pkts *out);
+/* Abort if @rc < 0, else seal; on error @out is left empty. Returns the error. */
+int ike_txm_finish(struct ike_txm *t, int rc, struct ike_pkts *out);
 int ike_txm_plain(struct ike_txm *t, struct ike_pkts *out);
 void ike_txm_abort(struct ike_txm *t);
 /* Send a response and keep it for retransmitted requests. */

@@ -565,11 +565,7 @@ auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct our_auth *
 	}
 	if (rc == 0)
 		rc = bld_window(sa, &t.b);
-	if (rc < 0) {
-		ike_txm_abort(&t);
-		goto fail;
-	}
-	rc = ike_txm_seal(&t, &out);
+	rc = ike_txm_finish(&t, rc, &out);
 	if (rc < 0)
 		goto fail;
 	ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
@@ -852,14 +848,8 @@ ike_auth_start(struct ike_sa *sa)
 		rc = ike_bld_ts(&t.b, IKE_PLD_TSR, p->ts_r, p->n_ts_r);
 	if (rc == 0)
 		rc = bld_window(sa, &t.b);
+	rc = ike_txm_finish(&t, rc, &out);
 	if (rc < 0) {
-		ike_txm_abort(&t);
-		ike_req_release(r);
-		return rc;
-	}
-	rc = ike_txm_seal(&t, &out);
-	if (rc < 0) {
-		ike_pkts_free(&out);
 		ike_req_release(r);
 		return rc;
 	}

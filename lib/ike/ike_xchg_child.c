@@ -173,14 +173,8 @@ ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c)
 		rc = ike_bld_ts(&t.b, IKE_PLD_TSI, p->ts_l, p->n_ts_l);
 	if (rc == 0)
 		rc = ike_bld_ts(&t.b, IKE_PLD_TSR, p->ts_r, p->n_ts_r);
+	rc = ike_txm_finish(&t, rc, &out);
 	if (rc < 0) {
-		ike_txm_abort(&t);
-		ike_req_release(r);
-		return rc;
-	}
-	rc = ike_txm_seal(&t, &out);
-	if (rc < 0) {
-		ike_pkts_free(&out);
 		ike_req_release(r);
 		return rc;
 	}
@@ -265,14 +259,8 @@ ike_ike_rekey_start(struct ike_sa *sa)
 		rc = ike_bld_nonce(&t.b, p->nonce, p->nonce_len);
 	if (rc == 0)
 		rc = bld_ke_of(&t.b, p->dh);
+	rc = ike_txm_finish(&t, rc, &out);
 	if (rc < 0) {
-		ike_txm_abort(&t);
-		ike_req_release(r);
-		return rc;
-	}
-	rc = ike_txm_seal(&t, &out);
-	if (rc < 0) {
-		ike_pkts_free(&out);
 		ike_req_release(r);
 		return rc;
 	}
@@ -521,15 +509,9 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 	if (rc == 0)
 		rc = bld_ke_of(&t.b, dh);
 	ike_dh_destroy(dh);
-	if (rc < 0) {
-		ike_txm_abort(&t);
+	rc = ike_txm_finish(&t, rc, &out);
+	if (rc < 0)
 		return rc;
-	}
-	rc = ike_txm_seal(&t, &out);
-	if (rc < 0) {
-		ike_pkts_free(&out);
-		return rc;
-	}
 	if (sa->state == IKE_ST_REKEYING) {
 		/* remember the lower nonce of the peer's exchange for 2.8.2 */
 		bool peer_low = nonce_cmp(m->nonce.p, m->nonce.len, nr, sizeof(nr)) < 0;
@@ -650,14 +632,8 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	if (rc == 0)
 		rc = ike_bld_ts(&t.b, IKE_PLD_TSR, c->ts_l, c->n_ts_l);
 	ike_dh_destroy(dh);
+	rc = ike_txm_finish(&t, rc, &out);
 	if (rc < 0) {
-		ike_txm_abort(&t);
-		ike_child_free(c);
-		return rc;
-	}
-	rc = ike_txm_seal(&t, &out);
-	if (rc < 0) {
-		ike_pkts_free(&out);
 		ike_child_free(c);
 		return rc;
 	}

@@ -37,14 +37,8 @@ send_info_n(struct ike_sa *sa, uint8_t kind, uint64_t child_id, const uint32_t *
 		rc = ike_bld_delete(&t.b, IKE_PROTO_ESP, spis, n);
 	if (rc == 0 && ntype != 0)
 		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, ntype, ndata, nlen);
+	rc = ike_txm_finish(&t, rc, &out);
 	if (rc < 0) {
-		ike_txm_abort(&t);
-		ike_req_release(r);
-		return rc;
-	}
-	rc = ike_txm_seal(&t, &out);
-	if (rc < 0) {
-		ike_pkts_free(&out);
 		ike_req_release(r);
 		return rc;
 	}
@@ -159,15 +153,9 @@ ike_info_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_INFORMATIONAL, true, m->hdr.msg_id);
 	if (rc == 0 && n_ours > 0 && !del_ike)
 		rc = ike_bld_delete(&t.b, IKE_PROTO_ESP, ours, n_ours);
-	if (rc < 0) {
-		ike_txm_abort(&t);
+	rc = ike_txm_finish(&t, rc, &out);
+	if (rc < 0)
 		return rc;
-	}
-	rc = ike_txm_seal(&t, &out);
-	if (rc < 0) {
-		ike_pkts_free(&out);
-		return rc;
-	}
 	ike_respond(sa, m->hdr.msg_id, &out);
 	if (del_ike) {
 		/* RFC 7296 2.8.2: the peer won a rekey collision and deletes the old
