@@ -115,6 +115,12 @@ struct ike_conn_cfg {
 struct ike_child_sa {
 	uint64_t id;			/* unique per child SA, never reused */
 	uint64_t rekey_of;		/* 0, or id of the child this one replaces */
+	/* We initiated the exchange that created this child. A rekey responder
+	 * (rekey_of != 0 && !initiator) should keep sending on the old SA until
+	 * the old child goes down (the initiator's Delete) or traffic arrives on
+	 * the new one: the peer may not have installed its inbound SA yet when
+	 * our response leaves (RFC 7296 2.8). The rekey initiator switches at once. */
+	bool initiator;
 	uint64_t ike_sa_id;		/* owning IKE SA (for listing) */
 	char conn[IKE_MAX_NAME];
 	uint32_t spi_in, spi_out;	/* host order; spi_in chosen by us */

@@ -474,6 +474,7 @@ child_fill(const struct ike_child *c, struct ike_child_sa *o, bool keys)
 	memset(o, 0, sizeof(*o));
 	o->id = c->id;
 	o->rekey_of = c->rekey_of;
+	o->initiator = c->initiator;
 	o->ike_sa_id = sa->id;
 	snprintf(o->conn, sizeof(o->conn), "%s", sa->conn->cfg.name);
 	o->spi_in = c->spi_in;

@@ -687,6 +687,10 @@ child_rekey(int who, const char *esp)
 	n1 = find_peer_child(&P[1 - who], n0->spi_out);
 	check_pair(n0, n1);
 	CU_ASSERT_NOT_EQUAL(n1->rekey_of, 0);
+	/* the rekey initiator may switch outbound at once; the responder is told
+	 * to wait for the Delete of the old child (RFC 7296 2.8) */
+	CU_ASSERT_TRUE(n0->initiator);
+	CU_ASSERT_FALSE(n1->initiator);
 	/* RFC 7296 2.17: the initiator of the CREATE_CHILD_SA (not of the IKE SA)
 	 * sends with the "i" half of KEYMAT */
 	{
