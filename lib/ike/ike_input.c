@@ -101,15 +101,6 @@ ike_txm_plain(struct ike_txm *t, struct ike_pkts *out)
 	return rc;
 }
 
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* Largest IKE message we send unfragmented once RFC 7383 is negotiated:
  * 1280 minus IPv6, UDP and the non-ESP marker. */
 static size_t

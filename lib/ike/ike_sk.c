@@ -313,15 +313,6 @@ out:
 	return ret;
 }
 
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 int
 ike_sk_encrypt_msg(const struct ike_sk_dir *k, const uint8_t *hdr, uint8_t first_inner,
 		   const uint8_t *inner, size_t inner_len,

@@ -92,6 +92,29 @@ enum ike_wire_limits {
 };
 
 /* ------------------------------------------------------------------------ */
+/* Network byte order stores (SPIs, lengths in hand-built headers)          */
+
+static inline void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline void
+put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
 /* Registry values (IANA "IKEv2 parameters")                                */
 
 enum ike_exchange {

@@ -23,17 +23,6 @@ enum {
 	REKEYED_GRACE_MS = 30000,	/* old IKE SA waits this long for its Delete */
 };
 
-static void
-be64(uint64_t v, uint8_t out[8])
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		out[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
 static uint64_t
 get_be64(const uint8_t *p)
 {
@@ -217,7 +206,7 @@ rekey_offer(const struct ike_sa *sa, uint64_t spi, struct ike_proposal *offer)
 	for (i = 0; i < n; i++) {
 		offer[i].num = (uint8_t)(i + 1);
 		offer[i].spi_len = 8;
-		be64(spi, offer[i].spi);
+		put_be64(offer[i].spi, spi);
 	}
 	return n;
 }
@@ -358,8 +347,8 @@ ike_sa_successor(struct ike_sa *old, bool initiator, bool adopt, uint64_t spi_i,
 		sa->algs.encr_bits = 128;
 	sa->spi_i = spi_i;
 	sa->spi_r = spi_r;
-	be64(spi_i, si);
-	be64(spi_r, sr);
+	put_be64(si, spi_i);
+	put_be64(sr, spi_r);
 	/* RFC 7296 2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) with the
 	 * OLD SA's PRF (the exchange belongs to it), then prf+ with the new PRF;
 	 * the two may differ, and so may their lengths */
@@ -500,7 +489,7 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 		ike_dh_destroy(dh);
 		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 	}
-	be64(nsa->spi_r, chosen.spi);
+	put_be64(chosen.spi, nsa->spi_r);
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_CREATE_CHILD_SA, true, m->hdr.msg_id);
 	if (rc == 0)
 		rc = ike_bld_sa(&t.b, &chosen, 1);

@@ -26,17 +26,6 @@ enum {
 	MAX_INIT_RETRIES = 3,
 };
 
-static void
-be64(uint64_t v, uint8_t out[8])
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		out[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
 static size_t
 addr_bytes(const struct sockaddr_storage *ss, const uint8_t **p)
 {
@@ -59,8 +48,8 @@ ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
 	uint16_t port = ike_port(ss);
 	unsigned int olen = 0;
 
-	be64(spi_i, buf);
-	be64(spi_r, buf + 8);
+	put_be64(buf, spi_i);
+	put_be64(buf + 8, spi_r);
 	memcpy(buf + 16, a, n);
 	buf[16 + n] = (uint8_t)(port >> 8);
 	buf[17 + n] = (uint8_t)port;
@@ -97,7 +86,7 @@ cookie_make(const struct ike_ctx *ctx, uint32_t ver, const struct ike_msg *m,
 	memset(out + 4, 0, IKE_COOKIE_LEN - 4);
 	if (md == NULL)
 		return;
-	be64(m->hdr.spi_i, spi);
+	put_be64(spi, m->hdr.spi_i);
 	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1) {
 		EVP_DigestUpdate(md, m->nonce.p, m->nonce.len);
 		EVP_DigestUpdate(md, a, n);
@@ -301,8 +290,8 @@ derive_keys_gir(struct ike_sa *sa, const uint8_t *gir, size_t gir_len)
 	uint8_t spi_i[8], spi_r[8];
 	int rc;
 
-	be64(sa->spi_i, spi_i);
-	be64(sa->spi_r, spi_r);
+	put_be64(spi_i, sa->spi_i);
+	put_be64(spi_r, sa->spi_r);
 	rc = ike_kdf_ike_sa(sa->algs.prf, gir, gir_len, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
 			    spi_i, spi_r, sa->algs.encr, sa->algs.encr_bits, sa->algs.integ,
 			    &sa->keys);
