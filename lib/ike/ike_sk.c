@@ -148,11 +148,35 @@ integ_icv(const struct ike_sk_dir *k, const uint8_t *data, size_t len, uint8_t *
 	return ret;
 }
 
+/*
+ * Key @c for one SK payload, @enc 1 to seal or 0 to open: AES-GCM with the
+ * nonce salt | IV (RFC 5282 4), or AES-CBC without OpenSSL's padding (the SK
+ * padding is ours, RFC 7296 3.14). 0 or -EIO.
+ */
+static int
+cipher_init(EVP_CIPHER_CTX *c, const struct ike_sk_dir *k, const uint8_t *iv, int enc)
+{
+	uint8_t nonce[GCM_SALT_LEN + GCM_IV_LEN];
+
+	if (!is_gcm(k)) {
+		if (EVP_CipherInit_ex(c, cipher_of(k), NULL, k->encr_key, iv, enc) != 1 ||
+		    EVP_CIPHER_CTX_set_padding(c, 0) != 1)
+			return -EIO;
+		return 0;
+	}
+	memcpy(nonce, k->encr_key + k->encr_key_len - GCM_SALT_LEN, GCM_SALT_LEN);
+	memcpy(nonce + GCM_SALT_LEN, iv, GCM_IV_LEN);
+	if (EVP_CipherInit_ex(c, cipher_of(k), NULL, NULL, NULL, enc) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, sizeof(nonce), NULL) != 1 ||
+	    EVP_CipherInit_ex(c, NULL, NULL, k->encr_key, nonce, enc) != 1)
+		return -EIO;
+	return 0;
+}
+
 int
 ike_sk_seal(const struct ike_sk_dir *k, uint8_t *msg, size_t aad_len,
 	    const uint8_t *plain, size_t plain_len, size_t cap, size_t *msg_len)
 {
-	uint8_t nonce[GCM_SALT_LEN + GCM_IV_LEN];
 	uint8_t tail[AES_BLOCK];
 	size_t body = ike_sk_body_len(k, plain_len);
 	size_t ivl, clen, tail_len, head_len;
@@ -193,21 +217,12 @@ ike_sk_seal(const struct ike_sk_dir *k, uint8_t *msg, size_t aad_len,
 	if (c == NULL)
 		goto out;
 	ret = -EIO;
-	if (is_gcm(k)) {
-		memcpy(nonce, k->encr_key + k->encr_key_len - GCM_SALT_LEN, GCM_SALT_LEN);
-		memcpy(nonce + GCM_SALT_LEN, iv, GCM_IV_LEN);
-		if (EVP_EncryptInit_ex(c, cipher_of(k), NULL, NULL, NULL) != 1 ||
-		    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, sizeof(nonce), NULL) != 1 ||
-		    EVP_EncryptInit_ex(c, NULL, NULL, k->encr_key, nonce) != 1)
-			goto out;
-		/* AAD: IKE header through the SK (or SKF) header (RFC 5282 5.1) */
-		if (aad_len != 0 && EVP_EncryptUpdate(c, NULL, &outl, msg, (int)aad_len) != 1)
-			goto out;
-	} else {
-		if (EVP_EncryptInit_ex(c, cipher_of(k), NULL, k->encr_key, iv) != 1 ||
-		    EVP_CIPHER_CTX_set_padding(c, 0) != 1)
-			goto out;
-	}
+	if (cipher_init(c, k, iv, 1) < 0)
+		goto out;
+	/* GCM AAD: IKE header through the SK (or SKF) header (RFC 5282 5.1) */
+	if (is_gcm(k) && aad_len != 0 &&
+	    EVP_EncryptUpdate(c, NULL, &outl, msg, (int)aad_len) != 1)
+		goto out;
 	if (head_len != 0 && EVP_EncryptUpdate(c, ct, &outl, plain, (int)head_len) != 1)
 		goto out;
 	if (EVP_EncryptUpdate(c, ct + head_len, &outl, tail, (int)tail_len) != 1)
@@ -235,7 +250,6 @@ int
 ike_sk_open(const struct ike_sk_dir *k, const uint8_t *msg, size_t len, size_t aad_len,
 	    uint8_t *plain, size_t cap, size_t *plain_len)
 {
-	uint8_t nonce[GCM_SALT_LEN + GCM_IV_LEN];
 	uint8_t icv[IKE_SK_MAX_ICV_LEN];
 	size_t ivl, icvl, clen, padl;
 	const uint8_t *iv, *ct;
@@ -272,21 +286,13 @@ ike_sk_open(const struct ike_sk_dir *k, const uint8_t *msg, size_t len, size_t a
 	if (c == NULL)
 		goto out;
 	ret = -EIO;
+	if (cipher_init(c, k, iv, 0) < 0)
+		goto out;
 	if (is_gcm(k)) {
-		memcpy(nonce, k->encr_key + k->encr_key_len - GCM_SALT_LEN, GCM_SALT_LEN);
-		memcpy(nonce + GCM_SALT_LEN, iv, GCM_IV_LEN);
-		if (EVP_DecryptInit_ex(c, cipher_of(k), NULL, NULL, NULL) != 1 ||
-		    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, sizeof(nonce), NULL) != 1 ||
-		    EVP_DecryptInit_ex(c, NULL, NULL, k->encr_key, nonce) != 1)
-			goto out;
 		if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, GCM_ICV_LEN,
 					(void *)(ct + clen)) != 1)
 			goto out;
 		if (aad_len != 0 && EVP_DecryptUpdate(c, NULL, &outl, msg, (int)aad_len) != 1)
-			goto out;
-	} else {
-		if (EVP_DecryptInit_ex(c, cipher_of(k), NULL, k->encr_key, iv) != 1 ||
-		    EVP_CIPHER_CTX_set_padding(c, 0) != 1)
 			goto out;
 	}
 	wrote = true;
