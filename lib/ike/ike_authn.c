@@ -445,6 +445,33 @@ set_rsa_padding(EVP_PKEY_CTX *pctx, const EVP_MD *md, int pss_salt)
 }
 
 /*
+ * A digest context that signs (@sign) or verifies with @key and hash @hash;
+ * RSA: PKCS#1 v1.5 or, with @pss_salt >= 0, PSS. The caller frees *out.
+ */
+static int
+digest_init(EVP_PKEY *key, uint8_t hash, int pss_salt, bool sign, EVP_MD_CTX **out)
+{
+	const EVP_MD *md = hash_md(hash);
+	EVP_MD_CTX *mctx;
+	EVP_PKEY_CTX *pctx = NULL;
+	int ok;
+
+	if (md == NULL)
+		return -EINVAL;
+	mctx = EVP_MD_CTX_new();
+	if (mctx == NULL)
+		return -ENOMEM;
+	ok = sign ? EVP_DigestSignInit(mctx, &pctx, md, NULL, key) :
+		    EVP_DigestVerifyInit(mctx, &pctx, md, NULL, key);
+	if (ok != 1 || (key_is_rsa(key) && set_rsa_padding(pctx, md, pss_salt) < 0)) {
+		EVP_MD_CTX_free(mctx);
+		return -EIO;
+	}
+	*out = mctx;
+	return 0;
+}
+
+/*
  * DER signature (RSA: PKCS#1 v1.5 or, with @pss_salt >= 0, PSS; EC:
  * ECDSA-Sig-Value) over @octets.
  */
@@ -452,21 +479,14 @@ static int
 sign_raw(EVP_PKEY *key, uint8_t hash, int pss_salt, const uint8_t *octets, size_t octets_len,
 	 uint8_t *sig, size_t cap, size_t *sig_len)
 {
-	const EVP_MD *md = hash_md(hash);
 	EVP_MD_CTX *mctx;
-	EVP_PKEY_CTX *pctx = NULL;
 	size_t n = 0;
-	int ret = -EIO;
+	int ret;
 
-	if (md == NULL)
-		return -EINVAL;
-	mctx = EVP_MD_CTX_new();
-	if (mctx == NULL)
-		return -ENOMEM;
-	if (EVP_DigestSignInit(mctx, &pctx, md, NULL, key) != 1)
-		goto out;
-	if (key_is_rsa(key) && set_rsa_padding(pctx, md, pss_salt) < 0)
-		goto out;
+	ret = digest_init(key, hash, pss_salt, true, &mctx);
+	if (ret < 0)
+		return ret;
+	ret = -EIO;
 	if (EVP_DigestSign(mctx, NULL, &n, octets, octets_len) != 1)
 		goto out;
 	if (n > cap) {
@@ -486,22 +506,13 @@ static int
 verify_raw(EVP_PKEY *key, uint8_t hash, int pss_salt, const uint8_t *sig, size_t sig_len,
 	   const uint8_t *octets, size_t octets_len)
 {
-	const EVP_MD *md = hash_md(hash);
 	EVP_MD_CTX *mctx;
-	EVP_PKEY_CTX *pctx = NULL;
-	int ret = -EIO;
+	int ret;
 
-	if (md == NULL)
-		return -EINVAL;
-	mctx = EVP_MD_CTX_new();
-	if (mctx == NULL)
-		return -ENOMEM;
-	if (EVP_DigestVerifyInit(mctx, &pctx, md, NULL, key) != 1)
-		goto out;
-	if (key_is_rsa(key) && set_rsa_padding(pctx, md, pss_salt) < 0)
-		goto out;
+	ret = digest_init(key, hash, pss_salt, false, &mctx);
+	if (ret < 0)
+		return ret;
 	ret = EVP_DigestVerify(mctx, sig, sig_len, octets, octets_len) == 1 ? 0 : -EACCES;
-out:
 	EVP_MD_CTX_free(mctx);
 	return ret;
 }
