@@ -286,10 +286,8 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 		if (s == NULL)
 			continue;
 		rte_prefetch0(s);
-		rte_prefetch0(s + 64);
 		rte_prefetch0(s + offsetof(struct esp_sa, replay));
-		rte_prefetch0(s + offsetof(struct esp_sa, key));
-		rte_prefetch0(s + offsetof(struct esp_sa, key) + 64);
+		esp_prefetch_keys(run_sa[i], ctx[run_first[i]].esp_len);
 	}
 	/* pass 1c: per-SA checks and replay pre-check */
 	for (i = 0; i < np; i++) {

@@ -87,6 +87,24 @@ inner_parse(struct rte_mbuf *m, uint32_t *len, uint8_t *nh, uint8_t *tos, bool *
 	return ESP_PASS;
 }
 
+/*
+ * The next sequence number reaches seq_check (esp_seq_arm): RFC 4303 3.3.3,
+ * never wrap: stop the SA and tell the control core; near the end raise
+ * SA_EV_SEQ_NEAR_WRAP (retried on the next packet while the ring is full).
+ */
+static int __rte_noinline
+seq_slow(struct esp_worker *w, struct esp_sa *sa)
+{
+	if (sa->seq >= sa->seq_limit) {
+		sa->stopped = ESP_DROP_SEQ_EXHAUSTED;
+		return esp_sa_stopped_reason(w, sa);
+	}
+	if (sa->seq + 1 >= sa->seq_near)
+		esp_event_once(w, sa, ESP_EVF_NEAR, SA_EV_SEQ_NEAR_WRAP);
+	esp_seq_arm(sa);
+	return ESP_PASS;
+}
+
 /* Pass 1 for one packet: ESP_PASS or a drop reason. */
 static inline int
 out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct out_ctx *c)
@@ -111,14 +129,12 @@ out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct 
 	hdr = sa->hdr_len + ESP_HDR_LEN + sa->iv_len;
 	if (unlikely(rte_pktmbuf_headroom(m) < hdr || rte_pktmbuf_tailroom(m) < tail))
 		return ESP_DROP_NOROOM;
-	/* RFC 4303 3.3.3: never wrap; stop the SA and tell the control core */
-	if (unlikely(sa->seq >= sa->seq_limit)) {
-		sa->stopped = ESP_DROP_SEQ_EXHAUSTED;
-		return esp_sa_stopped_reason(w, sa);
+	if (unlikely(sa->seq >= sa->seq_check)) {
+		why = seq_slow(w, sa);
+		if (why != ESP_PASS)
+			return why;
 	}
 	seq = ++sa->seq;
-	if (unlikely(seq >= sa->seq_near))
-		esp_event_once(w, sa, ESP_EVF_NEAR, SA_EV_SEQ_NEAR_WRAP);
 	esp_sa_account(w, sa, ilen);
 
 	p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)hdr);
@@ -167,7 +183,7 @@ out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct 
 	}
 	if (sa->flags & ESP_SAF_ESN) {
 		/* RFC 4106 5 / RFC 4303 2.2.1: AAD = SPI || seq high || seq low */
-		memcpy(c->aad, &sa->spi_be, 4);
+		memcpy(c->aad, &hdr8, 4);
 		memcpy(c->aad + 4, &seq_be, 8);
 		c->aad_len = 12;
 	} else {

@@ -46,13 +46,14 @@ enum { ESP_PASS = -1 };
 enum esp_wire {
 	ESP_HDR_LEN = 8,		/* SPI + sequence number */
 	ESP_NATT_PORT = 4500,
-	ESP_TMPL_MAX = 64,
+	ESP_TMPL_MAX = 48,		/* IPv6 + UDP */
 };
 
 struct esp_sa {
-	/* cache line 0: read and written for every packet of either direction */
+	/* cache line 0: everything read or written for every packet of either
+	 * direction; the thresholds below stand for the limits of line 1, which
+	 * only their slow paths read */
 	uint32_t spi;			/* host order */
-	uint32_t spi_be;		/* network order, as on the wire */
 	uint8_t dir;			/* enum esp_dir */
 	uint8_t flags;			/* enum esp_sa_flags */
 	uint8_t icv_len;
@@ -62,21 +63,25 @@ struct esp_sa {
 	uint8_t stopped;		/* 0, or the drop reason once stopped */
 	uint8_t ev_sent;		/* enum esp_ev_flags */
 	uint8_t salt[4];		/* GCM salt (RFC 4106 4) */
-	uint16_t worker;		/* owner, for events */
-	uint8_t pad0[2];
 	uint64_t seq;			/* out: last sent; in: replay.top mirror */
-	uint64_t seq_limit;		/* out: last usable sequence number */
-	uint64_t seq_near;		/* out: raise SA_EV_SEQ_NEAR_WRAP from here */
+	uint64_t seq_check;		/* out: seq_slow() when seq reaches this */
 	uint64_t packets;
 	uint64_t bytes;
-	/* cache line 1: lifetimes and the rest of the per-packet counters */
-	uint64_t drops;
+	uint64_t life_packets;		/* esp_sa_life_slow() when packets reach this */
+	uint64_t life_bytes;		/* ... or bytes reach this */
+	/* cache line 1: limits (slow paths only), drop counter */
+	uint32_t spi_be;		/* network order, as on the wire */
+	uint16_t worker;		/* owner, for events */
+	uint8_t pad1[2];
+	uint64_t seq_limit;		/* out: last usable sequence number */
+	uint64_t seq_near;		/* out: raise SA_EV_SEQ_NEAR_WRAP from here */
 	uint64_t soft_packets, hard_packets;
 	uint64_t soft_bytes, hard_bytes;
-	uint64_t user_id;
-	uint64_t pad1[2];
+	uint64_t drops;
 	/* cache line 2: outbound header template (IPv4/IPv6 + optional UDP) */
 	uint8_t tmpl[ESP_TMPL_MAX];
+	uint64_t user_id;
+	uint64_t pad2;
 	/* cache lines 3..: inbound window, then keys (first cold field) */
 	struct esp_replay replay __rte_cache_aligned;
 	union {
@@ -85,7 +90,7 @@ struct esp_sa {
 	} key __rte_cache_aligned;
 };
 
-_Static_assert(offsetof(struct esp_sa, drops) == 64, "hot line 0 must stay 64 bytes");
+_Static_assert(offsetof(struct esp_sa, spi_be) == 64, "hot line 0 must stay 64 bytes");
 _Static_assert(offsetof(struct esp_sa, tmpl) == 128, "template must start line 2");
 _Static_assert(offsetof(struct esp_sa, replay) == 192, "replay window starts line 3");
 _Static_assert(offsetof(struct esp_sa, key) % 64 == 0, "keys cache aligned");
@@ -111,15 +116,14 @@ struct esp_worker {
  */
 enum { ESP_PREFETCH_DIST = 8 };
 
-/* Lines 0-2 of an SA (hot fields, lifetimes, outbound header template). */
+/* The lines of an SA that encapsulation reads: 0 and the template (2). */
 static inline void
 esp_prefetch_sa_out(const struct esp_sa *sa)
 {
 	const uint8_t *s = (const uint8_t *)sa;
 
 	rte_prefetch0(s);
-	rte_prefetch0(s + 64);
-	rte_prefetch0(s + 128);
+	rte_prefetch0(s + offsetof(struct esp_sa, tmpl));
 }
 
 /*
@@ -210,18 +214,47 @@ esp_sa_stopped_reason(struct esp_worker *w, struct esp_sa *sa)
 	return sa->stopped;
 }
 
+/*
+ * Outbound: seq_check is the last number before SA_EV_SEQ_NEAR_WRAP is due
+ * (until that event went out), then the last usable number.
+ */
+static inline void
+esp_seq_arm(struct esp_sa *sa)
+{
+	sa->seq_check = (sa->ev_sent & ESP_EVF_NEAR) ? sa->seq_limit : sa->seq_near - 1;
+}
+
+/* Next thresholds for esp_sa_account: the soft limit until its event went out. */
+static inline void
+esp_sa_life_arm(struct esp_sa *sa)
+{
+	bool soft = !(sa->ev_sent & ESP_EVF_SOFT);
+
+	sa->life_packets = soft ? RTE_MIN(sa->soft_packets, sa->hard_packets) : sa->hard_packets;
+	sa->life_bytes = soft ? RTE_MIN(sa->soft_bytes, sa->hard_bytes) : sa->hard_bytes;
+}
+
+/* A lifetime threshold was reached: the checks on the limits of line 1. */
+static void __rte_noinline __rte_unused
+esp_sa_life_slow(struct esp_worker *w, struct esp_sa *sa)
+{
+	if (sa->packets >= sa->soft_packets || sa->bytes >= sa->soft_bytes)
+		esp_event_once(w, sa, ESP_EVF_SOFT, SA_EV_SOFT);
+	if (sa->packets >= sa->hard_packets || sa->bytes >= sa->hard_bytes) {
+		sa->stopped = ESP_DROP_LIFETIME;
+		esp_event_once(w, sa, ESP_EVF_HARD, SA_EV_HARD);
+	}
+	esp_sa_life_arm(sa);
+}
+
 /* Lifetime accounting after a packet was processed (RFC 4301 4.4.2.1). */
 static inline void
 esp_sa_account(struct esp_worker *w, struct esp_sa *sa, uint32_t len)
 {
 	sa->packets++;
 	sa->bytes += len;
-	if (unlikely(sa->packets >= sa->soft_packets || sa->bytes >= sa->soft_bytes))
-		esp_event_once(w, sa, ESP_EVF_SOFT, SA_EV_SOFT);
-	if (unlikely(sa->packets >= sa->hard_packets || sa->bytes >= sa->hard_bytes)) {
-		sa->stopped = ESP_DROP_LIFETIME;
-		esp_event_once(w, sa, ESP_EVF_HARD, SA_EV_HARD);
-	}
+	if (unlikely(sa->packets >= sa->life_packets || sa->bytes >= sa->life_bytes))
+		esp_sa_life_slow(w, sa);
 }
 
 static inline uint16_t

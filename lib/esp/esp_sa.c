@@ -139,6 +139,8 @@ esp_sa_create(const struct esp_sa_params *p, int socket_id, struct esp_sa **out)
 	 * 2^32-1, or 2^64-1 with ESN; the near-wrap event fires 1/16 earlier. */
 	sa->seq_limit = p->esn ? UINT64_MAX : UINT32_MAX;
 	sa->seq_near = sa->seq_limit - (sa->seq_limit >> 4);
+	esp_seq_arm(sa);
+	esp_sa_life_arm(sa);
 	if (p->dir == ESP_DIR_OUT) {
 		if (p->seq_start >= sa->seq_limit) {
 			rc = -EINVAL;
