@@ -410,6 +410,34 @@ out:
 }
 
 int
+cx_seq_each(struct cx *x, const char *key, const yaml_node_t *n, bool scalar_ok,
+	    const char *if_empty, unsigned max, unsigned *count,
+	    int (*fn)(struct cx *x, const yaml_node_t *item, unsigned i, void *arg), void *arg)
+{
+	yaml_node_t *items[CX_MAX_ITEMS];
+	size_t m;
+	unsigned i;
+	int rc;
+
+	if (max > CX_MAX_ITEMS)
+		max = CX_MAX_ITEMS;	/* items[] bounds every list (no limit is larger) */
+	rc = cx_seq(x, key, n, scalar_ok, items, max, count);
+	if (rc < 0)
+		return rc;
+	m = cx_push_key(x, key);
+	if (*count == 0 && if_empty != NULL)
+		rc = cx_err(x, n, "%s", if_empty);
+	for (i = 0; rc == 0 && i < *count; i++) {
+		size_t k = cx_push_idx(x, i);
+
+		rc = fn(x, items[i], i, arg);
+		cx_pop(x, k);
+	}
+	cx_pop(x, m);
+	return rc;
+}
+
+int
 cx_path(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size)
 {
 	char raw[IKE_MAX_PATH];

@@ -130,16 +130,28 @@ pool_last(const struct ike_pool_cfg *p, uint8_t last[16])
 }
 
 static int
+dns_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
+{
+	struct ike_pool_cfg *pool = arg;
+	const char *str;
+	int rc;
+
+	rc = cx_scalar(x, item, "an address", &str);
+	if (rc == 0 && conf_parse_addr(str, &pool->dns_af[i], pool->dns[i]) < 0)
+		rc = cx_err(x, item, "'%.64s' is not an address", str);
+	return rc;
+}
+
+static int
 parse_pool(struct cx *x, const yaml_node_t *n, struct ike_pool_cfg *pool)
 {
 	enum { P_RANGE, P_DNS, P_N };
 	static const char *const keys[P_N] = {"range", "dns"};
-	yaml_node_t *v[P_N], *items[IKE_MAX_DNS];
+	yaml_node_t *v[P_N];
 	uint8_t lo[16], hi[16];
 	const char *why = NULL;
 	char s[128];
 	size_t m = cx_push_key(x, "pool");
-	unsigned i;
 	int rc;
 
 	rc = cx_map(x, n, keys, P_N, v);
@@ -165,18 +177,23 @@ parse_pool(struct cx *x, const yaml_node_t *n, struct ike_pool_cfg *pool)
 		}
 	}
 	if (rc == 0 && v[P_DNS] != NULL)
-		rc = cx_seq(x, "dns", v[P_DNS], true, items, IKE_MAX_DNS, &pool->n_dns);
-	for (i = 0; rc == 0 && v[P_DNS] != NULL && i < pool->n_dns; i++) {
-		size_t k = cx_push_key(x, "dns");
-		const char *str;
-
-		cx_push_idx(x, i);
-		rc = cx_scalar(x, items[i], "an address", &str);
-		if (rc == 0 && conf_parse_addr(str, &pool->dns_af[i], pool->dns[i]) < 0)
-			rc = cx_err(x, items[i], "'%.64s' is not an address", str);
-		cx_pop(x, k);
-	}
+		rc = cx_seq_each(x, "dns", v[P_DNS], true, NULL, IKE_MAX_DNS, &pool->n_dns,
+				 dns_item, pool);
 	cx_pop(x, m);
+	return rc;
+}
+
+static int
+ts_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
+{
+	struct ike_ts *ts = arg;
+	const char *why = NULL;
+	const char *str;
+	int rc;
+
+	rc = cx_scalar(x, item, "a selector", &str);
+	if (rc == 0 && conf_parse_ts(str, &ts[i], &why) < 0)
+		rc = cx_err(x, item, "'%.64s': %s", str, why);
 	return rc;
 }
 
@@ -185,12 +202,6 @@ static int
 parse_ts_list(struct cx *x, const char *key, const yaml_node_t *n, struct ike_ts ts[],
 	      unsigned *count, bool *dynamic)
 {
-	yaml_node_t *items[IKE_MAX_TS];
-	const char *why = NULL;
-	size_t m;
-	unsigned i;
-	int rc;
-
 	*dynamic = false;
 	if (n->type == YAML_SCALAR_NODE &&
 	    strcmp((const char *)n->data.scalar.value, "dynamic") == 0) {
@@ -198,22 +209,22 @@ parse_ts_list(struct cx *x, const char *key, const yaml_node_t *n, struct ike_ts
 		*count = 0;
 		return 0;
 	}
-	rc = cx_seq(x, key, n, true, items, IKE_MAX_TS, count);
-	if (rc < 0)
-		return rc;
-	m = cx_push_key(x, key);
-	if (*count == 0)
-		rc = cx_err(x, n, "empty list");
-	for (i = 0; rc == 0 && i < *count; i++) {
-		size_t k = cx_push_idx(x, i);
-		const char *str;
+	return cx_seq_each(x, key, n, true, "empty list", IKE_MAX_TS, count, ts_item, ts);
+}
 
-		rc = cx_scalar(x, items[i], "a selector", &str);
-		if (rc == 0 && conf_parse_ts(str, &ts[i], &why) < 0)
-			rc = cx_err(x, items[i], "'%.64s': %s", str, why);
-		cx_pop(x, k);
-	}
-	cx_pop(x, m);
+static int
+proposal_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
+{
+	char (*dst)[128] = arg;
+	const char *str;
+	int rc;
+
+	rc = cx_scalar(x, item, "a proposal string", &str);
+	if (rc == 0 && (strlen(str) >= 128 || !conf_is_proposal(str)))
+		rc = cx_err(x, item, "bad proposal '%.100s' (expected [a-z0-9-]+, e.g. "
+			    "aes256gcm16-prfsha384-ecp384)", str);
+	if (rc == 0)
+		memcpy(dst[i], str, strlen(str) + 1);
 	return rc;
 }
 
@@ -221,31 +232,8 @@ static int
 parse_proposals(struct cx *x, const char *key, const yaml_node_t *n, char dst[][128],
 		unsigned *count)
 {
-	yaml_node_t *items[IKE_MAX_PROPOSALS];
-	size_t m;
-	unsigned i;
-	int rc;
-
-	rc = cx_seq(x, key, n, true, items, IKE_MAX_PROPOSALS, count);
-	if (rc < 0)
-		return rc;
-	m = cx_push_key(x, key);
-	if (*count == 0)
-		rc = cx_err(x, n, "empty list");
-	for (i = 0; rc == 0 && i < *count; i++) {
-		size_t k = cx_push_idx(x, i);
-		const char *str;
-
-		rc = cx_scalar(x, items[i], "a proposal string", &str);
-		if (rc == 0 && (strlen(str) >= 128 || !conf_is_proposal(str)))
-			rc = cx_err(x, items[i], "bad proposal '%.100s' (expected [a-z0-9-]+, e.g. "
-				    "aes256gcm16-prfsha384-ecp384)", str);
-		if (rc == 0)
-			memcpy(dst[i], str, strlen(str) + 1);
-		cx_pop(x, k);
-	}
-	cx_pop(x, m);
-	return rc;
+	return cx_seq_each(x, key, n, true, "empty list", IKE_MAX_PROPOSALS, count,
+			   proposal_item, dst);
 }
 
 static int
@@ -735,30 +723,25 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 	return parse_lifetimes(x, v, cc);
 }
 
+static int
+conn_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
+{
+	struct conf *c = x->c;
+	unsigned j;
+	int rc;
+
+	(void)arg;
+	rc = parse_conn(x, item, i);
+	for (j = 0; rc == 0 && j < i; j++) {
+		if (strcmp(c->conns[j].name, c->conns[i].name) == 0)
+			rc = cx_err(x, item, "duplicate connection name '%s'", c->conns[i].name);
+	}
+	return rc;
+}
+
 int
 conf_parse_conns(struct cx *x, const yaml_node_t *seq)
 {
-	yaml_node_t *items[CONF_MAX_CONNS];
-	struct conf *c = x->c;
-	size_t m;
-	unsigned i, j;
-	int rc;
-
-	rc = cx_seq(x, "connections", seq, false, items, CONF_MAX_CONNS, &c->n_conns);
-	if (rc < 0)
-		return rc;
-	m = cx_push_key(x, "connections");
-	for (i = 0; rc == 0 && i < c->n_conns; i++) {
-		size_t mi = cx_push_idx(x, i);
-
-		rc = parse_conn(x, items[i], i);
-		for (j = 0; rc == 0 && j < i; j++) {
-			if (strcmp(c->conns[j].name, c->conns[i].name) == 0)
-				rc = cx_err(x, items[i], "duplicate connection name '%s'",
-					    c->conns[i].name);
-		}
-		cx_pop(x, mi);
-	}
-	cx_pop(x, m);
-	return rc;
+	return cx_seq_each(x, "connections", seq, false, NULL, CONF_MAX_CONNS, &x->c->n_conns,
+			   conn_item, NULL);
 }

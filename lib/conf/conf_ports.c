@@ -12,18 +12,38 @@
 #include "conf_priv.h"
 
 static int
+addr_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
+{
+	struct conf_port *p = arg;
+	const char *why = NULL;
+	const char *str;
+	unsigned j;
+	int rc;
+
+	rc = cx_scalar(x, item, "an address/prefix-length", &str);
+	if (rc == 0 && conf_parse_prefix(str, true, &p->addrs[i], &why) < 0)
+		rc = cx_err(x, item, "'%s': %s", str, why);
+	for (j = 0; rc == 0 && j < i; j++) {
+		if (p->addrs[j].af == p->addrs[i].af &&
+		    conf_addr_cmp(p->addrs[i].af, p->addrs[i].addr, p->addrs[j].addr) == 0)
+			rc = cx_err(x, item, "address listed twice");
+	}
+	return rc;
+}
+
+static int
 parse_port(struct cx *x, const yaml_node_t *n, struct conf_port *p)
 {
 	enum { K_NAME, K_ROLE, K_DEV, K_ADDRS, K_MAC, K_MTU, K_RXQ, K_TXQ, K_N };
 	static const char *const keys[K_N] = {
 		"name", "role", "device", "addresses", "mac", "mtu", "rx_queues", "tx_queues",
 	};
-	yaml_node_t *v[K_N], *items[CONF_MAX_PORT_ADDRS];
+	yaml_node_t *v[K_N];
 	const char *why = NULL;
 	char s[64];
 	uint64_t u;
 	size_t m;
-	unsigned i, j;
+	unsigned i;
 	int rc;
 
 	rc = cx_map(x, n, keys, K_N, v);
@@ -69,27 +89,8 @@ parse_port(struct cx *x, const yaml_node_t *n, struct conf_port *p)
 	}
 	if (v[K_ADDRS] == NULL)
 		return cx_missing(x, n, "addresses");
-	rc = cx_seq(x, "addresses", v[K_ADDRS], true, items, CONF_MAX_PORT_ADDRS, &p->n_addrs);
-	if (rc < 0)
-		return rc;
-	m = cx_push_key(x, "addresses");
-	if (p->n_addrs == 0)
-		rc = cx_err(x, v[K_ADDRS], "at least one address needed");
-	for (i = 0; rc == 0 && i < p->n_addrs; i++) {
-		size_t k = cx_push_idx(x, i);
-		const char *str;
-
-		rc = cx_scalar(x, items[i], "an address/prefix-length", &str);
-		if (rc == 0 && conf_parse_prefix(str, true, &p->addrs[i], &why) < 0)
-			rc = cx_err(x, items[i], "'%s': %s", str, why);
-		for (j = 0; rc == 0 && j < i; j++) {
-			if (p->addrs[j].af == p->addrs[i].af &&
-			    conf_addr_cmp(p->addrs[i].af, p->addrs[i].addr, p->addrs[j].addr) == 0)
-				rc = cx_err(x, items[i], "address listed twice");
-		}
-		cx_pop(x, k);
-	}
-	cx_pop(x, m);
+	rc = cx_seq_each(x, "addresses", v[K_ADDRS], true, "at least one address needed",
+			 CONF_MAX_PORT_ADDRS, &p->n_addrs, addr_item, p);
 	if (rc < 0)
 		return rc;
 	if (v[K_MAC] != NULL) {
@@ -121,50 +122,41 @@ parse_port(struct cx *x, const yaml_node_t *n, struct conf_port *p)
 	return 0;
 }
 
+static int
+port_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
+{
+	struct conf *c = x->c;
+	struct conf_port *p = &c->ports[i];
+	unsigned j, k, l;
+	int rc;
+
+	(void)arg;
+	rc = parse_port(x, item, p);
+	for (j = 0; rc == 0 && j < i; j++) {
+		if (strcmp(c->ports[j].name, p->name) == 0)
+			rc = cx_err(x, item, "duplicate port name '%s'", p->name);
+		else if (strcmp(c->ports[j].device, p->device) == 0)
+			rc = cx_err(x, item, "device '%s' already used by port '%s'", p->device,
+				    c->ports[j].name);
+		for (k = 0; rc == 0 && k < p->n_addrs; k++) {
+			for (l = 0; rc == 0 && l < c->ports[j].n_addrs; l++) {
+				const struct conf_prefix *a = &p->addrs[k];
+				const struct conf_prefix *b = &c->ports[j].addrs[l];
+
+				if (a->af == b->af && conf_addr_cmp(a->af, a->addr, b->addr) == 0)
+					rc = cx_err(x, item, "address %u also on port '%s'", k,
+						    c->ports[j].name);
+			}
+		}
+	}
+	return rc;
+}
+
 int
 conf_parse_ports(struct cx *x, const yaml_node_t *n)
 {
-	yaml_node_t *items[CONF_MAX_PORTS];
-	struct conf *c = x->c;
-	size_t m;
-	unsigned i, j, k;
-	int rc;
-
-	rc = cx_seq(x, "ports", n, false, items, CONF_MAX_PORTS, &c->n_ports);
-	if (rc < 0)
-		return rc;
-	m = cx_push_key(x, "ports");
-	if (c->n_ports == 0)
-		rc = cx_err(x, n, "at least one port needed");
-	for (i = 0; rc == 0 && i < c->n_ports; i++) {
-		size_t mi = cx_push_idx(x, i);
-		struct conf_port *p = &c->ports[i];
-
-		rc = parse_port(x, items[i], p);
-		for (j = 0; rc == 0 && j < i; j++) {
-			if (strcmp(c->ports[j].name, p->name) == 0)
-				rc = cx_err(x, items[i], "duplicate port name '%s'", p->name);
-			else if (strcmp(c->ports[j].device, p->device) == 0)
-				rc = cx_err(x, items[i], "device '%s' already used by port '%s'",
-					    p->device, c->ports[j].name);
-			for (k = 0; rc == 0 && k < p->n_addrs; k++) {
-				unsigned l;
-
-				for (l = 0; rc == 0 && l < c->ports[j].n_addrs; l++) {
-					const struct conf_prefix *a = &p->addrs[k];
-					const struct conf_prefix *b = &c->ports[j].addrs[l];
-
-					if (a->af == b->af && conf_addr_cmp(a->af, a->addr, b->addr) == 0)
-						rc = cx_err(x, items[i],
-							    "address %u also on port '%s'", k,
-							    c->ports[j].name);
-				}
-			}
-		}
-		cx_pop(x, mi);
-	}
-	cx_pop(x, m);
-	return rc;
+	return cx_seq_each(x, "ports", n, false, "at least one port needed", CONF_MAX_PORTS,
+			   &x->c->n_ports, port_item, NULL);
 }
 
 static int
@@ -232,32 +224,28 @@ parse_route(struct cx *x, const yaml_node_t *n, struct conf_route *r)
 	return rc;
 }
 
+static int
+route_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
+{
+	struct conf *c = x->c;
+	unsigned j;
+	int rc;
+
+	(void)arg;
+	rc = parse_route(x, item, &c->routes[i]);
+	for (j = 0; rc == 0 && j < i; j++) {
+		const struct conf_prefix *a = &c->routes[i].dst, *b = &c->routes[j].dst;
+
+		if (a->af == b->af && a->len == b->len &&
+		    conf_addr_cmp(a->af, a->addr, b->addr) == 0)
+			rc = cx_err(x, item, "same prefix as routes[%u]", j);
+	}
+	return rc;
+}
+
 int
 conf_parse_routes(struct cx *x, const yaml_node_t *n)
 {
-	yaml_node_t *items[CONF_MAX_ROUTES];
-	struct conf *c = x->c;
-	size_t m;
-	unsigned i, j;
-	int rc;
-
-	rc = cx_seq(x, "routes", n, false, items, CONF_MAX_ROUTES, &c->n_routes);
-	if (rc < 0)
-		return rc;
-	m = cx_push_key(x, "routes");
-	for (i = 0; rc == 0 && i < c->n_routes; i++) {
-		size_t mi = cx_push_idx(x, i);
-
-		rc = parse_route(x, items[i], &c->routes[i]);
-		for (j = 0; rc == 0 && j < i; j++) {
-			const struct conf_prefix *a = &c->routes[i].dst, *b = &c->routes[j].dst;
-
-			if (a->af == b->af && a->len == b->len &&
-			    conf_addr_cmp(a->af, a->addr, b->addr) == 0)
-				rc = cx_err(x, items[i], "same prefix as routes[%u]", j);
-		}
-		cx_pop(x, mi);
-	}
-	cx_pop(x, m);
-	return rc;
+	return cx_seq_each(x, "routes", n, false, NULL, CONF_MAX_ROUTES, &x->c->n_routes,
+			   route_item, NULL);
 }

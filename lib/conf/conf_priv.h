@@ -20,6 +20,7 @@ enum conf_priv_limits {
 	CX_PATH_LEN = 192,		/* "connections[12].remote_ts[3]" */
 	CX_MAX_SCALAR = 4096,		/* longest scalar we accept */
 	CX_MAX_SECRET_FILE = 4096,	/* psk_file size */
+	CX_MAX_ITEMS = 64,		/* longest list cx_seq_each() takes */
 };
 
 struct cx {
@@ -73,6 +74,15 @@ int cx_size(struct cx *x, const char *key, const yaml_node_t *n, unsigned base, 
  * @scalar_ok). Fills items[] (node pointers) up to @max. */
 int cx_seq(struct cx *x, const char *key, const yaml_node_t *n, bool scalar_ok,
 	   yaml_node_t *items[], unsigned max, unsigned *count);
+/*
+ * cx_seq(), then @fn on each item in order with "key[i]" on the path, up to
+ * the first error. @if_empty: the message for an empty list, or NULL when
+ * one is fine. @max is at most CX_MAX_ITEMS.
+ */
+int cx_seq_each(struct cx *x, const char *key, const yaml_node_t *n, bool scalar_ok,
+		const char *if_empty, unsigned max, unsigned *count,
+		int (*fn)(struct cx *x, const yaml_node_t *item, unsigned i, void *arg),
+		void *arg);
 int cx_missing(struct cx *x, const yaml_node_t *map, const char *key);
 /* Resolve a relative @path against x->dir into @dst. */
 int cx_path(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size);
