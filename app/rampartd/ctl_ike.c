@@ -397,7 +397,7 @@ child_up(const struct ike_child_sa *c)
 	 * new SA before it answered. */
 	ch->rekey_of = c->rekey_of;
 	old = c->rekey_of ? rd_child_find(c->rekey_of) : NULL;
-	if (rd.ike_in_request && old != NULL && !old->dying) {
+	if (!c->initiator && old != NULL && !old->dying) {
 		ch->switch_pending = true;
 		ch->switch_by_ms = rd_now_ms() + RD_SWITCH_WAIT_MS;
 		routes_send(ch, RD_ROUTE_STANDBY);
@@ -600,9 +600,6 @@ rd_ike_input(unsigned pidx, const uint8_t *frame, const struct net_pkt_info *pi)
 	(void)pidx;
 	if (rd.ike == NULL)
 		return;
-	/* IKE header flags (RFC 7296 3.1): Response bit clear = a request, so
-	 * a child SA this input brings up is one we answered (see child_up). */
-	rd.ike_in_request = pi->ike_len >= 28 && !(frame[pi->ike_off + 19] & 0x20);
 	if (pi->af == 4) {
 		ss_make(&from, 4, ip + 12, pi->sport);
 		ss_make(&to, 4, ip + 16, pi->dport);
@@ -612,7 +609,6 @@ rd_ike_input(unsigned pidx, const uint8_t *frame, const struct net_pkt_info *pi)
 	}
 	ike_input(rd.ike, frame + pi->ike_off, pi->ike_len, (const struct sockaddr *)&from,
 		  (const struct sockaddr *)&to, rd_now_ms());
-	rd.ike_in_request = false;
 }
 
 int

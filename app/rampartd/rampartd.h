@@ -227,7 +227,6 @@ struct rd_ctx {
 	uint32_t spi_next_idx[SA_MAX_WORKERS];	/* alloc_spi: next direct index */
 	struct rd_child *children;	/* RD_MAX_CHILDREN */
 	unsigned n_children;
-	bool ike_in_request;		/* ike_input runs on a request (we respond) */
 	/* control -> worker messages that did not fit in the ring */
 	struct {
 		struct sa_msg *q;
