@@ -240,6 +240,7 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 	uint8_t opidx[ESP_MAX_BURST];
 	uint16_t i, np = 0, nr = 0, nm = 0, ok = 0, nops = 0, done = 0;
 
+	ESP_CYC_START(w, n, false);
 	/* pass 1a: outer headers of the whole burst; runs of equal SPIs */
 	for (i = 0; i < n; i++) {
 		uint32_t spi = 0;
@@ -257,6 +258,7 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 		run_of[np] = (uint8_t)(nr - 1);
 		np++;
 	}
+	ESP_CYC(w, ESP_CYC_IN_PARSE);
 	/* pass 1b: one lookup per run (STYLE.md 5): the direct index, valid only
 	 * when the SA there carries this SPI; the rest in one bulk hash lookup.
 	 * Then prefetch each SA's hot lines, window and key schedule. */
@@ -289,6 +291,7 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 		rte_prefetch0(s + offsetof(struct esp_sa, replay));
 		esp_prefetch_keys(run_sa[i], ctx[run_first[i]].esp_len);
 	}
+	ESP_CYC(w, ESP_CYC_IN_LOOKUP);
 	/* pass 1c: per-SA checks and replay pre-check */
 	for (i = 0; i < np; i++) {
 		struct esp_sa *sa = run_sa[run_of[i]];
@@ -308,6 +311,7 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 			ctx[ok] = ctx[i];
 		ok++;
 	}
+	ESP_CYC(w, ESP_CYC_IN_CHECK);
 	/* pass 2: crypto */
 	for (i = 0; i < ok; i++) {
 		struct in_ctx *c = &ctx[i];
@@ -343,6 +347,7 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 				    !cry_memeq_ct(c->calc, c->icv, c->sa->icv_len);
 		}
 	}
+	ESP_CYC(w, ESP_CYC_IN_CRYPTO);
 	/* pass 3: commit in packet order */
 	for (i = 0; i < ok; i++) {
 		struct in_ctx *c = &ctx[i];
@@ -357,6 +362,7 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 		w->st.in_bytes += c->m->pkt_len;
 		outv[done++] = c->m;
 	}
+	ESP_CYC(w, ESP_CYC_IN_COMMIT);
 	return done;
 }
 

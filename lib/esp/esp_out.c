@@ -211,6 +211,7 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 	uint16_t i, ok = 0, nops = 0, done = 0, nrun;
 	uint8_t opidx[ESP_MAX_BURST];
 
+	ESP_CYC_START(w, n, true);
 	/* pass 0: the SAs of the first ESP_PREFETCH_DIST packets */
 	for (i = 0; i < n && i < ESP_PREFETCH_DIST; i++)
 		if (sas[i] != NULL)
@@ -233,6 +234,7 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 		}
 		keep[ok++] = pkts[i];
 	}
+	ESP_CYC(w, ESP_CYC_OUT_PREP);
 	/* pass 1b: CBC IVs, one multi-block call per run of packets of one SA.
 	 * CBC IV policy: IV = AES-128(K_iv, sequence number) with a per-SA
 	 * random K_iv used for nothing else (cry_cbc_iv_gen_n): distinct
@@ -255,6 +257,7 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 		}
 		cry_cbc_iv_gen_n(w->mb, &sa->key.cbc, ctrs, nrun, ivs);
 	}
+	ESP_CYC(w, ESP_CYC_OUT_IV);
 	/* pass 2: crypto for all survivors */
 	for (i = 0; i < ok; i++) {
 		struct out_ctx *c = &ctx[i];
@@ -288,6 +291,7 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 			c->failed = ops[i].status != 0;
 		}
 	}
+	ESP_CYC(w, ESP_CYC_OUT_CRYPTO);
 	/* pass 3: finish */
 	for (i = 0; i < ok; i++) {
 		struct out_ctx *c = &ctx[i];
@@ -310,6 +314,7 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 		w->st.out_bytes += m->pkt_len;
 		outv[done++] = m;
 	}
+	ESP_CYC(w, ESP_CYC_OUT_FIN);
 	return done;
 }
 

@@ -95,6 +95,39 @@ _Static_assert(offsetof(struct esp_sa, tmpl) == 128, "template must start line 2
 _Static_assert(offsetof(struct esp_sa, replay) == 192, "replay window starts line 3");
 _Static_assert(offsetof(struct esp_sa, key) % 64 == 0, "keys cache aligned");
 
+/*
+ * Compile-time option -DESP_CYCLES (never in production builds): TSC cycles
+ * spent in each pass of a burst, summed per worker and printed to stderr
+ * by esp_worker_destroy (cycles per packet that entered the pass's burst).
+ */
+enum esp_cyc_slot {
+	ESP_CYC_OUT_PREP,		/* pass 0-1: prefetch, prepare */
+	ESP_CYC_OUT_IV,			/* pass 1b: CBC IVs */
+	ESP_CYC_OUT_CRYPTO,		/* pass 2 */
+	ESP_CYC_OUT_FIN,		/* pass 3 */
+	ESP_CYC_IN_PARSE,		/* pass 1a */
+	ESP_CYC_IN_LOOKUP,		/* pass 1b */
+	ESP_CYC_IN_CHECK,		/* pass 1c */
+	ESP_CYC_IN_CRYPTO,		/* pass 2 */
+	ESP_CYC_IN_COMMIT,		/* pass 3 */
+	ESP_CYC__COUNT,
+};
+
+#ifdef ESP_CYCLES
+#include <rte_cycles.h>
+#define ESP_CYC_START(w, npk, out) \
+	uint64_t esp_cyc_t = rte_rdtsc(); \
+	(w)->cyc_pkts[(out) ? 1 : 0] += (npk)
+#define ESP_CYC(w, slot) do { \
+	uint64_t esp_cyc_n = rte_rdtsc(); \
+	(w)->cyc[slot] += esp_cyc_n - esp_cyc_t; \
+	esp_cyc_t = esp_cyc_n; \
+} while (0)
+#else
+#define ESP_CYC_START(w, npk, out) do { } while (0)
+#define ESP_CYC(w, slot) do { } while (0)
+#endif
+
 struct esp_worker {
 	IMB_MGR *mb;
 	/* inbound SAs by sa_spi_index(spi) (sa_msg.h), SA_SPI_INDEX_SIZE
@@ -107,6 +140,10 @@ struct esp_worker {
 	uint16_t ndrop;
 	struct esp_worker_stats st;
 	struct rte_mbuf *drop[ESP_MAX_BURST];
+#ifdef ESP_CYCLES
+	uint64_t cyc[ESP_CYC__COUNT];
+	uint64_t cyc_pkts[2];		/* in, out */
+#endif
 } __rte_cache_aligned;
 
 /*

@@ -258,11 +258,34 @@ fail:
 	return rc;
 }
 
+#ifdef ESP_CYCLES
+static void
+cyc_print(const struct esp_worker *w)
+{
+	static const char *const names[ESP_CYC__COUNT] = {
+		"out prepare", "out cbc-iv", "out crypto", "out finish",
+		"in parse", "in lookup", "in check", "in crypto", "in commit",
+	};
+	unsigned i;
+
+	for (i = 0; i < ESP_CYC__COUNT; i++) {
+		uint64_t np = w->cyc_pkts[i < ESP_CYC_IN_PARSE ? 1 : 0];
+
+		if (np != 0)
+			fprintf(stderr, "esp cycles worker %u: %-12s %8.1f /pkt\n", w->id,
+				names[i], (double)w->cyc[i] / (double)np);
+	}
+}
+#endif
+
 void
 esp_worker_destroy(struct esp_worker *w)
 {
 	if (w == NULL)
 		return;
+#ifdef ESP_CYCLES
+	cyc_print(w);
+#endif
 	sa_tab_destroy(w->tab);
 	rte_free(w->spi_ix);
 	cry_mgr_destroy(w->mb);
