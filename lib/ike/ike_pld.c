@@ -354,6 +354,28 @@ ike_bld_sa(struct ike_bld *b, const struct ike_proposal *props, unsigned n)
 	return rc;
 }
 
+/*
+ * A payload whose body is a fixed head (type, method or encoding, reserved
+ * zeros, a notify's SPI) followed by variable data: KE, ID, CERT, CERTREQ,
+ * AUTH and N.
+ */
+static int
+bld_head_data(struct ike_bld *b, uint8_t type, const uint8_t *head, size_t head_len,
+	      const uint8_t *data, size_t len)
+{
+	size_t start;
+	int rc;
+
+	rc = ike_bld_pld_begin(b, type, false, &start);
+	if (rc == 0)
+		rc = ike_bld_put(b, head, head_len);
+	if (rc == 0)
+		rc = ike_bld_put(b, data, len);
+	if (rc == 0)
+		rc = ike_bld_pld_end(b, start);
+	return rc;
+}
+
 /* ------------------------------------------------------------------------ */
 /* KE (3.4)                                                                 */
 
@@ -397,21 +419,11 @@ ike_pld_ke_parse(const struct rd *body, struct ike_ke *out)
 int
 ike_bld_ke(struct ike_bld *b, uint16_t group, const uint8_t *data, size_t len)
 {
-	size_t start;
-	int rc;
+	const uint8_t head[4] = { (uint8_t)(group >> 8), (uint8_t)group, 0, 0 };
 
 	if (data == NULL || len == 0 || len > IKE_KE_MAX)
 		return ike_bld_error(b, -EINVAL);
-	rc = ike_bld_pld_begin(b, IKE_PLD_KE, false, &start);
-	if (rc == 0)
-		rc = ike_bld_put_u16(b, group);
-	if (rc == 0)
-		rc = ike_bld_zero(b, 2);
-	if (rc == 0)
-		rc = ike_bld_put(b, data, len);
-	if (rc == 0)
-		rc = ike_bld_pld_end(b, start);
-	return rc;
+	return bld_head_data(b, IKE_PLD_KE, head, sizeof(head), data, len);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -470,22 +482,13 @@ ike_id_body(const struct ike_id *id, uint8_t *out, size_t cap, size_t *len)
 int
 ike_bld_id(struct ike_bld *b, uint8_t type, const struct ike_id *id)
 {
-	size_t start;
-	int rc;
+	uint8_t head[4] = { 0 };
 
 	if ((type != IKE_PLD_IDI && type != IKE_PLD_IDR) || id == NULL || id->len == 0 ||
 	    id->len > IKE_MAX_ID_LEN)
 		return ike_bld_error(b, -EINVAL);
-	rc = ike_bld_pld_begin(b, type, false, &start);
-	if (rc == 0)
-		rc = ike_bld_put_u8(b, id->type);
-	if (rc == 0)
-		rc = ike_bld_zero(b, 3);
-	if (rc == 0)
-		rc = ike_bld_put(b, id->data, id->len);
-	if (rc == 0)
-		rc = ike_bld_pld_end(b, start);
-	return rc;
+	head[0] = id->type;
+	return bld_head_data(b, type, head, sizeof(head), id->data, id->len);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -520,19 +523,9 @@ ike_pld_cert_parse(const struct rd *body, struct ike_cert *out)
 static int
 bld_cert(struct ike_bld *b, uint8_t type, uint8_t enc, const uint8_t *data, size_t len)
 {
-	size_t start;
-	int rc;
-
 	if (data == NULL && len != 0)
 		return ike_bld_error(b, -EINVAL);
-	rc = ike_bld_pld_begin(b, type, false, &start);
-	if (rc == 0)
-		rc = ike_bld_put_u8(b, enc);
-	if (rc == 0)
-		rc = ike_bld_put(b, data, len);
-	if (rc == 0)
-		rc = ike_bld_pld_end(b, start);
-	return rc;
+	return bld_head_data(b, type, &enc, 1, data, len);
 }
 
 int
@@ -579,21 +572,11 @@ ike_pld_auth_parse(const struct rd *body, struct ike_auth *out)
 int
 ike_bld_auth(struct ike_bld *b, uint8_t method, const uint8_t *data, size_t len)
 {
-	size_t start;
-	int rc;
+	const uint8_t head[4] = { method, 0, 0, 0 };
 
 	if (data == NULL || len == 0)
 		return ike_bld_error(b, -EINVAL);
-	rc = ike_bld_pld_begin(b, IKE_PLD_AUTH, false, &start);
-	if (rc == 0)
-		rc = ike_bld_put_u8(b, method);
-	if (rc == 0)
-		rc = ike_bld_zero(b, 3);
-	if (rc == 0)
-		rc = ike_bld_put(b, data, len);
-	if (rc == 0)
-		rc = ike_bld_pld_end(b, start);
-	return rc;
+	return bld_head_data(b, IKE_PLD_AUTH, head, sizeof(head), data, len);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -705,26 +688,14 @@ int
 ike_bld_notify(struct ike_bld *b, uint8_t proto, const uint8_t *spi, uint8_t spi_len,
 	       uint16_t type, const uint8_t *data, size_t len)
 {
-	size_t start;
-	int rc;
+	uint8_t head[4 + 8] = { proto, spi_len, (uint8_t)(type >> 8), (uint8_t)type };
 
 	if ((spi_len != 0 && spi_len != 4 && spi_len != 8) || (spi == NULL && spi_len != 0) ||
 	    (data == NULL && len != 0) || len > IKE_MAX_NOTIFY_DATA)
 		return ike_bld_error(b, -EINVAL);
-	rc = ike_bld_pld_begin(b, IKE_PLD_N, false, &start);
-	if (rc == 0)
-		rc = ike_bld_put_u8(b, proto);
-	if (rc == 0)
-		rc = ike_bld_put_u8(b, spi_len);
-	if (rc == 0)
-		rc = ike_bld_put_u16(b, type);
-	if (rc == 0)
-		rc = ike_bld_put(b, spi, spi_len);
-	if (rc == 0)
-		rc = ike_bld_put(b, data, len);
-	if (rc == 0)
-		rc = ike_bld_pld_end(b, start);
-	return rc;
+	if (spi_len != 0)
+		memcpy(head + 4, spi, spi_len);
+	return bld_head_data(b, IKE_PLD_N, head, 4 + (size_t)spi_len, data, len);
 }
 
 /* ------------------------------------------------------------------------ */
