@@ -407,6 +407,8 @@ int ike_init_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 void ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
 		   uint8_t out[IKE_NATD_LEN]);
 void ike_cookie_rotate(struct ike_ctx *ctx);
+void ike_prefer_ke_group(const struct ike_proposal *ours, const struct ike_msg *m,
+			 struct ike_proposal *chosen);
 void ike_init_job_done(struct ike_sa *sa, struct ike_job *job);
 bool ike_conn_matches(const struct ike_conn *conn, const struct sockaddr_storage *local,
 		      const struct sockaddr_storage *remote);

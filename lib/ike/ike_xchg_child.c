@@ -395,28 +395,6 @@ ike_sa_successor(struct ike_sa *old, bool initiator, bool adopt, uint64_t spi_i,
 	return 0;
 }
 
-/* The peer's KE group may be acceptable in the chosen proposal too: take it
- * instead of a round trip with INVALID_KE_PAYLOAD (RFC 7296 1.3). */
-static void
-prefer_ke_group(const struct ike_proposal *ours, const struct ike_msg *m,
-		struct ike_proposal *chosen)
-{
-	unsigned i, j;
-
-	if (!ike_prop_has_dh(ours, m->ke.group))
-		return;
-	for (i = 0; i < m->sa.n_props; i++) {
-		if (m->sa.props[i].num != chosen->num)
-			continue;
-		if (!ike_prop_has_dh(&m->sa.props[i], m->ke.group))
-			return;
-		for (j = 0; j < chosen->n_xforms; j++)
-			if (chosen->xf[j].type == IKE_XF_DH)
-				chosen->xf[j].id = m->ke.group;
-		return;
-	}
-}
-
 /* ---- responder ---- */
 
 static int
@@ -461,7 +439,7 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 		rc = ike_prop_select(sa->conn->ike_props, sa->conn->n_ike_props, &m->sa, &chosen,
 				     &our_idx);
 		if (rc == 0 && our_idx < sa->conn->n_ike_props)
-			prefer_ke_group(&sa->conn->ike_props[our_idx], m, &chosen);
+			ike_prefer_ke_group(&sa->conn->ike_props[our_idx], m, &chosen);
 	}
 	if (rc < 0 || chosen.spi_len != 8) {
 		sa->ctx->st.no_proposal++;
@@ -560,7 +538,7 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		offer[i].spi_len = 0;
 	rc = ike_prop_select(offer, n_offer, &m->sa, &chosen, &our_idx);
 	if (rc == 0 && m->has_ke && our_idx < n_offer)
-		prefer_ke_group(&offer[our_idx], m, &chosen);
+		ike_prefer_ke_group(&offer[our_idx], m, &chosen);
 	if (rc < 0) {
 		/* the peer may not do PFS while we list a group: try without */
 		ike_esp_offer(sa, false, 0, offer, &n_offer);

@@ -327,22 +327,23 @@ dup_bytes(const uint8_t *p, size_t n)
 	return c;
 }
 
-/* The DH group the peer used may be in the chosen proposal of ours too:
- * prefer it over a round trip with INVALID_KE_PAYLOAD. */
-static void
-prefer_peer_group(const struct ike_conn *conn, const struct ike_msg *m, unsigned our_idx,
-		  struct ike_proposal *chosen)
+/* The peer's KE group may be acceptable in the chosen proposal too (@ours is
+ * our proposal that matched): take it instead of a round trip with
+ * INVALID_KE_PAYLOAD (RFC 7296 1.2, 1.3). */
+void
+ike_prefer_ke_group(const struct ike_proposal *ours, const struct ike_msg *m,
+		    struct ike_proposal *chosen)
 {
-	unsigned i;
+	unsigned i, j;
 
-	if (our_idx >= conn->n_ike_props || !ike_prop_has_dh(&conn->ike_props[our_idx], m->ke.group))
+	if (!ike_prop_has_dh(ours, m->ke.group))
 		return;
 	for (i = 0; i < m->sa.n_props; i++) {
 		if (m->sa.props[i].num != chosen->num)
 			continue;
 		if (!ike_prop_has_dh(&m->sa.props[i], m->ke.group))
 			return;
-		for (unsigned j = 0; j < chosen->n_xforms; j++)
+		for (j = 0; j < chosen->n_xforms; j++)
 			if (chosen->xf[j].type == IKE_XF_DH)
 				chosen->xf[j].id = m->ke.group;
 		return;
@@ -465,7 +466,8 @@ ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 			m->hdr.spi_i, m->sa.n_props);
 		return init_notify(ctx, m, from, to, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 	}
-	prefer_peer_group(conn, m, our_idx, &chosen);
+	if (our_idx < conn->n_ike_props)
+		ike_prefer_ke_group(&conn->ike_props[our_idx], m, &chosen);
 	if (algs_from(&chosen, &algs) < 0 || !ike_dh_supported(algs.dh)) {
 		ctx->st.no_proposal++;
 		return init_notify(ctx, m, from, to, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
