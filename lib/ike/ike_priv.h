@@ -427,6 +427,9 @@ int ike_child_keys_make(struct ike_sa *sa, struct ike_child *c, const uint8_t *g
 int ike_child_algs(const struct ike_proposal *p, struct ike_algs *a);
 void ike_esp_offer(const struct ike_sa *sa, bool with_dh, uint32_t spi,
 		   struct ike_proposal *out, unsigned *n);
+/* The same without SPIs: what a responder matches the peer's offer against. */
+void ike_esp_offer_nospi(const struct ike_sa *sa, bool with_dh, struct ike_proposal *out,
+			 unsigned *n);
 int ike_ts_select(struct ike_sa *sa, const struct ike_msg *m, struct ike_child *c);
 
 /* ---- ike_xchg_child.c ---- */

@@ -44,6 +44,17 @@ ike_esp_offer(const struct ike_sa *sa, bool with_dh, uint32_t spi, struct ike_pr
 	*n = conn->n_esp_props;
 }
 
+void
+ike_esp_offer_nospi(const struct ike_sa *sa, bool with_dh, struct ike_proposal *out,
+		    unsigned *n)
+{
+	unsigned i;
+
+	ike_esp_offer(sa, with_dh, 0, out, n);
+	for (i = 0; i < *n; i++)
+		out[i].spi_len = 0;
+}
+
 int
 ike_child_algs(const struct ike_proposal *p, struct ike_algs *a)
 {
@@ -501,7 +512,7 @@ auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct our_auth *
 	struct ike_txm t;
 	struct ike_pkts out = { .n = 0 };
 	uint16_t child_err = 0;
-	unsigned n_cpa = 0, n_offer, i;
+	unsigned n_cpa = 0, n_offer;
 	int rc;
 
 	/* the first child SA: virtual IP, proposal, selectors */
@@ -511,9 +522,7 @@ auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct our_auth *
 		SA_LOG(sa, NOTICE, "virtual IP pool of %s exhausted", conn->cfg.name);
 		child_err = IKE_N_INTERNAL_ADDRESS_FAILURE;
 	} else {
-		ike_esp_offer(sa, false, 0, offer, &n_offer);
-		for (i = 0; i < n_offer; i++)
-			offer[i].spi_len = 0;
+		ike_esp_offer_nospi(sa, false, offer, &n_offer);
 		rc = ike_prop_select(offer, n_offer, &m->sa, &chosen, NULL);
 		if (rc < 0) {
 			sa->ctx->st.no_proposal++;

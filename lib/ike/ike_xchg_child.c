@@ -503,7 +503,7 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	struct ike_pkts out = { .n = 0 };
 	uint8_t nr[IKE_NONCE_LEN], gir[IKE_DH_MAX_LEN], grp[2];
 	size_t gir_len = 0;
-	unsigned n_offer, i, our_idx = 0;
+	unsigned n_offer, our_idx = 0;
 	uint16_t g = 0;
 	int rc;
 
@@ -533,17 +533,13 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 			return ike_respond_notify(sa, m, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		}
 	}
-	ike_esp_offer(sa, true, 0, offer, &n_offer);
-	for (i = 0; i < n_offer; i++)
-		offer[i].spi_len = 0;
+	ike_esp_offer_nospi(sa, true, offer, &n_offer);
 	rc = ike_prop_select(offer, n_offer, &m->sa, &chosen, &our_idx);
 	if (rc == 0 && m->has_ke && our_idx < n_offer)
 		ike_prefer_ke_group(&offer[our_idx], m, &chosen);
 	if (rc < 0) {
 		/* the peer may not do PFS while we list a group: try without */
-		ike_esp_offer(sa, false, 0, offer, &n_offer);
-		for (i = 0; i < n_offer; i++)
-			offer[i].spi_len = 0;
+		ike_esp_offer_nospi(sa, false, offer, &n_offer);
 		rc = ike_prop_select(offer, n_offer, &m->sa, &chosen, NULL);
 	}
 	if (rc < 0) {
