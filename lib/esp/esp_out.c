@@ -224,8 +224,6 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 		if (i + ESP_PREFETCH_DIST < n && sas[i + ESP_PREFETCH_DIST] != NULL)
 			esp_prefetch_sa_out(sas[i + ESP_PREFETCH_DIST]);
 		why = out_prepare(w, sas[i], pkts[i], &ctx[ok]);
-		if (likely(why == ESP_PASS))
-			esp_prefetch_keys(sas[i], ctx[ok].plen);
 		if (unlikely(why != ESP_PASS)) {
 			if (sas[i] != NULL)
 				sas[i]->drops++;
@@ -259,9 +257,15 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 	}
 	ESP_CYC(w, ESP_CYC_OUT_IV);
 	/* pass 2: crypto for all survivors */
+	for (i = 0; i < ok && i < ESP_PREFETCH_DIST; i++)
+		esp_prefetch_keys(ctx[i].sa, ctx[i].plen);
 	for (i = 0; i < ok; i++) {
 		struct out_ctx *c = &ctx[i];
 		struct esp_sa *sa = c->sa;
+
+		if (i + ESP_PREFETCH_DIST < ok)
+			esp_prefetch_keys(ctx[i + ESP_PREFETCH_DIST].sa,
+					  ctx[i + ESP_PREFETCH_DIST].plen);
 
 		if (!(sa->flags & ESP_SAF_CBC)) {
 			cry_gcm_seal(w->mb, &sa->key.gcm, c->nonce, c->aad, c->aad_len, c->payload,
