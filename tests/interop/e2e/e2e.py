@@ -86,10 +86,10 @@ def finish(net, r, res, keep_on_fail=True):
     return rc
 
 
-def start_gw(net, r, res, **conf):
+def start_gw(net, r, res, env=None, **conf):
     net.base()
     r.write_conf(**conf)
-    up = r.start()
+    up = r.start(env=env)
     res.check(up, "rampartd starts on two af_packet ports")
     return up
 
@@ -422,9 +422,44 @@ def diag(r):
             log("  worker %s" % {k: v for k, v in w.items() if v})
 
 
+def _hexkey(v, n):
+    """v if it is n bytes of hex (lower case), else None."""
+    v = v.lower() if isinstance(v, str) else ""
+    return v if len(v) == 2 * n and re.fullmatch(r"[0-9a-f]+", v) else None
+
+
+def tshark_esp(pcap, uat):
+    """Decrypt pcap's ESP with tshark and the esp_sa uat rows. Returns (tshark
+    command with the keys, rc, output, rows); a row's inner is the decrypted
+    packet's (src, dst), None when nothing was decrypted. tshark 4.0 does not
+    verify GCM ICVs: with a wrong key the trailer is garbage and may still
+    parse as some protocol, so judge a decryption by its inner addresses."""
+    cmd = ["tshark", "-n", "-r", pcap, "-o", "esp.enable_encryption_decode:TRUE"]
+    for u in uat:
+        cmd += ["-o", "uat:esp_sa:" + u]
+    # ip.src/ip.dst with every occurrence: outer and, once decrypted, inner.
+    rc, out = sh(cmd + ["-Y", "esp", "-T", "fields", "-E", "separator=|", "-E", "occurrence=a",
+                        "-E", "aggregator=,", "-e", "frame.number", "-e", "esp.spi",
+                        "-e", "esp.sequence", "-e", "ip.src", "-e", "ip.dst", "-e", "icmp.type"],
+                 check=False, timeout=60)
+    rows = []
+    for ln in out.splitlines():
+        x = ln.split("|")
+        if len(x) >= 6 and x[0].strip().isdigit():
+            src, dst = x[3].split(","), x[4].split(",")
+            rows.append(dict(frame=int(x[0]), spi=x[1].lower(), seq=x[2],
+                             inner=(src[1], dst[1]) if len(src) == 2 and len(dst) == 2 else None,
+                             icmp=x[5].split(",")[-1]))
+    return cmd, rc, out, rows
+
+
 def case_esp_decode(args, net, r, res):
-    if not start_gw(net, r, res):
+    # RAMPART_DEBUG_KEYS=1 (test builds only): rampartctl --json list-children
+    # adds enc_key_in/enc_key_out (key || 4-byte salt for GCM, hex).
+    if not start_gw(net, r, res, env={"RAMPART_DEBUG_KEYS": "1"}):
         return
+    res.check("RAMPART_DEBUG_KEYS=1" in r.log_text(), "rampartd warns that "
+              "RAMPART_DEBUG_KEYS=1 reveals keys")
     ns, addr = net.client_ns(1)
     chs, oks = start_clients(net, r, [(ns, addr, "c1", "c1@rampart.test")], keylog=True)
     if not res.check(oks[0], "client establishes (charon logs keys at chd=4)"):
@@ -441,50 +476,58 @@ def case_esp_decode(args, net, r, res):
     time.sleep(1)
     cap.send_signal(signal.SIGINT)
     cap.wait(10)
-    # Keys: rampartctl does not report them; charon's log (chd = 4) does.
+
+    # Source 1: rampartd's own keys, as rampartctl reports them.
     rc, j = r.ctl("list-children")
-    chl = j.get("children", []) if isinstance(j, dict) else []
-    has_keys = any(k for ch in chl for k in ch if "key" in k)
-    log("rampartctl list-children reports keys: %s (see FINDINGS.md F1); using charon's log"
-        % has_keys)
-    keys = charon_child_keys(c.log_text())
-    if not res.check(len(keys) == 1 and len(chl) == 1, "one child: keys from charon, SPIs from "
-                     "rampartctl", "%d key sets, %d children" % (len(keys), len(chl))):
+    chl = j.get("children", []) if rc == 0 and isinstance(j, dict) else []
+    if not res.check(len(chl) == 1, "rampartctl --json list-children lists one child",
+                     "rc %d, %d children" % (rc, len(chl))):
         return
-    spi_in_c, spi_out_c, k_i, k_r = keys[0]
-    # the client's inbound SPI is rampartd's outbound one
-    res.check(chl[0]["spi_out"] == spi_in_c and chl[0]["spi_in"] == spi_out_c,
-              "rampartctl's SPIs mirror charon's", "rampartd in %s out %s" %
-              (chl[0]["spi_in"], chl[0]["spi_out"]))
+    ch = chl[0]
+    klen = {"aes256gcm16": 36, "aes128gcm16": 20}.get(ch.get("enc"))
+    kin = _hexkey(ch.get("enc_key_in"), klen or 0)
+    kout = _hexkey(ch.get("enc_key_out"), klen or 0)
+    if not res.check(kin is not None and kout is not None and kin != kout,
+                     "rampartctl reports the child's keys with RAMPART_DEBUG_KEYS=1 "
+                     "(enc_key_in/out: key + 4-byte salt)",
+                     "enc %s, enc_key_in %r, enc_key_out %r" % (
+                         ch.get("enc"), len(ch.get("enc_key_in") or ""),
+                         len(ch.get("enc_key_out") or "")) if kin and kout else
+                     "enc %s, fields %s" % (ch.get("enc"), sorted(k for k in ch if "key" in k))):
+        return
+    spi_in, spi_out = ch["spi_in"].lower(), ch["spi_out"].lower()
     alg = "AES-GCM with 16 octet ICV [RFC4106]"
-    uat = ['"IPv4","*","*","0x%s","%s","0x%s","NULL",""' % (spi_out_c, alg, k_i),
-           '"IPv4","*","*","0x%s","%s","0x%s","NULL",""' % (spi_in_c, alg, k_r)]
+    # rampartd receives on spi_in with enc_key_in, sends on spi_out with enc_key_out
+    uat = ['"IPv4","*","*","0x%s","%s","0x%s","NULL",""' % (spi_in, alg, kin),
+           '"IPv4","*","*","0x%s","%s","0x%s","NULL",""' % (spi_out, alg, kout)]
     with open(os.path.join(net.dir, "esp_sa"), "w") as f:
         f.write("\n".join(uat) + "\n")
-    cmd = ["tshark", "-n", "-r", pcap, "-o", "esp.enable_encryption_decode:TRUE"]
-    for u in uat:
-        cmd += ["-o", "uat:esp_sa:" + u]
-    rc, out = sh(cmd + ["-Y", "esp", "-T", "fields", "-E", "separator=|", "-E", "occurrence=l",
-                        "-e", "esp.spi",
-                        "-e", "esp.sequence", "-e", "ip.src", "-e", "ip.dst", "-e", "icmp.type"],
-                 check=False, timeout=60)
-    rows = [ln.split("|") for ln in out.splitlines() if ln.count("|") >= 4]
-    to_gw = [x for x in rows if x[0].lower().endswith(spi_out_c)]
-    from_gw = [x for x in rows if x[0].lower().endswith(spi_in_c)]
-    req_out = [x for x in to_gw if x[4] == "8" and x[2].endswith(vip) and x[3].endswith(LAN_HOST)]
-    rep_out = [x for x in to_gw if x[4] == "0"]
-    req_in = [x for x in from_gw if x[4] == "8" and x[2].endswith(LAN_HOST)
-              and x[3].endswith(vip)]
-    rep_in = [x for x in from_gw if x[4] == "0" and x[2].endswith(LAN_HOST)]
-    log("ESP to rampartd: %d packets, from rampartd: %d" % (len(to_gw), len(from_gw)))
+    cmd, rc, out, rows = tshark_esp(pcap, uat)
+    with open(os.path.join(net.dir, "tshark-esp.txt"), "w") as f:
+        f.write(out)
+    to_gw = [x for x in rows if x["spi"].endswith(spi_in)]
+    from_gw = [x for x in rows if x["spi"].endswith(spi_out)]
+    log("ESP in the capture: %d packets, to rampartd %d, from rampartd %d" %
+        (len(rows), len(to_gw), len(from_gw)))
+    undec = [x["frame"] for x in rows if x["inner"] not in ((vip, LAN_HOST), (LAN_HOST, vip))
+             or x["icmp"] not in ("0", "8")]
+    res.check(rc == 0 and rows and len(to_gw) + len(from_gw) == len(rows) and not undec,
+              "tshark decrypts every captured ESP packet, both directions, with rampartctl's "
+              "keys", "%d packets, %d not decrypted (frames %s), %d with another SPI" %
+              (len(rows), len(undec), undec[:10], len(rows) - len(to_gw) - len(from_gw)))
+    req_out = [x for x in to_gw if x["icmp"] == "8" and x["inner"] == (vip, LAN_HOST)]
+    rep_out = [x for x in to_gw if x["icmp"] == "0" and x["inner"] == (vip, LAN_HOST)]
+    req_in = [x for x in from_gw if x["icmp"] == "8" and x["inner"] == (LAN_HOST, vip)]
+    rep_in = [x for x in from_gw if x["icmp"] == "0" and x["inner"] == (LAN_HOST, vip)]
     res.check(len(req_out) == 10 and len(rep_in) == 10,
               "tshark decrypts the client's 10 echo requests and rampartd's 10 replies",
               "%d / %d" % (len(req_out), len(rep_in)))
     res.check(len(req_in) == 10 and len(rep_out) == 10,
               "tshark decrypts rampartd's 10 echo requests (from the LAN) and the 10 replies",
               "%d / %d" % (len(req_in), len(rep_out)))
-    seq = [int(x[1]) for x in from_gw]
-    res.check(seq == sorted(seq) and len(set(seq)) == len(seq) and seq and seq[0] >= 1,
+    seq = [int(x["seq"]) for x in from_gw if x["seq"].isdigit()]
+    res.check(len(seq) == len(from_gw) and seq == sorted(seq) and len(set(seq)) == len(seq)
+              and seq and seq[0] >= 1,
               "rampartd's ESP sequence numbers are increasing and unique",
               "%s..%s" % (seq[0] if seq else "-", seq[-1] if seq else "-"))
     rc3, out3 = sh(cmd + ["-Y", "_ws.malformed || _ws.expert.severity >= error"], check=False,
@@ -492,6 +535,32 @@ def case_esp_decode(args, net, r, res):
     out3 = "\n".join(ln for ln in out3.splitlines() if "Running as user" not in ln)
     res.check(rc3 == 0 and out3.strip() == "", "no malformed or error-level packets in tshark",
               out3.strip()[:300])
+    # Control: the decode depends on exactly these keys. One bit flipped: in
+    # the inbound key proper, in the outbound salt; no packet may decrypt.
+    def flip(k, i):
+        return k[:i] + "%x" % (int(k[i], 16) ^ 1) + k[i + 1:]
+    _, rc4, _, rows4 = tshark_esp(pcap, [uat[0].replace(kin, flip(kin, 0)),
+                                         uat[1].replace(kout, flip(kout, len(kout) - 1))])
+    ok4 = [x["frame"] for x in rows4 if x["inner"] in ((vip, LAN_HOST), (LAN_HOST, vip))]
+    res.check(rc4 == 0 and len(rows4) == len(rows) and not ok4,
+              "control: with one bit flipped (inbound key, outbound salt) tshark decrypts "
+              "nothing", "%d of %d packets decrypted" % (len(ok4), len(rows4)))
+
+    # Source 2, independent: charon's log (chd = 4). charon is the initiator:
+    # its "initiator key" protects client -> rampartd, i.e. rampartd's inbound.
+    keys = charon_child_keys(c.log_text())
+    if not res.check(len(keys) == 1, "charon's log holds one child's keys",
+                     "%d key sets" % len(keys)):
+        return
+    spi_in_c, spi_out_c, k_i, k_r = keys[0]
+    res.check(spi_out == spi_in_c and spi_in == spi_out_c, "rampartctl's SPIs mirror charon's",
+              "rampartd in %s out %s, charon in %s out %s" % (spi_in, spi_out, spi_in_c,
+                                                              spi_out_c))
+    res.check(kin == k_i and kout == k_r,
+              "rampartctl's keys equal charon's (enc_key_in = initiator key, enc_key_out = "
+              "responder key)", "%d hex digits each" % len(kin) if kin == k_i and kout == k_r
+              else "in %s, out %s" % ("equal" if kin == k_i else "DIFFERENT",
+                                      "equal" if kout == k_r else "DIFFERENT"))
 
 
 CASES = {"remote-access": case_remote_access, "site-to-site": case_site_to_site,

@@ -347,9 +347,12 @@ class Rampartd:
         with open(self.conf, "w") as f:
             f.write(text)
 
-    def start(self):
+    def start(self, env=None):
+        """env: extra environment for rampartd only (e.g. RAMPART_DEBUG_KEYS=1)."""
         cmd = [self.bin, "-c", self.conf, "--", "--lcores", "0@0,1@1", "--no-huge", "-m", "256",
                "--no-pci", "--file-prefix", self.prefix]
+        if env:
+            cmd = ["env"] + ["%s=%s" % kv for kv in sorted(env.items())] + cmd
         self.proc = self.net.spawn(cmd, ns=N("gw"), out=self.logf)
         self.t_start = time.time()
 
