@@ -5,7 +5,7 @@
  * net_pcap...; anything else is a PCI address for the allow-list), finds the
  * ethdev after EAL init, and configures queues, RSS, MTU and MAC.
  *
- * Queue plan (see docs/arch-daemon.md): worker w owns RX queue w and TX queue
+ * Queue plan (see docs/ARCHITECTURE.md, rampartd section): worker w owns RX queue w and TX queue
  * w of every port; the control core owns TX queue n_workers, and RX queue
  * n_workers where the device cannot steer away from it (af_packet opens one
  * socket per queue pair and fans traffic out over all of them).

@@ -4,7 +4,7 @@
  * control lcore), ctl_ike.c (IKE glue and SA lifecycle), ctl_cmd.c (control
  * socket commands, telemetry) and worker_loop.c (the worker lcores).
  *
- * Ownership at a glance (docs/arch-daemon.md has the full story):
+ * Ownership at a glance (docs/ARCHITECTURE.md, rampartd section has the full story):
  *   - struct rd_port and the port address sets: written before the workers
  *     start, read-only afterwards.
  *   - struct rd_fwd (neighbours + routes): the control core writes a private

@@ -12,7 +12,7 @@
  *   3. finish: IPv6 UDP checksum (needs the ciphertext), counters, compaction.
  * Runs on the SA's owner worker only; no allocation, locks, logs or syscalls.
  *
- * Header choices (documented in docs/arch-esp.md):
+ * Header choices (documented in docs/ARCHITECTURE.md, ESP section):
  *   - outer TTL / hop limit 64; the inner TTL is not touched on encapsulation;
  *   - DSCP and ECN copied from inner to outer (RFC 6040 normal mode), or with
  *     dscp_mode 1 only ECN is copied and the outer DSCP is 0;

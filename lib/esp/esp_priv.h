@@ -152,7 +152,7 @@ struct esp_worker {
  * Prefetch distance in packets (STYLE.md 5: one named distance): while
  * packet i is prepared, the SA of packet i + ESP_PREFETCH_DIST is fetched;
  * while packet i is sealed, the key lines of packet i + ESP_PREFETCH_DIST.
- * Measured: 8 beats 4, 16 and 32 at 100 000 SAs (docs/arch-esp.md).
+ * Measured: 8 beats 4, 16 and 32 at 100 000 SAs (docs/ARCHITECTURE.md, ESP section).
  */
 enum { ESP_PREFETCH_DIST = 8 };
 
