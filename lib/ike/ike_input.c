@@ -471,6 +471,13 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 			return;
 		}
 		r = ike_req_find(sa, m->hdr.msg_id);
+		if (r == NULL && m->hdr.msg_id == 0 && sa->spi_r == m->hdr.spi_r) {
+			/* the peer's answer to our retransmitted IKE_SA_INIT after we
+			 * took its first answer (RFC 7296 2.1): a duplicate, not an error */
+			sa->ctx->st.rx_dropped++;
+			SA_LOG(sa, DEBUG, "IKE_SA_INIT response 0: duplicate, dropped");
+			return;
+		}
 		if (r == NULL || r->kind != IKE_REQ_SA_INIT) {
 			sa_invalid(sa, m, "unexpected IKE_SA_INIT response", -EPROTO);
 			return;

@@ -980,6 +980,30 @@ capture_first_a(int src, const struct dgram *d)
 	return false;
 }
 
+/* IKE_SA_INIT retransmitted by A before B's answer arrived: B answers both
+ * copies, A takes the first answer and drops the second as a duplicate (not
+ * as invalid input), and the handshake completes. */
+static void
+test_duplicate_init_response(void)
+{
+	struct setup s;
+	struct ike_stats st;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	q[1] = q[0];
+	qn = 2;
+	run();
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 1);
+	ike_stats_get(P[0].ctx, &st);
+	CU_ASSERT_EQUAL(st.rx_invalid, 0);
+	CU_ASSERT_EQUAL(st.rx_dropped, 1);
+	stop();
+}
+
 /* Duplicated request: A's CREATE_CHILD_SA request delivered twice; B answers
  * the copy from its cache (same bytes) and creates one child only. */
 static void
@@ -2068,6 +2092,7 @@ main(void)
 	CU_add_test(s, "ts_unacceptable", test_ts_unacceptable);
 	CU_add_test(s, "retransmit_give_up", test_retransmit_give_up);
 	CU_add_test(s, "duplicate_request", test_duplicate_request);
+	CU_add_test(s, "duplicate_init_response", test_duplicate_init_response);
 	CU_add_test(s, "rekey_collision", test_rekey_collision);
 	CU_add_test(s, "ike_rekey_collision", test_ike_rekey_collision);
 	CU_add_test(s, "ike_rekey_collision_late", test_ike_rekey_collision_late);
