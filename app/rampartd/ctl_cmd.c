@@ -2,9 +2,10 @@
 /*
  * Operator interfaces of rampartd: the control socket commands (lib/ctl
  * calls rd_cmd_handler from rd_cmd_poll on the control core) and the DPDK
- * telemetry endpoints /rampart/stats, /rampart/workers and /rampart/ports
- * (called on the telemetry thread: they read only plain counters, never
- * lib/ike or the child table).
+ * telemetry endpoints /rampart/stats and /rampart/workers (called on the
+ * telemetry thread: they read only plain counters, never lib/ike or the
+ * child table). Port counters are DPDK's own /ethdev/stats and
+ * /ethdev/link_status endpoints.
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -72,7 +72,7 @@ struct esp_sa_params {
 	uint64_t soft_packets, hard_packets; /* 0 = no limit */
 	uint64_t soft_bytes, hard_bytes;
 	uint64_t user_id;		/* opaque, echoed in sa_event */
-	/* added by lib/esp, 0 normally: outbound, the sequence number taken as
+	/* 0 normally: outbound, the sequence number taken as
 	 * already sent (the first packet carries seq_start + 1); inbound, the
 	 * initial right edge of the replay window. Tests start near exhaustion
 	 * or near a 2^32 boundary with it. */
@@ -116,7 +116,7 @@ struct esp_sa *esp_worker_sa_del(struct esp_worker *w, uint32_t spi, uint8_t dir
 struct esp_sa *esp_worker_sa_lookup(struct esp_worker *w, uint32_t spi, uint8_t dir);
 
 /*
- * Added by lib/esp: apply one control message (sa_msg.h) on the owner
+ * Apply one control message (sa_msg.h) on the owner
  * worker. SA_MSG_ADD_IN/ADD_OUT link msg->sa (direction from the SA);
  * SA_MSG_DEL_IN/DEL_OUT unlink the SA of msg->spi and answer SA_EV_DEL_ACK
  * (cookie echoed, SA pointer handed back); SA_MSG_FLUSH unlinks and acks

@@ -449,15 +449,15 @@ enum ike_job_kind {
  * A self-contained unit of work: everything it reads is owned by (or holds a
  * reference in) the job, so ike_job_run() can run on any thread with no
  * access to an SA or context. The creator fills the inputs through the
- * ike_job_*_create functions, ikep's runner calls ike_job_run(), and the
+ * ike_job_*_create functions, the installed runner calls ike_job_run(), and the
  * state machine reads the outputs, then ike_job_destroy() wipes and frees.
  */
 struct ike_job {
 	uint8_t kind;			/* enum ike_job_kind */
 	int result;			/* out: 0 or negative errno */
-	void *owner;			/* ikep's cookie (e.g. the ctx) */
-	uint64_t sa_id;			/* ikep: the IKE SA that asked */
-	uint32_t tag;			/* ikep: which step asked (free use) */
+	void *owner;			/* the requester's cookie (e.g. the ctx) */
+	uint64_t sa_id;			/* the IKE SA that asked */
+	uint32_t tag;			/* which step asked (free use) */
 	union {
 		struct {
 			uint16_t group;

@@ -10,14 +10,14 @@
  * ike_sk_layout) and never allocates, except for fragment reassembly.
  * Everything runs on the control thread.
  *
- * Receive path (ikep):
+ * Receive path (the state machine):
  *   ike_msg_parse(dgram)            header + cleartext chain, locates SK/SKF
  *   ike_sk_locate(m, params)        offsets of IV, ciphertext, ICV
- *   ... ikec verifies the ICV and decrypts ...
+ *   ... the SK step (ike_sk.c) verifies the ICV and decrypts ...
  *   ike_msg_parse_inner(m, pt)      inner chain, parsed with in_sk = true
  *   (SKF: ike_frag_add() per decrypted fragment, then ike_frag_parse())
  *
- * Send path (ikep):
+ * Send path (the state machine):
  *   ike_bld_init(hdr); ike_bld_sa()/ke()/nonce()/notify()...;
  *   ike_bld_sk_begin(params); inner payloads...; ike_bld_sk_end(seal);
  *   ike_bld_finish(&len)
@@ -447,7 +447,7 @@ struct ike_sk_view {
 
 /*
  * Layout of a protected SK/SKF payload inside a whole message, for the
- * crypto step (ikec). AEAD (RFC 5282): associated data = msg[0, aad_len),
+ * crypto step (ike_sk.c). AEAD (RFC 5282): associated data = msg[0, aad_len),
  * nonce = salt || IV. Encrypt-then-MAC: ICV over msg[0, icv_off).
  * The ciphertext region holds, in plaintext form, the inner payloads, then
  * padding, then the 1-byte Pad Length.
@@ -467,7 +467,7 @@ struct ike_sk_params {
 };
 
 /*
- * Seal step, supplied by the caller (wraps ikec's SK encrypt). Called with
+ * Seal step, supplied by the caller (wraps ike_sk.c's SK encrypt). Called with
  * the complete message (header length already final): write the IV at
  * l->iv_off, encrypt msg[ct_off, ct_off + ct_len) in place, write the ICV
  * at l->icv_off. Return 0 or a negative errno.
@@ -555,7 +555,7 @@ int ike_sk_locate(const struct ike_msg *m, const struct ike_sk_params *p,
 		  struct ike_sk_layout *l);
 
 /*
- * After ikec verified the ICV and decrypted: parse the inner chain of an SK
+ * After ike_sk.c verified the ICV and decrypted: parse the inner chain of an SK
  * message. @pt/@pt_len is the decrypted ciphertext region (inner payloads,
  * padding, Pad Length byte). The walk starts at m->sk.next with in_sk = true.
  * @pt must outlive @m. Not for SKF (use ike_frag_add).
@@ -734,7 +734,7 @@ int ike_frag_add_raw(struct ike_frag_reasm *r, const struct ike_msg *m, const ui
  */
 int ike_frag_parse(struct ike_frag_reasm *r, struct ike_msg *m);
 
-/* Timeout hook for ikep's timer: true if an incomplete set is older than
+/* Timeout hook for the IKE timer (ike_timer.c): true if an incomplete set is older than
  * IKE_FRAG_TIMEOUT_MS (then call ike_frag_reset). */
 bool ike_frag_expired(const struct ike_frag_reasm *r, uint64_t now_ms);
 

@@ -3,8 +3,8 @@
  * Private helpers of the IKE wire codec (ike_msg.c, ike_pld.c, ike_frag.c,
  * ike_prop.c): the bounded reader for untrusted bytes, the on-wire header
  * layouts, and the per-payload validate/parse/build functions that the
- * payload walk in ike_msg.c dispatches to. Nothing here is for ikep/ikec;
- * they use ike_wire.h.
+ * payload walk in ike_msg.c dispatches to. Nothing here is for the state
+ * machine or the crypto files; they use ike_wire.h.
  */
 #ifndef RAMPART_IKE_WIRE_PRIV_H
 #define RAMPART_IKE_WIRE_PRIV_H

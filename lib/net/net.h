@@ -7,7 +7,8 @@
  *
  * Everything here works on plain byte buffers (a contiguous Ethernet frame,
  * the first mbuf segment in rampartd), so it is testable without EAL. No
- * function allocates, locks or logs except net_nbr_table_create/destroy.
+ * function allocates, locks or logs: tables are embedded in their user's
+ * struct and set up with net_nbr_init().
  * Every parse is bounded by the length passed in; nothing trusts a length
  * field before comparing it with the bytes actually present.
  */
