@@ -267,8 +267,9 @@ struct ike_ctx {
 	uint64_t now_ms;
 	struct ike_stats st;
 
-	uint8_t cookie_secret[32], cookie_secret_old[32];
+	uint8_t cookie_secret[32], cookie_secret_old[32];	/* both random from creation */
 	uint32_t cookie_ver;
+	bool cookie_have_old;		/* a rotation happened: _old may be accepted */
 	uint64_t cookie_rotate_ms;
 
 	void (*job_submit)(void *user, struct ike_job *job);
