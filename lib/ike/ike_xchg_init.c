@@ -517,6 +517,7 @@ ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 	sa->nr_len = IKE_NONCE_LEN;
 	sa->init_req = dup_bytes(m->raw, m->raw_len);
 	sa->init_req_len = m->raw_len;
+	ike_req_hash_note(sa, m);	/* only this request gets the response again */
 	sa->chosen = malloc(sizeof(*sa->chosen));
 	if (sa->init_req == NULL || sa->chosen == NULL) {
 		ike_sa_kill(sa, "out of memory");

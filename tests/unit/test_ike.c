@@ -2228,6 +2228,118 @@ test_cookie_forgery(void)
 	stop();
 }
 
+/* Deliver @d to B as is, from @from if not NULL; return what B sent. */
+static unsigned
+to_b_from(const struct dgram *d, const char *from)
+{
+	struct dgram x = *d;
+
+	if (from != NULL)
+		addr(&x.from, from, 500);
+	return to_b(&x);
+}
+
+/* Retransmit amplification (RFC 7296 2.1): B answers a duplicate request
+ * from its cache only if it is the original request. A's CREATE_CHILD_SA
+ * request (Message ID 2) is answered; then junk with the right SPIs and that
+ * old Message ID (57 bytes, and the real request with one byte flipped, from
+ * another address) gets no resend; the exact request again does; a burst
+ * of exact copies is cut at IKE_RESEND_PER_S a second. Same for a half-open
+ * SA's IKE_SA_INIT. */
+static void
+test_resend_only_original(void)
+{
+	struct setup s;
+	struct ike_stats st;
+	struct dgram junk, flip, x;
+	unsigned i, n;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	P[1].quiet = true;
+	hold_one = true;
+	drop_fn = capture_first_a;
+	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
+	drop_fn = NULL;
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	qn = 0;
+	CU_ASSERT_EQUAL(to_b(&held), 1);	/* answered once */
+
+	/* 57-byte junk: header with the SPIs and Message ID, an SK payload */
+	junk = held;
+	junk.len = 57;
+	junk.buf[16] = IKE_PLD_SK;
+	put_be32(junk.buf + 24, 57);
+	memset(junk.buf + 28, 0, 29);
+	junk.buf[30] = 0;
+	junk.buf[31] = 29;
+	memset(junk.buf + 32, 0x41, 25);
+	CU_ASSERT_EQUAL(to_b_from(&junk, "198.51.100.9"), 0);
+	CU_ASSERT_EQUAL(to_b_from(&junk, NULL), 0);
+	flip = held;
+	flip.buf[flip.len - 20] ^= 1;
+	CU_ASSERT_EQUAL(to_b_from(&flip, "198.51.100.9"), 0);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.resend_refused, 3);
+	CU_ASSERT_EQUAL(st.retransmits, 0);
+
+	/* the real retransmission is answered */
+	CU_ASSERT_EQUAL(to_b(&held), 1);
+	/* a burst of it in the same second: IKE_RESEND_PER_S resends in all */
+	for (i = n = 0; i < 20; i++)
+		n += to_b(&held);
+	CU_ASSERT_EQUAL(n, IKE_RESEND_PER_S - 1);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.retransmits, IKE_RESEND_PER_S);
+	CU_ASSERT_EQUAL(st.resend_limited, 20 - (IKE_RESEND_PER_S - 1));
+	CU_ASSERT_EQUAL(st.resend_refused, 3);
+	now += 1000;			/* next second: answered again */
+	CU_ASSERT_EQUAL(to_b(&held), 1);
+	/* the same request re-encrypted by A (new IV, other bytes): authentic,
+	 * so answered too (a peer that re-seals or re-fragments retransmits) */
+	{
+		struct ike_msg *m = calloc(1, sizeof(*m));
+		uint8_t plain[4096];
+		size_t plain_len = 0, len = 0;
+		struct ike_sa *sa_a = first_sa(P[0].ctx), *sa_b = first_sa(P[1].ctx);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL_FATAL(ike_msg_parse(held.buf, held.len, m), 0);
+		CU_ASSERT_EQUAL_FATAL(ike_sk_open(ike_sa_keys_in(sa_b), held.buf, held.len,
+						  m->sk.body_off, plain, sizeof(plain),
+						  &plain_len), 0);
+		x = held;
+		CU_ASSERT_EQUAL_FATAL(ike_sk_encrypt_msg(ike_sa_keys_out(sa_a), held.buf,
+							 m->sk.next, plain, plain_len, x.buf,
+							 sizeof(x.buf), &len), 0);
+		x.len = len;
+		CU_ASSERT(x.len != held.len || memcmp(x.buf, held.buf, x.len) != 0);
+		CU_ASSERT_EQUAL(to_b(&x), 1);
+		free(m);
+	}
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.resend_refused, 3);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 2);
+	stop();
+
+	/* IKE_SA_INIT of a half-open SA: a changed copy gets nothing, the
+	 * request itself gets the cached response */
+	start(&s);
+	P[1].quiet = true;
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	x = take_a();
+	CU_ASSERT_EQUAL(to_b(&x), 1);
+	flip = x;
+	flip.buf[flip.len - 1] ^= 1;	/* last byte of a payload body */
+	CU_ASSERT_EQUAL(to_b(&flip), 0);
+	CU_ASSERT_EQUAL(to_b(&x), 1);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.resend_refused, 1);
+	CU_ASSERT_EQUAL(st.retransmits, 1);
+	CU_ASSERT_EQUAL(st.half_open, 1);
+	stop();
+}
+
 int
 main(void)
 {
@@ -2281,6 +2393,7 @@ main(void)
 	CU_add_test(s, "cert_rsa_fragmented", test_cert_rsa_fragmented);
 	CU_add_test(s, "initial_contact", test_initial_contact);
 	CU_add_test(s, "cookie_forgery", test_cookie_forgery);
+	CU_add_test(s, "resend_only_original", test_resend_only_original);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
