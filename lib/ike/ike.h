@@ -247,6 +247,9 @@ struct ike_stats {
 	uint64_t rx, tx, rx_invalid, rx_dropped, retransmits, cookies_sent;
 	uint64_t ike_up, ike_down, child_up, child_down, auth_failed, no_proposal;
 	uint64_t half_open;
+	/* refused: a duplicate request that is not the one we answered (no
+	 * resend), resends over IKE_RESEND_PER_S per SA */
+	uint64_t resend_refused, resend_limited;
 };
 void ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st);
 

@@ -388,7 +388,10 @@ ike_ctx_create(const struct ike_ctx_cfg *cfg, struct ike_ctx **out)
 		return rc;
 	}
 	ctx->n_conns = cfg->n_conns;
-	if (ike_rand_bytes(ctx->cookie_secret, sizeof(ctx->cookie_secret)) < 0) {
+	/* both cookie secrets random (CSPRNG): never a known value, even the
+	 * previous one, which is only accepted after a rotation */
+	if (ike_rand_bytes(ctx->cookie_secret, sizeof(ctx->cookie_secret)) < 0 ||
+	    ike_rand_bytes(ctx->cookie_secret_old, sizeof(ctx->cookie_secret_old)) < 0) {
 		ike_ctx_destroy(ctx);
 		return -EIO;
 	}

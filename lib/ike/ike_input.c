@@ -467,7 +467,7 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 	if (m->hdr.exchange == IKE_XCHG_SA_INIT) {
 		if (!response) {
 			/* retransmitted IKE_SA_INIT on an SA that has its SPI now */
-			ike_resp_check(sa, m->hdr.msg_id);
+			ike_resp_check(sa, m);
 			return;
 		}
 		r = ike_req_find(sa, m->hdr.msg_id);
@@ -502,7 +502,7 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 		 * once, on its first fragment */
 		if (m->sk.frag && m->sk.frag_num != 1 && ike_resp_sent(sa, m->hdr.msg_id))
 			return;
-		rc = ike_resp_check(sa, m->hdr.msg_id);
+		rc = ike_resp_check(sa, m);
 		if (rc == -ERANGE) {
 			beyond = true;
 		} else if (rc <= 0) {
@@ -519,6 +519,10 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 			ike_frag_reset(&sa->frx);
 	}
 	rc = open_msg(sa, m, &plain, &authed);
+	/* the request's own datagram (fragment 1 of a fragmented one), once
+	 * authentic: what a retransmission must match to be answered again */
+	if (!response && !beyond && authed && (!m->sk.frag || m->sk.frag_num == 1))
+		ike_req_hash_note(sa, m);
 	if (beyond) {
 		/* RFC 7296 3.10.1: an authentic request outside our window is not
 		 * answered; the peer learns it from INVALID_MESSAGE_ID in a request
@@ -639,7 +643,7 @@ ike_input(struct ike_ctx *ctx, const uint8_t *buf, size_t len, const struct sock
 		}
 		sa = ike_sa_by_init(ctx, m->hdr.spi_i, &f);
 		if (sa != NULL) {
-			ike_resp_check(sa, 0);	/* retransmission: cached response */
+			ike_resp_check(sa, m);	/* retransmission: cached response */
 			goto out;
 		}
 		ike_init_on_request(ctx, m, &f, &t);

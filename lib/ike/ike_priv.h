@@ -67,6 +67,8 @@ enum ike_priv_limits {
 	IKE_HALF_OPEN_TIMEOUT_MS = 30000,
 	IKE_LOG_DEBUG_PER_S = 100,
 	IKE_CHAIN_MAX = 4,		/* intermediate CA certs we send */	/* DEBUG lines per second, then dropped */
+	IKE_REQ_HASH_LEN = 32,		/* SHA-256 of a request datagram */
+	IKE_RESEND_PER_S = 5,		/* cached responses resent per SA and second */
 };
 
 /* One datagram or the fragments of one message, as sent (heap). */
@@ -126,6 +128,12 @@ struct ike_resp {
 	bool used;
 	uint32_t msgid;
 	struct ike_pkts out;
+	/* SHA-256 of the authenticated request datagram with Message ID
+	 * hash_msgid (fragmented: of its fragment 1); recorded when the request
+	 * arrives, before the response exists (ike_req_hash_note) */
+	bool hash_set;
+	uint32_t hash_msgid;
+	uint8_t req_hash[IKE_REQ_HASH_LEN];
 };
 
 struct ike_lease;
@@ -242,6 +250,8 @@ struct ike_sa {
 	bool dpd_pending;
 	bool counted_half_open;
 	uint64_t invalid_msgid_ms;	/* last INVALID_MESSAGE_ID we sent */
+	uint64_t resend_win_ms;		/* start of the current resend second */
+	unsigned resend_n;		/* cached responses resent in it */
 };
 
 struct ike_pool;
@@ -267,8 +277,9 @@ struct ike_ctx {
 	uint64_t now_ms;
 	struct ike_stats st;
 
-	uint8_t cookie_secret[32], cookie_secret_old[32];
+	uint8_t cookie_secret[32], cookie_secret_old[32];	/* both random from creation */
 	uint32_t cookie_ver;
+	bool cookie_have_old;		/* a rotation happened: _old may be accepted */
 	uint64_t cookie_rotate_ms;
 
 	void (*job_submit)(void *user, struct ike_job *job);
@@ -344,8 +355,12 @@ struct ike_req *ike_req_find(struct ike_sa *sa, uint32_t msgid);
 void ike_req_release(struct ike_req *r);
 bool ike_req_pending_kind(const struct ike_sa *sa, uint8_t kind);
 void ike_req_sent(struct ike_sa *sa, struct ike_req *r, uint64_t now_ms);
-/* 1: new request to process, 0: duplicate answered / dropped, <0 outside. */
-int ike_resp_check(struct ike_sa *sa, uint32_t msgid);
+/* 1: new request to process, 0: duplicate answered / dropped, <0 outside.
+ * A duplicate is answered from the cache only if it is the original request
+ * (hash) or authentic (ICV), and at most IKE_RESEND_PER_S times a second. */
+int ike_resp_check(struct ike_sa *sa, const struct ike_msg *m);
+/* Record the hash of the authenticated request datagram @m (see ike_resp). */
+void ike_req_hash_note(struct ike_sa *sa, const struct ike_msg *m);
 void ike_resp_store(struct ike_sa *sa, uint32_t msgid, struct ike_pkts *out);
 
 /* ---- ike_pool.c ---- */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "ike/ike_priv.h"
 
@@ -657,18 +658,99 @@ ike_req_sent(struct ike_sa *sa, struct ike_req *r, uint64_t now_ms)
 	ike_send_pkts(sa, &r->out);
 }
 
-int
-ike_resp_check(struct ike_sa *sa, uint32_t msgid)
+static void
+req_hash(const struct ike_msg *m, uint8_t out[IKE_REQ_HASH_LEN])
 {
+	unsigned int olen = 0;
+
+	if (EVP_Digest(m->raw, m->raw_len, out, &olen, EVP_sha256(), NULL) != 1)
+		memset(out, 0, IKE_REQ_HASH_LEN);	/* matches nothing real */
+}
+
+void
+ike_req_hash_note(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_resp *c = &sa->resps[m->hdr.msg_id % IKE_WINDOW_MAX];
+
+	req_hash(m, c->req_hash);
+	c->hash_msgid = m->hdr.msg_id;
+	c->hash_set = true;
+}
+
+/* Does @m's ICV verify under the peer's keys? (SK, or SKF when negotiated) */
+static bool
+is_authentic(const struct ike_sa *sa, const struct ike_msg *m)
+{
+	uint8_t *plain;
+	size_t plain_len = 0;
+	int rc;
+
+	if (!m->sk.present || !sa->have_keys || (m->sk.frag && !sa->frag))
+		return false;
+	plain = malloc(m->raw_len + 1);
+	if (plain == NULL)
+		return false;
+	rc = ike_sk_open(ike_sa_keys_in(sa), m->raw, m->raw_len, m->sk.body_off, plain,
+			 m->raw_len + 1, &plain_len);
+	OPENSSL_cleanse(plain, m->raw_len + 1);
+	free(plain);
+	return rc == 0;
+}
+
+/*
+ * Answer a retransmitted request from the cache (RFC 7296 2.1). Anyone can
+ * send a datagram with the right SPIs and an old Message ID, and the answer
+ * goes to the peer: without checks that is an unauthenticated amplifier.
+ * So the datagram must be the original request (same SHA-256; a fragmented
+ * request is answered on its fragment 1, RFC 7383 2.6.1, whose hash we keep),
+ * or, failing that, verify under the peer's keys (a peer that re-encrypts a
+ * retransmission or re-fragments it for PMTU, RFC 7383 2.5.2). Only then
+ * does it use the per-SA budget of IKE_RESEND_PER_S resends a second, so
+ * forged datagrams cannot use up the budget of the real retransmissions.
+ */
+static void
+resend(struct ike_sa *sa, struct ike_resp *c, const struct ike_msg *m)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	uint8_t h[IKE_REQ_HASH_LEN];
+	bool same;
+
+	req_hash(m, h);
+	same = c->hash_set && c->hash_msgid == c->msgid &&
+	       CRYPTO_memcmp(h, c->req_hash, sizeof(h)) == 0;
+	if (!same && !is_authentic(sa, m)) {
+		ctx->st.resend_refused++;
+		SA_LOG(sa, DEBUG, "request %u again, but not the request we answered: "
+		       "no resend", c->msgid);
+		return;
+	}
+	if (sa->resend_win_ms == 0 || ctx->now_ms - sa->resend_win_ms >= 1000) {
+		sa->resend_win_ms = ctx->now_ms ? ctx->now_ms : 1;
+		sa->resend_n = 0;
+	}
+	if (sa->resend_n >= IKE_RESEND_PER_S) {
+		ctx->st.resend_limited++;
+		SA_LOG(sa, DEBUG, "request %u again: %u resends this second, no resend",
+		       c->msgid, sa->resend_n);
+		return;
+	}
+	sa->resend_n++;
+	SA_LOG(sa, DEBUG, "request %u again: cached response resent", c->msgid);
+	ctx->st.retransmits++;
+	ike_send_pkts(sa, &c->out);
+}
+
+int
+ike_resp_check(struct ike_sa *sa, const struct ike_msg *m)
+{
+	uint32_t msgid = m->hdr.msg_id;
 	unsigned w = our_window(sa);
 	struct ike_resp *c = &sa->resps[msgid % IKE_WINDOW_MAX];
 	uint32_t off;
 
 	if (msgid < sa->resp_low) {
 		if (c->used && c->msgid == msgid) {
-			SA_LOG(sa, DEBUG, "request %u again: cached response resent", msgid);
-			sa->ctx->st.retransmits++;
-			ike_send_pkts(sa, &c->out);
+			resend(sa, c, m);
 			return 0;
 		}
 		SA_LOG(sa, DEBUG, "request %u: older than window (next %u), dropped", msgid,
@@ -682,10 +764,8 @@ ike_resp_check(struct ike_sa *sa, uint32_t msgid)
 		return -ERANGE;
 	}
 	if (sa->resp_done & (1u << off)) {
-		if (c->used && c->msgid == msgid) {
-			sa->ctx->st.retransmits++;
-			ike_send_pkts(sa, &c->out);
-		}
+		if (c->used && c->msgid == msgid)
+			resend(sa, c, m);
 		return 0;
 	}
 	return 1;

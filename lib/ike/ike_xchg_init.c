@@ -56,23 +56,33 @@ ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
 	EVP_Digest(buf, 18 + n, out, &olen, EVP_sha1(), NULL);
 }
 
+/*
+ * RFC 7296 2.6: a new secret every COOKIE_ROTATE_MS; cookies made with the
+ * previous one stay valid for one more period. The previous secret is
+ * accepted only after a rotation really happened (cookie_have_old): before
+ * that it is an unused random value, and version cookie_ver - 1 never
+ * selects it by wrap-around (version 0xffffffff at start).
+ */
 void
 ike_cookie_rotate(struct ike_ctx *ctx)
 {
-	memcpy(ctx->cookie_secret_old, ctx->cookie_secret, sizeof(ctx->cookie_secret));
-	if (ike_rand_bytes(ctx->cookie_secret, sizeof(ctx->cookie_secret)) < 0)
-		return;
-	ctx->cookie_ver++;
+	uint8_t fresh[sizeof(ctx->cookie_secret)];
+
 	ctx->cookie_rotate_ms = ctx->now_ms + COOKIE_ROTATE_MS;
+	if (ike_rand_bytes(fresh, sizeof(fresh)) < 0)
+		return;		/* keep the current secret one more period */
+	memcpy(ctx->cookie_secret_old, ctx->cookie_secret, sizeof(ctx->cookie_secret));
+	memcpy(ctx->cookie_secret, fresh, sizeof(fresh));
+	OPENSSL_cleanse(fresh, sizeof(fresh));
+	ctx->cookie_ver++;
+	ctx->cookie_have_old = true;
 }
 
 /* RFC 7296 2.6: Cookie = <VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>) */
 static void
-cookie_make(const struct ike_ctx *ctx, uint32_t ver, const struct ike_msg *m,
+cookie_make(const uint8_t secret[32], uint32_t ver, const struct ike_msg *m,
 	    const struct sockaddr_storage *from, uint8_t out[IKE_COOKIE_LEN])
 {
-	const uint8_t *secret = ver == ctx->cookie_ver ? ctx->cookie_secret :
-							 ctx->cookie_secret_old;
 	const uint8_t *a;
 	size_t n = addr_bytes(from, &a);
 	uint8_t spi[8];
@@ -102,15 +112,20 @@ cookie_ok(const struct ike_ctx *ctx, const struct ike_msg *m, const struct socka
 {
 	const struct ike_notify *n = ike_msg_notify(m, IKE_N_COOKIE);
 	uint8_t want[IKE_COOKIE_LEN];
+	const uint8_t *secret;
 	uint32_t ver;
 
 	if (n == NULL || n->data.len != IKE_COOKIE_LEN)
 		return false;
 	ver = (uint32_t)n->data.p[0] << 24 | (uint32_t)n->data.p[1] << 16 |
 	      (uint32_t)n->data.p[2] << 8 | n->data.p[3];
-	if (ver != ctx->cookie_ver && ver + 1 != ctx->cookie_ver)
+	if (ver == ctx->cookie_ver)
+		secret = ctx->cookie_secret;
+	else if (ctx->cookie_have_old && ctx->cookie_ver != 0 && ver == ctx->cookie_ver - 1)
+		secret = ctx->cookie_secret_old;
+	else
 		return false;
-	cookie_make(ctx, ver, m, from, want);
+	cookie_make(secret, ver, m, from, want);
 	return CRYPTO_memcmp(want, n->data.p, IKE_COOKIE_LEN) == 0;
 }
 
@@ -455,7 +470,7 @@ ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 	    !cookie_ok(ctx, m, from)) {
 		uint8_t ck[IKE_COOKIE_LEN];
 
-		cookie_make(ctx, ctx->cookie_ver, m, from, ck);
+		cookie_make(ctx->cookie_secret, ctx->cookie_ver, m, from, ck);
 		ctx->st.cookies_sent++;
 		return init_notify(ctx, m, from, to, IKE_N_COOKIE, ck, sizeof(ck));
 	}
@@ -502,6 +517,7 @@ ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 	sa->nr_len = IKE_NONCE_LEN;
 	sa->init_req = dup_bytes(m->raw, m->raw_len);
 	sa->init_req_len = m->raw_len;
+	ike_req_hash_note(sa, m);	/* only this request gets the response again */
 	sa->chosen = malloc(sizeof(*sa->chosen));
 	if (sa->init_req == NULL || sa->chosen == NULL) {
 		ike_sa_kill(sa, "out of memory");

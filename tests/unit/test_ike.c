@@ -2060,6 +2060,286 @@ test_pool(void)
 	ike_lease_put(lc);
 }
 
+/* ---- hostile peers: cookies, retransmit amplification, memory caps ---- */
+
+/* Take the datagram A just queued (an IKE_SA_INIT request); empty the queue. */
+static struct dgram
+take_a(void)
+{
+	struct dgram d;
+
+	CU_ASSERT_FATAL(qn >= 1);
+	d = q[qn - 1];
+	CU_ASSERT_EQUAL(d.dst, 1);
+	qn = 0;
+	return d;
+}
+
+/* Deliver @d to B; return how many datagrams B sent (left in q). */
+static unsigned
+to_b(const struct dgram *d)
+{
+	qn = 0;
+	ike_input(P[1].ctx, d->buf, d->len, (const struct sockaddr *)&d->from,
+		  (const struct sockaddr *)&d->to, now);
+	return qn;
+}
+
+/* The COOKIE notify data in B's answer q[0], or false. */
+static bool
+got_cookie(uint8_t ck[IKE_COOKIE_LEN])
+{
+	struct ike_msg *m = calloc(1, sizeof(*m));
+	const struct ike_notify *n;
+	bool ok = false;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	if (qn == 1 && ike_msg_parse(q[0].buf, q[0].len, m) == 0) {
+		n = ike_msg_notify(m, IKE_N_COOKIE);
+		if (n != NULL && n->data.len == IKE_COOKIE_LEN) {
+			memcpy(ck, n->data.p, IKE_COOKIE_LEN);
+			ok = true;
+		}
+	}
+	free(m);
+	return ok;
+}
+
+/* @d with a COOKIE notify put first (RFC 7296 2.6: N(COOKIE), SA, KE, Ni). */
+static struct dgram
+with_cookie(const struct dgram *d, const uint8_t ck[IKE_COOKIE_LEN])
+{
+	struct dgram o = *d;
+	size_t nl = 8 + IKE_COOKIE_LEN;
+
+	CU_ASSERT_FATAL(d->len + nl <= sizeof(o.buf));
+	memcpy(o.buf + 28 + nl, d->buf + 28, d->len - 28);
+	o.buf[16] = IKE_PLD_N;
+	o.buf[28] = d->buf[16];		/* next: the old first payload */
+	o.buf[29] = 0;
+	o.buf[30] = (uint8_t)(nl >> 8);
+	o.buf[31] = (uint8_t)nl;
+	o.buf[32] = 0;			/* protocol */
+	o.buf[33] = 0;			/* SPI size */
+	o.buf[34] = (uint8_t)(IKE_N_COOKIE >> 8);
+	o.buf[35] = (uint8_t)IKE_N_COOKIE;
+	memcpy(o.buf + 36, ck, IKE_COOKIE_LEN);
+	o.len = d->len + nl;
+	put_be32(o.buf + 24, (uint32_t)o.len);
+	return o;
+}
+
+/* What an attacker computes for cookie version 0xffffffff with the all-zero
+ * "previous" secret: SHA-256(Ni | IPi | SPIi | 0^32). */
+static void
+forged_cookie(const struct dgram *d, uint8_t ck[IKE_COOKIE_LEN])
+{
+	struct ike_msg *m = calloc(1, sizeof(*m));
+	const struct sockaddr_in *from = (const struct sockaddr_in *)&d->from;
+	uint8_t buf[IKE_NONCE_MAX + 4 + 8 + 32];
+	size_t n = 0;
+	unsigned int olen = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL_FATAL(ike_msg_parse(d->buf, d->len, m), 0);
+	memcpy(buf, m->nonce.p, m->nonce.len);
+	n = m->nonce.len;
+	memcpy(buf + n, &from->sin_addr, 4);
+	n += 4;
+	put_be64(buf + n, m->hdr.spi_i);
+	n += 8;
+	memset(buf + n, 0, 32);
+	n += 32;
+	ck[0] = ck[1] = ck[2] = ck[3] = 0xff;
+	EVP_Digest(buf, n, ck + 4, &olen, EVP_sha256(), NULL);
+	free(m);
+}
+
+/* Cookie forgery (RFC 7296 2.6): at start the previous secret must not be a
+ * known value reachable by version 0 - 1. B demands cookies (one half-open
+ * SA, threshold 1). A forged cookie (version 0xffffffff, zero secret) is
+ * refused; B's own cookie works; a cookie of the previous version works
+ * after one rotation and is refused after two. */
+static void
+test_cookie_forgery(void)
+{
+	struct setup s;
+	struct ike_stats st;
+	struct dgram r1, r2, r3, x;
+	uint8_t ck[IKE_COOKIE_LEN], c2[IKE_COOKIE_LEN], c3[IKE_COOKIE_LEN];
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	s.cookie_threshold = 1;
+	s.half_open_max = 100;
+	start(&s);
+	P[0].quiet = P[1].quiet = true;
+	/* one half-open SA at B: cookies required from now on */
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	x = take_a();
+	to_b(&x);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL_FATAL(st.half_open, 1);
+
+	/* forged: refused, answered with a fresh COOKIE, no SA */
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	r1 = take_a();
+	forged_cookie(&r1, ck);
+	x = with_cookie(&r1, ck);
+	CU_ASSERT_EQUAL(to_b(&x), 1);
+	CU_ASSERT_TRUE(got_cookie(ck));
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.half_open, 1);
+	CU_ASSERT_EQUAL(st.cookies_sent, 1);
+	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
+
+	/* B's own cookie: accepted */
+	x = with_cookie(&r1, ck);
+	to_b(&x);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.half_open, 2);
+	CU_ASSERT_EQUAL(st.cookies_sent, 1);
+
+	/* two more requests get cookies of version 0 */
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	r2 = take_a();
+	to_b(&r2);
+	CU_ASSERT_TRUE_FATAL(got_cookie(c2));
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	r3 = take_a();
+	to_b(&r3);
+	CU_ASSERT_TRUE_FATAL(got_cookie(c3));
+	CU_ASSERT_EQUAL(c2[3], 0);
+	/* one rotation: the previous version is still good */
+	ike_cookie_rotate(P[1].ctx);
+	x = with_cookie(&r2, c2);
+	to_b(&x);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.half_open, 3);
+	CU_ASSERT_EQUAL(st.cookies_sent, 3);
+	/* two rotations: version 0 is gone */
+	ike_cookie_rotate(P[1].ctx);
+	x = with_cookie(&r3, c3);
+	CU_ASSERT_EQUAL(to_b(&x), 1);
+	CU_ASSERT_TRUE(got_cookie(ck));
+	CU_ASSERT_EQUAL(ck[3], 2);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.half_open, 3);
+	CU_ASSERT_EQUAL(st.cookies_sent, 4);
+	stop();
+}
+
+/* Deliver @d to B as is, from @from if not NULL; return what B sent. */
+static unsigned
+to_b_from(const struct dgram *d, const char *from)
+{
+	struct dgram x = *d;
+
+	if (from != NULL)
+		addr(&x.from, from, 500);
+	return to_b(&x);
+}
+
+/* Retransmit amplification (RFC 7296 2.1): B answers a duplicate request
+ * from its cache only if it is the original request. A's CREATE_CHILD_SA
+ * request (Message ID 2) is answered; then junk with the right SPIs and that
+ * old Message ID (57 bytes, and the real request with one byte flipped, from
+ * another address) gets no resend; the exact request again does; a burst
+ * of exact copies is cut at IKE_RESEND_PER_S a second. Same for a half-open
+ * SA's IKE_SA_INIT. */
+static void
+test_resend_only_original(void)
+{
+	struct setup s;
+	struct ike_stats st;
+	struct dgram junk, flip, x;
+	unsigned i, n;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	P[1].quiet = true;
+	hold_one = true;
+	drop_fn = capture_first_a;
+	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
+	drop_fn = NULL;
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	qn = 0;
+	CU_ASSERT_EQUAL(to_b(&held), 1);	/* answered once */
+
+	/* 57-byte junk: header with the SPIs and Message ID, an SK payload */
+	junk = held;
+	junk.len = 57;
+	junk.buf[16] = IKE_PLD_SK;
+	put_be32(junk.buf + 24, 57);
+	memset(junk.buf + 28, 0, 29);
+	junk.buf[30] = 0;
+	junk.buf[31] = 29;
+	memset(junk.buf + 32, 0x41, 25);
+	CU_ASSERT_EQUAL(to_b_from(&junk, "198.51.100.9"), 0);
+	CU_ASSERT_EQUAL(to_b_from(&junk, NULL), 0);
+	flip = held;
+	flip.buf[flip.len - 20] ^= 1;
+	CU_ASSERT_EQUAL(to_b_from(&flip, "198.51.100.9"), 0);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.resend_refused, 3);
+	CU_ASSERT_EQUAL(st.retransmits, 0);
+
+	/* the real retransmission is answered */
+	CU_ASSERT_EQUAL(to_b(&held), 1);
+	/* a burst of it in the same second: IKE_RESEND_PER_S resends in all */
+	for (i = n = 0; i < 20; i++)
+		n += to_b(&held);
+	CU_ASSERT_EQUAL(n, IKE_RESEND_PER_S - 1);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.retransmits, IKE_RESEND_PER_S);
+	CU_ASSERT_EQUAL(st.resend_limited, 20 - (IKE_RESEND_PER_S - 1));
+	CU_ASSERT_EQUAL(st.resend_refused, 3);
+	now += 1000;			/* next second: answered again */
+	CU_ASSERT_EQUAL(to_b(&held), 1);
+	/* the same request re-encrypted by A (new IV, other bytes): authentic,
+	 * so answered too (a peer that re-seals or re-fragments retransmits) */
+	{
+		struct ike_msg *m = calloc(1, sizeof(*m));
+		uint8_t plain[4096];
+		size_t plain_len = 0, len = 0;
+		struct ike_sa *sa_a = first_sa(P[0].ctx), *sa_b = first_sa(P[1].ctx);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL_FATAL(ike_msg_parse(held.buf, held.len, m), 0);
+		CU_ASSERT_EQUAL_FATAL(ike_sk_open(ike_sa_keys_in(sa_b), held.buf, held.len,
+						  m->sk.body_off, plain, sizeof(plain),
+						  &plain_len), 0);
+		x = held;
+		CU_ASSERT_EQUAL_FATAL(ike_sk_encrypt_msg(ike_sa_keys_out(sa_a), held.buf,
+							 m->sk.next, plain, plain_len, x.buf,
+							 sizeof(x.buf), &len), 0);
+		x.len = len;
+		CU_ASSERT(x.len != held.len || memcmp(x.buf, held.buf, x.len) != 0);
+		CU_ASSERT_EQUAL(to_b(&x), 1);
+		free(m);
+	}
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.resend_refused, 3);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 2);
+	stop();
+
+	/* IKE_SA_INIT of a half-open SA: a changed copy gets nothing, the
+	 * request itself gets the cached response */
+	start(&s);
+	P[1].quiet = true;
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	x = take_a();
+	CU_ASSERT_EQUAL(to_b(&x), 1);
+	flip = x;
+	flip.buf[flip.len - 1] ^= 1;	/* last byte of a payload body */
+	CU_ASSERT_EQUAL(to_b(&flip), 0);
+	CU_ASSERT_EQUAL(to_b(&x), 1);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.resend_refused, 1);
+	CU_ASSERT_EQUAL(st.retransmits, 1);
+	CU_ASSERT_EQUAL(st.half_open, 1);
+	stop();
+}
+
 int
 main(void)
 {
@@ -2112,6 +2392,8 @@ main(void)
 	CU_add_test(s, "cert_chain", test_cert_chain);
 	CU_add_test(s, "cert_rsa_fragmented", test_cert_rsa_fragmented);
 	CU_add_test(s, "initial_contact", test_initial_contact);
+	CU_add_test(s, "cookie_forgery", test_cookie_forgery);
+	CU_add_test(s, "resend_only_original", test_resend_only_original);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
