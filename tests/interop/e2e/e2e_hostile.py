@@ -298,10 +298,39 @@ def send(net, ns, iface, frames, count=None, pps=2000, timeout=120, secs=0.0):
 
 # ------------------------------------------------------------ set-up
 
-def setup(net, r, res, n_clients=1, keylog=False, env=None):
+def start_gw_telemetry(net, r, res):
+    """start_gw with DPDK telemetry on (e2e_lib's configuration has it off)."""
+    net.base()
+    r.write_conf()
+    with open(r.conf) as f:
+        text = f.read()
+    with open(r.conf, "w") as f:
+        f.write(text.replace("telemetry: false", "telemetry: true"))
+    up = r.start()
+    res.check(up, "rampartd starts on two af_packet ports (telemetry on)")
+    return up
+
+
+def telemetry(r, cmd):
+    """One DPDK telemetry command (v2 socket of rampartd's EAL prefix)."""
+    import json
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        s.settimeout(5)
+        s.connect("/var/run/dpdk/%s/dpdk_telemetry.v2" % r.prefix)
+        s.recv(4096)
+        s.send(cmd.encode())
+        return json.loads(s.recv(1 << 16).decode()).get(cmd.split(",")[0])
+    except (OSError, ValueError):
+        return None
+    finally:
+        s.close()
+
+
+def setup(net, r, res, n_clients=1, keylog=False, env=None, tel=False):
     """rampartd, n_clients established clients, an attacker namespace.
     Returns (charons, attacker info) or None."""
-    if not start_gw(net, r, res, env=env):
+    if not (start_gw_telemetry(net, r, res) if tel else start_gw(net, r, res, env=env)):
         return None
     specs = []
     for i in range(1, n_clients + 1):
@@ -347,7 +376,7 @@ def capture_client_esp(net, ns, dev, addr, pings=20):
 # ------------------------------------------------------------- cases
 
 def case_drops(args, net, r, res):
-    st = setup(net, r, res)
+    st = setup(net, r, res, tel=True)
     if st is None:
         return
     chs, (atk_ns, atk_if, dmac, smac) = st
@@ -378,6 +407,17 @@ def case_drops(args, net, r, res):
                   detail)
         res.check(by_reason == n, "%s: all of them under %s" % (kind, "/".join(sorted(reasons))),
                   detail)
+    # Telemetry exports the same counters, from the same list.
+    rc, js = r.ctl("stats")
+    tel = telemetry(r, "/rampart/stats")
+    jd = js.get("drops", {}) if rc == 0 and isinstance(js, dict) else {}
+    names = [k for k, v in jd.items() if isinstance(v, int) and k not in ("total",
+                                                                          "natt_keepalive")]
+    diff = [k for k in names if not tel or tel.get("drop_" + k) != jd[k]]
+    res.check(bool(tel) and bool(names) and not diff,
+              "telemetry /rampart/stats drop_<reason> equal rampartctl's drops.<reason>",
+              "%d reasons, differing: %s" % (len(names), diff[:5]) if tel else
+              "no telemetry answer")
     # The tunnel still works after all that.
     t, rcv = ping(ns1, LAN_HOST, 5)
     res.check(rcv == 5, "the client's tunnel still passes traffic", "%d/%d" % (rcv, t))
