@@ -137,6 +137,49 @@ count_cb(void *arg, const struct ike_sa_info *i)
 	return 0;
 }
 
+/* {reason: count} for every rd_drop reason (rd_drop.h). */
+static json_t *
+drops_json(const uint64_t drop[RD_DROP__COUNT])
+{
+	json_t *o = json_object();
+	unsigned i;
+
+	for (i = 0; i < RD_DROP__COUNT; i++)
+		json_object_set_new(o, rd_drop_names[i], json_integer((json_int_t)drop[i]));
+	return o;
+}
+
+/* Every drop of the daemon: rd_drop reasons of workers and control, lib/esp's. */
+static json_t *
+drop_totals_json(void)
+{
+	uint64_t d[RD_DROP__COUNT] = { 0 }, e[ESP_DROP__COUNT] = { 0 }, total = 0;
+	json_t *o, *esp = json_object();
+	unsigned i, k;
+
+	for (i = 0; i < rd.n_workers; i++) {
+		struct esp_worker_stats es;
+
+		esp_worker_stats_get(rd.workers[i]->esp, &es);
+		for (k = 0; k < RD_DROP__COUNT; k++)
+			d[k] += rd.workers[i]->st.drop[k];
+		for (k = 0; k < ESP_DROP__COUNT; k++)
+			e[k] += es.drops[k];
+	}
+	for (k = 0; k < RD_DROP__COUNT; k++) {
+		d[k] += rd.st.drop[k];
+		total += d[k];
+	}
+	for (k = 0; k < ESP_DROP__COUNT; k++) {
+		json_object_set_new(esp, esp_drop_names[k], json_integer((json_int_t)e[k]));
+		total += e[k];
+	}
+	o = drops_json(d);
+	json_object_set_new(o, "esp", esp);
+	json_object_set_new(o, "total", json_integer((json_int_t)total));
+	return o;
+}
+
 static json_t *
 worker_json(const struct rd_worker *w)
 {
@@ -154,14 +197,14 @@ worker_json(const struct rd_worker *w)
 #define W(f) json_object_set_new(o, #f, json_integer((json_int_t)s->f))
 	json_object_set_new(o, "id", json_integer(w->id));
 	json_object_set_new(o, "lcore", json_integer(w->lcore));
-	W(rx); W(tx); W(tx_drop); W(punt); W(punt_drop); W(handoff_out); W(handoff_in);
-	W(handoff_drop); W(hop_drop); W(esp_in); W(esp_out); W(dec_ok); W(enc_ok);
-	W(no_route); W(no_sa); W(nbr_miss); W(ttl_drop); W(not_private); W(spoof); W(msgs);
-	W(pmtu_icmp); W(frag); W(too_big_drop); W(tx_kicks);
+	W(rx); W(tx); W(punt); W(handoff_out); W(handoff_in);
+	W(esp_in); W(esp_out); W(dec_ok); W(enc_ok); W(nbr_miss); W(msgs);
+	W(pmtu_icmp); W(frag); W(tx_kicks);
 	W(msg_err);
 	W(idle_sleeps);
 #undef W
 	json_object_set_new(o, "class", cls);
+	json_object_set_new(o, "drops", drops_json(s->drop));
 	json_object_set_new(o, "esp_drops", drops);
 	json_object_set_new(o, "esp_events", json_integer((json_int_t)es.events));
 	json_object_set_new(o, "esp_events_lost", json_integer((json_int_t)es.events_lost));
@@ -207,10 +250,11 @@ ctl_stats_json(void)
 #define C(f) json_object_set_new(o, #f, json_integer((json_int_t)s->f))
 	C(punt_rx); C(ctl_rx); C(arp_in); C(arp_replies); C(arp_requests); C(icmp_replies);
 	C(nd_answers); C(ike_in); C(ike_out); C(ike_out_fail); C(events); C(soft); C(hard);
-	C(del_acks); C(pending_drop); C(msg_backlog); C(child_up); C(child_down); C(child_fail);
+	C(del_acks); C(msg_backlog); C(child_up); C(child_down); C(child_fail);
 	C(tx_kicks);
 #undef C
 	json_object_set_new(o, "neighbours", json_integer(rd.master.nbr.n_used));
+	json_object_set_new(o, "drops", drops_json(s->drop));
 	return o;
 }
 
@@ -295,10 +339,10 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 
 		for (i = 0; i < rd.n_workers; i++)
 			json_array_append_new(w, worker_json(rd.workers[i]));
-		*reply = json_pack("{so so so so so}", "ike", ike_stats_json(),
+		*reply = json_pack("{so so so so so so}", "ike", ike_stats_json(),
 				   "ctl", rd.ctl ? ctl_sock_stats_json(rd.ctl) : json_object(),
 				   "control", ctl_stats_json(), "ports", ports_json(true),
-				   "workers", w);
+				   "workers", w, "drops", drop_totals_json());
 		return 0;
 	}
 	if (strcmp(cmd, "reload") == 0) {
@@ -380,21 +424,28 @@ static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct rd_ctl_stats *s = &rd.st;
-	uint64_t rx = 0, tx = 0, dec = 0, enc = 0, drop = 0;
-	unsigned i;
+	uint64_t rx = 0, tx = 0, dec = 0, enc = 0, drop = 0, dr[RD_DROP__COUNT];
+	unsigned i, k;
 
 	(void)cmd;
 	(void)params;
+	memcpy(dr, s->drop, sizeof(dr));
 	for (i = 0; i < rd.n_workers; i++) {
 		const struct rd_wstats *w = &rd.workers[i]->st;
+		struct esp_worker_stats es;
 
 		rx += w->rx;
 		tx += w->tx;
 		dec += w->dec_ok;
 		enc += w->enc_ok;
-		drop += w->tx_drop + w->cls[NET_CL_DROP] + w->no_sa + w->no_route +
-			w->punt_drop + w->handoff_drop;
+		for (k = 0; k < RD_DROP__COUNT; k++)
+			dr[k] += w->drop[k];
+		esp_worker_stats_get(rd.workers[i]->esp, &es);
+		for (k = 0; k < ESP_DROP__COUNT; k++)
+			drop += es.drops[k];
 	}
+	for (k = 0; k < RD_DROP__COUNT; k++)
+		drop += dr[k];
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "workers", rd.n_workers);
 	rte_tel_data_add_dict_u64(d, "rx", rx);
@@ -410,6 +461,12 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "arp_replies", s->arp_replies);
 	rte_tel_data_add_dict_u64(d, "icmp_replies", s->icmp_replies);
 	rte_tel_data_add_dict_u64(d, "punt_rx", s->punt_rx);
+	for (k = 0; k < RD_DROP__COUNT; k++) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "drop_%s", rd_drop_names[k]);
+		rte_tel_data_add_dict_u64(d, name, dr[k]);
+	}
 	return 0;
 }
 
@@ -434,11 +491,15 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 	esp_worker_stats_get(rd.workers[i]->esp, &es);
 	rte_tel_data_start_dict(d);
 #define T(f) rte_tel_data_add_dict_u64(d, #f, w->f)
-	T(rx); T(tx); T(tx_drop); T(punt); T(punt_drop); T(handoff_out); T(handoff_in);
-	T(handoff_drop); T(esp_in); T(esp_out); T(dec_ok); T(enc_ok); T(no_route); T(no_sa);
-	T(nbr_miss); T(ttl_drop); T(spoof); T(pmtu_icmp); T(frag); T(too_big_drop);
-	T(idle_sleeps);
+	T(rx); T(tx); T(punt); T(handoff_out); T(handoff_in); T(esp_in); T(esp_out);
+	T(dec_ok); T(enc_ok); T(nbr_miss); T(pmtu_icmp); T(frag); T(idle_sleeps);
 #undef T
+	for (k = 0; k < RD_DROP__COUNT; k++) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "drop_%s", rd_drop_names[k]);
+		rte_tel_data_add_dict_u64(d, name, w->drop[k]);
+	}
 	for (k = 0; k < ESP_DROP__COUNT; k++) {
 		char name[48];
 

@@ -17,6 +17,12 @@
 #include "port.h"
 #include "rampartd.h"
 
+const char *const rd_drop_names[RD_DROP__COUNT] = {
+#define RD_DROP_NAME(id, name, doc) [RD_DROP_##id] = name,
+	RD_DROP_LIST(RD_DROP_NAME)
+#undef RD_DROP_NAME
+};
+
 uint64_t
 rd_now_ms(void)
 {
@@ -124,6 +130,7 @@ rd_ctl_tx(unsigned pidx, struct rte_mbuf *m)
 		rd.ports[pidx].ctl_kick_until_ms = rd_now_ms() + RD_KICK_WINDOW_MS;
 	if (rte_eth_tx_burst(rd.ports[pidx].port_id, rd.ctl_q, &m, 1) == 1)
 		return 0;
+	rd.st.drop[RD_DROP_TX_FULL]++;
 	rte_pktmbuf_free(m);
 	return -EAGAIN;
 }
@@ -185,6 +192,7 @@ send_resolved(struct rte_mbuf *m, unsigned pidx, uint8_t af, const uint8_t mac[6
 	uint8_t *eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
 
 	if (eth == NULL) {
+		rd.st.drop[RD_DROP_NO_HEADROOM]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -204,7 +212,7 @@ hold(struct rte_mbuf *m, unsigned pidx, uint8_t af, const uint8_t *nh)
 
 	memcpy(nh_copy, nh, af == 4 ? 4 : 16);	/* @nh may point into meta */
 	if (e == NULL) {
-		rd.st.pending_drop++;
+		rd.st.drop[RD_DROP_PENDING_FULL]++;	/* neighbour table full */
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -223,7 +231,7 @@ hold(struct rte_mbuf *m, unsigned pidx, uint8_t af, const uint8_t *nh)
 		if (rd.pending[i].m == NULL)
 			break;
 	if (i == RD_MAX_PENDING) {
-		rd.st.pending_drop++;
+		rd.st.drop[RD_DROP_PENDING_FULL]++;
 		rte_pktmbuf_free(m);
 	} else {
 		rd.pending[i].m = m;
@@ -246,6 +254,7 @@ rd_send_ip(struct rte_mbuf *m, uint8_t af, const uint8_t *dst)
 
 	r = net_route_lookup(&rd.master.routes, af, dst, nh);
 	if (r == NULL) {
+		rd.st.drop[RD_DROP_NO_ROUTE]++;
 		rte_pktmbuf_free(m);
 		return -ENETUNREACH;
 	}
@@ -304,7 +313,7 @@ nbr_timers(uint64_t now)
 		    now - rd.pending[i].since_ms > RD_NBR_RETRY_MS * RD_NBR_TRIES) {
 			rte_pktmbuf_free(rd.pending[i].m);
 			rd.pending[i].m = NULL;
-			rd.st.pending_drop++;
+			rd.st.drop[RD_DROP_NBR_TIMEOUT]++;
 		}
 	for (i = 0; i < NET_NBR_SLOTS; i++) {
 		struct net_nbr *e = &rd.master.nbr.e[i];
@@ -352,8 +361,10 @@ handle_arp(unsigned pidx, struct rte_mbuf *m)
 	uint32_t len;
 
 	rd.st.arp_in++;
-	if (net_arp_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &a) != 0)
+	if (net_arp_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &a) != 0) {
+		rd.st.drop[RD_DROP_CTL_UNSERVED]++;
 		goto out;
+	}
 	for_us = net_if_has_addr(ifa, 4, (const uint8_t *)&a.tpa_be);
 	/* RFC 826: update an existing entry from any packet; create one only
 	 * when the packet is addressed to us. */
@@ -369,8 +380,10 @@ handle_arp(unsigned pidx, struct rte_mbuf *m)
 	rte_pktmbuf_reset(m);
 	buf = rte_pktmbuf_mtod(m, uint8_t *);
 	len = net_arp_build(buf, rte_pktmbuf_tailroom(m), a.sha, ifa->mac, &r);
-	if (len == 0 || rte_pktmbuf_append(m, (uint16_t)len) == NULL)
+	if (len == 0 || rte_pktmbuf_append(m, (uint16_t)len) == NULL) {
+		rd.st.drop[RD_DROP_NO_HEADROOM]++;
 		goto out;
+	}
 	rd.st.arp_replies++;
 	rd_ctl_tx(pidx, m);
 	return;
@@ -384,6 +397,7 @@ handle_icmp(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
 	int len = net_icmp_echo_reply(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, pi);
 
 	if (len < 0) {
+		rd.st.drop[RD_DROP_CTL_UNSERVED]++;	/* not an echo request to us */
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -407,14 +421,17 @@ handle_nd(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
 		goto out;
 	}
 	r = rte_pktmbuf_alloc(rd.mp);
-	if (r == NULL)
+	if (r == NULL) {
+		rd.st.drop[RD_DROP_ALLOC]++;
 		goto out;
+	}
 	len = net_nd_answer(frame, m->data_len, pi, &rd.ports[pidx].ifa,
 			    rte_pktmbuf_mtod(r, uint8_t *), rte_pktmbuf_tailroom(r), src, lla,
 			    &have_lla);
 	if (have_lla)
 		learn(pidx, 6, src, lla, len > 0);
 	if (len <= 0 || rte_pktmbuf_append(r, (uint16_t)len) == NULL) {
+		rd.st.drop[RD_DROP_CTL_UNSERVED]++;
 		rte_pktmbuf_free(r);
 		goto out;
 	}
@@ -439,10 +456,17 @@ handle_local(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
 		handle_nd(pidx, m, pi);
 		return;
 	case NET_CL_IKE:
-		rd.st.ike_in++;
+		rd.st.ike_in++;		/* lib/ike counts what it rejects */
 		rd_ike_input(pidx, rte_pktmbuf_mtod(m, const uint8_t *), pi);
 		break;
+	case NET_CL_NATT_KA:
+		rd.st.drop[RD_DROP_NATT_KEEPALIVE]++;
+		break;
+	case NET_CL_LOCAL:
+		rd.st.drop[RD_DROP_LOCAL]++;
+		break;
 	default:
+		rd.st.drop[RD_DROP_MALFORMED]++;
 		break;
 	}
 	rte_pktmbuf_free(m);
@@ -468,6 +492,7 @@ poll_punt(void)
 		rd.st.punt_rx++;
 		pidx = rd.port_idx[m->port];
 		if (pidx < 0) {
+			rd.st.drop[RD_DROP_BAD_PORT]++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
@@ -483,8 +508,13 @@ static void
 to_worker(struct rte_mbuf *m, unsigned w)
 {
 	rd_meta(m)->hops = 0;
-	if (w >= rd.n_workers || rte_ring_mp_enqueue(rd.workers[w]->handoff, m) != 0)
+	if (w >= rd.n_workers) {
+		rd.st.drop[RD_DROP_NO_WORKER]++;	/* no SA can have that SPI */
 		rte_pktmbuf_free(m);
+	} else if (rte_ring_mp_enqueue(rd.workers[w]->handoff, m) != 0) {
+		rd.st.drop[RD_DROP_HANDOFF_FULL]++;
+		rte_pktmbuf_free(m);
+	}
 }
 
 static unsigned

@@ -31,6 +31,8 @@
 #include "net/net.h"
 #include "sa/sa_msg.h"
 
+#include "rd_drop.h"
+
 struct rte_lpm;
 struct rte_lpm6;
 
@@ -51,6 +53,7 @@ enum rd_limits {
 	RD_MAX_TS_PREFIXES = 16,	/* CIDRs one traffic selector may expand to */
 	RD_MAX_PENDING = 256,		/* frames waiting for ARP/ND */
 	RD_MAX_HOPS = 2,		/* handoffs one packet may take */
+	RD_MAX_FRAGS = 8,		/* fragments one inner IPv4 packet may become */
 	RD_IDLE_SPIN = 64,		/* empty loops before backing off */
 	RD_IDLE_MAX_NS = 1000000,	/* longest idle sleep: 1 ms */
 	RD_NBR_RETRY_MS = 1000,
@@ -133,14 +136,15 @@ struct rd_wroute {
 };
 
 struct rd_wstats {
-	uint64_t rx, tx, tx_drop;
+	uint64_t rx, tx;
 	uint64_t cls[NET_CL__COUNT];
-	uint64_t punt, punt_drop;
-	uint64_t handoff_out, handoff_in, handoff_drop, hop_drop;
+	uint64_t punt;
+	uint64_t handoff_out, handoff_in;
 	uint64_t esp_in, esp_out, dec_ok, enc_ok;
-	uint64_t no_route, no_sa, nbr_miss, ttl_drop, not_private, spoof;
-	uint64_t pmtu_icmp, frag, too_big_drop, tx_kicks;
+	uint64_t nbr_miss;
+	uint64_t pmtu_icmp, frag, tx_kicks;
 	uint64_t msgs, msg_err, idle_sleeps;
+	uint64_t drop[RD_DROP__COUNT];	/* every packet the worker drops */
 } __rte_cache_aligned;
 
 struct rd_txbuf {
@@ -196,7 +200,8 @@ struct rd_pending {
 struct rd_ctl_stats {
 	uint64_t punt_rx, ctl_rx, arp_in, arp_replies, arp_requests, icmp_replies, nd_answers;
 	uint64_t ike_in, ike_out, ike_out_fail, events, soft, hard, del_acks;
-	uint64_t pending_drop, msg_backlog, child_up, child_down, child_fail, tx_kicks;
+	uint64_t msg_backlog, child_up, child_down, child_fail, tx_kicks;
+	uint64_t drop[RD_DROP__COUNT];	/* every packet the control core drops */
 };
 
 struct rd_ctx {

@@ -262,7 +262,7 @@ tx_flush(struct rd_worker *w, unsigned pidx)
 		w->next_kick_tsc[pidx] = rte_rdtsc() + rte_get_tsc_hz() / 1000 * RD_KICK_FIRST_MS;
 	}
 	if (unlikely(sent < b->n)) {
-		w->st.tx_drop += b->n - sent;
+		w->st.drop[RD_DROP_TX_FULL] += b->n - sent;
 		rte_pktmbuf_free_bulk(b->m + sent, b->n - sent);
 	}
 	b->n = 0;
@@ -283,7 +283,7 @@ punt(struct rd_worker *w, struct rte_mbuf *m, uint8_t reason)
 {
 	rd_meta(m)->reason = reason;
 	if (unlikely(rte_ring_mp_enqueue(rd.punt, m) != 0)) {
-		w->st.punt_drop++;
+		w->st.drop[RD_DROP_PUNT_FULL]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -294,13 +294,13 @@ static inline void
 handoff(struct rd_worker *w, unsigned owner, struct rte_mbuf *m, uint8_t hops)
 {
 	if (unlikely(hops >= RD_MAX_HOPS || owner >= rd.n_workers)) {
-		w->st.hop_drop++;
+		w->st.drop[RD_DROP_HOPS]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	rd_meta(m)->hops = (uint8_t)(hops + 1);
 	if (unlikely(rte_ring_mp_enqueue(rd.workers[owner]->handoff, m) != 0)) {
-		w->st.handoff_drop++;
+		w->st.drop[RD_DROP_HANDOFF_FULL]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -340,7 +340,7 @@ send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 
 	r = net_route_lookup(&fwd->routes, af, af == 4 ? ip + 16 : ip + 24, nh);
 	if (unlikely(r == NULL)) {
-		w->st.no_route++;
+		w->st.drop[RD_DROP_NO_ROUTE]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -348,7 +348,7 @@ send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 	if (likely(nb != NULL && nb->state >= NET_NBR_REACHABLE)) {
 		eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
 		if (unlikely(eth == NULL)) {
-			w->st.tx_drop++;
+			w->st.drop[RD_DROP_NO_HEADROOM]++;
 			rte_pktmbuf_free(m);
 			return;
 		}
@@ -375,6 +375,43 @@ to_l3(struct rte_mbuf *m, const struct net_pkt_info *pi)
 }
 
 /*
+ * The packets of one process() call waiting for esp_out_burst(). Appends go
+ * through enc_add(), which encrypts and sends what is queued when the array
+ * is full, so no input (however many fragments it becomes) can overrun it
+ * and nothing is dropped for lack of room.
+ */
+struct enc_burst {
+	uint16_t n;
+	struct esp_sa *sa[ESP_MAX_BURST];
+	struct rte_mbuf *m[ESP_MAX_BURST];
+};
+
+static void
+enc_flush(struct rd_worker *w, const struct rd_fwd *fwd, struct enc_burst *b)
+{
+	uint16_t k, i;
+
+	if (b->n == 0)
+		return;
+	k = esp_out_burst(w->esp, b->sa, b->m, b->n);	/* drops counted in lib/esp */
+	w->st.esp_out += b->n;
+	w->st.enc_ok += k;
+	for (i = 0; i < k; i++)
+		send_ip(w, fwd, b->m[i]);
+	b->n = 0;
+}
+
+static inline void
+enc_add(struct rd_worker *w, const struct rd_fwd *fwd, struct enc_burst *b, struct esp_sa *sa,
+	struct rte_mbuf *m)
+{
+	if (unlikely(b->n == ESP_MAX_BURST))
+		enc_flush(w, fwd, b);
+	b->sa[b->n] = sa;
+	b->m[b->n++] = m;
+}
+
+/*
  * An inner packet (data at its IP header) is larger than @t's tunnel can
  * carry within the egress MTU. IPv4 without DF: split it into fragments
  * that fit and queue each for encryption. Otherwise (DF set, or IPv6) the
@@ -383,10 +420,11 @@ to_l3(struct rte_mbuf *m, const struct net_pkt_info *pi)
  */
 static void
 too_big(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte_mbuf *m,
-	const struct rd_tgt *t, struct esp_sa **osa, struct rte_mbuf **out, uint16_t *n_out)
+	const struct rd_tgt *t, struct enc_burst *b)
 {
 	const struct net_if_addrs *ifa = &rd.ports[pidx].ifa;
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct rte_mbuf *frag[RD_MAX_FRAGS];
 	uint32_t len = m->data_len, n, i;
 	uint8_t copy[1280];
 	const uint8_t *src;
@@ -394,24 +432,28 @@ too_big(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 
 	if ((ip[0] >> 4) == 4 && !(ip[6] & 0x40)) {
 		nf = net_ipv4_frag_count(ip, len, t->max_inner);
-		if (nf < 2 || nf > 8 || *n_out + nf > ESP_MAX_BURST)
+		if (nf < 2 || nf > RD_MAX_FRAGS)
 			goto drop;
-		for (i = 0; i < nf; i++) {
-			struct rte_mbuf *f = rte_pktmbuf_alloc(rd.mp);
-			uint8_t *d;
-
-			if (f == NULL)
-				break;
-			d = (uint8_t *)rte_pktmbuf_append(f, (uint16_t)(t->max_inner));
-			n = d ? net_ipv4_frag_build(ip, len, t->max_inner, i, d, t->max_inner) : 0;
-			if (n == 0) {
-				rte_pktmbuf_free(f);
-				break;
-			}
-			rte_pktmbuf_trim(f, (uint16_t)(t->max_inner - n));
-			osa[*n_out] = t->sa;
-			out[(*n_out)++] = f;
+		/* All fragments or none: a partial set only wastes the tunnel. */
+		if (rte_pktmbuf_alloc_bulk(rd.mp, frag, nf) != 0) {
+			w->st.drop[RD_DROP_ALLOC]++;
+			rte_pktmbuf_free(m);
+			return;
 		}
+		for (i = 0; i < nf; i++) {
+			uint8_t *d = (uint8_t *)rte_pktmbuf_append(frag[i], (uint16_t)t->max_inner);
+
+			n = d ? net_ipv4_frag_build(ip, len, t->max_inner, i, d, t->max_inner) : 0;
+			if (n == 0)
+				break;
+			rte_pktmbuf_trim(frag[i], (uint16_t)(t->max_inner - n));
+		}
+		if (i < nf) {
+			rte_pktmbuf_free_bulk(frag, nf);
+			goto drop;
+		}
+		for (i = 0; i < nf; i++)
+			enc_add(w, fwd, b, t->sa, frag[i]);
 		w->st.frag++;
 		rte_pktmbuf_free(m);
 		return;
@@ -433,7 +475,7 @@ too_big(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 	send_ip(w, fwd, m);
 	return;
 drop:
-	w->st.too_big_drop++;
+	w->st.drop[RD_DROP_TOO_BIG]++;
 	rte_pktmbuf_free(m);
 }
 
@@ -454,10 +496,13 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 	uint16_t n, bool from_handoff)
 {
 	const struct rd_port *port = &rd.ports[pidx];
-	struct rte_mbuf *in[RD_BURST], *out[ESP_MAX_BURST], *drop[RD_BURST];
-	struct esp_sa *osa[ESP_MAX_BURST];
-	uint16_t n_in = 0, n_out = 0, n_drop = 0, i, k;
+	struct rte_mbuf *in[RD_BURST], *drop[RD_BURST];
+	struct enc_burst enc;
+	uint16_t n_in = 0, n_drop = 0, i, k;
 
+	/* in[] and drop[] take at most one entry per input packet. */
+	RTE_ASSERT(n <= RD_BURST);
+	enc.n = 0;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t hops = from_handoff ? rd_meta(m)->hops : 0;
@@ -466,7 +511,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 		unsigned owner;
 
 		if (unlikely(m->nb_segs != 1)) {
-			w->st.cls[NET_CL_DROP]++;
+			w->st.drop[RD_DROP_MULTISEG]++;
 			drop[n_drop++] = m;
 			continue;
 		}
@@ -492,14 +537,14 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 			break;
 		case NET_CL_FWD:
 			if (port->role == CONF_PORT_PUBLIC) {
-				w->st.not_private++;
+				w->st.drop[RD_DROP_NOT_PRIVATE]++;
 				drop[n_drop++] = m;
 				break;
 			}
 			t = tgt_lookup(w, pi.af, rte_pktmbuf_mtod_offset(m, const uint8_t *,
 						pi.l3_off + (pi.af == 4 ? 16 : 24)));
 			if (t == NULL) {
-				w->st.no_sa++;
+				w->st.drop[RD_DROP_NO_SA]++;
 				drop[n_drop++] = m;
 				break;
 			}
@@ -508,24 +553,32 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 				break;
 			}
 			if (t->sa == NULL) {
-				w->st.no_sa++;
+				w->st.drop[RD_DROP_NO_SA]++;
 				drop[n_drop++] = m;
 				break;
 			}
 			to_l3(m, &pi);
 			if (net_ip_forward_ttl(rte_pktmbuf_mtod(m, uint8_t *), m->data_len) != 0) {
-				w->st.ttl_drop++;
+				w->st.drop[RD_DROP_TTL]++;
 				drop[n_drop++] = m;
 				break;
 			}
 			if (unlikely(t->max_inner && m->data_len > t->max_inner)) {
-				too_big(w, fwd, pidx, m, t, osa, out, &n_out);
+				too_big(w, fwd, pidx, m, t, &enc);
 				break;
 			}
-			osa[n_out] = t->sa;
-			out[n_out++] = m;
+			enc_add(w, fwd, &enc, t->sa, m);
+			break;
+		case NET_CL_NATT_KA:
+			w->st.drop[RD_DROP_NATT_KEEPALIVE]++;
+			drop[n_drop++] = m;
+			break;
+		case NET_CL_LOCAL:
+			w->st.drop[RD_DROP_LOCAL]++;
+			drop[n_drop++] = m;
 			break;
 		default:
+			w->st.drop[RD_DROP_MALFORMED]++;
 			drop[n_drop++] = m;
 		}
 	}
@@ -551,7 +604,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 			if (unlikely(src_t == NULL ||
 				     (src_t->spi_in != spi && src_t->prev_spi_in != spi &&
 				      src_t->next_spi_in != spi))) {
-				w->st.spoof++;
+				w->st.drop[RD_DROP_SPOOF]++;
 				rte_pktmbuf_free(m);
 				continue;
 			}
@@ -563,15 +616,15 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 				if (unlikely(t->max_inner && m->data_len > t->max_inner)) {
 					ip_port = inner_port();
 					too_big(w, fwd, ip_port >= 0 ? (unsigned)ip_port : pidx, m, t,
-						osa, out, &n_out);
+						&enc);
 					continue;
 				}
-				osa[n_out] = t->sa;
-				out[n_out++] = m;
+				enc_add(w, fwd, &enc, t->sa, m);
 			} else if (t->owner != w->id && (ip_port = inner_port()) >= 0) {
 				uint8_t *eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
 
 				if (eth == NULL) {
+					w->st.drop[RD_DROP_NO_HEADROOM]++;
 					rte_pktmbuf_free(m);
 					continue;
 				}
@@ -581,18 +634,12 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 				m->port = rd.ports[ip_port].port_id;
 				handoff(w, t->owner, m, 0);
 			} else {
-				w->st.no_sa++;
+				w->st.drop[RD_DROP_NO_SA]++;
 				rte_pktmbuf_free(m);
 			}
 		}
 	}
-	if (n_out) {
-		k = esp_out_burst(w->esp, osa, out, n_out);
-		w->st.esp_out += n_out;
-		w->st.enc_ok += k;
-		for (i = 0; i < k; i++)
-			send_ip(w, fwd, out[i]);
-	}
+	enc_flush(w, fwd, &enc);
 }
 
 static unsigned
@@ -611,10 +658,12 @@ poll_handoff(struct rd_worker *w, const struct rd_fwd *fwd)
 			continue;
 		int pidx = rd.port_idx[pkts[start]->port];
 
-		if (pidx < 0)
+		if (pidx < 0) {
+			w->st.drop[RD_DROP_BAD_PORT] += i - start;
 			rte_pktmbuf_free_bulk(pkts + start, i - start);
-		else
+		} else {
 			process(w, fwd, (unsigned)pidx, pkts + start, (uint16_t)(i - start), true);
+		}
 		start = i;
 	}
 	return n;

@@ -131,8 +131,9 @@ def case_remote_access(args, net, r, res):
     st1 = r.ctl("stats")[1].get("control", {})
     lost = sum(t - rcv for t, rcv in pr)
     res.check(lost == 0, "first packets to an unresolved LAN neighbour are held, not dropped",
-              "lost %d of %d, pending_drop %s -> %s (F2)" %
-              (lost, n, st0.get("pending_drop"), st1.get("pending_drop")))
+              "lost %d of %d, drops.pending_full %s -> %s (F2)" %
+              (lost, n, st0.get("drops", {}).get("pending_full"),
+               st1.get("drops", {}).get("pending_full")))
     # ping both ways
     pr = parallel([lambda c=c: ping(c.ns, LAN_HOST, 5) for c in chs], limit=n)
     lost = sum(t - rcv for t, rcv in pr) if all(isinstance(x, tuple) for x in pr) else -1

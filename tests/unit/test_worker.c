@@ -1,0 +1,737 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * CUnit tests of rampartd's worker packet path (app/rampartd/worker_loop.c,
+ * compiled into this binary so its static functions are reachable) without a
+ * NIC: EAL --no-huge --no-pci, two net_ring ports (public, private) whose TX
+ * rings the test reads back, real SAs from lib/esp installed through the
+ * worker's own ring-message handler, and a second esp_worker playing the
+ * clients (it encrypts what they send and decrypts what rampartd sent them).
+ *
+ * What it holds the worker to: a burst of any mix of sizes, with any public
+ * MTU the configuration accepts, is encrypted and sent completely (forwarded
+ * from the LAN and hairpinned between clients), fragments included, nothing
+ * dropped for lack of room and no array overrun (run under ASan too); every
+ * packet the worker drops lands in exactly one rd_drop reason; no mbuf leaks.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <dirent.h>
+
+#include <CUnit/Basic.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_ring.h>
+
+/* The code under test: its statics (process, apply_msg, tx_flush) included. */
+#include "../../app/rampartd/worker_loop.c"
+
+/* What main.c defines for the daemon. */
+struct rd_ctx rd;
+int rd_meta_off = -1;
+int rd_logtype = RTE_LOGTYPE_USER1;
+
+enum {
+	P_PUB = 0,
+	P_LAN = 1,
+	N_CLIENTS = 2,
+	RING_SZ = 4096,
+};
+
+static struct rd_worker wk;		/* the worker under test (id 0) */
+static struct esp_worker *peer;		/* the clients' side of every SA */
+static struct rte_ring *rx_ring[2], *tx_ring[2];
+static struct rd_fwd fwd;
+static struct rte_ring *peer_ev;
+
+static const uint8_t gw_pub[4] = { 192, 0, 2, 1 }, gw_lan[4] = { 10, 1, 0, 1 };
+static const uint8_t lan_host[4] = { 10, 1, 0, 2 };
+static const uint8_t mac_gw[2][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 1, 1 } };
+static const uint8_t mac_nbr[6] = { 2, 0, 0, 0, 9, 9 };
+
+struct client {
+	uint8_t outer[4];		/* its public address */
+	uint8_t vip[4];			/* its virtual IP */
+	uint32_t spi_gw_in;		/* rampartd's inbound SPI (worker 0's bits) */
+	uint32_t spi_gw_out;		/* rampartd's outbound SPI (the client's choice) */
+	struct esp_sa *gw_in, *gw_out;	/* owned by the worker once installed */
+	struct esp_sa *peer_in, *peer_out;
+};
+
+static struct client cl[N_CLIENTS] = {
+	{ { 192, 0, 2, 10 }, { 10, 99, 0, 2 }, 0x00000301, 0xc1000001, NULL, NULL, NULL, NULL },
+	{ { 192, 0, 2, 11 }, { 10, 99, 0, 3 }, 0x00000302, 0xc1000002, NULL, NULL, NULL, NULL },
+};
+
+/* ------------------------------------------------------------------ helpers */
+
+static void
+sa_params(struct esp_sa_params *p, uint32_t spi, uint8_t dir, const uint8_t *src,
+	  const uint8_t *dst)
+{
+	unsigned i;
+
+	memset(p, 0, sizeof(*p));
+	p->spi = spi;
+	p->dir = dir;
+	p->enc = ESP_ENC_AES_GCM16;
+	p->integ = ESP_INTEG_NONE;
+	p->enc_key_len = 32;
+	for (i = 0; i < ESP_MAX_KEY_LEN; i++)
+		p->enc_key[i] = (uint8_t)(spi * 7 + i);
+	p->outer_af = 4;
+	memcpy(p->outer_src, src, 4);
+	memcpy(p->outer_dst, dst, 4);
+	p->natt_sport = 4500;
+	p->natt_dport = 4500;
+}
+
+/* Largest inner packet, computed as ctl_ike.c's max_inner() does (GCM, NAT-T). */
+static uint16_t
+max_inner_for(unsigned mtu)
+{
+	unsigned ov = 20 + 8 + 8 + 8 + 3 + 2 + 16;
+
+	return (uint16_t)(mtu - ov);
+}
+
+static void
+msg(uint16_t op, uint16_t flags, uint32_t spi, struct esp_sa *sa, uint64_t cookie,
+    const uint8_t *prefix)
+{
+	struct sa_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.op = op;
+	m.flags = flags;
+	m.spi = spi;
+	m.sa = sa;
+	m.cookie = cookie;
+	if (prefix != NULL) {
+		m.route.af = 4;
+		m.route.depth = 32;
+		memcpy(m.route.addr, prefix, 4);
+	}
+	apply_msg(&wk, &m);
+}
+
+/* Both SAs of client @c on the worker and the peer, public MTU @mtu. */
+static void
+client_up(struct client *c, unsigned mtu)
+{
+	struct esp_sa_params p;
+
+	sa_params(&p, c->spi_gw_out, ESP_DIR_OUT, gw_pub, c->outer);
+	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, &c->gw_out) == 0);
+	p.dir = ESP_DIR_IN;
+	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, &c->peer_in) == 0);
+	CU_ASSERT_FATAL(esp_worker_sa_add(peer, c->peer_in) == 0);
+	sa_params(&p, c->spi_gw_in, ESP_DIR_IN, c->outer, gw_pub);
+	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, &c->gw_in) == 0);
+	p.dir = ESP_DIR_OUT;
+	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, &c->peer_out) == 0);
+	msg(SA_MSG_ADD_OUT, max_inner_for(mtu), c->spi_gw_out, c->gw_out, 0, NULL);
+	msg(SA_MSG_ADD_IN, 0, c->spi_gw_in, c->gw_in, 0, NULL);
+	msg(SA_MSG_ROUTE_ADD, 0, c->spi_gw_out, NULL, c->spi_gw_in, c->vip);
+}
+
+static void
+drain_events(void)
+{
+	struct sa_event ev;
+
+	while (rte_ring_dequeue_elem(rd.ev, &ev, sizeof(ev)) == 0)
+		if (ev.type == SA_EV_DEL_ACK && ev.sa != NULL)
+			esp_sa_destroy(ev.sa);
+	while (rte_ring_dequeue_elem(peer_ev, &ev, sizeof(ev)) == 0)
+		;
+}
+
+static void
+client_down(struct client *c)
+{
+	msg(SA_MSG_ROUTE_DEL, 0, c->spi_gw_out, NULL, 0, c->vip);
+	msg(SA_MSG_DEL_OUT, 0, c->spi_gw_out, NULL, 0, NULL);
+	msg(SA_MSG_DEL_IN, 0, c->spi_gw_in, NULL, 0, NULL);
+	drain_events();
+	CU_ASSERT(esp_worker_sa_del(peer, esp_sa_spi(c->peer_in), ESP_DIR_IN) == c->peer_in);
+	esp_sa_destroy(c->peer_in);
+	esp_sa_destroy(c->peer_out);
+	c->gw_in = c->gw_out = c->peer_in = c->peer_out = NULL;
+}
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* An IPv4/UDP packet of @len bytes at @ip (@df: don't fragment). */
+static void
+ip4_write(uint8_t *ip, uint16_t len, const uint8_t *src, const uint8_t *dst, uint16_t id, bool df)
+{
+	uint16_t i;
+
+	memset(ip, 0, 28);
+	ip[0] = 0x45;
+	wr16(ip + 2, len);
+	wr16(ip + 4, id);
+	ip[6] = df ? 0x40 : 0;
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	wr16(ip + 10, 0);
+	wr16(ip + 10, net_ipv4_cksum(ip, 20));
+	wr16(ip + 20, 5000);
+	wr16(ip + 22, 6000);
+	wr16(ip + 24, (uint16_t)(len - 20));
+	for (i = 28; i < len; i++)
+		ip[i] = (uint8_t)(id + i);
+}
+
+/* A frame as the LAN port receives it. */
+static struct rte_mbuf *
+lan_frame(uint16_t len, const uint8_t *dst, uint16_t id, bool df)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(rd.mp);
+	uint8_t *eth;
+
+	CU_ASSERT_FATAL(m != NULL);
+	eth = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(NET_ETH_HLEN + len));
+	CU_ASSERT_FATAL(eth != NULL);
+	net_eth_write(eth, mac_gw[P_LAN], mac_nbr, NET_ETHER_IPV4);
+	ip4_write(eth + NET_ETH_HLEN, len, lan_host, dst, id, df);
+	m->port = rd.ports[P_LAN].port_id;
+	return m;
+}
+
+/* @n inner packets from client @from, encrypted by the client: public-port frames. */
+static void
+client_frames(struct client *from, struct rte_mbuf **m, const uint16_t *len, const uint8_t *dst,
+	      uint16_t n)
+{
+	struct esp_sa *sas[ESP_MAX_BURST];
+	uint16_t i, k;
+
+	for (i = 0; i < n; i++) {
+		uint8_t *ip;
+
+		m[i] = rte_pktmbuf_alloc(rd.mp);
+		CU_ASSERT_FATAL(m[i] != NULL);
+		ip = (uint8_t *)rte_pktmbuf_append(m[i], len[i]);
+		CU_ASSERT_FATAL(ip != NULL);
+		ip4_write(ip, len[i], from->vip, dst, (uint16_t)(0x4000 + i), false);
+		sas[i] = from->peer_out;
+	}
+	k = esp_out_burst(peer, sas, m, n);
+	CU_ASSERT_FATAL(k == n);
+	for (i = 0; i < n; i++) {
+		uint8_t *eth = (uint8_t *)rte_pktmbuf_prepend(m[i], NET_ETH_HLEN);
+
+		CU_ASSERT_FATAL(eth != NULL);
+		net_eth_write(eth, mac_gw[P_PUB], mac_nbr, NET_ETHER_IPV4);
+		m[i]->port = rd.ports[P_PUB].port_id;
+	}
+}
+
+/* One pass of the worker loop over frames received on port @pidx. */
+static void
+run(unsigned pidx, struct rte_mbuf **m, uint16_t n)
+{
+	unsigned p;
+
+	process(&wk, &fwd, pidx, m, n, false);
+	for (p = 0; p < rd.n_ports; p++)
+		tx_flush(&wk, p);
+}
+
+/* Per inner IP ID: bytes of payload seen and whether the last fragment came. */
+struct reasm {
+	uint32_t bytes[0x10000];
+	uint8_t last[0x10000];
+	unsigned pkts;
+};
+
+/* Packets an inner IPv4 packet of @len bytes becomes with public MTU @mtu. */
+static unsigned
+frags_for(unsigned len, unsigned mtu)
+{
+	unsigned per = (max_inner_for(mtu) - 20u) & ~7u;
+
+	return len <= max_inner_for(mtu) ? 1 : (len - 20 + per - 1) / per;
+}
+
+/*
+ * Take everything the worker sent on the public port; decrypt it as the
+ * clients would. Returns the frame count; @r (optional) collects fragments.
+ */
+static unsigned
+collect_public(struct reasm *r, unsigned *undecryptable)
+{
+	struct rte_mbuf *m[64];
+	unsigned n, total = 0, i, k;
+
+	*undecryptable = 0;
+	while ((n = rte_ring_dequeue_burst(tx_ring[P_PUB], (void **)m, 64, NULL)) > 0) {
+		total += n;
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_adj(m[i], NET_ETH_HLEN);
+		k = esp_in_burst(peer, m, (uint16_t)n);
+		*undecryptable += n - k;
+		for (i = 0; i < k; i++) {
+			const uint8_t *ip = rte_pktmbuf_mtod(m[i], const uint8_t *);
+			uint16_t id = rd16(ip + 4), fo = rd16(ip + 6);
+
+			if (r != NULL) {
+				r->bytes[id] += (uint32_t)(rd16(ip + 2) - 20);
+				if (!(fo & 0x2000))
+					r->last[id]++;
+				r->pkts++;
+			}
+		}
+		rte_pktmbuf_free_bulk(m, k);
+	}
+	return total;
+}
+
+static unsigned
+ring_drain(struct rte_ring *rg)
+{
+	struct rte_mbuf *m[64];
+	unsigned n, total = 0;
+
+	while ((n = rte_ring_dequeue_burst(rg, (void **)m, 64, NULL)) > 0) {
+		total += n;
+		rte_pktmbuf_free_bulk(m, n);
+	}
+	return total;
+}
+
+static uint64_t
+drops_total(void)
+{
+	struct esp_worker_stats es;
+	uint64_t t = 0;
+	unsigned k;
+
+	for (k = 0; k < RD_DROP__COUNT; k++)
+		t += wk.st.drop[k];
+	esp_worker_stats_get(wk.esp, &es);
+	for (k = 0; k < ESP_DROP__COUNT; k++)
+		t += es.drops[k];
+	return t;
+}
+
+/* ------------------------------------------------------------------- tests */
+
+static const unsigned mtus[] = { 576, 700, 828, 1000, 1280, 1500 };
+
+/*
+ * From the LAN towards the clients: one full burst (RD_BURST frames) of
+ * 1500-byte and 100-byte packets alternating, and one of large packets only,
+ * for each public MTU. Every large packet becomes ceil(1480 / frag) fragments,
+ * every fragment and small packet is encrypted and sent, nothing dropped.
+ */
+static void
+test_lan_mixed_small_mtu(void)
+{
+	static struct reasm r;
+	unsigned mi, pattern, in_use = rte_mempool_in_use_count(rd.mp);
+
+	for (mi = 0; mi < RTE_DIM(mtus); mi++) {
+		unsigned mtu = mtus[mi], i;
+
+		for (i = 0; i < N_CLIENTS; i++)
+			client_up(&cl[i], mtu);
+		for (pattern = 0; pattern < 2; pattern++) {
+			struct rte_mbuf *m[RD_BURST];
+			uint64_t d0 = drops_total(), frag0 = wk.st.frag;
+			unsigned nf = frags_for(1500, mtu);
+			unsigned n_big = 0, n_small = 0, expect, sent, bad, ids_ok = 0;
+			uint16_t id;
+
+			memset(&r, 0, sizeof(r));
+			for (i = 0; i < RD_BURST; i++) {
+				bool big = pattern == 1 || (i % 2) == 0;
+
+				id = (uint16_t)(mi << 8 | pattern << 6 | i);
+				m[i] = lan_frame(big ? 1500 : 100, cl[i % N_CLIENTS].vip, id, false);
+				if (big)
+					n_big++;
+				else
+					n_small++;
+			}
+			run(P_LAN, m, RD_BURST);
+			expect = n_big * nf + n_small;
+			sent = collect_public(&r, &bad);
+			CU_ASSERT(sent == expect);
+			CU_ASSERT(bad == 0);
+			CU_ASSERT(r.pkts == expect);
+			CU_ASSERT(drops_total() == d0);
+			CU_ASSERT(wk.st.frag - frag0 == (nf > 1 ? n_big : 0));
+			for (i = 0; i < RD_BURST; i++) {
+				bool big = pattern == 1 || (i % 2) == 0;
+
+				id = (uint16_t)(mi << 8 | pattern << 6 | i);
+				if (r.bytes[id] == (big ? 1480u : 80u) && r.last[id] == 1)
+					ids_ok++;
+			}
+			CU_ASSERT(ids_ok == RD_BURST);
+			if (sent != expect || ids_ok != RD_BURST)
+				printf("\n  mtu %u pattern %u: sent %u of %u, complete %u of %u, "
+				       "too_big %" PRIu64 "\n", mtu, pattern, sent, expect, ids_ok,
+				       RD_BURST, wk.st.drop[RD_DROP_TOO_BIG]);
+		}
+		for (i = 0; i < N_CLIENTS; i++)
+			client_down(&cl[i]);
+	}
+	CU_ASSERT(ring_drain(tx_ring[P_LAN]) == 0);
+	CU_ASSERT(rte_mempool_in_use_count(rd.mp) == in_use);
+}
+
+/*
+ * Client to client through rampartd (hairpin): a burst of ESP from client 0
+ * whose inner packets (1500 and 100 bytes alternating) go to client 1.
+ */
+static void
+test_hairpin_mixed_small_mtu(void)
+{
+	static struct reasm r;
+	unsigned mi, in_use = rte_mempool_in_use_count(rd.mp);
+
+	for (mi = 0; mi < RTE_DIM(mtus); mi++) {
+		unsigned mtu = mtus[mi], i, nf, expect, sent, bad;
+		struct rte_mbuf *m[RD_BURST];
+		uint16_t len[RD_BURST];
+		uint64_t d0;
+
+		for (i = 0; i < N_CLIENTS; i++)
+			client_up(&cl[i], mtu);
+		nf = frags_for(1500, mtu);
+		for (i = 0; i < RD_BURST; i++)
+			len[i] = (i % 2) == 0 ? 1500 : 100;
+		client_frames(&cl[0], m, len, cl[1].vip, RD_BURST);
+		d0 = drops_total();
+		memset(&r, 0, sizeof(r));
+		run(P_PUB, m, RD_BURST);
+		expect = RD_BURST / 2 * nf + RD_BURST / 2;
+		sent = collect_public(&r, &bad);
+		CU_ASSERT(sent == expect);
+		CU_ASSERT(bad == 0);
+		CU_ASSERT(drops_total() == d0);
+		if (sent != expect)
+			printf("\n  hairpin mtu %u: sent %u of %u\n", mtu, sent, expect);
+		for (i = 0; i < N_CLIENTS; i++)
+			client_down(&cl[i]);
+	}
+	CU_ASSERT(ring_drain(tx_ring[P_LAN]) == 0);
+	CU_ASSERT(rte_mempool_in_use_count(rd.mp) == in_use);
+}
+
+/* DF set: every oversized packet is answered with ICMP "fragmentation needed". */
+static void
+test_lan_df_icmp(void)
+{
+	struct rte_mbuf *m[RD_BURST];
+	unsigned i, in_use = rte_mempool_in_use_count(rd.mp), bad;
+	uint64_t icmp0 = wk.st.pmtu_icmp, d0;
+
+	for (i = 0; i < N_CLIENTS; i++)
+		client_up(&cl[i], 576);
+	d0 = drops_total();
+	for (i = 0; i < RD_BURST; i++)
+		m[i] = lan_frame(i % 2 ? 100 : 1400, cl[0].vip, (uint16_t)i, true);
+	run(P_LAN, m, RD_BURST);
+	CU_ASSERT(wk.st.pmtu_icmp - icmp0 == RD_BURST / 2);
+	CU_ASSERT(ring_drain(tx_ring[P_LAN]) == RD_BURST / 2);
+	CU_ASSERT(collect_public(NULL, &bad) == RD_BURST / 2);
+	CU_ASSERT(drops_total() == d0);
+	for (i = 0; i < N_CLIENTS; i++)
+		client_down(&cl[i]);
+	CU_ASSERT(rte_mempool_in_use_count(rd.mp) == in_use);
+}
+
+/*
+ * Each kind of unwanted frame lands in exactly one drop reason, once per
+ * frame, and nothing else moves.
+ */
+static void
+test_drop_reasons(void)
+{
+	static const struct {
+		const char *what;
+		unsigned port;
+		int kind;
+		enum rd_drop reason;	/* RD_DROP__COUNT: an esp_drop instead */
+		enum esp_drop esp_reason;
+	} cases[] = {
+		{ "transit on the public port", P_PUB, 0, RD_DROP_NOT_PRIVATE, 0 },
+		{ "LAN traffic to no tunnel", P_LAN, 1, RD_DROP_NO_SA, 0 },
+		{ "LAN traffic with TTL 1", P_LAN, 2, RD_DROP_TTL, 0 },
+		{ "runt frame", P_LAN, 3, RD_DROP_MALFORMED, 0 },
+		{ "NAT keepalive", P_PUB, 4, RD_DROP_NATT_KEEPALIVE, 0 },
+		{ "UDP to an unserved port of ours", P_PUB, 5, RD_DROP_LOCAL, 0 },
+		{ "ESP with an unknown SPI", P_PUB, 6, RD_DROP__COUNT, ESP_DROP_NO_SA },
+		{ "client spoofing another VIP", P_PUB, 7, RD_DROP_SPOOF, 0 },
+	};
+	unsigned c, i, in_use = rte_mempool_in_use_count(rd.mp), bad;
+
+	for (i = 0; i < N_CLIENTS; i++)
+		client_up(&cl[i], 1500);
+	for (c = 0; c < RTE_DIM(cases); c++) {
+		struct rte_mbuf *m[8];
+		struct esp_worker_stats es0, es1;
+		uint64_t r0[RD_DROP__COUNT], total0 = drops_total();
+		const unsigned n = 8;
+
+		memcpy(r0, wk.st.drop, sizeof(r0));
+		esp_worker_stats_get(wk.esp, &es0);
+		for (i = 0; i < n; i++) {
+			uint8_t *f;
+
+			switch (cases[c].kind) {
+			case 0:		/* public port, not to us */
+				m[i] = lan_frame(100, lan_host, (uint16_t)i, false);
+				m[i]->port = rd.ports[P_PUB].port_id;
+				f = rte_pktmbuf_mtod(m[i], uint8_t *);
+				memcpy(f, mac_gw[P_PUB], 6);
+				break;
+			case 1:		/* no route */
+				m[i] = lan_frame(100, (const uint8_t[]){ 10, 98, 0, 1 }, 1, false);
+				break;
+			case 2:		/* TTL */
+				m[i] = lan_frame(100, cl[0].vip, 1, false);
+				f = rte_pktmbuf_mtod(m[i], uint8_t *) + NET_ETH_HLEN;
+				f[8] = 1;
+				wr16(f + 10, 0);
+				wr16(f + 10, net_ipv4_cksum(f, 20));
+				break;
+			case 3:		/* runt */
+				m[i] = lan_frame(100, cl[0].vip, 1, false);
+				rte_pktmbuf_trim(m[i], (uint16_t)(m[i]->data_len - 20));
+				break;
+			case 4:
+			case 5:
+			case 6: {	/* UDP/TCP/ESP to the gateway's public address */
+				uint8_t pl[16] = { 0xff };
+				uint32_t len;
+
+				m[i] = rte_pktmbuf_alloc(rd.mp);
+				CU_ASSERT_FATAL(m[i] != NULL);
+				f = rte_pktmbuf_mtod(m[i], uint8_t *);
+				if (cases[c].kind == 6) {
+					pl[0] = 0x00;	/* SPI 0x00000999: worker 0, unknown */
+					pl[2] = 0x09;
+					pl[3] = 0x99;
+				}
+				len = net_udp_build(f, rte_pktmbuf_tailroom(m[i]), mac_gw[P_PUB],
+						    mac_nbr, 4, cl[0].outer, gw_pub, 4500,
+						    cases[c].kind == 5 ? 4501 : 4500, false, pl,
+						    cases[c].kind == 4 ? 1 : sizeof(pl));
+				CU_ASSERT_FATAL(rte_pktmbuf_append(m[i], (uint16_t)len) != NULL);
+				m[i]->port = rd.ports[P_PUB].port_id;
+				break;
+			}
+			default: {	/* client 0's tunnel, client 1's VIP as source */
+				struct client spoofer = cl[0];
+				uint16_t len = 100;
+
+				memcpy(spoofer.vip, cl[1].vip, 4);
+				client_frames(&spoofer, &m[i], &len, lan_host, 1);
+				break;
+			}
+			}
+		}
+		run(cases[c].port, m, (uint16_t)n);
+		esp_worker_stats_get(wk.esp, &es1);
+		if (cases[c].reason != RD_DROP__COUNT) {
+			CU_ASSERT(wk.st.drop[cases[c].reason] - r0[cases[c].reason] == n);
+		} else {
+			CU_ASSERT(es1.drops[cases[c].esp_reason] - es0.drops[cases[c].esp_reason] ==
+				  n);
+		}
+		if (drops_total() - total0 != n)
+			printf("\n  %s: %" PRIu64 " drops for %u frames\n", cases[c].what,
+			       drops_total() - total0, n);
+		CU_ASSERT(drops_total() - total0 == n);
+		CU_ASSERT(ring_drain(tx_ring[P_LAN]) == 0);
+		CU_ASSERT(collect_public(NULL, &bad) == 0);
+	}
+	for (i = 0; i < N_CLIENTS; i++)
+		client_down(&cl[i]);
+	CU_ASSERT(rte_mempool_in_use_count(rd.mp) == in_use);
+}
+
+/* ------------------------------------------------------------------- setup */
+
+static int
+port_up(unsigned idx, const char *name, uint8_t role, const uint8_t *addr)
+{
+	struct rte_eth_conf conf;
+	struct rd_port *p = &rd.ports[idx];
+	char rn[32];
+	int id;
+
+	snprintf(rn, sizeof(rn), "%s_rx", name);
+	rx_ring[idx] = rte_ring_create(rn, RING_SZ, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(rn, sizeof(rn), "%s_tx", name);
+	tx_ring[idx] = rte_ring_create(rn, RING_SZ, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (rx_ring[idx] == NULL || tx_ring[idx] == NULL)
+		return -1;
+	id = rte_eth_from_rings(name, &rx_ring[idx], 1, &tx_ring[idx], 1, SOCKET_ID_ANY);
+	if (id < 0)
+		return -1;
+	memset(&conf, 0, sizeof(conf));
+	if (rte_eth_dev_configure((uint16_t)id, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup((uint16_t)id, 0, RING_SZ, SOCKET_ID_ANY, NULL, rd.mp) != 0 ||
+	    rte_eth_tx_queue_setup((uint16_t)id, 0, RING_SZ, SOCKET_ID_ANY, NULL) != 0 ||
+	    rte_eth_dev_start((uint16_t)id) != 0)
+		return -1;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->role = role;
+	p->port_id = (uint16_t)id;
+	p->mtu = 1500;
+	memcpy(p->ifa.mac, mac_gw[idx], 6);
+	p->ifa.n_v4 = 1;
+	memcpy(&p->ifa.v4_be[0], addr, 4);
+	p->ifa.v4_len[0] = 24;
+	rd.port_idx[id] = (int8_t)idx;
+	return 0;
+}
+
+static int
+fwd_setup(void)
+{
+	const uint8_t *nbrs[] = { cl[0].outer, cl[1].outer, lan_host };
+	unsigned i;
+
+	net_nbr_init(&fwd.nbr);
+	for (i = 0; i < 2; i++) {
+		struct net_route r = { .af = 4, .depth = 24, .port = (uint8_t)i };
+
+		memcpy(r.dst, i == P_PUB ? gw_pub : gw_lan, 3);
+		if (net_route_add(&fwd.routes, &r) != 0)
+			return -1;
+	}
+	for (i = 0; i < RTE_DIM(nbrs); i++) {
+		struct net_nbr *e = net_nbr_get(&fwd.nbr, 4, nbrs[i]);
+
+		if (e == NULL)
+			return -1;
+		e->state = NET_NBR_REACHABLE;
+		e->port = i < 2 ? P_PUB : P_LAN;
+		memcpy(e->mac, mac_nbr, 6);
+	}
+	return 0;
+}
+
+static void
+runtime_dir_remove(const char *dir)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct rte_mbuf_dynfield meta_desc = {
+		.name = "rampart_meta",
+		.size = sizeof(struct rd_meta),
+		.align = __alignof__(struct rd_meta),
+	};
+	char prefix[64], rundir[256];
+	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "--file-prefix", prefix,
+			"--no-shconf", "--log-level", "lib.eal:error", "--log-level",
+			"rampart.esp:warning" };
+	CU_pSuite s;
+	unsigned fails, p;
+
+	(void)argc;
+	snprintf(prefix, sizeof(prefix), "unit-worker-%d", (int)getpid());
+	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+	memset(rd.port_idx, -1, sizeof(rd.port_idx));
+	rd_meta_off = rte_mbuf_dynfield_register(&meta_desc);
+	rd.mp = rte_pktmbuf_pool_create("wt_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					SOCKET_ID_ANY);
+	rd.ev = rte_ring_create_elem("wt_ev", sizeof(struct sa_event), 1024, SOCKET_ID_ANY, 0);
+	rd.punt = rte_ring_create("wt_punt", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	peer_ev = rte_ring_create_elem("wt_pev", sizeof(struct sa_event), 1024, SOCKET_ID_ANY, 0);
+	if (rd_meta_off < 0 || rd.mp == NULL || rd.ev == NULL || rd.punt == NULL ||
+	    peer_ev == NULL) {
+		fprintf(stderr, "setup failed\n");
+		return 1;
+	}
+	rd.n_workers = 1;
+	rd.workers[0] = &wk;
+	wk.id = 0;
+	wk.socket = SOCKET_ID_ANY;
+	wk.handoff = rte_ring_create("wt_handoff", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (wk.handoff == NULL || port_up(P_PUB, "wt_pub", CONF_PORT_PUBLIC, gw_pub) != 0 ||
+	    port_up(P_LAN, "wt_lan", CONF_PORT_PRIVATE, gw_lan) != 0 || fwd_setup() != 0 ||
+	    rd_worker_init(&wk) != 0 || esp_worker_create(1, SOCKET_ID_ANY, peer_ev, &peer) != 0) {
+		fprintf(stderr, "setup failed\n");
+		return 1;
+	}
+	rd.n_ports = 2;
+	rd.fwd = &fwd;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("worker", NULL, NULL);
+	CU_add_test(s, "lan_burst_mixed_sizes_small_mtu", test_lan_mixed_small_mtu);
+	CU_add_test(s, "hairpin_burst_mixed_sizes_small_mtu", test_hairpin_mixed_small_mtu);
+	CU_add_test(s, "lan_df_set_icmp_too_big", test_lan_df_icmp);
+	CU_add_test(s, "each_drop_counted_once_by_reason", test_drop_reasons);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	rd_worker_fini(&wk);
+	esp_worker_destroy(peer);
+	for (p = 0; p < 2; p++) {
+		rte_eth_dev_stop(rd.ports[p].port_id);
+		rte_eth_dev_close(rd.ports[p].port_id);
+		ring_drain(rx_ring[p]);
+		ring_drain(tx_ring[p]);
+		rte_ring_free(rx_ring[p]);
+		rte_ring_free(tx_ring[p]);
+	}
+	rte_ring_free(wk.handoff);
+	rte_ring_free(rd.punt);
+	rte_ring_free(rd.ev);
+	rte_ring_free(peer_ev);
+	rte_mempool_free(rd.mp);
+	rte_eal_cleanup();
+	runtime_dir_remove(rundir);
+	return fails != 0;
+}
