@@ -4,6 +4,9 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 MESON_FLAGS ?= --werror
+# The test build may show ESP keys to root (RAMPART_DEBUG_KEYS=1) for the e2e
+# decoders; a production build is set up without -Ddebug_keys=true.
+TEST_BUILD_FLAGS ?= -Ddebug_keys=true
 
 .PHONY: all deps build demo check check-unit check-asan check-interop bench clean
 
@@ -13,7 +16,7 @@ deps:
 	@sh scripts/deps.sh
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) $(MESON_FLAGS)
+	meson setup $(BUILD) $(MESON_FLAGS) $(TEST_BUILD_FLAGS)
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)

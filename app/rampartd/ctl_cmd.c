@@ -57,8 +57,12 @@ enc_name(uint16_t enc, uint16_t key_len, char *buf, size_t cap)
 	return buf;
 }
 
+/*
+ * @keys: the peer may see key material (root, in a -Ddebug_keys=true build
+ * run with RAMPART_DEBUG_KEYS=1). Production builds have no keys to show.
+ */
 static json_t *
-child_json(const struct rd_child *ch)
+child_json(const struct rd_child *ch, bool keys)
 {
 	struct esp_sa_stats in = { 0 }, out = { 0 };
 	uint64_t now = rd_now_ms();
@@ -81,23 +85,37 @@ child_json(const struct rd_child *ch)
 			 "bytes_in", (json_int_t)in.bytes, "bytes_out", (json_int_t)out.bytes,
 			 "pkts_in", (json_int_t)in.packets, "pkts_out", (json_int_t)out.packets,
 			 "drops", (json_int_t)(in.drops + out.drops));
+#ifdef RD_DEBUG_KEYS
 	/* Test builds of the e2e suite only: see RAMPART_DEBUG_KEYS in main.c. */
-	if (o != NULL && rd.debug_keys && ch->dbg_key_in[0] != '\0') {
+	if (o != NULL && keys && rd.debug_keys && ch->dbg_key_in[0] != '\0') {
 		json_object_set_new(o, "enc_key_in", json_string(ch->dbg_key_in));
 		json_object_set_new(o, "enc_key_out", json_string(ch->dbg_key_out));
 	}
+#else
+	(void)keys;
+#endif
 	return o;
+}
+
+/* Key material goes to root peers only (SO_PEERCRED), never to the group. */
+static bool
+peer_is_root(void)
+{
+	struct ctl_peer p;
+
+	return rd.ctl != NULL && ctl_sock_peer(rd.ctl, &p) == 0 && p.uid == 0;
 }
 
 static json_t *
 children_json(uint64_t ike_sa_id, bool all)
 {
+	bool keys = peer_is_root();
 	json_t *a = json_array();
 	unsigned i;
 
 	for (i = 0; a != NULL && i < rd.n_children; i++)
 		if (!rd.children[i].dying && (all || rd.children[i].ike_sa_id == ike_sa_id))
-			json_array_append_new(a, child_json(&rd.children[i]));
+			json_array_append_new(a, child_json(&rd.children[i], keys));
 	return a;
 }
 

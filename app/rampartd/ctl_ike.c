@@ -350,6 +350,7 @@ child_up(const struct ike_child_sa *c)
 	ch->esn = c->esn;
 	ch->natt = c->natt;
 	ch->established_ms = rd_now_ms();
+#ifdef RD_DEBUG_KEYS
 	if (rd.debug_keys) {
 		unsigned k, klen = c->enc_key_len + (c->enc == ESP_ENC_AES_GCM16 ? 4 : 0);
 
@@ -358,6 +359,7 @@ child_up(const struct ike_child_sa *c)
 			snprintf(ch->dbg_key_out + 2 * k, 3, "%02x", c->key_out[k]);
 		}
 	}
+#endif
 	for (i = 0; i < c->n_remote_ts && i < IKE_MAX_TS; i++) {
 		struct net_prefix pf[RD_MAX_TS_PREFIXES];
 		unsigned k, n = net_range_to_prefixes(c->remote_ts[i].af, c->remote_ts[i].saddr,
@@ -504,9 +506,15 @@ rd_child_timers(uint64_t now)
 static void
 child_forget(struct rd_child *ch)
 {
+#ifdef RD_DEBUG_KEYS
 	memset(ch->dbg_key_in, 0, sizeof(ch->dbg_key_in));
 	memset(ch->dbg_key_out, 0, sizeof(ch->dbg_key_out));
+#endif
 	*ch = rd.children[--rd.n_children];
+#ifdef RD_DEBUG_KEYS
+	/* The moved entry's old slot keeps no copy of its keys. */
+	memset(&rd.children[rd.n_children], 0, sizeof(rd.children[rd.n_children]));
+#endif
 }
 
 static void

@@ -375,10 +375,16 @@ main(int argc, char **argv)
 	eal_up = true;
 	rte_log_set_level_pattern("rampart.*", (uint32_t)rd.conf->log_level + 1);
 	rd.start_ms = rd_now_ms();
-	/* Test only: independent decoders (tshark, scapy) need the ESP keys. */
+	/* Test builds only: independent decoders (tshark, scapy) need the ESP keys. */
 	if (getenv("RAMPART_DEBUG_KEYS") != NULL && strcmp(getenv("RAMPART_DEBUG_KEYS"), "1") == 0) {
+#ifdef RD_DEBUG_KEYS
 		rd.debug_keys = true;
-		RD_LOG(WARNING, "RAMPART_DEBUG_KEYS=1: list-children reveals ESP keys (tests only)\n");
+		RD_LOG(WARNING, "RAMPART_DEBUG_KEYS=1: list-children reveals ESP keys to root "
+		       "(tests only)\n");
+#else
+		RD_LOG(WARNING, "RAMPART_DEBUG_KEYS ignored: built without key export "
+		       "(meson -Ddebug_keys=true)\n");
+#endif
 	}
 	avail = rte_lcore_count() - 1;
 	rd.n_workers = rd.conf->workers ? rd.conf->workers : avail;

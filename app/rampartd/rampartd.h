@@ -185,8 +185,10 @@ struct rd_child {
 	uint64_t switch_by_ms;		/* switch at the latest then */
 	uint64_t del_at_ms;		/* dying, replaced: DEL_OUT/DEL_IN due then */
 	struct esp_sa *sa_in, *sa_out;
-	/* RAMPART_DEBUG_KEYS=1 only (tests): key material as hex, else empty. */
+#ifdef RD_DEBUG_KEYS
+	/* -Ddebug_keys=true and RAMPART_DEBUG_KEYS=1 only (tests): keys as hex. */
 	char dbg_key_in[2 * IKE_MAX_KEY_LEN + 1], dbg_key_out[2 * IKE_MAX_KEY_LEN + 1];
+#endif
 	struct sa_route routes[IKE_MAX_TS * RD_MAX_TS_PREFIXES];
 	unsigned n_routes;
 	uint64_t established_ms;
@@ -240,7 +242,9 @@ struct rd_ctx {
 	struct ctl_sock *ctl;
 	struct rd_ctl_stats st;
 	uint64_t start_ms;
-	bool debug_keys;		/* RAMPART_DEBUG_KEYS=1: list-children shows keys */
+#ifdef RD_DEBUG_KEYS
+	bool debug_keys;		/* RAMPART_DEBUG_KEYS=1: list-children shows root keys */
+#endif
 	volatile bool stop;		/* workers: leave the loop */
 	volatile bool reload_req;	/* SIGHUP */
 };

@@ -7,7 +7,10 @@
  * reply bytes). Each client has a fixed input buffer of max_request_len + 1
  * bytes and an output queue capped at CTL_MAX_REPLY; a client that sends an
  * oversized line gets an error and the rest of that line is skipped; one that
- * does not read its replies is dropped. This file never calls DPDK or lib/ike.
+ * does not read its replies is dropped, and so is one that stays idle (no
+ * complete request, no reply bytes taken) for the idle timeout. Credentials
+ * come from SO_PEERCRED at accept, never from anything the client sends.
+ * This file never calls DPDK or lib/ike.
  */
 #include "ctl_sock.h"
 
@@ -22,11 +25,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
 	CTL_ACCEPT_PER_POLL = 16,
 	CTL_LISTEN_BACKLOG = 16,
+	CTL_MAX_PEER_GROUPS = 256,	/* supplementary groups looked at per client */
 };
 
 struct ctl_client {
@@ -37,6 +42,8 @@ struct ctl_client {
 	bool eof;			/* peer shut down its side */
 	char *out;
 	size_t out_len, out_off, out_cap;
+	uint64_t active_ms;		/* accept, last complete request, last bytes sent */
+	struct ctl_peer peer;
 };
 
 struct ctl_sock {
@@ -47,14 +54,30 @@ struct ctl_sock {
 	unsigned max_clients;
 	unsigned next;			/* round-robin start for ctl_sock_poll() */
 	size_t max_req;
+	uint64_t idle_ms;
+	gid_t gid;			/* the socket's group: its members may mutate */
+	const struct ctl_client *cur;	/* client whose request the handler runs for */
 	struct ctl_sock_stats st;
 	struct ctl_client cl[CTL_MAX_CLIENTS];
 };
 
-static const char *const known_cmds[] = {
-	"status", "list-sas", "list-children", "initiate", "terminate", "rekey", "reload",
-	"stats",
+/* Mutating commands change the daemon's state: root or the group only. */
+static const struct {
+	const char *name;
+	bool mutating;
+} known_cmds[] = {
+	{"status", false}, {"list-sas", false}, {"list-children", false}, {"stats", false},
+	{"initiate", true}, {"terminate", true}, {"rekey", true}, {"reload", true},
 };
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* ---- socket file ---- */
 
@@ -133,6 +156,8 @@ ctl_sock_create(const struct ctl_sock_cfg *cfg, struct ctl_sock **out)
 	s->max_clients = cfg->max_clients == 0 || cfg->max_clients > CTL_MAX_CLIENTS ?
 			 CTL_MAX_CLIENTS : cfg->max_clients;
 	s->max_req = cfg->max_request_len != 0 ? cfg->max_request_len : CTL_DEFAULT_MAX_REQ;
+	s->idle_ms = cfg->idle_timeout_ms != 0 ? cfg->idle_timeout_ms : CTL_IDLE_TIMEOUT_MS;
+	s->gid = gid;
 	memcpy(s->path, cfg->path, strlen(cfg->path) + 1);
 	memcpy(sun.sun_path, cfg->path, strlen(cfg->path) + 1);
 
@@ -310,16 +335,17 @@ send_error(struct ctl_sock *s, struct ctl_client *c, const char *msg, json_t *id
 	send_reply(s, c, r);
 }
 
-static bool
-is_known(const char *cmd)
+/* Index into known_cmds[], or -1. */
+static int
+find_cmd(const char *cmd)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(known_cmds) / sizeof(known_cmds[0]); i++) {
-		if (strcmp(cmd, known_cmds[i]) == 0)
-			return true;
+		if (strcmp(cmd, known_cmds[i].name) == 0)
+			return (int)i;
 	}
-	return false;
+	return -1;
 }
 
 /* One complete request line (without '\n'). */
@@ -331,7 +357,7 @@ handle_line(struct ctl_sock *s, struct ctl_client *c, const char *line, size_t l
 	json_error_t jerr;
 	const char *cmd;
 	char msg[192];
-	int rc;
+	int rc, k;
 
 	s->st.requests++;
 	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -365,9 +391,17 @@ handle_line(struct ctl_sock *s, struct ctl_client *c, const char *line, size_t l
 		rc = 0;
 		goto answer;
 	}
-	if (!is_known(cmd)) {
+	k = find_cmd(cmd);
+	if (k < 0) {
 		s->st.unknown_cmd++;
 		snprintf(msg, sizeof(msg), "unknown command \"%.64s\"", cmd);
+		send_error(s, c, msg, id);
+		goto out;
+	}
+	if (known_cmds[k].mutating && !c->peer.admin) {
+		s->st.denied++;
+		snprintf(msg, sizeof(msg), "permission denied: %s needs root or the control group",
+			 known_cmds[k].name);
 		send_error(s, c, msg, id);
 		goto out;
 	}
@@ -383,7 +417,9 @@ handle_line(struct ctl_sock *s, struct ctl_client *c, const char *line, size_t l
 		}
 		json_object_set_new(req, "args", args);
 	}
+	s->cur = c;
 	rc = handler(user, cmd, args, &reply);
+	s->cur = NULL;
 answer:
 	if (reply != NULL && !json_is_object(reply)) {
 		json_decref(reply);
@@ -434,6 +470,7 @@ flush_out(struct ctl_sock *s, struct ctl_client *c)
 			return;
 		}
 		c->out_off += (size_t)n;
+		c->active_ms = now_ms();
 	}
 	if (c->fd >= 0) {
 		c->out_off = 0;
@@ -476,6 +513,7 @@ take_line(struct ctl_sock *s, struct ctl_client *c, ctl_sock_handler handler, vo
 		if (l > 0 && c->in[l - 1] == '\r')
 			l--;
 		if (l > 0) {
+			c->active_ms = now_ms();
 			handle_line(s, c, c->in, l, handler, user);
 			(*handled)++;
 		}
@@ -525,6 +563,58 @@ serve_client(struct ctl_sock *s, struct ctl_client *c, ctl_sock_handler handler,
 		client_close(s, c);
 }
 
+static bool
+in_groups(const gid_t *g, unsigned n, gid_t want)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (g[i] == want)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The peer's credentials as the kernel saw them at connect(). Admin: uid 0,
+ * or the socket's group as primary or supplementary group (SO_PEERGROUPS;
+ * a peer with more than CTL_MAX_PEER_GROUPS groups counts by its primary
+ * group only). Unknown credentials are never admin.
+ */
+static void
+peer_creds(const struct ctl_sock *s, int fd, struct ctl_peer *p)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	gid_t groups[CTL_MAX_PEER_GROUPS];
+
+	*p = (struct ctl_peer){.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1, .admin = false};
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0 || len != sizeof(uc))
+		return;
+	p->pid = uc.pid;
+	p->uid = uc.uid;
+	p->gid = uc.gid;
+	p->admin = uc.uid == 0;
+	if (p->admin || s->gid == (gid_t)-1)
+		return;
+	if (uc.gid == s->gid) {
+		p->admin = true;
+		return;
+	}
+	len = sizeof(groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		p->admin = in_groups(groups, len / sizeof(gid_t), s->gid);
+}
+
+int
+ctl_sock_peer(const struct ctl_sock *s, struct ctl_peer *peer)
+{
+	if (s->cur == NULL)
+		return -ENOENT;
+	*peer = s->cur->peer;
+	return 0;
+}
+
 static int
 accept_clients(struct ctl_sock *s)
 {
@@ -560,6 +650,8 @@ accept_clients(struct ctl_sock *s)
 			continue;
 		}
 		c->fd = fd;
+		c->active_ms = now_ms();
+		peer_creds(s, fd, &c->peer);
 		s->st.accepted++;
 		s->st.clients++;
 	}
@@ -578,6 +670,7 @@ ctl_sock_poll(struct ctl_sock *s, ctl_sock_handler handler, void *user)
 	struct pollfd pfd[CTL_MAX_CLIENTS + 1];
 	unsigned idx[CTL_MAX_CLIENTS + 1];
 	unsigned handled = 0, n = 1, i, k;
+	uint64_t now = now_ms();
 	int rc;
 
 	pfd[0] = (struct pollfd){.fd = s->fd, .events = POLLIN};
@@ -586,6 +679,11 @@ ctl_sock_poll(struct ctl_sock *s, ctl_sock_handler handler, void *user)
 
 		if (c->fd < 0)
 			continue;
+		if (now - c->active_ms >= s->idle_ms) {
+			s->st.idle_closed++;
+			client_close(s, c);
+			continue;
+		}
 		pfd[n] = (struct pollfd){.fd = c->fd, .events = c->eof ? 0 : POLLIN};
 		if (c->out_len > c->out_off)
 			pfd[n].events |= POLLOUT;
@@ -623,7 +721,7 @@ ctl_sock_stats_json(const struct ctl_sock *s)
 {
 	const struct ctl_sock_stats *st = &s->st;
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "accepted", (json_int_t)st->accepted, "refused", (json_int_t)st->refused,
 			 "requests", (json_int_t)st->requests,
 			 "replies_ok", (json_int_t)st->replies_ok,
@@ -632,5 +730,6 @@ ctl_sock_stats_json(const struct ctl_sock *s)
 			 "unknown_cmd", (json_int_t)st->unknown_cmd,
 			 "bad_request", (json_int_t)st->bad_request,
 			 "reply_overflow", (json_int_t)st->reply_overflow,
+			 "denied", (json_int_t)st->denied, "idle_closed", (json_int_t)st->idle_closed,
 			 "clients", (json_int_t)st->clients);
 }

@@ -40,12 +40,25 @@
  *                       "workers": [{"id", ...counters}]}
  *
  * The "ctl" object of stats can be filled with ctl_sock_stats_json().
+ *
+ * Access: the socket file's mode and group decide who may connect. On top of
+ * that, each client's credentials are taken with SO_PEERCRED (and
+ * SO_PEERGROUPS) when it connects: the mutating commands (initiate,
+ * terminate, rekey, reload) are answered only for root or a member of the
+ * configured group; anyone else gets "permission denied" (counter "denied")
+ * and the handler is not called. The handler can read the credentials with
+ * ctl_sock_peer(), e.g. to show secrets to root only. A client that sends no
+ * complete request and reads no reply for idle_timeout_ms is closed (counter
+ * "idle_closed"), so silent or trickling clients cannot hold the
+ * CTL_MAX_CLIENTS slots.
  */
 #ifndef RAMPART_CTL_SOCK_H
 #define RAMPART_CTL_SOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -54,6 +67,7 @@ enum ctl_limits {
 	CTL_DEFAULT_MAX_REQ = 64 * 1024,	/* bytes per request line */
 	CTL_MAX_REPLY = 16 * 1024 * 1024,	/* queued reply bytes per client */
 	CTL_MAX_REQ_PER_POLL = 32,	/* requests handled per ctl_sock_poll() */
+	CTL_IDLE_TIMEOUT_MS = 30000,	/* default: close a client silent this long */
 };
 
 struct ctl_sock_cfg {
@@ -62,6 +76,7 @@ struct ctl_sock_cfg {
 	const char *group;		/* NULL/"": keep; else chown to this group */
 	unsigned max_clients;		/* 0 = CTL_MAX_CLIENTS; capped there */
 	size_t max_request_len;		/* 0 = CTL_DEFAULT_MAX_REQ */
+	unsigned idle_timeout_ms;	/* 0 = CTL_IDLE_TIMEOUT_MS */
 };
 
 struct ctl_sock_stats {
@@ -69,7 +84,17 @@ struct ctl_sock_stats {
 	uint64_t requests, replies_ok, replies_err;
 	uint64_t bad_json, oversized, unknown_cmd, bad_request;
 	uint64_t reply_overflow;	/* client dropped: it did not read its replies */
+	uint64_t denied;		/* mutating command from a peer neither root nor in group */
+	uint64_t idle_closed;		/* client closed after idle_timeout_ms without a request */
 	unsigned clients;		/* connected now */
+};
+
+/* A client's credentials, taken with SO_PEERCRED when it connected. */
+struct ctl_peer {
+	pid_t pid;
+	uid_t uid;			/* (uid_t)-1 if the kernel did not tell */
+	gid_t gid;
+	bool admin;			/* root or in the socket's group: may mutate */
 };
 
 struct ctl_sock;
@@ -104,6 +129,12 @@ void ctl_sock_destroy(struct ctl_sock *s);
  * if the listening socket itself failed.
  */
 int ctl_sock_poll(struct ctl_sock *s, ctl_sock_handler handler, void *user);
+
+/*
+ * Inside a handler call only: the credentials of the client whose request is
+ * being handled. Returns 0, or -ENOENT outside a handler call.
+ */
+int ctl_sock_peer(const struct ctl_sock *s, struct ctl_peer *peer);
 
 /* Listening descriptor, for a caller that wants to sleep in poll/epoll. */
 int ctl_sock_fd(const struct ctl_sock *s);

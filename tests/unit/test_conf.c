@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -888,6 +889,231 @@ ctl_many_clients(void)
 	ctl_sock_destroy(s);
 }
 
+/* ---- control socket: peer credentials and idle clients ---- */
+
+static struct ctl_peer seen_peer;
+static int peer_calls;
+
+/* @user is the server: record the peer of each handled request. */
+static int
+peer_handler(void *user, const char *cmd, json_t *args, json_t **reply)
+{
+	(void)cmd;
+	(void)args;
+	peer_calls++;
+	CU_ASSERT_EQUAL(ctl_sock_peer(user, &seen_peer), 0);
+	*reply = json_pack("{s:i}", "uid", (int)seen_peer.uid);
+	return 0;
+}
+
+/*
+ * Child: become uid 65534 with primary group @gid and supplementary groups
+ * @groups, connect, send each of @lines and expect the reply to be ok or not
+ * as @want_ok says. Exit status: 0 all as expected, 10 + i request i was not.
+ */
+static void
+unpriv_child(const char *path, gid_t gid, const gid_t *groups, size_t n_groups,
+	     const char *const lines[], const bool want_ok[], unsigned n)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 10};
+	unsigned i;
+	int fd;
+
+	if (setgroups(n_groups, groups) != 0 || setgid(gid) != 0 || setuid(65534) != 0)
+		_exit(2);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		_exit(3);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (i = 0; i < n; i++) {
+		char buf[1024];
+		size_t have = 0;
+		json_t *r;
+
+		if (send(fd, lines[i], strlen(lines[i]), MSG_NOSIGNAL) != (ssize_t)strlen(lines[i]))
+			_exit(4);
+		while (have == 0 || buf[have - 1] != '\n') {
+			ssize_t k = recv(fd, buf + have, sizeof(buf) - 1 - have, 0);
+
+			if (k <= 0)
+				_exit(5);
+			have += (size_t)k;
+		}
+		buf[have] = '\0';
+		r = json_loads(buf, 0, NULL);
+		if (r == NULL || json_is_true(json_object_get(r, "ok")) != want_ok[i] ||
+		    (!want_ok[i] && strstr(buf, "permission denied") == NULL))
+			_exit(10 + (int)i);
+		json_decref(r);
+	}
+	close(fd);
+	_exit(0);
+}
+
+/* Serve @s until child @pid exits; returns its exit status (-1 on a signal). */
+static int
+serve_until_exit(struct ctl_sock *s, pid_t pid)
+{
+	int status = -1, i;
+
+	for (i = 0; i < 10000; i++) {
+		ctl_sock_poll(s, peer_handler, s);
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		usleep(1000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+static void
+ctl_peer_credentials(void)
+{
+	static const char *const lines[] = {
+		"{\"cmd\":\"status\"}\n", "{\"cmd\":\"initiate\",\"args\":{\"conn\":\"ra\"}}\n",
+		"{\"cmd\":\"terminate\",\"args\":{\"ike\":1}}\n", "{\"cmd\":\"rekey\"}\n",
+		"{\"cmd\":\"reload\",\"args\":{\"file\":\"/etc/shadow\"}}\n",
+		"{\"cmd\":\"list-children\"}\n",
+	};
+	static const bool outsider[] = {true, false, false, false, false, true};
+	static const bool member[] = {true, true, true, true, true, true};
+	struct ctl_sock_cfg cfg = {.mode = 0666};
+	struct ctl_sock_stats st;
+	struct ctl_sock *s = NULL;
+	struct ctl_peer p;
+	struct group *gr = getgrgid(65534);
+	char dir[100], path[128], grname[64];
+	gid_t other = 65533, member_of[1] = {65534};
+	pid_t pid;
+	json_t *r;
+	int fd;
+
+	/* Dropping to another uid needs root: the test runs as root (make check). */
+	CU_ASSERT_EQUAL_FATAL(geteuid(), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(gr);	/* Debian: nogroup */
+	snprintf(grname, sizeof(grname), "%s", gr->gr_name);
+	snprintf(dir, sizeof(dir), "%s/peer", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0755), 0);
+	chmod(tmpdir, 0711);
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	cfg.path = path;
+
+	/* No group configured: a non-root peer may read, never mutate. */
+	CU_ASSERT_EQUAL_FATAL(ctl_sock_create(&cfg, &s), 0);
+	CU_ASSERT_EQUAL(ctl_sock_peer(s, &p), -ENOENT);	/* outside a handler */
+	peer_calls = 0;
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		unpriv_child(path, 65534, NULL, 0, lines, outsider, 6);
+	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
+	CU_ASSERT_EQUAL(peer_calls, 2);		/* status, list-children only */
+	CU_ASSERT_EQUAL(seen_peer.uid, 65534);
+	CU_ASSERT_EQUAL(seen_peer.gid, 65534);
+	CU_ASSERT_EQUAL(seen_peer.pid, pid);
+	CU_ASSERT(!seen_peer.admin);
+	ctl_sock_stats_get(s, &st);
+	CU_ASSERT_EQUAL(st.denied, 4);
+	r = ctl_sock_stats_json(s);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "denied")), 4);
+	json_decref(r);
+
+	/* Root: everything reaches the handler. */
+	fd = client_connect(path);
+	r = ask(s, fd, "{\"cmd\":\"terminate\"}\n");
+	CU_ASSERT(reply_ok(r));
+	json_decref(r);
+	/* ask() serves with test_handler: look at the peer through peer_handler. */
+	CU_ASSERT_EQUAL(send(fd, "{\"cmd\":\"reload\"}\n", 19, MSG_NOSIGNAL), 19);
+	peer_calls = 0;
+	for (int i = 0; i < 2000 && peer_calls == 0; i++) {
+		ctl_sock_poll(s, peer_handler, s);
+		usleep(500);
+	}
+	CU_ASSERT_EQUAL(peer_calls, 1);
+	CU_ASSERT_EQUAL(seen_peer.uid, 0);
+	CU_ASSERT(seen_peer.admin);
+	close(fd);
+	ctl_sock_destroy(s);
+
+	/* With a control group: members (primary or supplementary) may mutate. */
+	cfg.group = grname;
+	CU_ASSERT_EQUAL_FATAL(ctl_sock_create(&cfg, &s), 0);
+	peer_calls = 0;
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		unpriv_child(path, 65534, NULL, 0, lines, member, 6);
+	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
+	CU_ASSERT_EQUAL(peer_calls, 6);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		unpriv_child(path, other, member_of, 1, lines, member, 6);
+	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
+	CU_ASSERT_EQUAL(seen_peer.gid, other);
+	CU_ASSERT(seen_peer.admin);
+	/* Neither primary nor supplementary member: refused. */
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		unpriv_child(path, other, NULL, 0, lines, outsider, 6);
+	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
+	ctl_sock_stats_get(s, &st);
+	CU_ASSERT_EQUAL(st.denied, 4);
+	ctl_sock_destroy(s);
+	chmod(tmpdir, 0700);
+}
+
+/* A client that never completes a request is closed after the idle timeout;
+ * one that keeps asking stays. */
+static void
+ctl_idle_timeout(void)
+{
+	struct ctl_sock_cfg cfg = {.idle_timeout_ms = 300};
+	struct ctl_sock_stats st;
+	struct ctl_sock *s = NULL;
+	char path[100], buf[64];
+	int quiet, busy, trickle, i;
+	ssize_t n = -1;
+	json_t *r;
+
+	snprintf(path, sizeof(path), "%s/idle.sock", tmpdir);
+	cfg.path = path;
+	CU_ASSERT_EQUAL_FATAL(ctl_sock_create(&cfg, &s), 0);
+	quiet = client_connect(path);
+	busy = client_connect(path);
+	trickle = client_connect(path);
+	/* 1.2 s: busy pings every 100 ms, trickle sends one byte of a request. */
+	for (i = 0; i < 12; i++) {
+		r = ask(s, busy, "{\"cmd\":\"ping\"}\n");
+		CU_ASSERT(reply_ok(r));
+		json_decref(r);
+		/* Fails with EPIPE once the server has closed it. */
+		(void)!send(trickle, "{", 1, MSG_NOSIGNAL);
+		usleep(100000);
+		ctl_sock_poll(s, test_handler, NULL);
+	}
+	ctl_sock_stats_get(s, &st);
+	CU_ASSERT_EQUAL(st.idle_closed, 2);
+	CU_ASSERT_EQUAL(st.clients, 1);
+	/* The closed ones see EOF. */
+	n = recv(quiet, buf, sizeof(buf), MSG_DONTWAIT);
+	CU_ASSERT_EQUAL(n, 0);
+	n = recv(trickle, buf, sizeof(buf), MSG_DONTWAIT);
+	CU_ASSERT(n == 0 || (n < 0 && errno == ECONNRESET));
+	r = ctl_sock_stats_json(s);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "idle_closed")), 2);
+	json_decref(r);
+	close(quiet);
+	close(busy);
+	close(trickle);
+	ctl_sock_destroy(s);
+}
+
 /* ---- rampartctl ---- */
 
 /* Run rampartctl with @argv while serving @s; returns its exit status and its
@@ -1061,6 +1287,8 @@ main(void)
 	CU_add_test(suite, "ctl_requests", ctl_requests);
 	CU_add_test(suite, "ctl_stale_and_limits", ctl_stale_and_limits);
 	CU_add_test(suite, "ctl_many_clients", ctl_many_clients);
+	CU_add_test(suite, "ctl_peer_credentials", ctl_peer_credentials);
+	CU_add_test(suite, "ctl_idle_timeout", ctl_idle_timeout);
 	CU_add_test(suite, "rampartctl_cli", rampartctl_cli);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
