@@ -107,32 +107,25 @@ ike_send_cb(void *user, const uint8_t *buf, size_t len, const struct sockaddr *f
 }
 
 /*
- * Inbound SPI = owner worker (top bits) | random gen | direct index (low
- * bits, sa_msg.h): the index comes from a per-worker cursor and is skipped
- * while a child of that worker (installed, or waiting for its delete acks)
- * still holds it, so every inbound SA is found by the direct index and an
- * index is reused only after SA_SPI_INDEX_SIZE further allocations on that
- * worker (SPIs handed to IKE but never installed are covered by that too).
+ * Inbound SPI = owner worker (top bits, round robin) | CSPRNG bits below it,
+ * the direct index among them taken only while free on that worker
+ * (lib/sa/sa_spi.h): every installed inbound SA keeps its own direct-index
+ * slot, and no SPI says anything about another.
  */
 static uint32_t
 alloc_spi_cb(void *user)
 {
-	unsigned w = rd.spi_rr++ % rd.n_workers, tries, i;
+	unsigned w = rd.spi_rr++ % rd.n_workers;
+	uint32_t spi;
+	int rc;
 
 	(void)user;
-	for (tries = 0; tries < 64; tries++) {
-		uint32_t idx = rd.spi_next_idx[w]++ & SA_SPI_INDEX_MASK;
-		uint32_t spi = sa_spi_make(w, (uint32_t)rte_rand(), idx);
-
-		if (spi == 0)
-			continue;
-		for (i = 0; i < rd.n_children; i++)
-			if (rd.children[i].owner == w && sa_spi_index(rd.children[i].spi_in) == idx)
-				break;
-		if (i == rd.n_children)
-			return spi;
+	rc = sa_spi_alloc(rd.spi_alloc, w, rd_now_ms(), &spi);
+	if (rc != 0) {
+		RD_LOG(ERR, "inbound SPI for worker %u: %s\n", w, strerror(-rc));
+		return 0;
 	}
-	return 0;
+	return spi;
 }
 
 static void
@@ -335,9 +328,13 @@ child_up(const struct ike_child_sa *c)
 		RD_LOG(ERR, "child %" PRIu64 " spi %08x/%08x: esp_sa_create: %s\n", c->id,
 		       c->spi_in, c->spi_out, strerror(-ret));
 		rd.st.child_fail++;
+		sa_spi_release(rd.spi_alloc, c->spi_in);
 		ike_child_expired(rd.ike, c->id, true, rd_now_ms());
 		return;
 	}
+	if (sa_spi_hold(rd.spi_alloc, c->spi_in) != 0)
+		RD_LOG(DEBUG, "child %" PRIu64 ": spi %08x shares its direct index\n", c->id,
+		       c->spi_in);
 	ch->id = c->id;
 	ch->ike_sa_id = c->ike_sa_id;
 	snprintf(ch->conn, sizeof(ch->conn), "%s", c->conn);
@@ -506,6 +503,7 @@ child_forget(struct rd_child *ch)
 {
 	memset(ch->dbg_key_in, 0, sizeof(ch->dbg_key_in));
 	memset(ch->dbg_key_out, 0, sizeof(ch->dbg_key_out));
+	sa_spi_release(rd.spi_alloc, ch->spi_in);
 	*ch = rd.children[--rd.n_children];
 }
 
@@ -622,6 +620,9 @@ rd_ike_init(void)
 	rd.children = calloc(RD_MAX_CHILDREN, sizeof(*rd.children));
 	if (rd.children == NULL)
 		return -ENOMEM;
+	ret = sa_spi_alloc_create(rd.n_workers, &rd.spi_alloc);
+	if (ret != 0)
+		return ret;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.conns = c->conns;
 	cfg.n_conns = c->n_conns;
@@ -689,6 +690,8 @@ rd_ike_fini(void)
 	rd.ike = NULL;
 	free(rd.children);
 	rd.children = NULL;
+	sa_spi_alloc_destroy(rd.spi_alloc);
+	rd.spi_alloc = NULL;
 	for (w = 0; w < SA_MAX_WORKERS; w++) {
 		free(rd.backlog[w].q);
 		rd.backlog[w].q = NULL;

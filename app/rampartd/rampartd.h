@@ -30,6 +30,7 @@
 #include "ike/ike.h"
 #include "net/net.h"
 #include "sa/sa_msg.h"
+#include "sa/sa_spi.h"
 
 struct rte_lpm;
 struct rte_lpm6;
@@ -224,7 +225,7 @@ struct rd_ctx {
 	/* IKE */
 	struct ike_ctx *ike;
 	unsigned spi_rr;		/* round robin for alloc_spi */
-	uint32_t spi_next_idx[SA_MAX_WORKERS];	/* alloc_spi: next direct index */
+	struct sa_spi_alloc *spi_alloc;	/* inbound SPIs (lib/sa/sa_spi.h) */
 	struct rd_child *children;	/* RD_MAX_CHILDREN */
 	unsigned n_children;
 	/* control -> worker messages that did not fit in the ring */
