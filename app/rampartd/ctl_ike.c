@@ -13,6 +13,7 @@
  *     hard lifetime / sequence exhausted -> ike_child_expired.
  * Never touches an SA after handing it to a worker until it comes back.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -527,6 +528,62 @@ on_del_ack(const struct sa_event *ev)
 		child_forget(ch);
 }
 
+/*
+ * RFC 7296 2.23: the IKE SA of @c moved (NAT rebinding): the child's ESP SAs
+ * follow at once, in place (SA_MSG_UPDATE_*: outer header only, sequence
+ * numbers and window untouched), on the owner worker.
+ */
+static void
+child_moved(const struct ike_child_sa *c)
+{
+	struct rd_child *ch = rd_child_find(c->id);
+	uint8_t laf, raf;
+	struct sa_msg msg;
+	char buf[64];
+
+	if (ch == NULL || ch->dying)
+		return;
+	memset(&msg, 0, sizeof(msg));
+	ss_split((const struct sockaddr *)&c->local, &laf, msg.peer.local, &msg.peer.local_port);
+	ss_split((const struct sockaddr *)&c->remote, &raf, msg.peer.peer, &msg.peer.peer_port);
+	if (laf == 0 || laf != raf) {
+		rd.st.child_fail++;
+		return;
+	}
+	msg.peer.af = laf;
+	if (!ch->natt)
+		msg.peer.local_port = msg.peer.peer_port = 0;
+	msg.cookie = ch->id;
+	msg.op = SA_MSG_UPDATE_OUT;
+	msg.spi = ch->spi_out;
+	rd_msg_send(ch->owner, &msg);
+	msg.op = SA_MSG_UPDATE_IN;
+	msg.spi = ch->spi_in;
+	rd_msg_send(ch->owner, &msg);
+	rd.st.peer_moved++;
+	RD_LOG(INFO, "child %" PRIu64 " (%s): ESP now to %s port %u\n", ch->id, ch->conn,
+	       inet_ntop(laf == 4 ? AF_INET : AF_INET6, msg.peer.peer, buf, sizeof(buf)),
+	       msg.peer.peer_port);
+}
+
+/* A worker saw authenticated ESP from a new address/port (SA_EV_PEER_MOVED). */
+static void
+esp_peer_moved(const struct sa_event *ev)
+{
+	struct sockaddr_storage from;
+	int rc;
+
+	if (rd.ike == NULL || (ev->peer.af != 4 && ev->peer.af != 6))
+		return;
+	ss_make(&from, ev->peer.af, ev->peer.peer, ev->peer.peer_port);
+	rc = ike_peer_moved(rd.ike, ev->user_id, (const struct sockaddr *)&from, rd_now_ms());
+	if (rc != 0) {
+		rd.st.peer_move_refused++;
+		RD_LOG(DEBUG, "child %" PRIu64 " spi %08x: ESP from a new address ignored: %s\n",
+		       ev->user_id, ev->spi, ike_strerror(rc));
+	}
+}
+
 static void
 ike_event_cb(void *user, const struct ike_event *ev)
 {
@@ -545,6 +602,10 @@ ike_event_cb(void *user, const struct ike_event *ev)
 		break;
 	case IKE_EV_IKE_DOWN:
 		RD_LOG(INFO, "ike sa %" PRIu64 " down\n", ev->ike_sa_id);
+		break;
+	case IKE_EV_PEER_MOVED:
+		if (ev->child != NULL)
+			child_moved(ev->child);
 		break;
 	default:
 		break;
@@ -582,6 +643,9 @@ rd_ike_events(void)
 			rd.st.hard++;
 			if (rd.ike != NULL)
 				ike_child_expired(rd.ike, ev->user_id, true, rd_now_ms());
+			break;
+		case SA_EV_PEER_MOVED:
+			esp_peer_moved(ev);
 			break;
 		default:
 			break;

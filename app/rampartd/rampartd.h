@@ -198,6 +198,7 @@ struct rd_ctl_stats {
 	uint64_t punt_rx, ctl_rx, arp_in, arp_replies, arp_requests, icmp_replies, nd_answers;
 	uint64_t ike_in, ike_out, ike_out_fail, events, soft, hard, del_acks;
 	uint64_t pending_drop, msg_backlog, child_up, child_down, child_fail, tx_kicks;
+	uint64_t peer_moved, peer_move_refused;	/* child SAs moved; ESP moves refused */
 };
 
 struct rd_ctx {
