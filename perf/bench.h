@@ -118,6 +118,14 @@ int raw_gcm_check_esp(struct raw_gcm *g, const uint8_t *esp, uint32_t esp_len,
 /* ---- Rampart lib/esp ---- */
 struct ram_ctx;
 
+/*
+ * SPIs of the many-SA context: as rampartd allocates them (random below the
+ * owner bits, lib/sa/sa_spi.h; the default) or BENCH_SPI_BASE + i (--spi seq).
+ * A one-SA context always uses BENCH_SPI_BASE (librte_ipsec shares it).
+ */
+enum bench_spi { BENCH_SPI_RANDOM, BENCH_SPI_SEQ };
+extern enum bench_spi bench_spi_mode;
+
 int ram_ctx_create(enum bench_alg alg, unsigned n_sa, struct ram_ctx **out);
 void ram_ctx_destroy(struct ram_ctx *c);
 /* Recreate every inbound SA (fresh replay windows). */

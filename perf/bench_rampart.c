@@ -19,6 +19,9 @@
 #include <rte_common.h>
 
 #include "esp/esp.h"
+#include "sa/sa_spi.h"
+
+enum bench_spi bench_spi_mode = BENCH_SPI_RANDOM;
 
 struct ram_ctx {
 	struct esp_worker *w;
@@ -27,17 +30,18 @@ struct ram_ctx {
 	unsigned next;			/* round-robin cursor for encap */
 	struct esp_sa **out;
 	struct esp_sa **in;
+	uint32_t *spis;			/* SPI of SA i, both directions */
 };
 
 static void
-params_fill(struct esp_sa_params *p, enum bench_alg alg, unsigned idx, bool out)
+params_fill(struct esp_sa_params *p, enum bench_alg alg, unsigned idx, uint32_t spi, bool out)
 {
 	const struct bench_alg_info *ai = &bench_algs[alg];
 	struct bench_keys k;
 
 	bench_keys_init(&k, idx);
 	memset(p, 0, sizeof(*p));
-	p->spi = BENCH_SPI_BASE + idx;
+	p->spi = spi;
 	p->dir = out ? ESP_DIR_OUT : ESP_DIR_IN;
 	p->enc = ai->gcm ? ESP_ENC_AES_GCM16 : ESP_ENC_AES_CBC;
 	p->integ = ai->gcm ? ESP_INTEG_NONE : ESP_INTEG_HMAC_SHA256_128;
@@ -59,7 +63,7 @@ sa_install(struct ram_ctx *c, unsigned idx, bool out)
 	struct esp_sa *sa;
 	int rc;
 
-	params_fill(&p, c->alg, idx, out);
+	params_fill(&p, c->alg, idx, c->spis[idx], out);
 	rc = esp_sa_create(&p, SOCKET_ID_ANY, &sa);
 	memset(&p, 0, sizeof(p));
 	if (rc < 0)
@@ -83,9 +87,34 @@ sa_remove(struct ram_ctx *c, unsigned idx, bool out)
 
 	if (*slot == NULL)
 		return;
-	esp_worker_sa_del(c->w, BENCH_SPI_BASE + idx, out ? ESP_DIR_OUT : ESP_DIR_IN);
+	esp_worker_sa_del(c->w, c->spis[idx], out ? ESP_DIR_OUT : ESP_DIR_IN);
 	esp_sa_destroy(*slot);
 	*slot = NULL;
+}
+
+/* SA i's SPI: see bench_spi_mode. */
+static int
+spis_fill(struct ram_ctx *c)
+{
+	struct sa_spi_alloc *a;
+	unsigned i;
+	int rc;
+
+	if (c->n_sa == 1 || bench_spi_mode == BENCH_SPI_SEQ) {
+		for (i = 0; i < c->n_sa; i++)
+			c->spis[i] = BENCH_SPI_BASE + i;
+		return 0;
+	}
+	rc = sa_spi_alloc_create(1, &a);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < c->n_sa && rc == 0; i++) {
+		rc = sa_spi_alloc(a, 0, 0, &c->spis[i]);
+		if (rc == 0)
+			rc = sa_spi_hold(a, c->spis[i]);
+	}
+	sa_spi_alloc_destroy(a);
+	return rc;
 }
 
 int
@@ -102,8 +131,12 @@ ram_ctx_create(enum bench_alg alg, unsigned n_sa, struct ram_ctx **out)
 	c->n_sa = n_sa;
 	c->out = calloc(n_sa, sizeof(*c->out));
 	c->in = calloc(n_sa, sizeof(*c->in));
+	c->spis = calloc(n_sa, sizeof(*c->spis));
 	rc = -ENOMEM;
-	if (c->out == NULL || c->in == NULL)
+	if (c->out == NULL || c->in == NULL || c->spis == NULL)
+		goto fail;
+	rc = spis_fill(c);
+	if (rc < 0)
 		goto fail;
 	rc = esp_worker_create(0, SOCKET_ID_ANY, NULL, &c->w);
 	if (rc < 0)
@@ -141,6 +174,7 @@ ram_ctx_destroy(struct ram_ctx *c)
 		esp_worker_destroy(c->w);
 	free(c->out);
 	free(c->in);
+	free(c->spis);
 	free(c);
 }
 

@@ -141,7 +141,9 @@ static void
 usage(const char *prog)
 {
 	printf("usage: %s [--quick] [--sizes 64,128,...] [--algs a,b] [--sas N]\n"
-	       "          [--rounds N] [--bursts N] [--warm N] [-- EAL arguments]\n"
+	       "          [--rounds N] [--bursts N] [--warm N] [--spi random|seq]\n"
+	       "          [-- EAL arguments]\n"
+	       "spi: many-SA SPIs as rampartd draws them (random, default) or sequential\n"
 	       "algs: aes128gcm, aes256gcm, aes128cbc-sha256 (default: all)\n"
 	       "sizes: Ethernet frame bytes of the cleartext packet incl. FCS, %d..%d\n"
 	       "       (default 64,128,256,512,1024,1420)\n"
@@ -218,6 +220,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "bursts", required_argument, NULL, 'b' },
 		{ "warm", required_argument, NULL, 'w' },
+		{ "spi", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -259,6 +262,14 @@ parse_opts(struct opts *o, int argc, char **argv)
 			break;
 		case 'w':
 			if (parse_uint(optarg, 0, 1000, &warm) < 0)
+				goto bad;
+			break;
+		case 'p':
+			if (strcmp(optarg, "random") == 0)
+				bench_spi_mode = BENCH_SPI_RANDOM;
+			else if (strcmp(optarg, "seq") == 0)
+				bench_spi_mode = BENCH_SPI_SEQ;
+			else
 				goto bad;
 			break;
 		case 'h':

@@ -13,6 +13,7 @@
  *     hard lifetime / sequence exhausted -> ike_child_expired.
  * Never touches an SA after handing it to a worker until it comes back.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -107,32 +108,25 @@ ike_send_cb(void *user, const uint8_t *buf, size_t len, const struct sockaddr *f
 }
 
 /*
- * Inbound SPI = owner worker (top bits) | random gen | direct index (low
- * bits, sa_msg.h): the index comes from a per-worker cursor and is skipped
- * while a child of that worker (installed, or waiting for its delete acks)
- * still holds it, so every inbound SA is found by the direct index and an
- * index is reused only after SA_SPI_INDEX_SIZE further allocations on that
- * worker (SPIs handed to IKE but never installed are covered by that too).
+ * Inbound SPI = owner worker (top bits, round robin) | CSPRNG bits below it,
+ * the direct index among them taken only while free on that worker
+ * (lib/sa/sa_spi.h): every installed inbound SA keeps its own direct-index
+ * slot, and no SPI says anything about another.
  */
 static uint32_t
 alloc_spi_cb(void *user)
 {
-	unsigned w = rd.spi_rr++ % rd.n_workers, tries, i;
+	unsigned w = rd.spi_rr++ % rd.n_workers;
+	uint32_t spi;
+	int rc;
 
 	(void)user;
-	for (tries = 0; tries < 64; tries++) {
-		uint32_t idx = rd.spi_next_idx[w]++ & SA_SPI_INDEX_MASK;
-		uint32_t spi = sa_spi_make(w, (uint32_t)rte_rand(), idx);
-
-		if (spi == 0)
-			continue;
-		for (i = 0; i < rd.n_children; i++)
-			if (rd.children[i].owner == w && sa_spi_index(rd.children[i].spi_in) == idx)
-				break;
-		if (i == rd.n_children)
-			return spi;
+	rc = sa_spi_alloc(rd.spi_alloc, w, rd_now_ms(), &spi);
+	if (rc != 0) {
+		RD_LOG(ERR, "inbound SPI for worker %u: %s\n", w, strerror(-rc));
+		return 0;
 	}
-	return 0;
+	return spi;
 }
 
 static void
@@ -335,9 +329,13 @@ child_up(const struct ike_child_sa *c)
 		RD_LOG(ERR, "child %" PRIu64 " spi %08x/%08x: esp_sa_create: %s\n", c->id,
 		       c->spi_in, c->spi_out, strerror(-ret));
 		rd.st.child_fail++;
+		sa_spi_release(rd.spi_alloc, c->spi_in);
 		ike_child_expired(rd.ike, c->id, true, rd_now_ms());
 		return;
 	}
+	if (sa_spi_hold(rd.spi_alloc, c->spi_in) != 0)
+		RD_LOG(DEBUG, "child %" PRIu64 ": spi %08x shares its direct index\n", c->id,
+		       c->spi_in);
 	ch->id = c->id;
 	ch->ike_sa_id = c->ike_sa_id;
 	snprintf(ch->conn, sizeof(ch->conn), "%s", c->conn);
@@ -510,6 +508,7 @@ child_forget(struct rd_child *ch)
 	memset(ch->dbg_key_in, 0, sizeof(ch->dbg_key_in));
 	memset(ch->dbg_key_out, 0, sizeof(ch->dbg_key_out));
 #endif
+	sa_spi_release(rd.spi_alloc, ch->spi_in);
 	*ch = rd.children[--rd.n_children];
 #ifdef RD_DEBUG_KEYS
 	/* The moved entry's old slot keeps no copy of its keys. */
@@ -537,6 +536,62 @@ on_del_ack(const struct sa_event *ev)
 		child_forget(ch);
 }
 
+/*
+ * RFC 7296 2.23: the IKE SA of @c moved (NAT rebinding): the child's ESP SAs
+ * follow at once, in place (SA_MSG_UPDATE_*: outer header only, sequence
+ * numbers and window untouched), on the owner worker.
+ */
+static void
+child_moved(const struct ike_child_sa *c)
+{
+	struct rd_child *ch = rd_child_find(c->id);
+	uint8_t laf, raf;
+	struct sa_msg msg;
+	char buf[64];
+
+	if (ch == NULL || ch->dying)
+		return;
+	memset(&msg, 0, sizeof(msg));
+	ss_split((const struct sockaddr *)&c->local, &laf, msg.peer.local, &msg.peer.local_port);
+	ss_split((const struct sockaddr *)&c->remote, &raf, msg.peer.peer, &msg.peer.peer_port);
+	if (laf == 0 || laf != raf) {
+		rd.st.child_fail++;
+		return;
+	}
+	msg.peer.af = laf;
+	if (!ch->natt)
+		msg.peer.local_port = msg.peer.peer_port = 0;
+	msg.cookie = ch->id;
+	msg.op = SA_MSG_UPDATE_OUT;
+	msg.spi = ch->spi_out;
+	rd_msg_send(ch->owner, &msg);
+	msg.op = SA_MSG_UPDATE_IN;
+	msg.spi = ch->spi_in;
+	rd_msg_send(ch->owner, &msg);
+	rd.st.peer_moved++;
+	RD_LOG(INFO, "child %" PRIu64 " (%s): ESP now to %s port %u\n", ch->id, ch->conn,
+	       inet_ntop(laf == 4 ? AF_INET : AF_INET6, msg.peer.peer, buf, sizeof(buf)),
+	       msg.peer.peer_port);
+}
+
+/* A worker saw authenticated ESP from a new address/port (SA_EV_PEER_MOVED). */
+static void
+esp_peer_moved(const struct sa_event *ev)
+{
+	struct sockaddr_storage from;
+	int rc;
+
+	if (rd.ike == NULL || (ev->peer.af != 4 && ev->peer.af != 6))
+		return;
+	ss_make(&from, ev->peer.af, ev->peer.peer, ev->peer.peer_port);
+	rc = ike_peer_moved(rd.ike, ev->user_id, (const struct sockaddr *)&from, rd_now_ms());
+	if (rc != 0) {
+		rd.st.peer_move_refused++;
+		RD_LOG(DEBUG, "child %" PRIu64 " spi %08x: ESP from a new address ignored: %s\n",
+		       ev->user_id, ev->spi, ike_strerror(rc));
+	}
+}
+
 static void
 ike_event_cb(void *user, const struct ike_event *ev)
 {
@@ -555,6 +610,10 @@ ike_event_cb(void *user, const struct ike_event *ev)
 		break;
 	case IKE_EV_IKE_DOWN:
 		RD_LOG(INFO, "ike sa %" PRIu64 " down\n", ev->ike_sa_id);
+		break;
+	case IKE_EV_PEER_MOVED:
+		if (ev->child != NULL)
+			child_moved(ev->child);
 		break;
 	default:
 		break;
@@ -593,6 +652,9 @@ rd_ike_events(void)
 			if (rd.ike != NULL)
 				ike_child_expired(rd.ike, ev->user_id, true, rd_now_ms());
 			break;
+		case SA_EV_PEER_MOVED:
+			esp_peer_moved(ev);
+			break;
 		default:
 			break;
 		}
@@ -630,6 +692,9 @@ rd_ike_init(void)
 	rd.children = calloc(RD_MAX_CHILDREN, sizeof(*rd.children));
 	if (rd.children == NULL)
 		return -ENOMEM;
+	ret = sa_spi_alloc_create(rd.n_workers, &rd.spi_alloc);
+	if (ret != 0)
+		return ret;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.conns = c->conns;
 	cfg.n_conns = c->n_conns;
@@ -697,6 +762,8 @@ rd_ike_fini(void)
 	rd.ike = NULL;
 	free(rd.children);
 	rd.children = NULL;
+	sa_spi_alloc_destroy(rd.spi_alloc);
+	rd.spi_alloc = NULL;
 	for (w = 0; w < SA_MAX_WORKERS; w++) {
 		free(rd.backlog[w].q);
 		rd.backlog[w].q = NULL;

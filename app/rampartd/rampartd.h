@@ -30,6 +30,7 @@
 #include "ike/ike.h"
 #include "net/net.h"
 #include "sa/sa_msg.h"
+#include "sa/sa_spi.h"
 
 #include "rd_drop.h"
 
@@ -204,6 +205,7 @@ struct rd_ctl_stats {
 	uint64_t ike_in, ike_out, ike_out_fail, events, soft, hard, del_acks;
 	uint64_t msg_backlog, child_up, child_down, child_fail, tx_kicks;
 	uint64_t drop[RD_DROP__COUNT];	/* every packet the control core drops */
+	uint64_t peer_moved, peer_move_refused;	/* child SAs moved; ESP moves refused */
 };
 
 struct rd_ctx {
@@ -231,7 +233,7 @@ struct rd_ctx {
 	/* IKE */
 	struct ike_ctx *ike;
 	unsigned spi_rr;		/* round robin for alloc_spi */
-	uint32_t spi_next_idx[SA_MAX_WORKERS];	/* alloc_spi: next direct index */
+	struct sa_spi_alloc *spi_alloc;	/* inbound SPIs (lib/sa/sa_spi.h) */
 	struct rd_child *children;	/* RD_MAX_CHILDREN */
 	unsigned n_children;
 	/* control -> worker messages that did not fit in the ring */

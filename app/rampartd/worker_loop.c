@@ -221,6 +221,13 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 	case SA_MSG_ROUTE_DEL:
 		route_del(w, m);
 		break;
+	case SA_MSG_UPDATE_IN:
+	case SA_MSG_UPDATE_OUT:
+		if (esp_worker_sa_update(w->esp, m->spi,
+					 m->op == SA_MSG_UPDATE_IN ? ESP_DIR_IN : ESP_DIR_OUT,
+					 &m->peer) != 0)
+			w->st.msg_err++;
+		break;
 	case SA_MSG_FLUSH:
 		/* Routes only: SAs are released by the control core after the
 		 * workers have stopped (shutdown). */

@@ -660,6 +660,40 @@ check_pool(struct cx *x, const yaml_node_t *n, unsigned idx)
 	return 0;
 }
 
+/*
+ * Remote selectors (and so pools, through 'dynamic') of two connections
+ * must not share an address: the datapath routes by inner destination
+ * alone, so a peer of one connection could otherwise claim addresses that
+ * belong behind another connection's peer. Ports and protocols do not
+ * separate them (routes carry addresses only).
+ */
+static int
+check_remote_ts(struct cx *x, const yaml_node_t *n, unsigned idx)
+{
+	const struct conf *c = x->c;
+	const struct ike_conn_cfg *cc = &c->conns[idx];
+	unsigned i, j, k;
+
+	for (i = 0; i < idx; i++) {
+		const struct ike_conn_cfg *o = &c->conns[i];
+
+		for (j = 0; j < cc->n_remote_ts; j++) {
+			const struct ike_ts *a = &cc->remote_ts[j];
+
+			for (k = 0; k < o->n_remote_ts; k++) {
+				const struct ike_ts *b = &o->remote_ts[k];
+
+				if (a->af == b->af && conf_addr_cmp(a->af, a->saddr, b->eaddr) <= 0 &&
+				    conf_addr_cmp(a->af, b->saddr, a->eaddr) <= 0)
+					return key_err(x, "remote_ts", n,
+						       "overlaps remote_ts of connection '%s'",
+						       o->name);
+			}
+		}
+	}
+	return 0;
+}
+
 static int
 parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 {
@@ -719,6 +753,8 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 	if (v[K_POOL] != NULL && (rc = check_pool(x, v[K_POOL], idx)) < 0)
 		return rc;
 	if ((rc = parse_selectors(x, v, n, cc, v[K_POOL] != NULL)) < 0)
+		return rc;
+	if ((rc = check_remote_ts(x, v[K_REMOTE_TS], idx)) < 0)
 		return rc;
 	return parse_lifetimes(x, v, cc);
 }

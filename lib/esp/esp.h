@@ -116,11 +116,23 @@ struct esp_sa *esp_worker_sa_del(struct esp_worker *w, uint32_t spi, uint8_t dir
 struct esp_sa *esp_worker_sa_lookup(struct esp_worker *w, uint32_t spi, uint8_t dir);
 
 /*
+ * Owner worker: the tunnel's outer endpoints moved (NAT rebinding, RFC 7296
+ * 2.23). Outbound (@dir ESP_DIR_OUT): the header template takes @peer's
+ * addresses and ports (source = local, destination = peer); inbound: the
+ * peer address/port that authenticated packets are expected from. Nothing
+ * else changes: no sequence number, window, counter or key. Returns 0,
+ * -ENOENT (no such SA), -EINVAL (address family or UDP encapsulation
+ * differs from the SA's: that needs a new SA).
+ */
+int esp_worker_sa_update(struct esp_worker *w, uint32_t spi, uint8_t dir,
+			 const struct sa_peer *peer);
+
+/*
  * Apply one control message (sa_msg.h) on the owner
  * worker. SA_MSG_ADD_IN/ADD_OUT link msg->sa (direction from the SA);
  * SA_MSG_DEL_IN/DEL_OUT unlink the SA of msg->spi and answer SA_EV_DEL_ACK
  * (cookie echoed, SA pointer handed back); SA_MSG_FLUSH unlinks and acks
- * every SA. A failed add is also answered with SA_EV_DEL_ACK carrying the
+ * every SA; SA_MSG_UPDATE_IN/UPDATE_OUT apply esp_worker_sa_update (no ack). A failed add is also answered with SA_EV_DEL_ACK carrying the
  * SA, so the control core gets it back to free. Returns 0; -EAGAIN when the
  * event ring has no room for the acknowledgement (nothing changed: retry
  * the message later); -ENOENT (delete of an unknown SPI, still acked with

@@ -26,6 +26,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_mbuf_ptype.h>
 #include <rte_prefetch.h>
 
@@ -41,6 +42,7 @@ struct in_ctx {
 	uint8_t outer_ecn;
 	uint8_t aad_len;
 	bool failed;
+	bool udp;			/* ESP-in-UDP (RFC 3948) */
 	uint64_t seq;
 	uint8_t nonce[CRY_GCM_NONCE_LEN];
 	uint8_t aad[12];
@@ -93,8 +95,11 @@ outer_parse(struct rte_mbuf *m, struct in_ctx *c, uint32_t *spi)
 		if (unlikely(esp_rd16(h + hl + 2) != ESP_NATT_PORT))
 			return ESP_DROP_MALFORMED;
 		hl += 8;
+		c->udp = true;
 	} else if (unlikely(proto != IPPROTO_ESP)) {
 		return ESP_DROP_MALFORMED;
+	} else {
+		c->udp = false;
 	}
 	if (unlikely(end - hl < ESP_HDR_LEN))
 		return ESP_DROP_SHORT;
@@ -159,6 +164,60 @@ ecn_decap(uint8_t inner, uint8_t outer)
 	return inner;
 }
 
+/*
+ * An authenticated packet (ICV verified, replay window advanced) came from
+ * another outer address or UDP port than the SA's peer: the NAT mapping
+ * changed (RFC 3948, RFC 7296 2.23). Tell the control core, which moves the
+ * IKE SA and every child of it; at most once a second per SA (the ring is
+ * shared, and the control core's update makes the check pass again).
+ */
+static void __rte_noinline
+peer_moved(struct esp_worker *w, struct esp_sa *sa, const struct in_ctx *c)
+{
+	const uint8_t *h = rte_pktmbuf_mtod(c->m, const uint8_t *);
+	unsigned udp = c->outer_len - 8u;	/* NAT-T: the IP header ends there */
+	uint64_t now = rte_rdtsc();
+	struct sa_event ev;
+
+	if (sa->moved_tsc != 0 && now - sa->moved_tsc < rte_get_tsc_hz())
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SA_EV_PEER_MOVED;
+	ev.worker = w->id;
+	ev.spi = sa->spi;
+	ev.user_id = sa->user_id;
+	if ((h[0] >> 4) == 4) {
+		ev.peer.af = 4;
+		memcpy(ev.peer.peer, h + 12, 4);
+		memcpy(ev.peer.local, h + 16, 4);
+	} else {
+		ev.peer.af = 6;
+		memcpy(ev.peer.peer, h + 8, 16);
+		memcpy(ev.peer.local, h + 24, 16);
+	}
+	ev.peer.peer_port = esp_rd16(h + udp);
+	ev.peer.local_port = esp_rd16(h + udp + 2);
+	if (w->ev_ring == NULL) {
+		w->st.events++;
+	} else if (rte_ring_mp_enqueue_elem(w->ev_ring, &ev, sizeof(ev)) != 0) {
+		w->st.events_lost++;
+		return;			/* the next packet tries again */
+	} else {
+		w->st.events++;
+	}
+	sa->moved_tsc = now;
+}
+
+/* The packet's outer source (address, UDP port) as esp_peer_fp() sees it. */
+static inline uint64_t
+src_fp(const struct in_ctx *c)
+{
+	const uint8_t *h = rte_pktmbuf_mtod(c->m, const uint8_t *);
+	uint16_t sport = esp_rd16(h + c->outer_len - 8u);
+
+	return (h[0] >> 4) == 4 ? esp_peer_fp(4, h + 12, sport) : esp_peer_fp(6, h + 8, sport);
+}
+
 /* Pass 3 for one packet after the ICV verified: ESP_PASS or a drop reason. */
 static inline int
 in_commit(struct esp_worker *w, struct in_ctx *c)
@@ -173,6 +232,9 @@ in_commit(struct esp_worker *w, struct in_ctx *c)
 		return esp_sa_stopped_reason(w, sa);
 	if (unlikely(esp_replay_update(&sa->replay, c->seq) != 0))
 		return ESP_DROP_REPLAY;
+	/* only now, authenticated and not a replay, may the source count */
+	if ((sa->flags & ESP_SAF_PEER_CHECK) && c->udp && unlikely(src_fp(c) != sa->peer_fp))
+		peer_moved(w, sa, c);
 	nh = pl[c->clen - 1];
 	padlen = pl[c->clen - 2];
 	if (unlikely(padlen + 2 > c->clen))

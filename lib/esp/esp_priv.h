@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
@@ -30,6 +31,7 @@ enum esp_sa_flags {
 	ESP_SAF_OUTER6 = 1 << 2,
 	ESP_SAF_CBC = 1 << 3,
 	ESP_SAF_DSCP_ZERO = 1 << 4,	/* dscp_mode 1: outer DSCP 0, ECN still copied */
+	ESP_SAF_PEER_CHECK = 1 << 5,	/* in, NAT-T: report a moved peer (peer_fp) */
 };
 
 /* Events already raised once (bits of esp_sa.ev_sent). */
@@ -39,6 +41,27 @@ enum esp_ev_flags {
 	ESP_EVF_NEAR = 1 << 2,
 	ESP_EVF_EXHAUSTED = 1 << 3,
 };
+
+/*
+ * Fingerprint of an outer source (address, UDP port) for the inbound NAT-T
+ * check: exact for IPv4; IPv6 folds the address (a peer that moves to an
+ * address with the same fold is not noticed; only authenticated packets are
+ * compared, so nobody else can aim at that).
+ */
+static inline uint64_t
+esp_peer_fp(unsigned af, const uint8_t *addr, uint16_t port)
+{
+	uint64_t a, b;
+	uint32_t v4;
+
+	if (af == 4) {
+		memcpy(&v4, addr, 4);
+		return 1ull << 63 | (uint64_t)v4 << 16 | port;
+	}
+	memcpy(&a, addr, 8);
+	memcpy(&b, addr + 8, 8);
+	return (a ^ b * 0x9e3779b97f4a7c15ull ^ port) & ~(1ull << 63);
+}
 
 /* Per-packet helpers return a drop reason (enum esp_drop, >= 0) or this. */
 enum { ESP_PASS = -1 };
@@ -64,7 +87,11 @@ struct esp_sa {
 	uint8_t ev_sent;		/* enum esp_ev_flags */
 	uint8_t salt[4];		/* GCM salt (RFC 4106 4) */
 	uint64_t seq;			/* out: last sent; in: replay.top mirror */
-	uint64_t seq_check;		/* out: seq_slow() when seq reaches this */
+	union {
+		uint64_t seq_check;	/* out: seq_slow() when seq reaches this */
+		uint64_t peer_fp;	/* in, NAT-T: esp_peer_fp() of the peer's
+					 * outer address and port */
+	};
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t life_packets;		/* esp_sa_life_slow() when packets reach this */
@@ -81,7 +108,7 @@ struct esp_sa {
 	/* cache line 2: outbound header template (IPv4/IPv6 + optional UDP) */
 	uint8_t tmpl[ESP_TMPL_MAX];
 	uint64_t user_id;
-	uint64_t pad2;
+	uint64_t moved_tsc;		/* in: last SA_EV_PEER_MOVED raised (TSC) */
 	/* cache lines 3..: keys, then the inbound window (outbound SAs leave
 	 * it unused: keeping it last keeps an outbound SA's lines within
 	 * 1.2 KB, fewer 4 KB pages per packet) */

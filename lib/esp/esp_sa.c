@@ -160,6 +160,11 @@ esp_sa_create(const struct esp_sa_params *p, int socket_id, struct esp_sa **out)
 		}
 		sa->replay.top = p->seq_start;	/* tests: window already advanced */
 		sa->seq = p->seq_start;
+		/* RFC 3948: authenticated packets from elsewhere are reported */
+		if (p->natt_sport != 0 && (p->outer_af == 4 || p->outer_af == 6)) {
+			sa->peer_fp = esp_peer_fp(p->outer_af, p->outer_src, p->natt_sport);
+			sa->flags |= ESP_SAF_PEER_CHECK;
+		}
 	}
 	if (p->enc == ESP_ENC_AES_GCM16) {
 		sa->icv_len = CRY_GCM_ICV_LEN;
@@ -323,6 +328,50 @@ esp_worker_sa_lookup(struct esp_worker *w, uint32_t spi, uint8_t dir)
 	return sa_tab_lookup(w->tab, spi, dir);
 }
 
+int
+esp_worker_sa_update(struct esp_worker *w, uint32_t spi, uint8_t dir, const struct sa_peer *peer)
+{
+	bool natt = peer != NULL && peer->peer_port != 0;
+	struct esp_sa *sa;
+	unsigned ipl;
+	uint8_t *t;
+
+	if (w == NULL || peer == NULL || (peer->af != 4 && peer->af != 6))
+		return -EINVAL;
+	sa = sa_tab_lookup(w->tab, spi, dir);
+	if (sa == NULL)
+		return -ENOENT;
+	if (natt != ((sa->flags & ESP_SAF_NATT) != 0))
+		return -EINVAL;
+	if (dir == ESP_DIR_IN) {
+		if (natt) {
+			sa->peer_fp = esp_peer_fp(peer->af, peer->peer, peer->peer_port);
+			sa->flags |= ESP_SAF_PEER_CHECK;
+		}
+		sa->moved_tsc = 0;
+		return 0;
+	}
+	if ((peer->af == 6) != ((sa->flags & ESP_SAF_OUTER6) != 0) ||
+	    natt != (peer->local_port != 0))
+		return -EINVAL;
+	/* the template is read only by this worker's esp_out_burst: no race */
+	t = sa->tmpl;
+	if (peer->af == 4) {
+		memcpy(t + 12, peer->local, 4);
+		memcpy(t + 16, peer->peer, 4);
+		ipl = 20;
+	} else {
+		memcpy(t + 8, peer->local, 16);
+		memcpy(t + 24, peer->peer, 16);
+		ipl = 40;
+	}
+	if (natt) {
+		esp_wr16(t + ipl, peer->local_port);
+		esp_wr16(t + ipl + 2, peer->peer_port);
+	}
+	return 0;
+}
+
 void
 esp_worker_stats_get(const struct esp_worker *w, struct esp_worker_stats *st)
 {
@@ -413,6 +462,11 @@ esp_worker_msg(struct esp_worker *w, const struct sa_msg *msg)
 		return sa != NULL ? 0 : -ENOENT;
 	case SA_MSG_FLUSH:
 		return flush_all(w, msg->cookie);
+	case SA_MSG_UPDATE_IN:
+	case SA_MSG_UPDATE_OUT:
+		return esp_worker_sa_update(w, msg->spi,
+					    msg->op == SA_MSG_UPDATE_IN ? ESP_DIR_IN : ESP_DIR_OUT,
+					    &msg->peer);
 	case SA_MSG_ROUTE_ADD:
 	case SA_MSG_ROUTE_DEL:
 		return -ENOTSUP;

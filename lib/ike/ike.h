@@ -148,6 +148,11 @@ enum ike_event_type {
 	IKE_EV_CHILD_DOWN,		/* remove them (after rekey: the old one) */
 	IKE_EV_IKE_UP,			/* IKE SA established (for status) */
 	IKE_EV_IKE_DOWN,
+	/* The IKE SA's outer endpoints moved (RFC 7296 2.23: NAT rebinding,
+	 * seen on an authenticated IKE message or reported with
+	 * ike_peer_moved): one event per installed child, whose local/remote
+	 * hold the new addresses and ports (no keys). Move the child's ESP SAs. */
+	IKE_EV_PEER_MOVED,
 };
 
 struct ike_event {
@@ -211,6 +216,18 @@ int ike_rekey_child(struct ike_ctx *ctx, uint64_t child_id, uint64_t now_ms);
 int ike_rekey_ike(struct ike_ctx *ctx, uint64_t ike_sa_id, uint64_t now_ms);
 /* The datapath reports a child SA's hard limit or sequence exhaustion. */
 int ike_child_expired(struct ike_ctx *ctx, uint64_t child_id, bool hard, uint64_t now_ms);
+/*
+ * The datapath saw an ESP-in-UDP packet of child @child_id that
+ * authenticated (ICV and replay window passed) arrive from @remote, not
+ * from the IKE SA's peer address/port (RFC 3948: the peer's NAT mapping
+ * changed). When the IKE SA is established, uses UDP encapsulation and the
+ * peer is behind a NAT, the IKE SA moves there and IKE_EV_PEER_MOVED goes
+ * out for each of its children. Returns 0 (moved or already there),
+ * -ENOENT (no such child), -EPERM (no NAT on the peer's side, or the IKE SA
+ * is not established), -EAFNOSUPPORT (another address family).
+ */
+int ike_peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr *remote,
+		   uint64_t now_ms);
 /* Send Deletes for every IKE SA (shutdown). */
 void ike_shutdown(struct ike_ctx *ctx, uint64_t now_ms);
 

@@ -335,6 +335,7 @@ ike_sa_update_addrs(struct ike_sa *sa, const struct sockaddr_storage *from,
 		       ike_addr_str(to, b, sizeof(b)));
 		sa->remote = *from;
 		sa->local = *to;
+		ike_sa_moved_notify(sa);
 	}
 	if (ike_port(to) == NATT_PORT)
 		sa->natt = true;

@@ -344,6 +344,7 @@ struct ike_child *ike_child_by_spi_in(struct ike_sa *sa, uint32_t spi);
 struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi);
 void ike_child_up(struct ike_child *c);
 void ike_child_down(struct ike_child *c);
+void ike_sa_moved_notify(struct ike_sa *sa);
 void ike_child_free(struct ike_child *c);	/* unlinks, DOWN if installed */
 void ike_child_pend_free(struct ike_child_pend *p);
 void ike_event_ike(struct ike_sa *sa, uint8_t type);

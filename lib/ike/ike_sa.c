@@ -553,6 +553,23 @@ ike_child_down(struct ike_child *c)
 		sa->ctx->ops.event(sa->ctx->user, &ev);
 }
 
+/* The SA's endpoints changed: IKE_EV_PEER_MOVED for every installed child. */
+void
+ike_sa_moved_notify(struct ike_sa *sa)
+{
+	struct ike_child_sa o;
+	struct ike_event ev = { .type = IKE_EV_PEER_MOVED, .ike_sa_id = sa->id, .child = &o };
+	struct ike_child *c;
+
+	for (c = sa->children; c != NULL; c = c->next) {
+		if (!c->installed || c->state == IKE_CHILD_DEAD)
+			continue;
+		child_fill(c, &o, false);
+		if (sa->ctx->ops.event != NULL)
+			sa->ctx->ops.event(sa->ctx->user, &ev);
+	}
+}
+
 void
 ike_child_free(struct ike_child *c)
 {

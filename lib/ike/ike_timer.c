@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "ike/ike_priv.h"
@@ -257,6 +258,35 @@ ike_rekey_ike(struct ike_ctx *ctx, uint64_t ike_sa_id, uint64_t now_ms)
 	if (sa == NULL)
 		return -ENOENT;
 	return ike_ike_rekey_start(sa);
+}
+
+int
+ike_peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr *remote,
+	       uint64_t now_ms)
+{
+	struct ike_child *c = ike_child_by_id(ctx, child_id);
+	struct sockaddr_storage ss;
+	struct ike_sa *sa;
+
+	ctx->now_ms = now_ms;
+	if (c == NULL || remote == NULL)
+		return -ENOENT;
+	sa = c->sa;
+	if (sa->state != IKE_ST_ESTABLISHED && sa->state != IKE_ST_REKEYING)
+		return -EPERM;
+	/* RFC 7296 2.23: only the side not behind the NAT follows the other */
+	if (!sa->natt || !sa->nat_remote)
+		return -EPERM;
+	if (remote->sa_family != sa->remote.ss_family)
+		return -EAFNOSUPPORT;
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, remote, remote->sa_family == AF_INET ? sizeof(struct sockaddr_in) :
+						   sizeof(struct sockaddr_in6));
+	if (ike_addr_eq(&sa->remote, &ss, true))
+		return 0;		/* an IKE message moved it first */
+	SA_LOG(sa, INFO, "authenticated ESP of child %" PRIu64 " from a new address", child_id);
+	ike_sa_update_addrs(sa, &ss, &sa->local);
+	return 0;
 }
 
 int

@@ -27,6 +27,8 @@ enum sa_msg_op {
 	SA_MSG_ROUTE_ADD,	/* inner destination prefix -> outbound spi */
 	SA_MSG_ROUTE_DEL,	/* remove that prefix */
 	SA_MSG_FLUSH,		/* drop every SA and route, ack each SA */
+	SA_MSG_UPDATE_IN,	/* inbound spi: the peer's outer address/port moved */
+	SA_MSG_UPDATE_OUT,	/* outbound spi: new outer addresses/ports, same SA */
 };
 
 /* An inner-destination prefix (the remote traffic selector as CIDR). */
@@ -37,13 +39,30 @@ struct sa_route {
 	uint8_t addr[16];	/* network order; IPv4 in the first 4 bytes */
 };
 
+/*
+ * The outer endpoints of a tunnel (RFC 7296 2.23, RFC 3948): our address
+ * and UDP port, the peer's as seen after any NAT. Ports are 0 for plain ESP.
+ */
+struct sa_peer {
+	uint8_t af;		/* 4 or 6 */
+	uint8_t pad[3];
+	uint16_t local_port;	/* host order */
+	uint16_t peer_port;	/* host order */
+	uint8_t local[16];	/* network order; IPv4 in the first 4 bytes */
+	uint8_t peer[16];
+};
+
 struct sa_msg {
 	uint16_t op;		/* enum sa_msg_op */
 	uint16_t flags;
 	uint32_t spi;		/* host order */
 	struct esp_sa *sa;	/* ADD_*: ownership moves to the worker */
 	uint64_t cookie;	/* echoed in the acknowledgement */
-	struct sa_route route;	/* ROUTE_* only */
+	union {
+		struct sa_route route;	/* ROUTE_* */
+		struct sa_peer peer;	/* UPDATE_*: only the outer header changes;
+					 * sequence numbers, window, keys stay */
+	};
 };
 
 enum sa_ev_type {
@@ -53,6 +72,10 @@ enum sa_ev_type {
 	SA_EV_SEQ_NEAR_WRAP,	/* outbound sequence number close to exhaustion */
 	SA_EV_SEQ_EXHAUSTED,	/* outbound sequence exhausted: SA stopped */
 	SA_EV_IDLE,		/* no traffic for the idle period */
+	SA_EV_PEER_MOVED,	/* inbound ESP-in-UDP that authenticated (ICV and
+				 * replay window passed) came from another address
+				 * or port than the SA's peer: .peer says where
+				 * (RFC 3948); rate-limited per SA */
 };
 
 struct sa_event {
@@ -62,6 +85,7 @@ struct sa_event {
 	uint64_t user_id;	/* esp_sa_params.user_id of the SA */
 	uint64_t cookie;	/* DEL_ACK: sa_msg.cookie */
 	struct esp_sa *sa;	/* DEL_ACK: the SA now owned by control again */
+	struct sa_peer peer;	/* PEER_MOVED: the packet's outer endpoints */
 };
 
 /*

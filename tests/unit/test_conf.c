@@ -225,6 +225,8 @@ static const struct {
 	{"psk_bad_hex", ":14:10: connections[0].psk: bad hex digit"},
 	{"psk_file_missing", ":14:15: connections[0].psk_file: cannot open: No such file or directory"},
 	{"pool_overlap", ":24:11: connections[1].pool: overlaps the pool of connection 'ra'"},
+	{"remote_ts_overlap", ":22:16: connections[1].remote_ts: overlaps remote_ts of connection 'branch-a'"},
+	{"remote_ts_pool_overlap", ":23:16: connections[1].remote_ts: overlaps remote_ts of connection 'ra'"},
 	{"pool_has_port_addr", ":17:11: connections[0].pool: holds an address of port 'lan'"},
 	{"dynamic_no_pool", ":16:16: connections[0].remote_ts: 'dynamic' needs a pool"},
 	{"unknown_conn_key", ":18:5: connections[0].esp_proposals: unknown key"},

@@ -1493,6 +1493,154 @@ test_worker_msg(void)
 	rte_ring_free(tiny);
 }
 
+/* ------------------------------------------------------ NAT rebinding */
+
+/* Rewrite an ESP-in-UDP/IPv4 packet's outer source (address, port), as
+ * if it arrived from there on our port 4500. */
+static void
+outer_src_set(struct rte_mbuf *m, const uint8_t a[4], uint16_t port)
+{
+	uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *);
+
+	memcpy(h + 12, a, 4);
+	esp_wr16(h + 20, port);
+	esp_wr16(h + 22, 4500);
+	h[10] = h[11] = 0;
+	esp_wr16(h + 10, ck4(h));
+}
+
+static unsigned
+ev_moved(struct sa_event *last)
+{
+	struct sa_event ev;
+	unsigned n = 0;
+
+	while (rte_ring_dequeue_elem(evr, &ev, sizeof(ev)) == 0)
+		if (ev.type == SA_EV_PEER_MOVED) {
+			*last = ev;
+			n++;
+		}
+	return n;
+}
+
+/*
+ * RFC 7296 2.23 / RFC 3948: SA_MSG_UPDATE_OUT moves a live outbound SA's
+ * outer header (addresses, UDP ports) and nothing else: the sequence
+ * numbers go on. Inbound, only packets that authenticate and pass the
+ * replay window report a new source (SA_EV_PEER_MOVED, once a second per
+ * SA); SA_MSG_UPDATE_IN makes the new source the expected one.
+ */
+static void
+test_peer_update(void)
+{
+	static const uint8_t self[4] = { 192, 0, 2, 1 }, nat2[4] = { 203, 0, 113, 7 };
+	static const uint8_t moved[4] = { 203, 0, 113, 9 }, other[4] = { 203, 0, 113, 10 };
+	uint8_t inner[200], *h;
+	struct esp_sa *so, *si;
+	struct esp_sa_stats st;
+	struct rte_mbuf *m, *keep;
+	struct sa_event ev;
+	struct sa_msg msg;
+	unsigned len, i;
+
+	ev_moved(&ev);
+	sa_pair(0x0a000100, A_GCM128, 4, true, false, &so, &si, NULL);
+	CU_ASSERT_FATAL(esp_worker_sa_add(w, so) == 0);
+	len = inner_build(inner, 4, 64, 0, false, 7);
+	for (i = 0; i < 3; i++) {
+		m = enc1(so, inner, len);
+		CU_ASSERT_FATAL(m != NULL);
+		CU_ASSERT(dec1(m) != NULL);
+		rte_pktmbuf_free(m);
+	}
+	/* outbound moves to the peer's new NAT mapping: 203.0.113.7:41234 */
+	memset(&msg, 0, sizeof(msg));
+	msg.op = SA_MSG_UPDATE_OUT;
+	msg.spi = 0x0a000100;
+	msg.peer.af = 4;
+	memcpy(msg.peer.local, self, 4);
+	memcpy(msg.peer.peer, nat2, 4);
+	msg.peer.local_port = 4500;
+	msg.peer.peer_port = 41234;
+	CU_ASSERT(esp_worker_msg(w, &msg) == 0);
+	m = enc1(so, inner, len);
+	CU_ASSERT_FATAL(m != NULL);
+	h = rte_pktmbuf_mtod(m, uint8_t *);
+	CU_ASSERT(memcmp(h + 12, self, 4) == 0);
+	CU_ASSERT(memcmp(h + 16, nat2, 4) == 0);
+	CU_ASSERT(esp_rd16(h + 20) == 4500 && esp_rd16(h + 22) == 41234);
+	CU_ASSERT(ck4(h) == 0);
+	CU_ASSERT(esp_rd32(h + 28) == 0x0a000100);
+	CU_ASSERT(esp_rd32(h + 32) == 4);	/* sequence number 4: none lost or reset */
+	esp_sa_stats_get(so, &st);
+	CU_ASSERT(st.seq == 4 && st.packets == 4);
+	/* refused: unknown SPI, another family, plain ESP for a NAT-T SA */
+	msg.spi = 0x0a0001ff;
+	CU_ASSERT(esp_worker_msg(w, &msg) == -ENOENT);
+	msg.spi = 0x0a000100;
+	msg.peer.af = 6;
+	CU_ASSERT(esp_worker_msg(w, &msg) == -EINVAL);
+	msg.peer.af = 4;
+	msg.peer.local_port = msg.peer.peer_port = 0;
+	CU_ASSERT(esp_worker_msg(w, &msg) == -EINVAL);
+	/* the unchanged inbound direction: same source, no event */
+	outer_src_set(m, self, 4500);
+	keep = mb_copy(m);
+	CU_ASSERT(dec1(m) != NULL);
+	rte_pktmbuf_free(m);
+	CU_ASSERT(ev_moved(&ev) == 0);
+	/* a forged packet from elsewhere (bad ICV) moves nothing */
+	m = enc1(so, inner, len);
+	CU_ASSERT_FATAL(m != NULL);
+	h = rte_pktmbuf_mtod(m, uint8_t *);
+	h[m->data_len - 1] ^= 1;
+	outer_src_set(m, moved, 1111);
+	CU_ASSERT(dec1(m) == NULL);
+	CU_ASSERT(ev_moved(&ev) == 0);
+	/* a replay of an authentic packet from elsewhere moves nothing */
+	outer_src_set(keep, moved, 1111);
+	CU_ASSERT(dec1(keep) == NULL);
+	CU_ASSERT(ev_moved(&ev) == 0);
+	/* an authentic packet from 203.0.113.9:1111: one event, with the address */
+	m = enc1(so, inner, len);
+	CU_ASSERT_FATAL(m != NULL);
+	outer_src_set(m, moved, 1111);
+	CU_ASSERT(dec1(m) != NULL);
+	rte_pktmbuf_free(m);
+	CU_ASSERT_FATAL(ev_moved(&ev) == 1);
+	CU_ASSERT(ev.spi == 0x0a000100 && ev.peer.af == 4 && ev.peer.peer_port == 1111 &&
+		  ev.peer.local_port == 4500 && memcmp(ev.peer.peer, moved, 4) == 0 &&
+		  memcmp(ev.peer.local, nat2, 4) == 0);
+	/* at once again (another port): rate-limited, the packet still passes */
+	m = enc1(so, inner, len);
+	CU_ASSERT_FATAL(m != NULL);
+	outer_src_set(m, other, 2222);
+	CU_ASSERT(dec1(m) != NULL);
+	rte_pktmbuf_free(m);
+	CU_ASSERT(ev_moved(&ev) == 0);
+	/* the control core moved the SA: the new source is the expected one */
+	msg.op = SA_MSG_UPDATE_IN;
+	msg.peer.local_port = 4500;
+	msg.peer.peer_port = 1111;
+	memcpy(msg.peer.peer, moved, 4);
+	CU_ASSERT(esp_worker_msg(w, &msg) == 0);
+	m = enc1(so, inner, len);
+	CU_ASSERT_FATAL(m != NULL);
+	outer_src_set(m, moved, 1111);
+	CU_ASSERT(dec1(m) != NULL);
+	rte_pktmbuf_free(m);
+	CU_ASSERT(ev_moved(&ev) == 0);
+	/* and the old one is news again (the update re-armed the report) */
+	m = enc1(so, inner, len);
+	CU_ASSERT_FATAL(m != NULL);
+	outer_src_set(m, self, 4500);
+	CU_ASSERT(dec1(m) != NULL);
+	rte_pktmbuf_free(m);
+	CU_ASSERT(ev_moved(&ev) == 1 && ev.peer.peer_port == 4500);
+	CU_ASSERT(esp_worker_sa_del(w, 0x0a000100, ESP_DIR_OUT) == so);
+	sa_pair_free(so, si);
+}
+
 /* ------------------------------------------------------------------ scapy */
 
 struct peer_case {
@@ -1702,6 +1850,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "sa_table_model", test_sa_table_model);
 	CU_add_test(s, "worker_table", test_worker_table);
 	CU_add_test(s, "worker_msg_add_del_flush", test_worker_msg);
+	CU_add_test(s, "peer_update_keeps_seq_and_reports_moves", test_peer_update);
 	CU_add_test(s, "scapy_peer_both_directions", test_scapy_peer);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
