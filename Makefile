@@ -24,18 +24,21 @@ build: deps $(BUILD)/build.ninja
 demo: build
 	sh scripts/demo.sh $(BUILD)
 
+# meson test --suite S; under CI=true a skipped test or an empty suite fails.
+MESON_TEST = /usr/bin/python3 scripts/test_honesty.py
+
 check-unit: build
-	meson test -C $(BUILD) --suite unit --print-errorlogs --num-processes 2
+	$(MESON_TEST) $(BUILD) unit --print-errorlogs --num-processes 2
 
 $(ASAN_BUILD)/build.ninja:
 	meson setup $(ASAN_BUILD) $(MESON_FLAGS) -Db_sanitize=address,undefined -Db_lundef=false
 
 check-asan: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
-	meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs --num-processes 2
+	$(MESON_TEST) $(ASAN_BUILD) unit --print-errorlogs --num-processes 2
 
 check-interop: build
-	meson test -C $(BUILD) --suite interop --print-errorlogs --num-processes 1
+	$(MESON_TEST) $(BUILD) interop --print-errorlogs --num-processes 1
 
 check: check-unit check-asan check-interop
 
