@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_malloc.h>
+#include <rte_mempool.h>
 #include <rte_telemetry.h>
 
 #include "ctl/ctl_sock.h"
@@ -136,6 +138,64 @@ count_cb(void *arg, const struct ike_sa_info *i)
 	return 0;
 }
 
+/*
+ * A worker's table sizes: SAs linked in its lib/esp table, SA routes and
+ * outbound targets in use. Plain reads of worker-private state from the
+ * control core: a count may be one message behind.
+ */
+static json_t *
+worker_res_json(const struct rd_worker *w)
+{
+	unsigned i, tgts = 0;
+
+	for (i = 0; i < RD_MAX_TGT; i++)
+		tgts += w->tgt[i].refs != 0 || w->tgt[i].sa != NULL;
+	return json_pack("{sI sI sI}", "sa_entries", (json_int_t)esp_worker_sa_count(w->esp),
+			 "routes", (json_int_t)w->n_routes, "targets", (json_int_t)tgts);
+}
+
+/*
+ * Process-wide resources, for leak checks (churn tests): resident memory,
+ * DPDK heap in use, mbufs out of the pool, control-side tables.
+ */
+static json_t *
+resources_json(void)
+{
+	struct rte_malloc_socket_stats ms;
+	json_t *o = json_object();
+	uint64_t heap = 0, allocs = 0, backlog = 0, rss_kb = 0;
+	unsigned i, pending = 0;
+	char line[128];
+	FILE *f;
+
+	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
+		if (rte_malloc_get_socket_stats((int)i, &ms) == 0) {
+			heap += ms.heap_allocsz_bytes;
+			allocs += ms.alloc_count;
+		}
+	for (i = 0; i < SA_MAX_WORKERS; i++)
+		backlog += rd.backlog[i].n;
+	for (i = 0; i < RD_MAX_PENDING; i++)
+		pending += rd.pending[i].m != NULL;
+	f = fopen("/proc/self/status", "r");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %" SCNu64, &rss_kb) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+#define R(k, v) json_object_set_new(o, k, json_integer((json_int_t)(v)))
+	R("rss_kb", rss_kb);
+	R("heap_bytes", heap);
+	R("heap_allocs", allocs);
+	R("mbufs_in_use", rd.mp != NULL ? rte_mempool_in_use_count(rd.mp) : 0);
+	R("child_records", rd.n_children);
+	R("msg_backlog", backlog);
+	R("pending", pending);
+	R("fwd_retired", rd.n_retired);
+#undef R
+	return o;
+}
+
 static json_t *
 worker_json(const struct rd_worker *w)
 {
@@ -160,6 +220,7 @@ worker_json(const struct rd_worker *w)
 	W(msg_err);
 	W(idle_sleeps);
 #undef W
+	json_object_set_new(o, "resources", worker_res_json(w));
 	json_object_set_new(o, "class", cls);
 	json_object_set_new(o, "esp_drops", drops);
 	json_object_set_new(o, "esp_events", json_integer((json_int_t)es.events));
@@ -224,6 +285,7 @@ ike_stats_json(void)
 #define I(f) json_object_set_new(o, #f, json_integer((json_int_t)s.f))
 	I(rx); I(tx); I(rx_invalid); I(rx_dropped); I(retransmits); I(cookies_sent); I(ike_up);
 	I(ike_down); I(child_up); I(child_down); I(auth_failed); I(no_proposal); I(half_open);
+	I(sas); I(children); I(pool_leases);
 #undef I
 	return o;
 }
@@ -297,6 +359,8 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 				   "ctl", rd.ctl ? ctl_sock_stats_json(rd.ctl) : json_object(),
 				   "control", ctl_stats_json(), "ports", ports_json(true),
 				   "workers", w);
+		if (*reply != NULL)
+			json_object_set_new(*reply, "resources", resources_json());
 		return 0;
 	}
 	if (strcmp(cmd, "reload") == 0) {
