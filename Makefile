@@ -30,6 +30,7 @@ $(ASAN_BUILD)/build.ninja:
 check-asan: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs --num-processes 2
+	meson test -C $(ASAN_BUILD) --suite interop-asan --print-errorlogs --num-processes 1
 
 check-interop: build
 	meson test -C $(BUILD) --suite interop --print-errorlogs --num-processes 1

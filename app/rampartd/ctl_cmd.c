@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -156,12 +157,14 @@ worker_res_json(const struct rd_worker *w)
 
 /*
  * Process-wide resources, for leak checks (churn tests): resident memory,
- * DPDK heap in use, mbufs out of the pool, control-side tables.
+ * DPDK heap and glibc malloc in use, mbufs out of the pool, control-side
+ * tables.
  */
 static json_t *
 resources_json(void)
 {
 	struct rte_malloc_socket_stats ms;
+	struct mallinfo2 mi = mallinfo2();
 	json_t *o = json_object();
 	uint64_t heap = 0, allocs = 0, backlog = 0, rss_kb = 0;
 	unsigned i, pending = 0;
@@ -187,6 +190,7 @@ resources_json(void)
 	R("rss_kb", rss_kb);
 	R("heap_bytes", heap);
 	R("heap_allocs", allocs);
+	R("malloc_bytes", mi.uordblks + mi.hblkhd);	/* glibc heap + mmapped blocks in use */
 	R("mbufs_in_use", rd.mp != NULL ? rte_mempool_in_use_count(rd.mp) : 0);
 	R("child_records", rd.n_children);
 	R("msg_backlog", backlog);
