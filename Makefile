@@ -13,7 +13,7 @@ deps:
 	@sh scripts/deps.sh
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) $(MESON_FLAGS)
+	meson setup $(BUILD) $(MESON_FLAGS) -Dfault_inject=true
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_malloc.h>
@@ -272,7 +273,7 @@ ctl_stats_json(void)
 	C(punt_rx); C(ctl_rx); C(arp_in); C(arp_replies); C(arp_requests); C(icmp_replies);
 	C(nd_answers); C(ike_in); C(ike_out); C(ike_out_fail); C(events); C(soft); C(hard);
 	C(del_acks); C(pending_drop); C(msg_backlog); C(child_up); C(child_down); C(child_fail);
-	C(tx_kicks);
+	C(tx_kicks); C(ring_full); C(mbuf_fail); C(link_changes); C(reload_fail);
 #undef C
 	json_object_set_new(o, "neighbours", json_integer(rd.master.nbr.n_used));
 	return o;
@@ -318,6 +319,69 @@ err_reply(json_t **reply, int ret, const char *what)
 	*reply = json_pack("{ss}", "error", what);
 	return ret;
 }
+
+#ifdef RD_FAULT_INJECT
+/*
+ * Test builds only (meson -Dfault_inject=true): {"what": "ring-full" |
+ * "mbuf-exhaust", "ms": N}. ring-full makes every control -> worker ring
+ * report full for N ms (messages wait in the backlog); mbuf-exhaust takes
+ * every free mbuf out of the pool and gives them back after N ms.
+ */
+static uint64_t fault_until[RD_FAULT__COUNT];
+static struct {
+	struct rte_mbuf **m;
+	unsigned n;
+	uint64_t until;
+} fault_held;
+
+bool
+rd_fault_active(unsigned f)
+{
+	return f < RD_FAULT__COUNT && rd_now_ms() < fault_until[f];
+}
+
+void
+rd_fault_tick(uint64_t now)
+{
+	if (fault_held.m == NULL || now < fault_held.until)
+		return;
+	rte_pktmbuf_free_bulk(fault_held.m, fault_held.n);
+	RD_LOG(WARNING, "fault injection: %u mbufs back in the pool\n", fault_held.n);
+	free(fault_held.m);
+	fault_held.m = NULL;
+	fault_held.n = 0;
+}
+
+static int
+fault_cmd(json_t *args, json_t **reply)
+{
+	json_t *w = json_object_get(args, "what"), *t = json_object_get(args, "ms");
+	uint64_t ms = json_is_integer(t) && json_integer_value(t) > 0 ?
+		      (uint64_t)json_integer_value(t) : 1000;
+	const char *what = json_is_string(w) ? json_string_value(w) : "";
+
+	if (strcmp(what, "ring-full") == 0) {
+		fault_until[RD_FAULT_RING_FULL] = rd_now_ms() + ms;
+	} else if (strcmp(what, "mbuf-exhaust") == 0) {
+		unsigned cap = rd.mp->size;
+
+		if (fault_held.m != NULL)
+			return err_reply(reply, -EBUSY, "mbufs already held");
+		fault_held.m = calloc(cap, sizeof(*fault_held.m));
+		if (fault_held.m == NULL)
+			return err_reply(reply, -ENOMEM, "out of memory");
+		while (fault_held.n < cap &&
+		       (fault_held.m[fault_held.n] = rte_pktmbuf_alloc(rd.mp)) != NULL)
+			fault_held.n++;
+		fault_held.until = rd_now_ms() + ms;
+	} else {
+		return err_reply(reply, -EINVAL, "what: ring-full or mbuf-exhaust");
+	}
+	RD_LOG(WARNING, "fault injection: %s for %" PRIu64 " ms\n", what, ms);
+	*reply = json_pack("{ss sI}", "fault", what, "ms", (json_int_t)ms);
+	return 0;
+}
+#endif
 
 static int
 rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
@@ -377,6 +441,10 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 		*reply = json_pack("{sI}", "conns", (json_int_t)rd.conf->n_conns);
 		return 0;
 	}
+#ifdef RD_FAULT_INJECT
+	if (strcmp(cmd, "fault") == 0)
+		return fault_cmd(args, reply);
+#endif
 	if (rd.ike == NULL)
 		return err_reply(reply, -ENOTSUP, "IKE is not available");
 	if (strcmp(cmd, "initiate") == 0) {
@@ -405,8 +473,24 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 	return err_reply(reply, -EOPNOTSUPP, "unknown command");
 }
 
+static int reload_conf(const char *path, char *err, size_t err_len);
+
+/* Reload (control socket or SIGHUP): a failure keeps the running config
+ * untouched, and is logged once and counted. */
 int
 rd_reload(const char *path, char *err, size_t err_len)
+{
+	int ret = reload_conf(path, err, err_len);
+
+	if (ret != 0) {
+		rd.st.reload_fail++;
+		RD_LOG(ERR, "reload failed, old config kept: %s\n", err);
+	}
+	return ret;
+}
+
+static int
+reload_conf(const char *path, char *err, size_t err_len)
 {
 	struct conf *nc = NULL;
 	const char *p = path != NULL ? path : rd.conf_path;
