@@ -15,7 +15,11 @@
  *
  *   ike-churn --gw ADDR --src ADDR[,ADDR...] --psk PSK --gw-id FQDN
  *             [--total N] [--batch N] [--forget PCT] [--ike PROP] [--esp PROP]
- *             [--remote-ts CIDR] [--batch-timeout S] [--prefix P] [-v]
+ *             [--remote-ts CIDR] [--batch-timeout S] [--prefix P] [--stop-mid] [-v]
+ *
+ * --stop-mid: send IKE_SA_INIT and nothing after it (the IKE_AUTH request is
+ * swallowed): each set-up leaves a half-open SA at the gateway, a peer that
+ * stopped mid-exchange. Every set-up then fails (exit status 1).
  *
  * stdout: one PROGRESS line per 10 batches, then
  *   RESULT setups=N failed=N deleted=N forgotten=N delete_timeouts=N secs=F rate=F
@@ -62,6 +66,7 @@ struct churn {
 	int fd500[CH_MAX_SRC], fd4500[CH_MAX_SRC];
 	const char *psk, *gw_id, *ike, *esp, *remote_ts, *prefix;
 	unsigned total, batch, forget_pct, batch_timeout_s;
+	bool stop_mid;		/* send IKE_SA_INIT only: a peer gone mid-exchange */
 	int log_level;
 	/* current batch */
 	struct ike_ctx *ctx;
@@ -114,6 +119,9 @@ op_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
 
 	if (to->sa_family != AF_INET)
 		return -EAFNOSUPPORT;
+	/* RFC 7296 3.1: exchange type at offset 18; 34 = IKE_SA_INIT */
+	if (c->stop_mid && (len < 19 || buf[18] != 34))
+		return 0;
 	if (from->sa_family == AF_INET)
 		for (i = 0; i < c->n_src; i++)
 			if (c->src[i].sin_addr.s_addr == f->sin_addr.s_addr)
@@ -431,7 +439,7 @@ usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s --gw ADDR --src ADDR[,ADDR...] --psk PSK --gw-id FQDN\n"
 		"  [--total N] [--batch N] [--forget PCT] [--ike PROP] [--esp PROP]\n"
-		"  [--remote-ts CIDR] [--batch-timeout S] [--prefix P] [-v]\n", prog);
+		"  [--remote-ts CIDR] [--batch-timeout S] [--prefix P] [--stop-mid] [-v]\n", prog);
 }
 
 static int
@@ -477,6 +485,10 @@ main(int argc, char **argv)
 
 		if (!strcmp(a, "-v")) {
 			c.log_level = IKE_LOG_DEBUG;
+			continue;
+		}
+		if (!strcmp(a, "--stop-mid")) {
+			c.stop_mid = true;
 			continue;
 		}
 		if (v == NULL) {

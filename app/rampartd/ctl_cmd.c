@@ -290,7 +290,7 @@ ike_stats_json(void)
 #define I(f) json_object_set_new(o, #f, json_integer((json_int_t)s.f))
 	I(rx); I(tx); I(rx_invalid); I(rx_dropped); I(retransmits); I(cookies_sent); I(ike_up);
 	I(ike_down); I(child_up); I(child_down); I(auth_failed); I(no_proposal); I(half_open);
-	I(sas); I(children); I(pool_leases);
+	I(sas); I(children); I(pool_leases); I(half_open_expired);
 #undef I
 	return o;
 }
@@ -325,7 +325,8 @@ err_reply(json_t **reply, int ret, const char *what)
  * Test builds only (meson -Dfault_inject=true): {"what": "ring-full" |
  * "mbuf-exhaust", "ms": N}. ring-full makes every control -> worker ring
  * report full for N ms (messages wait in the backlog); mbuf-exhaust takes
- * every free mbuf out of the pool and gives them back after N ms.
+ * every free mbuf out of the pool and gives them back after N ms (control
+ * core allocations fail meanwhile, also from its own recycled cache).
  */
 static uint64_t fault_until[RD_FAULT__COUNT];
 static struct {
@@ -374,6 +375,7 @@ fault_cmd(json_t *args, json_t **reply)
 		       (fault_held.m[fault_held.n] = rte_pktmbuf_alloc(rd.mp)) != NULL)
 			fault_held.n++;
 		fault_held.until = rd_now_ms() + ms;
+		fault_until[RD_FAULT_MBUF_EXHAUST] = fault_held.until;
 	} else {
 		return err_reply(reply, -EINVAL, "what: ring-full or mbuf-exhaust");
 	}

@@ -36,7 +36,10 @@ struct rte_mbuf *
 rd_ctl_mbuf_alloc(void)
 {
 	static uint64_t failing;	/* failures in the current episode */
-	struct rte_mbuf *m = rte_pktmbuf_alloc(rd.mp);
+	/* Fault injection: mbufs the control core frees land in its own cache
+	 * and would be reused at once; an exhausted pool fails them too. */
+	struct rte_mbuf *m = rd_fault_active(RD_FAULT_MBUF_EXHAUST) ? NULL :
+			     rte_pktmbuf_alloc(rd.mp);
 
 	if (unlikely(m == NULL)) {
 		if (failing++ == 0)
@@ -64,12 +67,12 @@ link_watch(void)
 	unsigned p;
 
 	for (p = 0; p < rd.n_ports; p++) {
-		struct rte_eth_link link = { 0 };
+		int st = port_link_state(rd.ports[p].port_id, rd.ports[p].device);
 		int8_t now;
 
-		if (rte_eth_link_get_nowait(rd.ports[p].port_id, &link) != 0)
+		if (st < 0)
 			continue;
-		now = link.link_status == RTE_ETH_LINK_UP ? 1 : -1;
+		now = st ? 1 : -1;
 		if (last[p] != 0 && now != last[p]) {
 			rd.st.link_changes++;
 			RD_LOG(WARNING, "port %s: link %s\n", rd.ports[p].name,

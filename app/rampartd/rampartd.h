@@ -278,6 +278,7 @@ void rd_sa_release_all(void);
  */
 enum rd_fault {
 	RD_FAULT_RING_FULL,		/* control -> worker rings report full */
+	RD_FAULT_MBUF_EXHAUST,		/* pool drained; control allocations fail */
 	RD_FAULT__COUNT,
 };
 #ifdef RD_FAULT_INJECT

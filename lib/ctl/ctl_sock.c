@@ -53,7 +53,7 @@ struct ctl_sock {
 
 static const char *const known_cmds[] = {
 	"status", "list-sas", "list-children", "initiate", "terminate", "rekey", "reload",
-	"stats",
+	"stats", "fault",
 };
 
 /* ---- socket file ---- */

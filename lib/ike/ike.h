@@ -247,6 +247,7 @@ struct ike_stats {
 	uint64_t rx, tx, rx_invalid, rx_dropped, retransmits, cookies_sent;
 	uint64_t ike_up, ike_down, child_up, child_down, auth_failed, no_proposal;
 	uint64_t half_open;
+	uint64_t half_open_expired;	/* peer went silent after IKE_SA_INIT */
 	/* gauges: IKE SAs and child SAs held (any state), virtual-IP leases */
 	uint64_t sas, children, pool_leases;
 };
