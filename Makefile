@@ -5,8 +5,9 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 MESON_FLAGS ?= --werror
 # The test build may show ESP keys to root (RAMPART_DEBUG_KEYS=1) for the e2e
-# decoders; a production build is set up without -Ddebug_keys=true.
-TEST_BUILD_FLAGS ?= -Ddebug_keys=true
+# decoders, and has fault injection (a "fault" control command) for the fault
+# tests; a production build is set up without either.
+TEST_BUILD_FLAGS ?= -Ddebug_keys=true -Dfault_inject=true
 
 .PHONY: all deps build demo check check-unit check-asan check-interop bench clean
 
@@ -36,6 +37,7 @@ $(ASAN_BUILD)/build.ninja:
 check-asan: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	$(MESON_TEST) $(ASAN_BUILD) unit --print-errorlogs --num-processes 2
+	$(MESON_TEST) $(ASAN_BUILD) interop-asan --print-errorlogs --num-processes 1
 
 check-interop: build
 	$(MESON_TEST) $(BUILD) interop --print-errorlogs --num-processes 1

@@ -6,8 +6,12 @@
 #include "port.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_ethdev.h>
 #include <rte_log.h>
@@ -38,6 +42,33 @@ bool
 port_needs_kick(const char *device)
 {
 	return port_needs_ctl_rxq(device);
+}
+
+int
+port_link_state(uint16_t port_id, const char *device)
+{
+	struct rte_eth_link link = { 0 };
+	const char *p = strstr(device, "iface=");
+	struct ifreq ifr;
+	size_t n;
+	int fd, ret;
+
+	if (!port_needs_ctl_rxq(device) || p == NULL) {
+		ret = rte_eth_link_get_nowait(port_id, &link);
+		return ret != 0 ? ret : link.link_status == RTE_ETH_LINK_UP;
+	}
+	p += strlen("iface=");
+	n = strcspn(p, ",");
+	if (n == 0 || n >= sizeof(ifr.ifr_name))
+		return -EINVAL;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, p, n);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ? -errno : (ifr.ifr_flags & IFF_RUNNING) != 0;
+	close(fd);
+	return ret;
 }
 
 void

@@ -63,4 +63,12 @@ bool port_needs_ctl_rxq(const char *device);
 bool port_needs_kick(const char *device);
 void port_tx_kick(uint16_t port_id, uint16_t queue, struct rte_mempool *mp);
 
+/*
+ * Link state of a port: 1 up, 0 down, negative errno when unknown. ethdev's
+ * link status, except for net_af_packet, whose PMD reports "up" for ever:
+ * there the kernel interface named by iface= is asked (IFF_RUNNING). Control
+ * core only; one system call.
+ */
+int port_link_state(uint16_t port_id, const char *device);
+
 #endif

@@ -51,6 +51,8 @@ usage(FILE *f)
 		"  reload [FILE]              reload the configuration (default: same file)\n"
 		"  stats                      all counters\n"
 		"  ping                       check that rampartd answers\n"
+		"  fault WHAT MS              test builds (-Dfault_inject=true) only: ring-full\n"
+		"                             or mbuf-exhaust for MS milliseconds\n"
 		"\n"
 		"options:\n"
 		"  -s, --socket PATH          control socket (default $RAMPART_SOCKET or "
@@ -638,6 +640,12 @@ build_request(int argc, char **argv, json_t **req)
 				free(abs);
 			}
 		}
+	} else if (strcmp(cmd, "fault") == 0) {
+		if (argc != 3 || !parse_id(argv[2], &id))
+			rc = bad_usage("%s needs WHAT and MS", cmd);
+		else if (json_object_set_new(args, "what", json_string(argv[1])) != 0 ||
+			 json_object_set_new(args, "ms", json_integer(id)) != 0)
+			rc = EXIT_FAIL;
 	} else {
 		rc = bad_usage("unknown command '%s'", cmd);
 	}

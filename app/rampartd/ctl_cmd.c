@@ -9,11 +9,15 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <rte_malloc.h>
+#include <rte_mempool.h>
 #include <rte_telemetry.h>
 
 #include "ctl/ctl_sock.h"
@@ -198,6 +202,67 @@ drop_totals_json(void)
 	return o;
 }
 
+/*
+ * A worker's table sizes: SAs linked in its lib/esp table, SA routes and
+ * outbound targets in use. Plain reads of worker-private state from the
+ * control core: a count may be one message behind.
+ */
+static json_t *
+worker_res_json(const struct rd_worker *w)
+{
+	unsigned i, tgts = 0;
+
+	for (i = 0; i < RD_MAX_TGT; i++)
+		tgts += w->tgt[i].refs != 0 || w->tgt[i].sa != NULL;
+	return json_pack("{sI sI sI}", "sa_entries", (json_int_t)esp_worker_sa_count(w->esp),
+			 "routes", (json_int_t)w->n_routes, "targets", (json_int_t)tgts);
+}
+
+/*
+ * Process-wide resources, for leak checks (churn tests): resident memory,
+ * DPDK heap and glibc malloc in use, mbufs out of the pool, control-side
+ * tables.
+ */
+static json_t *
+resources_json(void)
+{
+	struct rte_malloc_socket_stats ms;
+	struct mallinfo2 mi = mallinfo2();
+	json_t *o = json_object();
+	uint64_t heap = 0, allocs = 0, backlog = 0, rss_kb = 0;
+	unsigned i, pending = 0;
+	char line[128];
+	FILE *f;
+
+	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
+		if (rte_malloc_get_socket_stats((int)i, &ms) == 0) {
+			heap += ms.heap_allocsz_bytes;
+			allocs += ms.alloc_count;
+		}
+	for (i = 0; i < SA_MAX_WORKERS; i++)
+		backlog += rd.backlog[i].n;
+	for (i = 0; i < RD_MAX_PENDING; i++)
+		pending += rd.pending[i].m != NULL;
+	f = fopen("/proc/self/status", "r");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %" SCNu64, &rss_kb) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+#define R(k, v) json_object_set_new(o, k, json_integer((json_int_t)(v)))
+	R("rss_kb", rss_kb);
+	R("heap_bytes", heap);
+	R("heap_allocs", allocs);
+	R("malloc_bytes", mi.uordblks + mi.hblkhd);	/* glibc heap + mmapped blocks in use */
+	R("mbufs_in_use", rd.mp != NULL ? rte_mempool_in_use_count(rd.mp) : 0);
+	R("child_records", rd.n_children);
+	R("msg_backlog", backlog);
+	R("pending", pending);
+	R("fwd_retired", rd.n_retired);
+#undef R
+	return o;
+}
+
 static json_t *
 worker_json(const struct rd_worker *w)
 {
@@ -221,6 +286,7 @@ worker_json(const struct rd_worker *w)
 	W(msg_err);
 	W(idle_sleeps);
 #undef W
+	json_object_set_new(o, "resources", worker_res_json(w));
 	json_object_set_new(o, "class", cls);
 	json_object_set_new(o, "drops", drops_json(s->drop));
 	json_object_set_new(o, "esp_drops", drops);
@@ -270,7 +336,7 @@ ctl_stats_json(void)
 	C(nd_answers); C(ike_in); C(ike_out); C(ike_out_fail); C(events); C(soft); C(hard);
 	C(del_acks); C(msg_backlog); C(child_up); C(child_down); C(child_fail);
 	C(peer_moved); C(peer_move_refused);
-	C(tx_kicks);
+	C(tx_kicks); C(ring_full); C(mbuf_fail); C(link_changes); C(reload_fail);
 #undef C
 	json_object_set_new(o, "neighbours", json_integer(rd.master.nbr.n_used));
 	json_object_set_new(o, "drops", drops_json(s->drop));
@@ -289,6 +355,7 @@ ike_stats_json(void)
 	I(rx); I(tx); I(rx_invalid); I(rx_dropped); I(retransmits); I(cookies_sent); I(ike_up);
 	I(ike_down); I(child_up); I(child_down); I(auth_failed); I(no_proposal); I(half_open);
 	I(resend_refused); I(resend_limited);
+	I(sas); I(children); I(pool_leases); I(half_open_expired);
 #undef I
 	return o;
 }
@@ -317,6 +384,71 @@ err_reply(json_t **reply, int ret, const char *what)
 	*reply = json_pack("{ss}", "error", what);
 	return ret;
 }
+
+#ifdef RD_FAULT_INJECT
+/*
+ * Test builds only (meson -Dfault_inject=true): {"what": "ring-full" |
+ * "mbuf-exhaust", "ms": N}. ring-full makes every control -> worker ring
+ * report full for N ms (messages wait in the backlog); mbuf-exhaust takes
+ * every free mbuf out of the pool and gives them back after N ms (control
+ * core allocations fail meanwhile, also from its own recycled cache).
+ */
+static uint64_t fault_until[RD_FAULT__COUNT];
+static struct {
+	struct rte_mbuf **m;
+	unsigned n;
+	uint64_t until;
+} fault_held;
+
+bool
+rd_fault_active(unsigned f)
+{
+	return f < RD_FAULT__COUNT && rd_now_ms() < fault_until[f];
+}
+
+void
+rd_fault_tick(uint64_t now)
+{
+	if (fault_held.m == NULL || now < fault_held.until)
+		return;
+	rte_pktmbuf_free_bulk(fault_held.m, fault_held.n);
+	RD_LOG(WARNING, "fault injection: %u mbufs back in the pool\n", fault_held.n);
+	free(fault_held.m);
+	fault_held.m = NULL;
+	fault_held.n = 0;
+}
+
+static int
+fault_cmd(json_t *args, json_t **reply)
+{
+	json_t *w = json_object_get(args, "what"), *t = json_object_get(args, "ms");
+	uint64_t ms = json_is_integer(t) && json_integer_value(t) > 0 ?
+		      (uint64_t)json_integer_value(t) : 1000;
+	const char *what = json_is_string(w) ? json_string_value(w) : "";
+
+	if (strcmp(what, "ring-full") == 0) {
+		fault_until[RD_FAULT_RING_FULL] = rd_now_ms() + ms;
+	} else if (strcmp(what, "mbuf-exhaust") == 0) {
+		unsigned cap = rd.mp->size;
+
+		if (fault_held.m != NULL)
+			return err_reply(reply, -EBUSY, "mbufs already held");
+		fault_held.m = calloc(cap, sizeof(*fault_held.m));
+		if (fault_held.m == NULL)
+			return err_reply(reply, -ENOMEM, "out of memory");
+		while (fault_held.n < cap &&
+		       (fault_held.m[fault_held.n] = rte_pktmbuf_alloc(rd.mp)) != NULL)
+			fault_held.n++;
+		fault_held.until = rd_now_ms() + ms;
+		fault_until[RD_FAULT_MBUF_EXHAUST] = fault_held.until;
+	} else {
+		return err_reply(reply, -EINVAL, "what: ring-full or mbuf-exhaust");
+	}
+	RD_LOG(WARNING, "fault injection: %s for %" PRIu64 " ms\n", what, ms);
+	*reply = json_pack("{ss sI}", "fault", what, "ms", (json_int_t)ms);
+	return 0;
+}
+#endif
 
 static int
 rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
@@ -362,6 +494,8 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 				   "ctl", rd.ctl ? ctl_sock_stats_json(rd.ctl) : json_object(),
 				   "control", ctl_stats_json(), "ports", ports_json(true),
 				   "workers", w, "drops", drop_totals_json());
+		if (*reply != NULL)
+			json_object_set_new(*reply, "resources", resources_json());
 		return 0;
 	}
 	if (strcmp(cmd, "reload") == 0) {
@@ -374,6 +508,10 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 		*reply = json_pack("{sI}", "conns", (json_int_t)rd.conf->n_conns);
 		return 0;
 	}
+#ifdef RD_FAULT_INJECT
+	if (strcmp(cmd, "fault") == 0)
+		return fault_cmd(args, reply);
+#endif
 	if (rd.ike == NULL)
 		return err_reply(reply, -ENOTSUP, "IKE is not available");
 	if (strcmp(cmd, "initiate") == 0) {
@@ -402,8 +540,24 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 	return err_reply(reply, -EOPNOTSUPP, "unknown command");
 }
 
+static int reload_conf(const char *path, char *err, size_t err_len);
+
+/* Reload (control socket or SIGHUP): a failure keeps the running config
+ * untouched, and is logged once and counted. */
 int
 rd_reload(const char *path, char *err, size_t err_len)
+{
+	int ret = reload_conf(path, err, err_len);
+
+	if (ret != 0) {
+		rd.st.reload_fail++;
+		RD_LOG(ERR, "reload failed, old config kept: %s\n", err);
+	}
+	return ret;
+}
+
+static int
+reload_conf(const char *path, char *err, size_t err_len)
 {
 	struct conf *nc = NULL;
 	const char *p = path != NULL ? path : rd.conf_path;

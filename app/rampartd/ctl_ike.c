@@ -89,7 +89,7 @@ ike_send_cb(void *user, const uint8_t *buf, size_t len, const struct sockaddr *f
 	/* RFC 3948 2.2: IKE on 4500 carries the zero marker; a NAT keepalive
 	 * (one 0xff byte) does not. */
 	marker = (sport == NET_PORT_NATT || dport == NET_PORT_NATT) && !(len == 1 && buf[0] == 0xff);
-	m = rte_pktmbuf_alloc(rd.mp);
+	m = rd_ctl_mbuf_alloc();
 	if (m == NULL) {
 		rd.st.ike_out_fail++;
 		return -ENOBUFS;
@@ -147,10 +147,15 @@ rd_msg_send(unsigned worker, const struct sa_msg *msg)
 	typeof(rd.backlog[0]) *b = &rd.backlog[worker];
 	struct sa_msg copy = *msg;
 
-	if (b->n == 0 && rte_ring_sp_enqueue_elem(rd.workers[worker]->msg_ring, &copy,
-						  sizeof(copy)) == 0)
+	if (b->n == 0 && !rd_fault_active(RD_FAULT_RING_FULL) &&
+	    rte_ring_sp_enqueue_elem(rd.workers[worker]->msg_ring, &copy, sizeof(copy)) == 0)
 		return 0;
-	/* Ring full: keep order behind what is already waiting. */
+	/* Ring full: keep order behind what is already waiting. Logged once
+	 * per episode (here and when rd_msg_flush() has emptied the backlog). */
+	if (b->n == 0) {
+		rd.st.ring_full++;
+		RD_LOG(WARNING, "worker %u message ring full: queueing messages\n", worker);
+	}
 	if (b->n == b->cap) {
 		unsigned cap = b->cap ? b->cap * 2 : 64;
 		struct sa_msg *q = realloc(b->q, cap * sizeof(*q));
@@ -173,12 +178,14 @@ rd_msg_flush(void)
 	for (w = 0; w < rd.n_workers; w++) {
 		typeof(rd.backlog[0]) *b = &rd.backlog[w];
 
-		if (b->n == 0)
+		if (b->n == 0 || rd_fault_active(RD_FAULT_RING_FULL))
 			continue;
 		k = rte_ring_sp_enqueue_burst_elem(rd.workers[w]->msg_ring, b->q, sizeof(*b->q),
 						   b->n, NULL);
 		memmove(b->q, b->q + k, (b->n - k) * sizeof(*b->q));
 		b->n -= k;
+		if (b->n == 0)
+			RD_LOG(INFO, "worker %u message ring: backlog delivered\n", w);
 	}
 }
 

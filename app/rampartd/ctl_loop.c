@@ -9,6 +9,7 @@
  * n_workers), which no worker uses.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,6 +31,61 @@ rd_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Every mbuf the control core allocates: a failure (pool exhausted) is
+ * counted, and logged once when it starts and once when allocation works
+ * again, however long it lasts.
+ */
+struct rte_mbuf *
+rd_ctl_mbuf_alloc(void)
+{
+	static uint64_t failing;	/* failures in the current episode */
+	/* Fault injection: mbufs the control core frees land in its own cache
+	 * and would be reused at once; an exhausted pool fails them too. */
+	struct rte_mbuf *m = rd_fault_active(RD_FAULT_MBUF_EXHAUST) ? NULL :
+			     rte_pktmbuf_alloc(rd.mp);
+
+	if (unlikely(m == NULL)) {
+		if (failing++ == 0)
+			RD_LOG(WARNING, "mbuf pool exhausted (%u in use): control packets dropped\n",
+			       rte_mempool_in_use_count(rd.mp));
+		rd.st.mbuf_fail++;
+		return NULL;
+	}
+	if (unlikely(failing != 0)) {
+		RD_LOG(INFO, "mbuf pool: allocation works again after %" PRIu64 " failures\n",
+		       failing);
+		failing = 0;
+	}
+	return m;
+}
+
+/*
+ * Link changes of the ports (a cable pulled, the veth peer set down), seen
+ * by polling from the slow timer: logged once per transition, counted.
+ */
+static void
+link_watch(void)
+{
+	static int8_t last[CONF_MAX_PORTS];	/* 0 unknown, 1 up, -1 down */
+	unsigned p;
+
+	for (p = 0; p < rd.n_ports; p++) {
+		int st = port_link_state(rd.ports[p].port_id, rd.ports[p].device);
+		int8_t now;
+
+		if (st < 0)
+			continue;
+		now = st ? 1 : -1;
+		if (last[p] != 0 && now != last[p]) {
+			rd.st.link_changes++;
+			RD_LOG(WARNING, "port %s: link %s\n", rd.ports[p].name,
+			       now > 0 ? "up" : "down");
+		}
+		last[p] = now;
+	}
 }
 
 /* ---- neighbour / route snapshots ---- */
@@ -164,7 +220,7 @@ nbr_request(unsigned pidx, uint8_t af, const uint8_t *nh)
 	uint32_t len;
 	uint8_t *buf;
 
-	if (src == NULL || (m = rte_pktmbuf_alloc(rd.mp)) == NULL)
+	if (src == NULL || (m = rd_ctl_mbuf_alloc()) == NULL)
 		return;
 	buf = rte_pktmbuf_mtod(m, uint8_t *);
 	if (af == 4) {
@@ -420,7 +476,7 @@ handle_nd(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
 		learn(pidx, 6, target, lla, false);
 		goto out;
 	}
-	r = rte_pktmbuf_alloc(rd.mp);
+	r = rd_ctl_mbuf_alloc();
 	if (r == NULL) {
 		rd.st.drop[RD_DROP_ALLOC]++;
 		goto out;
@@ -554,7 +610,7 @@ poll_ctl_rx(void)
 void
 rd_ctl_main(void)
 {
-	uint64_t next_slow = 0, next_ike = 0;
+	uint64_t next_slow = 0, next_ike = 0, next_link = 0;
 	unsigned idle = 0;
 	long sleep_ns = 0;
 
@@ -583,14 +639,18 @@ rd_ctl_main(void)
 			nbr_timers(now);
 			rd_child_timers(now);
 			rd_cmd_poll();
+			rd_fault_tick(now);
 			next_slow = now + 10;
+		}
+		if (now >= next_link) {
+			link_watch();
+			next_link = now + 500;
 		}
 		if (rd.reload_req) {
 			char err[CONF_ERR_LEN];
 
 			rd.reload_req = false;
-			if (rd_reload(NULL, err, sizeof(err)) != 0)
-				RD_LOG(ERR, "reload failed, old config kept: %s\n", err);
+			rd_reload(NULL, err, sizeof(err));	/* logs and counts a failure */
 		}
 		rd_fwd_publish();
 		rd_fwd_reclaim(false);

@@ -206,6 +206,7 @@ struct rd_ctl_stats {
 	uint64_t msg_backlog, child_up, child_down, child_fail, tx_kicks;
 	uint64_t drop[RD_DROP__COUNT];	/* every packet the control core drops */
 	uint64_t peer_moved, peer_move_refused;	/* child SAs moved; ESP moves refused */
+	uint64_t ring_full, mbuf_fail, link_changes, reload_fail;	/* faults, each counted */
 };
 
 struct rd_ctx {
@@ -281,6 +282,24 @@ int rd_msg_send(unsigned worker, const struct sa_msg *msg);
 struct rd_child *rd_child_find(uint64_t id);
 void rd_child_timers(uint64_t now);
 void rd_sa_release_all(void);
+
+/*
+ * Fault injection for tests (meson -Dfault_inject=true, ctl_cmd.c "fault"
+ * command); production builds compile it out.
+ */
+enum rd_fault {
+	RD_FAULT_RING_FULL,		/* control -> worker rings report full */
+	RD_FAULT_MBUF_EXHAUST,		/* pool drained; control allocations fail */
+	RD_FAULT__COUNT,
+};
+#ifdef RD_FAULT_INJECT
+bool rd_fault_active(unsigned f);
+void rd_fault_tick(uint64_t now);
+#else
+static inline bool rd_fault_active(unsigned f) { (void)f; return false; }
+static inline void rd_fault_tick(uint64_t now) { (void)now; }
+#endif
+struct rte_mbuf *rd_ctl_mbuf_alloc(void);
 
 /* ctl_cmd.c */
 int rd_cmd_init(void);

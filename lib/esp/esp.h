@@ -183,5 +183,7 @@ struct esp_worker_stats {
 };
 
 void esp_worker_stats_get(const struct esp_worker *w, struct esp_worker_stats *st);
+/* SAs linked in @w's table (both directions); a plain read, any core. */
+uint32_t esp_worker_sa_count(const struct esp_worker *w);
 
 #endif

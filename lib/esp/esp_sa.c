@@ -378,6 +378,12 @@ esp_worker_stats_get(const struct esp_worker *w, struct esp_worker_stats *st)
 	*st = w->st;
 }
 
+uint32_t
+esp_worker_sa_count(const struct esp_worker *w)
+{
+	return sa_tab_count(w->tab);
+}
+
 /* Queue SA_EV_DEL_ACK for @sa (may be NULL). 0 or -EAGAIN when the ring is full. */
 static int
 del_ack(struct esp_worker *w, struct esp_sa *sa, uint32_t spi, uint64_t cookie)

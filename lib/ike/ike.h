@@ -267,6 +267,9 @@ struct ike_stats {
 	/* refused: a duplicate request that is not the one we answered (no
 	 * resend), resends over IKE_RESEND_PER_S per SA */
 	uint64_t resend_refused, resend_limited;
+	uint64_t half_open_expired;	/* peer went silent after IKE_SA_INIT */
+	/* gauges: IKE SAs and child SAs held (any state), virtual-IP leases */
+	uint64_t sas, children, pool_leases;
 };
 void ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st);
 

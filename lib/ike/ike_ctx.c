@@ -472,8 +472,19 @@ ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsigned 
 void
 ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st)
 {
+	const struct ike_sa *sa;
+	unsigned i;
+
 	*st = ctx->st;
 	st->half_open = ctx->half_open;
+	st->sas = st->children = st->pool_leases = 0;
+	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
+		st->sas++;
+		st->children += sa->n_children;
+	}
+	for (i = 0; i < ctx->n_conns; i++)
+		if (ctx->conns[i]->pool != NULL)
+			st->pool_leases += ike_pool_in_use(ctx->conns[i]->pool);
 }
 
 int

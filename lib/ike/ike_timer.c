@@ -94,6 +94,8 @@ tick_sa(struct ike_sa *sa, uint64_t now)
 		ike_send_pkts(sa, &r->out);
 	}
 	if (sa->expire_ms != 0 && now >= sa->expire_ms) {
+		if (sa->state == IKE_ST_INIT_RCVD)
+			ctx->st.half_open_expired++;
 		ike_sa_kill(sa, sa->state == IKE_ST_INIT_RCVD ? "half-open SA expired" :
 								"timed out");
 		return;
