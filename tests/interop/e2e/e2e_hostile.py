@@ -15,6 +15,9 @@ CASE:
   hostile-esp-flood  the same kinds as fast as a raw socket sends them while a
                      client pings through its tunnel: every kind is counted by
                      reason, accounted for, and the ping loses (almost) nothing.
+  hostile-lan-mtu    public MTU 576; a LAN host sends 1500- and 100-byte
+                     packets to a client's VIP at full speed: rampartd survives,
+                     fragments every large packet, drops none as too big.
   hostile-spoof      client 1 sends ESP on its own child SA whose inner source
                      is client 2's virtual IP: dropped, drops.spoof rises by
                      exactly N, nothing reaches the LAN, client 2's tunnel is
@@ -132,13 +135,15 @@ def counters(r):
         if p.get("name") == "pub":
             c["port.rx_dropped"] = p.get("rx_dropped", 0)
             c["port.rx_pkts"] = p.get("rx_pkts", 0)
+        elif p.get("name") == "lan":
+            c["lan.rx_pkts"] = p.get("rx_pkts", 0)
     c["dec_ok"] = sum(w.get("dec_ok", 0) for w in st.get("workers", []))
     return c
 
 
 # Not drops, or drops of traffic the test does not send: charon's NAT
 # keepalives (every 20 s) would otherwise add noise.
-NOT_COUNTED = ("natt_keepalive", "port.rx_dropped", "port.rx_pkts", "dec_ok")
+NOT_COUNTED = ("natt_keepalive", "port.rx_dropped", "port.rx_pkts", "lan.rx_pkts", "dec_ok")
 
 
 def total(c):
@@ -298,16 +303,20 @@ def send(net, ns, iface, frames, count=None, pps=2000, timeout=120, secs=0.0):
 
 # ------------------------------------------------------------ set-up
 
-def start_gw_telemetry(net, r, res):
-    """start_gw with DPDK telemetry on (e2e_lib's configuration has it off)."""
+def start_gw_edited(net, r, res, edits, what):
+    """start_gw with e2e_lib's configuration edited: [(old, new)] replacements."""
     net.base()
     r.write_conf()
     with open(r.conf) as f:
         text = f.read()
+    for old, new in edits:
+        if old not in text:
+            return res.check(False, "configuration edit applies", old)
+        text = text.replace(old, new)
     with open(r.conf, "w") as f:
-        f.write(text.replace("telemetry: false", "telemetry: true"))
+        f.write(text)
     up = r.start()
-    res.check(up, "rampartd starts on two af_packet ports (telemetry on)")
+    res.check(up, "rampartd starts on two af_packet ports (%s)" % what)
     return up
 
 
@@ -327,10 +336,15 @@ def telemetry(r, cmd):
         s.close()
 
 
-def setup(net, r, res, n_clients=1, keylog=False, env=None, tel=False):
+TELEMETRY_ON = ([("telemetry: false", "telemetry: true")], "telemetry on")
+PUB_MTU_576 = ([("addresses: [%s/24]}" % GW_PUB, "addresses: [%s/24], mtu: 576}" % GW_PUB)],
+               "public MTU 576")
+
+
+def setup(net, r, res, n_clients=1, keylog=False, env=None, edit=None):
     """rampartd, n_clients established clients, an attacker namespace.
     Returns (charons, attacker info) or None."""
-    if not (start_gw_telemetry(net, r, res) if tel else start_gw(net, r, res, env=env)):
+    if not (start_gw_edited(net, r, res, *edit) if edit else start_gw(net, r, res, env=env)):
         return None
     specs = []
     for i in range(1, n_clients + 1):
@@ -376,7 +390,7 @@ def capture_client_esp(net, ns, dev, addr, pings=20):
 # ------------------------------------------------------------- cases
 
 def case_drops(args, net, r, res):
-    st = setup(net, r, res, tel=True)
+    st = setup(net, r, res, edit=TELEMETRY_ON)
     if st is None:
         return
     chs, (atk_ns, atk_if, dmac, smac) = st
@@ -600,8 +614,81 @@ def case_spoof(args, net, r, res):
               "%d/%d" % (rcv, t))
 
 
+def worker_sum(r, key):
+    rc, st = r.ctl("stats")
+    if rc != 0 or not isinstance(st, dict):
+        return None
+    return sum(w.get(key, 0) for w in st.get("workers", []))
+
+
+def case_lan_mtu(args, net, r, res):
+    """Issue 8 item 2 from outside: with the public MTU at 576, a LAN host
+    sends 1500-byte (4 fragments each in the tunnel) and 100-byte packets
+    towards a client's VIP as fast as it can. The old worker overran its
+    stack arrays (SIGSEGV within a second) and dropped large packets for
+    lack of room; now every large packet is fragmented and encrypted."""
+    st = setup(net, r, res, edit=PUB_MTU_576)
+    if st is None:
+        return
+    chs, _ = st
+    ns1 = N("c1")
+    vip = chs[0].vip()
+    t, rcv = ping(ns1, LAN_HOST, 3)
+    if not res.check(vip and rcv == 3, "client pings the LAN host with the public MTU at 576",
+                     "vip %s, %d/%d" % (vip, rcv, t)):
+        return
+    lan_ns, lan_if = N("lan"), "e2e-lanh"
+    sh(["ping", "-n", "-c", "1", "-W", "2", "10.1.0.1"], ns=lan_ns, check=False)
+    _, out = sh(["ip", "neigh", "show", "10.1.0.1", "dev", lan_if], ns=lan_ns, check=False)
+    m = re.search(r"lladdr ([0-9a-f:]{17})", out)
+    if not res.check(m is not None, "LAN host resolves rampartd's LAN MAC"):
+        return
+    s = scapy()
+    frames = []
+    for i in range(64):
+        size = 1500 if i % 2 == 0 else 100
+        frames.append(s.Ether(dst=m.group(1), src=if_mac(lan_ns, lan_if)) /
+                      s.IP(src=LAN_HOST, dst=vip, id=i, flags=0) /
+                      s.UDP(sport=40000 + i, dport=9) / s.Raw(b"x" * (size - 28)))
+    c0 = counters(r)
+    f0, e0 = worker_sum(r, "frag"), worker_sum(r, "enc_ok")
+    n = int(os.environ.get("HOSTILE_LAN_N", "40000"))
+    sent, _, took = send(net, lan_ns, lan_if, frames, count=n, pps=0, timeout=120)
+    time.sleep(2)
+    alive = r.proc.poll() is None
+    res.check(alive, "rampartd survives %d LAN packets of 1500 and 100 bytes to a VIP (MTU 576)"
+              % sent, "%.0f/s" % (sent / took if took else 0) if alive else
+              "exit status %s" % r.proc.returncode)
+    if not alive:
+        return
+    c1 = counters(r)
+    f1, e1 = worker_sum(r, "frag"), worker_sum(r, "enc_ok")
+    d = delta(c0, c1)
+    big = sent // 2
+    log("lan-mtu: sent %d (%d large), fragmented %d, encrypted %d; drops %s" % (
+        sent, big, f1 - f0, e1 - e0, ", ".join("%s +%d" % kv for kv in sorted(d.items()))))
+    res.check(d.get("too_big", 0) == 0 and d.get("too_big_drop", 0) == 0,
+              "no large packet dropped as too big", "too_big +%d" % (
+                  d.get("too_big", 0) + d.get("too_big_drop", 0)))
+    got = f1 - f0
+    # 1500 bytes at MTU 576 (GCM, NAT-T): 4 fragments. Each frame rampartd
+    # received from the LAN was fragmented and encrypted, encrypted whole,
+    # or counted under a drop reason (at this rate: rings full).
+    rx = d.get("lan.rx_pkts", 0)
+    small = (e1 - e0) - 4 * got
+    counted = total(c1) - total(c0)
+    res.check(got >= 1000 and small >= 0, "large packets are fragmented, all fragments encrypted",
+              "%d fragmented, %d small encrypted" % (got, small))
+    other = rx - got - small - counted
+    res.check(abs(other) <= 20, "every frame rampartd received from the LAN was sent on "
+              "encrypted or counted under a drop reason", "received %d = %d fragmented + %d "
+              "small + %d counted drops + %d other" % (rx, got, small, counted, other))
+    t, rcv = ping(ns1, LAN_HOST, 5)
+    res.check(rcv == 5, "the client's tunnel still passes traffic", "%d/%d" % (rcv, t))
+
+
 CASES = {"hostile-drops": case_drops, "hostile-esp-flood": case_flood,
-         "hostile-spoof": case_spoof}
+         "hostile-spoof": case_spoof, "hostile-lan-mtu": case_lan_mtu}
 
 
 def main():
