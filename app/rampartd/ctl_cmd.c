@@ -717,6 +717,9 @@ rd_cmd_poll(void)
 void
 rd_cmd_fini(void)
 {
+#ifdef RD_FAULT_INJECT
+	rd_fault_tick(UINT64_MAX);	/* give back mbufs still held */
+#endif
 	ctl_sock_destroy(rd.ctl);
 	rd.ctl = NULL;
 }

@@ -271,6 +271,7 @@ int rd_fwd_init(void);
 int rd_ctl_tx(unsigned port, struct rte_mbuf *m);
 int rd_send_ip(struct rte_mbuf *m, uint8_t af, const uint8_t *dst);
 int rd_port_by_addr(uint8_t af, const uint8_t *addr);
+struct rte_mbuf *rd_ctl_mbuf_alloc(void);	/* counts and logs pool exhaustion */
 
 /* ctl_ike.c */
 int rd_ike_init(void);
@@ -296,10 +297,19 @@ enum rd_fault {
 bool rd_fault_active(unsigned f);
 void rd_fault_tick(uint64_t now);
 #else
-static inline bool rd_fault_active(unsigned f) { (void)f; return false; }
-static inline void rd_fault_tick(uint64_t now) { (void)now; }
+static inline bool
+rd_fault_active(unsigned f)
+{
+	(void)f;
+	return false;
+}
+
+static inline void
+rd_fault_tick(uint64_t now)
+{
+	(void)now;
+}
 #endif
-struct rte_mbuf *rd_ctl_mbuf_alloc(void);
 
 /* ctl_cmd.c */
 int rd_cmd_init(void);
