@@ -354,7 +354,8 @@ ike_stats_json(void)
 #define I(f) json_object_set_new(o, #f, json_integer((json_int_t)s.f))
 	I(rx); I(tx); I(rx_invalid); I(rx_dropped); I(retransmits); I(cookies_sent); I(ike_up);
 	I(ike_down); I(child_up); I(child_down); I(auth_failed); I(no_proposal); I(half_open);
-	I(resend_refused); I(resend_limited);
+	I(resend_refused); I(resend_limited); I(half_open_src_refused); I(frag_mem_refused);
+	I(frag_preauth_refused); I(frag_mem);
 	I(sas); I(children); I(pool_leases); I(half_open_expired);
 #undef I
 	return o;

@@ -190,6 +190,10 @@ struct ike_ctx_cfg {
 	uint32_t retransmit_base_ms;	/* first retransmit timeout (default 1000) */
 	unsigned retransmit_tries;	/* give up after this many (default 5) */
 	uint32_t nat_keepalive_s;	/* 0 = 20 s */
+	/* Memory caps against unauthenticated peers; 0 = the default. */
+	unsigned half_open_per_src;	/* half-open SAs per source (IPv6: per /64); 32 */
+	size_t frag_mem_max;		/* fragment reassembly bytes, all SAs; 8 MiB */
+	size_t frag_preauth_max;	/* reassembly bytes per SA before IKE_AUTH; 16 KiB */
 };
 
 struct ike_ctx;
@@ -270,6 +274,11 @@ struct ike_stats {
 	uint64_t half_open_expired;	/* peer went silent after IKE_SA_INIT */
 	/* gauges: IKE SAs and child SAs held (any state), virtual-IP leases */
 	uint64_t sas, children, pool_leases;
+	/* memory caps: IKE_SA_INIT over half_open_per_src (dropped), fragments
+	 * over frag_mem_max / frag_preauth_max (reassembly dropped); frag_mem
+	 * is the reassembly memory held now */
+	uint64_t half_open_src_refused, frag_mem_refused, frag_preauth_refused;
+	uint64_t frag_mem;
 };
 void ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st);
 

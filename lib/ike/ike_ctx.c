@@ -382,6 +382,11 @@ ike_ctx_create(const struct ike_ctx_cfg *cfg, struct ike_ctx **out)
 	ctx->retransmit_base_ms = cfg->retransmit_base_ms ? cfg->retransmit_base_ms : 1000;
 	ctx->retransmit_tries = cfg->retransmit_tries ? cfg->retransmit_tries : 5;
 	ctx->nat_keepalive_s = cfg->nat_keepalive_s ? cfg->nat_keepalive_s : 20;
+	ctx->half_open_per_src = cfg->half_open_per_src ? cfg->half_open_per_src :
+							  IKE_DEF_HALF_OPEN_PER_SRC;
+	ctx->frag_mem_max = cfg->frag_mem_max ? cfg->frag_mem_max : IKE_DEF_FRAG_MEM_MAX;
+	ctx->frag_preauth_max = cfg->frag_preauth_max ? cfg->frag_preauth_max :
+							IKE_DEF_FRAG_PREAUTH_MAX;
 	rc = load_conns(cfg->conns, cfg->n_conns, &ctx->conns);
 	if (rc < 0) {
 		free(ctx);
@@ -391,7 +396,8 @@ ike_ctx_create(const struct ike_ctx_cfg *cfg, struct ike_ctx **out)
 	/* both cookie secrets random (CSPRNG): never a known value, even the
 	 * previous one, which is only accepted after a rotation */
 	if (ike_rand_bytes(ctx->cookie_secret, sizeof(ctx->cookie_secret)) < 0 ||
-	    ike_rand_bytes(ctx->cookie_secret_old, sizeof(ctx->cookie_secret_old)) < 0) {
+	    ike_rand_bytes(ctx->cookie_secret_old, sizeof(ctx->cookie_secret_old)) < 0 ||
+	    ike_rand_bytes(&ctx->src_key, sizeof(ctx->src_key)) < 0) {
 		ike_ctx_destroy(ctx);
 		return -EIO;
 	}
@@ -485,6 +491,7 @@ ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st)
 	for (i = 0; i < ctx->n_conns; i++)
 		if (ctx->conns[i]->pool != NULL)
 			st->pool_leases += ike_pool_in_use(ctx->conns[i]->pool);
+	st->frag_mem = ctx->frag_mem;
 }
 
 int

@@ -402,8 +402,11 @@ open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t **plain, bool *authed)
 	*authed = true;
 	(*plain)[plain_len] = 0;	/* Pad Length 0: ike_frag_add strips it */
 	if (sa->frx.active && sa->frx.msg_id != m->hdr.msg_id)
-		ike_frag_reset(&sa->frx);
+		ike_sa_frag_reset(sa);
+	if (ike_sa_frag_admit(sa, plain_len) < 0)
+		return 0;		/* over a memory cap: counted, dropped */
 	rc = ike_frag_add(&sa->frx, m, *plain, plain_len + 1, sa->ctx->now_ms);
+	ike_sa_frag_account(sa);
 	if (rc == -EALREADY || rc == -ESTALE || rc == 0)
 		return 0;
 	if (rc < 0)
@@ -517,7 +520,7 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 			return;
 		}
 		if (m->sk.frag && sa->frx.complete)
-			ike_frag_reset(&sa->frx);
+			ike_sa_frag_reset(sa);
 	}
 	rc = open_msg(sa, m, &plain, &authed);
 	/* the request's own datagram (fragment 1 of a fragmented one), once
@@ -538,7 +541,7 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 			ike_info_notify_start(sa, IKE_N_INVALID_MESSAGE_ID, d, sizeof(d));
 		}
 		if (m->sk.frag && rc > 0)
-			ike_frag_reset(&sa->frx);
+			ike_sa_frag_reset(sa);
 		goto out;
 	}
 	if (rc <= 0) {
@@ -578,7 +581,7 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 			ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 	}
 	if (m->sk.frag)
-		ike_frag_reset(&sa->frx);
+		ike_sa_frag_reset(sa);
 out:
 	sa->rx_inner = NULL;
 	sa->rx_inner_len = 0;

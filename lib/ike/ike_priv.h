@@ -69,6 +69,19 @@ enum ike_priv_limits {
 	IKE_CHAIN_MAX = 4,		/* intermediate CA certs we send */	/* DEBUG lines per second, then dropped */
 	IKE_REQ_HASH_LEN = 32,		/* SHA-256 of a request datagram */
 	IKE_RESEND_PER_S = 5,		/* cached responses resent per SA and second */
+	IKE_SRC_HASH_BITS = 12,		/* buckets of the per-source half-open table */
+	IKE_DEF_HALF_OPEN_PER_SRC = 32,
+	IKE_DEF_FRAG_MEM_MAX = 8 << 20,
+	IKE_DEF_FRAG_PREAUTH_MAX = 16 << 10,
+};
+
+/* Half-open SAs from one source address (IPv6: one /64), in a keyed hash. */
+struct ike_src {
+	struct ike_src *next;
+	unsigned bucket;		/* index in ctx->src_hash */
+	uint8_t af;
+	uint8_t addr[16];		/* IPv4 in the first 4 bytes; IPv6 /64 */
+	unsigned n;
 };
 
 /* One datagram or the fragments of one message, as sent (heap). */
@@ -250,6 +263,8 @@ struct ike_sa {
 	bool dpd_pending;
 	bool counted_half_open;
 	uint64_t invalid_msgid_ms;	/* last INVALID_MESSAGE_ID we sent */
+	struct ike_src *ho_src;		/* counted here while half-open */
+	size_t frx_acct;		/* frx bytes counted in ctx->frag_mem */
 	uint64_t resend_win_ms;		/* start of the current resend second */
 	unsigned resend_n;		/* cached responses resent in it */
 };
@@ -267,6 +282,11 @@ struct ike_ctx {
 	uint32_t retransmit_base_ms;
 	unsigned retransmit_tries;
 	uint32_t nat_keepalive_s;
+	unsigned half_open_per_src;
+	size_t frag_mem_max, frag_preauth_max;
+	size_t frag_mem;			/* reassembly bytes held, all SAs */
+	uint64_t src_key;			/* random: src_hash is not predictable */
+	struct ike_src *src_hash[1u << IKE_SRC_HASH_BITS];
 
 	struct ike_sa *sas;			/* list head */
 	struct ike_sa *spi_hash[1u << IKE_SA_HASH_BITS];
@@ -336,6 +356,14 @@ void ike_sa_kill(struct ike_sa *sa, const char *why);
 void ike_sa_reap(struct ike_ctx *ctx);
 void ike_sa_free(struct ike_sa *sa);
 void ike_sa_clear_half_open(struct ike_sa *sa);
+/* Half-open SAs now counted for the source address of @ss. */
+unsigned ike_src_half_open(struct ike_ctx *ctx, const struct sockaddr_storage *ss);
+/* Reset sa->frx and give its bytes back to the global reassembly budget;
+ * ike_sa_frag_account after anything else that changed sa->frx. */
+void ike_sa_frag_reset(struct ike_sa *sa);
+void ike_sa_frag_account(struct ike_sa *sa);
+/* 0 if a fragment of @len more bytes fits the caps, else -ENOBUFS (counted). */
+int ike_sa_frag_admit(struct ike_sa *sa, size_t len);
 void ike_sa_adopt(struct ike_sa *to, struct ike_sa *from);
 
 struct ike_child *ike_child_new(struct ike_sa *sa);

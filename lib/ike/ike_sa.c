@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,13 +79,156 @@ ike_state_allowed(unsigned from, unsigned to)
 	return (next_ok[from] & (1u << to)) != 0;
 }
 
+/*
+ * Per-source half-open counts (issue: one source filling the half-open
+ * table). A hash keyed with a random value, so that nobody can aim many
+ * addresses at one bucket; no walk over SAs. IPv6 sources count per /64:
+ * one end site owns at least a /64, so per-address counting would not
+ * limit anyone.
+ */
+static unsigned
+src_key_of(const struct ike_ctx *ctx, const struct sockaddr_storage *ss, uint8_t *af,
+	   uint8_t addr[16])
+{
+	uint64_t w0, w1, h;
+
+	memset(addr, 0, 16);
+	if (ss->ss_family == AF_INET6) {
+		*af = 6;
+		memcpy(addr, &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr, 8);
+	} else {
+		*af = 4;
+		memcpy(addr, &((const struct sockaddr_in *)(const void *)ss)->sin_addr, 4);
+	}
+	memcpy(&w0, addr, 8);
+	memcpy(&w1, addr + 8, 8);
+	h = ctx->src_key ^ *af;
+	h = (h ^ w0) * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 29;
+	h = (h ^ w1) * 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return (unsigned)(h & ((1u << IKE_SRC_HASH_BITS) - 1));
+}
+
+static struct ike_src **
+src_find(struct ike_ctx *ctx, const struct sockaddr_storage *ss, uint8_t *af, uint8_t addr[16],
+	 unsigned *bucket)
+{
+	struct ike_src **pp;
+
+	*bucket = src_key_of(ctx, ss, af, addr);
+	pp = &ctx->src_hash[*bucket];
+
+	for (; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->af == *af && memcmp((*pp)->addr, addr, 16) == 0)
+			break;
+	return pp;
+}
+
+unsigned
+ike_src_half_open(struct ike_ctx *ctx, const struct sockaddr_storage *ss)
+{
+	uint8_t af, addr[16];
+	unsigned b;
+	struct ike_src **pp = src_find(ctx, ss, &af, addr, &b);
+
+	return *pp != NULL ? (*pp)->n : 0;
+}
+
+static void
+src_get(struct ike_sa *sa)
+{
+	uint8_t af, addr[16];
+	unsigned b;
+	struct ike_src **pp = src_find(sa->ctx, &sa->remote, &af, addr, &b);
+
+	if (*pp == NULL) {
+		*pp = calloc(1, sizeof(**pp));
+		if (*pp == NULL)
+			return;		/* uncounted: the global caps still hold */
+		(*pp)->bucket = b;
+		(*pp)->af = af;
+		memcpy((*pp)->addr, addr, 16);
+	}
+	(*pp)->n++;
+	sa->ho_src = *pp;
+}
+
+static void
+src_put(struct ike_sa *sa)
+{
+	struct ike_src *s = sa->ho_src, **pp;
+
+	sa->ho_src = NULL;
+	if (s == NULL || --s->n > 0)
+		return;
+	for (pp = &sa->ctx->src_hash[s->bucket]; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	free(s);
+}
+
 void
 ike_sa_clear_half_open(struct ike_sa *sa)
 {
 	if (sa->counted_half_open) {
 		sa->counted_half_open = false;
 		sa->ctx->half_open--;
+		src_put(sa);
 	}
+}
+
+/* ---- fragment reassembly memory (RFC 7383 messages in pieces) ---- */
+
+void
+ike_sa_frag_account(struct ike_sa *sa)
+{
+	struct ike_ctx *ctx = sa->ctx;
+
+	ctx->frag_mem = ctx->frag_mem - sa->frx_acct + sa->frx.bytes;
+	sa->frx_acct = sa->frx.bytes;
+}
+
+void
+ike_sa_frag_reset(struct ike_sa *sa)
+{
+	ike_frag_reset(&sa->frx);
+	ike_sa_frag_account(sa);
+}
+
+/*
+ * Before a fragment is stored: the global budget (frag_mem_max over all
+ * SAs) and, until IKE_AUTH has completed, the per-SA cap (frag_preauth_max):
+ * anyone can open a half-open SA and feed it fragments under its own keys.
+ * A set that would go over can never complete, so it is dropped whole.
+ */
+int
+ike_sa_frag_admit(struct ike_sa *sa, size_t len)
+{
+	struct ike_ctx *ctx = sa->ctx;
+	size_t held = sa->frx.active ? sa->frx.bytes : 0;
+
+	if (sa->established_ms == 0 &&
+	    (held >= ctx->frag_preauth_max || len > ctx->frag_preauth_max - held)) {
+		ctx->st.frag_preauth_refused++;
+		SA_LOG(sa, DEBUG, "fragment of %zu bytes: %zu held before IKE_AUTH, cap %zu: "
+		       "reassembly dropped", len, held, ctx->frag_preauth_max);
+		ike_sa_frag_reset(sa);
+		return -ENOBUFS;
+	}
+	if (ctx->frag_mem >= ctx->frag_mem_max || len > ctx->frag_mem_max - ctx->frag_mem) {
+		ctx->st.frag_mem_refused++;
+		SA_LOG(sa, DEBUG, "fragment of %zu bytes: %zu reassembly bytes held in all, "
+		       "budget %zu: reassembly dropped", len, ctx->frag_mem, ctx->frag_mem_max);
+		ike_sa_frag_reset(sa);
+		return -ENOBUFS;
+	}
+	return 0;
 }
 
 int
@@ -104,6 +248,7 @@ ike_sa_set_state(struct ike_sa *sa, unsigned st)
 	if (st == IKE_ST_INIT_RCVD && !sa->counted_half_open) {
 		sa->counted_half_open = true;
 		sa->ctx->half_open++;
+		src_get(sa);
 	}
 	if (st != IKE_ST_INIT_RCVD)
 		ike_sa_clear_half_open(sa);
@@ -338,6 +483,7 @@ ike_sa_free(struct ike_sa *sa)
 		ike_pkts_free(&sa->resps[i].out);
 	}
 	ike_frag_fini(&sa->frx);
+	ike_sa_frag_account(sa);
 	ike_dh_destroy(sa->dh);
 	free(sa->init_req);
 	free(sa->init_resp);

@@ -101,7 +101,7 @@ tick_sa(struct ike_sa *sa, uint64_t now)
 		return;
 	}
 	if (sa->frx.active && ike_frag_expired(&sa->frx, now))
-		ike_frag_reset(&sa->frx);
+		ike_sa_frag_reset(sa);
 	if (sa->state != IKE_ST_ESTABLISHED)
 		return;
 	for (c = sa->children; c != NULL; c = cn) {

@@ -474,6 +474,17 @@ ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 		ctx->st.cookies_sent++;
 		return init_notify(ctx, m, from, to, IKE_N_COOKIE, ck, sizeof(ck));
 	}
+	/* after the cookie: a source that proved it receives our answers, still
+	 * holding too many half-open SAs (RFC 7296 2.6 leaves it to us) */
+	if (ike_src_half_open(ctx, from) >= ctx->half_open_per_src) {
+		char a[64];
+
+		ctx->st.half_open_src_refused++;
+		IKE_LOG(ctx, DEBUG, "ike %016" PRIx64 ": %u half-open IKE SAs from %s (cap), "
+			"IKE_SA_INIT dropped", m->hdr.spi_i, ctx->half_open_per_src,
+			ike_addr_str(from, a, sizeof(a)));
+		return -EBUSY;
+	}
 	rc = ike_prop_select(conn->ike_props, conn->n_ike_props, &m->sa, &chosen, &our_idx);
 	if (rc < 0) {
 		ctx->st.no_proposal++;

@@ -300,6 +300,8 @@ struct setup {
 	bool has_b2;
 	uint16_t win_a, win_b;
 	unsigned cookie_threshold, half_open_max;
+	unsigned half_open_per_src;
+	size_t frag_mem_max, frag_preauth_max;
 };
 
 static void
@@ -342,6 +344,9 @@ start(const struct setup *s)
 		cfg.window_size = i == 0 ? s->win_a : s->win_b;
 		cfg.cookie_threshold = i == 1 ? s->cookie_threshold : 0;
 		cfg.half_open_max = i == 1 ? s->half_open_max : 0;
+		cfg.half_open_per_src = i == 1 ? s->half_open_per_src : 0;
+		cfg.frag_mem_max = i == 1 ? s->frag_mem_max : 0;
+		cfg.frag_preauth_max = i == 1 ? s->frag_preauth_max : 0;
 		cfg.retransmit_base_ms = 1000;
 		cfg.retransmit_tries = 3;
 		rc = ike_ctx_create(&cfg, &P[i].ctx);
@@ -2340,6 +2345,175 @@ test_resend_only_original(void)
 	stop();
 }
 
+/* An SKF fragment (RFC 7383 2.5) sealed under A's keys of @a: Message ID
+ * @msgid of exchange @xchg, number @num of @total, @inner_len filler bytes. */
+static struct dgram
+make_frag(struct ike_sa *a, uint8_t xchg, uint32_t msgid, uint16_t num, uint16_t total,
+	  size_t inner_len)
+{
+	const struct ike_sk_dir *k = ike_sa_keys_out(a);
+	struct dgram d;
+	uint8_t inner[1200];
+	size_t body = ike_sk_body_len(k, inner_len), mlen = 0;
+
+	CU_ASSERT_FATAL(inner_len <= sizeof(inner));
+	memset(&d, 0, sizeof(d));
+	memset(inner, 0x5a, inner_len);
+	put_be64(d.buf, a->spi_i);
+	put_be64(d.buf + 8, a->spi_r);
+	d.buf[16] = IKE_PLD_SKF;
+	d.buf[17] = 0x20;
+	d.buf[18] = xchg;
+	d.buf[19] = a->initiator ? IKE_FLAG_I : 0;
+	put_be32(d.buf + 20, msgid);
+	put_be32(d.buf + 24, (uint32_t)(28 + 8 + body));
+	d.buf[28] = num == 1 ? IKE_PLD_N : 0;
+	d.buf[30] = (uint8_t)((8 + body) >> 8);
+	d.buf[31] = (uint8_t)(8 + body);
+	d.buf[32] = (uint8_t)(num >> 8);
+	d.buf[33] = (uint8_t)num;
+	d.buf[34] = (uint8_t)(total >> 8);
+	d.buf[35] = (uint8_t)total;
+	CU_ASSERT_EQUAL_FATAL(ike_sk_seal(k, d.buf, 36, inner, inner_len, sizeof(d.buf), &mlen), 0);
+	d.len = mlen;
+	d.from = a->local;
+	d.to = a->remote;
+	d.dst = 1;
+	return d;
+}
+
+static bool
+drop_auth_from_a(int src, const struct dgram *d)
+{
+	return src == 0 && d->len > 18 && d->buf[18] == IKE_XCHG_AUTH;
+}
+
+/* Bring up @n IKE SAs to the point where B has answered IKE_SA_INIT and A's
+ * IKE_AUTH is lost: B holds @n half-open SAs with keys. */
+static void
+half_open_with_keys(unsigned n)
+{
+	unsigned i;
+
+	drop_fn = drop_auth_from_a;
+	for (i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	drop_fn = NULL;
+}
+
+/* Memory caps, reassembly: fragments of an IKE_AUTH (Message ID 1) sealed
+ * under a half-open SA's keys. With frag_preauth_max 4000, four 1000-byte
+ * fragments fit and the fifth drops the set (counted, memory back to 0).
+ * After IKE_AUTH the per-SA cap no longer applies, only the global budget:
+ * with frag_mem_max 2500 and two half-open SAs, the first SA's two
+ * fragments fit and the second SA's first fragment is refused. */
+static void
+test_frag_caps(void)
+{
+	struct setup s;
+	struct ike_stats st;
+	struct ike_sa *a, *a2;
+	struct dgram d;
+	uint16_t i;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	s.frag_preauth_max = 4000;
+	start(&s);
+	P[0].quiet = P[1].quiet = true;
+	half_open_with_keys(1);
+	a = first_sa(P[0].ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL_FATAL(a->state, IKE_ST_AUTH_SENT);
+	CU_ASSERT_TRUE_FATAL(first_sa(P[1].ctx)->frag);
+	for (i = 1; i <= 4; i++) {
+		d = make_frag(a, IKE_XCHG_AUTH, 1, i, 8, 1000);
+		CU_ASSERT_EQUAL(to_b(&d), 0);
+	}
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.frag_mem, 4000);
+	CU_ASSERT_EQUAL(st.frag_preauth_refused, 0);
+	d = make_frag(a, IKE_XCHG_AUTH, 1, 5, 8, 1000);
+	CU_ASSERT_EQUAL(to_b(&d), 0);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.frag_preauth_refused, 1);
+	CU_ASSERT_EQUAL(st.frag_mem, 0);
+	CU_ASSERT_EQUAL(st.rx_invalid, 0);
+	CU_ASSERT_FALSE(first_sa(P[1].ctx)->frx.active);
+	stop();
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	s.frag_mem_max = 2500;
+	start(&s);
+	P[0].quiet = P[1].quiet = true;
+	half_open_with_keys(2);
+	a = first_sa(P[0].ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	a2 = a->next;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a2);
+	for (i = 1; i <= 2; i++) {
+		d = make_frag(a, IKE_XCHG_AUTH, 1, i, 4, 1000);
+		to_b(&d);
+	}
+	d = make_frag(a2, IKE_XCHG_AUTH, 1, 1, 4, 1000);
+	to_b(&d);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.frag_mem_refused, 1);
+	CU_ASSERT_EQUAL(st.frag_preauth_refused, 0);
+	CU_ASSERT_EQUAL(st.frag_mem, 2000);
+	/* the half-open SAs expire: their memory comes back */
+	advance(31000);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.frag_mem, 0);
+	CU_ASSERT_EQUAL(st.half_open, 0);
+	stop();
+}
+
+/* Memory caps, half-open SAs per source: with half_open_per_src 2, the
+ * third IKE_SA_INIT from 10.0.0.1 gets no answer and no SA (counted); one
+ * from 10.0.0.3 still gets in; after the half-open SAs expire 10.0.0.1 is
+ * welcome again. */
+static void
+test_half_open_per_src(void)
+{
+	struct setup s;
+	struct ike_stats st;
+	struct dgram d;
+	unsigned i;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	s.half_open_per_src = 2;
+	start(&s);
+	P[0].quiet = P[1].quiet = true;
+	for (i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+		d = take_a();
+		CU_ASSERT_EQUAL(to_b(&d), 1);
+	}
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	d = take_a();
+	CU_ASSERT_EQUAL(to_b(&d), 0);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.half_open_src_refused, 1);
+	CU_ASSERT_EQUAL(st.half_open, 2);
+	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 2);
+	CU_ASSERT_EQUAL(to_b_from(&d, "10.0.0.3"), 1);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.half_open, 3);
+	qn = 0;
+	drop_fn = drop_from_a;
+	advance(31000);
+	drop_fn = NULL;
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.half_open, 0);
+	CU_ASSERT_EQUAL(ike_src_half_open(P[1].ctx, &d.from), 0);
+	CU_ASSERT_EQUAL(to_b(&d), 1);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.half_open, 1);
+	CU_ASSERT_EQUAL(st.half_open_src_refused, 1);
+	stop();
+}
+
 int
 main(void)
 {
@@ -2394,6 +2568,8 @@ main(void)
 	CU_add_test(s, "initial_contact", test_initial_contact);
 	CU_add_test(s, "cookie_forgery", test_cookie_forgery);
 	CU_add_test(s, "resend_only_original", test_resend_only_original);
+	CU_add_test(s, "frag_caps", test_frag_caps);
+	CU_add_test(s, "half_open_per_src", test_half_open_per_src);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();
