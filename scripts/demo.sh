@@ -5,10 +5,12 @@
 #   sh scripts/demo.sh [BUILD_DIR]        (root; `make demo` builds first)
 #
 # Builds a throw-away network out of three namespaces, runs rampartd on two
-# DPDK net_af_packet ports with config/ci.yaml (control socket moved to a
-# temporary directory), connects one strongSwan client (IKEv2, PSK, virtual
-# IP from the pool), shows the tunnel with rampartctl, sends ping and iperf3
-# traffic through it and removes everything again, also on Ctrl-C.
+# DPDK net_af_packet ports with its built-in configuration (config/ci.yaml;
+# control socket moved to a temporary directory with -s), connects one
+# strongSwan client (IKEv2, virtual IP from the pool) with the PSK rampartd
+# generated at start (read from the 0600 file beside the control socket),
+# shows the tunnel with rampartctl, sends ping and iperf3 traffic through it
+# and removes everything again, also on Ctrl-C.
 #
 #   e2e-demo-cli                    e2e-demo-gw                     e2e-demo-lan
 #   strongSwan 192.0.2.2 <-veth-> rp-pub [rampartd] rp-lan <-veth-> 10.1.0.2
@@ -88,12 +90,10 @@ ip netns exec $CLI ethtool -K cli0 tx off tso off gso off >/dev/null 2>&1
 ip netns exec $LAN ethtool -K lan0 tx off tso off gso off >/dev/null 2>&1
 ok "veth rp-pub <-> client 192.0.2.2/24, veth rp-lan <-> LAN host 10.1.0.2/24"
 
-say "2. rampartd with config/ci.yaml (ports rp-pub/rp-lan via net_af_packet, pool 10.99.0.0/24)"
-sed "s|socket: /run/rampart/rampart.sock|socket: $T/rampart.sock|" "$HERE/config/ci.yaml" \
-	>"$T/rampart.yaml"
-SOCK=$(sed -n 's/^ *socket: *\([^ #]*\).*/\1/p' "$T/rampart.yaml" | head -1)
-[ -n "$SOCK" ] || SOCK=/run/rampart/rampart.sock
-ip netns exec $GW "$RAMPARTD" -c "$T/rampart.yaml" -- -l 0,1 --no-huge -m 256 --no-pci \
+say "2. rampartd, built-in configuration (ports rp-pub/rp-lan via net_af_packet, pool 10.99.0.0/24)"
+SOCK=$T/rampart.sock
+PSK_FILE=$T/rampart.psk
+ip netns exec $GW "$RAMPARTD" -s "$SOCK" -- -l 0,1 --no-huge -m 256 --no-pci \
 	--file-prefix "$PREFIX" >"$T/rampartd.log" 2>&1 &
 RD_PID=$!
 i=0
@@ -105,6 +105,12 @@ until grep -q "running:" "$T/rampartd.log" 2>/dev/null; do
 	sleep 0.2
 done
 ok "$(grep -o 'running:.*' "$T/rampartd.log" | cut -d, -f1-3) (pid $RD_PID)"
+PSK=$(cat "$PSK_FILE" 2>/dev/null)
+if [ ${#PSK} -ge 32 ] && [ "$(stat -c %a "$PSK_FILE")" = 600 ]; then
+	ok "a fresh PSK for this run: $PSK_FILE (mode 600, ${#PSK} characters)"
+else
+	bad "no generated PSK in $PSK_FILE"; exit 1
+fi
 
 say "3. strongSwan client (charon, kernel-libipsec) connects: IKEv2, PSK, asks for a virtual IP"
 mkdir -p "$T/cli/run"
@@ -156,10 +162,11 @@ connections {
 }
 secrets {
 	ike-demo {
-		secret = "rampart-ci-only-not-a-secret"
+		secret = "$PSK"
 	}
 }
 EOF
+chmod 600 "$T/cli/swanctl.conf"
 ip netns exec $CLI sh -c "mount --bind $T/cli/run /run && \
 	exec env STRONGSWAN_CONF=$T/cli/strongswan.conf /usr/lib/ipsec/charon" \
 	>"$T/cli/charon.out" 2>&1 &

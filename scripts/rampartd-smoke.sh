@@ -131,6 +131,7 @@ if [ "${S2S:-0}" = 1 ]; then
 YAML
 fi
 
+chmod 600 "$T/rampart.yaml"	# inline PSK: rampartd refuses a file others can read
 log "starting rampartd (log $T/rampartd.log)"
 ip netns exec $GW "$RAMPARTD" -c "$T/rampart.yaml" -- --lcores "$LCORES" --no-huge -m $MEM_MB --no-pci \
 	--file-prefix "$PREFIX" >"$T/rampartd.log" 2>&1 &

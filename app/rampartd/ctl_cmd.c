@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -22,6 +23,11 @@
 
 #include "ctl/ctl_sock.h"
 #include "rampartd.h"
+
+/* Control-socket refusals of rampartd's own (lib/ctl counts "denied"). */
+static struct {
+	uint64_t reload_refused;	/* a file neither the configured one nor beside it */
+} cmd_st;
 
 static json_t *
 addr_json(const struct sockaddr_storage *ss)
@@ -451,6 +457,71 @@ fault_cmd(json_t *args, json_t **reply)
 }
 #endif
 
+static int reload(const char *path, char *err, size_t err_len, struct conf_err_pos *pos);
+
+static json_t *
+ctl_json(void)
+{
+	json_t *o = rd.ctl != NULL ? ctl_sock_stats_json(rd.ctl) : json_object();
+
+	if (o != NULL) {
+		json_object_set_new(o, "reload_refused", json_integer((json_int_t)cmd_st.reload_refused));
+	}
+	return o;
+}
+
+/*
+ * reload [FILE]: lib/ctl has checked that the peer is root or in the control
+ * group. FILE must be the configured file or one beside it (symlinks
+ * resolved: see conf_reload_path()). A file that fails to load is never
+ * quoted back: the reply holds FILE:LINE:COL, plus the key path for the
+ * configured file only; the reason goes to the daemon log, in full for the
+ * configured file (lib/conf messages never hold secrets).
+ */
+static int
+reload_cmd(json_t *args, json_t **reply)
+{
+	json_t *f = json_object_get(args, "file");
+	char path[PATH_MAX], err[CONF_ERR_LEN], msg[PATH_MAX + 512];
+	const char *file;
+	struct conf_err_pos pos;
+	bool configured = true;
+	int ret;
+
+	if (f != NULL && !json_is_string(f))
+		return err_reply(reply, -EINVAL, "\"file\" must be a string");
+	if (f != NULL) {
+		ret = conf_reload_path(rd.conf_path, json_string_value(f), path, sizeof(path));
+		if (ret < 0) {
+			cmd_st.reload_refused++;
+			RD_LOG(WARNING, "reload refused: not %s or a file beside it\n",
+			       rd.conf_path[0] != '\0' ? rd.conf_path : "a configuration file");
+			return err_reply(reply, -EPERM, rd.conf_path[0] == '\0' ?
+					 "the built-in configuration runs: reload takes no file" :
+					 "only the configured file or a file in its directory");
+		}
+		configured = strcmp(path, rd.conf_path) == 0;
+	}
+	ret = reload(f != NULL ? path : NULL, err, sizeof(err), &pos);
+	if (ret == 0) {
+		*reply = json_pack("{sI}", "conns", (json_int_t)rd.conf->n_conns);
+		return 0;
+	}
+	rd.st.reload_fail++;
+	file = f != NULL ? path : rd.conf_path[0] != '\0' ? rd.conf_path : "<built-in>";
+	if (pos.line > 0 && configured && pos.key[0] != '\0')
+		snprintf(msg, sizeof(msg), "%s:%u:%u: %s: rejected (reason in the daemon log), "
+			 "old configuration kept", file, pos.line, pos.col, pos.key);
+	else if (pos.line > 0)
+		snprintf(msg, sizeof(msg), "%s:%u:%u: rejected (reason in the daemon log), old "
+			 "configuration kept", file, pos.line, pos.col);
+	else
+		snprintf(msg, sizeof(msg), "%s: %s, old configuration kept", file,
+			 ret == -EINVAL ? "rejected (reason in the daemon log)" : strerror(-ret));
+	RD_LOG(WARNING, "reload failed: %s\n", configured ? err : msg);
+	return err_reply(reply, ret, msg);
+}
+
 static int
 rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 {
@@ -492,23 +563,15 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 		for (i = 0; i < rd.n_workers; i++)
 			json_array_append_new(w, worker_json(rd.workers[i]));
 		*reply = json_pack("{so so so so so so}", "ike", ike_stats_json(),
-				   "ctl", rd.ctl ? ctl_sock_stats_json(rd.ctl) : json_object(),
+				   "ctl", ctl_json(),
 				   "control", ctl_stats_json(), "ports", ports_json(true),
 				   "workers", w, "drops", drop_totals_json());
 		if (*reply != NULL)
 			json_object_set_new(*reply, "resources", resources_json());
 		return 0;
 	}
-	if (strcmp(cmd, "reload") == 0) {
-		json_t *f = json_object_get(args, "file");
-		char err[CONF_ERR_LEN];
-
-		ret = rd_reload(json_is_string(f) ? json_string_value(f) : NULL, err, sizeof(err));
-		if (ret != 0)
-			return err_reply(reply, ret, err);
-		*reply = json_pack("{sI}", "conns", (json_int_t)rd.conf->n_conns);
-		return 0;
-	}
+	if (strcmp(cmd, "reload") == 0)
+		return reload_cmd(args, reply);
 #ifdef RD_FAULT_INJECT
 	if (strcmp(cmd, "fault") == 0)
 		return fault_cmd(args, reply);
@@ -541,36 +604,23 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 	return err_reply(reply, -EOPNOTSUPP, "unknown command");
 }
 
-static int reload_conf(const char *path, char *err, size_t err_len);
-
-/* Reload (control socket or SIGHUP): a failure keeps the running config
- * untouched, and is logged once and counted. */
-int
-rd_reload(const char *path, char *err, size_t err_len)
-{
-	int ret = reload_conf(path, err, err_len);
-
-	if (ret != 0) {
-		rd.st.reload_fail++;
-		RD_LOG(ERR, "reload failed, old config kept: %s\n", err);
-	}
-	return ret;
-}
-
+/* Load @path (NULL: the configured file or the built-in) and apply it. */
 static int
-reload_conf(const char *path, char *err, size_t err_len)
+reload(const char *path, char *err, size_t err_len, struct conf_err_pos *pos)
 {
 	struct conf *nc = NULL;
 	const char *p = path != NULL ? path : rd.conf_path;
 	int ret;
 
+	memset(pos, 0, sizeof(*pos));
 	if (p[0] == '\0')
-		ret = conf_load_string(conf_default_yaml(), strlen(conf_default_yaml()),
-				       "<built-in>", &nc, err, err_len);
+		ret = rd_load_builtin(&nc, err, err_len);
 	else
-		ret = conf_load(p, &nc, err, err_len);
+		ret = conf_load_pos(p, &nc, err, err_len, pos);
 	if (ret != 0)
 		return ret;
+	/* The control socket stays where it was created (e.g. by -s). */
+	snprintf(nc->ctl_path, sizeof(nc->ctl_path), "%s", rd.conf->ctl_path);
 	if (rd.ike != NULL) {
 		ret = ike_reconfigure(rd.ike, nc->conns, nc->n_conns);
 		if (ret != 0) {
@@ -590,6 +640,21 @@ reload_conf(const char *path, char *err, size_t err_len)
 		snprintf(rd.conf_path, sizeof(rd.conf_path), "%s", path);
 	RD_LOG(INFO, "reloaded %s: %u connections\n", nc->source, nc->n_conns);
 	return 0;
+}
+
+/* SIGHUP: reload the configured file; a failure keeps the running config,
+ * is logged once and counted. */
+int
+rd_reload(const char *path, char *err, size_t err_len)
+{
+	struct conf_err_pos pos;
+	int ret = reload(path, err, err_len, &pos);
+
+	if (ret != 0) {
+		rd.st.reload_fail++;
+		RD_LOG(ERR, "reload failed, old config kept: %s\n", err);
+	}
+	return ret;
 }
 
 /* ---- telemetry (telemetry thread: counters only) ---- */

@@ -2,7 +2,12 @@
 /*
  * rampartd: start-up and shutdown.
  *
- *   rampartd [-c FILE] [-- EAL args]
+ *   rampartd [-c FILE] [-s SOCKET] [-- EAL args]
+ *
+ * Without -c the built-in configuration runs with a PSK drawn from the
+ * CSPRNG at every start (never a published one), written to a 0600 file
+ * beside the control socket (rampart.sock -> rampart.psk) for the operator
+ * and the demo's client, and removed at exit.
  *
  * Order: load and validate the config (errors print FILE:LINE:COL and exit 1
  * before EAL exists), build the EAL arguments (defaults when none are given,
@@ -13,8 +18,10 @@
  * workers, frees every SA and closes the ports.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +33,9 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "port.h"
 #include "rampartd.h"
@@ -44,14 +54,25 @@ enum {
 	RD_NB_MBUF = 16383,
 	RD_MBUF_CACHE = 256,
 	RD_SHUTDOWN_MS = 500,		/* time for Deletes to leave */
+	RD_GEN_PSK_BYTES = 32,		/* built-in configuration: 256-bit PSK */
 };
+
+/* Built-in configuration only: the generated PSK as 64 hex characters (the
+ * secret is that text, so a client can use it as it is) and its file. */
+static char gen_psk[2 * RD_GEN_PSK_BYTES + 1];
+static char psk_path[CONF_MAX_SOCK_PATH + 8];
+static dev_t psk_dev;
+static ino_t psk_ino;
+static bool psk_written;
 
 static void
 usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-c FILE] [-- EAL args]\n"
-		"  -c FILE   configuration (YAML); default: the built-in demo config\n"
+		"usage: %s [-c FILE] [-s SOCKET] [-- EAL args]\n"
+		"  -c FILE   configuration (YAML); default: the built-in demo config with a\n"
+		"            PSK generated at every start (file beside the control socket)\n"
+		"  -s SOCKET control socket path instead of the configuration's\n"
 		"  EAL args  default: -l 0-N --no-huge -m 256 (more with more workers) --no-pci\n"
 		"            --file-prefix rampart-PID\n"
 		"            (N = workers); ports from the config are added as --vdev/-a\n",
@@ -77,24 +98,127 @@ conf_log_cb(void *user, int level, const char *msg)
 		fprintf(stderr, "conf: %s\n", msg);
 }
 
-static int
-load_conf(const char *path)
+int
+rd_load_builtin(struct conf **out, char *err, size_t err_len)
 {
-	char err[CONF_ERR_LEN];
+	return conf_load_default((const uint8_t *)gen_psk, strlen(gen_psk), out, err, err_len);
+}
+
+static int
+gen_builtin_psk(void)
+{
+	uint8_t raw[RD_GEN_PSK_BYTES];
+	unsigned i;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return -EIO;
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(gen_psk + 2 * i, 3, "%02x", raw[i]);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return 0;
+}
+
+static int
+load_conf(const char *path, const char *sock)
+{
+	char err[CONF_ERR_LEN], *real = NULL;
 	int ret;
 
 	conf_set_log(conf_log_cb, NULL);
-	if (path == NULL)
-		ret = conf_load_string(conf_default_yaml(), strlen(conf_default_yaml()),
-				       "<built-in>", &rd.conf, err, sizeof(err));
-	else
+	if (path == NULL) {
+		ret = gen_builtin_psk();
+		if (ret == 0)
+			ret = rd_load_builtin(&rd.conf, err, sizeof(err));
+		else
+			snprintf(err, sizeof(err), "no random bytes for the built-in PSK");
+	} else {
 		ret = conf_load(path, &rd.conf, err, sizeof(err));
+	}
 	if (ret != 0) {
 		fprintf(stderr, "rampartd: %s\n", err);
 		return ret;
 	}
-	snprintf(rd.conf_path, sizeof(rd.conf_path), "%s", path ? path : "");
+	/* Resolved once: reload accepts this file and its siblings only. */
+	if (path != NULL && (real = realpath(path, NULL)) == NULL) {
+		fprintf(stderr, "rampartd: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	snprintf(rd.conf_path, sizeof(rd.conf_path), "%s", real != NULL ? real : "");
+	free(real);
+	if (sock != NULL) {
+		if (sock[0] != '/' || strlen(sock) >= sizeof(rd.conf->ctl_path)) {
+			fprintf(stderr, "rampartd: -s %s: an absolute path under %zu bytes\n", sock,
+				sizeof(rd.conf->ctl_path));
+			return -EINVAL;
+		}
+		snprintf(rd.conf->ctl_path, sizeof(rd.conf->ctl_path), "%s", sock);
+	}
 	return 0;
+}
+
+/*
+ * Built-in configuration: put the generated PSK in a 0600 file beside the
+ * control socket (X.sock -> X.psk), created fresh (O_EXCL, no symlink
+ * followed) and renamed into place, and tell the operator where it is.
+ */
+static int
+write_builtin_psk(void)
+{
+	const char *sock = rd.conf->ctl_path;
+	char tmp[sizeof(psk_path) + 8];
+	size_t n = strlen(sock);
+	struct stat st;
+	ssize_t w;
+	int fd, ret = 0;
+
+	if (n > 5 && strcmp(sock + n - 5, ".sock") == 0)
+		snprintf(psk_path, sizeof(psk_path), "%.*s.psk", (int)(n - 5), sock);
+	else
+		snprintf(psk_path, sizeof(psk_path), "%s.psk", sock);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", psk_path);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	gen_psk[sizeof(gen_psk) - 1] = '\0';
+	if (fchmod(fd, 0600) < 0 || fstat(fd, &st) < 0)
+		ret = -errno;
+	if (ret == 0) {
+		char line[sizeof(gen_psk) + 1];
+
+		snprintf(line, sizeof(line), "%s\n", gen_psk);
+		w = write(fd, line, strlen(line));
+		if (w != (ssize_t)strlen(line))
+			ret = w < 0 ? -errno : -EIO;
+		OPENSSL_cleanse(line, sizeof(line));
+	}
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	if (ret == 0 && rename(tmp, psk_path) < 0)
+		ret = -errno;
+	if (ret != 0) {
+		unlink(tmp);
+		return ret;
+	}
+	psk_dev = st.st_dev;
+	psk_ino = st.st_ino;
+	psk_written = true;
+	printf("rampartd: built-in configuration: its PSK (new at every start) is in %s\n",
+	       psk_path);
+	fflush(stdout);
+	return 0;
+}
+
+/* At exit: the generated PSK's file goes (if it is still ours), its copy is wiped. */
+static void
+remove_builtin_psk(void)
+{
+	struct stat st;
+
+	if (psk_written && stat(psk_path, &st) == 0 && st.st_dev == psk_dev &&
+	    st.st_ino == psk_ino)
+		unlink(psk_path);
+	OPENSSL_cleanse(gen_psk, sizeof(gen_psk));
 }
 
 /* argv for rte_eal_init; strings live in @store. */
@@ -324,7 +448,7 @@ main(int argc, char **argv)
 		.align = __alignof__(struct rd_meta),
 	};
 	char *eal[RD_MAX_EAL_ARGS + 1];
-	const char *conf_file = NULL;
+	const char *conf_file = NULL, *sock = NULL;
 	int opt, n_eal, ret, n_user = 0;
 	char **user = NULL;
 	bool launched = false;
@@ -338,10 +462,13 @@ main(int argc, char **argv)
 			argc = (int)i;
 			break;
 		}
-	while ((opt = getopt(argc, argv, "c:hV")) != -1) {
+	while ((opt = getopt(argc, argv, "c:s:hV")) != -1) {
 		switch (opt) {
 		case 'c':
 			conf_file = optarg;
+			break;
+		case 's':
+			sock = optarg;
 			break;
 		case 'V':
 			printf("rampartd 0.1.0\n");
@@ -358,7 +485,7 @@ main(int argc, char **argv)
 		usage(argv[0]);
 		return 1;
 	}
-	if (load_conf(conf_file) != 0)
+	if (load_conf(conf_file, sock) != 0)
 		return 1;
 	if (rd.conf->workers > SA_MAX_WORKERS) {
 		fprintf(stderr, "rampartd: %s: workers: at most %u\n", rd.conf->source,
@@ -419,6 +546,11 @@ main(int argc, char **argv)
 	if (setup_ports() != 0 || rd_fwd_init() != 0)
 		goto fail;
 	mkdir_parent(rd.conf->ctl_path);
+	if (rd.conf_path[0] == '\0' && (ret = write_builtin_psk()) != 0) {
+		RD_LOG(ERR, "built-in configuration: cannot write its PSK file %s: %s\n", psk_path,
+		       strerror(-ret));
+		goto fail;
+	}
 	rd_cmd_init();		/* a missing control socket is logged, not fatal */
 	ret = rd_ike_init();
 	if (ret != 0)
@@ -440,11 +572,13 @@ main(int argc, char **argv)
 	RD_LOG(INFO, "shutting down\n");
 	shutdown_all(launched);
 	conf_free(rd.conf);
+	remove_builtin_psk();
 	rte_eal_cleanup();
 	return 0;
 fail:
 	shutdown_all(launched);
 	conf_free(rd.conf);
+	remove_builtin_psk();
 	rte_eal_cleanup();
 	return 1;
 }

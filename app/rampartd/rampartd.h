@@ -256,6 +256,8 @@ extern struct rd_ctx rd;
 extern volatile int rd_signal;		/* SIGTERM/SIGINT received */
 
 uint64_t rd_now_ms(void);
+/* main.c: the built-in configuration with the PSK generated at start. */
+int rd_load_builtin(struct conf **out, char *err, size_t err_len);
 
 /* worker_loop.c */
 int rd_worker_init(struct rd_worker *w);

@@ -11,6 +11,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,11 +104,25 @@ vformat(struct cx *x, const yaml_node_t *n, char *dst, size_t size, const char *
 	vsnprintf(dst + k, size - (size_t)k, fmt, ap);
 }
 
+static void
+set_pos(struct cx *x, size_t line, size_t col)
+{
+	if (x->pos == NULL)
+		return;
+	x->pos->line = (unsigned)line;
+	x->pos->col = (unsigned)col;
+	snprintf(x->pos->key, sizeof(x->pos->key), "%s", x->path);
+}
+
 int
 cx_err(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (n != NULL)
+		set_pos(x, n->start_mark.line + 1, n->start_mark.column + 1);
+	else
+		set_pos(x, 0, 0);
 	if (x->err_len == 0)
 		return -EINVAL;
 	va_start(ap, fmt);
@@ -438,6 +454,22 @@ cx_seq_each(struct cx *x, const char *key, const yaml_node_t *n, bool scalar_ok,
 }
 
 int
+cx_secret_mode(struct cx *x, const char *key, const yaml_node_t *n, const char *what,
+	       unsigned mode)
+{
+	size_t m;
+	int rc;
+
+	if ((mode & 0066) == 0)
+		return 0;
+	m = cx_push_key(x, key);
+	rc = cx_err(x, n, "%s is readable or writable by group or others (mode %04o): "
+		    "chmod 600", what, mode & 07777);
+	cx_pop(x, m);
+	return rc;
+}
+
+int
 cx_path(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size)
 {
 	char raw[IKE_MAX_PATH];
@@ -673,9 +705,84 @@ scrub_parser(yaml_parser_t *p)
 		OPENSSL_cleanse(p->buffer.start, (size_t)(p->buffer.end - p->buffer.start));
 }
 
-int
-conf_load_string(const char *yaml, size_t len, const char *name, struct conf **out, char *err,
-		 size_t err_len)
+/*
+ * Pass 1 over the event stream, before libyaml builds a document: refuse
+ * nesting deeper than CX_MAX_DEPTH and more than CX_MAX_EVENTS events. The
+ * document loader (and libyaml's scanner on deep flow nesting) is quadratic:
+ * 80 000 '[' took seconds. Stops at the first event past a limit, so any
+ * input costs at most that many events. A syntax error here is left to pass
+ * 2, which reports it with its position. Scalars are wiped (PSKs).
+ */
+static int
+check_events(struct cx *x, const char *yaml, size_t len)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	unsigned depth = 0, events = 0;
+	bool done = false;
+	int rc = 0;
+
+	if (!yaml_parser_initialize(&p)) {
+		cx_err(x, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
+	while (!done && rc == 0) {
+		if (!yaml_parser_parse(&p, &ev))
+			break;
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > CX_MAX_DEPTH) {
+				set_pos(x, ev.start_mark.line + 1, ev.start_mark.column + 1);
+				if (x->err_len > 0)
+					snprintf(x->err, x->err_len,
+						 "%s:%zu:%zu: nested deeper than %d levels", x->name,
+						 ev.start_mark.line + 1, ev.start_mark.column + 1,
+						 CX_MAX_DEPTH);
+				rc = -EINVAL;
+			}
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_SCALAR_EVENT:
+			if (ev.data.scalar.value != NULL)
+				OPENSSL_cleanse(ev.data.scalar.value, ev.data.scalar.length);
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		if (rc == 0 && ++events > CX_MAX_EVENTS) {
+			set_pos(x, ev.start_mark.line + 1, ev.start_mark.column + 1);
+			if (x->err_len > 0)
+				snprintf(x->err, x->err_len, "%s:%zu:%zu: more than %d YAML nodes",
+					 x->name, ev.start_mark.line + 1, ev.start_mark.column + 1,
+					 CX_MAX_EVENTS);
+			rc = -EINVAL;
+		}
+		yaml_event_delete(&ev);
+	}
+	scrub_parser(&p);
+	yaml_parser_delete(&p);
+	return rc;
+}
+
+struct load_args {
+	bool is_file;
+	unsigned file_mode;
+	const uint8_t *gen_psk;
+	size_t gen_psk_len;
+	struct conf_err_pos *pos;
+};
+
+static int
+load_text(const char *yaml, size_t len, const char *name, const struct load_args *a,
+	  struct conf **out, char *err, size_t err_len)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -688,6 +795,13 @@ conf_load_string(const char *yaml, size_t len, const char *name, struct conf **o
 	x.name = name != NULL && name[0] != '\0' ? name : "<string>";
 	x.err = err;
 	x.err_len = err_len;
+	x.is_file = a->is_file;
+	x.file_mode = a->file_mode;
+	x.gen_psk = a->gen_psk;
+	x.gen_psk_len = a->gen_psk_len;
+	x.pos = a->pos;
+	if (x.pos != NULL)
+		memset(x.pos, 0, sizeof(*x.pos));
 	if (err_len > 0)
 		err[0] = '\0';
 	slash = name != NULL ? strrchr(name, '/') : NULL;
@@ -705,12 +819,16 @@ conf_load_string(const char *yaml, size_t len, const char *name, struct conf **o
 		cx_err(&x, NULL, "larger than %d bytes", CONF_MAX_FILE_LEN);
 		return -EFBIG;
 	}
+	rc = check_events(&x, yaml, len);
+	if (rc < 0)
+		return rc;
 	if (!yaml_parser_initialize(&parser)) {
 		cx_err(&x, NULL, "out of memory");
 		return -ENOMEM;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
 	if (!yaml_parser_load(&parser, &doc)) {
+		set_pos(&x, parser.problem_mark.line + 1, parser.problem_mark.column + 1);
 		if (err_len > 0)
 			snprintf(err, err_len, "%s:%zu:%zu: %s%s%s", x.name,
 				 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
@@ -767,12 +885,47 @@ out:
 }
 
 int
+conf_load_string(const char *yaml, size_t len, const char *name, struct conf **out, char *err,
+		 size_t err_len)
+{
+	const struct load_args a = {.is_file = false};
+
+	return load_text(yaml, len, name, &a, out, err, err_len);
+}
+
+int
+conf_load_default(const uint8_t *psk, size_t psk_len, struct conf **out, char *err,
+		  size_t err_len)
+{
+	const struct load_args a = {.gen_psk = psk, .gen_psk_len = psk_len};
+	const char *y = conf_default_yaml();
+
+	if (psk == NULL || psk_len == 0 || psk_len > IKE_MAX_PSK_LEN) {
+		if (err_len > 0)
+			snprintf(err, err_len, "<built-in>: bad generated PSK length");
+		return -EINVAL;
+	}
+	return load_text(y, strlen(y), "<built-in>", &a, out, err, err_len);
+}
+
+int
 conf_load(const char *path, struct conf **out, char *err, size_t err_len)
 {
+	return conf_load_pos(path, out, err, err_len, NULL);
+}
+
+int
+conf_load_pos(const char *path, struct conf **out, char *err, size_t err_len,
+	      struct conf_err_pos *pos)
+{
+	struct load_args a = {.is_file = true, .pos = pos};
 	struct stat st;
 	char *buf = NULL;
 	size_t got = 0;
 	int fd, rc;
+
+	if (pos != NULL)
+		memset(pos, 0, sizeof(*pos));
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -811,7 +964,8 @@ conf_load(const char *path, struct conf **out, char *err, size_t err_len)
 	}
 	close(fd);
 	fd = -1;
-	rc = conf_load_string(buf, got, path, out, err, err_len);
+	a.file_mode = (unsigned)st.st_mode & 07777;	/* of the open file, not the name */
+	rc = load_text(buf, got, path, &a, out, err, err_len);
 	OPENSSL_cleanse(buf, got);
 	free(buf);
 	return rc;
@@ -824,6 +978,41 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+/* The directory of @path with every symlink resolved, into @out (PATH_MAX). */
+static int
+real_dir(const char *path, char *out)
+{
+	char copy[PATH_MAX];
+
+	if (strlen(path) >= sizeof(copy))
+		return -ENAMETOOLONG;
+	memcpy(copy, path, strlen(path) + 1);
+	if (realpath(dirname(copy), out) == NULL)
+		return -errno;
+	return 0;
+}
+
+int
+conf_reload_path(const char *conf_path, const char *req, char *out, size_t out_len)
+{
+	char cdir[PATH_MAX], rdir[PATH_MAX], file[PATH_MAX];
+
+	if (conf_path == NULL || conf_path[0] == '\0' || req == NULL || req[0] == '\0')
+		return -EPERM;
+	if (real_dir(conf_path, cdir) < 0)
+		return -EPERM;
+	/* Directory first: nothing is learnt about files elsewhere. */
+	if (real_dir(req, rdir) < 0 || strcmp(rdir, cdir) != 0)
+		return -EPERM;
+	/* Then the file itself: a symlink in the directory may point out of it. */
+	if (realpath(req, file) == NULL || real_dir(file, rdir) < 0 || strcmp(rdir, cdir) != 0)
+		return -EPERM;
+	if (strlen(file) >= out_len)
+		return -ENAMETOOLONG;
+	memcpy(out, file, strlen(file) + 1);
+	return 0;
 }
 
 void

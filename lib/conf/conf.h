@@ -164,9 +164,38 @@ int conf_load(const char *path, struct conf **out, char *err, size_t err_len);
 /*
  * Same from memory: @yaml of @len bytes; @name is used in messages and as the
  * base for relative file paths ("" or a name without '/' = current directory).
+ * No file mode is known, so an inline PSK is taken as it is.
  */
 int conf_load_string(const char *yaml, size_t len, const char *name, struct conf **out,
 		     char *err, size_t err_len);
+
+/* Where a load failed, for a caller that must not show the message itself
+ * (messages may quote the file's content). */
+struct conf_err_pos {
+	unsigned line, col;		/* 1-based; 0 when the error has no position */
+	char key[192];			/* key path, e.g. "connections[0].psk"; "" if none */
+};
+
+/* conf_load() that also fills @pos (NULL is fine) on failure. */
+int conf_load_pos(const char *path, struct conf **out, char *err, size_t err_len,
+		  struct conf_err_pos *pos);
+
+/*
+ * The built-in configuration (conf_default_yaml()) with @psk (@psk_len bytes,
+ * 1..IKE_MAX_PSK_LEN) as the secret of every PSK connection: the built-in
+ * text holds none, so that no published PSK is ever accepted.
+ */
+int conf_load_default(const uint8_t *psk, size_t psk_len, struct conf **out, char *err,
+		      size_t err_len);
+
+/*
+ * Reload policy: @req (a path from a control client) may be loaded instead of
+ * @conf_path (the daemon's configuration file) only if, with every symlink
+ * resolved, it is a file in the same directory as @conf_path. Writes the
+ * resolved path to @out. Returns 0, -EPERM (elsewhere, or not resolvable:
+ * the caller learns nothing about paths outside), -ENAMETOOLONG.
+ */
+int conf_reload_path(const char *conf_path, const char *req, char *out, size_t out_len);
 
 /* Wipe every secret in @c (PSKs) with OPENSSL_cleanse; @c stays usable. */
 void conf_wipe(struct conf *c);

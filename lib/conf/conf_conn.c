@@ -304,11 +304,15 @@ read_psk_file(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return key_err(x, "psk_file", n, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &st) == 0 && (st.st_mode & 0077) != 0) {
-		size_t m = cx_push_key(x, "psk_file");
-
-		cx_warn(x, n, "%s is readable by group or others", path);
-		cx_pop(x, m);
+	/* The mode of the file we read, not of whatever the name points to later. */
+	if (fstat(fd, &st) < 0) {
+		rc = key_err(x, "psk_file", n, "cannot stat: %s", strerror(errno));
+		close(fd);
+		return rc;
+	}
+	if ((rc = cx_secret_mode(x, "psk_file", n, path, (unsigned)st.st_mode)) < 0) {
+		close(fd);
+		return rc;
 	}
 	while (got < sizeof(buf)) {
 		k = read(fd, buf + got, sizeof(buf) - got);
@@ -335,18 +339,25 @@ out:
 	return rc;
 }
 
+/* @secret: a private key, which group and others must not be able to read. */
 static int
-readable_file(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size)
+readable_file(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size,
+	      bool secret)
 {
 	int rc = cx_path(x, key, n, dst, size), fd;
+	struct stat st;
 
 	if (rc < 0)
 		return rc;
 	fd = open(dst, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return key_err(x, key, n, "cannot read: %s", strerror(errno));
+	if (secret && fstat(fd, &st) < 0)
+		rc = key_err(x, key, n, "cannot stat: %s", strerror(errno));
+	else if (secret)
+		rc = cx_secret_mode(x, key, n, dst, (unsigned)st.st_mode);
 	close(fd);
-	return 0;
+	return rc;
 }
 
 static int
@@ -486,11 +497,21 @@ parse_auth_keys(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 		return key_err(x, v[K_PSK] != NULL ? "psk" : "psk_file",
 			       v[K_PSK] != NULL ? v[K_PSK] : v[K_PSK_FILE], "%s",
 			       "set, but neither auth nor remote_auth is psk");
-	if (psk_used && v[K_PSK] == NULL && v[K_PSK_FILE] == NULL)
-		return cx_err(x, map, "auth psk needs 'psk' or 'psk_file'");
+	if (psk_used && v[K_PSK] == NULL && v[K_PSK_FILE] == NULL) {
+		if (x->gen_psk == NULL)
+			return cx_err(x, map, "auth psk needs 'psk' or 'psk_file'");
+		/* The built-in configuration: the PSK rampartd generated at start. */
+		memcpy(cc->psk, x->gen_psk, x->gen_psk_len);
+		cc->psk_len = x->gen_psk_len;
+	}
 	if (v[K_PSK] != NULL) {
 		if (v[K_PSK]->type != YAML_SCALAR_NODE)
 			return key_err(x, "psk", v[K_PSK], "%s", "expected a string");
+		/* An inline secret is as readable as the config file itself. */
+		if (x->is_file &&
+		    (rc = cx_secret_mode(x, "psk", v[K_PSK], "the config file holding it",
+					 x->file_mode)) < 0)
+			return rc;
 		rc = set_psk(x, "psk", v[K_PSK], (const char *)v[K_PSK]->data.scalar.value,
 			     v[K_PSK]->data.scalar.length, cc);
 		if (rc < 0)
@@ -516,13 +537,16 @@ parse_auth_keys(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 	if (cc->remote_auth != IKE_AUTHM_PUBKEY && v[K_CA] != NULL)
 		return key_err(x, "ca", v[K_CA], "%s", "set, but remote_auth is not pubkey");
 	if (v[K_CERT] != NULL &&
-	    (rc = readable_file(x, "cert", v[K_CERT], cc->cert_file, sizeof(cc->cert_file))) < 0)
+	    (rc = readable_file(x, "cert", v[K_CERT], cc->cert_file, sizeof(cc->cert_file),
+				false)) < 0)
 		return rc;
 	if (v[K_KEY] != NULL &&
-	    (rc = readable_file(x, "key", v[K_KEY], cc->key_file, sizeof(cc->key_file))) < 0)
+	    (rc = readable_file(x, "key", v[K_KEY], cc->key_file, sizeof(cc->key_file),
+				true)) < 0)
 		return rc;
 	if (v[K_CA] != NULL &&
-	    (rc = readable_file(x, "ca", v[K_CA], cc->ca_file, sizeof(cc->ca_file))) < 0)
+	    (rc = readable_file(x, "ca", v[K_CA], cc->ca_file, sizeof(cc->ca_file),
+				false)) < 0)
 		return rc;
 	return 0;
 }

@@ -21,6 +21,8 @@ enum conf_priv_limits {
 	CX_MAX_SCALAR = 4096,		/* longest scalar we accept */
 	CX_MAX_SECRET_FILE = 4096,	/* psk_file size */
 	CX_MAX_ITEMS = 64,		/* longest list cx_seq_each() takes */
+	CX_MAX_DEPTH = 16,		/* nested lists/mappings (the schema needs 5) */
+	CX_MAX_EVENTS = 100000,		/* YAML events (nodes, ends) in one file */
 };
 
 struct cx {
@@ -32,6 +34,11 @@ struct cx {
 	char path[CX_PATH_LEN];		/* key path of the node being parsed */
 	size_t path_len;
 	struct conf *c;
+	bool is_file;			/* loaded by conf_load*(): file_mode is valid */
+	unsigned file_mode;		/* st_mode & 07777 of the config file */
+	const uint8_t *gen_psk;		/* conf_load_default(): PSK for auth psk without one */
+	size_t gen_psk_len;
+	struct conf_err_pos *pos;	/* where the error is, or NULL */
 };
 
 /* Key path: cx_push_key(x, "ports") / cx_push_idx(x, 3) return the previous
@@ -84,6 +91,13 @@ int cx_seq_each(struct cx *x, const char *key, const yaml_node_t *n, bool scalar
 		int (*fn)(struct cx *x, const yaml_node_t *item, unsigned i, void *arg),
 		void *arg);
 int cx_missing(struct cx *x, const yaml_node_t *map, const char *key);
+/*
+ * A secret (inline PSK's config file, psk_file, private key) must not be
+ * readable or writable by group or others: -EINVAL with a message on key
+ * @key at @n when @mode allows it.
+ */
+int cx_secret_mode(struct cx *x, const char *key, const yaml_node_t *n, const char *what,
+		   unsigned mode);
 /* Resolve a relative @path against x->dir into @dst. */
 int cx_path(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size);
 

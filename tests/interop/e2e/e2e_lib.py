@@ -336,7 +336,10 @@ class Rampartd:
         if s2s:
             text += S2S_CONN.format(pub=GW_PUB, site=SITE_PUB, gwid=GW_ID, psk=PSK,
                                     sitenet=SITE_NET)
-        with open(self.conf, "w") as f:
+        # It holds the PSK inline: rampartd refuses it unless only root can read it.
+        fd = os.open(self.conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as f:
             f.write(text)
 
     def start(self, env=None):
