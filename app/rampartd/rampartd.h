@@ -199,6 +199,7 @@ struct rd_ctl_stats {
 	uint64_t ike_in, ike_out, ike_out_fail, events, soft, hard, del_acks;
 	uint64_t pending_drop, msg_backlog, child_up, child_down, child_fail, tx_kicks;
 	uint64_t peer_moved, peer_move_refused;	/* child SAs moved; ESP moves refused */
+	uint64_t route_refused;		/* children refused: prefix of another peer */
 };
 
 struct rd_ctx {
@@ -272,6 +273,18 @@ int rd_msg_send(unsigned worker, const struct sa_msg *msg);
 struct rd_child *rd_child_find(uint64_t id);
 void rd_child_timers(uint64_t now);
 void rd_sa_release_all(void);
+
+/* ctl_route.c: remote prefixes owned by peer identities (child_up checks) */
+int rd_own_init(void);
+void rd_own_fini(void);
+/* 0, or -EPERM with r[*bad] inside a prefix of another identity (its latest
+ * IKE SA in *owner_ike_sa), -EINVAL for a malformed route */
+int rd_own_check(const struct sa_route *r, unsigned n, const struct ike_id *id, unsigned *bad,
+		 uint64_t *owner_ike_sa);
+/* after a successful check: 0 or -ENOSPC (nothing claimed) */
+int rd_own_claim(const struct sa_route *r, unsigned n, uint64_t ike_sa_id,
+		 const struct ike_id *id);
+void rd_own_release(const struct sa_route *r, unsigned n);
 
 /* ctl_cmd.c */
 int rd_cmd_init(void);
