@@ -4,6 +4,10 @@
  *   - IKE datagrams in (punted frames) and out (built into mbufs here, sent
  *     on the control TX queue, with the RFC 3948 non-ESP marker on 4500);
  *   - inbound SPI allocation carrying the owner worker (sa_spi_worker);
+ *   - route ownership: a child whose remote prefixes another peer identity
+ *     routes is refused before anything is sent (ctl_route.c);
+ *   - NAT rebinding: IKE_EV_PEER_MOVED -> SA_MSG_UPDATE_IN/OUT to the owner,
+ *     SA_EV_PEER_MOVED (authenticated ESP from elsewhere) -> ike_peer_moved;
  *   - child SA lifecycle: IKE_EV_CHILD_UP -> esp_sa_create (both
  *     directions) -> SA_MSG_ADD_IN/ADD_OUT to the owner worker and
  *     SA_MSG_ROUTE_ADD (remote traffic selectors as CIDRs) to every worker;
@@ -308,7 +312,7 @@ static struct {
 } refused;
 
 /*
- * Issue 8 item 4: claim @ch's remote prefixes for the peer identity of @c
+ * Claim @ch's remote prefixes for the peer identity of @c
  * (ctl_route.c). A prefix owned by another identity refuses the child:
  * counted, logged, deleted towards the peer. Returns 0 or -EPERM.
  */
@@ -335,6 +339,7 @@ routes_claim(struct rd_child *ch, const struct ike_child_sa *c)
 	else
 		RD_LOG(WARNING, "child %" PRIu64 " (%s) refused: route table: %s\n", c->id, c->conn,
 		       strerror(-rc));
+	sa_spi_release(rd.spi_alloc, c->spi_in);
 	if (refused.n < RTE_DIM(refused.id))
 		refused.id[refused.n++] = c->id;
 	else
