@@ -125,6 +125,10 @@ struct ram_ctx;
  */
 enum bench_spi { BENCH_SPI_RANDOM, BENCH_SPI_SEQ };
 extern enum bench_spi bench_spi_mode;
+/* Order in which packets visit the many SAs: SA 0, 1, 2, ... (default), or a
+ * fixed random permutation (--sa-order random): no locality between the SAs
+ * of consecutive packets, as with real traffic over many tunnels. */
+extern bool bench_sa_shuffle;
 
 int ram_ctx_create(enum bench_alg alg, unsigned n_sa, struct ram_ctx **out);
 void ram_ctx_destroy(struct ram_ctx *c);

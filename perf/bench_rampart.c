@@ -22,6 +22,7 @@
 #include "sa/sa_spi.h"
 
 enum bench_spi bench_spi_mode = BENCH_SPI_RANDOM;
+bool bench_sa_shuffle;
 
 struct ram_ctx {
 	struct esp_worker *w;
@@ -31,6 +32,7 @@ struct ram_ctx {
 	struct esp_sa **out;
 	struct esp_sa **in;
 	uint32_t *spis;			/* SPI of SA i, both directions */
+	uint32_t *order;		/* packet k goes to SA order[k % n_sa] */
 };
 
 static void
@@ -132,9 +134,27 @@ ram_ctx_create(enum bench_alg alg, unsigned n_sa, struct ram_ctx **out)
 	c->out = calloc(n_sa, sizeof(*c->out));
 	c->in = calloc(n_sa, sizeof(*c->in));
 	c->spis = calloc(n_sa, sizeof(*c->spis));
+	c->order = calloc(n_sa, sizeof(*c->order));
 	rc = -ENOMEM;
-	if (c->out == NULL || c->in == NULL || c->spis == NULL)
+	if (c->out == NULL || c->in == NULL || c->spis == NULL || c->order == NULL)
 		goto fail;
+	for (i = 0; i < n_sa; i++)
+		c->order[i] = i;
+	if (bench_sa_shuffle) {
+		uint64_t x = 0x9e3779b97f4a7c15ull;	/* fixed seed: same order every run */
+
+		for (i = n_sa - 1; i > 0; i--) {
+			uint32_t j, t;
+
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			j = (uint32_t)(x % (i + 1));
+			t = c->order[i];
+			c->order[i] = c->order[j];
+			c->order[j] = t;
+		}
+	}
 	rc = spis_fill(c);
 	if (rc < 0)
 		goto fail;
@@ -175,6 +195,7 @@ ram_ctx_destroy(struct ram_ctx *c)
 	free(c->out);
 	free(c->in);
 	free(c->spis);
+	free(c->order);
 	free(c);
 }
 
@@ -200,7 +221,7 @@ ram_pick(struct ram_ctx *c, struct esp_sa *sas[], uint16_t n)
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		sas[i] = c->out[next];
+		sas[i] = c->out[c->order[next]];
 		if (++next == c->n_sa)
 			next = 0;
 	}

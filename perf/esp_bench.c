@@ -142,8 +142,10 @@ usage(const char *prog)
 {
 	printf("usage: %s [--quick] [--sizes 64,128,...] [--algs a,b] [--sas N]\n"
 	       "          [--rounds N] [--bursts N] [--warm N] [--spi random|seq]\n"
+	       "          [--sa-order rr|random]\n"
 	       "          [-- EAL arguments]\n"
 	       "spi: many-SA SPIs as rampartd draws them (random, default) or sequential\n"
+	       "sa-order: packets visit the many SAs round robin (default) or shuffled\n"
 	       "algs: aes128gcm, aes256gcm, aes128cbc-sha256 (default: all)\n"
 	       "sizes: Ethernet frame bytes of the cleartext packet incl. FCS, %d..%d\n"
 	       "       (default 64,128,256,512,1024,1420)\n"
@@ -221,6 +223,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 		{ "bursts", required_argument, NULL, 'b' },
 		{ "warm", required_argument, NULL, 'w' },
 		{ "spi", required_argument, NULL, 'p' },
+		{ "sa-order", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -262,6 +265,14 @@ parse_opts(struct opts *o, int argc, char **argv)
 			break;
 		case 'w':
 			if (parse_uint(optarg, 0, 1000, &warm) < 0)
+				goto bad;
+			break;
+		case 'o':
+			if (strcmp(optarg, "random") == 0)
+				bench_sa_shuffle = true;
+			else if (strcmp(optarg, "rr") == 0)
+				bench_sa_shuffle = false;
+			else
 				goto bad;
 			break;
 		case 'p':

@@ -341,7 +341,7 @@ ctl_stats_json(void)
 	C(punt_rx); C(ctl_rx); C(arp_in); C(arp_replies); C(arp_requests); C(icmp_replies);
 	C(nd_answers); C(ike_in); C(ike_out); C(ike_out_fail); C(events); C(soft); C(hard);
 	C(del_acks); C(msg_backlog); C(child_up); C(child_down); C(child_fail);
-	C(peer_moved); C(peer_move_refused);
+	C(peer_moved); C(peer_move_refused); C(route_refused);
 	C(tx_kicks); C(ring_full); C(mbuf_fail); C(link_changes); C(reload_fail);
 #undef C
 	json_object_set_new(o, "neighbours", json_integer(rd.master.nbr.n_used));

@@ -4,6 +4,10 @@
  *   - IKE datagrams in (punted frames) and out (built into mbufs here, sent
  *     on the control TX queue, with the RFC 3948 non-ESP marker on 4500);
  *   - inbound SPI allocation carrying the owner worker (sa_spi_worker);
+ *   - route ownership: a child whose remote prefixes another peer identity
+ *     routes is refused before anything is sent (ctl_route.c);
+ *   - NAT rebinding: IKE_EV_PEER_MOVED -> SA_MSG_UPDATE_IN/OUT to the owner,
+ *     SA_EV_PEER_MOVED (authenticated ESP from elsewhere) -> ike_peer_moved;
  *   - child SA lifecycle: IKE_EV_CHILD_UP -> esp_sa_create (both
  *     directions) -> SA_MSG_ADD_IN/ADD_OUT to the owner worker and
  *     SA_MSG_ROUTE_ADD (remote traffic selectors as CIDRs) to every worker;
@@ -304,6 +308,52 @@ child_switch(struct rd_child *ch)
 	       ch->rekey_of);
 }
 
+/*
+ * Children refused for their routes are deleted from rd_child_timers, not
+ * from inside lib/ike's CHILD_UP callback: the exchange that made the child
+ * (an IKE_AUTH response) may not be out yet, and a Delete must follow it.
+ */
+static struct {
+	uint64_t id[64];
+	unsigned n;
+} refused;
+
+/*
+ * Claim @ch's remote prefixes for the peer identity of @c
+ * (ctl_route.c). A prefix owned by another identity refuses the child:
+ * counted, logged, deleted towards the peer. Returns 0 or -EPERM.
+ */
+static int
+routes_claim(struct rd_child *ch, const struct ike_child_sa *c)
+{
+	uint64_t owner = 0;
+	unsigned bad = 0;
+	char a[64];
+	int rc;
+
+	rc = rd_own_check(ch->routes, ch->n_routes, &c->remote_id, &bad, &owner);
+	if (rc == 0)
+		rc = rd_own_claim(ch->routes, ch->n_routes, c->ike_sa_id, &c->remote_id);
+	if (rc == 0)
+		return 0;
+	rd.st.route_refused++;
+	if (rc == -EPERM)
+		RD_LOG(WARNING, "child %" PRIu64 " (%s) of ike sa %" PRIu64 " refused: remote "
+		       "%s/%u is routed to another peer (ike sa %" PRIu64 ")\n", c->id, c->conn,
+		       c->ike_sa_id, inet_ntop(ch->routes[bad].af == 4 ? AF_INET : AF_INET6,
+					       ch->routes[bad].addr, a, sizeof(a)),
+		       ch->routes[bad].depth, owner);
+	else
+		RD_LOG(WARNING, "child %" PRIu64 " (%s) refused: route table: %s\n", c->id, c->conn,
+		       strerror(-rc));
+	sa_spi_release(rd.spi_alloc, c->spi_in);
+	if (refused.n < RTE_DIM(refused.id))
+		refused.id[refused.n++] = c->id;
+	else
+		ike_child_expired(rd.ike, c->id, true, rd_now_ms());
+	return -EPERM;
+}
+
 static void
 child_up(const struct ike_child_sa *c)
 {
@@ -322,6 +372,24 @@ child_up(const struct ike_child_sa *c)
 		owner = 0;
 	ch = &rd.children[rd.n_children];
 	memset(ch, 0, sizeof(*ch));
+	for (i = 0; i < c->n_remote_ts && i < IKE_MAX_TS; i++) {
+		struct net_prefix pf[RD_MAX_TS_PREFIXES];
+		unsigned k, n = net_range_to_prefixes(c->remote_ts[i].af, c->remote_ts[i].saddr,
+						      c->remote_ts[i].eaddr, pf,
+						      RD_MAX_TS_PREFIXES);
+
+		for (k = 0; k < n; k++) {
+			struct sa_route *r = &ch->routes[ch->n_routes++];
+
+			memset(r, 0, sizeof(*r));
+			r->af = pf[k].af;
+			r->depth = pf[k].depth;
+			memcpy(r->addr, pf[k].addr, 16);
+		}
+	}
+	/* nothing goes to a worker for a child whose prefixes another peer owns */
+	if (routes_claim(ch, c) != 0)
+		return;
 	fill_params(&p, c, ESP_DIR_IN);
 	ret = esp_sa_create(&p, rd.workers[owner]->socket, &ch->sa_in);
 	if (ret == 0) {
@@ -337,6 +405,7 @@ child_up(const struct ike_child_sa *c)
 		       c->spi_in, c->spi_out, strerror(-ret));
 		rd.st.child_fail++;
 		sa_spi_release(rd.spi_alloc, c->spi_in);
+		rd_own_release(ch->routes, ch->n_routes);
 		ike_child_expired(rd.ike, c->id, true, rd_now_ms());
 		return;
 	}
@@ -365,21 +434,6 @@ child_up(const struct ike_child_sa *c)
 		}
 	}
 #endif
-	for (i = 0; i < c->n_remote_ts && i < IKE_MAX_TS; i++) {
-		struct net_prefix pf[RD_MAX_TS_PREFIXES];
-		unsigned k, n = net_range_to_prefixes(c->remote_ts[i].af, c->remote_ts[i].saddr,
-						      c->remote_ts[i].eaddr, pf,
-						      RD_MAX_TS_PREFIXES);
-
-		for (k = 0; k < n; k++) {
-			struct sa_route *r = &ch->routes[ch->n_routes++];
-
-			memset(r, 0, sizeof(*r));
-			r->af = pf[k].af;
-			r->depth = pf[k].depth;
-			memcpy(r->addr, pf[k].addr, 16);
-		}
-	}
 	rd.n_children++;
 
 	memset(&msg, 0, sizeof(msg));
@@ -463,6 +517,7 @@ child_down(uint64_t id)
 			child_switch(o);
 		}
 	}
+	rd_own_release(ch->routes, ch->n_routes);
 	memset(&msg, 0, sizeof(msg));
 	msg.cookie = id;
 	msg.op = SA_MSG_ROUTE_DEL;
@@ -492,6 +547,10 @@ rd_child_timers(uint64_t now)
 	struct esp_sa_stats st;
 	unsigned i;
 
+	for (i = 0; i < refused.n; i++)
+		if (rd.ike != NULL)
+			ike_child_expired(rd.ike, refused.id[i], true, now);
+	refused.n = 0;
 	for (i = 0; i < rd.n_children; i++) {
 		struct rd_child *ch = &rd.children[i];
 
@@ -702,6 +761,9 @@ rd_ike_init(void)
 	ret = sa_spi_alloc_create(rd.n_workers, &rd.spi_alloc);
 	if (ret != 0)
 		return ret;
+	ret = rd_own_init();
+	if (ret != 0)
+		return ret;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.conns = c->conns;
 	cfg.n_conns = c->n_conns;
@@ -771,6 +833,7 @@ rd_ike_fini(void)
 	rd.children = NULL;
 	sa_spi_alloc_destroy(rd.spi_alloc);
 	rd.spi_alloc = NULL;
+	rd_own_fini();
 	for (w = 0; w < SA_MAX_WORKERS; w++) {
 		free(rd.backlog[w].q);
 		rd.backlog[w].q = NULL;

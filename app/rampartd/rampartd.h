@@ -207,6 +207,7 @@ struct rd_ctl_stats {
 	uint64_t drop[RD_DROP__COUNT];	/* every packet the control core drops */
 	uint64_t peer_moved, peer_move_refused;	/* child SAs moved; ESP moves refused */
 	uint64_t ring_full, mbuf_fail, link_changes, reload_fail;	/* faults, each counted */
+	uint64_t route_refused;		/* children refused: prefix of another peer */
 };
 
 struct rd_ctx {
@@ -312,6 +313,18 @@ rd_fault_tick(uint64_t now)
 	(void)now;
 }
 #endif
+
+/* ctl_route.c: remote prefixes owned by peer identities (child_up checks) */
+int rd_own_init(void);
+void rd_own_fini(void);
+/* 0, or -EPERM with r[*bad] inside a prefix of another identity (its latest
+ * IKE SA in *owner_ike_sa), -EINVAL for a malformed route */
+int rd_own_check(const struct sa_route *r, unsigned n, const struct ike_id *id, unsigned *bad,
+		 uint64_t *owner_ike_sa);
+/* after a successful check: 0 or -ENOSPC (nothing claimed) */
+int rd_own_claim(const struct sa_route *r, unsigned n, uint64_t ike_sa_id,
+		 const struct ike_id *id);
+void rd_own_release(const struct sa_route *r, unsigned n);
 
 /* ctl_cmd.c */
 int rd_cmd_init(void);

@@ -141,6 +141,7 @@ struct ike_child_sa {
 	unsigned n_remote_ts;
 	uint64_t life_bytes, life_packets;	/* soft limits for the datapath */
 	uint32_t replay_window;
+	struct ike_id remote_id;	/* the peer's authenticated identity */
 };
 
 enum ike_event_type {

@@ -653,6 +653,7 @@ child_fill(const struct ike_child *c, struct ike_child_sa *o, bool keys)
 	o->life_bytes = sa->conn->cfg.child_life_bytes;
 	o->life_packets = sa->conn->cfg.child_life_packets;
 	o->replay_window = sa->conn->cfg.replay_window;
+	o->remote_id = sa->remote_id;
 }
 
 void

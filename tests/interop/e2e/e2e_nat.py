@@ -21,6 +21,7 @@ counters going on), that the NAT really changed, and traffic both ways after.
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -121,6 +122,9 @@ def ctl_stat(r, name):
 
 
 def run_case(args, net, r, res, esp):
+    if not res.check(shutil.which("conntrack") is not None,
+                     "conntrack(8) is installed (scripts/deps.sh)"):
+        return
     if not start_gw(net, r, res):
         return
     ns, addr = net.nat()
