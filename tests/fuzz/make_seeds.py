@@ -91,11 +91,48 @@ def esp(d):
     write(d, "sealed_all_sas", allsa + rec(1 + 0x10, pkts["udp6"]) + rec(3 + 0x20, pkts["udp4"]) + b"\x3f")
 
 
+def ike(d, ike_msg_dir):
+    """Op streams for fuzz_ike (see its header): whole sessions driven by the
+    peer instance; SK variants are made from these by FUZZ_IKE_RECORD."""
+    STEP, RAW, SK, TICK, TACT, PACT, MUT, DROP = range(8)
+
+    def steps(n):
+        return bytes([STEP] * n)
+    resp_session = (bytes([PACT, 0]) + steps(12) + bytes([PACT, 1]) + steps(6) +
+                    bytes([TACT, 1]) + steps(6) + bytes([PACT, 2]) + steps(8) +
+                    bytes([TICK, 255]) + steps(8) + bytes([TACT, 4 + 8]) + steps(6) +
+                    bytes([PACT, 3]) + steps(6))
+    init_session = (bytes([TACT, 0]) + steps(12) + bytes([TACT, 1]) + steps(6) +
+                    bytes([PACT, 1]) + steps(6) + bytes([TACT, 2]) + steps(8) +
+                    bytes([TICK, 120]) + steps(4) + bytes([TICK, 255]) + steps(8) +
+                    bytes([TACT, 3]) + steps(6))
+    for cfg in (0x00, 0x02, 0x04, 0x06, 0x08, 0x10, 0x20, 0x40, 0x80, 0x5a, 0xd6):
+        write(d, f"session_resp_{cfg:02x}", bytes([cfg]) + resp_session)
+        write(d, f"session_init_{cfg | 1:02x}", bytes([cfg | 1]) + init_session)
+    # lost and retransmitted messages, a shutdown mid-way
+    write(d, "session_resp_loss", bytes([0, PACT, 0, STEP, DROP, TICK, 5, STEP, STEP, STEP,
+                                         DROP, TICK, 5, STEP, STEP, TICK, 20, STEP, STEP,
+                                         TACT, 5, STEP, STEP]))
+    # strongSwan's own messages (tests/vectors/ike_wire_strongswan.h captures)
+    with open(os.path.join(ike_msg_dir, "sa_init_strongswan"), "rb") as f:
+        sa_init = f.read()[1:]
+    with open(os.path.join(ike_msg_dir, "auth_resp_inner_strongswan"), "rb") as f:
+        raw_inner = f.read()
+    first, inner = raw_inner[1], raw_inner[2:]
+    write(d, "strongswan_sa_init_req", bytes([0, RAW]) + struct.pack("<H", len(sa_init)) +
+          sa_init + steps(2))
+    # target initiates; its IKE_AUTH request is dropped and strongSwan's
+    # IKE_AUTH response payloads come back sealed with the SA's keys
+    write(d, "strongswan_auth_resp", bytes([0x41, TACT, 0, STEP, STEP, DROP, SK, 35, 1, first]) +
+          struct.pack("<H", len(inner)) + b"\0" + inner + steps(4))
+
+
 def main():
     base = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
     net(os.path.join(base, "net"))
     ctl(os.path.join(base, "ctl"))
     esp(os.path.join(base, "esp"))
+    ike(os.path.join(base, "ike"), os.path.join(base, "ike_msg"))
 
 
 if __name__ == "__main__":
