@@ -18,7 +18,7 @@ for t in "$@"; do
 	echo "$(date -u +%FT%TZ) start $t" >> "$out/campaign.log"
 	(cd "$d" && ASAN_OPTIONS=detect_leaks=1 nice -n 10 "./fuzz_$t" -jobs=1 -workers=1 \
 		-runs="$runs" -max_total_time="$secs" -max_len=16384 -rss_limit_mb=2048 \
-		-timeout=25 -print_final_stats=1 -artifact_prefix="$d/" \
+		-timeout=25 -entropic=0 -print_final_stats=1 -artifact_prefix="$d/" \
 		corpus "$src/corpus/$t" "$src/regress/$t" > "$d/stdout.log" 2>&1)
 	echo "$(date -u +%FT%TZ) end $t rc=$?" >> "$out/campaign.log"
 done
