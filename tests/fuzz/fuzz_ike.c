@@ -22,7 +22,8 @@
  *             payload parsers and exchange handlers see the fuzzed bytes.
  *             flags: bit 0 response, bit 1 flip the Initiator flag, bits 2-3
  *             which IKE SA (newest first), bit 4 port 500 (else 4500 once
- *             NAT-T is in use).
+ *             NAT-T is in use), bit 5 as RFC 7383 fragments (bits 6-7: 2..5
+ *             of them; bit 3 sends them in reverse order).
  *   3 TICK    [n]: the clock moves n * 250 ms (n = 255: 10 minutes); both
  *             instances run their timers; jobs waiting for the runner finish
  *   4 TACT    [what]: the target initiates, rekeys a child or the IKE SA,
@@ -416,6 +417,51 @@ peer_addrs(struct sockaddr_storage *from, struct sockaddr_storage *to, bool p450
 	}
 }
 
+/*
+ * RFC 7383 fragments of one message: 2..5 SKF datagrams (flags bits 6-7),
+ * in order, or in reverse when flags bit 3 (also the SA selector's high bit)
+ * is set.
+ */
+static void
+send_skf(const struct ike_sk_dir *k, const uint8_t *hdr, uint8_t first, const uint8_t *inner,
+	 size_t len, uint8_t flags, const struct sockaddr_storage *from,
+	 const struct sockaddr_storage *to)
+{
+	static uint8_t msg[DGRAM_MAX + 512];
+	unsigned n = 2u + (flags >> 6), j;
+	size_t chunk = (len + n - 1) / n;
+
+	if (chunk == 0)
+		chunk = 1;
+	for (j = 0; j < n; j++) {
+		unsigned i = (flags & 0x08) ? n - 1 - j : j;
+		size_t off = (size_t)i * chunk;
+		size_t cl = off >= len ? 0 : (len - off < chunk ? len - off : chunk);
+		size_t body = ike_sk_body_len(k, cl), mlen;
+
+		if (body == 0 || IKE_HDR_LEN + 8 + body > sizeof(msg))
+			return;
+		memcpy(msg, hdr, IKE_HDR_LEN);
+		msg[16] = IKE_PLD_SKF;
+		put_be32(msg + 24, (uint32_t)(IKE_HDR_LEN + 8 + body));
+		msg[28] = i == 0 ? first : 0;
+		msg[29] = 0;
+		msg[30] = (uint8_t)((8 + body) >> 8);
+		msg[31] = (uint8_t)(8 + body);
+		msg[32] = 0;
+		msg[33] = (uint8_t)(i + 1);
+		msg[34] = 0;
+		msg[35] = (uint8_t)n;
+		if (ike_sk_seal(k, msg, IKE_HDR_LEN + 8, inner + (off < len ? off : len), cl,
+				sizeof(msg), &mlen) != 0)
+			return;
+		if (n_inputs++ >= MAX_INPUTS)
+			return;
+		ike_input(I[T].ctx, msg, mlen, (const struct sockaddr *)from,
+			  (const struct sockaddr *)to, now_ms);
+	}
+}
+
 static void
 send_sk(uint8_t xchg, uint8_t flags, uint8_t first, int8_t delta, const uint8_t *inner,
 	size_t len)
@@ -444,9 +490,13 @@ send_sk(uint8_t xchg, uint8_t flags, uint8_t first, int8_t delta, const uint8_t 
 			    (resp ? IKE_FLAG_R : 0));
 	put_be32(hdr + 20, msgid);
 	put_be32(hdr + 24, 0);
+	peer_addrs(&from, &to, sa->natt && !(flags & 0x10));
+	if (flags & 0x20) {
+		send_skf(k, hdr, first, inner, len, flags, &from, &to);
+		return;
+	}
 	if (ike_sk_encrypt_msg(k, hdr, first, inner, len, out, sizeof(out), &olen) != 0)
 		return;
-	peer_addrs(&from, &to, sa->natt && !(flags & 0x10));
 	if (n_inputs++ >= MAX_INPUTS)
 		return;
 	ike_input(I[T].ctx, out, olen, (struct sockaddr *)&from, (struct sockaddr *)&to, now_ms);
