@@ -22,6 +22,7 @@
  * survivor must start with an IPv4 or IPv6 header inside its data.
  */
 #include <dirent.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,6 +319,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run_burst(pkts + i, n - i < burst_len ? n - i : burst_len);
 	while (rte_ring_dequeue_elem(evr, &ev, sizeof(ev)) == 0)
 		;
+	if (getenv("FUZZ_ESP_VERBOSE") != NULL) {
+		struct esp_worker_stats st;
+
+		esp_worker_stats_get(w, &st);
+		fprintf(stderr, "in %" PRIu64 " out %" PRIu64 " drops:", st.in_packets,
+			st.out_packets);
+		for (i = 0; i < ESP_DROP__COUNT; i++)
+			if (st.drops[i] != 0)
+				fprintf(stderr, " %s %" PRIu64, esp_drop_names[i], st.drops[i]);
+		fprintf(stderr, "\n");
+	}
 	sas_destroy();
 	if (rte_mempool_in_use_count(pool) != base_in_use) {
 		fprintf(stderr, "mbuf leak: %u in use, %u at start\n",
