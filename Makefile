@@ -3,13 +3,14 @@
 #   make check  - install deps, build (warnings as errors), run every test
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 MESON_FLAGS ?= --werror
 # The test build may show ESP keys to root (RAMPART_DEBUG_KEYS=1) for the e2e
 # decoders, and has fault injection (a "fault" control command) for the fault
 # tests; a production build is set up without either.
 TEST_BUILD_FLAGS ?= -Ddebug_keys=true -Dfault_inject=true
 
-.PHONY: all deps build demo check check-unit check-asan check-interop bench clean
+.PHONY: all deps build demo check check-unit check-asan check-fuzz check-interop bench clean
 
 all: build
 
@@ -39,13 +40,22 @@ check-asan: deps $(ASAN_BUILD)/build.ninja
 	$(MESON_TEST) $(ASAN_BUILD) unit --print-errorlogs --num-processes 2
 	$(MESON_TEST) $(ASAN_BUILD) interop-asan --print-errorlogs --num-processes 1
 
+# libFuzzer targets (clang, ASan+UBSan), each for FUZZ_TIME seconds (default 30)
+# on its seed corpus and regression inputs (tests/fuzz/meson.build).
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+
+check-fuzz: deps $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+	$(MESON_TEST) $(FUZZ_BUILD) fuzz --print-errorlogs --num-processes 1
+
 check-interop: build
 	$(MESON_TEST) $(BUILD) interop --print-errorlogs --num-processes 1
 
-check: check-unit check-asan check-interop
+check: check-unit check-asan check-fuzz check-interop
 
 bench: build
 	$(BUILD)/perf/esp-bench
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
