@@ -16,6 +16,7 @@
 #include <rte_telemetry.h>
 
 #include "ctl/ctl_sock.h"
+#include "ctl_rate.h"
 #include "rampartd.h"
 
 static json_t *
@@ -208,8 +209,18 @@ ctl_stats_json(void)
 	C(nd_answers); C(ike_in); C(ike_out); C(ike_out_fail); C(events); C(soft); C(hard);
 	C(del_acks); C(pending_drop); C(msg_backlog); C(child_up); C(child_down); C(child_fail);
 	C(tx_kicks);
+	C(nbr_rx); C(ike_rate_pass); C(ike_rate_drops_src); C(ike_rate_drops_total);
+	C(jobs_submitted); C(jobs_run); C(jobs_done); C(jobs_inline);
 #undef C
 	json_object_set_new(o, "neighbours", json_integer(rd.master.nbr.n_used));
+	if (rd.ike_rate != NULL) {
+		struct rd_rate_stats rs;
+
+		rd_rate_stats_get(rd.ike_rate, &rs);
+		json_object_set_new(o, "ike_sources_tracked", json_integer(rs.tracked));
+		json_object_set_new(o, "ike_sources_evicted",
+				    json_integer((json_int_t)rs.evictions));
+	}
 	return o;
 }
 

@@ -14,6 +14,7 @@
 
 #include <rte_malloc.h>
 
+#include "ctl_rate.h"
 #include "port.h"
 #include "rampartd.h"
 
@@ -424,6 +425,35 @@ out:
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * IKE budget (ctl_rate.h): one token per datagram from its source address
+ * and from the total, before lib/ike parses anything. Without a limiter
+ * (creation failed at start) everything passes.
+ */
+static bool
+ike_admit(const uint8_t *frame, const struct net_pkt_info *pi)
+{
+	const uint8_t *ip = frame + pi->l3_off;
+	struct timespec ts;
+
+	if (rd.ike_rate == NULL)
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	switch (rd_rate_check(rd.ike_rate, pi->af, pi->af == 4 ? ip + 12 : ip + 8,
+			      rd_ike_is_ongoing(frame + pi->ike_off, pi->ike_len),
+			      (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec)) {
+	case RD_RATE_PASS:
+		rd.st.ike_rate_pass++;
+		return true;
+	case RD_RATE_DROP_SRC:
+		rd.st.ike_rate_drops_src++;
+		return false;
+	default:
+		rd.st.ike_rate_drops_total++;
+		return false;
+	}
+}
+
 /* A frame for the control core itself (punted, or from the control RX queue). */
 static void
 handle_local(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
@@ -440,12 +470,46 @@ handle_local(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
 		return;
 	case NET_CL_IKE:
 		rd.st.ike_in++;
-		rd_ike_input(pidx, rte_pktmbuf_mtod(m, const uint8_t *), pi);
+		if (ike_admit(rte_pktmbuf_mtod(m, const uint8_t *), pi))
+			rd_ike_input(pidx, rte_pktmbuf_mtod(m, const uint8_t *), pi);
 		break;
 	default:
 		break;
 	}
 	rte_pktmbuf_free(m);
+}
+
+/*
+ * ARP and ND punted by the workers: their own ring, drained completely
+ * (bounded by its size) before any IKE is looked at.
+ */
+static unsigned
+poll_nbr(void)
+{
+	struct rte_mbuf *pkts[RD_BURST];
+	unsigned n, i, total = 0;
+
+	do {
+		n = rte_ring_sc_dequeue_burst(rd.punt_nbr, (void **)pkts, RD_BURST, NULL);
+		for (i = 0; i < n; i++) {
+			struct net_pkt_info pi;
+			int pidx = rd.port_idx[pkts[i]->port];
+
+			rd.st.nbr_rx++;
+			if (pidx < 0) {
+				rte_pktmbuf_free(pkts[i]);
+				continue;
+			}
+			net_classify(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len,
+				     &rd.ports[pidx].ifa, &pi);
+			if (pi.cls == NET_CL_ARP || pi.cls == NET_CL_ND)
+				handle_local((unsigned)pidx, pkts[i], &pi);
+			else
+				rte_pktmbuf_free(pkts[i]);
+		}
+		total += n;
+	} while (n == RD_BURST && total < RD_PUNT_NBR_RING);
+	return total;
 }
 
 static unsigned
@@ -529,8 +593,10 @@ rd_ctl_main(void)
 	long sleep_ns = 0;
 
 	while (!rd_signal) {
-		unsigned work = poll_punt() + poll_ctl_rx();
+		unsigned work = poll_nbr() + poll_punt() + poll_nbr() + poll_ctl_rx();
 		uint64_t now;
+
+		work += rd_jobs_poll(RD_BURST);
 
 		rd_ike_events();
 		rd_msg_flush();
@@ -587,7 +653,9 @@ rd_ctl_drain(uint64_t ms)
 	struct timespec ts = { 0, 1000000 };
 
 	while (rd_now_ms() < end) {
+		poll_nbr();
 		poll_punt();
+		rd_jobs_poll(RD_BURST);
 		poll_ctl_rx();
 		rd_ike_events();
 		rd_msg_flush();

@@ -33,6 +33,7 @@
 
 struct rte_lpm;
 struct rte_lpm6;
+struct rd_rate;
 
 extern int rd_logtype;
 extern int rd_ike_logtype;
@@ -42,6 +43,7 @@ enum rd_limits {
 	RD_BURST = 32,
 	RD_MSG_RING = 4096,		/* control -> worker sa_msg ring */
 	RD_PUNT_RING = 1024,		/* workers -> control mbufs */
+	RD_PUNT_NBR_RING = 512,		/* workers -> control ARP/ND, served first */
 	RD_EV_RING = 4096,		/* workers -> control sa_event */
 	RD_HANDOFF_RING = 2048,		/* any -> owner worker mbufs */
 	RD_MSG_PER_LOOP = 32,		/* ring messages a worker applies per loop */
@@ -197,6 +199,9 @@ struct rd_ctl_stats {
 	uint64_t punt_rx, ctl_rx, arp_in, arp_replies, arp_requests, icmp_replies, nd_answers;
 	uint64_t ike_in, ike_out, ike_out_fail, events, soft, hard, del_acks;
 	uint64_t pending_drop, msg_backlog, child_up, child_down, child_fail, tx_kicks;
+	/* control-core load protection (ctl_rate.c, ctl_jobs.c) */
+	uint64_t nbr_rx, ike_rate_pass, ike_rate_drops_src, ike_rate_drops_total;
+	uint64_t jobs_submitted, jobs_run, jobs_done, jobs_inline;
 };
 
 struct rd_ctx {
@@ -210,6 +215,8 @@ struct rd_ctx {
 	uint16_t ctl_q;			/* control core's queue index = n_workers */
 	struct rte_mempool *mp;
 	struct rte_ring *punt;		/* MPSC mbufs -> control */
+	struct rte_ring *punt_nbr;	/* MPSC ARP/ND mbufs -> control, served first */
+	struct rd_rate *ike_rate;	/* IKE admission (ctl_rate.h) */
 	struct rte_ring *ev;		/* MPSC sa_event -> control */
 	struct rte_rcu_qsbr *qsbr;
 	struct rd_fwd *fwd;		/* current snapshot (workers read) */
@@ -259,6 +266,11 @@ int rd_fwd_init(void);
 int rd_ctl_tx(unsigned port, struct rte_mbuf *m);
 int rd_send_ip(struct rte_mbuf *m, uint8_t af, const uint8_t *dst);
 int rd_port_by_addr(uint8_t af, const uint8_t *addr);
+
+/* ctl_jobs.c: DH/signature helper threads (lib/ike job runner) */
+int rd_jobs_init(unsigned n_threads);
+unsigned rd_jobs_poll(unsigned max);
+void rd_jobs_fini(void);
 
 /* ctl_ike.c */
 int rd_ike_init(void);
