@@ -210,7 +210,7 @@ ctl_stats_json(void)
 	C(del_acks); C(pending_drop); C(msg_backlog); C(child_up); C(child_down); C(child_fail);
 	C(tx_kicks);
 	C(nbr_rx); C(ike_rate_pass); C(ike_rate_drops_src); C(ike_rate_drops_total);
-	C(jobs_submitted); C(jobs_run); C(jobs_done); C(jobs_inline);
+	C(jobs_submitted); C(jobs_run); C(jobs_done); C(jobs_shed);
 #undef C
 	json_object_set_new(o, "neighbours", json_integer(rd.master.nbr.n_used));
 	if (rd.ike_rate != NULL) {

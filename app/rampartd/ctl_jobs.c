@@ -13,9 +13,10 @@
  * control lcore never waits for public-key crypto.
  *
  * The completion ring holds every job that can be in flight (request ring
- * size plus one per helper), so a helper never waits for room. When the
- * request ring is full the job runs inline (counted): lib/ike's half-open
- * caps bound how many jobs can exist, and a job must never be lost.
+ * size plus one per helper, plus what is shed), so a helper never waits for
+ * room. When the request ring is full the job is shed (counted): it comes
+ * back failed and lib/ike drops the half-open SA; the control lcore never
+ * computes it itself, and a job is never lost.
  *
  * Shutdown (rd_jobs_fini, before ike_ctx_destroy): stop and join the
  * helpers, then return every job still queued, run or not, through
@@ -28,11 +29,12 @@
 
 #include <rte_ring.h>
 
+#include "ike/ike_crypto.h"
 #include "rampartd.h"
 
 enum {
-	RD_JOB_RING = 1024,		/* queued requests */
-	RD_JOB_DONE_PER_LOOP = 64,	/* completions handed back per loop */
+	RD_JOB_RING = 2048,		/* queued requests */
+	RD_JOB_BURST = 64,		/* completions dequeued at once */
 };
 
 static struct {
@@ -76,11 +78,13 @@ submit_cb(void *user, struct ike_job *job)
 		sem_post(&jobs.sem);
 		return;
 	}
-	/* Full: run it here rather than lose it; it completes next loop. */
-	rd.st.jobs_inline++;
-	ike_job_run(job);
-	while (rte_ring_mp_enqueue(jobs.done, job) != 0)
-		rd_jobs_poll(RD_JOB_DONE_PER_LOOP);
+	/* Full: the helpers are RD_JOB_RING jobs behind. Shed this one rather
+	 * than compute it here: it completes next loop as failed, and lib/ike
+	 * drops its half-open SA. The completion ring has room (see above). */
+	rd.st.jobs_shed++;
+	job->result = -EBUSY;
+	if (rte_ring_mp_enqueue(jobs.done, job) != 0)
+		ike_job_done(rd.ike, job, rd_now_ms());	/* cannot happen; never lose it */
 }
 
 int
@@ -94,7 +98,7 @@ rd_jobs_init(unsigned n_threads)
 	if (n_threads > CONF_MAX_CRYPTO_THREADS)
 		n_threads = CONF_MAX_CRYPTO_THREADS;
 	jobs.req = rte_ring_create("rd_job_req", RD_JOB_RING, SOCKET_ID_ANY, RING_F_SP_ENQ);
-	jobs.done = rte_ring_create("rd_job_done", 2 * RD_JOB_RING, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	jobs.done = rte_ring_create("rd_job_done", 4 * RD_JOB_RING, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (jobs.req == NULL || jobs.done == NULL) {
 		ret = -ENOMEM;
 		goto fail;
@@ -126,22 +130,25 @@ fail:
 unsigned
 rd_jobs_poll(unsigned max)
 {
-	struct ike_job *done[RD_JOB_DONE_PER_LOOP];
-	unsigned n, i;
+	struct ike_job *done[RD_JOB_BURST];
+	unsigned n, i, total = 0;
 	uint64_t now;
 
 	if (jobs.done == NULL)
 		return 0;
-	if (max > RD_JOB_DONE_PER_LOOP)
-		max = RD_JOB_DONE_PER_LOOP;
-	n = rte_ring_sc_dequeue_burst(jobs.done, (void **)done, max, NULL);
-	if (n == 0)
-		return 0;
-	now = rd_now_ms();
-	for (i = 0; i < n; i++)
-		ike_job_done(rd.ike, done[i], now);
-	rd.st.jobs_done += n;
-	return n;
+	do {
+		n = rte_ring_sc_dequeue_burst(jobs.done, (void **)done,
+					      max - total < RD_JOB_BURST ? max - total :
+					      RD_JOB_BURST, NULL);
+		if (n == 0)
+			break;
+		now = rd_now_ms();
+		for (i = 0; i < n; i++)
+			ike_job_done(rd.ike, done[i], now);
+		rd.st.jobs_done += n;
+		total += n;
+	} while (total < max);
+	return total;
 }
 
 void

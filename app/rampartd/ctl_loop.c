@@ -596,7 +596,7 @@ rd_ctl_main(void)
 		unsigned work = poll_nbr() + poll_punt() + poll_nbr() + poll_ctl_rx();
 		uint64_t now;
 
-		work += rd_jobs_poll(RD_BURST);
+		work += rd_jobs_poll(RD_JOB_POLL);
 
 		rd_ike_events();
 		rd_msg_flush();
@@ -655,7 +655,7 @@ rd_ctl_drain(uint64_t ms)
 	while (rd_now_ms() < end) {
 		poll_nbr();
 		poll_punt();
-		rd_jobs_poll(RD_BURST);
+		rd_jobs_poll(RD_JOB_POLL);
 		poll_ctl_rx();
 		rd_ike_events();
 		rd_msg_flush();

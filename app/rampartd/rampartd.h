@@ -44,6 +44,8 @@ enum rd_limits {
 	RD_MSG_RING = 4096,		/* control -> worker sa_msg ring */
 	RD_PUNT_RING = 1024,		/* workers -> control mbufs */
 	RD_PUNT_NBR_RING = 512,		/* workers -> control ARP/ND, served first */
+	RD_JOB_POLL = 256,		/* crypto completions taken per control loop:
+					 * more than the IKE datagrams one loop admits */
 	RD_EV_RING = 4096,		/* workers -> control sa_event */
 	RD_HANDOFF_RING = 2048,		/* any -> owner worker mbufs */
 	RD_MSG_PER_LOOP = 32,		/* ring messages a worker applies per loop */
@@ -201,7 +203,7 @@ struct rd_ctl_stats {
 	uint64_t pending_drop, msg_backlog, child_up, child_down, child_fail, tx_kicks;
 	/* control-core load protection (ctl_rate.c, ctl_jobs.c) */
 	uint64_t nbr_rx, ike_rate_pass, ike_rate_drops_src, ike_rate_drops_total;
-	uint64_t jobs_submitted, jobs_run, jobs_done, jobs_inline;
+	uint64_t jobs_submitted, jobs_run, jobs_done, jobs_shed;
 };
 
 struct rd_ctx {
@@ -269,6 +271,7 @@ int rd_port_by_addr(uint8_t af, const uint8_t *addr);
 
 /* ctl_jobs.c: DH/signature helper threads (lib/ike job runner) */
 int rd_jobs_init(unsigned n_threads);
+/* Hand up to @max finished jobs back to lib/ike; how many. Control core. */
 unsigned rd_jobs_poll(unsigned max);
 void rd_jobs_fini(void);
 
