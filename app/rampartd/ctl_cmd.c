@@ -220,6 +220,7 @@ ctl_stats_json(void)
 		json_object_set_new(o, "ike_sources_tracked", json_integer(rs.tracked));
 		json_object_set_new(o, "ike_sources_evicted",
 				    json_integer((json_int_t)rs.evictions));
+		json_object_set_new(o, "ike_rate_retx_prio", json_integer((json_int_t)rs.retx_prio));
 	}
 	return o;
 }

@@ -433,14 +433,17 @@ out:
 static bool
 ike_admit(const uint8_t *frame, const struct net_pkt_info *pi)
 {
-	const uint8_t *ip = frame + pi->l3_off;
+	const uint8_t *ip = frame + pi->l3_off, *ike = frame + pi->ike_off;
 	struct timespec ts;
+	uint64_t spi_i = 0;
 
 	if (rd.ike_rate == NULL)
 		return true;
+	if (pi->ike_len >= sizeof(spi_i))
+		memcpy(&spi_i, ike, sizeof(spi_i));
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	switch (rd_rate_check(rd.ike_rate, pi->af, pi->af == 4 ? ip + 12 : ip + 8,
-			      rd_ike_is_ongoing(frame + pi->ike_off, pi->ike_len),
+			      rd_ike_is_ongoing(ike, pi->ike_len), spi_i,
 			      (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec)) {
 	case RD_RATE_PASS:
 		rd.st.ike_rate_pass++;
@@ -512,8 +515,28 @@ poll_nbr(void)
 	return total;
 }
 
+static unsigned poll_punt_burst(void);
+
 static unsigned
 poll_punt(void)
+{
+	unsigned total = 0, n;
+
+	/* Empty the ring each loop (up to its size): what the IKE budget
+	 * refuses is dropped here, cheaply and counted, instead of at a full
+	 * ring where neighbour discovery and exchanges under way would be
+	 * lost with it. ARP/ND are served between bursts. */
+	do {
+		n = poll_punt_burst();
+		total += n;
+		if (n != 0)
+			total += poll_nbr();
+	} while (n == RD_BURST && total < RD_PUNT_RING);
+	return total;
+}
+
+static unsigned
+poll_punt_burst(void)
 {
 	struct rte_mbuf *pkts[RD_BURST];
 	unsigned n, i;

@@ -15,6 +15,7 @@
 /* Refill at most this much time at once: keeps elapsed * rate below 2^64
  * (1e10 ns * 1e7 tokens/s = 1e17) and a full bucket is reached long before. */
 #define RATE_MAX_GAP_NS 10000000000ull
+#define RETX_WORDS ((1ull << RD_RATE_RETX_BITS_LOG2) / 64)
 
 struct tb {
 	uint64_t units;			/* tokens * RATE_ONE */
@@ -35,6 +36,8 @@ struct rd_rate {
 	struct tb total;
 	struct rd_rate_stats st;
 	struct src_ent *ent;		/* sets * RD_RATE_WAYS */
+	uint64_t *retx[2];		/* Bloom filters: current, previous generation */
+	uint64_t retx_epoch;		/* generation number of retx[0] */
 };
 
 static void
@@ -71,6 +74,12 @@ rd_rate_create(const struct rd_rate_cfg *cfg, uint64_t seed, struct rd_rate **ou
 		free(r);
 		return -ENOMEM;
 	}
+	r->retx[0] = calloc(RETX_WORDS, sizeof(uint64_t));
+	r->retx[1] = calloc(RETX_WORDS, sizeof(uint64_t));
+	if (r->retx[0] == NULL || r->retx[1] == NULL) {
+		rd_rate_destroy(r);
+		return -ENOMEM;
+	}
 	r->cfg = *cfg;
 	r->seed = seed;
 	r->set_mask = sets - 1;
@@ -86,6 +95,8 @@ rd_rate_destroy(struct rd_rate *r)
 	if (r == NULL)
 		return;
 	free(r->ent);
+	free(r->retx[0]);
+	free(r->retx[1]);
 	free(r);
 }
 
@@ -141,12 +152,61 @@ src_get(struct rd_rate *r, uint8_t af, const uint8_t *addr, uint64_t now_ns)
 	return victim;
 }
 
-enum rd_rate_verdict
-rd_rate_check(struct rd_rate *r, uint8_t af, const uint8_t *addr, bool ongoing, uint64_t now_ns)
+/* Two bit positions for (source, SPIi), keyed like addr_hash(). */
+static void
+retx_bits(const struct rd_rate *r, uint8_t af, const uint8_t *a, uint64_t spi_i,
+	  uint64_t bit[2])
 {
-	/* New exchanges leave the last quarter of the total bucket alone. */
-	uint64_t need = RATE_ONE + (ongoing ? 0 : (uint64_t)(r->cfg.burst / 4) * RATE_ONE);
+	uint64_t h = mix64(((uint64_t)addr_hash(r, af, a) << 32 | af) ^ mix64(spi_i ^ ~r->seed));
+
+	bit[0] = h & ((1ull << RD_RATE_RETX_BITS_LOG2) - 1);
+	bit[1] = mix64(h) & ((1ull << RD_RATE_RETX_BITS_LOG2) - 1);
+}
+
+static bool
+retx_has(const uint64_t *f, const uint64_t bit[2])
+{
+	return (f[bit[0] / 64] >> (bit[0] % 64) & 1) && (f[bit[1] / 64] >> (bit[1] % 64) & 1);
+}
+
+/* Start a new generation when due: the older one is cleared and reused. */
+static void
+retx_rotate(struct rd_rate *r, uint64_t now_ns)
+{
+	uint64_t epoch = now_ns / RD_RATE_RETX_EPOCH_NS;
+	uint64_t *old;
+
+	if (epoch == r->retx_epoch)
+		return;
+	old = r->retx[1];
+	if (epoch == r->retx_epoch + 1) {
+		memset(old, 0, RETX_WORDS * sizeof(uint64_t));
+		r->retx[1] = r->retx[0];
+		r->retx[0] = old;
+	} else {
+		memset(r->retx[0], 0, RETX_WORDS * sizeof(uint64_t));
+		memset(r->retx[1], 0, RETX_WORDS * sizeof(uint64_t));
+	}
+	r->retx_epoch = epoch;
+}
+
+enum rd_rate_verdict
+rd_rate_check(struct rd_rate *r, uint8_t af, const uint8_t *addr, bool ongoing, uint64_t spi_i,
+	      uint64_t now_ns)
+{
 	struct src_ent *e = src_get(r, af, addr, now_ns);
+	uint64_t need, bit[2] = { 0, 0 };
+
+	if (!ongoing) {
+		retx_rotate(r, now_ns);
+		retx_bits(r, af, addr, spi_i, bit);
+		if (retx_has(r->retx[0], bit) || retx_has(r->retx[1], bit)) {
+			ongoing = true;
+			r->st.retx_prio++;
+		}
+	}
+	/* New exchanges leave the last quarter of the total bucket alone. */
+	need = RATE_ONE + (ongoing ? 0 : (uint64_t)(r->cfg.burst / 4) * RATE_ONE);
 
 	e->seen_ns = now_ns;
 	tb_refill(&e->tb, r->cfg.rate_src, r->cfg.burst_src, now_ns);
@@ -157,6 +217,10 @@ rd_rate_check(struct rd_rate *r, uint8_t af, const uint8_t *addr, bool ongoing, 
 	}
 	if (r->total.units < need) {
 		r->st.drop_total++;
+		if (!ongoing) {		/* remember it for its retransmission */
+			r->retx[0][bit[0] / 64] |= 1ull << (bit[0] % 64);
+			r->retx[0][bit[1] / 64] |= 1ull << (bit[1] % 64);
+		}
 		return RD_RATE_DROP_TOTAL;
 	}
 	e->tb.units -= RATE_ONE;

@@ -17,6 +17,16 @@
  * IKE_SA_INIT returning our COOKIE): new IKE_SA_INIT requests, the only
  * thing a spoofing flood can send, stop at the reserve.
  *
+ * Second chance: a real initiator whose IKE_SA_INIT was dropped for the
+ * total budget sends the same request again (same source, same SPIi) a
+ * few seconds later (RFC 7296 2.1). Each such drop is remembered in a
+ * Bloom filter of (source, SPIi), two generations of RD_RATE_RETX_EPOCH_NS
+ * each; a request found there counts as under way. Under a flood far above
+ * the budget, a new client thus waits one retransmission instead of
+ * winning a lottery against the flood on every try. A flood that repeats
+ * its own requests gets the same treatment (at twice its cost); a false
+ * positive only moves one request into the priority class.
+ *
  * Control core only (no locking).
  */
 #ifndef RAMPART_CTL_RATE_H
@@ -27,7 +37,9 @@
 
 enum rd_rate_limits {
 	RD_RATE_WAYS = 8,		/* entries per set */
+	RD_RATE_RETX_BITS_LOG2 = 24,	/* Bloom filter: 2^24 bits (2 MiB) per generation */
 };
+#define RD_RATE_RETX_EPOCH_NS 8000000000ull	/* generation length: 8 s */
 
 struct rd_rate_cfg {
 	uint32_t rate, burst;		/* all sources: tokens/s, depth */
@@ -43,6 +55,7 @@ enum rd_rate_verdict {
 
 struct rd_rate_stats {
 	uint64_t pass, drop_src, drop_total, evictions;
+	uint64_t retx_prio;		/* new requests let in as retransmissions */
 	uint32_t tracked, capacity;
 };
 
@@ -55,10 +68,11 @@ void rd_rate_destroy(struct rd_rate *r);
 /*
  * One datagram from (@af 4 or 6, @addr 4 or 16 bytes, network order) at
  * @now_ns (monotonic). @ongoing: it belongs to an exchange already under way
- * (may use the reserve). Takes one token from both buckets or none.
+ * (may use the reserve); @spi_i: the initiator SPI (for the second chance).
+ * Takes one token from both buckets or none.
  */
 enum rd_rate_verdict rd_rate_check(struct rd_rate *r, uint8_t af, const uint8_t *addr,
-				   bool ongoing, uint64_t now_ns);
+				   bool ongoing, uint64_t spi_i, uint64_t now_ns);
 void rd_rate_stats_get(const struct rd_rate *r, struct rd_rate_stats *st);
 
 /*

@@ -5,8 +5,8 @@
  *
  *   control_core:
  *     crypto_threads: 1            # 0..16; 0 = DH and signatures inline
- *     ike_rate: 20000              # IKE datagrams/s accepted in all
- *     ike_burst: 4000
+ *     ike_rate: 5000               # IKE datagrams/s accepted in all
+ *     ike_burst: 1000
  *     ike_rate_per_source: 50      # per source address
  *     ike_burst_per_source: 100
  *     ike_sources: 16384           # source addresses tracked (then evicted)
@@ -27,8 +27,8 @@ void
 conf_ctlcore_defaults(struct conf_ctlcore *cc)
 {
 	cc->crypto_threads = 1;
-	cc->ike_rate = 20000;
-	cc->ike_burst = 4000;
+	cc->ike_rate = 5000;
+	cc->ike_burst = 1000;
 	cc->ike_rate_src = 50;
 	cc->ike_burst_src = 100;
 	cc->ike_sources = 16384;

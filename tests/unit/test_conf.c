@@ -126,7 +126,7 @@ ci_values(void)
 	CU_ASSERT_EQUAL(cc->replay_window, 1024);
 	CU_ASSERT_EQUAL(c->ike.window_size, 1);
 	CU_ASSERT_EQUAL(c->ctlcore.crypto_threads, 1);
-	CU_ASSERT_EQUAL(c->ctlcore.ike_rate, 20000);
+	CU_ASSERT_EQUAL(c->ctlcore.ike_rate, 5000);
 	CU_ASSERT_EQUAL(c->ctlcore.ike_burst_src, 100);
 	conf_free(c);
 }

@@ -43,16 +43,16 @@ source_burst_then_rate(void)
 	unsigned i, pass = 0;
 
 	for (i = 0; i < 10; i++)
-		pass += rd_rate_check(r, 4, a, false, SEC) == RD_RATE_PASS;
+		pass += rd_rate_check(r, 4, a, false, 1, SEC) == RD_RATE_PASS;
 	CU_ASSERT_EQUAL(pass, 5);
-	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, SEC), RD_RATE_DROP_SRC);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 1, SEC), RD_RATE_DROP_SRC);
 	pass = 0;
 	for (i = 0; i < 10; i++)
-		pass += rd_rate_check(r, 4, a, false, 2 * SEC) == RD_RATE_PASS;
+		pass += rd_rate_check(r, 4, a, false, 1, 2 * SEC) == RD_RATE_PASS;
 	CU_ASSERT_EQUAL(pass, 2);
 	/* another source is not affected */
 	a[3] = 8;
-	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, false, 2 * SEC), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, false, 1, 2 * SEC), RD_RATE_PASS);
 	rd_rate_stats_get(r, &st);
 	CU_ASSERT_EQUAL(st.pass, 8);
 	CU_ASSERT_EQUAL(st.drop_src, 14);
@@ -69,13 +69,13 @@ total_reserve_for_ongoing(void)
 
 	for (i = 0; i < 20; i++) {
 		addr4(a, 0x0a000000 + i);
-		pass += rd_rate_check(r, 4, a, false, SEC) == RD_RATE_PASS;
+		pass += rd_rate_check(r, 4, a, false, 1, SEC) == RD_RATE_PASS;
 	}
 	CU_ASSERT_EQUAL(pass, 6);		/* 8 - the reserve of 8/4 */
 	addr4(a, 0x0b000001);
-	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, SEC), RD_RATE_PASS);
-	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, SEC), RD_RATE_PASS);
-	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, SEC), RD_RATE_DROP_TOTAL);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 1, SEC), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 1, SEC), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 1, SEC), RD_RATE_DROP_TOTAL);
 	rd_rate_destroy(r);
 }
 
@@ -90,7 +90,7 @@ spoofed_flood_bounded(void)
 
 	for (i = 0; i < 100000; i++) {
 		addr4(a + 12, i);
-		pass += rd_rate_check(r, 6, a, false, SEC + i) == RD_RATE_PASS;
+		pass += rd_rate_check(r, 6, a, false, 1, SEC + i) == RD_RATE_PASS;
 	}
 	rd_rate_stats_get(r, &st);
 	CU_ASSERT_EQUAL(st.capacity, 64);
@@ -98,7 +98,44 @@ spoofed_flood_bounded(void)
 	CU_ASSERT_EQUAL(st.evictions, 100000 - 64);
 	CU_ASSERT_EQUAL(pass, 100000);		/* one datagram each: all within budget */
 	/* a source seen again right away is still limited */
-	CU_ASSERT_EQUAL(rd_rate_check(r, 6, a, false, SEC + i), RD_RATE_DROP_SRC);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 6, a, false, 1, SEC + i), RD_RATE_DROP_SRC);
+	rd_rate_destroy(r);
+}
+
+/*
+ * Second chance: a new request dropped for the total budget is let in as
+ * under way when the same source sends the same SPIi again (a real
+ * initiator's retransmission); another SPIi from there is not, and the
+ * memory is gone two generations later.
+ */
+static void
+retransmission_second_chance(void)
+{
+	struct rd_rate *r = mk(1, 4, 100, 100, 1024);
+	uint8_t a[4] = { 192, 0, 2, 11 }, b[4] = { 192, 0, 2, 12 };
+	struct rd_rate_stats st;
+	uint64_t t = 100 * SEC;
+
+	/* use up everything above the reserve (4/4 = 1 token) */
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, b, false, 7, t), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, b, false, 8, t), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, b, false, 9, t), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, false, 0x1111, t), RD_RATE_DROP_TOTAL);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, false, 0x2222, t), RD_RATE_DROP_TOTAL);
+	/* the retransmission may use the reserve */
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, false, 0x1111, t + 1), RD_RATE_PASS);
+	rd_rate_stats_get(r, &st);
+	CU_ASSERT_EQUAL(st.retx_prio, 1);
+	/* same SPIi from another source: no */
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, b, false, 0x2222, t + 2), RD_RATE_DROP_TOTAL);
+	/* two generations later it is forgotten */
+	t += 2 * RD_RATE_RETX_EPOCH_NS;
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 5, t), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 5, t), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 5, t), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, false, 0x2222, t), RD_RATE_DROP_TOTAL);
+	rd_rate_stats_get(r, &st);
+	CU_ASSERT_EQUAL(st.retx_prio, 1);
 	rd_rate_destroy(r);
 }
 
@@ -147,6 +184,7 @@ main(void)
 	CU_add_test(s, "source_burst_then_rate", source_burst_then_rate);
 	CU_add_test(s, "total_reserve_for_ongoing", total_reserve_for_ongoing);
 	CU_add_test(s, "spoofed_flood_bounded", spoofed_flood_bounded);
+	CU_add_test(s, "retransmission_second_chance", retransmission_second_chance);
 	CU_add_test(s, "bad_cfg", bad_cfg);
 	CU_add_test(s, "ongoing_peek", ongoing_peek);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -195,10 +195,11 @@ def case_ike_flood(args, net, r, res):
     log("flood: offered %d pps for %.1f s (%d datagrams); public port received %d, "
         "port drops %d, punt ring drops %d" % (fpps, fsec, sent, p1 - p0, q1 - q0, pd))
     log("rampartd: IKE datagrams seen %s (%.0f/s), admitted %s (%.0f/s), dropped per source %s,"
-        " in total %s; cookies sent %s; half-open max %s (cap %d); jobs %s run, %s shed" %
+        " in total %s, retransmissions let in %s; cookies sent %s; half-open max %s (cap %d); "
+        "jobs %s run, %s shed; ARP/ND via their ring %s" %
         (ike_in, (ike_in or 0) / fsec, passed, (passed or 0) / fsec, drop_src, drop_tot,
-         cookies, max(samples) if samples else None, HALF_OPEN_MAX, d(c0, c1, "jobs_run"),
-         d(c0, c1, "jobs_shed")))
+         d(c0, c1, "ike_rate_retx_prio"), cookies, max(samples) if samples else None,
+         HALF_OPEN_MAX, d(c0, c1, "jobs_run"), d(c0, c1, "jobs_shed"), d(c0, c1, "nbr_rx")))
     res.check(drop_src is not None and drop_tot is not None and (drop_src + drop_tot) > 0,
               "IKE rate-limit counters count the flood's excess",
               "ike_rate_drops_src %s, ike_rate_drops_total %s" % (drop_src, drop_tot))
