@@ -22,6 +22,7 @@
 #include <rte_telemetry.h>
 
 #include "ctl/ctl_sock.h"
+#include "ctl_rate.h"
 #include "rampartd.h"
 
 /* Control-socket refusals of rampartd's own (lib/ctl counts "denied"). */
@@ -343,9 +344,20 @@ ctl_stats_json(void)
 	C(del_acks); C(msg_backlog); C(child_up); C(child_down); C(child_fail);
 	C(peer_moved); C(peer_move_refused); C(route_refused);
 	C(tx_kicks); C(ring_full); C(mbuf_fail); C(link_changes); C(reload_fail);
+	C(nbr_rx); C(ike_rate_pass);
+	C(jobs_submitted); C(jobs_run); C(jobs_done); C(jobs_shed);
 #undef C
 	json_object_set_new(o, "neighbours", json_integer(rd.master.nbr.n_used));
 	json_object_set_new(o, "drops", drops_json(s->drop));
+	if (rd.ike_rate != NULL) {
+		struct rd_rate_stats rs;
+
+		rd_rate_stats_get(rd.ike_rate, &rs);
+		json_object_set_new(o, "ike_sources_tracked", json_integer(rs.tracked));
+		json_object_set_new(o, "ike_sources_evicted",
+				    json_integer((json_int_t)rs.evictions));
+		json_object_set_new(o, "ike_rate_retx_prio", json_integer((json_int_t)rs.retx_prio));
+	}
 	return o;
 }
 

@@ -15,6 +15,7 @@
 
 #include <rte_malloc.h>
 
+#include "ctl_rate.h"
 #include "port.h"
 #include "rampartd.h"
 
@@ -497,6 +498,38 @@ out:
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * IKE budget (ctl_rate.h): one token per datagram from its source address
+ * and from the total, before lib/ike parses anything. Without a limiter
+ * (creation failed at start) everything passes.
+ */
+static bool
+ike_admit(const uint8_t *frame, const struct net_pkt_info *pi)
+{
+	const uint8_t *ip = frame + pi->l3_off, *ike = frame + pi->ike_off;
+	struct timespec ts;
+	uint64_t spi_i = 0;
+
+	if (rd.ike_rate == NULL)
+		return true;
+	if (pi->ike_len >= sizeof(spi_i))
+		memcpy(&spi_i, ike, sizeof(spi_i));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	switch (rd_rate_check(rd.ike_rate, pi->af, pi->af == 4 ? ip + 12 : ip + 8,
+			      rd_ike_is_ongoing(ike, pi->ike_len), spi_i,
+			      (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec)) {
+	case RD_RATE_PASS:
+		rd.st.ike_rate_pass++;
+		return true;
+	case RD_RATE_DROP_SRC:
+		rd.st.drop[RD_DROP_IKE_RATE_SRC]++;
+		return false;
+	default:
+		rd.st.drop[RD_DROP_IKE_RATE_TOTAL]++;
+		return false;
+	}
+}
+
 /* A frame for the control core itself (punted, or from the control RX queue). */
 static void
 handle_local(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
@@ -512,8 +545,9 @@ handle_local(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
 		handle_nd(pidx, m, pi);
 		return;
 	case NET_CL_IKE:
-		rd.st.ike_in++;		/* lib/ike counts what it rejects */
-		rd_ike_input(pidx, rte_pktmbuf_mtod(m, const uint8_t *), pi);
+		rd.st.ike_in++;
+		if (ike_admit(rte_pktmbuf_mtod(m, const uint8_t *), pi))
+			rd_ike_input(pidx, rte_pktmbuf_mtod(m, const uint8_t *), pi);
 		break;
 	case NET_CL_NATT_KA:
 		rd.st.drop[RD_DROP_NATT_KEEPALIVE]++;
@@ -528,8 +562,61 @@ handle_local(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * ARP and ND punted by the workers: their own ring, drained completely
+ * (bounded by its size) before any IKE is looked at.
+ */
+static unsigned
+poll_nbr(void)
+{
+	struct rte_mbuf *pkts[RD_BURST];
+	unsigned n, i, total = 0;
+
+	do {
+		n = rte_ring_sc_dequeue_burst(rd.punt_nbr, (void **)pkts, RD_BURST, NULL);
+		for (i = 0; i < n; i++) {
+			struct net_pkt_info pi;
+			int pidx = rd.port_idx[pkts[i]->port];
+
+			rd.st.nbr_rx++;
+			if (pidx < 0) {
+				rte_pktmbuf_free(pkts[i]);
+				continue;
+			}
+			net_classify(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len,
+				     &rd.ports[pidx].ifa, &pi);
+			if (pi.cls == NET_CL_ARP || pi.cls == NET_CL_ND)
+				handle_local((unsigned)pidx, pkts[i], &pi);
+			else
+				rte_pktmbuf_free(pkts[i]);
+		}
+		total += n;
+	} while (n == RD_BURST && total < RD_PUNT_NBR_RING);
+	return total;
+}
+
+static unsigned poll_punt_burst(void);
+
 static unsigned
 poll_punt(void)
+{
+	unsigned total = 0, n;
+
+	/* Empty the ring each loop (up to its size): what the IKE budget
+	 * refuses is dropped here, cheaply and counted, instead of at a full
+	 * ring where neighbour discovery and exchanges under way would be
+	 * lost with it. ARP/ND are served between bursts. */
+	do {
+		n = poll_punt_burst();
+		total += n;
+		if (n != 0)
+			total += poll_nbr();
+	} while (n == RD_BURST && total < RD_PUNT_RING);
+	return total;
+}
+
+static unsigned
+poll_punt_burst(void)
 {
 	struct rte_mbuf *pkts[RD_BURST];
 	unsigned n, i;
@@ -615,8 +702,10 @@ rd_ctl_main(void)
 	long sleep_ns = 0;
 
 	while (!rd_signal) {
-		unsigned work = poll_punt() + poll_ctl_rx();
+		unsigned work = poll_nbr() + poll_punt() + poll_nbr() + poll_ctl_rx();
 		uint64_t now;
+
+		work += rd_jobs_poll(RD_JOB_POLL);
 
 		rd_ike_events();
 		rd_msg_flush();
@@ -677,7 +766,9 @@ rd_ctl_drain(uint64_t ms)
 	struct timespec ts = { 0, 1000000 };
 
 	while (rd_now_ms() < end) {
+		poll_nbr();
 		poll_punt();
+		rd_jobs_poll(RD_JOB_POLL);
 		poll_ctl_rx();
 		rd_ike_events();
 		rd_msg_flush();

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +38,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "ctl_rate.h"
 #include "port.h"
 #include "rampartd.h"
 
@@ -277,9 +279,11 @@ setup_rings(void)
 	unsigned i;
 
 	rd.punt = rte_ring_create("rd_punt", RD_PUNT_RING, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	rd.punt_nbr = rte_ring_create("rd_punt_nbr", RD_PUNT_NBR_RING, SOCKET_ID_ANY,
+				      RING_F_SC_DEQ);
 	rd.ev = rte_ring_create_elem("rd_ev", sizeof(struct sa_event), RD_EV_RING, SOCKET_ID_ANY,
 				     RING_F_SC_DEQ);
-	if (rd.punt == NULL || rd.ev == NULL)
+	if (rd.punt == NULL || rd.punt_nbr == NULL || rd.ev == NULL)
 		return -ENOMEM;
 	for (i = 0; i < rd.n_workers; i++) {
 		struct rd_worker *w = rd.workers[i];
@@ -293,6 +297,30 @@ setup_rings(void)
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/*
+ * The control core's protection under load: the IKE admission buckets and
+ * the DH/signature helper threads (control_core in the config).
+ */
+static int
+setup_ctl_load(void)
+{
+	const struct conf_ctlcore *cc = &rd.conf->ctlcore;
+	struct rd_rate_cfg rc = {
+		.rate = cc->ike_rate, .burst = cc->ike_burst,
+		.rate_src = cc->ike_rate_src, .burst_src = cc->ike_burst_src,
+		.sources = cc->ike_sources,
+	};
+	uint64_t seed = 0;
+	int ret;
+
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		return -EIO;
+	ret = rd_rate_create(&rc, seed, &rd.ike_rate);
+	if (ret != 0)
+		return ret;
+	return rd_jobs_init(cc->crypto_threads);
 }
 
 static int
@@ -403,7 +431,10 @@ shutdown_all(bool launched)
 	if (launched)
 		rte_eal_mp_wait_lcore();
 	rd_sa_release_all();
+	rd_jobs_fini();
 	rd_ike_fini();
+	rd_rate_destroy(rd.ike_rate);
+	rd.ike_rate = NULL;
 	rd_cmd_fini();
 	for (i = 0; i < rd.n_ports; i++)
 		port_stop(rd.ports[i].port_id);
@@ -428,6 +459,13 @@ shutdown_all(bool launched)
 		while (rte_ring_dequeue(rd.punt, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
 		rte_ring_free(rd.punt);
+	}
+	if (rd.punt_nbr != NULL) {
+		struct rte_mbuf *m = NULL;
+
+		while (rte_ring_dequeue(rd.punt_nbr, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(rd.punt_nbr);
 	}
 	rte_ring_free(rd.ev);
 	for (i = 0; i < RD_MAX_PENDING; i++)
@@ -555,6 +593,10 @@ main(int argc, char **argv)
 	ret = rd_ike_init();
 	if (ret != 0)
 		RD_LOG(WARNING, "IKE unavailable (%s): datapath only\n", strerror(-ret));
+	if ((ret = setup_ctl_load()) != 0) {
+		RD_LOG(ERR, "control core load protection: %s\n", strerror(-ret));
+		goto fail;
+	}
 
 	for (i = 0; i < rd.n_workers; i++) {
 		lcore = rd.workers[i]->lcore;

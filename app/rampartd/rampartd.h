@@ -36,6 +36,7 @@
 
 struct rte_lpm;
 struct rte_lpm6;
+struct rd_rate;
 
 extern int rd_logtype;
 extern int rd_ike_logtype;
@@ -45,6 +46,9 @@ enum rd_limits {
 	RD_BURST = 32,
 	RD_MSG_RING = 4096,		/* control -> worker sa_msg ring */
 	RD_PUNT_RING = 1024,		/* workers -> control mbufs */
+	RD_PUNT_NBR_RING = 512,		/* workers -> control ARP/ND, served first */
+	RD_JOB_POLL = 256,		/* crypto completions taken per control loop:
+					 * more than the IKE datagrams one loop admits */
 	RD_EV_RING = 4096,		/* workers -> control sa_event */
 	RD_HANDOFF_RING = 2048,		/* any -> owner worker mbufs */
 	RD_MSG_PER_LOOP = 32,		/* ring messages a worker applies per loop */
@@ -208,6 +212,9 @@ struct rd_ctl_stats {
 	uint64_t peer_moved, peer_move_refused;	/* child SAs moved; ESP moves refused */
 	uint64_t ring_full, mbuf_fail, link_changes, reload_fail;	/* faults, each counted */
 	uint64_t route_refused;		/* children refused: prefix of another peer */
+	/* control-core load protection (ctl_rate.c, ctl_jobs.c) */
+	uint64_t nbr_rx, ike_rate_pass;	/* budget drops: drop[RD_DROP_IKE_RATE_*] */
+	uint64_t jobs_submitted, jobs_run, jobs_done, jobs_shed;
 };
 
 struct rd_ctx {
@@ -221,6 +228,8 @@ struct rd_ctx {
 	uint16_t ctl_q;			/* control core's queue index = n_workers */
 	struct rte_mempool *mp;
 	struct rte_ring *punt;		/* MPSC mbufs -> control */
+	struct rte_ring *punt_nbr;	/* MPSC ARP/ND mbufs -> control, served first */
+	struct rd_rate *ike_rate;	/* IKE admission (ctl_rate.h) */
 	struct rte_ring *ev;		/* MPSC sa_event -> control */
 	struct rte_rcu_qsbr *qsbr;
 	struct rd_fwd *fwd;		/* current snapshot (workers read) */
@@ -275,6 +284,12 @@ int rd_ctl_tx(unsigned port, struct rte_mbuf *m);
 int rd_send_ip(struct rte_mbuf *m, uint8_t af, const uint8_t *dst);
 int rd_port_by_addr(uint8_t af, const uint8_t *addr);
 struct rte_mbuf *rd_ctl_mbuf_alloc(void);	/* counts and logs pool exhaustion */
+
+/* ctl_jobs.c: DH/signature helper threads (lib/ike job runner) */
+int rd_jobs_init(unsigned n_threads);
+/* Hand up to @max finished jobs back to lib/ike; how many. Control core. */
+unsigned rd_jobs_poll(unsigned max);
+void rd_jobs_fini(void);
 
 /* ctl_ike.c */
 int rd_ike_init(void);

@@ -37,7 +37,9 @@
 	X(NO_HEADROOM, "no_headroom", "no room for the Ethernet header") \
 	X(TX_FULL, "tx_full", "transmit queue full") \
 	X(ALLOC, "alloc_fail", "mbuf pool empty (fragments, replies)") \
-	X(BAD_PORT, "bad_port", "frame from a port id rampartd does not own")
+	X(BAD_PORT, "bad_port", "frame from a port id rampartd does not own") \
+	X(IKE_RATE_SRC, "ike_rate_src", "IKE datagram over its source address's budget") \
+	X(IKE_RATE_TOTAL, "ike_rate_total", "IKE datagram over the control core's overall IKE budget")
 
 enum rd_drop {
 #define RD_DROP_ENUM(id, name, doc) RD_DROP_##id,

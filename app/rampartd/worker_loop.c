@@ -285,11 +285,35 @@ tx_enqueue(struct rd_worker *w, unsigned pidx, struct rte_mbuf *m)
 		tx_flush(w, pidx);
 }
 
+/*
+ * ARP or ND (ICMPv6 NS/NA, no extension header: what net_classify calls
+ * NET_CL_ND) in a frame already classified for the control core. These go
+ * on their own ring, which the control core drains first, so an IKE flood
+ * filling the punt ring cannot starve neighbour discovery.
+ */
+static inline bool
+is_nbr_frame(const struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint16_t type;
+
+	if (m->data_len < NET_ETH_HLEN)
+		return false;
+	type = (uint16_t)(f[12] << 8 | f[13]);
+	if (type == NET_ETHER_ARP)
+		return true;
+	return type == NET_ETHER_IPV6 && m->data_len > NET_ETH_HLEN + 40 &&
+	       f[NET_ETH_HLEN + 6] == 58 &&
+	       (f[NET_ETH_HLEN + 40] == 135 || f[NET_ETH_HLEN + 40] == 136);
+}
+
 static inline void
 punt(struct rd_worker *w, struct rte_mbuf *m, uint8_t reason)
 {
+	struct rte_ring *r = reason == RD_PUNT_RX && is_nbr_frame(m) ? rd.punt_nbr : rd.punt;
+
 	rd_meta(m)->reason = reason;
-	if (unlikely(rte_ring_mp_enqueue(rd.punt, m) != 0)) {
+	if (unlikely(rte_ring_mp_enqueue(r, m) != 0)) {
 		w->st.drop[RD_DROP_PUNT_FULL]++;
 		rte_pktmbuf_free(m);
 		return;

@@ -635,15 +635,17 @@ set_defaults(struct conf *c)
 	c->ike.retransmit_base_ms = 1000;
 	c->ike.retransmit_tries = 5;
 	c->ike.nat_keepalive_s = 20;
+	conf_ctlcore_defaults(&c->ctlcore);
 }
 
 static int
 parse_root(struct cx *x, const yaml_node_t *root)
 {
-	enum { K_WORKERS, K_LOG, K_TELEM, K_CTL, K_IKE, K_PORTS, K_ROUTES, K_CONNS, K_N };
+	enum { K_WORKERS, K_LOG, K_TELEM, K_CTL, K_IKE, K_PORTS, K_ROUTES, K_CONNS, K_CTLCORE,
+	       K_N };
 	static const char *const keys[K_N] = {
 		"workers", "log_level", "telemetry", "control", "ike", "ports", "routes",
-		"connections",
+		"connections", "control_core",
 	};
 	struct conf *c = x->c;
 	yaml_node_t *v[K_N];
@@ -666,6 +668,8 @@ parse_root(struct cx *x, const yaml_node_t *root)
 	if (v[K_CTL] != NULL && (rc = parse_control(x, v[K_CTL])) < 0)
 		return rc;
 	if (v[K_IKE] != NULL && (rc = parse_ike(x, v[K_IKE])) < 0)
+		return rc;
+	if (v[K_CTLCORE] != NULL && (rc = conf_parse_ctlcore(x, v[K_CTLCORE])) < 0)
 		return rc;
 	if (v[K_PORTS] == NULL)
 		return cx_missing(x, root, "ports");

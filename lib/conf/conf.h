@@ -22,6 +22,8 @@
  *   control: {socket: PATH, mode: "0600", group: NAME}
  *   ike: {window_size, cookie_threshold, half_open_max, retransmit_base (ms
  *         duration), retransmit_tries, nat_keepalive (duration)}
+ *   control_core: {crypto_threads, ike_rate, ike_burst, ike_rate_per_source,
+ *         ike_burst_per_source, ike_sources}
  *   ports:       [{name, role: public|private|one-armed, device: DEVARGS,
  *                  addresses: [CIDR...], mac, mtu, rx_queues, tx_queues}]
  *   routes:      [{prefix: CIDR, via: ADDR, port: PORTNAME}]
@@ -84,6 +86,7 @@ enum conf_limits {
 	CONF_MAX_SOCK_PATH = 108,	/* sizeof(sun_path) */
 	CONF_MAX_FILE_LEN = 1 << 20,	/* config file size */
 	CONF_ERR_LEN = 512,		/* a buffer this long holds any message */
+	CONF_MAX_CRYPTO_THREADS = 16,	/* control_core.crypto_threads */
 };
 
 enum conf_port_role {
@@ -129,6 +132,14 @@ struct conf_ike {
 	uint32_t nat_keepalive_s;	/* default 20 */
 };
 
+/* The control lcore's self-protection (conf_ctlcore.c documents the keys). */
+struct conf_ctlcore {
+	uint32_t crypto_threads;	/* DH/signature helper threads; 0 = inline */
+	uint32_t ike_rate, ike_burst;	/* IKE datagrams/s in all, bucket depth */
+	uint32_t ike_rate_src, ike_burst_src;	/* the same per source address */
+	uint32_t ike_sources;		/* source addresses tracked */
+};
+
 struct conf {
 	char source[IKE_MAX_PATH];	/* file name loaded, or the name given */
 	unsigned workers;		/* 0 = one per EAL worker lcore */
@@ -140,6 +151,7 @@ struct conf {
 	char ctl_group[CONF_MAX_NAME];	/* "" = keep the daemon's group */
 
 	struct conf_ike ike;
+	struct conf_ctlcore ctlcore;
 
 	struct conf_port ports[CONF_MAX_PORTS];
 	unsigned n_ports;

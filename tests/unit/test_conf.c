@@ -181,6 +181,9 @@ ci_values(void)
 	CU_ASSERT_EQUAL(cc->ike_lifetime_s, 4 * 3600);
 	CU_ASSERT_EQUAL(cc->replay_window, 1024);
 	CU_ASSERT_EQUAL(c->ike.window_size, 1);
+	CU_ASSERT_EQUAL(c->ctlcore.crypto_threads, 1);
+	CU_ASSERT_EQUAL(c->ctlcore.ike_rate, 5000);
+	CU_ASSERT_EQUAL(c->ctlcore.ike_burst_src, 100);
 	conf_free(c);
 }
 
@@ -313,6 +316,8 @@ static const struct {
 	{"bad_range", ":15:15: connections[0].local_ts[0]: '10.1.0.9-10.1.0.1': range end below its start"},
 	{"conn_not_map", ":11:5: connections[0]: expected a mapping, got a scalar"},
 	{"half_open", ":1:45: ike: half_open_max (10) below cookie_threshold (100)"},
+	{"ctlcore_range", ":1:45: control_core.ike_rate: 0 out of range 1..10000000"},
+	{"ctlcore_burst", ":1:54: control_core.ike_burst_per_source: 200 above ike_burst (100)"},
 	{"multi_doc", ":11:1: more than one YAML document"},
 	{"name_bad", ":6:11: ports[1].name: bad name (letters, digits, '-', '_', '.')"},
 };

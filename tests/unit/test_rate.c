@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rampartd's IKE admission buckets (app/rampartd/ctl_rate.c): per-source and
+ * total token buckets, the reserve kept for exchanges under way, the bounded
+ * source table under a spoofed flood, and the header peek that tells an
+ * ongoing exchange from a new IKE_SA_INIT.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "ctl_rate.h"
+
+#define SEC 1000000000ull
+
+static struct rd_rate *
+mk(uint32_t rate, uint32_t burst, uint32_t rate_src, uint32_t burst_src, uint32_t sources)
+{
+	struct rd_rate_cfg c = { rate, burst, rate_src, burst_src, sources };
+	struct rd_rate *r = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(rd_rate_create(&c, 0x1234, &r), 0);
+	return r;
+}
+
+static void
+addr4(uint8_t a[4], uint32_t v)
+{
+	a[0] = (uint8_t)(v >> 24);
+	a[1] = (uint8_t)(v >> 16);
+	a[2] = (uint8_t)(v >> 8);
+	a[3] = (uint8_t)v;
+}
+
+/* One source: its burst, then nothing, then its rate once time passes. */
+static void
+source_burst_then_rate(void)
+{
+	struct rd_rate *r = mk(1000, 1000, 2, 5, 64);
+	uint8_t a[4] = { 198, 51, 100, 7 };
+	struct rd_rate_stats st;
+	unsigned i, pass = 0;
+
+	for (i = 0; i < 10; i++)
+		pass += rd_rate_check(r, 4, a, false, 1, SEC) == RD_RATE_PASS;
+	CU_ASSERT_EQUAL(pass, 5);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 1, SEC), RD_RATE_DROP_SRC);
+	pass = 0;
+	for (i = 0; i < 10; i++)
+		pass += rd_rate_check(r, 4, a, false, 1, 2 * SEC) == RD_RATE_PASS;
+	CU_ASSERT_EQUAL(pass, 2);
+	/* another source is not affected */
+	a[3] = 8;
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, false, 1, 2 * SEC), RD_RATE_PASS);
+	rd_rate_stats_get(r, &st);
+	CU_ASSERT_EQUAL(st.pass, 8);
+	CU_ASSERT_EQUAL(st.drop_src, 14);
+	rd_rate_destroy(r);
+}
+
+/* The total bucket: new exchanges stop at the reserve, ongoing ones use it. */
+static void
+total_reserve_for_ongoing(void)
+{
+	struct rd_rate *r = mk(1, 8, 100, 100, 1024);
+	uint8_t a[4];
+	unsigned i, pass = 0;
+
+	for (i = 0; i < 20; i++) {
+		addr4(a, 0x0a000000 + i);
+		pass += rd_rate_check(r, 4, a, false, 1, SEC) == RD_RATE_PASS;
+	}
+	CU_ASSERT_EQUAL(pass, 6);		/* 8 - the reserve of 8/4 */
+	addr4(a, 0x0b000001);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 1, SEC), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 1, SEC), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 1, SEC), RD_RATE_DROP_TOTAL);
+	rd_rate_destroy(r);
+}
+
+/* 100 000 spoofed sources: the table stays at its size, old entries go. */
+static void
+spoofed_flood_bounded(void)
+{
+	struct rd_rate *r = mk(10000000, 10000000, 1, 1, 64);
+	uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	struct rd_rate_stats st;
+	unsigned i, pass = 0;
+
+	for (i = 0; i < 100000; i++) {
+		addr4(a + 12, i);
+		pass += rd_rate_check(r, 6, a, false, 1, SEC + i) == RD_RATE_PASS;
+	}
+	rd_rate_stats_get(r, &st);
+	CU_ASSERT_EQUAL(st.capacity, 64);
+	CU_ASSERT_EQUAL(st.tracked, 64);
+	CU_ASSERT_EQUAL(st.evictions, 100000 - 64);
+	CU_ASSERT_EQUAL(pass, 100000);		/* one datagram each: all within budget */
+	/* a source seen again right away is still limited */
+	CU_ASSERT_EQUAL(rd_rate_check(r, 6, a, false, 1, SEC + i), RD_RATE_DROP_SRC);
+	rd_rate_destroy(r);
+}
+
+/*
+ * Second chance: a new request dropped for the total budget is let in as
+ * under way when the same source sends the same SPIi again (a real
+ * initiator's retransmission); another SPIi from there is not, and the
+ * memory is gone two generations later.
+ */
+static void
+retransmission_second_chance(void)
+{
+	struct rd_rate *r = mk(1, 4, 100, 100, 1024);
+	uint8_t a[4] = { 192, 0, 2, 11 }, b[4] = { 192, 0, 2, 12 };
+	struct rd_rate_stats st;
+	uint64_t t = 100 * SEC;
+
+	/* use up everything above the reserve (4/4 = 1 token) */
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, b, false, 7, t), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, b, false, 8, t), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, b, false, 9, t), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, false, 0x1111, t), RD_RATE_DROP_TOTAL);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, false, 0x2222, t), RD_RATE_DROP_TOTAL);
+	/* the retransmission may use the reserve */
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, false, 0x1111, t + 1), RD_RATE_PASS);
+	rd_rate_stats_get(r, &st);
+	CU_ASSERT_EQUAL(st.retx_prio, 1);
+	/* same SPIi from another source: no */
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, b, false, 0x2222, t + 2), RD_RATE_DROP_TOTAL);
+	/* two generations later it is forgotten */
+	t += 2 * RD_RATE_RETX_EPOCH_NS;
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 5, t), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 5, t), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 5, t), RD_RATE_PASS);
+	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, false, 0x2222, t), RD_RATE_DROP_TOTAL);
+	rd_rate_stats_get(r, &st);
+	CU_ASSERT_EQUAL(st.retx_prio, 1);
+	rd_rate_destroy(r);
+}
+
+static void
+bad_cfg(void)
+{
+	struct rd_rate_cfg c = { 0, 1, 1, 1, 64 };
+	struct rd_rate *r = (struct rd_rate *)&c;
+
+	CU_ASSERT_EQUAL(rd_rate_create(&c, 1, &r), -22);
+	CU_ASSERT_PTR_NULL(r);
+}
+
+/* Header peek: SPIr set, or IKE_SA_INIT with a COOKIE first, is ongoing. */
+static void
+ongoing_peek(void)
+{
+	uint8_t m[64] = { 0 };
+
+	m[0] = 1;				/* SPIi */
+	m[16] = 33;				/* next: SA */
+	m[17] = 0x20;
+	m[18] = 34;				/* IKE_SA_INIT */
+	CU_ASSERT_FALSE(rd_ike_is_ongoing(m, sizeof(m)));
+	CU_ASSERT_FALSE(rd_ike_is_ongoing(m, 27));
+	m[16] = 41;				/* N(COOKIE) first */
+	m[28 + 6] = 0x40;
+	m[28 + 7] = 0x06;
+	CU_ASSERT_TRUE(rd_ike_is_ongoing(m, sizeof(m)));
+	CU_ASSERT_FALSE(rd_ike_is_ongoing(m, 35));
+	m[28 + 7] = 0x07;			/* another notify */
+	CU_ASSERT_FALSE(rd_ike_is_ongoing(m, sizeof(m)));
+	m[15] = 9;				/* SPIr */
+	CU_ASSERT_TRUE(rd_ike_is_ongoing(m, 28));
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned fails;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("rate", NULL, NULL);
+	CU_add_test(s, "source_burst_then_rate", source_burst_then_rate);
+	CU_add_test(s, "total_reserve_for_ongoing", total_reserve_for_ongoing);
+	CU_add_test(s, "spoofed_flood_bounded", spoofed_flood_bounded);
+	CU_add_test(s, "retransmission_second_chance", retransmission_second_chance);
+	CU_add_test(s, "bad_cfg", bad_cfg);
+	CU_add_test(s, "ongoing_peek", ongoing_peek);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails ? 1 : 0;
+}
