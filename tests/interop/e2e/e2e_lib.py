@@ -98,6 +98,15 @@ def sh(cmd, ns=None, check=True, timeout=30, env=None):
     return rc, out
 
 
+def write_private(path, text):
+    """Write a file only its owner can read: rampartd refuses a config holding
+    a PSK or key that group or others can read."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
 def wait_for(pred, timeout, step=0.2):
     end = time.monotonic() + timeout
     while True:
@@ -336,11 +345,7 @@ class Rampartd:
         if s2s:
             text += S2S_CONN.format(pub=GW_PUB, site=SITE_PUB, gwid=GW_ID, psk=PSK,
                                     sitenet=SITE_NET)
-        # It holds the PSK inline: rampartd refuses it unless only root can read it.
-        fd = os.open(self.conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        write_private(self.conf, text)
 
     def start(self, env=None):
         """env: extra environment for rampartd only (e.g. RAMPART_DEBUG_KEYS=1)."""

@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML, SITE_HOST,  # noqa: E402
+from e2e_lib import (write_private, N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML, SITE_HOST,  # noqa: E402
                      SITE_PUB, Charon, Result, args_common, sh, wait_for)
 from e2e import finish, new_run, ping  # noqa: E402
 
@@ -81,8 +81,7 @@ def write_conf(r):
     head = RAMPART_YAML.split("connections:")[0]
     text = head.format(sock=r.sock, pub=GW_PUB, lan=GW_LAN, rbase="1s", rtries=5,
                        log_level=os.environ.get("E2E_LOG", "info"))
-    with open(r.conf, "w") as f:
-        f.write(text + SITES_CONN.format(gwid=GW_ID, psk=PSK))
+    write_private(r.conf, text + SITES_CONN.format(gwid=GW_ID, psk=PSK))
 
 
 def lan_counter():
