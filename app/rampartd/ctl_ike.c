@@ -774,6 +774,9 @@ rd_ike_init(void)
 	cfg.window_size = c->ike.window_size ? c->ike.window_size : 1;
 	cfg.cookie_threshold = c->ike.cookie_threshold;
 	cfg.half_open_max = c->ike.half_open_max;
+	cfg.half_open_per_src = c->ike.half_open_per_src;
+	cfg.frag_mem_max = c->ike.frag_mem_max;
+	cfg.frag_preauth_max = c->ike.frag_preauth_max;
 	cfg.retransmit_base_ms = c->ike.retransmit_base_ms;
 	cfg.retransmit_tries = c->ike.retransmit_tries;
 	cfg.nat_keepalive_s = c->ike.nat_keepalive_s;

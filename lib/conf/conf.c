@@ -574,13 +574,49 @@ parse_control(struct cx *x, const yaml_node_t *n)
 	return rc;
 }
 
+/* Memory caps against unauthenticated peers: v = half_open_per_source,
+ * frag_memory_max, frag_preauth_max (bytes, K/M suffixes). */
+static int
+parse_ike_caps(struct cx *x, struct conf_ike *ike, yaml_node_t *const v[3])
+{
+	uint64_t u;
+	int rc = 0;
+
+	if (v[0] != NULL && (rc = cx_uint(x, "half_open_per_source", v[0], 1, 1000000, &u)) == 0)
+		ike->half_open_per_src = (unsigned)u;
+	if (rc == 0 && v[1] != NULL &&
+	    (rc = cx_size(x, "frag_memory_max", v[1], 1024, &u)) == 0) {
+		if (u < 64 * 1024 || u > 1024ULL * 1024 * 1024) {
+			size_t k = cx_push_key(x, "frag_memory_max");
+
+			rc = cx_err(x, v[1], "%llu bytes out of range 64K..1G", (unsigned long long)u);
+			cx_pop(x, k);
+		}
+		ike->frag_mem_max = (size_t)u;
+	}
+	if (rc == 0 && v[2] != NULL &&
+	    (rc = cx_size(x, "frag_preauth_max", v[2], 1024, &u)) == 0) {
+		if (u < 2 * 1024 || u > 64 * 1024) {
+			size_t k = cx_push_key(x, "frag_preauth_max");
+
+			rc = cx_err(x, v[2], "%llu bytes out of range 2K..64K", (unsigned long long)u);
+			cx_pop(x, k);
+		}
+		ike->frag_preauth_max = (size_t)u;
+	}
+	return rc;
+}
+
 static int
 parse_ike(struct cx *x, const yaml_node_t *n)
 {
-	enum { K_WIN, K_COOKIE, K_HALF, K_RBASE, K_RTRIES, K_KEEP, K_N };
+	enum { K_WIN, K_COOKIE, K_HALF, K_RBASE, K_RTRIES, K_KEEP,
+	       K_HO_SRC, K_FRAG_MEM, K_FRAG_PRE,
+	       K_N };
 	static const char *const keys[K_N] = {
 		"window_size", "cookie_threshold", "half_open_max", "retransmit_base",
 		"retransmit_tries", "nat_keepalive",
+		"half_open_per_source", "frag_memory_max", "frag_preauth_max",
 	};
 	struct conf_ike *ike = &x->c->ike;
 	yaml_node_t *v[K_N];
@@ -613,6 +649,8 @@ parse_ike(struct cx *x, const yaml_node_t *n)
 	if (rc == 0 && v[K_KEEP] != NULL &&
 	    (rc = cx_duration(x, keys[K_KEEP], v[K_KEEP], false, 3600, &u)) == 0)
 		ike->nat_keepalive_s = (uint32_t)u;
+	if (rc == 0)
+		rc = parse_ike_caps(x, ike, &v[K_HO_SRC]);
 	if (rc == 0 && ike->half_open_max < ike->cookie_threshold)
 		rc = cx_err(x, v[K_HALF] != NULL ? v[K_HALF] : n,
 			    "half_open_max (%u) below cookie_threshold (%u)", ike->half_open_max,
@@ -636,6 +674,9 @@ set_defaults(struct conf *c)
 	c->ike.retransmit_tries = 5;
 	c->ike.nat_keepalive_s = 20;
 	conf_ctlcore_defaults(&c->ctlcore);
+	c->ike.half_open_per_src = 32;
+	c->ike.frag_mem_max = 8u << 20;
+	c->ike.frag_preauth_max = 16u << 10;
 }
 
 static int

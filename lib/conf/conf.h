@@ -21,7 +21,8 @@
  *   telemetry: true
  *   control: {socket: PATH, mode: "0600", group: NAME}
  *   ike: {window_size, cookie_threshold, half_open_max, retransmit_base (ms
- *         duration), retransmit_tries, nat_keepalive (duration)}
+ *         duration), retransmit_tries, nat_keepalive (duration),
+ *         half_open_per_source, frag_memory_max (size), frag_preauth_max (size)}
  *   control_core: {crypto_threads, ike_rate, ike_burst, ike_rate_per_source,
  *         ike_burst_per_source, ike_sources}
  *   ports:       [{name, role: public|private|one-armed, device: DEVARGS,
@@ -130,6 +131,9 @@ struct conf_ike {
 	uint32_t retransmit_base_ms;	/* default 1000 */
 	unsigned retransmit_tries;	/* default 5 */
 	uint32_t nat_keepalive_s;	/* default 20 */
+	unsigned half_open_per_src;	/* half_open_per_source: default 32 */
+	size_t frag_mem_max;		/* frag_memory_max: bytes, default 8M */
+	size_t frag_preauth_max;	/* frag_preauth_max: bytes, default 16K */
 };
 
 /* The control lcore's self-protection (conf_ctlcore.c documents the keys). */

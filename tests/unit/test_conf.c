@@ -129,6 +129,10 @@ samples_load(void)
 		if (c != NULL) {
 			CU_ASSERT(c->n_ports >= 1);
 			CU_ASSERT(c->n_conns >= 1);
+			/* the IKE memory caps (set or default) */
+			CU_ASSERT_EQUAL(c->ike.half_open_per_src, 32);
+			CU_ASSERT_EQUAL(c->ike.frag_mem_max, 8u << 20);
+			CU_ASSERT_EQUAL(c->ike.frag_preauth_max, 16u << 10);
 		}
 		conf_free(c);
 	}
@@ -318,6 +322,9 @@ static const struct {
 	{"half_open", ":1:45: ike: half_open_max (10) below cookie_threshold (100)"},
 	{"ctlcore_range", ":1:45: control_core.ike_rate: 0 out of range 1..10000000"},
 	{"ctlcore_burst", ":1:54: control_core.ike_burst_per_source: 200 above ike_burst (100)"},
+	{"ho_per_source_zero", ":1:29: ike.half_open_per_source: 0 out of range 1..1000000"},
+	{"frag_memory_small", ":1:24: ike.frag_memory_max: 1024 bytes out of range 64K..1G"},
+	{"frag_preauth_big", ":1:25: ike.frag_preauth_max: 102400 bytes out of range 2K..64K"},
 	{"multi_doc", ":11:1: more than one YAML document"},
 	{"name_bad", ":6:11: ports[1].name: bad name (letters, digits, '-', '_', '.')"},
 };

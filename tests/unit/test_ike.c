@@ -2511,6 +2511,29 @@ test_half_open_per_src(void)
 	ike_stats_get(P[1].ctx, &st);
 	CU_ASSERT_EQUAL(st.half_open, 1);
 	CU_ASSERT_EQUAL(st.half_open_src_refused, 1);
+
+	/* IPv6 sources count per /64: two half-open SAs from one /64 are one
+	 * source, another /64 is another */
+	{
+		struct sockaddr_storage x1, x2, y;
+		struct ike_sa *h1, *h2;
+
+		addr6(&x1, "2001:db8:1:2::1", 500);
+		addr6(&x2, "2001:db8:1:2:ffff::9", 500);
+		addr6(&y, "2001:db8:1:3::1", 500);
+		CU_ASSERT_EQUAL_FATAL(ike_sa_create(P[1].ctx, P[1].ctx->conns[0], false, &h1), 0);
+		CU_ASSERT_EQUAL_FATAL(ike_sa_create(P[1].ctx, P[1].ctx->conns[0], false, &h2), 0);
+		h1->remote = x1;
+		h2->remote = x2;
+		ike_sa_set_state(h1, IKE_ST_INIT_RCVD);
+		ike_sa_set_state(h2, IKE_ST_INIT_RCVD);
+		CU_ASSERT_EQUAL(ike_src_half_open(P[1].ctx, &x1), 2);
+		CU_ASSERT_EQUAL(ike_src_half_open(P[1].ctx, &y), 0);
+		ike_sa_kill(h1, "test");
+		ike_sa_kill(h2, "test");
+		ike_sa_reap(P[1].ctx);
+		CU_ASSERT_EQUAL(ike_src_half_open(P[1].ctx, &x2), 0);
+	}
 	stop();
 }
 

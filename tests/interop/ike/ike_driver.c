@@ -781,10 +781,13 @@ command(struct drv *d, char *line)
 		printf("STATS rx=%" PRIu64 " tx=%" PRIu64 " rx_invalid=%" PRIu64
 		       " rx_dropped=%" PRIu64 " retransmits=%" PRIu64 " ike_up=%" PRIu64
 		       " ike_down=%" PRIu64 " child_up=%" PRIu64 " child_down=%" PRIu64
-		       " auth_failed=%" PRIu64 " no_proposal=%" PRIu64 " half_open=%" PRIu64 "\n",
+		       " auth_failed=%" PRIu64 " no_proposal=%" PRIu64 " half_open=%" PRIu64
+		       " resend_refused=%" PRIu64 " resend_limited=%" PRIu64
+		       " frag_preauth_refused=%" PRIu64 " frag_mem_refused=%" PRIu64 "\n",
 		       st.rx, st.tx, st.rx_invalid, st.rx_dropped, st.retransmits, st.ike_up,
 		       st.ike_down, st.child_up, st.child_down, st.auth_failed, st.no_proposal,
-		       st.half_open);
+		       st.half_open, st.resend_refused, st.resend_limited, st.frag_preauth_refused,
+		       st.frag_mem_refused);
 		fflush(stdout);
 		return;
 	} else if (!strcmp(cmd, "shutdown")) {

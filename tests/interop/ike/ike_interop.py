@@ -664,6 +664,12 @@ def run_case(name, c, topo, peer, gw):
         st = gw.stats()
         expect(st.get("rx_invalid") == "0", "lib/ike counted %s invalid messages" %
                st.get("rx_invalid"))
+        # strongSwan's retransmissions are the original requests: never refused
+        # a resend, never cut by the memory caps
+        for k in ("resend_refused", "frag_preauth_refused", "frag_mem_refused"):
+            expect(st.get(k, "0") == "0", "lib/ike counted %s=%s" % (k, st.get(k)))
+        log("%s: gateway retransmits=%s resend_limited=%s" % (name, st.get("retransmits"),
+                                                              st.get("resend_limited")))
     log("%s: %d child and %d IKE key sets compared equal" % (name, r.checked_keys,
                                                             r.checked_ike_keys))
 
