@@ -229,6 +229,8 @@ i=0
 while kill -0 $RD_PID 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 if wait $RD_PID; then ok "rampartd stopped cleanly"; else bad "rampartd exit status"; fi
 RD_PID=""
+[ -e "$PSK_FILE" ] && bad "the generated PSK's file outlived rampartd" ||
+	ok "the generated PSK's file is gone with rampartd"
 
 echo
 if [ $FAIL = 0 ]; then

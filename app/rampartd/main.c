@@ -142,8 +142,9 @@ load_conf(const char *path, const char *sock)
 	}
 	/* Resolved once: reload accepts this file and its siblings only. */
 	if (path != NULL && (real = realpath(path, NULL)) == NULL) {
-		fprintf(stderr, "rampartd: %s: %s\n", path, strerror(errno));
-		return -errno;
+		ret = -errno;
+		fprintf(stderr, "rampartd: %s: %s\n", path, strerror(-ret));
+		return ret;
 	}
 	snprintf(rd.conf_path, sizeof(rd.conf_path), "%s", real != NULL ? real : "");
 	free(real);

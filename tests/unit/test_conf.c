@@ -1348,7 +1348,11 @@ ctl_peer_credentials(void)
 	CU_ASSERT(reply_ok(r));
 	json_decref(r);
 	/* ask() serves with test_handler: look at the peer through peer_handler. */
-	CU_ASSERT_EQUAL(send(fd, "{\"cmd\":\"reload\"}\n", 19, MSG_NOSIGNAL), 19);
+	{
+		static const char req[] = "{\"cmd\":\"reload\"}\n";
+
+		CU_ASSERT_EQUAL(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	}
 	peer_calls = 0;
 	for (int i = 0; i < 2000 && peer_calls == 0; i++) {
 		ctl_sock_poll(s, peer_handler, s);
