@@ -193,7 +193,10 @@ def run_case(args, net, r, res, esp):
     res.check((c2 or {}).get("pkts_out", 0) > out1 > 0,
               "the child's outbound counter went on (not reset)",
               "%s then %s" % (out1, (c2 or {}).get("pkts_out")))
-    t, rcv = ping(N("lan"), vip, 5) if esp else ping(ns, LAN_HOST, 5)
+    src, dst = (N("lan"), vip) if esp else (ns, LAN_HOST)
+    t, rcv = ping(src, dst, 5)
+    if rcv < 5:             # a loaded machine may lose one: once more
+        t, rcv = ping(src, dst, 5, wait=5)
     res.check(t == 5 and rcv == 5, "and a ping the other way round", "%d/%d" % (rcv, t))
     moved = ctl_stat(r, "peer_moved")
     res.check(moved is not None and moved >= 2, "rampartd counted the moves (peer_moved)",
