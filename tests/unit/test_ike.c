@@ -93,8 +93,11 @@ pump_jobs(struct ike_ctx *ctx, uint64_t t)
 	}
 }
 
-/* a NAT in front of A: 10.0.0.1:500/4500 <-> 192.0.2.7:3500/3501 */
+/* a NAT in front of A: 10.0.0.1:500/4500 <-> 192.0.2.7:3500/3501 (nat_ip,
+ * nat_port and nat_port + 1: a test may move the mapping) */
 static bool nat_on;
+static const char *nat_ip = "192.0.2.7";
+static uint16_t nat_port = 3500;
 /* drop filter: return true to drop a datagram sent by peer @src */
 static bool (*drop_fn)(int src, const struct dgram *d);
 
@@ -150,11 +153,11 @@ cb_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
 	if (nat_on && p->idx == 0) {
 		uint16_t sp = ntohs(((struct sockaddr_in *)&d->from)->sin_port);
 
-		addr(&d->from, "192.0.2.7", sp == 500 ? 3500 : 3501);
+		addr(&d->from, nat_ip, sp == 500 ? nat_port : (uint16_t)(nat_port + 1));
 	} else if (nat_on && p->idx == 1) {
 		uint16_t dp = ntohs(((struct sockaddr_in *)&d->to)->sin_port);
 
-		addr(&d->to, "10.0.0.1", dp == 3500 ? 500 : 4500);
+		addr(&d->to, "10.0.0.1", dp == nat_port ? 500 : 4500);
 	}
 	if (drop_fn != NULL && drop_fn(p->idx, d))
 		return 0;
@@ -321,6 +324,8 @@ start(const struct setup *s)
 	qn = 0;
 	drop_fn = NULL;
 	nat_on = false;
+	nat_ip = "192.0.2.7";
+	nat_port = 3500;
 	now = 1000;
 	rng_state = 0x123456789abcdefULL;
 	ike_rand_set_hook(test_rand, NULL);
@@ -1955,6 +1960,70 @@ test_nat(void)
 	stop();
 }
 
+/* RFC 7296 2.23 / RFC 3948: A's NAT mapping changes. A's next request (a
+ * liveness check) from the new mapping moves B's IKE SA and B reports
+ * IKE_EV_PEER_MOVED for the child with the new endpoints; then the datapath
+ * reports authenticated ESP from yet another mapping (ike_peer_moved), which
+ * moves it again. A, which is the one behind the NAT, never follows ESP. */
+static void
+test_nat_rebind(void)
+{
+	struct sockaddr_storage moved, v6;
+	const struct ike_child_sa *b;
+	struct setup s;
+	unsigned i, n_moved = 0;
+	uint64_t cid;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	s.a.dpd_s = 5;
+	start(&s);
+	nat_on = true;
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	b = last_child_up(&P[1]);
+	cid = b->id;
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_PEER_MOVED), 0);
+	/* new public address and ports; A's DPD goes out after 5 s idle */
+	nat_ip = "198.51.100.9";
+	nat_port = 41000;
+	advance(7000);
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->state, IKE_ST_ESTABLISHED);
+	for (i = 0; i < P[1].n_ev; i++) {
+		const struct ev *v = &P[1].ev[i];
+
+		if (v->type != IKE_EV_PEER_MOVED)
+			continue;
+		n_moved++;
+		CU_ASSERT_TRUE(v->has_child);
+		CU_ASSERT_EQUAL(v->c.id, cid);
+		CU_ASSERT_TRUE(v->c.natt);
+		CU_ASSERT_EQUAL(ike_port(&v->c.remote), 41001);
+		CU_ASSERT_EQUAL(((struct sockaddr_in *)&v->c.remote)->sin_addr.s_addr,
+				inet_addr("198.51.100.9"));
+		CU_ASSERT_EQUAL(ike_port(&v->c.local), 4500);
+	}
+	CU_ASSERT_EQUAL(n_moved, 1);
+	/* authenticated ESP from another mapping: B moves, one event */
+	addr(&moved, "203.0.113.5", 50000);
+	CU_ASSERT_EQUAL(ike_peer_moved(P[1].ctx, cid, (struct sockaddr *)&moved, now), 0);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_PEER_MOVED), 2);
+	CU_ASSERT_EQUAL(ike_port(&first_sa(P[1].ctx)->remote), 50000);
+	CU_ASSERT_EQUAL(ike_port(&P[1].ev[P[1].n_ev - 1].c.remote), 50000);
+	/* already there: nothing to do */
+	CU_ASSERT_EQUAL(ike_peer_moved(P[1].ctx, cid, (struct sockaddr *)&moved, now), 0);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_PEER_MOVED), 2);
+	/* refused: unknown child, another family, and the side behind the NAT */
+	CU_ASSERT_EQUAL(ike_peer_moved(P[1].ctx, cid + 1000, (struct sockaddr *)&moved, now),
+			-ENOENT);
+	addr6(&v6, "2001:db8::5", 50000);
+	CU_ASSERT_EQUAL(ike_peer_moved(P[1].ctx, cid, (struct sockaddr *)&v6, now), -EAFNOSUPPORT);
+	CU_ASSERT_EQUAL(ike_peer_moved(P[0].ctx, last_child_up(&P[0])->id,
+				       (struct sockaddr *)&moved, now), -EPERM);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_PEER_MOVED), 0);
+	stop();
+}
+
 /* Job interface on B: IKE_SA_INIT DH, IKE_AUTH certificate verification and
  * signature run as jobs on another thread and resume through ike_job_done.
  * A retransmitted IKE_SA_INIT while the DH job waits is dropped. */
@@ -2582,6 +2651,7 @@ main(void)
 	CU_add_test(s, "random_requests", test_random_requests);
 	CU_add_test(s, "cookies", test_cookies);
 	CU_add_test(s, "nat", test_nat);
+	CU_add_test(s, "nat_rebind", test_nat_rebind);
 	CU_add_test(s, "jobs", test_jobs);
 	CU_add_test(s, "conn_by_identity", test_conn_by_identity);
 	CU_add_test(s, "ipv6", test_ipv6);

@@ -77,6 +77,16 @@ secrets {{
 EVIL_SRC = "10.2.0.77"      # inside the site's subnet: the other peer's source
 
 
+def ping_ok(ns, dst):
+    """5 pings all answered; on a loss once more (a loaded machine may lose
+    one): (ok, detail)."""
+    t, rcv = ping(ns, dst, 5)
+    if rcv == 5:
+        return True, "%d/%d" % (rcv, t)
+    t2, rcv2 = ping(ns, dst, 5, wait=5)
+    return rcv2 == 5, "%d/%d, then %d/%d" % (rcv, t, rcv2, t2)
+
+
 def write_conf(r):
     head = RAMPART_YAML.split("connections:")[0]
     text = head.format(sock=r.sock, pub=GW_PUB, lan=GW_LAN, rbase="1s", rtries=5,
@@ -120,9 +130,8 @@ def case_takeover(args, net, r, res):
     if not res.check(rc == 0, "the site (site.rampart.test, 10.2.0.0/24) connects",
                      out.strip().splitlines()[-1] if rc else ""):
         return
-    t, rcv = ping(N("lan"), SITE_HOST, 5)
-    res.check(rcv == 5, "LAN host pings site host 10.2.0.2 through the site's tunnel",
-              "%d/%d" % (rcv, t))
+    ok, detail = ping_ok(N("lan"), SITE_HOST)
+    res.check(ok, "LAN host pings site host 10.2.0.2 through the site's tunnel", detail)
     site0 = site_child(r)
     ike_site = site0[0].get("ike_sa_id") if site0 else None
 
@@ -145,9 +154,8 @@ def case_takeover(args, net, r, res):
         gone = wait_for(lambda: "INSTALLED" not in evil.list_sas(), 15, step=0.5)
         res.check(bool(gone), "the refused child was deleted towards the peer",
                   "" if gone else evil.list_sas()[-1500:])
-        t, rcv = ping(N("lan"), SITE_HOST, 5)
-        res.check(rcv == 5, "the site keeps its traffic (LAN host -> 10.2.0.2)",
-                  "%d/%d" % (rcv, t))
+        ok, detail = ping_ok(N("lan"), SITE_HOST)
+        res.check(ok, "the site keeps its traffic (LAN host -> 10.2.0.2)", detail)
         t, rcv = ping(evil_ns, LAN_HOST, 3, wait=1)
         sh(["ping", "-n", "-q", "-c", "3", "-i", "0.2", "-W", "1", "-I", EVIL_SRC, LAN_HOST],
            ns=evil_ns, check=False, timeout=15)
@@ -161,20 +169,20 @@ def case_takeover(args, net, r, res):
         rc, _ = r.ctl("rekey", "--child", str(cid))
         ok = wait_for(lambda: any(c["id"] != cid for c in site_child(r)), 20)
         time.sleep(1)
-        t, rcv = ping(N("lan"), SITE_HOST, 5)
-        res.check(rc == 0 and bool(ok) and rcv == 5,
-                  "the site's own child rekey is allowed, traffic continues", "%d/%d" % (rcv, t))
+        pok, detail = ping_ok(N("lan"), SITE_HOST)
+        res.check(rc == 0 and bool(ok) and pok,
+                  "the site's own child rekey is allowed, traffic continues", detail)
     before = stat(r, "route_refused")
     rc, out = site.swanctl(["--rekey", "--ike", "s2s", "--reauth"], 30)
     ok = wait_for(lambda: len([s for s in r.sas() if s.get("conn") == "sites"]) >= 1 and
                   any(c.get("ike_sa_id") != ike_site for c in site_child(r)), 30)
     # strongSwan reauthenticates break-before-make: wait for the new tunnel
     wait_for(lambda: ping(N("lan"), SITE_HOST, 1, wait=1)[1] == 1, 15)
-    t, rcv = ping(N("lan"), SITE_HOST, 5)
-    res.check(rc == 0 and bool(ok) and rcv == 5 and stat(r, "route_refused") == before,
+    pok, detail = ping_ok(N("lan"), SITE_HOST)
+    res.check(rc == 0 and bool(ok) and pok and stat(r, "route_refused") == before,
               "the site's reauthentication (same identity, new IKE SA) is allowed",
-              "rc %d, new IKE SA %s, %d/%d, refused %s -> %s"
-              % (rc, bool(ok), rcv, t, before, stat(r, "route_refused")))
+              "rc %d, new IKE SA %s, %s, refused %s -> %s"
+              % (rc, bool(ok), detail, before, stat(r, "route_refused")))
 
 
 CASES = {"route-takeover": case_takeover}
