@@ -3,7 +3,7 @@
 """rampartd under an IKE_SA_INIT flood (root; builds its own namespaces).
 
     e2e_flood.py CASE --rampartd PATH --rampartctl PATH --flood PATH [--clients N]
-                 [--duration S]
+                 [--duration S] [--sources N]
 
 CASE: ike-flood. perf/ike-flood sends IKE_SA_INIT from 65536 spoofed sources
 at the highest rate it can, from a namespace on the public bridge, while
@@ -129,7 +129,8 @@ def case_ike_flood(args, net, r, res):
     arp_out = os.path.join(net.dir, "arp.out")
     t_flood = time.monotonic()
     flood = net.spawn([args.flood, "--if", "e2e-fl", "--dst-mac", mac, "--dst", GW_PUB,
-                       "--src-net", SPOOF_NET, "--sources", "65536", "--duration", str(dur)],
+                       "--src-net", SPOOF_NET, "--sources", str(args.sources), "--duration",
+                       str(dur)],
                       ns=N("fl"), out=flood_out)
     arp = net.spawn([PY, os.path.abspath(__file__), "arp-probe", "e2e-ar", ARP_ADDR, GW_PUB,
                      str(dur - 2)], ns=N("ar"), out=arp_out)
@@ -244,6 +245,7 @@ def main():
     ap.add_argument("--flood", required=True)
     ap.add_argument("--clients", type=int, default=5)
     ap.add_argument("--duration", type=int, default=40)
+    ap.add_argument("--sources", type=int, default=65536)
     args = ap.parse_args()
     if args.case not in CASES:
         print("unknown case %s (%s)" % (args.case, ", ".join(CASES)))
