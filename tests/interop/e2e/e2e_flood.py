@@ -204,6 +204,10 @@ def case_ike_flood(args, net, r, res):
     res.check(drop_src is not None and drop_tot is not None and (drop_src + drop_tot) > 0,
               "IKE rate-limit counters count the flood's excess",
               "ike_rate_drops_src %s, ike_rate_drops_total %s" % (drop_src, drop_tot))
+    jobs_run = d(c0, c1, "jobs_run")
+    res.check(jobs_run is not None and jobs_run >= n,
+              "DH runs on the crypto helper threads, not the control lcore",
+              "jobs_run +%s, jobs_shed +%s" % (jobs_run, d(c0, c1, "jobs_shed")))
     res.check(cookies is not None and cookies > 0, "cookies engage under the flood",
               "cookies_sent +%s" % cookies)
     res.check(bool(samples) and max(samples) <= HALF_OPEN_MAX,
