@@ -160,6 +160,7 @@ worker_json(const struct rd_worker *w)
 	W(pmtu_icmp); W(frag); W(too_big_drop); W(tx_kicks);
 	W(msg_err);
 	W(idle_sleeps);
+	W(punt_ike_shed);
 #undef W
 	json_object_set_new(o, "class", cls);
 	json_object_set_new(o, "esp_drops", drops);

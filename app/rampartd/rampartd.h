@@ -145,6 +145,7 @@ struct rd_wstats {
 	uint64_t no_route, no_sa, nbr_miss, ttl_drop, not_private, spoof;
 	uint64_t pmtu_icmp, frag, too_big_drop, tx_kicks;
 	uint64_t msgs, msg_err, idle_sleeps;
+	uint64_t punt_ike_shed;		/* new IKE_SA_INIT kept off a 3/4 full punt ring */
 } __rte_cache_aligned;
 
 struct rd_txbuf {

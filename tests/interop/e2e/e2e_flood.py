@@ -189,12 +189,15 @@ def case_ike_flood(args, net, r, res):
     q1 = sum(p.get("rx_dropped", 0) for p in st1.get("ports", []) if p.get("name") == "pub")
     pd = sum(w.get("punt_drop", 0) for w in st1.get("workers", [])) - \
         sum(w.get("punt_drop", 0) for w in st0.get("workers", []))
+    shed = sum(w.get("punt_ike_shed", 0) for w in st1.get("workers", [])) - \
+        sum(w.get("punt_ike_shed", 0) for w in st0.get("workers", []))
     ike_in = d(c0, c1, "ike_in")
     passed = d(c0, c1, "ike_rate_pass")
     drop_src, drop_tot = d(c0, c1, "ike_rate_drops_src"), d(c0, c1, "ike_rate_drops_total")
     cookies = d(i0, i1, "cookies_sent")
     log("flood: offered %d pps for %.1f s (%d datagrams); public port received %d, "
-        "port drops %d, punt ring drops %d" % (fpps, fsec, sent, p1 - p0, q1 - q0, pd))
+        "port drops %d, punt ring drops %d, new IKE_SA_INIT kept off a 3/4 full punt ring %d"
+        % (fpps, fsec, sent, p1 - p0, q1 - q0, pd, shed))
     log("rampartd: IKE datagrams seen %s (%.0f/s), admitted %s (%.0f/s), dropped per source %s,"
         " in total %s, retransmissions let in %s; cookies sent %s; half-open max %s (cap %d); "
         "jobs %s run, %s shed; ARP/ND via their ring %s" %
@@ -227,7 +230,7 @@ def case_ike_flood(args, net, r, res):
     log("summary: %s" % json.dumps({
         "flood_pps_offered": fpps, "flood_seconds": fsec, "port_rx": p1 - p0,
         "ike_seen": ike_in, "ike_admitted": passed, "ike_drop_src": drop_src,
-        "ike_drop_total": drop_tot, "punt_drop": pd, "cookies": cookies,
+        "ike_drop_total": drop_tot, "punt_drop": pd, "punt_ike_shed": shed, "cookies": cookies,
         "half_open_max_seen": max(samples) if samples else None,
         "setup_s": [round(t, 2) if t is not None else None for t in setup],
         "arp_sent": a["sent"], "arp_answered": a["answered"], "arp_p50_ms": a.get("p50_ms"),
