@@ -503,21 +503,29 @@ out:
  * and from the total, before lib/ike parses anything. Without a limiter
  * (creation failed at start) everything passes.
  */
+static uint64_t admit_now_ns;		/* set once per burst (admit_clock) */
+
+static void
+admit_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	admit_now_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static bool
 ike_admit(const uint8_t *frame, const struct net_pkt_info *pi)
 {
 	const uint8_t *ip = frame + pi->l3_off, *ike = frame + pi->ike_off;
-	struct timespec ts;
 	uint64_t spi_i = 0;
 
 	if (rd.ike_rate == NULL)
 		return true;
 	if (pi->ike_len >= sizeof(spi_i))
 		memcpy(&spi_i, ike, sizeof(spi_i));
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	switch (rd_rate_check(rd.ike_rate, pi->af, pi->af == 4 ? ip + 12 : ip + 8,
-			      rd_ike_is_ongoing(ike, pi->ike_len), spi_i,
-			      (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec)) {
+			      rd_ike_is_ongoing(ike, pi->ike_len), spi_i, admit_now_ns)) {
 	case RD_RATE_PASS:
 		rd.st.ike_rate_pass++;
 		return true;
@@ -622,6 +630,8 @@ poll_punt_burst(void)
 	unsigned n, i;
 
 	n = rte_ring_sc_dequeue_burst(rd.punt, (void **)pkts, RD_BURST, NULL);
+	if (n != 0)
+		admit_clock();
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct rd_meta *meta = rd_meta(m);
@@ -671,6 +681,8 @@ poll_ctl_rx(void)
 		if (!rd.ports[p].ctl_rxq)
 			continue;
 		n = rte_eth_rx_burst(rd.ports[p].port_id, rd.ctl_q, pkts, RD_BURST);
+		if (n != 0)
+			admit_clock();
 		for (i = 0; i < n; i++) {
 			struct net_pkt_info pi;
 

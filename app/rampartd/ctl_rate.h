@@ -27,7 +27,7 @@
  * its own requests gets the same treatment (at twice its cost); a false
  * positive only moves one request into the priority class.
  *
- * Control core only (no locking).
+ * rd_rate_*: control core only (no locking).
  */
 #ifndef RAMPART_CTL_RATE_H
 #define RAMPART_CTL_RATE_H
@@ -78,7 +78,8 @@ void rd_rate_stats_get(const struct rd_rate *r, struct rd_rate_stats *st);
 /*
  * Does the IKE message @ike (@len bytes, from the IKE header on) belong to an
  * exchange under way: responder SPI non-zero, or an IKE_SA_INIT whose first
- * payload is a COOKIE notify (RFC 7296 2.6)? Bounded reads only.
+ * payload is a COOKIE notify (RFC 7296 2.6)? Bounded reads only; pure, so
+ * workers use it too (punt ring priority, worker_loop.c).
  */
 bool rd_ike_is_ongoing(const uint8_t *ike, uint32_t len);
 

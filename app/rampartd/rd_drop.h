@@ -32,6 +32,8 @@
 	X(HOPS, "hops", "handed between workers too often") \
 	X(HANDOFF_FULL, "handoff_full", "the owner worker's handoff ring was full") \
 	X(PUNT_FULL, "punt_full", "the punt ring to the control core was full") \
+	X(PUNT_IKE_SHED, "punt_ike_shed", "new IKE_SA_INIT kept off a punt ring 3/4 full " \
+	  "(room left for ARP/ND and exchanges under way)") \
 	X(PENDING_FULL, "pending_full", "no room to hold a packet waiting for ARP/ND") \
 	X(NBR_TIMEOUT, "nbr_timeout", "the next hop never answered ARP/ND") \
 	X(NO_HEADROOM, "no_headroom", "no room for the Ethernet header") \

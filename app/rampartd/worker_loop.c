@@ -26,6 +26,7 @@
 #include <rte_lpm6.h>
 #include <rte_malloc.h>
 
+#include "ctl_rate.h"
 #include "port.h"
 #include "rampartd.h"
 
@@ -307,12 +308,43 @@ is_nbr_frame(const struct rte_mbuf *m)
 	       (f[NET_ETH_HLEN + 40] == 135 || f[NET_ETH_HLEN + 40] == 136);
 }
 
+/*
+ * A new IKE_SA_INIT request on UDP 500 (no responder SPI, no COOKIE): what a
+ * spoofing flood sends. Such frames may fill only the lower three quarters
+ * of the punt ring; the rest stays free for exchanges under way, ICMP and
+ * packets waiting for a neighbour. Bounded reads of a classified frame.
+ */
+static inline bool
+is_new_ike_init(const struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t udp;
+
+	if (m->data_len < NET_ETH_HLEN + 40 + 8)
+		return false;
+	if (f[12] == 0x08 && f[13] == 0x00 && f[NET_ETH_HLEN + 9] == 17)
+		udp = NET_ETH_HLEN + (uint32_t)(f[NET_ETH_HLEN] & 0xf) * 4;
+	else if (f[12] == 0x86 && f[13] == 0xdd && f[NET_ETH_HLEN + 6] == 17)
+		udp = NET_ETH_HLEN + 40;
+	else
+		return false;
+	if (udp + 8 > m->data_len || f[udp + 2] != 500 >> 8 || f[udp + 3] != (500 & 0xff))
+		return false;
+	return !rd_ike_is_ongoing(f + udp + 8, m->data_len - udp - 8);
+}
+
 static inline void
 punt(struct rd_worker *w, struct rte_mbuf *m, uint8_t reason)
 {
 	struct rte_ring *r = reason == RD_PUNT_RX && is_nbr_frame(m) ? rd.punt_nbr : rd.punt;
 
 	rd_meta(m)->reason = reason;
+	if (r == rd.punt && reason == RD_PUNT_RX &&
+	    rte_ring_count(r) >= RD_PUNT_RING / 4 * 3 && is_new_ike_init(m)) {
+		w->st.drop[RD_DROP_PUNT_IKE_SHED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (unlikely(rte_ring_mp_enqueue(r, m) != 0)) {
 		w->st.drop[RD_DROP_PUNT_FULL]++;
 		rte_pktmbuf_free(m);

@@ -686,9 +686,10 @@ main(int argc, char **argv)
 					SOCKET_ID_ANY);
 	rd.ev = rte_ring_create_elem("wt_ev", sizeof(struct sa_event), 1024, SOCKET_ID_ANY, 0);
 	rd.punt = rte_ring_create("wt_punt", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	rd.punt_nbr = rte_ring_create("wt_punt_nbr", 512, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	peer_ev = rte_ring_create_elem("wt_pev", sizeof(struct sa_event), 1024, SOCKET_ID_ANY, 0);
 	if (rd_meta_off < 0 || rd.mp == NULL || rd.ev == NULL || rd.punt == NULL ||
-	    peer_ev == NULL) {
+	    rd.punt_nbr == NULL || peer_ev == NULL) {
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
@@ -728,6 +729,7 @@ main(int argc, char **argv)
 	}
 	rte_ring_free(wk.handoff);
 	rte_ring_free(rd.punt);
+	rte_ring_free(rd.punt_nbr);
 	rte_ring_free(rd.ev);
 	rte_ring_free(peer_ev);
 	rte_mempool_free(rd.mp);

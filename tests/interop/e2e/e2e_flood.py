@@ -3,7 +3,7 @@
 """rampartd under an IKE_SA_INIT flood (root; builds its own namespaces).
 
     e2e_flood.py CASE --rampartd PATH --rampartctl PATH --flood PATH [--clients N]
-                 [--duration S]
+                 [--duration S] [--sources N]
 
 CASE: ike-flood. perf/ike-flood sends IKE_SA_INIT from 65536 spoofed sources
 at the highest rate it can, from a namespace on the public bridge, while
@@ -129,7 +129,8 @@ def case_ike_flood(args, net, r, res):
     arp_out = os.path.join(net.dir, "arp.out")
     t_flood = time.monotonic()
     flood = net.spawn([args.flood, "--if", "e2e-fl", "--dst-mac", mac, "--dst", GW_PUB,
-                       "--src-net", SPOOF_NET, "--sources", "65536", "--duration", str(dur)],
+                       "--src-net", SPOOF_NET, "--sources", str(args.sources), "--duration",
+                       str(dur)],
                       ns=N("fl"), out=flood_out)
     arp = net.spawn([PY, os.path.abspath(__file__), "arp-probe", "e2e-ar", ARP_ADDR, GW_PUB,
                      str(dur - 2)], ns=N("ar"), out=arp_out)
@@ -188,13 +189,16 @@ def case_ike_flood(args, net, r, res):
     q1 = sum(p.get("rx_dropped", 0) for p in st1.get("ports", []) if p.get("name") == "pub")
     pd = sum(w.get("drops", {}).get("punt_full", 0) for w in st1.get("workers", [])) - \
         sum(w.get("drops", {}).get("punt_full", 0) for w in st0.get("workers", []))
+    shed = sum(w.get("drops", {}).get("punt_ike_shed", 0) for w in st1.get("workers", [])) - \
+        sum(w.get("drops", {}).get("punt_ike_shed", 0) for w in st0.get("workers", []))
     ike_in = d(c0, c1, "ike_in")
     passed = d(c0, c1, "ike_rate_pass")
     drop_src = d(c0.get("drops", {}), c1.get("drops", {}), "ike_rate_src")
     drop_tot = d(c0.get("drops", {}), c1.get("drops", {}), "ike_rate_total")
     cookies = d(i0, i1, "cookies_sent")
     log("flood: offered %d pps for %.1f s (%d datagrams); public port received %d, "
-        "port drops %d, punt ring drops %d" % (fpps, fsec, sent, p1 - p0, q1 - q0, pd))
+        "port drops %d, punt ring drops %d, new IKE_SA_INIT kept off a 3/4 full punt ring %d"
+        % (fpps, fsec, sent, p1 - p0, q1 - q0, pd, shed))
     log("rampartd: IKE datagrams seen %s (%.0f/s), admitted %s (%.0f/s), dropped per source %s,"
         " in total %s, retransmissions let in %s; cookies sent %s; half-open max %s (cap %d); "
         "jobs %s run, %s shed; ARP/ND via their ring %s" %
@@ -204,6 +208,10 @@ def case_ike_flood(args, net, r, res):
     res.check(drop_src is not None and drop_tot is not None and (drop_src + drop_tot) > 0,
               "IKE rate-limit counters count the flood's excess",
               "drops.ike_rate_src %s, drops.ike_rate_total %s" % (drop_src, drop_tot))
+    jobs_run = d(c0, c1, "jobs_run")
+    res.check(jobs_run is not None and jobs_run >= n,
+              "DH runs on the crypto helper threads, not the control lcore",
+              "jobs_run +%s, jobs_shed +%s" % (jobs_run, d(c0, c1, "jobs_shed")))
     res.check(cookies is not None and cookies > 0, "cookies engage under the flood",
               "cookies_sent +%s" % cookies)
     res.check(bool(samples) and max(samples) <= HALF_OPEN_MAX,
@@ -223,7 +231,7 @@ def case_ike_flood(args, net, r, res):
     log("summary: %s" % json.dumps({
         "flood_pps_offered": fpps, "flood_seconds": fsec, "port_rx": p1 - p0,
         "ike_seen": ike_in, "ike_admitted": passed, "ike_drop_src": drop_src,
-        "ike_drop_total": drop_tot, "punt_drop": pd, "cookies": cookies,
+        "ike_drop_total": drop_tot, "punt_drop": pd, "punt_ike_shed": shed, "cookies": cookies,
         "half_open_max_seen": max(samples) if samples else None,
         "setup_s": [round(t, 2) if t is not None else None for t in setup],
         "arp_sent": a["sent"], "arp_answered": a["answered"], "arp_p50_ms": a.get("p50_ms"),
@@ -245,6 +253,7 @@ def main():
     ap.add_argument("--flood", required=True)
     ap.add_argument("--clients", type=int, default=5)
     ap.add_argument("--duration", type=int, default=40)
+    ap.add_argument("--sources", type=int, default=65536)
     args = ap.parse_args()
     if args.case not in CASES:
         print("unknown case %s (%s)" % (args.case, ", ".join(CASES)))
