@@ -24,7 +24,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import N, LAN_HOST, Result, args_common, sh, wait_for  # noqa: E402
-from e2e import finish, new_run, ping, start_clients, start_gw  # noqa: E402
+from e2e import finish, new_run, ping, start_clients  # noqa: E402
+from e2e_hostile import telemetry  # noqa: E402
 
 LISTEN = "127.0.0.1:9464"
 URL = "http://%s/metrics" % LISTEN
@@ -105,8 +106,13 @@ def jget(j, path):
 
 
 def case_metrics(args, net, r, res):
-    extra = 'metrics: {listen: "%s"}\n' % LISTEN
-    if not start_gw(net, r, res, extra=extra):
+    net.base()
+    r.write_conf(extra='metrics: {listen: "%s"}\n' % LISTEN)
+    with open(r.conf) as f:
+        text = f.read().replace("telemetry: false", "telemetry: true")
+    with open(r.conf, "w") as f:
+        f.write(text)
+    if not res.check(r.start(), "rampartd starts with metrics and telemetry on"):
         return
     ok = wait_for(lambda: scrape()[0] == 200, 15)
     code, ctype, body = scrape()
@@ -153,11 +159,12 @@ def case_metrics(args, net, r, res):
                                                      val(s2, "rampart_child_sas_installed")))
     promtool(body, res, "the scrape with a tunnel up")
 
-    # JSON and scrape agree: json before <= scrape <= json after (idle tunnel)
+    # JSON, scrape and telemetry agree: json before <= other <= json after (idle tunnel)
     j1 = stats(r)
     time.sleep(0.6)
     code, _, body = scrape()
     s3 = parse(body) if code == 200 else {}
+    tel = telemetry(r, "/rampart/workers,0") or {}
     j2 = stats(r)
     bad = []
     for path, (name, lbl) in AGREE:
@@ -176,6 +183,15 @@ def case_metrics(args, net, r, res):
                 missing.append("%s{reason=%s}=%s json %s" % (name, reason, p, v))
     res.check(not missing, "every worker drop reason of the JSON is in the scrape and agrees",
               "; ".join(missing[:6]))
+    # the one list: every scalar worker counter of the JSON is also in DPDK
+    # telemetry (same name, same value while idle)
+    w1, w2 = jget(j1, ("workers", 0)) or {}, jget(j2, ("workers", 0)) or {}
+    names = [k for k, v in w1.items() if isinstance(v, int) and k not in ("id", "lcore")
+             and not k.startswith("esp_")]
+    diff = [k for k in names if not (w1[k] <= tel.get(k, -1) <= w2.get(k, -1))]
+    res.check(bool(tel) and len(names) >= 15 and not diff,
+              "telemetry /rampart/workers,0 has every worker counter of the JSON (%d)"
+              % len(names), "missing or differing: %s" % diff[:8] if tel else "no answer")
     # refusals, and the daemon keeps serving
     c404 = scrape("/")[0]
     c405 = scrape("/metrics", "POST")[0]
