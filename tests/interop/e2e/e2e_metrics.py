@@ -23,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import N, LAN_HOST, Result, args_common, sh, wait_for  # noqa: E402
+from e2e_lib import N, LAN_HOST, Result, args_common, log, sh, wait_for  # noqa: E402
 from e2e import finish, new_run, ping, start_clients  # noqa: E402
 from e2e_hostile import telemetry  # noqa: E402
 
@@ -158,6 +158,13 @@ def case_metrics(args, net, r, res):
                                                      val(s2, "rampart_ike_sas"),
                                                      val(s2, "rampart_child_sas_installed")))
     promtool(body, res, "the scrape with a tunnel up")
+    _, out = sh(["sh", "-c", "for i in $(seq 20); do curl -s -o /dev/null -w "
+                 "'%%{time_total}\\n' %s; done" % URL], ns=N("gw"), check=False)
+    times = sorted(float(x) for x in out.split() if re.match(r"^[0-9.]+$", x))
+    log("scrape: %d bytes, %d samples, %d families; curl time_total median %.1f ms, max "
+        "%.1f ms (20 scrapes)" % (len(body), len(s2), body.count("# TYPE "),
+                                  1000 * times[len(times) // 2] if times else -1,
+                                  1000 * times[-1] if times else -1))
 
     # JSON, scrape and telemetry agree: json before <= other <= json after (idle tunnel)
     j1 = stats(r)
