@@ -150,7 +150,8 @@ def case_metrics(args, net, r, res):
     b1 = val(s1, "rampart_worker_rx_bytes_total", worker="0")
     b2 = val(s2, "rampart_worker_rx_bytes_total", worker="0")
     res.check(b1 is not None and b2 is not None and b2 - b1 >= rcv * 84,
-              "rampart_worker_rx_bytes_total moves by at least the echo bytes", "%s -> %s" % (b1, b2))
+              "rampart_worker_rx_bytes_total moves by at least the echo bytes",
+              "%s -> %s" % (b1, b2))
     res.check((val(s2, "rampart_ike_sa_established_total") or 0) >= 1 and
               val(s2, "rampart_ike_sas") == 1 and val(s2, "rampart_child_sas_installed") == 1,
               "IKE SA and child SA counts show the client",
