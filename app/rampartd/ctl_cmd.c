@@ -4,8 +4,9 @@
  * calls rd_cmd_handler from rd_cmd_poll on the control core) and the DPDK
  * telemetry endpoints /rampart/stats and /rampart/workers (called on the
  * telemetry thread: they read only plain counters, never lib/ike or the
- * child table). Port counters are DPDK's own /ethdev/stats and
- * /ethdev/link_status endpoints.
+ * child table); the Prometheus endpoint is ctl_metrics.c. The counter
+ * lists are rd_stats.h, rd_drop.h and lib/ike's IKE_STATS_LIST. Port
+ * counters are DPDK's own /ethdev/stats and /ethdev/link_status endpoints.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -284,14 +285,11 @@ worker_json(const struct rd_worker *w)
 	for (i = 0; i < ESP_DROP__COUNT; i++)
 		json_object_set_new(drops, esp_drop_names[i],
 				    json_integer((json_int_t)es.drops[i]));
-#define W(f) json_object_set_new(o, #f, json_integer((json_int_t)s->f))
+#define W(f, prom, labels, type, help) \
+	json_object_set_new(o, #f, json_integer((json_int_t)s->f));
 	json_object_set_new(o, "id", json_integer(w->id));
 	json_object_set_new(o, "lcore", json_integer(w->lcore));
-	W(rx); W(tx); W(punt); W(handoff_out); W(handoff_in);
-	W(esp_in); W(esp_out); W(dec_ok); W(enc_ok); W(nbr_miss); W(msgs);
-	W(pmtu_icmp); W(frag); W(tx_kicks);
-	W(msg_err);
-	W(idle_sleeps);
+	RD_WORKER_COUNTERS(W)
 #undef W
 	json_object_set_new(o, "resources", worker_res_json(w));
 	json_object_set_new(o, "class", cls);
@@ -338,14 +336,9 @@ ctl_stats_json(void)
 	const struct rd_ctl_stats *s = &rd.st;
 	json_t *o = json_object();
 
-#define C(f) json_object_set_new(o, #f, json_integer((json_int_t)s->f))
-	C(punt_rx); C(ctl_rx); C(arp_in); C(arp_replies); C(arp_requests); C(icmp_replies);
-	C(nd_answers); C(ike_in); C(ike_out); C(ike_out_fail); C(events); C(soft); C(hard);
-	C(del_acks); C(msg_backlog); C(child_up); C(child_down); C(child_fail);
-	C(peer_moved); C(peer_move_refused); C(route_refused);
-	C(tx_kicks); C(ring_full); C(mbuf_fail); C(link_changes); C(reload_fail);
-	C(nbr_rx); C(ike_rate_pass);
-	C(jobs_submitted); C(jobs_run); C(jobs_done); C(jobs_shed);
+#define C(f, prom, labels, type, help) \
+	json_object_set_new(o, #f, json_integer((json_int_t)s->f));
+	RD_CTL_COUNTERS(C)
 #undef C
 	json_object_set_new(o, "neighbours", json_integer(rd.master.nbr.n_used));
 	json_object_set_new(o, "drops", drops_json(s->drop));
@@ -369,12 +362,8 @@ ike_stats_json(void)
 
 	if (rd.ike != NULL)
 		ike_stats_get(rd.ike, &s);
-#define I(f) json_object_set_new(o, #f, json_integer((json_int_t)s.f))
-	I(rx); I(tx); I(rx_invalid); I(rx_dropped); I(retransmits); I(cookies_sent); I(ike_up);
-	I(ike_down); I(child_up); I(child_down); I(auth_failed); I(no_proposal); I(half_open);
-	I(resend_refused); I(resend_limited); I(half_open_src_refused); I(frag_mem_refused);
-	I(frag_preauth_refused); I(frag_mem);
-	I(sas); I(children); I(pool_leases); I(half_open_expired);
+#define I(f, prom, type, help) json_object_set_new(o, #f, json_integer((json_int_t)s.f));
+	IKE_STATS_LIST(I)
 #undef I
 	return o;
 }
@@ -644,6 +633,9 @@ reload(const char *path, char *err, size_t err_len, struct conf_err_pos *pos)
 	if (nc->n_ports != rd.conf->n_ports || nc->n_routes != rd.conf->n_routes ||
 	    nc->workers != rd.conf->workers)
 		RD_LOG(WARNING, "reload: ports, routes and workers change only on restart\n");
+	if (nc->metrics_af != rd.conf->metrics_af || nc->metrics_port != rd.conf->metrics_port ||
+	    memcmp(nc->metrics_addr, rd.conf->metrics_addr, sizeof(nc->metrics_addr)) != 0)
+		RD_LOG(WARNING, "reload: metrics.listen changes only on restart\n");
 	/* Ports and routes in use keep their start-up values; connections and the
 	 * rest come from the new file. */
 	conf_free(rd.conf);
@@ -705,13 +697,9 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "encrypted", enc);
 	rte_tel_data_add_dict_u64(d, "dropped", drop);
 	rte_tel_data_add_dict_u64(d, "child_sas", rd.n_children);
-	rte_tel_data_add_dict_u64(d, "child_up", s->child_up);
-	rte_tel_data_add_dict_u64(d, "child_down", s->child_down);
-	rte_tel_data_add_dict_u64(d, "ike_in", s->ike_in);
-	rte_tel_data_add_dict_u64(d, "ike_out", s->ike_out);
-	rte_tel_data_add_dict_u64(d, "arp_replies", s->arp_replies);
-	rte_tel_data_add_dict_u64(d, "icmp_replies", s->icmp_replies);
-	rte_tel_data_add_dict_u64(d, "punt_rx", s->punt_rx);
+#define T(f, prom, labels, type, help) rte_tel_data_add_dict_u64(d, #f, s->f);
+	RD_CTL_COUNTERS(T)
+#undef T
 	for (k = 0; k < RD_DROP__COUNT; k++) {
 		char name[48];
 
@@ -741,9 +729,8 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 
 	esp_worker_stats_get(rd.workers[i]->esp, &es);
 	rte_tel_data_start_dict(d);
-#define T(f) rte_tel_data_add_dict_u64(d, #f, w->f)
-	T(rx); T(tx); T(punt); T(handoff_out); T(handoff_in); T(esp_in); T(esp_out);
-	T(dec_ok); T(enc_ok); T(nbr_miss); T(pmtu_icmp); T(frag); T(idle_sleeps);
+#define T(f, prom, labels, type, help) rte_tel_data_add_dict_u64(d, #f, w->f);
+	RD_WORKER_COUNTERS(T)
 #undef T
 	for (k = 0; k < RD_DROP__COUNT; k++) {
 		char name[48];
@@ -777,6 +764,7 @@ rd_cmd_init(void)
 		rte_telemetry_register_cmd("/rampart/workers", tel_workers,
 					   "Worker ids, or one worker's counters. Parameter: id");
 	}
+	rd_metrics_init();	/* a failure is logged, not fatal (like the socket) */
 	if (c->ctl_path[0] == '\0')
 		return 0;
 	ret = ctl_sock_create(&cfg, &rd.ctl);
@@ -790,6 +778,7 @@ rd_cmd_poll(void)
 {
 	if (rd.ctl != NULL)
 		ctl_sock_poll(rd.ctl, rd_cmd_handler, NULL);
+	rd_metrics_publish(rd_now_ms());
 }
 
 void
@@ -798,6 +787,7 @@ rd_cmd_fini(void)
 #ifdef RD_FAULT_INJECT
 	rd_fault_tick(UINT64_MAX);	/* give back mbufs still held */
 #endif
+	rd_metrics_fini();
 	ctl_sock_destroy(rd.ctl);
 	rd.ctl = NULL;
 }

@@ -33,6 +33,7 @@
 #include "sa/sa_spi.h"
 
 #include "rd_drop.h"
+#include "rd_stats.h"
 
 struct rte_lpm;
 struct rte_lpm6;
@@ -141,14 +142,8 @@ struct rd_wroute {
 };
 
 struct rd_wstats {
-	uint64_t rx, tx;
+	RD_WORKER_COUNTERS(RD_STATS_FIELD)	/* rd_stats.h */
 	uint64_t cls[NET_CL__COUNT];
-	uint64_t punt;
-	uint64_t handoff_out, handoff_in;
-	uint64_t esp_in, esp_out, dec_ok, enc_ok;
-	uint64_t nbr_miss;
-	uint64_t pmtu_icmp, frag, tx_kicks;
-	uint64_t msgs, msg_err, idle_sleeps;
 	uint64_t drop[RD_DROP__COUNT];	/* every packet the worker drops */
 } __rte_cache_aligned;
 
@@ -205,16 +200,8 @@ struct rd_pending {
 };
 
 struct rd_ctl_stats {
-	uint64_t punt_rx, ctl_rx, arp_in, arp_replies, arp_requests, icmp_replies, nd_answers;
-	uint64_t ike_in, ike_out, ike_out_fail, events, soft, hard, del_acks;
-	uint64_t msg_backlog, child_up, child_down, child_fail, tx_kicks;
+	RD_CTL_COUNTERS(RD_STATS_FIELD)	/* rd_stats.h */
 	uint64_t drop[RD_DROP__COUNT];	/* every packet the control core drops */
-	uint64_t peer_moved, peer_move_refused;	/* child SAs moved; ESP moves refused */
-	uint64_t ring_full, mbuf_fail, link_changes, reload_fail;	/* faults, each counted */
-	uint64_t route_refused;		/* children refused: prefix of another peer */
-	/* control-core load protection (ctl_rate.c, ctl_jobs.c) */
-	uint64_t nbr_rx, ike_rate_pass;	/* budget drops: drop[RD_DROP_IKE_RATE_*] */
-	uint64_t jobs_submitted, jobs_run, jobs_done, jobs_shed;
 };
 
 struct rd_ctx {
@@ -346,5 +333,12 @@ int rd_cmd_init(void);
 void rd_cmd_poll(void);
 void rd_cmd_fini(void);
 int rd_reload(const char *path, char *err, size_t err_len);
+
+/* ctl_metrics.c: Prometheus /metrics (conf metrics.listen) on libmicrohttpd's
+ * thread; the control core publishes lib/ike and lib/ctl snapshots for it */
+int rd_metrics_init(void);
+void rd_metrics_publish(uint64_t now_ms);
+char *rd_metrics_render(size_t *len);		/* malloc'd text, or NULL */
+void rd_metrics_fini(void);
 
 #endif

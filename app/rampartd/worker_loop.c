@@ -259,12 +259,18 @@ static inline void
 tx_flush(struct rd_worker *w, unsigned pidx)
 {
 	struct rd_txbuf *b = &w->tx[pidx];
-	uint16_t sent;
+	uint64_t bytes = 0;
+	uint16_t sent, i;
 
 	if (b->n == 0)
 		return;
+	for (i = 0; i < b->n; i++)
+		bytes += b->m[i]->pkt_len;
 	sent = rte_eth_tx_burst(rd.ports[pidx].port_id, (uint16_t)w->id, b->m, b->n);
+	for (i = sent; i < b->n; i++)	/* still ours: not sent */
+		bytes -= b->m[i]->pkt_len;
 	w->st.tx += sent;
+	w->st.tx_bytes += bytes;
 	if (rd.ports[pidx].kick && sent) {
 		w->kicks_left[pidx] = 2;
 		w->next_kick_tsc[pidx] = rte_rdtsc() + rte_get_tsc_hz() / 1000 * RD_KICK_FIRST_MS;
@@ -843,7 +849,13 @@ rd_worker_main(void *arg)
 						      RD_BURST);
 
 			if (n) {
+				uint64_t bytes = 0;
+				uint16_t i;
+
+				for (i = 0; i < n; i++)
+					bytes += pkts[i]->pkt_len;
 				w->st.rx += n;
+				w->st.rx_bytes += bytes;
 				process(w, fwd, p, pkts, n, false);
 				work += n;
 			}

@@ -659,6 +659,49 @@ parse_ike(struct cx *x, const yaml_node_t *n)
 	return rc;
 }
 
+/* metrics: {listen: "ADDR:PORT" | "[V6ADDR]:PORT"} */
+static int
+parse_metrics(struct cx *x, const yaml_node_t *n)
+{
+	enum { K_LISTEN, K_N };
+	static const char *const keys[K_N] = {"listen"};
+	yaml_node_t *v[K_N];
+	size_t m = cx_push_key(x, "metrics");
+	char s[80], *colon, *host = s, *end;
+	unsigned long port;
+	int rc;
+
+	rc = cx_map(x, n, keys, K_N, v);
+	if (rc == 0 && v[K_LISTEN] == NULL)
+		rc = cx_missing(x, n, "listen");
+	if (rc == 0)
+		rc = cx_str(x, "listen", v[K_LISTEN], s, sizeof(s));
+	if (rc == 0) {
+		size_t k = cx_push_key(x, "listen");
+
+		colon = strrchr(s, ':');
+		if (colon != NULL)
+			*colon = '\0';
+		if (s[0] == '[' && colon != NULL && colon > s + 1 && colon[-1] == ']') {
+			host = s + 1;
+			colon[-1] = '\0';
+		}
+		port = colon != NULL ? strtoul(colon + 1, &end, 10) : 0;
+		if (colon == NULL || !isdigit((unsigned char)colon[1]) || *end != '\0' ||
+		    port == 0 || port > 65535 ||
+		    conf_parse_addr(host, &x->c->metrics_af, x->c->metrics_addr) != 0 ||
+		    (x->c->metrics_af == 6 && host == s))
+			rc = cx_err(x, v[K_LISTEN], "expected ADDRESS:PORT or [IPV6]:PORT");
+		else
+			x->c->metrics_port = (uint16_t)port;
+		cx_pop(x, k);
+	}
+	if (rc != 0)
+		x->c->metrics_af = 0;
+	cx_pop(x, m);
+	return rc;
+}
+
 static void
 set_defaults(struct conf *c)
 {
@@ -683,10 +726,10 @@ static int
 parse_root(struct cx *x, const yaml_node_t *root)
 {
 	enum { K_WORKERS, K_LOG, K_TELEM, K_CTL, K_IKE, K_PORTS, K_ROUTES, K_CONNS, K_CTLCORE,
-	       K_N };
+	       K_METRICS, K_N };
 	static const char *const keys[K_N] = {
 		"workers", "log_level", "telemetry", "control", "ike", "ports", "routes",
-		"connections", "control_core",
+		"connections", "control_core", "metrics",
 	};
 	struct conf *c = x->c;
 	yaml_node_t *v[K_N];
@@ -711,6 +754,8 @@ parse_root(struct cx *x, const yaml_node_t *root)
 	if (v[K_IKE] != NULL && (rc = parse_ike(x, v[K_IKE])) < 0)
 		return rc;
 	if (v[K_CTLCORE] != NULL && (rc = conf_parse_ctlcore(x, v[K_CTLCORE])) < 0)
+		return rc;
+	if (v[K_METRICS] != NULL && (rc = parse_metrics(x, v[K_METRICS])) < 0)
 		return rc;
 	if (v[K_PORTS] == NULL)
 		return cx_missing(x, root, "ports");

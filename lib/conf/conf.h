@@ -20,6 +20,7 @@
  *   log_level: info                 # err|warning|notice|info|debug
  *   telemetry: true
  *   control: {socket: PATH, mode: "0600", group: NAME}
+ *   metrics: {listen: "127.0.0.1:9464"}   # Prometheus /metrics; off if absent
  *   ike: {window_size, cookie_threshold, half_open_max, retransmit_base (ms
  *         duration), retransmit_tries, nat_keepalive (duration),
  *         half_open_per_source, frag_memory_max (size), frag_preauth_max (size)}
@@ -153,6 +154,11 @@ struct conf {
 	char ctl_path[CONF_MAX_SOCK_PATH];	/* default /run/rampart/rampart.sock */
 	uint32_t ctl_mode;		/* default 0600 */
 	char ctl_group[CONF_MAX_NAME];	/* "" = keep the daemon's group */
+
+	/* Prometheus endpoint: metrics_af 0 = off (default), else 4 or 6 */
+	uint8_t metrics_af;
+	uint8_t metrics_addr[16];
+	uint16_t metrics_port;
 
 	struct conf_ike ike;
 	struct conf_ctlcore ctlcore;

@@ -721,16 +721,13 @@ json_t *
 ctl_sock_stats_json(const struct ctl_sock *s)
 {
 	const struct ctl_sock_stats *st = &s->st;
+	json_t *o = json_object();
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "accepted", (json_int_t)st->accepted, "refused", (json_int_t)st->refused,
-			 "requests", (json_int_t)st->requests,
-			 "replies_ok", (json_int_t)st->replies_ok,
-			 "replies_err", (json_int_t)st->replies_err,
-			 "bad_json", (json_int_t)st->bad_json, "oversized", (json_int_t)st->oversized,
-			 "unknown_cmd", (json_int_t)st->unknown_cmd,
-			 "bad_request", (json_int_t)st->bad_request,
-			 "reply_overflow", (json_int_t)st->reply_overflow,
-			 "denied", (json_int_t)st->denied, "idle_closed", (json_int_t)st->idle_closed,
-			 "clients", (json_int_t)st->clients);
+#define CTL_JSON(f, help) json_object_set_new(o, #f, json_integer((json_int_t)st->f));
+	if (o != NULL) {
+		CTL_SOCK_STATS_LIST(CTL_JSON)
+		json_object_set_new(o, "clients", json_integer((json_int_t)st->clients));
+	}
+#undef CTL_JSON
+	return o;
 }

@@ -88,6 +88,24 @@ struct ctl_sock_stats {
 	uint64_t idle_closed;		/* client closed after idle_timeout_ms without a request */
 	unsigned clients;		/* connected now */
 };
+/*
+ * The name table of struct ctl_sock_stats's counters, X(field, "help"): the
+ * JSON (ctl_sock_stats_json, keyed by field) and rampartd's Prometheus
+ * names (rampart_ctl_<field>_total) come from it. "clients" is a gauge.
+ */
+#define CTL_SOCK_STATS_LIST(X) \
+	X(accepted, "connections accepted") \
+	X(refused, "connections refused: over max_clients") \
+	X(requests, "requests read") \
+	X(replies_ok, "successful replies") \
+	X(replies_err, "error replies") \
+	X(bad_json, "requests that were not JSON") \
+	X(oversized, "requests over the size limit") \
+	X(unknown_cmd, "requests naming no command") \
+	X(bad_request, "requests of the wrong shape") \
+	X(reply_overflow, "clients dropped: replies not read") \
+	X(denied, "mutating commands refused: neither root nor in the group") \
+	X(idle_closed, "clients closed after the idle timeout")
 
 /* A client's credentials, taken with SO_PEERCRED when it connected. */
 struct ctl_peer {

@@ -281,6 +281,39 @@ struct ike_stats {
 	uint64_t half_open_src_refused, frag_mem_refused, frag_preauth_refused;
 	uint64_t frag_mem;
 };
+/*
+ * The name table of struct ike_stats, one X(field, "metric", counter|gauge,
+ * "help") per field: rampartd builds its JSON ("ike" object, keyed by field)
+ * and its Prometheus names (rampart_ike_<metric>) from it.
+ */
+#define IKE_STATS_LIST(X) \
+	X(rx, "rx_messages_total", counter, "IKE datagrams received") \
+	X(tx, "tx_messages_total", counter, "IKE datagrams sent") \
+	X(rx_invalid, "rx_invalid_total", counter, "IKE datagrams rejected as malformed") \
+	X(rx_dropped, "rx_dropped_total", counter, "IKE datagrams dropped (no SA, state)") \
+	X(retransmits, "retransmits_total", counter, "IKE requests retransmitted") \
+	X(cookies_sent, "cookies_sent_total", counter, "COOKIE notifies sent (RFC 7296 2.6)") \
+	X(ike_up, "sa_established_total", counter, "IKE SAs established") \
+	X(ike_down, "sa_deleted_total", counter, "IKE SAs deleted") \
+	X(child_up, "child_sa_established_total", counter, "child SAs established") \
+	X(child_down, "child_sa_deleted_total", counter, "child SAs deleted") \
+	X(auth_failed, "auth_failures_total", counter, "IKE_AUTH exchanges that failed") \
+	X(no_proposal, "no_proposal_total", counter, "exchanges without an acceptable proposal") \
+	X(half_open, "half_open_sas", gauge, "IKE SAs past IKE_SA_INIT, not authenticated") \
+	X(resend_refused, "resend_refused_total", counter, "duplicate requests not answered") \
+	X(resend_limited, "resend_limited_total", counter, "resends over the per-SA rate") \
+	X(half_open_expired, "half_open_expired_total", counter, \
+	  "half-open IKE SAs whose peer went silent") \
+	X(sas, "sas", gauge, "IKE SAs held (any state)") \
+	X(children, "child_sas", gauge, "child SAs held") \
+	X(pool_leases, "pool_leases", gauge, "virtual IP addresses leased") \
+	X(half_open_src_refused, "half_open_src_refused_total", counter, \
+	  "IKE_SA_INIT refused: half-open SAs of the source over the cap") \
+	X(frag_mem_refused, "frag_mem_refused_total", counter, \
+	  "fragment reassemblies dropped: memory cap") \
+	X(frag_preauth_refused, "frag_preauth_refused_total", counter, \
+	  "fragment reassemblies dropped: pre-authentication cap") \
+	X(frag_mem, "frag_memory_bytes", gauge, "fragment reassembly memory held")
 void ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st);
 
 /*

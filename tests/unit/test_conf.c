@@ -227,6 +227,59 @@ site_to_site_values(void)
 	conf_free(c);
 }
 
+/* metrics: {listen: ADDR:PORT}: off by default; v4, [v6]; bad values refused. */
+static void
+metrics_listen(void)
+{
+	static const char ports[] = "ports:\n  - {name: pub, role: public, device: "
+				    "\"net_null0\", addresses: [192.0.2.1/24]}\n";
+	static const struct {
+		const char *listen;
+		uint8_t af;
+		uint16_t port;
+		const char *err;	/* NULL = loads */
+	} cases[] = {
+		{NULL, 0, 0, NULL},
+		{"127.0.0.1:9464", 4, 9464, NULL},
+		{"[::1]:9100", 6, 9100, NULL},
+		{"127.0.0.1", 0, 0, "metrics.listen: expected ADDRESS:PORT or [IPV6]:PORT"},
+		{"127.0.0.1:0", 0, 0, "metrics.listen: expected ADDRESS:PORT or [IPV6]:PORT"},
+		{"127.0.0.1:65536", 0, 0, "metrics.listen: expected ADDRESS:PORT or [IPV6]:PORT"},
+		{"127.0.0.1:80x", 0, 0, "metrics.listen: expected ADDRESS:PORT or [IPV6]:PORT"},
+		{"::1:9100", 0, 0, "metrics.listen: expected ADDRESS:PORT or [IPV6]:PORT"},
+		{"localhost:9100", 0, 0, "metrics.listen: expected ADDRESS:PORT or [IPV6]:PORT"},
+		{"", 0, 0, "metrics: required key 'listen' missing"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char y[512], err[CONF_ERR_LEN] = "";
+		struct conf *c = NULL;
+		int rc;
+
+		if (cases[i].listen == NULL)
+			snprintf(y, sizeof(y), "%s", ports);
+		else if (cases[i].listen[0] == '\0')
+			snprintf(y, sizeof(y), "metrics: {}\n%s", ports);
+		else
+			snprintf(y, sizeof(y), "metrics: {listen: \"%s\"}\n%s", cases[i].listen,
+				 ports);
+		rc = conf_load_string(y, strlen(y), "m", &c, err, sizeof(err));
+		if (cases[i].err == NULL) {
+			CU_ASSERT_EQUAL_FATAL(rc, 0);
+			CU_ASSERT_EQUAL(c->metrics_af, cases[i].af);
+			CU_ASSERT_EQUAL(c->metrics_port, cases[i].port);
+			conf_free(c);
+		} else {
+			CU_ASSERT(rc < 0);
+			if (strstr(err, cases[i].err) == NULL) {
+				fprintf(stderr, "\n%s: got %s\n", cases[i].listen, err);
+				CU_FAIL("unexpected error message");
+			}
+		}
+	}
+}
+
 static void
 default_loads(void)
 {
@@ -1612,6 +1665,7 @@ main(void)
 	CU_add_test(suite, "mutated_samples", mutated_samples);
 	CU_add_test(suite, "secrets_wiped", secrets_wiped);
 	CU_add_test(suite, "psk_file_relative", psk_file_relative);
+	CU_add_test(suite, "metrics_listen", metrics_listen);
 	suite = CU_add_suite("ctl", NULL, NULL);
 	CU_add_test(suite, "ctl_requests", ctl_requests);
 	CU_add_test(suite, "ctl_stale_and_limits", ctl_stale_and_limits);

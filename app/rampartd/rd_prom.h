@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Prometheus text exposition (format 0.0.4) into a growing buffer: no DPDK,
+ * no I/O, so tests/unit can check it. A family is "# HELP" and "# TYPE"
+ * followed by its samples; callers emit all samples of a family together.
+ * After an allocation failure every call is a no-op and rd_prom.oom is set.
+ */
+#ifndef RAMPART_RD_PROM_H
+#define RAMPART_RD_PROM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rd_prom {
+	char *buf;			/* NUL-terminated; the caller frees */
+	size_t len, cap;
+	bool oom;
+};
+
+enum rd_prom_type { RD_PROM_counter, RD_PROM_gauge };
+
+enum { RD_PROM_MAX_LABELS = 256 };	/* one sample's label text, escaped */
+
+void rd_prom_printf(struct rd_prom *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "# HELP name help" (help escaped) and "# TYPE name counter|gauge" */
+void rd_prom_family(struct rd_prom *p, const char *name, enum rd_prom_type type,
+		    const char *help);
+/* name{labels} value; @labels is "" or k="v",... built with rd_prom_label() */
+void rd_prom_sample(struct rd_prom *p, const char *name, const char *labels, uint64_t v);
+/*
+ * Append k="v" to the label text @dst (with a comma when not empty),
+ * escaping \, " and newline in @val. 0, or -1 (dst unchanged) if it does not
+ * fit in @cap.
+ */
+int rd_prom_label(char *dst, size_t cap, const char *key, const char *val);
+
+#endif

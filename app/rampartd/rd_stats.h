@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The one list of rampartd's own scalar counters. Each worker keeps the
+ * RD_WORKER_COUNTERS in struct rd_wstats, the control core the
+ * RD_CTL_COUNTERS in struct rd_ctl_stats; the struct fields, the JSON of
+ * `rampartctl stats` (keyed by field name), the DPDK telemetry endpoints and
+ * the Prometheus exposition (ctl_metrics.c) are all generated from these
+ * lists, so a counter added here is exported everywhere. Drop reasons have
+ * their own list (rd_drop.h), lib/ike's counters theirs (IKE_STATS_LIST).
+ *
+ * X(field, "prometheus name", "labels", counter|gauge, "help")
+ *
+ * The Prometheus name is given without its rampart_worker_ / rampart_control_
+ * prefix. Entries that share a name differ by their labels, sit next to each
+ * other, and the first one's help and type describe the family.
+ */
+#ifndef RAMPART_RD_STATS_H
+#define RAMPART_RD_STATS_H
+
+#define RD_WORKER_COUNTERS(X) \
+	X(rx, "rx_packets_total", "", counter, "frames received from the ports") \
+	X(rx_bytes, "rx_bytes_total", "", counter, "bytes of the frames received") \
+	X(tx, "tx_packets_total", "", counter, "frames transmitted") \
+	X(tx_bytes, "tx_bytes_total", "", counter, "bytes of the frames transmitted") \
+	X(punt, "punted_packets_total", "", counter, "frames handed to the control core") \
+	X(handoff_out, "handoff_packets_total", "direction=\"out\"", counter, \
+	  "packets handed to or taken from another worker (SA owner)") \
+	X(handoff_in, "handoff_packets_total", "direction=\"in\"", counter, "") \
+	X(esp_in, "esp_packets_total", "direction=\"in\"", counter, \
+	  "packets given to lib/esp: inbound ESP, outbound cleartext") \
+	X(esp_out, "esp_packets_total", "direction=\"out\"", counter, "") \
+	X(dec_ok, "decrypted_packets_total", "", counter, "ESP packets decrypted and verified") \
+	X(enc_ok, "encrypted_packets_total", "", counter, "packets encrypted into ESP") \
+	X(nbr_miss, "neighbour_misses_total", "", counter, \
+	  "packets waiting for ARP/ND (sent to the control core)") \
+	X(pmtu_icmp, "pmtu_icmp_sent_total", "", counter, \
+	  "ICMP too-big / fragmentation-needed answers") \
+	X(frag, "fragmented_packets_total", "", counter, "inner IPv4 packets fragmented") \
+	X(tx_kicks, "tx_kicks_total", "", counter, "af_packet transmit queue kicks") \
+	X(msgs, "sa_messages_total", "", counter, "SA and route messages applied") \
+	X(msg_err, "sa_message_errors_total", "", counter, "SA and route messages refused") \
+	X(idle_sleeps, "idle_sleeps_total", "", counter, "idle back-off sleeps")
+
+#define RD_CTL_COUNTERS(X) \
+	X(punt_rx, "punted_packets_total", "", counter, "frames punted by the workers") \
+	X(ctl_rx, "rx_packets_total", "", counter, "frames from the control RX queue") \
+	X(arp_in, "arp_received_total", "", counter, "ARP frames received") \
+	X(arp_replies, "arp_replies_total", "", counter, "ARP replies sent") \
+	X(arp_requests, "arp_requests_total", "", counter, "ARP requests sent") \
+	X(icmp_replies, "icmp_replies_total", "", counter, "ICMP echo replies sent") \
+	X(nd_answers, "nd_answers_total", "", counter, "neighbour advertisements sent") \
+	X(nbr_rx, "neighbour_rx_total", "", counter, "ARP/ND frames taken from the punt ring") \
+	X(ike_in, "ike_datagrams_total", "direction=\"in\"", counter, \
+	  "IKE datagrams to and from lib/ike") \
+	X(ike_out, "ike_datagrams_total", "direction=\"out\"", counter, "") \
+	X(ike_out_fail, "ike_tx_failures_total", "", counter, "IKE datagrams not sent") \
+	X(ike_rate_pass, "ike_admitted_total", "", counter, \
+	  "IKE datagrams within the rate budgets") \
+	X(events, "sa_events_total", "", counter, "SA events from the workers") \
+	X(soft, "lifetime_expiries_total", "kind=\"soft\"", counter, \
+	  "child SA lifetime expiries reported by the workers") \
+	X(hard, "lifetime_expiries_total", "kind=\"hard\"", counter, "") \
+	X(del_acks, "delete_acks_total", "", counter, "SA deletions acknowledged by workers") \
+	X(msg_backlog, "msg_backlogged_total", "", counter, \
+	  "worker messages queued because a ring was full") \
+	X(child_up, "child_sa_installed_total", "", counter, "child SAs installed") \
+	X(child_down, "child_sa_removed_total", "", counter, "child SAs removed") \
+	X(child_fail, "child_sa_install_failures_total", "", counter, \
+	  "child SAs that could not be installed") \
+	X(peer_moved, "peer_moves_total", "", counter, "child SAs moved to a new peer address") \
+	X(peer_move_refused, "peer_moves_refused_total", "", counter, \
+	  "peer address moves refused") \
+	X(route_refused, "routes_refused_total", "", counter, \
+	  "child SAs refused: prefix owned by another peer") \
+	X(tx_kicks, "tx_kicks_total", "", counter, "af_packet transmit queue kicks") \
+	X(ring_full, "ring_full_total", "", counter, "ring enqueues that found the ring full") \
+	X(mbuf_fail, "mbuf_alloc_failures_total", "", counter, "mbuf allocations that failed") \
+	X(link_changes, "link_changes_total", "", counter, "port link state changes") \
+	X(reload_fail, "reload_failures_total", "", counter, "configuration reloads refused") \
+	X(jobs_submitted, "jobs_total", "stage=\"submitted\"", counter, \
+	  "DH/signature jobs by stage") \
+	X(jobs_run, "jobs_total", "stage=\"run\"", counter, "") \
+	X(jobs_done, "jobs_total", "stage=\"done\"", counter, "") \
+	X(jobs_shed, "jobs_shed_total", "", counter, "jobs shed under load")
+
+#define RD_STATS_FIELD(f, prom, labels, type, help) uint64_t f;
+
+#endif

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Prometheus exposition writer (app/rampartd/rd_prom.c) and the counter
+ * name lists it is fed from (rd_stats.h, IKE_STATS_LIST,
+ * CTL_SOCK_STATS_LIST): text format, escaping, bounded labels, and names
+ * that follow the conventions (valid, counters end in _total, gauges do
+ * not, entries of one family adjacent and of one type).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "ctl/ctl_sock.h"
+#include "ike/ike.h"
+#include "rd_prom.h"
+#include "rd_stats.h"
+
+static void
+format(void)
+{
+	struct rd_prom p = { 0 };
+	char l[RD_PROM_MAX_LABELS] = "";
+
+	CU_ASSERT_EQUAL(rd_prom_label(l, sizeof(l), "worker", "0"), 0);
+	CU_ASSERT_EQUAL(rd_prom_label(l, sizeof(l), "reason", "a\"b\\c\nd"), 0);
+	CU_ASSERT_STRING_EQUAL(l, "worker=\"0\",reason=\"a\\\"b\\\\c\\nd\"");
+	rd_prom_family(&p, "rampart_x_total", RD_PROM_counter, "help with \\ and\nnewline");
+	rd_prom_sample(&p, "rampart_x_total", l, 18446744073709551615ull);
+	rd_prom_family(&p, "rampart_y", RD_PROM_gauge, "a gauge");
+	rd_prom_sample(&p, "rampart_y", "", 0);
+	CU_ASSERT_FALSE(p.oom);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p.buf);
+	CU_ASSERT_STRING_EQUAL(p.buf,
+		"# HELP rampart_x_total help with \\\\ and\\nnewline\n"
+		"# TYPE rampart_x_total counter\n"
+		"rampart_x_total{worker=\"0\",reason=\"a\\\"b\\\\c\\nd\"} 18446744073709551615\n"
+		"# HELP rampart_y a gauge\n"
+		"# TYPE rampart_y gauge\n"
+		"rampart_y 0\n");
+	CU_ASSERT_EQUAL(p.len, strlen(p.buf));
+	free(p.buf);
+}
+
+static void
+label_bounds(void)
+{
+	char l[16] = "";
+
+	CU_ASSERT_EQUAL(rd_prom_label(l, sizeof(l), "a", "12345"), 0);	/* a="12345" */
+	CU_ASSERT_EQUAL(rd_prom_label(l, sizeof(l), "b", "12345"), -1);	/* does not fit */
+	CU_ASSERT_STRING_EQUAL(l, "a=\"12345\"");			/* unchanged */
+	CU_ASSERT_EQUAL(rd_prom_label(l, sizeof(l), "b", "1"), 0);
+	CU_ASSERT_STRING_EQUAL(l, "a=\"12345\",b=\"1\"");
+	CU_ASSERT_EQUAL(strlen(l), 15u);
+}
+
+static void
+big_buffer(void)
+{
+	struct rd_prom p = { 0 };
+	unsigned i;
+
+	for (i = 0; i < 5000; i++)
+		rd_prom_sample(&p, "rampart_many_total", "k=\"v\"", i);
+	CU_ASSERT_FALSE(p.oom);
+	CU_ASSERT_EQUAL(p.len, strlen(p.buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p.buf, "rampart_many_total{k=\"v\"} 4999\n"));
+	free(p.buf);
+}
+
+struct ent {
+	const char *field, *name, *labels;
+	int type;
+};
+
+static int
+valid_name(const char *s)
+{
+	const char *c;
+
+	if (s[0] == '\0' || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (c = s; *c != '\0'; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '_' || *c == ':'))
+			return 0;
+	return 1;
+}
+
+static int
+ends_total(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 6 && strcmp(s + n - 6, "_total") == 0;
+}
+
+static void
+check_list(const char *what, const struct ent *e, unsigned n)
+{
+	unsigned i, k;
+
+	for (i = 0; i < n; i++) {
+		int ok = valid_name(e[i].name) &&
+			 ends_total(e[i].name) == (e[i].type == RD_PROM_counter);
+
+		if (e[i].labels[0] != '\0') {
+			const char *eq = strchr(e[i].labels, '=');
+
+			ok = ok && eq != NULL && eq[1] == '"' &&
+			     e[i].labels[strlen(e[i].labels) - 1] == '"';
+		}
+		for (k = 0; k < i; k++) {
+			/* a family's entries are adjacent, of one type, with distinct labels */
+			if (strcmp(e[k].name, e[i].name) == 0)
+				ok = ok && (k == i - 1 || strcmp(e[i - 1].name, e[i].name) == 0) &&
+				     e[k].type == e[i].type && strcmp(e[k].labels, e[i].labels) != 0;
+			ok = ok && strcmp(e[k].field, e[i].field) != 0;
+		}
+		if (!ok) {
+			fprintf(stderr, "\n%s: %s (%s{%s})\n", what, e[i].field, e[i].name, e[i].labels);
+			CU_FAIL("bad metric entry");
+		}
+	}
+}
+
+static void
+name_lists(void)
+{
+#define E5(f, prom, lbl, type, help) { #f, "rampart_x_" prom, lbl, RD_PROM_##type },
+	static const struct ent w[] = { RD_WORKER_COUNTERS(E5) };
+	static const struct ent c[] = { RD_CTL_COUNTERS(E5) };
+#undef E5
+#define E4(f, prom, type, help) { #f, "rampart_ike_" prom, "", RD_PROM_##type },
+	static const struct ent ike[] = { IKE_STATS_LIST(E4) };
+#undef E4
+#define E2(f, help) { #f, "rampart_ctl_" #f "_total", "", RD_PROM_counter },
+	static const struct ent ctl[] = { CTL_SOCK_STATS_LIST(E2) };
+#undef E2
+
+	check_list("RD_WORKER_COUNTERS", w, sizeof(w) / sizeof(w[0]));
+	check_list("RD_CTL_COUNTERS", c, sizeof(c) / sizeof(c[0]));
+	check_list("IKE_STATS_LIST", ike, sizeof(ike) / sizeof(ike[0]));
+	check_list("CTL_SOCK_STATS_LIST", ctl, sizeof(ctl) / sizeof(ctl[0]));
+	/* the lists cover their structs (every field uint64_t) */
+	CU_ASSERT_EQUAL(sizeof(ike) / sizeof(ike[0]) * sizeof(uint64_t), sizeof(struct ike_stats));
+	CU_ASSERT_EQUAL(sizeof(ctl) / sizeof(ctl[0]) * sizeof(uint64_t) + sizeof(uint64_t),
+			sizeof(struct ctl_sock_stats));	/* + clients, padded */
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned fails;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("prom", NULL, NULL);
+	CU_add_test(s, "format", format);
+	CU_add_test(s, "label_bounds", label_bounds);
+	CU_add_test(s, "big_buffer", big_buffer);
+	CU_add_test(s, "name_lists", name_lists);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails ? 1 : 0;
+}
