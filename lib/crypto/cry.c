@@ -10,9 +10,12 @@
 #include <errno.h>
 #include <string.h>
 
+#include <immintrin.h>
+
 static IMB_MGR *ctl_mgr;	/* control core only: key setup */
 
 bool cry_gcm_hkey_tail;		/* set once by cry_mgr_create, read by workers */
+static bool have_aesni;		/* likewise: CBC IVs through AES-NI (iv_gen_aesni) */
 
 IMB_MGR *
 cry_mgr_create(void)
@@ -29,6 +32,7 @@ cry_mgr_create(void)
 		return NULL;
 	}
 	/* same CPU for every manager: the same answer each time */
+	have_aesni = __builtin_cpu_supports("aes") && __builtin_cpu_supports("sse4.1");
 	cry_gcm_hkey_tail = arch == IMB_ARCH_AVX512 && (m->features & IMB_FEATURE_VAES) &&
 			    (m->features & IMB_FEATURE_VPCLMULQDQ);
 	return m;
@@ -208,9 +212,58 @@ cry_cbc_iv_gen(IMB_MGR *m, const struct cry_cbc_key *k, uint64_t ctr, uint8_t iv
 	IMB_AES128_CFB_ONE(m, iv, zero, blk, k->iv_exp, 16);
 }
 
-void
-cry_cbc_iv_gen_n(IMB_MGR *m, const struct cry_cbc_key *k, const uint64_t *ctr, unsigned n,
-		 uint8_t *const ivs[])
+/*
+ * AES-128 of the counter blocks (8 zero bytes || big-endian counter) under
+ * the expanded IV key, four blocks interleaved so the AESENC latency
+ * overlaps: a few cycles per IV where a job costs the job manager's
+ * overhead (perf/FINDINGS.md, section 6). AES instructions only, no table
+ * lookups: constant time. The round keys are read from the key schedule
+ * as memory operands (nothing secret is built on the stack).
+ */
+__attribute__((target("aes,sse4.1"))) static void
+iv_gen_aesni(const uint32_t *exp, const uint64_t *ctr, unsigned n, uint8_t *const ivs[])
+{
+	const __m128i *rk = (const __m128i *)exp;
+	unsigned i = 0, r;
+
+	for (; i + 4 <= n; i += 4) {
+		__m128i b0 = _mm_set_epi64x((long long)__builtin_bswap64(ctr[i]), 0);
+		__m128i b1 = _mm_set_epi64x((long long)__builtin_bswap64(ctr[i + 1]), 0);
+		__m128i b2 = _mm_set_epi64x((long long)__builtin_bswap64(ctr[i + 2]), 0);
+		__m128i b3 = _mm_set_epi64x((long long)__builtin_bswap64(ctr[i + 3]), 0);
+
+		b0 = _mm_xor_si128(b0, _mm_load_si128(rk));
+		b1 = _mm_xor_si128(b1, _mm_load_si128(rk));
+		b2 = _mm_xor_si128(b2, _mm_load_si128(rk));
+		b3 = _mm_xor_si128(b3, _mm_load_si128(rk));
+		for (r = 1; r < 10; r++) {
+			b0 = _mm_aesenc_si128(b0, _mm_load_si128(rk + r));
+			b1 = _mm_aesenc_si128(b1, _mm_load_si128(rk + r));
+			b2 = _mm_aesenc_si128(b2, _mm_load_si128(rk + r));
+			b3 = _mm_aesenc_si128(b3, _mm_load_si128(rk + r));
+		}
+		_mm_storeu_si128((__m128i *)ivs[i], _mm_aesenclast_si128(b0, _mm_load_si128(rk + 10)));
+		_mm_storeu_si128((__m128i *)ivs[i + 1],
+				 _mm_aesenclast_si128(b1, _mm_load_si128(rk + 10)));
+		_mm_storeu_si128((__m128i *)ivs[i + 2],
+				 _mm_aesenclast_si128(b2, _mm_load_si128(rk + 10)));
+		_mm_storeu_si128((__m128i *)ivs[i + 3],
+				 _mm_aesenclast_si128(b3, _mm_load_si128(rk + 10)));
+	}
+	for (; i < n; i++) {
+		__m128i b = _mm_set_epi64x((long long)__builtin_bswap64(ctr[i]), 0);
+
+		b = _mm_xor_si128(b, _mm_load_si128(rk));
+		for (r = 1; r < 10; r++)
+			b = _mm_aesenc_si128(b, _mm_load_si128(rk + r));
+		_mm_storeu_si128((__m128i *)ivs[i], _mm_aesenclast_si128(b, _mm_load_si128(rk + 10)));
+	}
+}
+
+/* The same through one IPsec-MB ECB job (CPUs without AES-NI). */
+static void
+iv_gen_ecb_job(IMB_MGR *m, const struct cry_cbc_key *k, const uint64_t *ctr, unsigned n,
+	       uint8_t *const ivs[])
 {
 	uint8_t blk[CRY_MAX_BURST][16] __attribute__((aligned(16)));
 	uint8_t out[CRY_MAX_BURST][16] __attribute__((aligned(16)));
@@ -218,11 +271,6 @@ cry_cbc_iv_gen_n(IMB_MGR *m, const struct cry_cbc_key *k, const uint64_t *ctr, u
 	unsigned i;
 	bool done;
 
-	if (n <= 1) {
-		if (n == 1)
-			cry_cbc_iv_gen(m, k, ctr[0], ivs[0]);
-		return;
-	}
 	/* counter blocks: 8 zero bytes || big-endian counter (as cry_cbc_iv_gen) */
 	for (i = 0; i < n; i++) {
 		unsigned b;
@@ -260,6 +308,25 @@ cry_cbc_iv_gen_n(IMB_MGR *m, const struct cry_cbc_key *k, const uint64_t *ctr, u
 		else
 			cry_cbc_iv_gen(m, k, ctr[i], ivs[i]);
 	}
+	cry_wipe(out, (size_t)n * 16);
+}
+
+void
+cry_cbc_iv_gen_n(IMB_MGR *m, const struct cry_cbc_key *k, const uint64_t *ctr, unsigned n,
+		 uint8_t *const ivs[])
+{
+	unsigned c;
+
+	if (have_aesni) {
+		iv_gen_aesni(k->iv_exp, ctr, n, ivs);
+		return;
+	}
+	for (; n > 1; n -= c, ctr += c, ivs += c) {
+		c = n < CRY_MAX_BURST ? n : CRY_MAX_BURST;
+		iv_gen_ecb_job(m, k, ctr, c, ivs);
+	}
+	if (n == 1)
+		cry_cbc_iv_gen(m, k, ctr[0], ivs[0]);
 }
 
 static IMB_HASH_ALG
