@@ -409,9 +409,11 @@ cbc_burst_jobs(IMB_MGR *m, struct cry_cbc_op *ops, unsigned n, bool encrypt)
 /*
  * True when IPsec-MB's single-algorithm burst calls can take the whole
  * burst: one AES key size and one HMAC flavour, and every operation has
- * whole cipher blocks and its cipher bytes inside the hashed bytes (what
- * lib/esp always passes; anything else goes through the job path, which
- * reports it per operation).
+ * its buffers, whole cipher blocks and its cipher bytes inside the hashed
+ * bytes (what lib/esp always passes; anything else goes through the job
+ * path, which reports it per operation). This is every check IPsec-MB's
+ * validating submit would make for these jobs (the rest of each job is
+ * filled from the key), so the burst calls below skip theirs (NOCHECK).
  */
 static bool
 cbc_burst_uniform(const struct cry_cbc_op *ops, unsigned n)
@@ -422,7 +424,8 @@ cbc_burst_uniform(const struct cry_cbc_op *ops, unsigned n)
 	for (i = 0; i < n; i++) {
 		const struct cry_cbc_op *op = &ops[i];
 
-		if (op->key->key_len != k0->key_len || op->key->hmac != k0->hmac ||
+		if (op->buf == NULL || op->iv == NULL || op->tag == NULL ||
+		    op->key->key_len != k0->key_len || op->key->hmac != k0->hmac ||
 		    op->cipher_len == 0 || (op->cipher_len & (CRY_CBC_BLOCK - 1)) != 0 ||
 		    op->cipher_off > op->hash_len ||
 		    op->cipher_len > op->hash_len - op->cipher_off)
@@ -450,23 +453,25 @@ cry_cbc_burst(IMB_MGR *m, struct cry_cbc_op *ops, unsigned n, bool encrypt)
 	 * Encrypt-then-MAC as two passes over the burst: all CBC encryptions
 	 * in one cipher-burst call, then all HMACs in one hash-burst call (or
 	 * the hashes first and then the decryptions). Same bytes as a chained
-	 * job per packet, without the job manager's scheduling: measured
-	 * with perf/cbc-micro (perf/FINDINGS.md, section 6). Both calls
-	 * validate every job and return only once all are complete.
+	 * job per packet, without the job manager's scheduling or its
+	 * per-job validation (cbc_burst_uniform did that): measured with
+	 * perf/cbc-micro (perf/FINDINGS.md, section 6). Both calls return
+	 * only once every job is complete.
 	 */
 	for (i = 0; i < n; i++)
 		job_fill(&jobs[i], &ops[i], encrypt);
 	ks = ops[0].key->key_len == 16 ? IMB_KEY_128_BYTES : IMB_KEY_256_BYTES;
 	ha = hash_alg(ops[0].key->hmac);
 	if (encrypt) {
-		got = IMB_SUBMIT_CIPHER_BURST(m, jobs, n, IMB_CIPHER_CBC, IMB_DIR_ENCRYPT, ks);
-		if (got == n)
-			got = IMB_SUBMIT_HASH_BURST(m, jobs, n, ha);
-	} else {
-		got = IMB_SUBMIT_HASH_BURST(m, jobs, n, ha);
-		if (got == n)
-			got = IMB_SUBMIT_CIPHER_BURST(m, jobs, n, IMB_CIPHER_CBC, IMB_DIR_DECRYPT,
+		got = IMB_SUBMIT_CIPHER_BURST_NOCHECK(m, jobs, n, IMB_CIPHER_CBC, IMB_DIR_ENCRYPT,
 						      ks);
+		if (got == n)
+			got = IMB_SUBMIT_HASH_BURST_NOCHECK(m, jobs, n, ha);
+	} else {
+		got = IMB_SUBMIT_HASH_BURST_NOCHECK(m, jobs, n, ha);
+		if (got == n)
+			got = IMB_SUBMIT_CIPHER_BURST_NOCHECK(m, jobs, n, IMB_CIPHER_CBC,
+							      IMB_DIR_DECRYPT, ks);
 	}
 	/* a refused burst (cannot happen for what cbc_burst_uniform admits)
 	 * fails every operation: the caller drops them all */
