@@ -382,6 +382,61 @@ test_cbc_burst_differential(void)
 	}
 }
 
+/*
+ * The fast paths are taken: a uniform CBC + HMAC burst goes through the
+ * cipher and hash burst calls and the CBC IVs through AES-NI, neither
+ * through the job manager (whose validation and scheduling cost ~70 cycles
+ * per 64 B packet, perf/FINDINGS.md section 6): the manager's next job slot
+ * does not move. A burst that mixes HMAC flavours does use the job manager.
+ */
+static void
+test_cbc_fast_paths(void)
+{
+	enum { N = 32 };
+	static struct cry_cbc_key k2 __attribute__((aligned(64)));
+	static uint8_t buf[N][256], tag[N][32], iv[N][16];
+	static const uint8_t ivk[16] = { 7 };
+	struct cry_cbc_op ops[N];
+	uint64_t ctr[N];
+	uint8_t *ivs[N], key[16] = { 1 }, ikey[32] = { 2 };
+	IMB_JOB *before;
+	unsigned i;
+	bool aesni = __builtin_cpu_supports("aes") && __builtin_cpu_supports("sse4.1");
+
+	CU_ASSERT_FATAL(cry_cbc_key_init(mgr, &ck, key, 16, CRY_HMAC_SHA256_128, ikey, 32, ivk) ==
+			0);
+	CU_ASSERT_FATAL(cry_cbc_key_init(mgr, &k2, key, 16, CRY_HMAC_SHA512_256, ikey, 32, ivk) ==
+			0);
+	for (i = 0; i < N; i++) {
+		memset(&ops[i], 0, sizeof(ops[i]));
+		ops[i].buf = buf[i];
+		ops[i].iv = iv[i];
+		ops[i].tag = tag[i];
+		ops[i].key = &ck;
+		ops[i].cipher_off = 24;
+		ops[i].cipher_len = 48;
+		ops[i].hash_len = 72;
+		ctr[i] = i + 1;
+		ivs[i] = iv[i];
+	}
+	before = IMB_GET_NEXT_JOB(mgr);
+	cry_cbc_burst(mgr, ops, N, true);
+	cry_cbc_burst(mgr, ops, N, false);
+	for (i = 0; i < N; i++)
+		CU_ASSERT(ops[i].status == 0);
+	CU_ASSERT(IMB_GET_NEXT_JOB(mgr) == before);
+	if (aesni) {
+		cry_cbc_iv_gen_n(mgr, &ck, ctr, N, ivs);
+		CU_ASSERT(IMB_GET_NEXT_JOB(mgr) == before);
+	} else {
+		printf("\n  (no AES-NI on this CPU: IV path not checked)\n");
+	}
+	ops[5].key = &k2;		/* mixed flavours: the job path */
+	cry_cbc_burst(mgr, ops, N, true);
+	CU_ASSERT(IMB_GET_NEXT_JOB(mgr) != before);
+	CU_ASSERT(IMB_QUEUE_SIZE(mgr) == 0);
+}
+
 static void
 test_cbc_iv_gen(void)
 {
@@ -459,6 +514,7 @@ main(void)
 	CU_add_test(s, "aes_cbc_rfc3602", test_cbc_rfc3602);
 	CU_add_test(s, "cbc_burst_drains_all_jobs", test_cbc_burst_drain);
 	CU_add_test(s, "cbc_burst_matches_per_job_reference", test_cbc_burst_differential);
+	CU_add_test(s, "cbc_fast_paths_bypass_job_manager", test_cbc_fast_paths);
 	CU_add_test(s, "cbc_iv_generator", test_cbc_iv_gen);
 	CU_add_test(s, "cbc_iv_generator_multi_block", test_cbc_iv_gen_n);
 	CU_add_test(s, "memeq_constant_time", test_memeq_ct);
