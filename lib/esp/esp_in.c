@@ -8,7 +8,7 @@
  *      it misses), prefetch of every SA and key schedule, then length checks, ESN inference and the replay pre-check
  *      (no state change);
  *   2. crypto: AES-GCM open (constant-time tag compare) per packet, or one
- *      job-manager burst for AES-CBC + HMAC (drained before return);
+ *      cry_cbc_burst for AES-CBC + HMAC (complete on return);
  *   3. commit: replay window update (re-checked: a burst can carry the same
  *      number twice), padding, next header and inner header checks, TTL and
  *      ECN (RFC 6040) on the inner header, trim to the inner packet,

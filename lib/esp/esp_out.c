@@ -8,7 +8,7 @@
  *      trailer (all sequential, so sequence numbers are in packet order);
  *      then the CBC IVs, one multi-block AES call per run of one SA;
  *   2. crypto: AES-GCM per packet through the direct API, AES-CBC + HMAC
- *      for the whole burst through the job manager (drained before return);
+ *      for the whole burst in one cry_cbc_burst (complete on return);
  *   3. finish: IPv6 UDP checksum (needs the ciphertext), counters, compaction.
  * Runs on the SA's owner worker only; no allocation, locks, logs or syscalls.
  *
