@@ -408,7 +408,7 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 			const uint8_t *icv = (c->sa->flags & ESP_SAF_ESN) ? c->icv :
 					     c->esp + ESP_HDR_LEN + CRY_CBC_IV_LEN + c->clen;
 
-			c->failed = ops[i].status != 0 || !cry_memeq_ct(c->calc, icv, c->sa->icv_len);
+			c->failed = ops[i].status != 0 || !cry_icv_eq_ct(c->calc, icv, c->sa->icv_len);
 		}
 	}
 	ESP_CYC(w, ESP_CYC_IN_CRYPTO);

@@ -495,6 +495,35 @@ test_memeq_ct(void)
 	CU_ASSERT(cry_memeq_ct(a, b, 0));
 }
 
+/* cry_icv_eq_ct: any single flipped bit in any word of a 16/24/32-byte ICV. */
+static void
+test_icv_eq_ct(void)
+{
+	static const size_t ns[] = { 16, 24, 32 };
+	uint8_t a[32], b[32];
+	unsigned t, i, bit, miss = 0;
+
+	for (i = 0; i < 32; i++)
+		a[i] = (uint8_t)(i * 37 + 5);
+	for (t = 0; t < 3; t++) {
+		memcpy(b, a, 32);
+		CU_ASSERT(cry_icv_eq_ct(a, b, ns[t]));
+		for (i = 0; i < ns[t]; i++)
+			for (bit = 0; bit < 8; bit++) {
+				b[i] ^= (uint8_t)(1u << bit);
+				miss += cry_icv_eq_ct(a, b, ns[t]);
+				b[i] ^= (uint8_t)(1u << bit);
+			}
+		b[(ns[t] - 1) & 31] ^= 0x80;
+		b[0] ^= 1;
+		CU_ASSERT(!cry_icv_eq_ct(a, b, ns[t]));
+	}
+	CU_ASSERT(miss == 0);
+	b[31] ^= 1;		/* beyond n: not compared */
+	memcpy(b, a, 16);
+	CU_ASSERT(cry_icv_eq_ct(a, b, 16));
+}
+
 int
 main(void)
 {
@@ -518,6 +547,7 @@ main(void)
 	CU_add_test(s, "cbc_iv_generator", test_cbc_iv_gen);
 	CU_add_test(s, "cbc_iv_generator_multi_block", test_cbc_iv_gen_n);
 	CU_add_test(s, "memeq_constant_time", test_memeq_ct);
+	CU_add_test(s, "icv_eq_constant_time", test_icv_eq_ct);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
