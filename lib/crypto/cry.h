@@ -171,7 +171,7 @@ void cry_cbc_iv_gen_n(IMB_MGR *m, const struct cry_cbc_key *k, const uint64_t *c
  * flavour and are well formed, else one validated chained job each (a bad
  * one gets status -EIO alone). Everything is complete when the call
  * returns. Tags are written to op->tag (which may lie in op->buf after the
- * hashed bytes); for decryption the caller compares them (cry_memeq_ct)
+ * hashed bytes); for decryption the caller compares them (cry_icv_eq_ct)
  * before using the plaintext.
  */
 void cry_cbc_burst(IMB_MGR *m, struct cry_cbc_op *ops, unsigned n, bool encrypt);
