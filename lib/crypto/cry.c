@@ -10,9 +10,12 @@
 #include <errno.h>
 #include <string.h>
 
+#include <immintrin.h>
+
 static IMB_MGR *ctl_mgr;	/* control core only: key setup */
 
 bool cry_gcm_hkey_tail;		/* set once by cry_mgr_create, read by workers */
+static bool have_aesni;		/* likewise: CBC IVs through AES-NI (iv_gen_aesni) */
 
 IMB_MGR *
 cry_mgr_create(void)
@@ -29,6 +32,7 @@ cry_mgr_create(void)
 		return NULL;
 	}
 	/* same CPU for every manager: the same answer each time */
+	have_aesni = __builtin_cpu_supports("aes") && __builtin_cpu_supports("sse4.1");
 	cry_gcm_hkey_tail = arch == IMB_ARCH_AVX512 && (m->features & IMB_FEATURE_VAES) &&
 			    (m->features & IMB_FEATURE_VPCLMULQDQ);
 	return m;
@@ -208,9 +212,65 @@ cry_cbc_iv_gen(IMB_MGR *m, const struct cry_cbc_key *k, uint64_t ctr, uint8_t iv
 	IMB_AES128_CFB_ONE(m, iv, zero, blk, k->iv_exp, 16);
 }
 
-void
-cry_cbc_iv_gen_n(IMB_MGR *m, const struct cry_cbc_key *k, const uint64_t *ctr, unsigned n,
-		 uint8_t *const ivs[])
+/*
+ * AES-128 of the counter blocks (8 zero bytes || big-endian counter) under
+ * the expanded IV key, four blocks interleaved so the AESENC latency
+ * overlaps: a few cycles per IV where a job costs the job manager's
+ * overhead (perf/FINDINGS.md, section 6). AES instructions only, no table
+ * lookups: constant time. The round keys are read from the key schedule
+ * (nothing secret is built on the stack) and the registers that held them
+ * are cleared before return.
+ */
+__attribute__((target("aes,sse4.1"))) static void
+iv_gen_aesni(const uint32_t *exp, const uint64_t *ctr, unsigned n, uint8_t *const ivs[])
+{
+	const __m128i *rk = (const __m128i *)exp;
+	unsigned i = 0, r;
+
+	for (; i + 4 <= n; i += 4) {
+		__m128i b0 = _mm_set_epi64x((long long)__builtin_bswap64(ctr[i]), 0);
+		__m128i b1 = _mm_set_epi64x((long long)__builtin_bswap64(ctr[i + 1]), 0);
+		__m128i b2 = _mm_set_epi64x((long long)__builtin_bswap64(ctr[i + 2]), 0);
+		__m128i b3 = _mm_set_epi64x((long long)__builtin_bswap64(ctr[i + 3]), 0);
+
+		b0 = _mm_xor_si128(b0, _mm_load_si128(rk));
+		b1 = _mm_xor_si128(b1, _mm_load_si128(rk));
+		b2 = _mm_xor_si128(b2, _mm_load_si128(rk));
+		b3 = _mm_xor_si128(b3, _mm_load_si128(rk));
+		for (r = 1; r < 10; r++) {
+			b0 = _mm_aesenc_si128(b0, _mm_load_si128(rk + r));
+			b1 = _mm_aesenc_si128(b1, _mm_load_si128(rk + r));
+			b2 = _mm_aesenc_si128(b2, _mm_load_si128(rk + r));
+			b3 = _mm_aesenc_si128(b3, _mm_load_si128(rk + r));
+		}
+		_mm_storeu_si128((__m128i *)ivs[i], _mm_aesenclast_si128(b0, _mm_load_si128(rk + 10)));
+		_mm_storeu_si128((__m128i *)ivs[i + 1],
+				 _mm_aesenclast_si128(b1, _mm_load_si128(rk + 10)));
+		_mm_storeu_si128((__m128i *)ivs[i + 2],
+				 _mm_aesenclast_si128(b2, _mm_load_si128(rk + 10)));
+		_mm_storeu_si128((__m128i *)ivs[i + 3],
+				 _mm_aesenclast_si128(b3, _mm_load_si128(rk + 10)));
+	}
+	for (; i < n; i++) {
+		__m128i b = _mm_set_epi64x((long long)__builtin_bswap64(ctr[i]), 0);
+
+		b = _mm_xor_si128(b, _mm_load_si128(rk));
+		for (r = 1; r < 10; r++)
+			b = _mm_aesenc_si128(b, _mm_load_si128(rk + r));
+		_mm_storeu_si128((__m128i *)ivs[i], _mm_aesenclast_si128(b, _mm_load_si128(rk + 10)));
+	}
+	/* no round key left behind in a register (the compiler uses xmm0-7) */
+	__asm__ volatile("pxor %%xmm0, %%xmm0\n\tpxor %%xmm1, %%xmm1\n\t"
+			 "pxor %%xmm2, %%xmm2\n\tpxor %%xmm3, %%xmm3\n\t"
+			 "pxor %%xmm4, %%xmm4\n\tpxor %%xmm5, %%xmm5\n\t"
+			 "pxor %%xmm6, %%xmm6\n\tpxor %%xmm7, %%xmm7"
+			 ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7");
+}
+
+/* The same through one IPsec-MB ECB job (CPUs without AES-NI). */
+static void
+iv_gen_ecb_job(IMB_MGR *m, const struct cry_cbc_key *k, const uint64_t *ctr, unsigned n,
+	       uint8_t *const ivs[])
 {
 	uint8_t blk[CRY_MAX_BURST][16] __attribute__((aligned(16)));
 	uint8_t out[CRY_MAX_BURST][16] __attribute__((aligned(16)));
@@ -218,11 +278,6 @@ cry_cbc_iv_gen_n(IMB_MGR *m, const struct cry_cbc_key *k, const uint64_t *ctr, u
 	unsigned i;
 	bool done;
 
-	if (n <= 1) {
-		if (n == 1)
-			cry_cbc_iv_gen(m, k, ctr[0], ivs[0]);
-		return;
-	}
 	/* counter blocks: 8 zero bytes || big-endian counter (as cry_cbc_iv_gen) */
 	for (i = 0; i < n; i++) {
 		unsigned b;
@@ -260,6 +315,25 @@ cry_cbc_iv_gen_n(IMB_MGR *m, const struct cry_cbc_key *k, const uint64_t *ctr, u
 		else
 			cry_cbc_iv_gen(m, k, ctr[i], ivs[i]);
 	}
+	cry_wipe(out, (size_t)n * 16);
+}
+
+void
+cry_cbc_iv_gen_n(IMB_MGR *m, const struct cry_cbc_key *k, const uint64_t *ctr, unsigned n,
+		 uint8_t *const ivs[])
+{
+	unsigned c;
+
+	if (have_aesni) {
+		iv_gen_aesni(k->iv_exp, ctr, n, ivs);
+		return;
+	}
+	for (; n > 1; n -= c, ctr += c, ivs += c) {
+		c = n < CRY_MAX_BURST ? n : CRY_MAX_BURST;
+		iv_gen_ecb_job(m, k, ctr, c, ivs);
+	}
+	if (n == 1)
+		cry_cbc_iv_gen(m, k, ctr[0], ivs[0]);
 }
 
 static IMB_HASH_ALG
@@ -313,8 +387,13 @@ job_fill(IMB_JOB *job, struct cry_cbc_op *op, bool encrypt)
 	job->user_data = op;
 }
 
-void
-cry_cbc_burst(IMB_MGR *m, struct cry_cbc_op *ops, unsigned n, bool encrypt)
+/*
+ * The job-manager path: one chained cipher + hash job per operation, each
+ * validated by IMB_SUBMIT_JOB, so a bad operation fails alone. Used when a
+ * burst mixes key sizes or HMAC flavours, and for HMAC-only operations.
+ */
+static void
+cbc_burst_jobs(IMB_MGR *m, struct cry_cbc_op *ops, unsigned n, bool encrypt)
 {
 	IMB_JOB *job;
 	unsigned i;
@@ -332,6 +411,80 @@ cry_cbc_burst(IMB_MGR *m, struct cry_cbc_op *ops, unsigned n, bool encrypt)
 	/* drain: no job stays in flight after the call */
 	while ((job = IMB_FLUSH_JOB(m)) != NULL)
 		job_done(job);
+}
+
+/*
+ * True when IPsec-MB's single-algorithm burst calls can take the whole
+ * burst: one AES key size and one HMAC flavour, and every operation has
+ * its buffers, whole cipher blocks and its cipher bytes inside the hashed
+ * bytes (what lib/esp always passes; anything else goes through the job
+ * path, which reports it per operation). This is every check IPsec-MB's
+ * validating submit would make for these jobs (the rest of each job is
+ * filled from the key), so the burst calls below skip theirs (NOCHECK).
+ */
+static bool
+cbc_burst_uniform(const struct cry_cbc_op *ops, unsigned n)
+{
+	const struct cry_cbc_key *k0 = ops[0].key;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		const struct cry_cbc_op *op = &ops[i];
+
+		if (op->buf == NULL || op->iv == NULL || op->tag == NULL ||
+		    op->key->key_len != k0->key_len || op->key->hmac != k0->hmac ||
+		    op->cipher_len == 0 || (op->cipher_len & (CRY_CBC_BLOCK - 1)) != 0 ||
+		    op->cipher_off > op->hash_len ||
+		    op->cipher_len > op->hash_len - op->cipher_off)
+			return false;
+	}
+	return k0->key_len == 16 || k0->key_len == 32;
+}
+
+void
+cry_cbc_burst(IMB_MGR *m, struct cry_cbc_op *ops, unsigned n, bool encrypt)
+{
+	IMB_JOB jobs[CRY_MAX_BURST];
+	IMB_KEY_SIZE_BYTES ks;
+	IMB_HASH_ALG ha;
+	unsigned i, got;
+	int st;
+
+	if (n == 0)
+		return;
+	if (n > CRY_MAX_BURST || !cbc_burst_uniform(ops, n)) {
+		cbc_burst_jobs(m, ops, n, encrypt);
+		return;
+	}
+	/*
+	 * Encrypt-then-MAC as two passes over the burst: all CBC encryptions
+	 * in one cipher-burst call, then all HMACs in one hash-burst call (or
+	 * the hashes first and then the decryptions). Same bytes as a chained
+	 * job per packet, without the job manager's scheduling or its
+	 * per-job validation (cbc_burst_uniform did that): measured with
+	 * perf/cbc-micro (perf/FINDINGS.md, section 6). Both calls return
+	 * only once every job is complete.
+	 */
+	for (i = 0; i < n; i++)
+		job_fill(&jobs[i], &ops[i], encrypt);
+	ks = ops[0].key->key_len == 16 ? IMB_KEY_128_BYTES : IMB_KEY_256_BYTES;
+	ha = hash_alg(ops[0].key->hmac);
+	if (encrypt) {
+		got = IMB_SUBMIT_CIPHER_BURST_NOCHECK(m, jobs, n, IMB_CIPHER_CBC, IMB_DIR_ENCRYPT,
+						      ks);
+		if (got == n)
+			got = IMB_SUBMIT_HASH_BURST_NOCHECK(m, jobs, n, ha);
+	} else {
+		got = IMB_SUBMIT_HASH_BURST_NOCHECK(m, jobs, n, ha);
+		if (got == n)
+			got = IMB_SUBMIT_CIPHER_BURST_NOCHECK(m, jobs, n, IMB_CIPHER_CBC,
+							      IMB_DIR_DECRYPT, ks);
+	}
+	/* a refused burst (cannot happen for what cbc_burst_uniform admits)
+	 * fails every operation: the caller drops them all */
+	st = got == n ? 0 : -EIO;
+	for (i = 0; i < n; i++)
+		ops[i].status = st;
 }
 
 int

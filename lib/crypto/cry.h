@@ -12,8 +12,8 @@
  *   1400 B: direct GCM API 197, job API 220, burst API 227, job (nocheck) 196
  * so AES-GCM uses the direct (synchronous, per-buffer) GCM functions of the
  * manager; nothing is ever left in flight. AES-CBC + HMAC goes through the
- * job manager (cipher and hash chained in one job, many in flight) and each
- * burst call flushes every job before it returns.
+ * manager's cipher and hash burst calls (or chained jobs, flushed before
+ * return, for bursts those cannot take; see cry_cbc_burst).
  *
  * Key setup (cry_*_key_init) runs on the control core and may use a private
  * manager; the per-packet functions run on the owning worker with its own
@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <intel-ipsec-mb.h>
 
@@ -157,18 +158,21 @@ int cry_cbc_key_init(IMB_MGR *m, struct cry_cbc_key *k, const uint8_t *key, unsi
 void cry_cbc_iv_gen(IMB_MGR *m, const struct cry_cbc_key *k, uint64_t ctr, uint8_t iv[16]);
 
 /*
- * The same IVs for @n <= CRY_MAX_BURST counters under one key in one
- * multi-block call: iv[i] = AES-128(K_iv, ctr[i]), written to ivs[i].
- * One AES-ECB job over the n counter blocks (one raw block call for n = 1).
+ * The same IVs for @n counters under one key: iv[i] = AES-128(K_iv, ctr[i]),
+ * written to ivs[i]. AES-NI where the CPU has it, else one AES-ECB job per
+ * CRY_MAX_BURST counter blocks (one raw block call for n = 1).
  */
 void cry_cbc_iv_gen_n(IMB_MGR *m, const struct cry_cbc_key *k, const uint64_t *ctr, unsigned n,
 		      uint8_t *const ivs[]);
 
 /*
- * Encrypt-then-MAC (@encrypt) or MAC-then-decrypt for @n <= CRY_MAX_BURST
- * operations through the job manager. Every job is completed (flushed)
- * before the call returns. Tags are written to op->tag; for decryption the
- * caller compares them (cry_memeq_ct) before using the plaintext.
+ * Encrypt-then-MAC (@encrypt) or MAC-then-decrypt for @n operations: one
+ * CBC burst call and one HMAC burst call when all share key size and HMAC
+ * flavour and are well formed, else one validated chained job each (a bad
+ * one gets status -EIO alone). Everything is complete when the call
+ * returns. Tags are written to op->tag (which may lie in op->buf after the
+ * hashed bytes); for decryption the caller compares them (cry_icv_eq_ct)
+ * before using the plaintext.
  */
 void cry_cbc_burst(IMB_MGR *m, struct cry_cbc_op *ops, unsigned n, bool encrypt);
 
@@ -186,6 +190,26 @@ cry_memeq_ct(const void *a, const void *b, size_t n)
 
 	for (i = 0; i < n; i++)
 		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
+/*
+ * The same for ICVs (@n a multiple of 8: 16, 24 or 32), eight bytes at a
+ * time: every word is compared whatever the earlier ones gave (the empty
+ * asm keeps the compiler from turning the OR chain into early exits).
+ */
+static inline bool
+cry_icv_eq_ct(const void *a, const void *b, size_t n)
+{
+	uint64_t d = 0, x, y;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, (const uint8_t *)a + i, 8);
+		memcpy(&y, (const uint8_t *)b + i, 8);
+		d |= x ^ y;
+		__asm__ volatile("" : "+r"(d));
+	}
 	return d == 0;
 }
 

@@ -8,7 +8,7 @@
  *      it misses), prefetch of every SA and key schedule, then length checks, ESN inference and the replay pre-check
  *      (no state change);
  *   2. crypto: AES-GCM open (constant-time tag compare) per packet, or one
- *      job-manager burst for AES-CBC + HMAC (drained before return);
+ *      cry_cbc_burst for AES-CBC + HMAC (complete on return);
  *   3. commit: replay window update (re-checked: a burst can carry the same
  *      number twice), padding, next header and inner header checks, TTL and
  *      ECN (RFC 6040) on the inner header, trim to the inner packet,
@@ -46,7 +46,7 @@ struct in_ctx {
 	uint64_t seq;
 	uint8_t nonce[CRY_GCM_NONCE_LEN];
 	uint8_t aad[12];
-	uint8_t icv[CRY_MAX_ICV_LEN];	/* CBC: received ICV */
+	uint8_t icv[CRY_MAX_ICV_LEN];	/* CBC + ESN: received ICV */
 	uint8_t calc[CRY_MAX_ICV_LEN];	/* CBC: computed ICV */
 };
 
@@ -385,7 +385,6 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 						 ct, c->clen, ct + c->clen) != 0;
 			continue;
 		}
-		memcpy(c->icv, ct + c->clen, sa->icv_len);
 		ops[nops].buf = c->esp;
 		ops[nops].iv = c->esp + ESP_HDR_LEN;
 		ops[nops].tag = c->calc;
@@ -394,7 +393,9 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 		ops[nops].cipher_len = c->clen;
 		ops[nops].hash_len = ESP_HDR_LEN + CRY_CBC_IV_LEN + c->clen;
 		if (sa->flags & ESP_SAF_ESN) {
-			/* RFC 4303 3.3.2.1: ICV over ... || seq high (not sent) */
+			/* RFC 4303 3.3.2.1: ICV over ... || seq high (not sent),
+			 * written over the received ICV: keep that first */
+			memcpy(c->icv, ct + c->clen, sa->icv_len);
 			memcpy(ct + c->clen, c->aad + 4, 4);
 			ops[nops].hash_len += 4;
 		}
@@ -404,9 +405,10 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 		cry_cbc_burst(w->mb, ops, nops, false);
 		for (i = 0; i < nops; i++) {
 			struct in_ctx *c = &ctx[opidx[i]];
+			const uint8_t *icv = (c->sa->flags & ESP_SAF_ESN) ? c->icv :
+					     c->esp + ESP_HDR_LEN + CRY_CBC_IV_LEN + c->clen;
 
-			c->failed = ops[i].status != 0 ||
-				    !cry_memeq_ct(c->calc, c->icv, c->sa->icv_len);
+			c->failed = ops[i].status != 0 || !cry_icv_eq_ct(c->calc, icv, c->sa->icv_len);
 		}
 	}
 	ESP_CYC(w, ESP_CYC_IN_CRYPTO);

@@ -8,7 +8,7 @@
  *      trailer (all sequential, so sequence numbers are in packet order);
  *      then the CBC IVs, one multi-block AES call per run of one SA;
  *   2. crypto: AES-GCM per packet through the direct API, AES-CBC + HMAC
- *      for the whole burst through the job manager (drained before return);
+ *      for the whole burst in one cry_cbc_burst (complete on return);
  *   3. finish: IPv6 UDP checksum (needs the ciphertext), counters, compaction.
  * Runs on the SA's owner worker only; no allocation, locks, logs or syscalls.
  *
@@ -274,7 +274,9 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 		}
 		ops[nops].buf = c->esp;
 		ops[nops].iv = c->esp + ESP_HDR_LEN;
-		ops[nops].tag = tags[nops];
+		/* the ICV goes straight after the trailer, unless ESN's high
+		 * sequence bits sit there as hash input (then via tags[]) */
+		ops[nops].tag = (sa->flags & ESP_SAF_ESN) ? tags[nops] : c->payload + c->plen;
 		ops[nops].key = &sa->key.cbc;
 		ops[nops].cipher_off = ESP_HDR_LEN + CRY_CBC_IV_LEN;
 		ops[nops].cipher_len = c->plen;
@@ -291,7 +293,8 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 		for (i = 0; i < nops; i++) {
 			struct out_ctx *c = &ctx[opidx[i]];
 
-			memcpy(c->payload + c->plen, tags[i], c->sa->icv_len);
+			if (c->sa->flags & ESP_SAF_ESN)
+				memcpy(c->payload + c->plen, tags[i], c->sa->icv_len);
 			c->failed = ops[i].status != 0;
 		}
 	}
