@@ -99,7 +99,8 @@ process(IMB_MGR *m, struct cry_mgcm_op *ops, unsigned n, bool seal)
 	struct cry_mgcm_op tmp[CRY_MGCM_MAX_LANES];
 	unsigned i;
 
-	if (isa == CRY_MGCM_ISA_NONE) {
+	/* auto: fewer than CRY_MGCM_MIN_BURST packets do not fill the lanes */
+	if (isa == CRY_MGCM_ISA_NONE || (mode == CRY_MGCM_AUTO && n < CRY_MGCM_MIN_BURST)) {
 		one_by_one(m, ops, n, seal);
 		return;
 	}
