@@ -20,7 +20,7 @@ static void
 apply(void)
 {
 	cry_mgcm_on = isa != CRY_MGCM_ISA_NONE && mode != CRY_MGCM_OFF;
-	cry_mgcm_max_len = !cry_mgcm_on ? 0 : mode == CRY_MGCM_FORCE ? UINT32_MAX
+	cry_mgcm_max_len = !cry_mgcm_on ? 0 : mode == CRY_MGCM_FORCE ? CRY_MGCM_MAX_LEN
 								     : CRY_MGCM_CROSSOVER;
 }
 
@@ -93,6 +93,13 @@ one_by_one(IMB_MGR *m, struct cry_mgcm_op *ops, unsigned n, bool seal)
 	}
 }
 
+static bool
+fits(const struct cry_mgcm_op *o, uint8_t key_len)
+{
+	return o->key->key_len == key_len && o->len <= CRY_MGCM_MAX_LEN &&
+	       o->aad_len <= CRY_MGCM_MAX_AAD;
+}
+
 static void
 process(IMB_MGR *m, struct cry_mgcm_op *ops, unsigned n, bool seal)
 {
@@ -104,13 +111,15 @@ process(IMB_MGR *m, struct cry_mgcm_op *ops, unsigned n, bool seal)
 		one_by_one(m, ops, n, seal);
 		return;
 	}
-	/* rounds of up to 16 packets with one key length; a rare mixed run
-	 * is split by copying each length's packets into a round of its own */
+	/* rounds of up to 16 packets with one key length; in a window with
+	 * mixed key lengths (rare) or packets the engine does not take, the
+	 * first length's packets are copied into a round of their own and
+	 * the others go through IPsec-MB one by one */
 	while (n > 0) {
-		unsigned k = n < CRY_MGCM_MAX_LANES ? n : CRY_MGCM_MAX_LANES, same = 1, t = 0;
+		unsigned k = n < CRY_MGCM_MAX_LANES ? n : CRY_MGCM_MAX_LANES, same = 0, t = 0;
 		uint8_t kl = ops[0].key->key_len;
 
-		while (same < k && ops[same].key->key_len == kl)
+		while (same < k && fits(&ops[same], kl))
 			same++;
 		if (same == k) {
 			cry_mgcm_run_avx512(ops, k, seal);
@@ -118,19 +127,17 @@ process(IMB_MGR *m, struct cry_mgcm_op *ops, unsigned n, bool seal)
 			n -= k;
 			continue;
 		}
-		/* mixed: take the first key length's packets of this window */
 		for (i = 0; i < k; i++)
-			if (ops[i].key->key_len == kl)
+			if (fits(&ops[i], kl))
 				tmp[t++] = ops[i];
-		cry_mgcm_run_avx512(tmp, t, seal);
-		for (i = 0, t = 0; i < k; i++)
-			if (ops[i].key->key_len == kl)
+		if (t != 0)
+			cry_mgcm_run_avx512(tmp, t, seal);
+		for (i = 0, t = 0; i < k; i++) {
+			if (fits(&ops[i], kl))
 				ops[i].status = tmp[t++].status;
-		/* the others: one by one through IPsec-MB (mixed key lengths
-		 * in one burst are rare) */
-		for (i = 0; i < k; i++)
-			if (ops[i].key->key_len != kl)
+			else
 				one_by_one(m, &ops[i], 1, seal);
+		}
 		ops += k;
 		n -= k;
 	}

@@ -24,6 +24,7 @@ enum cry_mgcm_limits {
 	CRY_MGCM_MAX_LANES = 16,	/* packets per engine round */
 	CRY_MGCM_MIN_BURST = 4,		/* fewer: IPsec-MB per packet */
 	CRY_MGCM_MAX_AAD = 16,
+	CRY_MGCM_MAX_LEN = 2048,	/* longer payloads go to IPsec-MB */
 };
 
 /* Engine selection (env RAMPART_GCM_ENGINE=auto|mgcm|ipsecmb). */

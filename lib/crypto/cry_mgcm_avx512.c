@@ -40,11 +40,8 @@
 
 struct lane {
 	uint8_t *data;
-	const uint8_t *aad;
 	uint32_t len;
 	uint32_t nb;			/* payload blocks, last may be partial */
-	__mmask16 aad_mask;
-	__m128i lenblk;			/* len(A) || len(C) in bits, wire order */
 };
 
 static ALWAYS_INLINE __m512i
@@ -134,6 +131,7 @@ cry_mgcm_key_init_avx512(struct cry_gcm_key *k)
 	__m128i x = _mm_setzero_si128();
 
 	x = _mm_xor_si128(x, _mm_loadu_si128(&rk[0]));
+	_Pragma("GCC unroll 15")
 	for (r = 1; r < nr; r++)
 		x = _mm_aesenc_si128(x, _mm_loadu_si128(&rk[r]));
 	x = _mm_aesenclast_si128(x, _mm_loadu_si128(&rk[nr]));
@@ -150,32 +148,22 @@ cry_mgcm_key_init_avx512(struct cry_gcm_key *k)
 static ALWAYS_INLINE __mmask16
 blk_mask(uint32_t len, uint32_t off)
 {
-	uint32_t rem = len - off;
+	uint32_t rem = len > off ? len - off : 0;
 
-	return rem >= 16 ? (__mmask16)0xffff : (__mmask16)_bzhi_u32(0xffff, rem);
+	return (__mmask16)_bzhi_u32(0xffff, rem < 16 ? rem : 16);
 }
 
-/* Payload block j of lane @l (zero-masked past the end; none past nb). */
+/*
+ * Payload block j of lane @l, zero-masked past the end. Whole blocks take a
+ * plain load (masked loads and stores are slower on some CPUs); the branch
+ * is on the public length only.
+ */
 static ALWAYS_INLINE __m128i
 data_blk(const struct lane *l, uint32_t j)
 {
-	if (j >= l->nb)
-		return _mm_setzero_si128();
+	if (j * 16 + 16 <= l->len)
+		return _mm_loadu_si128((const __m128i *)(l->data + j * 16));
 	return _mm_maskz_loadu_epi8(blk_mask(l->len, j * 16), l->data + j * 16);
-}
-
-/* GHASH input block j of lane @l's sequence AAD, C_0.., lengths (wire order). */
-static ALWAYS_INLINE __m128i
-gh_blk(const struct lane *l, int32_t j)
-{
-	if (j < 0)
-		return _mm_setzero_si128();
-	if (j == 0)
-		return _mm_maskz_loadu_epi8(l->aad_mask, l->aad);
-	if ((uint32_t)j <= l->nb)
-		return _mm_maskz_loadu_epi8(blk_mask(l->len, (uint32_t)(j - 1) * 16),
-					    l->data + (uint32_t)(j - 1) * 16);
-	return l->lenblk;
 }
 
 static ALWAYS_INLINE __m512i
@@ -206,89 +194,129 @@ hpow4(const struct cry_gcm_key *const *kp, unsigned e)
  * blocks 1..maxnb XORed into the payloads in place.
  */
 static ALWAYS_INLINE void
-ctr_pass(struct lane *L, const unsigned G, const __m512i (*rk)[15], unsigned nr,
-	 const __m512i *j0r, uint32_t maxnb, __m512i *ekj0)
+aes_ctr(__m512i *x, const unsigned G, const __m512i (*rk)[15], const unsigned nr,
+	const __m512i *j0r, uint32_t k)
 {
 	const __m512i bsw = bswap_mask();
-	uint32_t k;
+	const __m512i inc = _mm512_maskz_set1_epi32(0x1111, (int)k);
 	unsigned g, r;
 
-	for (k = 0; k <= maxnb; k++) {
-		const __m512i inc = _mm512_maskz_set1_epi32(0x1111, (int)k);
+	_Pragma("GCC unroll 4")
+	for (g = 0; g < G; g++)
+		x[g] = _mm512_xor_si512(_mm512_shuffle_epi8(_mm512_add_epi32(j0r[g], inc), bsw),
+					rk[g][0]);
+	_Pragma("GCC unroll 15")
+	for (r = 1; r < nr; r++)
+		_Pragma("GCC unroll 4")
+		for (g = 0; g < G; g++)
+			x[g] = _mm512_aesenc_epi128(x[g], rk[g][r]);
+	_Pragma("GCC unroll 4")
+	for (g = 0; g < G; g++)
+		x[g] = _mm512_aesenclast_epi128(x[g], rk[g][nr]);
+}
+
+/*
+ * GHASH staging area: row p holds step p of every lane's right-aligned
+ * sequence (zero blocks, AAD, C_0 .. C_nb-1, lengths), 64 bytes per
+ * register, so the hash pass reads one whole register per step and group.
+ */
+enum { STAGE_ROWS = CRY_MGCM_MAX_LEN / 16 + 2 + 3 + 1 };
+
+struct stage {
+	__m512i row[STAGE_ROWS][4];
+};
+
+static ALWAYS_INLINE uint8_t *
+slot(struct stage *st, uint32_t p, unsigned lane)
+{
+	return (uint8_t *)&st->row[p][lane / 4] + 16 * (lane % 4);
+}
+
+/*
+ * CTR pass over @G registers: E(K, J0) into @ekj0, keystream blocks
+ * 1..maxnb XORed into the payloads in place; each ciphertext block (the
+ * output when sealing, the input when opening) also goes to its row of
+ * @st, zeroed past the payload's end.
+ */
+static ALWAYS_INLINE void
+ctr_pass(struct lane *L, const unsigned G, const __m512i (*rk)[15], const unsigned nr,
+	 const __m512i *j0r, uint32_t maxnb, __m512i *ekj0, struct stage *st,
+	 const uint32_t *first, const bool seal)
+{
+	uint32_t k;
+	unsigned g;
+
+	aes_ctr(ekj0, G, rk, nr, j0r, 0);
+	for (k = 1; k <= maxnb; k++) {
+		const uint32_t j = k - 1;
 		__m512i x[4];
 
-		for (g = 0; g < G; g++)
-			x[g] = _mm512_xor_si512(
-				_mm512_shuffle_epi8(_mm512_add_epi32(j0r[g], inc), bsw), rk[g][0]);
-		for (r = 1; r < nr; r++)
-			for (g = 0; g < G; g++)
-				x[g] = _mm512_aesenc_epi128(x[g], rk[g][r]);
-		for (g = 0; g < G; g++)
-			x[g] = _mm512_aesenclast_epi128(x[g], rk[g][nr]);
-		if (k == 0) {
-			for (g = 0; g < G; g++)
-				ekj0[g] = x[g];
-			continue;
-		}
+		aes_ctr(x, G, rk, nr, j0r, k);
+		_Pragma("GCC unroll 4")
 		for (g = 0; g < G; g++) {
 			const struct lane *l = &L[4 * g];
-			const uint32_t j = k - 1;
-			__m512i d = x4(data_blk(&l[0], j), data_blk(&l[1], j), data_blk(&l[2], j),
-				       data_blk(&l[3], j));
+			__m512i in = x4(data_blk(&l[0], j), data_blk(&l[1], j), data_blk(&l[2], j),
+					data_blk(&l[3], j));
+			__m512i out = _mm512_xor_si512(in, x[g]);
+			unsigned i;
 
-			d = _mm512_xor_si512(d, x[g]);
-#define STORE_LANE(i)                                                                          \
-	do {                                                                                   \
-		if (j < l[i].nb)                                                               \
-			_mm_mask_storeu_epi8(l[i].data + j * 16, blk_mask(l[i].len, j * 16),   \
-					     _mm512_extracti32x4_epi32(d, i));                 \
-	} while (0)
-			STORE_LANE(0);
-			STORE_LANE(1);
-			STORE_LANE(2);
-			STORE_LANE(3);
-#undef STORE_LANE
+			_Pragma("GCC unroll 4")
+			for (i = 0; i < 4; i++) {
+				const struct lane *li = &l[i];
+				__m128i o = _mm512_extracti32x4_epi32(out, i);
+				__m128i c = seal ? o : _mm512_extracti32x4_epi32(in, i);
+
+				if (j * 16 + 16 <= li->len) {
+					_mm_storeu_si128((__m128i *)(li->data + j * 16), o);
+					_mm_store_si128((__m128i *)slot(st, first[4 * g + i] + j,
+									4 * g + i), c);
+				} else if (j * 16 < li->len) {
+					__mmask16 mk = blk_mask(li->len, j * 16);
+
+					_mm_mask_storeu_epi8(li->data + j * 16, mk, o);
+					_mm_store_si128((__m128i *)slot(st, first[4 * g + i] + j,
+									4 * g + i),
+							_mm_maskz_mov_epi8(mk, c));
+				}
+			}
 		}
 	}
 }
 
-/* GHASH of every lane's sequence, @steps (multiple of 4) right-aligned blocks. */
+/* GHASH of @steps (multiple of 4) staged rows, 4 blocks per reduction. */
 static ALWAYS_INLINE void
-ghash_pass(const struct lane *L, const unsigned G, const __m512i (*hp)[4], uint32_t steps,
+ghash_pass(const unsigned G, const __m512i (*hp)[4], uint32_t steps, const struct stage *st,
 	   __m512i *xr)
 {
 	const __m512i bsw = bswap_mask();
-	int32_t start[16];
 	uint32_t s, q;
-	unsigned g, i;
+	unsigned g;
 
-	for (i = 0; i < 4 * G; i++)
-		start[i] = (int32_t)(steps - (L[i].nb + 2));
+	_Pragma("GCC unroll 4")
 	for (g = 0; g < G; g++)
 		xr[g] = _mm512_setzero_si512();
 	for (s = 0; s < steps; s += 4) {
 		__m512i lo[4], mid[4], hi[4];
 
+		_Pragma("GCC unroll 4")
 		for (g = 0; g < G; g++) {
 			lo[g] = _mm512_setzero_si512();
 			mid[g] = lo[g];
 			hi[g] = lo[g];
 		}
+		_Pragma("GCC unroll 4")
 		for (q = 0; q < 4; q++) {
+			_Pragma("GCC unroll 4")
 			for (g = 0; g < G; g++) {
-				const struct lane *l = &L[4 * g];
-				const int32_t p = (int32_t)(s + q);
-				__m512i b = x4(gh_blk(&l[0], p - start[4 * g]),
-					       gh_blk(&l[1], p - start[4 * g + 1]),
-					       gh_blk(&l[2], p - start[4 * g + 2]),
-					       gh_blk(&l[3], p - start[4 * g + 3]));
+				__m512i b = _mm512_shuffle_epi8(
+					_mm512_load_si512(&st->row[s + q][g]), bsw);
 
-				b = _mm512_shuffle_epi8(b, bsw);
 				if (q == 0)
 					b = _mm512_xor_si512(b, xr[g]);
 				clmul_acc(b, hp[g][3 - q], &lo[g], &mid[g], &hi[g]);
 			}
 		}
+		_Pragma("GCC unroll 4")
 		for (g = 0; g < G; g++)
 			xr[g] = gf_reduce(lo[g], mid[g], hi[g]);
 	}
@@ -296,14 +324,15 @@ ghash_pass(const struct lane *L, const unsigned G, const __m512i (*hp)[4], uint3
 
 /* One round of up to 4 * G packets, all with @nr rounds. */
 static ALWAYS_INLINE void
-run(struct cry_mgcm_op *ops, unsigned n, const unsigned G, unsigned nr, bool seal)
+run(struct cry_mgcm_op *ops, unsigned n, const unsigned G, const unsigned nr, const bool seal)
 {
 	const __m512i bsw = bswap_mask();
+	struct stage st;
 	struct lane L[16];
 	const struct cry_gcm_key *kp[16];
 	__m512i rk[4][15], hp[4][4], j0r[4], ekj0[4], xr[4];
-	__m128i j0[16];
-	uint32_t maxnb = 0, steps;
+	__m128i j0[16], lb[16];
+	uint32_t first[16], maxnb = 0, steps, zrows = 0, p;
 	unsigned i, g, r;
 
 	for (i = 0; i < 4 * G; i++) {
@@ -312,33 +341,48 @@ run(struct cry_mgcm_op *ops, unsigned n, const unsigned G, unsigned nr, bool sea
 
 		kp[i] = o->key;
 		l->data = o->data;
-		l->aad = o->aad;
 		l->len = i < n ? o->len : 0;
 		l->nb = (l->len + 15) / 16;
-		l->aad_mask = (__mmask16)_bzhi_u32(0xffff, o->aad_len);
-		l->lenblk = _mm_set_epi64x((long long)__builtin_bswap64((uint64_t)l->len * 8),
-					   (long long)__builtin_bswap64((uint64_t)o->aad_len * 8));
+		/* len(A) || len(C) in bits, wire order */
+		lb[i] = _mm_set_epi64x((long long)__builtin_bswap64((uint64_t)l->len * 8),
+				       (long long)__builtin_bswap64((uint64_t)o->aad_len * 8));
 		/* J0 = nonce || 0x00000001 */
 		j0[i] = _mm_mask_set1_epi8(_mm_maskz_loadu_epi8(0x0fff, o->iv), 0x8000, 1);
 		if (l->nb > maxnb)
 			maxnb = l->nb;
 	}
+	steps = (maxnb + 2 + 3) & ~3u;
+	for (i = 0; i < 4 * G; i++) {
+		const struct cry_mgcm_op *o = &ops[i < n ? i : 0];
+		uint32_t start = steps - (L[i].nb + 2);
+
+		/* rows before a lane's AAD stay zero: GHASH stays zero over them */
+		if (start > zrows)
+			zrows = start;
+		first[i] = start + 1;
+		_mm_store_si128((__m128i *)slot(&st, start, i),
+				_mm_maskz_loadu_epi8((__mmask16)_bzhi_u32(0xffff, o->aad_len),
+						     o->aad));
+	}
 	for (g = 0; g < G; g++) {
+		_Pragma("GCC unroll 15")
 		for (r = 0; r <= nr; r++)
 			rk[g][r] = keys4(&kp[4 * g], r);
+		_Pragma("GCC unroll 4")
 		for (r = 0; r < 4; r++)
 			hp[g][r] = hpow4(&kp[4 * g], r);
 		j0r[g] = _mm512_shuffle_epi8(x4(j0[4 * g], j0[4 * g + 1], j0[4 * g + 2], j0[4 * g + 3]),
 					     bsw);
+		st.row[steps - 1][g] = x4(lb[4 * g], lb[4 * g + 1], lb[4 * g + 2], lb[4 * g + 3]);
 	}
-	steps = (maxnb + 2 + 3) & ~3u;
-	if (seal) {
-		ctr_pass(L, G, (const __m512i(*)[15])rk, nr, j0r, maxnb, ekj0);
-		ghash_pass(L, G, (const __m512i(*)[4])hp, steps, xr);
-	} else {
-		ghash_pass(L, G, (const __m512i(*)[4])hp, steps, xr);
-		ctr_pass(L, G, (const __m512i(*)[15])rk, nr, j0r, maxnb, ekj0);
-	}
+	/* zero the leading rows lane by lane (rows below each lane's AAD) */
+	for (p = 0; p < zrows; p++)
+		for (i = 0; i < 4 * G; i++)
+			if (p + 1 < first[i])
+				_mm_store_si128((__m128i *)slot(&st, p, i), _mm_setzero_si128());
+	ctr_pass(L, G, (const __m512i(*)[15])rk, nr, j0r, maxnb, ekj0, &st, first, seal);
+	ghash_pass(G, (const __m512i(*)[4])hp, steps, &st, xr);
+	_Pragma("GCC unroll 4")
 	for (g = 0; g < G; g++) {
 		__m512i t = _mm512_xor_si512(_mm512_shuffle_epi8(xr[g], bsw), ekj0[g]);
 		__m128i tl[4];
@@ -364,7 +408,7 @@ run(struct cry_mgcm_op *ops, unsigned n, const unsigned G, unsigned nr, bool sea
 	_mm256_zeroall();
 }
 
-static void
+static ALWAYS_INLINE void
 run_n(struct cry_mgcm_op *ops, unsigned n, unsigned nr, bool seal)
 {
 	switch ((n + 3) / 4) {
@@ -389,10 +433,19 @@ cry_mgcm_run_avx512(struct cry_mgcm_op *ops, unsigned n, bool seal)
 {
 	unsigned nr = nrounds(ops[0].key->key_len);
 
-	if (nr == 10)
-		run_n(ops, n, 10, seal);
-	else if (nr == 14)
-		run_n(ops, n, 14, seal);
-	else
-		run_n(ops, n, 12, seal);
+	if (seal) {
+		if (nr == 10)
+			run_n(ops, n, 10, true);
+		else if (nr == 14)
+			run_n(ops, n, 14, true);
+		else
+			run_n(ops, n, 12, true);
+	} else {
+		if (nr == 10)
+			run_n(ops, n, 10, false);
+		else if (nr == 14)
+			run_n(ops, n, 14, false);
+		else
+			run_n(ops, n, 12, false);
+	}
 }
