@@ -27,6 +27,7 @@
  * or tag bytes. The tag compare ORs all differences before one test.
  */
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,vaes,vpclmulqdq,aes,pclmul,bmi2")
+#pragma GCC optimize("O3")
 
 #include "crypto/cry_mgcm.h"
 
