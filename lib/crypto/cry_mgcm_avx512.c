@@ -12,10 +12,10 @@
  *     is E(K, J0) for the tag. Payload bytes go through masked byte loads
  *     and stores (partial last block, packets of different lengths).
  *   - GHASH: each lane's sequence (AAD block, ciphertext blocks, length
- *     block) is right-aligned to a common length padded to a multiple of
- *     4 with leading zero blocks (which leave GHASH at zero), then folded
- *     4 blocks at a time with H^4..H^1 and one reduction per 4 blocks.
- *     Sealing hashes after encrypting, opening before decrypting (in place).
+ *     block) is right-aligned to the longest one with leading zero blocks
+ *     (which leave GHASH at zero) in a staging area written by the CTR
+ *     pass (ciphertext out when sealing, in when opening), then folded up
+ *     to 4 blocks at a time with H^4..H^1 and one reduction per fold.
  * GF(2^128) arithmetic is on byte-reflected blocks (PSHUFB): 256-bit
  * carry-less product, shift left by one, reduction modulo
  * x^128 + x^7 + x^2 + x + 1 by shifts (Gueron and Kounavis, Intel's
@@ -221,7 +221,7 @@ aes_ctr(__m512i *x, const unsigned G, const __m512i (*rk)[15], const unsigned nr
  * sequence (zero blocks, AAD, C_0 .. C_nb-1, lengths), 64 bytes per
  * register, so the hash pass reads one whole register per step and group.
  */
-enum { STAGE_ROWS = CRY_MGCM_MAX_LEN / 16 + 2 + 3 + 1 };
+enum { STAGE_ROWS = CRY_MGCM_MAX_LEN / 16 + 2 };
 
 struct stage {
 	__m512i row[STAGE_ROWS][4];
@@ -284,43 +284,59 @@ ctr_pass(struct lane *L, const unsigned G, const __m512i (*rk)[15], const unsign
 	}
 }
 
-/* GHASH of @steps (multiple of 4) staged rows, 4 blocks per reduction. */
+/*
+ * Fold @w (1..4) staged rows from @s into the hash: X = (X + B_0) H^w +
+ * B_1 H^(w-1) + ... + B_(w-1) H, one reduction.
+ */
+static ALWAYS_INLINE void
+ghash_rows(const unsigned G, const __m512i (*hp)[4], const struct stage *st, uint32_t s,
+	   const unsigned w, __m512i *xr)
+{
+	const __m512i bsw = bswap_mask();
+	__m512i lo[4], mid[4], hi[4];
+	unsigned g, q;
+
+	_Pragma("GCC unroll 4")
+	for (g = 0; g < G; g++) {
+		lo[g] = _mm512_setzero_si512();
+		mid[g] = lo[g];
+		hi[g] = lo[g];
+	}
+	_Pragma("GCC unroll 4")
+	for (q = 0; q < w; q++) {
+		_Pragma("GCC unroll 4")
+		for (g = 0; g < G; g++) {
+			__m512i b = _mm512_shuffle_epi8(_mm512_load_si512(&st->row[s + q][g]), bsw);
+
+			if (q == 0)
+				b = _mm512_xor_si512(b, xr[g]);
+			clmul_acc(b, hp[g][w - 1 - q], &lo[g], &mid[g], &hi[g]);
+		}
+	}
+	_Pragma("GCC unroll 4")
+	for (g = 0; g < G; g++)
+		xr[g] = gf_reduce(lo[g], mid[g], hi[g]);
+}
+
+/* GHASH of @steps staged rows: steps % 4 first, then 4 per reduction. */
 static ALWAYS_INLINE void
 ghash_pass(const unsigned G, const __m512i (*hp)[4], uint32_t steps, const struct stage *st,
 	   __m512i *xr)
 {
-	const __m512i bsw = bswap_mask();
-	uint32_t s, q;
+	uint32_t s = steps % 4;
 	unsigned g;
 
 	_Pragma("GCC unroll 4")
 	for (g = 0; g < G; g++)
 		xr[g] = _mm512_setzero_si512();
-	for (s = 0; s < steps; s += 4) {
-		__m512i lo[4], mid[4], hi[4];
-
-		_Pragma("GCC unroll 4")
-		for (g = 0; g < G; g++) {
-			lo[g] = _mm512_setzero_si512();
-			mid[g] = lo[g];
-			hi[g] = lo[g];
-		}
-		_Pragma("GCC unroll 4")
-		for (q = 0; q < 4; q++) {
-			_Pragma("GCC unroll 4")
-			for (g = 0; g < G; g++) {
-				__m512i b = _mm512_shuffle_epi8(
-					_mm512_load_si512(&st->row[s + q][g]), bsw);
-
-				if (q == 0)
-					b = _mm512_xor_si512(b, xr[g]);
-				clmul_acc(b, hp[g][3 - q], &lo[g], &mid[g], &hi[g]);
-			}
-		}
-		_Pragma("GCC unroll 4")
-		for (g = 0; g < G; g++)
-			xr[g] = gf_reduce(lo[g], mid[g], hi[g]);
-	}
+	if (s == 1)
+		ghash_rows(G, hp, st, 0, 1, xr);
+	else if (s == 2)
+		ghash_rows(G, hp, st, 0, 2, xr);
+	else if (s == 3)
+		ghash_rows(G, hp, st, 0, 3, xr);
+	for (; s < steps; s += 4)
+		ghash_rows(G, hp, st, s, 4, xr);
 }
 
 /* One round of up to 4 * G packets, all with @nr rounds. */
@@ -352,7 +368,7 @@ run(struct cry_mgcm_op *ops, unsigned n, const unsigned G, const unsigned nr, co
 		if (l->nb > maxnb)
 			maxnb = l->nb;
 	}
-	steps = (maxnb + 2 + 3) & ~3u;
+	steps = maxnb + 2;
 	for (i = 0; i < 4 * G; i++) {
 		const struct cry_mgcm_op *o = &ops[i < n ? i : 0];
 		uint32_t start = steps - (L[i].nb + 2);
