@@ -57,7 +57,7 @@ enum cry_mgcm_isa {
  * one-packet code (8 blocks in flight per packet) is as fast; measured with
  * perf/esp-bench and bench_gcm (perf/README.md).
  */
-#define CRY_MGCM_CROSSOVER 512u
+#define CRY_MGCM_CROSSOVER 64u
 
 /* CPU check and the RAMPART_GCM_ENGINE variable; idempotent. */
 void cry_mgcm_init(void);
