@@ -5,11 +5,14 @@
  * Owns the measurement method. Cleartext IPv4/UDP packets are synthesised in
  * memory for each frame size (frame = Ethernet frame of the cleartext packet
  * with header and FCS, see bench_pkt.c) and pushed in bursts of BENCH_BURST
- * through seven variants, interleaved round by round so that a noisy
+ * through ten variants, interleaved round by round so that a noisy
  * neighbour on this shared machine hits all of them alike:
  *
  *   rampart encap/decap with 1 SA, and with --sas SAs (100 000, round-robin),
- *   librte_ipsec encap/decap (CPU_CRYPTO, 1 SA), raw IPsec-MB GCM.
+ *   rampart-imb encap/decap (1 SA, the multi-packet GCM engine switched off:
+ *   IPsec-MB only), librte_ipsec encap/decap (CPU_CRYPTO, 1 SA), raw
+ *   IPsec-MB GCM, and raw-mgcm (the same raw work through the multi-packet
+ *   engine, lib/crypto/cry_mgcm.h, one call per burst).
  *
  * Fairness rules, the same for every variant:
  *  - Each engine works in place on the same mbufs. Before every burst the
