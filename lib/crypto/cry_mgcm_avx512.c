@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * AVX-512 + VAES + VPCLMULQDQ kernel of the multi-packet AES-GCM engine
- * (cry_mgcm.h). Only this file is compiled for those instructions (the
- * pragma below); cry_mgcm.c calls it only when the CPU has them.
+ * (cry_mgcm.h). Only this file is compiled for those instructions (its own
+ * -m flags in lib/crypto/meson.build); cry_mgcm.c calls it only when the
+ * CPU has them.
  *
  * Layout: lane l (0..15) of a round is packet l; register g (0..3) holds
  * lanes 4g..4g+3, one 128-bit lane each. Every step runs over all four
@@ -26,8 +27,9 @@
  * lengths, lane counts or key pointers only (public), never on key, data
  * or tag bytes. The tag compare ORs all differences before one test.
  */
-#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,vaes,vpclmulqdq,aes,pclmul,bmi2")
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3")
+#endif
 
 #include "crypto/cry_mgcm.h"
 
@@ -259,13 +261,21 @@ ctr_pass(struct lane *L, const unsigned G, const __m512i (*rk)[15], const unsign
 			__m512i in = x4(data_blk(&l[0], j), data_blk(&l[1], j), data_blk(&l[2], j),
 					data_blk(&l[3], j));
 			__m512i out = _mm512_xor_si512(in, x[g]);
+			__m512i ct = seal ? out : in;
+			const __m128i o4[4] = { _mm512_extracti32x4_epi32(out, 0),
+						_mm512_extracti32x4_epi32(out, 1),
+						_mm512_extracti32x4_epi32(out, 2),
+						_mm512_extracti32x4_epi32(out, 3) };
+			const __m128i c4[4] = { _mm512_extracti32x4_epi32(ct, 0),
+						_mm512_extracti32x4_epi32(ct, 1),
+						_mm512_extracti32x4_epi32(ct, 2),
+						_mm512_extracti32x4_epi32(ct, 3) };
 			unsigned i;
 
 			_Pragma("GCC unroll 4")
 			for (i = 0; i < 4; i++) {
 				const struct lane *li = &l[i];
-				__m128i o = _mm512_extracti32x4_epi32(out, i);
-				__m128i c = seal ? o : _mm512_extracti32x4_epi32(in, i);
+				const __m128i o = o4[i], c = c4[i];
 
 				if (j * 16 + 16 <= li->len) {
 					_mm_storeu_si128((__m128i *)(li->data + j * 16), o);
