@@ -111,6 +111,9 @@ void raw_gcm_destroy(struct raw_gcm *g);
 /* Encrypt @n buffers of @len bytes in place; the 16-byte tag goes after each. */
 void raw_gcm_enc_burst(struct raw_gcm *g, uint8_t *bufs[], uint32_t len, uint16_t n,
 		       uint64_t seq);
+/* The same through the multi-packet AES-GCM engine (lib/crypto/cry_mgcm.h). */
+void raw_mgcm_enc_burst(struct raw_gcm *g, uint8_t *bufs[], uint32_t len, uint16_t n,
+			uint64_t seq);
 /* Reference ESP encryption for the self-check: returns 0 if @esp (SPI..ICV) matches. */
 int raw_gcm_check_esp(struct raw_gcm *g, const uint8_t *esp, uint32_t esp_len,
 		      const uint8_t *clear, uint32_t clear_len);

@@ -6,6 +6,7 @@
  * run on the owning worker with its own manager; they never allocate or log.
  */
 #include "crypto/cry.h"
+#include "crypto/cry_mgcm.h"
 
 #include <errno.h>
 #include <string.h>
@@ -81,6 +82,7 @@ cry_gcm_key_init(IMB_MGR *m, struct cry_gcm_key *k, const uint8_t *key, unsigned
 		return -EINVAL;
 	}
 	k->key_len = key_len;
+	cry_mgcm_key_init(k);		/* H^1..H^4 for the multi-packet engine */
 	return 0;
 }
 

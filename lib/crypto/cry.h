@@ -47,9 +47,13 @@ enum cry_hmac {
 	CRY_HMAC_SHA512_256 = 14,
 };
 
-/* AES-GCM key schedule + GHASH tables; 1008 bytes, keep 64-byte aligned. */
+/*
+ * AES-GCM key schedule + GHASH tables (IPsec-MB, 1008 bytes), then H^1..H^4
+ * byte-reflected for the multi-packet engine (cry_mgcm.h); 64-byte aligned.
+ */
 struct cry_gcm_key {
 	struct gcm_key_data kd __attribute__((aligned(64)));
+	uint8_t hpow[4][16] __attribute__((aligned(16)));
 	uint8_t key_len;		/* 16, 24 or 32 */
 };
 
@@ -112,6 +116,7 @@ cry_gcm_prefetch(const struct cry_gcm_key *k, uint32_t len)
 	}
 	for (; off < end; off += 64)
 		__builtin_prefetch(p + off);
+	__builtin_prefetch(&k->hpow[0]);
 	__builtin_prefetch(&k->key_len);
 }
 

@@ -300,7 +300,9 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 	uint8_t mrun[ESP_MAX_BURST];
 	struct cry_cbc_op ops[ESP_MAX_BURST];
 	uint8_t opidx[ESP_MAX_BURST];
-	uint16_t i, np = 0, nr = 0, nm = 0, ok = 0, nops = 0, done = 0;
+	struct cry_mgcm_op mops[ESP_MAX_BURST];
+	uint8_t mgidx[ESP_MAX_BURST];
+	uint16_t i, np = 0, nr = 0, nm = 0, ok = 0, nops = 0, done = 0, nmg = 0;
 
 	ESP_CYC_START(w, n, false);
 	/* pass 1a: outer headers of the whole burst; runs of equal SPIs */
@@ -381,6 +383,15 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 		uint8_t *ct = c->esp + ESP_HDR_LEN + sa->iv_len;
 
 		if (!(sa->flags & ESP_SAF_CBC)) {
+			if (cry_mgcm_take(c->clen)) {
+				/* small packets: opened together after the loop */
+				mops[nmg] = (struct cry_mgcm_op){
+					.key = &sa->key.gcm, .iv = c->nonce, .aad = c->aad,
+					.data = ct, .tag = ct + c->clen, .len = c->clen,
+					.aad_len = c->aad_len };
+				mgidx[nmg++] = (uint8_t)i;
+				continue;
+			}
 			c->failed = cry_gcm_open(w->mb, &sa->key.gcm, c->nonce, c->aad, c->aad_len,
 						 ct, c->clen, ct + c->clen) != 0;
 			continue;
@@ -400,6 +411,11 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 			ops[nops].hash_len += 4;
 		}
 		opidx[nops++] = (uint8_t)i;
+	}
+	if (nmg != 0) {
+		cry_mgcm_open(w->mb, mops, nmg);
+		for (i = 0; i < nmg; i++)
+			ctx[mgidx[i]].failed = mops[i].status != 0;
 	}
 	if (nops != 0) {
 		cry_cbc_burst(w->mb, ops, nops, false);

@@ -7,7 +7,8 @@
  *      number, account lifetimes, write outer header, ESP header, GCM IV and
  *      trailer (all sequential, so sequence numbers are in packet order);
  *      then the CBC IVs, one multi-block AES call per run of one SA;
- *   2. crypto: AES-GCM per packet through the direct API, AES-CBC + HMAC
+ *   2. crypto: AES-GCM per packet through the direct API (small packets
+ *      together through the multi-packet engine, cry_mgcm.h), AES-CBC + HMAC
  *      for the whole burst in one cry_cbc_burst (complete on return);
  *   3. finish: IPv6 UDP checksum (needs the ciphertext), counters, compaction.
  * Runs on the SA's owner worker only; no allocation, locks, logs or syscalls.
@@ -208,8 +209,9 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 	struct rte_mbuf *keep[ESP_MAX_BURST];
 	struct cry_cbc_op ops[ESP_MAX_BURST];
 	uint8_t tags[ESP_MAX_BURST][CRY_MAX_ICV_LEN];
-	uint16_t i, ok = 0, nops = 0, done = 0, nrun;
+	uint16_t i, ok = 0, nops = 0, done = 0, nrun, nm = 0;
 	uint8_t opidx[ESP_MAX_BURST];
+	struct cry_mgcm_op mops[ESP_MAX_BURST];
 
 	ESP_CYC_START(w, n, true);
 	/* pass 0: the SAs of the first ESP_PREFETCH_DIST packets */
@@ -268,6 +270,14 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 					  ctx[i + ESP_PREFETCH_DIST].plen);
 
 		if (!(sa->flags & ESP_SAF_CBC)) {
+			if (cry_mgcm_take(c->plen)) {
+				/* small packets: sealed together after the loop */
+				mops[nm++] = (struct cry_mgcm_op){
+					.key = &sa->key.gcm, .iv = c->nonce, .aad = c->aad,
+					.data = c->payload, .tag = c->payload + c->plen,
+					.len = c->plen, .aad_len = c->aad_len };
+				continue;
+			}
 			cry_gcm_seal(w->mb, &sa->key.gcm, c->nonce, c->aad, c->aad_len, c->payload,
 				     c->plen, c->payload + c->plen);
 			continue;
@@ -288,6 +298,8 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 		}
 		opidx[nops++] = (uint8_t)i;
 	}
+	if (nm != 0)
+		cry_mgcm_seal(w->mb, mops, nm);
 	if (nops != 0) {
 		cry_cbc_burst(w->mb, ops, nops, true);
 		for (i = 0; i < nops; i++) {

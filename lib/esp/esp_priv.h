@@ -17,6 +17,7 @@
 #include <rte_ring.h>
 
 #include "crypto/cry.h"
+#include "crypto/cry_mgcm.h"
 #include "esp/esp.h"
 #include "esp/esp_replay.h"
 #include "sa/sa_tab.h"

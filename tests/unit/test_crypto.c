@@ -19,6 +19,7 @@
 #include "../vectors/gcm_spec.h"
 #include "../vectors/hmac_rfc4231.h"
 #include "test_hex.h"
+#include "test_crypto_mgcm.h"
 
 static IMB_MGR *mgr;
 
@@ -548,6 +549,7 @@ main(void)
 	CU_add_test(s, "cbc_iv_generator_multi_block", test_cbc_iv_gen_n);
 	CU_add_test(s, "memeq_constant_time", test_memeq_ct);
 	CU_add_test(s, "icv_eq_constant_time", test_icv_eq_ct);
+	test_mgcm_register(s, mgr);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
