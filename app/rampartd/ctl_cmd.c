@@ -374,6 +374,7 @@ ike_stats_json(void)
 	I(ike_down); I(child_up); I(child_down); I(auth_failed); I(no_proposal); I(half_open);
 	I(resend_refused); I(resend_limited); I(half_open_src_refused); I(frag_mem_refused);
 	I(frag_preauth_refused); I(frag_mem);
+	I(mobike_updates); I(mobike_refused);
 	I(sas); I(children); I(pool_leases); I(half_open_expired);
 #undef I
 	return o;
