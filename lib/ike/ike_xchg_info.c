@@ -259,7 +259,8 @@ respond_to_source(struct ike_sa *sa, uint32_t msgid, struct ike_pkts *out)
 	int rc = 0;
 
 	if (sa->rx_from == NULL || sa->rx_to == NULL ||
-	    (ike_addr_eq(sa->rx_from, &sa->remote, true) && ike_addr_eq(sa->rx_to, &sa->local, true)))
+	    (ike_addr_eq(sa->rx_from, &sa->remote, true) &&
+	     ike_addr_eq(sa->rx_to, &sa->local, true)))
 		return ike_respond(sa, msgid, out);
 	for (i = 0; i < out->n; i++) {
 		int r = ike_send_raw(sa->ctx, out->v[i].buf, out->v[i].len, sa->rx_to, sa->rx_from);

@@ -2055,7 +2055,8 @@ send_update(const char *ip, bool no_nats)
 	r->xchg = IKE_XCHG_INFORMATIONAL;
 	rc = ike_txm_begin(&t, a, IKE_XCHG_INFORMATIONAL, false, r->msgid);
 	if (rc == 0)
-		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_UPDATE_SA_ADDRESSES, NULL, 0);
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_UPDATE_SA_ADDRESSES, NULL,
+				    0);
 	ike_natd_hash(a->spi_i, a->spi_r, &a->local, h);
 	if (rc == 0)
 		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, h,

@@ -573,7 +573,8 @@ test_roundtrip_notifies(void)
 			size_t len;
 
 			CU_ASSERT_EQUAL(ike_bld_init(&b, buf, sizeof(buf), &h), 0);
-			CU_ASSERT_EQUAL(ike_bld_notify(&b, 0, NULL, 0, bad[i].type, big, bad[i].len), 0);
+			CU_ASSERT_EQUAL(ike_bld_notify(&b, 0, NULL, 0, bad[i].type, big,
+						       bad[i].len), 0);
 			CU_ASSERT_EQUAL_FATAL(ike_bld_finish(&b, &len), 0);
 			CU_ASSERT_EQUAL(ike_msg_parse(buf, len, &m), -EBADMSG);
 		}
