@@ -2248,7 +2248,8 @@ test_mobike_behind_nat(void)
 
 /*
  * Refusals. NO_NATS_ALLOWED (3.9) through a NAT: UNEXPECTED_NAT_DETECTED,
- * answered at the source, nothing moves. With mobike: false on B, MOBIKE is
+ * answered at the source, nothing moves; the same for a move to IPv6
+ * (UNACCEPTABLE_ADDRESSES). With mobike: false on B, MOBIKE is
  * not negotiated and the notify is only counted (the IKE SA still follows
  * the authenticated message as RFC 7296 2.23 says).
  */
@@ -2276,6 +2277,24 @@ test_mobike_refused(void)
 	CU_ASSERT_TRUE(resp_has(&q[0], IKE_N_COOKIE2));
 	ike_stats_get(P[1].ctx, &st);
 	CU_ASSERT_EQUAL(st.mobike_updates, 0);
+	CU_ASSERT_EQUAL(st.mobike_refused, 1);
+	stop();
+
+	/* an authentic update from another address family: the datapath cannot
+	 * follow, UNACCEPTABLE_ADDRESSES */
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	before = first_sa(P[1].ctx)->remote;
+	send_update("10.0.0.9", false);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	addr6(&q[0].from, "2001:db8::9", 4500);
+	upd = deliver_one();
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_PEER_MOVED), 0);
+	CU_ASSERT_TRUE(ike_addr_eq(&first_sa(P[1].ctx)->remote, &before, true));
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	CU_ASSERT_TRUE(ike_addr_eq(&q[0].to, &upd.from, true));
+	CU_ASSERT_TRUE(resp_has(&q[0], IKE_N_UNACCEPTABLE_ADDRESSES));
+	ike_stats_get(P[1].ctx, &st);
 	CU_ASSERT_EQUAL(st.mobike_refused, 1);
 	stop();
 
