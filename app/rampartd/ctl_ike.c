@@ -625,6 +625,11 @@ child_moved(const struct ike_child_sa *c)
 		return;
 	}
 	msg.peer.af = laf;
+	/* an installed SA keeps its encapsulation (MOBIKE: lib/ike rekeys a
+	 * child whose need for UDP encapsulation changed) */
+	if (c->natt != ch->natt)
+		RD_LOG(INFO, "child %" PRIu64 " (%s): moved with %s until its rekey\n", ch->id,
+		       ch->conn, ch->natt ? "ESP-in-UDP" : "plain ESP");
 	if (!ch->natt)
 		msg.peer.local_port = msg.peer.peer_port = 0;
 	msg.cookie = ch->id;

@@ -24,7 +24,7 @@ enum {
 	K_NAME, K_LOCAL, K_REMOTE, K_LOCAL_ID, K_REMOTE_ID, K_AUTH, K_REMOTE_AUTH, K_PSK,
 	K_PSK_FILE, K_CERT, K_KEY, K_CA, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS, K_POOL,
 	K_IKE_LIFE, K_CHILD_LIFE, K_CHILD_BYTES, K_CHILD_PKTS, K_DPD, K_REPLAY, K_INITIATE,
-	K_VIP, K_N
+	K_VIP, K_MOBIKE, K_N
 };
 
 static const char *const conn_keys[K_N] = {
@@ -36,7 +36,7 @@ static const char *const conn_keys[K_N] = {
 	[K_IKE_LIFE] = "ike_lifetime", [K_CHILD_LIFE] = "child_lifetime",
 	[K_CHILD_BYTES] = "child_life_bytes", [K_CHILD_PKTS] = "child_life_packets",
 	[K_DPD] = "dpd", [K_REPLAY] = "replay_window", [K_INITIATE] = "initiate",
-	[K_VIP] = "request_vip",
+	[K_VIP] = "request_vip", [K_MOBIKE] = "mobike",
 };
 
 enum {
@@ -740,6 +740,13 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 		return rc;
 	if (v[K_VIP] != NULL && (rc = cx_bool(x, "request_vip", v[K_VIP], &cc->request_vip)) < 0)
 		return rc;
+	if (v[K_MOBIKE] != NULL) {
+		bool on = true;
+
+		if ((rc = cx_bool(x, "mobike", v[K_MOBIKE], &on)) < 0)
+			return rc;
+		cc->no_mobike = !on;
+	}
 	if ((rc = parse_local_remote(x, v, n, idx)) < 0)
 		return rc;
 	if (cc->remote.ss_family == AF_UNSPEC && cc->initiate)

@@ -108,6 +108,7 @@ struct ike_conn_cfg {
 	uint32_t replay_window;		/* handed to the datapath */
 	bool initiate;			/* connect at start */
 	bool request_vip;		/* initiator: ask for a virtual IP */
+	bool no_mobike;			/* do not offer/accept MOBIKE (RFC 4555) */
 };
 
 /* A child SA as the datapath needs it. Keys are wiped by the library after
@@ -280,6 +281,9 @@ struct ike_stats {
 	 * is the reassembly memory held now */
 	uint64_t half_open_src_refused, frag_mem_refused, frag_preauth_refused;
 	uint64_t frag_mem;
+	/* RFC 4555: UPDATE_SA_ADDRESSES applied; refused (not negotiated,
+	 * unacceptable addresses, NO_NATS_ALLOWED with a NAT, stale) */
+	uint64_t mobike_updates, mobike_refused;
 };
 /*
  * The name table of struct ike_stats, one X(field, "metric", counter|gauge,
@@ -313,7 +317,10 @@ struct ike_stats {
 	  "fragment reassemblies dropped: memory cap") \
 	X(frag_preauth_refused, "frag_preauth_refused_total", counter, \
 	  "fragment reassemblies dropped: pre-authentication cap") \
-	X(frag_mem, "frag_memory_bytes", gauge, "fragment reassembly memory held")
+	X(frag_mem, "frag_memory_bytes", gauge, "fragment reassembly memory held") \
+	X(mobike_updates, "mobike_updates_total", counter, \
+	  "MOBIKE UPDATE_SA_ADDRESSES requests applied (RFC 4555)") \
+	X(mobike_refused, "mobike_refused_total", counter, "MOBIKE address updates refused")
 void ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st);
 
 /*

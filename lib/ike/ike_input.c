@@ -561,7 +561,10 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 	}
 	sa->last_rx_ms = sa->ctx->now_ms;
 	sa->dpd_pending = false;
-	ike_sa_update_addrs(sa, from, to);
+	sa->rx_from = from;
+	sa->rx_to = to;
+	if (!ike_info_is_update(sa, m))
+		ike_sa_update_addrs(sa, from, to);
 	if (response) {
 		/* the slot is free before the handler runs: it may send the next
 		 * request (Delete after a rekey) in a window of 1 */
@@ -583,6 +586,7 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 	if (m->sk.frag)
 		ike_sa_frag_reset(sa);
 out:
+	sa->rx_from = sa->rx_to = NULL;
 	sa->rx_inner = NULL;
 	sa->rx_inner_len = 0;
 	if (plain != NULL) {

@@ -148,6 +148,12 @@ ike_notify_name(uint16_t type)
 	case IKE_N_MOBIKE_SUPPORTED: return "MOBIKE_SUPPORTED";
 	case IKE_N_ADDITIONAL_IP4_ADDRESS: return "ADDITIONAL_IP4_ADDRESS";
 	case IKE_N_ADDITIONAL_IP6_ADDRESS: return "ADDITIONAL_IP6_ADDRESS";
+	case IKE_N_NO_ADDITIONAL_ADDRESSES: return "NO_ADDITIONAL_ADDRESSES";
+	case IKE_N_UPDATE_SA_ADDRESSES: return "UPDATE_SA_ADDRESSES";
+	case IKE_N_COOKIE2: return "COOKIE2";
+	case IKE_N_NO_NATS_ALLOWED: return "NO_NATS_ALLOWED";
+	case IKE_N_UNACCEPTABLE_ADDRESSES: return "UNACCEPTABLE_ADDRESSES";
+	case IKE_N_UNEXPECTED_NAT_DETECTED: return "UNEXPECTED_NAT_DETECTED";
 	case IKE_N_IKEV2_FRAGMENTATION_SUPPORTED: return "IKEV2_FRAGMENTATION_SUPPORTED";
 	case IKE_N_SIGNATURE_HASH_ALGORITHMS: return "SIGNATURE_HASH_ALGORITHMS";
 	default: return type <= IKE_N_ERROR_MAX ? "UNKNOWN_ERROR" : "UNKNOWN_STATUS";
@@ -279,10 +285,14 @@ dispatch(struct ike_msg *m, uint8_t type, const struct rd *body)
 		if (rc < 0)
 			break;
 		ike_pld_notify_parse(body, &n);
-		/* Additional MOBIKE addresses are ignored (we do not do MOBIKE). */
+		/* RFC 4555 3.6: the peer's additional addresses are counted, not
+		 * stored: as a responder we only ever follow the address the peer
+		 * sends from (a gateway never picks a path of its own) */
 		if (n.type == IKE_N_ADDITIONAL_IP4_ADDRESS ||
-		    n.type == IKE_N_ADDITIONAL_IP6_ADDRESS)
+		    n.type == IKE_N_ADDITIONAL_IP6_ADDRESS) {
+			m->n_addl_addrs++;
 			return 0;
+		}
 		if (m->n_notifies >= IKE_MAX_NOTIFIES)
 			return body_fail(m, -E2BIG, "too many Notify payloads");
 		m->notifies[m->n_notifies++] = n;

@@ -639,6 +639,18 @@ ike_pld_notify_validate(const struct rd *body, const char **why)
 		if (r.left < 1 || r.left > IKE_COOKIE_MAX)
 			FAIL(-EBADMSG, "COOKIE not 1..64 bytes");
 		break;
+	case IKE_N_COOKIE2:
+		if (r.left < IKE_COOKIE2_MIN || r.left > IKE_COOKIE2_MAX)
+			FAIL(-EBADMSG, "COOKIE2 not 8..64 bytes");
+		break;
+	case IKE_N_ADDITIONAL_IP4_ADDRESS:
+		if (r.left != 4)
+			FAIL(-EBADMSG, "ADDITIONAL_IP4_ADDRESS data not 4 bytes");
+		break;
+	case IKE_N_ADDITIONAL_IP6_ADDRESS:
+		if (r.left != 16)
+			FAIL(-EBADMSG, "ADDITIONAL_IP6_ADDRESS data not 16 bytes");
+		break;
 	case IKE_N_NAT_DETECTION_SOURCE_IP:
 	case IKE_N_NAT_DETECTION_DESTINATION_IP:
 		if (r.left != IKE_NATD_LEN)

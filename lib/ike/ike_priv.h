@@ -205,6 +205,9 @@ struct ike_sa {
 	bool natt;			/* port 4500 in use */
 	bool nat_local, nat_remote;	/* we / the peer behind NAT */
 	bool frag;			/* RFC 7383 negotiated */
+	bool mobike;			/* RFC 4555 negotiated */
+	bool mobike_upd_seen;		/* mobike_upd_msgid is valid */
+	uint32_t mobike_upd_msgid;	/* last UPDATE_SA_ADDRESSES applied (3.5) */
 	bool peer_sighash;
 	uint32_t peer_hashes;
 	uint16_t peer_window;		/* peer's SET_WINDOW_SIZE */
@@ -232,6 +235,7 @@ struct ike_sa {
 	uint8_t susp_first;
 	uint8_t *susp_inner;
 	size_t susp_len;
+	const struct sockaddr_storage *rx_from, *rx_to;	/* datagram being dispatched (view) */
 	const uint8_t *rx_inner;	/* inner payloads being dispatched (view) */
 	size_t rx_inner_len;
 	uint8_t rx_first;
@@ -488,6 +492,9 @@ int ike_info_delete_ike_start(struct ike_sa *sa);
 int ike_info_dpd_start(struct ike_sa *sa);
 int ike_info_notify_start(struct ike_sa *sa, uint16_t type, const uint8_t *data, size_t len);
 int ike_info_on_request(struct ike_sa *sa, const struct ike_msg *m);
+/* A MOBIKE UPDATE_SA_ADDRESSES request: the IKE SA moves only once it is
+ * processed (ike_info_on_request), not on arrival like other messages. */
+bool ike_info_is_update(const struct ike_sa *sa, const struct ike_msg *m);
 int ike_info_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r);
 
 #endif

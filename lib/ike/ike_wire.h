@@ -77,6 +77,8 @@ enum ike_wire_limits {
 	IKE_MAX_NOTIFIES = 32,		/* stored notifies (ADDITIONAL_IP*: not stored) */
 	IKE_MAX_NOTIFY_DATA = 1024,
 	IKE_COOKIE_MAX = 64,		/* RFC 7296 2.6 */
+	IKE_COOKIE2_MIN = 8,		/* RFC 4555 3.7 */
+	IKE_COOKIE2_MAX = 64,
 	IKE_NATD_LEN = 20,		/* SHA-1 */
 	IKE_MAX_CERTS = 8,
 	IKE_MAX_CERTREQS = 8,
@@ -253,6 +255,8 @@ enum ike_notify_type {
 	IKE_N_TS_UNACCEPTABLE = 38,
 	IKE_N_INVALID_SELECTORS = 39,
 	IKE_N_TEMPORARY_FAILURE = 43,
+	IKE_N_UNACCEPTABLE_ADDRESSES = 40,	/* RFC 4555 */
+	IKE_N_UNEXPECTED_NAT_DETECTED = 41,	/* RFC 4555 */
 	IKE_N_CHILD_SA_NOT_FOUND = 44,
 	IKE_N_ERROR_MAX = 16383,	/* types below 16384 are errors */
 	/* status */
@@ -271,6 +275,10 @@ enum ike_notify_type {
 	IKE_N_MOBIKE_SUPPORTED = 16396,
 	IKE_N_ADDITIONAL_IP4_ADDRESS = 16397,
 	IKE_N_ADDITIONAL_IP6_ADDRESS = 16398,
+	IKE_N_NO_ADDITIONAL_ADDRESSES = 16399,	/* RFC 4555 */
+	IKE_N_UPDATE_SA_ADDRESSES = 16400,
+	IKE_N_COOKIE2 = 16401,
+	IKE_N_NO_NATS_ALLOWED = 16402,
 	IKE_N_IKEV2_FRAGMENTATION_SUPPORTED = 16430,	/* RFC 7383 */
 	IKE_N_SIGNATURE_HASH_ALGORITHMS = 16431,	/* RFC 7427 */
 };
@@ -512,6 +520,7 @@ struct ike_msg {
 	unsigned n_deletes;
 	struct ike_delete deletes[IKE_MAX_DELETES];
 	unsigned n_vendors;		/* contents skipped */
+	unsigned n_addl_addrs;		/* ADDITIONAL_IP4/6_ADDRESS seen (not stored) */
 
 	struct ike_sk_view sk;		/* SK or SKF */
 	bool inner_parsed;		/* ike_msg_parse_inner() succeeded */

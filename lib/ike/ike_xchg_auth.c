@@ -2,8 +2,8 @@
 /*
  * IKE_AUTH (RFC 7296 1.2, 2.15): identities, AUTH with a PSK or an X.509
  * signature (RFC 7427), the first child SA with traffic-selector narrowing
- * (2.9), virtual IPs through the CP payload (3.15), INITIAL_CONTACT and
- * SET_WINDOW_SIZE (2.3).
+ * (2.9), virtual IPs through the CP payload (3.15), INITIAL_CONTACT,
+ * SET_WINDOW_SIZE (2.3) and MOBIKE_SUPPORTED (RFC 4555 3.2, both roles).
  *
  * Initiator: ike_auth_start, ike_auth_on_response. Responder:
  * ike_auth_on_request. Also the child-SA helpers that CREATE_CHILD_SA shares
@@ -552,6 +552,8 @@ auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct our_auth *
 	}
 	if (ike_msg_notify(m, IKE_N_INITIAL_CONTACT) != NULL)
 		initial_contact(sa);
+	/* RFC 4555 3.2: MOBIKE when both announce it */
+	sa->mobike = !conn->cfg.no_mobike && ike_msg_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;
 
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, m->hdr.msg_id);
 	if (rc == 0)
@@ -574,6 +576,8 @@ auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct our_auth *
 	}
 	if (rc == 0)
 		rc = bld_window(sa, &t.b);
+	if (rc == 0 && sa->mobike)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
 	rc = ike_txm_finish(&t, rc, &out);
 	if (rc < 0)
 		goto fail;
@@ -857,6 +861,8 @@ ike_auth_start(struct ike_sa *sa)
 		rc = ike_bld_ts(&t.b, IKE_PLD_TSR, p->ts_r, p->n_ts_r);
 	if (rc == 0)
 		rc = bld_window(sa, &t.b);
+	if (rc == 0 && !cfg->no_mobike)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
 	rc = ike_txm_finish(&t, rc, &out);
 	if (rc < 0) {
 		ike_req_release(r);
@@ -925,6 +931,7 @@ ike_auth_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req 
 	sa->remote_id = m->idr.id;
 	peer_window(sa, m);
 	cp_reply(sa, m);
+	sa->mobike = !cfg->no_mobike && ike_msg_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;
 	ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
 	set_rekey_timer(sa);
 	if (err != NULL || !m->has_sa || !m->has_tsi || !m->has_tsr) {

@@ -370,6 +370,7 @@ ike_sa_successor(struct ike_sa *old, bool initiator, bool adopt, uint64_t spi_i,
 	sa->nat_local = old->nat_local;
 	sa->nat_remote = old->nat_remote;
 	sa->frag = old->frag;
+	sa->mobike = old->mobike;
 	sa->peer_sighash = old->peer_sighash;
 	sa->peer_hashes = old->peer_hashes;
 	sa->peer_window = old->peer_window;

@@ -752,6 +752,33 @@ initiator_vip(void)
 	conf_free(c);
 }
 
+/* mobike: on unless set to false (RFC 4555 per connection) */
+#define TS "    local_ts: [10.0.0.0/8]\n    remote_ts: [10.9.0.0/16]\n"
+static void
+mobike_key(void)
+{
+	struct conf *c = load_str(MINI "    psk: abcdefghijklmnopqrstuvwxyz\n" TS);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_FALSE(c->conns[0].no_mobike);
+	conf_free(c);
+	c = load_str(MINI "    psk: abcdefghijklmnopqrstuvwxyz\n    mobike: false\n" TS);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_TRUE(c->conns[0].no_mobike);
+	conf_free(c);
+	{
+		static const char bad[] = MINI "    psk: abcdefghijklmnopqrstuvwxyz\n"
+					  "    mobike: maybe\n" TS;
+		char err[CONF_ERR_LEN];
+
+		c = NULL;
+		CU_ASSERT_NOT_EQUAL(conf_load_string(bad, strlen(bad), "v.yaml", &c, err,
+						     sizeof(err)), 0);
+		CU_ASSERT_PTR_NULL(c);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "mobike"));
+	}
+}
+
 static void
 pool_range(void)
 {
@@ -1660,6 +1687,7 @@ main(void)
 	CU_add_test(suite, "missing_file", missing_file);
 	CU_add_test(suite, "ids_and_selectors", ids_and_selectors);
 	CU_add_test(suite, "initiator_vip", initiator_vip);
+	CU_add_test(suite, "mobike_key", mobike_key);
 	CU_add_test(suite, "pool_range", pool_range);
 	CU_add_test(suite, "ipv6_conn", ipv6_conn);
 	CU_add_test(suite, "mutated_samples", mutated_samples);

@@ -2024,6 +2024,294 @@ test_nat_rebind(void)
 	stop();
 }
 
+/* ---- MOBIKE (RFC 4555) as a responder ---- */
+
+/*
+ * A sends UPDATE_SA_ADDRESSES (RFC 4555 3.5) as a MOBIKE initiator would
+ * after moving to @ip:4500: NAT detection over the address it sends from,
+ * COOKIE2 (3.7) and, with @no_nats, NO_NATS_ALLOWED (3.9). lib/ike has no
+ * initiator side of its own (a gateway does not move), so the test builds
+ * the request with A's keys. Left in the queue.
+ */
+static const uint8_t test_cookie2[16] = { 0xc2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+
+static void
+send_update(const char *ip, bool no_nats)
+{
+	struct ike_sa *a = first_sa(P[0].ctx);
+	struct ike_pkts out = { .n = 0 };
+	uint8_t h[IKE_NATD_LEN], nn[12];
+	struct ike_txm t;
+	struct ike_req *r;
+	int rc;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	if (a == NULL)
+		return;
+	addr(&a->local, ip, 4500);
+	ike_set_port(&a->remote, 4500);
+	r = ike_req_alloc(a, IKE_REQ_INFO);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	r->xchg = IKE_XCHG_INFORMATIONAL;
+	rc = ike_txm_begin(&t, a, IKE_XCHG_INFORMATIONAL, false, r->msgid);
+	if (rc == 0)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_UPDATE_SA_ADDRESSES, NULL,
+				    0);
+	ike_natd_hash(a->spi_i, a->spi_r, &a->local, h);
+	if (rc == 0)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, h,
+				    sizeof(h));
+	ike_natd_hash(a->spi_i, a->spi_r, &a->remote, h);
+	if (rc == 0)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0,
+				    IKE_N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
+	if (rc == 0)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_COOKIE2, test_cookie2,
+				    sizeof(test_cookie2));
+	if (rc == 0 && no_nats) {
+		memcpy(nn, &((struct sockaddr_in *)&a->local)->sin_addr, 4);
+		memcpy(nn + 4, &((struct sockaddr_in *)&a->remote)->sin_addr, 4);
+		memcpy(nn + 8, &((struct sockaddr_in *)&a->local)->sin_port, 2);
+		memcpy(nn + 10, &((struct sockaddr_in *)&a->remote)->sin_port, 2);
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_NO_NATS_ALLOWED, nn,
+				    sizeof(nn));
+	}
+	rc = ike_txm_finish(&t, rc, &out);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(ike_request_send(a, r, &out), 0);
+}
+
+/* Deliver the first queued datagram only. */
+static struct dgram
+deliver_one(void)
+{
+	struct dgram d = q[0];
+
+	CU_ASSERT_FATAL(qn > 0);
+	memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
+	qn--;
+	ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from, (struct sockaddr *)&d.to,
+		  now);
+	return d;
+}
+
+/* Open B's response @d with A's keys; true if it carries notify @type
+ * (COOKIE2: with the data A sent). */
+static bool
+resp_has(const struct dgram *d, uint16_t type)
+{
+	struct ike_msg *m = calloc(1, sizeof(*m));
+	uint8_t plain[4096];
+	size_t plain_len = 0;
+	const struct ike_notify *n;
+	bool ok = false;
+
+	if (m == NULL || ike_msg_parse(d->buf, d->len, m) < 0 || !(m->hdr.flags & IKE_FLAG_R) ||
+	    ike_sk_open(ike_sa_keys_in(first_sa(P[0].ctx)), d->buf, d->len, m->sk.body_off, plain,
+			sizeof(plain), &plain_len) < 0 ||
+	    ike_msg_parse_inner_raw(m, m->sk.next, plain, plain_len) < 0)
+		goto out;
+	n = ike_msg_notify(m, type);
+	ok = n != NULL && (type != IKE_N_COOKIE2 || (n->data.len == sizeof(test_cookie2) &&
+						       memcmp(n->data.p, test_cookie2,
+							      sizeof(test_cookie2)) == 0));
+out:
+	free(m);
+	return ok;
+}
+
+static const struct ev *
+last_ev(const struct peer *p, uint8_t type)
+{
+	int i;
+
+	for (i = (int)p->n_ev - 1; i >= 0; i--)
+		if (p->ev[i].type == type)
+			return &p->ev[i];
+	return NULL;
+}
+
+/*
+ * IKE_AUTH announces MOBIKE_SUPPORTED both ways; A moves to 10.0.0.9 and
+ * sends UPDATE_SA_ADDRESSES from there: B moves the IKE SA and reports
+ * IKE_EV_PEER_MOVED for the child (same SPIs: no rekey without a change of
+ * encapsulation), answers at the new address with NAT detection and
+ * COOKIE2 echoed. Then a forged update (bad ICV, new message ID) and a
+ * replay of the authentic one from a third address move nothing.
+ */
+static void
+test_mobike_update(void)
+{
+	struct ike_stats st;
+	const struct ev *v;
+	struct setup s;
+	struct dgram upd, resp, x;
+	uint64_t cid;
+	unsigned n_up;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	CU_ASSERT_TRUE(first_sa(P[0].ctx)->mobike);
+	CU_ASSERT_TRUE(first_sa(P[1].ctx)->mobike);
+	cid = last_child_up(&P[1])->id;
+	n_up = count_ev(&P[1], IKE_EV_CHILD_UP);
+	CU_ASSERT_FALSE(last_child_up(&P[1])->natt);
+
+	send_update("10.0.0.9", false);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	upd = deliver_one();
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_PEER_MOVED), 1);
+	v = last_ev(&P[1], IKE_EV_PEER_MOVED);
+	CU_ASSERT_EQUAL(v->c.id, cid);
+	CU_ASSERT_FALSE(v->c.natt);
+	CU_ASSERT_EQUAL(((struct sockaddr_in *)&v->c.remote)->sin_addr.s_addr,
+			inet_addr("10.0.0.9"));
+	CU_ASSERT_TRUE(ike_addr_eq(&first_sa(P[1].ctx)->remote, &upd.from, true));
+	CU_ASSERT_FALSE(first_sa(P[1].ctx)->nat_remote);
+	CU_ASSERT_FALSE(first_sa(P[1].ctx)->nat_local);
+	/* the response goes to the new address, with NAT_D and COOKIE2 */
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	resp = q[0];
+	CU_ASSERT_TRUE(ike_addr_eq(&resp.to, &upd.from, true));
+	CU_ASSERT_TRUE(resp_has(&resp, IKE_N_COOKIE2));
+	CU_ASSERT_TRUE(resp_has(&resp, IKE_N_NAT_DETECTION_SOURCE_IP));
+	CU_ASSERT_TRUE(resp_has(&resp, IKE_N_NAT_DETECTION_DESTINATION_IP));
+	CU_ASSERT_FALSE(resp_has(&resp, IKE_N_UNACCEPTABLE_ADDRESSES));
+	run();
+	CU_ASSERT_FALSE(ike_req_pending_kind(first_sa(P[0].ctx), IKE_REQ_INFO));
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), n_up);	/* no rekey */
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.mobike_updates, 1);
+	CU_ASSERT_EQUAL(st.mobike_refused, 0);
+
+	/* the authentic update replayed from elsewhere: a duplicate, nothing moves */
+	x = upd;
+	addr(&x.from, "10.0.0.66", 4500);
+	ike_input(P[1].ctx, x.buf, x.len, (struct sockaddr *)&x.from, (struct sockaddr *)&x.to,
+		  now);
+	qn = 0;
+	/* a forged update (new message ID, ICV broken) from a third address */
+	P[1].quiet = true;
+	send_update("10.0.0.77", false);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	q[0].buf[q[0].len - 1] ^= 0x01;
+	deliver_one();
+	CU_ASSERT_EQUAL(qn, 0);				/* not answered */
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_PEER_MOVED), 1);
+	CU_ASSERT_TRUE(ike_addr_eq(&first_sa(P[1].ctx)->remote, &upd.from, true));
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.mobike_updates, 1);
+	stop();
+}
+
+/*
+ * The peer moves from a direct address to behind a NAT (its UPDATE's
+ * NAT_DETECTION_SOURCE_IP does not match what B sees). The child had plain
+ * ESP; the datapath cannot switch an installed SA to ESP-in-UDP, so B
+ * moves it (event) and rekeys it: the new child is UDP-encapsulated to the
+ * NAT's mapping and the old one goes down.
+ */
+static void
+test_mobike_behind_nat(void)
+{
+	const struct ike_child_sa *c;
+	const struct ev *v;
+	struct setup s;
+	uint64_t cid;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	cid = last_child_up(&P[1])->id;
+	CU_ASSERT_FALSE(last_child_up(&P[1])->natt);
+	nat_on = true;
+	send_update("10.0.0.1", false);
+	deliver_one();
+	CU_ASSERT_TRUE(first_sa(P[1].ctx)->nat_remote);
+	CU_ASSERT_FALSE(first_sa(P[1].ctx)->nat_local);
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_PEER_MOVED), 1);
+	v = last_ev(&P[1], IKE_EV_PEER_MOVED);
+	CU_ASSERT_EQUAL(v->c.id, cid);
+	CU_ASSERT_EQUAL(ike_port(&v->c.remote), 3501);
+	run();
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 2);
+	c = last_child_up(&P[1]);
+	CU_ASSERT_EQUAL(c->rekey_of, cid);
+	CU_ASSERT_TRUE(c->natt);
+	CU_ASSERT_EQUAL(ike_port(&c->remote), 3501);
+	CU_ASSERT_EQUAL(((struct sockaddr_in *)&c->remote)->sin_addr.s_addr,
+			inet_addr("192.0.2.7"));
+	advance(3000);
+	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->state, IKE_ST_ESTABLISHED);
+	stop();
+}
+
+/*
+ * Refusals. NO_NATS_ALLOWED (3.9) through a NAT: UNEXPECTED_NAT_DETECTED,
+ * answered at the source, nothing moves; the same for a move to IPv6
+ * (UNACCEPTABLE_ADDRESSES). With mobike: false on B, MOBIKE is
+ * not negotiated and the notify is only counted (the IKE SA still follows
+ * the authenticated message as RFC 7296 2.23 says).
+ */
+static void
+test_mobike_refused(void)
+{
+	struct ike_stats st;
+	struct sockaddr_storage before;
+	struct setup s;
+	struct dgram upd;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	before = first_sa(P[1].ctx)->remote;
+	nat_on = true;
+	send_update("10.0.0.1", true);
+	nat_on = false;		/* B's answer is seen as sent (not translated back) */
+	upd = deliver_one();
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_PEER_MOVED), 0);
+	CU_ASSERT_TRUE(ike_addr_eq(&first_sa(P[1].ctx)->remote, &before, true));
+	CU_ASSERT_FALSE(first_sa(P[1].ctx)->nat_remote);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	CU_ASSERT_TRUE(ike_addr_eq(&q[0].to, &upd.from, true));
+	CU_ASSERT_TRUE(resp_has(&q[0], IKE_N_UNEXPECTED_NAT_DETECTED));
+	CU_ASSERT_TRUE(resp_has(&q[0], IKE_N_COOKIE2));
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.mobike_updates, 0);
+	CU_ASSERT_EQUAL(st.mobike_refused, 1);
+	stop();
+
+	/* an authentic update from another address family: the datapath cannot
+	 * follow, UNACCEPTABLE_ADDRESSES */
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	before = first_sa(P[1].ctx)->remote;
+	send_update("10.0.0.9", false);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	addr6(&q[0].from, "2001:db8::9", 4500);
+	upd = deliver_one();
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_PEER_MOVED), 0);
+	CU_ASSERT_TRUE(ike_addr_eq(&first_sa(P[1].ctx)->remote, &before, true));
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	CU_ASSERT_TRUE(ike_addr_eq(&q[0].to, &upd.from, true));
+	CU_ASSERT_TRUE(resp_has(&q[0], IKE_N_UNACCEPTABLE_ADDRESSES));
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.mobike_refused, 1);
+	stop();
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	s.b.no_mobike = true;
+	establish(&s);
+	CU_ASSERT_FALSE(first_sa(P[0].ctx)->mobike);
+	CU_ASSERT_FALSE(first_sa(P[1].ctx)->mobike);
+	send_update("10.0.0.9", false);
+	run();
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.mobike_updates, 0);
+	CU_ASSERT_EQUAL(st.mobike_refused, 1);
+	CU_ASSERT_FALSE(ike_req_pending_kind(first_sa(P[0].ctx), IKE_REQ_INFO));
+	stop();
+}
+
 /* Job interface on B: IKE_SA_INIT DH, IKE_AUTH certificate verification and
  * signature run as jobs on another thread and resume through ike_job_done.
  * A retransmitted IKE_SA_INIT while the DH job waits is dropped. */
@@ -2652,6 +2940,9 @@ main(void)
 	CU_add_test(s, "cookies", test_cookies);
 	CU_add_test(s, "nat", test_nat);
 	CU_add_test(s, "nat_rebind", test_nat_rebind);
+	CU_add_test(s, "mobike_update", test_mobike_update);
+	CU_add_test(s, "mobike_behind_nat", test_mobike_behind_nat);
+	CU_add_test(s, "mobike_refused", test_mobike_refused);
 	CU_add_test(s, "jobs", test_jobs);
 	CU_add_test(s, "conn_by_identity", test_conn_by_identity);
 	CU_add_test(s, "ipv6", test_ipv6);

@@ -504,6 +504,13 @@ test_roundtrip_notifies(void)
 		{ IKE_N_CHILD_SA_NOT_FOUND, IKE_PROTO_ESP, 4, 0 },
 		{ IKE_N_TEMPORARY_FAILURE, 0, 0, 0 },
 		{ IKE_N_NO_ADDITIONAL_SAS, 0, 0, 0 },
+		{ IKE_N_UPDATE_SA_ADDRESSES, 0, 0, 0 },
+		{ IKE_N_NO_ADDITIONAL_ADDRESSES, 0, 0, 0 },
+		{ IKE_N_COOKIE2, 0, 0, 8 },
+		{ IKE_N_COOKIE2, 0, 0, 64 },
+		{ IKE_N_NO_NATS_ALLOWED, 0, 0, 12 },
+		{ IKE_N_UNACCEPTABLE_ADDRESSES, 0, 0, 0 },
+		{ IKE_N_UNEXPECTED_NAT_DETECTED, 0, 0, 0 },
 		{ IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, 0, 0, 1 },
 		{ IKE_N_INVALID_SPI, IKE_PROTO_ESP, 4, 4 },
 		{ 40000, 0, 0, 7 },		/* unknown status: kept */
@@ -547,6 +554,30 @@ test_roundtrip_notifies(void)
 		CU_ASSERT_EQUAL(ike_msg_parse(buf, len, &m), 0);
 		CU_ASSERT_EQUAL(m.n_notifies, 0);
 		CU_ASSERT_EQUAL(m.n_payloads, 2);
+		CU_ASSERT_EQUAL(m.n_addl_addrs, 2);
+	}
+	/* RFC 4555 sizes: COOKIE2 8..64 bytes, ADDITIONAL_IP4/6 4/16 bytes */
+	{
+		static const struct {
+			uint16_t type;
+			size_t len;
+		} bad[] = {
+			{ IKE_N_COOKIE2, 7 }, { IKE_N_COOKIE2, 0 }, { IKE_N_COOKIE2, 65 },
+			{ IKE_N_ADDITIONAL_IP4_ADDRESS, 5 }, { IKE_N_ADDITIONAL_IP6_ADDRESS, 4 },
+		};
+		static uint8_t big[65];
+
+		for (i = 0; i < N_ELEM(bad); i++) {
+			struct ike_bld b;
+			struct ike_hdr h = hdr(IKE_XCHG_SA_INIT, IKE_FLAG_R, 0);
+			size_t len;
+
+			CU_ASSERT_EQUAL(ike_bld_init(&b, buf, sizeof(buf), &h), 0);
+			CU_ASSERT_EQUAL(ike_bld_notify(&b, 0, NULL, 0, bad[i].type, big,
+						       bad[i].len), 0);
+			CU_ASSERT_EQUAL_FATAL(ike_bld_finish(&b, &len), 0);
+			CU_ASSERT_EQUAL(ike_msg_parse(buf, len, &m), -EBADMSG);
+		}
 	}
 }
 
