@@ -95,6 +95,7 @@ struct churn {
 	struct ch_slot *slot;	/* CH_MAX_BATCH, or --total with --load */
 	unsigned n_slot;
 	unsigned in_flight;	/* --load: slots in CH_INIT */
+	unsigned n_up;		/* --load: set-ups whose child came up */
 	/* results */
 	unsigned long setups, failed, deleted, forgotten, delete_timeouts;
 };
@@ -191,6 +192,7 @@ op_event(void *user, const struct ike_event *ev)
 			c->slot[i].state = CH_UP;
 			c->slot[i].ike_sa_id = ev->child->ike_sa_id;
 			c->slot[i].t_up_us = now_us();
+			c->n_up++;
 			if (c->in_flight > 0)
 				c->in_flight--;
 		}
@@ -568,7 +570,7 @@ pct_ms(const uint64_t *v, unsigned n, unsigned pct)
 static int
 load_run(struct churn *c)
 {
-	unsigned n = c->total, nxt = 0, lo = 0, i, n_lat = 0;
+	unsigned n = c->total, nxt = 0, lo = 0, i, n_lat = 0, timed_out = 0;
 	uint64_t t0, t1, timeout_us = (uint64_t)c->batch_timeout_s * 1000000;
 	struct cpu_mark m0, m1;
 	uint64_t *lat;
@@ -585,6 +587,10 @@ load_run(struct churn *c)
 	t0 = now_us();
 	while (lo < n) {
 		uint64_t now;
+
+		/* a responder that answers nothing: give up after one window */
+		if (timed_out >= c->window && c->n_up == 0)
+			break;
 
 		while (c->in_flight < c->window && nxt < n) {
 			struct ch_slot *s = &c->slot[nxt];
@@ -609,6 +615,7 @@ load_run(struct churn *c)
 			if (s->state == CH_INIT && now - s->t_start_us > timeout_us) {
 				s->state = CH_FAILED;
 				c->in_flight--;
+				timed_out++;
 			}
 		}
 		while (lo < nxt && c->slot[lo].state != CH_INIT)

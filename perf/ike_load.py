@@ -277,15 +277,23 @@ def start_charon(args, net, auth, certs):
     else:
         local = "\t\t\tauth = pubkey\n\t\t\tcerts = %s" % os.path.join(certs, "gw.pem")
         remote = "\t\t\tauth = pubkey\n\t\t\tcacerts = %s" % os.path.join(certs, "ca.pem")
-        secrets = "\tecdsa-gw {\n\t\tfile = %s\n\t}" % os.path.join(certs, "gw.key")
+        secrets = ""
     with open(c.swconf, "w") as f:
         f.write(SWANCTL_CONF.format(addr=SS_PUB, ike=IKE, esp=ESP, gwid=GW_ID, local=local,
                                     remote=remote, pool=POOL, secrets=secrets))
+    # swanctl loads private keys only from its credential directories, next
+    # to the --file it is given (ecdsa/ for SEC1 EC keys)
+    if auth == "cert":
+        os.makedirs(os.path.join(c.dir, "ecdsa"), exist_ok=True)
+        shutil.copy(os.path.join(certs, "gw.key"), os.path.join(c.dir, "ecdsa", "gw.key"))
     c.start()
     if not c.wait_ready():
         log("charon did not start")
         return c, None
-    rc, out = c.load()
+    rc, out = sh(["timeout", "30", "swanctl", "--load-all", "--noprompt", "--file", c.swconf,
+                  "--uri", "unix://" + c.sock], ns=c.ns, check=False, timeout=35)
+    if args.verbose:
+        log("swanctl --load-all:\n" + out.strip())
     if rc != 0:
         log("swanctl --load-all failed: " + out.strip()[-800:])
         return c, None
