@@ -255,7 +255,7 @@ def start_rampartd(args, net, auth, certs):
         return j.get("ike_sas") if rc == 0 and isinstance(j, dict) else None
     # Rampartd.start() waits for the "running:" line, logged at info: at
     # log_level warning (nothing per SA, as charon's) the control socket tells.
-    r.proc = net.spawn([args.rampartd, "-c", r.conf, "--", "--lcores", "0@0,1@1", "--no-huge",
+    r.proc = net.spawn([args.rampartd, "-c", r.conf, "--", "--lcores", args.lcores, "--no-huge",
                         "-m", "256", "--no-pci", "--file-prefix", r.prefix], ns=N("gw"),
                        out=r.logf)
     if wait_for(lambda: r.proc.poll() is not None or count() is not None, 120) is not True \
@@ -360,6 +360,7 @@ def main():
     ap.add_argument("--setup-timeout", type=int, default=30, help="seconds per set-up")
     ap.add_argument("--auth", default="psk,cert")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--lcores", default="0@0,1@1", help="rampartd EAL --lcores")
     ap.add_argument("-v", "--verbose", action="store_true", help="charon logs at level 1")
     args = ap.parse_args()
     auths = [a for a in args.auth.split(",") if a]
