@@ -6,7 +6,8 @@ PKGS="build-essential pkg-config meson ninja-build libdpdk-dev dpdk dpdk-dev
 libipsec-mb-dev libssl-dev libcunit1-dev libyaml-dev libjansson-dev clang
 libclang-rt-14-dev strongswan-charon strongswan-swanctl libcharon-extra-plugins
 libstrongswan-standard-plugins libstrongswan-extra-plugins python3-scapy tshark
-iperf3 iproute2 iputils-ping nftables conntrack ethtool openssl procps psmisc"
+iperf3 iproute2 iputils-ping nftables conntrack ethtool openssl procps psmisc
+python3-cryptography"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
