@@ -167,7 +167,7 @@ ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c)
 		ike_req_release(r);
 		return rc;
 	}
-	c->state = IKE_CHILD_REKEYING;
+	ike_child_set_state(c, IKE_CHILD_REKEYING);
 	SA_LOG(sa, INFO, "child %" PRIu64 " (spi in %08x): rekey started%s", c->id, c->spi_in,
 	       p->dh ? " with PFS" : "");
 	return ike_request_send(sa, r, &out);
@@ -388,7 +388,6 @@ ike_sa_successor(struct ike_sa *old, bool initiator, bool adopt, uint64_t spi_i,
 
 		sa->rekey_ms = ctx->now_ms + (initiator ? life : life + life / 10);
 	}
-	old->rekeyed_by = sa;
 	SA_LOG(sa, INFO, "IKE SA replaces %016" PRIx64 ":%016" PRIx64 " (%u children)",
 	       old->spi_i, old->spi_r, sa->n_children);
 	*out = sa;
@@ -485,7 +484,7 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 
 		sa->coll_nonce_len = peer_low ? m->nonce.len : sizeof(nr);
 		memcpy(sa->coll_nonce, peer_low ? m->nonce.p : nr, sa->coll_nonce_len);
-		sa->coll_sa = nsa;
+		sa->coll_sa_id = nsa->id;
 	}
 	ike_sa_set_state(sa, IKE_ST_REKEYED);
 	sa->expire_ms = sa->ctx->now_ms + REKEYED_GRACE_MS;
@@ -611,7 +610,7 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		       nonce_cmp(m->nonce.p, m->nonce.len, nr, sizeof(nr)) < 0 ? m->nonce.p : nr,
 		       c->nonce_min_len);
 		if (old->state == IKE_CHILD_INSTALLED)
-			old->state = IKE_CHILD_REKEYED;
+			ike_child_set_state(old, IKE_CHILD_REKEYED);
 		/* the initiator deletes the old child; if it never does, expire it */
 		old->delete_ms = sa->ctx->now_ms + REKEYED_GRACE_MS;
 	}
@@ -638,7 +637,7 @@ on_child_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_r
 		SA_LOG(sa, NOTICE, "child %" PRIu64 " rekey refused: %s", r->child_id,
 		       ike_notify_name(err->type));
 		if (old != NULL && old->state == IKE_CHILD_REKEYING)
-			old->state = IKE_CHILD_INSTALLED;
+			ike_child_set_state(old, IKE_CHILD_INSTALLED);
 		if (err->type == IKE_N_INVALID_KE_PAYLOAD && err->data.len == 2 && old != NULL) {
 			uint16_t g = (uint16_t)(err->data.p[0] << 8 | err->data.p[1]);
 
@@ -771,16 +770,16 @@ on_ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req
 			ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
 		return rc;
 	}
-	if (sa->state == IKE_ST_REKEYED && sa->coll_sa != NULL) {
+	if (sa->state == IKE_ST_REKEYED && ike_sa_by_id_any(sa->ctx, sa->coll_sa_id) != NULL) {
 		/* RFC 7296 2.8.2: both rekeys completed. The new SA whose exchange
 		 * holds the lowest of the four nonces is redundant; its creator
 		 * deletes it, and the creator of the survivor deletes the old SA. */
-		struct ike_sa *peers = sa->coll_sa;
+		struct ike_sa *peers = ike_sa_by_id_any(sa->ctx, sa->coll_sa_id);
 		bool mine_low = nonce_cmp(p->nonce, p->nonce_len, m->nonce.p, m->nonce.len) < 0;
 		const uint8_t *mn = mine_low ? p->nonce : m->nonce.p;
 		size_t mn_len = mine_low ? p->nonce_len : m->nonce.len;
 
-		sa->coll_sa = NULL;
+		sa->coll_sa_id = 0;
 		if (nonce_cmp(mn, mn_len, sa->coll_nonce, sa->coll_nonce_len) < 0) {
 			/* the children go to the peer's SA; ours (empty) is deleted */
 			SA_LOG(nsa, INFO, "IKE rekey collision: ours is redundant, deleting it");
