@@ -327,6 +327,7 @@ struct ike_ctx {
 	struct ike_heap timers;			/* SAs by earliest deadline */
 	struct ike_sa *dirty;			/* deadlines to recompute */
 	struct ike_sa *dead;			/* to free at the next reap */
+	uint64_t sa_ticks;			/* SAs ike_tick visited (tests, perf) */
 	unsigned n_sas, n_children;
 	unsigned half_open;
 	uint64_t next_sa_id, next_child_id;

@@ -164,6 +164,7 @@ ike_tick(struct ike_ctx *ctx, uint64_t now_ms)
 		struct ike_sa *sa = IKE_CONTAINER(t, struct ike_sa, tmr);
 
 		ike_heap_del(&ctx->timers, t);
+		ctx->sa_ticks++;
 		ike_sa_touch(sa);
 		tick_sa(sa, now_ms);
 	}
