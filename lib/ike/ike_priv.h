@@ -218,7 +218,7 @@ struct ike_child {
 	bool installed;			/* CHILD_UP sent, CHILD_DOWN not yet */
 	bool initiator;			/* we initiated the exchange that created it */
 	uint16_t pfs_group;		/* PFS group the peer asked for (INVALID_KE) */
-	uint8_t nonce_min[IKE_NONCE_MAX];	/* lowest nonce of its rekey (2.8.1) */
+	uint8_t *nonce_min;		/* lowest nonce of the rekey that made it (2.8.1) */
 	size_t nonce_min_len;
 };
 
@@ -285,7 +285,7 @@ struct ike_sa {
 	struct ike_child *children;
 	unsigned n_children;
 	uint64_t coll_sa_id;		/* 2.8.2: new SA of the peer's colliding rekey */
-	uint8_t coll_nonce[IKE_NONCE_MAX];	/* lower nonce of that exchange */
+	uint8_t *coll_nonce;		/* lower nonce of that exchange (heap) */
 	size_t coll_nonce_len;
 
 	uint64_t created_ms, established_ms;

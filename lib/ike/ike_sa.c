@@ -530,6 +530,7 @@ ike_sa_free(struct ike_sa *sa)
 	free(sa->init_req);
 	free(sa->init_resp);
 	free(sa->cookie);
+	free(sa->coll_nonce);
 	free(sa->chosen);
 	if (sa->susp_inner != NULL) {
 		OPENSSL_cleanse(sa->susp_inner, sa->susp_len);
@@ -771,6 +772,7 @@ ike_child_free(struct ike_child *c)
 	ike_sa_touch(sa);
 	ike_child_down(c);
 	ike_child_keys_wipe(&c->keys);
+	free(c->nonce_min);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }

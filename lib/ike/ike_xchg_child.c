@@ -482,9 +482,13 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 		/* remember the lower nonce of the peer's exchange for 2.8.2 */
 		bool peer_low = nonce_cmp(m->nonce.p, m->nonce.len, nr, sizeof(nr)) < 0;
 
+		free(sa->coll_nonce);
 		sa->coll_nonce_len = peer_low ? m->nonce.len : sizeof(nr);
-		memcpy(sa->coll_nonce, peer_low ? m->nonce.p : nr, sa->coll_nonce_len);
-		sa->coll_sa_id = nsa->id;
+		sa->coll_nonce = malloc(sa->coll_nonce_len);
+		if (sa->coll_nonce != NULL) {	/* else resolved as if no collision */
+			memcpy(sa->coll_nonce, peer_low ? m->nonce.p : nr, sa->coll_nonce_len);
+			sa->coll_sa_id = nsa->id;
+		}
 	}
 	ike_sa_set_state(sa, IKE_ST_REKEYED);
 	sa->expire_ms = sa->ctx->now_ms + REKEYED_GRACE_MS;
@@ -576,6 +580,19 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		rc = ike_child_keys_make(sa, c, g ? gir : NULL, gir_len, m->nonce.p, m->nonce.len,
 					 nr, sizeof(nr));
 	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rc == 0 && old != NULL) {
+		/* RFC 7296 2.8.1: remember the lowest nonce of this rekey; if our own
+		 * rekey of the same child is in flight, the pair with the lower nonce
+		 * is redundant and deleted by whoever created it. */
+		bool peer_low = nonce_cmp(m->nonce.p, m->nonce.len, nr, sizeof(nr)) < 0;
+
+		c->nonce_min_len = peer_low ? m->nonce.len : sizeof(nr);
+		c->nonce_min = malloc(c->nonce_min_len);
+		if (c->nonce_min == NULL)
+			rc = -ENOMEM;
+		else
+			memcpy(c->nonce_min, peer_low ? m->nonce.p : nr, c->nonce_min_len);
+	}
 	if (rc < 0) {
 		ike_dh_destroy(dh);
 		ike_child_free(c);
@@ -601,14 +618,6 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	}
 	if (old != NULL) {
 		c->rekey_of = old->id;
-		/* RFC 7296 2.8.1: remember the lowest nonce of this rekey; if our own
-		 * rekey of the same child is in flight, the pair with the lower nonce
-		 * is redundant and deleted by whoever created it. */
-		c->nonce_min_len = nonce_cmp(m->nonce.p, m->nonce.len, nr, sizeof(nr)) < 0 ?
-					   m->nonce.len : sizeof(nr);
-		memcpy(c->nonce_min,
-		       nonce_cmp(m->nonce.p, m->nonce.len, nr, sizeof(nr)) < 0 ? m->nonce.p : nr,
-		       c->nonce_min_len);
 		if (old->state == IKE_CHILD_INSTALLED)
 			ike_child_set_state(old, IKE_CHILD_REKEYED);
 		/* the initiator deletes the old child; if it never does, expire it */
