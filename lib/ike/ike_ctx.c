@@ -405,7 +405,9 @@ ike_ctx_create(const struct ike_ctx_cfg *cfg, struct ike_ctx **out)
 	if (ike_htab_init(&ctx->by_spi, ctx->src_key ^ 0x5350495f5350495fULL) < 0 ||
 	    ike_htab_init(&ctx->by_init, ctx->src_key ^ 0x494e49545f5f5f5fULL) < 0 ||
 	    ike_htab_init(&ctx->by_id, ctx->src_key ^ 0x49445f5f5f5f5f5fULL) < 0 ||
-	    ike_htab_init(&ctx->child_ids, ctx->src_key ^ 0x4348494c445f5f5fULL) < 0) {
+	    ike_htab_init(&ctx->child_ids, ctx->src_key ^ 0x4348494c445f5f5fULL) < 0 ||
+	    ike_htab_init(&ctx->by_peer_id, ctx->src_key ^ 0x5045455249445f5fULL) < 0 ||
+	    ike_htab_init(&ctx->by_peer_addr, ctx->src_key ^ 0x5045455241444452ULL) < 0) {
 		ike_ctx_destroy(ctx);
 		return -ENOMEM;
 	}
@@ -435,6 +437,8 @@ ike_ctx_destroy(struct ike_ctx *ctx)
 	ike_htab_fini(&ctx->by_init);
 	ike_htab_fini(&ctx->by_id);
 	ike_htab_fini(&ctx->child_ids);
+	ike_htab_fini(&ctx->by_peer_id);
+	ike_htab_fini(&ctx->by_peer_addr);
 	OPENSSL_cleanse(ctx, sizeof(*ctx));
 	free(ctx);
 }

@@ -227,6 +227,8 @@ struct ike_sa {
 	struct ike_hnode h_spi;		/* ctx->by_spi: our SPI */
 	struct ike_hnode h_init;	/* ctx->by_init: peer SPI (+ address) */
 	struct ike_hnode h_id;		/* ctx->by_id */
+	struct ike_hnode h_peer_id;	/* ctx->by_peer_id, once established */
+	struct ike_hnode h_peer_addr;	/* ctx->by_peer_addr, once established */
 	struct ike_tmr tmr;		/* ctx->timers: earliest deadline */
 	struct ike_sa *dirty_next;	/* ctx->dirty: deadline to recompute */
 	struct ike_sa *dead_next;	/* ctx->dead: free at the next reap */
@@ -324,6 +326,7 @@ struct ike_ctx {
 
 	struct ike_sa *sas;			/* list head */
 	struct ike_htab by_spi, by_init, by_id, child_ids;
+	struct ike_htab by_peer_id, by_peer_addr;	/* (conn, peer ID / address) */
 	struct ike_heap timers;			/* SAs by earliest deadline */
 	struct ike_sa *dirty;			/* deadlines to recompute */
 	struct ike_sa *dead;			/* to free at the next reap */
@@ -389,6 +392,11 @@ struct ike_sa *ike_sa_by_id(struct ike_ctx *ctx, uint64_t id);
 /* The same, also for an SA already dead but not yet freed. */
 struct ike_sa *ike_sa_by_id_any(struct ike_ctx *ctx, uint64_t id);
 uint64_t ike_sa_local_spi(const struct ike_sa *sa);
+/* Keys of the established SAs of @conn by peer identity / address (no port);
+ * a filter only: the caller still compares the full values. */
+uint64_t ike_peer_id_key(const struct ike_conn *conn, const struct ike_id *id);
+uint64_t ike_peer_addr_key(const struct ike_conn *conn, const struct sockaddr_storage *ss);
+void ike_sa_hash_peer(struct ike_sa *sa);
 uint64_t ike_new_spi(struct ike_ctx *ctx);
 /* Mark dead, emit CHILD_DOWN/IKE_DOWN, release lease; freed by ike_sa_reap. */
 void ike_sa_kill(struct ike_sa *sa, const char *why);

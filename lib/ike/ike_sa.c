@@ -306,6 +306,7 @@ ike_sa_set_state(struct ike_sa *sa, unsigned st)
 		sa->established_ms = sa->ctx->now_ms ? sa->ctx->now_ms : 1;
 		sa->expire_ms = 0;
 		sa->ctx->st.ike_up++;
+		ike_sa_hash_peer(sa);
 		ike_event_ike(sa, IKE_EV_IKE_UP);
 	}
 	return 0;
@@ -359,6 +360,50 @@ ike_sa_create(struct ike_ctx *ctx, struct ike_conn *conn, bool initiator, struct
 	ike_sa_touch(sa);
 	*out = sa;
 	return 0;
+}
+
+/* FNV-1a; the tables mix again under their random seed. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n-- > 0)
+		h = (h ^ *b++) * 0x100000001b3ULL;
+	return h;
+}
+
+uint64_t
+ike_peer_id_key(const struct ike_conn *conn, const struct ike_id *id)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ULL, &conn, sizeof(conn));
+	size_t len = id->len < sizeof(id->data) ? id->len : sizeof(id->data);
+
+	h = fnv(h, &id->type, sizeof(id->type));
+	return fnv(h, id->data, len);
+}
+
+uint64_t
+ike_peer_addr_key(const struct ike_conn *conn, const struct sockaddr_storage *ss)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ULL, &conn, sizeof(conn));
+
+	h = fnv(h, &ss->ss_family, sizeof(ss->ss_family));
+	if (ss->ss_family == AF_INET)
+		h = fnv(h, &((const struct sockaddr_in *)(const void *)ss)->sin_addr, 4);
+	else if (ss->ss_family == AF_INET6)
+		h = fnv(h, &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr, 16);
+	return h;
+}
+
+/* Established: findable by peer identity (INITIAL_CONTACT) and address. */
+void
+ike_sa_hash_peer(struct ike_sa *sa)
+{
+	ike_htab_add(&sa->ctx->by_peer_id, &sa->h_peer_id,
+		     ike_peer_id_key(sa->conn, &sa->remote_id));
+	ike_htab_add(&sa->ctx->by_peer_addr, &sa->h_peer_addr,
+		     ike_peer_addr_key(sa->conn, &sa->remote));
 }
 
 void
@@ -509,6 +554,8 @@ ike_sa_free(struct ike_sa *sa)
 	ike_htab_del(&ctx->by_spi, &sa->h_spi);
 	ike_sa_unhash_init(sa);
 	ike_htab_del(&ctx->by_id, &sa->h_id);
+	ike_htab_del(&ctx->by_peer_id, &sa->h_peer_id);
+	ike_htab_del(&ctx->by_peer_addr, &sa->h_peer_addr);
 	ike_heap_del(&ctx->timers, &sa->tmr);
 	if (sa->prev != NULL)
 		sa->prev->next = sa->next;
