@@ -268,6 +268,20 @@ ike_sa_touch(struct ike_sa *sa)
 	sa->ctx->dirty = sa;
 }
 
+/* Established: the IKE_SA_INIT messages (AUTH octets) and the cookie are
+ * done with; an SA held for days should not carry them. */
+static void
+drop_setup_state(struct ike_sa *sa)
+{
+	if (sa->state < IKE_ST_ESTABLISHED || sa->state == IKE_ST_DEAD)
+		return;
+	free(sa->init_req);
+	free(sa->init_resp);
+	free(sa->cookie);
+	sa->init_req = sa->init_resp = sa->cookie = NULL;
+	sa->init_req_len = sa->init_resp_len = sa->cookie_len = 0;
+}
+
 void
 ike_sched_flush(struct ike_ctx *ctx)
 {
@@ -283,6 +297,7 @@ ike_sched_flush(struct ike_ctx *ctx)
 			ike_heap_del(&ctx->timers, &sa->tmr);
 			continue;
 		}
+		drop_setup_state(sa);
 		ike_sa_keepalive_arm(sa, ctx->now_ms);
 		due = ike_sa_next_due(sa, ctx->now_ms);
 		if (due == UINT64_MAX)

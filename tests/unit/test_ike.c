@@ -2728,6 +2728,30 @@ test_child_state_table(void)
 	stop();
 }
 
+/* An established SA no longer holds its IKE_SA_INIT messages. */
+static void
+test_established_drops_init(void)
+{
+	struct setup s;
+	int i;
+
+	setup_default(&s, "aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	establish(&s);
+	for (i = 0; i < 2; i++) {
+		struct ike_sa *sa = first_sa(P[i].ctx);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+		CU_ASSERT_EQUAL(sa->state, IKE_ST_ESTABLISHED);
+		CU_ASSERT_PTR_NULL(sa->init_req);
+		CU_ASSERT_PTR_NULL(sa->init_resp);
+	}
+	/* and still rekeys and deletes */
+	CU_ASSERT_EQUAL(ike_rekey_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
+	run();
+	check_latest_pair();
+	stop();
+}
+
 int
 main(void)
 {
@@ -2781,6 +2805,7 @@ main(void)
 	CU_add_test(s, "timer_heap_model", test_timer_heap_model);
 	CU_add_test(s, "timers_many", test_timers_many);
 	CU_add_test(s, "child_state_table", test_child_state_table);
+	CU_add_test(s, "established_drops_init", test_established_drops_init);
 	CU_add_test(s, "cert_rsa_fragmented", test_cert_rsa_fragmented);
 	CU_add_test(s, "initial_contact", test_initial_contact);
 	CU_add_test(s, "cookie_forgery", test_cookie_forgery);
