@@ -312,7 +312,7 @@ ike_sched_audit(struct ike_ctx *ctx, uint64_t now_ms)
 {
 	const struct ike_heap *h = &ctx->timers;
 	struct ike_sa *sa;
-	unsigned i, n_live = 0;
+	unsigned i;
 
 	for (i = 0; i < h->n; i++) {
 		if (h->v[i]->idx != i + 1)
@@ -328,7 +328,6 @@ ike_sched_audit(struct ike_ctx *ctx, uint64_t now_ms)
 				return -3;
 			continue;
 		}
-		n_live++;
 		want = ike_sa_next_due(sa, now_ms);
 		have = sa->tmr.idx != 0 ? sa->tmr.due_ms : UINT64_MAX;
 		if (have > want && !sa->dirty) {
@@ -339,6 +338,5 @@ ike_sched_audit(struct ike_ctx *ctx, uint64_t now_ms)
 	}
 	if (ctx->by_id.n != ctx->n_sas)
 		return -5;
-	(void)n_live;
 	return 0;
 }

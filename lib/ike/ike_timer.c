@@ -307,15 +307,13 @@ ike_rekey_ike(struct ike_ctx *ctx, uint64_t ike_sa_id, uint64_t now_ms)
 	return rc;
 }
 
-int
-ike_peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr *remote,
-	       uint64_t now_ms)
+static int
+peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr *remote)
 {
 	struct ike_child *c = ike_child_by_id(ctx, child_id);
 	struct sockaddr_storage ss;
 	struct ike_sa *sa;
 
-	ctx->now_ms = now_ms;
 	if (c == NULL || remote == NULL)
 		return -ENOENT;
 	sa = c->sa;
@@ -333,8 +331,19 @@ ike_peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr *re
 		return 0;		/* an IKE message moved it first */
 	SA_LOG(sa, INFO, "authenticated ESP of child %" PRIu64 " from a new address", child_id);
 	ike_sa_update_addrs(sa, &ss, &sa->local);
-	ike_sa_reap(ctx);
 	return 0;
+}
+
+int
+ike_peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr *remote,
+	       uint64_t now_ms)
+{
+	int rc;
+
+	ctx->now_ms = now_ms;
+	rc = peer_moved(ctx, child_id, remote);
+	ike_sa_reap(ctx);	/* the lookup marked the SA: leave nothing marked */
+	return rc;
 }
 
 int
@@ -356,8 +365,10 @@ ike_child_expired(struct ike_ctx *ctx, uint64_t child_id, bool hard, uint64_t no
 		return rc;
 	}
 	/* hard limit: the SA is unusable, delete it now */
-	if (c->state == IKE_CHILD_DELETING)
+	if (c->state == IKE_CHILD_DELETING) {
+		ike_sa_reap(ctx);
 		return 0;
+	}
 	ike_child_set_state(c, IKE_CHILD_INSTALLED);
 	rc = ike_info_delete_child_start(c->sa, c);
 	ike_sa_reap(ctx);
