@@ -401,6 +401,16 @@ ike_ctx_create(const struct ike_ctx_cfg *cfg, struct ike_ctx **out)
 		ike_ctx_destroy(ctx);
 		return -EIO;
 	}
+	/* table seeds from the same random key: no bucket a peer can aim at */
+	if (ike_htab_init(&ctx->by_spi, ctx->src_key ^ 0x5350495f5350495fULL) < 0 ||
+	    ike_htab_init(&ctx->by_init, ctx->src_key ^ 0x494e49545f5f5f5fULL) < 0 ||
+	    ike_htab_init(&ctx->by_id, ctx->src_key ^ 0x49445f5f5f5f5f5fULL) < 0 ||
+	    ike_htab_init(&ctx->child_ids, ctx->src_key ^ 0x4348494c445f5f5fULL) < 0 ||
+	    ike_htab_init(&ctx->by_peer_id, ctx->src_key ^ 0x5045455249445f5fULL) < 0 ||
+	    ike_htab_init(&ctx->by_peer_addr, ctx->src_key ^ 0x5045455241444452ULL) < 0) {
+		ike_ctx_destroy(ctx);
+		return -ENOMEM;
+	}
 	*out = ctx;
 	return 0;
 }
@@ -415,11 +425,20 @@ ike_ctx_destroy(struct ike_ctx *ctx)
 	/* no events from a context being torn down (ike_shutdown sends them) */
 	ctx->ops.event = NULL;
 	ctx->ops.log = NULL;
+	ctx->dirty = NULL;		/* the SAs on it are freed below */
+	ctx->dead = NULL;
 	while (ctx->sas != NULL)
 		ike_sa_free(ctx->sas);
 	for (i = 0; i < ctx->n_conns; i++)
 		ike_conn_put(ctx->conns[i]);
 	free(ctx->conns);
+	ike_heap_fini(&ctx->timers);
+	ike_htab_fini(&ctx->by_spi);
+	ike_htab_fini(&ctx->by_init);
+	ike_htab_fini(&ctx->by_id);
+	ike_htab_fini(&ctx->child_ids);
+	ike_htab_fini(&ctx->by_peer_id);
+	ike_htab_fini(&ctx->by_peer_addr);
 	OPENSSL_cleanse(ctx, sizeof(*ctx));
 	free(ctx);
 }
@@ -478,16 +497,13 @@ ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsigned 
 void
 ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st)
 {
-	const struct ike_sa *sa;
 	unsigned i;
 
 	*st = ctx->st;
 	st->half_open = ctx->half_open;
-	st->sas = st->children = st->pool_leases = 0;
-	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
-		st->sas++;
-		st->children += sa->n_children;
-	}
+	st->sas = ctx->n_sas;
+	st->children = ctx->n_children;
+	st->pool_leases = 0;
 	for (i = 0; i < ctx->n_conns; i++)
 		if (ctx->conns[i]->pool != NULL)
 			st->pool_leases += ike_pool_in_use(ctx->conns[i]->pool);

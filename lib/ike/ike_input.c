@@ -335,6 +335,9 @@ ike_sa_update_addrs(struct ike_sa *sa, const struct sockaddr_storage *from,
 		       ike_addr_str(to, b, sizeof(b)));
 		sa->remote = *from;
 		sa->local = *to;
+		if (sa->h_peer_addr.linked)
+			ike_htab_add(&sa->ctx->by_peer_addr, &sa->h_peer_addr,
+				     ike_peer_addr_key(sa->conn, &sa->remote));
 		ike_sa_moved_notify(sa);
 	}
 	if (ike_port(to) == NATT_PORT)

@@ -6,7 +6,8 @@
  * address back, across IKE rekeys (the new IKE SA takes a reference before
  * the old one drops its own) and across a reconnect with INITIAL_CONTACT. A
  * lease is freed when its last IKE SA goes away. Pools never touch sockets
- * or SAs; the state machine holds the references.
+ * or SAs; the state machine holds the references. Leases are found by
+ * identity in a keyed hash (one IKE_AUTH must not walk every lease).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 #include "ike/ike_priv.h"
 
 struct ike_lease {
-	struct ike_lease *next;
+	struct ike_hnode h;		/* pool->by_id */
 	struct ike_pool *pool;
 	struct ike_id id;
 	uint32_t index;
@@ -27,7 +28,7 @@ struct ike_pool {
 	uint8_t *used;			/* bitmap, cfg.size bits */
 	uint32_t hint;
 	unsigned in_use;
-	struct ike_lease *leases;
+	struct ike_htab by_id;		/* leases by peer identity */
 	unsigned refs;			/* leases + owner */
 };
 
@@ -35,6 +36,7 @@ struct ike_pool *
 ike_pool_create(const struct ike_pool_cfg *cfg)
 {
 	struct ike_pool *p;
+	uint64_t seed;
 
 	if (cfg->af != 4 && cfg->af != 6)
 		return NULL;
@@ -45,7 +47,9 @@ ike_pool_create(const struct ike_pool_cfg *cfg)
 		return NULL;
 	p->cfg = *cfg;
 	p->used = calloc((cfg->size + 7) / 8, 1);
-	if (p->used == NULL) {
+	if (p->used == NULL || ike_rand_bytes(&seed, sizeof(seed)) < 0 ||
+	    ike_htab_init(&p->by_id, seed) < 0) {
+		free(p->used);
 		free(p);
 		return NULL;
 	}
@@ -58,6 +62,7 @@ pool_put(struct ike_pool *p)
 {
 	if (--p->refs > 0)
 		return;
+	ike_htab_fini(&p->by_id);
 	free(p->used);
 	free(p);
 }
@@ -83,13 +88,27 @@ id_eq(const struct ike_id *a, const struct ike_id *b)
 	return a->type == b->type && a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
 }
 
+static uint64_t
+id_key(const struct ike_id *id)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ id->type;
+	size_t i, len = id->len < sizeof(id->data) ? id->len : sizeof(id->data);
+
+	for (i = 0; i < len; i++)
+		h = (h ^ id->data[i]) * 0x100000001b3ULL;
+	return h;
+}
+
 int
 ike_pool_acquire(struct ike_pool *p, const struct ike_id *id, struct ike_lease **out)
 {
+	uint64_t key = id_key(id);
+	struct ike_hnode *n;
 	struct ike_lease *l;
 	uint32_t i, idx;
 
-	for (l = p->leases; l != NULL; l = l->next) {
+	for (n = ike_htab_find(&p->by_id, key); n != NULL; n = ike_htab_next(n, key)) {
+		l = IKE_CONTAINER(n, struct ike_lease, h);
 		if (id_eq(&l->id, id)) {
 			l->refs++;
 			*out = l;
@@ -112,8 +131,7 @@ ike_pool_acquire(struct ike_pool *p, const struct ike_id *id, struct ike_lease *
 	l->id = *id;
 	l->index = idx;
 	l->refs = 1;
-	l->next = p->leases;
-	p->leases = l;
+	ike_htab_add(&p->by_id, &l->h, key);
 	p->used[idx / 8] |= (uint8_t)(1u << (idx % 8));
 	p->hint = (idx + 1) % p->cfg.size;
 	p->in_use++;
@@ -132,17 +150,11 @@ void
 ike_lease_put(struct ike_lease *l)
 {
 	struct ike_pool *p;
-	struct ike_lease **pp;
 
 	if (l == NULL || --l->refs > 0)
 		return;
 	p = l->pool;
-	for (pp = &p->leases; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == l) {
-			*pp = l->next;
-			break;
-		}
-	}
+	ike_htab_del(&p->by_id, &l->h);
 	p->used[l->index / 8] &= (uint8_t)~(1u << (l->index % 8));
 	p->in_use--;
 	free(l);

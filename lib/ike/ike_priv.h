@@ -41,6 +41,7 @@ enum ike_child_state {
 	IKE_CHILD_REKEYED,	/* replaced; our Delete of it is out or due */
 	IKE_CHILD_DELETING,	/* our Delete is out */
 	IKE_CHILD_DEAD,
+	IKE_CHILD__COUNT
 };
 
 /* What an outstanding request of ours is for (drives _on_response). */
@@ -61,7 +62,8 @@ enum ike_priv_limits {
 	IKE_WINDOW_MAX = 16,		/* largest window we keep state for */
 	IKE_MAX_FRAGS = 32,		/* fragments of one message (RFC 7383) */
 	IKE_NONCE_LEN = 32,		/* our nonces */
-	IKE_SA_HASH_BITS = 10,
+	IKE_HTAB_BITS_MIN = 6,		/* initial buckets of the SA/child tables */
+	IKE_HTAB_BITS_MAX = 24,		/* tables stop growing here */
 	IKE_COOKIE_LEN = 32 + 4,	/* version | SHA-256 */
 	IKE_FRAG_MTU = 1280,
 	IKE_HALF_OPEN_TIMEOUT_MS = 30000,
@@ -97,6 +99,34 @@ struct ike_pkts {
 
 struct ike_child;
 struct ike_sa;
+
+#define IKE_CONTAINER(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* Deadline heap (ike_sched.c): a binary min-heap of entries embedded in the
+ * objects that own them. */
+struct ike_tmr {
+	uint64_t due_ms;
+	unsigned idx;			/* 0: not queued, else heap slot + 1 */
+};
+
+struct ike_heap {
+	struct ike_tmr **v;
+	unsigned n, cap;
+};
+
+/* Intrusive hash table with a random key (ike_sched.c); grows by doubling. */
+struct ike_hnode {
+	struct ike_hnode *next;
+	uint64_t key;
+	bool linked;
+};
+
+struct ike_htab {
+	struct ike_hnode **b;
+	unsigned bits, n;
+	uint64_t seed;
+};
 
 /* What a submitted job was for (struct ike_job.tag). */
 enum ike_job_tag {
@@ -173,9 +203,10 @@ struct ike_conn {
 struct ike_child {
 	struct ike_child *next;
 	struct ike_sa *sa;
+	struct ike_hnode h_id;		/* ctx->child_ids */
 	uint64_t id;
 	uint64_t rekey_of;
-	uint8_t state;			/* enum ike_child_state */
+	uint8_t state;			/* enum ike_child_state, ike_child_set_state */
 	uint32_t spi_in, spi_out;
 	struct ike_algs algs;
 	struct ike_child_keys keys;	/* wiped on free */
@@ -187,14 +218,21 @@ struct ike_child {
 	bool installed;			/* CHILD_UP sent, CHILD_DOWN not yet */
 	bool initiator;			/* we initiated the exchange that created it */
 	uint16_t pfs_group;		/* PFS group the peer asked for (INVALID_KE) */
-	uint8_t nonce_min[IKE_NONCE_MAX];	/* lowest nonce of its rekey (2.8.1) */
+	uint8_t *nonce_min;		/* lowest nonce of the rekey that made it (2.8.1) */
 	size_t nonce_min_len;
 };
 
 struct ike_sa {
 	struct ike_sa *next, *prev;	/* all SAs */
-	struct ike_sa *hnext;		/* hash by local SPI */
-	struct ike_sa *inext;		/* hash by (peer SPI, peer) for half-open */
+	struct ike_hnode h_spi;		/* ctx->by_spi: our SPI */
+	struct ike_hnode h_init;	/* ctx->by_init: peer SPI (+ address) */
+	struct ike_hnode h_id;		/* ctx->by_id */
+	struct ike_hnode h_peer_id;	/* ctx->by_peer_id, once established */
+	struct ike_hnode h_peer_addr;	/* ctx->by_peer_addr, once established */
+	struct ike_tmr tmr;		/* ctx->timers: earliest deadline */
+	struct ike_sa *dirty_next;	/* ctx->dirty: deadline to recompute */
+	struct ike_sa *dead_next;	/* ctx->dead: free at the next reap */
+	bool dirty;
 	struct ike_ctx *ctx;
 	struct ike_conn *conn;
 	uint64_t id;
@@ -252,10 +290,8 @@ struct ike_sa {
 
 	struct ike_child *children;
 	unsigned n_children;
-	struct ike_sa *rekey_new;	/* IKE rekey: the new SA (initiator side) */
-	struct ike_sa *rekeyed_by;	/* IKE rekey: replaced by */
-	struct ike_sa *coll_sa;		/* 2.8.2: new SA of the peer's colliding rekey */
-	uint8_t coll_nonce[IKE_NONCE_MAX];	/* lower nonce of that exchange */
+	uint64_t coll_sa_id;		/* 2.8.2: new SA of the peer's colliding rekey */
+	uint8_t *coll_nonce;		/* lower nonce of that exchange (heap) */
 	size_t coll_nonce_len;
 
 	uint64_t created_ms, established_ms;
@@ -293,9 +329,13 @@ struct ike_ctx {
 	struct ike_src *src_hash[1u << IKE_SRC_HASH_BITS];
 
 	struct ike_sa *sas;			/* list head */
-	struct ike_sa *spi_hash[1u << IKE_SA_HASH_BITS];
-	struct ike_sa *init_hash[1u << IKE_SA_HASH_BITS];
-	unsigned n_sas;
+	struct ike_htab by_spi, by_init, by_id, child_ids;
+	struct ike_htab by_peer_id, by_peer_addr;	/* (conn, peer ID / address) */
+	struct ike_heap timers;			/* SAs by earliest deadline */
+	struct ike_sa *dirty;			/* deadlines to recompute */
+	struct ike_sa *dead;			/* to free at the next reap */
+	uint64_t sa_ticks;			/* SAs ike_tick visited (tests, perf) */
+	unsigned n_sas, n_children;
 	unsigned half_open;
 	uint64_t next_sa_id, next_child_id;
 	uint64_t now_ms;
@@ -353,7 +393,14 @@ struct ike_sa *ike_sa_by_spi(struct ike_ctx *ctx, uint64_t local_spi);
 struct ike_sa *ike_sa_by_init(struct ike_ctx *ctx, uint64_t spi_i,
 			      const struct sockaddr_storage *remote);
 struct ike_sa *ike_sa_by_id(struct ike_ctx *ctx, uint64_t id);
+/* The same, also for an SA already dead but not yet freed. */
+struct ike_sa *ike_sa_by_id_any(struct ike_ctx *ctx, uint64_t id);
 uint64_t ike_sa_local_spi(const struct ike_sa *sa);
+/* Keys of the established SAs of @conn by peer identity / address (no port);
+ * a filter only: the caller still compares the full values. */
+uint64_t ike_peer_id_key(const struct ike_conn *conn, const struct ike_id *id);
+uint64_t ike_peer_addr_key(const struct ike_conn *conn, const struct sockaddr_storage *ss);
+void ike_sa_hash_peer(struct ike_sa *sa);
 uint64_t ike_new_spi(struct ike_ctx *ctx);
 /* Mark dead, emit CHILD_DOWN/IKE_DOWN, release lease; freed by ike_sa_reap. */
 void ike_sa_kill(struct ike_sa *sa, const char *why);
@@ -370,6 +417,8 @@ void ike_sa_frag_account(struct ike_sa *sa);
 int ike_sa_frag_admit(struct ike_sa *sa, size_t len);
 void ike_sa_adopt(struct ike_sa *to, struct ike_sa *from);
 
+bool ike_child_state_allowed(unsigned from, unsigned to);
+int ike_child_set_state(struct ike_child *c, unsigned st);
 struct ike_child *ike_child_new(struct ike_sa *sa);
 struct ike_child *ike_child_by_id(struct ike_ctx *ctx, uint64_t id);
 struct ike_child *ike_child_by_spi_in(struct ike_sa *sa, uint32_t spi);
@@ -395,6 +444,33 @@ int ike_resp_check(struct ike_sa *sa, const struct ike_msg *m);
 /* Record the hash of the authenticated request datagram @m (see ike_resp). */
 void ike_req_hash_note(struct ike_sa *sa, const struct ike_msg *m);
 void ike_resp_store(struct ike_sa *sa, uint32_t msgid, struct ike_pkts *out);
+
+/* ---- ike_sched.c: deadlines, the dead list, hash tables ---- */
+int ike_heap_reserve(struct ike_heap *h, unsigned n);
+/* Queue @t at @due_ms or move it there; needs a slot (ike_heap_reserve). */
+void ike_heap_set(struct ike_heap *h, struct ike_tmr *t, uint64_t due_ms);
+void ike_heap_del(struct ike_heap *h, struct ike_tmr *t);
+struct ike_tmr *ike_heap_top(const struct ike_heap *h);
+void ike_heap_fini(struct ike_heap *h);
+int ike_htab_init(struct ike_htab *t, uint64_t seed);
+void ike_htab_fini(struct ike_htab *t);
+void ike_htab_add(struct ike_htab *t, struct ike_hnode *n, uint64_t key);
+void ike_htab_del(struct ike_htab *t, struct ike_hnode *n);	/* no-op if not linked */
+struct ike_hnode *ike_htab_find(const struct ike_htab *t, uint64_t key);
+struct ike_hnode *ike_htab_next(const struct ike_hnode *n, uint64_t key);
+/* Something of @sa that a deadline depends on changed: its heap entry is
+ * recomputed at the end of the entry point (ike_sa_reap). */
+void ike_sa_touch(struct ike_sa *sa);
+/* Recompute the deadlines of all touched SAs. */
+void ike_sched_flush(struct ike_ctx *ctx);
+/* Test hook: 0 if no live SA is queued later than its deadlines require. */
+int ike_sched_audit(struct ike_ctx *ctx, uint64_t now_ms);
+
+/* ---- ike_timer.c ---- */
+/* Earliest time @sa needs ike_tick (UINT64_MAX: none); pure. */
+uint64_t ike_sa_next_due(const struct ike_sa *sa, uint64_t now_ms);
+/* Start the NAT keepalive clock of an SA that needs one. */
+void ike_sa_keepalive_arm(struct ike_sa *sa, uint64_t now_ms);
 
 /* ---- ike_pool.c ---- */
 struct ike_pool *ike_pool_create(const struct ike_pool_cfg *cfg);

@@ -59,6 +59,21 @@ static const char *const child_state_names[] = {
 	[IKE_CHILD_DEAD] = "DEAD",
 };
 
+#define C(s) (1u << (IKE_CHILD_##s))
+
+/* Allowed next child states. A child falls back to INSTALLED when its rekey
+ * or delete exchange is abandoned (IKE SA rekeyed under it, failed rekey, a
+ * rekey initiator that never deletes the old child, a hard lifetime). */
+static const uint32_t child_next_ok[IKE_CHILD__COUNT] = {
+	[IKE_CHILD_INSTALLED] = C(REKEYING) | C(REKEYED) | C(DELETING) | C(DEAD),
+	[IKE_CHILD_REKEYING] = C(INSTALLED) | C(REKEYED) | C(DELETING) | C(DEAD),
+	[IKE_CHILD_REKEYED] = C(INSTALLED) | C(DELETING) | C(DEAD),
+	[IKE_CHILD_DELETING] = C(INSTALLED) | C(DEAD),
+	[IKE_CHILD_DEAD] = 0,
+};
+
+#undef C
+
 const char *
 ike_state_name(unsigned st)
 {
@@ -68,7 +83,34 @@ ike_state_name(unsigned st)
 const char *
 ike_child_state_name(unsigned st)
 {
-	return st <= IKE_CHILD_DEAD ? child_state_names[st] : "?";
+	return st < IKE_CHILD__COUNT ? child_state_names[st] : "?";
+}
+
+bool
+ike_child_state_allowed(unsigned from, unsigned to)
+{
+	if (from >= IKE_CHILD__COUNT || to >= IKE_CHILD__COUNT)
+		return false;
+	return (child_next_ok[from] & (1u << to)) != 0;
+}
+
+int
+ike_child_set_state(struct ike_child *c, unsigned st)
+{
+	unsigned old = c->state;
+
+	if (old == st)
+		return 0;
+	if (!ike_child_state_allowed(old, st)) {
+		SA_LOG(c->sa, ERR, "child %" PRIu64 ": illegal state change %s -> %s refused",
+		       c->id, ike_child_state_name(old), ike_child_state_name(st));
+		return -EPERM;
+	}
+	c->state = (uint8_t)st;
+	SA_LOG(c->sa, DEBUG, "child %" PRIu64 ": %s -> %s", c->id, ike_child_state_name(old),
+	       ike_child_state_name(st));
+	ike_sa_touch(c->sa);
+	return 0;
 }
 
 bool
@@ -245,6 +287,14 @@ ike_sa_set_state(struct ike_sa *sa, unsigned st)
 	}
 	sa->state = (uint8_t)st;
 	SA_LOG(sa, INFO, "%s -> %s", ike_state_name(old), ike_state_name(st));
+	if (st == IKE_ST_DEAD) {
+		/* off the timers now; freed in O(1) by the next ike_sa_reap */
+		ike_heap_del(&sa->ctx->timers, &sa->tmr);
+		sa->dead_next = sa->ctx->dead;
+		sa->ctx->dead = sa;
+	} else {
+		ike_sa_touch(sa);
+	}
 	if (st == IKE_ST_INIT_RCVD && !sa->counted_half_open) {
 		sa->counted_half_open = true;
 		sa->ctx->half_open++;
@@ -256,18 +306,10 @@ ike_sa_set_state(struct ike_sa *sa, unsigned st)
 		sa->established_ms = sa->ctx->now_ms ? sa->ctx->now_ms : 1;
 		sa->expire_ms = 0;
 		sa->ctx->st.ike_up++;
+		ike_sa_hash_peer(sa);
 		ike_event_ike(sa, IKE_EV_IKE_UP);
 	}
 	return 0;
-}
-
-static unsigned
-hash64(uint64_t v)
-{
-	v ^= v >> 33;
-	v *= 0xff51afd7ed558ccdULL;
-	v ^= v >> 33;
-	return (unsigned)(v & ((1u << IKE_SA_HASH_BITS) - 1));
 }
 
 uint64_t
@@ -291,8 +333,12 @@ ike_new_spi(struct ike_ctx *ctx)
 int
 ike_sa_create(struct ike_ctx *ctx, struct ike_conn *conn, bool initiator, struct ike_sa **out)
 {
-	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct ike_sa *sa;
 
+	/* a slot on the timer heap for every SA: ike_heap_set cannot fail */
+	if (ike_heap_reserve(&ctx->timers, ctx->n_sas + 1) < 0)
+		return -ENOMEM;
+	sa = calloc(1, sizeof(*sa));
 	if (sa == NULL)
 		return -ENOMEM;
 	sa->ctx = ctx;
@@ -310,88 +356,129 @@ ike_sa_create(struct ike_ctx *ctx, struct ike_conn *conn, bool initiator, struct
 		ctx->sas->prev = sa;
 	ctx->sas = sa;
 	ctx->n_sas++;
+	ike_htab_add(&ctx->by_id, &sa->h_id, sa->id);
+	ike_sa_touch(sa);
 	*out = sa;
 	return 0;
+}
+
+/* FNV-1a; the tables mix again under their random seed. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n-- > 0)
+		h = (h ^ *b++) * 0x100000001b3ULL;
+	return h;
+}
+
+uint64_t
+ike_peer_id_key(const struct ike_conn *conn, const struct ike_id *id)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ULL, &conn, sizeof(conn));
+	size_t len = id->len < sizeof(id->data) ? id->len : sizeof(id->data);
+
+	h = fnv(h, &id->type, sizeof(id->type));
+	return fnv(h, id->data, len);
+}
+
+uint64_t
+ike_peer_addr_key(const struct ike_conn *conn, const struct sockaddr_storage *ss)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ULL, &conn, sizeof(conn));
+
+	h = fnv(h, &ss->ss_family, sizeof(ss->ss_family));
+	if (ss->ss_family == AF_INET)
+		h = fnv(h, &((const struct sockaddr_in *)(const void *)ss)->sin_addr, 4);
+	else if (ss->ss_family == AF_INET6)
+		h = fnv(h, &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr, 16);
+	return h;
+}
+
+/* Established: findable by peer identity (INITIAL_CONTACT) and address. */
+void
+ike_sa_hash_peer(struct ike_sa *sa)
+{
+	ike_htab_add(&sa->ctx->by_peer_id, &sa->h_peer_id,
+		     ike_peer_id_key(sa->conn, &sa->remote_id));
+	ike_htab_add(&sa->ctx->by_peer_addr, &sa->h_peer_addr,
+		     ike_peer_addr_key(sa->conn, &sa->remote));
 }
 
 void
 ike_sa_hash_local(struct ike_sa *sa)
 {
-	unsigned h = hash64(ike_sa_local_spi(sa));
-
-	sa->hnext = sa->ctx->spi_hash[h];
-	sa->ctx->spi_hash[h] = sa;
-}
-
-static void
-unhash_local(struct ike_sa *sa)
-{
-	struct ike_sa **pp = &sa->ctx->spi_hash[hash64(ike_sa_local_spi(sa))];
-
-	for (; *pp != NULL; pp = &(*pp)->hnext) {
-		if (*pp == sa) {
-			*pp = sa->hnext;
-			sa->hnext = NULL;
-			return;
-		}
-	}
+	ike_htab_add(&sa->ctx->by_spi, &sa->h_spi, ike_sa_local_spi(sa));
 }
 
 void
 ike_sa_hash_init(struct ike_sa *sa)
 {
-	unsigned h = hash64(sa->spi_i);
-
-	sa->inext = sa->ctx->init_hash[h];
-	sa->ctx->init_hash[h] = sa;
+	ike_htab_add(&sa->ctx->by_init, &sa->h_init, sa->spi_i);
 }
 
 void
 ike_sa_unhash_init(struct ike_sa *sa)
 {
-	struct ike_sa **pp = &sa->ctx->init_hash[hash64(sa->spi_i)];
-
-	for (; *pp != NULL; pp = &(*pp)->inext) {
-		if (*pp == sa) {
-			*pp = sa->inext;
-			sa->inext = NULL;
-			return;
-		}
-	}
+	ike_htab_del(&sa->ctx->by_init, &sa->h_init);
 }
 
+/*
+ * The lookups below hand an SA to an exchange that may change its
+ * deadlines: each marks what it returns (ike_sa_touch), and the entry point
+ * recomputes the marked SAs when it ends.
+ */
 struct ike_sa *
 ike_sa_by_spi(struct ike_ctx *ctx, uint64_t local_spi)
 {
-	struct ike_sa *sa;
+	struct ike_hnode *n;
 
-	for (sa = ctx->spi_hash[hash64(local_spi)]; sa != NULL; sa = sa->hnext)
-		if (ike_sa_local_spi(sa) == local_spi && sa->state != IKE_ST_DEAD)
+	for (n = ike_htab_find(&ctx->by_spi, local_spi); n != NULL;
+	     n = ike_htab_next(n, local_spi)) {
+		struct ike_sa *sa = IKE_CONTAINER(n, struct ike_sa, h_spi);
+
+		if (sa->state != IKE_ST_DEAD) {
+			ike_sa_touch(sa);
 			return sa;
+		}
+	}
 	return NULL;
 }
 
 struct ike_sa *
 ike_sa_by_init(struct ike_ctx *ctx, uint64_t spi_i, const struct sockaddr_storage *remote)
 {
-	struct ike_sa *sa;
+	struct ike_hnode *n;
 
-	for (sa = ctx->init_hash[hash64(spi_i)]; sa != NULL; sa = sa->inext)
-		if (sa->spi_i == spi_i && sa->state != IKE_ST_DEAD &&
-		    ike_addr_eq(&sa->remote, remote, true))
+	for (n = ike_htab_find(&ctx->by_init, spi_i); n != NULL; n = ike_htab_next(n, spi_i)) {
+		struct ike_sa *sa = IKE_CONTAINER(n, struct ike_sa, h_init);
+
+		if (sa->state != IKE_ST_DEAD && ike_addr_eq(&sa->remote, remote, true)) {
+			ike_sa_touch(sa);
 			return sa;
+		}
+	}
 	return NULL;
+}
+
+struct ike_sa *
+ike_sa_by_id_any(struct ike_ctx *ctx, uint64_t id)
+{
+	struct ike_hnode *n = id != 0 ? ike_htab_find(&ctx->by_id, id) : NULL;
+	struct ike_sa *sa = n != NULL ? IKE_CONTAINER(n, struct ike_sa, h_id) : NULL;
+
+	if (sa != NULL)
+		ike_sa_touch(sa);
+	return sa;
 }
 
 struct ike_sa *
 ike_sa_by_id(struct ike_ctx *ctx, uint64_t id)
 {
-	struct ike_sa *sa;
+	struct ike_sa *sa = ike_sa_by_id_any(ctx, id);
 
-	for (sa = ctx->sas; sa != NULL; sa = sa->next)
-		if (sa->id == id && sa->state != IKE_ST_DEAD)
-			return sa;
-	return NULL;
+	return sa != NULL && sa->state != IKE_ST_DEAD ? sa : NULL;
 }
 
 void
@@ -414,7 +501,7 @@ ike_sa_kill(struct ike_sa *sa, const char *why)
 	SA_LOG(sa, INFO, "IKE SA removed: %s", why);
 	for (c = sa->children; c != NULL; c = c->next) {
 		ike_child_down(c);
-		c->state = IKE_CHILD_DEAD;
+		ike_child_set_state(c, IKE_CHILD_DEAD);
 	}
 	ike_sa_set_state(sa, IKE_ST_DEAD);
 	if (sa->established_ms != 0) {
@@ -425,9 +512,6 @@ ike_sa_kill(struct ike_sa *sa, const char *why)
 		ike_lease_put(sa->lease);
 		sa->lease = NULL;
 	}
-	if (sa->rekey_new != NULL && sa->rekey_new->state != IKE_ST_ESTABLISHED)
-		ike_sa_kill(sa->rekey_new, "rekey abandoned");
-	sa->rekey_new = NULL;
 }
 
 void
@@ -466,8 +550,13 @@ ike_sa_free(struct ike_sa *sa)
 	struct ike_ctx *ctx = sa->ctx;
 	unsigned i;
 
-	unhash_local(sa);
+	sa->state = IKE_ST_DEAD;	/* no more touches: it is not on ctx->dirty */
+	ike_htab_del(&ctx->by_spi, &sa->h_spi);
 	ike_sa_unhash_init(sa);
+	ike_htab_del(&ctx->by_id, &sa->h_id);
+	ike_htab_del(&ctx->by_peer_id, &sa->h_peer_id);
+	ike_htab_del(&ctx->by_peer_addr, &sa->h_peer_addr);
+	ike_heap_del(&ctx->timers, &sa->tmr);
 	if (sa->prev != NULL)
 		sa->prev->next = sa->next;
 	else
@@ -488,6 +577,7 @@ ike_sa_free(struct ike_sa *sa)
 	free(sa->init_req);
 	free(sa->init_resp);
 	free(sa->cookie);
+	free(sa->coll_nonce);
 	free(sa->chosen);
 	if (sa->susp_inner != NULL) {
 		OPENSSL_cleanse(sa->susp_inner, sa->susp_len);
@@ -501,27 +591,20 @@ ike_sa_free(struct ike_sa *sa)
 	free(sa);
 }
 
+/*
+ * End of every entry point: recompute the deadlines of the SAs it touched,
+ * then free the SAs it killed. O(touched + dead), never a walk of all SAs;
+ * SAs refer to each other by id (coll_sa_id), so no pointer needs clearing.
+ */
 void
 ike_sa_reap(struct ike_ctx *ctx)
 {
-	struct ike_sa *sa, *next;
+	struct ike_sa *sa;
 
-	for (sa = ctx->sas; sa != NULL; sa = next) {
-		next = sa->next;
-		if (sa->state == IKE_ST_DEAD) {
-			struct ike_sa *o;
-
-			/* nobody may keep pointing at a freed SA */
-			for (o = ctx->sas; o != NULL; o = o->next) {
-				if (o->rekey_new == sa)
-					o->rekey_new = NULL;
-				if (o->rekeyed_by == sa)
-					o->rekeyed_by = NULL;
-				if (o->coll_sa == sa)
-					o->coll_sa = NULL;
-			}
-			ike_sa_free(sa);
-		}
+	ike_sched_flush(ctx);
+	while ((sa = ctx->dead) != NULL) {
+		ctx->dead = sa->dead_next;
+		ike_sa_free(sa);
 	}
 }
 
@@ -536,15 +619,17 @@ ike_sa_adopt(struct ike_sa *to, struct ike_sa *from)
 	struct ike_child *c;
 	uint64_t now = to->ctx->now_ms;
 
+	ike_sa_touch(to);
+	ike_sa_touch(from);
 	while ((c = from->children) != NULL) {
 		from->children = c->next;
 		from->n_children--;
 		c->sa = to;
 		if (c->state == IKE_CHILD_REKEYING) {
-			c->state = IKE_CHILD_INSTALLED;
+			ike_child_set_state(c, IKE_CHILD_INSTALLED);
 			c->rekey_ms = now + 1000;
 		} else if (c->state == IKE_CHILD_DELETING) {
-			c->state = IKE_CHILD_INSTALLED;
+			ike_child_set_state(c, IKE_CHILD_INSTALLED);
 			c->delete_ms = now ? now : 1;
 		}
 		c->next = to->children;
@@ -571,23 +656,22 @@ ike_child_new(struct ike_sa *sa)
 	c->next = sa->children;
 	sa->children = c;
 	sa->n_children++;
+	sa->ctx->n_children++;
+	ike_htab_add(&sa->ctx->child_ids, &c->h_id, c->id);
+	ike_sa_touch(sa);
 	return c;
 }
 
 struct ike_child *
 ike_child_by_id(struct ike_ctx *ctx, uint64_t id)
 {
-	struct ike_sa *sa;
-	struct ike_child *c;
+	struct ike_hnode *n = ike_htab_find(&ctx->child_ids, id);
+	struct ike_child *c = n != NULL ? IKE_CONTAINER(n, struct ike_child, h_id) : NULL;
 
-	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
-		if (sa->state == IKE_ST_DEAD)
-			continue;
-		for (c = sa->children; c != NULL; c = c->next)
-			if (c->id == id && c->state != IKE_CHILD_DEAD)
-				return c;
-	}
-	return NULL;
+	if (c == NULL || c->state == IKE_CHILD_DEAD || c->sa->state == IKE_ST_DEAD)
+		return NULL;
+	ike_sa_touch(c->sa);
+	return c;
 }
 
 struct ike_child *
@@ -730,8 +814,12 @@ ike_child_free(struct ike_child *c)
 			break;
 		}
 	}
+	sa->ctx->n_children--;
+	ike_htab_del(&sa->ctx->child_ids, &c->h_id);
+	ike_sa_touch(sa);
 	ike_child_down(c);
 	ike_child_keys_wipe(&c->keys);
+	free(c->nonce_min);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }
@@ -819,6 +907,7 @@ ike_req_sent(struct ike_sa *sa, struct ike_req *r, uint64_t now_ms)
 {
 	r->tries = 0;
 	r->next_ms = now_ms + sa->ctx->retransmit_base_ms;
+	ike_sa_touch(sa);
 	ike_send_pkts(sa, &r->out);
 }
 

@@ -5,9 +5,10 @@
  * rekey by lifetime, NAT keepalives (RFC 3948 2.3), cookie secret rotation,
  * and ike_initiate / ike_terminate_ike / ike_rekey_* / ike_shutdown.
  *
- * Timers enter like messages (STYLE 8): ike_tick() walks the SAs and starts
- * the exchange that is due; it never frees an SA in place (ike_sa_reap runs
- * at the end).
+ * Timers enter like messages (STYLE 8): ike_tick() pops the SAs that are
+ * due from the deadline heap (ike_sched.c) and starts the exchange that is
+ * due; it never frees an SA in place (ike_sa_reap runs at the end and puts
+ * the ticked SAs back on the heap at their next deadline).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -49,16 +50,30 @@ min_due_soft(uint64_t *due, uint64_t t, uint64_t now)
 	min_due(due, t);
 }
 
+/* RFC 3948 2.3: only the side behind the NAT keeps the mapping alive */
+static bool
+needs_keepalive(const struct ike_sa *sa)
+{
+	return sa->nat_local && sa->natt && sa->state >= IKE_ST_ESTABLISHED &&
+	       sa->state != IKE_ST_DEAD;
+}
+
+void
+ike_sa_keepalive_arm(struct ike_sa *sa, uint64_t now_ms)
+{
+	if (needs_keepalive(sa) && sa->keepalive_ms == 0)
+		sa->keepalive_ms = now_ms + (uint64_t)sa->ctx->nat_keepalive_s * 1000;
+}
+
 static void
 keepalive(struct ike_sa *sa, uint64_t now)
 {
 	static const uint8_t ka = 0xff;
 
-	/* RFC 3948 2.3: only the side behind the NAT keeps the mapping alive */
-	if (!sa->nat_local || !sa->natt || sa->state < IKE_ST_ESTABLISHED)
+	if (!needs_keepalive(sa))
 		return;
 	if (sa->keepalive_ms == 0) {
-		sa->keepalive_ms = now + (uint64_t)sa->ctx->nat_keepalive_s * 1000;
+		ike_sa_keepalive_arm(sa, now);
 		return;
 	}
 	if (now < sa->keepalive_ms)
@@ -109,7 +124,7 @@ tick_sa(struct ike_sa *sa, uint64_t now)
 		if (c->delete_ms != 0 && now >= c->delete_ms) {
 			if (c->state == IKE_CHILD_REKEYED) {
 				/* the rekey initiator never deleted it: do it ourselves */
-				c->state = IKE_CHILD_INSTALLED;
+				ike_child_set_state(c, IKE_CHILD_INSTALLED);
 			}
 			c->delete_ms = 0;
 			ike_info_delete_child_start(sa, c);
@@ -137,48 +152,72 @@ tick_sa(struct ike_sa *sa, uint64_t now)
 void
 ike_tick(struct ike_ctx *ctx, uint64_t now_ms)
 {
-	struct ike_sa *sa;
+	struct ike_tmr *t;
 
 	ctx->now_ms = now_ms;
 	if (ctx->cookie_rotate_ms == 0)
 		ctx->cookie_rotate_ms = now_ms + 300000;
 	else if (now_ms >= ctx->cookie_rotate_ms)
 		ike_cookie_rotate(ctx);
-	for (sa = ctx->sas; sa != NULL; sa = sa->next)
-		if (sa->state != IKE_ST_DEAD)
-			tick_sa(sa, now_ms);
+	/* only the due SAs; each goes back on the heap in ike_sa_reap */
+	while ((t = ike_heap_top(&ctx->timers)) != NULL && t->due_ms <= now_ms) {
+		struct ike_sa *sa = IKE_CONTAINER(t, struct ike_sa, tmr);
+
+		ike_heap_del(&ctx->timers, t);
+		ctx->sa_ticks++;
+		ike_sa_touch(sa);
+		tick_sa(sa, now_ms);
+	}
 	ike_sa_reap(ctx);
 }
 
+/*
+ * The earliest time tick_sa has something to do for @sa. Must cover every
+ * deadline tick_sa checks: an SA queued later than this misses a timer
+ * (ike_sched_audit checks that in the unit tests).
+ */
+uint64_t
+ike_sa_next_due(const struct ike_sa *sa, uint64_t now_ms)
+{
+	uint64_t due = UINT64_MAX;
+	const struct ike_child *c;
+	unsigned i;
+
+	if (sa->state == IKE_ST_DEAD)
+		return due;
+	for (i = 0; i < IKE_WINDOW_MAX; i++)
+		if (sa->reqs[i].used)
+			min_due(&due, sa->reqs[i].next_ms);
+	min_due(&due, sa->expire_ms);
+	if (sa->frx.active && !sa->frx.complete)
+		min_due(&due, sa->frx.start_ms + IKE_FRAG_TIMEOUT_MS);
+	if (sa->state != IKE_ST_ESTABLISHED)
+		return due;
+	min_due_soft(&due, sa->rekey_ms, now_ms);
+	if (sa->conn->cfg.dpd_s != 0 && !sa->dpd_pending)
+		min_due_soft(&due, sa->last_rx_ms + (uint64_t)sa->conn->cfg.dpd_s * 1000, now_ms);
+	if (needs_keepalive(sa))
+		min_due_soft(&due, sa->keepalive_ms, now_ms);
+	for (c = sa->children; c != NULL; c = c->next) {
+		if (c->state == IKE_CHILD_INSTALLED)
+			min_due_soft(&due, c->rekey_ms, now_ms);
+		min_due_soft(&due, c->delete_ms, now_ms);
+	}
+	return due;
+}
+
+/* O(1): the top of the heap. Entry points leave no touched or dead SA. */
 uint64_t
 ike_next_timeout_ms(const struct ike_ctx *ctx, uint64_t now_ms)
 {
 	uint64_t due = UINT64_MAX;
-	const struct ike_sa *sa;
-	const struct ike_child *c;
-	unsigned i;
+	const struct ike_tmr *t = ike_heap_top(&ctx->timers);
 
+	if (ctx->dead != NULL || ctx->dirty != NULL)
+		return 0;
 	min_due(&due, ctx->cookie_rotate_ms);
-	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
-		if (sa->state == IKE_ST_DEAD)
-			return 0;
-		for (i = 0; i < IKE_WINDOW_MAX; i++)
-			if (sa->reqs[i].used)
-				min_due(&due, sa->reqs[i].next_ms);
-		min_due(&due, sa->expire_ms);
-		if (sa->state != IKE_ST_ESTABLISHED)
-			continue;
-		min_due_soft(&due, sa->rekey_ms, now_ms);
-		if (sa->conn->cfg.dpd_s != 0 && !sa->dpd_pending)
-			min_due_soft(&due, sa->last_rx_ms + (uint64_t)sa->conn->cfg.dpd_s * 1000,
-				     now_ms);
-		min_due_soft(&due, sa->keepalive_ms, now_ms);
-		for (c = sa->children; c != NULL; c = c->next) {
-			if (c->state == IKE_CHILD_INSTALLED)
-				min_due_soft(&due, c->rekey_ms, now_ms);
-			min_due_soft(&due, c->delete_ms, now_ms);
-		}
-	}
+	if (t != NULL)
+		min_due(&due, t->due_ms);
 	if (due == UINT64_MAX)
 		return 60000;
 	return due <= now_ms ? 0 : due - now_ms;
@@ -244,33 +283,37 @@ int
 ike_rekey_child(struct ike_ctx *ctx, uint64_t child_id, uint64_t now_ms)
 {
 	struct ike_child *c = ike_child_by_id(ctx, child_id);
+	int rc;
 
 	ctx->now_ms = now_ms;
 	if (c == NULL)
 		return -ENOENT;
-	return ike_child_rekey_start(c->sa, c);
+	rc = ike_child_rekey_start(c->sa, c);
+	ike_sa_reap(ctx);
+	return rc;
 }
 
 int
 ike_rekey_ike(struct ike_ctx *ctx, uint64_t ike_sa_id, uint64_t now_ms)
 {
 	struct ike_sa *sa = ike_sa_by_id(ctx, ike_sa_id);
+	int rc;
 
 	ctx->now_ms = now_ms;
 	if (sa == NULL)
 		return -ENOENT;
-	return ike_ike_rekey_start(sa);
+	rc = ike_ike_rekey_start(sa);
+	ike_sa_reap(ctx);
+	return rc;
 }
 
-int
-ike_peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr *remote,
-	       uint64_t now_ms)
+static int
+peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr *remote)
 {
 	struct ike_child *c = ike_child_by_id(ctx, child_id);
 	struct sockaddr_storage ss;
 	struct ike_sa *sa;
 
-	ctx->now_ms = now_ms;
 	if (c == NULL || remote == NULL)
 		return -ENOENT;
 	sa = c->sa;
@@ -292,6 +335,18 @@ ike_peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr *re
 }
 
 int
+ike_peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr *remote,
+	       uint64_t now_ms)
+{
+	int rc;
+
+	ctx->now_ms = now_ms;
+	rc = peer_moved(ctx, child_id, remote);
+	ike_sa_reap(ctx);	/* the lookup marked the SA: leave nothing marked */
+	return rc;
+}
+
+int
 ike_child_expired(struct ike_ctx *ctx, uint64_t child_id, bool hard, uint64_t now_ms)
 {
 	struct ike_child *c = ike_child_by_id(ctx, child_id);
@@ -304,15 +359,20 @@ ike_child_expired(struct ike_ctx *ctx, uint64_t child_id, bool hard, uint64_t no
 		rc = ike_child_rekey_start(c->sa, c);
 		if (rc == -EAGAIN) {
 			c->rekey_ms = now_ms ? now_ms : 1;	/* the timer retries */
-			return 0;
+			rc = 0;
 		}
+		ike_sa_reap(ctx);
 		return rc;
 	}
 	/* hard limit: the SA is unusable, delete it now */
-	if (c->state == IKE_CHILD_DELETING)
+	if (c->state == IKE_CHILD_DELETING) {
+		ike_sa_reap(ctx);
 		return 0;
-	c->state = IKE_CHILD_INSTALLED;
-	return ike_info_delete_child_start(c->sa, c);
+	}
+	ike_child_set_state(c, IKE_CHILD_INSTALLED);
+	rc = ike_info_delete_child_start(c->sa, c);
+	ike_sa_reap(ctx);
+	return rc;
 }
 
 void

@@ -340,9 +340,13 @@ peer_window(struct ike_sa *sa, const struct ike_msg *m)
 static void
 initial_contact(struct ike_sa *sa)
 {
-	struct ike_sa *o;
+	uint64_t key = ike_peer_id_key(sa->conn, &sa->remote_id);
+	struct ike_hnode *n;
 
-	for (o = sa->ctx->sas; o != NULL; o = o->next) {
+	/* the SAs of this connection and identity only, not a walk of all */
+	for (n = ike_htab_find(&sa->ctx->by_peer_id, key); n != NULL; n = ike_htab_next(n, key)) {
+		struct ike_sa *o = IKE_CONTAINER(n, struct ike_sa, h_peer_id);
+
 		if (o == sa || o->state == IKE_ST_DEAD || o->established_ms == 0 ||
 		    o->conn != sa->conn || o->remote_id.type != sa->remote_id.type ||
 		    o->remote_id.len != sa->remote_id.len ||
@@ -778,12 +782,17 @@ out:
 static bool
 first_contact(const struct ike_sa *sa)
 {
-	const struct ike_sa *o;
+	uint64_t key = ike_peer_addr_key(sa->conn, &sa->remote);
+	const struct ike_hnode *n;
 
-	for (o = sa->ctx->sas; o != NULL; o = o->next)
+	for (n = ike_htab_find(&sa->ctx->by_peer_addr, key); n != NULL;
+	     n = ike_htab_next(n, key)) {
+		const struct ike_sa *o = IKE_CONTAINER(n, struct ike_sa, h_peer_addr);
+
 		if (o != sa && o->state != IKE_ST_DEAD && o->conn == sa->conn &&
 		    o->established_ms != 0 && ike_addr_eq(&o->remote, &sa->remote, false))
 			return false;
+	}
 	return true;
 }
 

@@ -167,7 +167,7 @@ ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c)
 		ike_req_release(r);
 		return rc;
 	}
-	c->state = IKE_CHILD_REKEYING;
+	ike_child_set_state(c, IKE_CHILD_REKEYING);
 	SA_LOG(sa, INFO, "child %" PRIu64 " (spi in %08x): rekey started%s", c->id, c->spi_in,
 	       p->dh ? " with PFS" : "");
 	return ike_request_send(sa, r, &out);
@@ -389,7 +389,6 @@ ike_sa_successor(struct ike_sa *old, bool initiator, bool adopt, uint64_t spi_i,
 
 		sa->rekey_ms = ctx->now_ms + (initiator ? life : life + life / 10);
 	}
-	old->rekeyed_by = sa;
 	SA_LOG(sa, INFO, "IKE SA replaces %016" PRIx64 ":%016" PRIx64 " (%u children)",
 	       old->spi_i, old->spi_r, sa->n_children);
 	*out = sa;
@@ -484,9 +483,13 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 		/* remember the lower nonce of the peer's exchange for 2.8.2 */
 		bool peer_low = nonce_cmp(m->nonce.p, m->nonce.len, nr, sizeof(nr)) < 0;
 
+		free(sa->coll_nonce);
 		sa->coll_nonce_len = peer_low ? m->nonce.len : sizeof(nr);
-		memcpy(sa->coll_nonce, peer_low ? m->nonce.p : nr, sa->coll_nonce_len);
-		sa->coll_sa = nsa;
+		sa->coll_nonce = malloc(sa->coll_nonce_len);
+		if (sa->coll_nonce != NULL) {	/* else resolved as if no collision */
+			memcpy(sa->coll_nonce, peer_low ? m->nonce.p : nr, sa->coll_nonce_len);
+			sa->coll_sa_id = nsa->id;
+		}
 	}
 	ike_sa_set_state(sa, IKE_ST_REKEYED);
 	sa->expire_ms = sa->ctx->now_ms + REKEYED_GRACE_MS;
@@ -578,6 +581,19 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		rc = ike_child_keys_make(sa, c, g ? gir : NULL, gir_len, m->nonce.p, m->nonce.len,
 					 nr, sizeof(nr));
 	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rc == 0 && old != NULL) {
+		/* RFC 7296 2.8.1: remember the lowest nonce of this rekey; if our own
+		 * rekey of the same child is in flight, the pair with the lower nonce
+		 * is redundant and deleted by whoever created it. */
+		bool peer_low = nonce_cmp(m->nonce.p, m->nonce.len, nr, sizeof(nr)) < 0;
+
+		c->nonce_min_len = peer_low ? m->nonce.len : sizeof(nr);
+		c->nonce_min = malloc(c->nonce_min_len);
+		if (c->nonce_min == NULL)
+			rc = -ENOMEM;
+		else
+			memcpy(c->nonce_min, peer_low ? m->nonce.p : nr, c->nonce_min_len);
+	}
 	if (rc < 0) {
 		ike_dh_destroy(dh);
 		ike_child_free(c);
@@ -603,16 +619,8 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	}
 	if (old != NULL) {
 		c->rekey_of = old->id;
-		/* RFC 7296 2.8.1: remember the lowest nonce of this rekey; if our own
-		 * rekey of the same child is in flight, the pair with the lower nonce
-		 * is redundant and deleted by whoever created it. */
-		c->nonce_min_len = nonce_cmp(m->nonce.p, m->nonce.len, nr, sizeof(nr)) < 0 ?
-					   m->nonce.len : sizeof(nr);
-		memcpy(c->nonce_min,
-		       nonce_cmp(m->nonce.p, m->nonce.len, nr, sizeof(nr)) < 0 ? m->nonce.p : nr,
-		       c->nonce_min_len);
 		if (old->state == IKE_CHILD_INSTALLED)
-			old->state = IKE_CHILD_REKEYED;
+			ike_child_set_state(old, IKE_CHILD_REKEYED);
 		/* the initiator deletes the old child; if it never does, expire it */
 		old->delete_ms = sa->ctx->now_ms + REKEYED_GRACE_MS;
 	}
@@ -639,7 +647,7 @@ on_child_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_r
 		SA_LOG(sa, NOTICE, "child %" PRIu64 " rekey refused: %s", r->child_id,
 		       ike_notify_name(err->type));
 		if (old != NULL && old->state == IKE_CHILD_REKEYING)
-			old->state = IKE_CHILD_INSTALLED;
+			ike_child_set_state(old, IKE_CHILD_INSTALLED);
 		if (err->type == IKE_N_INVALID_KE_PAYLOAD && err->data.len == 2 && old != NULL) {
 			uint16_t g = (uint16_t)(err->data.p[0] << 8 | err->data.p[1]);
 
@@ -772,16 +780,16 @@ on_ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req
 			ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
 		return rc;
 	}
-	if (sa->state == IKE_ST_REKEYED && sa->coll_sa != NULL) {
+	if (sa->state == IKE_ST_REKEYED && ike_sa_by_id_any(sa->ctx, sa->coll_sa_id) != NULL) {
 		/* RFC 7296 2.8.2: both rekeys completed. The new SA whose exchange
 		 * holds the lowest of the four nonces is redundant; its creator
 		 * deletes it, and the creator of the survivor deletes the old SA. */
-		struct ike_sa *peers = sa->coll_sa;
+		struct ike_sa *peers = ike_sa_by_id_any(sa->ctx, sa->coll_sa_id);
 		bool mine_low = nonce_cmp(p->nonce, p->nonce_len, m->nonce.p, m->nonce.len) < 0;
 		const uint8_t *mn = mine_low ? p->nonce : m->nonce.p;
 		size_t mn_len = mine_low ? p->nonce_len : m->nonce.len;
 
-		sa->coll_sa = NULL;
+		sa->coll_sa_id = 0;
 		if (nonce_cmp(mn, mn_len, sa->coll_nonce, sa->coll_nonce_len) < 0) {
 			/* the children go to the peer's SA; ours (empty) is deleted */
 			SA_LOG(nsa, INFO, "IKE rekey collision: ours is redundant, deleting it");

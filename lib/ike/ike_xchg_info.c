@@ -79,7 +79,7 @@ ike_info_delete_child_start(struct ike_sa *sa, struct ike_child *c)
 	}
 	if (rc < 0)
 		return rc;
-	c->state = IKE_CHILD_DELETING;
+	ike_child_set_state(c, IKE_CHILD_DELETING);
 	c->delete_ms = 0;
 	SA_LOG(sa, INFO, "child %" PRIu64 " (spi in %08x): Delete sent", c->id, c->spi_in);
 	return 0;
@@ -354,9 +354,11 @@ ike_info_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		/* RFC 7296 2.8.2: the peer won a rekey collision and deletes the old
 		 * SA before our own rekey finished: the children live on in the
 		 * peer's new SA */
-		if (sa->state == IKE_ST_REKEYED && sa->coll_sa != NULL &&
-		    sa->coll_sa->state == IKE_ST_ESTABLISHED && sa->children != NULL)
-			ike_sa_adopt(sa->coll_sa, sa);
+		struct ike_sa *coll = ike_sa_by_id_any(sa->ctx, sa->coll_sa_id);
+
+		if (sa->state == IKE_ST_REKEYED && coll != NULL &&
+		    coll->state == IKE_ST_ESTABLISHED && sa->children != NULL)
+			ike_sa_adopt(coll, sa);
 		ike_sa_kill(sa, "deleted by peer");
 	}
 	return 0;

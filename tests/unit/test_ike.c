@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
@@ -200,6 +201,15 @@ cb_spi(void *user)
 	return ((uint32_t)(p->idx + 1) << 28) | ++p->next_spi;
 }
 
+/* Every entry point leaves each live SA queued no later than its earliest
+ * deadline (ike_sched.c): a missed ike_sa_touch shows up here. */
+static void
+audit(struct ike_ctx *ctx)
+{
+	if (ctx != NULL)
+		CU_ASSERT_EQUAL(ike_sched_audit(ctx, now), 0);
+}
+
 /* Deliver queued datagrams (FIFO) until the queue is empty. */
 static unsigned
 run(void)
@@ -218,6 +228,7 @@ run(void)
 		ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
 			  (struct sockaddr *)&d.to, now);
 		n++;
+		audit(P[d.dst].ctx);
 	}
 	return n;
 }
@@ -231,6 +242,8 @@ advance(uint64_t ms)
 		now += 100;
 		ike_tick(P[0].ctx, now);
 		ike_tick(P[1].ctx, now);
+		audit(P[0].ctx);
+		audit(P[1].ctx);
 		run();
 	}
 }
@@ -1230,6 +1243,8 @@ test_window_one(void)
 	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), -EAGAIN);
 	/* a due rekey blocked by the window: the caller polls again soon, not 0 ms */
 	a->children->rekey_ms = now - 1;
+	ike_sa_touch(a);	/* the field was set behind lib/ike's back */
+	ike_sa_reap(P[0].ctx);
 	CU_ASSERT_EQUAL(ike_next_timeout_ms(P[0].ctx, now), 100);
 	a->children->rekey_ms = 0;
 	run();
@@ -2894,6 +2909,206 @@ test_half_open_per_src(void)
 	stop();
 }
 
+/* ---- lib/ike at scale: the deadline heap and the SA timers ---- */
+
+static uint64_t
+lcg(uint64_t *st)
+{
+	*st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *st >> 33;
+}
+
+/* RAMPART_SEED=<n> repeats a run; otherwise time and pid. */
+static uint64_t
+test_seed(void)
+{
+	const char *e = getenv("RAMPART_SEED");
+
+	return e != NULL ? strtoull(e, NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+}
+
+/* The heap against a naive array on random insert / move / delete / pop. */
+static void
+test_timer_heap_model(void)
+{
+	enum { N = 300, OPS = 60000 };
+	static struct ike_tmr t[N];
+	static uint64_t ref[N];		/* UINT64_MAX: not queued */
+	struct ike_heap h = { 0 };
+	uint64_t seed = test_seed(), st = seed;
+	unsigned i, op, bad = 0;
+
+	memset(t, 0, sizeof(t));
+	for (i = 0; i < N; i++)
+		ref[i] = UINT64_MAX;
+	CU_ASSERT_EQUAL_FATAL(ike_heap_reserve(&h, N), 0);
+	for (op = 0; op < OPS && bad == 0; op++) {
+		unsigned k = (unsigned)(lcg(&st) % N), what = (unsigned)(lcg(&st) % 5), n_ref = 0;
+		uint64_t want = UINT64_MAX;
+		const struct ike_tmr *top;
+
+		for (i = 0; i < N; i++)
+			if (ref[i] < want)
+				want = ref[i];
+		if (what < 3) {			/* insert or move, ties likely */
+			uint64_t d = lcg(&st) % 500;
+
+			ike_heap_set(&h, &t[k], d);
+			ref[k] = d;
+		} else if (what == 3) {
+			ike_heap_del(&h, &t[k]);
+			ref[k] = UINT64_MAX;
+		} else if ((top = ike_heap_top(&h)) != NULL) {	/* pop */
+			unsigned j = (unsigned)(top - t);
+
+			if (ref[j] != want)
+				bad = 1;
+			ike_heap_del(&h, &t[j]);
+			ref[j] = UINT64_MAX;
+		}
+		want = UINT64_MAX;
+		for (i = 0; i < N; i++) {
+			if (ref[i] < want)
+				want = ref[i];
+			if (ref[i] != UINT64_MAX)
+				n_ref++;
+			if ((t[i].idx != 0) != (ref[i] != UINT64_MAX) ||
+			    (t[i].idx != 0 && t[i].due_ms != ref[i]))
+				bad = 2;
+		}
+		top = ike_heap_top(&h);
+		if (h.n != n_ref || (top == NULL) != (want == UINT64_MAX) ||
+		    (top != NULL && top->due_ms != want))
+			bad = 3;
+	}
+	if (bad != 0)
+		printf("\nheap model: mismatch %u at op %u, RAMPART_SEED=%llu\n", bad, op - 1,
+		       (unsigned long long)seed);
+	CU_ASSERT_EQUAL(bad, 0);
+	ike_heap_fini(&h);
+}
+
+/*
+ * 10 000 SAs with staggered deadlines (half-open expiry, in an order
+ * unrelated to creation): each ike_tick visits exactly the due SAs, and
+ * ike_next_timeout_ms names the earliest remaining deadline.
+ */
+static void
+test_timers_many(void)
+{
+	enum { N = 10000 };
+	static uint64_t exp_ms[N], ids[N];
+	struct setup s;
+	struct ike_ctx *ctx;
+	uint64_t t0, t, prev, seed = test_seed(), st = seed;
+	unsigned i, left = N, steps = 0, idle_steps = 0;
+	bool moved = false;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	start(&s);
+	P[1].quiet = true;
+	ctx = P[1].ctx;
+	t0 = now;
+	for (i = 0; i < N; i++) {
+		struct ike_sa *sa;
+
+		CU_ASSERT_EQUAL_FATAL(ike_sa_create(ctx, ctx->conns[0], false, &sa), 0);
+		exp_ms[i] = t0 + 1000 + (uint64_t)((i * 7919u) % N) * 10;
+		sa->expire_ms = exp_ms[i];
+		ids[i] = sa->id;
+	}
+	ike_sa_reap(ctx);
+	CU_ASSERT_EQUAL(ike_next_timeout_ms(ctx, t0), 1000);
+	CU_ASSERT_EQUAL(ike_sched_audit(ctx, t0), 0);
+	for (prev = t0, t = t0 + 1 + lcg(&st) % 3000; left > 0; prev = t, t += 1 + lcg(&st) % 3000) {
+		uint64_t ticks = ctx->sa_ticks, next = UINT64_MAX;
+		unsigned due = 0;
+
+		for (i = 0; i < N; i++) {
+			if (exp_ms[i] > prev && exp_ms[i] <= t)
+				due++;
+			if (exp_ms[i] > t && exp_ms[i] < next)
+				next = exp_ms[i];
+		}
+		ike_tick(ctx, t);
+		CU_ASSERT_EQUAL(ctx->sa_ticks - ticks, due);
+		left -= due;
+		CU_ASSERT_EQUAL(ctx->n_sas, left);
+		if (left > 0)
+			CU_ASSERT_EQUAL(ike_next_timeout_ms(ctx, t), next - t);
+		steps++;
+		idle_steps += due == 0;
+		if (!moved && left < N / 2) {
+			/* a deadline moved earlier through a lookup is seen at once */
+			for (i = 0; i < N && exp_ms[i] <= t + 2; i++)
+				;
+			CU_ASSERT_FATAL(i < N);
+			ike_sa_by_id(ctx, ids[i])->expire_ms = t + 1;
+			exp_ms[i] = t + 1;
+			ike_sa_reap(ctx);
+			CU_ASSERT_EQUAL(ike_next_timeout_ms(ctx, t), 1);
+			moved = true;
+		}
+	}
+	CU_ASSERT(moved);
+	CU_ASSERT_EQUAL(ctx->timers.n, 0);
+	CU_ASSERT_EQUAL(ctx->st.ike_down, 0);
+	if (CU_get_number_of_failures() > 0)
+		printf("\ntimers_many: RAMPART_SEED=%llu (%u steps, %u idle)\n",
+		       (unsigned long long)seed, steps, idle_steps);
+	stop();
+}
+
+/* Child SA states change only along the table; refused changes leave it. */
+static void
+test_child_state_table(void)
+{
+	struct setup s;
+	struct ike_child *c;
+
+	CU_ASSERT(ike_child_state_allowed(IKE_CHILD_INSTALLED, IKE_CHILD_REKEYING));
+	CU_ASSERT(ike_child_state_allowed(IKE_CHILD_REKEYING, IKE_CHILD_INSTALLED));
+	CU_ASSERT(ike_child_state_allowed(IKE_CHILD_REKEYED, IKE_CHILD_DELETING));
+	CU_ASSERT(!ike_child_state_allowed(IKE_CHILD_DELETING, IKE_CHILD_REKEYING));
+	CU_ASSERT(!ike_child_state_allowed(IKE_CHILD_DEAD, IKE_CHILD_INSTALLED));
+	CU_ASSERT(!ike_child_state_allowed(IKE_CHILD_INSTALLED, IKE_CHILD__COUNT));
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	c = first_sa(P[0].ctx)->children;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	P[0].quiet = true;	/* the refusal below logs an error */
+	CU_ASSERT_EQUAL(ike_child_set_state(c, IKE_CHILD_DELETING), 0);
+	CU_ASSERT_EQUAL(ike_child_set_state(c, IKE_CHILD_REKEYED), -EPERM);
+	CU_ASSERT_EQUAL(c->state, IKE_CHILD_DELETING);
+	CU_ASSERT_EQUAL(ike_child_set_state(c, IKE_CHILD_INSTALLED), 0);
+	ike_sa_reap(P[0].ctx);
+	stop();
+}
+
+/* An established SA no longer holds its IKE_SA_INIT messages. */
+static void
+test_established_drops_init(void)
+{
+	struct setup s;
+	int i;
+
+	setup_default(&s, "aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	establish(&s);
+	for (i = 0; i < 2; i++) {
+		struct ike_sa *sa = first_sa(P[i].ctx);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+		CU_ASSERT_EQUAL(sa->state, IKE_ST_ESTABLISHED);
+		CU_ASSERT_PTR_NULL(sa->init_req);
+		CU_ASSERT_PTR_NULL(sa->init_resp);
+	}
+	/* and still rekeys and deletes */
+	CU_ASSERT_EQUAL(ike_rekey_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
+	run();
+	check_latest_pair();
+	stop();
+}
+
 int
 main(void)
 {
@@ -2948,6 +3163,10 @@ main(void)
 	CU_add_test(s, "ipv6", test_ipv6);
 	CU_add_test(s, "cert_ecdsa", test_cert_ecdsa);
 	CU_add_test(s, "cert_chain", test_cert_chain);
+	CU_add_test(s, "timer_heap_model", test_timer_heap_model);
+	CU_add_test(s, "timers_many", test_timers_many);
+	CU_add_test(s, "child_state_table", test_child_state_table);
+	CU_add_test(s, "established_drops_init", test_established_drops_init);
 	CU_add_test(s, "cert_rsa_fragmented", test_cert_rsa_fragmented);
 	CU_add_test(s, "initial_contact", test_initial_contact);
 	CU_add_test(s, "cookie_forgery", test_cookie_forgery);
