@@ -2,13 +2,16 @@
 /*
  * IKE_SA_INIT (RFC 7296 1.2): proposal and DH choice, nonces, SKEYSEED and
  * SK_* keys, NAT detection (2.23), stateless cookies (2.6), INVALID_KE_PAYLOAD
- * (1.2) and the fragmentation / signature-hash announcements (RFC 7383,
- * RFC 7427).
+ * (1.2), the fragmentation / signature-hash announcements (RFC 7383,
+ * RFC 7427) and REDIRECT (RFC 5685): a responder sends peers that announce
+ * REDIRECT_SUPPORTED to another gateway instead of answering, and an
+ * operator can move established SAs there (ike_redirect).
  *
  * Initiator: ike_init_start, ike_init_on_response. Responder:
  * ike_init_on_request. Half-open SAs are counted here and capped; nothing
  * logs a nonce, a DH value or a key.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -181,7 +184,7 @@ init_notify(struct ike_ctx *ctx, const struct ike_msg *m, const struct sockaddr_
 		.msg_id = 0,
 	};
 	struct ike_bld b;
-	uint8_t buf[256];
+	uint8_t buf[1024];	/* REDIRECT: 2 + 255 + nonce (<= IKE_NONCE_MAX) */
 	size_t blen;
 	int rc;
 
@@ -281,6 +284,116 @@ peer_caps(struct ike_sa *sa, const struct ike_msg *m)
 
 	if (n != NULL && ike_sighash_parse(n->data.p, n->data.len, &sa->peer_hashes) == 0)
 		sa->peer_sighash = true;
+	sa->peer_redirect = ike_msg_notify(m, IKE_N_REDIRECT_SUPPORTED) != NULL ||
+			    ike_msg_notify(m, IKE_N_REDIRECTED_FROM) != NULL;
+}
+
+int
+ike_gw_id_encode(const char *target, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = strlen(target), i;
+
+	if (cap < 2 + 16)
+		return -ENOSPC;
+	if (inet_pton(AF_INET, target, out + 2) == 1) {
+		out[0] = IKE_GW_ID_IPV4;
+		out[1] = 4;
+	} else if (inet_pton(AF_INET6, target, out + 2) == 1) {
+		out[0] = IKE_GW_ID_IPV6;
+		out[1] = 16;
+	} else {
+		if (n == 0 || n > 255 || n + 2 > cap)
+			return -EINVAL;
+		for (i = 0; i < n; i++) {
+			char c = target[i];
+
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '-' || c == '.'))
+				return -EINVAL;
+		}
+		out[0] = IKE_GW_ID_FQDN;
+		out[1] = (uint8_t)n;
+		memcpy(out + 2, target, n);
+	}
+	*len = 2 + (size_t)out[1];
+	return 0;
+}
+
+/*
+ * RFC 5685 4.2: REDIRECT instead of an IKE_SA_INIT response, to a peer that
+ * announced REDIRECT_SUPPORTED, when the connection is configured for it
+ * and (with a threshold) holds enough SAs. A peer that arrives with
+ * REDIRECTED_FROM was redirected once already and is served here, so two
+ * gateways that point at each other never bounce a client. Returns 1 when
+ * the request was answered with REDIRECT.
+ */
+static int
+init_redirect(struct ike_ctx *ctx, const struct ike_conn *conn, const struct ike_msg *m,
+	      const struct sockaddr_storage *from, const struct sockaddr_storage *to)
+{
+	uint8_t data[2 + 255 + IKE_NONCE_MAX];
+	size_t len;
+	int rc;
+
+	if (conn->cfg.redirect_to[0] == '\0' ||
+	    ike_msg_notify(m, IKE_N_REDIRECT_SUPPORTED) == NULL ||
+	    ike_msg_notify(m, IKE_N_REDIRECTED_FROM) != NULL)
+		return 0;
+	/* refs: the context's own reference plus one per SA */
+	if (conn->cfg.redirect_tunnels != 0 && conn->refs - 1 < conn->cfg.redirect_tunnels)
+		return 0;
+	if (ike_gw_id_encode(conn->cfg.redirect_to, data, sizeof(data), &len) < 0)
+		return 0;	/* validated by the config: cannot happen */
+	/* Nonce Data: the initiator's Ni, so it knows the answer is for it */
+	memcpy(data + len, m->nonce.p, m->nonce.len);
+	len += m->nonce.len;
+	rc = init_notify(ctx, m, from, to, IKE_N_REDIRECT, data, len);
+	if (rc < 0)
+		return rc;
+	ctx->st.redirects++;
+	IKE_LOG(ctx, INFO, "ike %016" PRIx64 ": IKE_SA_INIT on conn %s redirected to %s",
+		m->hdr.spi_i, conn->cfg.name, conn->cfg.redirect_to);
+	return 1;
+}
+
+int
+ike_redirect(struct ike_ctx *ctx, uint64_t ike_sa_id, const char *target, uint64_t now_ms,
+	     unsigned *n_sent)
+{
+	uint8_t data[2 + 255];
+	struct ike_sa *sa;
+	size_t len;
+	int rc;
+
+	ctx->now_ms = now_ms;
+	*n_sent = 0;
+	if (target == NULL || ike_gw_id_encode(target, data, sizeof(data), &len) < 0)
+		return -EINVAL;
+	if (ike_sa_id != 0) {
+		sa = ike_sa_by_id(ctx, ike_sa_id);
+		if (sa == NULL)
+			return -ENOENT;
+		if (sa->state != IKE_ST_ESTABLISHED || !sa->peer_redirect)
+			return -EPERM;
+		/* RFC 5685 5: no Nonce Data outside IKE_SA_INIT */
+		rc = ike_info_notify_start(sa, IKE_N_REDIRECT, data, len);
+		if (rc < 0)
+			return rc;
+		ctx->st.redirects++;
+		*n_sent = 1;
+		SA_LOG(sa, NOTICE, "redirected to %s", target);
+		return 0;
+	}
+	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
+		if (sa->state != IKE_ST_ESTABLISHED || !sa->peer_redirect)
+			continue;
+		if (ike_info_notify_start(sa, IKE_N_REDIRECT, data, len) < 0)
+			continue;
+		ctx->st.redirects++;
+		(*n_sent)++;
+		SA_LOG(sa, NOTICE, "redirected to %s", target);
+	}
+	return 0;
 }
 
 static int
@@ -474,6 +587,9 @@ ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 		ctx->st.cookies_sent++;
 		return init_notify(ctx, m, from, to, IKE_N_COOKIE, ck, sizeof(ck));
 	}
+	rc = init_redirect(ctx, conn, m, from, to);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
 	/* after the cookie: a source that proved it receives our answers, still
 	 * holding too many half-open SAs (RFC 7296 2.6 leaves it to us) */
 	if (ike_src_half_open(ctx, from) >= ctx->half_open_per_src) {
