@@ -113,6 +113,21 @@ load_default(void)
 
 /* ---- samples ---- */
 
+/* redirect: {to, tunnels} lands in the connection (lib/ike uses it). */
+static void
+redirect_ok(void)
+{
+	struct conf *c = load_copy(SRCDIR "/tests/unit/conf/redirect_ok.yaml");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(c->n_conns, 2);
+	CU_ASSERT_STRING_EQUAL(c->conns[0].redirect_to, "2001:db8::2");
+	CU_ASSERT_EQUAL(c->conns[0].redirect_tunnels, 500);
+	CU_ASSERT_STRING_EQUAL(c->conns[1].redirect_to, "vpn2.example.org");
+	CU_ASSERT_EQUAL(c->conns[1].redirect_tunnels, 0);
+	conf_free(c);
+}
+
 static void
 samples_load(void)
 {
@@ -380,6 +395,8 @@ static const struct {
 	{"frag_preauth_big", ":1:25: ike.frag_preauth_max: 102400 bytes out of range 2K..64K"},
 	{"multi_doc", ":11:1: more than one YAML document"},
 	{"name_bad", ":6:11: ports[1].name: bad name (letters, digits, '-', '_', '.')"},
+	{"bad_redirect", ":18:20: connections[0].redirect.to: 'gw2 example' is not an address or a host name"},
+	{"redirect_tunnels", ":20:16: connections[0].redirect.tunnels: expected a non-negative integer, got '-1'"},
 };
 
 static void
@@ -1648,6 +1665,7 @@ main(void)
 		return 1;
 	suite = CU_add_suite("conf", NULL, NULL);
 	CU_add_test(suite, "samples_load", samples_load);
+	CU_add_test(suite, "redirect_ok", redirect_ok);
 	CU_add_test(suite, "ci_values", ci_values);
 	CU_add_test(suite, "site_to_site_values", site_to_site_values);
 	CU_add_test(suite, "default_loads", default_loads);
