@@ -1368,9 +1368,10 @@ ctl_peer_credentials(void)
 		"{\"cmd\":\"terminate\",\"args\":{\"ike\":1}}\n", "{\"cmd\":\"rekey\"}\n",
 		"{\"cmd\":\"reload\",\"args\":{\"file\":\"/etc/shadow\"}}\n",
 		"{\"cmd\":\"list-children\"}\n",
+		"{\"cmd\":\"redirect\",\"args\":{\"all\":true,\"to\":\"192.0.2.9\"}}\n",
 	};
-	static const bool outsider[] = {true, false, false, false, false, true};
-	static const bool member[] = {true, true, true, true, true, true};
+	static const bool outsider[] = {true, false, false, false, false, true, false};
+	static const bool member[] = {true, true, true, true, true, true, true};
 	struct ctl_sock_cfg cfg = {.mode = 0666};
 	struct ctl_sock_stats st;
 	struct ctl_sock *s = NULL;
@@ -1399,7 +1400,7 @@ ctl_peer_credentials(void)
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0)
-		unpriv_child(path, 65534, NULL, 0, lines, outsider, 6);
+		unpriv_child(path, 65534, NULL, 0, lines, outsider, 7);
 	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
 	CU_ASSERT_EQUAL(peer_calls, 2);		/* status, list-children only */
 	CU_ASSERT_EQUAL(seen_peer.uid, 65534);
@@ -1407,9 +1408,9 @@ ctl_peer_credentials(void)
 	CU_ASSERT_EQUAL(seen_peer.pid, pid);
 	CU_ASSERT(!seen_peer.admin);
 	ctl_sock_stats_get(s, &st);
-	CU_ASSERT_EQUAL(st.denied, 4);
+	CU_ASSERT_EQUAL(st.denied, 5);
 	r = ctl_sock_stats_json(s);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "denied")), 4);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "denied")), 5);
 	json_decref(r);
 
 	/* Root: everything reaches the handler. */
@@ -1441,13 +1442,13 @@ ctl_peer_credentials(void)
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0)
-		unpriv_child(path, 65534, NULL, 0, lines, member, 6);
+		unpriv_child(path, 65534, NULL, 0, lines, member, 7);
 	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
-	CU_ASSERT_EQUAL(peer_calls, 6);
+	CU_ASSERT_EQUAL(peer_calls, 7);
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0)
-		unpriv_child(path, other, member_of, 1, lines, member, 6);
+		unpriv_child(path, other, member_of, 1, lines, member, 7);
 	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
 	CU_ASSERT_EQUAL(seen_peer.gid, other);
 	CU_ASSERT(seen_peer.admin);
@@ -1455,10 +1456,10 @@ ctl_peer_credentials(void)
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0)
-		unpriv_child(path, other, NULL, 0, lines, outsider, 6);
+		unpriv_child(path, other, NULL, 0, lines, outsider, 7);
 	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
 	ctl_sock_stats_get(s, &st);
-	CU_ASSERT_EQUAL(st.denied, 4);
+	CU_ASSERT_EQUAL(st.denied, 5);
 	ctl_sock_destroy(s);
 	chmod(tmpdir, 0700);
 }
