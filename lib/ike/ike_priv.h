@@ -209,6 +209,8 @@ struct ike_sa {
 	uint32_t peer_hashes;
 	uint16_t peer_window;		/* peer's SET_WINDOW_SIZE */
 	bool peer_redirect;		/* REDIRECT_SUPPORTED or REDIRECTED_FROM seen */
+	uint8_t redirects;		/* initiator: REDIRECTs followed (RFC 5685) */
+	struct sockaddr_storage redirected_from;	/* the first gateway */
 	struct ike_algs algs;
 	struct ike_sa_keys keys;	/* wiped on free */
 	bool have_keys;

@@ -27,6 +27,7 @@ enum {
 	NATT_PORT = 4500,
 	COOKIE_ROTATE_MS = 300000,
 	MAX_INIT_RETRIES = 3,
+	MAX_REDIRECTS = 2,	/* RFC 5685 4.4: limit the chain (and loops) */
 };
 
 static size_t
@@ -721,6 +722,82 @@ ike_init_job_done(struct ike_sa *sa, struct ike_job *job)
 	free(m);
 }
 
+/* RFC 5685 4.1, 4.3: REDIRECT_SUPPORTED, or REDIRECTED_FROM (the first
+ * gateway) once redirected. */
+static int
+bld_redirect_caps(struct ike_bld *b, const struct ike_sa *sa)
+{
+	uint8_t gw[2 + 16];
+	const uint8_t *a;
+	size_t n;
+
+	if (sa->redirects == 0)
+		return ike_bld_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_REDIRECT_SUPPORTED, NULL, 0);
+	n = addr_bytes(&sa->redirected_from, &a);
+	gw[0] = n == 4 ? IKE_GW_ID_IPV4 : IKE_GW_ID_IPV6;
+	gw[1] = (uint8_t)n;
+	memcpy(gw + 2, a, n);
+	return ike_bld_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_REDIRECTED_FROM, gw, 2 + n);
+}
+
+/*
+ * RFC 5685 4.2: the responder sends us elsewhere. The Nonce Data must be our
+ * Ni (else it is not an answer to our request: ignored, the request is
+ * retransmitted); a host name is not resolved on this thread (refused);
+ * the SA starts over at the new address with a new nonce and DH value.
+ */
+static int
+init_follow_redirect(struct ike_sa *sa, const struct ike_notify *n)
+{
+	struct sockaddr_storage to;
+	size_t idlen;
+
+	if (n->data.len < 2 || (idlen = n->data.p[1]) + 2 > n->data.len ||
+	    n->data.len - 2 - idlen != sa->ni_len ||
+	    CRYPTO_memcmp(n->data.p + 2 + idlen, sa->ni, sa->ni_len) != 0) {
+		sa->ctx->st.rx_invalid++;
+		SA_LOG(sa, NOTICE, "REDIRECT without our nonce: ignored");
+		return -EBADMSG;
+	}
+	memset(&to, 0, sizeof(to));
+	if (n->data.p[0] == IKE_GW_ID_IPV4 && idlen == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&to;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, n->data.p + 2, 4);
+	} else if (n->data.p[0] == IKE_GW_ID_IPV6 && idlen == 16) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)&to;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, n->data.p + 2, 16);
+	} else {
+		ike_sa_kill(sa, "REDIRECT to a host name or an unknown identity type");
+		return -EPROTO;
+	}
+	if (to.ss_family != sa->local.ss_family || ++sa->redirects > MAX_REDIRECTS) {
+		ike_sa_kill(sa, "REDIRECT: too many, or another address family");
+		return -EPROTO;
+	}
+	if (sa->redirects == 1)
+		sa->redirected_from = sa->remote;
+	ike_set_port(&to, 500);
+	sa->remote = to;
+	ike_set_port(&sa->local, 500);
+	sa->natt = false;
+	free(sa->cookie);
+	sa->cookie = NULL;
+	sa->cookie_len = 0;
+	ike_dh_destroy(sa->dh);
+	sa->dh = NULL;
+	sa->ni_len = 0;
+	{
+		char a[64];
+
+		SA_LOG(sa, NOTICE, "redirected to %s", ike_addr_str(&to, a, sizeof(a)));
+	}
+	return ike_init_start(sa);
+}
+
 int
 ike_init_start(struct ike_sa *sa)
 {
@@ -778,6 +855,8 @@ ike_init_start(struct ike_sa *sa)
 		rc = bld_natd(&t.b, sa);
 	if (rc == 0)
 		rc = bld_common_tail(&t.b, sa, true);
+	if (rc == 0)
+		rc = bld_redirect_caps(&t.b, sa);
 	if (rc < 0) {
 		ike_txm_abort(&t);
 		ike_req_release(r);
@@ -854,6 +933,9 @@ ike_init_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req 
 		sa->dh = NULL;
 		return ike_init_start(sa);
 	}
+	n = ike_msg_notify(m, IKE_N_REDIRECT);
+	if (n != NULL)
+		return init_follow_redirect(sa, n);
 	n = ike_msg_error_notify(m);
 	if (n != NULL) {
 		if (n->type == IKE_N_NO_PROPOSAL_CHOSEN)

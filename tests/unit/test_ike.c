@@ -2710,13 +2710,75 @@ test_redirect_init(void)
 	CU_ASSERT_EQUAL(st.redirects, 1);
 	stop();
 
-	/* our own initiator does not announce REDIRECT_SUPPORTED: never
-	 * redirected, the SA comes up at B */
+	stop();
+}
+
+/* As initiator (RFC 5685 4.2, 4.3): A announces REDIRECT_SUPPORTED, follows
+ * B's REDIRECT from 10.0.0.2 to 10.0.0.3 (B's second connection) with a new
+ * IKE_SA_INIT carrying REDIRECTED_FROM 10.0.0.2, which B serves. A REDIRECT
+ * whose Nonce Data is not A's Ni is ignored. */
+static void
+test_redirect_follow(void)
+{
+	static const uint8_t from2[] = { IKE_GW_ID_IPV4, 4, 10, 0, 0, 2 };
+	struct setup s;
+	struct ike_stats st;
+	struct ike_sa *sa, *sb;
+	struct ike_msg *m;
+	const struct ike_notify *n;
+	char buf[64];
+
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
-	snprintf(s.b.redirect_to, sizeof(s.b.redirect_to), "%s", "192.0.2.50");
-	establish(&s);
+	snprintf(s.b.redirect_to, sizeof(s.b.redirect_to), "%s", "10.0.0.3");
+	conn_base(&s.b2, false, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	snprintf(s.b2.name, sizeof(s.b2.name), "%s", "rw2");
+	addr(&s.b2.local, "10.0.0.3", 500);
+	s.has_b2 = true;
+
+	/* a forged REDIRECT (last nonce byte changed) is ignored */
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	{
+		struct dgram d = take_a();
+
+		CU_ASSERT_EQUAL_FATAL(to_b(&d), 1);
+	}
+	q[0].buf[q[0].len - 1] ^= 1;
+	run();
+	sa = first_sa(P[0].ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_EQUAL(sa->state, IKE_ST_INIT_SENT);
+	CU_ASSERT_EQUAL(sa->redirects, 0);
+	ike_stats_get(P[0].ctx, &st);
+	CU_ASSERT_EQUAL(st.rx_invalid, 1);
+	stop();
+
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	check_latest_pair();
+	sa = first_sa(P[0].ctx);
+	sb = first_sa(P[1].ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sb);
+	CU_ASSERT_EQUAL(sa->redirects, 1);
+	CU_ASSERT_STRING_EQUAL(ike_addr_str(&sa->remote, buf, sizeof(buf)), "10.0.0.3:500");
+	CU_ASSERT_STRING_EQUAL(sb->conn->cfg.name, "rw2");
+	CU_ASSERT_TRUE(sb->peer_redirect);
+	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
 	ike_stats_get(P[1].ctx, &st);
-	CU_ASSERT_EQUAL(st.redirects, 0);
+	CU_ASSERT_EQUAL(st.redirects, 1);
+	m = calloc(1, sizeof(*m));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL_FATAL(ike_msg_parse(sb->init_req, sb->init_req_len, m), 0);
+	n = ike_msg_notify(m, IKE_N_REDIRECTED_FROM);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_EQUAL(n->data.len, sizeof(from2));
+	CU_ASSERT_EQUAL(memcmp(n->data.p, from2, sizeof(from2)), 0);
+	CU_ASSERT_PTR_NULL(ike_msg_notify(m, IKE_N_REDIRECT_SUPPORTED));
+	free(m);
 	stop();
 }
 
@@ -2791,7 +2853,8 @@ test_redirect_established(void)
 	establish(&s);
 	sb = first_sa(P[1].ctx);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sb);
-	CU_ASSERT_FALSE(sb->peer_redirect);
+	CU_ASSERT_TRUE(sb->peer_redirect);	/* A announced it */
+	sb->peer_redirect = false;		/* as if it had not */
 	CU_ASSERT_EQUAL(ike_redirect(P[1].ctx, sb->id, "192.0.2.50", now, &n), -EPERM);
 	CU_ASSERT_EQUAL(n, 0);
 	CU_ASSERT_EQUAL(ike_redirect(P[1].ctx, 0, "192.0.2.50", now, &n), 0);
@@ -2799,7 +2862,7 @@ test_redirect_established(void)
 	CU_ASSERT_EQUAL(qn, 0);
 	CU_ASSERT_EQUAL(ike_redirect(P[1].ctx, sb->id + 1000, "192.0.2.50", now, &n), -ENOENT);
 	CU_ASSERT_EQUAL(ike_redirect(P[1].ctx, sb->id, "no such host!", now, &n), -EINVAL);
-	sb->peer_redirect = true;	/* as if announced */
+	sb->peer_redirect = true;
 	before = sent_count[0];
 	CU_ASSERT_EQUAL(ike_redirect(P[1].ctx, 0, "gw2.example", now, &n), 0);
 	CU_ASSERT_EQUAL(n, 1);
@@ -2870,6 +2933,7 @@ main(void)
 	CU_add_test(s, "frag_caps", test_frag_caps);
 	CU_add_test(s, "half_open_per_src", test_half_open_per_src);
 	CU_add_test(s, "redirect_init", test_redirect_init);
+	CU_add_test(s, "redirect_follow", test_redirect_follow);
 	CU_add_test(s, "redirect_threshold", test_redirect_threshold);
 	CU_add_test(s, "redirect_gw_id", test_redirect_gw_id);
 	CU_add_test(s, "redirect_established", test_redirect_established);
