@@ -46,6 +46,8 @@ usage(FILE *f)
 		"  list-children              child SAs only\n"
 		"  initiate CONN              start connection CONN\n"
 		"  terminate IKE_ID           delete an IKE SA and its children\n"
+		"  redirect IKE_ID|--all GW   send clients to gateway GW (address or host name,\n"
+		"                             RFC 5685; peers that announced REDIRECT_SUPPORTED)\n"
 		"  rekey --child ID | --ike ID\n"
 		"                             rekey a child SA or an IKE SA\n"
 		"  reload [FILE]              reload the configuration (default: same file)\n"
@@ -618,6 +620,17 @@ build_request(int argc, char **argv, json_t **req)
 			rc = bad_usage("bad IKE SA id '%s'", argv[1]);
 		else
 			json_object_set_new(args, "ike", json_integer(id));
+	} else if (strcmp(cmd, "redirect") == 0) {
+		if (argc != 3)
+			rc = bad_usage("%s needs IKE_ID or --all, and the gateway", cmd);
+		else if (strcmp(argv[1], "--all") == 0)
+			json_object_set_new(args, "all", json_true());
+		else if (!parse_id(argv[1], &id))
+			rc = bad_usage("bad IKE SA id '%s'", argv[1]);
+		else
+			json_object_set_new(args, "ike", json_integer(id));
+		if (rc == 0)
+			json_object_set_new(args, "to", json_string(argv[2]));
 	} else if (strcmp(cmd, "rekey") == 0) {
 		if (argc != 3 || (strcmp(argv[1], "--child") != 0 && strcmp(argv[1], "--ike") != 0))
 			rc = bad_usage("%s needs --child ID or --ike ID", cmd);

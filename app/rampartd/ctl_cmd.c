@@ -593,6 +593,27 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 		ret = ike_terminate_ike(rd.ike, id, now);
 		return ret ? err_reply(reply, ret, ike_strerror(ret)) : 0;
 	}
+	if (strcmp(cmd, "redirect") == 0) {
+		json_t *to = json_object_get(args, "to");
+		unsigned n = 0;
+
+		if (!json_is_string(to))
+			return err_reply(reply, -EINVAL, "missing \"to\" (address or host name)");
+		if (json_is_true(json_object_get(args, "all")))
+			id = 0;
+		else if (get_id(args, "ike", &id) != 0 || id == 0)
+			return err_reply(reply, -EINVAL, "missing \"ike\" id or \"all\"");
+		ret = ike_redirect(rd.ike, id, json_string_value(to), now, &n);
+		if (ret == -EINVAL)
+			return err_reply(reply, ret, "bad target (IPv4, IPv6 address or host name)");
+		if (ret == -EPERM)
+			return err_reply(reply, ret, "IKE SA not established or its peer did not "
+					 "announce REDIRECT_SUPPORTED");
+		if (ret != 0)
+			return err_reply(reply, ret, ike_strerror(ret));
+		*reply = json_pack("{sI}", "redirected", (json_int_t)n);
+		return 0;
+	}
 	if (strcmp(cmd, "rekey") == 0) {
 		if (get_id(args, "child", &id) == 0)
 			ret = ike_rekey_child(rd.ike, id, now);

@@ -34,7 +34,7 @@
  *                  local_ts: [..] | dynamic, remote_ts: [..] | dynamic,
  *                  pool: {range, dns: [..]}, ike_lifetime, child_lifetime,
  *                  child_life_bytes, child_life_packets, dpd, replay_window,
- *                  initiate, request_vip, mobike}]
+ *                  initiate, request_vip, mobike, redirect: {to, tunnels}}]
  *
  * Value syntax: durations "90", "90s", "30m", "4h", "1d", "500ms" (ms only
  * where the key says so); sizes "1000", "64K", "10M", "2G" (x1024 for bytes,
@@ -66,6 +66,10 @@
  *               address; request_vip needs initiate and excludes pool.
  *   mobike      default true: MOBIKE (RFC 4555) when the peer offers it;
  *               false sets no_mobike.
+ *   redirect    RFC 5685: clients that announce REDIRECT_SUPPORTED get
+ *               REDIRECT to 'to' (address or host name) in IKE_SA_INIT,
+ *               always, or with 'tunnels: N' once the connection holds N
+ *               IKE SAs. Not with initiate: true.
  *
  * Threads: every function may be called from any one thread at a time; the
  * log callback is process-wide.

@@ -24,7 +24,7 @@ enum {
 	K_NAME, K_LOCAL, K_REMOTE, K_LOCAL_ID, K_REMOTE_ID, K_AUTH, K_REMOTE_AUTH, K_PSK,
 	K_PSK_FILE, K_CERT, K_KEY, K_CA, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS, K_POOL,
 	K_IKE_LIFE, K_CHILD_LIFE, K_CHILD_BYTES, K_CHILD_PKTS, K_DPD, K_REPLAY, K_INITIATE,
-	K_VIP, K_MOBIKE, K_N
+	K_VIP, K_MOBIKE, K_REDIRECT, K_N
 };
 
 static const char *const conn_keys[K_N] = {
@@ -36,7 +36,7 @@ static const char *const conn_keys[K_N] = {
 	[K_IKE_LIFE] = "ike_lifetime", [K_CHILD_LIFE] = "child_lifetime",
 	[K_CHILD_BYTES] = "child_life_bytes", [K_CHILD_PKTS] = "child_life_packets",
 	[K_DPD] = "dpd", [K_REPLAY] = "replay_window", [K_INITIATE] = "initiate",
-	[K_VIP] = "request_vip", [K_MOBIKE] = "mobike",
+	[K_VIP] = "request_vip", [K_MOBIKE] = "mobike", [K_REDIRECT] = "redirect",
 };
 
 enum {
@@ -194,6 +194,61 @@ ts_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 	rc = cx_scalar(x, item, "a selector", &str);
 	if (rc == 0 && conf_parse_ts(str, &ts[i], &why) < 0)
 		rc = cx_err(x, item, "'%.64s': %s", str, why);
+	return rc;
+}
+
+/* A host name: dot-separated labels of letters, digits and '-' (1..63 each,
+ * no '-' at either end), 255 characters at most. */
+static bool
+is_fqdn(const char *s)
+{
+	size_t n = strlen(s), lab = 0, i;
+
+	if (n == 0 || n > 255)
+		return false;
+	for (i = 0; i <= n; i++) {
+		char c = s[i];
+
+		if (c == '.' || c == '\0') {
+			if (lab == 0 || lab > 63 || s[i - 1] == '-' || s[i - lab] == '-')
+				return false;
+			lab = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			   (c >= '0' && c <= '9') || c == '-') {
+			lab++;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* redirect: {to: ADDR|FQDN, tunnels: N} (RFC 5685, lib/ike answers
+ * IKE_SA_INIT with REDIRECT; tunnels 0 or absent: always). */
+static int
+parse_redirect(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
+{
+	enum { R_TO, R_TUNNELS, R_N };
+	static const char *const keys[R_N] = {"to", "tunnels"};
+	yaml_node_t *v[R_N];
+	uint8_t af, a[16];
+	uint64_t u = 0;
+	size_t m = cx_push_key(x, "redirect");
+	int rc;
+
+	rc = cx_map(x, n, keys, R_N, v);
+	if (rc == 0 && v[R_TO] == NULL)
+		rc = cx_missing(x, n, "to");
+	if (rc == 0)
+		rc = cx_str(x, "to", v[R_TO], cc->redirect_to, sizeof(cc->redirect_to));
+	if (rc == 0 && conf_parse_addr(cc->redirect_to, &af, a) < 0 && !is_fqdn(cc->redirect_to))
+		rc = key_err(x, "to", v[R_TO], "'%.64s' is not an address or a host name",
+			     cc->redirect_to);
+	if (rc == 0 && v[R_TUNNELS] != NULL)
+		rc = cx_uint(x, "tunnels", v[R_TUNNELS], 0, 10000000, &u);
+	if (rc == 0)
+		cc->redirect_tunnels = (uint32_t)u;
+	cx_pop(x, m);
 	return rc;
 }
 
@@ -787,6 +842,13 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 		return rc;
 	if ((rc = check_remote_ts(x, v[K_REMOTE_TS], idx)) < 0)
 		return rc;
+	if (v[K_REDIRECT] != NULL) {
+		if (cc->initiate)
+			return key_err(x, "redirect", v[K_REDIRECT], "%s",
+				       "redirects clients; not with initiate: true");
+		if ((rc = parse_redirect(x, v[K_REDIRECT], cc)) < 0)
+			return rc;
+	}
 	return parse_lifetimes(x, v, cc);
 }
 

@@ -68,7 +68,7 @@ static const struct {
 } known_cmds[] = {
 	{"status", false}, {"list-sas", false}, {"list-children", false}, {"stats", false},
 	{"initiate", true}, {"terminate", true}, {"rekey", true}, {"reload", true},
-	{"fault", true},
+	{"fault", true}, {"redirect", true},
 };
 
 static uint64_t

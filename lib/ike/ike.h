@@ -35,6 +35,7 @@ enum ike_limits {
 	IKE_MAX_NAME = 64,
 	IKE_MAX_PATH = 256,
 	IKE_MAX_DNS = 4,
+	IKE_MAX_GW_ID = 256,		/* REDIRECT target, with the NUL */
 };
 
 /* RFC 7296 3.5 ID types */
@@ -109,6 +110,11 @@ struct ike_conn_cfg {
 	bool initiate;			/* connect at start */
 	bool request_vip;		/* initiator: ask for a virtual IP */
 	bool no_mobike;			/* do not offer/accept MOBIKE (RFC 4555) */
+	/* RFC 5685: answer IKE_SA_INIT of peers that announce REDIRECT_SUPPORTED
+	 * with REDIRECT to this gateway (IPv4, IPv6 or FQDN; "" = never), once
+	 * the connection holds redirect_tunnels IKE SAs (0 = always). */
+	char redirect_to[IKE_MAX_GW_ID];
+	uint32_t redirect_tunnels;
 };
 
 /* A child SA as the datapath needs it. Keys are wiped by the library after
@@ -234,6 +240,16 @@ int ike_child_expired(struct ike_ctx *ctx, uint64_t child_id, bool hard, uint64_
  */
 int ike_peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr *remote,
 		   uint64_t now_ms);
+/*
+ * RFC 5685 section 5: send an INFORMATIONAL request with REDIRECT to
+ * @target (IPv4, IPv6 address or FQDN) on IKE SA @ike_sa_id, or on every
+ * established IKE SA whose peer announced REDIRECT_SUPPORTED when
+ * @ike_sa_id is 0. *n_sent: how many went out. Returns 0, -EINVAL (bad
+ * target), -ENOENT (no such SA), -EPERM (not established, or the peer did
+ * not announce REDIRECT_SUPPORTED), -EAGAIN (request window full).
+ */
+int ike_redirect(struct ike_ctx *ctx, uint64_t ike_sa_id, const char *target, uint64_t now_ms,
+		 unsigned *n_sent);
 /* Send Deletes for every IKE SA (shutdown). */
 void ike_shutdown(struct ike_ctx *ctx, uint64_t now_ms);
 
@@ -284,6 +300,7 @@ struct ike_stats {
 	/* RFC 4555: UPDATE_SA_ADDRESSES applied; refused (not negotiated,
 	 * unacceptable addresses, NO_NATS_ALLOWED with a NAT, stale) */
 	uint64_t mobike_updates, mobike_refused;
+	uint64_t redirects;		/* REDIRECT notifies sent (RFC 5685) */
 };
 /*
  * The name table of struct ike_stats, one X(field, "metric", counter|gauge,
@@ -320,7 +337,8 @@ struct ike_stats {
 	X(frag_mem, "frag_memory_bytes", gauge, "fragment reassembly memory held") \
 	X(mobike_updates, "mobike_updates_total", counter, \
 	  "MOBIKE UPDATE_SA_ADDRESSES requests applied (RFC 4555)") \
-	X(mobike_refused, "mobike_refused_total", counter, "MOBIKE address updates refused")
+	X(mobike_refused, "mobike_refused_total", counter, "MOBIKE address updates refused") \
+	X(redirects, "redirects_total", counter, "REDIRECT notifies sent (RFC 5685)")
 void ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st);
 
 /*

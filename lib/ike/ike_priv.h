@@ -249,6 +249,9 @@ struct ike_sa {
 	bool peer_sighash;
 	uint32_t peer_hashes;
 	uint16_t peer_window;		/* peer's SET_WINDOW_SIZE */
+	bool peer_redirect;		/* REDIRECT_SUPPORTED or REDIRECTED_FROM seen */
+	uint8_t redirects;		/* initiator: REDIRECTs followed (RFC 5685) */
+	struct sockaddr_storage redirected_from;	/* the first gateway */
 	struct ike_algs algs;
 	struct ike_sa_keys keys;	/* wiped on free */
 	bool have_keys;
@@ -525,6 +528,13 @@ void ike_sa_update_addrs(struct ike_sa *sa, const struct sockaddr_storage *from,
 
 /* ---- ike_xchg_init.c ---- */
 int ike_init_start(struct ike_sa *sa);
+/* REDIRECT, RFC 5685 (ike_redirect.c). 9.1: GW Ident Type, Len and Identity
+ * of @target (address or FQDN). */
+int ike_gw_id_encode(const char *target, uint8_t *out, size_t cap, size_t *len);
+int ike_redirect_answer(const struct ike_conn *conn, const struct ike_msg *m, uint8_t *data,
+			size_t cap, size_t *len);
+int ike_redirect_caps_bld(struct ike_bld *b, const struct ike_sa *sa);
+int ike_redirect_follow(struct ike_sa *sa, const struct ike_notify *n);
 int ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 			const struct sockaddr_storage *from, const struct sockaddr_storage *to);
 int ike_init_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r);

@@ -373,6 +373,7 @@ ike_sa_successor(struct ike_sa *old, bool initiator, bool adopt, uint64_t spi_i,
 	sa->mobike = old->mobike;
 	sa->peer_sighash = old->peer_sighash;
 	sa->peer_hashes = old->peer_hashes;
+	sa->peer_redirect = old->peer_redirect;
 	sa->peer_window = old->peer_window;
 	sa->remote_id = old->remote_id;
 	sa->vip_af = old->vip_af;

@@ -2,8 +2,10 @@
 /*
  * IKE_SA_INIT (RFC 7296 1.2): proposal and DH choice, nonces, SKEYSEED and
  * SK_* keys, NAT detection (2.23), stateless cookies (2.6), INVALID_KE_PAYLOAD
- * (1.2) and the fragmentation / signature-hash announcements (RFC 7383,
- * RFC 7427).
+ * (1.2), the fragmentation / signature-hash announcements (RFC 7383,
+ * RFC 7427) and REDIRECT (RFC 5685; the decisions live in ike_redirect.c):
+ * a responder may send a peer to another gateway instead of answering, an
+ * initiator follows such an answer.
  *
  * Initiator: ike_init_start, ike_init_on_response. Responder:
  * ike_init_on_request. Half-open SAs are counted here and capped; nothing
@@ -181,7 +183,7 @@ init_notify(struct ike_ctx *ctx, const struct ike_msg *m, const struct sockaddr_
 		.msg_id = 0,
 	};
 	struct ike_bld b;
-	uint8_t buf[256];
+	uint8_t buf[1024];	/* REDIRECT: 2 + 255 + nonce (<= IKE_NONCE_MAX) */
 	size_t blen;
 	int rc;
 
@@ -281,6 +283,28 @@ peer_caps(struct ike_sa *sa, const struct ike_msg *m)
 
 	if (n != NULL && ike_sighash_parse(n->data.p, n->data.len, &sa->peer_hashes) == 0)
 		sa->peer_sighash = true;
+	sa->peer_redirect = ike_msg_notify(m, IKE_N_REDIRECT_SUPPORTED) != NULL ||
+			    ike_msg_notify(m, IKE_N_REDIRECTED_FROM) != NULL;
+}
+
+/* RFC 5685 4.2: answer with REDIRECT instead; 1 when done so. */
+static int
+init_redirect(struct ike_ctx *ctx, const struct ike_conn *conn, const struct ike_msg *m,
+	      const struct sockaddr_storage *from, const struct sockaddr_storage *to)
+{
+	uint8_t data[2 + 255 + IKE_NONCE_MAX];
+	size_t len;
+	int rc;
+
+	if (ike_redirect_answer(conn, m, data, sizeof(data), &len) == 0)
+		return 0;
+	rc = init_notify(ctx, m, from, to, IKE_N_REDIRECT, data, len);
+	if (rc < 0)
+		return rc;
+	ctx->st.redirects++;
+	IKE_LOG(ctx, INFO, "ike %016" PRIx64 ": IKE_SA_INIT on conn %s redirected to %s",
+		m->hdr.spi_i, conn->cfg.name, conn->cfg.redirect_to);
+	return 1;
 }
 
 static int
@@ -474,6 +498,9 @@ ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 		ctx->st.cookies_sent++;
 		return init_notify(ctx, m, from, to, IKE_N_COOKIE, ck, sizeof(ck));
 	}
+	rc = init_redirect(ctx, conn, m, from, to);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
 	/* after the cookie: a source that proved it receives our answers, still
 	 * holding too many half-open SAs (RFC 7296 2.6 leaves it to us) */
 	if (ike_src_half_open(ctx, from) >= ctx->half_open_per_src) {
@@ -662,6 +689,8 @@ ike_init_start(struct ike_sa *sa)
 		rc = bld_natd(&t.b, sa);
 	if (rc == 0)
 		rc = bld_common_tail(&t.b, sa, true);
+	if (rc == 0)
+		rc = ike_redirect_caps_bld(&t.b, sa);
 	if (rc < 0) {
 		ike_txm_abort(&t);
 		ike_req_release(r);
@@ -738,6 +767,9 @@ ike_init_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req 
 		sa->dh = NULL;
 		return ike_init_start(sa);
 	}
+	n = ike_msg_notify(m, IKE_N_REDIRECT);
+	if (n != NULL)
+		return ike_redirect_follow(sa, n);
 	n = ike_msg_error_notify(m);
 	if (n != NULL) {
 		if (n->type == IKE_N_NO_PROPOSAL_CHOSEN)

@@ -113,6 +113,21 @@ load_default(void)
 
 /* ---- samples ---- */
 
+/* redirect: {to, tunnels} lands in the connection (lib/ike uses it). */
+static void
+redirect_ok(void)
+{
+	struct conf *c = load_copy(SRCDIR "/tests/unit/conf/redirect_ok.yaml");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(c->n_conns, 2);
+	CU_ASSERT_STRING_EQUAL(c->conns[0].redirect_to, "2001:db8::2");
+	CU_ASSERT_EQUAL(c->conns[0].redirect_tunnels, 500);
+	CU_ASSERT_STRING_EQUAL(c->conns[1].redirect_to, "vpn2.example.org");
+	CU_ASSERT_EQUAL(c->conns[1].redirect_tunnels, 0);
+	conf_free(c);
+}
+
 static void
 samples_load(void)
 {
@@ -380,6 +395,8 @@ static const struct {
 	{"frag_preauth_big", ":1:25: ike.frag_preauth_max: 102400 bytes out of range 2K..64K"},
 	{"multi_doc", ":11:1: more than one YAML document"},
 	{"name_bad", ":6:11: ports[1].name: bad name (letters, digits, '-', '_', '.')"},
+	{"bad_redirect", ":18:20: connections[0].redirect.to: 'gw2 example' is not an address or a host name"},
+	{"redirect_tunnels", ":20:16: connections[0].redirect.tunnels: expected a non-negative integer, got '-1'"},
 };
 
 static void
@@ -1378,9 +1395,10 @@ ctl_peer_credentials(void)
 		"{\"cmd\":\"terminate\",\"args\":{\"ike\":1}}\n", "{\"cmd\":\"rekey\"}\n",
 		"{\"cmd\":\"reload\",\"args\":{\"file\":\"/etc/shadow\"}}\n",
 		"{\"cmd\":\"list-children\"}\n",
+		"{\"cmd\":\"redirect\",\"args\":{\"all\":true,\"to\":\"192.0.2.9\"}}\n",
 	};
-	static const bool outsider[] = {true, false, false, false, false, true};
-	static const bool member[] = {true, true, true, true, true, true};
+	static const bool outsider[] = {true, false, false, false, false, true, false};
+	static const bool member[] = {true, true, true, true, true, true, true};
 	struct ctl_sock_cfg cfg = {.mode = 0666};
 	struct ctl_sock_stats st;
 	struct ctl_sock *s = NULL;
@@ -1409,7 +1427,7 @@ ctl_peer_credentials(void)
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0)
-		unpriv_child(path, 65534, NULL, 0, lines, outsider, 6);
+		unpriv_child(path, 65534, NULL, 0, lines, outsider, 7);
 	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
 	CU_ASSERT_EQUAL(peer_calls, 2);		/* status, list-children only */
 	CU_ASSERT_EQUAL(seen_peer.uid, 65534);
@@ -1417,9 +1435,9 @@ ctl_peer_credentials(void)
 	CU_ASSERT_EQUAL(seen_peer.pid, pid);
 	CU_ASSERT(!seen_peer.admin);
 	ctl_sock_stats_get(s, &st);
-	CU_ASSERT_EQUAL(st.denied, 4);
+	CU_ASSERT_EQUAL(st.denied, 5);
 	r = ctl_sock_stats_json(s);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "denied")), 4);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "denied")), 5);
 	json_decref(r);
 
 	/* Root: everything reaches the handler. */
@@ -1451,13 +1469,13 @@ ctl_peer_credentials(void)
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0)
-		unpriv_child(path, 65534, NULL, 0, lines, member, 6);
+		unpriv_child(path, 65534, NULL, 0, lines, member, 7);
 	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
-	CU_ASSERT_EQUAL(peer_calls, 6);
+	CU_ASSERT_EQUAL(peer_calls, 7);
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0)
-		unpriv_child(path, other, member_of, 1, lines, member, 6);
+		unpriv_child(path, other, member_of, 1, lines, member, 7);
 	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
 	CU_ASSERT_EQUAL(seen_peer.gid, other);
 	CU_ASSERT(seen_peer.admin);
@@ -1465,10 +1483,10 @@ ctl_peer_credentials(void)
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0)
-		unpriv_child(path, other, NULL, 0, lines, outsider, 6);
+		unpriv_child(path, other, NULL, 0, lines, outsider, 7);
 	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
 	ctl_sock_stats_get(s, &st);
-	CU_ASSERT_EQUAL(st.denied, 4);
+	CU_ASSERT_EQUAL(st.denied, 5);
 	ctl_sock_destroy(s);
 	chmod(tmpdir, 0700);
 }
@@ -1675,6 +1693,7 @@ main(void)
 		return 1;
 	suite = CU_add_suite("conf", NULL, NULL);
 	CU_add_test(suite, "samples_load", samples_load);
+	CU_add_test(suite, "redirect_ok", redirect_ok);
 	CU_add_test(suite, "ci_values", ci_values);
 	CU_add_test(suite, "site_to_site_values", site_to_site_values);
 	CU_add_test(suite, "default_loads", default_loads);

@@ -3109,6 +3109,275 @@ test_established_drops_init(void)
 	stop();
 }
 
+/* ---- REDIRECT (RFC 5685) ---- */
+
+/* A hand-made IKE_SA_INIT request from 10.0.0.1 to B, with a real ecp256 KE
+ * and the notify @ntype (0: none); B's answers are left in q. */
+static void
+redirect_req(uint64_t spi_i, uint16_t ntype, const uint8_t nonce[32])
+{
+	struct ike_hdr h = { .spi_i = spi_i, .exchange = IKE_XCHG_SA_INIT, .flags = IKE_FLAG_I };
+	struct ike_proposal prop;
+	struct ike_bld bl;
+	struct ike_dh *dh = NULL;
+	struct sockaddr_storage fa, fb;
+	uint8_t buf[1024], pub[IKE_DH_MAX_LEN], gw[6] = { IKE_GW_ID_IPV4, 4, 10, 0, 0, 9 };
+	char err[64];
+	size_t len, pub_len;
+
+	addr(&fa, "10.0.0.1", 500);
+	addr(&fb, "10.0.0.2", 500);
+	CU_ASSERT_EQUAL_FATAL(ike_prop_parse("aes128gcm16-prfsha256-ecp256", IKE_PROTO_IKE, &prop,
+					     err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_dh_create(19, &dh), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_dh_pub(dh, pub, sizeof(pub), &pub_len), 0);
+	ike_dh_destroy(dh);
+	ike_bld_init(&bl, buf, sizeof(buf), &h);
+	ike_bld_sa(&bl, &prop, 1);
+	ike_bld_ke(&bl, 19, pub, pub_len);
+	ike_bld_nonce(&bl, nonce, 32);
+	if (ntype != 0)
+		ike_bld_notify(&bl, IKE_PROTO_NONE, NULL, 0, ntype,
+			       ntype == IKE_N_REDIRECTED_FROM ? gw : NULL,
+			       ntype == IKE_N_REDIRECTED_FROM ? sizeof(gw) : 0);
+	CU_ASSERT_EQUAL_FATAL(ike_bld_finish(&bl, &len), 0);
+	qn = 0;
+	ike_input(P[1].ctx, buf, len, (struct sockaddr *)&fa, (struct sockaddr *)&fb, now);
+}
+
+/* B's single answer q[0] parsed into *m (caller frees). */
+static struct ike_msg *
+redirect_answer(void)
+{
+	struct ike_msg *m = calloc(1, sizeof(*m));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	CU_ASSERT_EQUAL_FATAL(ike_msg_parse(q[0].buf, q[0].len, m), 0);
+	return m;
+}
+
+/* Redirect in IKE_SA_INIT (RFC 5685 4.2): a peer that announces
+ * REDIRECT_SUPPORTED gets HDR(SPIi, 0), N(REDIRECT, GW identity, Ni) and no
+ * state; one that does not, or that arrives with REDIRECTED_FROM, is served. */
+static void
+test_redirect_init(void)
+{
+	static const uint8_t want4[] = { IKE_GW_ID_IPV4, 4, 192, 0, 2, 50 };
+	struct setup s;
+	struct ike_stats st;
+	const struct ike_notify *n;
+	struct ike_msg *m;
+	uint8_t nonce[32];
+
+	memset(nonce, 0xa5, sizeof(nonce));
+	nonce[0] = 0x11;
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	snprintf(s.b.redirect_to, sizeof(s.b.redirect_to), "%s", "192.0.2.50");
+	start(&s);
+	redirect_req(0x1122334455667788ULL, IKE_N_REDIRECT_SUPPORTED, nonce);
+	m = redirect_answer();
+	CU_ASSERT_EQUAL(m->hdr.spi_i, 0x1122334455667788ULL);
+	CU_ASSERT_EQUAL(m->hdr.spi_r, 0);
+	CU_ASSERT_EQUAL(m->hdr.exchange, IKE_XCHG_SA_INIT);
+	CU_ASSERT_FALSE(m->has_sa);
+	CU_ASSERT_FALSE(m->has_ke);
+	n = ike_msg_notify(m, IKE_N_REDIRECT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_EQUAL_FATAL(n->data.len, sizeof(want4) + sizeof(nonce));
+	CU_ASSERT_EQUAL(memcmp(n->data.p, want4, sizeof(want4)), 0);
+	CU_ASSERT_EQUAL(memcmp(n->data.p + sizeof(want4), nonce, sizeof(nonce)), 0);
+	free(m);
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 0);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.redirects, 1);
+	CU_ASSERT_EQUAL(st.half_open, 0);
+
+	/* without REDIRECT_SUPPORTED: a normal answer, a half-open SA */
+	redirect_req(0x2222334455667788ULL, 0, nonce);
+	m = redirect_answer();
+	CU_ASSERT_PTR_NULL(ike_msg_notify(m, IKE_N_REDIRECT));
+	CU_ASSERT_TRUE(m->has_sa);
+	CU_ASSERT_NOT_EQUAL(m->hdr.spi_r, 0);
+	free(m);
+	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
+
+	/* REDIRECTED_FROM: redirected once already, served here */
+	redirect_req(0x3322334455667788ULL, IKE_N_REDIRECTED_FROM, nonce);
+	m = redirect_answer();
+	CU_ASSERT_PTR_NULL(ike_msg_notify(m, IKE_N_REDIRECT));
+	CU_ASSERT_TRUE(m->has_sa);
+	free(m);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.redirects, 1);
+	stop();
+
+	stop();
+}
+
+/* As initiator (RFC 5685 4.2, 4.3): A announces REDIRECT_SUPPORTED, follows
+ * B's REDIRECT from 10.0.0.2 to 10.0.0.3 (B's second connection) with a new
+ * IKE_SA_INIT carrying REDIRECTED_FROM 10.0.0.2, which B serves. A REDIRECT
+ * whose Nonce Data is not A's Ni is ignored. */
+static void
+test_redirect_follow(void)
+{
+	static const uint8_t from2[] = { IKE_GW_ID_IPV4, 4, 10, 0, 0, 2 };
+	struct setup s;
+	struct ike_stats st;
+	struct ike_sa *sa, *sb;
+	struct ike_msg *m;
+	const struct ike_notify *n;
+	char buf[64];
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	snprintf(s.b.redirect_to, sizeof(s.b.redirect_to), "%s", "10.0.0.3");
+	conn_base(&s.b2, false, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	snprintf(s.b2.name, sizeof(s.b2.name), "%s", "rw2");
+	addr(&s.b2.local, "10.0.0.3", 500);
+	s.has_b2 = true;
+
+	/* a forged REDIRECT (last nonce byte changed) is ignored */
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	{
+		struct dgram d = take_a();
+
+		CU_ASSERT_EQUAL_FATAL(to_b(&d), 1);
+	}
+	q[0].buf[q[0].len - 1] ^= 1;
+	run();
+	sa = first_sa(P[0].ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_EQUAL(sa->state, IKE_ST_INIT_SENT);
+	CU_ASSERT_EQUAL(sa->redirects, 0);
+	ike_stats_get(P[0].ctx, &st);
+	CU_ASSERT_EQUAL(st.rx_invalid, 1);
+	stop();
+
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	check_latest_pair();
+	sa = first_sa(P[0].ctx);
+	sb = first_sa(P[1].ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sb);
+	CU_ASSERT_EQUAL(sa->redirects, 1);
+	CU_ASSERT_STRING_EQUAL(ike_addr_str(&sa->remote, buf, sizeof(buf)), "10.0.0.3:500");
+	CU_ASSERT_STRING_EQUAL(sb->conn->cfg.name, "rw2");
+	CU_ASSERT_TRUE(sb->peer_redirect);
+	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.redirects, 1);
+	m = calloc(1, sizeof(*m));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL_FATAL(ike_msg_parse(sb->init_req, sb->init_req_len, m), 0);
+	n = ike_msg_notify(m, IKE_N_REDIRECTED_FROM);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_EQUAL(n->data.len, sizeof(from2));
+	CU_ASSERT_EQUAL(memcmp(n->data.p, from2, sizeof(from2)), 0);
+	CU_ASSERT_PTR_NULL(ike_msg_notify(m, IKE_N_REDIRECT_SUPPORTED));
+	free(m);
+	stop();
+}
+
+/* The threshold: redirect once the connection holds redirect_tunnels SAs. */
+static void
+test_redirect_threshold(void)
+{
+	struct setup s;
+	struct ike_msg *m;
+	uint8_t nonce[32];
+
+	memset(nonce, 0x5a, sizeof(nonce));
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	snprintf(s.b.redirect_to, sizeof(s.b.redirect_to), "%s", "vpn2.example.org");
+	s.b.redirect_tunnels = 1;
+	start(&s);
+	redirect_req(0x1000000000000001ULL, IKE_N_REDIRECT_SUPPORTED, nonce);
+	m = redirect_answer();
+	CU_ASSERT_PTR_NULL(ike_msg_notify(m, IKE_N_REDIRECT));
+	CU_ASSERT_TRUE(m->has_sa);
+	free(m);
+	redirect_req(0x1000000000000002ULL, IKE_N_REDIRECT_SUPPORTED, nonce);
+	m = redirect_answer();
+	{
+		const struct ike_notify *n = ike_msg_notify(m, IKE_N_REDIRECT);
+		static const char fq[] = "vpn2.example.org";
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+		CU_ASSERT_EQUAL_FATAL(n->data.len, 2 + strlen(fq) + sizeof(nonce));
+		CU_ASSERT_EQUAL(n->data.p[0], IKE_GW_ID_FQDN);
+		CU_ASSERT_EQUAL(n->data.p[1], strlen(fq));
+		CU_ASSERT_EQUAL(memcmp(n->data.p + 2, fq, strlen(fq)), 0);
+		CU_ASSERT_EQUAL(memcmp(n->data.p + 2 + strlen(fq), nonce, sizeof(nonce)), 0);
+	}
+	free(m);
+	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
+	stop();
+}
+
+static void
+test_redirect_gw_id(void)
+{
+	uint8_t out[300];
+	size_t len = 0;
+	char big[300];
+
+	CU_ASSERT_EQUAL(ike_gw_id_encode("2001:db8::7", out, sizeof(out), &len), 0);
+	CU_ASSERT_EQUAL(len, 18);
+	CU_ASSERT_EQUAL(out[0], IKE_GW_ID_IPV6);
+	CU_ASSERT_EQUAL(out[1], 16);
+	CU_ASSERT_EQUAL(out[17], 7);
+	CU_ASSERT_EQUAL(ike_gw_id_encode("10.1.2.3", out, sizeof(out), &len), 0);
+	CU_ASSERT_EQUAL(len, 6);
+	CU_ASSERT_EQUAL(ike_gw_id_encode("", out, sizeof(out), &len), -EINVAL);
+	CU_ASSERT_EQUAL(ike_gw_id_encode("bad host", out, sizeof(out), &len), -EINVAL);
+	memset(big, 'a', sizeof(big));
+	big[256] = '\0';
+	CU_ASSERT_EQUAL(ike_gw_id_encode(big, out, sizeof(out), &len), -EINVAL);
+}
+
+/* Redirect of an established SA (RFC 5685 5): only when the peer announced
+ * REDIRECT_SUPPORTED; an INFORMATIONAL request that the peer answers. */
+static void
+test_redirect_established(void)
+{
+	struct setup s;
+	struct ike_stats st;
+	struct ike_sa *sb;
+	unsigned n = 9, before;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	sb = first_sa(P[1].ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sb);
+	CU_ASSERT_TRUE(sb->peer_redirect);	/* A announced it */
+	sb->peer_redirect = false;		/* as if it had not */
+	CU_ASSERT_EQUAL(ike_redirect(P[1].ctx, sb->id, "192.0.2.50", now, &n), -EPERM);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(ike_redirect(P[1].ctx, 0, "192.0.2.50", now, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(qn, 0);
+	CU_ASSERT_EQUAL(ike_redirect(P[1].ctx, sb->id + 1000, "192.0.2.50", now, &n), -ENOENT);
+	CU_ASSERT_EQUAL(ike_redirect(P[1].ctx, sb->id, "no such host!", now, &n), -EINVAL);
+	sb->peer_redirect = true;
+	before = sent_count[0];
+	CU_ASSERT_EQUAL(ike_redirect(P[1].ctx, 0, "gw2.example", now, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(qn, 1);
+	run();
+	CU_ASSERT_EQUAL(sent_count[0], before + 1);	/* A answered */
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.redirects, 1);
+	CU_ASSERT_EQUAL(st.retransmits, 0);
+	stop();
+}
+
 int
 main(void)
 {
@@ -3173,6 +3442,11 @@ main(void)
 	CU_add_test(s, "resend_only_original", test_resend_only_original);
 	CU_add_test(s, "frag_caps", test_frag_caps);
 	CU_add_test(s, "half_open_per_src", test_half_open_per_src);
+	CU_add_test(s, "redirect_init", test_redirect_init);
+	CU_add_test(s, "redirect_follow", test_redirect_follow);
+	CU_add_test(s, "redirect_threshold", test_redirect_threshold);
+	CU_add_test(s, "redirect_gw_id", test_redirect_gw_id);
+	CU_add_test(s, "redirect_established", test_redirect_established);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

@@ -334,6 +334,7 @@ class Rampartd:
         self.sock = os.path.join(net.dir, "rampart.sock")
         self.conf = os.path.join(net.dir, "rampart.yaml")
         self.logf = os.path.join(net.dir, "rampartd.log")
+        self.ns = N("gw")       # a second instance runs elsewhere (e2e_redirect)
         self.proc = None
 
     def write_conf(self, pool=POOL, dpd="30s", rbase="1s", rtries=5, extra="", s2s=False,
@@ -353,7 +354,7 @@ class Rampartd:
                "--no-pci", "--file-prefix", self.prefix]
         if env:
             cmd = ["env"] + ["%s=%s" % kv for kv in sorted(env.items())] + cmd
-        self.proc = self.net.spawn(cmd, ns=N("gw"), out=self.logf)
+        self.proc = self.net.spawn(cmd, ns=self.ns, out=self.logf)
         self.t_start = time.time()
 
         def up():

@@ -1,0 +1,187 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""REDIRECT (RFC 5685) between two rampartd instances, against strongSwan (root).
+
+    e2e_redirect.py redirect --rampartd PATH --rampartctl PATH
+
+    e2e-c1 (charon, 192.0.2.11) --+-- br0 (e2e-sw) --+-- e2e-gw  rampartd #1 192.0.2.1
+                                                     +-- e2e-gw2 rampartd #2 192.0.2.2
+    each gateway has its own LAN namespace (lan, lan2): 10.1.0.1 <-> host 10.1.0.2
+
+Gateway #1 is configured with redirect: {to: 192.0.2.2}. A strongSwan client
+(charon announces REDIRECT_SUPPORTED by default) connects to 192.0.2.1, is
+redirected during IKE_SA_INIT, ends up established with #2 (virtual IP from
+#2's pool 10.98.0.0/24), and pings #2's LAN host through #2. #1 holds no
+SA. Then `rampartctl redirect --all 192.0.2.1` on #2 moves the established
+client back to #1 (the client arrives with REDIRECTED_FROM, which #1 serves
+rather than redirecting again) and traffic flows through #1.
+"""
+
+import os
+import re
+import signal
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML,  # noqa: E402
+                     Charon, Rampartd, Result, args_common, log, sh, wait_for, write_private)
+from e2e import finish, new_run, ping  # noqa: E402
+
+GW2_PUB = "192.0.2.2"
+POOL1, POOL2 = "10.99.0.0/24", "10.98.0.0/24"
+
+
+def gw2_net(net):
+    """e2e-gw2 on the public bridge (af_packet on its own veth pair) and its
+    own LAN namespace lan2 with host 10.1.0.2. Interface names are the same
+    as #1's: they live in another namespace."""
+    for ns in ("gw2", "lan2"):
+        net.ns_add(N(ns))
+    net.veth("e2e-pub", N("gw2"), "e2e-pub2s", N("sw"))
+    net.veth("e2e-lan", N("gw2"), "e2e-lan2h", N("lan2"))
+    for dev in ("e2e-pub", "e2e-lan"):
+        sh(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % dev], ns=N("gw2"))
+        sh(["ip", "link", "set", dev, "promisc", "on", "up"], ns=N("gw2"))
+    sh(["ip", "link", "set", "e2e-pub2s", "master", "br0", "up"], ns=N("sw"))
+    net.host_if(N("lan2"), "e2e-lan2h", LAN_HOST + "/24")
+    sh(["ip", "route", "add", POOL2, "via", GW_LAN], ns=N("lan2"))
+
+
+def conf_text(r, pub, pool, extra=""):
+    return RAMPART_YAML.format(sock=r.sock, pub=pub, lan=GW_LAN, gwid=GW_ID, psk=PSK, pool=pool,
+                               dpd="30s", rbase="1s", rtries=5, extra=extra,
+                               log_level=os.environ.get("E2E_LOG", "info"))
+
+
+def stat(r, name):
+    rc, j = r.ctl("stats")
+    return (j.get("ike") or {}).get(name) if rc == 0 and isinstance(j, dict) else None
+
+
+def child_packets(r):
+    """Inbound + outbound packets over the child SAs of r."""
+    return sum(int(c.get("pkts_in") or 0) + int(c.get("pkts_out") or 0) for c in r.children())
+
+
+def ping_ok(ns, dst):
+    t, rcv = ping(ns, dst, 5)
+    if rcv == 5:
+        return True, "%d/%d" % (rcv, t)
+    t2, rcv2 = ping(ns, dst, 5, wait=5)
+    return rcv2 == 5, "%d/%d, then %d/%d" % (rcv, t, rcv2, t2)
+
+
+def peer_of(c):
+    """The remote address of charon's established IKE SA, or None."""
+    m = re.search(r"ESTABLISHED.*\n\s+local\s.*\n\s+remote\s+'[^']*' @ (\S+)\[", c.list_sas())
+    return m.group(1) if m else None
+
+
+def case_redirect(args, net, r1, res):
+    net.base()
+    gw2_net(net)
+    cns, caddr = net.client_ns(1)
+    r2 = Rampartd(net, None, args.rampartd, args.rampartctl, r1.prefix + "-2")
+    r2.ns = N("gw2")
+    r2.sock = os.path.join(net.dir, "rampart2.sock")
+    r2.conf = os.path.join(net.dir, "rampart2.yaml")
+    r2.logf = os.path.join(net.dir, "rampartd2.log")
+    write_private(r1.conf, conf_text(r1, GW_PUB, POOL1,
+                                     "    redirect: {to: %s}\n" % GW2_PUB))
+    write_private(r2.conf, conf_text(r2, GW2_PUB, POOL2))
+    try:
+        up1, up2 = r1.start(), r2.start()
+        if not res.check(up1 and up2, "two rampartd instances start (192.0.2.1, 192.0.2.2)",
+                         "" if up2 else "\n".join(r2.log_text().splitlines()[-20:])):
+            return
+        c = Charon(net, cns, "c1", caddr)
+        c.client_conf("c1.rampart.test")
+        c.start()
+        res.check(c.wait_ready() and c.load()[0] == 0, "strongSwan client loads")
+        rc, out = c.initiate("ra", 60)
+        res.check(rc == 0, "the client connecting to 192.0.2.1 comes up",
+                  out.strip().splitlines()[-1] if rc and out.strip() else "")
+        clog = c.log_text()
+        res.check(re.search(r"redirect", clog, re.I) is not None and
+                  GW2_PUB in clog, "charon was redirected to 192.0.2.2",
+                  "\n".join(ln for ln in clog.splitlines() if "edirect" in ln)[-600:])
+        res.check(peer_of(c) == GW2_PUB, "the client's IKE SA is with the second gateway",
+                  "peer %s" % peer_of(c))
+        sas1 = r1.sas()
+        sas2 = r2.sas()
+        res.check(len(sas1) == 0, "the first gateway holds no IKE SA", "%d SAs" % len(sas1))
+        res.check(len(sas2) == 1, "the second gateway holds the client's IKE SA",
+                  "%d SAs" % len(sas2))
+        res.check(stat(r1, "redirects") == 1, "redirects_total is 1 on the first gateway",
+                  "redirects %s" % stat(r1, "redirects"))
+        m = re.search(r"\[(10\.98\.\d+\.\d+)\]", c.list_sas())
+        res.check(m is not None, "the virtual IP comes from the second gateway's pool 10.98.0.0/24",
+                  c.list_sas()[-400:] if m is None else m.group(1))
+        ok, detail = ping_ok(cns, LAN_HOST)
+        res.check(ok, "client pings the second gateway's LAN host 10.1.0.2 through the tunnel",
+                  detail)
+        n2 = child_packets(r2)
+        res.check(n2 > 0, "the second gateway's child SA carried the pings",
+                  "%d packets" % n2)
+        if not sas2:
+            return
+        # established SA: send it back to #1 with the control command
+        rc, j = r2.ctl("redirect", "--all", GW_PUB)
+        res.check(rc == 0 and isinstance(j, dict) and j.get("redirected") == 1,
+                  "rampartctl redirect --all 192.0.2.1 on the second gateway: 1 SA", str(j))
+        moved = wait_for(lambda: peer_of(c) == GW_PUB and len(r1.sas()) == 1, 40, step=0.5)
+        res.check(bool(moved), "the established client moved to the first gateway "
+                  "(REDIRECTED_FROM is served, not redirected again)",
+                  "peer %s, #1 SAs %d, #2 SAs %d" % (peer_of(c), len(r1.sas()), len(r2.sas())))
+        gone = wait_for(lambda: len(r2.sas()) == 0, 30, step=0.5)
+        res.check(bool(gone), "the old IKE SA at the second gateway is deleted",
+                  "%d SAs" % len(r2.sas()))
+        ok, detail = ping_ok(cns, LAN_HOST)
+        res.check(ok and child_packets(r1) > 0,
+                  "client pings 10.1.0.2 through the first gateway now",
+                  "%s, %d packets on #1" % (detail, child_packets(r1)))
+        res.check(stat(r1, "redirects") == 1, "the first gateway did not redirect it again",
+                  "redirects %s" % stat(r1, "redirects"))
+        rc, j = r2.ctl("redirect", "--all", "not a host")
+        res.check(rc != 0, "a bad target is refused with an error", str(j))
+        if res.fails:
+            log("client log tail:\n" + "\n".join(c.log_text().splitlines()[-40:]))
+    finally:
+        ok2 = r2.stop()
+        res.check(ok2, "the second rampartd exits 0 on SIGTERM")
+        if not ok2:
+            print("\n".join(r2.log_text().splitlines()[-30:]))
+        r2.cleanup()
+
+
+CASES = {"redirect": case_redirect}
+
+
+def main():
+    args = args_common(sys.argv[1:])
+    if args.case not in CASES:
+        print("unknown case %s (%s)" % (args.case, ", ".join(CASES)))
+        return 2
+    for b in (args.rampartd, args.rampartctl):
+        if not os.access(b, os.X_OK):
+            print("not built: " + b)
+            return 2
+    net, r = new_run(args, args.case)
+    res = Result(args.case)
+
+    def on_signal(sig, frame):
+        raise KeyboardInterrupt()
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        CASES[args.case](args, net, r, res)
+    except KeyboardInterrupt:
+        res.check(False, "interrupted")
+    except Exception as e:  # a harness error counts as a failure
+        import traceback
+        traceback.print_exc()
+        res.check(False, "harness error: %s" % e)
+    return finish(net, r, res)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
