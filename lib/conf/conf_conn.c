@@ -301,10 +301,15 @@ read_psk_file(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
 	rc = cx_path(x, "psk_file", n, path, sizeof(path));
 	if (rc < 0)
 		return rc;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not block the control core waiting for a writer */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return key_err(x, "psk_file", n, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &st) == 0 && (st.st_mode & 0077) != 0) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return key_err(x, "psk_file", n, "%s: not a regular file", path);
+	}
+	if ((st.st_mode & 0077) != 0) {
 		size_t m = cx_push_key(x, "psk_file");
 
 		cx_warn(x, n, "%s is readable by group or others", path);
@@ -339,12 +344,18 @@ static int
 readable_file(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size)
 {
 	int rc = cx_path(x, key, n, dst, size), fd;
+	struct stat st;
 
 	if (rc < 0)
 		return rc;
-	fd = open(dst, O_RDONLY | O_CLOEXEC);
+	fd = open(dst, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return key_err(x, key, n, "cannot read: %s", strerror(errno));
+	/* OpenSSL reads it later by name: a FIFO there would block the control core */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return key_err(x, key, n, "%s: not a regular file", dst);
+	}
 	close(fd);
 	return 0;
 }
