@@ -356,14 +356,14 @@ read_psk_file(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
 	rc = cx_path(x, "psk_file", n, path, sizeof(path));
 	if (rc < 0)
 		return rc;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not block the control core waiting for a writer */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return key_err(x, "psk_file", n, "cannot open: %s", strerror(errno));
 	/* The mode of the file we read, not of whatever the name points to later. */
-	if (fstat(fd, &st) < 0) {
-		rc = key_err(x, "psk_file", n, "cannot stat: %s", strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return rc;
+		return key_err(x, "psk_file", n, "%s: not a regular file", path);
 	}
 	if ((rc = cx_secret_mode(x, "psk_file", n, path, (unsigned)st.st_mode)) < 0) {
 		close(fd);
@@ -404,12 +404,15 @@ readable_file(struct cx *x, const char *key, const yaml_node_t *n, char *dst, si
 
 	if (rc < 0)
 		return rc;
-	fd = open(dst, O_RDONLY | O_CLOEXEC);
+	fd = open(dst, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return key_err(x, key, n, "cannot read: %s", strerror(errno));
-	if (secret && fstat(fd, &st) < 0)
-		rc = key_err(x, key, n, "cannot stat: %s", strerror(errno));
-	else if (secret)
+	/* OpenSSL reads it later by name: a FIFO there would block the control core */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return key_err(x, key, n, "%s: not a regular file", dst);
+	}
+	if (secret)
 		rc = cx_secret_mode(x, key, n, dst, (unsigned)st.st_mode);
 	close(fd);
 	return rc;

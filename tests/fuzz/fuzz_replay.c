@@ -102,7 +102,8 @@ main(int argc, char **argv)
 			n++;
 		}
 		closedir(d);
-		qsort(names, n, sizeof(*names), cmp_names);
+		if (n > 0)
+			qsort(names, n, sizeof(*names), cmp_names);
 		for (k = 0; k < n; k++) {
 			bad |= run_file(names[k], buf) < 0;
 			runs++;

@@ -1001,6 +1001,32 @@ psk_file_relative(void)
 	unlink(psk);
 }
 
+/* A psk_file that is a FIFO (or another non-regular file) is refused at
+ * once: open() without O_NONBLOCK waited for a writer forever, stalling the
+ * control core on reload. alarm(): the old code hangs here. */
+static void
+secret_file_fifo_refused(void)
+{
+	char cfg[128], fifo[128], err[CONF_ERR_LEN];
+	struct conf *c = NULL;
+	int rc;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo.psk", tmpdir);
+	snprintf(cfg, sizeof(cfg), "%s/fifo.yaml", tmpdir);
+	CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
+	write_file(cfg, MINI "    psk_file: fifo.psk\n    local_ts: 10.0.0.0/8\n"
+		   "    remote_ts: 10.1.0.0/16\n", 0600);
+	alarm(10);
+	rc = conf_load(cfg, &c, err, sizeof(err));
+	alarm(0);
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file"));
+	conf_free(c);
+	unlink(cfg);
+	unlink(fifo);
+}
+
 /* ---- control socket ---- */
 
 static int handler_calls;
@@ -1713,6 +1739,7 @@ main(void)
 	CU_add_test(suite, "secrets_wiped", secrets_wiped);
 	CU_add_test(suite, "psk_file_relative", psk_file_relative);
 	CU_add_test(suite, "metrics_listen", metrics_listen);
+	CU_add_test(suite, "secret_file_fifo_refused", secret_file_fifo_refused);
 	suite = CU_add_suite("ctl", NULL, NULL);
 	CU_add_test(suite, "ctl_requests", ctl_requests);
 	CU_add_test(suite, "ctl_stale_and_limits", ctl_stale_and_limits);
