@@ -57,7 +57,7 @@ Version: $VER
 Architecture: $ARCH
 Maintainer: Rampart maintainers <rampart@example.org>
 Installed-Size: $(du -sk --exclude=DEBIAN "$ROOT" | cut -f1)
-Depends: $DEPS
+Depends: adduser, $DEPS
 Section: net
 Priority: optional
 Homepage: https://example.org/rampart
@@ -73,6 +73,7 @@ CTL
 (cd "$ROOT" && find . -path ./DEBIAN -prune -o -type f -printf '%P\n' | sort |
 	xargs md5sum) > "$ROOT/DEBIAN/md5sums"
 chmod 0644 "$ROOT/DEBIAN/control" "$ROOT/DEBIAN/conffiles" "$ROOT/DEBIAN/md5sums"
+install -m 0755 "$SRC/packaging/postinst" "$ROOT/DEBIAN/postinst"
 find "$ROOT" -type d -exec chmod g-w,o-w {} +
 rm -f "$B/${PKG}"_*.deb
 OUT="$B/${PKG}_${VER}_${ARCH}.deb"
