@@ -4,13 +4,14 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+DEB_BUILD ?= build-deb
 MESON_FLAGS ?= --werror
 # The test build may show ESP keys to root (RAMPART_DEBUG_KEYS=1) for the e2e
 # decoders, and has fault injection (a "fault" control command) for the fault
 # tests; a production build is set up without either.
 TEST_BUILD_FLAGS ?= -Ddebug_keys=true -Dfault_inject=true
 
-.PHONY: all deps build demo check check-unit check-asan check-fuzz check-interop bench clean
+.PHONY: all deps build demo check check-unit check-asan check-fuzz check-interop check-pkg deb bench clean
 
 all: build
 
@@ -52,10 +53,18 @@ check-fuzz: deps $(FUZZ_BUILD)/build.ninja
 check-interop: build
 	$(MESON_TEST) $(BUILD) interop --print-errorlogs --num-processes 1
 
-check: check-unit check-asan check-fuzz check-interop
+# The Debian package (production build, scripts/mkdeb.sh), then unpacked and
+# checked: packaged binaries, sample configs, the unit, lintian.
+deb: deps
+	sh scripts/mkdeb.sh $(DEB_BUILD)
+
+check-pkg: deb
+	sh tests/pkg/test_deb.sh $(DEB_BUILD)
+
+check: check-unit check-asan check-fuzz check-interop check-pkg
 
 bench: build
 	$(BUILD)/perf/esp-bench
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(DEB_BUILD)

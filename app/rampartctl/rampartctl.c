@@ -61,6 +61,7 @@ usage(FILE *f)
 		DEFAULT_SOCKET ")\n"
 		"  -j, --json                 print the raw JSON reply\n"
 		"  -t, --timeout SECONDS      wait this long for the reply (default 10)\n"
+		"  -V, --version              print the version\n"
 		"  -h, --help                 this text\n", prog);
 }
 
@@ -678,6 +679,7 @@ main(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"timeout", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *sock = getenv("RAMPART_SOCKET");
@@ -690,7 +692,7 @@ main(int argc, char **argv)
 	if (sock == NULL || sock[0] == '\0')
 		sock = DEFAULT_SOCKET;
 	/* '+': stop at the command, so "rekey --child 5" reaches build_request. */
-	while ((opt = getopt_long(argc, argv, "+s:jt:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:jt:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			sock = optarg;
@@ -707,6 +709,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("rampartctl %s\n", RAMPART_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -538,7 +538,7 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 			ike_foreach_sa(rd.ike, count_cb, &ike_sas);
 		for (i = 0; i < rd.n_children; i++)
 			live += !rd.children[i].dying;
-		*reply = json_pack("{ss sI sI sI sI sI sb so}", "version", "0.1.0",
+		*reply = json_pack("{ss sI sI sI sI sI sb so}", "version", RAMPART_VERSION,
 				   "uptime_s", (json_int_t)((now - rd.start_ms) / 1000),
 				   "workers", (json_int_t)rd.n_workers,
 				   "conns", (json_int_t)rd.conf->n_conns,

@@ -18,6 +18,7 @@
 #include "ctl_rate.h"
 #include "port.h"
 #include "rampartd.h"
+#include "rd_notify.h"
 
 const char *const rd_drop_names[RD_DROP__COUNT] = {
 #define RD_DROP_NAME(id, name, doc) [RD_DROP_##id] = name,
@@ -745,6 +746,7 @@ rd_ctl_main(void)
 		}
 		if (now >= next_link) {
 			link_watch();
+			rd_notify_watchdog(now);
 			next_link = now + 500;
 		}
 		if (rd.reload_req) {

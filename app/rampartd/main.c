@@ -3,6 +3,7 @@
  * rampartd: start-up and shutdown.
  *
  *   rampartd [-c FILE] [-s SOCKET] [-- EAL args]
+ *   rampartd --check-config FILE | --version
  *
  * Without -c the built-in configuration runs with a PSK drawn from the
  * CSPRNG at every start (never a published one), written to a 0600 file
@@ -41,6 +42,7 @@
 #include "ctl_rate.h"
 #include "port.h"
 #include "rampartd.h"
+#include "rd_notify.h"
 
 RTE_LOG_REGISTER(rd_logtype, rampart.daemon, INFO);
 RTE_LOG_REGISTER(rd_ike_logtype, rampart.ike, INFO);
@@ -72,13 +74,17 @@ usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [-c FILE] [-s SOCKET] [-- EAL args]\n"
+		"       %s --check-config FILE | --version\n"
 		"  -c FILE   configuration (YAML); default: the built-in demo config with a\n"
 		"            PSK generated at every start (file beside the control socket)\n"
 		"  -s SOCKET control socket path instead of the configuration's\n"
 		"  EAL args  default: -l 0-N --no-huge -m 256 (more with more workers) --no-pci\n"
 		"            --file-prefix rampart-PID\n"
-		"            (N = workers); ports from the config are added as --vdev/-a\n",
-		prog);
+		"            (N = workers); ports from the config are added as --vdev/-a\n"
+		"  --check-config FILE  load and validate FILE, print OK or the error\n"
+		"            (FILE:LINE:COL), exit 0 or 1; starts nothing\n"
+		"  -V, --version        print the version\n",
+		prog, prog);
 }
 
 static void
@@ -222,6 +228,23 @@ remove_builtin_psk(void)
 	    st.st_ino == psk_ino)
 		unlink(psk_path);
 	OPENSSL_cleanse(gen_psk, sizeof(gen_psk));
+}
+
+/* --check-config: the loader's whole validation, no EAL, no side effect. */
+static int
+check_config(const char *path)
+{
+	char err[CONF_ERR_LEN];
+	struct conf *c = NULL;
+
+	conf_set_log(conf_log_cb, NULL);
+	if (conf_load(path, &c, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rampartd: %s\n", err);
+		return 1;
+	}
+	conf_free(c);
+	printf("%s: OK\n", path);
+	return 0;
 }
 
 /* argv for rte_eal_init; strings live in @store. */
@@ -487,7 +510,7 @@ main(int argc, char **argv)
 		.align = __alignof__(struct rd_meta),
 	};
 	char *eal[RD_MAX_EAL_ARGS + 1];
-	const char *conf_file = NULL, *sock = NULL;
+	const char *conf_file = NULL, *sock = NULL, *check = NULL;
 	int opt, n_eal, ret, n_user = 0;
 	char **user = NULL;
 	bool launched = false;
@@ -501,7 +524,14 @@ main(int argc, char **argv)
 			argc = (int)i;
 			break;
 		}
-	while ((opt = getopt(argc, argv, "c:s:hV")) != -1) {
+	static const struct option lopts[] = {
+		{"check-config", required_argument, NULL, 'C'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+
+	while ((opt = getopt_long(argc, argv, "c:s:hV", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			conf_file = optarg;
@@ -509,8 +539,11 @@ main(int argc, char **argv)
 		case 's':
 			sock = optarg;
 			break;
+		case 'C':
+			check = optarg;
+			break;
 		case 'V':
-			printf("rampartd 0.1.0\n");
+			printf("rampartd %s\n", RAMPART_VERSION);
 			return 0;
 		case 'h':
 			usage(argv[0]);
@@ -524,6 +557,8 @@ main(int argc, char **argv)
 		usage(argv[0]);
 		return 1;
 	}
+	if (check != NULL)
+		return check_config(check);
 	if (load_conf(conf_file, sock) != 0)
 		return 1;
 	if (rd.conf->workers > SA_MAX_WORKERS) {
@@ -611,7 +646,9 @@ main(int argc, char **argv)
 	launched = true;
 	RD_LOG(INFO, "running: %u workers, %u ports, %u connections, config %s\n", rd.n_workers,
 	       rd.n_ports, rd.conf->n_conns, rd.conf->source);
+	rd_notify_ready(rd.ike != NULL ? "ports up, IKE listening" : "ports up, IKE unavailable");
 	rd_ctl_main();
+	rd_notify_stopping();
 	RD_LOG(INFO, "shutting down\n");
 	shutdown_all(launched);
 	conf_free(rd.conf);
