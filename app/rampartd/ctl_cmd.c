@@ -220,7 +220,7 @@ worker_res_json(const struct rd_worker *w)
 {
 	unsigned i, tgts = 0;
 
-	for (i = 0; i < RD_MAX_TGT; i++)
+	for (i = 0; i < rd.max_tgt; i++)
 		tgts += w->tgt[i].refs != 0 || w->tgt[i].sa != NULL;
 	return json_pack("{sI sI sI}", "sa_entries", (json_int_t)esp_worker_sa_count(w->esp),
 			 "routes", (json_int_t)w->n_routes, "targets", (json_int_t)tgts);
