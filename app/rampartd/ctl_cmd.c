@@ -657,6 +657,9 @@ reload(const char *path, char *err, size_t err_len, struct conf_err_pos *pos)
 	if (nc->metrics_af != rd.conf->metrics_af || nc->metrics_port != rd.conf->metrics_port ||
 	    memcmp(nc->metrics_addr, rd.conf->metrics_addr, sizeof(nc->metrics_addr)) != 0)
 		RD_LOG(WARNING, "reload: metrics.listen changes only on restart\n");
+	if (nc->max_tunnels != rd.conf->max_tunnels)
+		RD_LOG(WARNING, "reload: max_tunnels changes only on restart (%u tables kept)\n",
+		       rd.conf->max_tunnels);
 	/* Ports and routes in use keep their start-up values; connections and the
 	 * rest come from the new file. */
 	conf_free(rd.conf);
