@@ -248,7 +248,7 @@ resources_json(void)
 			allocs += ms.alloc_count;
 		}
 	for (i = 0; i < SA_MAX_WORKERS; i++)
-		backlog += rd.backlog[i].n;
+		backlog += rd.backlog[i].n - rd.backlog[i].head;
 	for (i = 0; i < RD_MAX_PENDING; i++)
 		pending += rd.pending[i].m != NULL;
 	f = fopen("/proc/self/status", "r");

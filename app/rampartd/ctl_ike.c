@@ -160,6 +160,12 @@ rd_msg_send(unsigned worker, const struct sa_msg *msg)
 		rd.st.ring_full++;
 		RD_LOG(WARNING, "worker %u message ring full: queueing messages\n", worker);
 	}
+	if (b->n == b->cap && b->head >= b->n / 2) {
+		/* half or more already delivered: compact (amortised O(1)) */
+		memmove(b->q, b->q + b->head, (b->n - b->head) * sizeof(*b->q));
+		b->n -= b->head;
+		b->head = 0;
+	}
 	if (b->n == b->cap) {
 		unsigned cap = b->cap ? b->cap * 2 : 64;
 		struct sa_msg *q = realloc(b->q, cap * sizeof(*q));
@@ -184,12 +190,14 @@ rd_msg_flush(void)
 
 		if (b->n == 0 || rd_fault_active(RD_FAULT_RING_FULL))
 			continue;
-		k = rte_ring_sp_enqueue_burst_elem(rd.workers[w]->msg_ring, b->q, sizeof(*b->q),
-						   b->n, NULL);
-		memmove(b->q, b->q + k, (b->n - k) * sizeof(*b->q));
-		b->n -= k;
-		if (b->n == 0)
+		/* no memmove per flush: a mass install queues 100 000s of messages */
+		k = rte_ring_sp_enqueue_burst_elem(rd.workers[w]->msg_ring, b->q + b->head,
+						   sizeof(*b->q), b->n - b->head, NULL);
+		b->head += k;
+		if (b->head == b->n) {
+			b->head = b->n = 0;
 			RD_LOG(INFO, "worker %u message ring: backlog delivered\n", w);
+		}
 	}
 }
 
@@ -919,6 +927,6 @@ rd_ike_fini(void)
 	for (w = 0; w < SA_MAX_WORKERS; w++) {
 		free(rd.backlog[w].q);
 		rd.backlog[w].q = NULL;
-		rd.backlog[w].n = rd.backlog[w].cap = 0;
+		rd.backlog[w].head = rd.backlog[w].n = rd.backlog[w].cap = 0;
 	}
 }

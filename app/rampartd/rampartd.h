@@ -247,10 +247,10 @@ struct rd_ctx {
 	unsigned n_timers;
 	/* table sizes, from conf max_tunnels (rd_caps_set) */
 	unsigned max_children, max_tgt, max_wroutes;
-	/* control -> worker messages that did not fit in the ring */
+	/* control -> worker messages that did not fit in the ring: q[head..n) */
 	struct {
 		struct sa_msg *q;
-		unsigned n, cap;
+		unsigned head, n, cap;
 	} backlog[SA_MAX_WORKERS];
 	struct ctl_sock *ctl;
 	struct rd_ctl_stats st;
