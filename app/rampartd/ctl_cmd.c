@@ -220,7 +220,7 @@ worker_res_json(const struct rd_worker *w)
 {
 	unsigned i, tgts = 0;
 
-	for (i = 0; i < RD_MAX_TGT; i++)
+	for (i = 0; i < rd.max_tgt; i++)
 		tgts += w->tgt[i].refs != 0 || w->tgt[i].sa != NULL;
 	return json_pack("{sI sI sI}", "sa_entries", (json_int_t)esp_worker_sa_count(w->esp),
 			 "routes", (json_int_t)w->n_routes, "targets", (json_int_t)tgts);
@@ -248,7 +248,7 @@ resources_json(void)
 			allocs += ms.alloc_count;
 		}
 	for (i = 0; i < SA_MAX_WORKERS; i++)
-		backlog += rd.backlog[i].n;
+		backlog += rd.backlog[i].n - rd.backlog[i].head;
 	for (i = 0; i < RD_MAX_PENDING; i++)
 		pending += rd.pending[i].m != NULL;
 	f = fopen("/proc/self/status", "r");
@@ -657,6 +657,9 @@ reload(const char *path, char *err, size_t err_len, struct conf_err_pos *pos)
 	if (nc->metrics_af != rd.conf->metrics_af || nc->metrics_port != rd.conf->metrics_port ||
 	    memcmp(nc->metrics_addr, rd.conf->metrics_addr, sizeof(nc->metrics_addr)) != 0)
 		RD_LOG(WARNING, "reload: metrics.listen changes only on restart\n");
+	if (nc->max_tunnels != rd.conf->max_tunnels)
+		RD_LOG(WARNING, "reload: max_tunnels changes only on restart (%u tables kept)\n",
+		       rd.conf->max_tunnels);
 	/* Ports and routes in use keep their start-up values; connections and the
 	 * rest come from the new file. */
 	conf_free(rd.conf);

@@ -160,6 +160,12 @@ rd_msg_send(unsigned worker, const struct sa_msg *msg)
 		rd.st.ring_full++;
 		RD_LOG(WARNING, "worker %u message ring full: queueing messages\n", worker);
 	}
+	if (b->n == b->cap && b->head >= b->n / 2) {
+		/* half or more already delivered: compact (amortised O(1)) */
+		memmove(b->q, b->q + b->head, (b->n - b->head) * sizeof(*b->q));
+		b->n -= b->head;
+		b->head = 0;
+	}
 	if (b->n == b->cap) {
 		unsigned cap = b->cap ? b->cap * 2 : 64;
 		struct sa_msg *q = realloc(b->q, cap * sizeof(*q));
@@ -184,26 +190,69 @@ rd_msg_flush(void)
 
 		if (b->n == 0 || rd_fault_active(RD_FAULT_RING_FULL))
 			continue;
-		k = rte_ring_sp_enqueue_burst_elem(rd.workers[w]->msg_ring, b->q, sizeof(*b->q),
-						   b->n, NULL);
-		memmove(b->q, b->q + k, (b->n - k) * sizeof(*b->q));
-		b->n -= k;
-		if (b->n == 0)
+		/* no memmove per flush: a mass install queues 100 000s of messages */
+		k = rte_ring_sp_enqueue_burst_elem(rd.workers[w]->msg_ring, b->q + b->head,
+						   sizeof(*b->q), b->n - b->head, NULL);
+		b->head += k;
+		if (b->head == b->n) {
+			b->head = b->n = 0;
 			RD_LOG(INFO, "worker %u message ring: backlog delivered\n", w);
+		}
 	}
 }
 
 /* ---- child SAs ---- */
 
+/*
+ * rd.child_idx maps a child id to its index in the packed rd.children;
+ * rd.timers lists the ids of children with a deferred switch or delete, so
+ * rd_child_timers costs O(children with a timer), not O(children).
+ */
 struct rd_child *
 rd_child_find(uint64_t id)
 {
-	unsigned i;
+	uint32_t i;
 
-	for (i = 0; i < rd.n_children; i++)
-		if (rd.children[i].id == id)
-			return &rd.children[i];
-	return NULL;
+	if (!rd_idmap_get(&rd.child_idx, id, &i) || i >= rd.n_children)
+		return NULL;
+	return &rd.children[i];
+}
+
+static void
+timers_add(struct rd_child *ch)
+{
+	if (ch->timer_pos != 0 || rd.n_timers >= rd.max_children)
+		return;
+	rd.timers[rd.n_timers++] = ch->id;
+	ch->timer_pos = rd.n_timers;
+}
+
+/* Drop rd.timers[@i]; the last entry moves into its place. */
+static void
+timers_remove_at(uint32_t i)
+{
+	struct rd_child *moved;
+
+	rd.timers[i] = rd.timers[--rd.n_timers];
+	if (i < rd.n_timers && (moved = rd_child_find(rd.timers[i])) != NULL)
+		moved->timer_pos = i + 1;
+}
+
+static void
+timers_remove(struct rd_child *ch)
+{
+	uint32_t k = ch->timer_pos;
+
+	if (k == 0)
+		return;
+	ch->timer_pos = 0;
+	timers_remove_at(k - 1);
+}
+
+static bool
+timer_due(const struct rd_child *ch)
+{
+	return (ch->switch_pending && !ch->dying) || (ch->dying && ch->del_at_ms != 0);
 }
 
 static void
@@ -363,8 +412,10 @@ child_up(const struct ike_child_sa *c)
 	unsigned owner = sa_spi_worker(c->spi_in), i;
 	int ret;
 
-	if (rd.n_children == RD_MAX_CHILDREN) {
-		RD_LOG(ERR, "child %" PRIu64 ": too many child SAs\n", c->id);
+	if (rd.n_children == rd.max_children || c->id == 0 || rd_child_find(c->id) != NULL) {
+		RD_LOG(ERR, "child %" PRIu64 ": %s\n", c->id,
+		       rd.n_children == rd.max_children ? "too many child SAs (max_tunnels)" :
+		       "child id already installed");
 		rd.st.child_fail++;
 		return;
 	}
@@ -434,6 +485,8 @@ child_up(const struct ike_child_sa *c)
 		}
 	}
 #endif
+	/* cannot fail: fewer than max_children records, id checked absent */
+	(void)rd_idmap_add(&rd.child_idx, ch->id, (uint32_t)(ch - rd.children));
 	rd.n_children++;
 
 	memset(&msg, 0, sizeof(msg));
@@ -458,9 +511,12 @@ child_up(const struct ike_child_sa *c)
 	 * new SA before it answered. */
 	ch->rekey_of = c->rekey_of;
 	old = c->rekey_of ? rd_child_find(c->rekey_of) : NULL;
+	if (old != NULL)
+		old->successors++;
 	if (!c->initiator && old != NULL && !old->dying) {
 		ch->switch_pending = true;
 		ch->switch_by_ms = rd_now_ms() + RD_SWITCH_WAIT_MS;
+		timers_add(ch);
 		routes_send(ch, RD_ROUTE_STANDBY);
 	} else {
 		routes_send(ch, 0);
@@ -492,8 +548,8 @@ dels_send(struct rd_child *ch)
 static void
 child_down(uint64_t id)
 {
-	struct rd_child *ch = rd_child_find(id);
-	bool replaced = false;
+	struct rd_child *ch = rd_child_find(id), *old;
+	bool replaced;
 	struct sa_msg msg;
 	unsigned w, i;
 
@@ -501,21 +557,22 @@ child_down(uint64_t id)
 		return;
 	ch->dying = true;
 	ch->switch_pending = false;
+	old = ch->rekey_of ? rd_child_find(ch->rekey_of) : NULL;
+	if (old != NULL && old->successors > 0)
+		old->successors--;
 	/* A successor still waiting for its switch takes over first, so the
 	 * ROUTE_DELs below find the prefixes moved and leave them alone. So
 	 * does a sibling (rekey collision: the other new child of the same old
-	 * one) when this one goes as the redundant pair. */
-	for (i = 0; i < rd.n_children; i++) {
-		struct rd_child *o = &rd.children[i];
+	 * one) when this one goes as the redundant pair. Only children on
+	 * rd.timers can have a switch pending. */
+	replaced = ch->successors > 0;
+	for (i = 0; i < rd.n_timers; i++) {
+		struct rd_child *o = rd_child_find(rd.timers[i]);
 
-		if (o->dying)
+		if (o == NULL || o->dying || !o->switch_pending)
 			continue;
-		if (o->rekey_of == id) {
+		if (o->rekey_of == id || (ch->rekey_of != 0 && o->rekey_of == ch->rekey_of))
 			child_switch(o);
-			replaced = true;
-		} else if (ch->rekey_of != 0 && o->rekey_of == ch->rekey_of) {
-			child_switch(o);
-		}
 	}
 	rd_own_release(ch->routes, ch->n_routes);
 	memset(&msg, 0, sizeof(msg));
@@ -531,10 +588,12 @@ child_down(uint64_t id)
 	 * sent on the old SA before it switched may still be on their way (and
 	 * IKE's Delete travels the slower control path). Its routes are gone,
 	 * so nothing new is sent on it. */
-	if (replaced)
+	if (replaced) {
 		ch->del_at_ms = rd_now_ms() + RD_LINGER_MS;
-	else
+		timers_add(ch);
+	} else {
 		dels_send(ch);
+	}
 	rd.st.child_down++;
 	RD_LOG(INFO, "child %" PRIu64 " (%s) down: spi in %08x out %08x%s\n", id, ch->conn,
 	       ch->spi_in, ch->spi_out, replaced ? " (replaced, removed after a grace period)" : "");
@@ -551,9 +610,16 @@ rd_child_timers(uint64_t now)
 		if (rd.ike != NULL)
 			ike_child_expired(rd.ike, refused.id[i], true, now);
 	refused.n = 0;
-	for (i = 0; i < rd.n_children; i++) {
-		struct rd_child *ch = &rd.children[i];
+	for (i = 0; i < rd.n_timers;) {
+		struct rd_child *ch = rd_child_find(rd.timers[i]);
 
+		if (ch == NULL || !timer_due(ch)) {
+			if (ch != NULL)
+				ch->timer_pos = 0;
+			timers_remove_at(i);
+			continue;
+		}
+		i++;
 		if (ch->switch_pending && !ch->dying) {
 			/* plain counter read, as list-sas does: torn reads only delay */
 			st.packets = 0;
@@ -575,7 +641,11 @@ child_forget(struct rd_child *ch)
 	memset(ch->dbg_key_out, 0, sizeof(ch->dbg_key_out));
 #endif
 	sa_spi_release(rd.spi_alloc, ch->spi_in);
+	timers_remove(ch);
+	(void)rd_idmap_del(&rd.child_idx, ch->id);
 	*ch = rd.children[--rd.n_children];
+	if (ch != &rd.children[rd.n_children])
+		(void)rd_idmap_set(&rd.child_idx, ch->id, (uint32_t)(ch - rd.children));
 #ifdef RD_DEBUG_KEYS
 	/* The moved entry's old slot keeps no copy of its keys. */
 	memset(&rd.children[rd.n_children], 0, sizeof(rd.children[rd.n_children]));
@@ -760,9 +830,15 @@ rd_ike_init(void)
 	unsigned i;
 	int ret;
 
-	rd.children = calloc(RD_MAX_CHILDREN, sizeof(*rd.children));
-	if (rd.children == NULL)
+	if (rd.max_children == 0)
+		rd_caps_set(c->max_tunnels);
+	rd.children = calloc(rd.max_children, sizeof(*rd.children));
+	rd.timers = calloc(rd.max_children, sizeof(*rd.timers));
+	if (rd.children == NULL || rd.timers == NULL)
 		return -ENOMEM;
+	ret = rd_idmap_init(&rd.child_idx, rd.max_children);
+	if (ret != 0)
+		return ret;
 	ret = sa_spi_alloc_create(rd.n_workers, &rd.spi_alloc);
 	if (ret != 0)
 		return ret;
@@ -825,8 +901,10 @@ rd_sa_release_all(void)
 			esp_worker_sa_del(ew, ch->spi_out, ESP_DIR_OUT);
 			esp_sa_destroy(ch->sa_out);
 		}
+		(void)rd_idmap_del(&rd.child_idx, ch->id);
 	}
 	rd.n_children = 0;
+	rd.n_timers = 0;
 }
 
 void
@@ -839,12 +917,16 @@ rd_ike_fini(void)
 	rd.ike = NULL;
 	free(rd.children);
 	rd.children = NULL;
+	free(rd.timers);
+	rd.timers = NULL;
+	rd.n_timers = 0;
+	rd_idmap_fini(&rd.child_idx);
 	sa_spi_alloc_destroy(rd.spi_alloc);
 	rd.spi_alloc = NULL;
 	rd_own_fini();
 	for (w = 0; w < SA_MAX_WORKERS; w++) {
 		free(rd.backlog[w].q);
 		rd.backlog[w].q = NULL;
-		rd.backlog[w].n = rd.backlog[w].cap = 0;
+		rd.backlog[w].head = rd.backlog[w].n = rd.backlog[w].cap = 0;
 	}
 }

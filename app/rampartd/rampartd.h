@@ -33,6 +33,7 @@
 #include "sa/sa_spi.h"
 
 #include "rd_drop.h"
+#include "rd_idmap.h"
 #include "rd_stats.h"
 
 struct rte_lpm;
@@ -53,9 +54,6 @@ enum rd_limits {
 	RD_EV_RING = 4096,		/* workers -> control sa_event */
 	RD_HANDOFF_RING = 2048,		/* any -> owner worker mbufs */
 	RD_MSG_PER_LOOP = 32,		/* ring messages a worker applies per loop */
-	RD_MAX_TGT = 8192,		/* outbound targets (SPIs) per worker */
-	RD_MAX_WROUTES = 16384,		/* SA routes per worker */
-	RD_MAX_CHILDREN = 8192,		/* installed child SAs */
 	RD_MAX_TS_PREFIXES = 16,	/* CIDRs one traffic selector may expand to */
 	RD_MAX_PENDING = 256,		/* frames waiting for ARP/ND */
 	RD_MAX_HOPS = 2,		/* handoffs one packet may take */
@@ -134,11 +132,13 @@ struct rd_tgt {
 					 * switch (RD_ROUTE_STANDBY) */
 	uint16_t max_inner;		/* owner: largest inner packet that fits the
 					 * egress MTU once encapsulated (0 = no check) */
+	uint32_t routes;		/* first route of this target, or UINT32_MAX */
 };
 
 struct rd_wroute {
 	struct sa_route r;
-	uint32_t tgt;
+	uint32_t tgt;			/* UINT32_MAX = free slot */
+	uint32_t prev, next;		/* routes of the same target (UINT32_MAX ends) */
 };
 
 struct rd_wstats {
@@ -163,9 +163,15 @@ struct rd_worker {
 	/* worker-private from here on */
 	struct rte_lpm *lpm4;
 	struct rte_lpm6 *lpm6;
-	struct rd_tgt *tgt;		/* RD_MAX_TGT */
-	struct rd_wroute *routes;	/* RD_MAX_WROUTES */
+	struct rd_tgt *tgt;		/* rd.max_tgt slots */
+	struct rd_wroute *routes;	/* rd.max_wroutes slots */
 	unsigned n_routes;
+	struct rte_hash *tgt_h;		/* {spi, owner} -> tgt slot */
+	struct rte_hash *route_h;	/* prefix -> routes slot */
+	uint32_t *tgt_free, n_tgt_free;	/* free slot stacks */
+	uint32_t *route_free, n_route_free;
+	struct sa_event ack_q[RD_MSG_PER_LOOP];	/* acks waiting for room in rd.ev */
+	unsigned n_ack_q;
 	struct rd_txbuf tx[RTE_MAX_ETHPORTS];
 	uint64_t next_kick_tsc[CONF_MAX_PORTS];	/* see port_tx_kick() */
 	uint8_t kicks_left[CONF_MAX_PORTS];
@@ -192,6 +198,8 @@ struct rd_child {
 	struct sa_route routes[IKE_MAX_TS * RD_MAX_TS_PREFIXES];
 	unsigned n_routes;
 	uint64_t established_ms;
+	uint32_t successors;		/* live children with rekey_of == id */
+	uint32_t timer_pos;		/* 1 + its index in rd.timers; 0 = not there */
 };
 
 struct rd_pending {
@@ -232,12 +240,17 @@ struct rd_ctx {
 	struct ike_ctx *ike;
 	unsigned spi_rr;		/* round robin for alloc_spi */
 	struct sa_spi_alloc *spi_alloc;	/* inbound SPIs (lib/sa/sa_spi.h) */
-	struct rd_child *children;	/* RD_MAX_CHILDREN */
+	struct rd_child *children;	/* rd.max_children, packed */
 	unsigned n_children;
-	/* control -> worker messages that did not fit in the ring */
+	struct rd_idmap child_idx;	/* child id -> children[] index */
+	uint64_t *timers;		/* ids of children with a switch or delete due */
+	unsigned n_timers;
+	/* table sizes, from conf max_tunnels (rd_caps_set) */
+	unsigned max_children, max_tgt, max_wroutes;
+	/* control -> worker messages that did not fit in the ring: q[head..n) */
 	struct {
 		struct sa_msg *q;
-		unsigned n, cap;
+		unsigned head, n, cap;
 	} backlog[SA_MAX_WORKERS];
 	struct ctl_sock *ctl;
 	struct rd_ctl_stats st;
@@ -253,6 +266,22 @@ extern struct rd_ctx rd;
 extern volatile int rd_signal;		/* SIGTERM/SIGINT received */
 
 uint64_t rd_now_ms(void);
+
+/*
+ * Table sizes from conf max_tunnels (0 = the default): child records and
+ * worker targets get an eighth more for rekeys in flight (old and new child
+ * both installed), worker routes twice that (a child may route several
+ * prefixes). Set once, before rd_worker_init and rd_ike_init.
+ */
+static inline void
+rd_caps_set(unsigned max_tunnels)
+{
+	if (max_tunnels == 0)
+		max_tunnels = CONF_MAX_TUNNELS_DEFAULT;
+	rd.max_children = max_tunnels + max_tunnels / 8;
+	rd.max_tgt = rd.max_children;
+	rd.max_wroutes = 2 * rd.max_children;
+}
 /* main.c: the built-in configuration with the PSK generated at start. */
 int rd_load_builtin(struct conf **out, char *err, size_t err_len);
 

@@ -39,6 +39,8 @@
 	X(tx_kicks, "tx_kicks_total", "", counter, "af_packet transmit queue kicks") \
 	X(msgs, "sa_messages_total", "", counter, "SA and route messages applied") \
 	X(msg_err, "sa_message_errors_total", "", counter, "SA and route messages refused") \
+	X(ack_wait, "sa_acks_deferred_total", "", counter, \
+	  "delete acks queued on the worker because the event ring was full") \
 	X(idle_sleeps, "idle_sleeps_total", "", counter, "idle back-off sleeps")
 
 #define RD_CTL_COUNTERS(X) \

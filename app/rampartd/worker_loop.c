@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_hash.h>
+#include <rte_jhash.h>
 #include <rte_lcore.h>
 /* rte_lpm.h declares a VLA in an inline function (DPDK 22.11). */
 #pragma GCC diagnostic push
@@ -30,30 +32,111 @@
 #include "port.h"
 #include "rampartd.h"
 
-/* ---- outbound targets and routes (worker-private) ---- */
+/*
+ * ---- outbound targets and routes (worker-private) ----
+ *
+ * Slots in w->tgt and w->routes come from free stacks; rte_hash tables map
+ * {outbound SPI, owner} to a target slot and a prefix to a route slot, and
+ * each target lists its routes (prev/next), so every control message costs
+ * O(1) whatever the number of tunnels. The packet path only reads the lpm
+ * tables, whose next hop is the target slot.
+ */
+struct tgt_key {
+	uint32_t spi;
+	uint16_t owner;
+	uint16_t zero;
+};
+
+struct route_key {
+	uint8_t af, depth, zero[2];
+	uint8_t addr[16];
+};
+
+static void
+route_key_make(struct route_key *k, const struct sa_route *r)
+{
+	memset(k, 0, sizeof(*k));
+	k->af = r->af;
+	k->depth = r->depth;
+	memcpy(k->addr, r->addr, r->af == 4 ? 4 : 16);
+}
 
 static uint32_t
-tgt_find(const struct rd_worker *w, uint32_t spi, bool create, uint16_t owner)
+tgt_find(struct rd_worker *w, uint32_t spi, bool create, uint16_t owner)
 {
-	uint32_t i, free_slot = UINT32_MAX;
+	struct tgt_key k = { .spi = spi, .owner = owner };
+	void *d;
+	uint32_t t;
 
-	for (i = 0; i < RD_MAX_TGT; i++) {
-		const struct rd_tgt *t = &w->tgt[i];
-
-		if (t->refs == 0 && t->sa == NULL) {
-			if (free_slot == UINT32_MAX)
-				free_slot = i;
-			continue;
-		}
-		if (t->spi == spi && t->owner == owner)
-			return i;
-	}
-	if (!create || free_slot == UINT32_MAX)
+	if (rte_hash_lookup_data(w->tgt_h, &k, &d) >= 0)
+		return (uint32_t)(uintptr_t)d;
+	if (!create || w->n_tgt_free == 0)
 		return UINT32_MAX;
-	memset(&w->tgt[free_slot], 0, sizeof(w->tgt[free_slot]));
-	w->tgt[free_slot].spi = spi;
-	w->tgt[free_slot].owner = owner;
-	return free_slot;
+	t = w->tgt_free[w->n_tgt_free - 1];
+	if (rte_hash_add_key_data(w->tgt_h, &k, (void *)(uintptr_t)t) < 0)
+		return UINT32_MAX;
+	w->n_tgt_free--;
+	memset(&w->tgt[t], 0, sizeof(w->tgt[t]));
+	w->tgt[t].spi = spi;
+	w->tgt[t].owner = owner;
+	w->tgt[t].routes = UINT32_MAX;
+	return t;
+}
+
+/* Free target @t once nothing uses it (no route, no SA). Idempotent. */
+static void
+tgt_put(struct rd_worker *w, uint32_t t)
+{
+	struct rd_tgt *x = &w->tgt[t];
+	struct tgt_key k = { .spi = x->spi, .owner = x->owner };
+	void *d;
+
+	if (x->refs != 0 || x->sa != NULL)
+		return;
+	if (rte_hash_lookup_data(w->tgt_h, &k, &d) < 0 || (uint32_t)(uintptr_t)d != t)
+		return;
+	rte_hash_del_key(w->tgt_h, &k);
+	w->tgt_free[w->n_tgt_free++] = t;
+}
+
+static void
+tgt_link(struct rd_worker *w, uint32_t i, uint32_t t)
+{
+	struct rd_wroute *r = &w->routes[i];
+
+	r->tgt = t;
+	r->prev = UINT32_MAX;
+	r->next = w->tgt[t].routes;
+	if (r->next != UINT32_MAX)
+		w->routes[r->next].prev = i;
+	w->tgt[t].routes = i;
+	w->tgt[t].refs++;
+}
+
+static void
+tgt_unlink(struct rd_worker *w, uint32_t i)
+{
+	struct rd_wroute *r = &w->routes[i];
+
+	if (r->prev != UINT32_MAX)
+		w->routes[r->prev].next = r->next;
+	else
+		w->tgt[r->tgt].routes = r->next;
+	if (r->next != UINT32_MAX)
+		w->routes[r->next].prev = r->prev;
+	w->tgt[r->tgt].refs--;
+}
+
+static uint32_t
+route_find(const struct rd_worker *w, const struct sa_route *r)
+{
+	struct route_key k;
+	void *d;
+
+	route_key_make(&k, r);
+	if (rte_hash_lookup_data(w->route_h, &k, &d) < 0)
+		return UINT32_MAX;
+	return (uint32_t)(uintptr_t)d;
 }
 
 static int
@@ -81,19 +164,20 @@ lpm_clear(struct rd_worker *w, const struct sa_route *r)
 	}
 }
 
-static bool
-route_same(const struct sa_route *a, const struct sa_route *b)
-{
-	return a->af == b->af && a->depth == b->depth &&
-	       memcmp(a->addr, b->addr, a->af == 4 ? 4 : 16) == 0;
-}
-
 static void
-route_remove_at(struct rd_worker *w, unsigned i)
+route_remove_at(struct rd_worker *w, uint32_t i)
 {
-	w->tgt[w->routes[i].tgt].refs--;
+	uint32_t t = w->routes[i].tgt;
+	struct route_key k;
+
+	tgt_unlink(w, i);
 	lpm_clear(w, &w->routes[i].r);
-	w->routes[i] = w->routes[--w->n_routes];
+	route_key_make(&k, &w->routes[i].r);
+	rte_hash_del_key(w->route_h, &k);
+	w->routes[i].tgt = UINT32_MAX;
+	w->route_free[w->n_route_free++] = i;
+	w->n_routes--;
+	tgt_put(w, t);
 }
 
 /*
@@ -105,14 +189,12 @@ static int
 route_add(struct rd_worker *w, const struct sa_msg *m)
 {
 	uint16_t owner = (uint16_t)(m->flags & ~RD_ROUTE_STANDBY);
-	uint32_t t;
-	unsigned i;
+	uint32_t t, i, old = UINT32_MAX;
+	struct route_key k;
 	int ret;
 
-	for (i = 0; i < w->n_routes; i++)
-		if (route_same(&w->routes[i].r, &m->route))
-			break;
-	if ((m->flags & RD_ROUTE_STANDBY) && i < w->n_routes) {
+	i = route_find(w, &m->route);
+	if ((m->flags & RD_ROUTE_STANDBY) && i != UINT32_MAX) {
 		struct rd_tgt *cur = &w->tgt[w->routes[i].tgt];
 
 		if (cur->spi != m->spi || cur->owner != owner) {
@@ -125,18 +207,26 @@ route_add(struct rd_worker *w, const struct sa_msg *m)
 		return -ENOSPC;
 	/* The cookie of a ROUTE_ADD carries the child's inbound SPI. */
 	w->tgt[t].spi_in = (uint32_t)m->cookie;
-	if (i == w->n_routes) {
-		if (w->n_routes == RD_MAX_WROUTES)
+	if (i == UINT32_MAX) {
+		route_key_make(&k, &m->route);
+		if (w->n_route_free == 0 ||
+		    rte_hash_add_key_data(w->route_h, &k,
+					  (void *)(uintptr_t)w->route_free[w->n_route_free - 1]) < 0) {
+			tgt_put(w, t);
 			return -ENOSPC;
+		}
+		i = w->route_free[--w->n_route_free];
 		w->routes[i].r = m->route;
 		w->n_routes++;
 	} else {
-		if (w->routes[i].tgt != t)
-			w->tgt[t].prev_spi_in = w->tgt[w->routes[i].tgt].spi_in;
-		w->tgt[w->routes[i].tgt].refs--;
+		old = w->routes[i].tgt;
+		if (old != t)
+			w->tgt[t].prev_spi_in = w->tgt[old].spi_in;
+		tgt_unlink(w, i);
 	}
-	w->routes[i].tgt = t;
-	w->tgt[t].refs++;
+	tgt_link(w, i, t);
+	if (old != UINT32_MAX && old != t)
+		tgt_put(w, old);
 	ret = lpm_set(w, &m->route, t);
 	if (ret < 0)
 		route_remove_at(w, i);
@@ -147,16 +237,32 @@ route_add(struct rd_worker *w, const struct sa_msg *m)
 static void
 route_del(struct rd_worker *w, const struct sa_msg *m)
 {
-	unsigned i;
+	uint32_t i = route_find(w, &m->route);
 
-	for (i = 0; i < w->n_routes; i++)
-		if (route_same(&w->routes[i].r, &m->route) &&
-		    w->tgt[w->routes[i].tgt].spi == m->spi) {
-			route_remove_at(w, i);
-			return;
-		}
+	if (i != UINT32_MAX && w->tgt[w->routes[i].tgt].spi == m->spi)
+		route_remove_at(w, i);
 }
 
+/* Acks waiting in w->ack_q go first, in order; returns how many are left. */
+static unsigned
+ack_flush(struct rd_worker *w)
+{
+	unsigned k;
+
+	if (w->n_ack_q == 0)
+		return 0;
+	k = rte_ring_mp_enqueue_burst_elem(rd.ev, w->ack_q, sizeof(w->ack_q[0]), w->n_ack_q,
+					   NULL);
+	memmove(w->ack_q, w->ack_q + k, (w->n_ack_q - k) * sizeof(w->ack_q[0]));
+	w->n_ack_q -= k;
+	return w->n_ack_q;
+}
+
+/*
+ * The control core must get every SA back. When the event ring is full the
+ * ack waits in w->ack_q (drain_msgs takes no more messages than it has room
+ * for: each message acks at most once) and goes on a later loop.
+ */
 static void
 ack(struct rd_worker *w, const struct sa_msg *m, struct esp_sa *sa)
 {
@@ -168,7 +274,14 @@ ack(struct rd_worker *w, const struct sa_msg *m, struct esp_sa *sa)
 		.sa = sa,
 	};
 
-	/* The control core must get every SA back: wait for room. */
+	if (w->n_ack_q == 0 && rte_ring_mp_enqueue_elem(rd.ev, &ev, sizeof(ev)) == 0)
+		return;
+	w->st.ack_wait++;
+	if (w->n_ack_q < RTE_DIM(w->ack_q)) {
+		w->ack_q[w->n_ack_q++] = ev;
+		return;
+	}
+	/* not reached (drain_msgs keeps room); never lose an SA */
 	while (rte_ring_mp_enqueue_elem(rd.ev, &ev, sizeof(ev)) != 0 && !rd.stop)
 		rte_pause();
 }
@@ -192,6 +305,8 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 		t = tgt_find(w, m->spi, true, (uint16_t)w->id);
 		if (t == UINT32_MAX || esp_worker_sa_add(w->esp, m->sa) != 0) {
 			w->st.msg_err++;
+			if (t != UINT32_MAX)
+				tgt_put(w, t);
 			ack(w, m, m->sa);
 			break;
 		}
@@ -205,12 +320,10 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 	case SA_MSG_DEL_OUT:
 		t = tgt_find(w, m->spi, false, (uint16_t)w->id);
 		if (t != UINT32_MAX) {
-			for (i = 0; i < w->n_routes;)
-				if (w->routes[i].tgt == t)
-					route_remove_at(w, i);
-				else
-					i++;
 			w->tgt[t].sa = NULL;
+			while (w->tgt[t].routes != UINT32_MAX)
+				route_remove_at(w, w->tgt[t].routes);
+			tgt_put(w, t);
 		}
 		sa = esp_worker_sa_del(w->esp, m->spi, ESP_DIR_OUT);
 		ack(w, m, sa);
@@ -232,8 +345,9 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 	case SA_MSG_FLUSH:
 		/* Routes only: SAs are released by the control core after the
 		 * workers have stopped (shutdown). */
-		while (w->n_routes)
-			route_remove_at(w, 0);
+		for (i = 0; i < rd.max_wroutes && w->n_routes > 0; i++)
+			if (w->routes[i].tgt != UINT32_MAX)
+				route_remove_at(w, i);
 		break;
 	default:
 		w->st.msg_err++;
@@ -244,10 +358,13 @@ static unsigned
 drain_msgs(struct rd_worker *w)
 {
 	struct sa_msg msgs[RD_MSG_PER_LOOP];
-	unsigned n, i;
+	unsigned n, i, room;
 
-	n = rte_ring_sc_dequeue_burst_elem(w->msg_ring, msgs, sizeof(msgs[0]), RD_MSG_PER_LOOP,
-					   NULL);
+	/* room for every ack the messages taken may produce */
+	room = RD_MSG_PER_LOOP - ack_flush(w);
+	if (room == 0)
+		return 1;
+	n = rte_ring_sc_dequeue_burst_elem(w->msg_ring, msgs, sizeof(msgs[0]), room, NULL);
 	for (i = 0; i < n; i++)
 		apply_msg(w, &msgs[i]);
 	return n;
@@ -741,20 +858,58 @@ poll_handoff(struct rd_worker *w, const struct rd_fwd *fwd)
 int
 rd_worker_init(struct rd_worker *w)
 {
-	struct rte_lpm_config c4 = { .max_rules = RD_MAX_WROUTES, .number_tbl8s = 1024 };
-	struct rte_lpm6_config c6 = { .max_rules = RD_MAX_WROUTES, .number_tbl8s = 2048 };
+	struct rte_lpm_config c4 = { .number_tbl8s = 1024 };
+	struct rte_lpm6_config c6 = { .number_tbl8s = 2048 };
+	struct rte_hash_parameters hp = {
+		.hash_func = rte_jhash,
+		.socket_id = w->socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,	/* every slot usable */
+	};
 	char name[RTE_MEMZONE_NAMESIZE];
+	uint32_t i;
 	int ret;
+
+	if (rd.max_tgt == 0)
+		rd_caps_set(rd.conf != NULL ? rd.conf->max_tunnels : 0);
+	c4.max_rules = rd.max_wroutes;
+	c6.max_rules = rd.max_wroutes;
+	snprintf(name, sizeof(name), "rd_tgt_h%u", w->id);
+	hp.name = name;
+	hp.entries = rd.max_tgt;
+	hp.key_len = sizeof(struct tgt_key);
+	w->tgt_h = rte_hash_create(&hp);
+	snprintf(name, sizeof(name), "rd_route_h%u", w->id);
+	hp.entries = rd.max_wroutes;
+	hp.key_len = sizeof(struct route_key);
+	w->route_h = rte_hash_create(&hp);
+	w->tgt_free = rte_malloc_socket("rd_tgt_free", sizeof(uint32_t) * rd.max_tgt, 0,
+					w->socket);
+	w->route_free = rte_malloc_socket("rd_route_free", sizeof(uint32_t) * rd.max_wroutes, 0,
+					  w->socket);
+	if (w->tgt_h == NULL || w->route_h == NULL || w->tgt_free == NULL ||
+	    w->route_free == NULL)
+		return -ENOMEM;
 
 	snprintf(name, sizeof(name), "rd_lpm4_%u", w->id);
 	w->lpm4 = rte_lpm_create(name, w->socket, &c4);
 	snprintf(name, sizeof(name), "rd_lpm6_%u", w->id);
 	w->lpm6 = rte_lpm6_create(name, w->socket, &c6);
-	w->tgt = rte_zmalloc_socket("rd_tgt", sizeof(*w->tgt) * RD_MAX_TGT, 64, w->socket);
-	w->routes = rte_zmalloc_socket("rd_wroutes", sizeof(*w->routes) * RD_MAX_WROUTES, 64,
+	w->tgt = rte_zmalloc_socket("rd_tgt", sizeof(*w->tgt) * rd.max_tgt, 64, w->socket);
+	w->routes = rte_zmalloc_socket("rd_wroutes", sizeof(*w->routes) * rd.max_wroutes, 64,
 				       w->socket);
 	if (w->lpm4 == NULL || w->lpm6 == NULL || w->tgt == NULL || w->routes == NULL)
 		return -ENOMEM;
+	/* free stacks: lowest slot on top */
+	for (i = 0; i < rd.max_tgt; i++)
+		w->tgt_free[i] = rd.max_tgt - 1 - i;
+	w->n_tgt_free = rd.max_tgt;
+	for (i = 0; i < rd.max_wroutes; i++) {
+		w->routes[i].tgt = UINT32_MAX;
+		w->route_free[i] = rd.max_wroutes - 1 - i;
+	}
+	w->n_route_free = rd.max_wroutes;
+	w->n_routes = 0;
+	w->n_ack_q = 0;
 	ret = esp_worker_create(w->id, w->socket, rd.ev, &w->esp);
 	if (ret < 0)
 		return ret;
@@ -777,6 +932,14 @@ rd_worker_fini(struct rd_worker *w)
 	rte_lpm6_free(w->lpm6);
 	rte_free(w->tgt);
 	rte_free(w->routes);
+	rte_free(w->tgt_free);
+	rte_free(w->route_free);
+	rte_hash_free(w->tgt_h);
+	rte_hash_free(w->route_h);
+	w->tgt = NULL;
+	w->routes = NULL;
+	w->tgt_free = w->route_free = NULL;
+	w->tgt_h = w->route_h = NULL;
 }
 
 /*

@@ -706,6 +706,7 @@ static void
 set_defaults(struct conf *c)
 {
 	c->workers = 1;
+	c->max_tunnels = CONF_MAX_TUNNELS_DEFAULT;
 	c->log_level = IKE_LOG_INFO;
 	c->telemetry = true;
 	snprintf(c->ctl_path, sizeof(c->ctl_path), "/run/rampart/rampart.sock");
@@ -726,10 +727,10 @@ static int
 parse_root(struct cx *x, const yaml_node_t *root)
 {
 	enum { K_WORKERS, K_LOG, K_TELEM, K_CTL, K_IKE, K_PORTS, K_ROUTES, K_CONNS, K_CTLCORE,
-	       K_METRICS, K_N };
+	       K_METRICS, K_MAX_TUNNELS, K_N };
 	static const char *const keys[K_N] = {
 		"workers", "log_level", "telemetry", "control", "ike", "ports", "routes",
-		"connections", "control_core", "metrics",
+		"connections", "control_core", "metrics", "max_tunnels",
 	};
 	struct conf *c = x->c;
 	yaml_node_t *v[K_N];
@@ -744,6 +745,12 @@ parse_root(struct cx *x, const yaml_node_t *root)
 		if ((rc = cx_uint(x, "workers", v[K_WORKERS], 0, CONF_MAX_WORKERS, &u)) < 0)
 			return rc;
 		c->workers = (unsigned)u;
+	}
+	if (v[K_MAX_TUNNELS] != NULL) {
+		if ((rc = cx_uint(x, "max_tunnels", v[K_MAX_TUNNELS], CONF_MAX_TUNNELS_MIN,
+				  CONF_MAX_TUNNELS_MAX, &u)) < 0)
+			return rc;
+		c->max_tunnels = (unsigned)u;
 	}
 	if (v[K_LOG] != NULL && (rc = parse_log_level(x, v[K_LOG], &c->log_level)) < 0)
 		return rc;

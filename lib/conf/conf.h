@@ -17,6 +17,7 @@
  * YAML schema (the samples in config/ comment every key):
  *
  *   workers: 2                      # 0 = every EAL worker lcore
+ *   max_tunnels: 16384              # child SA / worker table sizes (restart only)
  *   log_level: info                 # err|warning|notice|info|debug
  *   telemetry: true
  *   control: {socket: PATH, mode: "0600", group: NAME}
@@ -85,6 +86,9 @@
 
 enum conf_limits {
 	CONF_MAX_WORKERS = 128,
+	CONF_MAX_TUNNELS_MIN = 16,		/* max_tunnels range */
+	CONF_MAX_TUNNELS_MAX = 4194304,
+	CONF_MAX_TUNNELS_DEFAULT = 16384,
 	CONF_MAX_PORTS = 8,
 	CONF_MAX_PORT_ADDRS = 8,	/* addresses per port */
 	CONF_MAX_ROUTES = 64,
@@ -154,6 +158,7 @@ struct conf_ctlcore {
 struct conf {
 	char source[IKE_MAX_PATH];	/* file name loaded, or the name given */
 	unsigned workers;		/* 0 = one per EAL worker lcore */
+	unsigned max_tunnels;		/* sizes rampartd's child and worker tables */
 	int log_level;			/* enum ike_log_level (syslog numbers 3..7) */
 	bool telemetry;			/* default true */
 

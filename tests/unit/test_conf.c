@@ -338,6 +338,8 @@ static const struct {
 	{"unknown_top_key", ":1:1: bogus: unknown key"},
 	{"wrong_type_workers", ":1:10: workers: expected an integer, got a list"},
 	{"workers_range", ":1:10: workers: 1000 out of range 0..128"},
+	{"max_tunnels_range", ":1:14: max_tunnels: 8 out of range 16..4194304"},
+	{"max_tunnels_type", ":1:14: max_tunnels: expected an integer, got a list"},
 	{"bad_cidr", ":5:17: ports[0].addresses[0]: '192.0.2.300/24': not an IPv4 or IPv6 address"},
 	{"bad_prefix_len", ":5:17: ports[0].addresses[0]: '192.0.2.1/33': bad prefix length"},
 	{"no_prefix_len", ":5:17: ports[0].addresses[0]: '192.0.2.1': prefix length missing (address/len)"},
