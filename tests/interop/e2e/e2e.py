@@ -583,32 +583,38 @@ CASES = {"remote-access": case_remote_access, "site-to-site": case_site_to_site,
          "nat": case_nat, "rekey": case_rekey, "dpd": case_dpd, "esp-decode": case_esp_decode}
 
 
-def main():
-    args = args_common(sys.argv[1:])
-    if args.case not in CASES:
-        print("unknown case %s (%s)" % (args.case, ", ".join(CASES)))
+def run_cli(args, cases, name=None, tools=(), finish_fn=None):
+    """Run cases[args.case] on a fresh network and rampartd; returns the exit
+    status (0 all checks passed, 1 a check failed, 2 usage). @name names the
+    run (default: the case), @tools are further binaries that must exist,
+    @finish_fn replaces finish() (same arguments)."""
+    if args.case not in cases:
+        print("unknown case %s (%s)" % (args.case, ", ".join(cases)))
         return 2
-    for b in (args.rampartd, args.rampartctl):
-        if not os.access(b, os.X_OK):
-            print("not built: " + b)
+    for b in (args.rampartd, args.rampartctl) + tuple(tools):
+        if not b or not os.access(b, os.X_OK):
+            print("not built: %s" % b)
             return 2
-    net, r = new_run(args, args.case)
-    res = Result(args.case)
+    name = name or args.case
+    net, r = new_run(args, name)
+    res = Result(name)
 
     def on_signal(sig, frame):
         raise KeyboardInterrupt()
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        CASES[args.case](args, net, r, res)
+        cases[args.case](args, net, r, res)
     except KeyboardInterrupt:
         res.check(False, "interrupted")
     except Exception as e:  # a harness error counts as a failure
         import traceback
         traceback.print_exc()
         res.check(False, "harness error: %s" % e)
-    finally:
-        pass
-    return finish(net, r, res)
+    return (finish_fn or finish)(net, r, res)
+
+
+def main():
+    return run_cli(args_common(sys.argv[1:]), CASES)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import N, LAN_HOST, Result, args_common, parallel  # noqa: E402
-from e2e import finish, new_run, ping, start_clients  # noqa: E402
+from e2e import ping, run_cli, start_clients  # noqa: E402
 
 GW_ESP = "esp: [aes256gcm16, aes128gcm16]"
 GW_ESP_CBC = "esp: [aes256gcm16, aes128gcm16, aes128-sha256, aes256-sha384]"
@@ -76,17 +76,7 @@ CASES = {"esp-cbc": case_esp_cbc}
 
 
 def main():
-    args = args_common(sys.argv[1:])
-    if args.case not in CASES:
-        print("unknown case %s (%s)" % (args.case, ", ".join(CASES)))
-        return 2
-    net, r = new_run(args, args.case)
-    res = Result(args.case)
-    try:
-        CASES[args.case](args, net, r, res)
-    except Exception as e:  # noqa: BLE001 - any failure is reported as one
-        res.check(False, "case ran without an exception", repr(e))
-    return finish(net, r, res)
+    return run_cli(args_common(sys.argv[1:]), CASES)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import GW_ID, GW_PUB, N, PSK, Result, log, sh, wait_for  # noqa: E402
-from e2e import finish, new_run, start_gw  # noqa: E402
+from e2e import finish, run_cli, start_gw  # noqa: E402
 
 # Compared with a tolerance, not exactly (see the module doc).
 TOLERANT = ("rss_kb", "rss_anon_kb", "rss_shmem_kb", "malloc_bytes")
@@ -261,28 +261,9 @@ def main():
     ap.add_argument("--timeout", type=int, default=3600)
     ap.add_argument("--asan", action="store_true")
     args = ap.parse_args()
-    for b in (args.rampartd, args.rampartctl, args.churn):
-        if not os.access(b, os.X_OK):
-            print("not built: " + b)
-            return 2
-    name = "churn-asan" if args.asan else "churn"
-    net, r = new_run(args, name)
-    res = Result(name)
-
-    def on_signal(sig, frame):
-        raise KeyboardInterrupt()
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        case_churn(args, net, r, res)
-    except KeyboardInterrupt:
-        res.check(False, "interrupted")
-    except Exception as e:  # a harness error counts as a failure
-        import traceback
-        traceback.print_exc()
-        res.check(False, "harness error: %s" % e)
-    if args.asan:
-        return finish_asan(net, r, res)     # SIGTERM: LSan runs at exit
-    return finish(net, r, res)
+    # ASan: SIGTERM, then LeakSanitizer's report is read from the log
+    return run_cli(args, {"churn": case_churn}, name="churn-asan" if args.asan else "churn",
+                   tools=(args.churn,), finish_fn=finish_asan if args.asan else None)
 
 
 if __name__ == "__main__":

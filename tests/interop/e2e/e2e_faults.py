@@ -36,7 +36,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (GW_ID, GW_PUB, LAN_HOST, N, PSK, Charon, Result, sh,  # noqa: E402
                      wait_for)
-from e2e import finish, new_run, ping_tunnel, start_clients, start_gw  # noqa: E402
+from e2e import ping_tunnel, run_cli, start_clients, start_gw  # noqa: E402
 
 
 def cstats(r):
@@ -203,26 +203,7 @@ def main():
     ap.add_argument("--rampartctl", required=True)
     ap.add_argument("--churn", help="perf/ike-churn (faults-net)")
     args = ap.parse_args()
-    need = [args.rampartd, args.rampartctl] + ([args.churn] if args.case == "faults-net" else [])
-    for b in need:
-        if not b or not os.access(b, os.X_OK):
-            print("not built: %s" % b)
-            return 2
-    net, r = new_run(args, args.case)
-    res = Result(args.case)
-
-    def on_signal(sig, frame):
-        raise KeyboardInterrupt()
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        CASES[args.case](args, net, r, res)
-    except KeyboardInterrupt:
-        res.check(False, "interrupted")
-    except Exception as e:  # a harness error counts as a failure
-        import traceback
-        traceback.print_exc()
-        res.check(False, "harness error: %s" % e)
-    return finish(net, r, res)
+    return run_cli(args, CASES, tools=(args.churn,) if args.case == "faults-net" else ())
 
 
 if __name__ == "__main__":

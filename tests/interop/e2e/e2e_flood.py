@@ -29,7 +29,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (N, GW_PUB, LAN_HOST, PY, Charon, Result, log, parallel,  # noqa: E402
                      sh, wait_for)
-from e2e import finish, new_run, ping  # noqa: E402
+from e2e import ping, run_cli  # noqa: E402
 
 SPOOF_NET = "198.18.0.0/15"
 FLOOD_ADDR, ARP_ADDR = "192.0.2.200", "192.0.2.201"
@@ -255,18 +255,7 @@ def main():
     ap.add_argument("--duration", type=int, default=40)
     ap.add_argument("--sources", type=int, default=65536)
     args = ap.parse_args()
-    if args.case not in CASES:
-        print("unknown case %s (%s)" % (args.case, ", ".join(CASES)))
-        return 2
-    net, r = new_run(args, "flood")
-    res = Result(args.case)
-    try:
-        CASES[args.case](args, net, r, res)
-    except Exception as e:  # noqa: BLE001 - report, clean up, fail
-        import traceback
-        traceback.print_exc()
-        res.check(False, "no exception", repr(e))
-    return finish(net, r, res)
+    return run_cli(args, CASES, name="flood", tools=(args.flood,))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (N, GW_PUB, LAN_HOST, Result, args_common, charon_child_keys,  # noqa: E402
                      log, sh, wait_for)
-from e2e import finish, new_run, ping, start_clients, start_gw  # noqa: E402
+from e2e import ping, run_cli, start_clients, start_gw  # noqa: E402
 
 PY = "/usr/bin/python3"
 ATK_IP = "192.0.2.66"
@@ -696,25 +696,7 @@ def main():
         sender(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]),
                float(sys.argv[6]) if len(sys.argv) > 6 else 0.0)
         return 0
-    args = args_common(sys.argv[1:])
-    if args.case not in CASES:
-        print("unknown case %s (%s)" % (args.case, ", ".join(CASES)))
-        return 2
-    for b in (args.rampartd, args.rampartctl):
-        if not os.access(b, os.X_OK):
-            print("not built: " + b)
-            return 2
-    net, r = new_run(args, args.case)
-    res = Result(args.case)
-    try:
-        CASES[args.case](args, net, r, res)
-    except KeyboardInterrupt:
-        res.check(False, "interrupted")
-    except Exception as e:  # a harness error counts as a failure
-        import traceback
-        traceback.print_exc()
-        res.check(False, "harness error: %s" % e)
-    return finish(net, r, res)
+    return run_cli(args_common(sys.argv[1:]), CASES)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (N, LAN_HOST, NAT_INNER_NET, NAT_PUB, Result, args_common, log,  # noqa: E402
                      sh, wait_for)
-from e2e import finish, new_run, ping, start_clients, start_gw  # noqa: E402
+from e2e import ping, run_cli, start_clients, start_gw  # noqa: E402
 
 NAT_PUB2 = "192.0.2.251"
 RESUME_ESP_S = 3.0          # one authenticated packet (20/s) + the control core, loaded box
@@ -223,29 +223,7 @@ CASES = {"nat-rebind-esp": case_esp, "nat-rebind-ike": case_ike}
 
 
 def main():
-    args = args_common(sys.argv[1:])
-    if args.case not in CASES:
-        print("unknown case %s (%s)" % (args.case, ", ".join(CASES)))
-        return 2
-    for b in (args.rampartd, args.rampartctl):
-        if not os.access(b, os.X_OK):
-            print("not built: " + b)
-            return 2
-    net, r = new_run(args, args.case)
-    res = Result(args.case)
-
-    def on_signal(sig, frame):
-        raise KeyboardInterrupt()
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        CASES[args.case](args, net, r, res)
-    except KeyboardInterrupt:
-        res.check(False, "interrupted")
-    except Exception as e:  # a harness error counts as a failure
-        import traceback
-        traceback.print_exc()
-        res.check(False, "harness error: %s" % e)
-    return finish(net, r, res)
+    return run_cli(args_common(sys.argv[1:]), CASES)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML,  # noqa: E402
                      Charon, Rampartd, Result, args_common, log, sh, wait_for, write_private)
-from e2e import finish, new_run, ping  # noqa: E402
+from e2e import ping, run_cli  # noqa: E402
 
 GW2_PUB = "192.0.2.2"
 POOL1, POOL2 = "10.99.0.0/24", "10.98.0.0/24"
@@ -158,29 +158,7 @@ CASES = {"redirect": case_redirect}
 
 
 def main():
-    args = args_common(sys.argv[1:])
-    if args.case not in CASES:
-        print("unknown case %s (%s)" % (args.case, ", ".join(CASES)))
-        return 2
-    for b in (args.rampartd, args.rampartctl):
-        if not os.access(b, os.X_OK):
-            print("not built: " + b)
-            return 2
-    net, r = new_run(args, args.case)
-    res = Result(args.case)
-
-    def on_signal(sig, frame):
-        raise KeyboardInterrupt()
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        CASES[args.case](args, net, r, res)
-    except KeyboardInterrupt:
-        res.check(False, "interrupted")
-    except Exception as e:  # a harness error counts as a failure
-        import traceback
-        traceback.print_exc()
-        res.check(False, "harness error: %s" % e)
-    return finish(net, r, res)
+    return run_cli(args_common(sys.argv[1:]), CASES)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (write_private, N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML, SITE_HOST,  # noqa: E402
                      SITE_PUB, Charon, Result, args_common, sh, wait_for)
-from e2e import finish, new_run, ping  # noqa: E402
+from e2e import ping, run_cli  # noqa: E402
 
 SITES_CONN = """connections:
   - name: sites
@@ -189,29 +189,7 @@ CASES = {"route-takeover": case_takeover}
 
 
 def main():
-    args = args_common(sys.argv[1:])
-    if args.case not in CASES:
-        print("unknown case %s (%s)" % (args.case, ", ".join(CASES)))
-        return 2
-    for b in (args.rampartd, args.rampartctl):
-        if not os.access(b, os.X_OK):
-            print("not built: " + b)
-            return 2
-    net, r = new_run(args, args.case)
-    res = Result(args.case)
-
-    def on_signal(sig, frame):
-        raise KeyboardInterrupt()
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        CASES[args.case](args, net, r, res)
-    except KeyboardInterrupt:
-        res.check(False, "interrupted")
-    except Exception as e:  # a harness error counts as a failure
-        import traceback
-        traceback.print_exc()
-        res.check(False, "harness error: %s" % e)
-    return finish(net, r, res)
+    return run_cli(args_common(sys.argv[1:]), CASES)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import finish, new_run, start_clients  # noqa: E402
+from e2e import run_cli, start_clients  # noqa: E402
 from e2e_lib import PSK, Result, args_common, log, sh, wait_for  # noqa: E402
 
 NOBODY, NOGROUP, OTHER_GID = 65534, 65534, 65533
@@ -387,29 +387,7 @@ CASES = {"secrets": case_secrets, "ctl-access": case_ctl_access}
 
 
 def main():
-    args = args_common(sys.argv[1:])
-    if args.case not in CASES:
-        print("unknown case %s (%s)" % (args.case, ", ".join(CASES)))
-        return 2
-    for b in (args.rampartd, args.rampartctl):
-        if not os.access(b, os.X_OK):
-            print("not built: " + b)
-            return 2
-    net, r = new_run(args, args.case)
-    res = Result(args.case)
-
-    def on_signal(sig, frame):
-        raise KeyboardInterrupt()
-    signal.signal(signal.SIGTERM, on_signal)
-    try:
-        CASES[args.case](args, net, r, res)
-    except KeyboardInterrupt:
-        res.check(False, "interrupted")
-    except Exception as e:  # a harness error counts as a failure
-        import traceback
-        traceback.print_exc()
-        res.check(False, "harness error: %s" % e)
-    return finish(net, r, res)
+    return run_cli(args_common(sys.argv[1:]), CASES)
 
 
 if __name__ == "__main__":
