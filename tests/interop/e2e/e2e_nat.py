@@ -28,8 +28,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import (N, LAN_HOST, NAT_INNER_NET, NAT_PUB, Result, args_common, log,  # noqa: E402
-                     sh, wait_for)
+from e2e_lib import (N, GW_PUB, LAN_HOST, NAT_INNER_NET, NAT_PUB, Result, args_common, log,  # noqa: E402
+                     PY, sh, wait_for)
 from e2e import ping, run_cli, start_clients, start_gw  # noqa: E402
 
 NAT_PUB2 = "192.0.2.251"
@@ -201,6 +201,8 @@ def run_case(args, net, r, res, esp):
     moved = ctl_stat(r, "peer_moved")
     res.check(moved is not None and moved >= 2, "rampartd counted the moves (peer_moved)",
               str(moved))
+    if esp:
+        junk_through_nat(r, res, ns)
     text = r.log_text()
     if esp:
         res.check("authenticated ESP" in text,
@@ -209,6 +211,39 @@ def run_case(args, net, r, res, esp):
         res.check("authenticated ESP" not in text and text.count("peer now at") >= 3,
                   "the moves came from IKE (the liveness checks), not from ESP",
                   "%d 'peer now at'" % text.count("peer now at"))
+
+
+def esp_unknown(r):
+    """ESP dropped for an unknown SPI: lib/esp's no_sa plus SPIs naming no worker."""
+    st = r.ctl("stats")[1] if r.ctl("stats")[0] == 0 else {}
+    d = st.get("drops", {}) if isinstance(st, dict) else {}
+    if "total" not in d:
+        return None
+    return d.get("esp", {}).get("no_sa", 0) + d.get("no_worker", 0)
+
+
+def junk_through_nat(r, res, ns, n=200):
+    """Issue 7 item 2 behind the NAT: n ESP-in-UDP datagrams with SPIs no SA has
+    (half of them naming a worker that does not exist), sent from the client's
+    namespace through the masquerade to port 4500, raise the unknown-SPI drop
+    counters by exactly n (none lost uncounted)."""
+    before = esp_unknown(r)
+    code = ("import socket,struct,time\n"
+            "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+            "for i in range(%d):\n"
+            "    spi=(0xf0000000 if i%%2 else 0x0f000000)|((i*7919)&0xffff00)|0x100\n"
+            "    s.sendto(struct.pack('!II',spi,1)+bytes(48),('%s',4500))\n"
+            "    time.sleep(0.002)\n" % (n, GW_PUB))
+    rc, _ = sh([PY, "-c", code], ns=ns, check=False)
+    after = None
+    for _ in range(20):          # the counters are read from the workers
+        time.sleep(0.25)
+        after = esp_unknown(r)
+        if before is not None and after is not None and after - before >= n:
+            break
+    res.check(rc == 0 and before is not None and after is not None and after - before == n,
+              "%d ESP datagrams with unknown SPIs through the NAT: counted exactly" % n,
+              "no_sa + no_worker %s -> %s" % (before, after))
 
 
 def case_esp(args, net, r, res):
