@@ -22,7 +22,6 @@
 
 enum {
 	TX_CAP = 16384,
-	RX_PLAIN_CAP = IKE_MSG_MAX_LEN,
 	NATT_PORT = 4500,
 };
 
@@ -159,7 +158,7 @@ ike_txm_seal(struct ike_txm *t, struct ike_pkts *out)
 {
 	struct ike_sa *sa = t->sa;
 	const struct ike_sk_dir *k = ike_sa_keys_out(sa);
-	size_t len, enc_len;
+	size_t len, enc_len, enc_cap;
 	uint8_t *enc = NULL, first;
 	int rc;
 
@@ -173,13 +172,15 @@ ike_txm_seal(struct ike_txm *t, struct ike_pkts *out)
 		rc = seal_frags(sa, t->buf, first, t->buf + IKE_HDR_LEN, len - IKE_HDR_LEN, out);
 		goto out;
 	}
-	enc = malloc(TX_CAP + 256);
+	/* exactly the sealed size: header, SK header, IV, padded body, ICV */
+	enc_cap = IKE_HDR_LEN + IKE_GENERIC_HDR_LEN + ike_sk_body_len(k, len - IKE_HDR_LEN);
+	enc = malloc(enc_cap);
 	if (enc == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	rc = ike_sk_encrypt_msg(k, t->buf, first, t->buf + IKE_HDR_LEN, len - IKE_HDR_LEN, enc,
-				TX_CAP + 256, &enc_len);
+				enc_cap, &enc_len);
 	if (rc == 0)
 		rc = ike_pkts_add(out, enc, enc_len);
 	free(enc);
@@ -368,26 +369,37 @@ sa_invalid(struct ike_sa *sa, const struct ike_msg *m, const char *what, int rc)
 	       m->err_off);
 }
 
+/* The plaintext buffer for @m: the decrypted body is shorter than the
+ * datagram, so the datagram's length (plus the Pad Length byte a fragment
+ * gets back) bounds it; a fixed 64 KB buffer per message cost a large
+ * allocation and a 64 KB wipe on every encrypted datagram. */
+static size_t
+plain_cap(const struct ike_msg *m)
+{
+	return m->raw_len + 1;
+}
+
 /* Open the SK payload or feed an SKF fragment. 1: m has its inner payloads,
  * 0: fragment stored (more needed), <0: drop. */
 static int
-open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t **plain, bool *authed)
+open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t **plain, size_t *plain_size,
+	 bool *authed)
 {
 	const struct ike_sk_dir *k = ike_sa_keys_in(sa);
-	size_t plain_len;
+	size_t plain_len, cap = plain_cap(m) - 1;
 	uint8_t first;
 	int rc;
 
 	if (!m->sk.present || !sa->have_keys)
 		return -EPROTO;
-	*plain = malloc(RX_PLAIN_CAP + 1);
+	*plain = malloc(cap + 1);
 	if (*plain == NULL)
 		return -ENOMEM;
+	*plain_size = cap + 1;
 	if (!m->sk.frag) {
 		/* SK need not be the first payload: open it where the walk found it */
 		first = m->sk.next;
-		rc = ike_sk_open(k, m->raw, m->raw_len, m->sk.body_off, *plain, RX_PLAIN_CAP,
-				 &plain_len);
+		rc = ike_sk_open(k, m->raw, m->raw_len, m->sk.body_off, *plain, cap, &plain_len);
 		if (rc < 0)
 			return rc;
 		*authed = true;
@@ -399,7 +411,7 @@ open_msg(struct ike_sa *sa, struct ike_msg *m, uint8_t **plain, bool *authed)
 	}
 	if (!sa->frag)
 		return -EPROTO;
-	rc = ike_sk_open(k, m->raw, m->raw_len, m->sk.body_off, *plain, RX_PLAIN_CAP, &plain_len);
+	rc = ike_sk_open(k, m->raw, m->raw_len, m->sk.body_off, *plain, cap, &plain_len);
 	if (rc < 0)
 		return rc;
 	*authed = true;
@@ -462,6 +474,7 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 {
 	bool response = (m->hdr.flags & IKE_FLAG_R) != 0;
 	uint8_t *plain = NULL;
+	size_t plain_size = 0;
 	struct ike_req *r = NULL;
 	bool authed = false, beyond = false;
 	int rc;
@@ -525,7 +538,7 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 		if (m->sk.frag && sa->frx.complete)
 			ike_sa_frag_reset(sa);
 	}
-	rc = open_msg(sa, m, &plain, &authed);
+	rc = open_msg(sa, m, &plain, &plain_size, &authed);
 	/* the request's own datagram (fragment 1 of a fragmented one), once
 	 * authentic: what a retransmission must match to be answered again */
 	if (!response && !beyond && authed && (!m->sk.frag || m->sk.frag_num == 1))
@@ -593,7 +606,7 @@ out:
 	sa->rx_inner = NULL;
 	sa->rx_inner_len = 0;
 	if (plain != NULL) {
-		OPENSSL_cleanse(plain, RX_PLAIN_CAP + 1);
+		OPENSSL_cleanse(plain, plain_size);
 		free(plain);
 	}
 }

@@ -82,7 +82,7 @@ struct inst {
 };
 
 static struct dgram q[QMAX];
-static unsigned qn;
+static unsigned qh, qn;	/* a ring: head index and count */
 static struct inst I[2];
 static uint64_t now_ms;
 static uint64_t rng;
@@ -136,7 +136,7 @@ cb_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
 		abort();	/* we never build datagrams this large */
 	if (qn >= QMAX)
 		return -ENOSPC;
-	d = &q[qn++];
+	d = &q[(qh + qn++) % QMAX];
 	memcpy(d->buf, buf, len);
 	d->len = len;
 	memset(&d->from, 0, sizeof(d->from));
@@ -284,7 +284,7 @@ setup(uint8_t cfg)
 	bool t_init = cfg & 1;
 	int i;
 
-	qn = 0;
+	qh = qn = 0;
 	now_ms = 1000;
 	rng = 0x123456789abcdefULL;
 	nat_on = cfg & 0x08;
@@ -342,7 +342,7 @@ teardown(void)
 		I[i].ctx = NULL;
 	}
 	ike_rand_set_hook(NULL, NULL);
-	qn = 0;
+	qh = qn = 0;
 }
 
 static void
@@ -359,8 +359,13 @@ pop(struct dgram *d)
 {
 	if (qn == 0)
 		return false;
-	*d = q[0];
-	memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
+	/* copy only the bytes in use: a whole struct dgram is 8 KB */
+	memcpy(d->buf, q[qh].buf, q[qh].len);
+	d->len = q[qh].len;
+	d->from = q[qh].from;
+	d->to = q[qh].to;
+	d->dst = q[qh].dst;
+	qh = (qh + 1) % QMAX;
 	qn--;
 	return true;
 }
