@@ -53,7 +53,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "interop", "e2e"))
 from e2e_lib import (CHARON_PLUGINS, GW_ID, GW_LAN, GW_PUB, PSK, Charon, N, Net,  # noqa: E402
-                     Rampartd, log, sh, wait_for)
+                     Rampartd, log, sh, wait_for, write_private)
 
 SS_PUB = "192.0.2.2"
 SRC = ["192.0.2.%d" % a for a in range(100, 116)]
@@ -247,9 +247,8 @@ def start_rampartd(args, net, auth, certs):
         a = ("    auth: pubkey\n    remote_auth: pubkey\n    cert: %s\n    key: %s\n    ca: %s"
              % (os.path.join(certs, "gw.pem"), os.path.join(certs, "gw.key"),
                 os.path.join(certs, "ca.pem")))
-    with open(r.conf, "w") as f:
-        f.write(RAMPART_YAML.format(sock=r.sock, pub=GW_PUB, lan=GW_LAN, gwid=GW_ID, auth=a,
-                                    ike=IKE, esp=ESP, pool=POOL))
+    write_private(r.conf, RAMPART_YAML.format(sock=r.sock, pub=GW_PUB, lan=GW_LAN, gwid=GW_ID,
+                                              auth=a, ike=IKE, esp=ESP, pool=POOL))
 
     def count():
         rc, j = r.ctl("status")

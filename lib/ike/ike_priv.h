@@ -116,8 +116,12 @@ struct ike_heap {
 };
 
 /* Intrusive hash table with a random key (ike_sched.c); grows by doubling. */
+/* A chained hash node; pprev (the pointer that points at this node) makes
+ * removal O(1) even in a long chain of equal keys (many peers behind one
+ * NAT address share a by_peer_addr key). */
 struct ike_hnode {
 	struct ike_hnode *next;
+	struct ike_hnode **pprev;
 	uint64_t key;
 	bool linked;
 };

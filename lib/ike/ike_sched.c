@@ -193,6 +193,9 @@ grow(struct ike_htab *t)
 
 			next = n->next;
 			n->next = nb[j];
+			if (nb[j] != NULL)
+				nb[j]->pprev = &n->next;
+			n->pprev = &nb[j];
 			nb[j] = n;
 		}
 	}
@@ -213,25 +216,25 @@ ike_htab_add(struct ike_htab *t, struct ike_hnode *n, uint64_t key)
 	j = bucket_of(t, key, t->bits);
 	n->key = key;
 	n->next = t->b[j];
+	if (n->next != NULL)
+		n->next->pprev = &n->next;
+	n->pprev = &t->b[j];
 	n->linked = true;
 	t->b[j] = n;
 	t->n++;
 }
 
+/* O(1): no walk of the chain */
 void
 ike_htab_del(struct ike_htab *t, struct ike_hnode *n)
 {
-	struct ike_hnode **pp;
-
 	if (!n->linked)
 		return;
-	for (pp = &t->b[bucket_of(t, n->key, t->bits)]; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == n) {
-			*pp = n->next;
-			break;
-		}
-	}
+	*n->pprev = n->next;
+	if (n->next != NULL)
+		n->next->pprev = n->pprev;
 	n->next = NULL;
+	n->pprev = NULL;
 	n->linked = false;
 	t->n--;
 }

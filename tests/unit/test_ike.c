@@ -2927,6 +2927,72 @@ test_seed(void)
 	return e != NULL ? strtoull(e, NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 }
 
+/* The SA hash tables against a model, with long chains of equal keys (many
+ * peers behind one NAT address share a by_peer_addr key): random add,
+ * re-add under another key, delete in any order, growth; every key's
+ * find/next walk yields exactly the nodes the model holds. */
+static void
+test_htab_model(void)
+{
+	enum { N = 3000, OPS = 40000, KEYS = 6 };
+	static struct ike_hnode nd[N];
+	static int ref[N];		/* -1: not linked, else the key index */
+	struct ike_htab t;
+	uint64_t seed = test_seed(), st = seed;
+	unsigned i, op, bad = 0;
+
+	memset(nd, 0, sizeof(nd));
+	for (i = 0; i < N; i++)
+		ref[i] = -1;
+	CU_ASSERT_EQUAL_FATAL(ike_htab_init(&t, 42), 0);
+	for (op = 0; op < OPS && bad == 0; op++) {
+		unsigned k = (unsigned)(lcg(&st) % N), what = (unsigned)(lcg(&st) % 3);
+
+		if (what < 2) {
+			int key = (int)(lcg(&st) % KEYS);
+
+			ike_htab_add(&t, &nd[k], (uint64_t)key * 0x1000193u);
+			ref[k] = key;
+		} else {
+			ike_htab_del(&t, &nd[k]);
+			ref[k] = -1;
+		}
+		if (op % 997 != 0 && op != OPS - 1)
+			continue;
+		for (int key = 0; key < KEYS && bad == 0; key++) {
+			uint64_t kv = (uint64_t)key * 0x1000193u;
+			unsigned want = 0, got = 0;
+			const struct ike_hnode *n;
+
+			for (i = 0; i < N; i++)
+				want += ref[i] == key;
+			for (n = ike_htab_find(&t, kv); n != NULL; n = ike_htab_next(n, kv)) {
+				unsigned j = (unsigned)(n - nd);
+
+				if (j >= N || ref[j] != key)
+					bad = 1;
+				got++;
+			}
+			if (got != want)
+				bad = 2;
+		}
+		{
+			unsigned linked = 0;
+
+			for (i = 0; i < N; i++)
+				linked += ref[i] >= 0;
+			if (t.n != linked)
+				bad = 3;
+		}
+	}
+	if (bad != 0)
+		printf("\nhtab model: mismatch %u at op %u, RAMPART_SEED=%llu\n", bad, op - 1,
+		       (unsigned long long)seed);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(t.bits > IKE_HTAB_BITS_MIN);	/* it grew while holding chains */
+	ike_htab_fini(&t);
+}
+
 /* The heap against a naive array on random insert / move / delete / pop. */
 static void
 test_timer_heap_model(void)
@@ -3450,6 +3516,7 @@ main(void)
 	CU_add_test(s, "ipv6", test_ipv6);
 	CU_add_test(s, "cert_ecdsa", test_cert_ecdsa);
 	CU_add_test(s, "cert_chain", test_cert_chain);
+	CU_add_test(s, "htab_model", test_htab_model);
 	CU_add_test(s, "timer_heap_model", test_timer_heap_model);
 	CU_add_test(s, "timers_many", test_timers_many);
 	CU_add_test(s, "child_state_table", test_child_state_table);
