@@ -326,7 +326,7 @@ max_inner(const struct ike_child_sa *c)
 	return mtu > ov + 68 ? (uint16_t)(mtu - ov) : 0;
 }
 
-/* ROUTE_ADD of @ch's prefixes to every worker; @flags: RD_ROUTE_STANDBY or 0. */
+/* ROUTE_ADD of @ch's prefixes to every worker; @flags: SA_ROUTE_STANDBY or 0. */
 static void
 routes_send(const struct rd_child *ch, uint16_t flags)
 {
@@ -336,11 +336,12 @@ routes_send(const struct rd_child *ch, uint16_t flags)
 	memset(&msg, 0, sizeof(msg));
 	msg.op = SA_MSG_ROUTE_ADD;
 	msg.spi = ch->spi_out;
-	msg.flags = (uint16_t)(ch->owner | flags);	/* ROUTE_ADD: flags = owner worker, */
-	msg.cookie = ch->spi_in;			/* cookie = inbound SPI (anti-spoofing) */
+	msg.route.owner = ch->owner;
+	msg.route.flags = flags;
+	msg.route.spi_in = ch->spi_in;
 	for (w = 0; w < rd.n_workers; w++)
 		for (i = 0; i < ch->n_routes; i++) {
-			msg.route = ch->routes[i];
+			msg.route.prefix = ch->routes[i];
 			rd_msg_send(w, &msg);
 		}
 }
@@ -493,12 +494,12 @@ child_up(const struct ike_child_sa *c)
 	msg.cookie = c->id;
 	msg.op = SA_MSG_ADD_IN;
 	msg.spi = c->spi_in;
-	msg.sa = ch->sa_in;
+	msg.add.sa = ch->sa_in;
 	rd_msg_send(owner, &msg);
 	msg.op = SA_MSG_ADD_OUT;
 	msg.spi = c->spi_out;
-	msg.sa = ch->sa_out;
-	msg.flags = max_inner(c);	/* ADD_OUT: flags = largest inner packet */
+	msg.add.sa = ch->sa_out;
+	msg.add.max_inner = max_inner(c);
 	rd_msg_send(owner, &msg);
 	/* Every worker routes the prefixes; only the owner holds the SA, so
 	 * cleartext that reaches another worker is handed off to the owner.
@@ -517,7 +518,7 @@ child_up(const struct ike_child_sa *c)
 		ch->switch_pending = true;
 		ch->switch_by_ms = rd_now_ms() + RD_SWITCH_WAIT_MS;
 		timers_add(ch);
-		routes_send(ch, RD_ROUTE_STANDBY);
+		routes_send(ch, SA_ROUTE_STANDBY);
 	} else {
 		routes_send(ch, 0);
 	}
@@ -576,12 +577,11 @@ child_down(uint64_t id)
 	}
 	rd_own_release(ch->routes, ch->n_routes);
 	memset(&msg, 0, sizeof(msg));
-	msg.cookie = id;
 	msg.op = SA_MSG_ROUTE_DEL;
 	msg.spi = ch->spi_out;
 	for (w = 0; w < rd.n_workers; w++)
 		for (i = 0; i < ch->n_routes; i++) {
-			msg.route = ch->routes[i];
+			msg.route.prefix = ch->routes[i];
 			rd_msg_send(w, &msg);
 		}
 	/* A replaced child's SAs stay linked a little longer: packets the peer

@@ -70,14 +70,6 @@ enum rd_limits {
 	RD_LINGER_MS = 500,		/* a replaced child's SAs stay this long */
 };
 
-/*
- * SA_MSG_ROUTE_ADD flags: the owner worker, plus this bit for a rekey whose
- * peer may not have installed the new SA yet: the worker then only accepts
- * the new inbound SPI for the prefix (anti-spoofing) and keeps sending on
- * the current target; a later plain ROUTE_ADD does the switch.
- */
-#define RD_ROUTE_STANDBY 0x8000u
-
 /* Why a packet was punted to the control core (rd_meta.reason). */
 enum rd_punt {
 	RD_PUNT_RX = 1,			/* received frame for the control core */
@@ -129,7 +121,7 @@ struct rd_tgt {
 	uint32_t spi_in;		/* inbound SPI of the same child */
 	uint32_t prev_spi_in;		/* inbound SPI of the child it replaced */
 	uint32_t next_spi_in;		/* inbound SPI of its successor, before the
-					 * switch (RD_ROUTE_STANDBY) */
+					 * switch (SA_ROUTE_STANDBY) */
 	uint16_t max_inner;		/* owner: largest inner packet that fits the
 					 * egress MTU once encapsulated (0 = no check) */
 	uint32_t routes;		/* first route of this target, or UINT32_MAX */
@@ -187,7 +179,7 @@ struct rd_child {
 	uint16_t enc, enc_key_len, integ;
 	bool esn, natt, dying, rekeying;
 	uint8_t acks_pending;
-	bool switch_pending;		/* routes sent RD_ROUTE_STANDBY, switch due */
+	bool switch_pending;		/* routes sent SA_ROUTE_STANDBY, switch due */
 	uint64_t switch_by_ms;		/* switch at the latest then */
 	uint64_t del_at_ms;		/* dying, replaced: DEL_OUT/DEL_IN due then */
 	struct esp_sa *sa_in, *sa_out;
