@@ -386,6 +386,13 @@ test_transition_table(void)
 	CU_ASSERT(!sa_child_transition_ok(SA_CH_NONE, SA_CH_DELETING));
 	CU_ASSERT(!sa_child_transition_ok(SA_CH__COUNT, SA_CH_NONE));
 	CU_ASSERT(strcmp(sa_child_state_name(SA_CH_LINGER), "linger") == 0);
+	/* the record stays small (2 728 bytes with its fixed route array) */
+	printf("\n  sizeof(struct sa_child) %zu, sizeof(struct sa_msg) %zu\n",
+	       sizeof(struct sa_child), sizeof(struct sa_msg));
+#ifndef RD_DEBUG_KEYS
+	CU_ASSERT(sizeof(struct sa_child) <= 192);
+#endif
+	CU_ASSERT(sizeof(struct sa_msg) <= 64);
 }
 
 /* Up, installed on the owner, routed on every worker; down, deleted, acked, gone. */
