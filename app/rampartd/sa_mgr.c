@@ -266,12 +266,45 @@ routes_send(struct sa_mgr *m, const struct sa_child *ch, uint16_t flags)
 		}
 }
 
+/*
+ * Children in standby are listed on the record of the child they replace
+ * (standby_head, then standby_next): a child in standby exists only while
+ * the one it replaces is live (its down switches them all first), so the
+ * list is always reachable, and is usually one or two long.
+ */
+static void
+standby_link(struct sa_child *ch, struct sa_child *old)
+{
+	ch->standby_next = old->standby_head;
+	old->standby_head = ch->id;
+}
+
+static void
+standby_unlink(struct sa_mgr *m, struct sa_child *ch)
+{
+	struct sa_child *old = ch->rekey_of ? sa_mgr_child_find(m, ch->rekey_of) : NULL;
+	uint64_t *pp = old != NULL ? &old->standby_head : NULL;
+
+	while (pp != NULL && *pp != 0) {
+		struct sa_child *o;
+
+		if (*pp == ch->id) {
+			*pp = ch->standby_next;
+			break;
+		}
+		o = sa_mgr_child_find(m, *pp);
+		pp = o != NULL ? &o->standby_next : NULL;
+	}
+	ch->standby_next = 0;
+}
+
 /* The deferred switch of a rekey we answered: outbound moves to @ch. */
 static void
 child_switch(struct sa_mgr *m, struct sa_child *ch, unsigned to)
 {
 	if (ch->state != SA_CH_STANDBY || !set_state(ch, to))
 		return;
+	standby_unlink(m, ch);
 	routes_send(m, ch, 0);
 	SM_LOG(DEBUG, "child %" PRIu64 ": outbound switched from child %" PRIu64 "\n", ch->id,
 	       ch->rekey_of);
@@ -352,6 +385,7 @@ sa_mgr_child_up(struct sa_mgr *m, const struct sa_child_cfg *c, uint64_t now_ms,
 		old->successors++;
 	if (!c->initiator && old != NULL && sa_child_is_live(old)) {
 		set_state(ch, SA_CH_STANDBY);
+		standby_link(ch, old);
 		ch->due_ms = now_ms + SA_MGR_SWITCH_WAIT_MS;
 		timers_add(m, ch);
 		routes_send(m, ch, SA_ROUTE_STANDBY);
@@ -385,6 +419,23 @@ dels_send(struct sa_mgr *m, struct sa_child *ch)
 	ch->acks_pending = 2;
 }
 
+/* Switch every child in standby that replaces @old. */
+static void
+switch_standby(struct sa_mgr *m, struct sa_child *old)
+{
+	while (old->standby_head != 0) {
+		struct sa_child *o = sa_mgr_child_find(m, old->standby_head);
+
+		if (o == NULL || o->state != SA_CH_STANDBY) {
+			/* not reached: a child leaves standby only through
+			 * child_switch or child_down, both unlink it */
+			old->standby_head = o != NULL ? o->standby_next : 0;
+			continue;
+		}
+		child_switch(m, o, SA_CH_ACTIVE);
+	}
+}
+
 void
 sa_mgr_child_down(struct sa_mgr *m, uint64_t id, uint64_t now_ms)
 {
@@ -404,14 +455,11 @@ sa_mgr_child_down(struct sa_mgr *m, uint64_t id, uint64_t now_ms)
 	 * one) when this one goes as the redundant pair. Only children on the
 	 * timer list can be in standby. */
 	replaced = ch->successors > 0;
-	for (i = 0; i < m->n_timers; i++) {
-		struct sa_child *o = sa_mgr_child_find(m, m->timers[i]);
-
-		if (o == NULL || o == ch || o->state != SA_CH_STANDBY)
-			continue;
-		if (o->rekey_of == id || (ch->rekey_of != 0 && o->rekey_of == ch->rekey_of))
-			child_switch(m, o, SA_CH_ACTIVE);
-	}
+	if (ch->state == SA_CH_STANDBY)
+		standby_unlink(m, ch);
+	switch_standby(m, ch);
+	if (old != NULL)
+		switch_standby(m, old);
 	if (m->cfg.ops.routes_release != NULL)
 		m->cfg.ops.routes_release(m->cfg.user, ch->routes, ch->n_routes);
 	memset(&msg, 0, sizeof(msg));

@@ -10,7 +10,9 @@
  * It knows neither lib/ike nor the rest of rampartd: the IKE glue
  * (ctl_ike.c) turns IKE events into sa_mgr calls and gets the manager's
  * requests back through struct sa_mgr_ops. Single-threaded (control core);
- * every lookup by child id is O(1) (rd_idmap), records are packed.
+ * every lookup by child id is O(1) (rd_idmap), records are packed, and a
+ * child's standby successors hang off its record, so no call walks the
+ * children.
  *
  * Child states (docs/samgr.md has the table):
  *
@@ -59,6 +61,8 @@ struct sa_child {
 	uint64_t rekey_of;		/* child this one replaces, or 0 */
 	uint64_t established_ms;
 	uint64_t due_ms;		/* STANDBY: switch by then; LINGER: delete then */
+	uint64_t standby_head;		/* first child in standby replacing this one */
+	uint64_t standby_next;		/* STANDBY: next of the same rekey_of, or 0 */
 	struct esp_sa *sa_in, *sa_out;	/* NULL once acked back and freed */
 	struct sa_route *routes;	/* n_routes remote prefixes (heap) */
 	uint32_t spi_in, spi_out;
