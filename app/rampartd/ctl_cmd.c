@@ -74,7 +74,7 @@ enc_name(uint16_t enc, uint16_t key_len, char *buf, size_t cap)
  * run with RAMPART_DEBUG_KEYS=1). Production builds have no keys to show.
  */
 static json_t *
-child_json(const struct rd_child *ch, bool keys)
+child_json(const struct sa_child *ch, bool keys)
 {
 	struct esp_sa_stats in = { 0 }, out = { 0 };
 	uint64_t now = rd_now_ms();
@@ -125,9 +125,12 @@ children_json(uint64_t ike_sa_id, bool all)
 	json_t *a = json_array();
 	unsigned i;
 
-	for (i = 0; a != NULL && i < rd.n_children; i++)
-		if (!rd.children[i].dying && (all || rd.children[i].ike_sa_id == ike_sa_id))
-			json_array_append_new(a, child_json(&rd.children[i], keys));
+	for (i = 0; a != NULL && i < rd.sam.n_children; i++) {
+		const struct sa_child *ch = &rd.sam.children[i];
+
+		if (sa_child_is_live(ch) && (all || ch->ike_sa_id == ike_sa_id))
+			json_array_append_new(a, child_json(ch, keys));
+	}
 	return a;
 }
 
@@ -247,8 +250,7 @@ resources_json(void)
 			heap += ms.heap_allocsz_bytes;
 			allocs += ms.alloc_count;
 		}
-	for (i = 0; i < SA_MAX_WORKERS; i++)
-		backlog += rd.backlog[i].n - rd.backlog[i].head;
+	backlog = sa_mgr_backlog_len(&rd.sam);
 	for (i = 0; i < RD_MAX_PENDING; i++)
 		pending += rd.pending[i].m != NULL;
 	f = fopen("/proc/self/status", "r");
@@ -263,7 +265,7 @@ resources_json(void)
 	R("heap_allocs", allocs);
 	R("malloc_bytes", mi.uordblks + mi.hblkhd);	/* glibc heap + mmapped blocks in use */
 	R("mbufs_in_use", rd.mp != NULL ? rte_mempool_in_use_count(rd.mp) : 0);
-	R("child_records", rd.n_children);
+	R("child_records", rd.sam.n_children);
 	R("msg_backlog", backlog);
 	R("pending", pending);
 	R("fwd_retired", rd.n_retired);
@@ -536,8 +538,8 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 
 		if (rd.ike != NULL)
 			ike_foreach_sa(rd.ike, count_cb, &ike_sas);
-		for (i = 0; i < rd.n_children; i++)
-			live += !rd.children[i].dying;
+		for (i = 0; i < rd.sam.n_children; i++)
+			live += sa_child_is_live(&rd.sam.children[i]);
 		*reply = json_pack("{ss sI sI sI sI sI sb so}", "version", RAMPART_VERSION,
 				   "uptime_s", (json_int_t)((now - rd.start_ms) / 1000),
 				   "workers", (json_int_t)rd.n_workers,
@@ -720,7 +722,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "decrypted", dec);
 	rte_tel_data_add_dict_u64(d, "encrypted", enc);
 	rte_tel_data_add_dict_u64(d, "dropped", drop);
-	rte_tel_data_add_dict_u64(d, "child_sas", rd.n_children);
+	rte_tel_data_add_dict_u64(d, "child_sas", rd.sam.n_children);
 #define T(f, prom, labels, type, help) rte_tel_data_add_dict_u64(d, #f, s->f);
 	RD_CTL_COUNTERS(T)
 #undef T

@@ -9,13 +9,12 @@
  *   - NAT rebinding: IKE_EV_PEER_MOVED -> SA_MSG_UPDATE_IN/OUT to the owner,
  *     SA_EV_PEER_MOVED (authenticated ESP from elsewhere) -> ike_peer_moved;
  *   - child SA lifecycle: IKE_EV_CHILD_UP -> esp_sa_create (both
- *     directions) -> SA_MSG_ADD_IN/ADD_OUT to the owner worker and
- *     SA_MSG_ROUTE_ADD (remote traffic selectors as CIDRs) to every worker;
- *     IKE_EV_CHILD_DOWN -> ROUTE_DEL everywhere, DEL_IN/DEL_OUT to the owner,
- *     esp_sa_destroy only on its SA_EV_DEL_ACK;
- *   - worker events: soft lifetime / sequence near wrap -> ike_rekey_child,
- *     hard lifetime / sequence exhausted -> ike_child_expired.
- * Never touches an SA after handing it to a worker until it comes back.
+ *     directions) -> sa_mgr_child_up (sa_mgr.c: records, messages to the
+ *     workers, rekey switch, delete acks); IKE_EV_CHILD_DOWN ->
+ *     sa_mgr_child_down;
+ *   - worker events: sa_mgr_event, which asks back through its ops: soft
+ *     lifetime / sequence near wrap -> ike_rekey_child, hard lifetime /
+ *     sequence exhausted -> ike_child_expired.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -111,26 +110,11 @@ ike_send_cb(void *user, const uint8_t *buf, size_t len, const struct sockaddr *f
 	return rd_send_ip(m, saf, dst);
 }
 
-/*
- * Inbound SPI = owner worker (top bits, round robin) | CSPRNG bits below it,
- * the direct index among them taken only while free on that worker
- * (lib/sa/sa_spi.h): every installed inbound SA keeps its own direct-index
- * slot, and no SPI says anything about another.
- */
 static uint32_t
 alloc_spi_cb(void *user)
 {
-	unsigned w = rd.spi_rr++ % rd.n_workers;
-	uint32_t spi;
-	int rc;
-
 	(void)user;
-	rc = sa_spi_alloc(rd.spi_alloc, w, rd_now_ms(), &spi);
-	if (rc != 0) {
-		RD_LOG(ERR, "inbound SPI for worker %u: %s\n", w, strerror(-rc));
-		return 0;
-	}
-	return spi;
+	return sa_mgr_spi_alloc(&rd.sam, rd_now_ms());
 }
 
 static void
@@ -143,117 +127,15 @@ ike_log_cb(void *user, int level, const char *msg)
 		rd_ike_logtype, "ike: %s\n", msg);
 }
 
-/* ---- control -> worker messages ---- */
-
-int
-rd_msg_send(unsigned worker, const struct sa_msg *msg)
-{
-	typeof(rd.backlog[0]) *b = &rd.backlog[worker];
-	struct sa_msg copy = *msg;
-
-	if (b->n == 0 && !rd_fault_active(RD_FAULT_RING_FULL) &&
-	    rte_ring_sp_enqueue_elem(rd.workers[worker]->msg_ring, &copy, sizeof(copy)) == 0)
-		return 0;
-	/* Ring full: keep order behind what is already waiting. Logged once
-	 * per episode (here and when rd_msg_flush() has emptied the backlog). */
-	if (b->n == 0) {
-		rd.st.ring_full++;
-		RD_LOG(WARNING, "worker %u message ring full: queueing messages\n", worker);
-	}
-	if (b->n == b->cap && b->head >= b->n / 2) {
-		/* half or more already delivered: compact (amortised O(1)) */
-		memmove(b->q, b->q + b->head, (b->n - b->head) * sizeof(*b->q));
-		b->n -= b->head;
-		b->head = 0;
-	}
-	if (b->n == b->cap) {
-		unsigned cap = b->cap ? b->cap * 2 : 64;
-		struct sa_msg *q = realloc(b->q, cap * sizeof(*q));
-
-		if (q == NULL)
-			return -ENOMEM;
-		b->q = q;
-		b->cap = cap;
-	}
-	b->q[b->n++] = *msg;
-	rd.st.msg_backlog++;
-	return 0;
-}
+/* ---- control -> worker messages (sa_mgr.c) ---- */
 
 void
 rd_msg_flush(void)
 {
-	unsigned w, k;
-
-	for (w = 0; w < rd.n_workers; w++) {
-		typeof(rd.backlog[0]) *b = &rd.backlog[w];
-
-		if (b->n == 0 || rd_fault_active(RD_FAULT_RING_FULL))
-			continue;
-		/* no memmove per flush: a mass install queues 100 000s of messages */
-		k = rte_ring_sp_enqueue_burst_elem(rd.workers[w]->msg_ring, b->q + b->head,
-						   sizeof(*b->q), b->n - b->head, NULL);
-		b->head += k;
-		if (b->head == b->n) {
-			b->head = b->n = 0;
-			RD_LOG(INFO, "worker %u message ring: backlog delivered\n", w);
-		}
-	}
+	sa_mgr_flush(&rd.sam);
 }
 
 /* ---- child SAs ---- */
-
-/*
- * rd.child_idx maps a child id to its index in the packed rd.children;
- * rd.timers lists the ids of children with a deferred switch or delete, so
- * rd_child_timers costs O(children with a timer), not O(children).
- */
-struct rd_child *
-rd_child_find(uint64_t id)
-{
-	uint32_t i;
-
-	if (!rd_idmap_get(&rd.child_idx, id, &i) || i >= rd.n_children)
-		return NULL;
-	return &rd.children[i];
-}
-
-static void
-timers_add(struct rd_child *ch)
-{
-	if (ch->timer_pos != 0 || rd.n_timers >= rd.max_children)
-		return;
-	rd.timers[rd.n_timers++] = ch->id;
-	ch->timer_pos = rd.n_timers;
-}
-
-/* Drop rd.timers[@i]; the last entry moves into its place. */
-static void
-timers_remove_at(uint32_t i)
-{
-	struct rd_child *moved;
-
-	rd.timers[i] = rd.timers[--rd.n_timers];
-	if (i < rd.n_timers && (moved = rd_child_find(rd.timers[i])) != NULL)
-		moved->timer_pos = i + 1;
-}
-
-static void
-timers_remove(struct rd_child *ch)
-{
-	uint32_t k = ch->timer_pos;
-
-	if (k == 0)
-		return;
-	ch->timer_pos = 0;
-	timers_remove_at(k - 1);
-}
-
-static bool
-timer_due(const struct rd_child *ch)
-{
-	return (ch->switch_pending && !ch->dying) || (ch->dying && ch->del_at_ms != 0);
-}
 
 static void
 fill_params(struct esp_sa_params *p, const struct ike_child_sa *c, uint8_t dir)
@@ -326,37 +208,6 @@ max_inner(const struct ike_child_sa *c)
 	return mtu > ov + 68 ? (uint16_t)(mtu - ov) : 0;
 }
 
-/* ROUTE_ADD of @ch's prefixes to every worker; @flags: RD_ROUTE_STANDBY or 0. */
-static void
-routes_send(const struct rd_child *ch, uint16_t flags)
-{
-	struct sa_msg msg;
-	unsigned w, i;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.op = SA_MSG_ROUTE_ADD;
-	msg.spi = ch->spi_out;
-	msg.flags = (uint16_t)(ch->owner | flags);	/* ROUTE_ADD: flags = owner worker, */
-	msg.cookie = ch->spi_in;			/* cookie = inbound SPI (anti-spoofing) */
-	for (w = 0; w < rd.n_workers; w++)
-		for (i = 0; i < ch->n_routes; i++) {
-			msg.route = ch->routes[i];
-			rd_msg_send(w, &msg);
-		}
-}
-
-/* The deferred switch of a rekey we answered: outbound moves to @ch. */
-static void
-child_switch(struct rd_child *ch)
-{
-	if (!ch->switch_pending)
-		return;
-	ch->switch_pending = false;
-	routes_send(ch, 0);
-	RD_LOG(DEBUG, "child %" PRIu64 ": outbound switched from child %" PRIu64 "\n", ch->id,
-	       ch->rekey_of);
-}
-
 /*
  * Children refused for their routes are deleted from rd_child_timers, not
  * from inside lib/ike's CHILD_UP callback: the exchange that made the child
@@ -368,34 +219,34 @@ static struct {
 } refused;
 
 /*
- * Claim @ch's remote prefixes for the peer identity of @c
- * (ctl_route.c). A prefix owned by another identity refuses the child:
- * counted, logged, deleted towards the peer. Returns 0 or -EPERM.
+ * Claim the remote prefixes @r of @c for its peer identity (ctl_route.c).
+ * A prefix owned by another identity refuses the child: counted, logged,
+ * deleted towards the peer. Returns 0 or -EPERM.
  */
 static int
-routes_claim(struct rd_child *ch, const struct ike_child_sa *c)
+routes_claim(const struct sa_route *r, unsigned n, const struct ike_child_sa *c)
 {
 	uint64_t owner = 0;
 	unsigned bad = 0;
 	char a[64];
 	int rc;
 
-	rc = rd_own_check(ch->routes, ch->n_routes, &c->remote_id, &bad, &owner);
+	rc = rd_own_check(r, n, &c->remote_id, &bad, &owner);
 	if (rc == 0)
-		rc = rd_own_claim(ch->routes, ch->n_routes, c->ike_sa_id, &c->remote_id);
+		rc = rd_own_claim(r, n, c->ike_sa_id, &c->remote_id);
 	if (rc == 0)
 		return 0;
 	rd.st.route_refused++;
 	if (rc == -EPERM)
 		RD_LOG(WARNING, "child %" PRIu64 " (%s) of ike sa %" PRIu64 " refused: remote "
 		       "%s/%u is routed to another peer (ike sa %" PRIu64 ")\n", c->id, c->conn,
-		       c->ike_sa_id, inet_ntop(ch->routes[bad].af == 4 ? AF_INET : AF_INET6,
-					       ch->routes[bad].addr, a, sizeof(a)),
-		       ch->routes[bad].depth, owner);
+		       c->ike_sa_id, inet_ntop(r[bad].af == 4 ? AF_INET : AF_INET6,
+					       r[bad].addr, a, sizeof(a)),
+		       r[bad].depth, owner);
 	else
 		RD_LOG(WARNING, "child %" PRIu64 " (%s) refused: route table: %s\n", c->id, c->conn,
 		       strerror(-rc));
-	sa_spi_release(rd.spi_alloc, c->spi_in);
+	sa_mgr_spi_release(&rd.sam, c->spi_in);
 	if (refused.n < RTE_DIM(refused.id))
 		refused.id[refused.n++] = c->id;
 	else
@@ -403,26 +254,12 @@ routes_claim(struct rd_child *ch, const struct ike_child_sa *c)
 	return -EPERM;
 }
 
-static void
-child_up(const struct ike_child_sa *c)
+/* The remote traffic selectors of @c as CIDRs; how many. */
+static unsigned
+ts_prefixes(const struct ike_child_sa *c, struct sa_route *routes)
 {
-	struct esp_sa_params p;
-	struct rd_child *ch, *old;
-	struct sa_msg msg;
-	unsigned owner = sa_spi_worker(c->spi_in), i;
-	int ret;
+	unsigned i, n_routes = 0;
 
-	if (rd.n_children == rd.max_children || c->id == 0 || rd_child_find(c->id) != NULL) {
-		RD_LOG(ERR, "child %" PRIu64 ": %s\n", c->id,
-		       rd.n_children == rd.max_children ? "too many child SAs (max_tunnels)" :
-		       "child id already installed");
-		rd.st.child_fail++;
-		return;
-	}
-	if (owner >= rd.n_workers)
-		owner = 0;
-	ch = &rd.children[rd.n_children];
-	memset(ch, 0, sizeof(*ch));
 	for (i = 0; i < c->n_remote_ts && i < IKE_MAX_TS; i++) {
 		struct net_prefix pf[RD_MAX_TS_PREFIXES];
 		unsigned k, n = net_range_to_prefixes(c->remote_ts[i].af, c->remote_ts[i].saddr,
@@ -430,7 +267,7 @@ child_up(const struct ike_child_sa *c)
 						      RD_MAX_TS_PREFIXES);
 
 		for (k = 0; k < n; k++) {
-			struct sa_route *r = &ch->routes[ch->n_routes++];
+			struct sa_route *r = &routes[n_routes++];
 
 			memset(r, 0, sizeof(*r));
 			r->af = pf[k].af;
@@ -438,45 +275,75 @@ child_up(const struct ike_child_sa *c)
 			memcpy(r->addr, pf[k].addr, 16);
 		}
 	}
+	return n_routes;
+}
+
+static void
+child_up(const struct ike_child_sa *c)
+{
+	struct sa_route routes[IKE_MAX_TS * RD_MAX_TS_PREFIXES];
+	struct esp_sa *sa_in = NULL, *sa_out = NULL;
+	unsigned owner = sa_mgr_owner(&rd.sam, c->spi_in);
+	struct esp_sa_params p;
+	struct sa_child_cfg cc;
+	struct sa_child *ch;
+	int ret;
+
+	ret = sa_mgr_can_add(&rd.sam, c->id);
+	if (ret != 0) {
+		RD_LOG(ERR, "child %" PRIu64 ": %s\n", c->id,
+		       ret == -ENOSPC ? "too many child SAs (max_tunnels)" :
+		       "child id already installed");
+		rd.st.child_fail++;
+		return;
+	}
+	memset(&cc, 0, sizeof(cc));
+	cc.routes = routes;
+	cc.n_routes = ts_prefixes(c, routes);
 	/* nothing goes to a worker for a child whose prefixes another peer owns */
-	if (routes_claim(ch, c) != 0)
+	if (routes_claim(routes, cc.n_routes, c) != 0)
 		return;
 	fill_params(&p, c, ESP_DIR_IN);
-	ret = esp_sa_create(&p, rd.workers[owner]->socket, &ch->sa_in);
+	ret = esp_sa_create(&p, rd.workers[owner]->socket, &sa_in);
 	if (ret == 0) {
 		fill_params(&p, c, ESP_DIR_OUT);
-		ret = esp_sa_create(&p, rd.workers[owner]->socket, &ch->sa_out);
-		if (ret != 0)
-			esp_sa_destroy(ch->sa_in);
+		ret = esp_sa_create(&p, rd.workers[owner]->socket, &sa_out);
 	}
 	memset(&p, 0, sizeof(p));
 	__asm__ __volatile__("" : : "r"(&p) : "memory");	/* keep the wipe */
+	if (ret == 0) {
+		cc.id = c->id;
+		cc.ike_sa_id = c->ike_sa_id;
+		cc.rekey_of = c->rekey_of;
+		cc.conn = c->conn;
+		cc.spi_in = c->spi_in;
+		cc.spi_out = c->spi_out;
+		cc.initiator = c->initiator;
+		cc.esn = c->esn;
+		cc.natt = c->natt;
+		cc.enc = (uint16_t)c->enc;
+		cc.enc_key_len = (uint16_t)c->enc_key_len;
+		cc.integ = (uint16_t)c->integ;
+		cc.max_inner = max_inner(c);
+		cc.sa_in = sa_in;
+		cc.sa_out = sa_out;
+		ret = sa_mgr_child_up(&rd.sam, &cc, rd_now_ms(), &ch);
+	}
 	if (ret != 0) {
-		RD_LOG(ERR, "child %" PRIu64 " spi %08x/%08x: esp_sa_create: %s\n", c->id,
+		RD_LOG(ERR, "child %" PRIu64 " spi %08x/%08x: install: %s\n", c->id,
 		       c->spi_in, c->spi_out, strerror(-ret));
 		rd.st.child_fail++;
-		sa_spi_release(rd.spi_alloc, c->spi_in);
-		rd_own_release(ch->routes, ch->n_routes);
+		if (sa_in != NULL)
+			esp_sa_destroy(sa_in);
+		if (sa_out != NULL)
+			esp_sa_destroy(sa_out);
+		sa_mgr_spi_release(&rd.sam, c->spi_in);
+		rd_own_release(routes, cc.n_routes);
 		ike_child_expired(rd.ike, c->id, true, rd_now_ms());
 		return;
 	}
-	if (sa_spi_hold(rd.spi_alloc, c->spi_in) != 0)
-		RD_LOG(DEBUG, "child %" PRIu64 ": spi %08x shares its direct index\n", c->id,
-		       c->spi_in);
-	ch->id = c->id;
-	ch->ike_sa_id = c->ike_sa_id;
-	snprintf(ch->conn, sizeof(ch->conn), "%s", c->conn);
-	ch->spi_in = c->spi_in;
-	ch->spi_out = c->spi_out;
-	ch->owner = (uint16_t)owner;
-	ch->enc = c->enc;
-	ch->enc_key_len = c->enc_key_len;
-	ch->integ = c->integ;
-	ch->esn = c->esn;
-	ch->natt = c->natt;
-	ch->established_ms = rd_now_ms();
 #ifdef RD_DEBUG_KEYS
-	if (rd.debug_keys) {
+	if (rd.debug_keys && ch != NULL) {
 		unsigned k, klen = c->enc_key_len + (c->enc == ESP_ENC_AES_GCM16 ? 4 : 0);
 
 		for (k = 0; k < klen && k < IKE_MAX_KEY_LEN; k++) {
@@ -484,235 +351,59 @@ child_up(const struct ike_child_sa *c)
 			snprintf(ch->dbg_key_out + 2 * k, 3, "%02x", c->key_out[k]);
 		}
 	}
+#else
+	(void)ch;
 #endif
-	/* cannot fail: fewer than max_children records, id checked absent */
-	(void)rd_idmap_add(&rd.child_idx, ch->id, (uint32_t)(ch - rd.children));
-	rd.n_children++;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.cookie = c->id;
-	msg.op = SA_MSG_ADD_IN;
-	msg.spi = c->spi_in;
-	msg.sa = ch->sa_in;
-	rd_msg_send(owner, &msg);
-	msg.op = SA_MSG_ADD_OUT;
-	msg.spi = c->spi_out;
-	msg.sa = ch->sa_out;
-	msg.flags = max_inner(c);	/* ADD_OUT: flags = largest inner packet */
-	rd_msg_send(owner, &msg);
-	/* Every worker routes the prefixes; only the owner holds the SA, so
-	 * cleartext that reaches another worker is handed off to the owner.
-	 * Make-before-break: when we answer a rekey, the peer installs the new
-	 * SA only once our response arrives, so packets sent on it at once could
-	 * be dropped there. Until the new SA has received a packet (the peer
-	 * uses it), the old child goes (the peer's Delete) or RD_SWITCH_WAIT_MS
-	 * passed, the workers accept the new inbound SPI but keep sending on the
-	 * old SA. A rekey we initiated switches at once: the peer installed the
-	 * new SA before it answered. */
-	ch->rekey_of = c->rekey_of;
-	old = c->rekey_of ? rd_child_find(c->rekey_of) : NULL;
-	if (old != NULL)
-		old->successors++;
-	if (!c->initiator && old != NULL && !old->dying) {
-		ch->switch_pending = true;
-		ch->switch_by_ms = rd_now_ms() + RD_SWITCH_WAIT_MS;
-		timers_add(ch);
-		routes_send(ch, RD_ROUTE_STANDBY);
-	} else {
-		routes_send(ch, 0);
-	}
-	rd.st.child_up++;
 	RD_LOG(INFO, "child %" PRIu64 " (%s) up: spi in %08x out %08x, worker %u, %u routes%s\n",
-	       c->id, c->conn, c->spi_in, c->spi_out, owner, ch->n_routes,
+	       c->id, c->conn, c->spi_in, c->spi_out, owner, cc.n_routes,
 	       c->natt ? ", udp-encap" : "");
 }
 
-/* DEL_OUT and DEL_IN to the owner; the record goes when both acks are in. */
-static void
-dels_send(struct rd_child *ch)
-{
-	struct sa_msg msg;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.cookie = ch->id;
-	msg.op = SA_MSG_DEL_OUT;
-	msg.spi = ch->spi_out;
-	rd_msg_send(ch->owner, &msg);
-	msg.op = SA_MSG_DEL_IN;
-	msg.spi = ch->spi_in;
-	rd_msg_send(ch->owner, &msg);
-	ch->del_at_ms = 0;
-	ch->acks_pending = 2;
-}
-
-static void
-child_down(uint64_t id)
-{
-	struct rd_child *ch = rd_child_find(id), *old;
-	bool replaced;
-	struct sa_msg msg;
-	unsigned w, i;
-
-	if (ch == NULL || ch->dying)
-		return;
-	ch->dying = true;
-	ch->switch_pending = false;
-	old = ch->rekey_of ? rd_child_find(ch->rekey_of) : NULL;
-	if (old != NULL && old->successors > 0)
-		old->successors--;
-	/* A successor still waiting for its switch takes over first, so the
-	 * ROUTE_DELs below find the prefixes moved and leave them alone. So
-	 * does a sibling (rekey collision: the other new child of the same old
-	 * one) when this one goes as the redundant pair. Only children on
-	 * rd.timers can have a switch pending. */
-	replaced = ch->successors > 0;
-	for (i = 0; i < rd.n_timers; i++) {
-		struct rd_child *o = rd_child_find(rd.timers[i]);
-
-		if (o == NULL || o->dying || !o->switch_pending)
-			continue;
-		if (o->rekey_of == id || (ch->rekey_of != 0 && o->rekey_of == ch->rekey_of))
-			child_switch(o);
-	}
-	rd_own_release(ch->routes, ch->n_routes);
-	memset(&msg, 0, sizeof(msg));
-	msg.cookie = id;
-	msg.op = SA_MSG_ROUTE_DEL;
-	msg.spi = ch->spi_out;
-	for (w = 0; w < rd.n_workers; w++)
-		for (i = 0; i < ch->n_routes; i++) {
-			msg.route = ch->routes[i];
-			rd_msg_send(w, &msg);
-		}
-	/* A replaced child's SAs stay linked a little longer: packets the peer
-	 * sent on the old SA before it switched may still be on their way (and
-	 * IKE's Delete travels the slower control path). Its routes are gone,
-	 * so nothing new is sent on it. */
-	if (replaced) {
-		ch->del_at_ms = rd_now_ms() + RD_LINGER_MS;
-		timers_add(ch);
-	} else {
-		dels_send(ch);
-	}
-	rd.st.child_down++;
-	RD_LOG(INFO, "child %" PRIu64 " (%s) down: spi in %08x out %08x%s\n", id, ch->conn,
-	       ch->spi_in, ch->spi_out, replaced ? " (replaced, removed after a grace period)" : "");
-}
-
-/* Every ~10 ms: deferred rekey switches and replaced children's deletes. */
+/* Every ~10 ms: refused children's deletes, then the manager's timers. */
 void
 rd_child_timers(uint64_t now)
 {
-	struct esp_sa_stats st;
 	unsigned i;
 
 	for (i = 0; i < refused.n; i++)
 		if (rd.ike != NULL)
 			ike_child_expired(rd.ike, refused.id[i], true, now);
 	refused.n = 0;
-	for (i = 0; i < rd.n_timers;) {
-		struct rd_child *ch = rd_child_find(rd.timers[i]);
-
-		if (ch == NULL || !timer_due(ch)) {
-			if (ch != NULL)
-				ch->timer_pos = 0;
-			timers_remove_at(i);
-			continue;
-		}
-		i++;
-		if (ch->switch_pending && !ch->dying) {
-			/* plain counter read, as list-sas does: torn reads only delay */
-			st.packets = 0;
-			if (ch->sa_in != NULL)
-				esp_sa_stats_get(ch->sa_in, &st);
-			if (st.packets > 0 || now >= ch->switch_by_ms)
-				child_switch(ch);
-		}
-		if (ch->dying && ch->del_at_ms != 0 && now >= ch->del_at_ms)
-			dels_send(ch);
-	}
-}
-
-static void
-child_forget(struct rd_child *ch)
-{
-#ifdef RD_DEBUG_KEYS
-	memset(ch->dbg_key_in, 0, sizeof(ch->dbg_key_in));
-	memset(ch->dbg_key_out, 0, sizeof(ch->dbg_key_out));
-#endif
-	sa_spi_release(rd.spi_alloc, ch->spi_in);
-	timers_remove(ch);
-	(void)rd_idmap_del(&rd.child_idx, ch->id);
-	*ch = rd.children[--rd.n_children];
-	if (ch != &rd.children[rd.n_children])
-		(void)rd_idmap_set(&rd.child_idx, ch->id, (uint32_t)(ch - rd.children));
-#ifdef RD_DEBUG_KEYS
-	/* The moved entry's old slot keeps no copy of its keys. */
-	memset(&rd.children[rd.n_children], 0, sizeof(rd.children[rd.n_children]));
-#endif
-}
-
-static void
-on_del_ack(const struct sa_event *ev)
-{
-	struct rd_child *ch = rd_child_find(ev->cookie);
-
-	rd.st.del_acks++;
-	if (ch != NULL) {
-		if (ev->sa != NULL && ev->sa == ch->sa_in)
-			ch->sa_in = NULL;
-		if (ev->sa != NULL && ev->sa == ch->sa_out)
-			ch->sa_out = NULL;
-	}
-	/* The worker no longer references the SA (it unlinked it before the
-	 * ack, and acks are enqueued after the unlink): safe to wipe and free. */
-	if (ev->sa != NULL)
-		esp_sa_destroy(ev->sa);
-	if (ch != NULL && ch->dying && ch->acks_pending > 0 && --ch->acks_pending == 0)
-		child_forget(ch);
+	sa_mgr_tick(&rd.sam, now);
 }
 
 /*
  * RFC 7296 2.23: the IKE SA of @c moved (NAT rebinding): the child's ESP SAs
- * follow at once, in place (SA_MSG_UPDATE_*: outer header only, sequence
- * numbers and window untouched), on the owner worker.
+ * follow at once, in place, on the owner worker (sa_mgr_child_moved).
  */
 static void
 child_moved(const struct ike_child_sa *c)
 {
-	struct rd_child *ch = rd_child_find(c->id);
+	struct sa_child *ch = sa_mgr_child_find(&rd.sam, c->id);
+	struct sa_peer peer;
 	uint8_t laf, raf;
-	struct sa_msg msg;
 	char buf[64];
 
-	if (ch == NULL || ch->dying)
+	if (ch == NULL || !sa_child_is_live(ch))
 		return;
-	memset(&msg, 0, sizeof(msg));
-	ss_split((const struct sockaddr *)&c->local, &laf, msg.peer.local, &msg.peer.local_port);
-	ss_split((const struct sockaddr *)&c->remote, &raf, msg.peer.peer, &msg.peer.peer_port);
+	memset(&peer, 0, sizeof(peer));
+	ss_split((const struct sockaddr *)&c->local, &laf, peer.local, &peer.local_port);
+	ss_split((const struct sockaddr *)&c->remote, &raf, peer.peer, &peer.peer_port);
 	if (laf == 0 || laf != raf) {
 		rd.st.child_fail++;
 		return;
 	}
-	msg.peer.af = laf;
+	peer.af = laf;
 	/* an installed SA keeps its encapsulation (MOBIKE: lib/ike rekeys a
 	 * child whose need for UDP encapsulation changed) */
 	if (c->natt != ch->natt)
 		RD_LOG(INFO, "child %" PRIu64 " (%s): moved with %s until its rekey\n", ch->id,
 		       ch->conn, ch->natt ? "ESP-in-UDP" : "plain ESP");
-	if (!ch->natt)
-		msg.peer.local_port = msg.peer.peer_port = 0;
-	msg.cookie = ch->id;
-	msg.op = SA_MSG_UPDATE_OUT;
-	msg.spi = ch->spi_out;
-	rd_msg_send(ch->owner, &msg);
-	msg.op = SA_MSG_UPDATE_IN;
-	msg.spi = ch->spi_in;
-	rd_msg_send(ch->owner, &msg);
-	rd.st.peer_moved++;
+	if (sa_mgr_child_moved(&rd.sam, c->id, &peer) != 0)
+		return;
 	RD_LOG(INFO, "child %" PRIu64 " (%s): ESP now to %s port %u\n", ch->id, ch->conn,
-	       inet_ntop(laf == 4 ? AF_INET : AF_INET6, msg.peer.peer, buf, sizeof(buf)),
-	       msg.peer.peer_port);
+	       inet_ntop(laf == 4 ? AF_INET : AF_INET6, peer.peer, buf, sizeof(buf)),
+	       ch->natt ? peer.peer_port : 0);
 }
 
 /* A worker saw authenticated ESP from a new address/port (SA_EV_PEER_MOVED). */
@@ -744,7 +435,7 @@ ike_event_cb(void *user, const struct ike_event *ev)
 		break;
 	case IKE_EV_CHILD_DOWN:
 		if (ev->child != NULL)
-			child_down(ev->child->id);
+			sa_mgr_child_down(&rd.sam, ev->child->id, rd_now_ms());
 		break;
 	case IKE_EV_IKE_UP:
 		RD_LOG(INFO, "ike sa %" PRIu64 " up\n", ev->ike_sa_id);
@@ -769,37 +460,42 @@ rd_ike_events(void)
 
 	n = rte_ring_sc_dequeue_burst_elem(rd.ev, evs, sizeof(evs[0]), RD_BURST, NULL);
 	for (i = 0; i < n; i++) {
-		const struct sa_event *ev = &evs[i];
-		struct rd_child *ch;
-
 		rd.st.events++;
-		switch (ev->type) {
-		case SA_EV_DEL_ACK:
-			on_del_ack(ev);
-			break;
-		case SA_EV_SOFT:
-		case SA_EV_SEQ_NEAR_WRAP:
-			/* Both directions may report: one rekey per child. */
-			ch = rd_child_find(ev->user_id);
-			if (ch == NULL || ch->dying || rd.ike == NULL || ch->rekeying)
-				break;
-			ch->rekeying = true;
-			rd.st.soft++;
-			ike_rekey_child(rd.ike, ev->user_id, rd_now_ms());
-			break;
-		case SA_EV_HARD:
-		case SA_EV_SEQ_EXHAUSTED:
-			rd.st.hard++;
-			if (rd.ike != NULL)
-				ike_child_expired(rd.ike, ev->user_id, true, rd_now_ms());
-			break;
-		case SA_EV_PEER_MOVED:
-			esp_peer_moved(ev);
-			break;
-		default:
-			break;
-		}
+		if (!sa_mgr_event(&rd.sam, &evs[i], rd_now_ms()) && evs[i].type == SA_EV_PEER_MOVED)
+			esp_peer_moved(&evs[i]);
 	}
+}
+
+/* ---- what the SA manager asks of IKE ---- */
+
+static void
+mgr_rekey_cb(void *user, uint64_t child_id, uint64_t now_ms)
+{
+	(void)user;
+	if (rd.ike != NULL)
+		ike_rekey_child(rd.ike, child_id, now_ms);
+}
+
+static void
+mgr_expire_cb(void *user, uint64_t child_id, uint64_t now_ms)
+{
+	(void)user;
+	if (rd.ike != NULL)
+		ike_child_expired(rd.ike, child_id, true, now_ms);
+}
+
+static void
+mgr_routes_release_cb(void *user, const struct sa_route *r, unsigned n)
+{
+	(void)user;
+	rd_own_release(r, n);
+}
+
+static bool
+mgr_ring_blocked_cb(void *user)
+{
+	(void)user;
+	return rd_fault_active(RD_FAULT_RING_FULL);
 }
 
 void
@@ -827,19 +523,23 @@ rd_ike_init(void)
 {
 	const struct conf *c = rd.conf;
 	struct ike_ctx_cfg cfg;
+	struct sa_mgr_cfg mc;
 	unsigned i;
 	int ret;
 
 	if (rd.max_children == 0)
 		rd_caps_set(c->max_tunnels);
-	rd.children = calloc(rd.max_children, sizeof(*rd.children));
-	rd.timers = calloc(rd.max_children, sizeof(*rd.timers));
-	if (rd.children == NULL || rd.timers == NULL)
-		return -ENOMEM;
-	ret = rd_idmap_init(&rd.child_idx, rd.max_children);
-	if (ret != 0)
-		return ret;
-	ret = sa_spi_alloc_create(rd.n_workers, &rd.spi_alloc);
+	memset(&mc, 0, sizeof(mc));
+	mc.n_workers = rd.n_workers;
+	for (i = 0; i < rd.n_workers; i++)
+		mc.msg_ring[i] = rd.workers[i]->msg_ring;
+	mc.max_children = rd.max_children;
+	mc.ops.rekey = mgr_rekey_cb;
+	mc.ops.expire = mgr_expire_cb;
+	mc.ops.routes_release = mgr_routes_release_cb;
+	mc.ops.ring_blocked = mgr_ring_blocked_cb;
+	mc.st = &rd.st;
+	ret = sa_mgr_init(&rd.sam, &mc);
 	if (ret != 0)
 		return ret;
 	ret = rd_own_init();
@@ -884,49 +584,23 @@ rd_ike_init(void)
 void
 rd_sa_release_all(void)
 {
-	unsigned i;
+	struct esp_worker *ew[SA_MAX_WORKERS] = { NULL };
+	unsigned w;
 
 	rd_ike_events();
 	while (rte_ring_count(rd.ev))
 		rd_ike_events();
-	for (i = 0; i < rd.n_children; i++) {
-		struct rd_child *ch = &rd.children[i];
-		struct esp_worker *ew = rd.workers[ch->owner]->esp;
-
-		if (ch->sa_in != NULL) {
-			esp_worker_sa_del(ew, ch->spi_in, ESP_DIR_IN);
-			esp_sa_destroy(ch->sa_in);
-		}
-		if (ch->sa_out != NULL) {
-			esp_worker_sa_del(ew, ch->spi_out, ESP_DIR_OUT);
-			esp_sa_destroy(ch->sa_out);
-		}
-		(void)rd_idmap_del(&rd.child_idx, ch->id);
-	}
-	rd.n_children = 0;
-	rd.n_timers = 0;
+	for (w = 0; w < rd.n_workers; w++)
+		ew[w] = rd.workers[w]->esp;
+	sa_mgr_release_all(&rd.sam, ew);
 }
 
 void
 rd_ike_fini(void)
 {
-	unsigned w;
-
 	if (rd.ike != NULL)
 		ike_ctx_destroy(rd.ike);
 	rd.ike = NULL;
-	free(rd.children);
-	rd.children = NULL;
-	free(rd.timers);
-	rd.timers = NULL;
-	rd.n_timers = 0;
-	rd_idmap_fini(&rd.child_idx);
-	sa_spi_alloc_destroy(rd.spi_alloc);
-	rd.spi_alloc = NULL;
+	sa_mgr_fini(&rd.sam);
 	rd_own_fini();
-	for (w = 0; w < SA_MAX_WORKERS; w++) {
-		free(rd.backlog[w].q);
-		rd.backlog[w].q = NULL;
-		rd.backlog[w].head = rd.backlog[w].n = rd.backlog[w].cap = 0;
-	}
 }

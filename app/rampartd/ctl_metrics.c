@@ -114,8 +114,8 @@ rd_metrics_publish(uint64_t now_ms)
 		s.have_rate = true;
 	}
 	s.neighbours = rd.master.nbr.n_used;
-	for (i = 0; i < rd.n_children; i++)
-		s.child_sas += !rd.children[i].dying;
+	for (i = 0; i < rd.sam.n_children; i++)
+		s.child_sas += sa_child_is_live(&rd.sam.children[i]);
 	for (i = 0; i < RD_MAX_PENDING; i++)
 		s.pending += rd.pending[i].m != NULL;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rampartd internals shared by main.c (start-up, shutdown), ctl_loop.c (the
- * control lcore), ctl_ike.c (IKE glue and SA lifecycle), ctl_cmd.c (control
+ * control lcore), ctl_ike.c (IKE glue), sa_mgr.c (child SA lifecycle), ctl_cmd.c (control
  * socket commands, telemetry) and worker_loop.c (the worker lcores).
  *
  * Ownership at a glance (docs/ARCHITECTURE.md, rampartd section has the full story):
@@ -35,6 +35,7 @@
 #include "rd_drop.h"
 #include "rd_idmap.h"
 #include "rd_stats.h"
+#include "sa_mgr.h"
 
 struct rte_lpm;
 struct rte_lpm6;
@@ -66,17 +67,7 @@ enum rd_limits {
 	RD_KICK_WINDOW_MS = 50,		/* af_packet: control queue kick window */
 	RD_KICK_FIRST_MS = 2,		/* af_packet worker queues: kick 2 ms and */
 	RD_KICK_SECOND_MS = 20,		/* 20 ms after the last transmit */
-	RD_SWITCH_WAIT_MS = 2000,	/* rekey responder: latest outbound switch */
-	RD_LINGER_MS = 500,		/* a replaced child's SAs stay this long */
 };
-
-/*
- * SA_MSG_ROUTE_ADD flags: the owner worker, plus this bit for a rekey whose
- * peer may not have installed the new SA yet: the worker then only accepts
- * the new inbound SPI for the prefix (anti-spoofing) and keeps sending on
- * the current target; a later plain ROUTE_ADD does the switch.
- */
-#define RD_ROUTE_STANDBY 0x8000u
 
 /* Why a packet was punted to the control core (rd_meta.reason). */
 enum rd_punt {
@@ -129,7 +120,7 @@ struct rd_tgt {
 	uint32_t spi_in;		/* inbound SPI of the same child */
 	uint32_t prev_spi_in;		/* inbound SPI of the child it replaced */
 	uint32_t next_spi_in;		/* inbound SPI of its successor, before the
-					 * switch (RD_ROUTE_STANDBY) */
+					 * switch (SA_ROUTE_STANDBY) */
 	uint16_t max_inner;		/* owner: largest inner packet that fits the
 					 * egress MTU once encapsulated (0 = no check) */
 	uint32_t routes;		/* first route of this target, or UINT32_MAX */
@@ -177,39 +168,9 @@ struct rd_worker {
 	uint8_t kicks_left[CONF_MAX_PORTS];
 } __rte_cache_aligned;
 
-/* Control-side record of one installed child SA. */
-struct rd_child {
-	uint64_t id, ike_sa_id;
-	uint64_t rekey_of;		/* child this one replaces, or 0 */
-	char conn[IKE_MAX_NAME];
-	uint32_t spi_in, spi_out;
-	uint16_t owner;
-	uint16_t enc, enc_key_len, integ;
-	bool esn, natt, dying, rekeying;
-	uint8_t acks_pending;
-	bool switch_pending;		/* routes sent RD_ROUTE_STANDBY, switch due */
-	uint64_t switch_by_ms;		/* switch at the latest then */
-	uint64_t del_at_ms;		/* dying, replaced: DEL_OUT/DEL_IN due then */
-	struct esp_sa *sa_in, *sa_out;
-#ifdef RD_DEBUG_KEYS
-	/* -Ddebug_keys=true and RAMPART_DEBUG_KEYS=1 only (tests): keys as hex. */
-	char dbg_key_in[2 * IKE_MAX_KEY_LEN + 1], dbg_key_out[2 * IKE_MAX_KEY_LEN + 1];
-#endif
-	struct sa_route routes[IKE_MAX_TS * RD_MAX_TS_PREFIXES];
-	unsigned n_routes;
-	uint64_t established_ms;
-	uint32_t successors;		/* live children with rekey_of == id */
-	uint32_t timer_pos;		/* 1 + its index in rd.timers; 0 = not there */
-};
-
 struct rd_pending {
 	struct rte_mbuf *m;		/* data at the IP header */
 	uint64_t since_ms;
-};
-
-struct rd_ctl_stats {
-	RD_CTL_COUNTERS(RD_STATS_FIELD)	/* rd_stats.h */
-	uint64_t drop[RD_DROP__COUNT];	/* every packet the control core drops */
 };
 
 struct rd_ctx {
@@ -238,20 +199,9 @@ struct rd_ctx {
 	struct rd_pending pending[RD_MAX_PENDING];
 	/* IKE */
 	struct ike_ctx *ike;
-	unsigned spi_rr;		/* round robin for alloc_spi */
-	struct sa_spi_alloc *spi_alloc;	/* inbound SPIs (lib/sa/sa_spi.h) */
-	struct rd_child *children;	/* rd.max_children, packed */
-	unsigned n_children;
-	struct rd_idmap child_idx;	/* child id -> children[] index */
-	uint64_t *timers;		/* ids of children with a switch or delete due */
-	unsigned n_timers;
+	struct sa_mgr sam;		/* child SAs, SPIs, worker messages (sa_mgr.h) */
 	/* table sizes, from conf max_tunnels (rd_caps_set) */
 	unsigned max_children, max_tgt, max_wroutes;
-	/* control -> worker messages that did not fit in the ring: q[head..n) */
-	struct {
-		struct sa_msg *q;
-		unsigned head, n, cap;
-	} backlog[SA_MAX_WORKERS];
 	struct ctl_sock *ctl;
 	struct rd_ctl_stats st;
 	uint64_t start_ms;
@@ -313,8 +263,6 @@ void rd_ike_fini(void);
 void rd_ike_input(unsigned port, const uint8_t *frame, const struct net_pkt_info *pi);
 void rd_ike_events(void);
 void rd_msg_flush(void);
-int rd_msg_send(unsigned worker, const struct sa_msg *msg);
-struct rd_child *rd_child_find(uint64_t id);
 void rd_child_timers(uint64_t now);
 void rd_sa_release_all(void);
 

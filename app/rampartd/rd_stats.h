@@ -17,6 +17,10 @@
 #ifndef RAMPART_RD_STATS_H
 #define RAMPART_RD_STATS_H
 
+#include <stdint.h>
+
+#include "rd_drop.h"
+
 #define RD_WORKER_COUNTERS(X) \
 	X(rx, "rx_packets_total", "", counter, "frames received from the ports") \
 	X(rx_bytes, "rx_bytes_total", "", counter, "bytes of the frames received") \
@@ -86,5 +90,10 @@
 	X(jobs_shed, "jobs_shed_total", "", counter, "jobs shed under load")
 
 #define RD_STATS_FIELD(f, prom, labels, type, help) uint64_t f;
+
+struct rd_ctl_stats {
+	RD_CTL_COUNTERS(RD_STATS_FIELD)
+	uint64_t drop[RD_DROP__COUNT];	/* every packet the control core drops */
+};
 
 #endif

@@ -182,33 +182,32 @@ route_remove_at(struct rd_worker *w, uint32_t i)
 
 /*
  * A later route for the same prefix replaces the earlier one (rekey switch).
- * RD_ROUTE_STANDBY: if the prefix routes elsewhere, only accept the new
+ * SA_ROUTE_STANDBY: if the prefix routes elsewhere, only accept the new
  * child's inbound SPI there for now; the switch comes as a plain ROUTE_ADD.
  */
 static int
 route_add(struct rd_worker *w, const struct sa_msg *m)
 {
-	uint16_t owner = (uint16_t)(m->flags & ~RD_ROUTE_STANDBY);
+	uint16_t owner = m->route.owner;
 	uint32_t t, i, old = UINT32_MAX;
 	struct route_key k;
 	int ret;
 
-	i = route_find(w, &m->route);
-	if ((m->flags & RD_ROUTE_STANDBY) && i != UINT32_MAX) {
+	i = route_find(w, &m->route.prefix);
+	if ((m->route.flags & SA_ROUTE_STANDBY) && i != UINT32_MAX) {
 		struct rd_tgt *cur = &w->tgt[w->routes[i].tgt];
 
 		if (cur->spi != m->spi || cur->owner != owner) {
-			cur->next_spi_in = (uint32_t)m->cookie;
+			cur->next_spi_in = m->route.spi_in;
 			return 0;
 		}
 	}
 	t = tgt_find(w, m->spi, true, owner);
 	if (t == UINT32_MAX)
 		return -ENOSPC;
-	/* The cookie of a ROUTE_ADD carries the child's inbound SPI. */
-	w->tgt[t].spi_in = (uint32_t)m->cookie;
+	w->tgt[t].spi_in = m->route.spi_in;
 	if (i == UINT32_MAX) {
-		route_key_make(&k, &m->route);
+		route_key_make(&k, &m->route.prefix);
 		if (w->n_route_free == 0 ||
 		    rte_hash_add_key_data(w->route_h, &k,
 					  (void *)(uintptr_t)w->route_free[w->n_route_free - 1]) < 0) {
@@ -216,7 +215,7 @@ route_add(struct rd_worker *w, const struct sa_msg *m)
 			return -ENOSPC;
 		}
 		i = w->route_free[--w->n_route_free];
-		w->routes[i].r = m->route;
+		w->routes[i].r = m->route.prefix;
 		w->n_routes++;
 	} else {
 		old = w->routes[i].tgt;
@@ -227,7 +226,7 @@ route_add(struct rd_worker *w, const struct sa_msg *m)
 	tgt_link(w, i, t);
 	if (old != UINT32_MAX && old != t)
 		tgt_put(w, old);
-	ret = lpm_set(w, &m->route, t);
+	ret = lpm_set(w, &m->route.prefix, t);
 	if (ret < 0)
 		route_remove_at(w, i);
 	return ret;
@@ -237,7 +236,7 @@ route_add(struct rd_worker *w, const struct sa_msg *m)
 static void
 route_del(struct rd_worker *w, const struct sa_msg *m)
 {
-	uint32_t i = route_find(w, &m->route);
+	uint32_t i = route_find(w, &m->route.prefix);
 
 	if (i != UINT32_MAX && w->tgt[w->routes[i].tgt].spi == m->spi)
 		route_remove_at(w, i);
@@ -264,58 +263,63 @@ ack_flush(struct rd_worker *w)
  * for: each message acks at most once) and goes on a later loop.
  */
 static void
-ack(struct rd_worker *w, const struct sa_msg *m, struct esp_sa *sa)
+ack(struct rd_worker *w, struct sa_event *ev)
 {
-	struct sa_event ev = {
-		.type = SA_EV_DEL_ACK,
-		.worker = (uint16_t)w->id,
-		.spi = m->spi,
-		.cookie = m->cookie,
-		.sa = sa,
-	};
-
-	if (w->n_ack_q == 0 && rte_ring_mp_enqueue_elem(rd.ev, &ev, sizeof(ev)) == 0)
+	if (w->n_ack_q == 0 && rte_ring_mp_enqueue_elem(rd.ev, ev, sizeof(*ev)) == 0)
 		return;
 	w->st.ack_wait++;
 	if (w->n_ack_q < RTE_DIM(w->ack_q)) {
-		w->ack_q[w->n_ack_q++] = ev;
+		w->ack_q[w->n_ack_q++] = *ev;
 		return;
 	}
 	/* not reached (drain_msgs keeps room); never lose an SA */
-	while (rte_ring_mp_enqueue_elem(rd.ev, &ev, sizeof(ev)) != 0 && !rd.stop)
+	while (rte_ring_mp_enqueue_elem(rd.ev, ev, sizeof(*ev)) != 0 && !rd.stop)
 		rte_pause();
 }
 
+/*
+ * One control message: the SA part is lib/esp's (esp_worker_msg, which
+ * also says when an SA goes back to the control core), the outbound
+ * targets and routes are this worker's.
+ */
 static void
 apply_msg(struct rd_worker *w, const struct sa_msg *m)
 {
-	struct esp_sa *sa;
-	uint32_t t;
+	struct sa_event ev;
+	uint32_t t = UINT32_MAX;
 	unsigned i;
+	int rc;
 
 	w->st.msgs++;
 	switch (m->op) {
 	case SA_MSG_ADD_IN:
-		if (esp_worker_sa_add(w->esp, m->sa) != 0) {
+	case SA_MSG_DEL_IN:
+	case SA_MSG_UPDATE_IN:
+	case SA_MSG_UPDATE_OUT:
+		if (esp_worker_msg(w->esp, m, &ev) != 0 && m->op != SA_MSG_DEL_IN)
 			w->st.msg_err++;
-			ack(w, m, m->sa);	/* hand it back for freeing */
-		}
 		break;
 	case SA_MSG_ADD_OUT:
 		t = tgt_find(w, m->spi, true, (uint16_t)w->id);
-		if (t == UINT32_MAX || esp_worker_sa_add(w->esp, m->sa) != 0) {
+		if (t == UINT32_MAX) {
+			/* no target: refused like a failed add, SA handed back */
 			w->st.msg_err++;
-			if (t != UINT32_MAX)
-				tgt_put(w, t);
-			ack(w, m, m->sa);
+			memset(&ev, 0, sizeof(ev));
+			ev.type = SA_EV_DEL_ACK;
+			ev.worker = (uint16_t)w->id;
+			ev.spi = m->spi;
+			ev.cookie = m->cookie;
+			ev.sa = m->add.sa;
 			break;
 		}
-		w->tgt[t].sa = m->sa;
-		w->tgt[t].max_inner = m->flags;	/* ADD_OUT: flags = max inner length */
-		break;
-	case SA_MSG_DEL_IN:
-		sa = esp_worker_sa_del(w->esp, m->spi, ESP_DIR_IN);
-		ack(w, m, sa);
+		rc = esp_worker_msg(w->esp, m, &ev);
+		if (rc != 0) {
+			w->st.msg_err++;
+			tgt_put(w, t);
+			break;
+		}
+		w->tgt[t].sa = m->add.sa;
+		w->tgt[t].max_inner = m->add.max_inner;
 		break;
 	case SA_MSG_DEL_OUT:
 		t = tgt_find(w, m->spi, false, (uint16_t)w->id);
@@ -325,33 +329,28 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 				route_remove_at(w, w->tgt[t].routes);
 			tgt_put(w, t);
 		}
-		sa = esp_worker_sa_del(w->esp, m->spi, ESP_DIR_OUT);
-		ack(w, m, sa);
+		(void)esp_worker_msg(w->esp, m, &ev);
 		break;
 	case SA_MSG_ROUTE_ADD:
 		if (route_add(w, m) != 0)
 			w->st.msg_err++;
-		break;
+		return;
 	case SA_MSG_ROUTE_DEL:
 		route_del(w, m);
-		break;
-	case SA_MSG_UPDATE_IN:
-	case SA_MSG_UPDATE_OUT:
-		if (esp_worker_sa_update(w->esp, m->spi,
-					 m->op == SA_MSG_UPDATE_IN ? ESP_DIR_IN : ESP_DIR_OUT,
-					 &m->peer) != 0)
-			w->st.msg_err++;
-		break;
+		return;
 	case SA_MSG_FLUSH:
 		/* Routes only: SAs are released by the control core after the
 		 * workers have stopped (shutdown). */
 		for (i = 0; i < rd.max_wroutes && w->n_routes > 0; i++)
 			if (w->routes[i].tgt != UINT32_MAX)
 				route_remove_at(w, i);
-		break;
+		return;
 	default:
 		w->st.msg_err++;
+		return;
 	}
+	if (ev.type == SA_EV_DEL_ACK)
+		ack(w, &ev);
 }
 
 static unsigned

@@ -128,19 +128,20 @@ int esp_worker_sa_update(struct esp_worker *w, uint32_t spi, uint8_t dir,
 			 const struct sa_peer *peer);
 
 /*
- * Apply one control message (sa_msg.h) on the owner
- * worker. SA_MSG_ADD_IN/ADD_OUT link msg->sa (direction from the SA);
- * SA_MSG_DEL_IN/DEL_OUT unlink the SA of msg->spi and answer SA_EV_DEL_ACK
- * (cookie echoed, SA pointer handed back); SA_MSG_FLUSH unlinks and acks
- * every SA; SA_MSG_UPDATE_IN/UPDATE_OUT apply esp_worker_sa_update (no ack). A failed add is also answered with SA_EV_DEL_ACK carrying the
- * SA, so the control core gets it back to free. Returns 0; -EAGAIN when the
- * event ring has no room for the acknowledgement (nothing changed: retry
- * the message later); -ENOENT (delete of an unknown SPI, still acked with
- * sa = NULL); -EEXIST/-ENOSPC (add refused); -ENOTSUP for route messages,
- * which belong to the caller's route table; -EINVAL for anything else.
- * Needs an event ring (-EINVAL without one).
+ * Apply the SA part of one control message (sa_msg.h) on the owner worker:
+ * the one implementation used by rampartd's workers and by the tests.
+ * SA_MSG_ADD_IN/ADD_OUT link msg->add.sa (its direction and SPI must match
+ * the op and msg->spi); SA_MSG_DEL_IN/DEL_OUT unlink the SA of msg->spi;
+ * SA_MSG_UPDATE_IN/UPDATE_OUT apply esp_worker_sa_update. When the control
+ * core must get an SA back (every delete, with sa = NULL for an unknown
+ * SPI; an add refused) *@ack is filled as SA_EV_DEL_ACK (cookie echoed);
+ * otherwise ack->type is 0. The caller delivers the ack and must never lose
+ * one (rampartd's worker queues it while the event ring is full). Returns
+ * 0, -ENOENT (unknown SPI), -EEXIST/-ENOSPC/-EINVAL (add refused, SA
+ * handed back), -ENOTSUP for ROUTE_* and FLUSH (the caller's policy table),
+ * -EINVAL for anything else.
  */
-int esp_worker_msg(struct esp_worker *w, const struct sa_msg *msg);
+int esp_worker_msg(struct esp_worker *w, const struct sa_msg *msg, struct sa_event *ack);
 
 /*
  * Inbound burst: decrypt and decapsulate. Surviving inner packets are

@@ -384,90 +384,48 @@ esp_worker_sa_count(const struct esp_worker *w)
 	return sa_tab_count(w->tab);
 }
 
-/* Queue SA_EV_DEL_ACK for @sa (may be NULL). 0 or -EAGAIN when the ring is full. */
-static int
-del_ack(struct esp_worker *w, struct esp_sa *sa, uint32_t spi, uint64_t cookie)
+/* Fill @ack as the SA_EV_DEL_ACK handing @sa (may be NULL) back. */
+static void
+del_ack(const struct esp_worker *w, struct esp_sa *sa, uint32_t spi, uint64_t cookie,
+	struct sa_event *ack)
 {
-	struct sa_event ev = {
-		.type = SA_EV_DEL_ACK,
-		.worker = w->id,
-		.spi = spi,
-		.user_id = sa != NULL ? sa->user_id : 0,
-		.cookie = cookie,
-		.sa = sa,
-	};
-
-	if (rte_ring_mp_enqueue_elem(w->ev_ring, &ev, sizeof(ev)) != 0) {
-		w->st.events_lost++;
-		return -EAGAIN;
-	}
-	w->st.events++;
-	return 0;
-}
-
-static bool
-ring_has_room(const struct esp_worker *w)
-{
-	return rte_ring_free_count(w->ev_ring) > 0;
-}
-
-static int
-flush_all(struct esp_worker *w, uint64_t cookie)
-{
-	struct sa_tab_key k;
-	uint32_t pos;
-	void *sa;
-	int rc = 0;
-
-	/* each pass unlinks what it sees; repeat while the walk finds entries */
-	while (sa_tab_count(w->tab) != 0) {
-		unsigned seen = 0;
-
-		pos = 0;
-		while (sa_tab_iterate(w->tab, &pos, &k, &sa) == 0) {
-			if (!ring_has_room(w))
-				return -EAGAIN;
-			seen++;
-			esp_worker_sa_del(w, k.spi, (uint8_t)k.dir);
-			if (del_ack(w, sa, k.spi, cookie) != 0)
-				rc = -EAGAIN;
-		}
-		if (seen == 0)
-			break;
-	}
-	return rc;
+	memset(ack, 0, sizeof(*ack));
+	ack->type = SA_EV_DEL_ACK;
+	ack->worker = w->id;
+	ack->spi = spi;
+	ack->user_id = sa != NULL ? sa->user_id : 0;
+	ack->cookie = cookie;
+	ack->sa = sa;
 }
 
 int
-esp_worker_msg(struct esp_worker *w, const struct sa_msg *msg)
+esp_worker_msg(struct esp_worker *w, const struct sa_msg *msg, struct sa_event *ack)
 {
 	struct esp_sa *sa;
 	uint8_t dir;
 	int rc;
 
-	if (w == NULL || msg == NULL || w->ev_ring == NULL)
+	if (ack != NULL)
+		ack->type = 0;
+	if (w == NULL || msg == NULL || ack == NULL)
 		return -EINVAL;
 	switch (msg->op) {
 	case SA_MSG_ADD_IN:
 	case SA_MSG_ADD_OUT:
-		if (msg->sa == NULL)
+		sa = msg->add.sa;
+		if (sa == NULL)
 			return -EINVAL;
-		if (!ring_has_room(w))
-			return -EAGAIN;
-		rc = esp_worker_sa_add(w, msg->sa);
+		dir = msg->op == SA_MSG_ADD_IN ? ESP_DIR_IN : ESP_DIR_OUT;
+		rc = sa->dir != dir || sa->spi != msg->spi ? -EINVAL : esp_worker_sa_add(w, sa);
 		if (rc != 0)		/* hand the SA back so control can free it */
-			del_ack(w, msg->sa, msg->sa->spi, msg->cookie);
+			del_ack(w, sa, msg->spi, msg->cookie, ack);
 		return rc;
 	case SA_MSG_DEL_IN:
 	case SA_MSG_DEL_OUT:
-		if (!ring_has_room(w))
-			return -EAGAIN;
 		dir = msg->op == SA_MSG_DEL_IN ? ESP_DIR_IN : ESP_DIR_OUT;
 		sa = esp_worker_sa_del(w, msg->spi, dir);
-		del_ack(w, sa, msg->spi, msg->cookie);
+		del_ack(w, sa, msg->spi, msg->cookie, ack);
 		return sa != NULL ? 0 : -ENOENT;
-	case SA_MSG_FLUSH:
-		return flush_all(w, msg->cookie);
 	case SA_MSG_UPDATE_IN:
 	case SA_MSG_UPDATE_OUT:
 		return esp_worker_sa_update(w, msg->spi,
@@ -475,6 +433,7 @@ esp_worker_msg(struct esp_worker *w, const struct sa_msg *msg)
 					    &msg->peer);
 	case SA_MSG_ROUTE_ADD:
 	case SA_MSG_ROUTE_DEL:
+	case SA_MSG_FLUSH:
 		return -ENOTSUP;
 	default:
 		return -EINVAL;

@@ -26,7 +26,8 @@ enum sa_msg_op {
 	SA_MSG_DEL_OUT,		/* unlink outbound spi (and its routes), ack */
 	SA_MSG_ROUTE_ADD,	/* inner destination prefix -> outbound spi */
 	SA_MSG_ROUTE_DEL,	/* remove that prefix */
-	SA_MSG_FLUSH,		/* drop every SA and route, ack each SA */
+	SA_MSG_FLUSH,		/* drop every route; SAs stay (the control core
+				 * takes them back once the workers stopped) */
 	SA_MSG_UPDATE_IN,	/* inbound spi: the peer's outer address/port moved */
 	SA_MSG_UPDATE_OUT,	/* outbound spi: new outer addresses/ports, same SA */
 };
@@ -52,14 +53,56 @@ struct sa_peer {
 	uint8_t peer[16];
 };
 
+/*
+ * SA_MSG_ROUTE_ADD flags. SA_ROUTE_STANDBY: a rekey whose peer may not have
+ * installed the new SA yet. If the prefix already routes to another target,
+ * the worker only accepts the new inbound SPI there (anti-spoofing) and
+ * keeps sending on the current target; a later plain ROUTE_ADD switches.
+ */
+enum sa_route_flags {
+	SA_ROUTE_STANDBY = 1u << 0,
+};
+
+/* SA_MSG_ADD_IN, SA_MSG_ADD_OUT */
+struct sa_msg_add {
+	struct esp_sa *sa;	/* ownership moves to the worker */
+	uint16_t max_inner;	/* ADD_OUT: largest inner packet that fits the
+				 * egress MTU once encapsulated; 0 = no check */
+	uint8_t pad[6];
+};
+
+/* SA_MSG_ROUTE_ADD, SA_MSG_ROUTE_DEL (sa_msg.spi: the outbound SPI) */
+struct sa_msg_route {
+	struct sa_route prefix;	/* inner destination prefix */
+	uint32_t spi_in;	/* ADD: inbound SPI of the same child: packets
+				 * from the prefix must arrive on it */
+	uint16_t owner;		/* ADD: worker owning the outbound SA */
+	uint16_t flags;		/* ADD: enum sa_route_flags */
+};
+
+/*
+ * One control -> worker message. Fields common to every op come first;
+ * the union holds the op's own arguments (unused members are zero):
+ *
+ *   op                  spi            cookie         union member
+ *   ADD_IN, ADD_OUT     the SA's       echoed (ack)   add
+ *   DEL_IN, DEL_OUT     the SA's       echoed (ack)   -
+ *   ROUTE_ADD, _DEL     outbound SA's  -              route
+ *   UPDATE_IN, _OUT     the SA's       -              peer
+ *   FLUSH               -              -              -
+ *
+ * cookie is opaque to the worker (rampartd puts the child id there); it is
+ * echoed in the SA_EV_DEL_ACK that hands an SA back (a delete, or an add
+ * the worker refused).
+ */
 struct sa_msg {
 	uint16_t op;		/* enum sa_msg_op */
-	uint16_t flags;
+	uint16_t reserved;	/* 0 */
 	uint32_t spi;		/* host order */
-	struct esp_sa *sa;	/* ADD_*: ownership moves to the worker */
-	uint64_t cookie;	/* echoed in the acknowledgement */
+	uint64_t cookie;
 	union {
-		struct sa_route route;	/* ROUTE_* */
+		struct sa_msg_add add;
+		struct sa_msg_route route;
 		struct sa_peer peer;	/* UPDATE_*: only the outer header changes;
 					 * sequence numbers, window, keys stay */
 	};

@@ -148,3 +148,15 @@ sa_spi_release(struct sa_spi_alloc *a, uint32_t spi)
 		sl->until_s = 0;
 	}
 }
+
+bool
+sa_spi_is_held(const struct sa_spi_alloc *a, uint32_t spi)
+{
+	unsigned w = sa_spi_worker(spi);
+	const struct spi_slot *sl;
+
+	if (a == NULL || w >= a->n_workers)
+		return false;
+	sl = &a->slots[w][sa_spi_index(spi)];
+	return sl->spi == spi && sl->until_s == SLOT_HELD;
+}

@@ -20,6 +20,7 @@
 #ifndef RAMPART_SA_SPI_H
 #define RAMPART_SA_SPI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum sa_spi_alloc_limits {
@@ -47,5 +48,8 @@ int sa_spi_hold(struct sa_spi_alloc *a, uint32_t spi);
 
 /* @spi's SA is gone (delete acknowledged): its slot is free again. */
 void sa_spi_release(struct sa_spi_alloc *a, uint32_t spi);
+
+/* Is @spi's slot held (installed, not yet released)? For tests and checks. */
+bool sa_spi_is_held(const struct sa_spi_alloc *a, uint32_t spi);
 
 #endif

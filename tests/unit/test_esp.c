@@ -1391,25 +1391,20 @@ test_worker_table(void)
 	CU_ASSERT(strcmp(esp_drop_names[ESP_DROP_ICV], "icv") == 0);
 }
 
-/* Control messages applied on the worker: add, delete with ack, flush, full ring. */
+/* Control messages applied on the worker: add, refused add, delete with ack. */
 static void
 test_worker_msg(void)
 {
 	enum { NSA = 500 };
-	struct rte_ring *r = rte_ring_create_elem("esp_t_msg", sizeof(struct sa_event), 1024,
-						  SOCKET_ID_ANY, RING_F_SC_DEQ);
-	struct rte_ring *tiny = rte_ring_create_elem("esp_t_tiny", sizeof(struct sa_event), 2,
-						     SOCKET_ID_ANY, RING_F_SC_DEQ);
-	struct esp_worker *w2, *w3;
+	struct esp_worker *w2;
 	struct esp_sa_params p;
 	struct esp_sa *sa[NSA], *extra;
 	struct sa_msg msg;
 	struct sa_event ev;
-	unsigned i, acks = 0, bad = 0;
+	unsigned i, bad = 0;
 
-	CU_ASSERT_FATAL(r != NULL && tiny != NULL);
-	CU_ASSERT_FATAL(esp_worker_create(3, SOCKET_ID_ANY, r, &w2) == 0);
-	CU_ASSERT_FATAL(esp_worker_create(4, SOCKET_ID_ANY, tiny, &w3) == 0);
+	CU_ASSERT_FATAL(esp_worker_create(3, SOCKET_ID_ANY, NULL, &w2) == 0);
+	CU_ASSERT(esp_worker_msg(w2, &msg, NULL) == -EINVAL);
 	for (i = 0; i < NSA; i++) {
 		params_fill(&p, 0x09000000 + i / 2, (uint8_t)(i & 1), A_GCM128, 4, false, false);
 		p.user_id = i;
@@ -1417,80 +1412,72 @@ test_worker_msg(void)
 		memset(&msg, 0, sizeof(msg));
 		msg.op = (i & 1) ? SA_MSG_ADD_OUT : SA_MSG_ADD_IN;
 		msg.spi = p.spi;
-		msg.sa = sa[i];
-		CU_ASSERT(esp_worker_msg(w2, &msg) == 0);
+		msg.add.sa = sa[i];
+		ev.type = 99;
+		if (esp_worker_msg(w2, &msg, &ev) != 0 || ev.type != 0)
+			bad++;
 	}
-	CU_ASSERT(rte_ring_count(r) == 0);
+	CU_ASSERT(bad == 0);
+	CU_ASSERT(esp_worker_sa_count(w2) == NSA);
 	CU_ASSERT(esp_worker_sa_lookup(w2, 0x09000000 + 7, ESP_DIR_OUT) == sa[15]);
 	/* duplicate add: refused and handed back */
 	params_fill(&p, 0x09000000, ESP_DIR_IN, A_GCM128, 4, false, false);
 	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, &extra) == 0);
 	memset(&msg, 0, sizeof(msg));
 	msg.op = SA_MSG_ADD_IN;
-	msg.sa = extra;
+	msg.spi = 0x09000000;
+	msg.add.sa = extra;
 	msg.cookie = 77;
-	CU_ASSERT(esp_worker_msg(w2, &msg) == -EEXIST);
-	CU_ASSERT(rte_ring_dequeue_elem(r, &ev, sizeof(ev)) == 0);
+	CU_ASSERT(esp_worker_msg(w2, &msg, &ev) == -EEXIST);
 	CU_ASSERT(ev.type == SA_EV_DEL_ACK && ev.sa == extra && ev.cookie == 77);
+	/* an add whose op or SPI disagrees with the SA: refused, handed back */
+	msg.op = SA_MSG_ADD_OUT;
+	CU_ASSERT(esp_worker_msg(w2, &msg, &ev) == -EINVAL);
+	CU_ASSERT(ev.type == SA_EV_DEL_ACK && ev.sa == extra);
+	msg.op = SA_MSG_ADD_IN;
+	msg.spi = 0x09000001;
+	CU_ASSERT(esp_worker_msg(w2, &msg, &ev) == -EINVAL);
+	CU_ASSERT(ev.type == SA_EV_DEL_ACK && ev.sa == extra);
+	CU_ASSERT(esp_worker_sa_lookup(w2, 0x09000001, ESP_DIR_IN) == sa[2]);
 	esp_sa_destroy(extra);
 	/* delete one with ack */
 	memset(&msg, 0, sizeof(msg));
 	msg.op = SA_MSG_DEL_OUT;
 	msg.spi = 0x09000000 + 7;
 	msg.cookie = 5;
-	CU_ASSERT(esp_worker_msg(w2, &msg) == 0);
-	CU_ASSERT(rte_ring_dequeue_elem(r, &ev, sizeof(ev)) == 0);
-	CU_ASSERT(ev.type == SA_EV_DEL_ACK && ev.sa == sa[15] && ev.cookie == 5 && ev.worker == 3);
+	CU_ASSERT(esp_worker_msg(w2, &msg, &ev) == 0);
+	CU_ASSERT(ev.type == SA_EV_DEL_ACK && ev.sa == sa[15] && ev.cookie == 5 && ev.worker == 3 &&
+		  ev.user_id == 15 && ev.spi == 0x09000000 + 7);
 	CU_ASSERT(esp_worker_sa_lookup(w2, 0x09000000 + 7, ESP_DIR_OUT) == NULL);
 	esp_sa_destroy(sa[15]);
 	sa[15] = NULL;
 	/* unknown SPI: acked with no SA */
-	CU_ASSERT(esp_worker_msg(w2, &msg) == -ENOENT);
-	CU_ASSERT(rte_ring_dequeue_elem(r, &ev, sizeof(ev)) == 0);
+	CU_ASSERT(esp_worker_msg(w2, &msg, &ev) == -ENOENT);
 	CU_ASSERT(ev.type == SA_EV_DEL_ACK && ev.sa == NULL);
-	/* routes are not ours */
+	/* policy messages are the caller's */
 	msg.op = SA_MSG_ROUTE_ADD;
-	CU_ASSERT(esp_worker_msg(w2, &msg) == -ENOTSUP);
-	/* flush: every SA comes back exactly once */
-	memset(&msg, 0, sizeof(msg));
+	CU_ASSERT(esp_worker_msg(w2, &msg, &ev) == -ENOTSUP && ev.type == 0);
 	msg.op = SA_MSG_FLUSH;
-	msg.cookie = 9;
-	CU_ASSERT(esp_worker_msg(w2, &msg) == 0);
-	while (rte_ring_dequeue_elem(r, &ev, sizeof(ev)) == 0) {
-		struct esp_sa *x = ev.sa;
-
-		if (ev.type != SA_EV_DEL_ACK || ev.cookie != 9 || x == NULL || ev.user_id >= NSA ||
-		    sa[ev.user_id] != x)
+	CU_ASSERT(esp_worker_msg(w2, &msg, &ev) == -ENOTSUP && ev.type == 0);
+	msg.op = 0;
+	CU_ASSERT(esp_worker_msg(w2, &msg, &ev) == -EINVAL && ev.type == 0);
+	/* every SA comes back exactly once */
+	bad = 0;
+	for (i = 0; i < NSA; i++) {
+		if (sa[i] == NULL)
+			continue;
+		memset(&msg, 0, sizeof(msg));
+		msg.op = (i & 1) ? SA_MSG_DEL_OUT : SA_MSG_DEL_IN;
+		msg.spi = 0x09000000 + i / 2;
+		msg.cookie = i;
+		if (esp_worker_msg(w2, &msg, &ev) != 0 || ev.type != SA_EV_DEL_ACK ||
+		    ev.sa != sa[i] || ev.cookie != i)
 			bad++;
-		else
-			sa[ev.user_id] = NULL;
-		esp_sa_destroy(x);
-		acks++;
+		esp_sa_destroy(ev.sa);
 	}
 	CU_ASSERT(bad == 0);
-	CU_ASSERT(acks == NSA - 1);
-	CU_ASSERT(esp_worker_sa_lookup(w2, 0x09000000, ESP_DIR_IN) == NULL);
-	/* a full ring: the delete waits, nothing changes */
-	params_fill(&p, 0x09100000, ESP_DIR_IN, A_GCM128, 4, false, false);
-	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, &extra) == 0);
-	memset(&msg, 0, sizeof(msg));
-	msg.op = SA_MSG_ADD_IN;
-	msg.sa = extra;
-	CU_ASSERT(esp_worker_msg(w3, &msg) == 0);
-	memset(&ev, 0, sizeof(ev));
-	CU_ASSERT(rte_ring_enqueue_elem(tiny, &ev, sizeof(ev)) == 0);	/* ring now full */
-	msg.op = SA_MSG_DEL_IN;
-	msg.spi = 0x09100000;
-	CU_ASSERT(esp_worker_msg(w3, &msg) == -EAGAIN);
-	CU_ASSERT(esp_worker_sa_lookup(w3, 0x09100000, ESP_DIR_IN) == extra);
-	CU_ASSERT(rte_ring_dequeue_elem(tiny, &ev, sizeof(ev)) == 0);
-	CU_ASSERT(esp_worker_msg(w3, &msg) == 0);
-	CU_ASSERT(rte_ring_dequeue_elem(tiny, &ev, sizeof(ev)) == 0 && ev.sa == extra);
-	esp_sa_destroy(extra);
+	CU_ASSERT(esp_worker_sa_count(w2) == 0);
 	esp_worker_destroy(w2);
-	esp_worker_destroy(w3);
-	rte_ring_free(r);
-	rte_ring_free(tiny);
 }
 
 /* ------------------------------------------------------ NAT rebinding */
@@ -1539,7 +1526,7 @@ test_peer_update(void)
 	struct esp_sa *so, *si;
 	struct esp_sa_stats st;
 	struct rte_mbuf *m, *keep;
-	struct sa_event ev;
+	struct sa_event ev, ack;
 	struct sa_msg msg;
 	unsigned len, i;
 
@@ -1562,7 +1549,7 @@ test_peer_update(void)
 	memcpy(msg.peer.peer, nat2, 4);
 	msg.peer.local_port = 4500;
 	msg.peer.peer_port = 41234;
-	CU_ASSERT(esp_worker_msg(w, &msg) == 0);
+	CU_ASSERT(esp_worker_msg(w, &msg, &ack) == 0);
 	m = enc1(so, inner, len);
 	CU_ASSERT_FATAL(m != NULL);
 	h = rte_pktmbuf_mtod(m, uint8_t *);
@@ -1576,13 +1563,13 @@ test_peer_update(void)
 	CU_ASSERT(st.seq == 4 && st.packets == 4);
 	/* refused: unknown SPI, another family, plain ESP for a NAT-T SA */
 	msg.spi = 0x0a0001ff;
-	CU_ASSERT(esp_worker_msg(w, &msg) == -ENOENT);
+	CU_ASSERT(esp_worker_msg(w, &msg, &ack) == -ENOENT);
 	msg.spi = 0x0a000100;
 	msg.peer.af = 6;
-	CU_ASSERT(esp_worker_msg(w, &msg) == -EINVAL);
+	CU_ASSERT(esp_worker_msg(w, &msg, &ack) == -EINVAL);
 	msg.peer.af = 4;
 	msg.peer.local_port = msg.peer.peer_port = 0;
-	CU_ASSERT(esp_worker_msg(w, &msg) == -EINVAL);
+	CU_ASSERT(esp_worker_msg(w, &msg, &ack) == -EINVAL);
 	/* the unchanged inbound direction: same source, no event */
 	outer_src_set(m, self, 4500);
 	keep = mb_copy(m);
@@ -1623,7 +1610,7 @@ test_peer_update(void)
 	msg.peer.local_port = 4500;
 	msg.peer.peer_port = 1111;
 	memcpy(msg.peer.peer, moved, 4);
-	CU_ASSERT(esp_worker_msg(w, &msg) == 0);
+	CU_ASSERT(esp_worker_msg(w, &msg, &ack) == 0);
 	m = enc1(so, inner, len);
 	CU_ASSERT_FATAL(m != NULL);
 	outer_src_set(m, moved, 1111);

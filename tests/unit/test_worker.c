@@ -111,14 +111,19 @@ msg(uint16_t op, uint16_t flags, uint32_t spi, struct esp_sa *sa, uint64_t cooki
 
 	memset(&m, 0, sizeof(m));
 	m.op = op;
-	m.flags = flags;
 	m.spi = spi;
-	m.sa = sa;
-	m.cookie = cookie;
+	if (op == SA_MSG_ROUTE_ADD || op == SA_MSG_ROUTE_DEL) {
+		m.route.flags = flags;		/* owner: worker 0 */
+		m.route.spi_in = (uint32_t)cookie;
+	} else {
+		m.add.sa = sa;
+		m.add.max_inner = flags;
+		m.cookie = cookie;
+	}
 	if (prefix != NULL) {
-		m.route.af = 4;
-		m.route.depth = 32;
-		memcpy(m.route.addr, prefix, 4);
+		m.route.prefix.af = 4;
+		m.route.prefix.depth = 32;
+		memcpy(m.route.prefix.addr, prefix, 4);
 	}
 	apply_msg(&wk, &m);
 }
@@ -693,7 +698,7 @@ test_route_table_model(void)
 			msg(SA_MSG_ROUTE_ADD, 0, spi, NULL, spi ^ 0xffff, a);
 		} else if (k == 4) {
 			/* standby: switches only a prefix not routed elsewhere */
-			msg(SA_MSG_ROUTE_ADD, RD_ROUTE_STANDBY, spi, NULL, spi ^ 0xffff, a);
+			msg(SA_MSG_ROUTE_ADD, SA_ROUTE_STANDBY, spi, NULL, spi ^ 0xffff, a);
 			if (model[i] != 0 && model[i] != spi)
 				spi = model[i];
 		} else {
@@ -871,17 +876,17 @@ bench_route_pair(uint8_t depth)
 
 	memset(&m, 0, sizeof(m));
 	m.spi = 0x7300001;
-	m.cookie = 1;
-	m.route.af = 4;
-	m.route.depth = depth;
-	m.route.addr[0] = 10;
-	m.route.addr[1] = 250;
+	m.route.spi_in = 1;
+	m.route.prefix.af = 4;
+	m.route.prefix.depth = depth;
+	m.route.prefix.addr[0] = 10;
+	m.route.prefix.addr[1] = 250;
 	for (r = 0; r < 5; r++) {
 		uint64_t t0 = bench_ns();
 
 		for (i = 0; i < PAIRS; i++) {
-			m.route.addr[2] = (uint8_t)(i >> 7);
-			m.route.addr[3] = (uint8_t)(i << 1);
+			m.route.prefix.addr[2] = (uint8_t)(i >> 7);
+			m.route.prefix.addr[3] = (uint8_t)(i << 1);
 			m.op = SA_MSG_ROUTE_ADD;
 			apply_msg(&wk, &m);
 			m.op = SA_MSG_ROUTE_DEL;
