@@ -145,6 +145,7 @@ struct rd_wstats {
 	RD_WORKER_COUNTERS(RD_STATS_FIELD)	/* rd_stats.h */
 	uint64_t cls[NET_CL__COUNT];
 	uint64_t drop[RD_DROP__COUNT];	/* every packet the worker drops */
+	struct rd_loop_gap gap;		/* time between RX polls (rd_stats.h) */
 } __rte_cache_aligned;
 
 struct rd_txbuf {

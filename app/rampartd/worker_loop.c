@@ -970,25 +970,30 @@ kick_tx(struct rd_worker *w)
  * Idle back-off: spin RD_IDLE_SPIN empty loops with rte_pause, then sleep,
  * doubling from 1 us to RD_IDLE_MAX_NS. Any work resets it. While asleep the
  * worker is offline for RCU, so it never holds up snapshot reclamation.
+ * Returns the TSC cycles spent asleep (0 when it only paused): the loop-gap
+ * histogram leaves them out.
  */
-static void
+static uint64_t
 idle_backoff(struct rd_worker *w, unsigned *idle, long *sleep_ns)
 {
 	struct timespec ts;
+	uint64_t t0;
 
 	if (++*idle < RD_IDLE_SPIN) {
 		rte_pause();
-		return;
+		return 0;
 	}
 	*sleep_ns = *sleep_ns == 0 ? 1000 : *sleep_ns * 2;
 	if (*sleep_ns > RD_IDLE_MAX_NS)
 		*sleep_ns = RD_IDLE_MAX_NS;
 	ts.tv_sec = 0;
 	ts.tv_nsec = *sleep_ns;
+	t0 = rte_rdtsc();
 	rte_rcu_qsbr_thread_offline(rd.qsbr, w->id);
 	nanosleep(&ts, NULL);
 	rte_rcu_qsbr_thread_online(rd.qsbr, w->id);
 	w->st.idle_sleeps++;
+	return rte_rdtsc() - t0;
 }
 
 int
@@ -996,9 +1001,12 @@ rd_worker_main(void *arg)
 {
 	struct rd_worker *w = arg;
 	struct rte_mbuf *pkts[RD_BURST];
+	uint64_t gap_bound[RD_LOOP_GAP_BUCKETS - 1], last_poll, now;
 	unsigned idle = 0, p;
 	long sleep_ns = 0;
 
+	rd_loop_gap_bounds(gap_bound, rte_get_tsc_hz());
+	last_poll = rte_rdtsc();
 	rte_rcu_qsbr_thread_register(rd.qsbr, w->id);
 	rte_rcu_qsbr_thread_online(rd.qsbr, w->id);
 	RD_LOG(INFO, "worker %u running on lcore %u\n", w->id, w->lcore);
@@ -1007,6 +1015,10 @@ rd_worker_main(void *arg)
 		const struct rd_fwd *fwd = __atomic_load_n(&rd.fwd, __ATOMIC_ACQUIRE);
 		unsigned work = drain_msgs(w);
 
+		/* loop gap: from the previous RX poll to this one, sleeps excluded */
+		now = rte_rdtsc();
+		rd_loop_gap_add(&w->st.gap, gap_bound, now - last_poll);
+		last_poll = now;
 		for (p = 0; p < rd.n_ports; p++) {
 			uint16_t n = rte_eth_rx_burst(rd.ports[p].port_id, (uint16_t)w->id, pkts,
 						      RD_BURST);
@@ -1032,7 +1044,7 @@ rd_worker_main(void *arg)
 			sleep_ns = 0;
 		} else {
 			kick_tx(w);
-			idle_backoff(w, &idle, &sleep_ns);
+			last_poll += idle_backoff(w, &idle, &sleep_ns);
 		}
 	}
 	rte_rcu_qsbr_thread_offline(rd.qsbr, w->id);

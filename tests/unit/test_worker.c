@@ -14,6 +14,7 @@
  * packet the worker drops lands in exactly one rd_drop reason; no mbuf leaks.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 /* The code under test: its statics (process, apply_msg, tx_flush) included. */
@@ -933,6 +935,64 @@ test_msg_cost_flat(void)
 	CU_ASSERT_EQUAL(wk.n_routes, 0);
 }
 
+static void *
+worker_thread(void *arg)
+{
+	rd_worker_main(arg);
+	return NULL;
+}
+
+/*
+ * The loop-gap histogram moves while the worker runs, and leaves out the
+ * idle back-off sleeps: an idle worker sleeps most of the time (up to 1 ms
+ * each), yet the gaps it counts add up to a small part of the run, and the
+ * gaps of 512 us or more (what each sleep would count as) are rare.
+ */
+static void
+test_loop_gap_counted(void)
+{
+	struct rte_rcu_qsbr *q = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	uint64_t sleeps, n = 0, longer = 0, t0, elapsed;
+	pthread_t th;
+	unsigned i;
+
+	CU_ASSERT_FATAL(q != NULL && rte_rcu_qsbr_init(q, 1) == 0);
+	rd.qsbr = q;
+	wk.msg_ring = rte_ring_create_elem("wt_gap_msg", sizeof(struct sa_msg), 64, SOCKET_ID_ANY,
+					   RING_F_SP_ENQ | RING_F_SC_DEQ);
+	CU_ASSERT_FATAL(wk.msg_ring != NULL);
+	memset(&wk.st.gap, 0, sizeof(wk.st.gap));
+	sleeps = wk.st.idle_sleeps;
+	rd.stop = false;
+	t0 = rte_rdtsc();
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, worker_thread, &wk) == 0);
+	usleep(400000);
+	rd.stop = true;
+	pthread_join(th, NULL);
+	elapsed = rte_rdtsc() - t0;
+	rd.stop = false;
+	sleeps = wk.st.idle_sleeps - sleeps;
+	for (i = 0; i < RD_LOOP_GAP_BUCKETS; i++) {
+		n += wk.st.gap.n[i];
+		if (i >= 5)	/* above 512 us */
+			longer += wk.st.gap.n[i];
+	}
+	printf("\n  %" PRIu64 " loop gaps, %" PRIu64 " idle sleeps, %" PRIu64 " gaps > 512 us, "
+	       "sum %.1f ms of %.1f ms, max %.1f us\n", n, sleeps, longer,
+	       (double)wk.st.gap.sum_tsc * 1e3 / (double)rte_get_tsc_hz(),
+	       (double)elapsed * 1e3 / (double)rte_get_tsc_hz(),
+	       (double)wk.st.gap.max_tsc * 1e6 / (double)rte_get_tsc_hz());
+	CU_ASSERT(n > sleeps);
+	CU_ASSERT(sleeps >= 20);
+	CU_ASSERT(wk.st.gap.max_tsc > 0);
+	CU_ASSERT(longer < sleeps / 4);
+	CU_ASSERT(wk.st.gap.sum_tsc < elapsed / 2);
+	rte_ring_free(wk.msg_ring);
+	wk.msg_ring = NULL;
+	rd.qsbr = NULL;
+	rte_free(q);
+}
+
 static void
 runtime_dir_remove(const char *dir)
 {
@@ -1015,6 +1075,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "del_out_takes_its_routes_only", test_del_out_routes);
 	CU_add_test(s, "ack_waits_when_event_ring_full", test_ack_backlog);
 	CU_add_test(s, "route_message_cost_flat_in_table_size", test_msg_cost_flat);
+	CU_add_test(s, "loop_gap_histogram_moves_sleeps_excluded", test_loop_gap_counted);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
