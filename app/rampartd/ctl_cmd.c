@@ -25,6 +25,7 @@
 #include "ctl/ctl_sock.h"
 #include "ctl_rate.h"
 #include "rampartd.h"
+#include "sa/sa_spd.h"
 
 /* Control-socket refusals of rampartd's own (lib/ctl counts "denied"). */
 static struct {
@@ -218,12 +219,9 @@ drop_totals_json(void)
 static json_t *
 worker_res_json(const struct rd_worker *w)
 {
-	unsigned i, tgts = 0;
-
-	for (i = 0; i < rd.max_tgt; i++)
-		tgts += w->tgt[i].refs != 0 || w->tgt[i].sa != NULL;
 	return json_pack("{sI sI sI}", "sa_entries", (json_int_t)esp_worker_sa_count(w->esp),
-			 "routes", (json_int_t)w->n_routes, "targets", (json_int_t)tgts);
+			 "routes", (json_int_t)w->spd->n_routes,
+			 "targets", (json_int_t)sa_spd_tgt_count(w->spd));
 }
 
 /*

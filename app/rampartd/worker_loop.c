@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The worker lcores. Each worker owns RX queue w and TX queue w of every
- * port, its ESP tables (lib/esp), and its outbound route table (rte_lpm for
- * IPv4, rte_lpm6 for IPv6: inner destination -> outbound SPI + owner).
+ * port, its ESP tables (lib/esp), and its outbound policy database (lib/sa
+ * sa_spd: inner destination -> outbound SPI + owner, rte_fib/rte_fib6).
  *
  * Loop: apply up to RD_MSG_PER_LOOP ring messages, receive a burst per port
  * and from the handoff ring, classify, run ESP in/out in bursts, rewrite L2
@@ -17,231 +17,13 @@
 #include <string.h>
 #include <time.h>
 
-#include <rte_hash.h>
-#include <rte_jhash.h>
 #include <rte_lcore.h>
-/* rte_lpm.h declares a VLA in an inline function (DPDK 22.11). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wvla"
-#include <rte_lpm.h>
-#pragma GCC diagnostic pop
-#include <rte_lpm6.h>
 #include <rte_malloc.h>
 
 #include "ctl_rate.h"
 #include "port.h"
 #include "rampartd.h"
-
-/*
- * ---- outbound targets and routes (worker-private) ----
- *
- * Slots in w->tgt and w->routes come from free stacks; rte_hash tables map
- * {outbound SPI, owner} to a target slot and a prefix to a route slot, and
- * each target lists its routes (prev/next), so every control message costs
- * O(1) whatever the number of tunnels. The packet path only reads the lpm
- * tables, whose next hop is the target slot.
- */
-struct tgt_key {
-	uint32_t spi;
-	uint16_t owner;
-	uint16_t zero;
-};
-
-struct route_key {
-	uint8_t af, depth, zero[2];
-	uint8_t addr[16];
-};
-
-static void
-route_key_make(struct route_key *k, const struct sa_route *r)
-{
-	memset(k, 0, sizeof(*k));
-	k->af = r->af;
-	k->depth = r->depth;
-	memcpy(k->addr, r->addr, r->af == 4 ? 4 : 16);
-}
-
-static uint32_t
-tgt_find(struct rd_worker *w, uint32_t spi, bool create, uint16_t owner)
-{
-	struct tgt_key k = { .spi = spi, .owner = owner };
-	void *d;
-	uint32_t t;
-
-	if (rte_hash_lookup_data(w->tgt_h, &k, &d) >= 0)
-		return (uint32_t)(uintptr_t)d;
-	if (!create || w->n_tgt_free == 0)
-		return UINT32_MAX;
-	t = w->tgt_free[w->n_tgt_free - 1];
-	if (rte_hash_add_key_data(w->tgt_h, &k, (void *)(uintptr_t)t) < 0)
-		return UINT32_MAX;
-	w->n_tgt_free--;
-	memset(&w->tgt[t], 0, sizeof(w->tgt[t]));
-	w->tgt[t].spi = spi;
-	w->tgt[t].owner = owner;
-	w->tgt[t].routes = UINT32_MAX;
-	return t;
-}
-
-/* Free target @t once nothing uses it (no route, no SA). Idempotent. */
-static void
-tgt_put(struct rd_worker *w, uint32_t t)
-{
-	struct rd_tgt *x = &w->tgt[t];
-	struct tgt_key k = { .spi = x->spi, .owner = x->owner };
-	void *d;
-
-	if (x->refs != 0 || x->sa != NULL)
-		return;
-	if (rte_hash_lookup_data(w->tgt_h, &k, &d) < 0 || (uint32_t)(uintptr_t)d != t)
-		return;
-	rte_hash_del_key(w->tgt_h, &k);
-	w->tgt_free[w->n_tgt_free++] = t;
-}
-
-static void
-tgt_link(struct rd_worker *w, uint32_t i, uint32_t t)
-{
-	struct rd_wroute *r = &w->routes[i];
-
-	r->tgt = t;
-	r->prev = UINT32_MAX;
-	r->next = w->tgt[t].routes;
-	if (r->next != UINT32_MAX)
-		w->routes[r->next].prev = i;
-	w->tgt[t].routes = i;
-	w->tgt[t].refs++;
-}
-
-static void
-tgt_unlink(struct rd_worker *w, uint32_t i)
-{
-	struct rd_wroute *r = &w->routes[i];
-
-	if (r->prev != UINT32_MAX)
-		w->routes[r->prev].next = r->next;
-	else
-		w->tgt[r->tgt].routes = r->next;
-	if (r->next != UINT32_MAX)
-		w->routes[r->next].prev = r->prev;
-	w->tgt[r->tgt].refs--;
-}
-
-static uint32_t
-route_find(const struct rd_worker *w, const struct sa_route *r)
-{
-	struct route_key k;
-	void *d;
-
-	route_key_make(&k, r);
-	if (rte_hash_lookup_data(w->route_h, &k, &d) < 0)
-		return UINT32_MAX;
-	return (uint32_t)(uintptr_t)d;
-}
-
-static int
-lpm_set(struct rd_worker *w, const struct sa_route *r, uint32_t nh)
-{
-	if (r->af == 4) {
-		uint32_t a;
-
-		memcpy(&a, r->addr, 4);
-		return rte_lpm_add(w->lpm4, rte_be_to_cpu_32(a), r->depth, nh);
-	}
-	return rte_lpm6_add(w->lpm6, r->addr, r->depth, nh);
-}
-
-static void
-lpm_clear(struct rd_worker *w, const struct sa_route *r)
-{
-	if (r->af == 4) {
-		uint32_t a;
-
-		memcpy(&a, r->addr, 4);
-		rte_lpm_delete(w->lpm4, rte_be_to_cpu_32(a), r->depth);
-	} else {
-		rte_lpm6_delete(w->lpm6, r->addr, r->depth);
-	}
-}
-
-static void
-route_remove_at(struct rd_worker *w, uint32_t i)
-{
-	uint32_t t = w->routes[i].tgt;
-	struct route_key k;
-
-	tgt_unlink(w, i);
-	lpm_clear(w, &w->routes[i].r);
-	route_key_make(&k, &w->routes[i].r);
-	rte_hash_del_key(w->route_h, &k);
-	w->routes[i].tgt = UINT32_MAX;
-	w->route_free[w->n_route_free++] = i;
-	w->n_routes--;
-	tgt_put(w, t);
-}
-
-/*
- * A later route for the same prefix replaces the earlier one (rekey switch).
- * RD_ROUTE_STANDBY: if the prefix routes elsewhere, only accept the new
- * child's inbound SPI there for now; the switch comes as a plain ROUTE_ADD.
- */
-static int
-route_add(struct rd_worker *w, const struct sa_msg *m)
-{
-	uint16_t owner = (uint16_t)(m->flags & ~RD_ROUTE_STANDBY);
-	uint32_t t, i, old = UINT32_MAX;
-	struct route_key k;
-	int ret;
-
-	i = route_find(w, &m->route);
-	if ((m->flags & RD_ROUTE_STANDBY) && i != UINT32_MAX) {
-		struct rd_tgt *cur = &w->tgt[w->routes[i].tgt];
-
-		if (cur->spi != m->spi || cur->owner != owner) {
-			cur->next_spi_in = (uint32_t)m->cookie;
-			return 0;
-		}
-	}
-	t = tgt_find(w, m->spi, true, owner);
-	if (t == UINT32_MAX)
-		return -ENOSPC;
-	/* The cookie of a ROUTE_ADD carries the child's inbound SPI. */
-	w->tgt[t].spi_in = (uint32_t)m->cookie;
-	if (i == UINT32_MAX) {
-		route_key_make(&k, &m->route);
-		if (w->n_route_free == 0 ||
-		    rte_hash_add_key_data(w->route_h, &k,
-					  (void *)(uintptr_t)w->route_free[w->n_route_free - 1]) < 0) {
-			tgt_put(w, t);
-			return -ENOSPC;
-		}
-		i = w->route_free[--w->n_route_free];
-		w->routes[i].r = m->route;
-		w->n_routes++;
-	} else {
-		old = w->routes[i].tgt;
-		if (old != t)
-			w->tgt[t].prev_spi_in = w->tgt[old].spi_in;
-		tgt_unlink(w, i);
-	}
-	tgt_link(w, i, t);
-	if (old != UINT32_MAX && old != t)
-		tgt_put(w, old);
-	ret = lpm_set(w, &m->route, t);
-	if (ret < 0)
-		route_remove_at(w, i);
-	return ret;
-}
-
-/* Remove the prefix only if it still points at @spi (not at its successor). */
-static void
-route_del(struct rd_worker *w, const struct sa_msg *m)
-{
-	uint32_t i = route_find(w, &m->route);
-
-	if (i != UINT32_MAX && w->tgt[w->routes[i].tgt].spi == m->spi)
-		route_remove_at(w, i);
-}
+#include "sa/sa_spd.h"
 
 /* Acks waiting in w->ack_q go first, in order; returns how many are left. */
 static unsigned
@@ -291,7 +73,6 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 {
 	struct esp_sa *sa;
 	uint32_t t;
-	unsigned i;
 
 	w->st.msgs++;
 	switch (m->op) {
@@ -302,38 +83,39 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 		}
 		break;
 	case SA_MSG_ADD_OUT:
-		t = tgt_find(w, m->spi, true, (uint16_t)w->id);
-		if (t == UINT32_MAX || esp_worker_sa_add(w->esp, m->sa) != 0) {
+		t = sa_spd_tgt_get(w->spd, m->spi, (uint16_t)w->id, true);
+		if (t == SA_SPD_NONE || esp_worker_sa_add(w->esp, m->sa) != 0) {
 			w->st.msg_err++;
-			if (t != UINT32_MAX)
-				tgt_put(w, t);
+			if (t != SA_SPD_NONE)
+				sa_spd_tgt_put(w->spd, t);
 			ack(w, m, m->sa);
 			break;
 		}
-		w->tgt[t].sa = m->sa;
-		w->tgt[t].max_inner = m->flags;	/* ADD_OUT: flags = max inner length */
+		w->spd->tgt[t].sa = m->sa;
+		w->spd->tgt[t].max_inner = m->flags;	/* ADD_OUT: flags = max inner length */
 		break;
 	case SA_MSG_DEL_IN:
 		sa = esp_worker_sa_del(w->esp, m->spi, ESP_DIR_IN);
 		ack(w, m, sa);
 		break;
 	case SA_MSG_DEL_OUT:
-		t = tgt_find(w, m->spi, false, (uint16_t)w->id);
-		if (t != UINT32_MAX) {
-			w->tgt[t].sa = NULL;
-			while (w->tgt[t].routes != UINT32_MAX)
-				route_remove_at(w, w->tgt[t].routes);
-			tgt_put(w, t);
+		t = sa_spd_tgt_get(w->spd, m->spi, (uint16_t)w->id, false);
+		if (t != SA_SPD_NONE) {
+			w->spd->tgt[t].sa = NULL;
+			sa_spd_tgt_flush(w->spd, t);
 		}
 		sa = esp_worker_sa_del(w->esp, m->spi, ESP_DIR_OUT);
 		ack(w, m, sa);
 		break;
 	case SA_MSG_ROUTE_ADD:
-		if (route_add(w, m) != 0)
+		/* flags: owner worker | RD_ROUTE_STANDBY; cookie: the child's inbound SPI */
+		if (sa_spd_route_add(w->spd, &m->route, m->spi,
+				     (uint16_t)(m->flags & ~RD_ROUTE_STANDBY), (uint32_t)m->cookie,
+				     (m->flags & RD_ROUTE_STANDBY) != 0) != 0)
 			w->st.msg_err++;
 		break;
 	case SA_MSG_ROUTE_DEL:
-		route_del(w, m);
+		sa_spd_route_del(w->spd, &m->route, m->spi);
 		break;
 	case SA_MSG_UPDATE_IN:
 	case SA_MSG_UPDATE_OUT:
@@ -345,9 +127,7 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 	case SA_MSG_FLUSH:
 		/* Routes only: SAs are released by the control core after the
 		 * workers have stopped (shutdown). */
-		for (i = 0; i < rd.max_wroutes && w->n_routes > 0; i++)
-			if (w->routes[i].tgt != UINT32_MAX)
-				route_remove_at(w, i);
+		sa_spd_flush(w->spd);
 		break;
 	default:
 		w->st.msg_err++;
@@ -494,19 +274,84 @@ handoff(struct rd_worker *w, unsigned owner, struct rte_mbuf *m, uint8_t hops)
 }
 
 /* The outbound target for inner destination @dst, or NULL. */
-static inline const struct rd_tgt *
+static inline const struct sa_spd_tgt *
 tgt_lookup(const struct rd_worker *w, uint8_t af, const uint8_t *dst)
 {
-	uint32_t nh, a;
+	return sa_spd_lookup(w->spd, af, dst);
+}
 
-	if (af == 4) {
-		memcpy(&a, dst, 4);
-		if (rte_lpm_lookup(w->lpm4, rte_be_to_cpu_32(a), &nh) != 0)
-			return NULL;
-	} else if (rte_lpm6_lookup(w->lpm6, dst, &nh) != 0) {
-		return NULL;
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * The outbound targets of the packets of a burst from a private port that
+ * the classifier forwards (t[i], NULL otherwise or without a route): IPv4
+ * destinations in one bulk lookup, IPv6 one by one.
+ */
+static void
+fwd_lookup(const struct rd_worker *w, struct rte_mbuf **m, const struct net_pkt_info *pi,
+	   uint16_t n, const struct sa_spd_tgt **t)
+{
+	uint32_t a[RD_BURST];
+	const struct sa_spd_tgt *r[RD_BURST];
+	uint16_t idx[RD_BURST], n4 = 0, i;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *ip;
+
+		t[i] = NULL;
+		if (m[i]->nb_segs != 1 || pi[i].cls != NET_CL_FWD)
+			continue;
+		ip = rte_pktmbuf_mtod_offset(m[i], const uint8_t *, pi[i].l3_off);
+		if (pi[i].af == 4) {
+			a[n4] = rd32(ip + 16);
+			idx[n4++] = i;
+		} else {
+			t[i] = tgt_lookup(w, 6, ip + 24);
+		}
 	}
-	return &w->tgt[nh];
+	if (n4 == 0)
+		return;
+	sa_spd_lookup4_bulk(w->spd, a, n4, r);
+	for (i = 0; i < n4; i++)
+		t[idx[i]] = r[i];
+}
+
+/*
+ * Inner source and destination targets of @n decrypted packets (data at
+ * the IP header): IPv4 in one bulk lookup of 2n addresses, IPv6 one by one.
+ */
+static void
+in_lookup(const struct rd_worker *w, struct rte_mbuf **m, uint16_t n,
+	  const struct sa_spd_tgt **src, const struct sa_spd_tgt **dst)
+{
+	uint32_t a[2 * RD_BURST];
+	const struct sa_spd_tgt *r[2 * RD_BURST];
+	uint16_t idx[RD_BURST], n4 = 0, i;
+
+	RTE_BUILD_BUG_ON(2 * RD_BURST > SA_SPD_BULK_MAX);
+	for (i = 0; i < n; i++) {
+		const uint8_t *ip = rte_pktmbuf_mtod(m[i], const uint8_t *);
+
+		if ((ip[0] >> 4) == 4) {
+			a[2 * n4] = rd32(ip + 12);
+			a[2 * n4 + 1] = rd32(ip + 16);
+			idx[n4++] = i;
+		} else {
+			src[i] = tgt_lookup(w, 6, ip + 8);
+			dst[i] = tgt_lookup(w, 6, ip + 24);
+		}
+	}
+	if (n4 == 0)
+		return;
+	sa_spd_lookup4_bulk(w->spd, a, 2u * n4, r);
+	for (i = 0; i < n4; i++) {
+		src[idx[i]] = r[2 * i];
+		dst[idx[i]] = r[2 * i + 1];
+	}
 }
 
 /*
@@ -606,7 +451,7 @@ enc_add(struct rd_worker *w, const struct rd_fwd *fwd, struct enc_burst *b, stru
  */
 static void
 too_big(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte_mbuf *m,
-	const struct rd_tgt *t, struct enc_burst *b)
+	const struct sa_spd_tgt *t, struct enc_burst *b)
 {
 	const struct net_if_addrs *ifa = &rd.ports[pidx].ifa;
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -683,17 +528,26 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 {
 	const struct rd_port *port = &rd.ports[pidx];
 	struct rte_mbuf *in[RD_BURST], *drop[RD_BURST];
+	const struct sa_spd_tgt *fwd_t[RD_BURST];
+	struct net_pkt_info pis[RD_BURST];
 	struct enc_burst enc;
 	uint16_t n_in = 0, n_drop = 0, i, k;
 
 	/* in[] and drop[] take at most one entry per input packet. */
 	RTE_ASSERT(n <= RD_BURST);
 	enc.n = 0;
+	/* classify the burst, then find the targets of all its forwarded packets at once */
+	for (i = 0; i < n; i++)
+		if (likely(pkts[i]->nb_segs == 1))
+			net_classify(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len,
+				     &port->ifa, &pis[i]);
+	if (port->role != CONF_PORT_PUBLIC)
+		fwd_lookup(w, pkts, pis, n, fwd_t);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t hops = from_handoff ? rd_meta(m)->hops : 0;
-		const struct rd_tgt *t;
-		struct net_pkt_info pi;
+		const struct net_pkt_info *pi = &pis[i];
+		const struct sa_spd_tgt *t;
 		unsigned owner;
 
 		if (unlikely(m->nb_segs != 1)) {
@@ -701,17 +555,16 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 			drop[n_drop++] = m;
 			continue;
 		}
-		net_classify(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &port->ifa, &pi);
-		w->st.cls[pi.cls]++;
-		switch (pi.cls) {
+		w->st.cls[pi->cls]++;
+		switch (pi->cls) {
 		case NET_CL_ESP:
-			owner = sa_spi_worker(pi.spi);
+			owner = sa_spi_worker(pi->spi);
 			if (owner != w->id && owner < rd.n_workers) {
 				handoff(w, owner, m, hops);
 				break;
 			}
-			rd_meta(m)->spi = pi.spi;
-			to_l3(m, &pi);
+			rd_meta(m)->spi = pi->spi;
+			to_l3(m, pi);
 			in[n_in++] = m;
 			w->st.esp_in++;
 			break;
@@ -727,8 +580,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 				drop[n_drop++] = m;
 				break;
 			}
-			t = tgt_lookup(w, pi.af, rte_pktmbuf_mtod_offset(m, const uint8_t *,
-						pi.l3_off + (pi.af == 4 ? 16 : 24)));
+			t = fwd_t[i];
 			if (t == NULL) {
 				w->st.drop[RD_DROP_NO_SA]++;
 				drop[n_drop++] = m;
@@ -743,7 +595,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 				drop[n_drop++] = m;
 				break;
 			}
-			to_l3(m, &pi);
+			to_l3(m, pi);
 			if (net_ip_forward_ttl(rte_pktmbuf_mtod(m, uint8_t *), m->data_len) != 0) {
 				w->st.drop[RD_DROP_TTL]++;
 				drop[n_drop++] = m;
@@ -772,29 +624,27 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 		rte_pktmbuf_free_bulk(drop, n_drop);
 
 	if (n_in) {
+		const struct sa_spd_tgt *src_ts[RD_BURST], *dst_ts[RD_BURST];
+
 		k = esp_in_burst(w->esp, in, n_in);
 		w->st.dec_ok += k;
+		in_lookup(w, in, k, src_ts, dst_ts);
 		for (i = 0; i < k; i++) {
 			struct rte_mbuf *m = in[i];
 			const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 			uint8_t af = (ip[0] >> 4) == 4 ? 4 : 6;
-			const struct rd_tgt *t, *src_t;
-			uint32_t spi = rd_meta(m)->spi;
+			const struct sa_spd_tgt *t = dst_ts[i];
 			int ip_port;
 
 			/* Anti-spoofing: the inner source must route back into the
 			 * child the packet arrived on (its remote traffic selector),
 			 * into the child that one replaced, or into its successor
 			 * before the switch (rekey overlap). */
-			src_t = tgt_lookup(w, af, af == 4 ? ip + 12 : ip + 8);
-			if (unlikely(src_t == NULL ||
-				     (src_t->spi_in != spi && src_t->prev_spi_in != spi &&
-				      src_t->next_spi_in != spi))) {
+			if (unlikely(!sa_spd_src_ok(src_ts[i], rd_meta(m)->spi))) {
 				w->st.drop[RD_DROP_SPOOF]++;
 				rte_pktmbuf_free(m);
 				continue;
 			}
-			t = tgt_lookup(w, af, af == 4 ? ip + 16 : ip + 24);
 			if (t == NULL) {
 				send_ip(w, fwd, m);	/* towards the LAN */
 			} else if (t->owner == w->id && t->sa != NULL) {
@@ -858,57 +708,18 @@ poll_handoff(struct rd_worker *w, const struct rd_fwd *fwd)
 int
 rd_worker_init(struct rd_worker *w)
 {
-	struct rte_lpm_config c4 = { .number_tbl8s = 1024 };
-	struct rte_lpm6_config c6 = { .number_tbl8s = 2048 };
-	struct rte_hash_parameters hp = {
-		.hash_func = rte_jhash,
-		.socket_id = w->socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,	/* every slot usable */
-	};
 	char name[RTE_MEMZONE_NAMESIZE];
-	uint32_t i;
+	struct sa_spd_conf sc = { .name = name, .socket_id = w->socket };
 	int ret;
 
 	if (rd.max_tgt == 0)
 		rd_caps_set(rd.conf != NULL ? rd.conf->max_tunnels : 0);
-	c4.max_rules = rd.max_wroutes;
-	c6.max_rules = rd.max_wroutes;
-	snprintf(name, sizeof(name), "rd_tgt_h%u", w->id);
-	hp.name = name;
-	hp.entries = rd.max_tgt;
-	hp.key_len = sizeof(struct tgt_key);
-	w->tgt_h = rte_hash_create(&hp);
-	snprintf(name, sizeof(name), "rd_route_h%u", w->id);
-	hp.entries = rd.max_wroutes;
-	hp.key_len = sizeof(struct route_key);
-	w->route_h = rte_hash_create(&hp);
-	w->tgt_free = rte_malloc_socket("rd_tgt_free", sizeof(uint32_t) * rd.max_tgt, 0,
-					w->socket);
-	w->route_free = rte_malloc_socket("rd_route_free", sizeof(uint32_t) * rd.max_wroutes, 0,
-					  w->socket);
-	if (w->tgt_h == NULL || w->route_h == NULL || w->tgt_free == NULL ||
-	    w->route_free == NULL)
-		return -ENOMEM;
-
-	snprintf(name, sizeof(name), "rd_lpm4_%u", w->id);
-	w->lpm4 = rte_lpm_create(name, w->socket, &c4);
-	snprintf(name, sizeof(name), "rd_lpm6_%u", w->id);
-	w->lpm6 = rte_lpm6_create(name, w->socket, &c6);
-	w->tgt = rte_zmalloc_socket("rd_tgt", sizeof(*w->tgt) * rd.max_tgt, 64, w->socket);
-	w->routes = rte_zmalloc_socket("rd_wroutes", sizeof(*w->routes) * rd.max_wroutes, 64,
-				       w->socket);
-	if (w->lpm4 == NULL || w->lpm6 == NULL || w->tgt == NULL || w->routes == NULL)
-		return -ENOMEM;
-	/* free stacks: lowest slot on top */
-	for (i = 0; i < rd.max_tgt; i++)
-		w->tgt_free[i] = rd.max_tgt - 1 - i;
-	w->n_tgt_free = rd.max_tgt;
-	for (i = 0; i < rd.max_wroutes; i++) {
-		w->routes[i].tgt = UINT32_MAX;
-		w->route_free[i] = rd.max_wroutes - 1 - i;
-	}
-	w->n_route_free = rd.max_wroutes;
-	w->n_routes = 0;
+	snprintf(name, sizeof(name), "rd_spd%u", w->id);
+	sc.max_tgt = rd.max_tgt;
+	sc.max_routes = rd.max_wroutes;
+	ret = sa_spd_create(&sc, &w->spd);
+	if (ret < 0)
+		return ret;
 	w->n_ack_q = 0;
 	ret = esp_worker_create(w->id, w->socket, rd.ev, &w->esp);
 	if (ret < 0)
@@ -928,18 +739,8 @@ rd_worker_fini(struct rd_worker *w)
 		}
 	if (w->esp != NULL)
 		esp_worker_destroy(w->esp);
-	rte_lpm_free(w->lpm4);
-	rte_lpm6_free(w->lpm6);
-	rte_free(w->tgt);
-	rte_free(w->routes);
-	rte_free(w->tgt_free);
-	rte_free(w->route_free);
-	rte_hash_free(w->tgt_h);
-	rte_hash_free(w->route_h);
-	w->tgt = NULL;
-	w->routes = NULL;
-	w->tgt_free = w->route_free = NULL;
-	w->tgt_h = w->route_h = NULL;
+	sa_spd_destroy(w->spd);
+	w->spd = NULL;
 }
 
 /*
