@@ -207,6 +207,7 @@ struct result {
 	struct rd_loop_gap cpu;		/* thread CPU clock, ns */
 	uint64_t add_tsc, del_tsc, loops, errors;
 	uint64_t add_cpu_ns, del_cpu_ns;	/* CPU time in the message phases */
+	double lookup_ns;			/* per address, bursts of RD_BURST, all installed */
 	double add_first_ns, add_last_ns;	/* mean of the first / last 1 000 adds */
 	uint64_t heap_bytes;
 	bool ran;
@@ -248,6 +249,41 @@ route_of(unsigned i, struct sa_route *r)
 	r->addr[3] = (uint8_t)a;
 }
 
+/* CPU ns per outbound lookup with every route in: LOOKUP_BURSTS bursts of RD_BURST. */
+static double
+lookup_bench(enum policy p, const struct sa_spd *spd, const struct old_spd *old, uint64_t *rnd)
+{
+	enum { LOOKUP_BURSTS = 200000 };
+	uint64_t t0 = cpu_ns(), hits = 0;
+	unsigned b, i;
+
+	for (b = 0; b < LOOKUP_BURSTS; b++) {
+		uint32_t a[RD_BURST];
+
+		for (i = 0; i < RD_BURST; i++) {
+			*rnd ^= *rnd << 13, *rnd ^= *rnd >> 7, *rnd ^= *rnd << 17;
+			a[i] = POOL_BASE + 1 + (uint32_t)(*rnd % opt.routes);
+		}
+		if (p == P_SPD) {
+			const struct sa_spd_tgt *t[RD_BURST];
+
+			sa_spd_lookup4_bulk(spd, a, RD_BURST, t);
+			for (i = 0; i < RD_BURST; i++)
+				hits += t[i] != NULL;
+		} else {
+			uint32_t nh[RD_BURST];
+
+			rte_lpm_lookup_bulk(old->lpm4, a, nh, RD_BURST);
+			for (i = 0; i < RD_BURST; i++)
+				hits += (nh[i] & RTE_LPM_LOOKUP_SUCCESS) != 0;
+		}
+	}
+	if (hits != (uint64_t)LOOKUP_BURSTS * RD_BURST)
+		fprintf(stderr, "spd-install: %s: %" PRIu64 " of %u lookups found a route\n",
+			policy_names[p], hits, LOOKUP_BURSTS * RD_BURST);
+	return (double)(cpu_ns() - t0) / ((double)LOOKUP_BURSTS * RD_BURST);
+}
+
 static int
 run(enum policy p, struct result *res)
 {
@@ -262,6 +298,7 @@ run(enum policy p, struct result *res)
 	int ret = 0;
 
 	memset(res, 0, sizeof(*res));
+	memset(&old, 0, sizeof(old));
 	rd_loop_gap_bounds(bound, hz);
 	rd_loop_gap_bounds(bound_ns, 1000000000u);
 	rd_caps_set(opt.tunnels);
@@ -348,6 +385,12 @@ run(enum policy p, struct result *res)
 			}
 		}
 		msg_cpu = cpu_ns() - msg_cpu;
+		if (next == opt.routes) {
+			/* between the phases, not counted as a gap */
+			res->lookup_ns = lookup_bench(p, spd, &old, &rnd);
+			last = rte_rdtsc();
+			last_cpu = cpu_ns();
+		}
 		if (adding)
 			res->add_cpu_ns += msg_cpu;
 		else
@@ -393,9 +436,10 @@ print_result(enum policy p, const struct result *res)
 	double hz = (double)rte_get_tsc_hz(), loops = (double)(res->loops ? res->loops : 1);
 
 	printf("%-8s loops %" PRIu64 "; gap max: cpu %.0f us, wall %.0f us; mean: cpu %.1f us, "
-	       "wall %.1f us\n", policy_names[p], res->loops, (double)res->cpu.max_tsc / 1e3,
+	       "wall %.1f us; lookup %.1f ns/address (bulk of %u, all routes in)\n",
+	       policy_names[p], res->loops, (double)res->cpu.max_tsc / 1e3,
 	       (double)res->gap.max_tsc * 1e6 / hz, (double)res->cpu.sum_tsc / 1e3 / loops,
-	       (double)res->gap.sum_tsc * 1e6 / hz / loops);
+	       (double)res->gap.sum_tsc * 1e6 / hz / loops, res->lookup_ns, (unsigned)RD_BURST);
 	printf("         add %.0f ns/op cpu (wall %.0f; first 1000 %.0f, last 1000 %.0f), "
 	       "del %.0f ns/op cpu (wall %.0f); install %.2f s cpu, removal %.2f s cpu; "
 	       "tables %.1f MiB; errors %" PRIu64 "\n",
