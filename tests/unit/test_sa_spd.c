@@ -88,6 +88,15 @@ test_add_del_lookup(void)
 	/* host bits do not make another prefix: 10.2.0.5/24 is 10.2.0.0/24 */
 	b.addr[3] = 5;
 	CU_ASSERT_EQUAL(sa_spd_route_del(s, &b, 0x1002), 0);
+	/* within a byte too: 10.4.0.7/30 is 10.4.0.4/30 */
+	a = r4(10, 4, 0, 7, 30);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &a, 0x1003, 0, 0xa003, false), 0);
+	a.addr[3] = 5;
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &a, 0x1004, 0, 0xa004, false), 0);	/* replaces */
+	CU_ASSERT_EQUAL(s->n_routes, 1);
+	a.addr[3] = 4;
+	CU_ASSERT_EQUAL(spi_at(s, 4, a.addr), 0x1004);
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &a, 0x1004), 0);
 	CU_ASSERT_EQUAL(s->n_routes, 0);
 	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 0);
 	sa_spd_destroy(s);

@@ -938,6 +938,16 @@ test_msg_cost_flat(void)
 	CU_ASSERT_EQUAL(wk.spd->n_routes, 0);
 }
 
+/* The worker's SPD has the sizes rd_caps_set derived from max_tunnels. */
+static void
+test_spd_sized_from_config(void)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wk.spd);
+	CU_ASSERT_EQUAL(rd.max_tgt, CONF_MAX_TUNNELS_DEFAULT + CONF_MAX_TUNNELS_DEFAULT / 8);
+	CU_ASSERT_EQUAL(wk.spd->max_tgt, rd.max_tgt);
+	CU_ASSERT_EQUAL(wk.spd->max_routes, rd.max_wroutes);
+}
+
 static void *
 worker_thread(void *arg)
 {
@@ -1079,6 +1089,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "ack_waits_when_event_ring_full", test_ack_backlog);
 	CU_add_test(s, "route_message_cost_flat_in_table_size", test_msg_cost_flat);
 	CU_add_test(s, "loop_gap_histogram_moves_sleeps_excluded", test_loop_gap_counted);
+	CU_add_test(s, "spd_sized_from_max_tunnels", test_spd_sized_from_config);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
