@@ -25,6 +25,7 @@
 #include "ctl/ctl_sock.h"
 #include "ctl_rate.h"
 #include "rampartd.h"
+#include "sa/sa_spd.h"
 
 /* Control-socket refusals of rampartd's own (lib/ctl counts "denied"). */
 static struct {
@@ -221,12 +222,9 @@ drop_totals_json(void)
 static json_t *
 worker_res_json(const struct rd_worker *w)
 {
-	unsigned i, tgts = 0;
-
-	for (i = 0; i < rd.max_tgt; i++)
-		tgts += w->tgt[i].refs != 0 || w->tgt[i].sa != NULL;
 	return json_pack("{sI sI sI}", "sa_entries", (json_int_t)esp_worker_sa_count(w->esp),
-			 "routes", (json_int_t)w->n_routes, "targets", (json_int_t)tgts);
+			 "routes", (json_int_t)w->spd->n_routes,
+			 "targets", (json_int_t)sa_spd_tgt_count(w->spd));
 }
 
 /*
@@ -273,6 +271,48 @@ resources_json(void)
 	return o;
 }
 
+/*
+ * A worker's loop-gap histogram as name/value pairs (rd_stats.h):
+ * loop_gap_le_<N>us cumulative, loop_gap_count, loop_gap_sum_us,
+ * loop_gap_max_us.
+ */
+static void
+loop_gap_each(const struct rd_wstats *s, void (*put)(void *ctx, const char *name, uint64_t v),
+	      void *ctx)
+{
+#define B(us) (uint64_t)(us),
+	static const uint64_t bound_us[] = { RD_LOOP_GAP_BOUNDS_US(B) };
+#undef B
+	uint64_t c[RD_LOOP_GAP_BUCKETS], hz = rte_get_tsc_hz();
+	char name[32];
+	unsigned i;
+
+	rd_loop_gap_cumulative(&s->gap, c);
+	for (i = 0; i < RD_LOOP_GAP_BUCKETS - 1; i++) {
+		snprintf(name, sizeof(name), "loop_gap_le_%" PRIu64 "us", bound_us[i]);
+		put(ctx, name, c[i]);
+	}
+	put(ctx, "loop_gap_count", c[RD_LOOP_GAP_BUCKETS - 1]);
+	put(ctx, "loop_gap_sum_us",
+	    hz ? (uint64_t)((double)__atomic_load_n(&s->gap.sum_tsc, __ATOMIC_RELAXED) * 1e6 /
+			    (double)hz) : 0);
+	put(ctx, "loop_gap_max_us",
+	    hz ? (uint64_t)((double)__atomic_load_n(&s->gap.max_tsc, __ATOMIC_RELAXED) * 1e6 /
+			    (double)hz + 0.999) : 0);
+}
+
+static void
+gap_json(void *ctx, const char *name, uint64_t v)
+{
+	json_object_set_new(ctx, name, json_integer((json_int_t)v));
+}
+
+static void
+gap_tel(void *ctx, const char *name, uint64_t v)
+{
+	rte_tel_data_add_dict_u64(ctx, name, v);
+}
+
 static json_t *
 worker_json(const struct rd_worker *w)
 {
@@ -293,6 +333,7 @@ worker_json(const struct rd_worker *w)
 	json_object_set_new(o, "lcore", json_integer(w->lcore));
 	RD_WORKER_COUNTERS(W)
 #undef W
+	loop_gap_each(s, gap_json, o);
 	json_object_set_new(o, "resources", worker_res_json(w));
 	json_object_set_new(o, "class", cls);
 	json_object_set_new(o, "drops", drops_json(s->drop));
@@ -758,6 +799,7 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 #define T(f, prom, labels, type, help) rte_tel_data_add_dict_u64(d, #f, w->f);
 	RD_WORKER_COUNTERS(T)
 #undef T
+	loop_gap_each(w, gap_tel, d);
 	for (k = 0; k < RD_DROP__COUNT; k++) {
 		char name[48];
 

@@ -163,6 +163,42 @@ worker_label(char *l, size_t cap, unsigned w)
 	rd_prom_label(l, cap, "worker", id);
 }
 
+/* Per worker: the histogram of loop gaps (rd_stats.h) and the largest one. */
+static void
+loop_gaps(struct rd_prom *p)
+{
+#define B(us) (us) / 1e6,
+	static const double le[] = { RD_LOOP_GAP_BOUNDS_US(B) };
+#undef B
+	static const char *const h = "rampart_worker_loop_gap_seconds";
+	static const char *const m = "rampart_worker_loop_gap_max_seconds";
+	double hz = (double)rte_get_tsc_hz();
+	uint64_t c[RD_LOOP_GAP_BUCKETS];
+	char l[RD_PROM_MAX_LABELS];
+	unsigned w;
+
+	if (hz <= 0)
+		hz = 1;
+	rd_prom_family(p, h, RD_PROM_histogram,
+		       "time between two RX polls of a worker, idle sleeps excluded");
+	for (w = 0; w < rd.n_workers; w++) {
+		const struct rd_loop_gap *g = &rd.workers[w]->st.gap;
+
+		worker_label(l, sizeof(l), w);
+		rd_loop_gap_cumulative(g, c);
+		rd_prom_histogram(p, h, l, RD_LOOP_GAP_BUCKETS - 1, le, c,
+				  c[RD_LOOP_GAP_BUCKETS - 1],
+				  (double)field(g, offsetof(struct rd_loop_gap, sum_tsc)) / hz);
+	}
+	rd_prom_family(p, m, RD_PROM_gauge, "longest time between two RX polls of a worker");
+	for (w = 0; w < rd.n_workers; w++) {
+		worker_label(l, sizeof(l), w);
+		rd_prom_sample_f(p, m, l,
+				 (double)field(&rd.workers[w]->st.gap,
+					       offsetof(struct rd_loop_gap, max_tsc)) / hz);
+	}
+}
+
 static void
 workers(struct rd_prom *p)
 {
@@ -182,6 +218,7 @@ workers(struct rd_prom *p)
 			rd_prom_sample(p, r->name, l, field(&rd.workers[w]->st, r->off));
 		}
 	}
+	loop_gaps(p);
 	rd_prom_family(p, "rampart_worker_class_packets_total", RD_PROM_counter,
 		       "frames received, by classifier verdict");
 	for (w = 0; w < rd.n_workers; w++)

@@ -273,9 +273,10 @@ build_eal_args(const char *prog, int n_user, char **user, char **eal, int *n_eal
 			snprintf(store[s], sizeof(store[s]), "0-%u", workers);
 		eal[n++] = store[s++];
 		eal[n++] = (char *)"--no-huge";
-		/* Per worker: rte_lpm's 64 MB tbl24 and lib/sa's 256K-entry (1 << 18) hash. */
+		/* Per worker: the SPD (two 64 MB tbl24, rte_fib and rte_fib6, and their ribs: 167 MB
+		 * at the default max_tunnels) and lib/sa's 256K-entry (1 << 18) hash. */
 		eal[n++] = (char *)"-m";
-		snprintf(store[s], sizeof(store[s]), "%u", workers == 1 ? 256 : 192 + 160 * workers);
+		snprintf(store[s], sizeof(store[s]), "%u", workers == 1 ? 256 : 192 + 192 * workers);
 		eal[n++] = store[s++];
 		if (!any_pci)
 			eal[n++] = (char *)"--no-pci";

@@ -37,9 +37,8 @@
 #include "rd_stats.h"
 #include "sa_mgr.h"
 
-struct rte_lpm;
-struct rte_lpm6;
 struct rd_rate;
+struct sa_spd;
 
 extern int rd_logtype;
 extern int rd_ike_logtype;
@@ -111,31 +110,11 @@ struct rd_fwd {
 	struct net_route_table routes;
 };
 
-/* A worker's outbound target: routes resolve to one of these. */
-struct rd_tgt {
-	uint32_t spi;			/* outbound SPI (peer's choice) */
-	uint16_t owner;			/* worker owning the SA */
-	uint16_t refs;			/* routes pointing here; 0 = free slot */
-	struct esp_sa *sa;		/* owner only: the linked SA, or NULL */
-	uint32_t spi_in;		/* inbound SPI of the same child */
-	uint32_t prev_spi_in;		/* inbound SPI of the child it replaced */
-	uint32_t next_spi_in;		/* inbound SPI of its successor, before the
-					 * switch (SA_ROUTE_STANDBY) */
-	uint16_t max_inner;		/* owner: largest inner packet that fits the
-					 * egress MTU once encapsulated (0 = no check) */
-	uint32_t routes;		/* first route of this target, or UINT32_MAX */
-};
-
-struct rd_wroute {
-	struct sa_route r;
-	uint32_t tgt;			/* UINT32_MAX = free slot */
-	uint32_t prev, next;		/* routes of the same target (UINT32_MAX ends) */
-};
-
 struct rd_wstats {
 	RD_WORKER_COUNTERS(RD_STATS_FIELD)	/* rd_stats.h */
 	uint64_t cls[NET_CL__COUNT];
 	uint64_t drop[RD_DROP__COUNT];	/* every packet the worker drops */
+	struct rd_loop_gap gap;		/* time between RX polls (rd_stats.h) */
 } __rte_cache_aligned;
 
 struct rd_txbuf {
@@ -152,15 +131,7 @@ struct rd_worker {
 	struct esp_worker *esp;
 	struct rd_wstats st;
 	/* worker-private from here on */
-	struct rte_lpm *lpm4;
-	struct rte_lpm6 *lpm6;
-	struct rd_tgt *tgt;		/* rd.max_tgt slots */
-	struct rd_wroute *routes;	/* rd.max_wroutes slots */
-	unsigned n_routes;
-	struct rte_hash *tgt_h;		/* {spi, owner} -> tgt slot */
-	struct rte_hash *route_h;	/* prefix -> routes slot */
-	uint32_t *tgt_free, n_tgt_free;	/* free slot stacks */
-	uint32_t *route_free, n_route_free;
+	struct sa_spd *spd;		/* outbound policy (lib/sa/sa_spd.h) */
 	struct sa_event ack_q[RD_MSG_PER_LOOP];	/* acks waiting for room in rd.ev */
 	unsigned n_ack_q;
 	struct rd_txbuf tx[RTE_MAX_ETHPORTS];

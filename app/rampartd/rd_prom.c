@@ -68,7 +68,9 @@ rd_prom_family(struct rd_prom *p, const char *name, enum rd_prom_type type, cons
 {
 	rd_prom_printf(p, "# HELP %s ", name);
 	put_escaped(p, help, false);
-	rd_prom_printf(p, "\n# TYPE %s %s\n", name, type == RD_PROM_gauge ? "gauge" : "counter");
+	rd_prom_printf(p, "\n# TYPE %s %s\n", name,
+		       type == RD_PROM_gauge ? "gauge" :
+		       type == RD_PROM_histogram ? "histogram" : "counter");
 }
 
 void
@@ -78,6 +80,37 @@ rd_prom_sample(struct rd_prom *p, const char *name, const char *labels, uint64_t
 		rd_prom_printf(p, "%s{%s} %" PRIu64 "\n", name, labels, v);
 	else
 		rd_prom_printf(p, "%s %" PRIu64 "\n", name, v);
+}
+
+void
+rd_prom_sample_f(struct rd_prom *p, const char *name, const char *labels, double v)
+{
+	if (labels != NULL && labels[0] != '\0')
+		rd_prom_printf(p, "%s{%s} %.9g\n", name, labels, v);
+	else
+		rd_prom_printf(p, "%s %.9g\n", name, v);
+}
+
+void
+rd_prom_histogram(struct rd_prom *p, const char *name, const char *labels, unsigned n,
+		  const double *le, const uint64_t *cum, uint64_t count, double sum)
+{
+	const char *sep = labels != NULL && labels[0] != '\0' ? "," : "";
+	unsigned i;
+
+	if (labels == NULL)
+		labels = "";
+	for (i = 0; i < n; i++)
+		rd_prom_printf(p, "%s_bucket{%s%sle=\"%.9g\"} %" PRIu64 "\n", name, labels, sep,
+			       le[i], cum[i]);
+	rd_prom_printf(p, "%s_bucket{%s%sle=\"+Inf\"} %" PRIu64 "\n", name, labels, sep, count);
+	if (labels[0] != '\0') {
+		rd_prom_printf(p, "%s_sum{%s} %.9g\n", name, labels, sum);
+		rd_prom_printf(p, "%s_count{%s} %" PRIu64 "\n", name, labels, count);
+	} else {
+		rd_prom_printf(p, "%s_sum %.9g\n", name, sum);
+		rd_prom_printf(p, "%s_count %" PRIu64 "\n", name, count);
+	}
 }
 
 int

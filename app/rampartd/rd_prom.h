@@ -18,17 +18,26 @@ struct rd_prom {
 	bool oom;
 };
 
-enum rd_prom_type { RD_PROM_counter, RD_PROM_gauge };
+enum rd_prom_type { RD_PROM_counter, RD_PROM_gauge, RD_PROM_histogram };
 
 enum { RD_PROM_MAX_LABELS = 256 };	/* one sample's label text, escaped */
 
 void rd_prom_printf(struct rd_prom *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* "# HELP name help" (help escaped) and "# TYPE name counter|gauge" */
+/* "# HELP name help" (help escaped) and "# TYPE name counter|gauge|histogram" */
 void rd_prom_family(struct rd_prom *p, const char *name, enum rd_prom_type type,
 		    const char *help);
 /* name{labels} value; @labels is "" or k="v",... built with rd_prom_label() */
 void rd_prom_sample(struct rd_prom *p, const char *name, const char *labels, uint64_t v);
+/* name{labels} v for a non-integer value (seconds), %.9g */
+void rd_prom_sample_f(struct rd_prom *p, const char *name, const char *labels, double v);
+/*
+ * The samples of one histogram: name_bucket{labels,le="b"} for each of the
+ * @n upper bounds @le (ascending) with the cumulative counts @cum, then
+ * le="+Inf" with @count, name_sum{labels} @sum and name_count{labels}.
+ */
+void rd_prom_histogram(struct rd_prom *p, const char *name, const char *labels, unsigned n,
+		       const double *le, const uint64_t *cum, uint64_t count, double sum);
 /*
  * Append k="v" to the label text @dst (with a comma when not empty),
  * escaping \, " and newline in @val. 0, or -1 (dst unchanged) if it does not

@@ -96,4 +96,66 @@ struct rd_ctl_stats {
 	uint64_t drop[RD_DROP__COUNT];	/* every packet the control core drops */
 };
 
+/*
+ * Worker loop gaps: the time between two consecutive RX polls of a worker,
+ * without its idle back-off sleeps (a gap is time the worker was busy and
+ * not polling: messages applied, bursts processed). Upper bounds of the
+ * histogram buckets in microseconds; one more bucket holds the rest.
+ * Exported per worker as loop_gap_le_<N>us (cumulative, like Prometheus
+ * "le"), loop_gap_count, loop_gap_sum_us and loop_gap_max_us in JSON and
+ * telemetry, and as the histogram rampart_worker_loop_gap_seconds.
+ */
+#define RD_LOOP_GAP_BOUNDS_US(X) \
+	X(16) X(32) X(64) X(128) X(256) X(512) X(1024) X(2048) X(4096) X(8192) X(16384) \
+	X(32768) X(65536)
+
+#define RD_LOOP_GAP_ONE(us) +1
+enum { RD_LOOP_GAP_BUCKETS = 0 RD_LOOP_GAP_BOUNDS_US(RD_LOOP_GAP_ONE) + 1 };
+#undef RD_LOOP_GAP_ONE
+
+struct rd_loop_gap {
+	uint64_t n[RD_LOOP_GAP_BUCKETS];	/* gaps per bucket (not cumulative) */
+	uint64_t sum_tsc, max_tsc;
+};
+
+/* Bucket bounds in TSC cycles for a TSC of @hz: bound_tsc[i] = bound_us[i] * hz / 1e6. */
+static inline void
+rd_loop_gap_bounds(uint64_t *bound_tsc, uint64_t hz)
+{
+#define RD_LOOP_GAP_B(us) (uint64_t)(us),
+	static const uint64_t us[] = { RD_LOOP_GAP_BOUNDS_US(RD_LOOP_GAP_B) };
+#undef RD_LOOP_GAP_B
+	unsigned i;
+
+	for (i = 0; i < RD_LOOP_GAP_BUCKETS - 1; i++)
+		bound_tsc[i] = us[i] * hz / 1000000u;
+}
+
+/* Count one gap of @gap_tsc cycles; @bound_tsc from rd_loop_gap_bounds(). */
+static inline void
+rd_loop_gap_add(struct rd_loop_gap *g, const uint64_t *bound_tsc, uint64_t gap_tsc)
+{
+	unsigned i = 0;
+
+	while (i < RD_LOOP_GAP_BUCKETS - 1 && gap_tsc > bound_tsc[i])
+		i++;
+	g->n[i]++;
+	g->sum_tsc += gap_tsc;
+	if (gap_tsc > g->max_tsc)
+		g->max_tsc = gap_tsc;
+}
+
+/* Cumulative counts: out[i] = gaps <= bound i; out[RD_LOOP_GAP_BUCKETS - 1] = all. */
+static inline void
+rd_loop_gap_cumulative(const struct rd_loop_gap *g, uint64_t *out)
+{
+	uint64_t c = 0;
+	unsigned i;
+
+	for (i = 0; i < RD_LOOP_GAP_BUCKETS; i++) {
+		c += __atomic_load_n(&g->n[i], __ATOMIC_RELAXED);
+		out[i] = c;
+	}
+}
+
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The worker lcores. Each worker owns RX queue w and TX queue w of every
- * port, its ESP tables (lib/esp), and its outbound route table (rte_lpm for
- * IPv4, rte_lpm6 for IPv6: inner destination -> outbound SPI + owner).
+ * port, its ESP tables (lib/esp), and its outbound policy database (lib/sa
+ * sa_spd: inner destination -> outbound SPI + owner, rte_fib/rte_fib6).
  *
  * Loop: apply up to RD_MSG_PER_LOOP ring messages, receive a burst per port
  * and from the handoff ring, classify, run ESP in/out in bursts, rewrite L2
@@ -17,230 +17,13 @@
 #include <string.h>
 #include <time.h>
 
-#include <rte_hash.h>
-#include <rte_jhash.h>
 #include <rte_lcore.h>
-/* rte_lpm.h declares a VLA in an inline function (DPDK 22.11). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wvla"
-#include <rte_lpm.h>
-#pragma GCC diagnostic pop
-#include <rte_lpm6.h>
 #include <rte_malloc.h>
 
 #include "ctl_rate.h"
 #include "port.h"
 #include "rampartd.h"
-
-/*
- * ---- outbound targets and routes (worker-private) ----
- *
- * Slots in w->tgt and w->routes come from free stacks; rte_hash tables map
- * {outbound SPI, owner} to a target slot and a prefix to a route slot, and
- * each target lists its routes (prev/next), so every control message costs
- * O(1) whatever the number of tunnels. The packet path only reads the lpm
- * tables, whose next hop is the target slot.
- */
-struct tgt_key {
-	uint32_t spi;
-	uint16_t owner;
-	uint16_t zero;
-};
-
-struct route_key {
-	uint8_t af, depth, zero[2];
-	uint8_t addr[16];
-};
-
-static void
-route_key_make(struct route_key *k, const struct sa_route *r)
-{
-	memset(k, 0, sizeof(*k));
-	k->af = r->af;
-	k->depth = r->depth;
-	memcpy(k->addr, r->addr, r->af == 4 ? 4 : 16);
-}
-
-static uint32_t
-tgt_find(struct rd_worker *w, uint32_t spi, bool create, uint16_t owner)
-{
-	struct tgt_key k = { .spi = spi, .owner = owner };
-	void *d;
-	uint32_t t;
-
-	if (rte_hash_lookup_data(w->tgt_h, &k, &d) >= 0)
-		return (uint32_t)(uintptr_t)d;
-	if (!create || w->n_tgt_free == 0)
-		return UINT32_MAX;
-	t = w->tgt_free[w->n_tgt_free - 1];
-	if (rte_hash_add_key_data(w->tgt_h, &k, (void *)(uintptr_t)t) < 0)
-		return UINT32_MAX;
-	w->n_tgt_free--;
-	memset(&w->tgt[t], 0, sizeof(w->tgt[t]));
-	w->tgt[t].spi = spi;
-	w->tgt[t].owner = owner;
-	w->tgt[t].routes = UINT32_MAX;
-	return t;
-}
-
-/* Free target @t once nothing uses it (no route, no SA). Idempotent. */
-static void
-tgt_put(struct rd_worker *w, uint32_t t)
-{
-	struct rd_tgt *x = &w->tgt[t];
-	struct tgt_key k = { .spi = x->spi, .owner = x->owner };
-	void *d;
-
-	if (x->refs != 0 || x->sa != NULL)
-		return;
-	if (rte_hash_lookup_data(w->tgt_h, &k, &d) < 0 || (uint32_t)(uintptr_t)d != t)
-		return;
-	rte_hash_del_key(w->tgt_h, &k);
-	w->tgt_free[w->n_tgt_free++] = t;
-}
-
-static void
-tgt_link(struct rd_worker *w, uint32_t i, uint32_t t)
-{
-	struct rd_wroute *r = &w->routes[i];
-
-	r->tgt = t;
-	r->prev = UINT32_MAX;
-	r->next = w->tgt[t].routes;
-	if (r->next != UINT32_MAX)
-		w->routes[r->next].prev = i;
-	w->tgt[t].routes = i;
-	w->tgt[t].refs++;
-}
-
-static void
-tgt_unlink(struct rd_worker *w, uint32_t i)
-{
-	struct rd_wroute *r = &w->routes[i];
-
-	if (r->prev != UINT32_MAX)
-		w->routes[r->prev].next = r->next;
-	else
-		w->tgt[r->tgt].routes = r->next;
-	if (r->next != UINT32_MAX)
-		w->routes[r->next].prev = r->prev;
-	w->tgt[r->tgt].refs--;
-}
-
-static uint32_t
-route_find(const struct rd_worker *w, const struct sa_route *r)
-{
-	struct route_key k;
-	void *d;
-
-	route_key_make(&k, r);
-	if (rte_hash_lookup_data(w->route_h, &k, &d) < 0)
-		return UINT32_MAX;
-	return (uint32_t)(uintptr_t)d;
-}
-
-static int
-lpm_set(struct rd_worker *w, const struct sa_route *r, uint32_t nh)
-{
-	if (r->af == 4) {
-		uint32_t a;
-
-		memcpy(&a, r->addr, 4);
-		return rte_lpm_add(w->lpm4, rte_be_to_cpu_32(a), r->depth, nh);
-	}
-	return rte_lpm6_add(w->lpm6, r->addr, r->depth, nh);
-}
-
-static void
-lpm_clear(struct rd_worker *w, const struct sa_route *r)
-{
-	if (r->af == 4) {
-		uint32_t a;
-
-		memcpy(&a, r->addr, 4);
-		rte_lpm_delete(w->lpm4, rte_be_to_cpu_32(a), r->depth);
-	} else {
-		rte_lpm6_delete(w->lpm6, r->addr, r->depth);
-	}
-}
-
-static void
-route_remove_at(struct rd_worker *w, uint32_t i)
-{
-	uint32_t t = w->routes[i].tgt;
-	struct route_key k;
-
-	tgt_unlink(w, i);
-	lpm_clear(w, &w->routes[i].r);
-	route_key_make(&k, &w->routes[i].r);
-	rte_hash_del_key(w->route_h, &k);
-	w->routes[i].tgt = UINT32_MAX;
-	w->route_free[w->n_route_free++] = i;
-	w->n_routes--;
-	tgt_put(w, t);
-}
-
-/*
- * A later route for the same prefix replaces the earlier one (rekey switch).
- * SA_ROUTE_STANDBY: if the prefix routes elsewhere, only accept the new
- * child's inbound SPI there for now; the switch comes as a plain ROUTE_ADD.
- */
-static int
-route_add(struct rd_worker *w, const struct sa_msg *m)
-{
-	uint16_t owner = m->route.owner;
-	uint32_t t, i, old = UINT32_MAX;
-	struct route_key k;
-	int ret;
-
-	i = route_find(w, &m->route.prefix);
-	if ((m->route.flags & SA_ROUTE_STANDBY) && i != UINT32_MAX) {
-		struct rd_tgt *cur = &w->tgt[w->routes[i].tgt];
-
-		if (cur->spi != m->spi || cur->owner != owner) {
-			cur->next_spi_in = m->route.spi_in;
-			return 0;
-		}
-	}
-	t = tgt_find(w, m->spi, true, owner);
-	if (t == UINT32_MAX)
-		return -ENOSPC;
-	w->tgt[t].spi_in = m->route.spi_in;
-	if (i == UINT32_MAX) {
-		route_key_make(&k, &m->route.prefix);
-		if (w->n_route_free == 0 ||
-		    rte_hash_add_key_data(w->route_h, &k,
-					  (void *)(uintptr_t)w->route_free[w->n_route_free - 1]) < 0) {
-			tgt_put(w, t);
-			return -ENOSPC;
-		}
-		i = w->route_free[--w->n_route_free];
-		w->routes[i].r = m->route.prefix;
-		w->n_routes++;
-	} else {
-		old = w->routes[i].tgt;
-		if (old != t)
-			w->tgt[t].prev_spi_in = w->tgt[old].spi_in;
-		tgt_unlink(w, i);
-	}
-	tgt_link(w, i, t);
-	if (old != UINT32_MAX && old != t)
-		tgt_put(w, old);
-	ret = lpm_set(w, &m->route.prefix, t);
-	if (ret < 0)
-		route_remove_at(w, i);
-	return ret;
-}
-
-/* Remove the prefix only if it still points at @spi (not at its successor). */
-static void
-route_del(struct rd_worker *w, const struct sa_msg *m)
-{
-	uint32_t i = route_find(w, &m->route.prefix);
-
-	if (i != UINT32_MAX && w->tgt[w->routes[i].tgt].spi == m->spi)
-		route_remove_at(w, i);
-}
+#include "sa/sa_spd.h"
 
 /* Acks waiting in w->ack_q go first, in order; returns how many are left. */
 static unsigned
@@ -286,8 +69,7 @@ static void
 apply_msg(struct rd_worker *w, const struct sa_msg *m)
 {
 	struct sa_event ev;
-	uint32_t t = UINT32_MAX;
-	unsigned i;
+	uint32_t t;
 	int rc;
 
 	w->st.msgs++;
@@ -300,8 +82,8 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 			w->st.msg_err++;
 		break;
 	case SA_MSG_ADD_OUT:
-		t = tgt_find(w, m->spi, true, (uint16_t)w->id);
-		if (t == UINT32_MAX) {
+		t = sa_spd_tgt_get(w->spd, m->spi, (uint16_t)w->id, true);
+		if (t == SA_SPD_NONE) {
 			/* no target: refused like a failed add, SA handed back */
 			w->st.msg_err++;
 			memset(&ev, 0, sizeof(ev));
@@ -315,35 +97,32 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 		rc = esp_worker_msg(w->esp, m, &ev);
 		if (rc != 0) {
 			w->st.msg_err++;
-			tgt_put(w, t);
+			sa_spd_tgt_put(w->spd, t);
 			break;
 		}
-		w->tgt[t].sa = m->add.sa;
-		w->tgt[t].max_inner = m->add.max_inner;
+		w->spd->tgt[t].sa = m->add.sa;
+		w->spd->tgt[t].max_inner = m->add.max_inner;
 		break;
 	case SA_MSG_DEL_OUT:
-		t = tgt_find(w, m->spi, false, (uint16_t)w->id);
-		if (t != UINT32_MAX) {
-			w->tgt[t].sa = NULL;
-			while (w->tgt[t].routes != UINT32_MAX)
-				route_remove_at(w, w->tgt[t].routes);
-			tgt_put(w, t);
+		t = sa_spd_tgt_get(w->spd, m->spi, (uint16_t)w->id, false);
+		if (t != SA_SPD_NONE) {
+			w->spd->tgt[t].sa = NULL;
+			sa_spd_tgt_flush(w->spd, t);
 		}
 		(void)esp_worker_msg(w->esp, m, &ev);
 		break;
 	case SA_MSG_ROUTE_ADD:
-		if (route_add(w, m) != 0)
+		if (sa_spd_route_add(w->spd, &m->route.prefix, m->spi, m->route.owner,
+				     m->route.spi_in, (m->route.flags & SA_ROUTE_STANDBY) != 0) != 0)
 			w->st.msg_err++;
 		return;
 	case SA_MSG_ROUTE_DEL:
-		route_del(w, m);
+		(void)sa_spd_route_del(w->spd, &m->route.prefix, m->spi);
 		return;
 	case SA_MSG_FLUSH:
 		/* Routes only: SAs are released by the control core after the
 		 * workers have stopped (shutdown). */
-		for (i = 0; i < rd.max_wroutes && w->n_routes > 0; i++)
-			if (w->routes[i].tgt != UINT32_MAX)
-				route_remove_at(w, i);
+		sa_spd_flush(w->spd);
 		return;
 	default:
 		w->st.msg_err++;
@@ -493,19 +272,84 @@ handoff(struct rd_worker *w, unsigned owner, struct rte_mbuf *m, uint8_t hops)
 }
 
 /* The outbound target for inner destination @dst, or NULL. */
-static inline const struct rd_tgt *
+static inline const struct sa_spd_tgt *
 tgt_lookup(const struct rd_worker *w, uint8_t af, const uint8_t *dst)
 {
-	uint32_t nh, a;
+	return sa_spd_lookup(w->spd, af, dst);
+}
 
-	if (af == 4) {
-		memcpy(&a, dst, 4);
-		if (rte_lpm_lookup(w->lpm4, rte_be_to_cpu_32(a), &nh) != 0)
-			return NULL;
-	} else if (rte_lpm6_lookup(w->lpm6, dst, &nh) != 0) {
-		return NULL;
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * The outbound targets of the packets of a burst from a private port that
+ * the classifier forwards (t[i], NULL otherwise or without a route): IPv4
+ * destinations in one bulk lookup, IPv6 one by one.
+ */
+static void
+fwd_lookup(const struct rd_worker *w, struct rte_mbuf **m, const struct net_pkt_info *pi,
+	   uint16_t n, const struct sa_spd_tgt **t)
+{
+	uint32_t a[RD_BURST];
+	const struct sa_spd_tgt *r[RD_BURST];
+	uint16_t idx[RD_BURST], n4 = 0, i;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *ip;
+
+		t[i] = NULL;
+		if (m[i]->nb_segs != 1 || pi[i].cls != NET_CL_FWD)
+			continue;
+		ip = rte_pktmbuf_mtod_offset(m[i], const uint8_t *, pi[i].l3_off);
+		if (pi[i].af == 4) {
+			a[n4] = rd32(ip + 16);
+			idx[n4++] = i;
+		} else {
+			t[i] = tgt_lookup(w, 6, ip + 24);
+		}
 	}
-	return &w->tgt[nh];
+	if (n4 == 0)
+		return;
+	sa_spd_lookup4_bulk(w->spd, a, n4, r);
+	for (i = 0; i < n4; i++)
+		t[idx[i]] = r[i];
+}
+
+/*
+ * Inner source and destination targets of @n decrypted packets (data at
+ * the IP header): IPv4 in one bulk lookup of 2n addresses, IPv6 one by one.
+ */
+static void
+in_lookup(const struct rd_worker *w, struct rte_mbuf **m, uint16_t n,
+	  const struct sa_spd_tgt **src, const struct sa_spd_tgt **dst)
+{
+	uint32_t a[2 * RD_BURST];
+	const struct sa_spd_tgt *r[2 * RD_BURST];
+	uint16_t idx[RD_BURST], n4 = 0, i;
+
+	RTE_BUILD_BUG_ON(2 * RD_BURST > SA_SPD_BULK_MAX);
+	for (i = 0; i < n; i++) {
+		const uint8_t *ip = rte_pktmbuf_mtod(m[i], const uint8_t *);
+
+		if ((ip[0] >> 4) == 4) {
+			a[2 * n4] = rd32(ip + 12);
+			a[2 * n4 + 1] = rd32(ip + 16);
+			idx[n4++] = i;
+		} else {
+			src[i] = tgt_lookup(w, 6, ip + 8);
+			dst[i] = tgt_lookup(w, 6, ip + 24);
+		}
+	}
+	if (n4 == 0)
+		return;
+	sa_spd_lookup4_bulk(w->spd, a, 2u * n4, r);
+	for (i = 0; i < n4; i++) {
+		src[idx[i]] = r[2 * i];
+		dst[idx[i]] = r[2 * i + 1];
+	}
 }
 
 /*
@@ -605,7 +449,7 @@ enc_add(struct rd_worker *w, const struct rd_fwd *fwd, struct enc_burst *b, stru
  */
 static void
 too_big(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte_mbuf *m,
-	const struct rd_tgt *t, struct enc_burst *b)
+	const struct sa_spd_tgt *t, struct enc_burst *b)
 {
 	const struct net_if_addrs *ifa = &rd.ports[pidx].ifa;
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -682,17 +526,26 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 {
 	const struct rd_port *port = &rd.ports[pidx];
 	struct rte_mbuf *in[RD_BURST], *drop[RD_BURST];
+	const struct sa_spd_tgt *fwd_t[RD_BURST];
+	struct net_pkt_info pis[RD_BURST];
 	struct enc_burst enc;
 	uint16_t n_in = 0, n_drop = 0, i, k;
 
 	/* in[] and drop[] take at most one entry per input packet. */
 	RTE_ASSERT(n <= RD_BURST);
 	enc.n = 0;
+	/* classify the burst, then find the targets of all its forwarded packets at once */
+	for (i = 0; i < n; i++)
+		if (likely(pkts[i]->nb_segs == 1))
+			net_classify(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len,
+				     &port->ifa, &pis[i]);
+	if (port->role != CONF_PORT_PUBLIC)
+		fwd_lookup(w, pkts, pis, n, fwd_t);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t hops = from_handoff ? rd_meta(m)->hops : 0;
-		const struct rd_tgt *t;
-		struct net_pkt_info pi;
+		const struct net_pkt_info *pi = &pis[i];
+		const struct sa_spd_tgt *t;
 		unsigned owner;
 
 		if (unlikely(m->nb_segs != 1)) {
@@ -700,17 +553,16 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 			drop[n_drop++] = m;
 			continue;
 		}
-		net_classify(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &port->ifa, &pi);
-		w->st.cls[pi.cls]++;
-		switch (pi.cls) {
+		w->st.cls[pi->cls]++;
+		switch (pi->cls) {
 		case NET_CL_ESP:
-			owner = sa_spi_worker(pi.spi);
+			owner = sa_spi_worker(pi->spi);
 			if (owner != w->id && owner < rd.n_workers) {
 				handoff(w, owner, m, hops);
 				break;
 			}
-			rd_meta(m)->spi = pi.spi;
-			to_l3(m, &pi);
+			rd_meta(m)->spi = pi->spi;
+			to_l3(m, pi);
 			in[n_in++] = m;
 			w->st.esp_in++;
 			break;
@@ -726,8 +578,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 				drop[n_drop++] = m;
 				break;
 			}
-			t = tgt_lookup(w, pi.af, rte_pktmbuf_mtod_offset(m, const uint8_t *,
-						pi.l3_off + (pi.af == 4 ? 16 : 24)));
+			t = fwd_t[i];
 			if (t == NULL) {
 				w->st.drop[RD_DROP_NO_SA]++;
 				drop[n_drop++] = m;
@@ -742,7 +593,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 				drop[n_drop++] = m;
 				break;
 			}
-			to_l3(m, &pi);
+			to_l3(m, pi);
 			if (net_ip_forward_ttl(rte_pktmbuf_mtod(m, uint8_t *), m->data_len) != 0) {
 				w->st.drop[RD_DROP_TTL]++;
 				drop[n_drop++] = m;
@@ -771,29 +622,27 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 		rte_pktmbuf_free_bulk(drop, n_drop);
 
 	if (n_in) {
+		const struct sa_spd_tgt *src_ts[RD_BURST], *dst_ts[RD_BURST];
+
 		k = esp_in_burst(w->esp, in, n_in);
 		w->st.dec_ok += k;
+		in_lookup(w, in, k, src_ts, dst_ts);
 		for (i = 0; i < k; i++) {
 			struct rte_mbuf *m = in[i];
 			const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 			uint8_t af = (ip[0] >> 4) == 4 ? 4 : 6;
-			const struct rd_tgt *t, *src_t;
-			uint32_t spi = rd_meta(m)->spi;
+			const struct sa_spd_tgt *t = dst_ts[i];
 			int ip_port;
 
 			/* Anti-spoofing: the inner source must route back into the
 			 * child the packet arrived on (its remote traffic selector),
 			 * into the child that one replaced, or into its successor
 			 * before the switch (rekey overlap). */
-			src_t = tgt_lookup(w, af, af == 4 ? ip + 12 : ip + 8);
-			if (unlikely(src_t == NULL ||
-				     (src_t->spi_in != spi && src_t->prev_spi_in != spi &&
-				      src_t->next_spi_in != spi))) {
+			if (unlikely(!sa_spd_src_ok(src_ts[i], rd_meta(m)->spi))) {
 				w->st.drop[RD_DROP_SPOOF]++;
 				rte_pktmbuf_free(m);
 				continue;
 			}
-			t = tgt_lookup(w, af, af == 4 ? ip + 16 : ip + 24);
 			if (t == NULL) {
 				send_ip(w, fwd, m);	/* towards the LAN */
 			} else if (t->owner == w->id && t->sa != NULL) {
@@ -857,57 +706,18 @@ poll_handoff(struct rd_worker *w, const struct rd_fwd *fwd)
 int
 rd_worker_init(struct rd_worker *w)
 {
-	struct rte_lpm_config c4 = { .number_tbl8s = 1024 };
-	struct rte_lpm6_config c6 = { .number_tbl8s = 2048 };
-	struct rte_hash_parameters hp = {
-		.hash_func = rte_jhash,
-		.socket_id = w->socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,	/* every slot usable */
-	};
 	char name[RTE_MEMZONE_NAMESIZE];
-	uint32_t i;
+	struct sa_spd_conf sc = { .name = name, .socket_id = w->socket };
 	int ret;
 
 	if (rd.max_tgt == 0)
 		rd_caps_set(rd.conf != NULL ? rd.conf->max_tunnels : 0);
-	c4.max_rules = rd.max_wroutes;
-	c6.max_rules = rd.max_wroutes;
-	snprintf(name, sizeof(name), "rd_tgt_h%u", w->id);
-	hp.name = name;
-	hp.entries = rd.max_tgt;
-	hp.key_len = sizeof(struct tgt_key);
-	w->tgt_h = rte_hash_create(&hp);
-	snprintf(name, sizeof(name), "rd_route_h%u", w->id);
-	hp.entries = rd.max_wroutes;
-	hp.key_len = sizeof(struct route_key);
-	w->route_h = rte_hash_create(&hp);
-	w->tgt_free = rte_malloc_socket("rd_tgt_free", sizeof(uint32_t) * rd.max_tgt, 0,
-					w->socket);
-	w->route_free = rte_malloc_socket("rd_route_free", sizeof(uint32_t) * rd.max_wroutes, 0,
-					  w->socket);
-	if (w->tgt_h == NULL || w->route_h == NULL || w->tgt_free == NULL ||
-	    w->route_free == NULL)
-		return -ENOMEM;
-
-	snprintf(name, sizeof(name), "rd_lpm4_%u", w->id);
-	w->lpm4 = rte_lpm_create(name, w->socket, &c4);
-	snprintf(name, sizeof(name), "rd_lpm6_%u", w->id);
-	w->lpm6 = rte_lpm6_create(name, w->socket, &c6);
-	w->tgt = rte_zmalloc_socket("rd_tgt", sizeof(*w->tgt) * rd.max_tgt, 64, w->socket);
-	w->routes = rte_zmalloc_socket("rd_wroutes", sizeof(*w->routes) * rd.max_wroutes, 64,
-				       w->socket);
-	if (w->lpm4 == NULL || w->lpm6 == NULL || w->tgt == NULL || w->routes == NULL)
-		return -ENOMEM;
-	/* free stacks: lowest slot on top */
-	for (i = 0; i < rd.max_tgt; i++)
-		w->tgt_free[i] = rd.max_tgt - 1 - i;
-	w->n_tgt_free = rd.max_tgt;
-	for (i = 0; i < rd.max_wroutes; i++) {
-		w->routes[i].tgt = UINT32_MAX;
-		w->route_free[i] = rd.max_wroutes - 1 - i;
-	}
-	w->n_route_free = rd.max_wroutes;
-	w->n_routes = 0;
+	snprintf(name, sizeof(name), "rd_spd%u", w->id);
+	sc.max_tgt = rd.max_tgt;
+	sc.max_routes = rd.max_wroutes;
+	ret = sa_spd_create(&sc, &w->spd);
+	if (ret < 0)
+		return ret;
 	w->n_ack_q = 0;
 	ret = esp_worker_create(w->id, w->socket, rd.ev, &w->esp);
 	if (ret < 0)
@@ -927,18 +737,8 @@ rd_worker_fini(struct rd_worker *w)
 		}
 	if (w->esp != NULL)
 		esp_worker_destroy(w->esp);
-	rte_lpm_free(w->lpm4);
-	rte_lpm6_free(w->lpm6);
-	rte_free(w->tgt);
-	rte_free(w->routes);
-	rte_free(w->tgt_free);
-	rte_free(w->route_free);
-	rte_hash_free(w->tgt_h);
-	rte_hash_free(w->route_h);
-	w->tgt = NULL;
-	w->routes = NULL;
-	w->tgt_free = w->route_free = NULL;
-	w->tgt_h = w->route_h = NULL;
+	sa_spd_destroy(w->spd);
+	w->spd = NULL;
 }
 
 /*
@@ -969,25 +769,30 @@ kick_tx(struct rd_worker *w)
  * Idle back-off: spin RD_IDLE_SPIN empty loops with rte_pause, then sleep,
  * doubling from 1 us to RD_IDLE_MAX_NS. Any work resets it. While asleep the
  * worker is offline for RCU, so it never holds up snapshot reclamation.
+ * Returns the TSC cycles spent asleep (0 when it only paused): the loop-gap
+ * histogram leaves them out.
  */
-static void
+static uint64_t
 idle_backoff(struct rd_worker *w, unsigned *idle, long *sleep_ns)
 {
 	struct timespec ts;
+	uint64_t t0;
 
 	if (++*idle < RD_IDLE_SPIN) {
 		rte_pause();
-		return;
+		return 0;
 	}
 	*sleep_ns = *sleep_ns == 0 ? 1000 : *sleep_ns * 2;
 	if (*sleep_ns > RD_IDLE_MAX_NS)
 		*sleep_ns = RD_IDLE_MAX_NS;
 	ts.tv_sec = 0;
 	ts.tv_nsec = *sleep_ns;
+	t0 = rte_rdtsc();
 	rte_rcu_qsbr_thread_offline(rd.qsbr, w->id);
 	nanosleep(&ts, NULL);
 	rte_rcu_qsbr_thread_online(rd.qsbr, w->id);
 	w->st.idle_sleeps++;
+	return rte_rdtsc() - t0;
 }
 
 int
@@ -995,9 +800,12 @@ rd_worker_main(void *arg)
 {
 	struct rd_worker *w = arg;
 	struct rte_mbuf *pkts[RD_BURST];
+	uint64_t gap_bound[RD_LOOP_GAP_BUCKETS - 1], last_poll, now;
 	unsigned idle = 0, p;
 	long sleep_ns = 0;
 
+	rd_loop_gap_bounds(gap_bound, rte_get_tsc_hz());
+	last_poll = rte_rdtsc();
 	rte_rcu_qsbr_thread_register(rd.qsbr, w->id);
 	rte_rcu_qsbr_thread_online(rd.qsbr, w->id);
 	RD_LOG(INFO, "worker %u running on lcore %u\n", w->id, w->lcore);
@@ -1006,6 +814,10 @@ rd_worker_main(void *arg)
 		const struct rd_fwd *fwd = __atomic_load_n(&rd.fwd, __ATOMIC_ACQUIRE);
 		unsigned work = drain_msgs(w);
 
+		/* loop gap: from the previous RX poll to this one, sleeps excluded */
+		now = rte_rdtsc();
+		rd_loop_gap_add(&w->st.gap, gap_bound, now - last_poll);
+		last_poll = now;
 		for (p = 0; p < rd.n_ports; p++) {
 			uint16_t n = rte_eth_rx_burst(rd.ports[p].port_id, (uint16_t)w->id, pkts,
 						      RD_BURST);
@@ -1031,7 +843,7 @@ rd_worker_main(void *arg)
 			sleep_ns = 0;
 		} else {
 			kick_tx(w);
-			idle_backoff(w, &idle, &sleep_ns);
+			last_poll += idle_backoff(w, &idle, &sleep_ns);
 		}
 	}
 	rte_rcu_qsbr_thread_offline(rd.qsbr, w->id);

@@ -150,6 +150,60 @@ name_lists(void)
 			sizeof(struct ctl_sock_stats));	/* + clients, padded */
 }
 
+/* A histogram family and the loop-gap buckets (rd_stats.h). */
+static void
+histogram(void)
+{
+	static const double le[] = { 0.5, 1 };
+	static const uint64_t cum[] = { 2, 3 };
+	struct rd_prom p = { 0 };
+	uint64_t bound[RD_LOOP_GAP_BUCKETS - 1], c[RD_LOOP_GAP_BUCKETS];
+	struct rd_loop_gap g;
+
+	rd_prom_family(&p, "rampart_h_seconds", RD_PROM_histogram, "h");
+	rd_prom_histogram(&p, "rampart_h_seconds", "worker=\"0\"", 2, le, cum, 4, 2.25);
+	rd_prom_histogram(&p, "rampart_h_seconds", "", 2, le, cum, 3, 0.000016);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p.buf);
+	CU_ASSERT_STRING_EQUAL(p.buf,
+		"# HELP rampart_h_seconds h\n"
+		"# TYPE rampart_h_seconds histogram\n"
+		"rampart_h_seconds_bucket{worker=\"0\",le=\"0.5\"} 2\n"
+		"rampart_h_seconds_bucket{worker=\"0\",le=\"1\"} 3\n"
+		"rampart_h_seconds_bucket{worker=\"0\",le=\"+Inf\"} 4\n"
+		"rampart_h_seconds_sum{worker=\"0\"} 2.25\n"
+		"rampart_h_seconds_count{worker=\"0\"} 4\n"
+		"rampart_h_seconds_bucket{le=\"0.5\"} 2\n"
+		"rampart_h_seconds_bucket{le=\"1\"} 3\n"
+		"rampart_h_seconds_bucket{le=\"+Inf\"} 3\n"
+		"rampart_h_seconds_sum 1.6e-05\n"
+		"rampart_h_seconds_count 3\n");
+	free(p.buf);
+
+	/* 1 GHz: 1000 cycles a microsecond; bounds 16, 32, ... 65536 us */
+	CU_ASSERT_EQUAL(RD_LOOP_GAP_BUCKETS, 14);
+	rd_loop_gap_bounds(bound, 1000000000u);
+	CU_ASSERT_EQUAL(bound[0], 16000u);
+	CU_ASSERT_EQUAL(bound[RD_LOOP_GAP_BUCKETS - 2], 65536000u);
+	memset(&g, 0, sizeof(g));
+	rd_loop_gap_add(&g, bound, 0);		/* le 16 */
+	rd_loop_gap_add(&g, bound, 16000);	/* le 16 (bound included) */
+	rd_loop_gap_add(&g, bound, 16001);	/* le 32 */
+	rd_loop_gap_add(&g, bound, 999000);	/* le 1024 */
+	rd_loop_gap_add(&g, bound, 70000000);	/* +Inf */
+	CU_ASSERT_EQUAL(g.n[0], 2);
+	CU_ASSERT_EQUAL(g.n[1], 1);
+	CU_ASSERT_EQUAL(g.n[6], 1);
+	CU_ASSERT_EQUAL(g.n[RD_LOOP_GAP_BUCKETS - 1], 1);
+	CU_ASSERT_EQUAL(g.max_tsc, 70000000u);
+	CU_ASSERT_EQUAL(g.sum_tsc, 16000u + 16001u + 999000u + 70000000u);
+	rd_loop_gap_cumulative(&g, c);
+	CU_ASSERT_EQUAL(c[0], 2);
+	CU_ASSERT_EQUAL(c[5], 3);
+	CU_ASSERT_EQUAL(c[6], 4);
+	CU_ASSERT_EQUAL(c[RD_LOOP_GAP_BUCKETS - 2], 4);
+	CU_ASSERT_EQUAL(c[RD_LOOP_GAP_BUCKETS - 1], 5);
+}
+
 int
 main(void)
 {
@@ -163,6 +217,7 @@ main(void)
 	CU_add_test(s, "label_bounds", label_bounds);
 	CU_add_test(s, "big_buffer", big_buffer);
 	CU_add_test(s, "name_lists", name_lists);
+	CU_add_test(s, "histogram", histogram);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

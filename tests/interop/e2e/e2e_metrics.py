@@ -93,6 +93,10 @@ AGREE = [
     (("workers", 0, "rx_bytes"), ("rampart_worker_rx_bytes_total", {"worker": "0"})),
     (("workers", 0, "esp_in"), ("rampart_worker_esp_packets_total",
                                 {"worker": "0", "direction": "in"})),
+    (("workers", 0, "loop_gap_count"), ("rampart_worker_loop_gap_seconds_count",
+                                        {"worker": "0"})),
+    (("workers", 0, "loop_gap_le_1024us"), ("rampart_worker_loop_gap_seconds_bucket",
+                                            {"worker": "0", "le": "0.001024"})),
 ]
 
 
@@ -181,6 +185,11 @@ def case_metrics(args, net, r, res):
             bad.append("%s=%s..%s vs %s%s=%s" % (".".join(map(str, path)), a, b, name, lbl, p))
     res.check(not bad and bool(j1), "rampartctl stats (JSON) and the scrape agree on %d counters"
               % len(AGREE), "; ".join(bad))
+    g1, g2 = jget(j1, ("workers", 0, "loop_gap_count")), jget(j2, ("workers", 0, "loop_gap_count"))
+    res.check(g1 is not None and g2 is not None and g2 > g1 and
+              jget(j2, ("workers", 0, "loop_gap_max_us")) is not None,
+              "the worker loop-gap histogram moves (loop_gap_count, loop_gap_max_us in JSON)",
+              "%s -> %s, max %s us" % (g1, g2, jget(j2, ("workers", 0, "loop_gap_max_us"))))
     # every drop reason of the JSON is a labelled series of the scrape
     missing = []
     for key, name in (("drops", "rampart_worker_dropped_packets_total"),

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * CUnit tests of lib/sa's outbound policy database (sa_spd.h) on an EAL
+ * without huge pages: add, delete, lookup; overlapping prefixes, IPv4 and
+ * IPv6; the anti-spoofing reverse check through a rekey; capacities from the
+ * configuration with nothing half-applied when full; bulk lookups agreeing
+ * with single ones; no DPDK heap left behind.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <dirent.h>
+
+#include <CUnit/Basic.h>
+#include <rte_eal.h>
+#include <rte_malloc.h>
+
+#include "sa/sa_spd.h"
+
+static uint64_t
+heap_in_use(void)
+{
+	struct rte_malloc_socket_stats ms;
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
+		if (rte_malloc_get_socket_stats((int)i, &ms) == 0)
+			n += ms.heap_allocsz_bytes;
+	return n;
+}
+
+static struct sa_spd *
+spd_new(uint32_t max_tgt, uint32_t max_routes)
+{
+	struct sa_spd_conf c = {
+		.name = "tspd", .socket_id = SOCKET_ID_ANY,
+		.max_tgt = max_tgt, .max_routes = max_routes,
+	};
+	struct sa_spd *s = NULL;
+
+	CU_ASSERT_EQUAL(sa_spd_create(&c, &s), 0);
+	return s;
+}
+
+static struct sa_route
+r4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t depth)
+{
+	struct sa_route r = { .af = 4, .depth = depth, .addr = { a, b, c, d } };
+
+	return r;
+}
+
+static uint32_t
+spi_at(const struct sa_spd *s, uint8_t af, const uint8_t *a)
+{
+	const struct sa_spd_tgt *t = sa_spd_lookup(s, af, a);
+
+	return t != NULL ? t->spi : 0;
+}
+
+static void
+test_add_del_lookup(void)
+{
+	struct sa_spd *s = spd_new(16, 64);
+	struct sa_route a = r4(10, 1, 0, 7, 32), b = r4(10, 2, 0, 0, 24);
+	const uint8_t x[4] = { 10, 1, 0, 7 }, y[4] = { 10, 2, 0, 99 }, z[4] = { 10, 3, 0, 1 };
+
+	CU_ASSERT_FATAL(s != NULL);
+	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, x), NULL);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &a, 0x1001, 0, 0xa001, false), 0);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &b, 0x1002, 1, 0xa002, false), 0);
+	CU_ASSERT_EQUAL(spi_at(s, 4, x), 0x1001);
+	CU_ASSERT_EQUAL(spi_at(s, 4, y), 0x1002);
+	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, y)->owner, 1);
+	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, z), NULL);
+	CU_ASSERT_EQUAL(s->n_routes, 2);
+	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 2);
+	/* delete only while the prefix points at that SPI */
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &a, 0x1002), -ENOENT);
+	CU_ASSERT_EQUAL(spi_at(s, 4, x), 0x1001);
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &a, 0x1001), 0);
+	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, x), NULL);
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &a, 0x1001), -ENOENT);
+	/* host bits do not make another prefix: 10.2.0.5/24 is 10.2.0.0/24 */
+	b.addr[3] = 5;
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &b, 0x1002), 0);
+	/* within a byte too: 10.4.0.7/30 is 10.4.0.4/30 */
+	a = r4(10, 4, 0, 7, 30);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &a, 0x1003, 0, 0xa003, false), 0);
+	a.addr[3] = 5;
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &a, 0x1004, 0, 0xa004, false), 0);	/* replaces */
+	CU_ASSERT_EQUAL(s->n_routes, 1);
+	a.addr[3] = 4;
+	CU_ASSERT_EQUAL(spi_at(s, 4, a.addr), 0x1004);
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &a, 0x1004), 0);
+	CU_ASSERT_EQUAL(s->n_routes, 0);
+	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 0);
+	sa_spd_destroy(s);
+}
+
+static void
+test_overlap_v4(void)
+{
+	struct sa_spd *s = spd_new(16, 64);
+	struct sa_route r16 = r4(10, 9, 0, 0, 16), r24 = r4(10, 9, 5, 0, 24),
+			r32 = r4(10, 9, 5, 5, 32), def = r4(0, 0, 0, 0, 0);
+	const uint8_t a32[4] = { 10, 9, 5, 5 }, a24[4] = { 10, 9, 5, 6 }, a16[4] = { 10, 9, 6, 1 },
+		      other[4] = { 192, 0, 2, 1 };
+
+	CU_ASSERT_FATAL(s != NULL);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r24, 24, 0, 1, false), 0);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r16, 16, 0, 2, false), 0);	/* shorter after */
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r32, 32, 0, 3, false), 0);
+	CU_ASSERT_EQUAL(spi_at(s, 4, a32), 32);
+	CU_ASSERT_EQUAL(spi_at(s, 4, a24), 24);
+	CU_ASSERT_EQUAL(spi_at(s, 4, a16), 16);
+	CU_ASSERT_EQUAL(spi_at(s, 4, other), 0);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &def, 99, 0, 4, false), 0);
+	CU_ASSERT_EQUAL(spi_at(s, 4, other), 99);
+	/* the middle one goes: its addresses fall back to the /16 */
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &r24, 24), 0);
+	CU_ASSERT_EQUAL(spi_at(s, 4, a24), 16);
+	CU_ASSERT_EQUAL(spi_at(s, 4, a32), 32);
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &r16, 16), 0);
+	CU_ASSERT_EQUAL(spi_at(s, 4, a24), 99);
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &def, 99), 0);
+	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, a24), NULL);
+	CU_ASSERT_EQUAL(spi_at(s, 4, a32), 32);
+	sa_spd_flush(s);
+	CU_ASSERT_EQUAL(s->n_routes, 0);
+	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, a32), NULL);
+	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 0);
+	sa_spd_destroy(s);
+}
+
+static void
+test_overlap_v6(void)
+{
+	struct sa_spd *s = spd_new(16, 64);
+	struct sa_route r48 = { .af = 6, .depth = 48 }, r64 = { .af = 6, .depth = 64 },
+			r128 = { .af = 6, .depth = 128 };
+	uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2 };
+	const uint8_t v4[4] = { 0x20, 0x01, 0x0d, 0xb8 };
+
+	CU_ASSERT_FATAL(s != NULL);
+	memcpy(r48.addr, a, 6);
+	memcpy(r64.addr, a, 8);
+	memcpy(r128.addr, a, 16);
+	r128.addr[15] = 9;
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r64, 64, 0, 1, false), 0);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r48, 48, 0, 2, false), 0);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r128, 128, 0, 3, false), 0);
+	a[15] = 9;
+	CU_ASSERT_EQUAL(spi_at(s, 6, a), 128);
+	a[15] = 8;
+	CU_ASSERT_EQUAL(spi_at(s, 6, a), 64);
+	a[7] = 3;
+	CU_ASSERT_EQUAL(spi_at(s, 6, a), 48);
+	a[5] = 2;
+	CU_ASSERT_EQUAL(sa_spd_lookup(s, 6, a), NULL);
+	/* the IPv4 table knows nothing of them */
+	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, v4), NULL);
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &r64, 64), 0);
+	a[5] = 1, a[7] = 2, a[15] = 8;
+	CU_ASSERT_EQUAL(spi_at(s, 6, a), 48);
+	sa_spd_flush(s);
+	CU_ASSERT_EQUAL(sa_spd_lookup(s, 6, a), NULL);
+	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 0);
+	sa_spd_destroy(s);
+}
+
+/*
+ * Anti-spoofing through a make-before-break rekey: old child A (out 0xA,
+ * in 0x1A), new child B (out 0xB, in 0x1B). Standby: the prefix still
+ * sends into A but accepts B's inbound SPI; switch: sends into B, still
+ * accepts A's (in flight). Any other SPI, or a source with no route, fails.
+ */
+static void
+test_antispoof_rekey(void)
+{
+	struct sa_spd *s = spd_new(16, 64);
+	struct sa_route r = r4(10, 99, 0, 2, 32);
+	const uint8_t src[4] = { 10, 99, 0, 2 }, stranger[4] = { 10, 99, 0, 3 };
+	const struct sa_spd_tgt *t;
+
+	CU_ASSERT_FATAL(s != NULL);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, 0xA, 0, 0x1A, false), 0);
+	t = sa_spd_lookup(s, 4, src);
+	CU_ASSERT(sa_spd_src_ok(t, 0x1A));
+	CU_ASSERT(!sa_spd_src_ok(t, 0x1B));
+	CU_ASSERT(!sa_spd_src_ok(sa_spd_lookup(s, 4, stranger), 0x1A));
+	/* standby for B: still A, B's inbound SPI accepted */
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, 0xB, 0, 0x1B, true), 0);
+	t = sa_spd_lookup(s, 4, src);
+	CU_ASSERT_EQUAL(t->spi, 0xA);
+	CU_ASSERT(sa_spd_src_ok(t, 0x1A) && sa_spd_src_ok(t, 0x1B));
+	CU_ASSERT(!sa_spd_src_ok(t, 0x1C));
+	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 1);
+	/* switch */
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, 0xB, 0, 0x1B, false), 0);
+	t = sa_spd_lookup(s, 4, src);
+	CU_ASSERT_EQUAL(t->spi, 0xB);
+	CU_ASSERT(sa_spd_src_ok(t, 0x1B) && sa_spd_src_ok(t, 0x1A));
+	CU_ASSERT(!sa_spd_src_ok(t, 0x1C));
+	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 1);	/* A's slot went with its last route */
+	/* A's delete no longer removes the prefix */
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &r, 0xA), -ENOENT);
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &r, 0xB), 0);
+	CU_ASSERT(!sa_spd_src_ok(sa_spd_lookup(s, 4, src), 0x1B));
+	sa_spd_destroy(s);
+}
+
+/*
+ * Capacities come from the configuration: exactly max_routes routes and
+ * max_tgt targets fit; one more is -ENOSPC and changes nothing; bad
+ * prefixes are -EINVAL; everything comes back after the deletes.
+ */
+static void
+test_capacity(void)
+{
+	enum { TGT = 10, ROUTES = 100 };
+	struct sa_spd *s = spd_new(TGT, ROUTES);
+	struct sa_route r, bad = r4(10, 0, 0, 0, 33);
+	struct sa_spd_conf zero = { .name = "tspd0", .socket_id = SOCKET_ID_ANY };
+	struct sa_spd *z = (struct sa_spd *)1;
+	unsigned i;
+
+	CU_ASSERT_FATAL(s != NULL);
+	CU_ASSERT_EQUAL(s->max_tgt, TGT);
+	CU_ASSERT_EQUAL(s->max_routes, ROUTES);
+	CU_ASSERT_EQUAL(sa_spd_create(&zero, &z), -EINVAL);
+	CU_ASSERT_PTR_NULL(z);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &bad, 1, 0, 1, false), -EINVAL);
+	bad = r4(10, 0, 0, 0, 8);
+	bad.af = 5;
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &bad, 1, 0, 1, false), -EINVAL);
+	bad = (struct sa_route){ .af = 6, .depth = 129 };
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &bad, 1, 0, 1, false), -EINVAL);
+	for (i = 0; i < ROUTES; i++) {
+		r = r4(10, 50, (uint8_t)(i >> 8), (uint8_t)i, 32);
+		CU_ASSERT_EQUAL_FATAL(sa_spd_route_add(s, &r, 100 + i % TGT, 0, 1, false), 0);
+	}
+	CU_ASSERT_EQUAL(s->n_routes, ROUTES);
+	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), TGT);
+	r = r4(10, 51, 0, 1, 32);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, 100, 0, 1, false), -ENOSPC);	/* no route slot */
+	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, r.addr), NULL);
+	CU_ASSERT_EQUAL(s->n_routes, ROUTES);
+	/* free one route: a new target still does not fit */
+	r = r4(10, 50, 0, 0, 32);
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &r, 100), 0);
+	r = r4(10, 51, 0, 1, 32);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, 999, 0, 1, false), -ENOSPC);	/* no target */
+	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, r.addr), NULL);
+	CU_ASSERT_EQUAL(sa_spd_tgt_get(s, 999, 0, false), SA_SPD_NONE);
+	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), TGT);
+	CU_ASSERT_EQUAL(s->n_routes, ROUTES - 1);
+	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, 101, 0, 1, false), 0);	/* existing target */
+	sa_spd_flush(s);
+	CU_ASSERT_EQUAL(s->n_routes, 0);
+	CU_ASSERT_EQUAL(s->n_route_free, ROUTES);
+	CU_ASSERT_EQUAL(s->n_tgt_free, TGT);
+	sa_spd_destroy(s);
+}
+
+/* A target with its SA outlives its routes; sa_spd_tgt_flush takes only its own. */
+static void
+test_tgt_sa_and_flush(void)
+{
+	struct sa_spd *s = spd_new(16, 64);
+	struct sa_route r;
+	uint32_t t;
+	unsigned i;
+
+	CU_ASSERT_FATAL(s != NULL);
+	t = sa_spd_tgt_get(s, 0x77, 2, true);
+	CU_ASSERT_FATAL(t != SA_SPD_NONE);
+	s->tgt[t].sa = (struct esp_sa *)&r;	/* any non-NULL pointer: never dereferenced */
+	for (i = 0; i < 30; i++) {
+		r = r4(10, 60, 0, (uint8_t)i, 32);
+		CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, i % 3 ? 0x77 : 0x78, 2, 1, false), 0);
+	}
+	r = r4(10, 60, 0, 1, 32);
+	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, r.addr)->sa, (struct esp_sa *)&r);
+	CU_ASSERT_EQUAL(sa_spd_route_del(s, &r, 0x77), 0);
+	CU_ASSERT_EQUAL(sa_spd_tgt_get(s, 0x77, 2, false), t);	/* kept: it has an SA */
+	s->tgt[t].sa = NULL;
+	sa_spd_tgt_flush(s, t);
+	CU_ASSERT_EQUAL(s->n_routes, 10);
+	CU_ASSERT_EQUAL(sa_spd_tgt_get(s, 0x77, 2, false), SA_SPD_NONE);
+	for (i = 0; i < 30; i++) {
+		r = r4(10, 60, 0, (uint8_t)i, 32);
+		CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, r.addr) != NULL, i % 3 == 0);
+	}
+	sa_spd_flush(s);
+	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 0);
+	sa_spd_destroy(s);
+}
+
+/* Bulk IPv4 lookups agree with single ones, routed or not. */
+static void
+test_bulk(void)
+{
+	struct sa_spd *s = spd_new(64, 1024);
+	const struct sa_spd_tgt *out[SA_SPD_BULK_MAX];
+	uint32_t a[SA_SPD_BULK_MAX], x = 12345;
+	struct sa_route r;
+	unsigned i, round, bad = 0;
+
+	CU_ASSERT_FATAL(s != NULL);
+	for (i = 0; i < 500; i++) {
+		r = r4(10, 70, (uint8_t)(i >> 6), (uint8_t)(i << 2), (uint8_t)(24 + i % 9));
+		sa_spd_route_add(s, &r, 1 + i % 64, 0, 1, false);
+	}
+	for (round = 0; round < 200; round++) {
+		for (i = 0; i < SA_SPD_BULK_MAX; i++) {
+			x = x * 1103515245u + 12345u;
+			a[i] = 0x0a460000u | (x >> 16 & 0x1fff);
+		}
+		sa_spd_lookup4_bulk(s, a, SA_SPD_BULK_MAX, out);
+		for (i = 0; i < SA_SPD_BULK_MAX; i++) {
+			uint8_t b[4] = { (uint8_t)(a[i] >> 24), (uint8_t)(a[i] >> 16),
+					 (uint8_t)(a[i] >> 8), (uint8_t)a[i] };
+
+			bad += out[i] != sa_spd_lookup(s, 4, b);
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	sa_spd_destroy(s);
+}
+
+/* Create, fill, flush, destroy: the DPDK heap is where it was. */
+static void
+test_no_leak(void)
+{
+	uint64_t before = heap_in_use();
+	struct sa_spd *s = spd_new(1000, 4000);
+	struct sa_route r;
+	unsigned i;
+
+	CU_ASSERT_FATAL(s != NULL);
+	for (i = 0; i < 4000; i++) {
+		r = r4(10, 80 + (uint8_t)(i >> 11), (uint8_t)(i >> 3), (uint8_t)(i << 5),
+		       (uint8_t)(27 + i % 6));
+		CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, 1 + i % 1000, 0, 1, false), 0);
+	}
+	CU_ASSERT_EQUAL(s->n_routes, 4000);
+	sa_spd_destroy(s);	/* full: destroy frees it all too */
+	CU_ASSERT_EQUAL(heap_in_use(), before);
+	s = spd_new(1000, 4000);
+	CU_ASSERT_FATAL(s != NULL);
+	sa_spd_destroy(s);
+	CU_ASSERT_EQUAL(heap_in_use(), before);
+}
+
+static void
+runtime_dir_remove(const char *dir)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64], rundir[256];
+	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "--file-prefix", prefix,
+			"--no-shconf", "--log-level", "lib.eal:error" };
+	CU_pSuite s;
+	unsigned fails;
+
+	(void)argc;
+	snprintf(prefix, sizeof(prefix), "unit-spd-%d", (int)getpid());
+	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("sa_spd", NULL, NULL);
+	CU_add_test(s, "add_del_lookup", test_add_del_lookup);
+	CU_add_test(s, "overlapping_prefixes_v4", test_overlap_v4);
+	CU_add_test(s, "overlapping_prefixes_v6", test_overlap_v6);
+	CU_add_test(s, "antispoof_through_rekey", test_antispoof_rekey);
+	CU_add_test(s, "capacity_from_config_nothing_half_applied", test_capacity);
+	CU_add_test(s, "target_with_sa_and_flush", test_tgt_sa_and_flush);
+	CU_add_test(s, "bulk_lookup_agrees", test_bulk);
+	CU_add_test(s, "no_leak", test_no_leak);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	rte_eal_cleanup();
+	runtime_dir_remove(rundir);
+	return fails != 0;
+}
