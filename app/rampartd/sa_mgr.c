@@ -100,7 +100,7 @@ sa_mgr_send(struct sa_mgr *m, unsigned worker, const struct sa_msg *msg)
 		m->cfg.st->ring_full++;
 		SM_LOG(WARNING, "worker %u message ring full: queueing messages\n", worker);
 	}
-	if (b->n == b->cap && b->head >= b->n / 2) {
+	if (b->n == b->cap && b->head > 0 && b->head >= b->n / 2) {
 		/* half or more already delivered: compact (amortised O(1)) */
 		memmove(b->q, b->q + b->head, (b->n - b->head) * sizeof(*b->q));
 		b->n -= b->head;
