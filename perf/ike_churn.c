@@ -47,8 +47,10 @@
  *   up A B W        set up connections [A, B), W in flight
  *                   -> UP ok=N failed=N secs=F rate=F held=N
  *   ping K SEED     one ICMP echo (ESP, AES-GCM, to --lan) on each of K
- *                   random held tunnels plus the first and the last
- *                   -> PING ok=N sent=N
+ *                   random held tunnels plus the first and the last (K 0:
+ *                   on every held tunnel once) -> PING ok=N sent=N misrouted=N
+ *                   (misrouted: replies that came, decryptable, on another
+ *                   tunnel's SA)
  *   flood MODE S    S seconds of echoes, 64 outstanding, on the first held
  *                   tunnel (MODE first) or on random held ones (random)
  *                   -> FLOOD mode=M sent=N recv=N secs=F pps=F
@@ -58,7 +60,8 @@
  *   quit
  * ESP is sent and received on raw IPv4 sockets (no UDP encapsulation: the
  * gateway is not behind a NAT); the keys come from the CHILD_UP events and
- * are wiped on exit.
+ * are wiped on exit. --fixed-spi HEX: every client picks this inbound SPI
+ * (the gateway's outbound SPI), to test two peers choosing the same one.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -132,6 +135,9 @@ struct churn {
 	unsigned spi_mask;
 	unsigned n_held;
 	uint64_t flood_recv;
+	uint64_t misrouted;		/* --hold: replies decrypted by another tunnel */
+	uint64_t n_replied;		/* --hold: echo replies (first per tunnel) */
+	uint32_t fixed_spi;		/* --hold --fixed-spi: every client's inbound SPI */
 	/* current batch (--load: all set-ups) */
 	struct ike_ctx *ctx;
 	struct ch_slot *slot;	/* CH_MAX_BATCH, or --total with --load */
@@ -724,20 +730,25 @@ spi_put(struct churn *c, uint32_t spi, unsigned slot)
 {
 	unsigned h = (spi * 2654435761u) & c->spi_mask;
 
-	while (c->spi_map[2 * h] != 0 && c->spi_map[2 * h] != spi)
+	while (c->spi_map[2 * h] != 0)
 		h = (h + 1) & c->spi_mask;
 	c->spi_map[2 * h] = spi;
 	c->spi_map[2 * h + 1] = slot + 1;
 }
 
+/* Two clients may have picked the same inbound SPI: the outer destination
+ * (the client's source address) tells them apart. */
 static struct ch_slot *
-spi_get(struct churn *c, uint32_t spi)
+spi_get(struct churn *c, uint32_t spi, const uint8_t *dst)
 {
 	unsigned h = (spi * 2654435761u) & c->spi_mask;
 
 	while (c->spi_map[2 * h] != 0) {
-		if (c->spi_map[2 * h] == spi)
-			return &c->slot[c->spi_map[2 * h + 1] - 1];
+		uint32_t i = c->spi_map[2 * h + 1] - 1;
+
+		if (c->spi_map[2 * h] == spi && c->slot[i].spi_in == spi &&
+		    memcmp(&c->src[i % c->n_src].sin_addr, dst, 4) == 0)
+			return &c->slot[i];
 		h = (h + 1) & c->spi_mask;
 	}
 	return NULL;
@@ -791,6 +802,17 @@ hop_event(void *user, const struct ike_event *ev)
 		if (c->in_flight > 0)
 			c->in_flight--;
 		break;
+	case IKE_EV_CHILD_DOWN:
+		/* the gateway deleted the child alone: its IKE SA stays, no traffic */
+		if (ch == NULL)
+			break;
+		i = slot_of_conn(ch->conn);
+		if (i < c->n_slot && c->slot[i].state == CH_UP &&
+		    c->slot[i].spi_in == ch->spi_in) {
+			c->slot[i].state = CH_FAILED;
+			c->n_held--;
+		}
+		break;
 	case IKE_EV_IKE_DOWN:
 		for (i = h->k; i < c->n_slot; i += c->n_src) {
 			s = &c->slot[i];
@@ -811,6 +833,12 @@ hop_event(void *user, const struct ike_event *ev)
 	default:
 		break;
 	}
+}
+
+static uint32_t
+hop_fixed_spi(void *user)
+{
+	return ((struct hctx *)user)->c->fixed_spi;
 }
 
 static void
@@ -853,6 +881,8 @@ hold_create(struct churn *c)
 		cfg.ops.send = hop_send;
 		cfg.ops.event = hop_event;
 		cfg.ops.log = hop_log;
+		if (c->fixed_spi != 0)
+			cfg.ops.alloc_spi = hop_fixed_spi;
 		cfg.user = &c->hc[k];
 		cfg.window_size = 1;
 		cfg.cookie_threshold = 1000000;
@@ -896,14 +926,19 @@ esp_rx(struct churn *c, bool count_flood)
 		if ((size_t)n < ihl + CESP_HDR)
 			continue;
 		s = spi_get(c, (uint32_t)buf[ihl] << 24 | (uint32_t)buf[ihl + 1] << 16 |
-			       (uint32_t)buf[ihl + 2] << 8 | buf[ihl + 3]);
+			       (uint32_t)buf[ihl + 2] << 8 | buf[ihl + 3], buf + 16);
 		if (s == NULL)
 			continue;
 		l = cesp_decrypt(&s->kin, buf + ihl, (size_t)n - ihl, in, sizeof(in), &nh);
-		/* an ICMP echo reply (type 0) to our virtual IP */
-		if (l < 28 || nh != 4 || in[9] != 1 || memcmp(in + 16, &s->vip, 4) != 0 ||
-		    in[(in[0] & 0x0f) * 4] != 0)
+		/* an ICMP echo reply (type 0) to our virtual IP; one to another
+		 * tunnel's address came through the wrong SA */
+		if (l < 28 || nh != 4 || in[9] != 1 || in[(in[0] & 0x0f) * 4] != 0)
 			continue;
+		if (memcmp(in + 16, &s->vip, 4) != 0) {
+			c->misrouted++;
+			continue;
+		}
+		c->n_replied += !s->replied;
 		s->replied = true;
 		if (count_flood)
 			c->flood_recv++;
@@ -1069,38 +1104,54 @@ held_list(struct churn *c, unsigned *n)
 static void
 hold_ping(struct churn *c, unsigned k, uint64_t seed)
 {
-	unsigned n, i, sent = 0, ok = 0, *v = held_list(c, &n), *pick;
-	uint64_t end;
+	unsigned n, i, m, ok = 0, *v = held_list(c, &n), *pick;
+	uint64_t end, base;
 
-	if (v == NULL || n == 0 || (pick = calloc((size_t)k + 2, sizeof(*pick))) == NULL) {
+	c->misrouted = 0;
+	/* k 0: every held tunnel once; else the first, the last and k random */
+	m = k == 0 ? n : k + 2;
+	if (v == NULL || n == 0 || (pick = calloc(m, sizeof(*pick))) == NULL) {
 		free(v);
-		printf("PING ok=0 sent=0\n");
+		printf("PING ok=0 sent=0 misrouted=0\n");
 		return;
 	}
 	seed = seed ? seed : 1;
-	pick[0] = v[0];
-	pick[1] = v[n - 1];
-	for (i = 0; i < k; i++)
-		pick[2 + i] = v[xs64(&seed) % n];
-	for (i = 0; i < k + 2; i++)
+	if (k == 0) {
+		memcpy(pick, v, (size_t)n * sizeof(*pick));
+	} else {
+		pick[0] = v[0];
+		pick[1] = v[n - 1];
+		for (i = 0; i < k; i++)
+			pick[2 + i] = v[xs64(&seed) % n];
+	}
+	for (i = 0; i < m; i++)
 		c->slot[pick[i]].replied = false;
-	for (i = 0; i < k + 2; i++) {
-		if (esp_ping(c, pick[i]) == 0)
-			sent++;
+	base = c->n_replied;
+	for (i = 0; i < m; i++) {
+		uint64_t stall = now_ms() + 200;
+
+		/* at most 256 outstanding (lost ones free the window after 200 ms) */
+		while (i - (c->n_replied - base) >= 256) {
+			if (now_ms() >= stall) {
+				base = c->n_replied - i;	/* count them lost */
+				break;
+			}
+			hold_step(c, 1, false);
+		}
+		esp_ping(c, pick[i]);	/* a send error shows as no reply */
 		if (i % 32 == 31)
 			hold_step(c, 0, false);
 	}
 	end = now_ms() + 5000;
 	for (;;) {
-		for (ok = 0, i = 0; i < k + 2; i++)
+		for (ok = 0, i = 0; i < m; i++)
 			ok += c->slot[pick[i]].replied;
-		if (ok == k + 2 || now_ms() > end)
+		if (ok == m || now_ms() > end)
 			break;
 		hold_step(c, 20, false);
 	}
 	/* a tunnel drawn twice counts twice: ok and sent are over the picks */
-	printf("PING ok=%u sent=%u\n", ok, k + 2);
-	(void)sent;
+	printf("PING ok=%u sent=%u misrouted=%" PRIu64 "\n", ok, m, c->misrouted);
 	free(pick);
 	free(v);
 }
@@ -1252,7 +1303,7 @@ usage(const char *prog)
 		"  [--total N] [--batch N] [--forget PCT] [--ike PROP] [--esp PROP]\n"
 		"  [--remote-ts CIDR] [--batch-timeout S] [--prefix P] [--stop-mid] [-v]\n"
 		"  [--load [--window N] [--cpu-pid PID]] [--cert-dir DIR]\n"
-		"  [--hold --lan ADDR] (--src ADDR+N: N consecutive addresses)\n", prog);
+		"  [--hold --lan ADDR [--fixed-spi HEX]] (--src ADDR+N: N consecutive addresses)\n", prog);
 }
 
 static int
@@ -1361,6 +1412,8 @@ main(int argc, char **argv)
 			c.window = (unsigned)strtoul(v, NULL, 10);
 		} else if (!strcmp(a, "--cpu-pid")) {
 			c.cpu_pid = atoi(v);
+		} else if (!strcmp(a, "--fixed-spi")) {
+			c.fixed_spi = (uint32_t)strtoul(v, NULL, 16);
 		} else if (!strcmp(a, "--lan")) {
 			if (inet_pton(AF_INET, v, &c.lan) != 1)
 				goto bad;
