@@ -115,6 +115,8 @@ class Churn:
                "--gw-id", GW_ID, "--total", str(args.tunnels), "--ike", IKE, "--esp", ESP,
                "--remote-ts", "10.1.0.0/24", "--lan", LAN_HOST, "--prefix", "s",
                "--batch-timeout", "60"]
+        if args.spi_collision:
+            cmd += ["--fixed-spi", "c0ffee01"]
         self.err = open(logf, "w")
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=self.err, text=True, bufsize=1)
@@ -192,6 +194,14 @@ def resources(r):
     out = dict(j.get("resources", {}))
     w = (j.get("workers") or [{}])[0]
     out.update({"w_" + k: v for k, v in w.get("resources", {}).items()})
+    out["w_msg_err"] = w.get("msg_err")
+    c = j.get("control", {})
+    for k in ("child_fail", "route_refused", "msg_backlog"):
+        out["c_" + k] = c.get(k)
+    ike = j.get("ike", {})
+    for k in ("retransmits", "half_open_expired", "resend_refused"):
+        out["ike_" + k] = ike.get(k)
+    out["jobs_shed"] = c.get("jobs_shed")
     return out
 
 
@@ -215,6 +225,26 @@ def start_rampartd(args, net, r):
     return True
 
 
+def collision_check(args, r, churn):
+    """Two clients (two source addresses) whose inbound SPI, the gateway's
+    outbound SPI, is the same (RFC 7296 3.3.1: each side picks the SPI it
+    receives on). Each must get its own replies, or none; never the other's."""
+    up = churn.cmd("up 0 2 1")
+    time.sleep(1)
+    churn.cmd("wait 500")
+    pg = churn.cmd("ping 0 1")
+    st = resources(r)
+    log("collision: up %s, ping %s, gateway child_fail=%s worker msg_err=%s sa=%s targets=%s"
+        % (up, pg, st.get("c_child_fail"), st.get("w_msg_err"), st.get("w_sa_entries"),
+           st.get("w_targets")))
+    ok = up["ok"] >= 1 and pg["misrouted"] == 0 and pg["ok"] >= 1 and pg["ok"] == pg["sent"]
+    ok &= st.get("w_msg_err") == 0
+    print("spi-collision: %s (misrouted %d, answered %d/%d, child_fail %s, worker msg_err %s)"
+          % ("ok" if ok else "FAILED", pg["misrouted"], pg["ok"], pg["sent"],
+             st.get("c_child_fail"), st.get("w_msg_err")))
+    return 0 if ok else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rampartd", required=True)
@@ -223,11 +253,17 @@ def main():
     ap.add_argument("--tunnels", type=int, default=1000)
     ap.add_argument("--window", type=int, default=64, help="set-ups/deletes in flight")
     ap.add_argument("--sources", type=int, default=64, help="client source addresses (<= 150)")
-    ap.add_argument("--sample", type=int, default=1000, help="random tunnels pinged")
+    ap.add_argument("--sample", type=int, default=1000,
+                    help="random tunnels pinged (0: every tunnel)")
     ap.add_argument("--flood-secs", type=int, default=3)
     ap.add_argument("--lcores", default="0@0,1@1", help="rampartd EAL --lcores")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--spi-collision", action="store_true",
+                    help="check only: two clients pick the same inbound SPI (the gateway's "
+                         "outbound SPI); no reply may come on the other's SA")
     args = ap.parse_args()
+    if args.spi_collision:
+        args.tunnels, args.sources = 2, 2
     if os.geteuid() != 0:
         print("scale.py: needs root (network namespaces)")
         return 77
@@ -262,6 +298,9 @@ def main():
         if not churn.ready.startswith("READY"):
             raise RuntimeError("ike-churn did not start")
 
+        if args.spi_collision:
+            return collision_check(args, r, churn)
+
         # 1. one tunnel: throughput with 1 installed
         u1 = churn.cmd("up 0 1 1")
         ok &= u1["ok"] == 1
@@ -285,6 +324,7 @@ def main():
 
         # 4. traffic with N installed
         pg = churn.cmd("ping %d %d" % (args.sample, os.getpid()))
+        ok &= pg["misrouted"] == 0
         fn = churn.cmd("flood random %d" % args.flood_secs)
         fnf = churn.cmd("flood first %d" % args.flood_secs)
         ok &= pg["ok"] == pg["sent"]
@@ -308,6 +348,7 @@ def main():
             re_ = churn.cmd("up 0 %d %d" % (n, 4 * args.window))
         ok &= re_["failed"] == 0
         reconnect_s = re_["secs"]
+        memr = resources(r)
         dn2 = churn.cmd("down %d" % (4 * args.window))
         ok &= dn2["timeouts"] == 0
 
@@ -333,9 +374,15 @@ def main():
                                             m.get("w_routes"), m.get("w_targets")))
         print("memory per tunnel: rss %.2f KiB, rte_malloc %.0f B, malloc %.0f B"
               % (rss_kib, heap_b, malloc_b))
-        print("traffic: %d/%d echoes answered (first, last, %d random); throughput "
+        for name, m in (("with %d" % n, memn), ("after teardown", memd),
+                        ("after reconnect", memr)):
+            print("counters %-16s %s" % (name, " ".join(
+                "%s=%s" % (k, m.get(k)) for k in ("w_msg_err", "c_child_fail", "c_route_refused",
+                                                  "c_msg_backlog", "ike_retransmits",
+                                                  "ike_half_open_expired", "jobs_shed"))))
+        print("traffic: %d/%d echoes answered (first, last, %d random; 0 = all), %d misrouted; throughput "
               "1 tunnel installed %.0f pps, %d installed: random tunnels %.0f pps, first "
-              "tunnel %.0f pps (ratio %.2f)" % (pg["ok"], pg["sent"], args.sample, f1["pps"],
+              "tunnel %.0f pps (ratio %.2f)" % (pg["ok"], pg["sent"], args.sample, pg["misrouted"], f1["pps"],
                                                 n, fn["pps"], fnf["pps"], ratio))
         print("worker loop gap: install %s; teardown %s; reconnect %s"
               % (gap_up.text(), gap_down.text(), gap_re.text()))

@@ -403,6 +403,20 @@ routes_claim(struct rd_child *ch, const struct ike_child_sa *c)
 	return -EPERM;
 }
 
+/*
+ * The peer picks the SPI we send on (RFC 7296 3.3.1), so two peers may pick
+ * the same one: with 100 000 random SPIs that happens about once. The owner
+ * worker keys outbound SAs and their routes by it (worker_loop.c tgt_find),
+ * so a second child with a held outbound SPI would route its traffic onto
+ * the first child's SA, to the first peer. rd.out_idx holds the key of every
+ * child record (installed until its delete acks are in).
+ */
+static uint64_t
+out_key(unsigned owner, uint32_t spi_out)
+{
+	return 1ull << 63 | (uint64_t)owner << 32 | spi_out;
+}
+
 static void
 child_up(const struct ike_child_sa *c)
 {
@@ -410,6 +424,7 @@ child_up(const struct ike_child_sa *c)
 	struct rd_child *ch, *old;
 	struct sa_msg msg;
 	unsigned owner = sa_spi_worker(c->spi_in), i;
+	uint32_t held;
 	int ret;
 
 	if (rd.n_children == rd.max_children || c->id == 0 || rd_child_find(c->id) != NULL) {
@@ -421,6 +436,20 @@ child_up(const struct ike_child_sa *c)
 	}
 	if (owner >= rd.n_workers)
 		owner = 0;
+	if (rd_idmap_get(&rd.out_idx, out_key(owner, c->spi_out), &held)) {
+		/* refused and deleted like a child whose routes are taken; the
+		 * peer may set up again (with a new SPI) */
+		RD_LOG(WARNING, "child %" PRIu64 " (%s) of ike sa %" PRIu64 " refused: outbound "
+		       "spi %08x is already used by another child on worker %u\n", c->id, c->conn,
+		       c->ike_sa_id, c->spi_out, owner);
+		rd.st.child_fail++;
+		sa_spi_release(rd.spi_alloc, c->spi_in);
+		if (refused.n < RTE_DIM(refused.id))
+			refused.id[refused.n++] = c->id;
+		else
+			ike_child_expired(rd.ike, c->id, true, rd_now_ms());
+		return;
+	}
 	ch = &rd.children[rd.n_children];
 	memset(ch, 0, sizeof(*ch));
 	for (i = 0; i < c->n_remote_ts && i < IKE_MAX_TS; i++) {
@@ -487,6 +516,7 @@ child_up(const struct ike_child_sa *c)
 #endif
 	/* cannot fail: fewer than max_children records, id checked absent */
 	(void)rd_idmap_add(&rd.child_idx, ch->id, (uint32_t)(ch - rd.children));
+	(void)rd_idmap_add(&rd.out_idx, out_key(owner, ch->spi_out), 0);
 	rd.n_children++;
 
 	memset(&msg, 0, sizeof(msg));
@@ -643,6 +673,7 @@ child_forget(struct rd_child *ch)
 	sa_spi_release(rd.spi_alloc, ch->spi_in);
 	timers_remove(ch);
 	(void)rd_idmap_del(&rd.child_idx, ch->id);
+	(void)rd_idmap_del(&rd.out_idx, out_key(ch->owner, ch->spi_out));
 	*ch = rd.children[--rd.n_children];
 	if (ch != &rd.children[rd.n_children])
 		(void)rd_idmap_set(&rd.child_idx, ch->id, (uint32_t)(ch - rd.children));
@@ -837,6 +868,8 @@ rd_ike_init(void)
 	if (rd.children == NULL || rd.timers == NULL)
 		return -ENOMEM;
 	ret = rd_idmap_init(&rd.child_idx, rd.max_children);
+	if (ret == 0)
+		ret = rd_idmap_init(&rd.out_idx, rd.max_children);
 	if (ret != 0)
 		return ret;
 	ret = sa_spi_alloc_create(rd.n_workers, &rd.spi_alloc);
@@ -902,6 +935,7 @@ rd_sa_release_all(void)
 			esp_sa_destroy(ch->sa_out);
 		}
 		(void)rd_idmap_del(&rd.child_idx, ch->id);
+		(void)rd_idmap_del(&rd.out_idx, out_key(ch->owner, ch->spi_out));
 	}
 	rd.n_children = 0;
 	rd.n_timers = 0;
@@ -921,6 +955,7 @@ rd_ike_fini(void)
 	rd.timers = NULL;
 	rd.n_timers = 0;
 	rd_idmap_fini(&rd.child_idx);
+	rd_idmap_fini(&rd.out_idx);
 	sa_spi_alloc_destroy(rd.spi_alloc);
 	rd.spi_alloc = NULL;
 	rd_own_fini();

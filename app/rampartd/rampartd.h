@@ -243,6 +243,7 @@ struct rd_ctx {
 	struct rd_child *children;	/* rd.max_children, packed */
 	unsigned n_children;
 	struct rd_idmap child_idx;	/* child id -> children[] index */
+	struct rd_idmap out_idx;	/* (owner, outbound SPI) of every child record */
 	uint64_t *timers;		/* ids of children with a switch or delete due */
 	unsigned n_timers;
 	/* table sizes, from conf max_tunnels (rd_caps_set) */
