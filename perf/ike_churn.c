@@ -1045,11 +1045,14 @@ hold_up(struct churn *c, unsigned a, unsigned b, unsigned window)
 				continue;
 			}
 			snprintf(name, sizeof(name), "c%u", nxt);
+			k = nxt % c->n_src;
+			/* again after a failure: the IKE SA of a refused child goes first */
+			if (s->ike_sa_id != 0)
+				(void)ike_terminate_ike(c->hc[k].ctx, s->ike_sa_id, now_ms());
 			memset(s, 0, sizeof(*s));
 			s->t_start_us = now_us();
 			s->state = CH_INIT;
 			c->in_flight++;
-			k = nxt % c->n_src;
 			if (ike_initiate(c->hc[k].ctx, name, now_ms()) != 0) {
 				s->state = CH_FAILED;
 				c->in_flight--;
