@@ -156,14 +156,20 @@ class GapPoller:
         rc, j = self.r.ctl("stats", timeout=30)
         if rc != 0 or not isinstance(j, dict):
             return
-        for w in j.get("workers", []):
-            for k, v in w.items():
-                if k == "loop_gap_max_us":
+        self.hist = {}
+        def walk(o):
+            # the counters may sit in the worker object or in a sub-object
+            for k, v in o.items():
+                if isinstance(v, dict):
+                    walk(v)
+                elif k == "loop_gap_max_us" and isinstance(v, (int, float)):
                     self.seen = True
                     self.max_us = max(self.max_us or 0, v)
-                elif k.startswith("loop_gap_le_"):
+                elif k.startswith("loop_gap_le_") and isinstance(v, (int, float)):
                     self.seen = True
-                    self.hist[k] = v
+                    self.hist[k] = self.hist.get(k, 0) + v
+        for w in j.get("workers", []):
+            walk(w)
 
     def run(self):
         while not self.stop_ev.wait(1.0):
