@@ -3,7 +3,8 @@
 """perf/scale: N tunnels held by one rampartd, memory, traffic, teardown, reconnect (root).
 
     scale.py --rampartd PATH --rampartctl PATH --churn PATH [--tunnels N]
-             [--window W] [--sources S] [--sample K] [--flood-secs S] [--keep]
+             [--window W] [--reconnect-window W] [--sources S] [--sample K]
+             [--flood-secs S] [--keep] [--spi-collision]
 
 Network (tests/interop/e2e/e2e_lib.py namespaces):
 
@@ -258,6 +259,8 @@ def main():
     ap.add_argument("--churn", required=True, help="perf/ike-churn")
     ap.add_argument("--tunnels", type=int, default=1000)
     ap.add_argument("--window", type=int, default=64, help="set-ups/deletes in flight")
+    ap.add_argument("--reconnect-window", type=int, default=0,
+                    help="set-ups in flight after the restart (default 4 x --window)")
     ap.add_argument("--sources", type=int, default=64, help="client source addresses (<= 150)")
     ap.add_argument("--sample", type=int, default=1000,
                     help="random tunnels pinged (0: every tunnel)")
@@ -270,6 +273,7 @@ def main():
     args = ap.parse_args()
     if args.spi_collision:
         args.tunnels, args.sources = 2, 2
+    rwin = args.reconnect_window or 4 * args.window
     if os.geteuid() != 0:
         print("scale.py: needs root (network namespaces)")
         return 77
@@ -368,17 +372,17 @@ def main():
             return 1
         churn.cmd("reset")
         with GapPoller(r) as gap_re:
-            re_ = churn.cmd("up 0 %d %d" % (n, 4 * args.window))
+            re_ = churn.cmd("up 0 %d %d" % (n, rwin))
         for _ in range(3):
             if int(re_["held"]) == n:
                 break
-            again = churn.cmd("up 0 %d %d" % (n, 4 * args.window))
+            again = churn.cmd("up 0 %d %d" % (n, rwin))
             re_["secs"] += again["secs"]
             re_["held"] = again["held"]
         ok &= int(re_["held"]) == n
         reconnect_s = re_["secs"]
         memr = resources(r)
-        dn2 = churn.cmd("down %d" % (4 * args.window))
+        dn2 = churn.cmd("down %d" % rwin)
         ok &= dn2["timeouts"] == 0
 
         def kib(a, b, k):
@@ -424,8 +428,9 @@ def main():
                  dn["timeouts"], memd.get("rss_kb", -1), mem0.get("rss_kb", -1),
                  memd.get("heap_bytes", -1), mem0.get("heap_bytes", -1),
                  memd.get("malloc_bytes", -1), mem0.get("malloc_bytes", -1)))
-        print("reconnect after restart: %d up in %.1f s (%.0f/s)"
-              % (re_["held"], reconnect_s, re_["held"] / reconnect_s if reconnect_s else 0))
+        print("reconnect after restart: %d up in %.1f s (%.0f/s), %d in flight"
+              % (re_["held"], reconnect_s, re_["held"] / reconnect_s if reconnect_s else 0,
+                 rwin))
         summary = ("SUMMARY tunnels_held=%d mem_per_tunnel_kib=%.2f worker_gap_max_us=%s "
                    "setup_s=%.1f teardown_s=%.1f reconnect_s=%.1f traffic_ok=%d/%d "
                    "setup_rate=%.0f pps_1=%.0f pps_n=%.0f pps_ratio=%.2f "
