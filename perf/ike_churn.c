@@ -40,6 +40,28 @@
  *        lat_p99_ms=F lat_max_ms=F resp_cpu_s=F resp_main_cpu_s=F
  *   DELETE deleted=N timeouts=N secs=F resp_cpu_s=F resp_main_cpu_s=F
  * (resp_* are -1 without --cpu-pid or when /proc could not be read).
+ *
+ * --hold (perf/scale.py): --total connections, one lib/ike context per
+ * source address (connection i uses source i mod the number of sources),
+ * driven by commands on stdin, one per line, each answered by one line:
+ *   up A B W        set up connections [A, B), W in flight
+ *                   -> UP ok=N failed=N secs=F rate=F held=N
+ *   ping K SEED     one ICMP echo (ESP, AES-GCM, to --lan) on each of K
+ *                   random held tunnels plus the first and the last (K 0:
+ *                   on every held tunnel once) -> PING ok=N sent=N misrouted=N
+ *                   (misrouted: replies that came, decryptable, on another
+ *                   tunnel's SA)
+ *   flood MODE S    S seconds of echoes, 64 outstanding, on the first held
+ *                   tunnel (MODE first) or on random held ones (random)
+ *                   -> FLOOD mode=M sent=N recv=N secs=F pps=F
+ *   down W          Delete every held IKE SA, W in flight
+ *                   -> DOWN deleted=N timeouts=N secs=F held=N
+ *   reset           forget every SA (contexts re-created, no Delete) -> RESET
+ *   quit
+ * ESP is sent and received on raw IPv4 sockets (no UDP encapsulation: the
+ * gateway is not behind a NAT); the keys come from the CHILD_UP events and
+ * are wiped on exit. --fixed-spi HEX: every client picks this inbound SPI
+ * (the gateway's outbound SPI), to test two peers choosing the same one.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,11 +77,13 @@
 #include <unistd.h>
 
 #include "ike/ike.h"
+#include "churn_esp.h"
 
 enum churn_limits {
-	CH_MAX_SRC = 16,
+	CH_MAX_SRC = 256,
 	CH_MAX_BATCH = 256,
 	CH_MAX_LOAD = 65536,	/* set-ups of one --load run */
+	CH_MAX_HOLD = 4194304,	/* tunnels of one --hold run */
 	CH_BUF = 65536,
 };
 
@@ -75,6 +99,19 @@ struct ch_slot {
 	uint8_t state;		/* enum ch_state */
 	uint64_t ike_sa_id;
 	uint64_t t_start_us, t_up_us;	/* --load: ike_initiate(), CHILD_UP */
+	/* --hold: the child's ESP SAs */
+	uint32_t spi_in, spi_out, seq, vip;	/* vip: network order */
+	struct cesp_key kin, kout;
+	bool replied;
+};
+
+struct churn;
+
+/* --hold: one lib/ike context per source address */
+struct hctx {
+	struct churn *c;
+	unsigned k;			/* source index */
+	struct ike_ctx *ctx;
 };
 
 struct churn {
@@ -90,6 +127,17 @@ struct churn {
 	int cpu_pid;		/* responder whose CPU time --load reports, 0 = none */
 	const char *cert_dir;	/* certificates instead of the PSK */
 	int log_level;
+	bool hold;
+	struct hctx *hc;		/* --hold: n_src contexts */
+	struct in_addr lan;		/* --hold: echo target behind the gateway */
+	int raw_tx, raw_rx;		/* --hold: ESP sockets */
+	uint32_t *spi_map;		/* --hold: inbound SPI -> slot + 1 */
+	unsigned spi_mask;
+	unsigned n_held;
+	uint64_t flood_recv;
+	uint64_t misrouted;		/* --hold: replies decrypted by another tunnel */
+	uint64_t n_replied;		/* --hold: echo replies (first per tunnel) */
+	uint32_t fixed_spi;		/* --hold --fixed-spi: every client's inbound SPI */
 	/* current batch (--load: all set-ups) */
 	struct ike_ctx *ctx;
 	struct ch_slot *slot;	/* CH_MAX_BATCH, or --total with --load */
@@ -262,7 +310,10 @@ rx(struct churn *c, unsigned s, bool natt)
 			p += 4;
 			len -= 4;
 		}
-		if (c->ctx != NULL)
+		if (c->hold && c->hc[s].ctx != NULL)
+			ike_input(c->hc[s].ctx, p, len, (struct sockaddr *)&from,
+				  (struct sockaddr *)&to, now_ms());
+		else if (c->ctx != NULL)
 			ike_input(c->ctx, p, len, (struct sockaddr *)&from, (struct sockaddr *)&to,
 				  now_ms());
 	}
@@ -672,29 +723,617 @@ load_run(struct churn *c)
 	return 0;
 }
 
+/* ---- --hold: N tunnels held, driven from stdin (perf/scale.py) ---- */
+
+static void
+spi_put(struct churn *c, uint32_t spi, unsigned slot)
+{
+	unsigned h = (spi * 2654435761u) & c->spi_mask;
+
+	while (c->spi_map[2 * h] != 0)
+		h = (h + 1) & c->spi_mask;
+	c->spi_map[2 * h] = spi;
+	c->spi_map[2 * h + 1] = slot + 1;
+}
+
+/* Two clients may have picked the same inbound SPI: the outer destination
+ * (the client's source address) tells them apart. */
+static struct ch_slot *
+spi_get(struct churn *c, uint32_t spi, const uint8_t *dst)
+{
+	unsigned h = (spi * 2654435761u) & c->spi_mask;
+
+	while (c->spi_map[2 * h] != 0) {
+		uint32_t i = c->spi_map[2 * h + 1] - 1;
+
+		if (c->spi_map[2 * h] == spi && c->slot[i].spi_in == spi &&
+		    memcmp(&c->src[i % c->n_src].sin_addr, dst, 4) == 0)
+			return &c->slot[i];
+		h = (h + 1) & c->spi_mask;
+	}
+	return NULL;
+}
+
+static int
+hop_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
+	 const struct sockaddr *to)
+{
+	return op_send(((struct hctx *)user)->c, buf, len, from, to);
+}
+
+static void
+hop_log(void *user, int level, const char *msg)
+{
+	op_log(((struct hctx *)user)->c, level, msg);
+}
+
+static void
+hop_event(void *user, const struct ike_event *ev)
+{
+	struct hctx *h = user;
+	struct churn *c = h->c;
+	const struct ike_child_sa *ch = ev->child;
+	struct ch_slot *s;
+	unsigned i;
+
+	switch (ev->type) {
+	case IKE_EV_CHILD_UP:
+		if (ch == NULL)
+			break;
+		i = slot_of_conn(ch->conn);
+		if (i >= c->n_slot || c->slot[i].state != CH_INIT)
+			break;
+		s = &c->slot[i];
+		if (cesp_key_set(&s->kin, ch->key_in, ch->enc_key_len) != 0 ||
+		    cesp_key_set(&s->kout, ch->key_out, ch->enc_key_len) != 0 ||
+		    ch->n_local_ts == 0) {
+			s->state = CH_FAILED;	/* not AES-GCM: no traffic check */
+		} else {
+			s->state = CH_UP;
+			s->spi_in = ch->spi_in;
+			s->spi_out = ch->spi_out;
+			s->seq = 0;
+			memcpy(&s->vip, ch->local_ts[0].saddr, 4);
+			spi_put(c, ch->spi_in, i);
+			c->n_held++;
+		}
+		s->ike_sa_id = ch->ike_sa_id;
+		s->t_up_us = now_us();
+		if (c->in_flight > 0)
+			c->in_flight--;
+		break;
+	case IKE_EV_CHILD_DOWN:
+		/* the gateway deleted the child alone: its IKE SA stays, no traffic */
+		if (ch == NULL)
+			break;
+		i = slot_of_conn(ch->conn);
+		if (i < c->n_slot && c->slot[i].state == CH_UP &&
+		    c->slot[i].spi_in == ch->spi_in) {
+			c->slot[i].state = CH_FAILED;
+			c->n_held--;
+		}
+		break;
+	case IKE_EV_IKE_DOWN:
+		for (i = h->k; i < c->n_slot; i += c->n_src) {
+			s = &c->slot[i];
+			if (s->ike_sa_id != ev->ike_sa_id ||
+			    (s->state != CH_UP && s->state != CH_DELETING))
+				continue;
+			if (s->state == CH_DELETING) {
+				s->state = CH_DOWN;
+				if (c->in_flight > 0)
+					c->in_flight--;
+			} else {
+				s->state = CH_FAILED;
+			}
+			c->n_held--;
+			break;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static uint32_t
+hop_fixed_spi(void *user)
+{
+	return ((struct hctx *)user)->c->fixed_spi;
+}
+
+static void
+hold_destroy(struct churn *c)
+{
+	unsigned k;
+
+	for (k = 0; k < c->n_src; k++) {
+		if (c->hc[k].ctx != NULL)
+			ike_ctx_destroy(c->hc[k].ctx);
+		c->hc[k].ctx = NULL;
+	}
+}
+
+/* Contexts for all --total connections, slots and SPI map empty. */
+static int
+hold_create(struct churn *c)
+{
+	unsigned per = (c->total + c->n_src - 1) / c->n_src, k, j, n;
+	struct ike_conn_cfg *conns;
+	struct ike_ctx_cfg cfg;
+	int rc = 0;
+
+	conns = calloc(per, sizeof(*conns));
+	if (conns == NULL)
+		return -ENOMEM;
+	for (k = 0; k < c->n_src && rc == 0; k++) {
+		c->hc[k].c = c;
+		c->hc[k].k = k;
+		for (n = 0, j = k; j < c->total && rc == 0; j += c->n_src, n++) {
+			rc = fill_conn(c, &conns[n], j, j);
+			conns[n].local = conns[0].local;
+			((struct sockaddr_in *)&conns[n].local)->sin_addr = c->src[k].sin_addr;
+		}
+		if (rc != 0)
+			break;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.conns = conns;
+		cfg.n_conns = n;
+		cfg.ops.send = hop_send;
+		cfg.ops.event = hop_event;
+		cfg.ops.log = hop_log;
+		if (c->fixed_spi != 0)
+			cfg.ops.alloc_spi = hop_fixed_spi;
+		cfg.user = &c->hc[k];
+		cfg.window_size = 1;
+		cfg.cookie_threshold = 1000000;
+		cfg.half_open_max = 1000000;
+		cfg.half_open_per_src = 1000000;
+		cfg.retransmit_base_ms = 2000;
+		cfg.retransmit_tries = 5;
+		rc = ike_ctx_create(&cfg, &c->hc[k].ctx);
+		memset(conns, 0, (size_t)per * sizeof(*conns));	/* PSK copies */
+	}
+	free(conns);
+	if (rc != 0) {
+		hold_destroy(c);
+		return rc;
+	}
+	memset(c->slot, 0, (size_t)c->total * sizeof(c->slot[0]));
+	memset(c->spi_map, 0, 2 * ((size_t)c->spi_mask + 1) * sizeof(uint32_t));
+	c->n_slot = c->total;
+	c->in_flight = 0;
+	c->n_held = 0;
+	return 0;
+}
+
+static void
+esp_rx(struct churn *c, bool count_flood)
+{
+	static uint8_t buf[CH_BUF], in[CH_BUF];
+
+	for (;;) {
+		ssize_t n = recv(c->raw_rx, buf, sizeof(buf), 0);
+		struct ch_slot *s;
+		unsigned ihl;
+		uint8_t nh;
+		int l;
+
+		if (n < 0)
+			return;
+		if (n < 20)
+			continue;
+		ihl = (unsigned)(buf[0] & 0x0f) * 4;
+		if ((size_t)n < ihl + CESP_HDR)
+			continue;
+		s = spi_get(c, (uint32_t)buf[ihl] << 24 | (uint32_t)buf[ihl + 1] << 16 |
+			       (uint32_t)buf[ihl + 2] << 8 | buf[ihl + 3], buf + 16);
+		if (s == NULL)
+			continue;
+		l = cesp_decrypt(&s->kin, buf + ihl, (size_t)n - ihl, in, sizeof(in), &nh);
+		/* an ICMP echo reply (type 0) to our virtual IP; one to another
+		 * tunnel's address came through the wrong SA */
+		if (l < 28 || nh != 4 || in[9] != 1 || in[(in[0] & 0x0f) * 4] != 0)
+			continue;
+		if (memcmp(in + 16, &s->vip, 4) != 0) {
+			c->misrouted++;
+			continue;
+		}
+		c->n_replied += !s->replied;
+		s->replied = true;
+		if (count_flood)
+			c->flood_recv++;
+	}
+}
+
+/* One ESP-protected ICMP echo request from slot @i's virtual IP to --lan. */
+static int
+esp_ping(struct churn *c, unsigned i)
+{
+	struct ch_slot *s = &c->slot[i];
+	uint8_t pkt[128], out[256];
+	struct sockaddr_in to;
+	uint16_t ck;
+	int l;
+
+	memset(pkt, 0, sizeof(pkt));
+	/* inner IPv4 + ICMP echo (RFC 792), 56 bytes of data */
+	pkt[0] = 0x45;
+	pkt[2] = 0;
+	pkt[3] = 84;
+	pkt[8] = 64;
+	pkt[9] = 1;
+	memcpy(pkt + 12, &s->vip, 4);
+	memcpy(pkt + 16, &c->lan, 4);
+	ck = cesp_csum(pkt, 20);
+	pkt[10] = (uint8_t)(ck >> 8);
+	pkt[11] = (uint8_t)ck;
+	pkt[20] = 8;
+	pkt[24] = (uint8_t)(i >> 8);
+	pkt[25] = (uint8_t)i;
+	pkt[26] = (uint8_t)(s->seq >> 8);
+	pkt[27] = (uint8_t)s->seq;
+	memcpy(pkt + 28, &i, sizeof(i));
+	ck = cesp_csum(pkt + 20, 64);
+	pkt[22] = (uint8_t)(ck >> 8);
+	pkt[23] = (uint8_t)ck;
+	/* outer IPv4 (IP_HDRINCL), ESP after it */
+	memset(out, 0, 20);
+	l = cesp_encrypt(&s->kout, s->spi_out, ++s->seq, pkt, 84, out + 20, sizeof(out) - 20);
+	if (l < 0)
+		return -1;
+	out[0] = 0x45;
+	out[2] = (uint8_t)((l + 20) >> 8);
+	out[3] = (uint8_t)(l + 20);
+	out[8] = 64;
+	out[9] = 50;
+	memcpy(out + 12, &c->src[i % c->n_src].sin_addr, 4);
+	memcpy(out + 16, &((struct sockaddr_in *)&c->gw)->sin_addr, 4);
+	ck = cesp_csum(out, 20);
+	out[10] = (uint8_t)(ck >> 8);
+	out[11] = (uint8_t)ck;
+	memset(&to, 0, sizeof(to));
+	to.sin_family = AF_INET;
+	to.sin_addr = ((struct sockaddr_in *)&c->gw)->sin_addr;
+	return sendto(c->raw_tx, out, (size_t)l + 20, 0, (struct sockaddr *)&to, sizeof(to)) < 0 ?
+	       -1 : 0;
+}
+
+/* Poll every socket (and stdin) up to @max_ms; run every context's timers. */
+static void
+hold_step(struct churn *c, uint64_t max_ms, bool flood)
+{
+	struct pollfd pfd[2 * CH_MAX_SRC + 1];
+	uint64_t t = max_ms, now = now_ms(), d;
+	unsigned i, np = 2 * c->n_src;
+
+	for (i = 0; i < c->n_src; i++) {
+		pfd[2 * i].fd = c->fd500[i];
+		pfd[2 * i + 1].fd = c->fd4500[i];
+		pfd[2 * i].events = pfd[2 * i + 1].events = POLLIN;
+		d = ike_next_timeout_ms(c->hc[i].ctx, now);
+		if (d < t)
+			t = d;
+	}
+	pfd[np].fd = c->raw_rx;
+	pfd[np].events = POLLIN;
+	if (poll(pfd, np + 1, (int)t) > 0) {
+		for (i = 0; i < np; i++)
+			if (pfd[i].revents & POLLIN)
+				rx(c, i / 2, i % 2);
+		if (pfd[np].revents & POLLIN)
+			esp_rx(c, flood);
+	}
+	now = now_ms();
+	for (i = 0; i < c->n_src; i++)
+		ike_tick(c->hc[i].ctx, now);
+}
+
+static void
+hold_up(struct churn *c, unsigned a, unsigned b, unsigned window)
+{
+	uint64_t t0 = now_us(), timeout_us = (uint64_t)c->batch_timeout_s * 1000000;
+	unsigned nxt = a, lo = a, i, ok = 0, failed = 0, k;
+	char name[16];
+	double secs;
+
+	while (lo < b) {
+		while (c->in_flight < window && nxt < b) {
+			struct ch_slot *s = &c->slot[nxt];
+
+			if (s->state == CH_UP || s->state == CH_DELETING) {
+				nxt++;
+				continue;
+			}
+			snprintf(name, sizeof(name), "c%u", nxt);
+			k = nxt % c->n_src;
+			/* again after a failure: the IKE SA of a refused child goes first */
+			if (s->ike_sa_id != 0)
+				(void)ike_terminate_ike(c->hc[k].ctx, s->ike_sa_id, now_ms());
+			memset(s, 0, sizeof(*s));
+			s->t_start_us = now_us();
+			s->state = CH_INIT;
+			c->in_flight++;
+			if (ike_initiate(c->hc[k].ctx, name, now_ms()) != 0) {
+				s->state = CH_FAILED;
+				c->in_flight--;
+			}
+			nxt++;
+		}
+		hold_step(c, 10, false);
+		for (i = lo; i < nxt; i++) {
+			struct ch_slot *s = &c->slot[i];
+
+			if (s->state == CH_INIT && now_us() - s->t_start_us > timeout_us) {
+				s->state = CH_FAILED;
+				c->in_flight--;
+			}
+		}
+		while (lo < nxt && c->slot[lo].state != CH_INIT)
+			lo++;
+	}
+	for (i = a; i < b; i++) {
+		if (c->slot[i].state == CH_UP)
+			ok++;
+		else
+			failed++;
+	}
+	secs = (double)(now_us() - t0) / 1e6;
+	printf("UP ok=%u failed=%u secs=%.3f rate=%.1f held=%u\n", ok, failed, secs,
+	       secs > 0 ? ok / secs : 0.0, c->n_held);
+}
+
+static uint64_t
+xs64(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* The held slots, in order: a list for random picks. */
+static unsigned *
+held_list(struct churn *c, unsigned *n)
+{
+	unsigned *v = malloc(((size_t)c->n_held + 1) * sizeof(*v)), i;
+
+	*n = 0;
+	for (i = 0; v != NULL && i < c->n_slot; i++)
+		if (c->slot[i].state == CH_UP && *n < c->n_held)
+			v[(*n)++] = i;
+	return v;
+}
+
+static void
+hold_ping(struct churn *c, unsigned k, uint64_t seed)
+{
+	unsigned n, i, m, ok = 0, *v = held_list(c, &n), *pick;
+	uint64_t end, base;
+
+	c->misrouted = 0;
+	/* k 0: every held tunnel once; else the first, the last and k random */
+	m = k == 0 ? n : k + 2;
+	if (v == NULL || n == 0 || (pick = calloc(m, sizeof(*pick))) == NULL) {
+		free(v);
+		printf("PING ok=0 sent=0 misrouted=0\n");
+		return;
+	}
+	seed = seed ? seed : 1;
+	if (k == 0) {
+		memcpy(pick, v, (size_t)n * sizeof(*pick));
+	} else {
+		pick[0] = v[0];
+		pick[1] = v[n - 1];
+		for (i = 0; i < k; i++)
+			pick[2 + i] = v[xs64(&seed) % n];
+	}
+	for (i = 0; i < m; i++)
+		c->slot[pick[i]].replied = false;
+	base = c->n_replied;
+	for (i = 0; i < m; i++) {
+		uint64_t stall = now_ms() + 200;
+
+		/* at most 256 outstanding (lost ones free the window after 200 ms) */
+		while (i - (c->n_replied - base) >= 256) {
+			if (now_ms() >= stall) {
+				base = c->n_replied - i;	/* count them lost */
+				break;
+			}
+			hold_step(c, 1, false);
+		}
+		esp_ping(c, pick[i]);	/* a send error shows as no reply */
+		if (i % 32 == 31)
+			hold_step(c, 0, false);
+	}
+	end = now_ms() + 5000;
+	for (;;) {
+		for (ok = 0, i = 0; i < m; i++)
+			ok += c->slot[pick[i]].replied;
+		if (ok == m || now_ms() > end)
+			break;
+		hold_step(c, 20, false);
+	}
+	/* a tunnel drawn twice counts twice: ok and sent are over the picks */
+	printf("PING ok=%u sent=%u misrouted=%" PRIu64 "\n", ok, m, c->misrouted);
+	free(pick);
+	free(v);
+}
+
+static void
+hold_flood(struct churn *c, bool random, unsigned secs)
+{
+	unsigned n, *v = held_list(c, &n);
+	uint64_t seed = 88172645463325252ull, sent = 0, lost = 0, t0 = now_us(), end, last_rx;
+	uint64_t last_recv = 0;
+	double s;
+
+	if (v == NULL || n == 0) {
+		free(v);
+		printf("FLOOD mode=%s sent=0 recv=0 secs=0 pps=0\n", random ? "random" : "first");
+		return;
+	}
+	c->flood_recv = 0;
+	end = t0 + (uint64_t)secs * 1000000;
+	last_rx = now_us();
+	while (now_us() < end) {
+		/* 64 outstanding; after 200 ms without a reply, count them lost */
+		while (sent - c->flood_recv - lost < 64) {
+			if (esp_ping(c, random ? v[xs64(&seed) % n] : v[0]) != 0)
+				break;
+			sent++;
+		}
+		hold_step(c, 1, true);
+		if (c->flood_recv != last_recv) {
+			last_recv = c->flood_recv;
+			last_rx = now_us();
+		} else if (now_us() - last_rx > 200000) {
+			lost = sent - c->flood_recv;
+			last_rx = now_us();
+		}
+	}
+	s = (double)(now_us() - t0) / 1e6;
+	hold_step(c, 200, true);	/* the last replies */
+	printf("FLOOD mode=%s sent=%" PRIu64 " recv=%" PRIu64 " secs=%.3f pps=%.1f\n",
+	       random ? "random" : "first", sent, c->flood_recv, s,
+	       s > 0 ? (double)c->flood_recv / s : 0.0);
+	free(v);
+}
+
+static void
+hold_down(struct churn *c, unsigned window)
+{
+	uint64_t t0 = now_us(), end = now_ms() + 120000;
+	unsigned nxt = 0, i, deleted = 0, timeouts = 0;
+	double secs;
+
+	c->in_flight = 0;
+	while (now_ms() < end) {
+		while (c->in_flight < window && nxt < c->n_slot) {
+			struct ch_slot *s = &c->slot[nxt++];
+
+			if (s->state != CH_UP)
+				continue;
+			if (ike_terminate_ike(c->hc[(nxt - 1) % c->n_src].ctx, s->ike_sa_id,
+					      now_ms()) == 0) {
+				s->state = CH_DELETING;
+				c->in_flight++;
+			}
+		}
+		if (nxt >= c->n_slot && c->in_flight == 0)
+			break;
+		hold_step(c, 10, false);
+	}
+	for (i = 0; i < c->n_slot; i++) {
+		if (c->slot[i].state == CH_DOWN)
+			deleted++;
+		else if (c->slot[i].state == CH_DELETING)
+			timeouts++;
+	}
+	secs = (double)(now_us() - t0) / 1e6;
+	printf("DOWN deleted=%u timeouts=%u secs=%.3f held=%u\n", deleted, timeouts, secs,
+	       c->n_held);
+}
+
+static int
+hold_run(struct churn *c)
+{
+	char line[256], cmd[16], mode[16];
+	unsigned a, b, w;
+	unsigned long long seed;
+	int rc, one = 1;
+	size_t mapn;
+
+	for (mapn = 1; mapn < 2 * (size_t)c->total; mapn <<= 1)
+		;
+	c->spi_mask = (unsigned)mapn - 1;
+	c->spi_map = calloc(2 * mapn, sizeof(uint32_t));
+	c->hc = calloc(c->n_src, sizeof(*c->hc));
+	c->raw_tx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	c->raw_rx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ESP);
+	if (c->spi_map == NULL || c->hc == NULL || c->raw_tx < 0 || c->raw_rx < 0) {
+		fprintf(stderr, "hold: %s\n", strerror(errno));
+		return -1;
+	}
+	setsockopt(c->raw_tx, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
+	one = 8 << 20;
+	setsockopt(c->raw_rx, SOL_SOCKET, SO_RCVBUFFORCE, &one, sizeof(one));
+	rc = hold_create(c);
+	if (rc != 0) {
+		fprintf(stderr, "ike_ctx_create: %s\n", ike_strerror(rc));
+		return -1;
+	}
+	printf("READY total=%u sources=%u\n", c->total, c->n_src);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		if (sscanf(line, "%15s", cmd) != 1)
+			continue;
+		if (!strcmp(cmd, "up") && sscanf(line, "%*s %u %u %u", &a, &b, &w) == 3 &&
+		    a < b && b <= c->n_slot && w > 0) {
+			hold_up(c, a, b, w);
+		} else if (!strcmp(cmd, "ping") && sscanf(line, "%*s %u %llu", &a, &seed) == 2) {
+			hold_ping(c, a, seed);
+		} else if (!strcmp(cmd, "flood") && sscanf(line, "%*s %15s %u", mode, &a) == 2) {
+			hold_flood(c, !strcmp(mode, "random"), a);
+		} else if (!strcmp(cmd, "down") && sscanf(line, "%*s %u", &w) == 1 && w > 0) {
+			hold_down(c, w);
+		} else if (!strcmp(cmd, "reset")) {
+			hold_destroy(c);
+			rc = hold_create(c);
+			printf(rc == 0 ? "RESET\n" : "ERROR reset %d\n", rc);
+		} else if (!strcmp(cmd, "wait") && sscanf(line, "%*s %u", &a) == 1) {
+			uint64_t end = now_ms() + a;
+
+			while (now_ms() < end)
+				hold_step(c, 10, false);
+			printf("WAITED held=%u\n", c->n_held);
+		} else if (!strcmp(cmd, "quit")) {
+			break;
+		} else {
+			printf("ERROR bad command\n");
+		}
+		fflush(stdout);
+	}
+	hold_destroy(c);
+	/* child keys */
+	memset(c->slot, 0, (size_t)c->total * sizeof(c->slot[0]));
+	return 0;
+}
+
 static void
 usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s --gw ADDR --src ADDR[,ADDR...] --psk PSK --gw-id FQDN\n"
 		"  [--total N] [--batch N] [--forget PCT] [--ike PROP] [--esp PROP]\n"
 		"  [--remote-ts CIDR] [--batch-timeout S] [--prefix P] [--stop-mid] [-v]\n"
-		"  [--load [--window N] [--cpu-pid PID]] [--cert-dir DIR]\n", prog);
+		"  [--load [--window N] [--cpu-pid PID]] [--cert-dir DIR]\n"
+		"  [--hold --lan ADDR [--fixed-spi HEX]] (--src ADDR+N: N consecutive addresses)\n", prog);
 }
 
 static int
 parse_srcs(struct churn *c, const char *list)
 {
-	char buf[1024], *tok, *save = NULL;
+	char buf[4096], *tok, *save = NULL, *plus;
+	unsigned long cnt, j;
+	struct in_addr a;
 
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		if (c->n_src == CH_MAX_SRC)
-			return -ENOSPC;
-		memset(&c->src[c->n_src], 0, sizeof(c->src[0]));
-		c->src[c->n_src].sin_family = AF_INET;
-		if (inet_pton(AF_INET, tok, &c->src[c->n_src].sin_addr) != 1)
+		cnt = 1;
+		plus = strchr(tok, '+');
+		if (plus != NULL) {
+			*plus++ = '\0';
+			cnt = strtoul(plus, NULL, 10);
+		}
+		if (inet_pton(AF_INET, tok, &a) != 1 || cnt == 0)
 			return -EINVAL;
-		c->n_src++;
+		for (j = 0; j < cnt; j++) {
+			if (c->n_src == CH_MAX_SRC)
+				return -ENOSPC;
+			memset(&c->src[c->n_src], 0, sizeof(c->src[0]));
+			c->src[c->n_src].sin_family = AF_INET;
+			c->src[c->n_src].sin_addr.s_addr = htonl(ntohl(a.s_addr) + (uint32_t)j);
+			c->n_src++;
+		}
 	}
 	return c->n_src ? 0 : -EINVAL;
 }
@@ -735,6 +1374,10 @@ main(int argc, char **argv)
 			c.load = true;
 			continue;
 		}
+		if (!strcmp(a, "--hold")) {
+			c.hold = true;
+			continue;
+		}
 		if (v == NULL) {
 			usage(argv[0]);
 			return 2;
@@ -772,6 +1415,11 @@ main(int argc, char **argv)
 			c.window = (unsigned)strtoul(v, NULL, 10);
 		} else if (!strcmp(a, "--cpu-pid")) {
 			c.cpu_pid = atoi(v);
+		} else if (!strcmp(a, "--fixed-spi")) {
+			c.fixed_spi = (uint32_t)strtoul(v, NULL, 16);
+		} else if (!strcmp(a, "--lan")) {
+			if (inet_pton(AF_INET, v, &c.lan) != 1)
+				goto bad;
 		} else if (!strcmp(a, "--cert-dir")) {
 			c.cert_dir = v;
 		} else {
@@ -780,9 +1428,11 @@ main(int argc, char **argv)
 	}
 	if (gw->sin_family != AF_INET || c.n_src == 0 || (c.psk == NULL && c.cert_dir == NULL) ||
 	    c.gw_id == NULL || c.batch == 0 || c.batch > CH_MAX_BATCH || c.forget_pct > 100 ||
-	    (c.load && (c.total == 0 || c.total > CH_MAX_LOAD || c.window == 0 || c.stop_mid)))
+	    (c.load && (c.total == 0 || c.total > CH_MAX_LOAD || c.window == 0 || c.stop_mid)) ||
+	    (c.hold && (c.load || c.stop_mid || c.total == 0 || c.total > CH_MAX_HOLD ||
+			c.lan.s_addr == 0)))
 		goto bad;
-	c.slot = calloc(c.load ? c.total : CH_MAX_BATCH, sizeof(*c.slot));
+	c.slot = calloc(c.load || c.hold ? c.total : CH_MAX_BATCH, sizeof(*c.slot));
 	if (c.slot == NULL)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
@@ -795,6 +1445,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (c.hold)
+		return hold_run(&c) == 0 ? 0 : 1;
 	if (c.load) {
 		if (load_run(&c) != 0)
 			return 1;

@@ -329,9 +329,16 @@ child_up(const struct ike_child_sa *c)
 		cc.sa_out = sa_out;
 		ret = sa_mgr_child_up(&rd.sam, &cc, rd_now_ms(), &ch);
 	}
-	if (ret != 0) {
+	if (ret == -EADDRINUSE) {
+		/* refused and deleted; the peer may set up again (a new SPI) */
+		RD_LOG(WARNING, "child %" PRIu64 " (%s) of ike sa %" PRIu64 " refused: outbound "
+		       "spi %08x is already used by another child on worker %u\n", c->id, c->conn,
+		       c->ike_sa_id, c->spi_out, owner);
+	} else if (ret != 0) {
 		RD_LOG(ERR, "child %" PRIu64 " spi %08x/%08x: install: %s\n", c->id,
 		       c->spi_in, c->spi_out, strerror(-ret));
+	}
+	if (ret != 0) {
 		rd.st.child_fail++;
 		if (sa_in != NULL)
 			esp_sa_destroy(sa_in);

@@ -244,6 +244,20 @@ sa_mgr_can_add(const struct sa_mgr *m, uint64_t id)
 	return 0;
 }
 
+/*
+ * The peer picks the SPI we send on (RFC 7296 3.3.1), so two peers may pick
+ * the same one (with 100 000 random SPIs that happens about once). The owner
+ * worker keys outbound SAs and their routes by {SPI, owner} (lib/sa/sa_spd),
+ * so a second child with a held outbound SPI would route its traffic onto
+ * the first child's SA, to the first peer. out_idx holds the key of every
+ * record until its delete acks are in.
+ */
+static uint64_t
+out_key(unsigned owner, uint32_t spi_out)
+{
+	return 1ull << 63 | (uint64_t)owner << 32 | spi_out;
+}
+
 /* ---- life cycle ---- */
 
 /* ROUTE_ADD of @ch's prefixes to every worker; @flags: SA_ROUTE_STANDBY or 0. */
@@ -319,12 +333,15 @@ sa_mgr_child_up(struct sa_mgr *m, const struct sa_child_cfg *c, uint64_t now_ms,
 	unsigned owner = sa_mgr_owner(m, c->spi_in);
 	struct sa_msg msg;
 	int rc;
+	uint32_t held;
 
 	if (out != NULL)
 		*out = NULL;
 	rc = sa_mgr_can_add(m, c->id);
 	if (rc != 0)
 		return rc;
+	if (rd_idmap_get(&m->out_idx, out_key(owner, c->spi_out), &held))
+		return -EADDRINUSE;
 	if (c->sa_in == NULL || c->sa_out == NULL || c->n_routes > SA_MGR_MAX_ROUTES)
 		return -EINVAL;
 	if (c->n_routes > 0) {
@@ -358,6 +375,7 @@ sa_mgr_child_up(struct sa_mgr *m, const struct sa_child_cfg *c, uint64_t now_ms,
 	ch->state = SA_CH_NONE;
 	/* cannot fail: fewer than max_children records, id checked absent */
 	(void)rd_idmap_add(&m->idx, ch->id, (uint32_t)(ch - m->children));
+	(void)rd_idmap_add(&m->out_idx, out_key(ch->owner, ch->spi_out), 0);
 	m->n_children++;
 
 	memset(&msg, 0, sizeof(msg));
@@ -525,6 +543,7 @@ child_forget(struct sa_mgr *m, struct sa_child *ch)
 	sa_spi_release(m->spi_alloc, ch->spi_in);
 	timers_remove(m, ch);
 	(void)rd_idmap_del(&m->idx, ch->id);
+	(void)rd_idmap_del(&m->out_idx, out_key(ch->owner, ch->spi_out));
 	free(ch->routes);
 	last = &m->children[--m->n_children];
 	if (ch != last) {
@@ -639,6 +658,8 @@ sa_mgr_init(struct sa_mgr *m, const struct sa_mgr_cfg *cfg)
 	}
 	rc = rd_idmap_init(&m->idx, cfg->max_children);
 	if (rc == 0)
+		rc = rd_idmap_init(&m->out_idx, cfg->max_children);
+	if (rc == 0)
 		rc = sa_spi_alloc_create(cfg->n_workers, &m->spi_alloc);
 	if (rc != 0)
 		sa_mgr_fini(m);
@@ -655,6 +676,7 @@ sa_mgr_fini(struct sa_mgr *m)
 	free(m->children);
 	free(m->timers);
 	rd_idmap_fini(&m->idx);
+	rd_idmap_fini(&m->out_idx);
 	sa_spi_alloc_destroy(m->spi_alloc);
 	for (i = 0; i < SA_MAX_WORKERS; i++)
 		free(m->backlog[i].q);
@@ -679,6 +701,7 @@ sa_mgr_release_all(struct sa_mgr *m, struct esp_worker *const *ew)
 		}
 		sa_spi_release(m->spi_alloc, ch->spi_in);
 		(void)rd_idmap_del(&m->idx, ch->id);
+		(void)rd_idmap_del(&m->out_idx, out_key(ch->owner, ch->spi_out));
 		free(ch->routes);
 		memset(ch, 0, sizeof(*ch));
 	}

@@ -128,6 +128,7 @@ struct sa_mgr {
 	struct sa_child *children;	/* max_children, packed: [0, n_children) */
 	unsigned n_children;
 	struct rd_idmap idx;		/* child id -> children[] index */
+	struct rd_idmap out_idx;	/* (owner, outbound SPI) of every record */
 	uint64_t *timers;		/* ids of children with a switch or delete due */
 	unsigned n_timers;
 	struct sa_mgr_backlog backlog[SA_MAX_WORKERS];
@@ -148,7 +149,10 @@ uint32_t sa_mgr_spi_alloc(struct sa_mgr *m, uint64_t now_ms);
 void sa_mgr_spi_release(struct sa_mgr *m, uint32_t spi_in);
 /* The worker that will own a child with inbound SPI @spi_in. */
 unsigned sa_mgr_owner(const struct sa_mgr *m, uint32_t spi_in);
-/* Room for child @id: not full, id not 0 and not installed. 0, -ENOSPC, -EEXIST. */
+/* Room for child @id: not full, id not 0 and not installed. 0, -ENOSPC, -EEXIST.
+ * sa_mgr_child_up also refuses (-EADDRINUSE) a child whose outbound SPI a
+ * record on the same owner worker holds: the peer picks that SPI, and the
+ * worker keys outbound SAs and routes by it. */
 int sa_mgr_can_add(const struct sa_mgr *m, uint64_t id);
 
 /*
