@@ -209,7 +209,7 @@ max_inner(const struct ike_child_sa *c)
 }
 
 /*
- * Children refused for their routes are deleted from rd_child_timers, not
+ * Children refused (routes, outbound SPI, install) are deleted from the tick, not
  * from inside lib/ike's CHILD_UP callback: the exchange that made the child
  * (an IKE_AUTH response) may not be out yet, and a Delete must follow it.
  */
@@ -217,6 +217,15 @@ static struct {
 	uint64_t id[64];
 	unsigned n;
 } refused;
+
+static void
+refuse_later(uint64_t id)
+{
+	if (refused.n < RTE_DIM(refused.id))
+		refused.id[refused.n++] = id;
+	else
+		ike_child_expired(rd.ike, id, true, rd_now_ms());
+}
 
 /*
  * Claim the remote prefixes @r of @c for its peer identity (ctl_route.c).
@@ -247,10 +256,7 @@ routes_claim(const struct sa_route *r, unsigned n, const struct ike_child_sa *c)
 		RD_LOG(WARNING, "child %" PRIu64 " (%s) refused: route table: %s\n", c->id, c->conn,
 		       strerror(-rc));
 	sa_mgr_spi_release(&rd.sam, c->spi_in);
-	if (refused.n < RTE_DIM(refused.id))
-		refused.id[refused.n++] = c->id;
-	else
-		ike_child_expired(rd.ike, c->id, true, rd_now_ms());
+	refuse_later(c->id);
 	return -EPERM;
 }
 
@@ -346,7 +352,7 @@ child_up(const struct ike_child_sa *c)
 			esp_sa_destroy(sa_out);
 		sa_mgr_spi_release(&rd.sam, c->spi_in);
 		rd_own_release(routes, cc.n_routes);
-		ike_child_expired(rd.ike, c->id, true, rd_now_ms());
+		refuse_later(c->id);
 		return;
 	}
 #ifdef RD_DEBUG_KEYS
