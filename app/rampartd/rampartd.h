@@ -33,6 +33,7 @@
 #include "sa/sa_spi.h"
 
 #include "rd_drop.h"
+#include "rd_hist.h"
 #include "rd_idmap.h"
 #include "rd_stats.h"
 
@@ -210,6 +211,7 @@ struct rd_pending {
 struct rd_ctl_stats {
 	RD_CTL_COUNTERS(RD_STATS_FIELD)	/* rd_stats.h */
 	uint64_t drop[RD_DROP__COUNT];	/* every packet the control core drops */
+	RD_CTL_HISTOGRAMS(RD_HIST_FIELD)	/* rd_stats.h, rd_hist.h */
 };
 
 struct rd_ctx {

@@ -85,6 +85,13 @@
 	X(jobs_done, "jobs_total", "stage=\"done\"", counter, "") \
 	X(jobs_shed, "jobs_shed_total", "", counter, "jobs shed under load")
 
+/* Control-core histograms (rd_hist.h), same shape without the type:
+ * X(field, "prometheus name", "labels", "help"), exported in seconds. */
+#define RD_CTL_HISTOGRAMS(X) \
+	X(setup_resp, "ike_setup_seconds", "role=\"responder\"", \
+	  "IKE_SA_INIT received or sent to the first child SA installed") \
+	X(setup_init, "ike_setup_seconds", "role=\"initiator\"", "")
+
 #define RD_STATS_FIELD(f, prom, labels, type, help) uint64_t f;
 
 #endif

@@ -167,6 +167,10 @@ struct ike_event {
 	uint8_t type;			/* enum ike_event_type */
 	uint64_t ike_sa_id;
 	const struct ike_child_sa *child; /* CHILD_* only */
+	/* CHILD_UP of an IKE SA's first child: set-up time in ms since the IKE SA
+	 * was created (IKE_SA_INIT sent, or received as responder) */
+	bool first_child;
+	uint64_t setup_ms;
 };
 
 enum ike_log_level {

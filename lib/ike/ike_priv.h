@@ -298,6 +298,7 @@ struct ike_sa {
 	size_t coll_nonce_len;
 
 	uint64_t created_ms, established_ms;
+	bool child_seen;		/* first CHILD_UP reported (ike_event.setup_ms) */
 	uint64_t last_rx_ms;		/* anything authenticated from the peer */
 	uint64_t last_tx_ms;
 	uint64_t rekey_ms;		/* 0: never */

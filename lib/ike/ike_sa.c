@@ -758,6 +758,11 @@ ike_child_up(struct ike_child *c)
 		c->rekey_ms = sa->ctx->now_ms + (c->initiator ? life : life + life / 10);
 	}
 	sa->ctx->st.child_up++;
+	if (!sa->child_seen) {
+		sa->child_seen = true;
+		ev.first_child = true;
+		ev.setup_ms = sa->ctx->now_ms - sa->created_ms;
+	}
 	SA_LOG(sa, INFO, "child %" PRIu64 " up: spi in %08x out %08x enc %u/%u integ %u%s%s",
 	       c->id, c->spi_in, c->spi_out, o.enc, o.enc_key_len * 8, o.integ,
 	       o.esn ? " esn" : "", o.natt ? " udp-encap" : "");
