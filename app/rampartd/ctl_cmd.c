@@ -666,7 +666,8 @@ reload(const char *path, char *err, size_t err_len, struct conf_err_pos *pos)
 	rd.conf = nc;
 	if (path != NULL)
 		snprintf(rd.conf_path, sizeof(rd.conf_path), "%s", path);
-	RD_LOG(INFO, "reloaded %s: %u connections\n", nc->source, nc->n_conns);
+	rd_log_configure(nc);
+	rd_ev_reload(nc, NULL);
 	return 0;
 }
 
@@ -680,7 +681,7 @@ rd_reload(const char *path, char *err, size_t err_len)
 
 	if (ret != 0) {
 		rd.st.reload_fail++;
-		RD_LOG(ERR, "reload failed, old config kept: %s\n", err);
+		rd_ev_reload(NULL, err);	/* the old config is kept */
 	}
 	return ret;
 }
@@ -803,6 +804,7 @@ rd_cmd_poll(void)
 	if (rd.ctl != NULL)
 		ctl_sock_poll(rd.ctl, rd_cmd_handler, NULL);
 	rd_metrics_publish(rd_now_ms());
+	rd_log_tick(rd_now_ms());
 }
 
 void

@@ -137,10 +137,7 @@ static void
 ike_log_cb(void *user, int level, const char *msg)
 {
 	(void)user;
-	rte_log((uint32_t)(level <= IKE_LOG_ERR ? RTE_LOG_ERR : level == IKE_LOG_WARNING ?
-			   RTE_LOG_WARNING : level == IKE_LOG_NOTICE ? RTE_LOG_NOTICE :
-			   level == IKE_LOG_INFO ? RTE_LOG_INFO : RTE_LOG_DEBUG),
-		rd_ike_logtype, "ike: %s\n", msg);
+	rd_ev_ike_lib(level < IKE_LOG_ERR ? IKE_LOG_ERR : level, msg);	/* rate-limited */
 }
 
 /* ---- control -> worker messages ---- */
@@ -413,9 +410,8 @@ child_up(const struct ike_child_sa *c)
 	int ret;
 
 	if (rd.n_children == rd.max_children || c->id == 0 || rd_child_find(c->id) != NULL) {
-		RD_LOG(ERR, "child %" PRIu64 ": %s\n", c->id,
-		       rd.n_children == rd.max_children ? "too many child SAs (max_tunnels)" :
-		       "child id already installed");
+		rd_ev_child_failed(c, rd.n_children == rd.max_children ?
+				   "too many child SAs (max_tunnels)" : "child id already installed");
 		rd.st.child_fail++;
 		return;
 	}
@@ -452,8 +448,7 @@ child_up(const struct ike_child_sa *c)
 	memset(&p, 0, sizeof(p));
 	__asm__ __volatile__("" : : "r"(&p) : "memory");	/* keep the wipe */
 	if (ret != 0) {
-		RD_LOG(ERR, "child %" PRIu64 " spi %08x/%08x: esp_sa_create: %s\n", c->id,
-		       c->spi_in, c->spi_out, strerror(-ret));
+		rd_ev_child_failed(c, strerror(-ret));
 		rd.st.child_fail++;
 		sa_spi_release(rd.spi_alloc, c->spi_in);
 		rd_own_release(ch->routes, ch->n_routes);
@@ -522,9 +517,7 @@ child_up(const struct ike_child_sa *c)
 		routes_send(ch, 0);
 	}
 	rd.st.child_up++;
-	RD_LOG(INFO, "child %" PRIu64 " (%s) up: spi in %08x out %08x, worker %u, %u routes%s\n",
-	       c->id, c->conn, c->spi_in, c->spi_out, owner, ch->n_routes,
-	       c->natt ? ", udp-encap" : "");
+	rd_ev_child_up(c, owner, ch->n_routes);
 }
 
 /* DEL_OUT and DEL_IN to the owner; the record goes when both acks are in. */
@@ -595,8 +588,7 @@ child_down(uint64_t id)
 		dels_send(ch);
 	}
 	rd.st.child_down++;
-	RD_LOG(INFO, "child %" PRIu64 " (%s) down: spi in %08x out %08x%s\n", id, ch->conn,
-	       ch->spi_in, ch->spi_out, replaced ? " (replaced, removed after a grace period)" : "");
+	rd_ev_child_down(ch, replaced);
 }
 
 /* Every ~10 ms: deferred rekey switches and replaced children's deletes. */
@@ -737,6 +729,7 @@ static void
 ike_event_cb(void *user, const struct ike_event *ev)
 {
 	(void)user;
+	rd_ev_ike(ev);		/* IKE SA up/down lines, set-up latency */
 	switch (ev->type) {
 	case IKE_EV_CHILD_UP:
 		if (ev->child != NULL)
@@ -745,12 +738,6 @@ ike_event_cb(void *user, const struct ike_event *ev)
 	case IKE_EV_CHILD_DOWN:
 		if (ev->child != NULL)
 			child_down(ev->child->id);
-		break;
-	case IKE_EV_IKE_UP:
-		RD_LOG(INFO, "ike sa %" PRIu64 " up\n", ev->ike_sa_id);
-		break;
-	case IKE_EV_IKE_DOWN:
-		RD_LOG(INFO, "ike sa %" PRIu64 " down\n", ev->ike_sa_id);
 		break;
 	case IKE_EV_PEER_MOVED:
 		if (ev->child != NULL)

@@ -224,6 +224,12 @@ summary(enum rd_log_site site, uint64_t now_ms)
 void
 rd_log_emit(enum rd_log_site site, int level, const char *conn, const struct rd_logbuf *b)
 {
+	rd_log_emit_text(site, level, conn, b->s);
+}
+
+void
+rd_log_emit_text(enum rd_log_site site, int level, const char *conn, const char *line)
+{
 	struct rd_logrl *rl;
 	uint64_t now;
 
@@ -238,7 +244,7 @@ rd_log_emit(enum rd_log_site site, int level, const char *conn, const struct rd_
 	if (rl->suppressed != 0 && now - rl->last_summary_ms >= RD_LOG_SUMMARY_MS)
 		summary(site, now);
 	if (lg.sink != NULL)
-		lg.sink(level, b->s);
+		lg.sink(level, line);
 }
 
 void

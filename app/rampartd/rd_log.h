@@ -94,6 +94,8 @@ bool rd_log_enabled(int level, const char *conn);
  * allows it; a pending summary of @site is printed first.
  */
 void rd_log_emit(enum rd_log_site site, int level, const char *conn, const struct rd_logbuf *b);
+/* The same for a ready line (lib/ike's messages). */
+void rd_log_emit_text(enum rd_log_site site, int level, const char *conn, const char *line);
 /* Print due summaries (each site with suppressed lines, once per second). */
 void rd_log_tick(uint64_t now_ms);
 /* Lines suppressed at @site since rd_log_init. */

@@ -175,7 +175,7 @@ def case_net(args, net, r, res):
     rc, j = r.ctl("reload", bad)
     res.check(rc != 0, "reload of a broken file is refused", str(j)[:200])
     res.check(ctr(r, "control", "reload_fail") - rf0 == 1, "reload_fail counted once")
-    res.check(log_count(r, "reload failed") == 1, "logged once")
+    res.check(log_count(r, "event=config_reload result=failed") == 1, "logged once")
     res.check(r.ctl("status")[1].get("conns") == conns0, "configuration unchanged",
               "conns %s" % conns0)
     ping_tunnel(res, r, chs[0].ns, LAN_HOST, "client 1's tunnel works after the failed reload")
