@@ -305,6 +305,7 @@ struct ike_stats {
 	 * unacceptable addresses, NO_NATS_ALLOWED with a NAT, stale) */
 	uint64_t mobike_updates, mobike_refused;
 	uint64_t redirects;		/* REDIRECT notifies sent (RFC 5685) */
+	uint64_t log_dropped;		/* debug lines over IKE_LOG_DEBUG_PER_S */
 };
 /*
  * The name table of struct ike_stats, one X(field, "metric", counter|gauge,
@@ -342,7 +343,9 @@ struct ike_stats {
 	X(mobike_updates, "mobike_updates_total", counter, \
 	  "MOBIKE UPDATE_SA_ADDRESSES requests applied (RFC 4555)") \
 	X(mobike_refused, "mobike_refused_total", counter, "MOBIKE address updates refused") \
-	X(redirects, "redirects_total", counter, "REDIRECT notifies sent (RFC 5685)")
+	X(redirects, "redirects_total", counter, "REDIRECT notifies sent (RFC 5685)") \
+	X(log_dropped, "log_debug_dropped_total", counter, \
+	  "debug lines over the per-second cap, not written")
 void ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st);
 
 /*
