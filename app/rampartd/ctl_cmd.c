@@ -420,7 +420,7 @@ rd_fault_tick(uint64_t now)
 	if (fault_held.m == NULL || now < fault_held.until)
 		return;
 	rte_pktmbuf_free_bulk(fault_held.m, fault_held.n);
-	RD_LOG(WARNING, "fault injection: %u mbufs back in the pool\n", fault_held.n);
+	rd_ev_fault("fault_injection", "mbuf-exhaust-released", "mbufs", fault_held.n);
 	free(fault_held.m);
 	fault_held.m = NULL;
 	fault_held.n = 0;
@@ -452,7 +452,7 @@ fault_cmd(json_t *args, json_t **reply)
 	} else {
 		return err_reply(reply, -EINVAL, "what: ring-full or mbuf-exhaust");
 	}
-	RD_LOG(WARNING, "fault injection: %s for %" PRIu64 " ms\n", what, ms);
+	rd_ev_fault("fault_injection", what, "ms", ms);
 	*reply = json_pack("{ss sI}", "fault", what, "ms", (json_int_t)ms);
 	return 0;
 }

@@ -77,7 +77,7 @@ rd_ev_child_up(const struct ike_child_sa *c, unsigned worker, unsigned n_routes)
 	rd_kv_u64(&b, "routes", n_routes);
 	if (c->natt)
 		rd_kv_str(&b, "udp_encap", "yes");
-	rd_log_emit(RD_LOG_SITE_other, IKE_LOG_INFO, c->conn, &b);
+	rd_log_emit(RD_LOG_SITE_sa, IKE_LOG_INFO, c->conn, &b);
 }
 
 void
@@ -94,7 +94,7 @@ rd_ev_child_down(const struct rd_child *ch, bool replaced)
 	rd_kv_spi(&b, "spi", ch->spi_in);
 	rd_kv_spi(&b, "spi_out", ch->spi_out);
 	rd_kv_str(&b, "reason", replaced ? "replaced" : "deleted");
-	rd_log_emit(RD_LOG_SITE_other, IKE_LOG_INFO, ch->conn, &b);
+	rd_log_emit(RD_LOG_SITE_sa, IKE_LOG_INFO, ch->conn, &b);
 }
 
 void
@@ -129,7 +129,7 @@ rd_ev_ike(const struct ike_event *ev)
 		return;
 	rd_logbuf_init(&b, ev->type == IKE_EV_IKE_UP ? "ike_sa_up" : "ike_sa_down");
 	rd_kv_u64(&b, "ike_sa", ev->ike_sa_id);
-	rd_log_emit(RD_LOG_SITE_other, IKE_LOG_INFO, NULL, &b);
+	rd_log_emit(RD_LOG_SITE_sa, IKE_LOG_INFO, NULL, &b);
 }
 
 void
@@ -157,4 +157,27 @@ rd_ev_reload(const struct conf *c, const char *err)
 		rd_kv_str(&b, "reason", err);
 	}
 	rd_log_emit(RD_LOG_SITE_other, err == NULL ? IKE_LOG_INFO : IKE_LOG_ERR, NULL, &b);
+}
+
+void
+rd_ev_fault(const char *event, const char *state, const char *key, uint64_t v)
+{
+	struct rd_logbuf b;
+	bool bad = strcmp(state, "recovered") != 0;
+
+	rd_logbuf_init(&b, event);
+	rd_kv_str(&b, "state", state);
+	rd_kv_u64(&b, key, v);
+	rd_log_emit(RD_LOG_SITE_fault, bad ? IKE_LOG_WARNING : IKE_LOG_INFO, NULL, &b);
+}
+
+void
+rd_ev_link(const char *port, bool up)
+{
+	struct rd_logbuf b;
+
+	rd_logbuf_init(&b, "port_link");
+	rd_kv_str(&b, "port", port);
+	rd_kv_str(&b, "state", up ? "up" : "down");
+	rd_log_emit(RD_LOG_SITE_fault, IKE_LOG_WARNING, NULL, &b);
 }

@@ -318,6 +318,9 @@ void rd_ev_child_failed(const struct ike_child_sa *c, const char *reason);
 void rd_ev_ike(const struct ike_event *ev);
 void rd_ev_ike_lib(int level, const char *msg);
 void rd_ev_reload(const struct conf *c, const char *err);
+/* event=@event state=@state @key=@v (mbuf pool, injected faults) */
+void rd_ev_fault(const char *event, const char *state, const char *key, uint64_t v);
+void rd_ev_link(const char *port, bool up);
 
 /* ctl_ike.c */
 int rd_ike_init(void);

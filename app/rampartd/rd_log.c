@@ -14,9 +14,17 @@
 #include "conf/conf.h"
 
 const char *const rd_log_site_names[RD_LOG_SITE__COUNT] = {
-#define RD_LOG_SITE_NAME(s, help) [RD_LOG_SITE_##s] = #s,
+#define RD_LOG_SITE_NAME(s, burst, rate, help) [RD_LOG_SITE_##s] = #s,
 	RD_LOG_SITES(RD_LOG_SITE_NAME)
 #undef RD_LOG_SITE_NAME
+};
+
+static const struct {
+	uint32_t burst, rate_per_s;
+} site_budget[RD_LOG_SITE__COUNT] = {
+#define RD_LOG_SITE_BUDGET(s, burst, rate, help) [RD_LOG_SITE_##s] = { burst, rate },
+	RD_LOG_SITES(RD_LOG_SITE_BUDGET)
+#undef RD_LOG_SITE_BUDGET
 };
 
 static struct {
@@ -46,7 +54,7 @@ mono_ms(void)
 bool
 rd_logrl_allow(struct rd_logrl *rl, uint64_t now_ms)
 {
-	const uint64_t cap = (uint64_t)RD_LOG_BURST * 1000;
+	const uint64_t cap = (uint64_t)rl->burst * 1000;
 
 	if (!rl->started) {
 		rl->started = true;
@@ -58,9 +66,9 @@ rd_logrl_allow(struct rd_logrl *rl, uint64_t now_ms)
 		/* elapsed ms * rate/s = milli-tokens; capped before multiplying */
 		uint64_t dt = now_ms - rl->last_ms;
 
-		if (dt > (uint64_t)RD_LOG_BURST * 1000)
-			dt = (uint64_t)RD_LOG_BURST * 1000;
-		rl->tokens_milli += dt * RD_LOG_RATE_PER_S;
+		if (dt > (uint64_t)rl->burst * 1000)
+			dt = (uint64_t)rl->burst * 1000;
+		rl->tokens_milli += dt * rl->rate_per_s;
 		if (rl->tokens_milli > cap)
 			rl->tokens_milli = cap;
 		rl->last_ms = now_ms;
@@ -167,8 +175,14 @@ rd_log_init(rd_log_sink_fn *sink)
 	lg.sink = sink;
 	if (lg.now_ms == NULL)
 		lg.now_ms = mono_ms;
+	unsigned s;
+
 	memset(lg.rl, 0, sizeof(lg.rl));
 	memset(lg.suppressed_total, 0, sizeof(lg.suppressed_total));
+	for (s = 0; s < RD_LOG_SITE__COUNT; s++) {
+		lg.rl[s].burst = site_budget[s].burst;
+		lg.rl[s].rate_per_s = site_budget[s].rate_per_s;
+	}
 }
 
 void

@@ -8,9 +8,11 @@
  *   - a level: the connection's own connections[].log_level when the line
  *     names a connection, else the top-level log_level (rd_log_configure);
  *   - a token bucket per site (RD_LOG_SITES): a flood of one kind of line
- *     (bad IKE datagrams, failing installs) prints RD_LOG_BURST lines, then
- *     RD_LOG_RATE_PER_S, and a "event=log_suppressed site=S suppressed=N"
- *     summary at most once per RD_LOG_SUMMARY_MS; every suppressed line is
+ *     (bad IKE datagrams, failing installs) prints the site's burst of lines,
+ *     then its rate per second, and a "event=log_suppressed site=S
+ *     suppressed=N" summary at most once per RD_LOG_SUMMARY_MS; SA life-cycle
+ *     lines (site sa) have a larger budget than rejected input; every
+ *     suppressed line is
  *     counted (rd_log_suppressed_total, exported as
  *     rampart_log_suppressed_total{site}).
  *
@@ -28,16 +30,16 @@
 
 struct conf;
 
-/* X(site, "help") */
+/* X(site, burst, lines per second, "help") */
 #define RD_LOG_SITES(X) \
-	X(ike_rejected, "IKE datagrams lib/ike refused") \
-	X(ike_lib, "lines from lib/ike") \
-	X(child_fail, "child SA installs refused or failed") \
-	X(ring, "control-to-worker ring full and backlog lines") \
-	X(other, "other rate-limited lines")
+	X(sa, 200, 50, "IKE SA and child SA up, down, rekey") \
+	X(ike_lib, 20, 5, "lines from lib/ike (rejected datagrams at debug)") \
+	X(child_fail, 20, 5, "child SA installs refused or failed") \
+	X(fault, 20, 5, "resource faults: pool exhausted, link changes, injected faults") \
+	X(other, 20, 5, "configuration reloads and other lines")
 
 enum rd_log_site {
-#define RD_LOG_SITE_ENUM(s, help) RD_LOG_SITE_##s,
+#define RD_LOG_SITE_ENUM(s, burst, rate, help) RD_LOG_SITE_##s,
 	RD_LOG_SITES(RD_LOG_SITE_ENUM)
 #undef RD_LOG_SITE_ENUM
 	RD_LOG_SITE__COUNT
@@ -48,7 +50,7 @@ extern const char *const rd_log_site_names[RD_LOG_SITE__COUNT];
 enum rd_log_limits {
 	RD_LOG_LINE = 512,		/* one line, truncated with "..." */
 	RD_LOG_VAL = 96,		/* one value, truncated with "..." */
-	RD_LOG_BURST = 20,		/* lines a site may print at once */
+	RD_LOG_BURST = 20,		/* lines a flood site may print at once */
 	RD_LOG_RATE_PER_S = 5,		/* then this many per second */
 	RD_LOG_SUMMARY_MS = 1000,	/* at most one summary per site per second */
 	RD_LOG_MAX_CONNS = 64,		/* per-connection levels kept */
@@ -59,6 +61,7 @@ typedef void rd_log_sink_fn(int level, const char *line);
 
 /* One token bucket (the per-site state; public for the unit test). */
 struct rd_logrl {
+	uint32_t burst, rate_per_s;	/* set before the first use */
 	uint64_t tokens_milli;		/* tokens * 1000 */
 	uint64_t last_ms;		/* last refill */
 	uint64_t suppressed;		/* since the last summary */

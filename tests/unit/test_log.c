@@ -93,7 +93,7 @@ format_kv(void)
 static void
 bucket_burst_then_rate(void)
 {
-	struct rd_logrl rl = { 0 };
+	struct rd_logrl rl = { .burst = RD_LOG_BURST, .rate_per_s = RD_LOG_RATE_PER_S };
 	unsigned i, ok = 0;
 
 	for (i = 0; i < 1000; i++)
@@ -129,19 +129,19 @@ flood_bounded(void)
 		rd_logbuf_init(&b, "ike_rejected");
 		rd_kv_str(&b, "peer", "198.51.100.9:500");
 		rd_kv_str(&b, "reason", "bad message");
-		rd_log_emit(RD_LOG_SITE_ike_rejected, 6, NULL, &b);
+		rd_log_emit(RD_LOG_SITE_ike_lib, 6, NULL, &b);
 		rd_log_tick(fake_now);
 	}
 	fake_now += 5000;
 	rd_log_tick(fake_now);			/* the flood stopped: last summary */
 	rd_log_tick(fake_now + 5000);		/* nothing more to say */
 	printed = count("event=ike_rejected");
-	summaries = count("event=log_suppressed site=ike_rejected");
+	summaries = count("event=log_suppressed site=ike_lib");
 	CU_ASSERT(printed <= RD_LOG_BURST + RD_LOG_RATE_PER_S * 10 + 1);
 	CU_ASSERT(printed >= RD_LOG_BURST + RD_LOG_RATE_PER_S * 9);
 	CU_ASSERT(summaries >= 9 && summaries <= 11);
 	CU_ASSERT_EQUAL(n_lines, printed + summaries);
-	CU_ASSERT_EQUAL(rd_log_suppressed_total(RD_LOG_SITE_ike_rejected), 100000 - printed);
+	CU_ASSERT_EQUAL(rd_log_suppressed_total(RD_LOG_SITE_ike_lib), 100000 - printed);
 	for (i = 0; i < n_lines; i++)
 		if ((p = strstr(lines[i], " suppressed=")) != NULL) {
 			sum += (unsigned)strtoul(p + 12, NULL, 10);
@@ -178,13 +178,13 @@ per_conn_level(void)
 	CU_ASSERT_FALSE(rd_log_enabled(IKE_LOG_DEBUG, "plain"));
 	CU_ASSERT_FALSE(rd_log_enabled(IKE_LOG_DEBUG, NULL));
 	rd_logbuf_init(&b, "child_up");
-	rd_log_emit(RD_LOG_SITE_other, IKE_LOG_INFO, "quiet", &b);
-	rd_log_emit(RD_LOG_SITE_other, IKE_LOG_DEBUG, "loud", &b);
-	rd_log_emit(RD_LOG_SITE_other, IKE_LOG_DEBUG, "plain", &b);
+	rd_log_emit(RD_LOG_SITE_sa, IKE_LOG_INFO, "quiet", &b);
+	rd_log_emit(RD_LOG_SITE_sa, IKE_LOG_DEBUG, "loud", &b);
+	rd_log_emit(RD_LOG_SITE_sa, IKE_LOG_DEBUG, "plain", &b);
 	CU_ASSERT_EQUAL(n_lines, 1);
 	CU_ASSERT_EQUAL(levels[0], IKE_LOG_DEBUG);
 	/* lines below the level consume no tokens and are not "suppressed" */
-	CU_ASSERT_EQUAL(rd_log_suppressed_total(RD_LOG_SITE_other), 0);
+	CU_ASSERT_EQUAL(rd_log_suppressed_total(RD_LOG_SITE_sa), 0);
 	free(c);
 }
 
