@@ -519,7 +519,7 @@ reload_cmd(json_t *args, json_t **reply)
 	else
 		snprintf(msg, sizeof(msg), "%s: %s, old configuration kept", file,
 			 ret == -EINVAL ? "rejected (reason in the daemon log)" : strerror(-ret));
-	RD_LOG(WARNING, "reload failed: %s\n", configured ? err : msg);
+	rd_ev_reload(NULL, configured ? err : msg);
 	return err_reply(reply, ret, msg);
 }
 

@@ -140,7 +140,9 @@ rd_ev_ike_lib(int level, const char *msg)
 	if (!rd_log_enabled(level, NULL))
 		return;
 	snprintf(line, sizeof(line), "ike: %s", msg);
-	rd_log_emit_text(RD_LOG_SITE_ike_lib, level, NULL, line);
+	rd_log_emit_text(level >= IKE_LOG_DEBUG ? RD_LOG_SITE_ike_lib :
+			 level == IKE_LOG_INFO ? RD_LOG_SITE_sa : RD_LOG_SITE_ike_fail,
+			 level, NULL, line);
 }
 
 void

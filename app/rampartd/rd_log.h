@@ -32,8 +32,9 @@ struct conf;
 
 /* X(site, burst, lines per second, "help") */
 #define RD_LOG_SITES(X) \
-	X(sa, 200, 50, "IKE SA and child SA up, down, rekey") \
-	X(ike_lib, 20, 5, "lines from lib/ike (rejected datagrams at debug)") \
+	X(sa, 200, 50, "IKE SA and child SA up, down, rekey (also lib/ike's info lines)") \
+	X(ike_fail, 50, 10, "lib/ike notice and worse: failed authentications, refusals") \
+	X(ike_lib, 20, 5, "lib/ike's debug lines (rejected datagrams)") \
 	X(child_fail, 20, 5, "child SA installs refused or failed") \
 	X(fault, 20, 5, "resource faults: pool exhausted, link changes, injected faults") \
 	X(other, 20, 5, "configuration reloads and other lines")
