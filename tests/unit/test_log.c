@@ -142,7 +142,7 @@ flood_bounded(void)
 	CU_ASSERT(summaries >= 9 && summaries <= 11);
 	CU_ASSERT_EQUAL(n_lines, printed + summaries);
 	CU_ASSERT_EQUAL(rd_log_suppressed_total(RD_LOG_SITE_ike_lib), 100000 - printed);
-	for (i = 0; i < n_lines; i++)
+	for (i = 0; i < n_lines && i < 4096; i++)
 		if ((p = strstr(lines[i], " suppressed=")) != NULL) {
 			sum += (unsigned)strtoul(p + 12, NULL, 10);
 			CU_ASSERT_EQUAL(levels[i], IKE_LOG_WARNING);
