@@ -60,6 +60,12 @@ sum_obj(const json_t *o)
 	return s;
 }
 
+static double
+worker_drops(const json_t *w)
+{
+	return sum_obj(json_object_get(w, "drops")) + sum_obj(json_object_get(w, "esp_drops"));
+}
+
 static void
 drops(FILE *f, const json_t *prev, const json_t *cur, double dt)
 {
@@ -116,15 +122,15 @@ top_render(FILE *f, const json_t *prev, const json_t *cur, double dt)
 	for (i = 0; i < nw; i++) {
 		const json_t *c = worker_of(cur, i), *p = prev != NULL ? worker_of(prev, i) : NULL;
 		double r[6] = {
-			rate(p, c, "rx", dt), rate(p, c, "rx_bytes", dt), rate(p, c, "tx", dt),
-			rate(p, c, "tx_bytes", dt), rate(p, c, "dec_ok", dt), rate(p, c, "enc_ok", dt),
+			rate(p, c, "rx", dt), rate(p, c, "rx_bytes", dt),
+			rate(p, c, "tx", dt), rate(p, c, "tx_bytes", dt),
+			rate(p, c, "dec_ok", dt), rate(p, c, "enc_ok", dt),
 		};
 		double dr = -1;
 		unsigned k;
 
 		if (p != NULL && dt > 0) {
-			dr = (sum_obj(json_object_get(c, "drops")) + sum_obj(json_object_get(c, "esp_drops")) -
-			      sum_obj(json_object_get(p, "drops")) - sum_obj(json_object_get(p, "esp_drops"))) / dt;
+			dr = (worker_drops(c) - worker_drops(p)) / dt;
 			if (dr < 0)
 				dr = 0;
 		}

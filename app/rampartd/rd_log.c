@@ -266,9 +266,12 @@ rd_log_tick(uint64_t now_ms)
 {
 	unsigned s;
 
-	for (s = 0; s < RD_LOG_SITE__COUNT; s++)
-		if (lg.rl[s].suppressed != 0 && now_ms - lg.rl[s].last_summary_ms >= RD_LOG_SUMMARY_MS)
+	for (s = 0; s < RD_LOG_SITE__COUNT; s++) {
+		const struct rd_logrl *rl = &lg.rl[s];
+
+		if (rl->suppressed != 0 && now_ms - rl->last_summary_ms >= RD_LOG_SUMMARY_MS)
 			summary((enum rd_log_site)s, now_ms);
+	}
 }
 
 uint64_t

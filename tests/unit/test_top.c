@@ -59,7 +59,8 @@ two_snapshots(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "rampart top: 2 workers, interval 2.0 s\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "tunnels: 5 IKE SAs, 6 child SAs, 1 half-open, 5 leases\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "tunnels: 5 IKE SAs, 6 child SAs, 1 half-open, "
+				      "5 leases\n"));
 	/* IKE: (140-100)/2 rx, (30-10)/2 invalid, 1 up/s, 0.5 auth failures/s */
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "IKE per s: rx 20.0  invalid 10.0  SAs up 1.0  down 0.0  "
 				      "auth failed 0.5  children up 1.5\n"));
@@ -100,8 +101,8 @@ first_frame(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "IKE per s: rx -  invalid -"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "     0        -        -        -        -        -        "
-				      "-        -\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "     0        -        -        -        -        "
+				      "-        -        -\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "  no_route                      -           25\n"));
 	free(s);
 }
