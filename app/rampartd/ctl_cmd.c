@@ -342,6 +342,7 @@ ctl_stats_json(void)
 #undef C
 	json_object_set_new(o, "neighbours", json_integer(rd.master.nbr.n_used));
 	json_object_set_new(o, "drops", drops_json(s->drop));
+	rd_log_stats_json(o);
 	if (rd.ike_rate != NULL) {
 		struct rd_rate_stats rs;
 

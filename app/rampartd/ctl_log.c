@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <rte_log.h>
 
 #include "rampartd.h"
@@ -182,4 +183,21 @@ rd_ev_link(const char *port, bool up)
 	rd_kv_str(&b, "port", port);
 	rd_kv_str(&b, "state", up ? "up" : "down");
 	rd_log_emit(RD_LOG_SITE_fault, IKE_LOG_WARNING, NULL, &b);
+}
+
+void
+rd_log_stats_json(json_t *o)
+{
+	json_t *sup = json_object();
+	unsigned i;
+
+	for (i = 0; i < RD_LOG_SITE__COUNT; i++)
+		json_object_set_new(sup, rd_log_site_names[i],
+				    json_integer((json_int_t)rd_log_suppressed_total((enum rd_log_site)i)));
+	json_object_set_new(o, "log_suppressed", sup);
+#define H(f, prom, labels, help) \
+	json_object_set_new(o, #f, json_pack("{sI sI}", "count", (json_int_t)rd.st.f.count, \
+					     "sum_ms", (json_int_t)rd.st.f.sum_ms));
+	RD_CTL_HISTOGRAMS(H)
+#undef H
 }

@@ -321,6 +321,9 @@ void rd_ev_reload(const struct conf *c, const char *err);
 /* event=@event state=@state @key=@v (mbuf pool, injected faults) */
 void rd_ev_fault(const char *event, const char *state, const char *key, uint64_t v);
 void rd_ev_link(const char *port, bool up);
+/* Add "log_suppressed" {site: n} and the RD_CTL_HISTOGRAMS ({count, sum_ms}) to @o. */
+struct json_t;
+void rd_log_stats_json(struct json_t *o);
 
 /* ctl_ike.c */
 int rd_ike_init(void);

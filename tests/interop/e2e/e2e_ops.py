@@ -158,6 +158,19 @@ def case_ops(args, net, r, res):
               "event=log_suppressed summaries name the site and add up",
               "summaries %s, suppressed %d" % (m[:5], sup))
     promtool(body, res, "the scrape after the flood")
+    # the JSON of rampartctl stats has the same numbers (one list)
+    time.sleep(0.6)
+    code, _, body = scrape()
+    s3 = parse(body) if code == 200 else {}
+    rc, j = r.ctl("stats")
+    jc = j.get("control", {}) if rc == 0 and isinstance(j, dict) else {}
+    res.check(jc.get("setup_resp", {}).get("count") == 1 and
+              jc.get("log_suppressed", {}).get("ike_lib") ==
+              val(s3, "rampart_log_suppressed_total", site="ike_lib") and
+              j.get("ike", {}).get("log_dropped") == val(s3, "rampart_ike_log_debug_dropped_total"),
+              "rampartctl stats (JSON) agrees: setup_resp.count, log_suppressed.ike_lib, "
+              "ike.log_dropped", "%s %s %s" % (jc.get("setup_resp"), jc.get("log_suppressed"),
+                                               j.get("ike", {}).get("log_dropped")))
 
     rc, _ = r.ctl("reload")
     time.sleep(0.3)
