@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -20,16 +21,26 @@
 
 RTE_LOG_REGISTER(rd_event_logtype, rampart.event, DEBUG);
 
+static bool journal;		/* stderr is the journal: "<N>" priority prefix */
+
 static void
 sink(int level, const char *line)
 {
-	/* syslog 3..7 -> RTE_LOG_ERR (4) .. RTE_LOG_DEBUG (8) */
-	rte_log((uint32_t)level + 1, rd_event_logtype, "rampartd: %s\n", line);
+	/* syslog 3..7 -> RTE_LOG_ERR (4) .. RTE_LOG_DEBUG (8). systemd sets
+	 * JOURNAL_STREAM when stderr goes to journald, which reads a leading
+	 * "<N>" as the line's priority (SyslogLevelPrefix=, on by default). */
+	if (journal)
+		rte_log((uint32_t)level + 1, rd_event_logtype, "<%d>rampartd: %s\n", level, line);
+	else
+		rte_log((uint32_t)level + 1, rd_event_logtype, "rampartd: %s\n", line);
 }
 
 void
 rd_log_start(void)
 {
+	const char *js = getenv("JOURNAL_STREAM");
+
+	journal = js != NULL && js[0] != '\0';
 	rd_log_set_clock(rd_now_ms);
 	rd_log_init(sink);
 	rd_log_configure(rd.conf);

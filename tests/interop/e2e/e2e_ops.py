@@ -72,7 +72,10 @@ def case_ops(args, net, r, res):
         text = f.read()
     with open(r.conf, "w") as f:
         f.write(text.replace("  - name: ra\n", "  - name: ra\n    log_level: warning\n", 1))
-    if not res.check(r.start(), "rampartd starts (log_level debug, connection ra at warning)"):
+    # JOURNAL_STREAM as systemd sets it when stderr is the journal: event lines
+    # then start with their syslog priority, "<6>rampartd: event=..."
+    if not res.check(r.start(env={"JOURNAL_STREAM": "8:12345"}),
+                     "rampartd starts (log_level debug, connection ra at warning)"):
         return
     if not res.check(wait_for(lambda: scrape()[0] == 200, 15) is True, "/metrics answers"):
         return
@@ -85,7 +88,8 @@ def case_ops(args, net, r, res):
 
     # per-connection level
     text = r.log_text()
-    res.check("event=ike_sa_up ike_sa=" in text, "the global level lets event=ike_sa_up through")
+    res.check("<6>rampartd: event=ike_sa_up ike_sa=" in text,
+              "the global level lets event=ike_sa_up through, with its journal priority <6>")
     res.check("event=child_up" not in text and "conn=ra" not in text,
               "connection ra at warning: no info line naming it (event=child_up conn=ra)",
               "; ".join(ln for ln in text.splitlines() if "conn=ra" in ln)[:400])
@@ -153,7 +157,7 @@ def case_ops(args, net, r, res):
               "every refused datagram without a line is counted: rampart_log_suppressed_total"
               "{site=\"ike_lib\"} + rampart_ike_log_debug_dropped_total",
               "suppressed %d + cap %d, refused %d, lines %d" % (sup, cap, inv, lines))
-    m = re.findall(r"event=log_suppressed site=ike_lib suppressed=(\d+)", text)
+    m = re.findall(r"<4>rampartd: event=log_suppressed site=ike_lib suppressed=(\d+)", text)
     res.check(bool(m) and sum(map(int, m)) == sup,
               "event=log_suppressed summaries name the site and add up",
               "summaries %s, suppressed %d" % (m[:5], sup))
