@@ -139,9 +139,17 @@ rd_ev_ike(const struct ike_event *ev)
 	}
 	if (ev->type != IKE_EV_IKE_UP && ev->type != IKE_EV_IKE_DOWN)
 		return;
+	if (!rd_log_enabled(IKE_LOG_INFO, ev->conn))
+		return;
 	rd_logbuf_init(&b, ev->type == IKE_EV_IKE_UP ? "ike_sa_up" : "ike_sa_down");
+	if (ev->conn != NULL)
+		rd_kv_str(&b, "conn", ev->conn);
+	if (ev->remote != NULL)
+		kv_addr(&b, "peer", ev->remote);
 	rd_kv_u64(&b, "ike_sa", ev->ike_sa_id);
-	rd_log_emit(RD_LOG_SITE_sa, IKE_LOG_INFO, NULL, &b);
+	if (ev->reason != NULL)
+		rd_kv_str(&b, "reason", ev->reason);
+	rd_log_emit(RD_LOG_SITE_sa, IKE_LOG_INFO, ev->conn, &b);
 }
 
 void

@@ -171,6 +171,11 @@ struct ike_event {
 	 * was created (IKE_SA_INIT sent, or received as responder) */
 	bool first_child;
 	uint64_t setup_ms;
+	/* IKE_UP / IKE_DOWN (valid during the callback): connection name, the
+	 * peer's address, and for IKE_DOWN why (text, never secret) */
+	const char *conn;
+	const struct sockaddr_storage *remote;
+	const char *reason;
 };
 
 enum ike_log_level {

@@ -432,7 +432,7 @@ void ike_child_down(struct ike_child *c);
 void ike_sa_moved_notify(struct ike_sa *sa);
 void ike_child_free(struct ike_child *c);	/* unlinks, DOWN if installed */
 void ike_child_pend_free(struct ike_child_pend *p);
-void ike_event_ike(struct ike_sa *sa, uint8_t type);
+void ike_event_ike(struct ike_sa *sa, uint8_t type, const char *why);
 
 /* Message-ID windows (RFC 7296 2.3) */
 struct ike_req *ike_req_alloc(struct ike_sa *sa, uint8_t kind);

@@ -88,10 +88,11 @@ def case_ops(args, net, r, res):
 
     # per-connection level
     text = r.log_text()
-    res.check("<6>rampartd: event=ike_sa_up ike_sa=" in text,
-              "the global level lets event=ike_sa_up through, with its journal priority <6>")
-    res.check("event=child_up" not in text and "conn=ra" not in text,
-              "connection ra at warning: no info line naming it (event=child_up conn=ra)",
+    res.check("<6>rampartd: ike: " in text,
+              "lines without a connection name follow the global level (lib/ike's, priority <6>)")
+    res.check("event=child_up" not in text and "event=ike_sa_up" not in text and
+              "conn=ra" not in text,
+              "connection ra at warning: no info line naming it (ike_sa_up, child_up)",
               "; ".join(ln for ln in text.splitlines() if "conn=ra" in ln)[:400])
 
     # latency histogram, per-connection gauge, promtool
@@ -151,6 +152,8 @@ def case_ops(args, net, r, res):
         "by rampartd, %d over lib/ike's own debug cap" % (FLOOD, elapsed, inv, lines, sup, cap))
     res.check(inv >= FLOOD * 2 // 3, "lib/ike refused most of the %d datagrams" % FLOOD,
               "%d" % inv)
+    res.check("<7>rampartd: ike: datagram of 36 bytes rejected" in text,
+              "the rejects are logged at debug (the top level), priority <7>")
     res.check(0 < lines <= bound, "the flood wrote at most burst + rate * seconds lines (%d)"
               % bound, "%d lines" % lines)
     res.check(sup > 0 and sup + cap >= inv - lines,
@@ -176,10 +179,28 @@ def case_ops(args, net, r, res):
               "ike.log_dropped", "%s %s %s" % (jc.get("setup_resp"), jc.get("log_suppressed"),
                                                j.get("ike", {}).get("log_dropped")))
 
+    # reload without ra's own level: its lines appear (the debug top level)
+    with open(r.conf) as f:
+        text = f.read()
+    with open(r.conf, "w") as f:
+        f.write(text.replace("    log_level: warning\n", "", 1))
     rc, _ = r.ctl("reload")
     time.sleep(0.3)
-    res.check(rc == 0 and "event=config_reload result=ok" in r.log_text(),
+    res.check(rc == 0 and "<6>rampartd: event=config_reload result=ok" in r.log_text(),
               "a reload writes event=config_reload result=ok")
+    rc, j = r.ctl("list-sas")
+    ids = [sa.get("id") for sa in j.get("sas", [])] if rc == 0 and isinstance(j, dict) else []
+    if ids:
+        r.ctl("terminate", str(ids[0]))
+    wait_for(lambda: "event=ike_sa_down conn=ra" in r.log_text(), 10)
+    text = r.log_text()
+    down = [ln for ln in text.splitlines() if "conn=ra" in ln]
+    res.check(bool(ids) and any(ln.startswith("<6>rampartd: event=child_down conn=ra ike_sa=%s "
+                                              % ids[0]) for ln in down) and
+              any(re.match(r"<6>rampartd: event=ike_sa_down conn=ra peer=192\.0\.2\.\d+:\d+ "
+                           r"ike_sa=%s reason=" % ids[0], ln) for ln in down),
+              "after the reload, ra's lines are written: child_down and ike_sa_down with "
+              "conn, peer, ike_sa, reason", "; ".join(down)[:500])
     res.check(PSK not in r.log_text(), "the PSK is not in rampartd's debug log")
     for c in chs:
         c.kill()
