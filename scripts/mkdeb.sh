@@ -29,6 +29,8 @@ for m in rampartd.8 rampartctl.8 rampart.yaml.5; do
 	gzip -9n -c "$SRC/packaging/man/$m" > "$ROOT/usr/share/man/man$sec/$m.gz"
 	chmod 0644 "$ROOT/usr/share/man/man$sec/$m.gz"
 done
+install -D -m 0644 "$SRC/packaging/bash-completion/rampartctl" \
+	"$ROOT/usr/share/bash-completion/completions/rampartctl"
 # Samples hold (example) PSKs: owner-only, as the loader demands.
 install -D -m 0600 "$SRC/config/remote-access.yaml" "$ROOT/etc/rampart/rampart.yaml"
 install -D -m 0600 "$SRC/config/remote-access.yaml" "$ROOT/etc/rampart/examples/remote-access.yaml"

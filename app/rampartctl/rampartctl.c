@@ -23,6 +23,8 @@
 
 #include <jansson.h>
 
+#include "ctl_top.h"
+
 #define DEFAULT_SOCKET "/run/rampart/rampart.sock"
 
 enum {
@@ -52,6 +54,9 @@ usage(FILE *f)
 		"                             rekey a child SA or an IKE SA\n"
 		"  reload [FILE]              reload the configuration (default: same file)\n"
 		"  stats                      all counters\n"
+		"  top [--once | --iterations N]\n"
+		"                             live view, refreshed each second: tunnels, Mpps\n"
+		"                             and Gbps per worker, drops by reason, IKE rates\n"
 		"  ping                       check that rampartd answers\n"
 		"  fault WHAT MS              test builds (-Dfault_inject=true) only: ring-full\n"
 		"                             or mbuf-exhaust for MS milliseconds\n"
@@ -591,6 +596,64 @@ print_reply(const char *cmd, const json_t *r)
 	}
 }
 
+/* ---- top ---- */
+
+struct top_arg {
+	const char *sock;
+	int timeout_s;
+};
+
+static json_t *
+top_fetch(void *arg)
+{
+	const struct top_arg *a = arg;
+	json_t *req = json_pack("{s:s, s:{}}", "cmd", "stats", "args"), *reply;
+	int fd;
+
+	if (req == NULL)
+		return NULL;
+	fd = ctl_connect(a->sock);
+	if (fd < 0) {
+		json_decref(req);
+		return NULL;
+	}
+	reply = exchange(fd, req, a->timeout_s);
+	close(fd);
+	json_decref(req);
+	if (reply != NULL && !json_is_true(json_object_get(reply, "ok"))) {
+		const char *msg = json_string_value(json_object_get(reply, "error"));
+
+		fprintf(stderr, "%s: stats: %s\n", prog, msg != NULL ? msg : "failed");
+		json_decref(reply);
+		return NULL;
+	}
+	return reply;
+}
+
+static int
+top_cmd(int argc, char **argv, const char *sock, int timeout_s)
+{
+	struct top_arg a = { sock, timeout_s };
+	unsigned long n = 0;
+	char *end;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--once") == 0) {
+			n = 1;
+		} else if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc) {
+			errno = 0;
+			n = strtoul(argv[++i], &end, 10);
+			if (errno != 0 || *end != '\0' || n < 1 || n > 1000000)
+				return bad_usage("bad iteration count '%s' (1..1000000)", argv[i]);
+		} else {
+			return bad_usage("top: unknown argument '%s'", argv[i]);
+		}
+	}
+	return top_run(top_fetch, &a, (unsigned)n, 1000, n != 1 && isatty(STDOUT_FILENO)) ?
+	       EXIT_FAIL : 0;
+}
+
 /* ---- commands ---- */
 
 /* Build the request for argv[0..argc); returns EXIT_USAGE on bad arguments. */
@@ -720,6 +783,8 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return bad_usage("%s", "missing command");
+	if (strcmp(argv[optind], "top") == 0)
+		return top_cmd(argc - optind, argv + optind, sock, timeout_s);
 	rc = build_request(argc - optind, argv + optind, &req);
 	if (rc != 0)
 		return rc;

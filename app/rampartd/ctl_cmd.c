@@ -385,6 +385,7 @@ ctl_stats_json(void)
 #undef C
 	json_object_set_new(o, "neighbours", json_integer(rd.master.nbr.n_used));
 	json_object_set_new(o, "drops", drops_json(s->drop));
+	rd_log_stats_json(o);
 	if (rd.ike_rate != NULL) {
 		struct rd_rate_stats rs;
 
@@ -463,7 +464,7 @@ rd_fault_tick(uint64_t now)
 	if (fault_held.m == NULL || now < fault_held.until)
 		return;
 	rte_pktmbuf_free_bulk(fault_held.m, fault_held.n);
-	RD_LOG(WARNING, "fault injection: %u mbufs back in the pool\n", fault_held.n);
+	rd_ev_fault("fault_injection", "mbuf-exhaust-released", "mbufs", fault_held.n);
 	free(fault_held.m);
 	fault_held.m = NULL;
 	fault_held.n = 0;
@@ -495,7 +496,7 @@ fault_cmd(json_t *args, json_t **reply)
 	} else {
 		return err_reply(reply, -EINVAL, "what: ring-full or mbuf-exhaust");
 	}
-	RD_LOG(WARNING, "fault injection: %s for %" PRIu64 " ms\n", what, ms);
+	rd_ev_fault("fault_injection", what, "ms", ms);
 	*reply = json_pack("{ss sI}", "fault", what, "ms", (json_int_t)ms);
 	return 0;
 }
@@ -562,7 +563,7 @@ reload_cmd(json_t *args, json_t **reply)
 	else
 		snprintf(msg, sizeof(msg), "%s: %s, old configuration kept", file,
 			 ret == -EINVAL ? "rejected (reason in the daemon log)" : strerror(-ret));
-	RD_LOG(WARNING, "reload failed: %s\n", configured ? err : msg);
+	rd_ev_reload(NULL, configured ? err : msg);
 	return err_reply(reply, ret, msg);
 }
 
@@ -709,7 +710,8 @@ reload(const char *path, char *err, size_t err_len, struct conf_err_pos *pos)
 	rd.conf = nc;
 	if (path != NULL)
 		snprintf(rd.conf_path, sizeof(rd.conf_path), "%s", path);
-	RD_LOG(INFO, "reloaded %s: %u connections\n", nc->source, nc->n_conns);
+	rd_log_configure(nc);
+	rd_ev_reload(nc, NULL);
 	return 0;
 }
 
@@ -723,7 +725,7 @@ rd_reload(const char *path, char *err, size_t err_len)
 
 	if (ret != 0) {
 		rd.st.reload_fail++;
-		RD_LOG(ERR, "reload failed, old config kept: %s\n", err);
+		rd_ev_reload(NULL, err);	/* the old config is kept */
 	}
 	return ret;
 }
@@ -847,6 +849,7 @@ rd_cmd_poll(void)
 	if (rd.ctl != NULL)
 		ctl_sock_poll(rd.ctl, rd_cmd_handler, NULL);
 	rd_metrics_publish(rd_now_ms());
+	rd_log_tick(rd_now_ms());
 }
 
 void

@@ -121,10 +121,7 @@ static void
 ike_log_cb(void *user, int level, const char *msg)
 {
 	(void)user;
-	rte_log((uint32_t)(level <= IKE_LOG_ERR ? RTE_LOG_ERR : level == IKE_LOG_WARNING ?
-			   RTE_LOG_WARNING : level == IKE_LOG_NOTICE ? RTE_LOG_NOTICE :
-			   level == IKE_LOG_INFO ? RTE_LOG_INFO : RTE_LOG_DEBUG),
-		rd_ike_logtype, "ike: %s\n", msg);
+	rd_ev_ike_lib(level < IKE_LOG_ERR ? IKE_LOG_ERR : level, msg);	/* rate-limited */
 }
 
 /* ---- control -> worker messages (sa_mgr.c) ---- */
@@ -297,9 +294,8 @@ child_up(const struct ike_child_sa *c)
 
 	ret = sa_mgr_can_add(&rd.sam, c->id);
 	if (ret != 0) {
-		RD_LOG(ERR, "child %" PRIu64 ": %s\n", c->id,
-		       ret == -ENOSPC ? "too many child SAs (max_tunnels)" :
-		       "child id already installed");
+		rd_ev_child_failed(c, ret == -ENOSPC ? "too many child SAs (max_tunnels)" :
+				   "child id already installed");
 		rd.st.child_fail++;
 		return;
 	}
@@ -345,6 +341,7 @@ child_up(const struct ike_child_sa *c)
 		       c->spi_in, c->spi_out, strerror(-ret));
 	}
 	if (ret != 0) {
+		rd_ev_child_failed(c, ret == -EADDRINUSE ? "outbound spi in use" : strerror(-ret));
 		rd.st.child_fail++;
 		if (sa_in != NULL)
 			esp_sa_destroy(sa_in);
@@ -367,9 +364,7 @@ child_up(const struct ike_child_sa *c)
 #else
 	(void)ch;
 #endif
-	RD_LOG(INFO, "child %" PRIu64 " (%s) up: spi in %08x out %08x, worker %u, %u routes%s\n",
-	       c->id, c->conn, c->spi_in, c->spi_out, owner, cc.n_routes,
-	       c->natt ? ", udp-encap" : "");
+	rd_ev_child_up(c, owner, cc.n_routes);
 }
 
 /* Every ~10 ms: refused children's deletes, then the manager's timers. */
@@ -441,20 +436,21 @@ static void
 ike_event_cb(void *user, const struct ike_event *ev)
 {
 	(void)user;
+	rd_ev_ike(ev);		/* IKE SA up/down lines, set-up latency */
 	switch (ev->type) {
 	case IKE_EV_CHILD_UP:
 		if (ev->child != NULL)
 			child_up(ev->child);
 		break;
 	case IKE_EV_CHILD_DOWN:
-		if (ev->child != NULL)
+		if (ev->child != NULL) {
+			const struct sa_child *ch = sa_mgr_child_find(&rd.sam, ev->child->id);
+
+			/* the line first: the manager may drop the record */
+			if (ch != NULL && sa_child_is_live(ch))
+				rd_ev_child_down(ch, ch->successors > 0);
 			sa_mgr_child_down(&rd.sam, ev->child->id, rd_now_ms());
-		break;
-	case IKE_EV_IKE_UP:
-		RD_LOG(INFO, "ike sa %" PRIu64 " up\n", ev->ike_sa_id);
-		break;
-	case IKE_EV_IKE_DOWN:
-		RD_LOG(INFO, "ike sa %" PRIu64 " down\n", ev->ike_sa_id);
+		}
 		break;
 	case IKE_EV_PEER_MOVED:
 		if (ev->child != NULL)

@@ -51,14 +51,13 @@ rd_ctl_mbuf_alloc(void)
 
 	if (unlikely(m == NULL)) {
 		if (failing++ == 0)
-			RD_LOG(WARNING, "mbuf pool exhausted (%u in use): control packets dropped\n",
-			       rte_mempool_in_use_count(rd.mp));
+			rd_ev_fault("mbuf_pool", "exhausted", "in_use",
+				    rte_mempool_in_use_count(rd.mp));
 		rd.st.mbuf_fail++;
 		return NULL;
 	}
 	if (unlikely(failing != 0)) {
-		RD_LOG(INFO, "mbuf pool: allocation works again after %" PRIu64 " failures\n",
-		       failing);
+		rd_ev_fault("mbuf_pool", "recovered", "failures", failing);
 		failing = 0;
 	}
 	return m;
@@ -83,8 +82,7 @@ link_watch(void)
 		now = st ? 1 : -1;
 		if (last[p] != 0 && now != last[p]) {
 			rd.st.link_changes++;
-			RD_LOG(WARNING, "port %s: link %s\n", rd.ports[p].name,
-			       now > 0 ? "up" : "down");
+			rd_ev_link(rd.ports[p].name, now > 0);
 		}
 		last[p] = now;
 	}

@@ -45,6 +45,14 @@ struct metrics_snap {
 	struct rd_rate_stats rate;
 	uint64_t neighbours, child_sas, pending;
 	bool have_ike, have_ctl, have_rate;
+	/* child SAs installed per connection; [n_conns] counts children of
+	 * connections a reload removed */
+	struct {
+		char name[IKE_MAX_NAME];
+		uint64_t children;
+	} conns[CONF_MAX_CONNS + 1];
+	unsigned n_conns;
+	uint64_t log_suppressed[RD_LOG_SITE__COUNT];
 };
 
 static struct {
@@ -95,7 +103,7 @@ void
 rd_metrics_publish(uint64_t now_ms)
 {
 	struct metrics_snap s;
-	unsigned i;
+	unsigned i, last = 0;
 
 	if (mt.d == NULL || now_ms < mt.next_pub_ms)
 		return;
@@ -114,8 +122,25 @@ rd_metrics_publish(uint64_t now_ms)
 		s.have_rate = true;
 	}
 	s.neighbours = rd.master.nbr.n_used;
-	for (i = 0; i < rd.sam.n_children; i++)
-		s.child_sas += sa_child_is_live(&rd.sam.children[i]);
+	s.n_conns = rd.conf->n_conns < CONF_MAX_CONNS ? rd.conf->n_conns : CONF_MAX_CONNS;
+	for (i = 0; i < s.n_conns; i++)
+		snprintf(s.conns[i].name, sizeof(s.conns[i].name), "%s", rd.conf->conns[i].name);
+	for (i = 0; i < rd.sam.n_children; i++) {
+		const struct sa_child *ch = &rd.sam.children[i];
+
+		if (!sa_child_is_live(ch))
+			continue;
+		s.child_sas++;
+		/* children of one connection tend to come together: try the last hit */
+		if (last >= s.n_conns || strcmp(s.conns[last].name, ch->conn) != 0)
+			for (last = 0; last < s.n_conns; last++)
+				if (strcmp(s.conns[last].name, ch->conn) == 0)
+					break;
+		if (last < s.n_conns)
+			s.conns[last].children++;
+	}
+	for (i = 0; i < RD_LOG_SITE__COUNT; i++)
+		s.log_suppressed[i] = rd_log_suppressed_total((enum rd_log_site)i);
 	for (i = 0; i < RD_MAX_PENDING; i++)
 		s.pending += rd.pending[i].m != NULL;
 
@@ -251,6 +276,45 @@ workers(struct rd_prom *p)
 	}
 }
 
+#define ROW_H(f, prom, lbl, help) { "rampart_" prom, lbl, help, offsetof(struct rd_ctl_stats, f) },
+static const struct {
+	const char *name, *labels, *help;
+	size_t off;
+} hist_rows[] = { RD_CTL_HISTOGRAMS(ROW_H) };
+#undef ROW_H
+
+/* Per-connection tunnels, log suppression, the control core's histograms. */
+static void
+conn_metrics(struct rd_prom *p, const struct metrics_snap *s)
+{
+	char l[RD_PROM_MAX_LABELS];
+	unsigned i;
+
+	rd_prom_family(p, "rampart_conn_child_sas", RD_PROM_gauge,
+		       "child SAs installed, by connection (conn=\"\": removed by a reload)");
+	for (i = 0; i <= s->n_conns; i++) {
+		if (i == s->n_conns && s->conns[i].children == 0)
+			break;
+		l[0] = '\0';
+		rd_prom_label(l, sizeof(l), "conn", i < s->n_conns ? s->conns[i].name : "");
+		rd_prom_sample(p, "rampart_conn_child_sas", l, s->conns[i].children);
+	}
+	rd_prom_family(p, "rampart_log_suppressed_total", RD_PROM_counter,
+		       "log lines dropped by the flood limit, by log site");
+	for (i = 0; i < RD_LOG_SITE__COUNT; i++) {
+		l[0] = '\0';
+		rd_prom_label(l, sizeof(l), "site", rd_log_site_names[i]);
+		rd_prom_sample(p, "rampart_log_suppressed_total", l, s->log_suppressed[i]);
+	}
+	for (i = 0; i < sizeof(hist_rows) / sizeof(hist_rows[0]); i++) {
+		if (i == 0 || strcmp(hist_rows[i].name, hist_rows[i - 1].name) != 0)
+			rd_hist_family(p, hist_rows[i].name, hist_rows[i].help);
+		rd_hist_prom(p, hist_rows[i].name, hist_rows[i].labels,
+			     (const struct rd_hist *)(const void *)((const char *)&rd.st +
+								   hist_rows[i].off));
+	}
+}
+
 static void
 control(struct rd_prom *p, const struct metrics_snap *s)
 {
@@ -270,6 +334,7 @@ control(struct rd_prom *p, const struct metrics_snap *s)
 	rd_prom_family(p, "rampart_child_sas_installed", RD_PROM_gauge,
 		       "child SAs installed in the workers");
 	rd_prom_sample(p, "rampart_child_sas_installed", "", s->child_sas);
+	conn_metrics(p, s);
 	rd_prom_family(p, "rampart_pending_packets", RD_PROM_gauge,
 		       "packets held waiting for ARP/ND");
 	rd_prom_sample(p, "rampart_pending_packets", "", s->pending);

@@ -576,6 +576,7 @@ main(int argc, char **argv)
 	}
 	eal_up = true;
 	rte_log_set_level_pattern("rampart.*", (uint32_t)rd.conf->log_level + 1);
+	rd_log_start();
 	rd.start_ms = rd_now_ms();
 	/* Test builds only: independent decoders (tshark, scapy) need the ESP keys. */
 	if (getenv("RAMPART_DEBUG_KEYS") != NULL && strcmp(getenv("RAMPART_DEBUG_KEYS"), "1") == 0) {

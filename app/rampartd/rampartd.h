@@ -33,7 +33,9 @@
 #include "sa/sa_spi.h"
 
 #include "rd_drop.h"
+#include "rd_hist.h"
 #include "rd_idmap.h"
+#include "rd_log.h"
 #include "rd_stats.h"
 #include "sa_mgr.h"
 
@@ -227,6 +229,21 @@ int rd_jobs_init(unsigned n_threads);
 /* Hand up to @max finished jobs back to lib/ike; how many. Control core. */
 unsigned rd_jobs_poll(unsigned max);
 void rd_jobs_fini(void);
+
+/* ctl_log.c: event lines (rd_log.h), one call per site; control core */
+void rd_log_start(void);
+void rd_ev_child_up(const struct ike_child_sa *c, unsigned worker, unsigned n_routes);
+void rd_ev_child_down(const struct sa_child *ch, bool replaced);
+void rd_ev_child_failed(const struct ike_child_sa *c, const char *reason);
+void rd_ev_ike(const struct ike_event *ev);
+void rd_ev_ike_lib(int level, const char *msg);
+void rd_ev_reload(const struct conf *c, const char *err);
+/* event=@event state=@state @key=@v (mbuf pool, injected faults) */
+void rd_ev_fault(const char *event, const char *state, const char *key, uint64_t v);
+void rd_ev_link(const char *port, bool up);
+/* Add "log_suppressed" {site: n} and the RD_CTL_HISTOGRAMS ({count, sum_ms}) to @o. */
+struct json_t;
+void rd_log_stats_json(struct json_t *o);
 
 /* ctl_ike.c */
 int rd_ike_init(void);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "rd_drop.h"
+#include "rd_hist.h"
 
 #define RD_WORKER_COUNTERS(X) \
 	X(rx, "rx_packets_total", "", counter, "frames received from the ports") \
@@ -89,11 +90,19 @@
 	X(jobs_done, "jobs_total", "stage=\"done\"", counter, "") \
 	X(jobs_shed, "jobs_shed_total", "", counter, "jobs shed under load")
 
+/* Control-core histograms (rd_hist.h), same shape without the type:
+ * X(field, "prometheus name", "labels", "help"), exported in seconds. */
+#define RD_CTL_HISTOGRAMS(X) \
+	X(setup_resp, "ike_setup_seconds", "role=\"responder\"", \
+	  "IKE_SA_INIT received or sent to the first child SA installed") \
+	X(setup_init, "ike_setup_seconds", "role=\"initiator\"", "")
+
 #define RD_STATS_FIELD(f, prom, labels, type, help) uint64_t f;
 
 struct rd_ctl_stats {
 	RD_CTL_COUNTERS(RD_STATS_FIELD)
 	uint64_t drop[RD_DROP__COUNT];	/* every packet the control core drops */
+	RD_CTL_HISTOGRAMS(RD_HIST_FIELD)	/* rd_hist.h */
 };
 
 /*

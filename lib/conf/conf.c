@@ -493,8 +493,8 @@ cx_path(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t s
 
 /* ---- sections ---- */
 
-static int
-parse_log_level(struct cx *x, const yaml_node_t *n, int *out)
+int
+conf_parse_log_level(struct cx *x, const yaml_node_t *n, int *out)
 {
 	static const struct {
 		const char *name;
@@ -752,7 +752,7 @@ parse_root(struct cx *x, const yaml_node_t *root)
 			return rc;
 		c->max_tunnels = (unsigned)u;
 	}
-	if (v[K_LOG] != NULL && (rc = parse_log_level(x, v[K_LOG], &c->log_level)) < 0)
+	if (v[K_LOG] != NULL && (rc = conf_parse_log_level(x, v[K_LOG], &c->log_level)) < 0)
 		return rc;
 	if (v[K_TELEM] != NULL && (rc = cx_bool(x, "telemetry", v[K_TELEM], &c->telemetry)) < 0)
 		return rc;

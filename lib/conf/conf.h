@@ -182,6 +182,8 @@ struct conf {
 	 * carries conns[i].local (always a public or one-armed port). */
 	struct ike_conn_cfg conns[CONF_MAX_CONNS];
 	unsigned conn_port[CONF_MAX_CONNS];
+	/* connections[i].log_level: enum ike_log_level, 0 = the global log_level */
+	int conn_log_level[CONF_MAX_CONNS];
 	unsigned n_conns;
 };
 

@@ -24,7 +24,7 @@ enum {
 	K_NAME, K_LOCAL, K_REMOTE, K_LOCAL_ID, K_REMOTE_ID, K_AUTH, K_REMOTE_AUTH, K_PSK,
 	K_PSK_FILE, K_CERT, K_KEY, K_CA, K_IKE, K_ESP, K_LOCAL_TS, K_REMOTE_TS, K_POOL,
 	K_IKE_LIFE, K_CHILD_LIFE, K_CHILD_BYTES, K_CHILD_PKTS, K_DPD, K_REPLAY, K_INITIATE,
-	K_VIP, K_MOBIKE, K_REDIRECT, K_N
+	K_VIP, K_MOBIKE, K_REDIRECT, K_LOG_LEVEL, K_N
 };
 
 static const char *const conn_keys[K_N] = {
@@ -37,6 +37,7 @@ static const char *const conn_keys[K_N] = {
 	[K_CHILD_BYTES] = "child_life_bytes", [K_CHILD_PKTS] = "child_life_packets",
 	[K_DPD] = "dpd", [K_REPLAY] = "replay_window", [K_INITIATE] = "initiate",
 	[K_VIP] = "request_vip", [K_MOBIKE] = "mobike", [K_REDIRECT] = "redirect",
+	[K_LOG_LEVEL] = "log_level",
 };
 
 enum {
@@ -794,6 +795,9 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 	if (!conf_is_name(cc->name, sizeof(cc->name)))
 		return key_err(x, "name", v[K_NAME], "%s",
 			       "bad name (letters, digits, '-', '_', '.')");
+	if (v[K_LOG_LEVEL] != NULL &&
+	    (rc = conf_parse_log_level(x, v[K_LOG_LEVEL], &c->conn_log_level[idx])) < 0)
+		return rc;
 	if (v[K_INITIATE] != NULL && (rc = cx_bool(x, "initiate", v[K_INITIATE], &cc->initiate)) < 0)
 		return rc;
 	if (v[K_VIP] != NULL && (rc = cx_bool(x, "request_vip", v[K_VIP], &cc->request_vip)) < 0)

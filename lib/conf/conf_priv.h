@@ -122,6 +122,8 @@ void conf_addr_str(uint8_t af, const uint8_t a[16], char *dst, size_t size);
 int conf_parse_ports(struct cx *x, const yaml_node_t *seq);
 int conf_parse_routes(struct cx *x, const yaml_node_t *seq);
 int conf_parse_conns(struct cx *x, const yaml_node_t *seq);
+/* "err" .. "debug" -> enum ike_log_level, or a positioned error. */
+int conf_parse_log_level(struct cx *x, const yaml_node_t *n, int *out);
 
 /* conf_ctlcore.c: the control_core section */
 void conf_ctlcore_defaults(struct conf_ctlcore *cc);

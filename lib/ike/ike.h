@@ -167,6 +167,15 @@ struct ike_event {
 	uint8_t type;			/* enum ike_event_type */
 	uint64_t ike_sa_id;
 	const struct ike_child_sa *child; /* CHILD_* only */
+	/* CHILD_UP of an IKE SA's first child: set-up time in ms since the IKE SA
+	 * was created (IKE_SA_INIT sent, or received as responder) */
+	bool first_child;
+	uint64_t setup_ms;
+	/* IKE_UP / IKE_DOWN (valid during the callback): connection name, the
+	 * peer's address, and for IKE_DOWN why (text, never secret) */
+	const char *conn;
+	const struct sockaddr_storage *remote;
+	const char *reason;
 };
 
 enum ike_log_level {
@@ -301,6 +310,7 @@ struct ike_stats {
 	 * unacceptable addresses, NO_NATS_ALLOWED with a NAT, stale) */
 	uint64_t mobike_updates, mobike_refused;
 	uint64_t redirects;		/* REDIRECT notifies sent (RFC 5685) */
+	uint64_t log_dropped;		/* debug lines over IKE_LOG_DEBUG_PER_S */
 };
 /*
  * The name table of struct ike_stats, one X(field, "metric", counter|gauge,
@@ -338,7 +348,9 @@ struct ike_stats {
 	X(mobike_updates, "mobike_updates_total", counter, \
 	  "MOBIKE UPDATE_SA_ADDRESSES requests applied (RFC 4555)") \
 	X(mobike_refused, "mobike_refused_total", counter, "MOBIKE address updates refused") \
-	X(redirects, "redirects_total", counter, "REDIRECT notifies sent (RFC 5685)")
+	X(redirects, "redirects_total", counter, "REDIRECT notifies sent (RFC 5685)") \
+	X(log_dropped, "log_debug_dropped_total", counter, \
+	  "debug lines over the per-second cap, not written")
 void ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st);
 
 /*

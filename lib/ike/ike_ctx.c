@@ -37,7 +37,10 @@ log_allowed(struct ike_ctx *ctx, int level)
 		ctx->log_sec = sec;
 		ctx->log_debug_n = 0;
 	}
-	return ++ctx->log_debug_n <= IKE_LOG_DEBUG_PER_S;
+	if (++ctx->log_debug_n <= IKE_LOG_DEBUG_PER_S)
+		return true;
+	ctx->st.log_dropped++;
+	return false;
 }
 
 void

@@ -302,6 +302,7 @@ struct ike_sa {
 	size_t coll_nonce_len;
 
 	uint64_t created_ms, established_ms;
+	bool child_seen;		/* first CHILD_UP reported (ike_event.setup_ms) */
 	uint64_t last_rx_ms;		/* anything authenticated from the peer */
 	uint64_t last_tx_ms;
 	uint64_t rekey_ms;		/* 0: never */
@@ -435,7 +436,7 @@ void ike_child_down(struct ike_child *c);
 void ike_sa_moved_notify(struct ike_sa *sa);
 void ike_child_free(struct ike_child *c);	/* unlinks, DOWN if installed */
 void ike_child_pend_free(struct ike_child_pend *p);
-void ike_event_ike(struct ike_sa *sa, uint8_t type);
+void ike_event_ike(struct ike_sa *sa, uint8_t type, const char *why);
 
 /* Message-ID windows (RFC 7296 2.3) */
 struct ike_req *ike_req_alloc(struct ike_sa *sa, uint8_t kind);

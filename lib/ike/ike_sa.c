@@ -307,7 +307,7 @@ ike_sa_set_state(struct ike_sa *sa, unsigned st)
 		sa->expire_ms = 0;
 		sa->ctx->st.ike_up++;
 		ike_sa_hash_peer(sa);
-		ike_event_ike(sa, IKE_EV_IKE_UP);
+		ike_event_ike(sa, IKE_EV_IKE_UP, NULL);
 	}
 	return 0;
 }
@@ -482,9 +482,10 @@ ike_sa_by_id(struct ike_ctx *ctx, uint64_t id)
 }
 
 void
-ike_event_ike(struct ike_sa *sa, uint8_t type)
+ike_event_ike(struct ike_sa *sa, uint8_t type, const char *why)
 {
-	struct ike_event ev = { .type = type, .ike_sa_id = sa->id };
+	struct ike_event ev = { .type = type, .ike_sa_id = sa->id, .conn = sa->conn->cfg.name,
+				.remote = &sa->remote, .reason = why };
 
 	if (sa->ctx->ops.event != NULL)
 		sa->ctx->ops.event(sa->ctx->user, &ev);
@@ -506,7 +507,7 @@ ike_sa_kill(struct ike_sa *sa, const char *why)
 	ike_sa_set_state(sa, IKE_ST_DEAD);
 	if (sa->established_ms != 0) {
 		ctx->st.ike_down++;
-		ike_event_ike(sa, IKE_EV_IKE_DOWN);
+		ike_event_ike(sa, IKE_EV_IKE_DOWN, why);
 	}
 	if (sa->lease != NULL) {
 		ike_lease_put(sa->lease);
@@ -758,6 +759,11 @@ ike_child_up(struct ike_child *c)
 		c->rekey_ms = sa->ctx->now_ms + (c->initiator ? life : life + life / 10);
 	}
 	sa->ctx->st.child_up++;
+	if (!sa->child_seen) {
+		sa->child_seen = true;
+		ev.first_child = true;
+		ev.setup_ms = sa->ctx->now_ms - sa->created_ms;
+	}
 	SA_LOG(sa, INFO, "child %" PRIu64 " up: spi in %08x out %08x enc %u/%u integ %u%s%s",
 	       c->id, c->spi_in, c->spi_out, o.enc, o.enc_key_len * 8, o.integ,
 	       o.esn ? " esn" : "", o.natt ? " udp-encap" : "");

@@ -335,6 +335,7 @@ ike_sa_successor(struct ike_sa *old, bool initiator, bool adopt, uint64_t spi_i,
 	rc = ike_sa_create(ctx, old->conn, initiator, &sa);
 	if (rc < 0)
 		return rc;
+	sa->child_seen = true;		/* a rekeyed IKE SA has no set-up time */
 	if (ike_prop_xform(chosen, IKE_XF_ENCR, &sa->algs.encr, &sa->algs.encr_bits) < 0 ||
 	    ike_prop_xform(chosen, IKE_XF_PRF, &sa->algs.prf, NULL) < 0 ||
 	    ike_prop_xform(chosen, IKE_XF_DH, &sa->algs.dh, NULL) < 0) {

@@ -49,6 +49,10 @@ for want in '^Type=notify$' '^ExecStart=/usr/bin/rampartd -c /etc/rampart/rampar
 	    '^CapabilityBoundingSet='; do
 	grep -q "$want" "$U" || fail "unit lacks $want"
 done
+[ -f "$T/root/usr/share/bash-completion/completions/rampartctl" ] ||
+	fail "bash completion missing"
+bash -c '. "$1" && complete -p rampartctl' _ "$T/root/usr/share/bash-completion/completions/rampartctl" \
+	>/dev/null || fail "bash completion does not register"
 for m in man8/rampartd.8.gz man8/rampartctl.8.gz man5/rampart.yaml.5.gz; do
 	[ -f "$T/root/usr/share/man/$m" ] || fail "man page $m missing"
 done

@@ -354,6 +354,7 @@ static const struct {
 	{"ctl_world", ":1:38: control.mode: the socket must not be world-accessible"},
 	{"bad_bool", ":1:12: telemetry: expected true or false, got 'maybe'"},
 	{"bad_log_level", ":1:12: log_level: unknown level 'loud' (err, warning, notice, info, debug)"},
+	{"conn_log_level", ":12:16: connections[0].log_level: unknown level 'loud' (err, warning, notice, info, debug)"},
 	{"route_offlink", ":11:30: routes[0].via: next hop 198.51.100.1 is on no subnet of port 'pub'"},
 	{"route_no_port", ":11:49: routes[0].port: no port named 'wan'"},
 	{"route_host_bits", ":11:14: routes[0].prefix: '10.0.0.1/8' has host bits set"},
@@ -569,6 +570,17 @@ secret_modes(void)
 	chmod(cfg, 0600);
 	c = load_ok(cfg);
 	CU_ASSERT_PTR_NOT_NULL(c);
+	if (c != NULL)
+		CU_ASSERT_EQUAL(c->conn_log_level[0], 0);	/* unset: the global level */
+	conf_free(c);
+	c = NULL;
+	/* A connection's own log_level. */
+	write_file(cfg, MINI "    log_level: debug\n    psk: abcdefghijklmnopqrstuvwxyz\n"
+		   "    local_ts: 10.0.0.0/8\n    remote_ts: 10.1.0.0/16\n", 0600);
+	c = load_ok(cfg);
+	CU_ASSERT_PTR_NOT_NULL(c);
+	if (c != NULL)
+		CU_ASSERT_EQUAL(c->conn_log_level[0], IKE_LOG_DEBUG);
 	conf_free(c);
 	c = NULL;
 

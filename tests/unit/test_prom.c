@@ -14,6 +14,7 @@
 
 #include "ctl/ctl_sock.h"
 #include "ike/ike.h"
+#include "rd_hist.h"
 #include "rd_prom.h"
 #include "rd_stats.h"
 
@@ -40,6 +41,43 @@ format(void)
 		"# TYPE rampart_y gauge\n"
 		"rampart_y 0\n");
 	CU_ASSERT_EQUAL(p.len, strlen(p.buf));
+	free(p.buf);
+}
+
+/* A histogram: buckets by upper bound (inclusive), cumulative, seconds. */
+static void
+histogram(void)
+{
+	struct rd_prom p = { 0 };
+	struct rd_hist h = { 0 };
+
+	rd_hist_observe(&h, 0);
+	rd_hist_observe(&h, 5);		/* le 0.005 is inclusive */
+	rd_hist_observe(&h, 6);
+	rd_hist_observe(&h, 1234);
+	rd_hist_observe(&h, 999999);	/* +Inf */
+	CU_ASSERT_EQUAL(h.count, 5);
+	CU_ASSERT_EQUAL(h.bucket[0], 2);
+	CU_ASSERT_EQUAL(h.bucket[1], 1);
+	CU_ASSERT_EQUAL(h.bucket[8], 1);
+	CU_ASSERT_EQUAL(h.bucket[RD_HIST_N], 1);
+	rd_hist_family(&p, "rampart_x_seconds", "a latency");
+	rd_hist_prom(&p, "rampart_x_seconds", "role=\"responder\"", &h);
+	rd_hist_prom(&p, "rampart_x_seconds", "", &h);
+	CU_ASSERT_FALSE(p.oom);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p.buf);
+	CU_ASSERT_PTR_NOT_NULL(strstr(p.buf, "# TYPE rampart_x_seconds histogram\n"
+		"rampart_x_seconds_bucket{role=\"responder\",le=\"0.005\"} 2\n"
+		"rampart_x_seconds_bucket{role=\"responder\",le=\"0.010\"} 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p.buf,
+		"rampart_x_seconds_bucket{role=\"responder\",le=\"2.500\"} 4\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p.buf,
+		"rampart_x_seconds_bucket{role=\"responder\",le=\"30.000\"} 4\n"
+		"rampart_x_seconds_bucket{role=\"responder\",le=\"+Inf\"} 5\n"
+		"rampart_x_seconds_sum{role=\"responder\"} 1001.244\n"
+		"rampart_x_seconds_count{role=\"responder\"} 5\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p.buf, "rampart_x_seconds_bucket{le=\"+Inf\"} 5\n"
+		"rampart_x_seconds_sum 1001.244\nrampart_x_seconds_count 5\n"));
 	free(p.buf);
 }
 
@@ -152,7 +190,7 @@ name_lists(void)
 
 /* A histogram family and the loop-gap buckets (rd_stats.h). */
 static void
-histogram(void)
+loop_gap_histogram(void)
 {
 	static const double le[] = { 0.5, 1 };
 	static const uint64_t cum[] = { 2, 3 };
@@ -215,9 +253,10 @@ main(void)
 	s = CU_add_suite("prom", NULL, NULL);
 	CU_add_test(s, "format", format);
 	CU_add_test(s, "label_bounds", label_bounds);
+	CU_add_test(s, "histogram", histogram);
 	CU_add_test(s, "big_buffer", big_buffer);
 	CU_add_test(s, "name_lists", name_lists);
-	CU_add_test(s, "histogram", histogram);
+	CU_add_test(s, "loop_gap_histogram", loop_gap_histogram);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

@@ -118,11 +118,11 @@ def case_inject(args, net, r, res):
               "%.1f s" % (time.monotonic() - t0))
     mf = ctr(r, "control", "mbuf_fail") - mf0
     res.check(mf > 0, "allocation failures counted", "mbuf_fail +%d" % mf)
-    res.check(log_count(r, "mbuf pool exhausted") == 1 and
-              log_count(r, "allocation works again") == 1,
+    res.check(log_count(r, "event=mbuf_pool state=exhausted") == 1 and
+              log_count(r, "event=mbuf_pool state=recovered") == 1,
               "logged once when the pool ran dry, once when it works again",
-              "%d / %d" % (log_count(r, "mbuf pool exhausted"),
-                           log_count(r, "allocation works again")))
+              "%d / %d" % (log_count(r, "event=mbuf_pool state=exhausted"),
+                           log_count(r, "event=mbuf_pool state=recovered")))
     ping_tunnel(res, r, c3.ns, LAN_HOST, "client 3's tunnel works")
     ping_tunnel(res, r, chs[0].ns, LAN_HOST, "client 1's tunnel still works")
     res.check(same_child(r, c1_child), "client 1 kept its child SA through every fault")
@@ -159,9 +159,9 @@ def case_net(args, net, r, res):
     wait_for(lambda: ctr(r, "control", "link_changes") - lc0 >= 2, 10)
     res.check(ctr(r, "control", "link_changes") - lc0 == 2, "link down and up counted",
               "link_changes +%d" % (ctr(r, "control", "link_changes") - lc0))
-    res.check(log_count(r, "link down") == 1 and log_count(r, "link up") == 1,
-              "each logged once", "%d / %d" % (log_count(r, "link down"),
-                                               log_count(r, "link up")))
+    ldown, lup = "event=port_link port=pub state=down", "event=port_link port=pub state=up"
+    res.check(log_count(r, ldown) == 1 and log_count(r, lup) == 1,
+              "each logged once", "%d / %d" % (log_count(r, ldown), log_count(r, lup)))
     time.sleep(1)
     ping_tunnel(res, r, chs[0].ns, LAN_HOST, "client 1's tunnel works after the port came back")
 
@@ -175,7 +175,7 @@ def case_net(args, net, r, res):
     rc, j = r.ctl("reload", bad)
     res.check(rc != 0, "reload of a broken file is refused", str(j)[:200])
     res.check(ctr(r, "control", "reload_fail") - rf0 == 1, "reload_fail counted once")
-    res.check(log_count(r, "reload failed") == 1, "logged once")
+    res.check(log_count(r, "event=config_reload result=failed") == 1, "logged once")
     res.check(r.ctl("status")[1].get("conns") == conns0, "configuration unchanged",
               "conns %s" % conns0)
     ping_tunnel(res, r, chs[0].ns, LAN_HOST, "client 1's tunnel works after the failed reload")

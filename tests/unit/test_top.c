@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * `rampartctl top` rendering (app/rampartctl/ctl_top.c) from two fixed
+ * `stats` replies: Mpps and Gbps per worker from counter deltas, the sum
+ * line, drops by reason with their rate, IKE rates, and a counter that went
+ * backwards (restart) shown as 0, not negative.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "ctl_top.h"
+
+static char *
+render(const char *prev_json, const char *cur_json, double dt)
+{
+	json_t *p = prev_json ? json_loads(prev_json, 0, NULL) : NULL;
+	json_t *c = json_loads(cur_json, 0, NULL);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	top_render(f, p, c, dt);
+	fclose(f);
+	json_decref(p);
+	json_decref(c);
+	return buf;
+}
+
+#define W(id, rx, rxb, tx, txb, dec, enc, nr) \
+	"{\"id\":" #id ",\"rx\":" #rx ",\"rx_bytes\":" #rxb ",\"tx\":" #tx ",\"tx_bytes\":" #txb \
+	",\"dec_ok\":" #dec ",\"enc_ok\":" #enc ",\"drops\":{\"no_route\":" #nr "}," \
+	"\"esp_drops\":{\"auth\":0}}"
+
+static const char prev[] =
+	"{\"ike\":{\"sas\":3,\"children\":3,\"half_open\":0,\"pool_leases\":3,\"rx\":100,"
+	"\"rx_invalid\":10,\"ike_up\":3,\"ike_down\":0,\"auth_failed\":0},"
+	"\"control\":{\"child_up\":3},"
+	"\"workers\":[" W(0, 1000000, 1000000000, 500000, 600000000, 400000, 300000, 5) ","
+	W(1, 0, 0, 0, 0, 0, 0, 0) "],"
+	"\"drops\":{\"no_route\":5,\"ttl\":0,\"esp\":{\"auth\":0,\"replay\":7},\"total\":12}}";
+/* 2 s later: worker 0 +3 M packets, +3 GB (12 Gbit/s); worker 1 restarted */
+static const char cur[] =
+	"{\"ike\":{\"sas\":5,\"children\":6,\"half_open\":1,\"pool_leases\":5,\"rx\":140,"
+	"\"rx_invalid\":30,\"ike_up\":5,\"ike_down\":0,\"auth_failed\":1},"
+	"\"control\":{\"child_up\":6},"
+	"\"workers\":[" W(0, 4000000, 4000000000, 2500000, 2600000000, 3400000, 2300000, 25) ","
+	W(1, 2000000, 250000000, 0, 0, 0, 0, 0) "],"
+	"\"drops\":{\"no_route\":25,\"ttl\":0,\"esp\":{\"auth\":0,\"replay\":9},\"total\":34}}";
+
+static void
+two_snapshots(void)
+{
+	char *s = render(prev, cur, 2.0);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "rampart top: 2 workers, interval 2.0 s\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "tunnels: 5 IKE SAs, 6 child SAs, 1 half-open, "
+				      "5 leases\n"));
+	/* IKE: (140-100)/2 rx, (30-10)/2 invalid, 1 up/s, 0.5 auth failures/s */
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "IKE per s: rx 20.0  invalid 10.0  SAs up 1.0  down 0.0  "
+				      "auth failed 0.5  children up 1.5\n"));
+	/* worker 0: 1.5 Mpps, 1.5 GB/s = 12 Gbps rx; 1 Mpps, 8 Gbps tx; 1.5, 1 Mpps; 10 drops/s */
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "     0    1.500   12.000    1.000    8.000    1.500    "
+				      "1.000       10\n"));
+	/* worker 1 went from 0 to 2 M packets (1 Mpps, 1 Gbps) */
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "     1    1.000    1.000    0.000    0.000    0.000    "
+				      "0.000        0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "   all    2.500   13.000    1.000    8.000    1.500    "
+				      "1.000\n"));
+	/* drops: non-zero reasons only, rate and total; esp reasons prefixed */
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "  no_route                   10.0           25\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "  esp:replay                  1.0            9\n"));
+	CU_ASSERT_PTR_NULL(strstr(s, "ttl"));
+	CU_ASSERT_PTR_NULL(strstr(s, "total "));
+	free(s);
+}
+
+/* A restart between the snapshots (counters smaller): rates are 0, never negative. */
+static void
+counters_backwards(void)
+{
+	char *s = render(cur, prev, 1.0);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_PTR_NULL(strstr(s, "-0"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "     0    0.000    0.000    0.000    0.000    0.000    "
+				      "0.000        0\n"));
+	free(s);
+}
+
+/* No previous snapshot: totals, and "-" for every rate. */
+static void
+first_frame(void)
+{
+	char *s = render(NULL, cur, 1.0);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "IKE per s: rx -  invalid -"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "     0        -        -        -        -        "
+				      "-        -        -\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "  no_route                      -           25\n"));
+	free(s);
+}
+
+int
+main(void)
+{
+	CU_pSuite s;
+	unsigned fails;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("top", NULL, NULL);
+	CU_add_test(s, "two_snapshots", two_snapshots);
+	CU_add_test(s, "counters_backwards", counters_backwards);
+	CU_add_test(s, "first_frame", first_frame);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails ? 1 : 0;
+}
