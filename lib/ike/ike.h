@@ -66,6 +66,7 @@ struct ike_ts {
 enum ike_auth_method {
 	IKE_AUTHM_PSK = 1,
 	IKE_AUTHM_PUBKEY = 2,		/* X.509: RSA or ECDSA, RFC 7427 signatures */
+	IKE_AUTHM_EAP = 3,		/* remote_auth only: EAP through ops.eap (RFC 7296 2.16) */
 };
 
 /* Virtual IP pool for remote-access clients (CFG payload). */
@@ -185,6 +186,15 @@ struct ike_ops {
 	void (*log)(void *user, int level, const char *msg);	/* may be NULL */
 	/* Allocate an inbound ESP SPI (0 = failure); NULL: random, never < 256. */
 	uint32_t (*alloc_spi)(void *user);
+	/*
+	 * EAP back end (remote_auth IKE_AUTHM_EAP; NULL: such peers fail).
+	 * Called with each EAP message of the peer (starting with its
+	 * EAP-Response/Identity) of IKE SA @ike_sa_id; @eap is valid during
+	 * the call only. Must not block: answer later, exactly once per call,
+	 * with ike_eap_done(). A negative return fails the authentication.
+	 */
+	int (*eap)(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap,
+		   size_t eap_len);
 };
 
 struct ike_ctx_cfg {
@@ -250,6 +260,24 @@ int ike_peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr
  */
 int ike_redirect(struct ike_ctx *ctx, uint64_t ike_sa_id, const char *target, uint64_t now_ms,
 		 unsigned *n_sent);
+/*
+ * Completion of an ops.eap call. IKE_EAP_CONTINUE: @eap is the next
+ * EAP-Request for the peer. IKE_EAP_SUCCESS: the method succeeded, @msk is
+ * its Master Session Key (RFC 3748 7.10; its first 64 bytes key the AUTH
+ * payloads, RFC 7296 2.16), @eap the EAP-Success to send (NULL: built
+ * here). IKE_EAP_FAILURE: authentication refused (counted in auth_failed),
+ * @eap the EAP-Failure (NULL: built here). The library copies what it keeps
+ * and wipes the MSK when the SA goes. Returns 0, -ENOENT (the SA is gone or
+ * waits for no EAP answer), -EINVAL (bad arguments: the SA fails).
+ */
+enum ike_eap_status {
+	IKE_EAP_CONTINUE = 0,
+	IKE_EAP_SUCCESS,
+	IKE_EAP_FAILURE,
+};
+int ike_eap_done(struct ike_ctx *ctx, uint64_t ike_sa_id, int status, const uint8_t *eap,
+		 size_t eap_len, const uint8_t *msk, size_t msk_len, uint64_t now_ms);
+
 /* Send Deletes for every IKE SA (shutdown). */
 void ike_shutdown(struct ike_ctx *ctx, uint64_t now_ms);
 
@@ -301,6 +329,7 @@ struct ike_stats {
 	 * unacceptable addresses, NO_NATS_ALLOWED with a NAT, stale) */
 	uint64_t mobike_updates, mobike_refused;
 	uint64_t redirects;		/* REDIRECT notifies sent (RFC 5685) */
+	uint64_t eap_started, eap_success;	/* EAP conversations begun / succeeded */
 };
 /*
  * The name table of struct ike_stats, one X(field, "metric", counter|gauge,
@@ -338,7 +367,9 @@ struct ike_stats {
 	X(mobike_updates, "mobike_updates_total", counter, \
 	  "MOBIKE UPDATE_SA_ADDRESSES requests applied (RFC 4555)") \
 	X(mobike_refused, "mobike_refused_total", counter, "MOBIKE address updates refused") \
-	X(redirects, "redirects_total", counter, "REDIRECT notifies sent (RFC 5685)")
+	X(redirects, "redirects_total", counter, "REDIRECT notifies sent (RFC 5685)") \
+	X(eap_started, "eap_started_total", counter, "EAP authentications begun (RFC 7296 2.16)") \
+	X(eap_success, "eap_success_total", counter, "EAP authentications that succeeded")
 void ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st);
 
 /*

@@ -281,6 +281,7 @@ struct ike_sa {
 	size_t rx_inner_len;
 	uint8_t rx_first;
 	unsigned init_retries;
+	struct ike_eap *eap;		/* responder EAP conversation (ike_eap.c), or NULL */
 
 	/* RFC 7296 2.3: our requests */
 	uint32_t req_next;		/* next Message ID we send */
@@ -565,6 +566,47 @@ void ike_esp_offer(const struct ike_sa *sa, bool with_dh, uint32_t spi,
 void ike_esp_offer_nospi(const struct ike_sa *sa, bool with_dh, struct ike_proposal *out,
 			 unsigned *n);
 int ike_ts_select(struct ike_sa *sa, const struct ike_msg *m, struct ike_child *c);
+
+/* Our AUTH payload contents (RFC 7296 2.15). */
+struct ike_our_auth {
+	uint8_t method;
+	size_t len;
+	uint8_t data[IKE_SIG_MAX_LEN];
+};
+
+/* Responder side of the last IKE_AUTH of an EAP conversation (2.16): check
+ * the peer's AUTH and send ours, both keyed by @msk; @first is the first
+ * IKE_AUTH request (IDi, SA, TS, CP) with the current request's header. */
+int ike_auth_eap_final(struct ike_sa *sa, const struct ike_msg *m, const struct ike_msg *first,
+		       const uint8_t *msk, size_t msk_len);
+
+/* ---- ike_eap.c: responder EAP conversation (RFC 7296 2.16) ---- */
+enum {
+	IKE_EAP_MSK_MAX = 128,		/* longer MSKs are refused */
+};
+struct ike_eap {
+	uint8_t phase;			/* IKE_EAP_PH_* */
+	uint8_t ident;			/* Identifier of our last EAP request */
+	bool waiting;			/* ops.eap called, ike_eap_done not yet */
+	struct ike_hdr first_hdr;	/* the first IKE_AUTH request, inner payloads */
+	uint8_t first_next;
+	uint8_t *first;
+	size_t first_len;
+	uint8_t msk[IKE_EAP_MSK_MAX];
+	size_t msk_len;
+};
+enum {
+	IKE_EAP_PH_START = 0,		/* our IDr/AUTH + EAP-Request/Identity pending */
+	IKE_EAP_PH_ACTIVE,		/* EAP messages go to the back end */
+	IKE_EAP_PH_DONE,		/* EAP-Success sent; the peer's AUTH next */
+};
+/* First IKE_AUTH request without AUTH: keep it, set up sa->eap. */
+int ike_eap_begin(struct ike_sa *sa, const struct ike_msg *m);
+/* Append the EAP-Request/Identity to our first IKE_AUTH response. */
+int ike_eap_bld_identity(struct ike_sa *sa, struct ike_bld *b);
+/* A later IKE_AUTH request of an SA with sa->eap set. */
+int ike_eap_on_request(struct ike_sa *sa, const struct ike_msg *m);
+void ike_eap_free(struct ike_sa *sa);
 
 /* ---- ike_xchg_child.c ---- */
 int ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c);

@@ -585,6 +585,7 @@ ike_sa_free(struct ike_sa *sa)
 	}
 	if (sa->lease != NULL)
 		ike_lease_put(sa->lease);
+	ike_eap_free(sa);
 	ike_sa_keys_wipe(&sa->keys);
 	ike_conn_put(sa->conn);
 	OPENSSL_cleanse(sa, sizeof(*sa));

@@ -217,13 +217,6 @@ out:
 	return rc;
 }
 
-/* Our AUTH payload contents (RFC 7296 2.15). */
-struct our_auth {
-	uint8_t method;
-	size_t len;
-	uint8_t data[IKE_SIG_MAX_LEN];
-};
-
 static int
 our_octets(struct ike_sa *sa, uint8_t **oct, size_t *oct_len)
 {
@@ -250,7 +243,7 @@ octets_free(uint8_t *oct, size_t len)
 
 /* Inline: PSK MAC or signature over our octets. */
 static int
-our_auth_compute(struct ike_sa *sa, struct our_auth *a)
+our_auth_compute(struct ike_sa *sa, struct ike_our_auth *a)
 {
 	const struct ike_conn *conn = sa->conn;
 	uint8_t *oct = NULL, hash;
@@ -279,7 +272,7 @@ our_auth_compute(struct ike_sa *sa, struct our_auth *a)
 /* ID (and CERT, CERTREQ, INITIAL_CONTACT, IDr) and our AUTH payload. */
 static int
 bld_id_auth(struct ike_sa *sa, struct ike_bld *b, bool with_certreq, bool with_ic,
-	    const struct ike_id *idr, const struct our_auth *a)
+	    const struct ike_id *idr, const struct ike_our_auth *a)
 {
 	const struct ike_conn *conn = sa->conn;
 	struct ike_id id;
@@ -507,7 +500,8 @@ submit(struct ike_sa *sa, struct ike_job *job, uint32_t tag)
 
 /* The child SA, CP and the IKE_AUTH response, once both AUTHs are done. */
 static int
-auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct our_auth *oa)
+auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa,
+	     bool eap_final)
 {
 	struct ike_conn *conn = sa->conn;
 	struct ike_cp_attr cpa[IKE_MAX_CP_ATTRS];
@@ -560,7 +554,10 @@ auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct our_auth *
 	sa->mobike = !conn->cfg.no_mobike && ike_msg_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;
 
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, m->hdr.msg_id);
-	if (rc == 0)
+	/* RFC 7296 2.16: the last message of an EAP exchange carries AUTH only */
+	if (rc == 0 && eap_final)
+		rc = ike_bld_auth(&t.b, oa->method, oa->data, oa->len);
+	else if (rc == 0)
 		rc = bld_id_auth(sa, &t.b, false, false, NULL, oa);
 	if (rc == 0 && n_cpa > 0)
 		rc = ike_bld_cp(&t.b, IKE_CFG_REPLY, cpa, n_cpa);
@@ -602,19 +599,104 @@ fail:
 	return rc;
 }
 
+/* RFC 7296 2.16: IDr, CERT, AUTH and the EAP-Request/Identity. */
+static int
+eap_first_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa)
+{
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	int rc;
+
+	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, m->hdr.msg_id);
+	if (rc == 0)
+		rc = bld_id_auth(sa, &t.b, false, false, NULL, oa);
+	if (rc == 0)
+		rc = ike_eap_bld_identity(sa, &t.b);
+	rc = ike_txm_finish(&t, rc, &out);
+	if (rc < 0) {
+		ike_pkts_free(&out);
+		SA_LOG(sa, ERR, "cannot build the first EAP response: %s", ike_strerror(rc));
+		ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		ike_sa_kill(sa, "IKE_AUTH response failed");
+		return rc;
+	}
+	return ike_respond(sa, m->hdr.msg_id, &out);
+}
+
+static int
+respond_next(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa)
+{
+	if (sa->eap != NULL)
+		return eap_first_respond(sa, m, oa);
+	return auth_respond(sa, m, oa, false);
+}
+
+int
+ike_auth_eap_final(struct ike_sa *sa, const struct ike_msg *m, const struct ike_msg *first,
+		   const uint8_t *msk, size_t msk_len)
+{
+	struct ike_our_auth *oa = NULL;
+	uint8_t *oct = NULL;
+	size_t oct_len = 0;
+	char ids[128];
+	int rc;
+
+	/* the initiator's octets name the IDi of the first IKE_AUTH request */
+	if (!m->has_auth || m->auth.method != IKE_AUTH_PSK) {
+		auth_failed(sa, m, "no shared-key AUTH after EAP");
+		return -EACCES;
+	}
+	rc = auth_octets(sa, true, first->idi.body.p, first->idi.body.len, &oct, &oct_len);
+	if (rc == 0)
+		rc = ike_auth_psk_verify(sa->algs.prf, msk, msk_len, oct, oct_len, m->auth.data.p,
+					 m->auth.data.len);
+	octets_free(oct, oct_len);
+	oct = NULL;
+	if (rc < 0) {
+		auth_failed(sa, m, "AUTH does not match the EAP MSK");
+		return -EACCES;
+	}
+	SA_LOG(sa, INFO, "peer authenticated as %s (EAP)",
+	       ike_id_str(&sa->remote_id, ids, sizeof(ids)));
+	oa = malloc(sizeof(*oa));
+	rc = oa == NULL ? -ENOMEM : our_octets(sa, &oct, &oct_len);
+	if (rc == 0) {
+		oa->method = IKE_AUTH_PSK;
+		oa->len = sa->keys.prf_len;
+		rc = ike_auth_psk(sa->algs.prf, msk, msk_len, oct, oct_len, oa->data);
+	}
+	octets_free(oct, oct_len);
+	if (rc == 0)
+		rc = auth_respond(sa, first, oa, true);
+	else {
+		ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		ike_sa_kill(sa, "cannot compute our AUTH");
+	}
+	if (oa != NULL) {
+		OPENSSL_cleanse(oa, sizeof(*oa));
+		free(oa);
+	}
+	return rc;
+}
+
 /* The peer is authenticated: our AUTH next (inline, or a sign job). */
 static int
 auth_verified(struct ike_sa *sa, const struct ike_msg *m)
 {
 	struct ike_conn *conn = sa->conn;
-	struct our_auth *oa;
+	struct ike_our_auth *oa;
 	char ids[128];
 	int rc;
 
 	sa->remote_id = m->idi.id;
 	peer_window(sa, m);
-	SA_LOG(sa, INFO, "peer authenticated as %s (%s)", ike_id_str(&sa->remote_id, ids,
-	       sizeof(ids)), conn->cfg.remote_auth == IKE_AUTHM_PUBKEY ? "certificate" : "PSK");
+	if (sa->eap != NULL)
+		SA_LOG(sa, INFO, "peer %s: EAP authentication begins",
+		       ike_id_str(&sa->remote_id, ids, sizeof(ids)));
+	else
+		SA_LOG(sa, INFO, "peer authenticated as %s (%s)",
+		       ike_id_str(&sa->remote_id, ids, sizeof(ids)),
+		       conn->cfg.remote_auth == IKE_AUTHM_PUBKEY ? "certificate" : "PSK");
 	if (conn->cfg.auth == IKE_AUTHM_PUBKEY && sa->ctx->job_submit != NULL) {
 		struct ike_job *job = NULL;
 		uint8_t *oct = NULL, method, hash;
@@ -643,7 +725,7 @@ auth_verified(struct ike_sa *sa, const struct ike_msg *m)
 	}
 	rc = our_auth_compute(sa, oa);
 	if (rc == 0)
-		rc = auth_respond(sa, m, oa);
+		rc = respond_next(sa, m, oa);
 	OPENSSL_cleanse(oa, sizeof(*oa));
 	free(oa);
 	if (rc == 0)
@@ -695,8 +777,10 @@ ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		SA_LOG(sa, DEBUG, "IKE_AUTH request in state %s", ike_state_name(sa->state));
 		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 	}
-	if (!m->has_idi || !m->has_auth) {
-		auth_failed(sa, m, m->has_eap ? "EAP not supported" : "IDi or AUTH missing");
+	if (sa->eap != NULL)
+		return ike_eap_on_request(sa, m);
+	if (!m->has_idi) {
+		auth_failed(sa, m, "IDi missing");
 		return -EACCES;
 	}
 	conn = conn_for_identity(sa, &m->idi.id);
@@ -710,6 +794,23 @@ ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		conn->refs++;
 		ike_conn_put(sa->conn);
 		sa->conn = conn;
+	}
+	if (conn->cfg.remote_auth == IKE_AUTHM_EAP) {
+		/* RFC 7296 2.16: an initiator that wants EAP omits AUTH */
+		if (m->has_auth) {
+			auth_failed(sa, m, "connection requires EAP, peer sent AUTH");
+			return -EACCES;
+		}
+		rc = ike_eap_begin(sa, m);
+		if (rc < 0) {
+			auth_failed(sa, m, ike_strerror(rc));
+			return rc;
+		}
+		return auth_verified(sa, m);
+	}
+	if (!m->has_auth) {
+		auth_failed(sa, m, "AUTH missing (EAP not configured)");
+		return -EACCES;
 	}
 	if (conn->cfg.remote_auth == IKE_AUTHM_PUBKEY && sa->ctx->job_submit != NULL) {
 		if (m->auth.method == IKE_AUTH_PSK || m->n_certs == 0 || conn->ca == NULL ||
@@ -758,7 +859,7 @@ ike_auth_job_done(struct ike_sa *sa, struct ike_job *job)
 		ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		ike_sa_kill(sa, "signing failed");
 	} else {
-		struct our_auth *oa = malloc(sizeof(*oa));
+		struct ike_our_auth *oa = malloc(sizeof(*oa));
 
 		if (oa == NULL || job->u.sign.auth_len > sizeof(oa->data)) {
 			ike_sa_kill(sa, "out of memory");
@@ -766,7 +867,7 @@ ike_auth_job_done(struct ike_sa *sa, struct ike_job *job)
 			oa->method = job->u.sign.method;
 			oa->len = job->u.sign.auth_len;
 			memcpy(oa->data, job->u.sign.auth, oa->len);
-			auth_respond(sa, m, oa);
+			respond_next(sa, m, oa);
 			OPENSSL_cleanse(oa, sizeof(*oa));
 		}
 		free(oa);
@@ -805,7 +906,7 @@ ike_auth_start(struct ike_sa *sa)
 	struct ike_txm t;
 	struct ike_pkts out = { .n = 0 };
 	struct ike_req *r;
-	struct our_auth *oa;
+	struct ike_our_auth *oa;
 	unsigned n_offer;
 	int rc;
 

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The responder's EAP conversation inside IKE_AUTH (RFC 7296 2.16): keeps
+ * the first IKE_AUTH request (its IDi, SA, TS and CP make the child SA at
+ * the end), sends EAP-Request/Identity with our certificate AUTH, then
+ * relays each EAP-Response of the peer to the back end (ops.eap) and its
+ * answer (ike_eap_done) back to the peer; after EAP-Success the peer's AUTH
+ * and ours are keyed by the MSK (ike_auth_eap_final).
+ *
+ * No EAP method runs here and nothing blocks: while the back end works the
+ * request waits like one whose job runs (a retransmission is dropped). The
+ * MSK is wiped when the SA goes; EAP contents are never logged.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "ike/ike_priv.h"
+
+enum {
+	EAP_CODE_REQUEST = 1,
+	EAP_CODE_RESPONSE = 2,
+	EAP_CODE_SUCCESS = 3,
+	EAP_CODE_FAILURE = 4,
+	EAP_TYPE_IDENTITY = 1,
+};
+
+void
+ike_eap_free(struct ike_sa *sa)
+{
+	struct ike_eap *e = sa->eap;
+
+	if (e == NULL)
+		return;
+	if (e->first != NULL) {
+		OPENSSL_cleanse(e->first, e->first_len);
+		free(e->first);
+	}
+	OPENSSL_cleanse(e, sizeof(*e));
+	free(e);
+	sa->eap = NULL;
+}
+
+int
+ike_eap_begin(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_eap *e;
+
+	if (sa->ctx->ops.eap == NULL)
+		return -EOPNOTSUPP;
+	if (sa->rx_inner == NULL || sa->eap != NULL)
+		return -EINVAL;
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return -ENOMEM;
+	e->first = malloc(sa->rx_inner_len ? sa->rx_inner_len : 1);
+	if (e->first == NULL) {
+		free(e);
+		return -ENOMEM;
+	}
+	memcpy(e->first, sa->rx_inner, sa->rx_inner_len);
+	e->first_len = sa->rx_inner_len;
+	e->first_next = sa->rx_first;
+	e->first_hdr = m->hdr;
+	if (RAND_bytes(&e->ident, 1) != 1)
+		e->ident = 0;
+	sa->eap = e;
+	sa->ctx->st.eap_started++;
+	return 0;
+}
+
+int
+ike_eap_bld_identity(struct ike_sa *sa, struct ike_bld *b)
+{
+	struct ike_eap *e = sa->eap;
+	uint8_t req[5] = { EAP_CODE_REQUEST, e->ident, 0, 5, EAP_TYPE_IDENTITY };
+
+	e->phase = IKE_EAP_PH_ACTIVE;
+	return ike_bld_raw(b, IKE_PLD_EAP, false, req, sizeof(req));
+}
+
+/* An IKE_AUTH response carrying one EAP message. */
+static int
+respond_eap(struct ike_sa *sa, uint32_t msgid, const uint8_t *eap, size_t len)
+{
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	int rc;
+
+	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, msgid);
+	if (rc == 0)
+		rc = ike_bld_raw(&t.b, IKE_PLD_EAP, false, eap, len);
+	rc = ike_txm_finish(&t, rc, &out);
+	if (rc < 0) {
+		ike_pkts_free(&out);
+		return rc;
+	}
+	return ike_respond(sa, msgid, &out);
+}
+
+/* EAP-Failure to the peer, counted; the SA goes. */
+static void
+eap_fail(struct ike_sa *sa, uint32_t msgid, const uint8_t *eap, size_t len, const char *why)
+{
+	uint8_t fail[4] = { EAP_CODE_FAILURE, sa->eap->ident, 0, 4 };
+	char ids[128];
+
+	sa->ctx->st.auth_failed++;
+	SA_LOG(sa, NOTICE, "EAP authentication of %s failed: %s",
+	       ike_id_str(&sa->remote_id, ids, sizeof(ids)), why);
+	if (eap == NULL || len < 4 || eap[0] != EAP_CODE_FAILURE) {
+		eap = fail;
+		len = sizeof(fail);
+	}
+	respond_eap(sa, msgid, eap, len);
+	ike_sa_kill(sa, "EAP authentication failed");
+}
+
+static int
+eap_final(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_eap *e = sa->eap;
+	struct ike_msg *first = calloc(1, sizeof(*first));
+	int rc;
+
+	if (first == NULL) {
+		ike_sa_kill(sa, "out of memory");
+		return -ENOMEM;
+	}
+	/* the child SA comes from the first request, the reply gets this ID */
+	first->hdr = m->hdr;
+	first->sk.present = true;
+	rc = ike_msg_parse_inner_raw(first, e->first_next, e->first, e->first_len);
+	if (rc < 0 || !first->has_idi) {
+		ike_sa_kill(sa, "cannot parse the first IKE_AUTH request again");
+		free(first);
+		return rc < 0 ? rc : -EINVAL;
+	}
+	rc = ike_auth_eap_final(sa, m, first, e->msk, e->msk_len);
+	free(first);
+	return rc;
+}
+
+int
+ike_eap_on_request(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_eap *e = sa->eap;
+	int rc;
+
+	if (e->phase == IKE_EAP_PH_DONE)
+		return eap_final(sa, m);
+	if (e->phase != IKE_EAP_PH_ACTIVE || e->waiting)
+		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+	if (!m->has_eap || m->eap.p[0] != EAP_CODE_RESPONSE || m->eap.p[1] != e->ident) {
+		SA_LOG(sa, DEBUG, "IKE_AUTH request %u: no EAP-Response %u", m->hdr.msg_id,
+		       e->ident);
+		eap_fail(sa, m->hdr.msg_id, NULL, 0, "no EAP-Response to our request");
+		return -EACCES;
+	}
+	/* the request waits like one on a job: a retransmission is dropped */
+	e->waiting = true;
+	sa->job_pending = true;
+	sa->job_msgid = m->hdr.msg_id;
+	rc = sa->ctx->ops.eap(sa->ctx->user, sa->id, sa->conn->cfg.name, m->eap.p, m->eap.len);
+	if (rc < 0) {
+		e->waiting = false;
+		sa->job_pending = false;
+		eap_fail(sa, m->hdr.msg_id, NULL, 0, "EAP back end refused the message");
+		return -EACCES;
+	}
+	return 0;
+}
+
+int
+ike_eap_done(struct ike_ctx *ctx, uint64_t ike_sa_id, int status, const uint8_t *eap,
+	     size_t eap_len, const uint8_t *msk, size_t msk_len, uint64_t now_ms)
+{
+	struct ike_sa *sa = ike_sa_by_id(ctx, ike_sa_id);
+	struct ike_eap *e;
+	uint32_t msgid;
+	int rc = 0;
+
+	if (sa == NULL || sa->eap == NULL || !sa->eap->waiting || sa->state == IKE_ST_DEAD) {
+		ike_sa_reap(ctx);
+		return -ENOENT;
+	}
+	ctx->now_ms = now_ms;
+	e = sa->eap;
+	e->waiting = false;
+	sa->job_pending = false;
+	msgid = sa->job_msgid;
+	switch (status) {
+	case IKE_EAP_CONTINUE:
+		if (eap == NULL || eap_len < 5 || eap_len > 0xffff || eap[0] != EAP_CODE_REQUEST ||
+		    ((size_t)eap[2] << 8 | eap[3]) != eap_len) {
+			eap_fail(sa, msgid, NULL, 0, "back end gave no valid EAP-Request");
+			rc = -EINVAL;
+			break;
+		}
+		e->ident = eap[1];
+		rc = respond_eap(sa, msgid, eap, eap_len);
+		if (rc < 0)
+			ike_sa_kill(sa, "cannot send the EAP request");
+		break;
+	case IKE_EAP_SUCCESS: {
+		uint8_t ok[4] = { EAP_CODE_SUCCESS, e->ident, 0, 4 };
+
+		if (msk == NULL || msk_len == 0 || msk_len > sizeof(e->msk)) {
+			eap_fail(sa, msgid, NULL, 0, "EAP succeeded without a usable MSK");
+			rc = -EINVAL;
+			break;
+		}
+		memcpy(e->msk, msk, msk_len);
+		e->msk_len = msk_len;
+		if (eap == NULL || eap_len != 4 || eap[0] != EAP_CODE_SUCCESS) {
+			eap = ok;
+			eap_len = sizeof(ok);
+		}
+		e->phase = IKE_EAP_PH_DONE;
+		ctx->st.eap_success++;
+		rc = respond_eap(sa, msgid, eap, eap_len);
+		if (rc < 0)
+			ike_sa_kill(sa, "cannot send EAP-Success");
+		break;
+	}
+	default:
+		eap_fail(sa, msgid, eap, eap_len, "refused by the back end");
+		break;
+	}
+	ike_sa_reap(ctx);
+	return rc;
+}
