@@ -307,6 +307,20 @@ int rd_jobs_init(unsigned n_threads);
 unsigned rd_jobs_poll(unsigned max);
 void rd_jobs_fini(void);
 
+/* ctl_radius.c: EAP back end of lib/ike over RADIUS (control core only) */
+struct rd_radius_stats {
+	uint64_t requests, retransmits, timeouts, failovers, send_errors;
+	uint64_t accepts, rejects, challenges, bad_responses, unexpected, busy;
+};
+int rd_radius_init(const struct conf_radius *cfg);
+void rd_radius_fini(void);
+/* ops.eap of lib/ike */
+int rd_radius_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap,
+		  size_t eap_len);
+/* Answers, retransmissions, failover; how many datagrams were handled. */
+unsigned rd_radius_poll(uint64_t now);
+void rd_radius_stats_get(struct rd_radius_stats *st);
+
 /* ctl_ike.c */
 int rd_ike_init(void);
 void rd_ike_fini(void);
