@@ -247,7 +247,7 @@ rd_radius_parse_response(const uint8_t *pkt, size_t len, uint8_t id,
 	/* RFC 3579 3.2: a response with EAP-Message without a valid
 	 * Message-Authenticator is silently discarded; we require it always */
 	if (!has_ma) {
-		rc = -EACCES;
+		rc = -ENOMSG;
 		goto out;
 	}
 	memset(copy + ma_off, 0, MA_LEN);	/* copy: Request Authenticator in place */

@@ -80,7 +80,9 @@ struct rd_radius_resp {
  * Authenticator @req_auth: length, Response Authenticator (RFC 2865 3),
  * Message-Authenticator (RFC 3579 3.2, required), attribute bounds, EAP
  * reassembly and the MPPE keys. Returns 0, -EBADMSG (malformed), -EPROTO
- * (another identifier or code), -EACCES (an authenticator does not verify).
+ * (another identifier or code), -EACCES (an authenticator does not verify),
+ * -ENOMSG (authentic by its Response Authenticator, but no
+ * Message-Authenticator: discarded as well).
  */
 int rd_radius_parse_response(const uint8_t *pkt, size_t len, uint8_t id,
 			     const uint8_t req_auth[16], const uint8_t *secret,
