@@ -66,7 +66,10 @@ struct ike_ts {
 enum ike_auth_method {
 	IKE_AUTHM_PSK = 1,
 	IKE_AUTHM_PUBKEY = 2,		/* X.509: RSA or ECDSA, RFC 7427 signatures */
-	IKE_AUTHM_EAP = 3,		/* remote_auth only: EAP through ops.eap (RFC 7296 2.16) */
+	/* EAP through ops.eap (RFC 7296 2.16): as remote_auth, the responder
+	 * relays the peer's EAP to its back end; as auth, the initiator is the
+	 * EAP peer (its method runs behind ops.eap too) */
+	IKE_AUTHM_EAP = 3,
 };
 
 /* Virtual IP pool for remote-access clients (CFG payload). */
@@ -187,11 +190,12 @@ struct ike_ops {
 	/* Allocate an inbound ESP SPI (0 = failure); NULL: random, never < 256. */
 	uint32_t (*alloc_spi)(void *user);
 	/*
-	 * EAP back end (remote_auth IKE_AUTHM_EAP; NULL: such peers fail).
-	 * Called with each EAP message of the peer (starting with its
-	 * EAP-Response/Identity) of IKE SA @ike_sa_id; @eap is valid during
-	 * the call only. Must not block: answer later, exactly once per call,
-	 * with ike_eap_done(). A negative return fails the authentication.
+	 * EAP back end (IKE_AUTHM_EAP; NULL: such SAs fail). Responder: called
+	 * with each EAP-Response of the peer (starting with its Identity) of
+	 * IKE SA @ike_sa_id. Initiator: with each EAP-Request of the
+	 * responder. @eap is valid during the call only. Must not block and
+	 * must not call ike_eap_done() from inside the call: answer later,
+	 * exactly once per call. A negative return fails the authentication.
 	 */
 	int (*eap)(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap,
 		   size_t eap_len);
@@ -262,7 +266,8 @@ int ike_redirect(struct ike_ctx *ctx, uint64_t ike_sa_id, const char *target, ui
 		 unsigned *n_sent);
 /*
  * Completion of an ops.eap call. IKE_EAP_CONTINUE: @eap is the next
- * EAP-Request for the peer. IKE_EAP_SUCCESS: the method succeeded, @msk is
+ * EAP-Request for the peer (initiator: our EAP-Response, with @msk once the
+ * method has derived it). IKE_EAP_SUCCESS: the method succeeded, @msk is
  * its Master Session Key (RFC 3748 7.10; its first 64 bytes key the AUTH
  * payloads, RFC 7296 2.16), @eap the EAP-Success to send (NULL: built
  * here). IKE_EAP_FAILURE: authentication refused (counted in auth_failed),

@@ -7,6 +7,12 @@
  * answer (ike_eap_done) back to the peer; after EAP-Success the peer's AUTH
  * and ours are keyed by the MSK (ike_auth_eap_final).
  *
+ * As initiator (conn auth IKE_AUTHM_EAP, the EAP peer): the first request
+ * goes without AUTH, the responder's AUTH is checked as usual, each
+ * EAP-Request goes to ops.eap and its EAP-Response (ike_eap_done) back in a
+ * new IKE_AUTH request; after EAP-Success our AUTH is keyed by the MSK the
+ * back end handed over, and so is the check of the responder's last AUTH.
+ *
  * No EAP method runs here and nothing blocks: while the back end works the
  * request waits like one whose job runs (a retransmission is dropped). The
  * MSK is wiped when the SA goes; EAP contents are never logged.
@@ -39,6 +45,7 @@ ike_eap_free(struct ike_sa *sa)
 		OPENSSL_cleanse(e->first, e->first_len);
 		free(e->first);
 	}
+	ike_child_pend_free(e->pend);
 	OPENSSL_cleanse(e, sizeof(*e));
 	free(e);
 	sa->eap = NULL;
@@ -174,6 +181,154 @@ ike_eap_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	return 0;
 }
 
+/* ---- initiator: the EAP peer ---- */
+
+int
+ike_eap_peer_begin(struct ike_sa *sa, struct ike_child_pend *p)
+{
+	struct ike_eap *e;
+
+	if (sa->ctx->ops.eap == NULL)
+		return -EOPNOTSUPP;
+	if (sa->eap != NULL)
+		return -EINVAL;
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return -ENOMEM;
+	e->pend = p;
+	sa->eap = e;
+	sa->ctx->st.eap_started++;
+	return 0;
+}
+
+/* One IKE_AUTH request: an EAP message, or (@a) the MSK-keyed AUTH. */
+static int
+peer_send(struct ike_sa *sa, const uint8_t *eap, size_t len, const struct ike_our_auth *a)
+{
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	struct ike_req *r;
+	int rc;
+
+	r = ike_req_alloc(sa, IKE_REQ_AUTH);
+	if (r == NULL)
+		return -EAGAIN;
+	r->xchg = IKE_XCHG_AUTH;
+	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, false, r->msgid);
+	if (rc == 0 && a != NULL)
+		rc = ike_bld_auth(&t.b, a->method, a->data, a->len);
+	else if (rc == 0)
+		rc = ike_bld_raw(&t.b, IKE_PLD_EAP, false, eap, len);
+	rc = ike_txm_finish(&t, rc, &out);
+	if (rc < 0) {
+		ike_req_release(r);
+		return rc;
+	}
+	if (a != NULL) {		/* the last request: its response makes the child */
+		r->pend = sa->eap->pend;
+		sa->eap->pend = NULL;
+	}
+	return ike_request_send(sa, r, &out);
+}
+
+static int
+peer_fail(struct ike_sa *sa, const char *why)
+{
+	sa->ctx->st.auth_failed++;
+	SA_LOG(sa, NOTICE, "EAP authentication with the responder failed: %s", why);
+	ike_sa_kill(sa, "EAP authentication failed");
+	return -EACCES;
+}
+
+int
+ike_eap_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r)
+{
+	struct ike_eap *e = sa->eap;
+	struct ike_our_auth *oa;
+	int rc;
+
+	(void)r;
+	if (e->phase == IKE_EAP_PH_START) {
+		/* RFC 7296 2.16: IDr, CERT, AUTH of the responder and the first
+		 * EAP request; the responder is authenticated here */
+		if (!m->has_eap || ike_auth_check_responder(sa, m) < 0)
+			return peer_fail(sa, m->has_eap ? "responder AUTH invalid"
+					     : "no EAP in the first IKE_AUTH response");
+		if (m->idr.body.len > sizeof(e->idr_body))
+			return peer_fail(sa, "IDr too long");
+		memcpy(e->idr_body, m->idr.body.p, m->idr.body.len);
+		e->idr_len = m->idr.body.len;
+		sa->remote_id = m->idr.id;
+		e->phase = IKE_EAP_PH_ACTIVE;
+	} else if (e->phase == IKE_EAP_PH_DONE) {
+		if (!m->has_auth || ike_auth_msk_check(sa, e->idr_body, e->idr_len, e->msk,
+						       e->msk_len, &m->auth) < 0)
+			return peer_fail(sa, "responder AUTH does not match the MSK");
+		return 1;
+	}
+	if (!m->has_eap)
+		return peer_fail(sa, "IKE_AUTH response without EAP");
+	switch (m->eap.p[0]) {
+	case EAP_CODE_REQUEST:
+		e->ident = m->eap.p[1];
+		e->waiting = true;
+		rc = sa->ctx->ops.eap(sa->ctx->user, sa->id, sa->conn->cfg.name, m->eap.p,
+				      m->eap.len);
+		if (rc < 0) {
+			e->waiting = false;
+			return peer_fail(sa, "EAP back end refused the request");
+		}
+		return 0;
+	case EAP_CODE_SUCCESS:
+		if (e->msk_len == 0)
+			return peer_fail(sa, "EAP-Success, but the method gave no MSK");
+		oa = malloc(sizeof(*oa));
+		rc = oa == NULL ? -ENOMEM : ike_auth_msk_ours(sa, e->msk, e->msk_len, oa);
+		if (rc == 0) {
+			e->phase = IKE_EAP_PH_DONE;
+			sa->ctx->st.eap_success++;
+			rc = peer_send(sa, NULL, 0, oa);
+		}
+		if (oa != NULL) {
+			OPENSSL_cleanse(oa, sizeof(*oa));
+			free(oa);
+		}
+		if (rc < 0)
+			ike_sa_kill(sa, "cannot send the MSK-keyed AUTH");
+		return rc < 0 ? rc : 0;
+	default:
+		return peer_fail(sa, "EAP-Failure from the responder");
+	}
+}
+
+/* ike_eap_done for the initiator: the back end's EAP-Response (and, from
+ * the method's last round, the MSK). */
+static int
+peer_done(struct ike_sa *sa, int status, const uint8_t *eap, size_t eap_len,
+	  const uint8_t *msk, size_t msk_len)
+{
+	struct ike_eap *e = sa->eap;
+	int rc;
+
+	if (status == IKE_EAP_FAILURE) {
+		peer_fail(sa, "refused by the back end");
+		return 0;
+	}
+	if (eap == NULL || eap_len < 5 || eap_len > 0xffff || eap[0] != EAP_CODE_RESPONSE ||
+	    ((size_t)eap[2] << 8 | eap[3]) != eap_len || msk_len > sizeof(e->msk)) {
+		peer_fail(sa, "back end gave no valid EAP-Response");
+		return -EINVAL;
+	}
+	if (msk != NULL && msk_len > 0) {
+		memcpy(e->msk, msk, msk_len);
+		e->msk_len = msk_len;
+	}
+	rc = peer_send(sa, eap, eap_len, NULL);
+	if (rc < 0)
+		ike_sa_kill(sa, "cannot send the EAP response");
+	return rc;
+}
+
 int
 ike_eap_done(struct ike_ctx *ctx, uint64_t ike_sa_id, int status, const uint8_t *eap,
 	     size_t eap_len, const uint8_t *msk, size_t msk_len, uint64_t now_ms)
@@ -190,6 +345,11 @@ ike_eap_done(struct ike_ctx *ctx, uint64_t ike_sa_id, int status, const uint8_t 
 	ctx->now_ms = now_ms;
 	e = sa->eap;
 	e->waiting = false;
+	if (sa->initiator) {
+		rc = peer_done(sa, status, eap, eap_len, msk, msk_len);
+		ike_sa_reap(ctx);
+		return rc;
+	}
 	sa->job_pending = false;
 	msgid = sa->job_msgid;
 	switch (status) {

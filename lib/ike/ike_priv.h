@@ -594,6 +594,11 @@ struct ike_eap {
 	size_t first_len;
 	uint8_t msk[IKE_EAP_MSK_MAX];
 	size_t msk_len;
+	/* initiator (EAP peer): the child offer of the first request, moved to
+	 * the last one; the responder's IDr body for its MSK-keyed AUTH */
+	struct ike_child_pend *pend;
+	uint8_t idr_body[IKE_MAX_ID_LEN + 4];
+	size_t idr_len;
 };
 enum {
 	IKE_EAP_PH_START = 0,		/* our IDr/AUTH + EAP-Request/Identity pending */
@@ -606,6 +611,20 @@ int ike_eap_begin(struct ike_sa *sa, const struct ike_msg *m);
 int ike_eap_bld_identity(struct ike_sa *sa, struct ike_bld *b);
 /* A later IKE_AUTH request of an SA with sa->eap set. */
 int ike_eap_on_request(struct ike_sa *sa, const struct ike_msg *m);
+/* Initiator: set up sa->eap, keep the child offer (ownership moves). */
+int ike_eap_peer_begin(struct ike_sa *sa, struct ike_child_pend *p);
+/* Initiator: an IKE_AUTH response of an SA with sa->eap set. 1: the last
+ * response, its AUTH verified with the MSK, r->pend holds the child offer
+ * (continue with the child SA); 0: handled; < 0: failed (SA killed). */
+int ike_eap_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r);
+/* Responder's AUTH (IDr, signature or PSK) of the first response. */
+int ike_auth_check_responder(struct ike_sa *sa, const struct ike_msg *m);
+/* MSK-keyed AUTH (RFC 7296 2.16): ours, and a check of the peer's whose
+ * ID payload body was @id_body. */
+int ike_auth_msk_ours(struct ike_sa *sa, const uint8_t *msk, size_t msk_len,
+		      struct ike_our_auth *oa);
+int ike_auth_msk_check(struct ike_sa *sa, const uint8_t *id_body, size_t id_len,
+		       const uint8_t *msk, size_t msk_len, const struct ike_auth *auth);
 void ike_eap_free(struct ike_sa *sa);
 
 /* ---- ike_xchg_child.c ---- */

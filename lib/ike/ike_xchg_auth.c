@@ -300,7 +300,7 @@ bld_id_auth(struct ike_sa *sa, struct ike_bld *b, bool with_certreq, bool with_i
 		rc = ike_bld_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	if (rc == 0 && idr != NULL)
 		rc = ike_bld_id(b, IKE_PLD_IDR, idr);
-	if (rc == 0)
+	if (rc == 0 && a != NULL)	/* NULL: an EAP initiator (RFC 7296 2.16) */
 		rc = ike_bld_auth(b, a->method, a->data, a->len);
 	return rc;
 }
@@ -679,6 +679,50 @@ ike_auth_eap_final(struct ike_sa *sa, const struct ike_msg *m, const struct ike_
 	return rc;
 }
 
+int
+ike_auth_msk_ours(struct ike_sa *sa, const uint8_t *msk, size_t msk_len,
+		  struct ike_our_auth *oa)
+{
+	uint8_t *oct = NULL;
+	size_t oct_len = 0;
+	int rc;
+
+	rc = our_octets(sa, &oct, &oct_len);
+	if (rc == 0) {
+		oa->method = IKE_AUTH_PSK;
+		oa->len = sa->keys.prf_len;
+		rc = ike_auth_psk(sa->algs.prf, msk, msk_len, oct, oct_len, oa->data);
+	}
+	octets_free(oct, oct_len);
+	return rc;
+}
+
+int
+ike_auth_msk_check(struct ike_sa *sa, const uint8_t *id_body, size_t id_len,
+		   const uint8_t *msk, size_t msk_len, const struct ike_auth *auth)
+{
+	uint8_t *oct = NULL;
+	size_t oct_len = 0;
+	int rc;
+
+	if (auth->method != IKE_AUTH_PSK)
+		return -EACCES;
+	rc = auth_octets(sa, !sa->initiator, id_body, id_len, &oct, &oct_len);
+	if (rc == 0)
+		rc = ike_auth_psk_verify(sa->algs.prf, msk, msk_len, oct, oct_len, auth->data.p,
+					 auth->data.len);
+	octets_free(oct, oct_len);
+	return rc < 0 ? -EACCES : 0;
+}
+
+int
+ike_auth_check_responder(struct ike_sa *sa, const struct ike_msg *m)
+{
+	if (!m->has_idr || !m->has_auth || !ike_id_match(&sa->conn->cfg.remote_id, &m->idr.id))
+		return -EACCES;
+	return auth_verify(sa, m, &m->idr) < 0 ? -EACCES : 0;
+}
+
 /* The peer is authenticated: our AUTH next (inline, or a sign job). */
 static int
 auth_verified(struct ike_sa *sa, const struct ike_msg *m)
@@ -938,8 +982,15 @@ ike_auth_start(struct ike_sa *sa)
 	r->xchg = IKE_XCHG_AUTH;
 	r->pend = p;
 	ike_esp_offer(sa, false, p->spi_in, offer, &n_offer);
-	oa = malloc(sizeof(*oa));
-	rc = oa == NULL ? -ENOMEM : our_auth_compute(sa, oa);
+	oa = NULL;
+	if (cfg->auth != IKE_AUTHM_EAP) {
+		oa = malloc(sizeof(*oa));
+		rc = oa == NULL ? -ENOMEM : our_auth_compute(sa, oa);
+	} else {
+		rc = ike_eap_peer_begin(sa, p);		/* no AUTH: EAP follows */
+		if (rc == 0)
+			r->pend = NULL;
+	}
 	if (rc < 0) {
 		free(oa);
 		ike_req_release(r);
@@ -949,7 +1000,8 @@ ike_auth_start(struct ike_sa *sa)
 	if (rc == 0)
 		rc = bld_id_auth(sa, &t.b, true, first_contact(sa),
 				 cfg->remote_id.type != IKE_ID_ANY ? &cfg->remote_id : NULL, oa);
-	OPENSSL_cleanse(oa, sizeof(*oa));
+	if (oa != NULL)
+		OPENSSL_cleanse(oa, sizeof(*oa));
 	free(oa);
 	if (rc == 0 && cfg->request_vip) {
 		struct ike_cp_attr a[2] = {
@@ -1023,6 +1075,13 @@ ike_auth_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req 
 
 	if (sa->state != IKE_ST_AUTH_SENT)
 		return -EPROTO;
+	if (sa->eap != NULL) {
+		rc = ike_eap_on_response(sa, m, r);
+		if (rc <= 0)
+			return rc;
+		p = r->pend;
+		goto authenticated;
+	}
 	if (!m->has_idr || !m->has_auth) {
 		if (err != NULL && err->type == IKE_N_AUTHENTICATION_FAILED)
 			sa->ctx->st.auth_failed++;
@@ -1039,6 +1098,7 @@ ike_auth_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req 
 		return -EACCES;
 	}
 	sa->remote_id = m->idr.id;
+authenticated:
 	peer_window(sa, m);
 	cp_reply(sa, m);
 	sa->mobike = !cfg->no_mobike && ike_msg_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;
