@@ -239,6 +239,7 @@ rd_radius_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *e
 		s = free_slot;
 		s->used = true;
 		s->ike_sa_id = ike_sa_id;
+		s->server = 0;
 		/* RFC 3579 2.1: User-Name from the EAP-Response/Identity */
 		if (eap_len > 5 && eap[0] == 2 && eap[4] == 1) {
 			s->user_len = eap_len - 5 > RD_RADIUS_MAX_USER ? RD_RADIUS_MAX_USER
@@ -250,7 +251,8 @@ rd_radius_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *e
 		return -EBUSY;
 	memcpy(s->eap, eap, eap_len);
 	s->eap_len = eap_len;
-	s->server = 0;
+	/* a conversation stays on the server that answered it: its State
+	 * means nothing to another one */
 	s->tries = 0;
 	rc = slot_send(s, rd_now_ms());
 	if (rc < 0)

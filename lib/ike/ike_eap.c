@@ -146,7 +146,7 @@ eap_final(struct ike_sa *sa, const struct ike_msg *m)
 		free(first);
 		return rc < 0 ? rc : -EINVAL;
 	}
-	rc = ike_auth_eap_final(sa, m, first, e->msk, e->msk_len);
+	rc = ike_auth_eap_final(sa, m, first, e->msk, e->msk_len, &e->eap_id);
 	free(first);
 	return rc;
 }
@@ -166,6 +166,14 @@ ike_eap_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		       e->ident);
 		eap_fail(sa, m->hdr.msg_id, NULL, 0, "no EAP-Response to our request");
 		return -EACCES;
+	}
+	/* RFC 3748 5.1: the identity the peer gives; it names the SA once EAP
+	 * has authenticated it (as a KEY_ID: an opaque string) */
+	if (m->eap.p[4] == EAP_TYPE_IDENTITY && m->eap.len > 5 &&
+	    m->eap.len - 5 <= sizeof(e->eap_id.data)) {
+		e->eap_id.type = IKE_ID_KEY_ID;
+		e->eap_id.len = (uint16_t)(m->eap.len - 5);
+		memcpy(e->eap_id.data, m->eap.p + 5, e->eap_id.len);
 	}
 	/* the request waits like one on a job: a retransmission is dropped */
 	e->waiting = true;

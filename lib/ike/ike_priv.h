@@ -576,9 +576,11 @@ struct ike_our_auth {
 
 /* Responder side of the last IKE_AUTH of an EAP conversation (2.16): check
  * the peer's AUTH and send ours, both keyed by @msk; @first is the first
- * IKE_AUTH request (IDi, SA, TS, CP) with the current request's header. */
+ * IKE_AUTH request (IDi, SA, TS, CP) with the current request's header.
+ * @eap_id (len > 0): the identity the SA carries from then on (leases,
+ * INITIAL_CONTACT, listings) instead of the unauthenticated IDi. */
 int ike_auth_eap_final(struct ike_sa *sa, const struct ike_msg *m, const struct ike_msg *first,
-		       const uint8_t *msk, size_t msk_len);
+		       const uint8_t *msk, size_t msk_len, const struct ike_id *eap_id);
 
 /* ---- ike_eap.c: responder EAP conversation (RFC 7296 2.16) ---- */
 enum {
@@ -594,6 +596,7 @@ struct ike_eap {
 	size_t first_len;
 	uint8_t msk[IKE_EAP_MSK_MAX];
 	size_t msk_len;
+	struct ike_id eap_id;		/* responder: the peer's EAP-Response/Identity */
 	/* initiator (EAP peer): the child offer of the first request, moved to
 	 * the last one; the responder's IDr body for its MSK-keyed AUTH */
 	struct ike_child_pend *pend;

@@ -633,7 +633,7 @@ respond_next(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_au
 
 int
 ike_auth_eap_final(struct ike_sa *sa, const struct ike_msg *m, const struct ike_msg *first,
-		   const uint8_t *msk, size_t msk_len)
+		   const uint8_t *msk, size_t msk_len, const struct ike_id *eap_id)
 {
 	struct ike_our_auth *oa = NULL;
 	uint8_t *oct = NULL;
@@ -656,6 +656,8 @@ ike_auth_eap_final(struct ike_sa *sa, const struct ike_msg *m, const struct ike_
 		auth_failed(sa, m, "AUTH does not match the EAP MSK");
 		return -EACCES;
 	}
+	if (eap_id != NULL && eap_id->len > 0)
+		sa->remote_id = *eap_id;
 	SA_LOG(sa, INFO, "peer authenticated as %s (EAP)",
 	       ike_id_str(&sa->remote_id, ids, sizeof(ids)));
 	oa = malloc(sizeof(*oa));

@@ -3563,6 +3563,11 @@ test_eap_success(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(first_sa(P[1].ctx));
 	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->state, IKE_ST_ESTABLISHED);
 	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->resp_low, 5);	/* IDs 0..4 answered */
+	/* the SA carries the EAP identity from then on */
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->remote_id.type, IKE_ID_KEY_ID);
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->remote_id.len, 5);
+	CU_ASSERT_EQUAL(memcmp(first_sa(P[1].ctx)->remote_id.data, "alice", 5), 0);
+	CU_ASSERT_EQUAL(last_child_up(&P[1])->remote_id.type, IKE_ID_KEY_ID);
 	ike_stats_get(P[1].ctx, &st);
 	CU_ASSERT_EQUAL(st.eap_started, 1);
 	CU_ASSERT_EQUAL(st.eap_success, 1);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """EAP-MSCHAPv2 through RADIUS (RFC 7296 2.16, RFC 3579) against strongSwan and FreeRADIUS (root).
 
-    e2e_eap.py eap-radius --rampartd PATH --rampartctl PATH
+    e2e_eap.py eap-radius|eap-radius-failover --rampartd PATH --rampartctl PATH
 
     e2e-c1 (charon eap-mschapv2, 192.0.2.11) -- br0 -- e2e-gw rampartd 192.0.2.1 (certificate)
     e2e-gw kernel side 10.77.0.1 <-veth-> e2e-rad 10.77.0.2: freeradius -X -d TMP
@@ -13,6 +13,8 @@ run's temp dir, users file with one MSCHAPv2 user, run in the foreground in
 its own namespace). The client comes up, gets a virtual IP from the pool and
 pings the LAN host. A second client with a wrong password is refused: no SA,
 one more auth failure counted, FreeRADIUS logged the reject.
+eap-radius-failover: the first configured server never answers; rampartd
+fails over to the second (FreeRADIUS) and the client comes up.
 """
 
 import os
@@ -26,7 +28,7 @@ from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, POOL,  # noqa: E402
                      Charon, Result, args_common, log, sh, wait_for, write_private)
 from e2e import ping, run_cli  # noqa: E402
 
-RAD_GW, RAD_SRV = "10.77.0.1", "10.77.0.2"
+RAD_GW, RAD_SRV, RAD_DEAD = "10.77.0.1", "10.77.0.2", "10.77.0.3"
 RAD_SECRET = "e2e-radius-secret-not-a-secret"
 USER, PASSWORD = "alice", "e2e-alice-password"
 FREERADIUS_ETC = "/etc/freeradius/3.0"
@@ -45,10 +47,8 @@ ports:
   - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
 radius:
   servers:
-    - address: {rad}
-      secret_file: {secret_file}
-  timeout: 1s
-  retries: 2
+{servers}  timeout: {timeout}
+  retries: {retries}
 connections:
   - name: eap
     remote: any
@@ -164,10 +164,11 @@ def stat(r, name):
     return (j.get("ike") or {}).get(name) if rc == 0 and isinstance(j, dict) else None
 
 
-def case_eap_radius(args, net, r, res):
+def radius_up(net, r, res, servers, timeout="1s", retries=2):
+    """FreeRADIUS in e2e-rad (10.77.0.2, reached over a kernel veth from
+    e2e-gw at 10.77.0.1), then rampartd with @servers (addresses, in
+    failover order). Returns (CA file, function giving FreeRADIUS's log)."""
     net.base()
-    cns, caddr = net.client_ns(1)
-    c2ns, c2addr = net.client_ns(2)
     net.ns_add(N("rad"))
     net.veth("e2e-rad", N("gw"), "e2e-radh", N("rad"))
     net.host_if(N("gw"), "e2e-rad", RAD_GW + "/24")
@@ -189,17 +190,29 @@ def case_eap_radius(args, net, r, res):
                   "Ready to process requests" in rad_text(), 60)
     if not res.check(up is True, "FreeRADIUS starts in its namespace (freeradius -X -d TMP)",
                      "" if up is True else "\n".join(rad_text().splitlines()[-25:])):
-        return
+        return None, rad_text
 
     secret_file = os.path.join(net.dir, "radius.secret")
     write_private(secret_file, RAD_SECRET + "\n")
+    srv = "".join("    - address: %s\n      secret_file: %s\n" % (a, secret_file)
+                  for a in servers)
     write_private(r.conf, GW_YAML.format(
         log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock, pub=GW_PUB, lan=GW_LAN,
-        rad=RAD_SRV, secret_file=secret_file, gwid=GW_ID, cert=cert, key=key, pool=POOL))
+        servers=srv, timeout=timeout, retries=retries, gwid=GW_ID, cert=cert, key=key,
+        pool=POOL))
     started = r.start()
     if not res.check(started, "rampartd starts with remote_auth eap-radius",
                      "" if started else "\n".join(r.log_text().splitlines()[-20:])):
+        return None, rad_text
+    return ca, rad_text
+
+
+def case_eap_radius(args, net, r, res):
+    ca, rad_text = radius_up(net, r, res, [RAD_SRV])
+    if ca is None:
         return
+    cns, caddr = net.client_ns(1)
+    c2ns, c2addr = net.client_ns(2)
 
     c = Charon(net, cns, "c1", caddr)
     c.write(CLIENT_CONF.format(addr=caddr, gw=GW_PUB, user=USER, password=PASSWORD, gwid=GW_ID,
@@ -213,6 +226,9 @@ def case_eap_radius(args, net, r, res):
     res.check(vip is not None, "the client got a virtual IP from the pool", str(vip))
     sas = r.sas()
     res.check(len(sas) == 1, "rampartd holds one IKE SA", "%d SAs" % len(sas))
+    res.check(len(sas) == 1 and sas[0].get("remote_id") == USER,
+              "the SA is named by the EAP identity (%s), not the client's IDi" % USER,
+              str(sas[0].get("remote_id")) if sas else "")
     t, rcv = ping(cns, LAN_HOST, 5)
     if rcv != 5:
         t, rcv = ping(cns, LAN_HOST, 5, wait=5)
@@ -247,7 +263,32 @@ def case_eap_radius(args, net, r, res):
         log("freeradius log tail:\n" + "\n".join(rad_text().splitlines()[-60:]))
 
 
-CASES = {"eap-radius": case_eap_radius}
+def case_eap_radius_failover(args, net, r, res):
+    """The first server (10.77.0.3) never answers: after its tries the
+    request goes to the second, FreeRADIUS, and the client comes up."""
+    ca, rad_text = radius_up(net, r, res, [RAD_DEAD, RAD_SRV], timeout="500ms", retries=1)
+    if ca is None:
+        return
+    cns, caddr = net.client_ns(1)
+    c = Charon(net, cns, "c1", caddr)
+    c.write(CLIENT_CONF.format(addr=caddr, gw=GW_PUB, user=USER, password=PASSWORD, gwid=GW_ID,
+                               ca=ca))
+    c.start()
+    res.check(c.wait_ready() and c.load()[0] == 0, "strongSwan client (eap-mschapv2) loads")
+    rc, out = c.initiate("eap", 60)
+    res.check(rc == 0, "the client comes up although the first RADIUS server is dead",
+              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    n_fo = r.log_text().count("radius server 0 not answering: trying server 1")
+    res.check(n_fo == 1, "one failover: the conversation's later rounds stay on the server "
+              "that answered (its State means nothing to another)", "%d failovers" % n_fo)
+    res.check("Sent Access-Accept" in rad_text(), "the second server (FreeRADIUS) accepted", "")
+    t, rcv = ping(cns, LAN_HOST, 3)
+    res.check(rcv == 3, "client pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
+    if res.fails:
+        log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+
+
+CASES = {"eap-radius": case_eap_radius, "eap-radius-failover": case_eap_radius_failover}
 
 
 def main():
