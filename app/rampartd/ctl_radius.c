@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -160,6 +161,33 @@ void
 rd_radius_stats_get(struct rd_radius_stats *st)
 {
 	*st = rad.st;
+}
+
+json_t *
+rd_radius_stats_json(void)
+{
+	const struct rd_radius_stats *s = &rad.st;
+	json_t *o = json_object();
+	unsigned i, n = 0;
+
+	for (i = 0; rad.slots != NULL && i < RD_RADIUS_SLOTS; i++)
+		n += rad.slots[i].used;
+#define J(f) json_object_set_new(o, #f, json_integer((json_int_t)s->f))
+	J(requests);
+	J(retransmits);
+	J(timeouts);
+	J(failovers);
+	J(send_errors);
+	J(accepts);
+	J(rejects);
+	J(challenges);
+	J(bad_responses);
+	J(unexpected);
+	J(busy);
+#undef J
+	json_object_set_new(o, "servers", json_integer((json_int_t)rad.cfg.n_servers));
+	json_object_set_new(o, "conversations", json_integer((json_int_t)n));
+	return o;
 }
 
 /* Build the request for the slot's current server and send it. */

@@ -320,6 +320,8 @@ int rd_radius_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_
 /* Answers, retransmissions, failover; how many datagrams were handled. */
 unsigned rd_radius_poll(uint64_t now);
 void rd_radius_stats_get(struct rd_radius_stats *st);
+/* The counters as a JSON object (rampartctl stats "radius"). */
+struct json_t *rd_radius_stats_json(void);
 
 /* ctl_ike.c */
 int rd_ike_init(void);

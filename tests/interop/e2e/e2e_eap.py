@@ -207,6 +207,11 @@ def radius_up(net, r, res, servers, timeout="1s", retries=2):
     return ca, rad_text
 
 
+def radius_stat(r, name):
+    rc, j = r.ctl("stats")
+    return (j.get("radius") or {}).get(name) if rc == 0 and isinstance(j, dict) else None
+
+
 def case_eap_radius(args, net, r, res):
     ca, rad_text = radius_up(net, r, res, [RAD_SRV])
     if ca is None:
@@ -255,6 +260,10 @@ def case_eap_radius(args, net, r, res):
               "%s -> %s" % (failed0, stat(r, "auth_failed")))
     res.check(len(r.sas()) == 1, "still only the first client's IKE SA", "%d" % len(r.sas()))
     res.check("Sent Access-Reject" in rad_text(), "FreeRADIUS sent an Access-Reject", "")
+    res.check(radius_stat(r, "accepts") == 1 and radius_stat(r, "rejects") == 1 and
+              radius_stat(r, "bad_responses") == 0 and radius_stat(r, "conversations") == 0,
+              "rampartctl stats radius: 1 accept, 1 reject, no bad response, no conversation "
+              "left", str(r.ctl("stats")[1].get("radius")))
     res.check(PASSWORD not in r.log_text() and RAD_SECRET not in r.log_text(),
               "neither the password nor the RADIUS secret is in rampartd's log", "")
     if res.fails:
@@ -282,6 +291,10 @@ def case_eap_radius_failover(args, net, r, res):
     res.check(n_fo == 1, "one failover: the conversation's later rounds stay on the server "
               "that answered (its State means nothing to another)", "%d failovers" % n_fo)
     res.check("Sent Access-Accept" in rad_text(), "the second server (FreeRADIUS) accepted", "")
+    res.check(radius_stat(r, "failovers") == 1 and radius_stat(r, "timeouts") == 1 and
+              radius_stat(r, "retransmits") == 1,
+              "rampartctl stats radius: 1 retransmission, 1 timeout, 1 failover",
+              str(r.ctl("stats")[1].get("radius")))
     t, rcv = ping(cns, LAN_HOST, 3)
     res.check(rcv == 3, "client pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
     if res.fails:
