@@ -184,6 +184,7 @@ rd_radius_stats_json(void)
 	J(bad_responses);
 	J(unexpected);
 	J(busy);
+	J(framed_ips);
 #undef J
 	json_object_set_new(o, "servers", json_integer((json_int_t)rad.cfg.n_servers));
 	json_object_set_new(o, "conversations", json_integer((json_int_t)n));
@@ -331,6 +332,16 @@ on_response(unsigned server, const uint8_t *pkt, size_t len, uint64_t now)
 			       "refused (the EAP method must derive an MSK)\n", server);
 			slot_finish(s, IKE_EAP_FAILURE, NULL, 0, NULL, 0, now);
 			break;
+		}
+		if (r->has_framed_ip) {
+			/* RFC 2865 5.8: the user's address, allocated by the server;
+			 * 255.255.255.254 / .255 mean "NAS chooses": the pool */
+			uint8_t a[16] = { 0 };
+
+			memcpy(a, r->framed_ip, 4);
+			if (!(a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] >= 254) &&
+			    ike_eap_set_vip(rd.ike, s->ike_sa_id, 4, a) == 0)
+				rad.st.framed_ips++;
 		}
 		slot_finish(s, IKE_EAP_SUCCESS, r->eap, r->eap_len, r->msk, sizeof(r->msk), now);
 		break;

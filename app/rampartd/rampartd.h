@@ -311,6 +311,7 @@ void rd_jobs_fini(void);
 struct rd_radius_stats {
 	uint64_t requests, retransmits, timeouts, failovers, send_errors;
 	uint64_t accepts, rejects, challenges, bad_responses, unexpected, busy;
+	uint64_t framed_ips;		/* Framed-IP-Address used instead of the pool */
 };
 int rd_radius_init(const struct conf_radius *cfg);
 void rd_radius_fini(void);

@@ -275,6 +275,14 @@ int ike_redirect(struct ike_ctx *ctx, uint64_t ike_sa_id, const char *target, ui
  * and wipes the MSK when the SA goes. Returns 0, -ENOENT (the SA is gone or
  * waits for no EAP answer), -EINVAL (bad arguments: the SA fails).
  */
+/*
+ * Responder, before ike_eap_done(IKE_EAP_SUCCESS) of the same SA: give the
+ * peer this virtual IP (e.g. RADIUS Framed-IP-Address) instead of one from
+ * the connection's pool, if it asks for one. The back end answers for its
+ * uniqueness. Returns 0, -ENOENT (no SA waiting for EAP), -EINVAL (af).
+ */
+int ike_eap_set_vip(struct ike_ctx *ctx, uint64_t ike_sa_id, uint8_t af, const uint8_t addr[16]);
+
 enum ike_eap_status {
 	IKE_EAP_CONTINUE = 0,
 	IKE_EAP_SUCCESS,

@@ -338,6 +338,26 @@ peer_done(struct ike_sa *sa, int status, const uint8_t *eap, size_t eap_len,
 }
 
 int
+ike_eap_set_vip(struct ike_ctx *ctx, uint64_t ike_sa_id, uint8_t af, const uint8_t addr[16])
+{
+	struct ike_sa *sa = ike_sa_by_id(ctx, ike_sa_id);
+	int rc = 0;
+
+	if (sa == NULL || sa->eap == NULL || !sa->eap->waiting || sa->initiator ||
+	    sa->state == IKE_ST_DEAD)
+		rc = -ENOENT;
+	else if ((af != 4 && af != 6) || addr == NULL)
+		rc = -EINVAL;
+	if (rc == 0) {
+		sa->eap->vip_af = af;
+		memset(sa->eap->vip, 0, sizeof(sa->eap->vip));
+		memcpy(sa->eap->vip, addr, af == 4 ? 4 : 16);
+	}
+	ike_sa_reap(ctx);
+	return rc;
+}
+
+int
 ike_eap_done(struct ike_ctx *ctx, uint64_t ike_sa_id, int status, const uint8_t *eap,
 	     size_t eap_len, const uint8_t *msk, size_t msk_len, uint64_t now_ms)
 {

@@ -266,7 +266,9 @@ struct ike_sa {
 	size_t cookie_len;
 	struct ike_id remote_id;
 	struct ike_lease *lease;
-	uint8_t vip_af;			/* initiator: address we got */
+	/* initiator: the address we got; responder: the address the EAP back
+	 * end assigned (RADIUS Framed-IP-Address) in place of a pool lease */
+	uint8_t vip_af;
 	uint8_t vip[16];
 	/* job interface: at most one DH/signature job in flight per SA */
 	bool job_pending;
@@ -597,6 +599,8 @@ struct ike_eap {
 	uint8_t msk[IKE_EAP_MSK_MAX];
 	size_t msk_len;
 	struct ike_id eap_id;		/* responder: the peer's EAP-Response/Identity */
+	uint8_t vip_af;			/* responder: ike_eap_set_vip(), 0 = none */
+	uint8_t vip[16];
 	/* initiator (EAP peer): the child offer of the first request, moved to
 	 * the last one; the responder's IDr body for its MSK-keyed AUTH */
 	struct ike_child_pend *pend;

@@ -641,6 +641,10 @@ ike_sa_adopt(struct ike_sa *to, struct ike_sa *from)
 		to->lease = from->lease;	/* the lease survives the rekey */
 		from->lease = NULL;
 	}
+	if (to->vip_af == 0 && from->vip_af != 0) {	/* so does an assigned address */
+		to->vip_af = from->vip_af;
+		memcpy(to->vip, from->vip, sizeof(to->vip));
+	}
 }
 
 /* ---- child SAs ---- */

@@ -126,6 +126,9 @@ ike_ts_select(struct ike_sa *sa, const struct ike_msg *m, struct ike_child *c)
 		ike_lease_addr(sa->lease, &af, addr);
 		ike_ts_host(&rconf[0], af, addr);
 		nr = 1;
+	} else if (!sa->initiator && sa->vip_af != 0) {
+		ike_ts_host(&rconf[0], sa->vip_af, sa->vip);
+		nr = 1;
 	} else {
 		nr = conf_or_any(cfg->remote_ts, cfg->n_remote_ts, m->tsi.ts, m->tsi.n_ts, rconf);
 	}
@@ -370,13 +373,26 @@ cp_lease(struct ike_sa *sa, const struct ike_msg *m, struct ike_cp_attr *attrs, 
 	int rc;
 
 	*n = 0;
-	if (!m->has_cp || m->cp.cfg_type != IKE_CFG_REQUEST || sa->conn->pool == NULL)
+	if (!m->has_cp || m->cp.cfg_type != IKE_CFG_REQUEST)
 		return 0;
 	for (i = 0; i < m->cp.n_attrs; i++) {
 		want4 |= m->cp.attrs[i].type == IKE_CP_INTERNAL_IP4_ADDRESS;
 		want6 |= m->cp.attrs[i].type == IKE_CP_INTERNAL_IP6_ADDRESS;
 	}
 	pc = &sa->conn->cfg.pool;
+	/* an address from the EAP back end (RADIUS) overrides the pool */
+	if (sa->eap != NULL && sa->eap->vip_af != 0 && sa->lease == NULL &&
+	    ((sa->eap->vip_af == 4 && want4) || (sa->eap->vip_af == 6 && want6))) {
+		sa->vip_af = sa->eap->vip_af;
+		memcpy(sa->vip, sa->eap->vip, 16);
+	}
+	if (sa->vip_af != 0) {
+		af = sa->vip_af;
+		memcpy(addr, sa->vip, 16);
+		goto give;
+	}
+	if (sa->conn->pool == NULL)
+		return 0;
 	if (!((pc->af == 4 && want4) || (pc->af == 6 && want6)))
 		return 0;
 	if (sa->lease == NULL) {
@@ -385,6 +401,7 @@ cp_lease(struct ike_sa *sa, const struct ike_msg *m, struct ike_cp_attr *attrs, 
 			return rc;
 	}
 	ike_lease_addr(sa->lease, &af, addr);
+give:
 	if (af == 4) {
 		attrs[*n].type = IKE_CP_INTERNAL_IP4_ADDRESS;
 		attrs[*n].len = 4;
@@ -412,7 +429,8 @@ cp_lease(struct ike_sa *sa, const struct ike_msg *m, struct ike_cp_attr *attrs, 
 		char s[INET6_ADDRSTRLEN];
 
 		inet_ntop(af == 4 ? AF_INET : AF_INET6, addr, s, sizeof(s));
-		SA_LOG(sa, INFO, "virtual IP %s leased", s);
+		SA_LOG(sa, INFO, "virtual IP %s %s", s, sa->lease != NULL ? "leased" :
+		       "assigned by the EAP back end");
 	}
 	return 0;
 }

@@ -3435,6 +3435,7 @@ test_redirect_established(void)
  */
 static const char *eap_peer_password = "sesame";
 static bool eap_peer_msk_bad, eap_server_hold;
+static const char *eap_server_vip;	/* Framed-IP-Address style assignment */
 
 static void
 eap_msk(uint8_t msk[64], uint8_t salt)
@@ -3493,6 +3494,13 @@ eap_answer(const struct eap_call *c)
 		return;
 	}
 	if (c->len == 5 + 6 && memcmp(c->msg + 5, "sesame", 6) == 0) {
+		if (eap_server_vip != NULL) {
+			uint8_t a[16] = { 0 };
+
+			inet_pton(AF_INET, eap_server_vip, a);
+			CU_ASSERT_EQUAL(ike_eap_set_vip(ctx, c->sa_id, 4, a), 0);
+			CU_ASSERT_EQUAL(ike_eap_set_vip(ctx, c->sa_id, 5, a), -EINVAL);
+		}
 		eap_msk(msk, 0);
 		CU_ASSERT_EQUAL(ike_eap_done(ctx, c->sa_id, IKE_EAP_SUCCESS, NULL, 0, msk, 64, now),
 				0);
@@ -3540,6 +3548,7 @@ eap_setup(struct setup *s)
 	eap_peer_password = "sesame";
 	eap_peer_msk_bad = false;
 	eap_server_hold = false;
+	eap_server_vip = NULL;
 }
 
 /* IKE_SA_INIT; IKE_AUTH 1 (IDi, no AUTH) -> IDr, AUTH, EAP-Request/Identity;
@@ -3660,6 +3669,44 @@ test_eap_async_retransmit_and_gone(void)
 	stop();
 }
 
+/* The back end assigns the virtual IP (RADIUS Framed-IP-Address): the
+ * client gets it instead of a pool address, B's child is narrowed to it,
+ * no pool lease is taken, and an IKE rekey keeps it. */
+static void
+test_eap_backend_vip(void)
+{
+	struct setup s;
+	const struct ike_child_sa *b;
+	uint8_t want[16] = { 0 };
+
+	eap_setup(&s);
+	eap_server_vip = "10.77.7.7";
+	s.a.request_vip = true;
+	ts_net(&s.a.local_ts[0], "0.0.0.0", "255.255.255.255");
+	s.b.pool.af = 4;
+	inet_pton(AF_INET, "10.99.0.10", s.b.pool.first);
+	s.b.pool.size = 4;
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	pump_eap();
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	inet_pton(AF_INET, "10.77.7.7", want);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->vip_af, 4);
+	CU_ASSERT_EQUAL(memcmp(first_sa(P[0].ctx)->vip, want, 4), 0);
+	b = last_child_up(&P[1]);
+	CU_ASSERT_EQUAL(b->n_remote_ts, 1);
+	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].saddr, want, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].eaddr, want, 4), 0);
+	CU_ASSERT_EQUAL(ike_pool_in_use(P[1].ctx->conns[0]->pool), 0);
+	/* too late: no SA waits for EAP any more */
+	CU_ASSERT_EQUAL(ike_eap_set_vip(P[1].ctx, first_sa_id(P[1].ctx), 4, want), -ENOENT);
+	CU_ASSERT_EQUAL(ike_rekey_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
+	run();
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->vip_af, 4);
+	CU_ASSERT_EQUAL(memcmp(first_sa(P[1].ctx)->vip, want, 4), 0);
+	stop();
+}
+
 /* A connection that requires EAP refuses a peer that sends AUTH (PSK), and
  * a back end answer that is not an EAP-Request fails the SA. */
 static void
@@ -3713,6 +3760,7 @@ main(void)
 	CU_add_test(s, "eap_msk_mismatch", test_eap_msk_mismatch);
 	CU_add_test(s, "eap_async_retransmit_and_gone", test_eap_async_retransmit_and_gone);
 	CU_add_test(s, "eap_required_and_bad_backend", test_eap_required_and_bad_backend);
+	CU_add_test(s, "eap_backend_vip", test_eap_backend_vip);
 	CU_add_test(s, "ts_narrow", test_ts_narrow);
 	CU_add_test(s, "pool", test_pool);
 	CU_add_test(s, "psk_gcm256_ecp256", test_psk_gcm256_ecp256);

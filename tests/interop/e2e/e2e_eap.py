@@ -31,6 +31,7 @@ from e2e import ping, run_cli  # noqa: E402
 RAD_GW, RAD_SRV, RAD_DEAD = "10.77.0.1", "10.77.0.2", "10.77.0.3"
 RAD_SECRET = "e2e-radius-secret-not-a-secret"
 USER, PASSWORD = "alice", "e2e-alice-password"
+USER2, PASSWORD2, FRAMED_IP = "bob", "e2e-bob-password", "10.99.0.200"
 FREERADIUS_ETC = "/etc/freeradius/3.0"
 
 # EAP needs the client's eap-identity and eap-mschapv2 plugins (MD4 comes
@@ -157,6 +158,9 @@ def freeradius_dir(d):
         os.unlink(authorize)
     with open(authorize, "w") as f:
         f.write('%s Cleartext-Password := "%s"\n' % (USER, PASSWORD))
+        # bob's address comes from RADIUS (Framed-IP-Address), not the pool
+        f.write('%s Cleartext-Password := "%s"\n\tFramed-IP-Address = %s\n'
+                % (USER2, PASSWORD2, FRAMED_IP))
 
 
 def stat(r, name):
@@ -261,10 +265,27 @@ def case_eap_radius(args, net, r, res):
     res.check(len(r.sas()) == 1, "still only the first client's IKE SA", "%d" % len(r.sas()))
     res.check("Sent Access-Reject" in rad_text(), "FreeRADIUS sent an Access-Reject", "")
     res.check(radius_stat(r, "accepts") == 1 and radius_stat(r, "rejects") == 1 and
+              radius_stat(r, "framed_ips") == 0 and
               radius_stat(r, "bad_responses") == 0 and radius_stat(r, "conversations") == 0,
               "rampartctl stats radius: 1 accept, 1 reject, no bad response, no conversation "
               "left", str(r.ctl("stats")[1].get("radius")))
-    res.check(PASSWORD not in r.log_text() and RAD_SECRET not in r.log_text(),
+    # bob: Framed-IP-Address from the Access-Accept overrides the pool
+    c3ns, c3addr = net.client_ns(3)
+    c3 = Charon(net, c3ns, "c3", c3addr)
+    c3.write(CLIENT_CONF.format(addr=c3addr, gw=GW_PUB, user=USER2, password=PASSWORD2,
+                                gwid=GW_ID, ca=ca))
+    c3.start()
+    res.check(c3.wait_ready() and c3.load()[0] == 0, "third client (bob) loads")
+    rc3, out3 = c3.initiate("eap", 60)
+    res.check(rc3 == 0, "bob comes up", "\n".join(out3.strip().splitlines()[-8:]) if rc3 else "")
+    res.check(c3.vip() == FRAMED_IP, "bob's virtual IP is RADIUS's Framed-IP-Address %s, "
+              "not the pool's next" % FRAMED_IP, str(c3.vip()))
+    t, rcv = ping(c3ns, LAN_HOST, 3)
+    res.check(rcv == 3, "bob pings the LAN host from %s" % FRAMED_IP, "%d/%d" % (rcv, t))
+    res.check(radius_stat(r, "framed_ips") == 1, "rampartctl stats radius: framed_ips 1",
+              str(radius_stat(r, "framed_ips")))
+    res.check(PASSWORD not in r.log_text() and RAD_SECRET not in r.log_text() and
+              PASSWORD2 not in r.log_text(),
               "neither the password nor the RADIUS secret is in rampartd's log", "")
     if res.fails:
         log("client log tail:\n" + "\n".join(c.log_text().splitlines()[-40:]))
