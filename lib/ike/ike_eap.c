@@ -175,6 +175,17 @@ ike_eap_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		e->eap_id.len = (uint16_t)(m->eap.len - 5);
 		memcpy(e->eap_id.data, m->eap.p + 5, e->eap_id.len);
 	}
+	/* each round may take the back end seconds (RADIUS retries, failover):
+	 * the half-open deadline moves with the peer's rounds, never beyond
+	 * IKE_EAP_MAX_MS after the SA was created */
+	if (sa->expire_ms != 0) {
+		uint64_t want = sa->ctx->now_ms + IKE_HALF_OPEN_TIMEOUT_MS;
+		uint64_t cap = sa->created_ms + IKE_EAP_MAX_MS;
+
+		want = want < cap ? want : cap;
+		if (want > sa->expire_ms)
+			sa->expire_ms = want;
+	}
 	/* the request waits like one on a job: a retransmission is dropped */
 	e->waiting = true;
 	sa->job_pending = true;

@@ -587,6 +587,7 @@ int ike_auth_eap_final(struct ike_sa *sa, const struct ike_msg *m, const struct 
 /* ---- ike_eap.c: responder EAP conversation (RFC 7296 2.16) ---- */
 enum {
 	IKE_EAP_MSK_MAX = 128,		/* longer MSKs are refused */
+	IKE_EAP_MAX_MS = 120000,	/* an EAP conversation ends this long after IKE_SA_INIT */
 };
 struct ike_eap {
 	uint8_t phase;			/* IKE_EAP_PH_* */

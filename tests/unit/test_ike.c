@@ -3434,7 +3434,7 @@ test_redirect_established(void)
  * same 64-byte MSK from the challenge unless eap_peer_msk_bad.
  */
 static const char *eap_peer_password = "sesame";
-static bool eap_peer_msk_bad, eap_server_hold;
+static bool eap_peer_msk_bad, eap_server_hold, eap_peer_hold;
 static const char *eap_server_vip;	/* Framed-IP-Address style assignment */
 
 static void
@@ -3449,7 +3449,7 @@ eap_msk(uint8_t msk[64], uint8_t salt)
 static void
 eap_answer(const struct eap_call *c)
 {
-	struct ike_ctx *ctx = P[c->peer].ctx;
+	struct ike_ctx *ctx = P[c->peer == 0 ? 0 : 1].ctx;
 	uint8_t out[64], msk[64];
 	size_t n;
 
@@ -3524,7 +3524,7 @@ pump_eap(void)
 		for (i = 0; i < n_eap_calls; i++) {
 			struct eap_call c = eap_calls[i];
 
-			if (c.peer == 1 && eap_server_hold) {
+			if ((c.peer == 1 && eap_server_hold) || (c.peer == 0 && eap_peer_hold)) {
 				eap_calls[kept++] = c;
 				continue;
 			}
@@ -3548,6 +3548,7 @@ eap_setup(struct setup *s)
 	eap_peer_password = "sesame";
 	eap_peer_msk_bad = false;
 	eap_server_hold = false;
+	eap_peer_hold = false;
 	eap_server_vip = NULL;
 }
 
@@ -3707,6 +3708,47 @@ test_eap_backend_vip(void)
 	stop();
 }
 
+/* Slow rounds: the peer answers the challenge 25 s after IKE_SA_INIT and
+ * the server takes 10 s more; the half-open deadline (30 s) moves with the
+ * peer's rounds, so the SA comes up at about 36 s. A peer that stays silent
+ * after the challenge is still dropped at the half-open deadline. */
+static void
+test_eap_slow_rounds(void)
+{
+	struct setup s;
+
+	eap_setup(&s);
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	eap_peer_hold = true;
+	pump_eap();
+	CU_ASSERT_EQUAL_FATAL(n_eap_calls, 1);		/* A holds the challenge */
+	CU_ASSERT_EQUAL(eap_calls[0].peer, 0);
+	advance(25000);
+	eap_peer_hold = false;
+	eap_server_hold = true;
+	pump_eap();					/* B holds the answer */
+	CU_ASSERT_EQUAL_FATAL(n_eap_calls, 1);
+	CU_ASSERT_EQUAL(eap_calls[0].peer, 1);
+	advance(10000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(first_sa(P[1].ctx));
+	eap_server_hold = false;
+	pump_eap();
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 1);
+	stop();
+
+	eap_setup(&s);
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	eap_peer_hold = true;
+	pump_eap();
+	advance(31000);
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+	n_eap_calls = 0;
+	stop();
+}
+
 /* A connection that requires EAP refuses a peer that sends AUTH (PSK), and
  * a back end answer that is not an EAP-Request fails the SA. */
 static void
@@ -3761,6 +3803,7 @@ main(void)
 	CU_add_test(s, "eap_async_retransmit_and_gone", test_eap_async_retransmit_and_gone);
 	CU_add_test(s, "eap_required_and_bad_backend", test_eap_required_and_bad_backend);
 	CU_add_test(s, "eap_backend_vip", test_eap_backend_vip);
+	CU_add_test(s, "eap_slow_rounds", test_eap_slow_rounds);
 	CU_add_test(s, "ts_narrow", test_ts_narrow);
 	CU_add_test(s, "pool", test_pool);
 	CU_add_test(s, "psk_gcm256_ecp256", test_psk_gcm256_ecp256);
