@@ -148,6 +148,9 @@ eap_final(struct ike_sa *sa, const struct ike_msg *m)
 	}
 	rc = ike_auth_eap_final(sa, m, first, e->msk, e->msk_len, &e->eap_id);
 	free(first);
+	/* done: the MSK and the kept request go now, not with the SA */
+	if (rc == 0 && sa->state == IKE_ST_ESTABLISHED)
+		ike_eap_free(sa);
 	return rc;
 }
 
@@ -283,6 +286,7 @@ ike_eap_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *
 		if (!m->has_auth || ike_auth_msk_check(sa, e->idr_body, e->idr_len, e->msk,
 						       e->msk_len, &m->auth) < 0)
 			return peer_fail(sa, "responder AUTH does not match the MSK");
+		ike_eap_free(sa);	/* the MSK goes now, not with the SA */
 		return 1;
 	}
 	if (!m->has_eap)

@@ -3578,6 +3578,9 @@ test_eap_success(void)
 	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->remote_id.len, 5);
 	CU_ASSERT_EQUAL(memcmp(first_sa(P[1].ctx)->remote_id.data, "alice", 5), 0);
 	CU_ASSERT_EQUAL(last_child_up(&P[1])->remote_id.type, IKE_ID_KEY_ID);
+	/* the MSK is wiped once both sides are up */
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx)->eap);
+	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx)->eap);
 	ike_stats_get(P[1].ctx, &st);
 	CU_ASSERT_EQUAL(st.eap_started, 1);
 	CU_ASSERT_EQUAL(st.eap_success, 1);
