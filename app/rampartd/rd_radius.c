@@ -131,7 +131,8 @@ rd_radius_mppe_decrypt(const uint8_t *val, size_t val_len, const uint8_t req_aut
 	/* Salt (2 octets, high bit set), then 16-octet blocks of
 	 * Key-Length | Key | padding, each XORed with
 	 * b(1) = MD5(S + R + A), b(i) = MD5(S + c(i-1)) */
-	if (val_len < 2 + 16 || (val_len - 2) % 16 != 0 || (val[0] & 0x80) == 0)
+	if (val_len < 2 + 16 || val_len - 2 > sizeof(plain) || (val_len - 2) % 16 != 0 ||
+	    (val[0] & 0x80) == 0)
 		return -EBADMSG;
 	n = val_len - 2;
 	for (i = 0; rc == 0 && i < n; i += 16) {

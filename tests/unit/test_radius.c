@@ -411,6 +411,15 @@ mppe_bounds(void)
 					       sizeof(key), &kl), -EBADMSG);
 	CU_ASSERT_EQUAL(rd_radius_mppe_decrypt(enc, el, req_auth, secret, SECRET_LEN, key, 8,
 					       &kl), -EBADMSG);
+	{
+		/* longer than any attribute can carry (found by fuzz_radius):
+		 * refused, not decrypted past the buffer */
+		static uint8_t big[2 + 272];
+
+		memcpy(big, enc, el);
+		CU_ASSERT_EQUAL(rd_radius_mppe_decrypt(big, sizeof(big), req_auth, secret,
+						       SECRET_LEN, key, sizeof(key), &kl), -EBADMSG);
+	}
 	enc[0] &= 0x7f;				/* salt without its high bit */
 	CU_ASSERT_EQUAL(rd_radius_mppe_decrypt(enc, el, req_auth, secret, SECRET_LEN, key,
 					       sizeof(key), &kl), -EBADMSG);
