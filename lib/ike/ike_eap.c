@@ -203,6 +203,102 @@ ike_eap_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	return 0;
 }
 
+/* ---- AUTH keyed by the MSK (RFC 7296 2.16) ---- */
+
+int
+ike_auth_eap_final(struct ike_sa *sa, const struct ike_msg *m, const struct ike_msg *first,
+		   const uint8_t *msk, size_t msk_len, const struct ike_id *eap_id)
+{
+	struct ike_our_auth *oa = NULL;
+	uint8_t *oct = NULL;
+	size_t oct_len = 0;
+	char ids[128];
+	int rc;
+
+	/* the initiator's octets name the IDi of the first IKE_AUTH request */
+	if (!m->has_auth || m->auth.method != IKE_AUTH_PSK) {
+		ike_auth_failed(sa, m, "no shared-key AUTH after EAP");
+		return -EACCES;
+	}
+	rc = ike_auth_signed_octets(sa, true, first->idi.body.p, first->idi.body.len, &oct, &oct_len);
+	if (rc == 0)
+		rc = ike_auth_psk_verify(sa->algs.prf, msk, msk_len, oct, oct_len, m->auth.data.p,
+					 m->auth.data.len);
+	ike_auth_octets_free(oct, oct_len);
+	oct = NULL;
+	if (rc < 0) {
+		ike_auth_failed(sa, m, "AUTH does not match the EAP MSK");
+		return -EACCES;
+	}
+	if (eap_id != NULL && eap_id->len > 0)
+		sa->remote_id = *eap_id;
+	SA_LOG(sa, INFO, "peer authenticated as %s (EAP)",
+	       ike_id_str(&sa->remote_id, ids, sizeof(ids)));
+	oa = malloc(sizeof(*oa));
+	rc = oa == NULL ? -ENOMEM : ike_auth_our_octets(sa, &oct, &oct_len);
+	if (rc == 0) {
+		oa->method = IKE_AUTH_PSK;
+		oa->len = sa->keys.prf_len;
+		rc = ike_auth_psk(sa->algs.prf, msk, msk_len, oct, oct_len, oa->data);
+	}
+	ike_auth_octets_free(oct, oct_len);
+	if (rc == 0)
+		rc = ike_auth_respond(sa, first, oa, true);
+	else {
+		ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		ike_sa_kill(sa, "cannot compute our AUTH");
+	}
+	if (oa != NULL) {
+		OPENSSL_cleanse(oa, sizeof(*oa));
+		free(oa);
+	}
+	return rc;
+}
+
+int
+ike_auth_msk_ours(struct ike_sa *sa, const uint8_t *msk, size_t msk_len,
+		  struct ike_our_auth *oa)
+{
+	uint8_t *oct = NULL;
+	size_t oct_len = 0;
+	int rc;
+
+	rc = ike_auth_our_octets(sa, &oct, &oct_len);
+	if (rc == 0) {
+		oa->method = IKE_AUTH_PSK;
+		oa->len = sa->keys.prf_len;
+		rc = ike_auth_psk(sa->algs.prf, msk, msk_len, oct, oct_len, oa->data);
+	}
+	ike_auth_octets_free(oct, oct_len);
+	return rc;
+}
+
+int
+ike_auth_msk_check(struct ike_sa *sa, const uint8_t *id_body, size_t id_len,
+		   const uint8_t *msk, size_t msk_len, const struct ike_auth *auth)
+{
+	uint8_t *oct = NULL;
+	size_t oct_len = 0;
+	int rc;
+
+	if (auth->method != IKE_AUTH_PSK)
+		return -EACCES;
+	rc = ike_auth_signed_octets(sa, !sa->initiator, id_body, id_len, &oct, &oct_len);
+	if (rc == 0)
+		rc = ike_auth_psk_verify(sa->algs.prf, msk, msk_len, oct, oct_len, auth->data.p,
+					 auth->data.len);
+	ike_auth_octets_free(oct, oct_len);
+	return rc < 0 ? -EACCES : 0;
+}
+
+int
+ike_auth_check_responder(struct ike_sa *sa, const struct ike_msg *m)
+{
+	if (!m->has_idr || !m->has_auth || !ike_id_match(&sa->conn->cfg.remote_id, &m->idr.id))
+		return -EACCES;
+	return ike_auth_verify(sa, m, &m->idr) < 0 ? -EACCES : 0;
+}
+
 /* ---- initiator: the EAP peer ---- */
 
 int

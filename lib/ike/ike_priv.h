@@ -576,6 +576,19 @@ struct ike_our_auth {
 	uint8_t data[IKE_SIG_MAX_LEN];
 };
 
+/* Shared with ike_eap.c: the octets an AUTH covers (2.15) for either side
+ * (ike_auth_octets_free wipes them), the peer's AUTH check, the response
+ * that makes the child SA (eap_final: AUTH without IDr/CERT, 2.16), and an
+ * AUTHENTICATION_FAILED answer that kills the SA and counts. */
+int ike_auth_signed_octets(struct ike_sa *sa, bool of_initiator, const uint8_t *id_body,
+			   size_t id_len, uint8_t **oct, size_t *oct_len);
+int ike_auth_our_octets(struct ike_sa *sa, uint8_t **oct, size_t *oct_len);
+void ike_auth_octets_free(uint8_t *oct, size_t len);
+int ike_auth_verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id_pld *id);
+int ike_auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa,
+		     bool eap_final);
+void ike_auth_failed(struct ike_sa *sa, const struct ike_msg *m, const char *why);
+
 /* Responder side of the last IKE_AUTH of an EAP conversation (2.16): check
  * the peer's AUTH and send ours, both keyed by @msk; @first is the first
  * IKE_AUTH request (IDi, SA, TS, CP) with the current request's header.

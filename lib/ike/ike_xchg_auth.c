@@ -146,9 +146,9 @@ ike_ts_select(struct ike_sa *sa, const struct ike_msg *m, struct ike_child *c)
 	return 0;
 }
 
-static int
-auth_octets(struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, size_t id_len,
-	    uint8_t **oct, size_t *oct_len)
+int
+ike_auth_signed_octets(struct ike_sa *sa, bool of_initiator, const uint8_t *id_body,
+		       size_t id_len, uint8_t **oct, size_t *oct_len)
 {
 	/* RFC 7296 2.15: initiator signs its IKE_SA_INIT request | Nr | prf(SK_pi, IDi);
 	 * the responder its response | Ni | prf(SK_pr, IDr). */
@@ -161,8 +161,8 @@ auth_octets(struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, size_t
 			       oct_len);
 }
 
-static int
-auth_verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id_pld *id)
+int
+ike_auth_verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id_pld *id)
 {
 	const struct ike_conn *conn = sa->conn;
 	uint8_t *oct = NULL;
@@ -171,7 +171,7 @@ auth_verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id_pld 
 	EVP_PKEY *pub = NULL;
 	int rc;
 
-	rc = auth_octets(sa, !sa->initiator, id->body.p, id->body.len, &oct, &oct_len);
+	rc = ike_auth_signed_octets(sa, !sa->initiator, id->body.p, id->body.len, &oct, &oct_len);
 	if (rc < 0)
 		return rc;
 	if (conn->cfg.remote_auth != IKE_AUTHM_PUBKEY) {
@@ -220,8 +220,8 @@ out:
 	return rc;
 }
 
-static int
-our_octets(struct ike_sa *sa, uint8_t **oct, size_t *oct_len)
+int
+ike_auth_our_octets(struct ike_sa *sa, uint8_t **oct, size_t *oct_len)
 {
 	uint8_t body[IKE_MAX_ID_LEN + 8];
 	struct ike_id id;
@@ -231,12 +231,12 @@ our_octets(struct ike_sa *sa, uint8_t **oct, size_t *oct_len)
 	ike_id_local(sa, &id);
 	rc = ike_id_body(&id, body, sizeof(body), &blen);
 	if (rc == 0)
-		rc = auth_octets(sa, sa->initiator, body, blen, oct, oct_len);
+		rc = ike_auth_signed_octets(sa, sa->initiator, body, blen, oct, oct_len);
 	return rc;
 }
 
-static void
-octets_free(uint8_t *oct, size_t len)
+void
+ike_auth_octets_free(uint8_t *oct, size_t len)
 {
 	if (oct != NULL) {
 		OPENSSL_cleanse(oct, len);
@@ -253,7 +253,7 @@ our_auth_compute(struct ike_sa *sa, struct ike_our_auth *a)
 	size_t oct_len = 0;
 	int rc;
 
-	rc = our_octets(sa, &oct, &oct_len);
+	rc = ike_auth_our_octets(sa, &oct, &oct_len);
 	if (rc < 0)
 		return rc;
 	if (conn->cfg.auth == IKE_AUTHM_PUBKEY) {
@@ -268,7 +268,7 @@ our_auth_compute(struct ike_sa *sa, struct ike_our_auth *a)
 		rc = ike_auth_psk(sa->algs.prf, conn->cfg.psk, conn->cfg.psk_len, oct, oct_len,
 				  a->data);
 	}
-	octets_free(oct, oct_len);
+	ike_auth_octets_free(oct, oct_len);
 	return rc;
 }
 
@@ -465,8 +465,8 @@ conn_for_identity(struct ike_sa *sa, const struct ike_id *id)
 	return any;
 }
 
-static void
-auth_failed(struct ike_sa *sa, const struct ike_msg *m, const char *why)
+void
+ike_auth_failed(struct ike_sa *sa, const struct ike_msg *m, const char *why)
 {
 	char ids[128];
 
@@ -517,9 +517,9 @@ submit(struct ike_sa *sa, struct ike_job *job, uint32_t tag)
 }
 
 /* The child SA, CP and the IKE_AUTH response, once both AUTHs are done. */
-static int
-auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa,
-	     bool eap_final)
+int
+ike_auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa,
+		 bool eap_final)
 {
 	struct ike_conn *conn = sa->conn;
 	struct ike_cp_attr cpa[IKE_MAX_CP_ATTRS];
@@ -646,101 +646,7 @@ respond_next(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_au
 {
 	if (sa->eap != NULL)
 		return eap_first_respond(sa, m, oa);
-	return auth_respond(sa, m, oa, false);
-}
-
-int
-ike_auth_eap_final(struct ike_sa *sa, const struct ike_msg *m, const struct ike_msg *first,
-		   const uint8_t *msk, size_t msk_len, const struct ike_id *eap_id)
-{
-	struct ike_our_auth *oa = NULL;
-	uint8_t *oct = NULL;
-	size_t oct_len = 0;
-	char ids[128];
-	int rc;
-
-	/* the initiator's octets name the IDi of the first IKE_AUTH request */
-	if (!m->has_auth || m->auth.method != IKE_AUTH_PSK) {
-		auth_failed(sa, m, "no shared-key AUTH after EAP");
-		return -EACCES;
-	}
-	rc = auth_octets(sa, true, first->idi.body.p, first->idi.body.len, &oct, &oct_len);
-	if (rc == 0)
-		rc = ike_auth_psk_verify(sa->algs.prf, msk, msk_len, oct, oct_len, m->auth.data.p,
-					 m->auth.data.len);
-	octets_free(oct, oct_len);
-	oct = NULL;
-	if (rc < 0) {
-		auth_failed(sa, m, "AUTH does not match the EAP MSK");
-		return -EACCES;
-	}
-	if (eap_id != NULL && eap_id->len > 0)
-		sa->remote_id = *eap_id;
-	SA_LOG(sa, INFO, "peer authenticated as %s (EAP)",
-	       ike_id_str(&sa->remote_id, ids, sizeof(ids)));
-	oa = malloc(sizeof(*oa));
-	rc = oa == NULL ? -ENOMEM : our_octets(sa, &oct, &oct_len);
-	if (rc == 0) {
-		oa->method = IKE_AUTH_PSK;
-		oa->len = sa->keys.prf_len;
-		rc = ike_auth_psk(sa->algs.prf, msk, msk_len, oct, oct_len, oa->data);
-	}
-	octets_free(oct, oct_len);
-	if (rc == 0)
-		rc = auth_respond(sa, first, oa, true);
-	else {
-		ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
-		ike_sa_kill(sa, "cannot compute our AUTH");
-	}
-	if (oa != NULL) {
-		OPENSSL_cleanse(oa, sizeof(*oa));
-		free(oa);
-	}
-	return rc;
-}
-
-int
-ike_auth_msk_ours(struct ike_sa *sa, const uint8_t *msk, size_t msk_len,
-		  struct ike_our_auth *oa)
-{
-	uint8_t *oct = NULL;
-	size_t oct_len = 0;
-	int rc;
-
-	rc = our_octets(sa, &oct, &oct_len);
-	if (rc == 0) {
-		oa->method = IKE_AUTH_PSK;
-		oa->len = sa->keys.prf_len;
-		rc = ike_auth_psk(sa->algs.prf, msk, msk_len, oct, oct_len, oa->data);
-	}
-	octets_free(oct, oct_len);
-	return rc;
-}
-
-int
-ike_auth_msk_check(struct ike_sa *sa, const uint8_t *id_body, size_t id_len,
-		   const uint8_t *msk, size_t msk_len, const struct ike_auth *auth)
-{
-	uint8_t *oct = NULL;
-	size_t oct_len = 0;
-	int rc;
-
-	if (auth->method != IKE_AUTH_PSK)
-		return -EACCES;
-	rc = auth_octets(sa, !sa->initiator, id_body, id_len, &oct, &oct_len);
-	if (rc == 0)
-		rc = ike_auth_psk_verify(sa->algs.prf, msk, msk_len, oct, oct_len, auth->data.p,
-					 auth->data.len);
-	octets_free(oct, oct_len);
-	return rc < 0 ? -EACCES : 0;
-}
-
-int
-ike_auth_check_responder(struct ike_sa *sa, const struct ike_msg *m)
-{
-	if (!m->has_idr || !m->has_auth || !ike_id_match(&sa->conn->cfg.remote_id, &m->idr.id))
-		return -EACCES;
-	return auth_verify(sa, m, &m->idr) < 0 ? -EACCES : 0;
+	return ike_auth_respond(sa, m, oa, false);
 }
 
 /* The peer is authenticated: our AUTH next (inline, or a sign job). */
@@ -766,13 +672,13 @@ auth_verified(struct ike_sa *sa, const struct ike_msg *m)
 		uint8_t *oct = NULL, method, hash;
 		size_t oct_len = 0;
 
-		rc = our_octets(sa, &oct, &oct_len);
+		rc = ike_auth_our_octets(sa, &oct, &oct_len);
 		if (rc == 0)
 			rc = ike_sig_choose(conn->key, sa->peer_sighash ? sa->peer_hashes : 0,
 					    &method, &hash);
 		if (rc == 0)
 			rc = ike_job_sign_create(conn->key, method, hash, oct, oct_len, &job);
-		octets_free(oct, oct_len);
+		ike_auth_octets_free(oct, oct_len);
 		if (rc == 0)
 			rc = susp_save(sa, m);
 		if (rc < 0) {
@@ -812,12 +718,12 @@ verify_submit(struct ike_sa *sa, const struct ike_msg *m)
 	unsigned i;
 	int rc;
 
-	rc = auth_octets(sa, !sa->initiator, m->idi.body.p, m->idi.body.len, &oct, &oct_len);
+	rc = ike_auth_signed_octets(sa, !sa->initiator, m->idi.body.p, m->idi.body.len, &oct, &oct_len);
 	if (rc == 0)
 		rc = ike_job_verify_create(conn->ca, m->certs[0].data.p, m->certs[0].data.len,
 					   &m->idi.id, NULL, m->auth.method, m->auth.data.p,
 					   m->auth.data.len, oct, oct_len, &job);
-	octets_free(oct, oct_len);
+	ike_auth_octets_free(oct, oct_len);
 	for (i = 1; rc == 0 && i < m->n_certs; i++)
 		if (m->certs[i].encoding == IKE_CERT_X509_SIG)
 			rc = ike_job_verify_add_chain(job, m->certs[i].data.p, m->certs[i].data.len);
@@ -844,12 +750,12 @@ ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	if (sa->eap != NULL)
 		return ike_eap_on_request(sa, m);
 	if (!m->has_idi) {
-		auth_failed(sa, m, "IDi missing");
+		ike_auth_failed(sa, m, "IDi missing");
 		return -EACCES;
 	}
 	conn = conn_for_identity(sa, &m->idi.id);
 	if (conn == NULL) {
-		auth_failed(sa, m, "no connection allows this identity");
+		ike_auth_failed(sa, m, "no connection allows this identity");
 		return -EACCES;
 	}
 	if (conn != sa->conn) {
@@ -862,34 +768,34 @@ ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	if (conn->cfg.remote_auth == IKE_AUTHM_EAP) {
 		/* RFC 7296 2.16: an initiator that wants EAP omits AUTH */
 		if (m->has_auth) {
-			auth_failed(sa, m, "connection requires EAP, peer sent AUTH");
+			ike_auth_failed(sa, m, "connection requires EAP, peer sent AUTH");
 			return -EACCES;
 		}
 		rc = ike_eap_begin(sa, m);
 		if (rc < 0) {
-			auth_failed(sa, m, ike_strerror(rc));
+			ike_auth_failed(sa, m, ike_strerror(rc));
 			return rc;
 		}
 		return auth_verified(sa, m);
 	}
 	if (!m->has_auth) {
-		auth_failed(sa, m, "AUTH missing (EAP not configured)");
+		ike_auth_failed(sa, m, "AUTH missing (EAP not configured)");
 		return -EACCES;
 	}
 	if (conn->cfg.remote_auth == IKE_AUTHM_PUBKEY && sa->ctx->job_submit != NULL) {
 		if (m->auth.method == IKE_AUTH_PSK || m->n_certs == 0 || conn->ca == NULL ||
 		    m->certs[0].encoding != IKE_CERT_X509_SIG) {
-			auth_failed(sa, m, "no certificate or not a signature");
+			ike_auth_failed(sa, m, "no certificate or not a signature");
 			return -EACCES;
 		}
 		rc = verify_submit(sa, m);
 		if (rc < 0)
-			auth_failed(sa, m, ike_strerror(rc));
+			ike_auth_failed(sa, m, ike_strerror(rc));
 		return rc;
 	}
-	rc = auth_verify(sa, m, &m->idi);
+	rc = ike_auth_verify(sa, m, &m->idi);
 	if (rc < 0) {
-		auth_failed(sa, m, ike_strerror(rc));
+		ike_auth_failed(sa, m, ike_strerror(rc));
 		return -EACCES;
 	}
 	return auth_verified(sa, m);
@@ -915,7 +821,7 @@ ike_auth_job_done(struct ike_sa *sa, struct ike_job *job)
 	}
 	if (job->tag == IKE_JT_AUTH_VERIFY) {
 		if (job->result < 0)
-			auth_failed(sa, m, ike_strerror(job->result));
+			ike_auth_failed(sa, m, ike_strerror(job->result));
 		else
 			auth_verified(sa, m);
 	} else if (job->result < 0) {
@@ -1110,7 +1016,7 @@ ike_auth_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req 
 		ike_sa_kill(sa, "IKE_AUTH failed");
 		return -EACCES;
 	}
-	if (!ike_id_match(&cfg->remote_id, &m->idr.id) || auth_verify(sa, m, &m->idr) < 0) {
+	if (!ike_id_match(&cfg->remote_id, &m->idr.id) || ike_auth_verify(sa, m, &m->idr) < 0) {
 		sa->ctx->st.auth_failed++;
 		SA_LOG(sa, NOTICE, "responder %s failed authentication",
 		       ike_id_str(&m->idr.id, ids, sizeof(ids)));
