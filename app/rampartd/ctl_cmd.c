@@ -611,8 +611,10 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 				   "ctl", ctl_json(),
 				   "control", ctl_stats_json(), "ports", ports_json(true),
 				   "workers", w, "drops", drop_totals_json());
-		if (*reply != NULL)
+		if (*reply != NULL) {
 			json_object_set_new(*reply, "resources", resources_json());
+			json_object_set_new(*reply, "radius", rd_radius_stats_json());
+		}
 		return 0;
 	}
 	if (strcmp(cmd, "reload") == 0)

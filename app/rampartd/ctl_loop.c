@@ -717,6 +717,7 @@ rd_ctl_main(void)
 		uint64_t now;
 
 		work += rd_jobs_poll(RD_JOB_POLL);
+		work += rd_radius_poll(rd_now_ms());
 
 		rd_ike_events();
 		rd_msg_flush();

@@ -458,6 +458,7 @@ shutdown_all(bool launched)
 	rd_sa_release_all();
 	rd_jobs_fini();
 	rd_ike_fini();
+	rd_radius_fini();
 	rd_rate_destroy(rd.ike_rate);
 	rd.ike_rate = NULL;
 	rd_cmd_fini();
@@ -628,6 +629,10 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	rd_cmd_init();		/* a missing control socket is logged, not fatal */
+	if ((ret = rd_radius_init(&rd.conf->radius)) != 0) {
+		RD_LOG(ERR, "radius: %s\n", strerror(-ret));
+		goto fail;
+	}
 	ret = rd_ike_init();
 	if (ret != 0)
 		RD_LOG(WARNING, "IKE unavailable (%s): datapath only\n", strerror(-ret));

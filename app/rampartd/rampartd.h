@@ -245,6 +245,23 @@ void rd_ev_link(const char *port, bool up);
 struct json_t;
 void rd_log_stats_json(struct json_t *o);
 
+/* ctl_radius.c: EAP back end of lib/ike over RADIUS (control core only) */
+struct rd_radius_stats {
+	uint64_t requests, retransmits, timeouts, failovers, send_errors;
+	uint64_t accepts, rejects, challenges, bad_responses, unexpected, busy;
+	uint64_t framed_ips;		/* Framed-IP-Address used instead of the pool */
+};
+int rd_radius_init(const struct conf_radius *cfg);
+void rd_radius_fini(void);
+/* ops.eap of lib/ike */
+int rd_radius_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap,
+		  size_t eap_len);
+/* Answers, retransmissions, failover; how many datagrams were handled. */
+unsigned rd_radius_poll(uint64_t now);
+void rd_radius_stats_get(struct rd_radius_stats *st);
+/* The counters as a JSON object (rampartctl stats "radius"). */
+struct json_t *rd_radius_stats_json(void);
+
 /* ctl_ike.c */
 int rd_ike_init(void);
 void rd_ike_fini(void);

@@ -727,10 +727,10 @@ static int
 parse_root(struct cx *x, const yaml_node_t *root)
 {
 	enum { K_WORKERS, K_LOG, K_TELEM, K_CTL, K_IKE, K_PORTS, K_ROUTES, K_CONNS, K_CTLCORE,
-	       K_METRICS, K_MAX_TUNNELS, K_N };
+	       K_METRICS, K_MAX_TUNNELS, K_RADIUS, K_N };
 	static const char *const keys[K_N] = {
 		"workers", "log_level", "telemetry", "control", "ike", "ports", "routes",
-		"connections", "control_core", "metrics", "max_tunnels",
+		"connections", "control_core", "metrics", "max_tunnels", "radius",
 	};
 	struct conf *c = x->c;
 	yaml_node_t *v[K_N];
@@ -772,7 +772,9 @@ parse_root(struct cx *x, const yaml_node_t *root)
 		return rc;
 	if (v[K_CONNS] != NULL && (rc = conf_parse_conns(x, v[K_CONNS])) < 0)
 		return rc;
-	return 0;
+	if (v[K_RADIUS] != NULL && (rc = conf_parse_radius(x, v[K_RADIUS])) < 0)
+		return rc;
+	return conf_radius_check_conns(x, v[K_CONNS] != NULL ? v[K_CONNS] : root);
 }
 
 /* ---- entry points ---- */
@@ -1121,6 +1123,7 @@ conf_wipe(struct conf *c)
 		OPENSSL_cleanse(c->conns[i].psk, sizeof(c->conns[i].psk));
 		c->conns[i].psk_len = 0;
 	}
+	OPENSSL_cleanse(c->radius.servers, sizeof(c->radius.servers));
 }
 
 void

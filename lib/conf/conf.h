@@ -147,6 +147,26 @@ struct conf_ike {
 	size_t frag_preauth_max;	/* frag_preauth_max: bytes, default 16K */
 };
 
+/* RADIUS servers for remote_auth eap-radius (conf_radius.c documents the keys). */
+enum {
+	CONF_MAX_RADIUS = 4,
+	CONF_MAX_RADIUS_SECRET = 128,
+};
+struct conf_radius_server {
+	uint8_t af;			/* 4 or 6 */
+	uint8_t addr[16];
+	uint16_t port;			/* default 1812 */
+	uint8_t secret[CONF_MAX_RADIUS_SECRET];	/* from secret_file (mode 0600) */
+	size_t secret_len;
+};
+struct conf_radius {
+	struct conf_radius_server servers[CONF_MAX_RADIUS];	/* in failover order */
+	unsigned n_servers;
+	uint32_t timeout_ms;		/* per try, default 2000 */
+	uint32_t retries;		/* tries per server after the first, default 2 */
+	char nas_id[64];		/* NAS-Identifier, default "rampart" */
+};
+
 /* The control lcore's self-protection (conf_ctlcore.c documents the keys). */
 struct conf_ctlcore {
 	uint32_t crypto_threads;	/* DH/signature helper threads; 0 = inline */
@@ -173,6 +193,7 @@ struct conf {
 
 	struct conf_ike ike;
 	struct conf_ctlcore ctlcore;
+	struct conf_radius radius;
 
 	struct conf_port ports[CONF_MAX_PORTS];
 	unsigned n_ports;

@@ -304,8 +304,12 @@ parse_auth(struct cx *x, const char *key, const yaml_node_t *n, uint8_t *out)
 		*out = IKE_AUTHM_PSK;
 	else if (strcmp(s, "pubkey") == 0)
 		*out = IKE_AUTHM_PUBKEY;
+	else if (strcmp(s, "eap-radius") == 0 && strcmp(key, "remote_auth") == 0)
+		*out = IKE_AUTHM_EAP;
 	else
-		return key_err(x, key, n, "unknown auth method '%s' (psk, pubkey)", s);
+		return key_err(x, key, n, strcmp(key, "remote_auth") == 0 ?
+			       "unknown auth method '%s' (psk, pubkey, eap-radius)" :
+			       "unknown auth method '%s' (psk, pubkey)", s);
 	return 0;
 }
 

@@ -125,6 +125,10 @@ int conf_parse_conns(struct cx *x, const yaml_node_t *seq);
 /* "err" .. "debug" -> enum ike_log_level, or a positioned error. */
 int conf_parse_log_level(struct cx *x, const yaml_node_t *n, int *out);
 
+/* conf_radius.c: the radius section; conn checks after all sections */
+int conf_parse_radius(struct cx *x, const yaml_node_t *n);
+int conf_radius_check_conns(struct cx *x, const yaml_node_t *root);
+
 /* conf_ctlcore.c: the control_core section */
 void conf_ctlcore_defaults(struct conf_ctlcore *cc);
 int conf_parse_ctlcore(struct cx *x, const yaml_node_t *n);

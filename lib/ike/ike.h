@@ -66,6 +66,10 @@ struct ike_ts {
 enum ike_auth_method {
 	IKE_AUTHM_PSK = 1,
 	IKE_AUTHM_PUBKEY = 2,		/* X.509: RSA or ECDSA, RFC 7427 signatures */
+	/* EAP through ops.eap (RFC 7296 2.16): as remote_auth, the responder
+	 * relays the peer's EAP to its back end; as auth, the initiator is the
+	 * EAP peer (its method runs behind ops.eap too) */
+	IKE_AUTHM_EAP = 3,
 };
 
 /* Virtual IP pool for remote-access clients (CFG payload). */
@@ -194,6 +198,16 @@ struct ike_ops {
 	void (*log)(void *user, int level, const char *msg);	/* may be NULL */
 	/* Allocate an inbound ESP SPI (0 = failure); NULL: random, never < 256. */
 	uint32_t (*alloc_spi)(void *user);
+	/*
+	 * EAP back end (IKE_AUTHM_EAP; NULL: such SAs fail). Responder: called
+	 * with each EAP-Response of the peer (starting with its Identity) of
+	 * IKE SA @ike_sa_id. Initiator: with each EAP-Request of the
+	 * responder. @eap is valid during the call only. Must not block and
+	 * must not call ike_eap_done() from inside the call: answer later,
+	 * exactly once per call. A negative return fails the authentication.
+	 */
+	int (*eap)(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap,
+		   size_t eap_len);
 };
 
 struct ike_ctx_cfg {
@@ -259,6 +273,33 @@ int ike_peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr
  */
 int ike_redirect(struct ike_ctx *ctx, uint64_t ike_sa_id, const char *target, uint64_t now_ms,
 		 unsigned *n_sent);
+/*
+ * Completion of an ops.eap call. IKE_EAP_CONTINUE: @eap is the next
+ * EAP-Request for the peer (initiator: our EAP-Response, with @msk once the
+ * method has derived it). IKE_EAP_SUCCESS: the method succeeded, @msk is
+ * its Master Session Key (RFC 3748 7.10; its first 64 bytes key the AUTH
+ * payloads, RFC 7296 2.16), @eap the EAP-Success to send (NULL: built
+ * here). IKE_EAP_FAILURE: authentication refused (counted in auth_failed),
+ * @eap the EAP-Failure (NULL: built here). The library copies what it keeps
+ * and wipes the MSK when the SA goes. Returns 0, -ENOENT (the SA is gone or
+ * waits for no EAP answer), -EINVAL (bad arguments: the SA fails).
+ */
+/*
+ * Responder, before ike_eap_done(IKE_EAP_SUCCESS) of the same SA: give the
+ * peer this virtual IP (e.g. RADIUS Framed-IP-Address) instead of one from
+ * the connection's pool, if it asks for one. The back end answers for its
+ * uniqueness. Returns 0, -ENOENT (no SA waiting for EAP), -EINVAL (af).
+ */
+int ike_eap_set_vip(struct ike_ctx *ctx, uint64_t ike_sa_id, uint8_t af, const uint8_t addr[16]);
+
+enum ike_eap_status {
+	IKE_EAP_CONTINUE = 0,
+	IKE_EAP_SUCCESS,
+	IKE_EAP_FAILURE,
+};
+int ike_eap_done(struct ike_ctx *ctx, uint64_t ike_sa_id, int status, const uint8_t *eap,
+		 size_t eap_len, const uint8_t *msk, size_t msk_len, uint64_t now_ms);
+
 /* Send Deletes for every IKE SA (shutdown). */
 void ike_shutdown(struct ike_ctx *ctx, uint64_t now_ms);
 
@@ -311,6 +352,7 @@ struct ike_stats {
 	uint64_t mobike_updates, mobike_refused;
 	uint64_t redirects;		/* REDIRECT notifies sent (RFC 5685) */
 	uint64_t log_dropped;		/* debug lines over IKE_LOG_DEBUG_PER_S */
+	uint64_t eap_started, eap_success;	/* EAP conversations begun / succeeded */
 };
 /*
  * The name table of struct ike_stats, one X(field, "metric", counter|gauge,
@@ -350,7 +392,9 @@ struct ike_stats {
 	X(mobike_refused, "mobike_refused_total", counter, "MOBIKE address updates refused") \
 	X(redirects, "redirects_total", counter, "REDIRECT notifies sent (RFC 5685)") \
 	X(log_dropped, "log_debug_dropped_total", counter, \
-	  "debug lines over the per-second cap, not written")
+	  "debug lines over the per-second cap, not written") \
+	X(eap_started, "eap_started_total", counter, "EAP authentications begun (RFC 7296 2.16)") \
+	X(eap_success, "eap_success_total", counter, "EAP authentications that succeeded")
 void ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st);
 
 /*

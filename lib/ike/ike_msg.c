@@ -335,7 +335,17 @@ dispatch(struct ike_msg *m, uint8_t type, const struct rd *body)
 		m->has_cp = true;
 		return 0;
 	case IKE_PLD_EAP:
-		/* EAP is not supported; presence is recorded for the caller. */
+		if (m->has_eap)
+			return body_fail(m, -EPROTO, "duplicate EAP payload");
+		/* RFC 3748 4: Code, Identifier, Length (= the whole body);
+		 * Request/Response (1, 2) carry a Type octet */
+		if (body->left < 4 || body->left > 0xffff ||
+		    ((size_t)body->p[2] << 8 | body->p[3]) != body->left)
+			return body_fail(m, -EBADMSG, "EAP length differs from the payload");
+		if (body->p[0] < 1 || body->p[0] > 4 || (body->p[0] <= 2 && body->left < 5))
+			return body_fail(m, -EBADMSG, "EAP code invalid or Type missing");
+		m->eap.p = body->p;
+		m->eap.len = body->left;
 		m->has_eap = true;
 		return 0;
 	default:

@@ -270,7 +270,9 @@ struct ike_sa {
 	size_t cookie_len;
 	struct ike_id remote_id;
 	struct ike_lease *lease;
-	uint8_t vip_af;			/* initiator: address we got */
+	/* initiator: the address we got; responder: the address the EAP back
+	 * end assigned (RADIUS Framed-IP-Address) in place of a pool lease */
+	uint8_t vip_af;
 	uint8_t vip[16];
 	/* job interface: at most one DH/signature job in flight per SA */
 	bool job_pending;
@@ -285,6 +287,7 @@ struct ike_sa {
 	size_t rx_inner_len;
 	uint8_t rx_first;
 	unsigned init_retries;
+	struct ike_eap *eap;		/* responder EAP conversation (ike_eap.c), or NULL */
 
 	/* RFC 7296 2.3: our requests */
 	uint32_t req_next;		/* next Message ID we send */
@@ -570,6 +573,85 @@ void ike_esp_offer(const struct ike_sa *sa, bool with_dh, uint32_t spi,
 void ike_esp_offer_nospi(const struct ike_sa *sa, bool with_dh, struct ike_proposal *out,
 			 unsigned *n);
 int ike_ts_select(struct ike_sa *sa, const struct ike_msg *m, struct ike_child *c);
+
+/* Our AUTH payload contents (RFC 7296 2.15). */
+struct ike_our_auth {
+	uint8_t method;
+	size_t len;
+	uint8_t data[IKE_SIG_MAX_LEN];
+};
+
+/* Shared with ike_eap.c: the octets an AUTH covers (2.15) for either side
+ * (ike_auth_octets_free wipes them), the peer's AUTH check, the response
+ * that makes the child SA (eap_final: AUTH without IDr/CERT, 2.16), and an
+ * AUTHENTICATION_FAILED answer that kills the SA and counts. */
+int ike_auth_signed_octets(struct ike_sa *sa, bool of_initiator, const uint8_t *id_body,
+			   size_t id_len, uint8_t **oct, size_t *oct_len);
+int ike_auth_our_octets(struct ike_sa *sa, uint8_t **oct, size_t *oct_len);
+void ike_auth_octets_free(uint8_t *oct, size_t len);
+int ike_auth_verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id_pld *id);
+int ike_auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa,
+		     bool eap_final);
+void ike_auth_failed(struct ike_sa *sa, const struct ike_msg *m, const char *why);
+
+/* Responder side of the last IKE_AUTH of an EAP conversation (2.16): check
+ * the peer's AUTH and send ours, both keyed by @msk; @first is the first
+ * IKE_AUTH request (IDi, SA, TS, CP) with the current request's header.
+ * @eap_id (len > 0): the identity the SA carries from then on (leases,
+ * INITIAL_CONTACT, listings) instead of the unauthenticated IDi. */
+int ike_auth_eap_final(struct ike_sa *sa, const struct ike_msg *m, const struct ike_msg *first,
+		       const uint8_t *msk, size_t msk_len, const struct ike_id *eap_id);
+
+/* ---- ike_eap.c: responder EAP conversation (RFC 7296 2.16) ---- */
+enum {
+	IKE_EAP_MSK_MAX = 128,		/* longer MSKs are refused */
+	IKE_EAP_MAX_MS = 120000,	/* an EAP conversation ends this long after IKE_SA_INIT */
+};
+struct ike_eap {
+	uint8_t phase;			/* IKE_EAP_PH_* */
+	uint8_t ident;			/* Identifier of our last EAP request */
+	bool waiting;			/* ops.eap called, ike_eap_done not yet */
+	struct ike_hdr first_hdr;	/* the first IKE_AUTH request, inner payloads */
+	uint8_t first_next;
+	uint8_t *first;
+	size_t first_len;
+	uint8_t msk[IKE_EAP_MSK_MAX];
+	size_t msk_len;
+	struct ike_id eap_id;		/* responder: the peer's EAP-Response/Identity */
+	uint8_t vip_af;			/* responder: ike_eap_set_vip(), 0 = none */
+	uint8_t vip[16];
+	/* initiator (EAP peer): the child offer of the first request, moved to
+	 * the last one; the responder's IDr body for its MSK-keyed AUTH */
+	struct ike_child_pend *pend;
+	uint8_t idr_body[IKE_MAX_ID_LEN + 4];
+	size_t idr_len;
+};
+enum {
+	IKE_EAP_PH_START = 0,		/* our IDr/AUTH + EAP-Request/Identity pending */
+	IKE_EAP_PH_ACTIVE,		/* EAP messages go to the back end */
+	IKE_EAP_PH_DONE,		/* EAP-Success sent; the peer's AUTH next */
+};
+/* First IKE_AUTH request without AUTH: keep it, set up sa->eap. */
+int ike_eap_begin(struct ike_sa *sa, const struct ike_msg *m);
+/* Append the EAP-Request/Identity to our first IKE_AUTH response. */
+int ike_eap_bld_identity(struct ike_sa *sa, struct ike_bld *b);
+/* A later IKE_AUTH request of an SA with sa->eap set. */
+int ike_eap_on_request(struct ike_sa *sa, const struct ike_msg *m);
+/* Initiator: set up sa->eap, keep the child offer (ownership moves). */
+int ike_eap_peer_begin(struct ike_sa *sa, struct ike_child_pend *p);
+/* Initiator: an IKE_AUTH response of an SA with sa->eap set. 1: the last
+ * response, its AUTH verified with the MSK, r->pend holds the child offer
+ * (continue with the child SA); 0: handled; < 0: failed (SA killed). */
+int ike_eap_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r);
+/* Responder's AUTH (IDr, signature or PSK) of the first response. */
+int ike_auth_check_responder(struct ike_sa *sa, const struct ike_msg *m);
+/* MSK-keyed AUTH (RFC 7296 2.16): ours, and a check of the peer's whose
+ * ID payload body was @id_body. */
+int ike_auth_msk_ours(struct ike_sa *sa, const uint8_t *msk, size_t msk_len,
+		      struct ike_our_auth *oa);
+int ike_auth_msk_check(struct ike_sa *sa, const uint8_t *id_body, size_t id_len,
+		       const uint8_t *msk, size_t msk_len, const struct ike_auth *auth);
+void ike_eap_free(struct ike_sa *sa);
 
 /* ---- ike_xchg_child.c ---- */
 int ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c);

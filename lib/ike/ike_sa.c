@@ -586,6 +586,7 @@ ike_sa_free(struct ike_sa *sa)
 	}
 	if (sa->lease != NULL)
 		ike_lease_put(sa->lease);
+	ike_eap_free(sa);
 	ike_sa_keys_wipe(&sa->keys);
 	ike_conn_put(sa->conn);
 	OPENSSL_cleanse(sa, sizeof(*sa));
@@ -640,6 +641,10 @@ ike_sa_adopt(struct ike_sa *to, struct ike_sa *from)
 	if (to->lease == NULL) {
 		to->lease = from->lease;	/* the lease survives the rekey */
 		from->lease = NULL;
+	}
+	if (to->vip_af == 0 && from->vip_af != 0) {	/* so does an assigned address */
+		to->vip_af = from->vip_af;
+		memcpy(to->vip, from->vip, sizeof(to->vip));
 	}
 }
 

@@ -520,6 +520,7 @@ struct ike_msg {
 	struct ike_auth auth;
 	struct ike_ts_pld tsi, tsr;
 	struct ike_cp cp;
+	struct ike_blob eap;		/* EAP message (RFC 3748 4), validated header */
 
 	unsigned n_certs;
 	struct ike_cert certs[IKE_MAX_CERTS];

@@ -126,6 +126,9 @@ ike_ts_select(struct ike_sa *sa, const struct ike_msg *m, struct ike_child *c)
 		ike_lease_addr(sa->lease, &af, addr);
 		ike_ts_host(&rconf[0], af, addr);
 		nr = 1;
+	} else if (!sa->initiator && sa->vip_af != 0) {
+		ike_ts_host(&rconf[0], sa->vip_af, sa->vip);
+		nr = 1;
 	} else {
 		nr = conf_or_any(cfg->remote_ts, cfg->n_remote_ts, m->tsi.ts, m->tsi.n_ts, rconf);
 	}
@@ -143,9 +146,9 @@ ike_ts_select(struct ike_sa *sa, const struct ike_msg *m, struct ike_child *c)
 	return 0;
 }
 
-static int
-auth_octets(struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, size_t id_len,
-	    uint8_t **oct, size_t *oct_len)
+int
+ike_auth_signed_octets(struct ike_sa *sa, bool of_initiator, const uint8_t *id_body,
+		       size_t id_len, uint8_t **oct, size_t *oct_len)
 {
 	/* RFC 7296 2.15: initiator signs its IKE_SA_INIT request | Nr | prf(SK_pi, IDi);
 	 * the responder its response | Ni | prf(SK_pr, IDr). */
@@ -158,8 +161,8 @@ auth_octets(struct ike_sa *sa, bool of_initiator, const uint8_t *id_body, size_t
 			       oct_len);
 }
 
-static int
-auth_verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id_pld *id)
+int
+ike_auth_verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id_pld *id)
 {
 	const struct ike_conn *conn = sa->conn;
 	uint8_t *oct = NULL;
@@ -168,7 +171,7 @@ auth_verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_id_pld 
 	EVP_PKEY *pub = NULL;
 	int rc;
 
-	rc = auth_octets(sa, !sa->initiator, id->body.p, id->body.len, &oct, &oct_len);
+	rc = ike_auth_signed_octets(sa, !sa->initiator, id->body.p, id->body.len, &oct, &oct_len);
 	if (rc < 0)
 		return rc;
 	if (conn->cfg.remote_auth != IKE_AUTHM_PUBKEY) {
@@ -217,15 +220,8 @@ out:
 	return rc;
 }
 
-/* Our AUTH payload contents (RFC 7296 2.15). */
-struct our_auth {
-	uint8_t method;
-	size_t len;
-	uint8_t data[IKE_SIG_MAX_LEN];
-};
-
-static int
-our_octets(struct ike_sa *sa, uint8_t **oct, size_t *oct_len)
+int
+ike_auth_our_octets(struct ike_sa *sa, uint8_t **oct, size_t *oct_len)
 {
 	uint8_t body[IKE_MAX_ID_LEN + 8];
 	struct ike_id id;
@@ -235,12 +231,12 @@ our_octets(struct ike_sa *sa, uint8_t **oct, size_t *oct_len)
 	ike_id_local(sa, &id);
 	rc = ike_id_body(&id, body, sizeof(body), &blen);
 	if (rc == 0)
-		rc = auth_octets(sa, sa->initiator, body, blen, oct, oct_len);
+		rc = ike_auth_signed_octets(sa, sa->initiator, body, blen, oct, oct_len);
 	return rc;
 }
 
-static void
-octets_free(uint8_t *oct, size_t len)
+void
+ike_auth_octets_free(uint8_t *oct, size_t len)
 {
 	if (oct != NULL) {
 		OPENSSL_cleanse(oct, len);
@@ -250,14 +246,14 @@ octets_free(uint8_t *oct, size_t len)
 
 /* Inline: PSK MAC or signature over our octets. */
 static int
-our_auth_compute(struct ike_sa *sa, struct our_auth *a)
+our_auth_compute(struct ike_sa *sa, struct ike_our_auth *a)
 {
 	const struct ike_conn *conn = sa->conn;
 	uint8_t *oct = NULL, hash;
 	size_t oct_len = 0;
 	int rc;
 
-	rc = our_octets(sa, &oct, &oct_len);
+	rc = ike_auth_our_octets(sa, &oct, &oct_len);
 	if (rc < 0)
 		return rc;
 	if (conn->cfg.auth == IKE_AUTHM_PUBKEY) {
@@ -272,14 +268,14 @@ our_auth_compute(struct ike_sa *sa, struct our_auth *a)
 		rc = ike_auth_psk(sa->algs.prf, conn->cfg.psk, conn->cfg.psk_len, oct, oct_len,
 				  a->data);
 	}
-	octets_free(oct, oct_len);
+	ike_auth_octets_free(oct, oct_len);
 	return rc;
 }
 
 /* ID (and CERT, CERTREQ, INITIAL_CONTACT, IDr) and our AUTH payload. */
 static int
 bld_id_auth(struct ike_sa *sa, struct ike_bld *b, bool with_certreq, bool with_ic,
-	    const struct ike_id *idr, const struct our_auth *a)
+	    const struct ike_id *idr, const struct ike_our_auth *a)
 {
 	const struct ike_conn *conn = sa->conn;
 	struct ike_id id;
@@ -307,7 +303,7 @@ bld_id_auth(struct ike_sa *sa, struct ike_bld *b, bool with_certreq, bool with_i
 		rc = ike_bld_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	if (rc == 0 && idr != NULL)
 		rc = ike_bld_id(b, IKE_PLD_IDR, idr);
-	if (rc == 0)
+	if (rc == 0 && a != NULL)	/* NULL: an EAP initiator (RFC 7296 2.16) */
 		rc = ike_bld_auth(b, a->method, a->data, a->len);
 	return rc;
 }
@@ -377,13 +373,26 @@ cp_lease(struct ike_sa *sa, const struct ike_msg *m, struct ike_cp_attr *attrs, 
 	int rc;
 
 	*n = 0;
-	if (!m->has_cp || m->cp.cfg_type != IKE_CFG_REQUEST || sa->conn->pool == NULL)
+	if (!m->has_cp || m->cp.cfg_type != IKE_CFG_REQUEST)
 		return 0;
 	for (i = 0; i < m->cp.n_attrs; i++) {
 		want4 |= m->cp.attrs[i].type == IKE_CP_INTERNAL_IP4_ADDRESS;
 		want6 |= m->cp.attrs[i].type == IKE_CP_INTERNAL_IP6_ADDRESS;
 	}
 	pc = &sa->conn->cfg.pool;
+	/* an address from the EAP back end (RADIUS) overrides the pool */
+	if (sa->eap != NULL && sa->eap->vip_af != 0 && sa->lease == NULL &&
+	    ((sa->eap->vip_af == 4 && want4) || (sa->eap->vip_af == 6 && want6))) {
+		sa->vip_af = sa->eap->vip_af;
+		memcpy(sa->vip, sa->eap->vip, 16);
+	}
+	if (sa->vip_af != 0) {
+		af = sa->vip_af;
+		memcpy(addr, sa->vip, 16);
+		goto give;
+	}
+	if (sa->conn->pool == NULL)
+		return 0;
 	if (!((pc->af == 4 && want4) || (pc->af == 6 && want6)))
 		return 0;
 	if (sa->lease == NULL) {
@@ -392,6 +401,7 @@ cp_lease(struct ike_sa *sa, const struct ike_msg *m, struct ike_cp_attr *attrs, 
 			return rc;
 	}
 	ike_lease_addr(sa->lease, &af, addr);
+give:
 	if (af == 4) {
 		attrs[*n].type = IKE_CP_INTERNAL_IP4_ADDRESS;
 		attrs[*n].len = 4;
@@ -419,7 +429,8 @@ cp_lease(struct ike_sa *sa, const struct ike_msg *m, struct ike_cp_attr *attrs, 
 		char s[INET6_ADDRSTRLEN];
 
 		inet_ntop(af == 4 ? AF_INET : AF_INET6, addr, s, sizeof(s));
-		SA_LOG(sa, INFO, "virtual IP %s leased", s);
+		SA_LOG(sa, INFO, "virtual IP %s %s", s, sa->lease != NULL ? "leased" :
+		       "assigned by the EAP back end");
 	}
 	return 0;
 }
@@ -454,8 +465,8 @@ conn_for_identity(struct ike_sa *sa, const struct ike_id *id)
 	return any;
 }
 
-static void
-auth_failed(struct ike_sa *sa, const struct ike_msg *m, const char *why)
+void
+ike_auth_failed(struct ike_sa *sa, const struct ike_msg *m, const char *why)
 {
 	char ids[128];
 
@@ -506,8 +517,9 @@ submit(struct ike_sa *sa, struct ike_job *job, uint32_t tag)
 }
 
 /* The child SA, CP and the IKE_AUTH response, once both AUTHs are done. */
-static int
-auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct our_auth *oa)
+int
+ike_auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa,
+		 bool eap_final)
 {
 	struct ike_conn *conn = sa->conn;
 	struct ike_cp_attr cpa[IKE_MAX_CP_ATTRS];
@@ -560,7 +572,10 @@ auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct our_auth *
 	sa->mobike = !conn->cfg.no_mobike && ike_msg_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;
 
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, m->hdr.msg_id);
-	if (rc == 0)
+	/* RFC 7296 2.16: the last message of an EAP exchange carries AUTH only */
+	if (rc == 0 && eap_final)
+		rc = ike_bld_auth(&t.b, oa->method, oa->data, oa->len);
+	else if (rc == 0)
 		rc = bld_id_auth(sa, &t.b, false, false, NULL, oa);
 	if (rc == 0 && n_cpa > 0)
 		rc = ike_bld_cp(&t.b, IKE_CFG_REPLY, cpa, n_cpa);
@@ -602,31 +617,68 @@ fail:
 	return rc;
 }
 
+/* RFC 7296 2.16: IDr, CERT, AUTH and the EAP-Request/Identity. */
+static int
+eap_first_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa)
+{
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	int rc;
+
+	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, m->hdr.msg_id);
+	if (rc == 0)
+		rc = bld_id_auth(sa, &t.b, false, false, NULL, oa);
+	if (rc == 0)
+		rc = ike_eap_bld_identity(sa, &t.b);
+	rc = ike_txm_finish(&t, rc, &out);
+	if (rc < 0) {
+		ike_pkts_free(&out);
+		SA_LOG(sa, ERR, "cannot build the first EAP response: %s", ike_strerror(rc));
+		ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		ike_sa_kill(sa, "IKE_AUTH response failed");
+		return rc;
+	}
+	return ike_respond(sa, m->hdr.msg_id, &out);
+}
+
+static int
+respond_next(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa)
+{
+	if (sa->eap != NULL)
+		return eap_first_respond(sa, m, oa);
+	return ike_auth_respond(sa, m, oa, false);
+}
+
 /* The peer is authenticated: our AUTH next (inline, or a sign job). */
 static int
 auth_verified(struct ike_sa *sa, const struct ike_msg *m)
 {
 	struct ike_conn *conn = sa->conn;
-	struct our_auth *oa;
+	struct ike_our_auth *oa;
 	char ids[128];
 	int rc;
 
 	sa->remote_id = m->idi.id;
 	peer_window(sa, m);
-	SA_LOG(sa, INFO, "peer authenticated as %s (%s)", ike_id_str(&sa->remote_id, ids,
-	       sizeof(ids)), conn->cfg.remote_auth == IKE_AUTHM_PUBKEY ? "certificate" : "PSK");
+	if (sa->eap != NULL)
+		SA_LOG(sa, INFO, "peer %s: EAP authentication begins",
+		       ike_id_str(&sa->remote_id, ids, sizeof(ids)));
+	else
+		SA_LOG(sa, INFO, "peer authenticated as %s (%s)",
+		       ike_id_str(&sa->remote_id, ids, sizeof(ids)),
+		       conn->cfg.remote_auth == IKE_AUTHM_PUBKEY ? "certificate" : "PSK");
 	if (conn->cfg.auth == IKE_AUTHM_PUBKEY && sa->ctx->job_submit != NULL) {
 		struct ike_job *job = NULL;
 		uint8_t *oct = NULL, method, hash;
 		size_t oct_len = 0;
 
-		rc = our_octets(sa, &oct, &oct_len);
+		rc = ike_auth_our_octets(sa, &oct, &oct_len);
 		if (rc == 0)
 			rc = ike_sig_choose(conn->key, sa->peer_sighash ? sa->peer_hashes : 0,
 					    &method, &hash);
 		if (rc == 0)
 			rc = ike_job_sign_create(conn->key, method, hash, oct, oct_len, &job);
-		octets_free(oct, oct_len);
+		ike_auth_octets_free(oct, oct_len);
 		if (rc == 0)
 			rc = susp_save(sa, m);
 		if (rc < 0) {
@@ -643,7 +695,7 @@ auth_verified(struct ike_sa *sa, const struct ike_msg *m)
 	}
 	rc = our_auth_compute(sa, oa);
 	if (rc == 0)
-		rc = auth_respond(sa, m, oa);
+		rc = respond_next(sa, m, oa);
 	OPENSSL_cleanse(oa, sizeof(*oa));
 	free(oa);
 	if (rc == 0)
@@ -666,12 +718,12 @@ verify_submit(struct ike_sa *sa, const struct ike_msg *m)
 	unsigned i;
 	int rc;
 
-	rc = auth_octets(sa, !sa->initiator, m->idi.body.p, m->idi.body.len, &oct, &oct_len);
+	rc = ike_auth_signed_octets(sa, !sa->initiator, m->idi.body.p, m->idi.body.len, &oct, &oct_len);
 	if (rc == 0)
 		rc = ike_job_verify_create(conn->ca, m->certs[0].data.p, m->certs[0].data.len,
 					   &m->idi.id, NULL, m->auth.method, m->auth.data.p,
 					   m->auth.data.len, oct, oct_len, &job);
-	octets_free(oct, oct_len);
+	ike_auth_octets_free(oct, oct_len);
 	for (i = 1; rc == 0 && i < m->n_certs; i++)
 		if (m->certs[i].encoding == IKE_CERT_X509_SIG)
 			rc = ike_job_verify_add_chain(job, m->certs[i].data.p, m->certs[i].data.len);
@@ -695,13 +747,15 @@ ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		SA_LOG(sa, DEBUG, "IKE_AUTH request in state %s", ike_state_name(sa->state));
 		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 	}
-	if (!m->has_idi || !m->has_auth) {
-		auth_failed(sa, m, m->has_eap ? "EAP not supported" : "IDi or AUTH missing");
+	if (sa->eap != NULL)
+		return ike_eap_on_request(sa, m);
+	if (!m->has_idi) {
+		ike_auth_failed(sa, m, "IDi missing");
 		return -EACCES;
 	}
 	conn = conn_for_identity(sa, &m->idi.id);
 	if (conn == NULL) {
-		auth_failed(sa, m, "no connection allows this identity");
+		ike_auth_failed(sa, m, "no connection allows this identity");
 		return -EACCES;
 	}
 	if (conn != sa->conn) {
@@ -711,20 +765,37 @@ ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		ike_conn_put(sa->conn);
 		sa->conn = conn;
 	}
+	if (conn->cfg.remote_auth == IKE_AUTHM_EAP) {
+		/* RFC 7296 2.16: an initiator that wants EAP omits AUTH */
+		if (m->has_auth) {
+			ike_auth_failed(sa, m, "connection requires EAP, peer sent AUTH");
+			return -EACCES;
+		}
+		rc = ike_eap_begin(sa, m);
+		if (rc < 0) {
+			ike_auth_failed(sa, m, ike_strerror(rc));
+			return rc;
+		}
+		return auth_verified(sa, m);
+	}
+	if (!m->has_auth) {
+		ike_auth_failed(sa, m, "AUTH missing (EAP not configured)");
+		return -EACCES;
+	}
 	if (conn->cfg.remote_auth == IKE_AUTHM_PUBKEY && sa->ctx->job_submit != NULL) {
 		if (m->auth.method == IKE_AUTH_PSK || m->n_certs == 0 || conn->ca == NULL ||
 		    m->certs[0].encoding != IKE_CERT_X509_SIG) {
-			auth_failed(sa, m, "no certificate or not a signature");
+			ike_auth_failed(sa, m, "no certificate or not a signature");
 			return -EACCES;
 		}
 		rc = verify_submit(sa, m);
 		if (rc < 0)
-			auth_failed(sa, m, ike_strerror(rc));
+			ike_auth_failed(sa, m, ike_strerror(rc));
 		return rc;
 	}
-	rc = auth_verify(sa, m, &m->idi);
+	rc = ike_auth_verify(sa, m, &m->idi);
 	if (rc < 0) {
-		auth_failed(sa, m, ike_strerror(rc));
+		ike_auth_failed(sa, m, ike_strerror(rc));
 		return -EACCES;
 	}
 	return auth_verified(sa, m);
@@ -750,7 +821,7 @@ ike_auth_job_done(struct ike_sa *sa, struct ike_job *job)
 	}
 	if (job->tag == IKE_JT_AUTH_VERIFY) {
 		if (job->result < 0)
-			auth_failed(sa, m, ike_strerror(job->result));
+			ike_auth_failed(sa, m, ike_strerror(job->result));
 		else
 			auth_verified(sa, m);
 	} else if (job->result < 0) {
@@ -758,7 +829,7 @@ ike_auth_job_done(struct ike_sa *sa, struct ike_job *job)
 		ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		ike_sa_kill(sa, "signing failed");
 	} else {
-		struct our_auth *oa = malloc(sizeof(*oa));
+		struct ike_our_auth *oa = malloc(sizeof(*oa));
 
 		if (oa == NULL || job->u.sign.auth_len > sizeof(oa->data)) {
 			ike_sa_kill(sa, "out of memory");
@@ -766,7 +837,7 @@ ike_auth_job_done(struct ike_sa *sa, struct ike_job *job)
 			oa->method = job->u.sign.method;
 			oa->len = job->u.sign.auth_len;
 			memcpy(oa->data, job->u.sign.auth, oa->len);
-			auth_respond(sa, m, oa);
+			respond_next(sa, m, oa);
 			OPENSSL_cleanse(oa, sizeof(*oa));
 		}
 		free(oa);
@@ -805,7 +876,7 @@ ike_auth_start(struct ike_sa *sa)
 	struct ike_txm t;
 	struct ike_pkts out = { .n = 0 };
 	struct ike_req *r;
-	struct our_auth *oa;
+	struct ike_our_auth *oa;
 	unsigned n_offer;
 	int rc;
 
@@ -837,8 +908,15 @@ ike_auth_start(struct ike_sa *sa)
 	r->xchg = IKE_XCHG_AUTH;
 	r->pend = p;
 	ike_esp_offer(sa, false, p->spi_in, offer, &n_offer);
-	oa = malloc(sizeof(*oa));
-	rc = oa == NULL ? -ENOMEM : our_auth_compute(sa, oa);
+	oa = NULL;
+	if (cfg->auth != IKE_AUTHM_EAP) {
+		oa = malloc(sizeof(*oa));
+		rc = oa == NULL ? -ENOMEM : our_auth_compute(sa, oa);
+	} else {
+		rc = ike_eap_peer_begin(sa, p);		/* no AUTH: EAP follows */
+		if (rc == 0)
+			r->pend = NULL;
+	}
 	if (rc < 0) {
 		free(oa);
 		ike_req_release(r);
@@ -848,7 +926,8 @@ ike_auth_start(struct ike_sa *sa)
 	if (rc == 0)
 		rc = bld_id_auth(sa, &t.b, true, first_contact(sa),
 				 cfg->remote_id.type != IKE_ID_ANY ? &cfg->remote_id : NULL, oa);
-	OPENSSL_cleanse(oa, sizeof(*oa));
+	if (oa != NULL)
+		OPENSSL_cleanse(oa, sizeof(*oa));
 	free(oa);
 	if (rc == 0 && cfg->request_vip) {
 		struct ike_cp_attr a[2] = {
@@ -922,6 +1001,13 @@ ike_auth_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req 
 
 	if (sa->state != IKE_ST_AUTH_SENT)
 		return -EPROTO;
+	if (sa->eap != NULL) {
+		rc = ike_eap_on_response(sa, m, r);
+		if (rc <= 0)
+			return rc;
+		p = r->pend;
+		goto authenticated;
+	}
 	if (!m->has_idr || !m->has_auth) {
 		if (err != NULL && err->type == IKE_N_AUTHENTICATION_FAILED)
 			sa->ctx->st.auth_failed++;
@@ -930,7 +1016,7 @@ ike_auth_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req 
 		ike_sa_kill(sa, "IKE_AUTH failed");
 		return -EACCES;
 	}
-	if (!ike_id_match(&cfg->remote_id, &m->idr.id) || auth_verify(sa, m, &m->idr) < 0) {
+	if (!ike_id_match(&cfg->remote_id, &m->idr.id) || ike_auth_verify(sa, m, &m->idr) < 0) {
 		sa->ctx->st.auth_failed++;
 		SA_LOG(sa, NOTICE, "responder %s failed authentication",
 		       ike_id_str(&m->idr.id, ids, sizeof(ids)));
@@ -938,6 +1024,7 @@ ike_auth_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req 
 		return -EACCES;
 	}
 	sa->remote_id = m->idr.id;
+authenticated:
 	peer_window(sa, m);
 	cp_reply(sa, m);
 	sa->mobike = !cfg->no_mobike && ike_msg_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;

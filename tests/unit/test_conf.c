@@ -1719,6 +1719,98 @@ rampartctl_cli(void)
 	ctl_sock_destroy(s);
 }
 
+/* radius section and remote_auth eap-radius: values, and each mistake a
+ * clear error that never shows the secret. */
+static void
+radius_section(void)
+{
+	static const char conn[] =
+		"ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n"
+		"connections:\n  - name: ra\n    remote: any\n    auth: %s\n"
+		"    cert: gw.crt\n    key: gw.key\n    remote_auth: %s\n"
+		"    local_ts: 10.0.0.0/8\n    remote_ts: dynamic\n    pool: {range: 10.99.0.0/24}\n"
+		"%s";
+	static const char two[] =
+		"radius:\n  servers:\n    - {address: 192.0.2.50, secret_file: rad.secret}\n"
+		"    - {address: \"2001:db8::5\", port: 1645, secret_file: rad.secret}\n"
+		"  timeout: 500ms\n  retries: 3\n";
+	static const struct {
+		const char *auth, *remote_auth, *radius, *want;
+	} bad[] = {
+		{"pubkey", "eap-radius", "", "connection ra: remote_auth eap-radius needs a "
+		 "'radius' section with servers"},
+		{"pubkey", "eap-radius", "radius:\n  timeout: 1s\n", "radius: required key 'servers' missing"},
+		{"psk\n    psk: a-long-enough-secret-for-no-warning", "eap-radius",
+		 "radius:\n  servers: [{address: 192.0.2.50, secret_file: rad.secret}]\n",
+		 "connections[0].cert: set, but auth is not pubkey"},
+		{"eap-radius", "pubkey", "", "connections[0].auth: unknown auth method 'eap-radius' "
+		 "(psk, pubkey)"},
+		{"pubkey", "eap-tls", "", "connections[0].remote_auth: unknown auth method 'eap-tls' "
+		 "(psk, pubkey, eap-radius)"},
+		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.500, "
+		 "secret_file: rad.secret}]\n", "is not an IPv4 or IPv6 address"},
+		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.50}]\n",
+		 "required key 'secret_file' missing"},
+		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.50, "
+		 "secret_file: rad.secret}]\n  timeout: 50ms\n", "timeout: 50 ms below 100 ms"},
+		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.50, "
+		 "secret_file: rad.secret}]\n  retries: 11\n", "retries: 11 out of range 0..10"},
+		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.50, "
+		 "secret_file: nope.secret}]\n", "nope.secret: cannot open"},
+	};
+	char cfg[128], sec[128], crt[128], key[128], text[2048], err[CONF_ERR_LEN];
+	struct conf *c = NULL;
+	size_t i;
+
+	snprintf(cfg, sizeof(cfg), "%s/rad.yaml", tmpdir);
+	snprintf(sec, sizeof(sec), "%s/rad.secret", tmpdir);
+	snprintf(crt, sizeof(crt), "%s/gw.crt", tmpdir);
+	snprintf(key, sizeof(key), "%s/gw.key", tmpdir);
+	write_file(crt, "not parsed by the loader\n", 0644);
+	write_file(key, "not parsed by the loader\n", 0600);
+	write_file(sec, "radius-test-secret\n", 0600);
+	snprintf(text, sizeof(text), conn, "pubkey", "eap-radius", two);
+	write_file(cfg, text, 0600);
+	c = load_ok(cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->conns[0].remote_auth, IKE_AUTHM_EAP);
+	CU_ASSERT_EQUAL(c->conns[0].auth, IKE_AUTHM_PUBKEY);
+	CU_ASSERT_EQUAL(c->radius.n_servers, 2);
+	CU_ASSERT_EQUAL(c->radius.servers[0].af, 4);
+	CU_ASSERT_EQUAL(c->radius.servers[0].port, 1812);
+	CU_ASSERT_EQUAL(c->radius.servers[1].af, 6);
+	CU_ASSERT_EQUAL(c->radius.servers[1].port, 1645);
+	CU_ASSERT_EQUAL(c->radius.servers[0].secret_len, 18);
+	CU_ASSERT_EQUAL(memcmp(c->radius.servers[1].secret, "radius-test-secret", 18), 0);
+	CU_ASSERT_EQUAL(c->radius.timeout_ms, 500);
+	CU_ASSERT_EQUAL(c->radius.retries, 3);
+	CU_ASSERT_STRING_EQUAL(c->radius.nas_id, "rampart");
+	conf_free(c);
+	c = NULL;
+	/* the secret file is a secret: 0644 is refused */
+	chmod(sec, 0644);
+	CU_ASSERT_EQUAL(conf_load(cfg, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "readable or writable by group or others"));
+	chmod(sec, 0600);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), conn, bad[i].auth, bad[i].remote_auth, bad[i].radius);
+		write_file(cfg, text, 0600);
+		c = NULL;
+		CU_ASSERT_EQUAL(conf_load(cfg, &c, err, sizeof(err)), -EINVAL);
+		CU_ASSERT_PTR_NULL(c);
+		if (strstr(err, bad[i].want) == NULL) {
+			fprintf(stderr, "\nradius case %zu:\n  got    %s\n  wanted ...%s\n", i, err,
+				bad[i].want);
+			CU_FAIL("unexpected error message");
+		}
+		CU_ASSERT_PTR_NULL(strstr(err, "radius-test-secret"));
+	}
+	unlink(cfg);
+	unlink(sec);
+	unlink(crt);
+	unlink(key);
+}
+
 int
 main(void)
 {
@@ -1734,6 +1826,7 @@ main(void)
 	suite = CU_add_suite("conf", NULL, NULL);
 	CU_add_test(suite, "samples_load", samples_load);
 	CU_add_test(suite, "redirect_ok", redirect_ok);
+	CU_add_test(suite, "radius_section", radius_section);
 	CU_add_test(suite, "ci_values", ci_values);
 	CU_add_test(suite, "site_to_site_values", site_to_site_values);
 	CU_add_test(suite, "default_loads", default_loads);

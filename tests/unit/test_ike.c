@@ -311,6 +311,34 @@ conn_base(struct ike_conn_cfg *c, bool initiator, const char *ike, const char *e
 	c->replay_window = 64;
 }
 
+/* EAP back ends (ops.eap): calls are queued, answered by pump_eap(). */
+struct eap_call {
+	int peer;
+	uint64_t sa_id;
+	uint8_t msg[512];
+	size_t len;
+};
+static struct eap_call eap_calls[16];
+static unsigned n_eap_calls, eap_calls_total[2];
+
+static int
+cb_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap, size_t len)
+{
+	struct peer *p = user;
+	struct eap_call *c;
+
+	(void)conn;
+	eap_calls_total[p->idx]++;
+	if (n_eap_calls >= 16 || len > sizeof(c->msg))
+		return -EBUSY;
+	c = &eap_calls[n_eap_calls++];
+	c->peer = p->idx;
+	c->sa_id = ike_sa_id;
+	memcpy(c->msg, eap, len);
+	c->len = len;
+	return 0;
+}
+
 struct setup {
 	struct ike_conn_cfg a, b, b2;	/* b2: second connection of B if has_b2 */
 	bool has_b2;
@@ -358,6 +386,7 @@ start(const struct setup *s)
 		cfg.ops.event = cb_event;
 		cfg.ops.log = cb_log;
 		cfg.ops.alloc_spi = cb_spi;
+		cfg.ops.eap = cb_eap;
 		cfg.user = &P[i];
 		cfg.window_size = i == 0 ? s->win_a : s->win_b;
 		cfg.cookie_threshold = i == 1 ? s->cookie_threshold : 0;
@@ -3462,6 +3491,371 @@ test_redirect_established(void)
 	stop();
 }
 
+/* ---- EAP in IKE_AUTH (RFC 7296 2.16) with fake back ends ---- */
+
+/*
+ * The fake method (EAP type 254, "expanded"-free test type): the server
+ * asks with one Request carrying 4 challenge bytes; the peer answers with
+ * the password; the server accepts when it matches. Both sides derive the
+ * same 64-byte MSK from the challenge unless eap_peer_msk_bad.
+ */
+static const char *eap_peer_password = "sesame";
+static bool eap_peer_msk_bad, eap_server_hold, eap_peer_hold;
+static const char *eap_server_vip;	/* Framed-IP-Address style assignment */
+
+static void
+eap_msk(uint8_t msk[64], uint8_t salt)
+{
+	unsigned i;
+
+	for (i = 0; i < 64; i++)
+		msk[i] = (uint8_t)(i * 7 + salt);
+}
+
+static void
+eap_answer(const struct eap_call *c)
+{
+	struct ike_ctx *ctx = P[c->peer == 0 ? 0 : 1].ctx;
+	uint8_t out[64], msk[64];
+	size_t n;
+
+	if (c->peer == 0) {		/* the peer (initiator A) */
+		if (c->msg[0] != 1 || c->len < 5) {
+			CU_FAIL("peer: not an EAP-Request");
+			return;
+		}
+		out[0] = 2;
+		out[1] = c->msg[1];
+		out[4] = c->msg[4];
+		if (c->msg[4] == 1) {		/* Identity */
+			memcpy(out + 5, "alice", 5);
+			n = 10;
+			out[2] = 0;
+			out[3] = (uint8_t)n;
+			CU_ASSERT_EQUAL(ike_eap_done(ctx, c->sa_id, IKE_EAP_CONTINUE, out, n, NULL, 0,
+						     now), 0);
+			return;
+		}
+		n = 5 + strlen(eap_peer_password);
+		memcpy(out + 5, eap_peer_password, n - 5);
+		out[2] = 0;
+		out[3] = (uint8_t)n;
+		eap_msk(msk, eap_peer_msk_bad ? 1 : 0);
+		CU_ASSERT_EQUAL(ike_eap_done(ctx, c->sa_id, IKE_EAP_CONTINUE, out, n, msk, 64, now),
+				0);
+		return;
+	}
+	/* the server behind the responder B */
+	CU_ASSERT_EQUAL_FATAL(c->msg[0], 2);
+	if (c->msg[4] == 1) {
+		CU_ASSERT_EQUAL(c->len, 10);
+		CU_ASSERT_EQUAL(memcmp(c->msg + 5, "alice", 5), 0);
+		out[0] = 1;
+		out[1] = (uint8_t)(c->msg[1] + 1);
+		out[2] = 0;
+		out[3] = 9;
+		out[4] = 254;
+		memcpy(out + 5, "chal", 4);
+		CU_ASSERT_EQUAL(ike_eap_done(ctx, c->sa_id, IKE_EAP_CONTINUE, out, 9, NULL, 0, now), 0);
+		return;
+	}
+	if (c->len == 5 + 6 && memcmp(c->msg + 5, "sesame", 6) == 0) {
+		if (eap_server_vip != NULL) {
+			uint8_t a[16] = { 0 };
+
+			inet_pton(AF_INET, eap_server_vip, a);
+			CU_ASSERT_EQUAL(ike_eap_set_vip(ctx, c->sa_id, 4, a), 0);
+			CU_ASSERT_EQUAL(ike_eap_set_vip(ctx, c->sa_id, 5, a), -EINVAL);
+		}
+		eap_msk(msk, 0);
+		CU_ASSERT_EQUAL(ike_eap_done(ctx, c->sa_id, IKE_EAP_SUCCESS, NULL, 0, msk, 64, now),
+				0);
+	} else {
+		CU_ASSERT_EQUAL(ike_eap_done(ctx, c->sa_id, IKE_EAP_FAILURE, NULL, 0, NULL, 0, now),
+				0);
+	}
+}
+
+/* Answer queued EAP calls (server answers unless held) and deliver. */
+static void
+pump_eap(void)
+{
+	unsigned guard;
+
+	for (guard = 0; guard < 50; guard++) {
+		unsigned i, kept = 0;
+		bool any = false;
+
+		run();
+		for (i = 0; i < n_eap_calls; i++) {
+			struct eap_call c = eap_calls[i];
+
+			if ((c.peer == 1 && eap_server_hold) || (c.peer == 0 && eap_peer_hold)) {
+				eap_calls[kept++] = c;
+				continue;
+			}
+			any = true;
+			eap_answer(&c);
+		}
+		n_eap_calls = kept;
+		if (!any && qn == 0)
+			break;
+	}
+}
+
+static void
+eap_setup(struct setup *s)
+{
+	setup_default(s, "aes256gcm16-prfsha256-ecp256", "aes256gcm16");
+	s->a.auth = IKE_AUTHM_EAP;		/* A: EAP peer, checks B's PSK AUTH */
+	s->b.remote_auth = IKE_AUTHM_EAP;	/* B: signs with its PSK, relays EAP */
+	n_eap_calls = 0;
+	eap_calls_total[0] = eap_calls_total[1] = 0;
+	eap_peer_password = "sesame";
+	eap_peer_msk_bad = false;
+	eap_server_hold = false;
+	eap_peer_hold = false;
+	eap_server_vip = NULL;
+}
+
+/* IKE_SA_INIT; IKE_AUTH 1 (IDi, no AUTH) -> IDr, AUTH, EAP-Request/Identity;
+ * IKE_AUTH 2 (Identity) -> challenge; 3 (answer) -> EAP-Success;
+ * 4 (AUTH from the MSK) -> AUTH, SA, TS: child up on both. */
+static void
+test_eap_success(void)
+{
+	struct setup s;
+	struct ike_stats st;
+
+	eap_setup(&s);
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	pump_eap();
+	CU_ASSERT_EQUAL(eap_calls_total[1], 2);		/* Identity, then the answer */
+	CU_ASSERT_EQUAL(eap_calls_total[0], 2);		/* Identity, challenge */
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	check_latest_pair();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(first_sa(P[1].ctx));
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->state, IKE_ST_ESTABLISHED);
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->resp_low, 5);	/* IDs 0..4 answered */
+	/* the SA carries the EAP identity from then on */
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->remote_id.type, IKE_ID_KEY_ID);
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->remote_id.len, 5);
+	CU_ASSERT_EQUAL(memcmp(first_sa(P[1].ctx)->remote_id.data, "alice", 5), 0);
+	CU_ASSERT_EQUAL(last_child_up(&P[1])->remote_id.type, IKE_ID_KEY_ID);
+	/* the MSK is wiped once both sides are up */
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx)->eap);
+	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx)->eap);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.eap_started, 1);
+	CU_ASSERT_EQUAL(st.eap_success, 1);
+	CU_ASSERT_EQUAL(st.auth_failed, 0);
+	stop();
+}
+
+/* The server refuses the password: EAP-Failure to A, no SA anywhere,
+ * counted on both sides. */
+static void
+test_eap_wrong_password(void)
+{
+	struct setup s;
+	struct ike_stats st;
+
+	eap_setup(&s);
+	eap_peer_password = "wrong!";
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	pump_eap();
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.auth_failed, 1);
+	CU_ASSERT_EQUAL(st.eap_success, 0);
+	ike_stats_get(P[0].ctx, &st);
+	CU_ASSERT_EQUAL(st.auth_failed, 1);
+	stop();
+}
+
+/* EAP succeeds but the peer's MSK differs: B refuses its AUTH. */
+static void
+test_eap_msk_mismatch(void)
+{
+	struct setup s;
+	struct ike_stats st;
+
+	eap_setup(&s);
+	eap_peer_msk_bad = true;
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	pump_eap();
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.eap_success, 1);
+	CU_ASSERT_EQUAL(st.auth_failed, 1);
+	stop();
+}
+
+/* While the server works, A's retransmission is dropped (the back end is
+ * asked once); a late answer for an SA that went away is -ENOENT. */
+static void
+test_eap_async_retransmit_and_gone(void)
+{
+	struct setup s;
+	uint64_t id;
+
+	eap_setup(&s);
+	eap_server_hold = true;
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	pump_eap();
+	CU_ASSERT_EQUAL_FATAL(n_eap_calls, 1);		/* B's Identity call is held */
+	CU_ASSERT_EQUAL(eap_calls_total[1], 1);
+	advance(1500);					/* A retransmits IKE_AUTH 2 */
+	CU_ASSERT_EQUAL(eap_calls_total[1], 1);
+	CU_ASSERT_TRUE(P[0].ctx->st.retransmits >= 1);
+	eap_server_hold = false;
+	pump_eap();
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	stop();
+
+	/* the SA dies while the back end works */
+	eap_setup(&s);
+	eap_server_hold = true;
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	pump_eap();
+	CU_ASSERT_EQUAL_FATAL(n_eap_calls, 1);
+	id = eap_calls[0].sa_id;
+	ike_sa_kill(first_sa(P[1].ctx), "test");
+	ike_sa_reap(P[1].ctx);
+	CU_ASSERT_EQUAL(ike_eap_done(P[1].ctx, id, IKE_EAP_CONTINUE, (const uint8_t *)"\1\1\0\5\1",
+				     5, NULL, 0, now), -ENOENT);
+	n_eap_calls = 0;
+	stop();
+}
+
+/* The back end assigns the virtual IP (RADIUS Framed-IP-Address): the
+ * client gets it instead of a pool address, B's child is narrowed to it,
+ * no pool lease is taken, and an IKE rekey keeps it. */
+static void
+test_eap_backend_vip(void)
+{
+	struct setup s;
+	const struct ike_child_sa *b;
+	uint8_t want[16] = { 0 };
+
+	eap_setup(&s);
+	eap_server_vip = "10.77.7.7";
+	s.a.request_vip = true;
+	ts_net(&s.a.local_ts[0], "0.0.0.0", "255.255.255.255");
+	s.b.pool.af = 4;
+	inet_pton(AF_INET, "10.99.0.10", s.b.pool.first);
+	s.b.pool.size = 4;
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	pump_eap();
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	inet_pton(AF_INET, "10.77.7.7", want);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->vip_af, 4);
+	CU_ASSERT_EQUAL(memcmp(first_sa(P[0].ctx)->vip, want, 4), 0);
+	b = last_child_up(&P[1]);
+	CU_ASSERT_EQUAL(b->n_remote_ts, 1);
+	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].saddr, want, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].eaddr, want, 4), 0);
+	CU_ASSERT_EQUAL(ike_pool_in_use(P[1].ctx->conns[0]->pool), 0);
+	/* too late: no SA waits for EAP any more */
+	CU_ASSERT_EQUAL(ike_eap_set_vip(P[1].ctx, first_sa_id(P[1].ctx), 4, want), -ENOENT);
+	CU_ASSERT_EQUAL(ike_rekey_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
+	run();
+	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->vip_af, 4);
+	CU_ASSERT_EQUAL(memcmp(first_sa(P[1].ctx)->vip, want, 4), 0);
+	stop();
+}
+
+/* Slow rounds: the peer answers the challenge 25 s after IKE_SA_INIT and
+ * the server takes 10 s more; the half-open deadline (30 s) moves with the
+ * peer's rounds, so the SA comes up at about 36 s. A peer that stays silent
+ * after the challenge is still dropped at the half-open deadline. */
+static void
+test_eap_slow_rounds(void)
+{
+	struct setup s;
+
+	eap_setup(&s);
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	eap_peer_hold = true;
+	pump_eap();
+	CU_ASSERT_EQUAL_FATAL(n_eap_calls, 1);		/* A holds the challenge */
+	CU_ASSERT_EQUAL(eap_calls[0].peer, 0);
+	advance(25000);
+	eap_peer_hold = false;
+	eap_server_hold = true;
+	pump_eap();					/* B holds the answer */
+	CU_ASSERT_EQUAL_FATAL(n_eap_calls, 1);
+	CU_ASSERT_EQUAL(eap_calls[0].peer, 1);
+	advance(10000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(first_sa(P[1].ctx));
+	eap_server_hold = false;
+	pump_eap();
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 1);
+	stop();
+
+	eap_setup(&s);
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	eap_peer_hold = true;
+	pump_eap();
+	advance(31000);
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+	n_eap_calls = 0;
+	stop();
+}
+
+/* A connection that requires EAP refuses a peer that sends AUTH (PSK), and
+ * a back end answer that is not an EAP-Request fails the SA. */
+static void
+test_eap_required_and_bad_backend(void)
+{
+	struct setup s;
+	struct ike_stats st;
+
+	eap_setup(&s);
+	s.a.auth = IKE_AUTHM_PSK;
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	pump_eap();
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+	CU_ASSERT_EQUAL(eap_calls_total[1], 0);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.auth_failed, 1);
+	stop();
+
+	eap_setup(&s);
+	eap_server_hold = true;
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	pump_eap();
+	CU_ASSERT_EQUAL_FATAL(n_eap_calls, 1);
+	/* a Response where a Request belongs */
+	CU_ASSERT_EQUAL(ike_eap_done(P[1].ctx, eap_calls[0].sa_id, IKE_EAP_CONTINUE,
+				     (const uint8_t *)"\2\1\0\5\1", 5, NULL, 0, now), -EINVAL);
+	n_eap_calls = 0;
+	eap_server_hold = false;
+	run();
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.auth_failed, 1);
+	stop();
+}
+
 int
 main(void)
 {
@@ -3472,6 +3866,13 @@ main(void)
 		return 1;
 	s = CU_add_suite("ike", NULL, NULL);
 	CU_add_test(s, "state_table", test_state_table);
+	CU_add_test(s, "eap_success", test_eap_success);
+	CU_add_test(s, "eap_wrong_password", test_eap_wrong_password);
+	CU_add_test(s, "eap_msk_mismatch", test_eap_msk_mismatch);
+	CU_add_test(s, "eap_async_retransmit_and_gone", test_eap_async_retransmit_and_gone);
+	CU_add_test(s, "eap_required_and_bad_backend", test_eap_required_and_bad_backend);
+	CU_add_test(s, "eap_backend_vip", test_eap_backend_vip);
+	CU_add_test(s, "eap_slow_rounds", test_eap_slow_rounds);
 	CU_add_test(s, "ts_narrow", test_ts_narrow);
 	CU_add_test(s, "pool", test_pool);
 	CU_add_test(s, "psk_gcm256_ecp256", test_psk_gcm256_ecp256);

@@ -868,6 +868,15 @@ static const struct bad_case bad_cases[] = {
 	{ "cp_attr_beyond", IKE_XCHG_AUTH, IKE_PLD_CP, true, B(2, 0, 0, 0, 0, 1, 0, 4, 1, 2),
 	  -EBADMSG },
 	{ "cp_attr_truncated", IKE_XCHG_AUTH, IKE_PLD_CP, true, B(2, 0, 0, 0, 0, 1), -EBADMSG },
+	/* EAP (RFC 3748 4): Length equals the payload body; codes 1..4 */
+	{ "eap_short", IKE_XCHG_AUTH, IKE_PLD_EAP, true, B(3, 1, 0), -EBADMSG },
+	{ "eap_len_gt_body", IKE_XCHG_AUTH, IKE_PLD_EAP, true, B(2, 1, 0, 9, 1, 'a'), -EBADMSG },
+	{ "eap_len_lt_body", IKE_XCHG_AUTH, IKE_PLD_EAP, true, B(2, 1, 0, 5, 1, 'a'), -EBADMSG },
+	{ "eap_code_0", IKE_XCHG_AUTH, IKE_PLD_EAP, true, B(0, 1, 0, 4), -EBADMSG },
+	{ "eap_code_5", IKE_XCHG_AUTH, IKE_PLD_EAP, true, B(5, 1, 0, 4), -EBADMSG },
+	{ "eap_response_no_type", IKE_XCHG_AUTH, IKE_PLD_EAP, true, B(2, 1, 0, 4), -EBADMSG },
+	{ "eap_outside_sk", IKE_XCHG_AUTH, IKE_PLD_EAP, false, B(3, 1, 0, 4), -EPROTO },
+	{ "eap_success_ok", IKE_XCHG_AUTH, IKE_PLD_EAP, true, B(3, 1, 0, 4), 0 },
 	/* Placement (ike_pld_allowed) */
 	{ "auth_outside_sk", IKE_XCHG_SA_INIT, IKE_PLD_AUTH, false, B(2, 0, 0, 0, 1), -EPROTO },
 	{ "idi_in_sa_init", IKE_XCHG_SA_INIT, IKE_PLD_IDI, false, B(2, 0, 0, 0, 'a'), -EPROTO },

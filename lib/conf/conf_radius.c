@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The radius section: the RADIUS servers that connections with
+ * `remote_auth: eap-radius` pass EAP to (RFC 3579), tried in order.
+ *
+ *   radius:
+ *     servers:
+ *       - address: 192.0.2.10        # IPv4 or IPv6
+ *         port: 1812                 # default 1812
+ *         secret_file: radius.secret # shared secret, mode 0600, one line
+ *       - address: 192.0.2.11        # failover when the first stops answering
+ *         secret_file: radius2.secret
+ *     timeout: 2000ms                # per try (100ms..60s), default 2s
+ *     retries: 2                     # retransmissions per server (0..10)
+ *     nas_identifier: rampart        # NAS-Identifier attribute
+ *
+ * Validation only; the secrets are read here and wiped from buffers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "conf_priv.h"
+
+enum {
+	RADIUS_MIN_TIMEOUT_MS = 100,
+	RADIUS_MAX_TIMEOUT_MS = 60000,
+	RADIUS_MAX_RETRIES = 10,
+};
+
+static int
+read_secret(struct cx *x, const yaml_node_t *n, struct conf_radius_server *s)
+{
+	char path[IKE_MAX_PATH], buf[CONF_MAX_RADIUS_SECRET + 2];
+	struct stat st;
+	size_t got = 0;
+	ssize_t k;
+	int fd, rc;
+
+	rc = cx_path(x, "secret_file", n, path, sizeof(path));
+	if (rc < 0)
+		return rc;
+	/* O_NONBLOCK: a FIFO must not block the loader waiting for a writer */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return cx_err(x, n, "secret_file %s: cannot open: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return cx_err(x, n, "secret_file %s: not a regular file", path);
+	}
+	if ((rc = cx_secret_mode(x, "secret_file", n, path, (unsigned)st.st_mode)) < 0) {
+		close(fd);
+		return rc;
+	}
+	while (got < sizeof(buf)) {
+		k = read(fd, buf + got, sizeof(buf) - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	close(fd);
+	while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
+		got--;
+	if (got > CONF_MAX_RADIUS_SECRET)
+		rc = cx_err(x, n, "secret_file %s: secret longer than %d bytes", path,
+			    CONF_MAX_RADIUS_SECRET);
+	else if (got == 0)
+		rc = cx_err(x, n, "secret_file %s: empty secret", path);
+	else if (memchr(buf, '\0', got) != NULL)
+		rc = cx_err(x, n, "secret_file %s: NUL byte in secret", path);
+	if (rc == 0) {
+		memcpy(s->secret, buf, got);
+		s->secret_len = got;
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
+}
+
+static int
+server_item(struct cx *x, const yaml_node_t *n, unsigned i, void *arg)
+{
+	enum { K_ADDR, K_PORT, K_SECRET_FILE, K_N };
+	static const char *const keys[K_N] = { "address", "port", "secret_file" };
+	struct conf_radius *r = arg;
+	struct conf_radius_server *s = &r->servers[i];
+	yaml_node_t *v[K_N];
+	char a[64];
+	uint64_t u;
+	int rc;
+
+	rc = cx_map(x, n, keys, K_N, v);
+	if (rc < 0)
+		return rc;
+	if (v[K_ADDR] == NULL)
+		return cx_missing(x, n, "address");
+	if (v[K_SECRET_FILE] == NULL)
+		return cx_missing(x, n, "secret_file");
+	if ((rc = cx_str(x, "address", v[K_ADDR], a, sizeof(a))) < 0)
+		return rc;
+	if (conf_parse_addr(a, &s->af, s->addr) < 0)
+		return cx_err(x, v[K_ADDR], "address: '%s' is not an IPv4 or IPv6 address", a);
+	s->port = 1812;
+	if (v[K_PORT] != NULL) {
+		if ((rc = cx_uint(x, "port", v[K_PORT], 1, 65535, &u)) < 0)
+			return rc;
+		s->port = (uint16_t)u;
+	}
+	rc = read_secret(x, v[K_SECRET_FILE], s);
+	if (rc == 0)
+		r->n_servers = i + 1;
+	return rc;
+}
+
+int
+conf_parse_radius(struct cx *x, const yaml_node_t *n)
+{
+	enum { K_SERVERS, K_TIMEOUT, K_RETRIES, K_NAS_ID, K_N };
+	static const char *const keys[K_N] = { "servers", "timeout", "retries",
+					       "nas_identifier" };
+	struct conf_radius *r = &x->c->radius;
+	yaml_node_t *v[K_N];
+	size_t m = cx_push_key(x, "radius");
+	unsigned count = 0;
+	uint64_t u;
+	int rc;
+
+	r->timeout_ms = 2000;
+	r->retries = 2;
+	strcpy(r->nas_id, "rampart");
+	rc = cx_map(x, n, keys, K_N, v);
+	if (rc == 0 && v[K_SERVERS] == NULL)
+		rc = cx_missing(x, n, "servers");
+	if (rc == 0)
+		rc = cx_seq_each(x, "servers", v[K_SERVERS], false, "no servers", CONF_MAX_RADIUS,
+				 &count, server_item, r);
+	if (rc == 0 && v[K_TIMEOUT] != NULL &&
+	    (rc = cx_duration(x, "timeout", v[K_TIMEOUT], true, RADIUS_MAX_TIMEOUT_MS, &u)) == 0) {
+		if (u < RADIUS_MIN_TIMEOUT_MS)
+			rc = cx_err(x, v[K_TIMEOUT], "timeout: %llu ms below %d ms",
+				    (unsigned long long)u, RADIUS_MIN_TIMEOUT_MS);
+		r->timeout_ms = (uint32_t)u;
+	}
+	if (rc == 0 && v[K_RETRIES] != NULL &&
+	    (rc = cx_uint(x, "retries", v[K_RETRIES], 0, RADIUS_MAX_RETRIES, &u)) == 0)
+		r->retries = (uint32_t)u;
+	if (rc == 0 && v[K_NAS_ID] != NULL)
+		rc = cx_str(x, "nas_identifier", v[K_NAS_ID], r->nas_id, sizeof(r->nas_id));
+	cx_pop(x, m);
+	return rc;
+}
+
+/* remote_auth eap-radius: our side signs (RFC 7296 2.16), servers exist. */
+int
+conf_radius_check_conns(struct cx *x, const yaml_node_t *where)
+{
+	const struct conf *c = x->c;
+	unsigned i;
+
+	for (i = 0; i < c->n_conns; i++) {
+		const struct ike_conn_cfg *cc = &c->conns[i];
+
+		if (cc->remote_auth != IKE_AUTHM_EAP)
+			continue;
+		if (cc->auth != IKE_AUTHM_PUBKEY)
+			return cx_err(x, where, "connection %s: remote_auth eap-radius needs "
+				      "auth pubkey (the gateway signs, RFC 7296 2.16)", cc->name);
+		if (c->radius.n_servers == 0)
+			return cx_err(x, where, "connection %s: remote_auth eap-radius needs a "
+				      "'radius' section with servers", cc->name);
+	}
+	return 0;
+}

@@ -1,0 +1,333 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""EAP-MSCHAPv2 through RADIUS (RFC 7296 2.16, RFC 3579) against strongSwan and FreeRADIUS (root).
+
+    e2e_eap.py eap-radius|eap-radius-failover --rampartd PATH --rampartctl PATH
+
+    e2e-c1 (charon eap-mschapv2, 192.0.2.11) -- br0 -- e2e-gw rampartd 192.0.2.1 (certificate)
+    e2e-gw kernel side 10.77.0.1 <-veth-> e2e-rad 10.77.0.2: freeradius -X -d TMP
+
+rampartd authenticates itself with a certificate (a CA made here with openssl)
+and relays the client's EAP to FreeRADIUS (its own config directory in the
+run's temp dir, users file with one MSCHAPv2 user, run in the foreground in
+its own namespace). The client comes up, gets a virtual IP from the pool and
+pings the LAN host. A second client with a wrong password is refused: no SA,
+one more auth failure counted, FreeRADIUS logged the reject.
+eap-radius-failover: the first configured server never answers; rampartd
+fails over to the second (FreeRADIUS) and the client comes up.
+"""
+
+import os
+import re
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_lib  # noqa: E402
+from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, POOL,  # noqa: E402
+                     Charon, Result, args_common, log, sh, wait_for, write_private)
+from e2e import ping, run_cli  # noqa: E402
+
+RAD_GW, RAD_SRV, RAD_DEAD = "10.77.0.1", "10.77.0.2", "10.77.0.3"
+RAD_SECRET = "e2e-radius-secret-not-a-secret"
+USER, PASSWORD = "alice", "e2e-alice-password"
+USER2, PASSWORD2, FRAMED_IP = "bob", "e2e-bob-password", "10.99.0.200"
+FREERADIUS_ETC = "/etc/freeradius/3.0"
+
+# EAP needs the client's eap-identity and eap-mschapv2 plugins (MD4 comes
+# from the openssl plugin's legacy provider)
+e2e_lib.CHARON_PLUGINS = e2e_lib.CHARON_PLUGINS.replace(
+    " kernel-libipsec", " eap-identity eap-mschapv2 kernel-libipsec")
+
+GW_YAML = """workers: 1
+log_level: {log_level}
+telemetry: false
+control: {{socket: {sock}, mode: "0600"}}
+ports:
+  - {{name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{pub}/24]}}
+  - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
+radius:
+  servers:
+{servers}  timeout: {timeout}
+  retries: {retries}
+connections:
+  - name: eap
+    remote: any
+    local_id: fqdn:{gwid}
+    remote_id: any
+    auth: pubkey
+    cert: {cert}
+    key: {key}
+    remote_auth: eap-radius
+    ike: [aes256gcm16-prfsha256-ecp256]
+    esp: [aes256gcm16]
+    local_ts: [10.1.0.0/24]
+    remote_ts: dynamic
+    pool: {{range: {pool}}}
+    dpd: 30s
+"""
+
+CLIENT_CONF = """connections {{
+	eap {{
+		version = 2
+		local_addrs = {addr}
+		remote_addrs = {gw}
+		vips = 0.0.0.0
+		proposals = aes256gcm16-prfsha256-ecp256
+		local {{
+			auth = eap-mschapv2
+			eap_id = {user}
+		}}
+		remote {{
+			auth = pubkey
+			id = {gwid}
+			cacerts = {ca}
+		}}
+		children {{
+			eap {{
+				remote_ts = 10.1.0.0/24
+				esp_proposals = aes256gcm16
+				start_action = none
+			}}
+		}}
+	}}
+}}
+secrets {{
+	eap-user {{
+		id = {user}
+		secret = "{password}"
+	}}
+}}
+"""
+
+EAP_MODULE = """eap {
+	default_eap_type = mschapv2
+	timer_expire = 60
+	ignore_unknown_eap_types = no
+	cisco_accounting_username_bug = no
+	max_sessions = ${max_requests}
+	mschapv2 {
+		send_error = no
+	}
+}
+"""
+
+
+def make_pki(d):
+    """A CA and the gateway's ECDSA certificate (SAN DNS:gw.rampart.test)."""
+    os.makedirs(d, exist_ok=True)
+    p = lambda n: os.path.join(d, n)  # noqa: E731
+    for k in ("ca.key", "gw.key"):
+        sh(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-out", p(k)])
+    os.chmod(p("gw.key"), 0o600)
+    sh(["openssl", "req", "-x509", "-new", "-key", p("ca.key"), "-out", p("ca.pem"), "-days",
+        "30", "-subj", "/O=e2e/CN=e2e EAP CA", "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+    sh(["openssl", "req", "-new", "-key", p("gw.key"), "-out", p("gw.csr"), "-subj",
+        "/O=e2e/CN=" + GW_ID])
+    with open(p("gw.ext"), "w") as f:
+        f.write("subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n"
+                "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n" % GW_ID)
+    sh(["openssl", "x509", "-req", "-in", p("gw.csr"), "-CA", p("ca.pem"), "-CAkey",
+        p("ca.key"), "-CAcreateserial", "-days", "30", "-sha256", "-extfile", p("gw.ext"),
+        "-out", p("gw.pem")])
+    return p("ca.pem"), p("gw.pem"), p("gw.key")
+
+
+def freeradius_dir(d):
+    """Debian's configuration, copied, with our client, user and EAP module;
+    runs as root inside its namespace (no user/group switch)."""
+    shutil.copytree(FREERADIUS_ETC, d, symlinks=True)
+    conf = os.path.join(d, "radiusd.conf")
+    with open(conf) as f:
+        text = f.read()
+    text = re.sub(r"(?m)^(\s*)(user|group) = ", r"\1#\2 = ", text)
+    text = re.sub(r"(?m)^run_dir = .*$", "run_dir = %s" % d, text)
+    with open(conf, "w") as f:
+        f.write(text)
+    for rel in ("mods-enabled/eap", "sites-enabled/inner-tunnel"):
+        os.unlink(os.path.join(d, rel))
+    with open(os.path.join(d, "mods-enabled", "eap"), "w") as f:
+        f.write(EAP_MODULE)
+    with open(os.path.join(d, "clients.conf"), "w") as f:
+        f.write("client rampart {\n\tipaddr = %s\n\tsecret = %s\n"
+                "\trequire_message_authenticator = yes\n}\n" % (RAD_GW, RAD_SECRET))
+    authorize = os.path.join(d, "mods-config", "files", "authorize")
+    if os.path.islink(authorize):
+        os.unlink(authorize)
+    with open(authorize, "w") as f:
+        f.write('%s Cleartext-Password := "%s"\n' % (USER, PASSWORD))
+        # bob's address comes from RADIUS (Framed-IP-Address), not the pool
+        f.write('%s Cleartext-Password := "%s"\n\tFramed-IP-Address = %s\n'
+                % (USER2, PASSWORD2, FRAMED_IP))
+
+
+def stat(r, name):
+    rc, j = r.ctl("stats")
+    return (j.get("ike") or {}).get(name) if rc == 0 and isinstance(j, dict) else None
+
+
+def radius_up(net, r, res, servers, timeout="1s", retries=2):
+    """FreeRADIUS in e2e-rad (10.77.0.2, reached over a kernel veth from
+    e2e-gw at 10.77.0.1), then rampartd with @servers (addresses, in
+    failover order). Returns (CA file, function giving FreeRADIUS's log)."""
+    net.base()
+    net.ns_add(N("rad"))
+    net.veth("e2e-rad", N("gw"), "e2e-radh", N("rad"))
+    net.host_if(N("gw"), "e2e-rad", RAD_GW + "/24")
+    net.host_if(N("rad"), "e2e-radh", RAD_SRV + "/24")
+
+    ca, cert, key = make_pki(os.path.join(net.dir, "pki"))
+    rdir = os.path.join(net.dir, "raddb")
+    freeradius_dir(rdir)
+    radlog = os.path.join(net.dir, "freeradius.log")
+    rad = net.spawn(["freeradius", "-X", "-d", rdir], ns=N("rad"), out=radlog)
+
+    def rad_text():
+        try:
+            with open(radlog, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+    up = wait_for(lambda: "dead" if rad.poll() is not None else
+                  "Ready to process requests" in rad_text(), 60)
+    if not res.check(up is True, "FreeRADIUS starts in its namespace (freeradius -X -d TMP)",
+                     "" if up is True else "\n".join(rad_text().splitlines()[-25:])):
+        return None, rad_text
+
+    secret_file = os.path.join(net.dir, "radius.secret")
+    write_private(secret_file, RAD_SECRET + "\n")
+    srv = "".join("    - address: %s\n      secret_file: %s\n" % (a, secret_file)
+                  for a in servers)
+    write_private(r.conf, GW_YAML.format(
+        log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock, pub=GW_PUB, lan=GW_LAN,
+        servers=srv, timeout=timeout, retries=retries, gwid=GW_ID, cert=cert, key=key,
+        pool=POOL))
+    started = r.start()
+    if not res.check(started, "rampartd starts with remote_auth eap-radius",
+                     "" if started else "\n".join(r.log_text().splitlines()[-20:])):
+        return None, rad_text
+    return ca, rad_text
+
+
+def radius_stat(r, name):
+    rc, j = r.ctl("stats")
+    return (j.get("radius") or {}).get(name) if rc == 0 and isinstance(j, dict) else None
+
+
+def case_eap_radius(args, net, r, res):
+    ca, rad_text = radius_up(net, r, res, [RAD_SRV])
+    if ca is None:
+        return
+    cns, caddr = net.client_ns(1)
+    c2ns, c2addr = net.client_ns(2)
+
+    c = Charon(net, cns, "c1", caddr)
+    c.write(CLIENT_CONF.format(addr=caddr, gw=GW_PUB, user=USER, password=PASSWORD, gwid=GW_ID,
+                               ca=ca))
+    c.start()
+    res.check(c.wait_ready() and c.load()[0] == 0, "strongSwan client (eap-mschapv2) loads")
+    rc, out = c.initiate("eap", 60)
+    res.check(rc == 0, "the EAP-MSCHAPv2 client comes up through FreeRADIUS",
+              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    vip = c.vip()
+    res.check(vip is not None, "the client got a virtual IP from the pool", str(vip))
+    sas = r.sas()
+    res.check(len(sas) == 1, "rampartd holds one IKE SA", "%d SAs" % len(sas))
+    res.check(len(sas) == 1 and sas[0].get("remote_id") == USER,
+              "the SA is named by the EAP identity (%s), not the client's IDi" % USER,
+              str(sas[0].get("remote_id")) if sas else "")
+    t, rcv = ping(cns, LAN_HOST, 5)
+    if rcv != 5:
+        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
+    res.check(rcv == 5, "client pings the LAN host 10.1.0.2 through the tunnel",
+              "%d/%d" % (rcv, t))
+    res.check(stat(r, "eap_success") == 1, "eap_success_total is 1",
+              "eap_success %s" % stat(r, "eap_success"))
+    rlog = rad_text()
+    res.check("Sent Access-Accept" in rlog, "FreeRADIUS sent an Access-Accept", "")
+    failed0 = stat(r, "auth_failed") or 0
+
+    # a wrong password: EAP-Failure, no SA, counted
+    c2 = Charon(net, c2ns, "c2", c2addr)
+    c2.write(CLIENT_CONF.format(addr=c2addr, gw=GW_PUB, user=USER, password="wrong-password",
+                                gwid=GW_ID, ca=ca))
+    c2.start()
+    res.check(c2.wait_ready() and c2.load()[0] == 0, "second client (wrong password) loads")
+    rc2, out2 = c2.initiate("eap", 40)
+    res.check(rc2 != 0 and "EAP_FAILURE" in c2.log_text(),
+              "the client with a wrong password is refused (EAP-Failure)",
+              "" if rc2 != 0 else out2.strip()[-300:])
+    counted = wait_for(lambda: (stat(r, "auth_failed") or 0) == failed0 + 1, 10)
+    res.check(counted is True, "auth_failures_total went up by one",
+              "%s -> %s" % (failed0, stat(r, "auth_failed")))
+    res.check(len(r.sas()) == 1, "still only the first client's IKE SA", "%d" % len(r.sas()))
+    res.check("Sent Access-Reject" in rad_text(), "FreeRADIUS sent an Access-Reject", "")
+    res.check(radius_stat(r, "accepts") == 1 and radius_stat(r, "rejects") == 1 and
+              radius_stat(r, "framed_ips") == 0 and
+              radius_stat(r, "bad_responses") == 0 and radius_stat(r, "conversations") == 0,
+              "rampartctl stats radius: 1 accept, 1 reject, no bad response, no conversation "
+              "left", str(r.ctl("stats")[1].get("radius")))
+    # bob: Framed-IP-Address from the Access-Accept overrides the pool
+    c3ns, c3addr = net.client_ns(3)
+    c3 = Charon(net, c3ns, "c3", c3addr)
+    c3.write(CLIENT_CONF.format(addr=c3addr, gw=GW_PUB, user=USER2, password=PASSWORD2,
+                                gwid=GW_ID, ca=ca))
+    c3.start()
+    res.check(c3.wait_ready() and c3.load()[0] == 0, "third client (bob) loads")
+    rc3, out3 = c3.initiate("eap", 60)
+    res.check(rc3 == 0, "bob comes up", "\n".join(out3.strip().splitlines()[-8:]) if rc3 else "")
+    res.check(c3.vip() == FRAMED_IP, "bob's virtual IP is RADIUS's Framed-IP-Address %s, "
+              "not the pool's next" % FRAMED_IP, str(c3.vip()))
+    t, rcv = ping(c3ns, LAN_HOST, 3)
+    res.check(rcv == 3, "bob pings the LAN host from %s" % FRAMED_IP, "%d/%d" % (rcv, t))
+    res.check(radius_stat(r, "framed_ips") == 1, "rampartctl stats radius: framed_ips 1",
+              str(radius_stat(r, "framed_ips")))
+    res.check(PASSWORD not in r.log_text() and RAD_SECRET not in r.log_text() and
+              PASSWORD2 not in r.log_text(),
+              "neither the password nor the RADIUS secret is in rampartd's log", "")
+    if res.fails:
+        log("client log tail:\n" + "\n".join(c.log_text().splitlines()[-40:]))
+        log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+        log("freeradius log tail:\n" + "\n".join(rad_text().splitlines()[-60:]))
+
+
+def case_eap_radius_failover(args, net, r, res):
+    """The first server (10.77.0.3) never answers: after its tries the
+    request goes to the second, FreeRADIUS, and the client comes up."""
+    ca, rad_text = radius_up(net, r, res, [RAD_DEAD, RAD_SRV], timeout="500ms", retries=1)
+    if ca is None:
+        return
+    cns, caddr = net.client_ns(1)
+    c = Charon(net, cns, "c1", caddr)
+    c.write(CLIENT_CONF.format(addr=caddr, gw=GW_PUB, user=USER, password=PASSWORD, gwid=GW_ID,
+                               ca=ca))
+    c.start()
+    res.check(c.wait_ready() and c.load()[0] == 0, "strongSwan client (eap-mschapv2) loads")
+    rc, out = c.initiate("eap", 60)
+    res.check(rc == 0, "the client comes up although the first RADIUS server is dead",
+              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    n_fo = r.log_text().count("radius server 0 not answering: trying server 1")
+    res.check(n_fo == 1, "one failover: the conversation's later rounds stay on the server "
+              "that answered (its State means nothing to another)", "%d failovers" % n_fo)
+    res.check("Sent Access-Accept" in rad_text(), "the second server (FreeRADIUS) accepted", "")
+    res.check(radius_stat(r, "failovers") == 1 and radius_stat(r, "timeouts") == 1 and
+              radius_stat(r, "retransmits") == 1,
+              "rampartctl stats radius: 1 retransmission, 1 timeout, 1 failover",
+              str(r.ctl("stats")[1].get("radius")))
+    t, rcv = ping(cns, LAN_HOST, 3)
+    res.check(rcv == 3, "client pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
+    if res.fails:
+        log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+
+
+CASES = {"eap-radius": case_eap_radius, "eap-radius-failover": case_eap_radius_failover}
+
+
+def main():
+    return run_cli(args_common(sys.argv[1:]), CASES)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
