@@ -51,9 +51,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "ike/ike.h"
 #include "ike/ike_priv.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum {
@@ -601,6 +604,67 @@ record_sk(const struct dgram *d)
 	/* do what the recorded input will do, so the RNG stream stays the same */
 	send_sk(m[18], flags, first, (int8_t)(int32_t)(msgid - auto_id), plain, plen);
 	return true;
+}
+
+/*
+ * OpenSSL 3 makes dozens of small allocations per DH, PRF and cipher
+ * context; under ASan they were most of the harness's time (perf: the ASan
+ * allocator and its quarantine, 2/3 of it below CRYPTO_zalloc). In the
+ * libFuzzer build they go to glibc's own allocator instead: OpenSSL's heap
+ * is not ours to check, every byte lib/ike owns is still ASan's. The replay
+ * build (gcc, no sanitizer or ASan) keeps the default.
+ */
+#if defined(__clang__) && defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FUZZ_IKE_OWN_OSSL_HEAP 1
+extern void *__libc_malloc(size_t n);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+
+static void *
+ossl_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return __libc_malloc(n);
+}
+
+static void *
+ossl_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return __libc_realloc(p, n);
+}
+
+static void
+ossl_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	__libc_free(p);
+}
+
+/* Small allocation stacks and quarantine: the harness allocates per input. */
+const char *__asan_default_options(void);
+const char *
+__asan_default_options(void)
+{
+	return "malloc_context_size=5:quarantine_size_mb=16:max_malloc_fill_size=0";
+}
+#endif
+#endif
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+#ifdef FUZZ_IKE_OWN_OSSL_HEAP
+	/* before OpenSSL's first allocation, or it refuses (and we keep ASan's) */
+	(void)CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free);
+#endif
+	return 0;
 }
 
 int
