@@ -706,6 +706,8 @@ reload(const char *path, char *err, size_t err_len, struct conf_err_pos *pos)
 	if (nc->max_tunnels != rd.conf->max_tunnels)
 		RD_LOG(WARNING, "reload: max_tunnels changes only on restart (%u tables kept)\n",
 		       rd.conf->max_tunnels);
+	if (nc->gcm_engine != rd.conf->gcm_engine)
+		RD_LOG(WARNING, "reload: gcm_engine changes only on restart\n");
 	/* Ports and routes in use keep their start-up values; connections and the
 	 * rest come from the new file. */
 	conf_free(rd.conf);

@@ -39,6 +39,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "crypto/cry_mgcm.h"
+
 #include "ctl_rate.h"
 #include "port.h"
 #include "rampartd.h"
@@ -126,6 +128,29 @@ gen_builtin_psk(void)
 	return 0;
 }
 
+/*
+ * gcm_engine from the config (else RAMPART_GCM_ENGINE, else auto): set once
+ * at start, before any worker runs; workers only read the mode.
+ */
+static void
+apply_gcm_engine(enum conf_gcm_engine e)
+{
+	static const char *const names[] = { "auto", "mgcm", "ipsecmb" };
+
+	if (e == CONF_GCM_AUTO)
+		cry_mgcm_set_mode(CRY_MGCM_AUTO);
+	else if (e == CONF_GCM_MGCM)
+		cry_mgcm_set_mode(CRY_MGCM_FORCE);
+	else if (e == CONF_GCM_IPSECMB)
+		cry_mgcm_set_mode(CRY_MGCM_OFF);
+	else
+		cry_mgcm_init();
+	fprintf(stderr, "rampartd: AES-GCM: %s%s\n", names[cry_mgcm_mode()],
+		cry_mgcm_isa() == CRY_MGCM_ISA_NONE ?
+			" (no AVX-512 + VAES here: IPsec-MB for every packet)" :
+			" (multi-packet engine: AVX-512 + VAES)");
+}
+
 static int
 load_conf(const char *path, const char *sock)
 {
@@ -154,6 +179,7 @@ load_conf(const char *path, const char *sock)
 	}
 	snprintf(rd.conf_path, sizeof(rd.conf_path), "%s", real != NULL ? real : "");
 	free(real);
+	apply_gcm_engine(rd.conf->gcm_engine);
 	if (sock != NULL) {
 		if (sock[0] != '/' || strlen(sock) >= sizeof(rd.conf->ctl_path)) {
 			fprintf(stderr, "rampartd: -s %s: an absolute path under %zu bytes\n", sock,

@@ -702,6 +702,33 @@ parse_metrics(struct cx *x, const yaml_node_t *n)
 	return rc;
 }
 
+/* gcm_engine: auto | mgcm | ipsecmb (lib/crypto/cry_mgcm.h's modes). */
+static int
+parse_gcm_engine(struct cx *x, const yaml_node_t *n)
+{
+	static const char *const names[] = {
+		[CONF_GCM_AUTO] = "auto", [CONF_GCM_MGCM] = "mgcm", [CONF_GCM_IPSECMB] = "ipsecmb",
+	};
+	char s[16];
+	size_t m;
+	unsigned i;
+	int rc;
+
+	rc = cx_str(x, "gcm_engine", n, s, sizeof(s));
+	if (rc < 0)
+		return rc;
+	for (i = CONF_GCM_AUTO; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i]) == 0) {
+			x->c->gcm_engine = (enum conf_gcm_engine)i;
+			return 0;
+		}
+	}
+	m = cx_push_key(x, "gcm_engine");
+	rc = cx_err(x, n, "unknown engine '%s' (auto, mgcm, ipsecmb)", s);
+	cx_pop(x, m);
+	return rc;
+}
+
 static void
 set_defaults(struct conf *c)
 {
@@ -727,10 +754,10 @@ static int
 parse_root(struct cx *x, const yaml_node_t *root)
 {
 	enum { K_WORKERS, K_LOG, K_TELEM, K_CTL, K_IKE, K_PORTS, K_ROUTES, K_CONNS, K_CTLCORE,
-	       K_METRICS, K_MAX_TUNNELS, K_RADIUS, K_N };
+	       K_METRICS, K_MAX_TUNNELS, K_RADIUS, K_GCM_ENGINE, K_N };
 	static const char *const keys[K_N] = {
 		"workers", "log_level", "telemetry", "control", "ike", "ports", "routes",
-		"connections", "control_core", "metrics", "max_tunnels", "radius",
+		"connections", "control_core", "metrics", "max_tunnels", "radius", "gcm_engine",
 	};
 	struct conf *c = x->c;
 	yaml_node_t *v[K_N];
@@ -753,6 +780,8 @@ parse_root(struct cx *x, const yaml_node_t *root)
 		c->max_tunnels = (unsigned)u;
 	}
 	if (v[K_LOG] != NULL && (rc = conf_parse_log_level(x, v[K_LOG], &c->log_level)) < 0)
+		return rc;
+	if (v[K_GCM_ENGINE] != NULL && (rc = parse_gcm_engine(x, v[K_GCM_ENGINE])) < 0)
 		return rc;
 	if (v[K_TELEM] != NULL && (rc = cx_bool(x, "telemetry", v[K_TELEM], &c->telemetry)) < 0)
 		return rc;

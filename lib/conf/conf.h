@@ -175,10 +175,19 @@ struct conf_ctlcore {
 	uint32_t ike_sources;		/* source addresses tracked */
 };
 
+/* gcm_engine: which AES-GCM code seals and opens ESP (lib/crypto). */
+enum conf_gcm_engine {
+	CONF_GCM_UNSET = 0,		/* key absent: RAMPART_GCM_ENGINE or auto */
+	CONF_GCM_AUTO,			/* multi-packet engine for bursts of small packets */
+	CONF_GCM_MGCM,			/* the engine for every packet it can take */
+	CONF_GCM_IPSECMB,		/* IPsec-MB only */
+};
+
 struct conf {
 	char source[IKE_MAX_PATH];	/* file name loaded, or the name given */
 	unsigned workers;		/* 0 = one per EAL worker lcore */
 	unsigned max_tunnels;		/* sizes rampartd's child and worker tables */
+	enum conf_gcm_engine gcm_engine;
 	int log_level;			/* enum ike_log_level (syslog numbers 3..7) */
 	bool telemetry;			/* default true */
 

@@ -295,6 +295,39 @@ metrics_listen(void)
 	}
 }
 
+/* gcm_engine: absent (environment decides), each engine, an unknown name. */
+static void
+gcm_engine_key(void)
+{
+	static const char ports[] =
+		"ports:\n  - {name: pub, role: public, device: net_tap0, addresses: [192.0.2.1/24]}\n";
+	static const struct {
+		const char *line;
+		enum conf_gcm_engine want;
+	} cases[] = {
+		{"", CONF_GCM_UNSET},
+		{"gcm_engine: auto\n", CONF_GCM_AUTO},
+		{"gcm_engine: mgcm\n", CONF_GCM_MGCM},
+		{"gcm_engine: ipsecmb\n", CONF_GCM_IPSECMB},
+	};
+	char y[512], err[CONF_ERR_LEN] = "";
+	struct conf *c = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(y, sizeof(y), "%s%s", cases[i].line, ports);
+		CU_ASSERT_EQUAL_FATAL(conf_load_string(y, strlen(y), "g", &c, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(c->gcm_engine, cases[i].want);
+		conf_free(c);
+		c = NULL;
+	}
+	snprintf(y, sizeof(y), "gcm_engine: fastest\n%s", ports);
+	CU_ASSERT(conf_load_string(y, strlen(y), "g", &c, err, sizeof(err)) < 0);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_STRING_EQUAL(err, "g:1:13: gcm_engine: unknown engine 'fastest' "
+			       "(auto, mgcm, ipsecmb)");
+}
+
 static void
 default_loads(void)
 {
@@ -1825,6 +1858,7 @@ main(void)
 		return 1;
 	suite = CU_add_suite("conf", NULL, NULL);
 	CU_add_test(suite, "samples_load", samples_load);
+	CU_add_test(suite, "gcm_engine_key", gcm_engine_key);
 	CU_add_test(suite, "redirect_ok", redirect_ok);
 	CU_add_test(suite, "radius_section", radius_section);
 	CU_add_test(suite, "ci_values", ci_values);
