@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Write the hand-made seed inputs of tests/fuzz/corpus/{net,ctl,esp}.
+"""Write the hand-made seed inputs of tests/fuzz/corpus/{net,ctl,esp,ike,gcm}.
 
 net: Ethernet frames (scapy) to the harness's addresses (10.0.2.1, 192.0.2.1,
 2001:db8::1, MAC 02:00:00:00:00:01): ARP, ICMP echo, ND, IKE on 500 and 4500,
@@ -127,12 +127,28 @@ def ike(d, ike_msg_dir):
           struct.pack("<H", len(inner)) + b"\0" + inner + steps(4))
 
 
+def gcm(d):
+    """Differential GCM inputs (fuzz_gcm.c): packet counts 1..16, both key
+    slots and lengths, AAD 8 and 12, the sizes around block and crossover
+    edges, and each kind of flipped bit."""
+    sizes = [0, 1, 15, 16, 17, 31, 32, 48, 63, 64, 65, 127, 255, 256, 1420, 2048]
+    for case, (n, klen_bits) in enumerate([(1, 0x00), (4, 0x20), (16, 0xa0), (7, 0x90), (16, 0x50)]):
+        out = bytes([(n - 1) | klen_bits]) + bytes(range(1, 65))
+        for i in range(n):
+            ln = sizes[(case * 5 + i) % len(sizes)]
+            ctrl = (i & 1) | ((i >> 1) & 1) << 1 | ((i + case) % 4) << 2
+            out += bytes([ctrl]) + struct.pack("<H", ln) + bytes([i] * 12) + bytes([0xa0 + i] * 12)
+            out += struct.pack("<H", i * 37 + case) + bytes((i * 7 + j) & 0xff for j in range(ln))
+        write(d, "gcm_%d" % case, out)
+
+
 def main():
     base = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
     net(os.path.join(base, "net"))
     ctl(os.path.join(base, "ctl"))
     esp(os.path.join(base, "esp"))
     ike(os.path.join(base, "ike"), os.path.join(base, "ike_msg"))
+    gcm(os.path.join(base, "gcm"))
 
 
 if __name__ == "__main__":
