@@ -575,7 +575,8 @@ ike_auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_ou
 	if (ike_msg_notify(m, IKE_N_INITIAL_CONTACT) != NULL)
 		initial_contact(sa);
 	/* RFC 4555 3.2: MOBIKE when both announce it */
-	sa->mobike = !conn->cfg.no_mobike && ike_msg_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;
+	sa->mobike = !conn->cfg.no_mobike && !redirect &&
+		     ike_msg_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;
 
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, m->hdr.msg_id);
 	/* RFC 7296 2.16: the last message of an EAP exchange carries AUTH only */
