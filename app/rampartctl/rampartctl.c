@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "ctl_profile.h"
 #include "ctl_top.h"
 
 #define DEFAULT_SOCKET "/run/rampart/rampart.sock"
@@ -54,6 +55,13 @@ usage(FILE *f)
 		"                             rekey a child SA or an IKE SA\n"
 		"  reload [FILE]              reload the configuration (default: same file)\n"
 		"  stats                      all counters\n"
+		"  conn-info CONN             a connection's public facts (proposals, identity,\n"
+		"                             auth, CA certificate; never a secret)\n"
+		"  client-profile CONN --os windows|macos|ios|android|linux\n"
+		"                 [--server NAME] [--user NAME] [--from FILE]\n"
+		"                             client set-up for that OS from the running\n"
+		"                             configuration (docs/clients.md); --from: a saved\n"
+		"                             conn-info reply instead of the daemon\n"
 		"  top [--once | --iterations N]\n"
 		"                             live view, refreshed each second: tunnels, Mpps\n"
 		"                             and Gbps per worker, drops by reason, IKE rates\n"
@@ -654,6 +662,87 @@ top_cmd(int argc, char **argv, const char *sock, int timeout_s)
 	       EXIT_FAIL : 0;
 }
 
+/* ---- client-profile ---- */
+
+static json_t *
+conn_info_fetch(const char *sock, int timeout_s, const char *conn)
+{
+	json_t *req = json_pack("{s:s, s:{s:s}}", "cmd", "conn-info", "args", "conn", conn), *reply;
+	int fd;
+
+	if (req == NULL)
+		return NULL;
+	fd = ctl_connect(sock);
+	if (fd < 0) {
+		json_decref(req);
+		return NULL;
+	}
+	reply = exchange(fd, req, timeout_s);
+	close(fd);
+	json_decref(req);
+	if (reply != NULL && !json_is_true(json_object_get(reply, "ok"))) {
+		const char *msg = json_string_value(json_object_get(reply, "error"));
+
+		fprintf(stderr, "%s: conn-info %s: %s\n", prog, conn, msg != NULL ? msg : "failed");
+		json_decref(reply);
+		return NULL;
+	}
+	return reply;
+}
+
+static int
+profile_cmd(int argc, char **argv, const char *sock, int timeout_s)
+{
+	struct ctl_profile_opt o = { 0 };
+	const char *conn = NULL, *from = NULL;
+	char err[512];
+	json_error_t jerr;
+	json_t *info;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--os") == 0 && i + 1 < argc)
+			o.os = argv[++i];
+		else if (strcmp(argv[i], "--server") == 0 && i + 1 < argc)
+			o.server = argv[++i];
+		else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+			o.user = argv[++i];
+		else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+			from = argv[++i];
+		else if (argv[i][0] != '-' && conn == NULL)
+			conn = argv[i];
+		else
+			return bad_usage("client-profile: unknown argument '%s'", argv[i]);
+	}
+	if (conn == NULL || o.os == NULL)
+		return bad_usage("%s", "client-profile needs CONN and --os OS");
+	if (from != NULL) {
+		info = json_load_file(from, 0, &jerr);
+		if (info == NULL) {
+			fprintf(stderr, "%s: %s:%d: %s\n", prog, from, jerr.line, jerr.text);
+			return EXIT_FAIL;
+		}
+		if (!json_is_string(json_object_get(info, "name")) ||
+		    strcmp(json_string_value(json_object_get(info, "name")), conn) != 0) {
+			fprintf(stderr, "%s: %s: not the conn-info of connection %s\n", prog, from,
+				conn);
+			json_decref(info);
+			return EXIT_FAIL;
+		}
+	} else {
+		info = conn_info_fetch(sock, timeout_s, conn);
+		if (info == NULL)
+			return EXIT_FAIL;
+	}
+	rc = ctl_profile_write(info, &o, stdout, err, sizeof(err));
+	json_decref(info);
+	if (rc != 0) {
+		fprintf(stderr, "%s: client-profile %s --os %s: %s\n", prog, conn, o.os, err);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
 /* ---- commands ---- */
 
 /* Build the request for argv[0..argc); returns EXIT_USAGE on bad arguments. */
@@ -672,7 +761,7 @@ build_request(int argc, char **argv, json_t **req)
 	    strcmp(cmd, "ping") == 0) {
 		if (argc != 1)
 			rc = bad_usage("%s takes no arguments", cmd);
-	} else if (strcmp(cmd, "initiate") == 0) {
+	} else if (strcmp(cmd, "initiate") == 0 || strcmp(cmd, "conn-info") == 0) {
 		if (argc != 2)
 			rc = bad_usage("%s needs one connection name", cmd);
 		else
@@ -785,6 +874,8 @@ main(int argc, char **argv)
 		return bad_usage("%s", "missing command");
 	if (strcmp(argv[optind], "top") == 0)
 		return top_cmd(argc - optind, argv + optind, sock, timeout_s);
+	if (strcmp(argv[optind], "client-profile") == 0)
+		return profile_cmd(argc - optind, argv + optind, sock, timeout_s);
 	rc = build_request(argc - optind, argv + optind, &req);
 	if (rc != 0)
 		return rc;

@@ -567,6 +567,167 @@ reload_cmd(json_t *args, json_t **reply)
 	return err_reply(reply, ret, msg);
 }
 
+/* ---- conn-info: what a client profile needs (rampartctl client-profile) ---- */
+
+enum { CONN_INFO_MAX_PEM = 64 * 1024 };
+
+/* A public PEM file (certificate) as a string, or JSON null. Never a key. */
+static json_t *
+pem_json(const char *path)
+{
+	char *buf;
+	size_t n;
+	FILE *f;
+	json_t *j = json_null();
+
+	if (path[0] == '\0' || (f = fopen(path, "r")) == NULL)
+		return j;
+	buf = malloc(CONN_INFO_MAX_PEM + 1);
+	if (buf != NULL) {
+		n = fread(buf, 1, CONN_INFO_MAX_PEM, f);
+		buf[n] = '\0';
+		/* certificates only: a file holding a private key is not sent */
+		if (n > 0 && n < CONN_INFO_MAX_PEM && strstr(buf, "PRIVATE KEY") == NULL &&
+		    strstr(buf, "-----BEGIN CERTIFICATE-----") != NULL)
+			j = json_stringn(buf, n);
+		free(buf);
+	}
+	fclose(f);
+	return j;
+}
+
+static json_t *
+id_json(const struct ike_id *id)
+{
+	char buf[IKE_MAX_ID_LEN + 1];
+	const char *type;
+	size_t i, n;
+
+	switch (id->type) {
+	case IKE_ID_IPV4_ADDR:
+	case IKE_ID_IPV6_ADDR:
+		if (id->len != (id->type == IKE_ID_IPV4_ADDR ? 4 : 16))
+			return json_null();
+		inet_ntop(id->type == IKE_ID_IPV4_ADDR ? AF_INET : AF_INET6, id->data, buf,
+			  sizeof(buf));
+		type = id->type == IKE_ID_IPV4_ADDR ? "ipv4" : "ipv6";
+		break;
+	case IKE_ID_FQDN:
+	case IKE_ID_RFC822_ADDR:
+		n = id->len < sizeof(buf) - 1 ? id->len : sizeof(buf) - 1;
+		for (i = 0; i < n; i++)
+			buf[i] = id->data[i] >= 0x20 && id->data[i] < 0x7f ? (char)id->data[i] : '?';
+		buf[n] = '\0';
+		type = id->type == IKE_ID_FQDN ? "fqdn" : "email";
+		break;
+	case IKE_ID_ANY:
+		return json_pack("{ss}", "type", "any");
+	default:
+		return json_pack("{ss}", "type", id->type == IKE_ID_DER_ASN1_DN ? "dn" : "keyid");
+	}
+	return json_pack("{ss ss}", "type", type, "value", buf);
+}
+
+static const char *
+auth_name(uint8_t a)
+{
+	return a == IKE_AUTHM_PSK ? "psk" : a == IKE_AUTHM_PUBKEY ? "pubkey" :
+	       a == IKE_AUTHM_EAP ? "eap" : "none";
+}
+
+static json_t *
+ts_json(const struct ike_ts *ts, unsigned n)
+{
+	json_t *a = json_array();
+	unsigned i, k, np;
+
+	for (i = 0; i < n; i++) {
+		struct net_prefix pf[RD_MAX_TS_PREFIXES];
+		char addr[INET6_ADDRSTRLEN], sfx[32] = "", buf[96];
+
+		if (ts[i].proto != 0 || ts[i].sport != 0 || ts[i].eport != 65535) {
+			if (ts[i].sport == 0 && ts[i].eport == 65535)
+				snprintf(sfx, sizeof(sfx), "[%u]", ts[i].proto);
+			else if (ts[i].sport == ts[i].eport)
+				snprintf(sfx, sizeof(sfx), "[%u/%u]", ts[i].proto, ts[i].sport);
+			else
+				snprintf(sfx, sizeof(sfx), "[%u/%u-%u]", ts[i].proto, ts[i].sport,
+					 ts[i].eport);
+		}
+		np = net_range_to_prefixes(ts[i].af, ts[i].saddr, ts[i].eaddr, pf,
+					   RD_MAX_TS_PREFIXES);
+		for (k = 0; k < np; k++) {
+			inet_ntop(pf[k].af == 4 ? AF_INET : AF_INET6, pf[k].addr, addr, sizeof(addr));
+			snprintf(buf, sizeof(buf), "%s/%u%s", addr, pf[k].depth, sfx);
+			json_array_append_new(a, json_string(buf));
+		}
+	}
+	return a;
+}
+
+/* The gateway address clients dial: the connection's local, else its port's first. */
+static json_t *
+gw_addr_json(unsigned c)
+{
+	const struct ike_conn_cfg *cc = &rd.conf->conns[c];
+	const struct conf_port *p = &rd.conf->ports[rd.conf->conn_port[c]];
+	char a[INET6_ADDRSTRLEN];
+
+	if (cc->local.ss_family == AF_INET)
+		return json_string(inet_ntop(AF_INET, &((const struct sockaddr_in *)&cc->local)->sin_addr,
+					     a, sizeof(a)));
+	if (cc->local.ss_family == AF_INET6)
+		return json_string(inet_ntop(AF_INET6,
+					     &((const struct sockaddr_in6 *)&cc->local)->sin6_addr,
+					     a, sizeof(a)));
+	if (p->n_addrs > 0)
+		return json_string(inet_ntop(p->addrs[0].af == 4 ? AF_INET : AF_INET6,
+					     p->addrs[0].addr, a, sizeof(a)));
+	return json_null();
+}
+
+/* Public facts of connection @name for client profiles; never a secret. */
+static int
+conn_info(json_t *args, json_t **reply)
+{
+	json_t *jn = json_object_get(args, "conn"), *ike, *esp, *dns;
+	const struct ike_conn_cfg *cc = NULL;
+	char a[INET6_ADDRSTRLEN];
+	unsigned c, i;
+
+	if (!json_is_string(jn))
+		return err_reply(reply, -EINVAL, "missing \"conn\"");
+	for (c = 0; c < rd.conf->n_conns; c++)
+		if (strcmp(rd.conf->conns[c].name, json_string_value(jn)) == 0) {
+			cc = &rd.conf->conns[c];
+			break;
+		}
+	if (cc == NULL)
+		return err_reply(reply, -ENOENT, "no such connection");
+	ike = json_array();
+	esp = json_array();
+	dns = json_array();
+	for (i = 0; i < cc->n_ike_proposals; i++)
+		json_array_append_new(ike, json_string(cc->ike_proposals[i]));
+	for (i = 0; i < cc->n_esp_proposals; i++)
+		json_array_append_new(esp, json_string(cc->esp_proposals[i]));
+	for (i = 0; i < cc->pool.n_dns; i++)
+		json_array_append_new(dns, json_string(inet_ntop(cc->pool.dns_af[i] == 4 ? AF_INET :
+								 AF_INET6, cc->pool.dns[i], a,
+								 sizeof(a))));
+	*reply = json_pack("{ss so so ss ss so so so so sb sb sI sI sI so so}",
+			   "name", cc->name, "gateway", gw_addr_json(c),
+			   "local_id", id_json(&cc->local_id), "auth", auth_name(cc->auth),
+			   "remote_auth", auth_name(cc->remote_auth), "ike", ike, "esp", esp,
+			   "local_ts", ts_json(cc->local_ts, cc->n_local_ts), "dns", dns,
+			   "pool", cc->pool.af != 0, "mobike", !cc->no_mobike,
+			   "ike_lifetime_s", (json_int_t)cc->ike_lifetime_s,
+			   "child_lifetime_s", (json_int_t)cc->child_lifetime_s,
+			   "dpd_s", (json_int_t)cc->dpd_s,
+			   "ca_pem", pem_json(cc->ca_file), "cert_pem", pem_json(cc->cert_file));
+	return *reply != NULL ? 0 : err_reply(reply, -ENOMEM, "out of memory");
+}
+
 static int
 rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 {
@@ -619,6 +780,8 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 	}
 	if (strcmp(cmd, "reload") == 0)
 		return reload_cmd(args, reply);
+	if (strcmp(cmd, "conn-info") == 0)
+		return conn_info(args, reply);
 #ifdef RD_FAULT_INJECT
 	if (strcmp(cmd, "fault") == 0)
 		return fault_cmd(args, reply);

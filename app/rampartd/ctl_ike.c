@@ -27,6 +27,7 @@
 #include <rte_random.h>
 
 #include "rampartd.h"
+#include "sa/sa_sel.h"
 
 static void
 ss_split(const struct sockaddr *sa, uint8_t *af, uint8_t addr[16], uint16_t *port)
@@ -281,6 +282,31 @@ ts_prefixes(const struct ike_child_sa *c, struct sa_route *routes)
 	return n_routes;
 }
 
+/*
+ * The protocol/port part of @c's selectors for the datapath (lib/sa/sa_sel.h).
+ * A side with more than SA_SEL_MAX distinct port selectors is widened to any
+ * protocol and port there (addresses stay enforced): logged.
+ */
+static void
+ts_sel(const struct ike_child_sa *c, struct sa_sel *sel)
+{
+	bool ok = true;
+	unsigned i;
+
+	memset(sel, 0, sizeof(*sel));
+	for (i = 0; i < c->n_local_ts && i < IKE_MAX_TS; i++)
+		ok &= sa_sel_add(sel, true, c->local_ts[i].proto, c->local_ts[i].sport,
+				 c->local_ts[i].eport);
+	for (i = 0; i < c->n_remote_ts && i < IKE_MAX_TS; i++)
+		ok &= sa_sel_add(sel, false, c->remote_ts[i].proto, c->remote_ts[i].sport,
+				 c->remote_ts[i].eport);
+	sa_sel_finish(sel);
+	if (!ok)
+		RD_LOG(WARNING, "child %" PRIu64 " (%s): more than %u protocol/port selectors "
+		       "on a side; that side is enforced by address only\n", c->id, c->conn,
+		       (unsigned)SA_SEL_MAX);
+}
+
 static void
 child_up(const struct ike_child_sa *c)
 {
@@ -302,6 +328,7 @@ child_up(const struct ike_child_sa *c)
 	memset(&cc, 0, sizeof(cc));
 	cc.routes = routes;
 	cc.n_routes = ts_prefixes(c, routes);
+	ts_sel(c, &cc.sel);
 	/* nothing goes to a worker for a child whose prefixes another peer owns */
 	if (routes_claim(routes, cc.n_routes, c) != 0)
 		return;

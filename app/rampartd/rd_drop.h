@@ -25,6 +25,8 @@
 	X(NO_SA, "no_sa", "cleartext or hairpin traffic with no tunnel towards its destination") \
 	X(TTL, "ttl", "TTL or hop limit expired") \
 	X(SPOOF, "spoof", "decrypted packet whose source does not route back into its tunnel") \
+	X(TS_MISMATCH, "ts_mismatch", "protocol or port outside the traffic selectors of the " \
+	  "tunnel (outbound cleartext, or decrypted inbound)") \
 	X(TOO_BIG, "too_big", "larger than the tunnel MTU and neither fragmentable nor " \
 	  "answerable with ICMP") \
 	X(NO_ROUTE, "no_route", "no route towards the destination") \

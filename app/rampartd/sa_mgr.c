@@ -15,6 +15,7 @@
 #include <rte_log.h>
 
 #include "sa_mgr.h"
+#include "sa/sa_sel.h"
 
 extern int rd_logtype;
 #define SM_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, rd_logtype, "rampartd: " __VA_ARGS__)
@@ -278,6 +279,16 @@ routes_send(struct sa_mgr *m, const struct sa_child *ch, uint16_t flags)
 			msg.route.prefix = ch->routes[i];
 			sa_mgr_send(m, w, &msg);
 		}
+	if (ch->sel == NULL || ch->n_routes == 0)
+		return;
+	/* after the routes: they create the target on the workers without the SA */
+	memset(&msg, 0, sizeof(msg));
+	msg.op = SA_MSG_SEL_SET;
+	msg.spi = ch->spi_out;
+	msg.sel.owner = ch->owner;
+	msg.sel.sel = *ch->sel;
+	for (w = 0; w < m->cfg.n_workers; w++)
+		sa_mgr_send(m, w, &msg);
 }
 
 /*
@@ -345,10 +356,15 @@ sa_mgr_child_up(struct sa_mgr *m, const struct sa_child_cfg *c, uint64_t now_ms,
 	if (c->sa_in == NULL || c->sa_out == NULL || c->n_routes > SA_MGR_MAX_ROUTES)
 		return -EINVAL;
 	if (c->n_routes > 0) {
-		routes = malloc(c->n_routes * sizeof(*routes));
+		/* the selectors, when they restrict ports, live behind the routes */
+		bool sel = sa_sel_active(&c->sel);
+
+		routes = malloc(c->n_routes * sizeof(*routes) + (sel ? sizeof(c->sel) : 0));
 		if (routes == NULL)
 			return -ENOMEM;
 		memcpy(routes, c->routes, c->n_routes * sizeof(*routes));
+		if (sel)
+			memcpy(routes + c->n_routes, &c->sel, sizeof(c->sel));
 	}
 	if (sa_spi_hold(m->spi_alloc, c->spi_in) != 0)
 		SM_LOG(DEBUG, "child %" PRIu64 ": spi %08x shares its direct index\n", c->id,
@@ -371,6 +387,8 @@ sa_mgr_child_up(struct sa_mgr *m, const struct sa_child_cfg *c, uint64_t now_ms,
 	ch->sa_out = c->sa_out;
 	ch->routes = routes;
 	ch->n_routes = (uint16_t)c->n_routes;
+	if (routes != NULL && sa_sel_active(&c->sel))
+		ch->sel = (struct sa_sel *)(void *)(routes + c->n_routes);
 	ch->established_ms = now_ms;
 	ch->state = SA_CH_NONE;
 	/* cannot fail: fewer than max_children records, id checked absent */

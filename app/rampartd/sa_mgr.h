@@ -65,6 +65,8 @@ struct sa_child {
 	uint64_t standby_next;		/* STANDBY: next of the same rekey_of, or 0 */
 	struct esp_sa *sa_in, *sa_out;	/* NULL once acked back and freed */
 	struct sa_route *routes;	/* n_routes remote prefixes (heap) */
+	struct sa_sel *sel;		/* protocol/port selectors (heap), or NULL
+					 * when not port-restricted */
 	uint32_t spi_in, spi_out;
 	uint32_t successors;		/* live children with rekey_of == id */
 	uint32_t timer_pos;		/* 1 + index in the timer list; 0 = not there */
@@ -114,6 +116,7 @@ struct sa_child_cfg {
 	struct esp_sa *sa_in, *sa_out;	/* on sa_mgr_owner()'s socket */
 	const struct sa_route *routes;
 	unsigned n_routes;
+	struct sa_sel sel;		/* protocol/port selectors (ROUTE_ADD) */
 };
 
 struct sa_mgr_backlog {

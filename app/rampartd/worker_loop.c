@@ -116,6 +116,9 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 				     m->route.spi_in, (m->route.flags & SA_ROUTE_STANDBY) != 0) != 0)
 			w->st.msg_err++;
 		return;
+	case SA_MSG_SEL_SET:
+		sa_spd_tgt_sel_set(w->spd, m->spi, m->sel.owner, &m->sel.sel);
+		return;
 	case SA_MSG_ROUTE_DEL:
 		(void)sa_spd_route_del(w->spd, &m->route.prefix, m->spi);
 		return;
@@ -594,6 +597,14 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 				break;
 			}
 			to_l3(m, pi);
+			/* only port-restricted children pay for this */
+			if (unlikely(t->has_sel) &&
+			    !sa_sel_match(&t->sel, rte_pktmbuf_mtod(m, const uint8_t *),
+					  m->data_len, false)) {
+				w->st.drop[RD_DROP_TS_MISMATCH]++;
+				drop[n_drop++] = m;
+				break;
+			}
 			if (net_ip_forward_ttl(rte_pktmbuf_mtod(m, uint8_t *), m->data_len) != 0) {
 				w->st.drop[RD_DROP_TTL]++;
 				drop[n_drop++] = m;
@@ -640,6 +651,14 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 			 * before the switch (rekey overlap). */
 			if (unlikely(!sa_spd_src_ok(src_ts[i], rd_meta(m)->spi))) {
 				w->st.drop[RD_DROP_SPOOF]++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			/* the protocol/port selectors of the child the source
+			 * routes into (during a rekey: the child being replaced) */
+			if (unlikely(src_ts[i]->has_sel) &&
+			    !sa_sel_match(&src_ts[i]->sel, ip, m->data_len, true)) {
+				w->st.drop[RD_DROP_TS_MISMATCH]++;
 				rte_pktmbuf_free(m);
 				continue;
 			}

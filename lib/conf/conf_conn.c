@@ -224,13 +224,15 @@ is_fqdn(const char *s)
 	return true;
 }
 
-/* redirect: {to: ADDR|FQDN, tunnels: N} (RFC 5685, lib/ike answers
- * IKE_SA_INIT with REDIRECT; tunnels 0 or absent: always). */
+/* redirect: {to: ADDR|FQDN, tunnels: N, at: init|auth} (RFC 5685, lib/ike
+ * answers IKE_SA_INIT, or IKE_AUTH once the peer authenticated, with
+ * REDIRECT; tunnels 0 or absent: always). */
 static int
 parse_redirect(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
 {
-	enum { R_TO, R_TUNNELS, R_N };
-	static const char *const keys[R_N] = {"to", "tunnels"};
+	enum { R_TO, R_TUNNELS, R_AT, R_N };
+	static const char *const keys[R_N] = {"to", "tunnels", "at"};
+	char at[8] = "init";
 	yaml_node_t *v[R_N];
 	uint8_t af, a[16];
 	uint64_t u = 0;
@@ -249,6 +251,12 @@ parse_redirect(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
 		rc = cx_uint(x, "tunnels", v[R_TUNNELS], 0, 10000000, &u);
 	if (rc == 0)
 		cc->redirect_tunnels = (uint32_t)u;
+	if (rc == 0 && v[R_AT] != NULL)
+		rc = cx_str(x, "at", v[R_AT], at, sizeof(at));
+	if (rc == 0 && strcmp(at, "init") != 0 && strcmp(at, "auth") != 0)
+		rc = key_err(x, "at", v[R_AT], "'%s': init (IKE_SA_INIT) or auth (IKE_AUTH)", at);
+	if (rc == 0)
+		cc->redirect_in_auth = strcmp(at, "auth") == 0;
 	cx_pop(x, m);
 	return rc;
 }

@@ -61,7 +61,8 @@ struct ctl_sock {
 	struct ctl_client cl[CTL_MAX_CLIENTS];
 };
 
-/* Mutating commands change the daemon's state: root or the group only. */
+/* Mutating commands change the daemon's state: root or the group only
+ * (conn-info too). */
 static const struct {
 	const char *name;
 	bool mutating;
@@ -69,6 +70,9 @@ static const struct {
 	{"status", false}, {"list-sas", false}, {"list-children", false}, {"stats", false},
 	{"initiate", true}, {"terminate", true}, {"rekey", true}, {"reload", true},
 	{"fault", true}, {"redirect", true},
+	/* not mutating, but configuration (proposals, identities, CA) that only
+	 * the operators see: the same rule */
+	{"conn-info", true},
 };
 
 static uint64_t

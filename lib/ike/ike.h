@@ -119,6 +119,10 @@ struct ike_conn_cfg {
 	 * the connection holds redirect_tunnels IKE SAs (0 = always). */
 	char redirect_to[IKE_MAX_GW_ID];
 	uint32_t redirect_tunnels;
+	/* RFC 5685 6: redirect in the IKE_AUTH response instead, once the peer
+	 * has authenticated (no child SA, no virtual IP; the SA is deleted
+	 * if the peer does not delete it first) */
+	bool redirect_in_auth;
 };
 
 /* A child SA as the datapath needs it. Keys are wiped by the library after

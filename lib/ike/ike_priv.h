@@ -254,6 +254,7 @@ struct ike_sa {
 	uint32_t peer_hashes;
 	uint16_t peer_window;		/* peer's SET_WINDOW_SIZE */
 	bool peer_redirect;		/* REDIRECT_SUPPORTED or REDIRECTED_FROM seen */
+	bool peer_redirected;		/* REDIRECTED_FROM seen: redirected once */
 	uint8_t redirects;		/* initiator: REDIRECTs followed (RFC 5685) */
 	struct sockaddr_storage redirected_from;	/* the first gateway */
 	struct ike_algs algs;
@@ -542,6 +543,12 @@ int ike_gw_id_encode(const char *target, uint8_t *out, size_t cap, size_t *len);
 int ike_redirect_answer(const struct ike_conn *conn, const struct ike_msg *m, uint8_t *data,
 			size_t cap, size_t *len);
 int ike_redirect_caps_bld(struct ike_bld *b, const struct ike_sa *sa);
+int ike_redirect_auth_answer(const struct ike_sa *sa, uint8_t *data, size_t cap, size_t *len);
+enum {
+	/* an SA redirected in IKE_AUTH is removed after this if the peer
+	 * has not deleted it (RFC 5685 6 leaves the delete to the client) */
+	IKE_REDIRECT_AUTH_GRACE_MS = 30000,
+};
 int ike_redirect_follow(struct ike_sa *sa, const struct ike_notify *n);
 int ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 			const struct sockaddr_storage *from, const struct sockaddr_storage *to);

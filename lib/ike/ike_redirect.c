@@ -65,7 +65,7 @@ int
 ike_redirect_answer(const struct ike_conn *conn, const struct ike_msg *m, uint8_t *data,
 		    size_t cap, size_t *len)
 {
-	if (conn->cfg.redirect_to[0] == '\0' ||
+	if (conn->cfg.redirect_to[0] == '\0' || conn->cfg.redirect_in_auth ||
 	    ike_msg_notify(m, IKE_N_REDIRECT_SUPPORTED) == NULL ||
 	    ike_msg_notify(m, IKE_N_REDIRECTED_FROM) != NULL)
 		return 0;
@@ -78,6 +78,27 @@ ike_redirect_answer(const struct ike_conn *conn, const struct ike_msg *m, uint8_
 	memcpy(data + *len, m->nonce.p, m->nonce.len);
 	*len += m->nonce.len;
 	return 1;
+}
+
+/*
+ * RFC 5685 6: redirect @sa in its IKE_AUTH response (connection configured
+ * with at: auth, the peer announced REDIRECT_SUPPORTED and was not
+ * redirected here already, the tunnel threshold reached). Returns 1 with the
+ * notify data (GW identity only: no Nonce Data outside IKE_SA_INIT) in
+ * @data, else 0.
+ */
+int
+ike_redirect_auth_answer(const struct ike_sa *sa, uint8_t *data, size_t cap, size_t *len)
+{
+	const struct ike_conn *conn = sa->conn;
+
+	if (conn->cfg.redirect_to[0] == '\0' || !conn->cfg.redirect_in_auth ||
+	    !sa->peer_redirect || sa->peer_redirected)
+		return 0;
+	/* refs: the context's own, one per SA (this one included) */
+	if (conn->cfg.redirect_tunnels != 0 && conn->refs - 2 < conn->cfg.redirect_tunnels)
+		return 0;
+	return ike_gw_id_encode(conn->cfg.redirect_to, data, cap, len) == 0;
 }
 
 int

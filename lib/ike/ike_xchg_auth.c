@@ -527,12 +527,18 @@ ike_auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_ou
 	struct ike_child *c = NULL;
 	struct ike_txm t;
 	struct ike_pkts out = { .n = 0 };
+	uint8_t redir[2 + 255];
+	size_t redir_len = 0;
 	uint16_t child_err = 0;
 	unsigned n_cpa = 0, n_offer;
-	int rc;
+	int rc, redirect;
 
+	/* RFC 5685 6: authenticated, then sent elsewhere: no child, no lease */
+	redirect = ike_redirect_auth_answer(sa, redir, sizeof(redir), &redir_len);
 	/* the first child SA: virtual IP, proposal, selectors */
-	if (!m->has_sa || !m->has_tsi || !m->has_tsr) {
+	if (redirect) {
+		child_err = 0;
+	} else if (!m->has_sa || !m->has_tsi || !m->has_tsr) {
 		child_err = m->has_sa ? IKE_N_TS_UNACCEPTABLE : 0;
 	} else if (cp_lease(sa, m, cpa, &n_cpa) < 0) {
 		SA_LOG(sa, NOTICE, "virtual IP pool of %s exhausted", conn->cfg.name);
@@ -569,7 +575,8 @@ ike_auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_ou
 	if (ike_msg_notify(m, IKE_N_INITIAL_CONTACT) != NULL)
 		initial_contact(sa);
 	/* RFC 4555 3.2: MOBIKE when both announce it */
-	sa->mobike = !conn->cfg.no_mobike && ike_msg_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;
+	sa->mobike = !conn->cfg.no_mobike && !redirect &&
+		     ike_msg_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;
 
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, m->hdr.msg_id);
 	/* RFC 7296 2.16: the last message of an EAP exchange carries AUTH only */
@@ -593,6 +600,8 @@ ike_auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_ou
 	} else if (rc == 0 && child_err != 0) {
 		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, child_err, NULL, 0);
 	}
+	if (rc == 0 && redirect)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_REDIRECT, redir, redir_len);
 	if (rc == 0)
 		rc = bld_window(sa, &t.b);
 	if (rc == 0 && sa->mobike)
@@ -602,6 +611,15 @@ ike_auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_ou
 		goto fail;
 	ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
 	set_rekey_timer(sa);
+	if (redirect) {
+		/* the peer deletes this SA and goes to the new gateway; if it
+		 * does not within the grace, the SA times out here */
+		sa->ctx->st.redirects++;
+		sa->rekey_ms = 0;
+		sa->expire_ms = sa->ctx->now_ms + IKE_REDIRECT_AUTH_GRACE_MS;
+		SA_LOG(sa, NOTICE, "IKE_AUTH: authenticated, redirected to %s",
+		       conn->cfg.redirect_to);
+	}
 	if (c != NULL)
 		ike_child_up(c);
 	else if (child_err != 0)
@@ -1030,6 +1048,13 @@ authenticated:
 	sa->mobike = !cfg->no_mobike && ike_msg_notify(m, IKE_N_MOBIKE_SUPPORTED) != NULL;
 	ike_sa_set_state(sa, IKE_ST_ESTABLISHED);
 	set_rekey_timer(sa);
+	if (ike_msg_notify(m, IKE_N_REDIRECT) != NULL) {
+		/* RFC 5685 6: not followed from IKE_AUTH yet (only from
+		 * IKE_SA_INIT): the SA is deleted, the redirect logged */
+		SA_LOG(sa, NOTICE, "IKE_AUTH response carries REDIRECT: not followed, deleting");
+		ike_info_delete_ike_start(sa);
+		return 0;
+	}
 	if (err != NULL || !m->has_sa || !m->has_tsi || !m->has_tsr) {
 		SA_LOG(sa, NOTICE, "IKE SA up without child SA: %s",
 		       err ? ike_notify_name(err->type) : "SA/TS missing");

@@ -285,6 +285,7 @@ peer_caps(struct ike_sa *sa, const struct ike_msg *m)
 		sa->peer_sighash = true;
 	sa->peer_redirect = ike_msg_notify(m, IKE_N_REDIRECT_SUPPORTED) != NULL ||
 			    ike_msg_notify(m, IKE_N_REDIRECTED_FROM) != NULL;
+	sa->peer_redirected = ike_msg_notify(m, IKE_N_REDIRECTED_FROM) != NULL;
 }
 
 /* RFC 5685 4.2: answer with REDIRECT instead; 1 when done so. */

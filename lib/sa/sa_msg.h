@@ -30,6 +30,8 @@ enum sa_msg_op {
 				 * takes them back once the workers stopped) */
 	SA_MSG_UPDATE_IN,	/* inbound spi: the peer's outer address/port moved */
 	SA_MSG_UPDATE_OUT,	/* outbound spi: new outer addresses/ports, same SA */
+	SA_MSG_SEL_SET,		/* protocol/port selectors of the target
+				 * {spi, owner}, after its ROUTE_ADDs */
 };
 
 /* An inner-destination prefix (the remote traffic selector as CIDR). */
@@ -71,6 +73,35 @@ struct sa_msg_add {
 	uint8_t pad[6];
 };
 
+/*
+ * The protocol and port part of a child's traffic selectors (RFC 7296 3.13.1),
+ * addresses left out (the routes and the anti-spoofing check enforce those).
+ * One list per side: local = our side (inner source going out, inner
+ * destination coming in), remote = the peer's side. A packet matches when
+ * some local entry and some remote entry match its protocol and the port of
+ * that side. For ICMP and ICMPv6 the "port" is type << 8 | code (RFC 7296
+ * 3.13.1), checked on both sides. An empty list is "any" (no check on that
+ * side); n_local == n_remote == 0 means the child is not port-restricted and
+ * the datapath skips the check altogether.
+ */
+enum sa_sel_limits {
+	SA_SEL_MAX = 3,		/* entries per side (struct sa_msg stays
+				 * within 64 bytes); a child with more distinct
+				 * port selectors on a side is widened to "any"
+				 * there (rampartd logs it) */
+};
+
+struct sa_sel_port {
+	uint8_t proto;		/* IP protocol, 0 = any */
+	uint8_t pad;
+	uint16_t lo, hi;	/* host order, inclusive */
+};
+
+struct sa_sel {
+	uint8_t n_local, n_remote;
+	struct sa_sel_port local[SA_SEL_MAX], remote[SA_SEL_MAX];
+};
+
 /* SA_MSG_ROUTE_ADD, SA_MSG_ROUTE_DEL (sa_msg.spi: the outbound SPI) */
 struct sa_msg_route {
 	struct sa_route prefix;	/* inner destination prefix */
@@ -78,6 +109,12 @@ struct sa_msg_route {
 				 * from the prefix must arrive on it */
 	uint16_t owner;		/* ADD: worker owning the outbound SA */
 	uint16_t flags;		/* ADD: enum sa_route_flags */
+};
+
+/* SA_MSG_SEL_SET (sa_msg.spi: the outbound SPI) */
+struct sa_msg_sel {
+	struct sa_sel sel;	/* the child's protocol/port selectors */
+	uint16_t owner;		/* worker owning the outbound SA */
 };
 
 /*
@@ -88,6 +125,7 @@ struct sa_msg_route {
  *   ADD_IN, ADD_OUT     the SA's       echoed (ack)   add
  *   DEL_IN, DEL_OUT     the SA's       echoed (ack)   -
  *   ROUTE_ADD, _DEL     outbound SA's  -              route
+ *   SEL_SET             outbound SA's  -              sel
  *   UPDATE_IN, _OUT     the SA's       -              peer
  *   FLUSH               -              -              -
  *
@@ -103,6 +141,7 @@ struct sa_msg {
 	union {
 		struct sa_msg_add add;
 		struct sa_msg_route route;
+		struct sa_msg_sel sel;
 		struct sa_peer peer;	/* UPDATE_*: only the outer header changes;
 					 * sequence numbers, window, keys stay */
 	};

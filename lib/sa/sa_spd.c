@@ -391,3 +391,20 @@ sa_spd_tgt_count(const struct sa_spd *s)
 {
 	return s->max_tgt - s->n_tgt_free;
 }
+
+void
+sa_spd_tgt_sel_set(struct sa_spd *s, uint32_t spi, uint16_t owner, const struct sa_sel *sel)
+{
+	uint32_t t = sa_spd_tgt_get(s, spi, owner, false);
+
+	if (t == SA_SPD_NONE)
+		return;
+	if (sel->n_local > SA_SEL_MAX || sel->n_remote > SA_SEL_MAX) {
+		/* not from sa_sel_add/finish: refuse to read past the lists */
+		memset(&s->tgt[t].sel, 0, sizeof(s->tgt[t].sel));
+		s->tgt[t].has_sel = 0;
+		return;
+	}
+	s->tgt[t].sel = *sel;
+	s->tgt[t].has_sel = sa_sel_active(sel);
+}

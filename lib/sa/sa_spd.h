@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "sa/sa_msg.h"
+#include "sa/sa_sel.h"
 
 struct esp_sa;
 struct rte_hash;
@@ -52,7 +53,10 @@ struct sa_spd_tgt {
 					 * switch (standby route) */
 	uint16_t max_inner;		/* owner: largest inner packet that fits the
 					 * egress MTU once encapsulated (0 = no check) */
+	uint8_t has_sel;		/* sel is active: check protocol/ports */
 	uint32_t routes;		/* first route of this target, or SA_SPD_NONE */
+	struct sa_sel sel;		/* the child's protocol/port selectors
+					 * (ROUTE_ADD, sa_spd_tgt_sel_set) */
 };
 
 struct sa_spd_route {
@@ -134,6 +138,12 @@ sa_spd_src_ok(const struct sa_spd_tgt *src, uint32_t spi)
 	return src != NULL && (src->spi_in == spi || src->prev_spi_in == spi ||
 			       src->next_spi_in == spi);
 }
+
+/*
+ * The protocol/port selectors of target {@spi, @owner} (ROUTE_ADD carries
+ * them): stored, and has_sel set when they restrict anything. No target: no-op.
+ */
+void sa_spd_tgt_sel_set(struct sa_spd *s, uint32_t spi, uint16_t owner, const struct sa_sel *sel);
 
 /* Targets in use (with a route or an SA). */
 uint32_t sa_spd_tgt_count(const struct sa_spd *s);

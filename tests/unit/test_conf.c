@@ -125,6 +125,8 @@ redirect_ok(void)
 	CU_ASSERT_EQUAL(c->conns[0].redirect_tunnels, 500);
 	CU_ASSERT_STRING_EQUAL(c->conns[1].redirect_to, "vpn2.example.org");
 	CU_ASSERT_EQUAL(c->conns[1].redirect_tunnels, 0);
+	CU_ASSERT_FALSE(c->conns[0].redirect_in_auth);
+	CU_ASSERT_TRUE(c->conns[1].redirect_in_auth);
 	conf_free(c);
 }
 
@@ -433,6 +435,7 @@ static const struct {
 	{"name_bad", ":6:11: ports[1].name: bad name (letters, digits, '-', '_', '.')"},
 	{"bad_redirect", ":18:20: connections[0].redirect.to: 'gw2 example' is not an address or a host name"},
 	{"redirect_tunnels", ":20:16: connections[0].redirect.tunnels: expected a non-negative integer, got '-1'"},
+	{"redirect_at", ":20:11: connections[0].redirect.at: 'later': init (IKE_SA_INIT) or auth (IKE_AUTH)"},
 };
 
 static void

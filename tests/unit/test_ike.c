@@ -3398,6 +3398,56 @@ test_redirect_follow(void)
 	stop();
 }
 
+/*
+ * RFC 5685 6: redirect in IKE_AUTH (redirect.at: auth). IKE_SA_INIT is
+ * answered normally; the IKE_AUTH response authenticates B and carries
+ * REDIRECT with the GW identity only; no child SA on either side, no lease;
+ * A (which does not follow a REDIRECT from IKE_AUTH) deletes the SA. Without
+ * at: auth the same configuration redirects in IKE_SA_INIT instead.
+ */
+static void
+test_redirect_auth(void)
+{
+	struct setup s;
+	struct ike_stats st;
+	struct ike_sa *sa;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	snprintf(s.b.redirect_to, sizeof(s.b.redirect_to), "%s", "192.0.2.50");
+	s.b.redirect_in_auth = true;
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);	/* B authenticated */
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.redirects, 1);
+	/* A deleted the SA (it does not follow from IKE_AUTH); B removed it */
+	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
+	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_DOWN), 1);
+	stop();
+
+	/* under the tunnel threshold (no other SA on the connection): served */
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	snprintf(s.b.redirect_to, sizeof(s.b.redirect_to), "%s", "192.0.2.50");
+	s.b.redirect_in_auth = true;
+	s.b.redirect_tunnels = 1;
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+	sa = first_sa(P[1].ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_EQUAL(sa->state, IKE_ST_ESTABLISHED);
+	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	ike_stats_get(P[1].ctx, &st);
+	CU_ASSERT_EQUAL(st.redirects, 0);
+	stop();
+}
+
 /* The threshold: redirect once the connection holds redirect_tunnels SAs. */
 static void
 test_redirect_threshold(void)
@@ -3930,6 +3980,7 @@ main(void)
 	CU_add_test(s, "half_open_per_src", test_half_open_per_src);
 	CU_add_test(s, "redirect_init", test_redirect_init);
 	CU_add_test(s, "redirect_follow", test_redirect_follow);
+	CU_add_test(s, "redirect_in_ike_auth", test_redirect_auth);
 	CU_add_test(s, "redirect_threshold", test_redirect_threshold);
 	CU_add_test(s, "redirect_gw_id", test_redirect_gw_id);
 	CU_add_test(s, "redirect_established", test_redirect_established);

@@ -24,6 +24,7 @@
 #include <rte_ring.h>
 
 #include "sa_mgr.h"
+#include "sa/sa_sel.h"
 
 int rd_logtype;
 
@@ -148,6 +149,8 @@ fake_worker(unsigned w, unsigned max)
 		case SA_MSG_ROUTE_DEL:
 			froute_apply(w, &m[i]);
 			break;
+		case SA_MSG_SEL_SET:
+			break;
 		default:
 			(void)esp_worker_msg(ew[w], &m[i], &ack);
 			if (ack.type == SA_EV_DEL_ACK)
@@ -249,6 +252,9 @@ sa_make(struct esp_sa **sa, uint32_t spi, uint8_t dir, uint64_t id)
 	CU_ASSERT_FATAL(esp_sa_create(&p, SOCKET_ID_ANY, sa) == 0);
 }
 
+/* The selectors the next child_up() hands over (test_sel_after_routes). */
+static struct sa_sel next_sel;
+
 /* IKE_EV_CHILD_UP for a child routing 10.0.@net.@host/32. */
 static void
 child_up(struct tchild *t, uint64_t rekey_of, bool initiator, uint8_t net, uint8_t host)
@@ -280,6 +286,7 @@ child_up(struct tchild *t, uint64_t rekey_of, bool initiator, uint8_t net, uint8
 	c.max_inner = MAX_INNER;
 	c.routes = &t->route;
 	c.n_routes = 1;
+	c.sel = next_sel;
 	sa_make(&c.sa_in, t->spi_in, ESP_DIR_IN, t->id);
 	sa_make(&c.sa_out, t->spi_out, ESP_DIR_OUT, t->id);
 	CU_ASSERT_FATAL(sa_mgr_child_up(&mgr, &c, now, &ch) == 0);
@@ -403,6 +410,76 @@ test_transition_table(void)
 	CU_ASSERT(sizeof(struct sa_child) <= 192);
 #endif
 	CU_ASSERT(sizeof(struct sa_msg) <= 64);
+}
+
+/*
+ * A port-restricted child: every worker gets SA_MSG_SEL_SET with its
+ * selectors after its ROUTE_ADD (the target exists by then), again after
+ * the ROUTE_ADD of a deferred rekey switch; an address-only child sends none.
+ * The record keeps the selectors behind its routes (one heap block).
+ */
+static void
+test_sel_after_routes(void)
+{
+	struct tchild a, b, c;
+	struct sa_child *ch;
+	unsigned w;
+	int r, x;
+
+	setup_each();
+	memset(&next_sel, 0, sizeof(next_sel));
+	CU_ASSERT(sa_sel_add(&next_sel, true, 17, 53, 53));
+	sa_sel_finish(&next_sel);
+	child_up(&a, 0, true, 0, 1);
+	memset(&next_sel, 0, sizeof(next_sel));
+	child_up(&c, 0, true, 0, 9);
+	run();
+	ch = sa_mgr_child_find(&mgr, a.id);
+	CU_ASSERT_FATAL(ch != NULL && ch->sel != NULL);
+	CU_ASSERT(ch->sel->n_local == 1 && ch->sel->local[0].lo == 53);
+	CU_ASSERT(sa_mgr_child_find(&mgr, c.id)->sel == NULL);
+	for (w = 0; w < NW; w++) {
+		r = seen_find(w, 0, SA_MSG_ROUTE_ADD, a.spi_out);
+		x = seen_find(w, 0, SA_MSG_SEL_SET, a.spi_out);
+		CU_ASSERT_FATAL(r >= 0 && x > r);
+		CU_ASSERT(seen[w][x].sel.owner == a.owner && seen[w][x].sel.sel.n_local == 1 &&
+			  seen[w][x].sel.sel.local[0].proto == 17 &&
+			  seen[w][x].sel.sel.local[0].hi == 53);
+		CU_ASSERT(seen_find(w, 0, SA_MSG_SEL_SET, c.spi_out) < 0);
+	}
+	seen_clear();
+	/* a rekey we answered: standby first, the switch later re-sends both */
+	memset(&next_sel, 0, sizeof(next_sel));
+	CU_ASSERT(sa_sel_add(&next_sel, true, 17, 53, 53));
+	sa_sel_finish(&next_sel);
+	child_up(&b, a.id, false, 0, 1);
+	memset(&next_sel, 0, sizeof(next_sel));
+	run();
+	sa_mgr_child_down(&mgr, a.id, now);
+	run();
+	for (w = 0; w < NW; w++) {
+		unsigned i, last_route = 0, last_sel = 0;
+
+		for (i = 0; i < n_seen[w]; i++) {
+			if (seen[w][i].spi != b.spi_out)
+				continue;
+			if (seen[w][i].op == SA_MSG_ROUTE_ADD && !(seen[w][i].route.flags &
+								  SA_ROUTE_STANDBY))
+				last_route = i + 1;
+			if (seen[w][i].op == SA_MSG_SEL_SET)
+				last_sel = i + 1;
+		}
+		CU_ASSERT(last_route > 0 && last_sel > last_route);
+	}
+	sa_mgr_child_down(&mgr, b.id, now);
+	sa_mgr_child_down(&mgr, c.id, now);
+	now += SA_MGR_LINGER_MS;
+	sa_mgr_tick(&mgr, now);
+	{
+		struct tchild all[3] = { a, b, c };
+
+		check_clean(all, 3);
+	}
 }
 
 /* Up, installed on the owner, routed on every worker; down, deleted, acked, gone. */
@@ -1018,6 +1095,7 @@ main(int argc, char **argv)
 	s = CU_add_suite("samgr", NULL, NULL);
 	CU_add_test(s, "transition_table", test_transition_table);
 	CU_add_test(s, "up_down_acks_free", test_up_down);
+	CU_add_test(s, "sel_set_after_routes", test_sel_after_routes);
 	CU_add_test(s, "rekey_switch_by_time_then_linger", test_rekey_switch_by_time);
 	CU_add_test(s, "rekey_switch_on_old_down", test_rekey_switch_on_old_down);
 	CU_add_test(s, "rekey_collision_sibling_switch", test_rekey_collision_sibling);

@@ -188,6 +188,10 @@ wr16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+/* Protocol and ports of the packets ip4_write builds (test_ts_ports changes them). */
+static uint8_t l4_proto = 17;
+static uint16_t l4_sport = 5000, l4_dport = 6000;
+
 /* An IPv4/UDP packet of @len bytes at @ip (@df: don't fragment). */
 static void
 ip4_write(uint8_t *ip, uint16_t len, const uint8_t *src, const uint8_t *dst, uint16_t id, bool df)
@@ -200,13 +204,13 @@ ip4_write(uint8_t *ip, uint16_t len, const uint8_t *src, const uint8_t *dst, uin
 	wr16(ip + 4, id);
 	ip[6] = df ? 0x40 : 0;
 	ip[8] = 64;
-	ip[9] = 17;
+	ip[9] = l4_proto;
 	memcpy(ip + 12, src, 4);
 	memcpy(ip + 16, dst, 4);
 	wr16(ip + 10, 0);
 	wr16(ip + 10, net_ipv4_cksum(ip, 20));
-	wr16(ip + 20, 5000);
-	wr16(ip + 22, 6000);
+	wr16(ip + 20, l4_sport);
+	wr16(ip + 22, l4_dport);
 	wr16(ip + 24, (uint16_t)(len - 20));
 	for (i = 28; i < len; i++)
 		ip[i] = (uint8_t)(id + i);
@@ -583,6 +587,174 @@ test_drop_reasons(void)
 	for (i = 0; i < N_CLIENTS; i++)
 		client_down(&cl[i]);
 	CU_ASSERT(rte_mempool_in_use_count(rd.mp) == in_use);
+}
+
+/*
+ * Traffic selectors with ports (issue 12): client 0's child is narrowed to
+ * UDP, LAN side port 5000, client side port 6000; client 1's is not. Going
+ * out, only UDP 5000 -> 6000 enters client 0's tunnel; coming out of it, only
+ * UDP 6000 -> 5000 reaches the LAN; the rest is dropped as ts_mismatch, one
+ * count per packet, and client 1 (address-only) passes everything.
+ */
+static void
+ts_route(struct client *c, const struct sa_sel *sel)
+{
+	struct sa_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.op = SA_MSG_ROUTE_ADD;
+	m.spi = c->spi_gw_out;
+	m.route.spi_in = c->spi_gw_in;
+	m.route.prefix.af = 4;
+	m.route.prefix.depth = 32;
+	memcpy(m.route.prefix.addr, c->vip, 4);
+	apply_msg(&wk, &m);
+	memset(&m, 0, sizeof(m));
+	m.op = SA_MSG_SEL_SET;
+	m.spi = c->spi_gw_out;
+	m.sel.sel = *sel;
+	apply_msg(&wk, &m);
+}
+
+static void
+test_ts_ports(void)
+{
+	static const struct {
+		const char *what;
+		unsigned client;
+		bool inbound;
+		uint8_t proto;
+		uint16_t sport, dport;
+		bool pass;
+	} cases[] = {
+		{ "out udp 5000->6000", 0, false, 17, 5000, 6000, true },
+		{ "out udp 5000->6001", 0, false, 17, 5000, 6001, false },
+		{ "out udp 4999->6000", 0, false, 17, 4999, 6000, false },
+		{ "out tcp 5000->6000", 0, false, 6, 5000, 6000, false },
+		{ "in udp 6000->5000", 0, true, 17, 6000, 5000, true },
+		{ "in udp 5000->6000", 0, true, 17, 5000, 6000, false },
+		{ "in tcp 6000->5000", 0, true, 6, 6000, 5000, false },
+		{ "in udp 6000->53", 0, true, 17, 6000, 53, false },
+		{ "unrestricted out tcp 1->2", 1, false, 6, 1, 2, true },
+		{ "unrestricted in udp 7->8", 1, true, 17, 7, 8, true },
+	};
+	struct sa_sel sel;
+	unsigned c, i, bad, in_use = rte_mempool_in_use_count(rd.mp);
+	const struct sa_spd_tgt *t;
+
+	memset(&sel, 0, sizeof(sel));
+	CU_ASSERT(sa_sel_add(&sel, true, 17, 5000, 5000));
+	CU_ASSERT(sa_sel_add(&sel, false, 17, 6000, 6000));
+	sa_sel_finish(&sel);
+	for (i = 0; i < N_CLIENTS; i++)
+		client_up(&cl[i], 1500);
+	ts_route(&cl[0], &sel);
+	t = tgt_lookup(&wk, 4, cl[0].vip);
+	CU_ASSERT_FATAL(t != NULL);
+	CU_ASSERT(t->has_sel);
+	CU_ASSERT(!tgt_lookup(&wk, 4, cl[1].vip)->has_sel);
+	for (c = 0; c < RTE_DIM(cases); c++) {
+		struct rte_mbuf *m[8];
+		uint64_t ts0 = wk.st.drop[RD_DROP_TS_MISMATCH], total0 = drops_total();
+		const unsigned n = 8;
+		unsigned out_pub, out_lan;
+
+		l4_proto = cases[c].proto;
+		l4_sport = cases[c].sport;
+		l4_dport = cases[c].dport;
+		for (i = 0; i < n; i++) {
+			if (cases[c].inbound) {
+				uint16_t len = 100;
+
+				client_frames(&cl[cases[c].client], &m[i], &len, lan_host, 1);
+			} else {
+				m[i] = lan_frame(100, cl[cases[c].client].vip, (uint16_t)i, false);
+			}
+		}
+		run(cases[c].inbound ? P_PUB : P_LAN, m, (uint16_t)n);
+		out_lan = ring_drain(tx_ring[P_LAN]);
+		out_pub = collect_public(NULL, &bad);
+		if ((wk.st.drop[RD_DROP_TS_MISMATCH] - ts0 == 0) != cases[c].pass)
+			printf("\n  %s: %" PRIu64 " ts drops, %u lan, %u public\n", cases[c].what,
+			       wk.st.drop[RD_DROP_TS_MISMATCH] - ts0, out_lan, out_pub);
+		CU_ASSERT(wk.st.drop[RD_DROP_TS_MISMATCH] - ts0 == (cases[c].pass ? 0 : n));
+		CU_ASSERT(drops_total() - total0 == (cases[c].pass ? 0 : n));
+		CU_ASSERT((cases[c].inbound ? out_lan : out_pub) == (cases[c].pass ? n : 0));
+		CU_ASSERT(bad == 0);
+	}
+	l4_proto = 17;
+	l4_sport = 5000;
+	l4_dport = 6000;
+	for (i = 0; i < N_CLIENTS; i++)
+		client_down(&cl[i]);
+	CU_ASSERT(rte_mempool_in_use_count(rd.mp) == in_use);
+}
+
+/*
+ * sa_sel_match on hand-made headers: ICMP type/code as the port, IPv6 with
+ * a destination-options header, a non-first fragment (no ports visible),
+ * truncated transport headers, and the widening of a full side.
+ */
+static void
+test_sel_match(void)
+{
+	uint8_t p[128];
+	struct sa_sel s;
+	unsigned i;
+
+	memset(&s, 0, sizeof(s));
+	CU_ASSERT(sa_sel_add(&s, false, 1, 0x0800, 0x0800));	/* ICMP echo request */
+	sa_sel_finish(&s);
+	memset(p, 0, sizeof(p));
+	p[0] = 0x45;
+	p[9] = 1;
+	p[20] = 8;
+	CU_ASSERT(sa_sel_match(&s, p, 28, false));
+	CU_ASSERT(sa_sel_match(&s, p, 28, true));
+	p[20] = 0;				/* echo reply */
+	CU_ASSERT(!sa_sel_match(&s, p, 28, false));
+	p[20] = 8;
+	CU_ASSERT(!sa_sel_match(&s, p, 21, false));	/* truncated */
+	p[9] = 17;
+	CU_ASSERT(!sa_sel_match(&s, p, 28, false));	/* UDP against ICMP only */
+
+	/* IPv6 UDP to port 53 behind a destination-options header */
+	memset(&s, 0, sizeof(s));
+	CU_ASSERT(sa_sel_add(&s, false, 17, 53, 53));
+	sa_sel_finish(&s);
+	memset(p, 0, sizeof(p));
+	p[0] = 0x60;
+	p[6] = 60;
+	p[40] = 17;			/* next header */
+	p[41] = 0;			/* 8 bytes */
+	p[48] = 0x30;			/* sport 12345 */
+	p[49] = 0x39;
+	p[51] = 53;
+	CU_ASSERT(sa_sel_match(&s, p, 56, false));
+	CU_ASSERT(!sa_sel_match(&s, p, 51, false));	/* ports cut off */
+	p[51] = 54;
+	CU_ASSERT(!sa_sel_match(&s, p, 56, false));
+
+	/* IPv4 non-first fragment: no ports, refused by a port range */
+	memset(p, 0, sizeof(p));
+	p[0] = 0x45;
+	p[9] = 17;
+	p[7] = 0x10;			/* offset 16 * 8 */
+	p[22] = 0;
+	p[23] = 53;
+	CU_ASSERT(!sa_sel_match(&s, p, 40, false));
+	p[7] = 0;
+	CU_ASSERT(sa_sel_match(&s, p, 40, false));
+	CU_ASSERT(!sa_sel_match(&s, p, 40, true));	/* inbound: 53 is the dport */
+
+	/* more than SA_SEL_MAX entries: the side widens to any */
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < SA_SEL_MAX; i++)
+		CU_ASSERT(sa_sel_add(&s, true, 6, (uint16_t)(100 + i), (uint16_t)(100 + i)));
+	CU_ASSERT(!sa_sel_add(&s, true, 6, 999, 999));
+	CU_ASSERT(sa_sel_add(&s, false, 0, 0, 65535));
+	sa_sel_finish(&s);
+	CU_ASSERT(!sa_sel_active(&s));
 }
 
 /* ------------------------------------------------------------------- setup */
@@ -1089,6 +1261,8 @@ main(int argc, char **argv)
 	CU_add_test(s, "hairpin_burst_mixed_sizes_small_mtu", test_hairpin_mixed_small_mtu);
 	CU_add_test(s, "lan_df_set_icmp_too_big", test_lan_df_icmp);
 	CU_add_test(s, "each_drop_counted_once_by_reason", test_drop_reasons);
+	CU_add_test(s, "ts_ports_enforced_both_directions", test_ts_ports);
+	CU_add_test(s, "sel_match_headers", test_sel_match);
 	CU_add_test(s, "route_table_random_against_model", test_route_table_model);
 	CU_add_test(s, "del_out_takes_its_routes_only", test_del_out_routes);
 	CU_add_test(s, "ack_waits_when_event_ring_full", test_ack_backlog);
