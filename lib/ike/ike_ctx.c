@@ -364,6 +364,52 @@ load_conns(const struct ike_conn_cfg *cfgs, unsigned n, struct ike_conn ***out)
 	return 0;
 }
 
+static int
+conn_name_cmp(const void *a, const void *b)
+{
+	const struct ike_conn_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* The name index of @v (@n connections): malloc'd, or NULL (-ENOMEM). */
+static struct ike_conn_name *
+conn_names_build(struct ike_conn *const *v, unsigned n)
+{
+	struct ike_conn_name *t = calloc(n ? n : 1, sizeof(*t));
+	unsigned i;
+
+	if (t == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		t[i].name = v[i]->cfg.name;
+		t[i].idx = i;
+	}
+	qsort(t, n, sizeof(*t), conn_name_cmp);
+	return t;
+}
+
+struct ike_conn *
+ike_conn_by_name(const struct ike_ctx *ctx, const char *name)
+{
+	unsigned lo = 0, hi = ctx->n_conns, mid;
+
+	if (name == NULL)
+		return NULL;
+	/* first entry whose name is greater than @name */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(ctx->conn_names[mid].name, name) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || strcmp(ctx->conn_names[lo - 1].name, name) != 0)
+		return NULL;
+	return ctx->conns[ctx->conn_names[lo - 1].idx];
+}
+
 int
 ike_ctx_create(const struct ike_ctx_cfg *cfg, struct ike_ctx **out)
 {
@@ -396,6 +442,11 @@ ike_ctx_create(const struct ike_ctx_cfg *cfg, struct ike_ctx **out)
 		return rc;
 	}
 	ctx->n_conns = cfg->n_conns;
+	ctx->conn_names = conn_names_build(ctx->conns, ctx->n_conns);
+	if (ctx->conn_names == NULL) {
+		ike_ctx_destroy(ctx);
+		return -ENOMEM;
+	}
 	/* both cookie secrets random (CSPRNG): never a known value, even the
 	 * previous one, which is only accepted after a rotation */
 	if (ike_rand_bytes(ctx->cookie_secret, sizeof(ctx->cookie_secret)) < 0 ||
@@ -435,6 +486,7 @@ ike_ctx_destroy(struct ike_ctx *ctx)
 	for (i = 0; i < ctx->n_conns; i++)
 		ike_conn_put(ctx->conns[i]);
 	free(ctx->conns);
+	free(ctx->conn_names);
 	ike_heap_fini(&ctx->timers);
 	ike_htab_fini(&ctx->by_spi);
 	ike_htab_fini(&ctx->by_init);
@@ -449,6 +501,7 @@ ike_ctx_destroy(struct ike_ctx *ctx)
 int
 ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsigned n)
 {
+	struct ike_conn_name *names;
 	struct ike_conn **v;
 	struct ike_sa *sa;
 	unsigned i, j;
@@ -457,6 +510,13 @@ ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsigned 
 	rc = load_conns(conns, n, &v);
 	if (rc < 0)
 		return rc;
+	names = conn_names_build(v, n);
+	if (names == NULL) {
+		for (i = 0; i < n; i++)
+			ike_conn_put(v[i]);
+		free(v);
+		return -ENOMEM;
+	}
 	/* SAs of connections that keep their name move to the new config; the
 	 * others are deleted. */
 	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
@@ -491,7 +551,9 @@ ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsigned 
 		ike_conn_put(ctx->conns[i]);
 	}
 	free(ctx->conns);
+	free(ctx->conn_names);
 	ctx->conns = v;
+	ctx->conn_names = names;
 	ctx->n_conns = n;
 	ike_sa_reap(ctx);
 	return 0;
