@@ -390,24 +390,33 @@ conn_names_build(struct ike_conn *const *v, unsigned n)
 	return t;
 }
 
-struct ike_conn *
-ike_conn_by_name(const struct ike_ctx *ctx, const char *name)
+/* Index into @v of the last connection named @name in index @t (@n entries), or -1. */
+static int
+conn_find(const struct ike_conn_name *t, unsigned n, const char *name)
 {
-	unsigned lo = 0, hi = ctx->n_conns, mid;
+	unsigned lo = 0, hi = n, mid;
 
 	if (name == NULL)
-		return NULL;
+		return -1;
 	/* first entry whose name is greater than @name */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (strcmp(ctx->conn_names[mid].name, name) <= 0)
+		if (strcmp(t[mid].name, name) <= 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == 0 || strcmp(ctx->conn_names[lo - 1].name, name) != 0)
-		return NULL;
-	return ctx->conns[ctx->conn_names[lo - 1].idx];
+	if (lo == 0 || strcmp(t[lo - 1].name, name) != 0)
+		return -1;
+	return (int)t[lo - 1].idx;
+}
+
+struct ike_conn *
+ike_conn_by_name(const struct ike_ctx *ctx, const char *name)
+{
+	int i = conn_find(ctx->conn_names, ctx->n_conns, name);
+
+	return i < 0 ? NULL : ctx->conns[i];
 }
 
 int
@@ -520,10 +529,7 @@ ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsigned 
 	/* SAs of connections that keep their name move to the new config; the
 	 * others are deleted. */
 	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
-		for (j = 0; j < n; j++)
-			if (strcmp(v[j]->cfg.name, sa->conn->cfg.name) == 0)
-				break;
-		if (j == n) {
+		if (conn_find(names, n, sa->conn->cfg.name) < 0) {
 			if (sa->state == IKE_ST_ESTABLISHED || sa->state == IKE_ST_REKEYING)
 				ike_info_delete_ike_start(sa);	/* tell the peer */
 			if (sa->state != IKE_ST_DEAD)
