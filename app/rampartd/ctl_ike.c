@@ -98,8 +98,8 @@ ike_send_cb(void *user, const uint8_t *buf, size_t len, const struct sockaddr *f
 		return -ENOBUFS;
 	}
 	flen = net_udp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
-			     rd.sh.ports[pidx].ifa.mac, rd.sh.ports[pidx].ifa.mac, saf, src, dst, sport,
-			     dport, marker, buf, (uint32_t)len);
+			     rd.sh.ports[pidx].ifa.mac, rd.sh.ports[pidx].ifa.mac, saf, src, dst,
+			     sport, dport, marker, buf, (uint32_t)len);
 	if (flen == 0 || rte_pktmbuf_append(m, (uint16_t)flen) == NULL) {
 		rte_pktmbuf_free(m);
 		rd.st.ike_out_fail++;

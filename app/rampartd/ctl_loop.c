@@ -229,9 +229,11 @@ nbr_request(unsigned pidx, uint8_t af, const uint8_t *nh)
 		memcpy(a.sha, rd.sh.ports[pidx].ifa.mac, 6);
 		memcpy(&a.spa_be, src, 4);
 		memcpy(&a.tpa_be, nh, 4);
-		len = net_arp_build(buf, rte_pktmbuf_tailroom(m), NULL, rd.sh.ports[pidx].ifa.mac, &a);
+		len = net_arp_build(buf, rte_pktmbuf_tailroom(m), NULL, rd.sh.ports[pidx].ifa.mac,
+				    &a);
 	} else {
-		len = net_nd_build_ns(buf, rte_pktmbuf_tailroom(m), rd.sh.ports[pidx].ifa.mac, src, nh);
+		len = net_nd_build_ns(buf, rte_pktmbuf_tailroom(m), rd.sh.ports[pidx].ifa.mac, src,
+				      nh);
 	}
 	if (len == 0 || rte_pktmbuf_append(m, (uint16_t)len) == NULL) {
 		rte_pktmbuf_free(m);
@@ -252,7 +254,8 @@ send_resolved(struct rte_mbuf *m, unsigned pidx, uint8_t af, const uint8_t mac[6
 		rte_pktmbuf_free(m);
 		return;
 	}
-	net_eth_write(eth, mac, rd.sh.ports[pidx].ifa.mac, af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
+	net_eth_write(eth, mac, rd.sh.ports[pidx].ifa.mac,
+		      af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
 	rd_ctl_tx(pidx, m);
 }
 

@@ -245,7 +245,8 @@ is_new_ike_init(const struct rte_mbuf *m)
 static inline void
 punt(struct rd_worker *w, struct rte_mbuf *m, uint8_t reason)
 {
-	struct rte_ring *r = reason == RD_PUNT_RX && is_nbr_frame(m) ? w->sh->punt_nbr : w->sh->punt;
+	struct rte_ring *r =
+		reason == RD_PUNT_RX && is_nbr_frame(m) ? w->sh->punt_nbr : w->sh->punt;
 
 	rd_meta(m)->reason = reason;
 	if (r == w->sh->punt && reason == RD_PUNT_RX &&
@@ -828,8 +829,8 @@ rd_worker_main(void *arg)
 		rd_loop_gap_add(&w->st.gap, gap_bound, now - last_poll);
 		last_poll = now;
 		for (p = 0; p < w->sh->n_ports; p++) {
-			uint16_t n = rte_eth_rx_burst(w->sh->ports[p].port_id, (uint16_t)w->id, pkts,
-						      RD_BURST);
+			uint16_t n = rte_eth_rx_burst(w->sh->ports[p].port_id, (uint16_t)w->id,
+						      pkts, RD_BURST);
 
 			if (n) {
 				uint64_t bytes = 0;

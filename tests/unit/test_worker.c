@@ -785,7 +785,7 @@ on_alarm(int sig)
 {
 	(void)sig;
 	ack_alarm = 1;
-	sh.stop = true;		/* a spin on the event ring (the old ack path) would stop here */
+	sh.stop = true;		/* a spin on the event ring (old ack path) would stop here */
 }
 
 /*
@@ -1077,7 +1077,8 @@ main(int argc, char **argv)
 	rd_caps_set(&sh, 0);
 	if (wk.handoff == NULL || port_up(P_PUB, "wt_pub", CONF_PORT_PUBLIC, gw_pub) != 0 ||
 	    port_up(P_LAN, "wt_lan", CONF_PORT_PRIVATE, gw_lan) != 0 || fwd_setup() != 0 ||
-	    rd_worker_init(&wk, &sh) != 0 || esp_worker_create(1, SOCKET_ID_ANY, peer_ev, &peer) != 0) {
+	    rd_worker_init(&wk, &sh) != 0 ||
+	    esp_worker_create(1, SOCKET_ID_ANY, peer_ev, &peer) != 0) {
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
