@@ -18,8 +18,9 @@
  *   - struct rd_worker: set up by main.c before launch; from then on the
  *     worker alone writes it. Its counters (st) are plain and read (torn
  *     reads tolerated) by the control core and the telemetry thread.
- * A worker writes nothing else: no global, no other worker's struct (it
- * hands packets to another worker through that worker's MPSC ring).
+ * A worker writes nothing else but the tables it owns (ESP worker, SPD, its
+ * SAs), its RCU slot, mbufs and the rings it produces into: no global, no
+ * other worker's struct (packets for another worker go on its handoff ring).
  */
 #ifndef RAMPART_RD_SHARED_H
 #define RAMPART_RD_SHARED_H
