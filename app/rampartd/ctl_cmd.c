@@ -576,12 +576,10 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 
 	(void)user;
 	if (strcmp(cmd, "status") == 0) {
-		unsigned ike_sas = 0, live = 0;
+		unsigned ike_sas = 0, live = rd.sam.n_live;
 
 		if (rd.ike != NULL)
 			ike_foreach_sa(rd.ike, count_cb, &ike_sas);
-		for (i = 0; i < rd.sam.n_children; i++)
-			live += sa_child_is_live(&rd.sam.children[i]);
 		*reply = json_pack("{ss sI sI sI sI sI sb so}", "version", RAMPART_VERSION,
 				   "uptime_s", (json_int_t)((now - rd.start_ms) / 1000),
 				   "workers", (json_int_t)rd.sh.n_workers,

@@ -103,7 +103,8 @@ void
 rd_metrics_publish(uint64_t now_ms)
 {
 	struct metrics_snap s;
-	unsigned i, last = 0;
+	uint64_t sum = 0;
+	unsigned i;
 
 	if (mt.d == NULL || now_ms < mt.next_pub_ms)
 		return;
@@ -123,22 +124,16 @@ rd_metrics_publish(uint64_t now_ms)
 	}
 	s.neighbours = rd.master.nbr.n_used;
 	s.n_conns = rd.conf->n_conns < CONF_MAX_CONNS ? rd.conf->n_conns : CONF_MAX_CONNS;
-	for (i = 0; i < s.n_conns; i++)
+	/* live children: counted by the SA manager at each state change, so
+	 * no walk of the records here (O(conns), not O(children)) */
+	s.child_sas = rd.sam.n_live;
+	for (i = 0; i < s.n_conns; i++) {
 		snprintf(s.conns[i].name, sizeof(s.conns[i].name), "%s", rd.conf->conns[i].name);
-	for (i = 0; i < rd.sam.n_children; i++) {
-		const struct sa_child *ch = &rd.sam.children[i];
-
-		if (!sa_child_is_live(ch))
-			continue;
-		s.child_sas++;
-		/* children of one connection tend to come together: try the last hit */
-		if (last >= s.n_conns || strcmp(s.conns[last].name, ch->conn) != 0)
-			for (last = 0; last < s.n_conns; last++)
-				if (strcmp(s.conns[last].name, ch->conn) == 0)
-					break;
-		if (last < s.n_conns)
-			s.conns[last].children++;
+		s.conns[i].children = sa_mgr_conn_live(&rd.sam, s.conns[i].name);
+		sum += s.conns[i].children;
 	}
+	/* the rest: children of connections a reload removed (names unique) */
+	s.conns[s.n_conns].children = s.child_sas > sum ? s.child_sas - sum : 0;
 	for (i = 0; i < RD_LOG_SITE__COUNT; i++)
 		s.log_suppressed[i] = rd_log_suppressed_total((enum rd_log_site)i);
 	for (i = 0; i < RD_MAX_PENDING; i++)
