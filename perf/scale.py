@@ -34,9 +34,13 @@ Phases (each line of ike-churn's answer is logged):
     set up again with 4W in flight: time.
 
 Last line:
- SUMMARY tunnels_held=N mem_per_tunnel_kib=X worker_gap_max_us=Y setup_s=S
+ SUMMARY tunnels_held=N mem_per_tunnel_kib=X worker_gap_max_us=Y
+         ike_cpu_vs_strongswan=na ike_vs_crypto_floor=na setup_s=S
          teardown_s=T reconnect_s=R traffic_ok=K/M setup_rate=F
          pps_1=F pps_n=F pps_ratio=F heap_per_tunnel_b=F
+(one line; the first five fields are issue 9's common SUMMARY: the two IKE
+ratios come from perf/ike-load, "na" here, as is worker_gap_max_us when the
+daemon exports no loop-gap histogram)
 Exit 0 when every tunnel came up, passed the traffic check, was deleted
 and came up again; 1 otherwise; 77 when not root.
 """
@@ -391,7 +395,7 @@ def main():
         heap_b = kib(mem0, memn, "heap_bytes")
         malloc_b = kib(mem0, memn, "malloc_bytes")
         gaps = [g.max_us for g in (gap_up, gap_down, gap_re) if g.max_us is not None]
-        gap_max = max(gaps) if gaps else "n/a"
+        gap_max = max(gaps) if gaps else "na"
         pps1 = (f1["pps"] + f1b["pps"]) / 2
         ratio = fn["pps"] / pps1 if pps1 else float("nan")
 
@@ -432,7 +436,7 @@ def main():
               % (re_["held"], reconnect_s, re_["held"] / reconnect_s if reconnect_s else 0,
                  rwin))
         summary = ("SUMMARY tunnels_held=%d mem_per_tunnel_kib=%.2f worker_gap_max_us=%s "
-                   "setup_s=%.1f teardown_s=%.1f reconnect_s=%.1f traffic_ok=%d/%d "
+                   "ike_cpu_vs_strongswan=na ike_vs_crypto_floor=na setup_s=%.1f teardown_s=%.1f reconnect_s=%.1f traffic_ok=%d/%d "
                    "setup_rate=%.0f pps_1=%.0f pps_n=%.0f pps_ratio=%.2f "
                    "heap_per_tunnel_b=%.0f" % (
                        held, rss_kib, gap_max, setup_s + u1["secs"], dn["secs"], reconnect_s,

@@ -53,10 +53,13 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
-#include "rampartd.h"
+#include "rd_shared.h"
 #include "sa/sa_spd.h"
 
 enum { POOL_BASE = 0x0a000000u, MAX_ROUTES_DEFAULT = 100000, TARGET_GAP_US = 1000 };
+
+/* table sizes as rampartd derives them from max_tunnels (rd_caps_set) */
+static struct rd_shared caps;
 
 static struct {
 	unsigned routes, tunnels, per_loop;
@@ -301,10 +304,10 @@ run(enum policy p, struct result *res)
 	memset(&old, 0, sizeof(old));
 	rd_loop_gap_bounds(bound, hz);
 	rd_loop_gap_bounds(bound_ns, 1000000000u);
-	rd_caps_set(opt.tunnels);
+	rd_caps_set(&caps, opt.tunnels);
 	if (p == P_SPD) {
 		struct sa_spd_conf c = { .name = "perf_spd", .socket_id = SOCKET_ID_ANY,
-					 .max_tgt = rd.max_tgt, .max_routes = rd.max_wroutes };
+					 .max_tgt = caps.max_tgt, .max_routes = caps.max_wroutes };
 
 		ret = sa_spd_create(&c, &spd);
 	} else {
@@ -315,7 +318,7 @@ run(enum policy p, struct result *res)
 			rte_rcu_qsbr_thread_register(q, 0);
 			rte_rcu_qsbr_thread_online(q, 0);
 		}
-		ret = old_create(&old, rd.max_tgt, rd.max_wroutes, q);
+		ret = old_create(&old, caps.max_tgt, caps.max_wroutes, q);
 	}
 	if (ret != 0) {
 		fprintf(stderr, "spd-install: %s: cannot create the tables (%d)\n",
@@ -469,8 +472,6 @@ runtime_dir_remove(const char *dir)
 	closedir(d);
 	rmdir(dir);
 }
-
-struct rd_ctx rd;
 
 int
 main(int argc, char **argv)

@@ -191,7 +191,7 @@ drop_totals_json(void)
 	json_t *o, *esp = json_object();
 	unsigned i, k;
 
-	for (i = 0; i < rd.n_workers; i++) {
+	for (i = 0; i < rd.sh.n_workers; i++) {
 		struct esp_worker_stats es;
 
 		esp_worker_stats_get(rd.workers[i]->esp, &es);
@@ -262,7 +262,7 @@ resources_json(void)
 	R("heap_bytes", heap);
 	R("heap_allocs", allocs);
 	R("malloc_bytes", mi.uordblks + mi.hblkhd);	/* glibc heap + mmapped blocks in use */
-	R("mbufs_in_use", rd.mp != NULL ? rte_mempool_in_use_count(rd.mp) : 0);
+	R("mbufs_in_use", rd.sh.mp != NULL ? rte_mempool_in_use_count(rd.sh.mp) : 0);
 	R("child_records", rd.sam.n_children);
 	R("msg_backlog", backlog);
 	R("pending", pending);
@@ -349,8 +349,8 @@ ports_json(bool counters)
 	json_t *a = json_array();
 	unsigned i;
 
-	for (i = 0; i < rd.n_ports; i++) {
-		const struct rd_port *p = &rd.ports[i];
+	for (i = 0; i < rd.sh.n_ports; i++) {
+		const struct rd_port *p = &rd.sh.ports[i];
 		struct rte_eth_stats es = { 0 };
 		struct rte_eth_link link = { 0 };
 
@@ -481,7 +481,7 @@ fault_cmd(json_t *args, json_t **reply)
 	if (strcmp(what, "ring-full") == 0) {
 		fault_until[RD_FAULT_RING_FULL] = rd_now_ms() + ms;
 	} else if (strcmp(what, "mbuf-exhaust") == 0) {
-		unsigned cap = rd.mp->size;
+		unsigned cap = rd.sh.mp->size;
 
 		if (fault_held.m != NULL)
 			return err_reply(reply, -EBUSY, "mbufs already held");
@@ -489,7 +489,7 @@ fault_cmd(json_t *args, json_t **reply)
 		if (fault_held.m == NULL)
 			return err_reply(reply, -ENOMEM, "out of memory");
 		while (fault_held.n < cap &&
-		       (fault_held.m[fault_held.n] = rte_pktmbuf_alloc(rd.mp)) != NULL)
+		       (fault_held.m[fault_held.n] = rte_pktmbuf_alloc(rd.sh.mp)) != NULL)
 			fault_held.n++;
 		fault_held.until = rd_now_ms() + ms;
 		fault_until[RD_FAULT_MBUF_EXHAUST] = fault_held.until;
@@ -737,15 +737,13 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 
 	(void)user;
 	if (strcmp(cmd, "status") == 0) {
-		unsigned ike_sas = 0, live = 0;
+		unsigned ike_sas = 0, live = rd.sam.n_live;
 
 		if (rd.ike != NULL)
 			ike_foreach_sa(rd.ike, count_cb, &ike_sas);
-		for (i = 0; i < rd.sam.n_children; i++)
-			live += sa_child_is_live(&rd.sam.children[i]);
 		*reply = json_pack("{ss sI sI sI sI sI sb so}", "version", RAMPART_VERSION,
 				   "uptime_s", (json_int_t)((now - rd.start_ms) / 1000),
-				   "workers", (json_int_t)rd.n_workers,
+				   "workers", (json_int_t)rd.sh.n_workers,
 				   "conns", (json_int_t)rd.conf->n_conns,
 				   "ike_sas", (json_int_t)ike_sas, "child_sas", (json_int_t)live,
 				   "ike", rd.ike != NULL, "ports", ports_json(false));
@@ -766,7 +764,7 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 	if (strcmp(cmd, "stats") == 0) {
 		json_t *w = json_array();
 
-		for (i = 0; i < rd.n_workers; i++)
+		for (i = 0; i < rd.sh.n_workers; i++)
 			json_array_append_new(w, worker_json(rd.workers[i]));
 		*reply = json_pack("{so so so so so so}", "ike", ike_stats_json(),
 				   "ctl", ctl_json(),
@@ -909,7 +907,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	(void)params;
 	memcpy(dr, s->drop, sizeof(dr));
-	for (i = 0; i < rd.n_workers; i++) {
+	for (i = 0; i < rd.sh.n_workers; i++) {
 		const struct rd_wstats *w = &rd.workers[i]->st;
 		struct esp_worker_stats es;
 
@@ -926,7 +924,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (k = 0; k < RD_DROP__COUNT; k++)
 		drop += dr[k];
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "workers", rd.n_workers);
+	rte_tel_data_add_dict_u64(d, "workers", rd.sh.n_workers);
 	rte_tel_data_add_dict_u64(d, "rx", rx);
 	rte_tel_data_add_dict_u64(d, "tx", tx);
 	rte_tel_data_add_dict_u64(d, "decrypted", dec);
@@ -953,12 +951,12 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)cmd;
 	if (params == NULL || *params == '\0') {
 		rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
-		for (i = 0; i < rd.n_workers; i++)
+		for (i = 0; i < rd.sh.n_workers; i++)
 			rte_tel_data_add_array_int(d, (int)i);
 		return 0;
 	}
 	i = (unsigned)strtoul(params, NULL, 0);
-	if (i >= rd.n_workers)
+	if (i >= rd.sh.n_workers)
 		return -EINVAL;
 	const struct rd_wstats *w = &rd.workers[i]->st;
 	struct esp_worker_stats es;

@@ -99,8 +99,8 @@ ike_send_cb(void *user, const uint8_t *buf, size_t len, const struct sockaddr *f
 		return -ENOBUFS;
 	}
 	flen = net_udp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
-			     rd.ports[pidx].ifa.mac, rd.ports[pidx].ifa.mac, saf, src, dst, sport,
-			     dport, marker, buf, (uint32_t)len);
+			     rd.sh.ports[pidx].ifa.mac, rd.sh.ports[pidx].ifa.mac, saf, src, dst,
+			     sport, dport, marker, buf, (uint32_t)len);
 	if (flen == 0 || rte_pktmbuf_append(m, (uint16_t)flen) == NULL) {
 		rte_pktmbuf_free(m);
 		rd.st.ike_out_fail++;
@@ -201,7 +201,7 @@ max_inner(const struct ike_child_sa *c)
 	r = af ? net_route_lookup(&rd.master.routes, af, addr, nh) : NULL;
 	if (r == NULL)
 		return 0;
-	mtu = rd.ports[r->port].mtu ? rd.ports[r->port].mtu : 1500;
+	mtu = rd.sh.ports[r->port].mtu ? rd.sh.ports[r->port].mtu : 1500;
 	ov = (af == 4 ? 20 : 40) + (c->natt ? 8 : 0) + 8 + (gcm ? 8 + 3 : 16 + 15) + 2 + icv;
 	return mtu > ov + 68 ? (uint16_t)(mtu - ov) : 0;
 }
@@ -494,7 +494,7 @@ rd_ike_events(void)
 	struct sa_event evs[RD_BURST];
 	unsigned n, i;
 
-	n = rte_ring_sc_dequeue_burst_elem(rd.ev, evs, sizeof(evs[0]), RD_BURST, NULL);
+	n = rte_ring_sc_dequeue_burst_elem(rd.sh.ev, evs, sizeof(evs[0]), RD_BURST, NULL);
 	for (i = 0; i < n; i++) {
 		rd.st.events++;
 		if (!sa_mgr_event(&rd.sam, &evs[i], rd_now_ms()) && evs[i].type == SA_EV_PEER_MOVED)
@@ -563,13 +563,13 @@ rd_ike_init(void)
 	unsigned i;
 	int ret;
 
-	if (rd.max_children == 0)
-		rd_caps_set(c->max_tunnels);
+	if (rd.sh.max_children == 0)
+		rd_caps_set(&rd.sh, c->max_tunnels);
 	memset(&mc, 0, sizeof(mc));
-	mc.n_workers = rd.n_workers;
-	for (i = 0; i < rd.n_workers; i++)
+	mc.n_workers = rd.sh.n_workers;
+	for (i = 0; i < rd.sh.n_workers; i++)
 		mc.msg_ring[i] = rd.workers[i]->msg_ring;
-	mc.max_children = rd.max_children;
+	mc.max_children = rd.sh.max_children;
 	mc.ops.rekey = mgr_rekey_cb;
 	mc.ops.expire = mgr_expire_cb;
 	mc.ops.routes_release = mgr_routes_release_cb;
@@ -625,9 +625,9 @@ rd_sa_release_all(void)
 	unsigned w;
 
 	rd_ike_events();
-	while (rte_ring_count(rd.ev))
+	while (rte_ring_count(rd.sh.ev))
 		rd_ike_events();
-	for (w = 0; w < rd.n_workers; w++)
+	for (w = 0; w < rd.sh.n_workers; w++)
 		ew[w] = rd.workers[w]->esp;
 	sa_mgr_release_all(&rd.sam, ew);
 }

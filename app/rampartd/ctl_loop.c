@@ -47,12 +47,12 @@ rd_ctl_mbuf_alloc(void)
 	/* Fault injection: mbufs the control core frees land in its own cache
 	 * and would be reused at once; an exhausted pool fails them too. */
 	struct rte_mbuf *m = rd_fault_active(RD_FAULT_MBUF_EXHAUST) ? NULL :
-			     rte_pktmbuf_alloc(rd.mp);
+			     rte_pktmbuf_alloc(rd.sh.mp);
 
 	if (unlikely(m == NULL)) {
 		if (failing++ == 0)
 			rd_ev_fault("mbuf_pool", "exhausted", "in_use",
-				    rte_mempool_in_use_count(rd.mp));
+				    rte_mempool_in_use_count(rd.sh.mp));
 		rd.st.mbuf_fail++;
 		return NULL;
 	}
@@ -73,8 +73,8 @@ link_watch(void)
 	static int8_t last[CONF_MAX_PORTS];	/* 0 unknown, 1 up, -1 down */
 	unsigned p;
 
-	for (p = 0; p < rd.n_ports; p++) {
-		int st = port_link_state(rd.ports[p].port_id, rd.ports[p].device);
+	for (p = 0; p < rd.sh.n_ports; p++) {
+		int st = port_link_state(rd.sh.ports[p].port_id, rd.sh.ports[p].device);
 		int8_t now;
 
 		if (st < 0)
@@ -82,7 +82,7 @@ link_watch(void)
 		now = st ? 1 : -1;
 		if (last[p] != 0 && now != last[p]) {
 			rd.st.link_changes++;
-			rd_ev_link(rd.ports[p].name, now > 0);
+			rd_ev_link(rd.sh.ports[p].name, now > 0);
 		}
 		last[p] = now;
 	}
@@ -99,7 +99,7 @@ rd_fwd_init(void)
 	memset(&rd.master, 0, sizeof(rd.master));
 	net_nbr_init(&rd.master.nbr);
 	/* Connected routes first, then the configured ones. */
-	for (i = 0; i < rd.n_ports; i++) {
+	for (i = 0; i < rd.sh.n_ports; i++) {
 		const struct conf_port *cp = &c->ports[i];
 
 		for (j = 0; j < cp->n_addrs; j++) {
@@ -127,10 +127,10 @@ rd_fwd_init(void)
 		if (net_route_add(&rd.master.routes, &r) < 0)
 			return -ENOSPC;
 	}
-	rd.fwd = rte_malloc("rd_fwd", sizeof(*rd.fwd), 64);
-	if (rd.fwd == NULL)
+	rd.sh.fwd = rte_malloc("rd_fwd", sizeof(*rd.sh.fwd), 64);
+	if (rd.sh.fwd == NULL)
 		return -ENOMEM;
-	memcpy(rd.fwd, &rd.master, sizeof(*rd.fwd));
+	memcpy(rd.sh.fwd, &rd.master, sizeof(*rd.sh.fwd));
 	return 0;
 }
 
@@ -154,10 +154,10 @@ rd_fwd_publish(void)
 		return;			/* stays dirty: retried next loop */
 	rd.master.nbr.version++;
 	memcpy(n, &rd.master, sizeof(*n));
-	old = rd.fwd;
-	__atomic_store_n(&rd.fwd, n, __ATOMIC_RELEASE);
+	old = rd.sh.fwd;
+	__atomic_store_n(&rd.sh.fwd, n, __ATOMIC_RELEASE);
 	rd.retired[rd.n_retired].p = old;
-	rd.retired[rd.n_retired].token = rte_rcu_qsbr_start(rd.qsbr);
+	rd.retired[rd.n_retired].token = rte_rcu_qsbr_start(rd.sh.qsbr);
 	rd.n_retired++;
 	rd.fwd_dirty = false;
 }
@@ -168,7 +168,7 @@ rd_fwd_reclaim(bool wait)
 	unsigned i = 0;
 
 	while (i < rd.n_retired) {
-		if (rte_rcu_qsbr_check(rd.qsbr, rd.retired[i].token, wait) == 1) {
+		if (rte_rcu_qsbr_check(rd.sh.qsbr, rd.retired[i].token, wait) == 1) {
 			rte_free(rd.retired[i].p);
 			rd.retired[i] = rd.retired[--rd.n_retired];
 		} else {
@@ -182,9 +182,9 @@ rd_fwd_reclaim(bool wait)
 int
 rd_ctl_tx(unsigned pidx, struct rte_mbuf *m)
 {
-	if (rd.ports[pidx].kick)
-		rd.ports[pidx].ctl_kick_until_ms = rd_now_ms() + RD_KICK_WINDOW_MS;
-	if (rte_eth_tx_burst(rd.ports[pidx].port_id, rd.ctl_q, &m, 1) == 1)
+	if (rd.sh.ports[pidx].kick)
+		rd.ctl_kick_until_ms[pidx] = rd_now_ms() + RD_KICK_WINDOW_MS;
+	if (rte_eth_tx_burst(rd.sh.ports[pidx].port_id, rd.ctl_q, &m, 1) == 1)
 		return 0;
 	rd.st.drop[RD_DROP_TX_FULL]++;
 	rte_pktmbuf_free(m);
@@ -196,8 +196,8 @@ rd_port_by_addr(uint8_t af, const uint8_t *addr)
 {
 	unsigned i;
 
-	for (i = 0; i < rd.n_ports; i++)
-		if (net_if_has_addr(&rd.ports[i].ifa, af, addr))
+	for (i = 0; i < rd.sh.n_ports; i++)
+		if (net_if_has_addr(&rd.sh.ports[i].ifa, af, addr))
 			return (int)i;
 	return -1;
 }
@@ -205,7 +205,7 @@ rd_port_by_addr(uint8_t af, const uint8_t *addr)
 static const uint8_t *
 port_src(unsigned pidx, uint8_t af)
 {
-	const struct net_if_addrs *ifa = &rd.ports[pidx].ifa;
+	const struct net_if_addrs *ifa = &rd.sh.ports[pidx].ifa;
 
 	if (af == 4)
 		return ifa->n_v4 ? (const uint8_t *)&ifa->v4_be[0] : NULL;
@@ -226,12 +226,14 @@ nbr_request(unsigned pidx, uint8_t af, const uint8_t *nh)
 	if (af == 4) {
 		struct net_arp a = { .op = NET_ARP_REQUEST };
 
-		memcpy(a.sha, rd.ports[pidx].ifa.mac, 6);
+		memcpy(a.sha, rd.sh.ports[pidx].ifa.mac, 6);
 		memcpy(&a.spa_be, src, 4);
 		memcpy(&a.tpa_be, nh, 4);
-		len = net_arp_build(buf, rte_pktmbuf_tailroom(m), NULL, rd.ports[pidx].ifa.mac, &a);
+		len = net_arp_build(buf, rte_pktmbuf_tailroom(m), NULL, rd.sh.ports[pidx].ifa.mac,
+				    &a);
 	} else {
-		len = net_nd_build_ns(buf, rte_pktmbuf_tailroom(m), rd.ports[pidx].ifa.mac, src, nh);
+		len = net_nd_build_ns(buf, rte_pktmbuf_tailroom(m), rd.sh.ports[pidx].ifa.mac, src,
+				      nh);
 	}
 	if (len == 0 || rte_pktmbuf_append(m, (uint16_t)len) == NULL) {
 		rte_pktmbuf_free(m);
@@ -252,7 +254,8 @@ send_resolved(struct rte_mbuf *m, unsigned pidx, uint8_t af, const uint8_t mac[6
 		rte_pktmbuf_free(m);
 		return;
 	}
-	net_eth_write(eth, mac, rd.ports[pidx].ifa.mac, af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
+	net_eth_write(eth, mac, rd.sh.ports[pidx].ifa.mac,
+		      af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
 	rd_ctl_tx(pidx, m);
 }
 
@@ -330,8 +333,8 @@ learn(unsigned pidx, uint8_t af, const uint8_t *addr, const uint8_t mac[6], bool
 	struct net_nbr *e;
 	unsigned i, alen = af == 4 ? 4 : 16;
 
-	if (!net_if_on_link(&rd.ports[pidx].ifa, af, addr) ||
-	    net_if_has_addr(&rd.ports[pidx].ifa, af, addr))
+	if (!net_if_on_link(&rd.sh.ports[pidx].ifa, af, addr) ||
+	    net_if_has_addr(&rd.sh.ports[pidx].ifa, af, addr))
 		return;
 	e = create ? net_nbr_get(&rd.master.nbr, af, addr) :
 		     (struct net_nbr *)net_nbr_lookup(&rd.master.nbr, af, addr);
@@ -410,7 +413,7 @@ nbr_timers(uint64_t now)
 static void
 handle_arp(unsigned pidx, struct rte_mbuf *m)
 {
-	const struct net_if_addrs *ifa = &rd.ports[pidx].ifa;
+	const struct net_if_addrs *ifa = &rd.sh.ports[pidx].ifa;
 	struct net_arp a, r;
 	bool for_us;
 	uint8_t *buf;
@@ -481,7 +484,7 @@ handle_nd(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
 		rd.st.drop[RD_DROP_ALLOC]++;
 		goto out;
 	}
-	len = net_nd_answer(frame, m->data_len, pi, &rd.ports[pidx].ifa,
+	len = net_nd_answer(frame, m->data_len, pi, &rd.sh.ports[pidx].ifa,
 			    rte_pktmbuf_mtod(r, uint8_t *), rte_pktmbuf_tailroom(r), src, lla,
 			    &have_lla);
 	if (have_lla)
@@ -580,10 +583,10 @@ poll_nbr(void)
 	unsigned n, i, total = 0;
 
 	do {
-		n = rte_ring_sc_dequeue_burst(rd.punt_nbr, (void **)pkts, RD_BURST, NULL);
+		n = rte_ring_sc_dequeue_burst(rd.sh.punt_nbr, (void **)pkts, RD_BURST, NULL);
 		for (i = 0; i < n; i++) {
 			struct net_pkt_info pi;
-			int pidx = rd.port_idx[pkts[i]->port];
+			int pidx = rd.sh.port_idx[pkts[i]->port];
 
 			rd.st.nbr_rx++;
 			if (pidx < 0) {
@@ -591,7 +594,7 @@ poll_nbr(void)
 				continue;
 			}
 			net_classify(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len,
-				     &rd.ports[pidx].ifa, &pi);
+				     &rd.sh.ports[pidx].ifa, &pi);
 			if (pi.cls == NET_CL_ARP || pi.cls == NET_CL_ND)
 				handle_local((unsigned)pidx, pkts[i], &pi);
 			else
@@ -628,7 +631,7 @@ poll_punt_burst(void)
 	struct rte_mbuf *pkts[RD_BURST];
 	unsigned n, i;
 
-	n = rte_ring_sc_dequeue_burst(rd.punt, (void **)pkts, RD_BURST, NULL);
+	n = rte_ring_sc_dequeue_burst(rd.sh.punt, (void **)pkts, RD_BURST, NULL);
 	if (n != 0)
 		admit_clock();
 	for (i = 0; i < n; i++) {
@@ -642,14 +645,14 @@ poll_punt_burst(void)
 			continue;
 		}
 		rd.st.punt_rx++;
-		pidx = rd.port_idx[m->port];
+		pidx = rd.sh.port_idx[m->port];
 		if (pidx < 0) {
 			rd.st.drop[RD_DROP_BAD_PORT]++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
 		net_classify(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-			     &rd.ports[pidx].ifa, &pi);
+			     &rd.sh.ports[pidx].ifa, &pi);
 		handle_local((unsigned)pidx, m, &pi);
 	}
 	return n;
@@ -660,7 +663,7 @@ static void
 to_worker(struct rte_mbuf *m, unsigned w)
 {
 	rd_meta(m)->hops = 0;
-	if (w >= rd.n_workers) {
+	if (w >= rd.sh.n_workers) {
 		rd.st.drop[RD_DROP_NO_WORKER]++;	/* no SA can have that SPI */
 		rte_pktmbuf_free(m);
 	} else if (rte_ring_mp_enqueue(rd.workers[w]->handoff, m) != 0) {
@@ -676,17 +679,17 @@ poll_ctl_rx(void)
 	unsigned p, i, total = 0;
 	uint16_t n;
 
-	for (p = 0; p < rd.n_ports; p++) {
-		if (!rd.ports[p].ctl_rxq)
+	for (p = 0; p < rd.sh.n_ports; p++) {
+		if (!rd.sh.ports[p].ctl_rxq)
 			continue;
-		n = rte_eth_rx_burst(rd.ports[p].port_id, rd.ctl_q, pkts, RD_BURST);
+		n = rte_eth_rx_burst(rd.sh.ports[p].port_id, rd.ctl_q, pkts, RD_BURST);
 		if (n != 0)
 			admit_clock();
 		for (i = 0; i < n; i++) {
 			struct net_pkt_info pi;
 
 			net_classify(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len,
-				     &rd.ports[p].ifa, &pi);
+				     &rd.sh.ports[p].ifa, &pi);
 			if (pi.cls == NET_CL_ESP)
 				to_worker(pkts[i], sa_spi_worker(pi.spi));
 			else if (pi.cls == NET_CL_FWD)
@@ -732,9 +735,9 @@ rd_ctl_main(void)
 		if (now >= next_slow) {
 			unsigned p;
 
-			for (p = 0; p < rd.n_ports; p++)
-				if (rd.ports[p].ctl_kick_until_ms > now) {
-					port_tx_kick(rd.ports[p].port_id, rd.ctl_q, rd.mp);
+			for (p = 0; p < rd.sh.n_ports; p++)
+				if (rd.ctl_kick_until_ms[p] > now) {
+					port_tx_kick(rd.sh.ports[p].port_id, rd.ctl_q, rd.sh.mp);
 					rd.st.tx_kicks++;
 				}
 			nbr_timers(now);

@@ -103,7 +103,8 @@ void
 rd_metrics_publish(uint64_t now_ms)
 {
 	struct metrics_snap s;
-	unsigned i, last = 0;
+	uint64_t sum = 0;
+	unsigned i;
 
 	if (mt.d == NULL || now_ms < mt.next_pub_ms)
 		return;
@@ -123,22 +124,16 @@ rd_metrics_publish(uint64_t now_ms)
 	}
 	s.neighbours = rd.master.nbr.n_used;
 	s.n_conns = rd.conf->n_conns < CONF_MAX_CONNS ? rd.conf->n_conns : CONF_MAX_CONNS;
-	for (i = 0; i < s.n_conns; i++)
+	/* live children: counted by the SA manager at each state change, so
+	 * no walk of the records here (O(conns), not O(children)) */
+	s.child_sas = rd.sam.n_live;
+	for (i = 0; i < s.n_conns; i++) {
 		snprintf(s.conns[i].name, sizeof(s.conns[i].name), "%s", rd.conf->conns[i].name);
-	for (i = 0; i < rd.sam.n_children; i++) {
-		const struct sa_child *ch = &rd.sam.children[i];
-
-		if (!sa_child_is_live(ch))
-			continue;
-		s.child_sas++;
-		/* children of one connection tend to come together: try the last hit */
-		if (last >= s.n_conns || strcmp(s.conns[last].name, ch->conn) != 0)
-			for (last = 0; last < s.n_conns; last++)
-				if (strcmp(s.conns[last].name, ch->conn) == 0)
-					break;
-		if (last < s.n_conns)
-			s.conns[last].children++;
+		s.conns[i].children = sa_mgr_conn_live(&rd.sam, s.conns[i].name);
+		sum += s.conns[i].children;
 	}
+	/* the rest: children of connections a reload removed (names unique) */
+	s.conns[s.n_conns].children = s.child_sas > sum ? s.child_sas - sum : 0;
 	for (i = 0; i < RD_LOG_SITE__COUNT; i++)
 		s.log_suppressed[i] = rd_log_suppressed_total((enum rd_log_site)i);
 	for (i = 0; i < RD_MAX_PENDING; i++)
@@ -206,7 +201,7 @@ loop_gaps(struct rd_prom *p)
 		hz = 1;
 	rd_prom_family(p, h, RD_PROM_histogram,
 		       "time between two RX polls of a worker, idle sleeps excluded");
-	for (w = 0; w < rd.n_workers; w++) {
+	for (w = 0; w < rd.sh.n_workers; w++) {
 		const struct rd_loop_gap *g = &rd.workers[w]->st.gap;
 
 		worker_label(l, sizeof(l), w);
@@ -216,7 +211,7 @@ loop_gaps(struct rd_prom *p)
 				  (double)field(g, offsetof(struct rd_loop_gap, sum_tsc)) / hz);
 	}
 	rd_prom_family(p, m, RD_PROM_gauge, "longest time between two RX polls of a worker");
-	for (w = 0; w < rd.n_workers; w++) {
+	for (w = 0; w < rd.sh.n_workers; w++) {
 		worker_label(l, sizeof(l), w);
 		rd_prom_sample_f(p, m, l,
 				 (double)field(&rd.workers[w]->st.gap,
@@ -236,7 +231,7 @@ workers(struct rd_prom *p)
 
 		if (i == 0 || strcmp(r->name, worker_rows[i - 1].name) != 0)
 			rd_prom_family(p, r->name, r->type, r->help);
-		for (w = 0; w < rd.n_workers; w++) {
+		for (w = 0; w < rd.sh.n_workers; w++) {
 			worker_label(l, sizeof(l), w);
 			if (r->labels[0] != '\0')
 				snprintf(l + strlen(l), sizeof(l) - strlen(l), ",%s", r->labels);
@@ -246,7 +241,7 @@ workers(struct rd_prom *p)
 	loop_gaps(p);
 	rd_prom_family(p, "rampart_worker_class_packets_total", RD_PROM_counter,
 		       "frames received, by classifier verdict");
-	for (w = 0; w < rd.n_workers; w++)
+	for (w = 0; w < rd.sh.n_workers; w++)
 		for (k = 0; k < NET_CL__COUNT; k++) {
 			worker_label(l, sizeof(l), w);
 			rd_prom_label(l, sizeof(l), "class", net_class_names[k]);
@@ -255,7 +250,7 @@ workers(struct rd_prom *p)
 		}
 	rd_prom_family(p, "rampart_worker_dropped_packets_total", RD_PROM_counter,
 		       "packets a worker dropped, by reason (rd_drop.h)");
-	for (w = 0; w < rd.n_workers; w++)
+	for (w = 0; w < rd.sh.n_workers; w++)
 		for (k = 0; k < RD_DROP__COUNT; k++) {
 			worker_label(l, sizeof(l), w);
 			rd_prom_label(l, sizeof(l), "reason", rd_drop_names[k]);
@@ -264,7 +259,7 @@ workers(struct rd_prom *p)
 		}
 	rd_prom_family(p, "rampart_esp_dropped_packets_total", RD_PROM_counter,
 		       "packets lib/esp dropped, by worker and reason");
-	for (w = 0; w < rd.n_workers; w++) {
+	for (w = 0; w < rd.sh.n_workers; w++) {
 		struct esp_worker_stats es;
 
 		esp_worker_stats_get(rd.workers[w]->esp, &es);
@@ -386,29 +381,29 @@ resources(struct rd_prom *p)
 
 	for (i = 0; i < 2; i++) {
 		rd_prom_family(p, names[i], RD_PROM_gauge, helps[i]);
-		ring_sample(p, names[i], "punt", -1, rd.punt, i);
-		ring_sample(p, names[i], "punt_nbr", -1, rd.punt_nbr, i);
-		ring_sample(p, names[i], "events", -1, rd.ev, i);
-		for (w = 0; w < rd.n_workers; w++) {
+		ring_sample(p, names[i], "punt", -1, rd.sh.punt, i);
+		ring_sample(p, names[i], "punt_nbr", -1, rd.sh.punt_nbr, i);
+		ring_sample(p, names[i], "events", -1, rd.sh.ev, i);
+		for (w = 0; w < rd.sh.n_workers; w++) {
 			ring_sample(p, names[i], "sa_msg", (int)w, rd.workers[w]->msg_ring, i);
 			ring_sample(p, names[i], "handoff", (int)w, rd.workers[w]->handoff, i);
 		}
 	}
-	if (rd.mp != NULL) {
-		unsigned avail = rte_mempool_avail_count(rd.mp);
+	if (rd.sh.mp != NULL) {
+		unsigned avail = rte_mempool_avail_count(rd.sh.mp);
 
 		rd_prom_family(p, "rampart_mbufs", RD_PROM_gauge,
 			       "packet buffers of the mbuf pool, by state");
 		l[0] = '\0';
 		rd_prom_label(l, sizeof(l), "state", "in_use");
 		rd_prom_sample(p, "rampart_mbufs", l,
-			       rd.mp->size > avail ? rd.mp->size - avail : 0);
+			       rd.sh.mp->size > avail ? rd.sh.mp->size - avail : 0);
 		l[0] = '\0';
 		rd_prom_label(l, sizeof(l), "state", "free");
 		rd_prom_sample(p, "rampart_mbufs", l, avail);
 		rd_prom_family(p, "rampart_mbuf_pool_size", RD_PROM_gauge,
 			       "packet buffers in the mbuf pool");
-		rd_prom_sample(p, "rampart_mbuf_pool_size", "", rd.mp->size);
+		rd_prom_sample(p, "rampart_mbuf_pool_size", "", rd.sh.mp->size);
 	}
 }
 
@@ -428,18 +423,18 @@ ports(struct rd_prom *p)
 	char l[RD_PROM_MAX_LABELS];
 	unsigned i, f, d;
 
-	for (i = 0; i < rd.n_ports; i++) {
+	for (i = 0; i < rd.sh.n_ports; i++) {
 		struct rte_eth_link link = { 0 };
 
 		memset(&st[i], 0, sizeof(st[i]));
-		rte_eth_stats_get(rd.ports[i].port_id, &st[i]);
-		rte_eth_link_get_nowait(rd.ports[i].port_id, &link);
+		rte_eth_stats_get(rd.sh.ports[i].port_id, &st[i]);
+		rte_eth_link_get_nowait(rd.sh.ports[i].port_id, &link);
 		up[i] = link.link_status == RTE_ETH_LINK_UP;
 	}
 	for (f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
 		rd_prom_family(p, fam[f][0], fam[f][1][0] == 'g' ? RD_PROM_gauge : RD_PROM_counter,
 			       fam[f][2]);
-		for (i = 0; i < rd.n_ports; i++)
+		for (i = 0; i < rd.sh.n_ports; i++)
 			for (d = 0; d < (f < 3 ? 2u : 1u); d++) {
 				static const uint64_t z = 0;
 				const uint64_t *v[][2] = {
@@ -450,7 +445,7 @@ ports(struct rd_prom *p)
 				};
 
 				l[0] = '\0';
-				rd_prom_label(l, sizeof(l), "port", rd.ports[i].name);
+				rd_prom_label(l, sizeof(l), "port", rd.sh.ports[i].name);
 				if (f < 3)
 					rd_prom_label(l, sizeof(l), "direction", d ? "tx" : "rx");
 				rd_prom_sample(p, fam[f][0], l, f == 5 ? up[i] : *v[f][d]);
@@ -470,7 +465,7 @@ rd_metrics_render(size_t *len)
 		       "when rampartd started, seconds since the Unix epoch");
 	rd_prom_sample(&p, "rampart_start_time_seconds", "", mt.start_unix_s);
 	rd_prom_family(&p, "rampart_workers", RD_PROM_gauge, "worker lcores");
-	rd_prom_sample(&p, "rampart_workers", "", rd.n_workers);
+	rd_prom_sample(&p, "rampart_workers", "", rd.sh.n_workers);
 	workers(&p);
 	control(&p, &s);
 	resources(&p);

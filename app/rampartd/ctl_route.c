@@ -79,7 +79,7 @@ rd_own_init(void)
 {
 	struct rte_hash_parameters hp = {
 		.name = "rd_route_own",
-		.entries = rd.max_wroutes,
+		.entries = rd.sh.max_wroutes,
 		.key_len = sizeof(struct sa_route),
 		.hash_func = rte_jhash,
 		.socket_id = SOCKET_ID_ANY,

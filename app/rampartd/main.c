@@ -329,14 +329,14 @@ setup_rings(void)
 	char name[RTE_RING_NAMESIZE];
 	unsigned i;
 
-	rd.punt = rte_ring_create("rd_punt", RD_PUNT_RING, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	rd.punt_nbr = rte_ring_create("rd_punt_nbr", RD_PUNT_NBR_RING, SOCKET_ID_ANY,
+	rd.sh.punt = rte_ring_create("rd_punt", RD_PUNT_RING, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	rd.sh.punt_nbr = rte_ring_create("rd_punt_nbr", RD_PUNT_NBR_RING, SOCKET_ID_ANY,
 				      RING_F_SC_DEQ);
-	rd.ev = rte_ring_create_elem("rd_ev", sizeof(struct sa_event), RD_EV_RING, SOCKET_ID_ANY,
+	rd.sh.ev = rte_ring_create_elem("rd_ev", sizeof(struct sa_event), RD_EV_RING, SOCKET_ID_ANY,
 				     RING_F_SC_DEQ);
-	if (rd.punt == NULL || rd.punt_nbr == NULL || rd.ev == NULL)
+	if (rd.sh.punt == NULL || rd.sh.punt_nbr == NULL || rd.sh.ev == NULL)
 		return -ENOMEM;
-	for (i = 0; i < rd.n_workers; i++) {
+	for (i = 0; i < rd.sh.n_workers; i++) {
 		struct rd_worker *w = rd.workers[i];
 
 		snprintf(name, sizeof(name), "rd_msg_%u", i);
@@ -346,6 +346,7 @@ setup_rings(void)
 		w->handoff = rte_ring_create(name, RD_HANDOFF_RING, w->socket, RING_F_SC_DEQ);
 		if (w->msg_ring == NULL || w->handoff == NULL)
 			return -ENOMEM;
+		rd.sh.handoff[i] = w->handoff;
 	}
 	return 0;
 }
@@ -380,11 +381,11 @@ setup_ports(void)
 	unsigned i, j;
 	int ret;
 
-	memset(rd.port_idx, -1, sizeof(rd.port_idx));
-	rd.ctl_q = (uint16_t)rd.n_workers;
+	memset(rd.sh.port_idx, -1, sizeof(rd.sh.port_idx));
+	rd.ctl_q = (uint16_t)rd.sh.n_workers;
 	for (i = 0; i < rd.conf->n_ports; i++) {
 		const struct conf_port *cp = &rd.conf->ports[i];
-		struct rd_port *p = &rd.ports[i];
+		struct rd_port *p = &rd.sh.ports[i];
 		struct rte_ether_addr mac;
 		struct port_params pp;
 
@@ -400,16 +401,16 @@ setup_ports(void)
 		}
 		memset(&pp, 0, sizeof(pp));
 		pp.name = cp->name;
-		pp.n_rxq = (uint16_t)(rd.n_workers + (p->ctl_rxq ? 1 : 0));
-		pp.n_txq = (uint16_t)(rd.n_workers + 1);
+		pp.n_rxq = (uint16_t)(rd.sh.n_workers + (p->ctl_rxq ? 1 : 0));
+		pp.n_txq = (uint16_t)(rd.sh.n_workers + 1);
 		pp.mtu = cp->mtu;
 		pp.mac = cp->has_mac ? cp->mac : NULL;
-		pp.mp = rd.mp;
+		pp.mp = rd.sh.mp;
 		ret = port_start(p->port_id, &pp);
 		if (ret != 0)
 			return ret;
-		rd.n_ports = i + 1;
-		rd.port_idx[p->port_id] = (int8_t)i;
+		rd.sh.n_ports = i + 1;
+		rd.sh.port_idx[p->port_id] = (int8_t)i;
 		if (rte_eth_dev_get_mtu(p->port_id, &p->mtu) != 0)
 			p->mtu = 1500;
 		rte_eth_macaddr_get(p->port_id, &mac);
@@ -442,7 +443,7 @@ setup_workers(void)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct rd_worker *w;
 
-		if (i == rd.n_workers)
+		if (i == rd.sh.n_workers)
 			break;
 		w = rte_zmalloc_socket("rd_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
 				       (int)rte_lcore_to_socket_id(lcore));
@@ -453,9 +454,9 @@ setup_workers(void)
 		w->socket = (int)rte_lcore_to_socket_id(lcore);
 		rd.workers[i++] = w;
 	}
-	sz = rte_rcu_qsbr_get_memsize(rd.n_workers);
-	rd.qsbr = rte_zmalloc("rd_qsbr", sz, RTE_CACHE_LINE_SIZE);
-	if (rd.qsbr == NULL || rte_rcu_qsbr_init(rd.qsbr, rd.n_workers) != 0)
+	sz = rte_rcu_qsbr_get_memsize(rd.sh.n_workers);
+	rd.sh.qsbr = rte_zmalloc("rd_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (rd.sh.qsbr == NULL || rte_rcu_qsbr_init(rd.sh.qsbr, rd.sh.n_workers) != 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -478,7 +479,7 @@ shutdown_all(bool launched)
 		ike_shutdown(rd.ike, rd_now_ms());
 		rd_ctl_drain(RD_SHUTDOWN_MS);
 	}
-	rd.stop = true;
+	rd.sh.stop = true;
 	if (launched)
 		rte_eal_mp_wait_lcore();
 	rd_sa_release_all();
@@ -488,9 +489,9 @@ shutdown_all(bool launched)
 	rd_rate_destroy(rd.ike_rate);
 	rd.ike_rate = NULL;
 	rd_cmd_fini();
-	for (i = 0; i < rd.n_ports; i++)
-		port_stop(rd.ports[i].port_id);
-	for (i = 0; i < rd.n_workers; i++) {
+	for (i = 0; i < rd.sh.n_ports; i++)
+		port_stop(rd.sh.ports[i].port_id);
+	for (i = 0; i < rd.sh.n_workers; i++) {
 		if (rd.workers[i] == NULL)
 			continue;
 		rd_worker_fini(rd.workers[i]);
@@ -502,30 +503,31 @@ shutdown_all(bool launched)
 			while (rte_ring_dequeue(rd.workers[i]->handoff, (void **)&m) == 0)
 				rte_pktmbuf_free(m);
 			rte_ring_free(rd.workers[i]->handoff);
+			rd.sh.handoff[i] = NULL;
 		}
 		rte_free(rd.workers[i]);
 	}
-	if (rd.punt != NULL) {
+	if (rd.sh.punt != NULL) {
 		struct rte_mbuf *m = NULL;
 
-		while (rte_ring_dequeue(rd.punt, (void **)&m) == 0)
+		while (rte_ring_dequeue(rd.sh.punt, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
-		rte_ring_free(rd.punt);
+		rte_ring_free(rd.sh.punt);
 	}
-	if (rd.punt_nbr != NULL) {
+	if (rd.sh.punt_nbr != NULL) {
 		struct rte_mbuf *m = NULL;
 
-		while (rte_ring_dequeue(rd.punt_nbr, (void **)&m) == 0)
+		while (rte_ring_dequeue(rd.sh.punt_nbr, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
-		rte_ring_free(rd.punt_nbr);
+		rte_ring_free(rd.sh.punt_nbr);
 	}
-	rte_ring_free(rd.ev);
+	rte_ring_free(rd.sh.ev);
 	for (i = 0; i < RD_MAX_PENDING; i++)
 		rte_pktmbuf_free(rd.pending[i].m);
 	rd_fwd_reclaim(true);
-	rte_free(rd.fwd);
-	rte_free(rd.qsbr);
-	rte_mempool_free(rd.mp);
+	rte_free(rd.sh.fwd);
+	rte_free(rd.sh.qsbr);
+	rte_mempool_free(rd.sh.mp);
 }
 
 int
@@ -617,12 +619,12 @@ main(int argc, char **argv)
 #endif
 	}
 	avail = rte_lcore_count() - 1;
-	rd.n_workers = rd.conf->workers ? rd.conf->workers : avail;
-	if (rd.n_workers > SA_MAX_WORKERS)
-		rd.n_workers = SA_MAX_WORKERS;
-	if (rd.n_workers == 0 || rd.n_workers > avail) {
+	rd.sh.n_workers = rd.conf->workers ? rd.conf->workers : avail;
+	if (rd.sh.n_workers > SA_MAX_WORKERS)
+		rd.sh.n_workers = SA_MAX_WORKERS;
+	if (rd.sh.n_workers == 0 || rd.sh.n_workers > avail) {
 		RD_LOG(ERR, "need %u worker lcores, EAL gave %u\n",
-		       rd.n_workers ? rd.n_workers : 1, avail);
+		       rd.sh.n_workers ? rd.sh.n_workers : 1, avail);
 		goto fail;
 	}
 	signal(SIGTERM, on_signal);
@@ -631,9 +633,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	rd_meta_off = rte_mbuf_dynfield_register(&meta_desc);
-	rd.mp = rte_pktmbuf_pool_create("rd_mbufs", RD_NB_MBUF, RD_MBUF_CACHE, 0,
+	rd.sh.mp = rte_pktmbuf_pool_create("rd_mbufs", RD_NB_MBUF, RD_MBUF_CACHE, 0,
 					RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (rd_meta_off < 0 || rd.mp == NULL) {
+	if (rd_meta_off < 0 || rd.sh.mp == NULL) {
 		RD_LOG(ERR, "mbuf pool: %s\n", rte_strerror(rte_errno));
 		goto fail;
 	}
@@ -641,8 +643,9 @@ main(int argc, char **argv)
 		RD_LOG(ERR, "workers/rings: %s\n", strerror(-ret));
 		goto fail;
 	}
-	for (i = 0; i < rd.n_workers; i++)
-		if ((ret = rd_worker_init(rd.workers[i])) != 0) {
+	rd_caps_set(&rd.sh, rd.conf->max_tunnels);
+	for (i = 0; i < rd.sh.n_workers; i++)
+		if ((ret = rd_worker_init(rd.workers[i], &rd.sh)) != 0) {
 			RD_LOG(ERR, "worker %u: %s\n", i, strerror(-ret));
 			goto fail;
 		}
@@ -667,18 +670,18 @@ main(int argc, char **argv)
 		goto fail;
 	}
 
-	for (i = 0; i < rd.n_workers; i++) {
+	for (i = 0; i < rd.sh.n_workers; i++) {
 		lcore = rd.workers[i]->lcore;
 		if (rte_eal_remote_launch(rd_worker_main, rd.workers[i], lcore) != 0) {
 			RD_LOG(ERR, "cannot launch worker %u on lcore %u\n", i, lcore);
-			rd.stop = true;
+			rd.sh.stop = true;
 			launched = i > 0;
 			goto fail;
 		}
 	}
 	launched = true;
-	RD_LOG(INFO, "running: %u workers, %u ports, %u connections, config %s\n", rd.n_workers,
-	       rd.n_ports, rd.conf->n_conns, rd.conf->source);
+	RD_LOG(INFO, "running: %u workers, %u ports, %u connections, config %s\n", rd.sh.n_workers,
+	       rd.sh.n_ports, rd.conf->n_conns, rd.conf->source);
 	rd_notify_ready(rd.ike != NULL ? "ports up, IKE listening" : "ports up, IKE unavailable");
 	rd_ctl_main();
 	rd_notify_stopping();

@@ -61,11 +61,57 @@ sa_child_transition_ok(unsigned from, unsigned to)
 	return from < SA_CH__COUNT && to < SA_CH__COUNT && (transitions[from] >> to & 1u) != 0;
 }
 
-/* Every state change goes through here; a change outside the table is a bug:
- * logged and refused. */
-static bool
-set_state(struct sa_child *ch, unsigned to)
+/* The live count of @ch's connection goes up or down by one. */
+static void
+live_adjust(struct sa_mgr *m, const struct sa_child *ch, bool up)
 {
+	struct sa_mgr_conn_live *free_slot = NULL;
+	unsigned i;
+
+	if (up)
+		m->n_live++;
+	else
+		m->n_live--;
+	for (i = 0; i < SA_MGR_CONN_SLOTS; i++) {
+		struct sa_mgr_conn_live *s = &m->conn_live[i];
+
+		if (s->live == 0) {
+			if (free_slot == NULL)
+				free_slot = s;
+			continue;
+		}
+		if (strcmp(s->name, ch->conn) == 0) {
+			if (up)
+				s->live++;
+			else if (--s->live == 0)
+				s->name[0] = '\0';
+			return;
+		}
+	}
+	if (up && free_slot != NULL) {		/* else: in n_live only */
+		snprintf(free_slot->name, sizeof(free_slot->name), "%s", ch->conn);
+		free_slot->live = 1;
+	}
+}
+
+unsigned
+sa_mgr_conn_live(const struct sa_mgr *m, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < SA_MGR_CONN_SLOTS; i++)
+		if (m->conn_live[i].live != 0 && strcmp(m->conn_live[i].name, name) == 0)
+			return m->conn_live[i].live;
+	return 0;
+}
+
+/* Every state change goes through here; a change outside the table is a bug:
+ * logged and refused. Keeps the live counts. */
+static bool
+set_state(struct sa_mgr *m, struct sa_child *ch, unsigned to)
+{
+	bool was_live = sa_child_is_live(ch);
+
 	if (!sa_child_transition_ok(ch->state, to)) {
 		SM_LOG(ERR, "child %" PRIu64 ": no transition %s -> %s\n", ch->id,
 		       sa_child_state_name(ch->state), sa_child_state_name(to));
@@ -74,6 +120,8 @@ set_state(struct sa_child *ch, unsigned to)
 	SM_LOG(DEBUG, "child %" PRIu64 ": %s -> %s\n", ch->id, sa_child_state_name(ch->state),
 	       sa_child_state_name(to));
 	ch->state = (uint8_t)to;
+	if (sa_child_is_live(ch) != was_live)
+		live_adjust(m, ch, !was_live);
 	return true;
 }
 
@@ -327,7 +375,7 @@ standby_unlink(struct sa_mgr *m, struct sa_child *ch)
 static void
 child_switch(struct sa_mgr *m, struct sa_child *ch, unsigned to)
 {
-	if (ch->state != SA_CH_STANDBY || !set_state(ch, to))
+	if (ch->state != SA_CH_STANDBY || !set_state(m, ch, to))
 		return;
 	standby_unlink(m, ch);
 	routes_send(m, ch, 0);
@@ -420,13 +468,13 @@ sa_mgr_child_up(struct sa_mgr *m, const struct sa_child_cfg *c, uint64_t now_ms,
 	if (old != NULL)
 		old->successors++;
 	if (!c->initiator && old != NULL && sa_child_is_live(old)) {
-		set_state(ch, SA_CH_STANDBY);
+		set_state(m, ch, SA_CH_STANDBY);
 		standby_link(ch, old);
 		ch->due_ms = now_ms + SA_MGR_SWITCH_WAIT_MS;
 		timers_add(m, ch);
 		routes_send(m, ch, SA_ROUTE_STANDBY);
 	} else {
-		set_state(ch, SA_CH_ACTIVE);
+		set_state(m, ch, SA_CH_ACTIVE);
 		routes_send(m, ch, 0);
 	}
 	m->cfg.st->child_up++;
@@ -441,7 +489,7 @@ dels_send(struct sa_mgr *m, struct sa_child *ch)
 {
 	struct sa_msg msg;
 
-	if (!set_state(ch, SA_CH_DELETING))
+	if (!set_state(m, ch, SA_CH_DELETING))
 		return;
 	memset(&msg, 0, sizeof(msg));
 	msg.cookie = ch->id;
@@ -511,7 +559,7 @@ sa_mgr_child_down(struct sa_mgr *m, uint64_t id, uint64_t now_ms)
 	 * IKE's Delete travels the slower control path). Its routes are gone,
 	 * so nothing new is sent on it. */
 	if (replaced) {
-		set_state(ch, SA_CH_LINGER);
+		set_state(m, ch, SA_CH_LINGER);
 		ch->due_ms = now_ms + SA_MGR_LINGER_MS;
 		timers_add(m, ch);
 	} else {
@@ -556,7 +604,7 @@ child_forget(struct sa_mgr *m, struct sa_child *ch)
 {
 	struct sa_child *last;
 
-	if (!set_state(ch, SA_CH_NONE))
+	if (!set_state(m, ch, SA_CH_NONE))
 		return;
 	sa_spi_release(m->spi_alloc, ch->spi_in);
 	timers_remove(m, ch);
@@ -612,7 +660,7 @@ sa_mgr_event(struct sa_mgr *m, const struct sa_event *ev, uint64_t now_ms)
 		if (ch->state == SA_CH_STANDBY)
 			child_switch(m, ch, SA_CH_REKEYING);
 		else
-			set_state(ch, SA_CH_REKEYING);
+			set_state(m, ch, SA_CH_REKEYING);
 		m->cfg.st->soft++;
 		if (m->cfg.ops.rekey != NULL)
 			m->cfg.ops.rekey(m->cfg.user, ev->user_id, now_ms);
@@ -725,4 +773,6 @@ sa_mgr_release_all(struct sa_mgr *m, struct esp_worker *const *ew)
 	}
 	m->n_children = 0;
 	m->n_timers = 0;
+	m->n_live = 0;
+	memset(m->conn_live, 0, sizeof(m->conn_live));
 }

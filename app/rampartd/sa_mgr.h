@@ -124,6 +124,18 @@ struct sa_mgr_backlog {
 	unsigned head, n, cap;
 };
 
+/*
+ * Live children (standby, active, rekeying) per connection name, kept up to
+ * date at every state change, so the metrics snapshot needs no walk of the
+ * records. A slot is free while its count is 0; twice CONF_MAX_CONNS slots
+ * cover the names of a configuration and of the one a reload replaced.
+ */
+enum { SA_MGR_CONN_SLOTS = 128 };
+struct sa_mgr_conn_live {
+	char name[IKE_MAX_NAME];
+	unsigned live;
+};
+
 struct sa_mgr {
 	struct sa_mgr_cfg cfg;
 	struct sa_spi_alloc *spi_alloc;	/* inbound SPIs (lib/sa/sa_spi.h) */
@@ -135,6 +147,8 @@ struct sa_mgr {
 	uint64_t *timers;		/* ids of children with a switch or delete due */
 	unsigned n_timers;
 	struct sa_mgr_backlog backlog[SA_MAX_WORKERS];
+	unsigned n_live;		/* children in standby, active or rekeying */
+	struct sa_mgr_conn_live conn_live[SA_MGR_CONN_SLOTS];
 };
 
 const char *sa_child_state_name(unsigned state);
@@ -142,6 +156,8 @@ const char *sa_child_state_name(unsigned state);
 bool sa_child_transition_ok(unsigned from, unsigned to);
 
 int sa_mgr_init(struct sa_mgr *m, const struct sa_mgr_cfg *cfg);
+/* Live children of connection @name: O(SA_MGR_CONN_SLOTS), not O(children). */
+unsigned sa_mgr_conn_live(const struct sa_mgr *m, const char *name);
 /* Frees records and backlogs; SAs still referenced must be taken back first
  * (sa_mgr_release_all). */
 void sa_mgr_fini(struct sa_mgr *m);

@@ -22,10 +22,18 @@
 
 #include "ctl_rate.h"
 #include "port.h"
-#include "rampartd.h"
+#include "rd_shared.h"
 #include "sa/sa_spd.h"
 
-/* Acks waiting in w->ack_q go first, in order; returns how many are left. */
+/*
+ * Delete acks. The control core must get every SA back, and a worker never
+ * waits for room in the event ring: each ack goes to the end of w->ack_q
+ * and the queue is sent in order, as far as the ring has room, after each
+ * batch of messages and before the next; the rest waits for a later loop.
+ * apply_msgs() takes no more messages than the queue has free slots (a
+ * message acks at most once), so the queue cannot overflow and there is no
+ * other path for an ack.
+ */
 static unsigned
 ack_flush(struct rd_worker *w)
 {
@@ -33,42 +41,21 @@ ack_flush(struct rd_worker *w)
 
 	if (w->n_ack_q == 0)
 		return 0;
-	k = rte_ring_mp_enqueue_burst_elem(rd.ev, w->ack_q, sizeof(w->ack_q[0]), w->n_ack_q,
-					   NULL);
+	k = rte_ring_mp_enqueue_burst_elem(w->sh->ev, w->ack_q, sizeof(w->ack_q[0]),
+					   w->n_ack_q, NULL);
 	memmove(w->ack_q, w->ack_q + k, (w->n_ack_q - k) * sizeof(w->ack_q[0]));
 	w->n_ack_q -= k;
 	return w->n_ack_q;
 }
 
 /*
- * The control core must get every SA back. When the event ring is full the
- * ack waits in w->ack_q (drain_msgs takes no more messages than it has room
- * for: each message acks at most once) and goes on a later loop.
- */
-static void
-ack(struct rd_worker *w, struct sa_event *ev)
-{
-	if (w->n_ack_q == 0 && rte_ring_mp_enqueue_elem(rd.ev, ev, sizeof(*ev)) == 0)
-		return;
-	w->st.ack_wait++;
-	if (w->n_ack_q < RTE_DIM(w->ack_q)) {
-		w->ack_q[w->n_ack_q++] = *ev;
-		return;
-	}
-	/* not reached (drain_msgs keeps room); never lose an SA */
-	while (rte_ring_mp_enqueue_elem(rd.ev, ev, sizeof(*ev)) != 0 && !rd.stop)
-		rte_pause();
-}
-
-/*
  * One control message: the SA part is lib/esp's (esp_worker_msg, which
  * also says when an SA goes back to the control core), the outbound
- * targets and routes are this worker's.
+ * targets and routes are this worker's. True when @ack is to be sent.
  */
-static void
-apply_msg(struct rd_worker *w, const struct sa_msg *m)
+static bool
+apply_msg(struct rd_worker *w, const struct sa_msg *m, struct sa_event *ack)
 {
-	struct sa_event ev;
 	uint32_t t;
 	int rc;
 
@@ -78,7 +65,7 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 	case SA_MSG_DEL_IN:
 	case SA_MSG_UPDATE_IN:
 	case SA_MSG_UPDATE_OUT:
-		if (esp_worker_msg(w->esp, m, &ev) != 0 && m->op != SA_MSG_DEL_IN)
+		if (esp_worker_msg(w->esp, m, ack) != 0 && m->op != SA_MSG_DEL_IN)
 			w->st.msg_err++;
 		break;
 	case SA_MSG_ADD_OUT:
@@ -86,15 +73,15 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 		if (t == SA_SPD_NONE) {
 			/* no target: refused like a failed add, SA handed back */
 			w->st.msg_err++;
-			memset(&ev, 0, sizeof(ev));
-			ev.type = SA_EV_DEL_ACK;
-			ev.worker = (uint16_t)w->id;
-			ev.spi = m->spi;
-			ev.cookie = m->cookie;
-			ev.sa = m->add.sa;
+			memset(ack, 0, sizeof(*ack));
+			ack->type = SA_EV_DEL_ACK;
+			ack->worker = (uint16_t)w->id;
+			ack->spi = m->spi;
+			ack->cookie = m->cookie;
+			ack->sa = m->add.sa;
 			break;
 		}
-		rc = esp_worker_msg(w->esp, m, &ev);
+		rc = esp_worker_msg(w->esp, m, ack);
 		if (rc != 0) {
 			w->st.msg_err++;
 			sa_spd_tgt_put(w->spd, t);
@@ -109,46 +96,67 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m)
 			w->spd->tgt[t].sa = NULL;
 			sa_spd_tgt_flush(w->spd, t);
 		}
-		(void)esp_worker_msg(w->esp, m, &ev);
+		(void)esp_worker_msg(w->esp, m, ack);
 		break;
 	case SA_MSG_ROUTE_ADD:
 		if (sa_spd_route_add(w->spd, &m->route.prefix, m->spi, m->route.owner,
 				     m->route.spi_in, (m->route.flags & SA_ROUTE_STANDBY) != 0) != 0)
 			w->st.msg_err++;
-		return;
+		return false;
 	case SA_MSG_SEL_SET:
 		sa_spd_tgt_sel_set(w->spd, m->spi, m->sel.owner, &m->sel.sel);
-		return;
+		return false;
 	case SA_MSG_ROUTE_DEL:
 		(void)sa_spd_route_del(w->spd, &m->route.prefix, m->spi);
-		return;
+		return false;
 	case SA_MSG_FLUSH:
 		/* Routes only: SAs are released by the control core after the
 		 * workers have stopped (shutdown). */
 		sa_spd_flush(w->spd);
-		return;
+		return false;
 	default:
 		w->st.msg_err++;
-		return;
+		return false;
 	}
-	if (ev.type == SA_EV_DEL_ACK)
-		ack(w, &ev);
+	return ack->type == SA_EV_DEL_ACK;
+}
+
+/*
+ * Apply up to @n messages, as many as w->ack_q has free slots for, then send
+ * the acks; how many were applied.
+ */
+static unsigned
+apply_msgs(struct rd_worker *w, const struct sa_msg *msgs, unsigned n)
+{
+	unsigned i, acks = 0, waiting;
+
+	RTE_BUILD_BUG_ON(RTE_DIM(w->ack_q) < RD_MSG_PER_LOOP);
+	if (n > RTE_DIM(w->ack_q) - w->n_ack_q)
+		n = RTE_DIM(w->ack_q) - w->n_ack_q;
+	for (i = 0; i < n; i++)		/* n_ack_q < RTE_DIM(ack_q) here */
+		if (apply_msg(w, &msgs[i], &w->ack_q[w->n_ack_q])) {
+			w->n_ack_q++;
+			acks++;
+		}
+	waiting = ack_flush(w);
+	w->st.ack_wait += RTE_MIN(acks, waiting);	/* this batch's acks left queued */
+	return n;
 }
 
 static unsigned
 drain_msgs(struct rd_worker *w)
 {
 	struct sa_msg msgs[RD_MSG_PER_LOOP];
-	unsigned n, i, room;
+	unsigned n, room;
 
-	/* room for every ack the messages taken may produce */
+	/* acks from earlier loops first; one free slot for each message taken */
 	room = RD_MSG_PER_LOOP - ack_flush(w);
 	if (room == 0)
 		return 1;
 	n = rte_ring_sc_dequeue_burst_elem(w->msg_ring, msgs, sizeof(msgs[0]), room, NULL);
-	for (i = 0; i < n; i++)
-		apply_msg(w, &msgs[i]);
-	return n;
+	if (n == 0)
+		return 0;
+	return apply_msgs(w, msgs, n);
 }
 
 /* ---- packet path ---- */
@@ -164,12 +172,12 @@ tx_flush(struct rd_worker *w, unsigned pidx)
 		return;
 	for (i = 0; i < b->n; i++)
 		bytes += b->m[i]->pkt_len;
-	sent = rte_eth_tx_burst(rd.ports[pidx].port_id, (uint16_t)w->id, b->m, b->n);
+	sent = rte_eth_tx_burst(w->sh->ports[pidx].port_id, (uint16_t)w->id, b->m, b->n);
 	for (i = sent; i < b->n; i++)	/* still ours: not sent */
 		bytes -= b->m[i]->pkt_len;
 	w->st.tx += sent;
 	w->st.tx_bytes += bytes;
-	if (rd.ports[pidx].kick && sent) {
+	if (w->sh->ports[pidx].kick && sent) {
 		w->kicks_left[pidx] = 2;
 		w->next_kick_tsc[pidx] = rte_rdtsc() + rte_get_tsc_hz() / 1000 * RD_KICK_FIRST_MS;
 	}
@@ -240,10 +248,11 @@ is_new_ike_init(const struct rte_mbuf *m)
 static inline void
 punt(struct rd_worker *w, struct rte_mbuf *m, uint8_t reason)
 {
-	struct rte_ring *r = reason == RD_PUNT_RX && is_nbr_frame(m) ? rd.punt_nbr : rd.punt;
+	struct rte_ring *r =
+		reason == RD_PUNT_RX && is_nbr_frame(m) ? w->sh->punt_nbr : w->sh->punt;
 
 	rd_meta(m)->reason = reason;
-	if (r == rd.punt && reason == RD_PUNT_RX &&
+	if (r == w->sh->punt && reason == RD_PUNT_RX &&
 	    rte_ring_count(r) >= RD_PUNT_RING / 4 * 3 && is_new_ike_init(m)) {
 		w->st.drop[RD_DROP_PUNT_IKE_SHED]++;
 		rte_pktmbuf_free(m);
@@ -260,13 +269,13 @@ punt(struct rd_worker *w, struct rte_mbuf *m, uint8_t reason)
 static inline void
 handoff(struct rd_worker *w, unsigned owner, struct rte_mbuf *m, uint8_t hops)
 {
-	if (unlikely(hops >= RD_MAX_HOPS || owner >= rd.n_workers)) {
+	if (unlikely(hops >= RD_MAX_HOPS || owner >= w->sh->n_workers)) {
 		w->st.drop[RD_DROP_HOPS]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	rd_meta(m)->hops = (uint8_t)(hops + 1);
-	if (unlikely(rte_ring_mp_enqueue(rd.workers[owner]->handoff, m) != 0)) {
+	if (unlikely(rte_ring_mp_enqueue(w->sh->handoff[owner], m) != 0)) {
 		w->st.drop[RD_DROP_HANDOFF_FULL]++;
 		rte_pktmbuf_free(m);
 		return;
@@ -384,7 +393,7 @@ send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 			rte_pktmbuf_free(m);
 			return;
 		}
-		net_eth_write(eth, nb->mac, rd.ports[r->port].ifa.mac,
+		net_eth_write(eth, nb->mac, w->sh->ports[r->port].ifa.mac,
 			      af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
 		tx_enqueue(w, r->port, m);
 		return;
@@ -454,7 +463,7 @@ static void
 too_big(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte_mbuf *m,
 	const struct sa_spd_tgt *t, struct enc_burst *b)
 {
-	const struct net_if_addrs *ifa = &rd.ports[pidx].ifa;
+	const struct net_if_addrs *ifa = &w->sh->ports[pidx].ifa;
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct rte_mbuf *frag[RD_MAX_FRAGS];
 	uint32_t len = m->data_len, n, i;
@@ -467,7 +476,7 @@ too_big(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 		if (nf < 2 || nf > RD_MAX_FRAGS)
 			goto drop;
 		/* All fragments or none: a partial set only wastes the tunnel. */
-		if (rte_pktmbuf_alloc_bulk(rd.mp, frag, nf) != 0) {
+		if (rte_pktmbuf_alloc_bulk(w->sh->mp, frag, nf) != 0) {
 			w->st.drop[RD_DROP_ALLOC]++;
 			rte_pktmbuf_free(m);
 			return;
@@ -513,12 +522,12 @@ drop:
 
 /* Port whose frames a hairpinned inner packet is re-injected as (handoff). */
 static int
-inner_port(void)
+inner_port(const struct rd_shared *sh)
 {
 	unsigned i;
 
-	for (i = 0; i < rd.n_ports; i++)
-		if (rd.ports[i].role != CONF_PORT_PUBLIC)
+	for (i = 0; i < sh->n_ports; i++)
+		if (sh->ports[i].role != CONF_PORT_PUBLIC)
 			return (int)i;
 	return -1;
 }
@@ -527,7 +536,7 @@ static void
 process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte_mbuf **pkts,
 	uint16_t n, bool from_handoff)
 {
-	const struct rd_port *port = &rd.ports[pidx];
+	const struct rd_port *port = &w->sh->ports[pidx];
 	struct rte_mbuf *in[RD_BURST], *drop[RD_BURST];
 	const struct sa_spd_tgt *fwd_t[RD_BURST];
 	struct net_pkt_info pis[RD_BURST];
@@ -560,7 +569,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 		switch (pi->cls) {
 		case NET_CL_ESP:
 			owner = sa_spi_worker(pi->spi);
-			if (owner != w->id && owner < rd.n_workers) {
+			if (owner != w->id && owner < w->sh->n_workers) {
 				handoff(w, owner, m, hops);
 				break;
 			}
@@ -667,13 +676,13 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 			} else if (t->owner == w->id && t->sa != NULL) {
 				/* hairpin: peer to peer */
 				if (unlikely(t->max_inner && m->data_len > t->max_inner)) {
-					ip_port = inner_port();
+					ip_port = inner_port(w->sh);
 					too_big(w, fwd, ip_port >= 0 ? (unsigned)ip_port : pidx, m, t,
 						&enc);
 					continue;
 				}
 				enc_add(w, fwd, &enc, t->sa, m);
-			} else if (t->owner != w->id && (ip_port = inner_port()) >= 0) {
+			} else if (t->owner != w->id && (ip_port = inner_port(w->sh)) >= 0) {
 				uint8_t *eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
 
 				if (eth == NULL) {
@@ -681,10 +690,10 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 					rte_pktmbuf_free(m);
 					continue;
 				}
-				net_eth_write(eth, rd.ports[ip_port].ifa.mac,
-					      rd.ports[ip_port].ifa.mac,
+				net_eth_write(eth, w->sh->ports[ip_port].ifa.mac,
+					      w->sh->ports[ip_port].ifa.mac,
 					      af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
-				m->port = rd.ports[ip_port].port_id;
+				m->port = w->sh->ports[ip_port].port_id;
 				handoff(w, t->owner, m, 0);
 			} else {
 				w->st.drop[RD_DROP_NO_SA]++;
@@ -709,7 +718,7 @@ poll_handoff(struct rd_worker *w, const struct rd_fwd *fwd)
 	for (start = 0, i = 1; i <= n; i++) {
 		if (i < n && pkts[i]->port == pkts[start]->port)
 			continue;
-		int pidx = rd.port_idx[pkts[start]->port];
+		int pidx = w->sh->port_idx[pkts[start]->port];
 
 		if (pidx < 0) {
 			w->st.drop[RD_DROP_BAD_PORT] += i - start;
@@ -723,22 +732,23 @@ poll_handoff(struct rd_worker *w, const struct rd_fwd *fwd)
 }
 
 int
-rd_worker_init(struct rd_worker *w)
+rd_worker_init(struct rd_worker *w, const struct rd_shared *sh)
 {
 	char name[RTE_MEMZONE_NAMESIZE];
 	struct sa_spd_conf sc = { .name = name, .socket_id = w->socket };
 	int ret;
 
-	if (rd.max_tgt == 0)
-		rd_caps_set(rd.conf != NULL ? rd.conf->max_tunnels : 0);
+	if (sh->max_tgt == 0 || sh->max_wroutes == 0)
+		return -EINVAL;		/* rd_caps_set first */
+	w->sh = sh;
 	snprintf(name, sizeof(name), "rd_spd%u", w->id);
-	sc.max_tgt = rd.max_tgt;
-	sc.max_routes = rd.max_wroutes;
+	sc.max_tgt = w->sh->max_tgt;
+	sc.max_routes = w->sh->max_wroutes;
 	ret = sa_spd_create(&sc, &w->spd);
 	if (ret < 0)
 		return ret;
 	w->n_ack_q = 0;
-	ret = esp_worker_create(w->id, w->socket, rd.ev, &w->esp);
+	ret = esp_worker_create(w->id, w->socket, w->sh->ev, &w->esp);
 	if (ret < 0)
 		return ret;
 	return 0;
@@ -770,14 +780,14 @@ kick_tx(struct rd_worker *w)
 	uint64_t now = 0;
 	unsigned p;
 
-	for (p = 0; p < rd.n_ports; p++) {
+	for (p = 0; p < w->sh->n_ports; p++) {
 		if (w->kicks_left[p] == 0)
 			continue;
 		if (now == 0)
 			now = rte_rdtsc();
 		if (now < w->next_kick_tsc[p])
 			continue;
-		port_tx_kick(rd.ports[p].port_id, (uint16_t)w->id, rd.mp);
+		port_tx_kick(w->sh->ports[p].port_id, (uint16_t)w->id, w->sh->mp);
 		w->st.tx_kicks++;
 		w->next_kick_tsc[p] = now + rte_get_tsc_hz() / 1000 * RD_KICK_SECOND_MS;
 		w->kicks_left[p]--;
@@ -807,9 +817,9 @@ idle_backoff(struct rd_worker *w, unsigned *idle, long *sleep_ns)
 	ts.tv_sec = 0;
 	ts.tv_nsec = *sleep_ns;
 	t0 = rte_rdtsc();
-	rte_rcu_qsbr_thread_offline(rd.qsbr, w->id);
+	rte_rcu_qsbr_thread_offline(w->sh->qsbr, w->id);
 	nanosleep(&ts, NULL);
-	rte_rcu_qsbr_thread_online(rd.qsbr, w->id);
+	rte_rcu_qsbr_thread_online(w->sh->qsbr, w->id);
 	w->st.idle_sleeps++;
 	return rte_rdtsc() - t0;
 }
@@ -825,21 +835,21 @@ rd_worker_main(void *arg)
 
 	rd_loop_gap_bounds(gap_bound, rte_get_tsc_hz());
 	last_poll = rte_rdtsc();
-	rte_rcu_qsbr_thread_register(rd.qsbr, w->id);
-	rte_rcu_qsbr_thread_online(rd.qsbr, w->id);
+	rte_rcu_qsbr_thread_register(w->sh->qsbr, w->id);
+	rte_rcu_qsbr_thread_online(w->sh->qsbr, w->id);
 	RD_LOG(INFO, "worker %u running on lcore %u\n", w->id, w->lcore);
-	while (!rd.stop) {
+	while (!w->sh->stop) {
 		/* Pairs with the release store in rd_fwd_publish(). */
-		const struct rd_fwd *fwd = __atomic_load_n(&rd.fwd, __ATOMIC_ACQUIRE);
+		const struct rd_fwd *fwd = __atomic_load_n(&w->sh->fwd, __ATOMIC_ACQUIRE);
 		unsigned work = drain_msgs(w);
 
 		/* loop gap: from the previous RX poll to this one, sleeps excluded */
 		now = rte_rdtsc();
 		rd_loop_gap_add(&w->st.gap, gap_bound, now - last_poll);
 		last_poll = now;
-		for (p = 0; p < rd.n_ports; p++) {
-			uint16_t n = rte_eth_rx_burst(rd.ports[p].port_id, (uint16_t)w->id, pkts,
-						      RD_BURST);
+		for (p = 0; p < w->sh->n_ports; p++) {
+			uint16_t n = rte_eth_rx_burst(w->sh->ports[p].port_id, (uint16_t)w->id,
+						      pkts, RD_BURST);
 
 			if (n) {
 				uint64_t bytes = 0;
@@ -854,9 +864,9 @@ rd_worker_main(void *arg)
 			}
 		}
 		work += poll_handoff(w, fwd);
-		for (p = 0; p < rd.n_ports; p++)
+		for (p = 0; p < w->sh->n_ports; p++)
 			tx_flush(w, p);
-		rte_rcu_qsbr_quiescent(rd.qsbr, w->id);
+		rte_rcu_qsbr_quiescent(w->sh->qsbr, w->id);
 		if (work) {
 			idle = 0;
 			sleep_ns = 0;
@@ -865,8 +875,8 @@ rd_worker_main(void *arg)
 			last_poll += idle_backoff(w, &idle, &sleep_ns);
 		}
 	}
-	rte_rcu_qsbr_thread_offline(rd.qsbr, w->id);
-	rte_rcu_qsbr_thread_unregister(rd.qsbr, w->id);
+	rte_rcu_qsbr_thread_offline(w->sh->qsbr, w->id);
+	rte_rcu_qsbr_thread_unregister(w->sh->qsbr, w->id);
 	RD_LOG(INFO, "worker %u stopped\n", w->id);
 	return 0;
 }

@@ -364,6 +364,61 @@ load_conns(const struct ike_conn_cfg *cfgs, unsigned n, struct ike_conn ***out)
 	return 0;
 }
 
+static int
+conn_name_cmp(const void *a, const void *b)
+{
+	const struct ike_conn_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* The name index of @v (@n connections): malloc'd, or NULL (-ENOMEM). */
+static struct ike_conn_name *
+conn_names_build(struct ike_conn *const *v, unsigned n)
+{
+	struct ike_conn_name *t = calloc(n ? n : 1, sizeof(*t));
+	unsigned i;
+
+	if (t == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		t[i].name = v[i]->cfg.name;
+		t[i].idx = i;
+	}
+	qsort(t, n, sizeof(*t), conn_name_cmp);
+	return t;
+}
+
+/* Index into @v of the last connection named @name in index @t (@n entries), or -1. */
+static int
+conn_find(const struct ike_conn_name *t, unsigned n, const char *name)
+{
+	unsigned lo = 0, hi = n, mid;
+
+	if (name == NULL)
+		return -1;
+	/* first entry whose name is greater than @name */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(t[mid].name, name) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || strcmp(t[lo - 1].name, name) != 0)
+		return -1;
+	return (int)t[lo - 1].idx;
+}
+
+struct ike_conn *
+ike_conn_by_name(const struct ike_ctx *ctx, const char *name)
+{
+	int i = conn_find(ctx->conn_names, ctx->n_conns, name);
+
+	return i < 0 ? NULL : ctx->conns[i];
+}
+
 int
 ike_ctx_create(const struct ike_ctx_cfg *cfg, struct ike_ctx **out)
 {
@@ -396,6 +451,11 @@ ike_ctx_create(const struct ike_ctx_cfg *cfg, struct ike_ctx **out)
 		return rc;
 	}
 	ctx->n_conns = cfg->n_conns;
+	ctx->conn_names = conn_names_build(ctx->conns, ctx->n_conns);
+	if (ctx->conn_names == NULL) {
+		ike_ctx_destroy(ctx);
+		return -ENOMEM;
+	}
 	/* both cookie secrets random (CSPRNG): never a known value, even the
 	 * previous one, which is only accepted after a rotation */
 	if (ike_rand_bytes(ctx->cookie_secret, sizeof(ctx->cookie_secret)) < 0 ||
@@ -435,6 +495,7 @@ ike_ctx_destroy(struct ike_ctx *ctx)
 	for (i = 0; i < ctx->n_conns; i++)
 		ike_conn_put(ctx->conns[i]);
 	free(ctx->conns);
+	free(ctx->conn_names);
 	ike_heap_fini(&ctx->timers);
 	ike_htab_fini(&ctx->by_spi);
 	ike_htab_fini(&ctx->by_init);
@@ -449,6 +510,7 @@ ike_ctx_destroy(struct ike_ctx *ctx)
 int
 ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsigned n)
 {
+	struct ike_conn_name *names;
 	struct ike_conn **v;
 	struct ike_sa *sa;
 	unsigned i, j;
@@ -457,13 +519,17 @@ ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsigned 
 	rc = load_conns(conns, n, &v);
 	if (rc < 0)
 		return rc;
+	names = conn_names_build(v, n);
+	if (names == NULL) {
+		for (i = 0; i < n; i++)
+			ike_conn_put(v[i]);
+		free(v);
+		return -ENOMEM;
+	}
 	/* SAs of connections that keep their name move to the new config; the
 	 * others are deleted. */
 	for (sa = ctx->sas; sa != NULL; sa = sa->next) {
-		for (j = 0; j < n; j++)
-			if (strcmp(v[j]->cfg.name, sa->conn->cfg.name) == 0)
-				break;
-		if (j == n) {
+		if (conn_find(names, n, sa->conn->cfg.name) < 0) {
 			if (sa->state == IKE_ST_ESTABLISHED || sa->state == IKE_ST_REKEYING)
 				ike_info_delete_ike_start(sa);	/* tell the peer */
 			if (sa->state != IKE_ST_DEAD)
@@ -491,7 +557,9 @@ ike_reconfigure(struct ike_ctx *ctx, const struct ike_conn_cfg *conns, unsigned 
 		ike_conn_put(ctx->conns[i]);
 	}
 	free(ctx->conns);
+	free(ctx->conn_names);
 	ctx->conns = v;
+	ctx->conn_names = names;
 	ctx->n_conns = n;
 	ike_sa_reap(ctx);
 	return 0;

@@ -323,9 +323,16 @@ struct ike_sa {
 
 struct ike_pool;
 
+/* conns[] in name order (ike_conn_by_name): names live in conns[idx]->cfg */
+struct ike_conn_name {
+	const char *name;
+	unsigned idx;
+};
+
 struct ike_ctx {
 	struct ike_conn **conns;
 	unsigned n_conns;
+	struct ike_conn_name *conn_names;	/* n_conns, sorted by (name, idx) */
 	struct ike_ops ops;
 	void *user;
 	uint16_t window_size;
@@ -561,6 +568,8 @@ void ike_prefer_ke_group(const struct ike_proposal *ours, const struct ike_msg *
 void ike_init_job_done(struct ike_sa *sa, struct ike_job *job);
 bool ike_conn_matches(const struct ike_conn *conn, const struct sockaddr_storage *local,
 		      const struct sockaddr_storage *remote);
+/* The connection named @name (the last of equal names), O(log n_conns); or NULL. */
+struct ike_conn *ike_conn_by_name(const struct ike_ctx *ctx, const char *name);
 struct ike_conn *ike_conn_for(struct ike_ctx *ctx, const struct sockaddr_storage *local,
 			      const struct sockaddr_storage *remote);
 

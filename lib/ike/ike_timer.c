@@ -228,15 +228,12 @@ ike_next_timeout_ms(const struct ike_ctx *ctx, uint64_t now_ms)
 int
 ike_initiate(struct ike_ctx *ctx, const char *conn, uint64_t now_ms)
 {
-	struct ike_conn *c = NULL;
+	struct ike_conn *c;
 	struct ike_sa *sa;
-	unsigned i;
 	int rc;
 
 	ctx->now_ms = now_ms;
-	for (i = 0; i < ctx->n_conns; i++)
-		if (conn != NULL && strcmp(ctx->conns[i]->cfg.name, conn) == 0)
-			c = ctx->conns[i];
+	c = ike_conn_by_name(ctx, conn);	/* O(log n): initiators with many connections */
 	if (c == NULL)
 		return -ENOENT;
 	if (c->cfg.remote.ss_family != AF_INET && c->cfg.remote.ss_family != AF_INET6)

@@ -311,6 +311,86 @@ conn_base(struct ike_conn_cfg *c, bool initiator, const char *ike, const char *e
 	c->replay_window = 64;
 }
 
+/* ike_foreach_sa callback: SAs of the connection named want. */
+struct sa_conn_count {
+	const char *want;
+	unsigned hits, total;
+};
+
+static int
+cb_sa_conn(void *arg, const struct ike_sa_info *i)
+{
+	struct sa_conn_count *k = arg;
+
+	k->hits += strcmp(i->conn, k->want) == 0;
+	k->total++;
+	return 0;
+}
+
+/*
+ * ike_initiate finds its connection by name in a sorted index (an
+ * initiator may hold 100 000 connections): each of 1 500 names, created in
+ * a shuffled order and some a prefix of others, starts an SA of exactly
+ * that connection; unknown names are -ENOENT; after ike_reconfigure only
+ * the new names are found.
+ */
+static void
+test_initiate_by_name(void)
+{
+	enum { N = 1500 };
+	struct ike_conn_cfg *c = calloc(N, sizeof(*c));
+	unsigned order[N], i, j, t;
+	struct ike_ctx_cfg cfg;
+	struct ike_ctx *ctx = NULL;
+	char name[IKE_MAX_NAME];
+	struct sa_conn_count k;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	CU_ASSERT_FATAL(c != NULL);
+	for (i = 0; i < N; i++)
+		order[i] = i;
+	for (i = N - 1; i > 0; i--) {	/* Fisher-Yates with a fixed xorshift */
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		j = (unsigned)(x % (i + 1));
+		t = order[i], order[i] = order[j], order[j] = t;
+	}
+	for (i = 0; i < N; i++) {
+		conn_base(&c[i], true, "aes128gcm16-prfsha256-x25519", "aes128gcm16");
+		snprintf(c[i].name, sizeof(c[i].name), "c%u", order[i]);
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.conns = c;
+	cfg.n_conns = N;
+	cfg.ops.send = cb_send;
+	cfg.ops.alloc_spi = cb_spi;
+	cfg.user = &P[0];
+	qn = 0;
+	CU_ASSERT_EQUAL_FATAL(ike_ctx_create(&cfg, &ctx), 0);
+	for (i = 0; i < N; i += 7) {
+		snprintf(name, sizeof(name), "c%u", i);
+		CU_ASSERT_EQUAL(ike_initiate(ctx, name, 1000), 0);
+		k.want = name;
+		k.hits = k.total = 0;
+		ike_foreach_sa(ctx, cb_sa_conn, &k);
+		CU_ASSERT_EQUAL(k.hits, 1);
+		CU_ASSERT_EQUAL(k.total, i / 7 + 1);
+		qn = 0;
+	}
+	CU_ASSERT_EQUAL(ike_initiate(ctx, "c", 1000), -ENOENT);
+	CU_ASSERT_EQUAL(ike_initiate(ctx, "c1500", 1000), -ENOENT);
+	CU_ASSERT_EQUAL(ike_initiate(ctx, "", 1000), -ENOENT);
+	CU_ASSERT_EQUAL(ike_initiate(ctx, NULL, 1000), -ENOENT);
+	/* a new set: d0..d99 only */
+	for (i = 0; i < 100; i++)
+		snprintf(c[i].name, sizeof(c[i].name), "d%u", 99 - i);
+	CU_ASSERT_EQUAL_FATAL(ike_reconfigure(ctx, c, 100), 0);
+	CU_ASSERT_EQUAL(ike_initiate(ctx, "c7", 1000), -ENOENT);
+	CU_ASSERT_EQUAL(ike_initiate(ctx, "d42", 1000), 0);
+	qn = 0;
+	ike_ctx_destroy(ctx);
+	free(c);
+}
+
 /* EAP back ends (ops.eap): calls are queued, answered by pump_eap(). */
 struct eap_call {
 	int peer;
@@ -3984,6 +4064,7 @@ main(void)
 	CU_add_test(s, "redirect_threshold", test_redirect_threshold);
 	CU_add_test(s, "redirect_gw_id", test_redirect_gw_id);
 	CU_add_test(s, "redirect_established", test_redirect_established);
+	CU_add_test(s, "initiate_by_name_sorted_index", test_initiate_by_name);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

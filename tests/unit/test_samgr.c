@@ -255,6 +255,9 @@ sa_make(struct esp_sa **sa, uint32_t spi, uint8_t dir, uint64_t id)
 /* The selectors the next child_up() hands over (test_sel_after_routes). */
 static struct sa_sel next_sel;
 
+/* Connection of a test child: by host number, so counts per name vary. */
+static const char *const conn_names[3] = { "rw", "rw-b", "site" };
+
 /* IKE_EV_CHILD_UP for a child routing 10.0.@net.@host/32. */
 static void
 child_up(struct tchild *t, uint64_t rekey_of, bool initiator, uint8_t net, uint8_t host)
@@ -277,7 +280,7 @@ child_up(struct tchild *t, uint64_t rekey_of, bool initiator, uint8_t net, uint8
 	c.id = t->id;
 	c.ike_sa_id = 1;
 	c.rekey_of = rekey_of;
-	c.conn = "rw";
+	c.conn = conn_names[host % 3];
 	c.spi_in = t->spi_in;
 	c.spi_out = t->spi_out;
 	c.initiator = initiator;
@@ -379,7 +382,30 @@ check_clean(const struct tchild *t, unsigned n)
 	for (i = 0; i < n; i++)
 		CU_ASSERT(!sa_spi_is_held(mgr.spi_alloc, t[i].spi_in));
 	CU_ASSERT_EQUAL(st.child_up, st.child_down);
+	CU_ASSERT_EQUAL(mgr.n_live, 0);
+	CU_ASSERT_EQUAL(sa_mgr_conn_live(&mgr, "rw"), 0);
 	sa_mgr_fini(&mgr);
+}
+
+/* The manager's live counts (metrics) agree with a walk of the records. */
+static void
+check_live_counts(void)
+{
+	unsigned i, k, walk[3] = { 0, 0, 0 }, total = 0;
+
+	for (i = 0; i < mgr.n_children; i++) {
+		const struct sa_child *ch = &mgr.children[i];
+
+		if (!sa_child_is_live(ch))
+			continue;
+		total++;
+		for (k = 0; k < 3; k++)
+			walk[k] += strcmp(ch->conn, conn_names[k]) == 0;
+	}
+	CU_ASSERT_EQUAL(mgr.n_live, total);
+	for (k = 0; k < 3; k++)
+		CU_ASSERT_EQUAL(sa_mgr_conn_live(&mgr, conn_names[k]), walk[k]);
+	CU_ASSERT_EQUAL(sa_mgr_conn_live(&mgr, "absent"), 0);
 }
 
 /* ------------------------------------------------------------ cases */
@@ -1049,6 +1075,7 @@ test_churn_no_leak(void)
 		}
 		if ((seed >> 50) % 4 == 0)
 			run();
+		check_live_counts();
 	}
 	for (k = 0; k < SLOTS; k++)
 		if (live[k])

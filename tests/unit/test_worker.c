@@ -36,8 +36,8 @@
 /* The code under test: its statics (process, apply_msg, tx_flush) included. */
 #include "../../app/rampartd/worker_loop.c"
 
-/* What main.c defines for the daemon. */
-struct rd_ctx rd;
+/* What main.c defines for the daemon: the workers' shared part (rd.sh there). */
+static struct rd_shared sh;
 int rd_meta_off = -1;
 int rd_logtype = RTE_LOGTYPE_USER1;
 
@@ -127,7 +127,7 @@ msg(uint16_t op, uint16_t flags, uint32_t spi, struct esp_sa *sa, uint64_t cooki
 		m.route.prefix.depth = 32;
 		memcpy(m.route.prefix.addr, prefix, 4);
 	}
-	apply_msg(&wk, &m);
+	apply_msgs(&wk, &m, 1);
 }
 
 /* Both SAs of client @c on the worker and the peer, public MTU @mtu. */
@@ -155,7 +155,7 @@ drain_events(void)
 {
 	struct sa_event ev;
 
-	while (rte_ring_dequeue_elem(rd.ev, &ev, sizeof(ev)) == 0)
+	while (rte_ring_dequeue_elem(sh.ev, &ev, sizeof(ev)) == 0)
 		if (ev.type == SA_EV_DEL_ACK && ev.sa != NULL)
 			esp_sa_destroy(ev.sa);
 	while (rte_ring_dequeue_elem(peer_ev, &ev, sizeof(ev)) == 0)
@@ -220,7 +220,7 @@ ip4_write(uint8_t *ip, uint16_t len, const uint8_t *src, const uint8_t *dst, uin
 static struct rte_mbuf *
 lan_frame(uint16_t len, const uint8_t *dst, uint16_t id, bool df)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(rd.mp);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(sh.mp);
 	uint8_t *eth;
 
 	CU_ASSERT_FATAL(m != NULL);
@@ -228,7 +228,7 @@ lan_frame(uint16_t len, const uint8_t *dst, uint16_t id, bool df)
 	CU_ASSERT_FATAL(eth != NULL);
 	net_eth_write(eth, mac_gw[P_LAN], mac_nbr, NET_ETHER_IPV4);
 	ip4_write(eth + NET_ETH_HLEN, len, lan_host, dst, id, df);
-	m->port = rd.ports[P_LAN].port_id;
+	m->port = sh.ports[P_LAN].port_id;
 	return m;
 }
 
@@ -243,7 +243,7 @@ client_frames(struct client *from, struct rte_mbuf **m, const uint16_t *len, con
 	for (i = 0; i < n; i++) {
 		uint8_t *ip;
 
-		m[i] = rte_pktmbuf_alloc(rd.mp);
+		m[i] = rte_pktmbuf_alloc(sh.mp);
 		CU_ASSERT_FATAL(m[i] != NULL);
 		ip = (uint8_t *)rte_pktmbuf_append(m[i], len[i]);
 		CU_ASSERT_FATAL(ip != NULL);
@@ -257,7 +257,7 @@ client_frames(struct client *from, struct rte_mbuf **m, const uint16_t *len, con
 
 		CU_ASSERT_FATAL(eth != NULL);
 		net_eth_write(eth, mac_gw[P_PUB], mac_nbr, NET_ETHER_IPV4);
-		m[i]->port = rd.ports[P_PUB].port_id;
+		m[i]->port = sh.ports[P_PUB].port_id;
 	}
 }
 
@@ -268,7 +268,7 @@ run(unsigned pidx, struct rte_mbuf **m, uint16_t n)
 	unsigned p;
 
 	process(&wk, &fwd, pidx, m, n, false);
-	for (p = 0; p < rd.n_ports; p++)
+	for (p = 0; p < sh.n_ports; p++)
 		tx_flush(&wk, p);
 }
 
@@ -363,7 +363,7 @@ static void
 test_lan_mixed_small_mtu(void)
 {
 	static struct reasm r;
-	unsigned mi, pattern, in_use = rte_mempool_in_use_count(rd.mp);
+	unsigned mi, pattern, in_use = rte_mempool_in_use_count(sh.mp);
 
 	for (mi = 0; mi < RTE_DIM(mtus); mi++) {
 		unsigned mtu = mtus[mi], i;
@@ -413,7 +413,7 @@ test_lan_mixed_small_mtu(void)
 			client_down(&cl[i]);
 	}
 	CU_ASSERT(ring_drain(tx_ring[P_LAN]) == 0);
-	CU_ASSERT(rte_mempool_in_use_count(rd.mp) == in_use);
+	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
 }
 
 /*
@@ -424,7 +424,7 @@ static void
 test_hairpin_mixed_small_mtu(void)
 {
 	static struct reasm r;
-	unsigned mi, in_use = rte_mempool_in_use_count(rd.mp);
+	unsigned mi, in_use = rte_mempool_in_use_count(sh.mp);
 
 	for (mi = 0; mi < RTE_DIM(mtus); mi++) {
 		unsigned mtu = mtus[mi], i, nf, expect, sent, bad;
@@ -452,7 +452,7 @@ test_hairpin_mixed_small_mtu(void)
 			client_down(&cl[i]);
 	}
 	CU_ASSERT(ring_drain(tx_ring[P_LAN]) == 0);
-	CU_ASSERT(rte_mempool_in_use_count(rd.mp) == in_use);
+	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
 }
 
 /* DF set: every oversized packet is answered with ICMP "fragmentation needed". */
@@ -460,7 +460,7 @@ static void
 test_lan_df_icmp(void)
 {
 	struct rte_mbuf *m[RD_BURST];
-	unsigned i, in_use = rte_mempool_in_use_count(rd.mp), bad;
+	unsigned i, in_use = rte_mempool_in_use_count(sh.mp), bad;
 	uint64_t icmp0 = wk.st.pmtu_icmp, d0;
 
 	for (i = 0; i < N_CLIENTS; i++)
@@ -475,7 +475,7 @@ test_lan_df_icmp(void)
 	CU_ASSERT(drops_total() == d0);
 	for (i = 0; i < N_CLIENTS; i++)
 		client_down(&cl[i]);
-	CU_ASSERT(rte_mempool_in_use_count(rd.mp) == in_use);
+	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
 }
 
 /*
@@ -501,7 +501,7 @@ test_drop_reasons(void)
 		{ "ESP with an unknown SPI", P_PUB, 6, RD_DROP__COUNT, ESP_DROP_NO_SA },
 		{ "client spoofing another VIP", P_PUB, 7, RD_DROP_SPOOF, 0 },
 	};
-	unsigned c, i, in_use = rte_mempool_in_use_count(rd.mp), bad;
+	unsigned c, i, in_use = rte_mempool_in_use_count(sh.mp), bad;
 
 	for (i = 0; i < N_CLIENTS; i++)
 		client_up(&cl[i], 1500);
@@ -519,7 +519,7 @@ test_drop_reasons(void)
 			switch (cases[c].kind) {
 			case 0:		/* public port, not to us */
 				m[i] = lan_frame(100, lan_host, (uint16_t)i, false);
-				m[i]->port = rd.ports[P_PUB].port_id;
+				m[i]->port = sh.ports[P_PUB].port_id;
 				f = rte_pktmbuf_mtod(m[i], uint8_t *);
 				memcpy(f, mac_gw[P_PUB], 6);
 				break;
@@ -543,7 +543,7 @@ test_drop_reasons(void)
 				uint8_t pl[16] = { 0xff };
 				uint32_t len;
 
-				m[i] = rte_pktmbuf_alloc(rd.mp);
+				m[i] = rte_pktmbuf_alloc(sh.mp);
 				CU_ASSERT_FATAL(m[i] != NULL);
 				f = rte_pktmbuf_mtod(m[i], uint8_t *);
 				if (cases[c].kind == 6) {
@@ -556,7 +556,7 @@ test_drop_reasons(void)
 						    cases[c].kind == 5 ? 4501 : 4500, false, pl,
 						    cases[c].kind == 4 ? 1 : sizeof(pl));
 				CU_ASSERT_FATAL(rte_pktmbuf_append(m[i], (uint16_t)len) != NULL);
-				m[i]->port = rd.ports[P_PUB].port_id;
+				m[i]->port = sh.ports[P_PUB].port_id;
 				break;
 			}
 			default: {	/* client 0's tunnel, client 1's VIP as source */
@@ -586,7 +586,7 @@ test_drop_reasons(void)
 	}
 	for (i = 0; i < N_CLIENTS; i++)
 		client_down(&cl[i]);
-	CU_ASSERT(rte_mempool_in_use_count(rd.mp) == in_use);
+	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
 }
 
 /*
@@ -608,12 +608,12 @@ ts_route(struct client *c, const struct sa_sel *sel)
 	m.route.prefix.af = 4;
 	m.route.prefix.depth = 32;
 	memcpy(m.route.prefix.addr, c->vip, 4);
-	apply_msg(&wk, &m);
+	apply_msgs(&wk, &m, 1);
 	memset(&m, 0, sizeof(m));
 	m.op = SA_MSG_SEL_SET;
 	m.spi = c->spi_gw_out;
 	m.sel.sel = *sel;
-	apply_msg(&wk, &m);
+	apply_msgs(&wk, &m, 1);
 }
 
 static void
@@ -639,7 +639,7 @@ test_ts_ports(void)
 		{ "unrestricted in udp 7->8", 1, true, 17, 7, 8, true },
 	};
 	struct sa_sel sel;
-	unsigned c, i, bad, in_use = rte_mempool_in_use_count(rd.mp);
+	unsigned c, i, bad, in_use = rte_mempool_in_use_count(sh.mp);
 	const struct sa_spd_tgt *t;
 
 	memset(&sel, 0, sizeof(sel));
@@ -687,7 +687,7 @@ test_ts_ports(void)
 	l4_dport = 6000;
 	for (i = 0; i < N_CLIENTS; i++)
 		client_down(&cl[i]);
-	CU_ASSERT(rte_mempool_in_use_count(rd.mp) == in_use);
+	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
 }
 
 /*
@@ -763,7 +763,7 @@ static int
 port_up(unsigned idx, const char *name, uint8_t role, const uint8_t *addr)
 {
 	struct rte_eth_conf conf;
-	struct rd_port *p = &rd.ports[idx];
+	struct rd_port *p = &sh.ports[idx];
 	char rn[32];
 	int id;
 
@@ -778,7 +778,7 @@ port_up(unsigned idx, const char *name, uint8_t role, const uint8_t *addr)
 		return -1;
 	memset(&conf, 0, sizeof(conf));
 	if (rte_eth_dev_configure((uint16_t)id, 1, 1, &conf) != 0 ||
-	    rte_eth_rx_queue_setup((uint16_t)id, 0, RING_SZ, SOCKET_ID_ANY, NULL, rd.mp) != 0 ||
+	    rte_eth_rx_queue_setup((uint16_t)id, 0, RING_SZ, SOCKET_ID_ANY, NULL, sh.mp) != 0 ||
 	    rte_eth_tx_queue_setup((uint16_t)id, 0, RING_SZ, SOCKET_ID_ANY, NULL) != 0 ||
 	    rte_eth_dev_start((uint16_t)id) != 0)
 		return -1;
@@ -790,7 +790,7 @@ port_up(unsigned idx, const char *name, uint8_t role, const uint8_t *addr)
 	p->ifa.n_v4 = 1;
 	memcpy(&p->ifa.v4_be[0], addr, 4);
 	p->ifa.v4_len[0] = 24;
-	rd.port_idx[id] = (int8_t)idx;
+	sh.port_idx[id] = (int8_t)idx;
 	return 0;
 }
 
@@ -901,7 +901,7 @@ test_route_table_model(void)
 			CU_ASSERT_EQUAL_FATAL(t->spi, model[i]);
 		}
 		CU_ASSERT_EQUAL_FATAL(wk.spd->n_routes, used);
-		CU_ASSERT_EQUAL_FATAL(rd.max_tgt - wk.spd->n_tgt_free, n_spi);
+		CU_ASSERT_EQUAL_FATAL(sh.max_tgt - wk.spd->n_tgt_free, n_spi);
 	}
 	for (i = 0; i < N_PFX; i++) {
 		rt_prefix(i, a);
@@ -913,8 +913,8 @@ test_route_table_model(void)
 		}
 	}
 	CU_ASSERT_EQUAL(wk.spd->n_routes, 0);
-	CU_ASSERT_EQUAL(wk.spd->n_tgt_free, rd.max_tgt);
-	CU_ASSERT_EQUAL(wk.spd->n_route_free, rd.max_wroutes);
+	CU_ASSERT_EQUAL(wk.spd->n_tgt_free, sh.max_tgt);
+	CU_ASSERT_EQUAL(wk.spd->n_route_free, sh.max_wroutes);
 }
 
 /*
@@ -947,7 +947,7 @@ test_del_out_routes(void)
 			msg(SA_MSG_ROUTE_DEL, 0, 0x7100002, NULL, 0, a);
 	}
 	CU_ASSERT_EQUAL(wk.spd->n_routes, 0);
-	CU_ASSERT_EQUAL(wk.spd->n_tgt_free, rd.max_tgt);
+	CU_ASSERT_EQUAL(wk.spd->n_tgt_free, sh.max_tgt);
 }
 
 static volatile sig_atomic_t ack_alarm;
@@ -957,7 +957,7 @@ on_alarm(int sig)
 {
 	(void)sig;
 	ack_alarm = 1;
-	rd.stop = true;		/* the old code's spin gives up on stop */
+	sh.stop = true;		/* a spin on the event ring (old ack path) would stop here */
 }
 
 /*
@@ -984,7 +984,7 @@ test_ack_backlog(void)
 		msg(SA_MSG_ADD_IN, 0, 0x7200000 + i, sa[i], 0, NULL);
 	}
 	drain_events();
-	while (rte_ring_enqueue_elem(rd.ev, &filler, sizeof(filler)) == 0)
+	while (rte_ring_enqueue_elem(sh.ev, &filler, sizeof(filler)) == 0)
 		;
 	memset(&m, 0, sizeof(m));
 	m.op = SA_MSG_DEL_IN;
@@ -999,14 +999,14 @@ test_ack_backlog(void)
 	for (loops = 0; loops < 4; loops++)
 		drain_msgs(&wk);
 	alarm(0);
-	rd.stop = false;
+	sh.stop = false;
 	CU_ASSERT_EQUAL(ack_alarm, 0);		/* no spin */
 	CU_ASSERT_EQUAL(wk.n_ack_q, RD_MSG_PER_LOOP);
 	CU_ASSERT_EQUAL(rte_ring_count(wk.msg_ring), N - RD_MSG_PER_LOOP);
 	CU_ASSERT(wk.st.ack_wait >= RD_MSG_PER_LOOP);
 	/* the control core drains: every SA comes back, in message order */
 	for (loops = 0; loops < 100 && got < N; loops++) {
-		while (rte_ring_dequeue_elem(rd.ev, &ev, sizeof(ev)) == 0) {
+		while (rte_ring_dequeue_elem(sh.ev, &ev, sizeof(ev)) == 0) {
 			if (ev.type != SA_EV_DEL_ACK)
 				continue;
 			CU_ASSERT_EQUAL(ev.cookie, got);
@@ -1060,9 +1060,9 @@ bench_route_pair(uint8_t depth)
 			m.route.prefix.addr[2] = (uint8_t)(i >> 7);
 			m.route.prefix.addr[3] = (uint8_t)(i << 1);
 			m.op = SA_MSG_ROUTE_ADD;
-			apply_msg(&wk, &m);
+			apply_msgs(&wk, &m, 1);
 			m.op = SA_MSG_ROUTE_DEL;
-			apply_msg(&wk, &m);
+			apply_msgs(&wk, &m, 1);
 		}
 		best = RTE_MIN(best, (double)(bench_ns() - t0) / PAIRS);
 	}
@@ -1120,9 +1120,9 @@ static void
 test_spd_sized_from_config(void)
 {
 	CU_ASSERT_PTR_NOT_NULL_FATAL(wk.spd);
-	CU_ASSERT_EQUAL(rd.max_tgt, CONF_MAX_TUNNELS_DEFAULT + CONF_MAX_TUNNELS_DEFAULT / 8);
-	CU_ASSERT_EQUAL(wk.spd->max_tgt, rd.max_tgt);
-	CU_ASSERT_EQUAL(wk.spd->max_routes, rd.max_wroutes);
+	CU_ASSERT_EQUAL(sh.max_tgt, CONF_MAX_TUNNELS_DEFAULT + CONF_MAX_TUNNELS_DEFAULT / 8);
+	CU_ASSERT_EQUAL(wk.spd->max_tgt, sh.max_tgt);
+	CU_ASSERT_EQUAL(wk.spd->max_routes, sh.max_wroutes);
 }
 
 static void *
@@ -1147,20 +1147,20 @@ test_loop_gap_counted(void)
 	unsigned i;
 
 	CU_ASSERT_FATAL(q != NULL && rte_rcu_qsbr_init(q, 1) == 0);
-	rd.qsbr = q;
+	sh.qsbr = q;
 	wk.msg_ring = rte_ring_create_elem("wt_gap_msg", sizeof(struct sa_msg), 64, SOCKET_ID_ANY,
 					   RING_F_SP_ENQ | RING_F_SC_DEQ);
 	CU_ASSERT_FATAL(wk.msg_ring != NULL);
 	memset(&wk.st.gap, 0, sizeof(wk.st.gap));
 	sleeps = wk.st.idle_sleeps;
-	rd.stop = false;
+	sh.stop = false;
 	t0 = rte_rdtsc();
 	CU_ASSERT_FATAL(pthread_create(&th, NULL, worker_thread, &wk) == 0);
 	usleep(400000);
-	rd.stop = true;
+	sh.stop = true;
 	pthread_join(th, NULL);
 	elapsed = rte_rdtsc() - t0;
-	rd.stop = false;
+	sh.stop = false;
 	sleeps = wk.st.idle_sleeps - sleeps;
 	for (i = 0; i < RD_LOOP_GAP_BUCKETS; i++) {
 		n += wk.st.gap.n[i];
@@ -1179,7 +1179,7 @@ test_loop_gap_counted(void)
 	CU_ASSERT(wk.st.gap.sum_tsc < elapsed / 2);
 	rte_ring_free(wk.msg_ring);
 	wk.msg_ring = NULL;
-	rd.qsbr = NULL;
+	sh.qsbr = NULL;
 	rte_free(q);
 }
 
@@ -1228,32 +1228,34 @@ main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	memset(rd.port_idx, -1, sizeof(rd.port_idx));
+	memset(sh.port_idx, -1, sizeof(sh.port_idx));
 	rd_meta_off = rte_mbuf_dynfield_register(&meta_desc);
-	rd.mp = rte_pktmbuf_pool_create("wt_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	sh.mp = rte_pktmbuf_pool_create("wt_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					SOCKET_ID_ANY);
-	rd.ev = rte_ring_create_elem("wt_ev", sizeof(struct sa_event), 1024, SOCKET_ID_ANY, 0);
-	rd.punt = rte_ring_create("wt_punt", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	rd.punt_nbr = rte_ring_create("wt_punt_nbr", 512, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	sh.ev = rte_ring_create_elem("wt_ev", sizeof(struct sa_event), 1024, SOCKET_ID_ANY, 0);
+	sh.punt = rte_ring_create("wt_punt", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	sh.punt_nbr = rte_ring_create("wt_punt_nbr", 512, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	peer_ev = rte_ring_create_elem("wt_pev", sizeof(struct sa_event), 1024, SOCKET_ID_ANY, 0);
-	if (rd_meta_off < 0 || rd.mp == NULL || rd.ev == NULL || rd.punt == NULL ||
-	    rd.punt_nbr == NULL || peer_ev == NULL) {
+	if (rd_meta_off < 0 || sh.mp == NULL || sh.ev == NULL || sh.punt == NULL ||
+	    sh.punt_nbr == NULL || peer_ev == NULL) {
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
-	rd.n_workers = 1;
-	rd.workers[0] = &wk;
+	sh.n_workers = 1;
 	wk.id = 0;
 	wk.socket = SOCKET_ID_ANY;
 	wk.handoff = rte_ring_create("wt_handoff", 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	sh.handoff[0] = wk.handoff;
+	rd_caps_set(&sh, 0);
 	if (wk.handoff == NULL || port_up(P_PUB, "wt_pub", CONF_PORT_PUBLIC, gw_pub) != 0 ||
 	    port_up(P_LAN, "wt_lan", CONF_PORT_PRIVATE, gw_lan) != 0 || fwd_setup() != 0 ||
-	    rd_worker_init(&wk) != 0 || esp_worker_create(1, SOCKET_ID_ANY, peer_ev, &peer) != 0) {
+	    rd_worker_init(&wk, &sh) != 0 ||
+	    esp_worker_create(1, SOCKET_ID_ANY, peer_ev, &peer) != 0) {
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
-	rd.n_ports = 2;
-	rd.fwd = &fwd;
+	sh.n_ports = 2;
+	sh.fwd = &fwd;
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("worker", NULL, NULL);
@@ -1276,19 +1278,19 @@ main(int argc, char **argv)
 	rd_worker_fini(&wk);
 	esp_worker_destroy(peer);
 	for (p = 0; p < 2; p++) {
-		rte_eth_dev_stop(rd.ports[p].port_id);
-		rte_eth_dev_close(rd.ports[p].port_id);
+		rte_eth_dev_stop(sh.ports[p].port_id);
+		rte_eth_dev_close(sh.ports[p].port_id);
 		ring_drain(rx_ring[p]);
 		ring_drain(tx_ring[p]);
 		rte_ring_free(rx_ring[p]);
 		rte_ring_free(tx_ring[p]);
 	}
 	rte_ring_free(wk.handoff);
-	rte_ring_free(rd.punt);
-	rte_ring_free(rd.punt_nbr);
-	rte_ring_free(rd.ev);
+	rte_ring_free(sh.punt);
+	rte_ring_free(sh.punt_nbr);
+	rte_ring_free(sh.ev);
 	rte_ring_free(peer_ev);
-	rte_mempool_free(rd.mp);
+	rte_mempool_free(sh.mp);
 	rte_eal_cleanup();
 	runtime_dir_remove(rundir);
 	return fails != 0;
