@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """EAP-MSCHAPv2 through RADIUS (RFC 7296 2.16, RFC 3579) against strongSwan and FreeRADIUS (root).
 
-    e2e_eap.py eap-radius|eap-radius-failover --rampartd PATH --rampartctl PATH
+    e2e_eap.py eap-radius|eap-radius-failover|eap-tls --rampartd PATH --rampartctl PATH
 
     e2e-c1 (charon eap-mschapv2, 192.0.2.11) -- br0 -- e2e-gw rampartd 192.0.2.1 (certificate)
     e2e-gw kernel side 10.77.0.1 <-veth-> e2e-rad 10.77.0.2: freeradius -X -d TMP
@@ -15,6 +15,10 @@ pings the LAN host. A second client with a wrong password is refused: no SA,
 one more auth failure counted, FreeRADIUS logged the reject.
 eap-radius-failover: the first configured server never answers; rampartd
 fails over to the second (FreeRADIUS) and the client comes up.
+eap-tls: EAP-TLS through the same passthrough to FreeRADIUS's eap tls module
+(server certificate and CRL from the test's CA); a strongSwan client with the
+eap-tls plugin and a client certificate comes up and pings; a client whose
+certificate is on the CRL is refused by FreeRADIUS.
 """
 
 import os
@@ -37,7 +41,7 @@ FREERADIUS_ETC = "/etc/freeradius/3.0"
 # EAP needs the client's eap-identity and eap-mschapv2 plugins (MD4 comes
 # from the openssl plugin's legacy provider)
 e2e_lib.CHARON_PLUGINS = e2e_lib.CHARON_PLUGINS.replace(
-    " kernel-libipsec", " eap-identity eap-mschapv2 kernel-libipsec")
+    " kernel-libipsec", " eap-identity eap-mschapv2 eap-tls kernel-libipsec")
 
 GW_YAML = """workers: 1
 log_level: {log_level}
@@ -101,7 +105,7 @@ secrets {{
 """
 
 EAP_MODULE = """eap {
-	default_eap_type = mschapv2
+	default_eap_type = %(default)s
 	timer_expire = 60
 	ignore_unknown_eap_types = no
 	cisco_accounting_username_bug = no
@@ -109,8 +113,65 @@ EAP_MODULE = """eap {
 	mschapv2 {
 		send_error = no
 	}
-}
+%(tls)s}
 """
+
+# FreeRADIUS's eap tls module with the test's CA: ca_path holds the CA and
+# its CRL (openssl rehash), check_crl makes OpenSSL refuse revoked clients
+EAP_TLS_BLOCK = """	tls-config tls-common {
+		private_key_file = %(key)s
+		certificate_file = %(cert)s
+		ca_file = %(ca)s
+		ca_path = %(capath)s
+		check_crl = yes
+		cipher_list = "DEFAULT"
+		tls_min_version = "1.2"
+		tls_max_version = "1.2"
+		fragment_size = 1024
+		cache {
+			enable = no
+		}
+		verify {
+		}
+		ocsp {
+			enable = no
+		}
+	}
+	tls {
+		tls = tls-common
+	}
+"""
+
+TLS_CLIENT_CONF = """connections {{
+	eap {{
+		version = 2
+		local_addrs = {addr}
+		remote_addrs = {gw}
+		vips = 0.0.0.0
+		proposals = aes256gcm16-prfsha256-ecp256
+		local {{
+			auth = eap-tls
+			id = {user}
+			certs = {cert}
+			aaa_id = {radid}
+		}}
+		remote {{
+			auth = pubkey
+			id = {gwid}
+			cacerts = {ca}
+		}}
+		children {{
+			eap {{
+				remote_ts = 10.1.0.0/24
+				esp_proposals = aes256gcm16
+				start_action = none
+			}}
+		}}
+	}}
+}}
+"""
+RAD_ID = "radius.rampart.test"
+TLS_USER, TLS_REVOKED = "carol@rampart.test", "dave@rampart.test"
 
 
 def make_pki(d):
@@ -135,7 +196,52 @@ def make_pki(d):
     return p("ca.pem"), p("gw.pem"), p("gw.key")
 
 
-def freeradius_dir(d):
+def issue(d, name, subj, ext):
+    """An ECDSA key and a certificate for it from the CA in @d."""
+    p = lambda n: os.path.join(d, n)  # noqa: E731
+    sh(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-out", p(name + ".key")])
+    os.chmod(p(name + ".key"), 0o600)
+    sh(["openssl", "req", "-new", "-key", p(name + ".key"), "-out", p(name + ".csr"), "-subj",
+        subj])
+    with open(p(name + ".ext"), "w") as f:
+        f.write(ext)
+    sh(["openssl", "x509", "-req", "-in", p(name + ".csr"), "-CA", p("ca.pem"), "-CAkey",
+        p("ca.key"), "-CAcreateserial", "-days", "30", "-sha256", "-extfile", p(name + ".ext"),
+        "-out", p(name + ".pem")])
+    return p(name + ".pem"), p(name + ".key")
+
+
+def make_tls_pki(d):
+    """For EAP-TLS, beside make_pki's CA: FreeRADIUS's server certificate,
+    client certificates for carol and dave, and a CRL revoking dave's
+    (openssl ca with a throw-away database), the CA and CRL hashed into a
+    ca_path directory for FreeRADIUS."""
+    p = lambda n: os.path.join(d, n)  # noqa: E731
+    issue(d, "radius", "/O=e2e/CN=" + RAD_ID,
+          "subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n"
+          "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n" % RAD_ID)
+    for u in (TLS_USER, TLS_REVOKED):
+        issue(d, u.split("@")[0], "/O=e2e/CN=" + u,
+              "subjectAltName=email:%s\nbasicConstraints=CA:FALSE\n"
+              "keyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n" % u)
+    open(p("index.txt"), "w").close()
+    with open(p("ca.cnf"), "w") as f:
+        f.write("[ca]\ndefault_ca = e2e\n[e2e]\ndatabase = %s\ndefault_md = sha256\n"
+                "default_crl_days = 30\n" % p("index.txt"))
+    sh(["openssl", "ca", "-config", p("ca.cnf"), "-cert", p("ca.pem"), "-keyfile",
+        p("ca.key"), "-revoke", p("dave.pem")])
+    sh(["openssl", "ca", "-config", p("ca.cnf"), "-cert", p("ca.pem"), "-keyfile",
+        p("ca.key"), "-gencrl", "-out", p("crl.pem")])
+    capath = p("capath")
+    os.makedirs(capath, exist_ok=True)
+    shutil.copy(p("ca.pem"), os.path.join(capath, "ca.pem"))
+    shutil.copy(p("crl.pem"), os.path.join(capath, "crl.pem"))
+    sh(["openssl", "rehash", capath])
+    return capath
+
+
+def freeradius_dir(d, tls=None):
     """Debian's configuration, copied, with our client, user and EAP module;
     runs as root inside its namespace (no user/group switch)."""
     shutil.copytree(FREERADIUS_ETC, d, symlinks=True)
@@ -149,7 +255,8 @@ def freeradius_dir(d):
     for rel in ("mods-enabled/eap", "sites-enabled/inner-tunnel"):
         os.unlink(os.path.join(d, rel))
     with open(os.path.join(d, "mods-enabled", "eap"), "w") as f:
-        f.write(EAP_MODULE)
+        f.write(EAP_MODULE % {"default": "tls" if tls else "mschapv2",
+                              "tls": EAP_TLS_BLOCK % tls if tls else ""})
     with open(os.path.join(d, "clients.conf"), "w") as f:
         f.write("client rampart {\n\tipaddr = %s\n\tsecret = %s\n"
                 "\trequire_message_authenticator = yes\n}\n" % (RAD_GW, RAD_SECRET))
@@ -168,7 +275,7 @@ def stat(r, name):
     return (j.get("ike") or {}).get(name) if rc == 0 and isinstance(j, dict) else None
 
 
-def radius_up(net, r, res, servers, timeout="1s", retries=2):
+def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False):
     """FreeRADIUS in e2e-rad (10.77.0.2, reached over a kernel veth from
     e2e-gw at 10.77.0.1), then rampartd with @servers (addresses, in
     failover order). Returns (CA file, function giving FreeRADIUS's log)."""
@@ -178,9 +285,15 @@ def radius_up(net, r, res, servers, timeout="1s", retries=2):
     net.host_if(N("gw"), "e2e-rad", RAD_GW + "/24")
     net.host_if(N("rad"), "e2e-radh", RAD_SRV + "/24")
 
-    ca, cert, key = make_pki(os.path.join(net.dir, "pki"))
+    pki = os.path.join(net.dir, "pki")
+    ca, cert, key = make_pki(pki)
+    tlsconf = None
+    if tls:
+        capath = make_tls_pki(pki)
+        tlsconf = {"key": os.path.join(pki, "radius.key"), "ca": ca, "capath": capath,
+                   "cert": os.path.join(pki, "radius.pem")}
     rdir = os.path.join(net.dir, "raddb")
-    freeradius_dir(rdir)
+    freeradius_dir(rdir, tlsconf)
     radlog = os.path.join(net.dir, "freeradius.log")
     rad = net.spawn(["freeradius", "-X", "-d", rdir], ns=N("rad"), out=radlog)
 
@@ -322,7 +435,101 @@ def case_eap_radius_failover(args, net, r, res):
         log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
 
 
-CASES = {"eap-radius": case_eap_radius, "eap-radius-failover": case_eap_radius_failover}
+def tls_client(net, n, tag, user, pki, ca):
+    """A strongSwan client with @user's certificate; its key goes in the
+    private/ directory beside its swanctl.conf (swanctl loads keys only from
+    there, relative to --file)."""
+    ns, addr = net.client_ns(n)
+    c = Charon(net, ns, tag, addr)
+    name = user.split("@")[0]
+    sdir = c.dir
+    os.makedirs(os.path.join(sdir, "private"), exist_ok=True)
+    shutil.copy(os.path.join(pki, name + ".key"), os.path.join(sdir, "private", name + ".key"))
+    c.write(TLS_CLIENT_CONF.format(addr=addr, gw=GW_PUB, user=user, gwid=GW_ID, ca=ca,
+                                   cert=os.path.join(pki, name + ".pem"), radid=RAD_ID))
+    c.start()
+    ready = c.wait_ready()
+    rc, out = c.load()
+    ok = ready and rc == 0 and "loaded private key" in out
+    return c, ns, ok, out
+
+
+def max_len(text, pattern):
+    """The largest length a @pattern (one group: the length) gives in @text."""
+    return max([int(m) for m in re.findall(pattern, text)] or [0])
+
+
+def case_eap_tls(args, net, r, res):
+    """EAP-TLS through RADIUS: FreeRADIUS's tls module checks the client
+    certificate against the test's CA and CRL; rampartd only relays (its
+    EAP-Messages split into 253-octet attributes and joined back)."""
+    ca, rad_text = radius_up(net, r, res, [RAD_SRV], tls=True)
+    if ca is None:
+        return
+    pki = os.path.join(net.dir, "pki")
+    c, cns, ok, out = tls_client(net, 1, "c1", TLS_USER, pki, ca)
+    res.check(ok, "strongSwan client (eap-tls) loads its certificate and key",
+              "" if ok else out[-400:])
+    rc, out = c.initiate("eap", 60)
+    res.check(rc == 0, "the EAP-TLS client (carol's certificate) comes up through FreeRADIUS",
+              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    clog = c.log_text()
+    res.check("EAP method EAP_TLS succeeded, MSK established" in clog,
+              "strongSwan ran EAP-TLS and has an MSK", "")
+    res.check(c.vip() is not None, "carol got a virtual IP from the pool", str(c.vip()))
+    sas = r.sas()
+    res.check(len(sas) == 1 and sas[0].get("remote_id") == TLS_USER,
+              "rampartd holds one IKE SA named by carol's EAP identity",
+              str([s.get("remote_id") for s in sas]))
+    t, rcv = ping(cns, LAN_HOST, 5)
+    if rcv != 5:
+        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
+    res.check(rcv == 5, "carol pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
+    rlog = rad_text()
+    res.check("Sent Access-Accept" in rlog, "FreeRADIUS (eap tls) sent an Access-Accept", "")
+    # the TLS records are larger than one RADIUS attribute (253 octets):
+    # FreeRADIUS received and sent EAP-Messages split over several attributes
+    req = max_len(rlog, r"Received Access-Request Id \d+ from \S+ to \S+ length (\d+)")
+    chal = max_len(rlog, r"Sent Access-Challenge Id \d+ from \S+ to \S+ length (\d+)")
+    ike_in = max_len(clog, r"received packet: from \S+ to \S+ \((\d+) bytes\)")
+    ike_out = max_len(clog, r"sending packet: from \S+ to \S+ \((\d+) bytes\)")
+    res.check(req > 600 and chal > 600,
+              "EAP-TLS messages spanned several EAP-Message attributes both ways",
+              "largest Access-Request %d, Access-Challenge %d octets; largest IKE message "
+              "to the client %d, from it %d" % (req, chal, ike_in, ike_out))
+    log("sizes: Access-Request %d, Access-Challenge %d, IKE in %d, IKE out %d octets"
+        % (req, chal, ike_in, ike_out))
+
+    # dave's certificate is on the CRL: FreeRADIUS refuses, no SA
+    failed0 = stat(r, "auth_failed") or 0
+    c2, c2ns, ok, out = tls_client(net, 2, "c2", TLS_REVOKED, pki, ca)
+    res.check(ok, "second client (revoked certificate) loads", "" if ok else out[-400:])
+    rc2, out2 = c2.initiate("eap", 40)
+    res.check(rc2 != 0, "the client with a revoked certificate is refused",
+              "" if rc2 != 0 else out2.strip()[-300:])
+    rlog = rad_text()
+    res.check("certificate revoked" in rlog and "Sent Access-Reject" in rlog,
+              "FreeRADIUS found dave's certificate on the CRL and sent an Access-Reject",
+              "\n".join(l for l in rlog.splitlines() if "revoked" in l or "Reject" in l)[-400:])
+    counted = wait_for(lambda: (stat(r, "auth_failed") or 0) == failed0 + 1, 10)
+    res.check(counted is True, "auth_failures_total went up by one",
+              "%s -> %s" % (failed0, stat(r, "auth_failed")))
+    sas = r.sas()
+    res.check(len(sas) == 1 and sas[0].get("remote_id") == TLS_USER,
+              "still only carol's IKE SA", str([s.get("remote_id") for s in sas]))
+    res.check(radius_stat(r, "accepts") == 1 and radius_stat(r, "rejects") == 1 and
+              radius_stat(r, "bad_responses") == 0 and radius_stat(r, "conversations") == 0,
+              "rampartctl stats radius: 1 accept, 1 reject, no bad response, none left",
+              str(r.ctl("stats")[1].get("radius")))
+    if res.fails:
+        log("client log tail:\n" + "\n".join(c.log_text().splitlines()[-40:]))
+        log("client2 log tail:\n" + "\n".join(c2.log_text().splitlines()[-30:]))
+        log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+        log("freeradius log tail:\n" + "\n".join(rad_text().splitlines()[-80:]))
+
+
+CASES = {"eap-radius": case_eap_radius, "eap-radius-failover": case_eap_radius_failover,
+         "eap-tls": case_eap_tls}
 
 
 def main():
