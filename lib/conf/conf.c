@@ -1124,6 +1124,7 @@ conf_wipe(struct conf *c)
 		c->conns[i].psk_len = 0;
 	}
 	OPENSSL_cleanse(c->radius.servers, sizeof(c->radius.servers));
+	OPENSSL_cleanse(c->radius.acct_servers, sizeof(c->radius.acct_servers));
 }
 
 void

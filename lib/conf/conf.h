@@ -165,6 +165,10 @@ struct conf_radius {
 	uint32_t timeout_ms;		/* per try, default 2000 */
 	uint32_t retries;		/* tries per server after the first, default 2 */
 	char nas_id[64];		/* NAS-Identifier, default "rampart" */
+	/* accounting (RFC 2866): servers in failover order, port default 1813 */
+	struct conf_radius_server acct_servers[CONF_MAX_RADIUS];
+	unsigned n_acct_servers;
+	uint32_t interim_ms;		/* Interim-Update interval, 0 = none */
 };
 
 /* The control lcore's self-protection (conf_ctlcore.c documents the keys). */

@@ -1733,7 +1733,10 @@ radius_section(void)
 	static const char two[] =
 		"radius:\n  servers:\n    - {address: 192.0.2.50, secret_file: rad.secret}\n"
 		"    - {address: \"2001:db8::5\", port: 1645, secret_file: rad.secret}\n"
-		"  timeout: 500ms\n  retries: 3\n";
+		"  timeout: 500ms\n  retries: 3\n"
+		"  accounting:\n    interim_interval: 5m\n    servers:\n"
+		"      - {address: 192.0.2.51, secret_file: rad.secret}\n"
+		"      - {address: 192.0.2.52, port: 1646, secret_file: rad.secret}\n";
 	static const struct {
 		const char *auth, *remote_auth, *radius, *want;
 	} bad[] = {
@@ -1757,6 +1760,16 @@ radius_section(void)
 		 "secret_file: rad.secret}]\n  retries: 11\n", "retries: 11 out of range 0..10"},
 		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.50, "
 		 "secret_file: nope.secret}]\n", "nope.secret: cannot open"},
+		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.50, "
+		 "secret_file: rad.secret}]\n  accounting: {interim_interval: 1m}\n",
+		 "radius.accounting: required key 'servers' missing"},
+		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.50, "
+		 "secret_file: rad.secret}]\n  accounting:\n    servers: [{address: 192.0.2.51, "
+		 "secret_file: rad.secret}]\n    interim_interval: 5s\n",
+		 "interim_interval: 5000 ms below 10000 ms"},
+		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.50, "
+		 "secret_file: rad.secret}]\n  accounting:\n    servers: [{address: 192.0.2.51}]\n",
+		 "required key 'secret_file' missing"},
 	};
 	char cfg[128], sec[128], crt[128], key[128], text[2048], err[CONF_ERR_LEN];
 	struct conf *c = NULL;
@@ -1785,6 +1798,11 @@ radius_section(void)
 	CU_ASSERT_EQUAL(c->radius.timeout_ms, 500);
 	CU_ASSERT_EQUAL(c->radius.retries, 3);
 	CU_ASSERT_STRING_EQUAL(c->radius.nas_id, "rampart");
+	CU_ASSERT_EQUAL(c->radius.n_acct_servers, 2);
+	CU_ASSERT_EQUAL(c->radius.acct_servers[0].port, 1813);
+	CU_ASSERT_EQUAL(c->radius.acct_servers[1].port, 1646);
+	CU_ASSERT_EQUAL(c->radius.acct_servers[1].secret_len, 18);
+	CU_ASSERT_EQUAL(c->radius.interim_ms, 300000);
 	conf_free(c);
 	c = NULL;
 	/* the secret file is a secret: 0644 is refused */

@@ -40,6 +40,7 @@ struct dgram {
 struct ev {
 	uint8_t type;
 	uint64_t ike_sa_id;
+	uint64_t successor_id;
 	bool has_child;
 	struct ike_child_sa c;
 };
@@ -178,6 +179,7 @@ cb_event(void *user, const struct ike_event *e)
 	memset(v, 0, sizeof(*v));
 	v->type = e->type;
 	v->ike_sa_id = e->ike_sa_id;
+	v->successor_id = e->successor_id;
 	if (e->child != NULL) {
 		v->has_child = true;
 		v->c = *e->child;
@@ -812,12 +814,24 @@ test_rekey_invalid_ke(void)
 
 /* CREATE_CHILD_SA IKE rekey by @who, then a child rekey and a Delete over
  * the new IKE SA to show its keys work on both sides. */
+/* The IKE_DOWN of @sa_id: its successor, or ~0 when there is none. */
+static uint64_t
+down_successor(const struct peer *p, uint64_t sa_id)
+{
+	unsigned i;
+
+	for (i = 0; i < p->n_ev; i++)
+		if (p->ev[i].type == IKE_EV_IKE_DOWN && p->ev[i].ike_sa_id == sa_id)
+			return p->ev[i].successor_id;
+	return ~0ull;
+}
+
 static void
 ike_rekey(int who)
 {
 	struct setup s;
 	struct ike_sa *a, *b;
-	uint64_t old_a, old_b;
+	uint64_t old_a, old_b, new_a, new_b;
 
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	establish(&s);
@@ -838,6 +852,12 @@ ike_rekey(int who)
 	CU_ASSERT_EQUAL(b->state, IKE_ST_ESTABLISHED);
 	CU_ASSERT_EQUAL(a->n_children, 1);
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_DOWN), 0);
+	/* the old SA's IKE_DOWN names the SA that took its children over (a
+	 * user's RADIUS accounting session follows it) */
+	CU_ASSERT_EQUAL(down_successor(&P[0], old_a), a->id);
+	CU_ASSERT_EQUAL(down_successor(&P[1], old_b), b->id);
+	new_a = a->id;
+	new_b = b->id;
 	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
 	run();
 	check_latest_pair();
@@ -848,6 +868,8 @@ ike_rekey(int who)
 	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
 	CU_ASSERT_EQUAL(live_children(&P[0]), 0);
 	CU_ASSERT_EQUAL(live_children(&P[1]), 0);
+	CU_ASSERT_EQUAL(down_successor(&P[0], new_a), 0);
+	CU_ASSERT_EQUAL(down_successor(&P[1], new_b), 0);
 	stop();
 }
 

@@ -21,21 +21,25 @@ eap-tls plugin and a client certificate comes up and pings; a client whose
 certificate is on the CRL is refused by FreeRADIUS.
 """
 
+import glob
 import os
 import re
 import shutil
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_lib  # noqa: E402
 from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, POOL,  # noqa: E402
                      Charon, Result, args_common, log, sh, wait_for, write_private)
-from e2e import ping, run_cli  # noqa: E402
+from e2e import ping, ping_stats, run_cli  # noqa: E402
 
 RAD_GW, RAD_SRV, RAD_DEAD = "10.77.0.1", "10.77.0.2", "10.77.0.3"
 RAD_SECRET = "e2e-radius-secret-not-a-secret"
 USER, PASSWORD = "alice", "e2e-alice-password"
 USER2, PASSWORD2, FRAMED_IP = "bob", "e2e-bob-password", "10.99.0.200"
+USER3, PASSWORD3 = "erin", "e2e-erin-password"
+CLASS1, CLASS3, SESSION_TIMEOUT = "e2e-class-alice", "e2e-class-erin", 12
 FREERADIUS_ETC = "/etc/freeradius/3.0"
 
 # EAP needs the client's eap-identity and eap-mschapv2 plugins (MD4 comes
@@ -54,7 +58,7 @@ radius:
   servers:
 {servers}  timeout: {timeout}
   retries: {retries}
-connections:
+{acct}connections:
   - name: eap
     remote: any
     local_id: fqdn:{gwid}
@@ -250,6 +254,8 @@ def freeradius_dir(d, tls=None):
         text = f.read()
     text = re.sub(r"(?m)^(\s*)(user|group) = ", r"\1#\2 = ", text)
     text = re.sub(r"(?m)^run_dir = .*$", "run_dir = %s" % d, text)
+    # accounting (detail, unix modules) writes under logdir: the run's dir
+    text = re.sub(r"(?m)^logdir = .*$", "logdir = %s" % d, text)
     with open(conf, "w") as f:
         f.write(text)
     for rel in ("mods-enabled/eap", "sites-enabled/inner-tunnel"):
@@ -264,7 +270,10 @@ def freeradius_dir(d, tls=None):
     if os.path.islink(authorize):
         os.unlink(authorize)
     with open(authorize, "w") as f:
-        f.write('%s Cleartext-Password := "%s"\n' % (USER, PASSWORD))
+        f.write('%s Cleartext-Password := "%s"\n\tClass = "%s"\n' % (USER, PASSWORD, CLASS1))
+        # erin's session ends after Session-Timeout seconds
+        f.write('%s Cleartext-Password := "%s"\n\tSession-Timeout = %d,\n\tClass = "%s"\n'
+                % (USER3, PASSWORD3, SESSION_TIMEOUT, CLASS3))
         # bob's address comes from RADIUS (Framed-IP-Address), not the pool
         f.write('%s Cleartext-Password := "%s"\n\tFramed-IP-Address = %s\n'
                 % (USER2, PASSWORD2, FRAMED_IP))
@@ -275,7 +284,8 @@ def stat(r, name):
     return (j.get("ike") or {}).get(name) if rc == 0 and isinstance(j, dict) else None
 
 
-def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False):
+def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False, acct=None,
+              interim="10s"):
     """FreeRADIUS in e2e-rad (10.77.0.2, reached over a kernel veth from
     e2e-gw at 10.77.0.1), then rampartd with @servers (addresses, in
     failover order). Returns (CA file, function giving FreeRADIUS's log)."""
@@ -313,10 +323,14 @@ def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False):
     write_private(secret_file, RAD_SECRET + "\n")
     srv = "".join("    - address: %s\n      secret_file: %s\n" % (a, secret_file)
                   for a in servers)
+    acct_yaml = ""
+    if acct:
+        acct_yaml = "  accounting:\n    interim_interval: %s\n    servers:\n" % interim + "".join(
+            "      - address: %s\n        secret_file: %s\n" % (a, secret_file) for a in acct)
     write_private(r.conf, GW_YAML.format(
         log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock, pub=GW_PUB, lan=GW_LAN,
-        servers=srv, timeout=timeout, retries=retries, gwid=GW_ID, cert=cert, key=key,
-        pool=POOL))
+        servers=srv, acct=acct_yaml, timeout=timeout, retries=retries, gwid=GW_ID, cert=cert,
+        key=key, pool=POOL))
     started = r.start()
     if not res.check(started, "rampartd starts with remote_auth eap-radius",
                      "" if started else "\n".join(r.log_text().splitlines()[-20:])):
@@ -454,6 +468,118 @@ def tls_client(net, n, tag, user, pki, ca):
     return c, ns, ok, out
 
 
+def detail_records(net):
+    """FreeRADIUS's detail file(s) as a list of {attribute: value} records."""
+    recs = []
+    for path in glob.glob(os.path.join(net.dir, "raddb", "radacct", "*", "detail-*")):
+        with open(path, errors="replace") as f:
+            for block in f.read().split("\n\n"):
+                rec = {}
+                for line in block.splitlines():
+                    m = re.match(r"\s+([A-Za-z0-9-]+) = (.*)$", line)
+                    if m:
+                        rec[m.group(1)] = m.group(2).strip('"')
+                if rec:
+                    recs.append(rec)
+    return recs
+
+
+def recs_of(net, user, status):
+    return [x for x in detail_records(net)
+            if x.get("User-Name") == user and x.get("Acct-Status-Type") == status]
+
+
+def case_eap_radius_acct(args, net, r, res):
+    """RADIUS accounting (RFC 2866) to FreeRADIUS's detail module: the first
+    accounting server never answers (failover), Start when the child is up,
+    Interim-Update with the datapath's byte counts, Stop when the client
+    leaves, Class echoed; erin's Session-Timeout deletes her IKE SA."""
+    ca, rad_text = radius_up(net, r, res, [RAD_SRV], timeout="500ms", retries=1,
+                             acct=[RAD_DEAD, RAD_SRV], interim="10s")
+    if ca is None:
+        return
+    cns, caddr = net.client_ns(1)
+    c = Charon(net, cns, "c1", caddr)
+    c.write(CLIENT_CONF.format(addr=caddr, gw=GW_PUB, user=USER, password=PASSWORD, gwid=GW_ID,
+                               ca=ca))
+    c.start()
+    res.check(c.wait_ready() and c.load()[0] == 0, "strongSwan client (eap-mschapv2) loads")
+    rc, out = c.initiate("eap", 60)
+    res.check(rc == 0, "alice comes up", "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    t0 = time.time()
+    starts = wait_for(lambda: recs_of(net, USER, "Start") or None, 10)
+    res.check(bool(starts), "FreeRADIUS's detail file has alice's Accounting Start "
+              "(after the first accounting server timed out)", str(detail_records(net))[-300:])
+    st = starts[0] if starts else {}
+    res.check(st.get("Class") == "0x" + CLASS1.encode().hex() and
+              st.get("Framed-IP-Address") == c.vip() and st.get("Acct-Session-Id"),
+              "Start: Class echoed from the Access-Accept, Framed-IP-Address the client's "
+              "virtual IP, an Acct-Session-Id", str(st))
+    res.check(radius_stat(r, "acct_failovers") == 1 and radius_stat(r, "acct_timeouts") == 1,
+              "rampartctl stats radius: the Start failed over once to the second server",
+              str(r.ctl("stats")[1].get("radius")))
+    t, rcv = ping_stats(sh(["ping", "-n", "-q", "-c", "5", "-i", "0.2", "-W", "3", "-s", "1000",
+                            LAN_HOST], ns=cns, check=False, timeout=30)[1])
+    res.check(rcv == 5, "alice pings 1000-byte packets through the tunnel", "%d/%d" % (rcv, t))
+    interims = wait_for(lambda: [x for x in recs_of(net, USER, "Interim-Update")
+                                 if int(x.get("Acct-Input-Octets", 0)) >= 5000] or None,
+                        max(5, 25 - (time.time() - t0)))
+    it = interims[0] if interims else {}
+    res.check(bool(interims), "an Interim-Update (10 s) carries alice's traffic: "
+              "Acct-Input-Octets >= 5000 and Acct-Output-Octets >= 5000",
+              str(recs_of(net, USER, "Interim-Update"))[-400:])
+    res.check(int(it.get("Acct-Output-Octets", 0)) >= 5000 and
+              int(it.get("Acct-Input-Packets", 0)) >= 5 and
+              int(it.get("Acct-Output-Packets", 0)) >= 5 and
+              it.get("Acct-Session-Id") == st.get("Acct-Session-Id"),
+              "the interim's output octets and packet counts, same Acct-Session-Id", str(it))
+    rc, out = c.swanctl(["--terminate", "--ike", "eap", "--timeout", "10"], 15)
+    res.check(rc == 0, "alice disconnects", out[-200:])
+    stops = wait_for(lambda: recs_of(net, USER, "Stop") or None, 10)
+    sp = stops[0] if stops else {}
+    res.check(bool(stops) and sp.get("Acct-Terminate-Cause") == "User-Request" and
+              int(sp.get("Acct-Input-Octets", 0)) >= int(it.get("Acct-Input-Octets", 1 << 62))
+              and int(sp.get("Acct-Output-Octets", 0)) >= 5000 and
+              int(sp.get("Acct-Session-Time", -1)) >= 10 and
+              sp.get("Class") == st.get("Class") and
+              sp.get("Acct-Session-Id") == st.get("Acct-Session-Id"),
+              "Stop: cause User-Request, octets at least the interim's, session time >= 10 s, "
+              "Class and Acct-Session-Id as in Start", str(sp))
+
+    # erin: Session-Timeout from the Access-Accept ends her IKE SA
+    c3ns, c3addr = net.client_ns(3)
+    c3 = Charon(net, c3ns, "c3", c3addr)
+    c3.write(CLIENT_CONF.format(addr=c3addr, gw=GW_PUB, user=USER3, password=PASSWORD3,
+                                gwid=GW_ID, ca=ca))
+    c3.start()
+    res.check(c3.wait_ready() and c3.load()[0] == 0, "erin's client loads")
+    rc, out = c3.initiate("eap", 60)
+    t1 = time.time()
+    res.check(rc == 0, "erin comes up", "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    gone = wait_for(lambda: not any(x.get("remote_id") == USER3 for x in r.sas()),
+                    SESSION_TIMEOUT + 8)
+    dt = time.time() - t1
+    res.check(gone is True and SESSION_TIMEOUT - 2 <= dt <= SESSION_TIMEOUT + 4,
+              "erin's IKE SA is deleted when her Session-Timeout (%d s) expires"
+              % SESSION_TIMEOUT, "gone %s after %.1f s" % (gone, dt))
+    stops = wait_for(lambda: recs_of(net, USER3, "Stop") or None, 10)
+    sp = stops[0] if stops else {}
+    res.check(sp.get("Acct-Terminate-Cause") == "Session-Timeout" and
+              sp.get("Class") == "0x" + CLASS3.encode().hex(),
+              "erin's Stop: cause Session-Timeout, her Class", str(sp))
+    res.check(radius_stat(r, "session_timeouts") == 1 and radius_stat(r, "sessions") == 0 and
+              radius_stat(r, "acct_bad_responses") == 0 and
+              "invalid request authenticator" not in rad_text().lower(),
+              "rampartctl stats radius: 1 session timeout, no session left, no bad response; "
+              "FreeRADIUS saw no invalid authenticator", str(r.ctl("stats")[1].get("radius")))
+    if res.fails:
+        log("detail records:\n" + "\n".join(str(x) for x in detail_records(net)))
+        log("rampartd radius lines:\n" + "\n".join(
+            x for x in r.log_text().splitlines() if "radius" in x.lower())[-3000:])
+        log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+        log("freeradius log tail:\n" + "\n".join(rad_text().splitlines()[-60:]))
+
+
 def max_len(text, pattern):
     """The largest length a @pattern (one group: the length) gives in @text."""
     return max([int(m) for m in re.findall(pattern, text)] or [0])
@@ -529,7 +655,7 @@ def case_eap_tls(args, net, r, res):
 
 
 CASES = {"eap-radius": case_eap_radius, "eap-radius-failover": case_eap_radius_failover,
-         "eap-tls": case_eap_tls}
+         "eap-tls": case_eap_tls, "eap-radius-acct": case_eap_radius_acct}
 
 
 def main():
