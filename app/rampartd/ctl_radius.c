@@ -391,6 +391,7 @@ on_response(unsigned server, const uint8_t *pkt, size_t len, uint64_t now)
 	const struct conf_radius_server *sv = &rad.cfg.servers[server];
 	struct rd_radius_resp *r;
 	struct rad_slot *s;
+	bool v4_set = false;
 	int rc;
 
 	if (len < RD_RADIUS_HDR_LEN) {
@@ -436,9 +437,16 @@ on_response(unsigned server, const uint8_t *pkt, size_t len, uint64_t now)
 
 			memcpy(a, r->framed_ip, 4);
 			if (!(a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] >= 254) &&
-			    ike_eap_set_vip(rd.ike, s->ike_sa_id, 4, a) == 0)
+			    ike_eap_set_vip(rd.ike, s->ike_sa_id, 4, a) == 0) {
 				rad.st.framed_ips++;
+				v4_set = true;
+			}
 		}
+		/* RFC 6911 / RFC 3162 (a /128): the IPv6 address, overriding an
+		 * IPv6 pool; one virtual IP per SA, so an IPv4 one wins */
+		if (r->has_framed_ip6 && !v4_set &&
+		    ike_eap_set_vip(rd.ike, s->ike_sa_id, 6, r->framed_ip6) == 0)
+			rad.st.framed_ips++;
 		sess_new(s, r, now);
 		slot_finish(s, IKE_EAP_SUCCESS, r->eap, r->eap_len, r->msk, sizeof(r->msk), now);
 		break;

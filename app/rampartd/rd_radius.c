@@ -221,6 +221,21 @@ rd_radius_parse_response(const uint8_t *pkt, size_t len, uint8_t id,
 			out->session_timeout = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
 					       (uint32_t)v[2] << 8 | v[3];
 			break;
+		case RD_RA_FRAMED_IPV6_ADDRESS:
+			if (alen != 18)
+				return -EBADMSG;
+			memcpy(out->framed_ip6, v, 16);
+			out->has_framed_ip6 = true;
+			break;
+		case RD_RA_FRAMED_IPV6_PREFIX:
+			/* Reserved, Prefix-Length, then the prefix's octets (2..18 long) */
+			if (alen < 4 || alen > 20 || v[1] > 128 || (v[1] + 7u) / 8 > alen - 4u)
+				return -EBADMSG;
+			if (v[1] == 128 && !out->has_framed_ip6) {
+				memcpy(out->framed_ip6, v + 2, 16);
+				out->has_framed_ip6 = true;
+			}
+			break;
 		case RD_RA_FRAMED_IP_ADDRESS:
 			if (alen != 6)
 				return -EBADMSG;

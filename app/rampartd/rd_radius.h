@@ -54,6 +54,8 @@ enum rd_radius_attr {
 	RD_RA_ACCT_INPUT_GIGAWORDS = 52,
 	RD_RA_ACCT_OUTPUT_GIGAWORDS = 53,
 	RD_RA_NAS_PORT_TYPE = 61,
+	RD_RA_FRAMED_IPV6_PREFIX = 97,	/* RFC 3162 2.3 */
+	RD_RA_FRAMED_IPV6_ADDRESS = 168,	/* RFC 6911 3.1 */
 	RD_RA_EAP_MESSAGE = 79,
 	RD_RA_MESSAGE_AUTHENTICATOR = 80,
 };
@@ -87,6 +89,10 @@ struct rd_radius_resp {
 	uint8_t msk[RD_RADIUS_MSK_LEN];	/* wipe after use */
 	bool has_framed_ip;
 	uint8_t framed_ip[4];
+	/* Framed-IPv6-Address, or a Framed-IPv6-Prefix of length 128 (one
+	 * address: what an IKEv2 client gets); other prefix lengths ignored */
+	bool has_framed_ip6;
+	uint8_t framed_ip6[16];
 	uint8_t class_[253];		/* Class (RFC 2865 5.25), echoed in accounting */
 	size_t class_len;
 	uint32_t session_timeout;	/* Session-Timeout in s (5.27), 0 = none */

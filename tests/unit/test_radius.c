@@ -541,6 +541,69 @@ acct_response_check(void)
 			-EPROTO);
 }
 
+/* RFC 6911 Framed-IPv6-Address; RFC 3162 Framed-IPv6-Prefix: a /128 is an
+ * address, a /64 is not one (ignored), a prefix longer than its attribute
+ * or a length over 128 is malformed; Session-Timeout and Class. */
+static void
+accept_ipv6_class_timeout(void)
+{
+	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x42 };
+	static const uint8_t to[4] = { 0, 0, 0x0e, 0x10 };	/* 3600 s */
+	uint8_t p[1024], req_auth[16] = { 5 }, pre[18], k[32] = { 1 };
+	struct rd_radius_resp r;
+	size_t off;
+
+	/* a /64 prefix then a /128: the /128 is taken */
+	memset(p, 0, sizeof(p));
+	p[0] = RD_RADIUS_ACCESS_ACCEPT;
+	p[1] = 9;
+	off = put_mppe(p, 20, 17, k, 32, req_auth, 0x1234);
+	off = put_mppe(p, off, 16, k, 32, req_auth, 0x0042);
+	pre[0] = 0;
+	pre[1] = 64;
+	memcpy(pre + 2, a6, 8);
+	off = put(p, off, RD_RA_FRAMED_IPV6_PREFIX, pre, 10);
+	CU_ASSERT_EQUAL_FATAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9,
+						       req_auth, secret, SECRET_LEN, &r), 0);
+	CU_ASSERT_FALSE(r.has_framed_ip6);
+	pre[1] = 128;
+	memcpy(pre + 2, a6, 16);
+	off = put(p, off, RD_RA_FRAMED_IPV6_PREFIX, pre, 18);
+	off = put(p, off, RD_RA_SESSION_TIMEOUT, to, 4);
+	off = put(p, off, RD_RA_CLASS, "grp-7", 5);
+	CU_ASSERT_EQUAL_FATAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9,
+						       req_auth, secret, SECRET_LEN, &r), 0);
+	CU_ASSERT_TRUE(r.has_framed_ip6);
+	CU_ASSERT_EQUAL(memcmp(r.framed_ip6, a6, 16), 0);
+	CU_ASSERT_EQUAL(r.session_timeout, 3600);
+	CU_ASSERT_EQUAL(r.class_len, 5);
+	CU_ASSERT_EQUAL(memcmp(r.class_, "grp-7", 5), 0);
+	/* Framed-IPv6-Address */
+	off = put_mppe(p, 20, 17, k, 32, req_auth, 0x1234);
+	off = put_mppe(p, off, 16, k, 32, req_auth, 0x0042);
+	off = put(p, off, RD_RA_FRAMED_IPV6_ADDRESS, a6, 16);
+	CU_ASSERT_EQUAL_FATAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9,
+						       req_auth, secret, SECRET_LEN, &r), 0);
+	CU_ASSERT_TRUE(r.has_framed_ip6);
+	CU_ASSERT_EQUAL(r.framed_ip6[15], 0x42);
+	/* malformed: an address of 15 octets, a prefix length of 129, a /128
+	 * in a 10-octet prefix, a Session-Timeout of 3 octets */
+	off = put(p, 20, RD_RA_FRAMED_IPV6_ADDRESS, a6, 15);
+	CU_ASSERT_EQUAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9, req_auth,
+						 secret, SECRET_LEN, &r), -EBADMSG);
+	pre[1] = 129;
+	off = put(p, 20, RD_RA_FRAMED_IPV6_PREFIX, pre, 18);
+	CU_ASSERT_EQUAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9, req_auth,
+						 secret, SECRET_LEN, &r), -EBADMSG);
+	pre[1] = 128;
+	off = put(p, 20, RD_RA_FRAMED_IPV6_PREFIX, pre, 10);
+	CU_ASSERT_EQUAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9, req_auth,
+						 secret, SECRET_LEN, &r), -EBADMSG);
+	off = put(p, 20, RD_RA_SESSION_TIMEOUT, to, 3);
+	CU_ASSERT_EQUAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9, req_auth,
+						 secret, SECRET_LEN, &r), -EBADMSG);
+}
+
 int
 main(void)
 {
@@ -560,6 +623,7 @@ main(void)
 	CU_add_test(s, "challenge_reassembly", challenge_reassembly);
 	CU_add_test(s, "mppe_bounds", mppe_bounds);
 	CU_add_test(s, "acct_request_layout", acct_request_layout);
+	CU_add_test(s, "accept_ipv6_class_timeout", accept_ipv6_class_timeout);
 	CU_add_test(s, "acct_response_check", acct_response_check);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
