@@ -575,7 +575,7 @@ rd_ike_init(void)
 	cfg.ops.event = ike_event_cb;
 	cfg.ops.log = ike_log_cb;
 	cfg.ops.alloc_spi = alloc_spi_cb;
-	cfg.ops.eap = rd_radius_eap;
+	cfg.ops.eap = rd_eap_backend;	/* eap-mschapv2 locally, eap-radius to RADIUS */
 	cfg.window_size = c->ike.window_size ? c->ike.window_size : 1;
 	cfg.cookie_threshold = c->ike.cookie_threshold;
 	cfg.half_open_max = c->ike.half_open_max;

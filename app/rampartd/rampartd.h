@@ -274,6 +274,14 @@ void rd_radius_ike_down(uint64_t ike_sa_id, uint64_t successor_id, const char *w
 /* The counters as a JSON object (rampartctl stats "radius"). */
 struct json_t *rd_radius_stats_json(void);
 
+/* ctl_eaplocal.c: local EAP-MSCHAPv2 back end (eap_users), ops.eap router */
+int rd_eaplocal_init(void);
+void rd_eaplocal_fini(void);
+int rd_eap_backend(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap,
+		   size_t eap_len);
+unsigned rd_eaplocal_poll(uint64_t now);
+struct json_t *rd_eaplocal_stats_json(void);
+
 /* ctl_ike.c */
 int rd_ike_init(void);
 void rd_ike_fini(void);

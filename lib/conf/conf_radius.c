@@ -214,8 +214,15 @@ conf_radius_check_conns(struct cx *x, const yaml_node_t *where)
 		if (cc->remote_auth != IKE_AUTHM_EAP)
 			continue;
 		if (cc->auth != IKE_AUTHM_PUBKEY)
-			return cx_err(x, where, "connection %s: remote_auth eap-radius needs "
-				      "auth pubkey (the gateway signs, RFC 7296 2.16)", cc->name);
+			return cx_err(x, where, "connection %s: remote_auth %s needs "
+				      "auth pubkey (the gateway signs, RFC 7296 2.16)", cc->name,
+				      c->conn_eap_local[i] ? "eap-mschapv2" : "eap-radius");
+		if (c->conn_eap_local[i]) {
+			if (c->eap_users == NULL)
+				return cx_err(x, where, "connection %s: remote_auth eap-mschapv2 "
+					      "needs 'eap_users' (the users file)", cc->name);
+			continue;
+		}
 		if (c->radius.n_servers == 0)
 			return cx_err(x, where, "connection %s: remote_auth eap-radius needs a "
 				      "'radius' section with servers", cc->name);

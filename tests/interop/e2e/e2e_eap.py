@@ -25,6 +25,7 @@ import glob
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 
@@ -580,6 +581,117 @@ def case_eap_radius_acct(args, net, r, res):
         log("freeradius log tail:\n" + "\n".join(rad_text().splitlines()[-60:]))
 
 
+LOCAL_YAML = """workers: 1
+log_level: {log_level}
+telemetry: false
+control: {{socket: {sock}, mode: "0600"}}
+ports:
+  - {{name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{pub}/24]}}
+  - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
+eap_users: {users}
+connections:
+  - name: eap
+    remote: any
+    local_id: fqdn:{gwid}
+    remote_id: any
+    auth: pubkey
+    cert: {cert}
+    key: {key}
+    remote_auth: eap-mschapv2
+    ike: [aes256gcm16-prfsha256-ecp256]
+    esp: [aes256gcm16]
+    local_ts: [10.1.0.0/24]
+    remote_ts: dynamic
+    pool: {{range: {pool}}}
+"""
+
+
+def nt_hash(password):
+    """MD4(UTF-16LE(password)) by OpenSSL's command line (legacy provider)."""
+    out = subprocess.run(["openssl", "dgst", "-md4", "-provider", "legacy", "-provider",
+                          "default", "-r"], input=password.encode("utf-16le"),
+                         stdout=subprocess.PIPE, check=True).stdout.decode()
+    return out.split()[0]
+
+
+def case_eap_local(args, net, r, res):
+    """The local EAP-MSCHAPv2 back end (eap_users, no RADIUS): strongSwan
+    (eap-mschapv2) comes up and pings; a wrong password and an unknown user
+    are refused; a users file others can read is refused at load."""
+    net.base()
+    ca, cert, key = make_pki(os.path.join(net.dir, "pki"))
+    users = os.path.join(net.dir, "eap-users")
+    write_private(users, "# local EAP-MSCHAPv2 users\n%s:%s\n%s:%s\n"
+                  % (USER, nt_hash(PASSWORD), USER2, nt_hash(PASSWORD2)))
+    text = LOCAL_YAML.format(log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock,
+                             pub=GW_PUB, lan=GW_LAN, users=users, gwid=GW_ID, cert=cert,
+                             key=key, pool=POOL)
+    # the users file is a secret: group-readable is refused with the reason
+    os.chmod(users, 0o640)
+    write_private(r.conf, text)
+    rc, out = sh([args.rampartd, "--check-config", r.conf], check=False)
+    res.check(rc != 0 and "eap_users" in out and "readable or writable by group or others"
+              in out, "rampartd --check-config refuses a group-readable eap_users file",
+              out.strip()[-300:])
+    os.chmod(users, 0o600)
+    rc, out = sh([args.rampartd, "--check-config", r.conf], check=False)
+    res.check(rc == 0, "... and takes it at mode 0600", out.strip()[-300:])
+    started = r.start()
+    if not res.check(started, "rampartd starts with remote_auth eap-mschapv2",
+                     "" if started else "\n".join(r.log_text().splitlines()[-20:])):
+        return
+    cns, caddr = net.client_ns(1)
+    c = Charon(net, cns, "c1", caddr)
+    c.write(CLIENT_CONF.format(addr=caddr, gw=GW_PUB, user=USER, password=PASSWORD, gwid=GW_ID,
+                               ca=ca))
+    c.start()
+    res.check(c.wait_ready() and c.load()[0] == 0, "strongSwan client (eap-mschapv2) loads")
+    rc, out = c.initiate("eap", 60)
+    res.check(rc == 0, "alice comes up against the local users file",
+              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    res.check("EAP method EAP_MSCHAPV2 succeeded, MSK established" in c.log_text(),
+              "strongSwan verified our MSCHAPv2 authenticator response and has an MSK "
+              "(the AUTH payloads from it matched)", "")
+    sas = r.sas()
+    res.check(len(sas) == 1 and sas[0].get("remote_id") == USER,
+              "one IKE SA, named by the EAP identity", str([x.get("remote_id") for x in sas]))
+    t, rcv = ping(cns, LAN_HOST, 5)
+    if rcv != 5:
+        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
+    res.check(rcv == 5, "alice pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
+    failed0 = stat(r, "auth_failed") or 0
+    for n, (who, pw, what) in enumerate(((USER2, "not-bobs-password", "a wrong password"),
+                                         ("mallory", "whatever", "an unknown user")), 2):
+        ns2, addr2 = net.client_ns(n)
+        c2 = Charon(net, ns2, "c%d" % n, addr2)
+        c2.write(CLIENT_CONF.format(addr=addr2, gw=GW_PUB, user=who, password=pw,
+                                    gwid=GW_ID, ca=ca))
+        c2.start()
+        res.check(c2.wait_ready() and c2.load()[0] == 0, "client with %s loads" % what)
+        rc2, out2 = c2.initiate("eap", 40)
+        res.check(rc2 != 0 and "EAP_FAILURE" in c2.log_text(),
+                  "the client with %s is refused (EAP-Failure)" % what,
+                  "" if rc2 != 0 else out2.strip()[-300:])
+    counted = wait_for(lambda: (stat(r, "auth_failed") or 0) == failed0 + 2, 10)
+    res.check(counted is True, "auth_failures_total went up by two",
+              "%s -> %s" % (failed0, stat(r, "auth_failed")))
+    rc, j = r.ctl("stats")
+    el = (j.get("eap_local") or {}) if rc == 0 and isinstance(j, dict) else {}
+    res.check(el.get("success") == 1 and el.get("wrong_password") == 1 and
+              el.get("unknown_user") == 1 and el.get("bad_messages") == 0 and
+              el.get("conversations") == 0,
+              "rampartctl stats eap_local: 1 success, 1 wrong password, 1 unknown user, "
+              "none left", str(el))
+    sas = r.sas()
+    res.check(len(sas) == 1, "still only alice's IKE SA", str([x.get("remote_id") for x in sas]))
+    text = r.log_text()
+    res.check(PASSWORD not in text and nt_hash(PASSWORD) not in text.lower(),
+              "neither the password nor its NT hash is in rampartd's log", "")
+    if res.fails:
+        log("client log tail:\n" + "\n".join(c.log_text().splitlines()[-40:]))
+        log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+
+
 def max_len(text, pattern):
     """The largest length a @pattern (one group: the length) gives in @text."""
     return max([int(m) for m in re.findall(pattern, text)] or [0])
@@ -655,7 +767,8 @@ def case_eap_tls(args, net, r, res):
 
 
 CASES = {"eap-radius": case_eap_radius, "eap-radius-failover": case_eap_radius_failover,
-         "eap-tls": case_eap_tls, "eap-radius-acct": case_eap_radius_acct}
+         "eap-tls": case_eap_tls, "eap-radius-acct": case_eap_radius_acct,
+         "eap-local": case_eap_local}
 
 
 def main():
