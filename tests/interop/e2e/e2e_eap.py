@@ -132,7 +132,7 @@ EAP_TLS_BLOCK = """	tls-config tls-common {
 		cipher_list = "DEFAULT"
 		tls_min_version = "1.2"
 		tls_max_version = "1.2"
-		fragment_size = 1024
+		fragment_size = %(frag)d
 		cache {
 			enable = no
 		}
@@ -286,7 +286,7 @@ def stat(r, name):
 
 
 def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False, acct=None,
-              interim="10s"):
+              interim="10s", tls_frag=1024):
     """FreeRADIUS in e2e-rad (10.77.0.2, reached over a kernel veth from
     e2e-gw at 10.77.0.1), then rampartd with @servers (addresses, in
     failover order). Returns (CA file, function giving FreeRADIUS's log)."""
@@ -302,6 +302,7 @@ def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False, acct=Non
     if tls:
         capath = make_tls_pki(pki)
         tlsconf = {"key": os.path.join(pki, "radius.key"), "ca": ca, "capath": capath,
+                   "frag": tls_frag,
                    "cert": os.path.join(pki, "radius.pem")}
     rdir = os.path.join(net.dir, "raddb")
     freeradius_dir(rdir, tlsconf)
@@ -450,7 +451,7 @@ def case_eap_radius_failover(args, net, r, res):
         log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
 
 
-def tls_client(net, n, tag, user, pki, ca):
+def tls_client(net, n, tag, user, pki, ca, ike_frag=None):
     """A strongSwan client with @user's certificate; its key goes in the
     private/ directory beside its swanctl.conf (swanctl loads keys only from
     there, relative to --file)."""
@@ -462,6 +463,12 @@ def tls_client(net, n, tag, user, pki, ca):
     shutil.copy(os.path.join(pki, name + ".key"), os.path.join(sdir, "private", name + ".key"))
     c.write(TLS_CLIENT_CONF.format(addr=addr, gw=GW_PUB, user=user, gwid=GW_ID, ca=ca,
                                    cert=os.path.join(pki, name + ".pem"), radid=RAD_ID))
+    if ike_frag:
+        # the client splits its IKE messages above @ike_frag octets (RFC 7383)
+        with open(c.conf) as f:
+            text = f.read()
+        with open(c.conf, "w") as f:
+            f.write(text.replace("charon {", "charon {\n\tfragment_size = %d" % ike_frag, 1))
     c.start()
     ready = c.wait_ready()
     rc, out = c.load()
@@ -697,15 +704,23 @@ def max_len(text, pattern):
     return max([int(m) for m in re.findall(pattern, text)] or [0])
 
 
-def case_eap_tls(args, net, r, res):
+def case_eap_tls_frag(args, net, r, res):
+    """EAP-TLS with IKE fragmentation (RFC 7383) both ways: FreeRADIUS sends
+    EAP-TLS fragments of up to 1400 octets (so rampartd's IKE responses
+    exceed its 1280-octet fragment size), the client fragments its IKE
+    messages above 600 octets (rampartd reassembles them)."""
+    case_eap_tls(args, net, r, res, frag=True)
+
+
+def case_eap_tls(args, net, r, res, frag=False):
     """EAP-TLS through RADIUS: FreeRADIUS's tls module checks the client
     certificate against the test's CA and CRL; rampartd only relays (its
     EAP-Messages split into 253-octet attributes and joined back)."""
-    ca, rad_text = radius_up(net, r, res, [RAD_SRV], tls=True)
+    ca, rad_text = radius_up(net, r, res, [RAD_SRV], tls=True, tls_frag=1400 if frag else 1024)
     if ca is None:
         return
     pki = os.path.join(net.dir, "pki")
-    c, cns, ok, out = tls_client(net, 1, "c1", TLS_USER, pki, ca)
+    c, cns, ok, out = tls_client(net, 1, "c1", TLS_USER, pki, ca, ike_frag=600 if frag else None)
     res.check(ok, "strongSwan client (eap-tls) loads its certificate and key",
               "" if ok else out[-400:])
     rc, out = c.initiate("eap", 60)
@@ -737,6 +752,16 @@ def case_eap_tls(args, net, r, res):
               "to the client %d, from it %d" % (req, chal, ike_in, ike_out))
     log("sizes: Access-Request %d, Access-Challenge %d, IKE in %d, IKE out %d octets"
         % (req, chal, ike_in, ike_out))
+    if frag:
+        split = re.findall(r"splitting IKE message \((\d+) bytes\) into (\d+) fragments", clog)
+        got = re.findall(r"received fragment #\d+ of (\d+)", clog)
+        res.check(bool(split) and chal > 1280,
+                  "the client sent fragmented IKE_AUTH requests and rampartd reassembled them",
+                  "client splits %s" % split[:4])
+        res.check(bool(got) and "reassembled fragmented IKE message" in clog,
+                  "rampartd fragmented its IKE_AUTH responses (EAP-TLS of up to 1400 octets) "
+                  "and the client reassembled them", "fragments received: %s" % got[:6])
+        return
 
     # dave's certificate is on the CRL: FreeRADIUS refuses, no SA
     failed0 = stat(r, "auth_failed") or 0
@@ -768,7 +793,7 @@ def case_eap_tls(args, net, r, res):
 
 CASES = {"eap-radius": case_eap_radius, "eap-radius-failover": case_eap_radius_failover,
          "eap-tls": case_eap_tls, "eap-radius-acct": case_eap_radius_acct,
-         "eap-local": case_eap_local}
+         "eap-local": case_eap_local, "eap-tls-frag": case_eap_tls_frag}
 
 
 def main():
