@@ -166,11 +166,25 @@ ms_request(uint8_t *b, uint8_t eap_id, uint8_t op, uint8_t ms_id, const void *da
 	return total;
 }
 
+/* The user name for a log line: the peer chose it, so no control bytes. */
+static const char *
+printable_user(const struct loc_conv *v, char *buf, size_t cap)
+{
+	size_t i, n = v->user_len < cap - 1 ? v->user_len : cap - 1;
+
+	for (i = 0; i < n; i++)
+		buf[i] = (unsigned char)v->user[i] < 0x20 || v->user[i] == 0x7f ? '?' : v->user[i];
+	buf[n] = '\0';
+	return buf;
+}
+
 static void
 fail(struct loc_conv *v, const char *why)
 {
-	RD_LOG(NOTICE, "eap-mschapv2: IKE SA %" PRIu64 " user %.*s: %s\n", v->ike_sa_id,
-	       (int)v->user_len, v->user, why);
+	char u[CONF_EAP_USER_MAX];
+
+	RD_LOG(NOTICE, "eap-mschapv2: IKE SA %" PRIu64 " user %s: %s\n", v->ike_sa_id,
+	       printable_user(v, u, sizeof(u)), why);
 	answer(v, IKE_EAP_FAILURE, NULL, 0);
 }
 
@@ -228,6 +242,7 @@ static int
 route_local(uint64_t ike_sa_id, const uint8_t *eap, size_t len)
 {
 	static const char srv_name[] = "rampart";
+	char u[CONF_EAP_USER_MAX];
 	struct loc_conv *v = NULL;
 	uint8_t b[LOC_ANS_MAX], data[1 + 16 + sizeof(srv_name) - 1];
 	unsigned i;
@@ -297,8 +312,8 @@ route_local(uint64_t ike_sa_id, const uint8_t *eap, size_t len)
 			break;
 		}
 		loc.st.success++;
-		RD_LOG(INFO, "eap-mschapv2: IKE SA %" PRIu64 " user %.*s authenticated\n",
-		       v->ike_sa_id, (int)v->user_len, v->user);
+		RD_LOG(INFO, "eap-mschapv2: IKE SA %" PRIu64 " user %s authenticated\n",
+		       v->ike_sa_id, printable_user(v, u, sizeof(u)));
 		answer(v, IKE_EAP_SUCCESS, NULL, 0);
 		break;
 	default:
