@@ -34,6 +34,7 @@ import e2e_lib  # noqa: E402
 from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, POOL,  # noqa: E402
                      Charon, Result, args_common, log, sh, wait_for, write_private)
 from e2e import ping, ping_stats, run_cli  # noqa: E402
+import e2e_metrics  # noqa: E402
 
 RAD_GW, RAD_SRV, RAD_DEAD = "10.77.0.1", "10.77.0.2", "10.77.0.3"
 RAD_SECRET = "e2e-radius-secret-not-a-secret"
@@ -52,7 +53,7 @@ GW_YAML = """workers: 1
 log_level: {log_level}
 telemetry: false
 control: {{socket: {sock}, mode: "0600"}}
-ports:
+{metrics}ports:
   - {{name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{pub}/24]}}
   - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
 radius:
@@ -331,7 +332,8 @@ def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False, acct=Non
             "      - address: %s\n        secret_file: %s\n" % (a, secret_file) for a in acct)
     write_private(r.conf, GW_YAML.format(
         log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock, pub=GW_PUB, lan=GW_LAN,
-        servers=srv, acct=acct_yaml, timeout=timeout, retries=retries, gwid=GW_ID, cert=cert,
+        servers=srv, acct=acct_yaml, metrics=(
+            'metrics: {listen: "%s"}\n' % e2e_metrics.LISTEN if acct else ""), timeout=timeout, retries=retries, gwid=GW_ID, cert=cert,
         key=key, pool=POOL))
     started = r.start()
     if not res.check(started, "rampartd starts with remote_auth eap-radius",
@@ -575,6 +577,21 @@ def case_eap_radius_acct(args, net, r, res):
     res.check(sp.get("Acct-Terminate-Cause") == "Session-Timeout" and
               sp.get("Class") == "0x" + CLASS3.encode().hex(),
               "erin's Stop: cause Session-Timeout, her Class", str(sp))
+    # the same counters in Prometheus (/metrics) as in rampartctl stats
+    # (the scrape serves a snapshot the control core publishes every second)
+    def prom_pairs():
+        code, _, body = e2e_metrics.scrape()
+        prom = e2e_metrics.parse(body) if code == 200 else {}
+        return [(k, prom.get(("rampart_radius_%s_total" % k, frozenset())), radius_stat(r, k))
+                for k in ("acct_requests", "acct_responses", "acct_failovers", "accepts",
+                          "session_timeouts")]
+    pairs = []
+
+    def prom_agrees():
+        pairs[:] = prom_pairs()
+        return all(p is not None and int(p) == j for _, p, j in pairs) and pairs[1][2] >= 5
+    res.check(wait_for(prom_agrees, 6) is True,
+              "/metrics has the RADIUS counters, equal to rampartctl stats", str(pairs))
     res.check(radius_stat(r, "session_timeouts") == 1 and radius_stat(r, "sessions") == 0 and
               radius_stat(r, "acct_bad_responses") == 0 and
               "invalid request authenticator" not in rad_text().lower(),
