@@ -773,6 +773,7 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 		if (*reply != NULL) {
 			json_object_set_new(*reply, "resources", resources_json());
 			json_object_set_new(*reply, "radius", rd_radius_stats_json());
+			json_object_set_new(*reply, "eap_local", rd_eaplocal_stats_json());
 		}
 		return 0;
 	}

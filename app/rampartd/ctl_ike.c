@@ -466,18 +466,32 @@ ike_event_cb(void *user, const struct ike_event *ev)
 	rd_ev_ike(ev);		/* IKE SA up/down lines, set-up latency */
 	switch (ev->type) {
 	case IKE_EV_CHILD_UP:
-		if (ev->child != NULL)
+		if (ev->child != NULL) {
 			child_up(ev->child);
+			rd_radius_child_up(ev->ike_sa_id, ev->child, ev->first_child);
+		}
 		break;
 	case IKE_EV_CHILD_DOWN:
 		if (ev->child != NULL) {
 			const struct sa_child *ch = sa_mgr_child_find(&rd.sam, ev->child->id);
 
 			/* the line first: the manager may drop the record */
-			if (ch != NULL && sa_child_is_live(ch))
+			if (ch != NULL && sa_child_is_live(ch)) {
+				struct esp_sa_stats in = { 0 }, out = { 0 };
+
 				rd_ev_child_down(ch, ch->successors > 0);
+				/* its counters join the user's accounting totals */
+				if (ch->sa_in != NULL)
+					esp_sa_stats_get(ch->sa_in, &in);
+				if (ch->sa_out != NULL)
+					esp_sa_stats_get(ch->sa_out, &out);
+				rd_radius_child_gone(ch->ike_sa_id, &in, &out);
+			}
 			sa_mgr_child_down(&rd.sam, ev->child->id, rd_now_ms());
 		}
+		break;
+	case IKE_EV_IKE_DOWN:
+		rd_radius_ike_down(ev->ike_sa_id, ev->successor_id, ev->reason);
 		break;
 	case IKE_EV_PEER_MOVED:
 		if (ev->child != NULL)
@@ -588,7 +602,7 @@ rd_ike_init(void)
 	cfg.ops.event = ike_event_cb;
 	cfg.ops.log = ike_log_cb;
 	cfg.ops.alloc_spi = alloc_spi_cb;
-	cfg.ops.eap = rd_radius_eap;
+	cfg.ops.eap = rd_eap_backend;	/* eap-mschapv2 locally, eap-radius to RADIUS */
 	cfg.window_size = c->ike.window_size ? c->ike.window_size : 1;
 	cfg.cookie_threshold = c->ike.cookie_threshold;
 	cfg.half_open_max = c->ike.half_open_max;

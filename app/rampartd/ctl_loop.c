@@ -721,6 +721,7 @@ rd_ctl_main(void)
 
 		work += rd_jobs_poll(RD_JOB_POLL);
 		work += rd_radius_poll(rd_now_ms());
+		work += rd_eaplocal_poll(rd_now_ms());
 
 		rd_ike_events();
 		rd_msg_flush();

@@ -43,6 +43,7 @@ struct metrics_snap {
 	struct ike_stats ike;
 	struct ctl_sock_stats ctl;
 	struct rd_rate_stats rate;
+	struct rd_radius_stats radius;	/* RADIUS client and accounting */
 	uint64_t neighbours, child_sas, pending;
 	bool have_ike, have_ctl, have_rate;
 	/* child SAs installed per connection; [n_conns] counts children of
@@ -89,6 +90,33 @@ static const struct row ike_rows[] = { IKE_STATS_LIST(ROW_I) };
 	  offsetof(struct ctl_sock_stats, f) },
 static const struct row ctl_sock_rows[] = { CTL_SOCK_STATS_LIST(ROW_S) };
 #undef ROW_S
+/* the counters of rampartctl stats "radius" (docs/eap.md) */
+#define ROW_R(f, help) \
+	{ "rampart_radius_" #f "_total", "", RD_PROM_counter, "RADIUS: " help, \
+	  offsetof(struct rd_radius_stats, f) },
+static const struct row radius_rows[] = {
+	ROW_R(requests, "Access-Requests sent, retransmissions included")
+	ROW_R(retransmits, "Access-Request retransmissions")
+	ROW_R(timeouts, "authentication servers that used up their tries on a request")
+	ROW_R(failovers, "Access-Requests moved to the next server")
+	ROW_R(send_errors, "datagrams the socket refused")
+	ROW_R(accepts, "Access-Accepts")
+	ROW_R(rejects, "Access-Rejects")
+	ROW_R(challenges, "Access-Challenges")
+	ROW_R(bad_responses, "responses dropped: authenticator or format")
+	ROW_R(unexpected, "responses for no request in flight")
+	ROW_R(busy, "EAP conversations refused: all slots in use")
+	ROW_R(framed_ips, "Framed-IP(v6)-Address used instead of the pool")
+	ROW_R(acct_requests, "Accounting-Requests sent, retransmissions included")
+	ROW_R(acct_responses, "Accounting-Responses")
+	ROW_R(acct_retransmits, "Accounting-Request retransmissions")
+	ROW_R(acct_timeouts, "accounting servers that used up their tries on a request")
+	ROW_R(acct_failovers, "Accounting-Requests moved to the next server")
+	ROW_R(acct_dropped, "accounting records lost (queue full, no server answered)")
+	ROW_R(acct_bad_responses, "Accounting-Responses dropped: authenticator or format")
+	ROW_R(session_timeouts, "IKE SAs ended by Session-Timeout")
+};
+#undef ROW_R
 
 static uint64_t
 field(const void *base, size_t off)
@@ -122,6 +150,7 @@ rd_metrics_publish(uint64_t now_ms)
 		rd_rate_stats_get(rd.ike_rate, &s.rate);
 		s.have_rate = true;
 	}
+	rd_radius_stats_get(&s.radius);
 	s.neighbours = rd.master.nbr.n_used;
 	s.n_conns = rd.conf->n_conns < CONF_MAX_CONNS ? rd.conf->n_conns : CONF_MAX_CONNS;
 	/* live children: counted by the SA manager at each state change, so
@@ -335,6 +364,7 @@ control(struct rd_prom *p, const struct metrics_snap *s)
 	rd_prom_sample(p, "rampart_pending_packets", "", s->pending);
 	if (s->have_ike)
 		rows_one(p, ike_rows, sizeof(ike_rows) / sizeof(ike_rows[0]), &s->ike);
+	rows_one(p, radius_rows, sizeof(radius_rows) / sizeof(radius_rows[0]), &s->radius);
 	if (s->have_rate) {
 		rd_prom_family(p, "rampart_ike_rate_sources_tracked", RD_PROM_gauge,
 			       "IKE source addresses with a rate budget");

@@ -486,6 +486,7 @@ shutdown_all(bool launched)
 	rd_jobs_fini();
 	rd_ike_fini();
 	rd_radius_fini();
+	rd_eaplocal_fini();
 	rd_rate_destroy(rd.ike_rate);
 	rd.ike_rate = NULL;
 	rd_cmd_fini();
@@ -660,6 +661,12 @@ main(int argc, char **argv)
 	rd_cmd_init();		/* a missing control socket is logged, not fatal */
 	if ((ret = rd_radius_init(&rd.conf->radius)) != 0) {
 		RD_LOG(ERR, "radius: %s\n", strerror(-ret));
+		goto fail;
+	}
+	/* the local EAP-MSCHAPv2 back end needs MD4 and DES (legacy provider) */
+	if (rd.conf->eap_users != NULL && (ret = rd_eaplocal_init()) != 0) {
+		RD_LOG(ERR, "eap_users: EAP-MSCHAPv2 unavailable (OpenSSL legacy provider "
+		       "for MD4/DES): %s\n", strerror(-ret));
 		goto fail;
 	}
 	ret = rd_ike_init();

@@ -130,6 +130,9 @@ struct rd_radius_stats {
 	uint64_t requests, retransmits, timeouts, failovers, send_errors;
 	uint64_t accepts, rejects, challenges, bad_responses, unexpected, busy;
 	uint64_t framed_ips;		/* Framed-IP-Address used instead of the pool */
+	uint64_t acct_requests, acct_responses, acct_retransmits, acct_timeouts;
+	uint64_t acct_failovers, acct_dropped, acct_bad_responses;
+	uint64_t session_timeouts;	/* IKE SAs ended by RADIUS Session-Timeout */
 };
 int rd_radius_init(const struct conf_radius *cfg);
 void rd_radius_fini(void);
@@ -139,8 +142,25 @@ int rd_radius_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_
 /* Answers, retransmissions, failover; how many datagrams were handled. */
 unsigned rd_radius_poll(uint64_t now);
 void rd_radius_stats_get(struct rd_radius_stats *st);
+/* Sessions (accounting, Session-Timeout), from the IKE glue: the first
+ * child of an IKE SA is up (Start); a child is down (its counters join the
+ * session's totals); the IKE SA is down (Stop), or rekeyed to @successor_id. */
+struct ike_child_sa;
+struct esp_sa_stats;
+void rd_radius_child_up(uint64_t ike_sa_id, const struct ike_child_sa *c, bool first);
+void rd_radius_child_gone(uint64_t ike_sa_id, const struct esp_sa_stats *in,
+			  const struct esp_sa_stats *out);
+void rd_radius_ike_down(uint64_t ike_sa_id, uint64_t successor_id, const char *why);
 /* The counters as a JSON object (rampartctl stats "radius"). */
 struct json_t *rd_radius_stats_json(void);
+
+/* ctl_eaplocal.c: local EAP-MSCHAPv2 back end (eap_users), ops.eap router */
+int rd_eaplocal_init(void);
+void rd_eaplocal_fini(void);
+int rd_eap_backend(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap,
+		   size_t eap_len);
+unsigned rd_eaplocal_poll(uint64_t now);
+struct json_t *rd_eaplocal_stats_json(void);
 
 /* ctl_ike.c */
 int rd_ike_init(void);

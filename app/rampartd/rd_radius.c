@@ -211,6 +211,31 @@ rd_radius_parse_response(const uint8_t *pkt, size_t len, uint8_t id,
 			has_ma = true;
 			ma_off = off + 2;
 			break;
+		case RD_RA_CLASS:
+			memcpy(out->class_, v, alen - 2u);
+			out->class_len = alen - 2u;
+			break;
+		case RD_RA_SESSION_TIMEOUT:
+			if (alen != 6)
+				return -EBADMSG;
+			out->session_timeout = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
+					       (uint32_t)v[2] << 8 | v[3];
+			break;
+		case RD_RA_FRAMED_IPV6_ADDRESS:
+			if (alen != 18)
+				return -EBADMSG;
+			memcpy(out->framed_ip6, v, 16);
+			out->has_framed_ip6 = true;
+			break;
+		case RD_RA_FRAMED_IPV6_PREFIX:
+			/* Reserved, Prefix-Length, then the prefix's octets (2..18 long) */
+			if (alen < 4 || alen > 20 || v[1] > 128 || (v[1] + 7u) / 8 > alen - 4u)
+				return -EBADMSG;
+			if (v[1] == 128 && !out->has_framed_ip6) {
+				memcpy(out->framed_ip6, v + 2, 16);
+				out->has_framed_ip6 = true;
+			}
+			break;
 		case RD_RA_FRAMED_IP_ADDRESS:
 			if (alen != 6)
 				return -EBADMSG;
@@ -272,5 +297,114 @@ out:
 	OPENSSL_cleanse(copy, sizeof(copy));
 	if (rc < 0)
 		OPENSSL_cleanse(out, sizeof(*out));
+	return rc;
+}
+
+static int
+put_u32(uint8_t *buf, size_t cap, size_t *off, uint8_t type, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+
+	return put_attr(buf, cap, off, type, b, 4);
+}
+
+int
+rd_radius_build_acct(const struct rd_radius_acct *a, const uint8_t *secret,
+		     size_t secret_len, uint8_t *buf, size_t cap, size_t *len, uint8_t auth[16])
+{
+	static const uint8_t nas_port_virtual[4] = { 0, 0, 0, 5 };
+	size_t off = RD_RADIUS_HDR_LEN;
+	int rc = 0;
+
+	if (cap > RD_RADIUS_MAX_PKT)
+		cap = RD_RADIUS_MAX_PKT;
+	if (cap < RD_RADIUS_HDR_LEN || secret_len == 0 || a->session_id == NULL ||
+	    a->user_len > RD_RADIUS_MAX_USER || a->class_len > 253 ||
+	    a->status < RD_ACCT_START || a->status > RD_ACCT_INTERIM)
+		return -EINVAL;
+	buf[0] = RD_RADIUS_ACCOUNTING_REQUEST;
+	buf[1] = a->id;
+	memset(buf + 4, 0, 16);
+	rc = put_u32(buf, cap, &off, RD_RA_ACCT_STATUS_TYPE, a->status);
+	if (rc == 0)
+		rc = put_attr(buf, cap, &off, RD_RA_ACCT_SESSION_ID, a->session_id,
+			      strnlen(a->session_id, 253));
+	if (rc == 0 && a->user != NULL && a->user_len > 0)
+		rc = put_attr(buf, cap, &off, RD_RA_USER_NAME, a->user, a->user_len);
+	if (rc == 0 && a->nas_id != NULL && a->nas_id[0] != '\0')
+		rc = put_attr(buf, cap, &off, RD_RA_NAS_IDENTIFIER, a->nas_id,
+			      strnlen(a->nas_id, 253));
+	if (rc == 0)
+		rc = put_attr(buf, cap, &off, RD_RA_NAS_PORT_TYPE, nas_port_virtual, 4);
+	if (rc == 0 && a->has_framed_ip)
+		rc = put_attr(buf, cap, &off, RD_RA_FRAMED_IP_ADDRESS, a->framed_ip, 4);
+	/* RFC 2865 5.25: Class is sent unmodified in accounting */
+	if (rc == 0 && a->class_ != NULL && a->class_len > 0)
+		rc = put_attr(buf, cap, &off, RD_RA_CLASS, a->class_, a->class_len);
+	if (rc == 0 && a->status != RD_ACCT_START) {
+		/* RFC 2866 5.3/5.4 with RFC 2869 5.1/5.2: 2^32 wraps in the Gigawords */
+		rc = put_u32(buf, cap, &off, RD_RA_ACCT_INPUT_OCTETS, (uint32_t)a->in_octets);
+		if (rc == 0)
+			rc = put_u32(buf, cap, &off, RD_RA_ACCT_OUTPUT_OCTETS,
+				     (uint32_t)a->out_octets);
+		if (rc == 0 && a->in_octets >> 32)
+			rc = put_u32(buf, cap, &off, RD_RA_ACCT_INPUT_GIGAWORDS,
+				     (uint32_t)(a->in_octets >> 32));
+		if (rc == 0 && a->out_octets >> 32)
+			rc = put_u32(buf, cap, &off, RD_RA_ACCT_OUTPUT_GIGAWORDS,
+				     (uint32_t)(a->out_octets >> 32));
+		if (rc == 0)
+			rc = put_u32(buf, cap, &off, RD_RA_ACCT_INPUT_PACKETS,
+				     a->in_packets > UINT32_MAX ? UINT32_MAX
+								: (uint32_t)a->in_packets);
+		if (rc == 0)
+			rc = put_u32(buf, cap, &off, RD_RA_ACCT_OUTPUT_PACKETS,
+				     a->out_packets > UINT32_MAX ? UINT32_MAX
+								 : (uint32_t)a->out_packets);
+		if (rc == 0)
+			rc = put_u32(buf, cap, &off, RD_RA_ACCT_SESSION_TIME, a->session_time);
+	}
+	if (rc == 0 && a->status == RD_ACCT_STOP && a->cause != 0)
+		rc = put_u32(buf, cap, &off, RD_RA_ACCT_TERMINATE_CAUSE, a->cause);
+	if (rc < 0)
+		return rc;
+	buf[2] = (uint8_t)(off >> 8);
+	buf[3] = (uint8_t)off;
+	/* RFC 2866 3: MD5(Code+Identifier+Length+16 zero octets+Attributes+Secret) */
+	rc = md5_3(buf, off, secret, secret_len, NULL, 0, buf + 4);
+	if (rc == 0) {
+		memcpy(auth, buf + 4, 16);
+		*len = off;
+	}
+	return rc;
+}
+
+int
+rd_radius_parse_acct_response(const uint8_t *pkt, size_t len, uint8_t id,
+			      const uint8_t req_auth[16], const uint8_t *secret,
+			      size_t secret_len)
+{
+	uint8_t copy[RD_RADIUS_MAX_PKT], md[16];
+	size_t plen, off;
+	int rc = 0;
+
+	if (len < RD_RADIUS_HDR_LEN)
+		return -EBADMSG;
+	plen = (size_t)pkt[2] << 8 | pkt[3];
+	if (plen < RD_RADIUS_HDR_LEN || plen > len || plen > RD_RADIUS_MAX_PKT)
+		return -EBADMSG;
+	if (pkt[1] != id || pkt[0] != RD_RADIUS_ACCOUNTING_RESPONSE)
+		return -EPROTO;
+	for (off = RD_RADIUS_HDR_LEN; off < plen; off += pkt[off + 1])
+		if (plen - off < 2 || pkt[off + 1] < 2 || pkt[off + 1] > plen - off)
+			return -EBADMSG;
+	/* the same Response Authenticator as for Access responses (RFC 2866 3) */
+	memcpy(copy, pkt, plen);
+	memcpy(copy + 4, req_auth, 16);
+	if (md5_3(copy, plen, secret, secret_len, NULL, 0, md) < 0)
+		rc = -EIO;
+	else if (CRYPTO_memcmp(md, pkt + 4, 16) != 0)
+		rc = -EACCES;
+	OPENSSL_cleanse(copy, sizeof(copy));
 	return rc;
 }

@@ -27,6 +27,8 @@ enum rd_radius_code {
 	RD_RADIUS_ACCESS_REQUEST = 1,
 	RD_RADIUS_ACCESS_ACCEPT = 2,
 	RD_RADIUS_ACCESS_REJECT = 3,
+	RD_RADIUS_ACCOUNTING_REQUEST = 4,
+	RD_RADIUS_ACCOUNTING_RESPONSE = 5,
 	RD_RADIUS_ACCESS_CHALLENGE = 11,
 };
 
@@ -35,11 +37,25 @@ enum rd_radius_attr {
 	RD_RA_SERVICE_TYPE = 6,
 	RD_RA_FRAMED_IP_ADDRESS = 8,
 	RD_RA_FRAMED_MTU = 12,
+	RD_RA_CLASS = 25,
+	RD_RA_SESSION_TIMEOUT = 27,
 	RD_RA_STATE = 24,
 	RD_RA_VENDOR_SPECIFIC = 26,
 	RD_RA_CALLING_STATION_ID = 31,
 	RD_RA_NAS_IDENTIFIER = 32,
+	RD_RA_ACCT_STATUS_TYPE = 40,
+	RD_RA_ACCT_INPUT_OCTETS = 42,
+	RD_RA_ACCT_OUTPUT_OCTETS = 43,
+	RD_RA_ACCT_SESSION_ID = 44,
+	RD_RA_ACCT_SESSION_TIME = 46,
+	RD_RA_ACCT_INPUT_PACKETS = 47,
+	RD_RA_ACCT_OUTPUT_PACKETS = 48,
+	RD_RA_ACCT_TERMINATE_CAUSE = 49,
+	RD_RA_ACCT_INPUT_GIGAWORDS = 52,
+	RD_RA_ACCT_OUTPUT_GIGAWORDS = 53,
 	RD_RA_NAS_PORT_TYPE = 61,
+	RD_RA_FRAMED_IPV6_PREFIX = 97,	/* RFC 3162 2.3 */
+	RD_RA_FRAMED_IPV6_ADDRESS = 168,	/* RFC 6911 3.1 */
 	RD_RA_EAP_MESSAGE = 79,
 	RD_RA_MESSAGE_AUTHENTICATOR = 80,
 };
@@ -73,7 +89,56 @@ struct rd_radius_resp {
 	uint8_t msk[RD_RADIUS_MSK_LEN];	/* wipe after use */
 	bool has_framed_ip;
 	uint8_t framed_ip[4];
+	/* Framed-IPv6-Address, or a Framed-IPv6-Prefix of length 128 (one
+	 * address: what an IKEv2 client gets); other prefix lengths ignored */
+	bool has_framed_ip6;
+	uint8_t framed_ip6[16];
+	uint8_t class_[253];		/* Class (RFC 2865 5.25), echoed in accounting */
+	size_t class_len;
+	uint32_t session_timeout;	/* Session-Timeout in s (5.27), 0 = none */
 };
+
+/* RFC 2866 5.1 Acct-Status-Type, 5.10 Acct-Terminate-Cause (the ones used) */
+enum rd_acct_status { RD_ACCT_START = 1, RD_ACCT_STOP = 2, RD_ACCT_INTERIM = 3 };
+enum rd_acct_cause {
+	RD_ACCT_CAUSE_USER_REQUEST = 1,
+	RD_ACCT_CAUSE_LOST_CARRIER = 2,
+	RD_ACCT_CAUSE_SESSION_TIMEOUT = 5,
+	RD_ACCT_CAUSE_ADMIN_RESET = 6,
+	RD_ACCT_CAUSE_NAS_ERROR = 9,
+	RD_ACCT_CAUSE_NAS_REBOOT = 11,
+};
+
+/* What an Accounting-Request carries (pointers valid during the build). */
+struct rd_radius_acct {
+	uint8_t id;
+	uint8_t status;			/* enum rd_acct_status */
+	const char *session_id;		/* Acct-Session-Id */
+	const uint8_t *user;		/* User-Name, may be NULL */
+	size_t user_len;
+	const uint8_t *class_;		/* Class from the Access-Accept, may be NULL */
+	size_t class_len;
+	const char *nas_id;
+	bool has_framed_ip;
+	uint8_t framed_ip[4];
+	/* Interim and Stop: RFC 2866 5.3/5.4/5.8/5.9 (in = from the user) */
+	uint64_t in_octets, out_octets, in_packets, out_packets;
+	uint32_t session_time;		/* s */
+	uint32_t cause;			/* Stop: enum rd_acct_cause */
+};
+
+/* Write an Accounting-Request, its Request Authenticator (RFC 2866 3:
+ * MD5(Code+ID+Length+16 zero octets+Attributes+Secret)) in place and in
+ * @auth. 0, -ENOSPC, -EINVAL. */
+int rd_radius_build_acct(const struct rd_radius_acct *a, const uint8_t *secret,
+			 size_t secret_len, uint8_t *buf, size_t cap, size_t *len,
+			 uint8_t auth[16]);
+
+/* Verify an Accounting-Response to request @id sent with Request
+ * Authenticator @req_auth: 0, -EBADMSG, -EPROTO, -EACCES. */
+int rd_radius_parse_acct_response(const uint8_t *pkt, size_t len, uint8_t id,
+				  const uint8_t req_auth[16], const uint8_t *secret,
+				  size_t secret_len);
 
 /*
  * Verify and parse a response to the request with @id and Request

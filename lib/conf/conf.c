@@ -754,10 +754,11 @@ static int
 parse_root(struct cx *x, const yaml_node_t *root)
 {
 	enum { K_WORKERS, K_LOG, K_TELEM, K_CTL, K_IKE, K_PORTS, K_ROUTES, K_CONNS, K_CTLCORE,
-	       K_METRICS, K_MAX_TUNNELS, K_RADIUS, K_GCM_ENGINE, K_N };
+	       K_METRICS, K_MAX_TUNNELS, K_RADIUS, K_GCM_ENGINE, K_EAP_USERS, K_N };
 	static const char *const keys[K_N] = {
 		"workers", "log_level", "telemetry", "control", "ike", "ports", "routes",
 		"connections", "control_core", "metrics", "max_tunnels", "radius", "gcm_engine",
+		"eap_users",
 	};
 	struct conf *c = x->c;
 	yaml_node_t *v[K_N];
@@ -802,6 +803,8 @@ parse_root(struct cx *x, const yaml_node_t *root)
 	if (v[K_CONNS] != NULL && (rc = conf_parse_conns(x, v[K_CONNS])) < 0)
 		return rc;
 	if (v[K_RADIUS] != NULL && (rc = conf_parse_radius(x, v[K_RADIUS])) < 0)
+		return rc;
+	if (v[K_EAP_USERS] != NULL && (rc = conf_parse_eap_users(x, v[K_EAP_USERS])) < 0)
 		return rc;
 	return conf_radius_check_conns(x, v[K_CONNS] != NULL ? v[K_CONNS] : root);
 }
@@ -1153,6 +1156,13 @@ conf_wipe(struct conf *c)
 		c->conns[i].psk_len = 0;
 	}
 	OPENSSL_cleanse(c->radius.servers, sizeof(c->radius.servers));
+	OPENSSL_cleanse(c->radius.acct_servers, sizeof(c->radius.acct_servers));
+	if (c->eap_users != NULL) {
+		OPENSSL_cleanse(c->eap_users, c->n_eap_users * sizeof(*c->eap_users));
+		free(c->eap_users);
+	}
+	c->eap_users = NULL;
+	c->n_eap_users = 0;
 }
 
 void

@@ -165,6 +165,17 @@ struct conf_radius {
 	uint32_t timeout_ms;		/* per try, default 2000 */
 	uint32_t retries;		/* tries per server after the first, default 2 */
 	char nas_id[64];		/* NAS-Identifier, default "rampart" */
+	/* accounting (RFC 2866): servers in failover order, port default 1813 */
+	struct conf_radius_server acct_servers[CONF_MAX_RADIUS];
+	unsigned n_acct_servers;
+	uint32_t interim_ms;		/* Interim-Update interval, 0 = none */
+};
+
+/* The local EAP-MSCHAPv2 users (eap_users: FILE, conf_eap_users.c). */
+enum { CONF_EAP_USER_MAX = 128, CONF_EAP_USERS_MAX = 100000 };
+struct conf_eap_user {
+	char name[CONF_EAP_USER_MAX];	/* the EAP identity, as the client sends it */
+	uint8_t nt_hash[16];		/* MD4(UTF-16LE(password)), RFC 2759 8.3 */
 };
 
 /* The control lcore's self-protection (conf_ctlcore.c documents the keys). */
@@ -214,8 +225,17 @@ struct conf {
 	unsigned conn_port[CONF_MAX_CONNS];
 	/* connections[i].log_level: enum ike_log_level, 0 = the global log_level */
 	int conn_log_level[CONF_MAX_CONNS];
+	/* remote_auth eap-mschapv2: EAP against eap_users, not RADIUS */
+	bool conn_eap_local[CONF_MAX_CONNS];
 	unsigned n_conns;
+	/* eap_users: heap array, sorted by name, wiped and freed by conf_free */
+	struct conf_eap_user *eap_users;
+	unsigned n_eap_users;
 };
+
+/* The user @name of the eap_users file, or NULL. */
+const struct conf_eap_user *conf_eap_user_find(const struct conf *c, const char *name,
+					       size_t len);
 
 /*
  * Load and validate @path. On success returns 0 and a heap struct in *@out

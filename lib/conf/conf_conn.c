@@ -301,7 +301,7 @@ parse_proposals(struct cx *x, const char *key, const yaml_node_t *n, char dst[][
 }
 
 static int
-parse_auth(struct cx *x, const char *key, const yaml_node_t *n, uint8_t *out)
+parse_auth(struct cx *x, const char *key, const yaml_node_t *n, uint8_t *out, bool *local)
 {
 	char s[16];
 	int rc = cx_str(x, key, n, s, sizeof(s));
@@ -314,9 +314,13 @@ parse_auth(struct cx *x, const char *key, const yaml_node_t *n, uint8_t *out)
 		*out = IKE_AUTHM_PUBKEY;
 	else if (strcmp(s, "eap-radius") == 0 && strcmp(key, "remote_auth") == 0)
 		*out = IKE_AUTHM_EAP;
-	else
+	else if (strcmp(s, "eap-mschapv2") == 0 && strcmp(key, "remote_auth") == 0) {
+		*out = IKE_AUTHM_EAP;
+		*local = true;
+	} else
 		return key_err(x, key, n, strcmp(key, "remote_auth") == 0 ?
-			       "unknown auth method '%s' (psk, pubkey, eap-radius)" :
+			       "unknown auth method '%s' (psk, pubkey, eap-radius, "
+			       "eap-mschapv2)" :
 			       "unknown auth method '%s' (psk, pubkey)", s);
 	return 0;
 }
@@ -550,17 +554,18 @@ static int
 parse_auth_keys(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 		struct ike_conn_cfg *cc)
 {
-	bool psk_used;
+	bool psk_used, local = false;
 	int rc;
 
 	if (v[K_AUTH] == NULL)
 		return cx_missing(x, map, "auth");
-	if ((rc = parse_auth(x, "auth", v[K_AUTH], &cc->auth)) < 0)
+	if ((rc = parse_auth(x, "auth", v[K_AUTH], &cc->auth, &local)) < 0)
 		return rc;
 	cc->remote_auth = cc->auth;
 	if (v[K_REMOTE_AUTH] != NULL &&
-	    (rc = parse_auth(x, "remote_auth", v[K_REMOTE_AUTH], &cc->remote_auth)) < 0)
+	    (rc = parse_auth(x, "remote_auth", v[K_REMOTE_AUTH], &cc->remote_auth, &local)) < 0)
 		return rc;
+	x->c->conn_eap_local[cc - x->c->conns] = local;
 	psk_used = cc->auth == IKE_AUTHM_PSK || cc->remote_auth == IKE_AUTHM_PSK;
 	if (v[K_PSK] != NULL && v[K_PSK_FILE] != NULL)
 		return key_err(x, "psk_file", v[K_PSK_FILE], "%s", "give psk or psk_file, not both");

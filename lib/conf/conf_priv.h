@@ -128,6 +128,8 @@ int conf_parse_log_level(struct cx *x, const yaml_node_t *n, int *out);
 /* conf_radius.c: the radius section; conn checks after all sections */
 int conf_parse_radius(struct cx *x, const yaml_node_t *n);
 int conf_radius_check_conns(struct cx *x, const yaml_node_t *root);
+/* conf_eap_users.c: eap_users FILE */
+int conf_parse_eap_users(struct cx *x, const yaml_node_t *n);
 
 /* conf_ctlcore.c: the control_core section */
 void conf_ctlcore_defaults(struct conf_ctlcore *cc);

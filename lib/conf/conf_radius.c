@@ -13,6 +13,11 @@
  *     timeout: 2000ms                # per try (100ms..60s), default 2s
  *     retries: 2                     # retransmissions per server (0..10)
  *     nas_identifier: rampart        # NAS-Identifier attribute
+ *     accounting:                    # RFC 2866 (optional)
+ *       servers:                     # as above, port default 1813
+ *         - address: 192.0.2.10
+ *           secret_file: radius.secret
+ *       interim_interval: 10m        # Interim-Update (10s..24h), default none
  *
  * Validation only; the secrets are read here and wiped from buffers.
  */
@@ -30,6 +35,14 @@ enum {
 	RADIUS_MIN_TIMEOUT_MS = 100,
 	RADIUS_MAX_TIMEOUT_MS = 60000,
 	RADIUS_MAX_RETRIES = 10,
+	RADIUS_MIN_INTERIM_MS = 10000,
+	RADIUS_MAX_INTERIM_MS = 86400000,
+};
+
+struct server_list {
+	struct conf_radius_server *s;
+	unsigned *n;
+	uint16_t default_port;
 };
 
 static int
@@ -87,8 +100,8 @@ server_item(struct cx *x, const yaml_node_t *n, unsigned i, void *arg)
 {
 	enum { K_ADDR, K_PORT, K_SECRET_FILE, K_N };
 	static const char *const keys[K_N] = { "address", "port", "secret_file" };
-	struct conf_radius *r = arg;
-	struct conf_radius_server *s = &r->servers[i];
+	struct server_list *l = arg;
+	struct conf_radius_server *s = &l->s[i];
 	yaml_node_t *v[K_N];
 	char a[64];
 	uint64_t u;
@@ -105,7 +118,7 @@ server_item(struct cx *x, const yaml_node_t *n, unsigned i, void *arg)
 		return rc;
 	if (conf_parse_addr(a, &s->af, s->addr) < 0)
 		return cx_err(x, v[K_ADDR], "address: '%s' is not an IPv4 or IPv6 address", a);
-	s->port = 1812;
+	s->port = l->default_port;
 	if (v[K_PORT] != NULL) {
 		if ((rc = cx_uint(x, "port", v[K_PORT], 1, 65535, &u)) < 0)
 			return rc;
@@ -113,17 +126,48 @@ server_item(struct cx *x, const yaml_node_t *n, unsigned i, void *arg)
 	}
 	rc = read_secret(x, v[K_SECRET_FILE], s);
 	if (rc == 0)
-		r->n_servers = i + 1;
+		*l->n = i + 1;
+	return rc;
+}
+
+static int
+parse_accounting(struct cx *x, const yaml_node_t *n, struct conf_radius *r)
+{
+	enum { K_SERVERS, K_INTERIM, K_N };
+	static const char *const keys[K_N] = { "servers", "interim_interval" };
+	struct server_list l = { r->acct_servers, &r->n_acct_servers, 1813 };
+	yaml_node_t *v[K_N];
+	size_t m = cx_push_key(x, "accounting");
+	unsigned count = 0;
+	uint64_t u;
+	int rc;
+
+	rc = cx_map(x, n, keys, K_N, v);
+	if (rc == 0 && v[K_SERVERS] == NULL)
+		rc = cx_missing(x, n, "servers");
+	if (rc == 0)
+		rc = cx_seq_each(x, "servers", v[K_SERVERS], false, "no servers", CONF_MAX_RADIUS,
+				 &count, server_item, &l);
+	if (rc == 0 && v[K_INTERIM] != NULL &&
+	    (rc = cx_duration(x, "interim_interval", v[K_INTERIM], true, RADIUS_MAX_INTERIM_MS,
+			      &u)) == 0) {
+		if (u < RADIUS_MIN_INTERIM_MS)
+			rc = cx_err(x, v[K_INTERIM], "interim_interval: %llu ms below %d ms",
+				    (unsigned long long)u, RADIUS_MIN_INTERIM_MS);
+		r->interim_ms = (uint32_t)u;
+	}
+	cx_pop(x, m);
 	return rc;
 }
 
 int
 conf_parse_radius(struct cx *x, const yaml_node_t *n)
 {
-	enum { K_SERVERS, K_TIMEOUT, K_RETRIES, K_NAS_ID, K_N };
+	enum { K_SERVERS, K_TIMEOUT, K_RETRIES, K_NAS_ID, K_ACCT, K_N };
 	static const char *const keys[K_N] = { "servers", "timeout", "retries",
-					       "nas_identifier" };
+					       "nas_identifier", "accounting" };
 	struct conf_radius *r = &x->c->radius;
+	struct server_list l = { r->servers, &r->n_servers, 1812 };
 	yaml_node_t *v[K_N];
 	size_t m = cx_push_key(x, "radius");
 	unsigned count = 0;
@@ -138,7 +182,7 @@ conf_parse_radius(struct cx *x, const yaml_node_t *n)
 		rc = cx_missing(x, n, "servers");
 	if (rc == 0)
 		rc = cx_seq_each(x, "servers", v[K_SERVERS], false, "no servers", CONF_MAX_RADIUS,
-				 &count, server_item, r);
+				 &count, server_item, &l);
 	if (rc == 0 && v[K_TIMEOUT] != NULL &&
 	    (rc = cx_duration(x, "timeout", v[K_TIMEOUT], true, RADIUS_MAX_TIMEOUT_MS, &u)) == 0) {
 		if (u < RADIUS_MIN_TIMEOUT_MS)
@@ -151,6 +195,8 @@ conf_parse_radius(struct cx *x, const yaml_node_t *n)
 		r->retries = (uint32_t)u;
 	if (rc == 0 && v[K_NAS_ID] != NULL)
 		rc = cx_str(x, "nas_identifier", v[K_NAS_ID], r->nas_id, sizeof(r->nas_id));
+	if (rc == 0 && v[K_ACCT] != NULL)
+		rc = parse_accounting(x, v[K_ACCT], r);
 	cx_pop(x, m);
 	return rc;
 }
@@ -168,8 +214,15 @@ conf_radius_check_conns(struct cx *x, const yaml_node_t *where)
 		if (cc->remote_auth != IKE_AUTHM_EAP)
 			continue;
 		if (cc->auth != IKE_AUTHM_PUBKEY)
-			return cx_err(x, where, "connection %s: remote_auth eap-radius needs "
-				      "auth pubkey (the gateway signs, RFC 7296 2.16)", cc->name);
+			return cx_err(x, where, "connection %s: remote_auth %s needs "
+				      "auth pubkey (the gateway signs, RFC 7296 2.16)", cc->name,
+				      c->conn_eap_local[i] ? "eap-mschapv2" : "eap-radius");
+		if (c->conn_eap_local[i]) {
+			if (c->eap_users == NULL)
+				return cx_err(x, where, "connection %s: remote_auth eap-mschapv2 "
+					      "needs 'eap_users' (the users file)", cc->name);
+			continue;
+		}
 		if (c->radius.n_servers == 0)
 			return cx_err(x, where, "connection %s: remote_auth eap-radius needs a "
 				      "'radius' section with servers", cc->name);

@@ -184,6 +184,9 @@ struct ike_event {
 	const char *conn;
 	const struct sockaddr_storage *remote;
 	const char *reason;
+	/* IKE_DOWN after an IKE rekey: the SA that took over the children (and
+	 * the user's session), else 0 */
+	uint64_t successor_id;
 };
 
 enum ike_log_level {

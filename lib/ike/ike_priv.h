@@ -302,6 +302,7 @@ struct ike_sa {
 	struct ike_child *children;
 	unsigned n_children;
 	uint64_t coll_sa_id;		/* 2.8.2: new SA of the peer's colliding rekey */
+	uint64_t successor_id;		/* IKE rekey: the SA that adopted our children */
 	uint8_t *coll_nonce;		/* lower nonce of that exchange (heap) */
 	size_t coll_nonce_len;
 

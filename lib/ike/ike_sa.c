@@ -485,7 +485,8 @@ void
 ike_event_ike(struct ike_sa *sa, uint8_t type, const char *why)
 {
 	struct ike_event ev = { .type = type, .ike_sa_id = sa->id, .conn = sa->conn->cfg.name,
-				.remote = &sa->remote, .reason = why };
+				.remote = &sa->remote, .reason = why,
+				.successor_id = sa->successor_id };
 
 	if (sa->ctx->ops.event != NULL)
 		sa->ctx->ops.event(sa->ctx->user, &ev);
@@ -623,6 +624,7 @@ ike_sa_adopt(struct ike_sa *to, struct ike_sa *from)
 
 	ike_sa_touch(to);
 	ike_sa_touch(from);
+	from->successor_id = to->id;
 	while ((c = from->children) != NULL) {
 		from->children = c->next;
 		from->n_children--;

@@ -7,7 +7,8 @@
  * Message-Authenticator of the first such attribute and the Response
  * Authenticator), so that the attribute walk, EAP reassembly and MPPE key
  * decryption are reached rather than stopping at the authenticator check.
- * Bit 1 feeds the rest to the MPPE decryption directly. No state between
+ * Bit 1 feeds the rest to the MPPE decryption directly; bit 2 to the
+ * Accounting-Response check (after bit 0's signing). No state between
  * inputs.
  */
 #include <stddef.h>
@@ -77,6 +78,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if ((data[0] & 1) && n >= RD_RADIUS_HDR_LEN)
 		make_authentic(pkt, n, req_auth);
+	/* bit 2: the Accounting-Response check (RFC 2866) instead */
+	if (data[0] & 4) {
+		rd_radius_parse_acct_response(pkt, n, n > 1 ? pkt[1] : 0, req_auth, secret,
+					      SECRET_LEN);
+		return 0;
+	}
 	rd_radius_parse_response(pkt, n, n > 1 ? pkt[1] : 0, req_auth, secret, SECRET_LEN, &r);
 	return 0;
 }

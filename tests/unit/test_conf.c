@@ -1769,7 +1769,10 @@ radius_section(void)
 	static const char two[] =
 		"radius:\n  servers:\n    - {address: 192.0.2.50, secret_file: rad.secret}\n"
 		"    - {address: \"2001:db8::5\", port: 1645, secret_file: rad.secret}\n"
-		"  timeout: 500ms\n  retries: 3\n";
+		"  timeout: 500ms\n  retries: 3\n"
+		"  accounting:\n    interim_interval: 5m\n    servers:\n"
+		"      - {address: 192.0.2.51, secret_file: rad.secret}\n"
+		"      - {address: 192.0.2.52, port: 1646, secret_file: rad.secret}\n";
 	static const struct {
 		const char *auth, *remote_auth, *radius, *want;
 	} bad[] = {
@@ -1782,7 +1785,7 @@ radius_section(void)
 		{"eap-radius", "pubkey", "", "connections[0].auth: unknown auth method 'eap-radius' "
 		 "(psk, pubkey)"},
 		{"pubkey", "eap-tls", "", "connections[0].remote_auth: unknown auth method 'eap-tls' "
-		 "(psk, pubkey, eap-radius)"},
+		 "(psk, pubkey, eap-radius, eap-mschapv2)"},
 		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.500, "
 		 "secret_file: rad.secret}]\n", "is not an IPv4 or IPv6 address"},
 		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.50}]\n",
@@ -1793,6 +1796,16 @@ radius_section(void)
 		 "secret_file: rad.secret}]\n  retries: 11\n", "retries: 11 out of range 0..10"},
 		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.50, "
 		 "secret_file: nope.secret}]\n", "nope.secret: cannot open"},
+		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.50, "
+		 "secret_file: rad.secret}]\n  accounting: {interim_interval: 1m}\n",
+		 "radius.accounting: required key 'servers' missing"},
+		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.50, "
+		 "secret_file: rad.secret}]\n  accounting:\n    servers: [{address: 192.0.2.51, "
+		 "secret_file: rad.secret}]\n    interim_interval: 5s\n",
+		 "interim_interval: 5000 ms below 10000 ms"},
+		{"pubkey", "eap-radius", "radius:\n  servers: [{address: 192.0.2.50, "
+		 "secret_file: rad.secret}]\n  accounting:\n    servers: [{address: 192.0.2.51}]\n",
+		 "required key 'secret_file' missing"},
 	};
 	char cfg[128], sec[128], crt[128], key[128], text[2048], err[CONF_ERR_LEN];
 	struct conf *c = NULL;
@@ -1821,6 +1834,11 @@ radius_section(void)
 	CU_ASSERT_EQUAL(c->radius.timeout_ms, 500);
 	CU_ASSERT_EQUAL(c->radius.retries, 3);
 	CU_ASSERT_STRING_EQUAL(c->radius.nas_id, "rampart");
+	CU_ASSERT_EQUAL(c->radius.n_acct_servers, 2);
+	CU_ASSERT_EQUAL(c->radius.acct_servers[0].port, 1813);
+	CU_ASSERT_EQUAL(c->radius.acct_servers[1].port, 1646);
+	CU_ASSERT_EQUAL(c->radius.acct_servers[1].secret_len, 18);
+	CU_ASSERT_EQUAL(c->radius.interim_ms, 300000);
 	conf_free(c);
 	c = NULL;
 	/* the secret file is a secret: 0644 is refused */
@@ -1847,6 +1865,91 @@ radius_section(void)
 	unlink(key);
 }
 
+/* eap_users and remote_auth eap-mschapv2: the users, sorted and found; the
+ * file's mode, malformed lines (named by number), duplicates, no users, and a
+ * connection without the file are refused. */
+static void
+eap_users_file(void)
+{
+	static const char text[] =
+		"ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n"
+		"eap_users: users.txt\n"
+		"connections:\n  - name: ra\n    remote: any\n    auth: pubkey\n"
+		"    cert: gw.crt\n    key: gw.key\n    remote_auth: eap-mschapv2\n"
+		"    local_ts: 10.0.0.0/8\n    remote_ts: dynamic\n    pool: {range: 10.99.0.0/24}\n";
+	static const struct {
+		const char *users, *want;
+	} bad[] = {
+		{"alice\n", "line 1: expected NAME:NTHASH"},
+		{"# c\n\nalice:44EBBA8D5312B8D611474411F56989A\n", "line 3: the NT hash must be 32"},
+		{"alice:44EBBA8D5312B8D611474411F56989AX\n", "the NT hash must be 32 hex"},
+		{":44EBBA8D5312B8D611474411F56989AE\n", "line 1: empty user name"},
+		{"a\tb:44EBBA8D5312B8D611474411F56989AE\n", "control character"},
+		{"bob:44EBBA8D5312B8D611474411F56989AE\nbob:00000000000000000000000000000000\n",
+		 "user 'bob' listed twice"},
+		{"# nobody\n", "no users"},
+	};
+	char cfg[128], users[128], crt[128], key[128], err[CONF_ERR_LEN];
+	const struct conf_eap_user *u;
+	struct conf *c = NULL;
+	size_t i;
+
+	snprintf(cfg, sizeof(cfg), "%s/eu.yaml", tmpdir);
+	snprintf(users, sizeof(users), "%s/users.txt", tmpdir);
+	snprintf(crt, sizeof(crt), "%s/gw.crt", tmpdir);
+	snprintf(key, sizeof(key), "%s/gw.key", tmpdir);
+	write_file(crt, "not parsed by the loader\n", 0644);
+	write_file(key, "not parsed by the loader\n", 0600);
+	write_file(users, "# users\nzed:00112233445566778899aabbccddeeff\n"
+		   "User:44EBBA8D5312B8D611474411F56989AE\r\nDOM\\carol:0000000000000000000000"
+		   "0000000001", 0600);
+	write_file(cfg, text, 0600);
+	c = load_ok(cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_TRUE(c->conn_eap_local[0]);
+	CU_ASSERT_EQUAL(c->conns[0].remote_auth, IKE_AUTHM_EAP);
+	CU_ASSERT_EQUAL(c->n_eap_users, 3);
+	u = conf_eap_user_find(c, "User", 4);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+	CU_ASSERT_EQUAL(u->nt_hash[0], 0x44);
+	CU_ASSERT_EQUAL(u->nt_hash[15], 0xae);
+	u = conf_eap_user_find(c, "DOM\\carol", 9);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+	CU_ASSERT_EQUAL(u->nt_hash[15], 1);
+	CU_ASSERT_PTR_NULL(conf_eap_user_find(c, "user", 4));
+	CU_ASSERT_PTR_NULL(conf_eap_user_find(c, "Use", 3));
+	CU_ASSERT_PTR_NULL(conf_eap_user_find(c, "User\0x", 6));
+	conf_free(c);
+	/* NT hashes are password equivalents: group-readable is refused */
+	chmod(users, 0640);
+	c = NULL;
+	CU_ASSERT_EQUAL(conf_load(cfg, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "readable or writable by group or others"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "eap_users"));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(users, bad[i].users, 0600);
+		c = NULL;
+		CU_ASSERT_EQUAL(conf_load(cfg, &c, err, sizeof(err)), -EINVAL);
+		CU_ASSERT_PTR_NULL(c);
+		if (strstr(err, bad[i].want) == NULL)
+			fprintf(stderr, "eap_users case %zu: got '%s', want '%s'\n", i, err,
+				bad[i].want);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].want));
+	}
+	/* the connection without the file */
+	{
+		char t2[1024];
+		const char *p = strstr(text, "eap_users:");
+
+		snprintf(t2, sizeof(t2), "%.*s%s", (int)(p - text), text,
+			 strchr(p, '\n') + 1);
+		write_file(cfg, t2, 0600);
+		c = NULL;
+		CU_ASSERT_EQUAL(conf_load(cfg, &c, err, sizeof(err)), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "remote_auth eap-mschapv2 needs 'eap_users'"));
+	}
+}
+
 int
 main(void)
 {
@@ -1864,6 +1967,7 @@ main(void)
 	CU_add_test(suite, "gcm_engine_key", gcm_engine_key);
 	CU_add_test(suite, "redirect_ok", redirect_ok);
 	CU_add_test(suite, "radius_section", radius_section);
+	CU_add_test(suite, "eap_users_file", eap_users_file);
 	CU_add_test(suite, "ci_values", ci_values);
 	CU_add_test(suite, "site_to_site_values", site_to_site_values);
 	CU_add_test(suite, "default_loads", default_loads);

@@ -40,6 +40,7 @@ struct dgram {
 struct ev {
 	uint8_t type;
 	uint64_t ike_sa_id;
+	uint64_t successor_id;
 	bool has_child;
 	struct ike_child_sa c;
 };
@@ -178,6 +179,7 @@ cb_event(void *user, const struct ike_event *e)
 	memset(v, 0, sizeof(*v));
 	v->type = e->type;
 	v->ike_sa_id = e->ike_sa_id;
+	v->successor_id = e->successor_id;
 	if (e->child != NULL) {
 		v->has_child = true;
 		v->c = *e->child;
@@ -892,12 +894,24 @@ test_rekey_invalid_ke(void)
 
 /* CREATE_CHILD_SA IKE rekey by @who, then a child rekey and a Delete over
  * the new IKE SA to show its keys work on both sides. */
+/* The IKE_DOWN of @sa_id: its successor, or ~0 when there is none. */
+static uint64_t
+down_successor(const struct peer *p, uint64_t sa_id)
+{
+	unsigned i;
+
+	for (i = 0; i < p->n_ev; i++)
+		if (p->ev[i].type == IKE_EV_IKE_DOWN && p->ev[i].ike_sa_id == sa_id)
+			return p->ev[i].successor_id;
+	return ~0ull;
+}
+
 static void
 ike_rekey(int who)
 {
 	struct setup s;
 	struct ike_sa *a, *b;
-	uint64_t old_a, old_b;
+	uint64_t old_a, old_b, new_a, new_b;
 
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	establish(&s);
@@ -918,6 +932,12 @@ ike_rekey(int who)
 	CU_ASSERT_EQUAL(b->state, IKE_ST_ESTABLISHED);
 	CU_ASSERT_EQUAL(a->n_children, 1);
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_DOWN), 0);
+	/* the old SA's IKE_DOWN names the SA that took its children over (a
+	 * user's RADIUS accounting session follows it) */
+	CU_ASSERT_EQUAL(down_successor(&P[0], old_a), a->id);
+	CU_ASSERT_EQUAL(down_successor(&P[1], old_b), b->id);
+	new_a = a->id;
+	new_b = b->id;
 	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
 	run();
 	check_latest_pair();
@@ -928,6 +948,8 @@ ike_rekey(int who)
 	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
 	CU_ASSERT_EQUAL(live_children(&P[0]), 0);
 	CU_ASSERT_EQUAL(live_children(&P[1]), 0);
+	CU_ASSERT_EQUAL(down_successor(&P[0], new_a), 0);
+	CU_ASSERT_EQUAL(down_successor(&P[1], new_b), 0);
 	stop();
 }
 
@@ -3693,8 +3715,10 @@ eap_answer(const struct eap_call *c)
 		if (eap_server_vip != NULL) {
 			uint8_t a[16] = { 0 };
 
-			inet_pton(AF_INET, eap_server_vip, a);
-			CU_ASSERT_EQUAL(ike_eap_set_vip(ctx, c->sa_id, 4, a), 0);
+			uint8_t af = strchr(eap_server_vip, ':') != NULL ? 6 : 4;
+
+			inet_pton(af == 6 ? AF_INET6 : AF_INET, eap_server_vip, a);
+			CU_ASSERT_EQUAL(ike_eap_set_vip(ctx, c->sa_id, af, a), 0);
 			CU_ASSERT_EQUAL(ike_eap_set_vip(ctx, c->sa_id, 5, a), -EINVAL);
 		}
 		eap_msk(msk, 0);
@@ -3869,6 +3893,42 @@ test_eap_async_retransmit_and_gone(void)
 	stop();
 }
 
+/* The back end assigns an IPv6 virtual IP (RADIUS Framed-IPv6-Address):
+ * a client asking for an IPv6 address gets it instead of the IPv6 pool's
+ * first, B's child is narrowed to it, no lease is taken. */
+static void
+test_eap_backend_vip6(void)
+{
+	struct setup s;
+	const struct ike_child_sa *b;
+	uint8_t want[16] = { 0 };
+
+	eap_setup(&s);
+	eap_server_vip = "2001:db8:77::7";
+	s.a.request_vip = true;
+	ts_net6(&s.a.local_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	ts_net6(&s.a.remote_ts[0], "2001:db8:1::", "2001:db8:1::ffff");
+	ts_net6(&s.b.local_ts[0], "2001:db8:1::", "2001:db8:1:0:ffff:ffff:ffff:ffff");
+	ts_net6(&s.b.remote_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	s.b.pool.af = 6;
+	inet_pton(AF_INET6, "2001:db8:99::100", s.b.pool.first);
+	s.b.pool.size = 16;
+	start(&s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	pump_eap();
+	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	inet_pton(AF_INET6, "2001:db8:77::7", want);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->vip_af, 6);
+	CU_ASSERT_EQUAL(memcmp(first_sa(P[0].ctx)->vip, want, 16), 0);
+	b = last_child_up(&P[1]);
+	CU_ASSERT_EQUAL(b->n_remote_ts, 1);
+	CU_ASSERT_EQUAL(b->remote_ts[0].af, 6);
+	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].saddr, want, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].eaddr, want, 16), 0);
+	CU_ASSERT_EQUAL(ike_pool_in_use(P[1].ctx->conns[0]->pool), 0);
+	stop();
+}
+
 /* The back end assigns the virtual IP (RADIUS Framed-IP-Address): the
  * client gets it instead of a pool address, B's child is narrowed to it,
  * no pool lease is taken, and an IKE rekey keeps it. */
@@ -4002,6 +4062,7 @@ main(void)
 	CU_add_test(s, "eap_async_retransmit_and_gone", test_eap_async_retransmit_and_gone);
 	CU_add_test(s, "eap_required_and_bad_backend", test_eap_required_and_bad_backend);
 	CU_add_test(s, "eap_backend_vip", test_eap_backend_vip);
+	CU_add_test(s, "eap_backend_vip6", test_eap_backend_vip6);
 	CU_add_test(s, "eap_slow_rounds", test_eap_slow_rounds);
 	CU_add_test(s, "ts_narrow", test_ts_narrow);
 	CU_add_test(s, "pool", test_pool);

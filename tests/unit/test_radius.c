@@ -425,6 +425,185 @@ mppe_bounds(void)
 					       sizeof(key), &kl), -EBADMSG);
 }
 
+static uint32_t
+attr_u32(const uint8_t *pkt, size_t len, uint8_t type, unsigned *n)
+{
+	size_t off = find_attr(pkt, len, type, n);
+
+	if (*n == 0 || pkt[off + 1] != 6)
+		return 0xdeadbeef;
+	return (uint32_t)pkt[off + 2] << 24 | (uint32_t)pkt[off + 3] << 16 |
+	       (uint32_t)pkt[off + 4] << 8 | pkt[off + 5];
+}
+
+/* RFC 2866 3 and 5: an Accounting-Request's Request Authenticator is
+ * MD5(Code+ID+Length+16 zero octets+Attributes+Secret), computed here
+ * independently; Stop carries the counters (above 2^32 in the Gigawords of
+ * RFC 2869 5.1/5.2), the session time, the cause and the Class unchanged;
+ * Start carries no counters. */
+static void
+acct_request_layout(void)
+{
+	static const uint8_t cls[] = { 'c', 'l', 0, 's', 0xff };
+	struct rd_radius_acct a = {
+		.id = 7, .status = RD_ACCT_STOP, .session_id = "0001-abc",
+		.user = (const uint8_t *)"alice", .user_len = 5,
+		.class_ = cls, .class_len = sizeof(cls), .nas_id = "gw1",
+		.has_framed_ip = true, .framed_ip = { 10, 99, 0, 7 },
+		.in_octets = 0x100000005ull, .out_octets = 1234, .in_packets = 9,
+		.out_packets = 11, .session_time = 77, .cause = RD_ACCT_CAUSE_USER_REQUEST,
+	};
+	uint8_t pkt[RD_RADIUS_MAX_PKT], copy[RD_RADIUS_MAX_PKT], auth[16], md[16];
+	size_t len, off;
+	unsigned n;
+
+	CU_ASSERT_EQUAL_FATAL(rd_radius_build_acct(&a, secret, SECRET_LEN, pkt, sizeof(pkt), &len,
+						   auth), 0);
+	CU_ASSERT_EQUAL(pkt[0], RD_RADIUS_ACCOUNTING_REQUEST);
+	CU_ASSERT_EQUAL(pkt[1], 7);
+	CU_ASSERT_EQUAL((size_t)pkt[2] << 8 | pkt[3], len);
+	memcpy(copy, pkt, len);
+	memset(copy + 4, 0, 16);
+	md5(copy, len, secret, SECRET_LEN, NULL, 0, md);
+	CU_ASSERT_EQUAL(memcmp(md, pkt + 4, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(auth, pkt + 4, 16), 0);
+	CU_ASSERT_EQUAL(attr_u32(pkt, len, RD_RA_ACCT_STATUS_TYPE, &n), 2);
+	CU_ASSERT_EQUAL(attr_u32(pkt, len, RD_RA_ACCT_INPUT_OCTETS, &n), 5);
+	CU_ASSERT_EQUAL(attr_u32(pkt, len, RD_RA_ACCT_INPUT_GIGAWORDS, &n), 1);
+	CU_ASSERT_EQUAL(attr_u32(pkt, len, RD_RA_ACCT_OUTPUT_OCTETS, &n), 1234);
+	find_attr(pkt, len, RD_RA_ACCT_OUTPUT_GIGAWORDS, &n);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(attr_u32(pkt, len, RD_RA_ACCT_INPUT_PACKETS, &n), 9);
+	CU_ASSERT_EQUAL(attr_u32(pkt, len, RD_RA_ACCT_OUTPUT_PACKETS, &n), 11);
+	CU_ASSERT_EQUAL(attr_u32(pkt, len, RD_RA_ACCT_SESSION_TIME, &n), 77);
+	CU_ASSERT_EQUAL(attr_u32(pkt, len, RD_RA_ACCT_TERMINATE_CAUSE, &n), 1);
+	CU_ASSERT_EQUAL(attr_u32(pkt, len, RD_RA_FRAMED_IP_ADDRESS, &n), 0x0a630007);
+	off = find_attr(pkt, len, RD_RA_CLASS, &n);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(pkt[off + 1], 2 + sizeof(cls));
+	CU_ASSERT_EQUAL(memcmp(pkt + off + 2, cls, sizeof(cls)), 0);
+	off = find_attr(pkt, len, RD_RA_ACCT_SESSION_ID, &n);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(memcmp(pkt + off + 2, "0001-abc", 8), 0);
+
+	a.status = RD_ACCT_START;
+	CU_ASSERT_EQUAL_FATAL(rd_radius_build_acct(&a, secret, SECRET_LEN, pkt, sizeof(pkt), &len,
+						   auth), 0);
+	CU_ASSERT_EQUAL(attr_u32(pkt, len, RD_RA_ACCT_STATUS_TYPE, &n), 1);
+	find_attr(pkt, len, RD_RA_ACCT_INPUT_OCTETS, &n);
+	CU_ASSERT_EQUAL(n, 0);
+	find_attr(pkt, len, RD_RA_ACCT_TERMINATE_CAUSE, &n);
+	CU_ASSERT_EQUAL(n, 0);
+	a.status = 9;
+	CU_ASSERT_EQUAL(rd_radius_build_acct(&a, secret, SECRET_LEN, pkt, sizeof(pkt), &len,
+					     auth), -EINVAL);
+	a.status = RD_ACCT_INTERIM;
+	CU_ASSERT_EQUAL(rd_radius_build_acct(&a, secret, SECRET_LEN, pkt, 40, &len, auth),
+			-ENOSPC);
+}
+
+/* An Accounting-Response verifies by its Response Authenticator (RFC 2866 3);
+ * a flipped bit, another secret, another Identifier, another code and a
+ * Length beyond the datagram are refused. */
+static void
+acct_response_check(void)
+{
+	uint8_t req_auth[16] = { 9, 8, 7 }, pkt[64], copy[64];
+	size_t len = 20 + 6;
+
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = RD_RADIUS_ACCOUNTING_RESPONSE;
+	pkt[1] = 33;
+	pkt[3] = (uint8_t)len;
+	pkt[20] = 18;				/* Proxy-State, ignored */
+	pkt[21] = 6;
+	memcpy(copy, pkt, len);
+	memcpy(copy + 4, req_auth, 16);
+	md5(copy, len, secret, SECRET_LEN, NULL, 0, pkt + 4);
+	CU_ASSERT_EQUAL(rd_radius_parse_acct_response(pkt, len, 33, req_auth, secret, SECRET_LEN),
+			0);
+	CU_ASSERT_EQUAL(rd_radius_parse_acct_response(pkt, len, 34, req_auth, secret, SECRET_LEN),
+			-EPROTO);
+	CU_ASSERT_EQUAL(rd_radius_parse_acct_response(pkt, len, 33, req_auth, secret,
+						      SECRET_LEN - 1), -EACCES);
+	CU_ASSERT_EQUAL(rd_radius_parse_acct_response(pkt, len - 1, 33, req_auth, secret,
+						      SECRET_LEN), -EBADMSG);
+	pkt[25] ^= 1;
+	CU_ASSERT_EQUAL(rd_radius_parse_acct_response(pkt, len, 33, req_auth, secret, SECRET_LEN),
+			-EACCES);
+	pkt[25] ^= 1;
+	pkt[21] = 7;				/* attribute past the end */
+	CU_ASSERT_EQUAL(rd_radius_parse_acct_response(pkt, len, 33, req_auth, secret, SECRET_LEN),
+			-EBADMSG);
+	pkt[21] = 6;
+	pkt[0] = RD_RADIUS_ACCESS_ACCEPT;
+	CU_ASSERT_EQUAL(rd_radius_parse_acct_response(pkt, len, 33, req_auth, secret, SECRET_LEN),
+			-EPROTO);
+}
+
+/* RFC 6911 Framed-IPv6-Address; RFC 3162 Framed-IPv6-Prefix: a /128 is an
+ * address, a /64 is not one (ignored), a prefix longer than its attribute
+ * or a length over 128 is malformed; Session-Timeout and Class. */
+static void
+accept_ipv6_class_timeout(void)
+{
+	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x42 };
+	static const uint8_t to[4] = { 0, 0, 0x0e, 0x10 };	/* 3600 s */
+	uint8_t p[1024], req_auth[16] = { 5 }, pre[18], k[32] = { 1 };
+	struct rd_radius_resp r;
+	size_t off;
+
+	/* a /64 prefix then a /128: the /128 is taken */
+	memset(p, 0, sizeof(p));
+	p[0] = RD_RADIUS_ACCESS_ACCEPT;
+	p[1] = 9;
+	off = put_mppe(p, 20, 17, k, 32, req_auth, 0x1234);
+	off = put_mppe(p, off, 16, k, 32, req_auth, 0x0042);
+	pre[0] = 0;
+	pre[1] = 64;
+	memcpy(pre + 2, a6, 8);
+	off = put(p, off, RD_RA_FRAMED_IPV6_PREFIX, pre, 10);
+	CU_ASSERT_EQUAL_FATAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9,
+						       req_auth, secret, SECRET_LEN, &r), 0);
+	CU_ASSERT_FALSE(r.has_framed_ip6);
+	pre[1] = 128;
+	memcpy(pre + 2, a6, 16);
+	off = put(p, off, RD_RA_FRAMED_IPV6_PREFIX, pre, 18);
+	off = put(p, off, RD_RA_SESSION_TIMEOUT, to, 4);
+	off = put(p, off, RD_RA_CLASS, "grp-7", 5);
+	CU_ASSERT_EQUAL_FATAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9,
+						       req_auth, secret, SECRET_LEN, &r), 0);
+	CU_ASSERT_TRUE(r.has_framed_ip6);
+	CU_ASSERT_EQUAL(memcmp(r.framed_ip6, a6, 16), 0);
+	CU_ASSERT_EQUAL(r.session_timeout, 3600);
+	CU_ASSERT_EQUAL(r.class_len, 5);
+	CU_ASSERT_EQUAL(memcmp(r.class_, "grp-7", 5), 0);
+	/* Framed-IPv6-Address */
+	off = put_mppe(p, 20, 17, k, 32, req_auth, 0x1234);
+	off = put_mppe(p, off, 16, k, 32, req_auth, 0x0042);
+	off = put(p, off, RD_RA_FRAMED_IPV6_ADDRESS, a6, 16);
+	CU_ASSERT_EQUAL_FATAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9,
+						       req_auth, secret, SECRET_LEN, &r), 0);
+	CU_ASSERT_TRUE(r.has_framed_ip6);
+	CU_ASSERT_EQUAL(r.framed_ip6[15], 0x42);
+	/* malformed: an address of 15 octets, a prefix length of 129, a /128
+	 * in a 10-octet prefix, a Session-Timeout of 3 octets */
+	off = put(p, 20, RD_RA_FRAMED_IPV6_ADDRESS, a6, 15);
+	CU_ASSERT_EQUAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9, req_auth,
+						 secret, SECRET_LEN, &r), -EBADMSG);
+	pre[1] = 129;
+	off = put(p, 20, RD_RA_FRAMED_IPV6_PREFIX, pre, 18);
+	CU_ASSERT_EQUAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9, req_auth,
+						 secret, SECRET_LEN, &r), -EBADMSG);
+	pre[1] = 128;
+	off = put(p, 20, RD_RA_FRAMED_IPV6_PREFIX, pre, 10);
+	CU_ASSERT_EQUAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9, req_auth,
+						 secret, SECRET_LEN, &r), -EBADMSG);
+	off = put(p, 20, RD_RA_SESSION_TIMEOUT, to, 3);
+	CU_ASSERT_EQUAL(rd_radius_parse_response(p, seal(p, off, req_auth, true), 9, req_auth,
+						 secret, SECRET_LEN, &r), -EBADMSG);
+}
+
 int
 main(void)
 {
@@ -443,6 +622,9 @@ main(void)
 	CU_add_test(s, "malformed_responses", malformed_responses);
 	CU_add_test(s, "challenge_reassembly", challenge_reassembly);
 	CU_add_test(s, "mppe_bounds", mppe_bounds);
+	CU_add_test(s, "acct_request_layout", acct_request_layout);
+	CU_add_test(s, "accept_ipv6_class_timeout", accept_ipv6_class_timeout);
+	CU_add_test(s, "acct_response_check", acct_response_check);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures();

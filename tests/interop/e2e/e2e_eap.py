@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """EAP-MSCHAPv2 through RADIUS (RFC 7296 2.16, RFC 3579) against strongSwan and FreeRADIUS (root).
 
-    e2e_eap.py eap-radius|eap-radius-failover --rampartd PATH --rampartctl PATH
+    e2e_eap.py eap-radius|eap-radius-failover|eap-tls --rampartd PATH --rampartctl PATH
 
     e2e-c1 (charon eap-mschapv2, 192.0.2.11) -- br0 -- e2e-gw rampartd 192.0.2.1 (certificate)
     e2e-gw kernel side 10.77.0.1 <-veth-> e2e-rad 10.77.0.2: freeradius -X -d TMP
@@ -15,42 +15,52 @@ pings the LAN host. A second client with a wrong password is refused: no SA,
 one more auth failure counted, FreeRADIUS logged the reject.
 eap-radius-failover: the first configured server never answers; rampartd
 fails over to the second (FreeRADIUS) and the client comes up.
+eap-tls: EAP-TLS through the same passthrough to FreeRADIUS's eap tls module
+(server certificate and CRL from the test's CA); a strongSwan client with the
+eap-tls plugin and a client certificate comes up and pings; a client whose
+certificate is on the CRL is refused by FreeRADIUS.
 """
 
+import glob
 import os
 import re
 import shutil
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_lib  # noqa: E402
 from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, POOL,  # noqa: E402
                      Charon, Result, args_common, log, sh, wait_for, write_private)
-from e2e import ping, run_cli  # noqa: E402
+from e2e import ping, ping_stats, run_cli  # noqa: E402
+import e2e_metrics  # noqa: E402
 
 RAD_GW, RAD_SRV, RAD_DEAD = "10.77.0.1", "10.77.0.2", "10.77.0.3"
 RAD_SECRET = "e2e-radius-secret-not-a-secret"
 USER, PASSWORD = "alice", "e2e-alice-password"
 USER2, PASSWORD2, FRAMED_IP = "bob", "e2e-bob-password", "10.99.0.200"
+USER3, PASSWORD3 = "erin", "e2e-erin-password"
+CLASS1, CLASS3, SESSION_TIMEOUT = "e2e-class-alice", "e2e-class-erin", 12
 FREERADIUS_ETC = "/etc/freeradius/3.0"
 
 # EAP needs the client's eap-identity and eap-mschapv2 plugins (MD4 comes
 # from the openssl plugin's legacy provider)
 e2e_lib.CHARON_PLUGINS = e2e_lib.CHARON_PLUGINS.replace(
-    " kernel-libipsec", " eap-identity eap-mschapv2 kernel-libipsec")
+    " kernel-libipsec", " eap-identity eap-mschapv2 eap-tls kernel-libipsec")
 
 GW_YAML = """workers: 1
 log_level: {log_level}
 telemetry: false
 control: {{socket: {sock}, mode: "0600"}}
-ports:
+{metrics}ports:
   - {{name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{pub}/24]}}
   - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
 radius:
   servers:
 {servers}  timeout: {timeout}
   retries: {retries}
-connections:
+{acct}connections:
   - name: eap
     remote: any
     local_id: fqdn:{gwid}
@@ -101,7 +111,7 @@ secrets {{
 """
 
 EAP_MODULE = """eap {
-	default_eap_type = mschapv2
+	default_eap_type = %(default)s
 	timer_expire = 60
 	ignore_unknown_eap_types = no
 	cisco_accounting_username_bug = no
@@ -109,8 +119,65 @@ EAP_MODULE = """eap {
 	mschapv2 {
 		send_error = no
 	}
-}
+%(tls)s}
 """
+
+# FreeRADIUS's eap tls module with the test's CA: ca_path holds the CA and
+# its CRL (openssl rehash), check_crl makes OpenSSL refuse revoked clients
+EAP_TLS_BLOCK = """	tls-config tls-common {
+		private_key_file = %(key)s
+		certificate_file = %(cert)s
+		ca_file = %(ca)s
+		ca_path = %(capath)s
+		check_crl = yes
+		cipher_list = "DEFAULT"
+		tls_min_version = "1.2"
+		tls_max_version = "1.2"
+		fragment_size = %(frag)d
+		cache {
+			enable = no
+		}
+		verify {
+		}
+		ocsp {
+			enable = no
+		}
+	}
+	tls {
+		tls = tls-common
+	}
+"""
+
+TLS_CLIENT_CONF = """connections {{
+	eap {{
+		version = 2
+		local_addrs = {addr}
+		remote_addrs = {gw}
+		vips = 0.0.0.0
+		proposals = aes256gcm16-prfsha256-ecp256
+		local {{
+			auth = eap-tls
+			id = {user}
+			certs = {cert}
+			aaa_id = {radid}
+		}}
+		remote {{
+			auth = pubkey
+			id = {gwid}
+			cacerts = {ca}
+		}}
+		children {{
+			eap {{
+				remote_ts = 10.1.0.0/24
+				esp_proposals = aes256gcm16
+				start_action = none
+			}}
+		}}
+	}}
+}}
+"""
+RAD_ID = "radius.rampart.test"
+TLS_USER, TLS_REVOKED = "carol@rampart.test", "dave@rampart.test"
 
 
 def make_pki(d):
@@ -135,7 +202,52 @@ def make_pki(d):
     return p("ca.pem"), p("gw.pem"), p("gw.key")
 
 
-def freeradius_dir(d):
+def issue(d, name, subj, ext):
+    """An ECDSA key and a certificate for it from the CA in @d."""
+    p = lambda n: os.path.join(d, n)  # noqa: E731
+    sh(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-out", p(name + ".key")])
+    os.chmod(p(name + ".key"), 0o600)
+    sh(["openssl", "req", "-new", "-key", p(name + ".key"), "-out", p(name + ".csr"), "-subj",
+        subj])
+    with open(p(name + ".ext"), "w") as f:
+        f.write(ext)
+    sh(["openssl", "x509", "-req", "-in", p(name + ".csr"), "-CA", p("ca.pem"), "-CAkey",
+        p("ca.key"), "-CAcreateserial", "-days", "30", "-sha256", "-extfile", p(name + ".ext"),
+        "-out", p(name + ".pem")])
+    return p(name + ".pem"), p(name + ".key")
+
+
+def make_tls_pki(d):
+    """For EAP-TLS, beside make_pki's CA: FreeRADIUS's server certificate,
+    client certificates for carol and dave, and a CRL revoking dave's
+    (openssl ca with a throw-away database), the CA and CRL hashed into a
+    ca_path directory for FreeRADIUS."""
+    p = lambda n: os.path.join(d, n)  # noqa: E731
+    issue(d, "radius", "/O=e2e/CN=" + RAD_ID,
+          "subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n"
+          "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n" % RAD_ID)
+    for u in (TLS_USER, TLS_REVOKED):
+        issue(d, u.split("@")[0], "/O=e2e/CN=" + u,
+              "subjectAltName=email:%s\nbasicConstraints=CA:FALSE\n"
+              "keyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n" % u)
+    open(p("index.txt"), "w").close()
+    with open(p("ca.cnf"), "w") as f:
+        f.write("[ca]\ndefault_ca = e2e\n[e2e]\ndatabase = %s\ndefault_md = sha256\n"
+                "default_crl_days = 30\n" % p("index.txt"))
+    sh(["openssl", "ca", "-config", p("ca.cnf"), "-cert", p("ca.pem"), "-keyfile",
+        p("ca.key"), "-revoke", p("dave.pem")])
+    sh(["openssl", "ca", "-config", p("ca.cnf"), "-cert", p("ca.pem"), "-keyfile",
+        p("ca.key"), "-gencrl", "-out", p("crl.pem")])
+    capath = p("capath")
+    os.makedirs(capath, exist_ok=True)
+    shutil.copy(p("ca.pem"), os.path.join(capath, "ca.pem"))
+    shutil.copy(p("crl.pem"), os.path.join(capath, "crl.pem"))
+    sh(["openssl", "rehash", capath])
+    return capath
+
+
+def freeradius_dir(d, tls=None):
     """Debian's configuration, copied, with our client, user and EAP module;
     runs as root inside its namespace (no user/group switch)."""
     shutil.copytree(FREERADIUS_ETC, d, symlinks=True)
@@ -144,12 +256,15 @@ def freeradius_dir(d):
         text = f.read()
     text = re.sub(r"(?m)^(\s*)(user|group) = ", r"\1#\2 = ", text)
     text = re.sub(r"(?m)^run_dir = .*$", "run_dir = %s" % d, text)
+    # accounting (detail, unix modules) writes under logdir: the run's dir
+    text = re.sub(r"(?m)^logdir = .*$", "logdir = %s" % d, text)
     with open(conf, "w") as f:
         f.write(text)
     for rel in ("mods-enabled/eap", "sites-enabled/inner-tunnel"):
         os.unlink(os.path.join(d, rel))
     with open(os.path.join(d, "mods-enabled", "eap"), "w") as f:
-        f.write(EAP_MODULE)
+        f.write(EAP_MODULE % {"default": "tls" if tls else "mschapv2",
+                              "tls": EAP_TLS_BLOCK % tls if tls else ""})
     with open(os.path.join(d, "clients.conf"), "w") as f:
         f.write("client rampart {\n\tipaddr = %s\n\tsecret = %s\n"
                 "\trequire_message_authenticator = yes\n}\n" % (RAD_GW, RAD_SECRET))
@@ -157,7 +272,10 @@ def freeradius_dir(d):
     if os.path.islink(authorize):
         os.unlink(authorize)
     with open(authorize, "w") as f:
-        f.write('%s Cleartext-Password := "%s"\n' % (USER, PASSWORD))
+        f.write('%s Cleartext-Password := "%s"\n\tClass = "%s"\n' % (USER, PASSWORD, CLASS1))
+        # erin's session ends after Session-Timeout seconds
+        f.write('%s Cleartext-Password := "%s"\n\tSession-Timeout = %d,\n\tClass = "%s"\n'
+                % (USER3, PASSWORD3, SESSION_TIMEOUT, CLASS3))
         # bob's address comes from RADIUS (Framed-IP-Address), not the pool
         f.write('%s Cleartext-Password := "%s"\n\tFramed-IP-Address = %s\n'
                 % (USER2, PASSWORD2, FRAMED_IP))
@@ -168,7 +286,8 @@ def stat(r, name):
     return (j.get("ike") or {}).get(name) if rc == 0 and isinstance(j, dict) else None
 
 
-def radius_up(net, r, res, servers, timeout="1s", retries=2):
+def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False, acct=None,
+              interim="10s", tls_frag=1024):
     """FreeRADIUS in e2e-rad (10.77.0.2, reached over a kernel veth from
     e2e-gw at 10.77.0.1), then rampartd with @servers (addresses, in
     failover order). Returns (CA file, function giving FreeRADIUS's log)."""
@@ -178,9 +297,16 @@ def radius_up(net, r, res, servers, timeout="1s", retries=2):
     net.host_if(N("gw"), "e2e-rad", RAD_GW + "/24")
     net.host_if(N("rad"), "e2e-radh", RAD_SRV + "/24")
 
-    ca, cert, key = make_pki(os.path.join(net.dir, "pki"))
+    pki = os.path.join(net.dir, "pki")
+    ca, cert, key = make_pki(pki)
+    tlsconf = None
+    if tls:
+        capath = make_tls_pki(pki)
+        tlsconf = {"key": os.path.join(pki, "radius.key"), "ca": ca, "capath": capath,
+                   "frag": tls_frag,
+                   "cert": os.path.join(pki, "radius.pem")}
     rdir = os.path.join(net.dir, "raddb")
-    freeradius_dir(rdir)
+    freeradius_dir(rdir, tlsconf)
     radlog = os.path.join(net.dir, "freeradius.log")
     rad = net.spawn(["freeradius", "-X", "-d", rdir], ns=N("rad"), out=radlog)
 
@@ -200,10 +326,15 @@ def radius_up(net, r, res, servers, timeout="1s", retries=2):
     write_private(secret_file, RAD_SECRET + "\n")
     srv = "".join("    - address: %s\n      secret_file: %s\n" % (a, secret_file)
                   for a in servers)
+    acct_yaml = ""
+    if acct:
+        acct_yaml = "  accounting:\n    interim_interval: %s\n    servers:\n" % interim + "".join(
+            "      - address: %s\n        secret_file: %s\n" % (a, secret_file) for a in acct)
     write_private(r.conf, GW_YAML.format(
         log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock, pub=GW_PUB, lan=GW_LAN,
-        servers=srv, timeout=timeout, retries=retries, gwid=GW_ID, cert=cert, key=key,
-        pool=POOL))
+        servers=srv, acct=acct_yaml, metrics=(
+            'metrics: {listen: "%s"}\n' % e2e_metrics.LISTEN if acct else ""), timeout=timeout, retries=retries, gwid=GW_ID, cert=cert,
+        key=key, pool=POOL))
     started = r.start()
     if not res.check(started, "rampartd starts with remote_auth eap-radius",
                      "" if started else "\n".join(r.log_text().splitlines()[-20:])):
@@ -322,7 +453,364 @@ def case_eap_radius_failover(args, net, r, res):
         log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
 
 
-CASES = {"eap-radius": case_eap_radius, "eap-radius-failover": case_eap_radius_failover}
+def tls_client(net, n, tag, user, pki, ca, ike_frag=None):
+    """A strongSwan client with @user's certificate; its key goes in the
+    private/ directory beside its swanctl.conf (swanctl loads keys only from
+    there, relative to --file)."""
+    ns, addr = net.client_ns(n)
+    c = Charon(net, ns, tag, addr)
+    name = user.split("@")[0]
+    sdir = c.dir
+    os.makedirs(os.path.join(sdir, "private"), exist_ok=True)
+    shutil.copy(os.path.join(pki, name + ".key"), os.path.join(sdir, "private", name + ".key"))
+    c.write(TLS_CLIENT_CONF.format(addr=addr, gw=GW_PUB, user=user, gwid=GW_ID, ca=ca,
+                                   cert=os.path.join(pki, name + ".pem"), radid=RAD_ID))
+    if ike_frag:
+        # the client splits its IKE messages above @ike_frag octets (RFC 7383)
+        with open(c.conf) as f:
+            text = f.read()
+        with open(c.conf, "w") as f:
+            f.write(text.replace("charon {", "charon {\n\tfragment_size = %d" % ike_frag, 1))
+    c.start()
+    ready = c.wait_ready()
+    rc, out = c.load()
+    ok = ready and rc == 0 and "loaded private key" in out
+    return c, ns, ok, out
+
+
+def detail_records(net):
+    """FreeRADIUS's detail file(s) as a list of {attribute: value} records."""
+    recs = []
+    for path in glob.glob(os.path.join(net.dir, "raddb", "radacct", "*", "detail-*")):
+        with open(path, errors="replace") as f:
+            for block in f.read().split("\n\n"):
+                rec = {}
+                for line in block.splitlines():
+                    m = re.match(r"\s+([A-Za-z0-9-]+) = (.*)$", line)
+                    if m:
+                        rec[m.group(1)] = m.group(2).strip('"')
+                if rec:
+                    recs.append(rec)
+    return recs
+
+
+def recs_of(net, user, status):
+    return [x for x in detail_records(net)
+            if x.get("User-Name") == user and x.get("Acct-Status-Type") == status]
+
+
+def case_eap_radius_acct(args, net, r, res):
+    """RADIUS accounting (RFC 2866) to FreeRADIUS's detail module: the first
+    accounting server never answers (failover), Start when the child is up,
+    Interim-Update with the datapath's byte counts, Stop when the client
+    leaves, Class echoed; erin's Session-Timeout deletes her IKE SA."""
+    ca, rad_text = radius_up(net, r, res, [RAD_SRV], timeout="500ms", retries=1,
+                             acct=[RAD_DEAD, RAD_SRV], interim="10s")
+    if ca is None:
+        return
+    cns, caddr = net.client_ns(1)
+    c = Charon(net, cns, "c1", caddr)
+    c.write(CLIENT_CONF.format(addr=caddr, gw=GW_PUB, user=USER, password=PASSWORD, gwid=GW_ID,
+                               ca=ca))
+    c.start()
+    res.check(c.wait_ready() and c.load()[0] == 0, "strongSwan client (eap-mschapv2) loads")
+    rc, out = c.initiate("eap", 60)
+    res.check(rc == 0, "alice comes up", "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    t0 = time.time()
+    starts = wait_for(lambda: recs_of(net, USER, "Start") or None, 10)
+    res.check(bool(starts), "FreeRADIUS's detail file has alice's Accounting Start "
+              "(after the first accounting server timed out)", str(detail_records(net))[-300:])
+    st = starts[0] if starts else {}
+    res.check(st.get("Class") == "0x" + CLASS1.encode().hex() and
+              st.get("Framed-IP-Address") == c.vip() and st.get("Acct-Session-Id"),
+              "Start: Class echoed from the Access-Accept, Framed-IP-Address the client's "
+              "virtual IP, an Acct-Session-Id", str(st))
+    res.check(radius_stat(r, "acct_failovers") == 1 and radius_stat(r, "acct_timeouts") == 1,
+              "rampartctl stats radius: the Start failed over once to the second server",
+              str(r.ctl("stats")[1].get("radius")))
+    t, rcv = ping_stats(sh(["ping", "-n", "-q", "-c", "5", "-i", "0.2", "-W", "3", "-s", "1000",
+                            LAN_HOST], ns=cns, check=False, timeout=30)[1])
+    res.check(rcv == 5, "alice pings 1000-byte packets through the tunnel", "%d/%d" % (rcv, t))
+    interims = wait_for(lambda: [x for x in recs_of(net, USER, "Interim-Update")
+                                 if int(x.get("Acct-Input-Octets", 0)) >= 5000] or None,
+                        max(5, 25 - (time.time() - t0)))
+    it = interims[0] if interims else {}
+    res.check(bool(interims), "an Interim-Update (10 s) carries alice's traffic: "
+              "Acct-Input-Octets >= 5000 and Acct-Output-Octets >= 5000",
+              str(recs_of(net, USER, "Interim-Update"))[-400:])
+    res.check(int(it.get("Acct-Output-Octets", 0)) >= 5000 and
+              int(it.get("Acct-Input-Packets", 0)) >= 5 and
+              int(it.get("Acct-Output-Packets", 0)) >= 5 and
+              it.get("Acct-Session-Id") == st.get("Acct-Session-Id"),
+              "the interim's output octets and packet counts, same Acct-Session-Id", str(it))
+    rc, out = c.swanctl(["--terminate", "--ike", "eap", "--timeout", "10"], 15)
+    res.check(rc == 0, "alice disconnects", out[-200:])
+    stops = wait_for(lambda: recs_of(net, USER, "Stop") or None, 10)
+    sp = stops[0] if stops else {}
+    res.check(bool(stops) and sp.get("Acct-Terminate-Cause") == "User-Request" and
+              int(sp.get("Acct-Input-Octets", 0)) >= int(it.get("Acct-Input-Octets", 1 << 62))
+              and int(sp.get("Acct-Output-Octets", 0)) >= 5000 and
+              int(sp.get("Acct-Session-Time", -1)) >= 10 and
+              sp.get("Class") == st.get("Class") and
+              sp.get("Acct-Session-Id") == st.get("Acct-Session-Id"),
+              "Stop: cause User-Request, octets at least the interim's, session time >= 10 s, "
+              "Class and Acct-Session-Id as in Start", str(sp))
+
+    # erin: Session-Timeout from the Access-Accept ends her IKE SA
+    c3ns, c3addr = net.client_ns(3)
+    c3 = Charon(net, c3ns, "c3", c3addr)
+    c3.write(CLIENT_CONF.format(addr=c3addr, gw=GW_PUB, user=USER3, password=PASSWORD3,
+                                gwid=GW_ID, ca=ca))
+    c3.start()
+    res.check(c3.wait_ready() and c3.load()[0] == 0, "erin's client loads")
+    rc, out = c3.initiate("eap", 60)
+    t1 = time.time()
+    res.check(rc == 0, "erin comes up", "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    gone = wait_for(lambda: not any(x.get("remote_id") == USER3 for x in r.sas()),
+                    SESSION_TIMEOUT + 8)
+    dt = time.time() - t1
+    res.check(gone is True and SESSION_TIMEOUT - 2 <= dt <= SESSION_TIMEOUT + 4,
+              "erin's IKE SA is deleted when her Session-Timeout (%d s) expires"
+              % SESSION_TIMEOUT, "gone %s after %.1f s" % (gone, dt))
+    stops = wait_for(lambda: recs_of(net, USER3, "Stop") or None, 10)
+    sp = stops[0] if stops else {}
+    res.check(sp.get("Acct-Terminate-Cause") == "Session-Timeout" and
+              sp.get("Class") == "0x" + CLASS3.encode().hex(),
+              "erin's Stop: cause Session-Timeout, her Class", str(sp))
+    # the same counters in Prometheus (/metrics) as in rampartctl stats
+    # (the scrape serves a snapshot the control core publishes every second)
+    def prom_pairs():
+        code, _, body = e2e_metrics.scrape()
+        prom = e2e_metrics.parse(body) if code == 200 else {}
+        return [(k, prom.get(("rampart_radius_%s_total" % k, frozenset())), radius_stat(r, k))
+                for k in ("acct_requests", "acct_responses", "acct_failovers", "accepts",
+                          "session_timeouts")]
+    pairs = []
+
+    def prom_agrees():
+        pairs[:] = prom_pairs()
+        return all(p is not None and int(p) == j for _, p, j in pairs) and pairs[1][2] >= 5
+    res.check(wait_for(prom_agrees, 6) is True,
+              "/metrics has the RADIUS counters, equal to rampartctl stats", str(pairs))
+    res.check(radius_stat(r, "session_timeouts") == 1 and radius_stat(r, "sessions") == 0 and
+              radius_stat(r, "acct_bad_responses") == 0 and
+              "invalid request authenticator" not in rad_text().lower(),
+              "rampartctl stats radius: 1 session timeout, no session left, no bad response; "
+              "FreeRADIUS saw no invalid authenticator", str(r.ctl("stats")[1].get("radius")))
+    if res.fails:
+        log("detail records:\n" + "\n".join(str(x) for x in detail_records(net)))
+        log("rampartd radius lines:\n" + "\n".join(
+            x for x in r.log_text().splitlines() if "radius" in x.lower())[-3000:])
+        log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+        log("freeradius log tail:\n" + "\n".join(rad_text().splitlines()[-60:]))
+
+
+LOCAL_YAML = """workers: 1
+log_level: {log_level}
+telemetry: false
+control: {{socket: {sock}, mode: "0600"}}
+ports:
+  - {{name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{pub}/24]}}
+  - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
+eap_users: {users}
+connections:
+  - name: eap
+    remote: any
+    local_id: fqdn:{gwid}
+    remote_id: any
+    auth: pubkey
+    cert: {cert}
+    key: {key}
+    remote_auth: eap-mschapv2
+    ike: [aes256gcm16-prfsha256-ecp256]
+    esp: [aes256gcm16]
+    local_ts: [10.1.0.0/24]
+    remote_ts: dynamic
+    pool: {{range: {pool}}}
+"""
+
+
+def nt_hash(password):
+    """MD4(UTF-16LE(password)) by OpenSSL's command line (legacy provider)."""
+    out = subprocess.run(["openssl", "dgst", "-md4", "-provider", "legacy", "-provider",
+                          "default", "-r"], input=password.encode("utf-16le"),
+                         stdout=subprocess.PIPE, check=True).stdout.decode()
+    return out.split()[0]
+
+
+def case_eap_local(args, net, r, res):
+    """The local EAP-MSCHAPv2 back end (eap_users, no RADIUS): strongSwan
+    (eap-mschapv2) comes up and pings; a wrong password and an unknown user
+    are refused; a users file others can read is refused at load."""
+    net.base()
+    ca, cert, key = make_pki(os.path.join(net.dir, "pki"))
+    users = os.path.join(net.dir, "eap-users")
+    write_private(users, "# local EAP-MSCHAPv2 users\n%s:%s\n%s:%s\n"
+                  % (USER, nt_hash(PASSWORD), USER2, nt_hash(PASSWORD2)))
+    text = LOCAL_YAML.format(log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock,
+                             pub=GW_PUB, lan=GW_LAN, users=users, gwid=GW_ID, cert=cert,
+                             key=key, pool=POOL)
+    # the users file is a secret: group-readable is refused with the reason
+    os.chmod(users, 0o640)
+    write_private(r.conf, text)
+    rc, out = sh([args.rampartd, "--check-config", r.conf], check=False)
+    res.check(rc != 0 and "eap_users" in out and "readable or writable by group or others"
+              in out, "rampartd --check-config refuses a group-readable eap_users file",
+              out.strip()[-300:])
+    os.chmod(users, 0o600)
+    rc, out = sh([args.rampartd, "--check-config", r.conf], check=False)
+    res.check(rc == 0, "... and takes it at mode 0600", out.strip()[-300:])
+    started = r.start()
+    if not res.check(started, "rampartd starts with remote_auth eap-mschapv2",
+                     "" if started else "\n".join(r.log_text().splitlines()[-20:])):
+        return
+    cns, caddr = net.client_ns(1)
+    c = Charon(net, cns, "c1", caddr)
+    c.write(CLIENT_CONF.format(addr=caddr, gw=GW_PUB, user=USER, password=PASSWORD, gwid=GW_ID,
+                               ca=ca))
+    c.start()
+    res.check(c.wait_ready() and c.load()[0] == 0, "strongSwan client (eap-mschapv2) loads")
+    rc, out = c.initiate("eap", 60)
+    res.check(rc == 0, "alice comes up against the local users file",
+              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    res.check("EAP method EAP_MSCHAPV2 succeeded, MSK established" in c.log_text(),
+              "strongSwan verified our MSCHAPv2 authenticator response and has an MSK "
+              "(the AUTH payloads from it matched)", "")
+    sas = r.sas()
+    res.check(len(sas) == 1 and sas[0].get("remote_id") == USER,
+              "one IKE SA, named by the EAP identity", str([x.get("remote_id") for x in sas]))
+    t, rcv = ping(cns, LAN_HOST, 5)
+    if rcv != 5:
+        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
+    res.check(rcv == 5, "alice pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
+    failed0 = stat(r, "auth_failed") or 0
+    for n, (who, pw, what) in enumerate(((USER2, "not-bobs-password", "a wrong password"),
+                                         ("mallory", "whatever", "an unknown user")), 2):
+        ns2, addr2 = net.client_ns(n)
+        c2 = Charon(net, ns2, "c%d" % n, addr2)
+        c2.write(CLIENT_CONF.format(addr=addr2, gw=GW_PUB, user=who, password=pw,
+                                    gwid=GW_ID, ca=ca))
+        c2.start()
+        res.check(c2.wait_ready() and c2.load()[0] == 0, "client with %s loads" % what)
+        rc2, out2 = c2.initiate("eap", 40)
+        res.check(rc2 != 0 and "EAP_FAILURE" in c2.log_text(),
+                  "the client with %s is refused (EAP-Failure)" % what,
+                  "" if rc2 != 0 else out2.strip()[-300:])
+    counted = wait_for(lambda: (stat(r, "auth_failed") or 0) == failed0 + 2, 10)
+    res.check(counted is True, "auth_failures_total went up by two",
+              "%s -> %s" % (failed0, stat(r, "auth_failed")))
+    rc, j = r.ctl("stats")
+    el = (j.get("eap_local") or {}) if rc == 0 and isinstance(j, dict) else {}
+    res.check(el.get("success") == 1 and el.get("wrong_password") == 1 and
+              el.get("unknown_user") == 1 and el.get("bad_messages") == 0 and
+              el.get("conversations") == 0,
+              "rampartctl stats eap_local: 1 success, 1 wrong password, 1 unknown user, "
+              "none left", str(el))
+    sas = r.sas()
+    res.check(len(sas) == 1, "still only alice's IKE SA", str([x.get("remote_id") for x in sas]))
+    text = r.log_text()
+    res.check(PASSWORD not in text and nt_hash(PASSWORD) not in text.lower(),
+              "neither the password nor its NT hash is in rampartd's log", "")
+    if res.fails:
+        log("client log tail:\n" + "\n".join(c.log_text().splitlines()[-40:]))
+        log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+
+
+def max_len(text, pattern):
+    """The largest length a @pattern (one group: the length) gives in @text."""
+    return max([int(m) for m in re.findall(pattern, text)] or [0])
+
+
+def case_eap_tls_frag(args, net, r, res):
+    """EAP-TLS with IKE fragmentation (RFC 7383) both ways: FreeRADIUS sends
+    EAP-TLS fragments of up to 1400 octets (so rampartd's IKE responses
+    exceed its 1280-octet fragment size), the client fragments its IKE
+    messages above 600 octets (rampartd reassembles them)."""
+    case_eap_tls(args, net, r, res, frag=True)
+
+
+def case_eap_tls(args, net, r, res, frag=False):
+    """EAP-TLS through RADIUS: FreeRADIUS's tls module checks the client
+    certificate against the test's CA and CRL; rampartd only relays (its
+    EAP-Messages split into 253-octet attributes and joined back)."""
+    ca, rad_text = radius_up(net, r, res, [RAD_SRV], tls=True, tls_frag=1400 if frag else 1024)
+    if ca is None:
+        return
+    pki = os.path.join(net.dir, "pki")
+    c, cns, ok, out = tls_client(net, 1, "c1", TLS_USER, pki, ca, ike_frag=600 if frag else None)
+    res.check(ok, "strongSwan client (eap-tls) loads its certificate and key",
+              "" if ok else out[-400:])
+    rc, out = c.initiate("eap", 60)
+    res.check(rc == 0, "the EAP-TLS client (carol's certificate) comes up through FreeRADIUS",
+              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    clog = c.log_text()
+    res.check("EAP method EAP_TLS succeeded, MSK established" in clog,
+              "strongSwan ran EAP-TLS and has an MSK", "")
+    res.check(c.vip() is not None, "carol got a virtual IP from the pool", str(c.vip()))
+    sas = r.sas()
+    res.check(len(sas) == 1 and sas[0].get("remote_id") == TLS_USER,
+              "rampartd holds one IKE SA named by carol's EAP identity",
+              str([s.get("remote_id") for s in sas]))
+    t, rcv = ping(cns, LAN_HOST, 5)
+    if rcv != 5:
+        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
+    res.check(rcv == 5, "carol pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
+    rlog = rad_text()
+    res.check("Sent Access-Accept" in rlog, "FreeRADIUS (eap tls) sent an Access-Accept", "")
+    # the TLS records are larger than one RADIUS attribute (253 octets):
+    # FreeRADIUS received and sent EAP-Messages split over several attributes
+    req = max_len(rlog, r"Received Access-Request Id \d+ from \S+ to \S+ length (\d+)")
+    chal = max_len(rlog, r"Sent Access-Challenge Id \d+ from \S+ to \S+ length (\d+)")
+    ike_in = max_len(clog, r"received packet: from \S+ to \S+ \((\d+) bytes\)")
+    ike_out = max_len(clog, r"sending packet: from \S+ to \S+ \((\d+) bytes\)")
+    res.check(req > 600 and chal > 600,
+              "EAP-TLS messages spanned several EAP-Message attributes both ways",
+              "largest Access-Request %d, Access-Challenge %d octets; largest IKE message "
+              "to the client %d, from it %d" % (req, chal, ike_in, ike_out))
+    log("sizes: Access-Request %d, Access-Challenge %d, IKE in %d, IKE out %d octets"
+        % (req, chal, ike_in, ike_out))
+    if frag:
+        split = re.findall(r"splitting IKE message \((\d+) bytes\) into (\d+) fragments", clog)
+        got = re.findall(r"received fragment #\d+ of (\d+)", clog)
+        res.check(bool(split) and chal > 1280,
+                  "the client sent fragmented IKE_AUTH requests and rampartd reassembled them",
+                  "client splits %s" % split[:4])
+        res.check(bool(got) and "reassembled fragmented IKE message" in clog,
+                  "rampartd fragmented its IKE_AUTH responses (EAP-TLS of up to 1400 octets) "
+                  "and the client reassembled them", "fragments received: %s" % got[:6])
+        return
+
+    # dave's certificate is on the CRL: FreeRADIUS refuses, no SA
+    failed0 = stat(r, "auth_failed") or 0
+    c2, c2ns, ok, out = tls_client(net, 2, "c2", TLS_REVOKED, pki, ca)
+    res.check(ok, "second client (revoked certificate) loads", "" if ok else out[-400:])
+    rc2, out2 = c2.initiate("eap", 40)
+    res.check(rc2 != 0, "the client with a revoked certificate is refused",
+              "" if rc2 != 0 else out2.strip()[-300:])
+    rlog = rad_text()
+    res.check("certificate revoked" in rlog and "Sent Access-Reject" in rlog,
+              "FreeRADIUS found dave's certificate on the CRL and sent an Access-Reject",
+              "\n".join(l for l in rlog.splitlines() if "revoked" in l or "Reject" in l)[-400:])
+    counted = wait_for(lambda: (stat(r, "auth_failed") or 0) == failed0 + 1, 10)
+    res.check(counted is True, "auth_failures_total went up by one",
+              "%s -> %s" % (failed0, stat(r, "auth_failed")))
+    sas = r.sas()
+    res.check(len(sas) == 1 and sas[0].get("remote_id") == TLS_USER,
+              "still only carol's IKE SA", str([s.get("remote_id") for s in sas]))
+    res.check(radius_stat(r, "accepts") == 1 and radius_stat(r, "rejects") == 1 and
+              radius_stat(r, "bad_responses") == 0 and radius_stat(r, "conversations") == 0,
+              "rampartctl stats radius: 1 accept, 1 reject, no bad response, none left",
+              str(r.ctl("stats")[1].get("radius")))
+    if res.fails:
+        log("client log tail:\n" + "\n".join(c.log_text().splitlines()[-40:]))
+        log("client2 log tail:\n" + "\n".join(c2.log_text().splitlines()[-30:]))
+        log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+        log("freeradius log tail:\n" + "\n".join(rad_text().splitlines()[-80:]))
+
+
+CASES = {"eap-radius": case_eap_radius, "eap-radius-failover": case_eap_radius_failover,
+         "eap-tls": case_eap_tls, "eap-radius-acct": case_eap_radius_acct,
+         "eap-local": case_eap_local, "eap-tls-frag": case_eap_tls_frag}
 
 
 def main():
