@@ -442,9 +442,13 @@ err_reply(json_t **reply, int ret, const char *what)
  * Test builds only (meson -Dfault_inject=true): {"what": "ring-full" |
  * "mbuf-exhaust", "ms": N}. ring-full makes every control -> worker ring
  * report full for N ms (messages wait in the backlog); mbuf-exhaust takes
- * every free mbuf out of the pool and gives them back after N ms (control
- * core allocations fail meanwhile, also from its own recycled cache).
+ * every free mbuf but RD_FAULT_MBUF_RESERVE out of the pool and gives them
+ * back after N ms (control core allocations fail meanwhile, also from its own
+ * recycled cache). The reserve keeps the workers receiving: with none, how
+ * many mbufs a worker's lcore cache still held decided whether the request
+ * whose answer the control core then fails to allocate was received at all.
  */
+enum { RD_FAULT_MBUF_RESERVE = 256 };
 static uint64_t fault_until[RD_FAULT__COUNT];
 static struct {
 	struct rte_mbuf **m;
@@ -481,11 +485,12 @@ fault_cmd(json_t *args, json_t **reply)
 	if (strcmp(what, "ring-full") == 0) {
 		fault_until[RD_FAULT_RING_FULL] = rd_now_ms() + ms;
 	} else if (strcmp(what, "mbuf-exhaust") == 0) {
-		unsigned cap = rd.sh.mp->size;
+		unsigned avail = rte_mempool_avail_count(rd.sh.mp);
+		unsigned cap = avail > RD_FAULT_MBUF_RESERVE ? avail - RD_FAULT_MBUF_RESERVE : 0;
 
 		if (fault_held.m != NULL)
 			return err_reply(reply, -EBUSY, "mbufs already held");
-		fault_held.m = calloc(cap, sizeof(*fault_held.m));
+		fault_held.m = calloc(cap > 0 ? cap : 1, sizeof(*fault_held.m));
 		if (fault_held.m == NULL)
 			return err_reply(reply, -ENOMEM, "out of memory");
 		while (fault_held.n < cap &&
