@@ -35,22 +35,9 @@ static struct {
 static json_t *
 addr_json(const struct sockaddr_storage *ss)
 {
-	char buf[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN + 8];
 
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
-		snprintf(buf, sizeof(buf), "%s:%u", a, ntohs(s->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
-		snprintf(buf, sizeof(buf), "[%s]:%u", a, ntohs(s->sin6_port));
-	} else {
-		snprintf(buf, sizeof(buf), "-");
-	}
-	return json_string(buf);
+	return json_string(ike_addr_str(ss, buf, sizeof(buf)));
 }
 
 static json_t *
@@ -567,6 +554,17 @@ reload_cmd(json_t *args, json_t **reply)
 	return err_reply(reply, ret, msg);
 }
 
+/*
+ * The control commands rampartd answers: lib/ctl refuses any other name and
+ * the mutating ones from a client neither root nor in the socket's group. A
+ * new command is an entry here and its branch in rd_cmd_handler below.
+ */
+static const struct ctl_cmd_def rd_ctl_cmds[] = {
+	{"status", false}, {"list-sas", false}, {"list-children", false}, {"stats", false},
+	{"initiate", true}, {"terminate", true}, {"rekey", true}, {"reload", true},
+	{"fault", true}, {"redirect", true},
+};
+
 static int
 rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 {
@@ -827,6 +825,8 @@ rd_cmd_init(void)
 		.path = c->ctl_path,
 		.mode = c->ctl_mode,
 		.group = c->ctl_group,
+		.cmds = rd_ctl_cmds,
+		.n_cmds = RTE_DIM(rd_ctl_cmds),
 	};
 	int ret;
 

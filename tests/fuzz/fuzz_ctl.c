@@ -44,10 +44,18 @@ cleanup(void)
 	rmdir(dir_path);
 }
 
+/* A daemon's command table: reads and mutating ones (rampartd's is in
+ * app/rampartd/ctl_cmd.c). */
+static const struct ctl_cmd_def fuzz_cmds[] = {
+	{"status", false}, {"list-sas", false}, {"stats", false},
+	{"initiate", true}, {"rekey", true}, {"reload", true},
+};
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct ctl_sock_cfg cfg = { .mode = 0600, .max_request_len = MAX_REQ };
+	struct ctl_sock_cfg cfg = { .mode = 0600, .max_request_len = MAX_REQ, .cmds = fuzz_cmds,
+				    .n_cmds = sizeof(fuzz_cmds) / sizeof(fuzz_cmds[0]) };
 	int rc;
 
 	(void)argc;

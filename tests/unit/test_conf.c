@@ -1043,6 +1043,15 @@ secret_file_fifo_refused(void)
 
 /* ---- control socket ---- */
 
+/* The daemon's command table for these tests (rampartd's own is in
+ * app/rampartd/ctl_cmd.c): lib/ctl knows only what its caller names. */
+static const struct ctl_cmd_def test_cmds[] = {
+	{"status", false}, {"list-sas", false}, {"list-children", false}, {"stats", false},
+	{"initiate", true}, {"terminate", true}, {"rekey", true}, {"reload", true},
+	{"redirect", true},
+};
+#define TEST_CMDS .cmds = test_cmds, .n_cmds = sizeof(test_cmds) / sizeof(test_cmds[0])
+
 static int handler_calls;
 
 static int
@@ -1155,7 +1164,7 @@ reply_err(const json_t *r)
 static void
 ctl_requests(void)
 {
-	struct ctl_sock_cfg cfg = {.max_request_len = 256};
+	struct ctl_sock_cfg cfg = {.max_request_len = 256, TEST_CMDS};
 	struct ctl_sock_stats st;
 	struct ctl_sock *s = NULL, *s2 = NULL;
 	char path[100], big[1200];
@@ -1267,7 +1276,7 @@ static void
 ctl_stale_and_limits(void)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	struct ctl_sock_cfg cfg = {.max_clients = 1, .mode = 0660};
+	struct ctl_sock_cfg cfg = {.max_clients = 1, .mode = 0660, TEST_CMDS};
 	struct ctl_sock *s = NULL;
 	char path[100], buf[256];
 	struct stat sb;
@@ -1317,7 +1326,7 @@ ctl_stale_and_limits(void)
 static void
 ctl_many_clients(void)
 {
-	struct ctl_sock_cfg cfg = {0};
+	struct ctl_sock_cfg cfg = {TEST_CMDS};
 	struct ctl_sock *s = NULL;
 	char path[100], line[64];
 	int fds[5], i, j;
@@ -1439,7 +1448,7 @@ ctl_peer_credentials(void)
 	};
 	static const bool outsider[] = {true, false, false, false, false, true, false};
 	static const bool member[] = {true, true, true, true, true, true, true};
-	struct ctl_sock_cfg cfg = {.mode = 0666};
+	struct ctl_sock_cfg cfg = {.mode = 0666, TEST_CMDS};
 	struct ctl_sock_stats st;
 	struct ctl_sock *s = NULL;
 	struct ctl_peer p;
@@ -1536,7 +1545,7 @@ ctl_peer_credentials(void)
 static void
 ctl_idle_timeout(void)
 {
-	struct ctl_sock_cfg cfg = {.idle_timeout_ms = 300};
+	struct ctl_sock_cfg cfg = {.idle_timeout_ms = 300, TEST_CMDS};
 	struct ctl_sock_stats st;
 	struct ctl_sock *s = NULL;
 	char path[100], buf[64];
@@ -1632,7 +1641,7 @@ static void
 rampartctl_cli(void)
 {
 	const char *bin = getenv("RAMPARTCTL");
-	struct ctl_sock_cfg cfg = {0};
+	struct ctl_sock_cfg cfg = {TEST_CMDS};
 	struct ctl_sock *s = NULL;
 	char path[100], out[8192];
 
