@@ -420,9 +420,9 @@ cert_load_verify_and_match_id(void)
 
 	CU_ASSERT_EQUAL_FATAL(ike_ca_load_pem(pki.ca_path, &store), 0);
 	CU_ASSERT_EQUAL_FATAL(ike_ca_load_pem(pki.other_ca_path, &other), 0);
-	CU_ASSERT_EQUAL_FATAL(ike_cert_load_pem(pki.cert_path, &mine), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_cert_load_pem(pki.cert_path, &mine, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(ike_key_load_pem(pki.key_path, &key), 0);
-	CU_ASSERT_EQUAL(ike_cert_load_pem("/nonexistent/x.pem", &peer), -ENOENT);
+	CU_ASSERT_EQUAL(ike_cert_load_pem("/nonexistent/x.pem", &peer, NULL), -ENOENT);
 	CU_ASSERT_EQUAL(ike_ca_load_pem(pki.key_path, &bad), -EBADMSG);
 	CU_ASSERT(bad == NULL);
 	CU_ASSERT_EQUAL(ike_key_load_pem(pki.ca_path, &pub), -EBADMSG);
