@@ -25,6 +25,7 @@
 #include <CUnit/Basic.h>
 #include <jansson.h>
 
+#include "test_main.h"
 #include "conf/conf.h"
 #include "ctl/ctl_sock.h"
 
@@ -1830,9 +1831,7 @@ main(void)
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_conf.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	suite = CU_add_suite("conf", NULL, NULL);
+	suite = tu_suite("conf", NULL, NULL);
 	CU_add_test(suite, "samples_load", samples_load);
 	CU_add_test(suite, "redirect_ok", redirect_ok);
 	CU_add_test(suite, "radius_section", radius_section);
@@ -1856,17 +1855,14 @@ main(void)
 	CU_add_test(suite, "psk_file_relative", psk_file_relative);
 	CU_add_test(suite, "metrics_listen", metrics_listen);
 	CU_add_test(suite, "secret_file_fifo_refused", secret_file_fifo_refused);
-	suite = CU_add_suite("ctl", NULL, NULL);
+	suite = tu_suite("ctl", NULL, NULL);
 	CU_add_test(suite, "ctl_requests", ctl_requests);
 	CU_add_test(suite, "ctl_stale_and_limits", ctl_stale_and_limits);
 	CU_add_test(suite, "ctl_many_clients", ctl_many_clients);
 	CU_add_test(suite, "ctl_peer_credentials", ctl_peer_credentials);
 	CU_add_test(suite, "ctl_idle_timeout", ctl_idle_timeout);
 	CU_add_test(suite, "rampartctl_cli", rampartctl_cli);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	failed = tu_run();
 	{
 		char cmd[128];
 

@@ -26,6 +26,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "test_main.h"
 #include "crypto/cry.h"
 #include "esp/esp.h"
 #include "esp/esp_priv.h"
@@ -1769,43 +1770,15 @@ test_scapy_peer(void)
 
 /* ------------------------------------------------------------------- main */
 
-/* Remove the EAL runtime directory (/var/run/dpdk/<prefix>) after the run. */
-static void
-runtime_dir_remove(const char *dir)
-{
-	char path[512];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 int
 main(int argc, char **argv)
 {
-	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "--file-prefix", prefix,
-			"--no-shconf", "--log-level", "lib.eal:error", "--log-level",
-			"rampart.esp:warning" };
 	CU_pSuite s;
 	unsigned fails;
-	char rundir[256];
 
 	scapy_script = argc > 1 ? argv[1] : NULL;
-	snprintf(prefix, sizeof(prefix), "unit-esp-%d", (int)getpid());
-	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (tu_eal_init(argv[0], "esp", 256) != 0)
 		return 1;
-	}
 	pool = rte_pktmbuf_pool_create("esp_t_pool", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);
 	evr = rte_ring_create_elem("esp_t_ev", sizeof(struct sa_event), 1024, SOCKET_ID_ANY,
@@ -1814,10 +1787,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
-	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("esp", NULL, NULL);
+	s = tu_suite("esp", NULL, NULL);
 	CU_add_test(s, "roundtrip_all_families_natt_esn_algs", test_roundtrip_matrix);
 	CU_add_test(s, "burst_mixed_sas_with_drops", test_burst_mixed);
 	CU_add_test(s, "ecn_rfc6040_decap", test_ecn_decap);
@@ -1841,14 +1811,10 @@ main(int argc, char **argv)
 	CU_add_test(s, "worker_msg_add_del_flush", test_worker_msg);
 	CU_add_test(s, "peer_update_keeps_seq_and_reports_moves", test_peer_update);
 	CU_add_test(s, "scapy_peer_both_directions", test_scapy_peer);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
+	fails = tu_run();
 	esp_worker_destroy(w);
 	rte_ring_free(evr);
 	rte_mempool_free(pool);
-	rte_eal_cleanup();
-	runtime_dir_remove(rundir);
+	tu_eal_fini();
 	return fails != 0;
 }

@@ -22,6 +22,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "test_main.h"
 #include "ike/ike.h"
 #include "ike/ike_priv.h"
 
@@ -3862,9 +3863,7 @@ main(void)
 	CU_pSuite s;
 	unsigned fails;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("ike", NULL, NULL);
+	s = tu_suite("ike", NULL, NULL);
 	CU_add_test(s, "state_table", test_state_table);
 	CU_add_test(s, "eap_success", test_eap_success);
 	CU_add_test(s, "eap_wrong_password", test_eap_wrong_password);
@@ -3933,9 +3932,6 @@ main(void)
 	CU_add_test(s, "redirect_threshold", test_redirect_threshold);
 	CU_add_test(s, "redirect_gw_id", test_redirect_gw_id);
 	CU_add_test(s, "redirect_established", test_redirect_established);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	fails = tu_run();
 	return fails == 0 ? 0 : 1;
 }

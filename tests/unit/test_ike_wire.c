@@ -20,6 +20,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "test_main.h"
 #include "ike/ike_crypto.h"
 #include "ike/ike_wire.h"
 
@@ -2087,29 +2088,10 @@ test_mutation(void)
 
 /* ------------------------------------------------------------------------ */
 
-struct wire_test {
-	const char *name;
-	void (*fn)(void);
-};
-
-static int
-add_suite(const char *name, const struct wire_test *t, size_t n)
-{
-	CU_pSuite s = CU_add_suite(name, NULL, NULL);
-	size_t i;
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (CU_add_test(s, t[i].name, t[i].fn) == NULL)
-			return -1;
-	return 0;
-}
-
 int
 main(void)
 {
-	static const struct wire_test tests[] = {
+	static const struct tu_test tests[] = {
 		{ "roundtrip_sa_init", test_roundtrip_sa_init },
 		{ "roundtrip_auth_sk", test_roundtrip_auth_sk },
 		{ "roundtrip_info_child", test_roundtrip_info_child },
@@ -2133,15 +2115,7 @@ main(void)
 	};
 	unsigned failed;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if (add_suite("ike_wire", tests, N_ELEM(tests)) < 0) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
+	tu_suite_tab("ike_wire", NULL, NULL, tests, TU_N(tests));
+	failed = tu_run();
 	return failed != 0;
 }

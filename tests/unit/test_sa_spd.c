@@ -18,6 +18,7 @@
 #include <rte_eal.h>
 #include <rte_malloc.h>
 
+#include "test_main.h"
 #include "sa/sa_spd.h"
 
 static uint64_t
@@ -357,44 +358,16 @@ test_no_leak(void)
 	CU_ASSERT_EQUAL(heap_in_use(), before);
 }
 
-static void
-runtime_dir_remove(const char *dir)
-{
-	char path[512];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 int
 main(int argc, char **argv)
 {
-	char prefix[64], rundir[256];
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "--file-prefix", prefix,
-			"--no-shconf", "--log-level", "lib.eal:error" };
 	CU_pSuite s;
 	unsigned fails;
 
 	(void)argc;
-	snprintf(prefix, sizeof(prefix), "unit-spd-%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (tu_eal_init(argv[0], "spd", 512) != 0)
 		return 1;
-	}
-	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("sa_spd", NULL, NULL);
+	s = tu_suite("sa_spd", NULL, NULL);
 	CU_add_test(s, "add_del_lookup", test_add_del_lookup);
 	CU_add_test(s, "overlapping_prefixes_v4", test_overlap_v4);
 	CU_add_test(s, "overlapping_prefixes_v6", test_overlap_v6);
@@ -403,11 +376,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "target_with_sa_and_flush", test_tgt_sa_and_flush);
 	CU_add_test(s, "bulk_lookup_agrees", test_bulk);
 	CU_add_test(s, "no_leak", test_no_leak);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	rte_eal_cleanup();
-	runtime_dir_remove(rundir);
+	fails = tu_run();
+	tu_eal_fini();
 	return fails != 0;
 }

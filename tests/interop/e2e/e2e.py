@@ -568,7 +568,8 @@ def case_esp_decode(args, net, r, res):
     if not res.check(len(keys) == 1, "charon's log holds one child's keys",
                      "%d key sets" % len(keys)):
         return
-    spi_in_c, spi_out_c, k_i, k_r = keys[0]
+    k = keys[0]
+    spi_in_c, spi_out_c, k_i, k_r = k["spi_in"], k["spi_out"], k["ei"], k["er"]
     res.check(spi_out == spi_in_c and spi_in == spi_out_c, "rampartctl's SPIs mirror charon's",
               "rampartd in %s out %s, charon in %s out %s" % (spi_in, spi_out, spi_in_c,
                                                               spi_out_c))

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* EAL set-up and tear-down for the unit tests that need DPDK (test_main.h). */
+#include "test_main.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+
+static char rundir[256];
+
+int
+tu_eal_init(const char *argv0, const char *name, unsigned mem_mb)
+{
+	char prefix[64], mem[16];
+	char *eal[] = { (char *)argv0, "--no-huge", "-m", mem, "--no-pci", "--file-prefix",
+			prefix, "--no-shconf", "--log-level", "lib.eal:error", "--log-level",
+			"rampart.esp:warning" };
+
+	snprintf(mem, sizeof(mem), "%u", mem_mb);
+	snprintf(prefix, sizeof(prefix), "unit-%s-%d", name, (int)getpid());
+	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return -1;
+	}
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
+	return 0;
+}
+
+void
+tu_eal_fini(void)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d;
+
+	rte_eal_cleanup();
+	d = opendir(rundir);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", rundir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(rundir);
+}
