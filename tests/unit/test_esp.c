@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <dirent.h>
 
 #include <CUnit/Basic.h>
 #include <rte_eal.h>
@@ -32,7 +31,6 @@
 #include "esp/esp_priv.h"
 #include "esp/esp_replay.h"
 #include "sa/sa_msg.h"
-#include "sa/sa_tab.h"
 #include "test_hex.h"
 
 static struct rte_mempool *pool;
@@ -1315,61 +1313,6 @@ test_sa_params_invalid(void)
 	CU_ASSERT(sa == NULL);
 }
 
-/* SA table against a naive array on random add/del/lookup; bulk lookup. */
-static void
-test_sa_table_model(void)
-{
-	enum { NSPI = 3000, OPS = 30000 };
-	struct sa_tab *t;
-	static void *ref[NSPI][2];
-	unsigned i, seed = (unsigned)time(NULL) + 99, bad = 0;
-
-	memset(ref, 0, sizeof(ref));
-	CU_ASSERT_FATAL(sa_tab_create("esp_t_tab", 4096, SOCKET_ID_ANY, &t) == 0);
-	srand(seed);
-	for (i = 0; i < OPS; i++) {
-		unsigned k = (unsigned)rand() % NSPI, d = (unsigned)rand() & 1, op = rand() % 3;
-		uint32_t spi = 0x10000 + k * 977;
-		void *val = (void *)(uintptr_t)(0x1000 + k * 8 + d);
-
-		if (op == 0) {
-			int rc = sa_tab_add(t, spi, (uint8_t)d, val);
-
-			if ((rc == 0) != (ref[k][d] == NULL))
-				bad++;
-			if (rc == 0)
-				ref[k][d] = val;
-		} else if (op == 1) {
-			if (sa_tab_del(t, spi, (uint8_t)d) != ref[k][d])
-				bad++;
-			ref[k][d] = NULL;
-		} else if (sa_tab_lookup(t, spi, (uint8_t)d) != ref[k][d]) {
-			bad++;
-		}
-	}
-	for (i = 0; i + 64 <= NSPI; i += 64) {
-		struct sa_tab_key keys[64];
-		void *out[64];
-		unsigned j, hits = 0, got;
-
-		for (j = 0; j < 64; j++) {
-			keys[j].spi = 0x10000 + (i + j) * 977;
-			keys[j].dir = j & 1;
-			hits += ref[i + j][j & 1] != NULL;
-		}
-		got = sa_tab_lookup_bulk(t, keys, 64, out);
-		if (got != hits)
-			bad++;
-		for (j = 0; j < 64; j++)
-			if (out[j] != ref[i + j][j & 1])
-				bad++;
-	}
-	if (bad)
-		fprintf(stderr, "sa table model: seed %u, %u mismatches\n", seed, bad);
-	CU_ASSERT(bad == 0);
-	sa_tab_destroy(t);
-}
-
 static void
 test_worker_table(void)
 {
@@ -1806,7 +1749,6 @@ main(int argc, char **argv)
 	CU_add_test(s, "seq_exhaustion", test_seq_exhaustion);
 	CU_add_test(s, "event_ring_full", test_event_ring_full);
 	CU_add_test(s, "sa_params_invalid", test_sa_params_invalid);
-	CU_add_test(s, "sa_table_model", test_sa_table_model);
 	CU_add_test(s, "worker_table", test_worker_table);
 	CU_add_test(s, "worker_msg_add_del_flush", test_worker_msg);
 	CU_add_test(s, "peer_update_keeps_seq_and_reports_moves", test_peer_update);

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 CU_pSuite
 tu_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc fini)
@@ -49,4 +50,22 @@ tu_run(void)
 		CU_get_number_of_suites_failed();
 	CU_cleanup_registry();
 	return fails != 0;
+}
+
+int
+tu_tmpdir(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "/tmp/%s.XXXXXX", name);
+	return mkdtemp(buf) != NULL ? 0 : -1;
+}
+
+int
+tu_tmpdir_remove(const char *dir)
+{
+	char cmd[160];
+
+	if (strncmp(dir, "/tmp/", 5) != 0 || strchr(dir, '\'') != NULL)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
 }

@@ -35,6 +35,11 @@ CU_pSuite tu_suite_tab(const char *name, CU_InitializeFunc init, CU_CleanupFunc 
  * test failed (and a suite init/cleanup did not fail), else 1. */
 int tu_run(void);
 
+/* A fresh directory /tmp/@name.XXXXXX into @buf; 0 or -1. */
+int tu_tmpdir(const char *name, char *buf, size_t len);
+/* Remove it and everything below; 0 or -1. */
+int tu_tmpdir_remove(const char *dir);
+
 /*
  * EAL for a unit test (test_eal.c): no huge pages, @mem_mb of memory, no PCI,
  * file prefix unit-@name-PID, no shared config, EAL logs at error and

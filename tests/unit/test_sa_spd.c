@@ -4,15 +4,15 @@
  * without huge pages: add, delete, lookup; overlapping prefixes, IPv4 and
  * IPv6; the anti-spoofing reverse check through a rekey; capacities from the
  * configuration with nothing half-applied when full; bulk lookups agreeing
- * with single ones; no DPDK heap left behind.
+ * with single ones; no DPDK heap left behind. Also lib/sa's per-worker SA
+ * table (sa_tab.h) against a naive model.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
-
-#include <dirent.h>
 
 #include <CUnit/Basic.h>
 #include <rte_eal.h>
@@ -20,6 +20,7 @@
 
 #include "test_main.h"
 #include "sa/sa_spd.h"
+#include "sa/sa_tab.h"
 
 static uint64_t
 heap_in_use(void)
@@ -358,6 +359,61 @@ test_no_leak(void)
 	CU_ASSERT_EQUAL(heap_in_use(), before);
 }
 
+/* SA table against a naive array on random add/del/lookup; bulk lookup. */
+static void
+test_sa_table_model(void)
+{
+	enum { NSPI = 3000, OPS = 30000 };
+	struct sa_tab *t;
+	static void *ref[NSPI][2];
+	unsigned i, seed = (unsigned)time(NULL) + 99, bad = 0;
+
+	memset(ref, 0, sizeof(ref));
+	CU_ASSERT_FATAL(sa_tab_create("spd_t_tab", 4096, SOCKET_ID_ANY, &t) == 0);
+	srand(seed);
+	for (i = 0; i < OPS; i++) {
+		unsigned k = (unsigned)rand() % NSPI, d = (unsigned)rand() & 1, op = rand() % 3;
+		uint32_t spi = 0x10000 + k * 977;
+		void *val = (void *)(uintptr_t)(0x1000 + k * 8 + d);
+
+		if (op == 0) {
+			int rc = sa_tab_add(t, spi, (uint8_t)d, val);
+
+			if ((rc == 0) != (ref[k][d] == NULL))
+				bad++;
+			if (rc == 0)
+				ref[k][d] = val;
+		} else if (op == 1) {
+			if (sa_tab_del(t, spi, (uint8_t)d) != ref[k][d])
+				bad++;
+			ref[k][d] = NULL;
+		} else if (sa_tab_lookup(t, spi, (uint8_t)d) != ref[k][d]) {
+			bad++;
+		}
+	}
+	for (i = 0; i + 64 <= NSPI; i += 64) {
+		struct sa_tab_key keys[64];
+		void *out[64];
+		unsigned j, hits = 0, got;
+
+		for (j = 0; j < 64; j++) {
+			keys[j].spi = 0x10000 + (i + j) * 977;
+			keys[j].dir = j & 1;
+			hits += ref[i + j][j & 1] != NULL;
+		}
+		got = sa_tab_lookup_bulk(t, keys, 64, out);
+		if (got != hits)
+			bad++;
+		for (j = 0; j < 64; j++)
+			if (out[j] != ref[i + j][j & 1])
+				bad++;
+	}
+	if (bad)
+		fprintf(stderr, "sa table model: seed %u, %u mismatches\n", seed, bad);
+	CU_ASSERT(bad == 0);
+	sa_tab_destroy(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -376,6 +432,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "target_with_sa_and_flush", test_tgt_sa_and_flush);
 	CU_add_test(s, "bulk_lookup_agrees", test_bulk);
 	CU_add_test(s, "no_leak", test_no_leak);
+	CU_add_test(s, "sa_table_model", test_sa_table_model);
 	fails = tu_run();
 	tu_eal_fini();
 	return fails != 0;

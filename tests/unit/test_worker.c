@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <dirent.h>
 
 #include <CUnit/Basic.h>
 #include <rte_eal.h>
