@@ -200,8 +200,8 @@ loop_gap_histogram(void)
 	struct rd_loop_gap g;
 
 	rd_prom_family(&p, "rampart_h_seconds", RD_PROM_histogram, "h");
-	rd_prom_histogram(&p, "rampart_h_seconds", "worker=\"0\"", 2, le, cum, 4, 2.25);
-	rd_prom_histogram(&p, "rampart_h_seconds", "", 2, le, cum, 3, 0.000016);
+	rd_prom_histogram(&p, "rampart_h_seconds", "worker=\"0\"", 2, le, cum, 4, 2.25, 0);
+	rd_prom_histogram(&p, "rampart_h_seconds", "", 2, le, cum, 3, 0.000016, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p.buf);
 	CU_ASSERT_STRING_EQUAL(p.buf,
 		"# HELP rampart_h_seconds h\n"
