@@ -400,24 +400,6 @@ ike_stats_json(void)
 }
 
 static int
-get_id(json_t *args, const char *key, uint64_t *id)
-{
-	json_t *v = json_object_get(args, key);
-
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		*id = (uint64_t)json_integer_value(v);
-		return 0;
-	}
-	if (json_is_string(v)) {
-		char *end;
-
-		*id = strtoull(json_string_value(v), &end, 0);
-		return *end == '\0' ? 0 : -EINVAL;
-	}
-	return -ENOENT;
-}
-
-static int
 err_reply(json_t **reply, int ret, const char *what)
 {
 	*reply = json_pack("{ss}", "error", what);
@@ -632,7 +614,7 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 		return ret ? err_reply(reply, ret, ike_strerror(ret)) : 0;
 	}
 	if (strcmp(cmd, "terminate") == 0) {
-		if (get_id(args, "ike", &id) != 0)
+		if (ctl_arg_id(args, "ike", &id) != 0)
 			return err_reply(reply, -EINVAL, "missing \"ike\" id");
 		ret = ike_terminate_ike(rd.ike, id, now);
 		return ret ? err_reply(reply, ret, ike_strerror(ret)) : 0;
@@ -645,7 +627,7 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 			return err_reply(reply, -EINVAL, "missing \"to\" (address or host name)");
 		if (json_is_true(json_object_get(args, "all")))
 			id = 0;
-		else if (get_id(args, "ike", &id) != 0 || id == 0)
+		else if (ctl_arg_id(args, "ike", &id) != 0 || id == 0)
 			return err_reply(reply, -EINVAL, "missing \"ike\" id or \"all\"");
 		ret = ike_redirect(rd.ike, id, json_string_value(to), now, &n);
 		if (ret == -EINVAL)
@@ -659,9 +641,9 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 		return 0;
 	}
 	if (strcmp(cmd, "rekey") == 0) {
-		if (get_id(args, "child", &id) == 0)
+		if (ctl_arg_id(args, "child", &id) == 0)
 			ret = ike_rekey_child(rd.ike, id, now);
-		else if (get_id(args, "ike", &id) == 0)
+		else if (ctl_arg_id(args, "ike", &id) == 0)
 			ret = ike_rekey_ike(rd.ike, id, now);
 		else
 			return err_reply(reply, -EINVAL, "missing \"child\" or \"ike\" id");

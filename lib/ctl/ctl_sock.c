@@ -725,3 +725,21 @@ ctl_sock_stats_json(const struct ctl_sock *s)
 #undef CTL_JSON
 	return o;
 }
+
+int
+ctl_arg_id(json_t *args, const char *key, uint64_t *id)
+{
+	json_t *v = json_object_get(args, key);
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*id = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v)) {
+		char *end;
+
+		*id = strtoull(json_string_value(v), &end, 0);
+		return *end == '\0' ? 0 : -EINVAL;
+	}
+	return -ENOENT;
+}

@@ -170,6 +170,13 @@ int ctl_sock_fd(const struct ctl_sock *s);
 
 void ctl_sock_stats_get(const struct ctl_sock *s, struct ctl_sock_stats *st);
 
+/*
+ * An id argument of a request: args[@key] as a non-negative JSON integer or a
+ * string strtoull(,,0) reads whole (decimal or 0x hex). 0, -ENOENT (absent or
+ * another type) or -EINVAL (a string with trailing junk).
+ */
+int ctl_arg_id(json_t *args, const char *key, uint64_t *id);
+
 /* The counters above as a new JSON object (NULL on allocation failure). */
 json_t *ctl_sock_stats_json(const struct ctl_sock *s);
 

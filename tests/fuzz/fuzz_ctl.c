@@ -77,24 +77,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static int
-get_id(json_t *args, const char *key, uint64_t *id)
-{
-	json_t *v = json_object_get(args, key);
-
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		*id = (uint64_t)json_integer_value(v);
-		return 0;
-	}
-	if (json_is_string(v)) {
-		char *end;
-
-		*id = strtoull(json_string_value(v), &end, 0);
-		return *end == '\0' ? 0 : -EINVAL;
-	}
-	return -ENOENT;
-}
-
 /* rampartd's argument decoding, then a reply shape chosen from the id. */
 static int
 stub_handler(void *user, const char *cmd, json_t *args, json_t **reply)
@@ -121,7 +103,7 @@ stub_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 		*reply = json_pack("{si}", "conns", 1);
 		return 0;
 	}
-	if (get_id(args, "ike", &id) != 0 && get_id(args, "child", &id) != 0)
+	if (ctl_arg_id(args, "ike", &id) != 0 && ctl_arg_id(args, "child", &id) != 0)
 		return strcmp(cmd, "status") == 0 ? 0 : -ENOENT;
 	switch (id % 5) {
 	case 0:

@@ -720,6 +720,25 @@ rampartctl_cli(void)
 /* radius section and remote_auth eap-radius: values, and each mistake a
  * clear error that never shows the secret. */
 
+/* ctl_arg_id: the one decoder of id arguments (rampartd's and the fuzz target's). */
+static void
+ctl_arg_ids(void)
+{
+	json_t *a = json_pack("{s:i, s:s, s:s, s:s, s:i, s:b}", "n", 42, "hex", "0x2a",
+			      "dec", "17", "junk", "12ab", "neg", -1, "bool", 1);
+	uint64_t id = 7;
+
+	CU_ASSERT_FATAL(a != NULL);
+	CU_ASSERT(ctl_arg_id(a, "n", &id) == 0 && id == 42);
+	CU_ASSERT(ctl_arg_id(a, "hex", &id) == 0 && id == 42);
+	CU_ASSERT(ctl_arg_id(a, "dec", &id) == 0 && id == 17);
+	CU_ASSERT_EQUAL(ctl_arg_id(a, "junk", &id), -EINVAL);
+	CU_ASSERT_EQUAL(ctl_arg_id(a, "neg", &id), -ENOENT);
+	CU_ASSERT_EQUAL(ctl_arg_id(a, "bool", &id), -ENOENT);
+	CU_ASSERT_EQUAL(ctl_arg_id(a, "absent", &id), -ENOENT);
+	json_decref(a);
+}
+
 int
 main(void)
 {
@@ -736,6 +755,7 @@ main(void)
 	CU_add_test(suite, "ctl_peer_credentials", ctl_peer_credentials);
 	CU_add_test(suite, "ctl_idle_timeout", ctl_idle_timeout);
 	CU_add_test(suite, "rampartctl_cli", rampartctl_cli);
+	CU_add_test(suite, "ctl_arg_ids", ctl_arg_ids);
 	failed = tu_run();
 	return tu_tmpdir_remove(tmpdir) != 0 || failed;
 }
