@@ -53,6 +53,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "test_eal.h"	/* tests/unit: the one EAL run-directory removal */
 #include "rampartd.h"
 #include "sa/sa_spd.h"
 
@@ -451,25 +452,6 @@ print_result(enum policy p, const struct result *res)
 	print_hist("wall", &res->gap);
 }
 
-static void
-runtime_dir_remove(const char *dir)
-{
-	char path[512];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 struct rd_ctx rd;
 
 int
@@ -540,6 +522,6 @@ main(int argc, char **argv)
 	       (unsigned)TARGET_GAP_US,
 	       !res[P_SPD].ran ? "n/a" : new_gap < TARGET_GAP_US ? "yes" : "no");
 	rte_eal_cleanup();
-	runtime_dir_remove(rundir);
+	tu_eal_dir_remove(rundir);
 	return bad;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* EAL set-up and tear-down for the unit tests that need DPDK (test_main.h). */
-#include "test_main.h"
+/* EAL set-up and tear-down for the unit tests, run-directory removal (test_eal.h). */
+#include "test_eal.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -31,22 +31,27 @@ tu_eal_init(const char *argv0, const char *name, unsigned mem_mb)
 }
 
 void
-tu_eal_fini(void)
+tu_eal_dir_remove(const char *dir)
 {
 	char path[512];
 	struct dirent *de;
-	DIR *d;
+	DIR *d = opendir(dir);
 
-	rte_eal_cleanup();
-	d = opendir(rundir);
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", rundir, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		unlink(path);
 	}
 	closedir(d);
-	rmdir(rundir);
+	rmdir(dir);
+}
+
+void
+tu_eal_fini(void)
+{
+	rte_eal_cleanup();
+	tu_eal_dir_remove(rundir);
 }

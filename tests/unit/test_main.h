@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The shared runner of the CUnit test binaries (tests/unit/test_main.c) and,
- * for those that need DPDK, their EAL set-up (tests/unit/test_eal.c):
+ * for those that need DPDK, their EAL set-up (test_eal.h, test_eal.c):
  *
  *	int main(int argc, char **argv)
  *	{
@@ -40,13 +40,6 @@ int tu_tmpdir(const char *name, char *buf, size_t len);
 /* Remove it and everything below; 0 or -1. */
 int tu_tmpdir_remove(const char *dir);
 
-/*
- * EAL for a unit test (test_eal.c): no huge pages, @mem_mb of memory, no PCI,
- * file prefix unit-@name-PID, no shared config, EAL logs at error and
- * rampart.esp at warning. Returns 0 or -1 (printed).
- */
-int tu_eal_init(const char *argv0, const char *name, unsigned mem_mb);
-/* rte_eal_cleanup() and the removal of the run's /var/run/dpdk directory. */
-void tu_eal_fini(void);
+#include "test_eal.h"	/* the EAL set-up, for the binaries with DPDK */
 
 #endif
