@@ -545,6 +545,8 @@ int ike_redirect_follow(struct ike_sa *sa, const struct ike_notify *n);
 int ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 			const struct sockaddr_storage *from, const struct sockaddr_storage *to);
 int ike_init_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r);
+/* Does @m carry a @type NAT_DETECTION notify whose hash is @want? */
+bool ike_natd_match(const struct ike_msg *m, uint16_t type, const uint8_t want[IKE_NATD_LEN]);
 void ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
 		   uint8_t out[IKE_NATD_LEN]);
 void ike_cookie_rotate(struct ike_ctx *ctx);

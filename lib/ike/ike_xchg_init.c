@@ -188,8 +188,8 @@ init_notify(struct ike_ctx *ctx, const struct ike_msg *m, const struct sockaddr_
 	return ike_send_raw(ctx, buf, blen, to, from);
 }
 
-static bool
-natd_matches(const struct ike_msg *m, uint16_t type, const uint8_t want[IKE_NATD_LEN])
+bool
+ike_natd_match(const struct ike_msg *m, uint16_t type, const uint8_t want[IKE_NATD_LEN])
 {
 	unsigned i;
 
@@ -214,9 +214,9 @@ nat_detect(struct ike_sa *sa, const struct ike_msg *m, uint64_t spi_r,
 	    ike_msg_notify(m, IKE_N_NAT_DETECTION_DESTINATION_IP) == NULL)
 		return;
 	ike_natd_hash(m->hdr.spi_i, spi_r, peer, h);
-	sa->nat_remote = !natd_matches(m, IKE_N_NAT_DETECTION_SOURCE_IP, h);
+	sa->nat_remote = !ike_natd_match(m, IKE_N_NAT_DETECTION_SOURCE_IP, h);
 	ike_natd_hash(m->hdr.spi_i, spi_r, self, h);
-	sa->nat_local = !natd_matches(m, IKE_N_NAT_DETECTION_DESTINATION_IP, h);
+	sa->nat_local = !ike_natd_match(m, IKE_N_NAT_DETECTION_DESTINATION_IP, h);
 	if (sa->nat_local || sa->nat_remote)
 		SA_LOG(sa, INFO, "NAT detected:%s%s", sa->nat_local ? " local" : "",
 		       sa->nat_remote ? " remote" : "");
