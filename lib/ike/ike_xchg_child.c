@@ -23,17 +23,6 @@ enum {
 	REKEYED_GRACE_MS = 30000,	/* old IKE SA waits this long for its Delete */
 };
 
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static int
 nonce_new(struct ike_child_pend *p)
 {
