@@ -1711,6 +1711,45 @@ test_scapy_peer(void)
 	CU_ASSERT(rte_mempool_in_use_count(pool) == in_use);
 }
 
+/*
+ * esp_sa_overhead() is what rampartd sizes the tunnel MTU with: no packet may
+ * grow by more, and some inner length (all padding residues are tried) must
+ * grow by exactly that much, for every algorithm, outer family and NAT-T.
+ */
+static void
+test_sa_overhead(void)
+{
+	static uint8_t inner[256];
+	uint32_t spi = 0x7100;
+	unsigned a, oaf, natt, pl;
+
+	for (a = 0; a < A__COUNT; a++)
+	for (oaf = 4; oaf <= 6; oaf += 2)
+	for (natt = 0; natt < 2; natt++) {
+		struct esp_sa *so, *si;
+		unsigned ov, worst = 0, over = 0;
+
+		sa_pair(++spi, (enum alg)a, (int)oaf, natt, false, &so, &si, NULL);
+		ov = esp_sa_overhead(so);
+		for (pl = 32; pl < 32 + 16; pl++) {
+			unsigned len = inner_build(inner, 4, pl, 0, false, (uint8_t)pl);
+			struct rte_mbuf *m = enc1(so, inner, len);
+
+			CU_ASSERT_FATAL(m != NULL);
+			if (m->pkt_len - len > worst)
+				worst = m->pkt_len - len;
+			over += m->pkt_len - len > ov;
+			rte_pktmbuf_free(m);
+		}
+		if (worst != ov || over != 0)
+			fprintf(stderr, "overhead %s o%u natt%u: esp_sa_overhead %u, worst %u\n",
+				alg_names[a], oaf, natt, ov, worst);
+		CU_ASSERT_EQUAL(over, 0);
+		CU_ASSERT_EQUAL(worst, ov);
+		sa_pair_free(so, si);
+	}
+}
+
 /* ------------------------------------------------------------------- main */
 
 int
@@ -1749,6 +1788,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "seq_exhaustion", test_seq_exhaustion);
 	CU_add_test(s, "event_ring_full", test_event_ring_full);
 	CU_add_test(s, "sa_params_invalid", test_sa_params_invalid);
+	CU_add_test(s, "sa_overhead_worst_case", test_sa_overhead);
 	CU_add_test(s, "worker_table", test_worker_table);
 	CU_add_test(s, "worker_msg_add_del_flush", test_worker_msg);
 	CU_add_test(s, "peer_update_keeps_seq_and_reports_moves", test_peer_update);
