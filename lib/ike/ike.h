@@ -455,4 +455,20 @@ void ike_addr_make(struct sockaddr_storage *ss, uint8_t af, const uint8_t *addr,
 void ike_addr_from(struct sockaddr_storage *dst, const struct sockaddr *src);
 size_t ike_addr_bytes(const struct sockaddr_storage *ss, const uint8_t **p);
 
+/* Add @n to the big-endian address @a of family @af (4: a[0..3], 6: a[0..15]);
+ * a carry out of the top byte is lost (callers check their ranges). The one
+ * address arithmetic of lib/ike's pools and lib/conf's pool ranges. */
+static inline void
+ike_addr_add(uint8_t af, uint8_t a[16], uint64_t n)
+{
+	int i = (af == 4 ? 4 : 16) - 1;
+
+	for (; i >= 0 && n != 0; i--) {
+		uint64_t s = a[i] + (n & 0xff);
+
+		a[i] = (uint8_t)s;
+		n = (n >> 8) + (s >> 8);
+	}
+}
+
 #endif
