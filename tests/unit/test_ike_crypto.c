@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <CUnit/Basic.h>
 #include <openssl/bn.h>
@@ -33,8 +34,16 @@ size_t
 tic_unhex(const char *s, uint8_t *out, size_t cap)
 {
 	int n = hex2bin(s, out, cap);	/* test_hex.h: the tests' one hex decoder */
+	char two[3];
+	int i;
 
-	CU_ASSERT_FATAL(n >= 0 && 2 * (size_t)n == strlen(s));	/* all of it */
+	CU_ASSERT_FATAL(n >= 0);
+	CU_ASSERT_FATAL(2 * (size_t)n == strlen(s));	/* all of it, not up to a newline */
+	/* the shared decoder against printf's encoding, byte by byte */
+	for (i = 0; i < n; i++) {
+		snprintf(two, sizeof(two), "%02x", out[i]);
+		CU_ASSERT_FATAL(strncasecmp(two, s + 2 * i, 2) == 0);
+	}
 	return (size_t)n;
 }
 
