@@ -215,19 +215,6 @@ struct result {
 };
 
 static uint64_t
-heap_in_use(void)
-{
-	struct rte_malloc_socket_stats ms;
-	uint64_t n = 0;
-	unsigned i;
-
-	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
-		if (rte_malloc_get_socket_stats((int)i, &ms) == 0)
-			n += ms.heap_allocsz_bytes;
-	return n;
-}
-
-static uint64_t
 cpu_ns(void)
 {
 	struct timespec ts;
@@ -288,7 +275,7 @@ lookup_bench(enum policy p, const struct sa_spd *spd, const struct old_spd *old,
 static int
 run(enum policy p, struct result *res)
 {
-	uint64_t bound[RD_LOOP_GAP_BUCKETS - 1], hz = rte_get_tsc_hz(), heap0 = heap_in_use();
+	uint64_t bound[RD_LOOP_GAP_BUCKETS - 1], hz = rte_get_tsc_hz(), heap0 = tu_eal_heap_bytes();
 	uint64_t bound_ns[RD_LOOP_GAP_BUCKETS - 1], last_cpu, now_cpu;
 	struct rte_rcu_qsbr *q = NULL;
 	struct old_spd old;
@@ -323,7 +310,7 @@ run(enum policy p, struct result *res)
 			policy_names[p], ret);
 		return ret;
 	}
-	res->heap_bytes = heap_in_use() - heap0;
+	res->heap_bytes = tu_eal_heap_bytes() - heap0;
 	last = rte_rdtsc();
 	last_cpu = cpu_ns();
 	while (next < total) {

@@ -9,6 +9,7 @@
 
 #include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_malloc.h>
 
 static char rundir[256];
 
@@ -54,4 +55,17 @@ tu_eal_fini(void)
 {
 	rte_eal_cleanup();
 	tu_eal_dir_remove(rundir);
+}
+
+uint64_t
+tu_eal_heap_bytes(void)
+{
+	struct rte_malloc_socket_stats ms;
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
+		if (rte_malloc_get_socket_stats((int)i, &ms) == 0)
+			n += ms.heap_allocsz_bytes;
+	return n;
 }

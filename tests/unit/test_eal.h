@@ -7,6 +7,8 @@
 #ifndef RAMPART_TEST_EAL_H
 #define RAMPART_TEST_EAL_H
 
+#include <stdint.h>
+
 /*
  * EAL for a unit test: no huge pages, @mem_mb of memory, no PCI, file prefix
  * unit-@name-PID, no shared config, EAL logs at error and rampart.esp at
@@ -18,5 +20,7 @@ void tu_eal_fini(void);
 /* Remove an EAL runtime directory @dir (rte_eal_get_runtime_dir(), taken
  * before rte_eal_cleanup()) and the files in it. */
 void tu_eal_dir_remove(const char *dir);
+/* Bytes allocated from the DPDK heap now, all sockets (leak checks). */
+uint64_t tu_eal_heap_bytes(void);
 
 #endif

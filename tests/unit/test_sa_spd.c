@@ -22,19 +22,6 @@
 #include "sa/sa_spd.h"
 #include "sa/sa_tab.h"
 
-static uint64_t
-heap_in_use(void)
-{
-	struct rte_malloc_socket_stats ms;
-	uint64_t n = 0;
-	unsigned i;
-
-	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
-		if (rte_malloc_get_socket_stats((int)i, &ms) == 0)
-			n += ms.heap_allocsz_bytes;
-	return n;
-}
-
 static struct sa_spd *
 spd_new(uint32_t max_tgt, uint32_t max_routes)
 {
@@ -339,7 +326,7 @@ test_bulk(void)
 static void
 test_no_leak(void)
 {
-	uint64_t before = heap_in_use();
+	uint64_t before = tu_eal_heap_bytes();
 	struct sa_spd *s = spd_new(1000, 4000);
 	struct sa_route r;
 	unsigned i;
@@ -352,11 +339,11 @@ test_no_leak(void)
 	}
 	CU_ASSERT_EQUAL(s->n_routes, 4000);
 	sa_spd_destroy(s);	/* full: destroy frees it all too */
-	CU_ASSERT_EQUAL(heap_in_use(), before);
+	CU_ASSERT_EQUAL(tu_eal_heap_bytes(), before);
 	s = spd_new(1000, 4000);
 	CU_ASSERT_FATAL(s != NULL);
 	sa_spd_destroy(s);
-	CU_ASSERT_EQUAL(heap_in_use(), before);
+	CU_ASSERT_EQUAL(tu_eal_heap_bytes(), before);
 }
 
 /* SA table against a naive array on random add/del/lookup; bulk lookup. */
