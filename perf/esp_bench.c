@@ -56,6 +56,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "test_eal.h"	/* tests/unit: the one EAL run-directory removal */
 #include "bench.h"
 #include "crypto/cry_mgcm.h"
 
@@ -364,24 +365,12 @@ eal_start(int argc, char **argv, const char *prog)
 static void
 eal_dir_remove(void)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 256];
-	struct dirent *de;
-	DIR *d;
+	char dir[PATH_MAX];
 
 	if (eal_prefix[0] == '\0')
 		return;
 	snprintf(dir, sizeof(dir), "/var/run/dpdk/%s", eal_prefix);
-	d = opendir(dir);
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
+	tu_eal_dir_remove(dir);
 }
 
 static void

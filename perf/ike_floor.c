@@ -239,7 +239,7 @@ prepare(struct floor_in *in, const char *cert_dir)
 		rc = ike_ca_load_pem(path, &in->store);
 	snprintf(path, sizeof(path), "%s/c0.pem", cert_dir);
 	if (rc == 0)
-		rc = ike_cert_load_pem(path, &cert);
+		rc = ike_cert_load_pem(path, &cert, NULL);
 	if (rc == 0)
 		rc = ike_cert_der(cert, &in->peer_der, &in->peer_der_len);
 	if (rc == 0)

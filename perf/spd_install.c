@@ -53,6 +53,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "test_eal.h"	/* tests/unit: the one EAL run-directory removal */
 #include "rd_shared.h"
 #include "sa/sa_spd.h"
 
@@ -217,19 +218,6 @@ struct result {
 };
 
 static uint64_t
-heap_in_use(void)
-{
-	struct rte_malloc_socket_stats ms;
-	uint64_t n = 0;
-	unsigned i;
-
-	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
-		if (rte_malloc_get_socket_stats((int)i, &ms) == 0)
-			n += ms.heap_allocsz_bytes;
-	return n;
-}
-
-static uint64_t
 cpu_ns(void)
 {
 	struct timespec ts;
@@ -290,7 +278,7 @@ lookup_bench(enum policy p, const struct sa_spd *spd, const struct old_spd *old,
 static int
 run(enum policy p, struct result *res)
 {
-	uint64_t bound[RD_LOOP_GAP_BUCKETS - 1], hz = rte_get_tsc_hz(), heap0 = heap_in_use();
+	uint64_t bound[RD_LOOP_GAP_BUCKETS - 1], hz = rte_get_tsc_hz(), heap0 = tu_eal_heap_bytes();
 	uint64_t bound_ns[RD_LOOP_GAP_BUCKETS - 1], last_cpu, now_cpu;
 	struct rte_rcu_qsbr *q = NULL;
 	struct old_spd old;
@@ -325,7 +313,7 @@ run(enum policy p, struct result *res)
 			policy_names[p], ret);
 		return ret;
 	}
-	res->heap_bytes = heap_in_use() - heap0;
+	res->heap_bytes = tu_eal_heap_bytes() - heap0;
 	last = rte_rdtsc();
 	last_cpu = cpu_ns();
 	while (next < total) {
@@ -454,24 +442,6 @@ print_result(enum policy p, const struct result *res)
 	print_hist("wall", &res->gap);
 }
 
-static void
-runtime_dir_remove(const char *dir)
-{
-	char path[512];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 int
 main(int argc, char **argv)
@@ -541,6 +511,6 @@ main(int argc, char **argv)
 	       (unsigned)TARGET_GAP_US,
 	       !res[P_SPD].ran ? "n/a" : new_gap < TARGET_GAP_US ? "yes" : "no");
 	rte_eal_cleanup();
-	runtime_dir_remove(rundir);
+	tu_eal_dir_remove(rundir);
 	return bad;
 }

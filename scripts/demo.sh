@@ -23,6 +23,8 @@ RAMPARTD=$BUILD/app/rampartd/rampartd
 RAMPARTCTL=$BUILD/app/rampartctl/rampartctl
 GW=e2e-demo-gw CLI=e2e-demo-cli LAN=e2e-demo-lan
 PREFIX=e2e-demo-$$
+# namespaces, veths, strongswan.conf: the test networks' one module
+NETLAB="/usr/bin/python3 $HERE/tests/interop/netlab.py"
 T=""
 RD_PID="" CH_PID="" IP_PID="" SOCK=""
 FAIL=0
@@ -42,10 +44,7 @@ cleanup() {
 		while kill -0 "$RD_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 		kill -KILL "$RD_PID" 2>/dev/null
 	fi
-	for ns in $CLI $LAN $GW; do
-		for p in $(ip netns pids $ns 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-		ip netns del $ns 2>/dev/null
-	done
+	$NETLAB ns-del $CLI $LAN $GW
 	rm -rf "/var/run/dpdk/$PREFIX"
 	if [ -n "$T" ]; then
 		if [ $FAIL != 0 ]; then
@@ -71,23 +70,13 @@ chmod 755 "$T"
 START=$(date +%s)
 
 say "1. network: namespaces $GW (rampartd), $CLI (strongSwan client), $LAN (LAN host)"
-for ns in $GW $CLI $LAN; do
-	ip netns del $ns 2>/dev/null
-	ip netns add $ns && ip -n $ns link set lo up || { bad "ip netns add $ns"; exit 1; }
-done
-ip link add rp-pub netns $GW type veth peer name cli0 netns $CLI
-ip link add rp-lan netns $GW type veth peer name lan0 netns $LAN
-for ifc in rp-pub rp-lan; do   # DPDK owns these ends: no IPv6 chatter, promiscuous
-	ip netns exec $GW sysctl -qw net.ipv6.conf.$ifc.disable_ipv6=1
-	ip -n $GW link set $ifc promisc on up
-done
-ip -n $CLI addr add 192.0.2.2/24 dev cli0
-ip -n $CLI link set cli0 up
-ip -n $LAN addr add 10.1.0.2/24 dev lan0
-ip -n $LAN link set lan0 up
-ip -n $LAN route add 10.99.0.0/24 via 10.1.0.1
-ip netns exec $CLI ethtool -K cli0 tx off tso off gso off >/dev/null 2>&1
-ip netns exec $LAN ethtool -K lan0 tx off tso off gso off >/dev/null 2>&1
+{ $NETLAB ns-add $GW $CLI $LAN &&
+	$NETLAB veth rp-pub $GW cli0 $CLI &&
+	$NETLAB veth rp-lan $GW lan0 $LAN &&
+	$NETLAB dpdk-port $GW rp-pub rp-lan &&
+	$NETLAB host-if $CLI cli0 192.0.2.2/24 &&
+	$NETLAB host-if $LAN lan0 10.1.0.2/24 &&
+	ip -n $LAN route add 10.99.0.0/24 via 10.1.0.1; } || { bad "network set-up"; exit 1; }
 ok "veth rp-pub <-> client 192.0.2.2/24, veth rp-lan <-> LAN host 10.1.0.2/24"
 
 say "2. rampartd, built-in configuration (ports rp-pub/rp-lan via net_af_packet, pool 10.99.0.0/24)"
@@ -114,28 +103,7 @@ fi
 
 say "3. strongSwan client (charon, kernel-libipsec) connects: IKEv2, PSK, asks for a virtual IP"
 mkdir -p "$T/cli/run"
-cat >"$T/cli/strongswan.conf" <<EOF
-charon {
-	load_modular = no
-	load = random nonce openssl pem pkcs1 x509 pubkey revocation constraints aes gcm sha1 sha2 hmac kdf curve25519 gmp attr kernel-libipsec kernel-netlink socket-default vici
-	filelog {
-		demo {
-			path = $T/cli/charon.log
-			default = 1
-		}
-	}
-	syslog {
-		daemon {
-			default = -1
-		}
-	}
-	plugins {
-		vici {
-			socket = unix://$T/cli/charon.vici
-		}
-	}
-}
-EOF
+$NETLAB charon-conf "$T/cli/charon.vici" "$T/cli/charon.log" >"$T/cli/strongswan.conf"
 cat >"$T/cli/swanctl.conf" <<EOF
 connections {
 	demo {

@@ -32,6 +32,8 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 RAMPARTD=$HERE/$BUILD/app/rampartd/rampartd
 RAMPARTCTL=$HERE/$BUILD/app/rampartctl/rampartctl
 PREFIX=dmn-smoke-$$
+# namespaces, veths, strongswan.conf: the test networks' one module
+NETLAB="/usr/bin/python3 $HERE/tests/interop/netlab.py"
 # Namespace names are unique per run so concurrent runs do not collide;
 # interface names live inside them and stay fixed.
 GW=dmn-gw-$$
@@ -53,35 +55,22 @@ cleanup() {
 		sleep 2
 		kill -KILL "$RD_PID" 2>/dev/null
 	fi
-	for ns in $GW $CLI $LAN; do
-		ip netns del $ns 2>/dev/null
-	done
+	$NETLAB ns-del $GW $CLI $LAN
 	rm -rf "/var/run/dpdk/$PREFIX"
 	[ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
 
 [ -x "$RAMPARTD" ] || { echo "smoke: $RAMPARTD not built"; exit 2; }
-for ns in $GW $CLI $LAN; do
-	ip netns del $ns 2>/dev/null
-	ip netns add $ns
-	ip -n $ns link set lo up
-done
-ip link add dmn-pub netns $GW type veth peer name dmn-pubc netns $CLI
-ip link add dmn-lan netns $GW type veth peer name dmn-lanc netns $LAN
-for ifc in dmn-pub dmn-lan; do
-	ip netns exec $GW sysctl -qw net.ipv6.conf.$ifc.disable_ipv6=1
-	ip -n $GW link set $ifc promisc on up
-done
-ip -n $CLI addr add 192.0.2.2/24 dev dmn-pubc
+$NETLAB ns-add $GW $CLI $LAN
+$NETLAB veth dmn-pub $GW dmn-pubc $CLI
+$NETLAB veth dmn-lan $GW dmn-lanc $LAN
+$NETLAB dpdk-port $GW dmn-pub dmn-lan
 ip -n $CLI addr add 2001:db8:2::2/64 dev dmn-pubc nodad
-ip -n $CLI link set dmn-pubc up
-ip netns exec $CLI ethtool -K dmn-pubc tx off tso off gso off >/dev/null 2>&1
-ip -n $LAN addr add 10.1.0.2/24 dev dmn-lanc
-ip -n $LAN link set dmn-lanc up
-ip -n $LAN route add 10.99.0.0/24 via 10.1.0.1
+$NETLAB host-if $CLI dmn-pubc 192.0.2.2/24
 ip -n $LAN addr add 2001:db8:1::2/64 dev dmn-lanc nodad
-ip netns exec $LAN ethtool -K dmn-lanc tx off tso off gso off >/dev/null 2>&1
+$NETLAB host-if $LAN dmn-lanc 10.1.0.2/24
+ip -n $LAN route add 10.99.0.0/24 via 10.1.0.1
 
 WORKERS=${WORKERS:-1}
 NCPU=$(nproc)
@@ -214,24 +203,8 @@ else
 	CLI_ADDR=192.0.2.2
 	GW_ADDR=192.0.2.1
 	[ "${V6:-0}" = 1 ] && CLI_ADDR=2001:db8:2::2 && GW_ADDR=2001:db8:2::1
-	cat >"$T/cli/strongswan.conf" <<SW
-charon {
-	load_modular = no
-	load = random nonce openssl pem pkcs1 x509 pubkey revocation constraints aes gcm sha1 sha2 hmac kdf curve25519 gmp kernel-libipsec kernel-netlink socket-default vici
-	install_routes = yes
-	filelog {
-		cli { path = $T/cli/charon.log
-		      default = 1
-		      ike = 2
-		      cfg = 2 }
-	}
-	plugins {
-		vici {
-			socket = unix://$T/cli/charon.vici
-		}
-	}
-}
-SW
+	$NETLAB charon-conf "$T/cli/charon.vici" "$T/cli/charon.log" "ike = 2" "cfg = 2" \
+		>"$T/cli/strongswan.conf"
 	cat >"$T/cli/swanctl/swanctl.conf" <<SW
 connections {
 	ra {

@@ -35,22 +35,9 @@ static struct {
 static json_t *
 addr_json(const struct sockaddr_storage *ss)
 {
-	char buf[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN + 8];
 
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
-		snprintf(buf, sizeof(buf), "%s:%u", a, ntohs(s->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
-		snprintf(buf, sizeof(buf), "[%s]:%u", a, ntohs(s->sin6_port));
-	} else {
-		snprintf(buf, sizeof(buf), "-");
-	}
-	return json_string(buf);
+	return json_string(ike_addr_str(ss, buf, sizeof(buf)));
 }
 
 static json_t *
@@ -413,24 +400,6 @@ ike_stats_json(void)
 }
 
 static int
-get_id(json_t *args, const char *key, uint64_t *id)
-{
-	json_t *v = json_object_get(args, key);
-
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		*id = (uint64_t)json_integer_value(v);
-		return 0;
-	}
-	if (json_is_string(v)) {
-		char *end;
-
-		*id = strtoull(json_string_value(v), &end, 0);
-		return *end == '\0' ? 0 : -EINVAL;
-	}
-	return -ENOENT;
-}
-
-static int
 err_reply(json_t **reply, int ret, const char *what)
 {
 	*reply = json_pack("{ss}", "error", what);
@@ -733,6 +702,20 @@ conn_info(json_t *args, json_t **reply)
 	return *reply != NULL ? 0 : err_reply(reply, -ENOMEM, "out of memory");
 }
 
+/*
+ * The control commands rampartd answers: lib/ctl refuses any other name and
+ * the mutating ones from a client neither root nor in the socket's group. A
+ * new command is an entry here and its branch in rd_cmd_handler below.
+ */
+static const struct ctl_cmd_def rd_ctl_cmds[] = {
+	{"status", false}, {"list-sas", false}, {"list-children", false}, {"stats", false},
+	{"initiate", true}, {"terminate", true}, {"rekey", true}, {"reload", true},
+	{"fault", true}, {"redirect", true},
+	/* not mutating, but configuration (proposals, identities, CA) that only
+	 * the operators see: the same rule */
+	{"conn-info", true},
+};
+
 static int
 rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 {
@@ -801,7 +784,7 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 		return ret ? err_reply(reply, ret, ike_strerror(ret)) : 0;
 	}
 	if (strcmp(cmd, "terminate") == 0) {
-		if (get_id(args, "ike", &id) != 0)
+		if (ctl_arg_id(args, "ike", &id) != 0)
 			return err_reply(reply, -EINVAL, "missing \"ike\" id");
 		ret = ike_terminate_ike(rd.ike, id, now);
 		return ret ? err_reply(reply, ret, ike_strerror(ret)) : 0;
@@ -814,7 +797,7 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 			return err_reply(reply, -EINVAL, "missing \"to\" (address or host name)");
 		if (json_is_true(json_object_get(args, "all")))
 			id = 0;
-		else if (get_id(args, "ike", &id) != 0 || id == 0)
+		else if (ctl_arg_id(args, "ike", &id) != 0 || id == 0)
 			return err_reply(reply, -EINVAL, "missing \"ike\" id or \"all\"");
 		ret = ike_redirect(rd.ike, id, json_string_value(to), now, &n);
 		if (ret == -EINVAL)
@@ -828,9 +811,9 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 		return 0;
 	}
 	if (strcmp(cmd, "rekey") == 0) {
-		if (get_id(args, "child", &id) == 0)
+		if (ctl_arg_id(args, "child", &id) == 0)
 			ret = ike_rekey_child(rd.ike, id, now);
-		else if (get_id(args, "ike", &id) == 0)
+		else if (ctl_arg_id(args, "ike", &id) == 0)
 			ret = ike_rekey_ike(rd.ike, id, now);
 		else
 			return err_reply(reply, -EINVAL, "missing \"child\" or \"ike\" id");
@@ -996,6 +979,8 @@ rd_cmd_init(void)
 		.path = c->ctl_path,
 		.mode = c->ctl_mode,
 		.group = c->ctl_group,
+		.cmds = rd_ctl_cmds,
+		.n_cmds = RTE_DIM(rd_ctl_cmds),
 	};
 	int ret;
 

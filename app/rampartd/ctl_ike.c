@@ -23,52 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
 
 #include "rampartd.h"
 #include "sa/sa_sel.h"
-
-static void
-ss_split(const struct sockaddr *sa, uint8_t *af, uint8_t addr[16], uint16_t *port)
-{
-	memset(addr, 0, 16);
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)(const void *)sa;
-
-		*af = 4;
-		memcpy(addr, &s->sin_addr, 4);
-		*port = ntohs(s->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)(const void *)sa;
-
-		*af = 6;
-		memcpy(addr, &s->sin6_addr, 16);
-		*port = ntohs(s->sin6_port);
-	} else {
-		*af = 0;
-		*port = 0;
-	}
-}
-
-static void
-ss_make(struct sockaddr_storage *ss, uint8_t af, const uint8_t *addr, uint16_t port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (af == 4) {
-		struct sockaddr_in *s = (struct sockaddr_in *)ss;
-
-		s->sin_family = AF_INET;
-		memcpy(&s->sin_addr, addr, 4);
-		s->sin_port = htons(port);
-	} else {
-		struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
-
-		s->sin6_family = AF_INET6;
-		memcpy(&s->sin6_addr, addr, 16);
-		s->sin6_port = htons(port);
-	}
-}
 
 /* ---- lib/ike callbacks ---- */
 
@@ -84,8 +44,8 @@ ike_send_cb(void *user, const uint8_t *buf, size_t len, const struct sockaddr *f
 	int pidx;
 
 	(void)user;
-	ss_split(from, &saf, src, &sport);
-	ss_split(to, &daf, dst, &dport);
+	ike_addr_split(from, &saf, src, &sport);
+	ike_addr_split(to, &daf, dst, &dport);
 	if (saf == 0 || saf != daf || (pidx = rd_port_by_addr(saf, src)) < 0) {
 		rd.st.ike_out_fail++;
 		return -EADDRNOTAVAIL;
@@ -142,8 +102,8 @@ fill_params(struct esp_sa_params *p, const struct ike_child_sa *c, uint8_t dir)
 	uint16_t lport, rport;
 	unsigned klen = c->enc_key_len + (c->enc == ESP_ENC_AES_GCM16 ? 4 : 0);
 
-	ss_split((const struct sockaddr *)&c->local, &laf, la, &lport);
-	ss_split((const struct sockaddr *)&c->remote, &raf, ra, &rport);
+	ike_addr_split((const struct sockaddr *)&c->local, &laf, la, &lport);
+	ike_addr_split((const struct sockaddr *)&c->remote, &raf, ra, &rport);
 	memset(p, 0, sizeof(*p));
 	p->dir = dir;
 	p->spi = dir == ESP_DIR_IN ? c->spi_in : c->spi_out;
@@ -171,38 +131,32 @@ fill_params(struct esp_sa_params *p, const struct ike_child_sa *c, uint8_t dir)
 		p->replay_window = ESP_REPLAY_MIN;
 	if (p->replay_window > ESP_REPLAY_MAX)
 		p->replay_window = ESP_REPLAY_MAX;
-	/* IKE gives soft limits; the hard limit leaves 10% (at least 64 packets
-	 * or 64 KiB) for the rekey to complete. */
+	/* lib/ike decides the lifetimes, soft and hard (ike_sa.c) */
 	p->soft_bytes = c->life_bytes;
-	p->hard_bytes = c->life_bytes ? c->life_bytes + RTE_MAX(c->life_bytes / 10, 65536ul) : 0;
+	p->hard_bytes = c->hard_bytes;
 	p->soft_packets = c->life_packets;
-	p->hard_packets = c->life_packets ? c->life_packets + RTE_MAX(c->life_packets / 10, 64ul) :
-					    0;
+	p->hard_packets = c->hard_packets;
 	p->user_id = c->id;
 }
 
 /*
  * Largest inner packet the outbound SA can carry without exceeding the MTU of
- * the port towards the peer: MTU minus the worst-case encapsulation (outer
- * IP, UDP for NAT-T, ESP header, IV, padding, pad length + next header, ICV).
+ * the port towards the peer: MTU minus lib/esp's worst-case encapsulation.
  */
 static uint16_t
-max_inner(const struct ike_child_sa *c)
+max_inner(const struct ike_child_sa *c, const struct esp_sa *sa_out)
 {
-	bool gcm = c->enc == ESP_ENC_AES_GCM16;
-	unsigned icv = gcm ? 16 : c->integ == ESP_INTEG_HMAC_SHA384_192 ? 24 :
-		       c->integ == ESP_INTEG_HMAC_SHA512_256 ? 32 : 16;
 	const struct net_route *r;
 	uint8_t af, addr[16], nh[16];
 	unsigned ov, mtu;
 	uint16_t port;
 
-	ss_split((const struct sockaddr *)&c->remote, &af, addr, &port);
+	ike_addr_split((const struct sockaddr *)&c->remote, &af, addr, &port);
 	r = af ? net_route_lookup(&rd.master.routes, af, addr, nh) : NULL;
 	if (r == NULL)
 		return 0;
 	mtu = rd.sh.ports[r->port].mtu ? rd.sh.ports[r->port].mtu : 1500;
-	ov = (af == 4 ? 20 : 40) + (c->natt ? 8 : 0) + 8 + (gcm ? 8 + 3 : 16 + 15) + 2 + icv;
+	ov = esp_sa_overhead(sa_out);
 	return mtu > ov + 68 ? (uint16_t)(mtu - ov) : 0;
 }
 
@@ -338,8 +292,7 @@ child_up(const struct ike_child_sa *c)
 		fill_params(&p, c, ESP_DIR_OUT);
 		ret = esp_sa_create(&p, rd.workers[owner]->socket, &sa_out);
 	}
-	memset(&p, 0, sizeof(p));
-	__asm__ __volatile__("" : : "r"(&p) : "memory");	/* keep the wipe */
+	OPENSSL_cleanse(&p, sizeof(p));
 	if (ret == 0) {
 		cc.id = c->id;
 		cc.ike_sa_id = c->ike_sa_id;
@@ -353,7 +306,7 @@ child_up(const struct ike_child_sa *c)
 		cc.enc = (uint16_t)c->enc;
 		cc.enc_key_len = (uint16_t)c->enc_key_len;
 		cc.integ = (uint16_t)c->integ;
-		cc.max_inner = max_inner(c);
+		cc.max_inner = max_inner(c, sa_out);
 		cc.sa_in = sa_in;
 		cc.sa_out = sa_out;
 		ret = sa_mgr_child_up(&rd.sam, &cc, rd_now_ms(), &ch);
@@ -422,8 +375,8 @@ child_moved(const struct ike_child_sa *c)
 	if (ch == NULL || !sa_child_is_live(ch))
 		return;
 	memset(&peer, 0, sizeof(peer));
-	ss_split((const struct sockaddr *)&c->local, &laf, peer.local, &peer.local_port);
-	ss_split((const struct sockaddr *)&c->remote, &raf, peer.peer, &peer.peer_port);
+	ike_addr_split((const struct sockaddr *)&c->local, &laf, peer.local, &peer.local_port);
+	ike_addr_split((const struct sockaddr *)&c->remote, &raf, peer.peer, &peer.peer_port);
 	if (laf == 0 || laf != raf) {
 		rd.st.child_fail++;
 		return;
@@ -450,7 +403,7 @@ esp_peer_moved(const struct sa_event *ev)
 
 	if (rd.ike == NULL || (ev->peer.af != 4 && ev->peer.af != 6))
 		return;
-	ss_make(&from, ev->peer.af, ev->peer.peer, ev->peer.peer_port);
+	ike_addr_make(&from, ev->peer.af, ev->peer.peer, ev->peer.peer_port);
 	rc = ike_peer_moved(rd.ike, ev->user_id, (const struct sockaddr *)&from, rd_now_ms());
 	if (rc != 0) {
 		rd.st.peer_move_refused++;
@@ -558,11 +511,11 @@ rd_ike_input(unsigned pidx, const uint8_t *frame, const struct net_pkt_info *pi)
 	if (rd.ike == NULL)
 		return;
 	if (pi->af == 4) {
-		ss_make(&from, 4, ip + 12, pi->sport);
-		ss_make(&to, 4, ip + 16, pi->dport);
+		ike_addr_make(&from, 4, ip + 12, pi->sport);
+		ike_addr_make(&to, 4, ip + 16, pi->dport);
 	} else {
-		ss_make(&from, 6, ip + 8, pi->sport);
-		ss_make(&to, 6, ip + 24, pi->dport);
+		ike_addr_make(&from, 6, ip + 8, pi->sport);
+		ike_addr_make(&to, 6, ip + 24, pi->dport);
 	}
 	ike_input(rd.ike, frame + pi->ike_off, pi->ike_len, (const struct sockaddr *)&from,
 		  (const struct sockaddr *)&to, rd_now_ms());

@@ -51,22 +51,9 @@ rd_log_start(void)
 static void
 kv_addr(struct rd_logbuf *b, const char *key, const struct sockaddr_storage *ss)
 {
-	char a[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN + 10];
+	char s[INET6_ADDRSTRLEN + 10];
 
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *v4 = (const struct sockaddr_in *)(const void *)ss;
-
-		inet_ntop(AF_INET, &v4->sin_addr, a, sizeof(a));
-		snprintf(s, sizeof(s), "%s:%u", a, ntohs(v4->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)(const void *)ss;
-
-		inet_ntop(AF_INET6, &v6->sin6_addr, a, sizeof(a));
-		snprintf(s, sizeof(s), "[%s]:%u", a, ntohs(v6->sin6_port));
-	} else {
-		snprintf(s, sizeof(s), "-");
-	}
-	rd_kv_str(b, key, s);
+	rd_kv_str(b, key, ike_addr_str(ss, s, sizeof(s)));
 }
 
 void

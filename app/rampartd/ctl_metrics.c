@@ -237,7 +237,7 @@ loop_gaps(struct rd_prom *p)
 		rd_loop_gap_cumulative(g, c);
 		rd_prom_histogram(p, h, l, RD_LOOP_GAP_BUCKETS - 1, le, c,
 				  c[RD_LOOP_GAP_BUCKETS - 1],
-				  (double)field(g, offsetof(struct rd_loop_gap, sum_tsc)) / hz);
+				  (double)field(g, offsetof(struct rd_loop_gap, sum_tsc)) / hz, 0);
 	}
 	rd_prom_family(p, m, RD_PROM_gauge, "longest time between two RX polls of a worker");
 	for (w = 0; w < rd.sh.n_workers; w++) {

@@ -24,6 +24,35 @@ struct rd_hist {
 	uint64_t count;
 };
 
+/*
+ * The two helpers every histogram of rampartd counts with (these ms ones and
+ * the workers' loop gaps in TSC cycles, rd_stats.h): the bucket of @v among
+ * @n ascending upper bounds (n = the +Inf one), and cumulative counts
+ * out[i] = sum of n_per[0..i] over @nb buckets (relaxed loads: another core
+ * may be counting). Exposition: rd_prom_histogram().
+ */
+static inline unsigned
+rd_hist_bucket(const uint64_t *bounds, unsigned n, uint64_t v)
+{
+	unsigned i = 0;
+
+	while (i < n && v > bounds[i])
+		i++;
+	return i;
+}
+
+static inline void
+rd_hist_cumulative(const uint64_t *n_per, unsigned nb, uint64_t *out)
+{
+	uint64_t c = 0;
+	unsigned i;
+
+	for (i = 0; i < nb; i++) {
+		c += __atomic_load_n(&n_per[i], __ATOMIC_RELAXED);
+		out[i] = c;
+	}
+}
+
 /* Control core: count one observation of @ms milliseconds. */
 void rd_hist_observe(struct rd_hist *h, uint64_t ms);
 

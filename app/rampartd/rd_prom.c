@@ -93,24 +93,29 @@ rd_prom_sample_f(struct rd_prom *p, const char *name, const char *labels, double
 
 void
 rd_prom_histogram(struct rd_prom *p, const char *name, const char *labels, unsigned n,
-		  const double *le, const uint64_t *cum, uint64_t count, double sum)
+		  const double *le, const uint64_t *cum, uint64_t count, double sum, int decimals)
 {
 	const char *sep = labels != NULL && labels[0] != '\0' ? "," : "";
 	unsigned i;
 
 	if (labels == NULL)
 		labels = "";
-	for (i = 0; i < n; i++)
-		rd_prom_printf(p, "%s_bucket{%s%sle=\"%.9g\"} %" PRIu64 "\n", name, labels, sep,
-			       le[i], cum[i]);
-	rd_prom_printf(p, "%s_bucket{%s%sle=\"+Inf\"} %" PRIu64 "\n", name, labels, sep, count);
-	if (labels[0] != '\0') {
-		rd_prom_printf(p, "%s_sum{%s} %.9g\n", name, labels, sum);
-		rd_prom_printf(p, "%s_count{%s} %" PRIu64 "\n", name, labels, count);
-	} else {
-		rd_prom_printf(p, "%s_sum %.9g\n", name, sum);
-		rd_prom_printf(p, "%s_count %" PRIu64 "\n", name, count);
+	for (i = 0; i < n; i++) {
+		if (decimals > 0)
+			rd_prom_printf(p, "%s_bucket{%s%sle=\"%.*f\"} %" PRIu64 "\n", name, labels,
+				       sep, decimals, le[i], cum[i]);
+		else
+			rd_prom_printf(p, "%s_bucket{%s%sle=\"%.9g\"} %" PRIu64 "\n", name, labels,
+				       sep, le[i], cum[i]);
 	}
+	rd_prom_printf(p, "%s_bucket{%s%sle=\"+Inf\"} %" PRIu64 "\n", name, labels, sep, count);
+	rd_prom_printf(p, "%s_sum%s%s%s ", name, labels[0] ? "{" : "", labels, labels[0] ? "}" : "");
+	if (decimals > 0)
+		rd_prom_printf(p, "%.*f\n", decimals, sum);
+	else
+		rd_prom_printf(p, "%.9g\n", sum);
+	rd_prom_printf(p, "%s_count%s%s%s %" PRIu64 "\n", name, labels[0] ? "{" : "", labels,
+		       labels[0] ? "}" : "", count);
 }
 
 int

@@ -35,9 +35,12 @@ void rd_prom_sample_f(struct rd_prom *p, const char *name, const char *labels, d
  * The samples of one histogram: name_bucket{labels,le="b"} for each of the
  * @n upper bounds @le (ascending) with the cumulative counts @cum, then
  * le="+Inf" with @count, name_sum{labels} @sum and name_count{labels}.
+ * Bounds and sum are printed %.9g, or with @decimals fixed decimals when > 0.
+ * The one writer of histogram samples (rd_hist.h, loop gaps).
  */
 void rd_prom_histogram(struct rd_prom *p, const char *name, const char *labels, unsigned n,
-		       const double *le, const uint64_t *cum, uint64_t count, double sum);
+		       const double *le, const uint64_t *cum, uint64_t count, double sum,
+		       int decimals);
 /*
  * Append k="v" to the label text @dst (with a comma when not empty),
  * escaping \, " and newline in @val. 0, or -1 (dst unchanged) if it does not

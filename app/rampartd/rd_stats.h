@@ -144,11 +144,7 @@ rd_loop_gap_bounds(uint64_t *bound_tsc, uint64_t hz)
 static inline void
 rd_loop_gap_add(struct rd_loop_gap *g, const uint64_t *bound_tsc, uint64_t gap_tsc)
 {
-	unsigned i = 0;
-
-	while (i < RD_LOOP_GAP_BUCKETS - 1 && gap_tsc > bound_tsc[i])
-		i++;
-	g->n[i]++;
+	g->n[rd_hist_bucket(bound_tsc, RD_LOOP_GAP_BUCKETS - 1, gap_tsc)]++;
 	g->sum_tsc += gap_tsc;
 	if (gap_tsc > g->max_tsc)
 		g->max_tsc = gap_tsc;
@@ -158,13 +154,7 @@ rd_loop_gap_add(struct rd_loop_gap *g, const uint64_t *bound_tsc, uint64_t gap_t
 static inline void
 rd_loop_gap_cumulative(const struct rd_loop_gap *g, uint64_t *out)
 {
-	uint64_t c = 0;
-	unsigned i;
-
-	for (i = 0; i < RD_LOOP_GAP_BUCKETS; i++) {
-		c += __atomic_load_n(&g->n[i], __ATOMIC_RELAXED);
-		out[i] = c;
-	}
+	rd_hist_cumulative(g->n, RD_LOOP_GAP_BUCKETS, out);
 }
 
 #endif

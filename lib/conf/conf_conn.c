@@ -85,20 +85,6 @@ set_sockaddr(struct sockaddr_storage *ss, uint8_t af, const uint8_t addr[16], ui
 	}
 }
 
-/* Add @n to the big-endian address @a (wraps are caught by the caller). */
-static void
-addr_add(uint8_t af, uint8_t a[16], uint64_t n)
-{
-	int i = (af == 4 ? 4 : 16) - 1;
-
-	for (; i >= 0 && n != 0; i--) {
-		uint64_t s = a[i] + (n & 0xff);
-
-		a[i] = (uint8_t)s;
-		n = (n >> 8) + (s >> 8);
-	}
-}
-
 /* hi - lo + 1 if it fits 32 bits, else UINT32_MAX (pools are capped there). */
 static uint32_t
 range_size(uint8_t af, const uint8_t lo[16], const uint8_t hi[16])
@@ -127,7 +113,7 @@ static void
 pool_last(const struct ike_pool_cfg *p, uint8_t last[16])
 {
 	memcpy(last, p->first, 16);
-	addr_add(p->af, last, (uint64_t)p->size - 1);
+	ike_addr_add(p->af, last, (uint64_t)p->size - 1);
 }
 
 static int
@@ -172,7 +158,7 @@ parse_pool(struct cx *x, const yaml_node_t *n, struct ike_pool_cfg *pool)
 			if (pool->size <= (v4 ? 2u : 1u)) {
 				rc = key_err(x, "range", v[P_RANGE], "'%s' holds no usable address", s);
 			} else {
-				addr_add(pool->af, pool->first, 1);
+				ike_addr_add(pool->af, pool->first, 1);
 				pool->size -= v4 ? 2 : 1;
 			}
 		}

@@ -56,23 +56,11 @@ struct ctl_sock {
 	size_t max_req;
 	uint64_t idle_ms;
 	gid_t gid;			/* the socket's group: its members may mutate */
+	const struct ctl_cmd_def *cmds;	/* the daemon's commands (borrowed) */
+	unsigned n_cmds;
 	const struct ctl_client *cur;	/* client whose request the handler runs for */
 	struct ctl_sock_stats st;
 	struct ctl_client cl[CTL_MAX_CLIENTS];
-};
-
-/* Mutating commands change the daemon's state: root or the group only
- * (conn-info too). */
-static const struct {
-	const char *name;
-	bool mutating;
-} known_cmds[] = {
-	{"status", false}, {"list-sas", false}, {"list-children", false}, {"stats", false},
-	{"initiate", true}, {"terminate", true}, {"rekey", true}, {"reload", true},
-	{"fault", true}, {"redirect", true},
-	/* not mutating, but configuration (proposals, identities, CA) that only
-	 * the operators see: the same rule */
-	{"conn-info", true},
 };
 
 static uint64_t
@@ -163,6 +151,8 @@ ctl_sock_create(const struct ctl_sock_cfg *cfg, struct ctl_sock **out)
 	s->max_req = cfg->max_request_len != 0 ? cfg->max_request_len : CTL_DEFAULT_MAX_REQ;
 	s->idle_ms = cfg->idle_timeout_ms != 0 ? cfg->idle_timeout_ms : CTL_IDLE_TIMEOUT_MS;
 	s->gid = gid;
+	s->cmds = cfg->cmds;
+	s->n_cmds = cfg->n_cmds;
 	memcpy(s->path, cfg->path, strlen(cfg->path) + 1);
 	memcpy(sun.sun_path, cfg->path, strlen(cfg->path) + 1);
 
@@ -340,14 +330,14 @@ send_error(struct ctl_sock *s, struct ctl_client *c, const char *msg, json_t *id
 	send_reply(s, c, r);
 }
 
-/* Index into known_cmds[], or -1. */
+/* Index into the daemon's command table, or -1. */
 static int
-find_cmd(const char *cmd)
+find_cmd(const struct ctl_sock *s, const char *cmd)
 {
-	size_t i;
+	unsigned i;
 
-	for (i = 0; i < sizeof(known_cmds) / sizeof(known_cmds[0]); i++) {
-		if (strcmp(cmd, known_cmds[i].name) == 0)
+	for (i = 0; i < s->n_cmds; i++) {
+		if (strcmp(cmd, s->cmds[i].name) == 0)
 			return (int)i;
 	}
 	return -1;
@@ -396,17 +386,17 @@ handle_line(struct ctl_sock *s, struct ctl_client *c, const char *line, size_t l
 		rc = 0;
 		goto answer;
 	}
-	k = find_cmd(cmd);
+	k = find_cmd(s, cmd);
 	if (k < 0) {
 		s->st.unknown_cmd++;
 		snprintf(msg, sizeof(msg), "unknown command \"%.64s\"", cmd);
 		send_error(s, c, msg, id);
 		goto out;
 	}
-	if (known_cmds[k].mutating && !c->peer.admin) {
+	if (s->cmds[k].mutating && !c->peer.admin) {
 		s->st.denied++;
 		snprintf(msg, sizeof(msg), "permission denied: %s needs root or the control group",
-			 known_cmds[k].name);
+			 s->cmds[k].name);
 		send_error(s, c, msg, id);
 		goto out;
 	}
@@ -734,4 +724,22 @@ ctl_sock_stats_json(const struct ctl_sock *s)
 	}
 #undef CTL_JSON
 	return o;
+}
+
+int
+ctl_arg_id(json_t *args, const char *key, uint64_t *id)
+{
+	json_t *v = json_object_get(args, key);
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*id = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v)) {
+		char *end;
+
+		*id = strtoull(json_string_value(v), &end, 0);
+		return *end == '\0' ? 0 : -EINVAL;
+	}
+	return -ENOENT;
 }

@@ -15,7 +15,10 @@
  * or an unknown command get an error reply and bump a counter; the handler is
  * not called. An oversized line is skipped up to its newline.
  *
- * Commands and the replies rampartctl expects from the handler (all counters
+ * Which commands exist, and which of them mutate, is the daemon's table
+ * (struct ctl_sock_cfg's cmds; rampartd's is in app/rampartd/ctl_cmd.c):
+ * lib/ctl knows no command but "ping", which it answers itself. rampartd's
+ * commands and the replies rampartctl expects from them (all counters
  * are JSON integers; unknown extra fields are fine; missing ones print "-"):
  *
  *   ping            -> {}                               (answered here)
@@ -43,8 +46,8 @@
  *
  * Access: the socket file's mode and group decide who may connect. On top of
  * that, each client's credentials are taken with SO_PEERCRED (and
- * SO_PEERGROUPS) when it connects: the mutating commands (initiate,
- * terminate, rekey, reload) are answered only for root or a member of the
+ * SO_PEERGROUPS) when it connects: the mutating commands (the table's
+ * mutating entries) are answered only for root or a member of the
  * configured group; anyone else gets "permission denied" (counter "denied")
  * and the handler is not called. The handler can read the credentials with
  * ctl_sock_peer(), e.g. to show secrets to root only. A client that sends no
@@ -70,6 +73,12 @@ enum ctl_limits {
 	CTL_IDLE_TIMEOUT_MS = 30000,	/* default: close a client silent this long */
 };
 
+/* One command of the daemon; mutating: root or the socket's group only. */
+struct ctl_cmd_def {
+	const char *name;
+	bool mutating;
+};
+
 struct ctl_sock_cfg {
 	const char *path;		/* socket file */
 	unsigned mode;			/* file mode, e.g. 0600 (0 = 0600) */
@@ -77,6 +86,8 @@ struct ctl_sock_cfg {
 	unsigned max_clients;		/* 0 = CTL_MAX_CLIENTS; capped there */
 	size_t max_request_len;		/* 0 = CTL_DEFAULT_MAX_REQ */
 	unsigned idle_timeout_ms;	/* 0 = CTL_IDLE_TIMEOUT_MS */
+	const struct ctl_cmd_def *cmds;	/* the commands the handler answers (kept, */
+	unsigned n_cmds;		/* not copied); any other name: unknown_cmd */
 };
 
 struct ctl_sock_stats {
@@ -118,7 +129,7 @@ struct ctl_peer {
 struct ctl_sock;
 
 /*
- * Handler implemented by rampartd. @cmd is one of the commands above (never
+ * Handler implemented by rampartd. @cmd is one of the table's commands (never
  * "ping"), @args is always a JSON object (borrowed; empty if the request had
  * none). Return 0 and optionally set *@reply to a new JSON object (its
  * reference moves to the library, which adds "ok": true), or return a
@@ -158,6 +169,13 @@ int ctl_sock_peer(const struct ctl_sock *s, struct ctl_peer *peer);
 int ctl_sock_fd(const struct ctl_sock *s);
 
 void ctl_sock_stats_get(const struct ctl_sock *s, struct ctl_sock_stats *st);
+
+/*
+ * An id argument of a request: args[@key] as a non-negative JSON integer or a
+ * string strtoull(,,0) reads whole (decimal or 0x hex). 0, -ENOENT (absent or
+ * another type) or -EINVAL (a string with trailing junk).
+ */
+int ctl_arg_id(json_t *args, const char *key, uint64_t *id);
 
 /* The counters above as a new JSON object (NULL on allocation failure). */
 json_t *ctl_sock_stats_json(const struct ctl_sock *s);

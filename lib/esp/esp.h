@@ -100,6 +100,9 @@ int esp_sa_create(const struct esp_sa_params *p, int socket_id, struct esp_sa **
 void esp_sa_destroy(struct esp_sa *sa);
 
 uint32_t esp_sa_spi(const struct esp_sa *sa);
+/* Worst-case bytes the SA adds to an inner packet: outer IP (+ UDP with
+ * NAT-T), ESP header, IV, padding, pad length and next header, ICV. */
+unsigned esp_sa_overhead(const struct esp_sa *sa);
 void esp_sa_stats_get(const struct esp_sa *sa, struct esp_sa_stats *st);
 
 /*

@@ -66,10 +66,10 @@ outer_parse(struct rte_mbuf *m, struct in_ctx *c, uint32_t *spi)
 		if (unlikely(have < 20))
 			return ESP_DROP_SHORT;
 		hl = (h[0] & 0xf) * 4u;
-		end = esp_rd16(h + 2);
+		end = net_rd16(h + 2);
 		if (unlikely(hl < 20 || hl > have || end < hl || end > have))
 			return ESP_DROP_MALFORMED;
-		if (unlikely((esp_rd16(h + 6) & 0x3fff) != 0))
+		if (unlikely((net_rd16(h + 6) & 0x3fff) != 0))
 			return ESP_DROP_MALFORMED;	/* fragment: no reassembly here */
 		proto = h[9];
 		c->outer_ecn = h[1] & 3;
@@ -78,7 +78,7 @@ outer_parse(struct rte_mbuf *m, struct in_ctx *c, uint32_t *spi)
 		if (unlikely(have < 40))
 			return ESP_DROP_SHORT;
 		hl = 40;
-		end = 40u + esp_rd16(h + 4);
+		end = 40u + net_rd16(h + 4);
 		if (unlikely(end > have))
 			return ESP_DROP_MALFORMED;
 		proto = h[6];
@@ -90,9 +90,9 @@ outer_parse(struct rte_mbuf *m, struct in_ctx *c, uint32_t *spi)
 	if (proto == IPPROTO_UDP) {
 		if (unlikely(end - hl < 8))
 			return ESP_DROP_SHORT;
-		if (unlikely(esp_rd16(h + hl + 4) != end - hl))
+		if (unlikely(net_rd16(h + hl + 4) != end - hl))
 			return ESP_DROP_MALFORMED;	/* UDP length must match IP */
-		if (unlikely(esp_rd16(h + hl + 2) != ESP_NATT_PORT))
+		if (unlikely(net_rd16(h + hl + 2) != ESP_NATT_PORT))
 			return ESP_DROP_MALFORMED;
 		hl += 8;
 		c->udp = true;
@@ -103,7 +103,7 @@ outer_parse(struct rte_mbuf *m, struct in_ctx *c, uint32_t *spi)
 	}
 	if (unlikely(end - hl < ESP_HDR_LEN))
 		return ESP_DROP_SHORT;
-	*spi = esp_rd32(h + hl);
+	*spi = net_rd32(h + hl);
 	if (unlikely(*spi == 0))
 		return ESP_DROP_MALFORMED;		/* RFC 3948 non-ESP marker */
 	c->m = m;
@@ -126,7 +126,7 @@ sa_checks(struct esp_worker *w, struct esp_sa *sa, struct in_ctx *c)
 	c->clen = c->esp_len - min;
 	if (unlikely(c->clen & (sa->align - 1u)))
 		return ESP_DROP_MALFORMED;		/* RFC 4303 2.4 alignment */
-	sl = esp_rd32(c->esp + 4);
+	sl = net_rd32(c->esp + 4);
 	if (sa->flags & ESP_SAF_ESN) {
 		if (unlikely(esp_replay_esn(&sa->replay, sl, &c->seq) != 0))
 			return ESP_DROP_REPLAY;
@@ -139,7 +139,7 @@ sa_checks(struct esp_worker *w, struct esp_sa *sa, struct in_ctx *c)
 	c->failed = false;
 	if (sa->flags & ESP_SAF_ESN) {
 		memcpy(c->aad, c->esp, 4);
-		esp_wr32(c->aad + 4, (uint32_t)(c->seq >> 32));
+		net_wr32(c->aad + 4, (uint32_t)(c->seq >> 32));
 		memcpy(c->aad + 8, c->esp + 4, 4);
 		c->aad_len = 12;
 	} else {
@@ -195,8 +195,8 @@ peer_moved(struct esp_worker *w, struct esp_sa *sa, const struct in_ctx *c)
 		memcpy(ev.peer.peer, h + 8, 16);
 		memcpy(ev.peer.local, h + 24, 16);
 	}
-	ev.peer.peer_port = esp_rd16(h + udp);
-	ev.peer.local_port = esp_rd16(h + udp + 2);
+	ev.peer.peer_port = net_rd16(h + udp);
+	ev.peer.local_port = net_rd16(h + udp + 2);
 	if (w->ev_ring == NULL) {
 		w->st.events++;
 	} else if (rte_ring_mp_enqueue_elem(w->ev_ring, &ev, sizeof(ev)) != 0) {
@@ -213,7 +213,7 @@ static inline uint64_t
 src_fp(const struct in_ctx *c)
 {
 	const uint8_t *h = rte_pktmbuf_mtod(c->m, const uint8_t *);
-	uint16_t sport = esp_rd16(h + c->outer_len - 8u);
+	uint16_t sport = net_rd16(h + c->outer_len - 8u);
 
 	return (h[0] >> 4) == 4 ? esp_peer_fp(4, h + 12, sport) : esp_peer_fp(6, h + 8, sport);
 }
@@ -226,6 +226,7 @@ in_commit(struct esp_worker *w, struct in_ctx *c)
 	struct rte_mbuf *m = c->m;
 	uint8_t *pl = c->esp + ESP_HDR_LEN + sa->iv_len, *h = pl;
 	uint32_t padlen, nh, ilen, tot, hl, k;
+	uint16_t w0, w8;
 	int ecn;
 
 	if (unlikely(sa->stopped))
@@ -247,7 +248,7 @@ in_commit(struct esp_worker *w, struct in_ctx *c)
 		if (unlikely(ilen < 20 || (h[0] >> 4) != 4))
 			return ESP_DROP_MALFORMED;
 		hl = (h[0] & 0xf) * 4u;
-		tot = esp_rd16(h + 2);
+		tot = net_rd16(h + 2);
 		if (unlikely(hl < 20 || tot < hl || tot > ilen))
 			return ESP_DROP_MALFORMED;
 		if (unlikely(h[8] <= 1))
@@ -255,15 +256,16 @@ in_commit(struct esp_worker *w, struct in_ctx *c)
 		ecn = ecn_decap(h[1] & 3, c->outer_ecn);
 		if (unlikely(ecn < 0))
 			return ESP_DROP_ECN;
+		w0 = net_rd16(h);
+		w8 = net_rd16(h + 8);
 		h[8]--;
 		h[1] = (uint8_t)((h[1] & 0xfc) | ecn);
-		h[10] = 0;
-		h[11] = 0;
-		esp_wr16(h + 10, esp_ip4_cksum(h, hl));
+		net_cksum_adjust16(h + 10, w0, net_rd16(h));
+		net_cksum_adjust16(h + 10, w8, net_rd16(h + 8));
 	} else if (nh == 41) {
 		if (unlikely(ilen < 40 || (h[0] >> 4) != 6))
 			return ESP_DROP_MALFORMED;
-		tot = 40u + esp_rd16(h + 4);
+		tot = 40u + net_rd16(h + 4);
 		if (unlikely(tot > ilen))
 			return ESP_DROP_MALFORMED;
 		if (unlikely(h[7] <= 1))

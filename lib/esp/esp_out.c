@@ -62,7 +62,7 @@ inner_parse(struct rte_mbuf *m, uint32_t *len, uint8_t *nh, uint8_t *tos, bool *
 		if (unlikely(have < 20))
 			return ESP_DROP_SHORT;
 		hl = (h[0] & 0xf) * 4u;
-		tot = esp_rd16(h + 2);
+		tot = net_rd16(h + 2);
 		if (unlikely(hl < 20 || tot < hl || tot > have))
 			return ESP_DROP_MALFORMED;
 		*nh = 4;
@@ -72,11 +72,11 @@ inner_parse(struct rte_mbuf *m, uint32_t *len, uint8_t *nh, uint8_t *tos, bool *
 	case 6:
 		if (unlikely(have < 40))
 			return ESP_DROP_SHORT;
-		tot = 40u + esp_rd16(h + 4);
+		tot = 40u + net_rd16(h + 4);
 		if (unlikely(tot > have))
 			return ESP_DROP_MALFORMED;
 		*nh = 41;
-		*tos = (uint8_t)(esp_rd16(h) >> 4);
+		*tos = (uint8_t)(net_rd16(h) >> 4);
 		*df = true;
 		break;
 	default:
@@ -146,20 +146,19 @@ out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct 
 		tos &= 0x03;
 	if (!(sa->flags & ESP_SAF_OUTER6)) {
 		p[1] = tos;
-		esp_wr16(p + 2, (uint16_t)total);
-		esp_wr16(p + 4, (uint16_t)seq);
+		net_wr16(p + 2, (uint16_t)total);
+		net_wr16(p + 4, (uint16_t)seq);
 		p[6] = df ? 0x40 : 0;
-		p[10] = 0;
-		p[11] = 0;
-		esp_wr16(p + 10, esp_ip4_cksum(p, 20));
+		((struct rte_ipv4_hdr *)p)->hdr_checksum = 0;
+		((struct rte_ipv4_hdr *)p)->hdr_checksum = rte_ipv4_cksum((struct rte_ipv4_hdr *)p);
 		if (sa->flags & ESP_SAF_NATT)
-			esp_wr16(p + 24, (uint16_t)(total - 20));	/* checksum stays 0 */
+			net_wr16(p + 24, (uint16_t)(total - 20));	/* checksum stays 0 */
 	} else {
 		p[0] = (uint8_t)(0x60 | tos >> 4);
 		p[1] = (uint8_t)(tos << 4);
-		esp_wr16(p + 4, (uint16_t)(total - 40));
+		net_wr16(p + 4, (uint16_t)(total - 40));
 		if (sa->flags & ESP_SAF_NATT)
-			esp_wr16(p + 44, (uint16_t)(total - 40));
+			net_wr16(p + 44, (uint16_t)(total - 40));
 	}
 	m->packet_type = ((sa->flags & ESP_SAF_OUTER6) ? RTE_PTYPE_L3_IPV6 : RTE_PTYPE_L3_IPV4) |
 			 ((sa->flags & ESP_SAF_NATT) ? RTE_PTYPE_L4_UDP : 0) | RTE_PTYPE_TUNNEL_ESP;

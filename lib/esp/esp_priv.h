@@ -19,6 +19,7 @@
 #include "crypto/cry.h"
 #include "crypto/cry_mgcm.h"
 #include "esp/esp.h"
+#include "net/net_bytes.h"
 #include "esp/esp_replay.h"
 #include "sa/sa_tab.h"
 
@@ -323,48 +324,6 @@ esp_sa_account(struct esp_worker *w, struct esp_sa *sa, uint32_t len)
 	sa->bytes += len;
 	if (unlikely(sa->packets >= sa->life_packets || sa->bytes >= sa->life_bytes))
 		esp_sa_life_slow(w, sa);
-}
-
-static inline uint16_t
-esp_rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-esp_rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-esp_wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-esp_wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* IPv4 header checksum over @hl bytes (field zeroed by the caller). */
-static inline uint16_t
-esp_ip4_cksum(const uint8_t *h, unsigned hl)
-{
-	uint32_t s = 0;
-	unsigned i;
-
-	for (i = 0; i < hl; i += 2)
-		s += esp_rd16(h + i);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
 }
 
 #endif

@@ -97,8 +97,8 @@ tmpl_build(struct esp_sa *sa, const struct esp_sa_params *p)
 		ipl = 40;
 	}
 	if (p->natt_sport != 0) {
-		esp_wr16(t + ipl, p->natt_sport);
-		esp_wr16(t + ipl + 2, p->natt_dport);
+		net_wr16(t + ipl, p->natt_sport);
+		net_wr16(t + ipl + 2, p->natt_dport);
 		ipl += 8;
 	}
 	sa->hdr_len = (uint8_t)ipl;
@@ -206,6 +206,12 @@ esp_sa_destroy(struct esp_sa *sa)
 		return;
 	cry_wipe(sa, sizeof(*sa));
 	rte_free(sa);
+}
+
+unsigned
+esp_sa_overhead(const struct esp_sa *sa)
+{
+	return sa->hdr_len + ESP_HDR_LEN + sa->iv_len + (sa->align - 1u) + 2u + sa->icv_len;
 }
 
 uint32_t
@@ -366,8 +372,8 @@ esp_worker_sa_update(struct esp_worker *w, uint32_t spi, uint8_t dir, const stru
 		ipl = 40;
 	}
 	if (natt) {
-		esp_wr16(t + ipl, peer->local_port);
-		esp_wr16(t + ipl + 2, peer->peer_port);
+		net_wr16(t + ipl, peer->local_port);
+		net_wr16(t + ipl + 2, peer->peer_port);
 	}
 	return 0;
 }

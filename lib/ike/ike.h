@@ -155,6 +155,9 @@ struct ike_child_sa {
 	struct ike_ts remote_ts[IKE_MAX_TS];
 	unsigned n_remote_ts;
 	uint64_t life_bytes, life_packets;	/* soft limits for the datapath */
+	/* hard limits: the soft one + 10 % (at least 64 KiB or 64 packets) for
+	 * the rekey to complete; 0: none (ike_sa.c decides both) */
+	uint64_t hard_bytes, hard_packets;
 	uint32_t replay_window;
 	struct ike_id remote_id;	/* the peer's authenticated identity */
 };
@@ -443,5 +446,36 @@ void ike_ctx_set_key_hook(struct ike_ctx *ctx,
 			  void *user);
 
 const char *ike_strerror(int err);
+
+/*
+ * Socket addresses: the one home of these helpers for lib/ike and rampartd.
+ * ike_addr_str: "a.b.c.d:port", "[v6]:port" or "-"; returns @buf.
+ * ike_addr_split: family (4, 6 or 0 for another), address bytes (zero
+ * padded to 16) and port (host order) of @sa.
+ * ike_addr_make: the reverse, into @ss (af 4 or 6).
+ * ike_addr_from: copy an AF_INET/AF_INET6 @src (NULL or another family: zeroed).
+ * ike_addr_bytes: @ss's address bytes (*p) and their length, 4 or 16.
+ */
+const char *ike_addr_str(const struct sockaddr_storage *ss, char *buf, size_t cap);
+void ike_addr_split(const struct sockaddr *sa, uint8_t *af, uint8_t addr[16], uint16_t *port);
+void ike_addr_make(struct sockaddr_storage *ss, uint8_t af, const uint8_t *addr, uint16_t port);
+void ike_addr_from(struct sockaddr_storage *dst, const struct sockaddr *src);
+size_t ike_addr_bytes(const struct sockaddr_storage *ss, const uint8_t **p);
+
+/* Add @n to the big-endian address @a of family @af (4: a[0..3], 6: a[0..15]);
+ * a carry out of the top byte is lost (callers check their ranges). The one
+ * address arithmetic of lib/ike's pools and lib/conf's pool ranges. */
+static inline void
+ike_addr_add(uint8_t af, uint8_t a[16], uint64_t n)
+{
+	int i = (af == 4 ? 4 : 16) - 1;
+
+	for (; i >= 0 && n != 0; i--) {
+		uint64_t s = a[i] + (n & 0xff);
+
+		a[i] = (uint8_t)s;
+		n = (n >> 8) + (s >> 8);
+	}
+}
 
 #endif

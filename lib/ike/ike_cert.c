@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -23,16 +24,39 @@
 #include <openssl/x509v3.h>
 
 int
-ike_cert_load_pem(const char *path, X509 **out)
+ike_cert_load_pem(const char *path, X509 **out, STACK_OF(X509) **chain)
 {
 	BIO *b = BIO_new_file(path, "r");
+	X509 *x;
+	int rc = 0;
 
 	*out = NULL;
+	if (chain != NULL)
+		*chain = NULL;
 	if (b == NULL)
 		return -ENOENT;
 	*out = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	if (*out == NULL)
+		rc = -EBADMSG;
+	else if (chain != NULL && (*chain = sk_X509_new_null()) == NULL)
+		rc = -ENOMEM;
+	while (rc == 0 && chain != NULL && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_push(*chain, x) <= 0) {
+			X509_free(x);
+			rc = -ENOMEM;
+		}
+	}
+	ERR_clear_error();	/* end of file */
 	BIO_free(b);
-	return *out == NULL ? -EBADMSG : 0;
+	if (rc != 0) {
+		X509_free(*out);
+		*out = NULL;
+		if (chain != NULL) {
+			sk_X509_pop_free(*chain, X509_free);
+			*chain = NULL;
+		}
+	}
+	return rc;
 }
 
 int

@@ -399,7 +399,10 @@ int ike_sig_verify(EVP_PKEY *pub, uint8_t method, const uint8_t *auth, size_t au
 
 /* X.509 and keys (ike_cert.c). Objects are OpenSSL's own: free with X509_free,
  * EVP_PKEY_free, X509_STORE_free. */
-int ike_cert_load_pem(const char *path, X509 **out);	/* first cert in file */
+struct stack_st_X509;	/* STACK_OF(X509), <openssl/x509.h> */
+/* The first certificate of a PEM file; with @chain non-NULL, the ones after it
+ * too (intermediate CAs of a bundle, in file order; free with sk_X509_pop_free). */
+int ike_cert_load_pem(const char *path, X509 **out, STACK_OF(X509) **chain);
 int ike_key_load_pem(const char *path, EVP_PKEY **out);	/* unencrypted key */
 int ike_ca_load_pem(const char *path, X509_STORE **out);	/* all certs: anchors */
 /* DER of @cert for our CERT payload (encoding 4). *@der: OPENSSL_free(). */

@@ -97,6 +97,70 @@ ike_addr_str(const struct sockaddr_storage *ss, char *buf, size_t cap)
 	return buf;
 }
 
+void
+ike_addr_split(const struct sockaddr *sa, uint8_t *af, uint8_t addr[16], uint16_t *port)
+{
+	memset(addr, 0, 16);
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)(const void *)sa;
+
+		*af = 4;
+		memcpy(addr, &s->sin_addr, 4);
+		*port = ntohs(s->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)(const void *)sa;
+
+		*af = 6;
+		memcpy(addr, &s->sin6_addr, 16);
+		*port = ntohs(s->sin6_port);
+	} else {
+		*af = 0;
+		*port = 0;
+	}
+}
+
+void
+ike_addr_make(struct sockaddr_storage *ss, uint8_t af, const uint8_t *addr, uint16_t port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (af == 4) {
+		struct sockaddr_in *s = (struct sockaddr_in *)(void *)ss;
+
+		s->sin_family = AF_INET;
+		memcpy(&s->sin_addr, addr, 4);
+		s->sin_port = htons(port);
+	} else {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)(void *)ss;
+
+		s->sin6_family = AF_INET6;
+		memcpy(&s->sin6_addr, addr, 16);
+		s->sin6_port = htons(port);
+	}
+}
+
+void
+ike_addr_from(struct sockaddr_storage *dst, const struct sockaddr *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (src == NULL)
+		return;
+	if (src->sa_family == AF_INET)
+		memcpy(dst, src, sizeof(struct sockaddr_in));
+	else if (src->sa_family == AF_INET6)
+		memcpy(dst, src, sizeof(struct sockaddr_in6));
+}
+
+size_t
+ike_addr_bytes(const struct sockaddr_storage *ss, const uint8_t **p)
+{
+	if (ss->ss_family == AF_INET6) {
+		*p = (const uint8_t *)&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
+		return 16;
+	}
+	*p = (const uint8_t *)&((const struct sockaddr_in *)(const void *)ss)->sin_addr;
+	return 4;
+}
+
 uint16_t
 ike_port(const struct sockaddr_storage *ss)
 {
@@ -242,34 +306,20 @@ ike_conn_put(struct ike_conn *c)
  * peer that trusts only the root can build the chain.
  */
 static int
-load_chain(struct ike_conn *c, const char *path)
+chain_der(struct ike_conn *c, STACK_OF(X509) *chain)
 {
-	BIO *b = BIO_new_file(path, "r");
-	X509 *x;
-	unsigned n = 0;
+	int i;
 
-	if (b == NULL)
-		return -ENOENT;
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+	for (i = 0; i < sk_X509_num(chain) && c->n_chain < IKE_CHAIN_MAX; i++) {
 		unsigned char *der = NULL;
-		int len;
+		int len = i2d_X509(sk_X509_value(chain, i), &der);
 
-		if (n++ == 0 || c->n_chain >= IKE_CHAIN_MAX) {	/* the leaf itself */
-			X509_free(x);
-			continue;
-		}
-		len = i2d_X509(x, &der);
-		X509_free(x);
-		if (len <= 0) {
-			BIO_free(b);
+		if (len <= 0)
 			return -EINVAL;
-		}
 		c->chain_der[c->n_chain] = der;
 		c->chain_len[c->n_chain] = (size_t)len;
 		c->n_chain++;
 	}
-	ERR_clear_error();	/* end of file */
-	BIO_free(b);
 	return 0;
 }
 
@@ -313,13 +363,16 @@ ike_conn_load(const struct ike_conn_cfg *cfg, struct ike_conn **out)
 		goto fail;
 	}
 	if (cfg->auth == IKE_AUTHM_PUBKEY) {
-		rc = ike_cert_load_pem(cfg->cert_file, &c->cert);
+		STACK_OF(X509) *chain = NULL;
+
+		rc = ike_cert_load_pem(cfg->cert_file, &c->cert, &chain);
 		if (rc == 0)
 			rc = ike_key_load_pem(cfg->key_file, &c->key);
 		if (rc == 0)
 			rc = ike_cert_der(c->cert, &c->cert_der, &c->cert_der_len);
 		if (rc == 0)
-			rc = load_chain(c, cfg->cert_file);
+			rc = chain_der(c, chain);
+		sk_X509_pop_free(chain, X509_free);
 		if (rc < 0)
 			goto fail;
 	}

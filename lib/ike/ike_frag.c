@@ -37,20 +37,6 @@
  */
 #define SKF_HDR_LEN (IKE_PLD_HDR_LEN + IKE_SKF_EXTRA)
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	v = htobe16(v);
-	memcpy(p, &v, 2);
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, 4);
-}
-
 int
 ike_frag_split(const struct ike_bld *b, size_t frag_max_len, ike_sk_seal_fn seal, void *arg,
 	       uint8_t *out, size_t out_cap, struct ike_frag_out *fo)
@@ -96,12 +82,12 @@ ike_frag_split(const struct ike_bld *b, size_t frag_max_len, ike_sk_seal_fn seal
 		f = out + pos;
 		memcpy(f, b->buf, IKE_HDR_LEN);
 		f[offsetof(struct ike_hdr_wire, next)] = IKE_PLD_SKF;
-		put32(f + offsetof(struct ike_hdr_wire, len_be), (uint32_t)flen);
+		put_be32(f + offsetof(struct ike_hdr_wire, len_be), (uint32_t)flen);
 		f[IKE_HDR_LEN] = i == 0 ? first : IKE_PLD_NONE;
 		f[IKE_HDR_LEN + 1] = 0;
-		put16(f + IKE_HDR_LEN + 2, (uint16_t)(flen - IKE_HDR_LEN));
-		put16(f + IKE_HDR_LEN + 4, (uint16_t)(i + 1));
-		put16(f + IKE_HDR_LEN + 6, (uint16_t)n);
+		put_be16(f + IKE_HDR_LEN + 2, (uint16_t)(flen - IKE_HDR_LEN));
+		put_be16(f + IKE_HDR_LEN + 4, (uint16_t)(i + 1));
+		put_be16(f + IKE_HDR_LEN + 6, (uint16_t)n);
 		l.aad_len = IKE_HDR_LEN + SKF_HDR_LEN;
 		l.iv_off = l.aad_len;
 		l.iv_len = p->iv_len;

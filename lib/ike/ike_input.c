@@ -611,18 +611,6 @@ out:
 	}
 }
 
-static void
-copy_addr(struct sockaddr_storage *dst, const struct sockaddr *src)
-{
-	memset(dst, 0, sizeof(*dst));
-	if (src == NULL)
-		return;
-	if (src->sa_family == AF_INET)
-		memcpy(dst, src, sizeof(struct sockaddr_in));
-	else if (src->sa_family == AF_INET6)
-		memcpy(dst, src, sizeof(struct sockaddr_in6));
-}
-
 int
 ike_input(struct ike_ctx *ctx, const uint8_t *buf, size_t len, const struct sockaddr *from,
 	  const struct sockaddr *to, uint64_t now_ms)
@@ -639,8 +627,8 @@ ike_input(struct ike_ctx *ctx, const uint8_t *buf, size_t len, const struct sock
 		return -EINVAL;
 	if (len == 1 && buf[0] == 0xff)
 		return 0;	/* NAT keepalive (RFC 3948 2.3) */
-	copy_addr(&f, from);
-	copy_addr(&t, to);
+	ike_addr_from(&f, from);
+	ike_addr_from(&t, to);
 	m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return -ENOMEM;

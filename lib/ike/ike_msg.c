@@ -167,12 +167,12 @@ int
 ike_hdr_parse(const uint8_t *buf, size_t len, struct ike_hdr *h)
 {
 	struct ike_hdr_wire w;
-	struct rd r;
+	struct ike_rdr r;
 	uint64_t spi;
 
 	memset(h, 0, sizeof(*h));
-	rd_init(&r, buf, len);
-	if (buf == NULL || rd_take(&r, &w, sizeof(w)) < 0)
+	rdr_init(&r, buf, len);
+	if (buf == NULL || rdr_take(&r, &w, sizeof(w)) < 0)
 		return -EBADMSG;
 	memcpy(&spi, w.spi_i, 8);
 	h->spi_i = be64toh(spi);
@@ -207,7 +207,7 @@ body_fail(struct ike_msg *m, int rc, const char *why)
 
 /* Validate then parse one known, allowed payload body into @m. */
 static int
-dispatch(struct ike_msg *m, uint8_t type, const struct rd *body)
+dispatch(struct ike_msg *m, uint8_t type, const struct ike_rdr *body)
 {
 	const char *why = NULL;
 	int rc;
@@ -356,10 +356,10 @@ dispatch(struct ike_msg *m, uint8_t type, const struct rd *body)
 
 /* Record the SK/SKF payload, which ends the cleartext chain. */
 static int
-record_sk(struct ike_msg *m, uint8_t type, const struct ike_pld_hdr *h, const struct rd *body,
+record_sk(struct ike_msg *m, uint8_t type, const struct ike_pld_hdr *h, const struct ike_rdr *body,
 	  size_t pld_off)
 {
-	struct rd b = *body;
+	struct ike_rdr b = *body;
 
 	m->sk.present = true;
 	m->sk.frag = type == IKE_PLD_SKF;
@@ -369,7 +369,7 @@ record_sk(struct ike_msg *m, uint8_t type, const struct ike_pld_hdr *h, const st
 	if (m->sk.frag) {
 		uint16_t num, total;
 
-		if (rd_u16(&b, &num) < 0 || rd_u16(&b, &total) < 0)
+		if (rdr_u16(&b, &num) < 0 || rdr_u16(&b, &total) < 0)
 			return ike_msg_fail(m, -EBADMSG, "SKF shorter than its fragment fields");
 		if (num == 0 || total == 0 || num > total)
 			return ike_msg_fail(m, -EBADMSG, "SKF fragment number out of range");
@@ -394,14 +394,14 @@ static int
 walk(struct ike_msg *m, uint8_t first, const uint8_t *buf, size_t len, bool in_sk,
      size_t base_off)
 {
-	struct rd r;
+	struct ike_rdr r;
 	uint8_t next = first;
 	int rc;
 
-	rd_init(&r, buf, len);
+	rdr_init(&r, buf, len);
 	while (next != IKE_PLD_NONE) {
 		struct ike_pld_hdr h;
-		struct rd body;
+		struct ike_rdr body;
 		uint8_t type = next;
 		size_t plen, off = base_off + (len - r.left);
 
@@ -409,12 +409,12 @@ walk(struct ike_msg *m, uint8_t first, const uint8_t *buf, size_t len, bool in_s
 		m->err_off = off;
 		if (m->n_payloads >= IKE_MAX_PAYLOADS)
 			return ike_msg_fail(m, -E2BIG, "too many payloads");
-		if (rd_take(&r, &h, sizeof(h)) < 0)
+		if (rdr_take(&r, &h, sizeof(h)) < 0)
 			return ike_msg_fail(m, -EBADMSG, "truncated payload header");
 		plen = be16toh(h.len_be);
 		if (plen < sizeof(h))
 			return ike_msg_fail(m, -EBADMSG, "payload length < 4");
-		if (rd_sub(&r, plen - sizeof(h), &body) < 0)
+		if (rdr_sub(&r, plen - sizeof(h), &body) < 0)
 			return ike_msg_fail(m, -EBADMSG, "payload length beyond message");
 		m->n_payloads++;
 

@@ -102,7 +102,7 @@ _Static_assert(sizeof(struct ike_xform_wire) == 8, "transform header");
  * attributes or a second key length make the transform unusable (3.3.6).
  */
 static int
-xform_attrs(struct rd *a, struct ike_xform *xf, const char **why)
+xform_attrs(struct ike_rdr *a, struct ike_xform *xf, const char **why)
 {
 	unsigned n = 0;
 	bool have_keylen = false, usable = true;
@@ -114,15 +114,15 @@ xform_attrs(struct rd *a, struct ike_xform *xf, const char **why)
 
 		if (++n > IKE_MAX_XFORM_ATTRS)
 			FAIL(-E2BIG, "too many transform attributes");
-		if (rd_take(a, &w, sizeof(w)) < 0)
+		if (rdr_take(a, &w, sizeof(w)) < 0)
 			FAIL(-EBADMSG, "truncated transform attribute");
 		type = be16toh(w.type_be);
 		v = be16toh(w.len_or_val_be);
 		if (!(type & IKE_ATTR_AF)) {
-			struct rd val;
+			struct ike_rdr val;
 
 			/* TLV: skip the value; we know no TLV attribute. */
-			if (rd_sub(a, v, &val) < 0)
+			if (rdr_sub(a, v, &val) < 0)
 				FAIL(-EBADMSG, "transform attribute beyond transform");
 			usable = false;
 			continue;
@@ -147,7 +147,7 @@ xform_attrs(struct rd *a, struct ike_xform *xf, const char **why)
  * (validate only).
  */
 static int
-prop_body(struct rd *p, const struct ike_prop_wire *pw, struct ike_proposal *out,
+prop_body(struct ike_rdr *p, const struct ike_prop_wire *pw, struct ike_proposal *out,
 	  const char **why)
 {
 	unsigned i;
@@ -182,24 +182,24 @@ prop_body(struct rd *p, const struct ike_prop_wire *pw, struct ike_proposal *out
 		out->proto = pw->proto;
 		out->spi_len = pw->spi_size;
 	}
-	if (rd_take(p, out != NULL ? out->spi : (uint8_t[IKE_MAX_SPI_LEN]){ 0 },
+	if (rdr_take(p, out != NULL ? out->spi : (uint8_t[IKE_MAX_SPI_LEN]){ 0 },
 		    pw->spi_size) < 0)
 		FAIL(-EBADMSG, "proposal SPI beyond proposal");
 	for (i = 0; i < pw->n_xforms; i++) {
 		struct ike_xform_wire xw;
 		struct ike_xform *xf = out != NULL ? &out->xf[i] : NULL;
-		struct rd attrs;
+		struct ike_rdr attrs;
 		size_t xlen;
 		int rc;
 
 		if (last != IKE_SUBSTRUC_MORE_XFORM)
 			FAIL(-EBADMSG, "transform count exceeds transforms present");
-		if (rd_take(p, &xw, sizeof(xw)) < 0)
+		if (rdr_take(p, &xw, sizeof(xw)) < 0)
 			FAIL(-EBADMSG, "truncated transform");
 		xlen = be16toh(xw.len_be);
 		if (xlen < sizeof(xw))
 			FAIL(-EBADMSG, "transform length < 8");
-		if (rd_sub(p, xlen - sizeof(xw), &attrs) < 0)
+		if (rdr_sub(p, xlen - sizeof(xw), &attrs) < 0)
 			FAIL(-EBADMSG, "transform length beyond proposal");
 		if (xw.last != 0 && xw.last != IKE_SUBSTRUC_MORE_XFORM)
 			FAIL(-EBADMSG, "bad transform Last Substruc");
@@ -228,9 +228,9 @@ prop_body(struct rd *p, const struct ike_prop_wire *pw, struct ike_proposal *out
 }
 
 static int
-sa_walk(const struct rd *body, struct ike_sa_pld *out, const char **why)
+sa_walk(const struct ike_rdr *body, struct ike_sa_pld *out, const char **why)
 {
-	struct rd r = *body;
+	struct ike_rdr r = *body;
 	unsigned n = 0;
 	uint8_t last = IKE_SUBSTRUC_MORE_PROP, prev_num = 0;
 
@@ -240,7 +240,7 @@ sa_walk(const struct rd *body, struct ike_sa_pld *out, const char **why)
 		FAIL(-EBADMSG, "SA payload without proposals");
 	while (r.left > 0) {
 		struct ike_prop_wire pw;
-		struct rd p;
+		struct ike_rdr p;
 		size_t plen;
 		int rc;
 
@@ -248,12 +248,12 @@ sa_walk(const struct rd *body, struct ike_sa_pld *out, const char **why)
 			FAIL(-EBADMSG, "bytes after last proposal");
 		if (n >= IKE_MAX_SA_PROPOSALS)
 			FAIL(-E2BIG, "too many proposals");
-		if (rd_take(&r, &pw, sizeof(pw)) < 0)
+		if (rdr_take(&r, &pw, sizeof(pw)) < 0)
 			FAIL(-EBADMSG, "truncated proposal");
 		plen = be16toh(pw.len_be);
 		if (plen < sizeof(pw))
 			FAIL(-EBADMSG, "proposal length < 8");
-		if (rd_sub(&r, plen - sizeof(pw), &p) < 0)
+		if (rdr_sub(&r, plen - sizeof(pw), &p) < 0)
 			FAIL(-EBADMSG, "proposal length beyond SA payload");
 		if (pw.last != 0 && pw.last != IKE_SUBSTRUC_MORE_PROP)
 			FAIL(-EBADMSG, "bad proposal Last Substruc");
@@ -275,13 +275,13 @@ sa_walk(const struct rd *body, struct ike_sa_pld *out, const char **why)
 }
 
 int
-ike_pld_sa_validate(const struct rd *body, const char **why)
+ike_pld_sa_validate(const struct ike_rdr *body, const char **why)
 {
 	return sa_walk(body, NULL, why);
 }
 
 void
-ike_pld_sa_parse(const struct rd *body, struct ike_sa_pld *out)
+ike_pld_sa_parse(const struct ike_rdr *body, struct ike_sa_pld *out)
 {
 	const char *why;
 
@@ -384,13 +384,13 @@ bld_head_data(struct ike_bld *b, uint8_t type, const uint8_t *head, size_t head_
  * ~                       Key Exchange Data                       ~
  */
 int
-ike_pld_ke_validate(const struct rd *body, const char **why)
+ike_pld_ke_validate(const struct ike_rdr *body, const char **why)
 {
-	struct rd r = *body;
+	struct ike_rdr r = *body;
 	uint16_t group, reserved;
 	size_t want;
 
-	if (rd_u16(&r, &group) < 0 || rd_u16(&r, &reserved) < 0)
+	if (rdr_u16(&r, &group) < 0 || rdr_u16(&r, &reserved) < 0)
 		FAIL(-EBADMSG, "KE payload shorter than 4");
 	if (reserved != 0)
 		FAIL(-EBADMSG, "reserved bytes in KE payload");
@@ -405,13 +405,13 @@ ike_pld_ke_validate(const struct rd *body, const char **why)
 }
 
 void
-ike_pld_ke_parse(const struct rd *body, struct ike_ke *out)
+ike_pld_ke_parse(const struct ike_rdr *body, struct ike_ke *out)
 {
-	struct rd r = *body;
+	struct ike_rdr r = *body;
 	uint16_t reserved;
 
-	(void)rd_u16(&r, &out->group);
-	(void)rd_u16(&r, &reserved);
+	(void)rdr_u16(&r, &out->group);
+	(void)rdr_u16(&r, &reserved);
 	out->data.p = r.p;
 	out->data.len = r.left;
 }
@@ -434,12 +434,12 @@ ike_bld_ke(struct ike_bld *b, uint16_t group, const uint8_t *data, size_t len)
  * ~                   Identification Data                         ~
  */
 int
-ike_pld_id_validate(const struct rd *body, const char **why)
+ike_pld_id_validate(const struct ike_rdr *body, const char **why)
 {
-	struct rd r = *body;
+	struct ike_rdr r = *body;
 	uint8_t hdr[4];
 
-	if (rd_take(&r, hdr, sizeof(hdr)) < 0)
+	if (rdr_take(&r, hdr, sizeof(hdr)) < 0)
 		FAIL(-EBADMSG, "ID payload shorter than 4");
 	if (!ike_all_zero(hdr + 1, 3))
 		FAIL(-EBADMSG, "reserved bytes in ID payload");
@@ -455,7 +455,7 @@ ike_pld_id_validate(const struct rd *body, const char **why)
 }
 
 void
-ike_pld_id_parse(const struct rd *body, struct ike_id_pld *out)
+ike_pld_id_parse(const struct ike_rdr *body, struct ike_id_pld *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->body.p = body->p;
@@ -500,7 +500,7 @@ ike_bld_id(struct ike_bld *b, uint8_t type, const struct ike_id *id)
  * ~             Certificate Data / Certification Authority        ~
  */
 int
-ike_pld_cert_validate(const struct rd *body, bool req, const char **why)
+ike_pld_cert_validate(const struct ike_rdr *body, bool req, const char **why)
 {
 	if (body->left < 1)
 		FAIL(-EBADMSG, "CERT/CERTREQ payload without encoding");
@@ -513,7 +513,7 @@ ike_pld_cert_validate(const struct rd *body, bool req, const char **why)
 }
 
 void
-ike_pld_cert_parse(const struct rd *body, struct ike_cert *out)
+ike_pld_cert_parse(const struct ike_rdr *body, struct ike_cert *out)
 {
 	out->encoding = body->p[0];
 	out->data.p = body->p + 1;
@@ -550,7 +550,7 @@ ike_bld_certreq(struct ike_bld *b, uint8_t encoding, const uint8_t *data, size_t
  * ~                      Authentication Data                      ~
  */
 int
-ike_pld_auth_validate(const struct rd *body, const char **why)
+ike_pld_auth_validate(const struct ike_rdr *body, const char **why)
 {
 	if (body->left < 4)
 		FAIL(-EBADMSG, "AUTH payload shorter than 4");
@@ -562,7 +562,7 @@ ike_pld_auth_validate(const struct rd *body, const char **why)
 }
 
 void
-ike_pld_auth_parse(const struct rd *body, struct ike_auth *out)
+ike_pld_auth_parse(const struct ike_rdr *body, struct ike_auth *out)
 {
 	out->method = body->p[0];
 	out->data.p = body->p + 4;
@@ -583,7 +583,7 @@ ike_bld_auth(struct ike_bld *b, uint8_t method, const uint8_t *data, size_t len)
 /* Nonce (3.9)                                                              */
 
 int
-ike_pld_nonce_validate(const struct rd *body, const char **why)
+ike_pld_nonce_validate(const struct ike_rdr *body, const char **why)
 {
 	/* RFC 7296 2.10: at least 16 bytes and at most 256. */
 	if (body->left < IKE_NONCE_MIN)
@@ -594,7 +594,7 @@ ike_pld_nonce_validate(const struct rd *body, const char **why)
 }
 
 void
-ike_pld_nonce_parse(const struct rd *body, struct ike_blob *out)
+ike_pld_nonce_parse(const struct ike_rdr *body, struct ike_blob *out)
 {
 	out->p = body->p;
 	out->len = body->left;
@@ -617,20 +617,20 @@ ike_bld_nonce(struct ike_bld *b, const uint8_t *nonce, size_t len)
  * ~                       Notification Data                       ~
  */
 int
-ike_pld_notify_validate(const struct rd *body, const char **why)
+ike_pld_notify_validate(const struct ike_rdr *body, const char **why)
 {
-	struct rd r = *body;
+	struct ike_rdr r = *body;
 	uint8_t proto, spi_len;
 	uint16_t type;
-	struct rd spi;
+	struct ike_rdr spi;
 
-	if (rd_u8(&r, &proto) < 0 || rd_u8(&r, &spi_len) < 0 || rd_u16(&r, &type) < 0)
+	if (rdr_u8(&r, &proto) < 0 || rdr_u8(&r, &spi_len) < 0 || rdr_u16(&r, &type) < 0)
 		FAIL(-EBADMSG, "Notify payload shorter than 4");
 	if (proto > IKE_PROTO_ESP)
 		FAIL(-EBADMSG, "Notify protocol ID unknown");
 	if (spi_len != 0 && spi_len != 4 && spi_len != 8)
 		FAIL(-EBADMSG, "Notify SPI size not 0, 4 or 8");
-	if (rd_sub(&r, spi_len, &spi) < 0)
+	if (rdr_sub(&r, spi_len, &spi) < 0)
 		FAIL(-EBADMSG, "Notify SPI beyond payload");
 	if (r.left > IKE_MAX_NOTIFY_DATA)
 		FAIL(-E2BIG, "Notify data too long");
@@ -683,15 +683,15 @@ ike_pld_notify_validate(const struct rd *body, const char **why)
 }
 
 void
-ike_pld_notify_parse(const struct rd *body, struct ike_notify *out)
+ike_pld_notify_parse(const struct ike_rdr *body, struct ike_notify *out)
 {
-	struct rd r = *body;
+	struct ike_rdr r = *body;
 
 	memset(out, 0, sizeof(*out));
-	(void)rd_u8(&r, &out->proto);
-	(void)rd_u8(&r, &out->spi_len);
-	(void)rd_u16(&r, &out->type);
-	(void)rd_take(&r, out->spi, out->spi_len);
+	(void)rdr_u8(&r, &out->proto);
+	(void)rdr_u8(&r, &out->spi_len);
+	(void)rdr_u16(&r, &out->type);
+	(void)rdr_take(&r, out->spi, out->spi_len);
 	out->data.p = r.p;
 	out->data.len = r.left;
 }
@@ -718,13 +718,13 @@ ike_bld_notify(struct ike_bld *b, uint8_t proto, const uint8_t *spi, uint8_t spi
  * ~               Security Parameter Index(es) (SPI)              ~
  */
 int
-ike_pld_delete_validate(const struct rd *body, const char **why)
+ike_pld_delete_validate(const struct ike_rdr *body, const char **why)
 {
-	struct rd r = *body;
+	struct ike_rdr r = *body;
 	uint8_t proto, spi_len;
 	uint16_t n;
 
-	if (rd_u8(&r, &proto) < 0 || rd_u8(&r, &spi_len) < 0 || rd_u16(&r, &n) < 0)
+	if (rdr_u8(&r, &proto) < 0 || rdr_u8(&r, &spi_len) < 0 || rdr_u16(&r, &n) < 0)
 		FAIL(-EBADMSG, "Delete payload shorter than 4");
 	switch (proto) {
 	case IKE_PROTO_IKE:
@@ -749,19 +749,19 @@ ike_pld_delete_validate(const struct rd *body, const char **why)
 }
 
 void
-ike_pld_delete_parse(const struct rd *body, struct ike_delete *out)
+ike_pld_delete_parse(const struct ike_rdr *body, struct ike_delete *out)
 {
-	struct rd r = *body;
+	struct ike_rdr r = *body;
 	uint16_t n = 0;
 	unsigned i;
 
 	memset(out, 0, sizeof(*out));
-	(void)rd_u8(&r, &out->proto);
-	(void)rd_u8(&r, &out->spi_len);
-	(void)rd_u16(&r, &n);
+	(void)rdr_u8(&r, &out->proto);
+	(void)rdr_u8(&r, &out->spi_len);
+	(void)rdr_u16(&r, &n);
 	out->n_spis = out->spi_len == 4 ? n : 0;
 	for (i = 0; i < out->n_spis; i++)
-		(void)rd_u32(&r, &out->spis[i]);
+		(void)rdr_u32(&r, &out->spis[i]);
 }
 
 int

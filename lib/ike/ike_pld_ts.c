@@ -32,15 +32,15 @@
 #define TS_PORT_OPAQUE_START 65535	/* RFC 7296 3.13.1: 65535..0 = OPAQUE */
 
 static int
-ts_walk(const struct rd *body, struct ike_ts_pld *out, const char **why)
+ts_walk(const struct ike_rdr *body, struct ike_ts_pld *out, const char **why)
 {
-	struct rd r = *body;
+	struct ike_rdr r = *body;
 	uint8_t hdr[4];
 	unsigned i;
 
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
-	if (rd_take(&r, hdr, sizeof(hdr)) < 0)
+	if (rdr_take(&r, hdr, sizeof(hdr)) < 0)
 		FAIL(-EBADMSG, "TS payload shorter than 4");
 	if (!ike_all_zero(hdr + 1, 3))
 		FAIL(-EBADMSG, "reserved bytes in TS payload");
@@ -51,14 +51,14 @@ ts_walk(const struct rd *body, struct ike_ts_pld *out, const char **why)
 	for (i = 0; i < hdr[0]; i++) {
 		uint8_t type, proto;
 		uint16_t slen, sport, eport;
-		struct rd sel;
+		struct ike_rdr sel;
 		size_t alen;
 
-		if (rd_u8(&r, &type) < 0 || rd_u8(&r, &proto) < 0 || rd_u16(&r, &slen) < 0)
+		if (rdr_u8(&r, &type) < 0 || rdr_u8(&r, &proto) < 0 || rdr_u16(&r, &slen) < 0)
 			FAIL(-EBADMSG, "truncated traffic selector");
 		if (slen < TS_HDR_LEN)
 			FAIL(-EBADMSG, "selector length < 8");
-		if (rd_sub(&r, slen - 4, &sel) < 0)
+		if (rdr_sub(&r, slen - 4, &sel) < 0)
 			FAIL(-EBADMSG, "selector beyond TS payload");
 		if (type == IKE_TS_IPV4_ADDR_RANGE)
 			alen = 4;
@@ -71,8 +71,8 @@ ts_walk(const struct rd *body, struct ike_ts_pld *out, const char **why)
 		}
 		if (slen != (type == IKE_TS_IPV4_ADDR_RANGE ? TS4_LEN : TS6_LEN))
 			FAIL(-EBADMSG, "selector length wrong for its type");
-		(void)rd_u16(&sel, &sport);
-		(void)rd_u16(&sel, &eport);
+		(void)rdr_u16(&sel, &sport);
+		(void)rdr_u16(&sel, &eport);
 		if (sport > eport && !(sport == TS_PORT_OPAQUE_START && eport == 0))
 			FAIL(-EBADMSG, "selector start port > end port");
 		if (memcmp(sel.p, sel.p + alen, alen) > 0)
@@ -95,13 +95,13 @@ ts_walk(const struct rd *body, struct ike_ts_pld *out, const char **why)
 }
 
 int
-ike_pld_ts_validate(const struct rd *body, const char **why)
+ike_pld_ts_validate(const struct ike_rdr *body, const char **why)
 {
 	return ts_walk(body, NULL, why);
 }
 
 void
-ike_pld_ts_parse(const struct rd *body, struct ike_ts_pld *out)
+ike_pld_ts_parse(const struct ike_rdr *body, struct ike_ts_pld *out)
 {
 	const char *why;
 
@@ -181,15 +181,15 @@ cp_attr_len(uint16_t type)
 }
 
 static int
-cp_walk(const struct rd *body, struct ike_cp *out, const char **why)
+cp_walk(const struct ike_rdr *body, struct ike_cp *out, const char **why)
 {
-	struct rd r = *body;
+	struct ike_rdr r = *body;
 	uint8_t hdr[4];
 	unsigned n_kept = 0;
 
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
-	if (rd_take(&r, hdr, sizeof(hdr)) < 0)
+	if (rdr_take(&r, hdr, sizeof(hdr)) < 0)
 		FAIL(-EBADMSG, "CP payload shorter than 4");
 	if (!ike_all_zero(hdr + 1, 3))
 		FAIL(-EBADMSG, "reserved bytes in CP payload");
@@ -199,14 +199,14 @@ cp_walk(const struct rd *body, struct ike_cp *out, const char **why)
 		out->cfg_type = hdr[0];
 	while (r.left > 0) {
 		uint16_t type, len;
-		struct rd val;
+		struct ike_rdr val;
 		int want;
 
-		if (rd_u16(&r, &type) < 0 || rd_u16(&r, &len) < 0)
+		if (rdr_u16(&r, &type) < 0 || rdr_u16(&r, &len) < 0)
 			FAIL(-EBADMSG, "truncated CP attribute");
 		if (type & CP_ATTR_R)
 			FAIL(-EBADMSG, "reserved bit in CP attribute");
-		if (rd_sub(&r, len, &val) < 0)
+		if (rdr_sub(&r, len, &val) < 0)
 			FAIL(-EBADMSG, "CP attribute beyond payload");
 		want = cp_attr_len(type);
 		if (want < 0) {
@@ -232,13 +232,13 @@ cp_walk(const struct rd *body, struct ike_cp *out, const char **why)
 }
 
 int
-ike_pld_cp_validate(const struct rd *body, const char **why)
+ike_pld_cp_validate(const struct ike_rdr *body, const char **why)
 {
 	return cp_walk(body, NULL, why);
 }
 
 void
-ike_pld_cp_parse(const struct rd *body, struct ike_cp *out)
+ike_pld_cp_parse(const struct ike_rdr *body, struct ike_cp *out)
 {
 	const char *why;
 

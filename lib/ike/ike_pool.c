@@ -165,20 +165,11 @@ void
 ike_lease_addr(const struct ike_lease *l, uint8_t *af, uint8_t addr[16])
 {
 	const struct ike_pool_cfg *c = &l->pool->cfg;
-	unsigned last = c->af == 4 ? 3 : 15;
-	uint32_t carry = l->index;
-	int i;
 
 	memcpy(addr, c->first, 16);
 	if (c->af == 4)
 		memset(addr + 4, 0, 12);
-	/* big-endian add of the index to the first address */
-	for (i = (int)last; i >= 0 && carry != 0; i--) {
-		uint32_t v = addr[i] + (carry & 0xff);
-
-		addr[i] = (uint8_t)v;
-		carry = (carry >> 8) + (v >> 8);
-	}
+	ike_addr_add(c->af, addr, l->index);	/* the index-th address of the pool */
 	*af = c->af;
 }
 

@@ -380,7 +380,6 @@ void ike_log(struct ike_ctx *ctx, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ike_sa_log(const struct ike_sa *sa, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-const char *ike_addr_str(const struct sockaddr_storage *ss, char *buf, size_t cap);
 int ike_conn_load(const struct ike_conn_cfg *cfg, struct ike_conn **out);
 void ike_conn_put(struct ike_conn *c);
 uint32_t ike_alloc_spi_in(struct ike_ctx *ctx);
@@ -561,6 +560,8 @@ int ike_redirect_follow(struct ike_sa *sa, const struct ike_notify *n);
 int ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 			const struct sockaddr_storage *from, const struct sockaddr_storage *to);
 int ike_init_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r);
+/* Does @m carry a @type NAT_DETECTION notify whose hash is @want? */
+bool ike_natd_match(const struct ike_msg *m, uint16_t type, const uint8_t want[IKE_NATD_LEN]);
 void ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
 		   uint8_t out[IKE_NATD_LEN]);
 void ike_cookie_rotate(struct ike_ctx *ctx);
@@ -686,5 +687,23 @@ int ike_info_on_request(struct ike_sa *sa, const struct ike_msg *m);
  * processed (ike_info_on_request), not on arrival like other messages. */
 bool ike_info_is_update(const struct ike_sa *sa, const struct ike_msg *m);
 int ike_info_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *r);
+
+/* The 4-byte ESP SPI of a proposal (wire order in p->spi), and setting it. */
+static inline uint32_t
+ike_prop_spi32(const struct ike_proposal *p)
+{
+	return (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 | (uint32_t)p->spi[2] << 8 |
+	       p->spi[3];
+}
+
+static inline void
+ike_prop_set_spi32(struct ike_proposal *p, uint32_t spi)
+{
+	p->spi_len = 4;
+	p->spi[0] = (uint8_t)(spi >> 24);
+	p->spi[1] = (uint8_t)(spi >> 16);
+	p->spi[2] = (uint8_t)(spi >> 8);
+	p->spi[3] = (uint8_t)spi;
+}
 
 #endif

@@ -704,6 +704,19 @@ ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi)
 	return NULL;
 }
 
+/*
+ * The lifetimes policy: IKE's configured child lifetime is the soft limit
+ * (rekey); the datapath's hard limit leaves 10 % more (at least @min) for the
+ * rekey to complete. 0 stays 0 (no limit).
+ */
+static uint64_t
+hard_limit(uint64_t soft, uint64_t min)
+{
+	if (soft == 0)
+		return 0;
+	return soft + (soft / 10 > min ? soft / 10 : min);
+}
+
 static void
 child_fill(const struct ike_child *c, struct ike_child_sa *o, bool keys)
 {
@@ -744,6 +757,8 @@ child_fill(const struct ike_child *c, struct ike_child_sa *o, bool keys)
 	o->n_remote_ts = c->n_ts_r;
 	o->life_bytes = sa->conn->cfg.child_life_bytes;
 	o->life_packets = sa->conn->cfg.child_life_packets;
+	o->hard_bytes = hard_limit(o->life_bytes, 65536);
+	o->hard_packets = hard_limit(o->life_packets, 64);
 	o->replay_window = sa->conn->cfg.replay_window;
 	o->remote_id = sa->remote_id;
 }

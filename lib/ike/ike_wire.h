@@ -94,7 +94,26 @@ enum ike_wire_limits {
 };
 
 /* ------------------------------------------------------------------------ */
-/* Network byte order stores (SPIs, lengths in hand-built headers)          */
+/* Network byte order loads and stores (SPIs, lengths in hand-built headers):
+ * lib/ike's one set (lib/net and lib/esp share net/net_bytes.h). */
+
+static inline void
+put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
 
 static inline void
 put_be32(uint8_t *p, uint32_t v)

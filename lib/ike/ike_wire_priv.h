@@ -17,20 +17,20 @@
 #include "ike/ike_wire.h"
 
 /* Bounded reader over untrusted bytes (STYLE 4). */
-struct rd {
+struct ike_rdr {
 	const uint8_t *p;
 	size_t left;
 };
 
 static inline void
-rd_init(struct rd *r, const uint8_t *p, size_t len)
+rdr_init(struct ike_rdr *r, const uint8_t *p, size_t len)
 {
 	r->p = p;
 	r->left = len;
 }
 
 static inline int
-rd_take(struct rd *r, void *dst, size_t n)
+rdr_take(struct ike_rdr *r, void *dst, size_t n)
 {
 	if (n > r->left)
 		return -EBADMSG;
@@ -42,7 +42,7 @@ rd_take(struct rd *r, void *dst, size_t n)
 
 /* Carve the next @n bytes as a sub-reader. */
 static inline int
-rd_sub(struct rd *r, size_t n, struct rd *sub)
+rdr_sub(struct ike_rdr *r, size_t n, struct ike_rdr *sub)
 {
 	if (n > r->left)
 		return -EBADMSG;
@@ -54,28 +54,28 @@ rd_sub(struct rd *r, size_t n, struct rd *sub)
 }
 
 static inline int
-rd_u8(struct rd *r, uint8_t *v)
+rdr_u8(struct ike_rdr *r, uint8_t *v)
 {
-	return rd_take(r, v, 1);
+	return rdr_take(r, v, 1);
 }
 
 static inline int
-rd_u16(struct rd *r, uint16_t *v)
+rdr_u16(struct ike_rdr *r, uint16_t *v)
 {
 	uint16_t be;
 
-	if (rd_take(r, &be, 2) < 0)
+	if (rdr_take(r, &be, 2) < 0)
 		return -EBADMSG;
 	*v = be16toh(be);
 	return 0;
 }
 
 static inline int
-rd_u32(struct rd *r, uint32_t *v)
+rdr_u32(struct ike_rdr *r, uint32_t *v)
 {
 	uint32_t be;
 
-	if (rd_take(r, &be, 4) < 0)
+	if (rdr_take(r, &be, 4) < 0)
 		return -EBADMSG;
 	*v = be32toh(be);
 	return 0;
@@ -141,26 +141,26 @@ ike_msg_fail(struct ike_msg *m, int rc, const char *why)
 }
 
 /* Payload bodies: validate (checks only), then parse (fills the struct). */
-int ike_pld_sa_validate(const struct rd *body, const char **why);
-void ike_pld_sa_parse(const struct rd *body, struct ike_sa_pld *out);
-int ike_pld_ke_validate(const struct rd *body, const char **why);
-void ike_pld_ke_parse(const struct rd *body, struct ike_ke *out);
-int ike_pld_id_validate(const struct rd *body, const char **why);
-void ike_pld_id_parse(const struct rd *body, struct ike_id_pld *out);
-int ike_pld_cert_validate(const struct rd *body, bool req, const char **why);
-void ike_pld_cert_parse(const struct rd *body, struct ike_cert *out);
-int ike_pld_auth_validate(const struct rd *body, const char **why);
-void ike_pld_auth_parse(const struct rd *body, struct ike_auth *out);
-int ike_pld_nonce_validate(const struct rd *body, const char **why);
-void ike_pld_nonce_parse(const struct rd *body, struct ike_blob *out);
-int ike_pld_notify_validate(const struct rd *body, const char **why);
-void ike_pld_notify_parse(const struct rd *body, struct ike_notify *out);
-int ike_pld_delete_validate(const struct rd *body, const char **why);
-void ike_pld_delete_parse(const struct rd *body, struct ike_delete *out);
-int ike_pld_ts_validate(const struct rd *body, const char **why);
-void ike_pld_ts_parse(const struct rd *body, struct ike_ts_pld *out);
-int ike_pld_cp_validate(const struct rd *body, const char **why);
-void ike_pld_cp_parse(const struct rd *body, struct ike_cp *out);
+int ike_pld_sa_validate(const struct ike_rdr *body, const char **why);
+void ike_pld_sa_parse(const struct ike_rdr *body, struct ike_sa_pld *out);
+int ike_pld_ke_validate(const struct ike_rdr *body, const char **why);
+void ike_pld_ke_parse(const struct ike_rdr *body, struct ike_ke *out);
+int ike_pld_id_validate(const struct ike_rdr *body, const char **why);
+void ike_pld_id_parse(const struct ike_rdr *body, struct ike_id_pld *out);
+int ike_pld_cert_validate(const struct ike_rdr *body, bool req, const char **why);
+void ike_pld_cert_parse(const struct ike_rdr *body, struct ike_cert *out);
+int ike_pld_auth_validate(const struct ike_rdr *body, const char **why);
+void ike_pld_auth_parse(const struct ike_rdr *body, struct ike_auth *out);
+int ike_pld_nonce_validate(const struct ike_rdr *body, const char **why);
+void ike_pld_nonce_parse(const struct ike_rdr *body, struct ike_blob *out);
+int ike_pld_notify_validate(const struct ike_rdr *body, const char **why);
+void ike_pld_notify_parse(const struct ike_rdr *body, struct ike_notify *out);
+int ike_pld_delete_validate(const struct ike_rdr *body, const char **why);
+void ike_pld_delete_parse(const struct ike_rdr *body, struct ike_delete *out);
+int ike_pld_ts_validate(const struct ike_rdr *body, const char **why);
+void ike_pld_ts_parse(const struct ike_rdr *body, struct ike_ts_pld *out);
+int ike_pld_cp_validate(const struct ike_rdr *body, const char **why);
+void ike_pld_cp_parse(const struct ike_rdr *body, struct ike_cp *out);
 
 /* Builder internals shared by ike_msg.c, ike_pld.c and ike_frag.c. */
 int ike_bld_put(struct ike_bld *b, const void *p, size_t n);

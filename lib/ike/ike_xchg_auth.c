@@ -76,13 +76,6 @@ ike_child_algs(const struct ike_proposal *p, struct ike_algs *a)
 	return 0;
 }
 
-static uint32_t
-spi32(const struct ike_proposal *p)
-{
-	return (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 | (uint32_t)p->spi[2] << 8 |
-	       p->spi[3];
-}
-
 int
 ike_child_keys_make(struct ike_sa *sa, struct ike_child *c, const uint8_t *gir, size_t gir_len,
 		    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len)
@@ -559,7 +552,7 @@ ike_auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_ou
 			} else if (ike_ts_select(sa, m, c) < 0) {
 				child_err = IKE_N_TS_UNACCEPTABLE;
 			} else {
-				c->spi_out = spi32(&chosen);
+				c->spi_out = ike_prop_spi32(&chosen);
 				c->spi_in = ike_alloc_spi_in(sa->ctx);
 				if (c->spi_in == 0 ||
 				    ike_child_keys_make(sa, c, NULL, 0, sa->ni, sa->ni_len, sa->nr,
@@ -1076,7 +1069,7 @@ authenticated:
 		ike_child_free(c);
 		return -EINVAL;
 	}
-	c->spi_out = spi32(&chosen);
+	c->spi_out = ike_prop_spi32(&chosen);
 	c->n_ts_l = m->tsi.n_ts;
 	memcpy(c->ts_l, m->tsi.ts, sizeof(c->ts_l));
 	c->n_ts_r = m->tsr.n_ts;

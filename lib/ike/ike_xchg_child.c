@@ -23,34 +23,6 @@ enum {
 	REKEYED_GRACE_MS = 30000,	/* old IKE SA waits this long for its Delete */
 };
 
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t
-spi32(const struct ike_proposal *p)
-{
-	return (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 | (uint32_t)p->spi[2] << 8 |
-	       p->spi[3];
-}
-
-static void
-set_spi32(struct ike_proposal *p, uint32_t spi)
-{
-	p->spi_len = 4;
-	p->spi[0] = (uint8_t)(spi >> 24);
-	p->spi[1] = (uint8_t)(spi >> 16);
-	p->spi[2] = (uint8_t)(spi >> 8);
-	p->spi[3] = (uint8_t)spi;
-}
-
 static int
 nonce_new(struct ike_child_pend *p)
 {
@@ -570,7 +542,7 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		ike_child_free(c);
 		return ike_respond_notify(sa, m, IKE_N_TS_UNACCEPTABLE, NULL, 0);
 	}
-	c->spi_out = spi32(&chosen);
+	c->spi_out = ike_prop_spi32(&chosen);
 	c->spi_in = ike_alloc_spi_in(sa->ctx);
 	rc = c->spi_in == 0 ? -ENOSPC : ike_rand_bytes(nr, sizeof(nr));
 	if (rc == 0 && g != 0) {
@@ -601,7 +573,7 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		ike_child_free(c);
 		return ike_respond_notify(sa, m, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
 	}
-	set_spi32(&chosen, c->spi_in);
+	ike_prop_set_spi32(&chosen, c->spi_in);
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_CREATE_CHILD_SA, true, m->hdr.msg_id);
 	if (rc == 0)
 		rc = ike_bld_sa(&t.b, &chosen, 1);
@@ -678,7 +650,7 @@ on_child_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_r
 		return -ENOMEM;
 	c->initiator = true;
 	c->spi_in = p->spi_in;
-	c->spi_out = spi32(&chosen);
+	c->spi_out = ike_prop_spi32(&chosen);
 	c->rekey_of = r->child_id;
 	rc = ike_child_algs(&chosen, &c->algs);
 	if (rc == 0 && p->dh != NULL) {

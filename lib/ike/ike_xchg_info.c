@@ -124,21 +124,6 @@ ike_info_is_update(const struct ike_sa *sa, const struct ike_msg *m)
 	       ike_msg_notify(m, IKE_N_UPDATE_SA_ADDRESSES) != NULL;
 }
 
-static bool
-natd_is(const struct ike_msg *m, uint16_t type, const uint8_t want[IKE_NATD_LEN])
-{
-	unsigned i;
-
-	for (i = 0; i < m->n_notifies; i++) {
-		const struct ike_notify *n = &m->notifies[i];
-
-		if (n->type == type && n->data.len == IKE_NATD_LEN &&
-		    memcmp(n->data.p, want, IKE_NATD_LEN) == 0)
-			return true;
-	}
-	return false;
-}
-
 /*
  * RFC 4555 3.9: NO_NATS_ALLOWED carries the addresses and ports the peer
  * sent from and to (IPv4: 4 + 4 + 2 + 2 bytes, IPv6: 16 + 16 + 2 + 2). True
@@ -221,9 +206,9 @@ mobike_update(struct ike_sa *sa, const struct ike_msg *m, bool *natd)
 	}
 	if (*natd) {
 		ike_natd_hash(sa->spi_i, sa->spi_r, from, h);
-		nat_r = !natd_is(m, IKE_N_NAT_DETECTION_SOURCE_IP, h);
+		nat_r = !ike_natd_match(m, IKE_N_NAT_DETECTION_SOURCE_IP, h);
 		ike_natd_hash(sa->spi_i, sa->spi_r, to, h);
-		nat_l = !natd_is(m, IKE_N_NAT_DETECTION_DESTINATION_IP, h);
+		nat_l = !ike_natd_match(m, IKE_N_NAT_DETECTION_DESTINATION_IP, h);
 	}
 	was_udp = sa->nat_local || sa->nat_remote;
 	now_udp = nat_l || nat_r;

@@ -28,17 +28,6 @@ enum {
 	MAX_INIT_RETRIES = 3,
 };
 
-static size_t
-addr_bytes(const struct sockaddr_storage *ss, const uint8_t **p)
-{
-	if (ss->ss_family == AF_INET6) {
-		*p = (const uint8_t *)&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
-		return 16;
-	}
-	*p = (const uint8_t *)&((const struct sockaddr_in *)(const void *)ss)->sin_addr;
-	return 4;
-}
-
 /* RFC 7296 2.23: SHA-1(SPIi | SPIr | IP address | port) */
 void
 ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
@@ -46,7 +35,7 @@ ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
 {
 	uint8_t buf[8 + 8 + 16 + 2];
 	const uint8_t *a;
-	size_t n = addr_bytes(ss, &a);
+	size_t n = ike_addr_bytes(ss, &a);
 	uint16_t port = ike_port(ss);
 	unsigned int olen = 0;
 
@@ -86,7 +75,7 @@ cookie_make(const uint8_t secret[32], uint32_t ver, const struct ike_msg *m,
 	    const struct sockaddr_storage *from, uint8_t out[IKE_COOKIE_LEN])
 {
 	const uint8_t *a;
-	size_t n = addr_bytes(from, &a);
+	size_t n = ike_addr_bytes(from, &a);
 	uint8_t spi[8];
 	unsigned int olen = 0;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -140,7 +129,7 @@ addr_any(const struct sockaddr_storage *ss)
 
 	if (ss->ss_family == AF_UNSPEC)
 		return true;
-	n = addr_bytes(ss, &a);
+	n = ike_addr_bytes(ss, &a);
 	return memcmp(a, zero, n) == 0;
 }
 
@@ -199,8 +188,8 @@ init_notify(struct ike_ctx *ctx, const struct ike_msg *m, const struct sockaddr_
 	return ike_send_raw(ctx, buf, blen, to, from);
 }
 
-static bool
-natd_matches(const struct ike_msg *m, uint16_t type, const uint8_t want[IKE_NATD_LEN])
+bool
+ike_natd_match(const struct ike_msg *m, uint16_t type, const uint8_t want[IKE_NATD_LEN])
 {
 	unsigned i;
 
@@ -225,9 +214,9 @@ nat_detect(struct ike_sa *sa, const struct ike_msg *m, uint64_t spi_r,
 	    ike_msg_notify(m, IKE_N_NAT_DETECTION_DESTINATION_IP) == NULL)
 		return;
 	ike_natd_hash(m->hdr.spi_i, spi_r, peer, h);
-	sa->nat_remote = !natd_matches(m, IKE_N_NAT_DETECTION_SOURCE_IP, h);
+	sa->nat_remote = !ike_natd_match(m, IKE_N_NAT_DETECTION_SOURCE_IP, h);
 	ike_natd_hash(m->hdr.spi_i, spi_r, self, h);
-	sa->nat_local = !natd_matches(m, IKE_N_NAT_DETECTION_DESTINATION_IP, h);
+	sa->nat_local = !ike_natd_match(m, IKE_N_NAT_DETECTION_DESTINATION_IP, h);
 	if (sa->nat_local || sa->nat_remote)
 		SA_LOG(sa, INFO, "NAT detected:%s%s", sa->nat_local ? " local" : "",
 		       sa->nat_remote ? " remote" : "");

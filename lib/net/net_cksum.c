@@ -16,7 +16,7 @@ net_cksum_add(uint32_t sum, const void *buf, size_t len)
 	uint64_t s = sum;
 
 	while (len >= 2) {
-		s += rd16(p);
+		s += net_rd16(p);
 		p += 2;
 		len -= 2;
 	}
@@ -61,12 +61,12 @@ net_l4_cksum(uint8_t af, const uint8_t *src, const uint8_t *dst, uint8_t proto,
 		s = net_cksum_add(s, dst, 4);
 		ph[0] = 0;
 		ph[1] = proto;
-		wr16(ph + 2, (uint16_t)l4_len);
+		net_wr16(ph + 2, (uint16_t)l4_len);
 		s = net_cksum_add(s, ph, 4);
 	} else {
 		s = net_cksum_add(0, src, 16);
 		s = net_cksum_add(s, dst, 16);
-		wr32(ph, l4_len);
+		net_wr32(ph, l4_len);
 		ph[4] = ph[5] = ph[6] = 0;
 		ph[7] = proto;
 		s = net_cksum_add(s, ph, 8);

@@ -83,11 +83,11 @@ classify_udp(const uint8_t *frame, uint16_t l4_off, uint32_t l4_len, struct net_
 
 	if (l4_len < NET_UDP_HLEN)
 		return NET_CL_DROP;
-	ulen = rd16(u + 4);
+	ulen = net_rd16(u + 4);
 	if (ulen < NET_UDP_HLEN || ulen > l4_len)
 		return NET_CL_DROP;
-	pi->sport = rd16(u);
-	pi->dport = rd16(u + 2);
+	pi->sport = net_rd16(u);
+	pi->dport = net_rd16(u + 2);
 	pl = u + NET_UDP_HLEN;
 	plen = ulen - NET_UDP_HLEN;
 	if (pi->dport == NET_PORT_IKE) {
@@ -101,7 +101,7 @@ classify_udp(const uint8_t *frame, uint16_t l4_off, uint32_t l4_len, struct net_
 		return NET_CL_NATT_KA;
 	if (plen < NET_NATT_MARKER_LEN)
 		return NET_CL_DROP;
-	if (rd32(pl) == 0) {
+	if (net_rd32(pl) == 0) {
 		pi->ike_off = (uint16_t)(l4_off + NET_UDP_HLEN + NET_NATT_MARKER_LEN);
 		pi->ike_len = (uint16_t)(plen - NET_NATT_MARKER_LEN);
 		return NET_CL_IKE;
@@ -109,7 +109,7 @@ classify_udp(const uint8_t *frame, uint16_t l4_off, uint32_t l4_len, struct net_
 	/* ESP-in-UDP: SPI, sequence number, at least. */
 	if (plen < 8)
 		return NET_CL_DROP;
-	pi->spi = rd32(pl);
+	pi->spi = net_rd32(pl);
 	return pi->spi < 256 ? NET_CL_DROP : NET_CL_ESP;
 }
 
@@ -122,7 +122,7 @@ classify_l4(const uint8_t *frame, struct net_pkt_info *pi, uint32_t l4_len)
 	case IPPROTO_ESP_:
 		if (l4_len < 8)
 			return NET_CL_DROP;
-		pi->spi = rd32(l4);
+		pi->spi = net_rd32(l4);
 		/* RFC 4303 2.1: SPIs 1..255 are reserved, 0 is local use only. */
 		return pi->spi < 256 ? NET_CL_DROP : NET_CL_ESP;
 	case IPPROTO_UDP_:
@@ -144,7 +144,7 @@ is_directed_bcast(const struct net_if_addrs *ifa, const uint8_t *a)
 	for (i = 0; i < ifa->n_v4; i++) {
 		uint32_t host = ifa->v4_len[i] >= 31 ? 0 : 0xffffffffu >> ifa->v4_len[i];
 
-		if (host && (rd32(a) & host) == host &&
+		if (host && (net_rd32(a) & host) == host &&
 		    net_prefix_match((const uint8_t *)&ifa->v4_be[i], a, ifa->v4_len[i]))
 			return true;
 	}
@@ -163,10 +163,10 @@ classify_ipv4(const uint8_t *frame, uint32_t len, const struct net_if_addrs *ifa
 	hlen = (uint32_t)(ip[0] & 0xf) * 4;
 	if (hlen < NET_IPV4_HLEN || hlen > avail)
 		return NET_CL_DROP;
-	tot = rd16(ip + 2);
+	tot = net_rd16(ip + 2);
 	if (tot < hlen || tot > avail)
 		return NET_CL_DROP;
-	if (net_ipv4_cksum(ip, hlen) != rd16(ip + 10))
+	if (net_ipv4_cksum(ip, hlen) != net_rd16(ip + 10))
 		return NET_CL_DROP;
 	pi->af = 4;
 	pi->l3_off = NET_ETH_HLEN;
@@ -180,7 +180,7 @@ classify_ipv4(const uint8_t *frame, uint32_t len, const struct net_if_addrs *ifa
 		return NET_CL_FWD;
 	}
 	/* Fragments addressed to us are not reassembled. */
-	if (rd16(ip + 6) & 0x3fff)
+	if (net_rd16(ip + 6) & 0x3fff)
 		return NET_CL_LOCAL;
 	return classify_l4(frame, pi, tot - hlen);
 }
@@ -195,7 +195,7 @@ classify_ipv6(const uint8_t *frame, uint32_t len, const struct net_if_addrs *ifa
 
 	if (avail < NET_IPV6_HLEN || (ip[0] >> 4) != 6)
 		return NET_CL_DROP;
-	plen = rd16(ip + 4);
+	plen = net_rd16(ip + 4);
 	if (plen > avail - NET_IPV6_HLEN)
 		return NET_CL_DROP;
 	pi->af = 6;
@@ -225,7 +225,7 @@ net_classify(const uint8_t *frame, uint32_t len, const struct net_if_addrs *ifa,
 	/* Promiscuous ports see other hosts' unicast: only ours, or group frames. */
 	if (!(frame[0] & 1) && memcmp(frame, ifa->mac, 6) != 0)
 		return pi->cls = NET_CL_DROP;
-	type = rd16(frame + 12);
+	type = net_rd16(frame + 12);
 	switch (type) {
 	case NET_ETHER_ARP:
 		pi->cls = len >= NET_ETH_HLEN + NET_ARP_LEN ? NET_CL_ARP : NET_CL_DROP;

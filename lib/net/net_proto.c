@@ -19,7 +19,7 @@ net_eth_write(uint8_t *eth, const uint8_t dst[6], const uint8_t src[6], uint16_t
 {
 	memcpy(eth, dst, 6);
 	memcpy(eth + 6, src, 6);
-	wr16(eth + 12, type);
+	net_wr16(eth + 12, type);
 }
 
 /*
@@ -31,11 +31,11 @@ net_arp_parse(const uint8_t *frame, uint32_t len, struct net_arp *a)
 {
 	const uint8_t *p = frame + NET_ETH_HLEN;
 
-	if (len < NET_ETH_HLEN + NET_ARP_LEN || rd16(frame + 12) != NET_ETHER_ARP)
+	if (len < NET_ETH_HLEN + NET_ARP_LEN || net_rd16(frame + 12) != NET_ETHER_ARP)
 		return -EBADMSG;
-	if (rd16(p) != 1 || rd16(p + 2) != NET_ETHER_IPV4 || p[4] != 6 || p[5] != 4)
+	if (net_rd16(p) != 1 || net_rd16(p + 2) != NET_ETHER_IPV4 || p[4] != 6 || p[5] != 4)
 		return -EPROTONOSUPPORT;
-	a->op = rd16(p + 6);
+	a->op = net_rd16(p + 6);
 	if (a->op != NET_ARP_REQUEST && a->op != NET_ARP_REPLY)
 		return -EPROTONOSUPPORT;
 	memcpy(a->sha, p + 8, 6);
@@ -55,11 +55,11 @@ net_arp_build(uint8_t *buf, uint32_t cap, const uint8_t eth_dst[6], const uint8_
 		return 0;
 	memset(buf, 0, NET_ETH_MIN_FRAME);
 	net_eth_write(buf, eth_dst ? eth_dst : bcast_mac, src, NET_ETHER_ARP);
-	wr16(p, 1);
-	wr16(p + 2, NET_ETHER_IPV4);
+	net_wr16(p, 1);
+	net_wr16(p + 2, NET_ETHER_IPV4);
 	p[4] = 6;
 	p[5] = 4;
-	wr16(p + 6, a->op);
+	net_wr16(p + 6, a->op);
 	memcpy(p + 8, a->sha, 6);
 	memcpy(p + 14, &a->spa_be, 4);
 	memcpy(p + 18, a->tha, 6);
@@ -95,18 +95,18 @@ net_icmp_echo_reply(uint8_t *frame, uint32_t len, const struct net_pkt_info *pi)
 			return -EINVAL;
 		swap_bytes(ip + 12, ip + 16, 4);
 		ip[8] = 64;
-		wr16(ip + 10, net_ipv4_cksum(ip, pi->l4_off - pi->l3_off));
+		net_wr16(ip + 10, net_ipv4_cksum(ip, pi->l4_off - pi->l3_off));
 		l4[0] = ICMP_ECHO_REPLY;
-		wr16(l4 + 2, 0);
-		wr16(l4 + 2, net_cksum_fold(net_cksum_add(0, l4, l4_len)));
+		net_wr16(l4 + 2, 0);
+		net_wr16(l4 + 2, net_cksum_fold(net_cksum_add(0, l4, l4_len)));
 	} else {
 		if (l4[0] != ICMP6_ECHO_REQUEST)
 			return -EINVAL;
 		swap_bytes(ip + 8, ip + 24, 16);
 		ip[7] = 64;
 		l4[0] = ICMP6_ECHO_REPLY;
-		wr16(l4 + 2, 0);
-		wr16(l4 + 2, net_l4_cksum(6, ip + 8, ip + 24, IPPROTO_ICMPV6_, l4, l4_len));
+		net_wr16(l4 + 2, 0);
+		net_wr16(l4 + 2, net_l4_cksum(6, ip + 8, ip + 24, IPPROTO_ICMPV6_, l4, l4_len));
 	}
 	return (int)(pi->l3_off + pi->l3_len);
 }
@@ -143,7 +143,7 @@ nd_build(uint8_t *buf, uint32_t cap, const uint8_t dmac[6], const uint8_t smac[6
 	net_eth_write(buf, dmac, smac, NET_ETHER_IPV6);
 	memset(ip, 0, NET_IPV6_HLEN + l4_len);
 	ip[0] = 0x60;
-	wr16(ip + 4, (uint16_t)l4_len);
+	net_wr16(ip + 4, (uint16_t)l4_len);
 	ip[6] = IPPROTO_ICMPV6_;
 	ip[7] = 255;
 	memcpy(ip + 8, src, 16);
@@ -154,7 +154,7 @@ nd_build(uint8_t *buf, uint32_t cap, const uint8_t dmac[6], const uint8_t smac[6
 	l4[ND_HLEN] = opt_type;
 	l4[ND_HLEN + 1] = 1;
 	memcpy(l4 + ND_HLEN + 2, smac, 6);
-	wr16(l4 + 2, net_l4_cksum(6, src, dst, IPPROTO_ICMPV6_, l4, l4_len));
+	net_wr16(l4 + 2, net_l4_cksum(6, src, dst, IPPROTO_ICMPV6_, l4, l4_len));
 	return NET_ETH_HLEN + NET_IPV6_HLEN + l4_len;
 }
 
@@ -241,30 +241,30 @@ net_udp_build(uint8_t *buf, uint32_t cap, const uint8_t dmac[6], const uint8_t s
 	memset(ip, 0, l3h);
 	if (af == 4) {
 		ip[0] = 0x45;
-		wr16(ip + 2, (uint16_t)(l3h + ulen));
-		wr16(ip + 6, 0x4000);	/* DF: IKE does its own fragmentation */
+		net_wr16(ip + 2, (uint16_t)(l3h + ulen));
+		net_wr16(ip + 6, 0x4000);	/* DF: IKE does its own fragmentation */
 		ip[8] = 64;
 		ip[9] = IPPROTO_UDP_;
 		memcpy(ip + 12, src, 4);
 		memcpy(ip + 16, dst, 4);
-		wr16(ip + 10, net_ipv4_cksum(ip, l3h));
+		net_wr16(ip + 10, net_ipv4_cksum(ip, l3h));
 	} else {
 		ip[0] = 0x60;
-		wr16(ip + 4, (uint16_t)ulen);
+		net_wr16(ip + 4, (uint16_t)ulen);
 		ip[6] = IPPROTO_UDP_;
 		ip[7] = 64;
 		memcpy(ip + 8, src, 16);
 		memcpy(ip + 24, dst, 16);
 	}
-	wr16(u, sport);
-	wr16(u + 2, dport);
-	wr16(u + 4, (uint16_t)ulen);
-	wr16(u + 6, 0);
+	net_wr16(u, sport);
+	net_wr16(u + 2, dport);
+	net_wr16(u + 4, (uint16_t)ulen);
+	net_wr16(u + 6, 0);
 	memset(u + NET_UDP_HLEN, 0, mlen);
 	if (plen)
 		memcpy(u + NET_UDP_HLEN + mlen, payload, plen);
 	ck = net_l4_cksum(af, src, dst, IPPROTO_UDP_, u, ulen);
-	wr16(u + 6, ck == 0 ? 0xffff : ck);
+	net_wr16(u + 6, ck == 0 ? 0xffff : ck);
 	return NET_ETH_HLEN + l3h + ulen;
 }
 
@@ -274,16 +274,13 @@ net_ip_forward_ttl(uint8_t *ip, uint32_t len)
 	if (len < 1)
 		return -1;
 	if ((ip[0] >> 4) == 4) {
-		uint32_t s;
+		uint16_t w8;
 
 		if (len < NET_IPV4_HLEN || ip[8] <= 1)
 			return -1;
+		w8 = net_rd16(ip + 8);	/* TTL is its high byte */
 		ip[8]--;
-		/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'); TTL is the high byte. */
-		s = (uint16_t)~rd16(ip + 10);
-		s += 0xffff & ~(uint32_t)((ip[8] + 1) << 8 | ip[9]);
-		s += (uint32_t)(ip[8] << 8 | ip[9]);
-		wr16(ip + 10, net_cksum_fold(s));
+		net_cksum_adjust16(ip + 10, w8, net_rd16(ip + 8));
 		return 0;
 	}
 	if (len < NET_IPV6_HLEN || ip[7] <= 1)
@@ -302,7 +299,7 @@ net_icmp_too_big(uint8_t *out, uint32_t cap, const uint8_t *inner, uint32_t inne
 		uint32_t ihl = (uint32_t)(inner[0] & 0xf) * 4;
 
 		/* Never answer a non-first fragment or an ICMP error (RFC 1122 3.2.2). */
-		if (ihl < NET_IPV4_HLEN || ihl > inner_len || (rd16(inner + 6) & 0x1fff) != 0)
+		if (ihl < NET_IPV4_HLEN || ihl > inner_len || (net_rd16(inner + 6) & 0x1fff) != 0)
 			return 0;
 		if (inner[9] == IPPROTO_ICMP_ && inner_len >= ihl + 1 && inner[ihl] != ICMP_ECHO_REQUEST &&
 		    inner[ihl] != ICMP_ECHO_REPLY)
@@ -313,17 +310,17 @@ net_icmp_too_big(uint8_t *out, uint32_t cap, const uint8_t *inner, uint32_t inne
 			return 0;
 		memset(out, 0, NET_IPV4_HLEN + 8);
 		out[0] = 0x45;
-		wr16(out + 2, (uint16_t)n);
+		net_wr16(out + 2, (uint16_t)n);
 		out[8] = 64;
 		out[9] = IPPROTO_ICMP_;
 		memcpy(out + 12, src, 4);
 		memcpy(out + 16, inner + 12, 4);
-		wr16(out + 10, net_ipv4_cksum(out, NET_IPV4_HLEN));
+		net_wr16(out + 10, net_ipv4_cksum(out, NET_IPV4_HLEN));
 		out[20] = 3;		/* destination unreachable */
 		out[21] = 4;		/* fragmentation needed and DF set */
-		wr16(out + 26, mtu);
+		net_wr16(out + 26, mtu);
 		memcpy(out + 28, inner, q);
-		wr16(out + 22, net_cksum_fold(net_cksum_add(0, out + 20, 8 + q)));
+		net_wr16(out + 22, net_cksum_fold(net_cksum_add(0, out + 20, 8 + q)));
 		return n;
 	}
 	if (inner_len >= NET_IPV6_HLEN && (inner[0] >> 4) == 6) {
@@ -335,15 +332,15 @@ net_icmp_too_big(uint8_t *out, uint32_t cap, const uint8_t *inner, uint32_t inne
 			return 0;
 		memset(out, 0, NET_IPV6_HLEN + 8);
 		out[0] = 0x60;
-		wr16(out + 4, (uint16_t)(8 + q));
+		net_wr16(out + 4, (uint16_t)(8 + q));
 		out[6] = IPPROTO_ICMPV6_;
 		out[7] = 64;
 		memcpy(out + 8, src, 16);
 		memcpy(out + 24, inner + 8, 16);
 		out[40] = 2;		/* packet too big */
-		wr32(out + 44, mtu);
+		net_wr32(out + 44, mtu);
 		memcpy(out + 48, inner, q);
-		wr16(out + 42, net_l4_cksum(6, out + 8, out + 24, IPPROTO_ICMPV6_, out + 40, 8 + q));
+		net_wr16(out + 42, net_l4_cksum(6, out + 8, out + 24, IPPROTO_ICMPV6_, out + 40, 8 + q));
 		return n;
 	}
 	return 0;
@@ -354,8 +351,8 @@ net_ipv4_frag_count(const uint8_t *ip, uint32_t len, uint32_t mtu)
 {
 	uint32_t chunk;
 
-	if (len < NET_IPV4_HLEN || ip[0] != 0x45 || (rd16(ip + 6) & 0x4000) || mtu < 68 ||
-	    rd16(ip + 2) != len)
+	if (len < NET_IPV4_HLEN || ip[0] != 0x45 || (net_rd16(ip + 6) & 0x4000) || mtu < 68 ||
+	    net_rd16(ip + 2) != len)
 		return 0;
 	if (len <= mtu)
 		return 1;
@@ -381,10 +378,10 @@ net_ipv4_frag_build(const uint8_t *ip, uint32_t len, uint32_t mtu, unsigned idx,
 	memcpy(out, ip, NET_IPV4_HLEN);
 	memcpy(out + NET_IPV4_HLEN, ip + NET_IPV4_HLEN + off, dlen);
 	/* Offsets add to the packet's own (it may already be a fragment). */
-	fo = (rd16(ip + 6) & 0x1fff) + off / 8;
-	flags = (uint16_t)((rd16(ip + 6) & 0x2000) | (idx + 1 < n ? 0x2000 : 0));
-	wr16(out + 2, (uint16_t)(NET_IPV4_HLEN + dlen));
-	wr16(out + 6, (uint16_t)(flags | fo));
-	wr16(out + 10, net_ipv4_cksum(out, NET_IPV4_HLEN));
+	fo = (net_rd16(ip + 6) & 0x1fff) + off / 8;
+	flags = (uint16_t)((net_rd16(ip + 6) & 0x2000) | (idx + 1 < n ? 0x2000 : 0));
+	net_wr16(out + 2, (uint16_t)(NET_IPV4_HLEN + dlen));
+	net_wr16(out + 6, (uint16_t)(flags | fo));
+	net_wr16(out + 10, net_ipv4_cksum(out, NET_IPV4_HLEN));
 	return NET_IPV4_HLEN + dlen;
 }

@@ -61,10 +61,18 @@ cleanup(void)
 	rmdir(dir_path);
 }
 
+/* A daemon's command table: reads and mutating ones (rampartd's is in
+ * app/rampartd/ctl_cmd.c). */
+static const struct ctl_cmd_def fuzz_cmds[] = {
+	{"status", false}, {"list-sas", false}, {"stats", false},
+	{"initiate", true}, {"rekey", true}, {"reload", true},
+};
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct ctl_sock_cfg cfg = { .mode = 0600, .max_request_len = MAX_REQ };
+	struct ctl_sock_cfg cfg = { .mode = 0600, .max_request_len = MAX_REQ, .cmds = fuzz_cmds,
+				    .n_cmds = sizeof(fuzz_cmds) / sizeof(fuzz_cmds[0]) };
 	int rc;
 
 	(void)argc;
@@ -84,24 +92,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	atexit(cleanup);
 	return 0;
-}
-
-static int
-get_id(json_t *args, const char *key, uint64_t *id)
-{
-	json_t *v = json_object_get(args, key);
-
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		*id = (uint64_t)json_integer_value(v);
-		return 0;
-	}
-	if (json_is_string(v)) {
-		char *end;
-
-		*id = strtoull(json_string_value(v), &end, 0);
-		return *end == '\0' ? 0 : -EINVAL;
-	}
-	return -ENOENT;
 }
 
 /* rampartd's argument decoding, then a reply shape chosen from the id. */
@@ -130,7 +120,7 @@ stub_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 		*reply = json_pack("{si}", "conns", 1);
 		return 0;
 	}
-	if (get_id(args, "ike", &id) != 0 && get_id(args, "child", &id) != 0)
+	if (ctl_arg_id(args, "ike", &id) != 0 && ctl_arg_id(args, "child", &id) != 0)
 		return strcmp(cmd, "status") == 0 ? 0 : -ENOENT;
 	switch (id % 5) {
 	case 0:

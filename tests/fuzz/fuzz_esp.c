@@ -35,6 +35,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "test_eal.h"	/* tests/unit: the one EAL run-directory removal */
 #include "esp/esp.h"
 #include "sa/sa_msg.h"
 
@@ -160,27 +161,13 @@ static void
 cleanup(void)
 {
 	char dir[256];
-	struct dirent *de;
-	DIR *d;
 
 	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	esp_worker_destroy(w);
 	rte_ring_free(evr);
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
-	d = opendir(dir);
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		char path[512];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
+	tu_eal_dir_remove(dir);
 }
 
 int

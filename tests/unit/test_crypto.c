@@ -13,6 +13,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "test_main.h"
 #include "crypto/cry.h"
 #include "../vectors/aes_cbc_rfc3602.h"
 #include "../vectors/gcm_esp_mcgrew.h"
@@ -534,9 +535,7 @@ main(void)
 	mgr = cry_mgr_create();
 	if (mgr == NULL)
 		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("crypto", NULL, NULL);
+	s = tu_suite("crypto", NULL, NULL);
 	CU_add_test(s, "gcm_spec_vectors", test_gcm_spec);
 	CU_add_test(s, "gcm_esp_mcgrew_packets", test_gcm_esp_mcgrew);
 	CU_add_test(s, "gcm_bad_key_len", test_gcm_bad_key_len);
@@ -550,10 +549,7 @@ main(void)
 	CU_add_test(s, "memeq_constant_time", test_memeq_ct);
 	CU_add_test(s, "icv_eq_constant_time", test_icv_eq_ct);
 	test_mgcm_register(s, mgr);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
+	fails = tu_run();
 	cry_mgr_destroy(mgr);
 	return fails != 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Hex decoding for the test binaries of lib/crypto and lib/esp. */
+/* Hex decoding: the one decoder of the unit test binaries. */
 #ifndef RAMPART_TEST_HEX_H
 #define RAMPART_TEST_HEX_H
 

@@ -13,6 +13,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "test_main.h"
 #include "rd_idmap.h"
 
 enum { N_KEYS = 50000, N_OPS = 400000 };
@@ -221,15 +222,10 @@ main(void)
 	if (seed == 0)
 		seed = 1;
 	printf("test_idmap: RAMPART_SEED=%" PRIu64 "\n", seed);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("idmap", NULL, NULL);
+	s = tu_suite("idmap", NULL, NULL);
 	CU_add_test(s, "random_ops_against_model", test_random_model);
 	CU_add_test(s, "bad_arguments", test_bad_args);
 	CU_add_test(s, "lookup_cost_flat_in_children", test_lookup_cost_flat);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
+	fails = tu_run();
 	return fails != 0;
 }

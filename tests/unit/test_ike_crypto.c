@@ -10,17 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <CUnit/Basic.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 
+#include "test_main.h"
 #include "ike/ike_crypto.h"
 
 #include "tests/vectors/ike_dh_vectors.h"
 #include "tests/vectors/ike_kdf_vectors.h"
 #include "tests/vectors/ike_sk_vectors.h"
 
+#include "test_hex.h"
 #include "test_ike_crypto.h"
 
 /* ------------------------------------------------------------------------
@@ -30,16 +33,18 @@
 size_t
 tic_unhex(const char *s, uint8_t *out, size_t cap)
 {
-	size_t n = strlen(s) / 2, i;
-	unsigned v;
+	int n = hex2bin(s, out, cap);	/* test_hex.h: the tests' one hex decoder */
+	char two[3];
+	int i;
 
-	CU_ASSERT_FATAL(strlen(s) % 2 == 0);
-	CU_ASSERT_FATAL(n <= cap);
+	CU_ASSERT_FATAL(n >= 0);
+	CU_ASSERT_FATAL(2 * (size_t)n == strlen(s));	/* all of it, not up to a newline */
+	/* the shared decoder against printf's encoding, byte by byte */
 	for (i = 0; i < n; i++) {
-		CU_ASSERT_FATAL(sscanf(s + 2 * i, "%2x", &v) == 1);
-		out[i] = (uint8_t)v;
+		snprintf(two, sizeof(two), "%02x", out[i]);
+		CU_ASSERT_FATAL(strncasecmp(two, s + 2 * i, 2) == 0);
 	}
-	return n;
+	return (size_t)n;
 }
 
 /* Deterministic rand hook: returns bytes from a fixed buffer, then a counter. */
@@ -709,7 +714,7 @@ hostile_random_inputs(void)
  * registration
  * ------------------------------------------------------------------------ */
 
-static const struct tic_case dh_tests[] = {
+static const struct tu_test dh_tests[] = {
 	{ "dh_rfc_known_answers", dh_rfc_known_answers },
 	{ "dh_round_trip_all_groups", dh_round_trip_all_groups },
 	{ "dh_modp_rejects_small_subgroup_values", dh_modp_rejects_small_subgroup_values },
@@ -719,13 +724,13 @@ static const struct tic_case dh_tests[] = {
 	{ "rand_hook_and_default", rand_hook_and_default },
 };
 
-static const struct tic_case kdf_tests[] = {
+static const struct tu_test kdf_tests[] = {
 	{ "prf_rfc4231_case2", prf_rfc4231_case2 },
 	{ "kdf_known_answers", kdf_known_answers },
 	{ "kdf_ike_keys_split", kdf_ike_keys_split },
 };
 
-static const struct tic_case sk_tests[] = {
+static const struct tu_test sk_tests[] = {
 	{ "sk_known_answers", sk_known_answers },
 	{ "sk_round_trip_and_tamper", sk_round_trip_and_tamper },
 	{ "sk_building_blocks_fragment", sk_building_blocks_fragment },
@@ -734,37 +739,14 @@ static const struct tic_case sk_tests[] = {
 };
 
 int
-tic_add_suite(const char *name, const struct tic_case *t, size_t n, CU_InitializeFunc init,
-	      CU_CleanupFunc fini)
-{
-	CU_pSuite s = CU_add_suite(name, init, fini);
-	size_t i;
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (CU_add_test(s, t[i].name, t[i].fn) == NULL)
-			return -1;
-	return 0;
-}
-
-int
 main(void)
 {
 	unsigned failed;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if (tic_add_suite("ike_dh", dh_tests, N_ELEM(dh_tests), NULL, NULL) < 0 ||
-	    tic_add_suite("ike_kdf", kdf_tests, N_ELEM(kdf_tests), NULL, NULL) < 0 ||
-	    tic_add_suite("ike_sk", sk_tests, N_ELEM(sk_tests), NULL, NULL) < 0 ||
-	    test_ike_crypto_auth_register() < 0) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
+	tu_suite_tab("ike_dh", NULL, NULL, dh_tests, TU_N(dh_tests));
+	tu_suite_tab("ike_kdf", NULL, NULL, kdf_tests, TU_N(kdf_tests));
+	tu_suite_tab("ike_sk", NULL, NULL, sk_tests, TU_N(sk_tests));
+	test_ike_crypto_auth_register();
+	failed = tu_run();
 	return failed == 0 ? 0 : 1;
 }

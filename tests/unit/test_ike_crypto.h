@@ -9,23 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <CUnit/CUnit.h>
+#include "test_main.h"
 
 #define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-struct tic_case {
-	const char *name;
-	void (*fn)(void);
-};
-
-/* Hex string -> bytes (fatal CUnit assertion on bad input); returns length. */
+/* Hex string -> bytes by test_hex.h (fatal CUnit assertion on bad input); returns length. */
 size_t tic_unhex(const char *s, uint8_t *out, size_t cap);
 
-/* Register a suite with its cases; 0 or -1. */
-int tic_add_suite(const char *name, const struct tic_case *t, size_t n, CU_InitializeFunc init,
-		  CU_CleanupFunc fini);
-
-/* test_ike_crypto_auth.c: the "ike_auth" suite. */
-int test_ike_crypto_auth_register(void);
+/* test_ike_crypto_auth.c: adds the "ike_auth" suite (test_main.h). */
+void test_ike_crypto_auth_register(void);
 
 #endif

@@ -420,9 +420,9 @@ cert_load_verify_and_match_id(void)
 
 	CU_ASSERT_EQUAL_FATAL(ike_ca_load_pem(pki.ca_path, &store), 0);
 	CU_ASSERT_EQUAL_FATAL(ike_ca_load_pem(pki.other_ca_path, &other), 0);
-	CU_ASSERT_EQUAL_FATAL(ike_cert_load_pem(pki.cert_path, &mine), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_cert_load_pem(pki.cert_path, &mine, NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(ike_key_load_pem(pki.key_path, &key), 0);
-	CU_ASSERT_EQUAL(ike_cert_load_pem("/nonexistent/x.pem", &peer), -ENOENT);
+	CU_ASSERT_EQUAL(ike_cert_load_pem("/nonexistent/x.pem", &peer, NULL), -ENOENT);
 	CU_ASSERT_EQUAL(ike_ca_load_pem(pki.key_path, &bad), -EBADMSG);
 	CU_ASSERT(bad == NULL);
 	CU_ASSERT_EQUAL(ike_key_load_pem(pki.ca_path, &pub), -EBADMSG);
@@ -675,7 +675,7 @@ job_sign_then_verify_with_cert(void)
 	X509_STORE_free(other);
 }
 
-static const struct tic_case auth_tests[] = {
+static const struct tu_test auth_tests[] = {
 	{ "auth_octets_and_psk", auth_octets_and_psk },
 	{ "auth_sighash_notify", auth_sighash_notify },
 	{ "auth_sig_choose", auth_sig_choose },
@@ -687,8 +687,8 @@ static const struct tic_case auth_tests[] = {
 	{ "job_sign_then_verify_with_cert", job_sign_then_verify_with_cert },
 };
 
-int
+void
 test_ike_crypto_auth_register(void)
 {
-	return tic_add_suite("ike_auth", auth_tests, N_ELEM(auth_tests), pki_init, pki_fini);
+	tu_suite_tab("ike_auth", pki_init, pki_fini, auth_tests, TU_N(auth_tests));
 }

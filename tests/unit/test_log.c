@@ -11,6 +11,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "test_main.h"
 #include "conf/conf.h"
 #include "rd_log.h"
 
@@ -194,16 +195,11 @@ main(void)
 	CU_pSuite s;
 	unsigned fails;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("log", NULL, NULL);
+	s = tu_suite("log", NULL, NULL);
 	CU_add_test(s, "format_kv", format_kv);
 	CU_add_test(s, "bucket_burst_then_rate", bucket_burst_then_rate);
 	CU_add_test(s, "flood_bounded", flood_bounded);
 	CU_add_test(s, "per_conn_level", per_conn_level);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	fails = tu_run();
 	return fails ? 1 : 0;
 }

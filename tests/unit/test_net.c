@@ -12,6 +12,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "test_main.h"
 #include "net/net.h"
 
 static const uint8_t gw_mac[6] = { 0x02, 0, 0, 0, 0, 1 };
@@ -600,9 +601,7 @@ main(void)
 	unsigned failed;
 
 	ifa_setup();
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("net", NULL, NULL);
+	s = tu_suite("net", NULL, NULL);
 	CU_add_test(s, "cksum_known_values", cksum_known_values);
 	CU_add_test(s, "arp_request_reply_round_trip", arp_request_reply_round_trip);
 	CU_add_test(s, "icmp4_echo_reply", icmp4_echo_reply);
@@ -616,9 +615,6 @@ main(void)
 	CU_add_test(s, "range_to_prefixes_cases", range_to_prefixes_cases);
 	CU_add_test(s, "classify_mutations_bounded", classify_mutations_bounded);
 	CU_add_test(s, "too_big_and_fragments", too_big_and_fragments);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	failed = tu_run();
 	return failed ? 1 : 0;
 }

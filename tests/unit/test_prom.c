@@ -12,6 +12,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "test_main.h"
 #include "ctl/ctl_sock.h"
 #include "ike/ike.h"
 #include "rd_hist.h"
@@ -199,8 +200,8 @@ loop_gap_histogram(void)
 	struct rd_loop_gap g;
 
 	rd_prom_family(&p, "rampart_h_seconds", RD_PROM_histogram, "h");
-	rd_prom_histogram(&p, "rampart_h_seconds", "worker=\"0\"", 2, le, cum, 4, 2.25);
-	rd_prom_histogram(&p, "rampart_h_seconds", "", 2, le, cum, 3, 0.000016);
+	rd_prom_histogram(&p, "rampart_h_seconds", "worker=\"0\"", 2, le, cum, 4, 2.25, 0);
+	rd_prom_histogram(&p, "rampart_h_seconds", "", 2, le, cum, 3, 0.000016, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p.buf);
 	CU_ASSERT_STRING_EQUAL(p.buf,
 		"# HELP rampart_h_seconds h\n"
@@ -248,18 +249,13 @@ main(void)
 	CU_pSuite s;
 	unsigned fails;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("prom", NULL, NULL);
+	s = tu_suite("prom", NULL, NULL);
 	CU_add_test(s, "format", format);
 	CU_add_test(s, "label_bounds", label_bounds);
 	CU_add_test(s, "histogram", histogram);
 	CU_add_test(s, "big_buffer", big_buffer);
 	CU_add_test(s, "name_lists", name_lists);
 	CU_add_test(s, "loop_gap_histogram", loop_gap_histogram);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	fails = tu_run();
 	return fails ? 1 : 0;
 }

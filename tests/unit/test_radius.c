@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "test_main.h"
 #include "rd_radius.h"
 
 static const uint8_t secret[] = "shared-secret-for-tests";
@@ -610,9 +611,7 @@ main(void)
 	CU_pSuite s;
 	unsigned fails;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("radius", NULL, NULL);
+	s = tu_suite("radius", NULL, NULL);
 	CU_add_test(s, "rfc2865_response_authenticator", rfc2865_response_authenticator);
 	CU_add_test(s, "rfc2104_hmac_md5", rfc2104_hmac_md5);
 	CU_add_test(s, "request_layout_and_message_authenticator",
@@ -625,9 +624,6 @@ main(void)
 	CU_add_test(s, "acct_request_layout", acct_request_layout);
 	CU_add_test(s, "accept_ipv6_class_timeout", accept_ipv6_class_timeout);
 	CU_add_test(s, "acct_response_check", acct_response_check);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	fails = tu_run();
 	return fails ? 1 : 0;
 }

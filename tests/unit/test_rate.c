@@ -10,6 +10,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "test_main.h"
 #include "ctl_rate.h"
 
 #define SEC 1000000000ull
@@ -178,18 +179,13 @@ main(void)
 	CU_pSuite s;
 	unsigned fails;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("rate", NULL, NULL);
+	s = tu_suite("rate", NULL, NULL);
 	CU_add_test(s, "source_burst_then_rate", source_burst_then_rate);
 	CU_add_test(s, "total_reserve_for_ongoing", total_reserve_for_ongoing);
 	CU_add_test(s, "spoofed_flood_bounded", spoofed_flood_bounded);
 	CU_add_test(s, "retransmission_second_chance", retransmission_second_chance);
 	CU_add_test(s, "bad_cfg", bad_cfg);
 	CU_add_test(s, "ongoing_peek", ongoing_peek);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	fails = tu_run();
 	return fails ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "test_main.h"
 #include "sa/sa_msg.h"
 #include "sa/sa_spi.h"
 
@@ -127,14 +128,9 @@ main(void)
 	CU_pSuite s;
 	unsigned fails;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("sa", NULL, NULL);
+	s = tu_suite("sa", NULL, NULL);
 	CU_add_test(s, "spi_unique_random_owner_bits", test_spi_unique_random);
 	CU_add_test(s, "spi_slots_hold_release_lapse", test_spi_slots);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
+	fails = tu_run();
 	return fails != 0;
 }

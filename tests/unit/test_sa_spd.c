@@ -4,34 +4,23 @@
  * without huge pages: add, delete, lookup; overlapping prefixes, IPv4 and
  * IPv6; the anti-spoofing reverse check through a rekey; capacities from the
  * configuration with nothing half-applied when full; bulk lookups agreeing
- * with single ones; no DPDK heap left behind.
+ * with single ones; no DPDK heap left behind. Also lib/sa's per-worker SA
+ * table (sa_tab.h) against a naive model.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
-
-#include <dirent.h>
 
 #include <CUnit/Basic.h>
 #include <rte_eal.h>
 #include <rte_malloc.h>
 
+#include "test_main.h"
 #include "sa/sa_spd.h"
-
-static uint64_t
-heap_in_use(void)
-{
-	struct rte_malloc_socket_stats ms;
-	uint64_t n = 0;
-	unsigned i;
-
-	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
-		if (rte_malloc_get_socket_stats((int)i, &ms) == 0)
-			n += ms.heap_allocsz_bytes;
-	return n;
-}
+#include "sa/sa_tab.h"
 
 static struct sa_spd *
 spd_new(uint32_t max_tgt, uint32_t max_routes)
@@ -337,7 +326,7 @@ test_bulk(void)
 static void
 test_no_leak(void)
 {
-	uint64_t before = heap_in_use();
+	uint64_t before = tu_eal_heap_bytes();
 	struct sa_spd *s = spd_new(1000, 4000);
 	struct sa_route r;
 	unsigned i;
@@ -350,51 +339,78 @@ test_no_leak(void)
 	}
 	CU_ASSERT_EQUAL(s->n_routes, 4000);
 	sa_spd_destroy(s);	/* full: destroy frees it all too */
-	CU_ASSERT_EQUAL(heap_in_use(), before);
+	CU_ASSERT_EQUAL(tu_eal_heap_bytes(), before);
 	s = spd_new(1000, 4000);
 	CU_ASSERT_FATAL(s != NULL);
 	sa_spd_destroy(s);
-	CU_ASSERT_EQUAL(heap_in_use(), before);
+	CU_ASSERT_EQUAL(tu_eal_heap_bytes(), before);
 }
 
+/* SA table against a naive array on random add/del/lookup; bulk lookup. */
 static void
-runtime_dir_remove(const char *dir)
+test_sa_table_model(void)
 {
-	char path[512];
-	struct dirent *de;
-	DIR *d = opendir(dir);
+	enum { NSPI = 3000, OPS = 30000 };
+	struct sa_tab *t;
+	static void *ref[NSPI][2];
+	unsigned i, seed = (unsigned)time(NULL) + 99, bad = 0;
 
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
+	memset(ref, 0, sizeof(ref));
+	CU_ASSERT_FATAL(sa_tab_create("spd_t_tab", 4096, SOCKET_ID_ANY, &t) == 0);
+	srand(seed);
+	for (i = 0; i < OPS; i++) {
+		unsigned k = (unsigned)rand() % NSPI, d = (unsigned)rand() & 1, op = rand() % 3;
+		uint32_t spi = 0x10000 + k * 977;
+		void *val = (void *)(uintptr_t)(0x1000 + k * 8 + d);
+
+		if (op == 0) {
+			int rc = sa_tab_add(t, spi, (uint8_t)d, val);
+
+			if ((rc == 0) != (ref[k][d] == NULL))
+				bad++;
+			if (rc == 0)
+				ref[k][d] = val;
+		} else if (op == 1) {
+			if (sa_tab_del(t, spi, (uint8_t)d) != ref[k][d])
+				bad++;
+			ref[k][d] = NULL;
+		} else if (sa_tab_lookup(t, spi, (uint8_t)d) != ref[k][d]) {
+			bad++;
+		}
 	}
-	closedir(d);
-	rmdir(dir);
+	for (i = 0; i + 64 <= NSPI; i += 64) {
+		struct sa_tab_key keys[64];
+		void *out[64];
+		unsigned j, hits = 0, got;
+
+		for (j = 0; j < 64; j++) {
+			keys[j].spi = 0x10000 + (i + j) * 977;
+			keys[j].dir = j & 1;
+			hits += ref[i + j][j & 1] != NULL;
+		}
+		got = sa_tab_lookup_bulk(t, keys, 64, out);
+		if (got != hits)
+			bad++;
+		for (j = 0; j < 64; j++)
+			if (out[j] != ref[i + j][j & 1])
+				bad++;
+	}
+	if (bad)
+		fprintf(stderr, "sa table model: seed %u, %u mismatches\n", seed, bad);
+	CU_ASSERT(bad == 0);
+	sa_tab_destroy(t);
 }
 
 int
 main(int argc, char **argv)
 {
-	char prefix[64], rundir[256];
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "--file-prefix", prefix,
-			"--no-shconf", "--log-level", "lib.eal:error" };
 	CU_pSuite s;
 	unsigned fails;
 
 	(void)argc;
-	snprintf(prefix, sizeof(prefix), "unit-spd-%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (tu_eal_init(argv[0], "spd", 512) != 0)
 		return 1;
-	}
-	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("sa_spd", NULL, NULL);
+	s = tu_suite("sa_spd", NULL, NULL);
 	CU_add_test(s, "add_del_lookup", test_add_del_lookup);
 	CU_add_test(s, "overlapping_prefixes_v4", test_overlap_v4);
 	CU_add_test(s, "overlapping_prefixes_v6", test_overlap_v6);
@@ -403,11 +419,8 @@ main(int argc, char **argv)
 	CU_add_test(s, "target_with_sa_and_flush", test_tgt_sa_and_flush);
 	CU_add_test(s, "bulk_lookup_agrees", test_bulk);
 	CU_add_test(s, "no_leak", test_no_leak);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	rte_eal_cleanup();
-	runtime_dir_remove(rundir);
+	CU_add_test(s, "sa_table_model", test_sa_table_model);
+	fails = tu_run();
+	tu_eal_fini();
 	return fails != 0;
 }

@@ -23,6 +23,7 @@
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
+#include "test_main.h"
 #include "sa_mgr.h"
 #include "sa/sa_sel.h"
 
@@ -1090,20 +1091,13 @@ test_churn_no_leak(void)
 int
 main(int argc, char **argv)
 {
-	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "--file-prefix", prefix,
-			"--no-shconf", "--log-level", "lib.eal:error", "--log-level",
-			"rampart.esp:warning" };
 	CU_pSuite s;
 	unsigned fails, w;
 	char name[32];
 
 	(void)argc;
-	snprintf(prefix, sizeof(prefix), "unit-samgr-%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (tu_eal_init(argv[0], "samgr", 512) != 0)
 		return 1;
-	}
 	rd_logtype = rte_log_register("rampart.samgr");
 	rte_log_set_level(rd_logtype, RTE_LOG_WARNING);
 	ev_ring = rte_ring_create_elem("samgr_ev", sizeof(struct sa_event), 4096, SOCKET_ID_ANY,
@@ -1117,9 +1111,9 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (ev_ring == NULL || CU_initialize_registry() != CUE_SUCCESS)
+	if (ev_ring == NULL)
 		return 1;
-	s = CU_add_suite("samgr", NULL, NULL);
+	s = tu_suite("samgr", NULL, NULL);
 	CU_add_test(s, "transition_table", test_transition_table);
 	CU_add_test(s, "up_down_acks_free", test_up_down);
 	CU_add_test(s, "sel_set_after_routes", test_sel_after_routes);
@@ -1132,15 +1126,12 @@ main(int argc, char **argv)
 	CU_add_test(s, "out_spi_collision_refused", test_out_spi_collision);
 	CU_add_test(s, "churn_no_leak", test_churn_no_leak);
 	CU_add_test(s, "down_cost_flat_in_standby_children", test_down_cost_flat);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	fails = tu_run();
 	for (w = 0; w < NW; w++) {
 		esp_worker_destroy(ew[w]);
 		rte_ring_free(msg_ring[w]);
 	}
 	rte_ring_free(ev_ring);
-	rte_eal_cleanup();
+	tu_eal_fini();
 	return fails ? 1 : 0;
 }

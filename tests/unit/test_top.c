@@ -11,6 +11,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "test_main.h"
 #include "ctl_top.h"
 
 static char *
@@ -113,15 +114,10 @@ main(void)
 	CU_pSuite s;
 	unsigned fails;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("top", NULL, NULL);
+	s = tu_suite("top", NULL, NULL);
 	CU_add_test(s, "two_snapshots", two_snapshots);
 	CU_add_test(s, "counters_backwards", counters_backwards);
 	CU_add_test(s, "first_frame", first_frame);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	fails = tu_run();
 	return fails ? 1 : 0;
 }

@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <dirent.h>
 
 #include <CUnit/Basic.h>
 #include <rte_eal.h>
@@ -34,6 +33,7 @@
 #include <rte_ring.h>
 
 /* The code under test: its statics (process, apply_msg, tx_flush) included. */
+#include "test_main.h"
 #include "../../app/rampartd/worker_loop.c"
 
 /* What main.c defines for the daemon: the workers' shared part (rd.sh there). */
@@ -1183,25 +1183,6 @@ test_loop_gap_counted(void)
 	rte_free(q);
 }
 
-static void
-runtime_dir_remove(const char *dir)
-{
-	char path[512];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -1210,10 +1191,6 @@ main(int argc, char **argv)
 		.size = sizeof(struct rd_meta),
 		.align = __alignof__(struct rd_meta),
 	};
-	char prefix[64], rundir[256];
-	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "--file-prefix", prefix,
-			"--no-shconf", "--log-level", "lib.eal:error", "--log-level",
-			"rampart.esp:warning" };
 	CU_pSuite s;
 	unsigned fails, p;
 
@@ -1222,12 +1199,8 @@ main(int argc, char **argv)
 		  (uint64_t)time(NULL) * 2654435761u + 1;
 	if (rt_seed == 0)
 		rt_seed = 1;
-	snprintf(prefix, sizeof(prefix), "unit-worker-%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (tu_eal_init(argv[0], "worker", 256) != 0)
 		return 1;
-	}
-	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	memset(sh.port_idx, -1, sizeof(sh.port_idx));
 	rd_meta_off = rte_mbuf_dynfield_register(&meta_desc);
 	sh.mp = rte_pktmbuf_pool_create("wt_pool", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -1256,9 +1229,7 @@ main(int argc, char **argv)
 	}
 	sh.n_ports = 2;
 	sh.fwd = &fwd;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("worker", NULL, NULL);
+	s = tu_suite("worker", NULL, NULL);
 	CU_add_test(s, "lan_burst_mixed_sizes_small_mtu", test_lan_mixed_small_mtu);
 	CU_add_test(s, "hairpin_burst_mixed_sizes_small_mtu", test_hairpin_mixed_small_mtu);
 	CU_add_test(s, "lan_df_set_icmp_too_big", test_lan_df_icmp);
@@ -1271,10 +1242,7 @@ main(int argc, char **argv)
 	CU_add_test(s, "route_message_cost_flat_in_table_size", test_msg_cost_flat);
 	CU_add_test(s, "loop_gap_histogram_moves_sleeps_excluded", test_loop_gap_counted);
 	CU_add_test(s, "spd_sized_from_max_tunnels", test_spd_sized_from_config);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
+	fails = tu_run();
 	rd_worker_fini(&wk);
 	esp_worker_destroy(peer);
 	for (p = 0; p < 2; p++) {
@@ -1291,7 +1259,6 @@ main(int argc, char **argv)
 	rte_ring_free(sh.ev);
 	rte_ring_free(peer_ev);
 	rte_mempool_free(sh.mp);
-	rte_eal_cleanup();
-	runtime_dir_remove(rundir);
+	tu_eal_fini();
 	return fails != 0;
 }

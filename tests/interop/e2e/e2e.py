@@ -500,7 +500,7 @@ def case_esp_decode(args, net, r, res):
         if not res.check(len(keys) == 1, "charon's log holds one child's keys",
                          "%d key sets" % len(keys)):
             return
-        kin, kout = keys[0][2], keys[0][3]
+        kin, kout = keys[0]["ei"], keys[0]["er"]
     if not res.check(kin is not None and kout is not None and kin != kout,
                      ("rampartctl reports the child's keys with RAMPART_DEBUG_KEYS=1 "
                       if exported else "charon's log gives the child's keys ") +
@@ -568,7 +568,8 @@ def case_esp_decode(args, net, r, res):
     if not res.check(len(keys) == 1, "charon's log holds one child's keys",
                      "%d key sets" % len(keys)):
         return
-    spi_in_c, spi_out_c, k_i, k_r = keys[0]
+    k = keys[0]
+    spi_in_c, spi_out_c, k_i, k_r = k["spi_in"], k["spi_out"], k["ei"], k["er"]
     res.check(spi_out == spi_in_c and spi_in == spi_out_c, "rampartctl's SPIs mirror charon's",
               "rampartd in %s out %s, charon in %s out %s" % (spi_in, spi_out, spi_in_c,
                                                               spi_out_c))

@@ -515,7 +515,7 @@ def spoof_frames(c_keys, n, seq0, src_vip, smac, dmac, csrc):
     """n ESP-in-UDP frames on the client's outbound SA (charon's keys), inner
     ICMP echo src_vip -> LAN host, sequence numbers seq0.. (tunnel mode)."""
     s = scapy()
-    spi_in_c, spi_out_c, k_i, k_r = c_keys
+    spi_out_c, k_i = c_keys["spi_out"], c_keys["ei"]
     sa = s.SecurityAssociation(s.ESP, spi=int(spi_out_c, 16), crypt_algo="AES-GCM",
                                crypt_key=bytes.fromhex(k_i), auth_algo="NULL",
                                tunnel_header=s.IP(src=csrc, dst=GW_PUB),

@@ -24,6 +24,11 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import netlab  # noqa: E402
+from netlab import (CHARON_PLUGINS, charon_child_keys, host_if, kill_pid,  # noqa: E402,F401
+                    ns_pids, veth)
+
 GW_PUB, GW_LAN, LAN_HOST = "192.0.2.1", "10.1.0.1", "10.1.0.2"
 POOL = "10.99.0.0/24"
 SITE_PUB, SITE_NET, SITE_GW_IN, SITE_HOST = "192.0.2.5", "10.2.0.0/24", "10.2.0.1", "10.2.0.2"
@@ -31,9 +36,6 @@ NAT_PUB, NAT_INNER_NET = "192.0.2.250", "172.16.9.0/24"
 PSK = "rampart-e2e-only-not-a-secret"
 GW_ID = "gw.rampart.test"
 
-CHARON_PLUGINS = ("random nonce openssl pem pkcs1 x509 pubkey revocation constraints aes gcm "
-                  "sha1 sha2 hmac kdf curve25519 gmp attr kernel-libipsec kernel-netlink "
-                  "socket-default vici")
 PY = "/usr/bin/python3"
 VERBOSE = os.environ.get("V", "") not in ("", "0")
 # Namespace names carry this run's pid, so that two runs (a developer's and a
@@ -82,17 +84,7 @@ class Result:
 
 def sh(cmd, ns=None, check=True, timeout=30, env=None):
     """Run a command list (inside namespace ns); return (rc, output)."""
-    if ns:
-        cmd = ["ip", "netns", "exec", ns] + cmd
-    if VERBOSE:
-        log("$ " + " ".join(cmd))
-    try:
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=timeout, env=env, text=True, stdin=subprocess.DEVNULL)
-        rc, out = r.returncode, r.stdout
-    except subprocess.TimeoutExpired as e:
-        rc, out = 124, (e.stdout or b"").decode(errors="replace") if isinstance(
-            e.stdout, bytes) else (e.stdout or "")
+    rc, out = netlab.run(cmd, ns=ns, timeout=timeout, env=env)
     if check and rc != 0:
         raise RuntimeError("%s: rc %d: %s" % (" ".join(cmd), rc, out.strip()[-1500:]))
     return rc, out
@@ -108,14 +100,7 @@ def write_private(path, text):
 
 
 def wait_for(pred, timeout, step=0.2):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > end:
-            return v
-        time.sleep(step)
+    return netlab.wait_for(pred, timeout, step)
 
 
 def parallel(fns, limit=8):
@@ -142,18 +127,6 @@ def ping_stats(out):
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
-def kill_pid(pid, sig=signal.SIGTERM):
-    try:
-        os.kill(pid, sig)
-    except OSError:
-        pass
-
-
-def ns_pids(ns):
-    rc, out = sh(["ip", "netns", "pids", ns], check=False, timeout=10)
-    return [int(p) for p in out.split() if p.isdigit()] if rc == 0 else []
-
-
 class Net:
     """The namespaces, veths and bridge of one test; close() removes them."""
 
@@ -163,42 +136,21 @@ class Net:
         self.procs = []
 
     def ns_add(self, ns):
-        if ns in self.list_ns():
-            self.ns_del(ns)
-        sh(["ip", "netns", "add", ns])
+        netlab.ns_add(ns, ipv6=False)
         self.namespaces.append(ns)
-        sh(["ip", "link", "set", "lo", "up"], ns=ns)
-        sh(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"], ns=ns)
-        sh(["sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"], ns=ns)
 
-    @staticmethod
-    def list_ns():
-        _, out = sh(["ip", "netns", "list"], check=False)
-        return [ln.split()[0] for ln in out.splitlines() if ln.split()]
-
-    @staticmethod
-    def ns_del(ns):
-        for p in ns_pids(ns):
-            kill_pid(p, signal.SIGKILL)
-        sh(["ip", "netns", "del", ns], check=False)
+    list_ns = staticmethod(netlab.ns_list)
+    ns_del = staticmethod(netlab.ns_del)
 
     def veth(self, a, ns_a, b, ns_b):
-        sh(["ip", "link", "add", a, "netns", ns_a, "type", "veth", "peer", "name", b,
-            "netns", ns_b])
+        veth(a, ns_a, b, ns_b)
 
     def host_if(self, ns, dev, addr):
-        """A kernel-side interface: address, up, no partial checksums."""
-        if addr:
-            sh(["ip", "addr", "add", addr, "dev", dev], ns=ns)
-        sh(["ip", "link", "set", dev, "up"], ns=ns)
-        sh(["ethtool", "-K", dev, "tx", "off", "tso", "off", "gso", "off"], ns=ns, check=False)
+        host_if(ns, dev, addr)
 
     def base(self):
         """gw (rampartd), sw (bridge), lan (LAN host)."""
-        for ns in Net.list_ns():        # leftovers of runs that were killed
-            m = re.match(r"e2e(\d+)-", ns)
-            if m and not os.path.exists("/proc/" + m.group(1)):
-                Net.ns_del(ns)
+        netlab.reap_stale(r"e2e(\d+)-")     # leftovers of runs that were killed
         for ns in ("gw", "sw", "lan"):
             self.ns_add(N(ns))
         sh(["ip", "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0"],
@@ -207,8 +159,7 @@ class Net:
         self.veth("e2e-pub", N("gw"), "e2e-pubs", N("sw"))
         self.veth("e2e-lan", N("gw"), "e2e-lanh", N("lan"))
         for dev in ("e2e-pub", "e2e-lan"):
-            sh(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % dev], ns=N("gw"))
-            sh(["ip", "link", "set", dev, "promisc", "on", "up"], ns=N("gw"))
+            netlab.dpdk_port(N("gw"), dev)
         sh(["ip", "link", "set", "e2e-pubs", "master", "br0", "up"], ns=N("sw"))
         self.host_if(N("lan"), "e2e-lanh", LAN_HOST + "/24")
         sh(["ip", "route", "add", POOL, "via", GW_LAN], ns=N("lan"))
@@ -500,34 +451,10 @@ class Charon:
     def write(self, swanctl_text, install_routes=True):
         lv = "ike = 4\n\t\t\tchd = 4" if self.keylog else "ike = 1\n\t\t\tchd = 1"
         with open(self.conf, "w") as f:
-            f.write("""charon {
-	load_modular = no
-	load = %s
-	install_routes = %s
-	retransmit_timeout = 2.0
-	retransmit_tries = 4
-	filelog {
-		e2e {
-			path = %s
-			time_format = %%H:%%M:%%S
-			default = 1
-			%s
-			cfg = 1
-			flush_line = yes
-		}
-	}
-	syslog {
-		daemon {
-			default = -1
-		}
-	}
-	plugins {
-		vici {
-			socket = unix://%s
-		}
-	}
-}
-""" % (CHARON_PLUGINS, "yes" if install_routes else "no", self.logf, lv, self.sock))
+            f.write(netlab.charon_conf(
+                self.sock, self.logf, lv + "\n\t\t\tcfg = 1",
+                "\tinstall_routes = %s\n\tretransmit_timeout = 2.0\n\tretransmit_tries = 4\n"
+                % ("yes" if install_routes else "no")))
         with open(self.swconf, "w") as f:
             f.write(swanctl_text)
 
@@ -545,9 +472,8 @@ class Charon:
                                     sitenet=SITE_NET))
 
     def start(self):
-        cmd = ["sh", "-c", "mount --bind %s /run && exec env STRONGSWAN_CONF=%s "
-               "/usr/lib/ipsec/charon" % (self.run, self.conf)]
-        self.proc = self.net.spawn(cmd, ns=self.ns, out=os.path.join(self.dir, "charon.out"))
+        self.proc = self.net.spawn(netlab.charon_cmd(self.ns, self.run, self.conf),
+                                   out=os.path.join(self.dir, "charon.out"))
 
     def wait_ready(self, timeout=40):
         def ready():
@@ -557,8 +483,8 @@ class Charon:
         return wait_for(ready, timeout, step=0.3) is True
 
     def swanctl(self, args, timeout=20):
-        return sh(["timeout", str(timeout), "swanctl"] + args + ["--uri", "unix://" + self.sock],
-                  ns=self.ns, check=False, timeout=timeout + 5)
+        return sh(netlab.swanctl_cmd(self.ns, self.sock, args, timeout), check=False,
+                  timeout=timeout + 5)
 
     def load(self):
         return self.swanctl(["--load-all", "--noprompt", "--file", self.swconf], 30)
@@ -585,41 +511,6 @@ class Charon:
         if self.proc and self.proc.poll() is None:
             kill_pid(self.proc.pid, signal.SIGKILL)
             self.proc.wait(5)
-
-
-# charon at chd = 4 dumps each child's keys as
-#   [CHD] encryption initiator key => 36 bytes @ 0x...
-#   [CHD]    0: 6B 1F ...
-# then "CHILD_SA ra{1} established with SPIs c1234567_i c7654321_o".
-_HDR = re.compile(r"\[CHD\] (encryption (?:initiator|responder) key) => (\d+) bytes")
-_HEX = re.compile(r"\[CHD\]\s+\d+: ((?:[0-9A-F]{2} ){1,16})")
-_EST = re.compile(r"CHILD_SA \S+\{\d+\} established with SPIs ([0-9a-f]{8})_i ([0-9a-f]{8})_o")
-
-
-def charon_child_keys(text):
-    """[(spi_in, spi_out, key_initiator, key_responder)] in log order (hex)."""
-    res, cur = [], {}
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        m = _HDR.search(lines[i])
-        if m:
-            n, data, j = int(m.group(2)), "", i + 1
-            while j < len(lines) and len(data) < 2 * n:
-                h = _HEX.search(lines[j])
-                if not h:
-                    break
-                data += h.group(1).replace(" ", "").lower()
-                j += 1
-            cur["i" if "initiator" in m.group(1) else "r"] = data[:2 * n]
-            i = j
-            continue
-        m = _EST.search(lines[i])
-        if m and "i" in cur and "r" in cur:
-            res.append((m.group(1), m.group(2), cur["i"], cur["r"]))
-            cur = {}
-        i += 1
-    return res
 
 
 def args_common(argv):

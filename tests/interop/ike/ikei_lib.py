@@ -12,7 +12,6 @@ It never touches anything outside the namespaces it creates.
 
 import os
 import queue
-import re
 import shutil
 import signal
 import subprocess
@@ -20,6 +19,10 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import netlab  # noqa: E402
+from netlab import CHARON_PLUGINS, charon_child_keys, charon_ike_keys  # noqa: E402,F401
 
 # Namespace names carry our pid: another checkout's run (CI) on the same
 # machine uses the same prefix and must not collide with us.
@@ -31,11 +34,6 @@ PEER_NET6, GW_NET6 = "2001:db8:102::/48", "2001:db8:101::/48"
 POOL = "10.3.0.0/24"
 PEER_ID, GW_ID = "peer.ikei.test", "gw.ikei.test"
 PSK = "ikei-interop-test-psk-0123456789"
-
-# The plugin list PEERS.md found to work: kernel-libipsec before kernel-netlink.
-CHARON_PLUGINS = ("random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation "
-                  "constraints aes gcm sha1 sha2 hmac kdf curve25519 gmp attr "
-                  "kernel-libipsec kernel-netlink socket-default vici")
 
 VERBOSE = os.environ.get("V", "") not in ("", "0")
 
@@ -92,35 +90,19 @@ class Topology:
     @staticmethod
     def cleanup_stale():
         """Remove namespaces left by an earlier run of ours whose process is gone."""
-        out = sh(["ip", "netns", "list"], check=False)
-        for line in out.splitlines():
-            m = re.match(r"(ikei-(?:peer|mid|gw)-(\d+))\b", line)
-            if not m:
-                continue
-            try:
-                os.kill(int(m.group(2)), 0)
-                continue            # its run is still going: not ours to touch
-            except ProcessLookupError:
-                pass
-            except PermissionError:
-                continue
-            kill_ns_pids(m.group(1))
-            sh(["ip", "netns", "del", m.group(1)], check=False)
+        netlab.reap_stale(r"ikei-(?:peer|mid|gw)-(\d+)$")
 
     def create(self):
         self.cleanup_stale()
-        for ns in (NS_PEER, NS_MID, NS_GW):
-            sh(["ip", "netns", "add", ns])
         self.up = True
-        sh(["ip", "link", "add", "ikei-p0", "netns", NS_PEER, "type", "veth",
-            "peer", "name", "ikei-m0", "netns", NS_MID])
-        sh(["ip", "link", "add", "ikei-g0", "netns", NS_GW, "type", "veth",
-            "peer", "name", "ikei-m1", "netns", NS_MID])
+        for ns in (NS_PEER, NS_MID, NS_GW):
+            netlab.ns_add(ns)
+        netlab.veth("ikei-p0", NS_PEER, "ikei-m0", NS_MID)
+        netlab.veth("ikei-g0", NS_GW, "ikei-m1", NS_MID)
         for ns, dev, a4, a6 in ((NS_PEER, "ikei-p0", PEER4 + "/24", PEER6 + "/64"),
                                 (NS_MID, "ikei-m0", "192.0.2.254/24", "2001:db8:1::fe/64"),
                                 (NS_MID, "ikei-m1", NAT4 + "/24", "2001:db8:2::fe/64"),
                                 (NS_GW, "ikei-g0", GW4 + "/24", GW6 + "/64")):
-            sh(["ip", "link", "set", "lo", "up"], ns=ns)
             sh(["ip", "addr", "add", a4, "dev", dev], ns=ns)
             sh(["ip", "-6", "addr", "add", a6, "dev", dev, "nodad"], ns=ns)
             sh(["ip", "link", "set", dev, "up"], ns=ns)
@@ -145,8 +127,7 @@ class Topology:
         if not self.up:
             return
         for ns in (NS_PEER, NS_MID, NS_GW):
-            kill_ns_pids(ns)
-            sh(["ip", "netns", "del", ns], check=False)
+            netlab.ns_del(ns)
         self.up = False
 
     # The NAT sits in front of the peer: its IKE and ESP leave mid from
@@ -190,16 +171,6 @@ class Topology:
             if one_way:
                 sh(["nft", "add rule inet ikeidrop filt iifname %s drop"
                     % ("ikei-m0" if from_peer else "ikei-m1")], ns=NS_MID)
-
-
-def kill_ns_pids(ns):
-    out = sh(["ip", "netns", "pids", ns], check=False)
-    for p in out.split():
-        if p.isdigit():
-            try:
-                os.kill(int(p), signal.SIGKILL)
-            except OSError:
-                pass
 
 
 # --------------------------------------------------------------------------
@@ -329,40 +300,12 @@ class Charon:
     def write_strongswan_conf(self):
         # Short retransmits so DPD and lost peers resolve within seconds.
         with open(self.conf, "w") as f:
-            f.write("""charon {
-	load_modular = no
-	load = %s
-	retransmit_tries = 3
-	retransmit_timeout = 1.0
-	retransmit_base = 1.4
-	make_before_break = yes
-	install_routes = no
-	plugins {
-		vici {
-			socket = unix://%s
-		}
-	}
-	filelog {
-		ikei {
-			path = %s
-			time_format = %%H:%%M:%%S
-			default = 1
-			ike = 4
-			chd = 4
-			cfg = 2
-			net = 1
-			enc = 1
-			knl = 1
-			flush_line = yes
-		}
-	}
-	syslog {
-		daemon {
-			default = -1
-		}
-	}
-}
-""" % (CHARON_PLUGINS, self.sock, self.logf))
+            f.write(netlab.charon_conf(
+                self.sock, self.logf,
+                "ike = 4\n\t\t\tchd = 4\n\t\t\tcfg = 2\n\t\t\tnet = 1\n\t\t\tenc = 1\n"
+                "\t\t\tknl = 1",
+                "\tretransmit_tries = 3\n\tretransmit_timeout = 1.0\n\tretransmit_base = 1.4\n"
+                "\tmake_before_break = yes\n\tinstall_routes = no\n"))
 
     def start(self):
         self.write_strongswan_conf()
@@ -371,9 +314,7 @@ class Charon:
         except OSError:
             pass
         out = open(os.path.join(self.dir, "charon.out"), "a")
-        cmd = ["ip", "netns", "exec", self.ns, "sh", "-c",
-               "mount --bind %s /run && exec env STRONGSWAN_CONF=%s /usr/lib/ipsec/charon"
-               % (self.rundir, self.conf)]
+        cmd = netlab.charon_cmd(self.ns, self.rundir, self.conf)
         self.proc = subprocess.Popen(cmd, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
         wait_for(lambda: self.swanctl(["--stats"], check=False, timeout=3) is not None
                  and os.path.exists(self.sock) and self._ok_stats(), 15,
@@ -452,85 +393,6 @@ def established(sas):
 def child_list(ike):
     cs = ike.get("child-sas", {})
     return [c for c in cs.values() if isinstance(c, dict)] if isinstance(cs, dict) else []
-
-
-# Key dumps in charon's log at ike=4 / chd=4 look like
-#   ... [IKE] Sk_ei secret => 36 bytes @ 0x...
-#   ... [IKE]    0: 01 02 ...  ................
-# followed by the hex lines.
-_DUMP_HDR = re.compile(r"\[(IKE|CHD)\] (.+?) => (\d+) bytes @ 0x[0-9a-f]+")
-_DUMP_LINE = re.compile(r"\[(IKE|CHD)\]\s+\d+: ((?:[0-9A-F]{2} ){1,16})")
-
-
-def parse_key_dumps(text):
-    """Yield (label, hexbytes, line_index) for every %B dump in the log."""
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        m = _DUMP_HDR.search(lines[i])
-        if not m:
-            i += 1
-            continue
-        label, n = m.group(2).strip(), int(m.group(3))
-        data = ""
-        j = i + 1
-        while j < len(lines) and len(data) < 2 * n:
-            m2 = _DUMP_LINE.search(lines[j])
-            if not m2:
-                break
-            data += m2.group(2).replace(" ", "").lower()
-            j += 1
-        yield label, data[:2 * n], i
-        i = j
-
-
-def charon_child_keys(text):
-    """Child SA keys charon derived, in order: list of dicts with
-    'ei','er','ai','ar' (initiator->responder = *i) and the SPIs logged
-    right after ('spi_i','spi_o' as in 'established with SPIs X_i Y_o')."""
-    res = []
-    cur = {}
-    names = {"encryption initiator key": "ei", "encryption responder key": "er",
-             "integrity initiator key": "ai", "integrity responder key": "ar"}
-    lines = text.splitlines()
-    events = []
-    for label, data, idx in parse_key_dumps(text):
-        if label in names:
-            events.append((idx, names[label], data))
-    est = re.compile(r"CHILD_SA (\S+)\{(\d+)\} established with SPIs ([0-9a-f]+)_i ([0-9a-f]+)_o")
-    for idx, line in enumerate(lines):
-        m = est.search(line)
-        if m:
-            events.append((idx, "est", m))
-    events.sort(key=lambda e: e[0])
-    for idx, kind, val in events:
-        if kind == "est":
-            # a rekey logs "inbound ... established" and later "outbound
-            # ... established" for one key derivation: keep the first
-            if cur:
-                cur["spi_in"], cur["spi_out"] = val.group(3), val.group(4)
-                res.append(cur)
-            cur = {}
-        else:
-            cur[kind] = val
-    return res
-
-
-def charon_ike_keys(text):
-    """IKE SA keys charon derived, in order: list of dicts SK_d, SK_ai ..."""
-    res = []
-    cur = {}
-    for label, data, idx in parse_key_dumps(text):
-        m = re.match(r"Sk_(d|ai|ar|ei|er|pi|pr) secret", label)
-        if m:
-            k = "SK_" + m.group(1)
-            if k in cur:
-                res.append(cur)
-                cur = {}
-            cur[k] = data
-    if cur:
-        res.append(cur)
-    return res
 
 
 # --------------------------------------------------------------------------

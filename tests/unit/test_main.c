@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The CUnit runner every unit test binary shares (test_main.h). */
+#include "test_main.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+CU_pSuite
+tu_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc fini)
+{
+	CU_pSuite s;
+
+	if (CU_get_registry() == NULL && CU_initialize_registry() != CUE_SUCCESS) {
+		fprintf(stderr, "CUnit: no registry\n");
+		exit(1);
+	}
+	s = CU_add_suite(name, init, fini);
+	if (s == NULL) {
+		fprintf(stderr, "CUnit: suite %s: %s\n", name, CU_get_error_msg());
+		exit(1);
+	}
+	return s;
+}
+
+CU_pSuite
+tu_suite_tab(const char *name, CU_InitializeFunc init, CU_CleanupFunc fini,
+	     const struct tu_test *t, size_t n)
+{
+	CU_pSuite s = tu_suite(name, init, fini);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (CU_add_test(s, t[i].name, t[i].fn) == NULL) {
+			fprintf(stderr, "CUnit: test %s: %s\n", t[i].name, CU_get_error_msg());
+			exit(1);
+		}
+	}
+	return s;
+}
+
+int
+tu_run(void)
+{
+	unsigned fails;
+
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed() +
+		CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return fails != 0;
+}
+
+int
+tu_tmpdir(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "/tmp/%s.XXXXXX", name);
+	return mkdtemp(buf) != NULL ? 0 : -1;
+}
+
+int
+tu_tmpdir_remove(const char *dir)
+{
+	char cmd[160];
+
+	if (strncmp(dir, "/tmp/", 5) != 0 || strchr(dir, '\'') != NULL)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
