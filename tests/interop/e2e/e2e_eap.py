@@ -31,6 +31,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_lib  # noqa: E402
+import netlab  # noqa: E402  (e2e_lib put tests/interop on the path)
 from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, POOL,  # noqa: E402
                      Charon, Result, args_common, log, sh, wait_for, write_private)
 from e2e import ping, ping_stats, run_cli  # noqa: E402
@@ -45,8 +46,8 @@ CLASS1, CLASS3, SESSION_TIMEOUT = "e2e-class-alice", "e2e-class-erin", 12
 FREERADIUS_ETC = "/etc/freeradius/3.0"
 
 # EAP needs the client's eap-identity and eap-mschapv2 plugins (MD4 comes
-# from the openssl plugin's legacy provider)
-e2e_lib.CHARON_PLUGINS = e2e_lib.CHARON_PLUGINS.replace(
+# from the openssl plugin's legacy provider); netlab writes strongswan.conf
+netlab.CHARON_PLUGINS = netlab.CHARON_PLUGINS.replace(
     " kernel-libipsec", " eap-identity eap-mschapv2 eap-tls kernel-libipsec")
 
 GW_YAML = """workers: 1

@@ -127,7 +127,7 @@ def inject(keys, n, seq0, vip, proto, sport, dport, smac, dmac, csrc):
     """n ESP-in-UDP frames on the client's outbound SA (charon's keys): inner
     UDP or TCP SYN vip:sport -> LAN host:dport, sequence numbers seq0.."""
     s = scapy()
-    _, spi_out_c, k_i, _ = keys
+    spi_out_c, k_i = keys["spi_out"], keys["ei"]   # netlab.charon_child_keys dicts
     sa = s.SecurityAssociation(s.ESP, spi=int(spi_out_c, 16), crypt_algo="AES-GCM",
                                crypt_key=bytes.fromhex(k_i), auth_algo="NULL",
                                tunnel_header=s.IP(src=csrc, dst=GW_PUB),
