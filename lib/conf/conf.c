@@ -727,10 +727,11 @@ static int
 parse_root(struct cx *x, const yaml_node_t *root)
 {
 	enum { K_WORKERS, K_LOG, K_TELEM, K_CTL, K_IKE, K_PORTS, K_ROUTES, K_CONNS, K_CTLCORE,
-	       K_METRICS, K_MAX_TUNNELS, K_RADIUS, K_N };
+	       K_METRICS, K_MAX_TUNNELS, K_RADIUS, K_MANUAL, K_NEIGH, K_N };
 	static const char *const keys[K_N] = {
 		"workers", "log_level", "telemetry", "control", "ike", "ports", "routes",
 		"connections", "control_core", "metrics", "max_tunnels", "radius",
+		"manual_sas", "neighbors",
 	};
 	struct conf *c = x->c;
 	yaml_node_t *v[K_N];
@@ -773,6 +774,10 @@ parse_root(struct cx *x, const yaml_node_t *root)
 	if (v[K_CONNS] != NULL && (rc = conf_parse_conns(x, v[K_CONNS])) < 0)
 		return rc;
 	if (v[K_RADIUS] != NULL && (rc = conf_parse_radius(x, v[K_RADIUS])) < 0)
+		return rc;
+	if (v[K_NEIGH] != NULL && (rc = conf_parse_neighbors(x, v[K_NEIGH])) < 0)
+		return rc;
+	if (v[K_MANUAL] != NULL && (rc = conf_parse_manual(x, v[K_MANUAL])) < 0)
 		return rc;
 	return conf_radius_check_conns(x, v[K_CONNS] != NULL ? v[K_CONNS] : root);
 }
@@ -1124,6 +1129,7 @@ conf_wipe(struct conf *c)
 		c->conns[i].psk_len = 0;
 	}
 	OPENSSL_cleanse(c->radius.servers, sizeof(c->radius.servers));
+	OPENSSL_cleanse(c->manual, sizeof(c->manual));
 }
 
 void

@@ -66,6 +66,8 @@ params_validate(const struct esp_sa_params *p)
 		return -EINVAL;
 	if (p->dscp_mode > 1)
 		return -EINVAL;
+	if (p->no_replay && (p->dir != ESP_DIR_IN || p->esn))
+		return -EINVAL;
 	if (p->replay_window != 0 &&
 	    (p->replay_window < ESP_REPLAY_MIN || p->replay_window > ESP_REPLAY_MAX))
 		return -EINVAL;
@@ -125,6 +127,8 @@ esp_sa_create(const struct esp_sa_params *p, int socket_id, struct esp_sa **out)
 	sa->user_id = p->user_id;
 	if (p->esn)
 		sa->flags |= ESP_SAF_ESN;
+	if (p->no_replay)
+		sa->flags |= ESP_SAF_NO_REPLAY;
 	if (p->natt_sport != 0)
 		sa->flags |= ESP_SAF_NATT;
 	if (p->outer_af == 6)
