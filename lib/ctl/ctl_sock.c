@@ -67,6 +67,7 @@ static const struct {
 	bool mutating;
 } known_cmds[] = {
 	{"status", false}, {"list-sas", false}, {"list-children", false}, {"stats", false},
+	{"list-manual", false},
 	{"initiate", true}, {"terminate", true}, {"rekey", true}, {"reload", true},
 	{"fault", true}, {"redirect", true},
 };
