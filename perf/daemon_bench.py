@@ -23,7 +23,7 @@ tx_pkts (rampartctl stats) over --secs seconds after a warm-up.
 ipsec-secgw: built here from /usr/share/dpdk/examples/ipsec-secgw (Debian's
 dpdk-doc) into a temporary directory, RX checksum offload request removed
 (net_pcap offers none), `type no-offload` SAs, crypto_aesni_gcm (GCM) or
-crypto_aesni_mb (CBC) vdev, one worker lcore (1), the same pcap, SAs, routes;
+crypto_aesni_mb (CBC) vdev, one lcore (1, main and worker), the same pcap, SAs, routes;
 packets/s = delta of its "Total packets sent" (-t 1 statistics).
 raw: perf/esp-bench's raw-gcm rows (IPsec-MB GCM on exactly the bytes ESP
 encrypts, one call per packet; GCM only).
@@ -278,6 +278,17 @@ def secgw_cfg(alg, direction, ntun):
                          "sport 0:65535 dport 0:65535" % (SPI_IN + t, tun_dst(t)))
             lines.append("sa in %d %s mode ipv4-tunnel src %s dst %s type no-offload"
                          % (SPI_IN + t, cr, PEER, GW_WAN))
+    # ipsec-secgw wants SAs of both directions: one the traffic never matches
+    if direction == "encap":
+        lines.append("sp ipv4 in esp protect 9 pri 1 src 203.0.113.0/24 dst 203.0.113.0/24 "
+                     "sport 0:65535 dport 0:65535")
+        lines.append("sa in 9 %s mode ipv4-tunnel src %s dst %s type no-offload"
+                     % (cr, PEER, GW_WAN))
+    else:
+        lines.append("sp ipv4 out esp protect 9 pri 1 dst 203.0.113.0/24 "
+                     "sport 0:65535 dport 0:65535")
+        lines.append("sa out 9 %s mode ipv4-tunnel src %s dst %s type no-offload"
+                     % (cr, GW_WAN, PEER))
     lines.append("rt ipv4 dst 192.0.2.0/24 port 1")
     lines.append("rt ipv4 dst 10.0.0.0/24 port 1")
     lines.append("neigh port 1 %s" % (PEER_MAC if direction == "encap" else HOST_MAC))
@@ -290,9 +301,11 @@ def secgw_measure(binp, tmp, alg, direction, ntun, pcap, secs, warm):
         f.write(secgw_cfg(alg, direction, ntun))
     vdev = "crypto_aesni_gcm0" if alg.endswith("gcm") else "crypto_aesni_mb0"
     unprot = "0x2" if direction == "encap" else "0x1"
-    cmd = [binp, "-l", "0,1", "-n", "1", "--no-pci", "--no-huge", "-m", "1024",
+    # one lcore (1, rampartd's worker lcore), main = worker: net_pcap's TX queues
+    cmd = [binp, "-l", "1", "-n", "1", "--no-pci", "--no-huge", "-m", "1024",
            "--file-prefix", "dbench-sg-%d" % os.getpid(), "--log-level", "lib.eal:error",
-           "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap, "--vdev", "net_null0,no-rx=1",
+           "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1,tx_pcap=/dev/null,tx_pcap=/dev/null" % pcap,
+           "--vdev", "net_null0,no-rx=1",
            "--vdev", vdev, "--",
            "-p", "0x3", "-P", "-u", unprot, "--config", "(0,0,1),(1,0,1)", "-f", cfg, "-t", "1"]
     outf = os.path.join(tmp, "secgw.out")
