@@ -57,6 +57,13 @@ RAMPART_ESP = {"aes128gcm": "aes128gcm16", "aes256gcm": "aes256gcm16",
                "aes128cbc-sha256": "aes128-sha256"}
 
 
+SIZE_OF_PCAP = {}
+
+
+def pcap_size(path):
+    return SIZE_OF_PCAP.get(path, 0)
+
+
 def log(msg):
     print(msg, flush=True)
 
@@ -98,6 +105,7 @@ def make_pcap(path, alg, size, direction, ntun, gw_mac):
             p = Ether(dst=gw_mac, src=PEER_MAC) / e
         pkts.append(p)
     wrpcap(path, pkts)
+    SIZE_OF_PCAP[path] = size
     return nframes
 
 
@@ -138,6 +146,7 @@ class Rampart:
         self.conf = os.path.join(tmp, "rampart.yaml")
         self.logf = os.path.join(tmp, "rampartd.log")
         self.proc = None
+        self.stages = {}
 
     def ctl(self, *cmd):
         r = subprocess.run([self.args.rampartctl, "-s", self.sock, "--json"] + list(cmd),
@@ -178,15 +187,19 @@ class Rampart:
             time.sleep(0.2)
         return False
 
-    def out_pkts(self, direction):
+    def out_pkts(self, direction, with_stages=False):
         s = self.ctl("stats")
         if s is None:
-            return None
+            return (None, None) if with_stages else None
         want = "wan" if direction == "encap" else "lan"
+        tx = None
         for p in s["ports"]:
             if p["name"] == want:
-                return p["tx_pkts"]
-        return None
+                tx = p["tx_pkts"]
+        if not with_stages:
+            return tx
+        w = s["workers"][0] if s.get("workers") else {}
+        return tx, w.get("stage_cycles")
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -217,11 +230,16 @@ class Rampart:
             while time.time() - t0 < 30 and not self.out_pkts(direction):
                 time.sleep(0.1)
             time.sleep(warm)
-            a, ta = self.out_pkts(direction), time.monotonic()
+            (a, sa), ta = self.out_pkts(direction, True), time.monotonic()
             time.sleep(secs)
-            b, tb = self.out_pkts(direction), time.monotonic()
+            (b, sb), tb = self.out_pkts(direction, True), time.monotonic()
             if a is None or b is None:
                 return None
+            if sa and sb and b > a:
+                # -Dstage_cycles=true build: TSC cycles per forwarded packet by stage
+                self.stages[(alg, direction, ntun)] = self.stages.get((alg, direction, ntun), {})
+                self.stages[(alg, direction, ntun)][pcap_size(pcap)] = {
+                    k: (sb[k]["cycles"] - sa[k]["cycles"]) / float(b - a) for k in sb}
             return (b - a) / (tb - ta) / 1e6
         finally:
             self.stop()
@@ -394,6 +412,8 @@ def main():
     ap.add_argument("--algs", default=None)
     ap.add_argument("--tunnels", default=None, help="tunnel counts (default 1,1000,100000)")
     ap.add_argument("--no-secgw", action="store_true")
+    ap.add_argument("--repeat", type=int, default=None, help="alternating rampart/secgw "
+                    "runs per point, best kept (default 1, quick 2)")
     ap.add_argument("--plot", default=None, help="PNG path (gnuplot); default none")
     ap.add_argument("--tsv", default=None, help="write the rows as TSV here")
     args = ap.parse_args()
@@ -406,10 +426,13 @@ def main():
     tunnels = [int(t) for t in args.tunnels.split(",")] if args.tunnels else \
         ([1, 1000] if args.quick else [1, 1000, 100000])
     secs = args.secs if args.secs is not None else (2.0 if args.quick else 3.0)
+    if args.repeat is None:
+        args.repeat = 2 if args.quick else 1
     tmp = tempfile.mkdtemp(prefix="dbench-")
     t_start = time.time()
     log("# daemon-bench: rampartd 1 worker lcore vs ipsec-secgw 1 lcore vs raw IPsec-MB; "
-        "%s s per point after %s s warm-up; frame = Ethernet incl. FCS" % (secs, args.warm))
+        "%s s per run after %s s warm-up, best of %d alternating runs per point; "
+        "frame = Ethernet incl. FCS" % (secs, args.warm, args.repeat))
     rd = Rampart(args, tmp)
     secgw = None if args.no_secgw else build_secgw(tmp)
     log("# ipsec-secgw: %s" % (secgw or "not available"))
@@ -431,11 +454,16 @@ def main():
                             continue
                         pcap = os.path.join(tmp, "in.pcap")
                         make_pcap(pcap, alg, size, direction, ntun, gw_mac_rd[direction])
-                        r = rd.measure(alg, direction, ntun, pcap, secs, args.warm)
-                        s = None
-                        if secgw and ntun <= 1000:
-                            s = secgw_measure(secgw, tmp, alg, direction, ntun, pcap, secs,
-                                              args.warm)
+                        r = s = None
+                        # best of --repeat alternating pairs: interference from the
+                        # other tenants of this machine only ever lowers a rate
+                        for _ in range(args.repeat):
+                            v = rd.measure(alg, direction, ntun, pcap, secs, args.warm)
+                            r = v if r is None or (v is not None and v > r) else r
+                            if secgw and ntun <= 1000:
+                                v = secgw_measure(secgw, tmp, alg, direction, ntun, pcap,
+                                                  secs, args.warm)
+                                s = v if s is None or (v is not None and v > s) else s
                         res[(alg, direction, size, ntun)] = (r, s)
                         log("point %-17s %-5s %5d B %6d tun: rampart %s Mpps  ipsec-secgw %s "
                             "Mpps  ratio %s" % (alg, direction, size, ntun, fmt(r), fmt(s),
@@ -458,6 +486,19 @@ def main():
         log("%-17s %-5s %5d %7d  %s %s  %s %s  %s  %s %s" % (
             alg, direction, size, ntun, fmt(r), fmt(gbps(r, size), 7, 2), fmt(s),
             fmt(gbps(s, size), 7, 2), fmt(rw), fmt(ratio(r, s), 8, 2), fmt(ratio(r, rw), 8, 2)))
+    if rd.stages:
+        names = ["rx", "classify", "spd", "dispatch", "esp_in", "post_in", "esp_out", "l2_out",
+                 "tx", "loop"]
+        log("\n# TSC cycles per forwarded packet by stage (rampartd -Dstage_cycles=true; "
+            "other = loop minus the stages: messages, RCU, empty polls)")
+        log("%-17s %-5s %7s %5s " % ("alg", "dir", "tunnels", "frame") +
+            " ".join("%8s" % n for n in names) + " %8s" % "other")
+        for (alg, direction, ntun), by_size in sorted(rd.stages.items()):
+            for size, st in sorted(by_size.items()):
+                parts = sum(st.get(n, 0) for n in names[:-1])
+                log("%-17s %-5s %7d %5d " % (alg, direction, ntun, size) +
+                    " ".join("%8.1f" % st.get(n, 0) for n in names) +
+                    " %8.1f" % (st.get("loop", 0) - parts))
     if args.tsv:
         with open(args.tsv, "w") as f:
             f.write("alg\tdir\tframe\ttunnels\trampart_mpps\tsecgw_mpps\traw_mpps\n")

@@ -25,6 +25,7 @@
 #include "ctl/ctl_sock.h"
 #include "ctl_rate.h"
 #include "rampartd.h"
+#include "rd_stage.h"
 #include "sa/sa_spd.h"
 
 /* Control-socket refusals of rampartd's own (lib/ctl counts "denied"). */
@@ -324,6 +325,17 @@ worker_json(const struct rd_worker *w)
 	unsigned i;
 
 	esp_worker_stats_get(w->esp, &es);
+#ifdef RD_STAGE_CYCLES
+	{
+		json_t *sc = json_object();
+
+		for (i = 0; i < RD_STG__COUNT; i++)
+			json_object_set_new(sc, rd_stage_names[i], json_pack("{sI sI}",
+				"cycles", (json_int_t)rd_stage[w->id].cyc[i],
+				"packets", (json_int_t)rd_stage[w->id].pkts[i]));
+		json_object_set_new(o, "stage_cycles", sc);
+	}
+#endif
 	for (i = 0; i < NET_CL__COUNT; i++)
 		json_object_set_new(cls, net_class_names[i], json_integer((json_int_t)s->cls[i]));
 	for (i = 0; i < ESP_DROP__COUNT; i++)
