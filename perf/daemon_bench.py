@@ -226,9 +226,20 @@ class Rampart:
             self.stop()
             return None
         try:
+            # The worker applies the SA and route messages a few per loop: with
+            # 100 000 tunnels that takes seconds, during which packets drop (no SA).
+            # Measure only once drops have stopped and packets flow.
             t0 = time.time()
-            while time.time() - t0 < 30 and not self.out_pkts(direction):
-                time.sleep(0.1)
+            last = None
+            while time.time() - t0 < 180:
+                st = self.ctl("stats")
+                tx = self.out_pkts(direction)
+                if st is not None and tx:
+                    cur = (st["drops"].get("total"), tx)
+                    if last is not None and cur[0] == last[0] and cur[1] > last[1]:
+                        break
+                    last = cur
+                time.sleep(0.5)
             time.sleep(warm)
             (a, sa), ta = self.out_pkts(direction, True), time.monotonic()
             time.sleep(secs)
