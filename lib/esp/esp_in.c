@@ -257,11 +257,19 @@ in_commit(struct esp_worker *w, struct in_ctx *c)
 		ecn = ecn_decap(h[1] & 3, c->outer_ecn);
 		if (unlikely(ecn < 0))
 			return ESP_DROP_ECN;
-		h[8]--;
-		h[1] = (uint8_t)((h[1] & 0xfc) | ecn);
-		h[10] = 0;
-		h[11] = 0;
-		esp_wr16(h + 10, esp_ip4_cksum(h, hl));
+		{
+			/* RFC 1624 eqn. 3: only the words of TOS and TTL change */
+			uint16_t w0 = esp_rd16(h), w4 = esp_rd16(h + 8);
+			uint32_t cs;
+
+			h[8]--;
+			h[1] = (uint8_t)((h[1] & 0xfc) | ecn);
+			cs = (uint32_t)(uint16_t)~esp_rd16(h + 10) + (uint16_t)~w0 + esp_rd16(h) +
+			     (uint16_t)~w4 + esp_rd16(h + 8);
+			cs = (cs & 0xffff) + (cs >> 16);
+			cs = (cs & 0xffff) + (cs >> 16);
+			esp_wr16(h + 10, (uint16_t)~cs);
+		}
 	} else if (nh == 41) {
 		if (unlikely(ilen < 40 || (h[0] >> 4) != 6))
 			return ESP_DROP_MALFORMED;
