@@ -47,6 +47,7 @@ usage(FILE *f)
 		"  status                     daemon, ports and SA counts\n"
 		"  list-sas                   IKE SAs with their child SAs and counters\n"
 		"  list-children              child SAs only\n"
+		"  list-manual                manually keyed SAs of the config (never keys)\n"
 		"  initiate CONN              start connection CONN\n"
 		"  terminate IKE_ID           delete an IKE SA and its children\n"
 		"  redirect IKE_ID|--all GW   send clients to gateway GW (address or host name,\n"
@@ -584,6 +585,26 @@ print_children(const json_t *r)
 }
 
 static void
+print_manual(const json_t *r)
+{
+	static const char *const keys[] = {
+		"name", "spi_in", "spi_out", "esp", "count", "installed", "local", "remote",
+		"replay_window",
+	};
+	static const char *const head[] = {
+		"NAME", "SPI-IN", "SPI-OUT", "ESP", "COUNT", "INSTALLED", "LOCAL", "REMOTE",
+		"REPLAY",
+	};
+	const json_t *m = json_object_get(r, "manual_sas");
+
+	if (!json_is_array(m) || json_array_size(m) == 0) {
+		printf("no manual SAs\n");
+		return;
+	}
+	print_rows(m, keys, head, 9, "");
+}
+
+static void
 print_reply(const char *cmd, const json_t *r)
 {
 	if (strcmp(cmd, "status") == 0) {
@@ -592,6 +613,8 @@ print_reply(const char *cmd, const json_t *r)
 		print_sas(r);
 	} else if (strcmp(cmd, "list-children") == 0) {
 		print_children(r);
+	} else if (strcmp(cmd, "list-manual") == 0) {
+		print_manual(r);
 	} else {
 		size_t n = json_object_size(r) - (json_object_get(r, "id") != NULL) - 1;
 
@@ -758,7 +781,7 @@ build_request(int argc, char **argv, json_t **req)
 		return EXIT_FAIL;
 	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "list-sas") == 0 ||
 	    strcmp(cmd, "list-children") == 0 || strcmp(cmd, "stats") == 0 ||
-	    strcmp(cmd, "ping") == 0) {
+	    strcmp(cmd, "list-manual") == 0 || strcmp(cmd, "ping") == 0) {
 		if (argc != 1)
 			rc = bad_usage("%s takes no arguments", cmd);
 	} else if (strcmp(cmd, "initiate") == 0 || strcmp(cmd, "conn-info") == 0) {

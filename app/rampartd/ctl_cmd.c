@@ -25,6 +25,7 @@
 #include "ctl/ctl_sock.h"
 #include "ctl_rate.h"
 #include "rampartd.h"
+#include "rd_stage.h"
 #include "sa/sa_spd.h"
 
 /* Control-socket refusals of rampartd's own (lib/ctl counts "denied"). */
@@ -85,6 +86,8 @@ child_json(const struct sa_child *ch, bool keys)
 			 "bytes_in", (json_int_t)in.bytes, "bytes_out", (json_int_t)out.bytes,
 			 "pkts_in", (json_int_t)in.packets, "pkts_out", (json_int_t)out.packets,
 			 "drops", (json_int_t)(in.drops + out.drops));
+	if (o != NULL && rd_child_is_manual(ch->id))
+		json_object_set_new(o, "manual", json_true());
 #ifdef RD_DEBUG_KEYS
 	/* Test builds of the e2e suite only: see RAMPART_DEBUG_KEYS in main.c. */
 	if (o != NULL && keys && rd.debug_keys && ch->dbg_key_in[0] != '\0') {
@@ -309,6 +312,17 @@ worker_json(const struct rd_worker *w)
 	unsigned i;
 
 	esp_worker_stats_get(w->esp, &es);
+#ifdef RD_STAGE_CYCLES
+	{
+		json_t *sc = json_object();
+
+		for (i = 0; i < RD_STG__COUNT; i++)
+			json_object_set_new(sc, rd_stage_names[i], json_pack("{sI sI}",
+				"cycles", (json_int_t)rd_stage[w->id].cyc[i],
+				"packets", (json_int_t)rd_stage[w->id].pkts[i]));
+		json_object_set_new(o, "stage_cycles", sc);
+	}
+#endif
 	for (i = 0; i < NET_CL__COUNT; i++)
 		json_object_set_new(cls, net_class_names[i], json_integer((json_int_t)s->cls[i]));
 	for (i = 0; i < ESP_DROP__COUNT; i++)
@@ -709,6 +723,7 @@ conn_info(json_t *args, json_t **reply)
  */
 static const struct ctl_cmd_def rd_ctl_cmds[] = {
 	{"status", false}, {"list-sas", false}, {"list-children", false}, {"stats", false},
+	{"list-manual", false},
 	{"initiate", true}, {"terminate", true}, {"rekey", true}, {"reload", true},
 	{"fault", true}, {"redirect", true},
 	/* not mutating, but configuration (proposals, identities, CA) that only
@@ -747,6 +762,10 @@ rd_cmd_handler(void *user, const char *cmd, json_t *args, json_t **reply)
 	}
 	if (strcmp(cmd, "list-children") == 0) {
 		*reply = json_pack("{so}", "children", children_json(0, true));
+		return 0;
+	}
+	if (strcmp(cmd, "list-manual") == 0) {
+		*reply = json_pack("{so}", "manual_sas", rd_manual_json());
 		return 0;
 	}
 	if (strcmp(cmd, "stats") == 0) {
@@ -853,6 +872,11 @@ reload(const char *path, char *err, size_t err_len, struct conf_err_pos *pos)
 	if (nc->metrics_af != rd.conf->metrics_af || nc->metrics_port != rd.conf->metrics_port ||
 	    memcmp(nc->metrics_addr, rd.conf->metrics_addr, sizeof(nc->metrics_addr)) != 0)
 		RD_LOG(WARNING, "reload: metrics.listen changes only on restart\n");
+	if (nc->n_manual != rd.conf->n_manual || nc->n_neighbors != rd.conf->n_neighbors ||
+	    memcmp(nc->manual, rd.conf->manual, sizeof(nc->manual)) != 0 ||
+	    memcmp(nc->neighbors, rd.conf->neighbors, sizeof(nc->neighbors)) != 0)
+		RD_LOG(WARNING, "reload: manual_sas and neighbors change only on restart "
+		       "(the installed ones stay)\n");
 	if (nc->max_tunnels != rd.conf->max_tunnels)
 		RD_LOG(WARNING, "reload: max_tunnels changes only on restart (%u tables kept)\n",
 		       rd.conf->max_tunnels);

@@ -548,6 +548,10 @@ rd_ike_init(void)
 	ret = rd_own_init();
 	if (ret != 0)
 		return ret;
+	/* before IKE exists: manual SPIs are held before IKE can allocate one */
+	ret = rd_manual_install();
+	if (ret != 0)
+		return ret;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.conns = c->conns;
 	cfg.n_conns = c->n_conns;

@@ -670,6 +670,10 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	ret = rd_ike_init();
+	if (ret != 0 && rd_manual_failed()) {
+		RD_LOG(ERR, "manual SAs could not be installed: not starting\n");
+		goto fail;
+	}
 	if (ret != 0)
 		RD_LOG(WARNING, "IKE unavailable (%s): datapath only\n", strerror(-ret));
 	if ((ret = setup_ctl_load()) != 0) {

@@ -210,6 +210,14 @@ int rd_own_claim(const struct sa_route *r, unsigned n, uint64_t ike_sa_id,
 		 const struct ike_id *id);
 void rd_own_release(const struct sa_route *r, unsigned n);
 
+/* ctl_manual.c: manual SAs (conf manual_sas) and static neighbours, installed
+ * by rd_ike_init before IKE starts; child ids from RD_MANUAL_ID_BASE up */
+#define RD_MANUAL_ID_BASE (1ull << 62)
+int rd_manual_install(void);
+bool rd_manual_failed(void);
+bool rd_child_is_manual(uint64_t id);
+struct json_t *rd_manual_json(void);
+
 /* ctl_cmd.c */
 int rd_cmd_init(void);
 void rd_cmd_poll(void);

@@ -23,6 +23,7 @@
 #include "ctl_rate.h"
 #include "port.h"
 #include "rd_shared.h"
+#include "rd_stage.h"
 #include "sa/sa_spd.h"
 
 /*
@@ -434,11 +435,14 @@ enc_flush(struct rd_worker *w, const struct rd_fwd *fwd, struct enc_burst *b)
 
 	if (b->n == 0)
 		return;
+	RD_STAGE_T(tsc);
 	k = esp_out_burst(w->esp, b->sa, b->m, b->n);	/* drops counted in lib/esp */
+	RD_STAGE_ADD(w->id, RD_STG_ESP_OUT, tsc, b->n);
 	w->st.esp_out += b->n;
 	w->st.enc_ok += k;
 	for (i = 0; i < k; i++)
 		send_ip(w, fwd, b->m[i]);
+	RD_STAGE_ADD(w->id, RD_STG_L2_OUT, tsc, k);
 	b->n = 0;
 }
 
@@ -546,13 +550,17 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 	/* in[] and drop[] take at most one entry per input packet. */
 	RTE_ASSERT(n <= RD_BURST);
 	enc.n = 0;
+	RD_STAGE_T(tsc);
 	/* classify the burst, then find the targets of all its forwarded packets at once */
 	for (i = 0; i < n; i++)
 		if (likely(pkts[i]->nb_segs == 1))
 			net_classify(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len,
 				     &port->ifa, &pis[i]);
-	if (port->role != CONF_PORT_PUBLIC)
+	RD_STAGE_ADD(w->id, RD_STG_CLASSIFY, tsc, n);
+	if (port->role != CONF_PORT_PUBLIC) {
 		fwd_lookup(w, pkts, pis, n, fwd_t);
+		RD_STAGE_ADD(w->id, RD_STG_SPD, tsc, n);
+	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t hops = from_handoff ? rd_meta(m)->hops : 0;
@@ -640,11 +648,13 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 	}
 	if (n_drop)
 		rte_pktmbuf_free_bulk(drop, n_drop);
+	RD_STAGE_ADD(w->id, RD_STG_DISPATCH, tsc, n);
 
 	if (n_in) {
 		const struct sa_spd_tgt *src_ts[RD_BURST], *dst_ts[RD_BURST];
 
 		k = esp_in_burst(w->esp, in, n_in);
+		RD_STAGE_ADD(w->id, RD_STG_ESP_IN, tsc, n_in);
 		w->st.dec_ok += k;
 		in_lookup(w, in, k, src_ts, dst_ts);
 		for (i = 0; i < k; i++) {
@@ -700,6 +710,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 				rte_pktmbuf_free(m);
 			}
 		}
+		RD_STAGE_ADD(w->id, RD_STG_POST_IN, tsc, k);
 	}
 	enc_flush(w, fwd, &enc);
 }
@@ -841,6 +852,7 @@ rd_worker_main(void *arg)
 	while (!w->sh->stop) {
 		/* Pairs with the release store in rd_fwd_publish(). */
 		const struct rd_fwd *fwd = __atomic_load_n(&w->sh->fwd, __ATOMIC_ACQUIRE);
+		RD_STAGE_T(tl);
 		unsigned work = drain_msgs(w);
 
 		/* loop gap: from the previous RX poll to this one, sleeps excluded */
@@ -848,6 +860,7 @@ rd_worker_main(void *arg)
 		rd_loop_gap_add(&w->st.gap, gap_bound, now - last_poll);
 		last_poll = now;
 		for (p = 0; p < w->sh->n_ports; p++) {
+			RD_STAGE_T(tr);
 			uint16_t n = rte_eth_rx_burst(w->sh->ports[p].port_id, (uint16_t)w->id,
 						      pkts, RD_BURST);
 
@@ -859,14 +872,20 @@ rd_worker_main(void *arg)
 					bytes += pkts[i]->pkt_len;
 				w->st.rx += n;
 				w->st.rx_bytes += bytes;
+				RD_STAGE_ADD(w->id, RD_STG_RX, tr, n);
 				process(w, fwd, p, pkts, n, false);
 				work += n;
 			}
 		}
 		work += poll_handoff(w, fwd);
+		RD_STAGE_T(tt);
 		for (p = 0; p < w->sh->n_ports; p++)
 			tx_flush(w, p);
+		if (work)
+			RD_STAGE_ADD(w->id, RD_STG_TX, tt, 0);
 		rte_rcu_qsbr_quiescent(w->sh->qsbr, w->id);
+		if (work)
+			RD_STAGE_ADD(w->id, RD_STG_LOOP, tl, work);
 		if (work) {
 			idle = 0;
 			sleep_ns = 0;

@@ -754,11 +754,12 @@ static int
 parse_root(struct cx *x, const yaml_node_t *root)
 {
 	enum { K_WORKERS, K_LOG, K_TELEM, K_CTL, K_IKE, K_PORTS, K_ROUTES, K_CONNS, K_CTLCORE,
-	       K_METRICS, K_MAX_TUNNELS, K_RADIUS, K_GCM_ENGINE, K_EAP_USERS, K_N };
+	       K_METRICS, K_MAX_TUNNELS, K_RADIUS, K_GCM_ENGINE, K_EAP_USERS, K_MANUAL, K_NEIGH,
+	       K_N };
 	static const char *const keys[K_N] = {
 		"workers", "log_level", "telemetry", "control", "ike", "ports", "routes",
 		"connections", "control_core", "metrics", "max_tunnels", "radius", "gcm_engine",
-		"eap_users",
+		"eap_users", "manual_sas", "neighbors",
 	};
 	struct conf *c = x->c;
 	yaml_node_t *v[K_N];
@@ -805,6 +806,10 @@ parse_root(struct cx *x, const yaml_node_t *root)
 	if (v[K_RADIUS] != NULL && (rc = conf_parse_radius(x, v[K_RADIUS])) < 0)
 		return rc;
 	if (v[K_EAP_USERS] != NULL && (rc = conf_parse_eap_users(x, v[K_EAP_USERS])) < 0)
+		return rc;
+	if (v[K_NEIGH] != NULL && (rc = conf_parse_neighbors(x, v[K_NEIGH])) < 0)
+		return rc;
+	if (v[K_MANUAL] != NULL && (rc = conf_parse_manual(x, v[K_MANUAL])) < 0)
 		return rc;
 	return conf_radius_check_conns(x, v[K_CONNS] != NULL ? v[K_CONNS] : root);
 }
@@ -1163,6 +1168,7 @@ conf_wipe(struct conf *c)
 	}
 	c->eap_users = NULL;
 	c->n_eap_users = 0;
+	OPENSSL_cleanse(c->manual, sizeof(c->manual));
 }
 
 void

@@ -30,6 +30,10 @@
  *   ports:       [{name, role: public|private|one-armed, device: DEVARGS,
  *                  addresses: [CIDR...], mac, mtu, rx_queues, tx_queues}]
  *   routes:      [{prefix: CIDR, via: ADDR, port: PORTNAME}]
+ *   neighbors:   [{address, mac, port}]      # static ARP/ND entries
+ *   manual_sas:  [{name, spi_in, spi_out, esp, key_in, key_out, integ_key_in,
+ *                  integ_key_out, local, remote, local_ts, remote_ts,
+ *                  replay_window, count}]     # conf_manual.c
  *   connections: [{name, local, remote, local_id, remote_id, auth, remote_auth,
  *                  psk | psk_file, cert, key, ca, ike: [..], esp: [..],
  *                  local_ts: [..] | dynamic, remote_ts: [..] | dynamic,
@@ -99,6 +103,11 @@ enum conf_limits {
 	CONF_MAX_FILE_LEN = 1 << 20,	/* config file size */
 	CONF_ERR_LEN = 512,		/* a buffer this long holds any message */
 	CONF_MAX_CRYPTO_THREADS = 16,	/* control_core.crypto_threads */
+	CONF_MAX_MANUAL = 64,		/* manual_sas entries (each may expand: count) */
+	CONF_MAX_MANUAL_TS = 8,		/* prefixes per manual SA and side */
+	CONF_MAX_MANUAL_KEY = 36,	/* enc key || salt (AES-256-GCM) */
+	CONF_MAX_MANUAL_INTEG_KEY = 32,
+	CONF_MAX_NEIGHBORS = 64,
 };
 
 enum conf_port_role {
@@ -194,6 +203,38 @@ enum conf_gcm_engine {
 	CONF_GCM_IPSECMB,		/* IPsec-MB only */
 };
 
+/*
+ * A manually keyed ESP SA pair (conf_manual.c documents the keys): no IKE,
+ * no rekey, no PFS. Entry i of a block of @count SAs (count > 1, benchmarks)
+ * has SPIs spi_in + i / spi_out + i and its remote prefix shifted by i times
+ * the prefix's size; keys and endpoints are the same for all.
+ * Algorithm numbers are IANA's (enc 20 AES-GCM-16 or 12 AES-CBC; integ 12
+ * HMAC-SHA-256-128 with CBC, 0 with GCM). Keys are wiped by conf_wipe().
+ */
+struct conf_manual_sa {
+	char name[IKE_MAX_NAME];
+	uint32_t spi_in, spi_out;	/* host order; first of the block */
+	uint32_t count;			/* SAs in the block, >= 1 */
+	uint16_t enc, enc_key_len;	/* key length without the GCM salt */
+	uint16_t integ, integ_key_len;
+	uint8_t key_in[CONF_MAX_MANUAL_KEY], key_out[CONF_MAX_MANUAL_KEY];
+	uint8_t integ_in[CONF_MAX_MANUAL_INTEG_KEY], integ_out[CONF_MAX_MANUAL_INTEG_KEY];
+	uint8_t af;			/* outer family */
+	uint8_t local[16], remote[16];	/* outer tunnel endpoints */
+	unsigned port;			/* index of the port holding local */
+	struct conf_prefix local_ts[CONF_MAX_MANUAL_TS], remote_ts[CONF_MAX_MANUAL_TS];
+	unsigned n_local_ts, n_remote_ts;
+	uint32_t replay_window;		/* packets; 0 = anti-replay off */
+};
+
+/* A static neighbour (ARP/ND never asked, never aged). */
+struct conf_neighbor {
+	uint8_t af;
+	uint8_t addr[16];
+	uint8_t mac[6];
+	unsigned port;			/* index into conf.ports */
+};
+
 struct conf {
 	char source[IKE_MAX_PATH];	/* file name loaded, or the name given */
 	unsigned workers;		/* 0 = one per EAL worker lcore */
@@ -231,6 +272,11 @@ struct conf {
 	/* eap_users: heap array, sorted by name, wiped and freed by conf_free */
 	struct conf_eap_user *eap_users;
 	unsigned n_eap_users;
+	struct conf_manual_sa manual[CONF_MAX_MANUAL];
+	unsigned n_manual;
+	uint64_t n_manual_sas;		/* sum of manual[].count */
+	struct conf_neighbor neighbors[CONF_MAX_NEIGHBORS];
+	unsigned n_neighbors;
 };
 
 /* The user @name of the eap_users file, or NULL. */
@@ -282,7 +328,10 @@ int conf_load_default(const uint8_t *psk, size_t psk_len, struct conf **out, cha
  */
 int conf_reload_path(const char *conf_path, const char *req, char *out, size_t out_len);
 
-/* Wipe every secret in @c (PSKs) with OPENSSL_cleanse; @c stays usable. */
+/* Manual SA block owning inbound SPI @spi (@out: index in c->manual), or -1. */
+int conf_manual_find_spi(const struct conf *c, uint32_t spi);
+
+/* Wipe every secret in @c (PSKs, manual SA keys) with OPENSSL_cleanse; @c stays usable. */
 void conf_wipe(struct conf *c);
 
 /* conf_wipe() then free; NULL is fine. */

@@ -29,7 +29,8 @@
  *                       "local", "remote" ("addr:port" strings), "remote_id",
  *                       "vip", "spi_i", "spi_r" (16 hex digits strings),
  *                       "established_s", "children": [CHILD...]}]}
- *   list-children   -> {"children": [CHILD...]}
+ *   list-children   -> {"children": [CHILD...]} (manual SAs carry "manual": true)
+ *   list-manual     -> {"manual_sas": [{name, spi_in, spi_out, esp, count, installed, ...}]}
  *        CHILD = {"id", "ike_sa_id", "conn", "spi_in", "spi_out" (8 hex digit
  *                 strings), "enc" (e.g. "aes256gcm16"), "esn", "natt",
  *                 "worker", "established_s", "bytes_in", "bytes_out",

@@ -77,6 +77,10 @@ struct esp_sa_params {
 	 * initial right edge of the replay window. Tests start near exhaustion
 	 * or near a 2^32 boundary with it. */
 	uint64_t seq_start;
+	/* Inbound, non-ESN only: no anti-replay check at all (RFC 4303 3.4.3
+	 * lets the receiver disable it; manual SAs with replay_window 0, and
+	 * benchmarks that replay captured ESP). */
+	bool no_replay;
 };
 
 struct esp_sa;

@@ -133,7 +133,8 @@ sa_checks(struct esp_worker *w, struct esp_sa *sa, struct in_ctx *c)
 	} else {
 		c->seq = sl;
 	}
-	if (unlikely(esp_replay_check(&sa->replay, c->seq) != 0))
+	if (unlikely(!(sa->flags & ESP_SAF_NO_REPLAY) &&
+		     esp_replay_check(&sa->replay, c->seq) != 0))
 		return ESP_DROP_REPLAY;
 	c->sa = sa;
 	c->failed = false;
@@ -231,7 +232,8 @@ in_commit(struct esp_worker *w, struct in_ctx *c)
 
 	if (unlikely(sa->stopped))
 		return esp_sa_stopped_reason(w, sa);
-	if (unlikely(esp_replay_update(&sa->replay, c->seq) != 0))
+	if (unlikely(!(sa->flags & ESP_SAF_NO_REPLAY) &&
+		     esp_replay_update(&sa->replay, c->seq) != 0))
 		return ESP_DROP_REPLAY;
 	/* only now, authenticated and not a replay, may the source count */
 	if ((sa->flags & ESP_SAF_PEER_CHECK) && c->udp && unlikely(src_fp(c) != sa->peer_fp))

@@ -149,8 +149,15 @@ out_prepare(struct esp_worker *w, struct esp_sa *sa, struct rte_mbuf *m, struct 
 		net_wr16(p + 2, (uint16_t)total);
 		net_wr16(p + 4, (uint16_t)seq);
 		p[6] = df ? 0x40 : 0;
-		((struct rte_ipv4_hdr *)p)->hdr_checksum = 0;
-		((struct rte_ipv4_hdr *)p)->hdr_checksum = rte_ipv4_cksum((struct rte_ipv4_hdr *)p);
+		/* the template's constant words are summed in its checksum field */
+		{
+			uint32_t cs = (uint32_t)net_rd16(p + 10) + tos + total + (uint16_t)seq +
+				      (df ? 0x4000u : 0u);
+
+			cs = (cs & 0xffff) + (cs >> 16);
+			cs = (cs & 0xffff) + (cs >> 16);
+			net_wr16(p + 10, (uint16_t)~cs);
+		}
 		if (sa->flags & ESP_SAF_NATT)
 			net_wr16(p + 24, (uint16_t)(total - 20));	/* checksum stays 0 */
 	} else {

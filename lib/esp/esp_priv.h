@@ -34,6 +34,7 @@ enum esp_sa_flags {
 	ESP_SAF_CBC = 1 << 3,
 	ESP_SAF_DSCP_ZERO = 1 << 4,	/* dscp_mode 1: outer DSCP 0, ECN still copied */
 	ESP_SAF_PEER_CHECK = 1 << 5,	/* in, NAT-T: report a moved peer (peer_fp) */
+	ESP_SAF_NO_REPLAY = 1 << 6,	/* in: anti-replay off (manual SAs that ask) */
 };
 
 /* Events already raised once (bits of esp_sa.ev_sent). */

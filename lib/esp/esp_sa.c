@@ -66,6 +66,8 @@ params_validate(const struct esp_sa_params *p)
 		return -EINVAL;
 	if (p->dscp_mode > 1)
 		return -EINVAL;
+	if (p->no_replay && (p->dir != ESP_DIR_IN || p->esn))
+		return -EINVAL;
 	if (p->replay_window != 0 &&
 	    (p->replay_window < ESP_REPLAY_MIN || p->replay_window > ESP_REPLAY_MAX))
 		return -EINVAL;
@@ -73,6 +75,28 @@ params_validate(const struct esp_sa_params *p)
 }
 
 /* Outer IPv4/IPv6 (+ UDP 4500) header with every per-SA constant filled in. */
+/*
+ * IPv4 template: its checksum field holds the folded one's complement sum of
+ * the header words that are the same for every packet (TOS, total length, ID
+ * and DF taken as 0), so esp_out adds only the per-packet words (RFC 1071
+ * sums are associative; RFC 1624). The field is rewritten in every packet.
+ */
+static void
+tmpl_sum4(uint8_t *t)
+{
+	uint8_t h[20];
+	uint32_t s = 0;
+	unsigned i;
+
+	memcpy(h, t, 20);
+	h[1] = h[2] = h[3] = h[4] = h[5] = h[6] = h[10] = h[11] = 0;
+	for (i = 0; i < 20; i += 2)
+		s += net_rd16(h + i);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	net_wr16(t + 10, (uint16_t)s);
+}
+
 static void
 tmpl_build(struct esp_sa *sa, const struct esp_sa_params *p)
 {
@@ -87,6 +111,7 @@ tmpl_build(struct esp_sa *sa, const struct esp_sa_params *p)
 		t[9] = p->natt_sport != 0 ? IPPROTO_UDP : IPPROTO_ESP;
 		memcpy(t + 12, p->outer_src, 4);
 		memcpy(t + 16, p->outer_dst, 4);
+		tmpl_sum4(t);
 		ipl = 20;
 	} else {
 		t[0] = 0x60;
@@ -125,6 +150,8 @@ esp_sa_create(const struct esp_sa_params *p, int socket_id, struct esp_sa **out)
 	sa->user_id = p->user_id;
 	if (p->esn)
 		sa->flags |= ESP_SAF_ESN;
+	if (p->no_replay)
+		sa->flags |= ESP_SAF_NO_REPLAY;
 	if (p->natt_sport != 0)
 		sa->flags |= ESP_SAF_NATT;
 	if (p->outer_af == 6)
@@ -365,6 +392,7 @@ esp_worker_sa_update(struct esp_worker *w, uint32_t spi, uint8_t dir, const stru
 	if (peer->af == 4) {
 		memcpy(t + 12, peer->local, 4);
 		memcpy(t + 16, peer->peer, 4);
+		tmpl_sum4(t);
 		ipl = 20;
 	} else {
 		memcpy(t + 8, peer->local, 16);

@@ -30,7 +30,7 @@ check()
     fi
 }
 check "redirect rekey reload" re
-check "list-children list-sas" l
+check "list-children list-manual list-sas" l
 check "stats status" st
 check "top" to
 check "--once" top --o

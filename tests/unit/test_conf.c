@@ -1077,6 +1077,208 @@ secret_file_fifo_refused(void)
 	unlink(fifo);
 }
 
+/* manual_sas and neighbors (lib/conf/conf_manual.c): good blocks, every refusal. */
+#define MAN_PORTS "ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n" \
+	"  - {name: lan, role: private, device: d1, addresses: [10.0.0.1/24]}\n"
+#define MAN_GCM128 "0x00112233445566778899aabbccddeeff01020304"
+#define MAN_CBC128 "000102030405060708090a0b0c0d0e0f"
+#define MAN_HMAC "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+static int
+man_load(const char *body, struct conf **c, char *err)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text), "%s%s", MAN_PORTS, body);
+	*c = NULL;
+	return conf_load_string(text, strlen(text), "man.yaml", c, err, CONF_ERR_LEN);
+}
+
+static int man_warns;
+static char man_last_warn[512];
+
+static void
+man_log(void *user, int level, const char *msg)
+{
+	(void)user;
+	(void)level;
+	man_warns++;
+	snprintf(man_last_warn, sizeof(man_last_warn), "%s", msg);
+}
+
+static void
+manual_sas(void)
+{
+	static const char good[] =
+		"neighbors:\n  - {address: 192.0.2.254, mac: \"02:00:00:00:00:fe\", port: pub}\n"
+		"manual_sas:\n"
+		"  - name: gcm\n    spi_in: 0x1000\n    spi_out: 0x2000\n    esp: aes128gcm16\n"
+		"    key_in: " MAN_GCM128 "\n    key_out: " MAN_GCM128 "\n"
+		"    remote: 192.0.2.7\n    remote_ts: [10.1.0.0/24]\n    local_ts: 10.0.0.0/24\n"
+		"  - name: cbc\n    spi_in: 5000\n    spi_out: 6000\n    esp: aes128-sha256\n"
+		"    key_in: " MAN_CBC128 "\n    key_out: " MAN_CBC128 "\n"
+		"    integ_key_in: " MAN_HMAC "\n    integ_key_out: " MAN_HMAC "\n"
+		"    remote: 192.0.2.8\n    remote_ts: 10.2.0.0/24\n    replay_window: 0\n"
+		"  - name: bench\n    spi_in: 0x100000\n    spi_out: 0x200000\n    esp: aes256gcm16\n"
+		"    key_in: 0x" MAN_HMAC "01020304\n    key_out: " MAN_HMAC "01020304\n"
+		"    remote: 192.0.2.9\n    remote_ts: 16.0.0.0/32\n    count: 1000\n";
+	static const struct {
+		const char *body, *want;
+	} bad[] = {
+		/* SPI collisions between blocks, both directions */
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.1.0.0/24, count: 16}\n"
+		 "  - {name: b, spi_in: 0x100f, spi_out: 0x3000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.2.0.0/24}\n",
+		 "manual_sas[1].spi_in: inbound SPI 0x0000100f collides with manual_sas[0] ('a')"},
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.1.0.0/24}\n"
+		 "  - {name: b, spi_in: 0x1001, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.2.0.0/24}\n",
+		 "manual_sas[1].spi_out: outbound SPI 0x00002000 collides with manual_sas[0]"},
+		{"manual_sas:\n  - {name: a, spi_in: 255, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.1.0.0/24}\n", "SPI 255 is reserved"},
+		{"manual_sas:\n  - {name: a, spi_in: 0x1ffffffff, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.1.0.0/24}\n", "is not a 32-bit SPI"},
+		/* the default is one worker: SPI top 4 bits name the owner */
+		{"manual_sas:\n  - {name: a, spi_in: 0x30001000, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.1.0.0/24}\n", "its top 4 bits name worker 3, only 1 workers"},
+		{"manual_sas:\n  - {name: a, spi_in: 0x0ffffff0, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.1.0.0/32, count: 32}\n", "cross an owner-worker boundary"},
+		/* keys */
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_CBC128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.1.0.0/24}\n", "key_in: key of 16 bytes, 20 wanted"},
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: zz112233445566778899aabbccddeeff01020304, "
+		 "remote: 192.0.2.7, remote_ts: 10.1.0.0/24}\n", "key_out: bad hex digit"},
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: aes128-sha256, "
+		 "key_in: " MAN_CBC128 ", key_out: " MAN_CBC128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.1.0.0/24}\n", "required key 'integ_key_in' missing"},
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", integ_key_in: " MAN_HMAC ", "
+		 "remote: 192.0.2.7, remote_ts: 10.1.0.0/24}\n", "AES-GCM has no separate"},
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: 3des, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.1.0.0/24}\n", "esp: '3des': expected aes128gcm16"},
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_out: " MAN_GCM128 ", remote: 192.0.2.7, remote_ts: 10.1.0.0/24}\n",
+		 "required key 'key_in' missing"},
+		/* endpoints, selectors, window, count */
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", local: 10.0.0.1, "
+		 "remote: 192.0.2.7, remote_ts: 10.1.0.0/24}\n",
+		 "10.0.0.1 is no address of a public or one-armed port"},
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.1.0.1/24}\n", "has host bits set"},
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.1.0.0/24, replay_window: 10}\n", "replay_window: 10: 0 (off) or 64..4096"},
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 255.255.255.0/24, count: 2}\n", "copies of remote_ts[0] run past"},
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: [10.1.0.0/24, 10.3.0.0/24], count: 2}\n", "exactly one IPv4 remote_ts"},
+		{"max_tunnels: 16\nmanual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, "
+		 "esp: aes128gcm16, key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", "
+		 "remote: 192.0.2.7, remote_ts: 16.0.0.0/32, count: 17}\n",
+		 "17 manual SAs in all, above max_tunnels (16)"},
+		{"manual_sas:\n  - {name: a, spi_in: 0x1000, spi_out: 0x2000, esp: aes128gcm16, "
+		 "key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", remote: 192.0.2.7, "
+		 "remote_ts: 10.1.0.0/24}\n  - {name: a, spi_in: 0x1001, spi_out: 0x2001, "
+		 "esp: aes128gcm16, key_in: " MAN_GCM128 ", key_out: " MAN_GCM128 ", "
+		 "remote: 192.0.2.7, remote_ts: 10.2.0.0/24}\n", "same name as manual_sas[0]"},
+		{"neighbors:\n  - {address: 10.9.0.1, mac: \"02:00:00:00:00:01\", port: lan}\n",
+		 "neighbors[0].address: 10.9.0.1 is on no subnet of port 'lan'"},
+		{"neighbors:\n  - {address: 10.0.0.2, mac: \"03:00:00:00:00:01\", port: lan}\n",
+		 "multicast MAC"},
+	};
+	char err[CONF_ERR_LEN], path[128];
+	struct conf *c = NULL;
+	size_t i;
+
+	man_warns = 0;
+	conf_set_log(man_log, NULL);
+	CU_ASSERT_EQUAL_FATAL(man_load(good, &c, err), 0);
+	conf_set_log(NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	/* one loud warning per block, naming no key */
+	CU_ASSERT_EQUAL(man_warns, 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(man_last_warn, "no perfect forward secrecy"));
+	CU_ASSERT_PTR_NULL(strstr(man_last_warn, "0001020304"));
+	CU_ASSERT_EQUAL(c->n_manual, 3);
+	CU_ASSERT_EQUAL(c->n_manual_sas, 1002);
+	CU_ASSERT_EQUAL(c->manual[0].spi_in, 0x1000);
+	CU_ASSERT_EQUAL(c->manual[0].enc, 20);
+	CU_ASSERT_EQUAL(c->manual[0].enc_key_len, 16);
+	CU_ASSERT_EQUAL(c->manual[0].key_in[0], 0x00);
+	CU_ASSERT_EQUAL(c->manual[0].key_in[19], 0x04);
+	CU_ASSERT_EQUAL(c->manual[0].replay_window, 1024);
+	CU_ASSERT_EQUAL(c->manual[0].port, 0);
+	CU_ASSERT_EQUAL(memcmp(c->manual[0].local, "\xc0\x00\x02\x01", 4), 0);
+	CU_ASSERT_EQUAL(c->manual[0].n_local_ts, 1);
+	CU_ASSERT_EQUAL(c->manual[1].spi_in, 5000);
+	CU_ASSERT_EQUAL(c->manual[1].enc, 12);
+	CU_ASSERT_EQUAL(c->manual[1].integ, 12);
+	CU_ASSERT_EQUAL(c->manual[1].integ_key_len, 32);
+	CU_ASSERT_EQUAL(c->manual[1].integ_out[31], 0x1f);
+	CU_ASSERT_EQUAL(c->manual[1].replay_window, 0);
+	CU_ASSERT_EQUAL(c->manual[2].enc_key_len, 32);
+	CU_ASSERT_EQUAL(c->manual[2].count, 1000);
+	CU_ASSERT_EQUAL(c->manual[2].remote_ts[0].len, 32);
+	CU_ASSERT_EQUAL(conf_manual_find_spi(c, 0x1000), 0);
+	CU_ASSERT_EQUAL(conf_manual_find_spi(c, 0x1001), -1);
+	CU_ASSERT_EQUAL(conf_manual_find_spi(c, 0x100000 + 999), 2);
+	CU_ASSERT_EQUAL(conf_manual_find_spi(c, 0x100000 + 1000), -1);
+	CU_ASSERT_EQUAL(c->n_neighbors, 1);
+	CU_ASSERT_EQUAL(c->neighbors[0].mac[5], 0xfe);
+	/* keys are secrets: wiped with the rest */
+	conf_wipe(c);
+	CU_ASSERT_EQUAL(c->manual[0].key_in[19], 0);
+	CU_ASSERT_EQUAL(c->manual[1].integ_out[31], 0);
+	conf_free(c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		c = NULL;
+		CU_ASSERT_EQUAL(man_load(bad[i].body, &c, err), -EINVAL);
+		CU_ASSERT_PTR_NULL(c);
+		if (strstr(err, bad[i].want) == NULL)
+			fprintf(stderr, "\nmanual bad[%zu]: got '%s', want '%s'\n", i, err,
+				bad[i].want);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].want));
+		/* no key in any message */
+		CU_ASSERT_PTR_NULL(strstr(err, "445566778899"));
+	}
+	/* an inline key makes the file a secret, like an inline PSK */
+	snprintf(path, sizeof(path), "%s/manual.yaml", tmpdir);
+	{
+		char text[4096];
+
+		snprintf(text, sizeof(text), "%s%s", MAN_PORTS, good);
+		write_file(path, text, 0644);
+		c = NULL;
+		CU_ASSERT_EQUAL(conf_load(path, &c, err, sizeof(err)), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "readable or writable by group or others"));
+		write_file(path, text, 0600);
+		conf_set_log(man_log, NULL);
+		c = load_ok(path);
+		conf_set_log(NULL, NULL);
+		conf_free(c);
+		unlink(path);
+	}
+}
+
+/* radius section and remote_auth eap-radius: values, and each mistake a
+ * clear error that never shows the secret. */
 static void
 radius_section(void)
 {
@@ -1285,6 +1487,7 @@ main(void)
 	CU_add_test(suite, "redirect_ok", redirect_ok);
 	CU_add_test(suite, "radius_section", radius_section);
 	CU_add_test(suite, "eap_users_file", eap_users_file);
+	CU_add_test(suite, "manual_sas", manual_sas);
 	CU_add_test(suite, "ci_values", ci_values);
 	CU_add_test(suite, "site_to_site_values", site_to_site_values);
 	CU_add_test(suite, "default_loads", default_loads);
