@@ -425,11 +425,18 @@ err_reply(json_t **reply, int ret, const char *what)
  * Test builds only (meson -Dfault_inject=true): {"what": "ring-full" |
  * "mbuf-exhaust", "ms": N}. ring-full makes every control -> worker ring
  * report full for N ms (messages wait in the backlog); mbuf-exhaust takes
- * every free mbuf but RD_FAULT_MBUF_RESERVE out of the pool and gives them
- * back after N ms (control core allocations fail meanwhile, also from its own
- * recycled cache). The reserve keeps the workers receiving: with none, how
- * many mbufs a worker's lcore cache still held decided whether the request
- * whose answer the control core then fails to allocate was received at all.
+ * every mbuf the control lcore can get out of the pool, puts
+ * RD_FAULT_MBUF_RESERVE of them back into the pool's common ring and gives
+ * the rest back after N ms (control core allocations fail meanwhile, also
+ * from its own recycled cache). The reserve keeps every receive path working,
+ * so that the request whose answer the control core then fails to allocate
+ * is received: a worker's queue allocates from its lcore cache, then the
+ * ring; the control RX queue (af_packet hashes flows onto it too) from the
+ * ring only. It must be in the ring: left in the pool as "the last N free",
+ * it sat in the worker's lcore cache (the control lcore had drained its own
+ * cache and the ring), and a request hashed onto the control queue waited in
+ * the kernel socket ring until the fault ended, uncounted (af_packet in DPDK
+ * 22.11 does not count rx_nombuf).
  */
 enum { RD_FAULT_MBUF_RESERVE = 256 };
 static uint64_t fault_until[RD_FAULT__COUNT];
@@ -468,17 +475,20 @@ fault_cmd(json_t *args, json_t **reply)
 	if (strcmp(what, "ring-full") == 0) {
 		fault_until[RD_FAULT_RING_FULL] = rd_now_ms() + ms;
 	} else if (strcmp(what, "mbuf-exhaust") == 0) {
-		unsigned avail = rte_mempool_avail_count(rd.sh.mp);
-		unsigned cap = avail > RD_FAULT_MBUF_RESERVE ? avail - RD_FAULT_MBUF_RESERVE : 0;
+		unsigned cap = rd.sh.mp->size, keep;
 
 		if (fault_held.m != NULL)
 			return err_reply(reply, -EBUSY, "mbufs already held");
-		fault_held.m = calloc(cap > 0 ? cap : 1, sizeof(*fault_held.m));
+		fault_held.m = calloc(cap, sizeof(*fault_held.m));
 		if (fault_held.m == NULL)
 			return err_reply(reply, -ENOMEM, "out of memory");
 		while (fault_held.n < cap &&
 		       (fault_held.m[fault_held.n] = rte_pktmbuf_alloc(rd.sh.mp)) != NULL)
 			fault_held.n++;
+		/* Fresh mbufs: straight back to the ring (no lcore cache). */
+		keep = fault_held.n < RD_FAULT_MBUF_RESERVE ? fault_held.n : RD_FAULT_MBUF_RESERVE;
+		fault_held.n -= keep;
+		rte_mempool_generic_put(rd.sh.mp, (void **)&fault_held.m[fault_held.n], keep, NULL);
 		fault_held.until = rd_now_ms() + ms;
 		fault_until[RD_FAULT_MBUF_EXHAUST] = fault_held.until;
 	} else {
