@@ -27,22 +27,7 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/*
- * Under ASan (libFuzzer build): small allocation stacks, a small quarantine
- * and no fill of new blocks. Every input opens a connection and allocates
- * its buffers and JSON anew; with ASan's defaults the allocator, its stack
- * depot and the page faults of a 256 MB quarantine were most of the time.
- */
-#if defined(__clang__) && defined(__has_feature)
-#if __has_feature(address_sanitizer)
-const char *__asan_default_options(void);
-const char *
-__asan_default_options(void)
-{
-	return "malloc_context_size=5:quarantine_size_mb=16:max_malloc_fill_size=0";
-}
-#endif
-#endif
+#include "fuzz_asan.h"
 
 enum {
 	MAX_REQ = 512,

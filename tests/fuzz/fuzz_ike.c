@@ -55,6 +55,7 @@
 
 #include "ike/ike.h"
 #include "ike/ike_priv.h"
+#include "fuzz_asan.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -614,8 +615,7 @@ record_sk(const struct dgram *d)
  * is not ours to check, every byte lib/ike owns is still ASan's. The replay
  * build (gcc, no sanitizer or ASan) keeps the default.
  */
-#if defined(__clang__) && defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#ifdef FUZZ_UNDER_ASAN
 #define FUZZ_IKE_OWN_OSSL_HEAP 1
 extern void *__libc_malloc(size_t n);
 extern void *__libc_realloc(void *p, size_t n);
@@ -645,14 +645,6 @@ ossl_free(void *p, const char *file, int line)
 	__libc_free(p);
 }
 
-/* Small allocation stacks and quarantine: the harness allocates per input. */
-const char *__asan_default_options(void);
-const char *
-__asan_default_options(void)
-{
-	return "malloc_context_size=5:quarantine_size_mb=16:max_malloc_fill_size=0";
-}
-#endif
 #endif
 
 int

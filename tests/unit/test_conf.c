@@ -1251,10 +1251,13 @@ manual_sas(void)
 		c = NULL;
 		CU_ASSERT_EQUAL(man_load(bad[i].body, &c, err), -EINVAL);
 		CU_ASSERT_PTR_NULL(c);
-		if (strstr(err, bad[i].want) == NULL)
-			fprintf(stderr, "\nmanual bad[%zu]: got '%s', want '%s'\n", i, err,
-				bad[i].want);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].want));
+		if (strstr(err, bad[i].want) == NULL) {
+			/* two calls: GCC 12 with ASan flags a false "null %s" for
+			 * the wanted text in one fprintf */
+			fprintf(stderr, "\nmanual_sas case %zu: got '%s', wanted: ", i, err);
+			fputs(bad[i].want, stderr);
+		}
 		/* no key in any message */
 		CU_ASSERT_PTR_NULL(strstr(err, "445566778899"));
 	}
@@ -1453,10 +1456,13 @@ eap_users_file(void)
 		c = NULL;
 		CU_ASSERT_EQUAL(conf_load(cfg, &c, err, sizeof(err)), -EINVAL);
 		CU_ASSERT_PTR_NULL(c);
-		if (strstr(err, bad[i].want) == NULL)
-			fprintf(stderr, "eap_users case %zu: got '%s', want '%s'\n", i, err,
-				bad[i].want);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].want));
+		if (strstr(err, bad[i].want) == NULL) {
+			/* two calls: GCC 12 with ASan flags a false "null %s" for
+			 * the wanted text in one fprintf */
+			fprintf(stderr, "\neap_users case %zu: got '%s', wanted: ", i, err);
+			fputs(bad[i].want, stderr);
+		}
 	}
 	/* the connection without the file */
 	{
