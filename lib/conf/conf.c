@@ -454,6 +454,29 @@ cx_seq_each(struct cx *x, const char *key, const yaml_node_t *n, bool scalar_ok,
 }
 
 int
+cx_open_secret(struct cx *x, const char *key, const yaml_node_t *n, char *path, size_t size,
+	       struct stat *st)
+{
+	int fd, rc;
+
+	rc = cx_path(x, key, n, path, size);
+	if (rc < 0)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return cx_err(x, n, "%s %s: cannot open: %s", key, path, strerror(errno));
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return cx_err(x, n, "%s %s: not a regular file", key, path);
+	}
+	if ((rc = cx_secret_mode(x, key, n, path, (unsigned)st->st_mode)) < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int
 cx_secret_mode(struct cx *x, const char *key, const yaml_node_t *n, const char *what,
 	       unsigned mode)
 {

@@ -90,23 +90,12 @@ conf_parse_eap_users(struct cx *x, const yaml_node_t *n)
 	struct stat st;
 	size_t got = 0;
 	ssize_t k;
-	int fd, rc;
+	int fd, rc = 0;
 
-	rc = cx_path(x, "eap_users", n, path, sizeof(path));
-	if (rc < 0)
-		return rc;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return cx_err(x, n, "eap_users %s: cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return cx_err(x, n, "eap_users %s: not a regular file", path);
-	}
 	/* NT hashes are password equivalents for MS-CHAPv2: owner only */
-	if ((rc = cx_secret_mode(x, "eap_users", n, path, (unsigned)st.st_mode)) < 0) {
-		close(fd);
-		return rc;
-	}
+	fd = cx_open_secret(x, "eap_users", n, path, sizeof(path), &st);
+	if (fd < 0)
+		return fd;
 	if (st.st_size > EAP_USERS_MAX_BYTES) {
 		close(fd);
 		return cx_err(x, n, "eap_users %s: larger than %d bytes", path,

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/stat.h>
+
 #include <yaml.h>
 
 #include "conf.h"
@@ -98,6 +100,14 @@ int cx_missing(struct cx *x, const yaml_node_t *map, const char *key);
  */
 int cx_secret_mode(struct cx *x, const char *key, const yaml_node_t *n, const char *what,
 		   unsigned mode);
+/*
+ * Open the secret file named by @n (relative to x->dir) for reading: its
+ * resolved name in @path, the fd (>= 0) on success. Refused with a message
+ * "KEY PATH: ..." when it cannot be opened, is not a regular file (opened
+ * O_NONBLOCK: a FIFO never blocks the loader) or is open to group/others.
+ */
+int cx_open_secret(struct cx *x, const char *key, const yaml_node_t *n, char *path,
+		   size_t size, struct stat *st);
 /* Resolve a relative @path against x->dir into @dst. */
 int cx_path(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size);
 

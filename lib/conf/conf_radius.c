@@ -52,23 +52,11 @@ read_secret(struct cx *x, const yaml_node_t *n, struct conf_radius_server *s)
 	struct stat st;
 	size_t got = 0;
 	ssize_t k;
-	int fd, rc;
+	int fd, rc = 0;
 
-	rc = cx_path(x, "secret_file", n, path, sizeof(path));
-	if (rc < 0)
-		return rc;
-	/* O_NONBLOCK: a FIFO must not block the loader waiting for a writer */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = cx_open_secret(x, "secret_file", n, path, sizeof(path), &st);
 	if (fd < 0)
-		return cx_err(x, n, "secret_file %s: cannot open: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return cx_err(x, n, "secret_file %s: not a regular file", path);
-	}
-	if ((rc = cx_secret_mode(x, "secret_file", n, path, (unsigned)st.st_mode)) < 0) {
-		close(fd);
-		return rc;
-	}
+		return fd;
 	while (got < sizeof(buf)) {
 		k = read(fd, buf + got, sizeof(buf) - got);
 		if (k < 0 && errno == EINTR)
