@@ -504,6 +504,12 @@ out:
  * IKE budget (ctl_rate.h): one token per datagram from its source address
  * and from the total, before lib/ike parses anything. Without a limiter
  * (creation failed at start) everything passes.
+ *
+ * "Under way" (may use the reserve): an IKE_SA_INIT returning a COOKIE, or a
+ * datagram whose header names one of our live IKE SAs by our SPI
+ * (ike_spi_known: one hash look-up). A non-zero responder SPI alone is not
+ * enough: a spoofing flood could set one at random and take the reserve
+ * from the clients it is there for.
  */
 static uint64_t admit_now_ns;		/* set once per burst (admit_clock) */
 
@@ -520,14 +526,22 @@ static bool
 ike_admit(const uint8_t *frame, const struct net_pkt_info *pi)
 {
 	const uint8_t *ip = frame + pi->l3_off, *ike = frame + pi->ike_off;
-	uint64_t spi_i = 0;
+	uint64_t spi_i = 0, spi_r = 0;
+	bool ongoing;
 
 	if (rd.ike_rate == NULL)
 		return true;
-	if (pi->ike_len >= sizeof(spi_i))
+	if (pi->ike_len >= 2 * sizeof(spi_i)) {
 		memcpy(&spi_i, ike, sizeof(spi_i));
-	switch (rd_rate_check(rd.ike_rate, pi->af, pi->af == 4 ? ip + 12 : ip + 8,
-			      rd_ike_is_ongoing(ike, pi->ike_len), spi_i, admit_now_ns)) {
+		memcpy(&spi_r, ike + sizeof(spi_i), sizeof(spi_r));
+	}
+	ongoing = rd_ike_is_ongoing(ike, pi->ike_len);
+	if (ongoing && spi_r != 0 && rd.ike != NULL && !ike_spi_known(rd.ike, ike, pi->ike_len)) {
+		rd.st.ike_spi_unknown++;
+		ongoing = false;
+	}
+	switch (rd_rate_check(rd.ike_rate, pi->af, pi->af == 4 ? ip + 12 : ip + 8, ongoing,
+			      spi_i, admit_now_ns)) {
 	case RD_RATE_PASS:
 		rd.st.ike_rate_pass++;
 		return true;

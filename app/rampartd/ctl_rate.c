@@ -15,7 +15,8 @@
 /* Refill at most this much time at once: keeps elapsed * rate below 2^64
  * (1e10 ns * 1e7 tokens/s = 1e17) and a full bucket is reached long before. */
 #define RATE_MAX_GAP_NS 10000000000ull
-#define RETX_WORDS ((1ull << RD_RATE_RETX_BITS_LOG2) / 64)
+#define RETX_SETS (1u << RD_RATE_RETX_SETS_LOG2)
+#define RETX_TICKS_KEPT ((uint8_t)(RD_RATE_RETX_KEEP_NS / RD_RATE_RETX_TICK_NS))
 
 struct tb {
 	uint64_t units;			/* tokens * RATE_ONE */
@@ -36,8 +37,10 @@ struct rd_rate {
 	struct tb total;
 	struct rd_rate_stats st;
 	struct src_ent *ent;		/* sets * RD_RATE_WAYS */
-	uint64_t *retx[2];		/* Bloom filters: current, previous generation */
-	uint64_t retx_epoch;		/* generation number of retx[0] */
+	/* Retransmission memory: RETX_SETS * RD_RATE_WAYS entries, each a 24-bit
+	 * fingerprint << 8 | the 2 s tick it was last seen at (mod 256); 0 is
+	 * free. Way 0 of a set is its most recent entry. */
+	uint32_t *retx;
 };
 
 static void
@@ -74,9 +77,8 @@ rd_rate_create(const struct rd_rate_cfg *cfg, uint64_t seed, struct rd_rate **ou
 		free(r);
 		return -ENOMEM;
 	}
-	r->retx[0] = calloc(RETX_WORDS, sizeof(uint64_t));
-	r->retx[1] = calloc(RETX_WORDS, sizeof(uint64_t));
-	if (r->retx[0] == NULL || r->retx[1] == NULL) {
+	r->retx = calloc((size_t)RETX_SETS * RD_RATE_WAYS, sizeof(*r->retx));
+	if (r->retx == NULL) {
 		rd_rate_destroy(r);
 		return -ENOMEM;
 	}
@@ -95,8 +97,7 @@ rd_rate_destroy(struct rd_rate *r)
 	if (r == NULL)
 		return;
 	free(r->ent);
-	free(r->retx[0]);
-	free(r->retx[1]);
+	free(r->retx);
 	free(r);
 }
 
@@ -152,42 +153,40 @@ src_get(struct rd_rate *r, uint8_t af, const uint8_t *addr, uint64_t now_ns)
 	return victim;
 }
 
-/* Two bit positions for (source, SPIi), keyed like addr_hash(). */
-static void
-retx_bits(const struct rd_rate *r, uint8_t af, const uint8_t *a, uint64_t spi_i,
-	  uint64_t bit[2])
+/* Set and fingerprint (non-zero, low 8 bits clear) of (source, SPIi), keyed
+ * like addr_hash(). */
+static uint32_t *
+retx_key(const struct rd_rate *r, uint8_t af, const uint8_t *a, uint64_t spi_i, uint32_t *fp)
 {
 	uint64_t h = mix64(((uint64_t)addr_hash(r, af, a) << 32 | af) ^ mix64(spi_i ^ ~r->seed));
 
-	bit[0] = h & ((1ull << RD_RATE_RETX_BITS_LOG2) - 1);
-	bit[1] = mix64(h) & ((1ull << RD_RATE_RETX_BITS_LOG2) - 1);
+	*fp = (uint32_t)(h >> 40) << 8;
+	if (*fp == 0)
+		*fp = 1u << 8;
+	return &r->retx[(size_t)(h & (RETX_SETS - 1)) * RD_RATE_WAYS];
 }
 
+/*
+ * Is @fp in @set, seen within the last RETX_TICKS_KEPT ticks? Either way it
+ * becomes the set's most recent entry, stamped @tick, when @remember (a hit
+ * is always refreshed); the oldest entry falls out.
+ */
 static bool
-retx_has(const uint64_t *f, const uint64_t bit[2])
+retx_seen(uint32_t *set, uint32_t fp, uint8_t tick, bool remember)
 {
-	return (f[bit[0] / 64] >> (bit[0] % 64) & 1) && (f[bit[1] / 64] >> (bit[1] % 64) & 1);
-}
+	unsigned i, hit = RD_RATE_WAYS;
 
-/* Start a new generation when due: the older one is cleared and reused. */
-static void
-retx_rotate(struct rd_rate *r, uint64_t now_ns)
-{
-	uint64_t epoch = now_ns / RD_RATE_RETX_EPOCH_NS;
-	uint64_t *old;
-
-	if (epoch == r->retx_epoch)
-		return;
-	old = r->retx[1];
-	if (epoch == r->retx_epoch + 1) {
-		memset(old, 0, RETX_WORDS * sizeof(uint64_t));
-		r->retx[1] = r->retx[0];
-		r->retx[0] = old;
-	} else {
-		memset(r->retx[0], 0, RETX_WORDS * sizeof(uint64_t));
-		memset(r->retx[1], 0, RETX_WORDS * sizeof(uint64_t));
-	}
-	r->retx_epoch = epoch;
+	for (i = 0; i < RD_RATE_WAYS; i++)
+		if ((set[i] & ~0xffu) == fp &&
+		    (uint8_t)(tick - (uint8_t)set[i]) < RETX_TICKS_KEPT) {
+			hit = i;
+			break;
+		}
+	if (hit == RD_RATE_WAYS && !remember)
+		return false;
+	memmove(&set[1], &set[0], (hit == RD_RATE_WAYS ? RD_RATE_WAYS - 1 : hit) * sizeof(*set));
+	set[0] = fp | tick;
+	return hit != RD_RATE_WAYS;
 }
 
 enum rd_rate_verdict
@@ -195,12 +194,13 @@ rd_rate_check(struct rd_rate *r, uint8_t af, const uint8_t *addr, bool ongoing, 
 	      uint64_t now_ns)
 {
 	struct src_ent *e = src_get(r, af, addr, now_ns);
-	uint64_t need, bit[2] = { 0, 0 };
+	uint8_t tick = (uint8_t)(now_ns / RD_RATE_RETX_TICK_NS);
+	uint32_t *set = NULL, fp = 0;
+	uint64_t need;
 
 	if (!ongoing) {
-		retx_rotate(r, now_ns);
-		retx_bits(r, af, addr, spi_i, bit);
-		if (retx_has(r->retx[0], bit) || retx_has(r->retx[1], bit)) {
+		set = retx_key(r, af, addr, spi_i, &fp);
+		if (retx_seen(set, fp, tick, false)) {
 			ongoing = true;
 			r->st.retx_prio++;
 		}
@@ -217,10 +217,8 @@ rd_rate_check(struct rd_rate *r, uint8_t af, const uint8_t *addr, bool ongoing, 
 	}
 	if (r->total.units < need) {
 		r->st.drop_total++;
-		if (!ongoing) {		/* remember it for its retransmission */
-			r->retx[0][bit[0] / 64] |= 1ull << (bit[0] % 64);
-			r->retx[0][bit[1] / 64] |= 1ull << (bit[1] % 64);
-		}
+		if (set != NULL)	/* remember it for its retransmission */
+			retx_seen(set, fp, tick, true);
 		return RD_RATE_DROP_TOTAL;
 	}
 	e->tb.units -= RATE_ONE;

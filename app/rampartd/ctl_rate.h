@@ -20,12 +20,20 @@
  * Second chance: a real initiator whose IKE_SA_INIT was dropped for the
  * total budget sends the same request again (same source, same SPIi) a
  * few seconds later (RFC 7296 2.1). Each such drop is remembered in a
- * Bloom filter of (source, SPIi), two generations of RD_RATE_RETX_EPOCH_NS
- * each; a request found there counts as under way. Under a flood far above
- * the budget, a new client thus waits one retransmission instead of
- * winning a lottery against the flood on every try. A flood that repeats
- * its own requests gets the same treatment (at twice its cost); a false
- * positive only moves one request into the priority class.
+ * set-associative table of 24-bit fingerprints of (source, SPIi) with the
+ * time they were last seen (2 s ticks); a request found there, seen within
+ * RD_RATE_RETX_KEEP_NS, counts as under way. Under a flood far above the
+ * budget, a new client thus waits one retransmission instead of winning a
+ * lottery against the flood on every try. A set keeps its RD_RATE_WAYS
+ * most recent entries, so a flood only pushes a real client's entry out
+ * if RD_RATE_WAYS newer ones land in its set before the retransmission;
+ * at 250 k spoofed requests/s and 2^19 sets that is rare for a retry 4 s
+ * later (Poisson mean 1.9, P(>= 8) < 0.1 %). A false match (another request
+ * with the same set and fingerprint) needs 24 bits to collide: about one
+ * in 2 million lookups, so the flood cannot buy itself priority that way
+ * (a Bloom filter of the same size gave 4-8 % false matches at that rate,
+ * more than the whole budget). A flood that repeats its own requests gets
+ * the same treatment as a client (at twice its cost).
  *
  * rd_rate_*: control core only (no locking).
  */
@@ -37,9 +45,10 @@
 
 enum rd_rate_limits {
 	RD_RATE_WAYS = 8,		/* entries per set */
-	RD_RATE_RETX_BITS_LOG2 = 24,	/* Bloom filter: 2^24 bits (2 MiB) per generation */
+	RD_RATE_RETX_SETS_LOG2 = 19,	/* retransmission memory: 2^19 sets (16 MiB) */
 };
-#define RD_RATE_RETX_EPOCH_NS 8000000000ull	/* generation length: 8 s */
+#define RD_RATE_RETX_TICK_NS 2000000000ull	/* its clock: 2 s */
+#define RD_RATE_RETX_KEEP_NS (8 * RD_RATE_RETX_TICK_NS)	/* an entry lives 16 s */
 
 struct rd_rate_cfg {
 	uint32_t rate, burst;		/* all sources: tokens/s, depth */

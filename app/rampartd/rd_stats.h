@@ -63,6 +63,8 @@
 	X(ike_out_fail, "ike_tx_failures_total", "", counter, "IKE datagrams not sent") \
 	X(ike_rate_pass, "ike_admitted_total", "", counter, \
 	  "IKE datagrams within the rate budgets") \
+	X(ike_spi_unknown, "ike_unknown_spi_total", "", counter, \
+	  "IKE datagrams with a responder SPI naming none of our IKE SAs (budgeted as new)") \
 	X(events, "sa_events_total", "", counter, "SA events from the workers") \
 	X(soft, "lifetime_expiries_total", "kind=\"soft\"", counter, \
 	  "child SA lifetime expiries reported by the workers") \

@@ -248,6 +248,15 @@ void ike_ctx_destroy(struct ike_ctx *ctx);
 int ike_input(struct ike_ctx *ctx, const uint8_t *buf, size_t len,
 	      const struct sockaddr *from, const struct sockaddr *to, uint64_t now_ms);
 
+/*
+ * Does the IKE header at @buf (@len bytes, from the IKE header on) name one
+ * of our live IKE SAs by our own SPI (SPIr when the Initiator flag is set,
+ * else SPIi)? A cheap look-up before ike_input(), for admission control: an
+ * off-path sender cannot guess a 64-bit SPI, so a datagram that passes
+ * belongs to an exchange we know. Changes nothing.
+ */
+bool ike_spi_known(struct ike_ctx *ctx, const uint8_t *buf, size_t len);
+
 /* Run timers (retransmit, DPD, rekey, keepalive, half-open expiry). */
 void ike_tick(struct ike_ctx *ctx, uint64_t now_ms);
 

