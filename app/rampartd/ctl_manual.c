@@ -25,6 +25,7 @@
 #include <openssl/crypto.h>
 
 #include "rampartd.h"
+#include "rd_manual_sa.h"
 
 static bool manual_failed;
 
@@ -85,33 +86,6 @@ manual_max_inner(const struct conf_manual_sa *ms)
 	return mtu > ov + 68 ? (uint16_t)(mtu - ov) : 0;
 }
 
-static void
-fill(struct esp_sa_params *p, const struct conf_manual_sa *ms, uint32_t i, uint8_t dir,
-     uint64_t id)
-{
-	bool in = dir == ESP_DIR_IN;
-
-	memset(p, 0, sizeof(*p));
-	p->dir = dir;
-	p->spi = in ? ms->spi_in + i : ms->spi_out + i;
-	p->enc = (uint8_t)ms->enc;
-	p->integ = (uint8_t)ms->integ;
-	p->enc_key_len = (uint8_t)ms->enc_key_len;
-	p->integ_key_len = (uint8_t)ms->integ_key_len;
-	p->outer_af = ms->af;
-	memcpy(p->enc_key, in ? ms->key_in : ms->key_out,
-	       ms->enc_key_len + (ms->enc == ESP_ENC_AES_GCM16 ? 4u : 0u));
-	if (ms->integ_key_len)
-		memcpy(p->integ_key, in ? ms->integ_in : ms->integ_out, ms->integ_key_len);
-	memcpy(p->outer_src, in ? ms->remote : ms->local, 16);
-	memcpy(p->outer_dst, in ? ms->local : ms->remote, 16);
-	if (in) {
-		p->replay_window = ms->replay_window;
-		p->no_replay = ms->replay_window == 0;
-	}
-	p->user_id = id;
-}
-
 /* The remote prefixes of SA @i of block @ms. */
 static unsigned
 manual_routes(const struct conf_manual_sa *ms, uint32_t i, struct sa_route *r)
@@ -167,10 +141,10 @@ install_one(const struct conf_manual_sa *ms, uint32_t i, uint64_t id)
 		       ret == -EPERM ? "overlap another manual SA's" : strerror(-ret));
 		return ret;
 	}
-	fill(&p, ms, i, ESP_DIR_IN, id);
+	rd_manual_sa_params(&p, ms, i, ESP_DIR_IN, id, false);
 	ret = esp_sa_create(&p, rd.workers[owner]->socket, &sa_in);
 	if (ret == 0) {
-		fill(&p, ms, i, ESP_DIR_OUT, id);
+		rd_manual_sa_params(&p, ms, i, ESP_DIR_OUT, id, false);
 		ret = esp_sa_create(&p, rd.workers[owner]->socket, &sa_out);
 	}
 	OPENSSL_cleanse(&p, sizeof(p));
