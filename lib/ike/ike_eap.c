@@ -480,8 +480,12 @@ ike_eap_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *
 		ike_eap_free(sa);	/* the MSK goes now, not with the SA */
 		return 1;
 	}
-	if (!m->has_eap)
-		return peer_fail(sa, "IKE_AUTH response without EAP");
+	if (!m->has_eap) {
+		const struct ike_notify *err = ike_msg_error_notify(m);
+
+		return peer_fail(sa, err != NULL ? ike_notify_name(err->type)
+				 : "IKE_AUTH response without EAP");
+	}
 	switch (m->eap.p[0]) {
 	case EAP_CODE_REQUEST:
 		e->ident = m->eap.p[1];

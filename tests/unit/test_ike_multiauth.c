@@ -6,7 +6,8 @@
  * (auth, auth2) or not. Covers the success path (the child SA only after
  * the last round, the EAP identity naming the SA and its lease), and the
  * refusals: one round missing, one round too many, a responder that does
- * not announce MULTIPLE_AUTH_SUPPORTED, a failed or abandoned EAP round.
+ * not announce MULTIPLE_AUTH_SUPPORTED, a failed or abandoned EAP round, and
+ * crafted second rounds (AUTH instead of EAP, a third round, no IDi).
  *
  * The suite registers itself from a constructor: test_ike.c's main() runs
  * every suite in the registry (tu_run).
@@ -376,6 +377,83 @@ test_multiauth_round2_abandoned(void)
 	stop();
 }
 
+/*
+ * Round 1 answered; A's own IDi' is dropped and a crafted second-round
+ * request with Message ID 2, sealed with A's keys, goes to B instead:
+ * AUTH in the EAP round, a third round announced, no IDi. Each is refused
+ * (AUTHENTICATION_FAILED, auth_rounds_refused), B holds no child and no
+ * lease, and the EAP back end never heard of the peer.
+ */
+enum { BAD_AUTH, BAD_THIRD, BAD_NO_IDI };
+
+static void
+send_crafted_round2(int kind)
+{
+	struct ike_sa *a = first_sa(P[0].ctx);
+	struct sockaddr_storage from, to;
+	struct ike_pkts out = { .n = 0 };
+	struct ike_txm t;
+	struct ike_id id;
+	uint8_t fake_auth[32];
+	unsigned i;
+	int rc;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	memset(fake_auth, 0x5a, sizeof(fake_auth));
+	ike_id_local(a, &id);
+	rc = ike_txm_begin(&t, a, IKE_XCHG_AUTH, false, 2);
+	if (rc == 0 && kind != BAD_NO_IDI)
+		rc = ike_bld_id(&t.b, IKE_PLD_IDI, &id);
+	if (rc == 0 && kind == BAD_AUTH)
+		rc = ike_bld_auth(&t.b, IKE_AUTH_PSK, fake_auth, sizeof(fake_auth));
+	if (rc == 0 && kind == BAD_THIRD)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_ANOTHER_AUTH_FOLLOWS,
+				    NULL, 0);
+	if (rc == 0 && kind == BAD_NO_IDI)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_MOBIKE_SUPPORTED, NULL,
+				    0);
+	rc = ike_txm_finish(&t, rc, &out);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	addr(&from, "10.0.0.1", 500);
+	addr(&to, "10.0.0.2", 500);
+	for (i = 0; i < out.n; i++)
+		ike_input(P[1].ctx, out.v[i].buf, out.v[i].len, (struct sockaddr *)&from,
+			  (struct sockaddr *)&to, now);
+	ike_pkts_free(&out);
+}
+
+static void
+test_multiauth_bad_second_round(void)
+{
+	static const int kinds[] = { BAD_AUTH, BAD_THIRD, BAD_NO_IDI };
+	unsigned k;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct setup s;
+		struct ike_stats st;
+
+		ma_setup(&s);
+		ma_start(&s);
+		a_auth_seen = 0;
+		drop_fn = drop_second_auth;
+		CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+		pump();
+		CU_ASSERT_PTR_NOT_NULL_FATAL(first_sa(P[1].ctx));
+		CU_ASSERT_EQUAL(first_sa(P[1].ctx)->eap->phase, IKE_EAP_PH_NEXT_ID);
+		send_crafted_round2(kinds[k]);
+		pump();
+		CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
+		CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+		CU_ASSERT_EQUAL(calls_total[1], 0);
+		ike_stats_get(P[1].ctx, &st);
+		CU_ASSERT_EQUAL(st.auth_rounds_refused, 1);
+		CU_ASSERT_EQUAL(st.auth_failed, 1);
+		CU_ASSERT_EQUAL(st.pool_leases, 0);
+		CU_ASSERT_EQUAL(st.eap_started, 0);
+		stop();
+	}
+}
+
 /* lib/ike refuses a connection whose second round is not EAP or whose
  * first one is. */
 static void
@@ -405,6 +483,7 @@ static const struct tu_test multiauth_tests[] = {
 	{ "multiauth_not_announced", test_multiauth_not_announced },
 	{ "multiauth_eap_round_fails", test_multiauth_eap_round_fails },
 	{ "multiauth_round2_abandoned", test_multiauth_round2_abandoned },
+	{ "multiauth_bad_second_round", test_multiauth_bad_second_round },
 	{ "multiauth_conn_checked", test_multiauth_conn_checked },
 };
 
