@@ -24,6 +24,8 @@ eap-mschapv2] against the local users file: a strongSwan client with a
 machine certificate (local-1) and the user's EAP-MSCHAPv2 (local-2) comes up,
 named by the EAP identity, and pings; a client with the certificate round
 only, and one with a wrong EAP password, are refused and counted.
+eap-two-rounds-radius: the same rounds with the EAP round through FreeRADIUS;
+the Framed-IP-Address of the second round's user is the client's address.
 """
 
 import glob
@@ -293,10 +295,12 @@ def stat(r, name):
 
 
 def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False, acct=None,
-              interim="10s", tls_frag=1024):
+              interim="10s", tls_frag=1024, two_rounds=False):
     """FreeRADIUS in e2e-rad (10.77.0.2, reached over a kernel veth from
     e2e-gw at 10.77.0.1), then rampartd with @servers (addresses, in
-    failover order). Returns (CA file, function giving FreeRADIUS's log)."""
+    failover order); @two_rounds: remote_auth [pubkey, eap-radius] (RFC
+    4739) and a machine certificate laptop.pem in the pki directory.
+    Returns (CA file, function giving FreeRADIUS's log)."""
     net.base()
     net.ns_add(N("rad"))
     net.veth("e2e-rad", N("gw"), "e2e-radh", N("rad"))
@@ -336,11 +340,16 @@ def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False, acct=Non
     if acct:
         acct_yaml = "  accounting:\n    interim_interval: %s\n    servers:\n" % interim + "".join(
             "      - address: %s\n        secret_file: %s\n" % (a, secret_file) for a in acct)
-    write_private(r.conf, GW_YAML.format(
+    text = GW_YAML.format(
         log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock, pub=GW_PUB, lan=GW_LAN,
         servers=srv, acct=acct_yaml, metrics=(
             'metrics: {listen: "%s"}\n' % e2e_metrics.LISTEN if acct else ""), timeout=timeout, retries=retries, gwid=GW_ID, cert=cert,
-        key=key, pool=POOL))
+        key=key, pool=POOL)
+    if two_rounds:
+        issue_machine(pki)
+        text = text.replace("    remote_auth: eap-radius\n",
+                            "    remote_auth: [pubkey, eap-radius]\n    ca: %s\n" % ca)
+    write_private(r.conf, text)
     started = r.start()
     if not res.check(started, "rampartd starts with remote_auth eap-radius",
                      "" if started else "\n".join(r.log_text().splitlines()[-20:])):
@@ -781,14 +790,19 @@ def two_rounds_client(net, n, pki, ca, user, password, second=True):
     return c, ns, ready and rc == 0 and "loaded private key" in out, out
 
 
+def issue_machine(pki):
+    """The client machine's certificate (laptop.pem, laptop.key)."""
+    issue(pki, "laptop", "/O=e2e/CN=" + MACHINE_ID,
+          "subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n"
+          "keyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n" % MACHINE_ID)
+
+
 def case_eap_two_rounds(args, net, r, res):
     """RFC 4739: certificate round, then EAP-MSCHAPv2 round (local users)."""
     net.base()
     pki = os.path.join(net.dir, "pki")
     ca, cert, key = make_pki(pki)
-    issue(pki, "laptop", "/O=e2e/CN=" + MACHINE_ID,
-          "subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n"
-          "keyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n" % MACHINE_ID)
+    issue_machine(pki)
     users = os.path.join(net.dir, "eap-users")
     write_private(users, "%s:%s\n" % (USER, nt_hash(PASSWORD)))
     text = LOCAL_YAML.format(log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock,
@@ -859,6 +873,39 @@ def case_eap_two_rounds(args, net, r, res):
         for cc in (c, c2, c3):
             log("client %s log tail:\n" % cc.tag + "\n".join(cc.log_text().splitlines()[-30:]))
         log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+
+
+def case_eap_two_rounds_radius(args, net, r, res):
+    """RFC 4739 with the EAP round through RADIUS: bob (FreeRADIUS answers
+    with a Framed-IP-Address) authenticates his machine certificate, then
+    EAP-MSCHAPv2; the address and the SA's name come from the EAP round."""
+    ca, rad_text = radius_up(net, r, res, [RAD_SRV], two_rounds=True)
+    if ca is None:
+        return
+    pki = os.path.join(net.dir, "pki")
+    c, cns, ok, out = two_rounds_client(net, 1, pki, ca, USER2, PASSWORD2)
+    res.check(ok, "strongSwan client (local-1 pubkey, local-2 eap-mschapv2) loads",
+              out.strip()[-300:])
+    rc, out = c.initiate("eap", 60)
+    res.check(rc == 0, "bob comes up after the certificate round and EAP through FreeRADIUS",
+              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    res.check("Sent Access-Accept" in rad_text(), "FreeRADIUS sent an Access-Accept", "")
+    res.check(c.vip() == FRAMED_IP, "bob's virtual IP is RADIUS's Framed-IP-Address %s "
+              "(the second round's user decides it)" % FRAMED_IP, str(c.vip()))
+    sas = r.sas()
+    res.check(len(sas) == 1 and sas[0].get("remote_id") == USER2,
+              "one IKE SA, named by the EAP identity of round 2",
+              str([x.get("remote_id") for x in sas]))
+    t, rcv = ping(cns, LAN_HOST, 5)
+    if rcv != 5:
+        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
+    res.check(rcv == 5, "bob pings the LAN host from %s" % FRAMED_IP, "%d/%d" % (rcv, t))
+    res.check(PASSWORD2 not in r.log_text() and RAD_SECRET not in r.log_text(),
+              "neither the password nor the RADIUS secret is in rampartd's log", "")
+    if res.fails:
+        log("client log tail:\n" + "\n".join(c.log_text().splitlines()[-40:]))
+        log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+        log("freeradius log tail:\n" + "\n".join(rad_text().splitlines()[-60:]))
 
 
 def max_len(text, pattern):
@@ -956,7 +1003,8 @@ def case_eap_tls(args, net, r, res, frag=False):
 CASES = {"eap-radius": case_eap_radius, "eap-radius-failover": case_eap_radius_failover,
          "eap-tls": case_eap_tls, "eap-radius-acct": case_eap_radius_acct,
          "eap-local": case_eap_local, "eap-tls-frag": case_eap_tls_frag,
-         "eap-two-rounds": case_eap_two_rounds}
+         "eap-two-rounds": case_eap_two_rounds,
+         "eap-two-rounds-radius": case_eap_two_rounds_radius}
 
 
 def main():
