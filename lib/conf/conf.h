@@ -58,6 +58,8 @@
  *   auth        required; remote_auth defaults to auth. psk/psk_file needed
  *               iff one of them is psk; cert+key iff auth is pubkey; ca iff
  *               remote_auth is pubkey (each file checked readable).
+ *               remote_auth may list two rounds (RFC 4739): [psk|pubkey,
+ *               eap-radius|eap-mschapv2] (remote_auth, remote_auth2).
  *   ike, esp    default ["aes256gcm16-prfsha384-ecp384"], ["aes256gcm16"].
  *   pool        range "a.b.c.d/n" skips the network (and IPv4 broadcast)
  *               address; "first-last" is taken as written. Pools must not

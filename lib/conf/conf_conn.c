@@ -311,6 +311,65 @@ parse_auth(struct cx *x, const char *key, const yaml_node_t *n, uint8_t *out, bo
 	return 0;
 }
 
+/*
+ * remote_auth: one method, or a list of authentication rounds (RFC 4739)
+ * the peer must complete in order: [psk|pubkey, eap-radius|eap-mschapv2],
+ * e.g. a machine certificate, then the user's EAP.
+ */
+struct auth_rounds {
+	uint8_t m[2];
+	bool local;
+};
+
+static int
+auth_round_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
+{
+	struct auth_rounds *r = arg;
+	const char *s;
+	int rc = cx_scalar(x, item, "an auth method", &s);
+
+	if (rc < 0)
+		return rc;
+	if (strcmp(s, "psk") == 0 || strcmp(s, "pubkey") == 0) {
+		if (i == 1)
+			return cx_err(x, item, "'%s': the second round must be EAP (eap-radius, "
+				      "eap-mschapv2)", s);
+		r->m[i] = strcmp(s, "psk") == 0 ? IKE_AUTHM_PSK : IKE_AUTHM_PUBKEY;
+		return 0;
+	}
+	if (strcmp(s, "eap-radius") == 0 || strcmp(s, "eap-mschapv2") == 0) {
+		if (i == 0)
+			return cx_err(x, item, "'%s': in a list of rounds, EAP is the second round "
+				      "(e.g. [pubkey, %s])", s, s);
+		r->m[i] = IKE_AUTHM_EAP;
+		r->local = strcmp(s, "eap-mschapv2") == 0;
+		return 0;
+	}
+	return cx_err(x, item, "unknown auth method '%.32s' (psk, pubkey, eap-radius, "
+		      "eap-mschapv2)", s);
+}
+
+static int
+parse_remote_auth(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc, bool *local)
+{
+	struct auth_rounds r = { .m = { 0, 0 } };
+	unsigned count;
+	int rc;
+
+	if (n->type == YAML_SCALAR_NODE)
+		return parse_auth(x, "remote_auth", n, &cc->remote_auth, local);
+	rc = cx_seq_each(x, "remote_auth", n, false, "empty list", 2, &count, auth_round_item, &r);
+	if (rc < 0)
+		return rc;
+	if (count == 1)
+		return key_err(x, "remote_auth", n, "%s", "a list of rounds has two entries "
+			       "(one method: write it without brackets)");
+	cc->remote_auth = r.m[0];
+	cc->remote_auth2 = r.m[1];
+	*local = r.local;
+	return 0;
+}
+
 /* Inline "0x..." is hex; anything else is the secret's bytes. */
 static int
 set_psk(struct cx *x, const char *key, const yaml_node_t *n, const char *s, size_t len,
@@ -548,8 +607,7 @@ parse_auth_keys(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 	if ((rc = parse_auth(x, "auth", v[K_AUTH], &cc->auth, &local)) < 0)
 		return rc;
 	cc->remote_auth = cc->auth;
-	if (v[K_REMOTE_AUTH] != NULL &&
-	    (rc = parse_auth(x, "remote_auth", v[K_REMOTE_AUTH], &cc->remote_auth, &local)) < 0)
+	if (v[K_REMOTE_AUTH] != NULL && (rc = parse_remote_auth(x, v[K_REMOTE_AUTH], cc, &local)) < 0)
 		return rc;
 	x->c->conn_eap_local[cc - x->c->conns] = local;
 	psk_used = cc->auth == IKE_AUTHM_PSK || cc->remote_auth == IKE_AUTHM_PSK;

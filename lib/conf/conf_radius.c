@@ -199,9 +199,11 @@ conf_radius_check_conns(struct cx *x, const yaml_node_t *where)
 	for (i = 0; i < c->n_conns; i++) {
 		const struct ike_conn_cfg *cc = &c->conns[i];
 
-		if (cc->remote_auth != IKE_AUTHM_EAP)
+		if (cc->remote_auth != IKE_AUTHM_EAP && cc->remote_auth2 != IKE_AUTHM_EAP)
 			continue;
-		if (cc->auth != IKE_AUTHM_PUBKEY)
+		/* EAP as the second round (RFC 4739): we authenticated in the
+		 * first, with whatever auth says */
+		if (cc->remote_auth == IKE_AUTHM_EAP && cc->auth != IKE_AUTHM_PUBKEY)
 			return cx_err(x, where, "connection %s: remote_auth %s needs "
 				      "auth pubkey (the gateway signs, RFC 7296 2.16)", cc->name,
 				      c->conn_eap_local[i] ? "eap-mschapv2" : "eap-radius");

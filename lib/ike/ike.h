@@ -89,6 +89,13 @@ struct ike_conn_cfg {
 	struct ike_id local_id, remote_id;
 	uint8_t auth;			/* enum ike_auth_method, ours */
 	uint8_t remote_auth;		/* what we require of the peer */
+	/* RFC 4739 multiple authentication exchanges: a second round after
+	 * auth / remote_auth, 0 = one round. Only IKE_AUTHM_EAP, after a
+	 * PSK or certificate round. remote_auth2 (responder): the peer must
+	 * complete it (ANOTHER_AUTH_FOLLOWS, then IDi and EAP); its identity
+	 * there (the EAP identity, else that IDi) names the SA, its lease
+	 * and its log lines. auth2 (initiator): we do it as the EAP peer. */
+	uint8_t auth2, remote_auth2;
 	uint8_t psk[IKE_MAX_PSK_LEN];
 	size_t psk_len;
 	char cert_file[IKE_MAX_PATH];	/* PEM, our certificate */
@@ -372,6 +379,9 @@ struct ike_stats {
 	uint64_t redirects;		/* REDIRECT notifies sent (RFC 5685) */
 	uint64_t log_dropped;		/* debug lines over IKE_LOG_DEBUG_PER_S */
 	uint64_t eap_started, eap_success;	/* EAP conversations begun / succeeded */
+	/* RFC 4739: IKE_AUTH refused because the peer's rounds are not the
+	 * connection's (one round missing, or one more than allowed) */
+	uint64_t auth_rounds_refused;
 };
 /*
  * The name table of struct ike_stats, one X(field, "metric", counter|gauge,
@@ -413,7 +423,9 @@ struct ike_stats {
 	X(log_dropped, "log_debug_dropped_total", counter, \
 	  "debug lines over the per-second cap, not written") \
 	X(eap_started, "eap_started_total", counter, "EAP authentications begun (RFC 7296 2.16)") \
-	X(eap_success, "eap_success_total", counter, "EAP authentications that succeeded")
+	X(eap_success, "eap_success_total", counter, "EAP authentications that succeeded") \
+	X(auth_rounds_refused, "auth_rounds_refused_total", counter, \
+	  "IKE_AUTH refused: authentication rounds not the connection's (RFC 4739)")
 void ike_stats_get(const struct ike_ctx *ctx, struct ike_stats *st);
 
 /*

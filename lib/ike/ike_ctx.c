@@ -362,6 +362,13 @@ ike_conn_load(const struct ike_conn_cfg *cfg, struct ike_conn **out)
 		rc = -EINVAL;
 		goto fail;
 	}
+	/* RFC 4739: a second round is EAP, after a certificate or PSK round */
+	if ((cfg->remote_auth2 != 0 && (cfg->remote_auth2 != IKE_AUTHM_EAP ||
+					cfg->remote_auth == IKE_AUTHM_EAP)) ||
+	    (cfg->auth2 != 0 && (cfg->auth2 != IKE_AUTHM_EAP || cfg->auth == IKE_AUTHM_EAP))) {
+		rc = -EINVAL;
+		goto fail;
+	}
 	if (cfg->auth == IKE_AUTHM_PUBKEY) {
 		STACK_OF(X509) *chain = NULL;
 

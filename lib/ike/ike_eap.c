@@ -13,6 +13,13 @@
  * new IKE_AUTH request; after EAP-Success our AUTH is keyed by the MSK the
  * back end handed over, and so is the check of the responder's last AUTH.
  *
+ * RFC 4739 (multiple authentication exchanges): EAP can also be the second
+ * round after a certificate or PSK round. Responder: the first request
+ * (AUTH, ANOTHER_AUTH_FOLLOWS, SA, TS, CP) is kept the same way and answered
+ * with IDr/AUTH only; the next request brings IDi' (no AUTH), answered with
+ * the EAP-Request/Identity; the peer's last AUTH covers IDi', not IDi.
+ * Initiator: the same in the other direction (IKE_EAP_PH_ROUND1).
+ *
  * No EAP method runs here and nothing blocks: while the back end works the
  * request waits like one whose job runs (a retransmission is dropped). The
  * MSK is wiped when the SA goes; EAP contents are never logged.
@@ -52,7 +59,7 @@ ike_eap_free(struct ike_sa *sa)
 }
 
 int
-ike_eap_begin(struct ike_sa *sa, const struct ike_msg *m)
+ike_eap_begin(struct ike_sa *sa, const struct ike_msg *m, bool round1)
 {
 	struct ike_eap *e;
 
@@ -75,7 +82,10 @@ ike_eap_begin(struct ike_sa *sa, const struct ike_msg *m)
 	if (RAND_bytes(&e->ident, 1) != 1)
 		e->ident = 0;
 	sa->eap = e;
-	sa->ctx->st.eap_started++;
+	if (round1)
+		e->phase = IKE_EAP_PH_ROUND1;	/* EAP is counted when it begins */
+	else
+		sa->ctx->st.eap_started++;
 	return 0;
 }
 
@@ -146,12 +156,67 @@ eap_final(struct ike_sa *sa, const struct ike_msg *m)
 		free(first);
 		return rc < 0 ? rc : -EINVAL;
 	}
+	/* RFC 4739 2: the AUTH of a later round covers the latest IDi (IDi') */
+	if (e->idi2_len > 0) {
+		first->idi.body.p = e->idi2_body;
+		first->idi.body.len = e->idi2_len;
+	}
 	rc = ike_auth_eap_final(sa, m, first, e->msk, e->msk_len, &e->eap_id);
 	free(first);
 	/* done: the MSK and the kept request go now, not with the SA */
 	if (rc == 0 && sa->state == IKE_ST_ESTABLISHED)
 		ike_eap_free(sa);
 	return rc;
+}
+
+/* RFC 4739 3: a refused round. AUTHENTICATION_FAILED, counted twice
+ * (auth_failed, auth_rounds_refused); the SA goes. */
+static int
+round_refused(struct ike_sa *sa, const struct ike_msg *m, const char *why)
+{
+	sa->ctx->st.auth_rounds_refused++;
+	ike_auth_failed(sa, m, why);
+	return -EACCES;
+}
+
+/* RFC 4739 2: the second round's first request, HDR, SK {IDi'}; the answer
+ * is the EAP-Request/Identity (the responder authenticated in round 1). */
+static int
+next_round(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_eap *e = sa->eap;
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	char ids[128];
+	int rc;
+
+	if (!m->has_idi)
+		return round_refused(sa, m, "second authentication round without IDi (RFC 4739)");
+	if (m->has_auth)
+		return round_refused(sa, m, "second authentication round must be EAP, peer sent AUTH");
+	if (ike_msg_notify(m, IKE_N_ANOTHER_AUTH_FOLLOWS) != NULL)
+		return round_refused(sa, m, "peer offers a third authentication round");
+	if (m->idi.body.len > sizeof(e->idi2_body))
+		return round_refused(sa, m, "IDi of the second round too long");
+	memcpy(e->idi2_body, m->idi.body.p, m->idi.body.len);
+	e->idi2_len = m->idi.body.len;
+	/* the identity of this round names the SA (the EAP identity, once
+	 * given, replaces it) */
+	sa->remote_id = m->idi.id;
+	sa->ctx->st.eap_started++;
+	SA_LOG(sa, INFO, "round 2 of 2 (RFC 4739): peer %s, EAP authentication begins",
+	       ike_id_str(&sa->remote_id, ids, sizeof(ids)));
+	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, m->hdr.msg_id);
+	if (rc == 0)
+		rc = ike_eap_bld_identity(sa, &t.b);
+	rc = ike_txm_finish(&t, rc, &out);
+	if (rc < 0) {
+		ike_pkts_free(&out);
+		ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		ike_sa_kill(sa, "cannot send the EAP-Request/Identity");
+		return rc;
+	}
+	return ike_respond(sa, m->hdr.msg_id, &out);
 }
 
 int
@@ -162,6 +227,8 @@ ike_eap_on_request(struct ike_sa *sa, const struct ike_msg *m)
 
 	if (e->phase == IKE_EAP_PH_DONE)
 		return eap_final(sa, m);
+	if (e->phase == IKE_EAP_PH_NEXT_ID)
+		return next_round(sa, m);
 	if (e->phase != IKE_EAP_PH_ACTIVE || e->waiting)
 		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 	if (!m->has_eap || m->eap.p[0] != EAP_CODE_RESPONSE || m->eap.p[1] != e->ident) {
@@ -302,7 +369,7 @@ ike_auth_check_responder(struct ike_sa *sa, const struct ike_msg *m)
 /* ---- initiator: the EAP peer ---- */
 
 int
-ike_eap_peer_begin(struct ike_sa *sa, struct ike_child_pend *p)
+ike_eap_peer_begin(struct ike_sa *sa, struct ike_child_pend *p, bool round1)
 {
 	struct ike_eap *e;
 
@@ -314,12 +381,15 @@ ike_eap_peer_begin(struct ike_sa *sa, struct ike_child_pend *p)
 	if (e == NULL)
 		return -ENOMEM;
 	e->pend = p;
+	if (round1)
+		e->phase = IKE_EAP_PH_ROUND1;
 	sa->eap = e;
 	sa->ctx->st.eap_started++;
 	return 0;
 }
 
-/* One IKE_AUTH request: an EAP message, or (@a) the MSK-keyed AUTH. */
+/* One IKE_AUTH request: an EAP message, (@a) the MSK-keyed AUTH, or
+ * (neither) our IDi' opening the second round (RFC 4739 2). */
 static int
 peer_send(struct ike_sa *sa, const uint8_t *eap, size_t len, const struct ike_our_auth *a)
 {
@@ -333,10 +403,16 @@ peer_send(struct ike_sa *sa, const uint8_t *eap, size_t len, const struct ike_ou
 		return -EAGAIN;
 	r->xchg = IKE_XCHG_AUTH;
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, false, r->msgid);
-	if (rc == 0 && a != NULL)
+	if (rc == 0 && a != NULL) {
 		rc = ike_bld_auth(&t.b, a->method, a->data, a->len);
-	else if (rc == 0)
+	} else if (rc == 0 && eap == NULL) {
+		struct ike_id id;
+
+		ike_id_local(sa, &id);
+		rc = ike_bld_id(&t.b, IKE_PLD_IDI, &id);
+	} else if (rc == 0) {
 		rc = ike_bld_raw(&t.b, IKE_PLD_EAP, false, eap, len);
+	}
 	rc = ike_txm_finish(&t, rc, &out);
 	if (rc < 0) {
 		ike_req_release(r);
@@ -366,6 +442,25 @@ ike_eap_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *
 	int rc;
 
 	(void)r;
+	if (e->phase == IKE_EAP_PH_ROUND1) {
+		/* RFC 4739 2: IDr, CERT, AUTH of the responder, no child yet;
+		 * our IDi' opens the EAP round */
+		const struct ike_notify *err = ike_msg_error_notify(m);
+
+		if (err != NULL || ike_auth_check_responder(sa, m) < 0)
+			return peer_fail(sa, err != NULL ? ike_notify_name(err->type)
+					 : "responder AUTH invalid");
+		if (m->idr.body.len > sizeof(e->idr_body))
+			return peer_fail(sa, "IDr too long");
+		memcpy(e->idr_body, m->idr.body.p, m->idr.body.len);
+		e->idr_len = m->idr.body.len;
+		sa->remote_id = m->idr.id;
+		e->phase = IKE_EAP_PH_ACTIVE;
+		rc = peer_send(sa, NULL, 0, NULL);
+		if (rc < 0)
+			ike_sa_kill(sa, "cannot send the second round's IDi");
+		return rc < 0 ? rc : 0;
+	}
 	if (e->phase == IKE_EAP_PH_START) {
 		/* RFC 7296 2.16: IDr, CERT, AUTH of the responder and the first
 		 * EAP request; the responder is authenticated here */
@@ -385,8 +480,12 @@ ike_eap_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *
 		ike_eap_free(sa);	/* the MSK goes now, not with the SA */
 		return 1;
 	}
-	if (!m->has_eap)
-		return peer_fail(sa, "IKE_AUTH response without EAP");
+	if (!m->has_eap) {
+		const struct ike_notify *err = ike_msg_error_notify(m);
+
+		return peer_fail(sa, err != NULL ? ike_notify_name(err->type)
+				 : "IKE_AUTH response without EAP");
+	}
 	switch (m->eap.p[0]) {
 	case EAP_CODE_REQUEST:
 		e->ident = m->eap.p[1];

@@ -255,6 +255,7 @@ struct ike_sa {
 	uint16_t peer_window;		/* peer's SET_WINDOW_SIZE */
 	bool peer_redirect;		/* REDIRECT_SUPPORTED or REDIRECTED_FROM seen */
 	bool peer_redirected;		/* REDIRECTED_FROM seen: redirected once */
+	bool peer_multi_auth;		/* MULTIPLE_AUTH_SUPPORTED seen (RFC 4739) */
 	uint8_t redirects;		/* initiator: REDIRECTs followed (RFC 5685) */
 	struct sockaddr_storage redirected_from;	/* the first gateway */
 	struct ike_algs algs;
@@ -643,20 +644,32 @@ struct ike_eap {
 	struct ike_child_pend *pend;
 	uint8_t idr_body[IKE_MAX_ID_LEN + 4];
 	size_t idr_len;
+	/* responder, RFC 4739 second round: the body of the IDi of that round
+	 * (IDi'), which the peer's MSK-keyed AUTH covers (0: one round) */
+	uint8_t idi2_body[IKE_MAX_ID_LEN + 4];
+	size_t idi2_len;
 };
 enum {
 	IKE_EAP_PH_START = 0,		/* our IDr/AUTH + EAP-Request/Identity pending */
 	IKE_EAP_PH_ACTIVE,		/* EAP messages go to the back end */
 	IKE_EAP_PH_DONE,		/* EAP-Success sent; the peer's AUTH next */
+	/* RFC 4739: the certificate or PSK round runs; EAP is the next round
+	 * (responder: our IDr/AUTH without child pending; initiator: the
+	 * responder's IDr/AUTH awaited) */
+	IKE_EAP_PH_ROUND1,
+	IKE_EAP_PH_NEXT_ID,		/* responder: round 1 answered, IDi' awaited */
 };
-/* First IKE_AUTH request without AUTH: keep it, set up sa->eap. */
-int ike_eap_begin(struct ike_sa *sa, const struct ike_msg *m);
+/* First IKE_AUTH request: keep it (its SA, TS and CP make the child at the
+ * end), set up sa->eap; @round1: it authenticates with AUTH and announces
+ * ANOTHER_AUTH_FOLLOWS, EAP is the second round (RFC 4739). */
+int ike_eap_begin(struct ike_sa *sa, const struct ike_msg *m, bool round1);
 /* Append the EAP-Request/Identity to our first IKE_AUTH response. */
 int ike_eap_bld_identity(struct ike_sa *sa, struct ike_bld *b);
 /* A later IKE_AUTH request of an SA with sa->eap set. */
 int ike_eap_on_request(struct ike_sa *sa, const struct ike_msg *m);
-/* Initiator: set up sa->eap, keep the child offer (ownership moves). */
-int ike_eap_peer_begin(struct ike_sa *sa, struct ike_child_pend *p);
+/* Initiator: set up sa->eap, keep the child offer (ownership moves);
+ * @round1: our first request carries AUTH and ANOTHER_AUTH_FOLLOWS. */
+int ike_eap_peer_begin(struct ike_sa *sa, struct ike_child_pend *p, bool round1);
 /* Initiator: an IKE_AUTH response of an SA with sa->eap set. 1: the last
  * response, its AUTH verified with the MSK, r->pend holds the child offer
  * (continue with the child SA); 0: handled; < 0: failed (SA killed). */

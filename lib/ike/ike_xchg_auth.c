@@ -4,6 +4,10 @@
  * signature (RFC 7427), the first child SA with traffic-selector narrowing
  * (2.9), virtual IPs through the CP payload (3.15), INITIAL_CONTACT,
  * SET_WINDOW_SIZE (2.3) and MOBIKE_SUPPORTED (RFC 4555 3.2, both roles).
+ * RFC 4739 multiple authentication: the rounds a connection requires are
+ * checked against ANOTHER_AUTH_FOLLOWS before any AUTH is verified; a
+ * second (EAP) round continues in ike_eap.c and the child SA comes only
+ * after the last round.
  *
  * Initiator: ike_auth_start, ike_auth_on_response. Responder:
  * ike_auth_on_request. Also the child-SA helpers that CREATE_CHILD_SA shares
@@ -652,9 +656,35 @@ eap_first_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_o
 	return ike_respond(sa, m->hdr.msg_id, &out);
 }
 
+/* RFC 4739 2: the answer to a round that another follows: IDr, CERT, AUTH
+ * only (the child SA, CP and notifies come with the last round's answer). */
+static int
+round1_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa)
+{
+	struct ike_txm t;
+	struct ike_pkts out = { .n = 0 };
+	int rc;
+
+	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, m->hdr.msg_id);
+	if (rc == 0)
+		rc = bld_id_auth(sa, &t.b, false, false, NULL, oa);
+	rc = ike_txm_finish(&t, rc, &out);
+	if (rc < 0) {
+		ike_pkts_free(&out);
+		SA_LOG(sa, ERR, "cannot build the round 1 response: %s", ike_strerror(rc));
+		ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		ike_sa_kill(sa, "IKE_AUTH response failed");
+		return rc;
+	}
+	sa->eap->phase = IKE_EAP_PH_NEXT_ID;
+	return ike_respond(sa, m->hdr.msg_id, &out);
+}
+
 static int
 respond_next(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa)
 {
+	if (sa->eap != NULL && sa->eap->phase == IKE_EAP_PH_ROUND1)
+		return round1_respond(sa, m, oa);
 	if (sa->eap != NULL)
 		return eap_first_respond(sa, m, oa);
 	return ike_auth_respond(sa, m, oa, false);
@@ -671,7 +701,11 @@ auth_verified(struct ike_sa *sa, const struct ike_msg *m)
 
 	sa->remote_id = m->idi.id;
 	peer_window(sa, m);
-	if (sa->eap != NULL)
+	if (sa->eap != NULL && sa->eap->phase == IKE_EAP_PH_ROUND1)
+		SA_LOG(sa, INFO, "round 1 of 2 (RFC 4739): peer authenticated as %s (%s), "
+		       "EAP round follows", ike_id_str(&sa->remote_id, ids, sizeof(ids)),
+		       conn->cfg.remote_auth == IKE_AUTHM_PUBKEY ? "certificate" : "PSK");
+	else if (sa->eap != NULL)
 		SA_LOG(sa, INFO, "peer %s: EAP authentication begins",
 		       ike_id_str(&sa->remote_id, ids, sizeof(ids)));
 	else
@@ -752,6 +786,7 @@ int
 ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
 {
 	struct ike_conn *conn;
+	bool another;
 	int rc;
 
 	if (sa->state != IKE_ST_INIT_RCVD) {
@@ -776,13 +811,38 @@ ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m)
 		ike_conn_put(sa->conn);
 		sa->conn = conn;
 	}
+	/* RFC 4739 3.2: the peer announces each further round; the rounds must
+	 * be the connection's, checked before any AUTH is (no child SA, no
+	 * lease for a peer that skips the second round) */
+	another = ike_msg_notify(m, IKE_N_ANOTHER_AUTH_FOLLOWS) != NULL;
+	if (another && conn->cfg.remote_auth2 == 0) {
+		sa->ctx->st.auth_rounds_refused++;
+		ike_auth_failed(sa, m, "peer offers a second authentication round (RFC 4739), "
+				"the connection requires one");
+		return -EACCES;
+	}
+	if (!another && conn->cfg.remote_auth2 != 0) {
+		sa->ctx->st.auth_rounds_refused++;
+		ike_auth_failed(sa, m, "connection requires a second authentication round "
+				"(RFC 4739: EAP), peer offers one round");
+		return -EACCES;
+	}
+	if (another) {
+		/* the first request is kept: its SA, TS and CP make the child
+		 * once the EAP round has succeeded */
+		rc = ike_eap_begin(sa, m, true);
+		if (rc < 0) {
+			ike_auth_failed(sa, m, ike_strerror(rc));
+			return rc;
+		}
+	}
 	if (conn->cfg.remote_auth == IKE_AUTHM_EAP) {
 		/* RFC 7296 2.16: an initiator that wants EAP omits AUTH */
 		if (m->has_auth) {
 			ike_auth_failed(sa, m, "connection requires EAP, peer sent AUTH");
 			return -EACCES;
 		}
-		rc = ike_eap_begin(sa, m);
+		rc = ike_eap_begin(sa, m, false);
 		if (rc < 0) {
 			ike_auth_failed(sa, m, ike_strerror(rc));
 			return rc;
@@ -920,13 +980,24 @@ ike_auth_start(struct ike_sa *sa)
 	r->pend = p;
 	ike_esp_offer(sa, false, p->spi_in, offer, &n_offer);
 	oa = NULL;
-	if (cfg->auth != IKE_AUTHM_EAP) {
-		oa = malloc(sizeof(*oa));
-		rc = oa == NULL ? -ENOMEM : our_auth_compute(sa, oa);
-	} else {
-		rc = ike_eap_peer_begin(sa, p);		/* no AUTH: EAP follows */
+	rc = 0;
+	if (cfg->auth2 != 0 && !sa->peer_multi_auth) {
+		SA_LOG(sa, NOTICE, "the responder does not announce MULTIPLE_AUTH_SUPPORTED "
+		       "(RFC 4739): cannot do the second authentication round");
+		rc = -EPROTO;
+	} else if (cfg->auth2 != 0) {
+		/* RFC 4739: our AUTH, ANOTHER_AUTH_FOLLOWS; the EAP round next */
+		rc = ike_eap_peer_begin(sa, p, true);
 		if (rc == 0)
 			r->pend = NULL;
+	} else if (cfg->auth == IKE_AUTHM_EAP) {
+		rc = ike_eap_peer_begin(sa, p, false);	/* no AUTH: EAP follows */
+		if (rc == 0)
+			r->pend = NULL;
+	}
+	if (rc == 0 && cfg->auth != IKE_AUTHM_EAP) {
+		oa = malloc(sizeof(*oa));
+		rc = oa == NULL ? -ENOMEM : our_auth_compute(sa, oa);
 	}
 	if (rc < 0) {
 		free(oa);
@@ -962,6 +1033,12 @@ ike_auth_start(struct ike_sa *sa)
 		rc = bld_window(sa, &t.b);
 	if (rc == 0 && !cfg->no_mobike)
 		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_MOBIKE_SUPPORTED, NULL, 0);
+	if (rc == 0 && cfg->auth2 != 0)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_MULTIPLE_AUTH_SUPPORTED,
+				    NULL, 0);
+	if (rc == 0 && cfg->auth2 != 0)
+		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_ANOTHER_AUTH_FOLLOWS,
+				    NULL, 0);
 	rc = ike_txm_finish(&t, rc, &out);
 	if (rc < 0) {
 		ike_req_release(r);

@@ -238,6 +238,17 @@ bld_natd(struct ike_bld *b, const struct ike_sa *sa)
 	return rc;
 }
 
+static bool
+any_multi_auth(const struct ike_ctx *ctx)
+{
+	unsigned i;
+
+	for (i = 0; i < ctx->n_conns; i++)
+		if (ctx->conns[i]->cfg.remote_auth2 != 0)
+			return true;
+	return false;
+}
+
 static int
 bld_common_tail(struct ike_bld *b, const struct ike_sa *sa, bool frag)
 {
@@ -262,6 +273,13 @@ bld_common_tail(struct ike_bld *b, const struct ike_sa *sa, bool frag)
 	if (rc == 0 && ike_sighash_build(ike_sighash_ours(), data, sizeof(data), &len) == 0)
 		rc = ike_bld_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS,
 				    data, len);
+	/* RFC 4739 3.1: the responder announces multiple authentication in
+	 * its IKE_SA_INIT response (the initiator in its first IKE_AUTH),
+	 * when a connection requires a second round: IKE_AUTH may still move
+	 * the SA to another connection by identity */
+	if (rc == 0 && !sa->initiator && any_multi_auth(sa->ctx))
+		rc = ike_bld_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_MULTIPLE_AUTH_SUPPORTED,
+				    NULL, 0);
 	return rc;
 }
 
@@ -275,6 +293,7 @@ peer_caps(struct ike_sa *sa, const struct ike_msg *m)
 	sa->peer_redirect = ike_msg_notify(m, IKE_N_REDIRECT_SUPPORTED) != NULL ||
 			    ike_msg_notify(m, IKE_N_REDIRECTED_FROM) != NULL;
 	sa->peer_redirected = ike_msg_notify(m, IKE_N_REDIRECTED_FROM) != NULL;
+	sa->peer_multi_auth = ike_msg_notify(m, IKE_N_MULTIPLE_AUTH_SUPPORTED) != NULL;
 }
 
 /* RFC 5685 4.2: answer with REDIRECT instead; 1 when done so. */

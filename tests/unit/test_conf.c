@@ -1478,6 +1478,71 @@ eap_users_file(void)
 	}
 }
 
+/* remote_auth as a list of rounds (RFC 4739): [pubkey, eap-mschapv2] loads
+ * as remote_auth + remote_auth2; a lone entry, EAP first, a non-EAP second
+ * round and three rounds are refused with the key's path. */
+static void
+auth_rounds(void)
+{
+	static const char text[] =
+		"ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n"
+		"eap_users: users.txt\n"
+		"connections:\n  - name: ra\n    remote: any\n    auth: pubkey\n"
+		"    cert: gw.crt\n    key: gw.key\n    ca: ca.crt\n    remote_auth: %s\n"
+		"    local_ts: 10.0.0.0/8\n    remote_ts: dynamic\n    pool: {range: 10.99.0.0/24}\n";
+	static const struct {
+		const char *rounds, *want;
+	} bad[] = {
+		{"[pubkey]", "connections[0].remote_auth: a list of rounds has two entries"},
+		{"[eap-mschapv2, pubkey]", "remote_auth[0]: 'eap-mschapv2': in a list of rounds, "
+		 "EAP is the second round"},
+		{"[pubkey, psk]", "remote_auth[1]: 'psk': the second round must be EAP"},
+		{"[pubkey, eap-mschapv2, eap-radius]", "more than 2 entries"},
+		{"[pubkey, eap-tls]", "remote_auth[1]: unknown auth method 'eap-tls'"},
+		{"[]", "empty list"},
+	};
+	char cfg[128], path[128], body[1024], err[CONF_ERR_LEN];
+	struct conf *c = NULL;
+	size_t i;
+
+	snprintf(cfg, sizeof(cfg), "%s/rounds.yaml", tmpdir);
+	snprintf(path, sizeof(path), "%s/users.txt", tmpdir);
+	write_file(path, "alice:44EBBA8D5312B8D611474411F56989AE\n", 0600);
+	snprintf(path, sizeof(path), "%s/gw.crt", tmpdir);
+	write_file(path, "not parsed by the loader\n", 0644);
+	snprintf(path, sizeof(path), "%s/ca.crt", tmpdir);
+	write_file(path, "not parsed by the loader\n", 0644);
+	snprintf(path, sizeof(path), "%s/gw.key", tmpdir);
+	write_file(path, "not parsed by the loader\n", 0600);
+	snprintf(body, sizeof(body), text, "[pubkey, eap-mschapv2]");
+	write_file(cfg, body, 0600);
+	c = load_ok(cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->conns[0].remote_auth, IKE_AUTHM_PUBKEY);
+	CU_ASSERT_EQUAL(c->conns[0].remote_auth2, IKE_AUTHM_EAP);
+	CU_ASSERT_TRUE(c->conn_eap_local[0]);
+	conf_free(c);
+	/* one method stays one round */
+	snprintf(body, sizeof(body), text, "pubkey");
+	write_file(cfg, body, 0600);
+	c = load_ok(cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->conns[0].remote_auth2, 0);
+	conf_free(c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), text, bad[i].rounds);
+		write_file(cfg, body, 0600);
+		c = NULL;
+		CU_ASSERT_EQUAL(conf_load(cfg, &c, err, sizeof(err)), -EINVAL);
+		CU_ASSERT_PTR_NULL(c);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].want));
+		if (strstr(err, bad[i].want) == NULL) {
+			fprintf(stderr, "\nauth_rounds case %zu: got '%s', wanted: ", i, err);
+			fputs(bad[i].want, stderr);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -1493,6 +1558,7 @@ main(void)
 	CU_add_test(suite, "redirect_ok", redirect_ok);
 	CU_add_test(suite, "radius_section", radius_section);
 	CU_add_test(suite, "eap_users_file", eap_users_file);
+	CU_add_test(suite, "auth_rounds", auth_rounds);
 	CU_add_test(suite, "manual_sas", manual_sas);
 	CU_add_test(suite, "ci_values", ci_values);
 	CU_add_test(suite, "site_to_site_values", site_to_site_values);

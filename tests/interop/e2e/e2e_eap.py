@@ -19,6 +19,13 @@ eap-tls: EAP-TLS through the same passthrough to FreeRADIUS's eap tls module
 (server certificate and CRL from the test's CA); a strongSwan client with the
 eap-tls plugin and a client certificate comes up and pings; a client whose
 certificate is on the CRL is refused by FreeRADIUS.
+eap-two-rounds: RFC 4739 multiple authentication, remote_auth: [pubkey,
+eap-mschapv2] against the local users file: a strongSwan client with a
+machine certificate (local-1) and the user's EAP-MSCHAPv2 (local-2) comes up,
+named by the EAP identity, and pings; a client with the certificate round
+only, and one with a wrong EAP password, are refused and counted.
+eap-two-rounds-radius: the same rounds with the EAP round through FreeRADIUS;
+the Framed-IP-Address of the second round's user is the client's address.
 """
 
 import glob
@@ -288,10 +295,12 @@ def stat(r, name):
 
 
 def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False, acct=None,
-              interim="10s", tls_frag=1024):
+              interim="10s", tls_frag=1024, two_rounds=False):
     """FreeRADIUS in e2e-rad (10.77.0.2, reached over a kernel veth from
     e2e-gw at 10.77.0.1), then rampartd with @servers (addresses, in
-    failover order). Returns (CA file, function giving FreeRADIUS's log)."""
+    failover order); @two_rounds: remote_auth [pubkey, eap-radius] (RFC
+    4739) and a machine certificate laptop.pem in the pki directory.
+    Returns (CA file, function giving FreeRADIUS's log)."""
     net.base()
     net.ns_add(N("rad"))
     net.veth("e2e-rad", N("gw"), "e2e-radh", N("rad"))
@@ -331,11 +340,16 @@ def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False, acct=Non
     if acct:
         acct_yaml = "  accounting:\n    interim_interval: %s\n    servers:\n" % interim + "".join(
             "      - address: %s\n        secret_file: %s\n" % (a, secret_file) for a in acct)
-    write_private(r.conf, GW_YAML.format(
+    text = GW_YAML.format(
         log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock, pub=GW_PUB, lan=GW_LAN,
         servers=srv, acct=acct_yaml, metrics=(
             'metrics: {listen: "%s"}\n' % e2e_metrics.LISTEN if acct else ""), timeout=timeout, retries=retries, gwid=GW_ID, cert=cert,
-        key=key, pool=POOL))
+        key=key, pool=POOL)
+    if two_rounds:
+        issue_machine(pki)
+        text = text.replace("    remote_auth: eap-radius\n",
+                            "    remote_auth: [pubkey, eap-radius]\n    ca: %s\n" % ca)
+    write_private(r.conf, text)
     started = r.start()
     if not res.check(started, "rampartd starts with remote_auth eap-radius",
                      "" if started else "\n".join(r.log_text().splitlines()[-20:])):
@@ -717,6 +731,183 @@ def case_eap_local(args, net, r, res):
         log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
 
 
+TWO_ROUNDS_CLIENT = """connections {{
+	eap {{
+		version = 2
+		local_addrs = {addr}
+		remote_addrs = {gw}
+		vips = 0.0.0.0
+		proposals = aes256gcm16-prfsha256-ecp256
+		local-1 {{
+			auth = pubkey
+			id = {mid}
+			certs = {cert}
+		}}
+{second}		remote {{
+			auth = pubkey
+			id = {gwid}
+			cacerts = {ca}
+		}}
+		children {{
+			eap {{
+				remote_ts = 10.1.0.0/24
+				esp_proposals = aes256gcm16
+				start_action = none
+			}}
+		}}
+	}}
+}}
+secrets {{
+	eap-user {{
+		id = {user}
+		secret = "{password}"
+	}}
+}}
+"""
+TWO_ROUNDS_SECOND = """		local-2 {{
+			auth = eap-mschapv2
+			eap_id = {user}
+		}}
+"""
+MACHINE_ID = "laptop.rampart.test"
+
+
+def two_rounds_client(net, n, pki, ca, user, password, second=True):
+    """A strongSwan client: the machine certificate in round 1 (its key in
+    private/ beside swanctl.conf), the user's EAP-MSCHAPv2 in round 2 unless
+    @second is False."""
+    ns, addr = net.client_ns(n)
+    c = Charon(net, ns, "c%d" % n, addr)
+    os.makedirs(os.path.join(c.dir, "private"), exist_ok=True)
+    shutil.copy(os.path.join(pki, "laptop.key"), os.path.join(c.dir, "private", "laptop.key"))
+    c.write(TWO_ROUNDS_CLIENT.format(
+        addr=addr, gw=GW_PUB, mid=MACHINE_ID, cert=os.path.join(pki, "laptop.pem"), gwid=GW_ID,
+        ca=ca, user=user, password=password,
+        second=TWO_ROUNDS_SECOND.format(user=user) if second else ""))
+    c.start()
+    ready = c.wait_ready()
+    rc, out = c.load()
+    return c, ns, ready and rc == 0 and "loaded private key" in out, out
+
+
+def issue_machine(pki):
+    """The client machine's certificate (laptop.pem, laptop.key)."""
+    issue(pki, "laptop", "/O=e2e/CN=" + MACHINE_ID,
+          "subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n"
+          "keyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n" % MACHINE_ID)
+
+
+def case_eap_two_rounds(args, net, r, res):
+    """RFC 4739: certificate round, then EAP-MSCHAPv2 round (local users)."""
+    net.base()
+    pki = os.path.join(net.dir, "pki")
+    ca, cert, key = make_pki(pki)
+    issue_machine(pki)
+    users = os.path.join(net.dir, "eap-users")
+    write_private(users, "%s:%s\n" % (USER, nt_hash(PASSWORD)))
+    text = LOCAL_YAML.format(log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock,
+                             pub=GW_PUB, lan=GW_LAN, users=users, gwid=GW_ID, cert=cert,
+                             key=key, pool=POOL)
+    text = text.replace("    remote_auth: eap-mschapv2\n",
+                        "    remote_auth: [pubkey, eap-mschapv2]\n    ca: %s\n" % ca)
+    write_private(r.conf, text)
+    started = r.start()
+    if not res.check(started, "rampartd starts with remote_auth: [pubkey, eap-mschapv2]",
+                     "" if started else "\n".join(r.log_text().splitlines()[-20:])):
+        return
+    c, cns, ok, out = two_rounds_client(net, 1, pki, ca, USER, PASSWORD)
+    res.check(ok, "strongSwan client (local-1 pubkey, local-2 eap-mschapv2) loads",
+              out.strip()[-300:])
+    rc, out = c.initiate("eap", 60)
+    res.check(rc == 0, "the client comes up after both rounds",
+              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    clog = c.log_text()
+    res.check("EAP method EAP_MSCHAPV2 succeeded, MSK established" in clog,
+              "strongSwan ran EAP-MSCHAPv2 as its second round and has an MSK", "")
+    # strongSwan's own view of the exchange: our IKE_SA_INIT response
+    # announced RFC 4739, its first IKE_AUTH request said another round follows
+    seen = bool(re.search(r"parsed IKE_SA_INIT response 0 \[[^]]*N\(MULT_AUTH\)", clog) and
+                re.search(r"generating IKE_AUTH request 1 \[[^]]*N\(AUTH_FOLLOWS\)", clog))
+    res.check(seen, "strongSwan saw MULTIPLE_AUTH_SUPPORTED and sent ANOTHER_AUTH_FOLLOWS",
+              "" if seen else "\n".join(x for x in clog.splitlines()
+                                         if "IKE_SA_INIT" in x or "IKE_AUTH" in x)[-800:])
+    glog = r.log_text()
+    res.check("round 1 of 2 (RFC 4739): peer authenticated as" in glog and
+              MACHINE_ID in glog and "round 2 of 2 (RFC 4739)" in glog,
+              "rampartd logged the certificate round (machine identity) and the EAP round", "")
+    sas = r.sas()
+    res.check(len(sas) == 1 and sas[0].get("remote_id") == USER,
+              "one IKE SA, named by the EAP identity of round 2",
+              str([x.get("remote_id") for x in sas]))
+    t, rcv = ping(cns, LAN_HOST, 5)
+    if rcv != 5:
+        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
+    res.check(rcv == 5, "the client pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
+    failed0 = stat(r, "auth_failed") or 0
+    rounds0 = stat(r, "auth_rounds_refused") or 0
+    # the certificate round only: refused before any child or lease
+    c2, _, ok2, out2 = two_rounds_client(net, 2, pki, ca, USER, PASSWORD, second=False)
+    res.check(ok2, "client with the certificate round only loads", out2.strip()[-300:])
+    rc2, out2 = c2.initiate("eap", 40)
+    res.check(rc2 != 0 and "AUTHENTICATION_FAILED" in c2.log_text(),
+              "the client with one round is refused (AUTHENTICATION_FAILED)",
+              "" if rc2 != 0 else out2.strip()[-300:])
+    res.check("connection requires a second authentication round" in r.log_text(),
+              "rampartd logged why", "")
+    # both rounds, a wrong password in the second: EAP-Failure
+    c3, _, ok3, out3 = two_rounds_client(net, 3, pki, ca, USER, "not-alices-password")
+    res.check(ok3, "client with a wrong EAP password loads", out3.strip()[-300:])
+    rc3, out3 = c3.initiate("eap", 40)
+    res.check(rc3 != 0 and "EAP_FAILURE" in c3.log_text(),
+              "the client with a wrong password in round 2 is refused (EAP-Failure)",
+              "" if rc3 != 0 else out3.strip()[-300:])
+    counted = wait_for(lambda: (stat(r, "auth_failed") or 0) == failed0 + 2 and
+                       (stat(r, "auth_rounds_refused") or 0) == rounds0 + 1, 10)
+    res.check(counted is True, "auth_failures_total +2, auth_rounds_refused_total +1",
+              "%s -> %s, %s -> %s" % (failed0, stat(r, "auth_failed"), rounds0,
+                                      stat(r, "auth_rounds_refused")))
+    sas = r.sas()
+    res.check(len(sas) == 1, "still only the first client's IKE SA",
+              str([x.get("remote_id") for x in sas]))
+    if res.fails:
+        for cc in (c, c2, c3):
+            log("client %s log tail:\n" % cc.tag + "\n".join(cc.log_text().splitlines()[-30:]))
+        log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+
+
+def case_eap_two_rounds_radius(args, net, r, res):
+    """RFC 4739 with the EAP round through RADIUS: bob (FreeRADIUS answers
+    with a Framed-IP-Address) authenticates his machine certificate, then
+    EAP-MSCHAPv2; the address and the SA's name come from the EAP round."""
+    ca, rad_text = radius_up(net, r, res, [RAD_SRV], two_rounds=True)
+    if ca is None:
+        return
+    pki = os.path.join(net.dir, "pki")
+    c, cns, ok, out = two_rounds_client(net, 1, pki, ca, USER2, PASSWORD2)
+    res.check(ok, "strongSwan client (local-1 pubkey, local-2 eap-mschapv2) loads",
+              out.strip()[-300:])
+    rc, out = c.initiate("eap", 60)
+    res.check(rc == 0, "bob comes up after the certificate round and EAP through FreeRADIUS",
+              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    res.check("Sent Access-Accept" in rad_text(), "FreeRADIUS sent an Access-Accept", "")
+    res.check(c.vip() == FRAMED_IP, "bob's virtual IP is RADIUS's Framed-IP-Address %s "
+              "(the second round's user decides it)" % FRAMED_IP, str(c.vip()))
+    sas = r.sas()
+    res.check(len(sas) == 1 and sas[0].get("remote_id") == USER2,
+              "one IKE SA, named by the EAP identity of round 2",
+              str([x.get("remote_id") for x in sas]))
+    t, rcv = ping(cns, LAN_HOST, 5)
+    if rcv != 5:
+        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
+    res.check(rcv == 5, "bob pings the LAN host from %s" % FRAMED_IP, "%d/%d" % (rcv, t))
+    res.check(PASSWORD2 not in r.log_text() and RAD_SECRET not in r.log_text(),
+              "neither the password nor the RADIUS secret is in rampartd's log", "")
+    if res.fails:
+        log("client log tail:\n" + "\n".join(c.log_text().splitlines()[-40:]))
+        log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+        log("freeradius log tail:\n" + "\n".join(rad_text().splitlines()[-60:]))
+
+
 def max_len(text, pattern):
     """The largest length a @pattern (one group: the length) gives in @text."""
     return max([int(m) for m in re.findall(pattern, text)] or [0])
@@ -811,7 +1002,9 @@ def case_eap_tls(args, net, r, res, frag=False):
 
 CASES = {"eap-radius": case_eap_radius, "eap-radius-failover": case_eap_radius_failover,
          "eap-tls": case_eap_tls, "eap-radius-acct": case_eap_radius_acct,
-         "eap-local": case_eap_local, "eap-tls-frag": case_eap_tls_frag}
+         "eap-local": case_eap_local, "eap-tls-frag": case_eap_tls_frag,
+         "eap-two-rounds": case_eap_two_rounds,
+         "eap-two-rounds-radius": case_eap_two_rounds_radius}
 
 
 def main():
