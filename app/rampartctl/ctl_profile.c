@@ -322,6 +322,12 @@ write_windows(const json_t *info, const struct ctl_profile_opt *o, FILE *out, ch
 	size_t i;
 	json_t *v;
 
+	if (jstr(info, "remote_auth2") != NULL) {
+		snprintf(err, err_len, "connection %s requires two authentication rounds (RFC "
+			 "4739), which Windows' built-in IKEv2 client does not offer: use a "
+			 "connection with one round for Windows clients", name);
+		return -1;
+	}
 	if (ra != NULL && strcmp(ra, "psk") == 0) {
 		snprintf(err, err_len, "Windows' built-in IKEv2 client cannot authenticate with a "
 			 "PSK (Add-VpnConnection offers EAP or machine certificates): set "
@@ -434,6 +440,9 @@ write_apple(const json_t *info, const struct ctl_profile_opt *o, FILE *out, char
 	char u_vpn[37], u_ca[37], u_top[37], body[8192];
 	bool eap = ra != NULL && strcmp(ra, "eap") == 0, psk = ra != NULL && strcmp(ra, "psk") == 0;
 	bool has_ca = ca != NULL && pem_body(ca, body, sizeof(body), false);
+	/* RFC 4739 (certificate or PSK, then EAP): Apple's ExtendedAuthEnabled on top
+	 * of the first round's method */
+	bool two = jstr(info, "remote_auth2") != NULL;
 	struct prop ike, esp;
 	json_int_t dpd = json_integer_value(json_object_get(info, "dpd_s"));
 
@@ -490,7 +499,7 @@ write_apple(const json_t *info, const struct ctl_profile_opt *o, FILE *out, char
 			"\t\t\t\t<string>SharedSecret</string>\n"
 			"\t\t\t\t<key>SharedSecret</key>\n"
 			"\t\t\t\t<string>REPLACE-WITH-PSK</string>\n");
-	} else if (eap) {
+	} else if (eap && !two) {
 		fprintf(out, "\t\t\t\t<key>AuthenticationMethod</key>\n\t\t\t\t<string>None</string>\n"
 			"\t\t\t\t<key>ExtendedAuthEnabled</key>\n\t\t\t\t<integer>1</integer>\n"
 			"\t\t\t\t<key>AuthName</key>\n\t\t\t\t<string>%s</string>\n",
@@ -499,6 +508,10 @@ write_apple(const json_t *info, const struct ctl_profile_opt *o, FILE *out, char
 		fprintf(out, "\t\t\t\t<key>AuthenticationMethod</key>\n"
 			"\t\t\t\t<string>Certificate</string>\n");
 	}
+	if (two)
+		fprintf(out, "\t\t\t\t<key>ExtendedAuthEnabled</key>\n\t\t\t\t<integer>1</integer>\n"
+			"\t\t\t\t<key>AuthName</key>\n\t\t\t\t<string>%s</string>\n",
+			o->user != NULL ? o->user : "REPLACE-WITH-USER");
 	if (!psk && has_ca)
 		fprintf(out, "\t\t\t\t<key>ServerCertificateIssuerCommonName</key>\n"
 			"\t\t\t\t<string>REPLACE-WITH-CA-COMMON-NAME</string>\n");
@@ -536,7 +549,7 @@ write_android(const json_t *info, const struct ctl_profile_opt *o, FILE *out, ch
 	char u[37], body[8192];
 	json_t *j, *remote, *local, *sub;
 	const json_t *ts = json_object_get(info, "local_ts");
-	bool full;
+	bool full, two;
 	size_t i;
 	json_t *v;
 	char *text;
@@ -546,6 +559,7 @@ write_android(const json_t *info, const struct ctl_profile_opt *o, FILE *out, ch
 			 "authentication: set remote_auth to eap or pubkey for this connection");
 		return -1;
 	}
+	two = jstr(info, "remote_auth2") != NULL;	/* RFC 4739: certificate, then EAP */
 	if (pick(json_object_get(info, "ike"), &caps_strongswan, true, &ike) < 0 ||
 	    pick(json_object_get(info, "esp"), &caps_strongswan, false, &esp) < 0) {
 		snprintf(err, err_len, "connection %s has no IKE/ESP proposal the strongSwan app "
@@ -564,7 +578,8 @@ write_android(const json_t *info, const struct ctl_profile_opt *o, FILE *out, ch
 	if (o->user != NULL)
 		json_object_set_new(local, "eap_id", json_string(o->user));
 	j = json_pack("{ss ss ss so so ss ss}", "uuid", u, "name", name, "type",
-		      ra != NULL && strcmp(ra, "eap") == 0 ? "ikev2-eap" : "ikev2-cert",
+		      two ? "ikev2-cert-eap" : ra != NULL && strcmp(ra, "eap") == 0 ? "ikev2-eap" :
+		      "ikev2-cert",
 		      "remote", remote, "local", local, "ike-proposal", ike.text,
 		      "esp-proposal", esp.text);
 	ts_count(info, &full);
@@ -609,6 +624,12 @@ write_linux(const json_t *info, const struct ctl_profile_opt *o, FILE *out, char
 	const char *method = ra == NULL ? "key" : strcmp(ra, "psk") == 0 ? "psk" :
 			     strcmp(ra, "eap") == 0 ? "eap" : "key";
 
+	if (jstr(info, "remote_auth2") != NULL) {
+		snprintf(err, err_len, "connection %s requires two authentication rounds (RFC "
+			 "4739), which NetworkManager-strongswan's methods do not offer: use "
+			 "--os android or a swanctl.conf with local-1 and local-2 sections", name);
+		return -1;
+	}
 	if (pick(json_object_get(info, "ike"), &caps_strongswan, true, &ike) < 0 ||
 	    pick(json_object_get(info, "esp"), &caps_strongswan, false, &esp) < 0) {
 		snprintf(err, err_len, "connection %s has no IKE/ESP proposal NetworkManager-"

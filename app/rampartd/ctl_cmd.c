@@ -723,6 +723,9 @@ conn_info(json_t *args, json_t **reply)
 			   "child_lifetime_s", (json_int_t)cc->child_lifetime_s,
 			   "dpd_s", (json_int_t)cc->dpd_s,
 			   "ca_pem", pem_json(cc->ca_file), "cert_pem", pem_json(cc->cert_file));
+	if (*reply != NULL && cc->remote_auth2 != 0)	/* RFC 4739: the second round */
+		json_object_set_new(*reply, "remote_auth2",
+				    json_string(auth_name(cc->remote_auth2)));
 	return *reply != NULL ? 0 : err_reply(reply, -ENOMEM, "out of memory");
 }
 

@@ -869,6 +869,21 @@ def case_eap_two_rounds(args, net, r, res):
     sas = r.sas()
     res.check(len(sas) == 1, "still only the first client's IKE SA",
               str([x.get("remote_id") for x in sas]))
+    # client profiles: both rounds where the OS's client has RFC 4739, a
+    # clear refusal where it has not (a one-round profile would be refused)
+    prof = {}
+    for osn in ("ios", "android", "windows", "linux"):
+        prof[osn] = sh([r.ctl_bin, "-s", r.sock, "client-profile", "eap", "--server", GW_PUB,
+                        "--os", osn, "--user", USER], check=False)
+    res.check(prof["ios"][0] == 0 and "<string>Certificate</string>" in prof["ios"][1] and
+              "<key>ExtendedAuthEnabled</key>" in prof["ios"][1],
+              "client-profile --os ios: certificate plus extended (EAP) authentication",
+              prof["ios"][1][-300:])
+    res.check(prof["android"][0] == 0 and '"ikev2-cert-eap"' in prof["android"][1],
+              "client-profile --os android: type ikev2-cert-eap", prof["android"][1][-300:])
+    res.check(all(prof[o][0] != 0 and "RFC 4739" in prof[o][1] for o in ("windows", "linux")),
+              "client-profile --os windows/linux: refused, naming the two rounds",
+              str({o: prof[o] for o in ("windows", "linux")})[:400])
     if res.fails:
         for cc in (c, c2, c3):
             log("client %s log tail:\n" % cc.tag + "\n".join(cc.log_text().splitlines()[-30:]))
