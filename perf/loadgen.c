@@ -23,10 +23,12 @@
  *           --gw-wan-mac MAC --host IPV4 [--lan-port 0] [--wan-port 1]
  *           [--dir encap|decap|both] [--size BYTES] [--flows N]
  *           [--rate PPS] [--duration S] [--drain-ms MS] [--seq-start N]
- *           [--json]
+ *           [--count N] [--json]
  *
  * --size is the cleartext frame (Ethernet + IPv4 + UDP + payload, 62..1514);
- * --rate is per direction, 0 = as fast as the ports take them. IPv4 only.
+ * --rate is per direction, 0 = as fast as the ports take them; --count stops
+ * each direction after N packets (with net_pcap ports that writes the pcap
+ * files perf/pktgen-recipe hands to pktgen-dpdk). IPv4 only.
  * One lcore does everything (send both directions, poll both ports): at
  * "flat out" the generator's own ESP work is part of what limits the rate,
  * which the report says by printing the offered rate next to what came back.
@@ -96,7 +98,7 @@ static struct {
 	uint32_t remote_span;		/* addresses usable in that prefix */
 	bool run[D_N];
 	unsigned size, flows;
-	uint64_t rate, seq_start;
+	uint64_t rate, seq_start, count;
 	double duration;
 	unsigned drain_ms;
 	bool json;
@@ -128,7 +130,7 @@ usage(void)
 		"--gw-wan-mac MAC --host IPV4\n"
 		"       [--lan-port N] [--wan-port N] [--dir encap|decap|both] [--size BYTES]\n"
 		"       [--flows N] [--rate PPS] [--duration S] [--drain-ms MS] [--seq-start N]"
-		" [--json]\n");
+		" [--count N] [--json]\n");
 }
 
 static int
@@ -163,6 +165,7 @@ parse_args(int argc, char **argv)
 		{ "duration", required_argument, NULL, 't' },
 		{ "drain-ms", required_argument, NULL, 'D' },
 		{ "seq-start", required_argument, NULL, 'q' },
+		{ "count", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -254,6 +257,13 @@ parse_args(int argc, char **argv)
 				return -1;
 			}
 			o.seq_start = v;
+			break;
+		case 'n':
+			if (parse_u64(optarg, 1, UINT32_MAX - 1, &v) != 0) {
+				fprintf(stderr, "loadgen: --count wants 1..2^32-2 packets\n");
+				return -1;
+			}
+			o.count = v;
 			break;
 		case 'j':
 			o.json = true;
@@ -675,22 +685,24 @@ main(int argc, char **argv)
 		ds[d].next_tsc = t_start;
 	while (!stop_req && (now = rte_rdtsc()) < t_end) {
 		uint64_t wake = t_end;
+		bool done = o.count != 0;
 
 		for (d = 0; d < D_N; d++) {
-			uint64_t due;
+			uint64_t due, left = o.count ? o.count - ds[d].sent : BURST;
 			unsigned n;
 
-			if (!o.run[d])
+			if (!o.run[d] || left == 0)
 				continue;
+			done = false;
 			if (per_pkt[d] == 0) {
-				send_burst(d, BURST);
+				send_burst(d, (unsigned)RTE_MIN(left, (uint64_t)BURST));
 				continue;
 			}
 			if (now < ds[d].next_tsc) {
 				wake = RTE_MIN(wake, ds[d].next_tsc);
 				continue;
 			}
-			due = (now - ds[d].next_tsc) / per_pkt[d] + 1;
+			due = RTE_MIN((now - ds[d].next_tsc) / per_pkt[d] + 1, left);
 			n = due > BURST ? BURST : (unsigned)due;
 			n = send_burst(d, n);
 			ds[d].next_tsc += (uint64_t)(n ? n : 1) * per_pkt[d];
@@ -698,6 +710,8 @@ main(int argc, char **argv)
 				ds[d].next_tsc = now;
 			wake = RTE_MIN(wake, ds[d].next_tsc);
 		}
+		if (done)
+			break;
 		/* Paced and idle: nap until the next packet is due (at most 100 us,
 		 * which bounds the latency error this adds), so a slow run leaves
 		 * the core to the gateway on a small host. */

@@ -8,7 +8,7 @@ libclang-rt-14-dev strongswan-charon strongswan-swanctl libcharon-extra-plugins
 libstrongswan-standard-plugins libstrongswan-extra-plugins python3-scapy tshark
 iperf3 iproute2 iputils-ping nftables conntrack ethtool openssl procps psmisc
 libmicrohttpd-dev prometheus curl python3-cryptography libsystemd-dev dpkg-dev lintian
-freeradius dpdk-doc gnuplot-nox"
+freeradius dpdk-doc gnuplot-nox python3-yaml lua5.4"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
