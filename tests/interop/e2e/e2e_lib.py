@@ -276,6 +276,47 @@ S2S_CONN = """  - name: s2s
 """
 
 
+MANUAL_YAML = """workers: 1
+log_level: info
+telemetry: false
+control: {{socket: {sock}, mode: "0600"}}
+ports:
+  - {{name: wan, role: public, addresses: [192.0.2.1/24], device: "{wan_dev}"}}
+  - {{name: lan, role: private, addresses: [10.0.0.1/24], device: "{lan_dev}"}}
+neighbors:
+  - {{address: 192.0.2.2, mac: "{peer_mac}", port: wan}}
+  - {{address: 10.0.0.2, mac: "{host_mac}", port: lan}}
+manual_sas:
+  - name: {name}
+    spi_in: {spi_in:#x}
+    spi_out: {spi_out:#x}
+    esp: {alg}
+    key_in: {key_in}
+    key_out: {key_out}
+{integ}    remote: 192.0.2.2
+    local_ts: [10.0.0.0/24]
+    remote_ts: [10.1.0.0/24]
+    replay_window: {rw}
+"""
+
+
+def manual_conf(path, sock, wan_dev, lan_dev, peer_mac, host_mac, spi_in, spi_out, key_in,
+                key_out, name="handkeyed", alg="aes128gcm16", integ_in=None, integ_out=None,
+                rw=1024):
+    """A rampartd config (mode 0600: it holds keys) with one manual SA
+    between the WAN peer 192.0.2.2 and the LAN host 10.0.0.2 (static
+    neighbours), remote_ts 10.1.0.0/24: e2e_manual, e2e_loadgen, e2e_pktgen."""
+    integ = ""
+    if integ_in is not None:
+        integ = "    integ_key_in: %s\n    integ_key_out: %s\n" % (integ_in.hex(),
+                                                                    integ_out.hex())
+    write_private(path, MANUAL_YAML.format(sock=sock, wan_dev=wan_dev, lan_dev=lan_dev,
+                                           peer_mac=peer_mac, host_mac=host_mac, name=name,
+                                           spi_in=spi_in, spi_out=spi_out, alg=alg,
+                                           key_in=key_in.hex(), key_out=key_out.hex(),
+                                           integ=integ, rw=rw))
+
+
 class Rampartd:
     def __init__(self, net, build, rampartd, rampartctl, prefix):
         self.net = net

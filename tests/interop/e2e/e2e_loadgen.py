@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import N, Result, log, sh, write_private  # noqa: E402
+from e2e_lib import N, Result, log, manual_conf, sh  # noqa: E402
 from e2e import run_cli  # noqa: E402
 import netlab  # noqa: E402
 
@@ -37,30 +37,6 @@ GW_WAN, PEER, HOST = "192.0.2.1", "192.0.2.2", "10.0.0.2"
 RATE, SECONDS, SIZE, FLOWS = 1000, 3, 200, 8
 MAX_LOSS = 0.01
 MAGIC_ENCAP, MAGIC_DECAP = 0x524c4765, 0x524c4764
-
-CONF = """workers: 1
-log_level: info
-telemetry: false
-control: {{socket: {sock}, mode: "0600"}}
-ports:
-  - {{name: wan, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{gw}/24]}}
-  - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [10.0.0.1/24]}}
-neighbors:
-  - {{address: {peer}, mac: "{peer_mac}", port: wan}}
-  - {{address: {host}, mac: "{host_mac}", port: lan}}
-manual_sas:
-  - name: bench
-    spi_in: {spi_in:#x}
-    spi_out: {spi_out:#x}
-    esp: aes128gcm16
-    key_in: {key_in}
-    key_out: {key_out}
-    remote: {peer}
-    local_ts: [10.0.0.0/24]
-    remote_ts: [10.1.0.0/24]
-    replay_window: 1024
-"""
-
 
 def mac_of(ns, dev):
     _, out = sh(["cat", "/sys/class/net/%s/address" % dev], ns=ns)
@@ -111,11 +87,9 @@ def case_loadgen(args, net, r, res):
     for ns, dev in ((N("gw"), "e2e-pub"), (N("gw"), "e2e-lan"), (N("lg"), "lg-wan"),
                     (N("lg"), "lg-lan")):
         netlab.dpdk_port(ns, dev)
-    text = CONF.format(sock=r.sock, gw=GW_WAN, peer=PEER, host=HOST,
-                       peer_mac=mac_of(N("lg"), "lg-wan"), host_mac=mac_of(N("lg"), "lg-lan"),
-                       spi_in=SPI_IN, spi_out=SPI_OUT, key_in=KEY_IN.hex(),
-                       key_out=KEY_OUT.hex())
-    write_private(r.conf, text)
+    manual_conf(r.conf, r.sock, "net_af_packet0,iface=e2e-pub", "net_af_packet1,iface=e2e-lan",
+                mac_of(N("lg"), "lg-wan"), mac_of(N("lg"), "lg-lan"), SPI_IN, SPI_OUT, KEY_IN,
+                KEY_OUT, name="bench")
     if not res.check(r.start(), "rampartd starts with the manual SA"):
         return
     gw_lan, gw_wan = mac_of(N("gw"), "e2e-lan"), mac_of(N("gw"), "e2e-pub")

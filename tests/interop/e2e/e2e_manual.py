@@ -30,6 +30,9 @@ import time
 from scapy.all import Ether, IP, UDP, Raw, rdpcap, wrpcap
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_lib import manual_conf  # noqa: E402
+
 # net_pcap cannot set a MAC; it derives one from its creation order: 02:70:63:61:70:<n>
 # ("\x02pcap" + n). rampartd creates the ports in config order (wan, then lan);
 # the test checks the MACs rampartd logs.
@@ -46,31 +49,6 @@ ALGS = {
     "aes128-sha256": dict(enc=bytes(range(1, 17)), enc_out=bytes(range(101, 117)),
                           integ=bytes(range(33, 65)), integ_out=bytes(range(133, 165))),
 }
-
-CONF = """workers: 1
-log_level: info
-telemetry: false
-control: {{socket: {sock}, mode: "0600"}}
-ports:
-  - {{name: wan, role: public, addresses: [192.0.2.1/24],
-     device: "net_pcap1,rx_pcap={wan_in},tx_pcap={wan_out},tx_pcap={wan_out2}"}}
-  - {{name: lan, role: private, addresses: [10.0.0.1/24],
-     device: "net_pcap0,rx_pcap={lan_in},tx_pcap={lan_out},tx_pcap={lan_out2}"}}
-neighbors:
-  - {{address: 192.0.2.2, mac: "{peer_mac}", port: wan}}
-  - {{address: 10.0.0.2, mac: "{host_mac}", port: lan}}
-manual_sas:
-  - name: handkeyed
-    spi_in: {spi_in:#x}
-    spi_out: {spi_out:#x}
-    esp: {alg}
-    key_in: {key_in}
-    key_out: {key_out}
-{integ}    remote: 192.0.2.2
-    local_ts: [10.0.0.0/24]
-    remote_ts: [10.1.0.0/24]
-"""
-
 
 def fail(msg):
     print("FAIL: " + msg, flush=True)
@@ -111,17 +89,12 @@ def run_alg(args, tmp, alg):
     lan = [Ether(dst=GW_MAC_LAN, src=HOST_MAC) / inner(k, "10.0.0.2", "10.1.0.%d" % (10 + k))
            for k in range(N)]
     wrpcap(f["lan_in"], lan)
-    integ = ""
-    if a["integ"] is not None:
-        integ = "    integ_key_in: %s\n    integ_key_out: %s\n" % (a["integ"].hex(),
-                                                                    a["integ_out"].hex())
     sock = os.path.join(d, "s.sock")
     conf = os.path.join(d, "r.yaml")
-    fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.write(fd, CONF.format(sock=sock, peer_mac=PEER_MAC, host_mac=HOST_MAC, spi_in=SPI_IN,
-                             spi_out=SPI_OUT, alg=alg, key_in=a["enc"].hex(),
-                             key_out=a["enc_out"].hex(), integ=integ, **f).encode())
-    os.close(fd)
+    manual_conf(conf, sock, "net_pcap1,rx_pcap={wan_in},tx_pcap={wan_out},tx_pcap={wan_out2}"
+                .format(**f), "net_pcap0,rx_pcap={lan_in},tx_pcap={lan_out},tx_pcap={lan_out2}"
+                .format(**f), PEER_MAC, HOST_MAC, SPI_IN, SPI_OUT, a["enc"], a["enc_out"],
+                alg=alg, integ_in=a.get("integ"), integ_out=a.get("integ_out"))
     logf = os.path.join(d, "rampartd.log")
     with open(logf, "w") as lf:
         p = subprocess.Popen([args.rampartd, "-c", conf, "--", "--lcores", "0@0,1@1",

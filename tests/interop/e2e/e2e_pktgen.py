@@ -30,7 +30,7 @@ from scapy.all import IP, UDP, Ether, rdpcap
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import Result, write_private  # noqa: E402
+from e2e_lib import Result, manual_conf  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECIPE = os.path.join(HERE, "..", "..", "..", "perf", "pktgen_recipe.py")
@@ -41,32 +41,6 @@ KEY_IN = bytes(range(0x41, 0x51)) + b"\x01\x02\x03\x04"
 KEY_OUT = bytes(range(0x61, 0x71)) + b"\x05\x06\x07\x08"
 N, SIZE, FLOWS = 40, 128, 4
 MAGIC_ENCAP, MAGIC_DECAP = 0x524c4765, 0x524c4764
-
-CONF = """workers: 1
-log_level: info
-telemetry: false
-control: {{socket: {sock}, mode: "0600"}}
-ports:
-  - {{name: wan, role: public, addresses: [192.0.2.1/24],
-     device: "net_pcap1,rx_pcap={d}/wan.pcap,tx_pcap={d}/wan_out.pcap,tx_pcap={d}/wan_out2.pcap"}}
-  - {{name: lan, role: private, addresses: [10.0.0.1/24],
-     device: "net_pcap0,rx_pcap={d}/lan.pcap,tx_pcap={d}/lan_out.pcap,tx_pcap={d}/lan_out2.pcap"}}
-neighbors:
-  - {{address: 192.0.2.2, mac: "{peer_mac}", port: wan}}
-  - {{address: 10.0.0.2, mac: "{host_mac}", port: lan}}
-manual_sas:
-  - name: pktgen
-    spi_in: {spi_in:#x}
-    spi_out: {spi_out:#x}
-    esp: aes128gcm16
-    key_in: {key_in}
-    key_out: {key_out}
-    remote: 192.0.2.2
-    local_ts: [10.0.0.0/24]
-    remote_ts: [10.1.0.0/24]
-    replay_window: {rw}
-"""
-
 
 def loadgen_payload(pkt, magic):
     """(seq) of a loadgen UDP packet with @magic, or None."""
@@ -80,9 +54,15 @@ def loadgen_payload(pkt, magic):
 
 def run(args, res, d):
     conf = os.path.join(d, "r.yaml")
-    text = dict(d=d, sock=os.path.join(d, "s.sock"), peer_mac=PEER_MAC, host_mac=HOST_MAC,
-                spi_in=SPI_IN, spi_out=SPI_OUT, key_in=KEY_IN.hex(), key_out=KEY_OUT.hex())
-    write_private(conf, CONF.format(rw=1024, **text))
+    sock = os.path.join(d, "s.sock")
+
+    def write_conf(rw):
+        # two TX queues per port (control and worker), so two tx_pcap each
+        manual_conf(conf, sock, "net_pcap1,rx_pcap={0}/wan.pcap,tx_pcap={0}/wan_out.pcap,"
+                    "tx_pcap={0}/wan_out2.pcap".format(d), "net_pcap0,rx_pcap={0}/lan.pcap,"
+                    "tx_pcap={0}/lan_out.pcap,tx_pcap={0}/lan_out2.pcap".format(d), PEER_MAC,
+                    HOST_MAC, SPI_IN, SPI_OUT, KEY_IN, KEY_OUT, name="pktgen", rw=rw)
+    write_conf(1024)
     base = [sys.executable, RECIPE, "--loadgen", args.loadgen, "--conf", conf, "--sa", "pktgen",
             "--gw-lan-mac", GW_MAC_LAN, "--gw-wan-mac", GW_MAC_WAN, "--host", "10.0.0.2",
             "--out", d, "--size", str(SIZE), "--flows", str(FLOWS), "--packets", str(N)]
@@ -90,7 +70,7 @@ def run(args, res, d):
     res.check(p.returncode == 0 and "WARNING" in p.stdout and "replay_window 1024" in p.stdout,
               "the recipe warns that anti-replay (replay_window 1024) drops looped ESP",
               (p.stdout + p.stderr)[-600:])
-    write_private(conf, CONF.format(rw=0, **text))
+    write_conf(0)
     p = subprocess.run(base, capture_output=True, text=True, timeout=120)
     out = p.stdout + p.stderr
     if not res.check(p.returncode == 0 and "WARNING" not in out and "pktgen -l" in out and
@@ -132,7 +112,6 @@ def run(args, res, d):
 
     # rampartd replays both once
     logf = os.path.join(d, "rampartd.log")
-    sock = text["sock"]
     with open(logf, "w") as lf:
         rp = subprocess.Popen([args.rampartd, "-c", conf, "--", "--lcores", "0@0,1@1",
                                "--no-huge", "-m", "256", "--no-pci", "--file-prefix",
