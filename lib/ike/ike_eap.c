@@ -442,37 +442,31 @@ ike_eap_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req *
 	int rc;
 
 	(void)r;
-	if (e->phase == IKE_EAP_PH_ROUND1) {
-		/* RFC 4739 2: IDr, CERT, AUTH of the responder, no child yet;
-		 * our IDi' opens the EAP round */
-		const struct ike_notify *err = ike_msg_error_notify(m);
+	if (e->phase == IKE_EAP_PH_ROUND1 || e->phase == IKE_EAP_PH_START) {
+		/* IDr, CERT, AUTH of the responder, which is authenticated here;
+		 * then either (RFC 4739 2, round 1) no child yet and our IDi' opens
+		 * the EAP round, or (RFC 7296 2.16) the first EAP request */
+		bool round1 = e->phase == IKE_EAP_PH_ROUND1;
+		const struct ike_notify *err = round1 ? ike_msg_error_notify(m) : NULL;
 
-		if (err != NULL || ike_auth_check_responder(sa, m) < 0)
-			return peer_fail(sa, err != NULL ? ike_notify_name(err->type)
-					 : "responder AUTH invalid");
+		if (err != NULL)
+			return peer_fail(sa, ike_notify_name(err->type));
+		if (!round1 && !m->has_eap)
+			return peer_fail(sa, "no EAP in the first IKE_AUTH response");
+		if (ike_auth_check_responder(sa, m) < 0)
+			return peer_fail(sa, "responder AUTH invalid");
 		if (m->idr.body.len > sizeof(e->idr_body))
 			return peer_fail(sa, "IDr too long");
 		memcpy(e->idr_body, m->idr.body.p, m->idr.body.len);
 		e->idr_len = m->idr.body.len;
 		sa->remote_id = m->idr.id;
 		e->phase = IKE_EAP_PH_ACTIVE;
-		rc = peer_send(sa, NULL, 0, NULL);
-		if (rc < 0)
-			ike_sa_kill(sa, "cannot send the second round's IDi");
-		return rc < 0 ? rc : 0;
-	}
-	if (e->phase == IKE_EAP_PH_START) {
-		/* RFC 7296 2.16: IDr, CERT, AUTH of the responder and the first
-		 * EAP request; the responder is authenticated here */
-		if (!m->has_eap || ike_auth_check_responder(sa, m) < 0)
-			return peer_fail(sa, m->has_eap ? "responder AUTH invalid"
-					     : "no EAP in the first IKE_AUTH response");
-		if (m->idr.body.len > sizeof(e->idr_body))
-			return peer_fail(sa, "IDr too long");
-		memcpy(e->idr_body, m->idr.body.p, m->idr.body.len);
-		e->idr_len = m->idr.body.len;
-		sa->remote_id = m->idr.id;
-		e->phase = IKE_EAP_PH_ACTIVE;
+		if (round1) {
+			rc = peer_send(sa, NULL, 0, NULL);
+			if (rc < 0)
+				ike_sa_kill(sa, "cannot send the second round's IDi");
+			return rc < 0 ? rc : 0;
+		}
 	} else if (e->phase == IKE_EAP_PH_DONE) {
 		if (!m->has_auth || ike_auth_msk_check(sa, e->idr_body, e->idr_len, e->msk,
 						       e->msk_len, &m->auth) < 0)

@@ -632,9 +632,15 @@ fail:
 	return rc;
 }
 
-/* RFC 7296 2.16: IDr, CERT, AUTH and the EAP-Request/Identity. */
+/*
+ * The responder's answer before an EAP exchange or a further round: IDr,
+ * CERT and AUTH, then the EAP-Request/Identity (RFC 7296 2.16) or, when
+ * another round follows (@round1, RFC 4739 2), nothing more: the child SA,
+ * CP and notifies come with the last round's answer.
+ */
 static int
-eap_first_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa)
+id_auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa,
+		bool round1)
 {
 	struct ike_txm t;
 	struct ike_pkts out = { .n = 0 };
@@ -643,50 +649,27 @@ eap_first_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_o
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, m->hdr.msg_id);
 	if (rc == 0)
 		rc = bld_id_auth(sa, &t.b, false, false, NULL, oa);
-	if (rc == 0)
+	if (rc == 0 && !round1)
 		rc = ike_eap_bld_identity(sa, &t.b);
 	rc = ike_txm_finish(&t, rc, &out);
 	if (rc < 0) {
 		ike_pkts_free(&out);
-		SA_LOG(sa, ERR, "cannot build the first EAP response: %s", ike_strerror(rc));
+		SA_LOG(sa, ERR, "cannot build the %s response: %s",
+		       round1 ? "round 1" : "first EAP", ike_strerror(rc));
 		ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		ike_sa_kill(sa, "IKE_AUTH response failed");
 		return rc;
 	}
-	return ike_respond(sa, m->hdr.msg_id, &out);
-}
-
-/* RFC 4739 2: the answer to a round that another follows: IDr, CERT, AUTH
- * only (the child SA, CP and notifies come with the last round's answer). */
-static int
-round1_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa)
-{
-	struct ike_txm t;
-	struct ike_pkts out = { .n = 0 };
-	int rc;
-
-	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, true, m->hdr.msg_id);
-	if (rc == 0)
-		rc = bld_id_auth(sa, &t.b, false, false, NULL, oa);
-	rc = ike_txm_finish(&t, rc, &out);
-	if (rc < 0) {
-		ike_pkts_free(&out);
-		SA_LOG(sa, ERR, "cannot build the round 1 response: %s", ike_strerror(rc));
-		ike_respond_notify(sa, m, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
-		ike_sa_kill(sa, "IKE_AUTH response failed");
-		return rc;
-	}
-	sa->eap->phase = IKE_EAP_PH_NEXT_ID;
+	if (round1)
+		sa->eap->phase = IKE_EAP_PH_NEXT_ID;
 	return ike_respond(sa, m->hdr.msg_id, &out);
 }
 
 static int
 respond_next(struct ike_sa *sa, const struct ike_msg *m, const struct ike_our_auth *oa)
 {
-	if (sa->eap != NULL && sa->eap->phase == IKE_EAP_PH_ROUND1)
-		return round1_respond(sa, m, oa);
 	if (sa->eap != NULL)
-		return eap_first_respond(sa, m, oa);
+		return id_auth_respond(sa, m, oa, sa->eap->phase == IKE_EAP_PH_ROUND1);
 	return ike_auth_respond(sa, m, oa, false);
 }
 
