@@ -1478,42 +1478,43 @@ eap_users_file(void)
 	}
 }
 
+static const struct tu_test tests[] = {
+	{ "samples_load", samples_load },
+	{ "gcm_engine_key", gcm_engine_key },
+	{ "redirect_ok", redirect_ok },
+	{ "radius_section", radius_section },
+	{ "eap_users_file", eap_users_file },
+	{ "manual_sas", manual_sas },
+	{ "ci_values", ci_values },
+	{ "site_to_site_values", site_to_site_values },
+	{ "default_loads", default_loads },
+	{ "bad_configs", bad_configs },
+	{ "deep_nesting_fast", deep_nesting_fast },
+	{ "secret_modes", secret_modes },
+	{ "reload_paths", reload_paths },
+	{ "error_position", error_position },
+	{ "err_truncation", err_truncation },
+	{ "missing_file", missing_file },
+	{ "ids_and_selectors", ids_and_selectors },
+	{ "initiator_vip", initiator_vip },
+	{ "mobike_key", mobike_key },
+	{ "pool_range", pool_range },
+	{ "ipv6_conn", ipv6_conn },
+	{ "mutated_samples", mutated_samples },
+	{ "secrets_wiped", secrets_wiped },
+	{ "psk_file_relative", psk_file_relative },
+	{ "metrics_listen", metrics_listen },
+	{ "secret_file_fifo_refused", secret_file_fifo_refused },
+};
+
 int
 main(void)
 {
-	CU_pSuite suite;
 	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (tu_tmpdir("test_conf", tmpdir, sizeof(tmpdir)) != 0)
 		return 1;
-	suite = tu_suite("conf", NULL, NULL);
-	CU_add_test(suite, "samples_load", samples_load);
-	CU_add_test(suite, "gcm_engine_key", gcm_engine_key);
-	CU_add_test(suite, "redirect_ok", redirect_ok);
-	CU_add_test(suite, "radius_section", radius_section);
-	CU_add_test(suite, "eap_users_file", eap_users_file);
-	CU_add_test(suite, "manual_sas", manual_sas);
-	CU_add_test(suite, "ci_values", ci_values);
-	CU_add_test(suite, "site_to_site_values", site_to_site_values);
-	CU_add_test(suite, "default_loads", default_loads);
-	CU_add_test(suite, "bad_configs", bad_configs);
-	CU_add_test(suite, "deep_nesting_fast", deep_nesting_fast);
-	CU_add_test(suite, "secret_modes", secret_modes);
-	CU_add_test(suite, "reload_paths", reload_paths);
-	CU_add_test(suite, "error_position", error_position);
-	CU_add_test(suite, "err_truncation", err_truncation);
-	CU_add_test(suite, "missing_file", missing_file);
-	CU_add_test(suite, "ids_and_selectors", ids_and_selectors);
-	CU_add_test(suite, "initiator_vip", initiator_vip);
-	CU_add_test(suite, "mobike_key", mobike_key);
-	CU_add_test(suite, "pool_range", pool_range);
-	CU_add_test(suite, "ipv6_conn", ipv6_conn);
-	CU_add_test(suite, "mutated_samples", mutated_samples);
-	CU_add_test(suite, "secrets_wiped", secrets_wiped);
-	CU_add_test(suite, "psk_file_relative", psk_file_relative);
-	CU_add_test(suite, "metrics_listen", metrics_listen);
-	CU_add_test(suite, "secret_file_fifo_refused", secret_file_fifo_refused);
-	failed = tu_run();
+	failed = tu_main("conf", tests, TU_N(tests));
 	return tu_tmpdir_remove(tmpdir) != 0 || failed;
 }

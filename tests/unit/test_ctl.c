@@ -739,23 +739,24 @@ ctl_arg_ids(void)
 	json_decref(a);
 }
 
+static const struct tu_test tests[] = {
+	{ "ctl_requests", ctl_requests },
+	{ "ctl_stale_and_limits", ctl_stale_and_limits },
+	{ "ctl_many_clients", ctl_many_clients },
+	{ "ctl_peer_credentials", ctl_peer_credentials },
+	{ "ctl_idle_timeout", ctl_idle_timeout },
+	{ "rampartctl_cli", rampartctl_cli },
+	{ "ctl_arg_ids", ctl_arg_ids },
+};
+
 int
 main(void)
 {
-	CU_pSuite suite;
 	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (tu_tmpdir("test_ctl", tmpdir, sizeof(tmpdir)) != 0)
 		return 1;
-	suite = tu_suite("ctl", NULL, NULL);
-	CU_add_test(suite, "ctl_requests", ctl_requests);
-	CU_add_test(suite, "ctl_stale_and_limits", ctl_stale_and_limits);
-	CU_add_test(suite, "ctl_many_clients", ctl_many_clients);
-	CU_add_test(suite, "ctl_peer_credentials", ctl_peer_credentials);
-	CU_add_test(suite, "ctl_idle_timeout", ctl_idle_timeout);
-	CU_add_test(suite, "rampartctl_cli", rampartctl_cli);
-	CU_add_test(suite, "ctl_arg_ids", ctl_arg_ids);
-	failed = tu_run();
+	failed = tu_main("ctl", tests, TU_N(tests));
 	return tu_tmpdir_remove(tmpdir) != 0 || failed;
 }

@@ -211,21 +211,20 @@ test_lookup_cost_flat(void)
 	CU_ASSERT(m2 < 1000);
 }
 
+static const struct tu_test tests[] = {
+	{ "random_ops_against_model", test_random_model },
+	{ "bad_arguments", test_bad_args },
+	{ "lookup_cost_flat_in_children", test_lookup_cost_flat },
+};
+
 int
 main(void)
 {
 	const char *e = getenv("RAMPART_SEED");
-	CU_pSuite s;
-	unsigned fails;
 
 	seed = e != NULL ? strtoull(e, NULL, 0) : (uint64_t)time(NULL) * 2654435761u + 1;
 	if (seed == 0)
 		seed = 1;
 	printf("test_idmap: RAMPART_SEED=%" PRIu64 "\n", seed);
-	s = tu_suite("idmap", NULL, NULL);
-	CU_add_test(s, "random_ops_against_model", test_random_model);
-	CU_add_test(s, "bad_arguments", test_bad_args);
-	CU_add_test(s, "lookup_cost_flat_in_children", test_lookup_cost_flat);
-	fails = tu_run();
-	return fails != 0;
+	return tu_main("idmap", tests, TU_N(tests));
 }

@@ -1010,84 +1010,82 @@ test_eap_required_and_bad_backend(void)
 	stop();
 }
 
+static const struct tu_test tests[] = {
+	{ "state_table", test_state_table },
+	{ "eap_success", test_eap_success },
+	{ "eap_wrong_password", test_eap_wrong_password },
+	{ "eap_msk_mismatch", test_eap_msk_mismatch },
+	{ "eap_async_retransmit_and_gone", test_eap_async_retransmit_and_gone },
+	{ "eap_required_and_bad_backend", test_eap_required_and_bad_backend },
+	{ "eap_backend_vip", test_eap_backend_vip },
+	{ "eap_backend_vip6", test_eap_backend_vip6 },
+	{ "eap_slow_rounds", test_eap_slow_rounds },
+	{ "ts_narrow", test_ts_narrow },
+	{ "pool", test_pool },
+	{ "psk_gcm256_ecp256", test_psk_gcm256_ecp256 },
+	{ "psk_gcm128_x25519", test_psk_gcm128_x25519 },
+	{ "psk_cbc_modp2048", test_psk_cbc_modp2048 },
+	{ "psk_cbc_ecp384_gcm_ecp521", test_psk_cbc_ecp384_521 },
+	{ "wrong_psk", test_wrong_psk },
+	{ "no_proposal", test_no_proposal },
+	{ "invalid_ke_retry", test_invalid_ke_retry },
+	{ "virtual_ip", test_virtual_ip },
+	{ "child_rekey_by_initiator", test_child_rekey_by_initiator },
+	{ "child_rekey_by_responder", test_child_rekey_by_responder },
+	{ "child_rekey_pfs", test_child_rekey_pfs },
+	{ "rekey_invalid_ke", test_rekey_invalid_ke },
+	{ "ike_rekey_by_initiator", test_ike_rekey_by_initiator },
+	{ "ike_rekey_by_responder", test_ike_rekey_by_responder },
+	{ "ike_rekey_keeps_prf", test_ike_rekey_keeps_prf },
+	{ "child_delete", test_child_delete },
+	{ "delete_collision", test_delete_collision },
+	{ "ts_unacceptable", test_ts_unacceptable },
+	{ "retransmit_give_up", test_retransmit_give_up },
+	{ "duplicate_request", test_duplicate_request },
+	{ "duplicate_init_response", test_duplicate_init_response },
+	{ "rekey_collision", test_rekey_collision },
+	{ "ike_rekey_collision", test_ike_rekey_collision },
+	{ "ike_rekey_collision_late", test_ike_rekey_collision_late },
+	{ "window_4", test_window },
+	{ "window_1", test_window_one },
+	{ "dpd", test_dpd },
+	{ "malformed", test_malformed },
+	{ "init_missing_ke", test_init_missing_ke },
+	{ "invalid_message_id", test_invalid_message_id },
+	{ "random_requests", test_random_requests },
+	{ "cookies", test_cookies },
+	{ "nat", test_nat },
+	{ "nat_rebind", test_nat_rebind },
+	{ "mobike_update", test_mobike_update },
+	{ "mobike_behind_nat", test_mobike_behind_nat },
+	{ "mobike_refused", test_mobike_refused },
+	{ "jobs", test_jobs },
+	{ "conn_by_identity", test_conn_by_identity },
+	{ "ipv6", test_ipv6 },
+	{ "cert_ecdsa", test_cert_ecdsa },
+	{ "cert_chain", test_cert_chain },
+	{ "htab_model", test_htab_model },
+	{ "timer_heap_model", test_timer_heap_model },
+	{ "timers_many", test_timers_many },
+	{ "child_state_table", test_child_state_table },
+	{ "established_drops_init", test_established_drops_init },
+	{ "cert_rsa_fragmented", test_cert_rsa_fragmented },
+	{ "initial_contact", test_initial_contact },
+	{ "cookie_forgery", test_cookie_forgery },
+	{ "resend_only_original", test_resend_only_original },
+	{ "frag_caps", test_frag_caps },
+	{ "half_open_per_src", test_half_open_per_src },
+	{ "redirect_init", test_redirect_init },
+	{ "redirect_follow", test_redirect_follow },
+	{ "redirect_in_ike_auth", test_redirect_auth },
+	{ "redirect_threshold", test_redirect_threshold },
+	{ "redirect_gw_id", test_redirect_gw_id },
+	{ "redirect_established", test_redirect_established },
+	{ "initiate_by_name_sorted_index", test_initiate_by_name },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
-
-	s = tu_suite("ike", NULL, NULL);
-	CU_add_test(s, "state_table", test_state_table);
-	CU_add_test(s, "eap_success", test_eap_success);
-	CU_add_test(s, "eap_wrong_password", test_eap_wrong_password);
-	CU_add_test(s, "eap_msk_mismatch", test_eap_msk_mismatch);
-	CU_add_test(s, "eap_async_retransmit_and_gone", test_eap_async_retransmit_and_gone);
-	CU_add_test(s, "eap_required_and_bad_backend", test_eap_required_and_bad_backend);
-	CU_add_test(s, "eap_backend_vip", test_eap_backend_vip);
-	CU_add_test(s, "eap_backend_vip6", test_eap_backend_vip6);
-	CU_add_test(s, "eap_slow_rounds", test_eap_slow_rounds);
-	CU_add_test(s, "ts_narrow", test_ts_narrow);
-	CU_add_test(s, "pool", test_pool);
-	CU_add_test(s, "psk_gcm256_ecp256", test_psk_gcm256_ecp256);
-	CU_add_test(s, "psk_gcm128_x25519", test_psk_gcm128_x25519);
-	CU_add_test(s, "psk_cbc_modp2048", test_psk_cbc_modp2048);
-	CU_add_test(s, "psk_cbc_ecp384_gcm_ecp521", test_psk_cbc_ecp384_521);
-	CU_add_test(s, "wrong_psk", test_wrong_psk);
-	CU_add_test(s, "no_proposal", test_no_proposal);
-	CU_add_test(s, "invalid_ke_retry", test_invalid_ke_retry);
-	CU_add_test(s, "virtual_ip", test_virtual_ip);
-	CU_add_test(s, "child_rekey_by_initiator", test_child_rekey_by_initiator);
-	CU_add_test(s, "child_rekey_by_responder", test_child_rekey_by_responder);
-	CU_add_test(s, "child_rekey_pfs", test_child_rekey_pfs);
-	CU_add_test(s, "rekey_invalid_ke", test_rekey_invalid_ke);
-	CU_add_test(s, "ike_rekey_by_initiator", test_ike_rekey_by_initiator);
-	CU_add_test(s, "ike_rekey_by_responder", test_ike_rekey_by_responder);
-	CU_add_test(s, "ike_rekey_keeps_prf", test_ike_rekey_keeps_prf);
-	CU_add_test(s, "child_delete", test_child_delete);
-	CU_add_test(s, "delete_collision", test_delete_collision);
-	CU_add_test(s, "ts_unacceptable", test_ts_unacceptable);
-	CU_add_test(s, "retransmit_give_up", test_retransmit_give_up);
-	CU_add_test(s, "duplicate_request", test_duplicate_request);
-	CU_add_test(s, "duplicate_init_response", test_duplicate_init_response);
-	CU_add_test(s, "rekey_collision", test_rekey_collision);
-	CU_add_test(s, "ike_rekey_collision", test_ike_rekey_collision);
-	CU_add_test(s, "ike_rekey_collision_late", test_ike_rekey_collision_late);
-	CU_add_test(s, "window_4", test_window);
-	CU_add_test(s, "window_1", test_window_one);
-	CU_add_test(s, "dpd", test_dpd);
-	CU_add_test(s, "malformed", test_malformed);
-	CU_add_test(s, "init_missing_ke", test_init_missing_ke);
-	CU_add_test(s, "invalid_message_id", test_invalid_message_id);
-	CU_add_test(s, "random_requests", test_random_requests);
-	CU_add_test(s, "cookies", test_cookies);
-	CU_add_test(s, "nat", test_nat);
-	CU_add_test(s, "nat_rebind", test_nat_rebind);
-	CU_add_test(s, "mobike_update", test_mobike_update);
-	CU_add_test(s, "mobike_behind_nat", test_mobike_behind_nat);
-	CU_add_test(s, "mobike_refused", test_mobike_refused);
-	CU_add_test(s, "jobs", test_jobs);
-	CU_add_test(s, "conn_by_identity", test_conn_by_identity);
-	CU_add_test(s, "ipv6", test_ipv6);
-	CU_add_test(s, "cert_ecdsa", test_cert_ecdsa);
-	CU_add_test(s, "cert_chain", test_cert_chain);
-	CU_add_test(s, "htab_model", test_htab_model);
-	CU_add_test(s, "timer_heap_model", test_timer_heap_model);
-	CU_add_test(s, "timers_many", test_timers_many);
-	CU_add_test(s, "child_state_table", test_child_state_table);
-	CU_add_test(s, "established_drops_init", test_established_drops_init);
-	CU_add_test(s, "cert_rsa_fragmented", test_cert_rsa_fragmented);
-	CU_add_test(s, "initial_contact", test_initial_contact);
-	CU_add_test(s, "cookie_forgery", test_cookie_forgery);
-	CU_add_test(s, "resend_only_original", test_resend_only_original);
-	CU_add_test(s, "frag_caps", test_frag_caps);
-	CU_add_test(s, "half_open_per_src", test_half_open_per_src);
-	CU_add_test(s, "redirect_init", test_redirect_init);
-	CU_add_test(s, "redirect_follow", test_redirect_follow);
-	CU_add_test(s, "redirect_in_ike_auth", test_redirect_auth);
-	CU_add_test(s, "redirect_threshold", test_redirect_threshold);
-	CU_add_test(s, "redirect_gw_id", test_redirect_gw_id);
-	CU_add_test(s, "redirect_established", test_redirect_established);
-	CU_add_test(s, "initiate_by_name_sorted_index", test_initiate_by_name);
-	fails = tu_run();
-	return fails == 0 ? 0 : 1;
+	return tu_main("ike", tests, TU_N(tests));
 }

@@ -1739,9 +1739,5 @@ main(void)
 		{ "strongswan_fragments", test_strongswan_fragments },
 		{ "mutation", test_mutation },
 	};
-	unsigned failed;
-
-	tu_suite_tab("ike_wire", NULL, NULL, tests, TU_N(tests));
-	failed = tu_run();
-	return failed != 0;
+	return tu_main("ike_wire", tests, TU_N(tests));
 }

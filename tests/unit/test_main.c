@@ -53,6 +53,13 @@ tu_run(void)
 }
 
 int
+tu_main(const char *name, const struct tu_test *t, size_t n)
+{
+	tu_suite_tab(name, NULL, NULL, t, n);
+	return tu_run();
+}
+
+int
 tu_tmpdir(const char *name, char *buf, size_t len)
 {
 	snprintf(buf, len, "/tmp/%s.XXXXXX", name);

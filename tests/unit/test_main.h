@@ -3,12 +3,13 @@
  * The shared runner of the CUnit test binaries (tests/unit/test_main.c) and,
  * for those that need DPDK, their EAL set-up (test_eal.h, test_eal.c):
  *
- *	int main(int argc, char **argv)
- *	{
- *		CU_pSuite s = tu_suite("name", NULL, NULL);
+ *	static const struct tu_test tests[] = {
+ *		{ "case", fn },		(names as CI output knows them)
+ *	};
  *
- *		CU_add_test(s, "case", fn);	(names as CI output knows them)
- *		return tu_run();
+ *	int main(void)
+ *	{
+ *		return tu_main("name", tests, TU_N(tests));
  *	}
  */
 #ifndef RAMPART_TEST_MAIN_H
@@ -34,6 +35,9 @@ CU_pSuite tu_suite_tab(const char *name, CU_InitializeFunc init, CU_CleanupFunc 
 /* Run every suite verbosely, free the registry; 0 when no assertion and no
  * test failed (and a suite init/cleanup did not fail), else 1. */
 int tu_run(void);
+/* The main of a binary with one suite: tu_suite_tab() without init/cleanup,
+ * then tu_run(); 0 or 1. */
+int tu_main(const char *name, const struct tu_test *t, size_t n);
 
 /* A fresh directory /tmp/@name.XXXXXX into @buf; 0 or -1. */
 int tu_tmpdir(const char *name, char *buf, size_t len);

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include "test_main.h"
 
 #include "rd_mschap.h"
 
@@ -97,26 +97,22 @@ rfc3079_keys_and_msk(void)
 	CU_ASSERT_NOT_EQUAL(memcmp(msk, want_send, 16), 0);
 }
 
+static const struct tu_test tests[] = {
+	{ "rfc2759_challenge_and_response", rfc2759_challenge_and_response },
+	{ "rfc2759_authenticator_response", rfc2759_authenticator_response },
+	{ "rfc3079_keys_and_msk", rfc3079_keys_and_msk },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
+	int fails;
 
 	if (rd_mschap_init() != 0) {
 		fprintf(stderr, "OpenSSL legacy provider (MD4, DES) not available\n");
 		return 1;
 	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("mschap", NULL, NULL);
-	CU_add_test(s, "rfc2759_challenge_and_response", rfc2759_challenge_and_response);
-	CU_add_test(s, "rfc2759_authenticator_response", rfc2759_authenticator_response);
-	CU_add_test(s, "rfc3079_keys_and_msk", rfc3079_keys_and_msk);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	fails = tu_main("mschap", tests, TU_N(tests));
 	rd_mschap_fini();
-	return fails ? 1 : 0;
+	return fails;
 }
