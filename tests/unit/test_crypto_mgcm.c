@@ -19,6 +19,7 @@
 #include "../vectors/gcm_esp_mcgrew.h"
 #include "../vectors/gcm_spec.h"
 #include "test_hex.h"
+#include "test_main.h"
 
 #include "test_crypto_mgcm.h"
 
@@ -35,11 +36,7 @@ static uint64_t rs = 0x9e3779b97f4a7c15ull;
 static uint64_t
 rnd(void)
 {
-	/* xorshift64*: test data only */
-	rs ^= rs >> 12;
-	rs ^= rs << 25;
-	rs ^= rs >> 27;
-	return rs * 0x2545f4914f6cdd1dull;
+	return tu_xorshift64s(&rs);
 }
 
 static void

@@ -23,11 +23,7 @@ static uint64_t seed;
 static uint64_t
 rnd(void)
 {
-	/* xorshift64* */
-	seed ^= seed >> 12;
-	seed ^= seed << 25;
-	seed ^= seed >> 27;
-	return seed * 0x2545f4914f6cdd1dull;
+	return tu_xorshift64s(&seed);
 }
 
 static void
@@ -133,15 +129,6 @@ dmin(double a, double b)
 	return a < b ? a : b;
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * ns per child lookup with @n children, through the map and (for the
  * record) by the linear walk it replaced, over records the size of
@@ -166,7 +153,7 @@ bench_one(unsigned n, double *map_ns, double *walk_ns)
 	}
 	*map_ns = *walk_ns = 1e18;
 	for (r = 0; r < 3; r++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = tu_now_ns();
 
 		for (i = 0; i < LOOKUPS; i++) {
 			uint64_t id = 1000 + (rnd() % n) * 7;
@@ -174,8 +161,8 @@ bench_one(unsigned n, double *map_ns, double *walk_ns)
 			if (rd_idmap_get(&m, id, &v))
 				sink += v;
 		}
-		*map_ns = dmin(*map_ns, (double)(now_ns() - t0) / LOOKUPS);
-		t0 = now_ns();
+		*map_ns = dmin(*map_ns, (double)(tu_now_ns() - t0) / LOOKUPS);
+		t0 = tu_now_ns();
 		for (i = 0; i < LOOKUPS / 100; i++) {
 			uint64_t id = 1000 + (rnd() % n) * 7, x;
 
@@ -186,7 +173,7 @@ bench_one(unsigned n, double *map_ns, double *walk_ns)
 			}
 			sink += j;
 		}
-		*walk_ns = dmin(*walk_ns, (double)(now_ns() - t0) / (LOOKUPS / 100));
+		*walk_ns = dmin(*walk_ns, (double)(tu_now_ns() - t0) / (LOOKUPS / 100));
 	}
 	(void)sink;
 	rd_idmap_fini(&m);

@@ -16,6 +16,7 @@
 #define RAMPART_TEST_MAIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <CUnit/Basic.h>
 
@@ -38,6 +39,12 @@ int tu_run(void);
 /* The main of a binary with one suite: tu_suite_tab() without init/cleanup,
  * then tu_run(); 0 or 1. */
 int tu_main(const char *name, const struct tu_test *t, size_t n);
+
+/* CLOCK_MONOTONIC in nanoseconds (cost measurements). */
+uint64_t tu_now_ns(void);
+/* The next value of the xorshift64* generator in *@st (test data only; the
+ * state must not be 0). */
+uint64_t tu_xorshift64s(uint64_t *st);
 
 /* A fresh directory /tmp/@name.XXXXXX into @buf; 0 or -1. */
 int tu_tmpdir(const char *name, char *buf, size_t len);

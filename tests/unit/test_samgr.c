@@ -899,15 +899,6 @@ test_ring_full_backlog(void)
 	check_clean(t, N + 1);
 }
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Mean cost of the old child's delete in @pairs rekeys we answered, all
  * still in standby (a mass rekey): each delete switches its own successor.
@@ -926,10 +917,10 @@ down_cost_ns(unsigned pairs)
 		child_up(&n[i], o[i].id, false, 6, 1);
 	}
 	CU_ASSERT_EQUAL(mgr.n_timers, pairs);
-	t0 = mono_ns();
+	t0 = tu_now_ns();
 	for (i = 0; i < pairs; i++)
 		sa_mgr_child_down(&mgr, o[i].id, now);
-	ns = (double)(mono_ns() - t0) / pairs;
+	ns = (double)(tu_now_ns() - t0) / pairs;
 	for (i = 0; i < pairs; i++) {
 		CU_ASSERT(state_of(&n[i]) == SA_CH_ACTIVE);
 		sa_mgr_child_down(&mgr, n[i].id, now);
