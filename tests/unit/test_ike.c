@@ -575,6 +575,56 @@ establish(const struct setup *s)
 	check_latest_pair();
 }
 
+/* Start both instances quietly (failures expected), A initiates "to-b",
+ * everything runs. */
+void
+start_quiet_run(const struct setup *s)
+{
+	start(s);
+	P[0].quiet = P[1].quiet = true;
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+}
+
+/* B's address pool: @size addresses from @first (IPv4 or IPv6 text). */
+void
+pool_set(struct ike_conn_cfg *c, const char *first, unsigned size)
+{
+	c->pool.af = strchr(first, ':') != NULL ? 6 : 4;
+	inet_pton(c->pool.af == 6 ? AF_INET6 : AF_INET, first, c->pool.first);
+	c->pool.size = size;
+}
+
+/* A holds the virtual IP @ip (into @want, 4 or 16 bytes) and B's child
+ * has A's side narrowed to it. */
+void
+check_vip(const char *ip, uint8_t *want)
+{
+	int af = strchr(ip, ':') != NULL ? 6 : 4;
+	size_t len = af == 6 ? 16 : 4;
+	const struct ike_child_sa *b;
+
+	inet_pton(af == 6 ? AF_INET6 : AF_INET, ip, want);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->vip_af, af);
+	CU_ASSERT_EQUAL(memcmp(first_sa(P[0].ctx)->vip, want, len), 0);
+	b = last_child_up(&P[1]);
+	CU_ASSERT_EQUAL(b->n_remote_ts, 1);
+	CU_ASSERT_EQUAL(b->remote_ts[0].af, af);
+	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].saddr, want, len), 0);
+	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].eaddr, want, len), 0);
+}
+
+/* A's traffic selectors are everything, B's local side 2001:db8:1::/64
+ * (A asks for 2001:db8:1::-2001:db8:1::ffff): the IPv6 virtual-IP set-ups. */
+void
+ts_v6_vip(struct setup *s)
+{
+	ts_net6(&s->a.local_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	ts_net6(&s->a.remote_ts[0], "2001:db8:1::", "2001:db8:1::ffff");
+	ts_net6(&s->b.local_ts[0], "2001:db8:1::", "2001:db8:1:0:ffff:ffff:ffff:ffff");
+	ts_net6(&s->b.remote_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+}
+
 /* ---- the state table ---- */
 
 static void
@@ -721,6 +771,15 @@ pump_eap(void)
 	}
 }
 
+/* Start both instances, A initiates "to-b", the EAP rounds run. */
+static void
+eap_begin(const struct setup *s)
+{
+	start(s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	pump_eap();
+}
+
 static void
 eap_setup(struct setup *s)
 {
@@ -746,9 +805,7 @@ test_eap_success(void)
 	struct ike_stats st;
 
 	eap_setup(&s);
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL(eap_calls_total[1], 2);		/* Identity, then the answer */
 	CU_ASSERT_EQUAL(eap_calls_total[0], 2);		/* Identity, challenge */
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 1);
@@ -782,9 +839,7 @@ test_eap_wrong_password(void)
 
 	eap_setup(&s);
 	eap_peer_password = "wrong!";
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
@@ -806,9 +861,7 @@ test_eap_msk_mismatch(void)
 
 	eap_setup(&s);
 	eap_peer_msk_bad = true;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
@@ -828,9 +881,7 @@ test_eap_async_retransmit_and_gone(void)
 
 	eap_setup(&s);
 	eap_server_hold = true;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL_FATAL(n_eap_calls, 1);		/* B's Identity call is held */
 	CU_ASSERT_EQUAL(eap_calls_total[1], 1);
 	advance(1500);					/* A retransmits IKE_AUTH 2 */
@@ -844,9 +895,7 @@ test_eap_async_retransmit_and_gone(void)
 	/* the SA dies while the back end works */
 	eap_setup(&s);
 	eap_server_hold = true;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL_FATAL(n_eap_calls, 1);
 	id = eap_calls[0].sa_id;
 	ike_sa_kill(first_sa(P[1].ctx), "test");
@@ -864,31 +913,16 @@ static void
 test_eap_backend_vip6(void)
 {
 	struct setup s;
-	const struct ike_child_sa *b;
 	uint8_t want[16] = { 0 };
 
 	eap_setup(&s);
 	eap_server_vip = "2001:db8:77::7";
 	s.a.request_vip = true;
-	ts_net6(&s.a.local_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-	ts_net6(&s.a.remote_ts[0], "2001:db8:1::", "2001:db8:1::ffff");
-	ts_net6(&s.b.local_ts[0], "2001:db8:1::", "2001:db8:1:0:ffff:ffff:ffff:ffff");
-	ts_net6(&s.b.remote_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-	s.b.pool.af = 6;
-	inet_pton(AF_INET6, "2001:db8:99::100", s.b.pool.first);
-	s.b.pool.size = 16;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	ts_v6_vip(&s);
+	pool_set(&s.b, "2001:db8:99::100", 16);
+	eap_begin(&s);
 	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
-	inet_pton(AF_INET6, "2001:db8:77::7", want);
-	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->vip_af, 6);
-	CU_ASSERT_EQUAL(memcmp(first_sa(P[0].ctx)->vip, want, 16), 0);
-	b = last_child_up(&P[1]);
-	CU_ASSERT_EQUAL(b->n_remote_ts, 1);
-	CU_ASSERT_EQUAL(b->remote_ts[0].af, 6);
-	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].saddr, want, 16), 0);
-	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].eaddr, want, 16), 0);
+	check_vip("2001:db8:77::7", want);
 	CU_ASSERT_EQUAL(ike_pool_in_use(P[1].ctx->conns[0]->pool), 0);
 	stop();
 }
@@ -900,27 +934,16 @@ static void
 test_eap_backend_vip(void)
 {
 	struct setup s;
-	const struct ike_child_sa *b;
 	uint8_t want[16] = { 0 };
 
 	eap_setup(&s);
 	eap_server_vip = "10.77.7.7";
 	s.a.request_vip = true;
 	ts_net(&s.a.local_ts[0], "0.0.0.0", "255.255.255.255");
-	s.b.pool.af = 4;
-	inet_pton(AF_INET, "10.99.0.10", s.b.pool.first);
-	s.b.pool.size = 4;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	pool_set(&s.b, "10.99.0.10", 4);
+	eap_begin(&s);
 	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
-	inet_pton(AF_INET, "10.77.7.7", want);
-	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->vip_af, 4);
-	CU_ASSERT_EQUAL(memcmp(first_sa(P[0].ctx)->vip, want, 4), 0);
-	b = last_child_up(&P[1]);
-	CU_ASSERT_EQUAL(b->n_remote_ts, 1);
-	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].saddr, want, 4), 0);
-	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].eaddr, want, 4), 0);
+	check_vip("10.77.7.7", want);
 	CU_ASSERT_EQUAL(ike_pool_in_use(P[1].ctx->conns[0]->pool), 0);
 	/* too late: no SA waits for EAP any more */
 	CU_ASSERT_EQUAL(ike_eap_set_vip(P[1].ctx, first_sa_id(P[1].ctx), 4, want), -ENOENT);
@@ -982,9 +1005,7 @@ test_eap_required_and_bad_backend(void)
 
 	eap_setup(&s);
 	s.a.auth = IKE_AUTHM_PSK;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_EQUAL(eap_calls_total[1], 0);
 	ike_stats_get(P[1].ctx, &st);
@@ -993,9 +1014,7 @@ test_eap_required_and_bad_backend(void)
 
 	eap_setup(&s);
 	eap_server_hold = true;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL_FATAL(n_eap_calls, 1);
 	/* a Response where a Request belongs */
 	CU_ASSERT_EQUAL(ike_eap_done(P[1].ctx, eap_calls[0].sa_id, IKE_EAP_CONTINUE,
