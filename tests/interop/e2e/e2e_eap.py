@@ -57,11 +57,7 @@ control: {{socket: {sock}, mode: "0600"}}
 {metrics}ports:
   - {{name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{pub}/24]}}
   - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
-radius:
-  servers:
-{servers}  timeout: {timeout}
-  retries: {retries}
-{acct}connections:
+{backend}connections:
   - name: eap
     remote: any
     local_id: fqdn:{gwid}
@@ -69,47 +65,28 @@ radius:
     auth: pubkey
     cert: {cert}
     key: {key}
-    remote_auth: eap-radius
+    remote_auth: {remote_auth}
     ike: [aes256gcm16-prfsha256-ecp256]
     esp: [aes256gcm16]
     local_ts: [10.1.0.0/24]
     remote_ts: dynamic
     pool: {{range: {pool}}}
-    dpd: 30s
-"""
+{dpd}"""
+# the back end: RADIUS (remote_auth eap-radius) or eap_users (eap-mschapv2)
+RADIUS_YAML = """radius:
+  servers:
+{servers}  timeout: {timeout}
+  retries: {retries}
+{acct}"""
 
-CLIENT_CONF = """connections {{
-	eap {{
-		version = 2
-		local_addrs = {addr}
-		remote_addrs = {gw}
-		vips = 0.0.0.0
-		proposals = aes256gcm16-prfsha256-ecp256
-		local {{
-			auth = eap-mschapv2
-			eap_id = {user}
-		}}
-		remote {{
-			auth = pubkey
-			id = {gwid}
-			cacerts = {ca}
-		}}
-		children {{
-			eap {{
-				remote_ts = 10.1.0.0/24
-				esp_proposals = aes256gcm16
-				start_action = none
-			}}
-		}}
-	}}
-}}
-secrets {{
-	eap-user {{
-		id = {user}
-		secret = "{password}"
-	}}
-}}
-"""
+EAP_CONN = [("version", 2), ("local_addrs", "{addr}"), ("remote_addrs", "{gw}"),
+            ("vips", "0.0.0.0"), ("proposals", "aes256gcm16-prfsha256-ecp256")]
+EAP_GW_ROUND = [("auth", "pubkey"), ("id", "{gwid}"), ("cacerts", "{ca}")]
+EAP_CHILD = [("eap", [("remote_ts", "10.1.0.0/24"), ("esp_proposals", "aes256gcm16"),
+                      ("start_action", "none")])]
+CLIENT_CONF = netlab.swanctl_template(
+    "eap", EAP_CONN, [("auth", "eap-mschapv2"), ("eap_id", "{user}")], EAP_GW_ROUND,
+    EAP_CHILD, [("eap-user", [("id", "{user}"), ("secret", '"{password}"')])])
 
 EAP_MODULE = """eap {
 	default_eap_type = %(default)s
@@ -149,36 +126,19 @@ EAP_TLS_BLOCK = """	tls-config tls-common {
 	}
 """
 
-TLS_CLIENT_CONF = """connections {{
-	eap {{
-		version = 2
-		local_addrs = {addr}
-		remote_addrs = {gw}
-		vips = 0.0.0.0
-		proposals = aes256gcm16-prfsha256-ecp256
-		local {{
-			auth = eap-tls
-			id = {user}
-			certs = {cert}
-			aaa_id = {radid}
-		}}
-		remote {{
-			auth = pubkey
-			id = {gwid}
-			cacerts = {ca}
-		}}
-		children {{
-			eap {{
-				remote_ts = 10.1.0.0/24
-				esp_proposals = aes256gcm16
-				start_action = none
-			}}
-		}}
-	}}
-}}
-"""
+TLS_CLIENT_CONF = netlab.swanctl_template(
+    "eap", EAP_CONN, [("auth", "eap-tls"), ("id", "{user}"), ("certs", "{cert}"),
+                      ("aaa_id", "{radid}")], EAP_GW_ROUND, EAP_CHILD)
 RAD_ID = "radius.rampart.test"
 TLS_USER, TLS_REVOKED = "carol@rampart.test", "dave@rampart.test"
+
+
+def gw_yaml(r, backend, remote_auth, cert, key, dpd="", metrics=""):
+    """rampartd's config: one EAP connection (pubkey on our side) over the
+    back end @backend (RADIUS_YAML or an eap_users line)."""
+    return GW_YAML.format(log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock,
+                          pub=GW_PUB, lan=GW_LAN, backend=backend, remote_auth=remote_auth,
+                          gwid=GW_ID, cert=cert, key=key, pool=POOL, dpd=dpd, metrics=metrics)
 
 
 def make_pki(d):
@@ -331,11 +291,10 @@ def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False, acct=Non
     if acct:
         acct_yaml = "  accounting:\n    interim_interval: %s\n    servers:\n" % interim + "".join(
             "      - address: %s\n        secret_file: %s\n" % (a, secret_file) for a in acct)
-    write_private(r.conf, GW_YAML.format(
-        log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock, pub=GW_PUB, lan=GW_LAN,
-        servers=srv, acct=acct_yaml, metrics=(
-            'metrics: {listen: "%s"}\n' % e2e_metrics.LISTEN if acct else ""), timeout=timeout, retries=retries, gwid=GW_ID, cert=cert,
-        key=key, pool=POOL))
+    write_private(r.conf, gw_yaml(
+        r, RADIUS_YAML.format(servers=srv, acct=acct_yaml, timeout=timeout, retries=retries),
+        "eap-radius", cert, key, dpd="    dpd: 30s\n",
+        metrics='metrics: {listen: "%s"}\n' % e2e_metrics.LISTEN if acct else ""))
     started = r.start()
     if not res.check(started, "rampartd starts with remote_auth eap-radius",
                      "" if started else "\n".join(r.log_text().splitlines()[-20:])):
@@ -606,31 +565,6 @@ def case_eap_radius_acct(args, net, r, res):
         log("freeradius log tail:\n" + "\n".join(rad_text().splitlines()[-60:]))
 
 
-LOCAL_YAML = """workers: 1
-log_level: {log_level}
-telemetry: false
-control: {{socket: {sock}, mode: "0600"}}
-ports:
-  - {{name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{pub}/24]}}
-  - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
-eap_users: {users}
-connections:
-  - name: eap
-    remote: any
-    local_id: fqdn:{gwid}
-    remote_id: any
-    auth: pubkey
-    cert: {cert}
-    key: {key}
-    remote_auth: eap-mschapv2
-    ike: [aes256gcm16-prfsha256-ecp256]
-    esp: [aes256gcm16]
-    local_ts: [10.1.0.0/24]
-    remote_ts: dynamic
-    pool: {{range: {pool}}}
-"""
-
-
 def nt_hash(password):
     """MD4(UTF-16LE(password)) by OpenSSL's command line (legacy provider)."""
     out = subprocess.run(["openssl", "dgst", "-md4", "-provider", "legacy", "-provider",
@@ -648,9 +582,7 @@ def case_eap_local(args, net, r, res):
     users = os.path.join(net.dir, "eap-users")
     write_private(users, "# local EAP-MSCHAPv2 users\n%s:%s\n%s:%s\n"
                   % (USER, nt_hash(PASSWORD), USER2, nt_hash(PASSWORD2)))
-    text = LOCAL_YAML.format(log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock,
-                             pub=GW_PUB, lan=GW_LAN, users=users, gwid=GW_ID, cert=cert,
-                             key=key, pool=POOL)
+    text = gw_yaml(r, "eap_users: %s\n" % users, "eap-mschapv2", cert, key)
     # the users file is a secret: group-readable is refused with the reason
     os.chmod(users, 0o640)
     write_private(r.conf, text)

@@ -29,7 +29,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import (GW_ID, GW_PUB, LAN_HOST, NAT_PUB, N, PSK, Charon, Result,  # noqa: E402
+from e2e_lib import (netlab, PSK_ROUND, GW_ID, GW_PUB, LAN_HOST, NAT_PUB, N, PSK, Charon, Result,  # noqa: E402
                      args_common, log, sh)
 from e2e import ping, run_cli, start_gw  # noqa: E402
 from e2e_nat import Flood, first_after, replies_between  # noqa: E402
@@ -39,36 +39,13 @@ STEP_S = 12             # observation window after the change
 
 # CLIENT_CONF of e2e_lib without local_addrs: charon may use any address it
 # has, which is what roaming needs (mobike = yes is the default, stated).
-MOBIKE_CLIENT = """connections {{
-	ra {{
-		version = 2
-		remote_addrs = {gw}
-		vips = 0.0.0.0
-		mobike = yes
-		proposals = aes256gcm16-prfsha256-ecp256
-		local {{
-			auth = psk
-			id = {id}
-		}}
-		remote {{
-			auth = psk
-			id = {gwid}
-		}}
-		children {{
-			ra {{
-				remote_ts = 10.1.0.0/24
-				esp_proposals = aes256gcm16
-				start_action = none
-			}}
-		}}
-	}}
-}}
-secrets {{
-	ike-ra {{
-		secret = "{psk}"
-	}}
-}}
-"""
+MOBIKE_CLIENT = netlab.swanctl_template(
+    "ra", [("version", 2), ("remote_addrs", "{gw}"), ("vips", "0.0.0.0"), ("mobike", "yes"),
+           ("proposals", "aes256gcm16-prfsha256-ecp256")],
+    PSK_ROUND + [("id", "{id}")], PSK_ROUND + [("id", "{gwid}")],
+    [("ra", [("remote_ts", "10.1.0.0/24"), ("esp_proposals", "aes256gcm16"),
+             ("start_action", "none")])],
+    [("ike-ra", [("secret", '"{psk}"')])])
 
 
 def start_client(net, ns, addr, tag, ident):

@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import (write_private, N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML, SITE_HOST,  # noqa: E402
+from e2e_lib import (netlab, PSK_ROUND, write_private, N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML, SITE_HOST,  # noqa: E402
                      SITE_PUB, Charon, Result, args_common, log, sh, wait_for)
 from e2e import ping, run_cli  # noqa: E402
 
@@ -38,42 +38,14 @@ SITES_CONN = """connections:
     dpd: 30s
 """
 
-EVIL_CONF = """connections {{
-	evil {{
-		version = 2
-		local_addrs = {addr}
-		remote_addrs = {gw}
-		proposals = aes256gcm16-prfsha256-ecp256
-		local {{
-			auth = psk
-			id = evil.rampart.test
-		}}
-		remote {{
-			auth = psk
-			id = {gwid}
-		}}
-		children {{
-			same {{
-				local_ts = 10.2.0.0/24
-				remote_ts = 10.1.0.0/24
-				esp_proposals = aes256gcm16
-				start_action = none
-			}}
-			inner {{
-				local_ts = 10.2.0.0/25
-				remote_ts = 10.1.0.0/24
-				esp_proposals = aes256gcm16
-				start_action = none
-			}}
-		}}
-	}}
-}}
-secrets {{
-	ike-evil {{
-		secret = "{psk}"
-	}}
-}}
-"""
+EVIL_CONF = netlab.swanctl_template(
+    "evil", [("version", 2), ("local_addrs", "{addr}"), ("remote_addrs", "{gw}"),
+             ("proposals", "aes256gcm16-prfsha256-ecp256")],
+    PSK_ROUND + [("id", "evil.rampart.test")], PSK_ROUND + [("id", "{gwid}")],
+    [(name, [("local_ts", ts), ("remote_ts", "10.1.0.0/24"), ("esp_proposals", "aes256gcm16"),
+             ("start_action", "none")]) for name, ts in (("same", "10.2.0.0/24"),
+                                                         ("inner", "10.2.0.0/25"))],
+    [("ike-evil", [("secret", '"{psk}"')])])
 
 EVIL_SRC = "10.2.0.77"      # inside the site's subnet: the other peer's source
 
