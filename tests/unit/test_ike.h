@@ -101,6 +101,7 @@ struct ike_sa *first_sa(struct ike_ctx *ctx);
 void establish(const struct setup *s);
 void full_handshake(const char *ike, const char *esp);
 void start_quiet_run(const struct setup *s);
+void start_quiet(const struct setup *s);
 void pool_set(struct ike_conn_cfg *c, const char *first, unsigned size);
 void check_vip(const char *ip, uint8_t *want);
 void ts_v6_vip(struct setup *s);

@@ -368,6 +368,29 @@ kdf_known_answers(void)
 	}
 }
 
+/* @k is the key stream @km cut as SK_d | SK_ai | SK_ar | SK_ei | SK_er |
+ * SK_pi | SK_pr (RFC 7296 2.14): SK_d and SK_p* @prf bytes, SK_a* @integ, SK_e* @encr. */
+static void
+check_key_split(const struct ike_sa_keys *k, const uint8_t *km, size_t prf, size_t integ,
+		size_t encr)
+{
+	size_t off = 0;
+
+	CU_ASSERT(memcmp(k->sk_d, km, prf) == 0);
+	off += prf;
+	CU_ASSERT(memcmp(k->i.integ_key, km + off, integ) == 0);
+	off += integ;
+	CU_ASSERT(memcmp(k->r.integ_key, km + off, integ) == 0);
+	off += integ;
+	CU_ASSERT(memcmp(k->i.encr_key, km + off, encr) == 0);
+	off += encr;
+	CU_ASSERT(memcmp(k->r.encr_key, km + off, encr) == 0);
+	off += encr;
+	CU_ASSERT(memcmp(k->sk_pi, km + off, prf) == 0);
+	off += prf;
+	CU_ASSERT(memcmp(k->sk_pr, km + off, prf) == 0);
+}
+
 static void
 kdf_ike_keys_split(void)
 {
@@ -375,7 +398,6 @@ kdf_ike_keys_split(void)
 	uint8_t ni[8], nr[8], gir[32], si[8], sr[8], skeyseed[32], km[400];
 	struct ike_cbuf seed[4] = { { ni, 8 }, { nr, 8 }, { si, 8 }, { sr, 8 } };
 	struct ike_sa_keys k;
-	size_t off;
 
 	tic_unhex(t->ni, ni, 8);
 	tic_unhex(t->nr, nr, 8);
@@ -389,29 +411,13 @@ kdf_ike_keys_split(void)
 	CU_ASSERT_EQUAL(ike_kdf_ike_sa(5, gir, 32, ni, 8, nr, 8, si, sr, IKE_CRYPTO_ENCR_AES_GCM16,
 				       256, IKE_CRYPTO_INTEG_NONE, &k), 0);
 	CU_ASSERT(k.prf_len == 32 && k.i.encr_key_len == 36 && k.i.integ_key_len == 0);
-	CU_ASSERT(memcmp(k.sk_d, km, 32) == 0);
-	CU_ASSERT(memcmp(k.i.encr_key, km + 32, 36) == 0);
-	CU_ASSERT(memcmp(k.r.encr_key, km + 68, 36) == 0);
-	CU_ASSERT(memcmp(k.sk_pi, km + 104, 32) == 0);
-	CU_ASSERT(memcmp(k.sk_pr, km + 136, 32) == 0);
+	check_key_split(&k, km, 32, 0, 36);
 
 	/* AES-CBC-128 + HMAC-SHA2-384-192: SK_a* 48, SK_e* 16 */
 	CU_ASSERT_EQUAL(ike_kdf_ike_keys(5, skeyseed, ni, 8, nr, 8, si, sr,
 					 IKE_CRYPTO_ENCR_AES_CBC, 128,
 					 IKE_CRYPTO_INTEG_HMAC_SHA2_384_192, &k), 0);
-	off = 32;
-	CU_ASSERT(memcmp(k.sk_d, km, 32) == 0);
-	CU_ASSERT(memcmp(k.i.integ_key, km + off, 48) == 0);
-	off += 48;
-	CU_ASSERT(memcmp(k.r.integ_key, km + off, 48) == 0);
-	off += 48;
-	CU_ASSERT(memcmp(k.i.encr_key, km + off, 16) == 0);
-	off += 16;
-	CU_ASSERT(memcmp(k.r.encr_key, km + off, 16) == 0);
-	off += 16;
-	CU_ASSERT(memcmp(k.sk_pi, km + off, 32) == 0);
-	off += 32;
-	CU_ASSERT(memcmp(k.sk_pr, km + off, 32) == 0);
+	check_key_split(&k, km, 32, 48, 16);
 	CU_ASSERT(k.i.integ == IKE_CRYPTO_INTEG_HMAC_SHA2_384_192 && k.r.encr_key_len == 16);
 
 	/* rekey from a SHA-256 SA to a SHA-512 SA: SKEYSEED keeps 32 bytes */
@@ -425,11 +431,7 @@ kdf_ike_keys_split(void)
 						     IKE_CRYPTO_ENCR_AES_GCM16, 256,
 						     IKE_CRYPTO_INTEG_NONE, &k), 0);
 		CU_ASSERT(k.prf == 7 && k.prf_len == 64);
-		CU_ASSERT(memcmp(k.sk_d, km2, 64) == 0);
-		CU_ASSERT(memcmp(k.i.encr_key, km2 + 64, 36) == 0);
-		CU_ASSERT(memcmp(k.r.encr_key, km2 + 100, 36) == 0);
-		CU_ASSERT(memcmp(k.sk_pi, km2 + 136, 64) == 0);
-		CU_ASSERT(memcmp(k.sk_pr, km2 + 200, 64) == 0);
+		check_key_split(&k, km2, 64, 0, 36);
 	}
 
 	/* mismatched transforms */

@@ -13,21 +13,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "test_hex.h"
 #include "test_main.h"
 
 #include "rd_mschap.h"
 
+/* @n bytes from the hex @s (the tests' one decoder, test_hex.h) */
 static void
 hex(const char *s, uint8_t *out, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned v;
-
-		CU_ASSERT_FATAL(sscanf(s + 2 * i, "%2x", &v) == 1);
-		out[i] = (uint8_t)v;
-	}
+	CU_ASSERT_FATAL(hex2bin(s, out, n) == (int)n);
 }
 
 static uint8_t auth_ch[16], peer_ch[16], pw_hash[16], nt_resp[24];

@@ -19,23 +19,18 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "test_hex.h"
 #include "test_main.h"
 #include "rd_radius.h"
 
 static const uint8_t secret[] = "shared-secret-for-tests";
 #define SECRET_LEN (sizeof(secret) - 1)
 
+/* @n bytes from the hex @s (the tests' one decoder, test_hex.h) */
 static void
 hex(const char *s, uint8_t *out, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned v;
-
-		CU_ASSERT_FATAL(sscanf(s + 2 * i, "%2x", &v) == 1);
-		out[i] = (uint8_t)v;
-	}
+	CU_ASSERT_FATAL(hex2bin(s, out, n) == (int)n);
 }
 
 static void
