@@ -30,6 +30,16 @@ def ping(ns, dst, count, interval="0.2", wait=2, timeout=None):
     return ping_stats(out)
 
 
+def ping_ok(ns, dst):
+    """5 pings all answered; on a loss once more (a loaded machine may lose
+    one): (ok, detail)."""
+    t, rcv = ping(ns, dst, 5)
+    if rcv == 5:
+        return True, "%d/%d" % (rcv, t)
+    t2, rcv2 = ping(ns, dst, 5, wait=5)
+    return rcv2 == 5, "%d/%d, then %d/%d" % (rcv, t, rcv2, t2)
+
+
 def ping_tunnel(res, r, ns, dst, what, count=3):
     """Ping (-W 2). On loss, ping again waiting 8 s per reply, to tell late
     replies (F3) from a broken tunnel; either fails the check."""

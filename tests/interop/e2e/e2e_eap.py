@@ -272,11 +272,8 @@ def radius_up(net, r, res, servers, timeout="1s", retries=2, tls=False, acct=Non
     rad = net.spawn(["freeradius", "-X", "-d", rdir], ns=N("rad"), out=radlog)
 
     def rad_text():
-        try:
-            with open(radlog, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return e2e_lib.read_text(radlog)
+
     up = wait_for(lambda: "dead" if rad.poll() is not None else
                   "Ready to process requests" in rad_text(), 60)
     if not res.check(up is True, "FreeRADIUS starts in its namespace (freeradius -X -d TMP)",
@@ -311,14 +308,7 @@ def case_eap_radius(args, net, r, res):
     ca, rad_text = radius_up(net, r, res, [RAD_SRV])
     if ca is None:
         return
-    cns, caddr = net.client_ns(1)
-    c2ns, c2addr = net.client_ns(2)
-
-    c = Charon(net, cns, "c1", caddr)
-    c.write(CLIENT_CONF.format(addr=caddr, gw=GW_PUB, user=USER, password=PASSWORD, gwid=GW_ID,
-                               ca=ca))
-    c.start()
-    res.check(c.wait_ready() and c.load()[0] == 0, "strongSwan client (eap-mschapv2) loads")
+    c, cns = mschap_client(net, res, 1, USER, PASSWORD, ca)
     rc, out = c.initiate("eap", 60)
     res.check(rc == 0, "the EAP-MSCHAPv2 client comes up through FreeRADIUS",
               "\n".join(out.strip().splitlines()[-8:]) if rc else "")
@@ -341,11 +331,8 @@ def case_eap_radius(args, net, r, res):
     failed0 = stat(r, "auth_failed") or 0
 
     # a wrong password: EAP-Failure, no SA, counted
-    c2 = Charon(net, c2ns, "c2", c2addr)
-    c2.write(CLIENT_CONF.format(addr=c2addr, gw=GW_PUB, user=USER, password="wrong-password",
-                                gwid=GW_ID, ca=ca))
-    c2.start()
-    res.check(c2.wait_ready() and c2.load()[0] == 0, "second client (wrong password) loads")
+    c2, _ = mschap_client(net, res, 2, USER, "wrong-password", ca,
+                          "second client (wrong password)")
     rc2, out2 = c2.initiate("eap", 40)
     res.check(rc2 != 0 and "EAP_FAILURE" in c2.log_text(),
               "the client with a wrong password is refused (EAP-Failure)",
@@ -361,12 +348,7 @@ def case_eap_radius(args, net, r, res):
               "rampartctl stats radius: 1 accept, 1 reject, no bad response, no conversation "
               "left", str(r.ctl("stats")[1].get("radius")))
     # bob: Framed-IP-Address from the Access-Accept overrides the pool
-    c3ns, c3addr = net.client_ns(3)
-    c3 = Charon(net, c3ns, "c3", c3addr)
-    c3.write(CLIENT_CONF.format(addr=c3addr, gw=GW_PUB, user=USER2, password=PASSWORD2,
-                                gwid=GW_ID, ca=ca))
-    c3.start()
-    res.check(c3.wait_ready() and c3.load()[0] == 0, "third client (bob) loads")
+    c3, c3ns = mschap_client(net, res, 3, USER2, PASSWORD2, ca, "third client (bob)")
     rc3, out3 = c3.initiate("eap", 60)
     res.check(rc3 == 0, "bob comes up", "\n".join(out3.strip().splitlines()[-8:]) if rc3 else "")
     res.check(c3.vip() == FRAMED_IP, "bob's virtual IP is RADIUS's Framed-IP-Address %s, "
@@ -390,12 +372,7 @@ def case_eap_radius_failover(args, net, r, res):
     ca, rad_text = radius_up(net, r, res, [RAD_DEAD, RAD_SRV], timeout="500ms", retries=1)
     if ca is None:
         return
-    cns, caddr = net.client_ns(1)
-    c = Charon(net, cns, "c1", caddr)
-    c.write(CLIENT_CONF.format(addr=caddr, gw=GW_PUB, user=USER, password=PASSWORD, gwid=GW_ID,
-                               ca=ca))
-    c.start()
-    res.check(c.wait_ready() and c.load()[0] == 0, "strongSwan client (eap-mschapv2) loads")
+    c, cns = mschap_client(net, res, 1, USER, PASSWORD, ca)
     rc, out = c.initiate("eap", 60)
     res.check(rc == 0, "the client comes up although the first RADIUS server is dead",
               "\n".join(out.strip().splitlines()[-8:]) if rc else "")
@@ -411,6 +388,18 @@ def case_eap_radius_failover(args, net, r, res):
     res.check(rcv == 3, "client pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
     if res.fails:
         log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+
+
+def mschap_client(net, res, n, user, password, ca, what="strongSwan client (eap-mschapv2)"):
+    """Client n (namespace and charon "cN") with EAP-MSCHAPv2 credentials,
+    started and loaded (checked as "WHAT loads"); (charon, namespace)."""
+    ns, addr = net.client_ns(n)
+    c = Charon(net, ns, "c%d" % n, addr)
+    c.write(CLIENT_CONF.format(addr=addr, gw=GW_PUB, user=user, password=password, gwid=GW_ID,
+                               ca=ca))
+    c.start()
+    res.check(c.wait_ready() and c.load()[0] == 0, "%s loads" % what)
+    return c, ns
 
 
 def tls_client(net, n, tag, user, pki, ca, ike_frag=None):
@@ -468,12 +457,7 @@ def case_eap_radius_acct(args, net, r, res):
                              acct=[RAD_DEAD, RAD_SRV], interim="10s")
     if ca is None:
         return
-    cns, caddr = net.client_ns(1)
-    c = Charon(net, cns, "c1", caddr)
-    c.write(CLIENT_CONF.format(addr=caddr, gw=GW_PUB, user=USER, password=PASSWORD, gwid=GW_ID,
-                               ca=ca))
-    c.start()
-    res.check(c.wait_ready() and c.load()[0] == 0, "strongSwan client (eap-mschapv2) loads")
+    c, cns = mschap_client(net, res, 1, USER, PASSWORD, ca)
     rc, out = c.initiate("eap", 60)
     res.check(rc == 0, "alice comes up", "\n".join(out.strip().splitlines()[-8:]) if rc else "")
     t0 = time.time()
@@ -517,12 +501,7 @@ def case_eap_radius_acct(args, net, r, res):
               "Class and Acct-Session-Id as in Start", str(sp))
 
     # erin: Session-Timeout from the Access-Accept ends her IKE SA
-    c3ns, c3addr = net.client_ns(3)
-    c3 = Charon(net, c3ns, "c3", c3addr)
-    c3.write(CLIENT_CONF.format(addr=c3addr, gw=GW_PUB, user=USER3, password=PASSWORD3,
-                                gwid=GW_ID, ca=ca))
-    c3.start()
-    res.check(c3.wait_ready() and c3.load()[0] == 0, "erin's client loads")
+    c3, _ = mschap_client(net, res, 3, USER3, PASSWORD3, ca, "erin's client")
     rc, out = c3.initiate("eap", 60)
     t1 = time.time()
     res.check(rc == 0, "erin comes up", "\n".join(out.strip().splitlines()[-8:]) if rc else "")
@@ -597,12 +576,7 @@ def case_eap_local(args, net, r, res):
     if not res.check(started, "rampartd starts with remote_auth eap-mschapv2",
                      "" if started else "\n".join(r.log_text().splitlines()[-20:])):
         return
-    cns, caddr = net.client_ns(1)
-    c = Charon(net, cns, "c1", caddr)
-    c.write(CLIENT_CONF.format(addr=caddr, gw=GW_PUB, user=USER, password=PASSWORD, gwid=GW_ID,
-                               ca=ca))
-    c.start()
-    res.check(c.wait_ready() and c.load()[0] == 0, "strongSwan client (eap-mschapv2) loads")
+    c, cns = mschap_client(net, res, 1, USER, PASSWORD, ca)
     rc, out = c.initiate("eap", 60)
     res.check(rc == 0, "alice comes up against the local users file",
               "\n".join(out.strip().splitlines()[-8:]) if rc else "")
@@ -619,12 +593,7 @@ def case_eap_local(args, net, r, res):
     failed0 = stat(r, "auth_failed") or 0
     for n, (who, pw, what) in enumerate(((USER2, "not-bobs-password", "a wrong password"),
                                          ("mallory", "whatever", "an unknown user")), 2):
-        ns2, addr2 = net.client_ns(n)
-        c2 = Charon(net, ns2, "c%d" % n, addr2)
-        c2.write(CLIENT_CONF.format(addr=addr2, gw=GW_PUB, user=who, password=pw,
-                                    gwid=GW_ID, ca=ca))
-        c2.start()
-        res.check(c2.wait_ready() and c2.load()[0] == 0, "client with %s loads" % what)
+        c2, _ = mschap_client(net, res, n, who, pw, ca, "client with %s" % what)
         rc2, out2 = c2.initiate("eap", 40)
         res.check(rc2 != 0 and "EAP_FAILURE" in c2.log_text(),
                   "the client with %s is refused (EAP-Failure)" % what,

@@ -99,6 +99,15 @@ def write_private(path, text):
         f.write(text)
 
 
+def read_text(path):
+    """A log file's text ("" when it is not there yet)."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 def wait_for(pred, timeout, step=0.2):
     return netlab.wait_for(pred, timeout, step)
 
@@ -311,19 +320,11 @@ class Rampartd:
         def up():
             if self.proc.poll() is not None:
                 return "dead"
-            try:
-                with open(self.logf, errors="replace") as f:
-                    return "running:" in f.read()
-            except OSError:
-                return False
+            return "running:" in read_text(self.logf)
         return wait_for(up, 120) is True
 
     def log_text(self):
-        try:
-            with open(self.logf, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.logf)
 
     def ctl(self, *args, timeout=15):
         """rampartctl --json ARGS: (rc, parsed JSON or the raw text)."""
@@ -453,11 +454,7 @@ class Charon:
         return m.group(1) if m else None
 
     def log_text(self):
-        try:
-            with open(self.logf, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.logf)
 
     def kill(self):
         if self.proc and self.proc.poll() is None:

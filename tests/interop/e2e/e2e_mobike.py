@@ -149,17 +149,26 @@ def roam(net, r, res, ns, ch, move, where, what):
               "the client did not fall back to reauthentication")
 
 
+def client_at(net, r, res, ns, addr, tag, what):
+    """The MOBIKE client TAG@rampart.test up from @addr (@what names the
+    address in the check) and seen there by rampartd; None if it is not up."""
+    ch, ok = start_client(net, ns, addr, tag, tag + "@rampart.test")
+    if not res.check(ok, "MOBIKE client establishes from %s%s" % (what, addr)):
+        print(ch.log_text()[-3000:])
+        return None
+    res.check(ike_sa(r).get("remote", "").startswith(addr + ":"),
+              "rampartd sees the client at %s" % addr, ike_sa(r).get("remote", ""))
+    return ch
+
+
 def case_roam(args, net, r, res):
     if not start_gw(net, r, res):
         return
     ns, addr = net.client_ns(1)
     new = "192.0.2.31"
-    ch, ok = start_client(net, ns, addr, "mob", "mob@rampart.test")
-    if not res.check(ok, "MOBIKE client establishes from %s" % addr):
-        print(ch.log_text()[-3000:])
+    ch = client_at(net, r, res, ns, addr, "mob", "")
+    if ch is None:
         return
-    res.check(ike_sa(r).get("remote", "").startswith(addr + ":"),
-              "rampartd sees the client at %s" % addr, ike_sa(r).get("remote", ""))
 
     def move():
         # without promote_secondaries, deleting the primary takes the new one too
@@ -180,12 +189,9 @@ def case_nat(args, net, r, res):
     net.veth("e2e-cd", ns, "e2e-sd", N("sw"))
     sh(["ip", "link", "set", "e2e-sd", "master", "br0", "up"], ns=N("sw"))
     net.host_if(ns, "e2e-cd", direct + "/24")
-    ch, ok = start_client(net, ns, direct, "mobnat", "mobnat@rampart.test")
-    if not res.check(ok, "MOBIKE client establishes from its direct address %s" % direct):
-        print(ch.log_text()[-3000:])
+    ch = client_at(net, r, res, ns, direct, "mobnat", "its direct address ")
+    if ch is None:
         return
-    res.check(ike_sa(r).get("remote", "").startswith(direct + ":"),
-              "rampartd sees the client at %s" % direct, ike_sa(r).get("remote", ""))
 
     def move():
         sh(["ip", "addr", "del", direct + "/24", "dev", "e2e-cd"], ns=ns)

@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (netlab, PSK_ROUND, write_private, N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML, SITE_HOST,  # noqa: E402
                      SITE_PUB, Charon, Result, args_common, log, sh, wait_for)
-from e2e import ping, run_cli  # noqa: E402
+from e2e import ping, ping_ok, run_cli  # noqa: E402
 
 SITES_CONN = """connections:
   - name: sites
@@ -48,16 +48,6 @@ EVIL_CONF = netlab.swanctl_template(
     [("ike-evil", [("secret", '"{psk}"')])])
 
 EVIL_SRC = "10.2.0.77"      # inside the site's subnet: the other peer's source
-
-
-def ping_ok(ns, dst):
-    """5 pings all answered; on a loss once more (a loaded machine may lose
-    one): (ok, detail)."""
-    t, rcv = ping(ns, dst, 5)
-    if rcv == 5:
-        return True, "%d/%d" % (rcv, t)
-    t2, rcv2 = ping(ns, dst, 5, wait=5)
-    return rcv2 == 5, "%d/%d, then %d/%d" % (rcv, t, rcv2, t2)
 
 
 def write_conf(r):
