@@ -60,6 +60,19 @@ tu_main(const char *name, const struct tu_test *t, size_t n)
 	return tu_run();
 }
 
+int
+tu_main_tmpdir(const char *name, char *dir, size_t len, const struct tu_test *t, size_t n)
+{
+	char base[64];
+	int failed;
+
+	snprintf(base, sizeof(base), "test_%s", name);
+	if (tu_tmpdir(base, dir, len) != 0)
+		return 1;
+	failed = tu_main(name, t, n);
+	return tu_tmpdir_remove(dir) != 0 || failed;
+}
+
 uint64_t
 tu_now_ns(void)
 {

@@ -46,6 +46,9 @@ uint64_t tu_now_ns(void);
  * state must not be 0). */
 uint64_t tu_xorshift64s(uint64_t *st);
 
+/* tu_main() with a fresh directory /tmp/test_@name.XXXXXX in @dir for the
+ * tests, removed after them; 1 also when either fails. */
+int tu_main_tmpdir(const char *name, char *dir, size_t len, const struct tu_test *t, size_t n);
 /* A fresh directory /tmp/@name.XXXXXX into @buf; 0 or -1. */
 int tu_tmpdir(const char *name, char *buf, size_t len);
 /* Remove it and everything below; 0 or -1. */
