@@ -624,8 +624,13 @@ def run_cli(args, cases, name=None, tools=(), finish_fn=None):
     return (finish_fn or finish)(net, r, res)
 
 
+def cli_main(cases):
+    """The main of a case script: CASE --rampartd PATH --rampartctl PATH."""
+    return run_cli(args_common(sys.argv[1:]), cases)
+
+
 def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
+    return cli_main(CASES)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import e2e_lib  # noqa: E402
 import netlab  # noqa: E402  (e2e_lib put tests/interop on the path)
 from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, POOL,  # noqa: E402
                      Charon, Result, args_common, log, sh, wait_for, write_private)
-from e2e import ping, ping_stats, run_cli  # noqa: E402
+from e2e import cli_main, ping, ping_stats  # noqa: E402
 import e2e_metrics  # noqa: E402
 
 RAD_GW, RAD_SRV, RAD_DEAD = "10.77.0.1", "10.77.0.2", "10.77.0.3"
@@ -715,9 +715,5 @@ CASES = {"eap-radius": case_eap_radius, "eap-radius-failover": case_eap_radius_f
          "eap-local": case_eap_local, "eap-tls-frag": case_eap_tls_frag}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

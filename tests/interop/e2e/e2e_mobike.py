@@ -31,7 +31,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (netlab, PSK_ROUND, GW_ID, GW_PUB, LAN_HOST, NAT_PUB, N, PSK, Charon, Result,  # noqa: E402
                      args_common, log, sh)
-from e2e import ping, run_cli, start_gw  # noqa: E402
+from e2e import cli_main, ping, start_gw  # noqa: E402
 from e2e_nat import Flood, first_after, replies_between  # noqa: E402
 
 RESUME_S = 5.0          # traffic resumes within this after the old address goes
@@ -202,10 +202,6 @@ def case_nat(args, net, r, res):
 CASES = {"mobike-roam": case_roam, "mobike-nat": case_nat}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
     log("%s" % " ".join(sys.argv[1:2]))
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

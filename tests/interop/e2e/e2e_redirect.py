@@ -25,7 +25,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML,  # noqa: E402
                      Charon, Rampartd, Result, args_common, log, sh, wait_for, write_private)
-from e2e import ping_ok, run_cli  # noqa: E402
+from e2e import cli_main, ping_ok  # noqa: E402
 
 GW2_PUB = "192.0.2.2"
 POOL1, POOL2 = "10.99.0.0/24", "10.98.0.0/24"
@@ -208,9 +208,5 @@ def case_redirect_auth(args, net, r1, res):
 CASES = {"redirect": case_redirect, "redirect-auth": case_redirect_auth}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (netlab, PSK_ROUND, write_private, N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML, SITE_HOST,  # noqa: E402
                      SITE_PUB, Charon, Result, args_common, log, sh, wait_for)
-from e2e import ping, ping_ok, run_cli  # noqa: E402
+from e2e import cli_main, ping, ping_ok  # noqa: E402
 
 SITES_CONN = """connections:
   - name: sites
@@ -155,9 +155,5 @@ def case_takeover(args, net, r, res):
 CASES = {"route-takeover": case_takeover}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

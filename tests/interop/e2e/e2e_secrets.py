@@ -29,7 +29,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import run_cli, start_clients  # noqa: E402
+from e2e import cli_main, start_clients  # noqa: E402
 from e2e_lib import PSK, Result, args_common, log, sh, wait_for  # noqa: E402
 
 NOBODY, NOGROUP, OTHER_GID = 65534, 65534, 65533
@@ -383,9 +383,5 @@ def case_ctl_access(args, net, r, res):
 CASES = {"secrets": case_secrets, "ctl-access": case_ctl_access}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

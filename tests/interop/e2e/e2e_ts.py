@@ -34,7 +34,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (GW_PUB, LAN_HOST, N, Charon, Result, args_common, charon_child_keys,  # noqa: E402,F401
                      log, wait_for)
-from e2e import ping, run_cli  # noqa: E402
+from e2e import cli_main, ping  # noqa: E402
 from e2e_hostile import (client_out_sa, counters, delta, gw_mac, if_mac, scapy, send,  # noqa: E402
                          start_gw_edited)
 
@@ -289,10 +289,6 @@ def case_gw(args, net, r, res):
 CASES = {"ts-ports-client": case_client, "ts-ports-gw": case_gw}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
     log("%s" % " ".join(sys.argv[1:2]))
-    sys.exit(main())
+    sys.exit(cli_main(CASES))
