@@ -598,6 +598,26 @@ sk_building_blocks_fragment(void)
 	ike_sa_keys_wipe(&k);
 }
 
+/* The one-block SK payload of @msg (IV at 32, ciphertext at 48, ICV at 64):
+ * @pt encrypted by OpenSSL (AES-128-CBC, no padding) and a valid
+ * HMAC-SHA2-256-128 over the message in front of the ICV. */
+static void
+cbc_seal_by_openssl(const struct ike_sk_dir *k, uint8_t *msg, const uint8_t pt[16])
+{
+	struct ike_cbuf d = { msg, 28 + 4 + 16 + 16 };
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	uint8_t full[32];
+	int outl;
+
+	CU_ASSERT_FATAL(c != NULL);
+	CU_ASSERT(EVP_EncryptInit_ex(c, EVP_aes_128_cbc(), NULL, k->encr_key, msg + 32) == 1);
+	CU_ASSERT(EVP_CIPHER_CTX_set_padding(c, 0) == 1);
+	CU_ASSERT(EVP_EncryptUpdate(c, msg + 48, &outl, pt, 16) == 1);
+	EVP_CIPHER_CTX_free(c);
+	CU_ASSERT_EQUAL(ike_prf(IKE_CRYPTO_PRF_HMAC_SHA2_256, k->integ_key, 32, &d, 1, full), 0);
+	memcpy(msg + 64, full, 16);
+}
+
 /* CBC with a valid ICV but a pad length larger than the data: -EBADMSG. */
 static void
 sk_cbc_bad_pad_length(void)
@@ -606,11 +626,8 @@ sk_cbc_bad_pad_length(void)
 		.encr = IKE_CRYPTO_ENCR_AES_CBC, .integ = IKE_CRYPTO_INTEG_HMAC_SHA2_256_128,
 		.encr_key_len = 16, .integ_key_len = 32,
 	};
-	uint8_t msg[28 + 4 + 16 + 16 + 16], pt[16], full[32], plain[64];
-	struct ike_cbuf d = { msg, 28 + 4 + 16 + 16 };
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	uint8_t msg[28 + 4 + 16 + 16 + 16], pt[16], plain[64];
 	size_t pl;
-	int outl;
 
 	memset(k.encr_key, 0x11, 16);
 	memset(k.integ_key, 0x22, 32);
@@ -618,24 +635,12 @@ sk_cbc_bad_pad_length(void)
 	memset(msg + 32, 0x33, 16);		/* IV */
 	memset(pt, 0, sizeof(pt));
 	pt[15] = 0x20;				/* pad length 32 > 16 */
-	CU_ASSERT_FATAL(c != NULL);
-	CU_ASSERT(EVP_EncryptInit_ex(c, EVP_aes_128_cbc(), NULL, k.encr_key, msg + 32) == 1);
-	CU_ASSERT(EVP_CIPHER_CTX_set_padding(c, 0) == 1);
-	CU_ASSERT(EVP_EncryptUpdate(c, msg + 48, &outl, pt, 16) == 1);
-	EVP_CIPHER_CTX_free(c);
-	CU_ASSERT_EQUAL(ike_prf(IKE_CRYPTO_PRF_HMAC_SHA2_256, k.integ_key, 32, &d, 1, full), 0);
-	memcpy(msg + 64, full, 16);
+	cbc_seal_by_openssl(&k, msg, pt);
 	CU_ASSERT_EQUAL(ike_sk_open(&k, msg, sizeof(msg), 32, plain, sizeof(plain), &pl),
 			-EBADMSG);
 	/* same with pad length 15: fine, no payload bytes */
 	pt[15] = 15;
-	c = EVP_CIPHER_CTX_new();
-	CU_ASSERT(EVP_EncryptInit_ex(c, EVP_aes_128_cbc(), NULL, k.encr_key, msg + 32) == 1);
-	CU_ASSERT(EVP_CIPHER_CTX_set_padding(c, 0) == 1);
-	CU_ASSERT(EVP_EncryptUpdate(c, msg + 48, &outl, pt, 16) == 1);
-	EVP_CIPHER_CTX_free(c);
-	CU_ASSERT_EQUAL(ike_prf(IKE_CRYPTO_PRF_HMAC_SHA2_256, k.integ_key, 32, &d, 1, full), 0);
-	memcpy(msg + 64, full, 16);
+	cbc_seal_by_openssl(&k, msg, pt);
 	CU_ASSERT_EQUAL(ike_sk_open(&k, msg, sizeof(msg), 32, plain, sizeof(plain), &pl), 0);
 	CU_ASSERT_EQUAL(pl, 0);
 	/* ciphertext not a multiple of the block size */
