@@ -186,19 +186,28 @@ def case_remote_access(args, net, r, res):
         log("rampartd control stats: %s" % st.get("control"))
 
 
+def site_up(net, res, what):
+    """The strongSwan site gateway (namespace site, SITE_CONF) started, loaded
+    and its s2s tunnel initiated, checked (@what names the last check): the
+    Charon, or None when it did not come up."""
+    site = Charon(net, N("site"), "site", SITE_PUB)
+    site.site_conf()
+    site.start()
+    res.check(site.wait_ready() and site.load()[0] == 0, "strongSwan site gateway loads")
+    rc, out = site.initiate("s2s", 45)
+    if not res.check(rc == 0, what, out.strip().splitlines()[-1] if rc else ""):
+        return None
+    return site
+
+
 def case_site_to_site(args, net, r, res):
     net.base()
     net.site()
     r.write_conf(s2s=True)
     if not res.check(r.start(), "rampartd starts with a site-to-site connection"):
         return
-    site = Charon(net, N("site"), "site", SITE_PUB)
-    site.site_conf()
-    site.start()
-    res.check(site.wait_ready() and site.load()[0] == 0, "strongSwan site gateway loads")
-    rc, out = site.initiate("s2s", 45)
-    if not res.check(rc == 0, "strongSwan gateway initiates the tunnel to rampartd",
-                     out.strip().splitlines()[-1] if rc else ""):
+    site = site_up(net, res, "strongSwan gateway initiates the tunnel to rampartd")
+    if site is None:
         return
     t, rcv = ping(N("lan"), SITE_HOST, 5)
     res.check(t == 5 and rcv == 5, "LAN host 10.1.0.2 pings site host 10.2.0.2", "%d/%d" % (rcv, t))

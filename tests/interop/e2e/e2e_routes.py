@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (netlab, PSK_ROUND, write_private, N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML, SITE_HOST,  # noqa: E402
                      SITE_PUB, Charon, Result, args_common, log, sh, wait_for)
-from e2e import cli_main, ping, ping_ok  # noqa: E402
+from e2e import cli_main, ping, ping_ok, site_up  # noqa: E402
 
 SITES_CONN = """connections:
   - name: sites
@@ -85,13 +85,8 @@ def case_takeover(args, net, r, res):
                 ["add", "chain", "ip", "e2eroutes", "in", "{ type filter hook input priority 0 ; }"],
                 ["add", "rule", "ip", "e2eroutes", "in", "ip", "saddr", EVIL_SRC, "counter"]):
         sh(["nft"] + cmd, ns=N("lan"))
-    site = Charon(net, N("site"), "site", SITE_PUB)
-    site.site_conf()
-    site.start()
-    res.check(site.wait_ready() and site.load()[0] == 0, "strongSwan site gateway loads")
-    rc, out = site.initiate("s2s", 45)
-    if not res.check(rc == 0, "the site (site.rampart.test, 10.2.0.0/24) connects",
-                     out.strip().splitlines()[-1] if rc else ""):
+    site = site_up(net, res, "the site (site.rampart.test, 10.2.0.0/24) connects")
+    if site is None:
         return
     ok, detail = ping_ok(N("lan"), SITE_HOST)
     res.check(ok, "LAN host pings site host 10.2.0.2 through the site's tunnel", detail)
