@@ -309,9 +309,7 @@ def case_eap_radius(args, net, r, res):
     if ca is None:
         return
     c, cns = mschap_client(net, res, 1, USER, PASSWORD, ca)
-    rc, out = c.initiate("eap", 60)
-    res.check(rc == 0, "the EAP-MSCHAPv2 client comes up through FreeRADIUS",
-              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    comes_up(res, c, "the EAP-MSCHAPv2 client comes up through FreeRADIUS")
     vip = c.vip()
     res.check(vip is not None, "the client got a virtual IP from the pool", str(vip))
     sas = r.sas()
@@ -373,9 +371,7 @@ def case_eap_radius_failover(args, net, r, res):
     if ca is None:
         return
     c, cns = mschap_client(net, res, 1, USER, PASSWORD, ca)
-    rc, out = c.initiate("eap", 60)
-    res.check(rc == 0, "the client comes up although the first RADIUS server is dead",
-              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    comes_up(res, c, "the client comes up although the first RADIUS server is dead")
     n_fo = r.log_text().count("radius server 0 not answering: trying server 1")
     res.check(n_fo == 1, "one failover: the conversation's later rounds stay on the server "
               "that answered (its State means nothing to another)", "%d failovers" % n_fo)
@@ -388,6 +384,12 @@ def case_eap_radius_failover(args, net, r, res):
     res.check(rcv == 3, "client pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
     if res.fails:
         log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+
+
+def comes_up(res, c, what):
+    """Client @c initiates its eap child (60 s): checked as @what."""
+    rc, out = c.initiate("eap", 60)
+    return res.check(rc == 0, what, "\n".join(out.strip().splitlines()[-8:]) if rc else "")
 
 
 def mschap_client(net, res, n, user, password, ca, what="strongSwan client (eap-mschapv2)"):
@@ -458,8 +460,7 @@ def case_eap_radius_acct(args, net, r, res):
     if ca is None:
         return
     c, cns = mschap_client(net, res, 1, USER, PASSWORD, ca)
-    rc, out = c.initiate("eap", 60)
-    res.check(rc == 0, "alice comes up", "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    comes_up(res, c, "alice comes up")
     t0 = time.time()
     starts = wait_for(lambda: recs_of(net, USER, "Start") or None, 10)
     res.check(bool(starts), "FreeRADIUS's detail file has alice's Accounting Start "
@@ -577,9 +578,7 @@ def case_eap_local(args, net, r, res):
                      "" if started else "\n".join(r.log_text().splitlines()[-20:])):
         return
     c, cns = mschap_client(net, res, 1, USER, PASSWORD, ca)
-    rc, out = c.initiate("eap", 60)
-    res.check(rc == 0, "alice comes up against the local users file",
-              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    comes_up(res, c, "alice comes up against the local users file")
     res.check("EAP method EAP_MSCHAPV2 succeeded, MSK established" in c.log_text(),
               "strongSwan verified our MSCHAPv2 authenticator response and has an MSK "
               "(the AUTH payloads from it matched)", "")
@@ -642,9 +641,7 @@ def case_eap_tls(args, net, r, res, frag=False):
     c, cns, ok, out = tls_client(net, 1, "c1", TLS_USER, pki, ca, ike_frag=600 if frag else None)
     res.check(ok, "strongSwan client (eap-tls) loads its certificate and key",
               "" if ok else out[-400:])
-    rc, out = c.initiate("eap", 60)
-    res.check(rc == 0, "the EAP-TLS client (carol's certificate) comes up through FreeRADIUS",
-              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    comes_up(res, c, "the EAP-TLS client (carol's certificate) comes up through FreeRADIUS")
     clog = c.log_text()
     res.check("EAP method EAP_TLS succeeded, MSK established" in clog,
               "strongSwan ran EAP-TLS and has an MSK", "")
