@@ -763,14 +763,11 @@ rd_ctl_main(void)
 		if (work) {
 			idle = 0;
 			sleep_ns = 0;
-		} else if (++idle >= RD_IDLE_SPIN) {
-			struct timespec ts = { 0, 0 };
+		} else {
+			struct timespec ts = { 0, rd_idle_step(&idle, &sleep_ns) };
 
-			sleep_ns = sleep_ns == 0 ? 1000 : sleep_ns * 2;
-			if (sleep_ns > RD_IDLE_MAX_NS)
-				sleep_ns = RD_IDLE_MAX_NS;
-			ts.tv_nsec = sleep_ns;
-			nanosleep(&ts, NULL);
+			if (ts.tv_nsec != 0)
+				nanosleep(&ts, NULL);
 		}
 	}
 }
