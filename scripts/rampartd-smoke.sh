@@ -47,6 +47,17 @@ FAIL=0
 log() { echo "smoke: $*"; }
 ok() { echo "smoke: ok   $*"; }
 bad() { echo "smoke: FAIL $*"; FAIL=1; }
+# pings NS DST FILE OK_TEXT BAD_TEXT [ping options]: 3 pings (or -c from the
+# options) from namespace NS to DST, all answered; output in $T/FILE
+pings() {
+	local ns=$1 dst=$2 out="$T/$3" okt=$4 badt=$5
+	shift 5
+	if ip netns exec "$ns" ping -c 3 -i 0.3 -W 2 "$@" "$dst" >"$out" 2>&1; then
+		ok "$okt: $(grep -o '[0-9]* received' "$out")"
+	else
+		bad "$badt"; cat "$out"; return 1
+	fi
+}
 
 cleanup() {
 	[ -n "$CH_PID" ] && kill "$CH_PID" 2>/dev/null
@@ -137,16 +148,10 @@ until grep -q "running:" "$T/rampartd.log" 2>/dev/null; do
 done
 ok "rampartd started (pid $RD_PID)"
 
-if ip netns exec $CLI ping -c 3 -i 0.3 -W 2 192.0.2.1 >"$T/ping-pub.txt" 2>&1; then
-	ok "client pings rampartd public address: $(grep -o '[0-9]* received' "$T/ping-pub.txt")"
-else
-	bad "ping 192.0.2.1 from dmn-cli"; cat "$T/ping-pub.txt"
-fi
-if ip netns exec $LAN ping -c 3 -i 0.3 -W 2 10.1.0.1 >"$T/ping-lan.txt" 2>&1; then
-	ok "LAN host pings rampartd private address: $(grep -o '[0-9]* received' "$T/ping-lan.txt")"
-else
-	bad "ping 10.1.0.1 from dmn-lan"; cat "$T/ping-lan.txt"
-fi
+pings $CLI 192.0.2.1 ping-pub.txt "client pings rampartd public address" \
+	"ping 192.0.2.1 from dmn-cli"
+pings $LAN 10.1.0.1 ping-lan.txt "LAN host pings rampartd private address" \
+	"ping 10.1.0.1 from dmn-lan"
 if ip netns exec $LAN ping -6 -c 3 -i 0.3 -W 2 2001:db8:1::1 >"$T/ping6.txt" 2>&1; then
 	ok "LAN host pings rampartd over IPv6 (ND + ICMPv6): $(grep -o '[0-9]* received' "$T/ping6.txt")"
 else
@@ -259,16 +264,10 @@ SW
 		ok "strongSwan client established the tunnel"
 		$SWANCTL --list-sas $URI 2>/dev/null | sed 's/^/smoke:      /' | head -12
 		sleep 1
-		if ip netns exec $CLI ping -c 5 -i 0.3 -W 2 10.1.0.2 >"$T/ping-tun.txt" 2>&1; then
-			ok "client pings LAN host through the tunnel: $(grep -o '[0-9]* received' "$T/ping-tun.txt")"
-		else
-			bad "ping 10.1.0.2 through the tunnel"; cat "$T/ping-tun.txt"
-		fi
-		if ip netns exec $LAN ping -c 3 -i 0.3 -W 2 10.99.0.1 >"$T/ping-lan2cli.txt" 2>&1; then
-			ok "LAN host pings the client's virtual IP: $(grep -o '[0-9]* received' "$T/ping-lan2cli.txt")"
-		else
-			bad "ping 10.99.0.1 from dmn-lan"; cat "$T/ping-lan2cli.txt"
-		fi
+		pings $CLI 10.1.0.2 ping-tun.txt "client pings LAN host through the tunnel" \
+			"ping 10.1.0.2 through the tunnel" -c 5
+		pings $LAN 10.99.0.1 ping-lan2cli.txt "LAN host pings the client's virtual IP" \
+			"ping 10.99.0.1 from dmn-lan"
 		if [ "${IPERF:-0}" = 1 ] && [ -n "${LIFE_PACKETS:-}" ]; then
 			# Tiny packet lifetimes at iperf rates reach the hard limit before
 			# a rekey completes; IKE then deletes the child (by design).
@@ -330,12 +329,9 @@ SW
 			until ctl list-children | grep -q '"conn": *"s2s"' || [ $i -gt 50 ]; do
 				sleep 0.2; i=$((i + 1))
 			done
-			if ip netns exec $LAN ping -c 3 -i 0.3 -W 2 10.2.0.1 >"$T/ping-s2s.txt" 2>&1; then
-				ok "site-to-site (rampartd initiator): LAN pings 10.2.0.1 behind the peer: $(grep -o '[0-9]* received' "$T/ping-s2s.txt")"
-			else
-				bad "site-to-site ping 10.2.0.1"; cat "$T/ping-s2s.txt"
-				ctl list-children
-			fi
+			pings $LAN 10.2.0.1 ping-s2s.txt \
+				"site-to-site (rampartd initiator): LAN pings 10.2.0.1 behind the peer" \
+				"site-to-site ping 10.2.0.1" || ctl list-children
 		else
 			bad "rampartctl initiate s2s: $out"
 		fi

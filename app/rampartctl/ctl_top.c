@@ -93,6 +93,19 @@ drops(FILE *f, const json_t *prev, const json_t *cur, double dt)
 		fprintf(f, "  (none)\n");
 }
 
+/* The "IKE per s" line: label, then the rate of the key in "ike" (or "control"). */
+static const struct {
+	const char *label, *key;
+	bool control;
+} ike_rates[] = {
+	{ "IKE per s: rx", "rx", false },
+	{ "  invalid", "rx_invalid", false },
+	{ "  SAs up", "ike_up", false },
+	{ "  down", "ike_down", false },
+	{ "  auth failed", "auth_failed", false },
+	{ "  children up", "child_up", true },
+};
+
 void
 top_render(FILE *f, const json_t *prev, const json_t *cur, double dt)
 {
@@ -106,18 +119,11 @@ top_render(FILE *f, const json_t *prev, const json_t *cur, double dt)
 	fprintf(f, "rampart top: %zu worker%s, interval %.1f s\n", nw, nw == 1 ? "" : "s", dt);
 	fprintf(f, "tunnels: %.0f IKE SAs, %.0f child SAs, %.0f half-open, %.0f leases\n",
 		num(ci, "sas"), num(ci, "children"), num(ci, "half_open"), num(ci, "pool_leases"));
-	fprintf(f, "IKE per s: rx");
-	put_rate(f, rate(pi, ci, "rx", dt), 1, 0, 1);
-	fprintf(f, "  invalid");
-	put_rate(f, rate(pi, ci, "rx_invalid", dt), 1, 0, 1);
-	fprintf(f, "  SAs up");
-	put_rate(f, rate(pi, ci, "ike_up", dt), 1, 0, 1);
-	fprintf(f, "  down");
-	put_rate(f, rate(pi, ci, "ike_down", dt), 1, 0, 1);
-	fprintf(f, "  auth failed");
-	put_rate(f, rate(pi, ci, "auth_failed", dt), 1, 0, 1);
-	fprintf(f, "  children up");
-	put_rate(f, rate(pc, cc, "child_up", dt), 1, 0, 1);
+	for (i = 0; i < sizeof(ike_rates) / sizeof(ike_rates[0]); i++) {
+		fprintf(f, "%s", ike_rates[i].label);
+		put_rate(f, ike_rates[i].control ? rate(pc, cc, ike_rates[i].key, dt) :
+			 rate(pi, ci, ike_rates[i].key, dt), 1, 0, 1);
+	}
 	fprintf(f, "\n\nworker  rx Mpps  rx Gbps  tx Mpps  tx Gbps  dec Mpps enc Mpps  drops/s\n");
 	for (i = 0; i < nw; i++) {
 		const json_t *c = worker_of(cur, i), *p = prev != NULL ? worker_of(prev, i) : NULL;

@@ -261,7 +261,7 @@ send_resolved(struct rte_mbuf *m, unsigned pidx, uint8_t af, const uint8_t mac[6
 
 /* Park @m until (af, nh) on port pidx resolves; ask for it if due. */
 static void
-hold(struct rte_mbuf *m, unsigned pidx, uint8_t af, const uint8_t *nh)
+nbr_park(struct rte_mbuf *m, unsigned pidx, uint8_t af, const uint8_t *nh)
 {
 	uint64_t now = rd_now_ms();
 	struct net_nbr *e = net_nbr_get(&rd.master.nbr, af, nh);
@@ -322,13 +322,13 @@ rd_send_ip(struct rte_mbuf *m, uint8_t af, const uint8_t *dst)
 		send_resolved(m, r->port, af, nb->mac);
 		return 0;
 	}
-	hold(m, r->port, af, nh);
+	nbr_park(m, r->port, af, nh);
 	return 0;
 }
 
 /* A neighbour answered: update the table, release what waited for it. */
 static void
-learn(unsigned pidx, uint8_t af, const uint8_t *addr, const uint8_t mac[6], bool create)
+nbr_learn(unsigned pidx, uint8_t af, const uint8_t *addr, const uint8_t mac[6], bool create)
 {
 	struct net_nbr *e;
 	unsigned i, alen = af == 4 ? 4 : 16;
@@ -427,7 +427,7 @@ handle_arp(unsigned pidx, struct rte_mbuf *m)
 	for_us = net_if_has_addr(ifa, 4, (const uint8_t *)&a.tpa_be);
 	/* RFC 826: update an existing entry from any packet; create one only
 	 * when the packet is addressed to us. */
-	learn(pidx, 4, (const uint8_t *)&a.spa_be, a.sha, for_us);
+	nbr_learn(pidx, 4, (const uint8_t *)&a.spa_be, a.sha, for_us);
 	if (!for_us || a.op != NET_ARP_REQUEST)
 		goto out;
 	r.op = NET_ARP_REPLY;
@@ -476,7 +476,7 @@ handle_nd(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
 	int len;
 
 	if (net_nd_parse_na(frame, m->data_len, pi, target, lla) == 0) {
-		learn(pidx, 6, target, lla, false);
+		nbr_learn(pidx, 6, target, lla, false);
 		goto out;
 	}
 	r = rd_ctl_mbuf_alloc();
@@ -488,7 +488,7 @@ handle_nd(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
 			    rte_pktmbuf_mtod(r, uint8_t *), rte_pktmbuf_tailroom(r), src, lla,
 			    &have_lla);
 	if (have_lla)
-		learn(pidx, 6, src, lla, len > 0);
+		nbr_learn(pidx, 6, src, lla, len > 0);
 	if (len <= 0 || rte_pktmbuf_append(r, (uint16_t)len) == NULL) {
 		rd.st.drop[RD_DROP_CTL_UNSERVED]++;
 		rte_pktmbuf_free(r);
@@ -655,7 +655,7 @@ poll_punt_burst(void)
 		int pidx;
 
 		if (meta->reason == RD_PUNT_NBR_MISS) {
-			hold(m, meta->port, meta->af, meta->nh);
+			nbr_park(m, meta->port, meta->af, meta->nh);
 			continue;
 		}
 		rd.st.punt_rx++;
@@ -777,14 +777,11 @@ rd_ctl_main(void)
 		if (work) {
 			idle = 0;
 			sleep_ns = 0;
-		} else if (++idle >= RD_IDLE_SPIN) {
-			struct timespec ts = { 0, 0 };
+		} else {
+			struct timespec ts = { 0, rd_idle_step(&idle, &sleep_ns) };
 
-			sleep_ns = sleep_ns == 0 ? 1000 : sleep_ns * 2;
-			if (sleep_ns > RD_IDLE_MAX_NS)
-				sleep_ns = RD_IDLE_MAX_NS;
-			ts.tv_nsec = sleep_ns;
-			nanosleep(&ts, NULL);
+			if (ts.tv_nsec != 0)
+				nanosleep(&ts, NULL);
 		}
 	}
 }

@@ -57,8 +57,17 @@ key_make(struct sa_route *k, const struct sa_route *r, unsigned depth)
 	k->af = r->af;
 	k->depth = (uint8_t)depth;
 	for (i = 0; i < len && i * 8 < depth; i++)
-		k->addr[i] = depth >= i * 8 + 8 ? r->addr[i] :
-			     (uint8_t)(r->addr[i] & (0xff << (8 - (depth - i * 8))));
+		k->addr[i] = r->addr[i] & net_prefix_byte_mask(depth, i);
+}
+
+/* The owner entry of @r cut to @depth bits (its key into @k), or NULL. */
+static struct rd_own *
+own_lookup(const struct sa_route *r, unsigned depth, struct sa_route *k)
+{
+	void *data;
+
+	key_make(k, r, depth);
+	return rte_hash_lookup_data(own.h, k, &data) >= 0 ? data : NULL;
 }
 
 static bool
@@ -119,16 +128,16 @@ rd_own_check(const struct sa_route *r, unsigned n, const struct ike_id *id, unsi
 		dn = own.depth_n[af_ix(r[i].af)];
 		for (d = 0; d <= r[i].depth; d++) {
 			struct sa_route k;
-			void *data;
+			const struct rd_own *o;
 
 			if (dn[d] == 0)
 				continue;
-			key_make(&k, &r[i], d);
-			if (rte_hash_lookup_data(own.h, &k, &data) < 0)
+			o = own_lookup(&r[i], d, &k);
+			if (o == NULL)
 				continue;
-			if (!id_eq(&((struct rd_own *)data)->id, id)) {
+			if (!id_eq(&o->id, id)) {
 				*bad = i;
-				*owner_ike_sa = ((struct rd_own *)data)->ike_sa_id;
+				*owner_ike_sa = o->ike_sa_id;
 				return -EPERM;
 			}
 		}
@@ -144,14 +153,12 @@ rd_own_release(const struct sa_route *r, unsigned n)
 	for (i = 0; i < n; i++) {
 		struct sa_route k;
 		struct rd_own *o;
-		void *data;
 
 		if (!route_ok(&r[i]))
 			continue;
-		key_make(&k, &r[i], r[i].depth);
-		if (rte_hash_lookup_data(own.h, &k, &data) < 0)
+		o = own_lookup(&r[i], r[i].depth, &k);
+		if (o == NULL)
 			continue;
-		o = data;
 		if (--o->refs != 0)
 			continue;
 		rte_hash_del_key(own.h, &k);
@@ -168,13 +175,11 @@ rd_own_claim(const struct sa_route *r, unsigned n, uint64_t ike_sa_id, const str
 	for (i = 0; i < n; i++) {
 		struct sa_route k;
 		struct rd_own *o;
-		void *data;
 
 		if (!route_ok(&r[i]))
 			goto undo;
-		key_make(&k, &r[i], r[i].depth);
-		if (rte_hash_lookup_data(own.h, &k, &data) >= 0) {
-			o = data;
+		o = own_lookup(&r[i], r[i].depth, &k);
+		if (o != NULL) {
 			o->refs++;
 			o->ike_sa_id = ike_sa_id;	/* same identity: checked first */
 			continue;

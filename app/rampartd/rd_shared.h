@@ -72,6 +72,23 @@ enum rd_limits {
 	RD_KICK_SECOND_MS = 20,		/* 20 ms after the last transmit */
 };
 
+/*
+ * The idle back-off of the worker and control loops: after RD_IDLE_SPIN empty
+ * loops in a row, sleep, doubling from 1 us to RD_IDLE_MAX_NS. Counts one
+ * empty loop in *@idle; returns 0 (keep spinning) or the nanoseconds to sleep
+ * now. A loop that did work resets *@idle and *@sleep_ns to 0.
+ */
+static inline long
+rd_idle_step(unsigned *idle, long *sleep_ns)
+{
+	if (++*idle < RD_IDLE_SPIN)
+		return 0;
+	*sleep_ns = *sleep_ns == 0 ? 1000 : *sleep_ns * 2;
+	if (*sleep_ns > RD_IDLE_MAX_NS)
+		*sleep_ns = RD_IDLE_MAX_NS;
+	return *sleep_ns;
+}
+
 /* Why a packet was punted to the control core (rd_meta.reason). */
 enum rd_punt {
 	RD_PUNT_RX = 1,			/* received frame for the control core */

@@ -127,6 +127,20 @@ set_state(struct sa_mgr *m, struct sa_child *ch, unsigned to)
 
 /* ---- control -> worker messages ---- */
 
+/* @msg to the owner of @ch twice: as @op_out for its outbound SPI, then as
+ * @op_in for its inbound one. */
+static void
+send_out_in(struct sa_mgr *m, const struct sa_child *ch, struct sa_msg *msg, uint16_t op_out,
+	    uint16_t op_in)
+{
+	msg->op = op_out;
+	msg->spi = ch->spi_out;
+	sa_mgr_send(m, ch->owner, msg);
+	msg->op = op_in;
+	msg->spi = ch->spi_in;
+	sa_mgr_send(m, ch->owner, msg);
+}
+
 static bool
 ring_blocked(const struct sa_mgr *m)
 {
@@ -493,12 +507,7 @@ dels_send(struct sa_mgr *m, struct sa_child *ch)
 		return;
 	memset(&msg, 0, sizeof(msg));
 	msg.cookie = ch->id;
-	msg.op = SA_MSG_DEL_OUT;
-	msg.spi = ch->spi_out;
-	sa_mgr_send(m, ch->owner, &msg);
-	msg.op = SA_MSG_DEL_IN;
-	msg.spi = ch->spi_in;
-	sa_mgr_send(m, ch->owner, &msg);
+	send_out_in(m, ch, &msg, SA_MSG_DEL_OUT, SA_MSG_DEL_IN);
 	ch->due_ms = 0;
 	ch->acks_pending = 2;
 }
@@ -694,12 +703,7 @@ sa_mgr_child_moved(struct sa_mgr *m, uint64_t id, const struct sa_peer *peer)
 	msg.peer = *peer;
 	if (!ch->natt)
 		msg.peer.local_port = msg.peer.peer_port = 0;
-	msg.op = SA_MSG_UPDATE_OUT;
-	msg.spi = ch->spi_out;
-	sa_mgr_send(m, ch->owner, &msg);
-	msg.op = SA_MSG_UPDATE_IN;
-	msg.spi = ch->spi_in;
-	sa_mgr_send(m, ch->owner, &msg);
+	send_out_in(m, ch, &msg, SA_MSG_UPDATE_OUT, SA_MSG_UPDATE_IN);
 	m->cfg.st->peer_moved++;
 	return 0;
 }

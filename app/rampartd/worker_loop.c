@@ -815,18 +815,13 @@ kick_tx(struct rd_worker *w)
 static uint64_t
 idle_backoff(struct rd_worker *w, unsigned *idle, long *sleep_ns)
 {
-	struct timespec ts;
+	struct timespec ts = { 0, rd_idle_step(idle, sleep_ns) };
 	uint64_t t0;
 
-	if (++*idle < RD_IDLE_SPIN) {
+	if (ts.tv_nsec == 0) {
 		rte_pause();
 		return 0;
 	}
-	*sleep_ns = *sleep_ns == 0 ? 1000 : *sleep_ns * 2;
-	if (*sleep_ns > RD_IDLE_MAX_NS)
-		*sleep_ns = RD_IDLE_MAX_NS;
-	ts.tv_sec = 0;
-	ts.tv_nsec = *sleep_ns;
 	t0 = rte_rdtsc();
 	rte_rcu_qsbr_thread_offline(w->sh->qsbr, w->id);
 	nanosleep(&ts, NULL);

@@ -476,6 +476,24 @@ cx_open_secret(struct cx *x, const char *key, const yaml_node_t *n, char *path, 
 	return fd;
 }
 
+size_t
+cx_read_close(int fd, char *buf, size_t cap)
+{
+	size_t got = 0;
+	ssize_t k;
+
+	while (got < cap) {
+		k = read(fd, buf + got, cap - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	close(fd);
+	return got;
+}
+
 int
 cx_secret_mode(struct cx *x, const char *key, const yaml_node_t *n, const char *what,
 	       unsigned mode)

@@ -412,7 +412,6 @@ read_psk_file(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
 	char path[IKE_MAX_PATH], buf[CX_MAX_SECRET_FILE + 1];
 	struct stat st;
 	size_t got = 0;
-	ssize_t k;
 	int fd, rc;
 
 	rc = cx_path(x, "psk_file", n, path, sizeof(path));
@@ -431,15 +430,7 @@ read_psk_file(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
 		close(fd);
 		return rc;
 	}
-	while (got < sizeof(buf)) {
-		k = read(fd, buf + got, sizeof(buf) - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	close(fd);
+	got = cx_read_close(fd, buf, sizeof(buf));
 	if (got > CX_MAX_SECRET_FILE) {
 		rc = key_err(x, "psk_file", n, "%s", "file too large for a secret");
 		goto out;

@@ -33,18 +33,6 @@ user_cmp(const void *a, const void *b)
 		      ((const struct conf_eap_user *)b)->name);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One line (NUL-terminated, no newline) into @u: NULL or what is wrong. */
 static const char *
 parse_line(char *line, struct conf_eap_user *u)
@@ -69,7 +57,8 @@ parse_line(char *line, struct conf_eap_user *u)
 	if (strlen(h) != 32)
 		return "the NT hash must be 32 hex digits (MD4 of the UTF-16LE password)";
 	for (i = 0; i < 16; i++) {
-		int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
+		int hi = OPENSSL_hexchar2int((unsigned char)h[2 * i]);
+		int lo = OPENSSL_hexchar2int((unsigned char)h[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return "the NT hash must be 32 hex digits (MD4 of the UTF-16LE password)";
@@ -89,7 +78,6 @@ conf_parse_eap_users(struct cx *x, const yaml_node_t *n)
 	char *buf = NULL, *line, *next;
 	struct stat st;
 	size_t got = 0;
-	ssize_t k;
 	int fd, rc = 0;
 
 	/* NT hashes are password equivalents for MS-CHAPv2: owner only */
@@ -106,15 +94,7 @@ conf_parse_eap_users(struct cx *x, const yaml_node_t *n)
 		close(fd);
 		return cx_err(x, n, "eap_users %s: out of memory", path);
 	}
-	while (got < (size_t)st.st_size) {
-		k = read(fd, buf + got, (size_t)st.st_size - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	close(fd);
+	got = cx_read_close(fd, buf, (size_t)st.st_size);
 	buf[got] = '\0';
 	if (memchr(buf, '\0', got) != NULL) {
 		rc = cx_err(x, n, "eap_users %s: NUL byte in the file", path);

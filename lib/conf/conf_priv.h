@@ -108,6 +108,9 @@ int cx_secret_mode(struct cx *x, const char *key, const yaml_node_t *n, const ch
  */
 int cx_open_secret(struct cx *x, const char *key, const yaml_node_t *n, char *path,
 		   size_t size, struct stat *st);
+/* Read @fd until its end, an error or @cap bytes into @buf, then close it;
+ * the number of bytes read (EINTR retried). */
+size_t cx_read_close(int fd, char *buf, size_t cap);
 /* Resolve a relative @path against x->dir into @dst. */
 int cx_path(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size);
 

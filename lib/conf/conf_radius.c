@@ -51,21 +51,12 @@ read_secret(struct cx *x, const yaml_node_t *n, struct conf_radius_server *s)
 	char path[IKE_MAX_PATH], buf[CONF_MAX_RADIUS_SECRET + 2];
 	struct stat st;
 	size_t got = 0;
-	ssize_t k;
 	int fd, rc = 0;
 
 	fd = cx_open_secret(x, "secret_file", n, path, sizeof(path), &st);
 	if (fd < 0)
 		return fd;
-	while (got < sizeof(buf)) {
-		k = read(fd, buf + got, sizeof(buf) - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	close(fd);
+	got = cx_read_close(fd, buf, sizeof(buf));
 	while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
 		got--;
 	if (got > CONF_MAX_RADIUS_SECRET)
@@ -118,6 +109,32 @@ server_item(struct cx *x, const yaml_node_t *n, unsigned i, void *arg)
 	return rc;
 }
 
+/*
+ * The required servers list @servers of the section @n into @l, then the
+ * optional duration @dur named @key (@min_ms..@max_ms) into *@ms.
+ */
+static int
+servers_and_duration(struct cx *x, const yaml_node_t *n, const yaml_node_t *servers,
+		     struct server_list *l, const char *key, const yaml_node_t *dur,
+		     uint64_t min_ms, uint64_t max_ms, uint32_t *ms)
+{
+	unsigned count = 0;
+	uint64_t u;
+	int rc;
+
+	if (servers == NULL)
+		return cx_missing(x, n, "servers");
+	rc = cx_seq_each(x, "servers", servers, false, "no servers", CONF_MAX_RADIUS, &count,
+			 server_item, l);
+	if (rc == 0 && dur != NULL && (rc = cx_duration(x, key, dur, true, max_ms, &u)) == 0) {
+		if (u < min_ms)
+			rc = cx_err(x, dur, "%s: %llu ms below %llu ms", key,
+				    (unsigned long long)u, (unsigned long long)min_ms);
+		*ms = (uint32_t)u;
+	}
+	return rc;
+}
+
 static int
 parse_accounting(struct cx *x, const yaml_node_t *n, struct conf_radius *r)
 {
@@ -126,24 +143,13 @@ parse_accounting(struct cx *x, const yaml_node_t *n, struct conf_radius *r)
 	struct server_list l = { r->acct_servers, &r->n_acct_servers, 1813 };
 	yaml_node_t *v[K_N];
 	size_t m = cx_push_key(x, "accounting");
-	unsigned count = 0;
-	uint64_t u;
 	int rc;
 
 	rc = cx_map(x, n, keys, K_N, v);
-	if (rc == 0 && v[K_SERVERS] == NULL)
-		rc = cx_missing(x, n, "servers");
 	if (rc == 0)
-		rc = cx_seq_each(x, "servers", v[K_SERVERS], false, "no servers", CONF_MAX_RADIUS,
-				 &count, server_item, &l);
-	if (rc == 0 && v[K_INTERIM] != NULL &&
-	    (rc = cx_duration(x, "interim_interval", v[K_INTERIM], true, RADIUS_MAX_INTERIM_MS,
-			      &u)) == 0) {
-		if (u < RADIUS_MIN_INTERIM_MS)
-			rc = cx_err(x, v[K_INTERIM], "interim_interval: %llu ms below %d ms",
-				    (unsigned long long)u, RADIUS_MIN_INTERIM_MS);
-		r->interim_ms = (uint32_t)u;
-	}
+		rc = servers_and_duration(x, n, v[K_SERVERS], &l, "interim_interval",
+					  v[K_INTERIM], RADIUS_MIN_INTERIM_MS,
+					  RADIUS_MAX_INTERIM_MS, &r->interim_ms);
 	cx_pop(x, m);
 	return rc;
 }
@@ -158,7 +164,6 @@ conf_parse_radius(struct cx *x, const yaml_node_t *n)
 	struct server_list l = { r->servers, &r->n_servers, 1812 };
 	yaml_node_t *v[K_N];
 	size_t m = cx_push_key(x, "radius");
-	unsigned count = 0;
 	uint64_t u;
 	int rc;
 
@@ -166,18 +171,10 @@ conf_parse_radius(struct cx *x, const yaml_node_t *n)
 	r->retries = 2;
 	strcpy(r->nas_id, "rampart");
 	rc = cx_map(x, n, keys, K_N, v);
-	if (rc == 0 && v[K_SERVERS] == NULL)
-		rc = cx_missing(x, n, "servers");
 	if (rc == 0)
-		rc = cx_seq_each(x, "servers", v[K_SERVERS], false, "no servers", CONF_MAX_RADIUS,
-				 &count, server_item, &l);
-	if (rc == 0 && v[K_TIMEOUT] != NULL &&
-	    (rc = cx_duration(x, "timeout", v[K_TIMEOUT], true, RADIUS_MAX_TIMEOUT_MS, &u)) == 0) {
-		if (u < RADIUS_MIN_TIMEOUT_MS)
-			rc = cx_err(x, v[K_TIMEOUT], "timeout: %llu ms below %d ms",
-				    (unsigned long long)u, RADIUS_MIN_TIMEOUT_MS);
-		r->timeout_ms = (uint32_t)u;
-	}
+		rc = servers_and_duration(x, n, v[K_SERVERS], &l, "timeout", v[K_TIMEOUT],
+					  RADIUS_MIN_TIMEOUT_MS, RADIUS_MAX_TIMEOUT_MS,
+					  &r->timeout_ms);
 	if (rc == 0 && v[K_RETRIES] != NULL &&
 	    (rc = cx_uint(x, "retries", v[K_RETRIES], 0, RADIUS_MAX_RETRIES, &u)) == 0)
 		r->retries = (uint32_t)u;

@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include "conf_priv.h"
+#include "net/net.h"	/* net_prefix_byte_mask (inline: no link dependency) */
 
 int
 conf_parse_addr(const char *s, uint8_t *af, uint8_t addr[16])
@@ -89,15 +90,8 @@ conf_prefix_to_range(const struct conf_prefix *p, uint8_t lo[16], uint8_t hi[16]
 	memset(lo, 0, 16);
 	memset(hi, 0, 16);
 	for (i = 0; i < bytes; i++) {
-		int bits = (int)p->len - 8 * i;
-		uint8_t mask;
+		uint8_t mask = net_prefix_byte_mask(p->len, (unsigned)i);
 
-		if (bits >= 8)
-			mask = 0xff;
-		else if (bits <= 0)
-			mask = 0;
-		else
-			mask = (uint8_t)(0xff << (8 - bits));
 		lo[i] = p->addr[i] & mask;
 		hi[i] = (uint8_t)(p->addr[i] | (uint8_t)~mask);
 	}

@@ -57,10 +57,7 @@ cry_ctl_mgr(void)
 void
 cry_wipe(void *p, size_t n)
 {
-	volatile uint8_t *q = p;
-
-	while (n-- > 0)
-		*q++ = 0;
+	explicit_bzero(p, n);	/* glibc: never optimised away */
 }
 
 int

@@ -218,7 +218,9 @@ cry_icv_eq_ct(const void *a, const void *b, size_t n)
 	return d == 0;
 }
 
-/* Wipe key material so the compiler cannot drop the stores. */
+/* Wipe key material so the compiler cannot drop the stores (explicit_bzero).
+ * The code that links OpenSSL (lib/ike, lib/conf, rampartd's control core)
+ * uses OPENSSL_cleanse; lib/crypto and lib/esp do not link OpenSSL. */
 void cry_wipe(void *p, size_t n);
 
 #endif

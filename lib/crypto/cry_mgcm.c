@@ -113,7 +113,7 @@ fits(const struct cry_mgcm_op *o, uint8_t key_len)
 }
 
 static void
-process(IMB_MGR *m, struct cry_mgcm_op *ops, unsigned n, bool seal)
+mgcm_crypt(IMB_MGR *m, struct cry_mgcm_op *ops, unsigned n, bool seal)
 {
 	struct cry_mgcm_op tmp[CRY_MGCM_MAX_LANES];
 	unsigned i;
@@ -158,11 +158,11 @@ process(IMB_MGR *m, struct cry_mgcm_op *ops, unsigned n, bool seal)
 void
 cry_mgcm_seal(IMB_MGR *m, struct cry_mgcm_op *ops, unsigned n)
 {
-	process(m, ops, n, true);
+	mgcm_crypt(m, ops, n, true);
 }
 
 void
 cry_mgcm_open(IMB_MGR *m, struct cry_mgcm_op *ops, unsigned n)
 {
-	process(m, ops, n, false);
+	mgcm_crypt(m, ops, n, false);
 }

@@ -58,6 +58,7 @@
 #include <stdint.h>
 
 #include "ike/ike.h"
+#include "net/net_bytes.h"
 
 /* ------------------------------------------------------------------------ */
 /* Limits (everything countable)                                            */
@@ -95,13 +96,13 @@ enum ike_wire_limits {
 
 /* ------------------------------------------------------------------------ */
 /* Network byte order loads and stores (SPIs, lengths in hand-built headers):
- * lib/ike's one set (lib/net and lib/esp share net/net_bytes.h). */
+ * the 16 and 32-bit ones are net/net_bytes.h's (shared with lib/net and
+ * lib/esp), the 64-bit SPIs are lib/ike's own. */
 
 static inline void
 put_be16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	net_wr16(p, v);
 }
 
 static inline uint64_t
@@ -118,10 +119,7 @@ get_be64(const uint8_t *p)
 static inline void
 put_be32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	net_wr32(p, v);
 }
 
 static inline void

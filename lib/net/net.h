@@ -283,6 +283,19 @@ struct net_prefix {
 unsigned net_range_to_prefixes(uint8_t af, const uint8_t *lo, const uint8_t *hi,
 			       struct net_prefix *out, unsigned max);
 
+/* Byte @i (network order) of the mask of a @bits-bit prefix: 0xff, 0 or the
+ * partial byte. The one home of prefix masks (lib/conf, rampartd's route
+ * ownership and net_prefix_match use it). */
+static inline uint8_t
+net_prefix_byte_mask(unsigned bits, unsigned i)
+{
+	if (bits >= i * 8 + 8)
+		return 0xff;
+	if (bits <= i * 8)
+		return 0;
+	return (uint8_t)(0xff << (8 - (bits - i * 8)));
+}
+
 /* true if the first @bits bits of @a and @b match. */
 bool net_prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits);
 

@@ -33,7 +33,7 @@ net_prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
 		return false;
 	if (rem == 0)
 		return true;
-	return ((a[bytes] ^ b[bytes]) & (uint8_t)(0xff << (8 - rem))) == 0;
+	return ((a[bytes] ^ b[bytes]) & net_prefix_byte_mask(bits, bytes)) == 0;
 }
 
 bool

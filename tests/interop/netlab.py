@@ -160,6 +160,26 @@ def charon_conf(sock, logf, levels="ike = 1\n\t\t\tchd = 1", options=""):
 """ % (CHARON_PLUGINS, options, logf, levels, sock)
 
 
+def swanctl_template(name, conn, local, remote, children, secrets=()):
+    """swanctl.conf text as a str.format template (its own braces doubled, the
+    values may hold {placeholders}): connection name with the options conn,
+    the auth rounds local and remote, the children [(name, options)], then the
+    secrets [(name, options)]. Options are [(key, value)] in file order."""
+    def opts(tabs, items):
+        return "".join("\t" * tabs + "%s = %s\n" % kv for kv in items)
+
+    text = ("connections {{\n\t%s {{\n" % name + opts(2, conn)
+            + "\t\tlocal {{\n" + opts(3, local) + "\t\t}}\n"
+            + "\t\tremote {{\n" + opts(3, remote) + "\t\t}}\n"
+            + "\t\tchildren {{\n"
+            + "".join("\t\t\t%s {{\n" % c + opts(4, o) + "\t\t\t}}\n" for c, o in children)
+            + "\t\t}}\n\t}}\n}}\n")
+    if secrets:
+        text += ("secrets {{\n" + "".join("\t%s {{\n" % k + opts(2, o) + "\t}}\n"
+                                          for k, o in secrets) + "}}\n")
+    return text
+
+
 def charon_cmd(ns, rundir, conf):
     """The command that starts charon in ns with its own /run (rundir) and conf."""
     return ["ip", "netns", "exec", ns, "sh", "-c",

@@ -37,17 +37,36 @@ static char tmpdir[64];
 #define MINI "ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n" \
 	"connections:\n  - name: c\n    remote: 192.0.2.7\n    auth: psk\n"
 
+/* The built-in configuration with a test PSK. */
+static const uint8_t test_psk[] = "0123456789abcdef0123456789abcdef";
+
+enum load_from { FROM_FILE, FROM_STRING, FROM_DEFAULT };
+
+/* A configuration that must load: from the file @s, the YAML text @s (named
+ * v.yaml) or the built-in one; the error printed when it does not. */
 static struct conf *
-load_ok(const char *path)
+load_from(enum load_from from, const char *s)
 {
 	char err[CONF_ERR_LEN];
 	struct conf *c = NULL;
-	int rc = conf_load(path, &c, err, sizeof(err));
+	int rc;
 
+	if (from == FROM_FILE)
+		rc = conf_load(s, &c, err, sizeof(err));
+	else if (from == FROM_STRING)
+		rc = conf_load_string(s, strlen(s), "v.yaml", &c, err, sizeof(err));
+	else
+		rc = conf_load_default(test_psk, sizeof(test_psk) - 1, &c, err, sizeof(err));
 	if (rc != 0)
 		fprintf(stderr, "\n%s\n", err);
 	CU_ASSERT_EQUAL(rc, 0);
 	return c;
+}
+
+static struct conf *
+load_ok(const char *path)
+{
+	return load_from(FROM_FILE, path);
 }
 
 static void
@@ -95,20 +114,10 @@ load_copy(const char *path)
 	return c;
 }
 
-/* The built-in configuration with a test PSK. */
-static const uint8_t test_psk[] = "0123456789abcdef0123456789abcdef";
-
 static struct conf *
 load_default(void)
 {
-	char err[CONF_ERR_LEN];
-	struct conf *c = NULL;
-	int rc = conf_load_default(test_psk, sizeof(test_psk) - 1, &c, err, sizeof(err));
-
-	if (rc != 0)
-		fprintf(stderr, "\n%s\n", err);
-	CU_ASSERT_EQUAL(rc, 0);
-	return c;
+	return load_from(FROM_DEFAULT, NULL);
 }
 
 /* ---- samples ---- */
@@ -755,14 +764,7 @@ missing_file(void)
 static struct conf *
 load_str(const char *y)
 {
-	char err[CONF_ERR_LEN];
-	struct conf *c = NULL;
-	int rc = conf_load_string(y, strlen(y), "v.yaml", &c, err, sizeof(err));
-
-	if (rc != 0)
-		fprintf(stderr, "\n%s\n", err);
-	CU_ASSERT_EQUAL(rc, 0);
-	return c;
+	return load_from(FROM_STRING, y);
 }
 
 static void
@@ -1280,6 +1282,17 @@ manual_sas(void)
 	}
 }
 
+/* Placeholder gw.crt and gw.key in tmpdir (the loader checks that they are
+ * there and their modes, not their contents); their names in @crt, @key. */
+static void
+gw_cert_files(char crt[128], char key[128])
+{
+	snprintf(crt, 128, "%s/gw.crt", tmpdir);
+	snprintf(key, 128, "%s/gw.key", tmpdir);
+	write_file(crt, "not parsed by the loader\n", 0644);
+	write_file(key, "not parsed by the loader\n", 0600);
+}
+
 /* radius section and remote_auth eap-radius: values, and each mistake a
  * clear error that never shows the secret. */
 static void
@@ -1338,10 +1351,7 @@ radius_section(void)
 
 	snprintf(cfg, sizeof(cfg), "%s/rad.yaml", tmpdir);
 	snprintf(sec, sizeof(sec), "%s/rad.secret", tmpdir);
-	snprintf(crt, sizeof(crt), "%s/gw.crt", tmpdir);
-	snprintf(key, sizeof(key), "%s/gw.key", tmpdir);
-	write_file(crt, "not parsed by the loader\n", 0644);
-	write_file(key, "not parsed by the loader\n", 0600);
+	gw_cert_files(crt, key);
 	write_file(sec, "radius-test-secret\n", 0600);
 	snprintf(text, sizeof(text), conn, "pubkey", "eap-radius", two);
 	write_file(cfg, text, 0600);
@@ -1421,10 +1431,7 @@ eap_users_file(void)
 
 	snprintf(cfg, sizeof(cfg), "%s/eu.yaml", tmpdir);
 	snprintf(users, sizeof(users), "%s/users.txt", tmpdir);
-	snprintf(crt, sizeof(crt), "%s/gw.crt", tmpdir);
-	snprintf(key, sizeof(key), "%s/gw.key", tmpdir);
-	write_file(crt, "not parsed by the loader\n", 0644);
-	write_file(key, "not parsed by the loader\n", 0600);
+	gw_cert_files(crt, key);
 	write_file(users, "# users\nzed:00112233445566778899aabbccddeeff\n"
 		   "User:44EBBA8D5312B8D611474411F56989AE\r\nDOM\\carol:0000000000000000000000"
 		   "0000000001", 0600);
@@ -1543,43 +1550,39 @@ auth_rounds(void)
 	}
 }
 
+static const struct tu_test tests[] = {
+	{ "samples_load", samples_load },
+	{ "gcm_engine_key", gcm_engine_key },
+	{ "redirect_ok", redirect_ok },
+	{ "radius_section", radius_section },
+	{ "eap_users_file", eap_users_file },
+	{ "auth_rounds", auth_rounds },
+	{ "manual_sas", manual_sas },
+	{ "ci_values", ci_values },
+	{ "site_to_site_values", site_to_site_values },
+	{ "default_loads", default_loads },
+	{ "bad_configs", bad_configs },
+	{ "deep_nesting_fast", deep_nesting_fast },
+	{ "secret_modes", secret_modes },
+	{ "reload_paths", reload_paths },
+	{ "error_position", error_position },
+	{ "err_truncation", err_truncation },
+	{ "missing_file", missing_file },
+	{ "ids_and_selectors", ids_and_selectors },
+	{ "initiator_vip", initiator_vip },
+	{ "mobike_key", mobike_key },
+	{ "pool_range", pool_range },
+	{ "ipv6_conn", ipv6_conn },
+	{ "mutated_samples", mutated_samples },
+	{ "secrets_wiped", secrets_wiped },
+	{ "psk_file_relative", psk_file_relative },
+	{ "metrics_listen", metrics_listen },
+	{ "secret_file_fifo_refused", secret_file_fifo_refused },
+};
+
 int
 main(void)
 {
-	CU_pSuite suite;
-	int failed;
-
 	signal(SIGPIPE, SIG_IGN);
-	if (tu_tmpdir("test_conf", tmpdir, sizeof(tmpdir)) != 0)
-		return 1;
-	suite = tu_suite("conf", NULL, NULL);
-	CU_add_test(suite, "samples_load", samples_load);
-	CU_add_test(suite, "gcm_engine_key", gcm_engine_key);
-	CU_add_test(suite, "redirect_ok", redirect_ok);
-	CU_add_test(suite, "radius_section", radius_section);
-	CU_add_test(suite, "eap_users_file", eap_users_file);
-	CU_add_test(suite, "auth_rounds", auth_rounds);
-	CU_add_test(suite, "manual_sas", manual_sas);
-	CU_add_test(suite, "ci_values", ci_values);
-	CU_add_test(suite, "site_to_site_values", site_to_site_values);
-	CU_add_test(suite, "default_loads", default_loads);
-	CU_add_test(suite, "bad_configs", bad_configs);
-	CU_add_test(suite, "deep_nesting_fast", deep_nesting_fast);
-	CU_add_test(suite, "secret_modes", secret_modes);
-	CU_add_test(suite, "reload_paths", reload_paths);
-	CU_add_test(suite, "error_position", error_position);
-	CU_add_test(suite, "err_truncation", err_truncation);
-	CU_add_test(suite, "missing_file", missing_file);
-	CU_add_test(suite, "ids_and_selectors", ids_and_selectors);
-	CU_add_test(suite, "initiator_vip", initiator_vip);
-	CU_add_test(suite, "mobike_key", mobike_key);
-	CU_add_test(suite, "pool_range", pool_range);
-	CU_add_test(suite, "ipv6_conn", ipv6_conn);
-	CU_add_test(suite, "mutated_samples", mutated_samples);
-	CU_add_test(suite, "secrets_wiped", secrets_wiped);
-	CU_add_test(suite, "psk_file_relative", psk_file_relative);
-	CU_add_test(suite, "metrics_listen", metrics_listen);
-	CU_add_test(suite, "secret_file_fifo_refused", secret_file_fifo_refused);
-	failed = tu_run();
-	return tu_tmpdir_remove(tmpdir) != 0 || failed;
+	return tu_main_tmpdir("conf", tmpdir, sizeof(tmpdir), tests, TU_N(tests));
 }

@@ -19,6 +19,7 @@
 #include "../vectors/gcm_esp_mcgrew.h"
 #include "../vectors/gcm_spec.h"
 #include "test_hex.h"
+#include "test_main.h"
 
 #include "test_crypto_mgcm.h"
 
@@ -35,11 +36,7 @@ static uint64_t rs = 0x9e3779b97f4a7c15ull;
 static uint64_t
 rnd(void)
 {
-	/* xorshift64*: test data only */
-	rs ^= rs >> 12;
-	rs ^= rs << 25;
-	rs ^= rs >> 27;
-	return rs * 0x2545f4914f6cdd1dull;
+	return tu_xorshift64s(&rs);
 }
 
 static void
@@ -103,6 +100,29 @@ kat(const char *name, const char *khex, const uint8_t nonce[12], const uint8_t *
 	}
 }
 
+int
+vec_gcm_nonce_aad(const struct vec_gcm *v, uint8_t nonce[12], uint8_t aad[32])
+{
+	int al;
+
+	CU_ASSERT_FATAL(hex2bin(v->iv, nonce, 12) == 12);
+	al = hex2bin(v->aad, aad, 32);
+	CU_ASSERT_FATAL(al >= 0);
+	return al;
+}
+
+int
+vec_esp_nonce_aad(const struct vec_esp_gcm *v, uint8_t nonce[12], uint8_t aad[12])
+{
+	int al;
+
+	CU_ASSERT_FATAL(hex2bin(v->salt, nonce, 4) == 4);
+	CU_ASSERT_FATAL(hex2bin(v->iv, nonce + 4, 8) == 8);
+	al = hex2bin(v->aad, aad, 12);
+	CU_ASSERT_FATAL(al == 8 || al == 12);
+	return al;
+}
+
 static void
 test_mgcm_vectors(void)
 {
@@ -114,9 +134,8 @@ test_mgcm_vectors(void)
 		uint8_t nonce[12], aad[32];
 		int al;
 
-		CU_ASSERT_FATAL(hex2bin(v->iv, nonce, sizeof(nonce)) == 12);
-		al = hex2bin(v->aad, aad, sizeof(aad));
-		if (al < 0 || al > CRY_MGCM_MAX_AAD)
+		al = vec_gcm_nonce_aad(v, nonce, aad);
+		if (al > CRY_MGCM_MAX_AAD)
 			continue;	/* the engine is for ESP: AAD 8 or 12 */
 		kat(v->name, v->key, nonce, aad, al, v->pt, v->ct, v->tag);
 		n++;
@@ -126,10 +145,7 @@ test_mgcm_vectors(void)
 		uint8_t nonce[12], aad[12];
 		int al;
 
-		CU_ASSERT_FATAL(hex2bin(v->salt, nonce, 4) == 4);
-		CU_ASSERT_FATAL(hex2bin(v->iv, nonce + 4, 8) == 8);
-		al = hex2bin(v->aad, aad, sizeof(aad));
-		CU_ASSERT_FATAL(al == 8 || al == 12);
+		al = vec_esp_nonce_aad(v, nonce, aad);
 		kat("mcgrew", v->key, nonce, aad, al, v->pt, v->ct, v->tag);
 		n++;
 	}

@@ -148,6 +148,16 @@ reply_err(const json_t *r)
 	return e != NULL ? e : "";
 }
 
+/* @line is answered with the error @err. */
+static void
+ask_refused(struct ctl_sock *s, int fd, const char *line, const char *err)
+{
+	json_t *r = ask(s, fd, line);
+
+	CU_ASSERT_STRING_EQUAL(reply_err(r), err);
+	json_decref(r);
+}
+
 static void
 ctl_requests(void)
 {
@@ -199,31 +209,23 @@ ctl_requests(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(reply_err(r), "bad JSON"));
 	json_decref(r);
 
-	r = ask(s, fd, "[1,2]\n");
-	CU_ASSERT_STRING_EQUAL(reply_err(r), "request must be a JSON object");
-	json_decref(r);
+	ask_refused(s, fd, "[1,2]\n", "request must be a JSON object");
 
 	r = ask(s, fd, "{\"cmd\":\"format-disk\",\"id\":\"x\"}\n");
 	CU_ASSERT_STRING_EQUAL(reply_err(r), "unknown command \"format-disk\"");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "id")), "x");
 	json_decref(r);
 
-	r = ask(s, fd, "{\"cmd\":\"status\",\"args\":[1]}\n");
-	CU_ASSERT_STRING_EQUAL(reply_err(r), "\"args\" must be an object");
-	json_decref(r);
+	ask_refused(s, fd, "{\"cmd\":\"status\",\"args\":[1]}\n", "\"args\" must be an object");
 
-	r = ask(s, fd, "{\"cmd\":7}\n");
-	CU_ASSERT_STRING_EQUAL(reply_err(r), "missing or non-string \"cmd\"");
-	json_decref(r);
+	ask_refused(s, fd, "{\"cmd\":7}\n", "missing or non-string \"cmd\"");
 
 	/* Oversized line: one error, the tail is skipped, the next line works. */
 	memset(big, 'a', sizeof(big));
 	big[0] = '{';
 	big[sizeof(big) - 1] = '\0';
 	CU_ASSERT_EQUAL(send(fd, big, strlen(big), MSG_NOSIGNAL), (ssize_t)strlen(big));
-	r = ask(s, fd, "}\n{\"cmd\":\"ping\",\"id\":1}\n");
-	CU_ASSERT_STRING_EQUAL(reply_err(r), "request too long");
-	json_decref(r);
+	ask_refused(s, fd, "}\n{\"cmd\":\"ping\",\"id\":1}\n", "request too long");
 	r = read_reply(s, fd);
 	CU_ASSERT(reply_ok(r));
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "id")), 1);
@@ -626,6 +628,25 @@ run_ctl(struct ctl_sock *s, char *const argv[], char *out, size_t out_len)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* rampartctl runs (arguments after the binary, PATH: the test socket), whether
+ * the test server answers, the exit code and what the output holds. */
+static const struct {
+	const char *argv[7];
+	bool served;
+	int exit;
+	const char *has[3];
+} cli_runs[] = {
+	{ { NULL }, false, 2, { "missing command" } },
+	{ { "-s", "PATH", "frobnicate", NULL }, false, 2,
+	  { "unknown command 'frobnicate'", "usage:" } },
+	{ { "-s", "PATH", "rekey", "--child", "x1", NULL }, false, 2, { "bad id 'x1'" } },
+	{ { "-s", "PATH", "initiate", NULL }, false, 2, { NULL } },
+	{ { "-s", "/nonexistent/x.sock", "status", NULL }, false, 1, { "is rampartd running?" } },
+	{ { "-s", "PATH", "status", NULL }, true, 0, { "version", "PORT", "public" } },
+	{ { "-s", "PATH", "stats", NULL }, true, 0, { "ike.rx", "class.esp_in", "42" } },
+	{ { "-s", "PATH", "initiate", "zz", NULL }, true, 1, { "no such connection" } },
+};
+
 static void
 rampartctl_cli(void)
 {
@@ -633,6 +654,7 @@ rampartctl_cli(void)
 	struct ctl_sock_cfg cfg = {TEST_CMDS};
 	struct ctl_sock *s = NULL;
 	char path[100], out[8192];
+	size_t i;
 
 	if (bin == NULL) {
 		fprintf(stderr, "\n(RAMPARTCTL not set: skipped)\n");
@@ -641,43 +663,17 @@ rampartctl_cli(void)
 	snprintf(path, sizeof(path), "%s/cli.sock", tmpdir);
 	cfg.path = path;
 	CU_ASSERT_EQUAL_FATAL(ctl_sock_create(&cfg, &s), 0);
-	{
-		char *const a[] = {(char *)bin, NULL};
+	for (i = 0; i < sizeof(cli_runs) / sizeof(cli_runs[0]); i++) {
+		char *a[8] = { (char *)bin };
+		unsigned k;
 
-		CU_ASSERT_EQUAL(run_ctl(NULL, a, out, sizeof(out)), 2);
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, "missing command"));
-	}
-	{
-		char *const a[] = {(char *)bin, "-s", path, "frobnicate", NULL};
-
-		CU_ASSERT_EQUAL(run_ctl(NULL, a, out, sizeof(out)), 2);
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, "unknown command 'frobnicate'"));
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, "usage:"));
-	}
-	{
-		char *const a[] = {(char *)bin, "-s", path, "rekey", "--child", "x1", NULL};
-
-		CU_ASSERT_EQUAL(run_ctl(NULL, a, out, sizeof(out)), 2);
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, "bad id 'x1'"));
-	}
-	{
-		char *const a[] = {(char *)bin, "-s", path, "initiate", NULL};
-
-		CU_ASSERT_EQUAL(run_ctl(NULL, a, out, sizeof(out)), 2);
-	}
-	{
-		char *const a[] = {(char *)bin, "-s", "/nonexistent/x.sock", "status", NULL};
-
-		CU_ASSERT_EQUAL(run_ctl(NULL, a, out, sizeof(out)), 1);
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, "is rampartd running?"));
-	}
-	{
-		char *const a[] = {(char *)bin, "-s", path, "status", NULL};
-
-		CU_ASSERT_EQUAL(run_ctl(s, a, out, sizeof(out)), 0);
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, "version"));
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, "PORT"));
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, "public"));
+		for (k = 0; cli_runs[i].argv[k] != NULL; k++)
+			a[k + 1] = (char *)(strcmp(cli_runs[i].argv[k], "PATH") == 0 ? path :
+					    cli_runs[i].argv[k]);
+		CU_ASSERT_EQUAL(run_ctl(cli_runs[i].served ? s : NULL, a, out, sizeof(out)),
+				cli_runs[i].exit);
+		for (k = 0; k < 3 && cli_runs[i].has[k] != NULL; k++)
+			CU_ASSERT_PTR_NOT_NULL(strstr(out, cli_runs[i].has[k]));
 	}
 	{
 		char *const a[] = {(char *)bin, "-s", path, "--json", "status", NULL};
@@ -689,24 +685,10 @@ rampartctl_cli(void)
 		json_decref(r);
 	}
 	{
-		char *const a[] = {(char *)bin, "-s", path, "stats", NULL};
-
-		CU_ASSERT_EQUAL(run_ctl(s, a, out, sizeof(out)), 0);
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, "ike.rx"));
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, "class.esp_in"));
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, "42"));
-	}
-	{
 		char *const a[] = {(char *)bin, "-s", path, "rekey", "--ike", "3", NULL};
 
 		CU_ASSERT_EQUAL(run_ctl(s, a, out, sizeof(out)), 1);
 		CU_ASSERT_PTR_NOT_NULL(strstr(out, strerror(EIO)));
-	}
-	{
-		char *const a[] = {(char *)bin, "-s", path, "initiate", "zz", NULL};
-
-		CU_ASSERT_EQUAL(run_ctl(s, a, out, sizeof(out)), 1);
-		CU_ASSERT_PTR_NOT_NULL(strstr(out, "no such connection"));
 	}
 	{
 		char *const a[] = {(char *)bin, "-s", path, "initiate", "ra", NULL};
@@ -739,23 +721,19 @@ ctl_arg_ids(void)
 	json_decref(a);
 }
 
+static const struct tu_test tests[] = {
+	{ "ctl_requests", ctl_requests },
+	{ "ctl_stale_and_limits", ctl_stale_and_limits },
+	{ "ctl_many_clients", ctl_many_clients },
+	{ "ctl_peer_credentials", ctl_peer_credentials },
+	{ "ctl_idle_timeout", ctl_idle_timeout },
+	{ "rampartctl_cli", rampartctl_cli },
+	{ "ctl_arg_ids", ctl_arg_ids },
+};
+
 int
 main(void)
 {
-	CU_pSuite suite;
-	int failed;
-
 	signal(SIGPIPE, SIG_IGN);
-	if (tu_tmpdir("test_ctl", tmpdir, sizeof(tmpdir)) != 0)
-		return 1;
-	suite = tu_suite("ctl", NULL, NULL);
-	CU_add_test(suite, "ctl_requests", ctl_requests);
-	CU_add_test(suite, "ctl_stale_and_limits", ctl_stale_and_limits);
-	CU_add_test(suite, "ctl_many_clients", ctl_many_clients);
-	CU_add_test(suite, "ctl_peer_credentials", ctl_peer_credentials);
-	CU_add_test(suite, "ctl_idle_timeout", ctl_idle_timeout);
-	CU_add_test(suite, "rampartctl_cli", rampartctl_cli);
-	CU_add_test(suite, "ctl_arg_ids", ctl_arg_ids);
-	failed = tu_run();
-	return tu_tmpdir_remove(tmpdir) != 0 || failed;
+	return tu_main_tmpdir("ctl", tmpdir, sizeof(tmpdir), tests, TU_N(tests));
 }

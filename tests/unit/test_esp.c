@@ -1752,10 +1752,35 @@ test_sa_overhead(void)
 
 /* ------------------------------------------------------------------- main */
 
+static const struct tu_test tests[] = {
+	{ "roundtrip_all_families_natt_esn_algs", test_roundtrip_matrix },
+	{ "burst_mixed_sas_with_drops", test_burst_mixed },
+	{ "ecn_rfc6040_decap", test_ecn_decap },
+	{ "dscp_mode_zero", test_dscp_mode_zero },
+	{ "ttl_expired", test_ttl_expired },
+	{ "replay_vs_model", test_replay_model },
+	{ "replay_edges", test_replay_edges },
+	{ "esn_inference", test_esn_inference },
+	{ "replay_datapath_same_burst", test_replay_datapath },
+	{ "hostile_crafted_plaintext", test_hostile_crafted },
+	{ "hostile_wire_truncation_lengths_icv", test_hostile_wire },
+	{ "hostile_random_mutations", test_hostile_mutations },
+	{ "multiseg_noroom_nosa", test_multiseg_and_noroom },
+	{ "lifetime_packets", test_lifetime_packets },
+	{ "lifetime_bytes", test_lifetime_bytes },
+	{ "seq_exhaustion", test_seq_exhaustion },
+	{ "event_ring_full", test_event_ring_full },
+	{ "sa_params_invalid", test_sa_params_invalid },
+	{ "sa_overhead_worst_case", test_sa_overhead },
+	{ "worker_table", test_worker_table },
+	{ "worker_msg_add_del_flush", test_worker_msg },
+	{ "peer_update_keeps_seq_and_reports_moves", test_peer_update },
+	{ "scapy_peer_both_directions", test_scapy_peer },
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
 	unsigned fails;
 
 	scapy_script = argc > 1 ? argv[1] : NULL;
@@ -1769,31 +1794,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
-	s = tu_suite("esp", NULL, NULL);
-	CU_add_test(s, "roundtrip_all_families_natt_esn_algs", test_roundtrip_matrix);
-	CU_add_test(s, "burst_mixed_sas_with_drops", test_burst_mixed);
-	CU_add_test(s, "ecn_rfc6040_decap", test_ecn_decap);
-	CU_add_test(s, "dscp_mode_zero", test_dscp_mode_zero);
-	CU_add_test(s, "ttl_expired", test_ttl_expired);
-	CU_add_test(s, "replay_vs_model", test_replay_model);
-	CU_add_test(s, "replay_edges", test_replay_edges);
-	CU_add_test(s, "esn_inference", test_esn_inference);
-	CU_add_test(s, "replay_datapath_same_burst", test_replay_datapath);
-	CU_add_test(s, "hostile_crafted_plaintext", test_hostile_crafted);
-	CU_add_test(s, "hostile_wire_truncation_lengths_icv", test_hostile_wire);
-	CU_add_test(s, "hostile_random_mutations", test_hostile_mutations);
-	CU_add_test(s, "multiseg_noroom_nosa", test_multiseg_and_noroom);
-	CU_add_test(s, "lifetime_packets", test_lifetime_packets);
-	CU_add_test(s, "lifetime_bytes", test_lifetime_bytes);
-	CU_add_test(s, "seq_exhaustion", test_seq_exhaustion);
-	CU_add_test(s, "event_ring_full", test_event_ring_full);
-	CU_add_test(s, "sa_params_invalid", test_sa_params_invalid);
-	CU_add_test(s, "sa_overhead_worst_case", test_sa_overhead);
-	CU_add_test(s, "worker_table", test_worker_table);
-	CU_add_test(s, "worker_msg_add_del_flush", test_worker_msg);
-	CU_add_test(s, "peer_update_keeps_seq_and_reports_moves", test_peer_update);
-	CU_add_test(s, "scapy_peer_both_directions", test_scapy_peer);
-	fails = tu_run();
+	fails = tu_main("esp", tests, TU_N(tests));
 	esp_worker_destroy(w);
 	rte_ring_free(evr);
 	rte_mempool_free(pool);

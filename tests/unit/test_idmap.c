@@ -23,11 +23,7 @@ static uint64_t seed;
 static uint64_t
 rnd(void)
 {
-	/* xorshift64* */
-	seed ^= seed >> 12;
-	seed ^= seed << 25;
-	seed ^= seed >> 27;
-	return seed * 0x2545f4914f6cdd1dull;
+	return tu_xorshift64s(&seed);
 }
 
 static void
@@ -133,15 +129,6 @@ dmin(double a, double b)
 	return a < b ? a : b;
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * ns per child lookup with @n children, through the map and (for the
  * record) by the linear walk it replaced, over records the size of
@@ -166,7 +153,7 @@ bench_one(unsigned n, double *map_ns, double *walk_ns)
 	}
 	*map_ns = *walk_ns = 1e18;
 	for (r = 0; r < 3; r++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = tu_now_ns();
 
 		for (i = 0; i < LOOKUPS; i++) {
 			uint64_t id = 1000 + (rnd() % n) * 7;
@@ -174,8 +161,8 @@ bench_one(unsigned n, double *map_ns, double *walk_ns)
 			if (rd_idmap_get(&m, id, &v))
 				sink += v;
 		}
-		*map_ns = dmin(*map_ns, (double)(now_ns() - t0) / LOOKUPS);
-		t0 = now_ns();
+		*map_ns = dmin(*map_ns, (double)(tu_now_ns() - t0) / LOOKUPS);
+		t0 = tu_now_ns();
 		for (i = 0; i < LOOKUPS / 100; i++) {
 			uint64_t id = 1000 + (rnd() % n) * 7, x;
 
@@ -186,7 +173,7 @@ bench_one(unsigned n, double *map_ns, double *walk_ns)
 			}
 			sink += j;
 		}
-		*walk_ns = dmin(*walk_ns, (double)(now_ns() - t0) / (LOOKUPS / 100));
+		*walk_ns = dmin(*walk_ns, (double)(tu_now_ns() - t0) / (LOOKUPS / 100));
 	}
 	(void)sink;
 	rd_idmap_fini(&m);
@@ -211,21 +198,20 @@ test_lookup_cost_flat(void)
 	CU_ASSERT(m2 < 1000);
 }
 
+static const struct tu_test tests[] = {
+	{ "random_ops_against_model", test_random_model },
+	{ "bad_arguments", test_bad_args },
+	{ "lookup_cost_flat_in_children", test_lookup_cost_flat },
+};
+
 int
 main(void)
 {
 	const char *e = getenv("RAMPART_SEED");
-	CU_pSuite s;
-	unsigned fails;
 
 	seed = e != NULL ? strtoull(e, NULL, 0) : (uint64_t)time(NULL) * 2654435761u + 1;
 	if (seed == 0)
 		seed = 1;
 	printf("test_idmap: RAMPART_SEED=%" PRIu64 "\n", seed);
-	s = tu_suite("idmap", NULL, NULL);
-	CU_add_test(s, "random_ops_against_model", test_random_model);
-	CU_add_test(s, "bad_arguments", test_bad_args);
-	CU_add_test(s, "lookup_cost_flat_in_children", test_lookup_cost_flat);
-	fails = tu_run();
-	return fails != 0;
+	return tu_main("idmap", tests, TU_N(tests));
 }

@@ -621,6 +621,63 @@ test_spi_known(void)
 	stop();
 }
 
+/* Start both instances quietly (failures expected), A initiates "to-b",
+ * everything runs. */
+void
+start_quiet_run(const struct setup *s)
+{
+	start_quiet(s);
+	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	run();
+}
+
+/* start(), both instances quiet (failures expected). */
+void
+start_quiet(const struct setup *s)
+{
+	start(s);
+	P[0].quiet = P[1].quiet = true;
+}
+
+/* B's address pool: @size addresses from @first (IPv4 or IPv6 text). */
+void
+pool_set(struct ike_conn_cfg *c, const char *first, unsigned size)
+{
+	c->pool.af = strchr(first, ':') != NULL ? 6 : 4;
+	inet_pton(c->pool.af == 6 ? AF_INET6 : AF_INET, first, c->pool.first);
+	c->pool.size = size;
+}
+
+/* A holds the virtual IP @ip (into @want, 4 or 16 bytes) and B's child
+ * has A's side narrowed to it. */
+void
+check_vip(const char *ip, uint8_t *want)
+{
+	int af = strchr(ip, ':') != NULL ? 6 : 4;
+	size_t len = af == 6 ? 16 : 4;
+	const struct ike_child_sa *b;
+
+	inet_pton(af == 6 ? AF_INET6 : AF_INET, ip, want);
+	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->vip_af, af);
+	CU_ASSERT_EQUAL(memcmp(first_sa(P[0].ctx)->vip, want, len), 0);
+	b = last_child_up(&P[1]);
+	CU_ASSERT_EQUAL(b->n_remote_ts, 1);
+	CU_ASSERT_EQUAL(b->remote_ts[0].af, af);
+	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].saddr, want, len), 0);
+	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].eaddr, want, len), 0);
+}
+
+/* A's traffic selectors are everything, B's local side 2001:db8:1::/64
+ * (A asks for 2001:db8:1::-2001:db8:1::ffff): the IPv6 virtual-IP set-ups. */
+void
+ts_v6_vip(struct setup *s)
+{
+	ts_net6(&s->a.local_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	ts_net6(&s->a.remote_ts[0], "2001:db8:1::", "2001:db8:1::ffff");
+	ts_net6(&s->b.local_ts[0], "2001:db8:1::", "2001:db8:1:0:ffff:ffff:ffff:ffff");
+	ts_net6(&s->b.remote_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+}
+
 /* ---- the state table ---- */
 
 static void
@@ -767,6 +824,15 @@ pump_eap(void)
 	}
 }
 
+/* Start both instances, A initiates "to-b", the EAP rounds run. */
+static void
+eap_begin(const struct setup *s)
+{
+	start(s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	pump_eap();
+}
+
 static void
 eap_setup(struct setup *s)
 {
@@ -792,9 +858,7 @@ test_eap_success(void)
 	struct ike_stats st;
 
 	eap_setup(&s);
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL(eap_calls_total[1], 2);		/* Identity, then the answer */
 	CU_ASSERT_EQUAL(eap_calls_total[0], 2);		/* Identity, challenge */
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 1);
@@ -828,9 +892,7 @@ test_eap_wrong_password(void)
 
 	eap_setup(&s);
 	eap_peer_password = "wrong!";
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
@@ -852,9 +914,7 @@ test_eap_msk_mismatch(void)
 
 	eap_setup(&s);
 	eap_peer_msk_bad = true;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
@@ -874,9 +934,7 @@ test_eap_async_retransmit_and_gone(void)
 
 	eap_setup(&s);
 	eap_server_hold = true;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL_FATAL(n_eap_calls, 1);		/* B's Identity call is held */
 	CU_ASSERT_EQUAL(eap_calls_total[1], 1);
 	advance(1500);					/* A retransmits IKE_AUTH 2 */
@@ -890,9 +948,7 @@ test_eap_async_retransmit_and_gone(void)
 	/* the SA dies while the back end works */
 	eap_setup(&s);
 	eap_server_hold = true;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL_FATAL(n_eap_calls, 1);
 	id = eap_calls[0].sa_id;
 	ike_sa_kill(first_sa(P[1].ctx), "test");
@@ -910,31 +966,16 @@ static void
 test_eap_backend_vip6(void)
 {
 	struct setup s;
-	const struct ike_child_sa *b;
 	uint8_t want[16] = { 0 };
 
 	eap_setup(&s);
 	eap_server_vip = "2001:db8:77::7";
 	s.a.request_vip = true;
-	ts_net6(&s.a.local_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-	ts_net6(&s.a.remote_ts[0], "2001:db8:1::", "2001:db8:1::ffff");
-	ts_net6(&s.b.local_ts[0], "2001:db8:1::", "2001:db8:1:0:ffff:ffff:ffff:ffff");
-	ts_net6(&s.b.remote_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-	s.b.pool.af = 6;
-	inet_pton(AF_INET6, "2001:db8:99::100", s.b.pool.first);
-	s.b.pool.size = 16;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	ts_v6_vip(&s);
+	pool_set(&s.b, "2001:db8:99::100", 16);
+	eap_begin(&s);
 	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
-	inet_pton(AF_INET6, "2001:db8:77::7", want);
-	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->vip_af, 6);
-	CU_ASSERT_EQUAL(memcmp(first_sa(P[0].ctx)->vip, want, 16), 0);
-	b = last_child_up(&P[1]);
-	CU_ASSERT_EQUAL(b->n_remote_ts, 1);
-	CU_ASSERT_EQUAL(b->remote_ts[0].af, 6);
-	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].saddr, want, 16), 0);
-	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].eaddr, want, 16), 0);
+	check_vip("2001:db8:77::7", want);
 	CU_ASSERT_EQUAL(ike_pool_in_use(P[1].ctx->conns[0]->pool), 0);
 	stop();
 }
@@ -946,27 +987,16 @@ static void
 test_eap_backend_vip(void)
 {
 	struct setup s;
-	const struct ike_child_sa *b;
 	uint8_t want[16] = { 0 };
 
 	eap_setup(&s);
 	eap_server_vip = "10.77.7.7";
 	s.a.request_vip = true;
 	ts_net(&s.a.local_ts[0], "0.0.0.0", "255.255.255.255");
-	s.b.pool.af = 4;
-	inet_pton(AF_INET, "10.99.0.10", s.b.pool.first);
-	s.b.pool.size = 4;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	pool_set(&s.b, "10.99.0.10", 4);
+	eap_begin(&s);
 	CU_ASSERT_EQUAL_FATAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
-	inet_pton(AF_INET, "10.77.7.7", want);
-	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->vip_af, 4);
-	CU_ASSERT_EQUAL(memcmp(first_sa(P[0].ctx)->vip, want, 4), 0);
-	b = last_child_up(&P[1]);
-	CU_ASSERT_EQUAL(b->n_remote_ts, 1);
-	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].saddr, want, 4), 0);
-	CU_ASSERT_EQUAL(memcmp(b->remote_ts[0].eaddr, want, 4), 0);
+	check_vip("10.77.7.7", want);
 	CU_ASSERT_EQUAL(ike_pool_in_use(P[1].ctx->conns[0]->pool), 0);
 	/* too late: no SA waits for EAP any more */
 	CU_ASSERT_EQUAL(ike_eap_set_vip(P[1].ctx, first_sa_id(P[1].ctx), 4, want), -ENOENT);
@@ -1028,9 +1058,7 @@ test_eap_required_and_bad_backend(void)
 
 	eap_setup(&s);
 	s.a.auth = IKE_AUTHM_PSK;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_EQUAL(eap_calls_total[1], 0);
 	ike_stats_get(P[1].ctx, &st);
@@ -1039,9 +1067,7 @@ test_eap_required_and_bad_backend(void)
 
 	eap_setup(&s);
 	eap_server_hold = true;
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump_eap();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL_FATAL(n_eap_calls, 1);
 	/* a Response where a Request belongs */
 	CU_ASSERT_EQUAL(ike_eap_done(P[1].ctx, eap_calls[0].sa_id, IKE_EAP_CONTINUE,
@@ -1056,85 +1082,83 @@ test_eap_required_and_bad_backend(void)
 	stop();
 }
 
+static const struct tu_test tests[] = {
+	{ "state_table", test_state_table },
+	{ "spi_known", test_spi_known },
+	{ "eap_success", test_eap_success },
+	{ "eap_wrong_password", test_eap_wrong_password },
+	{ "eap_msk_mismatch", test_eap_msk_mismatch },
+	{ "eap_async_retransmit_and_gone", test_eap_async_retransmit_and_gone },
+	{ "eap_required_and_bad_backend", test_eap_required_and_bad_backend },
+	{ "eap_backend_vip", test_eap_backend_vip },
+	{ "eap_backend_vip6", test_eap_backend_vip6 },
+	{ "eap_slow_rounds", test_eap_slow_rounds },
+	{ "ts_narrow", test_ts_narrow },
+	{ "pool", test_pool },
+	{ "psk_gcm256_ecp256", test_psk_gcm256_ecp256 },
+	{ "psk_gcm128_x25519", test_psk_gcm128_x25519 },
+	{ "psk_cbc_modp2048", test_psk_cbc_modp2048 },
+	{ "psk_cbc_ecp384_gcm_ecp521", test_psk_cbc_ecp384_521 },
+	{ "wrong_psk", test_wrong_psk },
+	{ "no_proposal", test_no_proposal },
+	{ "invalid_ke_retry", test_invalid_ke_retry },
+	{ "virtual_ip", test_virtual_ip },
+	{ "child_rekey_by_initiator", test_child_rekey_by_initiator },
+	{ "child_rekey_by_responder", test_child_rekey_by_responder },
+	{ "child_rekey_pfs", test_child_rekey_pfs },
+	{ "rekey_invalid_ke", test_rekey_invalid_ke },
+	{ "ike_rekey_by_initiator", test_ike_rekey_by_initiator },
+	{ "ike_rekey_by_responder", test_ike_rekey_by_responder },
+	{ "ike_rekey_keeps_prf", test_ike_rekey_keeps_prf },
+	{ "child_delete", test_child_delete },
+	{ "delete_collision", test_delete_collision },
+	{ "ts_unacceptable", test_ts_unacceptable },
+	{ "retransmit_give_up", test_retransmit_give_up },
+	{ "duplicate_request", test_duplicate_request },
+	{ "duplicate_init_response", test_duplicate_init_response },
+	{ "rekey_collision", test_rekey_collision },
+	{ "ike_rekey_collision", test_ike_rekey_collision },
+	{ "ike_rekey_collision_late", test_ike_rekey_collision_late },
+	{ "window_4", test_window },
+	{ "window_1", test_window_one },
+	{ "dpd", test_dpd },
+	{ "malformed", test_malformed },
+	{ "init_missing_ke", test_init_missing_ke },
+	{ "invalid_message_id", test_invalid_message_id },
+	{ "random_requests", test_random_requests },
+	{ "cookies", test_cookies },
+	{ "nat", test_nat },
+	{ "nat_rebind", test_nat_rebind },
+	{ "mobike_update", test_mobike_update },
+	{ "mobike_behind_nat", test_mobike_behind_nat },
+	{ "mobike_refused", test_mobike_refused },
+	{ "jobs", test_jobs },
+	{ "conn_by_identity", test_conn_by_identity },
+	{ "ipv6", test_ipv6 },
+	{ "cert_ecdsa", test_cert_ecdsa },
+	{ "cert_chain", test_cert_chain },
+	{ "htab_model", test_htab_model },
+	{ "timer_heap_model", test_timer_heap_model },
+	{ "timers_many", test_timers_many },
+	{ "child_state_table", test_child_state_table },
+	{ "established_drops_init", test_established_drops_init },
+	{ "cert_rsa_fragmented", test_cert_rsa_fragmented },
+	{ "initial_contact", test_initial_contact },
+	{ "cookie_forgery", test_cookie_forgery },
+	{ "resend_only_original", test_resend_only_original },
+	{ "frag_caps", test_frag_caps },
+	{ "half_open_per_src", test_half_open_per_src },
+	{ "redirect_init", test_redirect_init },
+	{ "redirect_follow", test_redirect_follow },
+	{ "redirect_in_ike_auth", test_redirect_auth },
+	{ "redirect_threshold", test_redirect_threshold },
+	{ "redirect_gw_id", test_redirect_gw_id },
+	{ "redirect_established", test_redirect_established },
+	{ "initiate_by_name_sorted_index", test_initiate_by_name },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
-
-	s = tu_suite("ike", NULL, NULL);
-	CU_add_test(s, "state_table", test_state_table);
-	CU_add_test(s, "spi_known", test_spi_known);
-	CU_add_test(s, "eap_success", test_eap_success);
-	CU_add_test(s, "eap_wrong_password", test_eap_wrong_password);
-	CU_add_test(s, "eap_msk_mismatch", test_eap_msk_mismatch);
-	CU_add_test(s, "eap_async_retransmit_and_gone", test_eap_async_retransmit_and_gone);
-	CU_add_test(s, "eap_required_and_bad_backend", test_eap_required_and_bad_backend);
-	CU_add_test(s, "eap_backend_vip", test_eap_backend_vip);
-	CU_add_test(s, "eap_backend_vip6", test_eap_backend_vip6);
-	CU_add_test(s, "eap_slow_rounds", test_eap_slow_rounds);
-	CU_add_test(s, "ts_narrow", test_ts_narrow);
-	CU_add_test(s, "pool", test_pool);
-	CU_add_test(s, "psk_gcm256_ecp256", test_psk_gcm256_ecp256);
-	CU_add_test(s, "psk_gcm128_x25519", test_psk_gcm128_x25519);
-	CU_add_test(s, "psk_cbc_modp2048", test_psk_cbc_modp2048);
-	CU_add_test(s, "psk_cbc_ecp384_gcm_ecp521", test_psk_cbc_ecp384_521);
-	CU_add_test(s, "wrong_psk", test_wrong_psk);
-	CU_add_test(s, "no_proposal", test_no_proposal);
-	CU_add_test(s, "invalid_ke_retry", test_invalid_ke_retry);
-	CU_add_test(s, "virtual_ip", test_virtual_ip);
-	CU_add_test(s, "child_rekey_by_initiator", test_child_rekey_by_initiator);
-	CU_add_test(s, "child_rekey_by_responder", test_child_rekey_by_responder);
-	CU_add_test(s, "child_rekey_pfs", test_child_rekey_pfs);
-	CU_add_test(s, "rekey_invalid_ke", test_rekey_invalid_ke);
-	CU_add_test(s, "ike_rekey_by_initiator", test_ike_rekey_by_initiator);
-	CU_add_test(s, "ike_rekey_by_responder", test_ike_rekey_by_responder);
-	CU_add_test(s, "ike_rekey_keeps_prf", test_ike_rekey_keeps_prf);
-	CU_add_test(s, "child_delete", test_child_delete);
-	CU_add_test(s, "delete_collision", test_delete_collision);
-	CU_add_test(s, "ts_unacceptable", test_ts_unacceptable);
-	CU_add_test(s, "retransmit_give_up", test_retransmit_give_up);
-	CU_add_test(s, "duplicate_request", test_duplicate_request);
-	CU_add_test(s, "duplicate_init_response", test_duplicate_init_response);
-	CU_add_test(s, "rekey_collision", test_rekey_collision);
-	CU_add_test(s, "ike_rekey_collision", test_ike_rekey_collision);
-	CU_add_test(s, "ike_rekey_collision_late", test_ike_rekey_collision_late);
-	CU_add_test(s, "window_4", test_window);
-	CU_add_test(s, "window_1", test_window_one);
-	CU_add_test(s, "dpd", test_dpd);
-	CU_add_test(s, "malformed", test_malformed);
-	CU_add_test(s, "init_missing_ke", test_init_missing_ke);
-	CU_add_test(s, "invalid_message_id", test_invalid_message_id);
-	CU_add_test(s, "random_requests", test_random_requests);
-	CU_add_test(s, "cookies", test_cookies);
-	CU_add_test(s, "nat", test_nat);
-	CU_add_test(s, "nat_rebind", test_nat_rebind);
-	CU_add_test(s, "mobike_update", test_mobike_update);
-	CU_add_test(s, "mobike_behind_nat", test_mobike_behind_nat);
-	CU_add_test(s, "mobike_refused", test_mobike_refused);
-	CU_add_test(s, "jobs", test_jobs);
-	CU_add_test(s, "conn_by_identity", test_conn_by_identity);
-	CU_add_test(s, "ipv6", test_ipv6);
-	CU_add_test(s, "cert_ecdsa", test_cert_ecdsa);
-	CU_add_test(s, "cert_chain", test_cert_chain);
-	CU_add_test(s, "htab_model", test_htab_model);
-	CU_add_test(s, "timer_heap_model", test_timer_heap_model);
-	CU_add_test(s, "timers_many", test_timers_many);
-	CU_add_test(s, "child_state_table", test_child_state_table);
-	CU_add_test(s, "established_drops_init", test_established_drops_init);
-	CU_add_test(s, "cert_rsa_fragmented", test_cert_rsa_fragmented);
-	CU_add_test(s, "initial_contact", test_initial_contact);
-	CU_add_test(s, "cookie_forgery", test_cookie_forgery);
-	CU_add_test(s, "resend_only_original", test_resend_only_original);
-	CU_add_test(s, "frag_caps", test_frag_caps);
-	CU_add_test(s, "half_open_per_src", test_half_open_per_src);
-	CU_add_test(s, "redirect_init", test_redirect_init);
-	CU_add_test(s, "redirect_follow", test_redirect_follow);
-	CU_add_test(s, "redirect_in_ike_auth", test_redirect_auth);
-	CU_add_test(s, "redirect_threshold", test_redirect_threshold);
-	CU_add_test(s, "redirect_gw_id", test_redirect_gw_id);
-	CU_add_test(s, "redirect_established", test_redirect_established);
-	CU_add_test(s, "initiate_by_name_sorted_index", test_initiate_by_name);
-	fails = tu_run();
-	return fails == 0 ? 0 : 1;
+	return tu_main("ike", tests, TU_N(tests));
 }

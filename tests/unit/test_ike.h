@@ -100,6 +100,11 @@ uint64_t first_sa_id(struct ike_ctx *ctx);
 struct ike_sa *first_sa(struct ike_ctx *ctx);
 void establish(const struct setup *s);
 void full_handshake(const char *ike, const char *esp);
+void start_quiet_run(const struct setup *s);
+void start_quiet(const struct setup *s);
+void pool_set(struct ike_conn_cfg *c, const char *first, unsigned size);
+void check_vip(const char *ip, uint8_t *want);
+void ts_v6_vip(struct setup *s);
 /* The tests main() registers, by topic file. */
 void test_psk_gcm256_ecp256(void);
 void test_psk_gcm128_x25519(void);

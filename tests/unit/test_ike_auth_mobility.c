@@ -153,10 +153,7 @@ cert_auth_opt(bool rsa, bool chain)
 
 	/* B's certificate does not match the identity A wants */
 	memcpy(s.a.remote_id.data, "x.example", 9);
-	start(&s);
-	P[0].quiet = P[1].quiet = true;
-	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	run();
+	start_quiet_run(&s);
 	ike_stats_get(P[0].ctx, &st);
 	CU_ASSERT_EQUAL(st.auth_failed, 1);
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 0);
@@ -216,18 +213,13 @@ test_ipv6(void)
 	addr6(&s.a.local, "2001:db8::1", 500);
 	addr6(&s.a.remote, "2001:db8::2", 500);
 	addr6(&s.b.local, "2001:db8::2", 500);
-	ts_net6(&s.a.local_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-	ts_net6(&s.a.remote_ts[0], "2001:db8:1::", "2001:db8:1::ffff");
-	ts_net6(&s.b.local_ts[0], "2001:db8:1::", "2001:db8:1:0:ffff:ffff:ffff:ffff");
-	ts_net6(&s.b.remote_ts[0], "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	ts_v6_vip(&s);
 	s.a.local_id.type = IKE_ID_RFC822_ADDR;
 	s.a.local_id.len = 14;
 	memcpy(s.a.local_id.data, "user@a.example", 14);
 	s.b.remote_id = s.a.local_id;
 	s.a.request_vip = true;
-	s.b.pool.af = 6;
-	inet_pton(AF_INET6, "2001:db8:99::100", s.b.pool.first);
-	s.b.pool.size = 16;
+	pool_set(&s.b, "2001:db8:99::100", 16);
 	s.b.pool.n_dns = 1;
 	s.b.pool.dns_af[0] = 6;
 	inet_pton(AF_INET6, "2001:db8:99::1", s.b.pool.dns[0]);

@@ -368,6 +368,29 @@ kdf_known_answers(void)
 	}
 }
 
+/* @k is the key stream @km cut as SK_d | SK_ai | SK_ar | SK_ei | SK_er |
+ * SK_pi | SK_pr (RFC 7296 2.14): SK_d and SK_p* @prf bytes, SK_a* @integ, SK_e* @encr. */
+static void
+check_key_split(const struct ike_sa_keys *k, const uint8_t *km, size_t prf, size_t integ,
+		size_t encr)
+{
+	size_t off = 0;
+
+	CU_ASSERT(memcmp(k->sk_d, km, prf) == 0);
+	off += prf;
+	CU_ASSERT(memcmp(k->i.integ_key, km + off, integ) == 0);
+	off += integ;
+	CU_ASSERT(memcmp(k->r.integ_key, km + off, integ) == 0);
+	off += integ;
+	CU_ASSERT(memcmp(k->i.encr_key, km + off, encr) == 0);
+	off += encr;
+	CU_ASSERT(memcmp(k->r.encr_key, km + off, encr) == 0);
+	off += encr;
+	CU_ASSERT(memcmp(k->sk_pi, km + off, prf) == 0);
+	off += prf;
+	CU_ASSERT(memcmp(k->sk_pr, km + off, prf) == 0);
+}
+
 static void
 kdf_ike_keys_split(void)
 {
@@ -375,7 +398,6 @@ kdf_ike_keys_split(void)
 	uint8_t ni[8], nr[8], gir[32], si[8], sr[8], skeyseed[32], km[400];
 	struct ike_cbuf seed[4] = { { ni, 8 }, { nr, 8 }, { si, 8 }, { sr, 8 } };
 	struct ike_sa_keys k;
-	size_t off;
 
 	tic_unhex(t->ni, ni, 8);
 	tic_unhex(t->nr, nr, 8);
@@ -389,29 +411,13 @@ kdf_ike_keys_split(void)
 	CU_ASSERT_EQUAL(ike_kdf_ike_sa(5, gir, 32, ni, 8, nr, 8, si, sr, IKE_CRYPTO_ENCR_AES_GCM16,
 				       256, IKE_CRYPTO_INTEG_NONE, &k), 0);
 	CU_ASSERT(k.prf_len == 32 && k.i.encr_key_len == 36 && k.i.integ_key_len == 0);
-	CU_ASSERT(memcmp(k.sk_d, km, 32) == 0);
-	CU_ASSERT(memcmp(k.i.encr_key, km + 32, 36) == 0);
-	CU_ASSERT(memcmp(k.r.encr_key, km + 68, 36) == 0);
-	CU_ASSERT(memcmp(k.sk_pi, km + 104, 32) == 0);
-	CU_ASSERT(memcmp(k.sk_pr, km + 136, 32) == 0);
+	check_key_split(&k, km, 32, 0, 36);
 
 	/* AES-CBC-128 + HMAC-SHA2-384-192: SK_a* 48, SK_e* 16 */
 	CU_ASSERT_EQUAL(ike_kdf_ike_keys(5, skeyseed, ni, 8, nr, 8, si, sr,
 					 IKE_CRYPTO_ENCR_AES_CBC, 128,
 					 IKE_CRYPTO_INTEG_HMAC_SHA2_384_192, &k), 0);
-	off = 32;
-	CU_ASSERT(memcmp(k.sk_d, km, 32) == 0);
-	CU_ASSERT(memcmp(k.i.integ_key, km + off, 48) == 0);
-	off += 48;
-	CU_ASSERT(memcmp(k.r.integ_key, km + off, 48) == 0);
-	off += 48;
-	CU_ASSERT(memcmp(k.i.encr_key, km + off, 16) == 0);
-	off += 16;
-	CU_ASSERT(memcmp(k.r.encr_key, km + off, 16) == 0);
-	off += 16;
-	CU_ASSERT(memcmp(k.sk_pi, km + off, 32) == 0);
-	off += 32;
-	CU_ASSERT(memcmp(k.sk_pr, km + off, 32) == 0);
+	check_key_split(&k, km, 32, 48, 16);
 	CU_ASSERT(k.i.integ == IKE_CRYPTO_INTEG_HMAC_SHA2_384_192 && k.r.encr_key_len == 16);
 
 	/* rekey from a SHA-256 SA to a SHA-512 SA: SKEYSEED keeps 32 bytes */
@@ -425,11 +431,7 @@ kdf_ike_keys_split(void)
 						     IKE_CRYPTO_ENCR_AES_GCM16, 256,
 						     IKE_CRYPTO_INTEG_NONE, &k), 0);
 		CU_ASSERT(k.prf == 7 && k.prf_len == 64);
-		CU_ASSERT(memcmp(k.sk_d, km2, 64) == 0);
-		CU_ASSERT(memcmp(k.i.encr_key, km2 + 64, 36) == 0);
-		CU_ASSERT(memcmp(k.r.encr_key, km2 + 100, 36) == 0);
-		CU_ASSERT(memcmp(k.sk_pi, km2 + 136, 64) == 0);
-		CU_ASSERT(memcmp(k.sk_pr, km2 + 200, 64) == 0);
+		check_key_split(&k, km2, 64, 0, 36);
 	}
 
 	/* mismatched transforms */
@@ -596,6 +598,26 @@ sk_building_blocks_fragment(void)
 	ike_sa_keys_wipe(&k);
 }
 
+/* The one-block SK payload of @msg (IV at 32, ciphertext at 48, ICV at 64):
+ * @pt encrypted by OpenSSL (AES-128-CBC, no padding) and a valid
+ * HMAC-SHA2-256-128 over the message in front of the ICV. */
+static void
+cbc_seal_by_openssl(const struct ike_sk_dir *k, uint8_t *msg, const uint8_t pt[16])
+{
+	struct ike_cbuf d = { msg, 28 + 4 + 16 + 16 };
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	uint8_t full[32];
+	int outl;
+
+	CU_ASSERT_FATAL(c != NULL);
+	CU_ASSERT(EVP_EncryptInit_ex(c, EVP_aes_128_cbc(), NULL, k->encr_key, msg + 32) == 1);
+	CU_ASSERT(EVP_CIPHER_CTX_set_padding(c, 0) == 1);
+	CU_ASSERT(EVP_EncryptUpdate(c, msg + 48, &outl, pt, 16) == 1);
+	EVP_CIPHER_CTX_free(c);
+	CU_ASSERT_EQUAL(ike_prf(IKE_CRYPTO_PRF_HMAC_SHA2_256, k->integ_key, 32, &d, 1, full), 0);
+	memcpy(msg + 64, full, 16);
+}
+
 /* CBC with a valid ICV but a pad length larger than the data: -EBADMSG. */
 static void
 sk_cbc_bad_pad_length(void)
@@ -604,11 +626,8 @@ sk_cbc_bad_pad_length(void)
 		.encr = IKE_CRYPTO_ENCR_AES_CBC, .integ = IKE_CRYPTO_INTEG_HMAC_SHA2_256_128,
 		.encr_key_len = 16, .integ_key_len = 32,
 	};
-	uint8_t msg[28 + 4 + 16 + 16 + 16], pt[16], full[32], plain[64];
-	struct ike_cbuf d = { msg, 28 + 4 + 16 + 16 };
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	uint8_t msg[28 + 4 + 16 + 16 + 16], pt[16], plain[64];
 	size_t pl;
-	int outl;
 
 	memset(k.encr_key, 0x11, 16);
 	memset(k.integ_key, 0x22, 32);
@@ -616,24 +635,12 @@ sk_cbc_bad_pad_length(void)
 	memset(msg + 32, 0x33, 16);		/* IV */
 	memset(pt, 0, sizeof(pt));
 	pt[15] = 0x20;				/* pad length 32 > 16 */
-	CU_ASSERT_FATAL(c != NULL);
-	CU_ASSERT(EVP_EncryptInit_ex(c, EVP_aes_128_cbc(), NULL, k.encr_key, msg + 32) == 1);
-	CU_ASSERT(EVP_CIPHER_CTX_set_padding(c, 0) == 1);
-	CU_ASSERT(EVP_EncryptUpdate(c, msg + 48, &outl, pt, 16) == 1);
-	EVP_CIPHER_CTX_free(c);
-	CU_ASSERT_EQUAL(ike_prf(IKE_CRYPTO_PRF_HMAC_SHA2_256, k.integ_key, 32, &d, 1, full), 0);
-	memcpy(msg + 64, full, 16);
+	cbc_seal_by_openssl(&k, msg, pt);
 	CU_ASSERT_EQUAL(ike_sk_open(&k, msg, sizeof(msg), 32, plain, sizeof(plain), &pl),
 			-EBADMSG);
 	/* same with pad length 15: fine, no payload bytes */
 	pt[15] = 15;
-	c = EVP_CIPHER_CTX_new();
-	CU_ASSERT(EVP_EncryptInit_ex(c, EVP_aes_128_cbc(), NULL, k.encr_key, msg + 32) == 1);
-	CU_ASSERT(EVP_CIPHER_CTX_set_padding(c, 0) == 1);
-	CU_ASSERT(EVP_EncryptUpdate(c, msg + 48, &outl, pt, 16) == 1);
-	EVP_CIPHER_CTX_free(c);
-	CU_ASSERT_EQUAL(ike_prf(IKE_CRYPTO_PRF_HMAC_SHA2_256, k.integ_key, 32, &d, 1, full), 0);
-	memcpy(msg + 64, full, 16);
+	cbc_seal_by_openssl(&k, msg, pt);
 	CU_ASSERT_EQUAL(ike_sk_open(&k, msg, sizeof(msg), 32, plain, sizeof(plain), &pl), 0);
 	CU_ASSERT_EQUAL(pl, 0);
 	/* ciphertext not a multiple of the block size */
@@ -741,12 +748,9 @@ static const struct tu_test sk_tests[] = {
 int
 main(void)
 {
-	unsigned failed;
-
 	tu_suite_tab("ike_dh", NULL, NULL, dh_tests, TU_N(dh_tests));
 	tu_suite_tab("ike_kdf", NULL, NULL, kdf_tests, TU_N(kdf_tests));
 	tu_suite_tab("ike_sk", NULL, NULL, sk_tests, TU_N(sk_tests));
 	test_ike_crypto_auth_register();
-	failed = tu_run();
-	return failed == 0 ? 0 : 1;
+	return tu_run();
 }

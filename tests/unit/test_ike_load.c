@@ -133,8 +133,7 @@ test_cookie_forgery(void)
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	s.cookie_threshold = 1;
 	s.half_open_max = 100;
-	start(&s);
-	P[0].quiet = P[1].quiet = true;
+	start_quiet(&s);
 	/* one half-open SA at B: cookies required from now on */
 	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
 	x = take_a();
@@ -376,8 +375,7 @@ test_frag_caps(void)
 
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	s.frag_preauth_max = 4000;
-	start(&s);
-	P[0].quiet = P[1].quiet = true;
+	start_quiet(&s);
 	half_open_with_keys(1);
 	a = first_sa(P[0].ctx);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
@@ -401,8 +399,7 @@ test_frag_caps(void)
 
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	s.frag_mem_max = 2500;
-	start(&s);
-	P[0].quiet = P[1].quiet = true;
+	start_quiet(&s);
 	half_open_with_keys(2);
 	a = first_sa(P[0].ctx);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
@@ -440,8 +437,7 @@ test_half_open_per_src(void)
 
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	s.half_open_per_src = 2;
-	start(&s);
-	P[0].quiet = P[1].quiet = true;
+	start_quiet(&s);
 	for (i = 0; i < 2; i++) {
 		CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
 		d = take_a();

@@ -1469,11 +1469,8 @@ static uint64_t rng_state;
 static uint32_t
 rng(void)
 {
-	/* xorshift64*: deterministic per seed */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * UINT64_C(2685821657736338717)) >> 32);
+	/* deterministic per seed */
+	return (uint32_t)(tu_xorshift64s(&rng_state) >> 32);
 }
 
 /* Bounds of everything the parser hands out must lie inside @buf. */
@@ -1739,9 +1736,5 @@ main(void)
 		{ "strongswan_fragments", test_strongswan_fragments },
 		{ "mutation", test_mutation },
 	};
-	unsigned failed;
-
-	tu_suite_tab("ike_wire", NULL, NULL, tests, TU_N(tests));
-	failed = tu_run();
-	return failed != 0;
+	return tu_main("ike_wire", tests, TU_N(tests));
 }

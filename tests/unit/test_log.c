@@ -189,17 +189,15 @@ per_conn_level(void)
 	free(c);
 }
 
+static const struct tu_test tests[] = {
+	{ "format_kv", format_kv },
+	{ "bucket_burst_then_rate", bucket_burst_then_rate },
+	{ "flood_bounded", flood_bounded },
+	{ "per_conn_level", per_conn_level },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
-
-	s = tu_suite("log", NULL, NULL);
-	CU_add_test(s, "format_kv", format_kv);
-	CU_add_test(s, "bucket_burst_then_rate", bucket_burst_then_rate);
-	CU_add_test(s, "flood_bounded", flood_bounded);
-	CU_add_test(s, "per_conn_level", per_conn_level);
-	fails = tu_run();
-	return fails ? 1 : 0;
+	return tu_main("log", tests, TU_N(tests));
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 CU_pSuite
 tu_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc fini)
@@ -50,6 +51,44 @@ tu_run(void)
 		CU_get_number_of_suites_failed();
 	CU_cleanup_registry();
 	return fails != 0;
+}
+
+int
+tu_main(const char *name, const struct tu_test *t, size_t n)
+{
+	tu_suite_tab(name, NULL, NULL, t, n);
+	return tu_run();
+}
+
+int
+tu_main_tmpdir(const char *name, char *dir, size_t len, const struct tu_test *t, size_t n)
+{
+	char base[64];
+	int failed;
+
+	snprintf(base, sizeof(base), "test_%s", name);
+	if (tu_tmpdir(base, dir, len) != 0)
+		return 1;
+	failed = tu_main(name, t, n);
+	return tu_tmpdir_remove(dir) != 0 || failed;
+}
+
+uint64_t
+tu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+tu_xorshift64s(uint64_t *st)
+{
+	*st ^= *st >> 12;
+	*st ^= *st << 25;
+	*st ^= *st >> 27;
+	return *st * 0x2545f4914f6cdd1dull;
 }
 
 int

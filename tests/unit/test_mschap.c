@@ -13,21 +13,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include "test_hex.h"
+#include "test_main.h"
 
 #include "rd_mschap.h"
 
+/* @n bytes from the hex @s (the tests' one decoder, test_hex.h) */
 static void
 hex(const char *s, uint8_t *out, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned v;
-
-		CU_ASSERT_FATAL(sscanf(s + 2 * i, "%2x", &v) == 1);
-		out[i] = (uint8_t)v;
-	}
+	CU_ASSERT_FATAL(hex2bin(s, out, n) == (int)n);
 }
 
 static uint8_t auth_ch[16], peer_ch[16], pw_hash[16], nt_resp[24];
@@ -97,26 +92,22 @@ rfc3079_keys_and_msk(void)
 	CU_ASSERT_NOT_EQUAL(memcmp(msk, want_send, 16), 0);
 }
 
+static const struct tu_test tests[] = {
+	{ "rfc2759_challenge_and_response", rfc2759_challenge_and_response },
+	{ "rfc2759_authenticator_response", rfc2759_authenticator_response },
+	{ "rfc3079_keys_and_msk", rfc3079_keys_and_msk },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
+	int fails;
 
 	if (rd_mschap_init() != 0) {
 		fprintf(stderr, "OpenSSL legacy provider (MD4, DES) not available\n");
 		return 1;
 	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("mschap", NULL, NULL);
-	CU_add_test(s, "rfc2759_challenge_and_response", rfc2759_challenge_and_response);
-	CU_add_test(s, "rfc2759_authenticator_response", rfc2759_authenticator_response);
-	CU_add_test(s, "rfc3079_keys_and_msk", rfc3079_keys_and_msk);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	fails = tu_main("mschap", tests, TU_N(tests));
 	rd_mschap_fini();
-	return fails ? 1 : 0;
+	return fails;
 }

@@ -594,27 +594,25 @@ classify_mutations_bounded(void)
 		printf("seed 0x%x\n", seed);
 }
 
+static const struct tu_test tests[] = {
+	{ "cksum_known_values", cksum_known_values },
+	{ "arp_request_reply_round_trip", arp_request_reply_round_trip },
+	{ "icmp4_echo_reply", icmp4_echo_reply },
+	{ "icmp6_echo_reply_and_nd", icmp6_echo_reply_and_nd },
+	{ "classify_ike_esp_natt", classify_ike_esp_natt },
+	{ "classify_rejects_bad_frames", classify_rejects_bad_frames },
+	{ "udp_build_checksums", udp_build_checksums },
+	{ "ttl_decrement_keeps_checksum", ttl_decrement_keeps_checksum },
+	{ "nbr_table_collisions", nbr_table_collisions },
+	{ "route_longest_prefix", route_longest_prefix },
+	{ "range_to_prefixes_cases", range_to_prefixes_cases },
+	{ "classify_mutations_bounded", classify_mutations_bounded },
+	{ "too_big_and_fragments", too_big_and_fragments },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned failed;
-
 	ifa_setup();
-	s = tu_suite("net", NULL, NULL);
-	CU_add_test(s, "cksum_known_values", cksum_known_values);
-	CU_add_test(s, "arp_request_reply_round_trip", arp_request_reply_round_trip);
-	CU_add_test(s, "icmp4_echo_reply", icmp4_echo_reply);
-	CU_add_test(s, "icmp6_echo_reply_and_nd", icmp6_echo_reply_and_nd);
-	CU_add_test(s, "classify_ike_esp_natt", classify_ike_esp_natt);
-	CU_add_test(s, "classify_rejects_bad_frames", classify_rejects_bad_frames);
-	CU_add_test(s, "udp_build_checksums", udp_build_checksums);
-	CU_add_test(s, "ttl_decrement_keeps_checksum", ttl_decrement_keeps_checksum);
-	CU_add_test(s, "nbr_table_collisions", nbr_table_collisions);
-	CU_add_test(s, "route_longest_prefix", route_longest_prefix);
-	CU_add_test(s, "range_to_prefixes_cases", range_to_prefixes_cases);
-	CU_add_test(s, "classify_mutations_bounded", classify_mutations_bounded);
-	CU_add_test(s, "too_big_and_fragments", too_big_and_fragments);
-	failed = tu_run();
-	return failed ? 1 : 0;
+	return tu_main("net", tests, TU_N(tests));
 }

@@ -243,19 +243,17 @@ loop_gap_histogram(void)
 	CU_ASSERT_EQUAL(c[RD_LOOP_GAP_BUCKETS - 1], 5);
 }
 
+static const struct tu_test tests[] = {
+	{ "format", format },
+	{ "label_bounds", label_bounds },
+	{ "histogram", histogram },
+	{ "big_buffer", big_buffer },
+	{ "name_lists", name_lists },
+	{ "loop_gap_histogram", loop_gap_histogram },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
-
-	s = tu_suite("prom", NULL, NULL);
-	CU_add_test(s, "format", format);
-	CU_add_test(s, "label_bounds", label_bounds);
-	CU_add_test(s, "histogram", histogram);
-	CU_add_test(s, "big_buffer", big_buffer);
-	CU_add_test(s, "name_lists", name_lists);
-	CU_add_test(s, "loop_gap_histogram", loop_gap_histogram);
-	fails = tu_run();
-	return fails ? 1 : 0;
+	return tu_main("prom", tests, TU_N(tests));
 }

@@ -19,23 +19,18 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "test_hex.h"
 #include "test_main.h"
 #include "rd_radius.h"
 
 static const uint8_t secret[] = "shared-secret-for-tests";
 #define SECRET_LEN (sizeof(secret) - 1)
 
+/* @n bytes from the hex @s (the tests' one decoder, test_hex.h) */
 static void
 hex(const char *s, uint8_t *out, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned v;
-
-		CU_ASSERT_FATAL(sscanf(s + 2 * i, "%2x", &v) == 1);
-		out[i] = (uint8_t)v;
-	}
+	CU_ASSERT_FATAL(hex2bin(s, out, n) == (int)n);
 }
 
 static void
@@ -605,25 +600,22 @@ accept_ipv6_class_timeout(void)
 						 secret, SECRET_LEN, &r), -EBADMSG);
 }
 
+static const struct tu_test tests[] = {
+	{ "rfc2865_response_authenticator", rfc2865_response_authenticator },
+	{ "rfc2104_hmac_md5", rfc2104_hmac_md5 },
+	{ "request_layout_and_message_authenticator", request_layout_and_message_authenticator },
+	{ "accept_msk_and_authenticators", accept_msk_and_authenticators },
+	{ "message_authenticator_tamper", message_authenticator_tamper },
+	{ "malformed_responses", malformed_responses },
+	{ "challenge_reassembly", challenge_reassembly },
+	{ "mppe_bounds", mppe_bounds },
+	{ "acct_request_layout", acct_request_layout },
+	{ "accept_ipv6_class_timeout", accept_ipv6_class_timeout },
+	{ "acct_response_check", acct_response_check },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
-
-	s = tu_suite("radius", NULL, NULL);
-	CU_add_test(s, "rfc2865_response_authenticator", rfc2865_response_authenticator);
-	CU_add_test(s, "rfc2104_hmac_md5", rfc2104_hmac_md5);
-	CU_add_test(s, "request_layout_and_message_authenticator",
-		    request_layout_and_message_authenticator);
-	CU_add_test(s, "accept_msk_and_authenticators", accept_msk_and_authenticators);
-	CU_add_test(s, "message_authenticator_tamper", message_authenticator_tamper);
-	CU_add_test(s, "malformed_responses", malformed_responses);
-	CU_add_test(s, "challenge_reassembly", challenge_reassembly);
-	CU_add_test(s, "mppe_bounds", mppe_bounds);
-	CU_add_test(s, "acct_request_layout", acct_request_layout);
-	CU_add_test(s, "accept_ipv6_class_timeout", accept_ipv6_class_timeout);
-	CU_add_test(s, "acct_response_check", acct_response_check);
-	fails = tu_run();
-	return fails ? 1 : 0;
+	return tu_main("radius", tests, TU_N(tests));
 }

@@ -152,16 +152,14 @@ test_spi_manual_never_allocated(void)
 	sa_spi_alloc_destroy(a);
 }
 
+static const struct tu_test tests[] = {
+	{ "spi_unique_random_owner_bits", test_spi_unique_random },
+	{ "spi_slots_hold_release_lapse", test_spi_slots },
+	{ "spi_manual_never_allocated", test_spi_manual_never_allocated },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
-
-	s = tu_suite("sa", NULL, NULL);
-	CU_add_test(s, "spi_unique_random_owner_bits", test_spi_unique_random);
-	CU_add_test(s, "spi_slots_hold_release_lapse", test_spi_slots);
-	CU_add_test(s, "spi_manual_never_allocated", test_spi_manual_never_allocated);
-	fails = tu_run();
-	return fails != 0;
+	return tu_main("sa", tests, TU_N(tests));
 }

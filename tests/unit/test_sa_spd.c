@@ -401,26 +401,27 @@ test_sa_table_model(void)
 	sa_tab_destroy(t);
 }
 
+static const struct tu_test tests[] = {
+	{ "add_del_lookup", test_add_del_lookup },
+	{ "overlapping_prefixes_v4", test_overlap_v4 },
+	{ "overlapping_prefixes_v6", test_overlap_v6 },
+	{ "antispoof_through_rekey", test_antispoof_rekey },
+	{ "capacity_from_config_nothing_half_applied", test_capacity },
+	{ "target_with_sa_and_flush", test_tgt_sa_and_flush },
+	{ "bulk_lookup_agrees", test_bulk },
+	{ "no_leak", test_no_leak },
+	{ "sa_table_model", test_sa_table_model },
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
 	unsigned fails;
 
 	(void)argc;
 	if (tu_eal_init(argv[0], "spd", 512) != 0)
 		return 1;
-	s = tu_suite("sa_spd", NULL, NULL);
-	CU_add_test(s, "add_del_lookup", test_add_del_lookup);
-	CU_add_test(s, "overlapping_prefixes_v4", test_overlap_v4);
-	CU_add_test(s, "overlapping_prefixes_v6", test_overlap_v6);
-	CU_add_test(s, "antispoof_through_rekey", test_antispoof_rekey);
-	CU_add_test(s, "capacity_from_config_nothing_half_applied", test_capacity);
-	CU_add_test(s, "target_with_sa_and_flush", test_tgt_sa_and_flush);
-	CU_add_test(s, "bulk_lookup_agrees", test_bulk);
-	CU_add_test(s, "no_leak", test_no_leak);
-	CU_add_test(s, "sa_table_model", test_sa_table_model);
-	fails = tu_run();
+	fails = tu_main("sa_spd", tests, TU_N(tests));
 	tu_eal_fini();
 	return fails != 0;
 }

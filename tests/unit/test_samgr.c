@@ -899,15 +899,6 @@ test_ring_full_backlog(void)
 	check_clean(t, N + 1);
 }
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Mean cost of the old child's delete in @pairs rekeys we answered, all
  * still in standby (a mass rekey): each delete switches its own successor.
@@ -926,10 +917,10 @@ down_cost_ns(unsigned pairs)
 		child_up(&n[i], o[i].id, false, 6, 1);
 	}
 	CU_ASSERT_EQUAL(mgr.n_timers, pairs);
-	t0 = mono_ns();
+	t0 = tu_now_ns();
 	for (i = 0; i < pairs; i++)
 		sa_mgr_child_down(&mgr, o[i].id, now);
-	ns = (double)(mono_ns() - t0) / pairs;
+	ns = (double)(tu_now_ns() - t0) / pairs;
 	for (i = 0; i < pairs; i++) {
 		CU_ASSERT(state_of(&n[i]) == SA_CH_ACTIVE);
 		sa_mgr_child_down(&mgr, n[i].id, now);
@@ -1088,10 +1079,24 @@ test_churn_no_leak(void)
 	CU_ASSERT_EQUAL(st.del_acks, 2 * st.child_up);
 }
 
+static const struct tu_test tests[] = {
+	{ "transition_table", test_transition_table },
+	{ "up_down_acks_free", test_up_down },
+	{ "sel_set_after_routes", test_sel_after_routes },
+	{ "rekey_switch_by_time_then_linger", test_rekey_switch_by_time },
+	{ "rekey_switch_on_old_down", test_rekey_switch_on_old_down },
+	{ "rekey_collision_sibling_switch", test_rekey_collision_sibling },
+	{ "lifetimes_and_moves", test_lifetimes_and_moves },
+	{ "peer_vanished_mid_rekey", test_peer_vanished },
+	{ "ring_full_backlog_then_drain", test_ring_full_backlog },
+	{ "out_spi_collision_refused", test_out_spi_collision },
+	{ "churn_no_leak", test_churn_no_leak },
+	{ "down_cost_flat_in_standby_children", test_down_cost_flat },
+};
+
 int
 main(int argc, char **argv)
 {
-	CU_pSuite s;
 	unsigned fails, w;
 	char name[32];
 
@@ -1113,20 +1118,7 @@ main(int argc, char **argv)
 	}
 	if (ev_ring == NULL)
 		return 1;
-	s = tu_suite("samgr", NULL, NULL);
-	CU_add_test(s, "transition_table", test_transition_table);
-	CU_add_test(s, "up_down_acks_free", test_up_down);
-	CU_add_test(s, "sel_set_after_routes", test_sel_after_routes);
-	CU_add_test(s, "rekey_switch_by_time_then_linger", test_rekey_switch_by_time);
-	CU_add_test(s, "rekey_switch_on_old_down", test_rekey_switch_on_old_down);
-	CU_add_test(s, "rekey_collision_sibling_switch", test_rekey_collision_sibling);
-	CU_add_test(s, "lifetimes_and_moves", test_lifetimes_and_moves);
-	CU_add_test(s, "peer_vanished_mid_rekey", test_peer_vanished);
-	CU_add_test(s, "ring_full_backlog_then_drain", test_ring_full_backlog);
-	CU_add_test(s, "out_spi_collision_refused", test_out_spi_collision);
-	CU_add_test(s, "churn_no_leak", test_churn_no_leak);
-	CU_add_test(s, "down_cost_flat_in_standby_children", test_down_cost_flat);
-	fails = tu_run();
+	fails = tu_main("samgr", tests, TU_N(tests));
 	for (w = 0; w < NW; w++) {
 		esp_worker_destroy(ew[w]);
 		rte_ring_free(msg_ring[w]);

@@ -108,16 +108,14 @@ first_frame(void)
 	free(s);
 }
 
+static const struct tu_test tests[] = {
+	{ "two_snapshots", two_snapshots },
+	{ "counters_backwards", counters_backwards },
+	{ "first_frame", first_frame },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
-
-	s = tu_suite("top", NULL, NULL);
-	CU_add_test(s, "two_snapshots", two_snapshots);
-	CU_add_test(s, "counters_backwards", counters_backwards);
-	CU_add_test(s, "first_frame", first_frame);
-	fails = tu_run();
-	return fails ? 1 : 0;
+	return tu_main("top", tests, TU_N(tests));
 }

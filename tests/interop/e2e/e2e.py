@@ -30,6 +30,16 @@ def ping(ns, dst, count, interval="0.2", wait=2, timeout=None):
     return ping_stats(out)
 
 
+def ping_ok(ns, dst):
+    """5 pings all answered; on a loss once more (a loaded machine may lose
+    one): (ok, detail)."""
+    t, rcv = ping(ns, dst, 5)
+    if rcv == 5:
+        return True, "%d/%d" % (rcv, t)
+    t2, rcv2 = ping(ns, dst, 5, wait=5)
+    return rcv2 == 5, "%d/%d, then %d/%d" % (rcv, t, rcv2, t2)
+
+
 def ping_tunnel(res, r, ns, dst, what, count=3):
     """Ping (-W 2). On loss, ping again waiting 8 s per reply, to tell late
     replies (F3) from a broken tunnel; either fails the check."""
@@ -176,19 +186,28 @@ def case_remote_access(args, net, r, res):
         log("rampartd control stats: %s" % st.get("control"))
 
 
+def site_up(net, res, what):
+    """The strongSwan site gateway (namespace site, SITE_CONF) started, loaded
+    and its s2s tunnel initiated, checked (@what names the last check): the
+    Charon, or None when it did not come up."""
+    site = Charon(net, N("site"), "site", SITE_PUB)
+    site.site_conf()
+    site.start()
+    res.check(site.wait_ready() and site.load()[0] == 0, "strongSwan site gateway loads")
+    rc, out = site.initiate("s2s", 45)
+    if not res.check(rc == 0, what, out.strip().splitlines()[-1] if rc else ""):
+        return None
+    return site
+
+
 def case_site_to_site(args, net, r, res):
     net.base()
     net.site()
     r.write_conf(s2s=True)
     if not res.check(r.start(), "rampartd starts with a site-to-site connection"):
         return
-    site = Charon(net, N("site"), "site", SITE_PUB)
-    site.site_conf()
-    site.start()
-    res.check(site.wait_ready() and site.load()[0] == 0, "strongSwan site gateway loads")
-    rc, out = site.initiate("s2s", 45)
-    if not res.check(rc == 0, "strongSwan gateway initiates the tunnel to rampartd",
-                     out.strip().splitlines()[-1] if rc else ""):
+    site = site_up(net, res, "strongSwan gateway initiates the tunnel to rampartd")
+    if site is None:
         return
     t, rcv = ping(N("lan"), SITE_HOST, 5)
     res.check(t == 5 and rcv == 5, "LAN host 10.1.0.2 pings site host 10.2.0.2", "%d/%d" % (rcv, t))
@@ -614,8 +633,13 @@ def run_cli(args, cases, name=None, tools=(), finish_fn=None):
     return (finish_fn or finish)(net, r, res)
 
 
+def cli_main(cases):
+    """The main of a case script: CASE --rampartd PATH --rampartctl PATH."""
+    return run_cli(args_common(sys.argv[1:]), cases)
+
+
 def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
+    return cli_main(CASES)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import N, LAN_HOST, Result, args_common, parallel  # noqa: E402
-from e2e import ping, run_cli, start_clients  # noqa: E402
+from e2e import cli_main, ping, start_clients  # noqa: E402
 
 GW_ESP = "esp: [aes256gcm16, aes128gcm16]"
 GW_ESP_CBC = "esp: [aes256gcm16, aes128gcm16, aes128-sha256, aes256-sha384]"
@@ -75,9 +75,5 @@ def case_esp_cbc(args, net, r, res):
 CASES = {"esp-cbc": case_esp_cbc}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

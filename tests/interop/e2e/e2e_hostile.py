@@ -389,10 +389,13 @@ def capture_client_esp(net, ns, dev, addr, pings=20):
 
 # ------------------------------------------------------------- cases
 
-def case_drops(args, net, r, res):
-    st = setup(net, r, res, edit=TELEMETRY_ON)
+def junk_of(net, r, res, **setup_args):
+    """setup(), client 1's ESP captured and rampartd's inbound SPI (checked):
+    the Junk maker over them, the attacker's namespace and interface; Junk
+    None when any of it is missing."""
+    st = setup(net, r, res, **setup_args)
     if st is None:
-        return
+        return None, None, None
     chs, (atk_ns, atk_if, dmac, smac) = st
     ns1, addr1 = N("c1"), "192.0.2.11"
     frames = capture_client_esp(net, ns1, "e2e-c1", addr1)
@@ -400,8 +403,15 @@ def case_drops(args, net, r, res):
     if not res.check(len(frames) >= 10 and spi is not None,
                      "captured the client's ESP; rampartd's inbound SPI known",
                      "%d frames, spi %s" % (len(frames), "%08x" % spi if spi else None)):
+        return None, atk_ns, atk_if
+    return Junk(dmac, smac, spi, frames), atk_ns, atk_if
+
+
+def case_drops(args, net, r, res):
+    junk, atk_ns, atk_if = junk_of(net, r, res, edit=TELEMETRY_ON)
+    if junk is None:
         return
-    junk = Junk(dmac, smac, spi, frames)
+    ns1 = N("c1")
     n = int(os.environ.get("HOSTILE_N", "300"))
     for kind in KINDS:
         fr, reasons = getattr(junk, kind)(n)
@@ -439,17 +449,10 @@ def case_drops(args, net, r, res):
 
 
 def case_flood(args, net, r, res):
-    st = setup(net, r, res)
-    if st is None:
+    junk, atk_ns, atk_if = junk_of(net, r, res)
+    if junk is None:
         return
-    chs, (atk_ns, atk_if, dmac, smac) = st
-    ns1, addr1 = N("c1"), "192.0.2.11"
-    frames = capture_client_esp(net, ns1, "e2e-c1", addr1)
-    spi = live_spi(r)
-    if not res.check(len(frames) >= 10 and spi is not None,
-                     "captured the client's ESP; rampartd's inbound SPI known"):
-        return
-    junk = Junk(dmac, smac, spi, frames)
+    ns1 = N("c1")
     per_kind = 200
     mix, reasons = [], set()
     parts = [getattr(junk, k)(per_kind) for k in KINDS]
@@ -511,15 +514,20 @@ def case_flood(args, net, r, res):
     res.check(r.proc.poll() is None, "rampartd is still running")
 
 
+def client_out_sa(s, keys, csrc):
+    """scapy's SA for the client's outbound child (AES-GCM, charon's keys from
+    netlab.charon_child_keys), ESP in UDP 4500 from @csrc to the gateway."""
+    return s.SecurityAssociation(s.ESP, spi=int(keys["spi_out"], 16), crypt_algo="AES-GCM",
+                                 crypt_key=bytes.fromhex(keys["ei"]), auth_algo="NULL",
+                                 tunnel_header=s.IP(src=csrc, dst=GW_PUB),
+                                 nat_t_header=s.UDP(sport=4500, dport=4500))
+
+
 def spoof_frames(c_keys, n, seq0, src_vip, smac, dmac, csrc):
     """n ESP-in-UDP frames on the client's outbound SA (charon's keys), inner
     ICMP echo src_vip -> LAN host, sequence numbers seq0.. (tunnel mode)."""
     s = scapy()
-    spi_out_c, k_i = c_keys["spi_out"], c_keys["ei"]
-    sa = s.SecurityAssociation(s.ESP, spi=int(spi_out_c, 16), crypt_algo="AES-GCM",
-                               crypt_key=bytes.fromhex(k_i), auth_algo="NULL",
-                               tunnel_header=s.IP(src=csrc, dst=GW_PUB),
-                               nat_t_header=s.UDP(sport=4500, dport=4500))
+    sa = client_out_sa(s, c_keys, csrc)
     out = []
     for i in range(n):
         inner = s.IP(src=src_vip, dst=LAN_HOST, ttl=64) / \

@@ -99,6 +99,15 @@ def write_private(path, text):
         f.write(text)
 
 
+def read_text(path):
+    """A log file's text ("" when it is not there yet)."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 def wait_for(pred, timeout, step=0.2):
     return netlab.wait_for(pred, timeout, step)
 
@@ -352,19 +361,11 @@ class Rampartd:
         def up():
             if self.proc.poll() is not None:
                 return "dead"
-            try:
-                with open(self.logf, errors="replace") as f:
-                    return "running:" in f.read()
-            except OSError:
-                return False
+            return "running:" in read_text(self.logf)
         return wait_for(up, 120) is True
 
     def log_text(self):
-        try:
-            with open(self.logf, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.logf)
 
     def ctl(self, *args, timeout=15):
         """rampartctl --json ARGS: (rc, parsed JSON or the raw text)."""
@@ -404,74 +405,26 @@ class Rampartd:
         shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
 
 
-CLIENT_CONF = """connections {{
-	ra {{
-		version = 2
-		local_addrs = {addr}
-		remote_addrs = {gw}
-		vips = 0.0.0.0
-		proposals = {ike}
-		dpd_delay = {dpd_delay}
-		rekey_time = {ike_rekey}
-		over_time = {ike_over}
-		rand_time = {ike_rand}
-		local {{
-			auth = psk
-			id = {id}
-		}}
-		remote {{
-			auth = psk
-			id = {gwid}
-		}}
-		children {{
-			ra {{
-				remote_ts = 10.1.0.0/24
-				esp_proposals = {esp}
-				rekey_time = {child_rekey}
-				life_time = {child_life}
-				rand_time = {child_rand}
-				start_action = none
-			}}
-		}}
-	}}
-}}
-secrets {{
-	ike-ra {{
-		secret = "{psk}"
-	}}
-}}
-"""
+# charon's side of the tests (swanctl.conf templates; the values are str.format fields)
+PSK_ROUND = [("auth", "psk")]
+CLIENT_CONF = netlab.swanctl_template(
+    "ra", [("version", 2), ("local_addrs", "{addr}"), ("remote_addrs", "{gw}"),
+           ("vips", "0.0.0.0"), ("proposals", "{ike}"), ("dpd_delay", "{dpd_delay}"),
+           ("rekey_time", "{ike_rekey}"), ("over_time", "{ike_over}"),
+           ("rand_time", "{ike_rand}")],
+    PSK_ROUND + [("id", "{id}")], PSK_ROUND + [("id", "{gwid}")],
+    [("ra", [("remote_ts", "10.1.0.0/24"), ("esp_proposals", "{esp}"),
+             ("rekey_time", "{child_rekey}"), ("life_time", "{child_life}"),
+             ("rand_time", "{child_rand}"), ("start_action", "none")])],
+    [("ike-ra", [("secret", '"{psk}"')])])
 
-SITE_CONF = """connections {{
-	s2s {{
-		version = 2
-		local_addrs = {addr}
-		remote_addrs = {gw}
-		proposals = aes256gcm16-prfsha256-ecp256
-		local {{
-			auth = psk
-			id = site.rampart.test
-		}}
-		remote {{
-			auth = psk
-			id = {gwid}
-		}}
-		children {{
-			s2s {{
-				local_ts = {sitenet}
-				remote_ts = 10.1.0.0/24
-				esp_proposals = aes256gcm16
-				start_action = none
-			}}
-		}}
-	}}
-}}
-secrets {{
-	ike-s2s {{
-		secret = "{psk}"
-	}}
-}}
-"""
+SITE_CONF = netlab.swanctl_template(
+    "s2s", [("version", 2), ("local_addrs", "{addr}"), ("remote_addrs", "{gw}"),
+            ("proposals", "aes256gcm16-prfsha256-ecp256")],
+    PSK_ROUND + [("id", "site.rampart.test")], PSK_ROUND + [("id", "{gwid}")],
+    [("s2s", [("local_ts", "{sitenet}"), ("remote_ts", "10.1.0.0/24"),
+              ("esp_proposals", "aes256gcm16"), ("start_action", "none")])],
+    [("ike-s2s", [("secret", '"{psk}"')])])
 
 
 class Charon:
@@ -542,11 +495,7 @@ class Charon:
         return m.group(1) if m else None
 
     def log_text(self):
-        try:
-            with open(self.logf, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.logf)
 
     def kill(self):
         if self.proc and self.proc.poll() is None:

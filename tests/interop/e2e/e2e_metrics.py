@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import N, LAN_HOST, Result, args_common, log, sh, wait_for  # noqa: E402
-from e2e import ping, run_cli, start_clients  # noqa: E402
+from e2e import cli_main, ping, start_clients  # noqa: E402
 from e2e_hostile import telemetry  # noqa: E402
 
 LISTEN = "127.0.0.1:9464"
@@ -226,9 +226,5 @@ def case_metrics(args, net, r, res):
 CASES = {"metrics": case_metrics}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

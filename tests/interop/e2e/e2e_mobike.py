@@ -29,9 +29,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import (GW_ID, GW_PUB, LAN_HOST, NAT_PUB, N, PSK, Charon, Result,  # noqa: E402
+from e2e_lib import (netlab, PSK_ROUND, GW_ID, GW_PUB, LAN_HOST, NAT_PUB, N, PSK, Charon, Result,  # noqa: E402
                      args_common, log, sh)
-from e2e import ping, run_cli, start_gw  # noqa: E402
+from e2e import cli_main, ping, start_gw  # noqa: E402
 from e2e_nat import Flood, first_after, replies_between  # noqa: E402
 
 RESUME_S = 5.0          # traffic resumes within this after the old address goes
@@ -39,36 +39,13 @@ STEP_S = 12             # observation window after the change
 
 # CLIENT_CONF of e2e_lib without local_addrs: charon may use any address it
 # has, which is what roaming needs (mobike = yes is the default, stated).
-MOBIKE_CLIENT = """connections {{
-	ra {{
-		version = 2
-		remote_addrs = {gw}
-		vips = 0.0.0.0
-		mobike = yes
-		proposals = aes256gcm16-prfsha256-ecp256
-		local {{
-			auth = psk
-			id = {id}
-		}}
-		remote {{
-			auth = psk
-			id = {gwid}
-		}}
-		children {{
-			ra {{
-				remote_ts = 10.1.0.0/24
-				esp_proposals = aes256gcm16
-				start_action = none
-			}}
-		}}
-	}}
-}}
-secrets {{
-	ike-ra {{
-		secret = "{psk}"
-	}}
-}}
-"""
+MOBIKE_CLIENT = netlab.swanctl_template(
+    "ra", [("version", 2), ("remote_addrs", "{gw}"), ("vips", "0.0.0.0"), ("mobike", "yes"),
+           ("proposals", "aes256gcm16-prfsha256-ecp256")],
+    PSK_ROUND + [("id", "{id}")], PSK_ROUND + [("id", "{gwid}")],
+    [("ra", [("remote_ts", "10.1.0.0/24"), ("esp_proposals", "aes256gcm16"),
+             ("start_action", "none")])],
+    [("ike-ra", [("secret", '"{psk}"')])])
 
 
 def start_client(net, ns, addr, tag, ident):
@@ -172,17 +149,26 @@ def roam(net, r, res, ns, ch, move, where, what):
               "the client did not fall back to reauthentication")
 
 
+def client_at(net, r, res, ns, addr, tag, what):
+    """The MOBIKE client TAG@rampart.test up from @addr (@what names the
+    address in the check) and seen there by rampartd; None if it is not up."""
+    ch, ok = start_client(net, ns, addr, tag, tag + "@rampart.test")
+    if not res.check(ok, "MOBIKE client establishes from %s%s" % (what, addr)):
+        print(ch.log_text()[-3000:])
+        return None
+    res.check(ike_sa(r).get("remote", "").startswith(addr + ":"),
+              "rampartd sees the client at %s" % addr, ike_sa(r).get("remote", ""))
+    return ch
+
+
 def case_roam(args, net, r, res):
     if not start_gw(net, r, res):
         return
     ns, addr = net.client_ns(1)
     new = "192.0.2.31"
-    ch, ok = start_client(net, ns, addr, "mob", "mob@rampart.test")
-    if not res.check(ok, "MOBIKE client establishes from %s" % addr):
-        print(ch.log_text()[-3000:])
+    ch = client_at(net, r, res, ns, addr, "mob", "")
+    if ch is None:
         return
-    res.check(ike_sa(r).get("remote", "").startswith(addr + ":"),
-              "rampartd sees the client at %s" % addr, ike_sa(r).get("remote", ""))
 
     def move():
         # without promote_secondaries, deleting the primary takes the new one too
@@ -203,12 +189,9 @@ def case_nat(args, net, r, res):
     net.veth("e2e-cd", ns, "e2e-sd", N("sw"))
     sh(["ip", "link", "set", "e2e-sd", "master", "br0", "up"], ns=N("sw"))
     net.host_if(ns, "e2e-cd", direct + "/24")
-    ch, ok = start_client(net, ns, direct, "mobnat", "mobnat@rampart.test")
-    if not res.check(ok, "MOBIKE client establishes from its direct address %s" % direct):
-        print(ch.log_text()[-3000:])
+    ch = client_at(net, r, res, ns, direct, "mobnat", "its direct address ")
+    if ch is None:
         return
-    res.check(ike_sa(r).get("remote", "").startswith(direct + ":"),
-              "rampartd sees the client at %s" % direct, ike_sa(r).get("remote", ""))
 
     def move():
         sh(["ip", "addr", "del", direct + "/24", "dev", "e2e-cd"], ns=ns)
@@ -219,10 +202,6 @@ def case_nat(args, net, r, res):
 CASES = {"mobike-roam": case_roam, "mobike-nat": case_nat}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
     log("%s" % " ".join(sys.argv[1:2]))
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

@@ -30,7 +30,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (N, GW_PUB, LAN_HOST, NAT_INNER_NET, NAT_PUB, Result, args_common, log,  # noqa: E402
                      PY, sh, wait_for)
-from e2e import ping, run_cli, start_clients, start_gw  # noqa: E402
+from e2e import cli_main, ping, start_clients, start_gw  # noqa: E402
 
 NAT_PUB2 = "192.0.2.251"
 RESUME_ESP_S = 3.0          # one authenticated packet (20/s) + the control core, loaded box
@@ -257,10 +257,6 @@ def case_ike(args, net, r, res):
 CASES = {"nat-rebind-esp": case_esp, "nat-rebind-ike": case_ike}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
     log("%s" % " ".join(sys.argv[1:2]))
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

@@ -31,7 +31,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import GW_PUB, LAN_HOST, PSK, args_common, log, sh, wait_for  # noqa: E402
-from e2e import ping, run_cli, start_clients  # noqa: E402
+from e2e import cli_main, ping, start_clients  # noqa: E402
 from e2e_metrics import LISTEN, parse, promtool, scrape, val  # noqa: E402
 
 DASHBOARD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
@@ -209,9 +209,5 @@ def case_ops(args, net, r, res):
 CASES = {"ops": case_ops}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

@@ -26,7 +26,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import LAN_HOST, PSK, Charon, N, args_common, log, sh  # noqa: E402
-from e2e import ping, run_cli  # noqa: E402
+from e2e import cli_main, ping  # noqa: E402
 from e2e_hostile import start_gw_edited  # noqa: E402
 
 APPLE_ENC = {"AES-128": "aes128", "AES-256": "aes256", "AES-128-GCM": "aes128gcm16",
@@ -124,10 +124,6 @@ def case_profile(args, net, r, res):
 CASES = {"client-profile": case_profile}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
     log("%s" % " ".join(sys.argv[1:2]))
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

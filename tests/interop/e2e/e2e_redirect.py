@@ -25,7 +25,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML,  # noqa: E402
                      Charon, Rampartd, Result, args_common, log, sh, wait_for, write_private)
-from e2e import ping, run_cli  # noqa: E402
+from e2e import cli_main, ping_ok  # noqa: E402
 
 GW2_PUB = "192.0.2.2"
 POOL1, POOL2 = "10.99.0.0/24", "10.98.0.0/24"
@@ -63,21 +63,16 @@ def child_packets(r):
     return sum(int(c.get("pkts_in") or 0) + int(c.get("pkts_out") or 0) for c in r.children())
 
 
-def ping_ok(ns, dst):
-    t, rcv = ping(ns, dst, 5)
-    if rcv == 5:
-        return True, "%d/%d" % (rcv, t)
-    t2, rcv2 = ping(ns, dst, 5, wait=5)
-    return rcv2 == 5, "%d/%d, then %d/%d" % (rcv, t, rcv2, t2)
-
-
 def peer_of(c):
     """The remote address of charon's established IKE SA, or None."""
     m = re.search(r"ESTABLISHED.*\n\s+local\s.*\n\s+remote\s+'[^']*' @ (\S+)\[", c.list_sas())
     return m.group(1) if m else None
 
 
-def case_redirect(args, net, r1, res):
+def two_gateways(args, net, r1, at):
+    """Gateway #1 (r1) redirects to #2 (a second rampartd in gw2) with the
+    redirect options @at; both configs written, client 1's namespace made:
+    (client namespace, client address, r2)."""
     net.base()
     gw2_net(net)
     cns, caddr = net.client_ns(1)
@@ -87,8 +82,13 @@ def case_redirect(args, net, r1, res):
     r2.conf = os.path.join(net.dir, "rampart2.yaml")
     r2.logf = os.path.join(net.dir, "rampartd2.log")
     write_private(r1.conf, conf_text(r1, GW_PUB, POOL1,
-                                     "    redirect: {to: %s}\n" % GW2_PUB))
+                                     "    redirect: {to: %s%s}\n" % (GW2_PUB, at)))
     write_private(r2.conf, conf_text(r2, GW2_PUB, POOL2))
+    return cns, caddr, r2
+
+
+def case_redirect(args, net, r1, res):
+    cns, caddr, r2 = two_gateways(args, net, r1, "")
     try:
         up1, up2 = r1.start(), r2.start()
         if not res.check(up1 and up2, "two rampartd instances start (192.0.2.1, 192.0.2.2)",
@@ -165,17 +165,7 @@ def case_redirect_auth(args, net, r1, res):
     in charon while re-initiating (FINDINGS.md F7), so traffic through #2
     after an IKE_AUTH redirect is not checked here; the IKE_SA_INIT redirect
     case (redirect) covers the second gateway."""
-    net.base()
-    gw2_net(net)
-    cns, caddr = net.client_ns(1)
-    r2 = Rampartd(net, None, args.rampartd, args.rampartctl, r1.prefix + "-2")
-    r2.ns = N("gw2")
-    r2.sock = os.path.join(net.dir, "rampart2.sock")
-    r2.conf = os.path.join(net.dir, "rampart2.yaml")
-    r2.logf = os.path.join(net.dir, "rampartd2.log")
-    write_private(r1.conf, conf_text(r1, GW_PUB, POOL1,
-                                     "    redirect: {to: %s, at: auth}\n" % GW2_PUB))
-    write_private(r2.conf, conf_text(r2, GW2_PUB, POOL2))
+    cns, caddr, r2 = two_gateways(args, net, r1, ", at: auth")
     try:
         up1, up2 = r1.start(), r2.start()
         if not res.check(up1 and up2, "two rampartd instances start (192.0.2.1, 192.0.2.2)"):
@@ -218,9 +208,5 @@ def case_redirect_auth(args, net, r1, res):
 CASES = {"redirect": case_redirect, "redirect-auth": case_redirect_auth}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

@@ -20,9 +20,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import (write_private, N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML, SITE_HOST,  # noqa: E402
+from e2e_lib import (netlab, PSK_ROUND, write_private, N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML, SITE_HOST,  # noqa: E402
                      SITE_PUB, Charon, Result, args_common, log, sh, wait_for)
-from e2e import ping, run_cli  # noqa: E402
+from e2e import cli_main, ping, ping_ok, site_up  # noqa: E402
 
 SITES_CONN = """connections:
   - name: sites
@@ -38,54 +38,16 @@ SITES_CONN = """connections:
     dpd: 30s
 """
 
-EVIL_CONF = """connections {{
-	evil {{
-		version = 2
-		local_addrs = {addr}
-		remote_addrs = {gw}
-		proposals = aes256gcm16-prfsha256-ecp256
-		local {{
-			auth = psk
-			id = evil.rampart.test
-		}}
-		remote {{
-			auth = psk
-			id = {gwid}
-		}}
-		children {{
-			same {{
-				local_ts = 10.2.0.0/24
-				remote_ts = 10.1.0.0/24
-				esp_proposals = aes256gcm16
-				start_action = none
-			}}
-			inner {{
-				local_ts = 10.2.0.0/25
-				remote_ts = 10.1.0.0/24
-				esp_proposals = aes256gcm16
-				start_action = none
-			}}
-		}}
-	}}
-}}
-secrets {{
-	ike-evil {{
-		secret = "{psk}"
-	}}
-}}
-"""
+EVIL_CONF = netlab.swanctl_template(
+    "evil", [("version", 2), ("local_addrs", "{addr}"), ("remote_addrs", "{gw}"),
+             ("proposals", "aes256gcm16-prfsha256-ecp256")],
+    PSK_ROUND + [("id", "evil.rampart.test")], PSK_ROUND + [("id", "{gwid}")],
+    [(name, [("local_ts", ts), ("remote_ts", "10.1.0.0/24"), ("esp_proposals", "aes256gcm16"),
+             ("start_action", "none")]) for name, ts in (("same", "10.2.0.0/24"),
+                                                         ("inner", "10.2.0.0/25"))],
+    [("ike-evil", [("secret", '"{psk}"')])])
 
 EVIL_SRC = "10.2.0.77"      # inside the site's subnet: the other peer's source
-
-
-def ping_ok(ns, dst):
-    """5 pings all answered; on a loss once more (a loaded machine may lose
-    one): (ok, detail)."""
-    t, rcv = ping(ns, dst, 5)
-    if rcv == 5:
-        return True, "%d/%d" % (rcv, t)
-    t2, rcv2 = ping(ns, dst, 5, wait=5)
-    return rcv2 == 5, "%d/%d, then %d/%d" % (rcv, t, rcv2, t2)
 
 
 def write_conf(r):
@@ -123,13 +85,8 @@ def case_takeover(args, net, r, res):
                 ["add", "chain", "ip", "e2eroutes", "in", "{ type filter hook input priority 0 ; }"],
                 ["add", "rule", "ip", "e2eroutes", "in", "ip", "saddr", EVIL_SRC, "counter"]):
         sh(["nft"] + cmd, ns=N("lan"))
-    site = Charon(net, N("site"), "site", SITE_PUB)
-    site.site_conf()
-    site.start()
-    res.check(site.wait_ready() and site.load()[0] == 0, "strongSwan site gateway loads")
-    rc, out = site.initiate("s2s", 45)
-    if not res.check(rc == 0, "the site (site.rampart.test, 10.2.0.0/24) connects",
-                     out.strip().splitlines()[-1] if rc else ""):
+    site = site_up(net, res, "the site (site.rampart.test, 10.2.0.0/24) connects")
+    if site is None:
         return
     ok, detail = ping_ok(N("lan"), SITE_HOST)
     res.check(ok, "LAN host pings site host 10.2.0.2 through the site's tunnel", detail)
@@ -193,9 +150,5 @@ def case_takeover(args, net, r, res):
 CASES = {"route-takeover": case_takeover}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

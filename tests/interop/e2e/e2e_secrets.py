@@ -29,7 +29,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import run_cli, start_clients  # noqa: E402
+from e2e import cli_main, start_clients  # noqa: E402
 from e2e_lib import PSK, Result, args_common, log, sh, wait_for  # noqa: E402
 
 NOBODY, NOGROUP, OTHER_GID = 65534, 65534, 65533
@@ -311,20 +311,17 @@ def case_ctl_access(args, net, r, res):
 
     # A broken sibling: its position only, never its content.
     sib = os.path.join(d, "other.yaml")
-    with open(sib, "w") as f:
-        f.write("workers: 1\n%s: [1, 2\n" % secret_word)
-    rc, out = ctl_as(r, 0, 0, ["reload", sib])
-    err = reply_of(out).get("error", out)
-    res.check(rc != 0 and re.search(re.escape(sib) + r":\d+:\d+: rejected", err) and
-              secret_word not in out, "a broken sibling: FILE:LINE:COL only, no content",
-              err[:160])
-    with open(sib, "w") as f:
-        f.write("workers: 1\n%s: 1\n" % secret_word)
-    rc, out = ctl_as(r, 0, 0, ["reload", sib])
-    err = reply_of(out).get("error", out)
-    res.check(rc != 0 and re.search(re.escape(sib) + r":2:1: rejected", err) and
-              secret_word not in out, "a sibling with an unknown key: its name is not echoed",
-              err[:160])
+    for text, where, what in (
+            ("workers: 1\n%s: [1, 2\n", r":\d+:\d+: rejected",
+             "a broken sibling: FILE:LINE:COL only, no content"),
+            ("workers: 1\n%s: 1\n", r":2:1: rejected",
+             "a sibling with an unknown key: its name is not echoed")):
+        with open(sib, "w") as f:
+            f.write(text % secret_word)
+        rc, out = ctl_as(r, 0, 0, ["reload", sib])
+        err = reply_of(out).get("error", out)
+        res.check(rc != 0 and re.search(re.escape(sib) + where, err) and
+                  secret_word not in out, what, err[:160])
     res.check(secret_word not in r.log_text(), "nor logged")
 
     # The configured file with an unknown key: position and key name.
@@ -386,9 +383,5 @@ def case_ctl_access(args, net, r, res):
 CASES = {"secrets": case_secrets, "ctl-access": case_ctl_access}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

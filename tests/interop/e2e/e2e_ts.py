@@ -34,8 +34,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import (GW_PUB, LAN_HOST, N, Charon, Result, args_common, charon_child_keys,  # noqa: E402,F401
                      log, wait_for)
-from e2e import ping, run_cli  # noqa: E402
-from e2e_hostile import (counters, delta, gw_mac, if_mac, scapy, send,  # noqa: E402
+from e2e import cli_main, ping  # noqa: E402
+from e2e_hostile import (client_out_sa, counters, delta, gw_mac, if_mac, scapy, send,  # noqa: E402
                          start_gw_edited)
 
 PY = "/usr/bin/python3"
@@ -127,11 +127,7 @@ def inject(keys, n, seq0, vip, proto, sport, dport, smac, dmac, csrc):
     """n ESP-in-UDP frames on the client's outbound SA (charon's keys): inner
     UDP or TCP SYN vip:sport -> LAN host:dport, sequence numbers seq0.."""
     s = scapy()
-    spi_out_c, k_i = keys["spi_out"], keys["ei"]   # netlab.charon_child_keys dicts
-    sa = s.SecurityAssociation(s.ESP, spi=int(spi_out_c, 16), crypt_algo="AES-GCM",
-                               crypt_key=bytes.fromhex(k_i), auth_algo="NULL",
-                               tunnel_header=s.IP(src=csrc, dst=GW_PUB),
-                               nat_t_header=s.UDP(sport=4500, dport=4500))
+    sa = client_out_sa(s, keys, csrc)
     out = []
     for i in range(n):
         l4 = (s.UDP(sport=sport, dport=dport) / s.Raw(b"rampart-ts-inject")
@@ -293,10 +289,6 @@ def case_gw(args, net, r, res):
 CASES = {"ts-ports-client": case_client, "ts-ports-gw": case_gw}
 
 
-def main():
-    return run_cli(args_common(sys.argv[1:]), CASES)
-
-
 if __name__ == "__main__":
     log("%s" % " ".join(sys.argv[1:2]))
-    sys.exit(main())
+    sys.exit(cli_main(CASES))

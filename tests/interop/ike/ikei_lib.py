@@ -86,6 +86,7 @@ class Topology:
 
     def __init__(self):
         self.up = False
+        self._nft_on = {}       # table -> last state set (absent: unknown)
 
     @staticmethod
     def cleanup_stale():
@@ -134,30 +135,30 @@ class Topology:
     # 198.51.100.254 with a source port in 40000-40999 (not 500/4500), so the
     # gateway must answer to the translated port.
     def nat(self, on):
-        if getattr(self, "_nat", None) is False and not on:
-            return      # nothing to remove (saves a process per case)
-        self._nat = bool(on)
-        sh(["nft", "delete", "table", "ip", "ikeinat"], ns=NS_MID, check=False)
-        if on:
-            sh(["nft", "add", "table", "ip", "ikeinat"], ns=NS_MID)
-            sh(["nft", "add chain ip ikeinat post { type nat hook postrouting priority 100 ; }"],
-               ns=NS_MID)
-            sh(["nft", "add rule ip ikeinat post oifname ikei-m1 ip saddr 192.0.2.0/24 "
-                "meta l4proto udp snat to %s:40000-40999" % NAT4], ns=NS_MID)
+        self._nft_table("ip", "ikeinat", on, [
+            "add chain ip ikeinat post { type nat hook postrouting priority 100 ; }",
+            "add rule ip ikeinat post oifname ikei-m1 ip saddr 192.0.2.0/24 "
+            "meta l4proto udp snat to %s:40000-40999" % NAT4])
 
     # Deterministic loss: every third packet forwarded either way is dropped,
     # so requests and responses get lost and retransmitted, but every
     # exchange gets through after a retransmission or two.
     def loss(self, on):
-        if getattr(self, "_loss", None) is False and not on:
-            return      # nothing to remove (saves a process per case)
-        self._loss = bool(on)
-        sh(["nft", "delete", "table", "inet", "ikeiloss"], ns=NS_MID, check=False)
+        self._nft_table("inet", "ikeiloss", on, [
+            "add chain inet ikeiloss filt { type filter hook forward priority 0 ; }",
+            "add rule inet ikeiloss filt numgen inc mod 3 0 drop"])
+
+    # The nft table @table in mid: removed, then with @on made again from
+    # @rules. Known absent: nothing to remove (saves a process per case).
+    def _nft_table(self, family, table, on, rules):
+        if self._nft_on.get(table) is False and not on:
+            return
+        self._nft_on[table] = bool(on)
+        sh(["nft", "delete", "table", family, table], ns=NS_MID, check=False)
         if on:
-            sh(["nft", "add", "table", "inet", "ikeiloss"], ns=NS_MID)
-            sh(["nft", "add chain inet ikeiloss filt { type filter hook forward priority 0 ; }"],
-               ns=NS_MID)
-            sh(["nft", "add rule inet ikeiloss filt numgen inc mod 3 0 drop"], ns=NS_MID)
+            sh(["nft", "add", "table", family, table], ns=NS_MID)
+            for rule in rules:
+                sh(["nft", rule], ns=NS_MID)
 
     # Make both ends vanish for each other (DPD), or only the peer's packets
     # (from_peer: the gateway's still arrive).
