@@ -2,6 +2,7 @@
 /* Cryptodev set-up for the lookaside ESP backend (cdev.h). */
 #include "cdev.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,13 +31,50 @@ is_sw_pmd(const char *name)
 	return false;
 }
 
+/* Length of a leading PCI address (DDDD:BB:DD.F), or 0. */
+static size_t
+pci_prefix(const char *s)
+{
+	static const char pat[] = "xxxx:xx:xx.x";
+	size_t i;
+
+	for (i = 0; i < sizeof(pat) - 1; i++) {
+		if (pat[i] == 'x' ? !isxdigit((unsigned char)s[i]) : s[i] != pat[i])
+			return 0;
+	}
+	return i;
+}
+
+int
+cdev_eal_arg(const char *device, char *buf, size_t cap)
+{
+	size_t n = pci_prefix(device);
+	int k;
+
+	if (n == 0 || is_sw_pmd(device)) {
+		if (cap > 0)
+			buf[0] = '\0';
+		return 0;
+	}
+	k = snprintf(buf, cap, "-a%.*s", (int)n, device);
+	return k < 0 || (size_t)k >= cap ? -ENAMETOOLONG : 0;
+}
+
 static int
 dev_find(const char *name, char *err, size_t cap)
 {
+	char qat[RTE_CRYPTODEV_NAME_MAX_LEN];
 	int id = rte_cryptodev_get_dev_id(name);
 
 	if (id >= 0)
 		return id;
+	/* a bare PCI address: QAT names its symmetric device ADDR_qat_sym */
+	if (pci_prefix(name) == strlen(name) &&
+	    snprintf(qat, sizeof(qat), "%s_qat_sym", name) < (int)sizeof(qat)) {
+		id = rte_cryptodev_get_dev_id(qat);
+		if (id >= 0)
+			return id;
+	}
 	if (is_sw_pmd(name)) {
 		if (rte_vdev_init(name, NULL) != 0) {
 			snprintf(err, cap, "cryptodev '%s': creating the software device failed",

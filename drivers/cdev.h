@@ -46,6 +46,14 @@ int cdev_setup(const char *const names[], unsigned n_names, unsigned n_workers,
 	       unsigned max_sessions, int socket_id, struct cdev_ctx **out, char *err,
 	       size_t err_cap);
 
+/*
+ * The EAL argument a configured device needs: "-a<PCI address>" for a PCI
+ * device (a bare address such as 0000:3d:01.0, or a cryptodev name that
+ * starts with one, as QAT's 0000:3d:01.0_qat_sym); "" for a software PMD
+ * (cdev_setup creates it). Returns 0 or -ENAMETOOLONG.
+ */
+int cdev_eal_arg(const char *device, char *buf, size_t cap);
+
 /* Attach worker @worker_idx's esp_worker to its queue pair (esp_worker_cdev_attach). */
 int cdev_worker_attach(struct cdev_ctx *c, unsigned worker_idx, struct esp_worker *w);
 

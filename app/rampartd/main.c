@@ -41,6 +41,7 @@
 
 #include "crypto/cry_mgcm.h"
 
+#include "cdev.h"
 #include "ctl_rate.h"
 #include "port.h"
 #include "rampartd.h"
@@ -278,17 +279,27 @@ static int
 build_eal_args(const char *prog, int n_user, char **user, char **eal, int *n_eal,
 	       char store[][CONF_MAX_DEVARGS + 32])
 {
-	unsigned workers = rd.conf->workers ? rd.conf->workers : 1, i, s = 0;
+	unsigned workers = rd.conf->workers ? rd.conf->workers : 1, i, s = 0, n_extra = 0;
+	char *eal_extra[CONF_MAX_CDEV];
 	bool any_pci = false;
 	int n = 0;
 
 	eal[n++] = (char *)(uintptr_t)prog;
 	for (i = 0; i < rd.conf->n_ports; i++)
 		any_pci |= !port_is_vdev(rd.conf->ports[i].device);
+	for (i = 0; i < rd.conf->crypto.n_devices; i++) {	/* crypto: PCI devices */
+		if (cdev_eal_arg(rd.conf->crypto.devices[i], store[s], sizeof(store[s])) != 0)
+			return -EINVAL;
+		if (store[s][0] != '\0') {
+			any_pci = true;
+			eal_extra[n_extra++] = store[s++];
+		}
+	}
 	if (n_user > 0) {
 		int k;
 
-		for (k = 0; k < n_user && n < RD_MAX_EAL_ARGS - CONF_MAX_PORTS - 1; k++)
+		for (k = 0; k < n_user && n < RD_MAX_EAL_ARGS - CONF_MAX_PORTS - CONF_MAX_CDEV - 1;
+		     k++)
 			eal[n++] = user[k];
 	} else {
 		snprintf(store[s], sizeof(store[s]), "-l");
@@ -309,6 +320,8 @@ build_eal_args(const char *prog, int n_user, char **user, char **eal, int *n_eal
 		snprintf(store[s], sizeof(store[s]), "--file-prefix=rampart-%d", (int)getpid());
 		eal[n++] = store[s++];
 	}
+	for (i = 0; i < n_extra; i++)
+		eal[n++] = eal_extra[i];
 	for (i = 0; i < rd.conf->n_ports; i++) {
 		if (port_eal_arg(rd.conf->ports[i].device, workers + 1, store[s],
 				 sizeof(store[s])) != 0) {
@@ -461,6 +474,41 @@ setup_workers(void)
 	return 0;
 }
 
+/* crypto: backend cryptodev: devices, one queue pair per worker (drivers/cdev.h). */
+static struct cdev_ctx *rd_cdev;
+
+static int
+setup_cdev(void)
+{
+	const struct conf_crypto *cr = &rd.conf->crypto;
+	const char *names[CONF_MAX_CDEV];
+	char err[256];
+	unsigned i;
+	int ret;
+
+	if (cr->backend != CONF_CRYPTO_CRYPTODEV)
+		return 0;
+	for (i = 0; i < cr->n_devices; i++)
+		names[i] = cr->devices[i];
+	/* sessions: both directions of every tunnel, twice over while rekeying */
+	ret = cdev_setup(names, cr->n_devices, rd.sh.n_workers, 4 * rd.conf->max_tunnels,
+			 (int)rte_socket_id(), &rd_cdev, err, sizeof(err));
+	if (ret != 0) {
+		RD_LOG(ERR, "crypto backend cryptodev: %s\n", err);
+		return ret;
+	}
+	for (i = 0; i < rd.sh.n_workers; i++) {
+		ret = cdev_worker_attach(rd_cdev, i, rd.workers[i]->esp);
+		if (ret != 0) {
+			RD_LOG(ERR, "crypto backend cryptodev: worker %u: %s\n", i, strerror(-ret));
+			return ret;
+		}
+	}
+	RD_LOG(INFO, "crypto backend cryptodev: %u device(s), %u worker queue pairs\n",
+	       cr->n_devices, rd.sh.n_workers);
+	return 0;
+}
+
 static void
 mkdir_parent(const char *path)
 {
@@ -508,6 +556,8 @@ shutdown_all(bool launched)
 		}
 		rte_free(rd.workers[i]);
 	}
+	cdev_teardown(rd_cdev);		/* after every SA and worker is gone */
+	rd_cdev = NULL;
 	if (rd.sh.punt != NULL) {
 		struct rte_mbuf *m = NULL;
 
@@ -650,6 +700,8 @@ main(int argc, char **argv)
 			RD_LOG(ERR, "worker %u: %s\n", i, strerror(-ret));
 			goto fail;
 		}
+	if (setup_cdev() != 0)
+		goto fail;
 	if (setup_ports() != 0 || rd_fwd_init() != 0)
 		goto fail;
 	mkdir_parent(rd.conf->ctl_path);
