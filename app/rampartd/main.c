@@ -64,6 +64,16 @@ enum {
 	RD_GEN_PSK_BYTES = 32,		/* built-in configuration: 256-bit PSK */
 };
 
+/*
+ * crypto backend cryptodev: sessions per device, both directions of every
+ * tunnel and room for 1024 rekeys in flight (old and new SA side by side);
+ * EAL memory grows by 2 KB per session per device (private session data
+ * measured in DPDK 22.11: crypto_aesni_mb 1408 bytes, crypto_aesni_gcm 1028,
+ * crypto_openssl 320, plus the session header) and 16 MB per device for
+ * the op pools and queue pairs.
+ */
+#define RD_CDEV_SESSIONS(c) (2u * (c)->max_tunnels + 2048u)
+
 /* Built-in configuration only: the generated PSK as 64 hex characters (the
  * secret is that text, so a client can use it as it is) and its file. */
 static char gen_psk[2 * RD_GEN_PSK_BYTES + 1];
@@ -313,7 +323,8 @@ build_eal_args(const char *prog, int n_user, char **user, char **eal, int *n_eal
 		/* Per worker: the SPD (two 64 MB tbl24, rte_fib and rte_fib6, and their ribs: 167 MB
 		 * at the default max_tunnels) and lib/sa's 256K-entry (1 << 18) hash. */
 		eal[n++] = (char *)"-m";
-		snprintf(store[s], sizeof(store[s]), "%u", workers == 1 ? 256 : 192 + 192 * workers);
+		snprintf(store[s], sizeof(store[s]), "%u", (workers == 1 ? 256 : 192 + 192 * workers) +
+			 rd.conf->crypto.n_devices * (RD_CDEV_SESSIONS(rd.conf) / 512 + 16));
 		eal[n++] = store[s++];
 		if (!any_pci)
 			eal[n++] = (char *)"--no-pci";
@@ -490,8 +501,7 @@ setup_cdev(void)
 		return 0;
 	for (i = 0; i < cr->n_devices; i++)
 		names[i] = cr->devices[i];
-	/* sessions: both directions of every tunnel, twice over while rekeying */
-	ret = cdev_setup(names, cr->n_devices, rd.sh.n_workers, 4 * rd.conf->max_tunnels,
+	ret = cdev_setup(names, cr->n_devices, rd.sh.n_workers, RD_CDEV_SESSIONS(rd.conf),
 			 (int)rte_socket_id(), &rd_cdev, err, sizeof(err));
 	if (ret != 0) {
 		RD_LOG(ERR, "crypto backend cryptodev: %s\n", err);
