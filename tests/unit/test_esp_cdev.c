@@ -3,7 +3,8 @@
  * CUnit tests of the cryptodev ESP backend (lib/esp/esp_cdev.c,
  * drivers/cdev.c) on the software vdevs crypto_aesni_mb0, crypto_aesni_gcm0
  * and crypto_openssl0 (EAL --no-huge --no-pci). For every device, algorithm
- * (AES-GCM 128/256, AES-CBC + HMAC-SHA-256/384/512) and ESN on/off:
+ * (AES-GCM 128/256, AES-CBC + HMAC-SHA-256/384/512), ESN on/off (numbers
+ * crossing 2^32) and outer IPv4, or IPv6 + UDP 4500 (checksum after crypto):
  *   - encap of one burst of mixed sizes through the device is byte for byte
  *     the IPsec-MB path's output for the same SA and sequence numbers;
  *   - each path decapsulates the other's packets back to the cleartext;
@@ -37,6 +38,7 @@
 
 static struct rte_mempool *pool;
 static char rundir[256];
+static bool v6_natt;		/* outer IPv6 + UDP 4500 (checksum after the crypto) */
 
 enum alg { A_GCM128, A_GCM256, A_CBC128_SHA256, A_CBC256_SHA384, A_CBC128_SHA512, A__COUNT };
 
@@ -56,19 +58,26 @@ params_fill(struct esp_sa_params *p, uint8_t dir, enum alg a, bool esn)
 	p->spi = SPI;
 	p->dir = dir;
 	p->esn = esn;
-	p->outer_af = 4;
+	p->outer_af = v6_natt ? 6 : 4;
 	for (i = 0; i < ESP_MAX_KEY_LEN; i++)
 		p->enc_key[i] = (uint8_t)(0x31 + i * 7);
 	for (i = 0; i < ESP_MAX_INTEG_KEY_LEN; i++)
 		p->integ_key[i] = (uint8_t)(0x92 + i * 11);
-	p->outer_src[0] = 192; p->outer_src[1] = 0; p->outer_src[2] = 2; p->outer_src[3] = 1;
-	p->outer_dst[0] = 198; p->outer_dst[1] = 51; p->outer_dst[2] = 100; p->outer_dst[3] = 7;
-	if (dir == ESP_DIR_IN) {
-		uint8_t t[4];
+	/* the same endpoints both ways: inbound, outer_src is the peer the
+	 * packets come from (NAT-T's peer check) */
+	if (v6_natt) {
+		static const uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+		static const uint8_t d6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 7 };
 
-		memcpy(t, p->outer_src, 4);
-		memcpy(p->outer_src, p->outer_dst, 4);
-		memcpy(p->outer_dst, t, 4);
+		memcpy(p->outer_src, s6, 16);
+		memcpy(p->outer_dst, d6, 16);
+		p->natt_sport = 4500;
+		p->natt_dport = 4500;
+	} else {
+		static const uint8_t s4[4] = { 192, 0, 2, 1 }, d4[4] = { 198, 51, 100, 7 };
+
+		memcpy(p->outer_src, s4, 4);
+		memcpy(p->outer_dst, d4, 4);
 	}
 	/* ESN: numbers cross 2^32 inside the burst (the high half is in the ICV) */
 	p->seq_start = esn ? 0xffffffe0ull : 0;
@@ -287,8 +296,8 @@ one_case(const char *dev, enum alg a, bool esn, bool reverse)
 			bad++;
 	CU_ASSERT(bad == 0);
 	if (bad != 0)
-		fprintf(stderr, "%s %s esn=%d: %u of %u encaps differ\n", dev, alg_names[a], esn,
-			bad, NPKT);
+		fprintf(stderr, "%s %s esn=%d v6_natt=%d: %u of %u encaps differ\n", dev,
+			alg_names[a], esn, v6_natt, bad, NPKT);
 
 	/* tampered copies of the next packets through the device: ICV failures */
 	CU_ASSERT_FATAL(encap(&pr, pr.imb, clear, 3, seq0 + NPKT, t) == 3);
@@ -297,9 +306,11 @@ one_case(const char *dev, enum alg a, bool esn, bool reverse)
 		uint8_t *p1 = rte_pktmbuf_mtod(t[1], uint8_t *);
 		uint8_t *p2 = rte_pktmbuf_mtod(t[2], uint8_t *);
 
-		p0[20 + 8 + pr.out->iv_len + 3] ^= 0x01;	/* ciphertext */
+		unsigned oh = pr.out->hdr_len;		/* outer IP (+ UDP) */
+
+		p0[oh + 8 + pr.out->iv_len + 3] ^= 0x01;	/* ciphertext */
 		p1[t[1]->data_len - 1] ^= 0x80;			/* ICV */
-		p2[20 + 7] ^= 0x01;				/* sequence number */
+		p2[oh + 7] ^= 0x01;				/* sequence number */
 	}
 	icv0 = drops(pr.dev, ESP_DROP_ICV);
 	CU_ASSERT(esp_in_burst(pr.dev, t, 3) == 0);
@@ -357,12 +368,16 @@ one_case(const char *dev, enum alg a, bool esn, bool reverse)
 static void
 run_matrix(bool reverse)
 {
-	unsigned d, a, e;
+	unsigned d, a, e, o;
 
-	for (d = 0; d < RTE_DIM(devs); d++)
-		for (a = 0; a < A__COUNT; a++)
-			for (e = 0; e < 2; e++)
-				one_case(devs[d], (enum alg)a, e != 0, reverse);
+	for (o = 0; o < 2; o++) {
+		v6_natt = o != 0;
+		for (d = 0; d < RTE_DIM(devs); d++)
+			for (a = 0; a < A__COUNT; a++)
+				for (e = 0; e < 2; e++)
+					one_case(devs[d], (enum alg)a, e != 0, reverse);
+	}
+	v6_natt = false;
 }
 
 static void
@@ -393,6 +408,23 @@ test_missing_device(void)
 	CU_ASSERT(cdev_setup(n3, 2, 1, 16, SOCKET_ID_ANY, &c, err, sizeof(err)) == -EINVAL);
 	CU_ASSERT(c == NULL);
 	CU_ASSERT(!esp_cdev_registered());
+}
+
+/* EAL arguments for configured devices: PCI ones allow-listed, software ones none. */
+static void
+test_eal_arg(void)
+{
+	char b[64];
+
+	CU_ASSERT(cdev_eal_arg("0000:3d:01.0", b, sizeof(b)) == 0);
+	CU_ASSERT_STRING_EQUAL(b, "-a0000:3d:01.0");
+	CU_ASSERT(cdev_eal_arg("0000:3d:01.0_qat_sym", b, sizeof(b)) == 0);
+	CU_ASSERT_STRING_EQUAL(b, "-a0000:3d:01.0");
+	CU_ASSERT(cdev_eal_arg("crypto_aesni_mb0", b, sizeof(b)) == 0);
+	CU_ASSERT_STRING_EQUAL(b, "");
+	CU_ASSERT(cdev_eal_arg("0000:3d:01", b, sizeof(b)) == 0);	/* not an address */
+	CU_ASSERT_STRING_EQUAL(b, "");
+	CU_ASSERT(cdev_eal_arg("0000:3d:01.0", b, 8) == -ENAMETOOLONG);
 }
 
 /* An SA made before the device was registered has no session there: drop. */
@@ -450,6 +482,7 @@ main(int argc, char **argv)
 	}
 	s = tu_suite("esp_cdev", NULL, NULL);
 	CU_add_test(s, "missing_device_refused_by_name", test_missing_device);
+	CU_add_test(s, "eal_arg_pci_allow_list", test_eal_arg);
 	CU_add_test(s, "encap_equals_ipsecmb_decap_each_other_tamper_icv", test_matrix);
 	CU_add_test(s, "reversed_completions_commit_in_order", test_matrix_reversed_completions);
 	CU_add_test(s, "sa_without_session_drops", test_no_session_drops);
