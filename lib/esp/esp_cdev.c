@@ -367,6 +367,15 @@ esp_cdev_run(struct esp_worker *w, struct esp_cdev_job *jobs, uint16_t n, bool o
 		if (sent < nops) {
 			k = rte_cryptodev_enqueue_burst(c->dev_id, c->qp, ops + sent,
 							(uint16_t)(nops - sent));
+			if (unlikely(k == 0 && sent == got)) {
+				/* nothing in flight and still refused: the device
+				 * rejects this op itself; its packet fails alone */
+				c->st.op_errors++;
+				rte_mempool_put(c->op_pool, ops[sent]);
+				sent++;
+				got++;
+				continue;
+			}
 			sent = (uint16_t)(sent + k);
 			c->st.enqueued += k;
 		}
