@@ -134,6 +134,11 @@ extern enum bench_spi bench_spi_mode;
 extern bool bench_sa_shuffle;
 
 int ram_ctx_create(enum bench_alg alg, unsigned n_sa, struct ram_ctx **out);
+/* The same on a worker attached to the cryptodev of @cd (drivers/cdev.h);
+ * -ENOTSUP when that device lacks the algorithm. */
+struct cdev_ctx;
+int ram_ctx_create_cdev(enum bench_alg alg, unsigned n_sa, struct cdev_ctx *cd,
+			struct ram_ctx **out);
 void ram_ctx_destroy(struct ram_ctx *c);
 /* Recreate every inbound SA (fresh replay windows). */
 int ram_ctx_reset_in(struct ram_ctx *c);

@@ -18,7 +18,9 @@
 
 #include <rte_common.h>
 
+#include "cdev.h"
 #include "esp/esp.h"
+#include "esp/esp_cdev.h"
 #include "sa/sa_spi.h"
 
 enum bench_spi bench_spi_mode = BENCH_SPI_RANDOM;
@@ -33,6 +35,7 @@ struct ram_ctx {
 	struct esp_sa **in;
 	uint32_t *spis;			/* SPI of SA i, both directions */
 	uint32_t *order;		/* packet k goes to SA order[k % n_sa] */
+	struct cdev_ctx *cd;		/* cryptodev backend, or NULL (IPsec-MB) */
 };
 
 static void
@@ -66,7 +69,12 @@ sa_install(struct ram_ctx *c, unsigned idx, bool out)
 	int rc;
 
 	params_fill(&p, c->alg, idx, c->spis[idx], out);
+	/* sessions on this context's device only (the others stay unregistered) */
+	if (c->cd != NULL)
+		esp_cdev_register(&c->cd->conf);
 	rc = esp_sa_create(&p, SOCKET_ID_ANY, &sa);
+	if (c->cd != NULL)
+		esp_cdev_register(NULL);
 	memset(&p, 0, sizeof(p));
 	if (rc < 0)
 		return rc;
@@ -122,6 +130,12 @@ spis_fill(struct ram_ctx *c)
 int
 ram_ctx_create(enum bench_alg alg, unsigned n_sa, struct ram_ctx **out)
 {
+	return ram_ctx_create_cdev(alg, n_sa, NULL, out);
+}
+
+int
+ram_ctx_create_cdev(enum bench_alg alg, unsigned n_sa, struct cdev_ctx *cd, struct ram_ctx **out)
+{
 	struct ram_ctx *c;
 	unsigned i;
 	int rc;
@@ -161,6 +175,12 @@ ram_ctx_create(enum bench_alg alg, unsigned n_sa, struct ram_ctx **out)
 	rc = esp_worker_create(0, SOCKET_ID_ANY, NULL, &c->w);
 	if (rc < 0)
 		goto fail;
+	c->cd = cd;
+	if (cd != NULL) {
+		rc = cdev_worker_attach(cd, 0, c->w);
+		if (rc < 0)
+			goto fail;
+	}
 	for (i = 0; i < n_sa; i++) {
 		rc = sa_install(c, i, true);
 		if (rc == 0)
@@ -245,9 +265,15 @@ void
 ram_drops_print(const struct ram_ctx *c, FILE *f)
 {
 	struct esp_worker_stats st;
+	struct esp_cdev_stats cs;
 	unsigned i;
 
 	esp_worker_stats_get(c->w, &st);
+	esp_worker_cdev_stats_get(c->w, &cs);
+	if (c->cd != NULL)
+		fprintf(f, "esp-bench:   cryptodev ops enqueued %" PRIu64 " dequeued %" PRIu64
+			" errors %" PRIu64 " no_ops %" PRIu64 "\n", cs.enqueued, cs.dequeued,
+			cs.op_errors, cs.no_ops);
 	for (i = 0; i < ESP_DROP__COUNT; i++)
 		if (st.drops[i] != 0)
 			fprintf(f, "esp-bench:   rampart drops %s: %" PRIu64 "\n",

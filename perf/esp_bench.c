@@ -58,6 +58,7 @@
 
 #include "test_eal.h"	/* tests/unit: the one EAL run-directory removal */
 #include "bench.h"
+#include "cdev.h"
 #include "crypto/cry_mgcm.h"
 
 enum variant {
@@ -71,8 +72,29 @@ enum variant {
 	V_RAW_MGCM,		/* raw-gcm's work through the multi-packet engine */
 	V_RAM_ENC_IMB,		/* rampart with the engine off: IPsec-MB only */
 	V_RAM_DEC_IMB,
+	V_CDEV_MB_ENC,		/* rampart on the cryptodev backend, three vdevs */
+	V_CDEV_MB_DEC,
+	V_CDEV_GCM_ENC,
+	V_CDEV_GCM_DEC,
+	V_CDEV_OSSL_ENC,
+	V_CDEV_OSSL_DEC,
 	V__COUNT,
 };
+
+/* The cryptodev backend's devices (created by drivers/cdev.c; the *0
+ * instances belong to librte_ipsec's CPU_CRYPTO sessions). */
+enum { CDEV_MB, CDEV_GCM, CDEV_OSSL, CDEV__COUNT };
+static const char *const cdev_names[CDEV__COUNT] = {
+	"crypto_aesni_mb1", "crypto_aesni_gcm1", "crypto_openssl0",
+};
+static struct cdev_ctx *cdevs[CDEV__COUNT];
+
+/* V_CDEV_*: which device, or -1 */
+static int
+v_cdev(enum variant v)
+{
+	return v >= V_CDEV_MB_ENC ? (int)(v - V_CDEV_MB_ENC) / 2 : -1;
+}
 
 static const char *const v_engine[V__COUNT] = {
 	[V_RAM_ENC] = "rampart", [V_RAM_DEC] = "rampart",
@@ -81,11 +103,15 @@ static const char *const v_engine[V__COUNT] = {
 	[V_RAM_ENC_MANY] = "rampart", [V_RAM_DEC_MANY] = "rampart",
 	[V_RAW_MGCM] = "raw-mgcm",
 	[V_RAM_ENC_IMB] = "rampart-imb", [V_RAM_DEC_IMB] = "rampart-imb",
+	[V_CDEV_MB_ENC] = "cdev-aesni-mb", [V_CDEV_MB_DEC] = "cdev-aesni-mb",
+	[V_CDEV_GCM_ENC] = "cdev-aesni-gcm", [V_CDEV_GCM_DEC] = "cdev-aesni-gcm",
+	[V_CDEV_OSSL_ENC] = "cdev-openssl", [V_CDEV_OSSL_DEC] = "cdev-openssl",
 };
 
 static const bool v_decap[V__COUNT] = {
 	[V_RAM_DEC] = true, [V_LIP_DEC] = true, [V_RAM_DEC_MANY] = true,
-	[V_RAM_DEC_IMB] = true,
+	[V_RAM_DEC_IMB] = true, [V_CDEV_MB_DEC] = true, [V_CDEV_GCM_DEC] = true,
+	[V_CDEV_OSSL_DEC] = true,
 };
 
 static const bool v_many[V__COUNT] = {
@@ -104,6 +130,7 @@ struct opts {
 	bool alg_on[BENCH_ALG__COUNT];
 	unsigned n_sa_many;
 	unsigned rounds, bursts, warm;
+	bool no_cdev;			/* --no-cdev: skip the cryptodev rows */
 };
 
 /*
@@ -127,6 +154,7 @@ struct run {
 	struct bench_tpl clear;
 	uint32_t esp_plen;		/* bytes ESP encrypts for this frame (GCM) */
 	struct ram_ctx *ram_one, *ram_many;
+	struct ram_ctx *ram_cdev[CDEV__COUNT];	/* 1 SA on each cryptodev */
 	struct lip_sa *lip_out, *lip_in;
 	struct raw_gcm *gcm;
 	struct dec_ring ring_ram, ring_lip, ring_many;
@@ -153,10 +181,12 @@ usage(const char *prog)
 {
 	printf("usage: %s [--quick] [--sizes 64,128,...] [--algs a,b] [--sas N]\n"
 	       "          [--rounds N] [--bursts N] [--warm N] [--spi random|seq]\n"
-	       "          [--sa-order rr|random]\n"
+	       "          [--sa-order rr|random] [--no-cdev]\n"
 	       "          [-- EAL arguments]\n"
 	       "spi: many-SA SPIs as rampartd draws them (random, default) or sequential\n"
 	       "sa-order: packets visit the many SAs round robin (default) or shuffled\n"
+	       "no-cdev: no rows of the cryptodev backend (cdev-*: rampart on\n"
+	       "         crypto_aesni_mb1, crypto_aesni_gcm1, crypto_openssl0)\n"
 	       "algs: aes128gcm, aes256gcm, aes128cbc-sha256 (default: all)\n"
 	       "sizes: Ethernet frame bytes of the cleartext packet incl. FCS, %d..%d\n"
 	       "       (default 64,128,256,512,1024,1420)\n"
@@ -235,6 +265,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 		{ "warm", required_argument, NULL, 'w' },
 		{ "spi", required_argument, NULL, 'p' },
 		{ "sa-order", required_argument, NULL, 'o' },
+		{ "no-cdev", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -293,6 +324,9 @@ parse_opts(struct opts *o, int argc, char **argv)
 				bench_spi_mode = BENCH_SPI_SEQ;
 			else
 				goto bad;
+			break;
+		case 'C':
+			o->no_cdev = true;
 			break;
 		case 'h':
 			usage(argv[0]);
@@ -479,6 +513,10 @@ inbound_reset(struct run *ru, enum variant v)
 		return ram_ctx_reset_in(ru->ram_many);
 	case V_LIP_DEC:
 		return lip_sa_reset(ru->lip_in);
+	case V_CDEV_MB_DEC:
+	case V_CDEV_GCM_DEC:
+	case V_CDEV_OSSL_DEC:
+		return ram_ctx_reset_in(ru->ram_cdev[v_cdev(v)]);
 	default:
 		return 0;
 	}
@@ -490,6 +528,9 @@ variant_ring(struct run *ru, enum variant v)
 	switch (v) {
 	case V_RAM_DEC:
 	case V_RAM_DEC_IMB:
+	case V_CDEV_MB_DEC:	/* rampart's packets, the same keys and SPI */
+	case V_CDEV_GCM_DEC:
+	case V_CDEV_OSSL_DEC:
 		return &ru->ring_ram;
 	case V_RAM_DEC_MANY:
 		return &ru->ring_many;
@@ -517,6 +558,8 @@ burst_prepare(struct run *ru, enum variant v, struct rte_mbuf **pk, struct esp_s
 			ram_pick(ru->ram_one, sas, BENCH_BURST);
 		else if (v == V_RAM_ENC_MANY)
 			ram_pick(ru->ram_many, sas, BENCH_BURST);
+		else if (v_cdev(v) >= 0)
+			ram_pick(ru->ram_cdev[v_cdev(v)], sas, BENCH_BURST);
 		return 0;
 	}
 	r = variant_ring(ru, v);
@@ -548,6 +591,14 @@ burst_call(struct run *ru, enum variant v, struct rte_mbuf **pk, struct esp_sa *
 		return ram_decap(ru->ram_one, pk, BENCH_BURST);
 	case V_RAM_DEC_MANY:
 		return ram_decap(ru->ram_many, pk, BENCH_BURST);
+	case V_CDEV_MB_ENC:
+	case V_CDEV_GCM_ENC:
+	case V_CDEV_OSSL_ENC:
+		return ram_encap(ru->ram_cdev[v_cdev(v)], sas, pk, BENCH_BURST);
+	case V_CDEV_MB_DEC:
+	case V_CDEV_GCM_DEC:
+	case V_CDEV_OSSL_DEC:
+		return ram_decap(ru->ram_cdev[v_cdev(v)], pk, BENCH_BURST);
 	case V_LIP_ENC:
 		return lip_burst(ru->lip_out, pk, BENCH_BURST);
 	case V_LIP_DEC:
@@ -616,6 +667,8 @@ variant_run(struct run *ru, enum variant v, unsigned n, bool record)
 				ram_drops_print(ru->ram_one, stderr);
 			else if (v == V_RAM_ENC_MANY || v == V_RAM_DEC_MANY)
 				ram_drops_print(ru->ram_many, stderr);
+			else if (v_cdev(v) >= 0)
+				ram_drops_print(ru->ram_cdev[v_cdev(v)], stderr);
 			burst_repair(ru, v, pk, got);
 			s->failed = true;
 			n_errors++;
@@ -762,6 +815,41 @@ out:
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * The cryptodev backend on device @d: its encap decapsulates through its own
+ * inbound SA and through rampart's IPsec-MB path (same keys and SPI), to
+ * the cleartext. Its decap rows then take rampart's ring (checked packet by
+ * packet while measured). Inbound SAs are reset afterwards.
+ */
+static int
+self_check_cdev(struct run *ru, unsigned d)
+{
+	struct ram_ctx *cd = ru->ram_cdev[d];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ru->pool);
+	bool enc_ok, own = false, imb = false;
+	struct bench_tpl e;
+
+	if (m == NULL)
+		return -1;
+	/* the inbound SAs' windows stand where the last decap rows left them */
+	ram_ctx_reset_in(cd);
+	if (ru->ram_one != NULL)
+		ram_ctx_reset_in(ru->ram_one);
+	enc_ok = chk_one(ru, &m, &ru->clear, cd, true, NULL) && bench_tpl_save(&e, m) == 0;
+	if (enc_ok && m != NULL)
+		own = chk_one(ru, &m, &e, cd, false, NULL) && inner_equal(m, &ru->clear);
+	if (enc_ok && m != NULL && ru->ram_one != NULL)
+		imb = chk_one(ru, &m, &e, ru->ram_one, false, NULL) && inner_equal(m, &ru->clear);
+	ram_ctx_reset_in(cd);
+	if (ru->ram_one != NULL)
+		ram_ctx_reset_in(ru->ram_one);
+	printf("# self-check %s %u B: %s encap->decap %s", bench_algs[ru->alg].name, ru->frame,
+	       cdev_names[d], ok_str(own));
+	printf(", %s->rampart (IPsec-MB) %s\n", cdev_names[d], ok_str(imb));
+	rte_pktmbuf_free(m);
+	return own && imb ? 0 : -1;
+}
+
 /* ---- one (alg, frame) ---- */
 
 static void
@@ -807,6 +895,13 @@ run_one(struct run *ru, struct result *res)
 		ru->enabled[V_RAM_DEC_IMB] = false;
 	if (ru->ring_ram.buf != NULL)
 		ram_ctx_reset_in(ru->ram_one);
+	for (i = 0; i < CDEV__COUNT; i++) {
+		if (ru->ring_ram.buf == NULL)
+			ru->enabled[V_CDEV_MB_DEC + 2 * i] = false;
+		if (ru->ram_cdev[i] != NULL && self_check_cdev(ru, i) != 0)
+			ru->enabled[V_CDEV_MB_ENC + 2 * i] = ru->enabled[V_CDEV_MB_DEC + 2 * i] =
+				false;
+	}
 	if (ru->ring_lip.buf != NULL)
 		lip_sa_reset(ru->lip_in);
 
@@ -871,6 +966,8 @@ print_results(const char *alg, unsigned frame, const struct result *res, unsigne
 	static const enum variant rows[] = {
 		V_RAM_ENC, V_RAM_ENC_IMB, V_LIP_ENC, V_RAW_GCM, V_RAW_MGCM, V_RAM_ENC_MANY,
 		V_RAM_DEC, V_RAM_DEC_IMB, V_LIP_DEC, V_RAM_DEC_MANY,
+		V_CDEV_MB_ENC, V_CDEV_GCM_ENC, V_CDEV_OSSL_ENC,
+		V_CDEV_MB_DEC, V_CDEV_GCM_DEC, V_CDEV_OSSL_DEC,
 	};
 	unsigned i;
 
@@ -879,7 +976,8 @@ print_results(const char *alg, unsigned frame, const struct result *res, unsigne
 
 		bool raw = v == V_RAW_GCM || v == V_RAW_MGCM;
 
-		if ((raw || v == V_RAM_ENC_IMB || v == V_RAM_DEC_IMB) && res->cpp[v] == 0)
+		if ((raw || v == V_RAM_ENC_IMB || v == V_RAM_DEC_IMB || v_cdev(v) >= 0) &&
+		    res->cpp[v] == 0)
 			continue;
 		print_row(alg, frame, raw ? 0 : v_many[v] ? n_many : 1, v_engine[v],
 			  raw ? "enc" : v_decap[v] ? "decap" : "encap", res->cpp[v]);
@@ -952,6 +1050,25 @@ print_ratios_and_summary(const struct opts *o)
 			printf("\n");
 		}
 	}
+	printf("\n# cryptodev backend vs rampart's IPsec-MB path, same run (throughput of the "
+	       "cdev row over the rampart row; 1 SA)\n");
+	printf("%-17s %5s %12s %12s %12s %12s %12s %12s\n", "alg", "frame", "enc mb/imb",
+	       "dec mb/imb", "enc gcm/imb", "dec gcm/imb", "enc ossl/imb", "dec ossl/imb");
+	for (a = 0; a < BENCH_ALG__COUNT; a++) {
+		for (i = 0; i < o->n_sizes; i++) {
+			unsigned d;
+
+			r = &results[a][i];
+			if (!r->valid)
+				continue;
+			printf("%-17s %5u", bench_algs[a].name, o->sizes[i]);
+			for (d = 0; d < CDEV__COUNT; d++) {
+				print_ratio(ratio(r->cpp[V_CDEV_MB_ENC + 2 * d], r->cpp[V_RAM_ENC]));
+				print_ratio(ratio(r->cpp[V_CDEV_MB_DEC + 2 * d], r->cpp[V_RAM_DEC]));
+			}
+			printf("\n");
+		}
+	}
 	if (i64 >= 0 && results[BENCH_AES128_GCM][i64].valid) {
 		r = &results[BENCH_AES128_GCM][i64];
 		e64 = ratio(r->cpp[V_RAM_ENC], r->cpp[V_LIP_ENC]);
@@ -988,6 +1105,7 @@ alg_setup(struct run *ru, enum bench_alg alg)
 {
 	const struct opts *o = ru->o;
 	struct bench_keys k;
+	unsigned i;
 	int rc;
 
 	memset(ru->enabled, 0, sizeof(ru->enabled));
@@ -1035,17 +1153,38 @@ alg_setup(struct run *ru, enum bench_alg alg)
 		if (ru->enabled[V_RAM_ENC] && cry_mgcm_isa() != CRY_MGCM_ISA_NONE)
 			ru->enabled[V_RAM_ENC_IMB] = ru->enabled[V_RAM_DEC_IMB] = true;
 	}
+	for (i = 0; i < CDEV__COUNT; i++) {
+		if (cdevs[i] == NULL)
+			continue;
+		rc = ram_ctx_create_cdev(alg, 1, cdevs[i], &ru->ram_cdev[i]);
+		if (rc == -ENOTSUP) {
+			printf("# %s: %s lacks the algorithm (no rows)\n", bench_algs[alg].name,
+			       cdev_names[i]);
+		} else if (rc < 0) {
+			fprintf(stderr, "esp-bench: %s: %s SA setup: %s\n", bench_algs[alg].name,
+				cdev_names[i], strerror(-rc));
+			n_errors++;
+		} else {
+			ru->enabled[V_CDEV_MB_ENC + 2 * i] = ru->enabled[V_CDEV_MB_DEC + 2 * i] = true;
+		}
+	}
 	return 0;
 }
 
 static void
 alg_teardown(struct run *ru)
 {
+	unsigned i;
+
 	ram_ctx_destroy(ru->ram_one);
 	ram_ctx_destroy(ru->ram_many);
 	lip_sa_destroy(ru->lip_out);
 	lip_sa_destroy(ru->lip_in);
 	raw_gcm_destroy(ru->gcm);
+	for (i = 0; i < CDEV__COUNT; i++) {
+		ram_ctx_destroy(ru->ram_cdev[i]);
+		ru->ram_cdev[i] = NULL;
+	}
 	ru->ram_one = ru->ram_many = NULL;
 	ru->lip_out = ru->lip_in = NULL;
 	ru->gcm = NULL;
@@ -1099,6 +1238,20 @@ main(int argc, char **argv)
 		fprintf(stderr, "esp-bench: no crypto_ipsec_mb vdev: librte_ipsec skipped\n");
 		n_errors++;
 	}
+	for (i = 0; i < CDEV__COUNT && !o.no_cdev; i++) {
+		const char *nm[1] = { cdev_names[i] };
+		char err[256];
+
+		/* 4 sessions: one SA each way, and the inbound one remade */
+		if (cdev_setup(nm, 1, 1, 4, (int)rte_socket_id(), &cdevs[i], err,
+			       sizeof(err)) < 0) {
+			fprintf(stderr, "esp-bench: %s\n", err);
+			n_errors++;
+			cdevs[i] = NULL;
+			continue;
+		}
+		esp_cdev_register(NULL);	/* sessions per context (bench_rampart.c) */
+	}
 
 	printf("# esp-bench: lcore %u, TSC %.3f GHz (cycles below are TSC cycles), burst %d,"
 	       " %u rounds x %u bursts (+%u warm-up) per variant, interleaved\n",
@@ -1125,6 +1278,8 @@ main(int argc, char **argv)
 		print_ratios_and_summary(&o);
 	}
 	lip_fini();
+	for (i = 0; i < CDEV__COUNT; i++)
+		cdev_teardown(cdevs[i]);
 	if (n_errors != 0 && rc == 0) {
 		fprintf(stderr, "esp-bench: %u self-check or measurement failures\n", n_errors);
 		rc = 1;

@@ -41,6 +41,7 @@
 
 #include "crypto/cry_mgcm.h"
 
+#include "cdev.h"
 #include "ctl_rate.h"
 #include "port.h"
 #include "rampartd.h"
@@ -62,6 +63,16 @@ enum {
 	RD_SHUTDOWN_MS = 500,		/* time for Deletes to leave */
 	RD_GEN_PSK_BYTES = 32,		/* built-in configuration: 256-bit PSK */
 };
+
+/*
+ * crypto backend cryptodev: sessions per device, both directions of every
+ * tunnel and room for 1024 rekeys in flight (old and new SA side by side);
+ * EAL memory grows by 2 KB per session per device (private session data
+ * measured in DPDK 22.11: crypto_aesni_mb 1408 bytes, crypto_aesni_gcm 1028,
+ * crypto_openssl 320, plus the session header) and 16 MB per device for
+ * the op pools and queue pairs.
+ */
+#define RD_CDEV_SESSIONS(c) (2u * (c)->max_tunnels + 2048u)
 
 /* Built-in configuration only: the generated PSK as 64 hex characters (the
  * secret is that text, so a client can use it as it is) and its file. */
@@ -278,17 +289,27 @@ static int
 build_eal_args(const char *prog, int n_user, char **user, char **eal, int *n_eal,
 	       char store[][CONF_MAX_DEVARGS + 32])
 {
-	unsigned workers = rd.conf->workers ? rd.conf->workers : 1, i, s = 0;
+	unsigned workers = rd.conf->workers ? rd.conf->workers : 1, i, s = 0, n_extra = 0;
+	char *eal_extra[CONF_MAX_CDEV];
 	bool any_pci = false;
 	int n = 0;
 
 	eal[n++] = (char *)(uintptr_t)prog;
 	for (i = 0; i < rd.conf->n_ports; i++)
 		any_pci |= !port_is_vdev(rd.conf->ports[i].device);
+	for (i = 0; i < rd.conf->crypto.n_devices; i++) {	/* crypto: PCI devices */
+		if (cdev_eal_arg(rd.conf->crypto.devices[i], store[s], sizeof(store[s])) != 0)
+			return -EINVAL;
+		if (store[s][0] != '\0') {
+			any_pci = true;
+			eal_extra[n_extra++] = store[s++];
+		}
+	}
 	if (n_user > 0) {
 		int k;
 
-		for (k = 0; k < n_user && n < RD_MAX_EAL_ARGS - CONF_MAX_PORTS - 1; k++)
+		for (k = 0; k < n_user && n < RD_MAX_EAL_ARGS - CONF_MAX_PORTS - CONF_MAX_CDEV - 1;
+		     k++)
 			eal[n++] = user[k];
 	} else {
 		snprintf(store[s], sizeof(store[s]), "-l");
@@ -302,13 +323,16 @@ build_eal_args(const char *prog, int n_user, char **user, char **eal, int *n_eal
 		/* Per worker: the SPD (two 64 MB tbl24, rte_fib and rte_fib6, and their ribs: 167 MB
 		 * at the default max_tunnels) and lib/sa's 256K-entry (1 << 18) hash. */
 		eal[n++] = (char *)"-m";
-		snprintf(store[s], sizeof(store[s]), "%u", workers == 1 ? 256 : 192 + 192 * workers);
+		snprintf(store[s], sizeof(store[s]), "%u", (workers == 1 ? 256 : 192 + 192 * workers) +
+			 rd.conf->crypto.n_devices * (RD_CDEV_SESSIONS(rd.conf) / 512 + 16));
 		eal[n++] = store[s++];
 		if (!any_pci)
 			eal[n++] = (char *)"--no-pci";
 		snprintf(store[s], sizeof(store[s]), "--file-prefix=rampart-%d", (int)getpid());
 		eal[n++] = store[s++];
 	}
+	for (i = 0; i < n_extra; i++)
+		eal[n++] = eal_extra[i];
 	for (i = 0; i < rd.conf->n_ports; i++) {
 		if (port_eal_arg(rd.conf->ports[i].device, workers + 1, store[s],
 				 sizeof(store[s])) != 0) {
@@ -461,6 +485,40 @@ setup_workers(void)
 	return 0;
 }
 
+/* crypto: backend cryptodev: devices, one queue pair per worker (drivers/cdev.h). */
+static struct cdev_ctx *rd_cdev;
+
+static int
+setup_cdev(void)
+{
+	const struct conf_crypto *cr = &rd.conf->crypto;
+	const char *names[CONF_MAX_CDEV];
+	char err[256];
+	unsigned i;
+	int ret;
+
+	if (cr->backend != CONF_CRYPTO_CRYPTODEV)
+		return 0;
+	for (i = 0; i < cr->n_devices; i++)
+		names[i] = cr->devices[i];
+	ret = cdev_setup(names, cr->n_devices, rd.sh.n_workers, RD_CDEV_SESSIONS(rd.conf),
+			 (int)rte_socket_id(), &rd_cdev, err, sizeof(err));
+	if (ret != 0) {
+		RD_LOG(ERR, "crypto backend cryptodev: %s\n", err);
+		return ret;
+	}
+	for (i = 0; i < rd.sh.n_workers; i++) {
+		ret = cdev_worker_attach(rd_cdev, i, rd.workers[i]->esp);
+		if (ret != 0) {
+			RD_LOG(ERR, "crypto backend cryptodev: worker %u: %s\n", i, strerror(-ret));
+			return ret;
+		}
+	}
+	RD_LOG(INFO, "crypto backend cryptodev: %u device(s), %u worker queue pairs\n",
+	       cr->n_devices, rd.sh.n_workers);
+	return 0;
+}
+
 static void
 mkdir_parent(const char *path)
 {
@@ -508,6 +566,8 @@ shutdown_all(bool launched)
 		}
 		rte_free(rd.workers[i]);
 	}
+	cdev_teardown(rd_cdev);		/* after every SA and worker is gone */
+	rd_cdev = NULL;
 	if (rd.sh.punt != NULL) {
 		struct rte_mbuf *m = NULL;
 
@@ -650,6 +710,8 @@ main(int argc, char **argv)
 			RD_LOG(ERR, "worker %u: %s\n", i, strerror(-ret));
 			goto fail;
 		}
+	if (setup_cdev() != 0)
+		goto fail;
 	if (setup_ports() != 0 || rd_fwd_init() != 0)
 		goto fail;
 	mkdir_parent(rd.conf->ctl_path);

@@ -796,11 +796,11 @@ parse_root(struct cx *x, const yaml_node_t *root)
 {
 	enum { K_WORKERS, K_LOG, K_TELEM, K_CTL, K_IKE, K_PORTS, K_ROUTES, K_CONNS, K_CTLCORE,
 	       K_METRICS, K_MAX_TUNNELS, K_RADIUS, K_GCM_ENGINE, K_EAP_USERS, K_MANUAL, K_NEIGH,
-	       K_N };
+	       K_CRYPTO, K_N };
 	static const char *const keys[K_N] = {
 		"workers", "log_level", "telemetry", "control", "ike", "ports", "routes",
 		"connections", "control_core", "metrics", "max_tunnels", "radius", "gcm_engine",
-		"eap_users", "manual_sas", "neighbors",
+		"eap_users", "manual_sas", "neighbors", "crypto",
 	};
 	struct conf *c = x->c;
 	yaml_node_t *v[K_N];
@@ -825,6 +825,8 @@ parse_root(struct cx *x, const yaml_node_t *root)
 	if (v[K_LOG] != NULL && (rc = conf_parse_log_level(x, v[K_LOG], &c->log_level)) < 0)
 		return rc;
 	if (v[K_GCM_ENGINE] != NULL && (rc = parse_gcm_engine(x, v[K_GCM_ENGINE])) < 0)
+		return rc;
+	if (v[K_CRYPTO] != NULL && (rc = conf_parse_crypto(x, v[K_CRYPTO])) < 0)
 		return rc;
 	if (v[K_TELEM] != NULL && (rc = cx_bool(x, "telemetry", v[K_TELEM], &c->telemetry)) < 0)
 		return rc;

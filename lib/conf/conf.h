@@ -205,6 +205,20 @@ enum conf_gcm_engine {
 	CONF_GCM_IPSECMB,		/* IPsec-MB only */
 };
 
+/* crypto: the workers' ESP crypto backend (conf_crypto.c documents the keys). */
+enum conf_crypto_backend {
+	CONF_CRYPTO_IPSECMB = 0,	/* default */
+	CONF_CRYPTO_CRYPTODEV,		/* lookaside, rte_cryptodev (drivers/cdev.h) */
+};
+
+enum { CONF_MAX_CDEV = 8, CONF_MAX_CDEV_NAME = 64 };
+
+struct conf_crypto {
+	enum conf_crypto_backend backend;
+	unsigned n_devices;
+	char devices[CONF_MAX_CDEV][CONF_MAX_CDEV_NAME];
+};
+
 /*
  * A manually keyed ESP SA pair (conf_manual.c documents the keys): no IKE,
  * no rekey, no PFS. Entry i of a block of @count SAs (count > 1, benchmarks)
@@ -242,6 +256,7 @@ struct conf {
 	unsigned workers;		/* 0 = one per EAL worker lcore */
 	unsigned max_tunnels;		/* sizes rampartd's child and worker tables */
 	enum conf_gcm_engine gcm_engine;
+	struct conf_crypto crypto;
 	int log_level;			/* enum ike_log_level (syslog numbers 3..7) */
 	bool telemetry;			/* default true */
 

@@ -146,6 +146,7 @@ int conf_parse_eap_users(struct cx *x, const yaml_node_t *n);
 
 /* conf_ctlcore.c: the control_core section */
 int conf_parse_manual(struct cx *x, const yaml_node_t *seq);
+int conf_parse_crypto(struct cx *x, const yaml_node_t *n);
 int conf_parse_neighbors(struct cx *x, const yaml_node_t *seq);
 void conf_ctlcore_defaults(struct conf_ctlcore *cc);
 int conf_parse_ctlcore(struct cx *x, const yaml_node_t *n);

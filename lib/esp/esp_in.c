@@ -381,6 +381,18 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 	}
 	ESP_CYC(w, ESP_CYC_IN_CHECK);
 	/* pass 2: crypto */
+	if (unlikely(w->cdev != NULL)) {	/* cryptodev backend (esp_cdev.c) */
+		struct esp_cdev_job *jb = w->cdev->jobs;
+
+		for (i = 0; i < ok; i++)
+			jb[i] = (struct esp_cdev_job){ .m = ctx[i].m, .sa = ctx[i].sa,
+				.esp = ctx[i].esp, .nonce = ctx[i].nonce, .aad = ctx[i].aad,
+				.len = ctx[i].clen };
+		esp_cdev_run(w, jb, ok, false);
+		for (i = 0; i < ok; i++)
+			ctx[i].failed = jb[i].failed;
+		goto crypto_done;
+	}
 	for (i = 0; i < ok; i++) {
 		struct in_ctx *c = &ctx[i];
 		struct esp_sa *sa = c->sa;
@@ -431,6 +443,7 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 			c->failed = ops[i].status != 0 || !cry_icv_eq_ct(c->calc, icv, c->sa->icv_len);
 		}
 	}
+crypto_done:
 	ESP_CYC(w, ESP_CYC_IN_CRYPTO);
 	/* pass 3: commit in packet order */
 	for (i = 0; i < ok; i++) {

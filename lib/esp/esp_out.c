@@ -265,6 +265,18 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 	}
 	ESP_CYC(w, ESP_CYC_OUT_IV);
 	/* pass 2: crypto for all survivors */
+	if (unlikely(w->cdev != NULL)) {	/* cryptodev backend (esp_cdev.c) */
+		struct esp_cdev_job *jb = w->cdev->jobs;
+
+		for (i = 0; i < ok; i++)
+			jb[i] = (struct esp_cdev_job){ .m = keep[i], .sa = ctx[i].sa,
+				.esp = ctx[i].esp, .nonce = ctx[i].nonce, .aad = ctx[i].aad,
+				.len = ctx[i].plen };
+		esp_cdev_run(w, jb, ok, true);
+		for (i = 0; i < ok; i++)
+			ctx[i].failed = jb[i].failed;
+		goto crypto_done;
+	}
 	for (i = 0; i < ok && i < ESP_PREFETCH_DIST; i++)
 		esp_prefetch_keys(ctx[i].sa, ctx[i].plen);
 	for (i = 0; i < ok; i++) {
@@ -316,6 +328,7 @@ out_chunk(struct esp_worker *w, struct esp_sa *sas[], struct rte_mbuf *pkts[], u
 			c->failed = ops[i].status != 0;
 		}
 	}
+crypto_done:
 	ESP_CYC(w, ESP_CYC_OUT_CRYPTO);
 	/* pass 3: finish */
 	for (i = 0; i < ok; i++) {

@@ -19,6 +19,7 @@
 #include "crypto/cry.h"
 #include "crypto/cry_mgcm.h"
 #include "esp/esp.h"
+#include "esp/esp_cdev.h"
 #include "net/net_bytes.h"
 #include "esp/esp_replay.h"
 #include "sa/sa_tab.h"
@@ -119,6 +120,7 @@ struct esp_sa {
 		struct cry_gcm_key gcm;
 		struct cry_cbc_key cbc;
 	} key __rte_cache_aligned;
+	struct esp_cdev_sa *cdev;	/* cryptodev sessions (esp_cdev.c), or NULL */
 	struct esp_replay replay __rte_cache_aligned;
 };
 
@@ -160,8 +162,39 @@ enum esp_cyc_slot {
 #define ESP_CYC(w, slot) do { } while (0)
 #endif
 
+/*
+ * Cryptodev backend (esp_cdev.c, docs/ARCHITECTURE.md "Cryptodev backend"):
+ * pass 2 of a burst as one job per packet, committed by index.
+ */
+struct esp_cdev_job {
+	struct rte_mbuf *m;
+	struct esp_sa *sa;
+	uint8_t *esp;			/* ESP header inside m */
+	const uint8_t *nonce;		/* GCM: salt || explicit IV (12 bytes) */
+	const uint8_t *aad;		/* SPI || [seq high] || seq low */
+	uint32_t len;			/* bytes to cipher (payload + trailer) */
+	bool failed;			/* out */
+};
+
+struct esp_cdev_w {
+	struct rte_mempool *op_pool;
+	uint16_t qp;
+	uint8_t dev_id;
+	struct esp_cdev_stats st;
+	struct esp_cdev_job jobs[ESP_MAX_BURST];
+};
+
+/* Pass 2 of a burst through the worker's queue pair: every job done on return. */
+void esp_cdev_run(struct esp_worker *w, struct esp_cdev_job *jobs, uint16_t n, bool out);
+/* esp_sa_create/_destroy: the SA's sessions on the registered devices. */
+int esp_cdev_sa_init(struct esp_sa *sa, const struct esp_sa_params *p, int socket_id);
+void esp_cdev_sa_fini(struct esp_sa *sa);
+/* esp_worker_destroy: the worker's backend state. */
+void esp_cdev_worker_fini(struct esp_worker *w);
+
 struct esp_worker {
 	IMB_MGR *mb;
+	struct esp_cdev_w *cdev;	/* NULL: IPsec-MB (the default) */
 	/* inbound SAs by sa_spi_index(spi) (sa_msg.h), SA_SPI_INDEX_SIZE
 	 * entries; a slot is valid only for the SPI its SA carries. Every SA
 	 * (either direction) is also in tab, the fallback and the owner list. */

@@ -214,6 +214,9 @@ esp_sa_create(const struct esp_sa_params *p, int socket_id, struct esp_sa **out)
 	}
 	if (rc != 0)
 		goto fail;
+	rc = esp_cdev_sa_init(sa, p, socket_id);	/* no-op without cryptodevs */
+	if (rc != 0)
+		goto fail;
 	ESP_LOG(DEBUG, "sa spi 0x%08x %s %s-%u%s%s created", p->spi,
 		p->dir == ESP_DIR_IN ? "in" : "out",
 		p->enc == ESP_ENC_AES_GCM16 ? "aes-gcm16" : "aes-cbc", p->enc_key_len * 8u,
@@ -231,6 +234,7 @@ esp_sa_destroy(struct esp_sa *sa)
 {
 	if (sa == NULL)
 		return;
+	esp_cdev_sa_fini(sa);
 	cry_wipe(sa, sizeof(*sa));
 	rte_free(sa);
 }
@@ -324,6 +328,7 @@ esp_worker_destroy(struct esp_worker *w)
 #ifdef ESP_CYCLES
 	cyc_print(w);
 #endif
+	esp_cdev_worker_fini(w);
 	sa_tab_destroy(w->tab);
 	rte_free(w->spi_ix);
 	cry_mgr_destroy(w->mb);

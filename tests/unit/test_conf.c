@@ -339,6 +339,74 @@ gcm_engine_key(void)
 			       "(auto, mgcm, ipsecmb)");
 }
 
+/* crypto: backend and devices; refusals with their messages. */
+static void
+crypto_key(void)
+{
+	static const char ports[] =
+		"ports:\n  - {name: pub, role: public, device: net_tap0, addresses: [192.0.2.1/24]}\n";
+	static const struct {
+		const char *line;
+		const char *err;	/* NULL: loads */
+	} cases[] = {
+		{"", NULL},
+		{"crypto: {backend: ipsecmb}\n", NULL},
+		{"crypto: {backend: cryptodev, devices: [crypto_aesni_mb0, '0000:3d:01.0']}\n", NULL},
+		{"crypto: {backend: cryptodev, devices: crypto_qat}\n", NULL},
+		{"crypto: {backend: qat}\n",
+		 "g:1:19: crypto.backend: unknown backend 'qat' (ipsecmb, cryptodev)"},
+		{"crypto: {backend: cryptodev}\n",
+		 "g:1:9: crypto: backend cryptodev needs 'devices' (e.g. [crypto_aesni_mb0], or the "
+		 "QAT device names)"},
+		{"crypto: {devices: [crypto_aesni_mb0]}\n",
+		 "g:1:19: crypto: devices are for backend cryptodev only"},
+		{"crypto: {backend: cryptodev, devices: [a, a]}\n",
+		 "g:1:43: crypto.devices[1]: device 'a' listed twice"},
+		{"crypto: {backend: cryptodev, devices: ['a b']}\n",
+		 "g:1:40: crypto.devices[0]: device name 'a b': letters, digits, '_-.:' only"},
+	};
+	char y[512], err[CONF_ERR_LEN] = "";
+	struct conf *c = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+
+		snprintf(y, sizeof(y), "%s%s", cases[i].line, ports);
+		err[0] = '\0';
+		rc = conf_load_string(y, strlen(y), "g", &c, err, sizeof(err));
+		if (cases[i].err == NULL) {
+			CU_ASSERT_EQUAL_FATAL(rc, 0);
+		} else {
+			CU_ASSERT(rc < 0);
+			CU_ASSERT_STRING_EQUAL(err, cases[i].err);
+			if (strcmp(err, cases[i].err) != 0)
+				fprintf(stderr, "crypto case %zu: got '%s'\n", i, err);
+			CU_ASSERT_PTR_NULL(c);
+			continue;
+		}
+		switch (i) {
+		case 0:
+		case 1:
+			CU_ASSERT_EQUAL(c->crypto.backend, CONF_CRYPTO_IPSECMB);
+			CU_ASSERT_EQUAL(c->crypto.n_devices, 0);
+			break;
+		case 2:
+			CU_ASSERT_EQUAL(c->crypto.backend, CONF_CRYPTO_CRYPTODEV);
+			CU_ASSERT_EQUAL(c->crypto.n_devices, 2);
+			CU_ASSERT_STRING_EQUAL(c->crypto.devices[0], "crypto_aesni_mb0");
+			CU_ASSERT_STRING_EQUAL(c->crypto.devices[1], "0000:3d:01.0");
+			break;
+		default:
+			CU_ASSERT_EQUAL(c->crypto.n_devices, 1);
+			CU_ASSERT_STRING_EQUAL(c->crypto.devices[0], "crypto_qat");
+			break;
+		}
+		conf_free(c);
+		c = NULL;
+	}
+}
+
 static void
 default_loads(void)
 {
@@ -1553,6 +1621,7 @@ auth_rounds(void)
 static const struct tu_test tests[] = {
 	{ "samples_load", samples_load },
 	{ "gcm_engine_key", gcm_engine_key },
+	{ "crypto_key", crypto_key },
 	{ "redirect_ok", redirect_ok },
 	{ "radius_section", radius_section },
 	{ "eap_users_file", eap_users_file },
