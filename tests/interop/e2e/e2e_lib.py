@@ -288,7 +288,7 @@ S2S_CONN = """  - name: s2s
 MANUAL_YAML = """workers: 1
 log_level: info
 telemetry: false
-control: {{socket: {sock}, mode: "0600"}}
+{extra}control: {{socket: {sock}, mode: "0600"}}
 ports:
   - {{name: wan, role: public, addresses: [192.0.2.1/24], device: "{wan_dev}"}}
   - {{name: lan, role: private, addresses: [10.0.0.1/24], device: "{lan_dev}"}}
@@ -311,10 +311,11 @@ manual_sas:
 
 def manual_conf(path, sock, wan_dev, lan_dev, peer_mac, host_mac, spi_in, spi_out, key_in,
                 key_out, name="handkeyed", alg="aes128gcm16", integ_in=None, integ_out=None,
-                rw=1024):
+                rw=1024, extra=""):
     """A rampartd config (mode 0600: it holds keys) with one manual SA
     between the WAN peer 192.0.2.2 and the LAN host 10.0.0.2 (static
-    neighbours), remote_ts 10.1.0.0/24: e2e_manual, e2e_loadgen, e2e_pktgen."""
+    neighbours), remote_ts 10.1.0.0/24: e2e_manual, e2e_loadgen, e2e_pktgen.
+    @extra: more top-level YAML (e.g. a crypto: backend)."""
     integ = ""
     if integ_in is not None:
         integ = "    integ_key_in: %s\n    integ_key_out: %s\n" % (integ_in.hex(),
@@ -323,7 +324,7 @@ def manual_conf(path, sock, wan_dev, lan_dev, peer_mac, host_mac, spi_in, spi_ou
                                            peer_mac=peer_mac, host_mac=host_mac, name=name,
                                            spi_in=spi_in, spi_out=spi_out, alg=alg,
                                            key_in=key_in.hex(), key_out=key_out.hex(),
-                                           integ=integ, rw=rw))
+                                           integ=integ, rw=rw, extra=extra))
 
 
 class Rampartd:

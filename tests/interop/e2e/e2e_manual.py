@@ -94,7 +94,11 @@ def run_alg(args, tmp, alg):
     manual_conf(conf, sock, "net_pcap1,rx_pcap={wan_in},tx_pcap={wan_out},tx_pcap={wan_out2}"
                 .format(**f), "net_pcap0,rx_pcap={lan_in},tx_pcap={lan_out},tx_pcap={lan_out2}"
                 .format(**f), PEER_MAC, HOST_MAC, SPI_IN, SPI_OUT, a["enc"], a["enc_out"],
-                alg=alg, integ_in=a.get("integ"), integ_out=a.get("integ_out"))
+                alg=alg, integ_in=a.get("integ"), integ_out=a.get("integ_out"),
+                # sessions per device are 2 * max_tunnels + 2048: keep them
+                # within the test's -m 256
+                extra=("max_tunnels: 1024\ncrypto: {backend: cryptodev, devices: [%s]}\n"
+                       % args.cryptodev if args.cryptodev else ""))
     logf = os.path.join(d, "rampartd.log")
     with open(logf, "w") as lf:
         p = subprocess.Popen([args.rampartd, "-c", conf, "--", "--lcores", "0@0,1@1",
@@ -141,6 +145,9 @@ def run_alg(args, tmp, alg):
             fail("%s: a key appears in a control reply or the log" % alg)
     if "MANUAL KEYS" not in text:
         fail("%s: no loud warning in the log" % alg)
+    if args.cryptodev and "crypto backend cryptodev: 1 device(s)" not in text:
+        fail("%s: rampartd does not say it runs ESP through %s:\n%s" % (
+            alg, args.cryptodev, text[-1500:]))
     # decap: exactly the N inner packets, in order, TTL - 1
     out = [x for x in rdpcap(f["lan_out"]) + rdpcap(f["lan_out2"]) if IP in x]
     want = [inner(k, "10.1.0.5", "10.0.0.2") for k in range(N)]
@@ -182,6 +189,8 @@ def main():
     ap.add_argument("case", choices=["manual-sa"])
     ap.add_argument("--rampartd", required=True)
     ap.add_argument("--rampartctl", required=True)
+    ap.add_argument("--cryptodev", default=None,
+                    help="run ESP through this rte_cryptodev (crypto: backend cryptodev)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("SKIP: needs root")
@@ -192,7 +201,7 @@ def main():
             run_alg(args, tmp, alg)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("PASS manual-sa")
+    print("PASS manual-sa" + (" through cryptodev %s" % args.cryptodev if args.cryptodev else ""))
     return 0
 
 
