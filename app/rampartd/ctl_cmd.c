@@ -24,6 +24,7 @@
 
 #include "ctl/ctl_sock.h"
 #include "ctl_rate.h"
+#include "esp/esp_cdev.h"
 #include "rampartd.h"
 #include "rd_stage.h"
 #include "sa/sa_spd.h"
@@ -341,6 +342,15 @@ worker_json(const struct rd_worker *w)
 	json_object_set_new(o, "esp_drops", drops);
 	json_object_set_new(o, "esp_events", json_integer((json_int_t)es.events));
 	json_object_set_new(o, "esp_events_lost", json_integer((json_int_t)es.events_lost));
+	if (rd.conf->crypto.backend == CONF_CRYPTO_CRYPTODEV) {
+		struct esp_cdev_stats cs;
+
+		esp_worker_cdev_stats_get(w->esp, &cs);
+		json_object_set_new(o, "cryptodev", json_pack("{sI sI sI sI sI}",
+			"enqueued", (json_int_t)cs.enqueued, "dequeued", (json_int_t)cs.dequeued,
+			"op_errors", (json_int_t)cs.op_errors, "no_ops", (json_int_t)cs.no_ops,
+			"polls_empty", (json_int_t)cs.polls_empty));
+	}
 	return o;
 }
 

@@ -145,9 +145,16 @@ def run_alg(args, tmp, alg):
             fail("%s: a key appears in a control reply or the log" % alg)
     if "MANUAL KEYS" not in text:
         fail("%s: no loud warning in the log" % alg)
-    if args.cryptodev and "crypto backend cryptodev: 1 device(s)" not in text:
-        fail("%s: rampartd does not say it runs ESP through %s:\n%s" % (
-            alg, args.cryptodev, text[-1500:]))
+    if args.cryptodev:
+        if "crypto backend cryptodev: 1 device(s)" not in text:
+            fail("%s: rampartd does not say it runs ESP through %s:\n%s" % (
+                alg, args.cryptodev, text[-1500:]))
+        cd = [w.get("cryptodev") for w in stats.get("workers", [])]
+        # every packet of both directions went through the device: N + the
+        # tampered one in, N out (the replayed one stops before crypto)
+        if len(cd) != 1 or not cd[0] or cd[0]["dequeued"] < 2 * N + 1 or \
+                cd[0]["op_errors"] != 0 or cd[0]["no_ops"] != 0:
+            fail("%s: the worker's cryptodev counters do not show the traffic: %s" % (alg, cd))
     # decap: exactly the N inner packets, in order, TTL - 1
     out = [x for x in rdpcap(f["lan_out"]) + rdpcap(f["lan_out2"]) if IP in x]
     want = [inner(k, "10.1.0.5", "10.0.0.2") for k in range(N)]
