@@ -366,21 +366,56 @@ in_lookup(const struct rd_worker *w, struct rte_mbuf **m, uint16_t n,
 }
 
 /*
- * Send an IP packet (data at the IP header) towards its destination: route
- * table -> port and next hop, neighbour snapshot -> MAC. A missing neighbour
- * sends the packet to the control core, which resolves and sends it.
+ * The next-hop cache slot for (@af, @dst): a multiplicative hash of the
+ * address (IPv6: its four words folded) picks one of RD_NH_CACHE slots.
+ */
+static inline struct rd_nh *
+nh_slot(const struct rd_worker *w, uint8_t af, const uint8_t *dst)
+{
+	uint32_t h = rd32(dst);
+
+	if (af != 4)
+		h ^= rd32(dst + 4) ^ rd32(dst + 8) ^ rd32(dst + 12);
+	return &w->nh[(h * 2654435761u) >> (32 - RD_NH_CACHE_BITS)];
+}
+
+/* true if @e holds the next hop for (@af, @dst) in the snapshot of @gen. */
+static inline bool
+nh_hit(const struct rd_nh *e, uint64_t gen, uint8_t af, const uint8_t *dst)
+{
+	return e->gen == gen && e->af == af && memcmp(e->dst, dst, af == 4 ? 4 : 16) == 0;
+}
+
+/*
+ * Send an IP packet (data at the IP header) towards its destination. The
+ * worker's next-hop cache answers for a destination already resolved in the
+ * current snapshot (fwd->gen): port and a prebuilt Ethernet header, no route
+ * scan, no neighbour lookup. Otherwise route table -> port and next hop,
+ * neighbour snapshot -> MAC, and a resolved next hop fills the cache slot. A
+ * missing neighbour sends the packet to the control core, which resolves and
+ * sends it (nothing cached: the next packet asks the snapshot again).
  */
 static void
 send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint8_t af = (ip[0] >> 4) == 4 ? 4 : 6, nh[16];
+	const uint8_t *dst = af == 4 ? ip + 16 : ip + 24;
+	struct rd_nh *e = nh_slot(w, af, dst);
 	const struct net_route *r;
 	const struct net_nbr *nb;
 	struct rd_meta *meta;
 	uint8_t *eth;
 
-	r = net_route_lookup(&fwd->routes, af, af == 4 ? ip + 16 : ip + 24, nh);
+	if (likely(nh_hit(e, fwd->gen, af, dst))) {
+		eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
+		if (unlikely(eth == NULL))
+			goto no_headroom;
+		memcpy(eth, e->eth, NET_ETH_HLEN);
+		tx_enqueue(w, e->port, m);
+		return;
+	}
+	r = net_route_lookup(&fwd->routes, af, dst, nh);
 	if (unlikely(r == NULL)) {
 		w->st.drop[RD_DROP_NO_ROUTE]++;
 		rte_pktmbuf_free(m);
@@ -388,14 +423,19 @@ send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 	}
 	nb = net_nbr_lookup(&fwd->nbr, af, nh);
 	if (likely(nb != NULL && nb->state >= NET_NBR_REACHABLE)) {
-		eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
-		if (unlikely(eth == NULL)) {
-			w->st.drop[RD_DROP_NO_HEADROOM]++;
-			rte_pktmbuf_free(m);
-			return;
-		}
-		net_eth_write(eth, nb->mac, w->sh->ports[r->port].ifa.mac,
+		/* fill the slot first: @dst points into the packet, which the
+		 * prepend below leaves in place */
+		e->gen = fwd->gen;
+		e->af = af;
+		e->port = r->port;
+		memset(e->dst, 0, sizeof(e->dst));
+		memcpy(e->dst, dst, af == 4 ? 4 : 16);
+		net_eth_write(e->eth, nb->mac, w->sh->ports[r->port].ifa.mac,
 			      af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
+		eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
+		if (unlikely(eth == NULL))
+			goto no_headroom;
+		memcpy(eth, e->eth, NET_ETH_HLEN);
 		tx_enqueue(w, r->port, m);
 		return;
 	}
@@ -405,6 +445,10 @@ send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 	memcpy(meta->nh, nh, 16);
 	w->st.nbr_miss++;
 	punt(w, m, RD_PUNT_NBR_MISS);
+	return;
+no_headroom:
+	w->st.drop[RD_DROP_NO_HEADROOM]++;
+	rte_pktmbuf_free(m);
 }
 
 /* Strip L2 and Ethernet padding: data = the IP packet, exactly. */
@@ -759,6 +803,11 @@ rd_worker_init(struct rd_worker *w, const struct rd_shared *sh)
 	if (ret < 0)
 		return ret;
 	w->n_ack_q = 0;
+	/* zeroed: gen 0 and af 0 match no snapshot */
+	w->nh = rte_zmalloc_socket("rd_nh", sizeof(*w->nh) * RD_NH_CACHE, RTE_CACHE_LINE_SIZE,
+				   w->socket);
+	if (w->nh == NULL)
+		return -ENOMEM;
 	ret = esp_worker_create(w->id, w->socket, w->sh->ev, &w->esp);
 	if (ret < 0)
 		return ret;
@@ -779,6 +828,8 @@ rd_worker_fini(struct rd_worker *w)
 		esp_worker_destroy(w->esp);
 	sa_spd_destroy(w->spd);
 	w->spd = NULL;
+	rte_free(w->nh);
+	w->nh = NULL;
 }
 
 /*

@@ -801,6 +801,7 @@ fwd_setup(void)
 	unsigned i;
 
 	net_nbr_init(&fwd.nbr);
+	fwd.gen = 1;
 	for (i = 0; i < 2; i++) {
 		struct net_route r = { .af = 4, .depth = 24, .port = (uint8_t)i };
 
@@ -842,6 +843,182 @@ rt_prefix(unsigned i, uint8_t *a)
 	a[2] = (uint8_t)(i >> 8);
 	a[3] = (uint8_t)i;
 }
+
+/* --------------------------------------------------- next-hop cache */
+
+/*
+ * One frame from the LAN to client @c's VIP (encap: the outer destination
+ * is c->outer) or from client @c to the LAN host (decap), processed with
+ * snapshot @f. What left: 'S' sent (its destination MAC in @mac), 'R' dropped
+ * for no route, 'P' punted for a neighbour, '?' anything else.
+ */
+static char
+nh_send(const struct rd_fwd *f, struct client *c, bool decap, uint8_t mac[6])
+{
+	struct rte_ring *out = tx_ring[decap ? P_LAN : P_PUB];
+	uint64_t no_route = wk.st.drop[RD_DROP_NO_ROUTE], miss = wk.st.nbr_miss;
+	struct rte_mbuf *m, *got[4];
+	unsigned n, p;
+	char what = '?';
+
+	if (decap) {
+		uint16_t len = 100;
+
+		client_frames(c, &m, &len, lan_host, 1);
+	} else {
+		m = lan_frame(100, c->vip, 7, false);
+	}
+	process(&wk, f, decap ? P_PUB : P_LAN, &m, 1, false);
+	for (p = 0; p < sh.n_ports; p++)
+		tx_flush(&wk, p);
+	n = rte_ring_dequeue_burst(out, (void **)got, RTE_DIM(got), NULL);
+	if (n == 1) {
+		memcpy(mac, rte_pktmbuf_mtod(got[0], const uint8_t *), 6);
+		what = 'S';
+	} else if (n == 0 && wk.st.drop[RD_DROP_NO_ROUTE] == no_route + 1) {
+		what = 'R';
+	} else if (n == 0 && wk.st.nbr_miss == miss + 1 && ring_drain(sh.punt) == 1) {
+		what = 'P';
+	}
+	if (n > 0)
+		rte_pktmbuf_free_bulk(got, n);
+	CU_ASSERT(ring_drain(tx_ring[decap ? P_PUB : P_LAN]) == 0);
+	return what;
+}
+
+/*
+ * The next-hop cache never sends with a MAC, port or route of an older
+ * snapshot: a neighbour's new MAC is used by the very next packet, a route
+ * removed stops the traffic, a neighbour no longer resolved goes back to
+ * the control core, in both directions; a snapshot unchanged keeps hitting.
+ */
+static void
+test_nh_cache_follows_snapshot(void)
+{
+	static struct rd_fwd f2;
+	static const uint8_t mac_new[6] = { 2, 0, 0, 0, 7, 7 };
+	unsigned in_use = rte_mempool_in_use_count(sh.mp), dir;
+	uint8_t mac[6];
+
+	client_up(&cl[0], 1500);
+	for (dir = 0; dir < 2; dir++) {
+		const uint8_t *nh_addr = dir ? lan_host : cl[0].outer;
+		struct net_nbr *e;
+
+		/* the current snapshot, twice: the second packet hits the cache */
+		CU_ASSERT(nh_send(&fwd, &cl[0], dir, mac) == 'S');
+		CU_ASSERT(memcmp(mac, mac_nbr, 6) == 0);
+		CU_ASSERT(nh_hit(nh_slot(&wk, 4, nh_addr), fwd.gen, 4, nh_addr));
+		CU_ASSERT(nh_send(&fwd, &cl[0], dir, mac) == 'S');
+		CU_ASSERT(memcmp(mac, mac_nbr, 6) == 0);
+		/* the neighbour's MAC changes */
+		f2 = fwd;
+		f2.gen = fwd.gen + 1;
+		e = net_nbr_get(&f2.nbr, 4, nh_addr);
+		CU_ASSERT_FATAL(e != NULL);
+		memcpy(e->mac, mac_new, 6);
+		CU_ASSERT(nh_send(&f2, &cl[0], dir, mac) == 'S');
+		CU_ASSERT(memcmp(mac, mac_new, 6) == 0);
+		/* the neighbour is being resolved again */
+		f2.gen++;
+		e->state = NET_NBR_INCOMPLETE;
+		CU_ASSERT(nh_send(&f2, &cl[0], dir, mac) == 'P');
+		CU_ASSERT(nh_send(&f2, &cl[0], dir, mac) == 'P');
+		/* back to the first snapshot's contents in a new generation */
+		f2 = fwd;
+		f2.gen = fwd.gen + 3;
+		CU_ASSERT(nh_send(&f2, &cl[0], dir, mac) == 'S');
+		CU_ASSERT(memcmp(mac, mac_nbr, 6) == 0);
+		/* the route towards the neighbour is removed */
+		f2.gen++;
+		f2.routes.n = 1;
+		if (dir == 0)		/* keep the LAN route, remove the public one */
+			f2.routes.r[0] = fwd.routes.r[P_LAN];
+		else
+			f2.routes.r[0] = fwd.routes.r[P_PUB];
+		CU_ASSERT(nh_send(&f2, &cl[0], dir, mac) == 'R');
+		CU_ASSERT(nh_send(&f2, &cl[0], dir, mac) == 'R');
+		/* and the first snapshot again: re-resolved from it */
+		CU_ASSERT(nh_send(&fwd, &cl[0], dir, mac) == 'S');
+		CU_ASSERT(memcmp(mac, mac_nbr, 6) == 0);
+	}
+	client_down(&cl[0]);
+	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
+}
+
+/*
+ * Random snapshots against a model: 400 rounds, each either keeps the
+ * snapshot or publishes a new generation in which each next hop (both
+ * clients' outer addresses, the LAN host) has a random MAC of three, is
+ * REACHABLE, STATIC, INCOMPLETE or absent, and each of the two routes is
+ * present or not. Every packet (encap to both clients, decap from both)
+ * must leave exactly as the snapshot says: sent with its MAC, punted, or
+ * dropped for no route.
+ */
+static void
+test_nh_cache_random_snapshots(void)
+{
+	static struct rd_fwd f;
+	static const uint8_t macs[3][6] = { { 2, 0, 0, 0, 9, 9 }, { 2, 0, 0, 0, 7, 7 },
+					    { 2, 0, 0, 0, 5, 5 } };
+	const uint8_t *nh_addr[3] = { cl[0].outer, cl[1].outer, lan_host };
+	unsigned in_use = rte_mempool_in_use_count(sh.mp), round, i, bad = 0;
+	char want[3];
+	uint8_t want_mac[3][6], mac[6];
+
+	for (i = 0; i < N_CLIENTS; i++)
+		client_up(&cl[i], 1500);
+	f = fwd;
+	f.gen = fwd.gen + 100;
+	memset(want, 'S', sizeof(want));
+	for (i = 0; i < 3; i++)
+		memcpy(want_mac[i], mac_nbr, 6);
+	for (round = 0; round < 400; round++) {
+		if (round > 0 && rt_rnd() % 4 != 0) {
+			bool route[2] = { rt_rnd() % 5 != 0, rt_rnd() % 5 != 0 };
+
+			f = fwd;
+			f.gen = fwd.gen + 101 + round;
+			f.routes.n = 0;
+			for (i = 0; i < 2; i++)
+				if (route[i])
+					f.routes.r[f.routes.n++] = fwd.routes.r[i];
+			for (i = 0; i < 3; i++) {
+				unsigned st = (unsigned)(rt_rnd() % 5), k = (unsigned)(rt_rnd() % 3);
+				struct net_nbr *e;
+
+				if (st == 4) {
+					net_nbr_del(&f.nbr, 4, nh_addr[i]);
+				} else {
+					e = net_nbr_get(&f.nbr, 4, nh_addr[i]);
+					CU_ASSERT_FATAL(e != NULL);
+					e->state = st == 0 ? NET_NBR_INCOMPLETE :
+						   st == 1 ? NET_NBR_STATIC : NET_NBR_REACHABLE;
+					memcpy(e->mac, macs[k], 6);
+				}
+				memcpy(want_mac[i], macs[k], 6);
+				want[i] = !route[i < 2 ? P_PUB : P_LAN] ? 'R' :
+					  st == 0 || st == 4 ? 'P' : 'S';
+			}
+		}
+		for (i = 0; i < 4; i++) {
+			unsigned t = i < 2 ? i : 2;	/* next hop: client i's outer, LAN host */
+			char got = nh_send(&f, &cl[i % 2], i >= 2, mac);
+
+			if (got != want[t] || (got == 'S' && memcmp(mac, want_mac[t], 6) != 0)) {
+				if (bad++ < 5)
+					printf("\n  round %u packet %u: got %c, want %c\n", round, i,
+					       got, want[t]);
+			}
+		}
+	}
+	CU_ASSERT(bad == 0);
+	for (i = 0; i < N_CLIENTS; i++)
+		client_down(&cl[i]);
+	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
+}
+
+
 
 /*
  * ROUTE_ADD (plain and standby) / ROUTE_DEL in random order over 6 000
@@ -1242,6 +1419,8 @@ main(int argc, char **argv)
 	CU_add_test(s, "route_message_cost_flat_in_table_size", test_msg_cost_flat);
 	CU_add_test(s, "loop_gap_histogram_moves_sleeps_excluded", test_loop_gap_counted);
 	CU_add_test(s, "spd_sized_from_max_tunnels", test_spd_sized_from_config);
+	CU_add_test(s, "nh_cache_follows_snapshot", test_nh_cache_follows_snapshot);
+	CU_add_test(s, "nh_cache_random_snapshots_against_model", test_nh_cache_random_snapshots);
 	fails = tu_run();
 	rd_worker_fini(&wk);
 	esp_worker_destroy(peer);
