@@ -204,6 +204,11 @@ struct rd_worker {
 	unsigned n_ack_q;
 	struct rd_txbuf tx[RTE_MAX_ETHPORTS];
 	struct rd_nh *nh;		/* next-hop cache, RD_NH_CACHE slots */
+	/* packets for the MP rings, sent in one enqueue per ring at the end
+	 * of each burst (or when full): handoffs by owner worker, punts */
+	struct rd_txbuf ho_q[SA_MAX_WORKERS];
+	struct rd_txbuf punt_q;		/* -> sh->punt */
+	struct rd_txbuf punt_nbr_q;	/* -> sh->punt_nbr */
 	uint64_t next_kick_tsc[CONF_MAX_PORTS];	/* see port_tx_kick() */
 	uint8_t kicks_left[CONF_MAX_PORTS];
 } __rte_cache_aligned;

@@ -246,42 +246,84 @@ is_new_ike_init(const struct rte_mbuf *m)
 	return !rd_ike_is_ongoing(f + udp + 8, m->data_len - udp - 8);
 }
 
+/*
+ * Enqueue the packets waiting in @b on the multi-producer ring @r in one
+ * burst (one CAS for all of them, not one per packet); what does not fit is
+ * freed and counted as @full. Returns how many went.
+ */
+static inline unsigned
+ring_flush(struct rd_worker *w, struct rte_ring *r, struct rd_txbuf *b, enum rd_drop full)
+{
+	unsigned k;
+
+	if (b->n == 0)
+		return 0;
+	k = rte_ring_mp_enqueue_burst(r, (void **)b->m, b->n, NULL);
+	if (unlikely(k < b->n)) {
+		w->st.drop[full] += b->n - k;
+		rte_pktmbuf_free_bulk(b->m + k, b->n - k);
+	}
+	b->n = 0;
+	return k;
+}
+
+static inline void
+punt_flush(struct rd_worker *w)
+{
+	w->st.punt += ring_flush(w, w->sh->punt_nbr, &w->punt_nbr_q, RD_DROP_PUNT_FULL);
+	w->st.punt += ring_flush(w, w->sh->punt, &w->punt_q, RD_DROP_PUNT_FULL);
+}
+
+static inline void
+handoff_flush(struct rd_worker *w)
+{
+	unsigned i;
+
+	for (i = 0; i < w->sh->n_workers; i++)
+		if (w->ho_q[i].n)
+			w->st.handoff_out += ring_flush(w, w->sh->handoff[i], &w->ho_q[i],
+							RD_DROP_HANDOFF_FULL);
+}
+
+/*
+ * Punts and handoffs are queued per destination ring and sent when the burst
+ * is done (ring_flush), keeping their order per ring. The IKE shedding
+ * threshold counts what is queued for the punt ring too.
+ */
 static inline void
 punt(struct rd_worker *w, struct rte_mbuf *m, uint8_t reason)
 {
-	struct rte_ring *r =
-		reason == RD_PUNT_RX && is_nbr_frame(m) ? w->sh->punt_nbr : w->sh->punt;
+	bool nbr = reason == RD_PUNT_RX && is_nbr_frame(m);
+	struct rd_txbuf *b = nbr ? &w->punt_nbr_q : &w->punt_q;
 
 	rd_meta(m)->reason = reason;
-	if (r == w->sh->punt && reason == RD_PUNT_RX &&
-	    rte_ring_count(r) >= RD_PUNT_RING / 4 * 3 && is_new_ike_init(m)) {
+	if (!nbr && reason == RD_PUNT_RX &&
+	    rte_ring_count(w->sh->punt) + b->n >= RD_PUNT_RING / 4 * 3 && is_new_ike_init(m)) {
 		w->st.drop[RD_DROP_PUNT_IKE_SHED]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (unlikely(rte_ring_mp_enqueue(r, m) != 0)) {
-		w->st.drop[RD_DROP_PUNT_FULL]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	w->st.punt++;
+	if (unlikely(b->n == RD_BURST))
+		punt_flush(w);
+	b->m[b->n++] = m;
 }
 
 static inline void
 handoff(struct rd_worker *w, unsigned owner, struct rte_mbuf *m, uint8_t hops)
 {
+	struct rd_txbuf *b;
+
 	if (unlikely(hops >= RD_MAX_HOPS || owner >= w->sh->n_workers)) {
 		w->st.drop[RD_DROP_HOPS]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	rd_meta(m)->hops = (uint8_t)(hops + 1);
-	if (unlikely(rte_ring_mp_enqueue(w->sh->handoff[owner], m) != 0)) {
-		w->st.drop[RD_DROP_HANDOFF_FULL]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	w->st.handoff_out++;
+	b = &w->ho_q[owner];
+	if (unlikely(b->n == RD_BURST))
+		w->st.handoff_out += ring_flush(w, w->sh->handoff[owner], b,
+						RD_DROP_HANDOFF_FULL);
+	b->m[b->n++] = m;
 }
 
 /* The outbound target for inner destination @dst, or NULL. */
@@ -580,6 +622,28 @@ inner_port(const struct rd_shared *sh)
 	return -1;
 }
 
+/*
+ * The NIC's verdict on a received frame's IPv4 header checksum
+ * (RTE_MBUF_F_RX_IP_CKSUM_*): GOOD spares the classifier the software sum,
+ * BAD drops the frame; UNKNOWN, and NONE (header valid but its checksum
+ * field not filled in, which forwarding would send on as it is), are
+ * verified in software. Frames the worker builds carry no such flag, and
+ * esp_in clears them on a decapsulated packet (they were the outer
+ * header's), so a hairpinned inner packet handed to its owner is checked.
+ */
+static inline unsigned
+rx_l3ck(const struct rte_mbuf *m)
+{
+	switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
+	case RTE_MBUF_F_RX_IP_CKSUM_GOOD:
+		return NET_L3CK_GOOD;
+	case RTE_MBUF_F_RX_IP_CKSUM_BAD:
+		return NET_L3CK_BAD;
+	default:
+		return NET_L3CK_UNKNOWN;
+	}
+}
+
 static void
 process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte_mbuf **pkts,
 	uint16_t n, bool from_handoff)
@@ -598,8 +662,8 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 	/* classify the burst, then find the targets of all its forwarded packets at once */
 	for (i = 0; i < n; i++)
 		if (likely(pkts[i]->nb_segs == 1))
-			net_classify(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len,
-				     &port->ifa, &pis[i]);
+			net_classify_ck(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+					pkts[i]->data_len, &port->ifa, rx_l3ck(pkts[i]), &pis[i]);
 	RD_STAGE_ADD(w->id, RD_STG_CLASSIFY, tsc, n);
 	if (port->role != CONF_PORT_PUBLIC) {
 		fwd_lookup(w, pkts, pis, n, fwd_t);
@@ -757,6 +821,8 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 		RD_STAGE_ADD(w->id, RD_STG_POST_IN, tsc, k);
 	}
 	enc_flush(w, fwd, &enc);
+	punt_flush(w);
+	handoff_flush(w);
 }
 
 static unsigned
@@ -824,6 +890,17 @@ rd_worker_fini(struct rd_worker *w)
 			rte_pktmbuf_free_bulk(w->tx[p].m, w->tx[p].n);
 			w->tx[p].n = 0;
 		}
+	/* process() leaves these empty; freed in case it did not finish */
+	for (p = 0; p < SA_MAX_WORKERS; p++)
+		if (w->ho_q[p].n) {
+			rte_pktmbuf_free_bulk(w->ho_q[p].m, w->ho_q[p].n);
+			w->ho_q[p].n = 0;
+		}
+	if (w->punt_q.n)
+		rte_pktmbuf_free_bulk(w->punt_q.m, w->punt_q.n);
+	if (w->punt_nbr_q.n)
+		rte_pktmbuf_free_bulk(w->punt_nbr_q.m, w->punt_nbr_q.n);
+	w->punt_q.n = w->punt_nbr_q.n = 0;
 	if (w->esp != NULL)
 		esp_worker_destroy(w->esp);
 	sa_spd_destroy(w->spd);

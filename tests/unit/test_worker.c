@@ -844,6 +844,168 @@ rt_prefix(unsigned i, uint8_t *a)
 	a[3] = (uint8_t)i;
 }
 
+/* ------------------------------------------- batched ring enqueues */
+
+/* A UDP frame to the gateway's public address, port @dport, tagged @tag. */
+static struct rte_mbuf *
+pub_udp_frame(uint16_t dport, uint32_t spi, uint16_t tag)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(sh.mp);
+	uint8_t pl[36] = { 0 };
+	uint32_t len;
+
+	CU_ASSERT_FATAL(m != NULL);
+	pl[0] = (uint8_t)(spi >> 24);	/* 4500: SPI; 500: IKE initiator SPI */
+	pl[1] = (uint8_t)(spi >> 16);
+	pl[2] = (uint8_t)(spi >> 8);
+	pl[3] = (uint8_t)spi;
+	pl[15] = dport == 500;		/* IKE: responder SPI set, an exchange under way */
+	pl[30] = (uint8_t)(tag >> 8);
+	pl[31] = (uint8_t)tag;
+	len = net_udp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
+			    mac_gw[P_PUB], mac_nbr, 4, cl[0].outer, gw_pub, 4500, dport, false, pl,
+			    sizeof(pl));
+	CU_ASSERT_FATAL(len != 0 && rte_pktmbuf_append(m, (uint16_t)len) != NULL);
+	m->port = sh.ports[P_PUB].port_id;
+	return m;
+}
+
+static uint16_t
+frame_tag(const struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	return (uint16_t)(f[NET_ETH_HLEN + 20 + 8 + 30] << 8 | f[NET_ETH_HLEN + 20 + 8 + 31]);
+}
+
+/*
+ * Handoffs and punts leave in one ring enqueue per destination per burst:
+ * a burst of ESP for worker 1 (mixed with IKE for the control core) reaches
+ * worker 1's ring and the punt ring complete and in order; with room for
+ * only some, the first ones go and the rest are dropped and counted once
+ * each (handoff_full, punt_full); no mbuf leaks.
+ */
+static void
+test_ring_batches(void)
+{
+	struct rte_ring *ho1 = rte_ring_create("wt_ho1", 64, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	unsigned in_use = rte_mempool_in_use_count(sh.mp), room, round;
+
+	CU_ASSERT_FATAL(ho1 != NULL);
+	sh.n_workers = 2;
+	sh.handoff[1] = ho1;
+	{	/* queued, not enqueued, until the flush at the end of the burst */
+		struct rte_mbuf *one = pub_udp_frame(4500, 0x10000999, 0);
+
+		handoff(&wk, 1, one, 0);
+		CU_ASSERT(rte_ring_count(ho1) == 0 && wk.ho_q[1].n == 1);
+		handoff_flush(&wk);
+		CU_ASSERT(rte_ring_count(ho1) == 1 && wk.ho_q[1].n == 0);
+		CU_ASSERT(rte_ring_dequeue(ho1, (void **)&one) == 0);
+		rte_pktmbuf_free(one);
+	}
+	for (round = 0; round < 2; round++) {
+		struct rte_mbuf *m[RD_BURST], *got[RD_BURST * 2], *fill[64];
+		uint64_t ho0 = wk.st.handoff_out, pu0 = wk.st.punt;
+		uint64_t hf0 = wk.st.drop[RD_DROP_HANDOFF_FULL], pf0 = wk.st.drop[RD_DROP_PUNT_FULL];
+		unsigned i, n, nfill_h = 0, nfill_p = 0, ok = 0, want_h, want_p;
+
+		/* round 1: leave room for 5 handoffs and 3 punts */
+		if (round == 1) {
+			while (rte_ring_free_count(ho1) > 5) {
+				fill[nfill_h] = pub_udp_frame(4500, 0x10000999, 0);
+				CU_ASSERT_FATAL(rte_ring_enqueue(ho1, fill[nfill_h]) == 0);
+				nfill_h++;
+			}
+		}
+		room = rte_ring_free_count(ho1);
+		for (i = 0; i < RD_BURST; i++)	/* even: ESP for worker 1, odd: IKE */
+			m[i] = i % 2 ? pub_udp_frame(500, 0x01020304, (uint16_t)i) :
+				       pub_udp_frame(4500, 0x10000999, (uint16_t)i);
+		if (round == 1) {
+			struct rte_mbuf *pf[1024];
+
+			while (rte_ring_free_count(sh.punt) > 3) {
+				pf[nfill_p] = pub_udp_frame(500, 1, 0);
+				CU_ASSERT_FATAL(rte_ring_enqueue(sh.punt, pf[nfill_p]) == 0);
+				nfill_p++;
+			}
+		}
+		want_h = RTE_MIN(room, (unsigned)RD_BURST / 2);
+		want_p = round == 0 ? RD_BURST / 2 : 3;
+		run(P_PUB, m, RD_BURST);
+		n = rte_ring_dequeue_burst(ho1, (void **)got, RTE_DIM(got), NULL);
+		CU_ASSERT(n == nfill_h + want_h);
+		for (i = nfill_h; i < n; i++)
+			if (frame_tag(got[i]) == 2 * (i - nfill_h) && rd_meta(got[i])->hops == 1)
+				ok++;
+		CU_ASSERT(ok == want_h);
+		rte_pktmbuf_free_bulk(got, n);
+		CU_ASSERT(wk.st.handoff_out - ho0 == want_h);
+		CU_ASSERT(wk.st.drop[RD_DROP_HANDOFF_FULL] - hf0 == RD_BURST / 2 - want_h);
+		n = 0;
+		ok = 0;
+		while (rte_ring_dequeue(sh.punt, (void **)&got[0]) == 0) {
+			if (n >= nfill_p && frame_tag(got[0]) == 2 * (n - nfill_p) + 1)
+				ok++;
+			rte_pktmbuf_free(got[0]);
+			n++;
+		}
+		CU_ASSERT(n == nfill_p + want_p);
+		CU_ASSERT(ok == want_p);
+		CU_ASSERT(wk.st.punt - pu0 == want_p);
+		CU_ASSERT(wk.st.drop[RD_DROP_PUNT_FULL] - pf0 == RD_BURST / 2 - want_p);
+	}
+	sh.n_workers = 1;
+	sh.handoff[1] = NULL;
+	rte_ring_free(ho1);
+	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
+}
+
+/* ------------------------------------------------ RX checksum flags */
+
+/*
+ * The classifier takes the NIC's IPv4 header checksum verdict: GOOD is not
+ * summed again (a frame whose checksum the NIC vouched for goes through even
+ * with a wrong sum: proof the software sum was skipped), BAD is dropped as
+ * malformed even with a right sum, UNKNOWN and NONE are summed in software.
+ */
+static void
+test_rx_cksum_flags(void)
+{
+	static const struct {
+		uint64_t flag;
+		bool corrupt;
+		bool sent;
+	} cases[] = {
+		{ RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, false, true },
+		{ RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, true, false },
+		{ RTE_MBUF_F_RX_IP_CKSUM_NONE, true, false },
+		{ RTE_MBUF_F_RX_IP_CKSUM_GOOD, false, true },
+		{ RTE_MBUF_F_RX_IP_CKSUM_GOOD, true, true },
+		{ RTE_MBUF_F_RX_IP_CKSUM_BAD, false, false },
+	};
+	unsigned c, bad, in_use = rte_mempool_in_use_count(sh.mp);
+
+	client_up(&cl[0], 1500);
+	for (c = 0; c < RTE_DIM(cases); c++) {
+		struct rte_mbuf *m = lan_frame(100, cl[0].vip, (uint16_t)c, false);
+		uint64_t mal = wk.st.drop[RD_DROP_MALFORMED];
+		unsigned sent;
+
+		if (cases[c].corrupt)
+			rte_pktmbuf_mtod(m, uint8_t *)[NET_ETH_HLEN + 11] ^= 0x5a;
+		m->ol_flags |= cases[c].flag;
+		run(P_LAN, &m, 1);
+		sent = collect_public(NULL, &bad);
+		CU_ASSERT(sent == (cases[c].sent ? 1u : 0u));
+		CU_ASSERT(wk.st.drop[RD_DROP_MALFORMED] - mal == (cases[c].sent ? 0u : 1u));
+	}
+	client_down(&cl[0]);
+	CU_ASSERT(ring_drain(tx_ring[P_LAN]) == 0);
+	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
+}
+
 /* --------------------------------------------------- next-hop cache */
 
 /*
@@ -1419,6 +1581,8 @@ main(int argc, char **argv)
 	CU_add_test(s, "route_message_cost_flat_in_table_size", test_msg_cost_flat);
 	CU_add_test(s, "loop_gap_histogram_moves_sleeps_excluded", test_loop_gap_counted);
 	CU_add_test(s, "spd_sized_from_max_tunnels", test_spd_sized_from_config);
+	CU_add_test(s, "handoff_and_punt_batched_per_ring", test_ring_batches);
+	CU_add_test(s, "rx_ipv4_cksum_flags_consulted", test_rx_cksum_flags);
 	CU_add_test(s, "nh_cache_follows_snapshot", test_nh_cache_follows_snapshot);
 	CU_add_test(s, "nh_cache_random_snapshots_against_model", test_nh_cache_random_snapshots);
 	fails = tu_run();
