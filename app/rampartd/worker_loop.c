@@ -13,6 +13,7 @@
  * deleted SAs go back to the control core on the event ring (SA_EV_DEL_ACK).
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -650,6 +651,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 {
 	const struct rd_port *port = &w->sh->ports[pidx];
 	struct rte_mbuf *in[RD_BURST], *drop[RD_BURST];
+	struct esp_in_pre pre[RD_BURST];	/* in[i]'s ESP header, from pis[] */
 	const struct sa_spd_tgt *fwd_t[RD_BURST];
 	struct net_pkt_info pis[RD_BURST];
 	struct enc_burst enc;
@@ -691,6 +693,11 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 			}
 			rd_meta(m)->spi = pi->spi;
 			to_l3(m, pi);
+			/* the classifier's parse, so lib/esp need not walk it again */
+			pre[n_in].spi = pi->spi;
+			pre[n_in].udp = pi->l4_proto == IPPROTO_UDP;
+			pre[n_in].esp_off = (uint16_t)(pi->l4_off - pi->l3_off +
+						       (pre[n_in].udp ? NET_UDP_HLEN : 0));
 			in[n_in++] = m;
 			w->st.esp_in++;
 			break;
@@ -761,7 +768,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 	if (n_in) {
 		const struct sa_spd_tgt *src_ts[RD_BURST], *dst_ts[RD_BURST];
 
-		k = esp_in_burst(w->esp, in, n_in);
+		k = esp_in_burst_pre(w->esp, in, pre, n_in);
 		RD_STAGE_ADD(w->id, RD_STG_ESP_IN, tsc, n_in);
 		w->st.dec_ok += k;
 		in_lookup(w, in, k, src_ts, dst_ts);
