@@ -142,6 +142,10 @@ port_start(uint16_t port_id, const struct port_params *p)
 	}
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	/* The worker's classifier trusts the NIC's IPv4 header checksum verdict
+	 * (RTE_MBUF_F_RX_IP_CKSUM_GOOD/BAD) and sums in software otherwise. */
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 	ret = rte_eth_dev_configure(port_id, p->n_rxq, p->n_txq, &conf);
 	if (ret < 0) {
 		PLOG(ERR, "%s: configure: %s\n", p->name, rte_strerror(-ret));

@@ -130,6 +130,7 @@ rd_fwd_init(void)
 	rd.sh.fwd = rte_malloc("rd_fwd", sizeof(*rd.sh.fwd), 64);
 	if (rd.sh.fwd == NULL)
 		return -ENOMEM;
+	rd.master.gen = 1;		/* 0 marks an empty worker next-hop cache slot */
 	memcpy(rd.sh.fwd, &rd.master, sizeof(*rd.sh.fwd));
 	return 0;
 }
@@ -153,6 +154,7 @@ rd_fwd_publish(void)
 	if (n == NULL)
 		return;			/* stays dirty: retried next loop */
 	rd.master.nbr.version++;
+	rd.master.gen++;		/* invalidates every worker's next-hop cache */
 	memcpy(n, &rd.master, sizeof(*n));
 	old = rd.sh.fwd;
 	__atomic_store_n(&rd.sh.fwd, n, __ATOMIC_RELEASE);

@@ -70,6 +70,8 @@ enum rd_limits {
 	RD_KICK_WINDOW_MS = 50,		/* af_packet: control queue kick window */
 	RD_KICK_FIRST_MS = 2,		/* af_packet worker queues: kick 2 ms and */
 	RD_KICK_SECOND_MS = 20,		/* 20 ms after the last transmit */
+	RD_NH_CACHE_BITS = 10,		/* next-hop cache: 1024 slots per worker */
+	RD_NH_CACHE = 1 << RD_NH_CACHE_BITS,
 };
 
 /*
@@ -125,11 +127,34 @@ struct rd_port {
 	struct net_if_addrs ifa;
 };
 
-/* What workers read for L2 output: published with RCU (see rd_fwd_publish). */
+/*
+ * What workers read for L2 output: published with RCU (see rd_fwd_publish).
+ * gen: this snapshot's generation, never 0 for a published one, one more
+ * for every publish (64 bits: never wraps). A worker's next-hop cache entry
+ * is valid only for the snapshot of its generation, so any change to the
+ * routes or the neighbours (which always goes through a new snapshot)
+ * invalidates every cached next hop at once.
+ */
 struct rd_fwd {
+	uint64_t gen;
 	struct net_nbr_table nbr;
 	struct net_route_table routes;
 };
+
+/*
+ * One slot of a worker's next-hop cache (worker-private, direct-mapped by a
+ * hash of the destination): where a packet to @dst goes when the snapshot of
+ * generation @gen is current. Resolved from the route list and the
+ * neighbour table by send_ip() on a miss; only REACHABLE/STATIC neighbours
+ * are cached, so an unresolved next hop keeps going to the control core.
+ */
+struct rd_nh {
+	uint64_t gen;			/* rd_fwd.gen it was resolved in, 0 = empty */
+	uint8_t af;			/* 4 or 6, 0 = empty */
+	uint8_t port;			/* output port index */
+	uint8_t eth[NET_ETH_HLEN];	/* the Ethernet header to prepend */
+	uint8_t dst[16];		/* destination (IPv4: first 4 bytes, rest 0) */
+} __rte_aligned(64);
 
 /*
  * The part of rampartd every worker reads. The control core owns it (rd.sh,
@@ -195,6 +220,12 @@ struct rd_worker {
 	struct sa_event ack_q[RD_MSG_PER_LOOP];	/* acks waiting for room in sh->ev */
 	unsigned n_ack_q;
 	struct rd_txbuf tx[RTE_MAX_ETHPORTS];
+	struct rd_nh *nh;		/* next-hop cache, RD_NH_CACHE slots */
+	/* packets for the MP rings, sent in one enqueue per ring at the end
+	 * of each burst (or when full): handoffs by owner worker, punts */
+	struct rd_txbuf ho_q[SA_MAX_WORKERS];
+	struct rd_txbuf punt_q;		/* -> sh->punt */
+	struct rd_txbuf punt_nbr_q;	/* -> sh->punt_nbr */
 	uint64_t next_kick_tsc[CONF_MAX_PORTS];	/* see port_tx_kick() */
 	uint8_t kicks_left[CONF_MAX_PORTS];
 } __rte_cache_aligned;

@@ -17,7 +17,8 @@
  *   esp_in    esp_in_burst
  *   post_in   inner policy lookups, anti-spoofing, send_ip of decapsulated packets
  *   esp_out   esp_out_burst
- *   l2_out    send_ip of encapsulated packets: route, neighbour, Ethernet header
+ *   l2_out    send_ip of encapsulated packets: next-hop cache (on a miss: route,
+ *             neighbour), Ethernet header
  *   tx        tx_flush of every port
  */
 #ifndef RD_STAGE_H

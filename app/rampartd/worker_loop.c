@@ -13,6 +13,7 @@
  * deleted SAs go back to the control core on the event ring (SA_EV_DEL_ACK).
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -246,42 +247,84 @@ is_new_ike_init(const struct rte_mbuf *m)
 	return !rd_ike_is_ongoing(f + udp + 8, m->data_len - udp - 8);
 }
 
+/*
+ * Enqueue the packets waiting in @b on the multi-producer ring @r in one
+ * burst (one CAS for all of them, not one per packet); what does not fit is
+ * freed and counted as @full. Returns how many went.
+ */
+static inline unsigned
+ring_flush(struct rd_worker *w, struct rte_ring *r, struct rd_txbuf *b, enum rd_drop full)
+{
+	unsigned k;
+
+	if (b->n == 0)
+		return 0;
+	k = rte_ring_mp_enqueue_burst(r, (void **)b->m, b->n, NULL);
+	if (unlikely(k < b->n)) {
+		w->st.drop[full] += b->n - k;
+		rte_pktmbuf_free_bulk(b->m + k, b->n - k);
+	}
+	b->n = 0;
+	return k;
+}
+
+static inline void
+punt_flush(struct rd_worker *w)
+{
+	w->st.punt += ring_flush(w, w->sh->punt_nbr, &w->punt_nbr_q, RD_DROP_PUNT_FULL);
+	w->st.punt += ring_flush(w, w->sh->punt, &w->punt_q, RD_DROP_PUNT_FULL);
+}
+
+static inline void
+handoff_flush(struct rd_worker *w)
+{
+	unsigned i;
+
+	for (i = 0; i < w->sh->n_workers; i++)
+		if (w->ho_q[i].n)
+			w->st.handoff_out += ring_flush(w, w->sh->handoff[i], &w->ho_q[i],
+							RD_DROP_HANDOFF_FULL);
+}
+
+/*
+ * Punts and handoffs are queued per destination ring and sent when the burst
+ * is done (ring_flush), keeping their order per ring. The IKE shedding
+ * threshold counts what is queued for the punt ring too.
+ */
 static inline void
 punt(struct rd_worker *w, struct rte_mbuf *m, uint8_t reason)
 {
-	struct rte_ring *r =
-		reason == RD_PUNT_RX && is_nbr_frame(m) ? w->sh->punt_nbr : w->sh->punt;
+	bool nbr = reason == RD_PUNT_RX && is_nbr_frame(m);
+	struct rd_txbuf *b = nbr ? &w->punt_nbr_q : &w->punt_q;
 
 	rd_meta(m)->reason = reason;
-	if (r == w->sh->punt && reason == RD_PUNT_RX &&
-	    rte_ring_count(r) >= RD_PUNT_RING / 4 * 3 && is_new_ike_init(m)) {
+	if (!nbr && reason == RD_PUNT_RX &&
+	    rte_ring_count(w->sh->punt) + b->n >= RD_PUNT_RING / 4 * 3 && is_new_ike_init(m)) {
 		w->st.drop[RD_DROP_PUNT_IKE_SHED]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (unlikely(rte_ring_mp_enqueue(r, m) != 0)) {
-		w->st.drop[RD_DROP_PUNT_FULL]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	w->st.punt++;
+	if (unlikely(b->n == RD_BURST))
+		punt_flush(w);
+	b->m[b->n++] = m;
 }
 
 static inline void
 handoff(struct rd_worker *w, unsigned owner, struct rte_mbuf *m, uint8_t hops)
 {
+	struct rd_txbuf *b;
+
 	if (unlikely(hops >= RD_MAX_HOPS || owner >= w->sh->n_workers)) {
 		w->st.drop[RD_DROP_HOPS]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	rd_meta(m)->hops = (uint8_t)(hops + 1);
-	if (unlikely(rte_ring_mp_enqueue(w->sh->handoff[owner], m) != 0)) {
-		w->st.drop[RD_DROP_HANDOFF_FULL]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	w->st.handoff_out++;
+	b = &w->ho_q[owner];
+	if (unlikely(b->n == RD_BURST))
+		w->st.handoff_out += ring_flush(w, w->sh->handoff[owner], b,
+						RD_DROP_HANDOFF_FULL);
+	b->m[b->n++] = m;
 }
 
 /* The outbound target for inner destination @dst, or NULL. */
@@ -366,21 +409,56 @@ in_lookup(const struct rd_worker *w, struct rte_mbuf **m, uint16_t n,
 }
 
 /*
- * Send an IP packet (data at the IP header) towards its destination: route
- * table -> port and next hop, neighbour snapshot -> MAC. A missing neighbour
- * sends the packet to the control core, which resolves and sends it.
+ * The next-hop cache slot for (@af, @dst): a multiplicative hash of the
+ * address (IPv6: its four words folded) picks one of RD_NH_CACHE slots.
+ */
+static inline struct rd_nh *
+nh_slot(const struct rd_worker *w, uint8_t af, const uint8_t *dst)
+{
+	uint32_t h = rd32(dst);
+
+	if (af != 4)
+		h ^= rd32(dst + 4) ^ rd32(dst + 8) ^ rd32(dst + 12);
+	return &w->nh[(h * 2654435761u) >> (32 - RD_NH_CACHE_BITS)];
+}
+
+/* true if @e holds the next hop for (@af, @dst) in the snapshot of @gen. */
+static inline bool
+nh_hit(const struct rd_nh *e, uint64_t gen, uint8_t af, const uint8_t *dst)
+{
+	return e->gen == gen && e->af == af && memcmp(e->dst, dst, af == 4 ? 4 : 16) == 0;
+}
+
+/*
+ * Send an IP packet (data at the IP header) towards its destination. The
+ * worker's next-hop cache answers for a destination already resolved in the
+ * current snapshot (fwd->gen): port and a prebuilt Ethernet header, no route
+ * scan, no neighbour lookup. Otherwise route table -> port and next hop,
+ * neighbour snapshot -> MAC, and a resolved next hop fills the cache slot. A
+ * missing neighbour sends the packet to the control core, which resolves and
+ * sends it (nothing cached: the next packet asks the snapshot again).
  */
 static void
 send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint8_t af = (ip[0] >> 4) == 4 ? 4 : 6, nh[16];
+	const uint8_t *dst = af == 4 ? ip + 16 : ip + 24;
+	struct rd_nh *e = nh_slot(w, af, dst);
 	const struct net_route *r;
 	const struct net_nbr *nb;
 	struct rd_meta *meta;
 	uint8_t *eth;
 
-	r = net_route_lookup(&fwd->routes, af, af == 4 ? ip + 16 : ip + 24, nh);
+	if (likely(nh_hit(e, fwd->gen, af, dst))) {
+		eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
+		if (unlikely(eth == NULL))
+			goto no_headroom;
+		memcpy(eth, e->eth, NET_ETH_HLEN);
+		tx_enqueue(w, e->port, m);
+		return;
+	}
+	r = net_route_lookup(&fwd->routes, af, dst, nh);
 	if (unlikely(r == NULL)) {
 		w->st.drop[RD_DROP_NO_ROUTE]++;
 		rte_pktmbuf_free(m);
@@ -388,14 +466,19 @@ send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 	}
 	nb = net_nbr_lookup(&fwd->nbr, af, nh);
 	if (likely(nb != NULL && nb->state >= NET_NBR_REACHABLE)) {
-		eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
-		if (unlikely(eth == NULL)) {
-			w->st.drop[RD_DROP_NO_HEADROOM]++;
-			rte_pktmbuf_free(m);
-			return;
-		}
-		net_eth_write(eth, nb->mac, w->sh->ports[r->port].ifa.mac,
+		/* fill the slot first: @dst points into the packet, which the
+		 * prepend below leaves in place */
+		e->gen = fwd->gen;
+		e->af = af;
+		e->port = r->port;
+		memset(e->dst, 0, sizeof(e->dst));
+		memcpy(e->dst, dst, af == 4 ? 4 : 16);
+		net_eth_write(e->eth, nb->mac, w->sh->ports[r->port].ifa.mac,
 			      af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
+		eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
+		if (unlikely(eth == NULL))
+			goto no_headroom;
+		memcpy(eth, e->eth, NET_ETH_HLEN);
 		tx_enqueue(w, r->port, m);
 		return;
 	}
@@ -405,6 +488,10 @@ send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 	memcpy(meta->nh, nh, 16);
 	w->st.nbr_miss++;
 	punt(w, m, RD_PUNT_NBR_MISS);
+	return;
+no_headroom:
+	w->st.drop[RD_DROP_NO_HEADROOM]++;
+	rte_pktmbuf_free(m);
 }
 
 /* Strip L2 and Ethernet padding: data = the IP packet, exactly. */
@@ -536,12 +623,35 @@ inner_port(const struct rd_shared *sh)
 	return -1;
 }
 
+/*
+ * The NIC's verdict on a received frame's IPv4 header checksum
+ * (RTE_MBUF_F_RX_IP_CKSUM_*): GOOD spares the classifier the software sum,
+ * BAD drops the frame; UNKNOWN, and NONE (header valid but its checksum
+ * field not filled in, which forwarding would send on as it is), are
+ * verified in software. Frames the worker builds carry no such flag, and
+ * esp_in clears them on a decapsulated packet (they were the outer
+ * header's), so a hairpinned inner packet handed to its owner is checked.
+ */
+static inline unsigned
+rx_l3ck(const struct rte_mbuf *m)
+{
+	switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
+	case RTE_MBUF_F_RX_IP_CKSUM_GOOD:
+		return NET_L3CK_GOOD;
+	case RTE_MBUF_F_RX_IP_CKSUM_BAD:
+		return NET_L3CK_BAD;
+	default:
+		return NET_L3CK_UNKNOWN;
+	}
+}
+
 static void
 process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte_mbuf **pkts,
 	uint16_t n, bool from_handoff)
 {
 	const struct rd_port *port = &w->sh->ports[pidx];
 	struct rte_mbuf *in[RD_BURST], *drop[RD_BURST];
+	struct esp_in_pre pre[RD_BURST];	/* in[i]'s ESP header, from pis[] */
 	const struct sa_spd_tgt *fwd_t[RD_BURST];
 	struct net_pkt_info pis[RD_BURST];
 	struct enc_burst enc;
@@ -554,8 +664,8 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 	/* classify the burst, then find the targets of all its forwarded packets at once */
 	for (i = 0; i < n; i++)
 		if (likely(pkts[i]->nb_segs == 1))
-			net_classify(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len,
-				     &port->ifa, &pis[i]);
+			net_classify_ck(rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+					pkts[i]->data_len, &port->ifa, rx_l3ck(pkts[i]), &pis[i]);
 	RD_STAGE_ADD(w->id, RD_STG_CLASSIFY, tsc, n);
 	if (port->role != CONF_PORT_PUBLIC) {
 		fwd_lookup(w, pkts, pis, n, fwd_t);
@@ -583,6 +693,11 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 			}
 			rd_meta(m)->spi = pi->spi;
 			to_l3(m, pi);
+			/* the classifier's parse, so lib/esp need not walk it again */
+			pre[n_in].spi = pi->spi;
+			pre[n_in].udp = pi->l4_proto == IPPROTO_UDP;
+			pre[n_in].esp_off = (uint16_t)(pi->l4_off - pi->l3_off +
+						       (pre[n_in].udp ? NET_UDP_HLEN : 0));
 			in[n_in++] = m;
 			w->st.esp_in++;
 			break;
@@ -653,7 +768,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 	if (n_in) {
 		const struct sa_spd_tgt *src_ts[RD_BURST], *dst_ts[RD_BURST];
 
-		k = esp_in_burst(w->esp, in, n_in);
+		k = esp_in_burst_pre(w->esp, in, pre, n_in);
 		RD_STAGE_ADD(w->id, RD_STG_ESP_IN, tsc, n_in);
 		w->st.dec_ok += k;
 		in_lookup(w, in, k, src_ts, dst_ts);
@@ -713,6 +828,8 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 		RD_STAGE_ADD(w->id, RD_STG_POST_IN, tsc, k);
 	}
 	enc_flush(w, fwd, &enc);
+	punt_flush(w);
+	handoff_flush(w);
 }
 
 static unsigned
@@ -759,6 +876,11 @@ rd_worker_init(struct rd_worker *w, const struct rd_shared *sh)
 	if (ret < 0)
 		return ret;
 	w->n_ack_q = 0;
+	/* zeroed: gen 0 and af 0 match no snapshot */
+	w->nh = rte_zmalloc_socket("rd_nh", sizeof(*w->nh) * RD_NH_CACHE, RTE_CACHE_LINE_SIZE,
+				   w->socket);
+	if (w->nh == NULL)
+		return -ENOMEM;
 	ret = esp_worker_create(w->id, w->socket, w->sh->ev, &w->esp);
 	if (ret < 0)
 		return ret;
@@ -775,10 +897,23 @@ rd_worker_fini(struct rd_worker *w)
 			rte_pktmbuf_free_bulk(w->tx[p].m, w->tx[p].n);
 			w->tx[p].n = 0;
 		}
+	/* process() leaves these empty; freed in case it did not finish */
+	for (p = 0; p < SA_MAX_WORKERS; p++)
+		if (w->ho_q[p].n) {
+			rte_pktmbuf_free_bulk(w->ho_q[p].m, w->ho_q[p].n);
+			w->ho_q[p].n = 0;
+		}
+	if (w->punt_q.n)
+		rte_pktmbuf_free_bulk(w->punt_q.m, w->punt_q.n);
+	if (w->punt_nbr_q.n)
+		rte_pktmbuf_free_bulk(w->punt_nbr_q.m, w->punt_nbr_q.n);
+	w->punt_q.n = w->punt_nbr_q.n = 0;
 	if (w->esp != NULL)
 		esp_worker_destroy(w->esp);
 	sa_spd_destroy(w->spd);
 	w->spd = NULL;
+	rte_free(w->nh);
+	w->nh = NULL;
 }
 
 /*

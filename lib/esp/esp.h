@@ -157,6 +157,28 @@ int esp_worker_msg(struct esp_worker *w, const struct sa_msg *msg, struct sa_eve
  */
 uint16_t esp_in_burst(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n);
 
+/* Where a caller's classifier found the ESP header of an inbound packet. */
+struct esp_in_pre {
+	uint32_t spi;		/* host order */
+	uint16_t esp_off;	/* bytes from the outer IP header to the ESP header */
+	uint8_t udp;		/* 1: ESP-in-UDP, the UDP header ends at esp_off */
+	uint8_t pad;
+};
+
+/*
+ * esp_in_burst for packets whose outer header the caller has already
+ * parsed and validated as rampartd's classifier does (net_classify: IPv4
+ * header length, total length and checksum, not a fragment; IPv6 without
+ * extension headers; UDP to 4500 with its length; SPI >= 256) and trimmed
+ * to the IP packet (data_len = IP total length): pre[i] describes pkts[i].
+ * The outer header is not walked again; what lib/esp relies on (headers
+ * before esp_off, ESP header within the data, UDP length = rest of the
+ * packet) is re-checked, so a wrong pre[] drops, never overreads. Same
+ * results and counters as esp_in_burst otherwise.
+ */
+uint16_t esp_in_burst_pre(struct esp_worker *w, struct rte_mbuf *pkts[],
+			  const struct esp_in_pre pre[], uint16_t n);
+
 /*
  * Outbound burst: encapsulate pkts[i] (data at inner IP header) into sas[i].
  * Survivors are compacted to the front (data at the outer IP header).

@@ -113,6 +113,50 @@ outer_parse(struct rte_mbuf *m, struct in_ctx *c, uint32_t *spi)
 	return ESP_PASS;
 }
 
+/*
+ * Pass 1a with the caller's parse (esp_in_burst_pre): the outer header was
+ * validated by the caller's classifier; only what this file relies on for
+ * memory safety and for the ESP length is checked again: the IP header and
+ * (NAT-T) the UDP header lie before the ESP header, the ESP header inside
+ * the data, the UDP length covers exactly the rest of the packet, SPI != 0.
+ */
+static inline int
+pre_parse(struct rte_mbuf *m, const struct esp_in_pre *p, struct in_ctx *c, uint32_t *spi)
+{
+	uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t end = m->data_len, hl = p->esp_off, ip_hl;
+
+	if (unlikely(m->nb_segs != 1))
+		return ESP_DROP_MULTISEG;
+	if (unlikely(end < 1))
+		return ESP_DROP_SHORT;
+	switch (h[0] >> 4) {
+	case 4:
+		ip_hl = 20;
+		c->outer_ecn = h[1] & 3;
+		break;
+	case 6:
+		ip_hl = 40;
+		c->outer_ecn = (h[1] >> 4) & 3;
+		break;
+	default:
+		return ESP_DROP_MALFORMED;
+	}
+	c->udp = p->udp != 0;
+	if (unlikely(hl < ip_hl + (c->udp ? 8u : 0u) || hl + ESP_HDR_LEN > end))
+		return ESP_DROP_SHORT;
+	if (c->udp && unlikely(net_rd16(h + hl - 4) != end - hl + 8))
+		return ESP_DROP_MALFORMED;	/* UDP length must match IP */
+	*spi = p->spi;
+	if (unlikely(*spi == 0))
+		return ESP_DROP_MALFORMED;
+	c->m = m;
+	c->esp = h + hl;
+	c->esp_len = end - hl;
+	c->outer_len = (uint16_t)hl;
+	return ESP_PASS;
+}
+
 /* Pass 1c: checks that need the SA. ESP_PASS or a drop reason. */
 static inline int
 sa_checks(struct esp_worker *w, struct esp_sa *sa, struct in_ctx *c)
@@ -292,7 +336,8 @@ in_commit(struct esp_worker *w, struct in_ctx *c)
 }
 
 static uint16_t
-in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_mbuf *outv[])
+in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], const struct esp_in_pre *pre, uint16_t n,
+	 struct rte_mbuf *outv[])
 {
 	struct in_ctx ctx[ESP_MAX_BURST];
 	uint32_t spis[ESP_MAX_BURST];
@@ -312,7 +357,8 @@ in_chunk(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n, struct rte_m
 	/* pass 1a: outer headers of the whole burst; runs of equal SPIs */
 	for (i = 0; i < n; i++) {
 		uint32_t spi = 0;
-		int why = outer_parse(pkts[i], &ctx[np], &spi);
+		int why = pre != NULL ? pre_parse(pkts[i], &pre[i], &ctx[np], &spi) :
+					outer_parse(pkts[i], &ctx[np], &spi);
 
 		if (unlikely(why != ESP_PASS)) {
 			esp_drop(w, pkts[i], (unsigned)why);
@@ -470,7 +516,21 @@ esp_in_burst(struct esp_worker *w, struct rte_mbuf *pkts[], uint16_t n)
 
 	for (off = 0; off < n; off += k) {
 		k = (uint16_t)RTE_MIN(n - off, ESP_MAX_BURST);
-		ok += in_chunk(w, pkts + off, k, pkts + ok);
+		ok += in_chunk(w, pkts + off, NULL, k, pkts + ok);
+		esp_drop_flush(w);
+	}
+	return ok;
+}
+
+uint16_t
+esp_in_burst_pre(struct esp_worker *w, struct rte_mbuf *pkts[], const struct esp_in_pre pre[],
+		 uint16_t n)
+{
+	uint16_t off, k, ok = 0;
+
+	for (off = 0; off < n; off += k) {
+		k = (uint16_t)RTE_MIN(n - off, ESP_MAX_BURST);
+		ok += in_chunk(w, pkts + off, pre + off, k, pkts + ok);
 		esp_drop_flush(w);
 	}
 	return ok;

@@ -95,6 +95,21 @@ struct net_pkt_info {
 int net_classify(const uint8_t *frame, uint32_t len, const struct net_if_addrs *ifa,
 		 struct net_pkt_info *pi);
 
+/* What the NIC said of an IPv4 header checksum (the worker maps its mbuf flags). */
+enum net_l3_cksum {
+	NET_L3CK_UNKNOWN = 0,	/* not checked: verified in software */
+	NET_L3CK_GOOD,		/* verified by the NIC: not recomputed */
+	NET_L3CK_BAD,		/* the NIC found it wrong: dropped */
+};
+
+/*
+ * net_classify with the NIC's verdict on the IPv4 header checksum @l3ck
+ * (enum net_l3_cksum); every other check is the same. net_classify is this
+ * with NET_L3CK_UNKNOWN.
+ */
+int net_classify_ck(const uint8_t *frame, uint32_t len, const struct net_if_addrs *ifa,
+		    unsigned l3ck, struct net_pkt_info *pi);
+
 /* true if @addr (network order, af 4 or 6) is one of @ifa's addresses. */
 bool net_if_has_addr(const struct net_if_addrs *ifa, uint8_t af, const uint8_t *addr);
 

@@ -153,7 +153,7 @@ is_directed_bcast(const struct net_if_addrs *ifa, const uint8_t *a)
 
 static int
 classify_ipv4(const uint8_t *frame, uint32_t len, const struct net_if_addrs *ifa,
-	      struct net_pkt_info *pi)
+	      unsigned l3ck, struct net_pkt_info *pi)
 {
 	const uint8_t *ip = frame + NET_ETH_HLEN;
 	uint32_t avail = len - NET_ETH_HLEN, hlen, tot;
@@ -166,7 +166,8 @@ classify_ipv4(const uint8_t *frame, uint32_t len, const struct net_if_addrs *ifa
 	tot = net_rd16(ip + 2);
 	if (tot < hlen || tot > avail)
 		return NET_CL_DROP;
-	if (net_ipv4_cksum(ip, hlen) != net_rd16(ip + 10))
+	if (l3ck == NET_L3CK_BAD ||
+	    (l3ck != NET_L3CK_GOOD && net_ipv4_cksum(ip, hlen) != net_rd16(ip + 10)))
 		return NET_CL_DROP;
 	pi->af = 4;
 	pi->l3_off = NET_ETH_HLEN;
@@ -217,6 +218,13 @@ int
 net_classify(const uint8_t *frame, uint32_t len, const struct net_if_addrs *ifa,
 	     struct net_pkt_info *pi)
 {
+	return net_classify_ck(frame, len, ifa, NET_L3CK_UNKNOWN, pi);
+}
+
+int
+net_classify_ck(const uint8_t *frame, uint32_t len, const struct net_if_addrs *ifa,
+		unsigned l3ck, struct net_pkt_info *pi)
+{
 	uint16_t type;
 
 	memset(pi, 0, sizeof(*pi));
@@ -231,7 +239,7 @@ net_classify(const uint8_t *frame, uint32_t len, const struct net_if_addrs *ifa,
 		pi->cls = len >= NET_ETH_HLEN + NET_ARP_LEN ? NET_CL_ARP : NET_CL_DROP;
 		break;
 	case NET_ETHER_IPV4:
-		pi->cls = (uint8_t)classify_ipv4(frame, len, ifa, pi);
+		pi->cls = (uint8_t)classify_ipv4(frame, len, ifa, l3ck, pi);
 		break;
 	case NET_ETHER_IPV6:
 		pi->cls = (uint8_t)classify_ipv6(frame, len, ifa, pi);

@@ -801,6 +801,7 @@ fwd_setup(void)
 	unsigned i;
 
 	net_nbr_init(&fwd.nbr);
+	fwd.gen = 1;
 	for (i = 0; i < 2; i++) {
 		struct net_route r = { .af = 4, .depth = 24, .port = (uint8_t)i };
 
@@ -842,6 +843,344 @@ rt_prefix(unsigned i, uint8_t *a)
 	a[2] = (uint8_t)(i >> 8);
 	a[3] = (uint8_t)i;
 }
+
+/* ------------------------------------------- batched ring enqueues */
+
+/* A UDP frame to the gateway's public address, port @dport, tagged @tag. */
+static struct rte_mbuf *
+pub_udp_frame(uint16_t dport, uint32_t spi, uint16_t tag)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(sh.mp);
+	uint8_t pl[36] = { 0 };
+	uint32_t len;
+
+	CU_ASSERT_FATAL(m != NULL);
+	pl[0] = (uint8_t)(spi >> 24);	/* 4500: SPI; 500: IKE initiator SPI */
+	pl[1] = (uint8_t)(spi >> 16);
+	pl[2] = (uint8_t)(spi >> 8);
+	pl[3] = (uint8_t)spi;
+	pl[15] = dport == 500;		/* IKE: responder SPI set, an exchange under way */
+	pl[30] = (uint8_t)(tag >> 8);
+	pl[31] = (uint8_t)tag;
+	len = net_udp_build(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m),
+			    mac_gw[P_PUB], mac_nbr, 4, cl[0].outer, gw_pub, 4500, dport, false, pl,
+			    sizeof(pl));
+	CU_ASSERT_FATAL(len != 0 && rte_pktmbuf_append(m, (uint16_t)len) != NULL);
+	m->port = sh.ports[P_PUB].port_id;
+	return m;
+}
+
+static uint16_t
+frame_tag(const struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	return (uint16_t)(f[NET_ETH_HLEN + 20 + 8 + 30] << 8 | f[NET_ETH_HLEN + 20 + 8 + 31]);
+}
+
+/*
+ * Handoffs and punts leave in one ring enqueue per destination per burst:
+ * a burst of ESP for worker 1 (mixed with IKE for the control core) reaches
+ * worker 1's ring and the punt ring complete and in order; with room for
+ * only some, the first ones go and the rest are dropped and counted once
+ * each (handoff_full, punt_full); no mbuf leaks.
+ */
+static void
+test_ring_batches(void)
+{
+	struct rte_ring *ho1 = rte_ring_create("wt_ho1", 64, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	unsigned in_use = rte_mempool_in_use_count(sh.mp), room, round;
+
+	CU_ASSERT_FATAL(ho1 != NULL);
+	sh.n_workers = 2;
+	sh.handoff[1] = ho1;
+	{	/* queued, not enqueued, until the flush at the end of the burst */
+		struct rte_mbuf *one = pub_udp_frame(4500, 0x10000999, 0);
+
+		handoff(&wk, 1, one, 0);
+		CU_ASSERT(rte_ring_count(ho1) == 0 && wk.ho_q[1].n == 1);
+		handoff_flush(&wk);
+		CU_ASSERT(rte_ring_count(ho1) == 1 && wk.ho_q[1].n == 0);
+		CU_ASSERT(rte_ring_dequeue(ho1, (void **)&one) == 0);
+		rte_pktmbuf_free(one);
+	}
+	for (round = 0; round < 2; round++) {
+		struct rte_mbuf *m[RD_BURST], *got[RD_BURST * 2], *fill[64];
+		uint64_t ho0 = wk.st.handoff_out, pu0 = wk.st.punt;
+		uint64_t hf0 = wk.st.drop[RD_DROP_HANDOFF_FULL], pf0 = wk.st.drop[RD_DROP_PUNT_FULL];
+		unsigned i, n, nfill_h = 0, nfill_p = 0, ok = 0, want_h, want_p;
+
+		/* round 1: leave room for 5 handoffs and 3 punts */
+		if (round == 1) {
+			while (rte_ring_free_count(ho1) > 5) {
+				fill[nfill_h] = pub_udp_frame(4500, 0x10000999, 0);
+				CU_ASSERT_FATAL(rte_ring_enqueue(ho1, fill[nfill_h]) == 0);
+				nfill_h++;
+			}
+		}
+		room = rte_ring_free_count(ho1);
+		for (i = 0; i < RD_BURST; i++)	/* even: ESP for worker 1, odd: IKE */
+			m[i] = i % 2 ? pub_udp_frame(500, 0x01020304, (uint16_t)i) :
+				       pub_udp_frame(4500, 0x10000999, (uint16_t)i);
+		if (round == 1) {
+			struct rte_mbuf *pf[1024];
+
+			while (rte_ring_free_count(sh.punt) > 3) {
+				pf[nfill_p] = pub_udp_frame(500, 1, 0);
+				CU_ASSERT_FATAL(rte_ring_enqueue(sh.punt, pf[nfill_p]) == 0);
+				nfill_p++;
+			}
+		}
+		want_h = RTE_MIN(room, (unsigned)RD_BURST / 2);
+		want_p = round == 0 ? RD_BURST / 2 : 3;
+		run(P_PUB, m, RD_BURST);
+		n = rte_ring_dequeue_burst(ho1, (void **)got, RTE_DIM(got), NULL);
+		CU_ASSERT(n == nfill_h + want_h);
+		for (i = nfill_h; i < n; i++)
+			if (frame_tag(got[i]) == 2 * (i - nfill_h) && rd_meta(got[i])->hops == 1)
+				ok++;
+		CU_ASSERT(ok == want_h);
+		rte_pktmbuf_free_bulk(got, n);
+		CU_ASSERT(wk.st.handoff_out - ho0 == want_h);
+		CU_ASSERT(wk.st.drop[RD_DROP_HANDOFF_FULL] - hf0 == RD_BURST / 2 - want_h);
+		n = 0;
+		ok = 0;
+		while (rte_ring_dequeue(sh.punt, (void **)&got[0]) == 0) {
+			if (n >= nfill_p && frame_tag(got[0]) == 2 * (n - nfill_p) + 1)
+				ok++;
+			rte_pktmbuf_free(got[0]);
+			n++;
+		}
+		CU_ASSERT(n == nfill_p + want_p);
+		CU_ASSERT(ok == want_p);
+		CU_ASSERT(wk.st.punt - pu0 == want_p);
+		CU_ASSERT(wk.st.drop[RD_DROP_PUNT_FULL] - pf0 == RD_BURST / 2 - want_p);
+	}
+	sh.n_workers = 1;
+	sh.handoff[1] = NULL;
+	rte_ring_free(ho1);
+	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
+}
+
+/* ------------------------------------------------ RX checksum flags */
+
+/*
+ * The classifier takes the NIC's IPv4 header checksum verdict: GOOD is not
+ * summed again (a frame whose checksum the NIC vouched for goes through even
+ * with a wrong sum: proof the software sum was skipped), BAD is dropped as
+ * malformed even with a right sum, UNKNOWN and NONE are summed in software.
+ */
+static void
+test_rx_cksum_flags(void)
+{
+	static const struct {
+		uint64_t flag;
+		bool corrupt;
+		bool sent;
+	} cases[] = {
+		{ RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, false, true },
+		{ RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, true, false },
+		{ RTE_MBUF_F_RX_IP_CKSUM_NONE, true, false },
+		{ RTE_MBUF_F_RX_IP_CKSUM_GOOD, false, true },
+		{ RTE_MBUF_F_RX_IP_CKSUM_GOOD, true, true },
+		{ RTE_MBUF_F_RX_IP_CKSUM_BAD, false, false },
+	};
+	unsigned c, bad, in_use = rte_mempool_in_use_count(sh.mp);
+
+	client_up(&cl[0], 1500);
+	for (c = 0; c < RTE_DIM(cases); c++) {
+		struct rte_mbuf *m = lan_frame(100, cl[0].vip, (uint16_t)c, false);
+		uint64_t mal = wk.st.drop[RD_DROP_MALFORMED];
+		unsigned sent;
+
+		if (cases[c].corrupt)
+			rte_pktmbuf_mtod(m, uint8_t *)[NET_ETH_HLEN + 11] ^= 0x5a;
+		m->ol_flags |= cases[c].flag;
+		run(P_LAN, &m, 1);
+		sent = collect_public(NULL, &bad);
+		CU_ASSERT(sent == (cases[c].sent ? 1u : 0u));
+		CU_ASSERT(wk.st.drop[RD_DROP_MALFORMED] - mal == (cases[c].sent ? 0u : 1u));
+	}
+	client_down(&cl[0]);
+	CU_ASSERT(ring_drain(tx_ring[P_LAN]) == 0);
+	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
+}
+
+/* --------------------------------------------------- next-hop cache */
+
+/*
+ * One frame from the LAN to client @c's VIP (encap: the outer destination
+ * is c->outer) or from client @c to the LAN host (decap), processed with
+ * snapshot @f. What left: 'S' sent (its destination MAC in @mac), 'R' dropped
+ * for no route, 'P' punted for a neighbour, '?' anything else.
+ */
+static char
+nh_send(const struct rd_fwd *f, struct client *c, bool decap, uint8_t mac[6])
+{
+	struct rte_ring *out = tx_ring[decap ? P_LAN : P_PUB];
+	uint64_t no_route = wk.st.drop[RD_DROP_NO_ROUTE], miss = wk.st.nbr_miss;
+	struct rte_mbuf *m, *got[4];
+	unsigned n, p;
+	char what = '?';
+
+	if (decap) {
+		uint16_t len = 100;
+
+		client_frames(c, &m, &len, lan_host, 1);
+	} else {
+		m = lan_frame(100, c->vip, 7, false);
+	}
+	process(&wk, f, decap ? P_PUB : P_LAN, &m, 1, false);
+	for (p = 0; p < sh.n_ports; p++)
+		tx_flush(&wk, p);
+	n = rte_ring_dequeue_burst(out, (void **)got, RTE_DIM(got), NULL);
+	if (n == 1) {
+		memcpy(mac, rte_pktmbuf_mtod(got[0], const uint8_t *), 6);
+		what = 'S';
+	} else if (n == 0 && wk.st.drop[RD_DROP_NO_ROUTE] == no_route + 1) {
+		what = 'R';
+	} else if (n == 0 && wk.st.nbr_miss == miss + 1 && ring_drain(sh.punt) == 1) {
+		what = 'P';
+	}
+	if (n > 0)
+		rte_pktmbuf_free_bulk(got, n);
+	CU_ASSERT(ring_drain(tx_ring[decap ? P_PUB : P_LAN]) == 0);
+	return what;
+}
+
+/*
+ * The next-hop cache never sends with a MAC, port or route of an older
+ * snapshot: a neighbour's new MAC is used by the very next packet, a route
+ * removed stops the traffic, a neighbour no longer resolved goes back to
+ * the control core, in both directions; a snapshot unchanged keeps hitting.
+ */
+static void
+test_nh_cache_follows_snapshot(void)
+{
+	static struct rd_fwd f2;
+	static const uint8_t mac_new[6] = { 2, 0, 0, 0, 7, 7 };
+	unsigned in_use = rte_mempool_in_use_count(sh.mp), dir;
+	uint8_t mac[6];
+
+	client_up(&cl[0], 1500);
+	for (dir = 0; dir < 2; dir++) {
+		const uint8_t *nh_addr = dir ? lan_host : cl[0].outer;
+		struct net_nbr *e;
+
+		/* the current snapshot, twice: the second packet hits the cache */
+		CU_ASSERT(nh_send(&fwd, &cl[0], dir, mac) == 'S');
+		CU_ASSERT(memcmp(mac, mac_nbr, 6) == 0);
+		CU_ASSERT(nh_hit(nh_slot(&wk, 4, nh_addr), fwd.gen, 4, nh_addr));
+		CU_ASSERT(nh_send(&fwd, &cl[0], dir, mac) == 'S');
+		CU_ASSERT(memcmp(mac, mac_nbr, 6) == 0);
+		/* the neighbour's MAC changes */
+		f2 = fwd;
+		f2.gen = fwd.gen + 1;
+		e = net_nbr_get(&f2.nbr, 4, nh_addr);
+		CU_ASSERT_FATAL(e != NULL);
+		memcpy(e->mac, mac_new, 6);
+		CU_ASSERT(nh_send(&f2, &cl[0], dir, mac) == 'S');
+		CU_ASSERT(memcmp(mac, mac_new, 6) == 0);
+		/* the neighbour is being resolved again */
+		f2.gen++;
+		e->state = NET_NBR_INCOMPLETE;
+		CU_ASSERT(nh_send(&f2, &cl[0], dir, mac) == 'P');
+		CU_ASSERT(nh_send(&f2, &cl[0], dir, mac) == 'P');
+		/* back to the first snapshot's contents in a new generation */
+		f2 = fwd;
+		f2.gen = fwd.gen + 3;
+		CU_ASSERT(nh_send(&f2, &cl[0], dir, mac) == 'S');
+		CU_ASSERT(memcmp(mac, mac_nbr, 6) == 0);
+		/* the route towards the neighbour is removed */
+		f2.gen++;
+		f2.routes.n = 1;
+		if (dir == 0)		/* keep the LAN route, remove the public one */
+			f2.routes.r[0] = fwd.routes.r[P_LAN];
+		else
+			f2.routes.r[0] = fwd.routes.r[P_PUB];
+		CU_ASSERT(nh_send(&f2, &cl[0], dir, mac) == 'R');
+		CU_ASSERT(nh_send(&f2, &cl[0], dir, mac) == 'R');
+		/* and the first snapshot again: re-resolved from it */
+		CU_ASSERT(nh_send(&fwd, &cl[0], dir, mac) == 'S');
+		CU_ASSERT(memcmp(mac, mac_nbr, 6) == 0);
+	}
+	client_down(&cl[0]);
+	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
+}
+
+/*
+ * Random snapshots against a model: 400 rounds, each either keeps the
+ * snapshot or publishes a new generation in which each next hop (both
+ * clients' outer addresses, the LAN host) has a random MAC of three, is
+ * REACHABLE, STATIC, INCOMPLETE or absent, and each of the two routes is
+ * present or not. Every packet (encap to both clients, decap from both)
+ * must leave exactly as the snapshot says: sent with its MAC, punted, or
+ * dropped for no route.
+ */
+static void
+test_nh_cache_random_snapshots(void)
+{
+	static struct rd_fwd f;
+	static const uint8_t macs[3][6] = { { 2, 0, 0, 0, 9, 9 }, { 2, 0, 0, 0, 7, 7 },
+					    { 2, 0, 0, 0, 5, 5 } };
+	const uint8_t *nh_addr[3] = { cl[0].outer, cl[1].outer, lan_host };
+	unsigned in_use = rte_mempool_in_use_count(sh.mp), round, i, bad = 0;
+	char want[3];
+	uint8_t want_mac[3][6], mac[6];
+
+	for (i = 0; i < N_CLIENTS; i++)
+		client_up(&cl[i], 1500);
+	f = fwd;
+	f.gen = fwd.gen + 100;
+	memset(want, 'S', sizeof(want));
+	for (i = 0; i < 3; i++)
+		memcpy(want_mac[i], mac_nbr, 6);
+	for (round = 0; round < 400; round++) {
+		if (round > 0 && rt_rnd() % 4 != 0) {
+			bool route[2] = { rt_rnd() % 5 != 0, rt_rnd() % 5 != 0 };
+
+			f = fwd;
+			f.gen = fwd.gen + 101 + round;
+			f.routes.n = 0;
+			for (i = 0; i < 2; i++)
+				if (route[i])
+					f.routes.r[f.routes.n++] = fwd.routes.r[i];
+			for (i = 0; i < 3; i++) {
+				unsigned st = (unsigned)(rt_rnd() % 5), k = (unsigned)(rt_rnd() % 3);
+				struct net_nbr *e;
+
+				if (st == 4) {
+					net_nbr_del(&f.nbr, 4, nh_addr[i]);
+				} else {
+					e = net_nbr_get(&f.nbr, 4, nh_addr[i]);
+					CU_ASSERT_FATAL(e != NULL);
+					e->state = st == 0 ? NET_NBR_INCOMPLETE :
+						   st == 1 ? NET_NBR_STATIC : NET_NBR_REACHABLE;
+					memcpy(e->mac, macs[k], 6);
+				}
+				memcpy(want_mac[i], macs[k], 6);
+				want[i] = !route[i < 2 ? P_PUB : P_LAN] ? 'R' :
+					  st == 0 || st == 4 ? 'P' : 'S';
+			}
+		}
+		for (i = 0; i < 4; i++) {
+			unsigned t = i < 2 ? i : 2;	/* next hop: client i's outer, LAN host */
+			char got = nh_send(&f, &cl[i % 2], i >= 2, mac);
+
+			if (got != want[t] || (got == 'S' && memcmp(mac, want_mac[t], 6) != 0)) {
+				if (bad++ < 5)
+					printf("\n  round %u packet %u: got %c, want %c\n", round, i,
+					       got, want[t]);
+			}
+		}
+	}
+	CU_ASSERT(bad == 0);
+	for (i = 0; i < N_CLIENTS; i++)
+		client_down(&cl[i]);
+	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
+}
+
+
 
 /*
  * ROUTE_ADD (plain and standby) / ROUTE_DEL in random order over 6 000
@@ -1242,6 +1581,10 @@ main(int argc, char **argv)
 	CU_add_test(s, "route_message_cost_flat_in_table_size", test_msg_cost_flat);
 	CU_add_test(s, "loop_gap_histogram_moves_sleeps_excluded", test_loop_gap_counted);
 	CU_add_test(s, "spd_sized_from_max_tunnels", test_spd_sized_from_config);
+	CU_add_test(s, "handoff_and_punt_batched_per_ring", test_ring_batches);
+	CU_add_test(s, "rx_ipv4_cksum_flags_consulted", test_rx_cksum_flags);
+	CU_add_test(s, "nh_cache_follows_snapshot", test_nh_cache_follows_snapshot);
+	CU_add_test(s, "nh_cache_random_snapshots_against_model", test_nh_cache_random_snapshots);
 	fails = tu_run();
 	rd_worker_fini(&wk);
 	esp_worker_destroy(peer);
