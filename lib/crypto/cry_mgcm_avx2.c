@@ -9,9 +9,8 @@
  *
  * Same algorithm as cry_mgcm_avx512.c on 256-bit registers: lane l of a
  * round is packet l, register g holds lanes 2g and 2g+1 (two 128-bit
- * lanes per ymm register), and a round has G = 2, 4 or 8 registers (4, 8
- * or 16 packets), so up to 8 independent VAESENC ymm chains are in flight,
- * enough to cover VAESENC's latency on two AES ports.
+ * lanes per ymm register), and a round has G = 2 or 4 registers (4 or 8
+ * packets); 9..16 packets are two rounds of 8 (run_n).
  * Differences forced by the missing AVX-512 instructions:
  *   - no byte-masked loads/stores: a partial last block of a payload of at
  *     least 16 bytes is read as the payload's last 16 bytes and shifted
@@ -21,9 +20,9 @@
  *     payload shorter than one block goes through a 16-byte stack buffer
  *     byte by byte. Nothing outside the payload is read or written.
  *   - no VPTERNLOG: three-way XORs are two VPXORs.
- *   - 16 vector registers instead of 32: round keys and H powers are
- *     memory operands of VAESENC/VPCLMULQDQ (L1 loads) in the 8-register
- *     round.
+ *   - 16 vector registers instead of 32: rounds of at most 8 packets;
+ *     round keys and H powers are memory operands of VAESENC/VPCLMULQDQ
+ *     (L1 loads).
  * The GHASH staging area, H powers (cry_gcm_key.hpow, same layout as the
  * AVX-512 kernel's), reduction and tag are the same as there.
  *
@@ -47,7 +46,7 @@
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-enum { GMAX = 8 };			/* registers per round: 16 lanes */
+enum { GMAX = 4 };			/* registers per round: 8 lanes */
 
 struct lane {
 	uint8_t *data;
@@ -251,16 +250,16 @@ aes_ctr(__m256i *x, const unsigned G, const __m256i (*rk)[15], const unsigned nr
 	const __m256i inc = _mm256_set_epi32(0, 0, 0, (int)k, 0, 0, 0, (int)k);
 	unsigned g, r;
 
-	_Pragma("GCC unroll 8")
+	_Pragma("GCC unroll 4")
 	for (g = 0; g < G; g++)
 		x[g] = _mm256_xor_si256(_mm256_shuffle_epi8(_mm256_add_epi32(j0r[g], inc), bsw),
 					rk[g][0]);
 	_Pragma("GCC unroll 15")
 	for (r = 1; r < nr; r++)
-		_Pragma("GCC unroll 8")
+		_Pragma("GCC unroll 4")
 		for (g = 0; g < G; g++)
 			x[g] = _mm256_aesenc_epi128(x[g], rk[g][r]);
-	_Pragma("GCC unroll 8")
+	_Pragma("GCC unroll 4")
 	for (g = 0; g < G; g++)
 		x[g] = _mm256_aesenclast_epi128(x[g], rk[g][nr]);
 }
@@ -298,7 +297,7 @@ ctr_pass(struct lane *L, const unsigned G, const __m256i (*rk)[15], const unsign
 		__m256i x[GMAX];
 
 		aes_ctr(x, G, rk, nr, j0r, k);
-		_Pragma("GCC unroll 8")
+		_Pragma("GCC unroll 4")
 		for (g = 0; g < G; g++) {
 			const struct lane *l = &L[2 * g];
 			__m256i in = x2(data_blk(&l[0], j), data_blk(&l[1], j));
@@ -342,7 +341,7 @@ ghash_rows(const unsigned G, const __m256i (*hp)[4], const __m256i *st, uint32_t
 	const __m256i bsw = bswap_mask();
 	unsigned g, q;
 
-	_Pragma("GCC unroll 8")
+	_Pragma("GCC unroll 4")
 	for (g = 0; g < G; g++) {
 		__m256i lo = _mm256_setzero_si256(), mid = lo, hi = lo;
 
@@ -366,7 +365,7 @@ ghash_pass(const unsigned G, const __m256i (*hp)[4], uint32_t steps, const __m25
 	uint32_t s = steps % 4;
 	unsigned g;
 
-	_Pragma("GCC unroll 8")
+	_Pragma("GCC unroll 4")
 	for (g = 0; g < G; g++)
 		xr[g] = _mm256_setzero_si256();
 	if (s == 1)
@@ -467,7 +466,7 @@ run(struct cry_mgcm_op *ops, unsigned n, const unsigned G, const unsigned nr, co
 				_mm_store_si128((__m128i *)slot(st, G, p, i), _mm_setzero_si128());
 	ctr_pass(L, G, (const __m256i(*)[15])rk, nr, j0r, maxnb, ekj0, st, first, seal);
 	ghash_pass(G, (const __m256i(*)[4])hp, steps, st, xr);
-	_Pragma("GCC unroll 8")
+	_Pragma("GCC unroll 4")
 	for (g = 0; g < G; g++) {
 		__m256i t = _mm256_xor_si256(_mm256_shuffle_epi8(xr[g], bsw), ekj0[g]);
 		__m128i tl[2];
@@ -491,15 +490,22 @@ run(struct cry_mgcm_op *ops, unsigned n, const unsigned G, const unsigned nr, co
 	_mm256_zeroall();
 }
 
+/*
+ * 4 packets in 2 registers, 8 in 4; 9..16 as two rounds of 8 (one round of
+ * 8 registers was 3-5 % slower in perf/mgcm-micro: 16 ymm registers are
+ * not enough for its state, and it spills).
+ */
 static ALWAYS_INLINE void
 run_n(struct cry_mgcm_op *ops, unsigned n, unsigned nr, bool seal)
 {
-	if (n <= 4)
+	if (n <= 4) {
 		run(ops, n, 2, nr, seal);
-	else if (n <= 8)
+	} else if (n <= 8) {
 		run(ops, n, 4, nr, seal);
-	else
-		run(ops, n, 8, nr, seal);
+	} else {
+		run(ops, 8, 4, nr, seal);
+		run(ops + 8, n - 8, 4, nr, seal);
+	}
 }
 
 /* @n <= 16 packets, all with the same key length. */
