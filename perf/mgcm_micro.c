@@ -3,7 +3,12 @@
  * perf/mgcm-micro: the multi-packet AES-GCM engine's kernels (lib/crypto/
  * cry_mgcm.h) against IPsec-MB's one-packet GCM on the same work, measured
  * interleaved in one run:
- *   ipsecmb   cry_gcm_seal / cry_gcm_open, one packet per call
+ *   ipsecmb   cry_gcm_seal / cry_gcm_open, one packet per call (IPsec-MB's
+ *             code for this CPU: its VAES AVX-512 GCM here)
+ *   imb-avx2  the same calls on a manager set up with init_mb_mgr_avx2:
+ *             what IPsec-MB 1.3 runs on a CPU with AVX2 but no AVX-512
+ *             (one packet's blocks with AES-NI on xmm, no VAES), the
+ *             reference the AVX2 kernel competes with on such CPUs
  *   avx512    cry_mgcm_seal / cry_mgcm_open with the AVX-512 kernel
  *   avx2      the same with the AVX2 (ymm) kernel
  * (the engine forced on, cry_mgcm_set_isa() switching kernels between
@@ -31,19 +36,41 @@
 #include "crypto/cry.h"
 #include "crypto/cry_mgcm.h"
 
-enum { NPKT = CRY_MGCM_MAX_LANES, NVAR = 3, MAXR = 2000, NOP = 2 };
+enum { NPKT = CRY_MGCM_MAX_LANES, NVAR = 4, MAXR = 2000, NOP = 2 };
 
 static uint8_t bufs[NPKT][CRY_MGCM_MAX_LEN] __attribute__((aligned(64)));
 static uint8_t ref[NPKT][CRY_MGCM_MAX_LEN];
 static uint8_t tags[NPKT][16], ref_tags[NPKT][16];
 static uint8_t nonces[NPKT][12], aads[NPKT][8];
 static struct cry_gcm_key key __attribute__((aligned(64)));
-static IMB_MGR *mgr;
+static IMB_MGR *mgr, *mgr2;		/* mgr2: IPsec-MB's AVX2 code */
+static struct gcm_key_data kd2 __attribute__((aligned(64)));
 static unsigned burst = NPKT;
 
-static const char *const vname[NVAR] = { "ipsecmb", "avx512", "avx2" };
+enum { V_IMB, V_AVX512, V_AVX2, V_IMB_AVX2 };
+static const char *const vname[NVAR] = { "ipsecmb", "avx512", "avx2", "imb-avx2" };
 static const enum cry_mgcm_isa visa[NVAR] = { CRY_MGCM_ISA_NONE, CRY_MGCM_ISA_AVX512,
-					      CRY_MGCM_ISA_AVX2 };
+					      CRY_MGCM_ISA_AVX2, CRY_MGCM_ISA_NONE };
+
+/* IPsec-MB's AVX2 GCM (mgr2, kd2) on one packet. */
+static void
+imb2(bool seal, unsigned i, uint32_t len)
+{
+	struct gcm_context_data ctx;
+
+	if (key.key_len == 16 && seal)
+		IMB_AES128_GCM_ENC(mgr2, &kd2, &ctx, bufs[i], bufs[i], len, nonces[i], aads[i], 8,
+				   tags[i], 16);
+	else if (key.key_len == 16)
+		IMB_AES128_GCM_DEC(mgr2, &kd2, &ctx, bufs[i], bufs[i], len, nonces[i], aads[i], 8,
+				   tags[i], 16);
+	else if (seal)
+		IMB_AES256_GCM_ENC(mgr2, &kd2, &ctx, bufs[i], bufs[i], len, nonces[i], aads[i], 8,
+				   tags[i], 16);
+	else
+		IMB_AES256_GCM_DEC(mgr2, &kd2, &ctx, bufs[i], bufs[i], len, nonces[i], aads[i], 8,
+				   tags[i], 16);
+}
 
 static void
 fill(uint32_t len)
@@ -79,7 +106,10 @@ call(unsigned v, unsigned op, struct cry_mgcm_op *ops, uint32_t len)
 
 	for (i = 0; i < burst; i++)
 		nonces[i][11]++;		/* a fresh nonce per packet and call */
-	if (v == 0) {
+	if (v == V_IMB_AVX2) {
+		for (i = 0; i < burst; i++)
+			imb2(op == 0, i, len);
+	} else if (v == V_IMB) {
 		for (i = 0; i < burst; i++) {
 			if (op == 0)
 				cry_gcm_seal(mgr, &key, nonces[i], aads[i], 8, bufs[i], len,
@@ -109,6 +139,18 @@ check(uint32_t len, const bool *on)
 		for (i = 0; i < burst; i++) {
 			memcpy(ref[i], bufs[i], len);
 			cry_gcm_seal(mgr, &key, nonces[i], aads[i], 8, ref[i], len, ref_tags[i]);
+		}
+		if (v == V_IMB_AVX2) {
+			for (i = 0; i < burst; i++) {
+				imb2(true, i, len);
+				if (memcmp(bufs[i], ref[i], len) != 0 ||
+				    memcmp(tags[i], ref_tags[i], 16) != 0) {
+					fprintf(stderr, "mgcm-micro: %s differs, len %u\n", vname[v],
+						len);
+					return -1;
+				}
+			}
+			continue;
 		}
 		if (cry_mgcm_set_isa(visa[v]) != 0)
 			return -1;
@@ -143,13 +185,20 @@ cmp_d(const void *a, const void *b)
 
 static double cyc[NVAR][NOP][MAXR];
 
+/* med[a] / med[b] for operation @op, -1 if either variant is missing */
+static double
+ratio(const bool *on, double (*med)[NOP], unsigned a, unsigned b, unsigned op)
+{
+	return on[a] && on[b] && med[b][op] > 0 ? med[a][op] / med[b][op] : -1;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const uint32_t def_sizes[] = { 16, 48, 64, 80, 96, 128, 256, 512, 1420 };
 	uint32_t sizes[32], nsizes = 0, s;
 	unsigned rounds = 200, calls = 50, key_len = 16, v, op, r, c, i;
-	bool on[NVAR] = { true, false, false };
+	bool on[NVAR] = { true, false, false, false };
 	double med[NVAR][NOP], mn[NVAR][NOP], at48[NVAR] = { 0 };
 	uint8_t kb[32];
 	int a;
@@ -203,6 +252,15 @@ main(int argc, char **argv)
 		kb[i] = (uint8_t)(0x40 + i);
 	if (cry_gcm_key_init(mgr, &key, kb, key_len) != 0)
 		return 1;
+	mgr2 = alloc_mb_mgr(0);
+	if (mgr2 != NULL && __builtin_cpu_supports("avx2")) {
+		init_mb_mgr_avx2(mgr2);
+		if (key_len == 16)
+			IMB_AES128_GCM_PRE(mgr2, kb, &kd2);
+		else
+			IMB_AES256_GCM_PRE(mgr2, kb, &kd2);
+		on[V_IMB_AVX2] = true;
+	}
 	cry_wipe(kb, sizeof(kb));
 	printf("# mgcm-micro: AES-%u-GCM, %u packets per call, AAD 8, %u rounds of %u calls; "
 	       "TSC cycles per packet (median, min); kernels: avx512 %s, avx2 %s\n",
@@ -226,7 +284,7 @@ main(int argc, char **argv)
 				op = k % NOP;
 				if (!on[v])
 					continue;
-				if (v != 0 && cry_mgcm_set_isa(visa[v]) != 0)
+				if (visa[v] != CRY_MGCM_ISA_NONE && cry_mgcm_set_isa(visa[v]) != 0)
 					return 1;
 				call(v, op, ops, len);		/* warm */
 				_mm_lfence();
@@ -249,22 +307,31 @@ main(int argc, char **argv)
 			}
 		}
 		for (op = 0; op < NOP; op++)
-			printf("%-6u ratios %-5s avx512/ipsecmb %s%.2f  avx2/ipsecmb %s%.2f  "
-			       "avx2/avx512 %s%.2f\n", len, op == 0 ? "seal" : "open",
-			       on[1] ? "" : "n/a ", on[1] ? med[1][op] / med[0][op] : 0,
-			       on[2] ? "" : "n/a ", on[2] ? med[2][op] / med[0][op] : 0,
-			       on[1] && on[2] ? "" : "n/a ",
-			       on[1] && on[2] ? med[2][op] / med[1][op] : 0);
+			printf("%-6u ratios %-5s avx512/ipsecmb %.2f  avx2/ipsecmb %.2f  "
+			       "avx2/avx512 %.2f  avx2/imb-avx2 %.2f\n", len,
+			       op == 0 ? "seal" : "open", ratio(on, med, V_AVX512, V_IMB, op),
+			       ratio(on, med, V_AVX2, V_IMB, op), ratio(on, med, V_AVX2, V_AVX512, op),
+			       ratio(on, med, V_AVX2, V_IMB_AVX2, op));
 		if (len == 48)
 			for (v = 0; v < NVAR; v++)
 				at48[v] = on[v] ? med[v][0] : 0;
 	}
-	if (at48[0] > 0)
+	if (at48[0] > 0) {
+		bool all = true;
+
+		for (v = 0; v < NVAR; v++)
+			all = all && at48[v] > 0;
+		/* -1: a variant the CPU lacks */
 		printf("SUMMARY seal48_avx512_vs_ipsecmb=%.2f seal48_avx2_vs_ipsecmb=%.2f "
-		       "seal48_avx2_vs_avx512=%.2f\n",
-		       at48[1] > 0 ? at48[1] / at48[0] : -1, at48[2] > 0 ? at48[2] / at48[0] : -1,
-		       at48[1] > 0 && at48[2] > 0 ? at48[2] / at48[1] : -1);
+		       "seal48_avx2_vs_avx512=%.2f seal48_avx2_vs_imb_avx2=%.2f\n",
+		       all ? at48[V_AVX512] / at48[V_IMB] : -1, all ? at48[V_AVX2] / at48[V_IMB] : -1,
+		       all ? at48[V_AVX2] / at48[V_AVX512] : -1,
+		       all ? at48[V_AVX2] / at48[V_IMB_AVX2] : -1);
+	}
 	cry_wipe(&key, sizeof(key));
+	cry_wipe(&kd2, sizeof(kd2));
+	if (mgr2 != NULL)
+		free_mb_mgr(mgr2);
 	cry_mgr_destroy(mgr);
 	return 0;
 }
