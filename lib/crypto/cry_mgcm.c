@@ -6,12 +6,14 @@
 #include "crypto/cry_mgcm.h"
 
 #include <cpuid.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/cry_mgcm_priv.h"
 
 static enum cry_mgcm_isa isa;
+static bool has_avx512, has_avx2;	/* what the CPU runs */
 static enum cry_mgcm_mode mode;
 static bool inited;
 uint32_t cry_mgcm_max_len;
@@ -21,8 +23,10 @@ static void
 apply(void)
 {
 	cry_mgcm_on = isa != CRY_MGCM_ISA_NONE && mode != CRY_MGCM_OFF;
-	cry_mgcm_max_len = !cry_mgcm_on ? 0 : mode == CRY_MGCM_FORCE ? CRY_MGCM_MAX_LEN
-								     : CRY_MGCM_CROSSOVER;
+	cry_mgcm_max_len = !cry_mgcm_on		 ? 0
+			   : mode == CRY_MGCM_FORCE	 ? CRY_MGCM_MAX_LEN
+			   : isa == CRY_MGCM_ISA_AVX2 ? CRY_MGCM_CROSSOVER_AVX2
+						      : CRY_MGCM_CROSSOVER;
 }
 
 /* CPUID leaf 7, sub-leaf 0, ECX bits 9 (VAES) and 10 (VPCLMULQDQ): asked
@@ -46,9 +50,16 @@ cry_mgcm_init(void)
 		return;
 	inited = true;
 	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-	    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-	    __builtin_cpu_supports("bmi2") && has_vaes_vpclmulqdq())
+	has_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		     __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+		     __builtin_cpu_supports("bmi2") && has_vaes_vpclmulqdq();
+	has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("aes") &&
+		   __builtin_cpu_supports("pclmul") && has_vaes_vpclmulqdq();
+	isa = has_avx512 ? CRY_MGCM_ISA_AVX512 : has_avx2 ? CRY_MGCM_ISA_AVX2 : CRY_MGCM_ISA_NONE;
+	e = getenv("RAMPART_GCM_ISA");
+	if (e != NULL && strcmp(e, "avx2") == 0 && has_avx2)
+		isa = CRY_MGCM_ISA_AVX2;
+	else if (e != NULL && strcmp(e, "avx512") == 0 && has_avx512)
 		isa = CRY_MGCM_ISA_AVX512;
 	e = getenv("RAMPART_GCM_ENGINE");
 	if (e != NULL && strcmp(e, "mgcm") == 0)
@@ -63,6 +74,24 @@ cry_mgcm_isa(void)
 {
 	cry_mgcm_init();
 	return isa;
+}
+
+bool
+cry_mgcm_isa_supported(enum cry_mgcm_isa k)
+{
+	cry_mgcm_init();
+	return k == CRY_MGCM_ISA_NONE || (k == CRY_MGCM_ISA_AVX512 && has_avx512) ||
+	       (k == CRY_MGCM_ISA_AVX2 && has_avx2);
+}
+
+int
+cry_mgcm_set_isa(enum cry_mgcm_isa k)
+{
+	if (!cry_mgcm_isa_supported(k))
+		return -ENOTSUP;
+	isa = k;
+	apply();
+	return 0;
 }
 
 void
@@ -84,8 +113,12 @@ cry_mgcm_key_init(struct cry_gcm_key *k)
 {
 	cry_mgcm_init();
 	memset(k->hpow, 0, sizeof(k->hpow));
-	if (isa == CRY_MGCM_ISA_AVX512)
+	/* from what the CPU has, not the kernel in use: cry_mgcm_set_isa may
+	 * switch kernels later (both read the same H powers) */
+	if (has_avx512)
 		cry_mgcm_key_init_avx512(k);
+	else if (has_avx2)
+		cry_mgcm_key_init_avx2(k);
 }
 
 static void
@@ -113,6 +146,15 @@ fits(const struct cry_mgcm_op *o, uint8_t key_len)
 }
 
 static void
+run_kernel(struct cry_mgcm_op *ops, unsigned n, bool seal)
+{
+	if (isa == CRY_MGCM_ISA_AVX2)
+		cry_mgcm_run_avx2(ops, n, seal);
+	else
+		cry_mgcm_run_avx512(ops, n, seal);
+}
+
+static void
 mgcm_crypt(IMB_MGR *m, struct cry_mgcm_op *ops, unsigned n, bool seal)
 {
 	struct cry_mgcm_op tmp[CRY_MGCM_MAX_LANES];
@@ -134,7 +176,7 @@ mgcm_crypt(IMB_MGR *m, struct cry_mgcm_op *ops, unsigned n, bool seal)
 		while (same < k && fits(&ops[same], kl))
 			same++;
 		if (same == k) {
-			cry_mgcm_run_avx512(ops, k, seal);
+			run_kernel(ops, k, seal);
 			ops += k;
 			n -= k;
 			continue;
@@ -143,7 +185,7 @@ mgcm_crypt(IMB_MGR *m, struct cry_mgcm_op *ops, unsigned n, bool seal)
 			if (fits(&ops[i], kl))
 				tmp[t++] = ops[i];
 		if (t != 0)
-			cry_mgcm_run_avx512(tmp, t, seal);
+			run_kernel(tmp, t, seal);
 		for (i = 0, t = 0; i < k; i++) {
 			if (fits(&ops[i], kl))
 				ops[i].status = tmp[t++].status;

@@ -2,14 +2,16 @@
 /*
  * Multi-packet AES-GCM (RFC 4106 ESP): seals or opens up to
  * CRY_MGCM_MAX_LANES packets per call, one packet per 128-bit lane of
- * four 512-bit registers, interleaving the packets' AES-CTR rounds (VAES)
- * and their GHASH (VPCLMULQDQ). Small packets only: their fixed cost (J0,
+ * four 512-bit registers (AVX-512 kernel) or eight 256-bit registers (AVX2
+ * kernel, CPUs with VAES but no AVX-512), interleaving the packets' AES-CTR
+ * rounds (VAES) and their GHASH (VPCLMULQDQ). Small packets only: their fixed cost (J0,
  * AAD block, length block, tag) is a chain of dependent AES rounds and
  * carry-less multiplies that one packet cannot keep the units busy with.
  *
  * Uses the AES round keys IPsec-MB expanded into struct gcm_key_data and
  * H, H^2, H^3, H^4 (byte-reflected) that cry_gcm_key_init computes at SA
- * install. Chosen at run time from the CPU flags (cry_mgcm_init); callers
+ * install (the same for both kernels). Chosen at run time from the CPU
+ * flags (cry_mgcm_init: AVX-512 if present, else AVX2); callers
  * fall back to cry_gcm_seal/open when cry_mgcm_use() says no.
  */
 #ifndef RAMPART_CRY_MGCM_H
@@ -50,6 +52,7 @@ struct cry_mgcm_op {
 enum cry_mgcm_isa {
 	CRY_MGCM_ISA_NONE = 0,
 	CRY_MGCM_ISA_AVX512 = 1,
+	CRY_MGCM_ISA_AVX2 = 2,		/* AVX2 + VAES + VPCLMULQDQ, ymm */
 };
 
 /*
@@ -58,10 +61,24 @@ enum cry_mgcm_isa {
  * perf/esp-bench and bench_gcm (perf/README.md).
  */
 #define CRY_MGCM_CROSSOVER 64u
+/* The same for the AVX2 kernel (perf/mgcm-micro, perf/README.md). */
+#define CRY_MGCM_CROSSOVER_AVX2 64u
 
-/* CPU check and the RAMPART_GCM_ENGINE variable; idempotent. */
+/*
+ * CPU check and the RAMPART_GCM_ENGINE variable; idempotent. The variable
+ * RAMPART_GCM_ISA=avx2|avx512 picks a kernel the CPU has (tests and perf:
+ * the AVX2 kernel on an AVX-512 machine); otherwise the best one is used.
+ */
 void cry_mgcm_init(void);
 enum cry_mgcm_isa cry_mgcm_isa(void);
+/* Does the CPU run kernel @k? (CRY_MGCM_ISA_NONE: always) */
+bool cry_mgcm_isa_supported(enum cry_mgcm_isa k);
+/*
+ * Use kernel @k from now on (NONE: IPsec-MB only); -ENOTSUP if the CPU
+ * lacks it. Keys need no re-init (same H powers). Like cry_mgcm_set_mode:
+ * at start or in tests, not while workers run.
+ */
+int cry_mgcm_set_isa(enum cry_mgcm_isa k);
 void cry_mgcm_set_mode(enum cry_mgcm_mode mode);
 enum cry_mgcm_mode cry_mgcm_mode(void);
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """
-Constant-time check of the multi-packet AES-GCM kernel (cry_mgcm_avx512.c),
-on the compiled object: every secret (round keys, H powers, payload,
+Constant-time check of the multi-packet AES-GCM kernels (cry_mgcm_avx512.c,
+functions *_avx512, and cry_mgcm_avx2.c, functions *_avx2), on the compiled
+object, kernel by kernel: every secret (round keys, H powers, payload,
 keystream, GHASH state, tags) lives in vector registers only, so a branch or
 an address can depend on a secret only through an instruction that moves a
 vector or mask register into a general register or the flags. This lists
@@ -16,7 +17,9 @@ every such instruction in the object and fails unless each one is
 It also fails on table-driven AES (no AESENC at all) or on instructions
 that make a GPR from vector data (vpextr*, vpmovmskb, vmovmskp*, kortest,
 ktest, vcomis, ...).
-usage: ct_check_mgcm.py OBJECT_OR_ARCHIVE [OBJDUMP]  (functions named *_avx512)
+Each kernel must be present and use AES instructions.
+usage: ct_check_mgcm.py OBJECT_OR_ARCHIVE [OBJDUMP] [SUFFIX...]
+       (default suffixes: _avx512 _avx2)
 """
 import re
 import subprocess
@@ -135,27 +138,32 @@ def main():
             ops = [o.strip() for o in re.split(r',(?![^()]*\))', m.group(3)) if o.strip()]
             ops = [re.sub(r'\{.*$', '', o) for o in ops]
             funcs[cur].append((m.group(1), m.group(2), ops))
-    bad, spills, verdicts, aes = [], 0, 0, 0
-    funcs = {k: v for k, v in funcs.items() if k.endswith('_avx512')}
-    for name, ins in funcs.items():
-        b, v, a = check_function(name, ins)
-        bad += b
-        spills += v
-        aes += a
-        verdicts += sum(1 for _, mn, _ in ins if mn in ('vptest', 'ptest'))
-    print(f'{obj}: {len(funcs)} functions, {aes} AES round instructions, '
-          f'{spills} GPR spill reloads through vector/mask registers, '
-          f'{verdicts} vptest tag verdicts, {len(bad)} violations')
-    for b in bad[:20]:
-        print('  ' + b)
-    if not funcs:
-        print('  no *_avx512 kernel functions found')
-        return 1
-    if aes == 0:
-        print('  no AES instructions: AES is not done by AES-NI/VAES')
-        return 1
-    return 1 if bad else 0
-
+    suffixes = sys.argv[3:] or ['_avx512', '_avx2']
+    allfuncs = funcs
+    rc = 0
+    for suffix in suffixes:
+        bad, spills, verdicts, aes = [], 0, 0, 0
+        funcs = {k: v for k, v in allfuncs.items() if k.endswith(suffix)}
+        for name, ins in funcs.items():
+            b, v, a = check_function(name, ins)
+            bad += b
+            spills += v
+            aes += a
+            verdicts += sum(1 for _, mn, _ in ins if mn in ('vptest', 'ptest'))
+        print(f'{obj} *{suffix}: {len(funcs)} functions, {aes} AES round instructions, '
+              f'{spills} GPR spill reloads through vector/mask registers, '
+              f'{verdicts} vptest tag verdicts, {len(bad)} violations')
+        for b in bad[:20]:
+            print('  ' + b)
+        if not funcs:
+            print(f'  no *{suffix} kernel functions found')
+            rc = 1
+        elif aes == 0:
+            print('  no AES instructions: AES is not done by AES-NI/VAES')
+            rc = 1
+        if bad:
+            rc = 1
+    return rc
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -6,6 +6,8 @@
  * 8/12 and payloads 0..2048 bytes (MGCM_DIFF_CASES, default 1 000 000;
  * the environment variable raises it for longer runs), and tag checks that
  * fail for every flipped bit of tag, AAD, ciphertext and nonce.
+ * Every test runs once per kernel the CPU has (AVX-512 and AVX2, switched
+ * with cry_mgcm_set_isa); a kernel the CPU lacks is reported as skipped.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -249,7 +251,8 @@ test_mgcm_differential(void)
 		}
 		done += n;
 	}
-	printf("\n  mgcm differential: %lu cases, %lu mismatches\n", done, bad);
+	printf("\n  mgcm differential (%s kernel): %lu cases, %lu mismatches\n",
+	       cry_mgcm_isa() == CRY_MGCM_ISA_AVX2 ? "avx2" : "avx512", done, bad);
 	CU_ASSERT(bad == 0);
 	for (i = 0; i < NKEYS; i++)
 		cry_wipe(&keys[i], sizeof(keys[i]));
@@ -308,13 +311,47 @@ test_mgcm_every_bit_flip(void)
 	}
 }
 
+/* Run @fn with kernel @k, then put back the kernel chosen at start. */
+static enum cry_mgcm_isa start_isa;
+
+static void
+with_kernel(enum cry_mgcm_isa k, const char *kname, void (*fn)(void))
+{
+	if (!cry_mgcm_isa_supported(k)) {
+		printf("\n  mgcm: no %s kernel on this CPU, skipped\n", kname);
+		return;
+	}
+	CU_ASSERT_FATAL(cry_mgcm_set_isa(k) == 0);
+	CU_ASSERT_FATAL(cry_mgcm_isa() == k);
+	fn();
+	CU_ASSERT_FATAL(cry_mgcm_set_isa(start_isa) == 0);
+}
+
+#define PER_KERNEL(test, k, kname)                                                                 \
+	static void test##_##kname(void)                                                           \
+	{                                                                                          \
+		with_kernel(k, #kname, test);                                                      \
+	}
+PER_KERNEL(test_mgcm_vectors, CRY_MGCM_ISA_AVX512, avx512)
+PER_KERNEL(test_mgcm_vectors, CRY_MGCM_ISA_AVX2, avx2)
+PER_KERNEL(test_mgcm_every_bit_flip, CRY_MGCM_ISA_AVX512, avx512)
+PER_KERNEL(test_mgcm_every_bit_flip, CRY_MGCM_ISA_AVX2, avx2)
+PER_KERNEL(test_mgcm_differential, CRY_MGCM_ISA_AVX512, avx512)
+PER_KERNEL(test_mgcm_differential, CRY_MGCM_ISA_AVX2, avx2)
+
 void
 test_mgcm_register(CU_pSuite s, IMB_MGR *m)
 {
 	mgr = m;
 	cry_mgcm_init();
-	printf("mgcm engine isa: %d\n", (int)cry_mgcm_isa());
-	CU_add_test(s, "mgcm_vectors", test_mgcm_vectors);
-	CU_add_test(s, "mgcm_every_bit_flip_fails", test_mgcm_every_bit_flip);
-	CU_add_test(s, "mgcm_differential_vs_ipsecmb", test_mgcm_differential);
+	start_isa = cry_mgcm_isa();
+	printf("mgcm engine isa: %d (avx512 %s, avx2 %s)\n", (int)start_isa,
+	       cry_mgcm_isa_supported(CRY_MGCM_ISA_AVX512) ? "yes" : "no",
+	       cry_mgcm_isa_supported(CRY_MGCM_ISA_AVX2) ? "yes" : "no");
+	CU_add_test(s, "mgcm_vectors_avx512", test_mgcm_vectors_avx512);
+	CU_add_test(s, "mgcm_vectors_avx2", test_mgcm_vectors_avx2);
+	CU_add_test(s, "mgcm_every_bit_flip_fails_avx512", test_mgcm_every_bit_flip_avx512);
+	CU_add_test(s, "mgcm_every_bit_flip_fails_avx2", test_mgcm_every_bit_flip_avx2);
+	CU_add_test(s, "mgcm_differential_vs_ipsecmb_avx512", test_mgcm_differential_avx512);
+	CU_add_test(s, "mgcm_differential_vs_ipsecmb_avx2", test_mgcm_differential_avx2);
 }
