@@ -367,14 +367,8 @@ test_initiate_by_name(void)
 }
 
 /* EAP back ends (ops.eap): calls are queued, answered by pump_eap(). */
-struct eap_call {
-	int peer;
-	uint64_t sa_id;
-	uint8_t msg[512];
-	size_t len;
-};
-static struct eap_call eap_calls[16];
-static unsigned n_eap_calls, eap_calls_total[2];
+struct eap_call eap_calls[16];
+unsigned n_eap_calls, eap_calls_total[2];
 
 static int
 cb_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap, size_t len)
@@ -392,6 +386,18 @@ cb_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap, siz
 	memcpy(c->msg, eap, len);
 	c->len = len;
 	return 0;
+}
+
+/* B's second connection: a copy of its first, for the peer named fqdn. */
+void
+setup_b2(struct setup *s, const char *name, const char *fqdn)
+{
+	s->has_b2 = true;
+	s->b2 = s->b;
+	snprintf(s->b2.name, sizeof(s->b2.name), "%s", name);
+	s->b2.remote_id.type = IKE_ID_FQDN;
+	s->b2.remote_id.len = (uint16_t)strlen(fqdn);
+	memcpy(s->b2.remote_id.data, fqdn, s->b2.remote_id.len);
 }
 
 void
@@ -718,8 +724,9 @@ test_state_table(void)
  * the password; the server accepts when it matches. Both sides derive the
  * same 64-byte MSK from the challenge unless eap_peer_msk_bad.
  */
-static const char *eap_peer_password = "sesame";
-static bool eap_peer_msk_bad, eap_server_hold, eap_peer_hold;
+const char *eap_peer_password = "sesame";
+bool eap_server_hold;
+static bool eap_peer_msk_bad, eap_peer_hold;
 static const char *eap_server_vip;	/* Framed-IP-Address style assignment */
 
 static void
@@ -797,8 +804,21 @@ eap_answer(const struct eap_call *c)
 	}
 }
 
+/* No calls queued or counted; the peer knows the right password. */
+void
+eap_fake_reset(void)
+{
+	n_eap_calls = 0;
+	eap_calls_total[0] = eap_calls_total[1] = 0;
+	eap_peer_password = "sesame";
+	eap_peer_msk_bad = false;
+	eap_server_hold = false;
+	eap_peer_hold = false;
+	eap_server_vip = NULL;
+}
+
 /* Answer queued EAP calls (server answers unless held) and deliver. */
-static void
+void
 pump_eap(void)
 {
 	unsigned guard;
@@ -825,7 +845,7 @@ pump_eap(void)
 }
 
 /* Start both instances, A initiates "to-b", the EAP rounds run. */
-static void
+void
 eap_begin(const struct setup *s)
 {
 	start(s);
@@ -839,13 +859,7 @@ eap_setup(struct setup *s)
 	setup_default(s, "aes256gcm16-prfsha256-ecp256", "aes256gcm16");
 	s->a.auth = IKE_AUTHM_EAP;		/* A: EAP peer, checks B's PSK AUTH */
 	s->b.remote_auth = IKE_AUTHM_EAP;	/* B: signs with its PSK, relays EAP */
-	n_eap_calls = 0;
-	eap_calls_total[0] = eap_calls_total[1] = 0;
-	eap_peer_password = "sesame";
-	eap_peer_msk_bad = false;
-	eap_server_hold = false;
-	eap_peer_hold = false;
-	eap_server_vip = NULL;
+	eap_fake_reset();
 }
 
 /* IKE_SA_INIT; IKE_AUTH 1 (IDi, no AUTH) -> IDr, AUTH, EAP-Request/Identity;

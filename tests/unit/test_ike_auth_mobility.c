@@ -251,12 +251,7 @@ test_conn_by_identity(void)
 	struct setup s;
 
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
-	s.has_b2 = true;
-	s.b2 = s.b;
-	snprintf(s.b2.name, sizeof(s.b2.name), "a-only");
-	s.b2.remote_id.type = IKE_ID_FQDN;
-	s.b2.remote_id.len = 9;
-	memcpy(s.b2.remote_id.data, "a.example", 9);
+	setup_b2(&s, "a-only", "a.example");
 	memcpy(s.b.psk, "other", 5);	/* the catch-all would fail */
 	establish(&s);
 	CU_ASSERT_STRING_EQUAL(first_sa(P[1].ctx)->conn->cfg.name, "a-only");
