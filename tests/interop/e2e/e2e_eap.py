@@ -41,7 +41,7 @@ import e2e_lib  # noqa: E402
 import netlab  # noqa: E402  (e2e_lib put tests/interop on the path)
 from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, POOL,  # noqa: E402
                      Charon, Result, args_common, log, sh, wait_for, write_private)
-from e2e import cli_main, ping, ping_stats  # noqa: E402
+from e2e import cli_main, ping, ping_ok, ping_stats  # noqa: E402
 import e2e_metrics  # noqa: E402
 
 RAD_GW, RAD_SRV, RAD_DEAD = "10.77.0.1", "10.77.0.2", "10.77.0.3"
@@ -331,11 +331,8 @@ def case_eap_radius(args, net, r, res):
     res.check(len(sas) == 1 and sas[0].get("remote_id") == USER,
               "the SA is named by the EAP identity (%s), not the client's IDi" % USER,
               str(sas[0].get("remote_id")) if sas else "")
-    t, rcv = ping(cns, LAN_HOST, 5)
-    if rcv != 5:
-        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
-    res.check(rcv == 5, "client pings the LAN host 10.1.0.2 through the tunnel",
-              "%d/%d" % (rcv, t))
+    ok, detail = ping_ok(cns, LAN_HOST)
+    res.check(ok, "client pings the LAN host 10.1.0.2 through the tunnel", detail)
     res.check(stat(r, "eap_success") == 1, "eap_success_total is 1",
               "eap_success %s" % stat(r, "eap_success"))
     rlog = rad_text()
@@ -599,10 +596,8 @@ def case_eap_local(args, net, r, res):
     sas = r.sas()
     res.check(len(sas) == 1 and sas[0].get("remote_id") == USER,
               "one IKE SA, named by the EAP identity", str([x.get("remote_id") for x in sas]))
-    t, rcv = ping(cns, LAN_HOST, 5)
-    if rcv != 5:
-        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
-    res.check(rcv == 5, "alice pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
+    ok, detail = ping_ok(cns, LAN_HOST)
+    res.check(ok, "alice pings the LAN host through the tunnel", detail)
     failed0 = stat(r, "auth_failed") or 0
     for n, (who, pw, what) in enumerate(((USER2, "not-bobs-password", "a wrong password"),
                                          ("mallory", "whatever", "an unknown user")), 2):
@@ -735,10 +730,8 @@ def case_eap_two_rounds(args, net, r, res):
     res.check(len(sas) == 1 and sas[0].get("remote_id") == USER,
               "one IKE SA, named by the EAP identity of round 2",
               str([x.get("remote_id") for x in sas]))
-    t, rcv = ping(cns, LAN_HOST, 5)
-    if rcv != 5:
-        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
-    res.check(rcv == 5, "the client pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
+    ok, detail = ping_ok(cns, LAN_HOST)
+    res.check(ok, "the client pings the LAN host through the tunnel", detail)
     failed0 = stat(r, "auth_failed") or 0
     rounds0 = stat(r, "auth_rounds_refused") or 0
     # the certificate round only: refused before any child or lease
@@ -807,10 +800,8 @@ def case_eap_two_rounds_radius(args, net, r, res):
     res.check(len(sas) == 1 and sas[0].get("remote_id") == USER2,
               "one IKE SA, named by the EAP identity of round 2",
               str([x.get("remote_id") for x in sas]))
-    t, rcv = ping(cns, LAN_HOST, 5)
-    if rcv != 5:
-        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
-    res.check(rcv == 5, "bob pings the LAN host from %s" % FRAMED_IP, "%d/%d" % (rcv, t))
+    ok, detail = ping_ok(cns, LAN_HOST)
+    res.check(ok, "bob pings the LAN host from %s" % FRAMED_IP, detail)
     res.check(PASSWORD2 not in r.log_text() and RAD_SECRET not in r.log_text(),
               "neither the password nor the RADIUS secret is in rampartd's log", "")
     if res.fails:
@@ -852,10 +843,8 @@ def case_eap_tls(args, net, r, res, frag=False):
     res.check(len(sas) == 1 and sas[0].get("remote_id") == TLS_USER,
               "rampartd holds one IKE SA named by carol's EAP identity",
               str([s.get("remote_id") for s in sas]))
-    t, rcv = ping(cns, LAN_HOST, 5)
-    if rcv != 5:
-        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
-    res.check(rcv == 5, "carol pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
+    ok, detail = ping_ok(cns, LAN_HOST)
+    res.check(ok, "carol pings the LAN host through the tunnel", detail)
     rlog = rad_text()
     res.check("Sent Access-Accept" in rlog, "FreeRADIUS (eap tls) sent an Access-Accept", "")
     # the TLS records are larger than one RADIUS attribute (253 octets):
