@@ -142,10 +142,8 @@ parse_pool(struct cx *x, const yaml_node_t *n, struct ike_pool_cfg *pool)
 	int rc;
 
 	rc = cx_map(x, n, keys, P_N, v);
-	if (rc == 0 && v[P_RANGE] == NULL)
-		rc = cx_missing(x, n, "range");
 	if (rc == 0)
-		rc = cx_str(x, "range", v[P_RANGE], s, sizeof(s));
+		rc = cx_req_str(x, n, "range", v[P_RANGE], s, sizeof(s));
 	if (rc == 0 && conf_parse_range(s, &pool->af, lo, hi, &why) < 0)
 		rc = key_err(x, "range", v[P_RANGE], "%s", why);
 	if (rc == 0) {
@@ -226,10 +224,8 @@ parse_redirect(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
 	int rc;
 
 	rc = cx_map(x, n, keys, R_N, v);
-	if (rc == 0 && v[R_TO] == NULL)
-		rc = cx_missing(x, n, "to");
 	if (rc == 0)
-		rc = cx_str(x, "to", v[R_TO], cc->redirect_to, sizeof(cc->redirect_to));
+		rc = cx_req_str(x, n, "to", v[R_TO], cc->redirect_to, sizeof(cc->redirect_to));
 	if (rc == 0 && conf_parse_addr(cc->redirect_to, &af, a) < 0 && !is_fqdn(cc->redirect_to))
 		rc = key_err(x, "to", v[R_TO], "'%.64s' is not an address or a host name",
 			     cc->redirect_to);
@@ -499,25 +495,6 @@ parse_id_key(struct cx *x, const char *key, const yaml_node_t *n, struct ike_id 
 	return 0;
 }
 
-/* Find the public/one-armed port owning @addr; -1 if none. */
-static int
-port_of_addr(const struct conf *c, uint8_t af, const uint8_t addr[16])
-{
-	unsigned i, j;
-
-	for (i = 0; i < c->n_ports; i++) {
-		if (c->ports[i].role == CONF_PORT_PRIVATE)
-			continue;
-		for (j = 0; j < c->ports[i].n_addrs; j++) {
-			const struct conf_prefix *p = &c->ports[i].addrs[j];
-
-			if (p->af == af && conf_addr_cmp(af, p->addr, addr) == 0)
-				return (int)i;
-		}
-	}
-	return -1;
-}
-
 static int
 parse_local_remote(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map, unsigned idx)
 {
@@ -543,7 +520,7 @@ parse_local_remote(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 		rc = parse_addr_key(x, "local", v[K_LOCAL], &laf, laddr);
 		if (rc < 0)
 			return rc;
-		port = port_of_addr(c, laf, laddr);
+		port = conf_port_of_addr(c, laf, laddr);
 		if (port < 0)
 			return key_err(x, "local", v[K_LOCAL], "%s",
 				       "not an address of a public or one-armed port");
@@ -840,9 +817,7 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 	rc = cx_map(x, n, conn_keys, K_N, v);
 	if (rc < 0)
 		return rc;
-	if (v[K_NAME] == NULL)
-		return cx_missing(x, n, "name");
-	if ((rc = cx_str(x, "name", v[K_NAME], cc->name, sizeof(cc->name))) < 0)
+	if ((rc = cx_req_str(x, n, "name", v[K_NAME], cc->name, sizeof(cc->name))) < 0)
 		return rc;
 	if (!conf_is_name(cc->name, sizeof(cc->name)))
 		return key_err(x, "name", v[K_NAME], "%s",
