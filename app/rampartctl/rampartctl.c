@@ -537,6 +537,19 @@ static const char *const child_head[] = {
 	"BYTES-IN", "BYTES-OUT", "PKTS-IN", "PKTS-OUT", "AGE-S",
 };
 
+/* @r's array @member, or NULL after printing @none when it is empty. */
+static const json_t *
+rows_or_none(const json_t *r, const char *member, const char *none)
+{
+	const json_t *a = json_object_get(r, member);
+
+	if (!json_is_array(a) || json_array_size(a) == 0) {
+		printf("%s\n", none);
+		return NULL;
+	}
+	return a;
+}
+
 static void
 print_sas(const json_t *r)
 {
@@ -548,13 +561,11 @@ print_sas(const json_t *r)
 		"IKE", "CONN", "STATE", "INITIATOR", "REMOTE", "REMOTE-ID", "VIP", "SPI-I",
 		"SPI-R", "AGE-S",
 	};
-	const json_t *sas = json_object_get(r, "sas");
+	const json_t *sas = rows_or_none(r, "sas", "no IKE SAs");
 	size_t i;
 
-	if (!json_is_array(sas) || json_array_size(sas) == 0) {
-		printf("no IKE SAs\n");
+	if (sas == NULL)
 		return;
-	}
 	for (i = 0; i < json_array_size(sas); i++) {
 		const json_t *sa = json_array_get(sas, i);
 		const json_t *ch = json_object_get(sa, "children");
@@ -575,12 +586,10 @@ print_sas(const json_t *r)
 static void
 print_children(const json_t *r)
 {
-	const json_t *ch = json_object_get(r, "children");
+	const json_t *ch = rows_or_none(r, "children", "no child SAs");
 
-	if (!json_is_array(ch) || json_array_size(ch) == 0) {
-		printf("no child SAs\n");
+	if (ch == NULL)
 		return;
-	}
 	print_rows(ch, child_keys, child_head, 14, "");
 }
 
@@ -595,12 +604,10 @@ print_manual(const json_t *r)
 		"NAME", "SPI-IN", "SPI-OUT", "ESP", "COUNT", "INSTALLED", "LOCAL", "REMOTE",
 		"REPLAY",
 	};
-	const json_t *m = json_object_get(r, "manual_sas");
+	const json_t *m = rows_or_none(r, "manual_sas", "no manual SAs");
 
-	if (!json_is_array(m) || json_array_size(m) == 0) {
-		printf("no manual SAs\n");
+	if (m == NULL)
 		return;
-	}
 	print_rows(m, keys, head, 9, "");
 }
 
