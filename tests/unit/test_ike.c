@@ -388,6 +388,20 @@ cb_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap, siz
 	return 0;
 }
 
+/* Deliver the first queued datagram only (to its dst); returns it. */
+struct dgram
+deliver_one(void)
+{
+	struct dgram d = q[0];
+
+	CU_ASSERT_FATAL(qn > 0);
+	memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
+	qn--;
+	ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from, (struct sockaddr *)&d.to,
+		  now);
+	return d;
+}
+
 /* B's second connection: a copy of its first, for the peer named fqdn. */
 void
 setup_b2(struct setup *s, const char *name, const char *fqdn)

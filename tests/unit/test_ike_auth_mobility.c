@@ -430,20 +430,6 @@ send_update(const char *ip, bool no_nats)
 	CU_ASSERT_EQUAL(ike_request_send(a, r, &out), 0);
 }
 
-/* Deliver the first queued datagram only. */
-static struct dgram
-deliver_one(void)
-{
-	struct dgram d = q[0];
-
-	CU_ASSERT_FATAL(qn > 0);
-	memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
-	qn--;
-	ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from, (struct sockaddr *)&d.to,
-		  now);
-	return d;
-}
-
 /* Open B's response @d with A's keys; true if it carries notify @type
  * (COOKIE2: with the data A sent). */
 static bool
@@ -709,9 +695,7 @@ test_jobs(void)
 	{
 		struct dgram d = q[0];
 
-		qn = 0;
-		ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
-			  (struct sockaddr *)&d.to, now);
+		to_b(&d);
 	}
 	CU_ASSERT_EQUAL(n_jobs, 1);
 	ike_shutdown(P[1].ctx, now);
