@@ -388,6 +388,17 @@ cb_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap, siz
 	return 0;
 }
 
+/* Start @s; A's IKE_SA_INIT request is queued twice (a duplicate). */
+void
+start_init_doubled(const struct setup *s)
+{
+	start(s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	q[1] = q[0];
+	qn = 2;
+}
+
 /* Deliver the first queued datagram only (to its dst); returns it. */
 struct dgram
 deliver_one(void)

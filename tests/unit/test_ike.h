@@ -106,6 +106,7 @@ void pool_set(struct ike_conn_cfg *c, const char *first, unsigned size);
 void check_vip(const char *ip, uint8_t *want);
 void ts_v6_vip(struct setup *s);
 struct dgram deliver_one(void);
+void start_init_doubled(const struct setup *s);
 void setup_b2(struct setup *s, const char *name, const char *fqdn);
 /* The fake EAP method (type 254) behind both peers' ops.eap: calls are
  * queued in eap_calls, answered by pump_eap() (the server's held while

@@ -664,23 +664,9 @@ test_jobs(void)
 
 	/* IKE_SA_INIT twice while the job waits: one answer only */
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
-	start(&s);
-	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	CU_ASSERT_EQUAL_FATAL(qn, 1);
-	q[1] = q[0];
-	qn = 2;
-	{
-		unsigned k;
-
-		for (k = 0; k < 2; k++) {
-			struct dgram d = q[0];
-
-			memmove(&q[0], &q[1], sizeof(q[0]));
-			qn--;
-			ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
-				  (struct sockaddr *)&d.to, now);
-		}
-	}
+	start_init_doubled(&s);
+	(void)deliver_one();
+	(void)deliver_one();
 	CU_ASSERT_EQUAL(qn, 0);
 	CU_ASSERT_EQUAL(n_jobs, 1);
 	run();

@@ -504,11 +504,7 @@ test_duplicate_init_response(void)
 	struct ike_stats st;
 
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	CU_ASSERT_EQUAL_FATAL(qn, 1);
-	q[1] = q[0];
-	qn = 2;
+	start_init_doubled(&s);
 	run();
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 1);
