@@ -234,6 +234,41 @@ fail:
 	return NULL;
 }
 
+/* Send @req (consumed; NULL: nothing) over a new connection to @sock: the
+ * reply, or NULL (reported). */
+static json_t *
+ask(const char *sock, json_t *req, int timeout_s)
+{
+	json_t *reply;
+	int fd;
+
+	if (req == NULL)
+		return NULL;
+	fd = ctl_connect(sock);
+	if (fd < 0) {
+		json_decref(req);
+		return NULL;
+	}
+	reply = exchange(fd, req, timeout_s);
+	close(fd);
+	json_decref(req);
+	return reply;
+}
+
+/* @reply if it says ok; else NULL, its error reported as "@what: ...". */
+static json_t *
+reply_ok(json_t *reply, const char *what)
+{
+	if (reply != NULL && !json_is_true(json_object_get(reply, "ok"))) {
+		const char *msg = json_string_value(json_object_get(reply, "error"));
+
+		fprintf(stderr, "%s: %s: %s\n", prog, what, msg != NULL ? msg : "failed");
+		json_decref(reply);
+		return NULL;
+	}
+	return reply;
+}
+
 /* ---- rendering ---- */
 
 /* Text for one JSON value into @dst ("-" for missing). */
@@ -645,27 +680,9 @@ static json_t *
 top_fetch(void *arg)
 {
 	const struct top_arg *a = arg;
-	json_t *req = json_pack("{s:s, s:{}}", "cmd", "stats", "args"), *reply;
-	int fd;
 
-	if (req == NULL)
-		return NULL;
-	fd = ctl_connect(a->sock);
-	if (fd < 0) {
-		json_decref(req);
-		return NULL;
-	}
-	reply = exchange(fd, req, a->timeout_s);
-	close(fd);
-	json_decref(req);
-	if (reply != NULL && !json_is_true(json_object_get(reply, "ok"))) {
-		const char *msg = json_string_value(json_object_get(reply, "error"));
-
-		fprintf(stderr, "%s: stats: %s\n", prog, msg != NULL ? msg : "failed");
-		json_decref(reply);
-		return NULL;
-	}
-	return reply;
+	return reply_ok(ask(a->sock, json_pack("{s:s, s:{}}", "cmd", "stats", "args"),
+			    a->timeout_s), "stats");
 }
 
 static int
@@ -697,27 +714,11 @@ top_cmd(int argc, char **argv, const char *sock, int timeout_s)
 static json_t *
 conn_info_fetch(const char *sock, int timeout_s, const char *conn)
 {
-	json_t *req = json_pack("{s:s, s:{s:s}}", "cmd", "conn-info", "args", "conn", conn), *reply;
-	int fd;
+	char what[300];
 
-	if (req == NULL)
-		return NULL;
-	fd = ctl_connect(sock);
-	if (fd < 0) {
-		json_decref(req);
-		return NULL;
-	}
-	reply = exchange(fd, req, timeout_s);
-	close(fd);
-	json_decref(req);
-	if (reply != NULL && !json_is_true(json_object_get(reply, "ok"))) {
-		const char *msg = json_string_value(json_object_get(reply, "error"));
-
-		fprintf(stderr, "%s: conn-info %s: %s\n", prog, conn, msg != NULL ? msg : "failed");
-		json_decref(reply);
-		return NULL;
-	}
-	return reply;
+	snprintf(what, sizeof(what), "conn-info %s", conn);
+	return reply_ok(ask(sock, json_pack("{s:s, s:{s:s}}", "cmd", "conn-info", "args", "conn",
+					    conn), timeout_s), what);
 }
 
 static int
@@ -866,7 +867,7 @@ main(int argc, char **argv)
 	};
 	const char *sock = getenv("RAMPART_SOCKET");
 	bool as_json = false;
-	int timeout_s = 10, opt, fd, rc;
+	int timeout_s = 10, opt, rc;
 	json_t *req = NULL, *reply;
 	char *end;
 	long t;
@@ -909,14 +910,7 @@ main(int argc, char **argv)
 	rc = build_request(argc - optind, argv + optind, &req);
 	if (rc != 0)
 		return rc;
-	fd = ctl_connect(sock);
-	if (fd < 0) {
-		json_decref(req);
-		return EXIT_FAIL;
-	}
-	reply = exchange(fd, req, timeout_s);
-	close(fd);
-	json_decref(req);
+	reply = ask(sock, req, timeout_s);
 	if (reply == NULL)
 		return EXIT_FAIL;
 	rc = json_is_true(json_object_get(reply, "ok")) ? 0 : EXIT_FAIL;
