@@ -199,6 +199,21 @@ pick_both(const json_t *info, const struct os_caps *c, const char *name, struct 
 	return 0;
 }
 
+/* The IKE and the ESP proposal of connection @name for a strongSwan-based
+ * client (@who); -1 with the reason in @err when it can use none. */
+static int
+pick_strongswan(const json_t *info, const char *name, const char *who, struct prop *ike,
+		struct prop *esp, char *err, size_t err_len)
+{
+	if (pick(json_object_get(info, "ike"), &caps_strongswan, true, ike) < 0 ||
+	    pick(json_object_get(info, "esp"), &caps_strongswan, false, esp) < 0) {
+		snprintf(err, err_len, "connection %s has no IKE/ESP proposal %s can use", name,
+			 who);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- helpers ---- */
 
 static const char *
@@ -258,6 +273,16 @@ rnd_uuid(char out[37])
 	snprintf(out, 37, "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X",
 		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
 		 b[13], b[14], b[15]);
+}
+
+static void
+rnd_uuid_lower(char out[37])
+{
+	unsigned i;
+
+	rnd_uuid(out);
+	for (i = 0; out[i]; i++)
+		out[i] = (char)tolower((unsigned char)out[i]);
 }
 
 /* The base64 body of the first certificate in @pem (DER, base64) into @out. */
@@ -570,15 +595,9 @@ write_android(const json_t *info, const struct ctl_profile_opt *o, FILE *out, ch
 		return -1;
 	}
 	two = jstr(info, "remote_auth2") != NULL;	/* RFC 4739: certificate, then EAP */
-	if (pick(json_object_get(info, "ike"), &caps_strongswan, true, &ike) < 0 ||
-	    pick(json_object_get(info, "esp"), &caps_strongswan, false, &esp) < 0) {
-		snprintf(err, err_len, "connection %s has no IKE/ESP proposal the strongSwan app "
-			 "can use", name);
+	if (pick_strongswan(info, name, "the strongSwan app", &ike, &esp, err, err_len) < 0)
 		return -1;
-	}
-	rnd_uuid(u);
-	for (i = 0; u[i]; i++)
-		u[i] = (char)tolower((unsigned char)u[i]);
+	rnd_uuid_lower(u);
 	remote = json_pack("{ss}", "addr", server_of(info, o));
 	if (rid != NULL)
 		json_object_set_new(remote, "id", json_string(rid));
@@ -630,7 +649,6 @@ write_linux(const json_t *info, const struct ctl_profile_opt *o, FILE *out, char
 	const char *rid = gw_id(info, &idt);
 	struct prop ike, esp;
 	char u[37];
-	unsigned i;
 	const char *method = ra == NULL ? "key" : strcmp(ra, "psk") == 0 ? "psk" :
 			     strcmp(ra, "eap") == 0 ? "eap" : "key";
 
@@ -640,15 +658,9 @@ write_linux(const json_t *info, const struct ctl_profile_opt *o, FILE *out, char
 			 "--os android or a swanctl.conf with local-1 and local-2 sections", name);
 		return -1;
 	}
-	if (pick(json_object_get(info, "ike"), &caps_strongswan, true, &ike) < 0 ||
-	    pick(json_object_get(info, "esp"), &caps_strongswan, false, &esp) < 0) {
-		snprintf(err, err_len, "connection %s has no IKE/ESP proposal NetworkManager-"
-			 "strongswan can use", name);
+	if (pick_strongswan(info, name, "NetworkManager-strongswan", &ike, &esp, err, err_len) < 0)
 		return -1;
-	}
-	rnd_uuid(u);
-	for (i = 0; u[i]; i++)
-		u[i] = (char)tolower((unsigned char)u[i]);
+	rnd_uuid_lower(u);
 	fprintf(out, "# Rampart: IKEv2 connection %s for NetworkManager-strongswan\n", name);
 	fprintf(out, "# install as /etc/NetworkManager/system-connections/rampart-%s.nmconnection "
 		"(mode 0600), then: nmcli connection reload\n", name);
