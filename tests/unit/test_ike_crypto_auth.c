@@ -236,25 +236,35 @@ pki_fini(void)
 static void
 auth_sig_choose(void)
 {
-	uint8_t m = 0, h = 0;
+	enum { ANY_HASH = 0xff };
 	uint32_t ours = ike_sighash_ours();
+	/* key, the peer's SIGNATURE_HASH_ALGORITHMS, the method and hash wanted */
+	const struct {
+		EVP_PKEY *key;
+		uint32_t peer;
+		uint8_t m, h;
+	} t[] = {
+		{ pki.rsa_key, 0, IKE_CRYPTO_AUTH_RSA_SIG, IKE_CRYPTO_HASH_SHA1 },
+		{ pki.rsa_key, ours, IKE_CRYPTO_AUTH_DIGITAL_SIG, IKE_CRYPTO_HASH_SHA256 },
+		{ pki.rsa_key, 1u << IKE_CRYPTO_HASH_SHA512, IKE_CRYPTO_AUTH_DIGITAL_SIG,
+		  IKE_CRYPTO_HASH_SHA512 },
+		{ pki.rsa_key, 1u << IKE_CRYPTO_HASH_SHA1, IKE_CRYPTO_AUTH_RSA_SIG, ANY_HASH },
+		{ pki.ec256, 0, IKE_CRYPTO_AUTH_ECDSA_256, IKE_CRYPTO_HASH_SHA256 },
+		{ pki.ec521, 0, IKE_CRYPTO_AUTH_ECDSA_521, IKE_CRYPTO_HASH_SHA512 },
+		{ pki.ec384, ours, IKE_CRYPTO_AUTH_DIGITAL_SIG, IKE_CRYPTO_HASH_SHA384 },
+		{ pki.ec384, 1u << IKE_CRYPTO_HASH_SHA256, IKE_CRYPTO_AUTH_DIGITAL_SIG,
+		  IKE_CRYPTO_HASH_SHA256 },
+	};
+	unsigned i;
 
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.rsa_key, 0, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_RSA_SIG && h == IKE_CRYPTO_HASH_SHA1);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.rsa_key, ours, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_DIGITAL_SIG && h == IKE_CRYPTO_HASH_SHA256);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.rsa_key, 1u << IKE_CRYPTO_HASH_SHA512, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_DIGITAL_SIG && h == IKE_CRYPTO_HASH_SHA512);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.rsa_key, 1u << IKE_CRYPTO_HASH_SHA1, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_RSA_SIG);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.ec256, 0, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_ECDSA_256 && h == IKE_CRYPTO_HASH_SHA256);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.ec521, 0, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_ECDSA_521 && h == IKE_CRYPTO_HASH_SHA512);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.ec384, ours, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_DIGITAL_SIG && h == IKE_CRYPTO_HASH_SHA384);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.ec384, 1u << IKE_CRYPTO_HASH_SHA256, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_DIGITAL_SIG && h == IKE_CRYPTO_HASH_SHA256);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		uint8_t m = 0, h = 0;
+
+		CU_ASSERT_EQUAL(ike_sig_choose(t[i].key, t[i].peer, &m, &h), 0);
+		CU_ASSERT_EQUAL(m, t[i].m);
+		if (t[i].h != ANY_HASH)
+			CU_ASSERT_EQUAL(h, t[i].h);
+	}
 }
 
 static void
