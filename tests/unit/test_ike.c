@@ -97,12 +97,10 @@ test_rand(void *arg, void *buf, size_t len)
 void
 addr(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 {
-	struct sockaddr_in *s = (struct sockaddr_in *)ss;
+	uint8_t a[16] = { 0 };
 
-	memset(ss, 0, sizeof(*ss));
-	s->sin_family = AF_INET;
-	s->sin_port = htons(port);
-	inet_pton(AF_INET, ip, &s->sin_addr);
+	inet_pton(AF_INET, ip, a);
+	ike_addr_make(ss, 4, a, port);
 }
 
 int
@@ -226,12 +224,10 @@ advance(uint64_t ms)
 void
 addr6(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 {
-	struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
+	uint8_t a[16] = { 0 };
 
-	memset(ss, 0, sizeof(*ss));
-	s->sin6_family = AF_INET6;
-	s->sin6_port = htons(port);
-	inet_pton(AF_INET6, ip, &s->sin6_addr);
+	inet_pton(AF_INET6, ip, a);
+	ike_addr_make(ss, 6, a, port);
 }
 
 void
