@@ -274,10 +274,16 @@ proposal_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 	return rc;
 }
 
+/* The proposal list @n of @key; absent (NULL): the one proposal @def. */
 static int
-parse_proposals(struct cx *x, const char *key, const yaml_node_t *n, char dst[][128],
-		unsigned *count)
+parse_proposals(struct cx *x, const char *key, const yaml_node_t *n, const char *def,
+		char dst[][128], unsigned *count)
 {
+	if (n == NULL) {
+		snprintf(dst[0], sizeof(dst[0]), "%s", def);
+		*count = 1;
+		return 0;
+	}
 	return cx_seq_each(x, key, n, true, "empty list", IKE_MAX_PROPOSALS, count,
 			   proposal_item, dst);
 }
@@ -845,24 +851,13 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 		return key_err(x, "request_vip", v[K_VIP], "%s", "needs initiate: true");
 	if ((rc = parse_auth_keys(x, v, n, cc)) < 0)
 		return rc;
-	if (v[K_IKE] != NULL) {
-		rc = parse_proposals(x, "ike", v[K_IKE], cc->ike_proposals, &cc->n_ike_proposals);
-		if (rc < 0)
-			return rc;
-	} else {
-		snprintf(cc->ike_proposals[0], sizeof(cc->ike_proposals[0]), "%s",
-			 DEF_IKE_PROPOSAL);
-		cc->n_ike_proposals = 1;
-	}
-	if (v[K_ESP] != NULL) {
-		rc = parse_proposals(x, "esp", v[K_ESP], cc->esp_proposals, &cc->n_esp_proposals);
-		if (rc < 0)
-			return rc;
-	} else {
-		snprintf(cc->esp_proposals[0], sizeof(cc->esp_proposals[0]), "%s",
-			 DEF_ESP_PROPOSAL);
-		cc->n_esp_proposals = 1;
-	}
+	rc = parse_proposals(x, "ike", v[K_IKE], DEF_IKE_PROPOSAL, cc->ike_proposals,
+			     &cc->n_ike_proposals);
+	if (rc == 0)
+		rc = parse_proposals(x, "esp", v[K_ESP], DEF_ESP_PROPOSAL, cc->esp_proposals,
+				     &cc->n_esp_proposals);
+	if (rc < 0)
+		return rc;
 	if (v[K_POOL] != NULL) {
 		if (cc->request_vip)
 			return key_err(x, "pool", v[K_POOL], "%s",
