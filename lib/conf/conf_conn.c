@@ -645,6 +645,25 @@ parse_auth_keys(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 	return 0;
 }
 
+/* A rekey lifetime @key (@n; NULL: *@out keeps its default): 0 or at
+ * least CONN_MIN_LIFE_S. */
+static int
+parse_lifetime(struct cx *x, const char *key, const yaml_node_t *n, uint32_t *out)
+{
+	uint64_t u;
+	int rc;
+
+	if (n == NULL)
+		return 0;
+	rc = cx_duration(x, key, n, false, CONN_MAX_LIFE_S, &u);
+	if (rc < 0)
+		return rc;
+	if (u != 0 && u < CONN_MIN_LIFE_S)
+		return key_err(x, key, n, "%s", "below 60s (0 = never rekey)");
+	*out = (uint32_t)u;
+	return 0;
+}
+
 static int
 parse_lifetimes(struct cx *x, yaml_node_t *const v[], struct ike_conn_cfg *cc)
 {
@@ -655,24 +674,9 @@ parse_lifetimes(struct cx *x, yaml_node_t *const v[], struct ike_conn_cfg *cc)
 	cc->child_lifetime_s = CONN_DEF_CHILD_LIFE_S;
 	cc->dpd_s = CONN_DEF_DPD_S;
 	cc->replay_window = CONN_DEF_REPLAY;
-	if (v[K_IKE_LIFE] != NULL) {
-		rc = cx_duration(x, "ike_lifetime", v[K_IKE_LIFE], false, CONN_MAX_LIFE_S, &u);
-		if (rc < 0)
-			return rc;
-		if (u != 0 && u < CONN_MIN_LIFE_S)
-			return key_err(x, "ike_lifetime", v[K_IKE_LIFE], "%s",
-				       "below 60s (0 = never rekey)");
-		cc->ike_lifetime_s = (uint32_t)u;
-	}
-	if (v[K_CHILD_LIFE] != NULL) {
-		rc = cx_duration(x, "child_lifetime", v[K_CHILD_LIFE], false, CONN_MAX_LIFE_S, &u);
-		if (rc < 0)
-			return rc;
-		if (u != 0 && u < CONN_MIN_LIFE_S)
-			return key_err(x, "child_lifetime", v[K_CHILD_LIFE], "%s",
-				       "below 60s (0 = never rekey)");
-		cc->child_lifetime_s = (uint32_t)u;
-	}
+	if ((rc = parse_lifetime(x, "ike_lifetime", v[K_IKE_LIFE], &cc->ike_lifetime_s)) < 0 ||
+	    (rc = parse_lifetime(x, "child_lifetime", v[K_CHILD_LIFE], &cc->child_lifetime_s)) < 0)
+		return rc;
 	if (v[K_CHILD_BYTES] != NULL &&
 	    (rc = cx_size(x, "child_life_bytes", v[K_CHILD_BYTES], 1024, &cc->child_life_bytes)) < 0)
 		return rc;
