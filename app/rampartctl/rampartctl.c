@@ -234,6 +234,41 @@ fail:
 	return NULL;
 }
 
+/* Send @req (consumed; NULL: nothing) over a new connection to @sock: the
+ * reply, or NULL (reported). */
+static json_t *
+ask(const char *sock, json_t *req, int timeout_s)
+{
+	json_t *reply;
+	int fd;
+
+	if (req == NULL)
+		return NULL;
+	fd = ctl_connect(sock);
+	if (fd < 0) {
+		json_decref(req);
+		return NULL;
+	}
+	reply = exchange(fd, req, timeout_s);
+	close(fd);
+	json_decref(req);
+	return reply;
+}
+
+/* @reply if it says ok; else NULL, its error reported as "@what: ...". */
+static json_t *
+reply_ok(json_t *reply, const char *what)
+{
+	if (reply != NULL && !json_is_true(json_object_get(reply, "ok"))) {
+		const char *msg = json_string_value(json_object_get(reply, "error"));
+
+		fprintf(stderr, "%s: %s: %s\n", prog, what, msg != NULL ? msg : "failed");
+		json_decref(reply);
+		return NULL;
+	}
+	return reply;
+}
+
 /* ---- rendering ---- */
 
 /* Text for one JSON value into @dst ("-" for missing). */
@@ -537,6 +572,19 @@ static const char *const child_head[] = {
 	"BYTES-IN", "BYTES-OUT", "PKTS-IN", "PKTS-OUT", "AGE-S",
 };
 
+/* @r's array @member, or NULL after printing @none when it is empty. */
+static const json_t *
+rows_or_none(const json_t *r, const char *member, const char *none)
+{
+	const json_t *a = json_object_get(r, member);
+
+	if (!json_is_array(a) || json_array_size(a) == 0) {
+		printf("%s\n", none);
+		return NULL;
+	}
+	return a;
+}
+
 static void
 print_sas(const json_t *r)
 {
@@ -548,13 +596,11 @@ print_sas(const json_t *r)
 		"IKE", "CONN", "STATE", "INITIATOR", "REMOTE", "REMOTE-ID", "VIP", "SPI-I",
 		"SPI-R", "AGE-S",
 	};
-	const json_t *sas = json_object_get(r, "sas");
+	const json_t *sas = rows_or_none(r, "sas", "no IKE SAs");
 	size_t i;
 
-	if (!json_is_array(sas) || json_array_size(sas) == 0) {
-		printf("no IKE SAs\n");
+	if (sas == NULL)
 		return;
-	}
 	for (i = 0; i < json_array_size(sas); i++) {
 		const json_t *sa = json_array_get(sas, i);
 		const json_t *ch = json_object_get(sa, "children");
@@ -575,12 +621,10 @@ print_sas(const json_t *r)
 static void
 print_children(const json_t *r)
 {
-	const json_t *ch = json_object_get(r, "children");
+	const json_t *ch = rows_or_none(r, "children", "no child SAs");
 
-	if (!json_is_array(ch) || json_array_size(ch) == 0) {
-		printf("no child SAs\n");
+	if (ch == NULL)
 		return;
-	}
 	print_rows(ch, child_keys, child_head, 14, "");
 }
 
@@ -595,12 +639,10 @@ print_manual(const json_t *r)
 		"NAME", "SPI-IN", "SPI-OUT", "ESP", "COUNT", "INSTALLED", "LOCAL", "REMOTE",
 		"REPLAY",
 	};
-	const json_t *m = json_object_get(r, "manual_sas");
+	const json_t *m = rows_or_none(r, "manual_sas", "no manual SAs");
 
-	if (!json_is_array(m) || json_array_size(m) == 0) {
-		printf("no manual SAs\n");
+	if (m == NULL)
 		return;
-	}
 	print_rows(m, keys, head, 9, "");
 }
 
@@ -638,27 +680,9 @@ static json_t *
 top_fetch(void *arg)
 {
 	const struct top_arg *a = arg;
-	json_t *req = json_pack("{s:s, s:{}}", "cmd", "stats", "args"), *reply;
-	int fd;
 
-	if (req == NULL)
-		return NULL;
-	fd = ctl_connect(a->sock);
-	if (fd < 0) {
-		json_decref(req);
-		return NULL;
-	}
-	reply = exchange(fd, req, a->timeout_s);
-	close(fd);
-	json_decref(req);
-	if (reply != NULL && !json_is_true(json_object_get(reply, "ok"))) {
-		const char *msg = json_string_value(json_object_get(reply, "error"));
-
-		fprintf(stderr, "%s: stats: %s\n", prog, msg != NULL ? msg : "failed");
-		json_decref(reply);
-		return NULL;
-	}
-	return reply;
+	return reply_ok(ask(a->sock, json_pack("{s:s, s:{}}", "cmd", "stats", "args"),
+			    a->timeout_s), "stats");
 }
 
 static int
@@ -690,27 +714,11 @@ top_cmd(int argc, char **argv, const char *sock, int timeout_s)
 static json_t *
 conn_info_fetch(const char *sock, int timeout_s, const char *conn)
 {
-	json_t *req = json_pack("{s:s, s:{s:s}}", "cmd", "conn-info", "args", "conn", conn), *reply;
-	int fd;
+	char what[300];
 
-	if (req == NULL)
-		return NULL;
-	fd = ctl_connect(sock);
-	if (fd < 0) {
-		json_decref(req);
-		return NULL;
-	}
-	reply = exchange(fd, req, timeout_s);
-	close(fd);
-	json_decref(req);
-	if (reply != NULL && !json_is_true(json_object_get(reply, "ok"))) {
-		const char *msg = json_string_value(json_object_get(reply, "error"));
-
-		fprintf(stderr, "%s: conn-info %s: %s\n", prog, conn, msg != NULL ? msg : "failed");
-		json_decref(reply);
-		return NULL;
-	}
-	return reply;
+	snprintf(what, sizeof(what), "conn-info %s", conn);
+	return reply_ok(ask(sock, json_pack("{s:s, s:{s:s}}", "cmd", "conn-info", "args", "conn",
+					    conn), timeout_s), what);
 }
 
 static int
@@ -859,7 +867,7 @@ main(int argc, char **argv)
 	};
 	const char *sock = getenv("RAMPART_SOCKET");
 	bool as_json = false;
-	int timeout_s = 10, opt, fd, rc;
+	int timeout_s = 10, opt, rc;
 	json_t *req = NULL, *reply;
 	char *end;
 	long t;
@@ -902,14 +910,7 @@ main(int argc, char **argv)
 	rc = build_request(argc - optind, argv + optind, &req);
 	if (rc != 0)
 		return rc;
-	fd = ctl_connect(sock);
-	if (fd < 0) {
-		json_decref(req);
-		return EXIT_FAIL;
-	}
-	reply = exchange(fd, req, timeout_s);
-	close(fd);
-	json_decref(req);
+	reply = ask(sock, req, timeout_s);
 	if (reply == NULL)
 		return EXIT_FAIL;
 	rc = json_is_true(json_object_get(reply, "ok")) ? 0 : EXIT_FAIL;

@@ -248,6 +248,25 @@ loop_gaps(struct rd_prom *p)
 	}
 }
 
+/* A counter family of every worker's array at @off in its stats, one
+ * sample per worker and entry, labelled @key="@names[k]". */
+static void
+worker_vec(struct rd_prom *p, const char *name, const char *help, const char *key,
+	   const char *const names[], unsigned n, size_t off)
+{
+	char l[RD_PROM_MAX_LABELS];
+	unsigned w, k;
+
+	rd_prom_family(p, name, RD_PROM_counter, help);
+	for (w = 0; w < rd.sh.n_workers; w++)
+		for (k = 0; k < n; k++) {
+			worker_label(l, sizeof(l), w);
+			rd_prom_label(l, sizeof(l), key, names[k]);
+			rd_prom_sample(p, name, l,
+				       field(&rd.workers[w]->st, off + k * sizeof(uint64_t)));
+		}
+}
+
 static void
 workers(struct rd_prom *p)
 {
@@ -268,24 +287,11 @@ workers(struct rd_prom *p)
 		}
 	}
 	loop_gaps(p);
-	rd_prom_family(p, "rampart_worker_class_packets_total", RD_PROM_counter,
-		       "frames received, by classifier verdict");
-	for (w = 0; w < rd.sh.n_workers; w++)
-		for (k = 0; k < NET_CL__COUNT; k++) {
-			worker_label(l, sizeof(l), w);
-			rd_prom_label(l, sizeof(l), "class", net_class_names[k]);
-			rd_prom_sample(p, "rampart_worker_class_packets_total", l,
-				       rd.workers[w]->st.cls[k]);
-		}
-	rd_prom_family(p, "rampart_worker_dropped_packets_total", RD_PROM_counter,
-		       "packets a worker dropped, by reason (rd_drop.h)");
-	for (w = 0; w < rd.sh.n_workers; w++)
-		for (k = 0; k < RD_DROP__COUNT; k++) {
-			worker_label(l, sizeof(l), w);
-			rd_prom_label(l, sizeof(l), "reason", rd_drop_names[k]);
-			rd_prom_sample(p, "rampart_worker_dropped_packets_total", l,
-				       rd.workers[w]->st.drop[k]);
-		}
+	worker_vec(p, "rampart_worker_class_packets_total", "frames received, by classifier verdict",
+		   "class", net_class_names, NET_CL__COUNT, offsetof(struct rd_wstats, cls));
+	worker_vec(p, "rampart_worker_dropped_packets_total",
+		   "packets a worker dropped, by reason (rd_drop.h)", "reason", rd_drop_names,
+		   RD_DROP__COUNT, offsetof(struct rd_wstats, drop));
 	rd_prom_family(p, "rampart_esp_dropped_packets_total", RD_PROM_counter,
 		       "packets lib/esp dropped, by worker and reason");
 	for (w = 0; w < rd.sh.n_workers; w++) {
@@ -585,21 +591,9 @@ rd_metrics_init(void)
 
 	if (c->metrics_af == 0)
 		return 0;
-	memset(&ss, 0, sizeof(ss));
-	if (c->metrics_af == 4) {
-		struct sockaddr_in *s = (struct sockaddr_in *)&ss;
-
-		s->sin_family = AF_INET;
-		s->sin_port = htons(c->metrics_port);
-		memcpy(&s->sin_addr, c->metrics_addr, 4);
-	} else {
-		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ss;
-
-		s->sin6_family = AF_INET6;
-		s->sin6_port = htons(c->metrics_port);
-		memcpy(&s->sin6_addr, c->metrics_addr, 16);
+	ike_addr_make(&ss, c->metrics_af, c->metrics_addr, c->metrics_port);
+	if (c->metrics_af != 4)
 		flags |= MHD_USE_IPv6;
-	}
 	inet_ntop(c->metrics_af == 4 ? AF_INET : AF_INET6, c->metrics_addr, a, sizeof(a));
 	mt.start_unix_s = (uint64_t)time(NULL);
 	mt.d = MHD_start_daemon(flags, c->metrics_port, NULL, NULL, handler, NULL,

@@ -129,22 +129,8 @@ server_socket(const struct conf_radius_server *sv)
 	socklen_t sl;
 	int fd;
 
-	memset(&ss, 0, sizeof(ss));
-	if (sv->af == 4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(sv->port);
-		memcpy(&s4->sin_addr, sv->addr, 4);
-		sl = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(sv->port);
-		memcpy(&s6->sin6_addr, sv->addr, 16);
-		sl = sizeof(*s6);
-	}
+	ike_addr_make(&ss, sv->af, sv->addr, sv->port);
+	sl = sv->af == 4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

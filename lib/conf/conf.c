@@ -151,6 +151,15 @@ cx_missing(struct cx *x, const yaml_node_t *map, const char *key)
 	return cx_err(x, map, "required key '%s' missing", key);
 }
 
+int
+cx_req_str(struct cx *x, const yaml_node_t *map, const char *key, const yaml_node_t *n,
+	   char *dst, size_t size)
+{
+	if (n == NULL)
+		return cx_missing(x, map, key);
+	return cx_str(x, key, n, dst, size);
+}
+
 /* ---- node access ---- */
 
 yaml_node_t *
@@ -713,10 +722,8 @@ parse_metrics(struct cx *x, const yaml_node_t *n)
 	int rc;
 
 	rc = cx_map(x, n, keys, K_N, v);
-	if (rc == 0 && v[K_LISTEN] == NULL)
-		rc = cx_missing(x, n, "listen");
 	if (rc == 0)
-		rc = cx_str(x, "listen", v[K_LISTEN], s, sizeof(s));
+		rc = cx_req_str(x, n, "listen", v[K_LISTEN], s, sizeof(s));
 	if (rc == 0) {
 		size_t k = cx_push_key(x, "listen");
 

@@ -142,10 +142,8 @@ parse_pool(struct cx *x, const yaml_node_t *n, struct ike_pool_cfg *pool)
 	int rc;
 
 	rc = cx_map(x, n, keys, P_N, v);
-	if (rc == 0 && v[P_RANGE] == NULL)
-		rc = cx_missing(x, n, "range");
 	if (rc == 0)
-		rc = cx_str(x, "range", v[P_RANGE], s, sizeof(s));
+		rc = cx_req_str(x, n, "range", v[P_RANGE], s, sizeof(s));
 	if (rc == 0 && conf_parse_range(s, &pool->af, lo, hi, &why) < 0)
 		rc = key_err(x, "range", v[P_RANGE], "%s", why);
 	if (rc == 0) {
@@ -226,10 +224,8 @@ parse_redirect(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
 	int rc;
 
 	rc = cx_map(x, n, keys, R_N, v);
-	if (rc == 0 && v[R_TO] == NULL)
-		rc = cx_missing(x, n, "to");
 	if (rc == 0)
-		rc = cx_str(x, "to", v[R_TO], cc->redirect_to, sizeof(cc->redirect_to));
+		rc = cx_req_str(x, n, "to", v[R_TO], cc->redirect_to, sizeof(cc->redirect_to));
 	if (rc == 0 && conf_parse_addr(cc->redirect_to, &af, a) < 0 && !is_fqdn(cc->redirect_to))
 		rc = key_err(x, "to", v[R_TO], "'%.64s' is not an address or a host name",
 			     cc->redirect_to);
@@ -278,10 +274,16 @@ proposal_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 	return rc;
 }
 
+/* The proposal list @n of @key; absent (NULL): the one proposal @def. */
 static int
-parse_proposals(struct cx *x, const char *key, const yaml_node_t *n, char dst[][128],
-		unsigned *count)
+parse_proposals(struct cx *x, const char *key, const yaml_node_t *n, const char *def,
+		char dst[][128], unsigned *count)
 {
+	if (n == NULL) {
+		snprintf(dst[0], sizeof(dst[0]), "%s", def);
+		*count = 1;
+		return 0;
+	}
 	return cx_seq_each(x, key, n, true, "empty list", IKE_MAX_PROPOSALS, count,
 			   proposal_item, dst);
 }
@@ -499,25 +501,6 @@ parse_id_key(struct cx *x, const char *key, const yaml_node_t *n, struct ike_id 
 	return 0;
 }
 
-/* Find the public/one-armed port owning @addr; -1 if none. */
-static int
-port_of_addr(const struct conf *c, uint8_t af, const uint8_t addr[16])
-{
-	unsigned i, j;
-
-	for (i = 0; i < c->n_ports; i++) {
-		if (c->ports[i].role == CONF_PORT_PRIVATE)
-			continue;
-		for (j = 0; j < c->ports[i].n_addrs; j++) {
-			const struct conf_prefix *p = &c->ports[i].addrs[j];
-
-			if (p->af == af && conf_addr_cmp(af, p->addr, addr) == 0)
-				return (int)i;
-		}
-	}
-	return -1;
-}
-
 static int
 parse_local_remote(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map, unsigned idx)
 {
@@ -543,7 +526,7 @@ parse_local_remote(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 		rc = parse_addr_key(x, "local", v[K_LOCAL], &laf, laddr);
 		if (rc < 0)
 			return rc;
-		port = port_of_addr(c, laf, laddr);
+		port = conf_port_of_addr(c, laf, laddr);
 		if (port < 0)
 			return key_err(x, "local", v[K_LOCAL], "%s",
 				       "not an address of a public or one-armed port");
@@ -662,6 +645,25 @@ parse_auth_keys(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 	return 0;
 }
 
+/* A rekey lifetime @key (@n; NULL: *@out keeps its default): 0 or at
+ * least CONN_MIN_LIFE_S. */
+static int
+parse_lifetime(struct cx *x, const char *key, const yaml_node_t *n, uint32_t *out)
+{
+	uint64_t u;
+	int rc;
+
+	if (n == NULL)
+		return 0;
+	rc = cx_duration(x, key, n, false, CONN_MAX_LIFE_S, &u);
+	if (rc < 0)
+		return rc;
+	if (u != 0 && u < CONN_MIN_LIFE_S)
+		return key_err(x, key, n, "%s", "below 60s (0 = never rekey)");
+	*out = (uint32_t)u;
+	return 0;
+}
+
 static int
 parse_lifetimes(struct cx *x, yaml_node_t *const v[], struct ike_conn_cfg *cc)
 {
@@ -672,24 +674,9 @@ parse_lifetimes(struct cx *x, yaml_node_t *const v[], struct ike_conn_cfg *cc)
 	cc->child_lifetime_s = CONN_DEF_CHILD_LIFE_S;
 	cc->dpd_s = CONN_DEF_DPD_S;
 	cc->replay_window = CONN_DEF_REPLAY;
-	if (v[K_IKE_LIFE] != NULL) {
-		rc = cx_duration(x, "ike_lifetime", v[K_IKE_LIFE], false, CONN_MAX_LIFE_S, &u);
-		if (rc < 0)
-			return rc;
-		if (u != 0 && u < CONN_MIN_LIFE_S)
-			return key_err(x, "ike_lifetime", v[K_IKE_LIFE], "%s",
-				       "below 60s (0 = never rekey)");
-		cc->ike_lifetime_s = (uint32_t)u;
-	}
-	if (v[K_CHILD_LIFE] != NULL) {
-		rc = cx_duration(x, "child_lifetime", v[K_CHILD_LIFE], false, CONN_MAX_LIFE_S, &u);
-		if (rc < 0)
-			return rc;
-		if (u != 0 && u < CONN_MIN_LIFE_S)
-			return key_err(x, "child_lifetime", v[K_CHILD_LIFE], "%s",
-				       "below 60s (0 = never rekey)");
-		cc->child_lifetime_s = (uint32_t)u;
-	}
+	if ((rc = parse_lifetime(x, "ike_lifetime", v[K_IKE_LIFE], &cc->ike_lifetime_s)) < 0 ||
+	    (rc = parse_lifetime(x, "child_lifetime", v[K_CHILD_LIFE], &cc->child_lifetime_s)) < 0)
+		return rc;
 	if (v[K_CHILD_BYTES] != NULL &&
 	    (rc = cx_size(x, "child_life_bytes", v[K_CHILD_BYTES], 1024, &cc->child_life_bytes)) < 0)
 		return rc;
@@ -840,9 +827,7 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 	rc = cx_map(x, n, conn_keys, K_N, v);
 	if (rc < 0)
 		return rc;
-	if (v[K_NAME] == NULL)
-		return cx_missing(x, n, "name");
-	if ((rc = cx_str(x, "name", v[K_NAME], cc->name, sizeof(cc->name))) < 0)
+	if ((rc = cx_req_str(x, n, "name", v[K_NAME], cc->name, sizeof(cc->name))) < 0)
 		return rc;
 	if (!conf_is_name(cc->name, sizeof(cc->name)))
 		return key_err(x, "name", v[K_NAME], "%s",
@@ -870,24 +855,13 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 		return key_err(x, "request_vip", v[K_VIP], "%s", "needs initiate: true");
 	if ((rc = parse_auth_keys(x, v, n, cc)) < 0)
 		return rc;
-	if (v[K_IKE] != NULL) {
-		rc = parse_proposals(x, "ike", v[K_IKE], cc->ike_proposals, &cc->n_ike_proposals);
-		if (rc < 0)
-			return rc;
-	} else {
-		snprintf(cc->ike_proposals[0], sizeof(cc->ike_proposals[0]), "%s",
-			 DEF_IKE_PROPOSAL);
-		cc->n_ike_proposals = 1;
-	}
-	if (v[K_ESP] != NULL) {
-		rc = parse_proposals(x, "esp", v[K_ESP], cc->esp_proposals, &cc->n_esp_proposals);
-		if (rc < 0)
-			return rc;
-	} else {
-		snprintf(cc->esp_proposals[0], sizeof(cc->esp_proposals[0]), "%s",
-			 DEF_ESP_PROPOSAL);
-		cc->n_esp_proposals = 1;
-	}
+	rc = parse_proposals(x, "ike", v[K_IKE], DEF_IKE_PROPOSAL, cc->ike_proposals,
+			     &cc->n_ike_proposals);
+	if (rc == 0)
+		rc = parse_proposals(x, "esp", v[K_ESP], DEF_ESP_PROPOSAL, cc->esp_proposals,
+				     &cc->n_esp_proposals);
+	if (rc < 0)
+		return rc;
 	if (v[K_POOL] != NULL) {
 		if (cc->request_vip)
 			return key_err(x, "pool", v[K_POOL], "%s",

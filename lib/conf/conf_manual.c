@@ -224,22 +224,6 @@ default_local(const struct conf *c, uint8_t af, uint8_t addr[16])
 	return -1;
 }
 
-static int
-local_port(const struct conf *c, uint8_t af, const uint8_t addr[16])
-{
-	unsigned p, a;
-
-	for (p = 0; p < c->n_ports; p++) {
-		if (c->ports[p].role == CONF_PORT_PRIVATE)
-			continue;
-		for (a = 0; a < c->ports[p].n_addrs; a++)
-			if (c->ports[p].addrs[a].af == af &&
-			    conf_addr_cmp(af, c->ports[p].addrs[a].addr, addr) == 0)
-				return (int)p;
-	}
-	return -1;
-}
-
 static bool
 ranges_overlap(uint32_t a, uint32_t na, uint32_t b, uint32_t nb)
 {
@@ -300,9 +284,7 @@ manual_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 	memset(ms, 0, sizeof(*ms));
 	if ((rc = cx_map(x, item, keys, K_N, v)) < 0)
 		return rc;
-	if (v[K_NAME] == NULL)
-		return cx_missing(x, item, "name");
-	if ((rc = cx_str(x, "name", v[K_NAME], ms->name, sizeof(ms->name))) < 0)
+	if ((rc = cx_req_str(x, item, "name", v[K_NAME], ms->name, sizeof(ms->name))) < 0)
 		return rc;
 	if (!conf_is_name(ms->name, sizeof(ms->name)))
 		return kerr(x, "name", v[K_NAME], "'%s': letters, digits, '.', '_', '-' only",
@@ -372,9 +354,7 @@ manual_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 			    v[K_IKEY_IN] ? v[K_IKEY_IN] : v[K_IKEY_OUT],
 			    "AES-GCM has no separate integrity key");
 	}
-	if (v[K_REMOTE] == NULL)
-		return cx_missing(x, item, "remote");
-	if ((rc = cx_str(x, "remote", v[K_REMOTE], s, sizeof(s))) < 0)
+	if ((rc = cx_req_str(x, item, "remote", v[K_REMOTE], s, sizeof(s))) < 0)
 		return rc;
 	if (conf_parse_addr(s, &ms->af, ms->remote) < 0)
 		return kerr(x, "remote", v[K_REMOTE], "'%s' is not an IPv4 or IPv6 address", s);
@@ -386,7 +366,7 @@ manual_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 		if (laf != ms->af)
 			return kerr(x, "local", v[K_LOCAL], "local and remote are of different "
 				    "families");
-		port = local_port(c, laf, ms->local);
+		port = conf_port_of_addr(c, laf, ms->local);
 		if (port < 0)
 			return kerr(x, "local", v[K_LOCAL], "%s is no address of a public or "
 				    "one-armed port", s);

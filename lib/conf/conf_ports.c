@@ -49,9 +49,7 @@ parse_port(struct cx *x, const yaml_node_t *n, struct conf_port *p)
 	rc = cx_map(x, n, keys, K_N, v);
 	if (rc < 0)
 		return rc;
-	if (v[K_NAME] == NULL)
-		return cx_missing(x, n, "name");
-	if ((rc = cx_str(x, "name", v[K_NAME], p->name, sizeof(p->name))) < 0)
+	if ((rc = cx_req_str(x, n, "name", v[K_NAME], p->name, sizeof(p->name))) < 0)
 		return rc;
 	if (!conf_is_name(p->name, sizeof(p->name))) {
 		m = cx_push_key(x, "name");
@@ -59,9 +57,7 @@ parse_port(struct cx *x, const yaml_node_t *n, struct conf_port *p)
 		cx_pop(x, m);
 		return rc;
 	}
-	if (v[K_ROLE] == NULL)
-		return cx_missing(x, n, "role");
-	if ((rc = cx_str(x, "role", v[K_ROLE], s, sizeof(s))) < 0)
+	if ((rc = cx_req_str(x, n, "role", v[K_ROLE], s, sizeof(s))) < 0)
 		return rc;
 	if (strcmp(s, "public") == 0) {
 		p->role = CONF_PORT_PUBLIC;
@@ -75,9 +71,7 @@ parse_port(struct cx *x, const yaml_node_t *n, struct conf_port *p)
 		cx_pop(x, m);
 		return rc;
 	}
-	if (v[K_DEV] == NULL)
-		return cx_missing(x, n, "device");
-	if ((rc = cx_str(x, "device", v[K_DEV], p->device, sizeof(p->device))) < 0)
+	if ((rc = cx_req_str(x, n, "device", v[K_DEV], p->device, sizeof(p->device))) < 0)
 		return rc;
 	for (i = 0; p->device[i] != '\0'; i++) {
 		if (isspace((unsigned char)p->device[i]) || !isprint((unsigned char)p->device[i])) {
@@ -248,4 +242,23 @@ conf_parse_routes(struct cx *x, const yaml_node_t *n)
 {
 	return cx_seq_each(x, "routes", n, false, NULL, CONF_MAX_ROUTES, &x->c->n_routes,
 			   route_item, NULL);
+}
+
+/* The public/one-armed port owning @addr (index into c->ports); -1 if none. */
+int
+conf_port_of_addr(const struct conf *c, uint8_t af, const uint8_t addr[16])
+{
+	unsigned i, j;
+
+	for (i = 0; i < c->n_ports; i++) {
+		if (c->ports[i].role == CONF_PORT_PRIVATE)
+			continue;
+		for (j = 0; j < c->ports[i].n_addrs; j++) {
+			const struct conf_prefix *p = &c->ports[i].addrs[j];
+
+			if (p->af == af && conf_addr_cmp(af, p->addr, addr) == 0)
+				return (int)i;
+		}
+	}
+	return -1;
 }

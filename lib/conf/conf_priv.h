@@ -93,6 +93,9 @@ int cx_seq_each(struct cx *x, const char *key, const yaml_node_t *n, bool scalar
 		int (*fn)(struct cx *x, const yaml_node_t *item, unsigned i, void *arg),
 		void *arg);
 int cx_missing(struct cx *x, const yaml_node_t *map, const char *key);
+/* cx_str of @map's required @key (its value @n; NULL: cx_missing). */
+int cx_req_str(struct cx *x, const yaml_node_t *map, const char *key, const yaml_node_t *n,
+	       char *dst, size_t size);
 /*
  * A secret (inline PSK's config file, psk_file, private key) must not be
  * readable or writable by group or others: -EINVAL with a message on key
@@ -133,6 +136,7 @@ void conf_addr_str(uint8_t af, const uint8_t a[16], char *dst, size_t size);
 
 /* Sections: conf_ports.c, conf_conn.c. */
 int conf_parse_ports(struct cx *x, const yaml_node_t *seq);
+int conf_port_of_addr(const struct conf *c, uint8_t af, const uint8_t addr[16]);
 int conf_parse_routes(struct cx *x, const yaml_node_t *seq);
 int conf_parse_conns(struct cx *x, const yaml_node_t *seq);
 /* "err" .. "debug" -> enum ike_log_level, or a positioned error. */

@@ -23,6 +23,19 @@ enum {
 	REKEYED_GRACE_MS = 30000,	/* old IKE SA waits this long for its Delete */
 };
 
+/* A new exchange of @sa's own (a rekey): established, a request slot
+ * free; *@out is an empty pending record. */
+static int
+pend_start(struct ike_sa *sa, struct ike_child_pend **out)
+{
+	if (sa->state != IKE_ST_ESTABLISHED)
+		return -EBUSY;
+	if (!ike_req_can_send(sa))
+		return -EAGAIN;
+	*out = calloc(1, sizeof(**out));
+	return *out == NULL ? -ENOMEM : 0;
+}
+
 static int
 nonce_new(struct ike_child_pend *p)
 {
@@ -89,13 +102,11 @@ ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c)
 	uint8_t spi_be[4];
 	int rc;
 
-	if (sa->state != IKE_ST_ESTABLISHED || c->state != IKE_CHILD_INSTALLED)
+	if (c->state != IKE_CHILD_INSTALLED)
 		return -EBUSY;
-	if (!ike_req_can_send(sa))
-		return -EAGAIN;
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		return -ENOMEM;
+	rc = pend_start(sa, &p);
+	if (rc < 0)
+		return rc;
 	p->rekey_child_id = c->id;
 	p->spi_in = ike_alloc_spi_in(sa->ctx);
 	rc = p->spi_in == 0 ? -ENOSPC : nonce_new(p);
@@ -194,13 +205,9 @@ ike_ike_rekey_start(struct ike_sa *sa)
 	unsigned n;
 	int rc;
 
-	if (sa->state != IKE_ST_ESTABLISHED)
-		return -EBUSY;
-	if (!ike_req_can_send(sa))
-		return -EAGAIN;
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		return -ENOMEM;
+	rc = pend_start(sa, &p);
+	if (rc < 0)
+		return rc;
 	p->spi_new = ike_new_spi(sa->ctx);
 	rc = nonce_new(p);
 	if (rc == 0)

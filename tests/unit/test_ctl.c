@@ -427,6 +427,19 @@ serve_until_exit(struct ctl_sock *s, pid_t pid)
 	return -1;
 }
 
+/* unpriv_child(@path, ...) in a child process, served by @s: its exit status. */
+static int
+unpriv_run(struct ctl_sock *s, const char *path, gid_t gid, const gid_t *groups,
+	   size_t n_groups, const char *const lines[], const bool want_ok[], unsigned n)
+{
+	pid_t pid = fork();
+
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		unpriv_child(path, gid, groups, n_groups, lines, want_ok, n);
+	return serve_until_exit(s, pid);
+}
+
 static void
 ctl_peer_credentials(void)
 {
@@ -506,25 +519,13 @@ ctl_peer_credentials(void)
 	cfg.group = grname;
 	CU_ASSERT_EQUAL_FATAL(ctl_sock_create(&cfg, &s), 0);
 	peer_calls = 0;
-	pid = fork();
-	CU_ASSERT_FATAL(pid >= 0);
-	if (pid == 0)
-		unpriv_child(path, 65534, NULL, 0, lines, member, 7);
-	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
+	CU_ASSERT_EQUAL(unpriv_run(s, path, 65534, NULL, 0, lines, member, 7), 0);
 	CU_ASSERT_EQUAL(peer_calls, 7);
-	pid = fork();
-	CU_ASSERT_FATAL(pid >= 0);
-	if (pid == 0)
-		unpriv_child(path, other, member_of, 1, lines, member, 7);
-	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
+	CU_ASSERT_EQUAL(unpriv_run(s, path, other, member_of, 1, lines, member, 7), 0);
 	CU_ASSERT_EQUAL(seen_peer.gid, other);
 	CU_ASSERT(seen_peer.admin);
 	/* Neither primary nor supplementary member: refused. */
-	pid = fork();
-	CU_ASSERT_FATAL(pid >= 0);
-	if (pid == 0)
-		unpriv_child(path, other, NULL, 0, lines, outsider, 7);
-	CU_ASSERT_EQUAL(serve_until_exit(s, pid), 0);
+	CU_ASSERT_EQUAL(unpriv_run(s, path, other, NULL, 0, lines, outsider, 7), 0);
 	ctl_sock_stats_get(s, &st);
 	CU_ASSERT_EQUAL(st.denied, 5);
 	ctl_sock_destroy(s);

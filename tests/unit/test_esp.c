@@ -26,6 +26,7 @@
 #include <rte_ring_elem.h>
 
 #include "test_main.h"
+#include "test_esp_alg.h"
 #include "crypto/cry.h"
 #include "esp/esp.h"
 #include "esp/esp_priv.h"
@@ -37,11 +38,6 @@ static struct rte_mempool *pool;
 static struct esp_worker *w;
 static struct rte_ring *evr;
 static const char *scapy_script;
-
-enum alg { A_GCM128, A_GCM256, A_CBC128_SHA256, A_CBC256_SHA384, A_CBC128_SHA512, A__COUNT };
-
-static const char *const alg_names[A__COUNT] = { "gcm128", "gcm256", "cbc128-sha256",
-						 "cbc256-sha384", "cbc128-sha512" };
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -60,32 +56,7 @@ params_fill(struct esp_sa_params *p, uint32_t spi, uint8_t dir, enum alg a, int 
 		p->enc_key[i] = (uint8_t)(0x10 + i * 3 + spi);
 	for (i = 0; i < ESP_MAX_INTEG_KEY_LEN; i++)
 		p->integ_key[i] = (uint8_t)(0x80 + i * 5 + spi);
-	switch (a) {
-	case A_GCM128:
-	case A_GCM256:
-		p->enc = ESP_ENC_AES_GCM16;
-		p->integ = ESP_INTEG_NONE;
-		p->enc_key_len = a == A_GCM128 ? 16 : 32;
-		break;
-	case A_CBC128_SHA256:
-		p->enc = ESP_ENC_AES_CBC;
-		p->enc_key_len = 16;
-		p->integ = ESP_INTEG_HMAC_SHA256_128;
-		p->integ_key_len = 32;
-		break;
-	case A_CBC256_SHA384:
-		p->enc = ESP_ENC_AES_CBC;
-		p->enc_key_len = 32;
-		p->integ = ESP_INTEG_HMAC_SHA384_192;
-		p->integ_key_len = 48;
-		break;
-	default:
-		p->enc = ESP_ENC_AES_CBC;
-		p->enc_key_len = 16;
-		p->integ = ESP_INTEG_HMAC_SHA512_256;
-		p->integ_key_len = 64;
-		break;
-	}
+	alg_set(p, a);
 	if (outer_af == 4) {
 		static const uint8_t s4[4] = { 192, 0, 2, 1 }, d4[4] = { 198, 51, 100, 2 };
 

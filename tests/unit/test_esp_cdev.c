@@ -31,6 +31,7 @@
 #include <rte_mempool.h>
 
 #include "test_main.h"
+#include "test_esp_alg.h"
 #include "cdev.h"
 #include "esp/esp.h"
 #include "esp/esp_cdev.h"
@@ -39,11 +40,6 @@
 static struct rte_mempool *pool;
 static char rundir[256];
 static bool v6_natt;		/* outer IPv6 + UDP 4500 (checksum after the crypto) */
-
-enum alg { A_GCM128, A_GCM256, A_CBC128_SHA256, A_CBC256_SHA384, A_CBC128_SHA512, A__COUNT };
-
-static const char *const alg_names[A__COUNT] = { "gcm128", "gcm256", "cbc128-sha256",
-						 "cbc256-sha384", "cbc128-sha512" };
 
 static const char *const devs[] = { "crypto_aesni_mb0", "crypto_aesni_gcm0", "crypto_openssl0" };
 
@@ -81,31 +77,7 @@ params_fill(struct esp_sa_params *p, uint8_t dir, enum alg a, bool esn)
 	}
 	/* ESN: numbers cross 2^32 inside the burst (the high half is in the ICV) */
 	p->seq_start = esn ? 0xffffffe0ull : 0;
-	switch (a) {
-	case A_GCM128:
-	case A_GCM256:
-		p->enc = ESP_ENC_AES_GCM16;
-		p->enc_key_len = a == A_GCM128 ? 16 : 32;
-		break;
-	case A_CBC128_SHA256:
-		p->enc = ESP_ENC_AES_CBC;
-		p->enc_key_len = 16;
-		p->integ = ESP_INTEG_HMAC_SHA256_128;
-		p->integ_key_len = 32;
-		break;
-	case A_CBC256_SHA384:
-		p->enc = ESP_ENC_AES_CBC;
-		p->enc_key_len = 32;
-		p->integ = ESP_INTEG_HMAC_SHA384_192;
-		p->integ_key_len = 48;
-		break;
-	default:
-		p->enc = ESP_ENC_AES_CBC;
-		p->enc_key_len = 16;
-		p->integ = ESP_INTEG_HMAC_SHA512_256;
-		p->integ_key_len = 64;
-		break;
-	}
+	alg_set(p, a);
 }
 
 /* Cleartext IPv4/UDP packet number @i (sizes 28 .. ~1400 bytes, mixed). */

@@ -97,12 +97,10 @@ test_rand(void *arg, void *buf, size_t len)
 void
 addr(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 {
-	struct sockaddr_in *s = (struct sockaddr_in *)ss;
+	uint8_t a[16] = { 0 };
 
-	memset(ss, 0, sizeof(*ss));
-	s->sin_family = AF_INET;
-	s->sin_port = htons(port);
-	inet_pton(AF_INET, ip, &s->sin_addr);
+	inet_pton(AF_INET, ip, a);
+	ike_addr_make(ss, 4, a, port);
 }
 
 int
@@ -226,12 +224,10 @@ advance(uint64_t ms)
 void
 addr6(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 {
-	struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
+	uint8_t a[16] = { 0 };
 
-	memset(ss, 0, sizeof(*ss));
-	s->sin6_family = AF_INET6;
-	s->sin6_port = htons(port);
-	inet_pton(AF_INET6, ip, &s->sin6_addr);
+	inet_pton(AF_INET6, ip, a);
+	ike_addr_make(ss, 6, a, port);
 }
 
 void
@@ -367,14 +363,8 @@ test_initiate_by_name(void)
 }
 
 /* EAP back ends (ops.eap): calls are queued, answered by pump_eap(). */
-struct eap_call {
-	int peer;
-	uint64_t sa_id;
-	uint8_t msg[512];
-	size_t len;
-};
-static struct eap_call eap_calls[16];
-static unsigned n_eap_calls, eap_calls_total[2];
+struct eap_call eap_calls[16];
+unsigned n_eap_calls, eap_calls_total[2];
 
 static int
 cb_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap, size_t len)
@@ -392,6 +382,43 @@ cb_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap, siz
 	memcpy(c->msg, eap, len);
 	c->len = len;
 	return 0;
+}
+
+/* Start @s; A's IKE_SA_INIT request is queued twice (a duplicate). */
+void
+start_init_doubled(const struct setup *s)
+{
+	start(s);
+	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
+	CU_ASSERT_EQUAL_FATAL(qn, 1);
+	q[1] = q[0];
+	qn = 2;
+}
+
+/* Deliver the first queued datagram only (to its dst); returns it. */
+struct dgram
+deliver_one(void)
+{
+	struct dgram d = q[0];
+
+	CU_ASSERT_FATAL(qn > 0);
+	memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
+	qn--;
+	ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from, (struct sockaddr *)&d.to,
+		  now);
+	return d;
+}
+
+/* B's second connection: a copy of its first, for the peer named fqdn. */
+void
+setup_b2(struct setup *s, const char *name, const char *fqdn)
+{
+	s->has_b2 = true;
+	s->b2 = s->b;
+	snprintf(s->b2.name, sizeof(s->b2.name), "%s", name);
+	s->b2.remote_id.type = IKE_ID_FQDN;
+	s->b2.remote_id.len = (uint16_t)strlen(fqdn);
+	memcpy(s->b2.remote_id.data, fqdn, s->b2.remote_id.len);
 }
 
 void
@@ -718,8 +745,9 @@ test_state_table(void)
  * the password; the server accepts when it matches. Both sides derive the
  * same 64-byte MSK from the challenge unless eap_peer_msk_bad.
  */
-static const char *eap_peer_password = "sesame";
-static bool eap_peer_msk_bad, eap_server_hold, eap_peer_hold;
+const char *eap_peer_password = "sesame";
+bool eap_server_hold;
+static bool eap_peer_msk_bad, eap_peer_hold;
 static const char *eap_server_vip;	/* Framed-IP-Address style assignment */
 
 static void
@@ -797,8 +825,21 @@ eap_answer(const struct eap_call *c)
 	}
 }
 
+/* No calls queued or counted; the peer knows the right password. */
+void
+eap_fake_reset(void)
+{
+	n_eap_calls = 0;
+	eap_calls_total[0] = eap_calls_total[1] = 0;
+	eap_peer_password = "sesame";
+	eap_peer_msk_bad = false;
+	eap_server_hold = false;
+	eap_peer_hold = false;
+	eap_server_vip = NULL;
+}
+
 /* Answer queued EAP calls (server answers unless held) and deliver. */
-static void
+void
 pump_eap(void)
 {
 	unsigned guard;
@@ -825,7 +866,7 @@ pump_eap(void)
 }
 
 /* Start both instances, A initiates "to-b", the EAP rounds run. */
-static void
+void
 eap_begin(const struct setup *s)
 {
 	start(s);
@@ -839,13 +880,7 @@ eap_setup(struct setup *s)
 	setup_default(s, "aes256gcm16-prfsha256-ecp256", "aes256gcm16");
 	s->a.auth = IKE_AUTHM_EAP;		/* A: EAP peer, checks B's PSK AUTH */
 	s->b.remote_auth = IKE_AUTHM_EAP;	/* B: signs with its PSK, relays EAP */
-	n_eap_calls = 0;
-	eap_calls_total[0] = eap_calls_total[1] = 0;
-	eap_peer_password = "sesame";
-	eap_peer_msk_bad = false;
-	eap_server_hold = false;
-	eap_peer_hold = false;
-	eap_server_vip = NULL;
+	eap_fake_reset();
 }
 
 /* IKE_SA_INIT; IKE_AUTH 1 (IDi, no AUTH) -> IDr, AUTH, EAP-Request/Identity;

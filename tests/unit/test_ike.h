@@ -105,6 +105,26 @@ void start_quiet(const struct setup *s);
 void pool_set(struct ike_conn_cfg *c, const char *first, unsigned size);
 void check_vip(const char *ip, uint8_t *want);
 void ts_v6_vip(struct setup *s);
+struct dgram deliver_one(void);
+void start_init_doubled(const struct setup *s);
+void setup_b2(struct setup *s, const char *name, const char *fqdn);
+/* The fake EAP method (type 254) behind both peers' ops.eap: calls are
+ * queued in eap_calls, answered by pump_eap() (the server's held while
+ * eap_server_hold); the peer answers with eap_peer_password, the server
+ * accepts "sesame". */
+struct eap_call {
+	int peer;
+	uint64_t sa_id;
+	uint8_t msg[512];
+	size_t len;
+};
+extern struct eap_call eap_calls[16];
+extern unsigned n_eap_calls, eap_calls_total[2];
+extern const char *eap_peer_password;
+extern bool eap_server_hold;
+void eap_fake_reset(void);
+void pump_eap(void);
+void eap_begin(const struct setup *s);
 /* The tests main() registers, by topic file. */
 void test_psk_gcm256_ecp256(void);
 void test_psk_gcm128_x25519(void);

@@ -251,12 +251,7 @@ test_conn_by_identity(void)
 	struct setup s;
 
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
-	s.has_b2 = true;
-	s.b2 = s.b;
-	snprintf(s.b2.name, sizeof(s.b2.name), "a-only");
-	s.b2.remote_id.type = IKE_ID_FQDN;
-	s.b2.remote_id.len = 9;
-	memcpy(s.b2.remote_id.data, "a.example", 9);
+	setup_b2(&s, "a-only", "a.example");
 	memcpy(s.b.psk, "other", 5);	/* the catch-all would fail */
 	establish(&s);
 	CU_ASSERT_STRING_EQUAL(first_sa(P[1].ctx)->conn->cfg.name, "a-only");
@@ -433,20 +428,6 @@ send_update(const char *ip, bool no_nats)
 	rc = ike_txm_finish(&t, rc, &out);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL(ike_request_send(a, r, &out), 0);
-}
-
-/* Deliver the first queued datagram only. */
-static struct dgram
-deliver_one(void)
-{
-	struct dgram d = q[0];
-
-	CU_ASSERT_FATAL(qn > 0);
-	memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
-	qn--;
-	ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from, (struct sockaddr *)&d.to,
-		  now);
-	return d;
 }
 
 /* Open B's response @d with A's keys; true if it carries notify @type
@@ -683,23 +664,9 @@ test_jobs(void)
 
 	/* IKE_SA_INIT twice while the job waits: one answer only */
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
-	start(&s);
-	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	CU_ASSERT_EQUAL_FATAL(qn, 1);
-	q[1] = q[0];
-	qn = 2;
-	{
-		unsigned k;
-
-		for (k = 0; k < 2; k++) {
-			struct dgram d = q[0];
-
-			memmove(&q[0], &q[1], sizeof(q[0]));
-			qn--;
-			ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
-				  (struct sockaddr *)&d.to, now);
-		}
-	}
+	start_init_doubled(&s);
+	(void)deliver_one();
+	(void)deliver_one();
 	CU_ASSERT_EQUAL(qn, 0);
 	CU_ASSERT_EQUAL(n_jobs, 1);
 	run();
@@ -714,9 +681,7 @@ test_jobs(void)
 	{
 		struct dgram d = q[0];
 
-		qn = 0;
-		ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
-			  (struct sockaddr *)&d.to, now);
+		to_b(&d);
 	}
 	CU_ASSERT_EQUAL(n_jobs, 1);
 	ike_shutdown(P[1].ctx, now);

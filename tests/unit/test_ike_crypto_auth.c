@@ -236,25 +236,35 @@ pki_fini(void)
 static void
 auth_sig_choose(void)
 {
-	uint8_t m = 0, h = 0;
+	enum { ANY_HASH = 0xff };
 	uint32_t ours = ike_sighash_ours();
+	/* key, the peer's SIGNATURE_HASH_ALGORITHMS, the method and hash wanted */
+	const struct {
+		EVP_PKEY *key;
+		uint32_t peer;
+		uint8_t m, h;
+	} t[] = {
+		{ pki.rsa_key, 0, IKE_CRYPTO_AUTH_RSA_SIG, IKE_CRYPTO_HASH_SHA1 },
+		{ pki.rsa_key, ours, IKE_CRYPTO_AUTH_DIGITAL_SIG, IKE_CRYPTO_HASH_SHA256 },
+		{ pki.rsa_key, 1u << IKE_CRYPTO_HASH_SHA512, IKE_CRYPTO_AUTH_DIGITAL_SIG,
+		  IKE_CRYPTO_HASH_SHA512 },
+		{ pki.rsa_key, 1u << IKE_CRYPTO_HASH_SHA1, IKE_CRYPTO_AUTH_RSA_SIG, ANY_HASH },
+		{ pki.ec256, 0, IKE_CRYPTO_AUTH_ECDSA_256, IKE_CRYPTO_HASH_SHA256 },
+		{ pki.ec521, 0, IKE_CRYPTO_AUTH_ECDSA_521, IKE_CRYPTO_HASH_SHA512 },
+		{ pki.ec384, ours, IKE_CRYPTO_AUTH_DIGITAL_SIG, IKE_CRYPTO_HASH_SHA384 },
+		{ pki.ec384, 1u << IKE_CRYPTO_HASH_SHA256, IKE_CRYPTO_AUTH_DIGITAL_SIG,
+		  IKE_CRYPTO_HASH_SHA256 },
+	};
+	unsigned i;
 
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.rsa_key, 0, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_RSA_SIG && h == IKE_CRYPTO_HASH_SHA1);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.rsa_key, ours, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_DIGITAL_SIG && h == IKE_CRYPTO_HASH_SHA256);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.rsa_key, 1u << IKE_CRYPTO_HASH_SHA512, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_DIGITAL_SIG && h == IKE_CRYPTO_HASH_SHA512);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.rsa_key, 1u << IKE_CRYPTO_HASH_SHA1, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_RSA_SIG);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.ec256, 0, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_ECDSA_256 && h == IKE_CRYPTO_HASH_SHA256);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.ec521, 0, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_ECDSA_521 && h == IKE_CRYPTO_HASH_SHA512);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.ec384, ours, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_DIGITAL_SIG && h == IKE_CRYPTO_HASH_SHA384);
-	CU_ASSERT_EQUAL(ike_sig_choose(pki.ec384, 1u << IKE_CRYPTO_HASH_SHA256, &m, &h), 0);
-	CU_ASSERT(m == IKE_CRYPTO_AUTH_DIGITAL_SIG && h == IKE_CRYPTO_HASH_SHA256);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		uint8_t m = 0, h = 0;
+
+		CU_ASSERT_EQUAL(ike_sig_choose(t[i].key, t[i].peer, &m, &h), 0);
+		CU_ASSERT_EQUAL(m, t[i].m);
+		if (t[i].h != ANY_HASH)
+			CU_ASSERT_EQUAL(h, t[i].h);
+	}
 }
 
 static void
@@ -612,6 +622,28 @@ job_dh_initiator_and_responder(void)
 	ike_job_destroy(NULL);
 }
 
+/* Run a verify job of @js's signature over @oct (100 bytes): its result;
+ * the job in *@keep, else destroyed. */
+static int
+verify_job(X509_STORE *store, const uint8_t *der, size_t der_len, const struct ike_id *id,
+	   EVP_PKEY *pub, uint8_t m, const struct ike_job *js, const uint8_t oct[100],
+	   struct ike_job **keep)
+{
+	struct ike_job *jv = NULL;
+	int rc;
+
+	CU_ASSERT_EQUAL_FATAL(ike_job_verify_create(store, der, der_len, id, pub, m,
+						    js->u.sign.auth, js->u.sign.auth_len, oct,
+						    100, &jv), 0);
+	ike_job_run(jv);
+	rc = jv->result;
+	if (keep != NULL)
+		*keep = jv;
+	else
+		ike_job_destroy(jv);
+	return rc;
+}
+
 static void
 job_sign_then_verify_with_cert(void)
 {
@@ -635,36 +667,17 @@ job_sign_then_verify_with_cert(void)
 	CU_ASSERT(js->u.sign.auth_len > 256 && js->sa_id == 77);
 
 	set_id(&id, IKE_ID_FQDN, "gw.example.com", 14);
-	CU_ASSERT_EQUAL_FATAL(ike_job_verify_create(store, der, der_len, &id, NULL, m,
-						    js->u.sign.auth, js->u.sign.auth_len, oct,
-						    sizeof(oct), &jv), 0);
-	ike_job_run(jv);
-	CU_ASSERT_EQUAL(jv->result, 0);
+	CU_ASSERT_EQUAL(verify_job(store, der, der_len, &id, NULL, m, js, oct, &jv), 0);
 	CU_ASSERT(jv->u.verify.pub != NULL && EVP_PKEY_eq(jv->u.verify.pub, pki.rsa_key) == 1);
 	ike_job_destroy(jv);
 
 	/* wrong ID, wrong CA, tampered octets */
 	set_id(&id, IKE_ID_FQDN, "gx.example.com", 14);
-	CU_ASSERT_EQUAL_FATAL(ike_job_verify_create(store, der, der_len, &id, NULL, m,
-						    js->u.sign.auth, js->u.sign.auth_len, oct,
-						    sizeof(oct), &jv), 0);
-	ike_job_run(jv);
-	CU_ASSERT_EQUAL(jv->result, -EACCES);
-	ike_job_destroy(jv);
+	CU_ASSERT_EQUAL(verify_job(store, der, der_len, &id, NULL, m, js, oct, NULL), -EACCES);
 	set_id(&id, IKE_ID_ANY, "", 0);
-	CU_ASSERT_EQUAL_FATAL(ike_job_verify_create(other, der, der_len, &id, NULL, m,
-						    js->u.sign.auth, js->u.sign.auth_len, oct,
-						    sizeof(oct), &jv), 0);
-	ike_job_run(jv);
-	CU_ASSERT_EQUAL(jv->result, -EACCES);
-	ike_job_destroy(jv);
+	CU_ASSERT_EQUAL(verify_job(other, der, der_len, &id, NULL, m, js, oct, NULL), -EACCES);
 	oct[0] ^= 1;
-	CU_ASSERT_EQUAL_FATAL(ike_job_verify_create(NULL, NULL, 0, NULL, pki.rsa_key, m,
-						    js->u.sign.auth, js->u.sign.auth_len, oct,
-						    sizeof(oct), &jv), 0);
-	ike_job_run(jv);
-	CU_ASSERT_EQUAL(jv->result, -EACCES);
-	ike_job_destroy(jv);
+	CU_ASSERT_EQUAL(verify_job(NULL, NULL, 0, NULL, pki.rsa_key, m, js, oct, NULL), -EACCES);
 	CU_ASSERT_EQUAL(ike_job_verify_create(store, der, der_len, NULL, pki.rsa_key, m,
 					      js->u.sign.auth, js->u.sign.auth_len, oct,
 					      sizeof(oct), &jv), -EINVAL);

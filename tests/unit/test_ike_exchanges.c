@@ -504,11 +504,7 @@ test_duplicate_init_response(void)
 	struct ike_stats st;
 
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
-	start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	CU_ASSERT_EQUAL_FATAL(qn, 1);
-	q[1] = q[0];
-	qn = 2;
+	start_init_doubled(&s);
 	run();
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 1);
@@ -621,17 +617,6 @@ test_ike_rekey_collision(void)
 	stop();
 }
 
-static void
-pop_deliver(void)
-{
-	struct dgram d = q[0];
-
-	memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
-	qn--;
-	ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
-		  (struct sockaddr *)&d.to, now);
-}
-
 /* IKE rekey collision with a late response (RFC 7296 2.8.2, FINDINGS F6):
  * both rekey; the answer to A's request is held back while B decides and
  * sends its Delete (of its redundant SA or of the old one). The children
@@ -656,8 +641,8 @@ test_ike_rekey_collision_late(void)
 		CU_ASSERT_EQUAL(ike_rekey_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
 		CU_ASSERT_EQUAL(ike_rekey_ike(P[1].ctx, first_sa_id(P[1].ctx), now), 0);
 		CU_ASSERT_EQUAL_FATAL(qn, 2);
-		pop_deliver();		/* A's request to B */
-		pop_deliver();		/* B's request to A */
+		(void)deliver_one();		/* A's request to B */
+		(void)deliver_one();		/* B's request to A */
 		CU_ASSERT_EQUAL_FATAL(qn, 2);
 		CU_ASSERT_EQUAL_FATAL(q[0].dst, 0);	/* B's answer to A: hold it */
 		held_resp = q[0];
@@ -840,9 +825,7 @@ test_invalid_message_id(void)
 	{
 		struct dgram d = q[0];
 
-		qn = 0;
-		ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
-			  (struct sockaddr *)&d.to, now);
+		to_b(&d);
 	}
 	CU_ASSERT_EQUAL_FATAL(qn, 1);		/* B's own request, not a response */
 	m = calloc(1, sizeof(*m));
@@ -977,26 +960,12 @@ test_random_requests(void)
 	ike_initiate(P[0].ctx, "to-b", now);
 	while (qn > 0 && n_saved < 64) {
 		saved[n_saved++] = q[0];
-		{
-			struct dgram d = q[0];
-
-			memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
-			qn--;
-			ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
-				  (struct sockaddr *)&d.to, now);
-		}
+		(void)deliver_one();
 	}
 	ike_rekey_child(P[1].ctx, last_child_up(&P[1])->id, now);
 	while (qn > 0 && n_saved < 64) {
 		saved[n_saved++] = q[0];
-		{
-			struct dgram d = q[0];
-
-			memmove(&q[0], &q[1], (qn - 1) * sizeof(q[0]));
-			qn--;
-			ike_input(P[d.dst].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
-				  (struct sockaddr *)&d.to, now);
-		}
+		(void)deliver_one();
 	}
 	/* ... and feed mutated copies (bit flips, truncation, byte edits) */
 	P[0].quiet = P[1].quiet = true;
@@ -1078,9 +1047,7 @@ test_cookies(void)
 	{
 		struct dgram d = q[0];
 
-		qn = 0;
-		ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
-			  (struct sockaddr *)&d.to, now);
+		to_b(&d);
 		qn = 0;
 	}
 	ike_stats_get(P[1].ctx, &st);
@@ -1111,18 +1078,14 @@ test_cookies(void)
 	{
 		struct dgram d = q[0];
 
-		qn = 0;
-		ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
-			  (struct sockaddr *)&d.to, now);
+		to_b(&d);
 		qn = 0;
 	}
 	CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
 	{
 		struct dgram d = q[0];
 
-		qn = 0;
-		ike_input(P[1].ctx, d.buf, d.len, (struct sockaddr *)&d.from,
-			  (struct sockaddr *)&d.to, now);
+		to_b(&d);
 	}
 	CU_ASSERT_EQUAL(qn, 0);
 	ike_stats_get(P[1].ctx, &st);

@@ -344,18 +344,24 @@ drop_auth_from_a(int src, const struct dgram *d)
 	return src == 0 && d->len > 18 && d->buf[18] == IKE_XCHG_AUTH;
 }
 
-/* Bring up @n IKE SAs to the point where B has answered IKE_SA_INIT and A's
- * IKE_AUTH is lost: B holds @n half-open SAs with keys. */
-static void
-half_open_with_keys(unsigned n)
+/* Start @s and bring up @n IKE SAs to the point where B has answered
+ * IKE_SA_INIT and A's IKE_AUTH is lost: B holds @n half-open SAs with keys.
+ * Returns A's first SA. */
+static struct ike_sa *
+half_open_with_keys(const struct setup *s, unsigned n)
 {
+	struct ike_sa *a;
 	unsigned i;
 
+	start_quiet(s);
 	drop_fn = drop_auth_from_a;
 	for (i = 0; i < n; i++)
 		CU_ASSERT_EQUAL(ike_initiate(P[0].ctx, "to-b", now), 0);
 	run();
 	drop_fn = NULL;
+	a = first_sa(P[0].ctx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	return a;
 }
 
 /* Memory caps, reassembly: fragments of an IKE_AUTH (Message ID 1) sealed
@@ -375,10 +381,7 @@ test_frag_caps(void)
 
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	s.frag_preauth_max = 4000;
-	start_quiet(&s);
-	half_open_with_keys(1);
-	a = first_sa(P[0].ctx);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	a = half_open_with_keys(&s, 1);
 	CU_ASSERT_EQUAL_FATAL(a->state, IKE_ST_AUTH_SENT);
 	CU_ASSERT_TRUE_FATAL(first_sa(P[1].ctx)->frag);
 	for (i = 1; i <= 4; i++) {
@@ -399,10 +402,7 @@ test_frag_caps(void)
 
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	s.frag_mem_max = 2500;
-	start_quiet(&s);
-	half_open_with_keys(2);
-	a = first_sa(P[0].ctx);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	a = half_open_with_keys(&s, 2);
 	a2 = a->next;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a2);
 	for (i = 1; i <= 2; i++) {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * lib/ike protocol tests: multiple authentication exchanges (RFC 4739) over
- * the shared harness (test_ike.h). The responder B requires a PSK round and
- * then an EAP round (remote_auth, remote_auth2); the initiator A does them
- * (auth, auth2) or not. Covers the success path (the child SA only after
+ * the shared harness and its fake EAP method (test_ike.h). The responder B
+ * requires a PSK round and then an EAP round (remote_auth, remote_auth2);
+ * the initiator A does them (auth, auth2) or not. Covers the success path (the child SA only after
  * the last round, the EAP identity naming the SA and its lease), and the
  * refusals: one round missing, one round too many, a responder that does
  * not announce MULTIPLE_AUTH_SUPPORTED, a failed or abandoned EAP round, and
@@ -19,120 +19,24 @@
 #include "test_ike.h"
 #include "test_main.h"
 
-/* ---- a fake EAP method on both sides (queued calls, answered by pump) ---- */
-
-struct ma_call {
-	int peer;
-	uint64_t sa_id;
-	uint8_t msg[256];
-	size_t len;
-};
-static struct ma_call calls[16];
-static unsigned n_calls, calls_total[2];
-static const char *peer_password;
-static bool server_hold;
-
-static int
-ma_eap(void *user, uint64_t ike_sa_id, const char *conn, const uint8_t *eap, size_t len)
-{
-	struct peer *p = user;
-	struct ma_call *c;
-
-	(void)conn;
-	calls_total[p->idx]++;
-	if (n_calls >= 16 || len > sizeof(c->msg))
-		return -EBUSY;
-	c = &calls[n_calls++];
-	c->peer = p->idx;
-	c->sa_id = ike_sa_id;
-	memcpy(c->msg, eap, len);
-	c->len = len;
-	return 0;
-}
-
+/* B's counters (-1: not checked). */
 static void
-msk_fill(uint8_t msk[64])
+b_stats(int eap_started, int eap_success, int auth_failed, int rounds_refused, int leases)
 {
+	const int want[] = { eap_started, eap_success, auth_failed, rounds_refused, leases };
+	struct ike_stats st;
+	uint64_t got[5];
 	unsigned i;
 
-	for (i = 0; i < 64; i++)
-		msk[i] = (uint8_t)(i * 5 + 3);
-}
-
-/* Identity "alice", then type 254 carrying the password; the server
- * accepts "sesame" and both sides derive the same MSK. */
-static void
-answer(const struct ma_call *c)
-{
-	struct ike_ctx *ctx = P[c->peer].ctx;
-	uint8_t out[64], msk[64];
-	size_t n;
-
-	msk_fill(msk);
-	if (c->peer == 0) {
-		CU_ASSERT_EQUAL_FATAL(c->msg[0], 1);		/* EAP-Request */
-		out[0] = 2;
-		out[1] = c->msg[1];
-		out[2] = 0;
-		out[4] = c->msg[4];
-		if (c->msg[4] == 1) {
-			memcpy(out + 5, "alice", 5);
-			n = 10;
-			out[3] = (uint8_t)n;
-			CU_ASSERT_EQUAL(ike_eap_done(ctx, c->sa_id, IKE_EAP_CONTINUE, out, n, NULL,
-						     0, now), 0);
-			return;
-		}
-		n = 5 + strlen(peer_password);
-		memcpy(out + 5, peer_password, n - 5);
-		out[3] = (uint8_t)n;
-		CU_ASSERT_EQUAL(ike_eap_done(ctx, c->sa_id, IKE_EAP_CONTINUE, out, n, msk, 64, now),
-				0);
-		return;
-	}
-	CU_ASSERT_EQUAL_FATAL(c->msg[0], 2);			/* EAP-Response */
-	if (c->msg[4] == 1) {
-		out[0] = 1;
-		out[1] = (uint8_t)(c->msg[1] + 1);
-		out[2] = 0;
-		out[3] = 9;
-		out[4] = 254;
-		memcpy(out + 5, "chal", 4);
-		CU_ASSERT_EQUAL(ike_eap_done(ctx, c->sa_id, IKE_EAP_CONTINUE, out, 9, NULL, 0, now),
-				0);
-	} else if (c->len == 11 && memcmp(c->msg + 5, "sesame", 6) == 0) {
-		CU_ASSERT_EQUAL(ike_eap_done(ctx, c->sa_id, IKE_EAP_SUCCESS, NULL, 0, msk, 64, now),
-				0);
-	} else {
-		CU_ASSERT_EQUAL(ike_eap_done(ctx, c->sa_id, IKE_EAP_FAILURE, NULL, 0, NULL, 0, now),
-				0);
-	}
-}
-
-static void
-pump(void)
-{
-	unsigned guard;
-
-	for (guard = 0; guard < 50; guard++) {
-		unsigned i, kept = 0;
-		bool any = false;
-
-		run();
-		for (i = 0; i < n_calls; i++) {
-			struct ma_call c = calls[i];
-
-			if (c.peer == 1 && server_hold) {
-				calls[kept++] = c;
-				continue;
-			}
-			any = true;
-			answer(&c);
-		}
-		n_calls = kept;
-		if (!any && qn == 0)
-			break;
-	}
+	ike_stats_get(P[1].ctx, &st);
+	got[0] = st.eap_started;
+	got[1] = st.eap_success;
+	got[2] = st.auth_failed;
+	got[3] = st.auth_rounds_refused;
+	got[4] = st.pool_leases;
+	for (i = 0; i < 5; i++)
+		if (want[i] >= 0)
+			CU_ASSERT_EQUAL(got[i], (uint64_t)want[i]);
 }
 
 /* A: PSK, then EAP (auth2). B: requires PSK, then EAP, leases from a pool. */
@@ -147,18 +51,7 @@ ma_setup(struct setup *s)
 	s->b.pool.af = 4;
 	inet_pton(AF_INET, "10.99.0.1", s->b.pool.first);
 	s->b.pool.size = 8;
-	n_calls = 0;
-	calls_total[0] = calls_total[1] = 0;
-	peer_password = "sesame";
-	server_hold = false;
-}
-
-static void
-ma_start(const struct setup *s)
-{
-	start(s);
-	P[0].ctx->ops.eap = ma_eap;
-	P[1].ctx->ops.eap = ma_eap;
+	eap_fake_reset();
 }
 
 struct sa_seen {
@@ -184,16 +77,15 @@ static void
 test_multiauth_psk_then_eap(void)
 {
 	struct setup s;
-	struct ike_stats st;
 	struct sa_seen k = { 0 };
 	struct ike_sa *b;
 
 	ma_setup(&s);
-	ma_start(&s);
+	start(&s);
 	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
 	/* the EAP server keeps its answer: both rounds begun, no child yet */
-	server_hold = true;
-	pump();
+	eap_server_hold = true;
+	pump_eap();
 	b = first_sa(P[1].ctx);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	CU_ASSERT_TRUE(first_sa(P[0].ctx)->peer_multi_auth);
@@ -203,10 +95,10 @@ test_multiauth_psk_then_eap(void)
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_PTR_NULL(b->lease);
-	server_hold = false;
-	pump();
-	CU_ASSERT_EQUAL(calls_total[1], 2);		/* Identity, answer */
-	CU_ASSERT_EQUAL(calls_total[0], 2);		/* Identity, challenge */
+	eap_server_hold = false;
+	pump_eap();
+	CU_ASSERT_EQUAL(eap_calls_total[1], 2);		/* Identity, answer */
+	CU_ASSERT_EQUAL(eap_calls_total[0], 2);		/* Identity, challenge */
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 1);
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
 	check_latest_pair();
@@ -228,12 +120,7 @@ test_multiauth_psk_then_eap(void)
 	CU_ASSERT_EQUAL(k.i.remote_id.len, 5);
 	/* A got the lease and narrowed to it */
 	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->vip_af, 4);
-	ike_stats_get(P[1].ctx, &st);
-	CU_ASSERT_EQUAL(st.eap_started, 1);
-	CU_ASSERT_EQUAL(st.eap_success, 1);
-	CU_ASSERT_EQUAL(st.auth_failed, 0);
-	CU_ASSERT_EQUAL(st.auth_rounds_refused, 0);
-	CU_ASSERT_EQUAL(st.pool_leases, 1);
+	b_stats(1, 1, 0, 0, 1);
 	stop();
 }
 
@@ -246,12 +133,8 @@ expect_refused(unsigned rounds_refused, unsigned eap_calls_b)
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
 	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
-	CU_ASSERT_EQUAL(calls_total[1], eap_calls_b);
-	ike_stats_get(P[1].ctx, &st);
-	CU_ASSERT_EQUAL(st.auth_failed, 1);
-	CU_ASSERT_EQUAL(st.auth_rounds_refused, rounds_refused);
-	CU_ASSERT_EQUAL(st.pool_leases, 0);
-	CU_ASSERT_EQUAL(st.eap_success, 0);
+	CU_ASSERT_EQUAL(eap_calls_total[1], eap_calls_b);
+	b_stats(-1, 0, 1, (int)rounds_refused, 0);
 	ike_stats_get(P[0].ctx, &st);
 	CU_ASSERT_EQUAL(st.auth_failed, 1);
 }
@@ -265,9 +148,7 @@ test_multiauth_one_round_refused(void)
 
 	ma_setup(&s);
 	s.a.auth2 = 0;
-	ma_start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump();
+	eap_begin(&s);
 	expect_refused(1, 0);
 	stop();
 }
@@ -281,17 +162,10 @@ test_multiauth_extra_round_refused(void)
 
 	ma_setup(&s);
 	s.b.remote_auth2 = 0;
-	s.has_b2 = true;
-	s.b2 = s.b;
-	snprintf(s.b2.name, sizeof(s.b2.name), "rw-two-rounds");
-	s.b2.remote_id.type = IKE_ID_FQDN;
-	s.b2.remote_id.len = 13;
-	memcpy(s.b2.remote_id.data, "other.example", 13);
+	setup_b2(&s, "rw-two-rounds", "other.example");
 	s.b2.remote_auth2 = IKE_AUTHM_EAP;
 	s.b2.pool.af = 0;
-	ma_start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump();
+	eap_begin(&s);
 	expect_refused(1, 0);
 	stop();
 }
@@ -308,9 +182,7 @@ test_multiauth_not_announced(void)
 
 	ma_setup(&s);
 	s.b.remote_auth2 = 0;
-	ma_start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump();
+	eap_begin(&s);
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
 	advance(40000);			/* B's half-open SA times out */
@@ -329,10 +201,8 @@ test_multiauth_eap_round_fails(void)
 	struct setup s;
 
 	ma_setup(&s);
-	peer_password = "wrong!";
-	ma_start(&s);
-	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump();
+	eap_peer_password = "wrong!";
+	eap_begin(&s);
 	expect_refused(0, 2);
 	stop();
 }
@@ -351,29 +221,33 @@ drop_second_auth(int src, const struct dgram *d)
 	return d->buf[23] == 2;
 }
 
+/* Round 1 answered, A's IDi' dropped: B waits for the second round. */
 static void
-test_multiauth_round2_abandoned(void)
+begin_round2_dropped(void)
 {
 	struct setup s;
-	struct ike_stats st;
 
 	ma_setup(&s);
-	ma_start(&s);
+	start(&s);
 	a_auth_seen = 0;
 	drop_fn = drop_second_auth;
 	CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-	pump();
-	CU_ASSERT_TRUE(a_auth_seen >= 2);
+	pump_eap();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(first_sa(P[1].ctx));
 	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->eap->phase, IKE_EAP_PH_NEXT_ID);
+}
+
+static void
+test_multiauth_round2_abandoned(void)
+{
+	begin_round2_dropped();
+	CU_ASSERT_TRUE(a_auth_seen >= 2);
 	advance(60000);
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
-	CU_ASSERT_EQUAL(calls_total[1], 0);
-	ike_stats_get(P[1].ctx, &st);
-	CU_ASSERT_EQUAL(st.pool_leases, 0);
-	CU_ASSERT_EQUAL(st.eap_started, 0);
+	CU_ASSERT_EQUAL(eap_calls_total[1], 0);
+	b_stats(0, -1, -1, -1, 0);
 	stop();
 }
 
@@ -429,27 +303,13 @@ test_multiauth_bad_second_round(void)
 	unsigned k;
 
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		struct setup s;
-		struct ike_stats st;
-
-		ma_setup(&s);
-		ma_start(&s);
-		a_auth_seen = 0;
-		drop_fn = drop_second_auth;
-		CU_ASSERT_EQUAL_FATAL(ike_initiate(P[0].ctx, "to-b", now), 0);
-		pump();
-		CU_ASSERT_PTR_NOT_NULL_FATAL(first_sa(P[1].ctx));
-		CU_ASSERT_EQUAL(first_sa(P[1].ctx)->eap->phase, IKE_EAP_PH_NEXT_ID);
+		begin_round2_dropped();
 		send_crafted_round2(kinds[k]);
-		pump();
+		pump_eap();
 		CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
 		CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
-		CU_ASSERT_EQUAL(calls_total[1], 0);
-		ike_stats_get(P[1].ctx, &st);
-		CU_ASSERT_EQUAL(st.auth_rounds_refused, 1);
-		CU_ASSERT_EQUAL(st.auth_failed, 1);
-		CU_ASSERT_EQUAL(st.pool_leases, 0);
-		CU_ASSERT_EQUAL(st.eap_started, 0);
+		CU_ASSERT_EQUAL(eap_calls_total[1], 0);
+		b_stats(0, -1, 1, 1, 0);
 		stop();
 	}
 }

@@ -414,21 +414,30 @@ check_live_counts(void)
 static void
 test_transition_table(void)
 {
-	CU_ASSERT(sa_child_transition_ok(SA_CH_NONE, SA_CH_ACTIVE));
-	CU_ASSERT(sa_child_transition_ok(SA_CH_NONE, SA_CH_STANDBY));
-	CU_ASSERT(sa_child_transition_ok(SA_CH_STANDBY, SA_CH_ACTIVE));
-	CU_ASSERT(sa_child_transition_ok(SA_CH_ACTIVE, SA_CH_REKEYING));
-	CU_ASSERT(sa_child_transition_ok(SA_CH_REKEYING, SA_CH_LINGER));
-	CU_ASSERT(sa_child_transition_ok(SA_CH_LINGER, SA_CH_DELETING));
-	CU_ASSERT(sa_child_transition_ok(SA_CH_DELETING, SA_CH_NONE));
-	/* no way back, no skipping the acks */
-	CU_ASSERT(!sa_child_transition_ok(SA_CH_ACTIVE, SA_CH_STANDBY));
-	CU_ASSERT(!sa_child_transition_ok(SA_CH_REKEYING, SA_CH_ACTIVE));
-	CU_ASSERT(!sa_child_transition_ok(SA_CH_DELETING, SA_CH_ACTIVE));
-	CU_ASSERT(!sa_child_transition_ok(SA_CH_LINGER, SA_CH_NONE));
-	CU_ASSERT(!sa_child_transition_ok(SA_CH_ACTIVE, SA_CH_NONE));
-	CU_ASSERT(!sa_child_transition_ok(SA_CH_NONE, SA_CH_DELETING));
-	CU_ASSERT(!sa_child_transition_ok(SA_CH__COUNT, SA_CH_NONE));
+	static const struct {
+		enum sa_child_state from, to;
+		bool ok;
+	} t[] = {
+		{ SA_CH_NONE, SA_CH_ACTIVE, true },
+		{ SA_CH_NONE, SA_CH_STANDBY, true },
+		{ SA_CH_STANDBY, SA_CH_ACTIVE, true },
+		{ SA_CH_ACTIVE, SA_CH_REKEYING, true },
+		{ SA_CH_REKEYING, SA_CH_LINGER, true },
+		{ SA_CH_LINGER, SA_CH_DELETING, true },
+		{ SA_CH_DELETING, SA_CH_NONE, true },
+		/* no way back, no skipping the acks */
+		{ SA_CH_ACTIVE, SA_CH_STANDBY, false },
+		{ SA_CH_REKEYING, SA_CH_ACTIVE, false },
+		{ SA_CH_DELETING, SA_CH_ACTIVE, false },
+		{ SA_CH_LINGER, SA_CH_NONE, false },
+		{ SA_CH_ACTIVE, SA_CH_NONE, false },
+		{ SA_CH_NONE, SA_CH_DELETING, false },
+		{ SA_CH__COUNT, SA_CH_NONE, false },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		CU_ASSERT_EQUAL(sa_child_transition_ok(t[i].from, t[i].to), t[i].ok);
 	CU_ASSERT(strcmp(sa_child_state_name(SA_CH_LINGER), "linger") == 0);
 	/* the record stays small (2 728 bytes with its fixed route array) */
 	printf("\n  sizeof(struct sa_child) %zu, sizeof(struct sa_msg) %zu\n",

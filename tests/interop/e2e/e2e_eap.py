@@ -41,7 +41,7 @@ import e2e_lib  # noqa: E402
 import netlab  # noqa: E402  (e2e_lib put tests/interop on the path)
 from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, POOL,  # noqa: E402
                      Charon, Result, args_common, log, sh, wait_for, write_private)
-from e2e import cli_main, ping, ping_stats  # noqa: E402
+from e2e import cli_main, ping, ping_ok, ping_stats  # noqa: E402
 import e2e_metrics  # noqa: E402
 
 RAD_GW, RAD_SRV, RAD_DEAD = "10.77.0.1", "10.77.0.2", "10.77.0.3"
@@ -331,11 +331,8 @@ def case_eap_radius(args, net, r, res):
     res.check(len(sas) == 1 and sas[0].get("remote_id") == USER,
               "the SA is named by the EAP identity (%s), not the client's IDi" % USER,
               str(sas[0].get("remote_id")) if sas else "")
-    t, rcv = ping(cns, LAN_HOST, 5)
-    if rcv != 5:
-        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
-    res.check(rcv == 5, "client pings the LAN host 10.1.0.2 through the tunnel",
-              "%d/%d" % (rcv, t))
+    ok, detail = ping_ok(cns, LAN_HOST)
+    res.check(ok, "client pings the LAN host 10.1.0.2 through the tunnel", detail)
     res.check(stat(r, "eap_success") == 1, "eap_success_total is 1",
               "eap_success %s" % stat(r, "eap_success"))
     rlog = rad_text()
@@ -398,6 +395,13 @@ def case_eap_radius_failover(args, net, r, res):
     res.check(rcv == 3, "client pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
     if res.fails:
         log("rampartd log tail:\n" + "\n".join(r.log_text().splitlines()[-40:]))
+
+
+def one_sa(res, r, what, ident=None):
+    """rampartd holds one IKE SA (named @ident if given): checked as @what."""
+    sas = r.sas()
+    return res.check(len(sas) == 1 and (ident is None or sas[0].get("remote_id") == ident),
+                     what, str([x.get("remote_id") for x in sas]))
 
 
 def comes_up(res, c, what):
@@ -596,13 +600,9 @@ def case_eap_local(args, net, r, res):
     res.check("EAP method EAP_MSCHAPV2 succeeded, MSK established" in c.log_text(),
               "strongSwan verified our MSCHAPv2 authenticator response and has an MSK "
               "(the AUTH payloads from it matched)", "")
-    sas = r.sas()
-    res.check(len(sas) == 1 and sas[0].get("remote_id") == USER,
-              "one IKE SA, named by the EAP identity", str([x.get("remote_id") for x in sas]))
-    t, rcv = ping(cns, LAN_HOST, 5)
-    if rcv != 5:
-        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
-    res.check(rcv == 5, "alice pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
+    one_sa(res, r, "one IKE SA, named by the EAP identity", USER)
+    ok, detail = ping_ok(cns, LAN_HOST)
+    res.check(ok, "alice pings the LAN host through the tunnel", detail)
     failed0 = stat(r, "auth_failed") or 0
     for n, (who, pw, what) in enumerate(((USER2, "not-bobs-password", "a wrong password"),
                                          ("mallory", "whatever", "an unknown user")), 2):
@@ -621,8 +621,7 @@ def case_eap_local(args, net, r, res):
               el.get("conversations") == 0,
               "rampartctl stats eap_local: 1 success, 1 wrong password, 1 unknown user, "
               "none left", str(el))
-    sas = r.sas()
-    res.check(len(sas) == 1, "still only alice's IKE SA", str([x.get("remote_id") for x in sas]))
+    one_sa(res, r, "still only alice's IKE SA")
     text = r.log_text()
     res.check(PASSWORD not in text and nt_hash(PASSWORD) not in text.lower(),
               "neither the password nor its NT hash is in rampartd's log", "")
@@ -714,9 +713,7 @@ def case_eap_two_rounds(args, net, r, res):
     c, cns, ok, out = two_rounds_client(net, 1, pki, ca, USER, PASSWORD)
     res.check(ok, "strongSwan client (local-1 pubkey, local-2 eap-mschapv2) loads",
               out.strip()[-300:])
-    rc, out = c.initiate("eap", 60)
-    res.check(rc == 0, "the client comes up after both rounds",
-              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    comes_up(res, c, "the client comes up after both rounds")
     clog = c.log_text()
     res.check("EAP method EAP_MSCHAPV2 succeeded, MSK established" in clog,
               "strongSwan ran EAP-MSCHAPv2 as its second round and has an MSK", "")
@@ -731,14 +728,9 @@ def case_eap_two_rounds(args, net, r, res):
     res.check("round 1 of 2 (RFC 4739): peer authenticated as" in glog and
               MACHINE_ID in glog and "round 2 of 2 (RFC 4739)" in glog,
               "rampartd logged the certificate round (machine identity) and the EAP round", "")
-    sas = r.sas()
-    res.check(len(sas) == 1 and sas[0].get("remote_id") == USER,
-              "one IKE SA, named by the EAP identity of round 2",
-              str([x.get("remote_id") for x in sas]))
-    t, rcv = ping(cns, LAN_HOST, 5)
-    if rcv != 5:
-        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
-    res.check(rcv == 5, "the client pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
+    one_sa(res, r, "one IKE SA, named by the EAP identity of round 2", USER)
+    ok, detail = ping_ok(cns, LAN_HOST)
+    res.check(ok, "the client pings the LAN host through the tunnel", detail)
     failed0 = stat(r, "auth_failed") or 0
     rounds0 = stat(r, "auth_rounds_refused") or 0
     # the certificate round only: refused before any child or lease
@@ -762,9 +754,7 @@ def case_eap_two_rounds(args, net, r, res):
     res.check(counted is True, "auth_failures_total +2, auth_rounds_refused_total +1",
               "%s -> %s, %s -> %s" % (failed0, stat(r, "auth_failed"), rounds0,
                                       stat(r, "auth_rounds_refused")))
-    sas = r.sas()
-    res.check(len(sas) == 1, "still only the first client's IKE SA",
-              str([x.get("remote_id") for x in sas]))
+    one_sa(res, r, "still only the first client's IKE SA")
     # client profiles: both rounds where the OS's client has RFC 4739, a
     # clear refusal where it has not (a one-round profile would be refused)
     prof = {}
@@ -797,20 +787,13 @@ def case_eap_two_rounds_radius(args, net, r, res):
     c, cns, ok, out = two_rounds_client(net, 1, pki, ca, USER2, PASSWORD2)
     res.check(ok, "strongSwan client (local-1 pubkey, local-2 eap-mschapv2) loads",
               out.strip()[-300:])
-    rc, out = c.initiate("eap", 60)
-    res.check(rc == 0, "bob comes up after the certificate round and EAP through FreeRADIUS",
-              "\n".join(out.strip().splitlines()[-8:]) if rc else "")
+    comes_up(res, c, "bob comes up after the certificate round and EAP through FreeRADIUS")
     res.check("Sent Access-Accept" in rad_text(), "FreeRADIUS sent an Access-Accept", "")
     res.check(c.vip() == FRAMED_IP, "bob's virtual IP is RADIUS's Framed-IP-Address %s "
               "(the second round's user decides it)" % FRAMED_IP, str(c.vip()))
-    sas = r.sas()
-    res.check(len(sas) == 1 and sas[0].get("remote_id") == USER2,
-              "one IKE SA, named by the EAP identity of round 2",
-              str([x.get("remote_id") for x in sas]))
-    t, rcv = ping(cns, LAN_HOST, 5)
-    if rcv != 5:
-        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
-    res.check(rcv == 5, "bob pings the LAN host from %s" % FRAMED_IP, "%d/%d" % (rcv, t))
+    one_sa(res, r, "one IKE SA, named by the EAP identity of round 2", USER2)
+    ok, detail = ping_ok(cns, LAN_HOST)
+    res.check(ok, "bob pings the LAN host from %s" % FRAMED_IP, detail)
     res.check(PASSWORD2 not in r.log_text() and RAD_SECRET not in r.log_text(),
               "neither the password nor the RADIUS secret is in rampartd's log", "")
     if res.fails:
@@ -848,14 +831,9 @@ def case_eap_tls(args, net, r, res, frag=False):
     res.check("EAP method EAP_TLS succeeded, MSK established" in clog,
               "strongSwan ran EAP-TLS and has an MSK", "")
     res.check(c.vip() is not None, "carol got a virtual IP from the pool", str(c.vip()))
-    sas = r.sas()
-    res.check(len(sas) == 1 and sas[0].get("remote_id") == TLS_USER,
-              "rampartd holds one IKE SA named by carol's EAP identity",
-              str([s.get("remote_id") for s in sas]))
-    t, rcv = ping(cns, LAN_HOST, 5)
-    if rcv != 5:
-        t, rcv = ping(cns, LAN_HOST, 5, wait=5)
-    res.check(rcv == 5, "carol pings the LAN host through the tunnel", "%d/%d" % (rcv, t))
+    one_sa(res, r, "rampartd holds one IKE SA named by carol's EAP identity", TLS_USER)
+    ok, detail = ping_ok(cns, LAN_HOST)
+    res.check(ok, "carol pings the LAN host through the tunnel", detail)
     rlog = rad_text()
     res.check("Sent Access-Accept" in rlog, "FreeRADIUS (eap tls) sent an Access-Accept", "")
     # the TLS records are larger than one RADIUS attribute (253 octets):
@@ -895,9 +873,7 @@ def case_eap_tls(args, net, r, res, frag=False):
     counted = wait_for(lambda: (stat(r, "auth_failed") or 0) == failed0 + 1, 10)
     res.check(counted is True, "auth_failures_total went up by one",
               "%s -> %s" % (failed0, stat(r, "auth_failed")))
-    sas = r.sas()
-    res.check(len(sas) == 1 and sas[0].get("remote_id") == TLS_USER,
-              "still only carol's IKE SA", str([s.get("remote_id") for s in sas]))
+    one_sa(res, r, "still only carol's IKE SA", TLS_USER)
     res.check(radius_stat(r, "accepts") == 1 and radius_stat(r, "rejects") == 1 and
               radius_stat(r, "bad_responses") == 0 and radius_stat(r, "conversations") == 0,
               "rampartctl stats radius: 1 accept, 1 reject, no bad response, none left",

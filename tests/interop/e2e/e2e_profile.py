@@ -11,10 +11,10 @@ take and Windows cannot): the generator must pick per OS. Checks:
     auth method, and not the PSK;
   - the Linux profile (NetworkManager keyfile, read with configparser) and the
     macOS profile (plist, read with plistlib; its Apple algorithm names mapped
-    back to strongSwan keywords by this script) each drive a strongSwan client
-    whose IKE and ESP proposals are exactly the profile's: it establishes
-    against rampartd and pings the LAN host, so rampartd accepts what the
-    profile makes the client send;
+    back to strongSwan keywords by tests/unit/profile_check.py's table) each
+    drive a strongSwan client whose IKE and ESP proposals are exactly the
+    profile's: it establishes against rampartd and pings the LAN host, so
+    rampartd accepts what the profile makes the client send;
   - Windows and Android are refused for this PSK connection, with a reason.
 """
 
@@ -28,23 +28,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_lib import LAN_HOST, PSK, Charon, N, args_common, log, sh  # noqa: E402
 from e2e import cli_main, ping  # noqa: E402
 from e2e_hostile import start_gw_edited  # noqa: E402
-
-APPLE_ENC = {"AES-128": "aes128", "AES-256": "aes256", "AES-128-GCM": "aes128gcm16",
-             "AES-256-GCM": "aes256gcm16"}
-APPLE_HASH = {"SHA1-96": "sha1", "SHA2-256": "sha256", "SHA2-384": "sha384",
-              "SHA2-512": "sha512"}
-APPLE_DH = {14: "modp2048", 15: "modp3072", 19: "ecp256", 20: "ecp384", 21: "ecp521",
-            31: "curve25519"}
+# Apple's algorithm names -> strongSwan keywords: profile_check.py's table
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "unit"))
+from profile_check import APPLE_DH, APPLE_ENC, APPLE_INTEG  # noqa: E402
 
 
 def apple_to_strongswan(i):
     s = i["IKESecurityAssociationParameters"]
     enc = APPLE_ENC[s["EncryptionAlgorithm"]]
-    h = APPLE_HASH[s["IntegrityAlgorithm"]]
+    h = APPLE_INTEG[s["IntegrityAlgorithm"]]
     ike = "-".join([enc, ("prf" + h) if "gcm" in enc else h, APPLE_DH[s["DiffieHellmanGroup"]]])
     c = i["ChildSecurityAssociationParameters"]
     enc = APPLE_ENC[c["EncryptionAlgorithm"]]
-    esp = [enc] if "gcm" in enc else [enc, APPLE_HASH[c["IntegrityAlgorithm"]]]
+    esp = [enc] if "gcm" in enc else [enc, APPLE_INTEG[c["IntegrityAlgorithm"]]]
     if i.get("EnablePFS") == 1:
         esp.append(APPLE_DH[c["DiffieHellmanGroup"]])
     return ike, "-".join(esp)

@@ -72,22 +72,15 @@ static const char *
 addr_str(const struct sockaddr *sa, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
+	uint8_t af, bytes[16];
+	uint16_t port;
 
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)sa;
-
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		port = ntohs(s4->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
-		port = ntohs(s6->sin6_port);
-	} else {
+	ike_addr_split(sa, &af, bytes, &port);
+	if (af == 0) {
 		snprintf(buf, len, "any");
 		return buf;
 	}
+	inet_ntop(af == 4 ? AF_INET : AF_INET6, bytes, a, sizeof(a));
 	snprintf(buf, len, "%s[%u]", a, port);
 	return buf;
 }
@@ -95,11 +88,11 @@ addr_str(const struct sockaddr *sa, char *buf, size_t len)
 static unsigned
 sa_port(const struct sockaddr *sa)
 {
-	if (sa->sa_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port);
-	if (sa->sa_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
-	return 0;
+	uint8_t af, a[16];
+	uint16_t port;
+
+	ike_addr_split(sa, &af, a, &port);	/* 0 for another family */
+	return port;
 }
 
 static void
@@ -324,22 +317,19 @@ list_all(struct drv *d)
 static int
 parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss)
 {
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	uint8_t a[16];
 
 	memset(ss, 0, sizeof(*ss));
 	if (!strcmp(s, "any") || !*s) {
 		ss->ss_family = AF_UNSPEC;
 		return 0;
 	}
-	if (inet_pton(AF_INET, s, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
+	if (inet_pton(AF_INET, s, a) == 1) {
+		ike_addr_make(ss, 4, a, port);
 		return 0;
 	}
-	if (inet_pton(AF_INET6, s, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
+	if (inet_pton(AF_INET6, s, a) == 1) {
+		ike_addr_make(ss, 6, a, port);
 		return 0;
 	}
 	return -EINVAL;
