@@ -37,6 +37,9 @@
  * peer; bit 4 responder demands cookies; bit 5 window size 2; bit 6 a
  * virtual-IP pool (remote access); bit 7 responder hands DH to a job runner.
  *
+ * DH results are memoized across inputs (LLVMFuzzerInitialize; off with
+ * FUZZ_IKE_DH_MEMO=0): every input draws the same private values.
+ *
  * FUZZ_IKE_RECORD=FILE (replay binary, one input): write the input again with
  * every STEP that delivers an encrypted peer->target message replaced by
  * DROP + an equivalent SK operation carrying its decrypted payloads. The SK
@@ -332,12 +335,15 @@ teardown(void)
 
 	if (getenv("FUZZ_IKE_VERBOSE") != NULL) {
 		struct ike_stats st;
+		uint64_t hits, misses;
 
 		ike_stats_get(I[T].ctx, &st);
 		fprintf(stderr, "target: rx %" PRIu64 " tx %" PRIu64 " invalid %" PRIu64
 			" ike_up %" PRIu64 " child_up %" PRIu64 " child_down %" PRIu64
 			" ike_down %" PRIu64 "\n", st.rx, st.tx, st.rx_invalid, st.ike_up,
 			st.child_up, st.child_down, st.ike_down);
+		ike_dh_memo_stats(&hits, &misses);
+		fprintf(stderr, "dh memo: hits %" PRIu64 " misses %" PRIu64 "\n", hits, misses);
 	}
 
 	for (i = 0; i < 2; i++) {
@@ -656,6 +662,16 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* before OpenSSL's first allocation, or it refuses (and we keep ASan's) */
 	(void)CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free);
 #endif
+	/*
+	 * The fixed RNG stream gives the same DH private values, and so the
+	 * same key pairs and shared secrets, on every input: lib/ike's DH memo
+	 * (ike_dh_memo_set in ike_crypto.h) returns them instead of OpenSSL
+	 * computing them again. A public value the memo has not seen (a
+	 * fuzzed KE payload) is still checked and derived for real.
+	 * FUZZ_IKE_DH_MEMO=0 turns it off.
+	 */
+	if (getenv("FUZZ_IKE_DH_MEMO") == NULL || atoi(getenv("FUZZ_IKE_DH_MEMO")) != 0)
+		ike_dh_memo_set(4096);
 	return 0;
 }
 
