@@ -97,6 +97,8 @@ static bool nat_on;
 static int init_idx;		/* T or P: the side at 10.0.0.1 that initiates */
 static unsigned n_inputs;
 static FILE *rec;		/* FUZZ_IKE_RECORD */
+static bool verbose;		/* FUZZ_IKE_VERBOSE set */
+static uint64_t tx_digest;	/* verbose: FNV-1a of every datagram sent */
 
 static int
 det_rand(void *arg, void *buf, size_t len)
@@ -151,6 +153,13 @@ cb_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
 	memcpy(&d->from, from, sa_len(from));
 	memcpy(&d->to, to, sa_len(to));
 	d->dst = 1 - in->idx;
+	if (verbose) {
+		size_t i;
+
+		tx_digest = (tx_digest ^ (uint64_t)in->idx) * 0x100000001b3ULL;
+		for (i = 0; i < len; i++)
+			tx_digest = (tx_digest ^ buf[i]) * 0x100000001b3ULL;
+	}
 	if (nat_on && in->idx == init_idx) {
 		uint16_t sp = ntohs(((struct sockaddr_in *)&d->from)->sin_port);
 
@@ -297,6 +306,8 @@ setup(uint8_t cfg)
 	nat_on = cfg & 0x08;
 	init_idx = t_init ? T : P;
 	n_inputs = 0;
+	verbose = getenv("FUZZ_IKE_VERBOSE") != NULL;
+	tx_digest = 0xcbf29ce484222325ULL;
 	ike_rand_set_hook(det_rand, NULL);
 	for (i = 0; i < 2; i++) {
 		/* the target is the initiator (conn "to-b") if bit 0 says so */
@@ -333,7 +344,7 @@ teardown(void)
 {
 	int i;
 
-	if (getenv("FUZZ_IKE_VERBOSE") != NULL) {
+	if (verbose) {
 		struct ike_stats st;
 		uint64_t hits, misses;
 
@@ -342,6 +353,7 @@ teardown(void)
 			" ike_up %" PRIu64 " child_up %" PRIu64 " child_down %" PRIu64
 			" ike_down %" PRIu64 "\n", st.rx, st.tx, st.rx_invalid, st.ike_up,
 			st.child_up, st.child_down, st.ike_down);
+		fprintf(stderr, "tx digest %016" PRIx64 "\n", tx_digest);
 		ike_dh_memo_stats(&hits, &misses);
 		fprintf(stderr, "dh memo: hits %" PRIu64 " misses %" PRIu64 "\n", hits, misses);
 	}
