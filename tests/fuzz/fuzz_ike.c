@@ -38,7 +38,8 @@
  * virtual-IP pool (remote access); bit 7 responder hands DH to a job runner.
  *
  * DH results are memoized across inputs (LLVMFuzzerInitialize; off with
- * FUZZ_IKE_DH_MEMO=0): every input draws the same private values.
+ * FUZZ_IKE_DH_MEMO=0, N entries with =N): every input draws the same
+ * private values.
  *
  * FUZZ_IKE_RECORD=FILE (replay binary, one input): write the input again with
  * every STEP that delivers an encrypted peer->target message replaced by
@@ -680,10 +681,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	 * (ike_dh_memo_set in ike_crypto.h) returns them instead of OpenSSL
 	 * computing them again. A public value the memo has not seen (a
 	 * fuzzed KE payload) is still checked and derived for real.
-	 * FUZZ_IKE_DH_MEMO=0 turns it off.
+	 * FUZZ_IKE_DH_MEMO=N: N entries (0: off). 65536 by default (about
+	 * 77 MB, touched as used): with 4096, replaying a 1241-input campaign
+	 * corpus twice missed 33 989 of 85 846 lookups, with 65536 12 588.
 	 */
-	if (getenv("FUZZ_IKE_DH_MEMO") == NULL || atoi(getenv("FUZZ_IKE_DH_MEMO")) != 0)
-		ike_dh_memo_set(4096);
+	if (getenv("FUZZ_IKE_DH_MEMO") == NULL)
+		ike_dh_memo_set(65536);
+	else
+		ike_dh_memo_set((unsigned)strtoul(getenv("FUZZ_IKE_DH_MEMO"), NULL, 0));
 	return 0;
 }
 
