@@ -85,7 +85,9 @@ struct ike_dh {
 	const struct dh_group *g;
 	EVP_PKEY *pkey;
 	uint16_t priv_len;	/* memo only: 0 = private value not kept */
+	uint16_t pub_len;	/* memo only: 0 = pub not kept */
 	uint8_t priv[IKE_DH_PRIV_MAX_LEN];	/* memo only (secret, wiped) */
+	uint8_t pub[IKE_DH_MAX_LEN];		/* memo only: KE data */
 };
 
 static const struct dh_group *
@@ -145,7 +147,8 @@ modp_prime(const struct dh_group *g)
  * the same key pairs and shared secrets are computed again on every input
  * (perf: about half of fuzz_ike's own time). ike_dh_memo_set() turns on a
  * table that keeps, by exact bytes:
- *   KEYPAIR (group, private value) -> the EVP_PKEY (a reference is handed out)
+ *   KEYPAIR (group, private value) -> the EVP_PKEY (a reference is handed
+ *           out) and its KE data (ike_dh_pub)
  *   SHARED  (group, private value, peer value) -> result code and g^ir
  *   CHECK   (group, peer value) -> result code of ike_dh_check_peer
  * Only deterministic outcomes are kept (0, -EINVAL, -EBADMSG); anything not
@@ -170,7 +173,7 @@ struct memo_ent {
 	EVP_PKEY *pkey;		/* KEYPAIR: the memo's reference */
 	uint8_t priv[IKE_DH_PRIV_MAX_LEN];
 	uint8_t peer[IKE_DH_MAX_LEN];
-	uint8_t out[IKE_DH_MAX_LEN];	/* SHARED: g^ir (secret) */
+	uint8_t out[IKE_DH_MAX_LEN];	/* SHARED: g^ir (secret); KEYPAIR: KE data */
 };
 
 static struct memo_ent *memo;
@@ -452,6 +455,10 @@ ike_dh_create_from_priv(uint16_t group, const uint8_t *priv, size_t priv_len,
 			return e->ret;
 		if (e != NULL && EVP_PKEY_up_ref(e->pkey) == 1) {
 			ret = dh_alloc(g, e->pkey, out);
+			if (ret == 0) {
+				memcpy((*out)->pub, e->out, e->out_len);
+				(*out)->pub_len = e->out_len;
+			}
 			goto keep_priv;
 		}
 	}
@@ -473,11 +480,23 @@ ike_dh_create_from_priv(uint16_t group, const uint8_t *priv, size_t priv_len,
 		ret = pkey == NULL ? -EIO : 0;
 		break;
 	}
-	if (memo != NULL)
-		memo_put(MEMO_KEYPAIR, group, priv, priv_len, NULL, 0, ret, NULL, 0, pkey);
-	if (ret < 0)
+	if (ret < 0) {
+		if (memo != NULL)
+			memo_put(MEMO_KEYPAIR, group, priv, priv_len, NULL, 0, ret, NULL, 0, NULL);
 		return ret;
+	}
 	ret = dh_alloc(g, pkey, out);
+	if (ret == 0 && memo != NULL) {
+		uint8_t pub[IKE_DH_MAX_LEN];
+		size_t pub_len;
+
+		if (ike_dh_pub(*out, pub, sizeof(pub), &pub_len) == 0) {
+			memo_put(MEMO_KEYPAIR, group, priv, priv_len, NULL, 0, 0, pub, pub_len,
+				 (*out)->pkey);
+			memcpy((*out)->pub, pub, pub_len);
+			(*out)->pub_len = (uint16_t)pub_len;
+		}
+	}
 keep_priv:
 	/* the memo's key for this pair's shared secrets */
 	if (ret == 0 && memo != NULL && priv_len <= sizeof((*out)->priv)) {
@@ -575,6 +594,11 @@ ike_dh_pub(const struct ike_dh *dh, uint8_t *buf, size_t cap, size_t *len)
 
 	if (cap < need)
 		return -ENOSPC;
+	if (dh->pub_len == need) {	/* from the memo */
+		memcpy(buf, dh->pub, need);
+		*len = need;
+		return 0;
+	}
 	switch (g->kind) {
 	case DH_MODP:
 		if (!EVP_PKEY_get_bn_param(dh->pkey, OSSL_PKEY_PARAM_PUB_KEY, &y))
