@@ -162,6 +162,21 @@ int ike_dh_check_peer(uint16_t group, const uint8_t *peer, size_t peer_len);
 int ike_dh_shared(const struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
 		  uint8_t *out, size_t cap, size_t *len);
 
+/*
+ * Fuzz harnesses only (production never calls it): keep up to @entries
+ * (rounded up to a power of two) DH results in a table, keyed by the exact
+ * bytes of (group, private value) for key pairs made from a known private
+ * value (ike_dh_create with the rand hook, ike_dh_create_from_priv),
+ * (group, private value, peer value) for ike_dh_shared on such a pair and
+ * (group, peer value) for ike_dh_check_peer, and return a kept result
+ * instead of computing it again. Only 0, -EINVAL and -EBADMSG are kept;
+ * every other call computes for real. 0 frees and wipes the table. Not
+ * thread-safe. ike_dh_memo_stats: lookups that hit and missed since the
+ * last ike_dh_memo_set().
+ */
+void ike_dh_memo_set(unsigned entries);
+void ike_dh_memo_stats(uint64_t *hits, uint64_t *misses);
+
 /* ------------------------------------------------------------------------
  * PRF and key derivation (ike_kdf.c)
  * ------------------------------------------------------------------------ */

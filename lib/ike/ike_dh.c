@@ -84,6 +84,10 @@ static const struct dh_group dh_groups[] = {
 struct ike_dh {
 	const struct dh_group *g;
 	EVP_PKEY *pkey;
+	uint16_t priv_len;	/* memo only: 0 = private value not kept */
+	uint16_t pub_len;	/* memo only: 0 = pub not kept */
+	uint8_t priv[IKE_DH_PRIV_MAX_LEN];	/* memo only (secret, wiped) */
+	uint8_t pub[IKE_DH_MAX_LEN];		/* memo only: KE data */
 };
 
 static const struct dh_group *
@@ -133,6 +137,158 @@ modp_prime(const struct dh_group *g)
 	if (g->id == IKE_CRYPTO_DH_MODP2048)
 		return BN_get_rfc3526_prime_2048(NULL);
 	return BN_get_rfc3526_prime_3072(NULL);
+}
+
+/* ------------------------------------------------------------------------
+ * Test hook: a memo of DH results (fuzz harnesses only)
+ *
+ * With the rand hook, every input of a fuzz harness draws the same private
+ * values and the two lib/ike instances exchange the same public values, so
+ * the same key pairs and shared secrets are computed again on every input
+ * (perf: about half of fuzz_ike's own time). ike_dh_memo_set() turns on a
+ * table that keeps, by exact bytes:
+ *   KEYPAIR (group, private value) -> the EVP_PKEY (a reference is handed
+ *           out) and its KE data (ike_dh_pub)
+ *   SHARED  (group, private value, peer value) -> result code and g^ir
+ *   CHECK   (group, peer value) -> result code of ike_dh_check_peer
+ * Only deterministic outcomes are kept (0, -EINVAL, -EBADMSG); anything not
+ * in the table is computed for real, so a fuzzed or new peer value still
+ * goes through peer_import() and OpenSSL. Direct-mapped: a colliding entry
+ * replaces the old one. Production never calls ike_dh_memo_set(): the table
+ * pointer stays NULL and every function below returns at its first line.
+ * Not thread-safe (the harnesses run their jobs on one thread).
+ * ------------------------------------------------------------------------ */
+
+enum memo_kind {
+	MEMO_KEYPAIR = 1,
+	MEMO_SHARED,
+	MEMO_CHECK,
+};
+
+struct memo_ent {
+	uint8_t kind;		/* enum memo_kind; 0 = empty */
+	uint16_t group;
+	uint16_t priv_len, peer_len, out_len;
+	int ret;
+	EVP_PKEY *pkey;		/* KEYPAIR: the memo's reference */
+	uint8_t priv[IKE_DH_PRIV_MAX_LEN];
+	uint8_t peer[IKE_DH_MAX_LEN];
+	uint8_t out[IKE_DH_MAX_LEN];	/* SHARED: g^ir (secret); KEYPAIR: KE data */
+};
+
+static struct memo_ent *memo;
+static unsigned memo_n;		/* a power of two */
+static uint64_t memo_hits, memo_misses;
+
+static void
+memo_clear(struct memo_ent *e)
+{
+	EVP_PKEY_free(e->pkey);
+	OPENSSL_cleanse(e, sizeof(*e));
+}
+
+void
+ike_dh_memo_set(unsigned entries)
+{
+	unsigned i, n = 1;
+
+	if (memo != NULL) {
+		for (i = 0; i < memo_n; i++)
+			memo_clear(&memo[i]);
+		free(memo);
+		memo = NULL;
+		memo_n = 0;
+	}
+	memo_hits = memo_misses = 0;
+	if (entries == 0)
+		return;
+	while (n < entries && n < (1u << 20))
+		n <<= 1;
+	memo = calloc(n, sizeof(*memo));
+	if (memo != NULL)
+		memo_n = n;
+}
+
+void
+ike_dh_memo_stats(uint64_t *hits, uint64_t *misses)
+{
+	*hits = memo_hits;
+	*misses = memo_misses;
+}
+
+static uint64_t
+fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static struct memo_ent *
+memo_slot(uint8_t kind, uint16_t group, const uint8_t *priv, size_t priv_len,
+	  const uint8_t *peer, size_t peer_len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint8_t k[3] = { kind, (uint8_t)(group >> 8), (uint8_t)group };
+
+	h = fnv(h, k, sizeof(k));
+	if (priv_len > 0)
+		h = fnv(h, priv, priv_len);
+	if (peer_len > 0)
+		h = fnv(h, peer, peer_len);
+	return &memo[(h ^ h >> 32) & (memo_n - 1)];
+}
+
+/* The entry for this key if it holds a result, else NULL (counted). */
+static struct memo_ent *
+memo_find(uint8_t kind, uint16_t group, const uint8_t *priv, size_t priv_len,
+	  const uint8_t *peer, size_t peer_len)
+{
+	struct memo_ent *e;
+
+	if (memo == NULL || priv_len > IKE_DH_PRIV_MAX_LEN || peer_len > IKE_DH_MAX_LEN)
+		return NULL;
+	e = memo_slot(kind, group, priv, priv_len, peer, peer_len);
+	if (e->kind == kind && e->group == group && e->priv_len == priv_len &&
+	    e->peer_len == peer_len && (priv_len == 0 || memcmp(e->priv, priv, priv_len) == 0) &&
+	    (peer_len == 0 || memcmp(e->peer, peer, peer_len) == 0)) {
+		memo_hits++;
+		return e;
+	}
+	memo_misses++;
+	return NULL;
+}
+
+/* Keep a deterministic result; @out/@pkey as the kind needs (pkey: up-ref). */
+static void
+memo_put(uint8_t kind, uint16_t group, const uint8_t *priv, size_t priv_len,
+	 const uint8_t *peer, size_t peer_len, int ret, const uint8_t *out, size_t out_len,
+	 EVP_PKEY *pkey)
+{
+	struct memo_ent *e;
+
+	if (memo == NULL || priv_len > IKE_DH_PRIV_MAX_LEN || peer_len > IKE_DH_MAX_LEN ||
+	    out_len > IKE_DH_MAX_LEN || (ret != 0 && ret != -EINVAL && ret != -EBADMSG))
+		return;
+	if (pkey != NULL && EVP_PKEY_up_ref(pkey) != 1)
+		return;
+	e = memo_slot(kind, group, priv, priv_len, peer, peer_len);
+	memo_clear(e);
+	e->kind = kind;
+	e->group = group;
+	e->priv_len = (uint16_t)priv_len;
+	e->peer_len = (uint16_t)peer_len;
+	e->out_len = (uint16_t)out_len;
+	e->ret = ret;
+	e->pkey = pkey;
+	if (priv_len > 0)
+		memcpy(e->priv, priv, priv_len);
+	if (peer_len > 0)
+		memcpy(e->peer, peer, peer_len);
+	if (out_len > 0)
+		memcpy(e->out, out, out_len);
 }
 
 /* ------------------------------------------------------------------------
@@ -291,6 +447,21 @@ ike_dh_create_from_priv(uint16_t group, const uint8_t *priv, size_t priv_len,
 	*out = NULL;
 	if (g == NULL || priv == NULL || priv_len == 0)
 		return -EINVAL;
+	if (memo != NULL) {
+		const struct memo_ent *e = memo_find(MEMO_KEYPAIR, group, priv, priv_len,
+						     NULL, 0);
+
+		if (e != NULL && e->ret != 0)
+			return e->ret;
+		if (e != NULL && EVP_PKEY_up_ref(e->pkey) == 1) {
+			ret = dh_alloc(g, e->pkey, out);
+			if (ret == 0) {
+				memcpy((*out)->pub, e->out, e->out_len);
+				(*out)->pub_len = e->out_len;
+			}
+			goto keep_priv;
+		}
+	}
 	switch (g->kind) {
 	case DH_MODP:
 		if (priv_len > IKE_DH_PRIV_MAX_LEN)
@@ -309,9 +480,30 @@ ike_dh_create_from_priv(uint16_t group, const uint8_t *priv, size_t priv_len,
 		ret = pkey == NULL ? -EIO : 0;
 		break;
 	}
-	if (ret < 0)
+	if (ret < 0) {
+		if (memo != NULL)
+			memo_put(MEMO_KEYPAIR, group, priv, priv_len, NULL, 0, ret, NULL, 0, NULL);
 		return ret;
-	return dh_alloc(g, pkey, out);
+	}
+	ret = dh_alloc(g, pkey, out);
+	if (ret == 0 && memo != NULL) {
+		uint8_t pub[IKE_DH_MAX_LEN];
+		size_t pub_len;
+
+		if (ike_dh_pub(*out, pub, sizeof(pub), &pub_len) == 0) {
+			memo_put(MEMO_KEYPAIR, group, priv, priv_len, NULL, 0, 0, pub, pub_len,
+				 (*out)->pkey);
+			memcpy((*out)->pub, pub, pub_len);
+			(*out)->pub_len = (uint16_t)pub_len;
+		}
+	}
+keep_priv:
+	/* the memo's key for this pair's shared secrets */
+	if (ret == 0 && memo != NULL && priv_len <= sizeof((*out)->priv)) {
+		memcpy((*out)->priv, priv, priv_len);
+		(*out)->priv_len = (uint16_t)priv_len;
+	}
+	return ret;
 }
 
 /* With the test rand hook: draw the private value from ike_rand_bytes. */
@@ -402,6 +594,11 @@ ike_dh_pub(const struct ike_dh *dh, uint8_t *buf, size_t cap, size_t *len)
 
 	if (cap < need)
 		return -ENOSPC;
+	if (dh->pub_len == need) {	/* from the memo */
+		memcpy(buf, dh->pub, need);
+		*len = need;
+		return 0;
+	}
 	switch (g->kind) {
 	case DH_MODP:
 		if (!EVP_PKEY_get_bn_param(dh->pkey, OSSL_PKEY_PARAM_PUB_KEY, &y))
@@ -519,14 +716,48 @@ ike_dh_check_peer(uint16_t group, const uint8_t *peer, size_t peer_len)
 
 	if (g == NULL)
 		return -EINVAL;
+	if (memo != NULL && peer != NULL) {
+		const struct memo_ent *e = memo_find(MEMO_CHECK, group, NULL, 0, peer, peer_len);
+
+		if (e != NULL)
+			return e->ret;
+	}
 	ret = peer_import(g, peer, peer_len, &pk);
 	EVP_PKEY_free(pk);
+	if (memo != NULL && peer != NULL)
+		memo_put(MEMO_CHECK, group, NULL, 0, peer, peer_len, ret, NULL, 0, NULL);
 	return ret;
 }
+
+static int dh_shared(const struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
+		     uint8_t *out, size_t cap, size_t *len);
 
 int
 ike_dh_shared(const struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
 	      uint8_t *out, size_t cap, size_t *len)
+{
+	const struct memo_ent *e;
+	int ret;
+
+	if (memo == NULL || dh->priv_len == 0 || peer == NULL || cap < dh->g->len)
+		return dh_shared(dh, peer, peer_len, out, cap, len);
+	e = memo_find(MEMO_SHARED, dh->g->id, dh->priv, dh->priv_len, peer, peer_len);
+	if (e != NULL) {
+		if (e->ret == 0) {
+			memcpy(out, e->out, e->out_len);
+			*len = e->out_len;
+		}
+		return e->ret;
+	}
+	ret = dh_shared(dh, peer, peer_len, out, cap, len);
+	memo_put(MEMO_SHARED, dh->g->id, dh->priv, dh->priv_len, peer, peer_len, ret, out,
+		 ret == 0 ? *len : 0, NULL);
+	return ret;
+}
+
+static int
+dh_shared(const struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
+	  uint8_t *out, size_t cap, size_t *len)
 {
 	static const uint8_t zero[32];
 	const struct dh_group *g = dh->g;
