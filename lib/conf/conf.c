@@ -245,22 +245,86 @@ cx_map(struct cx *x, const yaml_node_t *map, const char *const keys[], unsigned 
 	return 0;
 }
 
-/* ---- typed readers ---- */
+int
+cx_earlier(const void *items, size_t size, unsigned i, bool (*same)(const void *a, const void *b))
+{
+	const char *base = items;
+	unsigned j;
+
+	for (j = 0; j < i; j++)
+		if (same(base + (size_t)j * size, base + (size_t)i * size))
+			return (int)j;
+	return -1;
+}
+
+static bool
+same_name(const void *a, const void *b)
+{
+	return strcmp(a, b) == 0;
+}
 
 int
-cx_str(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size)
+cx_earlier_name(const void *items, size_t size, unsigned i)
+{
+	return cx_earlier(items, size, i, same_name);
+}
+
+int
+cx_map_req(struct cx *x, const yaml_node_t *map, const char *const keys[], unsigned n_keys,
+	   yaml_node_t *v[], unsigned need)
+{
+	unsigned i;
+	int rc = cx_map(x, map, keys, n_keys, v);
+
+	for (i = 0; rc == 0 && i < n_keys; i++)
+		if ((need & 1u << i) && v[i] == NULL)
+			rc = cx_missing(x, map, keys[i]);
+	return rc;
+}
+
+/* ---- typed readers ---- */
+
+/*
+ * The frame of every typed reader: under @key, the scalar text of @n (an
+ * error naming @want if it is not one), handed to @conv with @arg.
+ */
+static int
+cx_typed(struct cx *x, const char *key, const yaml_node_t *n, const char *want,
+	 int (*conv)(struct cx *x, const yaml_node_t *n, const char *s, void *arg), void *arg)
 {
 	size_t m = cx_push_key(x, key);
 	const char *s;
 	int rc;
 
-	rc = cx_scalar(x, n, "a string", &s);
-	if (rc == 0 && strlen(s) >= size)
-		rc = cx_err(x, n, "longer than %zu characters", size - 1);
+	rc = cx_scalar(x, n, want, &s);
 	if (rc == 0)
-		memcpy(dst, s, strlen(s) + 1);
+		rc = conv(x, n, s, arg);
 	cx_pop(x, m);
 	return rc;
+}
+
+struct str_arg {
+	char *dst;
+	size_t size;
+};
+
+static int
+conv_str(struct cx *x, const yaml_node_t *n, const char *s, void *arg)
+{
+	struct str_arg *a = arg;
+
+	if (strlen(s) >= a->size)
+		return cx_err(x, n, "longer than %zu characters", a->size - 1);
+	memcpy(a->dst, s, strlen(s) + 1);
+	return 0;
+}
+
+int
+cx_str(struct cx *x, const char *key, const yaml_node_t *n, char *dst, size_t size)
+{
+	struct str_arg a = { dst, size };
+
+	return cx_typed(x, key, n, "a string", conv_str, &a);
 }
 
 static int
@@ -279,47 +343,55 @@ parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+struct uint_arg {
+	uint64_t min, max, *out;
+};
+
+static int
+conv_uint(struct cx *x, const yaml_node_t *n, const char *s, void *arg)
+{
+	struct uint_arg *a = arg;
+	uint64_t v = 0;
+
+	if (parse_u64(s, &v) < 0)
+		return cx_err(x, n, "expected a non-negative integer, got '%s'", s);
+	if (v < a->min || v > a->max)
+		return cx_err(x, n, "%s out of range %llu..%llu", s, (unsigned long long)a->min,
+			      (unsigned long long)a->max);
+	*a->out = v;
+	return 0;
+}
+
 int
 cx_uint(struct cx *x, const char *key, const yaml_node_t *n, uint64_t min, uint64_t max,
 	uint64_t *out)
 {
-	size_t m = cx_push_key(x, key);
-	const char *s;
-	uint64_t v = 0;
-	int rc;
+	struct uint_arg a = { min, max, out };
 
-	rc = cx_scalar(x, n, "an integer", &s);
-	if (rc == 0 && parse_u64(s, &v) < 0)
-		rc = cx_err(x, n, "expected a non-negative integer, got '%s'", s);
-	if (rc == 0 && (v < min || v > max))
-		rc = cx_err(x, n, "%s out of range %llu..%llu", s, (unsigned long long)min,
-			    (unsigned long long)max);
-	if (rc == 0)
-		*out = v;
-	cx_pop(x, m);
-	return rc;
+	return cx_typed(x, key, n, "an integer", conv_uint, &a);
+}
+
+static int
+conv_bool(struct cx *x, const yaml_node_t *n, const char *s, void *arg)
+{
+	static const char *const yes[] = {"true", "yes", "on", "True", "TRUE", "Yes"};
+	static const char *const no[] = {"false", "no", "off", "False", "FALSE", "No"};
+	bool *out = arg;
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(s, yes[i]) == 0 || strcmp(s, no[i]) == 0) {
+			*out = strcmp(s, yes[i]) == 0;
+			return 0;
+		}
+	}
+	return cx_err(x, n, "expected true or false, got '%.32s'", s);
 }
 
 int
 cx_bool(struct cx *x, const char *key, const yaml_node_t *n, bool *out)
 {
-	static const char *const yes[] = {"true", "yes", "on", "True", "TRUE", "Yes"};
-	static const char *const no[] = {"false", "no", "off", "False", "FALSE", "No"};
-	size_t m = cx_push_key(x, key), i;
-	const char *s;
-	int rc;
-
-	rc = cx_scalar(x, n, "a boolean", &s);
-	for (i = 0; rc == 0 && i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcmp(s, yes[i]) == 0 || strcmp(s, no[i]) == 0) {
-			*out = strcmp(s, yes[i]) == 0;
-			break;
-		}
-	}
-	if (rc == 0 && i == sizeof(yes) / sizeof(yes[0]))
-		rc = cx_err(x, n, "expected true or false, got '%.32s'", s);
-	cx_pop(x, m);
-	return rc;
+	return cx_typed(x, key, n, "a boolean", conv_bool, out);
 }
 
 /* "<digits><unit>" with the unit table given; the multiplier is checked. */
@@ -348,60 +420,69 @@ scaled(const char *s, const char *const units[], const uint64_t mult[], unsigned
 	return -EINVAL;
 }
 
-int
-cx_duration(struct cx *x, const char *key, const yaml_node_t *n, bool ms, uint64_t max,
-	    uint64_t *out)
+struct dur_arg {
+	bool ms;
+	uint64_t max, *out;
+};
+
+static int
+conv_duration(struct cx *x, const yaml_node_t *n, const char *s, void *arg)
 {
 	static const char *const units_s[] = {"", "s", "m", "h", "d"};
 	static const uint64_t mult_s[] = {1, 1, 60, 3600, 86400};
 	static const char *const units_ms[] = {"", "ms", "s", "m", "h"};
 	static const uint64_t mult_ms[] = {1, 1, 1000, 60000, 3600000};
-	size_t m = cx_push_key(x, key);
-	const char *s;
+	struct dur_arg *a = arg;
 	uint64_t v = 0;
-	int rc;
+	int k = a->ms ? scaled(s, units_ms, mult_ms, 5, &v) : scaled(s, units_s, mult_s, 5, &v);
 
-	rc = cx_scalar(x, n, "a duration", &s);
-	if (rc == 0) {
-		int k = ms ? scaled(s, units_ms, mult_ms, 5, &v) : scaled(s, units_s, mult_s, 5, &v);
+	if (k == -EINVAL)
+		return cx_err(x, n, "bad duration '%s' (number with unit %s)", s,
+			      a->ms ? "ms, s, m or h" : "s, m, h or d");
+	if (k < 0 || v > a->max)
+		return cx_err(x, n, "duration '%s' too long (max %llu%s)", s,
+			      (unsigned long long)a->max, a->ms ? "ms" : "s");
+	*a->out = v;
+	return 0;
+}
 
-		if (k == -EINVAL)
-			rc = cx_err(x, n, "bad duration '%s' (number with unit %s)", s,
-				    ms ? "ms, s, m or h" : "s, m, h or d");
-		else if (k < 0 || v > max)
-			rc = cx_err(x, n, "duration '%s' too long (max %llu%s)", s,
-				    (unsigned long long)max, ms ? "ms" : "s");
-	}
-	if (rc == 0)
-		*out = v;
-	cx_pop(x, m);
-	return rc;
+int
+cx_duration(struct cx *x, const char *key, const yaml_node_t *n, bool ms, uint64_t max,
+	    uint64_t *out)
+{
+	struct dur_arg a = { ms, max, out };
+
+	return cx_typed(x, key, n, "a duration", conv_duration, &a);
+}
+
+struct size_arg {
+	unsigned base;
+	uint64_t *out;
+};
+
+static int
+conv_size(struct cx *x, const yaml_node_t *n, const char *s, void *arg)
+{
+	static const char *const units[] = {"", "K", "M", "G", "T"};
+	struct size_arg *a = arg;
+	uint64_t b = a->base, mult[5] = {1, b, b * b, b * b * b, b * b * b * b};
+	uint64_t v = 0;
+	int k = scaled(s, units, mult, 5, &v);
+
+	if (k == -EINVAL)
+		return cx_err(x, n, "bad count '%s' (number with optional K, M, G or T)", s);
+	if (k < 0)
+		return cx_err(x, n, "count '%s' too large", s);
+	*a->out = v;
+	return 0;
 }
 
 int
 cx_size(struct cx *x, const char *key, const yaml_node_t *n, unsigned base, uint64_t *out)
 {
-	static const char *const units[] = {"", "K", "M", "G", "T"};
-	uint64_t mult[5] = {1, base, (uint64_t)base * base, (uint64_t)base * base * base,
-			    (uint64_t)base * base * base * base};
-	size_t m = cx_push_key(x, key);
-	const char *s;
-	uint64_t v = 0;
-	int rc;
+	struct size_arg a = { base, out };
 
-	rc = cx_scalar(x, n, "a count", &s);
-	if (rc == 0) {
-		int k = scaled(s, units, mult, 5, &v);
-
-		if (k == -EINVAL)
-			rc = cx_err(x, n, "bad count '%s' (number with optional K, M, G or T)", s);
-		else if (k < 0)
-			rc = cx_err(x, n, "count '%s' too large", s);
-	}
-	if (rc == 0)
-		*out = v;
-	cx_pop(x, m);
-	return rc;
+	return cx_typed(x, key, n, "a count", conv_size, &a);
 }
 
 int

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -885,19 +886,18 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 	return parse_lifetimes(x, v, cc);
 }
 
+_Static_assert(offsetof(struct ike_conn_cfg, name) == 0, "cx_earlier_name");
+
 static int
 conn_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 {
 	struct conf *c = x->c;
-	unsigned j;
 	int rc;
 
 	(void)arg;
 	rc = parse_conn(x, item, i);
-	for (j = 0; rc == 0 && j < i; j++) {
-		if (strcmp(c->conns[j].name, c->conns[i].name) == 0)
-			rc = cx_err(x, item, "duplicate connection name '%s'", c->conns[i].name);
-	}
+	if (rc == 0 && cx_earlier_name(c->conns, sizeof(c->conns[0]), i) >= 0)
+		rc = cx_err(x, item, "duplicate connection name '%s'", c->conns[i].name);
 	return rc;
 }
 

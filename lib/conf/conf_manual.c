@@ -34,6 +34,7 @@
  * inline key makes the config file a secret (mode 0600 like an inline PSK).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,14 @@ kerr(struct cx *x, const char *key, const yaml_node_t *n, const char *fmt, ...)
 
 /* ---- neighbors ---- */
 
+static bool
+same_neigh(const void *pa, const void *pb)
+{
+	const struct conf_neighbor *a = pa, *b = pb;
+
+	return a->af == b->af && conf_addr_cmp(a->af, a->addr, b->addr) == 0;
+}
+
 static int
 neigh_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 {
@@ -86,14 +95,11 @@ neigh_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 	char s[64];
 	unsigned j;
 	bool on_link = false;
-	int rc, port;
+	int rc, port, k;
 
 	(void)arg;
-	if ((rc = cx_map(x, item, keys, K_N, v)) < 0)
+	if ((rc = cx_map_req(x, item, keys, K_N, v, (1u << K_N) - 1)) < 0)
 		return rc;
-	for (j = 0; j < K_N; j++)
-		if (v[j] == NULL)
-			return cx_missing(x, item, keys[j]);
 	if ((rc = cx_str(x, "port", v[K_PORT], s, sizeof(s))) < 0)
 		return rc;
 	port = conf_port_find(c, s);
@@ -110,10 +116,8 @@ neigh_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 	if (!on_link)
 		return kerr(x, "address", v[K_ADDR], "%s is on no subnet of port '%s'", s,
 			    c->ports[port].name);
-	for (j = 0; j < i; j++)
-		if (c->neighbors[j].af == nb->af &&
-		    conf_addr_cmp(nb->af, c->neighbors[j].addr, nb->addr) == 0)
-			return kerr(x, "address", v[K_ADDR], "same address as neighbors[%u]", j);
+	if ((k = cx_earlier(c->neighbors, sizeof(c->neighbors[0]), i, same_neigh)) >= 0)
+		return kerr(x, "address", v[K_ADDR], "same address as neighbors[%d]", k);
 	if ((rc = cx_str(x, "mac", v[K_MAC], s, sizeof(s))) < 0)
 		return rc;
 	if (conf_parse_mac(s, nb->mac, &why) < 0)
@@ -260,6 +264,8 @@ parse_esp(struct cx *x, const yaml_node_t *n, struct conf_manual_sa *ms)
 		    "aes256-sha256", s);
 }
 
+_Static_assert(offsetof(struct conf_manual_sa, name) == 0, "cx_earlier_name");
+
 static int
 manual_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 {
@@ -278,7 +284,7 @@ manual_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 	uint64_t u;
 	char s[64];
 	unsigned j;
-	int rc, port;
+	int rc, port, k;
 
 	(void)arg;
 	memset(ms, 0, sizeof(*ms));
@@ -289,9 +295,8 @@ manual_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 	if (!conf_is_name(ms->name, sizeof(ms->name)))
 		return kerr(x, "name", v[K_NAME], "'%s': letters, digits, '.', '_', '-' only",
 			    ms->name);
-	for (j = 0; j < i; j++)
-		if (strcmp(c->manual[j].name, ms->name) == 0)
-			return kerr(x, "name", v[K_NAME], "same name as manual_sas[%u]", j);
+	if ((k = cx_earlier_name(c->manual, sizeof(c->manual[0]), i)) >= 0)
+		return kerr(x, "name", v[K_NAME], "same name as manual_sas[%d]", k);
 	if (v[K_SPI_IN] == NULL)
 		return cx_missing(x, item, "spi_in");
 	if (v[K_SPI_OUT] == NULL)

@@ -168,13 +168,9 @@ parse_route(struct cx *x, const yaml_node_t *n, struct conf_route *r)
 	unsigned i;
 	bool on_link = false;
 
-	rc = cx_map(x, n, keys, K_N, v);
+	rc = cx_map_req(x, n, keys, K_N, v, 1u << K_PREFIX | 1u << K_PORT);
 	if (rc < 0)
 		return rc;
-	if (v[K_PREFIX] == NULL)
-		return cx_missing(x, n, "prefix");
-	if (v[K_PORT] == NULL)
-		return cx_missing(x, n, "port");
 	if ((rc = cx_str(x, "prefix", v[K_PREFIX], s, sizeof(s))) < 0)
 		return rc;
 	m = cx_push_key(x, "prefix");
@@ -218,22 +214,25 @@ parse_route(struct cx *x, const yaml_node_t *n, struct conf_route *r)
 	return rc;
 }
 
+static bool
+same_route(const void *ra, const void *rb)
+{
+	const struct conf_prefix *a = &((const struct conf_route *)ra)->dst;
+	const struct conf_prefix *b = &((const struct conf_route *)rb)->dst;
+
+	return a->af == b->af && a->len == b->len && conf_addr_cmp(a->af, a->addr, b->addr) == 0;
+}
+
 static int
 route_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 {
 	struct conf *c = x->c;
-	unsigned j;
-	int rc;
+	int rc, j;
 
 	(void)arg;
 	rc = parse_route(x, item, &c->routes[i]);
-	for (j = 0; rc == 0 && j < i; j++) {
-		const struct conf_prefix *a = &c->routes[i].dst, *b = &c->routes[j].dst;
-
-		if (a->af == b->af && a->len == b->len &&
-		    conf_addr_cmp(a->af, a->addr, b->addr) == 0)
-			rc = cx_err(x, item, "same prefix as routes[%u]", j);
-	}
+	if (rc == 0 && (j = cx_earlier(c->routes, sizeof(c->routes[0]), i, same_route)) >= 0)
+		rc = cx_err(x, item, "same prefix as routes[%d]", j);
 	return rc;
 }
 

@@ -64,6 +64,16 @@ void cx_warn(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
  */
 int cx_map(struct cx *x, const yaml_node_t *map, const char *const keys[], unsigned n_keys,
 	   yaml_node_t *v[]);
+/* cx_map, then cx_missing for the first key of @keys whose bit (1u << index)
+ * is set in @need and that @map lacks. */
+int cx_map_req(struct cx *x, const yaml_node_t *map, const char *const keys[], unsigned n_keys,
+	       yaml_node_t *v[], unsigned need);
+/* The index of the first of items[0..@i) (each @size bytes) that @same()
+ * finds equal to items[@i], or -1: a list's duplicate-entry check. */
+int cx_earlier(const void *items, size_t size, unsigned i, bool (*same)(const void *a, const void *b));
+/* cx_earlier for items that begin with their name (a char array at offset 0):
+ * the first earlier item of the same name. */
+int cx_earlier_name(const void *items, size_t size, unsigned i);
 yaml_node_t *cx_node(struct cx *x, int index);
 /* The text of scalar @n (NUL-free, bounded) or an error naming what it was. */
 int cx_scalar(struct cx *x, const yaml_node_t *n, const char *want, const char **out);

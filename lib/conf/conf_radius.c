@@ -86,13 +86,9 @@ server_item(struct cx *x, const yaml_node_t *n, unsigned i, void *arg)
 	uint64_t u;
 	int rc;
 
-	rc = cx_map(x, n, keys, K_N, v);
+	rc = cx_map_req(x, n, keys, K_N, v, 1u << K_ADDR | 1u << K_SECRET_FILE);
 	if (rc < 0)
 		return rc;
-	if (v[K_ADDR] == NULL)
-		return cx_missing(x, n, "address");
-	if (v[K_SECRET_FILE] == NULL)
-		return cx_missing(x, n, "secret_file");
 	if ((rc = cx_str(x, "address", v[K_ADDR], a, sizeof(a))) < 0)
 		return rc;
 	if (conf_parse_addr(a, &s->af, s->addr) < 0)
