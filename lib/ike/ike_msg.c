@@ -207,86 +207,104 @@ body_fail(struct ike_msg *m, int rc, const char *why)
 	return ike_msg_fail(m, rc, why);
 }
 
-/* Validate then parse one known, allowed payload body into @m. */
+/* Check @body with @read, then (only if it passed) fill @out from it. */
 static int
-dispatch(struct ike_msg *m, uint8_t type, const struct ike_rdr *body)
+read_pld(ike_pld_read_fn *read, const struct ike_rdr *body, void *out, const char **why)
 {
-	const char *why = NULL;
+	int rc = read(body, NULL, why);
+
+	if (rc == 0)
+		(void)read(body, out, why);
+	return rc;
+}
+
+#define MSG_AT(m, off) ((char *)(m) + (off))
+
+/* Payloads a message carries at most once: has flag, where the body goes. */
+static const struct once_pld {
+	uint8_t type;
+	ike_pld_read_fn *read;
+	size_t has, out;
+	const char *dup;
+} once_plds[] = {
+#define ONCE(t, f, rd, name) \
+	{ t, rd, offsetof(struct ike_msg, has_##f), offsetof(struct ike_msg, f), \
+	  "duplicate " name " payload" }
+	ONCE(IKE_PLD_SA, sa, ike_pld_sa_read, "SA"),
+	ONCE(IKE_PLD_KE, ke, ike_pld_ke_read, "KE"),
+	ONCE(IKE_PLD_IDI, idi, ike_pld_id_read, "ID"),
+	ONCE(IKE_PLD_IDR, idr, ike_pld_id_read, "ID"),
+	ONCE(IKE_PLD_AUTH, auth, ike_pld_auth_read, "AUTH"),
+	ONCE(IKE_PLD_NONCE, nonce, ike_pld_nonce_read, "Nonce"),
+	ONCE(IKE_PLD_TSI, tsi, ike_pld_ts_read, "TS"),
+	ONCE(IKE_PLD_TSR, tsr, ike_pld_ts_read, "TS"),
+	ONCE(IKE_PLD_CP, cp, ike_pld_cp_read, "CP"),
+#undef ONCE
+};
+
+/* Payloads kept in an array: count, cap, where the array is. */
+static const struct list_pld {
+	uint8_t type;
+	ike_pld_read_fn *read;
+	size_t n, arr, size;
+	unsigned max;
+	const char *over;
+} list_plds[] = {
+#define LIST(t, n_, arr_, max_, rd, name) \
+	{ t, rd, offsetof(struct ike_msg, n_), offsetof(struct ike_msg, arr_), \
+	  sizeof(((struct ike_msg *)0)->arr_[0]), max_, "too many " name " payloads" }
+	LIST(IKE_PLD_CERT, n_certs, certs, IKE_MAX_CERTS, ike_pld_cert_read, "CERT"),
+	LIST(IKE_PLD_CERTREQ, n_certreqs, certreqs, IKE_MAX_CERTREQS, ike_pld_certreq_read,
+	     "CERTREQ"),
+	LIST(IKE_PLD_D, n_deletes, deletes, IKE_MAX_DELETES, ike_pld_delete_read, "Delete"),
+#undef LIST
+};
+
+static int
+read_once(struct ike_msg *m, const struct once_pld *o, const struct ike_rdr *body)
+{
+	bool *has = (bool *)MSG_AT(m, o->has);
+	const char *why = "invalid payload";
+	int rc;
+
+	if (*has)
+		return body_fail(m, -EPROTO, o->dup);
+	rc = read_pld(o->read, body, MSG_AT(m, o->out), &why);
+	if (rc < 0)
+		return body_fail(m, rc, why);
+	*has = true;
+	return 0;
+}
+
+static int
+read_list(struct ike_msg *m, const struct list_pld *l, const struct ike_rdr *body)
+{
+	unsigned *n = (unsigned *)MSG_AT(m, l->n);
+	const char *why = "invalid payload";
+	int rc;
+
+	if (*n >= l->max)
+		return body_fail(m, -E2BIG, l->over);
+	rc = read_pld(l->read, body, MSG_AT(m, l->arr + *n * l->size), &why);
+	if (rc < 0)
+		return body_fail(m, rc, why);
+	(*n)++;
+	return 0;
+}
+
+/* Read the special ones: Notify, Vendor ID, EAP. */
+static int
+read_other(struct ike_msg *m, uint8_t type, const struct ike_rdr *body)
+{
+	const char *why = "invalid payload";
+	struct ike_notify n;
 	int rc;
 
 	switch (type) {
-	case IKE_PLD_SA:
-		if (m->has_sa)
-			return body_fail(m, -EPROTO, "duplicate SA payload");
-		rc = ike_pld_sa_validate(body, &why);
+	case IKE_PLD_N:
+		rc = read_pld(ike_pld_notify_read, body, &n, &why);
 		if (rc < 0)
-			break;
-		ike_pld_sa_parse(body, &m->sa);
-		m->has_sa = true;
-		return 0;
-	case IKE_PLD_KE:
-		if (m->has_ke)
-			return body_fail(m, -EPROTO, "duplicate KE payload");
-		rc = ike_pld_ke_validate(body, &why);
-		if (rc < 0)
-			break;
-		ike_pld_ke_parse(body, &m->ke);
-		m->has_ke = true;
-		return 0;
-	case IKE_PLD_IDI:
-	case IKE_PLD_IDR: {
-		bool *has = type == IKE_PLD_IDI ? &m->has_idi : &m->has_idr;
-
-		if (*has)
-			return body_fail(m, -EPROTO, "duplicate ID payload");
-		rc = ike_pld_id_validate(body, &why);
-		if (rc < 0)
-			break;
-		ike_pld_id_parse(body, type == IKE_PLD_IDI ? &m->idi : &m->idr);
-		*has = true;
-		return 0;
-	}
-	case IKE_PLD_CERT:
-		if (m->n_certs >= IKE_MAX_CERTS)
-			return body_fail(m, -E2BIG, "too many CERT payloads");
-		rc = ike_pld_cert_validate(body, false, &why);
-		if (rc < 0)
-			break;
-		ike_pld_cert_parse(body, &m->certs[m->n_certs++]);
-		return 0;
-	case IKE_PLD_CERTREQ:
-		if (m->n_certreqs >= IKE_MAX_CERTREQS)
-			return body_fail(m, -E2BIG, "too many CERTREQ payloads");
-		rc = ike_pld_cert_validate(body, true, &why);
-		if (rc < 0)
-			break;
-		ike_pld_cert_parse(body, &m->certreqs[m->n_certreqs++]);
-		return 0;
-	case IKE_PLD_AUTH:
-		if (m->has_auth)
-			return body_fail(m, -EPROTO, "duplicate AUTH payload");
-		rc = ike_pld_auth_validate(body, &why);
-		if (rc < 0)
-			break;
-		ike_pld_auth_parse(body, &m->auth);
-		m->has_auth = true;
-		return 0;
-	case IKE_PLD_NONCE:
-		if (m->has_nonce)
-			return body_fail(m, -EPROTO, "duplicate Nonce payload");
-		rc = ike_pld_nonce_validate(body, &why);
-		if (rc < 0)
-			break;
-		ike_pld_nonce_parse(body, &m->nonce);
-		m->has_nonce = true;
-		return 0;
-	case IKE_PLD_N: {
-		struct ike_notify n;
-
-		rc = ike_pld_notify_validate(body, &why);
-		if (rc < 0)
-			break;
-		ike_pld_notify_parse(body, &n);
+			return body_fail(m, rc, why);
 		/* RFC 4555 3.6: the peer's additional addresses are counted, not
 		 * stored: as a responder we only ever follow the address the peer
 		 * sends from (a gateway never picks a path of its own) */
@@ -299,42 +317,11 @@ dispatch(struct ike_msg *m, uint8_t type, const struct ike_rdr *body)
 			return body_fail(m, -E2BIG, "too many Notify payloads");
 		m->notifies[m->n_notifies++] = n;
 		return 0;
-	}
-	case IKE_PLD_D:
-		if (m->n_deletes >= IKE_MAX_DELETES)
-			return body_fail(m, -E2BIG, "too many Delete payloads");
-		rc = ike_pld_delete_validate(body, &why);
-		if (rc < 0)
-			break;
-		ike_pld_delete_parse(body, &m->deletes[m->n_deletes++]);
-		return 0;
 	case IKE_PLD_V:
 		/* Contents are not interpreted. */
 		if (m->n_vendors >= IKE_MAX_VENDORS)
 			return body_fail(m, -E2BIG, "too many Vendor ID payloads");
 		m->n_vendors++;
-		return 0;
-	case IKE_PLD_TSI:
-	case IKE_PLD_TSR: {
-		bool *has = type == IKE_PLD_TSI ? &m->has_tsi : &m->has_tsr;
-
-		if (*has)
-			return body_fail(m, -EPROTO, "duplicate TS payload");
-		rc = ike_pld_ts_validate(body, &why);
-		if (rc < 0)
-			break;
-		ike_pld_ts_parse(body, type == IKE_PLD_TSI ? &m->tsi : &m->tsr);
-		*has = true;
-		return 0;
-	}
-	case IKE_PLD_CP:
-		if (m->has_cp)
-			return body_fail(m, -EPROTO, "duplicate CP payload");
-		rc = ike_pld_cp_validate(body, &why);
-		if (rc < 0)
-			break;
-		ike_pld_cp_parse(body, &m->cp);
-		m->has_cp = true;
 		return 0;
 	case IKE_PLD_EAP:
 		if (m->has_eap)
@@ -353,7 +340,21 @@ dispatch(struct ike_msg *m, uint8_t type, const struct ike_rdr *body)
 	default:
 		return body_fail(m, -EPROTO, "payload not handled here");
 	}
-	return body_fail(m, rc, why != NULL ? why : "invalid payload");
+}
+
+/* Validate then parse one known, allowed payload body into @m. */
+static int
+dispatch(struct ike_msg *m, uint8_t type, const struct ike_rdr *body)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(once_plds) / sizeof(once_plds[0]); i++)
+		if (once_plds[i].type == type)
+			return read_once(m, &once_plds[i], body);
+	for (i = 0; i < sizeof(list_plds) / sizeof(list_plds[0]); i++)
+		if (list_plds[i].type == type)
+			return read_list(m, &list_plds[i], body);
+	return read_other(m, type, body);
 }
 
 /* Record the SK/SKF payload, which ends the cleartext chain. */
@@ -670,19 +671,24 @@ ike_bld_pld_begin(struct ike_bld *b, uint8_t type, bool critical, size_t *start)
 }
 
 int
-ike_bld_pld_end(struct ike_bld *b, size_t start)
+ike_bld_len16(struct ike_bld *b, size_t start, size_t len_off)
 {
-	size_t n;
+	size_t n = b->len - start;
 	uint16_t be;
 
-	if (b->err != 0)
-		return b->err;
-	n = b->len - start;
 	if (n > UINT16_MAX)
 		return ike_bld_error(b, -EMSGSIZE);
 	be = htobe16((uint16_t)n);
-	memcpy(b->buf + start + offsetof(struct ike_pld_hdr, len_be), &be, 2);
+	memcpy(b->buf + start + len_off, &be, 2);
 	return 0;
+}
+
+int
+ike_bld_pld_end(struct ike_bld *b, size_t start)
+{
+	if (b->err != 0)
+		return b->err;
+	return ike_bld_len16(b, start, offsetof(struct ike_pld_hdr, len_be));
 }
 
 int

@@ -227,9 +227,10 @@ prop_body(struct ike_rdr *p, const struct ike_prop_wire *pw, struct ike_proposal
 	return 0;
 }
 
-static int
-sa_walk(const struct ike_rdr *body, struct ike_sa_pld *out, const char **why)
+int
+ike_pld_sa_read(const struct ike_rdr *body, void *arg, const char **why)
 {
+	struct ike_sa_pld *out = arg;
 	struct ike_rdr r = *body;
 	unsigned n = 0;
 	uint8_t last = IKE_SUBSTRUC_MORE_PROP, prev_num = 0;
@@ -275,26 +276,11 @@ sa_walk(const struct ike_rdr *body, struct ike_sa_pld *out, const char **why)
 }
 
 int
-ike_pld_sa_validate(const struct ike_rdr *body, const char **why)
-{
-	return sa_walk(body, NULL, why);
-}
-
-void
-ike_pld_sa_parse(const struct ike_rdr *body, struct ike_sa_pld *out)
-{
-	const char *why;
-
-	(void)sa_walk(body, out, &why);
-}
-
-int
 ike_bld_proposal(struct ike_bld *b, const struct ike_proposal *p, uint8_t num, bool last)
 {
 	struct ike_prop_wire pw;
-	size_t start = b->len, len;
+	size_t start = b->len;
 	unsigned i;
-	uint16_t be;
 	int rc;
 
 	if (p->n_xforms == 0 || p->n_xforms > IKE_MAX_XFORMS || p->spi_len > IKE_MAX_SPI_LEN)
@@ -326,12 +312,7 @@ ike_bld_proposal(struct ike_bld *b, const struct ike_proposal *p, uint8_t num, b
 	}
 	if (rc < 0)
 		return rc;
-	len = b->len - start;
-	if (len > UINT16_MAX)
-		return ike_bld_error(b, -EMSGSIZE);
-	be = htobe16((uint16_t)len);
-	memcpy(b->buf + start + offsetof(struct ike_prop_wire, len_be), &be, 2);
-	return 0;
+	return ike_bld_len16(b, start, offsetof(struct ike_prop_wire, len_be));
 }
 
 int
@@ -376,6 +357,20 @@ bld_head_data(struct ike_bld *b, uint8_t type, const uint8_t *head, size_t head_
 	return rc;
 }
 
+int
+ike_pld_head4(struct ike_rdr *r, uint8_t *type, const char *short_why, const char *rsv_why,
+	      const char **why)
+{
+	uint8_t hdr[4];
+
+	if (rdr_take(r, hdr, sizeof(hdr)) < 0)
+		FAIL(-EBADMSG, short_why);
+	if (!ike_all_zero(hdr + 1, 3))
+		FAIL(-EBADMSG, rsv_why);
+	*type = hdr[0];
+	return 0;
+}
+
 /* ------------------------------------------------------------------------ */
 /* KE (3.4)                                                                 */
 
@@ -384,8 +379,9 @@ bld_head_data(struct ike_bld *b, uint8_t type, const uint8_t *head, size_t head_
  * ~                       Key Exchange Data                       ~
  */
 int
-ike_pld_ke_validate(const struct ike_rdr *body, const char **why)
+ike_pld_ke_read(const struct ike_rdr *body, void *arg, const char **why)
 {
+	struct ike_ke *out = arg;
 	struct ike_rdr r = *body;
 	uint16_t group, reserved;
 	size_t want;
@@ -401,19 +397,11 @@ ike_pld_ke_validate(const struct ike_rdr *body, const char **why)
 	want = ike_dh_len(group);
 	if (want != 0 && r.left != want)
 		FAIL(-EBADMSG, "KE data length wrong for group");
+	if (out != NULL) {
+		out->group = group;
+		ike_pld_rest(body, 4, &out->data);
+	}
 	return 0;
-}
-
-void
-ike_pld_ke_parse(const struct ike_rdr *body, struct ike_ke *out)
-{
-	struct ike_rdr r = *body;
-	uint16_t reserved;
-
-	(void)rdr_u16(&r, &out->group);
-	(void)rdr_u16(&r, &reserved);
-	out->data.p = r.p;
-	out->data.len = r.left;
 }
 
 int
@@ -434,35 +422,33 @@ ike_bld_ke(struct ike_bld *b, uint16_t group, const uint8_t *data, size_t len)
  * ~                   Identification Data                         ~
  */
 int
-ike_pld_id_validate(const struct ike_rdr *body, const char **why)
+ike_pld_id_read(const struct ike_rdr *body, void *arg, const char **why)
 {
+	struct ike_id_pld *out = arg;
 	struct ike_rdr r = *body;
-	uint8_t hdr[4];
+	uint8_t type;
+	int rc;
 
-	if (rdr_take(&r, hdr, sizeof(hdr)) < 0)
-		FAIL(-EBADMSG, "ID payload shorter than 4");
-	if (!ike_all_zero(hdr + 1, 3))
-		FAIL(-EBADMSG, "reserved bytes in ID payload");
+	rc = ike_pld_head4(&r, &type, "ID payload shorter than 4", "reserved bytes in ID payload",
+			   why);
+	if (rc < 0)
+		return rc;
 	if (r.left == 0)
 		FAIL(-EBADMSG, "ID payload without data");
 	if (r.left > IKE_MAX_ID_LEN)
 		FAIL(-E2BIG, "ID data too long");
-	if (hdr[0] == IKE_ID_IPV4_ADDR && r.left != 4)
+	if (type == IKE_ID_IPV4_ADDR && r.left != 4)
 		FAIL(-EBADMSG, "ID_IPV4_ADDR not 4 bytes");
-	if (hdr[0] == IKE_ID_IPV6_ADDR && r.left != 16)
+	if (type == IKE_ID_IPV6_ADDR && r.left != 16)
 		FAIL(-EBADMSG, "ID_IPV6_ADDR not 16 bytes");
+	if (out != NULL) {
+		memset(out, 0, sizeof(*out));
+		ike_pld_rest(body, 0, &out->body);
+		out->id.type = type;
+		out->id.len = (uint16_t)r.left;
+		memcpy(out->id.data, r.p, r.left);
+	}
 	return 0;
-}
-
-void
-ike_pld_id_parse(const struct ike_rdr *body, struct ike_id_pld *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->body.p = body->p;
-	out->body.len = body->left;
-	out->id.type = body->p[0];
-	out->id.len = (uint16_t)(body->left - 4);
-	memcpy(out->id.data, body->p + 4, out->id.len);
 }
 
 int
@@ -499,8 +485,8 @@ ike_bld_id(struct ike_bld *b, uint8_t type, const struct ike_id *id)
  * +-+-+-+-+-+-+-+-+                                               |
  * ~             Certificate Data / Certification Authority        ~
  */
-int
-ike_pld_cert_validate(const struct ike_rdr *body, bool req, const char **why)
+static int
+cert_read(const struct ike_rdr *body, bool req, struct ike_cert *out, const char **why)
 {
 	if (body->left < 1)
 		FAIL(-EBADMSG, "CERT/CERTREQ payload without encoding");
@@ -509,15 +495,23 @@ ike_pld_cert_validate(const struct ike_rdr *body, bool req, const char **why)
 	/* X.509 CERTREQ: a list of 20-byte SHA-1 public key hashes. */
 	if (req && body->p[0] == IKE_CERT_X509_SIG && (body->left - 1) % 20 != 0)
 		FAIL(-EBADMSG, "CERTREQ data not a multiple of 20");
+	if (out != NULL) {
+		out->encoding = body->p[0];
+		ike_pld_rest(body, 1, &out->data);
+	}
 	return 0;
 }
 
-void
-ike_pld_cert_parse(const struct ike_rdr *body, struct ike_cert *out)
+int
+ike_pld_cert_read(const struct ike_rdr *body, void *out, const char **why)
 {
-	out->encoding = body->p[0];
-	out->data.p = body->p + 1;
-	out->data.len = body->left - 1;
+	return cert_read(body, false, out, why);
+}
+
+int
+ike_pld_certreq_read(const struct ike_rdr *body, void *out, const char **why)
+{
+	return cert_read(body, true, out, why);
 }
 
 static int
@@ -550,23 +544,24 @@ ike_bld_certreq(struct ike_bld *b, uint8_t encoding, const uint8_t *data, size_t
  * ~                      Authentication Data                      ~
  */
 int
-ike_pld_auth_validate(const struct ike_rdr *body, const char **why)
+ike_pld_auth_read(const struct ike_rdr *body, void *arg, const char **why)
 {
-	if (body->left < 4)
-		FAIL(-EBADMSG, "AUTH payload shorter than 4");
-	if (!ike_all_zero(body->p + 1, 3))
-		FAIL(-EBADMSG, "reserved bytes in AUTH payload");
-	if (body->left == 4)
-		FAIL(-EBADMSG, "AUTH payload without data");
-	return 0;
-}
+	struct ike_auth *out = arg;
+	struct ike_rdr r = *body;
+	uint8_t method;
+	int rc;
 
-void
-ike_pld_auth_parse(const struct ike_rdr *body, struct ike_auth *out)
-{
-	out->method = body->p[0];
-	out->data.p = body->p + 4;
-	out->data.len = body->left - 4;
+	rc = ike_pld_head4(&r, &method, "AUTH payload shorter than 4",
+			   "reserved bytes in AUTH payload", why);
+	if (rc < 0)
+		return rc;
+	if (r.left == 0)
+		FAIL(-EBADMSG, "AUTH payload without data");
+	if (out != NULL) {
+		out->method = method;
+		ike_pld_rest(&r, 0, &out->data);
+	}
+	return 0;
 }
 
 int
@@ -583,21 +578,16 @@ ike_bld_auth(struct ike_bld *b, uint8_t method, const uint8_t *data, size_t len)
 /* Nonce (3.9)                                                              */
 
 int
-ike_pld_nonce_validate(const struct ike_rdr *body, const char **why)
+ike_pld_nonce_read(const struct ike_rdr *body, void *out, const char **why)
 {
 	/* RFC 7296 2.10: at least 16 bytes and at most 256. */
 	if (body->left < IKE_NONCE_MIN)
 		FAIL(-EBADMSG, "nonce shorter than 16");
 	if (body->left > IKE_NONCE_MAX)
 		FAIL(-EBADMSG, "nonce longer than 256");
+	if (out != NULL)
+		ike_pld_rest(body, 0, out);
 	return 0;
-}
-
-void
-ike_pld_nonce_parse(const struct ike_rdr *body, struct ike_blob *out)
-{
-	out->p = body->p;
-	out->len = body->left;
 }
 
 int
@@ -616,10 +606,32 @@ ike_bld_nonce(struct ike_bld *b, const uint8_t *nonce, size_t len)
  * ~                Security Parameter Index (SPI)                 ~
  * ~                       Notification Data                       ~
  */
+/* Notify types whose data has a fixed length or range. */
+static const struct {
+	uint16_t type;
+	uint16_t min, max;
+	const char *why;
+} notify_lens[] = {
+	{ IKE_N_COOKIE, 1, IKE_COOKIE_MAX, "COOKIE not 1..64 bytes" },
+	{ IKE_N_COOKIE2, IKE_COOKIE2_MIN, IKE_COOKIE2_MAX, "COOKIE2 not 8..64 bytes" },
+	{ IKE_N_ADDITIONAL_IP4_ADDRESS, 4, 4, "ADDITIONAL_IP4_ADDRESS data not 4 bytes" },
+	{ IKE_N_ADDITIONAL_IP6_ADDRESS, 16, 16, "ADDITIONAL_IP6_ADDRESS data not 16 bytes" },
+	{ IKE_N_NAT_DETECTION_SOURCE_IP, IKE_NATD_LEN, IKE_NATD_LEN,
+	  "NAT_DETECTION data not 20 bytes" },
+	{ IKE_N_NAT_DETECTION_DESTINATION_IP, IKE_NATD_LEN, IKE_NATD_LEN,
+	  "NAT_DETECTION data not 20 bytes" },
+	{ IKE_N_INVALID_KE_PAYLOAD, 2, 2, "INVALID_KE_PAYLOAD data not 2 bytes" },
+	{ IKE_N_SET_WINDOW_SIZE, 4, 4, "SET_WINDOW_SIZE data not 4 bytes" },
+	{ IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, 1, 1,
+	  "UNSUPPORTED_CRITICAL_PAYLOAD data not 1 byte" },
+};
+
 int
-ike_pld_notify_validate(const struct ike_rdr *body, const char **why)
+ike_pld_notify_read(const struct ike_rdr *body, void *arg, const char **why)
 {
+	struct ike_notify *out = arg;
 	struct ike_rdr r = *body;
+	unsigned i;
 	uint8_t proto, spi_len;
 	uint16_t type;
 	struct ike_rdr spi;
@@ -634,66 +646,23 @@ ike_pld_notify_validate(const struct ike_rdr *body, const char **why)
 		FAIL(-EBADMSG, "Notify SPI beyond payload");
 	if (r.left > IKE_MAX_NOTIFY_DATA)
 		FAIL(-E2BIG, "Notify data too long");
-	switch (type) {
-	case IKE_N_COOKIE:
-		if (r.left < 1 || r.left > IKE_COOKIE_MAX)
-			FAIL(-EBADMSG, "COOKIE not 1..64 bytes");
-		break;
-	case IKE_N_COOKIE2:
-		if (r.left < IKE_COOKIE2_MIN || r.left > IKE_COOKIE2_MAX)
-			FAIL(-EBADMSG, "COOKIE2 not 8..64 bytes");
-		break;
-	case IKE_N_ADDITIONAL_IP4_ADDRESS:
-		if (r.left != 4)
-			FAIL(-EBADMSG, "ADDITIONAL_IP4_ADDRESS data not 4 bytes");
-		break;
-	case IKE_N_ADDITIONAL_IP6_ADDRESS:
-		if (r.left != 16)
-			FAIL(-EBADMSG, "ADDITIONAL_IP6_ADDRESS data not 16 bytes");
-		break;
-	case IKE_N_NAT_DETECTION_SOURCE_IP:
-	case IKE_N_NAT_DETECTION_DESTINATION_IP:
-		if (r.left != IKE_NATD_LEN)
-			FAIL(-EBADMSG, "NAT_DETECTION data not 20 bytes");
-		break;
-	case IKE_N_INVALID_KE_PAYLOAD:
-		if (r.left != 2)
-			FAIL(-EBADMSG, "INVALID_KE_PAYLOAD data not 2 bytes");
-		break;
-	case IKE_N_SET_WINDOW_SIZE:
-		if (r.left != 4)
-			FAIL(-EBADMSG, "SET_WINDOW_SIZE data not 4 bytes");
-		break;
-	case IKE_N_REKEY_SA:
-		if (spi_len == 0 || proto == IKE_PROTO_NONE)
-			FAIL(-EBADMSG, "REKEY_SA without protocol and SPI");
-		break;
-	case IKE_N_SIGNATURE_HASH_ALGORITHMS:
-		if (r.left % 2 != 0)
-			FAIL(-EBADMSG, "SIGNATURE_HASH_ALGORITHMS odd length");
-		break;
-	case IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD:
-		if (r.left != 1)
-			FAIL(-EBADMSG, "UNSUPPORTED_CRITICAL_PAYLOAD data not 1 byte");
-		break;
-	default:
-		break;
+	for (i = 0; i < sizeof(notify_lens) / sizeof(notify_lens[0]); i++)
+		if (notify_lens[i].type == type &&
+		    (r.left < notify_lens[i].min || r.left > notify_lens[i].max))
+			FAIL(-EBADMSG, notify_lens[i].why);
+	if (type == IKE_N_REKEY_SA && (spi_len == 0 || proto == IKE_PROTO_NONE))
+		FAIL(-EBADMSG, "REKEY_SA without protocol and SPI");
+	if (type == IKE_N_SIGNATURE_HASH_ALGORITHMS && r.left % 2 != 0)
+		FAIL(-EBADMSG, "SIGNATURE_HASH_ALGORITHMS odd length");
+	if (out != NULL) {
+		memset(out, 0, sizeof(*out));
+		out->proto = proto;
+		out->spi_len = spi_len;
+		out->type = type;
+		memcpy(out->spi, spi.p, spi_len);
+		ike_pld_rest(&r, 0, &out->data);
 	}
 	return 0;
-}
-
-void
-ike_pld_notify_parse(const struct ike_rdr *body, struct ike_notify *out)
-{
-	struct ike_rdr r = *body;
-
-	memset(out, 0, sizeof(*out));
-	(void)rdr_u8(&r, &out->proto);
-	(void)rdr_u8(&r, &out->spi_len);
-	(void)rdr_u16(&r, &out->type);
-	(void)rdr_take(&r, out->spi, out->spi_len);
-	out->data.p = r.p;
-	out->data.len = r.left;
 }
 
 int
@@ -718,11 +687,13 @@ ike_bld_notify(struct ike_bld *b, uint8_t proto, const uint8_t *spi, uint8_t spi
  * ~               Security Parameter Index(es) (SPI)              ~
  */
 int
-ike_pld_delete_validate(const struct ike_rdr *body, const char **why)
+ike_pld_delete_read(const struct ike_rdr *body, void *arg, const char **why)
 {
+	struct ike_delete *out = arg;
 	struct ike_rdr r = *body;
 	uint8_t proto, spi_len;
 	uint16_t n;
+	unsigned i;
 
 	if (rdr_u8(&r, &proto) < 0 || rdr_u8(&r, &spi_len) < 0 || rdr_u16(&r, &n) < 0)
 		FAIL(-EBADMSG, "Delete payload shorter than 4");
@@ -730,7 +701,7 @@ ike_pld_delete_validate(const struct ike_rdr *body, const char **why)
 	case IKE_PROTO_IKE:
 		if (spi_len != 0 || n != 0 || r.left != 0)
 			FAIL(-EBADMSG, "IKE Delete with SPIs");
-		return 0;
+		break;
 	case IKE_PROTO_AH:
 	case IKE_PROTO_ESP:
 		if (spi_len != 4)
@@ -742,26 +713,19 @@ ike_pld_delete_validate(const struct ike_rdr *body, const char **why)
 		/* n <= 64 so n * 4 cannot overflow. */
 		if (r.left != (size_t)n * 4)
 			FAIL(-EBADMSG, "Delete SPI count does not match length");
-		return 0;
+		break;
 	default:
 		FAIL(-EBADMSG, "Delete protocol ID unknown");
 	}
-}
-
-void
-ike_pld_delete_parse(const struct ike_rdr *body, struct ike_delete *out)
-{
-	struct ike_rdr r = *body;
-	uint16_t n = 0;
-	unsigned i;
-
-	memset(out, 0, sizeof(*out));
-	(void)rdr_u8(&r, &out->proto);
-	(void)rdr_u8(&r, &out->spi_len);
-	(void)rdr_u16(&r, &n);
-	out->n_spis = out->spi_len == 4 ? n : 0;
-	for (i = 0; i < out->n_spis; i++)
-		(void)rdr_u32(&r, &out->spis[i]);
+	if (out != NULL) {
+		memset(out, 0, sizeof(*out));
+		out->proto = proto;
+		out->spi_len = spi_len;
+		out->n_spis = spi_len == 4 ? n : 0;
+		for (i = 0; i < out->n_spis; i++)
+			(void)rdr_u32(&r, &out->spis[i]);
+	}
+	return 0;
 }
 
 int

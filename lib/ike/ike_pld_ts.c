@@ -31,24 +31,26 @@
 #define TS6_LEN 40
 #define TS_PORT_OPAQUE_START 65535	/* RFC 7296 3.13.1: 65535..0 = OPAQUE */
 
-static int
-ts_walk(const struct ike_rdr *body, struct ike_ts_pld *out, const char **why)
+int
+ike_pld_ts_read(const struct ike_rdr *body, void *arg, const char **why)
 {
+	struct ike_ts_pld *out = arg;
 	struct ike_rdr r = *body;
-	uint8_t hdr[4];
+	uint8_t n_ts;
 	unsigned i;
+	int rc;
 
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
-	if (rdr_take(&r, hdr, sizeof(hdr)) < 0)
-		FAIL(-EBADMSG, "TS payload shorter than 4");
-	if (!ike_all_zero(hdr + 1, 3))
-		FAIL(-EBADMSG, "reserved bytes in TS payload");
-	if (hdr[0] == 0)
+	rc = ike_pld_head4(&r, &n_ts, "TS payload shorter than 4", "reserved bytes in TS payload",
+			   why);
+	if (rc < 0)
+		return rc;
+	if (n_ts == 0)
 		FAIL(-EBADMSG, "TS payload with 0 selectors");
-	if (hdr[0] > IKE_MAX_TS)
+	if (n_ts > IKE_MAX_TS)
 		FAIL(-E2BIG, "too many traffic selectors");
-	for (i = 0; i < hdr[0]; i++) {
+	for (i = 0; i < n_ts; i++) {
 		uint8_t type, proto;
 		uint16_t slen, sport, eport;
 		struct ike_rdr sel;
@@ -92,20 +94,6 @@ ts_walk(const struct ike_rdr *body, struct ike_ts_pld *out, const char **why)
 	if (r.left != 0)
 		FAIL(-EBADMSG, "bytes after last selector");
 	return 0;
-}
-
-int
-ike_pld_ts_validate(const struct ike_rdr *body, const char **why)
-{
-	return ts_walk(body, NULL, why);
-}
-
-void
-ike_pld_ts_parse(const struct ike_rdr *body, struct ike_ts_pld *out)
-{
-	const char *why;
-
-	(void)ts_walk(body, out, &why);
 }
 
 int
@@ -180,23 +168,25 @@ cp_attr_len(uint16_t type)
 	}
 }
 
-static int
-cp_walk(const struct ike_rdr *body, struct ike_cp *out, const char **why)
+int
+ike_pld_cp_read(const struct ike_rdr *body, void *arg, const char **why)
 {
+	struct ike_cp *out = arg;
 	struct ike_rdr r = *body;
-	uint8_t hdr[4];
+	uint8_t cfg_type;
 	unsigned n_kept = 0;
+	int rc;
 
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
-	if (rdr_take(&r, hdr, sizeof(hdr)) < 0)
-		FAIL(-EBADMSG, "CP payload shorter than 4");
-	if (!ike_all_zero(hdr + 1, 3))
-		FAIL(-EBADMSG, "reserved bytes in CP payload");
-	if (hdr[0] < IKE_CFG_REQUEST || hdr[0] > IKE_CFG_ACK)
+	rc = ike_pld_head4(&r, &cfg_type, "CP payload shorter than 4", "reserved bytes in CP payload",
+			   why);
+	if (rc < 0)
+		return rc;
+	if (cfg_type < IKE_CFG_REQUEST || cfg_type > IKE_CFG_ACK)
 		FAIL(-EBADMSG, "CP type unknown");
 	if (out != NULL)
-		out->cfg_type = hdr[0];
+		out->cfg_type = cfg_type;
 	while (r.left > 0) {
 		uint16_t type, len;
 		struct ike_rdr val;
@@ -229,20 +219,6 @@ cp_walk(const struct ike_rdr *body, struct ike_cp *out, const char **why)
 		n_kept++;
 	}
 	return 0;
-}
-
-int
-ike_pld_cp_validate(const struct ike_rdr *body, const char **why)
-{
-	return cp_walk(body, NULL, why);
-}
-
-void
-ike_pld_cp_parse(const struct ike_rdr *body, struct ike_cp *out)
-{
-	const char *why;
-
-	(void)cp_walk(body, out, &why);
 }
 
 int

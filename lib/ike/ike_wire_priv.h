@@ -29,17 +29,6 @@ rdr_init(struct ike_rdr *r, const uint8_t *p, size_t len)
 	r->left = len;
 }
 
-static inline int
-rdr_take(struct ike_rdr *r, void *dst, size_t n)
-{
-	if (n > r->left)
-		return -EBADMSG;
-	memcpy(dst, r->p, n);
-	r->p += n;
-	r->left -= n;
-	return 0;
-}
-
 /* Carve the next @n bytes as a sub-reader. */
 static inline int
 rdr_sub(struct ike_rdr *r, size_t n, struct ike_rdr *sub)
@@ -54,31 +43,52 @@ rdr_sub(struct ike_rdr *r, size_t n, struct ike_rdr *sub)
 }
 
 static inline int
+rdr_take(struct ike_rdr *r, void *dst, size_t n)
+{
+	struct ike_rdr s;
+
+	if (rdr_sub(r, n, &s) < 0)
+		return -EBADMSG;
+	memcpy(dst, s.p, n);
+	return 0;
+}
+
+static inline int
 rdr_u8(struct ike_rdr *r, uint8_t *v)
 {
 	return rdr_take(r, v, 1);
 }
 
+/* The next @n (at most 4) bytes as a big-endian number. */
+static inline int
+rdr_be(struct ike_rdr *r, size_t n, uint32_t *v)
+{
+	struct ike_rdr s;
+	uint32_t x = 0;
+
+	if (rdr_sub(r, n, &s) < 0)
+		return -EBADMSG;
+	while (s.left-- > 0)
+		x = x << 8 | *s.p++;
+	*v = x;
+	return 0;
+}
+
 static inline int
 rdr_u16(struct ike_rdr *r, uint16_t *v)
 {
-	uint16_t be;
+	uint32_t x;
 
-	if (rdr_take(r, &be, 2) < 0)
+	if (rdr_be(r, 2, &x) < 0)
 		return -EBADMSG;
-	*v = be16toh(be);
+	*v = (uint16_t)x;
 	return 0;
 }
 
 static inline int
 rdr_u32(struct ike_rdr *r, uint32_t *v)
 {
-	uint32_t be;
-
-	if (rdr_take(r, &be, 4) < 0)
-		return -EBADMSG;
-	*v = be32toh(be);
-	return 0;
+	return rdr_be(r, 4, v);
 }
 
 /*
@@ -140,27 +150,37 @@ ike_msg_fail(struct ike_msg *m, int rc, const char *why)
 	return rc;
 }
 
-/* Payload bodies: validate (checks only), then parse (fills the struct). */
-int ike_pld_sa_validate(const struct ike_rdr *body, const char **why);
-void ike_pld_sa_parse(const struct ike_rdr *body, struct ike_sa_pld *out);
-int ike_pld_ke_validate(const struct ike_rdr *body, const char **why);
-void ike_pld_ke_parse(const struct ike_rdr *body, struct ike_ke *out);
-int ike_pld_id_validate(const struct ike_rdr *body, const char **why);
-void ike_pld_id_parse(const struct ike_rdr *body, struct ike_id_pld *out);
-int ike_pld_cert_validate(const struct ike_rdr *body, bool req, const char **why);
-void ike_pld_cert_parse(const struct ike_rdr *body, struct ike_cert *out);
-int ike_pld_auth_validate(const struct ike_rdr *body, const char **why);
-void ike_pld_auth_parse(const struct ike_rdr *body, struct ike_auth *out);
-int ike_pld_nonce_validate(const struct ike_rdr *body, const char **why);
-void ike_pld_nonce_parse(const struct ike_rdr *body, struct ike_blob *out);
-int ike_pld_notify_validate(const struct ike_rdr *body, const char **why);
-void ike_pld_notify_parse(const struct ike_rdr *body, struct ike_notify *out);
-int ike_pld_delete_validate(const struct ike_rdr *body, const char **why);
-void ike_pld_delete_parse(const struct ike_rdr *body, struct ike_delete *out);
-int ike_pld_ts_validate(const struct ike_rdr *body, const char **why);
-void ike_pld_ts_parse(const struct ike_rdr *body, struct ike_ts_pld *out);
-int ike_pld_cp_validate(const struct ike_rdr *body, const char **why);
-void ike_pld_cp_parse(const struct ike_rdr *body, struct ike_cp *out);
+/*
+ * Payload body readers: check @body and, when @out is not NULL, fill @out (the
+ * struct of the payload's kind). ike_msg.c calls each one first with NULL and
+ * only if that passed again with @out, so a payload that fails writes nothing.
+ */
+typedef int ike_pld_read_fn(const struct ike_rdr *body, void *out, const char **why);
+ike_pld_read_fn ike_pld_sa_read;		/* struct ike_sa_pld */
+ike_pld_read_fn ike_pld_ke_read;		/* struct ike_ke */
+ike_pld_read_fn ike_pld_id_read;		/* struct ike_id_pld */
+ike_pld_read_fn ike_pld_cert_read;		/* struct ike_cert */
+ike_pld_read_fn ike_pld_certreq_read;	/* struct ike_cert */
+ike_pld_read_fn ike_pld_auth_read;		/* struct ike_auth */
+ike_pld_read_fn ike_pld_nonce_read;		/* struct ike_blob */
+ike_pld_read_fn ike_pld_notify_read;	/* struct ike_notify */
+ike_pld_read_fn ike_pld_delete_read;	/* struct ike_delete */
+ike_pld_read_fn ike_pld_ts_read;		/* struct ike_ts_pld */
+ike_pld_read_fn ike_pld_cp_read;		/* struct ike_cp */
+
+/* The 4-byte head of ID, AUTH, TS and CP bodies: a type octet (*@type) and
+ * three RESERVED bytes that must be zero; @short_why and @rsv_why are the
+ * payload's messages for a body shorter than 4 and for reserved bits set. */
+int ike_pld_head4(struct ike_rdr *r, uint8_t *type, const char *short_why, const char *rsv_why,
+		  const char **why);
+
+/* The bytes of @body after its first @skip (checked by the caller) as a blob. */
+static inline void
+ike_pld_rest(const struct ike_rdr *body, size_t skip, struct ike_blob *out)
+{
+	out->p = body->p + skip;
+	out->len = body->left - skip;
+}
 
 /* Builder internals shared by ike_msg.c, ike_pld.c and ike_frag.c. */
 int ike_bld_put(struct ike_bld *b, const void *p, size_t n);
@@ -168,6 +188,9 @@ int ike_bld_put_u8(struct ike_bld *b, uint8_t v);
 int ike_bld_put_u16(struct ike_bld *b, uint16_t v);
 int ike_bld_put_u32(struct ike_bld *b, uint32_t v);
 int ike_bld_zero(struct ike_bld *b, size_t n);
+/* Write b->len - @start (at most 65535, else -EMSGSIZE) as the big-endian
+ * length field at @start + @len_off. */
+int ike_bld_len16(struct ike_bld *b, size_t start, size_t len_off);
 /* Open a payload of @type: chains the previous next field, writes the
  * generic header; *start gets its offset for ike_bld_pld_end(). */
 int ike_bld_pld_begin(struct ike_bld *b, uint8_t type, bool critical, size_t *start);
