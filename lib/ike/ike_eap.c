@@ -398,11 +398,9 @@ peer_send(struct ike_sa *sa, const uint8_t *eap, size_t len, const struct ike_ou
 	struct ike_req *r;
 	int rc;
 
-	r = ike_req_alloc(sa, IKE_REQ_AUTH);
+	r = ike_txm_request(&t, sa, IKE_REQ_AUTH, IKE_XCHG_AUTH, &rc);
 	if (r == NULL)
-		return -EAGAIN;
-	r->xchg = IKE_XCHG_AUTH;
-	rc = ike_txm_begin(&t, sa, IKE_XCHG_AUTH, false, r->msgid);
+		return rc;
 	if (rc == 0 && a != NULL) {
 		rc = ike_bld_auth(&t.b, a->method, a->data, a->len);
 	} else if (rc == 0 && eap == NULL) {

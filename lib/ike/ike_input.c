@@ -56,6 +56,20 @@ ike_txm_begin(struct ike_txm *t, struct ike_sa *sa, uint8_t xchg, bool response,
 	return ike_bld_init(&t->b, t->buf, t->cap, &h);
 }
 
+struct ike_req *
+ike_txm_request(struct ike_txm *t, struct ike_sa *sa, uint8_t kind, uint8_t xchg, int *rc)
+{
+	struct ike_req *r = ike_req_alloc(sa, kind);
+
+	if (r == NULL) {
+		*rc = -EAGAIN;
+		return NULL;
+	}
+	r->xchg = xchg;
+	*rc = ike_txm_begin(t, sa, xchg, false, r->msgid);
+	return r;
+}
+
 void
 ike_txm_abort(struct ike_txm *t)
 {
@@ -550,9 +564,9 @@ input_sa(struct ike_sa *sa, struct ike_msg *m, const struct sockaddr_storage *fr
 		sa->ctx->st.rx_dropped++;
 		if (authed && (sa->invalid_msgid_ms == 0 ||
 			       sa->ctx->now_ms - sa->invalid_msgid_ms >= 1000)) {
-			uint8_t d[4] = { (uint8_t)(m->hdr.msg_id >> 24), (uint8_t)(m->hdr.msg_id >> 16),
-					 (uint8_t)(m->hdr.msg_id >> 8), (uint8_t)m->hdr.msg_id };
+			uint8_t d[4];
 
+			put_be32(d, m->hdr.msg_id);
 			sa->invalid_msgid_ms = sa->ctx->now_ms ? sa->ctx->now_ms : 1;
 			ike_info_notify_start(sa, IKE_N_INVALID_MESSAGE_ID, d, sizeof(d));
 		}

@@ -523,6 +523,11 @@ struct ike_txm {
 };
 int ike_txm_begin(struct ike_txm *t, struct ike_sa *sa, uint8_t xchg, bool response,
 		  uint32_t msgid);
+/* A new request (ike_req_alloc) of @kind for exchange @xchg, its message begun
+ * in @t: NULL with *rc = -EAGAIN when the window is full; else *rc is
+ * ike_txm_begin's result. */
+struct ike_req *ike_txm_request(struct ike_txm *t, struct ike_sa *sa, uint8_t kind, uint8_t xchg,
+				int *rc);
 /* Encrypt (SK, or SKF fragments when negotiated and large); frees t->buf. */
 int ike_txm_seal(struct ike_txm *t, struct ike_pkts *out);
 /* Abort if @rc < 0, else seal; on error @out is left empty. Returns the error. */
@@ -705,18 +710,14 @@ int ike_info_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_
 static inline uint32_t
 ike_prop_spi32(const struct ike_proposal *p)
 {
-	return (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 | (uint32_t)p->spi[2] << 8 |
-	       p->spi[3];
+	return net_rd32(p->spi);
 }
 
 static inline void
 ike_prop_set_spi32(struct ike_proposal *p, uint32_t spi)
 {
 	p->spi_len = 4;
-	p->spi[0] = (uint8_t)(spi >> 24);
-	p->spi[1] = (uint8_t)(spi >> 16);
-	p->spi[2] = (uint8_t)(spi >> 8);
-	p->spi[3] = (uint8_t)spi;
+	put_be32(p->spi, spi);
 }
 
 #endif

@@ -149,15 +149,20 @@ integ_icv(const struct ike_sk_dir *k, const uint8_t *data, size_t len, uint8_t *
 }
 
 /*
- * Key @c for one SK payload, @enc 1 to seal or 0 to open: AES-GCM with the
- * nonce salt | IV (RFC 5282 4), or AES-CBC without OpenSSL's padding (the SK
- * padding is ours, RFC 7296 3.14). 0 or -EIO.
+ * A new cipher context in *@cp (the caller frees it, also on error) keyed for
+ * one SK payload, @enc 1 to seal or 0 to open: AES-GCM with the nonce
+ * salt | IV (RFC 5282 4), or AES-CBC without OpenSSL's padding (the SK padding
+ * is ours, RFC 7296 3.14). 0, -ENOMEM or -EIO.
  */
 static int
-cipher_init(EVP_CIPHER_CTX *c, const struct ike_sk_dir *k, const uint8_t *iv, int enc)
+cipher_new(EVP_CIPHER_CTX **cp, const struct ike_sk_dir *k, const uint8_t *iv, int enc)
 {
 	uint8_t nonce[GCM_SALT_LEN + GCM_IV_LEN];
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 
+	*cp = c;
+	if (c == NULL)
+		return -ENOMEM;
 	if (!is_gcm(k)) {
 		if (EVP_CipherInit_ex(c, cipher_of(k), NULL, k->encr_key, iv, enc) != 1 ||
 		    EVP_CIPHER_CTX_set_padding(c, 0) != 1)
@@ -212,13 +217,10 @@ ike_sk_seal(const struct ike_sk_dir *k, uint8_t *msg, size_t aad_len,
 		memcpy(tail, plain + head_len, plain_len - head_len);
 	tail[tail_len - 1] = (uint8_t)(clen - plain_len - 1);
 
-	ret = -ENOMEM;
-	c = EVP_CIPHER_CTX_new();
-	if (c == NULL)
+	ret = cipher_new(&c, k, iv, 1);
+	if (ret < 0)
 		goto out;
 	ret = -EIO;
-	if (cipher_init(c, k, iv, 1) < 0)
-		goto out;
 	/* GCM AAD: IKE header through the SK (or SKF) header (RFC 5282 5.1) */
 	if (is_gcm(k) && aad_len != 0 &&
 	    EVP_EncryptUpdate(c, NULL, &outl, msg, (int)aad_len) != 1)
@@ -281,13 +283,10 @@ ike_sk_open(const struct ike_sk_dir *k, const uint8_t *msg, size_t len, size_t a
 		if (CRYPTO_memcmp(icv, ct + clen, icvl) != 0)
 			return -EACCES;
 	}
-	ret = -ENOMEM;
-	c = EVP_CIPHER_CTX_new();
-	if (c == NULL)
+	ret = cipher_new(&c, k, iv, 0);
+	if (ret < 0)
 		goto out;
 	ret = -EIO;
-	if (cipher_init(c, k, iv, 0) < 0)
-		goto out;
 	if (is_gcm(k)) {
 		if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, GCM_ICV_LEN,
 					(void *)(ct + clen)) != 1)
@@ -355,9 +354,8 @@ ike_sk_decrypt_msg(const struct ike_sk_dir *k, const uint8_t *msg, size_t len,
 
 	if (len < IKE_HDR_LEN + IKE_GENERIC_HDR_LEN || msg[16] != IKE_PLD_SK)
 		return -EBADMSG;
-	total = (uint32_t)msg[24] << 24 | (uint32_t)msg[25] << 16 | (uint32_t)msg[26] << 8 |
-		msg[27];
-	sk_len = (size_t)msg[30] << 8 | msg[31];
+	total = net_rd32(msg + 24);
+	sk_len = net_rd16(msg + 30);
 	if (total != len || sk_len != len - IKE_HDR_LEN)
 		return -EBADMSG;
 	*first_inner = msg[28];

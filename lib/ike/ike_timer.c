@@ -256,15 +256,33 @@ ike_initiate(struct ike_ctx *ctx, const char *conn, uint64_t now_ms)
 	return rc;
 }
 
-int
-ike_terminate_ike(struct ike_ctx *ctx, uint64_t ike_sa_id, uint64_t now_ms)
+/*
+ * The frame of an operator action on one SA: the IKE SA @id or (@child) the
+ * child SA @id and its IKE SA; -ENOENT if it is gone, else @act's result,
+ * with the clock set before and the dead SAs reaped after.
+ */
+static int
+operate(struct ike_ctx *ctx, uint64_t id, bool child, uint64_t now_ms,
+	int (*act)(struct ike_sa *sa, struct ike_child *c))
 {
-	struct ike_sa *sa = ike_sa_by_id(ctx, ike_sa_id);
-	int rc = 0;
+	struct ike_child *c = child ? ike_child_by_id(ctx, id) : NULL;
+	struct ike_sa *sa = child ? (c != NULL ? c->sa : NULL) : ike_sa_by_id(ctx, id);
+	int rc;
 
 	ctx->now_ms = now_ms;
 	if (sa == NULL)
 		return -ENOENT;
+	rc = act(sa, c);
+	ike_sa_reap(ctx);
+	return rc;
+}
+
+static int
+act_terminate_ike(struct ike_sa *sa, struct ike_child *c)
+{
+	int rc = 0;
+
+	(void)c;
 	if (sa->state == IKE_ST_ESTABLISHED || sa->state == IKE_ST_REKEYING) {
 		rc = ike_info_delete_ike_start(sa);
 		if (rc < 0)
@@ -272,36 +290,32 @@ ike_terminate_ike(struct ike_ctx *ctx, uint64_t ike_sa_id, uint64_t now_ms)
 	} else if (sa->state != IKE_ST_DELETING) {
 		ike_sa_kill(sa, "terminated");
 	}
-	ike_sa_reap(ctx);
 	return rc < 0 ? rc : 0;
+}
+
+int
+ike_terminate_ike(struct ike_ctx *ctx, uint64_t ike_sa_id, uint64_t now_ms)
+{
+	return operate(ctx, ike_sa_id, false, now_ms, act_terminate_ike);
 }
 
 int
 ike_rekey_child(struct ike_ctx *ctx, uint64_t child_id, uint64_t now_ms)
 {
-	struct ike_child *c = ike_child_by_id(ctx, child_id);
-	int rc;
+	return operate(ctx, child_id, true, now_ms, ike_child_rekey_start);
+}
 
-	ctx->now_ms = now_ms;
-	if (c == NULL)
-		return -ENOENT;
-	rc = ike_child_rekey_start(c->sa, c);
-	ike_sa_reap(ctx);
-	return rc;
+static int
+act_rekey_ike(struct ike_sa *sa, struct ike_child *c)
+{
+	(void)c;
+	return ike_ike_rekey_start(sa);
 }
 
 int
 ike_rekey_ike(struct ike_ctx *ctx, uint64_t ike_sa_id, uint64_t now_ms)
 {
-	struct ike_sa *sa = ike_sa_by_id(ctx, ike_sa_id);
-	int rc;
-
-	ctx->now_ms = now_ms;
-	if (sa == NULL)
-		return -ENOENT;
-	rc = ike_ike_rekey_start(sa);
-	ike_sa_reap(ctx);
-	return rc;
+	return operate(ctx, ike_sa_id, false, now_ms, act_rekey_ike);
 }
 
 static int
@@ -343,33 +357,37 @@ ike_peer_moved(struct ike_ctx *ctx, uint64_t child_id, const struct sockaddr *re
 	return rc;
 }
 
+/* Hard limit: the SA is unusable, delete it now. */
+static int
+act_child_hard(struct ike_sa *sa, struct ike_child *c)
+{
+	if (c->state == IKE_CHILD_DELETING)
+		return 0;
+	ike_child_set_state(c, IKE_CHILD_INSTALLED);
+	return ike_info_delete_child_start(sa, c);
+}
+
+/* Soft limit of an installed child: rekey (retried by the timer while the
+ * window is full); a child already rekeying or deleting is treated as hard. */
+static int
+act_child_soft(struct ike_sa *sa, struct ike_child *c)
+{
+	int rc;
+
+	if (c->state != IKE_CHILD_INSTALLED)
+		return act_child_hard(sa, c);
+	rc = ike_child_rekey_start(sa, c);
+	if (rc == -EAGAIN) {
+		c->rekey_ms = sa->ctx->now_ms ? sa->ctx->now_ms : 1;	/* the timer retries */
+		rc = 0;
+	}
+	return rc;
+}
+
 int
 ike_child_expired(struct ike_ctx *ctx, uint64_t child_id, bool hard, uint64_t now_ms)
 {
-	struct ike_child *c = ike_child_by_id(ctx, child_id);
-	int rc;
-
-	ctx->now_ms = now_ms;
-	if (c == NULL)
-		return -ENOENT;
-	if (!hard && c->state == IKE_CHILD_INSTALLED) {
-		rc = ike_child_rekey_start(c->sa, c);
-		if (rc == -EAGAIN) {
-			c->rekey_ms = now_ms ? now_ms : 1;	/* the timer retries */
-			rc = 0;
-		}
-		ike_sa_reap(ctx);
-		return rc;
-	}
-	/* hard limit: the SA is unusable, delete it now */
-	if (c->state == IKE_CHILD_DELETING) {
-		ike_sa_reap(ctx);
-		return 0;
-	}
-	ike_child_set_state(c, IKE_CHILD_INSTALLED);
-	rc = ike_info_delete_child_start(c->sa, c);
-	ike_sa_reap(ctx);
-	return rc;
+	return operate(ctx, child_id, true, now_ms, hard ? act_child_hard : act_child_soft);
 }
 
 void

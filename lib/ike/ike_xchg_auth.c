@@ -37,11 +37,7 @@ ike_esp_offer(const struct ike_sa *sa, bool with_dh, uint32_t spi, struct ike_pr
 		out[i] = conn->esp_props[i];
 		out[i].num = (uint8_t)(i + 1);
 		out[i].proto = IKE_PROTO_ESP;
-		out[i].spi_len = 4;
-		out[i].spi[0] = (uint8_t)(spi >> 24);
-		out[i].spi[1] = (uint8_t)(spi >> 16);
-		out[i].spi[2] = (uint8_t)(spi >> 8);
-		out[i].spi[3] = (uint8_t)spi;
+		ike_prop_set_spi32(&out[i], spi);
 		if (!with_dh)
 			ike_prop_strip_dh(&out[i]);
 	}
@@ -322,8 +318,7 @@ peer_window(struct ike_sa *sa, const struct ike_msg *m)
 	const struct ike_notify *n = ike_msg_notify(m, IKE_N_SET_WINDOW_SIZE);
 
 	if (n != NULL && n->data.len == 4) {
-		uint32_t w = (uint32_t)n->data.p[0] << 24 | (uint32_t)n->data.p[1] << 16 |
-			     (uint32_t)n->data.p[2] << 8 | n->data.p[3];
+		uint32_t w = net_rd32(n->data.p);
 
 		sa->peer_window = (uint16_t)(w == 0 ? 1 : (w > IKE_WINDOW_MAX ? IKE_WINDOW_MAX : w));
 	}
@@ -504,13 +499,23 @@ susp_free(struct ike_sa *sa)
 	sa->susp_len = 0;
 }
 
-static void
-submit(struct ike_sa *sa, struct ike_job *job, uint32_t tag)
+/* Park @m (susp_save) and hand @job, tagged @tag, to the job runner. If @rc
+ * (the job's creation) or the parking failed: the job is destroyed and the
+ * error returned. */
+static int
+submit(struct ike_sa *sa, const struct ike_msg *m, int rc, struct ike_job *job, uint32_t tag)
 {
+	if (rc == 0)
+		rc = susp_save(sa, m);
+	if (rc < 0) {
+		ike_job_destroy(job);
+		return rc;
+	}
 	job->owner = sa->ctx;
 	job->sa_id = sa->id;
 	job->tag = tag;
 	sa->ctx->job_submit(sa->ctx->job_user, job);
+	return 0;
 }
 
 /* The child SA, CP and the IKE_AUTH response, once both AUTHs are done. */
@@ -584,11 +589,7 @@ ike_auth_respond(struct ike_sa *sa, const struct ike_msg *m, const struct ike_ou
 	if (rc == 0 && n_cpa > 0)
 		rc = ike_bld_cp(&t.b, IKE_CFG_REPLY, cpa, n_cpa);
 	if (rc == 0 && c != NULL) {
-		chosen.spi_len = 4;
-		chosen.spi[0] = (uint8_t)(c->spi_in >> 24);
-		chosen.spi[1] = (uint8_t)(c->spi_in >> 16);
-		chosen.spi[2] = (uint8_t)(c->spi_in >> 8);
-		chosen.spi[3] = (uint8_t)c->spi_in;
+		ike_prop_set_spi32(&chosen, c->spi_in);
 		rc = ike_bld_sa(&t.b, &chosen, 1);
 		if (rc == 0)
 			rc = ike_bld_ts(&t.b, IKE_PLD_TSI, c->ts_r, c->n_ts_r);
@@ -707,13 +708,9 @@ auth_verified(struct ike_sa *sa, const struct ike_msg *m)
 		if (rc == 0)
 			rc = ike_job_sign_create(conn->key, method, hash, oct, oct_len, &job);
 		ike_auth_octets_free(oct, oct_len);
-		if (rc == 0)
-			rc = susp_save(sa, m);
-		if (rc < 0) {
-			ike_job_destroy(job);
+		rc = submit(sa, m, rc, job, IKE_JT_AUTH_SIGN);
+		if (rc < 0)
 			goto fail;
-		}
-		submit(sa, job, IKE_JT_AUTH_SIGN);
 		return 0;
 	}
 	oa = malloc(sizeof(*oa));
@@ -755,14 +752,7 @@ verify_submit(struct ike_sa *sa, const struct ike_msg *m)
 	for (i = 1; rc == 0 && i < m->n_certs; i++)
 		if (m->certs[i].encoding == IKE_CERT_X509_SIG)
 			rc = ike_job_verify_add_chain(job, m->certs[i].data.p, m->certs[i].data.len);
-	if (rc == 0)
-		rc = susp_save(sa, m);
-	if (rc < 0) {
-		ike_job_destroy(job);
-		return rc;
-	}
-	submit(sa, job, IKE_JT_AUTH_VERIFY);
-	return 0;
+	return submit(sa, m, rc, job, IKE_JT_AUTH_VERIFY);
 }
 
 int

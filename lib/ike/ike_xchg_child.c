@@ -128,10 +128,7 @@ ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c)
 	r->pend = p;
 	r->child_id = c->id;
 	ike_esp_offer(sa, p->dh != NULL, p->spi_in, offer, &n_offer);
-	spi_be[0] = (uint8_t)(c->spi_in >> 24);
-	spi_be[1] = (uint8_t)(c->spi_in >> 16);
-	spi_be[2] = (uint8_t)(c->spi_in >> 8);
-	spi_be[3] = (uint8_t)c->spi_in;
+	put_be32(spi_be, c->spi_in);
 	rc = ike_txm_begin(&t, sa, IKE_XCHG_CREATE_CHILD_SA, false, r->msgid);
 	if (rc == 0)
 		rc = ike_bld_notify(&t.b, IKE_PROTO_ESP, spi_be, 4, IKE_N_REKEY_SA, NULL, 0);
@@ -217,10 +214,8 @@ ike_ike_rekey_start(struct ike_sa *sa)
 		return rc;
 	}
 	n = rekey_offer(sa, p->spi_new, offer);
-	r = ike_req_alloc(sa, IKE_REQ_IKE_REKEY);
-	r->xchg = IKE_XCHG_CREATE_CHILD_SA;
+	r = ike_txm_request(&t, sa, IKE_REQ_IKE_REKEY, IKE_XCHG_CREATE_CHILD_SA, &rc);
 	r->pend = p;
-	rc = ike_txm_begin(&t, sa, IKE_XCHG_CREATE_CHILD_SA, false, r->msgid);
 	if (rc == 0)
 		rc = ike_bld_sa(&t.b, offer, n);
 	if (rc == 0)
@@ -502,8 +497,7 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	    m->nonce.len > IKE_NONCE_MAX)
 		return ike_respond_notify(sa, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 	if (rk != NULL) {
-		uint32_t spi = rk->spi_len == 4 ? (uint32_t)rk->spi[0] << 24 |
-				   (uint32_t)rk->spi[1] << 16 | (uint32_t)rk->spi[2] << 8 | rk->spi[3] : 0;
+		uint32_t spi = rk->spi_len == 4 ? net_rd32(rk->spi) : 0;
 
 		/* the peer names its inbound SPI: our outbound one */
 		old = ike_child_by_spi_out(sa, spi);

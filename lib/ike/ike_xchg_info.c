@@ -11,6 +11,7 @@
  * Delete collisions (2.25) are fine: a child we are deleting ourselves is
  * just removed when the peer's Delete for it arrives.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -28,12 +29,10 @@ send_info_n(struct ike_sa *sa, uint8_t kind, uint64_t child_id, const uint32_t *
 	struct ike_req *r;
 	int rc;
 
-	r = ike_req_alloc(sa, kind);
+	r = ike_txm_request(&t, sa, kind, IKE_XCHG_INFORMATIONAL, &rc);
 	if (r == NULL)
-		return -EAGAIN;
-	r->xchg = IKE_XCHG_INFORMATIONAL;
+		return rc;
 	r->child_id = child_id;
-	rc = ike_txm_begin(&t, sa, IKE_XCHG_INFORMATIONAL, false, r->msgid);
 	if (rc == 0 && del_ike)
 		rc = ike_bld_delete(&t.b, IKE_PROTO_IKE, NULL, 0);
 	else if (rc == 0 && n > 0)
@@ -134,27 +133,15 @@ nats_seen(const struct ike_notify *n, const struct sockaddr_storage *from,
 	  const struct sockaddr_storage *to)
 {
 	uint8_t want[36];
-	size_t alen;
+	const uint8_t *fa, *ta;
+	size_t alen = ike_addr_bytes(from, &fa);
+	uint16_t fp = htons(ike_port(from)), tp = htons(ike_port(to));
 
-	if (from->ss_family == AF_INET) {
-		const struct sockaddr_in *f = (const struct sockaddr_in *)(const void *)from;
-		const struct sockaddr_in *t = (const struct sockaddr_in *)(const void *)to;
-
-		alen = 4;
-		memcpy(want, &f->sin_addr, 4);
-		memcpy(want + 4, &t->sin_addr, 4);
-		memcpy(want + 8, &f->sin_port, 2);
-		memcpy(want + 10, &t->sin_port, 2);
-	} else {
-		const struct sockaddr_in6 *f = (const struct sockaddr_in6 *)(const void *)from;
-		const struct sockaddr_in6 *t = (const struct sockaddr_in6 *)(const void *)to;
-
-		alen = 16;
-		memcpy(want, &f->sin6_addr, 16);
-		memcpy(want + 16, &t->sin6_addr, 16);
-		memcpy(want + 32, &f->sin6_port, 2);
-		memcpy(want + 34, &t->sin6_port, 2);
-	}
+	(void)ike_addr_bytes(to, &ta);
+	memcpy(want, fa, alen);
+	memcpy(want + alen, ta, alen);
+	memcpy(want + 2 * alen, &fp, 2);
+	memcpy(want + 2 * alen + 2, &tp, 2);
 	return n->data.len != 2 * alen + 4 || memcmp(n->data.p, want, 2 * alen + 4) != 0;
 }
 

@@ -80,10 +80,7 @@ cookie_make(const uint8_t secret[32], uint32_t ver, const struct ike_msg *m,
 	unsigned int olen = 0;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 
-	out[0] = (uint8_t)(ver >> 24);
-	out[1] = (uint8_t)(ver >> 16);
-	out[2] = (uint8_t)(ver >> 8);
-	out[3] = (uint8_t)ver;
+	put_be32(out, ver);
 	memset(out + 4, 0, IKE_COOKIE_LEN - 4);
 	if (md == NULL)
 		return;
@@ -108,8 +105,7 @@ cookie_ok(const struct ike_ctx *ctx, const struct ike_msg *m, const struct socka
 
 	if (n == NULL || n->data.len != IKE_COOKIE_LEN)
 		return false;
-	ver = (uint32_t)n->data.p[0] << 24 | (uint32_t)n->data.p[1] << 16 |
-	      (uint32_t)n->data.p[2] << 8 | n->data.p[3];
+	ver = net_rd32(n->data.p);
 	if (ver == ctx->cookie_ver)
 		secret = ctx->cookie_secret;
 	else if (ctx->cookie_have_old && ctx->cookie_ver != 0 && ver == ctx->cookie_ver - 1)
