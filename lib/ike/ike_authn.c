@@ -122,8 +122,8 @@ ike_sighash_build(uint32_t mask, uint8_t *out, size_t cap, size_t *len)
 			continue;
 		if (cap - n < 2)
 			return -ENOSPC;
-		out[n++] = (uint8_t)(id >> 8);
-		out[n++] = (uint8_t)id;
+		put_be16(out + n, (uint16_t)id);
+		n += 2;
 	}
 	*len = n;
 	return 0;
@@ -139,7 +139,7 @@ ike_sighash_parse(const uint8_t *data, size_t len, uint32_t *mask)
 	if (len % 2 != 0)
 		return -EBADMSG;
 	for (i = 0; i < len; i += 2) {
-		id = (unsigned)data[i] << 8 | data[i + 1];
+		id = net_rd16(data + i);
 		if (id > 0 && id < 32)
 			*mask |= 1u << id;	/* unknown ids are ignored */
 	}

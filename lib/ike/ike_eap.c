@@ -525,7 +525,7 @@ peer_done(struct ike_sa *sa, int status, const uint8_t *eap, size_t eap_len,
 		return 0;
 	}
 	if (eap == NULL || eap_len < 5 || eap_len > 0xffff || eap[0] != EAP_CODE_RESPONSE ||
-	    ((size_t)eap[2] << 8 | eap[3]) != eap_len || msk_len > sizeof(e->msk)) {
+	    net_rd16(eap + 2) != eap_len || msk_len > sizeof(e->msk)) {
 		peer_fail(sa, "back end gave no valid EAP-Response");
 		return -EINVAL;
 	}
@@ -585,7 +585,7 @@ ike_eap_done(struct ike_ctx *ctx, uint64_t ike_sa_id, int status, const uint8_t 
 	switch (status) {
 	case IKE_EAP_CONTINUE:
 		if (eap == NULL || eap_len < 5 || eap_len > 0xffff || eap[0] != EAP_CODE_REQUEST ||
-		    ((size_t)eap[2] << 8 | eap[3]) != eap_len) {
+		    net_rd16(eap + 2) != eap_len) {
 			eap_fail(sa, msgid, NULL, 0, "back end gave no valid EAP-Request");
 			rc = -EINVAL;
 			break;

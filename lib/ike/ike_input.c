@@ -153,12 +153,9 @@ seal_frags(struct ike_sa *sa, const uint8_t *hdr, uint8_t first, const uint8_t *
 		put_be32(msg + 24, (uint32_t)total);
 		msg[28] = i == 0 ? first : 0;
 		msg[29] = 0;
-		msg[30] = (uint8_t)((8 + body) >> 8);
-		msg[31] = (uint8_t)(8 + body);
-		msg[32] = (uint8_t)((i + 1) >> 8);
-		msg[33] = (uint8_t)(i + 1);
-		msg[34] = (uint8_t)(n >> 8);
-		msg[35] = (uint8_t)n;
+		put_be16(msg + 30, (uint16_t)(8 + body));
+		put_be16(msg + 32, (uint16_t)(i + 1));
+		put_be16(msg + 34, (uint16_t)n);
 		rc = ike_sk_seal(k, msg, IKE_HDR_LEN + 8, inner + off, cl, IKE_FRAG_MTU + 64, &mlen);
 		if (rc == 0)
 			rc = ike_pkts_add(out, msg, mlen);

@@ -329,7 +329,7 @@ read_other(struct ike_msg *m, uint8_t type, const struct ike_rdr *body)
 		/* RFC 3748 4: Code, Identifier, Length (= the whole body);
 		 * Request/Response (1, 2) carry a Type octet */
 		if (body->left < 4 || body->left > 0xffff ||
-		    ((size_t)body->p[2] << 8 | body->p[3]) != body->left)
+		    net_rd16(body->p + 2) != body->left)
 			return body_fail(m, -EBADMSG, "EAP length differs from the payload");
 		if (body->p[0] < 1 || body->p[0] > 4 || (body->p[0] <= 2 && body->left < 5))
 			return body_fail(m, -EBADMSG, "EAP code invalid or Type missing");

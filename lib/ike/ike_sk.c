@@ -339,8 +339,7 @@ ike_sk_encrypt_msg(const struct ike_sk_dir *k, const uint8_t *hdr, uint8_t first
 	put_be32(out + 24, (uint32_t)total);	/* header: length */
 	out[28] = first_inner;
 	out[29] = 0;				/* C bit clear, reserved */
-	out[30] = (uint8_t)(sk_len >> 8);
-	out[31] = (uint8_t)sk_len;
+	put_be16(out + 30, (uint16_t)sk_len);
 	return ike_sk_seal(k, out, IKE_HDR_LEN + IKE_GENERIC_HDR_LEN, inner, inner_len, cap,
 			   out_len);
 }

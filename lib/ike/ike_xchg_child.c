@@ -424,8 +424,7 @@ respond_ike_rekey(struct ike_sa *sa, const struct ike_msg *m)
 	if (ike_prop_xform(&chosen, IKE_XF_DH, &g, NULL) < 0)
 		return ike_respond_notify(sa, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 	if (m->ke.group != g) {
-		grp[0] = (uint8_t)(g >> 8);
-		grp[1] = (uint8_t)g;
+		put_be16(grp, g);
 		return ike_respond_notify(sa, m, IKE_N_INVALID_KE_PAYLOAD, grp, 2);
 	}
 	rc = ike_rand_bytes(nr, sizeof(nr));
@@ -527,8 +526,7 @@ ike_child_on_request(struct ike_sa *sa, const struct ike_msg *m)
 	}
 	if (ike_prop_xform(&chosen, IKE_XF_DH, &g, NULL) == 0 && g != 0) {
 		if (!m->has_ke || m->ke.group != g) {
-			grp[0] = (uint8_t)(g >> 8);
-			grp[1] = (uint8_t)g;
+			put_be16(grp, g);
 			return ike_respond_notify(sa, m, IKE_N_INVALID_KE_PAYLOAD, grp, 2);
 		}
 	}
@@ -624,7 +622,7 @@ on_child_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_r
 		if (old != NULL && old->state == IKE_CHILD_REKEYING)
 			ike_child_set_state(old, IKE_CHILD_INSTALLED);
 		if (err->type == IKE_N_INVALID_KE_PAYLOAD && err->data.len == 2 && old != NULL) {
-			uint16_t g = (uint16_t)(err->data.p[0] << 8 | err->data.p[1]);
+			uint16_t g = net_rd16(err->data.p);
 
 			/* RFC 7296 1.3: retry at once with the group the peer wants,
 			 * if we offer it */
@@ -711,7 +709,7 @@ on_ike_rekey_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req
 
 	if (err != NULL && err->type == IKE_N_INVALID_KE_PAYLOAD && err->data.len == 2 &&
 	    sa->state == IKE_ST_REKEYING) {
-		uint16_t g = (uint16_t)(err->data.p[0] << 8 | err->data.p[1]);
+		uint16_t g = net_rd16(err->data.p);
 		unsigned k;
 
 		for (k = 0; k < sa->conn->n_ike_props; k++)

@@ -42,8 +42,7 @@ ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct sockaddr_storage *ss,
 	put_be64(buf, spi_i);
 	put_be64(buf + 8, spi_r);
 	memcpy(buf + 16, a, n);
-	buf[16 + n] = (uint8_t)(port >> 8);
-	buf[17 + n] = (uint8_t)port;
+	put_be16(buf + 16 + n, port);
 	EVP_Digest(buf, 18 + n, out, &olen, EVP_sha1(), NULL);
 }
 
@@ -533,8 +532,7 @@ ike_init_on_request(struct ike_ctx *ctx, const struct ike_msg *m,
 	if (m->ke.group != algs.dh) {
 		IKE_LOG(ctx, INFO, "ike %016" PRIx64 ": KE group %u, we want %u", m->hdr.spi_i,
 			m->ke.group, algs.dh);
-		grp[0] = (uint8_t)(algs.dh >> 8);
-		grp[1] = (uint8_t)algs.dh;
+		put_be16(grp, algs.dh);
 		return init_notify(ctx, m, from, to, IKE_N_INVALID_KE_PAYLOAD, grp, 2);
 	}
 	if (ike_dh_check_peer(m->ke.group, m->ke.data.p, m->ke.data.len) < 0) {
@@ -758,7 +756,7 @@ ike_init_on_response(struct ike_sa *sa, const struct ike_msg *m, struct ike_req 
 	}
 	n = ike_msg_notify(m, IKE_N_INVALID_KE_PAYLOAD);
 	if (n != NULL) {
-		uint16_t g = n->data.len == 2 ? (uint16_t)(n->data.p[0] << 8 | n->data.p[1]) : 0;
+		uint16_t g = n->data.len == 2 ? net_rd16(n->data.p) : 0;
 
 		if (++sa->init_retries > MAX_INIT_RETRIES || g == sa->dh_group ||
 		    !we_offer_group(conn, g)) {
