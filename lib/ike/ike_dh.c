@@ -231,8 +231,9 @@ memo_slot(uint8_t kind, uint16_t group, const uint8_t *priv, size_t priv_len,
 	  const uint8_t *peer, size_t peer_len)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
-	uint8_t k[3] = { kind, (uint8_t)(group >> 8), (uint8_t)group };
+	uint8_t k[3] = { kind };
 
+	put_be16(k + 1, group);
 	h = fnv(h, k, sizeof(k));
 	if (priv_len > 0)
 		h = fnv(h, priv, priv_len);

@@ -407,10 +407,11 @@ ike_pld_ke_read(const struct ike_rdr *body, void *arg, const char **why)
 int
 ike_bld_ke(struct ike_bld *b, uint16_t group, const uint8_t *data, size_t len)
 {
-	const uint8_t head[4] = { (uint8_t)(group >> 8), (uint8_t)group, 0, 0 };
+	uint8_t head[4] = { 0 };
 
 	if (data == NULL || len == 0 || len > IKE_KE_MAX)
 		return ike_bld_error(b, -EINVAL);
+	put_be16(head, group);
 	return bld_head_data(b, IKE_PLD_KE, head, sizeof(head), data, len);
 }
 
@@ -669,11 +670,12 @@ int
 ike_bld_notify(struct ike_bld *b, uint8_t proto, const uint8_t *spi, uint8_t spi_len,
 	       uint16_t type, const uint8_t *data, size_t len)
 {
-	uint8_t head[4 + 8] = { proto, spi_len, (uint8_t)(type >> 8), (uint8_t)type };
+	uint8_t head[4 + 8] = { proto, spi_len };
 
 	if ((spi_len != 0 && spi_len != 4 && spi_len != 8) || (spi == NULL && spi_len != 0) ||
 	    (data == NULL && len != 0) || len > IKE_MAX_NOTIFY_DATA)
 		return ike_bld_error(b, -EINVAL);
+	put_be16(head + 2, type);
 	if (spi_len != 0)
 		memcpy(head + 4, spi, spi_len);
 	return bld_head_data(b, IKE_PLD_N, head, 4 + (size_t)spi_len, data, len);

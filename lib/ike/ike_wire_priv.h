@@ -59,18 +59,15 @@ rdr_u8(struct ike_rdr *r, uint8_t *v)
 	return rdr_take(r, v, 1);
 }
 
-/* The next @n (at most 4) bytes as a big-endian number. */
+/* The next @n (2 or 4) bytes as a number in network order. */
 static inline int
 rdr_be(struct ike_rdr *r, size_t n, uint32_t *v)
 {
 	struct ike_rdr s;
-	uint32_t x = 0;
 
 	if (rdr_sub(r, n, &s) < 0)
 		return -EBADMSG;
-	while (s.left-- > 0)
-		x = x << 8 | *s.p++;
-	*v = x;
+	*v = n == 2 ? net_rd16(s.p) : net_rd32(s.p);
 	return 0;
 }
 

@@ -305,10 +305,11 @@ static int
 bld_window(struct ike_sa *sa, struct ike_bld *b)
 {
 	uint16_t w = sa->ctx->window_size;
-	uint8_t d[4] = { 0, 0, (uint8_t)(w >> 8), (uint8_t)w };
+	uint8_t d[4];
 
 	if (w <= 1)
 		return 0;
+	put_be32(d, w);
 	return ike_bld_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_SET_WINDOW_SIZE, d, 4);
 }
 
