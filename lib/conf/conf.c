@@ -114,21 +114,43 @@ set_pos(struct cx *x, size_t line, size_t col)
 	snprintf(x->pos->key, sizeof(x->pos->key), "%s", x->path);
 }
 
-int
-cx_err(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
+static int
+verr(struct cx *x, const yaml_node_t *n, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	if (n != NULL)
 		set_pos(x, n->start_mark.line + 1, n->start_mark.column + 1);
 	else
 		set_pos(x, 0, 0);
 	if (x->err_len == 0)
 		return -EINVAL;
-	va_start(ap, fmt);
 	vformat(x, n, x->err, x->err_len, fmt, ap);
-	va_end(ap);
 	return -EINVAL;
+}
+
+int
+cx_err(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = verr(x, n, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+cx_key_err(struct cx *x, const char *key, const yaml_node_t *n, const char *fmt, ...)
+{
+	size_t m = cx_push_key(x, key);
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = verr(x, n, fmt, ap);
+	va_end(ap);
+	cx_pop(x, m);
+	return rc;
 }
 
 void
@@ -226,20 +248,10 @@ cx_map(struct cx *x, const yaml_node_t *map, const char *const keys[], unsigned 
 			if (strcmp(ks, keys[i]) == 0)
 				break;
 		}
-		if (i == n_keys || strlen(ks) != k->data.scalar.length) {
-			size_t m = cx_push_key(x, ks);
-			int rc = cx_err(x, k, "unknown key");
-
-			cx_pop(x, m);
-			return rc;
-		}
-		if (v[i] != NULL) {
-			size_t m = cx_push_key(x, ks);
-			int rc = cx_err(x, k, "duplicate key");
-
-			cx_pop(x, m);
-			return rc;
-		}
+		if (i == n_keys || strlen(ks) != k->data.scalar.length)
+			return cx_key_err(x, ks, k, "unknown key");
+		if (v[i] != NULL)
+			return cx_key_err(x, ks, k, "duplicate key");
 		v[i] = val;
 	}
 	return 0;
@@ -665,12 +677,8 @@ parse_control(struct cx *x, const yaml_node_t *n)
 	rc = cx_map(x, n, keys, K_N, v);
 	if (rc == 0 && v[K_SOCKET] != NULL) {
 		rc = cx_str(x, "socket", v[K_SOCKET], x->c->ctl_path, sizeof(x->c->ctl_path));
-		if (rc == 0 && x->c->ctl_path[0] != '/') {
-			size_t k = cx_push_key(x, "socket");
-
-			rc = cx_err(x, v[K_SOCKET], "must be an absolute path");
-			cx_pop(x, k);
-		}
+		if (rc == 0 && x->c->ctl_path[0] != '/')
+			rc = cx_key_err(x, "socket", v[K_SOCKET], "must be an absolute path");
 	}
 	if (rc == 0 && v[K_MODE] != NULL) {
 		char s[8];
@@ -694,12 +702,8 @@ parse_control(struct cx *x, const yaml_node_t *n)
 	}
 	if (rc == 0 && v[K_GROUP] != NULL) {
 		rc = cx_str(x, "group", v[K_GROUP], x->c->ctl_group, sizeof(x->c->ctl_group));
-		if (rc == 0 && !conf_is_name(x->c->ctl_group, sizeof(x->c->ctl_group))) {
-			size_t k = cx_push_key(x, "group");
-
-			rc = cx_err(x, v[K_GROUP], "bad group name");
-			cx_pop(x, k);
-		}
+		if (rc == 0 && !conf_is_name(x->c->ctl_group, sizeof(x->c->ctl_group)))
+			rc = cx_key_err(x, "group", v[K_GROUP], "bad group name");
 	}
 	cx_pop(x, m);
 	return rc;
@@ -717,22 +721,18 @@ parse_ike_caps(struct cx *x, struct conf_ike *ike, yaml_node_t *const v[3])
 		ike->half_open_per_src = (unsigned)u;
 	if (rc == 0 && v[1] != NULL &&
 	    (rc = cx_size(x, "frag_memory_max", v[1], 1024, &u)) == 0) {
-		if (u < 64 * 1024 || u > 1024ULL * 1024 * 1024) {
-			size_t k = cx_push_key(x, "frag_memory_max");
-
-			rc = cx_err(x, v[1], "%llu bytes out of range 64K..1G", (unsigned long long)u);
-			cx_pop(x, k);
-		}
+		if (u < 64 * 1024 || u > 1024ULL * 1024 * 1024)
+			rc = cx_key_err(x, "frag_memory_max", v[1],
+					"%llu bytes out of range 64K..1G",
+					(unsigned long long)u);
 		ike->frag_mem_max = (size_t)u;
 	}
 	if (rc == 0 && v[2] != NULL &&
 	    (rc = cx_size(x, "frag_preauth_max", v[2], 1024, &u)) == 0) {
-		if (u < 2 * 1024 || u > 64 * 1024) {
-			size_t k = cx_push_key(x, "frag_preauth_max");
-
-			rc = cx_err(x, v[2], "%llu bytes out of range 2K..64K", (unsigned long long)u);
-			cx_pop(x, k);
-		}
+		if (u < 2 * 1024 || u > 64 * 1024)
+			rc = cx_key_err(x, "frag_preauth_max", v[2],
+					"%llu bytes out of range 2K..64K",
+					(unsigned long long)u);
 		ike->frag_preauth_max = (size_t)u;
 	}
 	return rc;
@@ -766,12 +766,8 @@ parse_ike(struct cx *x, const yaml_node_t *n)
 		ike->half_open_max = (unsigned)u;
 	if (rc == 0 && v[K_RBASE] != NULL &&
 	    (rc = cx_duration(x, keys[K_RBASE], v[K_RBASE], true, 60000, &u)) == 0) {
-		if (u < 100) {
-			size_t k = cx_push_key(x, keys[K_RBASE]);
-
-			rc = cx_err(x, v[K_RBASE], "below 100ms");
-			cx_pop(x, k);
-		}
+		if (u < 100)
+			rc = cx_key_err(x, keys[K_RBASE], v[K_RBASE], "below 100ms");
 		ike->retransmit_base_ms = (uint32_t)u;
 	}
 	if (rc == 0 && v[K_RTRIES] != NULL &&

@@ -56,17 +56,6 @@ enum {
 static const char DEF_IKE_PROPOSAL[] = "aes256gcm16-prfsha384-ecp384";
 static const char DEF_ESP_PROPOSAL[] = "aes256gcm16";
 
-/* Error on key @key of the current map at node @n. */
-static int
-key_err(struct cx *x, const char *key, const yaml_node_t *n, const char *fmt, const char *arg)
-{
-	size_t m = cx_push_key(x, key);
-	int rc = cx_err(x, n, fmt, arg);
-
-	cx_pop(x, m);
-	return rc;
-}
-
 static void
 set_sockaddr(struct sockaddr_storage *ss, uint8_t af, const uint8_t addr[16], uint16_t port)
 {
@@ -146,7 +135,7 @@ parse_pool(struct cx *x, const yaml_node_t *n, struct ike_pool_cfg *pool)
 	if (rc == 0)
 		rc = cx_req_str(x, n, "range", v[P_RANGE], s, sizeof(s));
 	if (rc == 0 && conf_parse_range(s, &pool->af, lo, hi, &why) < 0)
-		rc = key_err(x, "range", v[P_RANGE], "%s", why);
+		rc = cx_key_err(x, "range", v[P_RANGE], "%s", why);
 	if (rc == 0) {
 		memcpy(pool->first, lo, 16);
 		pool->size = range_size(pool->af, lo, hi);
@@ -155,7 +144,8 @@ parse_pool(struct cx *x, const yaml_node_t *n, struct ike_pool_cfg *pool)
 			bool v4 = pool->af == 4;
 
 			if (pool->size <= (v4 ? 2u : 1u)) {
-				rc = key_err(x, "range", v[P_RANGE], "'%s' holds no usable address", s);
+				rc = cx_key_err(x, "range", v[P_RANGE],
+						"'%s' holds no usable address", s);
 			} else {
 				ike_addr_add(pool->af, pool->first, 1);
 				pool->size -= v4 ? 2 : 1;
@@ -228,8 +218,8 @@ parse_redirect(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
 	if (rc == 0)
 		rc = cx_req_str(x, n, "to", v[R_TO], cc->redirect_to, sizeof(cc->redirect_to));
 	if (rc == 0 && conf_parse_addr(cc->redirect_to, &af, a) < 0 && !is_fqdn(cc->redirect_to))
-		rc = key_err(x, "to", v[R_TO], "'%.64s' is not an address or a host name",
-			     cc->redirect_to);
+		rc = cx_key_err(x, "to", v[R_TO], "'%.64s' is not an address or a host name",
+				cc->redirect_to);
 	if (rc == 0 && v[R_TUNNELS] != NULL)
 		rc = cx_uint(x, "tunnels", v[R_TUNNELS], 0, 10000000, &u);
 	if (rc == 0)
@@ -237,7 +227,8 @@ parse_redirect(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
 	if (rc == 0 && v[R_AT] != NULL)
 		rc = cx_str(x, "at", v[R_AT], at, sizeof(at));
 	if (rc == 0 && strcmp(at, "init") != 0 && strcmp(at, "auth") != 0)
-		rc = key_err(x, "at", v[R_AT], "'%s': init (IKE_SA_INIT) or auth (IKE_AUTH)", at);
+		rc = cx_key_err(x, "at", v[R_AT], "'%s': init (IKE_SA_INIT) or auth (IKE_AUTH)",
+				at);
 	if (rc == 0)
 		cc->redirect_in_auth = strcmp(at, "auth") == 0;
 	cx_pop(x, m);
@@ -307,10 +298,10 @@ parse_auth(struct cx *x, const char *key, const yaml_node_t *n, uint8_t *out, bo
 		*out = IKE_AUTHM_EAP;
 		*local = true;
 	} else
-		return key_err(x, key, n, strcmp(key, "remote_auth") == 0 ?
-			       "unknown auth method '%s' (psk, pubkey, eap-radius, "
-			       "eap-mschapv2)" :
-			       "unknown auth method '%s' (psk, pubkey)", s);
+		return cx_key_err(x, key, n, strcmp(key, "remote_auth") == 0 ?
+				  "unknown auth method '%s' (psk, pubkey, eap-radius, "
+				  "eap-mschapv2)" :
+				  "unknown auth method '%s' (psk, pubkey)", s);
 	return 0;
 }
 
@@ -365,8 +356,8 @@ parse_remote_auth(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc, b
 	if (rc < 0)
 		return rc;
 	if (count == 1)
-		return key_err(x, "remote_auth", n, "%s", "a list of rounds has two entries "
-			       "(one method: write it without brackets)");
+		return cx_key_err(x, "remote_auth", n, "%s", "a list of rounds has two entries "
+				  "(one method: write it without brackets)");
 	cc->remote_auth = r.m[0];
 	cc->remote_auth2 = r.m[1];
 	*local = r.local;
@@ -384,22 +375,22 @@ set_psk(struct cx *x, const char *key, const yaml_node_t *n, const char *s, size
 		char hex[2 * IKE_MAX_PSK_LEN + 1];
 
 		if (len - 2 >= sizeof(hex))
-			return key_err(x, key, n, "%s", "longer than 256 bytes");
+			return cx_key_err(x, key, n, "%s", "longer than 256 bytes");
 		memcpy(hex, s + 2, len - 2);
 		hex[len - 2] = '\0';
 		if (conf_parse_hex(hex, cc->psk, sizeof(cc->psk), &cc->psk_len, &why) < 0) {
 			OPENSSL_cleanse(hex, sizeof(hex));
-			return key_err(x, key, n, "%s", why);
+			return cx_key_err(x, key, n, "%s", why);
 		}
 		OPENSSL_cleanse(hex, sizeof(hex));
 	} else {
 		if (len > sizeof(cc->psk))
-			return key_err(x, key, n, "%s", "longer than 256 bytes");
+			return cx_key_err(x, key, n, "%s", "longer than 256 bytes");
 		memcpy(cc->psk, s, len);
 		cc->psk_len = len;
 	}
 	if (cc->psk_len == 0)
-		return key_err(x, key, n, "%s", "empty secret");
+		return cx_key_err(x, key, n, "%s", "empty secret");
 	if (cc->psk_len < CONN_WARN_PSK_LEN) {
 		size_t m = cx_push_key(x, key);
 
@@ -423,11 +414,11 @@ read_psk_file(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
 	/* O_NONBLOCK: a FIFO must not block the control core waiting for a writer */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return key_err(x, "psk_file", n, "cannot open: %s", strerror(errno));
+		return cx_key_err(x, "psk_file", n, "cannot open: %s", strerror(errno));
 	/* The mode of the file we read, not of whatever the name points to later. */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return key_err(x, "psk_file", n, "%s: not a regular file", path);
+		return cx_key_err(x, "psk_file", n, "%s: not a regular file", path);
 	}
 	if ((rc = cx_secret_mode(x, "psk_file", n, path, (unsigned)st.st_mode)) < 0) {
 		close(fd);
@@ -435,14 +426,14 @@ read_psk_file(struct cx *x, const yaml_node_t *n, struct ike_conn_cfg *cc)
 	}
 	got = cx_read_close(fd, buf, sizeof(buf));
 	if (got > CX_MAX_SECRET_FILE) {
-		rc = key_err(x, "psk_file", n, "%s", "file too large for a secret");
+		rc = cx_key_err(x, "psk_file", n, "%s", "file too large for a secret");
 		goto out;
 	}
 	while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
 		got--;
 	buf[got] = '\0';
 	if (strlen(buf) != got)
-		rc = key_err(x, "psk_file", n, "%s", "NUL byte in secret");
+		rc = cx_key_err(x, "psk_file", n, "%s", "NUL byte in secret");
 	else
 		rc = set_psk(x, "psk_file", n, buf, got, cc);
 out:
@@ -462,11 +453,11 @@ readable_file(struct cx *x, const char *key, const yaml_node_t *n, char *dst, si
 		return rc;
 	fd = open(dst, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return key_err(x, key, n, "cannot read: %s", strerror(errno));
+		return cx_key_err(x, key, n, "cannot read: %s", strerror(errno));
 	/* OpenSSL reads it later by name: a FIFO there would block the control core */
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return key_err(x, key, n, "%s: not a regular file", dst);
+		return cx_key_err(x, key, n, "%s: not a regular file", dst);
 	}
 	if (secret)
 		rc = cx_secret_mode(x, key, n, dst, (unsigned)st.st_mode);
@@ -484,7 +475,7 @@ parse_addr_key(struct cx *x, const char *key, const yaml_node_t *n, uint8_t *af,
 	if (rc < 0)
 		return rc;
 	if (conf_parse_addr(s, af, addr) < 0)
-		return key_err(x, key, n, "'%s' is not an IPv4 or IPv6 address", s);
+		return cx_key_err(x, key, n, "'%s' is not an IPv4 or IPv6 address", s);
 	return 0;
 }
 
@@ -498,7 +489,7 @@ parse_id_key(struct cx *x, const char *key, const yaml_node_t *n, struct ike_id 
 	if (rc < 0)
 		return rc;
 	if (conf_parse_id(s, id, &why) < 0)
-		return key_err(x, key, n, "%s", why);
+		return cx_key_err(x, key, n, "%s", why);
 	return 0;
 }
 
@@ -529,8 +520,8 @@ parse_local_remote(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 			return rc;
 		port = conf_port_of_addr(c, laf, laddr);
 		if (port < 0)
-			return key_err(x, "local", v[K_LOCAL], "%s",
-				       "not an address of a public or one-armed port");
+			return cx_key_err(x, "local", v[K_LOCAL], "%s",
+					  "not an address of a public or one-armed port");
 	} else {
 		for (i = 0; port < 0 && i < c->n_ports; i++) {
 			if (c->ports[i].role == CONF_PORT_PRIVATE)
@@ -548,8 +539,8 @@ parse_local_remote(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 				      raf != 0 ? " of the remote's family" : "");
 	}
 	if (raf != 0 && raf != laf)
-		return key_err(x, "remote", v[K_REMOTE], "%s",
-			       "local and remote are of different families");
+		return cx_key_err(x, "remote", v[K_REMOTE], "%s",
+				  "local and remote are of different families");
 	set_sockaddr(&cc->local, laf, laddr, 500);
 	c->conn_port[idx] = (unsigned)port;
 	if (v[K_LOCAL_ID] != NULL) {
@@ -557,8 +548,8 @@ parse_local_remote(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 		if (rc < 0)
 			return rc;
 		if (cc->local_id.type == IKE_ID_ANY)
-			return key_err(x, "local_id", v[K_LOCAL_ID], "%s",
-				       "our own identity cannot be 'any'");
+			return cx_key_err(x, "local_id", v[K_LOCAL_ID], "%s",
+					  "our own identity cannot be 'any'");
 	} else {
 		cc->local_id.type = laf == 4 ? IKE_ID_IPV4_ADDR : IKE_ID_IPV6_ADDR;
 		cc->local_id.len = laf == 4 ? 4 : 16;
@@ -587,11 +578,12 @@ parse_auth_keys(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 	x->c->conn_eap_local[cc - x->c->conns] = local;
 	psk_used = cc->auth == IKE_AUTHM_PSK || cc->remote_auth == IKE_AUTHM_PSK;
 	if (v[K_PSK] != NULL && v[K_PSK_FILE] != NULL)
-		return key_err(x, "psk_file", v[K_PSK_FILE], "%s", "give psk or psk_file, not both");
+		return cx_key_err(x, "psk_file", v[K_PSK_FILE], "%s",
+				  "give psk or psk_file, not both");
 	if (!psk_used && (v[K_PSK] != NULL || v[K_PSK_FILE] != NULL))
-		return key_err(x, v[K_PSK] != NULL ? "psk" : "psk_file",
-			       v[K_PSK] != NULL ? v[K_PSK] : v[K_PSK_FILE], "%s",
-			       "set, but neither auth nor remote_auth is psk");
+		return cx_key_err(x, v[K_PSK] != NULL ? "psk" : "psk_file",
+				  v[K_PSK] != NULL ? v[K_PSK] : v[K_PSK_FILE], "%s",
+				  "set, but neither auth nor remote_auth is psk");
 	if (psk_used && v[K_PSK] == NULL && v[K_PSK_FILE] == NULL) {
 		if (x->gen_psk == NULL)
 			return cx_err(x, map, "auth psk needs 'psk' or 'psk_file'");
@@ -601,7 +593,7 @@ parse_auth_keys(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 	}
 	if (v[K_PSK] != NULL) {
 		if (v[K_PSK]->type != YAML_SCALAR_NODE)
-			return key_err(x, "psk", v[K_PSK], "%s", "expected a string");
+			return cx_key_err(x, "psk", v[K_PSK], "%s", "expected a string");
 		/* An inline secret is as readable as the config file itself. */
 		if (x->is_file &&
 		    (rc = cx_secret_mode(x, "psk", v[K_PSK], "the config file holding it",
@@ -613,7 +605,8 @@ parse_auth_keys(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 			return rc;
 		if (strlen((const char *)v[K_PSK]->data.scalar.value) !=
 		    v[K_PSK]->data.scalar.length)
-			return key_err(x, "psk", v[K_PSK], "%s", "NUL byte in secret (use 0x hex)");
+			return cx_key_err(x, "psk", v[K_PSK], "%s",
+					  "NUL byte in secret (use 0x hex)");
 	}
 	if (v[K_PSK_FILE] != NULL && (rc = read_psk_file(x, v[K_PSK_FILE], cc)) < 0)
 		return rc;
@@ -623,14 +616,14 @@ parse_auth_keys(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 		if (v[K_KEY] == NULL)
 			return cx_err(x, map, "auth pubkey needs 'key'");
 	} else if (v[K_CERT] != NULL || v[K_KEY] != NULL) {
-		return key_err(x, v[K_CERT] != NULL ? "cert" : "key",
-			       v[K_CERT] != NULL ? v[K_CERT] : v[K_KEY], "%s",
-			       "set, but auth is not pubkey");
+		return cx_key_err(x, v[K_CERT] != NULL ? "cert" : "key",
+				  v[K_CERT] != NULL ? v[K_CERT] : v[K_KEY], "%s",
+				  "set, but auth is not pubkey");
 	}
 	if (cc->remote_auth == IKE_AUTHM_PUBKEY && v[K_CA] == NULL)
 		return cx_err(x, map, "remote_auth pubkey needs 'ca'");
 	if (cc->remote_auth != IKE_AUTHM_PUBKEY && v[K_CA] != NULL)
-		return key_err(x, "ca", v[K_CA], "%s", "set, but remote_auth is not pubkey");
+		return cx_key_err(x, "ca", v[K_CA], "%s", "set, but remote_auth is not pubkey");
 	if (v[K_CERT] != NULL &&
 	    (rc = readable_file(x, "cert", v[K_CERT], cc->cert_file, sizeof(cc->cert_file),
 				false)) < 0)
@@ -660,7 +653,7 @@ parse_lifetime(struct cx *x, const char *key, const yaml_node_t *n, uint32_t *ou
 	if (rc < 0)
 		return rc;
 	if (u != 0 && u < CONN_MIN_LIFE_S)
-		return key_err(x, key, n, "%s", "below 60s (0 = never rekey)");
+		return cx_key_err(x, key, n, "%s", "below 60s (0 = never rekey)");
 	*out = (uint32_t)u;
 	return 0;
 }
@@ -729,16 +722,16 @@ parse_selectors(struct cx *x, yaml_node_t *const v[], const yaml_node_t *map,
 	if (ldyn) {
 		/* Our virtual IP: propose everything, the responder narrows it. */
 		if (!cc->request_vip)
-			return key_err(x, "local_ts", v[K_LOCAL_TS], "%s",
-				       "'dynamic' needs request_vip: true");
+			return cx_key_err(x, "local_ts", v[K_LOCAL_TS], "%s",
+					  "'dynamic' needs request_vip: true");
 		ts_full(&cc->local_ts[0], 4);
 		cc->n_local_ts = 1;
 	}
 	if (rdyn) {
 		/* The client's lease: the whole pool, narrowed by lib/ike. */
 		if (!has_pool)
-			return key_err(x, "remote_ts", v[K_REMOTE_TS], "%s",
-				       "'dynamic' needs a pool");
+			return cx_key_err(x, "remote_ts", v[K_REMOTE_TS], "%s",
+					  "'dynamic' needs a pool");
 		ts_full(&cc->remote_ts[0], cc->pool.af);
 		memcpy(cc->remote_ts[0].saddr, cc->pool.first, 16);
 		pool_last(&cc->pool, cc->remote_ts[0].eaddr);
@@ -767,8 +760,8 @@ check_pool(struct cx *x, const yaml_node_t *n, unsigned idx)
 		pool_last(o, olast);
 		if (conf_addr_cmp(p->af, p->first, olast) <= 0 &&
 		    conf_addr_cmp(p->af, o->first, last) <= 0)
-			return key_err(x, "pool", n, "overlaps the pool of connection '%s'",
-				       c->conns[i].name);
+			return cx_key_err(x, "pool", n, "overlaps the pool of connection '%s'",
+					  c->conns[i].name);
 	}
 	for (i = 0; i < c->n_ports; i++) {
 		for (j = 0; j < c->ports[i].n_addrs; j++) {
@@ -776,8 +769,8 @@ check_pool(struct cx *x, const yaml_node_t *n, unsigned idx)
 
 			if (a->af == p->af && conf_addr_cmp(p->af, p->first, a->addr) <= 0 &&
 			    conf_addr_cmp(p->af, a->addr, last) <= 0)
-				return key_err(x, "pool", n, "holds an address of port '%s'",
-					       c->ports[i].name);
+				return cx_key_err(x, "pool", n, "holds an address of port '%s'",
+						  c->ports[i].name);
 		}
 	}
 	return 0;
@@ -808,9 +801,9 @@ check_remote_ts(struct cx *x, const yaml_node_t *n, unsigned idx)
 
 				if (a->af == b->af && conf_addr_cmp(a->af, a->saddr, b->eaddr) <= 0 &&
 				    conf_addr_cmp(a->af, b->saddr, a->eaddr) <= 0)
-					return key_err(x, "remote_ts", n,
-						       "overlaps remote_ts of connection '%s'",
-						       o->name);
+					return cx_key_err(x, "remote_ts", n,
+							  "overlaps remote_ts of connection '%s'",
+							  o->name);
 			}
 		}
 	}
@@ -831,8 +824,8 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 	if ((rc = cx_req_str(x, n, "name", v[K_NAME], cc->name, sizeof(cc->name))) < 0)
 		return rc;
 	if (!conf_is_name(cc->name, sizeof(cc->name)))
-		return key_err(x, "name", v[K_NAME], "%s",
-			       "bad name (letters, digits, '-', '_', '.')");
+		return cx_key_err(x, "name", v[K_NAME], "%s",
+				  "bad name (letters, digits, '-', '_', '.')");
 	if (v[K_LOG_LEVEL] != NULL &&
 	    (rc = conf_parse_log_level(x, v[K_LOG_LEVEL], &c->conn_log_level[idx])) < 0)
 		return rc;
@@ -850,10 +843,10 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 	if ((rc = parse_local_remote(x, v, n, idx)) < 0)
 		return rc;
 	if (cc->remote.ss_family == AF_UNSPEC && cc->initiate)
-		return key_err(x, "initiate", v[K_INITIATE], "%s",
-			       "needs a remote address, not 'any'");
+		return cx_key_err(x, "initiate", v[K_INITIATE], "%s",
+				  "needs a remote address, not 'any'");
 	if (cc->request_vip && !cc->initiate)
-		return key_err(x, "request_vip", v[K_VIP], "%s", "needs initiate: true");
+		return cx_key_err(x, "request_vip", v[K_VIP], "%s", "needs initiate: true");
 	if ((rc = parse_auth_keys(x, v, n, cc)) < 0)
 		return rc;
 	rc = parse_proposals(x, "ike", v[K_IKE], DEF_IKE_PROPOSAL, cc->ike_proposals,
@@ -865,8 +858,8 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 		return rc;
 	if (v[K_POOL] != NULL) {
 		if (cc->request_vip)
-			return key_err(x, "pool", v[K_POOL], "%s",
-				       "a pool serves clients; request_vip asks for an address");
+			return cx_key_err(x, "pool", v[K_POOL], "%s",
+					  "a pool serves clients; request_vip asks for an address");
 		if ((rc = parse_pool(x, v[K_POOL], &cc->pool)) < 0)
 			return rc;
 	}
@@ -878,8 +871,8 @@ parse_conn(struct cx *x, const yaml_node_t *n, unsigned idx)
 		return rc;
 	if (v[K_REDIRECT] != NULL) {
 		if (cc->initiate)
-			return key_err(x, "redirect", v[K_REDIRECT], "%s",
-				       "redirects clients; not with initiate: true");
+			return cx_key_err(x, "redirect", v[K_REDIRECT], "%s",
+					  "redirects clients; not with initiate: true");
 		if ((rc = parse_redirect(x, v[K_REDIRECT], cc)) < 0)
 			return rc;
 	}

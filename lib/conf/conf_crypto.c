@@ -62,10 +62,8 @@ conf_parse_crypto(struct cx *x, const yaml_node_t *n)
 		} else if (rc == 0 && strcmp(s, "cryptodev") == 0) {
 			cr->backend = CONF_CRYPTO_CRYPTODEV;
 		} else if (rc == 0) {
-			size_t k = cx_push_key(x, "backend");
-
-			rc = cx_err(x, v[K_BACKEND], "unknown backend '%s' (ipsecmb, cryptodev)", s);
-			cx_pop(x, k);
+			rc = cx_key_err(x, "backend", v[K_BACKEND],
+					"unknown backend '%s' (ipsecmb, cryptodev)", s);
 		}
 	}
 	if (rc == 0 && v[K_DEVICES] != NULL)

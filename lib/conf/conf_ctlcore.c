@@ -70,13 +70,9 @@ conf_parse_ctlcore(struct cx *x, const yaml_node_t *n)
 			*dst[i] = (uint32_t)u;
 	/* A burst below the per-second rate would cap the rate at the burst
 	 * for any sender that arrives in clumps (every sender does). */
-	if (rc == 0 && cc->ike_burst_src > cc->ike_burst) {
-		size_t k = cx_push_key(x, keys[K_BURST_SRC]);
-
-		rc = cx_err(x, v[K_BURST_SRC] != NULL ? v[K_BURST_SRC] : n,
-			    "%u above ike_burst (%u)", cc->ike_burst_src, cc->ike_burst);
-		cx_pop(x, k);
-	}
+	if (rc == 0 && cc->ike_burst_src > cc->ike_burst)
+		rc = cx_key_err(x, keys[K_BURST_SRC], v[K_BURST_SRC] != NULL ? v[K_BURST_SRC] : n,
+				"%u above ike_burst (%u)", cc->ike_burst_src, cc->ike_burst);
 	cx_pop(x, m);
 	return rc;
 }

@@ -53,26 +53,6 @@ enum {
 	MAN_SPI_WORKER_SHIFT = 28,	/* lib/sa: top 4 bits = owner worker */
 };
 
-static int
-kerr(struct cx *x, const char *key, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-kerr(struct cx *x, const char *key, const yaml_node_t *n, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-	size_t m = cx_push_key(x, key);
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	rc = cx_err(x, n, "%s", msg);
-	cx_pop(x, m);
-	return rc;
-}
-
 /* ---- neighbors ---- */
 
 static bool
@@ -104,26 +84,27 @@ neigh_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 		return rc;
 	port = conf_port_find(c, s);
 	if (port < 0)
-		return kerr(x, "port", v[K_PORT], "no port named '%s'", s);
+		return cx_key_err(x, "port", v[K_PORT], "no port named '%s'", s);
 	nb->port = (unsigned)port;
 	if ((rc = cx_str(x, "address", v[K_ADDR], s, sizeof(s))) < 0)
 		return rc;
 	if (conf_parse_addr(s, &nb->af, nb->addr) < 0)
-		return kerr(x, "address", v[K_ADDR], "'%s' is not an IPv4 or IPv6 address", s);
+		return cx_key_err(x, "address", v[K_ADDR], "'%s' is not an IPv4 or IPv6 address",
+				  s);
 	for (j = 0; j < c->ports[port].n_addrs; j++)
 		if (conf_prefix_contains(&c->ports[port].addrs[j], nb->af, nb->addr))
 			on_link = true;
 	if (!on_link)
-		return kerr(x, "address", v[K_ADDR], "%s is on no subnet of port '%s'", s,
-			    c->ports[port].name);
+		return cx_key_err(x, "address", v[K_ADDR], "%s is on no subnet of port '%s'", s,
+				  c->ports[port].name);
 	if ((k = cx_earlier(c->neighbors, sizeof(c->neighbors[0]), i, same_neigh)) >= 0)
-		return kerr(x, "address", v[K_ADDR], "same address as neighbors[%d]", k);
+		return cx_key_err(x, "address", v[K_ADDR], "same address as neighbors[%d]", k);
 	if ((rc = cx_str(x, "mac", v[K_MAC], s, sizeof(s))) < 0)
 		return rc;
 	if (conf_parse_mac(s, nb->mac, &why) < 0)
-		return kerr(x, "mac", v[K_MAC], "'%s': %s", s, why);
+		return cx_key_err(x, "mac", v[K_MAC], "'%s': %s", s, why);
 	if (nb->mac[0] & 1)
-		return kerr(x, "mac", v[K_MAC], "'%s' is a multicast address", s);
+		return cx_key_err(x, "mac", v[K_MAC], "'%s' is a multicast address", s);
 	return 0;
 }
 
@@ -176,15 +157,16 @@ parse_key(struct cx *x, const char *key, const yaml_node_t *n, uint8_t *dst, siz
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
 	if (strlen(s) >= sizeof(hex))
-		return kerr(x, key, n, "key too long: %zu bytes wanted", want);
+		return cx_key_err(x, key, n, "key too long: %zu bytes wanted", want);
 	memcpy(hex, s, strlen(s) + 1);
 	rc = conf_parse_hex(hex, dst, CONF_MAX_MANUAL_KEY, &len, &why);
 	OPENSSL_cleanse(hex, sizeof(hex));
 	if (rc < 0)
-		return kerr(x, key, n, "%s", why);
+		return cx_key_err(x, key, n, "%s", why);
 	if (len != want) {
 		OPENSSL_cleanse(dst, len);
-		return kerr(x, key, n, "key of %zu bytes, %zu wanted for this esp", len, want);
+		return cx_key_err(x, key, n, "key of %zu bytes, %zu wanted for this esp", len,
+				  want);
 	}
 	return 0;
 }
@@ -260,8 +242,8 @@ parse_esp(struct cx *x, const yaml_node_t *n, struct conf_manual_sa *ms)
 			ms->integ_key_len = algs[i].integ_key_len;
 			return 0;
 		}
-	return kerr(x, "esp", n, "'%s': expected aes128gcm16, aes256gcm16, aes128-sha256 or "
-		    "aes256-sha256", s);
+	return cx_key_err(x, "esp", n, "'%s': expected aes128gcm16, aes256gcm16, aes128-sha256 or "
+			  "aes256-sha256", s);
 }
 
 _Static_assert(offsetof(struct conf_manual_sa, name) == 0, "cx_earlier_name");
@@ -293,10 +275,10 @@ manual_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 	if ((rc = cx_req_str(x, item, "name", v[K_NAME], ms->name, sizeof(ms->name))) < 0)
 		return rc;
 	if (!conf_is_name(ms->name, sizeof(ms->name)))
-		return kerr(x, "name", v[K_NAME], "'%s': letters, digits, '.', '_', '-' only",
-			    ms->name);
+		return cx_key_err(x, "name", v[K_NAME], "'%s': letters, digits, '.', '_', '-' only",
+				  ms->name);
 	if ((k = cx_earlier_name(c->manual, sizeof(c->manual[0]), i)) >= 0)
-		return kerr(x, "name", v[K_NAME], "same name as manual_sas[%d]", k);
+		return cx_key_err(x, "name", v[K_NAME], "same name as manual_sas[%d]", k);
 	if (v[K_SPI_IN] == NULL)
 		return cx_missing(x, item, "spi_in");
 	if (v[K_SPI_OUT] == NULL)
@@ -312,25 +294,27 @@ manual_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 	}
 	if ((uint64_t)ms->spi_in + ms->count - 1 > UINT32_MAX ||
 	    (uint64_t)ms->spi_out + ms->count - 1 > UINT32_MAX)
-		return kerr(x, "count", v[K_COUNT], "SPI range wraps past 0xffffffff");
+		return cx_key_err(x, "count", v[K_COUNT], "SPI range wraps past 0xffffffff");
 	if ((ms->spi_in >> MAN_SPI_WORKER_SHIFT) !=
 	    ((ms->spi_in + ms->count - 1) >> MAN_SPI_WORKER_SHIFT))
-		return kerr(x, "count", v[K_COUNT] != NULL ? v[K_COUNT] : v[K_SPI_IN],
-			    "inbound SPIs 0x%08x.. cross an owner-worker boundary (top 4 bits)",
-			    ms->spi_in);
+		return cx_key_err(x, "count", v[K_COUNT] != NULL ? v[K_COUNT] : v[K_SPI_IN],
+				  "inbound SPIs 0x%08x.. cross an owner-worker boundary "
+				  "(top 4 bits)", ms->spi_in);
 	if (c->workers != 0 && (ms->spi_in >> MAN_SPI_WORKER_SHIFT) >= c->workers)
-		return kerr(x, "spi_in", v[K_SPI_IN], "0x%08x: its top 4 bits name worker %u, "
-			    "only %u workers", ms->spi_in, ms->spi_in >> MAN_SPI_WORKER_SHIFT,
-			    c->workers);
+		return cx_key_err(x, "spi_in", v[K_SPI_IN],
+				  "0x%08x: its top 4 bits name worker %u, only %u workers",
+				  ms->spi_in, ms->spi_in >> MAN_SPI_WORKER_SHIFT, c->workers);
 	for (j = 0; j < i; j++) {
 		const struct conf_manual_sa *o = &c->manual[j];
 
 		if (ranges_overlap(ms->spi_in, ms->count, o->spi_in, o->count))
-			return kerr(x, "spi_in", v[K_SPI_IN], "inbound SPI 0x%08x collides with "
-				    "manual_sas[%u] ('%s')", ms->spi_in, j, o->name);
+			return cx_key_err(x, "spi_in", v[K_SPI_IN],
+					  "inbound SPI 0x%08x collides with manual_sas[%u] ('%s')",
+					  ms->spi_in, j, o->name);
 		if (ranges_overlap(ms->spi_out, ms->count, o->spi_out, o->count))
-			return kerr(x, "spi_out", v[K_SPI_OUT], "outbound SPI 0x%08x collides "
-				    "with manual_sas[%u] ('%s')", ms->spi_out, j, o->name);
+			return cx_key_err(x, "spi_out", v[K_SPI_OUT],
+					  "outbound SPI 0x%08x collides with manual_sas[%u] ('%s')",
+					  ms->spi_out, j, o->name);
 	}
 	for (j = K_ESP; j <= K_KEY_OUT; j++)
 		if (v[j] == NULL)
@@ -355,26 +339,27 @@ manual_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 				    ms->integ_key_len)) < 0)
 			return rc;
 	} else if (v[K_IKEY_IN] != NULL || v[K_IKEY_OUT] != NULL) {
-		return kerr(x, v[K_IKEY_IN] ? "integ_key_in" : "integ_key_out",
-			    v[K_IKEY_IN] ? v[K_IKEY_IN] : v[K_IKEY_OUT],
-			    "AES-GCM has no separate integrity key");
+		return cx_key_err(x, v[K_IKEY_IN] ? "integ_key_in" : "integ_key_out",
+				  v[K_IKEY_IN] ? v[K_IKEY_IN] : v[K_IKEY_OUT],
+				  "AES-GCM has no separate integrity key");
 	}
 	if ((rc = cx_req_str(x, item, "remote", v[K_REMOTE], s, sizeof(s))) < 0)
 		return rc;
 	if (conf_parse_addr(s, &ms->af, ms->remote) < 0)
-		return kerr(x, "remote", v[K_REMOTE], "'%s' is not an IPv4 or IPv6 address", s);
+		return cx_key_err(x, "remote", v[K_REMOTE], "'%s' is not an IPv4 or IPv6 address",
+				  s);
 	if (v[K_LOCAL] != NULL) {
 		if ((rc = cx_str(x, "local", v[K_LOCAL], s, sizeof(s))) < 0)
 			return rc;
 		if (conf_parse_addr(s, &laf, ms->local) < 0)
-			return kerr(x, "local", v[K_LOCAL], "'%s' is not an address", s);
+			return cx_key_err(x, "local", v[K_LOCAL], "'%s' is not an address", s);
 		if (laf != ms->af)
-			return kerr(x, "local", v[K_LOCAL], "local and remote are of different "
-				    "families");
+			return cx_key_err(x, "local", v[K_LOCAL],
+					  "local and remote are of different families");
 		port = conf_port_of_addr(c, laf, ms->local);
 		if (port < 0)
-			return kerr(x, "local", v[K_LOCAL], "%s is no address of a public or "
-				    "one-armed port", s);
+			return cx_key_err(x, "local", v[K_LOCAL], "%s is no address of a public or "
+					  "one-armed port", s);
 	} else {
 		port = default_local(c, ms->af, ms->local);
 		if (port < 0)
@@ -396,22 +381,25 @@ manual_item(struct cx *x, const yaml_node_t *item, unsigned i, void *arg)
 		uint32_t base, span;
 
 		if (ms->n_remote_ts != 1 || p->af != 4)
-			return kerr(x, "count", v[K_COUNT], "a block (count > 1) takes exactly one "
-				    "IPv4 remote_ts");
+			return cx_key_err(x, "count", v[K_COUNT],
+					  "a block (count > 1) takes exactly one "
+					  "IPv4 remote_ts");
 		base = (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 |
 		       (uint32_t)p->addr[2] << 8 | p->addr[3];
 		span = p->len == 0 ? 0 : 32 - p->len;
 		if (p->len == 0 || ((uint64_t)ms->count << span) - 1 > UINT32_MAX - base)
-			return kerr(x, "count", v[K_COUNT], "%u copies of remote_ts[0] run past "
-				    "255.255.255.255", ms->count);
+			return cx_key_err(x, "count", v[K_COUNT],
+					  "%u copies of remote_ts[0] run past "
+					  "255.255.255.255", ms->count);
 	}
 	ms->replay_window = MAN_REPLAY_DEFAULT;
 	if (v[K_REPLAY] != NULL) {
 		if ((rc = cx_uint(x, "replay_window", v[K_REPLAY], 0, MAN_REPLAY_MAX, &u)) < 0)
 			return rc;
 		if (u != 0 && u < MAN_REPLAY_MIN)
-			return kerr(x, "replay_window", v[K_REPLAY], "%llu: 0 (off) or %u..%u",
-				    (unsigned long long)u, MAN_REPLAY_MIN, MAN_REPLAY_MAX);
+			return cx_key_err(x, "replay_window", v[K_REPLAY],
+					  "%llu: 0 (off) or %u..%u",
+					  (unsigned long long)u, MAN_REPLAY_MIN, MAN_REPLAY_MAX);
 		ms->replay_window = (uint32_t)u;
 	}
 	c->n_manual_sas += ms->count;

@@ -53,6 +53,9 @@ void cx_pop(struct cx *x, size_t mark);
 /* Format the one error message; returns -EINVAL. @n may be NULL (no line). */
 int cx_err(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* cx_err with @key pushed on the path for this one message. */
+int cx_key_err(struct cx *x, const char *key, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Warning through the log callback. */
 void cx_warn(struct cx *x, const yaml_node_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -70,7 +73,8 @@ int cx_map_req(struct cx *x, const yaml_node_t *map, const char *const keys[], u
 	       yaml_node_t *v[], unsigned need);
 /* The index of the first of items[0..@i) (each @size bytes) that @same()
  * finds equal to items[@i], or -1: a list's duplicate-entry check. */
-int cx_earlier(const void *items, size_t size, unsigned i, bool (*same)(const void *a, const void *b));
+int cx_earlier(const void *items, size_t size, unsigned i,
+	       bool (*same)(const void *a, const void *b));
 /* cx_earlier for items that begin with their name (a char array at offset 0):
  * the first earlier item of the same name. */
 int cx_earlier_name(const void *items, size_t size, unsigned i);

@@ -179,7 +179,8 @@ ike_pld_cp_read(const struct ike_rdr *body, void *arg, const char **why)
 
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
-	rc = ike_pld_head4(&r, &cfg_type, "CP payload shorter than 4", "reserved bytes in CP payload",
+	rc = ike_pld_head4(&r, &cfg_type, "CP payload shorter than 4",
+			   "reserved bytes in CP payload",
 			   why);
 	if (rc < 0)
 		return rc;
