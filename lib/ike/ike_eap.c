@@ -411,11 +411,9 @@ peer_send(struct ike_sa *sa, const uint8_t *eap, size_t len, const struct ike_ou
 	} else if (rc == 0) {
 		rc = ike_bld_raw(&t.b, IKE_PLD_EAP, false, eap, len);
 	}
-	rc = ike_txm_finish(&t, rc, &out);
-	if (rc < 0) {
-		ike_req_release(r);
+	rc = ike_txm_finish_req(&t, r, rc, &out);
+	if (rc < 0)
 		return rc;
-	}
 	if (a != NULL) {		/* the last request: its response makes the child */
 		r->pend = sa->eap->pend;
 		sa->eap->pend = NULL;

@@ -70,6 +70,15 @@ ike_txm_request(struct ike_txm *t, struct ike_sa *sa, uint8_t kind, uint8_t xchg
 	return r;
 }
 
+int
+ike_txm_finish_req(struct ike_txm *t, struct ike_req *r, int rc, struct ike_pkts *out)
+{
+	rc = ike_txm_finish(t, rc, out);
+	if (rc < 0)
+		ike_req_release(r);
+	return rc;
+}
+
 void
 ike_txm_abort(struct ike_txm *t)
 {

@@ -532,6 +532,9 @@ struct ike_req *ike_txm_request(struct ike_txm *t, struct ike_sa *sa, uint8_t ki
 int ike_txm_seal(struct ike_txm *t, struct ike_pkts *out);
 /* Abort if @rc < 0, else seal; on error @out is left empty. Returns the error. */
 int ike_txm_finish(struct ike_txm *t, int rc, struct ike_pkts *out);
+/* ike_txm_finish for the message of request @r (ike_txm_request): on error
+ * the request is released too. */
+int ike_txm_finish_req(struct ike_txm *t, struct ike_req *r, int rc, struct ike_pkts *out);
 int ike_txm_plain(struct ike_txm *t, struct ike_pkts *out);
 void ike_txm_abort(struct ike_txm *t);
 /* Send a response and keep it for retransmitted requests. */

@@ -1013,11 +1013,9 @@ ike_auth_start(struct ike_sa *sa)
 	if (rc == 0 && cfg->auth2 != 0)
 		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, IKE_N_ANOTHER_AUTH_FOLLOWS,
 				    NULL, 0);
-	rc = ike_txm_finish(&t, rc, &out);
-	if (rc < 0) {
-		ike_req_release(r);
+	rc = ike_txm_finish_req(&t, r, rc, &out);
+	if (rc < 0)
 		return rc;
-	}
 	ike_sa_set_state(sa, IKE_ST_AUTH_SENT);
 	return ike_request_send(sa, r, &out);
 }

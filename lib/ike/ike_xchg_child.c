@@ -123,13 +123,11 @@ ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c)
 	memcpy(p->ts_r, c->ts_r, sizeof(p->ts_r));
 	p->n_ts_l = c->n_ts_l;
 	p->n_ts_r = c->n_ts_r;
-	r = ike_req_alloc(sa, IKE_REQ_CHILD_REKEY);
-	r->xchg = IKE_XCHG_CREATE_CHILD_SA;
+	r = ike_txm_request(&t, sa, IKE_REQ_CHILD_REKEY, IKE_XCHG_CREATE_CHILD_SA, &rc);
 	r->pend = p;
 	r->child_id = c->id;
 	ike_esp_offer(sa, p->dh != NULL, p->spi_in, offer, &n_offer);
 	put_be32(spi_be, c->spi_in);
-	rc = ike_txm_begin(&t, sa, IKE_XCHG_CREATE_CHILD_SA, false, r->msgid);
 	if (rc == 0)
 		rc = ike_bld_notify(&t.b, IKE_PROTO_ESP, spi_be, 4, IKE_N_REKEY_SA, NULL, 0);
 	if (rc == 0)
@@ -142,11 +140,9 @@ ike_child_rekey_start(struct ike_sa *sa, struct ike_child *c)
 		rc = ike_bld_ts(&t.b, IKE_PLD_TSI, p->ts_l, p->n_ts_l);
 	if (rc == 0)
 		rc = ike_bld_ts(&t.b, IKE_PLD_TSR, p->ts_r, p->n_ts_r);
-	rc = ike_txm_finish(&t, rc, &out);
-	if (rc < 0) {
-		ike_req_release(r);
+	rc = ike_txm_finish_req(&t, r, rc, &out);
+	if (rc < 0)
 		return rc;
-	}
 	ike_child_set_state(c, IKE_CHILD_REKEYING);
 	SA_LOG(sa, INFO, "child %" PRIu64 " (spi in %08x): rekey started%s", c->id, c->spi_in,
 	       p->dh ? " with PFS" : "");
@@ -222,11 +218,9 @@ ike_ike_rekey_start(struct ike_sa *sa)
 		rc = ike_bld_nonce(&t.b, p->nonce, p->nonce_len);
 	if (rc == 0)
 		rc = bld_ke_of(&t.b, p->dh);
-	rc = ike_txm_finish(&t, rc, &out);
-	if (rc < 0) {
-		ike_req_release(r);
+	rc = ike_txm_finish_req(&t, r, rc, &out);
+	if (rc < 0)
 		return rc;
-	}
 	ike_sa_set_state(sa, IKE_ST_REKEYING);
 	SA_LOG(sa, INFO, "IKE SA rekey started (new SPI %016" PRIx64 ")", p->spi_new);
 	return ike_request_send(sa, r, &out);

@@ -39,11 +39,9 @@ send_info_n(struct ike_sa *sa, uint8_t kind, uint64_t child_id, const uint32_t *
 		rc = ike_bld_delete(&t.b, IKE_PROTO_ESP, spis, n);
 	if (rc == 0 && ntype != 0)
 		rc = ike_bld_notify(&t.b, IKE_PROTO_NONE, NULL, 0, ntype, ndata, nlen);
-	rc = ike_txm_finish(&t, rc, &out);
-	if (rc < 0) {
-		ike_req_release(r);
+	rc = ike_txm_finish_req(&t, r, rc, &out);
+	if (rc < 0)
 		return rc;
-	}
 	return ike_request_send(sa, r, &out);
 }
 
