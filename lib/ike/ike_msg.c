@@ -260,6 +260,17 @@ static const struct list_pld {
 #undef LIST
 };
 
+/* read_once and read_list go through these fields as bool and unsigned. */
+#define MSG_FIELD_IS(f, T) __builtin_types_compatible_p(__typeof__(((struct ike_msg *)0)->f), T)
+_Static_assert(MSG_FIELD_IS(has_sa, bool) && MSG_FIELD_IS(has_ke, bool) &&
+	       MSG_FIELD_IS(has_idi, bool) && MSG_FIELD_IS(has_idr, bool) &&
+	       MSG_FIELD_IS(has_auth, bool) && MSG_FIELD_IS(has_nonce, bool) &&
+	       MSG_FIELD_IS(has_tsi, bool) && MSG_FIELD_IS(has_tsr, bool) &&
+	       MSG_FIELD_IS(has_cp, bool), "once_plds flags");
+_Static_assert(MSG_FIELD_IS(n_certs, unsigned) && MSG_FIELD_IS(n_certreqs, unsigned) &&
+	       MSG_FIELD_IS(n_deletes, unsigned), "list_plds counters");
+#undef MSG_FIELD_IS
+
 static int
 read_once(struct ike_msg *m, const struct once_pld *o, const struct ike_rdr *body)
 {

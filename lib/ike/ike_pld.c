@@ -602,11 +602,6 @@ ike_bld_nonce(struct ike_bld *b, const uint8_t *nonce, size_t len)
 /* ------------------------------------------------------------------------ */
 /* Notify (3.10)                                                            */
 
-/*
- * |  Protocol ID  |   SPI Size    |      Notify Message Type      |
- * ~                Security Parameter Index (SPI)                 ~
- * ~                       Notification Data                       ~
- */
 /* Notify types whose data has a fixed length or range. */
 static const struct {
 	uint16_t type;
@@ -627,6 +622,11 @@ static const struct {
 	  "UNSUPPORTED_CRITICAL_PAYLOAD data not 1 byte" },
 };
 
+/*
+ * |  Protocol ID  |   SPI Size    |      Notify Message Type      |
+ * ~                Security Parameter Index (SPI)                 ~
+ * ~                       Notification Data                       ~
+ */
 int
 ike_pld_notify_read(const struct ike_rdr *body, void *arg, const char **why)
 {
