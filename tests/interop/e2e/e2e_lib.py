@@ -99,17 +99,8 @@ def write_private(path, text):
         f.write(text)
 
 
-def read_text(path):
-    """A log file's text ("" when it is not there yet)."""
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
-def wait_for(pred, timeout, step=0.2):
-    return netlab.wait_for(pred, timeout, step)
+read_text = netlab.read_text
+wait_for = netlab.wait_for
 
 
 def parallel(fns, limit=8):
@@ -358,12 +349,8 @@ class Rampartd:
             cmd = ["env"] + ["%s=%s" % kv for kv in sorted(env.items())] + cmd
         self.proc = self.net.spawn(cmd, ns=self.ns, out=self.logf)
         self.t_start = time.time()
-
-        def up():
-            if self.proc.poll() is not None:
-                return "dead"
-            return "running:" in read_text(self.logf)
-        return wait_for(up, 120) is True
+        return netlab.wait_log(self.logf, "running:", lambda: self.proc.poll() is None,
+                               120) is True
 
     def log_text(self):
         return read_text(self.logf)
@@ -428,28 +415,21 @@ SITE_CONF = netlab.swanctl_template(
     [("ike-s2s", [("secret", '"{psk}"')])])
 
 
-class Charon:
-    """One charon (kernel-libipsec) in a namespace with its own /run and vici socket."""
+class Charon(netlab.Charon):
+    """netlab's charon in a client or gateway namespace of the e2e network,
+    files in the run's directory under tag; Net.close() stops it."""
 
     def __init__(self, net, ns, tag, addr, keylog=False):
-        self.net, self.ns, self.tag, self.addr = net, ns, tag, addr
-        self.dir = os.path.join(net.dir, tag)
-        self.run = os.path.join(self.dir, "run")
-        self.sock = os.path.join(self.dir, "charon.vici")
-        self.logf = os.path.join(self.dir, "charon.log")
-        self.conf = os.path.join(self.dir, "strongswan.conf")
+        super().__init__(ns, os.path.join(net.dir, tag))
+        self.net, self.tag, self.addr = net, tag, addr
         self.swconf = os.path.join(self.dir, "swanctl.conf")
         self.keylog = keylog
-        self.proc = None
-        os.makedirs(self.run, exist_ok=True)
 
     def write(self, swanctl_text, install_routes=True):
         lv = "ike = 4\n\t\t\tchd = 4" if self.keylog else "ike = 1\n\t\t\tchd = 1"
-        with open(self.conf, "w") as f:
-            f.write(netlab.charon_conf(
-                self.sock, self.logf, lv + "\n\t\t\tcfg = 1",
-                "\tinstall_routes = %s\n\tretransmit_timeout = 2.0\n\tretransmit_tries = 4\n"
-                % ("yes" if install_routes else "no")))
+        self.write_conf(lv + "\n\t\t\tcfg = 1",
+                        "\tinstall_routes = %s\n\tretransmit_timeout = 2.0\n"
+                        "\tretransmit_tries = 4\n" % ("yes" if install_routes else "no"))
         with open(self.swconf, "w") as f:
             f.write(swanctl_text)
 
@@ -467,19 +447,7 @@ class Charon:
                                     sitenet=SITE_NET))
 
     def start(self):
-        self.proc = self.net.spawn(netlab.charon_cmd(self.ns, self.run, self.conf),
-                                   out=os.path.join(self.dir, "charon.out"))
-
-    def wait_ready(self, timeout=40):
-        def ready():
-            if self.proc.poll() is not None:
-                return "dead"
-            return os.path.exists(self.sock) and self.swanctl(["--stats"], 5)[0] == 0
-        return wait_for(ready, timeout, step=0.3) is True
-
-    def swanctl(self, args, timeout=20):
-        return sh(netlab.swanctl_cmd(self.ns, self.sock, args, timeout), check=False,
-                  timeout=timeout + 5)
+        self.net.procs.append(super().start())
 
     def load(self):
         return self.swanctl(["--load-all", "--noprompt", "--file", self.swconf], 30)
@@ -495,21 +463,21 @@ class Charon:
         m = re.search(r"\[(10\.99\.\d+\.\d+)\]", self.list_sas())
         return m.group(1) if m else None
 
-    def log_text(self):
-        return read_text(self.logf)
 
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            kill_pid(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(5)
+def arg_parser(cases=None, clients=None):
+    """The e2e scripts' command line: CASE (one of cases) --rampartd PATH
+    --rampartctl PATH, --clients N when clients is its default; each script
+    adds its own options."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=cases)
+    ap.add_argument("--rampartd", required=True)
+    ap.add_argument("--rampartctl", required=True)
+    if clients is not None:
+        ap.add_argument("--clients", type=int, default=clients)
+    return ap
 
 
 def args_common(argv):
-    """e2e.py CASE --rampartd PATH --rampartctl PATH"""
-    import argparse
-    ap = argparse.ArgumentParser()
-    ap.add_argument("case")
-    ap.add_argument("--rampartd", required=True)
-    ap.add_argument("--rampartctl", required=True)
-    ap.add_argument("--clients", type=int, default=20)
-    return ap.parse_args(argv)
+    """e2e.py CASE --rampartd PATH --rampartctl PATH [--clients N]"""
+    return arg_parser(clients=20).parse_args(argv)

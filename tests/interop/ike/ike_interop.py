@@ -27,7 +27,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ikei_lib import (CaseFailure, Charon, Pki, Topology, charon_child_keys,  # noqa: E402
+from ikei_lib import (netlab, CaseFailure, Charon, Pki, Topology, charon_child_keys,  # noqa: E402
                       charon_ike_keys, child_list, established, expect, log, sh,
                       swanctl_conf, swanctl_creds, wait_for, NS_PEER, NS_GW, GW4, GW6,
                       PEER4, PEER6, NAT4, GW_NET, PEER_NET, GW_NET6, PEER_NET6, PEER_ID,
@@ -556,11 +556,10 @@ def run_case(name, c, topo, peer, gw):
             old = pc["spi-in"] if kind == "child" else p["initiator-spi"]
             topo.drop(True, from_peer=True)
             mark = peer.log_size()
-            sw = subprocess.Popen(["ip", "netns", "exec", NS_PEER, "timeout", "10", "swanctl",
-                                   "--rekey", "--" + kind, "ikei", "--uri",
-                                   "unix://" + peer.sock], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL,
-                                  env=dict(os.environ, SWANCTL_DIR=peer.swdir))
+            sw = subprocess.Popen(netlab.swanctl_cmd(NS_PEER, peer.sock,
+                                                     ["--rekey", "--" + kind, "ikei"], 10),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  env=peer.swanctl_env)
             wait_for(lambda: "generating CREATE_CHILD_SA request" in peer.log_text(mark), 5,
                      op + ": the peer's rekey request")
             if kind == "child":
@@ -733,21 +732,17 @@ def matrix():
                                       peer_ike="aes256gcm16-prfsha256-ecp256-ecp384")),
         ("invalid-ke-gw-init", dict(gcm, init="gw", ike="aes256gcm16-prfsha256-ecp384",
                                     gw_ike="aes256gcm16-prfsha256-ecp256-ecp384")),
-        # Each side lists two proposals with different PRFs in opposite
-        # order: whoever selects picks its own preference, so the IKE rekey
-        # can change the PRF (SKEYSEED from the old SK_d with the new PRF).
-        ("prf-change-a", dict(gcm, init="gw", expect_ike="any",
-                                        gw_ike="aes256gcm16-prfsha256-ecp256,"
-                                               "aes256gcm16-prfsha384-ecp256",
-                                        peer_ike="aes256gcm16-prfsha384-ecp256,"
-                                                 "aes256gcm16-prfsha256-ecp256",
-                                        ops=["rekey_ike_peer", "rekey_child_peer"])),
-        ("prf-change-b", dict(gcm, init="peer", expect_ike="any",
-                                        gw_ike="aes256gcm16-prfsha256-ecp256,"
-                                               "aes256gcm16-prfsha384-ecp256",
-                                        peer_ike="aes256gcm16-prfsha384-ecp256,"
-                                                 "aes256gcm16-prfsha256-ecp256",
-                                        ops=["rekey_ike_gw", "rekey_child_gw"])),
+    ]
+    # Each side lists two proposals with different PRFs in opposite order:
+    # whoever selects picks its own preference, so the IKE rekey by the
+    # other side can change the PRF (SKEYSEED from the old SK_d with the new PRF).
+    for suffix, init, rekeyer in (("a", "gw", "peer"), ("b", "peer", "gw")):
+        m.append(("prf-change-" + suffix,
+                  dict(gcm, init=init, expect_ike="any",
+                       gw_ike="aes256gcm16-prfsha256-ecp256,aes256gcm16-prfsha384-ecp256",
+                       peer_ike="aes256gcm16-prfsha384-ecp256,aes256gcm16-prfsha256-ecp256",
+                       ops=["rekey_ike_" + rekeyer, "rekey_child_" + rekeyer])))
+    m += [
         ("delete-by-peer", dict(gcm, init="gw", ops=["delete_peer"])),
         ("delete-by-gw", dict(gcm, init="peer", ops=["delete_gw"])),
         ("vip-pool", dict(gcm, init="peer", vip=True, ops=["rekey_child_peer"])),
