@@ -11,8 +11,6 @@ by scripts/demo.sh and scripts/rampartd-smoke.sh:
     python3 tests/interop/netlab.py ns-del NS...        kill what runs in them, remove
     python3 tests/interop/netlab.py dpdk-port NS DEV... veth ends a DPDK af_packet port owns
     python3 tests/interop/netlab.py host-if NS DEV ADDR a kernel-side interface, address, up
-    python3 tests/interop/netlab.py charon-conf SOCK LOG [LEVEL]
-                                                        strongswan.conf text on stdout
     python3 tests/interop/netlab.py charon-start NS DIR [LEVEL...]
                                                         charon in NS (files in DIR), its
                                                         pid on stdout once it answers
@@ -416,8 +414,6 @@ def main(argv):
             "veth": (4, lambda a: veth(*a)),
             "dpdk-port": (2, lambda a: [dpdk_port(a[0], d) for d in a[1:]]),
             "host-if": (3, lambda a: host_if(*a)),
-            "charon-conf": (2, lambda a: sys.stdout.write(
-                charon_conf(a[0], a[1], *(["\n\t\t\t".join(a[2:])] if a[2:] else [])))),
             "charon-start": (2, lambda a: cli_charon_start(*a)),
             "swanctl": (3, lambda a: cli_swanctl(*a)),
             "wait-log": (4, lambda a: cli_wait_log(*a))}
@@ -425,7 +421,7 @@ def main(argv):
        (argv[0] in ("veth", "host-if", "wait-log") and len(argv) != cmds[argv[0]][0] + 1):
         sys.stderr.write("usage: netlab.py ns-add NS... | ns-del NS... | veth A NS_A B NS_B | "
                          "dpdk-port NS DEV... | host-if NS DEV ADDR | "
-                         "charon-conf SOCK LOG [LEVEL...] | charon-start NS DIR [LEVEL...] | "
+                         "charon-start NS DIR [LEVEL...] | "
                          "swanctl NS DIR ARG... | wait-log FILE TEXT PID SECONDS\n")
         return 2
     try:
