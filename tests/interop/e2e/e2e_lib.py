@@ -236,30 +236,48 @@ class Net:
         self.namespaces = []
 
 
-RAMPART_YAML = """workers: 1
-log_level: {log_level}
-telemetry: false
-control: {{socket: {sock}, mode: "0600"}}
-ike:
-  retransmit_base: {rbase}
-  retransmit_tries: {rtries}
-ports:
-  - {{name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{pub}/24]}}
-  - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
-connections:
-  - name: ra
-    remote: any
-    local_id: fqdn:{gwid}
-    remote_id: any
-    auth: psk
-    psk: "{psk}"
-    ike: [aes256gcm16-prfsha256-ecp256, aes128gcm16-prfsha256-x25519]
-    esp: [aes256gcm16, aes128gcm16]
-    local_ts: [10.1.0.0/24]
-    remote_ts: dynamic
-    pool: {{range: {pool}}}
-    dpd: {dpd}
-{extra}"""
+def gw_yaml(sock, conns, log_level="info", top="", ike="", mid="", extra="", pub=GW_PUB):
+    """rampartd's config on the e2e network: one worker, the control socket
+    sock, more top-level lines top, ike: with the lines ike, the ports on
+    e2e-pub (address pub) and e2e-lan, more top-level lines mid, the
+    connections conns (YAML list items), then extra."""
+    return ("workers: 1\nlog_level: %s\ntelemetry: false\n"
+            'control: {socket: %s, mode: "0600"}\n' % (log_level, sock) + top
+            + ("ike:\n" + ike if ike else "")
+            + "ports:\n"
+            '  - {name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", '
+            "addresses: [%s/24]}\n"
+            '  - {name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", '
+            "addresses: [%s/24]}\n" % (pub, GW_LAN)
+            + mid + "connections:\n" + conns + extra)
+
+
+PSK_AUTH = '    auth: psk\n    psk: "%s"\n' % PSK
+
+
+def ra_conn(name="ra", auth=PSK_AUTH, ike=("aes256gcm16-prfsha256-ecp256",
+                                           "aes128gcm16-prfsha256-x25519"),
+            esp=("aes256gcm16", "aes128gcm16"), pool=POOL, dpd="30s"):
+    """A remote-access connection for gw_yaml: any peer with any identity,
+    our LAN 10.1.0.0/24, a virtual IP from pool; auth: its authentication
+    lines; dpd None: no dpd line."""
+    return ("  - name: %s\n    remote: any\n    local_id: fqdn:%s\n    remote_id: any\n"
+            % (name, GW_ID) + auth
+            + "    ike: [%s]\n    esp: [%s]\n" % (", ".join(ike), ", ".join(esp))
+            + "    local_ts: [10.1.0.0/24]\n    remote_ts: dynamic\n"
+            "    pool: {range: %s}\n" % pool + ("    dpd: %s\n" % dpd if dpd else ""))
+
+
+def e2e_yaml(sock, conns=None, pool=POOL, dpd="30s", rbase="1s", rtries=5, extra="",
+             log_level=None, pub=GW_PUB):
+    """The e2e tests' rampartd config: gw_yaml with IKE retransmits rbase,
+    rtries and the connections conns (default: ra_conn with pool and dpd);
+    log_level defaults to $E2E_LOG or info."""
+    return gw_yaml(sock, ra_conn(pool=pool, dpd=dpd) if conns is None else conns,
+                   log_level or os.environ.get("E2E_LOG", "info"),
+                   ike="  retransmit_base: %s\n  retransmit_tries: %s\n" % (rbase, rtries),
+                   extra=extra, pub=pub)
+
 
 S2S_CONN = """  - name: s2s
     local: {pub}
@@ -332,10 +350,8 @@ class Rampartd:
 
     def write_conf(self, pool=POOL, dpd="30s", rbase="1s", rtries=5, extra="", s2s=False,
                    log_level=None):
-        log_level = log_level or os.environ.get("E2E_LOG", "info")
-        text = RAMPART_YAML.format(sock=self.sock, pub=GW_PUB, lan=GW_LAN, gwid=GW_ID, psk=PSK,
-                                   pool=pool, dpd=dpd, rbase=rbase, rtries=rtries, extra=extra,
-                                   log_level=log_level)
+        text = e2e_yaml(self.sock, pool=pool, dpd=dpd, rbase=rbase, rtries=rtries, extra=extra,
+                        log_level=log_level)
         if s2s:
             text += S2S_CONN.format(pub=GW_PUB, site=SITE_PUB, gwid=GW_ID, psk=PSK,
                                     sitenet=SITE_NET)
