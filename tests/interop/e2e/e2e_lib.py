@@ -151,19 +151,26 @@ class Net:
     def base(self):
         """gw (rampartd), sw (bridge), lan (LAN host)."""
         netlab.reap_stale(r"e2e(\d+)-")     # leftovers of runs that were killed
-        for ns in ("gw", "sw", "lan"):
-            self.ns_add(N(ns))
+        self.ns_add(N("sw"))
         sh(["ip", "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0"],
            ns=N("sw"))
         sh(["ip", "link", "set", "br0", "up"], ns=N("sw"))
-        self.veth("e2e-pub", N("gw"), "e2e-pubs", N("sw"))
-        self.veth("e2e-lan", N("gw"), "e2e-lanh", N("lan"))
+        self.gateway(N("gw"), N("lan"), "e2e-pubs", "e2e-lanh", (POOL, SITE_NET))
+
+    def gateway(self, gw, lan, sw_dev, lan_dev, routes):
+        """Namespace gw for a rampartd: af_packet port e2e-pub on a veth to
+        the bridge (sw_dev there), e2e-lan on a veth to lan_dev in namespace
+        lan, the LAN host LAN_HOST, which routes the prefixes routes via GW_LAN."""
+        for ns in (gw, lan):
+            self.ns_add(ns)
+        self.veth("e2e-pub", gw, sw_dev, N("sw"))
+        self.veth("e2e-lan", gw, lan_dev, lan)
         for dev in ("e2e-pub", "e2e-lan"):
-            netlab.dpdk_port(N("gw"), dev)
-        sh(["ip", "link", "set", "e2e-pubs", "master", "br0", "up"], ns=N("sw"))
-        self.host_if(N("lan"), "e2e-lanh", LAN_HOST + "/24")
-        sh(["ip", "route", "add", POOL, "via", GW_LAN], ns=N("lan"))
-        sh(["ip", "route", "add", SITE_NET, "via", GW_LAN], ns=N("lan"))
+            netlab.dpdk_port(gw, dev)
+        sh(["ip", "link", "set", sw_dev, "master", "br0", "up"], ns=N("sw"))
+        self.host_if(lan, lan_dev, LAN_HOST + "/24")
+        for prefix in routes:
+            sh(["ip", "route", "add", prefix, "via", GW_LAN], ns=lan)
 
     def attach(self, ns, dev, addr, sw_dev):
         """A namespace with one leg on the public bridge."""

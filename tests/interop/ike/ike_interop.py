@@ -448,6 +448,16 @@ class Run:
             return not self.peer_sas() and not self.gw.list()[0]
         wait_for(both_empty, timeout, what)
 
+    def child_gone(self, what, timeout):
+        """Wait until both sides keep their one IKE SA and have no child left."""
+        def ike_only():
+            sas = self.peer_sas()
+            gs, gch = self.gw.list()
+            return (len(sas) == 1 and not [x for x in child_list(sas[0])
+                                           if x.get("state") == "INSTALLED"]
+                    and len(gs) == 1 and not gch)
+        wait_for(ike_only, timeout, what)
+
 
 def run_case(name, c, topo, peer, gw):
     c = dict(c, name=name)
@@ -579,14 +589,7 @@ def run_case(name, c, topo, peer, gw):
             expect("collision" in peer.log_text(r.mark), op + ": strongSwan saw no collision")
         elif op == "delete_child_peer":
             peer.swanctl(["--terminate", "--child", "ikei", "--timeout", "5"], timeout=10)
-
-            def no_child():
-                sas = r.peer_sas()
-                gs, gch = gw.list()
-                return (len(sas) == 1 and not [x for x in child_list(sas[0])
-                                               if x.get("state") == "INSTALLED"]
-                        and len(gs) == 1 and not gch)
-            wait_for(no_child, 8, op + ": child gone, IKE SA kept on both sides")
+            r.child_gone(op + ": child gone, IKE SA kept on both sides", 8)
         elif op == "expire_soft_gw":
             # the datapath's soft limit: lib/ike rekeys the child
             old = pc["spi-in"]
@@ -597,14 +600,7 @@ def run_case(name, c, topo, peer, gw):
         elif op == "expire_hard_gw":
             # the datapath's hard limit: lib/ike deletes the child, keeps the IKE SA
             gw.cmd("expire-child-hard")
-
-            def no_child_left():
-                sas = r.peer_sas()
-                gs, gch = gw.list()
-                return (len(sas) == 1 and not [x for x in child_list(sas[0])
-                                               if x.get("state") == "INSTALLED"]
-                        and len(gs) == 1 and not gch)
-            wait_for(no_child_left, 8, op + ": child gone, IKE SA kept on both sides")
+            r.child_gone(op + ": child gone, IKE SA kept on both sides", 8)
         elif op == "shutdown_gw":
             gw.cmd("shutdown")
             r.gone(op + ": every IKE SA deleted on both sides", 8)
