@@ -244,10 +244,10 @@ class Charon:
         self.proc = None
         os.makedirs(self.rundir, exist_ok=True)
 
-    def write_conf(self, levels, options="", **kw):
+    def write_conf(self, *args, **kw):
         """strongswan.conf for this instance (charon_conf's levels, options, ...)."""
         with open(self.conf, "w") as f:
-            f.write(charon_conf(self.sock, self.logf, levels, options, **kw))
+            f.write(charon_conf(self.sock, self.logf, *args, **kw))
 
     def start(self, detach=False):
         """Start charon (output appended to charon.out); detach: in a session
