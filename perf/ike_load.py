@@ -55,8 +55,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "interop", "e2e"))
-from e2e_lib import (CHARON_PLUGINS, GW_ID, GW_LAN, GW_PUB, PSK, Charon, N, Net,  # noqa: E402
-                     Rampartd, log, sh, wait_for, write_private)
+from e2e_lib import (GW_ID, GW_LAN, GW_PUB, PSK, PSK_AUTH, Charon, N, Net, Rampartd,  # noqa: E402
+                     gw_yaml, log, ra_conn, sh, wait_for, write_private)
 
 SS_PUB = "192.0.2.2"
 SRC = ["192.0.2.%d" % a for a in range(100, 116)]
@@ -65,38 +65,17 @@ IKE = "aes128gcm16-prfsha256-x25519"
 ESP = "aes128gcm16"
 CHARON = "/usr/lib/ipsec/charon"
 
-RAMPART_YAML = """workers: 1
-log_level: warning
-telemetry: false
-control: {{socket: {sock}, mode: "0600"}}
-ike:
-  cookie_threshold: 100000
+# rampartd as a responder under a set-up load: no COOKIEs
+IKE_OPTS = """  cookie_threshold: 100000
   half_open_max: 100000
   retransmit_base: 1s
   retransmit_tries: 5
-ports:
-  - {{name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{pub}/24]}}
-  - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
-connections:
-  - name: ld
-    remote: any
-    local_id: fqdn:{gwid}
-    remote_id: any
-{auth}
-    ike: [{ike}]
-    esp: [{esp}]
-    local_ts: [10.1.0.0/24]
-    remote_ts: dynamic
-    pool: {{range: {pool}}}
-    dpd: 1h
 """
 
-STRONGSWAN_CONF = """charon {{
-	load_modular = no
-	load = {plugins}
-	install_routes = no
+# charon as a responder under a benchmark load: no COOKIEs, no blocking,
+# hashed SA table (strongswan.conf's charon options and plugin sections)
+CHARON_OPTS = """	install_routes = no
 	install_virtual_ip = no
-	# a responder under a benchmark load: no COOKIEs, no blocking, hashed SA table
 	cookie_threshold = 1000000
 	cookie_threshold_ip = 1000000
 	block_threshold = 1000000
@@ -106,29 +85,11 @@ STRONGSWAN_CONF = """charon {{
 	ikesa_table_segments = 16
 	retransmit_timeout = 2.0
 	retransmit_tries = 4
-	filelog {{
-		ld {{
-			path = {logf}
-			time_format = %H:%M:%S
-			default = {level}
-			flush_line = yes
-		}}
-	}}
-	syslog {{
-		daemon {{
-			default = -1
-		}}
-	}}
-	plugins {{
-		vici {{
-			socket = unix://{sock}
-		}}
-		revocation {{
+"""
+CHARON_PLUGIN_OPTS = """		revocation {
 			enable_ocsp = no
 			enable_crl = no
-		}}
-	}}
-}}
+		}
 """
 
 SWANCTL_CONF = """connections {{
@@ -245,13 +206,13 @@ class Responder:
 def start_rampartd(args, net, auth, certs):
     r = Rampartd(net, None, args.rampartd, args.rampartctl, "ike-load-%s-%d" % (auth, os.getpid()))
     if auth == "psk":
-        a = "    auth: psk\n    psk: \"%s\"" % PSK
+        a = PSK_AUTH
     else:
-        a = ("    auth: pubkey\n    remote_auth: pubkey\n    cert: %s\n    key: %s\n    ca: %s"
+        a = ("    auth: pubkey\n    remote_auth: pubkey\n    cert: %s\n    key: %s\n    ca: %s\n"
              % (os.path.join(certs, "gw.pem"), os.path.join(certs, "gw.key"),
                 os.path.join(certs, "ca.pem")))
-    write_private(r.conf, RAMPART_YAML.format(sock=r.sock, pub=GW_PUB, lan=GW_LAN, gwid=GW_ID,
-                                              auth=a, ike=IKE, esp=ESP, pool=POOL))
+    write_private(r.conf, gw_yaml(r.sock, ra_conn("ld", a, ike=[IKE], esp=[ESP], pool=POOL,
+                                                  dpd="1h"), "warning", ike=IKE_OPTS))
 
     def count():
         rc, j = r.ctl("status")
@@ -270,9 +231,7 @@ def start_rampartd(args, net, auth, certs):
 
 def start_charon(args, net, auth, certs):
     c = Charon(net, N("ss"), "ss-" + auth, SS_PUB)
-    with open(c.conf, "w") as f:
-        f.write(STRONGSWAN_CONF.format(plugins=CHARON_PLUGINS, logf=c.logf, sock=c.sock,
-                                       level=1 if args.verbose else -1))
+    c.write_conf("", CHARON_OPTS, default=1 if args.verbose else -1, plugins=CHARON_PLUGIN_OPTS)
     if auth == "psk":
         local = "\t\t\tauth = psk"
         remote = "\t\t\tauth = psk"
@@ -293,8 +252,7 @@ def start_charon(args, net, auth, certs):
     if not c.wait_ready():
         log("charon did not start")
         return c, None
-    rc, out = sh(["timeout", "30", "swanctl", "--load-all", "--noprompt", "--file", c.swconf,
-                  "--uri", "unix://" + c.sock], ns=c.ns, check=False, timeout=35)
+    rc, out = c.load()
     if args.verbose:
         log("swanctl --load-all:\n" + out.strip())
     if rc != 0:

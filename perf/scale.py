@@ -59,44 +59,25 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "interop", "e2e"))
 from e2e_lib import (GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, N, Net, Rampartd,  # noqa: E402
-                     log, sh, wait_for, write_private)
+                     gw_yaml, log, ra_conn, sh, wait_for, write_private)
 
 POOL = "10.64.0.0/14"
 IKE = "aes128gcm16-prfsha256-x25519"
 ESP = "aes128gcm16"
 
-YAML = """workers: 1
-log_level: warning
-telemetry: false
-max_tunnels: {maxt}
-control: {{socket: {sock}, mode: "0600"}}
+# rampartd under a set-up load: no COOKIEs, no rate limits, no DPD
+TOP = """max_tunnels: %d
 control_core:
   ike_rate: 1000000
   ike_burst: 100000
   ike_rate_per_source: 1000000
   ike_burst_per_source: 100000
-ike:
-  cookie_threshold: 1000000
+"""
+IKE_OPTS = """  cookie_threshold: 1000000
   half_open_max: 1000000
   half_open_per_source: 100000
   retransmit_base: 2s
   retransmit_tries: 5
-ports:
-  - {{name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{pub}/24]}}
-  - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
-connections:
-  - name: sc
-    remote: any
-    local_id: fqdn:{gwid}
-    remote_id: any
-    auth: psk
-    psk: "{psk}"
-    ike: [{ike}]
-    esp: [{esp}]
-    local_ts: [10.1.0.0/24]
-    remote_ts: dynamic
-    pool: {{range: {pool}}}
-    dpd: 1h
 """
 
 
@@ -217,9 +198,10 @@ def resources(r):
 
 
 def start_rampartd(args, net, r):
-    write_private(r.conf, YAML.format(maxt=args.tunnels + args.tunnels // 8 + 16, sock=r.sock,
-                                      pub=GW_PUB, lan=GW_LAN, gwid=GW_ID, psk=PSK, ike=IKE,
-                                      esp=ESP, pool=POOL))
+    write_private(r.conf, gw_yaml(r.sock, ra_conn("sc", ike=[IKE], esp=[ESP], pool=POOL,
+                                                  dpd="1h"), "warning",
+                                  top=TOP % (args.tunnels + args.tunnels // 8 + 16),
+                                  ike=IKE_OPTS))
     mem = 256 + args.tunnels // 50
     r.proc = net.spawn(["nice", "-n", "5", args.rampartd, "-c", r.conf, "--", "--lcores",
                         args.lcores, "--no-huge", "-m", str(mem), "--no-pci", "--file-prefix",

@@ -23,7 +23,7 @@ RAMPARTD=$BUILD/app/rampartd/rampartd
 RAMPARTCTL=$BUILD/app/rampartctl/rampartctl
 GW=e2e-demo-gw CLI=e2e-demo-cli LAN=e2e-demo-lan
 PREFIX=e2e-demo-$$
-# namespaces, veths, strongswan.conf: the test networks' one module
+# namespaces, veths, charon, swanctl: the test networks' one module
 NETLAB="/usr/bin/python3 $HERE/tests/interop/netlab.py"
 T=""
 RD_PID="" CH_PID="" IP_PID="" SOCK=""
@@ -33,7 +33,7 @@ say() { printf '\n== %s\n' "$*"; }
 ok() { printf '   ok: %s\n' "$*"; }
 bad() { printf '   FAILED: %s\n' "$*"; FAIL=1; }
 ctl() { "$RAMPARTCTL" -s "$SOCK" -t 10 "$@"; }
-swan() { ip netns exec $CLI timeout 30 swanctl "$@" --uri "unix://$T/cli/charon.vici"; }
+swan() { $NETLAB swanctl $CLI "$T/cli" "$@"; }
 
 cleanup() {
 	trap - EXIT INT TERM
@@ -85,14 +85,8 @@ PSK_FILE=$T/rampart.psk
 ip netns exec $GW "$RAMPARTD" -s "$SOCK" -- -l 0,1 --no-huge -m 256 --no-pci \
 	--file-prefix "$PREFIX" >"$T/rampartd.log" 2>&1 &
 RD_PID=$!
-i=0
-until grep -q "running:" "$T/rampartd.log" 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -gt 300 ] || ! kill -0 $RD_PID 2>/dev/null; then
-		bad "rampartd did not start:"; tail -20 "$T/rampartd.log"; exit 1
-	fi
-	sleep 0.2
-done
+$NETLAB wait-log "$T/rampartd.log" running: $RD_PID 60 ||
+	{ bad "rampartd did not start:"; tail -20 "$T/rampartd.log"; exit 1; }
 ok "$(grep -o 'running:.*' "$T/rampartd.log" | cut -d, -f1-3) (pid $RD_PID)"
 PSK=$(cat "$PSK_FILE" 2>/dev/null)
 if [ ${#PSK} -ge 32 ] && [ "$(stat -c %a "$PSK_FILE")" = 600 ]; then
@@ -102,8 +96,7 @@ else
 fi
 
 say "3. strongSwan client (charon, kernel-libipsec) connects: IKEv2, PSK, asks for a virtual IP"
-mkdir -p "$T/cli/run"
-$NETLAB charon-conf "$T/cli/charon.vici" "$T/cli/charon.log" >"$T/cli/strongswan.conf"
+mkdir -p "$T/cli"
 cat >"$T/cli/swanctl.conf" <<EOF
 connections {
 	demo {
@@ -135,16 +128,7 @@ secrets {
 }
 EOF
 chmod 600 "$T/cli/swanctl.conf"
-ip netns exec $CLI sh -c "mount --bind $T/cli/run /run && \
-	exec env STRONGSWAN_CONF=$T/cli/strongswan.conf /usr/lib/ipsec/charon" \
-	>"$T/cli/charon.out" 2>&1 &
-CH_PID=$!
-i=0
-until [ -S "$T/cli/charon.vici" ] && swan --stats >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -gt 150 ] && { bad "charon did not start"; exit 1; }
-	sleep 0.2
-done
+CH_PID=$($NETLAB charon-start $CLI "$T/cli") || { bad "charon did not start"; exit 1; }
 swan --load-all --noprompt --file "$T/cli/swanctl.conf" >"$T/cli/load.txt" 2>&1 ||
 	{ bad "swanctl --load-all"; cat "$T/cli/load.txt"; exit 1; }
 if swan --initiate --child demo >"$T/cli/initiate.txt" 2>&1; then

@@ -32,7 +32,7 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 RAMPARTD=$HERE/$BUILD/app/rampartd/rampartd
 RAMPARTCTL=$HERE/$BUILD/app/rampartctl/rampartctl
 PREFIX=dmn-smoke-$$
-# namespaces, veths, strongswan.conf: the test networks' one module
+# namespaces, veths, charon, swanctl: the test networks' one module
 NETLAB="/usr/bin/python3 $HERE/tests/interop/netlab.py"
 # Namespace names are unique per run so concurrent runs do not collide;
 # interface names live inside them and stay fixed.
@@ -136,16 +136,11 @@ log "starting rampartd (log $T/rampartd.log)"
 ip netns exec $GW "$RAMPARTD" -c "$T/rampart.yaml" -- --lcores "$LCORES" --no-huge -m $MEM_MB --no-pci \
 	--file-prefix "$PREFIX" >"$T/rampartd.log" 2>&1 &
 RD_PID=$!
-i=0
-until grep -q "running:" "$T/rampartd.log" 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 $RD_PID 2>/dev/null; then
-		cat "$T/rampartd.log"
-		echo "smoke: rampartd did not start"
-		exit 1
-	fi
-	sleep 0.2
-done
+if ! $NETLAB wait-log "$T/rampartd.log" running: $RD_PID 20; then
+	cat "$T/rampartd.log"
+	echo "smoke: rampartd did not start"
+	exit 1
+fi
 ok "rampartd started (pid $RD_PID)"
 
 pings $CLI 192.0.2.1 ping-pub.txt "client pings rampartd public address" \
@@ -204,12 +199,10 @@ grep -q "IKE unavailable" "$T/rampartd.log" || IKE_OK=1
 if [ "${NO_IKE:-0}" = 1 ] || [ $IKE_OK = 0 ] || [ ! -x /usr/lib/ipsec/charon ]; then
 	log "skipping strongSwan tunnel test (IKE linked: $IKE_OK)"
 else
-	mkdir -p "$T/cli/run" "$T/cli/swanctl"
+	mkdir -p "$T/cli/swanctl"
 	CLI_ADDR=192.0.2.2
 	GW_ADDR=192.0.2.1
 	[ "${V6:-0}" = 1 ] && CLI_ADDR=2001:db8:2::2 && GW_ADDR=2001:db8:2::1
-	$NETLAB charon-conf "$T/cli/charon.vici" "$T/cli/charon.log" "ike = 2" "cfg = 2" \
-		>"$T/cli/strongswan.conf"
 	cat >"$T/cli/swanctl/swanctl.conf" <<SW
 connections {
 	ra {
@@ -252,17 +245,13 @@ connections {
 	}
 }
 SW
-	ip netns exec $CLI sh -c "mount --bind $T/cli/run /run && \
-		exec env STRONGSWAN_CONF=$T/cli/strongswan.conf /usr/lib/ipsec/charon" \
-		>"$T/cli/charon.out" 2>&1 &
-	CH_PID=$!
-	sleep 2
-	URI="--uri unix://$T/cli/charon.vici"
-	SWANCTL="ip netns exec $CLI timeout 20 swanctl"
-	$SWANCTL --load-all $URI --file "$T/cli/swanctl/swanctl.conf" >"$T/cli/load.txt" 2>&1
-	if $SWANCTL --initiate $URI --child ra >"$T/cli/initiate.txt" 2>&1; then
+	CH_PID=$($NETLAB charon-start $CLI "$T/cli" "ike = 2" "cfg = 2") ||
+		bad "strongSwan client: charon did not start ($T/cli/charon.out)"
+	SWANCTL="$NETLAB swanctl $CLI $T/cli"
+	$SWANCTL --load-all --file "$T/cli/swanctl/swanctl.conf" >"$T/cli/load.txt" 2>&1
+	if $SWANCTL --initiate --child ra >"$T/cli/initiate.txt" 2>&1; then
 		ok "strongSwan client established the tunnel"
-		$SWANCTL --list-sas $URI 2>/dev/null | sed 's/^/smoke:      /' | head -12
+		$SWANCTL --list-sas 2>/dev/null | sed 's/^/smoke:      /' | head -12
 		sleep 1
 		pings $CLI 10.1.0.2 ping-tun.txt "client pings LAN host through the tunnel" \
 			"ping 10.1.0.2 through the tunnel" -c 5

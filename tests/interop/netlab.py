@@ -11,8 +11,12 @@ by scripts/demo.sh and scripts/rampartd-smoke.sh:
     python3 tests/interop/netlab.py ns-del NS...        kill what runs in them, remove
     python3 tests/interop/netlab.py dpdk-port NS DEV... veth ends a DPDK af_packet port owns
     python3 tests/interop/netlab.py host-if NS DEV ADDR a kernel-side interface, address, up
-    python3 tests/interop/netlab.py charon-conf SOCK LOG [LEVEL]
-                                                        strongswan.conf text on stdout
+    python3 tests/interop/netlab.py charon-start NS DIR [LEVEL...]
+                                                        charon in NS (files in DIR), its
+                                                        pid on stdout once it answers
+    python3 tests/interop/netlab.py swanctl NS DIR ARG... swanctl against that charon
+    python3 tests/interop/netlab.py wait-log FILE TEXT PID SECONDS
+                                                        until TEXT is in FILE (PID alive)
 
 Everything a caller creates carries its own prefix and pid; nothing outside
 the namespaces is touched.
@@ -131,9 +135,11 @@ def host_if(ns, dev, addr):
 # --------------------------------------------------------------------------
 # strongSwan (charon with kernel-libipsec, one per namespace)
 
-def charon_conf(sock, logf, levels="ike = 1\n\t\t\tchd = 1", options=""):
+def charon_conf(sock, logf, levels="ike = 1\n\t\t\tchd = 1", options="", default=1,
+                plugins=""):
     """strongswan.conf text: our plugin list, the vici socket sock, a file log
-    logf at default 1 plus levels, and extra charon options (lines)."""
+    logf at level default plus levels, extra charon options (lines) and
+    extra plugin sections (lines inside plugins { })."""
     return """charon {
 	load_modular = no
 	load = %s
@@ -141,7 +147,7 @@ def charon_conf(sock, logf, levels="ike = 1\n\t\t\tchd = 1", options=""):
 		netlab {
 			path = %s
 			time_format = %%H:%%M:%%S
-			default = 1
+			default = %d
 			%s
 			flush_line = yes
 		}
@@ -155,9 +161,9 @@ def charon_conf(sock, logf, levels="ike = 1\n\t\t\tchd = 1", options=""):
 		vici {
 			socket = unix://%s
 		}
-	}
+%s	}
 }
-""" % (CHARON_PLUGINS, options, logf, levels, sock)
+""" % (CHARON_PLUGINS, options, logf, default, levels, sock, plugins)
 
 
 def swanctl_template(name, conn, local, remote, children, secrets=()):
@@ -200,6 +206,103 @@ def wait_for(pred, timeout, step=0.2):
         if v or time.monotonic() > end:
             return v
         time.sleep(step)
+
+
+def read_text(path, start=0):
+    """A log file's text from byte start on ("" when it is not there yet)."""
+    try:
+        with open(path, errors="replace") as f:
+            f.seek(start)
+            return f.read()
+    except OSError:
+        return ""
+
+
+def wait_log(path, text, alive, timeout, step=0.2):
+    """Wait until text appears in the file path while alive() holds: True,
+    "dead" when alive() turned false first, False after timeout s."""
+    def seen():
+        if not alive():
+            return "dead"
+        return text in read_text(path)
+    return wait_for(seen, timeout, step)
+
+
+class Charon:
+    """One charon (kernel-libipsec) in namespace ns with its own directory d:
+    run/ (bind-mounted on /run: charon's pid file is fixed), strongswan.conf,
+    the vici socket sock_name, charon.log (the file log) and charon.out."""
+
+    def __init__(self, ns, d, sock_name="charon.vici"):
+        self.ns, self.dir = ns, d
+        self.rundir = os.path.join(d, "run")
+        self.sock = os.path.join(d, sock_name)
+        self.logf = os.path.join(d, "charon.log")
+        self.conf = os.path.join(d, "strongswan.conf")
+        self.out = os.path.join(d, "charon.out")
+        self.swanctl_env = None         # swanctl's environment (None: ours)
+        self.proc = None
+        os.makedirs(self.rundir, exist_ok=True)
+
+    def write_conf(self, *args, **kw):
+        """strongswan.conf for this instance (charon_conf's levels, options, ...)."""
+        with open(self.conf, "w") as f:
+            f.write(charon_conf(self.sock, self.logf, *args, **kw))
+
+    def start(self, detach=False):
+        """Start charon (output appended to charon.out); detach: in a session
+        of its own, to outlive the caller (the command line's charon-start)."""
+        try:
+            os.unlink(self.sock)        # a stale socket would look ready
+        except OSError:
+            pass
+        with open(self.out, "a") as out:
+            self.proc = subprocess.Popen(charon_cmd(self.ns, self.rundir, self.conf),
+                                         stdout=out, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=detach)
+        return self.proc
+
+    def _swanctl(self, args, timeout):
+        return run(swanctl_cmd(self.ns, self.sock, args, timeout), timeout=timeout + 5,
+                   env=self.swanctl_env)
+
+    def swanctl(self, args, timeout=20):
+        """swanctl ARGS against this charon, timeout s at most: (rc, output)."""
+        return self._swanctl(args, timeout)
+
+    def wait_ready(self, timeout=40, step=0.3):
+        """True once charon answers on its vici socket, False when it died
+        or did not answer within timeout s."""
+        def ready():
+            if self.proc.poll() is not None:
+                return "dead"
+            return os.path.exists(self.sock) and self._swanctl(["--stats"], 5)[0] == 0
+        return wait_for(ready, timeout, step) is True
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, grace=5):
+        """Signal sig, then SIGKILL after grace s."""
+        if self.alive():
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def kill(self):
+        self.stop(signal.SIGKILL)
+
+    def log_size(self):
+        try:
+            return os.path.getsize(self.logf)
+        except OSError:
+            return 0
+
+    def log_text(self, start=0):
+        return read_text(self.logf, start)
 
 
 # --------------------------------------------------------------------------
@@ -283,26 +386,50 @@ def charon_ike_keys(text):
 # --------------------------------------------------------------------------
 # Command line (for the shell scripts)
 
+def cli_charon_start(ns, d, *levels):
+    """charon in ns, files in d (d/charon.vici, d/charon.log): pid on stdout."""
+    c = Charon(ns, d)
+    c.write_conf(*(["\n\t\t\t".join(levels)] if levels else []))
+    c.start(detach=True)
+    if not c.wait_ready(30, 0.2):
+        c.kill()
+        raise RuntimeError("charon in %s did not start (see %s)" % (ns, c.out))
+    print(c.proc.pid)
+
+
+def cli_swanctl(ns, d, *args):
+    """swanctl ARGS against the charon of charon-start NS D; its status."""
+    return subprocess.run(swanctl_cmd(ns, Charon(ns, d).sock, args, 30)).returncode
+
+
+def cli_wait_log(path, text, pid, seconds):
+    """0 once text is in the file path, 1 when pid exits first or after seconds."""
+    return 0 if wait_log(path, text, lambda: os.path.exists("/proc/" + pid),
+                         float(seconds)) is True else 1
+
+
 def main(argv):
     cmds = {"ns-add": (1, lambda a: [ns_add(ns) for ns in a]),
             "ns-del": (1, lambda a: [ns_del(ns) for ns in a]),
             "veth": (4, lambda a: veth(*a)),
             "dpdk-port": (2, lambda a: [dpdk_port(a[0], d) for d in a[1:]]),
             "host-if": (3, lambda a: host_if(*a)),
-            "charon-conf": (2, lambda a: sys.stdout.write(
-                charon_conf(a[0], a[1], *(["\n\t\t\t".join(a[2:])] if a[2:] else []))))}
+            "charon-start": (2, lambda a: cli_charon_start(*a)),
+            "swanctl": (3, lambda a: cli_swanctl(*a)),
+            "wait-log": (4, lambda a: cli_wait_log(*a))}
     if len(argv) < 1 or argv[0] not in cmds or len(argv) - 1 < cmds[argv[0]][0] or \
-       (argv[0] in ("veth", "host-if") and len(argv) != cmds[argv[0]][0] + 1):
+       (argv[0] in ("veth", "host-if", "wait-log") and len(argv) != cmds[argv[0]][0] + 1):
         sys.stderr.write("usage: netlab.py ns-add NS... | ns-del NS... | veth A NS_A B NS_B | "
                          "dpdk-port NS DEV... | host-if NS DEV ADDR | "
-                         "charon-conf SOCK LOG [LEVEL...]\n")
+                         "charon-start NS DIR [LEVEL...] | "
+                         "swanctl NS DIR ARG... | wait-log FILE TEXT PID SECONDS\n")
         return 2
     try:
-        cmds[argv[0]][1](argv[1:])
+        rc = cmds[argv[0]][1](argv[1:])
     except RuntimeError as e:
         sys.stderr.write("netlab: %s\n" % e)
         return 1
-    return 0
+    return rc if isinstance(rc, int) else 0
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ LeakSanitizer or AddressSanitizer report and no UBSan runtime error, and it
 must exit 0 (LSan exits non-zero on a leak).
 """
 
-import argparse
 import os
 import re
 import signal
@@ -47,7 +46,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import GW_ID, GW_PUB, N, PSK, Result, log, sh, wait_for  # noqa: E402
+from e2e_lib import arg_parser, GW_ID, GW_PUB, N, PSK, Result, log, sh, wait_for  # noqa: E402
 from e2e import finish, run_cli, start_gw  # noqa: E402
 
 # Compared with a tolerance, not exactly (see the module doc).
@@ -256,10 +255,7 @@ def finish_asan(net, r, res):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["churn"])
-    ap.add_argument("--rampartd", required=True)
-    ap.add_argument("--rampartctl", required=True)
+    ap = arg_parser(["churn"])
     ap.add_argument("--churn", required=True, help="perf/ike-churn")
     ap.add_argument("--total", type=int, default=1000)
     ap.add_argument("--batch", type=int, default=50)

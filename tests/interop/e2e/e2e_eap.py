@@ -39,8 +39,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_lib  # noqa: E402
 import netlab  # noqa: E402  (e2e_lib put tests/interop on the path)
-from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, POOL,  # noqa: E402
-                     Charon, Result, args_common, log, sh, wait_for, write_private)
+from e2e_lib import (N, GW_ID, GW_PUB, LAN_HOST, Charon, Result, args_common,  # noqa: E402
+                     gw_yaml as e2e_gw_yaml, log, ra_conn, sh, wait_for, write_private)
 from e2e import cli_main, ping, ping_ok, ping_stats  # noqa: E402
 import e2e_metrics  # noqa: E402
 
@@ -57,28 +57,6 @@ FREERADIUS_ETC = "/etc/freeradius/3.0"
 netlab.CHARON_PLUGINS = netlab.CHARON_PLUGINS.replace(
     " kernel-libipsec", " eap-identity eap-mschapv2 eap-tls kernel-libipsec")
 
-GW_YAML = """workers: 1
-log_level: {log_level}
-telemetry: false
-control: {{socket: {sock}, mode: "0600"}}
-{metrics}ports:
-  - {{name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{pub}/24]}}
-  - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
-{backend}connections:
-  - name: eap
-    remote: any
-    local_id: fqdn:{gwid}
-    remote_id: any
-    auth: pubkey
-    cert: {cert}
-    key: {key}
-    remote_auth: {remote_auth}
-    ike: [aes256gcm16-prfsha256-ecp256]
-    esp: [aes256gcm16]
-    local_ts: [10.1.0.0/24]
-    remote_ts: dynamic
-    pool: {{range: {pool}}}
-{dpd}"""
 # the back end: RADIUS (remote_auth eap-radius) or eap_users (eap-mschapv2)
 RADIUS_YAML = """radius:
   servers:
@@ -143,9 +121,11 @@ TLS_USER, TLS_REVOKED = "carol@rampart.test", "dave@rampart.test"
 def gw_yaml(r, backend, remote_auth, cert, key, dpd="", metrics=""):
     """rampartd's config: one EAP connection (pubkey on our side) over the
     back end @backend (RADIUS_YAML or an eap_users line)."""
-    return GW_YAML.format(log_level=os.environ.get("E2E_LOG", "info"), sock=r.sock,
-                          pub=GW_PUB, lan=GW_LAN, backend=backend, remote_auth=remote_auth,
-                          gwid=GW_ID, cert=cert, key=key, pool=POOL, dpd=dpd, metrics=metrics)
+    conn = ra_conn("eap", "    auth: pubkey\n    cert: %s\n    key: %s\n    remote_auth: %s\n"
+                   % (cert, key, remote_auth), ike=["aes256gcm16-prfsha256-ecp256"],
+                   esp=["aes256gcm16"], dpd=None)
+    return e2e_gw_yaml(r.sock, conn + dpd, os.environ.get("E2E_LOG", "info"), top=metrics,
+                       mid=backend)
 
 
 def make_pki(d):

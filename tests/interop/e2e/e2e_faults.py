@@ -26,7 +26,6 @@ In both cases an established strongSwan client's ping works after every
 fault (and its tunnel is the same child SA).
 """
 
-import argparse
 import os
 import signal
 import subprocess
@@ -34,7 +33,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import (GW_ID, GW_PUB, LAN_HOST, N, PSK, Charon, Result, sh,  # noqa: E402
+from e2e_lib import (arg_parser, GW_ID, GW_PUB, LAN_HOST, N, PSK, Charon, Result, sh,  # noqa: E402
                      wait_for)
 from e2e import ping_tunnel, run_cli, start_clients, start_gw  # noqa: E402
 
@@ -197,10 +196,7 @@ CASES = {"faults-inject": case_inject, "faults-net": case_net}
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=sorted(CASES))
-    ap.add_argument("--rampartd", required=True)
-    ap.add_argument("--rampartctl", required=True)
+    ap = arg_parser(sorted(CASES))
     ap.add_argument("--churn", help="perf/ike-churn (faults-net)")
     args = ap.parse_args()
     return run_cli(args, CASES, tools=(args.churn,) if args.case == "faults-net" else ())

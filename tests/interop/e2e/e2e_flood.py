@@ -27,8 +27,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import (N, GW_PUB, LAN_HOST, PY, Charon, Result, log, parallel,  # noqa: E402
-                     sh, wait_for)
+from e2e_lib import (arg_parser, N, GW_PUB, LAN_HOST, PY, Charon, Result, log,  # noqa: E402
+                     parallel, sh, wait_for)
 from e2e import ping, run_cli  # noqa: E402
 
 SPOOF_NET = "198.18.0.0/15"
@@ -253,13 +253,8 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "arp-probe":
         arp_probe(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
         return 0
-    import argparse
-    ap = argparse.ArgumentParser()
-    ap.add_argument("case")
-    ap.add_argument("--rampartd", required=True)
-    ap.add_argument("--rampartctl", required=True)
+    ap = arg_parser(clients=5)
     ap.add_argument("--flood", required=True)
-    ap.add_argument("--clients", type=int, default=5)
     ap.add_argument("--duration", type=int, default=40)
     ap.add_argument("--sources", type=int, default=65536)
     args = ap.parse_args()

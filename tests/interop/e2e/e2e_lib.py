@@ -99,17 +99,8 @@ def write_private(path, text):
         f.write(text)
 
 
-def read_text(path):
-    """A log file's text ("" when it is not there yet)."""
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
-def wait_for(pred, timeout, step=0.2):
-    return netlab.wait_for(pred, timeout, step)
+read_text = netlab.read_text
+wait_for = netlab.wait_for
 
 
 def parallel(fns, limit=8):
@@ -160,19 +151,26 @@ class Net:
     def base(self):
         """gw (rampartd), sw (bridge), lan (LAN host)."""
         netlab.reap_stale(r"e2e(\d+)-")     # leftovers of runs that were killed
-        for ns in ("gw", "sw", "lan"):
-            self.ns_add(N(ns))
+        self.ns_add(N("sw"))
         sh(["ip", "link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0"],
            ns=N("sw"))
         sh(["ip", "link", "set", "br0", "up"], ns=N("sw"))
-        self.veth("e2e-pub", N("gw"), "e2e-pubs", N("sw"))
-        self.veth("e2e-lan", N("gw"), "e2e-lanh", N("lan"))
+        self.gateway(N("gw"), N("lan"), "e2e-pubs", "e2e-lanh", (POOL, SITE_NET))
+
+    def gateway(self, gw, lan, sw_dev, lan_dev, routes):
+        """Namespace gw for a rampartd: af_packet port e2e-pub on a veth to
+        the bridge (sw_dev there), e2e-lan on a veth to lan_dev in namespace
+        lan, the LAN host LAN_HOST, which routes the prefixes routes via GW_LAN."""
+        for ns in (gw, lan):
+            self.ns_add(ns)
+        self.veth("e2e-pub", gw, sw_dev, N("sw"))
+        self.veth("e2e-lan", gw, lan_dev, lan)
         for dev in ("e2e-pub", "e2e-lan"):
-            netlab.dpdk_port(N("gw"), dev)
-        sh(["ip", "link", "set", "e2e-pubs", "master", "br0", "up"], ns=N("sw"))
-        self.host_if(N("lan"), "e2e-lanh", LAN_HOST + "/24")
-        sh(["ip", "route", "add", POOL, "via", GW_LAN], ns=N("lan"))
-        sh(["ip", "route", "add", SITE_NET, "via", GW_LAN], ns=N("lan"))
+            netlab.dpdk_port(gw, dev)
+        sh(["ip", "link", "set", sw_dev, "master", "br0", "up"], ns=N("sw"))
+        self.host_if(lan, lan_dev, LAN_HOST + "/24")
+        for prefix in routes:
+            sh(["ip", "route", "add", prefix, "via", GW_LAN], ns=lan)
 
     def attach(self, ns, dev, addr, sw_dev):
         """A namespace with one leg on the public bridge."""
@@ -245,30 +243,48 @@ class Net:
         self.namespaces = []
 
 
-RAMPART_YAML = """workers: 1
-log_level: {log_level}
-telemetry: false
-control: {{socket: {sock}, mode: "0600"}}
-ike:
-  retransmit_base: {rbase}
-  retransmit_tries: {rtries}
-ports:
-  - {{name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", addresses: [{pub}/24]}}
-  - {{name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", addresses: [{lan}/24]}}
-connections:
-  - name: ra
-    remote: any
-    local_id: fqdn:{gwid}
-    remote_id: any
-    auth: psk
-    psk: "{psk}"
-    ike: [aes256gcm16-prfsha256-ecp256, aes128gcm16-prfsha256-x25519]
-    esp: [aes256gcm16, aes128gcm16]
-    local_ts: [10.1.0.0/24]
-    remote_ts: dynamic
-    pool: {{range: {pool}}}
-    dpd: {dpd}
-{extra}"""
+def gw_yaml(sock, conns, log_level="info", top="", ike="", mid="", extra="", pub=GW_PUB):
+    """rampartd's config on the e2e network: one worker, the control socket
+    sock, more top-level lines top, ike: with the lines ike, the ports on
+    e2e-pub (address pub) and e2e-lan, more top-level lines mid, the
+    connections conns (YAML list items), then extra."""
+    return ("workers: 1\nlog_level: %s\ntelemetry: false\n"
+            'control: {socket: %s, mode: "0600"}\n' % (log_level, sock) + top
+            + ("ike:\n" + ike if ike else "")
+            + "ports:\n"
+            '  - {name: pub, role: public, device: "net_af_packet0,iface=e2e-pub", '
+            "addresses: [%s/24]}\n"
+            '  - {name: lan, role: private, device: "net_af_packet1,iface=e2e-lan", '
+            "addresses: [%s/24]}\n" % (pub, GW_LAN)
+            + mid + "connections:\n" + conns + extra)
+
+
+PSK_AUTH = '    auth: psk\n    psk: "%s"\n' % PSK
+
+
+def ra_conn(name="ra", auth=PSK_AUTH, ike=("aes256gcm16-prfsha256-ecp256",
+                                           "aes128gcm16-prfsha256-x25519"),
+            esp=("aes256gcm16", "aes128gcm16"), pool=POOL, dpd="30s"):
+    """A remote-access connection for gw_yaml: any peer with any identity,
+    our LAN 10.1.0.0/24, a virtual IP from pool; auth: its authentication
+    lines; dpd None: no dpd line."""
+    return ("  - name: %s\n    remote: any\n    local_id: fqdn:%s\n    remote_id: any\n"
+            % (name, GW_ID) + auth
+            + "    ike: [%s]\n    esp: [%s]\n" % (", ".join(ike), ", ".join(esp))
+            + "    local_ts: [10.1.0.0/24]\n    remote_ts: dynamic\n"
+            "    pool: {range: %s}\n" % pool + ("    dpd: %s\n" % dpd if dpd else ""))
+
+
+def e2e_yaml(sock, conns=None, pool=POOL, dpd="30s", rbase="1s", rtries=5, extra="",
+             log_level=None, pub=GW_PUB):
+    """The e2e tests' rampartd config: gw_yaml with IKE retransmits rbase,
+    rtries and the connections conns (default: ra_conn with pool and dpd);
+    log_level defaults to $E2E_LOG or info."""
+    return gw_yaml(sock, ra_conn(pool=pool, dpd=dpd) if conns is None else conns,
+                   log_level or os.environ.get("E2E_LOG", "info"),
+                   ike="  retransmit_base: %s\n  retransmit_tries: %s\n" % (rbase, rtries),
+                   extra=extra, pub=pub)
+
 
 S2S_CONN = """  - name: s2s
     local: {pub}
@@ -341,10 +357,8 @@ class Rampartd:
 
     def write_conf(self, pool=POOL, dpd="30s", rbase="1s", rtries=5, extra="", s2s=False,
                    log_level=None):
-        log_level = log_level or os.environ.get("E2E_LOG", "info")
-        text = RAMPART_YAML.format(sock=self.sock, pub=GW_PUB, lan=GW_LAN, gwid=GW_ID, psk=PSK,
-                                   pool=pool, dpd=dpd, rbase=rbase, rtries=rtries, extra=extra,
-                                   log_level=log_level)
+        text = e2e_yaml(self.sock, pool=pool, dpd=dpd, rbase=rbase, rtries=rtries, extra=extra,
+                        log_level=log_level)
         if s2s:
             text += S2S_CONN.format(pub=GW_PUB, site=SITE_PUB, gwid=GW_ID, psk=PSK,
                                     sitenet=SITE_NET)
@@ -358,12 +372,8 @@ class Rampartd:
             cmd = ["env"] + ["%s=%s" % kv for kv in sorted(env.items())] + cmd
         self.proc = self.net.spawn(cmd, ns=self.ns, out=self.logf)
         self.t_start = time.time()
-
-        def up():
-            if self.proc.poll() is not None:
-                return "dead"
-            return "running:" in read_text(self.logf)
-        return wait_for(up, 120) is True
+        return netlab.wait_log(self.logf, "running:", lambda: self.proc.poll() is None,
+                               120) is True
 
     def log_text(self):
         return read_text(self.logf)
@@ -428,28 +438,21 @@ SITE_CONF = netlab.swanctl_template(
     [("ike-s2s", [("secret", '"{psk}"')])])
 
 
-class Charon:
-    """One charon (kernel-libipsec) in a namespace with its own /run and vici socket."""
+class Charon(netlab.Charon):
+    """netlab's charon in a client or gateway namespace of the e2e network,
+    files in the run's directory under tag; Net.close() stops it."""
 
     def __init__(self, net, ns, tag, addr, keylog=False):
-        self.net, self.ns, self.tag, self.addr = net, ns, tag, addr
-        self.dir = os.path.join(net.dir, tag)
-        self.run = os.path.join(self.dir, "run")
-        self.sock = os.path.join(self.dir, "charon.vici")
-        self.logf = os.path.join(self.dir, "charon.log")
-        self.conf = os.path.join(self.dir, "strongswan.conf")
+        super().__init__(ns, os.path.join(net.dir, tag))
+        self.net, self.tag, self.addr = net, tag, addr
         self.swconf = os.path.join(self.dir, "swanctl.conf")
         self.keylog = keylog
-        self.proc = None
-        os.makedirs(self.run, exist_ok=True)
 
     def write(self, swanctl_text, install_routes=True):
         lv = "ike = 4\n\t\t\tchd = 4" if self.keylog else "ike = 1\n\t\t\tchd = 1"
-        with open(self.conf, "w") as f:
-            f.write(netlab.charon_conf(
-                self.sock, self.logf, lv + "\n\t\t\tcfg = 1",
-                "\tinstall_routes = %s\n\tretransmit_timeout = 2.0\n\tretransmit_tries = 4\n"
-                % ("yes" if install_routes else "no")))
+        self.write_conf(lv + "\n\t\t\tcfg = 1",
+                        "\tinstall_routes = %s\n\tretransmit_timeout = 2.0\n"
+                        "\tretransmit_tries = 4\n" % ("yes" if install_routes else "no"))
         with open(self.swconf, "w") as f:
             f.write(swanctl_text)
 
@@ -467,19 +470,7 @@ class Charon:
                                     sitenet=SITE_NET))
 
     def start(self):
-        self.proc = self.net.spawn(netlab.charon_cmd(self.ns, self.run, self.conf),
-                                   out=os.path.join(self.dir, "charon.out"))
-
-    def wait_ready(self, timeout=40):
-        def ready():
-            if self.proc.poll() is not None:
-                return "dead"
-            return os.path.exists(self.sock) and self.swanctl(["--stats"], 5)[0] == 0
-        return wait_for(ready, timeout, step=0.3) is True
-
-    def swanctl(self, args, timeout=20):
-        return sh(netlab.swanctl_cmd(self.ns, self.sock, args, timeout), check=False,
-                  timeout=timeout + 5)
+        self.net.procs.append(super().start())
 
     def load(self):
         return self.swanctl(["--load-all", "--noprompt", "--file", self.swconf], 30)
@@ -495,21 +486,21 @@ class Charon:
         m = re.search(r"\[(10\.99\.\d+\.\d+)\]", self.list_sas())
         return m.group(1) if m else None
 
-    def log_text(self):
-        return read_text(self.logf)
 
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            kill_pid(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(5)
+def arg_parser(cases=None, clients=None):
+    """The e2e scripts' command line: CASE (one of cases) --rampartd PATH
+    --rampartctl PATH, --clients N when clients is its default; each script
+    adds its own options."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=cases)
+    ap.add_argument("--rampartd", required=True)
+    ap.add_argument("--rampartctl", required=True)
+    if clients is not None:
+        ap.add_argument("--clients", type=int, default=clients)
+    return ap
 
 
 def args_common(argv):
-    """e2e.py CASE --rampartd PATH --rampartctl PATH"""
-    import argparse
-    ap = argparse.ArgumentParser()
-    ap.add_argument("case")
-    ap.add_argument("--rampartd", required=True)
-    ap.add_argument("--rampartctl", required=True)
-    ap.add_argument("--clients", type=int, default=20)
-    return ap.parse_args(argv)
+    """e2e.py CASE --rampartd PATH --rampartctl PATH [--clients N]"""
+    return arg_parser(clients=20).parse_args(argv)

@@ -17,7 +17,6 @@ once, for a few seconds. Checks:
   - loadgen refuses bad arguments and an unknown SA with an error and a
     non-zero status, and its output never holds a key.
 """
-import argparse
 import json
 import os
 import struct
@@ -26,7 +25,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import N, Result, log, manual_conf, sh  # noqa: E402
+from e2e_lib import arg_parser, N, Result, log, manual_conf, sh  # noqa: E402
 from e2e import run_cli  # noqa: E402
 import netlab  # noqa: E402
 
@@ -190,10 +189,7 @@ CASES = {"loadgen": case_loadgen}
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("case")
-    ap.add_argument("--rampartd", required=True)
-    ap.add_argument("--rampartctl", required=True)
+    ap = arg_parser()
     ap.add_argument("--loadgen", required=True)
     ap.add_argument("--build", default=None)
     ap.add_argument("--rate", type=int, default=RATE, help="pps per direction, 0 = flat out")

@@ -17,7 +17,6 @@ aes128gcm16, aes256gcm16 and aes128-sha256 (AES-CBC + HMAC-SHA-256-128):
   - rampartctl list-manual shows the SA installed; no key appears in any
     control reply nor in the daemon's log.
 """
-import argparse
 import json
 import os
 import shutil
@@ -31,7 +30,7 @@ from scapy.all import Ether, IP, UDP, Raw, rdpcap, wrpcap
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import manual_conf  # noqa: E402
+from e2e_lib import arg_parser, manual_conf  # noqa: E402
 
 # net_pcap cannot set a MAC; it derives one from its creation order: 02:70:63:61:70:<n>
 # ("\x02pcap" + n). rampartd creates the ports in config order (wan, then lan);
@@ -192,10 +191,7 @@ def run_alg(args, tmp, alg):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["manual-sa"])
-    ap.add_argument("--rampartd", required=True)
-    ap.add_argument("--rampartctl", required=True)
+    ap = arg_parser(["manual-sa"])
     ap.add_argument("--cryptodev", default=None,
                     help="run ESP through this rte_cryptodev (crypto: backend cryptodev)")
     args = ap.parse_args()

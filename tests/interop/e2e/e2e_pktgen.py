@@ -16,7 +16,6 @@ exactly those files, and rampartd then replays them once at start:
   - luac accepts rampart.lua; the recipe prints the pktgen command line and
     warns when the SA's anti-replay would drop looped ESP; no key is printed.
 """
-import argparse
 import os
 import shutil
 import signal
@@ -30,7 +29,7 @@ from scapy.all import IP, UDP, Ether, rdpcap
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import Result, manual_conf  # noqa: E402
+from e2e_lib import arg_parser, Result, manual_conf  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECIPE = os.path.join(HERE, "..", "..", "..", "perf", "pktgen_recipe.py")
@@ -154,10 +153,7 @@ def run(args, res, d):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["pktgen-recipe"])
-    ap.add_argument("--rampartd", required=True)
-    ap.add_argument("--rampartctl", required=True)
+    ap = arg_parser(["pktgen-recipe"])
     ap.add_argument("--loadgen", required=True)
     args = ap.parse_args()
     res = Result("pktgen-recipe")

@@ -23,8 +23,8 @@ import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import (N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML,  # noqa: E402
-                     Charon, Rampartd, Result, args_common, log, sh, wait_for, write_private)
+from e2e_lib import (N, GW_PUB, LAN_HOST, e2e_yaml,  # noqa: E402
+                     Charon, Rampartd, Result, args_common, log, wait_for, write_private)
 from e2e import cli_main, ping_ok  # noqa: E402
 
 GW2_PUB = "192.0.2.2"
@@ -35,22 +35,11 @@ def gw2_net(net):
     """e2e-gw2 on the public bridge (af_packet on its own veth pair) and its
     own LAN namespace lan2 with host 10.1.0.2. Interface names are the same
     as #1's: they live in another namespace."""
-    for ns in ("gw2", "lan2"):
-        net.ns_add(N(ns))
-    net.veth("e2e-pub", N("gw2"), "e2e-pub2s", N("sw"))
-    net.veth("e2e-lan", N("gw2"), "e2e-lan2h", N("lan2"))
-    for dev in ("e2e-pub", "e2e-lan"):
-        sh(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % dev], ns=N("gw2"))
-        sh(["ip", "link", "set", dev, "promisc", "on", "up"], ns=N("gw2"))
-    sh(["ip", "link", "set", "e2e-pub2s", "master", "br0", "up"], ns=N("sw"))
-    net.host_if(N("lan2"), "e2e-lan2h", LAN_HOST + "/24")
-    sh(["ip", "route", "add", POOL2, "via", GW_LAN], ns=N("lan2"))
+    net.gateway(N("gw2"), N("lan2"), "e2e-pub2s", "e2e-lan2h", (POOL2,))
 
 
 def conf_text(r, pub, pool, extra=""):
-    return RAMPART_YAML.format(sock=r.sock, pub=pub, lan=GW_LAN, gwid=GW_ID, psk=PSK, pool=pool,
-                               dpd="30s", rbase="1s", rtries=5, extra=extra,
-                               log_level=os.environ.get("E2E_LOG", "info"))
+    return e2e_yaml(r.sock, pool=pool, extra=extra, pub=pub)
 
 
 def stat(r, name):

@@ -20,12 +20,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import (netlab, PSK_ROUND, write_private, N, GW_ID, GW_LAN, GW_PUB, LAN_HOST, PSK, RAMPART_YAML, SITE_HOST,  # noqa: E402
-                     SITE_PUB, Charon, Result, args_common, log, sh, wait_for)
+from e2e_lib import (netlab, PSK_ROUND, write_private, N, GW_ID, GW_PUB, LAN_HOST, PSK,  # noqa: E402
+                     e2e_yaml, SITE_HOST, SITE_PUB, Charon, Result, args_common, log, sh,
+                     wait_for)
 from e2e import cli_main, ping, ping_ok, site_up  # noqa: E402
 
-SITES_CONN = """connections:
-  - name: sites
+SITES_CONN = """  - name: sites
     remote: any
     local_id: fqdn:{gwid}
     remote_id: any
@@ -51,10 +51,7 @@ EVIL_SRC = "10.2.0.77"      # inside the site's subnet: the other peer's source
 
 
 def write_conf(r):
-    head = RAMPART_YAML.split("connections:")[0]
-    text = head.format(sock=r.sock, pub=GW_PUB, lan=GW_LAN, rbase="1s", rtries=5,
-                       log_level=os.environ.get("E2E_LOG", "info"))
-    write_private(r.conf, text + SITES_CONN.format(gwid=GW_ID, psk=PSK))
+    write_private(r.conf, e2e_yaml(r.sock, conns=SITES_CONN.format(gwid=GW_ID, psk=PSK)))
 
 
 def lan_counter():

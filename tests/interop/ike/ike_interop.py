@@ -27,7 +27,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ikei_lib import (CaseFailure, Charon, Pki, Topology, charon_child_keys,  # noqa: E402
+from ikei_lib import (netlab, CaseFailure, Charon, Pki, Topology, charon_child_keys,  # noqa: E402
                       charon_ike_keys, child_list, established, expect, log, sh,
                       swanctl_conf, swanctl_creds, wait_for, NS_PEER, NS_GW, GW4, GW6,
                       PEER4, PEER6, NAT4, GW_NET, PEER_NET, GW_NET6, PEER_NET6, PEER_ID,
@@ -448,6 +448,16 @@ class Run:
             return not self.peer_sas() and not self.gw.list()[0]
         wait_for(both_empty, timeout, what)
 
+    def child_gone(self, what, timeout):
+        """Wait until both sides keep their one IKE SA and have no child left."""
+        def ike_only():
+            sas = self.peer_sas()
+            gs, gch = self.gw.list()
+            return (len(sas) == 1 and not [x for x in child_list(sas[0])
+                                           if x.get("state") == "INSTALLED"]
+                    and len(gs) == 1 and not gch)
+        wait_for(ike_only, timeout, what)
+
 
 def run_case(name, c, topo, peer, gw):
     c = dict(c, name=name)
@@ -556,11 +566,10 @@ def run_case(name, c, topo, peer, gw):
             old = pc["spi-in"] if kind == "child" else p["initiator-spi"]
             topo.drop(True, from_peer=True)
             mark = peer.log_size()
-            sw = subprocess.Popen(["ip", "netns", "exec", NS_PEER, "timeout", "10", "swanctl",
-                                   "--rekey", "--" + kind, "ikei", "--uri",
-                                   "unix://" + peer.sock], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL,
-                                  env=dict(os.environ, SWANCTL_DIR=peer.swdir))
+            sw = subprocess.Popen(netlab.swanctl_cmd(NS_PEER, peer.sock,
+                                                     ["--rekey", "--" + kind, "ikei"], 10),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  env=peer.swanctl_env)
             wait_for(lambda: "generating CREATE_CHILD_SA request" in peer.log_text(mark), 5,
                      op + ": the peer's rekey request")
             if kind == "child":
@@ -580,14 +589,7 @@ def run_case(name, c, topo, peer, gw):
             expect("collision" in peer.log_text(r.mark), op + ": strongSwan saw no collision")
         elif op == "delete_child_peer":
             peer.swanctl(["--terminate", "--child", "ikei", "--timeout", "5"], timeout=10)
-
-            def no_child():
-                sas = r.peer_sas()
-                gs, gch = gw.list()
-                return (len(sas) == 1 and not [x for x in child_list(sas[0])
-                                               if x.get("state") == "INSTALLED"]
-                        and len(gs) == 1 and not gch)
-            wait_for(no_child, 8, op + ": child gone, IKE SA kept on both sides")
+            r.child_gone(op + ": child gone, IKE SA kept on both sides", 8)
         elif op == "expire_soft_gw":
             # the datapath's soft limit: lib/ike rekeys the child
             old = pc["spi-in"]
@@ -598,14 +600,7 @@ def run_case(name, c, topo, peer, gw):
         elif op == "expire_hard_gw":
             # the datapath's hard limit: lib/ike deletes the child, keeps the IKE SA
             gw.cmd("expire-child-hard")
-
-            def no_child_left():
-                sas = r.peer_sas()
-                gs, gch = gw.list()
-                return (len(sas) == 1 and not [x for x in child_list(sas[0])
-                                               if x.get("state") == "INSTALLED"]
-                        and len(gs) == 1 and not gch)
-            wait_for(no_child_left, 8, op + ": child gone, IKE SA kept on both sides")
+            r.child_gone(op + ": child gone, IKE SA kept on both sides", 8)
         elif op == "shutdown_gw":
             gw.cmd("shutdown")
             r.gone(op + ": every IKE SA deleted on both sides", 8)
@@ -733,21 +728,17 @@ def matrix():
                                       peer_ike="aes256gcm16-prfsha256-ecp256-ecp384")),
         ("invalid-ke-gw-init", dict(gcm, init="gw", ike="aes256gcm16-prfsha256-ecp384",
                                     gw_ike="aes256gcm16-prfsha256-ecp256-ecp384")),
-        # Each side lists two proposals with different PRFs in opposite
-        # order: whoever selects picks its own preference, so the IKE rekey
-        # can change the PRF (SKEYSEED from the old SK_d with the new PRF).
-        ("prf-change-a", dict(gcm, init="gw", expect_ike="any",
-                                        gw_ike="aes256gcm16-prfsha256-ecp256,"
-                                               "aes256gcm16-prfsha384-ecp256",
-                                        peer_ike="aes256gcm16-prfsha384-ecp256,"
-                                                 "aes256gcm16-prfsha256-ecp256",
-                                        ops=["rekey_ike_peer", "rekey_child_peer"])),
-        ("prf-change-b", dict(gcm, init="peer", expect_ike="any",
-                                        gw_ike="aes256gcm16-prfsha256-ecp256,"
-                                               "aes256gcm16-prfsha384-ecp256",
-                                        peer_ike="aes256gcm16-prfsha384-ecp256,"
-                                                 "aes256gcm16-prfsha256-ecp256",
-                                        ops=["rekey_ike_gw", "rekey_child_gw"])),
+    ]
+    # Each side lists two proposals with different PRFs in opposite order:
+    # whoever selects picks its own preference, so the IKE rekey by the
+    # other side can change the PRF (SKEYSEED from the old SK_d with the new PRF).
+    for suffix, init, rekeyer in (("a", "gw", "peer"), ("b", "peer", "gw")):
+        m.append(("prf-change-" + suffix,
+                  dict(gcm, init=init, expect_ike="any",
+                       gw_ike="aes256gcm16-prfsha256-ecp256,aes256gcm16-prfsha384-ecp256",
+                       peer_ike="aes256gcm16-prfsha384-ecp256,aes256gcm16-prfsha256-ecp256",
+                       ops=["rekey_ike_" + rekeyer, "rekey_child_" + rekeyer])))
+    m += [
         ("delete-by-peer", dict(gcm, init="gw", ops=["delete_peer"])),
         ("delete-by-gw", dict(gcm, init="peer", ops=["delete_gw"])),
         ("vip-pool", dict(gcm, init="peer", vip=True, ops=["rekey_child_peer"])),

@@ -11,13 +11,8 @@ It never touches anything outside the namespaces it creates.
 """
 
 import os
-import queue
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -35,26 +30,17 @@ POOL = "10.3.0.0/24"
 PEER_ID, GW_ID = "peer.ikei.test", "gw.ikei.test"
 PSK = "ikei-interop-test-psk-0123456789"
 
-VERBOSE = os.environ.get("V", "") not in ("", "0")
-
 
 def log(msg):
     print("# " + msg, flush=True)
 
 
-def sh(cmd, check=True, timeout=20, ns=None, env=None, capture=True):
-    """Run a command (list) optionally inside a namespace; return stdout."""
-    if ns:
-        cmd = ["ip", "netns", "exec", ns] + cmd
-    if VERBOSE:
-        log("$ " + " ".join(cmd))
-    r = subprocess.run(cmd, stdout=subprocess.PIPE if capture else None,
-                       stderr=subprocess.STDOUT if capture else None,
-                       timeout=timeout, env=env, text=True)
-    if check and r.returncode != 0:
-        raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), r.returncode,
-                                                  (r.stdout or "").strip()[-2000:]))
-    return r.stdout or ""
+def sh(cmd, check=True, timeout=20, ns=None, env=None):
+    """Run a command (list) optionally inside a namespace; return its output
+    (RuntimeError when it fails and check is set)."""
+    if check:
+        return netlab.must(cmd, ns=ns, timeout=timeout, env=env)
+    return netlab.run(cmd, ns=ns, timeout=timeout, env=env)[1]
 
 
 class CaseFailure(Exception):
@@ -280,71 +266,37 @@ def parse_pretty(text):
     return root
 
 
-class Charon:
-    """One charon in a namespace, own /run, own vici socket, filelog at ike=4."""
+class Charon(netlab.Charon):
+    """netlab's charon with a file log at ike=4 (keys for the checks), its
+    credentials in its own swanctl directory, swanctl calls that raise."""
 
     def __init__(self, ns, workdir, tag):
-        self.ns = ns
-        self.dir = os.path.join(workdir, tag)
+        super().__init__(ns, os.path.join(workdir, tag), sock_name="vici.sock")
         self.tag = tag
-        self.rundir = os.path.join(self.dir, "run")
         self.swdir = os.path.join(self.dir, "swanctl")
-        self.sock = os.path.join(self.dir, "vici.sock")
-        self.logf = os.path.join(self.dir, "charon.log")
-        self.conf = os.path.join(self.dir, "strongswan.conf")
-        self.proc = None
-        for d in (self.rundir, self.swdir):
-            os.makedirs(d, exist_ok=True)
+        self.swanctl_env = dict(os.environ, SWANCTL_DIR=self.swdir)
         for sub in ("x509", "x509ca", "private"):
             os.makedirs(os.path.join(self.swdir, sub), exist_ok=True)
 
-    def write_strongswan_conf(self):
-        # Short retransmits so DPD and lost peers resolve within seconds.
-        with open(self.conf, "w") as f:
-            f.write(netlab.charon_conf(
-                self.sock, self.logf,
-                "ike = 4\n\t\t\tchd = 4\n\t\t\tcfg = 2\n\t\t\tnet = 1\n\t\t\tenc = 1\n"
-                "\t\t\tknl = 1",
-                "\tretransmit_tries = 3\n\tretransmit_timeout = 1.0\n\tretransmit_base = 1.4\n"
-                "\tmake_before_break = yes\n\tinstall_routes = no\n"))
-
     def start(self):
-        self.write_strongswan_conf()
-        try:
-            os.unlink(self.sock)
-        except OSError:
-            pass
-        out = open(os.path.join(self.dir, "charon.out"), "a")
-        cmd = netlab.charon_cmd(self.ns, self.rundir, self.conf)
-        self.proc = subprocess.Popen(cmd, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
-        wait_for(lambda: self.swanctl(["--stats"], check=False, timeout=3) is not None
-                 and os.path.exists(self.sock) and self._ok_stats(), 15,
-                 "charon %s vici socket" % self.tag, step=0.2)
-
-    def _ok_stats(self):
-        try:
-            self.swanctl(["--stats"], timeout=3)
-            return True
-        except Exception:
-            return False
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.proc = None
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
+        # Short retransmits so DPD and lost peers resolve within seconds.
+        self.write_conf("ike = 4\n\t\t\tchd = 4\n\t\t\tcfg = 2\n\t\t\tnet = 1\n\t\t\tenc = 1\n"
+                        "\t\t\tknl = 1",
+                        "\tretransmit_tries = 3\n\tretransmit_timeout = 1.0\n"
+                        "\tretransmit_base = 1.4\n\tmake_before_break = yes\n"
+                        "\tinstall_routes = no\n")
+        super().start()
+        if not self.wait_ready(15, step=0.2):
+            raise CaseFailure("charon %s did not answer on its vici socket within 15 s"
+                              % self.tag)
 
     def swanctl(self, args, check=True, timeout=15):
-        env = dict(os.environ, SWANCTL_DIR=self.swdir)
-        return sh(["timeout", str(timeout), "swanctl"] + args + ["--uri", "unix://" + self.sock],
-                  ns=self.ns, env=env, check=check, timeout=timeout + 5)
+        """swanctl's output; RuntimeError when it fails and check is set."""
+        rc, out = self._swanctl(args, timeout)
+        if check and rc != 0:
+            raise RuntimeError("swanctl %s failed (%d): %s" % (" ".join(args), rc,
+                                                              out.strip()[-2000:]))
+        return out
 
     def load(self, conf_text, creds=()):
         """Replace swanctl.conf and credentials, then load all (creds, conns)."""
@@ -371,20 +323,6 @@ class Charon:
                     ike["name"] = name
                     res.append(ike)
         return res
-
-    def log_size(self):
-        try:
-            return os.path.getsize(self.logf)
-        except OSError:
-            return 0
-
-    def log_text(self, start=0):
-        try:
-            with open(self.logf, errors="replace") as f:
-                f.seek(start)
-                return f.read()
-        except OSError:
-            return ""
 
 
 def established(sas):
