@@ -60,6 +60,7 @@
 #include "bench.h"
 #include "cdev.h"
 #include "crypto/cry_mgcm.h"
+#include "perf_common.h"
 
 enum variant {
 	V_RAM_ENC,
@@ -196,27 +197,6 @@ usage(const char *prog)
 }
 
 static int
-parse_list_sizes(struct opts *o, const char *arg)
-{
-	char buf[256], *tok, *save = NULL;
-	unsigned long v;
-	char *end;
-
-	if (strlen(arg) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, arg);
-	o->n_sizes = 0;
-	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		v = strtoul(tok, &end, 10);
-		if (*end != '\0' || v < BENCH_MIN_FRAME || v > BENCH_MAX_FRAME ||
-		    o->n_sizes == BENCH_MAX_SIZES)
-			return -EINVAL;
-		o->sizes[o->n_sizes++] = (unsigned)v;
-	}
-	return o->n_sizes > 0 ? 0 : -EINVAL;
-}
-
-static int
 parse_list_algs(struct opts *o, const char *arg)
 {
 	char buf[256], *tok, *save = NULL;
@@ -238,40 +218,26 @@ parse_list_algs(struct opts *o, const char *arg)
 	return n > 0 ? 0 : -EINVAL;
 }
 
-static int
-parse_uint(const char *arg, unsigned lo, unsigned hi, unsigned *out)
-{
-	unsigned long v;
-	char *end;
-
-	v = strtoul(arg, &end, 10);
-	if (*end != '\0' || v < lo || v > hi)
-		return -EINVAL;
-	*out = (unsigned)v;
-	return 0;
-}
-
 /* Parses the benchmark's own options (before "--"); returns argc consumed. */
 static int
 parse_opts(struct opts *o, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "quick", no_argument, NULL, 'q' },
-		{ "sizes", required_argument, NULL, 's' },
-		{ "algs", required_argument, NULL, 'a' },
-		{ "sas", required_argument, NULL, 'n' },
-		{ "rounds", required_argument, NULL, 'r' },
-		{ "bursts", required_argument, NULL, 'b' },
-		{ "warm", required_argument, NULL, 'w' },
-		{ "spi", required_argument, NULL, 'p' },
-		{ "sa-order", required_argument, NULL, 'o' },
-		{ "no-cdev", no_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const unsigned def_sizes[] = { 64, 128, 256, 512, 1024, 1420 };
 	unsigned a, rounds = 0, bursts = 0, warm = UINT_MAX;
-	int c;
+	const struct perf_opt opts[] = {
+		PERF_OPT_FLAG("quick", 'q'),
+		PERF_OPT_ARG("sizes", 's'),
+		PERF_OPT_ARG("algs", 'a'),
+		PERF_OPT_NUM("sas", 'n', 2, 1000000, o->n_sa_many, NULL),
+		PERF_OPT_NUM("rounds", 'r', 1, 1000, rounds, NULL),
+		PERF_OPT_NUM("bursts", 'b', 1, 1000000, bursts, NULL),
+		PERF_OPT_NUM("warm", 'w', 0, 1000, warm, NULL),
+		PERF_OPT_ARG("spi", 'p'),
+		PERF_OPT_ARG("sa-order", 'o'),
+		PERF_OPT_FLAG("no-cdev", 'C'),
+		PERF_OPT_FLAG("help", 'h'),
+	};
+	int c, n;
 
 	memset(o, 0, sizeof(*o));
 	memcpy(o->sizes, def_sizes, sizeof(def_sizes));
@@ -280,33 +246,20 @@ parse_opts(struct opts *o, int argc, char **argv)
 		o->alg_on[a] = true;
 	o->n_sa_many = DEFAULT_SAS;
 	/* "+": stop at the first non-option, so "--" separates the EAL arguments */
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while ((c = perf_getopt(argv[0], argc, argv, "+h", opts, RTE_DIM(opts))) != -1) {
 		switch (c) {
 		case 'q':
 			o->quick = true;
 			break;
 		case 's':
-			if (parse_list_sizes(o, optarg) < 0)
+			n = perf_parse_list(optarg, BENCH_MIN_FRAME, BENCH_MAX_FRAME, o->sizes,
+					    BENCH_MAX_SIZES);
+			if (n < 0)
 				goto bad;
+			o->n_sizes = (unsigned)n;
 			break;
 		case 'a':
 			if (parse_list_algs(o, optarg) < 0)
-				goto bad;
-			break;
-		case 'n':
-			if (parse_uint(optarg, 2, 1000000, &o->n_sa_many) < 0)
-				goto bad;
-			break;
-		case 'r':
-			if (parse_uint(optarg, 1, 1000, &rounds) < 0)
-				goto bad;
-			break;
-		case 'b':
-			if (parse_uint(optarg, 1, 1000000, &bursts) < 0)
-				goto bad;
-			break;
-		case 'w':
-			if (parse_uint(optarg, 0, 1000, &warm) < 0)
 				goto bad;
 			break;
 		case 'o':

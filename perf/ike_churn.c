@@ -78,6 +78,7 @@
 
 #include "ike/ike.h"
 #include "churn_esp.h"
+#include "perf_common.h"
 
 enum churn_limits {
 	CH_MAX_SRC = 256,
@@ -93,6 +94,7 @@ enum ch_state {
 	CH_FAILED,		/* went down before its child came up */
 	CH_DELETING,		/* Delete sent */
 	CH_DOWN,		/* deleted */
+	CH__NONE,		/* no slot's: run() for the whole time */
 };
 
 struct ch_slot {
@@ -147,24 +149,6 @@ struct churn {
 	/* results */
 	unsigned long setups, failed, deleted, forgotten, delete_timeouts;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static unsigned
 slot_of_conn(const char *conn)
@@ -239,7 +223,7 @@ op_event(void *user, const struct ike_event *ev)
 		if (i < c->n_slot && c->slot[i].state == CH_INIT) {
 			c->slot[i].state = CH_UP;
 			c->slot[i].ike_sa_id = ev->child->ike_sa_id;
-			c->slot[i].t_up_us = now_us();
+			c->slot[i].t_up_us = perf_now_us();
 			c->n_up++;
 			if (c->in_flight > 0)
 				c->in_flight--;
@@ -260,8 +244,7 @@ op_log(void *user, int level, const char *msg)
 {
 	struct churn *c = user;
 
-	if (level <= c->log_level)
-		fprintf(stderr, "%llu <%d> %s\n", (unsigned long long)now_ms(), level, msg);
+	perf_ike_log(level, c->log_level, msg);
 }
 
 /* ---- sockets ---- */
@@ -312,10 +295,10 @@ rx(struct churn *c, unsigned s, bool natt)
 		}
 		if (c->hold && c->hc[s].ctx != NULL)
 			ike_input(c->hc[s].ctx, p, len, (struct sockaddr *)&from,
-				  (struct sockaddr *)&to, now_ms());
+				  (struct sockaddr *)&to, perf_now_ms());
 		else if (c->ctx != NULL)
 			ike_input(c->ctx, p, len, (struct sockaddr *)&from, (struct sockaddr *)&to,
-				  now_ms());
+				  perf_now_ms());
 	}
 }
 
@@ -332,7 +315,7 @@ step(struct churn *c, uint64_t max_ms)
 		pfd[2 * i + 1].fd = c->fd4500[i];
 		pfd[2 * i].events = pfd[2 * i + 1].events = POLLIN;
 	}
-	t = c->ctx != NULL ? ike_next_timeout_ms(c->ctx, now_ms()) : 100;
+	t = c->ctx != NULL ? ike_next_timeout_ms(c->ctx, perf_now_ms()) : 100;
 	if (t > max_ms)
 		t = max_ms;
 	if (poll(pfd, 2 * c->n_src, (int)t) > 0)
@@ -340,46 +323,29 @@ step(struct churn *c, uint64_t max_ms)
 			if (pfd[i].revents & POLLIN)
 				rx(c, i / 2, i % 2);
 	if (c->ctx != NULL)
-		ike_tick(c->ctx, now_ms());
+		ike_tick(c->ctx, perf_now_ms());
 }
 
-/* Poll sockets and run timers for up to @ms, or until @done(c) holds. */
-static void
-run(struct churn *c, uint64_t ms, bool (*done)(const struct churn *c))
-{
-	uint64_t end = now_ms() + ms;
-
-	while (!done(c) && now_ms() < end)
-		step(c, 50);
-}
-
+/* Whether a slot is in @state. */
 static bool
-all_settled(const struct churn *c)
+any_in(const struct churn *c, enum ch_state state)
 {
 	unsigned i;
 
 	for (i = 0; i < c->n_slot; i++)
-		if (c->slot[i].state == CH_INIT)
-			return false;
-	return true;
-}
-
-static bool
-all_deleted(const struct churn *c)
-{
-	unsigned i;
-
-	for (i = 0; i < c->n_slot; i++)
-		if (c->slot[i].state == CH_DELETING)
-			return false;
-	return true;
-}
-
-static bool
-never(const struct churn *c)
-{
-	(void)c;
+		if (c->slot[i].state == state)
+			return true;
 	return false;
+}
+
+/* Poll sockets and run timers for up to @ms, while a slot is in @state (CH__NONE: all @ms). */
+static void
+run(struct churn *c, uint64_t ms, enum ch_state state)
+{
+	uint64_t end = perf_now_ms() + ms;
+
+	while ((state == CH__NONE || any_in(c, state)) && perf_now_ms() < end)
+		step(c, 50);
 }
 
 /* ---- configuration of one batch ---- */
@@ -503,7 +469,7 @@ ctx_create(struct churn *c, unsigned n, unsigned long seq0)
 static int
 one_batch(struct churn *c, unsigned n, unsigned long seq0)
 {
-	uint64_t t = now_ms();
+	uint64_t t = perf_now_ms();
 	char name[16];
 	unsigned i;
 	int rc;
@@ -518,8 +484,8 @@ one_batch(struct churn *c, unsigned n, unsigned long seq0)
 		if (ike_initiate(c->ctx, name, t) != 0)
 			c->slot[i].state = CH_FAILED;
 	}
-	run(c, (uint64_t)c->batch_timeout_s * 1000, all_settled);
-	t = now_ms();
+	run(c, (uint64_t)c->batch_timeout_s * 1000, CH_INIT);
+	t = perf_now_ms();
 	for (i = 0; i < n; i++) {
 		struct ch_slot *s = &c->slot[i];
 
@@ -537,7 +503,7 @@ one_batch(struct churn *c, unsigned n, unsigned long seq0)
 		else
 			c->failed++;
 	}
-	run(c, 15000, all_deleted);
+	run(c, 15000, CH_DELETING);
 	for (i = 0; i < n; i++) {
 		if (c->slot[i].state == CH_DOWN)
 			c->deleted++;
@@ -599,26 +565,6 @@ cpu_diff(double a, double b)
 }
 
 static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of @n sorted values, in ms. */
-static double
-pct_ms(const uint64_t *v, unsigned n, unsigned pct)
-{
-	unsigned k;
-
-	if (n == 0)
-		return -1;
-	k = (unsigned)(((uint64_t)pct * n + 99) / 100);
-	return (double)v[k == 0 ? 0 : k - 1] / 1000.0;
-}
-
-static int
 load_run(struct churn *c)
 {
 	unsigned n = c->total, nxt = 0, lo = 0, i, n_lat = 0, timed_out = 0;
@@ -635,7 +581,7 @@ load_run(struct churn *c)
 		return rc;
 	}
 	cpu_mark(c, &m0);
-	t0 = now_us();
+	t0 = perf_now_us();
 	while (lo < n) {
 		uint64_t now;
 
@@ -647,10 +593,10 @@ load_run(struct churn *c)
 			struct ch_slot *s = &c->slot[nxt];
 
 			snprintf(name, sizeof(name), "c%u", nxt);
-			s->t_start_us = now_us();
+			s->t_start_us = perf_now_us();
 			s->state = CH_INIT;
 			c->in_flight++;
-			if (ike_initiate(c->ctx, name, now_ms()) != 0) {
+			if (ike_initiate(c->ctx, name, perf_now_ms()) != 0) {
 				s->state = CH_FAILED;
 				c->in_flight--;
 			}
@@ -659,7 +605,7 @@ load_run(struct churn *c)
 		step(c, 10);
 		/* a set-up that failed before its child came up sends no event we
 		 * can map to it: it times out */
-		now = now_us();
+		now = perf_now_us();
 		for (i = lo; i < nxt; i++) {
 			struct ch_slot *s = &c->slot[i];
 
@@ -672,7 +618,7 @@ load_run(struct churn *c)
 		while (lo < nxt && c->slot[lo].state != CH_INIT)
 			lo++;
 	}
-	t1 = now_us();
+	t1 = perf_now_us();
 	cpu_mark(c, &m1);
 	lat = calloc(n ? n : 1, sizeof(*lat));
 	if (lat == NULL)
@@ -685,28 +631,29 @@ load_run(struct churn *c)
 			c->failed++;
 		}
 	}
-	qsort(lat, n_lat, sizeof(*lat), cmp_u64);
+	qsort(lat, n_lat, sizeof(*lat), perf_cmp_u64);
 	secs = (double)(t1 - t0) / 1e6;
 	printf("LOAD setups=%lu failed=%lu secs=%.3f rate=%.1f window=%u lat_p50_ms=%.2f "
 	       "lat_p90_ms=%.2f lat_p99_ms=%.2f lat_max_ms=%.2f resp_cpu_s=%.2f "
 	       "resp_main_cpu_s=%.2f\n", c->setups, c->failed, secs,
-	       secs > 0 ? (double)c->setups / secs : 0.0, c->window, pct_ms(lat, n_lat, 50),
-	       pct_ms(lat, n_lat, 90), pct_ms(lat, n_lat, 99), pct_ms(lat, n_lat, 100),
+	       secs > 0 ? (double)c->setups / secs : 0.0, c->window,
+	       perf_pct_u64(lat, n_lat, 500, 1000.0), perf_pct_u64(lat, n_lat, 900, 1000.0),
+	       perf_pct_u64(lat, n_lat, 990, 1000.0), perf_pct_u64(lat, n_lat, 1000, 1000.0),
 	       cpu_diff(m0.proc, m1.proc), cpu_diff(m0.main, m1.main));
 	fflush(stdout);
 	free(lat);
 
 	/* Delete everything, so the responder ends where it started. */
 	cpu_mark(c, &m0);
-	t0 = now_us();
+	t0 = perf_now_us();
 	for (i = 0; i < n; i++) {
 		struct ch_slot *s = &c->slot[i];
 
-		if (s->state == CH_UP && ike_terminate_ike(c->ctx, s->ike_sa_id, now_ms()) == 0)
+		if (s->state == CH_UP && ike_terminate_ike(c->ctx, s->ike_sa_id, perf_now_ms()) == 0)
 			s->state = CH_DELETING;
 	}
-	run(c, 60000, all_deleted);
-	t1 = now_us();
+	run(c, 60000, CH_DELETING);
+	t1 = perf_now_us();
 	cpu_mark(c, &m1);
 	for (i = 0; i < n; i++) {
 		if (c->slot[i].state == CH_DOWN)
@@ -798,7 +745,7 @@ hop_event(void *user, const struct ike_event *ev)
 			c->n_held++;
 		}
 		s->ike_sa_id = ch->ike_sa_id;
-		s->t_up_us = now_us();
+		s->t_up_us = perf_now_us();
 		if (c->in_flight > 0)
 			c->in_flight--;
 		break;
@@ -1003,7 +950,7 @@ static void
 hold_step(struct churn *c, uint64_t max_ms, bool flood)
 {
 	struct pollfd pfd[2 * CH_MAX_SRC + 1];
-	uint64_t t = max_ms, now = now_ms(), d;
+	uint64_t t = max_ms, now = perf_now_ms(), d;
 	unsigned i, np = 2 * c->n_src;
 
 	for (i = 0; i < c->n_src; i++) {
@@ -1023,7 +970,7 @@ hold_step(struct churn *c, uint64_t max_ms, bool flood)
 		if (pfd[np].revents & POLLIN)
 			esp_rx(c, flood);
 	}
-	now = now_ms();
+	now = perf_now_ms();
 	for (i = 0; i < c->n_src; i++)
 		ike_tick(c->hc[i].ctx, now);
 }
@@ -1031,7 +978,7 @@ hold_step(struct churn *c, uint64_t max_ms, bool flood)
 static void
 hold_up(struct churn *c, unsigned a, unsigned b, unsigned window)
 {
-	uint64_t t0 = now_us(), timeout_us = (uint64_t)c->batch_timeout_s * 1000000;
+	uint64_t t0 = perf_now_us(), timeout_us = (uint64_t)c->batch_timeout_s * 1000000;
 	unsigned nxt = a, lo = a, i, ok = 0, failed = 0, k;
 	char name[16];
 	double secs;
@@ -1048,12 +995,12 @@ hold_up(struct churn *c, unsigned a, unsigned b, unsigned window)
 			k = nxt % c->n_src;
 			/* again after a failure: the IKE SA of a refused child goes first */
 			if (s->ike_sa_id != 0)
-				(void)ike_terminate_ike(c->hc[k].ctx, s->ike_sa_id, now_ms());
+				(void)ike_terminate_ike(c->hc[k].ctx, s->ike_sa_id, perf_now_ms());
 			memset(s, 0, sizeof(*s));
-			s->t_start_us = now_us();
+			s->t_start_us = perf_now_us();
 			s->state = CH_INIT;
 			c->in_flight++;
-			if (ike_initiate(c->hc[k].ctx, name, now_ms()) != 0) {
+			if (ike_initiate(c->hc[k].ctx, name, perf_now_ms()) != 0) {
 				s->state = CH_FAILED;
 				c->in_flight--;
 			}
@@ -1063,7 +1010,7 @@ hold_up(struct churn *c, unsigned a, unsigned b, unsigned window)
 		for (i = lo; i < nxt; i++) {
 			struct ch_slot *s = &c->slot[i];
 
-			if (s->state == CH_INIT && now_us() - s->t_start_us > timeout_us) {
+			if (s->state == CH_INIT && perf_now_us() - s->t_start_us > timeout_us) {
 				s->state = CH_FAILED;
 				c->in_flight--;
 			}
@@ -1077,18 +1024,9 @@ hold_up(struct churn *c, unsigned a, unsigned b, unsigned window)
 		else
 			failed++;
 	}
-	secs = (double)(now_us() - t0) / 1e6;
+	secs = (double)(perf_now_us() - t0) / 1e6;
 	printf("UP ok=%u failed=%u secs=%.3f rate=%.1f held=%u\n", ok, failed, secs,
 	       secs > 0 ? ok / secs : 0.0, c->n_held);
-}
-
-static uint64_t
-xs64(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
 }
 
 /* The held slots, in order: a list for random picks. */
@@ -1125,17 +1063,17 @@ hold_ping(struct churn *c, unsigned k, uint64_t seed)
 		pick[0] = v[0];
 		pick[1] = v[n - 1];
 		for (i = 0; i < k; i++)
-			pick[2 + i] = v[xs64(&seed) % n];
+			pick[2 + i] = v[perf_xorshift64(&seed) % n];
 	}
 	for (i = 0; i < m; i++)
 		c->slot[pick[i]].replied = false;
 	base = c->n_replied;
 	for (i = 0; i < m; i++) {
-		uint64_t stall = now_ms() + 200;
+		uint64_t stall = perf_now_ms() + 200;
 
 		/* at most 256 outstanding (lost ones free the window after 200 ms) */
 		while (i - (c->n_replied - base) >= 256) {
-			if (now_ms() >= stall) {
+			if (perf_now_ms() >= stall) {
 				base = c->n_replied - i;	/* count them lost */
 				break;
 			}
@@ -1145,11 +1083,11 @@ hold_ping(struct churn *c, unsigned k, uint64_t seed)
 		if (i % 32 == 31)
 			hold_step(c, 0, false);
 	}
-	end = now_ms() + 5000;
+	end = perf_now_ms() + 5000;
 	for (;;) {
 		for (ok = 0, i = 0; i < m; i++)
 			ok += c->slot[pick[i]].replied;
-		if (ok == m || now_ms() > end)
+		if (ok == m || perf_now_ms() > end)
 			break;
 		hold_step(c, 20, false);
 	}
@@ -1163,7 +1101,7 @@ static void
 hold_flood(struct churn *c, bool random, unsigned secs)
 {
 	unsigned n, *v = held_list(c, &n);
-	uint64_t seed = 88172645463325252ull, sent = 0, lost = 0, t0 = now_us(), end, last_rx;
+	uint64_t seed = 88172645463325252ull, sent = 0, lost = 0, t0 = perf_now_us(), end, last_rx;
 	uint64_t last_recv = 0;
 	double s;
 
@@ -1174,24 +1112,24 @@ hold_flood(struct churn *c, bool random, unsigned secs)
 	}
 	c->flood_recv = 0;
 	end = t0 + (uint64_t)secs * 1000000;
-	last_rx = now_us();
-	while (now_us() < end) {
+	last_rx = perf_now_us();
+	while (perf_now_us() < end) {
 		/* 64 outstanding; after 200 ms without a reply, count them lost */
 		while (sent - c->flood_recv - lost < 64) {
-			if (esp_ping(c, random ? v[xs64(&seed) % n] : v[0]) != 0)
+			if (esp_ping(c, random ? v[perf_xorshift64(&seed) % n] : v[0]) != 0)
 				break;
 			sent++;
 		}
 		hold_step(c, 1, true);
 		if (c->flood_recv != last_recv) {
 			last_recv = c->flood_recv;
-			last_rx = now_us();
-		} else if (now_us() - last_rx > 200000) {
+			last_rx = perf_now_us();
+		} else if (perf_now_us() - last_rx > 200000) {
 			lost = sent - c->flood_recv;
-			last_rx = now_us();
+			last_rx = perf_now_us();
 		}
 	}
-	s = (double)(now_us() - t0) / 1e6;
+	s = (double)(perf_now_us() - t0) / 1e6;
 	hold_step(c, 200, true);	/* the last replies */
 	printf("FLOOD mode=%s sent=%" PRIu64 " recv=%" PRIu64 " secs=%.3f pps=%.1f\n",
 	       random ? "random" : "first", sent, c->flood_recv, s,
@@ -1202,19 +1140,19 @@ hold_flood(struct churn *c, bool random, unsigned secs)
 static void
 hold_down(struct churn *c, unsigned window)
 {
-	uint64_t t0 = now_us(), end = now_ms() + 120000;
+	uint64_t t0 = perf_now_us(), end = perf_now_ms() + 120000;
 	unsigned nxt = 0, i, deleted = 0, timeouts = 0;
 	double secs;
 
 	c->in_flight = 0;
-	while (now_ms() < end) {
+	while (perf_now_ms() < end) {
 		while (c->in_flight < window && nxt < c->n_slot) {
 			struct ch_slot *s = &c->slot[nxt++];
 
 			if (s->state != CH_UP)
 				continue;
 			if (ike_terminate_ike(c->hc[(nxt - 1) % c->n_src].ctx, s->ike_sa_id,
-					      now_ms()) == 0) {
+					      perf_now_ms()) == 0) {
 				s->state = CH_DELETING;
 				c->in_flight++;
 			}
@@ -1229,7 +1167,7 @@ hold_down(struct churn *c, unsigned window)
 		else if (c->slot[i].state == CH_DELETING)
 			timeouts++;
 	}
-	secs = (double)(now_us() - t0) / 1e6;
+	secs = (double)(perf_now_us() - t0) / 1e6;
 	printf("DOWN deleted=%u timeouts=%u secs=%.3f held=%u\n", deleted, timeouts, secs,
 	       c->n_held);
 }
@@ -1281,9 +1219,9 @@ hold_run(struct churn *c)
 			rc = hold_create(c);
 			printf(rc == 0 ? "RESET\n" : "ERROR reset %d\n", rc);
 		} else if (!strcmp(cmd, "wait") && sscanf(line, "%*s %u", &a) == 1) {
-			uint64_t end = now_ms() + a;
+			uint64_t end = perf_now_ms() + a;
 
-			while (now_ms() < end)
+			while (perf_now_ms() < end)
 				hold_step(c, 10, false);
 			printf("WAITED held=%u\n", c->n_held);
 		} else if (!strcmp(cmd, "quit")) {
@@ -1450,10 +1388,10 @@ main(int argc, char **argv)
 	if (c.load) {
 		if (load_run(&c) != 0)
 			return 1;
-		run(&c, 200, never);
+		run(&c, 200, CH__NONE);
 		return c.failed == 0 && c.delete_timeouts == 0 ? 0 : 1;
 	}
-	t0 = now_ms();
+	t0 = perf_now_ms();
 	while (done < c.total) {
 		unsigned n = c.total - done < c.batch ? (unsigned)(c.total - done) : c.batch;
 
@@ -1462,14 +1400,14 @@ main(int argc, char **argv)
 		done += n;
 		if (++batches % 10 == 0) {
 			printf("PROGRESS done=%lu setups=%lu failed=%lu secs=%.1f\n", done, c.setups,
-			       c.failed, (double)(now_ms() - t0) / 1000);
+			       c.failed, (double)(perf_now_ms() - t0) / 1000);
 			fflush(stdout);
 		}
 	}
 	/* Answer stray retransmits a moment longer (nothing is left to answer them
 	 * with: the sockets just drain), so the gateway's last Deletes complete. */
-	run(&c, 200, never);
-	secs = (double)(now_ms() - t0) / 1000;
+	run(&c, 200, CH__NONE);
+	secs = (double)(perf_now_ms() - t0) / 1000;
 	printf("RESULT setups=%lu failed=%lu deleted=%lu forgotten=%lu delete_timeouts=%lu "
 	       "secs=%.1f rate=%.1f\n", c.setups, c.failed, c.deleted, c.forgotten,
 	       c.delete_timeouts, secs, secs > 0 ? (double)c.setups / secs : 0.0);

@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "perf_common.h"
+
 enum {
 	BATCH = 64,
 	ETH_LEN = 14,
@@ -52,15 +54,6 @@ static const uint8_t p256_g[P256_LEN] = {
 	0x9e, 0x16, 0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68,
 	0x37, 0xbf, 0x51, 0xf5,
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* xorshift64*: fast per-packet variation; nothing here needs to be secret. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -252,7 +245,7 @@ main(int argc, char **argv)
 	sll.sll_ifindex = (int)if_nametoindex(ifname);
 	sll.sll_halen = 6;
 	memcpy(sll.sll_addr, dmac, 6);
-	rng_state ^= now_ns() ^ (uint64_t)getpid() << 32;
+	rng_state ^= perf_now_ns() ^ (uint64_t)getpid() << 32;
 
 	/* Template frame. */
 	memset(frames, 0, sizeof(frames));
@@ -285,10 +278,10 @@ main(int argc, char **argv)
 		msg[i].msg_hdr.msg_iovlen = 1;
 	}
 
-	t0 = now_ns();
+	t0 = perf_now_ns();
 	end = t0 + duration_s * 1000000000ull;
 	for (;;) {
-		uint64_t t = now_ns();
+		uint64_t t = perf_now_ns();
 		int n;
 
 		if (t >= end)
@@ -322,7 +315,7 @@ main(int argc, char **argv)
 		else if (errno != EINTR)
 			errors++;
 	}
-	t0 = now_ns() - t0;
+	t0 = perf_now_ns() - t0;
 	printf("ike-flood: sent %llu IKE_SA_INIT in %.2f s: %.0f pps (%u sources, %u-byte frames,"
 	       " %llu send errors)\n", (unsigned long long)sent, t0 / 1e9, sent / (t0 / 1e9),
 	       sources, flen, (unsigned long long)errors);

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * perf/perf_common.h: what the perf tools (and tests/interop/ike's
+ * ike_driver) share: clocks, sorting and percentiles, number options, the
+ * line lib/ike's log callback prints. Test and measurement code only.
+ */
+#ifndef PERF_COMMON_H
+#define PERF_COMMON_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Clock @id (CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID) in ns. */
+static inline uint64_t
+perf_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Monotonic wall clock and this thread's CPU clock. */
+static inline uint64_t perf_now_ns(void) { return perf_clock_ns(CLOCK_MONOTONIC); }
+static inline uint64_t perf_now_us(void) { return perf_now_ns() / 1000u; }
+static inline uint64_t perf_now_ms(void) { return perf_now_ns() / 1000000u; }
+static inline uint64_t perf_cpu_ns(void) { return perf_clock_ns(CLOCK_THREAD_CPUTIME_ID); }
+
+/* Marsaglia's xorshift64: the next of the sequence @x (not 0); not secret. */
+static inline uint64_t
+perf_xorshift64(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* qsort() comparators, ascending. */
+int perf_cmp_u32(const void *a, const void *b);
+int perf_cmp_u64(const void *a, const void *b);
+int perf_cmp_double(const void *a, const void *b);
+
+/*
+ * Nearest-rank percentile of @n sorted values, divided by @unit (1000.0:
+ * ns to us); -1 if @n is 0. @permille 500 is the median, 990 p99, 1000 the
+ * maximum.
+ */
+double perf_pct_u32(const uint32_t *sorted, size_t n, unsigned permille, double unit);
+double perf_pct_u64(const uint64_t *sorted, size_t n, unsigned permille, double unit);
+
+/* Decimal (or 0x hex) number in [@lo, @hi]; 0, or -1 on anything else. */
+int perf_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v);
+
+/*
+ * Comma-separated numbers in [@lo, @hi] ("64,128,1420") into @out (at most
+ * @max); how many, or -1 if one is bad or there are more than @max.
+ */
+int perf_parse_list(const char *s, uint64_t lo, uint64_t hi, uint32_t *out, unsigned max);
+
+/*
+ * One option of a tool: --@name, the @val perf_getopt() returns for it and
+ * getopt_long's @has_arg. A number (@dst set) is stored in the unsigned
+ * integer @dst (2, 4 or 8 bytes) if it is in [@lo, @hi]; else the message
+ * names its @unit ("": none; NULL: no message, the caller prints its usage).
+ */
+struct perf_opt {
+	const char *name;
+	int val;
+	int has_arg;
+	uint64_t lo, hi;
+	void *dst;
+	size_t dst_len;
+	const char *unit;
+};
+
+enum { PERF_MAX_OPTS = 32 };
+
+#define PERF_DIM(a) (sizeof(a) / sizeof((a)[0]))
+
+#define PERF_OPT_FLAG(name, val) { (name), (val), 0, 0, 0, NULL, 0, NULL }
+#define PERF_OPT_ARG(name, val) { (name), (val), 1, 0, 0, NULL, 0, NULL }
+#define PERF_OPT_NUM(name, val, lo, hi, var, unit) \
+	{ (name), (val), 1, (lo), (hi), &(var), sizeof(var), (unit) }
+
+/*
+ * getopt_long() over @opts (@n <= PERF_MAX_OPTS; @short_opts as getopt's,
+ * "+" stops at the first non-option). Numbers are stored and skipped; returns
+ * the @val of the next other option (optarg set), -1 at the end, or '?' on an
+ * unknown option or a bad number (after "@prog: --NAME wants LO..HI UNIT").
+ */
+int perf_getopt(const char *prog, int argc, char **argv, const char *short_opts,
+		const struct perf_opt *opts, size_t n);
+
+/* lib/ike's log callback: "<ms> <level> msg" on stderr if @level <= @max. */
+void perf_ike_log(int level, int max, const char *msg);
+
+#endif
