@@ -258,8 +258,8 @@ main(int argc, char **argv)
 	unsigned s, r, v, b;
 	const struct perf_opt opts[] = {
 		PERF_OPT_ARG("sizes", 's'),
-		PERF_OPT_NUM("rounds", 'r', 1, 1024, rounds, NULL),
-		PERF_OPT_NUM("bursts", 'b', 1, 1000000, bursts, NULL),
+		PERF_OPT_NUM("rounds", 1, 1024, rounds, NULL),
+		PERF_OPT_NUM("bursts", 1, 1000000, bursts, NULL),
 	};
 	int c, n;
 

@@ -225,16 +225,16 @@ parse_opts(struct opts *o, int argc, char **argv)
 	static const unsigned def_sizes[] = { 64, 128, 256, 512, 1024, 1420 };
 	unsigned a, rounds = 0, bursts = 0, warm = UINT_MAX;
 	const struct perf_opt opts[] = {
-		PERF_OPT_FLAG("quick", 'q'),
+		PERF_OPT_BOOL("quick", o->quick),
 		PERF_OPT_ARG("sizes", 's'),
 		PERF_OPT_ARG("algs", 'a'),
-		PERF_OPT_NUM("sas", 'n', 2, 1000000, o->n_sa_many, NULL),
-		PERF_OPT_NUM("rounds", 'r', 1, 1000, rounds, NULL),
-		PERF_OPT_NUM("bursts", 'b', 1, 1000000, bursts, NULL),
-		PERF_OPT_NUM("warm", 'w', 0, 1000, warm, NULL),
+		PERF_OPT_NUM("sas", 2, 1000000, o->n_sa_many, NULL),
+		PERF_OPT_NUM("rounds", 1, 1000, rounds, NULL),
+		PERF_OPT_NUM("bursts", 1, 1000000, bursts, NULL),
+		PERF_OPT_NUM("warm", 0, 1000, warm, NULL),
 		PERF_OPT_ARG("spi", 'p'),
 		PERF_OPT_ARG("sa-order", 'o'),
-		PERF_OPT_FLAG("no-cdev", 'C'),
+		PERF_OPT_BOOL("no-cdev", o->no_cdev),
 		PERF_OPT_FLAG("help", 'h'),
 	};
 	int c, n;
@@ -248,9 +248,6 @@ parse_opts(struct opts *o, int argc, char **argv)
 	/* "+": stop at the first non-option, so "--" separates the EAL arguments */
 	while ((c = perf_getopt(argv[0], argc, argv, "+h", opts, RTE_DIM(opts))) != -1) {
 		switch (c) {
-		case 'q':
-			o->quick = true;
-			break;
 		case 's':
 			n = perf_parse_list(optarg, BENCH_MIN_FRAME, BENCH_MAX_FRAME, o->sizes,
 					    BENCH_MAX_SIZES);
@@ -277,9 +274,6 @@ parse_opts(struct opts *o, int argc, char **argv)
 				bench_spi_mode = BENCH_SPI_SEQ;
 			else
 				goto bad;
-			break;
-		case 'C':
-			o->no_cdev = true;
 			break;
 		case 'h':
 			usage(argv[0]);

@@ -174,13 +174,10 @@ op_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
 	const struct sockaddr *to)
 {
 	struct churn *c = user;
-	static uint8_t out[CH_BUF];
 	const struct sockaddr_in *f = (const struct sockaddr_in *)(const void *)from;
 	const struct sockaddr_in *t = (const struct sockaddr_in *)(const void *)to;
-	const uint8_t *p = buf;
-	size_t n = len;
 	unsigned i, s = 0;
-	int fd;
+	bool natt;
 
 	if (to->sa_family != AF_INET)
 		return -EAFNOSUPPORT;
@@ -191,21 +188,10 @@ op_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
 		for (i = 0; i < c->n_src; i++)
 			if (c->src[i].sin_addr.s_addr == f->sin_addr.s_addr)
 				s = i;
-	fd = c->fd500[s];
-	/* RFC 3948 2.2: IKE on 4500 carries a 4-byte zero non-ESP marker. */
-	if ((from->sa_family == AF_INET && ntohs(f->sin_port) == 4500) ||
-	    ntohs(t->sin_port) == 4500) {
-		if (len + 4 > sizeof(out))
-			return -EMSGSIZE;
-		memset(out, 0, 4);
-		memcpy(out + 4, buf, len);
-		p = out;
-		n = len + 4;
-		fd = c->fd4500[s];
-	}
-	if (sendto(fd, p, n, 0, to, sizeof(struct sockaddr_in)) < 0)
-		return -errno;
-	return 0;
+	natt = (from->sa_family == AF_INET && ntohs(f->sin_port) == 4500) ||
+	       ntohs(t->sin_port) == 4500;
+	return perf_ike_sendto(natt ? c->fd4500[s] : c->fd500[s], natt, buf, len, to,
+			       sizeof(struct sockaddr_in));
 }
 
 static void
@@ -1284,6 +1270,28 @@ main(int argc, char **argv)
 	unsigned long done = 0, batches = 0;
 	uint64_t t0;
 	double secs;
+	const struct perf_opt opts[] = {
+		PERF_OPT_ARG("gw", 'g'),
+		PERF_OPT_ARG("src", 's'),
+		PERF_OPT_STR("psk", c.psk),
+		PERF_OPT_STR("gw-id", c.gw_id),
+		PERF_OPT_NUM("total", 0, UINT32_MAX, c.total, NULL),
+		PERF_OPT_NUM("batch", 1, CH_MAX_BATCH, c.batch, NULL),
+		PERF_OPT_NUM("forget", 0, 100, c.forget_pct, NULL),
+		PERF_OPT_STR("ike", c.ike),
+		PERF_OPT_STR("esp", c.esp),
+		PERF_OPT_STR("remote-ts", c.remote_ts),
+		PERF_OPT_NUM("batch-timeout", 0, UINT32_MAX, c.batch_timeout_s, NULL),
+		PERF_OPT_STR("prefix", c.prefix),
+		PERF_OPT_BOOL("stop-mid", c.stop_mid),
+		PERF_OPT_BOOL("load", c.load),
+		PERF_OPT_NUM("window", 0, UINT32_MAX, c.window, NULL),
+		PERF_OPT_ARG("cpu-pid", 'p'),
+		PERF_OPT_STR("cert-dir", c.cert_dir),
+		PERF_OPT_BOOL("hold", c.hold),
+		PERF_OPT_ARG("lan", 'l'),
+		PERF_OPT_ARG("fixed-spi", 'f'),
+	};
 	unsigned i;
 	int k;
 
@@ -1297,73 +1305,37 @@ main(int argc, char **argv)
 	c.prefix = "u";
 	c.log_level = IKE_LOG_WARNING;
 	c.window = 16;
-	for (k = 1; k < argc; k++) {
-		const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
-
-		if (!strcmp(a, "-v")) {
+	while ((k = perf_getopt(argv[0], argc, argv, "v", opts, PERF_DIM(opts))) != -1) {
+		switch (k) {
+		case 'v':
 			c.log_level = IKE_LOG_DEBUG;
-			continue;
-		}
-		if (!strcmp(a, "--stop-mid")) {
-			c.stop_mid = true;
-			continue;
-		}
-		if (!strcmp(a, "--load")) {
-			c.load = true;
-			continue;
-		}
-		if (!strcmp(a, "--hold")) {
-			c.hold = true;
-			continue;
-		}
-		if (v == NULL) {
-			usage(argv[0]);
-			return 2;
-		}
-		k++;
-		if (!strcmp(a, "--gw")) {
+			break;
+		case 'g':
 			gw->sin_family = AF_INET;
 			gw->sin_port = htons(500);
-			if (inet_pton(AF_INET, v, &gw->sin_addr) != 1)
+			if (inet_pton(AF_INET, optarg, &gw->sin_addr) != 1)
 				goto bad;
-		} else if (!strcmp(a, "--src")) {
-			if (parse_srcs(&c, v) != 0)
+			break;
+		case 's':
+			if (parse_srcs(&c, optarg) != 0)
 				goto bad;
-		} else if (!strcmp(a, "--psk")) {
-			c.psk = v;
-		} else if (!strcmp(a, "--gw-id")) {
-			c.gw_id = v;
-		} else if (!strcmp(a, "--total")) {
-			c.total = (unsigned)strtoul(v, NULL, 10);
-		} else if (!strcmp(a, "--batch")) {
-			c.batch = (unsigned)strtoul(v, NULL, 10);
-		} else if (!strcmp(a, "--forget")) {
-			c.forget_pct = (unsigned)strtoul(v, NULL, 10);
-		} else if (!strcmp(a, "--ike")) {
-			c.ike = v;
-		} else if (!strcmp(a, "--esp")) {
-			c.esp = v;
-		} else if (!strcmp(a, "--remote-ts")) {
-			c.remote_ts = v;
-		} else if (!strcmp(a, "--batch-timeout")) {
-			c.batch_timeout_s = (unsigned)strtoul(v, NULL, 10);
-		} else if (!strcmp(a, "--prefix")) {
-			c.prefix = v;
-		} else if (!strcmp(a, "--window")) {
-			c.window = (unsigned)strtoul(v, NULL, 10);
-		} else if (!strcmp(a, "--cpu-pid")) {
-			c.cpu_pid = atoi(v);
-		} else if (!strcmp(a, "--fixed-spi")) {
-			c.fixed_spi = (uint32_t)strtoul(v, NULL, 16);
-		} else if (!strcmp(a, "--lan")) {
-			if (inet_pton(AF_INET, v, &c.lan) != 1)
+			break;
+		case 'p':
+			c.cpu_pid = atoi(optarg);
+			break;
+		case 'f':
+			c.fixed_spi = (uint32_t)strtoul(optarg, NULL, 16);
+			break;
+		case 'l':
+			if (inet_pton(AF_INET, optarg, &c.lan) != 1)
 				goto bad;
-		} else if (!strcmp(a, "--cert-dir")) {
-			c.cert_dir = v;
-		} else {
+			break;
+		default:
 			goto bad;
 		}
 	}
+	if (optind != argc)
+		goto bad;
 	if (gw->sin_family != AF_INET || c.n_src == 0 || (c.psk == NULL && c.cert_dir == NULL) ||
 	    c.gw_id == NULL || c.batch == 0 || c.batch > CH_MAX_BATCH || c.forget_pct > 100 ||
 	    (c.load && (c.total == 0 || c.total > CH_MAX_LOAD || c.window == 0 || c.stop_mid)) ||

@@ -138,22 +138,22 @@ static int
 parse_args(int argc, char **argv)
 {
 	static const struct perf_opt opts[] = {
-		PERF_OPT_ARG("conf", 'c'),
-		PERF_OPT_ARG("sa", 's'),
+		PERF_OPT_STR("conf", o.conf_path),
+		PERF_OPT_STR("sa", o.sa_name),
 		PERF_OPT_ARG("gw-lan-mac", 'L'),
 		PERF_OPT_ARG("gw-wan-mac", 'W'),
 		PERF_OPT_ARG("host", 'h'),
-		PERF_OPT_NUM("lan-port", 'l', 0, RTE_MAX_ETHPORTS - 1, o.lan_port, ""),
-		PERF_OPT_NUM("wan-port", 'w', 0, RTE_MAX_ETHPORTS - 1, o.wan_port, ""),
+		PERF_OPT_NUM("lan-port", 0, RTE_MAX_ETHPORTS - 1, o.lan_port, ""),
+		PERF_OPT_NUM("wan-port", 0, RTE_MAX_ETHPORTS - 1, o.wan_port, ""),
 		PERF_OPT_ARG("dir", 'd'),
-		PERF_OPT_NUM("size", 'z', MIN_FRAME, MAX_FRAME, o.size, " bytes"),
-		PERF_OPT_NUM("flows", 'f', 1, 65535, o.flows, ""),
-		PERF_OPT_NUM("rate", 'r', 0, 100000000, o.rate, " pps (0: flat out)"),
+		PERF_OPT_NUM("size", MIN_FRAME, MAX_FRAME, o.size, " bytes"),
+		PERF_OPT_NUM("flows", 1, 65535, o.flows, ""),
+		PERF_OPT_NUM("rate", 0, 100000000, o.rate, " pps (0: flat out)"),
 		PERF_OPT_ARG("duration", 't'),
-		PERF_OPT_NUM("drain-ms", 'D', 0, 60000, o.drain_ms, ""),
-		PERF_OPT_NUM("seq-start", 'q', 0, UINT32_MAX - 1, o.seq_start, ""),
-		PERF_OPT_NUM("count", 'n', 1, UINT32_MAX - 1, o.count, " packets"),
-		PERF_OPT_FLAG("json", 'j'),
+		PERF_OPT_NUM("drain-ms", 0, 60000, o.drain_ms, ""),
+		PERF_OPT_NUM("seq-start", 0, UINT32_MAX - 1, o.seq_start, ""),
+		PERF_OPT_NUM("count", 1, UINT32_MAX - 1, o.count, " packets"),
+		PERF_OPT_BOOL("json", o.json),
 	};
 	bool have_lan = false, have_wan = false, have_host = false;
 	char *end;
@@ -161,12 +161,6 @@ parse_args(int argc, char **argv)
 
 	while ((c = perf_getopt("loadgen", argc, argv, "", opts, RTE_DIM(opts))) != -1) {
 		switch (c) {
-		case 'c':
-			o.conf_path = optarg;
-			break;
-		case 's':
-			o.sa_name = optarg;
-			break;
 		case 'L':
 		case 'W':
 			if (rte_ether_unformat_addr(optarg, c == 'L' ? &o.gw_lan_mac :
@@ -198,9 +192,6 @@ parse_args(int argc, char **argv)
 				fprintf(stderr, "loadgen: --duration wants 0 < S <= 86400\n");
 				return -1;
 			}
-			break;
-		case 'j':
-			o.json = true;
 			break;
 		default:
 			usage();

@@ -196,10 +196,10 @@ main(int argc, char **argv)
 	uint8_t kb[32];
 	const struct perf_opt opts[] = {
 		PERF_OPT_ARG("sizes", 's'),
-		PERF_OPT_NUM("rounds", 'r', 1, MAXR, rounds, ""),
-		PERF_OPT_NUM("calls", 'c', 1, 1000000, calls, ""),
-		PERF_OPT_NUM("burst", 'b', 1, NPKT, burst, ""),
-		PERF_OPT_NUM("key", 'k', 16, 32, key_len, " (16 or 32)"),
+		PERF_OPT_NUM("rounds", 1, MAXR, rounds, ""),
+		PERF_OPT_NUM("calls", 1, 1000000, calls, ""),
+		PERF_OPT_NUM("burst", 1, NPKT, burst, ""),
+		PERF_OPT_NUM("key", 16, 32, key_len, ""),
 	};
 	int opt, n;
 

@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "perf_common.h"
 
@@ -102,17 +104,42 @@ perf_getopt(const char *prog, int argc, char **argv, const char *short_opts,
 	size_t i;
 	int c;
 
+	/* getopt_long's val of an option stored here: 1000 + its index */
 	for (i = 0; i < n && i < PERF_MAX_OPTS; i++)
-		lo[i] = (struct option){ opts[i].name, opts[i].has_arg, NULL, opts[i].val };
+		lo[i] = (struct option){ opts[i].name, opts[i].has_arg, NULL,
+					 opts[i].kind == PERF_OPT_K_CALLER ? opts[i].val :
+					 (int)(1000 + i) };
 	for (;;) {
 		c = getopt_long(argc, argv, short_opts, lo, NULL);
-		for (i = 0; c != -1 && i < n && opts[i].val != c; i++)
-			;
-		if (c == -1 || i == n || opts[i].dst == NULL)
+		if (c < 1000 || c >= 1000 + (int)n)
 			return c;
-		if (opt_num(prog, &opts[i], optarg) != 0)
+		i = (size_t)c - 1000;
+		if (opts[i].kind == PERF_OPT_K_FLAG)
+			*(bool *)opts[i].dst = true;
+		else if (opts[i].kind == PERF_OPT_K_STR)
+			*(const char **)opts[i].dst = optarg;
+		else if (opt_num(prog, &opts[i], optarg) != 0)
 			return '?';
 	}
+}
+
+int
+perf_ike_sendto(int fd, bool natt, const uint8_t *msg, size_t len, const struct sockaddr *to,
+		size_t tolen)
+{
+	static const uint8_t marker[4];
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)(uintptr_t)marker, .iov_len = sizeof(marker) },
+		{ .iov_base = (void *)(uintptr_t)msg, .iov_len = len },
+	};
+	struct msghdr mh = {
+		.msg_name = (void *)(uintptr_t)to,
+		.msg_namelen = (socklen_t)tolen,
+		.msg_iov = natt ? iov : iov + 1,
+		.msg_iovlen = natt ? 2 : 1,
+	};
+
+	return sendmsg(fd, &mh, 0) < 0 ? -errno : 0;
 }
 
 void

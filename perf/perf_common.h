@@ -8,6 +8,7 @@
 #define PERF_COMMON_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -60,19 +61,28 @@ int perf_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v);
  */
 int perf_parse_list(const char *s, uint64_t lo, uint64_t hi, uint32_t *out, unsigned max);
 
+/* What perf_getopt() does with an option itself. */
+enum perf_opt_kind {
+	PERF_OPT_K_CALLER,	/* nothing: returns its val to the caller */
+	PERF_OPT_K_FLAG,	/* sets the bool @dst */
+	PERF_OPT_K_STR,		/* points the const char * @dst at the argument */
+	PERF_OPT_K_NUM,		/* stores the argument in the unsigned integer @dst */
+};
+
 /*
- * One option of a tool: --@name, the @val perf_getopt() returns for it and
- * getopt_long's @has_arg. A number (@dst set) is stored in the unsigned
- * integer @dst (2, 4 or 8 bytes) if it is in [@lo, @hi]; else the message
- * names its @unit ("": none; NULL: no message, the caller prints its usage).
+ * One option of a tool: --@name and the @val perf_getopt() returns for it.
+ * A number is stored in @dst (2, 4 or 8 bytes, @dst_len) if it is in [@lo,
+ * @hi]; else the message names its @unit ("": none; NULL: no message, the
+ * caller prints its usage).
  */
 struct perf_opt {
 	const char *name;
 	int val;
+	enum perf_opt_kind kind;
 	int has_arg;
-	uint64_t lo, hi;
 	void *dst;
 	size_t dst_len;
+	uint64_t lo, hi;
 	const char *unit;
 };
 
@@ -80,19 +90,30 @@ enum { PERF_MAX_OPTS = 32 };
 
 #define PERF_DIM(a) (sizeof(a) / sizeof((a)[0]))
 
-#define PERF_OPT_FLAG(name, val) { (name), (val), 0, 0, 0, NULL, 0, NULL }
-#define PERF_OPT_ARG(name, val) { (name), (val), 1, 0, 0, NULL, 0, NULL }
-#define PERF_OPT_NUM(name, val, lo, hi, var, unit) \
-	{ (name), (val), 1, (lo), (hi), &(var), sizeof(var), (unit) }
+#define PERF_OPT_FLAG(name, val) { (name), (val), PERF_OPT_K_CALLER, 0, NULL, 0, 0, 0, NULL }
+#define PERF_OPT_ARG(name, val) { (name), (val), PERF_OPT_K_CALLER, 1, NULL, 0, 0, 0, NULL }
+#define PERF_OPT_BOOL(name, var) { (name), 0, PERF_OPT_K_FLAG, 0, &(var), sizeof(var), 0, 0, NULL }
+#define PERF_OPT_STR(name, var) { (name), 0, PERF_OPT_K_STR, 1, &(var), sizeof(var), 0, 0, NULL }
+#define PERF_OPT_NUM(name, lo, hi, var, unit) \
+	{ (name), 0, PERF_OPT_K_NUM, 1, &(var), sizeof(var), (lo), (hi), (unit) }
 
 /*
  * getopt_long() over @opts (@n <= PERF_MAX_OPTS; @short_opts as getopt's,
- * "+" stops at the first non-option). Numbers are stored and skipped; returns
- * the @val of the next other option (optarg set), -1 at the end, or '?' on an
- * unknown option or a bad number (after "@prog: --NAME wants LO..HI UNIT").
+ * "+" stops at the first non-option). Options of the kinds FLAG, STR and NUM
+ * are stored and skipped; returns the @val of the next other option (optarg
+ * set), -1 at the end, or '?' on an unknown option or a bad number (after
+ * "@prog: --NAME wants LO..HI UNIT").
  */
 int perf_getopt(const char *prog, int argc, char **argv, const char *short_opts,
 		const struct perf_opt *opts, size_t n);
+
+/*
+ * Sends the IKE message @msg to @to on @fd, on port 4500 (@natt) after the
+ * 4-byte zero non-ESP marker (RFC 3948 2.2). 0, or -errno.
+ */
+struct sockaddr;
+int perf_ike_sendto(int fd, bool natt, const uint8_t *msg, size_t len, const struct sockaddr *to,
+		    size_t tolen);
 
 /* lib/ike's log callback: "<ms> <level> msg" on stderr if @level <= @max. */
 void perf_ike_log(int level, int max, const char *msg);

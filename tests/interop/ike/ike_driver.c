@@ -154,33 +154,20 @@ op_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
 	const struct sockaddr *to)
 {
 	struct drv *d = user;
-	static uint8_t out[DRV_BUF];
 	socklen_t tolen = to->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 						      : sizeof(struct sockaddr_in);
-	const uint8_t *p = buf;
-	size_t n = len;
-	int fd = d->fd500;
+	bool natt = sa_port(from) == 4500 || (from->sa_family == AF_UNSPEC && sa_port(to) == 4500);
+	int rc;
 
 	if (to->sa_family != d->af)
 		return -EAFNOSUPPORT;
-	/* RFC 3948 2.2: IKE on 4500 carries a 4-byte zero non-ESP marker. */
-	if (sa_port(from) == 4500 || (from->sa_family == AF_UNSPEC && sa_port(to) == 4500)) {
-		if (len + 4 > sizeof(out))
-			return -EMSGSIZE;
-		memset(out, 0, 4);
-		memcpy(out + 4, buf, len);
-		p = out;
-		n = len + 4;
-		fd = d->fd4500;
-	}
-	if (sendto(fd, p, n, 0, to, tolen) < 0) {
-		int err = errno;
+	rc = perf_ike_sendto(natt ? d->fd4500 : d->fd500, natt, buf, len, to, tolen);
+	if (rc < 0) {
 		char t[80];
 
-		fprintf(stderr, "send to %s: %s\n", addr_str(to, t, sizeof(t)), strerror(err));
-		return -err;
+		fprintf(stderr, "send to %s: %s\n", addr_str(to, t, sizeof(t)), strerror(-rc));
 	}
-	return 0;
+	return rc;
 }
 
 static void
