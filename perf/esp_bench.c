@@ -223,6 +223,9 @@ static int
 parse_opts(struct opts *o, int argc, char **argv)
 {
 	static const unsigned def_sizes[] = { 64, 128, 256, 512, 1024, 1420 };
+	/* in the order of enum bench_spi, and of bench_sa_shuffle false, true */
+	static const char *const spi_modes[] = { "random", "seq", NULL };
+	static const char *const sa_orders[] = { "rr", "random", NULL };
 	unsigned a, rounds = 0, bursts = 0, warm = UINT_MAX;
 	const struct perf_opt opts[] = {
 		PERF_OPT_BOOL("quick", o->quick),
@@ -232,8 +235,8 @@ parse_opts(struct opts *o, int argc, char **argv)
 		PERF_OPT_NUM("rounds", 1, 1000, rounds, NULL),
 		PERF_OPT_NUM("bursts", 1, 1000000, bursts, NULL),
 		PERF_OPT_NUM("warm", 0, 1000, warm, NULL),
-		PERF_OPT_ARG("spi", 'p'),
-		PERF_OPT_ARG("sa-order", 'o'),
+		PERF_OPT_CHOICE("spi", bench_spi_mode, spi_modes),
+		PERF_OPT_CHOICE("sa-order", bench_sa_shuffle, sa_orders),
 		PERF_OPT_BOOL("no-cdev", o->no_cdev),
 		PERF_OPT_FLAG("help", 'h'),
 	};
@@ -257,22 +260,6 @@ parse_opts(struct opts *o, int argc, char **argv)
 			break;
 		case 'a':
 			if (parse_list_algs(o, optarg) < 0)
-				goto bad;
-			break;
-		case 'o':
-			if (strcmp(optarg, "random") == 0)
-				bench_sa_shuffle = true;
-			else if (strcmp(optarg, "rr") == 0)
-				bench_sa_shuffle = false;
-			else
-				goto bad;
-			break;
-		case 'p':
-			if (strcmp(optarg, "random") == 0)
-				bench_spi_mode = BENCH_SPI_RANDOM;
-			else if (strcmp(optarg, "seq") == 0)
-				bench_spi_mode = BENCH_SPI_SEQ;
-			else
 				goto bad;
 			break;
 		case 'h':

@@ -414,12 +414,31 @@ fill_conn(const struct churn *c, struct ike_conn_cfg *k, unsigned i, unsigned lo
 	return 0;
 }
 
+/* A lib/ike context of @n connections, the settings of @tmpl, callbacks' @user. */
+static int
+ctx_of(const struct ike_ctx_cfg *tmpl, const struct ike_conn_cfg *conns, unsigned n, void *user,
+       struct ike_ctx **ctx)
+{
+	struct ike_ctx_cfg cfg = *tmpl;
+
+	cfg.conns = conns;
+	cfg.n_conns = n;
+	cfg.user = user;
+	return ike_ctx_create(&cfg, ctx);
+}
+
+/* A client's lib/ike settings in batches and with --load: window 1, no cookies. */
+static const struct ike_ctx_cfg batch_cfg = {
+	.ops = { .send = op_send, .event = op_event, .log = op_log },
+	.window_size = 1, .cookie_threshold = 10000, .half_open_max = 10000,
+	.retransmit_base_ms = 1000, .retransmit_tries = 4,
+};
+
 /* A fresh context holding @n connections (set-ups @seq0 ...) and @n empty slots. */
 static int
 ctx_create(struct churn *c, unsigned n, unsigned long seq0)
 {
 	struct ike_conn_cfg *conns;
-	struct ike_ctx_cfg cfg;
 	unsigned i;
 	int rc = 0;
 
@@ -428,20 +447,8 @@ ctx_create(struct churn *c, unsigned n, unsigned long seq0)
 		return -ENOMEM;
 	for (i = 0; i < n && rc == 0; i++)
 		rc = fill_conn(c, &conns[i], i, seq0 + i);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.conns = conns;
-	cfg.n_conns = n;
-	cfg.ops.send = op_send;
-	cfg.ops.event = op_event;
-	cfg.ops.log = op_log;
-	cfg.user = c;
-	cfg.window_size = 1;
-	cfg.cookie_threshold = 10000;
-	cfg.half_open_max = 10000;
-	cfg.retransmit_base_ms = 1000;
-	cfg.retransmit_tries = 4;
 	if (rc == 0)
-		rc = ike_ctx_create(&cfg, &c->ctx);
+		rc = ctx_of(&batch_cfg, conns, n, c, &c->ctx);
 	memset(conns, 0, (size_t)n * sizeof(*conns));	/* PSK copies */
 	free(conns);
 	if (rc != 0)
@@ -786,15 +793,24 @@ hold_destroy(struct churn *c)
 	}
 }
 
+/* --hold's lib/ike settings: every client at once, longer retransmits. */
+static const struct ike_ctx_cfg hold_cfg = {
+	.ops = { .send = hop_send, .event = hop_event, .log = hop_log },
+	.window_size = 1, .cookie_threshold = 1000000, .half_open_max = 1000000,
+	.half_open_per_src = 1000000, .retransmit_base_ms = 2000, .retransmit_tries = 5,
+};
+
 /* Contexts for all --total connections, slots and SPI map empty. */
 static int
 hold_create(struct churn *c)
 {
 	unsigned per = (c->total + c->n_src - 1) / c->n_src, k, j, n;
+	struct ike_ctx_cfg cfg = hold_cfg;
 	struct ike_conn_cfg *conns;
-	struct ike_ctx_cfg cfg;
 	int rc = 0;
 
+	if (c->fixed_spi != 0)
+		cfg.ops.alloc_spi = hop_fixed_spi;
 	conns = calloc(per, sizeof(*conns));
 	if (conns == NULL)
 		return -ENOMEM;
@@ -808,22 +824,7 @@ hold_create(struct churn *c)
 		}
 		if (rc != 0)
 			break;
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.conns = conns;
-		cfg.n_conns = n;
-		cfg.ops.send = hop_send;
-		cfg.ops.event = hop_event;
-		cfg.ops.log = hop_log;
-		if (c->fixed_spi != 0)
-			cfg.ops.alloc_spi = hop_fixed_spi;
-		cfg.user = &c->hc[k];
-		cfg.window_size = 1;
-		cfg.cookie_threshold = 1000000;
-		cfg.half_open_max = 1000000;
-		cfg.half_open_per_src = 1000000;
-		cfg.retransmit_base_ms = 2000;
-		cfg.retransmit_tries = 5;
-		rc = ike_ctx_create(&cfg, &c->hc[k].ctx);
+		rc = ctx_of(&cfg, conns, n, &c->hc[k], &c->hc[k].ctx);
 		memset(conns, 0, (size_t)per * sizeof(*conns));	/* PSK copies */
 	}
 	free(conns);

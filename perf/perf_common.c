@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -75,24 +76,38 @@ perf_parse_list(const char *s, uint64_t lo, uint64_t hi, uint32_t *out, unsigned
 	}
 }
 
-/* Stores the number @arg of @o; 0, or -1 after the message. */
+/* Stores @v in @o's unsigned integer. */
+static void
+opt_store(const struct perf_opt *o, uint64_t v)
+{
+	if (o->dst_len == sizeof(uint64_t))
+		*(uint64_t *)o->dst = v;
+	else if (o->dst_len == sizeof(uint32_t))
+		*(uint32_t *)o->dst = (uint32_t)v;
+	else if (o->dst_len == sizeof(uint16_t))
+		*(uint16_t *)o->dst = (uint16_t)v;
+	else
+		*(uint8_t *)o->dst = (uint8_t)v;
+}
+
+/* Stores the number or choice @arg of @o; 0, or -1 (after the message for a number). */
 static int
-opt_num(const char *prog, const struct perf_opt *o, const char *arg)
+opt_value(const char *prog, const struct perf_opt *o, const char *arg)
 {
 	uint64_t v;
 
-	if (perf_parse_u64(arg, o->lo, o->hi, &v) != 0) {
+	if (o->kind == PERF_OPT_K_CHOICE) {
+		for (v = 0; o->choices[v] != NULL && strcmp(o->choices[v], arg) != 0; v++)
+			;
+		if (o->choices[v] == NULL)
+			return -1;
+	} else if (perf_parse_u64(arg, o->lo, o->hi, &v) != 0) {
 		if (o->unit != NULL)
 			fprintf(stderr, "%s: --%s wants %" PRIu64 "..%" PRIu64 "%s\n", prog, o->name,
 				o->lo, o->hi, o->unit);
 		return -1;
 	}
-	if (o->dst_len == sizeof(uint64_t))
-		*(uint64_t *)o->dst = v;
-	else if (o->dst_len == sizeof(uint32_t))
-		*(uint32_t *)o->dst = (uint32_t)v;
-	else
-		*(uint16_t *)o->dst = (uint16_t)v;
+	opt_store(o, v);
 	return 0;
 }
 
@@ -118,7 +133,7 @@ perf_getopt(const char *prog, int argc, char **argv, const char *short_opts,
 			*(bool *)opts[i].dst = true;
 		else if (opts[i].kind == PERF_OPT_K_STR)
 			*(const char **)opts[i].dst = optarg;
-		else if (opt_num(prog, &opts[i], optarg) != 0)
+		else if (opt_value(prog, &opts[i], optarg) != 0)
 			return '?';
 	}
 }

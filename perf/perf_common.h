@@ -67,13 +67,15 @@ enum perf_opt_kind {
 	PERF_OPT_K_FLAG,	/* sets the bool @dst */
 	PERF_OPT_K_STR,		/* points the const char * @dst at the argument */
 	PERF_OPT_K_NUM,		/* stores the argument in the unsigned integer @dst */
+	PERF_OPT_K_CHOICE,	/* stores the argument's index in @choices in @dst */
 };
 
 /*
  * One option of a tool: --@name and the @val perf_getopt() returns for it.
- * A number is stored in @dst (2, 4 or 8 bytes, @dst_len) if it is in [@lo,
- * @hi]; else the message names its @unit ("": none; NULL: no message, the
- * caller prints its usage).
+ * A number is stored in @dst (1, 2, 4 or 8 bytes, @dst_len) if it is in
+ * [@lo, @hi]; else the message names its @unit ("": none; NULL: no message,
+ * the caller prints its usage). A choice is one of the NULL-terminated
+ * @choices; its index is stored like a number.
  */
 struct perf_opt {
 	const char *name;
@@ -84,25 +86,30 @@ struct perf_opt {
 	size_t dst_len;
 	uint64_t lo, hi;
 	const char *unit;
+	const char *const *choices;
 };
 
 enum { PERF_MAX_OPTS = 32 };
 
 #define PERF_DIM(a) (sizeof(a) / sizeof((a)[0]))
 
-#define PERF_OPT_FLAG(name, val) { (name), (val), PERF_OPT_K_CALLER, 0, NULL, 0, 0, 0, NULL }
-#define PERF_OPT_ARG(name, val) { (name), (val), PERF_OPT_K_CALLER, 1, NULL, 0, 0, 0, NULL }
-#define PERF_OPT_BOOL(name, var) { (name), 0, PERF_OPT_K_FLAG, 0, &(var), sizeof(var), 0, 0, NULL }
-#define PERF_OPT_STR(name, var) { (name), 0, PERF_OPT_K_STR, 1, &(var), sizeof(var), 0, 0, NULL }
+#define PERF_OPT_FLAG(name, val) { (name), (val), PERF_OPT_K_CALLER, 0, NULL, 0, 0, 0, NULL, NULL }
+#define PERF_OPT_ARG(name, val) { (name), (val), PERF_OPT_K_CALLER, 1, NULL, 0, 0, 0, NULL, NULL }
+#define PERF_OPT_BOOL(name, var) \
+	{ (name), 0, PERF_OPT_K_FLAG, 0, &(var), sizeof(var), 0, 0, NULL, NULL }
+#define PERF_OPT_STR(name, var) \
+	{ (name), 0, PERF_OPT_K_STR, 1, &(var), sizeof(var), 0, 0, NULL, NULL }
 #define PERF_OPT_NUM(name, lo, hi, var, unit) \
-	{ (name), 0, PERF_OPT_K_NUM, 1, &(var), sizeof(var), (lo), (hi), (unit) }
+	{ (name), 0, PERF_OPT_K_NUM, 1, &(var), sizeof(var), (lo), (hi), (unit), NULL }
+#define PERF_OPT_CHOICE(name, var, choices) \
+	{ (name), 0, PERF_OPT_K_CHOICE, 1, &(var), sizeof(var), 0, 0, NULL, (choices) }
 
 /*
  * getopt_long() over @opts (@n <= PERF_MAX_OPTS; @short_opts as getopt's,
  * "+" stops at the first non-option). Options of the kinds FLAG, STR and NUM
  * are stored and skipped; returns the @val of the next other option (optarg
- * set), -1 at the end, or '?' on an unknown option or a bad number (after
- * "@prog: --NAME wants LO..HI UNIT").
+ * set), -1 at the end, or '?' on an unknown option, a bad number (after
+ * "@prog: --NAME wants LO..HI UNIT") or a bad choice.
  */
 int perf_getopt(const char *prog, int argc, char **argv, const char *short_opts,
 		const struct perf_opt *opts, size_t n);
