@@ -191,26 +191,22 @@ prepare(struct floor_in *in, const char *cert_dir)
 	char path[512];
 	X509 *cert = NULL;
 	EVP_PKEY *ikey = NULL;
+	/* the messages, nonces, SPIs and PSK: random, their content costs nothing */
+	const struct { uint8_t *p; size_t len; } rnd[] = {
+		{ in->msg_i, sizeof(in->msg_i) }, { in->msg_r, sizeof(in->msg_r) },
+		{ in->ni, sizeof(in->ni) }, { in->nr, sizeof(in->nr) },
+		{ in->spi_i, sizeof(in->spi_i) }, { in->spi_r, sizeof(in->spi_r) },
+		{ in->psk, sizeof(in->psk) },
+	};
+	size_t i;
 	int rc;
 
 	rc = ike_dh_create(IKE_CRYPTO_DH_CURVE25519, &dh);
 	if (rc == 0)
 		rc = ike_dh_pub(dh, in->peer_pub, sizeof(in->peer_pub), &in->peer_pub_len);
 	ike_dh_destroy(dh);
-	if (rc == 0)
-		rc = ike_rand_bytes(in->msg_i, sizeof(in->msg_i));
-	if (rc == 0)
-		rc = ike_rand_bytes(in->msg_r, sizeof(in->msg_r));
-	if (rc == 0)
-		rc = ike_rand_bytes(in->ni, sizeof(in->ni));
-	if (rc == 0)
-		rc = ike_rand_bytes(in->nr, sizeof(in->nr));
-	if (rc == 0)
-		rc = ike_rand_bytes(in->spi_i, sizeof(in->spi_i));
-	if (rc == 0)
-		rc = ike_rand_bytes(in->spi_r, sizeof(in->spi_r));
-	if (rc == 0)
-		rc = ike_rand_bytes(in->psk, sizeof(in->psk));
+	for (i = 0; i < PERF_DIM(rnd) && rc == 0; i++)
+		rc = ike_rand_bytes(rnd[i].p, rnd[i].len);
 	if (rc != 0)
 		return rc;
 	/* ID payload bodies: type FQDN (2), 3 reserved bytes, the name */
