@@ -297,9 +297,12 @@ static char eal_prefix[64];
 static int
 eal_start(int argc, char **argv, const char *prog)
 {
-	char lcore[16], *def[32];
+	char lcore[16];
+	char *def[] = { (char *)(uintptr_t)prog, "-l", lcore, "--no-huge", "-m", "1024",
+			"--no-pci", "--file-prefix", eal_prefix, "--vdev", "crypto_aesni_gcm0",
+			"--vdev", "crypto_aesni_mb0", "--log-level", "error", NULL };
 	cpu_set_t cs;
-	int n = 0, cpu, i;
+	int cpu, i;
 
 	if (argc > 0)
 		return rte_eal_init(argc, argv);
@@ -310,23 +313,7 @@ eal_start(int argc, char **argv, const char *prog)
 				cpu = i;
 	snprintf(lcore, sizeof(lcore), "%d", cpu);
 	snprintf(eal_prefix, sizeof(eal_prefix), "perf-bench-%d", (int)getpid());
-	def[n++] = (char *)(uintptr_t)prog;
-	def[n++] = (char *)(uintptr_t)"-l";
-	def[n++] = lcore;
-	def[n++] = (char *)(uintptr_t)"--no-huge";
-	def[n++] = (char *)(uintptr_t)"-m";
-	def[n++] = (char *)(uintptr_t)"1024";
-	def[n++] = (char *)(uintptr_t)"--no-pci";
-	def[n++] = (char *)(uintptr_t)"--file-prefix";
-	def[n++] = eal_prefix;
-	def[n++] = (char *)(uintptr_t)"--vdev";
-	def[n++] = (char *)(uintptr_t)"crypto_aesni_gcm0";
-	def[n++] = (char *)(uintptr_t)"--vdev";
-	def[n++] = (char *)(uintptr_t)"crypto_aesni_mb0";
-	def[n++] = (char *)(uintptr_t)"--log-level";
-	def[n++] = (char *)(uintptr_t)"error";
-	def[n] = NULL;
-	return rte_eal_init(n, def);
+	return rte_eal_init((int)RTE_DIM(def) - 1, def);
 }
 
 /* Remove /var/run/dpdk/<prefix> when we chose the prefix. */
