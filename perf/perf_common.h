@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * perf/perf_common.h: what the perf tools (and tests/interop/ike's
- * ike_driver) share: clocks, sorting and percentiles, number options, the
- * line lib/ike's log callback prints. Test and measurement code only.
+ * ike_driver) share: clocks, a test-data PRNG, sorting and percentiles,
+ * option tables and number parsing, sending an IKE message on 500/4500 and
+ * the line lib/ike's log callback prints. Test and measurement code only.
  */
 #ifndef PERF_COMMON_H
 #define PERF_COMMON_H
@@ -106,8 +107,8 @@ enum { PERF_MAX_OPTS = 32 };
 
 /*
  * getopt_long() over @opts (@n <= PERF_MAX_OPTS; @short_opts as getopt's,
- * "+" stops at the first non-option). Options of the kinds FLAG, STR and NUM
- * are stored and skipped; returns the @val of the next other option (optarg
+ * "+" stops at the first non-option). Options of the kinds FLAG, STR, NUM and
+ * CHOICE are stored and skipped; returns the @val of the next other option (optarg
  * set), -1 at the end, or '?' on an unknown option, a bad number (after
  * "@prog: --NAME wants LO..HI UNIT") or a bad choice.
  */
