@@ -55,17 +55,8 @@ static const uint8_t p256_g[P256_LEN] = {
 	0x37, 0xbf, 0x51, 0xf5,
 };
 
-/* xorshift64*: fast per-packet variation; nothing here needs to be secret. */
+/* perf_xorshift64: fast per-packet variation; nothing here needs to be secret. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t
-rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 static void
 put16(uint8_t *p, unsigned v)
@@ -295,7 +286,7 @@ main(int argc, char **argv)
 		for (i = 0; i < BATCH; i++) {
 			uint8_t *ip = frames[i] + ETH_LEN;
 			uint8_t *ike = ip + IP_LEN + UDP_LEN;
-			uint64_t r = rnd(), r2 = rnd();
+			uint64_t r = perf_xorshift64(&rng_state), r2 = perf_xorshift64(&rng_state);
 
 			put32(ip + 12, base + src_i);
 			if (++src_i == sources)
