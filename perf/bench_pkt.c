@@ -17,6 +17,8 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "perf_common.h"
+
 const struct bench_alg_info bench_algs[BENCH_ALG__COUNT] = {
 	[BENCH_AES128_GCM] = { "aes128gcm", true, 16, 0 },
 	[BENCH_AES256_GCM] = { "aes256gcm", true, 32, 0 },
@@ -127,14 +129,6 @@ bench_samples_fini(struct bench_samples *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Cycles per packet of a variant: the mean over its bursts after dropping
  * bursts slower than 4x the median. Those are bursts during which the
@@ -153,7 +147,7 @@ bench_samples_cpp(const struct bench_samples *s)
 	if (sorted == NULL)
 		return 0;
 	memcpy(sorted, s->cyc, s->n * sizeof(*sorted));
-	qsort(sorted, s->n, sizeof(*sorted), cmp_u64);
+	qsort(sorted, s->n, sizeof(*sorted), perf_cmp_u64);
 	med = sorted[s->n / 2];
 	for (i = 0; i < s->n; i++) {
 		if (sorted[i] > 4 * med)

@@ -22,6 +22,7 @@
 #include "esp/esp.h"
 #include "esp/esp_cdev.h"
 #include "sa/sa_spi.h"
+#include "perf_common.h"
 
 enum bench_spi bench_spi_mode = BENCH_SPI_RANDOM;
 bool bench_sa_shuffle;
@@ -160,10 +161,7 @@ ram_ctx_create_cdev(enum bench_alg alg, unsigned n_sa, struct cdev_ctx *cd, stru
 		for (i = n_sa - 1; i > 0; i--) {
 			uint32_t j, t;
 
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			j = (uint32_t)(x % (i + 1));
+			j = (uint32_t)(perf_xorshift64(&x) % (i + 1));
 			t = c->order[i];
 			c->order[i] = c->order[j];
 			c->order[j] = t;

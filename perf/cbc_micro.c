@@ -33,6 +33,7 @@
 #include <x86intrin.h>
 
 #include "crypto/cry.h"
+#include "perf_common.h"
 
 enum { NPKT = 32, MAXV = 16, BUFSZ = 1600 };
 
@@ -73,10 +74,11 @@ ops_make(struct cry_cbc_op *ops)
 }
 
 static void
-enc_job(bool enc)
+enc_job(bool enc, bool nocheck)
 {
 	struct cry_cbc_op ops[NPKT];
 
+	(void)nocheck;
 	ops_make(ops);
 	cry_cbc_burst(mgr, ops, NPKT, enc);
 }
@@ -123,54 +125,46 @@ job_loop(bool enc, bool nocheck)
 		;
 }
 
-static void
-enc_jobchk(bool enc)
-{
-	job_loop(enc, false);
-}
-
-static void
-enc_nocheck(bool enc)
-{
-	job_loop(enc, true);
-}
-
 static IMB_JOB jobs[NPKT];
 
+/* The CBC burst, then the HMAC burst (the other way round to decrypt). */
 static void
-enc_split(bool enc)
+split_burst(bool enc, bool nocheck)
 {
+	submit_cipher_burst_t cipher = nocheck ? mgr->submit_cipher_burst_nocheck :
+						 mgr->submit_cipher_burst;
+	submit_hash_burst_t hash = nocheck ? mgr->submit_hash_burst_nocheck :
+					     mgr->submit_hash_burst;
 	unsigned i;
 
 	for (i = 0; i < NPKT; i++)
 		job_fill(&jobs[i], i, enc);
-	if (enc) {
-		IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr, jobs, NPKT, IMB_CIPHER_CBC, IMB_DIR_ENCRYPT,
-						IMB_KEY_128_BYTES);
-		IMB_SUBMIT_HASH_BURST_NOCHECK(mgr, jobs, NPKT, IMB_AUTH_HMAC_SHA_256);
-	} else {
-		IMB_SUBMIT_HASH_BURST_NOCHECK(mgr, jobs, NPKT, IMB_AUTH_HMAC_SHA_256);
-		IMB_SUBMIT_CIPHER_BURST_NOCHECK(mgr, jobs, NPKT, IMB_CIPHER_CBC, IMB_DIR_DECRYPT,
-						IMB_KEY_128_BYTES);
-	}
+	if (!enc)
+		hash(mgr, jobs, NPKT, IMB_AUTH_HMAC_SHA_256);
+	cipher(mgr, jobs, NPKT, IMB_CIPHER_CBC, enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT,
+	       IMB_KEY_128_BYTES);
+	if (enc)
+		hash(mgr, jobs, NPKT, IMB_AUTH_HMAC_SHA_256);
 }
 
 static void
-iv_one(void)
+iv_one(bool enc, bool nocheck)
 {
 	unsigned i;
 
+	(void)enc, (void)nocheck;
 	for (i = 0; i < NPKT; i++)
 		cry_cbc_iv_gen(mgr, &key, seq0 + i, ivs[i]);
 }
 
 static void
-iv_n(void)
+iv_n(bool enc, bool nocheck)
 {
 	uint64_t ctr[NPKT];
 	uint8_t *p[NPKT];
 	unsigned i;
 
+	(void)enc, (void)nocheck;
 	for (i = 0; i < NPKT; i++) {
 		ctr[i] = seq0 + i;
 		p[i] = ivs[i];
@@ -179,12 +173,13 @@ iv_n(void)
 }
 
 static void
-iv_ecb(bool nocheck)
+iv_ecb(bool enc, bool nocheck)
 {
 	uint8_t blk[NPKT][16] __attribute__((aligned(16)));
 	IMB_JOB *job;
 	unsigned i, b;
 
+	(void)enc;
 	for (i = 0; i < NPKT; i++) {
 		memset(blk[i], 0, 8);
 		for (b = 0; b < 8; b++)
@@ -209,62 +204,30 @@ iv_ecb(bool nocheck)
 		;
 }
 
-static void
-enc_split_chk(bool enc)
-{
-	unsigned i;
-
-	for (i = 0; i < NPKT; i++)
-		job_fill(&jobs[i], i, enc);
-	if (enc) {
-		IMB_SUBMIT_CIPHER_BURST(mgr, jobs, NPKT, IMB_CIPHER_CBC, IMB_DIR_ENCRYPT,
-					IMB_KEY_128_BYTES);
-		IMB_SUBMIT_HASH_BURST(mgr, jobs, NPKT, IMB_AUTH_HMAC_SHA_256);
-	} else {
-		IMB_SUBMIT_HASH_BURST(mgr, jobs, NPKT, IMB_AUTH_HMAC_SHA_256);
-		IMB_SUBMIT_CIPHER_BURST(mgr, jobs, NPKT, IMB_CIPHER_CBC, IMB_DIR_DECRYPT,
-					IMB_KEY_128_BYTES);
-	}
-}
-
 struct variant {
 	const char *name;
-	void (*fn)(bool);
-	void (*ivfn)(void);
-	bool enc;
+	void (*fn)(bool enc, bool nocheck);
+	bool enc, nocheck;
 	double cyc[1024];
 };
 
-static void v_iv_one(bool e) { (void)e; iv_one(); }
-static void v_iv_n(bool e) { (void)e; iv_n(); }
-static void v_iv_ecb(bool e) { (void)e; iv_ecb(true); }
-static void v_iv_ecb_job(bool e) { (void)e; iv_ecb(false); }
-
 static struct variant vars[] = {
-	{ "enc-lib", enc_job, NULL, true, {0} },
-	{ "enc-job", enc_jobchk, NULL, true, {0} },
-	{ "enc-nocheck", enc_nocheck, NULL, true, {0} },
-	{ "enc-split", enc_split, NULL, true, {0} },
-	{ "enc-split-chk", enc_split_chk, NULL, true, {0} },
-	{ "dec-lib", enc_job, NULL, false, {0} },
-	{ "dec-job", enc_jobchk, NULL, false, {0} },
-	{ "dec-nocheck", enc_nocheck, NULL, false, {0} },
-	{ "dec-split", enc_split, NULL, false, {0} },
-	{ "dec-split-chk", enc_split_chk, NULL, false, {0} },
-	{ "iv-one", v_iv_one, NULL, true, {0} },
-	{ "iv-lib", v_iv_n, NULL, true, {0} },
-	{ "iv-ecb-job", v_iv_ecb_job, NULL, true, {0} },
-	{ "iv-ecb-nochk", v_iv_ecb, NULL, true, {0} },
+	{ "enc-lib", enc_job, true, false, {0} },
+	{ "enc-job", job_loop, true, false, {0} },
+	{ "enc-nocheck", job_loop, true, true, {0} },
+	{ "enc-split", split_burst, true, true, {0} },
+	{ "enc-split-chk", split_burst, true, false, {0} },
+	{ "dec-lib", enc_job, false, false, {0} },
+	{ "dec-job", job_loop, false, false, {0} },
+	{ "dec-nocheck", job_loop, false, true, {0} },
+	{ "dec-split", split_burst, false, true, {0} },
+	{ "dec-split-chk", split_burst, false, false, {0} },
+	{ "iv-one", iv_one, true, false, {0} },
+	{ "iv-lib", iv_n, true, false, {0} },
+	{ "iv-ecb-job", iv_ecb, true, false, {0} },
+	{ "iv-ecb-nochk", iv_ecb, true, true, {0} },
 };
 enum { NVAR = sizeof(vars) / sizeof(vars[0]) };
-
-static int
-cmpd(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* Output of variant v (after fill) equals the reference variant's. */
 static int
@@ -273,13 +236,13 @@ check(unsigned v, unsigned refv)
 	bool ivv = strncmp(vars[v].name, "iv-", 3) == 0;
 
 	fill();
-	vars[refv].fn(vars[refv].enc);
+	vars[refv].fn(vars[refv].enc, vars[refv].nocheck);
 	memcpy(ref, bufs, sizeof(ref));
 	memcpy(ref_tags, ivv ? (void *)ivs : (void *)tags, ivv ? sizeof(ivs) : sizeof(tags));
 	memset(tags, 0, sizeof(tags));
 	memset(ivs, 0, sizeof(ivs));
 	fill();
-	vars[v].fn(vars[v].enc);
+	vars[v].fn(vars[v].enc, vars[v].nocheck);
 	if (memcmp(ref, bufs, sizeof(ref)) != 0 ||
 	    memcmp(ref_tags, ivv ? (void *)ivs : (void *)tags, ivv ? sizeof(ivs) : sizeof(tags)))
 		return -1;
@@ -293,29 +256,21 @@ main(int argc, char **argv)
 	static const uint8_t ivk[16] = "iv-key-iv-key-iv";
 	unsigned sizes[16] = { 64, 128, 256, 512, 1024, 1420 }, nsz = 6, rounds = 200, bursts = 20;
 	unsigned s, r, v, b;
-	int a;
+	const struct perf_opt opts[] = {
+		PERF_OPT_ARG("sizes", 's'),
+		PERF_OPT_NUM("rounds", 1, 1024, rounds, NULL),
+		PERF_OPT_NUM("bursts", 1, 1000000, bursts, NULL),
+	};
+	int c, n;
 
-	for (a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "--sizes") == 0 && a + 1 < argc) {
-			char *p = argv[++a];
-
-			for (nsz = 0; nsz < 16 && *p != '\0'; nsz++) {
-				sizes[nsz] = (unsigned)strtoul(p, &p, 10);
-				if (*p == ',')
-					p++;
-			}
-		} else if (strcmp(argv[a], "--rounds") == 0 && a + 1 < argc) {
-			rounds = (unsigned)strtoul(argv[++a], NULL, 10);
-		} else if (strcmp(argv[a], "--bursts") == 0 && a + 1 < argc) {
-			bursts = (unsigned)strtoul(argv[++a], NULL, 10);
-		} else {
+	while ((c = perf_getopt(argv[0], argc, argv, "", opts, PERF_DIM(opts))) != -1) {
+		if (c != 's' || (n = perf_parse_list(optarg, 64, 1514, sizes, 16)) < 0) {
 			fprintf(stderr, "usage: %s [--sizes 64,...] [--rounds N] [--bursts N]\n",
 				argv[0]);
 			return 2;
 		}
+		nsz = (unsigned)n;
 	}
-	if (rounds > 1024)
-		rounds = 1024;
 	mgr = cry_mgr_create();
 	if (mgr == NULL || cry_cbc_key_init(mgr, &key, k16, 16, CRY_HMAC_SHA256_128, ik, 32,
 					    ivk) != 0) {
@@ -346,11 +301,11 @@ main(int argc, char **argv)
 			for (v = 0; v < NVAR; v++) {
 				uint64_t t0, t1;
 
-				vars[v].fn(vars[v].enc);	/* warm */
+				vars[v].fn(vars[v].enc, vars[v].nocheck);	/* warm */
 				t0 = __rdtsc();
 				for (b = 0; b < bursts; b++) {
 					seq0 += NPKT;
-					vars[v].fn(vars[v].enc);
+					vars[v].fn(vars[v].enc, vars[v].nocheck);
 				}
 				t1 = __rdtsc();
 				vars[v].cyc[r] = (double)(t1 - t0) / (bursts * NPKT);
@@ -358,7 +313,7 @@ main(int argc, char **argv)
 		}
 		printf("%-14u", sizes[s]);
 		for (v = 0; v < NVAR; v++) {
-			qsort(vars[v].cyc, rounds, sizeof(double), cmpd);
+			qsort(vars[v].cyc, rounds, sizeof(double), perf_cmp_double);
 			printf(" %13.1f", vars[v].cyc[rounds / 2]);
 		}
 		printf("\n");

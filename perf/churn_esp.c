@@ -32,14 +32,39 @@ nonce(const struct cesp_key *k, const uint8_t *iv, uint8_t *n)
 	memcpy(n + CESP_SALT, iv, CESP_IV);
 }
 
+/*
+ * AES-GCM over @len bytes from @in to @out (in place allowed), the ESP header
+ * @hdr as AAD, the IV @iv: encrypts and writes the ICV to @icv, or decrypts
+ * and checks the ICV @icv. 0, or -1.
+ */
+static int
+gcm_pass(const struct cesp_key *k, int enc, const uint8_t *hdr, const uint8_t *iv,
+	 const uint8_t *in, size_t len, uint8_t *out, uint8_t *icv)
+{
+	uint8_t n[12];
+	EVP_CIPHER_CTX *x;
+	int ol = 0, ok;
+
+	nonce(k, iv, n);
+	x = EVP_CIPHER_CTX_new();
+	if (x == NULL)
+		return -1;
+	ok = EVP_CipherInit_ex(x, gcm(k), NULL, k->key, n, enc) == 1 &&
+	     EVP_CipherUpdate(x, NULL, &ol, hdr, CESP_HDR) == 1 &&
+	     EVP_CipherUpdate(x, out, &ol, in, (int)len) == 1 &&
+	     (enc || EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, CESP_ICV, icv) == 1) &&
+	     EVP_CipherFinal_ex(x, out + len, &ol) == 1 &&
+	     (!enc || EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, CESP_ICV, icv) == 1);
+	EVP_CIPHER_CTX_free(x);
+	return ok ? 0 : -1;
+}
+
 int
 cesp_encrypt(const struct cesp_key *k, uint32_t spi, uint32_t seq, const uint8_t *in,
 	     size_t len, uint8_t *out, size_t cap)
 {
 	size_t pad = (4 - (len + 2) % 4) % 4, plen = len + pad + 2, i;
-	uint8_t n[12], *ct = out + CESP_HDR + CESP_IV;
-	EVP_CIPHER_CTX *x;
-	int ol = 0, ok;
+	uint8_t *ct = out + CESP_HDR + CESP_IV;
 
 	if (CESP_HDR + CESP_IV + plen + CESP_ICV > cap)
 		return -1;
@@ -58,17 +83,9 @@ cesp_encrypt(const struct cesp_key *k, uint32_t spi, uint32_t seq, const uint8_t
 		ct[len + i] = (uint8_t)(i + 1);		/* RFC 4303 2.4 */
 	ct[len + pad] = (uint8_t)pad;
 	ct[len + pad + 1] = 4;				/* IPv4 */
-	nonce(k, out + CESP_HDR, n);
-	x = EVP_CIPHER_CTX_new();
-	if (x == NULL)
+	if (gcm_pass(k, 1, out, out + CESP_HDR, ct, plen, ct, ct + plen) != 0)
 		return -1;
-	ok = EVP_EncryptInit_ex(x, gcm(k), NULL, k->key, n) == 1 &&
-	     EVP_EncryptUpdate(x, NULL, &ol, out, CESP_HDR) == 1 &&
-	     EVP_EncryptUpdate(x, ct, &ol, ct, (int)plen) == 1 &&
-	     EVP_EncryptFinal_ex(x, ct + plen, &ol) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_GET_TAG, CESP_ICV, ct + plen) == 1;
-	EVP_CIPHER_CTX_free(x);
-	return ok ? (int)(CESP_HDR + CESP_IV + plen + CESP_ICV) : -1;
+	return (int)(CESP_HDR + CESP_IV + plen + CESP_ICV);
 }
 
 int
@@ -76,9 +93,7 @@ cesp_decrypt(const struct cesp_key *k, const uint8_t *esp, size_t len, uint8_t *
 	     size_t cap, uint8_t *next_hdr)
 {
 	size_t clen, pad;
-	uint8_t n[12], tag[CESP_ICV];
-	EVP_CIPHER_CTX *x;
-	int ol = 0, ok;
+	uint8_t tag[CESP_ICV];
 
 	if (len < CESP_HDR + CESP_IV + 2 + CESP_ICV)
 		return -1;
@@ -86,17 +101,7 @@ cesp_decrypt(const struct cesp_key *k, const uint8_t *esp, size_t len, uint8_t *
 	if (clen > cap)
 		return -1;
 	memcpy(tag, esp + len - CESP_ICV, CESP_ICV);
-	nonce(k, esp + CESP_HDR, n);
-	x = EVP_CIPHER_CTX_new();
-	if (x == NULL)
-		return -1;
-	ok = EVP_DecryptInit_ex(x, gcm(k), NULL, k->key, n) == 1 &&
-	     EVP_DecryptUpdate(x, NULL, &ol, esp, CESP_HDR) == 1 &&
-	     EVP_DecryptUpdate(x, out, &ol, esp + CESP_HDR + CESP_IV, (int)clen) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_GCM_SET_TAG, CESP_ICV, tag) == 1 &&
-	     EVP_DecryptFinal_ex(x, out + clen, &ol) == 1;
-	EVP_CIPHER_CTX_free(x);
-	if (!ok)
+	if (gcm_pass(k, 0, esp, esp + CESP_HDR, esp + CESP_HDR + CESP_IV, clen, out, tag) != 0)
 		return -1;
 	pad = out[clen - 2];
 	if (pad + 2 > clen)

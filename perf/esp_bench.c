@@ -60,6 +60,7 @@
 #include "bench.h"
 #include "cdev.h"
 #include "crypto/cry_mgcm.h"
+#include "perf_common.h"
 
 enum variant {
 	V_RAM_ENC,
@@ -196,27 +197,6 @@ usage(const char *prog)
 }
 
 static int
-parse_list_sizes(struct opts *o, const char *arg)
-{
-	char buf[256], *tok, *save = NULL;
-	unsigned long v;
-	char *end;
-
-	if (strlen(arg) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, arg);
-	o->n_sizes = 0;
-	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		v = strtoul(tok, &end, 10);
-		if (*end != '\0' || v < BENCH_MIN_FRAME || v > BENCH_MAX_FRAME ||
-		    o->n_sizes == BENCH_MAX_SIZES)
-			return -EINVAL;
-		o->sizes[o->n_sizes++] = (unsigned)v;
-	}
-	return o->n_sizes > 0 ? 0 : -EINVAL;
-}
-
-static int
 parse_list_algs(struct opts *o, const char *arg)
 {
 	char buf[256], *tok, *save = NULL;
@@ -238,40 +218,29 @@ parse_list_algs(struct opts *o, const char *arg)
 	return n > 0 ? 0 : -EINVAL;
 }
 
-static int
-parse_uint(const char *arg, unsigned lo, unsigned hi, unsigned *out)
-{
-	unsigned long v;
-	char *end;
-
-	v = strtoul(arg, &end, 10);
-	if (*end != '\0' || v < lo || v > hi)
-		return -EINVAL;
-	*out = (unsigned)v;
-	return 0;
-}
-
 /* Parses the benchmark's own options (before "--"); returns argc consumed. */
 static int
 parse_opts(struct opts *o, int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "quick", no_argument, NULL, 'q' },
-		{ "sizes", required_argument, NULL, 's' },
-		{ "algs", required_argument, NULL, 'a' },
-		{ "sas", required_argument, NULL, 'n' },
-		{ "rounds", required_argument, NULL, 'r' },
-		{ "bursts", required_argument, NULL, 'b' },
-		{ "warm", required_argument, NULL, 'w' },
-		{ "spi", required_argument, NULL, 'p' },
-		{ "sa-order", required_argument, NULL, 'o' },
-		{ "no-cdev", no_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const unsigned def_sizes[] = { 64, 128, 256, 512, 1024, 1420 };
+	/* in the order of enum bench_spi, and of bench_sa_shuffle false, true */
+	static const char *const spi_modes[] = { "random", "seq", NULL };
+	static const char *const sa_orders[] = { "rr", "random", NULL };
 	unsigned a, rounds = 0, bursts = 0, warm = UINT_MAX;
-	int c;
+	const struct perf_opt opts[] = {
+		PERF_OPT_BOOL("quick", o->quick),
+		PERF_OPT_ARG("sizes", 's'),
+		PERF_OPT_ARG("algs", 'a'),
+		PERF_OPT_NUM("sas", 2, 1000000, o->n_sa_many, NULL),
+		PERF_OPT_NUM("rounds", 1, 1000, rounds, NULL),
+		PERF_OPT_NUM("bursts", 1, 1000000, bursts, NULL),
+		PERF_OPT_NUM("warm", 0, 1000, warm, NULL),
+		PERF_OPT_CHOICE("spi", bench_spi_mode, spi_modes),
+		PERF_OPT_CHOICE("sa-order", bench_sa_shuffle, sa_orders),
+		PERF_OPT_BOOL("no-cdev", o->no_cdev),
+		PERF_OPT_FLAG("help", 'h'),
+	};
+	int c, n;
 
 	memset(o, 0, sizeof(*o));
 	memcpy(o->sizes, def_sizes, sizeof(def_sizes));
@@ -280,53 +249,18 @@ parse_opts(struct opts *o, int argc, char **argv)
 		o->alg_on[a] = true;
 	o->n_sa_many = DEFAULT_SAS;
 	/* "+": stop at the first non-option, so "--" separates the EAL arguments */
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while ((c = perf_getopt(argv[0], argc, argv, "+h", opts, RTE_DIM(opts))) != -1) {
 		switch (c) {
-		case 'q':
-			o->quick = true;
-			break;
 		case 's':
-			if (parse_list_sizes(o, optarg) < 0)
+			n = perf_parse_list(optarg, BENCH_MIN_FRAME, BENCH_MAX_FRAME, o->sizes,
+					    BENCH_MAX_SIZES);
+			if (n < 0)
 				goto bad;
+			o->n_sizes = (unsigned)n;
 			break;
 		case 'a':
 			if (parse_list_algs(o, optarg) < 0)
 				goto bad;
-			break;
-		case 'n':
-			if (parse_uint(optarg, 2, 1000000, &o->n_sa_many) < 0)
-				goto bad;
-			break;
-		case 'r':
-			if (parse_uint(optarg, 1, 1000, &rounds) < 0)
-				goto bad;
-			break;
-		case 'b':
-			if (parse_uint(optarg, 1, 1000000, &bursts) < 0)
-				goto bad;
-			break;
-		case 'w':
-			if (parse_uint(optarg, 0, 1000, &warm) < 0)
-				goto bad;
-			break;
-		case 'o':
-			if (strcmp(optarg, "random") == 0)
-				bench_sa_shuffle = true;
-			else if (strcmp(optarg, "rr") == 0)
-				bench_sa_shuffle = false;
-			else
-				goto bad;
-			break;
-		case 'p':
-			if (strcmp(optarg, "random") == 0)
-				bench_spi_mode = BENCH_SPI_RANDOM;
-			else if (strcmp(optarg, "seq") == 0)
-				bench_spi_mode = BENCH_SPI_SEQ;
-			else
-				goto bad;
-			break;
-		case 'C':
-			o->no_cdev = true;
 			break;
 		case 'h':
 			usage(argv[0]);
@@ -363,9 +297,12 @@ static char eal_prefix[64];
 static int
 eal_start(int argc, char **argv, const char *prog)
 {
-	char lcore[16], *def[32];
+	char lcore[16];
+	char *def[] = { (char *)(uintptr_t)prog, "-l", lcore, "--no-huge", "-m", "1024",
+			"--no-pci", "--file-prefix", eal_prefix, "--vdev", "crypto_aesni_gcm0",
+			"--vdev", "crypto_aesni_mb0", "--log-level", "error", NULL };
 	cpu_set_t cs;
-	int n = 0, cpu, i;
+	int cpu, i;
 
 	if (argc > 0)
 		return rte_eal_init(argc, argv);
@@ -376,23 +313,7 @@ eal_start(int argc, char **argv, const char *prog)
 				cpu = i;
 	snprintf(lcore, sizeof(lcore), "%d", cpu);
 	snprintf(eal_prefix, sizeof(eal_prefix), "perf-bench-%d", (int)getpid());
-	def[n++] = (char *)(uintptr_t)prog;
-	def[n++] = (char *)(uintptr_t)"-l";
-	def[n++] = lcore;
-	def[n++] = (char *)(uintptr_t)"--no-huge";
-	def[n++] = (char *)(uintptr_t)"-m";
-	def[n++] = (char *)(uintptr_t)"1024";
-	def[n++] = (char *)(uintptr_t)"--no-pci";
-	def[n++] = (char *)(uintptr_t)"--file-prefix";
-	def[n++] = eal_prefix;
-	def[n++] = (char *)(uintptr_t)"--vdev";
-	def[n++] = (char *)(uintptr_t)"crypto_aesni_gcm0";
-	def[n++] = (char *)(uintptr_t)"--vdev";
-	def[n++] = (char *)(uintptr_t)"crypto_aesni_mb0";
-	def[n++] = (char *)(uintptr_t)"--log-level";
-	def[n++] = (char *)(uintptr_t)"error";
-	def[n] = NULL;
-	return rte_eal_init(n, def);
+	return rte_eal_init((int)RTE_DIM(def) - 1, def);
 }
 
 /* Remove /var/run/dpdk/<prefix> when we chose the prefix. */

@@ -78,6 +78,7 @@
 
 #include "ike/ike.h"
 #include "churn_esp.h"
+#include "perf_common.h"
 
 enum churn_limits {
 	CH_MAX_SRC = 256,
@@ -93,6 +94,7 @@ enum ch_state {
 	CH_FAILED,		/* went down before its child came up */
 	CH_DELETING,		/* Delete sent */
 	CH_DOWN,		/* deleted */
+	CH__NONE,		/* no slot's: run() for the whole time */
 };
 
 struct ch_slot {
@@ -148,24 +150,6 @@ struct churn {
 	unsigned long setups, failed, deleted, forgotten, delete_timeouts;
 };
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static unsigned
 slot_of_conn(const char *conn)
 {
@@ -190,13 +174,10 @@ op_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
 	const struct sockaddr *to)
 {
 	struct churn *c = user;
-	static uint8_t out[CH_BUF];
 	const struct sockaddr_in *f = (const struct sockaddr_in *)(const void *)from;
 	const struct sockaddr_in *t = (const struct sockaddr_in *)(const void *)to;
-	const uint8_t *p = buf;
-	size_t n = len;
 	unsigned i, s = 0;
-	int fd;
+	bool natt;
 
 	if (to->sa_family != AF_INET)
 		return -EAFNOSUPPORT;
@@ -207,21 +188,10 @@ op_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
 		for (i = 0; i < c->n_src; i++)
 			if (c->src[i].sin_addr.s_addr == f->sin_addr.s_addr)
 				s = i;
-	fd = c->fd500[s];
-	/* RFC 3948 2.2: IKE on 4500 carries a 4-byte zero non-ESP marker. */
-	if ((from->sa_family == AF_INET && ntohs(f->sin_port) == 4500) ||
-	    ntohs(t->sin_port) == 4500) {
-		if (len + 4 > sizeof(out))
-			return -EMSGSIZE;
-		memset(out, 0, 4);
-		memcpy(out + 4, buf, len);
-		p = out;
-		n = len + 4;
-		fd = c->fd4500[s];
-	}
-	if (sendto(fd, p, n, 0, to, sizeof(struct sockaddr_in)) < 0)
-		return -errno;
-	return 0;
+	natt = (from->sa_family == AF_INET && ntohs(f->sin_port) == 4500) ||
+	       ntohs(t->sin_port) == 4500;
+	return perf_ike_sendto(natt ? c->fd4500[s] : c->fd500[s], natt, buf, len, to,
+			       sizeof(struct sockaddr_in));
 }
 
 static void
@@ -239,7 +209,7 @@ op_event(void *user, const struct ike_event *ev)
 		if (i < c->n_slot && c->slot[i].state == CH_INIT) {
 			c->slot[i].state = CH_UP;
 			c->slot[i].ike_sa_id = ev->child->ike_sa_id;
-			c->slot[i].t_up_us = now_us();
+			c->slot[i].t_up_us = perf_now_us();
 			c->n_up++;
 			if (c->in_flight > 0)
 				c->in_flight--;
@@ -260,8 +230,7 @@ op_log(void *user, int level, const char *msg)
 {
 	struct churn *c = user;
 
-	if (level <= c->log_level)
-		fprintf(stderr, "%llu <%d> %s\n", (unsigned long long)now_ms(), level, msg);
+	perf_ike_log(level, c->log_level, msg);
 }
 
 /* ---- sockets ---- */
@@ -312,10 +281,10 @@ rx(struct churn *c, unsigned s, bool natt)
 		}
 		if (c->hold && c->hc[s].ctx != NULL)
 			ike_input(c->hc[s].ctx, p, len, (struct sockaddr *)&from,
-				  (struct sockaddr *)&to, now_ms());
+				  (struct sockaddr *)&to, perf_now_ms());
 		else if (c->ctx != NULL)
 			ike_input(c->ctx, p, len, (struct sockaddr *)&from, (struct sockaddr *)&to,
-				  now_ms());
+				  perf_now_ms());
 	}
 }
 
@@ -332,7 +301,7 @@ step(struct churn *c, uint64_t max_ms)
 		pfd[2 * i + 1].fd = c->fd4500[i];
 		pfd[2 * i].events = pfd[2 * i + 1].events = POLLIN;
 	}
-	t = c->ctx != NULL ? ike_next_timeout_ms(c->ctx, now_ms()) : 100;
+	t = c->ctx != NULL ? ike_next_timeout_ms(c->ctx, perf_now_ms()) : 100;
 	if (t > max_ms)
 		t = max_ms;
 	if (poll(pfd, 2 * c->n_src, (int)t) > 0)
@@ -340,46 +309,29 @@ step(struct churn *c, uint64_t max_ms)
 			if (pfd[i].revents & POLLIN)
 				rx(c, i / 2, i % 2);
 	if (c->ctx != NULL)
-		ike_tick(c->ctx, now_ms());
+		ike_tick(c->ctx, perf_now_ms());
 }
 
-/* Poll sockets and run timers for up to @ms, or until @done(c) holds. */
-static void
-run(struct churn *c, uint64_t ms, bool (*done)(const struct churn *c))
-{
-	uint64_t end = now_ms() + ms;
-
-	while (!done(c) && now_ms() < end)
-		step(c, 50);
-}
-
+/* Whether a slot is in @state. */
 static bool
-all_settled(const struct churn *c)
+any_in(const struct churn *c, enum ch_state state)
 {
 	unsigned i;
 
 	for (i = 0; i < c->n_slot; i++)
-		if (c->slot[i].state == CH_INIT)
-			return false;
-	return true;
-}
-
-static bool
-all_deleted(const struct churn *c)
-{
-	unsigned i;
-
-	for (i = 0; i < c->n_slot; i++)
-		if (c->slot[i].state == CH_DELETING)
-			return false;
-	return true;
-}
-
-static bool
-never(const struct churn *c)
-{
-	(void)c;
+		if (c->slot[i].state == state)
+			return true;
 	return false;
+}
+
+/* Poll sockets and run timers for up to @ms, while a slot is in @state (CH__NONE: all @ms). */
+static void
+run(struct churn *c, uint64_t ms, enum ch_state state)
+{
+	uint64_t end = perf_now_ms() + ms;
+
+	while ((state == CH__NONE || any_in(c, state)) && perf_now_ms() < end)
+		step(c, 50);
 }
 
 /* ---- configuration of one batch ---- */
@@ -462,12 +414,31 @@ fill_conn(const struct churn *c, struct ike_conn_cfg *k, unsigned i, unsigned lo
 	return 0;
 }
 
+/* A lib/ike context of @n connections, the settings of @tmpl, callbacks' @user. */
+static int
+ctx_of(const struct ike_ctx_cfg *tmpl, const struct ike_conn_cfg *conns, unsigned n, void *user,
+       struct ike_ctx **ctx)
+{
+	struct ike_ctx_cfg cfg = *tmpl;
+
+	cfg.conns = conns;
+	cfg.n_conns = n;
+	cfg.user = user;
+	return ike_ctx_create(&cfg, ctx);
+}
+
+/* A client's lib/ike settings in batches and with --load: window 1, no cookies. */
+static const struct ike_ctx_cfg batch_cfg = {
+	.ops = { .send = op_send, .event = op_event, .log = op_log },
+	.window_size = 1, .cookie_threshold = 10000, .half_open_max = 10000,
+	.retransmit_base_ms = 1000, .retransmit_tries = 4,
+};
+
 /* A fresh context holding @n connections (set-ups @seq0 ...) and @n empty slots. */
 static int
 ctx_create(struct churn *c, unsigned n, unsigned long seq0)
 {
 	struct ike_conn_cfg *conns;
-	struct ike_ctx_cfg cfg;
 	unsigned i;
 	int rc = 0;
 
@@ -476,20 +447,8 @@ ctx_create(struct churn *c, unsigned n, unsigned long seq0)
 		return -ENOMEM;
 	for (i = 0; i < n && rc == 0; i++)
 		rc = fill_conn(c, &conns[i], i, seq0 + i);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.conns = conns;
-	cfg.n_conns = n;
-	cfg.ops.send = op_send;
-	cfg.ops.event = op_event;
-	cfg.ops.log = op_log;
-	cfg.user = c;
-	cfg.window_size = 1;
-	cfg.cookie_threshold = 10000;
-	cfg.half_open_max = 10000;
-	cfg.retransmit_base_ms = 1000;
-	cfg.retransmit_tries = 4;
 	if (rc == 0)
-		rc = ike_ctx_create(&cfg, &c->ctx);
+		rc = ctx_of(&batch_cfg, conns, n, c, &c->ctx);
 	memset(conns, 0, (size_t)n * sizeof(*conns));	/* PSK copies */
 	free(conns);
 	if (rc != 0)
@@ -503,7 +462,7 @@ ctx_create(struct churn *c, unsigned n, unsigned long seq0)
 static int
 one_batch(struct churn *c, unsigned n, unsigned long seq0)
 {
-	uint64_t t = now_ms();
+	uint64_t t = perf_now_ms();
 	char name[16];
 	unsigned i;
 	int rc;
@@ -518,8 +477,8 @@ one_batch(struct churn *c, unsigned n, unsigned long seq0)
 		if (ike_initiate(c->ctx, name, t) != 0)
 			c->slot[i].state = CH_FAILED;
 	}
-	run(c, (uint64_t)c->batch_timeout_s * 1000, all_settled);
-	t = now_ms();
+	run(c, (uint64_t)c->batch_timeout_s * 1000, CH_INIT);
+	t = perf_now_ms();
 	for (i = 0; i < n; i++) {
 		struct ch_slot *s = &c->slot[i];
 
@@ -537,7 +496,7 @@ one_batch(struct churn *c, unsigned n, unsigned long seq0)
 		else
 			c->failed++;
 	}
-	run(c, 15000, all_deleted);
+	run(c, 15000, CH_DELETING);
 	for (i = 0; i < n; i++) {
 		if (c->slot[i].state == CH_DOWN)
 			c->deleted++;
@@ -599,26 +558,6 @@ cpu_diff(double a, double b)
 }
 
 static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of @n sorted values, in ms. */
-static double
-pct_ms(const uint64_t *v, unsigned n, unsigned pct)
-{
-	unsigned k;
-
-	if (n == 0)
-		return -1;
-	k = (unsigned)(((uint64_t)pct * n + 99) / 100);
-	return (double)v[k == 0 ? 0 : k - 1] / 1000.0;
-}
-
-static int
 load_run(struct churn *c)
 {
 	unsigned n = c->total, nxt = 0, lo = 0, i, n_lat = 0, timed_out = 0;
@@ -635,7 +574,7 @@ load_run(struct churn *c)
 		return rc;
 	}
 	cpu_mark(c, &m0);
-	t0 = now_us();
+	t0 = perf_now_us();
 	while (lo < n) {
 		uint64_t now;
 
@@ -647,10 +586,10 @@ load_run(struct churn *c)
 			struct ch_slot *s = &c->slot[nxt];
 
 			snprintf(name, sizeof(name), "c%u", nxt);
-			s->t_start_us = now_us();
+			s->t_start_us = perf_now_us();
 			s->state = CH_INIT;
 			c->in_flight++;
-			if (ike_initiate(c->ctx, name, now_ms()) != 0) {
+			if (ike_initiate(c->ctx, name, perf_now_ms()) != 0) {
 				s->state = CH_FAILED;
 				c->in_flight--;
 			}
@@ -659,7 +598,7 @@ load_run(struct churn *c)
 		step(c, 10);
 		/* a set-up that failed before its child came up sends no event we
 		 * can map to it: it times out */
-		now = now_us();
+		now = perf_now_us();
 		for (i = lo; i < nxt; i++) {
 			struct ch_slot *s = &c->slot[i];
 
@@ -672,7 +611,7 @@ load_run(struct churn *c)
 		while (lo < nxt && c->slot[lo].state != CH_INIT)
 			lo++;
 	}
-	t1 = now_us();
+	t1 = perf_now_us();
 	cpu_mark(c, &m1);
 	lat = calloc(n ? n : 1, sizeof(*lat));
 	if (lat == NULL)
@@ -685,28 +624,29 @@ load_run(struct churn *c)
 			c->failed++;
 		}
 	}
-	qsort(lat, n_lat, sizeof(*lat), cmp_u64);
+	qsort(lat, n_lat, sizeof(*lat), perf_cmp_u64);
 	secs = (double)(t1 - t0) / 1e6;
 	printf("LOAD setups=%lu failed=%lu secs=%.3f rate=%.1f window=%u lat_p50_ms=%.2f "
 	       "lat_p90_ms=%.2f lat_p99_ms=%.2f lat_max_ms=%.2f resp_cpu_s=%.2f "
 	       "resp_main_cpu_s=%.2f\n", c->setups, c->failed, secs,
-	       secs > 0 ? (double)c->setups / secs : 0.0, c->window, pct_ms(lat, n_lat, 50),
-	       pct_ms(lat, n_lat, 90), pct_ms(lat, n_lat, 99), pct_ms(lat, n_lat, 100),
+	       secs > 0 ? (double)c->setups / secs : 0.0, c->window,
+	       perf_pct_u64(lat, n_lat, 500, 1000.0), perf_pct_u64(lat, n_lat, 900, 1000.0),
+	       perf_pct_u64(lat, n_lat, 990, 1000.0), perf_pct_u64(lat, n_lat, 1000, 1000.0),
 	       cpu_diff(m0.proc, m1.proc), cpu_diff(m0.main, m1.main));
 	fflush(stdout);
 	free(lat);
 
 	/* Delete everything, so the responder ends where it started. */
 	cpu_mark(c, &m0);
-	t0 = now_us();
+	t0 = perf_now_us();
 	for (i = 0; i < n; i++) {
 		struct ch_slot *s = &c->slot[i];
 
-		if (s->state == CH_UP && ike_terminate_ike(c->ctx, s->ike_sa_id, now_ms()) == 0)
+		if (s->state == CH_UP && ike_terminate_ike(c->ctx, s->ike_sa_id, perf_now_ms()) == 0)
 			s->state = CH_DELETING;
 	}
-	run(c, 60000, all_deleted);
-	t1 = now_us();
+	run(c, 60000, CH_DELETING);
+	t1 = perf_now_us();
 	cpu_mark(c, &m1);
 	for (i = 0; i < n; i++) {
 		if (c->slot[i].state == CH_DOWN)
@@ -798,7 +738,7 @@ hop_event(void *user, const struct ike_event *ev)
 			c->n_held++;
 		}
 		s->ike_sa_id = ch->ike_sa_id;
-		s->t_up_us = now_us();
+		s->t_up_us = perf_now_us();
 		if (c->in_flight > 0)
 			c->in_flight--;
 		break;
@@ -853,15 +793,24 @@ hold_destroy(struct churn *c)
 	}
 }
 
+/* --hold's lib/ike settings: every client at once, longer retransmits. */
+static const struct ike_ctx_cfg hold_cfg = {
+	.ops = { .send = hop_send, .event = hop_event, .log = hop_log },
+	.window_size = 1, .cookie_threshold = 1000000, .half_open_max = 1000000,
+	.half_open_per_src = 1000000, .retransmit_base_ms = 2000, .retransmit_tries = 5,
+};
+
 /* Contexts for all --total connections, slots and SPI map empty. */
 static int
 hold_create(struct churn *c)
 {
 	unsigned per = (c->total + c->n_src - 1) / c->n_src, k, j, n;
+	struct ike_ctx_cfg cfg = hold_cfg;
 	struct ike_conn_cfg *conns;
-	struct ike_ctx_cfg cfg;
 	int rc = 0;
 
+	if (c->fixed_spi != 0)
+		cfg.ops.alloc_spi = hop_fixed_spi;
 	conns = calloc(per, sizeof(*conns));
 	if (conns == NULL)
 		return -ENOMEM;
@@ -875,22 +824,7 @@ hold_create(struct churn *c)
 		}
 		if (rc != 0)
 			break;
-		memset(&cfg, 0, sizeof(cfg));
-		cfg.conns = conns;
-		cfg.n_conns = n;
-		cfg.ops.send = hop_send;
-		cfg.ops.event = hop_event;
-		cfg.ops.log = hop_log;
-		if (c->fixed_spi != 0)
-			cfg.ops.alloc_spi = hop_fixed_spi;
-		cfg.user = &c->hc[k];
-		cfg.window_size = 1;
-		cfg.cookie_threshold = 1000000;
-		cfg.half_open_max = 1000000;
-		cfg.half_open_per_src = 1000000;
-		cfg.retransmit_base_ms = 2000;
-		cfg.retransmit_tries = 5;
-		rc = ike_ctx_create(&cfg, &c->hc[k].ctx);
+		rc = ctx_of(&cfg, conns, n, &c->hc[k], &c->hc[k].ctx);
 		memset(conns, 0, (size_t)per * sizeof(*conns));	/* PSK copies */
 	}
 	free(conns);
@@ -1003,7 +937,7 @@ static void
 hold_step(struct churn *c, uint64_t max_ms, bool flood)
 {
 	struct pollfd pfd[2 * CH_MAX_SRC + 1];
-	uint64_t t = max_ms, now = now_ms(), d;
+	uint64_t t = max_ms, now = perf_now_ms(), d;
 	unsigned i, np = 2 * c->n_src;
 
 	for (i = 0; i < c->n_src; i++) {
@@ -1023,7 +957,7 @@ hold_step(struct churn *c, uint64_t max_ms, bool flood)
 		if (pfd[np].revents & POLLIN)
 			esp_rx(c, flood);
 	}
-	now = now_ms();
+	now = perf_now_ms();
 	for (i = 0; i < c->n_src; i++)
 		ike_tick(c->hc[i].ctx, now);
 }
@@ -1031,7 +965,7 @@ hold_step(struct churn *c, uint64_t max_ms, bool flood)
 static void
 hold_up(struct churn *c, unsigned a, unsigned b, unsigned window)
 {
-	uint64_t t0 = now_us(), timeout_us = (uint64_t)c->batch_timeout_s * 1000000;
+	uint64_t t0 = perf_now_us(), timeout_us = (uint64_t)c->batch_timeout_s * 1000000;
 	unsigned nxt = a, lo = a, i, ok = 0, failed = 0, k;
 	char name[16];
 	double secs;
@@ -1048,12 +982,12 @@ hold_up(struct churn *c, unsigned a, unsigned b, unsigned window)
 			k = nxt % c->n_src;
 			/* again after a failure: the IKE SA of a refused child goes first */
 			if (s->ike_sa_id != 0)
-				(void)ike_terminate_ike(c->hc[k].ctx, s->ike_sa_id, now_ms());
+				(void)ike_terminate_ike(c->hc[k].ctx, s->ike_sa_id, perf_now_ms());
 			memset(s, 0, sizeof(*s));
-			s->t_start_us = now_us();
+			s->t_start_us = perf_now_us();
 			s->state = CH_INIT;
 			c->in_flight++;
-			if (ike_initiate(c->hc[k].ctx, name, now_ms()) != 0) {
+			if (ike_initiate(c->hc[k].ctx, name, perf_now_ms()) != 0) {
 				s->state = CH_FAILED;
 				c->in_flight--;
 			}
@@ -1063,7 +997,7 @@ hold_up(struct churn *c, unsigned a, unsigned b, unsigned window)
 		for (i = lo; i < nxt; i++) {
 			struct ch_slot *s = &c->slot[i];
 
-			if (s->state == CH_INIT && now_us() - s->t_start_us > timeout_us) {
+			if (s->state == CH_INIT && perf_now_us() - s->t_start_us > timeout_us) {
 				s->state = CH_FAILED;
 				c->in_flight--;
 			}
@@ -1077,18 +1011,9 @@ hold_up(struct churn *c, unsigned a, unsigned b, unsigned window)
 		else
 			failed++;
 	}
-	secs = (double)(now_us() - t0) / 1e6;
+	secs = (double)(perf_now_us() - t0) / 1e6;
 	printf("UP ok=%u failed=%u secs=%.3f rate=%.1f held=%u\n", ok, failed, secs,
 	       secs > 0 ? ok / secs : 0.0, c->n_held);
-}
-
-static uint64_t
-xs64(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
 }
 
 /* The held slots, in order: a list for random picks. */
@@ -1125,17 +1050,17 @@ hold_ping(struct churn *c, unsigned k, uint64_t seed)
 		pick[0] = v[0];
 		pick[1] = v[n - 1];
 		for (i = 0; i < k; i++)
-			pick[2 + i] = v[xs64(&seed) % n];
+			pick[2 + i] = v[perf_xorshift64(&seed) % n];
 	}
 	for (i = 0; i < m; i++)
 		c->slot[pick[i]].replied = false;
 	base = c->n_replied;
 	for (i = 0; i < m; i++) {
-		uint64_t stall = now_ms() + 200;
+		uint64_t stall = perf_now_ms() + 200;
 
 		/* at most 256 outstanding (lost ones free the window after 200 ms) */
 		while (i - (c->n_replied - base) >= 256) {
-			if (now_ms() >= stall) {
+			if (perf_now_ms() >= stall) {
 				base = c->n_replied - i;	/* count them lost */
 				break;
 			}
@@ -1145,11 +1070,11 @@ hold_ping(struct churn *c, unsigned k, uint64_t seed)
 		if (i % 32 == 31)
 			hold_step(c, 0, false);
 	}
-	end = now_ms() + 5000;
+	end = perf_now_ms() + 5000;
 	for (;;) {
 		for (ok = 0, i = 0; i < m; i++)
 			ok += c->slot[pick[i]].replied;
-		if (ok == m || now_ms() > end)
+		if (ok == m || perf_now_ms() > end)
 			break;
 		hold_step(c, 20, false);
 	}
@@ -1163,7 +1088,7 @@ static void
 hold_flood(struct churn *c, bool random, unsigned secs)
 {
 	unsigned n, *v = held_list(c, &n);
-	uint64_t seed = 88172645463325252ull, sent = 0, lost = 0, t0 = now_us(), end, last_rx;
+	uint64_t seed = 88172645463325252ull, sent = 0, lost = 0, t0 = perf_now_us(), end, last_rx;
 	uint64_t last_recv = 0;
 	double s;
 
@@ -1174,24 +1099,24 @@ hold_flood(struct churn *c, bool random, unsigned secs)
 	}
 	c->flood_recv = 0;
 	end = t0 + (uint64_t)secs * 1000000;
-	last_rx = now_us();
-	while (now_us() < end) {
+	last_rx = perf_now_us();
+	while (perf_now_us() < end) {
 		/* 64 outstanding; after 200 ms without a reply, count them lost */
 		while (sent - c->flood_recv - lost < 64) {
-			if (esp_ping(c, random ? v[xs64(&seed) % n] : v[0]) != 0)
+			if (esp_ping(c, random ? v[perf_xorshift64(&seed) % n] : v[0]) != 0)
 				break;
 			sent++;
 		}
 		hold_step(c, 1, true);
 		if (c->flood_recv != last_recv) {
 			last_recv = c->flood_recv;
-			last_rx = now_us();
-		} else if (now_us() - last_rx > 200000) {
+			last_rx = perf_now_us();
+		} else if (perf_now_us() - last_rx > 200000) {
 			lost = sent - c->flood_recv;
-			last_rx = now_us();
+			last_rx = perf_now_us();
 		}
 	}
-	s = (double)(now_us() - t0) / 1e6;
+	s = (double)(perf_now_us() - t0) / 1e6;
 	hold_step(c, 200, true);	/* the last replies */
 	printf("FLOOD mode=%s sent=%" PRIu64 " recv=%" PRIu64 " secs=%.3f pps=%.1f\n",
 	       random ? "random" : "first", sent, c->flood_recv, s,
@@ -1202,19 +1127,19 @@ hold_flood(struct churn *c, bool random, unsigned secs)
 static void
 hold_down(struct churn *c, unsigned window)
 {
-	uint64_t t0 = now_us(), end = now_ms() + 120000;
+	uint64_t t0 = perf_now_us(), end = perf_now_ms() + 120000;
 	unsigned nxt = 0, i, deleted = 0, timeouts = 0;
 	double secs;
 
 	c->in_flight = 0;
-	while (now_ms() < end) {
+	while (perf_now_ms() < end) {
 		while (c->in_flight < window && nxt < c->n_slot) {
 			struct ch_slot *s = &c->slot[nxt++];
 
 			if (s->state != CH_UP)
 				continue;
 			if (ike_terminate_ike(c->hc[(nxt - 1) % c->n_src].ctx, s->ike_sa_id,
-					      now_ms()) == 0) {
+					      perf_now_ms()) == 0) {
 				s->state = CH_DELETING;
 				c->in_flight++;
 			}
@@ -1229,7 +1154,7 @@ hold_down(struct churn *c, unsigned window)
 		else if (c->slot[i].state == CH_DELETING)
 			timeouts++;
 	}
-	secs = (double)(now_us() - t0) / 1e6;
+	secs = (double)(perf_now_us() - t0) / 1e6;
 	printf("DOWN deleted=%u timeouts=%u secs=%.3f held=%u\n", deleted, timeouts, secs,
 	       c->n_held);
 }
@@ -1281,9 +1206,9 @@ hold_run(struct churn *c)
 			rc = hold_create(c);
 			printf(rc == 0 ? "RESET\n" : "ERROR reset %d\n", rc);
 		} else if (!strcmp(cmd, "wait") && sscanf(line, "%*s %u", &a) == 1) {
-			uint64_t end = now_ms() + a;
+			uint64_t end = perf_now_ms() + a;
 
-			while (now_ms() < end)
+			while (perf_now_ms() < end)
 				hold_step(c, 10, false);
 			printf("WAITED held=%u\n", c->n_held);
 		} else if (!strcmp(cmd, "quit")) {
@@ -1346,6 +1271,28 @@ main(int argc, char **argv)
 	unsigned long done = 0, batches = 0;
 	uint64_t t0;
 	double secs;
+	const struct perf_opt opts[] = {
+		PERF_OPT_ARG("gw", 'g'),
+		PERF_OPT_ARG("src", 's'),
+		PERF_OPT_STR("psk", c.psk),
+		PERF_OPT_STR("gw-id", c.gw_id),
+		PERF_OPT_NUM("total", 0, UINT32_MAX, c.total, NULL),
+		PERF_OPT_NUM("batch", 1, CH_MAX_BATCH, c.batch, NULL),
+		PERF_OPT_NUM("forget", 0, 100, c.forget_pct, NULL),
+		PERF_OPT_STR("ike", c.ike),
+		PERF_OPT_STR("esp", c.esp),
+		PERF_OPT_STR("remote-ts", c.remote_ts),
+		PERF_OPT_NUM("batch-timeout", 0, UINT32_MAX, c.batch_timeout_s, NULL),
+		PERF_OPT_STR("prefix", c.prefix),
+		PERF_OPT_BOOL("stop-mid", c.stop_mid),
+		PERF_OPT_BOOL("load", c.load),
+		PERF_OPT_NUM("window", 0, UINT32_MAX, c.window, NULL),
+		PERF_OPT_ARG("cpu-pid", 'p'),
+		PERF_OPT_STR("cert-dir", c.cert_dir),
+		PERF_OPT_BOOL("hold", c.hold),
+		PERF_OPT_ARG("lan", 'l'),
+		PERF_OPT_ARG("fixed-spi", 'f'),
+	};
 	unsigned i;
 	int k;
 
@@ -1359,73 +1306,37 @@ main(int argc, char **argv)
 	c.prefix = "u";
 	c.log_level = IKE_LOG_WARNING;
 	c.window = 16;
-	for (k = 1; k < argc; k++) {
-		const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
-
-		if (!strcmp(a, "-v")) {
+	while ((k = perf_getopt(argv[0], argc, argv, "v", opts, PERF_DIM(opts))) != -1) {
+		switch (k) {
+		case 'v':
 			c.log_level = IKE_LOG_DEBUG;
-			continue;
-		}
-		if (!strcmp(a, "--stop-mid")) {
-			c.stop_mid = true;
-			continue;
-		}
-		if (!strcmp(a, "--load")) {
-			c.load = true;
-			continue;
-		}
-		if (!strcmp(a, "--hold")) {
-			c.hold = true;
-			continue;
-		}
-		if (v == NULL) {
-			usage(argv[0]);
-			return 2;
-		}
-		k++;
-		if (!strcmp(a, "--gw")) {
+			break;
+		case 'g':
 			gw->sin_family = AF_INET;
 			gw->sin_port = htons(500);
-			if (inet_pton(AF_INET, v, &gw->sin_addr) != 1)
+			if (inet_pton(AF_INET, optarg, &gw->sin_addr) != 1)
 				goto bad;
-		} else if (!strcmp(a, "--src")) {
-			if (parse_srcs(&c, v) != 0)
+			break;
+		case 's':
+			if (parse_srcs(&c, optarg) != 0)
 				goto bad;
-		} else if (!strcmp(a, "--psk")) {
-			c.psk = v;
-		} else if (!strcmp(a, "--gw-id")) {
-			c.gw_id = v;
-		} else if (!strcmp(a, "--total")) {
-			c.total = (unsigned)strtoul(v, NULL, 10);
-		} else if (!strcmp(a, "--batch")) {
-			c.batch = (unsigned)strtoul(v, NULL, 10);
-		} else if (!strcmp(a, "--forget")) {
-			c.forget_pct = (unsigned)strtoul(v, NULL, 10);
-		} else if (!strcmp(a, "--ike")) {
-			c.ike = v;
-		} else if (!strcmp(a, "--esp")) {
-			c.esp = v;
-		} else if (!strcmp(a, "--remote-ts")) {
-			c.remote_ts = v;
-		} else if (!strcmp(a, "--batch-timeout")) {
-			c.batch_timeout_s = (unsigned)strtoul(v, NULL, 10);
-		} else if (!strcmp(a, "--prefix")) {
-			c.prefix = v;
-		} else if (!strcmp(a, "--window")) {
-			c.window = (unsigned)strtoul(v, NULL, 10);
-		} else if (!strcmp(a, "--cpu-pid")) {
-			c.cpu_pid = atoi(v);
-		} else if (!strcmp(a, "--fixed-spi")) {
-			c.fixed_spi = (uint32_t)strtoul(v, NULL, 16);
-		} else if (!strcmp(a, "--lan")) {
-			if (inet_pton(AF_INET, v, &c.lan) != 1)
+			break;
+		case 'p':
+			c.cpu_pid = atoi(optarg);
+			break;
+		case 'f':
+			c.fixed_spi = (uint32_t)strtoul(optarg, NULL, 16);
+			break;
+		case 'l':
+			if (inet_pton(AF_INET, optarg, &c.lan) != 1)
 				goto bad;
-		} else if (!strcmp(a, "--cert-dir")) {
-			c.cert_dir = v;
-		} else {
+			break;
+		default:
 			goto bad;
 		}
 	}
+	if (optind != argc)
+		goto bad;
 	if (gw->sin_family != AF_INET || c.n_src == 0 || (c.psk == NULL && c.cert_dir == NULL) ||
 	    c.gw_id == NULL || c.batch == 0 || c.batch > CH_MAX_BATCH || c.forget_pct > 100 ||
 	    (c.load && (c.total == 0 || c.total > CH_MAX_LOAD || c.window == 0 || c.stop_mid)) ||
@@ -1450,10 +1361,10 @@ main(int argc, char **argv)
 	if (c.load) {
 		if (load_run(&c) != 0)
 			return 1;
-		run(&c, 200, never);
+		run(&c, 200, CH__NONE);
 		return c.failed == 0 && c.delete_timeouts == 0 ? 0 : 1;
 	}
-	t0 = now_ms();
+	t0 = perf_now_ms();
 	while (done < c.total) {
 		unsigned n = c.total - done < c.batch ? (unsigned)(c.total - done) : c.batch;
 
@@ -1462,14 +1373,14 @@ main(int argc, char **argv)
 		done += n;
 		if (++batches % 10 == 0) {
 			printf("PROGRESS done=%lu setups=%lu failed=%lu secs=%.1f\n", done, c.setups,
-			       c.failed, (double)(now_ms() - t0) / 1000);
+			       c.failed, (double)(perf_now_ms() - t0) / 1000);
 			fflush(stdout);
 		}
 	}
 	/* Answer stray retransmits a moment longer (nothing is left to answer them
 	 * with: the sockets just drain), so the gateway's last Deletes complete. */
-	run(&c, 200, never);
-	secs = (double)(now_ms() - t0) / 1000;
+	run(&c, 200, CH__NONE);
+	secs = (double)(perf_now_ms() - t0) / 1000;
 	printf("RESULT setups=%lu failed=%lu deleted=%lu forgotten=%lu delete_timeouts=%lu "
 	       "secs=%.1f rate=%.1f\n", c.setups, c.failed, c.deleted, c.forgotten,
 	       c.delete_timeouts, secs, secs > 0 ? (double)c.setups / secs : 0.0);

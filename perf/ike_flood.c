@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "perf_common.h"
+
 enum {
 	BATCH = 64,
 	ETH_LEN = 14,
@@ -53,26 +55,8 @@ static const uint8_t p256_g[P256_LEN] = {
 	0x37, 0xbf, 0x51, 0xf5,
 };
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* xorshift64*: fast per-packet variation; nothing here needs to be secret. */
+/* perf_xorshift64: fast per-packet variation; nothing here needs to be secret. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t
-rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 static void
 put16(uint8_t *p, unsigned v)
@@ -252,7 +236,7 @@ main(int argc, char **argv)
 	sll.sll_ifindex = (int)if_nametoindex(ifname);
 	sll.sll_halen = 6;
 	memcpy(sll.sll_addr, dmac, 6);
-	rng_state ^= now_ns() ^ (uint64_t)getpid() << 32;
+	rng_state ^= perf_now_ns() ^ (uint64_t)getpid() << 32;
 
 	/* Template frame. */
 	memset(frames, 0, sizeof(frames));
@@ -285,10 +269,10 @@ main(int argc, char **argv)
 		msg[i].msg_hdr.msg_iovlen = 1;
 	}
 
-	t0 = now_ns();
+	t0 = perf_now_ns();
 	end = t0 + duration_s * 1000000000ull;
 	for (;;) {
-		uint64_t t = now_ns();
+		uint64_t t = perf_now_ns();
 		int n;
 
 		if (t >= end)
@@ -302,7 +286,7 @@ main(int argc, char **argv)
 		for (i = 0; i < BATCH; i++) {
 			uint8_t *ip = frames[i] + ETH_LEN;
 			uint8_t *ike = ip + IP_LEN + UDP_LEN;
-			uint64_t r = rnd(), r2 = rnd();
+			uint64_t r = perf_xorshift64(&rng_state), r2 = perf_xorshift64(&rng_state);
 
 			put32(ip + 12, base + src_i);
 			if (++src_i == sources)
@@ -322,7 +306,7 @@ main(int argc, char **argv)
 		else if (errno != EINTR)
 			errors++;
 	}
-	t0 = now_ns() - t0;
+	t0 = perf_now_ns() - t0;
 	printf("ike-flood: sent %llu IKE_SA_INIT in %.2f s: %.0f pps (%u sources, %u-byte frames,"
 	       " %llu send errors)\n", (unsigned long long)sent, t0 / 1e9, sent / (t0 / 1e9),
 	       sources, flen, (unsigned long long)errors);

@@ -40,6 +40,7 @@
 #include <openssl/x509.h>
 
 #include "ike/ike_crypto.h"
+#include "perf_common.h"
 
 enum floor_limits {
 	FL_MAX_ROUNDS = 64,
@@ -68,15 +69,6 @@ struct floor_in {
 	uint8_t sig_i[IKE_SIG_MAX_LEN];		/* the initiator's AUTH signature */
 	size_t sig_i_len;
 };
-
-static double
-thread_cpu_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
 
 static int
 step_dh(struct floor_in *in)
@@ -120,66 +112,73 @@ step_kdf(struct floor_in *in)
 }
 
 /* The two AUTH octet strings of a set-up: the initiator's (checked) and ours. */
+struct octets {
+	uint8_t *i, *r;
+	size_t il, rl;
+};
+
+static void
+octets_free(struct octets *o)
+{
+	free(o->i);
+	free(o->r);
+}
+
 static int
-octets_both(struct floor_in *in, uint8_t **o_i, size_t *o_il, uint8_t **o_r, size_t *o_rl)
+octets_both(struct floor_in *in, struct octets *o)
 {
 	const struct ike_sa_keys *k = &in->keys;
 	int rc;
 
+	memset(o, 0, sizeof(*o));
 	rc = ike_auth_octets(k->prf, k->sk_pi, k->prf_len, in->msg_i, sizeof(in->msg_i), in->nr,
-			     sizeof(in->nr), in->idi, in->idi_len, o_i, o_il);
-	if (rc != 0)
-		return rc;
-	rc = ike_auth_octets(k->prf, k->sk_pr, k->prf_len, in->msg_r, sizeof(in->msg_r), in->ni,
-			     sizeof(in->ni), in->idr, in->idr_len, o_r, o_rl);
-	if (rc != 0) {
-		free(*o_i);
-		*o_i = NULL;
-	}
+			     sizeof(in->nr), in->idi, in->idi_len, &o->i, &o->il);
+	if (rc == 0)
+		rc = ike_auth_octets(k->prf, k->sk_pr, k->prf_len, in->msg_r, sizeof(in->msg_r),
+				     in->ni, sizeof(in->ni), in->idr, in->idr_len, &o->r, &o->rl);
 	return rc;
 }
 
 static int
 step_psk(struct floor_in *in)
 {
-	uint8_t *o_i = NULL, *o_r = NULL, auth[IKE_PRF_MAX_LEN];
-	size_t o_il, o_rl;
+	uint8_t auth[IKE_PRF_MAX_LEN];
+	struct octets o;
 	int rc;
 
-	rc = octets_both(in, &o_i, &o_il, &o_r, &o_rl);
+	rc = octets_both(in, &o);
 	if (rc == 0)
-		rc = ike_auth_psk_verify(in->keys.prf, in->psk, sizeof(in->psk), o_i, o_il,
+		rc = ike_auth_psk_verify(in->keys.prf, in->psk, sizeof(in->psk), o.i, o.il,
 					 in->psk_auth_i, in->keys.prf_len);
 	if (rc == 0)
-		rc = ike_auth_psk(in->keys.prf, in->psk, sizeof(in->psk), o_r, o_rl, auth);
-	free(o_i);
-	free(o_r);
+		rc = ike_auth_psk(in->keys.prf, in->psk, sizeof(in->psk), o.r, o.rl, auth);
+	octets_free(&o);
 	return rc;
 }
 
 static int
 step_cert(struct floor_in *in)
 {
-	uint8_t *o_i = NULL, *o_r = NULL, sig[IKE_SIG_MAX_LEN];
-	size_t o_il, o_rl, sl;
+	uint8_t sig[IKE_SIG_MAX_LEN];
+	struct octets o;
 	EVP_PKEY *pub = NULL;
 	X509 *cert = NULL;
+	size_t sl;
 	int rc;
 
-	rc = octets_both(in, &o_i, &o_il, &o_r, &o_rl);
+	rc = octets_both(in, &o);
 	if (rc == 0)
 		rc = ike_cert_verify(in->store, in->peer_der, in->peer_der_len, &cert);
 	if (rc == 0)
 		rc = ike_cert_pubkey(cert, &pub);
 	if (rc == 0)
-		rc = ike_sig_verify(pub, in->sig_method, in->sig_i, in->sig_i_len, o_i, o_il);
+		rc = ike_sig_verify(pub, in->sig_method, in->sig_i, in->sig_i_len, o.i, o.il);
 	if (rc == 0)
-		rc = ike_sig_sign(in->key, in->sig_method, in->sig_hash, o_r, o_rl, sig, sizeof(sig),
+		rc = ike_sig_sign(in->key, in->sig_method, in->sig_hash, o.r, o.rl, sig, sizeof(sig),
 				  &sl);
 	EVP_PKEY_free(pub);
 	X509_free(cert);
-	free(o_i);
-	free(o_r);
+	octets_free(&o);
 	return rc;
 }
 
@@ -188,31 +187,26 @@ static int
 prepare(struct floor_in *in, const char *cert_dir)
 {
 	struct ike_dh *dh = NULL;
-	uint8_t *o_i = NULL, *o_r = NULL;
-	size_t o_il, o_rl;
+	struct octets o = { NULL, NULL, 0, 0 };
 	char path[512];
 	X509 *cert = NULL;
 	EVP_PKEY *ikey = NULL;
+	/* the messages, nonces, SPIs and PSK: random, their content costs nothing */
+	const struct { uint8_t *p; size_t len; } rnd[] = {
+		{ in->msg_i, sizeof(in->msg_i) }, { in->msg_r, sizeof(in->msg_r) },
+		{ in->ni, sizeof(in->ni) }, { in->nr, sizeof(in->nr) },
+		{ in->spi_i, sizeof(in->spi_i) }, { in->spi_r, sizeof(in->spi_r) },
+		{ in->psk, sizeof(in->psk) },
+	};
+	size_t i;
 	int rc;
 
 	rc = ike_dh_create(IKE_CRYPTO_DH_CURVE25519, &dh);
 	if (rc == 0)
 		rc = ike_dh_pub(dh, in->peer_pub, sizeof(in->peer_pub), &in->peer_pub_len);
 	ike_dh_destroy(dh);
-	if (rc == 0)
-		rc = ike_rand_bytes(in->msg_i, sizeof(in->msg_i));
-	if (rc == 0)
-		rc = ike_rand_bytes(in->msg_r, sizeof(in->msg_r));
-	if (rc == 0)
-		rc = ike_rand_bytes(in->ni, sizeof(in->ni));
-	if (rc == 0)
-		rc = ike_rand_bytes(in->nr, sizeof(in->nr));
-	if (rc == 0)
-		rc = ike_rand_bytes(in->spi_i, sizeof(in->spi_i));
-	if (rc == 0)
-		rc = ike_rand_bytes(in->spi_r, sizeof(in->spi_r));
-	if (rc == 0)
-		rc = ike_rand_bytes(in->psk, sizeof(in->psk));
+	for (i = 0; i < PERF_DIM(rnd) && rc == 0; i++)
+		rc = ike_rand_bytes(rnd[i].p, rnd[i].len);
 	if (rc != 0)
 		return rc;
 	/* ID payload bodies: type FQDN (2), 3 reserved bytes, the name */
@@ -223,9 +217,9 @@ prepare(struct floor_in *in, const char *cert_dir)
 	in->idi[0] = in->idr[0] = 2;
 	rc = step_kdf(in);
 	if (rc == 0)
-		rc = octets_both(in, &o_i, &o_il, &o_r, &o_rl);
+		rc = octets_both(in, &o);
 	if (rc == 0)
-		rc = ike_auth_psk(in->keys.prf, in->psk, sizeof(in->psk), o_i, o_il, in->psk_auth_i);
+		rc = ike_auth_psk(in->keys.prf, in->psk, sizeof(in->psk), o.i, o.il, in->psk_auth_i);
 	if (rc != 0 || cert_dir == NULL)
 		goto out;
 	/* The initiator signs with its key; we verify with its certificate. The
@@ -245,22 +239,13 @@ prepare(struct floor_in *in, const char *cert_dir)
 	if (rc == 0)
 		rc = ike_sig_choose(ikey, ike_sighash_ours(), &in->sig_method, &in->sig_hash);
 	if (rc == 0)
-		rc = ike_sig_sign(ikey, in->sig_method, in->sig_hash, o_i, o_il, in->sig_i,
+		rc = ike_sig_sign(ikey, in->sig_method, in->sig_hash, o.i, o.il, in->sig_i,
 				  sizeof(in->sig_i), &in->sig_i_len);
 out:
 	X509_free(cert);
 	EVP_PKEY_free(ikey);
-	free(o_i);
-	free(o_r);
+	octets_free(&o);
 	return rc;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Median over @rounds of the CPU microseconds per call of @fn; -1 on failure. */
@@ -274,14 +259,14 @@ time_step(int (*fn)(struct floor_in *in), struct floor_in *in, unsigned iters, u
 		if (fn(in) != 0)
 			return -1;
 	for (r = 0; r < rounds; r++) {
-		double t0 = thread_cpu_us();
+		double t0 = (double)perf_cpu_ns() / 1e3;
 
 		for (i = 0; i < iters; i++)
 			if (fn(in) != 0)
 				return -1;
-		per[r] = (thread_cpu_us() - t0) / iters;
+		per[r] = ((double)perf_cpu_ns() / 1e3 - t0) / iters;
 	}
-	qsort(per, rounds, sizeof(per[0]), cmp_double);
+	qsort(per, rounds, sizeof(per[0]), perf_cmp_double);
 	return per[rounds / 2];
 }
 

@@ -29,6 +29,7 @@
 
 #include "ike/ike.h"
 #include "ike/ike_priv.h"
+#include "perf_common.h"
 
 enum {
 	DPD_S = 30,
@@ -43,15 +44,6 @@ struct result {
 };
 
 static uint64_t t_clock = 1000000;
-
-static uint64_t
-ns_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int
 cb_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
@@ -139,12 +131,12 @@ add_sas(struct ike_ctx *ctx, unsigned n)
 
 /* Calls of @fn per @min_ns at least @min_calls times; ns per call. */
 #define TIME_LOOP(min_calls, min_ns, stmt) ({				\
-	uint64_t _t0 = ns_now(), _el;					\
+	uint64_t _t0 = perf_now_ns(), _el;					\
 	unsigned long _k = 0;						\
 	do {								\
 		stmt;							\
 		_k++;							\
-		_el = ns_now() - _t0;					\
+		_el = perf_now_ns() - _t0;					\
 	} while (_k < (min_calls) || _el < (min_ns));			\
 	(double)_el / (double)_k;					\
 })
@@ -208,9 +200,9 @@ run_one(unsigned n, bool quick, struct result *r)
 			rq->next_ms = t;
 			ike_sa_by_id(ctx, sa->id);	/* a lookup, as an exchange does */
 			ike_sa_reap(ctx);
-			a = ns_now();
+			a = perf_now_ns();
 			ike_tick(ctx, t);
-			el += ns_now() - a;
+			el += perf_now_ns() - a;
 		}
 		r->due_ns = (double)el / (double)calls;
 	}

@@ -62,6 +62,7 @@
 #include "conf/conf.h"
 #include "esp/esp.h"
 #include "rd_manual_sa.h"
+#include "perf_common.h"
 
 enum {
 	BURST = 32,
@@ -134,54 +135,32 @@ usage(void)
 }
 
 static int
-parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
-{
-	char *end;
-	unsigned long long x;
-
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || x < lo || x > hi)
-		return -1;
-	*v = x;
-	return 0;
-}
-
-static int
 parse_args(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "conf", required_argument, NULL, 'c' },
-		{ "sa", required_argument, NULL, 's' },
-		{ "gw-lan-mac", required_argument, NULL, 'L' },
-		{ "gw-wan-mac", required_argument, NULL, 'W' },
-		{ "host", required_argument, NULL, 'h' },
-		{ "lan-port", required_argument, NULL, 'l' },
-		{ "wan-port", required_argument, NULL, 'w' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "size", required_argument, NULL, 'z' },
-		{ "flows", required_argument, NULL, 'f' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "duration", required_argument, NULL, 't' },
-		{ "drain-ms", required_argument, NULL, 'D' },
-		{ "seq-start", required_argument, NULL, 'q' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
+	static const struct perf_opt opts[] = {
+		PERF_OPT_STR("conf", o.conf_path),
+		PERF_OPT_STR("sa", o.sa_name),
+		PERF_OPT_ARG("gw-lan-mac", 'L'),
+		PERF_OPT_ARG("gw-wan-mac", 'W'),
+		PERF_OPT_ARG("host", 'h'),
+		PERF_OPT_NUM("lan-port", 0, RTE_MAX_ETHPORTS - 1, o.lan_port, ""),
+		PERF_OPT_NUM("wan-port", 0, RTE_MAX_ETHPORTS - 1, o.wan_port, ""),
+		PERF_OPT_ARG("dir", 'd'),
+		PERF_OPT_NUM("size", MIN_FRAME, MAX_FRAME, o.size, " bytes"),
+		PERF_OPT_NUM("flows", 1, 65535, o.flows, ""),
+		PERF_OPT_NUM("rate", 0, 100000000, o.rate, " pps (0: flat out)"),
+		PERF_OPT_ARG("duration", 't'),
+		PERF_OPT_NUM("drain-ms", 0, 60000, o.drain_ms, ""),
+		PERF_OPT_NUM("seq-start", 0, UINT32_MAX - 1, o.seq_start, ""),
+		PERF_OPT_NUM("count", 1, UINT32_MAX - 1, o.count, " packets"),
+		PERF_OPT_BOOL("json", o.json),
 	};
 	bool have_lan = false, have_wan = false, have_host = false;
-	uint64_t v;
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((c = perf_getopt("loadgen", argc, argv, "", opts, RTE_DIM(opts))) != -1) {
 		switch (c) {
-		case 'c':
-			o.conf_path = optarg;
-			break;
-		case 's':
-			o.sa_name = optarg;
-			break;
 		case 'L':
 		case 'W':
 			if (rte_ether_unformat_addr(optarg, c == 'L' ? &o.gw_lan_mac :
@@ -199,14 +178,6 @@ parse_args(int argc, char **argv)
 			}
 			have_host = true;
 			break;
-		case 'l':
-		case 'w':
-			if (parse_u64(optarg, 0, RTE_MAX_ETHPORTS - 1, &v) != 0) {
-				fprintf(stderr, "loadgen: bad port index '%s'\n", optarg);
-				return -1;
-			}
-			*(c == 'l' ? &o.lan_port : &o.wan_port) = (uint16_t)v;
-			break;
 		case 'd':
 			o.run[D_ENCAP] = strcmp(optarg, "encap") == 0 || strcmp(optarg, "both") == 0;
 			o.run[D_DECAP] = strcmp(optarg, "decap") == 0 || strcmp(optarg, "both") == 0;
@@ -215,58 +186,12 @@ parse_args(int argc, char **argv)
 				return -1;
 			}
 			break;
-		case 'z':
-			if (parse_u64(optarg, MIN_FRAME, MAX_FRAME, &v) != 0) {
-				fprintf(stderr, "loadgen: --size wants %d..%d bytes\n", MIN_FRAME,
-					MAX_FRAME);
-				return -1;
-			}
-			o.size = (unsigned)v;
-			break;
-		case 'f':
-			if (parse_u64(optarg, 1, 65535, &v) != 0) {
-				fprintf(stderr, "loadgen: --flows wants 1..65535\n");
-				return -1;
-			}
-			o.flows = (unsigned)v;
-			break;
-		case 'r':
-			if (parse_u64(optarg, 0, 100000000, &v) != 0) {
-				fprintf(stderr, "loadgen: --rate wants 0 (flat out) .. 100000000 pps\n");
-				return -1;
-			}
-			o.rate = v;
-			break;
 		case 't':
 			o.duration = strtod(optarg, &end);
 			if (end == optarg || *end != '\0' || !(o.duration > 0 && o.duration <= 86400)) {
 				fprintf(stderr, "loadgen: --duration wants 0 < S <= 86400\n");
 				return -1;
 			}
-			break;
-		case 'D':
-			if (parse_u64(optarg, 0, 60000, &v) != 0) {
-				fprintf(stderr, "loadgen: --drain-ms wants 0..60000\n");
-				return -1;
-			}
-			o.drain_ms = (unsigned)v;
-			break;
-		case 'q':
-			if (parse_u64(optarg, 0, UINT32_MAX - 1, &v) != 0) {
-				fprintf(stderr, "loadgen: --seq-start wants 0..2^32-2\n");
-				return -1;
-			}
-			o.seq_start = v;
-			break;
-		case 'n':
-			if (parse_u64(optarg, 1, UINT32_MAX - 1, &v) != 0) {
-				fprintf(stderr, "loadgen: --count wants 1..2^32-2 packets\n");
-				return -1;
-			}
-			o.count = v;
-			break;
-		case 'j':
-			o.json = true;
 			break;
 		default:
 			usage();
@@ -571,29 +496,10 @@ poll_ports(double ns_per_tsc)
 	return got;
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-pct_us(const uint32_t *sorted, uint64_t n, double q)
-{
-	uint64_t i;
-
-	if (n == 0)
-		return -1;
-	i = (uint64_t)(q * (double)(n - 1) + 0.5);
-	return sorted[i] / 1000.0;
-}
-
 static void
 report(double secs)
 {
-	static const double qs[] = { 0.5, 0.9, 0.99, 0.999, 1.0 };
+	static const unsigned qs[] = { 500, 900, 990, 999, 1000 };	/* permille */
 	static const char *const qn[] = { "p50", "p90", "p99", "p999", "max" };
 	int d;
 	unsigned q;
@@ -611,7 +517,7 @@ report(double secs)
 
 		if (!o.run[d])
 			continue;
-		qsort(s->lat, n, sizeof(*s->lat), cmp_u32);
+		qsort(s->lat, n, sizeof(*s->lat), perf_cmp_u32);
 		if (o.json) {
 			printf(", \"%s\": {\"sent\": %" PRIu64 ", \"received\": %" PRIu64
 			       ", \"lost\": %" PRIu64 ", \"bad\": %" PRIu64
@@ -619,7 +525,8 @@ report(double secs)
 			       s->sent, s->received, lost, s->bad, pps,
 			       pps * o.size * 8 / 1e9);
 			for (q = 0; q < RTE_DIM(qs); q++)
-				printf("%s\"%s\": %.1f", q ? ", " : "", qn[q], pct_us(s->lat, n, qs[q]));
+				printf("%s\"%s\": %.1f", q ? ", " : "", qn[q],
+				       perf_pct_u32(s->lat, n, qs[q], 1000.0));
 			printf("}}");
 			continue;
 		}
@@ -630,7 +537,7 @@ report(double secs)
 		       pps * o.size * 8 / 1e9, o.size);
 		printf("loadgen: %s: one-way latency us:", dir_name[d]);
 		for (q = 0; q < RTE_DIM(qs); q++)
-			printf(" %s %.1f", qn[q], pct_us(s->lat, n, qs[q]));
+			printf(" %s %.1f", qn[q], perf_pct_u32(s->lat, n, qs[q], 1000.0));
 		printf("\n");
 	}
 	if (o.json)

@@ -35,6 +35,7 @@
 
 #include "crypto/cry.h"
 #include "crypto/cry_mgcm.h"
+#include "perf_common.h"
 
 enum { NPKT = CRY_MGCM_MAX_LANES, NVAR = 4, MAXR = 2000, NOP = 2 };
 
@@ -175,14 +176,6 @@ check(uint32_t len, const bool *on)
 	return 0;
 }
 
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double cyc[NVAR][NOP][MAXR];
 
 /* med[a] / med[b] for operation @op, -1 if either variant is missing */
@@ -201,44 +194,30 @@ main(int argc, char **argv)
 	bool on[NVAR] = { true, false, false, false };
 	double med[NVAR][NOP], mn[NVAR][NOP], at48[NVAR] = { 0 };
 	uint8_t kb[32];
-	int a;
+	const struct perf_opt opts[] = {
+		PERF_OPT_ARG("sizes", 's'),
+		PERF_OPT_NUM("rounds", 1, MAXR, rounds, ""),
+		PERF_OPT_NUM("calls", 1, 1000000, calls, ""),
+		PERF_OPT_NUM("burst", 1, NPKT, burst, ""),
+		PERF_OPT_NUM("key", 16, 32, key_len, ""),
+	};
+	int opt, n;
 
-	for (a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "--sizes") == 0 && a + 1 < argc) {
-			char *p = argv[++a];
-
-			while (*p != '\0' && nsizes < 32) {
-				sizes[nsizes] = (uint32_t)strtoul(p, &p, 10);
-				if (sizes[nsizes] > CRY_MGCM_MAX_LEN) {
-					fprintf(stderr, "mgcm-micro: size above %u\n",
-						CRY_MGCM_MAX_LEN);
-					return 2;
-				}
-				nsizes++;
-				if (*p == ',')
-					p++;
-			}
-		} else if (strcmp(argv[a], "--rounds") == 0 && a + 1 < argc) {
-			rounds = (unsigned)strtoul(argv[++a], NULL, 10);
-		} else if (strcmp(argv[a], "--calls") == 0 && a + 1 < argc) {
-			calls = (unsigned)strtoul(argv[++a], NULL, 10);
-		} else if (strcmp(argv[a], "--burst") == 0 && a + 1 < argc) {
-			burst = (unsigned)strtoul(argv[++a], NULL, 10);
-		} else if (strcmp(argv[a], "--key") == 0 && a + 1 < argc) {
-			key_len = (unsigned)strtoul(argv[++a], NULL, 10);
-		} else {
+	while ((opt = perf_getopt("mgcm-micro", argc, argv, "", opts, PERF_DIM(opts))) != -1) {
+		if (opt != 's' ||
+		    (n = perf_parse_list(optarg, 0, CRY_MGCM_MAX_LEN, sizes, PERF_DIM(sizes))) < 0) {
 			fprintf(stderr, "usage: mgcm-micro [--sizes 16,48,...] [--rounds N] "
 				"[--calls N] [--burst 1..16] [--key 16|32]\n");
 			return 2;
 		}
+		nsizes = (uint32_t)n;
 	}
 	if (nsizes == 0) {
 		memcpy(sizes, def_sizes, sizeof(def_sizes));
 		nsizes = sizeof(def_sizes) / sizeof(def_sizes[0]);
 	}
-	if (rounds == 0 || rounds > MAXR || calls == 0 || burst == 0 || burst > NPKT ||
-	    (key_len != 16 && key_len != 32)) {
-		fprintf(stderr, "mgcm-micro: bad --rounds/--calls/--burst/--key\n");
+	if (key_len != 16 && key_len != 32) {
+		fprintf(stderr, "mgcm-micro: --key wants 16 or 32\n");
 		return 2;
 	}
 	mgr = cry_mgr_create();
@@ -299,7 +278,7 @@ main(int argc, char **argv)
 			if (!on[v])
 				continue;
 			for (op = 0; op < NOP; op++) {
-				qsort(cyc[v][op], rounds, sizeof(double), cmp_d);
+				qsort(cyc[v][op], rounds, sizeof(double), perf_cmp_double);
 				med[v][op] = cyc[v][op][rounds / 2];
 				mn[v][op] = cyc[v][op][0];
 				printf("%-6u %-8s %-5s %9.1f %9.1f\n", len, vname[v],

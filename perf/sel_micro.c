@@ -15,17 +15,9 @@
 #include <time.h>
 
 #include "sa/sa_sel.h"
+#include "perf_common.h"
 
 enum { BURST = 32 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 struct tgt {
 	uint8_t has_sel;
@@ -49,7 +41,7 @@ static double
 run(const struct tgt *t, uint8_t pkt[BURST][80], uint64_t n, unsigned *ok)
 {
 	volatile unsigned sink = 0;
-	uint64_t i, t0 = now_ns();
+	uint64_t i, t0 = perf_now_ns();
 	unsigned k, pass = 0;
 
 	for (i = 0; i < n / BURST; i++)
@@ -62,7 +54,7 @@ run(const struct tgt *t, uint8_t pkt[BURST][80], uint64_t n, unsigned *ok)
 		}
 	sink = pass;
 	*ok = sink;
-	return (double)(now_ns() - t0) / (double)(n / BURST * BURST);
+	return (double)(perf_now_ns() - t0) / (double)(n / BURST * BURST);
 }
 
 int

@@ -56,6 +56,7 @@
 #include "test_eal.h"	/* tests/unit: the one EAL run-directory removal */
 #include "rd_shared.h"
 #include "sa/sa_spd.h"
+#include "perf_common.h"
 
 enum { POOL_BASE = 0x0a000000u, MAX_ROUTES_DEFAULT = 100000, TARGET_GAP_US = 1000 };
 
@@ -217,15 +218,6 @@ struct result {
 	bool ran;
 };
 
-static uint64_t
-cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void
 route_of(unsigned i, struct sa_route *r)
 {
@@ -240,39 +232,46 @@ route_of(unsigned i, struct sa_route *r)
 	r->addr[3] = (uint8_t)a;
 }
 
+/* A burst of RD_BURST outbound lookups of installed addresses; how many found a route. */
+static unsigned
+lookup_burst(enum policy p, const struct sa_spd *spd, const struct old_spd *old, uint64_t *rnd)
+{
+	uint32_t a[RD_BURST];
+	unsigned i, hits = 0;
+
+	for (i = 0; i < RD_BURST; i++) {
+		a[i] = POOL_BASE + 1 + (uint32_t)(perf_xorshift64(rnd) % opt.routes);
+	}
+	if (p == P_SPD) {
+		const struct sa_spd_tgt *t[RD_BURST];
+
+		sa_spd_lookup4_bulk(spd, a, RD_BURST, t);
+		for (i = 0; i < RD_BURST; i++)
+			hits += t[i] != NULL;
+	} else {
+		uint32_t nh[RD_BURST];
+
+		rte_lpm_lookup_bulk(old->lpm4, a, nh, RD_BURST);
+		for (i = 0; i < RD_BURST; i++)
+			hits += (nh[i] & RTE_LPM_LOOKUP_SUCCESS) != 0;
+	}
+	return hits;
+}
+
 /* CPU ns per outbound lookup with every route in: LOOKUP_BURSTS bursts of RD_BURST. */
 static double
 lookup_bench(enum policy p, const struct sa_spd *spd, const struct old_spd *old, uint64_t *rnd)
 {
 	enum { LOOKUP_BURSTS = 200000 };
-	uint64_t t0 = cpu_ns(), hits = 0;
-	unsigned b, i;
+	uint64_t t0 = perf_cpu_ns(), hits = 0;
+	unsigned b;
 
-	for (b = 0; b < LOOKUP_BURSTS; b++) {
-		uint32_t a[RD_BURST];
-
-		for (i = 0; i < RD_BURST; i++) {
-			*rnd ^= *rnd << 13, *rnd ^= *rnd >> 7, *rnd ^= *rnd << 17;
-			a[i] = POOL_BASE + 1 + (uint32_t)(*rnd % opt.routes);
-		}
-		if (p == P_SPD) {
-			const struct sa_spd_tgt *t[RD_BURST];
-
-			sa_spd_lookup4_bulk(spd, a, RD_BURST, t);
-			for (i = 0; i < RD_BURST; i++)
-				hits += t[i] != NULL;
-		} else {
-			uint32_t nh[RD_BURST];
-
-			rte_lpm_lookup_bulk(old->lpm4, a, nh, RD_BURST);
-			for (i = 0; i < RD_BURST; i++)
-				hits += (nh[i] & RTE_LPM_LOOKUP_SUCCESS) != 0;
-		}
-	}
+	for (b = 0; b < LOOKUP_BURSTS; b++)
+		hits += lookup_burst(p, spd, old, rnd);
 	if (hits != (uint64_t)LOOKUP_BURSTS * RD_BURST)
 		fprintf(stderr, "spd-install: %s: %" PRIu64 " of %u lookups found a route\n",
 			policy_names[p], hits, LOOKUP_BURSTS * RD_BURST);
-	return (double)(cpu_ns() - t0) / ((double)LOOKUP_BURSTS * RD_BURST);
+	return (double)(perf_cpu_ns() - t0) / ((double)LOOKUP_BURSTS * RD_BURST);
 }
 
 static int
@@ -315,41 +314,24 @@ run(enum policy p, struct result *res)
 	}
 	res->heap_bytes = tu_eal_heap_bytes() - heap0;
 	last = rte_rdtsc();
-	last_cpu = cpu_ns();
+	last_cpu = perf_cpu_ns();
 	while (next < total) {
-		uint32_t a[RD_BURST];
 		uint64_t msg_cpu;
-		unsigned i, k;
+		unsigned k;
 		bool adding = next < opt.routes;
 
 		/* poll: a burst of outbound lookups */
 		now = rte_rdtsc();
-		now_cpu = cpu_ns();
+		now_cpu = perf_cpu_ns();
 		rd_loop_gap_add(&res->gap, bound, now - last);
 		rd_loop_gap_add(&res->cpu, bound_ns, now_cpu - last_cpu);
 		last = now;
 		last_cpu = now_cpu;
-		for (i = 0; i < RD_BURST; i++) {
-			rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
-			a[i] = POOL_BASE + 1 + (uint32_t)(rnd % opt.routes);
-		}
-		if (p == P_SPD) {
-			const struct sa_spd_tgt *t[RD_BURST];
-
-			sa_spd_lookup4_bulk(spd, a, RD_BURST, t);
-			for (i = 0; i < RD_BURST; i++)
-				sink += t[i] != NULL;
-		} else {
-			uint32_t nh[RD_BURST];
-
-			rte_lpm_lookup_bulk(old.lpm4, a, nh, RD_BURST);
-			for (i = 0; i < RD_BURST; i++)
-				sink += nh[i] & RTE_LPM_LOOKUP_SUCCESS ? 1 : 0;
-			if (q != NULL)
-				rte_rcu_qsbr_quiescent(q, 0);
-		}
+		sink += lookup_burst(p, spd, &old, &rnd);
+		if (q != NULL)
+			rte_rcu_qsbr_quiescent(q, 0);
 		/* then at most per_loop messages */
-		msg_cpu = cpu_ns();
+		msg_cpu = perf_cpu_ns();
 		for (k = 0; k < opt.per_loop && next < total; k++, next++) {
 			bool add = next < opt.routes;
 			unsigned idx = add ? next : next - opt.routes;
@@ -375,12 +357,12 @@ run(enum policy p, struct result *res)
 				res->del_tsc += dt;
 			}
 		}
-		msg_cpu = cpu_ns() - msg_cpu;
+		msg_cpu = perf_cpu_ns() - msg_cpu;
 		if (next == opt.routes) {
 			/* between the phases, not counted as a gap */
 			res->lookup_ns = lookup_bench(p, spd, &old, &rnd);
 			last = rte_rdtsc();
-			last_cpu = cpu_ns();
+			last_cpu = perf_cpu_ns();
 		}
 		if (adding)
 			res->add_cpu_ns += msg_cpu;

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "ike/ike.h"
+#include "perf_common.h"
 
 enum drv_limits {
 	DRV_MAX_SEEN = 256,		/* IKE SAs we remember for SA lines */
@@ -58,15 +59,6 @@ struct drv {
 	uint64_t last_child, last_ike;
 	int log_level;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static const char *
 addr_str(const struct sockaddr *sa, char *buf, size_t len)
@@ -162,33 +154,20 @@ op_send(void *user, const uint8_t *buf, size_t len, const struct sockaddr *from,
 	const struct sockaddr *to)
 {
 	struct drv *d = user;
-	static uint8_t out[DRV_BUF];
 	socklen_t tolen = to->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 						      : sizeof(struct sockaddr_in);
-	const uint8_t *p = buf;
-	size_t n = len;
-	int fd = d->fd500;
+	bool natt = sa_port(from) == 4500 || (from->sa_family == AF_UNSPEC && sa_port(to) == 4500);
+	int rc;
 
 	if (to->sa_family != d->af)
 		return -EAFNOSUPPORT;
-	/* RFC 3948 2.2: IKE on 4500 carries a 4-byte zero non-ESP marker. */
-	if (sa_port(from) == 4500 || (from->sa_family == AF_UNSPEC && sa_port(to) == 4500)) {
-		if (len + 4 > sizeof(out))
-			return -EMSGSIZE;
-		memset(out, 0, 4);
-		memcpy(out + 4, buf, len);
-		p = out;
-		n = len + 4;
-		fd = d->fd4500;
-	}
-	if (sendto(fd, p, n, 0, to, tolen) < 0) {
-		int err = errno;
+	rc = perf_ike_sendto(natt ? d->fd4500 : d->fd500, natt, buf, len, to, tolen);
+	if (rc < 0) {
 		char t[80];
 
-		fprintf(stderr, "send to %s: %s\n", addr_str(to, t, sizeof(t)), strerror(err));
-		return -err;
+		fprintf(stderr, "send to %s: %s\n", addr_str(to, t, sizeof(t)), strerror(-rc));
 	}
-	return 0;
+	return rc;
 }
 
 static void
@@ -255,8 +234,7 @@ op_log(void *user, int level, const char *msg)
 {
 	struct drv *d = user;
 
-	if (level <= d->log_level)
-		fprintf(stderr, "%llu <%d> %s\n", (unsigned long long)now_ms(), level, msg);
+	perf_ike_log(level, d->log_level, msg);
 }
 
 /* Test only, see the file header: IKE SA keys (SK_*) for the key check. */
@@ -689,7 +667,7 @@ rx(struct drv *d, int fd, uint16_t port)
 			len -= 4;
 		}
 		rc = ike_input(d->ctx, p, len, (struct sockaddr *)&from, (struct sockaddr *)&to,
-			       now_ms());
+			       perf_now_ms());
 		if (rc < 0 && d->log_level >= IKE_LOG_DEBUG)
 			fprintf(stderr, "ike_input: %s\n", ike_strerror(rc));
 	}
@@ -747,20 +725,20 @@ command(struct drv *d, char *line)
 	if (sscanf(line, "%31s %127s", cmd, arg) < 1)
 		return;
 	if (!strcmp(cmd, "initiate")) {
-		rc = ike_initiate(d->ctx, arg[0] ? arg : d->conn.name, now_ms());
+		rc = ike_initiate(d->ctx, arg[0] ? arg : d->conn.name, perf_now_ms());
 	} else if (!strcmp(cmd, "rekey-child")) {
 		id = arg[0] ? strtoull(arg, NULL, 10) : default_child(d);
-		rc = ike_rekey_child(d->ctx, id, now_ms());
+		rc = ike_rekey_child(d->ctx, id, perf_now_ms());
 	} else if (!strcmp(cmd, "rekey-ike")) {
 		id = arg[0] ? strtoull(arg, NULL, 10) : default_sa(d);
-		rc = ike_rekey_ike(d->ctx, id, now_ms());
+		rc = ike_rekey_ike(d->ctx, id, perf_now_ms());
 	} else if (!strcmp(cmd, "terminate")) {
 		id = arg[0] ? strtoull(arg, NULL, 10) : default_sa(d);
-		rc = ike_terminate_ike(d->ctx, id, now_ms());
+		rc = ike_terminate_ike(d->ctx, id, perf_now_ms());
 	} else if (!strcmp(cmd, "expire-child") || !strcmp(cmd, "expire-child-hard")) {
 		/* what the datapath reports at a soft (rekey) or hard (delete) limit */
 		id = arg[0] ? strtoull(arg, NULL, 10) : default_child(d);
-		rc = ike_child_expired(d->ctx, id, strcmp(cmd, "expire-child") != 0, now_ms());
+		rc = ike_child_expired(d->ctx, id, strcmp(cmd, "expire-child") != 0, perf_now_ms());
 	} else if (!strcmp(cmd, "list")) {
 		list_all(d);
 		return;
@@ -781,7 +759,7 @@ command(struct drv *d, char *line)
 		fflush(stdout);
 		return;
 	} else if (!strcmp(cmd, "shutdown")) {
-		ike_shutdown(d->ctx, now_ms());
+		ike_shutdown(d->ctx, perf_now_ms());
 	} else if (!strcmp(cmd, "quit")) {
 		d->quit = true;
 	} else {
@@ -866,7 +844,7 @@ main(int argc, char **argv)
 	printf("READY\n");
 	fflush(stdout);
 	if (d.conn.initiate) {
-		rc = ike_initiate(d.ctx, d.conn.name, now_ms());
+		rc = ike_initiate(d.ctx, d.conn.name, perf_now_ms());
 		printf("%s initiate rc=%d\n", rc < 0 ? "ERR" : "OK", rc);
 		fflush(stdout);
 	}
@@ -876,7 +854,7 @@ main(int argc, char **argv)
 			{ .fd = d.fd4500, .events = POLLIN },
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 		};
-		uint64_t t = ike_next_timeout_ms(d.ctx, now_ms());
+		uint64_t t = ike_next_timeout_ms(d.ctx, perf_now_ms());
 		int to = t > 1000 ? 1000 : (int)t;
 
 		if (poll(pfd, 3, to) < 0 && errno != EINTR)
@@ -887,7 +865,7 @@ main(int argc, char **argv)
 			rx(&d, d.fd4500, 4500);
 		if (pfd[2].revents & (POLLIN | POLLHUP))
 			read_stdin(&d);
-		ike_tick(d.ctx, now_ms());
+		ike_tick(d.ctx, perf_now_ms());
 		if (d.sa_dirty) {
 			d.sa_dirty = false;
 			list_all(&d);
