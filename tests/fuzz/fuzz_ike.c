@@ -60,9 +60,8 @@
 #include "ike/ike.h"
 #include "ike/ike_priv.h"
 #include "fuzz_asan.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "test_ike_det.h"	/* tests/unit: random bytes, addresses */
+#include "fuzz_entry.h"
 
 enum {
 	QMAX = 64,
@@ -104,28 +103,15 @@ static uint64_t tx_digest;	/* verbose: FNV-1a of every datagram sent */
 static int
 det_rand(void *arg, void *buf, size_t len)
 {
-	uint8_t *p = buf;
-	size_t i;
-
 	(void)arg;
-	for (i = 0; i < len; i++) {
-		rng ^= rng << 13;
-		rng ^= rng >> 7;
-		rng ^= rng << 17;
-		p[i] = (uint8_t)(rng >> 24);
-	}
+	tu_det_bytes(&rng, buf, len);
 	return 0;
 }
 
 static void
 addr4(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 {
-	struct sockaddr_in *s = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	s->sin_family = AF_INET;
-	s->sin_port = htons(port);
-	inet_pton(AF_INET, ip, &s->sin_addr);
+	tu_addr(ss, 4, ip, port);
 }
 
 static size_t

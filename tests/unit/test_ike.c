@@ -25,6 +25,7 @@
 
 #include "test_main.h"
 #include "test_ike.h"
+#include "test_ike_det.h"
 
 
 struct dgram q[QMAX];
@@ -81,26 +82,29 @@ uint64_t rng_state = 0x123456789abcdefULL;
 int
 test_rand(void *arg, void *buf, size_t len)
 {
-	uint8_t *p = buf;
-	size_t i;
-
 	(void)arg;
-	for (i = 0; i < len; i++) {
-		rng_state ^= rng_state << 13;
-		rng_state ^= rng_state >> 7;
-		rng_state ^= rng_state << 17;
-		p[i] = (uint8_t)(rng_state >> 24);
-	}
+	tu_det_bytes(&rng_state, buf, len);
 	return 0;
+}
+
+/* A traffic selector range of family @af (4 or 6) from text: the one home of
+ * ts_net() and ts_net6(). */
+static void
+ts_range(struct ike_ts *ts, uint8_t af, const char *first, const char *last)
+{
+	int fam = af == 4 ? AF_INET : AF_INET6;
+
+	memset(ts, 0, sizeof(*ts));
+	ts->af = af;
+	ts->eport = 65535;
+	inet_pton(fam, first, ts->saddr);
+	inet_pton(fam, last, ts->eaddr);
 }
 
 void
 addr(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 {
-	uint8_t a[16] = { 0 };
-
-	inet_pton(AF_INET, ip, a);
-	ike_addr_make(ss, 4, a, port);
+	tu_addr(ss, 4, ip, port);
 }
 
 int
@@ -224,30 +228,19 @@ advance(uint64_t ms)
 void
 addr6(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 {
-	uint8_t a[16] = { 0 };
-
-	inet_pton(AF_INET6, ip, a);
-	ike_addr_make(ss, 6, a, port);
+	tu_addr(ss, 6, ip, port);
 }
 
 void
 ts_net6(struct ike_ts *ts, const char *first, const char *last)
 {
-	memset(ts, 0, sizeof(*ts));
-	ts->af = 6;
-	ts->eport = 65535;
-	inet_pton(AF_INET6, first, ts->saddr);
-	inet_pton(AF_INET6, last, ts->eaddr);
+	ts_range(ts, 6, first, last);
 }
 
 void
 ts_net(struct ike_ts *ts, const char *first, const char *last)
 {
-	memset(ts, 0, sizeof(*ts));
-	ts->af = 4;
-	ts->eport = 65535;
-	inet_pton(AF_INET, first, ts->saddr);
-	inet_pton(AF_INET, last, ts->eaddr);
+	ts_range(ts, 4, first, last);
 }
 
 void
@@ -557,6 +550,27 @@ check_pair(const struct ike_child_sa *a, const struct ike_child_sa *b)
 	CU_ASSERT_EQUAL(memcmp(a->integ_in, b->integ_out, sizeof(a->integ_in)), 0);
 	CU_ASSERT_EQUAL(memcmp(a->integ_out, b->integ_in, sizeof(a->integ_out)), 0);
 	CU_ASSERT_NOT_EQUAL(memcmp(a->key_in, a->key_out, sizeof(a->key_in)), 0);
+}
+
+void
+check_ike_pair(const struct ike_sa *a, const struct ike_sa *b)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(a->spi_i, b->spi_i);
+	CU_ASSERT_EQUAL(a->spi_r, b->spi_r);
+}
+
+void
+check_one_ike_sa(void)
+{
+	const struct ike_sa *a = first_sa(P[0].ctx), *b = first_sa(P[1].ctx);
+
+	CU_ASSERT_EQUAL(P[0].ctx->n_sas, 1);
+	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
+	check_ike_pair(a, b);
+	CU_ASSERT_EQUAL(a->n_children, 1);
+	CU_ASSERT_EQUAL(b->n_children, 1);
 }
 
 void
