@@ -253,12 +253,24 @@ site_to_site_values(void)
 	conf_free(c);
 }
 
+/* The one port a configuration needs; the key tests below load their line
+ * followed by it (load_with_port), so their error positions stay on line 1. */
+static const char one_port[] =
+	"ports:\n  - {name: pub, role: public, device: net_tap0, addresses: [192.0.2.1/24]}\n";
+
+static int
+load_with_port(const char *line, const char *file, struct conf **c, char *err, size_t len)
+{
+	char y[512];
+
+	snprintf(y, sizeof(y), "%s%s", line, one_port);
+	return conf_load_string(y, strlen(y), file, c, err, len);
+}
+
 /* metrics: {listen: ADDR:PORT}: off by default; v4, [v6]; bad values refused. */
 static void
 metrics_listen(void)
 {
-	static const char ports[] = "ports:\n  - {name: pub, role: public, device: "
-				    "\"net_null0\", addresses: [192.0.2.1/24]}\n";
 	static const struct {
 		const char *listen;
 		uint8_t af;
@@ -279,18 +291,17 @@ metrics_listen(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char y[512], err[CONF_ERR_LEN] = "";
+		char line[128], err[CONF_ERR_LEN] = "";
 		struct conf *c = NULL;
 		int rc;
 
 		if (cases[i].listen == NULL)
-			snprintf(y, sizeof(y), "%s", ports);
+			line[0] = '\0';
 		else if (cases[i].listen[0] == '\0')
-			snprintf(y, sizeof(y), "metrics: {}\n%s", ports);
+			snprintf(line, sizeof(line), "metrics: {}\n");
 		else
-			snprintf(y, sizeof(y), "metrics: {listen: \"%s\"}\n%s", cases[i].listen,
-				 ports);
-		rc = conf_load_string(y, strlen(y), "m", &c, err, sizeof(err));
+			snprintf(line, sizeof(line), "metrics: {listen: \"%s\"}\n", cases[i].listen);
+		rc = load_with_port(line, "m", &c, err, sizeof(err));
 		if (cases[i].err == NULL) {
 			CU_ASSERT_EQUAL_FATAL(rc, 0);
 			CU_ASSERT_EQUAL(c->metrics_af, cases[i].af);
@@ -310,8 +321,6 @@ metrics_listen(void)
 static void
 gcm_engine_key(void)
 {
-	static const char ports[] =
-		"ports:\n  - {name: pub, role: public, device: net_tap0, addresses: [192.0.2.1/24]}\n";
 	static const struct {
 		const char *line;
 		enum conf_gcm_engine want;
@@ -321,19 +330,17 @@ gcm_engine_key(void)
 		{"gcm_engine: mgcm\n", CONF_GCM_MGCM},
 		{"gcm_engine: ipsecmb\n", CONF_GCM_IPSECMB},
 	};
-	char y[512], err[CONF_ERR_LEN] = "";
+	char err[CONF_ERR_LEN] = "";
 	struct conf *c = NULL;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(y, sizeof(y), "%s%s", cases[i].line, ports);
-		CU_ASSERT_EQUAL_FATAL(conf_load_string(y, strlen(y), "g", &c, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL_FATAL(load_with_port(cases[i].line, "g", &c, err, sizeof(err)), 0);
 		CU_ASSERT_EQUAL(c->gcm_engine, cases[i].want);
 		conf_free(c);
 		c = NULL;
 	}
-	snprintf(y, sizeof(y), "gcm_engine: fastest\n%s", ports);
-	CU_ASSERT(conf_load_string(y, strlen(y), "g", &c, err, sizeof(err)) < 0);
+	CU_ASSERT(load_with_port("gcm_engine: fastest\n", "g", &c, err, sizeof(err)) < 0);
 	CU_ASSERT_PTR_NULL(c);
 	CU_ASSERT_STRING_EQUAL(err, "g:1:13: gcm_engine: unknown engine 'fastest' "
 			       "(auto, mgcm, ipsecmb)");
@@ -343,8 +350,6 @@ gcm_engine_key(void)
 static void
 crypto_key(void)
 {
-	static const char ports[] =
-		"ports:\n  - {name: pub, role: public, device: net_tap0, addresses: [192.0.2.1/24]}\n";
 	static const struct {
 		const char *line;
 		const char *err;	/* NULL: loads */
@@ -365,16 +370,15 @@ crypto_key(void)
 		{"crypto: {backend: cryptodev, devices: ['a b']}\n",
 		 "g:1:40: crypto.devices[0]: device name 'a b': letters, digits, '_-.:' only"},
 	};
-	char y[512], err[CONF_ERR_LEN] = "";
+	char err[CONF_ERR_LEN] = "";
 	struct conf *c = NULL;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc;
 
-		snprintf(y, sizeof(y), "%s%s", cases[i].line, ports);
 		err[0] = '\0';
-		rc = conf_load_string(y, strlen(y), "g", &c, err, sizeof(err));
+		rc = load_with_port(cases[i].line, "g", &c, err, sizeof(err));
 		if (cases[i].err == NULL) {
 			CU_ASSERT_EQUAL_FATAL(rc, 0);
 		} else {
