@@ -87,20 +87,6 @@ test_rand(void *arg, void *buf, size_t len)
 	return 0;
 }
 
-/* A traffic selector range of family @af (4 or 6) from text: the one home of
- * ts_net() and ts_net6(). */
-static void
-ts_range(struct ike_ts *ts, uint8_t af, const char *first, const char *last)
-{
-	int fam = af == 4 ? AF_INET : AF_INET6;
-
-	memset(ts, 0, sizeof(*ts));
-	ts->af = af;
-	ts->eport = 65535;
-	inet_pton(fam, first, ts->saddr);
-	inet_pton(fam, last, ts->eaddr);
-}
-
 void
 addr(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 {
@@ -234,45 +220,23 @@ addr6(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 void
 ts_net6(struct ike_ts *ts, const char *first, const char *last)
 {
-	ts_range(ts, 6, first, last);
+	tu_ts(ts, 6, first, last);
 }
 
 void
 ts_net(struct ike_ts *ts, const char *first, const char *last)
 {
-	ts_range(ts, 4, first, last);
+	tu_ts(ts, 4, first, last);
 }
 
 void
 conn_base(struct ike_conn_cfg *c, bool initiator, const char *ike, const char *esp)
 {
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", initiator ? "to-b" : "rw");
-	addr(&c->local, initiator ? "10.0.0.1" : "10.0.0.2", 500);
-	if (initiator)
-		addr(&c->remote, "10.0.0.2", 500);
-	c->auth = IKE_AUTHM_PSK;
-	c->remote_auth = IKE_AUTHM_PSK;
-	memcpy(c->psk, "correct horse battery", 21);
-	c->psk_len = 21;
-	c->local_id.type = IKE_ID_FQDN;
-	c->local_id.len = (uint16_t)strlen(initiator ? "a.example" : "b.example");
-	memcpy(c->local_id.data, initiator ? "a.example" : "b.example", c->local_id.len);
-	c->remote_id.type = IKE_ID_ANY;
+	tu_conn_psk(c, initiator);
 	snprintf(c->ike_proposals[0], 128, "%s", ike);
 	c->n_ike_proposals = 1;
 	snprintf(c->esp_proposals[0], 128, "%s", esp);
 	c->n_esp_proposals = 1;
-	if (initiator) {
-		ts_net(&c->local_ts[0], "192.168.1.0", "192.168.1.255");
-		ts_net(&c->remote_ts[0], "10.1.0.0", "10.1.255.255");
-	} else {
-		ts_net(&c->local_ts[0], "10.1.0.0", "10.1.255.255");
-		ts_net(&c->remote_ts[0], "0.0.0.0", "255.255.255.255");
-	}
-	c->n_local_ts = 1;
-	c->n_remote_ts = 1;
-	c->replay_window = 64;
 }
 
 /* ike_foreach_sa callback: SAs of the connection named want. */
