@@ -34,7 +34,13 @@
 
 static char tmpdir[64];
 
-#define MINI "ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n" \
+/* The public port most test configurations start with. */
+#define PORT_PUB "ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n"
+/* The remote-access connection "ra"'s selectors and pool (its last lines). */
+#define RA_TS_POOL \
+	"    local_ts: 10.0.0.0/8\n    remote_ts: dynamic\n    pool: {range: 10.99.0.0/24}\n"
+
+#define MINI PORT_PUB \
 	"connections:\n  - name: c\n    remote: 192.0.2.7\n    auth: psk\n"
 
 /* The built-in configuration with a test PSK. */
@@ -253,17 +259,14 @@ site_to_site_values(void)
 	conf_free(c);
 }
 
-/* The one port a configuration needs; the key tests below load their line
- * followed by it (load_with_port), so their error positions stay on line 1. */
-static const char one_port[] =
-	"ports:\n  - {name: pub, role: public, device: net_tap0, addresses: [192.0.2.1/24]}\n";
-
+/* @line followed by PORT_PUB (so that its error positions stay on line 1),
+ * loaded as file @file. */
 static int
 load_with_port(const char *line, const char *file, struct conf **c, char *err, size_t len)
 {
 	char y[512];
 
-	snprintf(y, sizeof(y), "%s%s", line, one_port);
+	snprintf(y, sizeof(y), "%s%s", line, PORT_PUB);
 	return conf_load_string(y, strlen(y), file, c, err, len);
 }
 
@@ -633,7 +636,7 @@ static void
 secret_modes(void)
 {
 	static const char pubkey_conf[] =
-		"ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n"
+		PORT_PUB
 		"connections:\n  - name: c\n    remote: 192.0.2.7\n    auth: pubkey\n"
 		"    cert: gw.crt\n    key: gw.key\n    ca: ca.crt\n"
 		"    local_ts: 10.0.0.0/8\n    remote_ts: 10.1.0.0/16\n";
@@ -1171,7 +1174,7 @@ secret_file_fifo_refused(void)
 }
 
 /* manual_sas and neighbors (lib/conf/conf_manual.c): good blocks, every refusal. */
-#define MAN_PORTS "ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n" \
+#define MAN_PORTS PORT_PUB \
 	"  - {name: lan, role: private, device: d1, addresses: [10.0.0.1/24]}\n"
 #define MAN_GCM128 "0x00112233445566778899aabbccddeeff01020304"
 #define MAN_CBC128 "000102030405060708090a0b0c0d0e0f"
@@ -1390,10 +1393,10 @@ static void
 radius_section(void)
 {
 	static const char conn[] =
-		"ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n"
+		PORT_PUB
 		"connections:\n  - name: ra\n    remote: any\n    auth: %s\n"
 		"    cert: gw.crt\n    key: gw.key\n    remote_auth: %s\n"
-		"    local_ts: 10.0.0.0/8\n    remote_ts: dynamic\n    pool: {range: 10.99.0.0/24}\n"
+		RA_TS_POOL
 		"%s";
 	static const char two[] =
 		"radius:\n  servers:\n    - {address: 192.0.2.50, secret_file: rad.secret}\n"
@@ -1498,11 +1501,11 @@ static void
 eap_users_file(void)
 {
 	static const char text[] =
-		"ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n"
+		PORT_PUB
 		"eap_users: users.txt\n"
 		"connections:\n  - name: ra\n    remote: any\n    auth: pubkey\n"
 		"    cert: gw.crt\n    key: gw.key\n    remote_auth: eap-mschapv2\n"
-		"    local_ts: 10.0.0.0/8\n    remote_ts: dynamic\n    pool: {range: 10.99.0.0/24}\n";
+		RA_TS_POOL;
 	static const struct {
 		const char *users, *want;
 	} bad[] = {
@@ -1574,11 +1577,11 @@ static void
 auth_rounds(void)
 {
 	static const char text[] =
-		"ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n"
+		PORT_PUB
 		"eap_users: users.txt\n"
 		"connections:\n  - name: ra\n    remote: any\n    auth: pubkey\n"
 		"    cert: gw.crt\n    key: gw.key\n    ca: ca.crt\n    remote_auth: %s\n"
-		"    local_ts: 10.0.0.0/8\n    remote_ts: dynamic\n    pool: {range: 10.99.0.0/24}\n";
+		RA_TS_POOL;
 	static const struct {
 		const char *rounds, *want;
 	} bad[] = {
