@@ -874,8 +874,7 @@ test_eap_success(void)
 	eap_begin(&s);
 	CU_ASSERT_EQUAL(eap_calls_total[1], 2);		/* Identity, then the answer */
 	CU_ASSERT_EQUAL(eap_calls_total[0], 2);		/* Identity, challenge */
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 1);
 	check_latest_pair();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(first_sa(P[1].ctx));
 	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->state, IKE_ST_ESTABLISHED);
@@ -906,8 +905,7 @@ test_eap_wrong_password(void)
 	eap_setup(&s);
 	eap_peer_password = "wrong!";
 	eap_begin(&s);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 0);
 	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
 	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
 	ike_stats_get(P[1].ctx, &st);

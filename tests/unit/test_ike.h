@@ -106,6 +106,12 @@ void check_one_ike_sa(void);
 		CU_ASSERT_EQUAL(live_children(&P[0]), (n));      \
 		CU_ASSERT_EQUAL(live_children(&P[1]), (n));      \
 	} while (0)
+/* Both peers saw @n events of @type (a macro, like CHECK_LIVE_CHILDREN). */
+#define CHECK_EV_BOTH(type, n)                                   \
+	do {                                                     \
+		CU_ASSERT_EQUAL(count_ev(&P[0], (type)), (n));   \
+		CU_ASSERT_EQUAL(count_ev(&P[1], (type)), (n));   \
+	} while (0)
 uint64_t first_sa_id(struct ike_ctx *ctx);
 struct ike_sa *first_sa(struct ike_ctx *ctx);
 void establish(const struct setup *s);

@@ -43,10 +43,8 @@ full_handshake(const char *ike, const char *esp)
 	/* INFORMATIONAL Delete of the IKE SA from A */
 	CU_ASSERT_EQUAL(ike_terminate_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
 	run();
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_DOWN), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_DOWN), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_DOWN), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_DOWN), 1);
+	CHECK_EV_BOTH(IKE_EV_IKE_DOWN, 1);
+	CHECK_EV_BOTH(IKE_EV_CHILD_DOWN, 1);
 	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
 	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
 	stop();
@@ -175,10 +173,8 @@ child_rekey(int who, const char *esp)
 	old_id = last_child_up(&P[who])->id;
 	CU_ASSERT_EQUAL(ike_rekey_child(P[who].ctx, old_id, now), 0);
 	run();
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 2);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 2);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_DOWN), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_DOWN), 1);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 2);
+	CHECK_EV_BOTH(IKE_EV_CHILD_DOWN, 1);
 	n0 = last_child_up(&P[who]);
 	CU_ASSERT_EQUAL(n0->rekey_of, old_id);
 	n1 = find_peer_child(&P[1 - who], n0->spi_out);
@@ -421,10 +417,8 @@ test_ts_unacceptable(void)
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	ts_net(&s.a.remote_ts[0], "172.16.0.0", "172.16.255.255");
 	start_quiet_run(&s);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+	CHECK_EV_BOTH(IKE_EV_IKE_UP, 1);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 0);
 	stop();
 }
 
@@ -497,8 +491,7 @@ test_duplicate_init_response(void)
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	start_init_doubled(&s);
 	run();
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 1);
+	CHECK_EV_BOTH(IKE_EV_IKE_UP, 1);
 	ike_stats_get(P[0].ctx, &st);
 	CU_ASSERT_EQUAL(st.rx_invalid, 0);
 	CU_ASSERT_EQUAL(st.rx_dropped, 1);
