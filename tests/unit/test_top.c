@@ -37,21 +37,23 @@ render(const char *prev_json, const char *cur_json, double dt)
 	",\"dec_ok\":" #dec ",\"enc_ok\":" #enc ",\"drops\":{\"no_route\":" #nr "}," \
 	"\"esp_drops\":{\"auth\":0}}"
 
+/* A `stats` reply: IKE counters, child_up, the workers (W), drops. */
+#define SNAP(sas, ch, ho, leases, rx, inv, up, af, cup, workers, nr, replay, total) \
+	"{\"ike\":{\"sas\":" #sas ",\"children\":" #ch ",\"half_open\":" #ho \
+	",\"pool_leases\":" #leases ",\"rx\":" #rx ",\"rx_invalid\":" #inv ",\"ike_up\":" #up \
+	",\"ike_down\":0,\"auth_failed\":" #af "},\"control\":{\"child_up\":" #cup "}," \
+	"\"workers\":[" workers "],\"drops\":{\"no_route\":" #nr \
+	",\"ttl\":0,\"esp\":{\"auth\":0,\"replay\":" #replay "},\"total\":" #total "}}"
+
 static const char prev[] =
-	"{\"ike\":{\"sas\":3,\"children\":3,\"half_open\":0,\"pool_leases\":3,\"rx\":100,"
-	"\"rx_invalid\":10,\"ike_up\":3,\"ike_down\":0,\"auth_failed\":0},"
-	"\"control\":{\"child_up\":3},"
-	"\"workers\":[" W(0, 1000000, 1000000000, 500000, 600000000, 400000, 300000, 5) ","
-	W(1, 0, 0, 0, 0, 0, 0, 0) "],"
-	"\"drops\":{\"no_route\":5,\"ttl\":0,\"esp\":{\"auth\":0,\"replay\":7},\"total\":12}}";
+	SNAP(3, 3, 0, 3, 100, 10, 3, 0, 3,
+	     W(0, 1000000, 1000000000, 500000, 600000000, 400000, 300000, 5) ","
+	     W(1, 0, 0, 0, 0, 0, 0, 0), 5, 7, 12);
 /* 2 s later: worker 0 +3 M packets, +3 GB (12 Gbit/s); worker 1 restarted */
 static const char cur[] =
-	"{\"ike\":{\"sas\":5,\"children\":6,\"half_open\":1,\"pool_leases\":5,\"rx\":140,"
-	"\"rx_invalid\":30,\"ike_up\":5,\"ike_down\":0,\"auth_failed\":1},"
-	"\"control\":{\"child_up\":6},"
-	"\"workers\":[" W(0, 4000000, 4000000000, 2500000, 2600000000, 3400000, 2300000, 25) ","
-	W(1, 2000000, 250000000, 0, 0, 0, 0, 0) "],"
-	"\"drops\":{\"no_route\":25,\"ttl\":0,\"esp\":{\"auth\":0,\"replay\":9},\"total\":34}}";
+	SNAP(5, 6, 1, 5, 140, 30, 5, 1, 6,
+	     W(0, 4000000, 4000000000, 2500000, 2600000000, 3400000, 2300000, 25) ","
+	     W(1, 2000000, 250000000, 0, 0, 0, 0, 0), 25, 9, 34);
 
 /* One frame: rendered from @prev (NULL: none) and @cur over @dt seconds, it
  * holds every string of @want and none of @absent (both NULL-terminated). */
