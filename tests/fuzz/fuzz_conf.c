@@ -11,8 +11,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_entry.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -24,10 +24,8 @@
 
 #include "ctl/ctl_sock.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 #include "fuzz_asan.h"
+#include "fuzz_entry.h"
 
 enum {
 	MAX_REQ = 512,

@@ -38,9 +38,7 @@
 #include "test_eal.h"	/* tests/unit: the one EAL run-directory removal */
 #include "esp/esp.h"
 #include "sa/sa_msg.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_entry.h"
 
 enum {
 	N_SA = 5,

@@ -31,9 +31,7 @@
 
 #include "crypto/cry.h"
 #include "crypto/cry_mgcm.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_entry.h"
 
 enum {
 	LANES = CRY_MGCM_MAX_LANES,

@@ -60,9 +60,8 @@
 #include "ike/ike.h"
 #include "ike/ike_priv.h"
 #include "fuzz_asan.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "test_ike_det.h"	/* tests/unit: random bytes, addresses */
+#include "fuzz_entry.h"
 
 enum {
 	QMAX = 64,
@@ -104,28 +103,15 @@ static uint64_t tx_digest;	/* verbose: FNV-1a of every datagram sent */
 static int
 det_rand(void *arg, void *buf, size_t len)
 {
-	uint8_t *p = buf;
-	size_t i;
-
 	(void)arg;
-	for (i = 0; i < len; i++) {
-		rng ^= rng << 13;
-		rng ^= rng >> 7;
-		rng ^= rng << 17;
-		p[i] = (uint8_t)(rng >> 24);
-	}
+	tu_det_bytes(&rng, buf, len);
 	return 0;
 }
 
 static void
 addr4(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 {
-	struct sockaddr_in *s = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	s->sin_family = AF_INET;
-	s->sin_port = htons(port);
-	inet_pton(AF_INET, ip, &s->sin_addr);
+	tu_addr(ss, 4, ip, port);
 }
 
 static size_t
@@ -228,11 +214,7 @@ run_jobs(struct inst *in)
 static void
 ts4(struct ike_ts *ts, const char *first, const char *last)
 {
-	memset(ts, 0, sizeof(*ts));
-	ts->af = 4;
-	ts->eport = 65535;
-	inet_pton(AF_INET, first, ts->saddr);
-	inet_pton(AF_INET, last, ts->eaddr);
+	tu_ts(ts, 4, first, last);
 }
 
 static const char *const props[4][2][2] = {
@@ -250,33 +232,11 @@ conn_make(struct ike_conn_cfg *c, bool initiator, uint8_t cfg)
 	const char *const (*pr)[2] = props[(cfg >> 1) & 3];
 	unsigned i;
 
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", initiator ? "to-b" : "rw");
-	addr4(&c->local, initiator ? "10.0.0.1" : "10.0.0.2", 500);
-	if (initiator)
-		addr4(&c->remote, "10.0.0.2", 500);
-	c->auth = IKE_AUTHM_PSK;
-	c->remote_auth = IKE_AUTHM_PSK;
-	memcpy(c->psk, "correct horse battery", 21);
-	c->psk_len = 21;
-	c->local_id.type = IKE_ID_FQDN;
-	c->local_id.len = 9;
-	memcpy(c->local_id.data, initiator ? "a.example" : "b.example", 9);
-	c->remote_id.type = IKE_ID_ANY;
+	tu_conn_psk(c, initiator);
 	for (i = 0; i < 2 && pr[0][i] != NULL; i++)
 		snprintf(c->ike_proposals[c->n_ike_proposals++], 128, "%s", pr[0][i]);
 	for (i = 0; i < 2 && pr[1][i] != NULL; i++)
 		snprintf(c->esp_proposals[c->n_esp_proposals++], 128, "%s", pr[1][i]);
-	if (initiator) {
-		ts4(&c->local_ts[0], "192.168.1.0", "192.168.1.255");
-		ts4(&c->remote_ts[0], "10.1.0.0", "10.1.255.255");
-	} else {
-		ts4(&c->local_ts[0], "10.1.0.0", "10.1.255.255");
-		ts4(&c->remote_ts[0], "0.0.0.0", "255.255.255.255");
-	}
-	c->n_local_ts = 1;
-	c->n_remote_ts = 1;
-	c->replay_window = 64;
 	c->ike_lifetime_s = 3600;
 	c->child_lifetime_s = 1200;
 	c->dpd_s = 30;

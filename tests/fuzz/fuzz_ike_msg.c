@@ -17,8 +17,7 @@
 #include <string.h>
 
 #include "ike/ike_wire.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_entry.h"
 
 static const struct ike_sk_params params[] = {
 	{ .iv_len = 8, .block_len = 1, .icv_len = 16 },

@@ -12,8 +12,7 @@
 #include <string.h>
 
 #include "net/net.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_entry.h"
 
 enum {
 	FRAME_MAX = 9216,

@@ -19,8 +19,7 @@
 #include <openssl/hmac.h>
 
 #include "../../app/rampartd/rd_radius.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_entry.h"
 
 static const uint8_t secret[] = "fuzz-radius-secret";
 #define SECRET_LEN (sizeof(secret) - 1)

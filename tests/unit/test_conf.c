@@ -34,7 +34,13 @@
 
 static char tmpdir[64];
 
-#define MINI "ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n" \
+/* The public port most test configurations start with. */
+#define PORT_PUB "ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n"
+/* The remote-access connection "ra"'s selectors and pool (its last lines). */
+#define RA_TS_POOL \
+	"    local_ts: 10.0.0.0/8\n    remote_ts: dynamic\n    pool: {range: 10.99.0.0/24}\n"
+
+#define MINI PORT_PUB \
 	"connections:\n  - name: c\n    remote: 192.0.2.7\n    auth: psk\n"
 
 /* The built-in configuration with a test PSK. */
@@ -253,12 +259,21 @@ site_to_site_values(void)
 	conf_free(c);
 }
 
+/* @line followed by PORT_PUB (so that its error positions stay on line 1),
+ * loaded as file @file. */
+static int
+load_with_port(const char *line, const char *file, struct conf **c, char *err, size_t len)
+{
+	char y[512];
+
+	snprintf(y, sizeof(y), "%s%s", line, PORT_PUB);
+	return conf_load_string(y, strlen(y), file, c, err, len);
+}
+
 /* metrics: {listen: ADDR:PORT}: off by default; v4, [v6]; bad values refused. */
 static void
 metrics_listen(void)
 {
-	static const char ports[] = "ports:\n  - {name: pub, role: public, device: "
-				    "\"net_null0\", addresses: [192.0.2.1/24]}\n";
 	static const struct {
 		const char *listen;
 		uint8_t af;
@@ -279,18 +294,17 @@ metrics_listen(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char y[512], err[CONF_ERR_LEN] = "";
+		char line[128], err[CONF_ERR_LEN] = "";
 		struct conf *c = NULL;
 		int rc;
 
 		if (cases[i].listen == NULL)
-			snprintf(y, sizeof(y), "%s", ports);
+			line[0] = '\0';
 		else if (cases[i].listen[0] == '\0')
-			snprintf(y, sizeof(y), "metrics: {}\n%s", ports);
+			snprintf(line, sizeof(line), "metrics: {}\n");
 		else
-			snprintf(y, sizeof(y), "metrics: {listen: \"%s\"}\n%s", cases[i].listen,
-				 ports);
-		rc = conf_load_string(y, strlen(y), "m", &c, err, sizeof(err));
+			snprintf(line, sizeof(line), "metrics: {listen: \"%s\"}\n", cases[i].listen);
+		rc = load_with_port(line, "m", &c, err, sizeof(err));
 		if (cases[i].err == NULL) {
 			CU_ASSERT_EQUAL_FATAL(rc, 0);
 			CU_ASSERT_EQUAL(c->metrics_af, cases[i].af);
@@ -310,8 +324,6 @@ metrics_listen(void)
 static void
 gcm_engine_key(void)
 {
-	static const char ports[] =
-		"ports:\n  - {name: pub, role: public, device: net_tap0, addresses: [192.0.2.1/24]}\n";
 	static const struct {
 		const char *line;
 		enum conf_gcm_engine want;
@@ -321,19 +333,17 @@ gcm_engine_key(void)
 		{"gcm_engine: mgcm\n", CONF_GCM_MGCM},
 		{"gcm_engine: ipsecmb\n", CONF_GCM_IPSECMB},
 	};
-	char y[512], err[CONF_ERR_LEN] = "";
+	char err[CONF_ERR_LEN] = "";
 	struct conf *c = NULL;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(y, sizeof(y), "%s%s", cases[i].line, ports);
-		CU_ASSERT_EQUAL_FATAL(conf_load_string(y, strlen(y), "g", &c, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL_FATAL(load_with_port(cases[i].line, "g", &c, err, sizeof(err)), 0);
 		CU_ASSERT_EQUAL(c->gcm_engine, cases[i].want);
 		conf_free(c);
 		c = NULL;
 	}
-	snprintf(y, sizeof(y), "gcm_engine: fastest\n%s", ports);
-	CU_ASSERT(conf_load_string(y, strlen(y), "g", &c, err, sizeof(err)) < 0);
+	CU_ASSERT(load_with_port("gcm_engine: fastest\n", "g", &c, err, sizeof(err)) < 0);
 	CU_ASSERT_PTR_NULL(c);
 	CU_ASSERT_STRING_EQUAL(err, "g:1:13: gcm_engine: unknown engine 'fastest' "
 			       "(auto, mgcm, ipsecmb)");
@@ -343,8 +353,6 @@ gcm_engine_key(void)
 static void
 crypto_key(void)
 {
-	static const char ports[] =
-		"ports:\n  - {name: pub, role: public, device: net_tap0, addresses: [192.0.2.1/24]}\n";
 	static const struct {
 		const char *line;
 		const char *err;	/* NULL: loads */
@@ -365,16 +373,15 @@ crypto_key(void)
 		{"crypto: {backend: cryptodev, devices: ['a b']}\n",
 		 "g:1:40: crypto.devices[0]: device name 'a b': letters, digits, '_-.:' only"},
 	};
-	char y[512], err[CONF_ERR_LEN] = "";
+	char err[CONF_ERR_LEN] = "";
 	struct conf *c = NULL;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc;
 
-		snprintf(y, sizeof(y), "%s%s", cases[i].line, ports);
 		err[0] = '\0';
-		rc = conf_load_string(y, strlen(y), "g", &c, err, sizeof(err));
+		rc = load_with_port(cases[i].line, "g", &c, err, sizeof(err));
 		if (cases[i].err == NULL) {
 			CU_ASSERT_EQUAL_FATAL(rc, 0);
 		} else {
@@ -629,7 +636,7 @@ static void
 secret_modes(void)
 {
 	static const char pubkey_conf[] =
-		"ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n"
+		PORT_PUB
 		"connections:\n  - name: c\n    remote: 192.0.2.7\n    auth: pubkey\n"
 		"    cert: gw.crt\n    key: gw.key\n    ca: ca.crt\n"
 		"    local_ts: 10.0.0.0/8\n    remote_ts: 10.1.0.0/16\n";
@@ -1167,7 +1174,7 @@ secret_file_fifo_refused(void)
 }
 
 /* manual_sas and neighbors (lib/conf/conf_manual.c): good blocks, every refusal. */
-#define MAN_PORTS "ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n" \
+#define MAN_PORTS PORT_PUB \
 	"  - {name: lan, role: private, device: d1, addresses: [10.0.0.1/24]}\n"
 #define MAN_GCM128 "0x00112233445566778899aabbccddeeff01020304"
 #define MAN_CBC128 "000102030405060708090a0b0c0d0e0f"
@@ -1386,10 +1393,10 @@ static void
 radius_section(void)
 {
 	static const char conn[] =
-		"ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n"
+		PORT_PUB
 		"connections:\n  - name: ra\n    remote: any\n    auth: %s\n"
 		"    cert: gw.crt\n    key: gw.key\n    remote_auth: %s\n"
-		"    local_ts: 10.0.0.0/8\n    remote_ts: dynamic\n    pool: {range: 10.99.0.0/24}\n"
+		RA_TS_POOL
 		"%s";
 	static const char two[] =
 		"radius:\n  servers:\n    - {address: 192.0.2.50, secret_file: rad.secret}\n"
@@ -1494,11 +1501,11 @@ static void
 eap_users_file(void)
 {
 	static const char text[] =
-		"ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n"
+		PORT_PUB
 		"eap_users: users.txt\n"
 		"connections:\n  - name: ra\n    remote: any\n    auth: pubkey\n"
 		"    cert: gw.crt\n    key: gw.key\n    remote_auth: eap-mschapv2\n"
-		"    local_ts: 10.0.0.0/8\n    remote_ts: dynamic\n    pool: {range: 10.99.0.0/24}\n";
+		RA_TS_POOL;
 	static const struct {
 		const char *users, *want;
 	} bad[] = {
@@ -1570,11 +1577,11 @@ static void
 auth_rounds(void)
 {
 	static const char text[] =
-		"ports:\n  - {name: pub, role: public, device: d0, addresses: [192.0.2.1/24]}\n"
+		PORT_PUB
 		"eap_users: users.txt\n"
 		"connections:\n  - name: ra\n    remote: any\n    auth: pubkey\n"
 		"    cert: gw.crt\n    key: gw.key\n    ca: ca.crt\n    remote_auth: %s\n"
-		"    local_ts: 10.0.0.0/8\n    remote_ts: dynamic\n    pool: {range: 10.99.0.0/24}\n";
+		RA_TS_POOL;
 	static const struct {
 		const char *rounds, *want;
 	} bad[] = {

@@ -16,8 +16,6 @@
 #include "test_main.h"
 #include "crypto/cry.h"
 #include "../vectors/aes_cbc_rfc3602.h"
-#include "../vectors/gcm_esp_mcgrew.h"
-#include "../vectors/gcm_spec.h"
 #include "../vectors/hmac_rfc4231.h"
 #include "test_hex.h"
 #include "test_crypto_mgcm.h"
@@ -73,36 +71,27 @@ gcm_case(const char *name, const char *khex, const uint8_t nonce[12], const uint
 	}
 }
 
+/* Every known answer of @set through gcm_case. */
+static void
+gcm_kats(enum gcm_kat_set set)
+{
+	struct gcm_kat k;
+	size_t i;
+
+	for (i = 0; gcm_kat_at(set, i, &k); i++)
+		gcm_case(k.name, k.key, k.nonce, k.aad, k.aad_len, k.pt, k.ct, k.tag);
+}
+
 static void
 test_gcm_spec(void)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(vec_gcm_spec) / sizeof(vec_gcm_spec[0]); i++) {
-		const struct vec_gcm *v = &vec_gcm_spec[i];
-		uint8_t nonce[12], aad[32];
-		int al;
-
-		al = vec_gcm_nonce_aad(v, nonce, aad);
-		gcm_case(v->name, v->key, nonce, aad, al, v->pt, v->ct, v->tag);
-	}
+	gcm_kats(GCM_KAT_SPEC);
 }
 
 static void
 test_gcm_esp_mcgrew(void)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(vec_esp_mcgrew) / sizeof(vec_esp_mcgrew[0]); i++) {
-		const struct vec_esp_gcm *v = &vec_esp_mcgrew[i];
-		uint8_t nonce[12], aad[12];
-		int al;
-		char name[16];
-
-		al = vec_esp_nonce_aad(v, nonce, aad);
-		snprintf(name, sizeof(name), "pkt%zu", i + 1);
-		gcm_case(name, v->key, nonce, aad, al, v->pt, v->ct, v->tag);
-	}
+	gcm_kats(GCM_KAT_MCGREW);
 }
 
 static void
@@ -184,6 +173,22 @@ test_cbc_rfc3602(void)
 	}
 }
 
+/* @op for an ESP-like packet in @buf: 24 bytes (header, IV) before the
+ * @clen cipher bytes, @hlen bytes authenticated from @buf. */
+static void
+cbc_op_set(struct cry_cbc_op *op, uint8_t *buf, const uint8_t *iv, uint8_t *tag,
+	   const struct cry_cbc_key *k, uint32_t clen, uint32_t hlen)
+{
+	memset(op, 0, sizeof(*op));
+	op->buf = buf;
+	op->iv = iv;
+	op->tag = tag;
+	op->key = k;
+	op->cipher_off = 24;
+	op->cipher_len = clen;
+	op->hash_len = hlen;
+}
+
 /* Many CBC jobs in one burst, mixed lengths: everything completes, round trip holds. */
 static void
 test_cbc_burst_drain(void)
@@ -203,17 +208,12 @@ test_cbc_burst_drain(void)
 	CU_ASSERT_FATAL(cry_cbc_key_init(mgr, &ck, key, 32, CRY_HMAC_SHA512_256, ikey, 64, ivk) ==
 			0);
 	for (i = 0; i < N; i++) {
+		uint32_t clen = 16 * (1 + i % 28);
+
 		for (j = 0; j < 512; j++)
 			ref[i][j] = buf[i][j] = (uint8_t)(i + j);
 		cry_cbc_iv_gen(mgr, &ck, i + 1, iv[i]);
-		memset(&ops[i], 0, sizeof(ops[i]));
-		ops[i].buf = buf[i];
-		ops[i].iv = iv[i];
-		ops[i].tag = tag[i];
-		ops[i].key = &ck;
-		ops[i].cipher_off = 24;
-		ops[i].cipher_len = 16 * (1 + i % 28);
-		ops[i].hash_len = 24 + ops[i].cipher_len;
+		cbc_op_set(&ops[i], buf[i], iv[i], tag[i], &ck, clen, 24 + clen);
 	}
 	cry_cbc_burst(mgr, ops, N, true);
 	for (i = 0; i < N; i++) {
@@ -325,20 +325,16 @@ test_cbc_burst_differential(void)
 		for (i = 0; i < n; i++) {
 			unsigned kk = mixed ? (unsigned)(xs64(&rs) % 2) : kl;
 			unsigned hh = mixed ? (unsigned)(xs64(&rs) % 3) : h;
-			unsigned clen = 16 * (1 + (unsigned)(xs64(&rs) % 94));
+			unsigned clen = 16 * (1 + (unsigned)(xs64(&rs) % 94)), extra;
+			const struct cry_cbc_key *k;
 
 			for (j = 0; j < BL; j++)
 				ref[i][j] = buf[i][j] = (uint8_t)xs64(&rs);
 			for (j = 0; j < 16; j++)
 				iv[i][j] = (uint8_t)xs64(&rs);
-			memset(&ops[i], 0, sizeof(ops[i]));
-			ops[i].buf = buf[i];
-			ops[i].iv = iv[i];
-			ops[i].tag = tag[i];
-			ops[i].key = &keys[kk][hh][xs64(&rs) % NK];
-			ops[i].cipher_off = 24;
-			ops[i].cipher_len = clen;
-			ops[i].hash_len = 24 + clen + (xs64(&rs) % 2 ? 4 : 0);
+			k = &keys[kk][hh][xs64(&rs) % NK];
+			extra = xs64(&rs) % 2 ? 4 : 0;	/* after the key: same draws */
+			cbc_op_set(&ops[i], buf[i], iv[i], tag[i], k, clen, 24 + clen + extra);
 			rops[i] = ops[i];
 			rops[i].buf = ref[i];
 			rops[i].tag = rtag[i];
@@ -362,14 +358,8 @@ test_cbc_burst_differential(void)
 	CU_ASSERT(mismatch == 0);
 	/* a partial block in the middle of a uniform burst: only it fails */
 	for (i = 0; i < 8; i++) {
-		memset(&ops[i], 0, sizeof(ops[i]));
-		ops[i].buf = buf[i];
-		ops[i].iv = iv[i];
-		ops[i].tag = tag[i];
-		ops[i].key = &keys[0][0][0];
-		ops[i].cipher_off = 24;
-		ops[i].cipher_len = i == 3 ? 15 : 64;
-		ops[i].hash_len = 24 + 64;
+		cbc_op_set(&ops[i], buf[i], iv[i], tag[i], &keys[0][0][0], i == 3 ? 15 : 64,
+			   24 + 64);
 	}
 	for (j = 0; j < 2; j++) {
 		cry_cbc_burst(mgr, ops, 8, j == 0);
@@ -405,14 +395,7 @@ test_cbc_fast_paths(void)
 	CU_ASSERT_FATAL(cry_cbc_key_init(mgr, &k2, key, 16, CRY_HMAC_SHA512_256, ikey, 32, ivk) ==
 			0);
 	for (i = 0; i < N; i++) {
-		memset(&ops[i], 0, sizeof(ops[i]));
-		ops[i].buf = buf[i];
-		ops[i].iv = iv[i];
-		ops[i].tag = tag[i];
-		ops[i].key = &ck;
-		ops[i].cipher_off = 24;
-		ops[i].cipher_len = 48;
-		ops[i].hash_len = 72;
+		cbc_op_set(&ops[i], buf[i], iv[i], tag[i], &ck, 48, 72);
 		ctr[i] = i + 1;
 		ivs[i] = iv[i];
 	}

@@ -102,54 +102,52 @@ kat(const char *name, const char *khex, const uint8_t nonce[12], const uint8_t *
 	}
 }
 
-int
-vec_gcm_nonce_aad(const struct vec_gcm *v, uint8_t nonce[12], uint8_t aad[32])
+bool
+gcm_kat_at(enum gcm_kat_set set, size_t i, struct gcm_kat *k)
 {
-	int al;
+	memset(k, 0, sizeof(*k));
+	if (set == GCM_KAT_SPEC) {
+		const struct vec_gcm *v;
 
-	CU_ASSERT_FATAL(hex2bin(v->iv, nonce, 12) == 12);
-	al = hex2bin(v->aad, aad, 32);
-	CU_ASSERT_FATAL(al >= 0);
-	return al;
-}
+		if (i >= sizeof(vec_gcm_spec) / sizeof(vec_gcm_spec[0]))
+			return false;
+		v = &vec_gcm_spec[i];
+		snprintf(k->name, sizeof(k->name), "%s", v->name);
+		k->key = v->key, k->pt = v->pt, k->ct = v->ct, k->tag = v->tag;
+		CU_ASSERT_FATAL(hex2bin(v->iv, k->nonce, 12) == 12);
+		k->aad_len = hex2bin(v->aad, k->aad, sizeof(k->aad));
+		CU_ASSERT_FATAL(k->aad_len >= 0);
+	} else {
+		const struct vec_esp_gcm *v;
 
-int
-vec_esp_nonce_aad(const struct vec_esp_gcm *v, uint8_t nonce[12], uint8_t aad[12])
-{
-	int al;
-
-	CU_ASSERT_FATAL(hex2bin(v->salt, nonce, 4) == 4);
-	CU_ASSERT_FATAL(hex2bin(v->iv, nonce + 4, 8) == 8);
-	al = hex2bin(v->aad, aad, 12);
-	CU_ASSERT_FATAL(al == 8 || al == 12);
-	return al;
+		if (i >= sizeof(vec_esp_mcgrew) / sizeof(vec_esp_mcgrew[0]))
+			return false;
+		v = &vec_esp_mcgrew[i];
+		snprintf(k->name, sizeof(k->name), "mcgrew pkt%zu", i + 1);
+		k->key = v->key, k->pt = v->pt, k->ct = v->ct, k->tag = v->tag;
+		CU_ASSERT_FATAL(hex2bin(v->salt, k->nonce, 4) == 4);
+		CU_ASSERT_FATAL(hex2bin(v->iv, k->nonce + 4, 8) == 8);
+		k->aad_len = hex2bin(v->aad, k->aad, 12);
+		CU_ASSERT_FATAL(k->aad_len == 8 || k->aad_len == 12);
+	}
+	return true;
 }
 
 static void
 test_mgcm_vectors(void)
 {
-	size_t i;
+	static const enum gcm_kat_set sets[] = { GCM_KAT_SPEC, GCM_KAT_MCGREW };
+	struct gcm_kat k;
+	size_t s, i;
 	unsigned n = 0;
 
-	for (i = 0; i < sizeof(vec_gcm_spec) / sizeof(vec_gcm_spec[0]); i++) {
-		const struct vec_gcm *v = &vec_gcm_spec[i];
-		uint8_t nonce[12], aad[32];
-		int al;
-
-		al = vec_gcm_nonce_aad(v, nonce, aad);
-		if (al > CRY_MGCM_MAX_AAD)
-			continue;	/* the engine is for ESP: AAD 8 or 12 */
-		kat(v->name, v->key, nonce, aad, al, v->pt, v->ct, v->tag);
-		n++;
-	}
-	for (i = 0; i < sizeof(vec_esp_mcgrew) / sizeof(vec_esp_mcgrew[0]); i++) {
-		const struct vec_esp_gcm *v = &vec_esp_mcgrew[i];
-		uint8_t nonce[12], aad[12];
-		int al;
-
-		al = vec_esp_nonce_aad(v, nonce, aad);
-		kat("mcgrew", v->key, nonce, aad, al, v->pt, v->ct, v->tag);
-		n++;
+	for (s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
+		for (i = 0; gcm_kat_at(sets[s], i, &k); i++) {
+			if (k.aad_len > CRY_MGCM_MAX_AAD)
+				continue;	/* the engine is for ESP: AAD 8 or 12 */
+			kat(k.name, k.key, k.nonce, k.aad, k.aad_len, k.pt, k.ct, k.tag);
+			n++;
+		}
 	}
 	CU_ASSERT(n >= 14);
 }

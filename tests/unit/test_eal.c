@@ -57,15 +57,36 @@ tu_eal_fini(void)
 	tu_eal_dir_remove(rundir);
 }
 
+/* The DPDK heap's bytes allocated and number of allocations, all sockets. */
+static void
+heap_totals(uint64_t *bytes, uint64_t *allocs)
+{
+	struct rte_malloc_socket_stats ms;
+	unsigned i;
+
+	*bytes = *allocs = 0;
+	for (i = 0; i < RTE_MAX_NUMA_NODES; i++) {
+		if (rte_malloc_get_socket_stats((int)i, &ms) == 0) {
+			*bytes += ms.heap_allocsz_bytes;
+			*allocs += ms.alloc_count;
+		}
+	}
+}
+
 uint64_t
 tu_eal_heap_bytes(void)
 {
-	struct rte_malloc_socket_stats ms;
-	uint64_t n = 0;
-	unsigned i;
+	uint64_t bytes, allocs;
 
-	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
-		if (rte_malloc_get_socket_stats((int)i, &ms) == 0)
-			n += ms.heap_allocsz_bytes;
-	return n;
+	heap_totals(&bytes, &allocs);
+	return bytes;
+}
+
+uint64_t
+tu_eal_heap_allocs(void)
+{
+	uint64_t bytes, allocs;
+
+	heap_totals(&bytes, &allocs);
+	return allocs;
 }

@@ -22,5 +22,7 @@ void tu_eal_fini(void);
 void tu_eal_dir_remove(const char *dir);
 /* Bytes allocated from the DPDK heap now, all sockets (leak checks). */
 uint64_t tu_eal_heap_bytes(void);
+/* Allocations live in the DPDK heap now, all sockets (leak checks). */
+uint64_t tu_eal_heap_allocs(void);
 
 #endif

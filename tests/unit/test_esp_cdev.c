@@ -428,6 +428,14 @@ test_no_session_drops(void)
 	cdev_teardown(c);
 }
 
+static const struct tu_test tests[] = {
+	{ "missing_device_refused_by_name", test_missing_device },
+	{ "eal_arg_pci_allow_list", test_eal_arg },
+	{ "encap_equals_ipsecmb_decap_each_other_tamper_icv", test_matrix },
+	{ "reversed_completions_commit_in_order", test_matrix_reversed_completions },
+	{ "sa_without_session_drops", test_no_session_drops },
+};
+
 int
 main(int argc, char **argv)
 {
@@ -436,8 +444,7 @@ main(int argc, char **argv)
 			"--no-shconf", "--log-level", "lib.eal:error", "--log-level",
 			"rampart.esp:error", "--vdev", "crypto_aesni_mb0", "--vdev",
 			"crypto_aesni_gcm0", "--vdev", "crypto_openssl0" };
-	CU_pSuite s;
-	unsigned fails;
+	int fails;
 
 	(void)argc;
 	snprintf(prefix, sizeof(prefix), "unit-esp-cdev-%d", (int)getpid());
@@ -452,12 +459,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "mbuf pool failed\n");
 		return 1;
 	}
-	s = tu_suite("esp_cdev", NULL, NULL);
-	CU_add_test(s, "missing_device_refused_by_name", test_missing_device);
-	CU_add_test(s, "eal_arg_pci_allow_list", test_eal_arg);
-	CU_add_test(s, "encap_equals_ipsecmb_decap_each_other_tamper_icv", test_matrix);
-	CU_add_test(s, "reversed_completions_commit_in_order", test_matrix_reversed_completions);
-	CU_add_test(s, "sa_without_session_drops", test_no_session_drops);
+	tu_suite_tab("esp_cdev", NULL, NULL, tests, TU_N(tests));
 	fails = tu_run();
 	rte_mempool_free(pool);
 	rte_eal_cleanup();

@@ -25,6 +25,7 @@
 
 #include "test_main.h"
 #include "test_ike.h"
+#include "test_ike_det.h"
 
 
 struct dgram q[QMAX];
@@ -81,26 +82,15 @@ uint64_t rng_state = 0x123456789abcdefULL;
 int
 test_rand(void *arg, void *buf, size_t len)
 {
-	uint8_t *p = buf;
-	size_t i;
-
 	(void)arg;
-	for (i = 0; i < len; i++) {
-		rng_state ^= rng_state << 13;
-		rng_state ^= rng_state >> 7;
-		rng_state ^= rng_state << 17;
-		p[i] = (uint8_t)(rng_state >> 24);
-	}
+	tu_det_bytes(&rng_state, buf, len);
 	return 0;
 }
 
 void
 addr(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 {
-	uint8_t a[16] = { 0 };
-
-	inet_pton(AF_INET, ip, a);
-	ike_addr_make(ss, 4, a, port);
+	tu_addr(ss, 4, ip, port);
 }
 
 int
@@ -224,62 +214,29 @@ advance(uint64_t ms)
 void
 addr6(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 {
-	uint8_t a[16] = { 0 };
-
-	inet_pton(AF_INET6, ip, a);
-	ike_addr_make(ss, 6, a, port);
+	tu_addr(ss, 6, ip, port);
 }
 
 void
 ts_net6(struct ike_ts *ts, const char *first, const char *last)
 {
-	memset(ts, 0, sizeof(*ts));
-	ts->af = 6;
-	ts->eport = 65535;
-	inet_pton(AF_INET6, first, ts->saddr);
-	inet_pton(AF_INET6, last, ts->eaddr);
+	tu_ts(ts, 6, first, last);
 }
 
 void
 ts_net(struct ike_ts *ts, const char *first, const char *last)
 {
-	memset(ts, 0, sizeof(*ts));
-	ts->af = 4;
-	ts->eport = 65535;
-	inet_pton(AF_INET, first, ts->saddr);
-	inet_pton(AF_INET, last, ts->eaddr);
+	tu_ts(ts, 4, first, last);
 }
 
 void
 conn_base(struct ike_conn_cfg *c, bool initiator, const char *ike, const char *esp)
 {
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", initiator ? "to-b" : "rw");
-	addr(&c->local, initiator ? "10.0.0.1" : "10.0.0.2", 500);
-	if (initiator)
-		addr(&c->remote, "10.0.0.2", 500);
-	c->auth = IKE_AUTHM_PSK;
-	c->remote_auth = IKE_AUTHM_PSK;
-	memcpy(c->psk, "correct horse battery", 21);
-	c->psk_len = 21;
-	c->local_id.type = IKE_ID_FQDN;
-	c->local_id.len = (uint16_t)strlen(initiator ? "a.example" : "b.example");
-	memcpy(c->local_id.data, initiator ? "a.example" : "b.example", c->local_id.len);
-	c->remote_id.type = IKE_ID_ANY;
+	tu_conn_psk(c, initiator);
 	snprintf(c->ike_proposals[0], 128, "%s", ike);
 	c->n_ike_proposals = 1;
 	snprintf(c->esp_proposals[0], 128, "%s", esp);
 	c->n_esp_proposals = 1;
-	if (initiator) {
-		ts_net(&c->local_ts[0], "192.168.1.0", "192.168.1.255");
-		ts_net(&c->remote_ts[0], "10.1.0.0", "10.1.255.255");
-	} else {
-		ts_net(&c->local_ts[0], "10.1.0.0", "10.1.255.255");
-		ts_net(&c->remote_ts[0], "0.0.0.0", "255.255.255.255");
-	}
-	c->n_local_ts = 1;
-	c->n_remote_ts = 1;
-	c->replay_window = 64;
 }
 
 /* ike_foreach_sa callback: SAs of the connection named want. */
@@ -557,6 +514,27 @@ check_pair(const struct ike_child_sa *a, const struct ike_child_sa *b)
 	CU_ASSERT_EQUAL(memcmp(a->integ_in, b->integ_out, sizeof(a->integ_in)), 0);
 	CU_ASSERT_EQUAL(memcmp(a->integ_out, b->integ_in, sizeof(a->integ_out)), 0);
 	CU_ASSERT_NOT_EQUAL(memcmp(a->key_in, a->key_out, sizeof(a->key_in)), 0);
+}
+
+void
+check_ike_pair(const struct ike_sa *a, const struct ike_sa *b)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(a->spi_i, b->spi_i);
+	CU_ASSERT_EQUAL(a->spi_r, b->spi_r);
+}
+
+void
+check_one_ike_sa(void)
+{
+	const struct ike_sa *a = first_sa(P[0].ctx), *b = first_sa(P[1].ctx);
+
+	CU_ASSERT_EQUAL(P[0].ctx->n_sas, 1);
+	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
+	check_ike_pair(a, b);
+	CU_ASSERT_EQUAL(a->n_children, 1);
+	CU_ASSERT_EQUAL(b->n_children, 1);
 }
 
 void
@@ -896,8 +874,7 @@ test_eap_success(void)
 	eap_begin(&s);
 	CU_ASSERT_EQUAL(eap_calls_total[1], 2);		/* Identity, then the answer */
 	CU_ASSERT_EQUAL(eap_calls_total[0], 2);		/* Identity, challenge */
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 1);
 	check_latest_pair();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(first_sa(P[1].ctx));
 	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->state, IKE_ST_ESTABLISHED);
@@ -928,8 +905,7 @@ test_eap_wrong_password(void)
 	eap_setup(&s);
 	eap_peer_password = "wrong!";
 	eap_begin(&s);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 0);
 	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
 	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
 	ike_stats_get(P[1].ctx, &st);

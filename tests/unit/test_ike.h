@@ -96,6 +96,22 @@ unsigned live_children(const struct peer *p);
 const struct ike_child_sa *find_peer_child(const struct peer *p, uint32_t spi_in);
 void check_pair(const struct ike_child_sa *a, const struct ike_child_sa *b);
 void check_latest_pair(void);
+/* The two sides' IKE SAs @a and @b are there and are one SA (the same SPIs). */
+void check_ike_pair(const struct ike_sa *a, const struct ike_sa *b);
+/* After a collision: one IKE SA on each side, the same one, with one child. */
+void check_one_ike_sa(void);
+/* Both peers have @n live child SAs (a macro: a failure names the caller's line). */
+#define CHECK_LIVE_CHILDREN(n)                                   \
+	do {                                                     \
+		CU_ASSERT_EQUAL(live_children(&P[0]), (n));      \
+		CU_ASSERT_EQUAL(live_children(&P[1]), (n));      \
+	} while (0)
+/* Both peers saw @n events of @type (a macro, like CHECK_LIVE_CHILDREN). */
+#define CHECK_EV_BOTH(type, n)                                   \
+	do {                                                     \
+		CU_ASSERT_EQUAL(count_ev(&P[0], (type)), (n));   \
+		CU_ASSERT_EQUAL(count_ev(&P[1], (type)), (n));   \
+	} while (0)
 uint64_t first_sa_id(struct ike_ctx *ctx);
 struct ike_sa *first_sa(struct ike_ctx *ctx);
 void establish(const struct setup *s);

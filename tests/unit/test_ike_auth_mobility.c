@@ -957,8 +957,7 @@ test_redirect_auth(void)
 	run();
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);	/* B authenticated */
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 0);
 	ike_stats_get(P[1].ctx, &st);
 	CU_ASSERT_EQUAL(st.redirects, 1);
 	/* A deleted the SA (it does not follow from IKE_AUTH); B removed it */
@@ -978,8 +977,7 @@ test_redirect_auth(void)
 	sa = first_sa(P[1].ctx);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
 	CU_ASSERT_EQUAL(sa->state, IKE_ST_ESTABLISHED);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 1);
 	ike_stats_get(P[1].ctx, &st);
 	CU_ASSERT_EQUAL(st.redirects, 0);
 	stop();

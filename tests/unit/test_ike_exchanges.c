@@ -43,10 +43,8 @@ full_handshake(const char *ike, const char *esp)
 	/* INFORMATIONAL Delete of the IKE SA from A */
 	CU_ASSERT_EQUAL(ike_terminate_ike(P[0].ctx, first_sa_id(P[0].ctx), now), 0);
 	run();
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_DOWN), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_DOWN), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_DOWN), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_DOWN), 1);
+	CHECK_EV_BOTH(IKE_EV_IKE_DOWN, 1);
+	CHECK_EV_BOTH(IKE_EV_CHILD_DOWN, 1);
 	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
 	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
 	stop();
@@ -175,10 +173,8 @@ child_rekey(int who, const char *esp)
 	old_id = last_child_up(&P[who])->id;
 	CU_ASSERT_EQUAL(ike_rekey_child(P[who].ctx, old_id, now), 0);
 	run();
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 2);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 2);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_DOWN), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_DOWN), 1);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 2);
+	CHECK_EV_BOTH(IKE_EV_CHILD_DOWN, 1);
 	n0 = last_child_up(&P[who]);
 	CU_ASSERT_EQUAL(n0->rekey_of, old_id);
 	n1 = find_peer_child(&P[1 - who], n0->spi_out);
@@ -197,8 +193,7 @@ child_rekey(int who, const char *esp)
 		CU_ASSERT_EQUAL(memcmp(n0->key_out, c->keys.encr_i, c->keys.encr_key_len), 0);
 		CU_ASSERT_EQUAL(memcmp(n0->key_in, c->keys.encr_r, c->keys.encr_key_len), 0);
 	}
-	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
-	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	CHECK_LIVE_CHILDREN(1);
 	stop();
 }
 
@@ -238,8 +233,7 @@ test_rekey_invalid_ke(void)
 	CU_ASSERT_EQUAL(ike_rekey_child(P[0].ctx, last_child_up(&P[0])->id, now), 0);
 	run();
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 2);
-	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
-	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	CHECK_LIVE_CHILDREN(1);
 	check_latest_pair();
 	/* B prefers what A sent when it can: a rekey from B with ecp384 first in
 	 * its list and A's list holding both needs no round trip */
@@ -284,13 +278,10 @@ ike_rekey(int who)
 	run();
 	a = first_sa(P[0].ctx);
 	b = first_sa(P[1].ctx);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	check_ike_pair(a, b);
 	CU_ASSERT_PTR_NULL(a->next != NULL && a->next->state != IKE_ST_DEAD ? a->next : NULL);
 	CU_ASSERT_NOT_EQUAL(a->id, old_a);
 	CU_ASSERT_NOT_EQUAL(b->id, old_b);
-	CU_ASSERT_EQUAL(a->spi_i, b->spi_i);
-	CU_ASSERT_EQUAL(a->spi_r, b->spi_r);
 	CU_ASSERT_EQUAL(a->state, IKE_ST_ESTABLISHED);
 	CU_ASSERT_EQUAL(b->state, IKE_ST_ESTABLISHED);
 	CU_ASSERT_EQUAL(a->n_children, 1);
@@ -309,8 +300,7 @@ ike_rekey(int who)
 	run();
 	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
 	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
-	CU_ASSERT_EQUAL(live_children(&P[0]), 0);
-	CU_ASSERT_EQUAL(live_children(&P[1]), 0);
+	CHECK_LIVE_CHILDREN(0);
 	CU_ASSERT_EQUAL(down_successor(&P[0], new_a), 0);
 	CU_ASSERT_EQUAL(down_successor(&P[1], new_b), 0);
 	stop();
@@ -377,8 +367,7 @@ test_child_delete(void)
 		CU_ASSERT_EQUAL(ike_child_expired(P[who].ctx, last_child_up(&P[who])->id, true,
 						  now), 0);
 		run();
-		CU_ASSERT_EQUAL(live_children(&P[0]), 0);
-		CU_ASSERT_EQUAL(live_children(&P[1]), 0);
+		CHECK_LIVE_CHILDREN(0);
 		CU_ASSERT_EQUAL(first_sa(P[0].ctx)->n_children, 0);
 		CU_ASSERT_EQUAL(first_sa(P[1].ctx)->n_children, 0);
 		CU_ASSERT_EQUAL(first_sa(P[1].ctx)->state, IKE_ST_ESTABLISHED);
@@ -399,8 +388,7 @@ test_delete_collision(void)
 	CU_ASSERT_EQUAL(ike_child_expired(P[1].ctx, last_child_up(&P[1])->id, true, now), 0);
 	run();
 	advance(2000);
-	CU_ASSERT_EQUAL(live_children(&P[0]), 0);
-	CU_ASSERT_EQUAL(live_children(&P[1]), 0);
+	CHECK_LIVE_CHILDREN(0);
 	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->n_children, 0);
 	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->n_children, 0);
 	CU_ASSERT_FALSE(ike_req_pending_kind(first_sa(P[0].ctx), IKE_REQ_DELETE_CHILD));
@@ -413,8 +401,7 @@ test_delete_collision(void)
 	CU_ASSERT_EQUAL(ike_child_expired(P[1].ctx, last_child_up(&P[1])->id, true, now), 0);
 	run();
 	advance(2000);
-	CU_ASSERT_EQUAL(live_children(&P[0]), 0);
-	CU_ASSERT_EQUAL(live_children(&P[1]), 0);
+	CHECK_LIVE_CHILDREN(0);
 	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->n_children, 0);
 	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->n_children, 0);
 	stop();
@@ -430,10 +417,8 @@ test_ts_unacceptable(void)
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	ts_net(&s.a.remote_ts[0], "172.16.0.0", "172.16.255.255");
 	start_quiet_run(&s);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+	CHECK_EV_BOTH(IKE_EV_IKE_UP, 1);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 0);
 	stop();
 }
 
@@ -506,8 +491,7 @@ test_duplicate_init_response(void)
 	setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 	start_init_doubled(&s);
 	run();
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_IKE_UP), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_IKE_UP), 1);
+	CHECK_EV_BOTH(IKE_EV_IKE_UP, 1);
 	ike_stats_get(P[0].ctx, &st);
 	CU_ASSERT_EQUAL(st.rx_invalid, 0);
 	CU_ASSERT_EQUAL(st.rx_dropped, 1);
@@ -548,8 +532,7 @@ test_duplicate_request(void)
 	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 2);
 	run();		/* A takes the first response, ignores the second */
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 2);
-	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
-	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	CHECK_LIVE_CHILDREN(1);
 	check_latest_pair();
 	stop();
 }
@@ -569,8 +552,7 @@ test_rekey_collision(void)
 	CU_ASSERT_EQUAL(ike_rekey_child(P[1].ctx, last_child_up(&P[1])->id, now), 0);
 	run();
 	advance(1000);
-	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
-	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	CHECK_LIVE_CHILDREN(1);
 	CU_ASSERT_EQUAL(first_sa(P[0].ctx)->n_children, 1);
 	CU_ASSERT_EQUAL(first_sa(P[1].ctx)->n_children, 1);
 	a = first_sa(P[0].ctx)->children ? last_child_up(&P[0]) : NULL;
@@ -597,23 +579,15 @@ test_ike_rekey_collision(void)
 	CU_ASSERT_EQUAL(ike_rekey_ike(P[1].ctx, first_sa_id(P[1].ctx), now), 0);
 	run();
 	advance(1000);
-	CU_ASSERT_EQUAL(P[0].ctx->n_sas, 1);
-	CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
+	check_one_ike_sa();
 	a = first_sa(P[0].ctx);
 	b = first_sa(P[1].ctx);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-	CU_ASSERT_EQUAL(a->spi_i, b->spi_i);
-	CU_ASSERT_EQUAL(a->spi_r, b->spi_r);
 	CU_ASSERT_EQUAL(a->state, IKE_ST_ESTABLISHED);
 	CU_ASSERT_EQUAL(b->state, IKE_ST_ESTABLISHED);
-	CU_ASSERT_EQUAL(a->n_children, 1);
-	CU_ASSERT_EQUAL(b->n_children, 1);
 	/* the survivor works: a child rekey over it */
 	CU_ASSERT_EQUAL(ike_rekey_child(P[1].ctx, last_child_up(&P[1])->id, now), 0);
 	run();
-	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
-	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	CHECK_LIVE_CHILDREN(1);
 	stop();
 }
 
@@ -630,7 +604,6 @@ test_ike_rekey_collision_late(void)
 
 	for (round = 0; round < 4; round++) {
 		struct dgram held_resp;
-		struct ike_sa *a, *b;
 
 		setup_default(&s, "aes128gcm16-prfsha256-ecp256", "aes128gcm16");
 		start(&s);
@@ -652,18 +625,8 @@ test_ike_rekey_collision_late(void)
 		q[qn++] = held_resp;
 		run();
 		advance(31000);
-		CU_ASSERT_EQUAL(P[0].ctx->n_sas, 1);
-		CU_ASSERT_EQUAL(P[1].ctx->n_sas, 1);
-		a = first_sa(P[0].ctx);
-		b = first_sa(P[1].ctx);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-		CU_ASSERT_EQUAL(a->spi_i, b->spi_i);
-		CU_ASSERT_EQUAL(a->spi_r, b->spi_r);
-		CU_ASSERT_EQUAL(a->n_children, 1);
-		CU_ASSERT_EQUAL(b->n_children, 1);
-		CU_ASSERT_EQUAL(live_children(&P[0]), 1);
-		CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+		check_one_ike_sa();
+		CHECK_LIVE_CHILDREN(1);
 		stop();
 	}
 }
@@ -697,8 +660,7 @@ test_window(void)
 		q[1] = t;
 	}
 	run();
-	CU_ASSERT_EQUAL(live_children(&P[0]), 1);
-	CU_ASSERT_EQUAL(live_children(&P[1]), 1);
+	CHECK_LIVE_CHILDREN(1);
 	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 2);
 	check_latest_pair();
 	CU_ASSERT_FALSE(a->dpd_pending);

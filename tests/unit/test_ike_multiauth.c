@@ -92,15 +92,13 @@ test_multiauth_psk_then_eap(void)
 	CU_ASSERT_EQUAL(b->state, IKE_ST_INIT_RCVD);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b->eap);
 	CU_ASSERT_EQUAL(b->eap->phase, IKE_EAP_PH_ACTIVE);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 0);
 	CU_ASSERT_PTR_NULL(b->lease);
 	eap_server_hold = false;
 	pump_eap();
 	CU_ASSERT_EQUAL(eap_calls_total[1], 2);		/* Identity, answer */
 	CU_ASSERT_EQUAL(eap_calls_total[0], 2);		/* Identity, challenge */
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 1);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 1);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 1);
 	check_latest_pair();
 	b = first_sa(P[1].ctx);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
@@ -129,8 +127,7 @@ expect_refused(unsigned rounds_refused, unsigned eap_calls_b)
 {
 	struct ike_stats st;
 
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 0);
 	CU_ASSERT_PTR_NULL(first_sa(P[0].ctx));
 	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
 	CU_ASSERT_EQUAL(eap_calls_total[1], eap_calls_b);
@@ -243,8 +240,7 @@ test_multiauth_round2_abandoned(void)
 	begin_round2_dropped();
 	CU_ASSERT_TRUE(a_auth_seen >= 2);
 	advance(60000);
-	CU_ASSERT_EQUAL(count_ev(&P[0], IKE_EV_CHILD_UP), 0);
-	CU_ASSERT_EQUAL(count_ev(&P[1], IKE_EV_CHILD_UP), 0);
+	CHECK_EV_BOTH(IKE_EV_CHILD_UP, 0);
 	CU_ASSERT_PTR_NULL(first_sa(P[1].ctx));
 	CU_ASSERT_EQUAL(eap_calls_total[1], 0);
 	b_stats(0, -1, -1, -1, 0);

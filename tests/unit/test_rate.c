@@ -230,20 +230,18 @@ ongoing_peek(void)
 	CU_ASSERT_TRUE(rd_ike_is_ongoing(m, 28));
 }
 
+static const struct tu_test tests[] = {
+	{ "source_burst_then_rate", source_burst_then_rate },
+	{ "total_reserve_for_ongoing", total_reserve_for_ongoing },
+	{ "spoofed_flood_bounded", spoofed_flood_bounded },
+	{ "retransmission_second_chance", retransmission_second_chance },
+	{ "flood_buys_no_priority", flood_buys_no_priority },
+	{ "bad_cfg", bad_cfg },
+	{ "ongoing_peek", ongoing_peek },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-	unsigned fails;
-
-	s = tu_suite("rate", NULL, NULL);
-	CU_add_test(s, "source_burst_then_rate", source_burst_then_rate);
-	CU_add_test(s, "total_reserve_for_ongoing", total_reserve_for_ongoing);
-	CU_add_test(s, "spoofed_flood_bounded", spoofed_flood_bounded);
-	CU_add_test(s, "retransmission_second_chance", retransmission_second_chance);
-	CU_add_test(s, "flood_buys_no_priority", flood_buys_no_priority);
-	CU_add_test(s, "bad_cfg", bad_cfg);
-	CU_add_test(s, "ongoing_peek", ongoing_peek);
-	fails = tu_run();
-	return fails ? 1 : 0;
+	return tu_main("rate", tests, TU_N(tests));
 }

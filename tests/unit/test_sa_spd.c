@@ -43,6 +43,19 @@ r4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t depth)
 	return r;
 }
 
+/* Flush @s: no route, no target, nothing found at @probe (af @af; NULL: no
+ * probe); then destroy it. */
+static void
+flush_empty_destroy(struct sa_spd *s, uint8_t af, const uint8_t *probe)
+{
+	sa_spd_flush(s);
+	CU_ASSERT_EQUAL(s->n_routes, 0);
+	if (probe != NULL)
+		CU_ASSERT_EQUAL(sa_spd_lookup(s, af, probe), NULL);
+	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 0);
+	sa_spd_destroy(s);
+}
+
 static uint32_t
 spi_at(const struct sa_spd *s, uint8_t af, const uint8_t *a)
 {
@@ -119,11 +132,7 @@ test_overlap_v4(void)
 	CU_ASSERT_EQUAL(sa_spd_route_del(s, &def, 99), 0);
 	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, a24), NULL);
 	CU_ASSERT_EQUAL(spi_at(s, 4, a32), 32);
-	sa_spd_flush(s);
-	CU_ASSERT_EQUAL(s->n_routes, 0);
-	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, a32), NULL);
-	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 0);
-	sa_spd_destroy(s);
+	flush_empty_destroy(s, 4, a32);
 }
 
 static void
@@ -156,10 +165,7 @@ test_overlap_v6(void)
 	CU_ASSERT_EQUAL(sa_spd_route_del(s, &r64, 64), 0);
 	a[5] = 1, a[7] = 2, a[15] = 8;
 	CU_ASSERT_EQUAL(spi_at(s, 6, a), 48);
-	sa_spd_flush(s);
-	CU_ASSERT_EQUAL(sa_spd_lookup(s, 6, a), NULL);
-	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 0);
-	sa_spd_destroy(s);
+	flush_empty_destroy(s, 6, a);
 }
 
 /*
@@ -285,9 +291,7 @@ test_tgt_sa_and_flush(void)
 		r = r4(10, 60, 0, (uint8_t)i, 32);
 		CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, r.addr) != NULL, i % 3 == 0);
 	}
-	sa_spd_flush(s);
-	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 0);
-	sa_spd_destroy(s);
+	flush_empty_destroy(s, 4, NULL);
 }
 
 /* Bulk IPv4 lookups agree with single ones, routed or not. */

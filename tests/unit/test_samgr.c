@@ -314,20 +314,7 @@ routed_to(unsigned w, const struct tchild *t)
 	return r != NULL ? r->spi_out : 0;
 }
 
-static size_t malloc_base;
-
-static size_t
-rte_allocs(void)
-{
-	struct rte_malloc_socket_stats ms;
-	size_t n = 0;
-	int s;
-
-	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
-		if (rte_malloc_get_socket_stats(s, &ms) == 0)
-			n += ms.alloc_count;
-	return n;
-}
+static uint64_t malloc_base;
 
 static void
 setup_sized(unsigned max_children)
@@ -351,7 +338,7 @@ setup_sized(unsigned max_children)
 	seen_clear();
 	n_rekeys = n_expires = n_released_routes = 0;
 	blocked = false;
-	malloc_base = rte_allocs();
+	malloc_base = tu_eal_heap_allocs();
 }
 
 static void
@@ -379,7 +366,7 @@ check_clean(const struct tchild *t, unsigned n)
 			CU_ASSERT(!froutes[w][i].used);
 	}
 	CU_ASSERT_EQUAL(rte_ring_count(ev_ring), 0);
-	CU_ASSERT_EQUAL(rte_allocs(), malloc_base);
+	CU_ASSERT_EQUAL(tu_eal_heap_allocs(), malloc_base);
 	for (i = 0; i < n; i++)
 		CU_ASSERT(!sa_spi_is_held(mgr.spi_alloc, t[i].spi_in));
 	CU_ASSERT_EQUAL(st.child_up, st.child_down);

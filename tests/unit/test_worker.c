@@ -175,6 +175,25 @@ client_down(struct client *c)
 	c->gw_in = c->gw_out = c->peer_in = c->peer_out = NULL;
 }
 
+/* Every client up at public MTU @mtu; every client down. */
+static void
+clients_up(unsigned mtu)
+{
+	unsigned i;
+
+	for (i = 0; i < N_CLIENTS; i++)
+		client_up(&cl[i], mtu);
+}
+
+static void
+clients_down(void)
+{
+	unsigned i;
+
+	for (i = 0; i < N_CLIENTS; i++)
+		client_down(&cl[i]);
+}
+
 static uint16_t
 rd16(const uint8_t *p)
 {
@@ -368,8 +387,7 @@ test_lan_mixed_small_mtu(void)
 	for (mi = 0; mi < RTE_DIM(mtus); mi++) {
 		unsigned mtu = mtus[mi], i;
 
-		for (i = 0; i < N_CLIENTS; i++)
-			client_up(&cl[i], mtu);
+		clients_up(mtu);
 		for (pattern = 0; pattern < 2; pattern++) {
 			struct rte_mbuf *m[RD_BURST];
 			uint64_t d0 = drops_total(), frag0 = wk.st.frag;
@@ -409,8 +427,7 @@ test_lan_mixed_small_mtu(void)
 				       "too_big %" PRIu64 "\n", mtu, pattern, sent, expect, ids_ok,
 				       RD_BURST, wk.st.drop[RD_DROP_TOO_BIG]);
 		}
-		for (i = 0; i < N_CLIENTS; i++)
-			client_down(&cl[i]);
+		clients_down();
 	}
 	CU_ASSERT(ring_drain(tx_ring[P_LAN]) == 0);
 	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
@@ -432,8 +449,7 @@ test_hairpin_mixed_small_mtu(void)
 		uint16_t len[RD_BURST];
 		uint64_t d0;
 
-		for (i = 0; i < N_CLIENTS; i++)
-			client_up(&cl[i], mtu);
+		clients_up(mtu);
 		nf = frags_for(1500, mtu);
 		for (i = 0; i < RD_BURST; i++)
 			len[i] = (i % 2) == 0 ? 1500 : 100;
@@ -448,8 +464,7 @@ test_hairpin_mixed_small_mtu(void)
 		CU_ASSERT(drops_total() == d0);
 		if (sent != expect)
 			printf("\n  hairpin mtu %u: sent %u of %u\n", mtu, sent, expect);
-		for (i = 0; i < N_CLIENTS; i++)
-			client_down(&cl[i]);
+		clients_down();
 	}
 	CU_ASSERT(ring_drain(tx_ring[P_LAN]) == 0);
 	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
@@ -463,8 +478,7 @@ test_lan_df_icmp(void)
 	unsigned i, in_use = rte_mempool_in_use_count(sh.mp), bad;
 	uint64_t icmp0 = wk.st.pmtu_icmp, d0;
 
-	for (i = 0; i < N_CLIENTS; i++)
-		client_up(&cl[i], 576);
+	clients_up(576);
 	d0 = drops_total();
 	for (i = 0; i < RD_BURST; i++)
 		m[i] = lan_frame(i % 2 ? 100 : 1400, cl[0].vip, (uint16_t)i, true);
@@ -473,8 +487,7 @@ test_lan_df_icmp(void)
 	CU_ASSERT(ring_drain(tx_ring[P_LAN]) == RD_BURST / 2);
 	CU_ASSERT(collect_public(NULL, &bad) == RD_BURST / 2);
 	CU_ASSERT(drops_total() == d0);
-	for (i = 0; i < N_CLIENTS; i++)
-		client_down(&cl[i]);
+	clients_down();
 	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
 }
 
@@ -503,8 +516,7 @@ test_drop_reasons(void)
 	};
 	unsigned c, i, in_use = rte_mempool_in_use_count(sh.mp), bad;
 
-	for (i = 0; i < N_CLIENTS; i++)
-		client_up(&cl[i], 1500);
+	clients_up(1500);
 	for (c = 0; c < RTE_DIM(cases); c++) {
 		struct rte_mbuf *m[8];
 		struct esp_worker_stats es0, es1;
@@ -584,8 +596,7 @@ test_drop_reasons(void)
 		CU_ASSERT(ring_drain(tx_ring[P_LAN]) == 0);
 		CU_ASSERT(collect_public(NULL, &bad) == 0);
 	}
-	for (i = 0; i < N_CLIENTS; i++)
-		client_down(&cl[i]);
+	clients_down();
 	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
 }
 
@@ -646,8 +657,7 @@ test_ts_ports(void)
 	CU_ASSERT(sa_sel_add(&sel, true, 17, 5000, 5000));
 	CU_ASSERT(sa_sel_add(&sel, false, 17, 6000, 6000));
 	sa_sel_finish(&sel);
-	for (i = 0; i < N_CLIENTS; i++)
-		client_up(&cl[i], 1500);
+	clients_up(1500);
 	ts_route(&cl[0], &sel);
 	t = tgt_lookup(&wk, 4, cl[0].vip);
 	CU_ASSERT_FATAL(t != NULL);
@@ -685,8 +695,7 @@ test_ts_ports(void)
 	l4_proto = 17;
 	l4_sport = 5000;
 	l4_dport = 6000;
-	for (i = 0; i < N_CLIENTS; i++)
-		client_down(&cl[i]);
+	clients_down();
 	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
 }
 
@@ -829,10 +838,7 @@ static uint64_t rt_seed;
 static uint64_t
 rt_rnd(void)
 {
-	rt_seed ^= rt_seed >> 12;
-	rt_seed ^= rt_seed << 25;
-	rt_seed ^= rt_seed >> 27;
-	return rt_seed * 0x2545f4914f6cdd1dull;
+	return tu_xorshift64s(&rt_seed);
 }
 
 static void
@@ -1128,8 +1134,7 @@ test_nh_cache_random_snapshots(void)
 	char want[3];
 	uint8_t want_mac[3][6], mac[6];
 
-	for (i = 0; i < N_CLIENTS; i++)
-		client_up(&cl[i], 1500);
+	clients_up(1500);
 	f = fwd;
 	f.gen = fwd.gen + 100;
 	memset(want, 'S', sizeof(want));
@@ -1175,8 +1180,7 @@ test_nh_cache_random_snapshots(void)
 		}
 	}
 	CU_ASSERT(bad == 0);
-	for (i = 0; i < N_CLIENTS; i++)
-		client_down(&cl[i]);
+	clients_down();
 	CU_ASSERT(rte_mempool_in_use_count(sh.mp) == in_use);
 }
 
@@ -1361,16 +1365,6 @@ test_ack_backlog(void)
 	wk.msg_ring = NULL;
 }
 
-
-static uint64_t
-bench_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * ns per ROUTE_ADD + ROUTE_DEL pair of a prefix not installed (best of 5),
  * of prefix length @depth. The old rte_lpm scanned its rules of the same
@@ -1393,7 +1387,7 @@ bench_route_pair(uint8_t depth)
 	m.route.prefix.addr[0] = 10;
 	m.route.prefix.addr[1] = 250;
 	for (r = 0; r < 5; r++) {
-		uint64_t t0 = bench_ns();
+		uint64_t t0 = tu_now_ns();
 
 		for (i = 0; i < PAIRS; i++) {
 			m.route.prefix.addr[2] = (uint8_t)(i >> 7);
@@ -1403,9 +1397,19 @@ bench_route_pair(uint8_t depth)
 			m.op = SA_MSG_ROUTE_DEL;
 			apply_msgs(&wk, &m, 1);
 		}
-		best = RTE_MIN(best, (double)(bench_ns() - t0) / PAIRS);
+		best = RTE_MIN(best, (double)(tu_now_ns() - t0) / PAIRS);
 	}
 	return best;
+}
+
+/* The @i-th /32 of the cost test, 10.180.0.0 + @i (two an outbound SPI,
+ * 0x7400000 + @i / 2): added (@add) or deleted. */
+static void
+cost_route(unsigned i, bool add)
+{
+	uint8_t a[4] = { 10, (uint8_t)(180 + (i >> 16)), (uint8_t)(i >> 8), (uint8_t)i };
+
+	msg(add ? SA_MSG_ROUTE_ADD : SA_MSG_ROUTE_DEL, 0, 0x7400000 + i / 2, NULL, add ? 1 : 0, a);
 }
 
 /*
@@ -1420,21 +1424,16 @@ static void
 test_msg_cost_flat(void)
 {
 	enum { SMALL = 500, LARGE = 32000 };
-	uint8_t a[4];
 	unsigned i, n = 0;
 	double small, large, small32, large32;
 
-	for (; n < SMALL; n++) {
-		a[0] = 10, a[1] = 180 + (uint8_t)(n >> 16), a[2] = (uint8_t)(n >> 8), a[3] = (uint8_t)n;
-		msg(SA_MSG_ROUTE_ADD, 0, 0x7400000 + n / 2, NULL, 1, a);
-	}
+	for (; n < SMALL; n++)
+		cost_route(n, true);
 	CU_ASSERT_EQUAL_FATAL(wk.spd->n_routes, SMALL);
 	small = bench_route_pair(31);
 	small32 = bench_route_pair(32);
-	for (; n < LARGE; n++) {
-		a[0] = 10, a[1] = 180 + (uint8_t)(n >> 16), a[2] = (uint8_t)(n >> 8), a[3] = (uint8_t)n;
-		msg(SA_MSG_ROUTE_ADD, 0, 0x7400000 + n / 2, NULL, 1, a);
-	}
+	for (; n < LARGE; n++)
+		cost_route(n, true);
 	CU_ASSERT_EQUAL_FATAL(wk.spd->n_routes, LARGE);
 	large = bench_route_pair(31);
 	large32 = bench_route_pair(32);
@@ -1447,10 +1446,8 @@ test_msg_cost_flat(void)
 	 * pair (838 ns with 500); the SPD's rte_fib walks its rib */
 	CU_ASSERT(large32 < 5 * small32);
 	CU_ASSERT(large32 < 10000);
-	for (i = 0; i < LARGE; i++) {
-		a[0] = 10, a[1] = 180 + (uint8_t)(i >> 16), a[2] = (uint8_t)(i >> 8), a[3] = (uint8_t)i;
-		msg(SA_MSG_ROUTE_DEL, 0, 0x7400000 + i / 2, NULL, 0, a);
-	}
+	for (i = 0; i < LARGE; i++)
+		cost_route(i, false);
 	CU_ASSERT_EQUAL(wk.spd->n_routes, 0);
 }
 
@@ -1522,6 +1519,25 @@ test_loop_gap_counted(void)
 	rte_free(q);
 }
 
+static const struct tu_test tests[] = {
+	{ "lan_burst_mixed_sizes_small_mtu", test_lan_mixed_small_mtu },
+	{ "hairpin_burst_mixed_sizes_small_mtu", test_hairpin_mixed_small_mtu },
+	{ "lan_df_set_icmp_too_big", test_lan_df_icmp },
+	{ "each_drop_counted_once_by_reason", test_drop_reasons },
+	{ "ts_ports_enforced_both_directions", test_ts_ports },
+	{ "sel_match_headers", test_sel_match },
+	{ "route_table_random_against_model", test_route_table_model },
+	{ "del_out_takes_its_routes_only", test_del_out_routes },
+	{ "ack_waits_when_event_ring_full", test_ack_backlog },
+	{ "route_message_cost_flat_in_table_size", test_msg_cost_flat },
+	{ "loop_gap_histogram_moves_sleeps_excluded", test_loop_gap_counted },
+	{ "spd_sized_from_max_tunnels", test_spd_sized_from_config },
+	{ "handoff_and_punt_batched_per_ring", test_ring_batches },
+	{ "rx_ipv4_cksum_flags_consulted", test_rx_cksum_flags },
+	{ "nh_cache_follows_snapshot", test_nh_cache_follows_snapshot },
+	{ "nh_cache_random_snapshots_against_model", test_nh_cache_random_snapshots },
+};
+
 int
 main(int argc, char **argv)
 {
@@ -1530,8 +1546,8 @@ main(int argc, char **argv)
 		.size = sizeof(struct rd_meta),
 		.align = __alignof__(struct rd_meta),
 	};
-	CU_pSuite s;
-	unsigned fails, p;
+	int fails;
+	unsigned p;
 
 	(void)argc;
 	rt_seed = getenv("RAMPART_SEED") != NULL ? strtoull(getenv("RAMPART_SEED"), NULL, 0) :
@@ -1568,23 +1584,7 @@ main(int argc, char **argv)
 	}
 	sh.n_ports = 2;
 	sh.fwd = &fwd;
-	s = tu_suite("worker", NULL, NULL);
-	CU_add_test(s, "lan_burst_mixed_sizes_small_mtu", test_lan_mixed_small_mtu);
-	CU_add_test(s, "hairpin_burst_mixed_sizes_small_mtu", test_hairpin_mixed_small_mtu);
-	CU_add_test(s, "lan_df_set_icmp_too_big", test_lan_df_icmp);
-	CU_add_test(s, "each_drop_counted_once_by_reason", test_drop_reasons);
-	CU_add_test(s, "ts_ports_enforced_both_directions", test_ts_ports);
-	CU_add_test(s, "sel_match_headers", test_sel_match);
-	CU_add_test(s, "route_table_random_against_model", test_route_table_model);
-	CU_add_test(s, "del_out_takes_its_routes_only", test_del_out_routes);
-	CU_add_test(s, "ack_waits_when_event_ring_full", test_ack_backlog);
-	CU_add_test(s, "route_message_cost_flat_in_table_size", test_msg_cost_flat);
-	CU_add_test(s, "loop_gap_histogram_moves_sleeps_excluded", test_loop_gap_counted);
-	CU_add_test(s, "spd_sized_from_max_tunnels", test_spd_sized_from_config);
-	CU_add_test(s, "handoff_and_punt_batched_per_ring", test_ring_batches);
-	CU_add_test(s, "rx_ipv4_cksum_flags_consulted", test_rx_cksum_flags);
-	CU_add_test(s, "nh_cache_follows_snapshot", test_nh_cache_follows_snapshot);
-	CU_add_test(s, "nh_cache_random_snapshots_against_model", test_nh_cache_random_snapshots);
+	tu_suite_tab("worker", NULL, NULL, tests, TU_N(tests));
 	fails = tu_run();
 	rd_worker_fini(&wk);
 	esp_worker_destroy(peer);

@@ -22,6 +22,25 @@
 static const char ike_sk_vector_hdr[] =
 	"0011223344556677" "8899aabbccddeeff" "00202308" "00000001" "00000000";
 
+/*
+ * The inputs the vectors share: one key per cipher and one HMAC key, cut to
+ * each length (the longer keys extend the shorter ones), the IVs the rand
+ * hook returns, and two inner payloads (a Notify, and 33 bytes that leave
+ * CBC an odd padding).
+ */
+#define SKV_GCM_KEY128 "0718293a4b5c6d7e8fa0b1c2d3e4f506"
+#define SKV_GCM_KEY256 SKV_GCM_KEY128 "1728394a5b6c7d8e9fb0c1d2e3f40516"
+#define SKV_GCM_SALT "c0ffee01"
+#define SKV_GCM_IV "0102030405060708"
+#define SKV_CBC_KEY128 "0124476a8db0d3f6193c5f82a5c8eb0e"
+#define SKV_CBC_KEY256 SKV_CBC_KEY128 "3154779abde00326496c8fb2d5f81b3e"
+#define SKV_HMAC_KEY256 "0964bf1a75d02b86e13c97f24da8035eb9146fca2580db3691ec47a2fd58b30e"
+#define SKV_HMAC_KEY384 SKV_HMAC_KEY256 "69c41f7ad5308be6419cf752ad0863be"
+#define SKV_HMAC_KEY512 SKV_HMAC_KEY384 "1974cf2a85e03b96f14ca7025db8136e"
+#define SKV_CBC_IV "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+#define SKV_INNER_NOTIFY "00000014303132333435363738393a3b3c3d3e3f"
+#define SKV_INNER_ODD "505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f70"
+
 struct ike_sk_vector {
 	const char *name;
 	uint16_t encr, integ;
@@ -38,15 +57,11 @@ static const struct ike_sk_vector ike_sk_vectors[] = {
 		.name = "gcm128_informational",
 		.encr = 20,
 		.integ = 0,
-		.encr_key =
-		"0718293a4b5c6d7e8fa0b1c2d3e4f506c0ffee01",
-		.integ_key =
-		"",
-		.iv =
-		"0102030405060708",
+		.encr_key = SKV_GCM_KEY128 SKV_GCM_SALT,
+		.integ_key = "",
+		.iv = SKV_GCM_IV,
 		.first_inner = 41,
-		.inner =
-		"00000014303132333435363738393a3b3c3d3e3f",
+		.inner = SKV_INNER_NOTIFY,
 		.msg =
 		"00112233445566778899aabbccddeeff2e202308000000010000004d29000031"
 		"010203040506070815e437b5e4157436d7b74fe984a796408044c225aebcb27e"
@@ -56,17 +71,11 @@ static const struct ike_sk_vector ike_sk_vectors[] = {
 		.name = "gcm256_odd_length",
 		.encr = 20,
 		.integ = 0,
-		.encr_key =
-		"0718293a4b5c6d7e8fa0b1c2d3e4f5061728394a5b6c7d8e9fb0c1d2e3f40516"
-		"c0ffee01",
-		.integ_key =
-		"",
-		.iv =
-		"0102030405060708",
+		.encr_key = SKV_GCM_KEY256 SKV_GCM_SALT,
+		.integ_key = "",
+		.iv = SKV_GCM_IV,
 		.first_inner = 35,
-		.inner =
-		"505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f"
-		"70",
+		.inner = SKV_INNER_ODD,
 		.msg =
 		"00112233445566778899aabbccddeeff2e202308000000010000005a2300003e"
 		"0102030405060708b43f78ed13c331e2775559f00d89aa533e2dcbefba51310f"
@@ -76,15 +85,11 @@ static const struct ike_sk_vector ike_sk_vectors[] = {
 		.name = "cbc128_sha256_128",
 		.encr = 12,
 		.integ = 12,
-		.encr_key =
-		"0124476a8db0d3f6193c5f82a5c8eb0e",
-		.integ_key =
-		"0964bf1a75d02b86e13c97f24da8035eb9146fca2580db3691ec47a2fd58b30e",
-		.iv =
-		"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+		.encr_key = SKV_CBC_KEY128,
+		.integ_key = SKV_HMAC_KEY256,
+		.iv = SKV_CBC_IV,
 		.first_inner = 41,
-		.inner =
-		"00000014303132333435363738393a3b3c3d3e3f",
+		.inner = SKV_INNER_NOTIFY,
 		.msg =
 		"00112233445566778899aabbccddeeff2e202308000000010000006029000044"
 		"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf15236c9a58dd13433de50933a8fd8bf0"
@@ -94,17 +99,11 @@ static const struct ike_sk_vector ike_sk_vectors[] = {
 		.name = "cbc256_sha384_192",
 		.encr = 12,
 		.integ = 13,
-		.encr_key =
-		"0124476a8db0d3f6193c5f82a5c8eb0e3154779abde00326496c8fb2d5f81b3e",
-		.integ_key =
-		"0964bf1a75d02b86e13c97f24da8035eb9146fca2580db3691ec47a2fd58b30e"
-		"69c41f7ad5308be6419cf752ad0863be",
-		.iv =
-		"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+		.encr_key = SKV_CBC_KEY256,
+		.integ_key = SKV_HMAC_KEY384,
+		.iv = SKV_CBC_IV,
 		.first_inner = 36,
-		.inner =
-		"505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f"
-		"70",
+		.inner = SKV_INNER_ODD,
 		.msg =
 		"00112233445566778899aabbccddeeff2e20230800000001000000782400005c"
 		"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf9c7e43e3cd6ca5b4d4e78f56a3f048b8"
@@ -115,16 +114,11 @@ static const struct ike_sk_vector ike_sk_vectors[] = {
 		.name = "cbc256_sha512_256",
 		.encr = 12,
 		.integ = 14,
-		.encr_key =
-		"0124476a8db0d3f6193c5f82a5c8eb0e3154779abde00326496c8fb2d5f81b3e",
-		.integ_key =
-		"0964bf1a75d02b86e13c97f24da8035eb9146fca2580db3691ec47a2fd58b30e"
-		"69c41f7ad5308be6419cf752ad0863be1974cf2a85e03b96f14ca7025db8136e",
-		.iv =
-		"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+		.encr_key = SKV_CBC_KEY256,
+		.integ_key = SKV_HMAC_KEY512,
+		.iv = SKV_CBC_IV,
 		.first_inner = 41,
-		.inner =
-		"00000014303132333435363738393a3b3c3d3e3f",
+		.inner = SKV_INNER_NOTIFY,
 		.msg =
 		"00112233445566778899aabbccddeeff2e202308000000010000007029000054"
 		"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf6e142e3e81dd8b52382ffb0c9a1f7e02"
