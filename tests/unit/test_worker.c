@@ -1416,9 +1416,11 @@ cost_route(unsigned i, bool add)
  * The cost of one route message does not grow with the routes installed:
  * with 500 and with 32 000 routes (16 000 outbound SPIs) in the table, for a
  * prefix of another length (/31) and for one more /32.
- * Prints both; fails when the large table costs 5 times the small one or
- * a pair takes 10 us (the old walks of all 8 192 target slots and of every
- * route: 15.7 us a pair with 500 routes, 41.9 us with 16 000).
+ * Prints both; fails when the large table costs 16 times the small one (a
+ * cost linear in the routes is 64 times; the bound is loose because a busy
+ * machine can slow one of the two best-of-5 timings several fold) or a pair
+ * takes 10 us (the old walks of all 8 192 target slots and of every route:
+ * 15.7 us a pair with 500 routes, 41.9 us with 16 000).
  */
 static void
 test_msg_cost_flat(void)
@@ -1440,11 +1442,11 @@ test_msg_cost_flat(void)
 	printf("\n  route add+del /31: %.0f ns with %u /32 routes installed, %.0f ns with %u "
 	       "(x%.2f)\n  route add+del /32 (among the installed /32s): %.0f ns, %.0f ns\n",
 	       small, SMALL, large, LARGE, large / small, small32, large32);
-	CU_ASSERT(large < 5 * small);
+	CU_ASSERT(large < 16 * small);
 	CU_ASSERT(large < 10000);	/* the walks cost 15-40 us a pair at these sizes */
 	/* a /32 among 32 000 /32s: rte_lpm's same-length rule scan cost 94 us a
 	 * pair (838 ns with 500); the SPD's rte_fib walks its rib */
-	CU_ASSERT(large32 < 5 * small32);
+	CU_ASSERT(large32 < 16 * small32);
 	CU_ASSERT(large32 < 10000);
 	for (i = 0; i < LARGE; i++)
 		cost_route(i, false);
