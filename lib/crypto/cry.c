@@ -83,21 +83,24 @@ cry_gcm_key_init(IMB_MGR *m, struct cry_gcm_key *k, const uint8_t *key, unsigned
 	return 0;
 }
 
+/* IPsec-MB's one-shot GCM function for the key's length and direction. */
+static inline aes_gcm_enc_dec_t
+gcm_fn(const IMB_MGR *m, const struct cry_gcm_key *k, bool encrypt)
+{
+	if (k->key_len == 16)
+		return encrypt ? m->gcm128_enc : m->gcm128_dec;
+	if (k->key_len == 32)
+		return encrypt ? m->gcm256_enc : m->gcm256_dec;
+	return encrypt ? m->gcm192_enc : m->gcm192_dec;
+}
+
 void
 cry_gcm_seal(IMB_MGR *m, const struct cry_gcm_key *k, const uint8_t iv[12], const uint8_t *aad,
 	     unsigned aad_len, uint8_t *data, uint64_t len, uint8_t tag[16])
 {
 	struct gcm_context_data ctx;
 
-	if (k->key_len == 16)
-		IMB_AES128_GCM_ENC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, tag,
-				   CRY_GCM_ICV_LEN);
-	else if (k->key_len == 32)
-		IMB_AES256_GCM_ENC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, tag,
-				   CRY_GCM_ICV_LEN);
-	else
-		IMB_AES192_GCM_ENC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, tag,
-				   CRY_GCM_ICV_LEN);
+	gcm_fn(m, k, true)(&k->kd, &ctx, data, data, len, iv, aad, aad_len, tag, CRY_GCM_ICV_LEN);
 }
 
 int
@@ -107,15 +110,7 @@ cry_gcm_open(IMB_MGR *m, const struct cry_gcm_key *k, const uint8_t iv[12], cons
 	struct gcm_context_data ctx;
 	uint8_t calc[CRY_GCM_ICV_LEN];
 
-	if (k->key_len == 16)
-		IMB_AES128_GCM_DEC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, calc,
-				   CRY_GCM_ICV_LEN);
-	else if (k->key_len == 32)
-		IMB_AES256_GCM_DEC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, calc,
-				   CRY_GCM_ICV_LEN);
-	else
-		IMB_AES192_GCM_DEC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, calc,
-				   CRY_GCM_ICV_LEN);
+	gcm_fn(m, k, false)(&k->kd, &ctx, data, data, len, iv, aad, aad_len, calc, CRY_GCM_ICV_LEN);
 	return cry_memeq_ct(calc, tag, CRY_GCM_ICV_LEN) ? 0 : -EBADMSG;
 }
 

@@ -119,17 +119,11 @@ gf_mul(__m512i a, __m512i b)
 	return gf_reduce(lo, mid, hi);
 }
 
-static ALWAYS_INLINE unsigned
-nrounds(unsigned key_len)
-{
-	return key_len == 16 ? 10 : key_len == 24 ? 12 : 14;
-}
-
 void
 cry_mgcm_key_init_avx512(struct cry_gcm_key *k)
 {
 	const __m128i *rk = (const __m128i *)k->kd.expanded_keys;
-	unsigned nr = nrounds(k->key_len), r;
+	unsigned nr = cry_mgcm_nrounds(k->key_len), r;
 	__m512i h, hp;
 	__m128i x = _mm_setzero_si128();
 
@@ -458,21 +452,7 @@ run_n(struct cry_mgcm_op *ops, unsigned n, unsigned nr, bool seal)
 void
 cry_mgcm_run_avx512(struct cry_mgcm_op *ops, unsigned n, bool seal)
 {
-	unsigned nr = nrounds(ops[0].key->key_len);
+	unsigned nr = cry_mgcm_nrounds(ops[0].key->key_len);
 
-	if (seal) {
-		if (nr == 10)
-			run_n(ops, n, 10, true);
-		else if (nr == 14)
-			run_n(ops, n, 14, true);
-		else
-			run_n(ops, n, 12, true);
-	} else {
-		if (nr == 10)
-			run_n(ops, n, 10, false);
-		else if (nr == 14)
-			run_n(ops, n, 14, false);
-		else
-			run_n(ops, n, 12, false);
-	}
+	CRY_MGCM_DISPATCH(run_n, ops, n, nr, seal);
 }
