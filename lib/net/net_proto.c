@@ -158,6 +158,20 @@ nd_build(uint8_t *buf, uint32_t cap, const uint8_t dmac[6], const uint8_t smac[6
 	return NET_ETH_HLEN + NET_IPV6_HLEN + l4_len;
 }
 
+/*
+ * true if the classified frame of @len bytes holds, inside its IPv6 packet,
+ * an ND message of @type at @l4 with its fixed part; @l4_len: its length.
+ */
+static bool
+nd_msg(uint32_t len, const struct net_pkt_info *pi, const uint8_t *l4, uint8_t type,
+       uint32_t *l4_len)
+{
+	if (pi->cls != NET_CL_ND || (uint32_t)pi->l3_off + pi->l3_len > len)
+		return false;
+	*l4_len = pi->l3_off + pi->l3_len - pi->l4_off;
+	return *l4_len >= ND_HLEN && l4[0] == type;
+}
+
 int
 net_nd_answer(const uint8_t *frame, uint32_t len, const struct net_pkt_info *pi,
 	      const struct net_if_addrs *ifa, uint8_t *out, uint32_t cap,
@@ -170,10 +184,7 @@ net_nd_answer(const uint8_t *frame, uint32_t len, const struct net_pkt_info *pi,
 	bool from_unspec;
 
 	*have_lla = false;
-	if (pi->cls != NET_CL_ND || (uint32_t)pi->l3_off + pi->l3_len > len)
-		return -EINVAL;
-	l4_len = pi->l3_off + pi->l3_len - pi->l4_off;
-	if (l4_len < ND_HLEN || l4[0] != ND_NS)
+	if (!nd_msg(len, pi, l4, ND_NS, &l4_len))
 		return -EINVAL;
 	memcpy(src_ip, ip + 8, 16);
 	from_unspec = memcmp(src_ip, unspec, 16) == 0;
@@ -199,10 +210,7 @@ net_nd_parse_na(const uint8_t *frame, uint32_t len, const struct net_pkt_info *p
 	const uint8_t *l4 = frame + pi->l4_off;
 	uint32_t l4_len;
 
-	if (pi->cls != NET_CL_ND || (uint32_t)pi->l3_off + pi->l3_len > len)
-		return -EINVAL;
-	l4_len = pi->l3_off + pi->l3_len - pi->l4_off;
-	if (l4_len < ND_HLEN || l4[0] != ND_NA)
+	if (!nd_msg(len, pi, l4, ND_NA, &l4_len))
 		return -EINVAL;
 	memcpy(target, l4 + 8, 16);
 	if (!nd_find_lla(l4 + ND_HLEN, l4_len - ND_HLEN, ND_OPT_TLLA, lla))
