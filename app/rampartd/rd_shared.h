@@ -172,7 +172,7 @@ struct rd_shared {
 	struct rte_ring *ev;		/* MPSC sa_event -> control */
 	struct rte_rcu_qsbr *qsbr;
 	/* table sizes, from conf max_tunnels (rd_caps_set) */
-	unsigned max_children, max_tgt, max_wroutes;
+	unsigned max_children, max_target, max_wroutes;
 	/* written after launch, by the control/main thread only */
 	struct rd_fwd *fwd;		/* current snapshot: release store, acquire load */
 	volatile bool stop;		/* workers: leave the loop */
@@ -190,7 +190,7 @@ rd_caps_set(struct rd_shared *sh, unsigned max_tunnels)
 	if (max_tunnels == 0)
 		max_tunnels = CONF_MAX_TUNNELS_DEFAULT;
 	sh->max_children = max_tunnels + max_tunnels / 8;
-	sh->max_tgt = sh->max_children;
+	sh->max_target = sh->max_children;
 	sh->max_wroutes = 2 * sh->max_children;
 }
 
