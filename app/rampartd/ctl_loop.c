@@ -184,8 +184,8 @@ rd_fwd_reclaim(bool wait)
 int
 rd_ctl_tx(unsigned pidx, struct rte_mbuf *m)
 {
-	if (rd.sh.ports[pidx].kick)
-		rd.ctl_kick_until_ms[pidx] = rd_now_ms() + RD_KICK_WINDOW_MS;
+	if (rd.ctl_kick[pidx].on)
+		port_kick_arm(&rd.ctl_kick[pidx], rd_now_ms());
 	if (rte_eth_tx_burst(rd.sh.ports[pidx].port_id, rd.ctl_q, &m, 1) == 1)
 		return 0;
 	rd.st.drop[RD_DROP_TX_FULL]++;
@@ -753,10 +753,9 @@ rd_ctl_main(void)
 			unsigned p;
 
 			for (p = 0; p < rd.sh.n_ports; p++)
-				if (rd.ctl_kick_until_ms[p] > now) {
-					port_tx_kick(rd.sh.ports[p].port_id, rd.ctl_q, rd.sh.mp);
-					rd.st.tx_kicks++;
-				}
+				rd.st.tx_kicks += port_kick_poll(&rd.ctl_kick[p],
+								 rd.sh.ports[p].port_id, rd.ctl_q,
+								 rd.sh.mp, now);
 			nbr_timers(now);
 			rd_child_timers(now);
 			rd_cmd_poll();

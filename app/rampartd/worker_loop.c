@@ -179,10 +179,8 @@ tx_flush(struct rd_worker *w, unsigned pidx)
 		bytes -= b->m[i]->pkt_len;
 	w->st.tx += sent;
 	w->st.tx_bytes += bytes;
-	if (w->sh->ports[pidx].kick && sent) {
-		w->kicks_left[pidx] = 2;
-		w->next_kick_tsc[pidx] = rte_rdtsc() + rte_get_tsc_hz() / 1000 * RD_KICK_FIRST_MS;
-	}
+	if (w->kick[pidx].on && sent)
+		port_kick_arm(&w->kick[pidx], rte_rdtsc());
 	if (unlikely(sent < b->n)) {
 		w->st.drop[RD_DROP_TX_FULL] += b->n - sent;
 		rte_pktmbuf_free_bulk(b->m + sent, b->n - sent);
@@ -429,6 +427,21 @@ nh_hit(const struct rd_nh *e, uint64_t gen, uint8_t af, const uint8_t *dst)
 	return e->gen == gen && e->af == af && memcmp(e->dst, dst, af == 4 ? 4 : 16) == 0;
 }
 
+/* Prepend the cached Ethernet header of @e and queue @m on its port. */
+static inline void
+send_nh(struct rd_worker *w, const struct rd_nh *e, struct rte_mbuf *m)
+{
+	uint8_t *eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
+
+	if (unlikely(eth == NULL)) {
+		w->st.drop[RD_DROP_NO_HEADROOM]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(eth, e->eth, NET_ETH_HLEN);
+	tx_enqueue(w, e->port, m);
+}
+
 /*
  * Send an IP packet (data at the IP header) towards its destination. The
  * worker's next-hop cache answers for a destination already resolved in the
@@ -448,14 +461,9 @@ send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 	const struct net_route *r;
 	const struct net_nbr *nb;
 	struct rd_meta *meta;
-	uint8_t *eth;
 
 	if (likely(nh_hit(e, fwd->gen, af, dst))) {
-		eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
-		if (unlikely(eth == NULL))
-			goto no_headroom;
-		memcpy(eth, e->eth, NET_ETH_HLEN);
-		tx_enqueue(w, e->port, m);
+		send_nh(w, e, m);
 		return;
 	}
 	r = net_route_lookup(&fwd->routes, af, dst, nh);
@@ -475,11 +483,7 @@ send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 		memcpy(e->dst, dst, af == 4 ? 4 : 16);
 		net_eth_write(e->eth, nb->mac, w->sh->ports[r->port].ifa.mac,
 			      af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
-		eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
-		if (unlikely(eth == NULL))
-			goto no_headroom;
-		memcpy(eth, e->eth, NET_ETH_HLEN);
-		tx_enqueue(w, r->port, m);
+		send_nh(w, e, m);
 		return;
 	}
 	meta = rd_meta(m);
@@ -488,10 +492,6 @@ send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 	memcpy(meta->nh, nh, 16);
 	w->st.nbr_miss++;
 	punt(w, m, RD_PUNT_NBR_MISS);
-	return;
-no_headroom:
-	w->st.drop[RD_DROP_NO_HEADROOM]++;
-	rte_pktmbuf_free(m);
 }
 
 /* Strip L2 and Ethernet padding: data = the IP packet, exactly. */
@@ -921,8 +921,9 @@ rd_worker_fini(struct rd_worker *w)
 }
 
 /*
- * When idle, re-kick af_packet queues 2 ms and 20 ms after their last
- * transmit, so frames the kernel refused (EAGAIN/ENOBUFS) leave soon.
+ * When idle, re-kick af_packet queues 2 ms after their last transmit and
+ * 20 ms after that (port_kick, drivers/port.h), so frames the kernel refused
+ * (EAGAIN/ENOBUFS) leave soon.
  */
 static void
 kick_tx(struct rd_worker *w)
@@ -931,16 +932,12 @@ kick_tx(struct rd_worker *w)
 	unsigned p;
 
 	for (p = 0; p < w->sh->n_ports; p++) {
-		if (w->kicks_left[p] == 0)
+		if (w->kick[p].left == 0)
 			continue;
 		if (now == 0)
 			now = rte_rdtsc();
-		if (now < w->next_kick_tsc[p])
-			continue;
-		port_tx_kick(w->sh->ports[p].port_id, (uint16_t)w->id, w->sh->mp);
-		w->st.tx_kicks++;
-		w->next_kick_tsc[p] = now + rte_get_tsc_hz() / 1000 * RD_KICK_SECOND_MS;
-		w->kicks_left[p]--;
+		w->st.tx_kicks += port_kick_poll(&w->kick[p], w->sh->ports[p].port_id,
+						 (uint16_t)w->id, w->sh->mp, now);
 	}
 }
 
@@ -979,6 +976,10 @@ rd_worker_main(void *arg)
 	long sleep_ns = 0;
 
 	rd_loop_gap_bounds(gap_bound, rte_get_tsc_hz());
+	for (p = 0; p < w->sh->n_ports; p++)
+		port_kick_init(&w->kick[p], w->sh->ports[p].kick,
+			       rte_get_tsc_hz() / 1000 * RD_KICK_FIRST_MS,
+			       rte_get_tsc_hz() / 1000 * RD_KICK_SECOND_MS, 2);
 	last_poll = rte_rdtsc();
 	rte_rcu_qsbr_thread_register(w->sh->qsbr, w->id);
 	rte_rcu_qsbr_thread_online(w->sh->qsbr, w->id);
