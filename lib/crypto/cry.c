@@ -114,13 +114,30 @@ cry_gcm_open(IMB_MGR *m, const struct cry_gcm_key *k, const uint8_t iv[12], cons
 	return cry_memeq_ct(calc, tag, CRY_GCM_ICV_LEN) ? 0 : -EBADMSG;
 }
 
+/* One HMAC pad block: @blk = @kb ^ @pad (@bs bytes), hashed into @state. */
+static void
+pad_block(IMB_MGR *m, unsigned hmac, const uint8_t *kb, unsigned bs, uint8_t pad, uint8_t *blk,
+	  void *state)
+{
+	unsigned i;
+
+	for (i = 0; i < bs; i++)
+		blk[i] = kb[i] ^ pad;
+	if (hmac == CRY_HMAC_SHA256_128)
+		IMB_SHA256_ONE_BLOCK(m, blk, state);
+	else if (hmac == CRY_HMAC_SHA384_192)
+		IMB_SHA384_ONE_BLOCK(m, blk, state);
+	else
+		IMB_SHA512_ONE_BLOCK(m, blk, state);
+}
+
 /* RFC 2104: hashed (K ^ ipad) and (K ^ opad) states, as IPsec-MB expects them. */
 static int
 hmac_precompute(IMB_MGR *m, struct cry_cbc_key *k, unsigned hmac, const uint8_t *ikey,
 		unsigned ikey_len)
 {
 	uint8_t kb[128], blk[128];
-	unsigned bs, i;
+	unsigned bs;
 
 	switch (hmac) {
 	case CRY_HMAC_SHA256_128:
@@ -149,22 +166,8 @@ hmac_precompute(IMB_MGR *m, struct cry_cbc_key *k, unsigned hmac, const uint8_t 
 	} else if (ikey_len > 0) {
 		memcpy(kb, ikey, ikey_len);
 	}
-	for (i = 0; i < bs; i++)
-		blk[i] = kb[i] ^ 0x36;
-	if (hmac == CRY_HMAC_SHA256_128)
-		IMB_SHA256_ONE_BLOCK(m, blk, k->ipad);
-	else if (hmac == CRY_HMAC_SHA384_192)
-		IMB_SHA384_ONE_BLOCK(m, blk, k->ipad);
-	else
-		IMB_SHA512_ONE_BLOCK(m, blk, k->ipad);
-	for (i = 0; i < bs; i++)
-		blk[i] = kb[i] ^ 0x5c;
-	if (hmac == CRY_HMAC_SHA256_128)
-		IMB_SHA256_ONE_BLOCK(m, blk, k->opad);
-	else if (hmac == CRY_HMAC_SHA384_192)
-		IMB_SHA384_ONE_BLOCK(m, blk, k->opad);
-	else
-		IMB_SHA512_ONE_BLOCK(m, blk, k->opad);
+	pad_block(m, hmac, kb, bs, 0x36, blk, k->ipad);
+	pad_block(m, hmac, kb, bs, 0x5c, blk, k->opad);
 	k->hmac = hmac;
 	cry_wipe(kb, sizeof(kb));
 	cry_wipe(blk, sizeof(blk));
