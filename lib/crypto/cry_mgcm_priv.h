@@ -7,6 +7,8 @@
 
 #include "crypto/cry_mgcm.h"
 
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
 /* AES rounds of a 16-, 24- or 32-byte key. */
 static inline unsigned
 cry_mgcm_nrounds(unsigned key_len)
