@@ -64,6 +64,53 @@ bool port_needs_kick(const char *device);
 void port_tx_kick(uint16_t port_id, uint16_t queue, struct rte_mempool *mp);
 
 /*
+ * The re-kick schedule of one TX queue, the hook both rampartd loops call:
+ * port_kick_arm() after a tx_burst that sent something, port_kick_poll()
+ * when the core is idle. The first kick falls due @first after the last
+ * transmit, each further one @gap after the previous, @count in all. Times
+ * are in the owner's clock (workers: TSC cycles, control core: ms). Kept by
+ * the one core that owns the queue; a zeroed struct never kicks.
+ */
+struct port_kick {
+	uint64_t next;			/* when the next kick falls due */
+	uint64_t first, gap;
+	uint8_t count;			/* kicks after each transmit */
+	uint8_t left;			/* kicks still to make */
+	bool on;			/* port_needs_kick() */
+};
+
+static inline void
+port_kick_init(struct port_kick *k, bool on, uint64_t first, uint64_t gap, uint8_t count)
+{
+	k->next = 0;
+	k->first = first;
+	k->gap = gap;
+	k->count = count;
+	k->left = 0;
+	k->on = on;
+}
+
+static inline void
+port_kick_arm(struct port_kick *k, uint64_t now)
+{
+	k->left = k->count;
+	k->next = now + k->first;
+}
+
+/* Kicks (port_tx_kick) when a kick is due: returns 1 if it kicked, else 0. */
+static inline unsigned
+port_kick_poll(struct port_kick *k, uint16_t port_id, uint16_t queue, struct rte_mempool *mp,
+	       uint64_t now)
+{
+	if (k->left == 0 || now < k->next)
+		return 0;
+	port_tx_kick(port_id, queue, mp);
+	k->next = now + k->gap;
+	k->left--;
+	return 1;
+}
+
+/*
  * Link state of a port: 1 up, 0 down, negative errno when unknown. ethdev's
  * link status, except for net_af_packet, whose PMD reports "up" for ever:
  * there the kernel interface named by iface= is asked (IFF_RUNNING). Control

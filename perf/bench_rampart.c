@@ -122,7 +122,7 @@ spis_fill(struct ram_ctx *c)
 	for (i = 0; i < c->n_sa && rc == 0; i++) {
 		rc = sa_spi_alloc(a, 0, 0, &c->spis[i]);
 		if (rc == 0)
-			rc = sa_spi_hold(a, c->spis[i]);
+			rc = sa_spi_keep(a, c->spis[i]);
 	}
 	sa_spi_alloc_destroy(a);
 	return rc;

@@ -3,7 +3,7 @@
  * perf/spd-install: does a worker stall while 100 000 routes go in and out?
  *
  * One thread plays a worker: each loop it "polls" (a burst of RD_BURST
- * outbound lookups of addresses in the pool, as process() does), then
+ * outbound lookups of addresses in the pool, as forward_burst() does), then
  * applies at most RD_MSG_PER_LOOP route messages (the daemon's limit per
  * loop), like rd_worker_main. First N ROUTE_ADD of /32s (a remote-access
  * pool: consecutive addresses), then N ROUTE_DEL. The time between two
@@ -76,15 +76,15 @@ struct old_route_key {
 };
 
 struct old_spd {
-	struct rte_hash *tgt_h, *route_h;
+	struct rte_hash *target_h, *route_h;
 	struct rte_lpm *lpm4;
 	struct rte_lpm6 *lpm6;
-	uint32_t *route_free, n_route_free, *tgt_free, n_tgt_free;
-	uint32_t *route_tgt;
+	uint32_t *route_free, n_route_free, *target_free, n_target_free;
+	uint32_t *route_target;
 };
 
 static int
-old_create(struct old_spd *o, uint32_t max_tgt, uint32_t max_routes, struct rte_rcu_qsbr *q)
+old_create(struct old_spd *o, uint32_t max_target, uint32_t max_routes, struct rte_rcu_qsbr *q)
 {
 	struct rte_lpm_config c4 = { .number_tbl8s = 1024, .max_rules = max_routes };
 	struct rte_lpm6_config c6 = { .number_tbl8s = 2048, .max_rules = max_routes };
@@ -95,10 +95,10 @@ old_create(struct old_spd *o, uint32_t max_tgt, uint32_t max_routes, struct rte_
 	uint32_t i;
 
 	memset(o, 0, sizeof(*o));
-	hp.name = "old_tgt_h";
-	hp.entries = max_tgt;
+	hp.name = "old_target_h";
+	hp.entries = max_target;
 	hp.key_len = 8;
-	o->tgt_h = rte_hash_create(&hp);
+	o->target_h = rte_hash_create(&hp);
 	hp.name = "old_route_h";
 	hp.entries = max_routes;
 	hp.key_len = sizeof(struct old_route_key);
@@ -106,10 +106,10 @@ old_create(struct old_spd *o, uint32_t max_tgt, uint32_t max_routes, struct rte_
 	o->lpm4 = rte_lpm_create("old_lpm4", SOCKET_ID_ANY, &c4);
 	o->lpm6 = rte_lpm6_create("old_lpm6", SOCKET_ID_ANY, &c6);
 	o->route_free = rte_malloc(NULL, sizeof(uint32_t) * max_routes, 0);
-	o->tgt_free = rte_malloc(NULL, sizeof(uint32_t) * max_tgt, 0);
-	o->route_tgt = rte_malloc(NULL, sizeof(uint32_t) * max_routes, 0);
-	if (o->tgt_h == NULL || o->route_h == NULL || o->lpm4 == NULL || o->lpm6 == NULL ||
-	    o->route_free == NULL || o->tgt_free == NULL || o->route_tgt == NULL)
+	o->target_free = rte_malloc(NULL, sizeof(uint32_t) * max_target, 0);
+	o->route_target = rte_malloc(NULL, sizeof(uint32_t) * max_routes, 0);
+	if (o->target_h == NULL || o->route_h == NULL || o->lpm4 == NULL || o->lpm6 == NULL ||
+	    o->route_free == NULL || o->target_free == NULL || o->route_target == NULL)
 		return -ENOMEM;
 	if (q != NULL) {
 		struct rte_lpm_rcu_config rc = { .v = q, .mode = RTE_LPM_QSBR_MODE_DQ };
@@ -120,9 +120,9 @@ old_create(struct old_spd *o, uint32_t max_tgt, uint32_t max_routes, struct rte_
 	for (i = 0; i < max_routes; i++)
 		o->route_free[i] = max_routes - 1 - i;
 	o->n_route_free = max_routes;
-	for (i = 0; i < max_tgt; i++)
-		o->tgt_free[i] = max_tgt - 1 - i;
-	o->n_tgt_free = max_tgt;
+	for (i = 0; i < max_target; i++)
+		o->target_free[i] = max_target - 1 - i;
+	o->n_target_free = max_target;
 	return 0;
 }
 
@@ -131,11 +131,11 @@ old_destroy(struct old_spd *o)
 {
 	rte_lpm_free(o->lpm4);
 	rte_lpm6_free(o->lpm6);
-	rte_hash_free(o->tgt_h);
+	rte_hash_free(o->target_h);
 	rte_hash_free(o->route_h);
 	rte_free(o->route_free);
-	rte_free(o->tgt_free);
-	rte_free(o->route_tgt);
+	rte_free(o->target_free);
+	rte_free(o->route_target);
 }
 
 static void
@@ -156,13 +156,13 @@ old_add(struct old_spd *o, const struct sa_route *r, uint32_t spi)
 	void *d;
 	uint32_t t, i, a;
 
-	if (rte_hash_lookup_data(o->tgt_h, &tk, &d) >= 0) {
+	if (rte_hash_lookup_data(o->target_h, &tk, &d) >= 0) {
 		t = (uint32_t)(uintptr_t)d;
 	} else {
-		if (o->n_tgt_free == 0)
+		if (o->n_target_free == 0)
 			return -ENOSPC;
-		t = o->tgt_free[--o->n_tgt_free];
-		rte_hash_add_key_data(o->tgt_h, &tk, (void *)(uintptr_t)t);
+		t = o->target_free[--o->n_target_free];
+		rte_hash_add_key_data(o->target_h, &tk, (void *)(uintptr_t)t);
 	}
 	old_key(&k, r);
 	if (rte_hash_lookup_data(o->route_h, &k, &d) < 0) {
@@ -173,7 +173,7 @@ old_add(struct old_spd *o, const struct sa_route *r, uint32_t spi)
 	} else {
 		i = (uint32_t)(uintptr_t)d;
 	}
-	o->route_tgt[i] = t;
+	o->route_target[i] = t;
 	memcpy(&a, r->addr, 4);
 	return rte_lpm_add(o->lpm4, rte_be_to_cpu_32(a), r->depth, t);
 }
@@ -195,9 +195,9 @@ old_del(struct old_spd *o, const struct sa_route *r, uint32_t spi)
 	rte_hash_del_key(o->route_h, &k);
 	o->route_free[o->n_route_free++] = i;
 	/* one route per target here: the target goes with it */
-	if (rte_hash_lookup_data(o->tgt_h, &tk, &d) >= 0) {
-		rte_hash_del_key(o->tgt_h, &tk);
-		o->tgt_free[o->n_tgt_free++] = (uint32_t)(uintptr_t)d;
+	if (rte_hash_lookup_data(o->target_h, &tk, &d) >= 0) {
+		rte_hash_del_key(o->target_h, &tk);
+		o->target_free[o->n_target_free++] = (uint32_t)(uintptr_t)d;
 	}
 	return 0;
 }
@@ -243,7 +243,7 @@ lookup_burst(enum policy p, const struct sa_spd *spd, const struct old_spd *old,
 		a[i] = POOL_BASE + 1 + (uint32_t)(perf_xorshift64(rnd) % opt.routes);
 	}
 	if (p == P_SPD) {
-		const struct sa_spd_tgt *t[RD_BURST];
+		const struct sa_spd_target *t[RD_BURST];
 
 		sa_spd_lookup4_bulk(spd, a, RD_BURST, t);
 		for (i = 0; i < RD_BURST; i++)
@@ -294,7 +294,7 @@ run(enum policy p, struct result *res)
 	rd_caps_set(&caps, opt.tunnels);
 	if (p == P_SPD) {
 		struct sa_spd_conf c = { .name = "perf_spd", .socket_id = SOCKET_ID_ANY,
-					 .max_tgt = caps.max_tgt, .max_routes = caps.max_wroutes };
+					 .max_target = caps.max_target, .max_routes = caps.max_wroutes };
 
 		ret = sa_spd_create(&c, &spd);
 	} else {
@@ -305,7 +305,7 @@ run(enum policy p, struct result *res)
 			rte_rcu_qsbr_thread_register(q, 0);
 			rte_rcu_qsbr_thread_online(q, 0);
 		}
-		ret = old_create(&old, caps.max_tgt, caps.max_wroutes, q);
+		ret = old_create(&old, caps.max_target, caps.max_wroutes, q);
 	}
 	if (ret != 0) {
 		fprintf(stderr, "spd-install: %s: cannot create the tables (%d)\n",

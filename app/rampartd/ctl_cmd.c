@@ -215,7 +215,7 @@ worker_res_json(const struct rd_worker *w)
 {
 	return json_pack("{sI sI sI}", "sa_entries", (json_int_t)esp_worker_sa_count(w->esp),
 			 "routes", (json_int_t)w->spd->n_routes,
-			 "targets", (json_int_t)sa_spd_tgt_count(w->spd));
+			 "targets", (json_int_t)sa_spd_target_count(w->spd));
 }
 
 /*

@@ -184,8 +184,8 @@ rd_fwd_reclaim(bool wait)
 int
 rd_ctl_tx(unsigned pidx, struct rte_mbuf *m)
 {
-	if (rd.sh.ports[pidx].kick)
-		rd.ctl_kick_until_ms[pidx] = rd_now_ms() + RD_KICK_WINDOW_MS;
+	if (rd.ctl_kick[pidx].on)
+		port_kick_arm(&rd.ctl_kick[pidx], rd_now_ms());
 	if (rte_eth_tx_burst(rd.sh.ports[pidx].port_id, rd.ctl_q, &m, 1) == 1)
 		return 0;
 	rd.st.drop[RD_DROP_TX_FULL]++;
@@ -330,7 +330,7 @@ rd_send_ip(struct rte_mbuf *m, uint8_t af, const uint8_t *dst)
 
 /* A neighbour answered: update the table, release what waited for it. */
 static void
-nbr_learn(unsigned pidx, uint8_t af, const uint8_t *addr, const uint8_t mac[6], bool create)
+nbr_update(unsigned pidx, uint8_t af, const uint8_t *addr, const uint8_t mac[6], bool create)
 {
 	struct net_nbr *e;
 	unsigned i, alen = af == 4 ? 4 : 16;
@@ -429,7 +429,7 @@ handle_arp(unsigned pidx, struct rte_mbuf *m)
 	for_us = net_if_has_addr(ifa, 4, (const uint8_t *)&a.tpa_be);
 	/* RFC 826: update an existing entry from any packet; create one only
 	 * when the packet is addressed to us. */
-	nbr_learn(pidx, 4, (const uint8_t *)&a.spa_be, a.sha, for_us);
+	nbr_update(pidx, 4, (const uint8_t *)&a.spa_be, a.sha, for_us);
 	if (!for_us || a.op != NET_ARP_REQUEST)
 		goto out;
 	r.op = NET_ARP_REPLY;
@@ -478,7 +478,7 @@ handle_nd(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
 	int len;
 
 	if (net_nd_parse_na(frame, m->data_len, pi, target, lla) == 0) {
-		nbr_learn(pidx, 6, target, lla, false);
+		nbr_update(pidx, 6, target, lla, false);
 		goto out;
 	}
 	r = rd_ctl_mbuf_alloc();
@@ -490,7 +490,7 @@ handle_nd(unsigned pidx, struct rte_mbuf *m, const struct net_pkt_info *pi)
 			    rte_pktmbuf_mtod(r, uint8_t *), rte_pktmbuf_tailroom(r), src, lla,
 			    &have_lla);
 	if (have_lla)
-		nbr_learn(pidx, 6, src, lla, len > 0);
+		nbr_update(pidx, 6, src, lla, len > 0);
 	if (len <= 0 || rte_pktmbuf_append(r, (uint16_t)len) == NULL) {
 		rd.st.drop[RD_DROP_CTL_UNSERVED]++;
 		rte_pktmbuf_free(r);
@@ -753,10 +753,9 @@ rd_ctl_main(void)
 			unsigned p;
 
 			for (p = 0; p < rd.sh.n_ports; p++)
-				if (rd.ctl_kick_until_ms[p] > now) {
-					port_tx_kick(rd.sh.ports[p].port_id, rd.ctl_q, rd.sh.mp);
-					rd.st.tx_kicks++;
-				}
+				rd.st.tx_kicks += port_kick_poll(&rd.ctl_kick[p],
+								 rd.sh.ports[p].port_id, rd.ctl_q,
+								 rd.sh.mp, now);
 			nbr_timers(now);
 			rd_child_timers(now);
 			rd_cmd_poll();

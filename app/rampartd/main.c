@@ -418,6 +418,8 @@ setup_ports(void)
 		p->role = cp->role;
 		p->ctl_rxq = port_needs_ctl_rxq(cp->device);
 		p->kick = port_needs_kick(cp->device);
+		/* control queue: a kick on each slow tick (10 ms) of the window */
+		port_kick_init(&rd.ctl_kick[i], p->kick, 0, 10, RD_KICK_WINDOW_MS / 10);
 		ret = port_lookup(cp->device, &p->port_id);
 		if (ret != 0) {
 			RD_LOG(ERR, "port %s: device %s not found\n", cp->name, cp->device);

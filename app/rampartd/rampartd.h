@@ -63,7 +63,7 @@ struct rd_ctx {
 	char conf_path[IKE_MAX_PATH];	/* "" = built-in */
 	struct rd_worker *workers[SA_MAX_WORKERS];
 	uint16_t ctl_q;			/* control core's queue index = n_workers */
-	uint64_t ctl_kick_until_ms[CONF_MAX_PORTS];	/* af_packet control queue kick */
+	struct port_kick ctl_kick[CONF_MAX_PORTS];	/* af_packet control TX queue (ms) */
 	struct rd_rate *ike_rate;	/* IKE admission (ctl_rate.h) */
 	struct rd_fwd master;		/* control's working copy of sh.fwd */
 	bool fwd_dirty;

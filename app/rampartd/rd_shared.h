@@ -34,6 +34,7 @@
 #include <rte_ring.h>
 
 #include "conf/conf.h"
+#include "drivers/port.h"
 #include "esp/esp.h"
 #include "net/net.h"
 #include "sa/sa_msg.h"
@@ -68,8 +69,8 @@ enum rd_limits {
 	RD_NBR_TRIES = 3,
 	RD_NBR_AGE_MS = 300000,		/* re-validate a neighbour after 5 min */
 	RD_KICK_WINDOW_MS = 50,		/* af_packet: control queue kick window */
-	RD_KICK_FIRST_MS = 2,		/* af_packet worker queues: kick 2 ms and */
-	RD_KICK_SECOND_MS = 20,		/* 20 ms after the last transmit */
+	RD_KICK_FIRST_MS = 2,		/* af_packet worker queues: kick 2 ms after */
+	RD_KICK_SECOND_MS = 20,		/* the last transmit, then 20 ms later */
 	RD_NH_CACHE_BITS = 10,		/* next-hop cache: 1024 slots per worker */
 	RD_NH_CACHE = 1 << RD_NH_CACHE_BITS,
 };
@@ -172,7 +173,7 @@ struct rd_shared {
 	struct rte_ring *ev;		/* MPSC sa_event -> control */
 	struct rte_rcu_qsbr *qsbr;
 	/* table sizes, from conf max_tunnels (rd_caps_set) */
-	unsigned max_children, max_tgt, max_wroutes;
+	unsigned max_children, max_target, max_wroutes;
 	/* written after launch, by the control/main thread only */
 	struct rd_fwd *fwd;		/* current snapshot: release store, acquire load */
 	volatile bool stop;		/* workers: leave the loop */
@@ -190,7 +191,7 @@ rd_caps_set(struct rd_shared *sh, unsigned max_tunnels)
 	if (max_tunnels == 0)
 		max_tunnels = CONF_MAX_TUNNELS_DEFAULT;
 	sh->max_children = max_tunnels + max_tunnels / 8;
-	sh->max_tgt = sh->max_children;
+	sh->max_target = sh->max_children;
 	sh->max_wroutes = 2 * sh->max_children;
 }
 
@@ -226,8 +227,7 @@ struct rd_worker {
 	struct rd_txbuf ho_q[SA_MAX_WORKERS];
 	struct rd_txbuf punt_q;		/* -> sh->punt */
 	struct rd_txbuf punt_nbr_q;	/* -> sh->punt_nbr */
-	uint64_t next_kick_tsc[CONF_MAX_PORTS];	/* see port_tx_kick() */
-	uint8_t kicks_left[CONF_MAX_PORTS];
+	struct port_kick kick[CONF_MAX_PORTS];	/* af_packet TX queue w (TSC) */
 } __rte_cache_aligned;
 
 /* worker_loop.c. rd_worker_init: @sh complete but for the ports (sizes set). */

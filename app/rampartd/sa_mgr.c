@@ -428,7 +428,7 @@ sa_mgr_child_up(struct sa_mgr *m, const struct sa_child_cfg *c, uint64_t now_ms,
 		if (sel)
 			memcpy(routes + c->n_routes, &c->sel, sizeof(c->sel));
 	}
-	if (sa_spi_hold(m->spi_alloc, c->spi_in) != 0)
+	if (sa_spi_keep(m->spi_alloc, c->spi_in) != 0)
 		SM_LOG(DEBUG, "child %" PRIu64 ": spi %08x shares its direct index\n", c->id,
 		       c->spi_in);
 	ch = &m->children[m->n_children];

@@ -71,7 +71,7 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m, struct sa_event *ack)
 			w->st.msg_err++;
 		break;
 	case SA_MSG_ADD_OUT:
-		t = sa_spd_tgt_get(w->spd, m->spi, (uint16_t)w->id, true);
+		t = sa_spd_target_get(w->spd, m->spi, (uint16_t)w->id, true);
 		if (t == SA_SPD_NONE) {
 			/* no target: refused like a failed add, SA handed back */
 			w->st.msg_err++;
@@ -86,17 +86,17 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m, struct sa_event *ack)
 		rc = esp_worker_msg(w->esp, m, ack);
 		if (rc != 0) {
 			w->st.msg_err++;
-			sa_spd_tgt_put(w->spd, t);
+			sa_spd_target_put(w->spd, t);
 			break;
 		}
-		w->spd->tgt[t].sa = m->add.sa;
-		w->spd->tgt[t].max_inner = m->add.max_inner;
+		w->spd->target[t].sa = m->add.sa;
+		w->spd->target[t].max_inner = m->add.max_inner;
 		break;
 	case SA_MSG_DEL_OUT:
-		t = sa_spd_tgt_get(w->spd, m->spi, (uint16_t)w->id, false);
+		t = sa_spd_target_get(w->spd, m->spi, (uint16_t)w->id, false);
 		if (t != SA_SPD_NONE) {
-			w->spd->tgt[t].sa = NULL;
-			sa_spd_tgt_flush(w->spd, t);
+			w->spd->target[t].sa = NULL;
+			sa_spd_target_flush(w->spd, t);
 		}
 		(void)esp_worker_msg(w->esp, m, ack);
 		break;
@@ -106,7 +106,7 @@ apply_msg(struct rd_worker *w, const struct sa_msg *m, struct sa_event *ack)
 			w->st.msg_err++;
 		return false;
 	case SA_MSG_SEL_SET:
-		sa_spd_tgt_sel_set(w->spd, m->spi, m->sel.owner, &m->sel.sel);
+		sa_spd_target_sel_set(w->spd, m->spi, m->sel.owner, &m->sel.sel);
 		return false;
 	case SA_MSG_ROUTE_DEL:
 		(void)sa_spd_route_del(w->spd, &m->route.prefix, m->spi);
@@ -179,10 +179,8 @@ tx_flush(struct rd_worker *w, unsigned pidx)
 		bytes -= b->m[i]->pkt_len;
 	w->st.tx += sent;
 	w->st.tx_bytes += bytes;
-	if (w->sh->ports[pidx].kick && sent) {
-		w->kicks_left[pidx] = 2;
-		w->next_kick_tsc[pidx] = rte_rdtsc() + rte_get_tsc_hz() / 1000 * RD_KICK_FIRST_MS;
-	}
+	if (w->kick[pidx].on && sent)
+		port_kick_arm(&w->kick[pidx], rte_rdtsc());
 	if (unlikely(sent < b->n)) {
 		w->st.drop[RD_DROP_TX_FULL] += b->n - sent;
 		rte_pktmbuf_free_bulk(b->m + sent, b->n - sent);
@@ -328,8 +326,8 @@ handoff(struct rd_worker *w, unsigned owner, struct rte_mbuf *m, uint8_t hops)
 }
 
 /* The outbound target for inner destination @dst, or NULL. */
-static inline const struct sa_spd_tgt *
-tgt_lookup(const struct rd_worker *w, uint8_t af, const uint8_t *dst)
+static inline const struct sa_spd_target *
+target_lookup(const struct rd_worker *w, uint8_t af, const uint8_t *dst)
 {
 	return sa_spd_lookup(w->spd, af, dst);
 }
@@ -347,10 +345,10 @@ rd32(const uint8_t *p)
  */
 static void
 fwd_lookup(const struct rd_worker *w, struct rte_mbuf **m, const struct net_pkt_info *pi,
-	   uint16_t n, const struct sa_spd_tgt **t)
+	   uint16_t n, const struct sa_spd_target **t)
 {
 	uint32_t a[RD_BURST];
-	const struct sa_spd_tgt *r[RD_BURST];
+	const struct sa_spd_target *r[RD_BURST];
 	uint16_t idx[RD_BURST], n4 = 0, i;
 
 	for (i = 0; i < n; i++) {
@@ -364,7 +362,7 @@ fwd_lookup(const struct rd_worker *w, struct rte_mbuf **m, const struct net_pkt_
 			a[n4] = rd32(ip + 16);
 			idx[n4++] = i;
 		} else {
-			t[i] = tgt_lookup(w, 6, ip + 24);
+			t[i] = target_lookup(w, 6, ip + 24);
 		}
 	}
 	if (n4 == 0)
@@ -380,10 +378,10 @@ fwd_lookup(const struct rd_worker *w, struct rte_mbuf **m, const struct net_pkt_
  */
 static void
 in_lookup(const struct rd_worker *w, struct rte_mbuf **m, uint16_t n,
-	  const struct sa_spd_tgt **src, const struct sa_spd_tgt **dst)
+	  const struct sa_spd_target **src, const struct sa_spd_target **dst)
 {
 	uint32_t a[2 * RD_BURST];
-	const struct sa_spd_tgt *r[2 * RD_BURST];
+	const struct sa_spd_target *r[2 * RD_BURST];
 	uint16_t idx[RD_BURST], n4 = 0, i;
 
 	RTE_BUILD_BUG_ON(2 * RD_BURST > SA_SPD_BULK_MAX);
@@ -395,8 +393,8 @@ in_lookup(const struct rd_worker *w, struct rte_mbuf **m, uint16_t n,
 			a[2 * n4 + 1] = rd32(ip + 16);
 			idx[n4++] = i;
 		} else {
-			src[i] = tgt_lookup(w, 6, ip + 8);
-			dst[i] = tgt_lookup(w, 6, ip + 24);
+			src[i] = target_lookup(w, 6, ip + 8);
+			dst[i] = target_lookup(w, 6, ip + 24);
 		}
 	}
 	if (n4 == 0)
@@ -429,6 +427,21 @@ nh_hit(const struct rd_nh *e, uint64_t gen, uint8_t af, const uint8_t *dst)
 	return e->gen == gen && e->af == af && memcmp(e->dst, dst, af == 4 ? 4 : 16) == 0;
 }
 
+/* Prepend the cached Ethernet header of @e and queue @m on its port. */
+static inline void
+send_nh(struct rd_worker *w, const struct rd_nh *e, struct rte_mbuf *m)
+{
+	uint8_t *eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
+
+	if (unlikely(eth == NULL)) {
+		w->st.drop[RD_DROP_NO_HEADROOM]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(eth, e->eth, NET_ETH_HLEN);
+	tx_enqueue(w, e->port, m);
+}
+
 /*
  * Send an IP packet (data at the IP header) towards its destination. The
  * worker's next-hop cache answers for a destination already resolved in the
@@ -448,14 +461,9 @@ send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 	const struct net_route *r;
 	const struct net_nbr *nb;
 	struct rd_meta *meta;
-	uint8_t *eth;
 
 	if (likely(nh_hit(e, fwd->gen, af, dst))) {
-		eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
-		if (unlikely(eth == NULL))
-			goto no_headroom;
-		memcpy(eth, e->eth, NET_ETH_HLEN);
-		tx_enqueue(w, e->port, m);
+		send_nh(w, e, m);
 		return;
 	}
 	r = net_route_lookup(&fwd->routes, af, dst, nh);
@@ -475,11 +483,7 @@ send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 		memcpy(e->dst, dst, af == 4 ? 4 : 16);
 		net_eth_write(e->eth, nb->mac, w->sh->ports[r->port].ifa.mac,
 			      af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
-		eth = (uint8_t *)rte_pktmbuf_prepend(m, NET_ETH_HLEN);
-		if (unlikely(eth == NULL))
-			goto no_headroom;
-		memcpy(eth, e->eth, NET_ETH_HLEN);
-		tx_enqueue(w, r->port, m);
+		send_nh(w, e, m);
 		return;
 	}
 	meta = rd_meta(m);
@@ -488,10 +492,6 @@ send_ip(struct rd_worker *w, const struct rd_fwd *fwd, struct rte_mbuf *m)
 	memcpy(meta->nh, nh, 16);
 	w->st.nbr_miss++;
 	punt(w, m, RD_PUNT_NBR_MISS);
-	return;
-no_headroom:
-	w->st.drop[RD_DROP_NO_HEADROOM]++;
-	rte_pktmbuf_free(m);
 }
 
 /* Strip L2 and Ethernet padding: data = the IP packet, exactly. */
@@ -504,7 +504,7 @@ to_l3(struct rte_mbuf *m, const struct net_pkt_info *pi)
 }
 
 /*
- * The packets of one process() call waiting for esp_out_burst(). Appends go
+ * The packets of one forward_burst() call waiting for esp_out_burst(). Appends go
  * through enc_add(), which encrypts and sends what is queued when the array
  * is full, so no input (however many fragments it becomes) can overrun it
  * and nothing is dropped for lack of room.
@@ -552,7 +552,7 @@ enc_add(struct rd_worker *w, const struct rd_fwd *fwd, struct enc_burst *b, stru
  */
 static void
 too_big(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte_mbuf *m,
-	const struct sa_spd_tgt *t, struct enc_burst *b)
+	const struct sa_spd_target *t, struct enc_burst *b)
 {
 	const struct net_if_addrs *ifa = &w->sh->ports[pidx].ifa;
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -645,14 +645,18 @@ rx_l3ck(const struct rte_mbuf *m)
 	}
 }
 
+/*
+ * Classify a burst received on port @pidx (or handed over by another worker)
+ * and forward each packet: decrypt, encrypt, punt or drop.
+ */
 static void
-process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte_mbuf **pkts,
-	uint16_t n, bool from_handoff)
+forward_burst(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx,
+	      struct rte_mbuf **pkts, uint16_t n, bool from_handoff)
 {
 	const struct rd_port *port = &w->sh->ports[pidx];
 	struct rte_mbuf *in[RD_BURST], *drop[RD_BURST];
 	struct esp_in_pre pre[RD_BURST];	/* in[i]'s ESP header, from pis[] */
-	const struct sa_spd_tgt *fwd_t[RD_BURST];
+	const struct sa_spd_target *fwd_t[RD_BURST];
 	struct net_pkt_info pis[RD_BURST];
 	struct enc_burst enc;
 	uint16_t n_in = 0, n_drop = 0, i, k;
@@ -675,7 +679,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 		struct rte_mbuf *m = pkts[i];
 		uint8_t hops = from_handoff ? rd_meta(m)->hops : 0;
 		const struct net_pkt_info *pi = &pis[i];
-		const struct sa_spd_tgt *t;
+		const struct sa_spd_target *t;
 		unsigned owner;
 
 		if (unlikely(m->nb_segs != 1)) {
@@ -766,7 +770,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 	RD_STAGE_ADD(w->id, RD_STG_DISPATCH, tsc, n);
 
 	if (n_in) {
-		const struct sa_spd_tgt *src_ts[RD_BURST], *dst_ts[RD_BURST];
+		const struct sa_spd_target *src_ts[RD_BURST], *dst_ts[RD_BURST];
 
 		k = esp_in_burst_pre(w->esp, in, pre, n_in);
 		RD_STAGE_ADD(w->id, RD_STG_ESP_IN, tsc, n_in);
@@ -776,7 +780,7 @@ process(struct rd_worker *w, const struct rd_fwd *fwd, unsigned pidx, struct rte
 			struct rte_mbuf *m = in[i];
 			const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 			uint8_t af = (ip[0] >> 4) == 4 ? 4 : 6;
-			const struct sa_spd_tgt *t = dst_ts[i];
+			const struct sa_spd_target *t = dst_ts[i];
 			int ip_port;
 
 			/* Anti-spoofing: the inner source must route back into the
@@ -852,7 +856,7 @@ poll_handoff(struct rd_worker *w, const struct rd_fwd *fwd)
 			w->st.drop[RD_DROP_BAD_PORT] += i - start;
 			rte_pktmbuf_free_bulk(pkts + start, i - start);
 		} else {
-			process(w, fwd, (unsigned)pidx, pkts + start, (uint16_t)(i - start), true);
+			forward_burst(w, fwd, (unsigned)pidx, pkts + start, (uint16_t)(i - start), true);
 		}
 		start = i;
 	}
@@ -866,11 +870,11 @@ rd_worker_init(struct rd_worker *w, const struct rd_shared *sh)
 	struct sa_spd_conf sc = { .name = name, .socket_id = w->socket };
 	int ret;
 
-	if (sh->max_tgt == 0 || sh->max_wroutes == 0)
+	if (sh->max_target == 0 || sh->max_wroutes == 0)
 		return -EINVAL;		/* rd_caps_set first */
 	w->sh = sh;
 	snprintf(name, sizeof(name), "rd_spd%u", w->id);
-	sc.max_tgt = w->sh->max_tgt;
+	sc.max_target = w->sh->max_target;
 	sc.max_routes = w->sh->max_wroutes;
 	ret = sa_spd_create(&sc, &w->spd);
 	if (ret < 0)
@@ -897,7 +901,7 @@ rd_worker_fini(struct rd_worker *w)
 			rte_pktmbuf_free_bulk(w->tx[p].m, w->tx[p].n);
 			w->tx[p].n = 0;
 		}
-	/* process() leaves these empty; freed in case it did not finish */
+	/* forward_burst() leaves these empty; freed in case it did not finish */
 	for (p = 0; p < SA_MAX_WORKERS; p++)
 		if (w->ho_q[p].n) {
 			rte_pktmbuf_free_bulk(w->ho_q[p].m, w->ho_q[p].n);
@@ -917,8 +921,9 @@ rd_worker_fini(struct rd_worker *w)
 }
 
 /*
- * When idle, re-kick af_packet queues 2 ms and 20 ms after their last
- * transmit, so frames the kernel refused (EAGAIN/ENOBUFS) leave soon.
+ * When idle, re-kick af_packet queues 2 ms after their last transmit and
+ * 20 ms after that (port_kick, drivers/port.h), so frames the kernel refused
+ * (EAGAIN/ENOBUFS) leave soon.
  */
 static void
 kick_tx(struct rd_worker *w)
@@ -927,16 +932,12 @@ kick_tx(struct rd_worker *w)
 	unsigned p;
 
 	for (p = 0; p < w->sh->n_ports; p++) {
-		if (w->kicks_left[p] == 0)
+		if (w->kick[p].left == 0)
 			continue;
 		if (now == 0)
 			now = rte_rdtsc();
-		if (now < w->next_kick_tsc[p])
-			continue;
-		port_tx_kick(w->sh->ports[p].port_id, (uint16_t)w->id, w->sh->mp);
-		w->st.tx_kicks++;
-		w->next_kick_tsc[p] = now + rte_get_tsc_hz() / 1000 * RD_KICK_SECOND_MS;
-		w->kicks_left[p]--;
+		w->st.tx_kicks += port_kick_poll(&w->kick[p], w->sh->ports[p].port_id,
+						 (uint16_t)w->id, w->sh->mp, now);
 	}
 }
 
@@ -975,6 +976,10 @@ rd_worker_main(void *arg)
 	long sleep_ns = 0;
 
 	rd_loop_gap_bounds(gap_bound, rte_get_tsc_hz());
+	for (p = 0; p < w->sh->n_ports; p++)
+		port_kick_init(&w->kick[p], w->sh->ports[p].kick,
+			       rte_get_tsc_hz() / 1000 * RD_KICK_FIRST_MS,
+			       rte_get_tsc_hz() / 1000 * RD_KICK_SECOND_MS, 2);
 	last_poll = rte_rdtsc();
 	rte_rcu_qsbr_thread_register(w->sh->qsbr, w->id);
 	rte_rcu_qsbr_thread_online(w->sh->qsbr, w->id);
@@ -1003,7 +1008,7 @@ rd_worker_main(void *arg)
 				w->st.rx += n;
 				w->st.rx_bytes += bytes;
 				RD_STAGE_ADD(w->id, RD_STG_RX, tr, n);
-				process(w, fwd, p, pkts, n, false);
+				forward_burst(w, fwd, p, pkts, n, false);
 				work += n;
 			}
 		}

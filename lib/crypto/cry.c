@@ -83,21 +83,24 @@ cry_gcm_key_init(IMB_MGR *m, struct cry_gcm_key *k, const uint8_t *key, unsigned
 	return 0;
 }
 
+/* IPsec-MB's one-shot GCM function for the key's length and direction. */
+static inline aes_gcm_enc_dec_t
+gcm_fn(const IMB_MGR *m, const struct cry_gcm_key *k, bool encrypt)
+{
+	if (k->key_len == 16)
+		return encrypt ? m->gcm128_enc : m->gcm128_dec;
+	if (k->key_len == 32)
+		return encrypt ? m->gcm256_enc : m->gcm256_dec;
+	return encrypt ? m->gcm192_enc : m->gcm192_dec;
+}
+
 void
 cry_gcm_seal(IMB_MGR *m, const struct cry_gcm_key *k, const uint8_t iv[12], const uint8_t *aad,
 	     unsigned aad_len, uint8_t *data, uint64_t len, uint8_t tag[16])
 {
 	struct gcm_context_data ctx;
 
-	if (k->key_len == 16)
-		IMB_AES128_GCM_ENC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, tag,
-				   CRY_GCM_ICV_LEN);
-	else if (k->key_len == 32)
-		IMB_AES256_GCM_ENC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, tag,
-				   CRY_GCM_ICV_LEN);
-	else
-		IMB_AES192_GCM_ENC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, tag,
-				   CRY_GCM_ICV_LEN);
+	gcm_fn(m, k, true)(&k->kd, &ctx, data, data, len, iv, aad, aad_len, tag, CRY_GCM_ICV_LEN);
 }
 
 int
@@ -107,16 +110,25 @@ cry_gcm_open(IMB_MGR *m, const struct cry_gcm_key *k, const uint8_t iv[12], cons
 	struct gcm_context_data ctx;
 	uint8_t calc[CRY_GCM_ICV_LEN];
 
-	if (k->key_len == 16)
-		IMB_AES128_GCM_DEC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, calc,
-				   CRY_GCM_ICV_LEN);
-	else if (k->key_len == 32)
-		IMB_AES256_GCM_DEC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, calc,
-				   CRY_GCM_ICV_LEN);
-	else
-		IMB_AES192_GCM_DEC(m, &k->kd, &ctx, data, data, len, iv, aad, aad_len, calc,
-				   CRY_GCM_ICV_LEN);
+	gcm_fn(m, k, false)(&k->kd, &ctx, data, data, len, iv, aad, aad_len, calc, CRY_GCM_ICV_LEN);
 	return cry_memeq_ct(calc, tag, CRY_GCM_ICV_LEN) ? 0 : -EBADMSG;
+}
+
+/* One HMAC pad block: @blk = @kb ^ @pad (@bs bytes), hashed into @state. */
+static void
+pad_block(IMB_MGR *m, unsigned hmac, const uint8_t *kb, unsigned bs, uint8_t pad, uint8_t *blk,
+	  void *state)
+{
+	unsigned i;
+
+	for (i = 0; i < bs; i++)
+		blk[i] = kb[i] ^ pad;
+	if (hmac == CRY_HMAC_SHA256_128)
+		IMB_SHA256_ONE_BLOCK(m, blk, state);
+	else if (hmac == CRY_HMAC_SHA384_192)
+		IMB_SHA384_ONE_BLOCK(m, blk, state);
+	else
+		IMB_SHA512_ONE_BLOCK(m, blk, state);
 }
 
 /* RFC 2104: hashed (K ^ ipad) and (K ^ opad) states, as IPsec-MB expects them. */
@@ -125,7 +137,7 @@ hmac_precompute(IMB_MGR *m, struct cry_cbc_key *k, unsigned hmac, const uint8_t 
 		unsigned ikey_len)
 {
 	uint8_t kb[128], blk[128];
-	unsigned bs, i;
+	unsigned bs;
 
 	switch (hmac) {
 	case CRY_HMAC_SHA256_128:
@@ -154,22 +166,8 @@ hmac_precompute(IMB_MGR *m, struct cry_cbc_key *k, unsigned hmac, const uint8_t 
 	} else if (ikey_len > 0) {
 		memcpy(kb, ikey, ikey_len);
 	}
-	for (i = 0; i < bs; i++)
-		blk[i] = kb[i] ^ 0x36;
-	if (hmac == CRY_HMAC_SHA256_128)
-		IMB_SHA256_ONE_BLOCK(m, blk, k->ipad);
-	else if (hmac == CRY_HMAC_SHA384_192)
-		IMB_SHA384_ONE_BLOCK(m, blk, k->ipad);
-	else
-		IMB_SHA512_ONE_BLOCK(m, blk, k->ipad);
-	for (i = 0; i < bs; i++)
-		blk[i] = kb[i] ^ 0x5c;
-	if (hmac == CRY_HMAC_SHA256_128)
-		IMB_SHA256_ONE_BLOCK(m, blk, k->opad);
-	else if (hmac == CRY_HMAC_SHA384_192)
-		IMB_SHA384_ONE_BLOCK(m, blk, k->opad);
-	else
-		IMB_SHA512_ONE_BLOCK(m, blk, k->opad);
+	pad_block(m, hmac, kb, bs, 0x36, blk, k->ipad);
+	pad_block(m, hmac, kb, bs, 0x5c, blk, k->opad);
 	k->hmac = hmac;
 	cry_wipe(kb, sizeof(kb));
 	cry_wipe(blk, sizeof(blk));

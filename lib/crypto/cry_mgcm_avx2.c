@@ -44,7 +44,19 @@
 
 #include "crypto/cry_mgcm_priv.h"
 
-#define ALWAYS_INLINE inline __attribute__((always_inline))
+/* ymm: two 128-bit lanes per register (cry_mgcm_ghash.h) */
+#define VEC		__m256i
+#define V_XOR		_mm256_xor_si256
+#define V_OR		_mm256_or_si256
+#define V_CLMUL		_mm256_clmulepi64_epi128
+#define V_SLLI32	_mm256_slli_epi32
+#define V_SRLI32	_mm256_srli_epi32
+#define V_BSLLI		_mm256_bslli_epi128
+#define V_BSRLI		_mm256_bsrli_epi128
+#define V_ZERO		_mm256_setzero_si256
+#define V_SHUFB		_mm256_shuffle_epi8
+#define V_BCAST128	_mm256_broadcastsi128_si256
+#define V_LO128		_mm256_castsi256_si128
 
 enum { GMAX = 4 };			/* registers per round: 8 lanes */
 
@@ -86,83 +98,9 @@ xor3(__m256i a, __m256i b, __m256i c)
 	return _mm256_xor_si256(_mm256_xor_si256(a, b), c);
 }
 
-/* Accumulate the unreduced product a * b into lo, mid, hi. */
-static ALWAYS_INLINE void
-clmul_acc(__m256i a, __m256i b, __m256i *lo, __m256i *mid, __m256i *hi)
-{
-	*lo = _mm256_xor_si256(*lo, _mm256_clmulepi64_epi128(a, b, 0x00));
-	*hi = _mm256_xor_si256(*hi, _mm256_clmulepi64_epi128(a, b, 0x11));
-	*mid = xor3(*mid, _mm256_clmulepi64_epi128(a, b, 0x10),
-		    _mm256_clmulepi64_epi128(a, b, 0x01));
-}
-
-/* Reduce the reflected 256-bit product lo, mid, hi to 128 bits (per lane). */
-static ALWAYS_INLINE __m256i
-gf_reduce(__m256i lo, __m256i mid, __m256i hi)
-{
-	__m256i t7, t8, t9, t2;
-
-	lo = _mm256_xor_si256(lo, _mm256_bslli_epi128(mid, 8));
-	hi = _mm256_xor_si256(hi, _mm256_bsrli_epi128(mid, 8));
-	/* shift the 256-bit value left by one */
-	t7 = _mm256_srli_epi32(lo, 31);
-	t8 = _mm256_srli_epi32(hi, 31);
-	lo = _mm256_slli_epi32(lo, 1);
-	hi = _mm256_slli_epi32(hi, 1);
-	t9 = _mm256_bsrli_epi128(t7, 12);
-	t8 = _mm256_bslli_epi128(t8, 4);
-	t7 = _mm256_bslli_epi128(t7, 4);
-	lo = _mm256_or_si256(lo, t7);
-	hi = _mm256_or_si256(_mm256_or_si256(hi, t8), t9);
-	/* reduce modulo x^128 + x^7 + x^2 + x + 1 */
-	t7 = xor3(_mm256_slli_epi32(lo, 31), _mm256_slli_epi32(lo, 30),
-		  _mm256_slli_epi32(lo, 25));
-	t8 = _mm256_bsrli_epi128(t7, 4);
-	t7 = _mm256_bslli_epi128(t7, 12);
-	lo = _mm256_xor_si256(lo, t7);
-	t2 = xor3(_mm256_srli_epi32(lo, 1), _mm256_srli_epi32(lo, 2),
-		  _mm256_srli_epi32(lo, 7));
-	t2 = _mm256_xor_si256(t2, t8);
-	return xor3(hi, lo, t2);
-}
-
-static ALWAYS_INLINE __m256i
-gf_mul(__m256i a, __m256i b)
-{
-	__m256i lo = _mm256_setzero_si256(), mid = lo, hi = lo;
-
-	clmul_acc(a, b, &lo, &mid, &hi);
-	return gf_reduce(lo, mid, hi);
-}
-
-static ALWAYS_INLINE unsigned
-nrounds(unsigned key_len)
-{
-	return key_len == 16 ? 10 : key_len == 24 ? 12 : 14;
-}
-
-void
-cry_mgcm_key_init_avx2(struct cry_gcm_key *k)
-{
-	const __m128i *rk = (const __m128i *)k->kd.expanded_keys;
-	unsigned nr = nrounds(k->key_len), r;
-	__m256i h, hp;
-	__m128i x = _mm_setzero_si128();
-
-	x = _mm_xor_si128(x, _mm_loadu_si128(&rk[0]));
-	_Pragma("GCC unroll 15")
-	for (r = 1; r < nr; r++)
-		x = _mm_aesenc_si128(x, _mm_loadu_si128(&rk[r]));
-	x = _mm_aesenclast_si128(x, _mm_loadu_si128(&rk[nr]));
-	h = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(x), bswap_mask());
-	hp = h;
-	_mm_storeu_si128((__m128i *)k->hpow[0], _mm256_castsi256_si128(hp));
-	for (r = 1; r < 4; r++) {
-		hp = gf_mul(hp, h);
-		_mm_storeu_si128((__m128i *)k->hpow[r], _mm256_castsi256_si128(hp));
-	}
-	_mm256_zeroall();
-}
+#define V_OR3(a, b, c)	_mm256_or_si256(_mm256_or_si256(a, b), c)
+#define MGCM_KEY_INIT	cry_mgcm_key_init_avx2
+#include "crypto/cry_mgcm_ghash.h"
 
 /*
  * Payload block j of lane @l, zero past the end. Whole blocks take a plain
@@ -512,21 +450,7 @@ run_n(struct cry_mgcm_op *ops, unsigned n, unsigned nr, bool seal)
 void
 cry_mgcm_run_avx2(struct cry_mgcm_op *ops, unsigned n, bool seal)
 {
-	unsigned nr = nrounds(ops[0].key->key_len);
+	unsigned nr = cry_mgcm_nrounds(ops[0].key->key_len);
 
-	if (seal) {
-		if (nr == 10)
-			run_n(ops, n, 10, true);
-		else if (nr == 14)
-			run_n(ops, n, 14, true);
-		else
-			run_n(ops, n, 12, true);
-	} else {
-		if (nr == 10)
-			run_n(ops, n, 10, false);
-		else if (nr == 14)
-			run_n(ops, n, 14, false);
-		else
-			run_n(ops, n, 12, false);
-	}
+	CRY_MGCM_DISPATCH(run_n, ops, n, nr, seal);
 }

@@ -74,42 +74,53 @@ esp_cdev_test_reverse(bool on)
 	test_reverse = on;
 }
 
+/* Device @dev's capability for the algorithm of @xf; NULL if it has none. */
+static const struct rte_cryptodev_symmetric_capability *
+xform_cap(uint8_t dev, const struct rte_crypto_sym_xform *xf)
+{
+	struct rte_cryptodev_sym_capability_idx idx;
+
+	memset(&idx, 0, sizeof(idx));
+	idx.type = xf->type;
+	switch (xf->type) {
+	case RTE_CRYPTO_SYM_XFORM_AEAD:
+		idx.algo.aead = xf->aead.algo;
+		break;
+	case RTE_CRYPTO_SYM_XFORM_CIPHER:
+		idx.algo.cipher = xf->cipher.algo;
+		break;
+	case RTE_CRYPTO_SYM_XFORM_AUTH:
+		idx.algo.auth = xf->auth.algo;
+		break;
+	default:
+		return NULL;
+	}
+	return rte_cryptodev_sym_capability_get(dev, &idx);
+}
+
 /* Does device @dev do what @xf asks (algorithm, key, digest, AAD, IV sizes)? */
 static bool
 xform_supported(uint8_t dev, const struct rte_crypto_sym_xform *xf)
 {
-	struct rte_cryptodev_sym_capability_idx idx;
 	const struct rte_cryptodev_symmetric_capability *cap;
+	int rc;
 
 	for (; xf != NULL; xf = xf->next) {
-		memset(&idx, 0, sizeof(idx));
-		idx.type = xf->type;
-		switch (xf->type) {
-		case RTE_CRYPTO_SYM_XFORM_AEAD:
-			idx.algo.aead = xf->aead.algo;
-			cap = rte_cryptodev_sym_capability_get(dev, &idx);
-			if (cap == NULL || rte_cryptodev_sym_capability_check_aead(cap,
-					xf->aead.key.length, xf->aead.digest_length,
-					xf->aead.aad_length, xf->aead.iv.length) != 0)
-				return false;
-			break;
-		case RTE_CRYPTO_SYM_XFORM_CIPHER:
-			idx.algo.cipher = xf->cipher.algo;
-			cap = rte_cryptodev_sym_capability_get(dev, &idx);
-			if (cap == NULL || rte_cryptodev_sym_capability_check_cipher(cap,
-					xf->cipher.key.length, xf->cipher.iv.length) != 0)
-				return false;
-			break;
-		case RTE_CRYPTO_SYM_XFORM_AUTH:
-			idx.algo.auth = xf->auth.algo;
-			cap = rte_cryptodev_sym_capability_get(dev, &idx);
-			if (cap == NULL || rte_cryptodev_sym_capability_check_auth(cap,
-					xf->auth.key.length, xf->auth.digest_length, 0) != 0)
-				return false;
-			break;
-		default:
+		cap = xform_cap(dev, xf);
+		if (cap == NULL)
 			return false;
-		}
+		if (xf->type == RTE_CRYPTO_SYM_XFORM_AEAD)
+			rc = rte_cryptodev_sym_capability_check_aead(cap, xf->aead.key.length,
+					xf->aead.digest_length, xf->aead.aad_length,
+					xf->aead.iv.length);
+		else if (xf->type == RTE_CRYPTO_SYM_XFORM_CIPHER)
+			rc = rte_cryptodev_sym_capability_check_cipher(cap, xf->cipher.key.length,
+					xf->cipher.iv.length);
+		else
+			rc = rte_cryptodev_sym_capability_check_auth(cap, xf->auth.key.length,
+					xf->auth.digest_length, 0);
+		if (rc != 0)
+			return false;
 	}
 	return true;
 }

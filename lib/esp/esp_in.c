@@ -50,43 +50,50 @@ struct in_ctx {
 	uint8_t calc[CRY_MAX_ICV_LEN];	/* CBC: computed ICV */
 };
 
+/* ECN bits of the outer IPv4 or IPv6 header at @h (version checked). */
+static inline uint8_t
+outer_ecn(const uint8_t *h)
+{
+	return (uint8_t)((h[0] >> 4) == 4 ? h[1] & 3 : (h[1] >> 4) & 3);
+}
+
+/*
+ * End of pass 1a: the ESP header lies at @h + @hl, the IP packet is @end
+ * bytes. Refuses SPI 0 (RFC 3948's non-ESP marker), else fills @c.
+ */
+static inline int
+found_esp(struct in_ctx *c, struct rte_mbuf *m, uint8_t *h, uint32_t hl, uint32_t end, uint32_t spi)
+{
+	if (unlikely(spi == 0))
+		return ESP_DROP_MALFORMED;
+	c->m = m;
+	c->esp = h + hl;
+	c->esp_len = end - hl;
+	c->outer_len = (uint16_t)hl;
+	return ESP_PASS;
+}
+
 /* Pass 1a: outer header walk. ESP_PASS (ctx and spi filled) or a drop reason. */
 static inline int
 outer_parse(struct rte_mbuf *m, struct in_ctx *c, uint32_t *spi)
 {
 	uint8_t *h = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t have = m->data_len, hl, end, proto;
+	uint32_t hl, end, proto;
+	int rc;
 
 	if (unlikely(m->nb_segs != 1))
 		return ESP_DROP_MULTISEG;
-	if (unlikely(have < 1))
-		return ESP_DROP_SHORT;
-	switch (h[0] >> 4) {
-	case 4:
-		if (unlikely(have < 20))
-			return ESP_DROP_SHORT;
-		hl = (h[0] & 0xf) * 4u;
-		end = net_rd16(h + 2);
-		if (unlikely(hl < 20 || hl > have || end < hl || end > have))
-			return ESP_DROP_MALFORMED;
+	rc = esp_ip_walk(h, m->data_len, &hl, &end);
+	if (unlikely(rc != ESP_PASS))
+		return rc;
+	if ((h[0] >> 4) == 4) {
 		if (unlikely((net_rd16(h + 6) & 0x3fff) != 0))
 			return ESP_DROP_MALFORMED;	/* fragment: no reassembly here */
 		proto = h[9];
-		c->outer_ecn = h[1] & 3;
-		break;
-	case 6:
-		if (unlikely(have < 40))
-			return ESP_DROP_SHORT;
-		hl = 40;
-		end = 40u + net_rd16(h + 4);
-		if (unlikely(end > have))
-			return ESP_DROP_MALFORMED;
+	} else {
 		proto = h[6];
-		c->outer_ecn = (h[1] >> 4) & 3;
-		break;
-	default:
-		return ESP_DROP_MALFORMED;
 	}
+	c->outer_ecn = outer_ecn(h);
 	if (proto == IPPROTO_UDP) {
 		if (unlikely(end - hl < 8))
 			return ESP_DROP_SHORT;
@@ -104,13 +111,7 @@ outer_parse(struct rte_mbuf *m, struct in_ctx *c, uint32_t *spi)
 	if (unlikely(end - hl < ESP_HDR_LEN))
 		return ESP_DROP_SHORT;
 	*spi = net_rd32(h + hl);
-	if (unlikely(*spi == 0))
-		return ESP_DROP_MALFORMED;		/* RFC 3948 non-ESP marker */
-	c->m = m;
-	c->esp = h + hl;
-	c->esp_len = end - hl;
-	c->outer_len = (uint16_t)hl;
-	return ESP_PASS;
+	return found_esp(c, m, h, hl, end, *spi);
 }
 
 /*
@@ -133,28 +134,21 @@ pre_parse(struct rte_mbuf *m, const struct esp_in_pre *p, struct in_ctx *c, uint
 	switch (h[0] >> 4) {
 	case 4:
 		ip_hl = 20;
-		c->outer_ecn = h[1] & 3;
 		break;
 	case 6:
 		ip_hl = 40;
-		c->outer_ecn = (h[1] >> 4) & 3;
 		break;
 	default:
 		return ESP_DROP_MALFORMED;
 	}
+	c->outer_ecn = outer_ecn(h);
 	c->udp = p->udp != 0;
 	if (unlikely(hl < ip_hl + (c->udp ? 8u : 0u) || hl + ESP_HDR_LEN > end))
 		return ESP_DROP_SHORT;
 	if (c->udp && unlikely(net_rd16(h + hl - 4) != end - hl + 8))
 		return ESP_DROP_MALFORMED;	/* UDP length must match IP */
 	*spi = p->spi;
-	if (unlikely(*spi == 0))
-		return ESP_DROP_MALFORMED;
-	c->m = m;
-	c->esp = h + hl;
-	c->esp_len = end - hl;
-	c->outer_len = (uint16_t)hl;
-	return ESP_PASS;
+	return found_esp(c, m, h, hl, end, *spi);
 }
 
 /* Pass 1c: checks that need the SA. ESP_PASS or a drop reason. */

@@ -54,33 +54,18 @@ inner_parse(struct rte_mbuf *m, uint32_t *len, uint8_t *nh, uint8_t *tos, bool *
 {
 	const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t have = m->data_len, tot, hl;
+	int rc = esp_ip_walk(h, have, &hl, &tot);
 
-	if (unlikely(have < 1))
-		return ESP_DROP_SHORT;
-	switch (h[0] >> 4) {
-	case 4:
-		if (unlikely(have < 20))
-			return ESP_DROP_SHORT;
-		hl = (h[0] & 0xf) * 4u;
-		tot = net_rd16(h + 2);
-		if (unlikely(hl < 20 || tot < hl || tot > have))
-			return ESP_DROP_MALFORMED;
+	if (unlikely(rc != ESP_PASS))
+		return rc;
+	if ((h[0] >> 4) == 4) {
 		*nh = 4;
 		*tos = h[1];
 		*df = (h[6] & 0x40) != 0;
-		break;
-	case 6:
-		if (unlikely(have < 40))
-			return ESP_DROP_SHORT;
-		tot = 40u + net_rd16(h + 4);
-		if (unlikely(tot > have))
-			return ESP_DROP_MALFORMED;
+	} else {
 		*nh = 41;
 		*tos = (uint8_t)(net_rd16(h) >> 4);
 		*df = true;
-		break;
-	default:
-		return ESP_DROP_MALFORMED;
 	}
 	if (tot < have)				/* link-layer padding */
 		rte_pktmbuf_trim(m, (uint16_t)(have - tot));

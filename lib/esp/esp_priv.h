@@ -219,6 +219,38 @@ struct esp_worker {
  */
 enum { ESP_PREFETCH_DIST = 8 };
 
+/*
+ * The IP header at @h, @have bytes of data (inner packet on the way out,
+ * outer on the way in): IPv4 or IPv6, its header length @hl (IHL or 40) and
+ * its total length @tot, both within the data. ESP_PASS or a drop reason.
+ */
+static inline int
+esp_ip_walk(const uint8_t *h, uint32_t have, uint32_t *hl, uint32_t *tot)
+{
+	if (unlikely(have < 1))
+		return ESP_DROP_SHORT;
+	switch (h[0] >> 4) {
+	case 4:
+		if (unlikely(have < 20))
+			return ESP_DROP_SHORT;
+		*hl = (h[0] & 0xf) * 4u;
+		*tot = net_rd16(h + 2);
+		if (unlikely(*hl < 20 || *tot < *hl || *tot > have))
+			return ESP_DROP_MALFORMED;
+		return ESP_PASS;
+	case 6:
+		if (unlikely(have < 40))
+			return ESP_DROP_SHORT;
+		*hl = 40;
+		*tot = 40u + net_rd16(h + 4);
+		if (unlikely(*tot > have))
+			return ESP_DROP_MALFORMED;
+		return ESP_PASS;
+	default:
+		return ESP_DROP_MALFORMED;
+	}
+}
+
 /* The lines of an SA that encapsulation reads: 0 and the template (2). */
 static inline void
 esp_prefetch_sa_out(const struct esp_sa *sa)

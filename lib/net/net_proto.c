@@ -130,6 +130,38 @@ nd_find_lla(const uint8_t *opt, uint32_t left, uint8_t want, uint8_t lla[6])
 	return false;
 }
 
+/*
+ * The IP headers lib/net builds (no options, traffic class or flow label):
+ * all of the header is written, the IPv4 checksum too.
+ */
+static void
+ip4_hdr_write(uint8_t *ip, uint16_t tot_len, uint16_t frag, uint8_t proto, uint8_t ttl,
+	      const uint8_t src[4], const uint8_t dst[4])
+{
+	memset(ip, 0, NET_IPV4_HLEN);
+	ip[0] = 0x45;
+	net_wr16(ip + 2, tot_len);
+	net_wr16(ip + 6, frag);
+	ip[8] = ttl;
+	ip[9] = proto;
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	net_wr16(ip + 10, net_ipv4_cksum(ip, NET_IPV4_HLEN));
+}
+
+static void
+ip6_hdr_write(uint8_t *ip, uint16_t plen, uint8_t proto, uint8_t hlim, const uint8_t src[16],
+	      const uint8_t dst[16])
+{
+	memset(ip, 0, 4);
+	ip[0] = 0x60;
+	net_wr16(ip + 4, plen);
+	ip[6] = proto;
+	ip[7] = hlim;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+}
+
 static uint32_t
 nd_build(uint8_t *buf, uint32_t cap, const uint8_t dmac[6], const uint8_t smac[6],
 	 const uint8_t src[16], const uint8_t dst[16], uint8_t type, uint8_t flags,
@@ -141,13 +173,8 @@ nd_build(uint8_t *buf, uint32_t cap, const uint8_t dmac[6], const uint8_t smac[6
 	if (cap < NET_ETH_HLEN + NET_IPV6_HLEN + l4_len)
 		return 0;
 	net_eth_write(buf, dmac, smac, NET_ETHER_IPV6);
-	memset(ip, 0, NET_IPV6_HLEN + l4_len);
-	ip[0] = 0x60;
-	net_wr16(ip + 4, (uint16_t)l4_len);
-	ip[6] = IPPROTO_ICMPV6_;
-	ip[7] = 255;
-	memcpy(ip + 8, src, 16);
-	memcpy(ip + 24, dst, 16);
+	memset(l4, 0, l4_len);
+	ip6_hdr_write(ip, (uint16_t)l4_len, IPPROTO_ICMPV6_, 255, src, dst);
 	l4[0] = type;
 	l4[4] = flags;
 	memcpy(l4 + 8, target, 16);
@@ -156,6 +183,20 @@ nd_build(uint8_t *buf, uint32_t cap, const uint8_t dmac[6], const uint8_t smac[6
 	memcpy(l4 + ND_HLEN + 2, smac, 6);
 	net_wr16(l4 + 2, net_l4_cksum(6, src, dst, IPPROTO_ICMPV6_, l4, l4_len));
 	return NET_ETH_HLEN + NET_IPV6_HLEN + l4_len;
+}
+
+/*
+ * true if the classified frame of @len bytes holds, inside its IPv6 packet,
+ * an ND message of @type at @l4 with its fixed part; @l4_len: its length.
+ */
+static bool
+nd_msg(uint32_t len, const struct net_pkt_info *pi, const uint8_t *l4, uint8_t type,
+       uint32_t *l4_len)
+{
+	if (pi->cls != NET_CL_ND || (uint32_t)pi->l3_off + pi->l3_len > len)
+		return false;
+	*l4_len = pi->l3_off + pi->l3_len - pi->l4_off;
+	return *l4_len >= ND_HLEN && l4[0] == type;
 }
 
 int
@@ -170,10 +211,7 @@ net_nd_answer(const uint8_t *frame, uint32_t len, const struct net_pkt_info *pi,
 	bool from_unspec;
 
 	*have_lla = false;
-	if (pi->cls != NET_CL_ND || (uint32_t)pi->l3_off + pi->l3_len > len)
-		return -EINVAL;
-	l4_len = pi->l3_off + pi->l3_len - pi->l4_off;
-	if (l4_len < ND_HLEN || l4[0] != ND_NS)
+	if (!nd_msg(len, pi, l4, ND_NS, &l4_len))
 		return -EINVAL;
 	memcpy(src_ip, ip + 8, 16);
 	from_unspec = memcmp(src_ip, unspec, 16) == 0;
@@ -199,10 +237,7 @@ net_nd_parse_na(const uint8_t *frame, uint32_t len, const struct net_pkt_info *p
 	const uint8_t *l4 = frame + pi->l4_off;
 	uint32_t l4_len;
 
-	if (pi->cls != NET_CL_ND || (uint32_t)pi->l3_off + pi->l3_len > len)
-		return -EINVAL;
-	l4_len = pi->l3_off + pi->l3_len - pi->l4_off;
-	if (l4_len < ND_HLEN || l4[0] != ND_NA)
+	if (!nd_msg(len, pi, l4, ND_NA, &l4_len))
 		return -EINVAL;
 	memcpy(target, l4 + 8, 16);
 	if (!nd_find_lla(l4 + ND_HLEN, l4_len - ND_HLEN, ND_OPT_TLLA, lla))
@@ -238,24 +273,10 @@ net_udp_build(uint8_t *buf, uint32_t cap, const uint8_t dmac[6], const uint8_t s
 	    cap < NET_ETH_HLEN + l3h + ulen)
 		return 0;
 	net_eth_write(buf, dmac, smac, af == 4 ? NET_ETHER_IPV4 : NET_ETHER_IPV6);
-	memset(ip, 0, l3h);
-	if (af == 4) {
-		ip[0] = 0x45;
-		net_wr16(ip + 2, (uint16_t)(l3h + ulen));
-		net_wr16(ip + 6, 0x4000);	/* DF: IKE does its own fragmentation */
-		ip[8] = 64;
-		ip[9] = IPPROTO_UDP_;
-		memcpy(ip + 12, src, 4);
-		memcpy(ip + 16, dst, 4);
-		net_wr16(ip + 10, net_ipv4_cksum(ip, l3h));
-	} else {
-		ip[0] = 0x60;
-		net_wr16(ip + 4, (uint16_t)ulen);
-		ip[6] = IPPROTO_UDP_;
-		ip[7] = 64;
-		memcpy(ip + 8, src, 16);
-		memcpy(ip + 24, dst, 16);
-	}
+	if (af == 4)		/* DF: IKE does its own fragmentation */
+		ip4_hdr_write(ip, (uint16_t)(l3h + ulen), 0x4000, IPPROTO_UDP_, 64, src, dst);
+	else
+		ip6_hdr_write(ip, (uint16_t)ulen, IPPROTO_UDP_, 64, src, dst);
 	net_wr16(u, sport);
 	net_wr16(u + 2, dport);
 	net_wr16(u + 4, (uint16_t)ulen);
@@ -308,14 +329,8 @@ net_icmp_too_big(uint8_t *out, uint32_t cap, const uint8_t *inner, uint32_t inne
 		n = NET_IPV4_HLEN + 8 + q;
 		if (cap < n)
 			return 0;
-		memset(out, 0, NET_IPV4_HLEN + 8);
-		out[0] = 0x45;
-		net_wr16(out + 2, (uint16_t)n);
-		out[8] = 64;
-		out[9] = IPPROTO_ICMP_;
-		memcpy(out + 12, src, 4);
-		memcpy(out + 16, inner + 12, 4);
-		net_wr16(out + 10, net_ipv4_cksum(out, NET_IPV4_HLEN));
+		ip4_hdr_write(out, (uint16_t)n, 0, IPPROTO_ICMP_, 64, src, inner + 12);
+		memset(out + NET_IPV4_HLEN, 0, 8);
 		out[20] = 3;		/* destination unreachable */
 		out[21] = 4;		/* fragmentation needed and DF set */
 		net_wr16(out + 26, mtu);
@@ -330,13 +345,8 @@ net_icmp_too_big(uint8_t *out, uint32_t cap, const uint8_t *inner, uint32_t inne
 		n = NET_IPV6_HLEN + 8 + q;
 		if (cap < n)
 			return 0;
-		memset(out, 0, NET_IPV6_HLEN + 8);
-		out[0] = 0x60;
-		net_wr16(out + 4, (uint16_t)(8 + q));
-		out[6] = IPPROTO_ICMPV6_;
-		out[7] = 64;
-		memcpy(out + 8, src, 16);
-		memcpy(out + 24, inner + 8, 16);
+		ip6_hdr_write(out, (uint16_t)(8 + q), IPPROTO_ICMPV6_, 64, src, inner + 8);
+		memset(out + NET_IPV6_HLEN, 0, 8);
 		out[40] = 2;		/* packet too big */
 		net_wr32(out + 44, mtu);
 		memcpy(out + 48, inner, q);

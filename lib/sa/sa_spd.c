@@ -12,7 +12,7 @@
 
 #include "sa/sa_spd.h"
 
-struct tgt_key {
+struct target_key {
 	uint32_t spi;
 	uint16_t owner;
 	uint16_t zero;
@@ -87,13 +87,13 @@ sa_spd_create(const struct sa_spd_conf *c, struct sa_spd **out)
 
 	*out = NULL;
 	/* next hops are slot + 1 in 31 bits (DIR24_8 keeps the top bit) */
-	if (c->name == NULL || c->max_tgt == 0 || c->max_routes == 0 ||
-	    c->max_tgt >= (1u << 30) || c->max_routes > (1u << 30))
+	if (c->name == NULL || c->max_target == 0 || c->max_routes == 0 ||
+	    c->max_target >= (1u << 30) || c->max_routes > (1u << 30))
 		return -EINVAL;
 	s = rte_zmalloc_socket("sa_spd", sizeof(*s), 0, c->socket_id);
 	if (s == NULL)
 		return -ENOMEM;
-	s->max_tgt = c->max_tgt;
+	s->max_target = c->max_target;
 	s->max_routes = c->max_routes;
 	/*
 	 * A prefix longer than /24 (IPv4) needs a group of 256 entries for its
@@ -110,10 +110,10 @@ sa_spd_create(const struct sa_spd_conf *c, struct sa_spd **out)
 	f6.trie.num_tbl8 = tbl8;
 
 	hp.name = name;
-	snprintf(name, sizeof(name), "%s_tgt", c->name);
-	hp.entries = c->max_tgt < 8 ? 8 : c->max_tgt;
-	hp.key_len = sizeof(struct tgt_key);
-	s->tgt_h = rte_hash_create(&hp);
+	snprintf(name, sizeof(name), "%s_target", c->name);
+	hp.entries = c->max_target < 8 ? 8 : c->max_target;
+	hp.key_len = sizeof(struct target_key);
+	s->target_h = rte_hash_create(&hp);
 	snprintf(name, sizeof(name), "%s_rt", c->name);
 	hp.entries = c->max_routes < 8 ? 8 : c->max_routes;
 	hp.key_len = sizeof(struct route_key);
@@ -122,24 +122,25 @@ sa_spd_create(const struct sa_spd_conf *c, struct sa_spd **out)
 	s->fib4 = rte_fib_create(name, c->socket_id, &f4);
 	snprintf(name, sizeof(name), "%s_f6", c->name);
 	s->fib6 = rte_fib6_create(name, c->socket_id, &f6);
-	s->tgt = rte_zmalloc_socket("sa_spd_tgt", sizeof(*s->tgt) * c->max_tgt, 64, c->socket_id);
+	s->target = rte_zmalloc_socket("sa_spd_target", sizeof(*s->target) * c->max_target, 64,
+				       c->socket_id);
 	s->routes = rte_zmalloc_socket("sa_spd_routes", sizeof(*s->routes) * c->max_routes, 64,
 				       c->socket_id);
-	s->tgt_free = rte_malloc_socket("sa_spd_tfree", sizeof(uint32_t) * c->max_tgt, 0,
+	s->target_free = rte_malloc_socket("sa_spd_tfree", sizeof(uint32_t) * c->max_target, 0,
 					c->socket_id);
 	s->route_free = rte_malloc_socket("sa_spd_rfree", sizeof(uint32_t) * c->max_routes, 0,
 					  c->socket_id);
-	if (s->tgt_h == NULL || s->route_h == NULL || s->fib4 == NULL || s->fib6 == NULL ||
-	    s->tgt == NULL || s->routes == NULL || s->tgt_free == NULL || s->route_free == NULL) {
+	if (s->target_h == NULL || s->route_h == NULL || s->fib4 == NULL || s->fib6 == NULL ||
+	    s->target == NULL || s->routes == NULL || s->target_free == NULL || s->route_free == NULL) {
 		sa_spd_destroy(s);
 		return -ENOMEM;
 	}
 	/* free stacks: lowest slot on top */
-	for (i = 0; i < c->max_tgt; i++)
-		s->tgt_free[i] = c->max_tgt - 1 - i;
-	s->n_tgt_free = c->max_tgt;
+	for (i = 0; i < c->max_target; i++)
+		s->target_free[i] = c->max_target - 1 - i;
+	s->n_target_free = c->max_target;
 	for (i = 0; i < c->max_routes; i++) {
-		s->routes[i].tgt = SA_SPD_NONE;
+		s->routes[i].target = SA_SPD_NONE;
 		s->route_free[i] = c->max_routes - 1 - i;
 	}
 	s->n_route_free = c->max_routes;
@@ -154,82 +155,82 @@ sa_spd_destroy(struct sa_spd *s)
 		return;
 	rte_fib_free(s->fib4);
 	rte_fib6_free(s->fib6);
-	rte_hash_free(s->tgt_h);
+	rte_hash_free(s->target_h);
 	rte_hash_free(s->route_h);
-	rte_free(s->tgt);
+	rte_free(s->target);
 	rte_free(s->routes);
-	rte_free(s->tgt_free);
+	rte_free(s->target_free);
 	rte_free(s->route_free);
 	rte_free(s);
 }
 
 uint32_t
-sa_spd_tgt_get(struct sa_spd *s, uint32_t spi, uint16_t owner, bool create)
+sa_spd_target_get(struct sa_spd *s, uint32_t spi, uint16_t owner, bool create)
 {
-	struct tgt_key k = { .spi = spi, .owner = owner };
+	struct target_key k = { .spi = spi, .owner = owner };
 	void *d;
 	uint32_t t;
 
-	if (rte_hash_lookup_data(s->tgt_h, &k, &d) >= 0)
+	if (rte_hash_lookup_data(s->target_h, &k, &d) >= 0)
 		return (uint32_t)(uintptr_t)d;
-	if (!create || s->n_tgt_free == 0)
+	if (!create || s->n_target_free == 0)
 		return SA_SPD_NONE;
-	t = s->tgt_free[s->n_tgt_free - 1];
-	if (rte_hash_add_key_data(s->tgt_h, &k, (void *)(uintptr_t)t) < 0)
+	t = s->target_free[s->n_target_free - 1];
+	if (rte_hash_add_key_data(s->target_h, &k, (void *)(uintptr_t)t) < 0)
 		return SA_SPD_NONE;
-	s->n_tgt_free--;
-	memset(&s->tgt[t], 0, sizeof(s->tgt[t]));
-	s->tgt[t].spi = spi;
-	s->tgt[t].owner = owner;
-	s->tgt[t].routes = SA_SPD_NONE;
+	s->n_target_free--;
+	memset(&s->target[t], 0, sizeof(s->target[t]));
+	s->target[t].spi = spi;
+	s->target[t].owner = owner;
+	s->target[t].routes = SA_SPD_NONE;
 	return t;
 }
 
 void
-sa_spd_tgt_put(struct sa_spd *s, uint32_t t)
+sa_spd_target_put(struct sa_spd *s, uint32_t t)
 {
-	struct sa_spd_tgt *x;
-	struct tgt_key k;
+	struct sa_spd_target *x;
+	struct target_key k;
 	void *d;
 
-	if (t >= s->max_tgt)
+	if (t >= s->max_target)
 		return;
-	x = &s->tgt[t];
+	x = &s->target[t];
 	if (x->refs != 0 || x->sa != NULL)
 		return;
-	k = (struct tgt_key){ .spi = x->spi, .owner = x->owner };
-	if (rte_hash_lookup_data(s->tgt_h, &k, &d) < 0 || (uint32_t)(uintptr_t)d != t)
+	k = (struct target_key){ .spi = x->spi, .owner = x->owner };
+	if (rte_hash_lookup_data(s->target_h, &k, &d) < 0 || (uint32_t)(uintptr_t)d != t)
 		return;
-	rte_hash_del_key(s->tgt_h, &k);
-	s->tgt_free[s->n_tgt_free++] = t;
+	rte_hash_del_key(s->target_h, &k);
+	s->target_free[s->n_target_free++] = t;
 }
 
 static void
-tgt_link(struct sa_spd *s, uint32_t i, uint32_t t)
+target_link(struct sa_spd *s, uint32_t i, uint32_t t)
 {
 	struct sa_spd_route *r = &s->routes[i];
 
-	r->tgt = t;
+	r->target = t;
 	r->prev = SA_SPD_NONE;
-	r->next = s->tgt[t].routes;
+	r->next = s->target[t].routes;
 	if (r->next != SA_SPD_NONE)
 		s->routes[r->next].prev = i;
-	s->tgt[t].routes = i;
-	s->tgt[t].refs++;
+	s->target[t].routes = i;
+	s->target[t].refs++;
 }
 
 static void
-tgt_unlink(struct sa_spd *s, uint32_t i)
+target_unlink(struct sa_spd *s, uint32_t i)
 {
 	struct sa_spd_route *r = &s->routes[i];
 
 	if (r->prev != SA_SPD_NONE)
 		s->routes[r->prev].next = r->next;
 	else
-		s->tgt[r->tgt].routes = r->next;
+		s->target[r->target].routes = r->next;
 	if (r->next != SA_SPD_NONE)
 		s->routes[r->next].prev = r->prev;
-	s->tgt[r->tgt].refs--;
+	s->target[r->target].refs--;
 }
 
 static uint32_t
@@ -245,17 +246,17 @@ route_find(const struct sa_spd *s, const struct route_key *k)
 static void
 route_remove_at(struct sa_spd *s, uint32_t i)
 {
-	uint32_t t = s->routes[i].tgt;
+	uint32_t t = s->routes[i].target;
 	struct route_key k;
 
 	route_key_make(&k, &s->routes[i].r);
-	tgt_unlink(s, i);
+	target_unlink(s, i);
 	fib_clear(s, &k);
 	rte_hash_del_key(s->route_h, &k);
-	s->routes[i].tgt = SA_SPD_NONE;
+	s->routes[i].target = SA_SPD_NONE;
 	s->route_free[s->n_route_free++] = i;
 	s->n_routes--;
-	sa_spd_tgt_put(s, t);
+	sa_spd_target_put(s, t);
 }
 
 int
@@ -270,19 +271,19 @@ sa_spd_route_add(struct sa_spd *s, const struct sa_route *r, uint32_t spi, uint1
 		return -EINVAL;
 	i = route_find(s, &k);
 	if (standby && i != SA_SPD_NONE) {
-		struct sa_spd_tgt *cur = &s->tgt[s->routes[i].tgt];
+		struct sa_spd_target *cur = &s->target[s->routes[i].target];
 
 		if (cur->spi != spi || cur->owner != owner) {
 			cur->next_spi_in = spi_in;
 			return 0;
 		}
 	}
-	t = sa_spd_tgt_get(s, spi, owner, true);
+	t = sa_spd_target_get(s, spi, owner, true);
 	if (t == SA_SPD_NONE)
 		return -ENOSPC;
 	if (i == SA_SPD_NONE) {
-		if (s->n_route_free == 0 || s->tgt[t].refs == UINT16_MAX) {
-			sa_spd_tgt_put(s, t);
+		if (s->n_route_free == 0 || s->target[t].refs == UINT16_MAX) {
+			sa_spd_target_put(s, t);
 			return -ENOSPC;
 		}
 		i = s->route_free[s->n_route_free - 1];
@@ -293,7 +294,7 @@ sa_spd_route_add(struct sa_spd *s, const struct sa_route *r, uint32_t spi, uint1
 			ret = -ENOSPC;
 		}
 		if (ret < 0) {
-			sa_spd_tgt_put(s, t);
+			sa_spd_target_put(s, t);
 			return -ENOSPC;
 		}
 		s->n_route_free--;
@@ -302,18 +303,18 @@ sa_spd_route_add(struct sa_spd *s, const struct sa_route *r, uint32_t spi, uint1
 		s->routes[i].r.depth = k.depth;
 		memcpy(s->routes[i].r.addr, k.addr, sizeof(k.addr));
 		s->n_routes++;
-		tgt_link(s, i, t);
-	} else if ((old = s->routes[i].tgt) != t) {
-		if (s->tgt[t].refs == UINT16_MAX || fib_set(s, &k, t) < 0) {
-			sa_spd_tgt_put(s, t);
+		target_link(s, i, t);
+	} else if ((old = s->routes[i].target) != t) {
+		if (s->target[t].refs == UINT16_MAX || fib_set(s, &k, t) < 0) {
+			sa_spd_target_put(s, t);
 			return -ENOSPC;
 		}
-		s->tgt[t].prev_spi_in = s->tgt[old].spi_in;
-		tgt_unlink(s, i);
-		tgt_link(s, i, t);
-		sa_spd_tgt_put(s, old);
+		s->target[t].prev_spi_in = s->target[old].spi_in;
+		target_unlink(s, i);
+		target_link(s, i, t);
+		sa_spd_target_put(s, old);
 	}
-	s->tgt[t].spi_in = spi_in;
+	s->target[t].spi_in = spi_in;
 	return 0;
 }
 
@@ -326,20 +327,20 @@ sa_spd_route_del(struct sa_spd *s, const struct sa_route *r, uint32_t spi)
 	if (!route_key_make(&k, r))
 		return -ENOENT;
 	i = route_find(s, &k);
-	if (i == SA_SPD_NONE || s->tgt[s->routes[i].tgt].spi != spi)
+	if (i == SA_SPD_NONE || s->target[s->routes[i].target].spi != spi)
 		return -ENOENT;
 	route_remove_at(s, i);
 	return 0;
 }
 
 void
-sa_spd_tgt_flush(struct sa_spd *s, uint32_t t)
+sa_spd_target_flush(struct sa_spd *s, uint32_t t)
 {
-	if (t >= s->max_tgt)
+	if (t >= s->max_target)
 		return;
-	while (s->tgt[t].routes != SA_SPD_NONE)
-		route_remove_at(s, s->tgt[t].routes);
-	sa_spd_tgt_put(s, t);
+	while (s->target[t].routes != SA_SPD_NONE)
+		route_remove_at(s, s->target[t].routes);
+	sa_spd_target_put(s, t);
 }
 
 void
@@ -348,11 +349,11 @@ sa_spd_flush(struct sa_spd *s)
 	uint32_t i;
 
 	for (i = 0; i < s->max_routes && s->n_routes > 0; i++)
-		if (s->routes[i].tgt != SA_SPD_NONE)
+		if (s->routes[i].target != SA_SPD_NONE)
 			route_remove_at(s, i);
 }
 
-const struct sa_spd_tgt *
+const struct sa_spd_target *
 sa_spd_lookup(const struct sa_spd *s, uint8_t af, const uint8_t *addr)
 {
 	uint64_t nh = 0;
@@ -367,12 +368,12 @@ sa_spd_lookup(const struct sa_spd *s, uint8_t af, const uint8_t *addr)
 		memcpy(a[0], addr, RTE_FIB6_IPV6_ADDR_SIZE);
 		rte_fib6_lookup_bulk(s->fib6, a, &nh, 1);
 	}
-	return nh == 0 || nh > s->max_tgt ? NULL : &s->tgt[nh - 1];
+	return nh == 0 || nh > s->max_target ? NULL : &s->target[nh - 1];
 }
 
 void
 sa_spd_lookup4_bulk(const struct sa_spd *s, const uint32_t *addr, unsigned n,
-		    const struct sa_spd_tgt **out)
+		    const struct sa_spd_target **out)
 {
 	uint64_t nh[SA_SPD_BULK_MAX];
 	uint32_t a[SA_SPD_BULK_MAX];
@@ -383,28 +384,28 @@ sa_spd_lookup4_bulk(const struct sa_spd *s, const uint32_t *addr, unsigned n,
 	memcpy(a, addr, n * sizeof(a[0]));
 	rte_fib_lookup_bulk(s->fib4, a, nh, (int)n);
 	for (i = 0; i < n; i++)
-		out[i] = nh[i] == 0 || nh[i] > s->max_tgt ? NULL : &s->tgt[nh[i] - 1];
+		out[i] = nh[i] == 0 || nh[i] > s->max_target ? NULL : &s->target[nh[i] - 1];
 }
 
 uint32_t
-sa_spd_tgt_count(const struct sa_spd *s)
+sa_spd_target_count(const struct sa_spd *s)
 {
-	return s->max_tgt - s->n_tgt_free;
+	return s->max_target - s->n_target_free;
 }
 
 void
-sa_spd_tgt_sel_set(struct sa_spd *s, uint32_t spi, uint16_t owner, const struct sa_sel *sel)
+sa_spd_target_sel_set(struct sa_spd *s, uint32_t spi, uint16_t owner, const struct sa_sel *sel)
 {
-	uint32_t t = sa_spd_tgt_get(s, spi, owner, false);
+	uint32_t t = sa_spd_target_get(s, spi, owner, false);
 
 	if (t == SA_SPD_NONE)
 		return;
 	if (sel->n_local > SA_SEL_MAX || sel->n_remote > SA_SEL_MAX) {
 		/* not from sa_sel_add/finish: refuse to read past the lists */
-		memset(&s->tgt[t].sel, 0, sizeof(s->tgt[t].sel));
-		s->tgt[t].has_sel = 0;
+		memset(&s->target[t].sel, 0, sizeof(s->target[t].sel));
+		s->target[t].has_sel = 0;
 		return;
 	}
-	s->tgt[t].sel = *sel;
-	s->tgt[t].has_sel = sa_sel_active(sel);
+	s->target[t].sel = *sel;
+	s->target[t].has_sel = sa_sel_active(sel);
 }

@@ -42,7 +42,7 @@ enum sa_spd_limits {
 };
 
 /* An outbound target: the routes of one child resolve to it. */
-struct sa_spd_tgt {
+struct sa_spd_target {
 	uint32_t spi;			/* outbound SPI (peer's choice) */
 	uint16_t owner;			/* worker owning the SA */
 	uint16_t refs;			/* routes pointing here */
@@ -56,36 +56,36 @@ struct sa_spd_tgt {
 	uint8_t has_sel;		/* sel is active: check protocol/ports */
 	uint32_t routes;		/* first route of this target, or SA_SPD_NONE */
 	struct sa_sel sel;		/* the child's protocol/port selectors
-					 * (ROUTE_ADD, sa_spd_tgt_sel_set) */
+					 * (ROUTE_ADD, sa_spd_target_sel_set) */
 };
 
 struct sa_spd_route {
 	struct sa_route r;
-	uint32_t tgt;			/* SA_SPD_NONE = free slot */
+	uint32_t target;			/* SA_SPD_NONE = free slot */
 	uint32_t prev, next;		/* routes of the same target (SA_SPD_NONE ends) */
 };
 
 struct sa_spd_conf {
 	const char *name;		/* unique prefix for the DPDK objects */
 	int socket_id;
-	uint32_t max_tgt;		/* target slots */
+	uint32_t max_target;		/* target slots */
 	uint32_t max_routes;		/* route slots */
 };
 
 /*
- * Read-only outside sa_spd.c, except tgt[t].sa and tgt[t].max_inner, which
- * the owner worker sets for its own targets (sa_spd_tgt_get).
+ * Read-only outside sa_spd.c, except target[t].sa and target[t].max_inner, which
+ * the owner worker sets for its own targets (sa_spd_target_get).
  */
 struct sa_spd {
-	struct sa_spd_tgt *tgt;		/* max_tgt slots */
+	struct sa_spd_target *target;		/* max_target slots */
 	struct sa_spd_route *routes;	/* max_routes slots */
-	struct rte_hash *tgt_h;		/* {spi, owner} -> tgt slot */
+	struct rte_hash *target_h;		/* {spi, owner} -> target slot */
 	struct rte_hash *route_h;	/* prefix -> route slot */
-	struct rte_fib *fib4;		/* next hop: tgt slot + 1, 0 = none */
+	struct rte_fib *fib4;		/* next hop: target slot + 1, 0 = none */
 	struct rte_fib6 *fib6;
-	uint32_t *tgt_free, n_tgt_free;	/* free slot stacks */
+	uint32_t *target_free, n_target_free;	/* free slot stacks */
 	uint32_t *route_free, n_route_free;
-	uint32_t max_tgt, max_routes;
+	uint32_t max_target, max_routes;
 	uint32_t n_routes;
 };
 
@@ -95,11 +95,11 @@ void sa_spd_destroy(struct sa_spd *s);
 
 /*
  * The target slot for {@spi, @owner}; with @create a new one when there is
- * none (SA_SPD_NONE when full). sa_spd_tgt_put frees slot @t once no route
+ * none (SA_SPD_NONE when full). sa_spd_target_put frees slot @t once no route
  * and no SA use it (idempotent).
  */
-uint32_t sa_spd_tgt_get(struct sa_spd *s, uint32_t spi, uint16_t owner, bool create);
-void sa_spd_tgt_put(struct sa_spd *s, uint32_t t);
+uint32_t sa_spd_target_get(struct sa_spd *s, uint32_t spi, uint16_t owner, bool create);
+void sa_spd_target_put(struct sa_spd *s, uint32_t t);
 
 /*
  * Route @r to the target {@spi, @owner} of the child whose inbound SPI is
@@ -114,18 +114,18 @@ int sa_spd_route_add(struct sa_spd *s, const struct sa_route *r, uint32_t spi, u
 /* Remove prefix @r only if it still points at outbound @spi. 0 or -ENOENT. */
 int sa_spd_route_del(struct sa_spd *s, const struct sa_route *r, uint32_t spi);
 /* Remove every route of target @t (its SA goes away), then put @t. */
-void sa_spd_tgt_flush(struct sa_spd *s, uint32_t t);
+void sa_spd_target_flush(struct sa_spd *s, uint32_t t);
 /* Remove every route (targets without an SA go with them). */
 void sa_spd_flush(struct sa_spd *s);
 
 /* Longest-prefix match of inner address @addr (network order): target or NULL. */
-const struct sa_spd_tgt *sa_spd_lookup(const struct sa_spd *s, uint8_t af, const uint8_t *addr);
+const struct sa_spd_target *sa_spd_lookup(const struct sa_spd *s, uint8_t af, const uint8_t *addr);
 /*
  * @n (<= SA_SPD_BULK_MAX) IPv4 addresses in host order: out[i] = target or
  * NULL. One rte_fib_lookup_bulk call.
  */
 void sa_spd_lookup4_bulk(const struct sa_spd *s, const uint32_t *addr, unsigned n,
-			 const struct sa_spd_tgt **out);
+			 const struct sa_spd_target **out);
 
 /*
  * Anti-spoofing: may a packet that arrived on inbound @spi carry an inner
@@ -133,7 +133,7 @@ void sa_spd_lookup4_bulk(const struct sa_spd *s, const uint32_t *addr, unsigned 
  * replaced, or its successor before the switch.
  */
 static inline bool
-sa_spd_src_ok(const struct sa_spd_tgt *src, uint32_t spi)
+sa_spd_src_ok(const struct sa_spd_target *src, uint32_t spi)
 {
 	return src != NULL && (src->spi_in == spi || src->prev_spi_in == spi ||
 			       src->next_spi_in == spi);
@@ -143,9 +143,10 @@ sa_spd_src_ok(const struct sa_spd_tgt *src, uint32_t spi)
  * The protocol/port selectors of target {@spi, @owner} (ROUTE_ADD carries
  * them): stored, and has_sel set when they restrict anything. No target: no-op.
  */
-void sa_spd_tgt_sel_set(struct sa_spd *s, uint32_t spi, uint16_t owner, const struct sa_sel *sel);
+void sa_spd_target_sel_set(struct sa_spd *s, uint32_t spi, uint16_t owner,
+			   const struct sa_sel *sel);
 
 /* Targets in use (with a route or an SA). */
-uint32_t sa_spd_tgt_count(const struct sa_spd *s);
+uint32_t sa_spd_target_count(const struct sa_spd *s);
 
 #endif

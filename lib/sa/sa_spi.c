@@ -107,7 +107,7 @@ sa_spi_alloc(struct sa_spi_alloc *a, unsigned worker, uint64_t now_ms, uint32_t 
 		if (!slot_free(sl, now_s))
 			continue;
 		sl->spi = s;
-		sl->until_s = now_s + SA_SPI_HOLD_MS / 1000;
+		sl->until_s = now_s + SA_SPI_RESERVE_MS / 1000;
 		if (sl->until_s == SLOT_HELD)
 			sl->until_s--;
 		*spi = s;
@@ -117,7 +117,7 @@ sa_spi_alloc(struct sa_spi_alloc *a, unsigned worker, uint64_t now_ms, uint32_t 
 }
 
 int
-sa_spi_hold(struct sa_spi_alloc *a, uint32_t spi)
+sa_spi_keep(struct sa_spi_alloc *a, uint32_t spi)
 {
 	unsigned w = sa_spi_worker(spi);
 	struct spi_slot *sl;

@@ -12,8 +12,8 @@
  * (lib/esp finds it without the hash); the check is one array read, never
  * a walk over SAs. SPIs 0..255 (RFC 4303 2.1) are never returned.
  *
- * Slot life: sa_spi_alloc() reserves it for SA_SPI_HOLD_MS (IKE may never
- * install the SPI: a failed exchange just forgets it); sa_spi_hold() when
+ * Slot life: sa_spi_alloc() reserves it for SA_SPI_RESERVE_MS (IKE may never
+ * install the SPI: a failed exchange just forgets it); sa_spi_keep() when
  * the SA is installed keeps it until sa_spi_release(), called once the
  * owner worker acknowledged the SA's delete.
  */
@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 enum sa_spi_alloc_limits {
-	SA_SPI_HOLD_MS = 600000,	/* an allocated, never installed SPI's slot */
+	SA_SPI_RESERVE_MS = 600000,	/* an allocated, never installed SPI's slot */
 	SA_SPI_TRIES = 64,		/* random draws before giving up (-ENOSPC) */
 	SA_SPI_RAND_WORDS = 64,		/* CSPRNG words fetched per getrandom() */
 };
@@ -44,7 +44,7 @@ int sa_spi_alloc(struct sa_spi_alloc *a, unsigned worker, uint64_t now_ms, uint3
 
 /* @spi's SA is installed: keep its slot until sa_spi_release(). 0, or
  * -EEXIST when the slot belongs to another SPI (found through the hash). */
-int sa_spi_hold(struct sa_spi_alloc *a, uint32_t spi);
+int sa_spi_keep(struct sa_spi_alloc *a, uint32_t spi);
 
 /* @spi's SA is gone (delete acknowledged): its slot is free again. */
 void sa_spi_release(struct sa_spi_alloc *a, uint32_t spi);

@@ -45,7 +45,7 @@ test_spi_unique_random(void)
 			uint32_t s = 0;
 
 			CU_ASSERT_FATAL(sa_spi_alloc(a, w, now, &s) == 0);
-			CU_ASSERT(sa_spi_hold(a, s) == 0);
+			CU_ASSERT(sa_spi_keep(a, s) == 0);
 			spis[w * N + i] = s;
 			ix[i] = sa_spi_index(s);
 			if (sa_spi_worker(s) != w)
@@ -86,7 +86,7 @@ test_spi_unique_random(void)
 }
 
 /* Slots: a held SPI's index is never handed out again until released; an
- * unheld reservation lapses after SA_SPI_HOLD_MS; a full worker says so. */
+ * unheld reservation lapses after SA_SPI_RESERVE_MS; a full worker says so. */
 static void
 test_spi_slots(void)
 {
@@ -108,17 +108,17 @@ test_spi_slots(void)
 	/* the last free slots are hard to hit by chance: -ENOSPC, not a reuse */
 	CU_ASSERT(rc == -ENOSPC);
 	CU_ASSERT(n_ok > SA_SPI_INDEX_SIZE / 2 && n_ok <= SA_SPI_INDEX_SIZE);
-	CU_ASSERT(sa_spi_hold(a, first) == 0);
+	CU_ASSERT(sa_spi_keep(a, first) == 0);
 	/* reservations lapse, the held one does not */
 	for (i = 0; i < 2000; i++) {
-		CU_ASSERT_FATAL(sa_spi_alloc(a, 0, 5000 + SA_SPI_HOLD_MS, &t) == 0);
+		CU_ASSERT_FATAL(sa_spi_alloc(a, 0, 5000 + SA_SPI_RESERVE_MS, &t) == 0);
 		CU_ASSERT(sa_spi_index(t) != sa_spi_index(first));
 	}
 	/* released: the slot may come back (with fresh random gen bits) */
 	sa_spi_release(a, first);
-	CU_ASSERT(sa_spi_hold(a, first) == 0);
+	CU_ASSERT(sa_spi_keep(a, first) == 0);
 	sa_spi_release(a, first ^ (1u << SA_SPI_INDEX_BITS));	/* not its SPI: no-op */
-	CU_ASSERT(sa_spi_hold(a, first ^ (1u << SA_SPI_INDEX_BITS)) == -EEXIST);
+	CU_ASSERT(sa_spi_keep(a, first ^ (1u << SA_SPI_INDEX_BITS)) == -EEXIST);
 	sa_spi_alloc_destroy(a);
 }
 
@@ -138,7 +138,7 @@ test_spi_manual_never_allocated(void)
 
 	CU_ASSERT_FATAL(sa_spi_alloc_create(2, &a) == 0);
 	for (i = 0; i < MAN_N; i++)
-		CU_ASSERT(sa_spi_hold(a, MAN_BASE + i) == 0);
+		CU_ASSERT(sa_spi_keep(a, MAN_BASE + i) == 0);
 	for (i = 0; i < DRAWS; i++) {
 		CU_ASSERT_FATAL(sa_spi_alloc(a, i & 1, 1000, &s) == 0);
 		if (sa_spi_worker(s) == 0 && sa_spi_index(s) >= MAN_BASE &&

@@ -23,11 +23,11 @@
 #include "sa/sa_tab.h"
 
 static struct sa_spd *
-spd_new(uint32_t max_tgt, uint32_t max_routes)
+spd_new(uint32_t max_target, uint32_t max_routes)
 {
 	struct sa_spd_conf c = {
 		.name = "tspd", .socket_id = SOCKET_ID_ANY,
-		.max_tgt = max_tgt, .max_routes = max_routes,
+		.max_target = max_target, .max_routes = max_routes,
 	};
 	struct sa_spd *s = NULL;
 
@@ -52,14 +52,14 @@ flush_empty_destroy(struct sa_spd *s, uint8_t af, const uint8_t *probe)
 	CU_ASSERT_EQUAL(s->n_routes, 0);
 	if (probe != NULL)
 		CU_ASSERT_EQUAL(sa_spd_lookup(s, af, probe), NULL);
-	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 0);
+	CU_ASSERT_EQUAL(sa_spd_target_count(s), 0);
 	sa_spd_destroy(s);
 }
 
 static uint32_t
 spi_at(const struct sa_spd *s, uint8_t af, const uint8_t *a)
 {
-	const struct sa_spd_tgt *t = sa_spd_lookup(s, af, a);
+	const struct sa_spd_target *t = sa_spd_lookup(s, af, a);
 
 	return t != NULL ? t->spi : 0;
 }
@@ -80,7 +80,7 @@ test_add_del_lookup(void)
 	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, y)->owner, 1);
 	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, z), NULL);
 	CU_ASSERT_EQUAL(s->n_routes, 2);
-	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 2);
+	CU_ASSERT_EQUAL(sa_spd_target_count(s), 2);
 	/* delete only while the prefix points at that SPI */
 	CU_ASSERT_EQUAL(sa_spd_route_del(s, &a, 0x1002), -ENOENT);
 	CU_ASSERT_EQUAL(spi_at(s, 4, x), 0x1001);
@@ -100,7 +100,7 @@ test_add_del_lookup(void)
 	CU_ASSERT_EQUAL(spi_at(s, 4, a.addr), 0x1004);
 	CU_ASSERT_EQUAL(sa_spd_route_del(s, &a, 0x1004), 0);
 	CU_ASSERT_EQUAL(s->n_routes, 0);
-	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 0);
+	CU_ASSERT_EQUAL(sa_spd_target_count(s), 0);
 	sa_spd_destroy(s);
 }
 
@@ -180,7 +180,7 @@ test_antispoof_rekey(void)
 	struct sa_spd *s = spd_new(16, 64);
 	struct sa_route r = r4(10, 99, 0, 2, 32);
 	const uint8_t src[4] = { 10, 99, 0, 2 }, stranger[4] = { 10, 99, 0, 3 };
-	const struct sa_spd_tgt *t;
+	const struct sa_spd_target *t;
 
 	CU_ASSERT_FATAL(s != NULL);
 	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, 0xA, 0, 0x1A, false), 0);
@@ -194,14 +194,14 @@ test_antispoof_rekey(void)
 	CU_ASSERT_EQUAL(t->spi, 0xA);
 	CU_ASSERT(sa_spd_src_ok(t, 0x1A) && sa_spd_src_ok(t, 0x1B));
 	CU_ASSERT(!sa_spd_src_ok(t, 0x1C));
-	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 1);
+	CU_ASSERT_EQUAL(sa_spd_target_count(s), 1);
 	/* switch */
 	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, 0xB, 0, 0x1B, false), 0);
 	t = sa_spd_lookup(s, 4, src);
 	CU_ASSERT_EQUAL(t->spi, 0xB);
 	CU_ASSERT(sa_spd_src_ok(t, 0x1B) && sa_spd_src_ok(t, 0x1A));
 	CU_ASSERT(!sa_spd_src_ok(t, 0x1C));
-	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), 1);	/* A's slot went with its last route */
+	CU_ASSERT_EQUAL(sa_spd_target_count(s), 1);	/* A's slot went with its last route */
 	/* A's delete no longer removes the prefix */
 	CU_ASSERT_EQUAL(sa_spd_route_del(s, &r, 0xA), -ENOENT);
 	CU_ASSERT_EQUAL(sa_spd_route_del(s, &r, 0xB), 0);
@@ -211,7 +211,7 @@ test_antispoof_rekey(void)
 
 /*
  * Capacities come from the configuration: exactly max_routes routes and
- * max_tgt targets fit; one more is -ENOSPC and changes nothing; bad
+ * max_target targets fit; one more is -ENOSPC and changes nothing; bad
  * prefixes are -EINVAL; everything comes back after the deletes.
  */
 static void
@@ -225,7 +225,7 @@ test_capacity(void)
 	unsigned i;
 
 	CU_ASSERT_FATAL(s != NULL);
-	CU_ASSERT_EQUAL(s->max_tgt, TGT);
+	CU_ASSERT_EQUAL(s->max_target, TGT);
 	CU_ASSERT_EQUAL(s->max_routes, ROUTES);
 	CU_ASSERT_EQUAL(sa_spd_create(&zero, &z), -EINVAL);
 	CU_ASSERT_PTR_NULL(z);
@@ -240,7 +240,7 @@ test_capacity(void)
 		CU_ASSERT_EQUAL_FATAL(sa_spd_route_add(s, &r, 100 + i % TGT, 0, 1, false), 0);
 	}
 	CU_ASSERT_EQUAL(s->n_routes, ROUTES);
-	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), TGT);
+	CU_ASSERT_EQUAL(sa_spd_target_count(s), TGT);
 	r = r4(10, 51, 0, 1, 32);
 	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, 100, 0, 1, false), -ENOSPC);	/* no route slot */
 	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, r.addr), NULL);
@@ -251,20 +251,20 @@ test_capacity(void)
 	r = r4(10, 51, 0, 1, 32);
 	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, 999, 0, 1, false), -ENOSPC);	/* no target */
 	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, r.addr), NULL);
-	CU_ASSERT_EQUAL(sa_spd_tgt_get(s, 999, 0, false), SA_SPD_NONE);
-	CU_ASSERT_EQUAL(sa_spd_tgt_count(s), TGT);
+	CU_ASSERT_EQUAL(sa_spd_target_get(s, 999, 0, false), SA_SPD_NONE);
+	CU_ASSERT_EQUAL(sa_spd_target_count(s), TGT);
 	CU_ASSERT_EQUAL(s->n_routes, ROUTES - 1);
 	CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, 101, 0, 1, false), 0);	/* existing target */
 	sa_spd_flush(s);
 	CU_ASSERT_EQUAL(s->n_routes, 0);
 	CU_ASSERT_EQUAL(s->n_route_free, ROUTES);
-	CU_ASSERT_EQUAL(s->n_tgt_free, TGT);
+	CU_ASSERT_EQUAL(s->n_target_free, TGT);
 	sa_spd_destroy(s);
 }
 
-/* A target with its SA outlives its routes; sa_spd_tgt_flush takes only its own. */
+/* A target with its SA outlives its routes; sa_spd_target_flush takes only its own. */
 static void
-test_tgt_sa_and_flush(void)
+test_target_sa_and_flush(void)
 {
 	struct sa_spd *s = spd_new(16, 64);
 	struct sa_route r;
@@ -272,9 +272,9 @@ test_tgt_sa_and_flush(void)
 	unsigned i;
 
 	CU_ASSERT_FATAL(s != NULL);
-	t = sa_spd_tgt_get(s, 0x77, 2, true);
+	t = sa_spd_target_get(s, 0x77, 2, true);
 	CU_ASSERT_FATAL(t != SA_SPD_NONE);
-	s->tgt[t].sa = (struct esp_sa *)&r;	/* any non-NULL pointer: never dereferenced */
+	s->target[t].sa = (struct esp_sa *)&r;	/* any non-NULL pointer: never dereferenced */
 	for (i = 0; i < 30; i++) {
 		r = r4(10, 60, 0, (uint8_t)i, 32);
 		CU_ASSERT_EQUAL(sa_spd_route_add(s, &r, i % 3 ? 0x77 : 0x78, 2, 1, false), 0);
@@ -282,11 +282,11 @@ test_tgt_sa_and_flush(void)
 	r = r4(10, 60, 0, 1, 32);
 	CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, r.addr)->sa, (struct esp_sa *)&r);
 	CU_ASSERT_EQUAL(sa_spd_route_del(s, &r, 0x77), 0);
-	CU_ASSERT_EQUAL(sa_spd_tgt_get(s, 0x77, 2, false), t);	/* kept: it has an SA */
-	s->tgt[t].sa = NULL;
-	sa_spd_tgt_flush(s, t);
+	CU_ASSERT_EQUAL(sa_spd_target_get(s, 0x77, 2, false), t);	/* kept: it has an SA */
+	s->target[t].sa = NULL;
+	sa_spd_target_flush(s, t);
 	CU_ASSERT_EQUAL(s->n_routes, 10);
-	CU_ASSERT_EQUAL(sa_spd_tgt_get(s, 0x77, 2, false), SA_SPD_NONE);
+	CU_ASSERT_EQUAL(sa_spd_target_get(s, 0x77, 2, false), SA_SPD_NONE);
 	for (i = 0; i < 30; i++) {
 		r = r4(10, 60, 0, (uint8_t)i, 32);
 		CU_ASSERT_EQUAL(sa_spd_lookup(s, 4, r.addr) != NULL, i % 3 == 0);
@@ -299,7 +299,7 @@ static void
 test_bulk(void)
 {
 	struct sa_spd *s = spd_new(64, 1024);
-	const struct sa_spd_tgt *out[SA_SPD_BULK_MAX];
+	const struct sa_spd_target *out[SA_SPD_BULK_MAX];
 	uint32_t a[SA_SPD_BULK_MAX], x = 12345;
 	struct sa_route r;
 	unsigned i, round, bad = 0;
@@ -411,7 +411,7 @@ static const struct tu_test tests[] = {
 	{ "overlapping_prefixes_v6", test_overlap_v6 },
 	{ "antispoof_through_rekey", test_antispoof_rekey },
 	{ "capacity_from_config_nothing_half_applied", test_capacity },
-	{ "target_with_sa_and_flush", test_tgt_sa_and_flush },
+	{ "target_with_sa_and_flush", test_target_sa_and_flush },
 	{ "bulk_lookup_agrees", test_bulk },
 	{ "no_leak", test_no_leak },
 	{ "sa_table_model", test_sa_table_model },

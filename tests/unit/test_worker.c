@@ -286,7 +286,7 @@ run(unsigned pidx, struct rte_mbuf **m, uint16_t n)
 {
 	unsigned p;
 
-	process(&wk, &fwd, pidx, m, n, false);
+	forward_burst(&wk, &fwd, pidx, m, n, false);
 	for (p = 0; p < sh.n_ports; p++)
 		tx_flush(&wk, p);
 }
@@ -651,7 +651,7 @@ test_ts_ports(void)
 	};
 	struct sa_sel sel;
 	unsigned c, i, bad, in_use = rte_mempool_in_use_count(sh.mp);
-	const struct sa_spd_tgt *t;
+	const struct sa_spd_target *t;
 
 	memset(&sel, 0, sizeof(sel));
 	CU_ASSERT(sa_sel_add(&sel, true, 17, 5000, 5000));
@@ -659,10 +659,10 @@ test_ts_ports(void)
 	sa_sel_finish(&sel);
 	clients_up(1500);
 	ts_route(&cl[0], &sel);
-	t = tgt_lookup(&wk, 4, cl[0].vip);
+	t = target_lookup(&wk, 4, cl[0].vip);
 	CU_ASSERT_FATAL(t != NULL);
 	CU_ASSERT(t->has_sel);
-	CU_ASSERT(!tgt_lookup(&wk, 4, cl[1].vip)->has_sel);
+	CU_ASSERT(!target_lookup(&wk, 4, cl[1].vip)->has_sel);
 	for (c = 0; c < RTE_DIM(cases); c++) {
 		struct rte_mbuf *m[8];
 		uint64_t ts0 = wk.st.drop[RD_DROP_TS_MISMATCH], total0 = drops_total();
@@ -1036,7 +1036,7 @@ nh_send(const struct rd_fwd *f, struct client *c, bool decap, uint8_t mac[6])
 	} else {
 		m = lan_frame(100, c->vip, 7, false);
 	}
-	process(&wk, f, decap ? P_PUB : P_LAN, &m, 1, false);
+	forward_burst(&wk, f, decap ? P_PUB : P_LAN, &m, 1, false);
 	for (p = 0; p < sh.n_ports; p++)
 		tx_flush(&wk, p);
 	n = rte_ring_dequeue_burst(out, (void **)got, RTE_DIM(got), NULL);
@@ -1199,7 +1199,7 @@ test_route_table_model(void)
 	static uint32_t model[N_PFX];	/* 0 = no route */
 	static unsigned spi_refs[N_SPI + 1];
 	unsigned op, i, used = 0, n_spi = 0;
-	const struct sa_spd_tgt *t;
+	const struct sa_spd_target *t;
 	uint8_t a[4];
 
 	printf("\n  route_table_model: RAMPART_SEED=%" PRIu64 "\n", rt_seed);
@@ -1244,7 +1244,7 @@ test_route_table_model(void)
 			CU_ASSERT_EQUAL_FATAL(t->spi, model[i]);
 		}
 		CU_ASSERT_EQUAL_FATAL(wk.spd->n_routes, used);
-		CU_ASSERT_EQUAL_FATAL(sh.max_tgt - wk.spd->n_tgt_free, n_spi);
+		CU_ASSERT_EQUAL_FATAL(sh.max_target - wk.spd->n_target_free, n_spi);
 	}
 	for (i = 0; i < N_PFX; i++) {
 		rt_prefix(i, a);
@@ -1256,7 +1256,7 @@ test_route_table_model(void)
 		}
 	}
 	CU_ASSERT_EQUAL(wk.spd->n_routes, 0);
-	CU_ASSERT_EQUAL(wk.spd->n_tgt_free, sh.max_tgt);
+	CU_ASSERT_EQUAL(wk.spd->n_target_free, sh.max_target);
 	CU_ASSERT_EQUAL(wk.spd->n_route_free, sh.max_wroutes);
 }
 
@@ -1290,7 +1290,7 @@ test_del_out_routes(void)
 			msg(SA_MSG_ROUTE_DEL, 0, 0x7100002, NULL, 0, a);
 	}
 	CU_ASSERT_EQUAL(wk.spd->n_routes, 0);
-	CU_ASSERT_EQUAL(wk.spd->n_tgt_free, sh.max_tgt);
+	CU_ASSERT_EQUAL(wk.spd->n_target_free, sh.max_target);
 }
 
 static volatile sig_atomic_t ack_alarm;
@@ -1458,8 +1458,8 @@ static void
 test_spd_sized_from_config(void)
 {
 	CU_ASSERT_PTR_NOT_NULL_FATAL(wk.spd);
-	CU_ASSERT_EQUAL(sh.max_tgt, CONF_MAX_TUNNELS_DEFAULT + CONF_MAX_TUNNELS_DEFAULT / 8);
-	CU_ASSERT_EQUAL(wk.spd->max_tgt, sh.max_tgt);
+	CU_ASSERT_EQUAL(sh.max_target, CONF_MAX_TUNNELS_DEFAULT + CONF_MAX_TUNNELS_DEFAULT / 8);
+	CU_ASSERT_EQUAL(wk.spd->max_target, sh.max_target);
 	CU_ASSERT_EQUAL(wk.spd->max_routes, sh.max_wroutes);
 }
 
