@@ -13,7 +13,6 @@ It never touches anything outside the namespaces it creates.
 import os
 import shutil
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import netlab  # noqa: E402
@@ -53,15 +52,11 @@ def expect(cond, what):
 
 
 def wait_for(pred, timeout, what, step=0.1):
-    """Poll pred() until it returns a true value; return it or fail."""
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise CaseFailure("timeout (%.0fs) waiting for %s" % (timeout, what))
-        time.sleep(step)
+    """Poll pred() until it returns a true value (netlab.wait_for); return it or fail."""
+    v = netlab.wait_for(pred, timeout, step)
+    if not v:
+        raise CaseFailure("timeout (%.0fs) waiting for %s" % (timeout, what))
+    return v
 
 
 # --------------------------------------------------------------------------
