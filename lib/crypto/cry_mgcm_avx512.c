@@ -182,7 +182,7 @@ slot(struct stage *st, uint32_t p, unsigned lane)
 static ALWAYS_INLINE void
 ctr_pass(struct lane *L, const unsigned G, const __m512i (*rk)[15], const unsigned nr,
 	 const __m512i *j0r, uint32_t maxnb, __m512i *ekj0, struct stage *st,
-	 const uint32_t *first, const bool seal)
+	 const uint32_t *first, const bool *uni, const bool seal)
 {
 	uint32_t k;
 	unsigned g;
@@ -210,12 +210,32 @@ ctr_pass(struct lane *L, const unsigned G, const __m512i (*rk)[15], const unsign
 						_mm512_extracti32x4_epi32(ct, 3) };
 			unsigned i;
 
+			/*
+			 * Lanes of one length: the register is the staging row,
+			 * stored whole so that the hash pass's 64-byte load of it
+			 * is forwarded from one store (four 16-byte stores cannot
+			 * be forwarded to it: the load would wait for them to
+			 * reach the cache).
+			 */
+			if (uni[g] && j * 16 < l->len) {
+				__mmask64 m4 = j * 16 + 16 <= l->len ? ~(__mmask64)0 :
+					       (__mmask64)blk_mask(l->len, j * 16) *
+						       0x0001000100010001ull;
+
+				_mm512_store_si512(&st->row[first[4 * g] + j][g],
+						   _mm512_maskz_mov_epi8(m4, ct));
+			}
 			_Pragma("GCC unroll 4")
 			for (i = 0; i < 4; i++) {
 				const struct lane *li = &l[i];
 				const __m128i o = o4[i], c = c4[i];
 
-				if (j * 16 + 16 <= li->len) {
+				if (uni[g] && j * 16 + 16 <= li->len) {
+					_mm_storeu_si128((__m128i *)(li->data + j * 16), o);
+				} else if (uni[g] && j * 16 < li->len) {
+					_mm_mask_storeu_epi8(li->data + j * 16,
+							     blk_mask(li->len, j * 16), o);
+				} else if (j * 16 + 16 <= li->len) {
 					_mm_storeu_si128((__m128i *)(li->data + j * 16), o);
 					_mm_store_si128((__m128i *)slot(st, first[4 * g + i] + j,
 									4 * g + i), c);
@@ -298,6 +318,7 @@ run(struct cry_mgcm_op *ops, unsigned n, const unsigned G, const unsigned nr, co
 	__m512i rk[4][15], hp[4][4], j0r[4], ekj0[4], xr[4];
 	__m128i j0[16], lb[16];
 	uint32_t first[16], maxnb = 0, steps, zrows = 0, p;
+	bool uni[4];
 	unsigned i, g, r;
 
 	for (i = 0; i < 4 * G; i++) {
@@ -317,17 +338,29 @@ run(struct cry_mgcm_op *ops, unsigned n, const unsigned G, const unsigned nr, co
 			maxnb = l->nb;
 	}
 	steps = maxnb + 2;
-	for (i = 0; i < 4 * G; i++) {
-		const struct cry_mgcm_op *o = &ops[i < n ? i : 0];
-		uint32_t start = steps - (L[i].nb + 2);
+	for (g = 0; g < G; g++) {
+		const struct lane *l = &L[4 * g];
+		__m128i a[4];
 
-		/* rows before a lane's AAD stay zero: GHASH stays zero over them */
-		if (start > zrows)
-			zrows = start;
-		first[i] = start + 1;
-		_mm_store_si128((__m128i *)slot(&st, start, i),
-				_mm_maskz_loadu_epi8((__mmask16)_bzhi_u32(0xffff, o->aad_len),
-						     o->aad));
+		/* lengths only (public): one staging row per register and step */
+		uni[g] = l[0].len == l[1].len && l[0].len == l[2].len && l[0].len == l[3].len;
+		for (i = 0; i < 4; i++) {
+			const struct cry_mgcm_op *o = &ops[4 * g + i < n ? 4 * g + i : 0];
+			uint32_t start = steps - (l[i].nb + 2);
+
+			/* rows before a lane's AAD stay zero: GHASH stays zero there */
+			if (start > zrows)
+				zrows = start;
+			first[4 * g + i] = start + 1;
+			a[i] = _mm_maskz_loadu_epi8((__mmask16)_bzhi_u32(0xffff, o->aad_len), o->aad);
+		}
+		if (uni[g]) {
+			st.row[first[4 * g] - 1][g] = x4(a[0], a[1], a[2], a[3]);
+		} else {
+			for (i = 0; i < 4; i++)
+				_mm_store_si128((__m128i *)slot(&st, first[4 * g + i] - 1, 4 * g + i),
+						a[i]);
+		}
 	}
 	for (g = 0; g < G; g++) {
 		_Pragma("GCC unroll 15")
@@ -345,7 +378,7 @@ run(struct cry_mgcm_op *ops, unsigned n, const unsigned G, const unsigned nr, co
 		for (i = 0; i < 4 * G; i++)
 			if (p + 1 < first[i])
 				_mm_store_si128((__m128i *)slot(&st, p, i), _mm_setzero_si128());
-	ctr_pass(L, G, (const __m512i(*)[15])rk, nr, j0r, maxnb, ekj0, &st, first, seal);
+	ctr_pass(L, G, (const __m512i(*)[15])rk, nr, j0r, maxnb, ekj0, &st, first, uni, seal);
 	ghash_pass(G, (const __m512i(*)[4])hp, steps, &st, xr);
 	_Pragma("GCC unroll 4")
 	for (g = 0; g < G; g++) {

@@ -13,7 +13,10 @@ every such instruction in the object and fails unless each one is
     control-flow graph is a vmovd/vmovq/kmov from a GPR or a 4/8-byte scalar
     load (GCC parks public scalars such as lengths in spare vector registers;
     the kernel loads secrets only with 16- and 64-byte vector loads);
-  - vptest (the tag verdict: one bit per packet, public).
+  - vptest (the tag verdict: one bit per packet, public);
+  - kortest/ktest of mask registers that hold only such GPR values (GCC
+    keeps public flags, e.g. "these four lanes have one length", in masks).
+A zeroing idiom (vpxor x, x, x; kxor k, k, k) makes its register public.
 It also fails on table-driven AES (no AESENC at all) or on instructions
 that make a GPR from vector data (vpextr*, vpmovmskb, vmovmskp*, kortest,
 ktest, vcomis, ...).
@@ -44,6 +47,11 @@ def reg_of(op):
 
 
 GPR_MOVES = ('vmovd', 'vmovq', 'movd', 'movq', 'kmovb', 'kmovw', 'kmovd', 'kmovq')
+ZERO_IDIOMS = ('vpxor', 'vpxord', 'vpxorq', 'vxorps', 'vxorpd', 'pxor', 'xorps', 'xorpd',
+               'kxorb', 'kxorw', 'kxord', 'kxorq')
+MASK_TESTS = re.compile(r'^(kortest|ktest)[bwdq]$')
+# only set flags: their last operand is a source, not a destination
+NO_DEST = re.compile(r'^(kortest[bwdq]|ktest[bwdq]|v?ptest|vtestp[sd]|v?u?comis[sd])$')
 
 
 def check_function(name, ins):
@@ -89,12 +97,15 @@ def check_function(name, ins):
         i = work.pop()
         st = set(state[i])
         a, mn, ops = ins[i]
-        if ops:
+        if ops and not NO_DEST.match(mn):
             d = reg_of(ops[-1])
             if d is not None:
                 if mn in GPR_MOVES and (GPR.match(ops[0]) or '(' in ops[0]):
                     # from a GPR, or a 4/8-byte scalar reload of a spill
                     # (the kernel loads secrets only with 16/64-byte loads)
+                    st.discard(d)
+                elif mn in ZERO_IDIOMS and len(set(ops)) == 1:
+                    # x ^ x: the constant zero, whatever x held
                     st.discard(d)
                 else:
                     st.add(d)
@@ -109,6 +120,10 @@ def check_function(name, ins):
     for i, (a, mn, ops) in enumerate(ins):
         if mn.startswith('vaesenc') or mn.startswith('aesenc'):
             aes += 1
+        if MASK_TESTS.match(mn) and state[i] is not None and \
+                all(reg_of(o) is not None and reg_of(o) not in state[i] for o in ops):
+            spills += 1     # a test of masks made from GPRs or zero: public
+            continue
         if SINKS.match(mn):
             bad.append(f'{name}+{a}: {mn} {",".join(ops)}')
             continue
