@@ -340,16 +340,17 @@ rd32(const uint8_t *p)
 
 /*
  * The outbound targets of the packets of a burst from a private port that
- * the classifier forwards (t[i], NULL otherwise or without a route): IPv4
- * destinations in one bulk lookup, IPv6 one by one.
+ * the classifier forwards (t[i], NULL otherwise or without a route): one
+ * bulk lookup for the IPv4 destinations and one for the IPv6 ones.
  */
 static void
 fwd_lookup(const struct rd_worker *w, struct rte_mbuf **m, const struct net_pkt_info *pi,
 	   uint16_t n, const struct sa_spd_target **t)
 {
 	uint32_t a[RD_BURST];
+	uint8_t a6[RD_BURST][16];
 	const struct sa_spd_target *r[RD_BURST];
-	uint16_t idx[RD_BURST], n4 = 0, i;
+	uint16_t idx[RD_BURST], idx6[RD_BURST], n4 = 0, n6 = 0, i;
 
 	for (i = 0; i < n; i++) {
 		const uint8_t *ip;
@@ -362,27 +363,35 @@ fwd_lookup(const struct rd_worker *w, struct rte_mbuf **m, const struct net_pkt_
 			a[n4] = rd32(ip + 16);
 			idx[n4++] = i;
 		} else {
-			t[i] = target_lookup(w, 6, ip + 24);
+			memcpy(a6[n6], ip + 24, 16);
+			idx6[n6++] = i;
 		}
 	}
-	if (n4 == 0)
-		return;
-	sa_spd_lookup4_bulk(w->spd, a, n4, r);
-	for (i = 0; i < n4; i++)
-		t[idx[i]] = r[i];
+	if (n4 != 0) {
+		sa_spd_lookup4_bulk(w->spd, a, n4, r);
+		for (i = 0; i < n4; i++)
+			t[idx[i]] = r[i];
+	}
+	if (n6 != 0) {
+		sa_spd_lookup6_bulk(w->spd, (const uint8_t (*)[16])a6, n6, r);
+		for (i = 0; i < n6; i++)
+			t[idx6[i]] = r[i];
+	}
 }
 
 /*
  * Inner source and destination targets of @n decrypted packets (data at
- * the IP header): IPv4 in one bulk lookup of 2n addresses, IPv6 one by one.
+ * the IP header): one bulk lookup of the 2n IPv4 addresses and one of the
+ * IPv6 ones.
  */
 static void
 in_lookup(const struct rd_worker *w, struct rte_mbuf **m, uint16_t n,
 	  const struct sa_spd_target **src, const struct sa_spd_target **dst)
 {
 	uint32_t a[2 * RD_BURST];
+	uint8_t a6[2 * RD_BURST][16];
 	const struct sa_spd_target *r[2 * RD_BURST];
-	uint16_t idx[RD_BURST], n4 = 0, i;
+	uint16_t idx[RD_BURST], idx6[RD_BURST], n4 = 0, n6 = 0, i;
 
 	RTE_BUILD_BUG_ON(2 * RD_BURST > SA_SPD_BULK_MAX);
 	for (i = 0; i < n; i++) {
@@ -393,16 +402,23 @@ in_lookup(const struct rd_worker *w, struct rte_mbuf **m, uint16_t n,
 			a[2 * n4 + 1] = rd32(ip + 16);
 			idx[n4++] = i;
 		} else {
-			src[i] = target_lookup(w, 6, ip + 8);
-			dst[i] = target_lookup(w, 6, ip + 24);
+			memcpy(a6[2 * n6], ip + 8, 32);		/* source, destination */
+			idx6[n6++] = i;
 		}
 	}
-	if (n4 == 0)
-		return;
-	sa_spd_lookup4_bulk(w->spd, a, 2u * n4, r);
-	for (i = 0; i < n4; i++) {
-		src[idx[i]] = r[2 * i];
-		dst[idx[i]] = r[2 * i + 1];
+	if (n4 != 0) {
+		sa_spd_lookup4_bulk(w->spd, a, 2u * n4, r);
+		for (i = 0; i < n4; i++) {
+			src[idx[i]] = r[2 * i];
+			dst[idx[i]] = r[2 * i + 1];
+		}
+	}
+	if (n6 != 0) {
+		sa_spd_lookup6_bulk(w->spd, (const uint8_t (*)[16])a6, 2u * n6, r);
+		for (i = 0; i < n6; i++) {
+			src[idx6[i]] = r[2 * i];
+			dst[idx6[i]] = r[2 * i + 1];
+		}
 	}
 }
 

@@ -387,6 +387,23 @@ sa_spd_lookup4_bulk(const struct sa_spd *s, const uint32_t *addr, unsigned n,
 		out[i] = nh[i] == 0 || nh[i] > s->max_target ? NULL : &s->target[nh[i] - 1];
 }
 
+void
+sa_spd_lookup6_bulk(const struct sa_spd *s, const uint8_t (*addr)[16], unsigned n,
+		    const struct sa_spd_target **out)
+{
+	uint64_t nh[SA_SPD_BULK_MAX];
+	unsigned i;
+
+	RTE_BUILD_BUG_ON(RTE_FIB6_IPV6_ADDR_SIZE != 16);
+	if (n > SA_SPD_BULK_MAX)
+		n = SA_SPD_BULK_MAX;
+	/* rte_fib6 takes a non-const array; it only reads it */
+	rte_fib6_lookup_bulk(s->fib6, (uint8_t (*)[RTE_FIB6_IPV6_ADDR_SIZE])(uintptr_t)addr, nh,
+			     (int)n);
+	for (i = 0; i < n; i++)
+		out[i] = nh[i] == 0 || nh[i] > s->max_target ? NULL : &s->target[nh[i] - 1];
+}
+
 uint32_t
 sa_spd_target_count(const struct sa_spd *s)
 {

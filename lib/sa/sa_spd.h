@@ -126,6 +126,12 @@ const struct sa_spd_target *sa_spd_lookup(const struct sa_spd *s, uint8_t af, co
  */
 void sa_spd_lookup4_bulk(const struct sa_spd *s, const uint32_t *addr, unsigned n,
 			 const struct sa_spd_target **out);
+/*
+ * The same for @n (<= SA_SPD_BULK_MAX) IPv6 addresses (network order, 16
+ * bytes each): one rte_fib6_lookup_bulk call.
+ */
+void sa_spd_lookup6_bulk(const struct sa_spd *s, const uint8_t (*addr)[16], unsigned n,
+			 const struct sa_spd_target **out);
 
 /*
  * Anti-spoofing: may a packet that arrived on inbound @spi carry an inner

@@ -326,6 +326,52 @@ test_bulk(void)
 	sa_spd_destroy(s);
 }
 
+/* Bulk IPv6 lookups agree with single ones, routed or not. */
+static void
+test_bulk6(void)
+{
+	struct sa_spd *s = spd_new(64, 1024);
+	const struct sa_spd_target *out[SA_SPD_BULK_MAX];
+	uint8_t a[SA_SPD_BULK_MAX][16];
+	uint32_t x = 777;
+	struct sa_route r = { .af = 6 };
+	unsigned i, round, bad = 0, found = 0;
+
+	CU_ASSERT_FATAL(s != NULL);
+	/* 2001:db8:i::/48..64 and some /128 hosts under them */
+	for (i = 0; i < 300; i++) {
+		memset(r.addr, 0, sizeof(r.addr));
+		r.addr[0] = 0x20, r.addr[1] = 0x01, r.addr[2] = 0x0d, r.addr[3] = 0xb8;
+		r.addr[5] = (uint8_t)(i % 32);
+		r.addr[6] = (uint8_t)(i / 32);
+		r.depth = (uint8_t)(i % 5 == 0 ? 128 : 48 + i % 17);
+		if (r.depth == 128)
+			r.addr[15] = (uint8_t)i;
+		else if (r.depth < 56)
+			r.addr[6] = 0;
+		sa_spd_route_add(s, &r, 1 + i % 64, 0, 1, false);
+	}
+	for (round = 0; round < 200; round++) {
+		for (i = 0; i < SA_SPD_BULK_MAX; i++) {
+			memset(a[i], 0, 16);
+			a[i][0] = 0x20, a[i][1] = 0x01, a[i][2] = 0x0d, a[i][3] = 0xb8;
+			x = x * 1103515245u + 12345u;
+			a[i][5] = (uint8_t)(x >> 16 & 0x3f);	/* half of them routed */
+			a[i][6] = (uint8_t)(x >> 24 & 0x0f);
+			a[i][15] = (uint8_t)(x >> 8);
+		}
+		sa_spd_lookup6_bulk(s, (const uint8_t (*)[16])a, SA_SPD_BULK_MAX, out);
+		for (i = 0; i < SA_SPD_BULK_MAX; i++) {
+			bad += out[i] != sa_spd_lookup(s, 6, a[i]);
+			found += out[i] != NULL;
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* both outcomes occur: the comparison is not between two NULLs */
+	CU_ASSERT(found > 1000 && found < 200 * SA_SPD_BULK_MAX - 1000);
+	sa_spd_destroy(s);
+}
+
 /* Create, fill, flush, destroy: the DPDK heap is where it was. */
 static void
 test_no_leak(void)
@@ -413,6 +459,7 @@ static const struct tu_test tests[] = {
 	{ "capacity_from_config_nothing_half_applied", test_capacity },
 	{ "target_with_sa_and_flush", test_target_sa_and_flush },
 	{ "bulk_lookup_agrees", test_bulk },
+	{ "bulk_lookup6_agrees", test_bulk6 },
 	{ "no_leak", test_no_leak },
 	{ "sa_table_model", test_sa_table_model },
 };

@@ -16,6 +16,10 @@ aes128gcm16, aes256gcm16 and aes128-sha256 (AES-CBC + HMAC-SHA-256-128):
     key_out, back to the packets sent (TTL - 1);
   - rampartctl list-manual shows the SA installed; no key appears in any
     control reply nor in the daemon's log.
+Then, with AES-128-GCM, an SA whose selectors hold IPv4 and IPv6 prefixes,
+and bursts mixing both inner families (the worker's bulk policy lookups,
+one per family and burst): every inner packet must come out, in order, with
+TTL / hop limit decremented, on the right side; scapy decrypts the ESP.
 """
 import json
 import os
@@ -26,11 +30,11 @@ import sys
 import tempfile
 import time
 
-from scapy.all import Ether, IP, UDP, Raw, rdpcap, wrpcap
+from scapy.all import Ether, IP, IPv6, UDP, Raw, rdpcap, wrpcap
 from scapy.layers.ipsec import ESP, SecurityAssociation
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_lib import arg_parser, manual_conf  # noqa: E402
+from e2e_lib import arg_parser, manual_conf, write_private  # noqa: E402
 
 # net_pcap cannot set a MAC; it derives one from its creation order: 02:70:63:61:70:<n>
 # ("\x02pcap" + n). rampartd creates the ports in config order (wan, then lan);
@@ -190,6 +194,119 @@ def run_alg(args, tmp, alg):
           "decrypted by scapy, keys in no reply or log" % (alg, N, N), flush=True)
 
 
+DUAL_YAML = """workers: 1
+log_level: info
+telemetry: false
+control: {{socket: {sock}, mode: "0600"}}
+ports:
+  - {{name: wan, role: public, addresses: [192.0.2.1/24], device: "{wan_dev}"}}
+  - {{name: lan, role: private, addresses: [10.0.0.1/24, "fd00:a::1/64"], device: "{lan_dev}"}}
+neighbors:
+  - {{address: 192.0.2.2, mac: "{peer_mac}", port: wan}}
+  - {{address: 10.0.0.2, mac: "{host_mac}", port: lan}}
+  - {{address: "fd00:a::2", mac: "{host_mac}", port: lan}}
+manual_sas:
+  - name: dual
+    spi_in: {spi_in:#x}
+    spi_out: {spi_out:#x}
+    esp: aes128gcm16
+    key_in: {key_in}
+    key_out: {key_out}
+    remote: 192.0.2.2
+    local_ts: [10.0.0.0/24, "fd00:a::/64"]
+    remote_ts: [10.1.0.0/24, "fd00:b::/64"]
+    replay_window: 1024
+"""
+
+
+def inner_dual(k, lan_side):
+    """Packet k of the mixed stream: even k IPv4, odd k IPv6; from the LAN host
+    (lan_side) or from the peer's network."""
+    pay = Raw(("dual-%02d-" % k).encode() * (2 + k))
+    if k % 2 == 0:
+        src, dst = ("10.0.0.2", "10.1.0.%d" % (10 + k)) if lan_side else ("10.1.0.5", "10.0.0.2")
+        return IP(src=src, dst=dst, ttl=64, id=2000 + k) / UDP(sport=5000 + k, dport=9) / pay
+    src, dst = ("fd00:a::2", "fd00:b::%x" % (16 + k)) if lan_side else ("fd00:b::5", "fd00:a::2")
+    return IPv6(src=src, dst=dst, hlim=64) / UDP(sport=5000 + k, dport=9) / pay
+
+
+def ttl_of(p):
+    return p[IP].ttl if IP in p else p[IPv6].hlim
+
+
+def run_dual(args, tmp):
+    a = ALGS["aes128gcm16"]
+    d = os.path.join(tmp, "dual")
+    os.makedirs(d)
+    f = {n: os.path.join(d, n + ".pcap") for n in
+         ("wan_in", "wan_out", "wan_out2", "lan_in", "lan_out", "lan_out2")}
+    n = 2 * N
+    sa_in = sa_for("aes128gcm16", a["enc"], None, SPI_IN, "192.0.2.2", "192.0.2.1")
+    wrpcap(f["wan_in"], [Ether(dst=GW_MAC_WAN, src=PEER_MAC) /
+                         sa_in.encrypt(inner_dual(k, False), seq_num=k + 1) for k in range(n)])
+    lan = [Ether(dst=GW_MAC_LAN, src=HOST_MAC) / inner_dual(k, True) for k in range(n)]
+    wrpcap(f["lan_in"], lan)
+    sock = os.path.join(d, "s.sock")
+    conf = os.path.join(d, "r.yaml")
+    write_private(conf, DUAL_YAML.format(
+        sock=sock, peer_mac=PEER_MAC, host_mac=HOST_MAC, spi_in=SPI_IN, spi_out=SPI_OUT,
+        key_in=a["enc"].hex(), key_out=a["enc_out"].hex(),
+        wan_dev="net_pcap1,rx_pcap={wan_in},tx_pcap={wan_out},tx_pcap={wan_out2}".format(**f),
+        lan_dev="net_pcap0,rx_pcap={lan_in},tx_pcap={lan_out},tx_pcap={lan_out2}".format(**f)))
+    logf = os.path.join(d, "rampartd.log")
+    with open(logf, "w") as lf:
+        p = subprocess.Popen([args.rampartd, "-c", conf, "--", "--lcores", "0@0,1@1",
+                              "--no-huge", "-m", "256", "--no-pci", "--file-prefix",
+                              "e2e-manual-%d" % os.getpid()], stdout=lf, stderr=subprocess.STDOUT)
+        try:
+            t0, up = time.time(), False
+            while time.time() - t0 < 30 and p.poll() is None and not up:
+                r = subprocess.run([args.rampartctl, "-s", sock, "--json", "list-manual"],
+                                   capture_output=True, text=True)
+                up = r.returncode == 0 and json.loads(r.stdout)["manual_sas"][0]["installed"]
+                time.sleep(0.2)
+            if not up:
+                fail("dual: rampartd did not come up:\n%s" % open(logf).read()[-2000:])
+            time.sleep(2.0)
+            r = subprocess.run([args.rampartctl, "-s", sock, "--json", "stats"],
+                               capture_output=True, text=True)
+            stats = r.stdout
+        finally:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                p.wait(timeout=60)
+    # decap: both families, in order, one hop less
+    out = [x for x in rdpcap(f["lan_out"]) + rdpcap(f["lan_out2"]) if IP in x or IPv6 in x]
+    if len(out) != n:
+        fail("dual: decap: %d packets on the LAN, want %d\n%s" % (len(out), n, stats[:1500]))
+    for k, o in enumerate(out):
+        w = inner_dual(k, False)
+        if o[Ether].dst != HOST_MAC or (IP in w) != (IP in o) or ttl_of(o) != 63 or \
+                bytes(o[UDP].payload) != bytes(w[UDP].payload):
+            fail("dual: decap packet %d differs: %r" % (k, o))
+    # encap: ESP of both families, seq 1..n, scapy decrypts
+    sa_out = sa_for("aes128gcm16", a["enc_out"], None, SPI_OUT, "192.0.2.1", "192.0.2.2")
+    esp_out = [x for x in rdpcap(f["wan_out"]) + rdpcap(f["wan_out2"]) if ESP in x]
+    if len(esp_out) != n:
+        fail("dual: encap: %d ESP packets on the WAN, want %d\n%s" % (len(esp_out), n,
+                                                                     stats[:1500]))
+    for k, e in enumerate(esp_out):
+        if e[ESP].spi != SPI_OUT or e[ESP].seq != k + 1:
+            fail("dual: encap packet %d: spi %#x seq %d" % (k, e[ESP].spi, e[ESP].seq))
+        try:
+            d_in = sa_out.decrypt(e[IP])
+        except Exception as ex:
+            fail("dual: encap packet %d: scapy cannot decrypt it: %s" % (k, ex))
+        w = inner_dual(k, True)
+        dst = d_in[IP].dst if IP in d_in else d_in[IPv6].dst
+        wdst = w[IP].dst if IP in w else w[IPv6].dst
+        if (IP in w) != (IP in d_in) or dst != wdst or ttl_of(d_in) != 63 or \
+                bytes(d_in[UDP].payload) != bytes(w[UDP].payload):
+            fail("dual: encap packet %d: inner differs: %r" % (k, d_in))
+    print("ok dual-stack selectors: %d mixed IPv4/IPv6 packets decapsulated and %d "
+          "encapsulated, in order" % (n, n), flush=True)
+
+
 def main():
     ap = arg_parser(["manual-sa"])
     ap.add_argument("--cryptodev", default=None,
@@ -202,6 +319,8 @@ def main():
     try:
         for alg in ALGS:
             run_alg(args, tmp, alg)
+        if not args.cryptodev:
+            run_dual(args, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("PASS manual-sa" + (" through cryptodev %s" % args.cryptodev if args.cryptodev else ""))
