@@ -13,7 +13,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <rte_byteorder.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_log.h>
 
 RTE_LOG_REGISTER(port_logtype, rampart.port, INFO);
@@ -195,6 +198,88 @@ port_start(uint16_t port_id, const struct port_params *p)
 	PLOG(INFO, "%s: port %u started, %u rx / %u tx queues\n", p->name, port_id, p->n_rxq,
 	     p->n_txq);
 	return 0;
+}
+
+void
+port_steer_rule(struct port_steer_rule *r, unsigned worker, unsigned bits, uint8_t af, bool natt)
+{
+	uint32_t mask = bits == 0 ? 0 : ~0u << (32 - bits);
+	unsigned k = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->items[k++].type = RTE_FLOW_ITEM_TYPE_ETH;
+	/* empty IP specs: any addresses, the protocol is implied by the next item */
+	if (af == 4) {
+		r->items[k].type = RTE_FLOW_ITEM_TYPE_IPV4;
+		r->items[k].spec = &r->ip4_spec;
+		r->items[k++].mask = &r->ip4_mask;
+	} else {
+		r->items[k].type = RTE_FLOW_ITEM_TYPE_IPV6;
+		r->items[k].spec = &r->ip6_spec;
+		r->items[k++].mask = &r->ip6_mask;
+	}
+	if (natt) {
+		r->udp_spec.hdr.dst_port = rte_cpu_to_be_16(4500);
+		r->udp_mask.hdr.dst_port = RTE_BE16(0xffff);
+		r->items[k].type = RTE_FLOW_ITEM_TYPE_UDP;
+		r->items[k].spec = &r->udp_spec;
+		r->items[k++].mask = &r->udp_mask;
+	}
+	r->esp_spec.hdr.spi = rte_cpu_to_be_32(((uint32_t)worker << (32 - bits)) & mask);
+	r->esp_mask.hdr.spi = rte_cpu_to_be_32(mask);
+	r->items[k].type = RTE_FLOW_ITEM_TYPE_ESP;
+	r->items[k].spec = &r->esp_spec;
+	r->items[k++].mask = &r->esp_mask;
+	r->items[k].type = RTE_FLOW_ITEM_TYPE_END;
+}
+
+int
+port_steer_esp(uint16_t port_id, unsigned n_workers, unsigned bits, struct port_steer *st,
+	       char *why, size_t cap)
+{
+	static const struct rte_flow_attr attr = { .ingress = 1 };
+	unsigned w, form;
+
+	st->n = 0;
+	if (n_workers * 4 > PORT_STEER_MAX || bits == 0 || bits > 8 || n_workers > 1u << bits) {
+		snprintf(why, cap, "%u workers, %u SPI bits: out of range", n_workers, bits);
+		return -EINVAL;
+	}
+	for (w = 0; w < n_workers; w++) {
+		for (form = 0; form < 4; form++) {
+			struct port_steer_rule r;
+			struct rte_flow_action_queue q = { .index = (uint16_t)w };
+			const struct rte_flow_action act[] = {
+				{ .type = RTE_FLOW_ACTION_TYPE_QUEUE, .conf = &q },
+				{ .type = RTE_FLOW_ACTION_TYPE_END },
+			};
+			struct rte_flow_error err = { 0 };
+			struct rte_flow *f;
+			int ret;
+
+			port_steer_rule(&r, w, bits, form & 1 ? 6 : 4, form & 2);
+			ret = rte_flow_validate(port_id, &attr, r.items, act, &err);
+			f = ret == 0 ? rte_flow_create(port_id, &attr, r.items, act, &err) : NULL;
+			if (f == NULL) {
+				snprintf(why, cap, "%s",
+					 err.message != NULL ? err.message :
+					 rte_strerror(ret < 0 ? -ret : rte_errno));
+				port_steer_release(port_id, st);
+				return ret < 0 ? ret : -ENOTSUP;
+			}
+			st->flow[st->n++] = f;
+		}
+	}
+	return (int)st->n;
+}
+
+void
+port_steer_release(uint16_t port_id, struct port_steer *st)
+{
+	struct rte_flow_error err;
+
+	while (st->n > 0)
+		rte_flow_destroy(port_id, st->flow[--st->n], &err);
 }
 
 void

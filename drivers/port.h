@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_flow.h>
 #include <rte_mempool.h>
 
 struct port_params {
@@ -48,6 +49,45 @@ int port_start(uint16_t port_id, const struct port_params *p);
 
 /* Stop and close. */
 void port_stop(uint16_t port_id);
+
+/*
+ * ESP steering by SPI (rte_flow). The owner worker of an inbound SA is in
+ * the top @bits bits of its SPI (sa_spi_worker); worker w polls RX queue w.
+ * port_steer_esp() asks the device for one rule per worker and outer form
+ * (IPv4 or IPv6, ESP or ESP in UDP port 4500):
+ *   ETH / IPV4|IPV6 / [UDP dst 4500 /] ESP spi & top-bits-mask == w -> QUEUE w
+ * so that inbound ESP lands on its owner's queue and the handoff ring is
+ * the exception (a packet whose SA moved, IKE on 4500). All rules or none:
+ * each is validated first, and a refusal destroys the ones made before.
+ * Returns the number of rules, or a negative errno with the device's reason
+ * in @why (most software PMDs have no rte_flow or no ESP item: RSS and the
+ * handoff ring do the job there). After port_start; control core only.
+ */
+enum { PORT_STEER_MAX = 4 * 16 };
+
+struct port_steer {
+	struct rte_flow *flow[PORT_STEER_MAX];
+	unsigned n;
+};
+
+int port_steer_esp(uint16_t port_id, unsigned n_workers, unsigned bits, struct port_steer *st,
+		   char *why, size_t cap);
+/* Destroy the rules of port_steer_esp (before port_stop). */
+void port_steer_release(uint16_t port_id, struct port_steer *st);
+/*
+ * The pattern of one steering rule, for tests: fills @items (5 entries, END
+ * last) and the spec/mask storage behind them. @af 4 or 6; @natt: ESP in
+ * UDP port 4500.
+ */
+struct port_steer_rule {
+	struct rte_flow_item items[5];
+	struct rte_flow_item_ipv4 ip4_spec, ip4_mask;
+	struct rte_flow_item_ipv6 ip6_spec, ip6_mask;
+	struct rte_flow_item_udp udp_spec, udp_mask;
+	struct rte_flow_item_esp esp_spec, esp_mask;
+};
+void port_steer_rule(struct port_steer_rule *r, unsigned worker, unsigned bits, uint8_t af,
+		     bool natt);
 
 /* Queues the control core must poll for RX on a device of this kind. */
 bool port_needs_ctl_rxq(const char *device);

@@ -373,6 +373,13 @@ ports_json(bool counters)
 				      "rx_pkts", (json_int_t)es.ipackets,
 				      "tx_pkts", (json_int_t)es.opackets,
 				      "rx_dropped", (json_int_t)(es.imissed + es.ierrors));
+		if (o != NULL && rd.sh.n_workers > 1 && p->role != CONF_PORT_PRIVATE)
+			json_object_set_new(o, "esp_steering",
+					    p->esp_steer_rules > 0 ?
+					    json_pack("{ss si}", "by", "rte_flow", "rules",
+						      (int)p->esp_steer_rules) :
+					    json_pack("{ss ss}", "by", "rss+handoff", "why",
+						      p->esp_steer_why));
 		if (counters && o != NULL) {
 			json_object_set_new(o, "rx_bytes", json_integer((json_int_t)es.ibytes));
 			json_object_set_new(o, "tx_bytes", json_integer((json_int_t)es.obytes));

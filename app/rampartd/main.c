@@ -399,6 +399,36 @@ setup_ctl_load(void)
 	return rd_jobs_init(cc->crypto_threads);
 }
 
+/* rte_flow rules of each port (port_steer_esp), destroyed before port_stop */
+static struct port_steer port_steer[CONF_MAX_PORTS];
+
+/*
+ * With several workers, ask a port that carries ESP to put each inbound ESP
+ * packet on its owner's queue; without it (most software PMDs), RSS spreads
+ * by addresses and the handoff ring takes the rest. Either way it works.
+ */
+static void
+setup_steering(struct rd_port *p)
+{
+	unsigned i = (unsigned)(p - rd.sh.ports);
+	int ret;
+
+	p->esp_steer_rules = 0;
+	p->esp_steer_why[0] = '\0';
+	if (rd.sh.n_workers < 2 || p->role == CONF_PORT_PRIVATE)
+		return;
+	ret = port_steer_esp(p->port_id, rd.sh.n_workers, SA_SPI_WORKER_BITS, &port_steer[i],
+			     p->esp_steer_why, sizeof(p->esp_steer_why));
+	if (ret > 0) {
+		p->esp_steer_rules = (uint16_t)ret;
+		RD_LOG(INFO, "port %s: inbound ESP steered to its owner worker by SPI "
+		       "(%d rte_flow rules)\n", p->name, ret);
+	} else {
+		RD_LOG(INFO, "port %s: no ESP steering by SPI: %s; RSS and the handoff ring "
+		       "take ESP of another worker's SA\n", p->name, p->esp_steer_why);
+	}
+}
+
 static int
 setup_ports(void)
 {
@@ -437,6 +467,7 @@ setup_ports(void)
 			return ret;
 		rd.sh.n_ports = i + 1;
 		rd.sh.port_idx[p->port_id] = (int8_t)i;
+		setup_steering(p);
 		if (rte_eth_dev_get_mtu(p->port_id, &p->mtu) != 0)
 			p->mtu = 1500;
 		rte_eth_macaddr_get(p->port_id, &mac);
@@ -550,8 +581,10 @@ shutdown_all(bool launched)
 	rd_rate_destroy(rd.ike_rate);
 	rd.ike_rate = NULL;
 	rd_cmd_fini();
-	for (i = 0; i < rd.sh.n_ports; i++)
+	for (i = 0; i < rd.sh.n_ports; i++) {
+		port_steer_release(rd.sh.ports[i].port_id, &port_steer[i]);
 		port_stop(rd.sh.ports[i].port_id);
+	}
 	for (i = 0; i < rd.sh.n_workers; i++) {
 		if (rd.workers[i] == NULL)
 			continue;

@@ -126,6 +126,10 @@ struct rd_port {
 	bool kick;			/* af_packet: re-kick TX queues after sends */
 	uint16_t mtu;
 	struct net_if_addrs ifa;
+	/* inbound ESP steered to its owner's RX queue by SPI (rte_flow rules,
+	 * port_steer_esp), or why not (empty with one worker, private ports) */
+	uint16_t esp_steer_rules;
+	char esp_steer_why[96];
 };
 
 /*

@@ -1521,7 +1521,66 @@ test_loop_gap_counted(void)
 	rte_free(q);
 }
 
+/*
+ * ESP steering rules (drivers/port.c) select exactly the SPIs whose owner
+ * (sa_spi_worker, the SA manager's layout) is the rule's worker, in all
+ * four outer forms; and on a device without rte_flow ESP items (net_ring)
+ * port_steer_esp refuses, says why and leaves no rule behind.
+ */
+static void
+test_esp_steer_rules(void)
+{
+	struct port_steer_rule r;
+	struct port_steer st;
+	char why[96] = "";
+	uint32_t x = 99, w, i;
+	unsigned form, wrong = 0;
+	int ret;
+
+	for (form = 0; form < 4; form++) {
+		const bool natt = form & 2;
+		const enum rte_flow_item_type want[] = {
+			RTE_FLOW_ITEM_TYPE_ETH,
+			form & 1 ? RTE_FLOW_ITEM_TYPE_IPV6 : RTE_FLOW_ITEM_TYPE_IPV4,
+			natt ? RTE_FLOW_ITEM_TYPE_UDP : RTE_FLOW_ITEM_TYPE_ESP,
+			natt ? RTE_FLOW_ITEM_TYPE_ESP : RTE_FLOW_ITEM_TYPE_END,
+			RTE_FLOW_ITEM_TYPE_END,
+		};
+
+		for (w = 0; w < SA_MAX_WORKERS; w++) {
+			port_steer_rule(&r, w, SA_SPI_WORKER_BITS, form & 1 ? 6 : 4, natt);
+			for (i = 0; i < RTE_DIM(want); i++)
+				wrong += r.items[i].type != want[i];
+			if (natt)
+				wrong += r.udp_spec.hdr.dst_port != RTE_BE16(4500) ||
+					 r.udp_mask.hdr.dst_port != RTE_BE16(0xffff);
+			for (i = 0; i < 2000; i++) {
+				uint32_t spi, hit;
+
+				x = x * 1103515245u + 12345u;
+				spi = x ^ (i & 1 ? w << (32 - SA_SPI_WORKER_BITS) : 0);
+				hit = (rte_be_to_cpu_32(r.esp_mask.hdr.spi) & spi) ==
+				      rte_be_to_cpu_32(r.esp_spec.hdr.spi);
+				wrong += hit != (sa_spi_worker(spi) == w);
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	memset(&st, 0xa5, sizeof(st));
+	ret = port_steer_esp(sh.ports[P_PUB].port_id, 2, SA_SPI_WORKER_BITS, &st, why,
+			     sizeof(why));
+	CU_ASSERT(ret < 0);
+	CU_ASSERT_EQUAL(st.n, 0);
+	CU_ASSERT(why[0] != '\0');
+	printf("\n  net_ring: %s\n", why);
+	/* out of range: more workers than the SPI can name */
+	CU_ASSERT_EQUAL(port_steer_esp(sh.ports[P_PUB].port_id, 3, 1, &st, why, sizeof(why)),
+			-EINVAL);
+	CU_ASSERT_EQUAL(st.n, 0);
+}
+
 static const struct tu_test tests[] = {
+	{ "esp_steer_rules_and_refusal", test_esp_steer_rules },
 	{ "lan_burst_mixed_sizes_small_mtu", test_lan_mixed_small_mtu },
 	{ "hairpin_burst_mixed_sizes_small_mtu", test_hairpin_mixed_small_mtu },
 	{ "lan_df_set_icmp_too_big", test_lan_df_icmp },
