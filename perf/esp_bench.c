@@ -132,6 +132,7 @@ struct opts {
 	unsigned n_sa_many;
 	unsigned rounds, bursts, warm;
 	bool no_cdev;			/* --no-cdev: skip the cryptodev rows */
+	bool no_huge;			/* --no-huge: 4 KB pages even if hugepages are free */
 };
 
 /*
@@ -182,7 +183,7 @@ usage(const char *prog)
 {
 	printf("usage: %s [--quick] [--sizes 64,128,...] [--algs a,b] [--sas N]\n"
 	       "          [--rounds N] [--bursts N] [--warm N] [--spi random|seq]\n"
-	       "          [--sa-order rr|random] [--no-cdev]\n"
+	       "          [--sa-order rr|random] [--no-cdev] [--no-huge]\n"
 	       "          [-- EAL arguments]\n"
 	       "spi: many-SA SPIs as rampartd draws them (random, default) or sequential\n"
 	       "sa-order: packets visit the many SAs round robin (default) or shuffled\n"
@@ -191,8 +192,11 @@ usage(const char *prog)
 	       "algs: aes128gcm, aes256gcm, aes128cbc-sha256 (default: all)\n"
 	       "sizes: Ethernet frame bytes of the cleartext packet incl. FCS, %d..%d\n"
 	       "       (default 64,128,256,512,1024,1420)\n"
-	       "Without EAL arguments: --no-huge -m 1024 --no-pci, a private file prefix,\n"
-	       "one lcore, --vdev crypto_aesni_gcm0 --vdev crypto_aesni_mb0.\n",
+	       "Without EAL arguments: -m 1024 --no-pci, a private file prefix, one lcore,\n"
+	       "--vdev crypto_aesni_gcm0 --vdev crypto_aesni_mb0, and hugepages (--in-memory)\n"
+	       "when 1100 MB of them are free, else --no-huge (or with --no-huge): EAL then\n"
+	       "puts one mbuf per 4 KB page, every packet at the same page offset, which\n"
+	       "costs multi-packet code L1 conflicts (perf/README.md, \"Hugepages\").\n",
 	       prog, BENCH_MIN_FRAME, BENCH_MAX_FRAME);
 }
 
@@ -238,6 +242,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 		PERF_OPT_CHOICE("spi", bench_spi_mode, spi_modes),
 		PERF_OPT_CHOICE("sa-order", bench_sa_shuffle, sa_orders),
 		PERF_OPT_BOOL("no-cdev", o->no_cdev),
+		PERF_OPT_BOOL("no-huge", o->no_huge),
 		PERF_OPT_FLAG("help", 'h'),
 	};
 	int c, n;
@@ -293,14 +298,18 @@ bad:
 
 static char eal_prefix[64];
 
-/* Default EAL arguments: no hugepages, no PCI, our own runtime directory. */
+/* Hugepages in the default EAL arguments (else --no-huge): see usage(). */
+static bool use_huge;
+
+/* Default EAL arguments: hugepages if free (else none), no PCI, our own runtime directory. */
 static int
 eal_start(int argc, char **argv, const char *prog)
 {
 	char lcore[16];
-	char *def[] = { (char *)(uintptr_t)prog, "-l", lcore, "--no-huge", "-m", "1024",
-			"--no-pci", "--file-prefix", eal_prefix, "--vdev", "crypto_aesni_gcm0",
-			"--vdev", "crypto_aesni_mb0", "--log-level", "error", NULL };
+	char *def[] = { (char *)(uintptr_t)prog, "-l", lcore, use_huge ? "--in-memory" : "--no-huge",
+			"-m", "1024", "--no-pci", "--file-prefix", eal_prefix, "--vdev",
+			"crypto_aesni_gcm0", "--vdev", "crypto_aesni_mb0", "--log-level", "error",
+			NULL };
 	cpu_set_t cs;
 	int cpu, i;
 
@@ -1132,6 +1141,7 @@ main(int argc, char **argv)
 		usage(argv[0]);
 		return 2;
 	}
+	use_huge = !o.no_huge && perf_hugepages_free_mb() >= 1100;
 	if (eal_start(eal_argc, eal_argv, argv[0]) < 0) {
 		fprintf(stderr, "esp-bench: EAL init failed\n");
 		return 1;
@@ -1177,6 +1187,9 @@ main(int argc, char **argv)
 	printf("# esp-bench: lcore %u, TSC %.3f GHz (cycles below are TSC cycles), burst %d,"
 	       " %u rounds x %u bursts (+%u warm-up) per variant, interleaved\n",
 	       rte_lcore_id(), tsc_hz / 1e9, BENCH_BURST, o.rounds, o.bursts, o.warm);
+	printf("# memory: %s\n", eal_argc > 0 ? "as the EAL arguments say" : use_huge ?
+	       "hugepages (--in-memory)" : "4 KB pages (--no-huge: one mbuf per page, every packet "
+	       "at one page offset; see perf/README.md \"Hugepages\")");
 	printf("# frame = Ethernet frame of the cleartext packet incl. 14 B header and 4 B FCS"
 	       " (inner IPv4/UDP packet = frame - 18 B); Gbps = cleartext frame bits\n");
 	printf("%-17s %5s %7s  %-13s %-6s %8s %8s %9s\n", "alg", "frame", "SAs", "engine", "dir",

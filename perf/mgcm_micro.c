@@ -20,7 +20,10 @@
  * succeed; a mismatch exits 1 and nothing is timed.
  *
  * Usage: mgcm-micro [--sizes 16,48,...] [--rounds N] [--calls N]
- *                   [--burst N] [--key 16|32]
+ *                   [--burst N] [--key 16|32] [--gap N]
+ * --gap N runs N steps of a scalar recurrence (no vector instruction) after
+ * every call and takes their separately timed cost out again: the kernels
+ * as they run inside a datapath that does other work between bursts.
  * Sizes are ESP payload bytes (esp-bench's 64-byte frame is 48 payload
  * bytes). Figures: TSC cycles per packet, median over rounds (and the
  * minimum) of the mean over a round's calls; the rounds cycle through the
@@ -47,6 +50,19 @@ static struct cry_gcm_key key __attribute__((aligned(64)));
 static IMB_MGR *mgr, *mgr2;		/* mgr2: IPsec-MB's AVX2 code */
 static struct gcm_key_data kd2 __attribute__((aligned(64)));
 static unsigned burst = NPKT;
+static unsigned gap_iters;		/* --gap: scalar work between calls */
+static volatile uint64_t gap_sink;
+
+/* @n steps of a dependent scalar recurrence: no vector instruction */
+static void __attribute__((noinline))
+gap(unsigned n)
+{
+	uint64_t x = gap_sink;
+
+	while (n-- > 0)
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+	gap_sink = x;
+}
 
 enum { V_IMB, V_AVX512, V_AVX2, V_IMB_AVX2 };
 static const char *const vname[NVAR] = { "ipsecmb", "avx512", "avx2", "imb-avx2" };
@@ -200,6 +216,7 @@ main(int argc, char **argv)
 		PERF_OPT_NUM("calls", 1, 1000000, calls, ""),
 		PERF_OPT_NUM("burst", 1, NPKT, burst, ""),
 		PERF_OPT_NUM("key", 16, 32, key_len, ""),
+		PERF_OPT_NUM("gap", 0, 1000000, gap_iters, ""),
 	};
 	int opt, n;
 
@@ -207,7 +224,7 @@ main(int argc, char **argv)
 		if (opt != 's' ||
 		    (n = perf_parse_list(optarg, 0, CRY_MGCM_MAX_LEN, sizes, PERF_DIM(sizes))) < 0) {
 			fprintf(stderr, "usage: mgcm-micro [--sizes 16,48,...] [--rounds N] "
-				"[--calls N] [--burst 1..16] [--key 16|32]\n");
+				"[--calls N] [--burst 1..16] [--key 16|32] [--gap N]\n");
 			return 2;
 		}
 		nsizes = (uint32_t)n;
@@ -268,10 +285,22 @@ main(int argc, char **argv)
 				call(v, op, ops, len);		/* warm */
 				_mm_lfence();
 				t0 = __rdtsc();
-				for (c = 0; c < calls; c++)
+				for (c = 0; c < calls; c++) {
 					call(v, op, ops, len);
+					if (gap_iters != 0)
+						gap(gap_iters);
+				}
 				_mm_lfence();
 				cyc[v][op][r] = (double)(__rdtsc() - t0) / ((double)calls * burst);
+				if (gap_iters != 0) {
+					/* the scalar work alone, taken out again */
+					t0 = __rdtsc();
+					for (c = 0; c < calls; c++)
+						gap(gap_iters);
+					_mm_lfence();
+					cyc[v][op][r] -= (double)(__rdtsc() - t0) /
+							 ((double)calls * burst);
+				}
 			}
 		}
 		for (v = 0; v < NVAR; v++) {

@@ -163,3 +163,22 @@ perf_ike_log(int level, int max, const char *msg)
 	if (level <= max)
 		fprintf(stderr, "%llu <%d> %s\n", (unsigned long long)perf_now_ms(), level, msg);
 }
+
+unsigned
+perf_hugepages_free_mb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	unsigned long free_pages = 0, kb = 0, v;
+	char line[128];
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "HugePages_Free: %lu", &v) == 1)
+			free_pages = v;
+		else if (sscanf(line, "Hugepagesize: %lu kB", &v) == 1)
+			kb = v;
+	}
+	fclose(f);
+	return (unsigned)(free_pages * kb / 1024);
+}
