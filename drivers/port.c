@@ -18,6 +18,8 @@
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 #include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 
 RTE_LOG_REGISTER(port_logtype, rampart.port, INFO);
 
@@ -114,6 +116,36 @@ port_lookup(const char *device, uint16_t *port_id)
 	memcpy(name, device, n);
 	name[n] = '\0';
 	return rte_eth_dev_get_port_by_name(name, port_id) == 0 ? 0 : -ENODEV;
+}
+
+struct rte_mempool *
+port_pktmbuf_pool_create(const char *name, unsigned n, unsigned cache, uint16_t priv,
+			 uint16_t room, int socket)
+{
+	struct rte_pktmbuf_pool_private pp = { .mbuf_data_room_size = room,
+					       .mbuf_priv_size = priv };
+	struct rte_mempool *mp;
+	int ret;
+
+	if (rte_eal_has_hugepages())
+		return rte_pktmbuf_pool_create(name, n, cache, priv, room, socket);
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + priv + room, cache,
+				      sizeof(pp), socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (mp == NULL)
+		return NULL;
+	ret = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
+	if (ret == 0) {
+		rte_pktmbuf_pool_init(mp, &pp);
+		ret = rte_mempool_populate_default(mp);
+		ret = ret < 0 ? ret : 0;
+	}
+	if (ret != 0) {
+		rte_mempool_free(mp);
+		rte_errno = -ret;
+		return NULL;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
 }
 
 int

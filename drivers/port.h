@@ -32,6 +32,19 @@ struct port_params {
 };
 
 /*
+ * rte_pktmbuf_pool_create(), except that without hugepages (--no-huge) the
+ * objects are packed at their own size (RTE_MEMPOOL_F_NO_IOVA_CONTIG): EAL
+ * would otherwise keep every mbuf inside one 4 KB page, one per page, so
+ * that every packet sits at the same page offset - one L1 set for the first
+ * line of every packet of a burst, and 4K aliasing between them (measured:
+ * perf/README.md, "Hugepages"). Nothing without hugepages does DMA by
+ * physical address; with hugepages the pool is the usual one. NULL and
+ * rte_errno on failure.
+ */
+struct rte_mempool *port_pktmbuf_pool_create(const char *name, unsigned n, unsigned cache,
+					     uint16_t priv, uint16_t room, int socket);
+
+/*
  * Write the EAL argument(s) for @device into @buf: "--vdev=DEV[,qpairs=N]"
  * for virtual devices (qpairs added for net_af_packet when absent), or
  * "-a=PCI" otherwise. Returns 0, -ENAMETOOLONG or -EINVAL.

@@ -59,6 +59,7 @@
 #include "test_eal.h"	/* tests/unit: the one EAL run-directory removal */
 #include "bench.h"
 #include "cdev.h"
+#include "port.h"
 #include "crypto/cry_mgcm.h"
 #include "perf_common.h"
 
@@ -194,9 +195,8 @@ usage(const char *prog)
 	       "       (default 64,128,256,512,1024,1420)\n"
 	       "Without EAL arguments: -m 1024 --no-pci, a private file prefix, one lcore,\n"
 	       "--vdev crypto_aesni_gcm0 --vdev crypto_aesni_mb0, and hugepages (--in-memory)\n"
-	       "when 1100 MB of them are free, else --no-huge (or with --no-huge): EAL then\n"
-	       "puts one mbuf per 4 KB page, every packet at the same page offset, which\n"
-	       "costs multi-packet code L1 conflicts (perf/README.md, \"Hugepages\").\n",
+	       "when 1100 MB of them are free, else (or with --no-huge) --no-huge, with the\n"
+	       "mbuf pool packed across 4 KB pages (perf/README.md, \"Hugepages\").\n",
 	       prog, BENCH_MIN_FRAME, BENCH_MAX_FRAME);
 }
 
@@ -1152,7 +1152,7 @@ main(int argc, char **argv)
 	tsc_hz = (double)rte_get_tsc_hz();
 	tsc_overhead_measure();
 	ru.o = &o;
-	ru.pool = rte_pktmbuf_pool_create("perf_mbufs", 1023, 0, 0, BENCH_MBUF_ROOM,
+	ru.pool = port_pktmbuf_pool_create("perf_mbufs", 1023, 0, 0, BENCH_MBUF_ROOM,
 					  (int)rte_socket_id());
 	if (ru.pool == NULL) {
 		fprintf(stderr, "esp-bench: mbuf pool: %s\n", rte_strerror(rte_errno));
@@ -1188,8 +1188,8 @@ main(int argc, char **argv)
 	       " %u rounds x %u bursts (+%u warm-up) per variant, interleaved\n",
 	       rte_lcore_id(), tsc_hz / 1e9, BENCH_BURST, o.rounds, o.bursts, o.warm);
 	printf("# memory: %s\n", eal_argc > 0 ? "as the EAL arguments say" : use_huge ?
-	       "hugepages (--in-memory)" : "4 KB pages (--no-huge: one mbuf per page, every packet "
-	       "at one page offset; see perf/README.md \"Hugepages\")");
+	       "hugepages (--in-memory)" : "4 KB pages (--no-huge; the mbuf pool packed across "
+	       "pages, see perf/README.md \"Hugepages\")");
 	printf("# frame = Ethernet frame of the cleartext packet incl. 14 B header and 4 B FCS"
 	       " (inner IPv4/UDP packet = frame - 18 B); Gbps = cleartext frame bits\n");
 	printf("%-17s %5s %7s  %-13s %-6s %8s %8s %9s\n", "alg", "frame", "SAs", "engine", "dir",

@@ -129,9 +129,7 @@ void perf_ike_log(int level, int max, const char *msg);
 /*
  * Free hugepage memory in MB (/proc/meminfo: HugePages_Free x Hugepagesize),
  * 0 if none or unknown. The benchmarks run DPDK on hugepages when there are
- * enough: with --no-huge, EAL puts one mbuf per 4 KB page, every packet at
- * the same page offset (one L1 set, 4K aliasing between packets), which no
- * NIC deployment sees (perf/README.md, "Hugepages").
+ * enough, as deployments do (perf/README.md, "Hugepages").
  */
 unsigned perf_hugepages_free_mb(void);
 

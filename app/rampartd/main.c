@@ -729,8 +729,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	rd_meta_off = rte_mbuf_dynfield_register(&meta_desc);
-	rd.sh.mp = rte_pktmbuf_pool_create("rd_mbufs", RD_NB_MBUF, RD_MBUF_CACHE, 0,
-					RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	rd.sh.mp = port_pktmbuf_pool_create("rd_mbufs", RD_NB_MBUF, RD_MBUF_CACHE, 0,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (rd_meta_off < 0 || rd.sh.mp == NULL) {
 		RD_LOG(ERR, "mbuf pool: %s\n", rte_strerror(rte_errno));
 		goto fail;
