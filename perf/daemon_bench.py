@@ -58,6 +58,24 @@ RAMPART_ESP = {"aes128gcm": "aes128gcm16", "aes256gcm": "aes256gcm16",
 
 
 SIZE_OF_PCAP = {}
+# DPDK memory of both gateways: hugepages (--in-memory) when 1100 MB are free, as
+# deployments run; else 4 KB pages (--no-huge), where ipsec-secgw's mbuf pools
+# keep one mbuf per page (every packet at one page offset) and rampartd's do not
+# (drivers/port.c port_pktmbuf_pool_create): not a fair comparison.
+MEM_ARG = "--no-huge"
+
+
+def hugepages_free_mb():
+    free = size = 0
+    try:
+        for ln in open("/proc/meminfo"):
+            if ln.startswith("HugePages_Free:"):
+                free = int(ln.split()[1])
+            elif ln.startswith("Hugepagesize:"):
+                size = int(ln.split()[1])
+    except OSError:
+        return 0
+    return free * size // 1024
 
 
 def pcap_size(path):
@@ -75,7 +93,7 @@ def tun_dst(i):
 
 # ---------------------------------------------------------------- traffic
 
-def make_pcap(path, alg, size, direction, ntun, gw_mac):
+def make_pcap(path, alg, size, direction, ntun, gw_mac, spi_in=SPI_IN, tun0=0):
     from scapy.all import Ether, IP, UDP, Raw, wrpcap
     from scapy.layers.ipsec import SecurityAssociation, ESP
     nframes = min(MAX_FRAMES, max(ntun, 256))
@@ -85,17 +103,17 @@ def make_pcap(path, alg, size, direction, ntun, gw_mac):
     sas = {}
     key, ikey = KEYS[alg]
     for k in range(nframes):
-        t = (k * 7919) % ntun
+        t = (k * 7919) % ntun + tun0
         if direction == "encap":
             p = Ether(dst=gw_mac, src=SRC_MAC) / IP(src=HOST, dst=tun_dst(t), ttl=64) / \
                 UDP(sport=1024 + (k & 1023), dport=9) / Raw(b"\x5a" * pay)
         else:
             if t not in sas:
                 if alg.endswith("gcm"):
-                    sas[t] = SecurityAssociation(ESP, spi=SPI_IN + t, crypt_algo="AES-GCM",
+                    sas[t] = SecurityAssociation(ESP, spi=spi_in + t - tun0, crypt_algo="AES-GCM",
                                                  crypt_key=key, tunnel_header=IP(src=PEER, dst=GW_WAN))
                 else:
-                    sas[t] = SecurityAssociation(ESP, spi=SPI_IN + t, crypt_algo="AES-CBC",
+                    sas[t] = SecurityAssociation(ESP, spi=spi_in + t - tun0, crypt_algo="AES-CBC",
                                                  crypt_key=key, auth_algo="SHA2-256-128",
                                                  auth_key=ikey,
                                                  tunnel_header=IP(src=PEER, dst=GW_WAN))
@@ -172,7 +190,7 @@ class Rampart:
         fd = os.open(self.conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.write(fd, text.encode())
         os.close(fd)
-        cmd = [self.args.rampartd, "-c", self.conf, "--", "--lcores", "0@0,1@1", "--no-huge",
+        cmd = [self.args.rampartd, "-c", self.conf, "--", "--lcores", "0@0,1@1", MEM_ARG,
                "-m", "1024", "--no-pci", "--file-prefix", "dbench-rd-%d" % os.getpid(),
                "--log-level", "lib.eal:error"]
         self.lf = open(self.logf, "w")
@@ -200,6 +218,54 @@ class Rampart:
             return tx
         w = s["workers"][0] if s.get("workers") else {}
         return tx, w.get("stage_cycles")
+
+    def measure_conf(self, text, lcores, nsa, secs, warm):
+        """rampartd on config @text (decap to port lan): (Mpps out of lan, million
+        handoffs/s, [loop cycles per forwarded packet of each worker] or None)."""
+        fd = os.open(self.conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.write(fd, text.encode())
+        os.close(fd)
+        cmd = [self.args.rampartd, "-c", self.conf, "--", "--lcores", lcores, MEM_ARG,
+               "-m", "1024", "--no-pci", "--file-prefix", "dbench-rd-%d" % os.getpid(),
+               "--log-level", "lib.eal:error"]
+        self.lf = open(self.logf, "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.lf, stderr=subprocess.STDOUT)
+        try:
+            t0 = time.time()
+            while time.time() - t0 < 60:
+                if self.proc.poll() is not None:
+                    log("# rampartd exited:\n" + self.log_tail())
+                    return None
+                m = self.ctl("list-manual")
+                if m and len(m["manual_sas"]) == nsa and \
+                        all(x["installed"] == 1 for x in m["manual_sas"]):
+                    break
+                time.sleep(0.2)
+            else:
+                return None
+            time.sleep(1.0 + warm)
+
+            def snap():
+                st = self.ctl("stats")
+                if st is None:
+                    return None
+                tx = [p["tx_pkts"] for p in st["ports"] if p["name"] == "lan"][0]
+                ho = sum(w.get("handoff_out", 0) for w in st["workers"])
+                loops = [w.get("stage_cycles", {}).get("loop", {}).get("cycles") for w in
+                         st["workers"]]
+                return tx, ho, loops, time.monotonic()
+            a = snap()
+            time.sleep(secs)
+            b = snap()
+            if a is None or b is None or b[0] <= a[0]:
+                return None
+            dt = b[3] - a[3]
+            loops = None
+            if all(x is not None for x in a[2] + b[2]):
+                loops = [(y - x) / float(b[0] - a[0]) for x, y in zip(a[2], b[2])]
+            return (b[0] - a[0]) / dt / 1e6, (b[1] - a[1]) / dt / 1e6, loops
+        finally:
+            self.stop()
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -254,6 +320,94 @@ class Rampart:
             return (b - a) / (tb - ta) / 1e6
         finally:
             self.stop()
+
+
+# ---------------------------------------------------------------- handoff (2 workers)
+
+HANDOFF_YAML = """workers: 2
+max_tunnels: 64
+log_level: warning
+telemetry: false
+control: {{socket: {sock}, mode: "0600"}}
+ports:
+  - {{name: wan, role: public, device: "{wan}", addresses: [{gw_wan}/24]}}
+  - {{name: lan, role: private, device: "net_null0,no-rx=1", addresses: [{gw_lan}/24]}}
+neighbors:
+  - {{address: {peer}, mac: "{peer_mac}", port: wan}}
+  - {{address: {host}, mac: "{host_mac}", port: lan}}
+manual_sas:
+{sas}"""
+
+HANDOFF_SA = """  - name: w{w}
+    spi_in: {spi_in:#x}
+    spi_out: {spi_out:#x}
+    esp: {esp}
+    key_in: {key}
+    key_out: {key}
+    local: {gw_wan}
+    remote: {peer}
+    local_ts: [10.0.0.0/24]
+    remote_ts: [{ts}/32]
+    replay_window: 0
+"""
+
+
+def handoff_bench(args, tmp, sizes, secs, warm):
+    """
+    What steering ESP by SPI is worth: rampartd with 2 workers and two manual
+    SAs, SA w owned by worker w (top 4 SPI bits). net_pcap replays SA 0's ESP
+    on RX queue 0 and SA 1's on queue 1 ("steered": every packet arrives at its
+    owner, as rte_flow rules put it there) or the other way round ("crossed":
+    every packet arrives at the other worker and goes through the handoff
+    ring, what RSS does at worst). Decap, AES-128-GCM; lcores: control 0 and
+    worker 1 on CPU 0, worker 0 on CPU 1.
+    """
+    alg = "aes128gcm"
+    key, _ = KEYS[alg]
+    rd = Rampart(args, tmp)
+    res = {}
+    spis = [0x00001000, 0x10001000]
+    for size in sizes:
+        pcaps = []
+        for w in (0, 1):
+            path = os.path.join(tmp, "sa%d.pcap" % w)
+            make_pcap(path, alg, size, "decap", 1, "02:70:63:61:70:00", spi_in=spis[w],
+                      tun0=256 * w)
+            pcaps.append(path)
+        sas = "".join(HANDOFF_SA.format(w=w, spi_in=spis[w], spi_out=0x20000000 + w,
+                                        esp=RAMPART_ESP[alg], key=key.hex(), gw_wan=GW_WAN,
+                                        peer=PEER, ts=tun_dst(256 * w)) for w in (0, 1))
+        for _ in range(args.repeat):
+            for mode in ("steered", "crossed"):
+                order = pcaps if mode == "steered" else pcaps[::-1]
+                wan = "net_pcap0,rx_pcap=%s,rx_pcap=%s,infinite_rx=1,%s" % (
+                    order[0], order[1], ",".join(["tx_pcap=/dev/null"] * 3))
+                text = HANDOFF_YAML.format(sock=rd.sock, wan=wan, gw_wan=GW_WAN, gw_lan=GW_LAN,
+                                           peer=PEER, peer_mac=PEER_MAC, host=HOST,
+                                           host_mac=HOST_MAC, sas=sas)
+                v = rd.measure_conf(text, "0@0,1@1,2@0", 2, secs, warm)
+                old = res.get((size, mode))
+                if v is not None and (old is None or v[0] > old[0]):
+                    res[(size, mode)] = v
+                log("handoff %5d B %-8s %s" % (size, mode, "failed" if v is None else
+                    "%.3f Mpps, %.3f M handoffs/s" % (v[0], v[1])))
+    rd.stop()
+    log("\n# handoff: 2 workers, decap AES-128-GCM, two SAs; steered = each SA's ESP on its "
+        "owner's queue, crossed = on the other's (every packet handed off)")
+    log("%5s  %10s %10s  %8s" % ("frame", "steered", "crossed", "cr/st"))
+    for size in sizes:
+        st, cr = res.get((size, "steered")), res.get((size, "crossed"))
+        log("%5d  %10s %10s  %8s" % (size, fmt(st and st[0]), fmt(cr and cr[0]),
+                                      fmt(ratio(cr and cr[0], st and st[0]), 8, 2)))
+    for size in sizes:
+        st, cr = res.get((size, "steered")), res.get((size, "crossed"))
+        if st and cr and st[2] and cr[2]:
+            # both workers poll all the time: their loop cycles over all packets
+            # forwarded are the CPU one packet costs, wherever it was handled
+            a, b = sum(st[2]), sum(cr[2])
+            log("# %d B: TSC cycles of both workers per forwarded packet (stage build): "
+                "steered %.0f, crossed %.0f; the handoff adds %.0f" % (size, a, b, b - a))
+    return 0 if len(res) == 2 * len(sizes) else 1
 
 
 # ---------------------------------------------------------------- ipsec-secgw
@@ -331,7 +485,7 @@ def secgw_measure(binp, tmp, alg, direction, ntun, pcap, secs, warm):
     vdev = "crypto_aesni_gcm0" if alg.endswith("gcm") else "crypto_aesni_mb0"
     unprot = "0x2" if direction == "encap" else "0x1"
     # one lcore (1, rampartd's worker lcore), main = worker: net_pcap's TX queues
-    cmd = [binp, "-l", "1", "-n", "1", "--no-pci", "--no-huge", "-m", "1024",
+    cmd = [binp, "-l", "1", "-n", "1", "--no-pci", MEM_ARG, "-m", "1024",
            "--file-prefix", "dbench-sg-%d" % os.getpid(), "--log-level", "lib.eal:error",
            "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1,tx_pcap=/dev/null,tx_pcap=/dev/null" % pcap,
            "--vdev", "net_null0,no-rx=1",
@@ -427,7 +581,13 @@ def main():
                     "runs per point, best kept (default 1, quick 2)")
     ap.add_argument("--plot", default=None, help="PNG path (gnuplot); default none")
     ap.add_argument("--tsv", default=None, help="write the rows as TSV here")
+    ap.add_argument("--handoff", action="store_true", help="only the two-worker handoff "
+                    "experiment: steered vs crossed ESP (64 and 1420 B unless --sizes)")
+    ap.add_argument("--no-huge", action="store_true", help="4 KB pages even when "
+                    "hugepages are free (see MEM_ARG)")
     args = ap.parse_args()
+    global MEM_ARG
+    MEM_ARG = "--in-memory" if not args.no_huge and hugepages_free_mb() >= 1100 else "--no-huge"
     if os.geteuid() != 0:
         log("daemon-bench: needs root (DPDK, rampartd)")
         return 77
@@ -441,9 +601,19 @@ def main():
         args.repeat = 2 if args.quick else 1
     tmp = tempfile.mkdtemp(prefix="dbench-")
     t_start = time.time()
+    if args.handoff:
+        try:
+            return handoff_bench(args, tmp, [int(x) for x in args.sizes.split(",")]
+                                 if args.sizes else [64, 1420], secs, args.warm)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     log("# daemon-bench: rampartd 1 worker lcore vs ipsec-secgw 1 lcore vs raw IPsec-MB; "
         "%s s per run after %s s warm-up, best of %d alternating runs per point; "
         "frame = Ethernet incl. FCS" % (secs, args.warm, args.repeat))
+    log("# memory: %s" % ("hugepages (--in-memory), both gateways" if MEM_ARG == "--in-memory"
+                          else "4 KB pages (--no-huge): ipsec-secgw keeps one mbuf per page, "
+                          "rampartd packs them; for a fair comparison free 1100 MB of "
+                          "hugepages (echo 1024 > /proc/sys/vm/nr_hugepages)"))
     rd = Rampart(args, tmp)
     secgw = None if args.no_secgw else build_secgw(tmp)
     log("# ipsec-secgw: %s" % (secgw or "not available"))
