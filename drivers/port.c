@@ -257,7 +257,8 @@ port_steer_rule(struct port_steer_rule *r, unsigned worker, unsigned bits, uint8
 		r->items[k].spec = &r->udp_spec;
 		r->items[k++].mask = &r->udp_mask;
 	}
-	r->esp_spec.hdr.spi = rte_cpu_to_be_32(((uint32_t)worker << (32 - bits)) & mask);
+	if (bits != 0)		/* a shift by 32 is undefined */
+		r->esp_spec.hdr.spi = rte_cpu_to_be_32(((uint32_t)worker << (32 - bits)) & mask);
 	r->esp_mask.hdr.spi = rte_cpu_to_be_32(mask);
 	r->items[k].type = RTE_FLOW_ITEM_TYPE_ESP;
 	r->items[k].spec = &r->esp_spec;
