@@ -173,6 +173,18 @@ class Rampart:
             return None
         return json.loads(r.stdout)
 
+    def spawn(self, text, lcores):
+        """Write config @text (mode 0600: it holds keys) and start rampartd on
+        @lcores, its output into the log file."""
+        fd = os.open(self.conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.write(fd, text.encode())
+        os.close(fd)
+        cmd = [self.args.rampartd, "-c", self.conf, "--", "--lcores", lcores, MEM_ARG,
+               "-m", "1024", "--no-pci", "--file-prefix", "dbench-rd-%d" % os.getpid(),
+               "--log-level", "lib.eal:error"]
+        self.lf = open(self.logf, "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.lf, stderr=subprocess.STDOUT)
+
     def start(self, alg, direction, ntun, pcap):
         key, ikey = KEYS[alg]
         dev_in = "net_pcap0,rx_pcap=%s,infinite_rx=1,tx_pcap=/dev/null,tx_pcap=/dev/null" % pcap
@@ -187,14 +199,7 @@ class Rampart:
             peer=PEER, peer_mac=PEER_MAC, host=HOST, host_mac=HOST_MAC, spi_in=SPI_IN,
             spi_out=SPI_OUT, esp=RAMPART_ESP[alg], key=key.hex(), ikeys=ikeys,
             gw_lan_net="10.0.0.0/24", count=ntun)
-        fd = os.open(self.conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.write(fd, text.encode())
-        os.close(fd)
-        cmd = [self.args.rampartd, "-c", self.conf, "--", "--lcores", "0@0,1@1", MEM_ARG,
-               "-m", "1024", "--no-pci", "--file-prefix", "dbench-rd-%d" % os.getpid(),
-               "--log-level", "lib.eal:error"]
-        self.lf = open(self.logf, "w")
-        self.proc = subprocess.Popen(cmd, stdout=self.lf, stderr=subprocess.STDOUT)
+        self.spawn(text, "0@0,1@1")
         t0 = time.time()
         while time.time() - t0 < 120:
             if self.proc.poll() is not None:
@@ -222,14 +227,7 @@ class Rampart:
     def measure_conf(self, text, lcores, nsa, secs, warm):
         """rampartd on config @text (decap to port lan): (Mpps out of lan, million
         handoffs/s, [loop cycles per forwarded packet of each worker] or None)."""
-        fd = os.open(self.conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.write(fd, text.encode())
-        os.close(fd)
-        cmd = [self.args.rampartd, "-c", self.conf, "--", "--lcores", lcores, MEM_ARG,
-               "-m", "1024", "--no-pci", "--file-prefix", "dbench-rd-%d" % os.getpid(),
-               "--log-level", "lib.eal:error"]
-        self.lf = open(self.logf, "w")
-        self.proc = subprocess.Popen(cmd, stdout=self.lf, stderr=subprocess.STDOUT)
+        self.spawn(text, lcores)
         try:
             t0 = time.time()
             while time.time() - t0 < 60:
