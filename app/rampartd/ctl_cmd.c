@@ -373,7 +373,8 @@ ports_json(bool counters)
 				      "rx_pkts", (json_int_t)es.ipackets,
 				      "tx_pkts", (json_int_t)es.opackets,
 				      "rx_dropped", (json_int_t)(es.imissed + es.ierrors));
-		if (o != NULL && rd.sh.n_workers > 1 && p->role != CONF_PORT_PRIVATE)
+		/* tried (setup_steering): rules made, or the reason why not */
+		if (o != NULL && (p->esp_steer_rules > 0 || p->esp_steer_why[0] != '\0'))
 			json_object_set_new(o, "esp_steering",
 					    p->esp_steer_rules > 0 ?
 					    json_pack("{ss si}", "by", "rte_flow", "rules",
