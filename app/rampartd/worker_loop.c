@@ -325,13 +325,6 @@ handoff(struct rd_worker *w, unsigned owner, struct rte_mbuf *m, uint8_t hops)
 	b->m[b->n++] = m;
 }
 
-/* The outbound target for inner destination @dst, or NULL. */
-static inline const struct sa_spd_target *
-target_lookup(const struct rd_worker *w, uint8_t af, const uint8_t *dst)
-{
-	return sa_spd_lookup(w->spd, af, dst);
-}
-
 static inline uint32_t
 rd32(const uint8_t *p)
 {

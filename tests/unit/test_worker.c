@@ -659,10 +659,10 @@ test_ts_ports(void)
 	sa_sel_finish(&sel);
 	clients_up(1500);
 	ts_route(&cl[0], &sel);
-	t = target_lookup(&wk, 4, cl[0].vip);
+	t = sa_spd_lookup(wk.spd, 4, cl[0].vip);
 	CU_ASSERT_FATAL(t != NULL);
 	CU_ASSERT(t->has_sel);
-	CU_ASSERT(!target_lookup(&wk, 4, cl[1].vip)->has_sel);
+	CU_ASSERT(!sa_spd_lookup(wk.spd, 4, cl[1].vip)->has_sel);
 	for (c = 0; c < RTE_DIM(cases); c++) {
 		struct rte_mbuf *m[8];
 		uint64_t ts0 = wk.st.drop[RD_DROP_TS_MISMATCH], total0 = drops_total();
